@@ -1,0 +1,5 @@
+export * from './ids.ts';
+export * from './envelope.ts';
+export * from './quarantine.ts';
+export * from './registry.ts';
+export * from './topics.ts';

@@ -1,0 +1,17 @@
+import { contextOf } from './envelope.ts';
+
+export const BOUNDED_CONTEXTS = ['residents', 'quarantine', 'checkpoints', 'complaints'] as const;
+export type BoundedContext = (typeof BOUNDED_CONTEXTS)[number];
+
+/** One Kafka topic per bounded context, with a version suffix: `fangyi.quarantine.v1`. */
+export function topicFor(context: string, prefix = 'fangyi'): string {
+  return `${prefix}.${context}.v1`;
+}
+
+export function topicOfEvent(eventType: string, prefix = 'fangyi'): string {
+  return topicFor(contextOf(eventType), prefix);
+}
+
+export function deadLetterTopic(topic: string): string {
+  return `${topic}.dlq`;
+}

@@ -1,0 +1,5 @@
+export * from './port.ts';
+export { catchUpSubscription, timerWaker, type Waker } from './catchUp.ts';
+export { LocalWaker } from './wakers.ts';
+export { SqliteEventStore, type SqliteEventStoreOptions } from './sqlite.ts';
+export { PostgresEventStore, type PostgresEventStoreOptions } from './postgres.ts';

@@ -1,0 +1,95 @@
+import type { Envelope, NewEvent } from '@fangyi/contracts';
+
+/**
+ * What a writer expects the stream to look like before its append:
+ * `'no-stream'` (it must not exist yet), `'any'` (no check), or the revision of its last event.
+ */
+export type ExpectedRevision = 'no-stream' | 'any' | number;
+
+/**
+ * A place in the global log, opaque to callers: each adapter encodes its own
+ * (a sequence number, a transaction id and a sequence, a commit/prepare pair).
+ * Only the adapter that produced it may interpret it. `null` means "before the first event".
+ */
+export type LogPosition = string;
+
+export interface RecordedEvent<TData = unknown> extends Envelope<TData> {
+  /** Where this event stands in the global log, in commit order. */
+  readonly position: LogPosition;
+}
+
+export interface AppendResult {
+  /** The revision of the last appended event: pass it as expectedRevision next time. */
+  readonly nextExpectedRevision: number;
+  readonly position: LogPosition;
+}
+
+export interface ReadAllOptions {
+  /** Return events strictly after this position; null or absent for the beginning. */
+  readonly after?: LogPosition | null;
+  readonly limit?: number;
+}
+
+export interface SubscribeOptions {
+  readonly after: LogPosition | null;
+  /** Called with each batch in global order; the subscription waits for it before reading on. */
+  readonly onEvents: (events: readonly RecordedEvent[]) => Promise<void>;
+  readonly onError?: (error: unknown) => void;
+  readonly batchSize?: number;
+  /** How long to wait between reads when caught up (adapters may be woken earlier by a notification). */
+  readonly idleMs?: number;
+}
+
+export interface Subscription {
+  /** Stops reading and resolves when the batch in progress, if any, has been handled. */
+  stop(): Promise<void>;
+  /** Resolves with the last handled position once the subscription has nothing left to read (for tests and replays). */
+  caughtUp(): Promise<LogPosition | null>;
+}
+
+/** Named positions kept beside the log, e.g. how far the relay has published. */
+export interface CheckpointStore {
+  load(name: string): Promise<LogPosition | null>;
+  store(name: string, position: LogPosition): Promise<void>;
+}
+
+export interface EventStore {
+  /**
+   * Appends events atomically to one stream. Throws {@link WrongExpectedRevisionError} when the
+   * stream's revision is not the expected one: the caller decided on stale state.
+   */
+  append(streamId: string, events: readonly NewEvent[], options: { expectedRevision: ExpectedRevision }): Promise<AppendResult>;
+  /** The stream's events in revision order; empty when the stream does not exist. */
+  readStream(streamId: string, options?: { fromRevision?: number }): Promise<RecordedEvent[]>;
+  /**
+   * The global log in commit order. A reader never skips an event that commits later with an
+   * earlier place: everything before a returned position is final.
+   */
+  readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
+  /** Catch-up subscription to the global log: reads history from `after`, then follows new events. */
+  subscribeToAll(options: SubscribeOptions): Subscription;
+  readonly checkpoints: CheckpointStore;
+  close(): Promise<void>;
+}
+
+export class WrongExpectedRevisionError extends Error {
+  readonly streamId: string;
+  readonly expected: ExpectedRevision;
+  readonly actual: number | 'no-stream';
+  constructor(streamId: string, expected: ExpectedRevision, actual: number | 'no-stream') {
+    super(`stream ${streamId}: expected revision ${String(expected)}, actual ${String(actual)}`);
+    this.name = 'WrongExpectedRevisionError';
+    this.streamId = streamId;
+    this.expected = expected;
+    this.actual = actual;
+  }
+}
+
+export function checkExpected(streamId: string, expected: ExpectedRevision, actual: number | 'no-stream'): void {
+  if (expected === 'any') return;
+  if (expected === 'no-stream' ? actual !== 'no-stream' : actual !== expected) {
+    throw new WrongExpectedRevisionError(streamId, expected, actual);
+  }
+}
+
+export type Clock = () => Date;

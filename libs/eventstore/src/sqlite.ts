@@ -1,0 +1,186 @@
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import type { Actor, NewEvent } from '@fangyi/contracts';
+import { catchUpSubscription } from './catchUp.ts';
+import {
+  checkExpected,
+  type AppendResult,
+  type Clock,
+  type EventStore,
+  type ExpectedRevision,
+  type LogPosition,
+  type ReadAllOptions,
+  type RecordedEvent,
+  type SubscribeOptions,
+  type Subscription,
+} from './port.ts';
+import { LocalWaker } from './wakers.ts';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS events (
+  position        INTEGER PRIMARY KEY AUTOINCREMENT,
+  id              TEXT    NOT NULL UNIQUE,
+  stream_id       TEXT    NOT NULL,
+  stream_revision INTEGER NOT NULL,
+  type            TEXT    NOT NULL,
+  schema_version  INTEGER NOT NULL,
+  occurred_at     TEXT    NOT NULL,
+  recorded_at     TEXT    NOT NULL,
+  actor           TEXT    NOT NULL,
+  correlation_id  TEXT    NOT NULL,
+  causation_id    TEXT,
+  data            TEXT    NOT NULL,
+  UNIQUE (stream_id, stream_revision)
+);
+CREATE TABLE IF NOT EXISTS streams (
+  stream_id TEXT PRIMARY KEY,
+  revision  INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS checkpoints (
+  name     TEXT PRIMARY KEY,
+  position TEXT NOT NULL
+);
+`;
+
+interface Row {
+  position: number;
+  id: string;
+  stream_id: string;
+  stream_revision: number;
+  type: string;
+  schema_version: number;
+  occurred_at: string;
+  recorded_at: string;
+  actor: string;
+  correlation_id: string;
+  causation_id: string | null;
+  data: string;
+}
+
+function toRecorded(row: Row): RecordedEvent {
+  return {
+    id: row.id,
+    type: row.type,
+    schemaVersion: row.schema_version,
+    streamId: row.stream_id,
+    streamRevision: row.stream_revision,
+    occurredAt: row.occurred_at,
+    recordedAt: row.recorded_at,
+    actor: JSON.parse(row.actor) as Actor,
+    correlationId: row.correlation_id,
+    causationId: row.causation_id,
+    data: JSON.parse(row.data) as unknown,
+    position: String(row.position),
+  };
+}
+
+export interface SqliteEventStoreOptions {
+  /** A file path, or ':memory:'. */
+  readonly path: string;
+  readonly clock?: Clock;
+}
+
+/**
+ * The embedded event store: one SQLite file through Node's built-in `node:sqlite`.
+ * Appends are serialised by SQLite's write lock, so the rowid is the commit order.
+ */
+export class SqliteEventStore implements EventStore {
+  private readonly db: DatabaseSync;
+  private readonly clock: Clock;
+  private readonly waker = new LocalWaker();
+  private readonly stmts: {
+    revision: StatementSync;
+    insert: StatementSync;
+    upsertStream: StatementSync;
+    readStream: StatementSync;
+    readAll: StatementSync;
+    loadCheckpoint: StatementSync;
+    storeCheckpoint: StatementSync;
+  };
+
+  constructor(options: SqliteEventStoreOptions) {
+    this.db = new DatabaseSync(options.path);
+    this.clock = options.clock ?? (() => new Date());
+    this.db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;');
+    this.db.exec(SCHEMA);
+    this.stmts = {
+      revision: this.db.prepare('SELECT revision FROM streams WHERE stream_id = ?'),
+      insert: this.db.prepare(
+        `INSERT INTO events (id, stream_id, stream_revision, type, schema_version, occurred_at, recorded_at, actor, correlation_id, causation_id, data)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      upsertStream: this.db.prepare(
+        'INSERT INTO streams (stream_id, revision) VALUES (?, ?) ON CONFLICT (stream_id) DO UPDATE SET revision = excluded.revision',
+      ),
+      readStream: this.db.prepare('SELECT * FROM events WHERE stream_id = ? AND stream_revision >= ? ORDER BY stream_revision'),
+      readAll: this.db.prepare('SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?'),
+      loadCheckpoint: this.db.prepare('SELECT position FROM checkpoints WHERE name = ?'),
+      storeCheckpoint: this.db.prepare(
+        'INSERT INTO checkpoints (name, position) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET position = excluded.position',
+      ),
+    };
+  }
+
+  async append(streamId: string, events: readonly NewEvent[], options: { expectedRevision: ExpectedRevision }): Promise<AppendResult> {
+    if (events.length === 0) throw new Error('append needs at least one event');
+    const recordedAt = this.clock().toISOString();
+    this.db.exec('BEGIN IMMEDIATE');
+    try {
+      const row = this.stmts.revision.get(streamId) as { revision: number } | undefined;
+      const actual = row ? row.revision : ('no-stream' as const);
+      checkExpected(streamId, options.expectedRevision, actual);
+      let revision = row ? row.revision : -1;
+      let position = 0;
+      for (const e of events) {
+        revision++;
+        const result = this.stmts.insert.run(
+          e.id,
+          streamId,
+          revision,
+          e.type,
+          e.schemaVersion,
+          e.occurredAt,
+          recordedAt,
+          JSON.stringify(e.actor),
+          e.correlationId,
+          e.causationId,
+          JSON.stringify(e.data),
+        );
+        position = Number(result.lastInsertRowid);
+      }
+      this.stmts.upsertStream.run(streamId, revision);
+      this.db.exec('COMMIT');
+      this.waker.ring();
+      return { nextExpectedRevision: revision, position: String(position) };
+    } catch (error) {
+      this.db.exec('ROLLBACK');
+      throw error;
+    }
+  }
+
+  async readStream(streamId: string, options?: { fromRevision?: number }): Promise<RecordedEvent[]> {
+    return (this.stmts.readStream.all(streamId, options?.fromRevision ?? 0) as unknown as Row[]).map(toRecorded);
+  }
+
+  async readAll(options?: ReadAllOptions): Promise<RecordedEvent[]> {
+    const after = options?.after ? Number(options.after) : 0;
+    return (this.stmts.readAll.all(after, options?.limit ?? 1000) as unknown as Row[]).map(toRecorded);
+  }
+
+  subscribeToAll(options: SubscribeOptions): Subscription {
+    return catchUpSubscription((after, limit) => this.readAll({ after, limit }), options, this.waker);
+  }
+
+  readonly checkpoints = {
+    load: async (name: string): Promise<LogPosition | null> => {
+      const row = this.stmts.loadCheckpoint.get(name) as { position: string } | undefined;
+      return row?.position ?? null;
+    },
+    store: async (name: string, position: LogPosition): Promise<void> => {
+      this.stmts.storeCheckpoint.run(name, position);
+    },
+  };
+
+  async close(): Promise<void> {
+    if (this.db.isOpen) this.db.close();
+  }
+}

@@ -1,0 +1,218 @@
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it, beforeAll, afterAll } from 'vitest';
+import { uuidv7, type NewEvent } from '@fangyi/contracts';
+import { WrongExpectedRevisionError, type EventStore, type RecordedEvent } from '../src/index.ts';
+
+export interface HeldAppend {
+  commit(): Promise<void>;
+}
+
+export interface EventStoreUnderTest {
+  store: EventStore;
+  /** The instant the store's clock returns, so recordedAt can be checked. */
+  now: Date;
+  /**
+   * Starts an append in a transaction that stays open until commit() is called, for adapters
+   * whose writers can overlap (PostgreSQL). Adapters that serialise writers leave it out.
+   */
+  holdAppendOpen?: (streamId: string, events: NewEvent[]) => Promise<HeldAppend>;
+  cleanup(): Promise<void>;
+}
+
+export function event(type = 'quarantine.test-happened', data: unknown = { n: 1 }): NewEvent {
+  return {
+    id: uuidv7(),
+    type,
+    schemaVersion: 1,
+    occurredAt: '2026-02-01T08:30:00.000+08:00',
+    actor: { id: 'caller-7', role: 'caller' },
+    correlationId: randomUUID(),
+    causationId: null,
+    data,
+  };
+}
+
+const stream = (label = 'test') => `${label}-${randomUUID()}`;
+
+async function readAllOf(store: EventStore, streams: Set<string>, after: string | null = null): Promise<RecordedEvent[]> {
+  const out: RecordedEvent[] = [];
+  let position = after;
+  for (;;) {
+    const batch = await store.readAll({ after: position, limit: 500 });
+    if (batch.length === 0) return out;
+    out.push(...batch.filter((e) => streams.has(e.streamId)));
+    position = batch[batch.length - 1]!.position;
+  }
+}
+
+/** One suite for every event store adapter: each must pass all of it. */
+export function eventStoreContract(name: string, factory: () => Promise<EventStoreUnderTest>): void {
+  describe(`event store contract: ${name}`, () => {
+    let sut: EventStoreUnderTest;
+    let store: EventStore;
+    beforeAll(async () => {
+      sut = await factory();
+      store = sut.store;
+    });
+    afterAll(async () => {
+      await sut?.cleanup();
+    });
+
+    it('appends to a new stream and reads it back in revision order with every envelope field', async () => {
+      const s = stream();
+      const events = [event('quarantine.a', { x: 1, nested: { y: [1, 2] } }), event('quarantine.b', { text: '发热 38.1' })];
+      events[1] = { ...events[1]!, causationId: events[0]!.id };
+      const result = await store.append(s, events, { expectedRevision: 'no-stream' });
+      expect(result.nextExpectedRevision).toBe(1);
+      const read = await store.readStream(s);
+      expect(read.map((e) => e.streamRevision)).toEqual([0, 1]);
+      expect(read[0]).toMatchObject({ ...events[0], streamId: s, streamRevision: 0 });
+      expect(read[1]).toMatchObject({ ...events[1], streamId: s, streamRevision: 1 });
+      expect(new Date(read[0]!.recordedAt).getTime()).toBe(sut.now.getTime());
+      expect(read[1]!.position).toBe(result.position);
+    });
+
+    it('reads an unknown stream as empty and can read from a revision', async () => {
+      expect(await store.readStream(stream('missing'))).toEqual([]);
+      const s = stream();
+      await store.append(s, [event(), event(), event()], { expectedRevision: 'no-stream' });
+      expect((await store.readStream(s, { fromRevision: 1 })).map((e) => e.streamRevision)).toEqual([1, 2]);
+    });
+
+    it('continues a stream at the expected revision', async () => {
+      const s = stream();
+      const first = await store.append(s, [event()], { expectedRevision: 'no-stream' });
+      const second = await store.append(s, [event(), event()], { expectedRevision: first.nextExpectedRevision });
+      expect(second.nextExpectedRevision).toBe(2);
+      expect((await store.readStream(s)).length).toBe(3);
+    });
+
+    it('refuses a stale expected revision with a typed conflict and appends nothing', async () => {
+      const s = stream();
+      await store.append(s, [event(), event()], { expectedRevision: 'no-stream' });
+      const stale = store.append(s, [event(), event()], { expectedRevision: 0 });
+      await expect(stale).rejects.toBeInstanceOf(WrongExpectedRevisionError);
+      await expect(stale).rejects.toMatchObject({ streamId: s, expected: 0, actual: 1 });
+      await expect(store.append(s, [event()], { expectedRevision: 'no-stream' })).rejects.toBeInstanceOf(WrongExpectedRevisionError);
+      await expect(store.append(stream(), [event()], { expectedRevision: 3 })).rejects.toBeInstanceOf(WrongExpectedRevisionError);
+      expect((await store.readStream(s)).length).toBe(2);
+    });
+
+    it("appends with 'any' whatever the stream's revision", async () => {
+      const s = stream();
+      await store.append(s, [event()], { expectedRevision: 'any' });
+      const r = await store.append(s, [event()], { expectedRevision: 'any' });
+      expect(r.nextExpectedRevision).toBe(1);
+    });
+
+    it('lets exactly one of two concurrent writers on stale state win', async () => {
+      const s = stream();
+      const base = await store.append(s, [event()], { expectedRevision: 'no-stream' });
+      const results = await Promise.allSettled(
+        Array.from({ length: 5 }, () => store.append(s, [event()], { expectedRevision: base.nextExpectedRevision })),
+      );
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      const losers = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+      expect(losers).toHaveLength(4);
+      for (const l of losers) expect(l.reason).toBeInstanceOf(WrongExpectedRevisionError);
+      expect((await store.readStream(s)).map((e) => e.streamRevision)).toEqual([0, 1]);
+    });
+
+    it('reads the global log in commit order, after a position, in pages', async () => {
+      const a = stream('a');
+      const b = stream('b');
+      const first = await store.append(a, [event()], { expectedRevision: 'no-stream' });
+      await store.append(b, [event(), event()], { expectedRevision: 'no-stream' });
+      await store.append(a, [event()], { expectedRevision: 0 });
+      const mine = await readAllOf(store, new Set([a, b]));
+      expect(mine.map((e) => `${e.streamId === a ? 'a' : 'b'}${e.streamRevision}`)).toEqual(['a0', 'b0', 'b1', 'a1']);
+      const after = await readAllOf(store, new Set([a, b]), first.position);
+      expect(after.map((e) => `${e.streamId === a ? 'a' : 'b'}${e.streamRevision}`)).toEqual(['b0', 'b1', 'a1']);
+      const page = await store.readAll({ after: first.position, limit: 2 });
+      expect(page).toHaveLength(2);
+    });
+
+    it('keeps every event of many concurrent writers, in revision order per stream', async () => {
+      const streams = Array.from({ length: 8 }, () => stream('w'));
+      await Promise.all(
+        streams.map(async (s) => {
+          let expected: number | 'no-stream' = 'no-stream';
+          for (let i = 0; i < 5; i++) expected = (await store.append(s, [event()], { expectedRevision: expected })).nextExpectedRevision;
+        }),
+      );
+      const all = await readAllOf(store, new Set(streams));
+      expect(all).toHaveLength(40);
+      for (const s of streams) {
+        expect(all.filter((e) => e.streamId === s).map((e) => e.streamRevision)).toEqual([0, 1, 2, 3, 4]);
+      }
+    });
+
+    it('follows the log with a catch-up subscription: history first, then new events', async () => {
+      const s = stream('sub');
+      const start = await store.append(stream('before'), [event()], { expectedRevision: 'no-stream' });
+      await store.append(s, [event(), event()], { expectedRevision: 'no-stream' });
+      const seen: RecordedEvent[] = [];
+      const sub = store.subscribeToAll({
+        after: start.position,
+        idleMs: 20,
+        onEvents: async (batch) => {
+          seen.push(...batch.filter((e) => e.streamId === s));
+        },
+      });
+      await sub.caughtUp();
+      expect(seen.map((e) => e.streamRevision)).toEqual([0, 1]);
+      await store.append(s, [event()], { expectedRevision: 1 });
+      await expect.poll(() => seen.length, { timeout: 5000 }).toBe(3);
+      await sub.stop();
+      await store.append(s, [event()], { expectedRevision: 2 });
+      await new Promise((r) => setTimeout(r, 100));
+      expect(seen).toHaveLength(3);
+    });
+
+    it('stores and loads named checkpoints', async () => {
+      const name = `relay-${randomUUID()}`;
+      expect(await store.checkpoints.load(name)).toBeNull();
+      const r = await store.append(stream(), [event()], { expectedRevision: 'no-stream' });
+      await store.checkpoints.store(name, r.position);
+      expect(await store.checkpoints.load(name)).toBe(r.position);
+      const next = await store.readAll({ after: await store.checkpoints.load(name), limit: 10 });
+      expect(next.find((e) => e.position === r.position)).toBeUndefined();
+    });
+
+    {
+      it('never lets a reader skip past a transaction still in flight (held-open writer)', async (ctx) => {
+        if (!sut.holdAppendOpen) {
+          ctx.skip('not applicable: this adapter serialises writers, so no transaction can be in flight while another commits');
+          return;
+        }
+        const held = stream('held');
+        const others = [stream('o1'), stream('o2'), stream('o3')];
+        const watched = new Set([held, ...others]);
+        const base = await store.append(stream('base'), [event()], { expectedRevision: 'no-stream' });
+
+        // A reader that remembers its position, as the relay does.
+        let position: string | null = base.position;
+        const seen: RecordedEvent[] = [];
+        const readOn = async () => {
+          for (;;) {
+            const batch = await store.readAll({ after: position, limit: 100 });
+            if (batch.length === 0) return;
+            seen.push(...batch.filter((e) => watched.has(e.streamId)));
+            position = batch[batch.length - 1]!.position;
+          }
+        };
+
+        const open = await sut.holdAppendOpen(held, [event('quarantine.held')]);
+        for (const o of others) await store.append(o, [event()], { expectedRevision: 'no-stream' });
+        await readOn();
+        await open.commit();
+        for (const o of others) await store.append(o, [event()], { expectedRevision: 0 });
+        await readOn();
+
+        expect(seen.filter((e) => e.streamId === held)).toHaveLength(1);
+        expect(seen).toHaveLength(7);
+        expect(new Set(seen.map((e) => e.id)).size).toBe(7);
+      });
+    }
+  });
+}

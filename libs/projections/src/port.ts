@@ -1,0 +1,43 @@
+import type { Envelope } from '@fangyi/contracts';
+
+/** One change to a read model: documents in named collections, replaced whole. */
+export type Op =
+  | { readonly op: 'put'; readonly collection: string; readonly id: string; readonly doc: unknown }
+  | { readonly op: 'delete'; readonly collection: string; readonly id: string };
+
+export type CommitOutcome = 'applied' | 'duplicate';
+
+/**
+ * A read model's storage, namespaced to one projection. The applied revision of each stream is
+ * stored in the same atomic step as the change it caused, so redelivered events change nothing.
+ */
+export interface ProjectionStore {
+  /**
+   * Atomically: if `revision` of `streamId` is already applied (applied ≥ revision), changes nothing
+   * and returns 'duplicate'; otherwise applies every op, records the revision and returns 'applied'.
+   */
+  commit(streamId: string, revision: number, ops: readonly Op[]): Promise<CommitOutcome>;
+  /** The highest revision of the stream applied so far, or null. */
+  appliedRevision(streamId: string): Promise<number | null>;
+  get<T = unknown>(collection: string, id: string): Promise<T | null>;
+  /** Every document of a collection (read models here are district-sized). */
+  list<T = unknown>(collection: string): Promise<T[]>;
+  /** Wipes this projection's documents and applied revisions, for a rebuild from the event store. */
+  reset(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface DocReader {
+  get<T = unknown>(collection: string, id: string): Promise<T | null>;
+}
+
+/**
+ * A projection turns events into read-model changes. `project` reads what it needs and returns
+ * ops; it never writes itself, so the runtime can apply the ops and the revision in one step.
+ */
+export interface Projection {
+  readonly name: string;
+  /** Event types this projection reads; others are acknowledged and ignored. */
+  readonly handles: readonly string[];
+  project(event: Envelope, read: DocReader): Promise<readonly Op[]>;
+}
