@@ -1,0 +1,92 @@
+import { currentVersionOf, parseEnvelope, type Actor, type NewEvent } from '@fangyi/contracts';
+import type { EventStore, ExpectedRevision, RecordedEvent } from '@fangyi/eventstore';
+import { DomainError } from './errors.ts';
+
+/** A domain event before it is wrapped in an envelope. */
+export interface DomainEvent {
+  readonly type: string;
+  readonly data: unknown;
+}
+
+/** The pure core of an aggregate: no clock, no ids, no I/O. */
+export interface Decider<Command, Event extends DomainEvent, State> {
+  initialState(): State;
+  evolve(state: State, event: Event): State;
+  decide(command: Command, state: State): Event[];
+}
+
+export interface CommandMetadata {
+  readonly actor: Actor;
+  readonly correlationId: string;
+  readonly causationId?: string | null;
+  /** When the command's events happened in the world. */
+  readonly occurredAt: Date;
+  /** Makes event ids (UUIDv7). */
+  readonly newId: () => string;
+  /** A revision the caller saw (If-Match); otherwise the revision just read. */
+  readonly expectedRevision?: number;
+}
+
+export interface CommandResult<Event, State> {
+  readonly events: readonly Event[];
+  readonly eventIds: readonly string[];
+  readonly state: State;
+  /** The stream's revision after the append (its last event), or -1 when the stream is still empty. */
+  readonly revision: number;
+}
+
+/** Reads a stream and folds it into state with the decider's evolve; events are validated and upcast on the way. */
+export async function loadAggregate<Event extends DomainEvent, State>(
+  store: EventStore,
+  streamId: string,
+  decider: Pick<Decider<unknown, Event, State>, 'initialState' | 'evolve'>,
+): Promise<{ state: State; revision: number; events: RecordedEvent[] }> {
+  const events = await store.readStream(streamId);
+  let state = decider.initialState();
+  for (const recorded of events) {
+    const envelope = parseEnvelope(recorded);
+    state = decider.evolve(state, { type: envelope.type, data: envelope.data } as Event);
+  }
+  return { state, revision: events.length - 1, events };
+}
+
+/**
+ * The whole command loop: read the stream, fold, decide, append with the expected revision.
+ * A writer that decided on stale state loses with WrongExpectedRevisionError (409); it is not retried here.
+ */
+export async function handleCommand<Command, Event extends DomainEvent, State>(
+  store: EventStore,
+  streamId: string,
+  decider: Decider<Command, Event, State>,
+  command: Command,
+  meta: CommandMetadata,
+): Promise<CommandResult<Event, State>> {
+  const { state, revision } = await loadAggregate(store, streamId, decider);
+  if (meta.expectedRevision !== undefined && meta.expectedRevision !== revision) {
+    throw new DomainError('PRECONDITION_FAILED', `If-Match revision ${meta.expectedRevision}, current ${revision}`);
+  }
+  const events = decider.decide(command, state);
+  if (events.length === 0) return { events, eventIds: [], state, revision };
+  const occurredAt = meta.occurredAt.toISOString();
+  const envelopes: NewEvent[] = [];
+  let causationId = meta.causationId ?? null;
+  for (const e of events) {
+    const id = meta.newId();
+    envelopes.push({
+      id,
+      type: e.type,
+      schemaVersion: currentVersionOf(e.type),
+      occurredAt,
+      actor: meta.actor,
+      correlationId: meta.correlationId,
+      causationId,
+      data: e.data,
+    });
+    // Later events of one decision are caused by the first.
+    causationId ??= id;
+  }
+  const expected: ExpectedRevision = revision < 0 ? 'no-stream' : revision;
+  const result = await store.append(streamId, envelopes, { expectedRevision: expected });
+  const next = events.reduce((s, e) => decider.evolve(s, e), state);
+  return { events, eventIds: envelopes.map((e) => e.id), state: next, revision: result.nextExpectedRevision };
+}

@@ -1,0 +1,48 @@
+/**
+ * One registry of error codes: a stable code, an HTTP status and a title for people.
+ * Domain code throws DomainError with a code; the service kit's error handler turns it into
+ * an RFC 9457 problem+json answer. Services add their own codes with `defineErrors`.
+ */
+export interface ErrorDefinition {
+  readonly status: number;
+  readonly title: string;
+}
+
+export type ErrorRegistry = Readonly<Record<string, ErrorDefinition>>;
+
+export const COMMON_ERRORS = {
+  VALIDATION_FAILED: { status: 400, title: 'The request is not valid' },
+  MALFORMED_JSON: { status: 400, title: 'The request body is not valid JSON' },
+  UNAUTHENTICATED: { status: 401, title: 'Authentication is required' },
+  FORBIDDEN: { status: 403, title: 'Not allowed for this user' },
+  NOT_FOUND: { status: 404, title: 'Not found' },
+  CONCURRENCY_CONFLICT: { status: 409, title: 'Changed by someone else meanwhile; reload and try again' },
+  PRECONDITION_FAILED: { status: 412, title: 'The If-Match revision is not the current one' },
+  BODY_TOO_LARGE: { status: 413, title: 'The request body is too large' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Send application/json' },
+  INTERNAL: { status: 500, title: 'Internal error' },
+  NOT_READY: { status: 503, title: 'Not ready' },
+} as const satisfies ErrorRegistry;
+
+export function defineErrors<const T extends ErrorRegistry>(errors: T): T {
+  return errors;
+}
+
+export interface FieldIssue {
+  /** Where the problem is, e.g. `body.temperatureC` or `params.caseId`. */
+  readonly field: string;
+  readonly message: string;
+}
+
+export class DomainError extends Error {
+  readonly code: string;
+  readonly detail: string | undefined;
+  readonly fields: readonly FieldIssue[];
+  constructor(code: string, detail?: string, fields: readonly FieldIssue[] = []) {
+    super(detail ? `${code}: ${detail}` : code);
+    this.name = 'DomainError';
+    this.code = code;
+    this.detail = detail;
+    this.fields = fields;
+  }
+}

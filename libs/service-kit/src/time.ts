@@ -1,0 +1,63 @@
+/**
+ * Business days and check slots live in the district's time zone (Asia/Shanghai by default).
+ * Dates are plain `YYYY-MM-DD` strings; arithmetic on them is calendar arithmetic, free of zones.
+ */
+export const DEFAULT_TIME_ZONE = 'Asia/Shanghai';
+
+export type Clock = () => Date;
+export const systemClock: Clock = () => new Date();
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+function formatter(timeZone: string): Intl.DateTimeFormat {
+  let f = formatters.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-CA', {
+      timeZone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    });
+    formatters.set(timeZone, f);
+  }
+  return f;
+}
+
+export interface LocalTime {
+  /** The business date, YYYY-MM-DD. */
+  readonly date: string;
+  /** Minutes since local midnight. */
+  readonly minutes: number;
+}
+
+export function localTime(instant: Date, timeZone: string = DEFAULT_TIME_ZONE): LocalTime {
+  const parts = Object.fromEntries(formatter(timeZone).formatToParts(instant).map((p) => [p.type, p.value]));
+  return { date: `${parts.year}-${parts.month}-${parts.day}`, minutes: Number(parts.hour) * 60 + Number(parts.minute) };
+}
+
+export function businessDate(instant: Date, timeZone: string = DEFAULT_TIME_ZONE): string {
+  return localTime(instant, timeZone).date;
+}
+
+const DAY_MS = 86_400_000;
+function toUtcMs(date: string): number {
+  return Date.parse(`${date}T00:00:00Z`);
+}
+
+export function addDays(date: string, days: number): string {
+  return new Date(toUtcMs(date) + days * DAY_MS).toISOString().slice(0, 10);
+}
+
+/** Whole days from `from` to `to` (positive when `to` is later). */
+export function daysBetween(from: string, to: string): number {
+  return Math.round((toUtcMs(to) - toUtcMs(from)) / DAY_MS);
+}
+
+/** "HH:MM" → minutes since midnight. */
+export function parseClockTime(value: string): number {
+  const m = /^([01]\d|2[0-4]):([0-5]\d)$/.exec(value);
+  if (!m) throw new Error(`not a time of day: ${value}`);
+  return Number(m[1]) * 60 + Number(m[2]);
+}

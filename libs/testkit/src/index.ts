@@ -1,0 +1,2 @@
+export { deciderSpec } from './deciderSpec.ts';
+export { requireInfra, type InfraName } from './infra.ts';

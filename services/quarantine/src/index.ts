@@ -1,0 +1,2 @@
+export { buildQuarantineApp, registerQuarantine, type QuarantineAppDeps } from './app.ts';
+export { quarantineErrors, homeQuarantineDecider, streamIdOf } from './homeQuarantine/homeQuarantine.ts';

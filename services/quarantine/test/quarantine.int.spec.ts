@@ -1,0 +1,199 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pino } from 'pino';
+import { uuidv7 } from '@fangyi/contracts';
+import { SqliteEventStore, type EventStore } from '@fangyi/eventstore';
+import type { ServiceApp } from '@fangyi/service-kit';
+import { buildQuarantineApp, streamIdOf } from '../src/index.ts';
+
+// The district's clock stands at 2020-01-29 09:30 in Shanghai.
+const now = new Date('2020-01-29T01:30:00.000Z');
+
+describe('quarantine service over HTTP (SQLite event store)', () => {
+  let dir: string;
+  let eventStore: EventStore;
+  let app: ServiceApp;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'fangyi-q-'));
+    eventStore = new SqliteEventStore({ path: join(dir, 'events.db'), clock: () => now });
+    app = buildQuarantineApp({ eventStore, clock: () => now, newId: () => uuidv7(now.getTime()), timeZone: 'Asia/Shanghai', logger: pino({ level: 'silent' }) });
+    await app.ready();
+  });
+  afterAll(async () => {
+    await app.close();
+    await eventStore.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const startBody = {
+    personId: 'p-moujia-1',
+    personName: '李娜',
+    community: 'moujia',
+    startDate: '2020-01-28',
+    reason: 'arrival-from-risk-area',
+    assignedCaller: 'caller-1',
+  };
+  const startCase = async () => {
+    const res = await app.inject({ method: 'POST', url: '/quarantine/cases', payload: startBody, headers: { 'x-actor-id': 'registrar-2', 'x-actor-role': 'registrar' } });
+    expect(res.statusCode).toBe(201);
+    return res.json<{ caseId: string; revision: number }>().caseId;
+  };
+  const allEvents = async () => (await eventStore.readAll({ limit: 10_000 })).length;
+
+  it('starts a case with the default 14-day period and records who did it', async () => {
+    const caseId = await startCase();
+    const res = await app.inject({ method: 'GET', url: `/quarantine/cases/${caseId}` });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ status: 'active', startDate: '2020-01-28', endDate: '2020-02-10', revision: 0 });
+    const [started] = await eventStore.readStream(streamIdOf(caseId));
+    expect(started).toMatchObject({ type: 'quarantine.home-quarantine-started', actor: { id: 'registrar-2', role: 'registrar' } });
+  });
+
+  it('logs a normal check, then refuses a second check of the slot with 409 and problem+json', async () => {
+    const caseId = await startCase();
+    const body = { date: '2020-01-29', slot: 'am', temperatureC: 36.6, reachedVia: 'phone' };
+    const ok = await app.inject({ method: 'POST', url: `/quarantine/cases/${caseId}/checks`, payload: body });
+    expect(ok.statusCode).toBe(201);
+    expect(ok.json()).toMatchObject({ abnormal: false, escalationId: null, revision: 1 });
+    const again = await app.inject({ method: 'POST', url: `/quarantine/cases/${caseId}/checks`, payload: body });
+    expect(again.statusCode).toBe(409);
+    expect(again.headers['content-type']).toContain('application/problem+json');
+    expect(again.json()).toMatchObject({ status: 409, code: 'SLOT_ALREADY_CHECKED' });
+    const fix = await app.inject({ method: 'POST', url: `/quarantine/cases/${caseId}/checks`, payload: { ...body, temperatureC: 38.2, correction: true } });
+    expect(fix.statusCode).toBe(201);
+    expect(fix.json().escalationId).toEqual(expect.any(String));
+    expect((await eventStore.readStream(streamIdOf(caseId))).map((e) => e.type)).toEqual([
+      'quarantine.home-quarantine-started',
+      'quarantine.symptom-check-logged',
+      'quarantine.symptom-check-corrected',
+      'quarantine.escalation-raised',
+    ]);
+  });
+
+  it('answers a fever with an escalation in the same append', async () => {
+    const caseId = await startCase();
+    const res = await app.inject({ method: 'POST', url: `/quarantine/cases/${caseId}/checks`, payload: { date: '2020-01-28', slot: 'pm', temperatureC: 38.1, symptoms: ['cough'], reachedVia: 'wechat' } });
+    expect(res.statusCode).toBe(201);
+    expect(res.json()).toMatchObject({ abnormal: true, escalationId: expect.any(String) });
+    const history = await app.inject({ method: 'GET', url: `/quarantine/cases/${caseId}/history` });
+    expect(history.json().map((e: { type: string }) => e.type)).toContain('quarantine.escalation-raised');
+  });
+
+  describe('bad input: a 4xx naming the field, and nothing appended', () => {
+    const cases: [string, unknown, string[], number?][] = [
+      ['a temperature as text', { date: '2020-01-29', slot: 'am', temperatureC: 'hot', reachedVia: 'phone' }, ['body.temperatureC']],
+      ['a temperature out of range', { date: '2020-01-29', slot: 'am', temperatureC: 45, reachedVia: 'phone' }, ['body.temperatureC']],
+      ['an unknown slot', { date: '2020-01-29', slot: 'noon', temperatureC: 36.5, reachedVia: 'phone' }, ['body.slot']],
+      ['a missing date and reachedVia', { slot: 'am', temperatureC: 36.5 }, ['body.date', 'body.reachedVia']],
+      ['an impossible date', { date: '2020-02-30', slot: 'am', temperatureC: 36.5, reachedVia: 'phone' }, ['body.date']],
+      ['an unknown symptom', { date: '2020-01-29', slot: 'am', temperatureC: 36.5, reachedVia: 'phone', symptoms: ['sneezing-loudly'] }, ['body.symptoms.0']],
+      ['an unknown field', { date: '2020-01-29', slot: 'am', temperatureC: 36.5, reachedVia: 'phone', temprature: 1 }, ['body.temprature']],
+    ];
+    it.each(cases)('%s', async (_label, payload, fields) => {
+      const caseId = await startCase();
+      const before = await allEvents();
+      const res = await app.inject({ method: 'POST', url: `/quarantine/cases/${caseId}/checks`, payload: payload as object });
+      expect(res.statusCode).toBe(400);
+      expect(res.headers['content-type']).toContain('application/problem+json');
+      const problem = res.json();
+      expect(problem.code).toBe('VALIDATION_FAILED');
+      expect(problem.errors.map((e: { field: string }) => e.field)).toEqual(expect.arrayContaining(fields));
+      expect(await allEvents()).toBe(before);
+    });
+
+    it('malformed JSON', async () => {
+      const caseId = await startCase();
+      const before = await allEvents();
+      const res = await app.inject({ method: 'POST', url: `/quarantine/cases/${caseId}/checks`, payload: '{"date": ', headers: { 'content-type': 'application/json' } });
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toMatchObject({ code: 'MALFORMED_JSON', errors: [{ field: 'body' }] });
+      expect(await allEvents()).toBe(before);
+    });
+
+    it('an oversized body', async () => {
+      const before = await allEvents();
+      const res = await app.inject({ method: 'POST', url: '/quarantine/cases', payload: { ...startBody, reasonNote: 'x'.repeat(100_000) } });
+      expect(res.statusCode).toBe(413);
+      expect(await allEvents()).toBe(before);
+    });
+
+    it('a check for an unknown case', async () => {
+      const before = await allEvents();
+      const res = await app.inject({ method: 'POST', url: `/quarantine/cases/${uuidv7()}/checks`, payload: { date: '2020-01-29', slot: 'am', temperatureC: 36.5, reachedVia: 'phone' } });
+      expect(res.statusCode).toBe(404);
+      expect(res.json().code).toBe('CASE_NOT_FOUND');
+      expect(await allEvents()).toBe(before);
+    });
+
+    it('a check outside the period names the date', async () => {
+      const caseId = await startCase();
+      const res = await app.inject({ method: 'POST', url: `/quarantine/cases/${caseId}/checks`, payload: { date: '2020-01-27', slot: 'am', temperatureC: 36.5, reachedVia: 'phone' } });
+      expect(res.statusCode).toBe(409);
+      expect(res.json()).toMatchObject({ code: 'CHECK_OUTSIDE_PERIOD', errors: [{ field: 'body.date' }] });
+    });
+
+    it('a start with a missing name and a bad period', async () => {
+      const before = await allEvents();
+      const res = await app.inject({ method: 'POST', url: '/quarantine/cases', payload: { ...startBody, personName: undefined, periodDays: 0 } });
+      expect(res.statusCode).toBe(400);
+      expect(res.json().errors.map((e: { field: string }) => e.field)).toEqual(expect.arrayContaining(['body.personName', 'body.periodDays']));
+      expect(await allEvents()).toBe(before);
+    });
+  });
+
+  it('refuses a check sent with a stale If-Match revision with 412', async () => {
+    const caseId = await startCase();
+    const url = `/quarantine/cases/${caseId}/checks`;
+    const first = await app.inject({ method: 'POST', url, payload: { date: '2020-01-29', slot: 'am', temperatureC: 36.5, reachedVia: 'phone' }, headers: { 'if-match': '"0"' } });
+    expect(first.statusCode).toBe(201);
+    const stale = await app.inject({ method: 'POST', url, payload: { date: '2020-01-29', slot: 'pm', temperatureC: 36.5, reachedVia: 'phone' }, headers: { 'if-match': '"0"' } });
+    expect(stale.statusCode).toBe(412);
+    expect(await eventStore.readStream(streamIdOf(caseId))).toHaveLength(2);
+  });
+
+  it('lets only one of two commands that decided on the same state through: the other gets 409', async () => {
+    const caseId = await startCase();
+    // Both requests read the stream before either appends: a barrier holds each read until both have read.
+    let waiting: (() => void)[] = [];
+    const racing: EventStore = {
+      ...eventStore,
+      append: eventStore.append.bind(eventStore),
+      readAll: eventStore.readAll.bind(eventStore),
+      subscribeToAll: eventStore.subscribeToAll.bind(eventStore),
+      close: async () => {},
+      checkpoints: eventStore.checkpoints,
+      readStream: async (id, o) => {
+        const events = await eventStore.readStream(id, o);
+        await new Promise<void>((resolve) => {
+          waiting.push(resolve);
+          if (waiting.length === 2) {
+            for (const w of waiting) w();
+            waiting = [];
+          }
+        });
+        return events;
+      },
+    };
+    const raceApp = buildQuarantineApp({ eventStore: racing, clock: () => now, newId: () => uuidv7(now.getTime()), timeZone: 'Asia/Shanghai', logger: pino({ level: 'silent' }) });
+    const url = `/quarantine/cases/${caseId}/checks`;
+    const results = await Promise.all([
+      raceApp.inject({ method: 'POST', url, payload: { date: '2020-01-29', slot: 'am', temperatureC: 36.5, reachedVia: 'phone' } }),
+      raceApp.inject({ method: 'POST', url, payload: { date: '2020-01-29', slot: 'pm', temperatureC: 36.5, reachedVia: 'phone' } }),
+    ]);
+    expect(results.map((r) => r.statusCode).sort()).toEqual([201, 409]);
+    expect(results.find((r) => r.statusCode === 409)!.json().code).toBe('CONCURRENCY_CONFLICT');
+    expect(await eventStore.readStream(streamIdOf(caseId))).toHaveLength(2);
+    await raceApp.close();
+  });
+
+  it('serves an OpenAPI document, /health and /ready', async () => {
+    const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json();
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/quarantine/cases', '/quarantine/cases/{caseId}/checks']));
+    expect(doc.paths['/quarantine/cases/{caseId}/checks'].post.requestBody.content['application/json'].schema.properties.slot.enum).toEqual(['am', 'pm']);
+    expect((await app.inject({ method: 'GET', url: '/health' })).statusCode).toBe(200);
+    expect((await app.inject({ method: 'GET', url: '/ready' })).statusCode).toBe(200);
+  });
+});

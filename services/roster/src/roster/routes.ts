@@ -1,0 +1,77 @@
+import { z } from 'zod';
+import { BusinessDateSchema } from '@fangyi/contracts';
+import type { ProjectionStore } from '@fangyi/projections';
+import { DomainError, businessDate, route, type Clock, type ServiceApp } from '@fangyi/service-kit';
+import { ROSTER_COLLECTION, type RosterCase } from './projection.ts';
+import { rosterFor, type SlotStatus, type SlotWindows } from './status.ts';
+
+export interface RosterDeps {
+  readonly store: ProjectionStore;
+  readonly clock: Clock;
+  readonly timeZone: string;
+  readonly slotWindows: SlotWindows;
+}
+
+const STATUSES = ['done-normal', 'done-abnormal', 'pending', 'overdue'] as const satisfies readonly SlotStatus[];
+const id = z.string().min(1).max(128);
+
+const RosterQuery = z.strictObject({
+  date: BusinessDateSchema.optional(),
+  community: id.optional(),
+  caller: id.optional(),
+  /** Only people with at least one slot in this status. */
+  status: z.enum(STATUSES).optional(),
+});
+
+const toClock = (minutes: number) => `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
+
+/** The roster query API: who is under home quarantine on a date and where each of their two checks stands. */
+export function rosterRoutes(app: ServiceApp, deps: RosterDeps): void {
+  route(app, {
+    method: 'GET',
+    url: '/roster',
+    summary: 'The home quarantine roster for a date (default: today in the district), with am/pm check status',
+    tags: ['roster'],
+    query: RosterQuery,
+    handler: async ({ query }) => {
+      const now = deps.clock();
+      const date = query.date ?? businessDate(now, deps.timeZone);
+      const cases = await deps.store.list<RosterCase>(ROSTER_COLLECTION);
+      let entries = rosterFor(cases, date, now, deps.timeZone, deps.slotWindows);
+      if (query.community) entries = entries.filter((e) => e.community === query.community);
+      if (query.caller) entries = entries.filter((e) => e.assignedCaller === query.caller);
+      if (query.status) entries = entries.filter((e) => e.am.status === query.status || e.pm.status === query.status);
+      const count = (s: SlotStatus) => entries.reduce((n, e) => n + (e.am.status === s ? 1 : 0) + (e.pm.status === s ? 1 : 0), 0);
+      return {
+        date,
+        timeZone: deps.timeZone,
+        asOf: now.toISOString(),
+        slotWindows: {
+          am: { opens: toClock(deps.slotWindows.am.opens), closes: toClock(deps.slotWindows.am.closes) },
+          pm: { opens: toClock(deps.slotWindows.pm.opens), closes: toClock(deps.slotWindows.pm.closes) },
+        },
+        totals: {
+          people: entries.length,
+          doneNormal: count('done-normal'),
+          doneAbnormal: count('done-abnormal'),
+          pending: count('pending'),
+          overdue: count('overdue'),
+        },
+        entries,
+      };
+    },
+  });
+
+  route(app, {
+    method: 'GET',
+    url: '/roster/cases/:caseId',
+    summary: "One person's roster record with every check of the period",
+    tags: ['roster'],
+    params: z.strictObject({ caseId: id }),
+    handler: async ({ params }) => {
+      const doc = await deps.store.get<RosterCase>(ROSTER_COLLECTION, params.caseId);
+      if (!doc) throw new DomainError('NOT_FOUND', `no roster record for case ${params.caseId}`);
+      return doc;
+    },
+  });
+}
