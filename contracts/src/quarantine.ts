@@ -58,6 +58,8 @@ export const LogSymptomCheckSchema = z.strictObject({
   symptoms: z.array(SymptomSchema).max(SYMPTOMS.length).default([]),
   symptomNote: z.string().max(500).optional(),
   reachedVia: ReachedViaSchema,
+  /** When the caller reached the person, if not now: a check entered late keeps its real time. */
+  checkedAt: z.iso.datetime({ offset: true }).optional(),
   /** Set to true to replace the check already logged for this slot. */
   correction: z.boolean().default(false),
   correctionReason: z.string().max(500).optional(),

@@ -82,6 +82,19 @@ describe('quarantine service over HTTP (SQLite event store)', () => {
     expect(history.json().map((e: { type: string }) => e.type)).toContain('quarantine.escalation-raised');
   });
 
+  it('keeps the real time of a check entered late, and refuses one timed in the future', async () => {
+    const caseId = await startCase();
+    const url = `/quarantine/cases/${caseId}/checks`;
+    const late = await app.inject({ method: 'POST', url, payload: { date: '2020-01-28', slot: 'pm', temperatureC: 36.5, reachedVia: 'visit', checkedAt: '2020-01-28T15:10:00+08:00' } });
+    expect(late.statusCode).toBe(201);
+    const [, check] = await eventStore.readStream(streamIdOf(caseId));
+    expect(check!.occurredAt).toBe('2020-01-28T07:10:00.000Z');
+    expect(check!.recordedAt).toBe(now.toISOString());
+    const future = await app.inject({ method: 'POST', url, payload: { date: '2020-01-29', slot: 'am', temperatureC: 36.5, reachedVia: 'phone', checkedAt: '2020-01-29T18:00:00+08:00' } });
+    expect(future.statusCode).toBe(409);
+    expect(future.json()).toMatchObject({ code: 'CHECK_IN_FUTURE', errors: [{ field: 'body.checkedAt' }] });
+  });
+
   describe('bad input: a 4xx naming the field, and nothing appended', () => {
     const cases: [string, unknown, string[], number?][] = [
       ['a temperature as text', { date: '2020-01-29', slot: 'am', temperatureC: 'hot', reachedVia: 'phone' }, ['body.temperatureC']],

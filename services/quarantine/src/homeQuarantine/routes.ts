@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { LogSymptomCheckSchema, StartHomeQuarantineSchema, parseEnvelope } from '@fangyi/contracts';
+import { LogSymptomCheckSchema, StartHomeQuarantineSchema, parseEnvelope, type Actor } from '@fangyi/contracts';
 import type { EventStore } from '@fangyi/eventstore';
 import { DomainError, businessDate, handleCommand, loadAggregate, route, type Clock, type ServiceApp } from '@fangyi/service-kit';
 import { homeQuarantineDecider, streamIdOf, type HomeQuarantineCommand } from './homeQuarantine.ts';
@@ -10,6 +10,9 @@ export interface HomeQuarantineDeps {
   readonly newId: () => string;
   readonly timeZone: string;
 }
+
+/** Callers' phones and the server may disagree by a little. */
+const CLOCK_SKEW_MS = 2 * 60_000;
 
 const CaseParams = z.strictObject({ caseId: z.string().min(1).max(128).regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _ only') });
 const IfMatch = z.object({ 'if-match': z.string().regex(/^"?\d+"?$/, 'must be a revision number').optional() });
@@ -23,11 +26,16 @@ function expectedRevisionOf(headers: unknown): number | undefined {
 
 /** HTTP for home quarantine cases: start a case, log a check, read a case and its history. */
 export function homeQuarantineRoutes(app: ServiceApp, deps: HomeQuarantineDeps): void {
-  const run = (ctx: { actor(): import('@fangyi/contracts').Actor; request: { correlationId: string; headers: unknown } }, caseId: string, command: HomeQuarantineCommand) =>
+  const run = (
+    ctx: { actor(): Actor; request: { correlationId: string; headers: unknown } },
+    caseId: string,
+    command: HomeQuarantineCommand,
+    occurredAt: Date = deps.clock(),
+  ) =>
     handleCommand(deps.eventStore, streamIdOf(caseId), homeQuarantineDecider, command, {
       actor: ctx.actor(),
       correlationId: ctx.request.correlationId,
-      occurredAt: deps.clock(),
+      occurredAt,
       newId: deps.newId,
       expectedRevision: expectedRevisionOf(ctx.request.headers),
     });
@@ -59,8 +67,14 @@ export function homeQuarantineRoutes(app: ServiceApp, deps: HomeQuarantineDeps):
       const { caseId } = ctx.params;
       const checkId = deps.newId();
       const escalationId = deps.newId();
-      const today = businessDate(deps.clock(), deps.timeZone);
-      const result = await run(ctx, caseId, { type: 'LogSymptomCheck', data: { ...ctx.body, caseId, checkId, escalationId, today } });
+      const now = deps.clock();
+      const today = businessDate(now, deps.timeZone);
+      const { checkedAt, ...input } = ctx.body;
+      const occurredAt = checkedAt ? new Date(checkedAt) : now;
+      if (occurredAt.getTime() > now.getTime() + CLOCK_SKEW_MS) {
+        throw new DomainError('CHECK_IN_FUTURE', `checkedAt ${checkedAt} is later than now`, [{ field: 'body.checkedAt', message: 'in the future' }]);
+      }
+      const result = await run(ctx, caseId, { type: 'LogSymptomCheck', data: { ...input, caseId, checkId, escalationId, today } }, occurredAt);
       const escalated = result.events.some((e) => e.type === 'quarantine.escalation-raised');
       const recorded = result.events[0]!.data as { abnormal: boolean };
       ctx.reply.header('etag', `"${result.revision}"`);

@@ -4,6 +4,7 @@ import type { ProjectionStore } from '@fangyi/projections';
 import { DomainError, businessDate, route, type Clock, type ServiceApp } from '@fangyi/service-kit';
 import { ROSTER_COLLECTION, type RosterCase } from './projection.ts';
 import { rosterFor, type SlotStatus, type SlotWindows } from './status.ts';
+import { renderRosterPage } from '../console/page.ts';
 
 export interface RosterDeps {
   readonly store: ProjectionStore;
@@ -23,6 +24,34 @@ const RosterQuery = z.strictObject({
   status: z.enum(STATUSES).optional(),
 });
 
+async function buildRoster(deps: RosterDeps, query: z.output<typeof RosterQuery>) {
+  const now = deps.clock();
+  const date = query.date ?? businessDate(now, deps.timeZone);
+  const cases = await deps.store.list<RosterCase>(ROSTER_COLLECTION);
+  let entries = rosterFor(cases, date, now, deps.timeZone, deps.slotWindows);
+  if (query.community) entries = entries.filter((e) => e.community === query.community);
+  if (query.caller) entries = entries.filter((e) => e.assignedCaller === query.caller);
+  if (query.status) entries = entries.filter((e) => e.am.status === query.status || e.pm.status === query.status);
+  const count = (s: SlotStatus) => entries.reduce((n, e) => n + (e.am.status === s ? 1 : 0) + (e.pm.status === s ? 1 : 0), 0);
+  return {
+    date,
+    timeZone: deps.timeZone,
+    asOf: now.toISOString(),
+    slotWindows: {
+      am: { opens: toClock(deps.slotWindows.am.opens), closes: toClock(deps.slotWindows.am.closes) },
+      pm: { opens: toClock(deps.slotWindows.pm.opens), closes: toClock(deps.slotWindows.pm.closes) },
+    },
+    totals: {
+      people: entries.length,
+      doneNormal: count('done-normal'),
+      doneAbnormal: count('done-abnormal'),
+      pending: count('pending'),
+      overdue: count('overdue'),
+    },
+    entries,
+  };
+}
+
 const toClock = (minutes: number) => `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
 
 /** The roster query API: who is under home quarantine on a date and where each of their two checks stands. */
@@ -33,32 +62,18 @@ export function rosterRoutes(app: ServiceApp, deps: RosterDeps): void {
     summary: 'The home quarantine roster for a date (default: today in the district), with am/pm check status',
     tags: ['roster'],
     query: RosterQuery,
-    handler: async ({ query }) => {
-      const now = deps.clock();
-      const date = query.date ?? businessDate(now, deps.timeZone);
-      const cases = await deps.store.list<RosterCase>(ROSTER_COLLECTION);
-      let entries = rosterFor(cases, date, now, deps.timeZone, deps.slotWindows);
-      if (query.community) entries = entries.filter((e) => e.community === query.community);
-      if (query.caller) entries = entries.filter((e) => e.assignedCaller === query.caller);
-      if (query.status) entries = entries.filter((e) => e.am.status === query.status || e.pm.status === query.status);
-      const count = (s: SlotStatus) => entries.reduce((n, e) => n + (e.am.status === s ? 1 : 0) + (e.pm.status === s ? 1 : 0), 0);
-      return {
-        date,
-        timeZone: deps.timeZone,
-        asOf: now.toISOString(),
-        slotWindows: {
-          am: { opens: toClock(deps.slotWindows.am.opens), closes: toClock(deps.slotWindows.am.closes) },
-          pm: { opens: toClock(deps.slotWindows.pm.opens), closes: toClock(deps.slotWindows.pm.closes) },
-        },
-        totals: {
-          people: entries.length,
-          doneNormal: count('done-normal'),
-          doneAbnormal: count('done-abnormal'),
-          pending: count('pending'),
-          overdue: count('overdue'),
-        },
-        entries,
-      };
+    handler: async ({ query }) => buildRoster(deps, query),
+  });
+
+  route(app, {
+    method: 'GET',
+    url: '/',
+    summary: 'The roster as a page for follow-up callers (zh-CN)',
+    tags: ['roster'],
+    query: RosterQuery,
+    handler: async ({ query, reply }) => {
+      reply.type('text/html; charset=utf-8');
+      return renderRosterPage(await buildRoster(deps, query));
     },
   });
 

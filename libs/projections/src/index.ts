@@ -1,0 +1,17 @@
+export type { CommitOutcome, DocReader, Op, Projection, ProjectionStore } from './port.ts';
+export type { Clock, ProjectionStoreMeta } from './docs.ts';
+export { InMemoryProjectionStore } from './memory.ts';
+export { RedisProjectionStore, type RedisProjectionStoreOptions } from './redis.ts';
+export {
+  applyEvent,
+  DLQ_HEADERS,
+  projectAsOf,
+  rebuildFromEventStore,
+  runProjection,
+  type ApplyOutcome,
+  type ProjectAsOfOptions,
+  type RebuildOptions,
+  type ReplayResult,
+  type RunningProjection,
+  type RunProjectionOptions,
+} from './runtime.ts';

@@ -1,0 +1,173 @@
+import { createHash } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { assertCollection, assertRevision, encodeOps, type Clock, type ProjectionStoreMeta } from './docs.ts';
+import type { CommitOutcome, Op, ProjectionStore } from './port.ts';
+
+/**
+ * KEYS: [1] applied hash, [2] meta hash, then per op i: [1 + 2i] document key, [2 + 2i] index set.
+ * ARGV: [1] stream id, [2] revision, [3] now (ISO), then per op i: [1 + 3i] 'put'|'delete', [2 + 3i] id, [3 + 3i] JSON.
+ *
+ * Redis runs a script without interleaving, but does not roll back a script's earlier writes when
+ * a later command fails. So every key's type is checked before the first write: the only failures
+ * left after that point are ones Redis itself cannot survive.
+ */
+const COMMIT_SCRIPT = `
+local applied = redis.call('HGET', KEYS[1], ARGV[1])
+local revision = tonumber(ARGV[2])
+if applied and tonumber(applied) >= revision then return 0 end
+local function expect_type(key, a, b)
+  local t = redis.call('TYPE', key)['ok']
+  if t ~= a and t ~= b then
+    return redis.error_reply('WRONGTYPE projection key ' .. key .. ' holds a ' .. t .. ', expected ' .. b)
+  end
+end
+local err = expect_type(KEYS[2], 'none', 'hash')
+if err then return err end
+local n = (#KEYS - 2) / 2
+for i = 1, n do
+  err = expect_type(KEYS[1 + 2 * i], 'none', 'string') or expect_type(KEYS[2 + 2 * i], 'none', 'set')
+  if err then return err end
+end
+for i = 1, n do
+  local doc, idx = KEYS[1 + 2 * i], KEYS[2 + 2 * i]
+  local kind, id = ARGV[1 + 3 * i], ARGV[2 + 3 * i]
+  if kind == 'put' then
+    redis.call('SET', doc, ARGV[3 + 3 * i])
+    redis.call('SADD', idx, id)
+  else
+    redis.call('DEL', doc)
+    redis.call('SREM', idx, id)
+  end
+end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('HINCRBY', KEYS[2], 'appliedCount', 1)
+redis.call('HSET', KEYS[2], 'lastAppliedAt', ARGV[3])
+return 1
+`;
+const COMMIT_SHA = createHash('sha1').update(COMMIT_SCRIPT).digest('hex');
+
+/** MGET and UNLINK batch size: large enough to be quick, small enough not to block Redis. */
+const CHUNK = 500;
+
+export interface RedisProjectionStoreOptions {
+  /** The caller owns the connection: several stores may share it, and close() leaves it open. */
+  readonly redis: Redis;
+  /** Prefix of every key of this read model, e.g. `fangyi:roster`. */
+  readonly namespace: string;
+  readonly clock?: Clock;
+}
+
+/**
+ * A read model in Redis. Documents are JSON strings under `ns:doc:<collection>:<id>`, each
+ * collection's ids a set under `ns:idx:<collection>`, each stream's applied revision a field of
+ * the hash `ns:applied`, and `ns:meta` holds appliedCount and lastAppliedAt. A commit is one Lua
+ * script, so the revision check, the ops and the new revision are applied together or not at all.
+ */
+export class RedisProjectionStore implements ProjectionStore {
+  private readonly redis: Redis;
+  private readonly ns: string;
+  private readonly clock: Clock;
+
+  constructor(options: RedisProjectionStoreOptions) {
+    if (options.namespace.length === 0) throw new TypeError('a namespace is required');
+    this.redis = options.redis;
+    this.ns = options.namespace;
+    this.clock = options.clock ?? (() => new Date());
+  }
+
+  get namespace(): string {
+    return this.ns;
+  }
+
+  private docKey(collection: string, id: string): string {
+    return `${this.ns}:doc:${collection}:${id}`;
+  }
+  private idxKey(collection: string): string {
+    return `${this.ns}:idx:${collection}`;
+  }
+  private get appliedKey(): string {
+    return `${this.ns}:applied`;
+  }
+  private get metaKey(): string {
+    return `${this.ns}:meta`;
+  }
+
+  async commit(streamId: string, revision: number, ops: readonly Op[]): Promise<CommitOutcome> {
+    assertRevision(revision);
+    const encoded = encodeOps(ops);
+    const keys = [this.appliedKey, this.metaKey];
+    const args: string[] = [streamId, String(revision), this.clock().toISOString()];
+    for (const o of encoded) {
+      keys.push(this.docKey(o.collection, o.id), this.idxKey(o.collection));
+      args.push(o.op, o.id, o.json);
+    }
+    const result = await this.runCommit(keys, args);
+    return result === 1 ? 'applied' : 'duplicate';
+  }
+
+  /** EVALSHA, loading the script with EVAL once per server (after a restart or SCRIPT FLUSH). */
+  private async runCommit(keys: string[], args: string[]): Promise<unknown> {
+    try {
+      return await this.redis.evalsha(COMMIT_SHA, keys.length, ...keys, ...args);
+    } catch (error) {
+      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+      return await this.redis.eval(COMMIT_SCRIPT, keys.length, ...keys, ...args);
+    }
+  }
+
+  async appliedRevision(streamId: string): Promise<number | null> {
+    const value = await this.redis.hget(this.appliedKey, streamId);
+    return value === null ? null : Number(value);
+  }
+
+  async get<T = unknown>(collection: string, id: string): Promise<T | null> {
+    assertCollection(collection);
+    const json = await this.redis.get(this.docKey(collection, id));
+    return json === null ? null : (JSON.parse(json) as T);
+  }
+
+  async list<T = unknown>(collection: string): Promise<T[]> {
+    assertCollection(collection);
+    const ids = (await this.redis.smembers(this.idxKey(collection))).sort();
+    const docs: T[] = [];
+    for (let i = 0; i < ids.length; i += CHUNK) {
+      const keys = ids.slice(i, i + CHUNK).map((id) => this.docKey(collection, id));
+      for (const json of await this.redis.mget(keys)) {
+        // A document deleted between SMEMBERS and MGET is simply gone.
+        if (json !== null) docs.push(JSON.parse(json) as T);
+      }
+    }
+    return docs;
+  }
+
+  /**
+   * Deletes this namespace's keys. Not atomic with concurrent commits: stop the consumers first
+   * (or rebuild into a fresh namespace and switch readers over).
+   */
+  async reset(): Promise<void> {
+    // Exact sub-patterns rather than `ns:*`, so resetting `fangyi` cannot touch `fangyi:roster`.
+    const prefix = escapeGlob(this.ns);
+    for (const pattern of [`${prefix}:doc:*`, `${prefix}:idx:*`]) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await this.redis.scan(cursor, 'MATCH', pattern, 'COUNT', CHUNK);
+        cursor = next;
+        if (keys.length > 0) await this.redis.unlink(...keys);
+      } while (cursor !== '0');
+    }
+    await this.redis.unlink(this.appliedKey, this.metaKey);
+  }
+
+  /** How many commits were applied and when the last one was (for readiness and lag checks). */
+  async meta(): Promise<ProjectionStoreMeta> {
+    const [count, at] = await this.redis.hmget(this.metaKey, 'appliedCount', 'lastAppliedAt');
+    return { appliedCount: count === null || count === undefined ? 0 : Number(count), lastAppliedAt: at ?? null };
+  }
+
+  /** Leaves the connection open: it belongs to whoever created it. */
+  async close(): Promise<void> {}
+}
+
+function escapeGlob(text: string): string {
+  return text.replace(/[*?[\]\\]/g, '\\$&');
+}

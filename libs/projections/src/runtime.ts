@@ -1,0 +1,255 @@
+import { pino, type Logger } from 'pino';
+import { deadLetterTopic, EnvelopeValidationError, parseEnvelope, type Envelope } from '@fangyi/contracts';
+import type { EventStore, LogPosition, RecordedEvent } from '@fangyi/eventstore';
+import type { IncomingMessage, MessageBus } from '@fangyi/messaging';
+import type { Clock } from './docs.ts';
+import { InMemoryProjectionStore } from './memory.ts';
+import type { DocReader, Projection, ProjectionStore } from './port.ts';
+
+export type ApplyOutcome = 'applied' | 'duplicate' | 'ignored';
+
+/** Headers a dead-lettered message carries, beside the original message's own headers. */
+export const DLQ_HEADERS = {
+  reason: 'fangyi-dlq-reason',
+  sourceTopic: 'fangyi-dlq-source-topic',
+  sourcePartition: 'fangyi-dlq-source-partition',
+  sourceOffset: 'fangyi-dlq-source-offset',
+  failedAt: 'fangyi-dlq-failed-at',
+  /** The consumer group that gave up on it: every projection reading a topic dead-letters on its own. */
+  group: 'fangyi-dlq-group',
+} as const;
+
+const MAX_REASON_LENGTH = 1000;
+
+/**
+ * Applies one validated event to a read model, at most once. A revision already applied is
+ * skipped before `project` runs; the store's commit re-checks atomically, so two consumers racing
+ * on the same event still apply it once. A gap in a stream's revisions (e.g. an event that was
+ * dead-lettered) is logged and the event applied anyway: stopping would block the stream forever.
+ * Ignored events record nothing, so an event after one of a type the projection does not handle
+ * is reported as a gap too.
+ */
+export async function applyEvent(projection: Projection, store: ProjectionStore, envelope: Envelope, logger?: Logger): Promise<ApplyOutcome> {
+  if (!projection.handles.includes(envelope.type)) return 'ignored';
+  const applied = await store.appliedRevision(envelope.streamId);
+  if (applied !== null && envelope.streamRevision <= applied) return 'duplicate';
+  const expected = applied === null ? 0 : applied + 1;
+  if (envelope.streamRevision > expected) {
+    if (logger) {
+      // The runtime's child loggers already carry these bindings; pino would write them twice.
+      const bound = 'streamId' in logger.bindings() ? {} : { projection: projection.name, streamId: envelope.streamId };
+      logger.warn({ ...bound, appliedRevision: applied, revision: envelope.streamRevision }, 'gap in stream revisions (an unhandled type leaves one too): applying anyway');
+    }
+  }
+  // project() gets a reader only, so it cannot write around the atomic commit.
+  const reader: DocReader = { get: (collection, id) => store.get(collection, id) };
+  const ops = await projection.project(envelope, reader);
+  return store.commit(envelope.streamId, envelope.streamRevision, ops);
+}
+
+export interface RunProjectionOptions {
+  readonly projection: Projection;
+  readonly store: ProjectionStore;
+  readonly bus: MessageBus;
+  readonly topics: readonly string[];
+  readonly groupId: string;
+  readonly logger: Logger;
+  /** Where a new consumer group starts; the default replays the topics from the beginning. */
+  readonly fromBeginning?: boolean;
+  /** Stamps `fangyi-dlq-failed-at`. */
+  readonly clock?: Clock;
+}
+
+export interface RunningProjection {
+  stop(): Promise<void>;
+}
+
+type Poison = { readonly kind: 'invalid-json' | 'invalid-envelope'; readonly reason: string; readonly paths: readonly string[] };
+
+/**
+ * Keeps a read model up to date from the bus. Messages that can never be applied (not JSON, or
+ * an envelope that fails validation) go to the topic's dead-letter topic and consumption moves on.
+ * Anything else that fails (the store is down, project() throws) is rethrown, so the bus
+ * redelivers the message instead of losing it.
+ */
+export async function runProjection(options: RunProjectionOptions): Promise<RunningProjection> {
+  const { projection, store, bus, topics, groupId } = options;
+  const clock = options.clock ?? (() => new Date());
+  const log = options.logger.child({ projection: projection.name });
+
+  const deadLetter = async (message: IncomingMessage, poison: Poison): Promise<void> => {
+    const dlq = deadLetterTopic(message.topic);
+    await bus.publish(dlq, [
+      {
+        key: message.key ?? '',
+        value: message.value,
+        headers: {
+          ...message.headers,
+          [DLQ_HEADERS.reason]: poison.reason.slice(0, MAX_REASON_LENGTH),
+          [DLQ_HEADERS.sourceTopic]: message.topic,
+          [DLQ_HEADERS.sourcePartition]: String(message.partition),
+          [DLQ_HEADERS.sourceOffset]: message.offset,
+          [DLQ_HEADERS.failedAt]: clock().toISOString(),
+          [DLQ_HEADERS.group]: groupId,
+        },
+      },
+    ]);
+    // The reason text may quote the payload (JSON.parse does), so the log gets the kind and field paths only.
+    log.warn(
+      { topic: message.topic, partition: message.partition, offset: message.offset, dlq, kind: poison.kind, paths: poison.paths },
+      'poison message dead-lettered',
+    );
+  };
+
+  const handle = async (message: IncomingMessage): Promise<void> => {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(message.value);
+    } catch (error) {
+      return deadLetter(message, { kind: 'invalid-json', reason: `invalid JSON: ${errorMessage(error)}`, paths: [] });
+    }
+    // Types this projection does not read are acknowledged unvalidated: a newer producer's event
+    // types, unknown to this build, must not flood the dead-letter topic of every projection.
+    const type = typeOf(raw);
+    if (type !== undefined && !projection.handles.includes(type)) return;
+
+    let envelope: Envelope;
+    try {
+      envelope = parseEnvelope(raw);
+    } catch (error) {
+      // Validation is pure: whatever it throws (an upcaster too) will throw again on redelivery.
+      const paths = error instanceof EnvelopeValidationError ? error.issues.map((i) => i.path) : [];
+      const detail = error instanceof EnvelopeValidationError ? error.issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ') : '';
+      return deadLetter(message, { kind: 'invalid-envelope', reason: detail ? `${errorMessage(error)}: ${detail}` : errorMessage(error), paths });
+    }
+
+    const eventLog = log.child({ streamId: envelope.streamId, type: envelope.type });
+    try {
+      const outcome = await applyEvent(projection, store, envelope, eventLog);
+      eventLog.debug({ revision: envelope.streamRevision, outcome, offset: message.offset }, 'event handled');
+    } catch (error) {
+      eventLog.error({ err: error, revision: envelope.streamRevision, offset: message.offset }, 'applying event failed: leaving it for redelivery');
+      throw error;
+    }
+  };
+
+  const consumer = await bus.consume({ groupId, topics, fromBeginning: options.fromBeginning ?? true, handle });
+  log.info({ groupId, topics }, 'projection consuming');
+  return {
+    async stop() {
+      await consumer.stop();
+      log.info('projection stopped');
+    },
+  };
+}
+
+export interface ReplayResult {
+  /** Events that changed the read model. */
+  readonly applied: number;
+  /** Events of types the projection does not read (and duplicates, which a reset store never has). */
+  readonly ignored: number;
+  /** Events of handled types that fail validation, e.g. a type this build does not know; logged. */
+  readonly skipped: number;
+  /** The last position read from the global log, or null if the log is empty. */
+  readonly position: LogPosition | null;
+}
+
+export interface RebuildOptions {
+  readonly projection: Projection;
+  readonly store: ProjectionStore;
+  readonly eventStore: EventStore;
+  readonly logger: Logger;
+  readonly batchSize?: number;
+}
+
+/**
+ * Wipes the read model and replays the whole global log into it. Stop the live consumers of the
+ * same store first (or rebuild into a fresh namespace): a reset is not atomic with their commits.
+ * Once done, the live consumer may start from the beginning: applied revisions skip what is here.
+ */
+export async function rebuildFromEventStore(options: RebuildOptions): Promise<ReplayResult> {
+  const log = options.logger.child({ projection: options.projection.name });
+  await options.store.reset();
+  const result = await replay(options.projection, options.store, options.eventStore, log, options.batchSize, () => true);
+  log.info({ applied: result.applied, ignored: result.ignored, skipped: result.skipped, position: result.position }, 'read model rebuilt');
+  return result;
+}
+
+export interface ProjectAsOfOptions<S extends ProjectionStore> {
+  readonly projection: Projection;
+  readonly eventStore: EventStore;
+  /** Only events the system had recorded at this instant (recordedAt ≤ asOf) count. */
+  readonly asOf: Date;
+  /** Where to build the view; it is reset first. Defaults to a new in-memory store. */
+  readonly store?: S;
+  readonly logger?: Logger;
+  readonly batchSize?: number;
+}
+
+/**
+ * "What did we know at time T": the read model built from only the events recorded by T.
+ * Filters on recordedAt (when the system learned it), not occurredAt, so a check logged late
+ * is absent from views as of before it was logged. Reads the whole log: recordedAt is taken
+ * before commit, so commit order and recordedAt order can differ slightly.
+ */
+export async function projectAsOf<S extends ProjectionStore = InMemoryProjectionStore>(options: ProjectAsOfOptions<S>): Promise<S> {
+  const store = options.store ?? (new InMemoryProjectionStore() as ProjectionStore as S);
+  const log = (options.logger ?? pino({ enabled: false })).child({ projection: options.projection.name });
+  const cutoff = options.asOf.getTime();
+  if (Number.isNaN(cutoff)) throw new TypeError('asOf must be a valid date');
+  await store.reset();
+  await replay(options.projection, store, options.eventStore, log, options.batchSize, (e) => Date.parse(e.recordedAt) <= cutoff);
+  return store;
+}
+
+async function replay(
+  projection: Projection,
+  store: ProjectionStore,
+  eventStore: EventStore,
+  log: Logger,
+  batchSize = 500,
+  include: (event: RecordedEvent) => boolean,
+): Promise<ReplayResult> {
+  let applied = 0;
+  let ignored = 0;
+  let skipped = 0;
+  let position: LogPosition | null = null;
+  for (;;) {
+    const batch = await eventStore.readAll({ after: position, limit: batchSize });
+    if (batch.length === 0) break;
+    for (const recorded of batch) {
+      if (!include(recorded)) continue;
+      // Same order of checks as the live consumer, so a rebuild yields the same documents.
+      if (!projection.handles.includes(recorded.type)) {
+        ignored++;
+        continue;
+      }
+      let envelope: Envelope;
+      try {
+        envelope = parseEnvelope(recorded);
+      } catch (error) {
+        skipped++;
+        log.warn(
+          { position: recorded.position, streamId: recorded.streamId, type: recorded.type, err: errorMessage(error) },
+          'event fails validation: skipped',
+        );
+        continue;
+      }
+      const outcome = await applyEvent(projection, store, envelope, log.child({ streamId: envelope.streamId, type: envelope.type }));
+      if (outcome === 'applied') applied++;
+      else ignored++;
+    }
+    position = batch[batch.length - 1]!.position;
+  }
+  return { applied, ignored, skipped, position };
+}
+
+function typeOf(raw: unknown): string | undefined {
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const type = (raw as { type?: unknown }).type;
+  return typeof type === 'string' ? type : undefined;
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,197 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Op, ProjectionStore } from '../src/index.ts';
+
+export interface ProjectionStoreUnderTest {
+  /**
+   * A store for the namespace. Opening the same namespace twice must give two handles onto the
+   * same data (for Redis: two connections), as two consumers of one projection would have.
+   */
+  open(namespace: string): ProjectionStore;
+  cleanup(): Promise<void>;
+}
+
+const put = (collection: string, id: string, doc: unknown): Op => ({ op: 'put', collection, id, doc });
+const del = (collection: string, id: string): Op => ({ op: 'delete', collection, id });
+const fresh = (label: string) => `${label}-${randomUUID()}`;
+
+/** One suite for every projection store adapter: each must pass all of it. */
+export function projectionStoreContract(name: string, factory: () => Promise<ProjectionStoreUnderTest>): void {
+  describe(`projection store contract: ${name}`, () => {
+    let sut: ProjectionStoreUnderTest;
+    /** A store in a namespace of its own: tests never see each other's data. */
+    const store = () => sut.open(`fangyi-test:${randomUUID()}`);
+    beforeAll(async () => {
+      sut = await factory();
+    });
+    afterAll(async () => {
+      await sut?.cleanup();
+    });
+
+    it('applies every op of a commit and records the revision', async () => {
+      const s = store();
+      const stream = fresh('case');
+      expect(await s.appliedRevision(stream)).toBeNull();
+      const outcome = await s.commit(stream, 0, [put('cases', 'c1', { name: 'a', n: 1 }), put('counts', stream, { events: 1 })]);
+      expect(outcome).toBe('applied');
+      expect(await s.get('cases', 'c1')).toEqual({ name: 'a', n: 1 });
+      expect(await s.get('counts', stream)).toEqual({ events: 1 });
+      expect(await s.appliedRevision(stream)).toBe(0);
+      expect(await s.appliedRevision(fresh('other'))).toBeNull();
+      expect(await s.get('cases', 'missing')).toBeNull();
+    });
+
+    it('changes nothing when the same revision comes again, even with different ops', async () => {
+      const s = store();
+      const stream = fresh('case');
+      await s.commit(stream, 0, [put('cases', 'c1', { v: 'first' })]);
+      const again = await s.commit(stream, 0, [put('cases', 'c1', { v: 'second' }), put('cases', 'c2', { v: 'new' }), del('cases', 'c1')]);
+      expect(again).toBe('duplicate');
+      expect(await s.list('cases')).toEqual([{ v: 'first' }]);
+      expect(await s.appliedRevision(stream)).toBe(0);
+    });
+
+    it('treats a lower revision as a duplicate, and accepts a higher one after a gap', async () => {
+      const s = store();
+      const stream = fresh('case');
+      expect(await s.commit(stream, 0, [put('cases', 'c', { rev: 0 })])).toBe('applied');
+      expect(await s.commit(stream, 3, [put('cases', 'c', { rev: 3 })])).toBe('applied');
+      expect(await s.commit(stream, 2, [put('cases', 'c', { rev: 2 })])).toBe('duplicate');
+      expect(await s.commit(stream, 1, [put('cases', 'c', { rev: 1 })])).toBe('duplicate');
+      expect(await s.get('cases', 'c')).toEqual({ rev: 3 });
+      expect(await s.appliedRevision(stream)).toBe(3);
+    });
+
+    it('keeps revisions per stream', async () => {
+      const s = store();
+      const [a, b] = [fresh('a'), fresh('b')];
+      await s.commit(a, 5, []);
+      expect(await s.commit(b, 0, [put('cases', 'b', { ok: true })])).toBe('applied');
+      expect(await s.appliedRevision(a)).toBe(5);
+      expect(await s.appliedRevision(b)).toBe(0);
+    });
+
+    it('records the revision of a commit with no ops', async () => {
+      const s = store();
+      const stream = fresh('case');
+      expect(await s.commit(stream, 0, [])).toBe('applied');
+      expect(await s.appliedRevision(stream)).toBe(0);
+      expect(await s.commit(stream, 0, [])).toBe('duplicate');
+    });
+
+    it('deletes documents, from get and from list; deleting a missing one is fine', async () => {
+      const s = store();
+      const stream = fresh('case');
+      await s.commit(stream, 0, [put('cases', 'c1', { n: 1 }), put('cases', 'c2', { n: 2 })]);
+      expect(await s.commit(stream, 1, [del('cases', 'c1'), del('cases', 'never-existed')])).toBe('applied');
+      expect(await s.get('cases', 'c1')).toBeNull();
+      expect(await s.list('cases')).toEqual([{ n: 2 }]);
+    });
+
+    it('applies the ops of one commit in order', async () => {
+      const s = store();
+      const stream = fresh('case');
+      await s.commit(stream, 0, [put('cases', 'gone', { n: 1 }), del('cases', 'gone'), del('cases', 'back'), put('cases', 'back', { n: 2 })]);
+      expect(await s.get('cases', 'gone')).toBeNull();
+      expect(await s.list('cases')).toEqual([{ n: 2 }]);
+    });
+
+    it('lists every document of a collection and none of another collection or namespace', async () => {
+      const ns = `fangyi-test:${randomUUID()}`;
+      const s = sut.open(ns);
+      const other = store();
+      const stream = fresh('case');
+      const ids = Array.from({ length: 25 }, (_, i) => `p-${String(i).padStart(2, '0')}`);
+      await s.commit(stream, 0, ids.map((id) => put('people', id, { id })));
+      await s.commit(stream, 1, [put('cases', 'c1', { id: 'c1' })]);
+      await other.commit(stream, 0, [put('people', 'outsider', { id: 'outsider' })]);
+      const listed = await s.list<{ id: string }>('people');
+      expect(listed.map((d) => d.id)).toEqual(ids);
+      expect(await s.list('cases')).toEqual([{ id: 'c1' }]);
+      expect(await s.list('nothing-here')).toEqual([]);
+      expect(await other.list('people')).toEqual([{ id: 'outsider' }]);
+      expect(await other.appliedRevision(stream)).toBe(0);
+      expect(await sut.open(ns).list('cases')).toEqual([{ id: 'c1' }]);
+    });
+
+    it('reset wipes documents and applied revisions of its namespace only', async () => {
+      const s = store();
+      const other = store();
+      const stream = fresh('case');
+      await s.commit(stream, 0, [put('cases', 'c1', { n: 1 }), put('people', 'p1', { n: 1 })]);
+      await other.commit(stream, 0, [put('cases', 'c1', { kept: true })]);
+      await s.reset();
+      expect(await s.get('cases', 'c1')).toBeNull();
+      expect(await s.list('cases')).toEqual([]);
+      expect(await s.list('people')).toEqual([]);
+      expect(await s.appliedRevision(stream)).toBeNull();
+      expect(await other.get('cases', 'c1')).toEqual({ kept: true });
+      expect(await other.appliedRevision(stream)).toBe(0);
+      // A rebuild starts over: revision 0 applies again.
+      expect(await s.commit(stream, 0, [put('cases', 'c1', { n: 2 })])).toBe('applied');
+      expect(await s.get('cases', 'c1')).toEqual({ n: 2 });
+    });
+
+    it('round-trips documents: nested JSON, unicode, decimals, nulls, and ids with separators', async () => {
+      const s = store();
+      const doc = {
+        personName: '张三',
+        community: '东湖社区·3栋',
+        temperatureC: 38.1,
+        negative: -0.5,
+        big: 2 ** 53 - 1,
+        fever: true,
+        note: null,
+        symptoms: ['cough', 'fatigue'],
+        checks: [{ date: '2026-02-01', slot: 'am', nested: { deeper: [1, [2, { x: 'y' }]] } }],
+        emoji: '🌡️',
+        quotes: 'a "quoted" \\ backslash\nnewline',
+      };
+      const id = 'quarantine-case:张三:1';
+      await s.commit(fresh('case'), 0, [put('cases', id, doc)]);
+      expect(await s.get('cases', id)).toEqual(doc);
+      expect(await s.list('cases')).toEqual([doc]);
+    });
+
+    it('stores documents as JSON: a Date comes back as its ISO string, undefined fields vanish', async () => {
+      const s = store();
+      await s.commit(fresh('case'), 0, [put('cases', 'c', { at: new Date('2026-02-01T00:00:00.000Z'), gone: undefined, kept: 1 })]);
+      expect(await s.get('cases', 'c')).toStrictEqual({ at: '2026-02-01T00:00:00.000Z', kept: 1 });
+    });
+
+    it('hands out copies: mutating a document given or returned changes nothing stored', async () => {
+      const s = store();
+      const doc = { n: 1, list: [1] };
+      await s.commit(fresh('case'), 0, [put('cases', 'c', doc)]);
+      doc.n = 99;
+      doc.list.push(2);
+      const got = await s.get<{ n: number; list: number[] }>('cases', 'c');
+      got!.n = 42;
+      (await s.list<{ n: number; list: number[] }>('cases'))[0]!.list.push(3);
+      expect(await s.get('cases', 'c')).toEqual({ n: 1, list: [1] });
+    });
+
+    it('refuses a collection name with a key separator and applies nothing of that commit', async () => {
+      const s = store();
+      const stream = fresh('case');
+      await expect(s.commit(stream, 0, [put('cases', 'ok', { n: 1 }), put('bad:name', 'x', {})])).rejects.toThrow(/collection/);
+      await expect(s.commit(stream, 0, [put('cases', 'ok', { fn: () => 1 }), put('cases', 'x', undefined)])).rejects.toThrow(/JSON/);
+      expect(await s.get('cases', 'ok')).toBeNull();
+      expect(await s.appliedRevision(stream)).toBeNull();
+    });
+
+    it('lets exactly one of many concurrent commits of the same revision through, from two handles', async () => {
+      const ns = `fangyi-test:${randomUUID()}`;
+      const [first, second] = [sut.open(ns), sut.open(ns)];
+      const stream = fresh('case');
+      const outcomes = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? first : second).commit(stream, 0, [put('counts', stream, { by: i })])),
+      );
+      expect(outcomes.filter((o) => o === 'applied')).toHaveLength(1);
+      expect(outcomes.filter((o) => o === 'duplicate')).toHaveLength(9);
+      const winner = outcomes.indexOf('applied');
+      expect(await second.get('counts', stream)).toEqual({ by: winner });
+      expect(await first.appliedRevision(stream)).toBe(0);
+    });
+  });
+}

@@ -1,0 +1,145 @@
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RedisProjectionStore } from '../src/index.ts';
+import { projectionStoreContract } from './contract.ts';
+
+const MISSING_REDIS =
+  'REDIS_URL is not set: these tests need a Redis 7. Start one with ' +
+  '`redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no` ' +
+  'and run with REDIS_URL=redis://127.0.0.1:6379';
+
+/** A connection that fails fast instead of queueing commands while Redis is unreachable. */
+async function connect(): Promise<Redis> {
+  const url = process.env.REDIS_URL;
+  if (!url) throw new Error(MISSING_REDIS);
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 3000, retryStrategy: () => null });
+  try {
+    await redis.connect();
+  } catch (error) {
+    redis.disconnect();
+    throw new Error(`cannot reach Redis at ${url} (${(error as Error).message}); ${MISSING_REDIS.slice(MISSING_REDIS.indexOf('Start'))}`);
+  }
+  return redis;
+}
+
+projectionStoreContract('Redis', async () => {
+  // Each handle gets its own connection, so "two handles" really are two clients racing.
+  const opened: { redis: Redis; store: RedisProjectionStore }[] = [];
+  const redisFor = await Promise.all([connect(), connect()]);
+  return {
+    open(namespace) {
+      const store = new RedisProjectionStore({ redis: redisFor[opened.length % 2]!, namespace });
+      opened.push({ redis: redisFor[opened.length % 2]!, store });
+      return store;
+    },
+    async cleanup() {
+      for (const { store } of opened) await store.reset();
+      for (const redis of redisFor) await redis.quit();
+    },
+  };
+});
+
+describe('RedisProjectionStore specifics', () => {
+  let redis: Redis;
+  const namespaces: RedisProjectionStore[] = [];
+  const open = (clock?: () => Date) => {
+    const store = new RedisProjectionStore({ redis, namespace: `fangyi-test:${randomUUID()}`, ...(clock ? { clock } : {}) });
+    namespaces.push(store);
+    return store;
+  };
+  const keysUnder = async (ns: string) => {
+    const found: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${ns}:*`, 'COUNT', 1000);
+      cursor = next;
+      found.push(...keys);
+    } while (cursor !== '0');
+    return found.sort();
+  };
+
+  beforeAll(async () => {
+    redis = await connect();
+  });
+  afterAll(async () => {
+    for (const store of namespaces) await store.reset();
+    await redis?.quit();
+  });
+
+  it('lays keys out as documented: JSON documents, an index set per collection, applied and meta hashes', async () => {
+    const at = new Date('2026-02-01T00:31:00.000Z');
+    const store = open(() => at);
+    const ns = store.namespace;
+    await store.commit('case-1', 0, [{ op: 'put', collection: 'cases', id: 'c1', doc: { name: '张三' } }]);
+    await store.commit('case-1', 1, [{ op: 'put', collection: 'cases', id: 'c2', doc: { name: '李四' } }]);
+    await store.commit('case-1', 1, []);
+    expect(await keysUnder(ns)).toEqual([`${ns}:applied`, `${ns}:doc:cases:c1`, `${ns}:doc:cases:c2`, `${ns}:idx:cases`, `${ns}:meta`]);
+    expect(JSON.parse((await redis.get(`${ns}:doc:cases:c1`))!)).toEqual({ name: '张三' });
+    expect((await redis.smembers(`${ns}:idx:cases`)).sort()).toEqual(['c1', 'c2']);
+    expect(await redis.hget(`${ns}:applied`, 'case-1')).toBe('1');
+    expect(await store.meta()).toEqual({ appliedCount: 2, lastAppliedAt: at.toISOString() });
+  });
+
+  it('applies nothing of a commit when an op fails half-way (a key of the wrong type)', async () => {
+    const store = open();
+    const ns = store.namespace;
+    await store.commit('case-0', 0, [{ op: 'put', collection: 'people', id: 'p0', doc: { n: 0 } }]);
+    // Something outside the projection broke the index of 'cases': SADD on it would fail with WRONGTYPE.
+    await redis.set(`${ns}:idx:cases`, 'not a set');
+    const commit = store.commit('case-1', 0, [
+      { op: 'put', collection: 'people', id: 'p1', doc: { n: 1 } },
+      { op: 'delete', collection: 'people', id: 'p0' },
+      { op: 'put', collection: 'cases', id: 'c1', doc: { n: 1 } },
+    ]);
+    await expect(commit).rejects.toThrow(/WRONGTYPE/);
+    expect(await store.get('people', 'p1')).toBeNull();
+    expect(await store.get('people', 'p0')).toEqual({ n: 0 });
+    expect(await redis.sismember(`${ns}:idx:people`, 'p1')).toBe(0);
+    expect(await store.appliedRevision('case-1')).toBeNull();
+    expect((await store.meta()).appliedCount).toBe(1);
+    // Once repaired, the same event applies in full.
+    await redis.del(`${ns}:idx:cases`);
+    expect(await store.commit('case-1', 0, [{ op: 'put', collection: 'cases', id: 'c1', doc: { n: 1 } }])).toBe('applied');
+  });
+
+  it('loads the commit script with EVAL when the server does not have it (after a restart)', async () => {
+    // Simulated rather than SCRIPT FLUSH: the Redis is shared with other test runs.
+    let evalshaCalls = 0;
+    const forgetful = new Proxy(redis, {
+      get(target, prop) {
+        if (prop === 'evalsha' && evalshaCalls++ === 0) return async () => Promise.reject(new Error('NOSCRIPT No matching script. Please use EVAL.'));
+        const value: unknown = Reflect.get(target, prop, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const store = new RedisProjectionStore({ redis: forgetful, namespace: `fangyi-test:${randomUUID()}` });
+    namespaces.push(store);
+    expect(await store.commit('s', 0, [{ op: 'put', collection: 'cases', id: 'c', doc: { ok: true } }])).toBe('applied');
+    expect(await store.commit('s', 0, [])).toBe('duplicate');
+    expect(evalshaCalls).toBe(2);
+    expect(await store.get('cases', 'c')).toEqual({ ok: true });
+  });
+
+  it('lists and resets thousands of documents in chunks, leaving no key of the namespace behind', async () => {
+    const store = open();
+    const other = open();
+    const ids = Array.from({ length: 2400 }, (_, i) => `p-${String(i).padStart(5, '0')}`);
+    for (let i = 0; i < ids.length; i += 400) {
+      await store.commit('bulk', i / 400, ids.slice(i, i + 400).map((id) => ({ op: 'put' as const, collection: 'people', id, doc: { id } })));
+    }
+    await other.commit('bulk', 0, [{ op: 'put', collection: 'people', id: 'x', doc: { id: 'x' } }]);
+    const listed = await store.list<{ id: string }>('people');
+    expect(listed.map((d) => d.id)).toEqual(ids);
+    await store.reset();
+    expect(await keysUnder(store.namespace)).toEqual([]);
+    expect(await store.meta()).toEqual({ appliedCount: 0, lastAppliedAt: null });
+    expect(await other.list('people')).toEqual([{ id: 'x' }]);
+  });
+
+  it('does not close the connection it was given: it belongs to the caller', async () => {
+    const store = open();
+    await store.close();
+    expect(await redis.ping()).toBe('PONG');
+  });
+});

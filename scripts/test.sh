@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# `npm test`: every test of the workspace on real parts. Starts what the tests need on this
+# machine (PostgreSQL and Redis, the machine's own; a Kafka broker from Maven Central's
+# artifacts) unless DATABASE_URL, REDIS_URL and KAFKA_BROKERS are already set, type-checks,
+# runs vitest and prints one closing line: "N passed, N failed, N skipped".
+# Extra arguments go to vitest (e.g. `npm test -- services/quarantine`).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source scripts/toolchain.sh
+source scripts/install-deps.sh
+
+started_kafka=0
+cleanup() {
+  if [ "$started_kafka" = 1 ]; then bash infra/kafka/stop.sh >&2 || true; fi
+}
+trap cleanup EXIT
+
+if [ -z "${DATABASE_URL:-}" ] || [ -z "${REDIS_URL:-}" ]; then
+  # shellcheck disable=SC2046
+  export $(bash infra/local-services.sh)
+fi
+if [ -z "${KAFKA_BROKERS:-}" ]; then
+  export KAFKA_BROKERS
+  KAFKA_BROKERS=$(bash infra/kafka/start.sh | sed -n 's/^KAFKA_BROKERS=//p')
+  started_kafka=1
+fi
+echo "fangyi tests: DATABASE_URL=$DATABASE_URL REDIS_URL=$REDIS_URL KAFKA_BROKERS=$KAFKA_BROKERS" >&2
+
+# kafkajs 2.2.4 sets a negative timer on Node 24 (clamped to 1 ms, harmless) and warns about its partitioner.
+export NODE_OPTIONS="${NODE_OPTIONS:-} --disable-warning=TimeoutNegativeWarning"
+export KAFKAJS_NO_PARTITIONER_WARNING=1
+
+echo "fangyi tests: type-checking" >&2
+pnpm exec tsc -p tsconfig.json --noEmit
+
+mkdir -p .cache
+results=.cache/test-results.json
+rm -f "$results"
+status=0
+pnpm exec vitest run --reporter=default --reporter=json --outputFile.json="$results" "$@" || status=$?
+node scripts/test-summary.mjs "$results" || status=1
+exit "$status"

@@ -1,0 +1,70 @@
+import type { RosterEntry, SlotStatus } from '../roster/status.ts';
+
+/** The roster as a page for follow-up callers, in zh-CN: one row a person, both slots of the day. */
+const LABELS: Record<SlotStatus, string> = {
+  'done-normal': '已随访·正常',
+  'done-abnormal': '已随访·异常',
+  pending: '待随访',
+  overdue: '已逾期',
+};
+
+const escape = (value: unknown) =>
+  String(value).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+function slotCell(slot: RosterEntry['am']): string {
+  const t = slot.temperatureC === null ? '' : ` ${slot.temperatureC.toFixed(1)}℃`;
+  return `<td class="${slot.status}">${LABELS[slot.status]}${escape(t)}</td>`;
+}
+
+export interface RosterPageModel {
+  readonly date: string;
+  readonly timeZone: string;
+  readonly asOf: string;
+  readonly entries: readonly RosterEntry[];
+  readonly totals: { readonly people: number; readonly doneNormal: number; readonly doneAbnormal: number; readonly pending: number; readonly overdue: number };
+}
+
+export function renderRosterPage(m: RosterPageModel): string {
+  const rows = m.entries
+    .map(
+      (e) => `<tr>
+  <td>${escape(e.personName)}</td><td>${escape(e.community)}</td><td>第 ${e.day} / ${e.periodDays} 天</td>
+  ${slotCell(e.am)}${slotCell(e.pm)}
+  <td>${e.lastTemperatureC === null ? '—' : `${e.lastTemperatureC.toFixed(1)}℃`}</td><td>${escape(e.assignedCaller)}</td>
+  <td class="id">${escape(e.caseId)}</td>
+</tr>`,
+    )
+    .join('\n');
+  return `<!doctype html>
+<html lang="zh-CN">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="refresh" content="30">
+<title>防疫 · 居家隔离随访名单 ${escape(m.date)}</title>
+<style>
+ body { font-family: system-ui, "Noto Sans CJK SC", sans-serif; margin: 1.5rem; color: #1f2328; }
+ h1 { font-size: 1.3rem; margin: 0 0 .3rem; }
+ .meta { color: #59636e; margin-bottom: 1rem; }
+ table { border-collapse: collapse; width: 100%; }
+ th, td { border-bottom: 1px solid #d1d9e0; padding: .45rem .6rem; text-align: left; }
+ th { background: #f6f8fa; }
+ .done-normal { color: #1a7f37; } .done-abnormal { color: #fff; background: #cf222e; }
+ .pending { color: #9a6700; } .overdue { color: #fff; background: #bc4c00; }
+ .id { font-family: ui-monospace, monospace; font-size: .75rem; color: #59636e; }
+ .totals span { margin-right: 1.2rem; }
+</style>
+</head>
+<body>
+<h1>居家隔离随访名单（每日上午、下午两次）</h1>
+<div class="meta">日期 ${escape(m.date)} · 时区 ${escape(m.timeZone)} · 更新于 ${escape(m.asOf)}
+ <form style="display:inline" method="get" action="/"> · 查看日期 <input type="date" name="date" value="${escape(m.date)}"> <button>查看</button></form></div>
+<div class="totals"><span>在隔离 ${m.totals.people} 人</span><span>正常 ${m.totals.doneNormal}</span><span>异常 ${m.totals.doneAbnormal}</span><span>待随访 ${m.totals.pending}</span><span>已逾期 ${m.totals.overdue}</span></div>
+<table>
+<thead><tr><th>姓名</th><th>社区</th><th>隔离天数</th><th>上午</th><th>下午</th><th>最近体温</th><th>随访人员</th><th>案件编号</th></tr></thead>
+<tbody>
+${rows || '<tr><td colspan="8">当日无居家隔离人员</td></tr>'}
+</tbody>
+</table>
+</body>
+</html>`;
+}

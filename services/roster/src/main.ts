@@ -1,0 +1,44 @@
+import { Redis } from 'ioredis';
+import { z } from 'zod';
+import { RedisProjectionStore } from '@fangyi/projections';
+import { DEFAULT_TIME_ZONE, createLogger, installGracefulShutdown, readConfig, systemClock } from '@fangyi/service-kit';
+import { buildRosterApp } from './app.ts';
+import { DEFAULT_SLOT_WINDOWS, parseSlotWindows } from './roster/status.ts';
+
+/** The roster query API in distributed mode: reads the roster the worker keeps in Redis. */
+const config = readConfig(
+  z.object({
+    PORT: z.coerce.number().int().min(0).max(65535).default(3002),
+    HOST: z.string().default('127.0.0.1'),
+    REDIS_URL: z.string().min(1, 'REDIS_URL is required (redis://…)'),
+    FANGYI_ROSTER_NAMESPACE: z.string().default('fangyi:roster'),
+    FANGYI_TIME_ZONE: z.string().default(DEFAULT_TIME_ZONE),
+    FANGYI_SLOT_WINDOWS: z.string().optional(),
+    LOG_LEVEL: z.string().default('info'),
+  }),
+);
+
+const logger = createLogger({ service: 'roster', level: config.LOG_LEVEL });
+const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3 });
+const store = new RedisProjectionStore({ redis, namespace: config.FANGYI_ROSTER_NAMESPACE, clock: systemClock });
+const app = buildRosterApp({
+  store,
+  clock: systemClock,
+  timeZone: config.FANGYI_TIME_ZONE,
+  slotWindows: config.FANGYI_SLOT_WINDOWS ? parseSlotWindows(config.FANGYI_SLOT_WINDOWS) : DEFAULT_SLOT_WINDOWS,
+  logger,
+  readiness: async () => {
+    const meta = await store.meta();
+    return { ok: (await redis.ping()) === 'PONG', checks: { redis: 'ok', applied: String(meta.appliedCount), lastAppliedAt: meta.lastAppliedAt ?? 'never' } };
+  },
+});
+
+installGracefulShutdown(
+  [
+    { name: 'http', close: () => app.close() },
+    { name: 'redis', close: async () => void (await redis.quit()) },
+  ],
+  logger,
+);
+const address = await app.listen({ port: config.PORT, host: config.HOST });
+logger.info({ address }, 'roster API listening');

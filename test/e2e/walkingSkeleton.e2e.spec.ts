@@ -1,0 +1,211 @@
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { Kafka, logLevel } from 'kafkajs';
+import pg from 'pg';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import { topicFor } from '@fangyi/contracts';
+import { PostgresEventStore } from '@fangyi/eventstore';
+import { KafkaMessageBus, toMessage } from '@fangyi/messaging';
+import { RedisProjectionStore } from '@fangyi/projections';
+import { ROSTER_COLLECTION, type RosterCase } from '@fangyi/roster';
+import { addDays, businessDate } from '@fangyi/service-kit/time';
+import { requireInfra } from '@fangyi/testkit';
+import { ServiceProcess, freePort, waitFor, waitReady } from './processes.ts';
+
+/**
+ * The walking skeleton across processes on real parts: HTTP → quarantine service → PostgreSQL
+ * event store → relay → Kafka → roster worker → Redis → roster API.
+ */
+describe('one symptom check flows from HTTP to the Redis roster (PostgreSQL, Kafka, Redis; separate processes)', { timeout: 120_000 }, () => {
+  const databaseUrl = requireInfra('postgres');
+  const redisUrl = requireInfra('redis');
+  const brokers = requireInfra('kafka');
+
+  // Fresh names isolate this run from every other on the same servers.
+  const run = randomUUID().slice(0, 8);
+  const schema = `fangyi_e2e_${run}`;
+  const topicPrefix = `fangyi-e2e-${run}`;
+  const topic = topicFor('quarantine', topicPrefix);
+  const namespace = `fangyi-e2e:${run}:roster`;
+  const group = `fangyi-e2e-${run}-roster`;
+  const today = businessDate(new Date());
+
+  let quarantine: ServiceProcess;
+  let worker: ServiceProcess;
+  let rosterApi: ServiceProcess;
+  let qBase: string;
+  let rBase: string;
+  let redis: Redis;
+  let rosterStore: RedisProjectionStore;
+  let eventStore: PostgresEventStore;
+  let db: pg.Pool;
+  const kafka = new Kafka({ clientId: `fangyi-e2e-${run}`, brokers: brokers.split(','), logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+
+  const env = {
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: redisUrl,
+    KAFKA_BROKERS: brokers,
+    FANGYI_SCHEMA: schema,
+    FANGYI_TOPIC_PREFIX: topicPrefix,
+    FANGYI_ROSTER_NAMESPACE: namespace,
+    FANGYI_ROSTER_GROUP: group,
+    // Both windows stay open all day, so "pending" does not depend on when the test runs.
+    FANGYI_SLOT_WINDOWS: 'am=00:00-24:00,pm=00:00-24:00',
+    LOG_LEVEL: 'info',
+  };
+  const newWorker = () => new ServiceProcess('roster worker', 'services/roster/src/worker.ts', env).start();
+
+  beforeAll(async () => {
+    db = new pg.Pool({ connectionString: databaseUrl, max: 2 });
+    redis = new Redis(redisUrl);
+    rosterStore = new RedisProjectionStore({ redis, namespace });
+    const qPort = await freePort();
+    const rPort = await freePort();
+    qBase = `http://127.0.0.1:${qPort}`;
+    rBase = `http://127.0.0.1:${rPort}`;
+    quarantine = new ServiceProcess('quarantine', 'services/quarantine/src/main.ts', { ...env, PORT: String(qPort) }).start();
+    rosterApi = new ServiceProcess('roster API', 'services/roster/src/main.ts', { ...env, PORT: String(rPort) }).start();
+    worker = newWorker();
+    await Promise.all([waitReady(qBase, quarantine), waitReady(rBase, rosterApi)]);
+    eventStore = await PostgresEventStore.create({ connectionString: databaseUrl, schema });
+    await admin.connect();
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const p of [quarantine, worker, rosterApi]) await p?.stop();
+    await admin.disconnect().catch(() => {});
+    await eventStore?.close();
+    await db?.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => {});
+    await db?.end();
+    if (redis) {
+      const keys = await redis.keys(`${namespace}*`);
+      if (keys.length) await redis.del(...keys);
+      redis.disconnect();
+    }
+  });
+
+  const showLogs = () =>
+    onTestFailed(() => {
+      for (const p of [quarantine, worker, rosterApi]) console.error(`---- ${p.name} ----\n${p.tail(60)}`);
+    });
+
+  const post = async (path: string, body: unknown) => {
+    const res = await fetch(`${qBase}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-actor-id': 'caller-e2e' }, body: JSON.stringify(body) });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown>, type: res.headers.get('content-type') };
+  };
+  const roster = async (date = today) => (await (await fetch(`${rBase}/roster?date=${date}`)).json()) as { entries: { caseId: string; am: { status: string }; pm: { status: string }; lastTemperatureC: number | null; escalations: number; day: number }[] };
+  const entryOf = async (caseId: string, date = today) => (await roster(date)).entries.find((e) => e.caseId === caseId);
+  const startCase = async (name: string, startDate = addDays(today, -1)) => {
+    const res = await post('/quarantine/cases', { personId: `p-${randomUUID()}`, personName: name, community: 'moujia', startDate, reason: 'arrival-from-risk-area', assignedCaller: 'caller-e2e' });
+    expect(res.status).toBe(201);
+    return res.body.caseId as string;
+  };
+  const eventCount = async () => Number((await db.query(`SELECT count(*) AS n FROM "${schema}".events`)).rows[0].n);
+
+  /** The worker has handled everything on the topic: its committed offsets reach the end of every partition. */
+  const workerCaughtUp = () =>
+    waitFor(`the roster worker to consume all of ${topic}\n${worker.tail()}`, async () => {
+      const ends = await admin.fetchTopicOffsets(topic);
+      const [committed] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
+      return ends.every((end) => {
+        // An empty partition has no committed offset (-1) and nothing to consume.
+        if (end.high === end.low) return true;
+        const offset = committed!.partitions.find((p) => p.partition === end.partition)?.offset;
+        return offset !== undefined && Number(offset) >= Number(end.high);
+      });
+    }, 60_000, 100);
+
+  let caseId: string;
+
+  it('a normal am check shows as done-normal, pm pending, within a second or so', async () => {
+    showLogs();
+    caseId = await startCase('王芳');
+    const logged = await post(`/quarantine/cases/${caseId}/checks`, { date: today, slot: 'am', temperatureC: 36.6, reachedVia: 'phone' });
+    expect(logged.status).toBe(201);
+    const t0 = Date.now();
+    const entry = await waitFor('the am check on the roster', async () => {
+      const e = await entryOf(caseId);
+      return e?.am.status === 'done-normal' ? e : undefined;
+    });
+    console.info(`e2e: check visible on the roster ${Date.now() - t0} ms after the HTTP answer`);
+    expect(entry).toMatchObject({ day: 2, lastTemperatureC: 36.6, am: { status: 'done-normal' }, pm: { status: 'pending' } });
+    // Yesterday, the first day, had no checks: both slots are overdue.
+    expect(await entryOf(caseId, addDays(today, -1))).toMatchObject({ day: 1, am: { status: 'overdue' }, pm: { status: 'overdue' } });
+  });
+
+  it('a pm check at 38.1 °C shows as done-abnormal and raises an escalation', async () => {
+    showLogs();
+    const logged = await post(`/quarantine/cases/${caseId}/checks`, { date: today, slot: 'pm', temperatureC: 38.1, reachedVia: 'wechat' });
+    expect(logged.status).toBe(201);
+    expect(logged.body.escalationId).toEqual(expect.any(String));
+    const entry = await waitFor('the pm check on the roster', async () => {
+      const e = await entryOf(caseId);
+      return e?.pm.status === 'done-abnormal' && e.escalations === 1 ? e : undefined;
+    });
+    expect(entry).toMatchObject({ lastTemperatureC: 38.1, am: { status: 'done-normal' } });
+    const types = (await eventStore.readStream(`homeQuarantine-${caseId}`)).map((e) => e.type);
+    expect(types).toEqual(['quarantine.home-quarantine-started', 'quarantine.symptom-check-logged', 'quarantine.symptom-check-logged', 'quarantine.escalation-raised']);
+  });
+
+  it('the same Kafka messages delivered again leave the roster unchanged', async () => {
+    showLogs();
+    await workerCaughtUp();
+    const before = await rosterStore.get<RosterCase>(ROSTER_COLLECTION, caseId);
+    const metaBefore = await rosterStore.meta();
+    const bus = new KafkaMessageBus({ brokers: brokers.split(','), clientId: `fangyi-e2e-${run}-dup`, logger: pino({ level: 'silent' }) });
+    try {
+      const events = await eventStore.readStream(`homeQuarantine-${caseId}`);
+      await bus.publish(topic, events.map(toMessage));
+      await bus.publish(topic, events.map(toMessage));
+    } finally {
+      await bus.close();
+    }
+    await workerCaughtUp();
+    expect(await rosterStore.get<RosterCase>(ROSTER_COLLECTION, caseId)).toEqual(before);
+    expect((await rosterStore.meta()).appliedCount).toBe(metaBefore.appliedCount);
+    expect((await entryOf(caseId))?.escalations).toBe(1);
+  });
+
+  it('a projection worker killed mid-stream and restarted converges: nothing lost, nothing doubled', async () => {
+    showLogs();
+    const cases: string[] = [];
+    for (let i = 0; i < 12; i++) cases.push(await startCase(`居民${i}`));
+    await workerCaughtUp();
+    const appliedAtStart = (await rosterStore.meta()).appliedCount;
+    const burst = (async () => {
+      for (const [i, id] of cases.entries()) {
+        const res = await post(`/quarantine/cases/${id}/checks`, { date: today, slot: 'am', temperatureC: i % 3 === 0 ? 37.8 : 36.5, reachedVia: 'phone' });
+        expect(res.status).toBe(201);
+      }
+    })();
+    // Kill the worker once it has applied some of the burst but not all of it.
+    await waitFor('the worker to apply part of the burst', async () => (await rosterStore.meta()).appliedCount >= appliedAtStart + 3, 30_000, 5);
+    await worker.kill();
+    const appliedAtKill = (await rosterStore.meta()).appliedCount;
+    await burst;
+    worker = newWorker();
+    await workerCaughtUp();
+
+    for (const [i, id] of cases.entries()) {
+      const e = await entryOf(id);
+      expect(e, `case ${i} on the roster`).toBeDefined();
+      expect(e!.am.status).toBe(i % 3 === 0 ? 'done-abnormal' : 'done-normal');
+      expect(e!.escalations).toBe(i % 3 === 0 ? 1 : 0);
+    }
+    // Every event of the run was applied exactly once: applied commits = events in the store.
+    expect((await rosterStore.meta()).appliedCount).toBe(await eventCount());
+    console.info(`e2e: worker killed after ${appliedAtKill - appliedAtStart} of 16 burst events; converged after restart`);
+  });
+
+  it('a malformed check gets a 400 naming the field, and nothing is appended', async () => {
+    showLogs();
+    const before = await eventCount();
+    const res = await post(`/quarantine/cases/${caseId}/checks`, { date: today, slot: 'pm', temperatureC: 'high', reachedVia: 'phone' });
+    expect(res.status).toBe(400);
+    expect(res.type).toContain('application/problem+json');
+    expect(res.body).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ field: 'body.temperatureC' }] });
+    expect(await eventCount()).toBe(before);
+  });
+});
