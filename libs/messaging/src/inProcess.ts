@@ -1,0 +1,193 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from 'pino';
+import type { ConsumeOptions, Consumer, IncomingMessage, MessageBus, OutgoingMessage } from './port.ts';
+
+export interface InProcessMessageBusOptions {
+  readonly logger: Logger;
+  /** First wait before a failed handler gets the same message again; doubles up to 5 s (default 200 ms). */
+  readonly handlerRetryMs?: number;
+}
+
+interface Member {
+  readonly groupId: string;
+  readonly topics: readonly string[];
+  readonly fromBeginning: boolean;
+  readonly handle: ConsumeOptions['handle'];
+  /** Next offset to deliver per owned topic; set when the member takes the topic. */
+  readonly positions: Map<string, number>;
+  readonly stopping: AbortController;
+  wake: () => void;
+}
+
+interface Group {
+  /** Committed offsets: the next offset to deliver, per topic. */
+  readonly committed: Map<string, number>;
+  /** Members in join order; each topic (one partition) belongs to the earliest member subscribed to it. */
+  readonly members: Member[];
+}
+
+/**
+ * The embedded message bus: every topic is one in-memory, append-only partition, and consumer
+ * groups keep their committed offsets in memory. Same contract as Kafka, nothing survives a restart:
+ * in embedded mode the relay republishes from its checkpoint in the event store.
+ */
+export class InProcessMessageBus implements MessageBus {
+  private readonly log: Logger;
+  private readonly firstRetryMs: number;
+  private readonly topics = new Map<string, IncomingMessage[]>();
+  private readonly groups = new Map<string, Group>();
+  private readonly consumers = new Set<Consumer>();
+  private closed = false;
+
+  constructor(options: InProcessMessageBusOptions) {
+    this.log = options.logger.child({ component: 'in-process-bus' });
+    this.firstRetryMs = options.handlerRetryMs ?? 200;
+  }
+
+  private logOf(topic: string): IncomingMessage[] {
+    let log = this.topics.get(topic);
+    if (!log) {
+      log = [];
+      this.topics.set(topic, log);
+    }
+    return log;
+  }
+
+  async publish(topic: string, messages: readonly OutgoingMessage[]): Promise<void> {
+    if (this.closed) throw new Error('message bus is closed');
+    if (messages.length === 0) return;
+    const log = this.logOf(topic);
+    for (const m of messages) {
+      log.push(
+        Object.freeze({
+          topic,
+          partition: 0,
+          offset: String(log.length),
+          key: m.key,
+          value: m.value,
+          headers: Object.freeze({ ...m.headers }),
+        }),
+      );
+    }
+    // Handlers never run inside publish: delivery starts on a later turn of the event loop.
+    setImmediate(() => this.wakeAll(topic));
+  }
+
+  async ensureTopics(topics: readonly string[]): Promise<void> {
+    for (const t of topics) this.logOf(t);
+  }
+
+  private wakeAll(topic: string): void {
+    for (const group of this.groups.values()) {
+      for (const m of group.members) if (m.topics.includes(topic)) m.wake();
+    }
+  }
+
+  private owner(group: Group, topic: string): Member | undefined {
+    return group.members.find((m) => m.topics.includes(topic));
+  }
+
+  /** The next message this member owns, taking ownership positions as topics pass to it. */
+  private next(group: Group, member: Member): IncomingMessage | undefined {
+    for (const topic of member.topics) {
+      if (this.owner(group, topic) !== member) {
+        member.positions.delete(topic);
+        continue;
+      }
+      let position = member.positions.get(topic);
+      if (position === undefined) {
+        position = group.committed.get(topic) ?? (member.fromBeginning ? 0 : this.logOf(topic).length);
+        member.positions.set(topic, position);
+      }
+      const message = this.logOf(topic)[position];
+      if (message) return message;
+    }
+    return undefined;
+  }
+
+  async consume(options: ConsumeOptions): Promise<Consumer> {
+    if (this.closed) throw new Error('message bus is closed');
+    let group = this.groups.get(options.groupId);
+    if (!group) {
+      group = { committed: new Map(), members: [] };
+      this.groups.set(options.groupId, group);
+    }
+    const g = group;
+    const member: Member = {
+      groupId: options.groupId,
+      topics: [...new Set(options.topics)],
+      fromBeginning: options.fromBeginning ?? false,
+      handle: options.handle,
+      positions: new Map(),
+      stopping: new AbortController(),
+      wake: () => undefined,
+    };
+    g.members.push(member);
+    // Fix the starting positions now, as a Kafka member does on its first fetch.
+    this.next(g, member);
+    const log = this.log.child({ groupId: options.groupId });
+
+    const loop = (async () => {
+      while (!member.stopping.signal.aborted) {
+        const message = this.next(g, member);
+        if (!message) {
+          await new Promise<void>((resolve) => {
+            const done = () => {
+              member.stopping.signal.removeEventListener('abort', done);
+              member.wake = () => undefined;
+              resolve();
+            };
+            member.wake = done;
+            member.stopping.signal.addEventListener('abort', done, { once: true });
+          });
+          continue;
+        }
+        if (!(await this.deliver(member, message, log))) break;
+        const nextOffset = Number(message.offset) + 1;
+        g.committed.set(message.topic, nextOffset);
+        member.positions.set(message.topic, nextOffset);
+      }
+    })();
+
+    let stopped: Promise<void> | null = null;
+    const handle: Consumer = {
+      stop: () => {
+        stopped ??= (async () => {
+          member.stopping.abort();
+          await loop;
+          g.members.splice(g.members.indexOf(member), 1);
+          this.consumers.delete(handle);
+          // Topics this member owned pass to the next member, from the committed offset.
+          for (const m of g.members) m.wake();
+        })();
+        return stopped;
+      },
+    };
+    this.consumers.add(handle);
+    return handle;
+  }
+
+  /** Handles one message, retrying it until it succeeds; false if the member stopped first. */
+  private async deliver(member: Member, message: IncomingMessage, log: Logger): Promise<boolean> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await member.handle(message);
+        return true;
+      } catch (error) {
+        const waitMs = Math.min(this.firstRetryMs * 2 ** (attempt - 1), 5_000);
+        log.warn({ err: error, topic: message.topic, offset: message.offset, attempt, waitMs }, 'message handler failed; retrying the same message');
+        try {
+          await sleep(waitMs, undefined, { signal: member.stopping.signal });
+        } catch {
+          return false;
+        }
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all([...this.consumers].map((c) => c.stop()));
+  }
+}

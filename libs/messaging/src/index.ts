@@ -1,0 +1,4 @@
+export type { ConsumeOptions, Consumer, IncomingMessage, MessageBus, OutgoingMessage } from './port.ts';
+export { KafkaMessageBus, type KafkaMessageBusOptions } from './kafka.ts';
+export { InProcessMessageBus, type InProcessMessageBusOptions } from './inProcess.ts';
+export { startRelay, toMessage, RELAY_HEADERS, type Relay, type RelayOptions } from './relay.ts';

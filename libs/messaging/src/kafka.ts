@@ -1,0 +1,278 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Kafka, Partitioners, logLevel, type Admin, type Consumer as KafkaConsumer, type LogEntry, type Producer, type RetryOptions } from 'kafkajs';
+import type { Logger } from 'pino';
+import type { ConsumeOptions, Consumer, IncomingMessage, MessageBus, OutgoingMessage } from './port.ts';
+
+export interface KafkaMessageBusOptions {
+  readonly brokers: readonly string[];
+  readonly clientId: string;
+  readonly logger: Logger;
+  /** Partitions of topics created by ensureTopics (default 3). */
+  readonly numPartitions?: number;
+  /** Replication factor of topics created by ensureTopics (default 1: a single broker). */
+  readonly replicationFactor?: number;
+  /**
+   * Producer retries per publish. kafkajs defaults to unlimited retries for an idempotent producer,
+   * which would make a publish to an unreachable cluster hang for ever (and a relay that is stopping
+   * with it). A bounded publish rejects, so the caller logs and retries the whole batch: at least once.
+   */
+  readonly producerRetry?: RetryOptions;
+  readonly consumer?: {
+    /** Default 10 s: the broker's group.min.session.timeout.ms is 6 s. */
+    readonly sessionTimeout?: number;
+    /** Default 10 s. */
+    readonly rebalanceTimeout?: number;
+    /** Default 500 ms, so a rebalance (a member joining or leaving) is noticed quickly. */
+    readonly heartbeatInterval?: number;
+    /** How long a fetch waits on the broker for new data (default 500 ms). */
+    readonly maxWaitTimeInMs?: number;
+    /** First wait before a failed handler is retried with the same message; doubles to 5 s (default 200 ms). */
+    readonly handlerRetryMs?: number;
+    /** How long consume() waits for the group join and first fetch (default 60 s). */
+    readonly readyTimeoutMs?: number;
+  };
+}
+
+/** kafkajs logs through the service's pino logger; only warnings and errors get this far. */
+function kafkaLogCreator(logger: Logger) {
+  const log = logger.child({ component: 'kafkajs' });
+  return () =>
+    ({ namespace, level, log: entry }: LogEntry) => {
+      const { message, timestamp: _timestamp, logger: _logger, ...extra } = entry as LogEntry['log'] & { logger?: unknown };
+      const bindings = { namespace, ...extra };
+      if (level === logLevel.ERROR || level === logLevel.NOTHING) log.error(bindings, message);
+      else if (level === logLevel.WARN) log.warn(bindings, message);
+      else if (level === logLevel.INFO) log.info(bindings, message);
+      else log.debug(bindings, message);
+    };
+}
+
+function toHeaders(headers: Record<string, Buffer | string | (Buffer | string)[] | undefined> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    if (value === undefined) continue;
+    const last = Array.isArray(value) ? value[value.length - 1] : value;
+    if (last !== undefined) out[name] = last.toString();
+  }
+  return out;
+}
+
+/**
+ * The message bus on Apache Kafka through kafkajs: an idempotent producer acknowledged by all
+ * in-sync replicas, and one consumer-group member per consume() that commits each offset only
+ * after the handler has resolved.
+ */
+export class KafkaMessageBus implements MessageBus {
+  private readonly kafka: Kafka;
+  private readonly log: Logger;
+  private readonly options: KafkaMessageBusOptions;
+  private producer: Promise<Producer> | null = null;
+  private admin: Promise<Admin> | null = null;
+  private readonly consumers = new Set<Consumer>();
+  private closed = false;
+
+  constructor(options: KafkaMessageBusOptions) {
+    this.options = options;
+    this.log = options.logger.child({ component: 'kafka-bus' });
+    this.kafka = new Kafka({
+      clientId: options.clientId,
+      brokers: [...options.brokers],
+      logLevel: logLevel.WARN,
+      logCreator: kafkaLogCreator(options.logger),
+      retry: { initialRetryTime: 200, retries: 8 },
+    });
+  }
+
+  private getProducer(): Promise<Producer> {
+    if (!this.producer) {
+      const producer = this.kafka.producer({
+        idempotent: true,
+        // kafkajs keeps per-partition order across retries only with one request in flight.
+        maxInFlightRequests: 1,
+        allowAutoTopicCreation: false,
+        createPartitioner: Partitioners.DefaultPartitioner,
+        retry: this.options.producerRetry ?? { retries: 8, initialRetryTime: 300, maxRetryTime: 10_000 },
+      });
+      this.producer = producer.connect().then(
+        () => producer,
+        (error: unknown) => {
+          this.producer = null;
+          throw error;
+        },
+      );
+    }
+    return this.producer;
+  }
+
+  private getAdmin(): Promise<Admin> {
+    if (!this.admin) {
+      const admin = this.kafka.admin();
+      this.admin = admin.connect().then(
+        () => admin,
+        (error: unknown) => {
+          this.admin = null;
+          throw error;
+        },
+      );
+    }
+    return this.admin;
+  }
+
+  async publish(topic: string, messages: readonly OutgoingMessage[]): Promise<void> {
+    if (this.closed) throw new Error('message bus is closed');
+    if (messages.length === 0) return;
+    const producer = await this.getProducer();
+    await producer.send({
+      topic,
+      acks: -1,
+      messages: messages.map((m) => ({ key: m.key, value: m.value, headers: m.headers ? { ...m.headers } : {} })),
+    });
+  }
+
+  async ensureTopics(topics: readonly string[]): Promise<void> {
+    if (topics.length === 0) return;
+    const admin = await this.getAdmin();
+    // Resolves false when the topics already exist: creating is idempotent.
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: [...new Set(topics)].map((topic) => ({
+        topic,
+        numPartitions: this.options.numPartitions ?? 3,
+        replicationFactor: this.options.replicationFactor ?? 1,
+      })),
+    });
+  }
+
+  async consume(options: ConsumeOptions): Promise<Consumer> {
+    if (this.closed) throw new Error('message bus is closed');
+    const settings = this.options.consumer ?? {};
+    const log = this.log.child({ groupId: options.groupId });
+    const consumer: KafkaConsumer = this.kafka.consumer({
+      groupId: options.groupId,
+      sessionTimeout: settings.sessionTimeout ?? 10_000,
+      rebalanceTimeout: settings.rebalanceTimeout ?? 10_000,
+      heartbeatInterval: settings.heartbeatInterval ?? 500,
+      maxWaitTimeInMs: settings.maxWaitTimeInMs ?? 500,
+      allowAutoTopicCreation: false,
+    });
+    const stopping = new AbortController();
+    let inHand: Promise<void> = Promise.resolve();
+    const firstRetryMs = settings.handlerRetryMs ?? 200;
+
+    // consume() resolves once this member has joined and fetched once: its starting offsets
+    // (committed, or earliest/latest for a new group) are fixed, so a later publish is seen.
+    const ready = new Promise<void>((resolve, reject) => {
+      let joined = false;
+      const offJoin = consumer.on(consumer.events.GROUP_JOIN, () => {
+        joined = true;
+      });
+      const offFetch = consumer.on(consumer.events.FETCH, () => {
+        if (!joined) return;
+        cleanup();
+        resolve();
+      });
+      const offCrash = consumer.on(consumer.events.CRASH, (event) => {
+        cleanup();
+        reject(event.payload.error);
+      });
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(new Error(`consumer group ${options.groupId} did not join within ${settings.readyTimeoutMs ?? 60_000} ms`));
+      }, settings.readyTimeoutMs ?? 60_000);
+      function cleanup() {
+        clearTimeout(timer);
+        offJoin();
+        offFetch();
+        offCrash();
+      }
+    });
+    consumer.on(consumer.events.CRASH, (event) => {
+      log.error({ err: event.payload.error, restart: event.payload.restart }, 'kafka consumer crashed');
+    });
+
+    const handleOne = async (payload: {
+      topic: string;
+      partition: number;
+      message: { offset: string; key: Buffer | null; value: Buffer | null; headers?: Parameters<typeof toHeaders>[0] };
+      heartbeat(): Promise<void>;
+      pause(): () => void;
+    }): Promise<void> => {
+      const { topic, partition, message } = payload;
+      if (stopping.signal.aborted) {
+        // Leaving: stop fetching; the offset is not committed, so the next member gets this message.
+        payload.pause();
+        return;
+      }
+      const incoming: IncomingMessage = {
+        topic,
+        partition,
+        offset: message.offset,
+        key: message.key === null ? null : message.key.toString(),
+        value: message.value === null ? '' : message.value.toString(),
+        headers: toHeaders(message.headers),
+      };
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await options.handle(incoming);
+          break;
+        } catch (error) {
+          const waitMs = Math.min(firstRetryMs * 2 ** (attempt - 1), 5_000);
+          log.warn({ err: error, topic, partition, offset: message.offset, attempt, waitMs }, 'message handler failed; retrying the same message');
+          try {
+            await sleep(waitMs, undefined, { signal: stopping.signal });
+          } catch {
+            // Stopping: leave the message uncommitted for whoever takes the partition next.
+            payload.pause();
+            return;
+          }
+          // Keeps the membership alive while retrying; throws if the group is rebalancing, and
+          // kafkajs then rejoins and fetches again from the committed offset.
+          await payload.heartbeat();
+        }
+      }
+      await consumer.commitOffsets([{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() }]);
+    };
+
+    await consumer.connect();
+    try {
+      await consumer.subscribe({ topics: [...options.topics], fromBeginning: options.fromBeginning ?? false });
+      await consumer.run({
+        autoCommit: false,
+        partitionsConsumedConcurrently: 1,
+        eachMessage: (payload) => {
+          inHand = handleOne(payload);
+          return inHand;
+        },
+      });
+      await ready;
+    } catch (error) {
+      await consumer.disconnect().catch(() => undefined);
+      throw error;
+    }
+    log.debug({ topics: options.topics }, 'consumer joined');
+
+    let stopped: Promise<void> | null = null;
+    const handle: Consumer = {
+      stop: () => {
+        stopped ??= (async () => {
+          stopping.abort();
+          await inHand.catch(() => undefined);
+          await consumer.disconnect();
+          this.consumers.delete(handle);
+          log.debug({ topics: options.topics }, 'consumer left');
+        })();
+        return stopped;
+      },
+    };
+    this.consumers.add(handle);
+    return handle;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all([...this.consumers].map((c) => c.stop()));
+    const [producer, admin] = await Promise.all([this.producer?.catch(() => null), this.admin?.catch(() => null)]);
+    await Promise.all([producer?.disconnect(), admin?.disconnect()]);
+  }
+}

@@ -1,0 +1,202 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Consumer, IncomingMessage, MessageBus, OutgoingMessage } from '../src/index.ts';
+
+export interface MessageBusUnderTest {
+  bus: MessageBus;
+  /** Partitions of a topic made by ensureTopics: 1 in process, 3 on Kafka. */
+  partitions: number;
+  cleanup(): Promise<void>;
+}
+
+const suffix = () => randomUUID().slice(0, 8);
+const POLL = { timeout: 20_000, interval: 25 };
+
+/** Lets messages that should not arrive have a chance to arrive before asserting they did not. */
+const settle = (ms = 1_000) => new Promise((r) => setTimeout(r, ms));
+
+/** One suite for every message bus adapter: each must pass all of it. */
+export function messageBusContract(name: string, factory: () => Promise<MessageBusUnderTest>): void {
+  describe(`message bus contract: ${name}`, () => {
+    let sut: MessageBusUnderTest;
+    let bus: MessageBus;
+    const consumers: Consumer[] = [];
+
+    beforeAll(async () => {
+      sut = await factory();
+      bus = sut.bus;
+    });
+    afterAll(async () => {
+      await Promise.all(consumers.map((c) => c.stop()));
+      await sut?.cleanup();
+    });
+
+    async function topic(label: string): Promise<string> {
+      const t = `contract-${label}-${suffix()}`;
+      await bus.ensureTopics([t]);
+      return t;
+    }
+    async function consume(options: Parameters<MessageBus['consume']>[0]): Promise<Consumer> {
+      const c = await bus.consume(options);
+      consumers.push(c);
+      return c;
+    }
+    const group = (label: string) => `contract-${label}-${suffix()}`;
+
+    it('delivers published messages from the beginning with their key, value and headers', async () => {
+      const t = await topic('basic');
+      const sent: OutgoingMessage[] = [
+        { key: 'case-1', value: JSON.stringify({ temperatureC: 38.1, note: '发热' }), headers: { 'fangyi-type': 'quarantine.a', 'x-n': '1' } },
+        { key: 'case-1', value: 'second' },
+        { key: 'case-2', value: '', headers: { only: 'header' } },
+      ];
+      await bus.publish(t, sent);
+      const got: IncomingMessage[] = [];
+      await consume({ groupId: group('basic'), topics: [t], fromBeginning: true, handle: async (m) => void got.push(m) });
+      await expect.poll(() => got.length, POLL).toBe(3);
+      const byValue = new Map(got.map((m) => [m.value, m]));
+      for (const s of sent) {
+        const m = byValue.get(s.value);
+        expect(m).toMatchObject({ topic: t, key: s.key, value: s.value, headers: s.headers ?? {} });
+        expect(m!.offset).toMatch(/^\d+$/);
+        expect(m!.partition).toBeGreaterThanOrEqual(0);
+        expect(m!.partition).toBeLessThan(sut.partitions);
+      }
+      // Same key, same partition, in publish order.
+      const first = byValue.get(sent[0]!.value)!;
+      const second = byValue.get('second')!;
+      expect(second.partition).toBe(first.partition);
+      expect(BigInt(second.offset)).toBeGreaterThan(BigInt(first.offset));
+    });
+
+    it('keeps the order of each key across many keys and partitions', async () => {
+      const t = await topic('order');
+      const keys = Array.from({ length: 24 }, (_, i) => `stream-${i}`);
+      const rounds = 8;
+      for (let r = 0; r < rounds; r++) {
+        await bus.publish(t, keys.map((k) => ({ key: k, value: `${k}:${r}` })));
+      }
+      const got: IncomingMessage[] = [];
+      await consume({ groupId: group('order'), topics: [t], fromBeginning: true, handle: async (m) => void got.push(m) });
+      await expect.poll(() => got.length, POLL).toBe(keys.length * rounds);
+      for (const k of keys) {
+        const mine = got.filter((m) => m.key === k);
+        expect(mine.map((m) => m.value)).toEqual(Array.from({ length: rounds }, (_, r) => `${k}:${r}`));
+        expect(new Set(mine.map((m) => m.partition)).size).toBe(1);
+      }
+      // With several partitions, 24 keys land on more than one of them.
+      if (sut.partitions > 1) expect(new Set(got.map((m) => m.partition)).size).toBeGreaterThan(1);
+    });
+
+    it('splits a group between two consumers: every message handled exactly once', async () => {
+      const t = await topic('split');
+      const g = group('split');
+      const a: IncomingMessage[] = [];
+      const b: IncomingMessage[] = [];
+      await consume({ groupId: g, topics: [t], fromBeginning: true, handle: async (m) => void a.push(m) });
+      await consume({ groupId: g, topics: [t], fromBeginning: true, handle: async (m) => void b.push(m) });
+      const sent = Array.from({ length: 60 }, (_, i) => ({ key: `k-${i % 30}`, value: `m-${i}` }));
+      await bus.publish(t, sent);
+      await expect.poll(() => a.length + b.length, POLL).toBeGreaterThanOrEqual(sent.length);
+      await settle();
+      const all = [...a, ...b].map((m) => m.value).sort();
+      expect(all).toEqual(sent.map((m) => m.value).sort());
+      // Each partition has one owner in the group, so no value appears in both.
+      const inA = new Set(a.map((m) => m.value));
+      expect(b.filter((m) => inA.has(m.value))).toEqual([]);
+      if (sut.partitions > 1) {
+        expect(a.length).toBeGreaterThan(0);
+        expect(b.length).toBeGreaterThan(0);
+      }
+    });
+
+    it('starts a new group without fromBeginning at the messages published after it joined', async () => {
+      const t = await topic('latest');
+      await bus.publish(t, Array.from({ length: 6 }, (_, i) => ({ key: `k-${i}`, value: `old-${i}` })));
+      const got: IncomingMessage[] = [];
+      await consume({ groupId: group('latest'), topics: [t], fromBeginning: false, handle: async (m) => void got.push(m) });
+      await bus.publish(t, Array.from({ length: 6 }, (_, i) => ({ key: `k-${i}`, value: `new-${i}` })));
+      await expect.poll(() => got.length, POLL).toBeGreaterThanOrEqual(6);
+      await settle(500);
+      expect(got.map((m) => m.value).sort()).toEqual(Array.from({ length: 6 }, (_, i) => `new-${i}`));
+    });
+
+    it('redelivers the message whose handler threw, instead of skipping it', async () => {
+      const t = await topic('retry');
+      await bus.publish(t, ['m0', 'm1', 'm2'].map((value) => ({ key: 'one-stream', value })));
+      const attempts: string[] = [];
+      const handled: string[] = [];
+      let failuresLeft = 2;
+      await consume({
+        groupId: group('retry'),
+        topics: [t],
+        fromBeginning: true,
+        handle: async (m) => {
+          attempts.push(m.value);
+          if (m.value === 'm1' && failuresLeft-- > 0) throw new Error('projection store unavailable');
+          handled.push(m.value);
+        },
+      });
+      await expect.poll(() => handled.length, POLL).toBe(3);
+      expect(attempts).toEqual(['m0', 'm1', 'm1', 'm1', 'm2']);
+      expect(handled).toEqual(['m0', 'm1', 'm2']);
+    });
+
+    it('gives a message that never got handled to the next consumer of the group', async () => {
+      const t = await topic('poison');
+      const g = group('poison');
+      await bus.publish(t, ['m0', 'm1', 'm2'].map((value) => ({ key: 'one-stream', value })));
+      const firstAttempts: string[] = [];
+      const failing = await consume({
+        groupId: g,
+        topics: [t],
+        fromBeginning: true,
+        handle: async (m) => {
+          firstAttempts.push(m.value);
+          if (m.value === 'm1') throw new Error('always fails');
+        },
+      });
+      await expect.poll(() => firstAttempts.filter((v) => v === 'm1').length, POLL).toBeGreaterThanOrEqual(2);
+      await failing.stop();
+      expect(firstAttempts).not.toContain('m2');
+      const got: string[] = [];
+      await consume({ groupId: g, topics: [t], fromBeginning: true, handle: async (m) => void got.push(m.value) });
+      await expect.poll(() => got.length, POLL).toBe(2);
+      expect(got).toEqual(['m1', 'm2']);
+    });
+
+    it('resumes a group after the last committed offset: nothing handled twice, nothing lost', async () => {
+      const t = await topic('resume');
+      const g = group('resume');
+      const keys = ['a', 'b', 'c', 'd', 'e', 'f'];
+      const batch = (label: string, n: number) => Array.from({ length: n }, (_, i) => ({ key: keys[i % keys.length]!, value: `${label}-${i}` }));
+      await bus.publish(t, batch('first', 30));
+
+      // A slow consumer, stopped part-way through.
+      const firstSeen: string[] = [];
+      const first = await consume({
+        groupId: g,
+        topics: [t],
+        fromBeginning: true,
+        handle: async (m) => {
+          await new Promise((r) => setTimeout(r, 15));
+          firstSeen.push(m.value);
+        },
+      });
+      await expect.poll(() => firstSeen.length, POLL).toBeGreaterThanOrEqual(5);
+      await first.stop();
+      const handledBeforeStop = [...firstSeen];
+      await settle(200);
+      expect(firstSeen).toEqual(handledBeforeStop);
+
+      await bus.publish(t, batch('second', 12));
+      const secondSeen: string[] = [];
+      await consume({ groupId: g, topics: [t], fromBeginning: true, handle: async (m) => void secondSeen.push(m.value) });
+      const expected = 30 + 12 - handledBeforeStop.length;
+      await expect.poll(() => secondSeen.length, POLL).toBeGreaterThanOrEqual(expected);
+      await settle(500);
+      expect(secondSeen).toHaveLength(expected);
+      expect([...handledBeforeStop, ...secondSeen].sort()).toEqual([...batch('first', 30), ...batch('second', 12)].map((m) => m.value).sort());
+    });
+  });
+}
