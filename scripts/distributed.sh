@@ -15,6 +15,10 @@ if [ -z "${KAFKA_BROKERS:-}" ]; then
   KAFKA_BROKERS=$(bash infra/kafka/start.sh | sed -n 's/^KAFKA_BROKERS=//p')
 fi
 export KAFKA_BROKERS
+# The services verify bearer tokens with this secret; `npm run token` signs with the same one.
+mkdir -p .data
+[ -f .data/jwt-secret ] || node -e "console.log(require('crypto').randomBytes(32).toString('base64url'))" > .data/jwt-secret
+export FANGYI_JWT_SECRET="${FANGYI_JWT_SECRET:-$(cat .data/jwt-secret)}"
 export NODE_OPTIONS="${NODE_OPTIONS:-} --disable-warning=TimeoutNegativeWarning"
 export KAFKAJS_NO_PARTITIONER_WARNING=1
 

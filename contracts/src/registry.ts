@@ -1,6 +1,9 @@
 import type { z } from 'zod';
 import { EnvelopeSchema, type Envelope } from './envelope.ts';
+import { checkpointsEvents } from './checkpoints.ts';
+import { complaintsEvents } from './complaints.ts';
 import { quarantineEvents } from './quarantine.ts';
+import { residentsEvents } from './residents.ts';
 
 interface EventDefinition {
   /** The version producers write today. */
@@ -11,7 +14,10 @@ interface EventDefinition {
 }
 
 const definitions: Readonly<Record<string, EventDefinition>> = {
+  ...residentsEvents,
   ...quarantineEvents,
+  ...checkpointsEvents,
+  ...complaintsEvents,
 };
 
 export const KNOWN_EVENT_TYPES: readonly string[] = Object.keys(definitions);

@@ -10,7 +10,7 @@ import { KafkaMessageBus, toMessage } from '@fangyi/messaging';
 import { RedisProjectionStore } from '@fangyi/projections';
 import { ROSTER_COLLECTION, type RosterCase } from '@fangyi/roster';
 import { addDays, businessDate } from '@fangyi/service-kit/time';
-import { requireInfra } from '@fangyi/testkit';
+import { TEST_AUTH_SECRET, authHeader, requireInfra, testUser } from '@fangyi/testkit';
 import { ServiceProcess, freePort, waitFor, waitReady } from './processes.ts';
 
 /**
@@ -53,8 +53,11 @@ describe('one symptom check flows from HTTP to the Redis roster (PostgreSQL, Kaf
     FANGYI_ROSTER_GROUP: group,
     // Both windows stay open all day, so "pending" does not depend on when the test runs.
     FANGYI_SLOT_WINDOWS: 'am=00:00-24:00,pm=00:00-24:00',
+    FANGYI_JWT_SECRET: TEST_AUTH_SECRET,
     LOG_LEVEL: 'info',
   };
+  const caller = authHeader(testUser('caller', ['moujia'], 'caller-e2e'));
+  const registrar = authHeader(testUser('registrar', ['moujia'], 'registrar-e2e'));
   const newWorker = () => new ServiceProcess('roster worker', 'services/roster/src/worker.ts', env).start();
 
   beforeAll(async () => {
@@ -91,14 +94,14 @@ describe('one symptom check flows from HTTP to the Redis roster (PostgreSQL, Kaf
       for (const p of [quarantine, worker, rosterApi]) console.error(`---- ${p.name} ----\n${p.tail(60)}`);
     });
 
-  const post = async (path: string, body: unknown) => {
-    const res = await fetch(`${qBase}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-actor-id': 'caller-e2e' }, body: JSON.stringify(body) });
+  const post = async (path: string, body: unknown, as: Record<string, string> = caller) => {
+    const res = await fetch(`${qBase}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...as }, body: JSON.stringify(body) });
     return { status: res.status, body: (await res.json()) as Record<string, unknown>, type: res.headers.get('content-type') };
   };
-  const roster = async (date = today) => (await (await fetch(`${rBase}/roster?date=${date}`)).json()) as { entries: { caseId: string; am: { status: string }; pm: { status: string }; lastTemperatureC: number | null; escalations: number; day: number }[] };
+  const roster = async (date = today) => (await (await fetch(`${rBase}/roster?date=${date}`, { headers: caller })).json()) as { entries: { caseId: string; am: { status: string }; pm: { status: string }; lastTemperatureC: number | null; escalations: number; day: number }[] };
   const entryOf = async (caseId: string, date = today) => (await roster(date)).entries.find((e) => e.caseId === caseId);
   const startCase = async (name: string, startDate = addDays(today, -1)) => {
-    const res = await post('/quarantine/cases', { personId: `p-${randomUUID()}`, personName: name, community: 'moujia', startDate, reason: 'arrival-from-risk-area', assignedCaller: 'caller-e2e' });
+    const res = await post('/quarantine/cases', { personId: `p-${randomUUID()}`, personName: name, community: 'moujia', startDate, reason: 'arrival-from-risk-area', assignedCaller: 'caller-e2e' }, registrar);
     expect(res.status).toBe(201);
     return res.body.caseId as string;
   };

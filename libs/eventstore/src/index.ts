@@ -3,3 +3,4 @@ export { catchUpSubscription, timerWaker, type Waker } from './catchUp.ts';
 export { LocalWaker } from './wakers.ts';
 export { SqliteEventStore, type SqliteEventStoreOptions } from './sqlite.ts';
 export { PostgresEventStore, type PostgresEventStoreOptions } from './postgres.ts';
+export { EventStoreDbEventStore, type EventStoreDbEventStoreOptions } from './eventstoredb.ts';

@@ -18,6 +18,11 @@ export interface RelayOptions {
   readonly idleMs?: number;
   /** First wait after a failed publish; doubles up to 30 s (default 500 ms). */
   readonly retryMs?: number;
+  /**
+   * Which events this relay publishes (default: all). In distributed mode each service relays its
+   * own context's events from the shared log, under its own checkpoint name.
+   */
+  readonly include?: (event: RecordedEvent) => boolean;
 }
 
 export interface Relay {
@@ -71,7 +76,9 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
   const stopping = new AbortController();
   const ensured = new Set<string>();
 
-  const publishBatch = async (events: readonly RecordedEvent[]): Promise<void> => {
+  const publishBatch = async (all: readonly RecordedEvent[]): Promise<void> => {
+    const events = options.include ? all.filter(options.include) : all;
+    if (events.length === 0) return;
     const topics = byTopic(events, options.topicPrefix);
     const fresh = [...topics.keys()].filter((t) => !ensured.has(t));
     if (fresh.length > 0) {

@@ -4,7 +4,6 @@ export { InMemoryProjectionStore } from './memory.ts';
 export { RedisProjectionStore, type RedisProjectionStoreOptions } from './redis.ts';
 export {
   applyEvent,
-  DLQ_HEADERS,
   projectAsOf,
   rebuildFromEventStore,
   runProjection,
@@ -15,3 +14,4 @@ export {
   type RunningProjection,
   type RunProjectionOptions,
 } from './runtime.ts';
+export { DLQ_HEADERS } from '@fangyi/messaging';

@@ -1,25 +1,12 @@
 import { pino, type Logger } from 'pino';
-import { deadLetterTopic, EnvelopeValidationError, parseEnvelope, type Envelope } from '@fangyi/contracts';
+import { parseEnvelope, type Envelope } from '@fangyi/contracts';
 import type { EventStore, LogPosition, RecordedEvent } from '@fangyi/eventstore';
-import type { IncomingMessage, MessageBus } from '@fangyi/messaging';
+import { consumeEnvelopes, type MessageBus } from '@fangyi/messaging';
 import type { Clock } from './docs.ts';
 import { InMemoryProjectionStore } from './memory.ts';
 import type { DocReader, Projection, ProjectionStore } from './port.ts';
 
 export type ApplyOutcome = 'applied' | 'duplicate' | 'ignored';
-
-/** Headers a dead-lettered message carries, beside the original message's own headers. */
-export const DLQ_HEADERS = {
-  reason: 'fangyi-dlq-reason',
-  sourceTopic: 'fangyi-dlq-source-topic',
-  sourcePartition: 'fangyi-dlq-source-partition',
-  sourceOffset: 'fangyi-dlq-source-offset',
-  failedAt: 'fangyi-dlq-failed-at',
-  /** The consumer group that gave up on it: every projection reading a topic dead-letters on its own. */
-  group: 'fangyi-dlq-group',
-} as const;
-
-const MAX_REASON_LENGTH = 1000;
 
 /**
  * Applies one validated event to a read model, at most once. A revision already applied is
@@ -64,8 +51,6 @@ export interface RunningProjection {
   stop(): Promise<void>;
 }
 
-type Poison = { readonly kind: 'invalid-json' | 'invalid-envelope'; readonly reason: string; readonly paths: readonly string[] };
-
 /**
  * Keeps a read model up to date from the bus. Messages that can never be applied (not JSON, or
  * an envelope that fails validation) go to the topic's dead-letter topic and consumption moves on.
@@ -74,66 +59,26 @@ type Poison = { readonly kind: 'invalid-json' | 'invalid-envelope'; readonly rea
  */
 export async function runProjection(options: RunProjectionOptions): Promise<RunningProjection> {
   const { projection, store, bus, topics, groupId } = options;
-  const clock = options.clock ?? (() => new Date());
   const log = options.logger.child({ projection: projection.name });
-
-  const deadLetter = async (message: IncomingMessage, poison: Poison): Promise<void> => {
-    const dlq = deadLetterTopic(message.topic);
-    await bus.publish(dlq, [
-      {
-        key: message.key ?? '',
-        value: message.value,
-        headers: {
-          ...message.headers,
-          [DLQ_HEADERS.reason]: poison.reason.slice(0, MAX_REASON_LENGTH),
-          [DLQ_HEADERS.sourceTopic]: message.topic,
-          [DLQ_HEADERS.sourcePartition]: String(message.partition),
-          [DLQ_HEADERS.sourceOffset]: message.offset,
-          [DLQ_HEADERS.failedAt]: clock().toISOString(),
-          [DLQ_HEADERS.group]: groupId,
-        },
-      },
-    ]);
-    // The reason text may quote the payload (JSON.parse does), so the log gets the kind and field paths only.
-    log.warn(
-      { topic: message.topic, partition: message.partition, offset: message.offset, dlq, kind: poison.kind, paths: poison.paths },
-      'poison message dead-lettered',
-    );
-  };
-
-  const handle = async (message: IncomingMessage): Promise<void> => {
-    let raw: unknown;
-    try {
-      raw = JSON.parse(message.value);
-    } catch (error) {
-      return deadLetter(message, { kind: 'invalid-json', reason: `invalid JSON: ${errorMessage(error)}`, paths: [] });
-    }
-    // Types this projection does not read are acknowledged unvalidated: a newer producer's event
-    // types, unknown to this build, must not flood the dead-letter topic of every projection.
-    const type = typeOf(raw);
-    if (type !== undefined && !projection.handles.includes(type)) return;
-
-    let envelope: Envelope;
-    try {
-      envelope = parseEnvelope(raw);
-    } catch (error) {
-      // Validation is pure: whatever it throws (an upcaster too) will throw again on redelivery.
-      const paths = error instanceof EnvelopeValidationError ? error.issues.map((i) => i.path) : [];
-      const detail = error instanceof EnvelopeValidationError ? error.issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ') : '';
-      return deadLetter(message, { kind: 'invalid-envelope', reason: detail ? `${errorMessage(error)}: ${detail}` : errorMessage(error), paths });
-    }
-
-    const eventLog = log.child({ streamId: envelope.streamId, type: envelope.type });
-    try {
-      const outcome = await applyEvent(projection, store, envelope, eventLog);
-      eventLog.debug({ revision: envelope.streamRevision, outcome, offset: message.offset }, 'event handled');
-    } catch (error) {
-      eventLog.error({ err: error, revision: envelope.streamRevision, offset: message.offset }, 'applying event failed: leaving it for redelivery');
-      throw error;
-    }
-  };
-
-  const consumer = await bus.consume({ groupId, topics, fromBeginning: options.fromBeginning ?? true, handle });
+  const consumer = await consumeEnvelopes({
+    bus,
+    topics,
+    groupId,
+    handles: projection.handles,
+    logger: log,
+    fromBeginning: options.fromBeginning ?? true,
+    ...(options.clock ? { clock: options.clock } : {}),
+    onEnvelope: async (envelope, message) => {
+      const eventLog = log.child({ streamId: envelope.streamId, type: envelope.type });
+      try {
+        const outcome = await applyEvent(projection, store, envelope, eventLog);
+        eventLog.debug({ revision: envelope.streamRevision, outcome, offset: message.offset }, 'event handled');
+      } catch (error) {
+        eventLog.error({ err: error, revision: envelope.streamRevision, offset: message.offset }, 'applying event failed: leaving it for redelivery');
+        throw error;
+      }
+    },
+  });
   log.info({ groupId, topics }, 'projection consuming');
   return {
     async stop() {
@@ -242,12 +187,6 @@ async function replay(
     position = batch[batch.length - 1]!.position;
   }
   return { applied, ignored, skipped, position };
-}
-
-function typeOf(raw: unknown): string | undefined {
-  if (typeof raw !== 'object' || raw === null) return undefined;
-  const type = (raw as { type?: unknown }).type;
-  return typeof type === 'string' ? type : undefined;
 }
 
 function errorMessage(error: unknown): string {

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { ActorSchema, type Actor } from '@fangyi/contracts';
+import type { Actor, Role } from '@fangyi/contracts';
+import { actorOf, bearerUser, requireRole, type User } from './auth.ts';
 import { WrongExpectedRevisionError } from '@fangyi/eventstore';
 import { COMMON_ERRORS, DomainError, type ErrorRegistry, type FieldIssue } from './errors.ts';
 import type { Logger } from './logger.ts';
@@ -20,8 +21,9 @@ export interface ServiceAppOptions {
   /** Checks the parts the service needs (event store, broker, Redis) for /ready. */
   readonly readiness?: () => Promise<ReadinessReport>;
   readonly bodyLimit?: number;
-  /** Who is acting. The default reads `x-actor-id` and `x-actor-role`. */
-  readonly authenticate?: (request: FastifyRequest) => Actor;
+  /** The secret that signs bearer tokens (HS256). Every route but /health, /ready and /openapi.json needs a token. */
+  readonly authSecret: string;
+  readonly clock?: () => Date;
 }
 
 declare module 'fastify' {
@@ -30,6 +32,7 @@ declare module 'fastify' {
   }
   interface FastifyInstance {
     openapi: OpenApiRegistry;
+    authenticate(request: FastifyRequest): User;
   }
 }
 
@@ -71,6 +74,7 @@ export class OpenApiRegistry {
       info: { title: this.title, version: this.version },
       paths,
       components: {
+        securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
         schemas: {
           Problem: {
             type: 'object',
@@ -91,6 +95,8 @@ export class OpenApiRegistry {
   }
 }
 
+const ANONYMOUS: User = { id: 'anonymous', name: '', role: 'system', communities: [] };
+
 const PROBLEM_TYPE = (code: string) => `urn:fangyi:problem:${code.toLowerCase().replaceAll('_', '-')}`;
 
 function sendProblem(reply: FastifyReply, request: FastifyRequest, status: number, code: string, title: string, detail?: string, fields?: readonly FieldIssue[]) {
@@ -98,17 +104,6 @@ function sendProblem(reply: FastifyReply, request: FastifyRequest, status: numbe
   if (detail) body.detail = detail;
   if (fields && fields.length > 0) body.errors = fields;
   return reply.status(status).type('application/problem+json').send(body);
-}
-
-function headerActor(request: FastifyRequest): Actor {
-  const parsed = ActorSchema.safeParse({
-    id: request.headers['x-actor-id'] ?? 'console',
-    role: request.headers['x-actor-role'] ?? 'caller',
-  });
-  if (!parsed.success) {
-    throw new RequestValidationError(parsed.error.issues.map((i) => ({ field: `headers.x-actor-${String(i.path[0])}`, message: i.message })));
-  }
-  return parsed.data;
 }
 
 /** A fastify app with the kit's logging, ids, errors, health, readiness and OpenAPI document. `listen` is the caller's. */
@@ -123,7 +118,6 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
   });
   app.decorate('openapi', new OpenApiRegistry(`Fangyi ${options.service}`, options.version ?? '0.1.0'));
   app.decorateRequest('correlationId', '');
-  app.decorateRequest('actor', null);
 
   app.addHook('onRequest', async (request, reply) => {
     const header = request.headers['x-correlation-id'];
@@ -171,8 +165,13 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
   });
   app.get('/openapi.json', async () => app.openapi.document());
 
-  const authenticate = options.authenticate ?? headerActor;
-  app.decorate('authenticate', authenticate);
+  const clock = options.clock ?? (() => new Date());
+  app.decorate('authenticate', (request: FastifyRequest): User => {
+    const header = request.headers.authorization;
+    // A page opened in a browser may carry its token in the query string instead.
+    const fromQuery = (request.query as Record<string, unknown> | undefined)?.access_token;
+    return bearerUser(header ?? (typeof fromQuery === 'string' ? `Bearer ${fromQuery}` : undefined), options.authSecret, clock());
+  });
   return app;
 }
 
@@ -185,7 +184,9 @@ export interface RouteContext<B extends Schema, P extends Schema, Q extends Sche
   readonly query: Infer<Q>;
   readonly request: FastifyRequest;
   readonly reply: FastifyReply;
-  /** Who is acting, from the kit's authenticate hook. */
+  /** The caller, from their bearer token (the route has already checked it and its role). */
+  readonly user: User;
+  /** The caller as events record them. */
   actor(): Actor;
 }
 
@@ -194,6 +195,10 @@ export interface RouteSpec<B extends Schema, P extends Schema, Q extends Schema>
   readonly url: string;
   readonly summary: string;
   readonly tags?: readonly string[];
+  /** Roles allowed (the admin always is). Absent: any signed-in user. */
+  readonly roles?: readonly Role[];
+  /** Open to anyone without a token. */
+  readonly public?: boolean;
   readonly body?: B;
   readonly params?: P;
   readonly query?: Q;
@@ -248,6 +253,8 @@ export function route<B extends Schema = undefined, P extends Schema = undefined
       summary: spec.summary,
       tags: spec.tags ?? [],
       ...(parameters.length ? { parameters } : {}),
+      ...(spec.public ? {} : { security: [{ bearer: [] }] }),
+      ...(spec.roles ? { 'x-roles': spec.roles } : {}),
       ...(spec.body ? { requestBody: { required: true, content: { 'application/json': { schema: toJsonSchema(spec.body, 'input') } } } } : {}),
       responses: {
         [String(spec.status ?? 200)]: {
@@ -263,19 +270,21 @@ export function route<B extends Schema = undefined, P extends Schema = undefined
     method: spec.method,
     url: spec.url,
     handler: async (request, reply) => {
+      const user = spec.public ? ANONYMOUS : app.authenticate(request);
+      if (spec.roles) requireRole(user, spec.roles);
       const issues: FieldIssue[] = [];
       const params = parsePart(spec.params, request.params, 'params', issues);
       const query = parsePart(spec.query, request.query, 'query', issues);
       const body = parsePart(spec.body, request.body, 'body', issues);
       if (issues.length > 0) throw new RequestValidationError(issues);
-      let actor: Actor | undefined;
       const result = await spec.handler({
         body: body as Infer<B>,
         params: params as Infer<P>,
         query: query as Infer<Q>,
         request,
         reply,
-        actor: () => (actor ??= (app as unknown as { authenticate: (r: FastifyRequest) => Actor }).authenticate(request)),
+        user,
+        actor: () => actorOf(user),
       });
       if (!reply.sent) reply.status(spec.status ?? 200);
       return result;

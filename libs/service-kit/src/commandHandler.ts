@@ -15,7 +15,7 @@ export interface Decider<Command, Event extends DomainEvent, State> {
   decide(command: Command, state: State): Event[];
 }
 
-export interface CommandMetadata {
+export interface CommandMetadata<State = unknown> {
   readonly actor: Actor;
   readonly correlationId: string;
   readonly causationId?: string | null;
@@ -25,6 +25,8 @@ export interface CommandMetadata {
   readonly newId: () => string;
   /** A revision the caller saw (If-Match); otherwise the revision just read. */
   readonly expectedRevision?: number;
+  /** Checks the caller may act on this aggregate (e.g. its community) before deciding; throws to refuse. */
+  readonly authorize?: (state: State) => void;
 }
 
 export interface CommandResult<Event, State> {
@@ -59,12 +61,13 @@ export async function handleCommand<Command, Event extends DomainEvent, State>(
   streamId: string,
   decider: Decider<Command, Event, State>,
   command: Command,
-  meta: CommandMetadata,
+  meta: CommandMetadata<State>,
 ): Promise<CommandResult<Event, State>> {
   const { state, revision } = await loadAggregate(store, streamId, decider);
   if (meta.expectedRevision !== undefined && meta.expectedRevision !== revision) {
     throw new DomainError('PRECONDITION_FAILED', `If-Match revision ${meta.expectedRevision}, current ${revision}`);
   }
+  meta.authorize?.(state);
   const events = decider.decide(command, state);
   if (events.length === 0) return { events, eventIds: [], state, revision };
   const occurredAt = meta.occurredAt.toISOString();

@@ -5,3 +5,4 @@ export * from './time.ts';
 export * from './commandHandler.ts';
 export * from './shutdown.ts';
 export * from './config.ts';
+export * from './auth.ts';

@@ -1,2 +1,3 @@
 export { deciderSpec } from './deciderSpec.ts';
 export { requireInfra, type InfraName } from './infra.ts';
+export { TEST_AUTH_SECRET, authHeader, testUser } from './auth.ts';

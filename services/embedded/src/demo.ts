@@ -28,8 +28,8 @@ const PEOPLE: DemoPerson[] = [
   { personId: 'demo-zhengzhang-01', personName: '孙丽', community: 'zhengzhang', daysAgo: 0, reason: 'close-contact', reasonNote: '密切接触者', caller: 'caller-zhengzhang-1', history: [] },
 ];
 
-export async function seedDemo(app: ServiceApp, today: string): Promise<number> {
-  const registrar = { 'x-actor-id': 'registrar-kutao', 'x-actor-role': 'registrar' };
+export async function seedDemo(app: ServiceApp, today: string, tokenOf: (userId: string) => string): Promise<number> {
+  const registrar = { authorization: `Bearer ${tokenOf('registrar-kutao')}` };
   let started = 0;
   for (const p of PEOPLE) {
     const startDate = addDays(today, -p.daysAgo);
@@ -42,7 +42,7 @@ export async function seedDemo(app: ServiceApp, today: string): Promise<number> 
     if (res.statusCode !== 201) throw new Error(`demo: starting a case failed: ${res.body}`);
     started++;
     const { caseId } = res.json<{ caseId: string }>();
-    const caller = { 'x-actor-id': p.caller, 'x-actor-role': 'caller' };
+    const caller = { authorization: `Bearer ${tokenOf(p.caller)}` };
     const log = async (date: string, slot: 'am' | 'pm', temperatureC: number) => {
       const r = await app.inject({
         method: 'POST',

@@ -7,8 +7,9 @@ import { InProcessMessageBus, startRelay } from '@fangyi/messaging';
 import { InMemoryProjectionStore, rebuildFromEventStore, runProjection } from '@fangyi/projections';
 import { quarantineErrors, registerQuarantine } from '@fangyi/quarantine';
 import { DEFAULT_SLOT_WINDOWS, parseSlotWindows, registerRoster, rosterProjection } from '@fangyi/roster';
-import { DEFAULT_TIME_ZONE, businessDate, createLogger, createServiceApp, installGracefulShutdown, readConfig, systemClock } from '@fangyi/service-kit';
+import { DEFAULT_TIME_ZONE, businessDate, createLogger, createServiceApp, installGracefulShutdown, readConfig, signToken, systemClock } from '@fangyi/service-kit';
 import { seedDemo } from './demo.ts';
+import { DEMO_USERS, demoUser, loadOrCreateSecret } from './users.ts';
 
 /**
  * Fangyi in one process, on an embedded default that needs no servers: a SQLite event store,
@@ -22,6 +23,7 @@ const config = readConfig(
     FANGYI_TIME_ZONE: z.string().default(DEFAULT_TIME_ZONE),
     FANGYI_SLOT_WINDOWS: z.string().optional(),
     FANGYI_DEMO: z.enum(['true', 'false']).default('true'),
+    FANGYI_JWT_SECRET: z.string().min(16).optional(),
     LOG_LEVEL: z.string().default('info'),
   }),
 );
@@ -32,6 +34,7 @@ const dataDir = resolve(config.FANGYI_DATA_DIR);
 mkdirSync(dataDir, { recursive: true });
 const dbPath = join(dataDir, 'fangyi.db');
 
+const authSecret = loadOrCreateSecret(config.FANGYI_JWT_SECRET, join(dataDir, 'jwt-secret'));
 const eventStore = new SqliteEventStore({ path: dbPath, clock });
 const bus = new InProcessMessageBus({ logger });
 const rosterStore = new InMemoryProjectionStore({ clock });
@@ -46,6 +49,8 @@ const app = createServiceApp({
   service: 'fangyi',
   logger,
   errors: quarantineErrors,
+  authSecret,
+  clock,
   readiness: async () => ({ ok: true, checks: { eventStore: 'sqlite', bus: 'in-process', roster: 'in-memory' } }),
 });
 const commandDeps = { eventStore, clock, newId: () => uuidv7(), timeZone: config.FANGYI_TIME_ZONE };
@@ -55,7 +60,7 @@ await app.ready();
 
 let seeded = 0;
 if (config.FANGYI_DEMO === 'true' && (await eventStore.readAll({ limit: 1 })).length === 0) {
-  seeded = await seedDemo(app, businessDate(clock(), config.FANGYI_TIME_ZONE));
+  seeded = await seedDemo(app, businessDate(clock(), config.FANGYI_TIME_ZONE), (id) => signToken(demoUser(id), authSecret));
   await relay.caughtUp();
 }
 
@@ -74,17 +79,22 @@ const address = await app.listen({ port: config.PORT, host: config.HOST });
 logger.info({ address, dbPath, replayed: rebuilt.applied, demoCasesStarted: seeded }, 'fangyi embedded mode is up');
 
 const base = address.replace('0.0.0.0', '127.0.0.1');
+const callerToken = signToken(demoUser('caller-moujia-1'), authSecret);
+const tokens = DEMO_USERS.map((u) => `    ${u.id.padEnd(22)} ${u.role.padEnd(15)} ${u.communities.join(',')}`).join('\n');
 process.stdout.write(`
 Fangyi 防疫 is running (embedded mode: SQLite event store at ${dbPath}, in-process bus, in-memory roster).
 ${seeded > 0 ? `Demo data: ${seeded} people under home quarantine in the Kutao district.\n` : `Replayed ${rebuilt.applied} events from the event store into the roster.\n`}
-  Roster console (zh-CN):  ${base}/
-  Roster as JSON:          ${base}/roster
-  Overdue checks only:     ${base}/roster?status=overdue
-  API document (OpenAPI):  ${base}/openapi.json
+  Roster page (zh-CN), as Moujia's caller:  ${base}/?access_token=${callerToken}
+  API document (OpenAPI):                   ${base}/openapi.json
 
+  Every request needs a bearer token. Moujia's caller:
+    export TOKEN=${callerToken}
+    curl -H "authorization: Bearer $TOKEN" ${base}/roster
   Log a check (copy a caseId from /roster):
-    curl -X POST ${base}/quarantine/cases/CASE_ID/checks -H 'content-type: application/json' \\
-      -H 'x-actor-id: caller-moujia-1' -d '{"date":"${businessDate(clock(), config.FANGYI_TIME_ZONE)}","slot":"pm","temperatureC":36.6,"reachedVia":"phone"}'
+    curl -X POST ${base}/quarantine/cases/CASE_ID/checks -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \\
+      -d '{"date":"${businessDate(clock(), config.FANGYI_TIME_ZONE)}","slot":"pm","temperatureC":36.6,"reachedVia":"phone"}'
+  Tokens for the other demo users: npm run token -- USER_ID   (users: id, role, communities)
+${tokens}
 
 Stop with Ctrl+C.
 `);

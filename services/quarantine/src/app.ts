@@ -4,12 +4,13 @@ import { quarantineErrors } from './homeQuarantine/homeQuarantine.ts';
 
 export interface QuarantineAppDeps extends HomeQuarantineDeps {
   readonly logger: Logger;
+  readonly authSecret: string;
   readonly readiness?: () => Promise<ReadinessReport>;
 }
 
 /** The quarantine service's HTTP app. Never listens: the composition root does. */
 export function buildQuarantineApp(deps: QuarantineAppDeps): ServiceApp {
-  const app = createServiceApp({ service: 'quarantine', logger: deps.logger, errors: quarantineErrors, ...(deps.readiness ? { readiness: deps.readiness } : {}) });
+  const app = createServiceApp({ service: 'quarantine', logger: deps.logger, errors: quarantineErrors, authSecret: deps.authSecret, clock: deps.clock, ...(deps.readiness ? { readiness: deps.readiness } : {}) });
   registerQuarantine(app, deps);
   return app;
 }

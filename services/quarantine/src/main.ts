@@ -19,6 +19,7 @@ const config = readConfig(
     FANGYI_SCHEMA: z.string().default('fangyi'),
     FANGYI_TOPIC_PREFIX: z.string().default('fangyi'),
     FANGYI_TIME_ZONE: z.string().default(DEFAULT_TIME_ZONE),
+    FANGYI_JWT_SECRET: z.string().min(16, 'FANGYI_JWT_SECRET must be at least 16 characters'),
     FANGYI_RELAY: z.enum(['on', 'off']).default('on'),
     LOG_LEVEL: z.string().default('info'),
   }),
@@ -36,6 +37,7 @@ const app = buildQuarantineApp({
   newId: () => uuidv7(),
   timeZone: config.FANGYI_TIME_ZONE,
   logger,
+  authSecret: config.FANGYI_JWT_SECRET,
   readiness: async () => {
     await eventStore.readAll({ limit: 1 });
     return { ok: true, checks: { eventStore: 'ok', relay: relay ? 'on' : 'off' } };

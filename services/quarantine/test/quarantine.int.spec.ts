@@ -6,6 +6,7 @@ import { pino } from 'pino';
 import { uuidv7 } from '@fangyi/contracts';
 import { SqliteEventStore, type EventStore } from '@fangyi/eventstore';
 import type { ServiceApp } from '@fangyi/service-kit';
+import { TEST_AUTH_SECRET, authHeader, testUser } from '@fangyi/testkit';
 import { buildQuarantineApp, streamIdOf } from '../src/index.ts';
 
 // The district's clock stands at 2020-01-29 09:30 in Shanghai.
@@ -19,7 +20,7 @@ describe('quarantine service over HTTP (SQLite event store)', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'fangyi-q-'));
     eventStore = new SqliteEventStore({ path: join(dir, 'events.db'), clock: () => now });
-    app = buildQuarantineApp({ eventStore, clock: () => now, newId: () => uuidv7(now.getTime()), timeZone: 'Asia/Shanghai', logger: pino({ level: 'silent' }) });
+    app = buildQuarantineApp({ eventStore, clock: () => now, newId: () => uuidv7(now.getTime()), timeZone: 'Asia/Shanghai', logger: pino({ level: 'silent' }), authSecret: TEST_AUTH_SECRET });
     await app.ready();
   });
   afterAll(async () => {
@@ -27,6 +28,11 @@ describe('quarantine service over HTTP (SQLite event store)', () => {
     await eventStore.close();
     rmSync(dir, { recursive: true, force: true });
   });
+
+  const registrar = testUser('registrar', ['moujia'], 'registrar-2');
+  const caller = testUser('caller', ['moujia'], 'caller-1');
+  type InjectOptions = { method: 'GET' | 'POST'; url: string; payload?: string | object; headers?: Record<string, string> };
+  const inject = (target: ServiceApp, options: InjectOptions) => target.inject({ ...options, headers: { ...authHeader(caller), ...options.headers } });
 
   const startBody = {
     personId: 'p-moujia-1',
@@ -37,7 +43,7 @@ describe('quarantine service over HTTP (SQLite event store)', () => {
     assignedCaller: 'caller-1',
   };
   const startCase = async () => {
-    const res = await app.inject({ method: 'POST', url: '/quarantine/cases', payload: startBody, headers: { 'x-actor-id': 'registrar-2', 'x-actor-role': 'registrar' } });
+    const res = await inject(app, { method: 'POST', url: '/quarantine/cases', payload: startBody, headers: authHeader(registrar) });
     expect(res.statusCode).toBe(201);
     return res.json<{ caseId: string; revision: number }>().caseId;
   };
@@ -45,7 +51,7 @@ describe('quarantine service over HTTP (SQLite event store)', () => {
 
   it('starts a case with the default 14-day period and records who did it', async () => {
     const caseId = await startCase();
-    const res = await app.inject({ method: 'GET', url: `/quarantine/cases/${caseId}` });
+    const res = await inject(app, { method: 'GET', url: `/quarantine/cases/${caseId}` });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ status: 'active', startDate: '2020-01-28', endDate: '2020-02-10', revision: 0 });
     const [started] = await eventStore.readStream(streamIdOf(caseId));
@@ -55,14 +61,14 @@ describe('quarantine service over HTTP (SQLite event store)', () => {
   it('logs a normal check, then refuses a second check of the slot with 409 and problem+json', async () => {
     const caseId = await startCase();
     const body = { date: '2020-01-29', slot: 'am', temperatureC: 36.6, reachedVia: 'phone' };
-    const ok = await app.inject({ method: 'POST', url: `/quarantine/cases/${caseId}/checks`, payload: body });
+    const ok = await inject(app, { method: 'POST', url: `/quarantine/cases/${caseId}/checks`, payload: body });
     expect(ok.statusCode).toBe(201);
     expect(ok.json()).toMatchObject({ abnormal: false, escalationId: null, revision: 1 });
-    const again = await app.inject({ method: 'POST', url: `/quarantine/cases/${caseId}/checks`, payload: body });
+    const again = await inject(app, { method: 'POST', url: `/quarantine/cases/${caseId}/checks`, payload: body });
     expect(again.statusCode).toBe(409);
     expect(again.headers['content-type']).toContain('application/problem+json');
     expect(again.json()).toMatchObject({ status: 409, code: 'SLOT_ALREADY_CHECKED' });
-    const fix = await app.inject({ method: 'POST', url: `/quarantine/cases/${caseId}/checks`, payload: { ...body, temperatureC: 38.2, correction: true } });
+    const fix = await inject(app, { method: 'POST', url: `/quarantine/cases/${caseId}/checks`, payload: { ...body, temperatureC: 38.2, correction: true } });
     expect(fix.statusCode).toBe(201);
     expect(fix.json().escalationId).toEqual(expect.any(String));
     expect((await eventStore.readStream(streamIdOf(caseId))).map((e) => e.type)).toEqual([
@@ -75,24 +81,67 @@ describe('quarantine service over HTTP (SQLite event store)', () => {
 
   it('answers a fever with an escalation in the same append', async () => {
     const caseId = await startCase();
-    const res = await app.inject({ method: 'POST', url: `/quarantine/cases/${caseId}/checks`, payload: { date: '2020-01-28', slot: 'pm', temperatureC: 38.1, symptoms: ['cough'], reachedVia: 'wechat' } });
+    const res = await inject(app, { method: 'POST', url: `/quarantine/cases/${caseId}/checks`, payload: { date: '2020-01-28', slot: 'pm', temperatureC: 38.1, symptoms: ['cough'], reachedVia: 'wechat' } });
     expect(res.statusCode).toBe(201);
     expect(res.json()).toMatchObject({ abnormal: true, escalationId: expect.any(String) });
-    const history = await app.inject({ method: 'GET', url: `/quarantine/cases/${caseId}/history` });
+    const history = await inject(app, { method: 'GET', url: `/quarantine/cases/${caseId}/history` });
     expect(history.json().map((e: { type: string }) => e.type)).toContain('quarantine.escalation-raised');
   });
 
   it('keeps the real time of a check entered late, and refuses one timed in the future', async () => {
     const caseId = await startCase();
     const url = `/quarantine/cases/${caseId}/checks`;
-    const late = await app.inject({ method: 'POST', url, payload: { date: '2020-01-28', slot: 'pm', temperatureC: 36.5, reachedVia: 'visit', checkedAt: '2020-01-28T15:10:00+08:00' } });
+    const late = await inject(app, { method: 'POST', url, payload: { date: '2020-01-28', slot: 'pm', temperatureC: 36.5, reachedVia: 'visit', checkedAt: '2020-01-28T15:10:00+08:00' } });
     expect(late.statusCode).toBe(201);
     const [, check] = await eventStore.readStream(streamIdOf(caseId));
     expect(check!.occurredAt).toBe('2020-01-28T07:10:00.000Z');
     expect(check!.recordedAt).toBe(now.toISOString());
-    const future = await app.inject({ method: 'POST', url, payload: { date: '2020-01-29', slot: 'am', temperatureC: 36.5, reachedVia: 'phone', checkedAt: '2020-01-29T18:00:00+08:00' } });
+    const future = await inject(app, { method: 'POST', url, payload: { date: '2020-01-29', slot: 'am', temperatureC: 36.5, reachedVia: 'phone', checkedAt: '2020-01-29T18:00:00+08:00' } });
     expect(future.statusCode).toBe(409);
     expect(future.json()).toMatchObject({ code: 'CHECK_IN_FUTURE', errors: [{ field: 'body.checkedAt' }] });
+  });
+
+  describe('who may do what', () => {
+    const check = { date: '2020-01-29', slot: 'am', temperatureC: 36.5, reachedVia: 'phone' };
+
+    it('refuses a request without a token, or with a forged one, with 401 and appends nothing', async () => {
+      const caseId = await startCase();
+      const before = await allEvents();
+      const none = await app.inject({ method: 'POST', url: `/quarantine/cases/${caseId}/checks`, payload: check });
+      expect(none.statusCode).toBe(401);
+      expect(none.json().code).toBe('UNAUTHENTICATED');
+      const forged = await app.inject({ method: 'POST', url: `/quarantine/cases/${caseId}/checks`, payload: check, headers: authHeader(caller, 'some-other-secret') });
+      expect(forged.statusCode).toBe(401);
+      expect(await allEvents()).toBe(before);
+    });
+
+    it("keeps a caller of another community out of this community's cases", async () => {
+      const caseId = await startCase();
+      const outsider = authHeader(testUser('caller', ['zhangcun'], 'caller-zhangcun'));
+      const before = await allEvents();
+      const write = await inject(app, { method: 'POST', url: `/quarantine/cases/${caseId}/checks`, payload: check, headers: outsider });
+      expect(write.statusCode).toBe(403);
+      expect(write.json().code).toBe('FORBIDDEN');
+      expect((await inject(app, { method: 'GET', url: `/quarantine/cases/${caseId}`, headers: outsider })).statusCode).toBe(403);
+      expect((await inject(app, { method: 'GET', url: `/quarantine/cases/${caseId}/history`, headers: outsider })).statusCode).toBe(403);
+      const start = await inject(app, { method: 'POST', url: '/quarantine/cases', payload: startBody, headers: outsider });
+      expect(start.statusCode).toBe(403);
+      expect(await allEvents()).toBe(before);
+    });
+
+    it('refuses a role that has no part in follow-up', async () => {
+      const caseId = await startCase();
+      const staff = authHeader(testUser('checkpoint-staff', ['moujia']));
+      const res = await inject(app, { method: 'POST', url: `/quarantine/cases/${caseId}/checks`, payload: check, headers: staff });
+      expect(res.statusCode).toBe(403);
+    });
+
+    it('records the caller from the token as the actor', async () => {
+      const caseId = await startCase();
+      await inject(app, { method: 'POST', url: `/quarantine/cases/${caseId}/checks`, payload: check });
+      const [, logged] = await eventStore.readStream(streamIdOf(caseId));
+      expect(logged!.actor).toEqual({ id: 'caller-1', role: 'caller' });
+    });
   });
 
   describe('bad input: a 4xx naming the field, and nothing appended', () => {
@@ -108,7 +157,7 @@ describe('quarantine service over HTTP (SQLite event store)', () => {
     it.each(cases)('%s', async (_label, payload, fields) => {
       const caseId = await startCase();
       const before = await allEvents();
-      const res = await app.inject({ method: 'POST', url: `/quarantine/cases/${caseId}/checks`, payload: payload as object });
+      const res = await inject(app, { method: 'POST', url: `/quarantine/cases/${caseId}/checks`, payload: payload as object });
       expect(res.statusCode).toBe(400);
       expect(res.headers['content-type']).toContain('application/problem+json');
       const problem = res.json();
@@ -120,7 +169,7 @@ describe('quarantine service over HTTP (SQLite event store)', () => {
     it('malformed JSON', async () => {
       const caseId = await startCase();
       const before = await allEvents();
-      const res = await app.inject({ method: 'POST', url: `/quarantine/cases/${caseId}/checks`, payload: '{"date": ', headers: { 'content-type': 'application/json' } });
+      const res = await inject(app, { method: 'POST', url: `/quarantine/cases/${caseId}/checks`, payload: '{"date": ', headers: { 'content-type': 'application/json' } });
       expect(res.statusCode).toBe(400);
       expect(res.json()).toMatchObject({ code: 'MALFORMED_JSON', errors: [{ field: 'body' }] });
       expect(await allEvents()).toBe(before);
@@ -128,14 +177,14 @@ describe('quarantine service over HTTP (SQLite event store)', () => {
 
     it('an oversized body', async () => {
       const before = await allEvents();
-      const res = await app.inject({ method: 'POST', url: '/quarantine/cases', payload: { ...startBody, reasonNote: 'x'.repeat(100_000) } });
+      const res = await inject(app, { method: 'POST', url: '/quarantine/cases', payload: { ...startBody, reasonNote: 'x'.repeat(100_000) } });
       expect(res.statusCode).toBe(413);
       expect(await allEvents()).toBe(before);
     });
 
     it('a check for an unknown case', async () => {
       const before = await allEvents();
-      const res = await app.inject({ method: 'POST', url: `/quarantine/cases/${uuidv7()}/checks`, payload: { date: '2020-01-29', slot: 'am', temperatureC: 36.5, reachedVia: 'phone' } });
+      const res = await inject(app, { method: 'POST', url: `/quarantine/cases/${uuidv7()}/checks`, payload: { date: '2020-01-29', slot: 'am', temperatureC: 36.5, reachedVia: 'phone' } });
       expect(res.statusCode).toBe(404);
       expect(res.json().code).toBe('CASE_NOT_FOUND');
       expect(await allEvents()).toBe(before);
@@ -143,14 +192,14 @@ describe('quarantine service over HTTP (SQLite event store)', () => {
 
     it('a check outside the period names the date', async () => {
       const caseId = await startCase();
-      const res = await app.inject({ method: 'POST', url: `/quarantine/cases/${caseId}/checks`, payload: { date: '2020-01-27', slot: 'am', temperatureC: 36.5, reachedVia: 'phone' } });
+      const res = await inject(app, { method: 'POST', url: `/quarantine/cases/${caseId}/checks`, payload: { date: '2020-01-27', slot: 'am', temperatureC: 36.5, reachedVia: 'phone' } });
       expect(res.statusCode).toBe(409);
       expect(res.json()).toMatchObject({ code: 'CHECK_OUTSIDE_PERIOD', errors: [{ field: 'body.date' }] });
     });
 
     it('a start with a missing name and a bad period', async () => {
       const before = await allEvents();
-      const res = await app.inject({ method: 'POST', url: '/quarantine/cases', payload: { ...startBody, personName: undefined, periodDays: 0 } });
+      const res = await inject(app, { method: 'POST', url: '/quarantine/cases', payload: { ...startBody, personName: undefined, periodDays: 0 } });
       expect(res.statusCode).toBe(400);
       expect(res.json().errors.map((e: { field: string }) => e.field)).toEqual(expect.arrayContaining(['body.personName', 'body.periodDays']));
       expect(await allEvents()).toBe(before);
@@ -160,9 +209,9 @@ describe('quarantine service over HTTP (SQLite event store)', () => {
   it('refuses a check sent with a stale If-Match revision with 412', async () => {
     const caseId = await startCase();
     const url = `/quarantine/cases/${caseId}/checks`;
-    const first = await app.inject({ method: 'POST', url, payload: { date: '2020-01-29', slot: 'am', temperatureC: 36.5, reachedVia: 'phone' }, headers: { 'if-match': '"0"' } });
+    const first = await inject(app, { method: 'POST', url, payload: { date: '2020-01-29', slot: 'am', temperatureC: 36.5, reachedVia: 'phone' }, headers: { 'if-match': '"0"' } });
     expect(first.statusCode).toBe(201);
-    const stale = await app.inject({ method: 'POST', url, payload: { date: '2020-01-29', slot: 'pm', temperatureC: 36.5, reachedVia: 'phone' }, headers: { 'if-match': '"0"' } });
+    const stale = await inject(app, { method: 'POST', url, payload: { date: '2020-01-29', slot: 'pm', temperatureC: 36.5, reachedVia: 'phone' }, headers: { 'if-match': '"0"' } });
     expect(stale.statusCode).toBe(412);
     expect(await eventStore.readStream(streamIdOf(caseId))).toHaveLength(2);
   });
@@ -190,11 +239,11 @@ describe('quarantine service over HTTP (SQLite event store)', () => {
         return events;
       },
     };
-    const raceApp = buildQuarantineApp({ eventStore: racing, clock: () => now, newId: () => uuidv7(now.getTime()), timeZone: 'Asia/Shanghai', logger: pino({ level: 'silent' }) });
+    const raceApp = buildQuarantineApp({ eventStore: racing, clock: () => now, newId: () => uuidv7(now.getTime()), timeZone: 'Asia/Shanghai', logger: pino({ level: 'silent' }), authSecret: TEST_AUTH_SECRET });
     const url = `/quarantine/cases/${caseId}/checks`;
     const results = await Promise.all([
-      raceApp.inject({ method: 'POST', url, payload: { date: '2020-01-29', slot: 'am', temperatureC: 36.5, reachedVia: 'phone' } }),
-      raceApp.inject({ method: 'POST', url, payload: { date: '2020-01-29', slot: 'pm', temperatureC: 36.5, reachedVia: 'phone' } }),
+      inject(raceApp, { method: 'POST', url, payload: { date: '2020-01-29', slot: 'am', temperatureC: 36.5, reachedVia: 'phone' } }),
+      inject(raceApp, { method: 'POST', url, payload: { date: '2020-01-29', slot: 'pm', temperatureC: 36.5, reachedVia: 'phone' } }),
     ]);
     expect(results.map((r) => r.statusCode).sort()).toEqual([201, 409]);
     expect(results.find((r) => r.statusCode === 409)!.json().code).toBe('CONCURRENCY_CONFLICT');
@@ -203,10 +252,10 @@ describe('quarantine service over HTTP (SQLite event store)', () => {
   });
 
   it('serves an OpenAPI document, /health and /ready', async () => {
-    const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json();
+    const doc = (await inject(app, { method: 'GET', url: '/openapi.json' })).json();
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/quarantine/cases', '/quarantine/cases/{caseId}/checks']));
     expect(doc.paths['/quarantine/cases/{caseId}/checks'].post.requestBody.content['application/json'].schema.properties.slot.enum).toEqual(['am', 'pm']);
-    expect((await app.inject({ method: 'GET', url: '/health' })).statusCode).toBe(200);
-    expect((await app.inject({ method: 'GET', url: '/ready' })).statusCode).toBe(200);
+    expect((await inject(app, { method: 'GET', url: '/health' })).statusCode).toBe(200);
+    expect((await inject(app, { method: 'GET', url: '/ready' })).statusCode).toBe(200);
   });
 });

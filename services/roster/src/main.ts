@@ -14,6 +14,7 @@ const config = readConfig(
     FANGYI_ROSTER_NAMESPACE: z.string().default('fangyi:roster'),
     FANGYI_TIME_ZONE: z.string().default(DEFAULT_TIME_ZONE),
     FANGYI_SLOT_WINDOWS: z.string().optional(),
+    FANGYI_JWT_SECRET: z.string().min(16, 'FANGYI_JWT_SECRET must be at least 16 characters'),
     LOG_LEVEL: z.string().default('info'),
   }),
 );
@@ -27,6 +28,7 @@ const app = buildRosterApp({
   timeZone: config.FANGYI_TIME_ZONE,
   slotWindows: config.FANGYI_SLOT_WINDOWS ? parseSlotWindows(config.FANGYI_SLOT_WINDOWS) : DEFAULT_SLOT_WINDOWS,
   logger,
+  authSecret: config.FANGYI_JWT_SECRET,
   readiness: async () => {
     const meta = await store.meta();
     return { ok: (await redis.ping()) === 'PONG', checks: { redis: 'ok', applied: String(meta.appliedCount), lastAppliedAt: meta.lastAppliedAt ?? 'never' } };

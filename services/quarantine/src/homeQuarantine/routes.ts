@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { LogSymptomCheckSchema, StartHomeQuarantineSchema, parseEnvelope, type Actor } from '@fangyi/contracts';
 import type { EventStore } from '@fangyi/eventstore';
-import { DomainError, businessDate, handleCommand, loadAggregate, route, type Clock, type ServiceApp } from '@fangyi/service-kit';
-import { homeQuarantineDecider, streamIdOf, type HomeQuarantineCommand } from './homeQuarantine.ts';
+import { DomainError, businessDate, handleCommand, loadAggregate, requireCommunity, route, type Clock, type ServiceApp, type User } from '@fangyi/service-kit';
+import { homeQuarantineDecider, streamIdOf, type HomeQuarantineCommand, type HomeQuarantineState } from './homeQuarantine.ts';
 
 export interface HomeQuarantineDeps {
   readonly eventStore: EventStore;
@@ -10,6 +10,11 @@ export interface HomeQuarantineDeps {
   readonly newId: () => string;
   readonly timeZone: string;
 }
+
+/** The case's community must be one of the caller's; a case that does not exist is left to the decider (404). */
+const inCommunityOf = (user: User) => (state: HomeQuarantineState) => {
+  if (state.status !== 'none') requireCommunity(user, state.community);
+};
 
 /** Callers' phones and the server may disagree by a little. */
 const CLOCK_SKEW_MS = 2 * 60_000;
@@ -27,7 +32,7 @@ function expectedRevisionOf(headers: unknown): number | undefined {
 /** HTTP for home quarantine cases: start a case, log a check, read a case and its history. */
 export function homeQuarantineRoutes(app: ServiceApp, deps: HomeQuarantineDeps): void {
   const run = (
-    ctx: { actor(): Actor; request: { correlationId: string; headers: unknown } },
+    ctx: { user: User; actor(): Actor; request: { correlationId: string; headers: unknown } },
     caseId: string,
     command: HomeQuarantineCommand,
     occurredAt: Date = deps.clock(),
@@ -38,6 +43,7 @@ export function homeQuarantineRoutes(app: ServiceApp, deps: HomeQuarantineDeps):
       occurredAt,
       newId: deps.newId,
       expectedRevision: expectedRevisionOf(ctx.request.headers),
+      authorize: inCommunityOf(ctx.user),
     });
 
   route(app, {
@@ -46,8 +52,10 @@ export function homeQuarantineRoutes(app: ServiceApp, deps: HomeQuarantineDeps):
     summary: 'Start a home quarantine case (居家隔离)',
     tags: ['home quarantine'],
     body: StartHomeQuarantineSchema,
+    roles: ['registrar', 'caller'],
     status: 201,
     handler: async (ctx) => {
+      requireCommunity(ctx.user, ctx.body.community);
       const caseId = deps.newId();
       const result = await run(ctx, caseId, { type: 'StartHomeQuarantine', data: { ...ctx.body, caseId } });
       ctx.reply.header('location', `/quarantine/cases/${caseId}`).header('etag', `"${result.revision}"`);
@@ -62,6 +70,7 @@ export function homeQuarantineRoutes(app: ServiceApp, deps: HomeQuarantineDeps):
     tags: ['home quarantine'],
     params: CaseParams,
     body: LogSymptomCheckSchema,
+    roles: ['caller'],
     status: 201,
     handler: async (ctx) => {
       const { caseId } = ctx.params;
@@ -88,9 +97,11 @@ export function homeQuarantineRoutes(app: ServiceApp, deps: HomeQuarantineDeps):
     summary: 'A home quarantine case as its own event stream tells it',
     tags: ['home quarantine'],
     params: CaseParams,
+    roles: ['caller', 'registrar', 'report-officer', 'analyst'],
     handler: async (ctx) => {
       const { state, revision } = await loadAggregate(deps.eventStore, streamIdOf(ctx.params.caseId), homeQuarantineDecider);
       if (state.status === 'none') throw new DomainError('CASE_NOT_FOUND', `case ${ctx.params.caseId}`);
+      requireCommunity(ctx.user, state.community);
       ctx.reply.header('etag', `"${revision}"`);
       const { checks, ...rest } = state;
       return {
@@ -107,9 +118,12 @@ export function homeQuarantineRoutes(app: ServiceApp, deps: HomeQuarantineDeps):
     summary: "The case's events: what happened, when, recorded when, by whom",
     tags: ['home quarantine'],
     params: CaseParams,
+    roles: ['caller', 'registrar', 'report-officer', 'analyst'],
     handler: async (ctx) => {
       const events = await deps.eventStore.readStream(streamIdOf(ctx.params.caseId));
       if (events.length === 0) throw new DomainError('CASE_NOT_FOUND', `case ${ctx.params.caseId}`);
+      const { state } = await loadAggregate(deps.eventStore, streamIdOf(ctx.params.caseId), homeQuarantineDecider);
+      if (state.status !== 'none') requireCommunity(ctx.user, state.community);
       return events.map((e) => {
         const { position: _position, ...envelope } = e;
         return parseEnvelope(envelope);

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { BusinessDateSchema } from '@fangyi/contracts';
 import type { ProjectionStore } from '@fangyi/projections';
-import { DomainError, businessDate, route, type Clock, type ServiceApp } from '@fangyi/service-kit';
+import { DomainError, businessDate, requireCommunity, route, worksIn, type Clock, type ServiceApp, type User } from '@fangyi/service-kit';
 import { ROSTER_COLLECTION, type RosterCase } from './projection.ts';
 import { rosterFor, type SlotStatus, type SlotWindows } from './status.ts';
 import { renderRosterPage } from '../console/page.ts';
@@ -24,10 +24,13 @@ const RosterQuery = z.strictObject({
   status: z.enum(STATUSES).optional(),
 });
 
-async function buildRoster(deps: RosterDeps, query: z.output<typeof RosterQuery>) {
+/** Who reads the roster: callers and registrars of their communities, the report officer, analysts. */
+const ROSTER_READERS = ['caller', 'registrar', 'report-officer', 'analyst'] as const;
+
+async function buildRoster(deps: RosterDeps, query: z.output<typeof RosterQuery>, user: User) {
   const now = deps.clock();
   const date = query.date ?? businessDate(now, deps.timeZone);
-  const cases = await deps.store.list<RosterCase>(ROSTER_COLLECTION);
+  const cases = (await deps.store.list<RosterCase>(ROSTER_COLLECTION)).filter((c) => worksIn(user, c.community));
   let entries = rosterFor(cases, date, now, deps.timeZone, deps.slotWindows);
   if (query.community) entries = entries.filter((e) => e.community === query.community);
   if (query.caller) entries = entries.filter((e) => e.assignedCaller === query.caller);
@@ -62,7 +65,8 @@ export function rosterRoutes(app: ServiceApp, deps: RosterDeps): void {
     summary: 'The home quarantine roster for a date (default: today in the district), with am/pm check status',
     tags: ['roster'],
     query: RosterQuery,
-    handler: async ({ query }) => buildRoster(deps, query),
+    roles: ROSTER_READERS,
+    handler: async ({ query, user }) => buildRoster(deps, query, user),
   });
 
   route(app, {
@@ -70,10 +74,11 @@ export function rosterRoutes(app: ServiceApp, deps: RosterDeps): void {
     url: '/',
     summary: 'The roster as a page for follow-up callers (zh-CN)',
     tags: ['roster'],
-    query: RosterQuery,
-    handler: async ({ query, reply }) => {
+    query: RosterQuery.extend({ access_token: z.string().max(4096).optional() }),
+    roles: ROSTER_READERS,
+    handler: async ({ query, reply, user }) => {
       reply.type('text/html; charset=utf-8');
-      return renderRosterPage(await buildRoster(deps, query));
+      return renderRosterPage(await buildRoster(deps, query, user));
     },
   });
 
@@ -83,9 +88,11 @@ export function rosterRoutes(app: ServiceApp, deps: RosterDeps): void {
     summary: "One person's roster record with every check of the period",
     tags: ['roster'],
     params: z.strictObject({ caseId: id }),
-    handler: async ({ params }) => {
+    roles: ROSTER_READERS,
+    handler: async ({ params, user }) => {
       const doc = await deps.store.get<RosterCase>(ROSTER_COLLECTION, params.caseId);
       if (!doc) throw new DomainError('NOT_FOUND', `no roster record for case ${params.caseId}`);
+      requireCommunity(user, doc.community);
       return doc;
     },
   });

@@ -1,0 +1,190 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { describe, expect, it, beforeAll, afterAll } from 'vitest';
+import { PostgresEventStore, type PostgresNotifyMode } from '../src/postgres.ts';
+import { appendWithin, migratePostgres } from '../src/postgres.ts';
+import { WrongExpectedRevisionError, type RecordedEvent } from '../src/index.ts';
+import { event, eventStoreContract } from './contract.ts';
+
+const MISSING_DATABASE = [
+  'DATABASE_URL is not set, and the PostgreSQL event store tests need a server.',
+  'Start PostgreSQL 15+ (e.g. `pg_ctlcluster 15 main start`, or `docker compose up -d postgres`),',
+  "create the database (`psql -h 127.0.0.1 -U postgres -c 'create database fangyi_test'`)",
+  'and run with DATABASE_URL=postgres://postgres@127.0.0.1:5432/fangyi_test',
+].join(' ');
+
+function databaseUrl(): string {
+  const url = process.env.DATABASE_URL;
+  if (!url) throw new Error(MISSING_DATABASE);
+  return url;
+}
+
+const freshSchema = () => `fangyi_t_${randomBytes(6).toString('hex')}`;
+
+async function dropSchema(url: string, schema: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  } finally {
+    await client.end();
+  }
+}
+
+// Fails (not skips) without a server, so a missing database is never mistaken for a pass.
+it('has a PostgreSQL server to test against (DATABASE_URL)', () => {
+  expect(process.env.DATABASE_URL, MISSING_DATABASE).toBeTruthy();
+});
+
+eventStoreContract('PostgreSQL', async () => {
+  const url = databaseUrl();
+  const schema = freshSchema();
+  const now = new Date('2026-02-01T00:31:00.000Z');
+  const store = await PostgresEventStore.create({ connectionString: url, schema, clock: () => now });
+  return {
+    store,
+    now,
+    async holdAppendOpen(streamId, events) {
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      await client.query('BEGIN');
+      await appendWithin(client, schema, streamId, events, { expectedRevision: 'no-stream', recordedAt: now.toISOString() });
+      return {
+        async commit() {
+          await client.query('COMMIT');
+          await client.end();
+        },
+      };
+    },
+    async cleanup() {
+      await store.close();
+      await dropSchema(url, schema);
+    },
+  };
+});
+
+describe('PostgreSQL event store specifics', () => {
+  let url: string;
+  const schemas: string[] = [];
+  beforeAll(() => {
+    url = databaseUrl();
+  });
+  afterAll(async () => {
+    if (url) for (const s of schemas) await dropSchema(url, s);
+  });
+
+  it('migrates safely when several processes start at once, and again later', async () => {
+    const schema = freshSchema();
+    schemas.push(schema);
+    const pools = Array.from({ length: 4 }, () => new pg.Pool({ connectionString: url, max: 1 }));
+    try {
+      await Promise.all(pools.map((p) => migratePostgres(p, schema)));
+      await migratePostgres(pools[0]!, schema);
+    } finally {
+      await Promise.all(pools.map((p) => p.end()));
+    }
+    const store = new PostgresEventStore({ connectionString: url, schema });
+    try {
+      const r = await store.append('migrated-1', [event()], { expectedRevision: 'no-stream' });
+      expect(r.nextExpectedRevision).toBe(0);
+    } finally {
+      await store.close();
+    }
+  });
+
+  for (const mode of ['after-commit', 'in-transaction'] satisfies PostgresNotifyMode[]) {
+    it(`wakes a subscriber in another process at once via LISTEN/NOTIFY (${mode})`, async () => {
+      const schema = freshSchema();
+      schemas.push(schema);
+      const writer = await PostgresEventStore.create({ connectionString: url, schema, notify: mode });
+      const reader = new PostgresEventStore({ connectionString: url, schema });
+      const seen: RecordedEvent[] = [];
+      // A 60 s poll interval: only a notification can deliver within the test's few seconds.
+      const sub = reader.subscribeToAll({ after: null, idleMs: 60_000, onEvents: async (b) => void seen.push(...b) });
+      try {
+        await sub.caughtUp();
+        await new Promise((r) => setTimeout(r, 300)); // let the reader's LISTEN connection come up
+        const started = Date.now();
+        await writer.append('woken-1', [event()], { expectedRevision: 'no-stream' });
+        await expect.poll(() => seen.length, { timeout: 3000, interval: 10 }).toBe(1);
+        expect(Date.now() - started).toBeLessThan(3000);
+      } finally {
+        await sub.stop();
+        await reader.close();
+        await writer.close();
+      }
+    });
+  }
+
+  it('gives each combined append its own outcome: winners, stale losers, and a bad append that fails the statement', async () => {
+    const schema = freshSchema();
+    schemas.push(schema);
+    // One statement at a time, so appends made while it runs are combined into the next one.
+    const store = await PostgresEventStore.create({ connectionString: url, schema, appendConcurrency: 1 });
+    try {
+      await store.append('mix-existing', [event(), event()], { expectedRevision: 'no-stream' });
+      const duplicate = event();
+      await store.append('mix-dup-source', [duplicate], { expectedRevision: 'no-stream' });
+      const blocker = store.append('mix-blocker', [event()], { expectedRevision: 'no-stream' });
+      const results = await Promise.allSettled([
+        store.append('mix-new', [event(), event(), event()], { expectedRevision: 'no-stream' }),
+        store.append('mix-existing', [event()], { expectedRevision: 1 }),
+        store.append('mix-existing', [event()], { expectedRevision: 1 }), // same stream: waits for the one before, then loses
+        store.append('mix-any', [event()], { expectedRevision: 'any' }),
+        store.append('mix-dup-source', [event()], { expectedRevision: 'no-stream' }),
+        store.append('mix-missing', [event()], { expectedRevision: 4 }),
+      ]);
+      await blocker;
+      // A duplicate event id fails the combined statement; the others are retried one by one.
+      const blocker2 = store.append('mix-blocker-2', [event()], { expectedRevision: 'no-stream' });
+      const [dup, fine] = await Promise.allSettled([
+        store.append('mix-dup', [duplicate], { expectedRevision: 'no-stream' }),
+        store.append('mix-fine', [event()], { expectedRevision: 'no-stream' }),
+      ]);
+      await blocker2;
+      const outcome = results.map((r) => (r.status === 'fulfilled' ? r.value.nextExpectedRevision : r.reason));
+      expect(outcome[0]).toBe(2);
+      expect(outcome[1]).toBe(2);
+      expect(outcome[2]).toMatchObject({ name: 'WrongExpectedRevisionError', expected: 1, actual: 2 });
+      expect(outcome[3]).toBe(0);
+      expect(outcome[4]).toMatchObject({ name: 'WrongExpectedRevisionError', actual: 0 });
+      expect(outcome[5]).toMatchObject({ name: 'WrongExpectedRevisionError', actual: 'no-stream' });
+      // The winners were combined: one transaction (the first part of a PostgreSQL position).
+      const winners = [results[0], results[1], results[3]].map((r) => (r.status === 'fulfilled' ? r.value.position.split(':')[0] : r.reason));
+      expect(new Set(winners).size).toBe(1);
+      expect(dup.status === 'rejected' && dup.reason).not.toBeInstanceOf(WrongExpectedRevisionError);
+      expect(dup.status === 'rejected' && dup.reason).toMatchObject({ code: '23505' });
+      expect(fine.status === 'fulfilled' && fine.value.nextExpectedRevision).toBe(0);
+      expect((await store.readStream('mix-new')).map((e) => e.streamRevision)).toEqual([0, 1, 2]);
+      expect((await store.readStream('mix-existing')).map((e) => e.streamRevision)).toEqual([0, 1, 2]);
+      expect(await store.readStream('mix-dup')).toEqual([]);
+      expect(await store.readStream('mix-missing')).toEqual([]);
+      // All in commit order in the global log, each stream's events in revision order.
+      const log = await store.readAll({ limit: 100 });
+      const mixNew = log.filter((e) => e.streamId === 'mix-new');
+      expect(mixNew.map((e) => e.streamRevision)).toEqual([0, 1, 2]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('round-trips timestamps byte for byte and keeps positions in commit order', async () => {
+    const schema = freshSchema();
+    schemas.push(schema);
+    const store = await PostgresEventStore.create({
+      connectionString: url,
+      schema,
+      clock: () => new Date('2026-02-01T00:31:00.123Z'),
+    });
+    try {
+      const e = { ...event(), occurredAt: '2026-02-01T08:30:00.120000+08:00' };
+      await store.append('ts-1', [e], { expectedRevision: 'no-stream' });
+      const [read] = await store.readStream('ts-1');
+      expect(read!.occurredAt).toBe('2026-02-01T08:30:00.120000+08:00');
+      expect(read!.recordedAt).toBe('2026-02-01T00:31:00.123Z');
+      await expect(store.readAll({ after: 'not-a-position' })).rejects.toThrow(/not a PostgreSQL event store position/);
+    } finally {
+      await store.close();
+    }
+  });
+});

@@ -1,0 +1,146 @@
+// Append throughput of the PostgreSQL event store against PostgreSQL's own limit (pgbench, one
+// insert per transaction). Prints figures only; run with scripts/bench-append.sh.
+//   node scripts/bench-append.ts [--notify after-commit|in-transaction|off] [--pgbench-seconds 15]
+//                                [--append-concurrency 4] [--max-batch 64]   (--max-batch 1: no write combining)
+import { spawn } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { uuidv7, type NewEvent } from '@fangyi/contracts';
+import { PostgresEventStore, type ExpectedRevision, type PostgresEventStoreOptions } from '@fangyi/eventstore';
+
+const WRITERS = 16;
+const STREAMS = 2000;
+const EVENTS_PER_STREAM = 10;
+
+const { values: args } = parseArgs({
+  options: {
+    notify: { type: 'string', default: 'after-commit' },
+    'pgbench-seconds': { type: 'string', default: '15' },
+    'append-concurrency': { type: 'string' },
+    'max-batch': { type: 'string' },
+  },
+});
+const notify = args.notify as NonNullable<PostgresEventStoreOptions['notify']>;
+const url = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/fangyi_test';
+const schema = `fangyi_bench_${randomBytes(4).toString('hex')}`;
+
+function newEvent(n: number): NewEvent {
+  return {
+    id: uuidv7(),
+    type: 'quarantine.symptom-check-logged',
+    schemaVersion: 1,
+    occurredAt: new Date().toISOString(),
+    actor: { id: 'caller-7', role: 'caller' },
+    correlationId: randomUUID(),
+    causationId: null,
+    data: { slot: n % 2 === 0 ? 'morning' : 'evening', temperature: 36.5 + (n % 10) / 10, symptoms: [] },
+  };
+}
+
+const percentile = (sorted: Float64Array, p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+
+async function benchOurs(): Promise<number> {
+  const pool = new pg.Pool({ connectionString: url, max: WRITERS });
+  const store = await PostgresEventStore.create({
+    pool,
+    schema,
+    notify,
+    ...(args['append-concurrency'] ? { appendConcurrency: Number(args['append-concurrency']) } : {}),
+    ...(args['max-batch'] ? { maxAppendBatch: Number(args['max-batch']) } : {}),
+  });
+  try {
+    // Warm every connection (connect + prepare), as pgbench's figure excludes connection time.
+    await Promise.all(Array.from({ length: WRITERS * 2 }, (_, i) => store.append(`warmup-${i}`, [newEvent(i)], { expectedRevision: 'no-stream' })));
+
+    const queue = Array.from({ length: STREAMS }, (_, i) => `case-${i}`);
+    const latencies = new Float64Array(STREAMS * EVENTS_PER_STREAM);
+    let done = 0;
+    const started = performance.now();
+    await Promise.all(
+      Array.from({ length: WRITERS }, async () => {
+        // Each stream is taken by one writer, so appends never conflict.
+        for (let streamId = queue.shift(); streamId !== undefined; streamId = queue.shift()) {
+          let expected: ExpectedRevision = 'no-stream';
+          for (let i = 0; i < EVENTS_PER_STREAM; i++) {
+            const t0 = performance.now();
+            expected = (await store.append(streamId, [newEvent(i)], { expectedRevision: expected })).nextExpectedRevision;
+            latencies[done++] = performance.now() - t0;
+          }
+        }
+      }),
+    );
+    const seconds = (performance.now() - started) / 1000;
+    latencies.sort();
+    const rate = done / seconds;
+    console.log(`ours     ${done} single-event appends, ${WRITERS} writers, notify=${notify}: ${rate.toFixed(0)} events/s in ${seconds.toFixed(2)} s`);
+    console.log(
+      `         latency ms: p50 ${percentile(latencies, 50).toFixed(2)}  p95 ${percentile(latencies, 95).toFixed(2)}  p99 ${percentile(latencies, 99).toFixed(2)}  max ${latencies[latencies.length - 1]!.toFixed(2)}`,
+    );
+    const check = await pool.query<{ n: string }>(`SELECT count(*)::text AS n FROM "${schema}".events WHERE stream_id LIKE 'case-%'`);
+    console.log(`         events stored: ${check.rows[0]!.n}`);
+    return rate;
+  } finally {
+    await store.close();
+    await pool.end();
+  }
+}
+
+function findPgbench(): string {
+  for (const dir of (process.env.PATH ?? '').split(':')) if (dir && existsSync(join(dir, 'pgbench'))) return join(dir, 'pgbench');
+  const root = '/usr/lib/postgresql';
+  if (existsSync(root)) {
+    for (const version of readdirSync(root).sort().reverse()) {
+      const candidate = join(root, version, 'bin', 'pgbench');
+      if (existsSync(candidate)) return candidate;
+    }
+  }
+  throw new Error('pgbench not found on PATH or under /usr/lib/postgresql/*/bin');
+}
+
+async function benchPgbench(seconds: number): Promise<number> {
+  const pool = new pg.Pool({ connectionString: url, max: 1 });
+  const dir = mkdtempSync(join(tmpdir(), 'fangyi-pgbench-'));
+  try {
+    await pool.query(`CREATE TABLE "${schema}".pgbench_scratch (id bigserial PRIMARY KEY, payload jsonb NOT NULL)`);
+    const script = join(dir, 'insert.sql');
+    writeFileSync(script, `INSERT INTO "${schema}".pgbench_scratch (payload) VALUES ('{"slot":"morning","temperature":36.6}');\n`);
+    const out = await new Promise<string>((resolve, reject) => {
+      const child = spawn(findPgbench(), ['-n', '-M', 'prepared', '-c', String(WRITERS), '-j', '2', '-T', String(seconds), '-f', script, url]);
+      let text = '';
+      child.stdout.on('data', (d: Buffer) => (text += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (text += d.toString()));
+      child.on('error', reject);
+      child.on('close', (code) => (code === 0 ? resolve(text) : reject(new Error(`pgbench exited ${code}:\n${text}`))));
+    });
+    const tps = /tps = ([\d.]+) \(without initial connection time\)/.exec(out);
+    const latency = /latency average = ([\d.]+) ms/.exec(out);
+    if (!tps) throw new Error(`could not read pgbench's tps:\n${out}`);
+    console.log(`pgbench  ${WRITERS} clients, one-row INSERT per transaction, ${seconds} s: ${Number(tps[1]).toFixed(0)} tps (latency avg ${latency?.[1] ?? '?'} ms)`);
+    return Number(tps[1]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    await pool.end();
+  }
+}
+
+async function main() {
+  const admin = new pg.Pool({ connectionString: url, max: 1 });
+  const settings = await admin.query<{ name: string; setting: string }>(
+    `SELECT name, setting FROM pg_settings WHERE name IN ('synchronous_commit', 'fsync', 'commit_delay', 'max_connections') ORDER BY name`,
+  );
+  console.log(`PostgreSQL ${url.replace(/\/\/[^@]*@/, '//…@')}, schema ${schema}; ${settings.rows.map((r) => `${r.name}=${r.setting}`).join(' ')}`);
+  try {
+    const ours = await benchOurs();
+    const raw = await benchPgbench(Number(args['pgbench-seconds']));
+    console.log(`ratio    ours / pgbench = ${((ours / raw) * 100).toFixed(1)}%`);
+  } finally {
+    await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await admin.end();
+  }
+}
+
+await main();
