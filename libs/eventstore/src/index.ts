@@ -4,3 +4,4 @@ export { LocalWaker } from './wakers.ts';
 export { SqliteEventStore, type SqliteEventStoreOptions } from './sqlite.ts';
 export { PostgresEventStore, type PostgresEventStoreOptions } from './postgres.ts';
 export { EventStoreDbEventStore, type EventStoreDbEventStoreOptions } from './eventstoredb.ts';
+export { openEventStore } from './open.ts';
