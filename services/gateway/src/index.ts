@@ -1,0 +1,1 @@
+export { buildGateway, type GatewayRoute } from './gateway.ts';

@@ -1,0 +1,32 @@
+import { z } from 'zod';
+import { createLogger, installGracefulShutdown, readConfig } from '@fangyi/service-kit';
+import { buildGateway } from './gateway.ts';
+
+/** The distributed mode's single address: forwards each path prefix to its service. */
+const config = readConfig(
+  z.object({
+    PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+    HOST: z.string().default('127.0.0.1'),
+    QUARANTINE_URL: z.string().url().default('http://127.0.0.1:3001'),
+    ROSTER_URL: z.string().url().default('http://127.0.0.1:3002'),
+    RESIDENTS_URL: z.string().url().default('http://127.0.0.1:3003'),
+    CHECKPOINTS_URL: z.string().url().default('http://127.0.0.1:3004'),
+    COMPLAINTS_URL: z.string().url().default('http://127.0.0.1:3005'),
+    LOG_LEVEL: z.string().default('info'),
+  }),
+);
+const logger = createLogger({ service: 'gateway', level: config.LOG_LEVEL });
+const app = buildGateway({
+  logger,
+  routes: [
+    { prefix: '/quarantine', target: config.QUARANTINE_URL },
+    { prefix: '/residents', target: config.RESIDENTS_URL },
+    { prefix: '/checkpoints', target: config.CHECKPOINTS_URL },
+    { prefix: '/complaints', target: config.COMPLAINTS_URL },
+    { prefix: '/roster', target: config.ROSTER_URL },
+    { prefix: '/', target: config.ROSTER_URL },
+  ],
+});
+installGracefulShutdown([{ name: 'http', close: () => app.close() }], logger);
+const address = await app.listen({ port: config.PORT, host: config.HOST });
+logger.info({ address }, 'gateway listening');
