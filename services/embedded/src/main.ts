@@ -24,7 +24,8 @@ const config = readConfig(
     FANGYI_SLOT_WINDOWS: z.string().optional(),
     FANGYI_DEMO: z.enum(['true', 'false']).default('true'),
     FANGYI_JWT_SECRET: z.string().min(16).optional(),
-    LOG_LEVEL: z.string().default('info'),
+    // Quiet by default so the terminal shows where to look; LOG_LEVEL=info logs every request.
+    LOG_LEVEL: z.string().default('warn'),
   }),
 );
 

@@ -1,0 +1,38 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+
+/**
+ * docker-compose.yml cannot run on a machine without a Docker engine, so this keeps it in step with
+ * the code: every service entry point it names exists, and every variable a service requires is set.
+ */
+const root = join(import.meta.dirname, '..', '..');
+const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
+  services: Record<string, { command?: string[]; entrypoint?: string[]; environment?: Record<string, string>; image?: string; build?: string }>;
+};
+
+describe('docker-compose.yml', () => {
+  const fangyi = Object.entries(compose.services).filter(([, s]) => s.build === '.');
+
+  it('runs Kafka in KRaft mode, an event store and Redis beside the services', () => {
+    expect(compose.services.kafka?.environment?.KAFKA_PROCESS_ROLES).toBe('broker,controller');
+    expect(compose.services.kurrentdb?.image).toMatch(/kurrentdb|eventstore/);
+    expect(compose.services.redis?.image).toMatch(/^redis:/);
+    expect(fangyi.length).toBeGreaterThanOrEqual(3);
+  });
+
+  it.each(Object.entries(compose.services).filter(([, s]) => s.build === '.'))('%s: its entry point exists and its required settings are given', (_name, service) => {
+    const argv = service.command ?? service.entrypoint ?? [];
+    const script = argv.find((a) => a.endsWith('.ts'));
+    expect(script, 'a node entry point').toBeDefined();
+    expect(existsSync(join(root, script!)), `${script} exists`).toBe(true);
+    const source = readFileSync(join(root, script!), 'utf8');
+    // Variables a composition root declares without a default are required.
+    const required = [...source.matchAll(/^\s+([A-Z][A-Z0-9_]+): z\.string\(\)\.min\(1/gm)].map((m) => m[1]!);
+    for (const variable of required) {
+      if (variable === 'DATABASE_URL' && service.environment?.EVENT_STORE_URL) continue;
+      expect(service.environment, `${variable} is set`).toHaveProperty(variable);
+    }
+  });
+});
