@@ -1,5 +1,222 @@
 import { z } from 'zod';
+import { BusinessDateSchema, TemperatureSchema } from './quarantine.ts';
 
-// Event and command schemas of the checkpoints context.
+// Event and command schemas of the checkpoints context (卡口): checkpoints, their shifts,
+// and the crossings, refusals (劝返) and quarantine breaches recorded at them.
 
-export const checkpointsEvents = {} as const satisfies Record<string, { version: number; schema: z.ZodType }>;
+const id = z.string().min(1).max(128);
+const name = z.string().trim().min(1).max(100);
+const instant = z.iso.datetime({ offset: true });
+/** Mainland resident ID numbers: 18 characters (last may be X) or the old 15 digits. */
+export const IdNumberSchema = z.string().regex(/^(\d{15}|\d{17}[\dXx])$/, 'must be a 15- or 18-character ID number');
+
+export const CHECKPOINT_KINDS = ['road', 'alley', 'estate-gate'] as const;
+export const CheckpointKindSchema = z.enum(CHECKPOINT_KINDS);
+export type CheckpointKind = z.infer<typeof CheckpointKindSchema>;
+
+export const STAFF_ROLES = ['community-staff', 'police', 'volunteer', 'property'] as const;
+export const StaffRoleSchema = z.enum(STAFF_ROLES);
+
+export const REFUSAL_REASONS = ['no-pass', 'fever', 'outside-person', 'quarantined', 'other'] as const;
+export const RefusalReasonSchema = z.enum(REFUSAL_REASONS);
+export type RefusalReason = z.infer<typeof RefusalReasonSchema>;
+
+export const DIRECTIONS = ['entry', 'exit'] as const;
+export const DirectionSchema = z.enum(DIRECTIONS);
+export type Direction = z.infer<typeof DirectionSchema>;
+
+/**
+ * The district each community of the demo belongs to. A checkpoint may be run jointly by
+ * communities of two districts (Kutao's and Nanzhang of Zhangcunhe), so each community of a
+ * checkpoint is recorded with its district. Deployments pass their own directory to the service.
+ */
+export const DEMO_COMMUNITY_DISTRICTS: Readonly<Record<string, string>> = {
+  kutao: 'kutao',
+  moujia: 'kutao',
+  wenzhang: 'kutao',
+  zhengzhang: 'kutao',
+  zhangcun: 'kutao',
+  edinburgh: 'kutao',
+  nanzhang: 'zhangcunhe',
+};
+
+export const CheckpointCommunitySchema = z.object({ community: id, district: id });
+export type CheckpointCommunity = z.infer<typeof CheckpointCommunitySchema>;
+
+const distinct = (values: readonly string[]) => new Set(values).size === values.length;
+
+// ---- commands (what arrives over HTTP, before the service adds ids, actor and time) ----
+
+const checkpointFields = {
+  name,
+  location: z.string().trim().min(1).max(200),
+  kind: CheckpointKindSchema,
+  /** Hours a day the checkpoint must be staffed; Zhangcun's east and west gates: 24. */
+  staffedHours: z.number().int().min(1).max(24).default(24),
+};
+
+export const OpenCheckpointSchema = z.strictObject({
+  ...checkpointFields,
+  communities: z.array(id).min(1).max(20).refine(distinct, 'communities must not repeat'),
+});
+export type OpenCheckpointInput = z.infer<typeof OpenCheckpointSchema>;
+
+export const MergeCheckpointsSchema = z.strictObject({
+  /** Chosen by the client so that a retry of a half-done merge completes it instead of opening a second one. */
+  checkpointId: z.uuid(),
+  sources: z.array(id).min(2).max(20).refine(distinct, 'sources must not repeat'),
+  ...checkpointFields,
+});
+export type MergeCheckpointsInput = z.infer<typeof MergeCheckpointsSchema>;
+
+export const CloseCheckpointSchema = z.strictObject({ reason: z.string().trim().min(1).max(500) });
+export type CloseCheckpointInput = z.infer<typeof CloseCheckpointSchema>;
+
+export const ShiftStaffSchema = z.strictObject({ id, name, community: id, role: StaffRoleSchema });
+export type ShiftStaff = z.infer<typeof ShiftStaffSchema>;
+
+export const StartShiftSchema = z.strictObject({
+  staff: z.array(ShiftStaffSchema).min(1).max(50),
+  startedAt: instant,
+  /** Hands over from the shift on duty in the same step: it ends when this one starts, leaving no gap. */
+  handoverNote: z.string().trim().min(1).max(1000).optional(),
+});
+export type StartShiftInput = z.infer<typeof StartShiftSchema>;
+
+export const EndShiftSchema = z.strictObject({ endedAt: instant, handoverNote: z.string().trim().max(1000) });
+export type EndShiftInput = z.infer<typeof EndShiftSchema>;
+
+const personFields = {
+  personId: id.optional(),
+  name: name.optional(),
+  idNumber: IdNumberSchema.optional(),
+};
+
+export const RecordCrossingSchema = z
+  .strictObject({
+    ...personFields,
+    temperatureC: TemperatureSchema,
+    passNumber: z.string().trim().min(1).max(64).optional(),
+    /** As checked by the staff at the gate. */
+    passValid: z.boolean(),
+    at: instant,
+  })
+  .refine((c) => c.personId !== undefined || c.name !== undefined || c.idNumber !== undefined, {
+    path: ['personId'],
+    message: 'give personId, name or idNumber: a crossing must say who crossed',
+  });
+export type RecordCrossingInput = z.infer<typeof RecordCrossingSchema>;
+
+export const RecordRefusalSchema = z.strictObject({
+  ...personFields,
+  reason: RefusalReasonSchema,
+  note: z.string().trim().max(500),
+  at: instant,
+  /** The entry being turned back, e.g. one recorded with a fever; it must be one of the same day's. */
+  crossingId: id.optional(),
+});
+export type RecordRefusalInput = z.infer<typeof RecordRefusalSchema>;
+
+// ---- events (data of the envelope) ----
+
+export const CheckpointOpenedV1 = z.object({
+  checkpointId: id,
+  name,
+  location: z.string(),
+  communities: z.array(CheckpointCommunitySchema).min(1),
+  kind: CheckpointKindSchema,
+  staffedHours: z.number().int().min(1).max(24),
+  /** Set when this checkpoint replaces several: the merged-from checkpoints are closed into it. */
+  mergedFrom: z.array(id).optional(),
+  openedAt: instant,
+});
+export type CheckpointOpened = z.infer<typeof CheckpointOpenedV1>;
+
+export const CheckpointMergedIntoV1 = z.object({ checkpointId: id, mergedInto: id, closedAt: instant });
+export type CheckpointMergedInto = z.infer<typeof CheckpointMergedIntoV1>;
+
+export const CheckpointClosedV1 = z.object({ checkpointId: id, reason: z.string(), closedAt: instant });
+export type CheckpointClosed = z.infer<typeof CheckpointClosedV1>;
+
+export const ShiftStartedV1 = z.object({
+  checkpointId: id,
+  shiftId: id,
+  staff: z.array(z.object({ id, name, community: id, role: StaffRoleSchema })).min(1),
+  startedAt: instant,
+});
+export type ShiftStarted = z.infer<typeof ShiftStartedV1>;
+
+export const ShiftEndedV1 = z.object({ checkpointId: id, shiftId: id, endedAt: instant, handoverNote: z.string() });
+export type ShiftEnded = z.infer<typeof ShiftEndedV1>;
+
+const crossingFields = {
+  checkpointId: id,
+  crossingId: id,
+  shiftId: id,
+  /** The business day of `at`, which names the crossing stream. */
+  date: BusinessDateSchema,
+  personId: id.optional(),
+  name: name.optional(),
+  idNumber: IdNumberSchema.optional(),
+  temperatureC: TemperatureSchema,
+  /** 37.3 °C and above: an entry with a fever is recorded, and the staff must then send a refusal. */
+  fever: z.boolean(),
+  passNumber: z.string().optional(),
+  passValid: z.boolean(),
+  at: instant,
+};
+export const EntryRecordedV1 = z.object(crossingFields);
+export type EntryRecorded = z.infer<typeof EntryRecordedV1>;
+export const ExitRecordedV1 = z.object(crossingFields);
+export type ExitRecorded = z.infer<typeof ExitRecordedV1>;
+
+export const RefusalRecordedV1 = z.object({
+  checkpointId: id,
+  refusalId: id,
+  shiftId: id,
+  date: BusinessDateSchema,
+  personId: id.optional(),
+  name: name.optional(),
+  idNumber: IdNumberSchema.optional(),
+  reason: RefusalReasonSchema,
+  note: z.string(),
+  crossingId: id.optional(),
+  at: instant,
+});
+export type RefusalRecorded = z.infer<typeof RefusalRecordedV1>;
+
+export const QuarantineBreachRecordedV1 = z.object({
+  breachId: id,
+  checkpointId: id,
+  crossingId: id,
+  personId: id,
+  caseId: id.optional(),
+  direction: DirectionSchema,
+  at: instant,
+});
+export type QuarantineBreachRecorded = z.infer<typeof QuarantineBreachRecordedV1>;
+
+export const checkpointsEvents = {
+  'checkpoints.checkpoint-opened': { version: 1, schema: CheckpointOpenedV1 },
+  'checkpoints.checkpoint-merged-into': { version: 1, schema: CheckpointMergedIntoV1 },
+  'checkpoints.checkpoint-closed': { version: 1, schema: CheckpointClosedV1 },
+  'checkpoints.shift-started': { version: 1, schema: ShiftStartedV1 },
+  'checkpoints.shift-ended': { version: 1, schema: ShiftEndedV1 },
+  'checkpoints.entry-recorded': { version: 1, schema: EntryRecordedV1 },
+  'checkpoints.exit-recorded': { version: 1, schema: ExitRecordedV1 },
+  'checkpoints.refusal-recorded': { version: 1, schema: RefusalRecordedV1 },
+  'checkpoints.quarantine-breach-recorded': { version: 1, schema: QuarantineBreachRecordedV1 },
+} as const satisfies Record<string, { version: number; schema: z.ZodType }>;
+
+export type CheckpointEvent =
+  | { type: 'checkpoints.checkpoint-opened'; data: CheckpointOpened }
+  | { type: 'checkpoints.checkpoint-merged-into'; data: CheckpointMergedInto }
+  | { type: 'checkpoints.checkpoint-closed'; data: CheckpointClosed }
+  | { type: 'checkpoints.shift-started'; data: ShiftStarted }
+  | { type: 'checkpoints.shift-ended'; data: ShiftEnded };
+
+export type CrossingEvent =
+  | { type: 'checkpoints.entry-recorded'; data: EntryRecorded }
+  | { type: 'checkpoints.exit-recorded'; data: ExitRecorded }
+  | { type: 'checkpoints.refusal-recorded'; data: RefusalRecorded }
+  | { type: 'checkpoints.quarantine-breach-recorded'; data: QuarantineBreachRecorded };

@@ -1,5 +1,356 @@
 import { z } from 'zod';
+import { BusinessDateSchema, SYMPTOMS, SymptomSchema, TemperatureSchema } from './quarantine.ts';
 
-// Event and command schemas of the residents context.
+// Event and command schemas of the residents context: households (户), the people living in them,
+// door-to-door screenings (排查) and passes (通行证).
 
-export const residentsEvents = {} as const satisfies Record<string, { version: number; schema: z.ZodType }>;
+const id = z.string().min(1).max(128);
+/** Community, grid and estate ids are slugs: `zhangcun`, `zhangcun-03`, `taoyuanju`. */
+const slug = z.string().min(1).max(64).regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and - only');
+const name = z.string().trim().min(1).max(100);
+const place = z.string().trim().min(1).max(100);
+const note = z.string().trim().max(500);
+
+export const HOUSEHOLD_KINDS = ['owner-occupied', 'rental', 'apartment-hotel'] as const;
+export const HouseholdKindSchema = z.enum(HOUSEHOLD_KINDS);
+export type HouseholdKind = z.infer<typeof HouseholdKindSchema>;
+
+/** Kinds that take tenants, and so can have their renting suspended. */
+export const RENTAL_KINDS: readonly HouseholdKind[] = ['rental', 'apartment-hotel'];
+
+export const RENTAL_SUSPENSION_REASONS = [
+  /** A substantiated illegal-rental complaint (set by the complaints policy). */
+  'illegal-rental-report',
+  /** The community has stopped renting to outside people altogether (Kutao). */
+  'community-rental-ban',
+  'other',
+] as const;
+export const RentalSuspensionReasonSchema = z.enum(RENTAL_SUSPENSION_REASONS);
+
+export const REGISTRATIONS = ['local', 'outside'] as const;
+export const RegistrationSchema = z.enum(REGISTRATIONS);
+export type Registration = z.infer<typeof RegistrationSchema>;
+
+export const SEXES = ['male', 'female'] as const;
+export const SexSchema = z.enum(SEXES);
+export type Sex = z.infer<typeof SexSchema>;
+
+export const SCREENING_RESULTS = ['normal', 'abnormal'] as const;
+export const ScreeningResultSchema = z.enum(SCREENING_RESULTS);
+export type ScreeningResult = z.infer<typeof ScreeningResultSchema>;
+
+export const PASS_REVOCATION_REASONS = [
+  /** Set by the quarantine policy. */
+  'home-quarantine-started',
+  /** A later screening found fever or symptoms. */
+  'abnormal-screening',
+  /** The person came back from elsewhere and has to be screened again. */
+  'new-arrival',
+  'moved-out',
+  'lost',
+  'misuse',
+  'other',
+] as const;
+export const PassRevocationReasonSchema = z.enum(PASS_REVOCATION_REASONS);
+export type PassRevocationReason = z.infer<typeof PassRevocationReasonSchema>;
+
+/** A pass is issued for at most this many days; after that the person is screened again. */
+export const PASS_MAX_VALIDITY_DAYS = 30;
+
+// ---- PRC resident identity numbers (GB 11643-1999) ----
+
+const ID_NUMBER_PATTERN = /^\d{17}[\dX]$/;
+const ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2] as const;
+const ID_CHECK_CHARS = '10X98765432';
+
+/** The check character (ISO 7064 MOD 11-2) of the first 17 digits. */
+export function idNumberCheckChar(first17: string): string {
+  let sum = 0;
+  for (let i = 0; i < 17; i++) sum += Number(first17[i]) * ID_WEIGHTS[i]!;
+  return ID_CHECK_CHARS[sum % 11]!;
+}
+
+function isCalendarDate(date: string): boolean {
+  return BusinessDateSchema.safeParse(date).success;
+}
+
+/** What an 18-character ID number says about its holder: birth date (digits 7–14) and sex (digit 17: odd is male). */
+export function idNumberFacts(idNumber: string): { birthDate: string; sex: Sex } {
+  const b = idNumber.slice(6, 14);
+  return { birthDate: `${b.slice(0, 4)}-${b.slice(4, 6)}-${b.slice(6, 8)}`, sex: Number(idNumber[16]) % 2 === 1 ? 'male' : 'female' };
+}
+
+/** 18 characters: 17 digits and a check character (a digit or X); a real birth date; a correct check character. */
+export const ResidentIdNumberSchema = z
+  .string()
+  .trim()
+  .toUpperCase()
+  .regex(ID_NUMBER_PATTERN, 'must be an 18-character ID number: 17 digits, then a digit or X')
+  // Zod runs every check; the later ones speak only about a value of the right shape.
+  .refine((v) => !ID_NUMBER_PATTERN.test(v) || (isCalendarDate(idNumberFacts(v).birthDate) && idNumberFacts(v).birthDate >= '1900-01-01'), 'the birth date in the ID number is not a real date')
+  .refine((v) => !ID_NUMBER_PATTERN.test(v) || idNumberCheckChar(v.slice(0, 17)) === v[17], 'the check character of the ID number is wrong');
+
+/** An 11-digit mainland mobile number. */
+export const MobilePhoneSchema = z
+  .string()
+  .trim()
+  .regex(/^1[3-9]\d{9}$/, 'must be an 11-digit mobile number starting with 1');
+
+export const TravelEntrySchema = z
+  .strictObject({
+    place,
+    from: BusinessDateSchema,
+    to: BusinessDateSchema,
+  })
+  .refine((t) => t.from <= t.to, { message: 'must not be before from', path: ['to'] });
+export type TravelEntry = z.infer<typeof TravelEntrySchema>;
+
+// ---- commands (what arrives over HTTP, before the service adds ids, actor and time) ----
+
+export const RegisterHouseholdSchema = z.strictObject({
+  community: slug,
+  /** A property estate not (yet) under a community, e.g. taoyuanju. */
+  estate: slug.optional(),
+  grid: slug,
+  address: z.string().trim().min(1).max(200),
+  kind: HouseholdKindSchema,
+});
+export type RegisterHouseholdInput = z.infer<typeof RegisterHouseholdSchema>;
+
+export const SuspendRentalSchema = z.strictObject({
+  reason: RentalSuspensionReasonSchema,
+  note: note.optional(),
+  sourceComplaintId: id.optional(),
+});
+export type SuspendRentalInput = z.infer<typeof SuspendRentalSchema>;
+
+export const LiftRentalSuspensionSchema = z.strictObject({ note: note.optional() });
+export type LiftRentalSuspensionInput = z.infer<typeof LiftRentalSuspensionSchema>;
+
+export const RegisterPersonSchema = z
+  .strictObject({
+    householdId: id,
+    name,
+    idNumber: ResidentIdNumberSchema,
+    phone: MobilePhoneSchema,
+    sex: SexSchema.optional(),
+    birthDate: BusinessDateSchema.optional(),
+    registration: RegistrationSchema,
+    originProvince: place.optional(),
+    originCity: place.optional(),
+    arrivedOn: BusinessDateSchema.optional(),
+    travelHistory: z.array(TravelEntrySchema).max(50).default([]),
+  })
+  .superRefine((p, ctx) => {
+    // Where someone comes from is the point of registering an outside person, and of an arrival.
+    if (p.registration === 'outside' || p.arrivedOn !== undefined) {
+      const why = p.registration === 'outside' ? 'required for an outside-registered person' : 'required with arrivedOn';
+      if (!p.originProvince) ctx.addIssue({ code: 'custom', path: ['originProvince'], message: why });
+      if (!p.originCity) ctx.addIssue({ code: 'custom', path: ['originCity'], message: why });
+    }
+    const facts = ID_NUMBER_PATTERN.test(p.idNumber) ? idNumberFacts(p.idNumber) : null;
+    if (facts && p.birthDate !== undefined && p.birthDate !== facts.birthDate) {
+      ctx.addIssue({ code: 'custom', path: ['birthDate'], message: `does not match the ID number (${facts.birthDate})` });
+    }
+    if (facts && p.sex !== undefined && p.sex !== facts.sex) {
+      ctx.addIssue({ code: 'custom', path: ['sex'], message: 'does not match the ID number' });
+    }
+  });
+export type RegisterPersonInput = z.infer<typeof RegisterPersonSchema>;
+
+export const RecordArrivalSchema = z.strictObject({
+  arrivedOn: BusinessDateSchema,
+  originProvince: place,
+  originCity: place,
+});
+export type RecordArrivalInput = z.infer<typeof RecordArrivalSchema>;
+
+export const MoveInSchema = z.strictObject({
+  householdId: id,
+  movedInOn: BusinessDateSchema,
+});
+export type MoveInInput = z.infer<typeof MoveInSchema>;
+
+export const MoveOutSchema = z.strictObject({
+  movedOutOn: BusinessDateSchema,
+  destination: place.optional(),
+});
+export type MoveOutInput = z.infer<typeof MoveOutSchema>;
+
+export const RecordScreeningSchema = z.strictObject({
+  date: BusinessDateSchema,
+  temperatureC: TemperatureSchema,
+  symptoms: z.array(SymptomSchema).max(SYMPTOMS.length).default([]),
+  symptomNote: note.optional(),
+});
+export type RecordScreeningInput = z.infer<typeof RecordScreeningSchema>;
+
+export const IssuePassSchema = z.strictObject({ validUntil: BusinessDateSchema });
+export type IssuePassInput = z.infer<typeof IssuePassSchema>;
+
+export const RevokePassSchema = z.strictObject({ reason: PassRevocationReasonSchema, note: note.optional() });
+export type RevokePassInput = z.infer<typeof RevokePassSchema>;
+
+// ---- events (data of the envelope) ----
+
+export const HouseholdRegisteredV1 = z.object({
+  householdId: id,
+  community: id,
+  estate: id.optional(),
+  grid: id,
+  address: z.string(),
+  kind: HouseholdKindSchema,
+});
+export type HouseholdRegistered = z.infer<typeof HouseholdRegisteredV1>;
+
+export const RentalSuspendedV1 = z.object({
+  householdId: id,
+  community: id,
+  reason: RentalSuspensionReasonSchema,
+  note: z.string().optional(),
+  /** The substantiated complaint that led to it, when one did. */
+  sourceComplaintId: id.optional(),
+  suspendedOn: BusinessDateSchema,
+});
+export type RentalSuspended = z.infer<typeof RentalSuspendedV1>;
+
+export const RentalSuspensionLiftedV1 = z.object({
+  householdId: id,
+  community: id,
+  note: z.string().optional(),
+  liftedOn: BusinessDateSchema,
+});
+export type RentalSuspensionLifted = z.infer<typeof RentalSuspensionLiftedV1>;
+
+export const PersonRegisteredV1 = z.object({
+  personId: id,
+  householdId: id,
+  community: id,
+  name,
+  idNumber: z.string(),
+  phone: z.string(),
+  sex: SexSchema,
+  birthDate: BusinessDateSchema,
+  registration: RegistrationSchema,
+  originProvince: z.string().optional(),
+  originCity: z.string().optional(),
+  arrivedOn: BusinessDateSchema.optional(),
+  travelHistory: z.array(z.object({ place: z.string(), from: BusinessDateSchema, to: BusinessDateSchema })),
+});
+export type PersonRegistered = z.infer<typeof PersonRegisteredV1>;
+
+/** Someone came into the district from elsewhere: the quarantine context decides what follows. */
+export const PersonArrivedV1 = z.object({
+  personId: id,
+  personName: name,
+  householdId: id,
+  community: id,
+  originProvince: z.string(),
+  originCity: z.string(),
+  arrivedOn: BusinessDateSchema,
+  registration: RegistrationSchema.optional(),
+});
+export type PersonArrived = z.infer<typeof PersonArrivedV1>;
+
+export const PersonMovedInV1 = z.object({
+  personId: id,
+  fromHouseholdId: id,
+  householdId: id,
+  community: id,
+  movedInOn: BusinessDateSchema,
+});
+export type PersonMovedIn = z.infer<typeof PersonMovedInV1>;
+
+export const PersonMovedOutV1 = z.object({
+  personId: id,
+  householdId: id,
+  community: id,
+  movedOutOn: BusinessDateSchema,
+  destination: z.string().optional(),
+});
+export type PersonMovedOut = z.infer<typeof PersonMovedOutV1>;
+
+export const ScreeningRecordedV1 = z.object({
+  personId: id,
+  screeningId: id,
+  householdId: id,
+  community: id,
+  date: BusinessDateSchema,
+  temperatureC: TemperatureSchema,
+  symptoms: z.array(SymptomSchema),
+  symptomNote: z.string().optional(),
+  /** Abnormal: fever (≥ 37.3 °C) or any symptom. */
+  result: ScreeningResultSchema,
+  /** The staff member who visited, from their token. */
+  visitedBy: id,
+});
+export type ScreeningRecorded = z.infer<typeof ScreeningRecordedV1>;
+
+export const PassIssuedV1 = z.object({
+  personId: id,
+  passId: id,
+  community: id,
+  issuedOn: BusinessDateSchema,
+  /** Last valid day, inclusive. */
+  validUntil: BusinessDateSchema,
+  /** The normal screening the pass rests on. */
+  screeningId: id,
+});
+export type PassIssued = z.infer<typeof PassIssuedV1>;
+
+export const PassRevokedV1 = z.object({
+  personId: id,
+  passId: id,
+  reason: PassRevocationReasonSchema,
+  note: z.string().optional(),
+  revokedOn: BusinessDateSchema,
+});
+export type PassRevoked = z.infer<typeof PassRevokedV1>;
+
+export const QuarantineMarkedV1 = z.object({
+  personId: id,
+  /** The home quarantine case in the quarantine context. */
+  caseId: id,
+  startDate: BusinessDateSchema,
+  endDate: BusinessDateSchema.optional(),
+});
+export type QuarantineMarked = z.infer<typeof QuarantineMarkedV1>;
+
+export const QuarantineClearedV1 = z.object({
+  personId: id,
+  caseId: id,
+  endedOn: BusinessDateSchema,
+  outcome: z.string().max(64),
+});
+export type QuarantineCleared = z.infer<typeof QuarantineClearedV1>;
+
+export const residentsEvents = {
+  'residents.household-registered': { version: 1, schema: HouseholdRegisteredV1 },
+  'residents.rental-suspended': { version: 1, schema: RentalSuspendedV1 },
+  'residents.rental-suspension-lifted': { version: 1, schema: RentalSuspensionLiftedV1 },
+  'residents.person-registered': { version: 1, schema: PersonRegisteredV1 },
+  'residents.person-arrived': { version: 1, schema: PersonArrivedV1 },
+  'residents.person-moved-in': { version: 1, schema: PersonMovedInV1 },
+  'residents.person-moved-out': { version: 1, schema: PersonMovedOutV1 },
+  'residents.screening-recorded': { version: 1, schema: ScreeningRecordedV1 },
+  'residents.pass-issued': { version: 1, schema: PassIssuedV1 },
+  'residents.pass-revoked': { version: 1, schema: PassRevokedV1 },
+  'residents.quarantine-marked': { version: 1, schema: QuarantineMarkedV1 },
+  'residents.quarantine-cleared': { version: 1, schema: QuarantineClearedV1 },
+} as const satisfies Record<string, { version: number; schema: z.ZodType }>;
+
+export type HouseholdEvent =
+  | { type: 'residents.household-registered'; data: HouseholdRegistered }
+  | { type: 'residents.rental-suspended'; data: RentalSuspended }
+  | { type: 'residents.rental-suspension-lifted'; data: RentalSuspensionLifted };
+
+export type PersonEvent =
+  | { type: 'residents.person-registered'; data: PersonRegistered }
+  | { type: 'residents.person-arrived'; data: PersonArrived }
+  | { type: 'residents.person-moved-in'; data: PersonMovedIn }
+  | { type: 'residents.person-moved-out'; data: PersonMovedOut }
+  | { type: 'residents.screening-recorded'; data: ScreeningRecorded }
+  | { type: 'residents.pass-issued'; data: PassIssued }
+  | { type: 'residents.pass-revoked'; data: PassRevoked }
+  | { type: 'residents.quarantine-marked'; data: QuarantineMarked }
+  | { type: 'residents.quarantine-cleared'; data: QuarantineCleared };

@@ -1,0 +1,35 @@
+import { createServiceApp, type Logger, type ReadinessReport, type ServiceApp } from '@fangyi/service-kit';
+import { checkpointErrors } from './checkpoint/checkpoint.ts';
+import { checkpointRoutes } from './checkpoint/routes.ts';
+import { crossingErrors } from './crossings/crossings.ts';
+import { crossingRoutes } from './crossings/routes.ts';
+import type { CheckpointsDeps } from './http.ts';
+
+/** Every error code of the checkpoints service, to merge into an app that hosts its routes. */
+export const checkpointsErrors = { ...checkpointErrors, ...crossingErrors };
+
+export interface CheckpointsAppDeps extends CheckpointsDeps {
+  readonly logger: Logger;
+  readonly authSecret: string;
+  readonly readiness?: () => Promise<ReadinessReport>;
+}
+
+/** The checkpoints service's HTTP app. Never listens: the composition root does. */
+export function buildCheckpointsApp(deps: CheckpointsAppDeps): ServiceApp {
+  const app = createServiceApp({
+    service: 'checkpoints',
+    logger: deps.logger,
+    errors: checkpointsErrors,
+    authSecret: deps.authSecret,
+    clock: deps.clock,
+    ...(deps.readiness ? { readiness: deps.readiness } : {}),
+  });
+  registerCheckpoints(app, deps);
+  return app;
+}
+
+/** Adds the checkpoints routes to an app, e.g. the embedded all-in-one one (merge checkpointsErrors into its errors). */
+export function registerCheckpoints(app: ServiceApp, deps: CheckpointsDeps): void {
+  checkpointRoutes(app, deps);
+  crossingRoutes(app, deps);
+}

@@ -1,0 +1,179 @@
+import {
+  FEVER_THRESHOLD_C,
+  TEMPERATURE_MAX_C,
+  TEMPERATURE_MIN_C,
+  type CrossingEvent,
+  type Direction,
+  type RecordCrossingInput,
+  type RecordRefusalInput,
+} from '@fangyi/contracts';
+import { DomainError, defineErrors } from '@fangyi/service-kit/errors';
+import { CLOCK_SKEW_MS } from '../checkpoint/checkpoint.ts';
+
+export const crossingErrors = defineErrors({
+  TEMPERATURE_OUT_OF_RANGE: { status: 409, title: `Temperature must be between ${TEMPERATURE_MIN_C} and ${TEMPERATURE_MAX_C} °C` },
+  PERSON_REQUIRED: { status: 409, title: 'A crossing must say who crossed: personId, name or ID number' },
+  CROSSING_IN_FUTURE: { status: 409, title: 'A crossing or refusal cannot be recorded later than now' },
+  CROSSING_NOT_FOUND: { status: 409, title: "The crossing to refuse is not among this checkpoint's crossings of that day" },
+  CROSSING_NOT_AN_ENTRY: { status: 409, title: 'Only an entry can be turned back' },
+  CROSSING_ALREADY_REFUSED: { status: 409, title: 'This entry has already been turned back' },
+});
+
+/** One stream per checkpoint and business day keeps the checkpoint's own stream small. */
+export const crossingStreamId = (checkpointId: string, date: string) => `crossings-${checkpointId}-${date}`;
+
+/** What the crossing decider needs to know of the checkpoint, read by the route from its stream. */
+export type CheckpointSnapshot =
+  | { readonly status: 'none' }
+  | { readonly status: 'closed' }
+  | { readonly status: 'open'; readonly openShiftId: string | null };
+
+interface CrossingContext {
+  readonly checkpointId: string;
+  readonly date: string;
+  readonly checkpoint: CheckpointSnapshot;
+  /** Now, to refuse crossings timed in the future. */
+  readonly now: string;
+}
+
+export type RecordCrossingData = Omit<RecordCrossingInput, 'at'> &
+  CrossingContext & {
+    readonly crossingId: string;
+    readonly breachId: string;
+    readonly at: string;
+    /** From the checkpoints service's "people under quarantine" read model, looked up by personId. */
+    readonly underQuarantine: { readonly caseId: string } | null;
+  };
+export type RecordEntry = { type: 'RecordEntry'; data: RecordCrossingData };
+export type RecordExit = { type: 'RecordExit'; data: RecordCrossingData };
+export type RecordRefusal = { type: 'RecordRefusal'; data: Omit<RecordRefusalInput, 'at'> & CrossingContext & { readonly refusalId: string; readonly at: string } };
+export type CrossingCommand = RecordEntry | RecordExit | RecordRefusal;
+
+export interface DayCrossing {
+  readonly direction: Direction;
+  readonly fever: boolean;
+  readonly refusalId: string | null;
+}
+
+export type CrossingDayState =
+  | { readonly status: 'empty' }
+  | { readonly status: 'recording'; readonly crossings: ReadonlyMap<string, DayCrossing> };
+
+export const initialState = (): CrossingDayState => ({ status: 'empty' });
+
+export const isFever = (temperatureC: number) => temperatureC >= FEVER_THRESHOLD_C;
+
+export function evolve(state: CrossingDayState, event: CrossingEvent): CrossingDayState {
+  const crossings = new Map(state.status === 'recording' ? state.crossings : []);
+  switch (event.type) {
+    case 'checkpoints.entry-recorded':
+    case 'checkpoints.exit-recorded':
+      crossings.set(event.data.crossingId, { direction: event.type === 'checkpoints.entry-recorded' ? 'entry' : 'exit', fever: event.data.fever, refusalId: null });
+      return { status: 'recording', crossings };
+    case 'checkpoints.refusal-recorded': {
+      const refused = event.data.crossingId ? crossings.get(event.data.crossingId) : undefined;
+      if (refused && event.data.crossingId) crossings.set(event.data.crossingId, { ...refused, refusalId: event.data.refusalId });
+      return { status: 'recording', crossings };
+    }
+    case 'checkpoints.quarantine-breach-recorded':
+      return { status: 'recording', crossings };
+    default: {
+      const _exhaustive: never = event;
+      return state;
+    }
+  }
+}
+
+/** A crossing or refusal needs an open checkpoint with a shift on duty; returns that shift. */
+function shiftOnDuty(ctx: CrossingContext, at: string): string {
+  const cp = ctx.checkpoint;
+  switch (cp.status) {
+    case 'none':
+      throw new DomainError('CHECKPOINT_NOT_FOUND', `checkpoint ${ctx.checkpointId}`);
+    case 'closed':
+      throw new DomainError('CHECKPOINT_CLOSED', `checkpoint ${ctx.checkpointId}`);
+    case 'open':
+      if (cp.openShiftId === null) throw new DomainError('NO_OPEN_SHIFT', `checkpoint ${ctx.checkpointId}: start a shift first`);
+      if (Date.parse(at) > Date.parse(ctx.now) + CLOCK_SKEW_MS) throw new DomainError('CROSSING_IN_FUTURE', `at ${at}`, [{ field: 'body.at', message: 'in the future' }]);
+      return cp.openShiftId;
+    default: {
+      const _exhaustive: never = cp;
+      throw new Error('unknown checkpoint status');
+    }
+  }
+}
+
+function recordCrossing(direction: Direction, d: RecordCrossingData): CrossingEvent[] {
+  const shiftId = shiftOnDuty(d, d.at);
+  if (d.temperatureC < TEMPERATURE_MIN_C || d.temperatureC > TEMPERATURE_MAX_C) {
+    throw new DomainError('TEMPERATURE_OUT_OF_RANGE', `${d.temperatureC} °C`, [{ field: 'body.temperatureC', message: 'out of range' }]);
+  }
+  if (d.personId === undefined && d.name === undefined && d.idNumber === undefined) throw new DomainError('PERSON_REQUIRED', undefined, [{ field: 'body.personId', message: 'who crossed?' }]);
+  const data = {
+    checkpointId: d.checkpointId,
+    crossingId: d.crossingId,
+    shiftId,
+    date: d.date,
+    ...(d.personId !== undefined ? { personId: d.personId } : {}),
+    ...(d.name !== undefined ? { name: d.name } : {}),
+    ...(d.idNumber !== undefined ? { idNumber: d.idNumber } : {}),
+    temperatureC: d.temperatureC,
+    // A fever does not stop the entry being recorded: the staff turn the person back with a refusal.
+    fever: isFever(d.temperatureC),
+    ...(d.passNumber !== undefined ? { passNumber: d.passNumber } : {}),
+    passValid: d.passValid,
+    at: d.at,
+  };
+  const events: CrossingEvent[] = [direction === 'entry' ? { type: 'checkpoints.entry-recorded', data } : { type: 'checkpoints.exit-recorded', data }];
+  // Someone under home quarantine at a checkpoint, in either direction, is a breach: recorded in the same append.
+  if (d.personId !== undefined && d.underQuarantine) {
+    events.push({
+      type: 'checkpoints.quarantine-breach-recorded',
+      data: { breachId: d.breachId, checkpointId: d.checkpointId, crossingId: d.crossingId, personId: d.personId, caseId: d.underQuarantine.caseId, direction, at: d.at },
+    });
+  }
+  return events;
+}
+
+export function decide(command: CrossingCommand, state: CrossingDayState): CrossingEvent[] {
+  switch (command.type) {
+    case 'RecordEntry':
+      return recordCrossing('entry', command.data);
+    case 'RecordExit':
+      return recordCrossing('exit', command.data);
+    case 'RecordRefusal': {
+      const d = command.data;
+      const shiftId = shiftOnDuty(d, d.at);
+      if (d.crossingId !== undefined) {
+        const crossing = state.status === 'recording' ? state.crossings.get(d.crossingId) : undefined;
+        if (!crossing) throw new DomainError('CROSSING_NOT_FOUND', `crossing ${d.crossingId} on ${d.date}`, [{ field: 'body.crossingId', message: 'not a crossing of this checkpoint on that day' }]);
+        if (crossing.direction !== 'entry') throw new DomainError('CROSSING_NOT_AN_ENTRY', `crossing ${d.crossingId}`, [{ field: 'body.crossingId', message: 'is an exit' }]);
+        if (crossing.refusalId !== null) throw new DomainError('CROSSING_ALREADY_REFUSED', `by refusal ${crossing.refusalId}`, [{ field: 'body.crossingId', message: 'already turned back' }]);
+      }
+      return [
+        {
+          type: 'checkpoints.refusal-recorded',
+          data: {
+            checkpointId: d.checkpointId,
+            refusalId: d.refusalId,
+            shiftId,
+            date: d.date,
+            ...(d.personId !== undefined ? { personId: d.personId } : {}),
+            ...(d.name !== undefined ? { name: d.name } : {}),
+            ...(d.idNumber !== undefined ? { idNumber: d.idNumber } : {}),
+            reason: d.reason,
+            note: d.note,
+            ...(d.crossingId !== undefined ? { crossingId: d.crossingId } : {}),
+            at: d.at,
+          },
+        },
+      ];
+    }
+    default: {
+      const _exhaustive: never = command;
+      throw new Error('unknown command');
+    }
+  }
+}
+
+export const crossingDecider = { initialState, evolve, decide };

@@ -1,0 +1,149 @@
+import { describe, expect, it } from 'vitest';
+import type { CrossingEvent } from '@fangyi/contracts';
+import { deciderSpec } from '@fangyi/testkit';
+import { crossingDecider, type CheckpointSnapshot, type RecordCrossingData, type RecordRefusal } from './crossings.ts';
+
+const spec = deciderSpec(crossingDecider);
+const onDuty: CheckpointSnapshot = { status: 'open', openShiftId: 'sh1' };
+
+const crossing = (o: Partial<RecordCrossingData> = {}): RecordCrossingData => ({
+  checkpointId: 'cp1',
+  date: '2020-01-29',
+  checkpoint: onDuty,
+  now: '2020-01-29T04:00:00.000Z',
+  crossingId: 'x1',
+  breachId: 'b1',
+  personId: 'p1',
+  name: '李娜',
+  temperatureC: 36.5,
+  passNumber: 'ZC-0012',
+  passValid: true,
+  at: '2020-01-29T03:59:00.000Z',
+  underQuarantine: null,
+  ...o,
+});
+const entry = (o: Partial<RecordCrossingData> = {}) => ({ type: 'RecordEntry' as const, data: crossing(o) });
+const exit = (o: Partial<RecordCrossingData> = {}) => ({ type: 'RecordExit' as const, data: crossing(o) });
+const refusal = (o: Partial<RecordRefusal['data']> = {}): RecordRefusal => ({
+  type: 'RecordRefusal',
+  data: { checkpointId: 'cp1', date: '2020-01-29', checkpoint: onDuty, now: '2020-01-29T04:00:00.000Z', refusalId: 'r1', name: '外地访客', reason: 'outside-person', note: '劝返', at: '2020-01-29T03:59:00.000Z', ...o },
+});
+
+const recorded = (o: Record<string, unknown> = {}) => ({
+  checkpointId: 'cp1',
+  crossingId: 'x1',
+  shiftId: 'sh1',
+  date: '2020-01-29',
+  personId: 'p1',
+  name: '李娜',
+  temperatureC: 36.5,
+  fever: false,
+  passNumber: 'ZC-0012',
+  passValid: true,
+  at: '2020-01-29T03:59:00.000Z',
+  ...o,
+});
+const feverEntry: CrossingEvent = { type: 'checkpoints.entry-recorded', data: recorded({ temperatureC: 38.0, fever: true }) as never };
+const normalExit: CrossingEvent = { type: 'checkpoints.exit-recorded', data: recorded({ crossingId: 'x2' }) as never };
+
+describe('entries and exits', () => {
+  it('records an entry under the shift on duty', () => {
+    spec.given([]).when(entry()).then([{ type: 'checkpoints.entry-recorded', data: recorded() as never }]);
+  });
+
+  it('records an exit', () => {
+    spec.given([]).when(exit()).then([{ type: 'checkpoints.exit-recorded', data: recorded() as never }]);
+  });
+
+  it('records a fever entry (≥ 37.3 °C) with fever: true instead of refusing it', () => {
+    spec.given([]).when(entry({ temperatureC: 37.3 })).then([{ type: 'checkpoints.entry-recorded', data: recorded({ temperatureC: 37.3, fever: true }) as never }]);
+    spec.given([]).when(entry({ temperatureC: 37.2 })).thenMatches((events) => expect(events[0]!.data).toMatchObject({ fever: false }));
+  });
+
+  it('records an invalid pass as checked by the staff', () => {
+    spec.given([]).when(entry({ passValid: false })).thenMatches((events) => expect(events[0]!.data).toMatchObject({ passValid: false }));
+  });
+
+  it('needs an open checkpoint with a shift on duty', () => {
+    spec.given([]).when(entry({ checkpoint: { status: 'open', openShiftId: null } })).thenThrows('NO_OPEN_SHIFT');
+    spec.given([]).when(exit({ checkpoint: { status: 'closed' } })).thenThrows('CHECKPOINT_CLOSED');
+    spec.given([]).when(entry({ checkpoint: { status: 'none' } })).thenThrows('CHECKPOINT_NOT_FOUND');
+  });
+
+  it('refuses a temperature outside 34–43 °C', () => {
+    spec.given([]).when(entry({ temperatureC: 33.9 })).thenThrows('TEMPERATURE_OUT_OF_RANGE');
+    spec.given([]).when(exit({ temperatureC: 43.1 })).thenThrows('TEMPERATURE_OUT_OF_RANGE');
+  });
+
+  it('must say who crossed', () => {
+    const { personId: _p, name: _n, ...anonymous } = crossing();
+    spec.given([]).when({ type: 'RecordEntry', data: anonymous }).thenThrows('PERSON_REQUIRED');
+  });
+
+  it('refuses a crossing timed later than now', () => {
+    spec.given([]).when(entry({ at: '2020-01-29T04:30:00.000Z' })).thenThrows('CROSSING_IN_FUTURE');
+  });
+});
+
+describe('quarantine breaches', () => {
+  const breach = (direction: 'entry' | 'exit'): CrossingEvent => ({
+    type: 'checkpoints.quarantine-breach-recorded',
+    data: { breachId: 'b1', checkpointId: 'cp1', crossingId: 'x1', personId: 'p1', caseId: 'case-1', direction, at: '2020-01-29T03:59:00.000Z' },
+  });
+
+  it('an entry by a person under home quarantine also records a breach, in the same decision', () => {
+    spec.given([]).when(entry({ underQuarantine: { caseId: 'case-1' } })).then([{ type: 'checkpoints.entry-recorded', data: recorded() as never }, breach('entry')]);
+  });
+
+  it('so does an exit', () => {
+    spec.given([]).when(exit({ underQuarantine: { caseId: 'case-1' } })).then([{ type: 'checkpoints.exit-recorded', data: recorded() as never }, breach('exit')]);
+  });
+
+  it('a person not under quarantine crosses without a breach', () => {
+    spec.given([]).when(entry({ underQuarantine: null })).thenMatches((events) => expect(events.map((e) => e.type)).toEqual(['checkpoints.entry-recorded']));
+  });
+
+  it('a refusal is never a breach: the person did not cross', () => {
+    spec.given([]).when(refusal({ personId: 'p1', reason: 'quarantined' })).thenMatches((events) => expect(events.map((e) => e.type)).toEqual(['checkpoints.refusal-recorded']));
+  });
+});
+
+describe('refusals (劝返)', () => {
+  it('records an outside person turned back', () => {
+    spec.given([]).when(refusal()).then([
+      {
+        type: 'checkpoints.refusal-recorded',
+        data: { checkpointId: 'cp1', refusalId: 'r1', shiftId: 'sh1', date: '2020-01-29', name: '外地访客', reason: 'outside-person', note: '劝返', at: '2020-01-29T03:59:00.000Z' },
+      },
+    ]);
+  });
+
+  it('answers a fever entry: the entry counts as refused', () => {
+    spec.given([feverEntry]).when(refusal({ crossingId: 'x1', reason: 'fever' })).thenMatches((events) => expect(events[0]!.data).toMatchObject({ crossingId: 'x1', reason: 'fever' }));
+    const state = [feverEntry, { type: 'checkpoints.refusal-recorded', data: { checkpointId: 'cp1', refusalId: 'r1', shiftId: 'sh1', date: '2020-01-29', reason: 'fever', note: '', crossingId: 'x1', at: '2020-01-29T04:00:00.000Z' } } as CrossingEvent].reduce(
+      crossingDecider.evolve,
+      crossingDecider.initialState(),
+    );
+    expect(state.status === 'recording' && state.crossings.get('x1')?.refusalId).toBe('r1');
+  });
+
+  it('refuses a crossingId that is not one of the day', () => {
+    spec.given([]).when(refusal({ crossingId: 'nope' })).thenThrows('CROSSING_NOT_FOUND');
+  });
+
+  it('refuses turning back an exit', () => {
+    spec.given([normalExit]).when(refusal({ crossingId: 'x2' })).thenThrows('CROSSING_NOT_AN_ENTRY');
+  });
+
+  it('refuses turning back the same entry twice', () => {
+    const refused: CrossingEvent = { type: 'checkpoints.refusal-recorded', data: { checkpointId: 'cp1', refusalId: 'r0', shiftId: 'sh1', date: '2020-01-29', reason: 'fever', note: '', crossingId: 'x1', at: '2020-01-29T04:00:00.000Z' } };
+    spec.given([feverEntry, refused]).when(refusal({ crossingId: 'x1' })).thenThrows('CROSSING_ALREADY_REFUSED');
+  });
+
+  it('needs a shift on duty at an open checkpoint, and a time not later than now', () => {
+    spec.given([]).when(refusal({ checkpoint: { status: 'open', openShiftId: null } })).thenThrows('NO_OPEN_SHIFT');
+    spec.given([]).when(refusal({ checkpoint: { status: 'closed' } })).thenThrows('CHECKPOINT_CLOSED');
+    spec.given([]).when(refusal({ checkpoint: { status: 'none' } })).thenThrows('CHECKPOINT_NOT_FOUND');
+    spec.given([]).when(refusal({ at: '2020-01-29T05:00:00.000Z' })).thenThrows('CROSSING_IN_FUTURE');
+  });
+});

@@ -1,0 +1,155 @@
+import { RecordCrossingSchema, RecordRefusalSchema, REFUSAL_REASONS, parseEnvelope, type Actor, type EntryRecorded, type QuarantineBreachRecorded, type RefusalRecorded } from '@fangyi/contracts';
+import { businessDate, handleCommand, maskIdNumber, route, seesSensitive, type ServiceApp, type User } from '@fangyi/service-kit';
+import { currentShift } from '../checkpoint/checkpoint.ts';
+import { CheckpointParams, DateQuery, loadCheckpoint, requireAnyCommunityOf, utc, type CheckpointsDeps, type KnownCheckpoint } from '../http.ts';
+import { underQuarantineOf } from '../underQuarantine/projection.ts';
+import { crossingDecider, crossingStreamId, type CheckpointSnapshot, type CrossingCommand } from './crossings.ts';
+
+type Ctx = { user: User; actor(): Actor; request: { correlationId: string } };
+
+const snapshotOf = (state: KnownCheckpoint): CheckpointSnapshot =>
+  state.status === 'open' ? { status: 'open', openShiftId: currentShift(state)?.shiftId ?? null } : { status: 'closed' };
+
+const mask = <T extends { idNumber?: string }>(record: T, user: User): T =>
+  record.idNumber !== undefined && !seesSensitive(user) ? { ...record, idNumber: maskIdNumber(record.idNumber) } : record;
+
+/** HTTP for what happens at the gate: entries, exits, refusals (劝返), and the day's log. */
+export function crossingRoutes(app: ServiceApp, deps: CheckpointsDeps): void {
+  /** Reads the checkpoint (for its communities and the shift on duty), then appends to the day's crossing stream. */
+  const record = async (ctx: Ctx, checkpointId: string, at: string, build: (snapshot: CheckpointSnapshot, date: string) => Promise<CrossingCommand>) => {
+    const { state } = await loadCheckpoint(deps.eventStore, checkpointId);
+    requireAnyCommunityOf(ctx.user, state);
+    const date = businessDate(new Date(at), deps.timeZone);
+    // The shift is checked on what the checkpoint stream said a moment ago: a shift ended between
+    // this read and the append below may still see one more crossing, which is harmless.
+    const command = await build(snapshotOf(state), date);
+    const result = await handleCommand(deps.eventStore, crossingStreamId(checkpointId, date), crossingDecider, command, {
+      actor: ctx.actor(),
+      correlationId: ctx.request.correlationId,
+      occurredAt: new Date(at),
+      newId: deps.newId,
+    });
+    return { result, date };
+  };
+
+  for (const direction of ['entry', 'exit'] as const) {
+    route(app, {
+      method: 'POST',
+      url: `/checkpoints/:id/${direction === 'entry' ? 'entries' : 'exits'}`,
+      summary:
+        direction === 'entry'
+          ? 'Record an entry with temperature and pass check; 37.3 °C and above is recorded with fever: true and then needs a refusal (劝返)'
+          : 'Record an exit with temperature and pass check',
+      tags: ['crossings'],
+      params: CheckpointParams,
+      body: RecordCrossingSchema,
+      roles: ['checkpoint-staff'],
+      status: 201,
+      handler: async (ctx) => {
+        const checkpointId = ctx.params.id;
+        const at = utc(ctx.body.at);
+        const crossingId = deps.newId();
+        const breachId = deps.newId();
+        const { result, date } = await record(ctx, checkpointId, at, async (checkpoint, date) => ({
+          type: direction === 'entry' ? 'RecordEntry' : 'RecordExit',
+          data: {
+            ...ctx.body,
+            at,
+            checkpointId,
+            date,
+            checkpoint,
+            crossingId,
+            breachId,
+            now: deps.clock().toISOString(),
+            underQuarantine: ctx.body.personId !== undefined ? await underQuarantineOf(deps.projectionStore, ctx.body.personId) : null,
+          },
+        }));
+        const fever = (result.events[0]!.data as EntryRecorded).fever;
+        const breach = result.events.find((e) => e.type === 'checkpoints.quarantine-breach-recorded');
+        return {
+          checkpointId,
+          crossingId,
+          date,
+          fever,
+          // Not refused automatically: the staff turn the person back and record it as a refusal.
+          refusalRequired: direction === 'entry' && fever,
+          breachId: breach ? (breach.data as QuarantineBreachRecorded).breachId : null,
+          revision: result.revision,
+        };
+      },
+    });
+  }
+
+  route(app, {
+    method: 'POST',
+    url: '/checkpoints/:id/refusals',
+    summary: 'Record a refusal (劝返): someone turned back at the gate; crossingId links it to the entry it answers',
+    tags: ['crossings'],
+    params: CheckpointParams,
+    body: RecordRefusalSchema,
+    roles: ['checkpoint-staff'],
+    status: 201,
+    handler: async (ctx) => {
+      const checkpointId = ctx.params.id;
+      const at = utc(ctx.body.at);
+      const refusalId = deps.newId();
+      const { result, date } = await record(ctx, checkpointId, at, async (checkpoint, date) => ({
+        type: 'RecordRefusal',
+        data: { ...ctx.body, at, checkpointId, date, checkpoint, refusalId, now: deps.clock().toISOString() },
+      }));
+      return { checkpointId, refusalId, date, revision: result.revision };
+    },
+  });
+
+  route(app, {
+    method: 'GET',
+    url: '/checkpoints/:id/crossings',
+    summary: "One business day's crossings and refusals at the checkpoint (default today), with counts",
+    tags: ['crossings'],
+    params: CheckpointParams,
+    query: DateQuery,
+    roles: ['checkpoint-staff', 'registrar', 'report-officer', 'analyst'],
+    handler: async (ctx) => {
+      const { state } = await loadCheckpoint(deps.eventStore, ctx.params.id);
+      requireAnyCommunityOf(ctx.user, state);
+      const date = ctx.query.date ?? businessDate(deps.clock(), deps.timeZone);
+      const events = (await deps.eventStore.readStream(crossingStreamId(ctx.params.id, date))).map(({ position: _p, ...e }) => parseEnvelope(e));
+      const crossings: (EntryRecorded & { direction: 'entry' | 'exit'; recordedBy: string; refusalId: string | null; breachId: string | null })[] = [];
+      const refusals: (RefusalRecorded & { recordedBy: string })[] = [];
+      const breaches: QuarantineBreachRecorded[] = [];
+      for (const e of events) {
+        if (e.type === 'checkpoints.entry-recorded' || e.type === 'checkpoints.exit-recorded') {
+          const direction = e.type === 'checkpoints.entry-recorded' ? 'entry' : 'exit';
+          crossings.push({ ...mask(e.data as EntryRecorded, ctx.user), direction, recordedBy: e.actor.id, refusalId: null, breachId: null });
+        } else if (e.type === 'checkpoints.refusal-recorded') {
+          refusals.push({ ...mask(e.data as RefusalRecorded, ctx.user), recordedBy: e.actor.id });
+        } else if (e.type === 'checkpoints.quarantine-breach-recorded') {
+          breaches.push(e.data as QuarantineBreachRecorded);
+        }
+      }
+      for (const c of crossings) {
+        c.refusalId = refusals.find((r) => r.crossingId === c.crossingId)?.refusalId ?? null;
+        c.breachId = breaches.find((b) => b.crossingId === c.crossingId)?.breachId ?? null;
+      }
+      const byReason = Object.fromEntries(REFUSAL_REASONS.map((r) => [r, refusals.filter((x) => x.reason === r).length]));
+      return {
+        checkpointId: state.checkpointId,
+        date,
+        counts: {
+          entries: crossings.filter((c) => c.direction === 'entry').length,
+          exits: crossings.filter((c) => c.direction === 'exit').length,
+          refusals: refusals.length,
+          refusalsByReason: byReason,
+          fever: crossings.filter((c) => c.fever).length,
+          invalidPasses: crossings.filter((c) => !c.passValid).length,
+          breaches: breaches.length,
+        },
+        // Fever entries still waiting for the refusal the staff must send.
+        feverEntriesAwaitingRefusal: crossings.filter((c) => c.direction === 'entry' && c.fever && c.refusalId === null).map((c) => c.crossingId),
+        crossings,
+        refusals,
+        breaches,
+      };
+    },
+  });
+}

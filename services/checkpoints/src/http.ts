@@ -1,0 +1,54 @@
+import { z } from 'zod';
+import { BusinessDateSchema } from '@fangyi/contracts';
+import type { EventStore } from '@fangyi/eventstore';
+import type { ProjectionStore } from '@fangyi/projections';
+import { DomainError, loadAggregate, requireCommunity, worksIn, type Clock, type User } from '@fangyi/service-kit';
+import { checkpointDecider, checkpointStreamId, type CheckpointState } from './checkpoint/checkpoint.ts';
+
+export interface CheckpointsDeps {
+  readonly eventStore: EventStore;
+  readonly clock: Clock;
+  readonly newId: () => string;
+  readonly timeZone: string;
+  /** The "people under quarantine" read model that startCheckpointsProjections keeps. */
+  readonly projectionStore: Pick<ProjectionStore, 'get'>;
+  /** community → district; default DEMO_COMMUNITY_DISTRICTS. */
+  readonly communityDistricts?: Readonly<Record<string, string>>;
+}
+
+export const CheckpointParams = z.strictObject({
+  id: z.string().min(1).max(128).regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _ only'),
+});
+export const DateQuery = z.strictObject({ date: BusinessDateSchema.optional() });
+
+const IfMatch = z.object({ 'if-match': z.string().regex(/^"?\d+"?$/, 'must be a revision number').optional() });
+
+export function expectedRevisionOf(headers: unknown): number | undefined {
+  const parsed = IfMatch.safeParse(headers);
+  if (!parsed.success) throw new DomainError('VALIDATION_FAILED', 'If-Match must be a revision number', [{ field: 'headers.if-match', message: 'must be a revision number' }]);
+  const v = parsed.data['if-match'];
+  return v === undefined ? undefined : Number(v.replaceAll('"', ''));
+}
+
+/** Instants in events are UTC ISO strings, whatever offset the client wrote. */
+export const utc = (instant: string) => new Date(instant).toISOString();
+
+export type KnownCheckpoint = Exclude<CheckpointState, { status: 'none' }>;
+
+/** A jointly run checkpoint belongs to each of its communities: working in any one of them gives access. */
+export function requireAnyCommunityOf(user: User, state: KnownCheckpoint): void {
+  if (!state.communities.some((c) => worksIn(user, c.community))) {
+    throw new DomainError('FORBIDDEN', `${user.id} works in none of ${state.communities.map((c) => c.community).join(', ')}`);
+  }
+}
+
+/** Closing or merging a checkpoint changes every community it serves: the registrar must work in all of them. */
+export function requireAllCommunitiesOf(user: User, state: KnownCheckpoint): void {
+  for (const c of state.communities) requireCommunity(user, c.community);
+}
+
+export async function loadCheckpoint(eventStore: EventStore, checkpointId: string): Promise<{ state: KnownCheckpoint; revision: number }> {
+  const { state, revision } = await loadAggregate(eventStore, checkpointStreamId(checkpointId), checkpointDecider);
+  if (state.status === 'none') throw new DomainError('CHECKPOINT_NOT_FOUND', `checkpoint ${checkpointId}`);
+  return { state, revision };
+}

@@ -1,0 +1,13 @@
+export { buildCheckpointsApp, registerCheckpoints, checkpointsErrors, type CheckpointsAppDeps } from './app.ts';
+export type { CheckpointsDeps } from './http.ts';
+export { checkpointDecider, checkpointStreamId, currentShift, type CheckpointState, type ShiftRecord } from './checkpoint/checkpoint.ts';
+export { computeCoverage, type Coverage } from './checkpoint/coverage.ts';
+export { crossingDecider, crossingStreamId } from './crossings/crossings.ts';
+export {
+  UNDER_QUARANTINE_COLLECTION,
+  startCheckpointsProjections,
+  underQuarantineOf,
+  underQuarantineProjection,
+  type CheckpointsProjectionsOptions,
+  type UnderQuarantineDoc,
+} from './underQuarantine/projection.ts';

@@ -1,0 +1,501 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pino } from 'pino';
+import { uuidv7, type Envelope } from '@fangyi/contracts';
+import { SqliteEventStore, type EventStore } from '@fangyi/eventstore';
+import { InMemoryProjectionStore, applyEvent } from '@fangyi/projections';
+import type { ServiceApp } from '@fangyi/service-kit';
+import { TEST_AUTH_SECRET, authHeader, testUser } from '@fangyi/testkit';
+import { buildCheckpointsApp, checkpointStreamId, crossingStreamId, underQuarantineProjection } from '../src/index.ts';
+
+// The district's clock: checkpoints open the evening before, and "now" is 2020-01-29 12:00 in Shanghai.
+const EVENING_BEFORE = new Date('2020-01-28T22:00:00+08:00');
+const NOON = new Date('2020-01-29T12:00:00+08:00');
+const TODAY = '2020-01-29';
+
+describe('checkpoints service over HTTP (SQLite event store)', () => {
+  let dir: string;
+  let eventStore: EventStore;
+  let projectionStore: InMemoryProjectionStore;
+  let app: ServiceApp;
+  let now = NOON;
+  const clock = () => now;
+
+  const buildApp = (store: EventStore) =>
+    buildCheckpointsApp({
+      eventStore: store,
+      clock,
+      newId: () => uuidv7(now.getTime()),
+      timeZone: 'Asia/Shanghai',
+      projectionStore,
+      logger: pino({ level: 'silent' }),
+      authSecret: TEST_AUTH_SECRET,
+    });
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'fangyi-cp-'));
+    eventStore = new SqliteEventStore({ path: join(dir, 'events.db'), clock });
+    projectionStore = new InMemoryProjectionStore();
+    app = buildApp(eventStore);
+    await app.ready();
+  });
+  afterAll(async () => {
+    await app.close();
+    await eventStore.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const registrar = testUser('registrar', ['*'], 'registrar-district');
+  const staffZhangcun = testUser('checkpoint-staff', ['zhangcun'], 'staff-zhangcun');
+  type InjectOptions = { method: 'GET' | 'POST'; url: string; payload?: string | object; headers?: Record<string, string> };
+  const inject = (options: InjectOptions, target: ServiceApp = app) => target.inject({ ...options, headers: { ...authHeader(staffZhangcun), ...options.headers } });
+  const as = (user: ReturnType<typeof testUser>) => authHeader(user);
+  const allEvents = async () => (await eventStore.readAll({ limit: 100_000 })).length;
+
+  const gate = { name: '张村东口', location: '张村东路与枯桃路交口', communities: ['zhangcun'], kind: 'road' };
+  const openCheckpoint = async (body: object = gate) => {
+    now = EVENING_BEFORE;
+    const res = await inject({ method: 'POST', url: '/checkpoints', payload: body, headers: as(registrar) });
+    now = NOON;
+    expect(res.statusCode, res.body).toBe(201);
+    return res.json<{ checkpointId: string }>().checkpointId;
+  };
+  const staff = [
+    { id: 's1', name: '张伟', community: 'zhangcun', role: 'community-staff' },
+    { id: 's2', name: '刘警官', community: 'zhangcun', role: 'police' },
+  ];
+  const startShift = async (id: string, startedAt = '2020-01-29T08:00:00+08:00', extra: object = {}, headers: Record<string, string> = {}) => {
+    const res = await inject({ method: 'POST', url: `/checkpoints/${id}/shifts`, payload: { staff, startedAt, ...extra }, headers });
+    expect(res.statusCode, res.body).toBe(201);
+    return res.json<{ shiftId: string; handedOverFrom: string | null }>();
+  };
+  const crossing = { personId: 'p-zc-1', name: '王芳', temperatureC: 36.4, passNumber: 'ZC-0012', passValid: true, at: '2020-01-29T11:50:00+08:00' };
+
+  describe('checkpoints', () => {
+    it('opens a 24-hour checkpoint, recording the district of each community', async () => {
+      const id = await openCheckpoint();
+      const res = await inject({ method: 'GET', url: `/checkpoints/${id}` });
+      expect(res.statusCode).toBe(200);
+      expect(res.json()).toMatchObject({ status: 'open', staffedHours: 24, kind: 'road', communities: [{ community: 'zhangcun', district: 'kutao' }], currentShift: null, merge: null, revision: 0 });
+      const [opened] = await eventStore.readStream(checkpointStreamId(id));
+      expect(opened).toMatchObject({ type: 'checkpoints.checkpoint-opened', actor: { id: 'registrar-district', role: 'registrar' } });
+    });
+
+    it('closes a checkpoint, ending the shift on duty; no crossing is recorded there afterwards', async () => {
+      const id = await openCheckpoint();
+      await startShift(id);
+      const res = await inject({ method: 'POST', url: `/checkpoints/${id}/closure`, payload: { reason: '合并后撤除' }, headers: as(registrar) });
+      expect(res.statusCode).toBe(200);
+      expect(res.json()).toMatchObject({ status: 'closed' });
+      expect((await eventStore.readStream(checkpointStreamId(id))).map((e) => e.type)).toEqual([
+        'checkpoints.checkpoint-opened',
+        'checkpoints.shift-started',
+        'checkpoints.shift-ended',
+        'checkpoints.checkpoint-closed',
+      ]);
+      const entry = await inject({ method: 'POST', url: `/checkpoints/${id}/entries`, payload: crossing });
+      expect(entry.statusCode).toBe(409);
+      expect(entry.json().code).toBe('CHECKPOINT_CLOSED');
+      const again = await inject({ method: 'POST', url: `/checkpoints/${id}/closure`, payload: { reason: 'x' }, headers: as(registrar) });
+      expect(again.json().code).toBe('CHECKPOINT_CLOSED');
+    });
+
+    it('refuses a closure with a stale If-Match revision with 412', async () => {
+      const id = await openCheckpoint();
+      await startShift(id);
+      const res = await inject({ method: 'POST', url: `/checkpoints/${id}/closure`, payload: { reason: 'x' }, headers: { ...as(registrar), 'if-match': '"0"' } });
+      expect(res.statusCode).toBe(412);
+      expect(await eventStore.readStream(checkpointStreamId(id))).toHaveLength(2);
+    });
+  });
+
+  describe('merging "from many to few"', () => {
+    const merge = (checkpointId: string, sources: string[], target: ServiceApp = app) =>
+      inject({ method: 'POST', url: '/checkpoints/merge', payload: { checkpointId, sources, name: '枯桃-南张联合卡口', location: '枯桃路南口', kind: 'road' }, headers: as(registrar) }, target);
+
+    it('merges checkpoints of two districts into one jointly run checkpoint', async () => {
+      const kutao = await openCheckpoint({ ...gate, name: '枯桃南口', communities: ['kutao'] });
+      const wenzhang = await openCheckpoint({ ...gate, name: '文张北口', communities: ['wenzhang', 'kutao'] });
+      const nanzhang = await openCheckpoint({ ...gate, name: '南张西口', communities: ['nanzhang'], kind: 'alley' });
+      const nanzhangStaff = as(testUser('checkpoint-staff', ['nanzhang'], 'staff-nanzhang'));
+      await startShift(nanzhang, undefined, {}, nanzhangStaff);
+      const jointId = uuidv7();
+      const res = await merge(jointId, [kutao, wenzhang, nanzhang]);
+      expect(res.statusCode, res.body).toBe(201);
+      expect(res.json()).toMatchObject({ newlyOpened: true, newlyClosed: [kutao, wenzhang, nanzhang] });
+
+      const joint = (await inject({ method: 'GET', url: `/checkpoints/${jointId}`, headers: as(registrar) })).json();
+      expect(joint).toMatchObject({
+        status: 'open',
+        mergedFrom: [kutao, wenzhang, nanzhang],
+        communities: [
+          { community: 'kutao', district: 'kutao' },
+          { community: 'wenzhang', district: 'kutao' },
+          { community: 'nanzhang', district: 'zhangcunhe' },
+        ],
+        merge: { complete: true, pendingSources: [] },
+      });
+      for (const source of [kutao, wenzhang, nanzhang]) {
+        const s = (await inject({ method: 'GET', url: `/checkpoints/${source}`, headers: as(registrar) })).json();
+        expect(s).toMatchObject({ status: 'closed', mergedInto: jointId, currentShift: null });
+      }
+      // Staff of Nanzhang (the other district) now work the joint checkpoint.
+      const shift = await inject({ method: 'POST', url: `/checkpoints/${jointId}/shifts`, payload: { staff, startedAt: '2020-01-29T12:00:00+08:00' }, headers: nanzhangStaff });
+      expect(shift.statusCode).toBe(201);
+
+      // A retry of the same merge changes nothing and says so.
+      const before = await allEvents();
+      const retry = await merge(jointId, [kutao, wenzhang, nanzhang]);
+      expect(retry.statusCode).toBe(201);
+      expect(retry.json()).toMatchObject({ newlyOpened: false, newlyClosed: [] });
+      expect(await allEvents()).toBe(before);
+    });
+
+    it('a merge that failed part-way shows as incomplete, and a retry with the same id finishes it', async () => {
+      const a = await openCheckpoint({ ...gate, communities: ['zhengzhang'] });
+      const b = await openCheckpoint({ ...gate, communities: ['moujia'] });
+      // The append that closes the second source fails once, as a crash between the steps would.
+      let failed = false;
+      const flaky: EventStore = {
+        ...eventStore,
+        readStream: eventStore.readStream.bind(eventStore),
+        readAll: eventStore.readAll.bind(eventStore),
+        subscribeToAll: eventStore.subscribeToAll.bind(eventStore),
+        checkpoints: eventStore.checkpoints,
+        close: async () => {},
+        append: async (streamId, events, options) => {
+          if (streamId === checkpointStreamId(b) && !failed) {
+            failed = true;
+            throw new Error('connection lost');
+          }
+          return eventStore.append(streamId, events, options);
+        },
+      };
+      const flakyApp = buildApp(flaky);
+      const jointId = uuidv7();
+      expect((await merge(jointId, [a, b], flakyApp)).statusCode).toBe(500);
+      await flakyApp.close();
+
+      const halfway = (await inject({ method: 'GET', url: `/checkpoints/${jointId}`, headers: as(registrar) })).json();
+      expect(halfway).toMatchObject({ status: 'open', merge: { complete: false, pendingSources: [b] } });
+
+      const retry = await merge(jointId, [a, b]);
+      expect(retry.statusCode).toBe(201);
+      expect(retry.json()).toMatchObject({ newlyOpened: false, newlyClosed: [b] });
+      expect((await inject({ method: 'GET', url: `/checkpoints/${jointId}`, headers: as(registrar) })).json().merge).toEqual({ complete: true, pendingSources: [] });
+    });
+
+    it('refuses, appending nothing, a source already merged elsewhere, an unknown source, or the new id among the sources', async () => {
+      const a = await openCheckpoint({ ...gate, communities: ['edinburgh'] });
+      const b = await openCheckpoint({ ...gate, communities: ['edinburgh'] });
+      const c = await openCheckpoint({ ...gate, communities: ['edinburgh'] });
+      expect((await merge(uuidv7(), [a, b])).statusCode).toBe(201);
+      const before = await allEvents();
+      const elsewhere = await merge(uuidv7(), [c, b]);
+      expect(elsewhere.statusCode).toBe(409);
+      expect(elsewhere.json()).toMatchObject({ code: 'CHECKPOINT_ALREADY_MERGED', errors: [{ field: 'body.sources.1' }] });
+      const unknown = await merge(uuidv7(), [c, uuidv7()]);
+      expect(unknown.statusCode).toBe(404);
+      expect(unknown.json()).toMatchObject({ code: 'CHECKPOINT_NOT_FOUND', errors: [{ field: 'body.sources.1' }] });
+      const self = await merge(c, [c, a]);
+      expect(self.json().code).toBe('MERGE_INTO_SELF');
+      expect(await allEvents()).toBe(before);
+    });
+
+    it('a registrar must work in every community of the merged checkpoints', async () => {
+      const a = await openCheckpoint({ ...gate, communities: ['kutao'] });
+      const b = await openCheckpoint({ ...gate, communities: ['nanzhang'] });
+      const before = await allEvents();
+      const res = await inject({
+        method: 'POST',
+        url: '/checkpoints/merge',
+        payload: { checkpointId: uuidv7(), sources: [a, b], name: 'x', location: 'y', kind: 'road' },
+        headers: as(testUser('registrar', ['kutao'], 'registrar-kutao')),
+      });
+      expect(res.statusCode).toBe(403);
+      expect(await allEvents()).toBe(before);
+    });
+  });
+
+  describe('shifts and coverage', () => {
+    it('one shift on duty at a time; a handover ends one and starts the next in one step', async () => {
+      const id = await openCheckpoint();
+      const first = await startShift(id, '2020-01-29T00:00:00+08:00');
+      const second = await inject({ method: 'POST', url: `/checkpoints/${id}/shifts`, payload: { staff, startedAt: '2020-01-29T08:00:00+08:00' } });
+      expect(second.statusCode).toBe(409);
+      expect(second.json().code).toBe('SHIFT_ALREADY_OPEN');
+      const handover = await startShift(id, '2020-01-29T08:00:00+08:00', { handoverNote: '夜班无异常，劝返2人' });
+      expect(handover.handedOverFrom).toBe(first.shiftId);
+      const current = (await inject({ method: 'GET', url: `/checkpoints/${id}` })).json().currentShift;
+      expect(current).toMatchObject({ shiftId: handover.shiftId, endedAt: null, staff: [{ name: '张伟' }, { name: '刘警官' }] });
+    });
+
+    it('ends the shift on duty; ending again is refused', async () => {
+      const id = await openCheckpoint();
+      await startShift(id);
+      const end = await inject({ method: 'POST', url: `/checkpoints/${id}/shifts/current/end`, payload: { endedAt: '2020-01-29T11:00:00+08:00', handoverNote: '无异常' } });
+      expect(end.statusCode).toBe(200);
+      expect(end.json()).toMatchObject({ endedAt: '2020-01-29T03:00:00.000Z' });
+      const again = await inject({ method: 'POST', url: `/checkpoints/${id}/shifts/current/end`, payload: { endedAt: '2020-01-29T11:30:00+08:00', handoverNote: '' } });
+      expect(again.statusCode).toBe(409);
+      expect(again.json().code).toBe('NO_OPEN_SHIFT');
+    });
+
+    it('a 24-hour checkpoint with an hour nobody was on duty shows the gap', async () => {
+      const id = await openCheckpoint();
+      await startShift(id, '2020-01-29T00:00:00+08:00');
+      await inject({ method: 'POST', url: `/checkpoints/${id}/shifts/current/end`, payload: { endedAt: '2020-01-29T08:00:00+08:00', handoverNote: '下班' } });
+      await startShift(id, '2020-01-29T09:00:00+08:00');
+      const res = await inject({ method: 'GET', url: `/checkpoints/${id}/coverage?date=${TODAY}`, headers: as(testUser('report-officer', ['*'])) });
+      expect(res.statusCode).toBe(200);
+      const c = res.json();
+      expect(c.uncovered).toEqual([{ from: '2020-01-29T00:00:00.000Z', to: '2020-01-29T01:00:00.000Z', fromLocal: '08:00', toLocal: '09:00', minutes: 60 }]);
+      expect(c).toMatchObject({ timeZone: 'Asia/Shanghai', coveredMinutes: 660, uncoveredMinutes: 60, meetsStaffedHours: false });
+      // The evening before: opened at 22:00 with nobody on duty until midnight.
+      const evening = (await inject({ method: 'GET', url: `/checkpoints/${id}/coverage?date=2020-01-28` })).json();
+      expect(evening.uncovered).toEqual([expect.objectContaining({ fromLocal: '22:00', toLocal: '24:00' })]);
+    });
+  });
+
+  describe('crossings', () => {
+    it('refuses a crossing with no shift on duty (409 NO_OPEN_SHIFT) and appends nothing', async () => {
+      const id = await openCheckpoint();
+      const before = await allEvents();
+      const res = await inject({ method: 'POST', url: `/checkpoints/${id}/entries`, payload: crossing });
+      expect(res.statusCode).toBe(409);
+      expect(res.json().code).toBe('NO_OPEN_SHIFT');
+      expect(await allEvents()).toBe(before);
+    });
+
+    it("records entries, exits and refusals on the day's crossing stream, with counts", async () => {
+      const id = await openCheckpoint();
+      await startShift(id);
+      expect((await inject({ method: 'POST', url: `/checkpoints/${id}/entries`, payload: crossing })).statusCode).toBe(201);
+      expect((await inject({ method: 'POST', url: `/checkpoints/${id}/exits`, payload: { ...crossing, at: '2020-01-29T11:55:00+08:00' } })).statusCode).toBe(201);
+      const fever = await inject({ method: 'POST', url: `/checkpoints/${id}/entries`, payload: { ...crossing, personId: 'p-zc-2', temperatureC: 37.8 } });
+      expect(fever.json()).toMatchObject({ fever: true, refusalRequired: true, breachId: null, date: TODAY });
+      const feverId = fever.json().crossingId;
+
+      let day = (await inject({ method: 'GET', url: `/checkpoints/${id}/crossings?date=${TODAY}` })).json();
+      expect(day.feverEntriesAwaitingRefusal).toEqual([feverId]);
+
+      const refused = await inject({ method: 'POST', url: `/checkpoints/${id}/refusals`, payload: { personId: 'p-zc-2', reason: 'fever', note: '体温37.8，劝返并通知社区', crossingId: feverId, at: '2020-01-29T11:58:00+08:00' } });
+      expect(refused.statusCode).toBe(201);
+      const outsider = await inject({ method: 'POST', url: `/checkpoints/${id}/refusals`, payload: { name: '外地访客', idNumber: '420106199001011234', reason: 'outside-person', note: '非本社区人员', at: '2020-01-29T11:59:00+08:00' } });
+      expect(outsider.statusCode).toBe(201);
+      const twice = await inject({ method: 'POST', url: `/checkpoints/${id}/refusals`, payload: { reason: 'fever', note: '', crossingId: feverId, at: '2020-01-29T11:59:00+08:00' } });
+      expect(twice.json()).toMatchObject({ code: 'CROSSING_ALREADY_REFUSED', errors: [{ field: 'body.crossingId' }] });
+
+      day = (await inject({ method: 'GET', url: `/checkpoints/${id}/crossings?date=${TODAY}` })).json();
+      expect(day.counts).toMatchObject({ entries: 2, exits: 1, refusals: 2, fever: 1, breaches: 0, refusalsByReason: { fever: 1, 'outside-person': 1, 'no-pass': 0 } });
+      expect(day.feverEntriesAwaitingRefusal).toEqual([]);
+      expect(day.crossings.find((c: { crossingId: string }) => c.crossingId === feverId)).toMatchObject({ refusalId: refused.json().refusalId, recordedBy: 'staff-zhangcun' });
+      expect((await eventStore.readStream(crossingStreamId(id, TODAY))).map((e) => e.type)).toEqual([
+        'checkpoints.entry-recorded',
+        'checkpoints.exit-recorded',
+        'checkpoints.entry-recorded',
+        'checkpoints.refusal-recorded',
+        'checkpoints.refusal-recorded',
+      ]);
+      // The checkpoint's own stream stays small: crossings are not on it.
+      expect(await eventStore.readStream(checkpointStreamId(id))).toHaveLength(2);
+    });
+
+    it('a crossing just after midnight goes to the new business day', async () => {
+      const id = await openCheckpoint();
+      await startShift(id, '2020-01-28T23:00:00+08:00');
+      const res = await inject({ method: 'POST', url: `/checkpoints/${id}/entries`, payload: { ...crossing, at: '2020-01-28T23:59:00+08:00' } });
+      expect(res.json().date).toBe('2020-01-28');
+      expect((await inject({ method: 'GET', url: `/checkpoints/${id}/crossings?date=2020-01-28` })).json().counts.entries).toBe(1);
+      expect((await inject({ method: 'GET', url: `/checkpoints/${id}/crossings?date=${TODAY}` })).json().counts.entries).toBe(0);
+    });
+
+    it('an entry by a person under home quarantine records a breach in the same append', async () => {
+      const id = await openCheckpoint();
+      await startShift(id);
+      const started: Envelope = {
+        id: uuidv7(),
+        type: 'quarantine.home-quarantine-started',
+        schemaVersion: 1,
+        streamId: 'homeQuarantine-case-mj-1',
+        streamRevision: 0,
+        occurredAt: '2020-01-28T02:00:00.000Z',
+        recordedAt: '2020-01-28T02:00:00.000Z',
+        actor: { id: 'registrar-1', role: 'registrar' },
+        correlationId: 'c1',
+        causationId: null,
+        data: { caseId: 'case-mj-1', personId: 'p-mj-hubei-1', personName: '李娜', community: 'moujia', startDate: '2020-01-28', endDate: '2020-02-10', periodDays: 14, reason: 'arrival-from-risk-area', assignedCaller: 'caller-1' },
+      };
+      await applyEvent(underQuarantineProjection, projectionStore, started);
+      const res = await inject({ method: 'POST', url: `/checkpoints/${id}/exits`, payload: { ...crossing, personId: 'p-mj-hubei-1', name: '李娜' } });
+      expect(res.statusCode).toBe(201);
+      expect(res.json().breachId).toEqual(expect.any(String));
+      const events = await eventStore.readStream(crossingStreamId(id, TODAY));
+      expect(events.map((e) => e.type)).toEqual(['checkpoints.exit-recorded', 'checkpoints.quarantine-breach-recorded']);
+      expect(events[1]!.data).toMatchObject({ personId: 'p-mj-hubei-1', caseId: 'case-mj-1', direction: 'exit', crossingId: res.json().crossingId });
+      expect((await inject({ method: 'GET', url: `/checkpoints/${id}/crossings` })).json().counts.breaches).toBe(1);
+    });
+
+    it('masks ID numbers for everyone who may not see them', async () => {
+      const id = await openCheckpoint();
+      await startShift(id);
+      await inject({ method: 'POST', url: `/checkpoints/${id}/refusals`, payload: { name: '外地访客', idNumber: '420106199001011234', reason: 'outside-person', note: '', at: '2020-01-29T11:00:00+08:00' } });
+      await inject({ method: 'POST', url: `/checkpoints/${id}/entries`, payload: { name: '访客', idNumber: '42010619900101123X', temperatureC: 36.5, passValid: true, at: '2020-01-29T11:00:00+08:00' } });
+      const idNumbers = async (user: ReturnType<typeof testUser>) => {
+        const day = (await inject({ method: 'GET', url: `/checkpoints/${id}/crossings`, headers: as(user) })).json();
+        return [day.refusals[0].idNumber, day.crossings[0].idNumber];
+      };
+      expect(await idNumbers(testUser('report-officer', ['*']))).toEqual(['4201**********1234', '4201**********123X']);
+      expect(await idNumbers(staffZhangcun)).toEqual(['4201**********1234', '4201**********123X']);
+      expect(await idNumbers(testUser('registrar', ['zhangcun']))).toEqual(['420106199001011234', '42010619900101123X']);
+    });
+  });
+
+  describe('who may do what', () => {
+    it('no token → 401, and nothing appended', async () => {
+      const id = await openCheckpoint();
+      await startShift(id);
+      const before = await allEvents();
+      for (const [url, payload] of [
+        [`/checkpoints/${id}/entries`, crossing],
+        [`/checkpoints/${id}/shifts`, { staff, startedAt: '2020-01-29T09:00:00+08:00' }],
+        ['/checkpoints', gate],
+      ] as const) {
+        const res = await app.inject({ method: 'POST', url, payload });
+        expect(res.statusCode).toBe(401);
+        expect(res.json().code).toBe('UNAUTHENTICATED');
+      }
+      expect((await app.inject({ method: 'GET', url: `/checkpoints/${id}` })).statusCode).toBe(401);
+      expect(await allEvents()).toBe(before);
+    });
+
+    it("staff of another community → 403 on this checkpoint's shifts, crossings and reads", async () => {
+      const id = await openCheckpoint();
+      await startShift(id);
+      const outsider = as(testUser('checkpoint-staff', ['moujia'], 'staff-moujia'));
+      const before = await allEvents();
+      for (const [url, payload] of [
+        [`/checkpoints/${id}/entries`, crossing],
+        [`/checkpoints/${id}/exits`, crossing],
+        [`/checkpoints/${id}/refusals`, { reason: 'other', note: '', at: '2020-01-29T11:00:00+08:00' }],
+        [`/checkpoints/${id}/shifts`, { staff, startedAt: '2020-01-29T09:00:00+08:00', handoverNote: 'x' }],
+        [`/checkpoints/${id}/shifts/current/end`, { endedAt: '2020-01-29T09:00:00+08:00', handoverNote: 'x' }],
+      ] as const) {
+        const res = await inject({ method: 'POST', url, payload, headers: outsider });
+        expect(res.statusCode, url).toBe(403);
+      }
+      for (const url of [`/checkpoints/${id}`, `/checkpoints/${id}/coverage`, `/checkpoints/${id}/crossings`, `/checkpoints/${id}/history`]) {
+        expect((await inject({ method: 'GET', url, headers: outsider })).statusCode, url).toBe(403);
+      }
+      const registrarElsewhere = as(testUser('registrar', ['moujia']));
+      expect((await inject({ method: 'POST', url: '/checkpoints', payload: gate, headers: registrarElsewhere })).statusCode).toBe(403);
+      expect((await inject({ method: 'POST', url: `/checkpoints/${id}/closure`, payload: { reason: 'x' }, headers: registrarElsewhere })).statusCode).toBe(403);
+      expect(await allEvents()).toBe(before);
+    });
+
+    it('wrong role → 403: staff cannot open or close, a registrar cannot record crossings, an analyst cannot write', async () => {
+      const id = await openCheckpoint();
+      await startShift(id);
+      const before = await allEvents();
+      expect((await inject({ method: 'POST', url: '/checkpoints', payload: gate })).statusCode).toBe(403);
+      expect((await inject({ method: 'POST', url: `/checkpoints/${id}/closure`, payload: { reason: 'x' } })).statusCode).toBe(403);
+      expect((await inject({ method: 'POST', url: `/checkpoints/${id}/entries`, payload: crossing, headers: as(registrar) })).statusCode).toBe(403);
+      expect((await inject({ method: 'POST', url: `/checkpoints/${id}/entries`, payload: crossing, headers: as(testUser('analyst')) })).statusCode).toBe(403);
+      expect((await inject({ method: 'GET', url: `/checkpoints/${id}`, headers: as(testUser('caller', ['zhangcun'])) })).statusCode).toBe(403);
+      expect(await allEvents()).toBe(before);
+      expect((await inject({ method: 'GET', url: `/checkpoints/${id}/crossings`, headers: as(testUser('analyst')) })).statusCode).toBe(200);
+    });
+  });
+
+  describe('bad input: a 4xx naming the field, and nothing appended', () => {
+    let id: string;
+    beforeAll(async () => {
+      id = await openCheckpoint();
+      await startShift(id);
+    });
+    const at = '2020-01-29T11:00:00+08:00';
+    const cases: [string, string, unknown, string[]][] = [
+      ['open: an unknown kind and too many hours', '/checkpoints', { ...gate, kind: 'gate', staffedHours: 25 }, ['body.kind', 'body.staffedHours']],
+      ['open: no community', '/checkpoints', { ...gate, communities: [] }, ['body.communities']],
+      ['open: a community the district does not know', '/checkpoints', { ...gate, communities: ['atlantis'] }, ['body.communities.0']],
+      ['open: a repeated community', '/checkpoints', { ...gate, communities: ['zhangcun', 'zhangcun'] }, ['body.communities']],
+      ['open: missing name, unknown field', '/checkpoints', { ...gate, name: undefined, colour: 'red' }, ['body.name', 'body.colour']],
+      ['merge: an id that is not a UUID, one source only', '/checkpoints/merge', { checkpointId: 'mine', sources: ['a'], name: 'x', location: 'y', kind: 'road' }, ['body.checkpointId', 'body.sources']],
+      ['closure: no reason', '/checkpoints/ID/closure', {}, ['body.reason']],
+      ['shift: no staff', '/checkpoints/ID/shifts', { staff: [], startedAt: at }, ['body.staff']],
+      ['shift: a bad role and a missing time', '/checkpoints/ID/shifts', { staff: [{ ...staff[0], role: 'guard' }] }, ['body.staff.0.role', 'body.startedAt']],
+      ['shift: a time that is not a time', '/checkpoints/ID/shifts', { staff, startedAt: 'eight o’clock', handoverNote: 'x' }, ['body.startedAt']],
+      ['end: no handover note', '/checkpoints/ID/shifts/current/end', { endedAt: at }, ['body.handoverNote']],
+      ['entry: temperature as text, pass check missing', '/checkpoints/ID/entries', { ...crossing, temperatureC: 'hot', passValid: undefined }, ['body.temperatureC', 'body.passValid']],
+      ['entry: temperature out of range', '/checkpoints/ID/entries', { ...crossing, temperatureC: 45 }, ['body.temperatureC']],
+      ['entry: nobody named', '/checkpoints/ID/entries', { temperatureC: 36.5, passValid: true, at }, ['body.personId']],
+      ['entry: a malformed ID number', '/checkpoints/ID/entries', { ...crossing, idNumber: '12345' }, ['body.idNumber']],
+      ['exit: no time, unknown field', '/checkpoints/ID/exits', { ...crossing, at: undefined, temprature: 36 }, ['body.at', 'body.temprature']],
+      ['refusal: an unknown reason, no note', '/checkpoints/ID/refusals', { name: 'x', reason: 'rude', at }, ['body.reason', 'body.note']],
+    ];
+    it.each(cases)('%s', async (_label, url, payload, fields) => {
+      const before = await allEvents();
+      const res = await inject({ method: 'POST', url: url.replace('ID', id), payload: payload as object, headers: url.startsWith('/checkpoints/ID/') && !url.endsWith('closure') ? {} : as(registrar) });
+      expect(res.statusCode, res.body).toBe(400);
+      expect(res.headers['content-type']).toContain('application/problem+json');
+      expect(res.json().errors.map((e: { field: string }) => e.field)).toEqual(expect.arrayContaining(fields));
+      expect(await allEvents()).toBe(before);
+    });
+
+    it('query and path: an impossible date, an id with bad characters', async () => {
+      const coverage = await inject({ method: 'GET', url: `/checkpoints/${id}/coverage?date=2020-02-30` });
+      expect(coverage.statusCode).toBe(400);
+      expect(coverage.json().errors[0].field).toBe('query.date');
+      const crossings = await inject({ method: 'GET', url: `/checkpoints/${id}/crossings?date=yesterday&extra=1` });
+      expect(crossings.json().errors.map((e: { field: string }) => e.field)).toEqual(expect.arrayContaining(['query.date', 'query.extra']));
+      expect((await inject({ method: 'GET', url: '/checkpoints/bad%20id' })).json().errors[0].field).toBe('params.id');
+    });
+
+    it('unknown checkpoint ids → 404 on every endpoint, nothing appended', async () => {
+      const before = await allEvents();
+      const unknown = uuidv7();
+      for (const [url, payload] of [
+        [`/checkpoints/${unknown}/entries`, crossing],
+        [`/checkpoints/${unknown}/exits`, crossing],
+        [`/checkpoints/${unknown}/refusals`, { reason: 'other', note: '', at }],
+        [`/checkpoints/${unknown}/shifts`, { staff, startedAt: at }],
+        [`/checkpoints/${unknown}/shifts/current/end`, { endedAt: at, handoverNote: '' }],
+        [`/checkpoints/${unknown}/closure`, { reason: 'x' }],
+      ] as const) {
+        const res = await inject({ method: 'POST', url, payload, headers: url.endsWith('closure') ? as(registrar) : {} });
+        expect(res.statusCode, url).toBe(404);
+        expect(res.json().code).toBe('CHECKPOINT_NOT_FOUND');
+      }
+      for (const suffix of ['', '/coverage', '/crossings', '/history']) {
+        expect((await inject({ method: 'GET', url: `/checkpoints/${unknown}${suffix}` })).statusCode).toBe(404);
+      }
+      expect(await allEvents()).toBe(before);
+    });
+
+    it('a crossing timed in the future names the time', async () => {
+      const res = await inject({ method: 'POST', url: `/checkpoints/${id}/entries`, payload: { ...crossing, at: '2020-01-29T18:00:00+08:00' } });
+      expect(res.statusCode).toBe(409);
+      expect(res.json()).toMatchObject({ code: 'CROSSING_IN_FUTURE', errors: [{ field: 'body.at' }] });
+    });
+
+    it('malformed JSON and an oversized body', async () => {
+      const before = await allEvents();
+      const malformed = await inject({ method: 'POST', url: `/checkpoints/${id}/entries`, payload: '{"temperatureC": ', headers: { 'content-type': 'application/json' } });
+      expect(malformed.statusCode).toBe(400);
+      expect(malformed.json()).toMatchObject({ code: 'MALFORMED_JSON', errors: [{ field: 'body' }] });
+      const big = await inject({ method: 'POST', url: `/checkpoints/${id}/refusals`, payload: { reason: 'other', note: 'x'.repeat(100_000), at } });
+      expect(big.statusCode).toBe(413);
+      expect(await allEvents()).toBe(before);
+    });
+  });
+
+  it('serves an OpenAPI document listing the routes with their roles', async () => {
+    const doc = (await inject({ method: 'GET', url: '/openapi.json' })).json();
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/checkpoints', '/checkpoints/merge', '/checkpoints/{id}/shifts', '/checkpoints/{id}/entries', '/checkpoints/{id}/coverage', '/checkpoints/{id}/crossings']),
+    );
+    expect(doc.paths['/checkpoints/{id}/entries'].post['x-roles']).toEqual(['checkpoint-staff']);
+  });
+});

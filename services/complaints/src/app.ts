@@ -1,0 +1,24 @@
+import { createServiceApp, type Logger, type ReadinessReport, type ServiceApp } from '@fangyi/service-kit';
+import { complaintErrors } from './complaint/complaint.ts';
+import { complaintRoutes, type ComplaintsDeps } from './complaint/routes.ts';
+
+export interface ComplaintsAppDeps extends ComplaintsDeps {
+  readonly logger: Logger;
+  readonly authSecret: string;
+  readonly readiness?: () => Promise<ReadinessReport>;
+}
+
+/** The complaints service's error codes, to merge into an app that hosts several services. */
+export const complaintsErrors = complaintErrors;
+
+/** The complaints service's HTTP app. Never listens: the composition root does. */
+export function buildComplaintsApp(deps: ComplaintsAppDeps): ServiceApp {
+  const app = createServiceApp({ service: 'complaints', logger: deps.logger, errors: complaintsErrors, authSecret: deps.authSecret, clock: deps.clock, ...(deps.readiness ? { readiness: deps.readiness } : {}) });
+  registerComplaints(app, deps);
+  return app;
+}
+
+/** Adds the complaints routes to an app, e.g. the embedded all-in-one one. */
+export function registerComplaints(app: ServiceApp, deps: ComplaintsDeps): void {
+  complaintRoutes(app, deps);
+}

@@ -1,0 +1,281 @@
+import { z } from 'zod';
+import {
+  AddInvestigationNoteSchema,
+  CloseComplaintSchema,
+  ComplaintCategorySchema,
+  ComplaintStatusSchema,
+  FileComplaintSchema,
+  ReopenComplaintSchema,
+  ReplyToReporterSchema,
+  ResolveComplaintSchema,
+  TriageComplaintSchema,
+  parseEnvelope,
+  type Actor,
+  type ComplaintFiled,
+  type Envelope,
+} from '@fangyi/contracts';
+import type { EventStore } from '@fangyi/eventstore';
+import type { ProjectionStore } from '@fangyi/projections';
+import { DomainError, handleCommand, loadAggregate, requireCommunity, route, worksIn, type Clock, type ServiceApp, type User } from '@fangyi/service-kit';
+import { complaintDecider, streamIdOf, type ComplaintCommand, type ComplaintState } from './complaint.ts';
+import { DEFAULT_COMPLAINT_POLICY, rentalBanFor, type ComplaintPolicy } from './policy.ts';
+import { COMPLAINTS_COLLECTION } from './projection.ts';
+import { applyToView, isOverdue, maskReporter, presentView, type ComplaintView } from './view.ts';
+
+export interface ComplaintsDeps {
+  readonly eventStore: EventStore;
+  readonly clock: Clock;
+  readonly newId: () => string;
+  /** Reply-due hours and the rental ban in force (default: DEFAULT_COMPLAINT_POLICY). */
+  readonly policy?: ComplaintPolicy;
+  /** The complaints projection's store; without it GET /complaints (the list) is not offered. */
+  readonly listStore?: ProjectionStore;
+}
+
+/** Complaint handlers (an estate's information officer is one whose token lists the estate) and the admin act. */
+const HANDLERS = ['complaint-handler'] as const;
+const READERS = ['complaint-handler', 'report-officer', 'analyst'] as const;
+
+const ComplaintParams = z.strictObject({ complaintId: z.string().min(1).max(128).regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _ only') });
+const IfMatch = z.object({ 'if-match': z.string().regex(/^"?\d+"?$/, 'must be a revision number').optional() });
+
+function expectedRevisionOf(headers: unknown): number | undefined {
+  const parsed = IfMatch.safeParse(headers);
+  if (!parsed.success) throw new DomainError('VALIDATION_FAILED', 'If-Match must be a revision number', [{ field: 'headers.if-match', message: 'must be a revision number' }]);
+  const v = parsed.data['if-match'];
+  return v === undefined ? undefined : Number(v.replaceAll('"', ''));
+}
+
+/** The complaint's community or estate must be one of the caller's; one that does not exist is left to the decider (404). */
+const inAreaOf = (user: User) => (state: ComplaintState) => {
+  if (state.status !== 'none') requireCommunity(user, state.area);
+};
+
+async function readComplaint(store: EventStore, complaintId: string): Promise<{ view: ComplaintView; envelopes: Envelope[] }> {
+  const recorded = await store.readStream(streamIdOf(complaintId));
+  const envelopes = recorded.map(({ position: _position, ...e }) => parseEnvelope(e));
+  const view = envelopes.reduce<ComplaintView | null>(applyToView, null);
+  if (!view) throw new DomainError('COMPLAINT_NOT_FOUND', `complaint ${complaintId}`);
+  return { view, envelopes };
+}
+
+const ListQuery = z.strictObject({
+  community: z.string().min(1).max(128).optional(),
+  estate: z.string().min(1).max(128).optional(),
+  status: ComplaintStatusSchema.optional(),
+  category: ComplaintCategorySchema.optional(),
+  assignee: z.string().min(1).max(128).optional(),
+  overdue: z.enum(['true', 'false']).optional(),
+});
+
+/** HTTP for complaints (投诉): file, triage, investigate, resolve, reply, close, reopen; read one, its history, the list. */
+export function complaintRoutes(app: ServiceApp, deps: ComplaintsDeps): void {
+  const policy = deps.policy ?? DEFAULT_COMPLAINT_POLICY;
+  type Ctx = { user: User; actor(): Actor; request: { correlationId: string; headers: unknown } };
+  const run = (ctx: Ctx, complaintId: string, command: ComplaintCommand, occurredAt: Date = deps.clock()) =>
+    handleCommand(deps.eventStore, streamIdOf(complaintId), complaintDecider, command, {
+      actor: ctx.actor(),
+      correlationId: ctx.request.correlationId,
+      occurredAt,
+      newId: deps.newId,
+      expectedRevision: expectedRevisionOf(ctx.request.headers),
+      authorize: inAreaOf(ctx.user),
+    });
+  const answer = (result: { revision: number; state: ComplaintState; eventIds: readonly string[] }, complaintId: string, reply: { header(k: string, v: string): unknown }) => {
+    reply.header('etag', `"${result.revision}"`);
+    return { complaintId, status: result.state.status, revision: result.revision, events: result.eventIds };
+  };
+
+  route(app, {
+    method: 'POST',
+    url: '/complaints',
+    summary: 'File a complaint or report (投诉/举报) for a community or an estate; the reply is due by the category\'s policy',
+    tags: ['complaints'],
+    body: FileComplaintSchema,
+    roles: [...HANDLERS, 'registrar'],
+    status: 201,
+    handler: async (ctx) => {
+      const area = (ctx.body.community ?? ctx.body.estate)!;
+      requireCommunity(ctx.user, area);
+      const complaintId = deps.newId();
+      const now = deps.clock();
+      const command: ComplaintCommand = {
+        type: 'FileComplaint',
+        data: { ...ctx.body, complaintId, replyWithinHours: policy.replyWithinHours[ctx.body.category], now: now.toISOString() },
+      };
+      // The complaint happened in the world when it was received; a future receivedAt is refused by the decider.
+      const received = new Date(ctx.body.receivedAt);
+      const result = await run(ctx, complaintId, command, received.getTime() > now.getTime() ? now : received);
+      const filed = result.events[0]!.data as ComplaintFiled;
+      ctx.reply.header('location', `/complaints/${complaintId}`);
+      return { ...answer(result, complaintId, ctx.reply), replyDueAt: filed.replyDueAt };
+    },
+  });
+
+  route(app, {
+    method: 'POST',
+    url: '/complaints/:complaintId/triage',
+    summary: 'Triage: assign to a handler and the responsible unit, with a priority (reassigns an open complaint)',
+    tags: ['complaints'],
+    params: ComplaintParams,
+    body: TriageComplaintSchema,
+    roles: HANDLERS,
+    handler: async (ctx) => {
+      const { complaintId } = ctx.params;
+      return answer(await run(ctx, complaintId, { type: 'TriageComplaint', data: { ...ctx.body, complaintId } }), complaintId, ctx.reply);
+    },
+  });
+
+  route(app, {
+    method: 'POST',
+    url: '/complaints/:complaintId/notes',
+    summary: 'Add an investigation note (internal) while the complaint is open; the first one starts the investigation',
+    tags: ['complaints'],
+    params: ComplaintParams,
+    body: AddInvestigationNoteSchema,
+    roles: HANDLERS,
+    status: 201,
+    handler: async (ctx) => {
+      const { complaintId } = ctx.params;
+      const now = deps.clock();
+      const at = ctx.body.at ? new Date(ctx.body.at) : now;
+      const noteId = deps.newId();
+      const command: ComplaintCommand = { type: 'AddInvestigationNote', data: { complaintId, noteId, note: ctx.body.note, at: at.toISOString(), now: now.toISOString() } };
+      return { ...answer(await run(ctx, complaintId, command, at.getTime() > now.getTime() ? now : at), complaintId, ctx.reply), noteId };
+    },
+  });
+
+  route(app, {
+    method: 'POST',
+    url: '/complaints/:complaintId/resolution',
+    summary: 'Resolve; a substantiated illegal-rental report in a ban area fines the host household and rewards the reporter in the same append',
+    tags: ['complaints'],
+    params: ComplaintParams,
+    body: ResolveComplaintSchema,
+    roles: HANDLERS,
+    handler: async (ctx) => {
+      const { complaintId } = ctx.params;
+      const { view } = await readComplaint(deps.eventStore, complaintId);
+      requireCommunity(ctx.user, view.area);
+      const { duplicateOf } = ctx.body;
+      if (duplicateOf !== undefined && duplicateOf !== complaintId && ctx.body.resolution === 'duplicate') {
+        const other = await deps.eventStore.readStream(streamIdOf(duplicateOf));
+        if (other.length === 0) throw new DomainError('DUPLICATE_OF_UNKNOWN', `complaint ${duplicateOf}`, [{ field: 'body.duplicateOf', message: 'no such complaint' }]);
+      }
+      const command: ComplaintCommand = { type: 'ResolveComplaint', data: { ...ctx.body, complaintId, rentalBan: rentalBanFor(policy, view.area) } };
+      const result = await run(ctx, complaintId, command);
+      const fine = result.events.find((e) => e.type === 'complaints.fine-imposed');
+      const reward = result.events.find((e) => e.type === 'complaints.reward-granted');
+      return {
+        ...answer(result, complaintId, ctx.reply),
+        eventTypes: result.events.map((e) => e.type),
+        fineImposed: fine ? fine.data : null,
+        rewardGranted: reward ? reward.data : null,
+      };
+    },
+  });
+
+  route(app, {
+    method: 'POST',
+    url: '/complaints/:complaintId/reply',
+    summary: 'Record the reply to the reporter; for an anonymous reporter without contact it is posted as a public status note (channel public-note)',
+    tags: ['complaints'],
+    params: ComplaintParams,
+    body: ReplyToReporterSchema,
+    roles: HANDLERS,
+    status: 201,
+    handler: async (ctx) => {
+      const { complaintId } = ctx.params;
+      const replyId = deps.newId();
+      const now = deps.clock();
+      return { ...answer(await run(ctx, complaintId, { type: 'ReplyToReporter', data: { ...ctx.body, complaintId, replyId, at: now.toISOString() } }, now), complaintId, ctx.reply), replyId };
+    },
+  });
+
+  route(app, {
+    method: 'POST',
+    url: '/complaints/:complaintId/closure',
+    summary: 'Close a resolved complaint; the reporter must have had the outcome (409 REPLY_REQUIRED)',
+    tags: ['complaints'],
+    params: ComplaintParams,
+    body: CloseComplaintSchema.optional(),
+    roles: HANDLERS,
+    handler: async (ctx) => {
+      const { complaintId } = ctx.params;
+      const now = deps.clock();
+      const command: ComplaintCommand = { type: 'CloseComplaint', data: { ...(ctx.body ?? {}), complaintId, replyId: deps.newId(), at: now.toISOString() } };
+      return answer(await run(ctx, complaintId, command, now), complaintId, ctx.reply);
+    },
+  });
+
+  route(app, {
+    method: 'POST',
+    url: '/complaints/:complaintId/reopening',
+    summary: 'Reopen a resolved or closed complaint for investigation; the resolution no longer stands, history stays',
+    tags: ['complaints'],
+    params: ComplaintParams,
+    body: ReopenComplaintSchema,
+    roles: HANDLERS,
+    handler: async (ctx) => {
+      const { complaintId } = ctx.params;
+      return answer(await run(ctx, complaintId, { type: 'ReopenComplaint', data: { ...ctx.body, complaintId } }), complaintId, ctx.reply);
+    },
+  });
+
+  route(app, {
+    method: 'GET',
+    url: '/complaints/:complaintId',
+    summary: 'A complaint as its own stream tells it, with status notes and overdue computed now',
+    tags: ['complaints'],
+    params: ComplaintParams,
+    roles: READERS,
+    handler: async (ctx) => {
+      const { view } = await readComplaint(deps.eventStore, ctx.params.complaintId);
+      requireCommunity(ctx.user, view.area);
+      ctx.reply.header('etag', `"${view.revision}"`);
+      return presentView(view, ctx.user, deps.clock());
+    },
+  });
+
+  route(app, {
+    method: 'GET',
+    url: '/complaints/:complaintId/history',
+    summary: "The complaint's events: what happened, when, recorded when, by whom",
+    tags: ['complaints'],
+    params: ComplaintParams,
+    roles: READERS,
+    handler: async (ctx) => {
+      const { view, envelopes } = await readComplaint(deps.eventStore, ctx.params.complaintId);
+      requireCommunity(ctx.user, view.area);
+      return envelopes.map((e) =>
+        e.type === 'complaints.complaint-filed' ? { ...e, data: { ...(e.data as ComplaintFiled), reporter: maskReporter((e.data as ComplaintFiled).reporter, ctx.user) } } : e,
+      );
+    },
+  });
+
+  const { listStore } = deps;
+  if (!listStore) return;
+  route(app, {
+    method: 'GET',
+    url: '/complaints',
+    summary: 'Complaints of the caller\'s communities and estates, newest first, from the complaints read model',
+    tags: ['complaints'],
+    query: ListQuery,
+    roles: READERS,
+    handler: async ({ query, user }) => {
+      const now = deps.clock();
+      const docs = (await listStore.list<ComplaintView>(COMPLAINTS_COLLECTION))
+        .filter((c) => worksIn(user, c.area))
+        .filter((c) => (query.community === undefined || c.community === query.community) && (query.estate === undefined || c.estate === query.estate))
+        .filter((c) => (query.status === undefined || c.status === query.status) && (query.category === undefined || c.category === query.category))
+        .filter((c) => query.assignee === undefined || c.assignee === query.assignee)
+        .filter((c) => query.overdue === undefined || isOverdue(c, now) === (query.overdue === 'true'))
+        .sort((a, b) => b.receivedAt.localeCompare(a.receivedAt));
+      const items = docs.map((c) => {
+        const { statusNotes: _s, investigationNotes: _i, replies: _r, ...summary } = presentView(c, user, now);
+        return summary;
+      });
+      return { asOf: now.toISOString(), total: items.length, overdue: items.filter((i) => i.overdue).length, items };
+    },
+  });
+}

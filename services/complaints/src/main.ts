@@ -1,0 +1,74 @@
+import { Redis } from 'ioredis';
+import { z } from 'zod';
+import { contextOf, uuidv7 } from '@fangyi/contracts';
+import { PostgresEventStore } from '@fangyi/eventstore';
+import { KafkaMessageBus, startRelay } from '@fangyi/messaging';
+import { RedisProjectionStore } from '@fangyi/projections';
+import { createLogger, installGracefulShutdown, readConfig, systemClock } from '@fangyi/service-kit';
+import { buildComplaintsApp } from './app.ts';
+import { complaintPolicyFromEnv } from './complaint/policy.ts';
+import { startComplaintsReadModel } from './readModel.ts';
+
+/**
+ * The complaints service in distributed mode: HTTP commands on the PostgreSQL event store, the
+ * relay that publishes the complaints context's events to Kafka, and the complaints list kept in
+ * Redis from that topic. The policy (reply-due hours, rental-ban fine and reward) comes from the
+ * environment: see complaint/policy.ts.
+ */
+const config = readConfig(
+  z.object({
+    PORT: z.coerce.number().int().min(0).max(65535).default(3005),
+    HOST: z.string().default('127.0.0.1'),
+    DATABASE_URL: z.string().min(1, 'DATABASE_URL is required (postgres://…)'),
+    KAFKA_BROKERS: z.string().min(1, 'KAFKA_BROKERS is required (host:port,…)'),
+    REDIS_URL: z.string().min(1, 'REDIS_URL is required (redis://…) for the complaints list'),
+    FANGYI_SCHEMA: z.string().default('fangyi'),
+    FANGYI_TOPIC_PREFIX: z.string().default('fangyi'),
+    FANGYI_COMPLAINTS_NAMESPACE: z.string().default('fangyi:complaints'),
+    FANGYI_JWT_SECRET: z.string().min(16, 'FANGYI_JWT_SECRET must be at least 16 characters'),
+    FANGYI_RELAY: z.enum(['on', 'off']).default('on'),
+    LOG_LEVEL: z.string().default('info'),
+  }),
+);
+const policy = complaintPolicyFromEnv();
+
+const logger = createLogger({ service: 'complaints', level: config.LOG_LEVEL });
+const clock = systemClock;
+const eventStore = await PostgresEventStore.create({ connectionString: config.DATABASE_URL, schema: config.FANGYI_SCHEMA, clock });
+const bus = new KafkaMessageBus({ brokers: config.KAFKA_BROKERS.split(','), clientId: 'fangyi-complaints', logger });
+const relay =
+  config.FANGYI_RELAY === 'on'
+    ? await startRelay({ store: eventStore, bus, logger, topicPrefix: config.FANGYI_TOPIC_PREFIX, name: 'relay-complaints', include: (e) => contextOf(e.type) === 'complaints' })
+    : null;
+const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3 });
+const listStore = new RedisProjectionStore({ redis, namespace: config.FANGYI_COMPLAINTS_NAMESPACE, clock });
+const readModel = await startComplaintsReadModel({ bus, store: listStore, logger, topicPrefix: config.FANGYI_TOPIC_PREFIX });
+
+const app = buildComplaintsApp({
+  eventStore,
+  clock,
+  newId: () => uuidv7(),
+  policy,
+  listStore,
+  logger,
+  authSecret: config.FANGYI_JWT_SECRET,
+  readiness: async () => {
+    await eventStore.readAll({ limit: 1 });
+    return { ok: (await redis.ping()) === 'PONG', checks: { eventStore: 'ok', redis: 'ok', relay: relay ? 'on' : 'off' } };
+  },
+});
+
+installGracefulShutdown(
+  [
+    { name: 'http', close: () => app.close() },
+    ...(relay ? [{ name: 'relay', close: () => relay.stop() }] : []),
+    { name: 'complaints list', close: () => readModel.stop() },
+    { name: 'kafka', close: () => bus.close() },
+    { name: 'redis', close: async () => void (await redis.quit()) },
+    { name: 'event store', close: () => eventStore.close() },
+  ],
+  logger,
+);
+
+const address = await app.listen({ port: config.PORT, host: config.HOST });
+logger.info({ address, replyWithinHours: policy.replyWithinHours, rentalBan: policy.rentalBan }, 'complaints service listening');

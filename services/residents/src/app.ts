@@ -1,0 +1,28 @@
+import { createServiceApp, type Logger, type ReadinessReport, type ServiceApp } from '@fangyi/service-kit';
+import type { ResidentsDeps } from './http.ts';
+import { householdErrors } from './household/household.ts';
+import { householdRoutes } from './household/routes.ts';
+import { personErrors } from './person/person.ts';
+import { personRoutes } from './person/routes.ts';
+
+/** Every error code of the residents service, to merge into an app that serves its routes. */
+export const residentsErrors = { ...householdErrors, ...personErrors };
+
+export interface ResidentsAppDeps extends ResidentsDeps {
+  readonly logger: Logger;
+  readonly authSecret: string;
+  readonly readiness?: () => Promise<ReadinessReport>;
+}
+
+/** The residents service's HTTP app. Never listens: the composition root does. */
+export function buildResidentsApp(deps: ResidentsAppDeps): ServiceApp {
+  const app = createServiceApp({ service: 'residents', logger: deps.logger, errors: residentsErrors, authSecret: deps.authSecret, clock: deps.clock, ...(deps.readiness ? { readiness: deps.readiness } : {}) });
+  registerResidents(app, deps);
+  return app;
+}
+
+/** Adds the residents routes to an app, e.g. the embedded all-in-one one. */
+export function registerResidents(app: ServiceApp, deps: ResidentsDeps): void {
+  householdRoutes(app, deps);
+  personRoutes(app, deps);
+}

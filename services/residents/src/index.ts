@@ -1,0 +1,5 @@
+export { buildResidentsApp, registerResidents, residentsErrors, type ResidentsAppDeps } from './app.ts';
+export type { ResidentsDeps } from './http.ts';
+export { householdDecider, householdStreamId, householdErrors, type HouseholdState } from './household/household.ts';
+export { personDecider, personStreamId, personErrors, passStatus, type PersonState, type PassStatus } from './person/person.ts';
+export { startResidentsPolicies, POLICY_ACTOR, type ResidentsPoliciesDeps } from './policies/policies.ts';

@@ -1,0 +1,70 @@
+import { z } from 'zod';
+import { contextOf, uuidv7 } from '@fangyi/contracts';
+import { PostgresEventStore } from '@fangyi/eventstore';
+import { KafkaMessageBus, startRelay } from '@fangyi/messaging';
+import { DEFAULT_TIME_ZONE, createLogger, installGracefulShutdown, readConfig, systemClock } from '@fangyi/service-kit';
+import { buildResidentsApp } from './app.ts';
+import { startResidentsPolicies } from './policies/policies.ts';
+
+/**
+ * The residents service in distributed mode: HTTP commands, the PostgreSQL event store, the relay
+ * that publishes the residents events of the shared log to Kafka, and the policies that react to
+ * quarantine and complaints events. Several instances may run: relays publish at least once and
+ * every consumer is idempotent; policy instances share their consumer groups.
+ */
+const config = readConfig(
+  z.object({
+    PORT: z.coerce.number().int().min(0).max(65535).default(3003),
+    HOST: z.string().default('127.0.0.1'),
+    DATABASE_URL: z.string().min(1, 'DATABASE_URL is required (postgres://…)'),
+    KAFKA_BROKERS: z.string().min(1, 'KAFKA_BROKERS is required (host:port,…)'),
+    FANGYI_SCHEMA: z.string().default('fangyi'),
+    FANGYI_TOPIC_PREFIX: z.string().default('fangyi'),
+    FANGYI_TIME_ZONE: z.string().default(DEFAULT_TIME_ZONE),
+    FANGYI_JWT_SECRET: z.string().min(16, 'FANGYI_JWT_SECRET must be at least 16 characters'),
+    FANGYI_RELAY: z.enum(['on', 'off']).default('on'),
+    FANGYI_POLICIES: z.enum(['on', 'off']).default('on'),
+    LOG_LEVEL: z.string().default('info'),
+  }),
+);
+
+const logger = createLogger({ service: 'residents', level: config.LOG_LEVEL });
+const clock = systemClock;
+const newId = () => uuidv7();
+const eventStore = await PostgresEventStore.create({ connectionString: config.DATABASE_URL, schema: config.FANGYI_SCHEMA, clock });
+const bus = new KafkaMessageBus({ brokers: config.KAFKA_BROKERS.split(','), clientId: 'fangyi-residents', logger });
+const relay =
+  config.FANGYI_RELAY === 'on'
+    ? await startRelay({ store: eventStore, bus, logger, topicPrefix: config.FANGYI_TOPIC_PREFIX, name: 'relay-residents', include: (e) => contextOf(e.type) === 'residents' })
+    : null;
+const policies =
+  config.FANGYI_POLICIES === 'on'
+    ? await startResidentsPolicies({ bus, eventStore, logger, topicPrefix: config.FANGYI_TOPIC_PREFIX, clock, newId, timeZone: config.FANGYI_TIME_ZONE })
+    : null;
+
+const app = buildResidentsApp({
+  eventStore,
+  clock,
+  newId,
+  timeZone: config.FANGYI_TIME_ZONE,
+  logger,
+  authSecret: config.FANGYI_JWT_SECRET,
+  readiness: async () => {
+    await eventStore.readAll({ limit: 1 });
+    return { ok: true, checks: { eventStore: 'ok', relay: relay ? 'on' : 'off', policies: policies ? 'on' : 'off' } };
+  },
+});
+
+installGracefulShutdown(
+  [
+    { name: 'http', close: () => app.close() },
+    ...(policies ? [{ name: 'policies', close: () => policies.stop() }] : []),
+    ...(relay ? [{ name: 'relay', close: () => relay.stop() }] : []),
+    { name: 'kafka', close: () => bus.close() },
+    { name: 'event store', close: () => eventStore.close() },
+  ],
+  logger,
+);
+
+const address = await app.listen({ port: config.PORT, host: config.HOST });
+logger.info({ address }, 'residents service listening');

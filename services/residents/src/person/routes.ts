@@ -1,0 +1,279 @@
+import { IssuePassSchema, MoveInSchema, MoveOutSchema, RecordArrivalSchema, RecordScreeningSchema, RegisterPersonSchema, RevokePassSchema, type Envelope } from '@fangyi/contracts';
+import {
+  DomainError,
+  businessDate,
+  handleCommand,
+  loadAggregate,
+  maskIdNumber,
+  maskPhone,
+  requireCommunity,
+  route,
+  seesSensitive,
+  type ServiceApp,
+  type User,
+} from '@fangyi/service-kit';
+import { householdDecider, householdStreamId } from '../household/household.ts';
+import { PersonParams, expectedRevisionOf, toHistory, type CommandContext, type ResidentsDeps } from '../http.ts';
+import {
+  lastArrival,
+  latestScreening,
+  passRefusal,
+  passStatus,
+  personDecider,
+  personStreamId,
+  underQuarantine,
+  type HouseholdFacts,
+  type PersonCommand,
+  type PersonRecord,
+  type PersonState,
+} from './person.ts';
+
+const READERS = ['registrar', 'caller', 'report-officer', 'analyst'] as const;
+
+type KnownPerson = Exclude<PersonState, { status: 'none' }>;
+
+const inCommunityOf = (user: User) => (state: PersonState) => {
+  if (state.status !== 'none') requireCommunity(user, state.community);
+};
+
+export function passView(person: PersonRecord, today: string) {
+  const status = passStatus(person.pass, today);
+  if (!person.pass) return { status };
+  const { passId, issuedOn, validUntil, revoked } = person.pass;
+  return { status, passId, issuedOn, validUntil, revokedReason: revoked?.reason ?? null, revokedOn: revoked?.on ?? null };
+}
+
+/** ID and phone numbers in full only for the roles that need them; birth dates go with the ID number. */
+function sensitiveFields(person: PersonRecord, user: User) {
+  return seesSensitive(user)
+    ? { idNumber: person.idNumber, phone: person.phone, birthDate: person.birthDate }
+    : { idNumber: maskIdNumber(person.idNumber), phone: maskPhone(person.phone), birthDate: null };
+}
+
+export function personView(person: KnownPerson, revision: number, today: string, user: User) {
+  const refusal = passRefusal(person);
+  return {
+    personId: person.personId,
+    status: person.status,
+    householdId: person.householdId,
+    community: person.community,
+    name: person.name,
+    ...sensitiveFields(person, user),
+    sex: person.sex,
+    registration: person.registration,
+    originProvince: person.originProvince,
+    originCity: person.originCity,
+    travelHistory: person.travelHistory,
+    lastArrival: lastArrival(person),
+    arrivals: person.arrivals.length,
+    latestScreening: latestScreening(person),
+    screenings: person.screenings.length,
+    underQuarantine: underQuarantine(person),
+    quarantineCases: [...person.activeQuarantines.keys()],
+    pass: passView(person, today),
+    /** Whether a pass could be issued now, or why not. */
+    passEligibility: person.status === 'moved-out' ? 'moved-out' : (refusal ?? 'eligible'),
+    ...(person.status === 'moved-out' ? { movedOutOn: person.movedOutOn, destination: person.destination } : {}),
+    revision,
+  };
+}
+
+/** History keeps every event, but the same fields stay masked as on the person's page. */
+function redactEvent(user: User) {
+  return (e: Envelope): Envelope => {
+    if (e.type !== 'residents.person-registered' || seesSensitive(user)) return e;
+    const { birthDate: _birthDate, ...data } = e.data as { idNumber: string; phone: string; birthDate: string };
+    return { ...e, data: { ...data, idNumber: maskIdNumber(data.idNumber), phone: maskPhone(data.phone) } };
+  };
+}
+
+/** HTTP for people: registration, arrivals, moves, door-to-door screenings (排查) and passes (通行证). */
+export function personRoutes(app: ServiceApp, deps: ResidentsDeps): void {
+  const run = (ctx: CommandContext, personId: string, command: PersonCommand) =>
+    handleCommand(deps.eventStore, personStreamId(personId), personDecider, command, {
+      actor: ctx.actor(),
+      correlationId: ctx.request.correlationId,
+      occurredAt: deps.clock(),
+      newId: deps.newId,
+      expectedRevision: expectedRevisionOf(ctx.request.headers),
+      authorize: inCommunityOf(ctx.user),
+    });
+  const today = () => businessDate(deps.clock(), deps.timeZone);
+
+  /** The household a person joins, read from its own stream and handed to the decider; the caller must work in its community. */
+  const householdFacts = async (user: User, householdId: string): Promise<HouseholdFacts | null> => {
+    const { state } = await loadAggregate(deps.eventStore, householdStreamId(householdId), householdDecider);
+    if (state.status === 'none') return null;
+    requireCommunity(user, state.community);
+    return { householdId, community: state.community, rentalSuspended: state.rental.status === 'suspended' };
+  };
+
+  const load = async (user: User, personId: string) => {
+    const loaded = await loadAggregate(deps.eventStore, personStreamId(personId), personDecider);
+    if (loaded.state.status === 'none') throw new DomainError('PERSON_NOT_FOUND', `person ${personId}`);
+    requireCommunity(user, loaded.state.community);
+    return { ...loaded, person: loaded.state };
+  };
+
+  route(app, {
+    method: 'POST',
+    url: '/residents/people',
+    summary: 'Register a person in a household; an outside-registered person (外来人员) with an arrival date is also reported as arrived',
+    tags: ['people'],
+    body: RegisterPersonSchema,
+    roles: ['registrar'],
+    status: 201,
+    handler: async (ctx) => {
+      const household = await householdFacts(ctx.user, ctx.body.householdId);
+      const personId = deps.newId();
+      const result = await run(ctx, personId, { type: 'RegisterPerson', data: { ...ctx.body, personId, today: today(), household } });
+      ctx.reply.header('location', `/residents/people/${personId}`).header('etag', `"${result.revision}"`);
+      return { personId, revision: result.revision, events: result.eventIds, arrivalReported: result.events.some((e) => e.type === 'residents.person-arrived') };
+    },
+  });
+
+  route(app, {
+    method: 'GET',
+    url: '/residents/people/:personId',
+    summary: 'A person as their own event stream tells it: household, arrivals, latest screening, pass, quarantine',
+    tags: ['people'],
+    params: PersonParams,
+    roles: [...READERS],
+    handler: async (ctx) => {
+      const { person, revision } = await load(ctx.user, ctx.params.personId);
+      ctx.reply.header('etag', `"${revision}"`);
+      return personView(person, revision, today(), ctx.user);
+    },
+  });
+
+  route(app, {
+    method: 'GET',
+    url: '/residents/people/:personId/pass',
+    summary: "A person's pass and whether it is valid today, for checkpoint staff",
+    tags: ['people', 'passes'],
+    params: PersonParams,
+    roles: [...READERS, 'checkpoint-staff'],
+    handler: async (ctx) => {
+      const { person, revision } = await load(ctx.user, ctx.params.personId);
+      const { idNumber } = sensitiveFields(person, ctx.user);
+      return { personId: person.personId, name: person.name, idNumber, community: person.community, status: person.status, pass: passView(person, today()), revision };
+    },
+  });
+
+  route(app, {
+    method: 'GET',
+    url: '/residents/people/:personId/history',
+    summary: "The person's events: what happened, when, recorded when, by whom",
+    tags: ['people'],
+    params: PersonParams,
+    roles: [...READERS],
+    handler: async (ctx) => {
+      const { events } = await load(ctx.user, ctx.params.personId);
+      return toHistory(events, redactEvent(ctx.user));
+    },
+  });
+
+  route(app, {
+    method: 'POST',
+    url: '/residents/people/:personId/arrivals',
+    summary: 'Record an arrival: a registered person returning from elsewhere; reported to the quarantine context',
+    tags: ['people'],
+    params: PersonParams,
+    body: RecordArrivalSchema,
+    roles: ['registrar'],
+    status: 201,
+    handler: async (ctx) => {
+      const { personId } = ctx.params;
+      const result = await run(ctx, personId, { type: 'RecordArrival', data: { ...ctx.body, personId, today: today() } });
+      ctx.reply.header('etag', `"${result.revision}"`);
+      return { personId, revision: result.revision, events: result.eventIds, passRevoked: result.events.some((e) => e.type === 'residents.pass-revoked') };
+    },
+  });
+
+  route(app, {
+    method: 'POST',
+    url: '/residents/people/:personId/move-in',
+    summary: 'Move a person into another household (also brings back someone who had moved out)',
+    tags: ['people'],
+    params: PersonParams,
+    body: MoveInSchema,
+    roles: ['registrar'],
+    handler: async (ctx) => {
+      const { personId } = ctx.params;
+      const household = await householdFacts(ctx.user, ctx.body.householdId);
+      const result = await run(ctx, personId, { type: 'MoveIn', data: { ...ctx.body, personId, today: today(), household } });
+      ctx.reply.header('etag', `"${result.revision}"`);
+      return { personId, householdId: ctx.body.householdId, revision: result.revision, events: result.eventIds };
+    },
+  });
+
+  route(app, {
+    method: 'POST',
+    url: '/residents/people/:personId/move-out',
+    summary: 'Record that a person has left the district; a valid pass is revoked',
+    tags: ['people'],
+    params: PersonParams,
+    body: MoveOutSchema,
+    roles: ['registrar'],
+    handler: async (ctx) => {
+      const { personId } = ctx.params;
+      const result = await run(ctx, personId, { type: 'MoveOut', data: { ...ctx.body, personId, today: today() } });
+      ctx.reply.header('etag', `"${result.revision}"`);
+      return { personId, revision: result.revision, events: result.eventIds, passRevoked: result.events.some((e) => e.type === 'residents.pass-revoked') };
+    },
+  });
+
+  route(app, {
+    method: 'POST',
+    url: '/residents/people/:personId/screenings',
+    summary: 'Record a door-to-door screening (排查); ≥ 37.3 °C or any symptom is abnormal and revokes a valid pass',
+    tags: ['people', 'screenings'],
+    params: PersonParams,
+    body: RecordScreeningSchema,
+    roles: ['registrar'],
+    status: 201,
+    handler: async (ctx) => {
+      const { personId } = ctx.params;
+      const screeningId = deps.newId();
+      const result = await run(ctx, personId, { type: 'RecordScreening', data: { ...ctx.body, personId, screeningId, today: today(), visitedBy: ctx.user.id } });
+      const recorded = result.events[0]!.data as { result: string };
+      ctx.reply.header('etag', `"${result.revision}"`);
+      return { personId, screeningId, result: recorded.result, passRevoked: result.events.some((e) => e.type === 'residents.pass-revoked'), revision: result.revision };
+    },
+  });
+
+  route(app, {
+    method: 'POST',
+    url: '/residents/people/:personId/pass',
+    summary: 'Issue a pass (通行证): needs a normal latest screening after the last arrival, and no home quarantine',
+    tags: ['people', 'passes'],
+    params: PersonParams,
+    body: IssuePassSchema,
+    roles: ['registrar'],
+    status: 201,
+    handler: async (ctx) => {
+      const { personId } = ctx.params;
+      const passId = deps.newId();
+      const result = await run(ctx, personId, { type: 'IssuePass', data: { ...ctx.body, personId, passId, today: today() } });
+      ctx.reply.header('etag', `"${result.revision}"`);
+      return { personId, passId, validUntil: ctx.body.validUntil, revision: result.revision };
+    },
+  });
+
+  route(app, {
+    method: 'POST',
+    url: '/residents/people/:personId/pass/revocation',
+    summary: 'Revoke the valid pass, saying why',
+    tags: ['people', 'passes'],
+    params: PersonParams,
+    body: RevokePassSchema,
+    roles: ['registrar'],
+    handler: async (ctx) => {
+      const { personId } = ctx.params;
+      const result = await run(ctx, personId, { type: 'RevokePass', data: { ...ctx.body, personId, today: today() } });
+      ctx.reply.header('etag', `"${result.revision}"`);
+      const person = result.state as KnownPerson;
+      return { personId, pass: passView(person, today()), revision: result.revision };
+    },
+  });
+}

@@ -1,0 +1,129 @@
+import { topicFor, type Actor, type ComplaintResolved, type Envelope, type HomeQuarantineEnded, type HomeQuarantineStarted } from '@fangyi/contracts';
+import type { EventStore } from '@fangyi/eventstore';
+import { runPolicy, type MessageBus } from '@fangyi/messaging';
+import { DEFAULT_TIME_ZONE, DomainError, businessDate, handleCommand, type Clock, type Decider, type DomainEvent, type Logger } from '@fangyi/service-kit';
+import { householdDecider, householdStreamId } from '../household/household.ts';
+import { personDecider, personStreamId } from '../person/person.ts';
+
+export interface ResidentsPoliciesDeps {
+  readonly bus: MessageBus;
+  readonly eventStore: EventStore;
+  readonly logger: Logger;
+  /** Topic prefix for topicFor (default 'fangyi'); also names the consumer groups, so deployments never share offsets. */
+  readonly topicPrefix?: string;
+  readonly clock: Clock;
+  /** Makes event ids (UUIDv7). */
+  readonly newId: () => string;
+  readonly timeZone?: string;
+}
+
+/** Who the policies' events say acted. */
+export const POLICY_ACTOR: Actor = { id: 'policy:residents', role: 'system' };
+
+/**
+ * Refusals that mean "nothing to do here", logged and acknowledged: retrying them would fail the
+ * same way forever and hold up every later event of the partition.
+ */
+const SETTLED: Readonly<Record<string, { readonly level: 'info' | 'warn'; readonly why: string }>> = {
+  PERSON_NOT_FOUND: { level: 'warn', why: 'no such person in the residents register' },
+  HOUSEHOLD_NOT_FOUND: { level: 'warn', why: 'no such household in the residents register' },
+  RENTAL_SUSPENSION_NOT_APPLICABLE: { level: 'warn', why: 'the household does not take tenants' },
+  // A redelivery, or a second substantiated report on a household already suspended: already done.
+  RENTAL_ALREADY_SUSPENDED: { level: 'info', why: 'renting is already suspended' },
+};
+
+export const QUARANTINE_POLICY_HANDLES = ['quarantine.home-quarantine-started', 'quarantine.home-quarantine-ended'] as const;
+export const COMPLAINTS_POLICY_HANDLES = ['complaints.complaint-resolved'] as const;
+
+/**
+ * The residents service's reactions to other contexts:
+ * - quarantine.home-quarantine-started → the person is marked under quarantine and a valid pass is revoked;
+ * - quarantine.home-quarantine-ended → the mark is cleared, so a pass may be issued again;
+ * - complaints.complaint-resolved (illegal-rental, substantiated, with a household) → renting is suspended.
+ * Idempotent under redelivery: the deciders answer a repeat with no events (or a refusal treated as done),
+ * and a concurrent write is left to the bus to redeliver, deciding again on fresh state.
+ */
+export async function startResidentsPolicies(deps: ResidentsPoliciesDeps): Promise<{ stop(): Promise<void> }> {
+  const prefix = deps.topicPrefix ?? 'fangyi';
+  const timeZone = deps.timeZone ?? DEFAULT_TIME_ZONE;
+  const today = () => businessDate(deps.clock(), timeZone);
+  const quarantineTopic = topicFor('quarantine', prefix);
+  const complaintsTopic = topicFor('complaints', prefix);
+  await deps.bus.ensureTopics([quarantineTopic, complaintsTopic]);
+
+  const send = async <C, E extends DomainEvent, S>(event: Envelope, log: Logger, streamId: string, decider: Decider<C, E, S>, command: C): Promise<void> => {
+    try {
+      const result = await handleCommand(deps.eventStore, streamId, decider, command, {
+        actor: POLICY_ACTOR,
+        correlationId: event.correlationId,
+        causationId: event.id,
+        occurredAt: deps.clock(),
+        newId: deps.newId,
+      });
+      if (result.events.length === 0) log.debug({ eventId: event.id, streamId }, 'already done: nothing to record');
+      else log.info({ eventId: event.id, streamId, recorded: result.events.map((e) => e.type) }, 'recorded');
+    } catch (error) {
+      const settled = error instanceof DomainError ? SETTLED[error.code] : undefined;
+      if (settled) {
+        log[settled.level]({ eventId: event.id, type: event.type, streamId, code: (error as DomainError).code }, `skipped: ${settled.why}`);
+        return;
+      }
+      throw error;
+    }
+  };
+
+  const quarantineLog = deps.logger.child({ policy: 'residents-quarantine' });
+  const quarantine = await runPolicy({
+    name: 'residents-quarantine',
+    groupId: `${prefix}.policy.residents-quarantine`,
+    bus: deps.bus,
+    topics: [quarantineTopic],
+    handles: QUARANTINE_POLICY_HANDLES,
+    logger: deps.logger,
+    react: async (event) => {
+      if (event.type === 'quarantine.home-quarantine-started') {
+        const d = event.data as HomeQuarantineStarted;
+        await send(event, quarantineLog, personStreamId(d.personId), personDecider, {
+          type: 'MarkUnderQuarantine',
+          data: { personId: d.personId, caseId: d.caseId, startDate: d.startDate, endDate: d.endDate, today: today() },
+        });
+      } else if (event.type === 'quarantine.home-quarantine-ended') {
+        const d = event.data as HomeQuarantineEnded;
+        await send(event, quarantineLog, personStreamId(d.personId), personDecider, {
+          type: 'ClearQuarantine',
+          data: { personId: d.personId, caseId: d.caseId, endedOn: d.endedOn, outcome: d.outcome },
+        });
+      }
+    },
+  });
+
+  const complaintsLog = deps.logger.child({ policy: 'residents-complaints' });
+  let complaints: { stop(): Promise<void> };
+  try {
+    complaints = await runPolicy({
+      name: 'residents-complaints',
+      groupId: `${prefix}.policy.residents-complaints`,
+      bus: deps.bus,
+      topics: [complaintsTopic],
+      handles: COMPLAINTS_POLICY_HANDLES,
+      logger: deps.logger,
+      react: async (event) => {
+        const d = event.data as ComplaintResolved;
+        if (d.category !== 'illegal-rental' || d.resolution !== 'substantiated' || !d.householdId) return;
+        await send(event, complaintsLog, householdStreamId(d.householdId), householdDecider, {
+          type: 'SuspendRental',
+          data: { householdId: d.householdId, reason: 'illegal-rental-report', sourceComplaintId: d.complaintId, today: today() },
+        });
+      },
+    });
+  } catch (error) {
+    await quarantine.stop();
+    throw error;
+  }
+
+  return {
+    async stop() {
+      await Promise.all([quarantine.stop(), complaints.stop()]);
+    },
+  };
+}
