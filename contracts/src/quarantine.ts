@@ -80,6 +80,8 @@ export const HomeQuarantineStartedV1 = z.object({
   reason: QuarantineReasonSchema,
   reasonNote: z.string().optional(),
   assignedCaller: id,
+  /** The event that made a policy start the case (e.g. residents.person-arrived); absent when started by hand. */
+  sourceEventId: id.optional(),
 });
 export type HomeQuarantineStarted = z.infer<typeof HomeQuarantineStartedV1>;
 
@@ -119,15 +121,223 @@ export const EscalationRaisedV1 = z.object({
 });
 export type EscalationRaised = z.infer<typeof EscalationRaisedV1>;
 
+export const CHECK_ATTEMPT_FAILURES = ['no-answer', 'phone-off', 'refused', 'other'] as const;
+export const CheckAttemptFailureSchema = z.enum(CHECK_ATTEMPT_FAILURES);
+export type CheckAttemptFailure = z.infer<typeof CheckAttemptFailureSchema>;
+
+export const QUARANTINE_OUTCOMES = ['completed', 'sent-to-hospital', 'moved-away', 'lost-to-follow-up'] as const;
+export const QuarantineOutcomeSchema = z.enum(QUARANTINE_OUTCOMES);
+export type QuarantineOutcome = z.infer<typeof QuarantineOutcomeSchema>;
+
+export const SUPPLY_ITEMS = ['thermometer', 'disinfectant', 'food', 'medicine', 'other'] as const;
+export const SupplyItemSchema = z.enum(SUPPLY_ITEMS);
+export type SupplyItem = z.infer<typeof SupplyItemSchema>;
+
+export const DISINFECTION_PLACES = ['home', 'vehicle', 'street'] as const;
+export const DisinfectionPlaceSchema = z.enum(DISINFECTION_PLACES);
+export type DisinfectionPlace = z.infer<typeof DisinfectionPlaceSchema>;
+
+export const CROSSING_DIRECTIONS = ['entry', 'exit'] as const;
+export const CrossingDirectionSchema = z.enum(CROSSING_DIRECTIONS);
+
+const instant = z.iso.datetime({ offset: true });
+/** Why something was changed by hand: required, so the history says who changed what and why. */
+const reasonText = z.string().trim().min(1).max(500);
+const note = z.string().max(500);
+
+// ---- more commands ----
+
+export const RecordCheckAttemptFailedSchema = z.strictObject({
+  date: BusinessDateSchema,
+  slot: SlotSchema,
+  reason: CheckAttemptFailureSchema,
+  note: note.optional(),
+  /** When the caller tried, if not now. */
+  attemptedAt: instant.optional(),
+});
+export type RecordCheckAttemptFailedInput = z.infer<typeof RecordCheckAttemptFailedSchema>;
+
+export const ReassignCallerSchema = z.strictObject({
+  caller: id,
+  reason: reasonText,
+});
+export type ReassignCallerInput = z.infer<typeof ReassignCallerSchema>;
+
+export const ChangePeriodSchema = z.strictObject({
+  /** The new last day of the period, inclusive. */
+  newEndDate: BusinessDateSchema,
+  reason: reasonText,
+});
+export type ChangePeriodInput = z.infer<typeof ChangePeriodSchema>;
+
+export const EndHomeQuarantineSchema = z.strictObject({
+  outcome: QuarantineOutcomeSchema,
+  /** The day the case ended; today when absent. */
+  endedOn: BusinessDateSchema.optional(),
+  note: note.optional(),
+});
+export type EndHomeQuarantineInput = z.infer<typeof EndHomeQuarantineSchema>;
+
+export const AcknowledgeEscalationSchema = z.strictObject({ note: note.optional() });
+export const ReferEscalationSchema = z.strictObject({ hospital: name, note: note.optional() });
+export const ResolveEscalationSchema = z.strictObject({ note: reasonText });
+
+export const DeliverSuppliesSchema = z.strictObject({
+  items: z
+    .array(SupplyItemSchema)
+    .min(1)
+    .max(SUPPLY_ITEMS.length)
+    .refine((items) => new Set(items).size === items.length, 'each item once'),
+  note: note.optional(),
+});
+export type DeliverSuppliesInput = z.infer<typeof DeliverSuppliesSchema>;
+
+export const RecordDisinfectionSchema = z.strictObject({
+  place: DisinfectionPlaceSchema,
+  note: note.optional(),
+});
+export type RecordDisinfectionInput = z.infer<typeof RecordDisinfectionSchema>;
+
+// ---- more events ----
+
+export const CallerReassignedV1 = z.object({
+  caseId: id,
+  previousCaller: id,
+  newCaller: id,
+  reason: z.string(),
+});
+export type CallerReassigned = z.infer<typeof CallerReassignedV1>;
+
+export const PeriodChangedV1 = z.object({
+  caseId: id,
+  previousEndDate: BusinessDateSchema,
+  newEndDate: BusinessDateSchema,
+  /** Days from the start date to the new end date, inclusive. */
+  periodDays: z.number().int().positive(),
+  reason: z.string(),
+});
+export type PeriodChanged = z.infer<typeof PeriodChangedV1>;
+
+export const HomeQuarantineEndedV1 = z.object({
+  caseId: id,
+  personId: id,
+  community: id,
+  outcome: QuarantineOutcomeSchema,
+  endedOn: BusinessDateSchema,
+  note: z.string().optional(),
+});
+export type HomeQuarantineEnded = z.infer<typeof HomeQuarantineEndedV1>;
+
+/** The person could not be reached: recorded, but not a check; the slot stays open. */
+export const CheckAttemptFailedV1 = z.object({
+  caseId: id,
+  attemptId: id,
+  date: BusinessDateSchema,
+  slot: SlotSchema,
+  reason: CheckAttemptFailureSchema,
+  note: z.string().optional(),
+  attemptedAt: instant,
+});
+export type CheckAttemptFailed = z.infer<typeof CheckAttemptFailedV1>;
+
+/** A slot whose window closed with no check; recorded once per case, date and slot by the scheduler. */
+export const SymptomCheckMissedV1 = z.object({
+  caseId: id,
+  date: BusinessDateSchema,
+  slot: SlotSchema,
+});
+export type SymptomCheckMissed = z.infer<typeof SymptomCheckMissedV1>;
+
+export const EscalationAcknowledgedV1 = z.object({
+  caseId: id,
+  escalationId: id,
+  by: id,
+  at: instant,
+  note: z.string().optional(),
+});
+export type EscalationAcknowledged = z.infer<typeof EscalationAcknowledgedV1>;
+
+export const EscalationReferredToHospitalV1 = z.object({
+  caseId: id,
+  escalationId: id,
+  hospital: name,
+  by: id,
+  at: instant,
+  note: z.string().optional(),
+});
+export type EscalationReferredToHospital = z.infer<typeof EscalationReferredToHospitalV1>;
+
+export const EscalationResolvedV1 = z.object({
+  caseId: id,
+  escalationId: id,
+  note: z.string(),
+  by: id,
+  at: instant,
+});
+export type EscalationResolved = z.infer<typeof EscalationResolvedV1>;
+
+export const SuppliesDeliveredV1 = z.object({
+  caseId: id,
+  deliveryId: id,
+  items: z.array(SupplyItemSchema).min(1),
+  note: z.string().optional(),
+  deliveredAt: instant,
+});
+export type SuppliesDelivered = z.infer<typeof SuppliesDeliveredV1>;
+
+export const DisinfectionRecordedV1 = z.object({
+  caseId: id,
+  disinfectionId: id,
+  place: DisinfectionPlaceSchema,
+  note: z.string().optional(),
+  at: instant,
+});
+export type DisinfectionRecorded = z.infer<typeof DisinfectionRecordedV1>;
+
+/** A checkpoint saw the person cross while under home quarantine (from checkpoints.quarantine-breach-recorded). */
+export const BreachRecordedV1 = z.object({
+  caseId: id,
+  breachId: id,
+  checkpointId: id,
+  at: instant,
+  direction: CrossingDirectionSchema,
+  sourceEventId: id,
+});
+export type BreachRecorded = z.infer<typeof BreachRecordedV1>;
+
 export const quarantineEvents = {
   'quarantine.home-quarantine-started': { version: 1, schema: HomeQuarantineStartedV1 },
   'quarantine.symptom-check-logged': { version: 1, schema: SymptomCheckLoggedV1 },
   'quarantine.symptom-check-corrected': { version: 1, schema: SymptomCheckCorrectedV1 },
   'quarantine.escalation-raised': { version: 1, schema: EscalationRaisedV1 },
+  'quarantine.caller-reassigned': { version: 1, schema: CallerReassignedV1 },
+  'quarantine.period-changed': { version: 1, schema: PeriodChangedV1 },
+  'quarantine.home-quarantine-ended': { version: 1, schema: HomeQuarantineEndedV1 },
+  'quarantine.check-attempt-failed': { version: 1, schema: CheckAttemptFailedV1 },
+  'quarantine.symptom-check-missed': { version: 1, schema: SymptomCheckMissedV1 },
+  'quarantine.escalation-acknowledged': { version: 1, schema: EscalationAcknowledgedV1 },
+  'quarantine.escalation-referred-to-hospital': { version: 1, schema: EscalationReferredToHospitalV1 },
+  'quarantine.escalation-resolved': { version: 1, schema: EscalationResolvedV1 },
+  'quarantine.supplies-delivered': { version: 1, schema: SuppliesDeliveredV1 },
+  'quarantine.disinfection-recorded': { version: 1, schema: DisinfectionRecordedV1 },
+  'quarantine.breach-recorded': { version: 1, schema: BreachRecordedV1 },
 } as const;
+
+export const QUARANTINE_EVENT_TYPES = Object.keys(quarantineEvents) as (keyof typeof quarantineEvents)[];
 
 export type QuarantineEvent =
   | { type: 'quarantine.home-quarantine-started'; data: HomeQuarantineStarted }
   | { type: 'quarantine.symptom-check-logged'; data: SymptomCheckLogged }
   | { type: 'quarantine.symptom-check-corrected'; data: SymptomCheckCorrected }
-  | { type: 'quarantine.escalation-raised'; data: EscalationRaised };
+  | { type: 'quarantine.escalation-raised'; data: EscalationRaised }
+  | { type: 'quarantine.caller-reassigned'; data: CallerReassigned }
+  | { type: 'quarantine.period-changed'; data: PeriodChanged }
+  | { type: 'quarantine.home-quarantine-ended'; data: HomeQuarantineEnded }
+  | { type: 'quarantine.check-attempt-failed'; data: CheckAttemptFailed }
+  | { type: 'quarantine.symptom-check-missed'; data: SymptomCheckMissed }
+  | { type: 'quarantine.escalation-acknowledged'; data: EscalationAcknowledged }
+  | { type: 'quarantine.escalation-referred-to-hospital'; data: EscalationReferredToHospital }
+  | { type: 'quarantine.escalation-resolved'; data: EscalationResolved }
+  | { type: 'quarantine.supplies-delivered'; data: SuppliesDelivered }
+  | { type: 'quarantine.disinfection-recorded'; data: DisinfectionRecorded }
+  | { type: 'quarantine.breach-recorded'; data: BreachRecorded };

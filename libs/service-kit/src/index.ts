@@ -6,3 +6,4 @@ export * from './commandHandler.ts';
 export * from './shutdown.ts';
 export * from './config.ts';
 export * from './auth.ts';
+export * from './slots.ts';

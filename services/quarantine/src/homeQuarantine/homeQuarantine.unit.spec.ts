@@ -165,3 +165,280 @@ describe('LogSymptomCheck', () => {
       .thenMatches((e) => expect(e.map((x) => x.type)).toEqual(['quarantine.symptom-check-corrected']));
   });
 });
+
+// ---- the rest of the follow-up lifecycle ----
+
+const ended = (o: Partial<Extract<QuarantineEvent, { type: 'quarantine.home-quarantine-ended' }>['data']> = {}): QuarantineEvent => ({
+  type: 'quarantine.home-quarantine-ended',
+  data: { caseId: 'c1', personId: 'p1', community: 'moujia', outcome: 'sent-to-hospital', endedOn: '2020-01-30', ...o },
+});
+const missed = (date = '2020-01-29', slot: 'am' | 'pm' = 'am'): QuarantineEvent => ({ type: 'quarantine.symptom-check-missed', data: { caseId: 'c1', date, slot } });
+const raised: QuarantineEvent = {
+  type: 'quarantine.escalation-raised',
+  data: { caseId: 'c1', escalationId: 'e1', checkId: 'k1', date: '2020-01-29', slot: 'am', temperatureC: 38.2, symptoms: [], reason: 'fever' },
+};
+const at = '2020-01-29T03:00:00.000Z';
+const acknowledged: QuarantineEvent = { type: 'quarantine.escalation-acknowledged', data: { caseId: 'c1', escalationId: 'e1', by: 'caller-1', at } };
+
+const attempt = (o: Partial<Extract<HomeQuarantineCommand, { type: 'RecordCheckAttemptFailed' }>['data']> = {}): HomeQuarantineCommand => ({
+  type: 'RecordCheckAttemptFailed',
+  data: { caseId: 'c1', attemptId: 'a1', date: '2020-01-29', slot: 'am', reason: 'no-answer', attemptedAt: at, today: '2020-01-29', ...o },
+});
+const recordMissed = (o: Partial<Extract<HomeQuarantineCommand, { type: 'RecordMissedCheck' }>['data']> = {}): HomeQuarantineCommand => ({
+  type: 'RecordMissedCheck',
+  data: { caseId: 'c1', date: '2020-01-29', slot: 'am', asOf: { date: '2020-01-29', minutes: 12 * 60 }, closesAtMinutes: 12 * 60, ...o },
+});
+const changePeriod = (newEndDate: string): HomeQuarantineCommand => ({ type: 'ChangePeriod', data: { caseId: 'c1', newEndDate, reason: 'contact tested positive' } });
+const end = (o: Partial<Extract<HomeQuarantineCommand, { type: 'EndHomeQuarantine' }>['data']> = {}): HomeQuarantineCommand => ({
+  type: 'EndHomeQuarantine',
+  data: { caseId: 'c1', outcome: 'sent-to-hospital', endedOn: '2020-01-30', today: '2020-01-30', ...o },
+});
+const acknowledge: HomeQuarantineCommand = { type: 'AcknowledgeEscalation', data: { caseId: 'c1', escalationId: 'e1', by: 'caller-1', at } };
+const refer: HomeQuarantineCommand = { type: 'ReferEscalation', data: { caseId: 'c1', escalationId: 'e1', hospital: '青岛市第八人民医院', by: 'registrar-1', at } };
+const resolve: HomeQuarantineCommand = { type: 'ResolveEscalation', data: { caseId: 'c1', escalationId: 'e1', note: 'rechecked at 36.8', by: 'caller-1', at } };
+const breach: HomeQuarantineCommand = {
+  type: 'RecordBreach',
+  data: { caseId: 'c1', breachId: 'b1', checkpointId: 'zhangcun-east', at, direction: 'exit', sourceEventId: 'ev-1' },
+};
+
+describe('StartHomeQuarantine by the arrival policy', () => {
+  it('records the event that started it', () => {
+    spec
+      .given([])
+      .when({ ...start, data: { ...start.data, sourceEventId: 'ev-arrival' } } as HomeQuarantineCommand)
+      .then([{ ...started, data: { ...started.data, sourceEventId: 'ev-arrival' } } as QuarantineEvent]);
+  });
+
+  it('takes close contact as a reason too', () => {
+    spec
+      .given([])
+      .when({ ...start, data: { ...start.data, reason: 'close-contact' } } as HomeQuarantineCommand)
+      .thenMatches((e) => expect(e[0]).toMatchObject({ data: { reason: 'close-contact' } }));
+  });
+});
+
+describe('RecordCheckAttemptFailed', () => {
+  it('records an unreachable attempt, which is not a check: the slot can still be checked', () => {
+    spec.given([started]).when(attempt()).then([
+      { type: 'quarantine.check-attempt-failed', data: { caseId: 'c1', attemptId: 'a1', date: '2020-01-29', slot: 'am', reason: 'no-answer', attemptedAt: at } },
+    ]);
+    const afterAttempt: QuarantineEvent = { type: 'quarantine.check-attempt-failed', data: { caseId: 'c1', attemptId: 'a1', date: '2020-01-29', slot: 'am', reason: 'phone-off', attemptedAt: at } };
+    spec.given([started, afterAttempt]).when(check()).then([logged()]);
+  });
+
+  it('takes several failed attempts for one slot', () => {
+    const first: QuarantineEvent = { type: 'quarantine.check-attempt-failed', data: { caseId: 'c1', attemptId: 'a1', date: '2020-01-29', slot: 'am', reason: 'no-answer', attemptedAt: at } };
+    spec.given([started, first]).when(attempt({ attemptId: 'a2', reason: 'refused' })).thenMatches((e) => expect(e).toHaveLength(1));
+  });
+
+  it('refuses an attempt for a slot already checked', () => {
+    spec.given([started, logged()]).when(attempt()).thenThrows('SLOT_ALREADY_CHECKED');
+  });
+
+  it('refuses an attempt outside the period or in the future', () => {
+    spec.given([started]).when(attempt({ date: '2020-01-27' })).thenThrows('CHECK_OUTSIDE_PERIOD');
+    spec.given([started]).when(attempt({ date: '2020-01-30' })).thenThrows('CHECK_IN_FUTURE');
+  });
+
+  it('refuses an attempt on an unknown case', () => {
+    spec.given([]).when(attempt()).thenThrows('CASE_NOT_FOUND');
+  });
+});
+
+describe('RecordMissedCheck', () => {
+  it('records a slot whose window has closed with no check', () => {
+    spec.given([started]).when(recordMissed()).then([missed()]);
+  });
+
+  it('records a slot of an earlier day whatever the time of day', () => {
+    spec.given([started]).when(recordMissed({ date: '2020-01-28', slot: 'pm', asOf: { date: '2020-01-29', minutes: 0 }, closesAtMinutes: 21 * 60 })).then([missed('2020-01-28', 'pm')]);
+  });
+
+  it('refuses a slot whose window is still open', () => {
+    spec.given([started]).when(recordMissed({ asOf: { date: '2020-01-29', minutes: 11 * 60 + 59 } })).thenThrows('SLOT_STILL_OPEN');
+  });
+
+  it('refuses a second missed record for the same slot (the scheduler takes it as done)', () => {
+    spec.given([started, missed()]).when(recordMissed()).thenThrows('MISSED_ALREADY_RECORDED');
+  });
+
+  it('refuses a missed record for a checked slot', () => {
+    spec.given([started, logged()]).when(recordMissed()).thenThrows('SLOT_ALREADY_CHECKED');
+  });
+
+  it('refuses a slot outside the period', () => {
+    spec.given([started]).when(recordMissed({ date: '2020-01-27' })).thenThrows('CHECK_OUTSIDE_PERIOD');
+  });
+
+  it('still accepts a late check for a slot recorded as missed', () => {
+    spec.given([started, missed()]).when(check()).then([logged()]);
+  });
+});
+
+describe('ReassignCaller', () => {
+  it('assigns the case to another caller, keeping who had it and why', () => {
+    spec.given([started]).when({ type: 'ReassignCaller', data: { caseId: 'c1', caller: 'caller-2', reason: 'caller-1 is off sick' } }).then([
+      { type: 'quarantine.caller-reassigned', data: { caseId: 'c1', previousCaller: 'caller-1', newCaller: 'caller-2', reason: 'caller-1 is off sick' } },
+    ]);
+  });
+
+  it('refuses to reassign to the caller who already has it', () => {
+    spec.given([started]).when({ type: 'ReassignCaller', data: { caseId: 'c1', caller: 'caller-1', reason: 'x' } }).thenThrows('CALLER_UNCHANGED');
+  });
+
+  it('the new caller is the one a second reassignment starts from', () => {
+    const reassigned: QuarantineEvent = { type: 'quarantine.caller-reassigned', data: { caseId: 'c1', previousCaller: 'caller-1', newCaller: 'caller-2', reason: 'x' } };
+    spec.given([started, reassigned]).when({ type: 'ReassignCaller', data: { caseId: 'c1', caller: 'caller-2', reason: 'y' } }).thenThrows('CALLER_UNCHANGED');
+  });
+});
+
+describe('ChangePeriod', () => {
+  it('extends the period, keeping the previous end and the reason', () => {
+    spec.given([started]).when(changePeriod('2020-02-17')).then([
+      { type: 'quarantine.period-changed', data: { caseId: 'c1', previousEndDate: '2020-02-10', newEndDate: '2020-02-17', periodDays: 21, reason: 'contact tested positive' } },
+    ]);
+  });
+
+  it('shortens the period down to the day of the last logged check', () => {
+    spec.given([started, logged()]).when(changePeriod('2020-01-29')).thenMatches((e) => expect(e[0]).toMatchObject({ data: { newEndDate: '2020-01-29', periodDays: 2 } }));
+  });
+
+  it('refuses an end before the last logged check', () => {
+    spec.given([started, logged()]).when(changePeriod('2020-01-28')).thenThrows('PERIOD_END_BEFORE_LAST_CHECK');
+  });
+
+  it('refuses an end before the start', () => {
+    spec.given([started]).when(changePeriod('2020-01-27')).thenThrows('PERIOD_END_BEFORE_START');
+  });
+
+  it('refuses the end it already has', () => {
+    spec.given([started]).when(changePeriod('2020-02-10')).thenThrows('PERIOD_UNCHANGED');
+  });
+
+  it('refuses a period longer than 60 days', () => {
+    spec.given([started]).when(changePeriod('2020-03-28')).thenThrows('PERIOD_TOO_LONG');
+  });
+
+  it('a check after the old end is inside the extended period', () => {
+    const extended: QuarantineEvent = { type: 'quarantine.period-changed', data: { caseId: 'c1', previousEndDate: '2020-02-10', newEndDate: '2020-02-17', periodDays: 21, reason: 'x' } };
+    spec.given([started, extended]).when(check({ date: '2020-02-15', today: '2020-02-15' })).thenMatches((e) => expect(e).toHaveLength(1));
+  });
+});
+
+describe('EndHomeQuarantine', () => {
+  it('ends a case with its outcome and day', () => {
+    spec.given([started]).when(end({ note: 'fever persisted' })).then([ended({ note: 'fever persisted' })]);
+  });
+
+  it('takes "completed" once the period has run its course, and refuses it before', () => {
+    spec.given([started]).when(end({ outcome: 'completed', endedOn: '2020-02-10', today: '2020-02-11' })).then([ended({ outcome: 'completed', endedOn: '2020-02-10' })]);
+    spec.given([started]).when(end({ outcome: 'completed', endedOn: '2020-02-05', today: '2020-02-05' })).thenThrows('PERIOD_NOT_COMPLETE');
+  });
+
+  it('takes the other outcomes at any day of the period', () => {
+    for (const outcome of ['moved-away', 'lost-to-follow-up'] as const) {
+      spec.given([started]).when(end({ outcome })).thenMatches((e) => expect(e[0]).toMatchObject({ data: { outcome } }));
+    }
+  });
+
+  it('refuses an end before the start, before the last check, or in the future', () => {
+    spec.given([started]).when(end({ endedOn: '2020-01-27' })).thenThrows('ENDED_BEFORE_START');
+    spec.given([started, logged()]).when(end({ endedOn: '2020-01-28' })).thenThrows('ENDED_BEFORE_LAST_CHECK');
+    spec.given([started]).when(end({ endedOn: '2020-01-31' })).thenThrows('ENDED_IN_FUTURE');
+  });
+
+  it('takes nothing but reading after ending: every command is refused with QUARANTINE_NOT_ACTIVE', () => {
+    const commands: HomeQuarantineCommand[] = [
+      check({ date: '2020-01-30', today: '2020-01-30' }),
+      attempt(),
+      recordMissed(),
+      { type: 'ReassignCaller', data: { caseId: 'c1', caller: 'caller-2', reason: 'x' } },
+      changePeriod('2020-02-17'),
+      end(),
+      acknowledge,
+      refer,
+      resolve,
+      { type: 'DeliverSupplies', data: { caseId: 'c1', deliveryId: 'd1', items: ['food'], deliveredAt: at } },
+      { type: 'RecordDisinfection', data: { caseId: 'c1', disinfectionId: 'x1', place: 'home', at } },
+      breach,
+    ];
+    for (const command of commands) spec.given([started, raised, ended()]).when(command).thenThrows('QUARANTINE_NOT_ACTIVE');
+    spec.given([started, ended()]).when(start).thenThrows('CASE_ALREADY_EXISTS');
+  });
+});
+
+describe('escalation lifecycle: raised → acknowledged → referred to hospital or resolved', () => {
+  it('acknowledges an open escalation, with who and when', () => {
+    spec.given([started, raised]).when(acknowledge).then([acknowledged]);
+  });
+
+  it('refers an acknowledged escalation to a hospital', () => {
+    spec.given([started, raised, acknowledged]).when(refer).then([
+      { type: 'quarantine.escalation-referred-to-hospital', data: { caseId: 'c1', escalationId: 'e1', hospital: '青岛市第八人民医院', by: 'registrar-1', at } },
+    ]);
+  });
+
+  it('resolves an acknowledged escalation', () => {
+    spec.given([started, raised, acknowledged]).when(resolve).then([
+      { type: 'quarantine.escalation-resolved', data: { caseId: 'c1', escalationId: 'e1', note: 'rechecked at 36.8', by: 'caller-1', at } },
+    ]);
+  });
+
+  it('refuses referral or resolution before acknowledgement', () => {
+    spec.given([started, raised]).when(refer).thenThrows('ESCALATION_NOT_ACKNOWLEDGED');
+    spec.given([started, raised]).when(resolve).thenThrows('ESCALATION_NOT_ACKNOWLEDGED');
+  });
+
+  it('refuses a second acknowledgement', () => {
+    spec.given([started, raised, acknowledged]).when(acknowledge).thenThrows('ESCALATION_ALREADY_ACKNOWLEDGED');
+  });
+
+  it('refuses every step once referred or resolved', () => {
+    const referred: QuarantineEvent = { type: 'quarantine.escalation-referred-to-hospital', data: { caseId: 'c1', escalationId: 'e1', hospital: 'h', by: 'r', at } };
+    const resolved: QuarantineEvent = { type: 'quarantine.escalation-resolved', data: { caseId: 'c1', escalationId: 'e1', note: 'n', by: 'r', at } };
+    for (const closing of [referred, resolved]) {
+      for (const command of [acknowledge, refer, resolve]) spec.given([started, raised, acknowledged, closing]).when(command).thenThrows('ESCALATION_CLOSED');
+    }
+  });
+
+  it('answers an unknown escalation with ESCALATION_NOT_FOUND', () => {
+    spec.given([started]).when(acknowledge).thenThrows('ESCALATION_NOT_FOUND');
+  });
+});
+
+describe('DeliverSupplies and RecordDisinfection', () => {
+  it('records supplies delivered, each item once', () => {
+    spec.given([started]).when({ type: 'DeliverSupplies', data: { caseId: 'c1', deliveryId: 'd1', items: ['thermometer', 'disinfectant', 'food', 'food'], note: '84消毒液', deliveredAt: at } }).then([
+      { type: 'quarantine.supplies-delivered', data: { caseId: 'c1', deliveryId: 'd1', items: ['thermometer', 'disinfectant', 'food'], note: '84消毒液', deliveredAt: at } },
+    ]);
+  });
+
+  it('records a disinfection of the vehicle', () => {
+    spec.given([started]).when({ type: 'RecordDisinfection', data: { caseId: 'c1', disinfectionId: 'x1', place: 'vehicle', at } }).then([
+      { type: 'quarantine.disinfection-recorded', data: { caseId: 'c1', disinfectionId: 'x1', place: 'vehicle', at } },
+    ]);
+  });
+
+  it('refuses both on an unknown case', () => {
+    spec.given([]).when({ type: 'RecordDisinfection', data: { caseId: 'c1', disinfectionId: 'x1', place: 'street', at } }).thenThrows('CASE_NOT_FOUND');
+    spec.given([]).when({ type: 'DeliverSupplies', data: { caseId: 'c1', deliveryId: 'd1', items: ['food'], deliveredAt: at } }).thenThrows('CASE_NOT_FOUND');
+  });
+});
+
+describe('RecordBreach', () => {
+  it('records a checkpoint breach on the case', () => {
+    spec.given([started]).when(breach).then([
+      { type: 'quarantine.breach-recorded', data: { caseId: 'c1', breachId: 'b1', checkpointId: 'zhangcun-east', at, direction: 'exit', sourceEventId: 'ev-1' } },
+    ]);
+  });
+
+  it('refuses the same breach twice (a redelivered checkpoint event)', () => {
+    const recorded: QuarantineEvent = { type: 'quarantine.breach-recorded', data: { caseId: 'c1', breachId: 'b1', checkpointId: 'zhangcun-east', at, direction: 'exit', sourceEventId: 'ev-1' } };
+    spec.given([started, recorded]).when(breach).thenThrows('BREACH_ALREADY_RECORDED');
+    spec.given([started, recorded]).when({ ...breach, data: { ...breach.data, breachId: 'b2' } } as HomeQuarantineCommand).thenMatches((e) => expect(e).toHaveLength(1));
+  });
+
+  it('refuses a breach on an unknown case', () => {
+    spec.given([]).when(breach).thenThrows('CASE_NOT_FOUND');
+  });
+});

@@ -1,7 +1,23 @@
 import { z } from 'zod';
-import { LogSymptomCheckSchema, StartHomeQuarantineSchema, parseEnvelope, type Actor } from '@fangyi/contracts';
+import {
+  AcknowledgeEscalationSchema,
+  ChangePeriodSchema,
+  DeliverSuppliesSchema,
+  EndHomeQuarantineSchema,
+  LogSymptomCheckSchema,
+  ReassignCallerSchema,
+  RecordCheckAttemptFailedSchema,
+  RecordDisinfectionSchema,
+  ReferEscalationSchema,
+  ResolveEscalationSchema,
+  StartHomeQuarantineSchema,
+  parseEnvelope,
+  type Actor,
+  type Role,
+} from '@fangyi/contracts';
 import type { EventStore } from '@fangyi/eventstore';
-import { DomainError, businessDate, handleCommand, loadAggregate, requireCommunity, route, type Clock, type ServiceApp, type User } from '@fangyi/service-kit';
+import { DomainError, businessDate, handleCommand, loadAggregate, requireCommunity, route, worksIn, type Clock, type ServiceApp, type User } from '@fangyi/service-kit';
+import type { ActiveCases } from '../activeCases/projection.ts';
 import { homeQuarantineDecider, streamIdOf, type HomeQuarantineCommand, type HomeQuarantineState } from './homeQuarantine.ts';
 
 export interface HomeQuarantineDeps {
@@ -9,6 +25,8 @@ export interface HomeQuarantineDeps {
   readonly clock: Clock;
   readonly newId: () => string;
   readonly timeZone: string;
+  /** The active-cases read model; GET /quarantine/cases is offered only where it is kept. */
+  readonly activeCases?: ActiveCases;
 }
 
 /** The case's community must be one of the caller's; a case that does not exist is left to the decider (404). */
@@ -19,8 +37,16 @@ const inCommunityOf = (user: User) => (state: HomeQuarantineState) => {
 /** Callers' phones and the server may disagree by a little. */
 const CLOCK_SKEW_MS = 2 * 60_000;
 
-const CaseParams = z.strictObject({ caseId: z.string().min(1).max(128).regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _ only') });
+const safeId = z.string().min(1).max(128).regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _ only');
+const CaseParams = z.strictObject({ caseId: safeId });
+const EscalationParams = z.strictObject({ caseId: safeId, escalationId: safeId });
 const IfMatch = z.object({ 'if-match': z.string().regex(/^"?\d+"?$/, 'must be a revision number').optional() });
+
+const CaseListQuery = z.strictObject({
+  community: z.string().min(1).max(128).optional(),
+  caller: z.string().min(1).max(128).optional(),
+  status: z.enum(['active', 'ended', 'all']).default('active'),
+});
 
 function expectedRevisionOf(headers: unknown): number | undefined {
   const parsed = IfMatch.safeParse(headers);
@@ -29,14 +55,39 @@ function expectedRevisionOf(headers: unknown): number | undefined {
   return v === undefined ? undefined : Number(v.replaceAll('"', ''));
 }
 
-/** HTTP for home quarantine cases: start a case, log a check, read a case and its history. */
+/** Who may do what (the admin may do everything). */
+const FOLLOW_UP: readonly Role[] = ['caller'];
+const CASE_MANAGEMENT: readonly Role[] = ['registrar', 'caller'];
+const READERS: readonly Role[] = ['caller', 'registrar', 'report-officer', 'analyst'];
+
+/** A case as its own stream tells it, in plain JSON. */
+function caseView(state: Exclude<HomeQuarantineState, { status: 'none' }>, revision: number) {
+  const split = (key: string) => ({ date: key.slice(0, 10), slot: key.slice(11) });
+  return {
+    caseId: state.caseId,
+    personId: state.personId,
+    community: state.community,
+    status: state.status,
+    startDate: state.startDate,
+    endDate: state.endDate,
+    assignedCaller: state.assignedCaller,
+    ...(state.status === 'ended' ? { outcome: state.outcome, endedOn: state.endedOn } : {}),
+    revision,
+    checks: [...state.checks.entries()].map(([key, c]) => ({ ...split(key), ...c })),
+    missed: [...state.missed].map(split),
+    failedAttempts: [...state.failedAttempts.entries()].map(([key, count]) => ({ ...split(key), count })),
+    escalations: [...state.escalations.values()],
+    breaches: state.breaches.size,
+    suppliesDelivered: state.suppliesDelivered,
+    disinfections: state.disinfections,
+  };
+}
+
+type Ctx = { user: User; actor(): Actor; request: { correlationId: string; headers: unknown } };
+
+/** HTTP for home quarantine cases: the case's whole follow-up, its reading and its history. */
 export function homeQuarantineRoutes(app: ServiceApp, deps: HomeQuarantineDeps): void {
-  const run = (
-    ctx: { user: User; actor(): Actor; request: { correlationId: string; headers: unknown } },
-    caseId: string,
-    command: HomeQuarantineCommand,
-    occurredAt: Date = deps.clock(),
-  ) =>
+  const run = (ctx: Ctx, caseId: string, command: HomeQuarantineCommand, occurredAt: Date = deps.clock()) =>
     handleCommand(deps.eventStore, streamIdOf(caseId), homeQuarantineDecider, command, {
       actor: ctx.actor(),
       correlationId: ctx.request.correlationId,
@@ -46,13 +97,20 @@ export function homeQuarantineRoutes(app: ServiceApp, deps: HomeQuarantineDeps):
       authorize: inCommunityOf(ctx.user),
     });
 
+  /** A time the caller gives for something already done: not in the future, beyond a little skew. */
+  const pastInstant = (value: string | undefined, field: string, now: Date): Date => {
+    const at = value ? new Date(value) : now;
+    if (at.getTime() > now.getTime() + CLOCK_SKEW_MS) throw new DomainError('CHECK_IN_FUTURE', `${field} ${value} is later than now`, [{ field, message: 'in the future' }]);
+    return at;
+  };
+
   route(app, {
     method: 'POST',
     url: '/quarantine/cases',
     summary: 'Start a home quarantine case (居家隔离)',
     tags: ['home quarantine'],
     body: StartHomeQuarantineSchema,
-    roles: ['registrar', 'caller'],
+    roles: CASE_MANAGEMENT,
     status: 201,
     handler: async (ctx) => {
       requireCommunity(ctx.user, ctx.body.community);
@@ -70,7 +128,7 @@ export function homeQuarantineRoutes(app: ServiceApp, deps: HomeQuarantineDeps):
     tags: ['home quarantine'],
     params: CaseParams,
     body: LogSymptomCheckSchema,
-    roles: ['caller'],
+    roles: FOLLOW_UP,
     status: 201,
     handler: async (ctx) => {
       const { caseId } = ctx.params;
@@ -79,10 +137,7 @@ export function homeQuarantineRoutes(app: ServiceApp, deps: HomeQuarantineDeps):
       const now = deps.clock();
       const today = businessDate(now, deps.timeZone);
       const { checkedAt, ...input } = ctx.body;
-      const occurredAt = checkedAt ? new Date(checkedAt) : now;
-      if (occurredAt.getTime() > now.getTime() + CLOCK_SKEW_MS) {
-        throw new DomainError('CHECK_IN_FUTURE', `checkedAt ${checkedAt} is later than now`, [{ field: 'body.checkedAt', message: 'in the future' }]);
-      }
+      const occurredAt = pastInstant(checkedAt, 'body.checkedAt', now);
       const result = await run(ctx, caseId, { type: 'LogSymptomCheck', data: { ...input, caseId, checkId, escalationId, today } }, occurredAt);
       const escalated = result.events.some((e) => e.type === 'quarantine.escalation-raised');
       const recorded = result.events[0]!.data as { abnormal: boolean };
@@ -92,23 +147,161 @@ export function homeQuarantineRoutes(app: ServiceApp, deps: HomeQuarantineDeps):
   });
 
   route(app, {
+    method: 'POST',
+    url: '/quarantine/cases/:caseId/check-attempts',
+    summary: 'Record that the person could not be reached for a slot (not a check: the slot stays open)',
+    tags: ['home quarantine'],
+    params: CaseParams,
+    body: RecordCheckAttemptFailedSchema,
+    roles: FOLLOW_UP,
+    status: 201,
+    handler: async (ctx) => {
+      const { caseId } = ctx.params;
+      const attemptId = deps.newId();
+      const now = deps.clock();
+      const { attemptedAt, ...input } = ctx.body;
+      const at = pastInstant(attemptedAt, 'body.attemptedAt', now);
+      const result = await run(
+        ctx,
+        caseId,
+        { type: 'RecordCheckAttemptFailed', data: { ...input, caseId, attemptId, attemptedAt: at.toISOString(), today: businessDate(now, deps.timeZone) } },
+        at,
+      );
+      ctx.reply.header('etag', `"${result.revision}"`);
+      return { caseId, attemptId, revision: result.revision };
+    },
+  });
+
+  const simple = <B extends z.ZodType>(spec: {
+    url: string;
+    summary: string;
+    body: B;
+    roles: readonly Role[];
+    toCommand: (caseId: string, body: z.output<B>, ctx: { user: User; now: Date }) => HomeQuarantineCommand;
+  }) =>
+    route(app, {
+      method: 'POST',
+      url: `/quarantine/cases/:caseId/${spec.url}`,
+      summary: spec.summary,
+      tags: ['home quarantine'],
+      params: CaseParams,
+      body: spec.body,
+      roles: spec.roles,
+      status: 201,
+      handler: async (ctx) => {
+        const { caseId } = ctx.params;
+        const now = deps.clock();
+        const result = await run(ctx, caseId, spec.toCommand(caseId, ctx.body as z.output<B>, { user: ctx.user, now }), now);
+        ctx.reply.header('etag', `"${result.revision}"`);
+        return { caseId, revision: result.revision, events: result.events.map((e) => e.type) };
+      },
+    });
+
+  simple({
+    url: 'reassignment',
+    summary: 'Assign the case to another caller, saying why',
+    body: ReassignCallerSchema,
+    roles: CASE_MANAGEMENT,
+    toCommand: (caseId, b) => ({ type: 'ReassignCaller', data: { caseId, caller: b.caller, reason: b.reason } }),
+  });
+
+  simple({
+    url: 'period-change',
+    summary: 'Extend or shorten the quarantine period (new last day, inclusive), saying why',
+    body: ChangePeriodSchema,
+    roles: CASE_MANAGEMENT,
+    toCommand: (caseId, b) => ({ type: 'ChangePeriod', data: { caseId, newEndDate: b.newEndDate, reason: b.reason } }),
+  });
+
+  simple({
+    url: 'end',
+    summary: 'End the case: completed, sent to hospital, moved away or lost to follow-up; afterwards it can only be read',
+    body: EndHomeQuarantineSchema,
+    roles: CASE_MANAGEMENT,
+    toCommand: (caseId, b, { now }) => {
+      const today = businessDate(now, deps.timeZone);
+      return { type: 'EndHomeQuarantine', data: { caseId, outcome: b.outcome, endedOn: b.endedOn ?? today, note: b.note, today } };
+    },
+  });
+
+  simple({
+    url: 'supplies',
+    summary: 'Record supplies delivered to the home (thermometer, disinfectant, food, medicine)',
+    body: DeliverSuppliesSchema,
+    roles: FOLLOW_UP,
+    toCommand: (caseId, b, { now }) => ({ type: 'DeliverSupplies', data: { caseId, deliveryId: deps.newId(), items: b.items, note: b.note, deliveredAt: now.toISOString() } }),
+  });
+
+  simple({
+    url: 'disinfections',
+    summary: 'Record a disinfection of the home, the vehicle or the street',
+    body: RecordDisinfectionSchema,
+    roles: FOLLOW_UP,
+    toCommand: (caseId, b, { now }) => ({ type: 'RecordDisinfection', data: { caseId, disinfectionId: deps.newId(), place: b.place, note: b.note, at: now.toISOString() } }),
+  });
+
+  const escalationStep = <B extends z.ZodType>(spec: {
+    url: string;
+    summary: string;
+    body: B;
+    roles: readonly Role[];
+    toCommand: (ids: { caseId: string; escalationId: string }, body: z.output<B>, by: string, at: string) => HomeQuarantineCommand;
+  }) =>
+    route(app, {
+      method: 'POST',
+      url: `/quarantine/cases/:caseId/escalations/:escalationId/${spec.url}`,
+      summary: spec.summary,
+      tags: ['home quarantine', 'escalations'],
+      params: EscalationParams,
+      // An empty body is an empty object: these steps need no fields but a note.
+      body: spec.body,
+      roles: spec.roles,
+      status: 201,
+      handler: async (ctx) => {
+        const now = deps.clock();
+        const result = await run(ctx, ctx.params.caseId, spec.toCommand(ctx.params, ctx.body as z.output<B>, ctx.user.id, now.toISOString()), now);
+        ctx.reply.header('etag', `"${result.revision}"`);
+        return { caseId: ctx.params.caseId, escalationId: ctx.params.escalationId, revision: result.revision };
+      },
+    });
+
+  escalationStep({
+    url: 'acknowledgement',
+    summary: 'Acknowledge an escalation (someone has taken it on)',
+    body: AcknowledgeEscalationSchema.default({}),
+    roles: FOLLOW_UP,
+    toCommand: (ids, b, by, at) => ({ type: 'AcknowledgeEscalation', data: { ...ids, by, at, note: b.note } }),
+  });
+
+  escalationStep({
+    url: 'referral',
+    summary: 'Refer an acknowledged escalation to a hospital',
+    body: ReferEscalationSchema,
+    roles: CASE_MANAGEMENT,
+    toCommand: (ids, b, by, at) => ({ type: 'ReferEscalation', data: { ...ids, hospital: b.hospital, note: b.note, by, at } }),
+  });
+
+  escalationStep({
+    url: 'resolution',
+    summary: 'Resolve an acknowledged escalation without referral, saying how',
+    body: ResolveEscalationSchema,
+    roles: CASE_MANAGEMENT,
+    toCommand: (ids, b, by, at) => ({ type: 'ResolveEscalation', data: { ...ids, note: b.note, by, at } }),
+  });
+
+  route(app, {
     method: 'GET',
     url: '/quarantine/cases/:caseId',
     summary: 'A home quarantine case as its own event stream tells it',
     tags: ['home quarantine'],
     params: CaseParams,
-    roles: ['caller', 'registrar', 'report-officer', 'analyst'],
+    roles: READERS,
     handler: async (ctx) => {
       const { state, revision } = await loadAggregate(deps.eventStore, streamIdOf(ctx.params.caseId), homeQuarantineDecider);
       if (state.status === 'none') throw new DomainError('CASE_NOT_FOUND', `case ${ctx.params.caseId}`);
       requireCommunity(ctx.user, state.community);
       ctx.reply.header('etag', `"${revision}"`);
-      const { checks, ...rest } = state;
-      return {
-        ...rest,
-        revision,
-        checks: [...checks.entries()].map(([key, c]) => ({ date: key.slice(0, 10), slot: key.slice(11), ...c })),
-      };
+      return caseView(state, revision);
     },
   });
 
@@ -118,7 +311,7 @@ export function homeQuarantineRoutes(app: ServiceApp, deps: HomeQuarantineDeps):
     summary: "The case's events: what happened, when, recorded when, by whom",
     tags: ['home quarantine'],
     params: CaseParams,
-    roles: ['caller', 'registrar', 'report-officer', 'analyst'],
+    roles: READERS,
     handler: async (ctx) => {
       const events = await deps.eventStore.readStream(streamIdOf(ctx.params.caseId));
       if (events.length === 0) throw new DomainError('CASE_NOT_FOUND', `case ${ctx.params.caseId}`);
@@ -130,4 +323,30 @@ export function homeQuarantineRoutes(app: ServiceApp, deps: HomeQuarantineDeps):
       });
     },
   });
+
+  const activeCases = deps.activeCases;
+  if (activeCases) {
+    route(app, {
+      method: 'GET',
+      url: '/quarantine/cases',
+      summary: 'Cases of the communities the user works in (default: active ones), from the active-cases read model',
+      tags: ['home quarantine'],
+      query: CaseListQuery,
+      roles: READERS,
+      handler: async ({ query, user }) => {
+        if (query.community) requireCommunity(user, query.community);
+        const cases = (await activeCases.all()).filter(
+          (c) =>
+            worksIn(user, c.community) &&
+            (!query.community || c.community === query.community) &&
+            (!query.caller || c.assignedCaller === query.caller) &&
+            (query.status === 'all' || c.status === query.status),
+        );
+        return {
+          total: cases.length,
+          cases: cases.map(({ doneSlots: _done, ...c }) => c),
+        };
+      },
+    });
+  }
 }

@@ -4,16 +4,38 @@ import type { RosterEntry, SlotStatus } from '../roster/status.ts';
 const LABELS: Record<SlotStatus, string> = {
   'done-normal': '已随访·正常',
   'done-abnormal': '已随访·异常',
+  missed: '已漏报',
   pending: '待随访',
   overdue: '已逾期',
 };
+
+/** Why an attempt to reach the person failed. */
+const ATTEMPT_REASONS: Record<string, string> = {
+  'no-answer': '无人接听',
+  'phone-off': '关机',
+  refused: '拒绝配合',
+  other: '其他原因',
+};
+
+const ESCALATION_STATUS: Record<string, string> = { open: '待确认', acknowledged: '已确认' };
 
 const escape = (value: unknown) =>
   String(value).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 function slotCell(slot: RosterEntry['am']): string {
   const t = slot.temperatureC === null ? '' : ` ${slot.temperatureC.toFixed(1)}℃`;
-  return `<td class="${slot.status}">${LABELS[slot.status]}${escape(t)}</td>`;
+  // Failed attempts are shown beside the status: the slot stays open, but the caller did try.
+  const tried =
+    slot.attempts > 0
+      ? `<br><small class="attempts">未接通 ×${slot.attempts}${slot.lastAttemptReason ? `（${escape(ATTEMPT_REASONS[slot.lastAttemptReason] ?? slot.lastAttemptReason)}）` : ''}</small>`
+      : '';
+  return `<td class="${slot.status}">${LABELS[slot.status]}${escape(t)}${tried}</td>`;
+}
+
+function escalationCell(e: RosterEntry): string {
+  if (e.openEscalations.length === 0) return '<td>—</td>';
+  const items = e.openEscalations.map((x) => `${escape(x.date)} ${x.slot === 'am' ? '上午' : '下午'} ${x.temperatureC.toFixed(1)}℃ · ${ESCALATION_STATUS[x.status] ?? x.status}`);
+  return `<td class="escalation">${items.join('<br>')}</td>`;
 }
 
 export interface RosterPageModel {
@@ -21,7 +43,15 @@ export interface RosterPageModel {
   readonly timeZone: string;
   readonly asOf: string;
   readonly entries: readonly RosterEntry[];
-  readonly totals: { readonly people: number; readonly doneNormal: number; readonly doneAbnormal: number; readonly pending: number; readonly overdue: number };
+  readonly totals: {
+    readonly people: number;
+    readonly doneNormal: number;
+    readonly doneAbnormal: number;
+    readonly pending: number;
+    readonly overdue: number;
+    readonly missed: number;
+    readonly openEscalations: number;
+  };
 }
 
 export function renderRosterPage(m: RosterPageModel): string {
@@ -30,7 +60,7 @@ export function renderRosterPage(m: RosterPageModel): string {
       (e) => `<tr>
   <td>${escape(e.personName)}</td><td>${escape(e.community)}</td><td>第 ${e.day} / ${e.periodDays} 天</td>
   ${slotCell(e.am)}${slotCell(e.pm)}
-  <td>${e.lastTemperatureC === null ? '—' : `${e.lastTemperatureC.toFixed(1)}℃`}</td><td>${escape(e.assignedCaller)}</td>
+  <td>${e.lastTemperatureC === null ? '—' : `${e.lastTemperatureC.toFixed(1)}℃`}</td>${escalationCell(e)}<td>${escape(e.assignedCaller)}</td>
   <td class="id">${escape(e.caseId)}</td>
 </tr>`,
     )
@@ -49,7 +79,8 @@ export function renderRosterPage(m: RosterPageModel): string {
  th, td { border-bottom: 1px solid #d1d9e0; padding: .45rem .6rem; text-align: left; }
  th { background: #f6f8fa; }
  .done-normal { color: #1a7f37; } .done-abnormal { color: #fff; background: #cf222e; }
- .pending { color: #9a6700; } .overdue { color: #fff; background: #bc4c00; }
+ .pending { color: #9a6700; } .overdue { color: #fff; background: #bc4c00; } .missed { color: #fff; background: #6e7781; }
+ .attempts { opacity: .85; } .escalation { color: #cf222e; }
  .id { font-family: ui-monospace, monospace; font-size: .75rem; color: #59636e; }
  .totals span { margin-right: 1.2rem; }
 </style>
@@ -58,11 +89,11 @@ export function renderRosterPage(m: RosterPageModel): string {
 <h1>居家隔离随访名单（每日上午、下午两次）</h1>
 <div class="meta">日期 ${escape(m.date)} · 时区 ${escape(m.timeZone)} · 更新于 ${escape(m.asOf)}
  <form style="display:inline" method="get" action="/"> · 查看日期 <input type="date" name="date" value="${escape(m.date)}"> <button>查看</button></form></div>
-<div class="totals"><span>在隔离 ${m.totals.people} 人</span><span>正常 ${m.totals.doneNormal}</span><span>异常 ${m.totals.doneAbnormal}</span><span>待随访 ${m.totals.pending}</span><span>已逾期 ${m.totals.overdue}</span></div>
+<div class="totals"><span>在隔离 ${m.totals.people} 人</span><span>正常 ${m.totals.doneNormal}</span><span>异常 ${m.totals.doneAbnormal}</span><span>待随访 ${m.totals.pending}</span><span>已逾期 ${m.totals.overdue}</span><span>已漏报 ${m.totals.missed}</span><span>未处理预警 ${m.totals.openEscalations}</span></div>
 <table>
-<thead><tr><th>姓名</th><th>社区</th><th>隔离天数</th><th>上午</th><th>下午</th><th>最近体温</th><th>随访人员</th><th>案件编号</th></tr></thead>
+<thead><tr><th>姓名</th><th>社区</th><th>隔离天数</th><th>上午</th><th>下午</th><th>最近体温</th><th>未处理预警</th><th>随访人员</th><th>案件编号</th></tr></thead>
 <tbody>
-${rows || '<tr><td colspan="8">当日无居家隔离人员</td></tr>'}
+${rows || '<tr><td colspan="9">当日无居家隔离人员</td></tr>'}
 </tbody>
 </table>
 </body>

@@ -1,4 +1,13 @@
-import type { Envelope, HomeQuarantineStarted, Slot, SymptomCheckCorrected, SymptomCheckLogged, EscalationRaised } from '@fangyi/contracts';
+import {
+  QUARANTINE_EVENT_TYPES,
+  type CheckAttemptFailure,
+  type Envelope,
+  type QuarantineEvent,
+  type QuarantineOutcome,
+  type Slot,
+  type SymptomCheckCorrected,
+  type SymptomCheckLogged,
+} from '@fangyi/contracts';
 import type { Op, Projection } from '@fangyi/projections';
 
 export const ROSTER_COLLECTION = 'cases';
@@ -16,6 +25,33 @@ export interface RosterCheck {
   readonly corrected: boolean;
 }
 
+/** The scheduler's exact record that the slot's window closed with no check. */
+export interface RosterMissed {
+  readonly recordedAt: string;
+}
+
+/** Failed attempts to reach the person for one slot (they do not count as a check). */
+export interface RosterAttempts {
+  readonly count: number;
+  readonly lastReason: CheckAttemptFailure;
+  readonly lastAt: string;
+  readonly lastBy: string;
+}
+
+/** An escalation that is not yet referred to hospital or resolved. */
+export interface RosterEscalation {
+  readonly escalationId: string;
+  readonly date: string;
+  readonly slot: Slot;
+  readonly reason: string;
+  readonly temperatureC: number;
+  readonly status: 'open' | 'acknowledged';
+  readonly raisedAt: string;
+  readonly acknowledgedBy: string | null;
+}
+
+type PerSlot<T> = Readonly<Record<string, Partial<Record<Slot, T>>>>;
+
 /** One person under home quarantine, as the roster keeps them. */
 export interface RosterCase {
   readonly caseId: string;
@@ -27,9 +63,39 @@ export interface RosterCase {
   readonly periodDays: number;
   readonly assignedCaller: string;
   /** checks[date][slot] */
-  readonly checks: Readonly<Record<string, Partial<Record<Slot, RosterCheck>>>>;
+  readonly checks: PerSlot<RosterCheck>;
   readonly lastCheck: { readonly date: string; readonly slot: Slot; readonly temperatureC: number; readonly occurredAt: string } | null;
+  /** Escalations raised over the whole case. */
   readonly escalations: number;
+  // The fields below came with the follow-up lifecycle; documents written before it lack them
+  // and are read through `withDefaults`.
+  readonly status: 'active' | 'ended';
+  readonly endedOn: string | null;
+  readonly outcome: QuarantineOutcome | null;
+  /** missed[date][slot] */
+  readonly missed: PerSlot<RosterMissed>;
+  /** attempts[date][slot] */
+  readonly attempts: PerSlot<RosterAttempts>;
+  readonly openEscalations: readonly RosterEscalation[];
+  readonly breaches: number;
+}
+
+/** A stored document with every field, whatever version of the projection wrote it. */
+export function withDefaults(doc: RosterCase): RosterCase {
+  return {
+    ...doc,
+    status: doc.status ?? 'active',
+    endedOn: doc.endedOn ?? null,
+    outcome: doc.outcome ?? null,
+    missed: doc.missed ?? {},
+    attempts: doc.attempts ?? {},
+    openEscalations: doc.openEscalations ?? [],
+    breaches: doc.breaches ?? 0,
+  };
+}
+
+function setSlot<T>(map: PerSlot<T>, date: string, slot: Slot, value: T): PerSlot<T> {
+  return { ...map, [date]: { ...map[date], [slot]: value } };
 }
 
 function withCheck(doc: RosterCase, e: Envelope<SymptomCheckLogged | SymptomCheckCorrected>, corrected: boolean): RosterCase {
@@ -45,56 +111,114 @@ function withCheck(doc: RosterCase, e: Envelope<SymptomCheckLogged | SymptomChec
     by: e.actor.id,
     corrected,
   };
-  const day = { ...doc.checks[d.date], [d.slot]: check };
   const isLatest = !doc.lastCheck || `${d.date}/${d.slot}` >= `${doc.lastCheck.date}/${doc.lastCheck.slot}`;
   return {
     ...doc,
-    checks: { ...doc.checks, [d.date]: day },
+    checks: setSlot(doc.checks, d.date, d.slot, check),
     lastCheck: isLatest ? { date: d.date, slot: d.slot, temperatureC: d.temperatureC, occurredAt: e.occurredAt } : doc.lastCheck,
   };
+}
+
+/**
+ * Whether the case is on the roster of `date`: within its period, and for a case that ended
+ * early (hospital, moved away, lost), only before the day it ended. A completed case ran its full
+ * period, so it keeps every day of it.
+ */
+export function onRosterOf(c: RosterCase, date: string): boolean {
+  if (date < c.startDate || date > c.endDate) return false;
+  return c.status !== 'ended' || c.outcome === 'completed' || c.endedOn === null || date < c.endedOn;
 }
 
 /** The live roster of everyone under home quarantine with their twice-daily check status. */
 export const rosterProjection: Projection = {
   name: 'roster',
-  handles: [
-    'quarantine.home-quarantine-started',
-    'quarantine.symptom-check-logged',
-    'quarantine.symptom-check-corrected',
-    'quarantine.escalation-raised',
-  ],
-  async project(event, read): Promise<Op[]> {
+  // Every quarantine type, the ones without effect as no-ops: each revision is recorded, so no
+  // "gap in stream revisions" is reported for them.
+  handles: QUARANTINE_EVENT_TYPES,
+  async project(envelope, read): Promise<Op[]> {
     const put = (doc: RosterCase): Op[] => [{ op: 'put', collection: ROSTER_COLLECTION, id: doc.caseId, doc }];
+    const event = { type: envelope.type, data: envelope.data } as QuarantineEvent;
+    if (event.type === 'quarantine.home-quarantine-started') {
+      const d = event.data;
+      return put({
+        caseId: d.caseId,
+        personId: d.personId,
+        personName: d.personName,
+        community: d.community,
+        startDate: d.startDate,
+        endDate: d.endDate,
+        periodDays: d.periodDays,
+        assignedCaller: d.assignedCaller,
+        checks: {},
+        lastCheck: null,
+        escalations: 0,
+        status: 'active',
+        endedOn: null,
+        outcome: null,
+        missed: {},
+        attempts: {},
+        openEscalations: [],
+        breaches: 0,
+      });
+    }
+    const stored = await read.get<RosterCase>(ROSTER_COLLECTION, event.data.caseId);
+    if (!stored) return [];
+    const doc = withDefaults(stored);
+    const updateEscalation = (escalationId: string, change: (e: RosterEscalation) => RosterEscalation | null): RosterCase => ({
+      ...doc,
+      openEscalations: doc.openEscalations.flatMap((e) => {
+        if (e.escalationId !== escalationId) return [e];
+        const next = change(e);
+        return next ? [next] : [];
+      }),
+    });
     switch (event.type) {
-      case 'quarantine.home-quarantine-started': {
-        const d = event.data as HomeQuarantineStarted;
-        return put({
-          caseId: d.caseId,
-          personId: d.personId,
-          personName: d.personName,
-          community: d.community,
-          startDate: d.startDate,
-          endDate: d.endDate,
-          periodDays: d.periodDays,
-          assignedCaller: d.assignedCaller,
-          checks: {},
-          lastCheck: null,
-          escalations: 0,
-        });
-      }
       case 'quarantine.symptom-check-logged':
-      case 'quarantine.symptom-check-corrected': {
-        const e = event as Envelope<SymptomCheckLogged>;
-        const doc = await read.get<RosterCase>(ROSTER_COLLECTION, e.data.caseId);
-        return doc ? put(withCheck(doc, e, event.type === 'quarantine.symptom-check-corrected')) : [];
+      case 'quarantine.symptom-check-corrected':
+        return put(withCheck(doc, envelope as Envelope<SymptomCheckLogged>, event.type === 'quarantine.symptom-check-corrected'));
+      case 'quarantine.symptom-check-missed':
+        return put({ ...doc, missed: setSlot(doc.missed, event.data.date, event.data.slot, { recordedAt: envelope.recordedAt }) });
+      case 'quarantine.check-attempt-failed': {
+        const d = event.data;
+        const previous = doc.attempts[d.date]?.[d.slot];
+        const attempts: RosterAttempts = { count: (previous?.count ?? 0) + 1, lastReason: d.reason, lastAt: d.attemptedAt, lastBy: envelope.actor.id };
+        return put({ ...doc, attempts: setSlot(doc.attempts, d.date, d.slot, attempts) });
       }
       case 'quarantine.escalation-raised': {
-        const d = event.data as EscalationRaised;
-        const doc = await read.get<RosterCase>(ROSTER_COLLECTION, d.caseId);
-        return doc ? put({ ...doc, escalations: doc.escalations + 1 }) : [];
+        const d = event.data;
+        const open: RosterEscalation = {
+          escalationId: d.escalationId,
+          date: d.date,
+          slot: d.slot,
+          reason: d.reason,
+          temperatureC: d.temperatureC,
+          status: 'open',
+          raisedAt: envelope.occurredAt,
+          acknowledgedBy: null,
+        };
+        return put({ ...doc, escalations: doc.escalations + 1, openEscalations: [...doc.openEscalations, open] });
       }
-      default:
+      case 'quarantine.escalation-acknowledged':
+        return put(updateEscalation(event.data.escalationId, (e) => ({ ...e, status: 'acknowledged', acknowledgedBy: event.data.by })));
+      case 'quarantine.escalation-referred-to-hospital':
+      case 'quarantine.escalation-resolved':
+        return put(updateEscalation(event.data.escalationId, () => null));
+      case 'quarantine.caller-reassigned':
+        return put({ ...doc, assignedCaller: event.data.newCaller });
+      case 'quarantine.period-changed':
+        return put({ ...doc, endDate: event.data.newEndDate, periodDays: event.data.periodDays });
+      case 'quarantine.home-quarantine-ended':
+        // The document stays, marked ended: the roster of earlier dates still shows the person.
+        return put({ ...doc, status: 'ended', endedOn: event.data.endedOn, outcome: event.data.outcome });
+      case 'quarantine.breach-recorded':
+        return put({ ...doc, breaches: doc.breaches + 1 });
+      case 'quarantine.supplies-delivered':
+      case 'quarantine.disinfection-recorded':
         return [];
+      default: {
+        const _exhaustive: never = event;
+        return [];
+      }
     }
   },
 };

@@ -2,8 +2,8 @@ import { z } from 'zod';
 import { BusinessDateSchema } from '@fangyi/contracts';
 import type { ProjectionStore } from '@fangyi/projections';
 import { DomainError, businessDate, requireCommunity, route, worksIn, type Clock, type ServiceApp, type User } from '@fangyi/service-kit';
-import { ROSTER_COLLECTION, type RosterCase } from './projection.ts';
-import { rosterFor, type SlotStatus, type SlotWindows } from './status.ts';
+import { ROSTER_COLLECTION, withDefaults, type RosterCase } from './projection.ts';
+import { SLOT_STATUSES, rosterFor, type SlotStatus, type SlotWindows } from './status.ts';
 import { renderRosterPage } from '../console/page.ts';
 
 export interface RosterDeps {
@@ -13,7 +13,6 @@ export interface RosterDeps {
   readonly slotWindows: SlotWindows;
 }
 
-const STATUSES = ['done-normal', 'done-abnormal', 'pending', 'overdue'] as const satisfies readonly SlotStatus[];
 const id = z.string().min(1).max(128);
 
 const RosterQuery = z.strictObject({
@@ -21,7 +20,7 @@ const RosterQuery = z.strictObject({
   community: id.optional(),
   caller: id.optional(),
   /** Only people with at least one slot in this status. */
-  status: z.enum(STATUSES).optional(),
+  status: z.enum(SLOT_STATUSES).optional(),
 });
 
 /** Who reads the roster: callers and registrars of their communities, the report officer, analysts. */
@@ -50,6 +49,8 @@ async function buildRoster(deps: RosterDeps, query: z.output<typeof RosterQuery>
       doneAbnormal: count('done-abnormal'),
       pending: count('pending'),
       overdue: count('overdue'),
+      missed: count('missed'),
+      openEscalations: entries.reduce((n, e) => n + e.openEscalations.length, 0),
     },
     entries,
   };
@@ -93,7 +94,7 @@ export function rosterRoutes(app: ServiceApp, deps: RosterDeps): void {
       const doc = await deps.store.get<RosterCase>(ROSTER_COLLECTION, params.caseId);
       if (!doc) throw new DomainError('NOT_FOUND', `no roster record for case ${params.caseId}`);
       requireCommunity(user, doc.community);
-      return doc;
+      return withDefaults(doc);
     },
   });
 }

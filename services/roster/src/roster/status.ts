@@ -1,42 +1,32 @@
 import type { Slot } from '@fangyi/contracts';
-import { daysBetween, localTime, parseClockTime } from '@fangyi/service-kit/time';
-import type { RosterCase, RosterCheck } from './projection.ts';
+import { daysBetween, slotWindowClosed, type SlotWindows } from '@fangyi/service-kit';
+import { onRosterOf, withDefaults, type RosterAttempts, type RosterCase, type RosterCheck, type RosterEscalation, type RosterMissed } from './projection.ts';
 
-/** done-normal / done-abnormal: a check is logged; pending: the slot's window has not closed; overdue: it closed with no check. */
-export type SlotStatus = 'done-normal' | 'done-abnormal' | 'pending' | 'overdue';
+// The slot windows are shared with the quarantine service's missed-check scheduler; re-exported
+// here for the roster's existing importers.
+export { DEFAULT_SLOT_WINDOWS, parseSlotWindows, type SlotWindow, type SlotWindows } from '@fangyi/service-kit';
 
-export interface SlotWindow {
-  /** Minutes since local midnight. */
-  readonly opens: number;
-  readonly closes: number;
-}
-export type SlotWindows = Readonly<Record<Slot, SlotWindow>>;
+/**
+ * done-normal / done-abnormal: a check is logged (a late one too, even after a missed record);
+ * missed: the scheduler recorded that the window closed with no check (exact, from an event);
+ * overdue: the window has closed with no check and the scheduler has not recorded it yet (computed);
+ * pending: the window has not closed.
+ */
+export type SlotStatus = 'done-normal' | 'done-abnormal' | 'missed' | 'pending' | 'overdue';
+export const SLOT_STATUSES = ['done-normal', 'done-abnormal', 'missed', 'pending', 'overdue'] as const satisfies readonly SlotStatus[];
 
-export const DEFAULT_SLOT_WINDOWS: SlotWindows = {
-  am: { opens: parseClockTime('06:00'), closes: parseClockTime('12:00') },
-  pm: { opens: parseClockTime('12:00'), closes: parseClockTime('21:00') },
-};
-
-/** Parses `am=06:00-12:00,pm=12:00-21:00`. */
-export function parseSlotWindows(value: string): SlotWindows {
-  const windows: Partial<Record<Slot, SlotWindow>> = {};
-  for (const part of value.split(',')) {
-    const m = /^\s*(am|pm)=(\d\d:\d\d)-(\d\d:\d\d)\s*$/.exec(part);
-    if (!m) throw new Error(`slot window "${part}" is not like am=06:00-12:00`);
-    const w = { opens: parseClockTime(m[2]!), closes: parseClockTime(m[3]!) };
-    if (w.closes <= w.opens) throw new Error(`slot window "${part}" closes before it opens`);
-    windows[m[1] as Slot] = w;
-  }
-  if (!windows.am || !windows.pm) throw new Error('both am and pm windows are needed');
-  return windows as SlotWindows;
-}
-
-export function slotStatus(check: RosterCheck | undefined, date: string, slot: Slot, now: Date, timeZone: string, windows: SlotWindows): SlotStatus {
+export function slotStatus(
+  check: RosterCheck | undefined,
+  date: string,
+  slot: Slot,
+  now: Date,
+  timeZone: string,
+  windows: SlotWindows,
+  missed?: RosterMissed,
+): SlotStatus {
   if (check) return check.abnormal ? 'done-abnormal' : 'done-normal';
-  const local = localTime(now, timeZone);
-  if (date < local.date) return 'overdue';
-  if (date > local.date) return 'pending';
-  return local.minutes >= windows[slot].closes ? 'overdue' : 'pending';
+  if (missed) return 'missed';
+  return slotWindowClosed(date, slot, now, timeZone, windows) ? 'overdue' : 'pending';
 }
 
 export interface RosterSlotView {
@@ -45,6 +35,9 @@ export interface RosterSlotView {
   readonly symptoms: readonly string[];
   readonly checkedAt: string | null;
   readonly by: string | null;
+  /** Failed attempts to reach the person for this slot. */
+  readonly attempts: number;
+  readonly lastAttemptReason: string | null;
 }
 
 export interface RosterEntry {
@@ -58,29 +51,38 @@ export interface RosterEntry {
   readonly periodDays: number;
   readonly startDate: string;
   readonly endDate: string;
+  readonly caseStatus: 'active' | 'ended';
   readonly lastTemperatureC: number | null;
   readonly lastCheckAt: string | null;
   readonly escalations: number;
+  readonly openEscalations: readonly RosterEscalation[];
+  readonly breaches: number;
   readonly am: RosterSlotView;
   readonly pm: RosterSlotView;
 }
 
-function slotView(check: RosterCheck | undefined, status: SlotStatus): RosterSlotView {
+function slotView(check: RosterCheck | undefined, attempts: RosterAttempts | undefined, status: SlotStatus): RosterSlotView {
   return {
     status,
     temperatureC: check?.temperatureC ?? null,
     symptoms: check?.symptoms ?? [],
     checkedAt: check?.occurredAt ?? null,
     by: check?.by ?? null,
+    attempts: attempts?.count ?? 0,
+    lastAttemptReason: attempts?.lastReason ?? null,
   };
 }
 
-/** Everyone whose period covers `date`, with the status of both slots as of `now`. */
-export function rosterFor(cases: readonly RosterCase[], date: string, now: Date, timeZone: string, windows: SlotWindows): RosterEntry[] {
-  return cases
-    .filter((c) => c.startDate <= date && date <= c.endDate)
+/** Everyone on the roster of `date` (see onRosterOf), with the status of both slots as of `now`. */
+export function rosterFor(stored: readonly RosterCase[], date: string, now: Date, timeZone: string, windows: SlotWindows): RosterEntry[] {
+  return stored
+    .map(withDefaults)
+    .filter((c) => onRosterOf(c, date))
     .map((c) => {
       const day = c.checks[date] ?? {};
+      const missed = c.missed[date] ?? {};
+      const attempts = c.attempts[date] ?? {};
+      const view = (slot: Slot) => slotView(day[slot], attempts[slot], slotStatus(day[slot], date, slot, now, timeZone, windows, missed[slot]));
       return {
         caseId: c.caseId,
         personId: c.personId,
@@ -91,11 +93,14 @@ export function rosterFor(cases: readonly RosterCase[], date: string, now: Date,
         periodDays: c.periodDays,
         startDate: c.startDate,
         endDate: c.endDate,
+        caseStatus: c.status,
         lastTemperatureC: c.lastCheck?.temperatureC ?? null,
         lastCheckAt: c.lastCheck?.occurredAt ?? null,
         escalations: c.escalations,
-        am: slotView(day.am, slotStatus(day.am, date, 'am', now, timeZone, windows)),
-        pm: slotView(day.pm, slotStatus(day.pm, date, 'pm', now, timeZone, windows)),
+        openEscalations: c.openEscalations,
+        breaches: c.breaches,
+        am: view('am'),
+        pm: view('pm'),
       };
     })
     .sort((a, b) => a.community.localeCompare(b.community) || a.personName.localeCompare(b.personName, 'zh-CN') || a.caseId.localeCompare(b.caseId));

@@ -1,0 +1,79 @@
+import type {
+  CheckAttemptFailure,
+  DisinfectionPlace,
+  LogSymptomCheckInput,
+  QuarantineOutcome,
+  Slot,
+  StartHomeQuarantineInput,
+  SupplyItem,
+} from '@fangyi/contracts';
+
+// What the routes, policies and the scheduler hand the decider: ids, times and "today" included,
+// so that deciding stays pure.
+
+export type StartHomeQuarantine = {
+  type: 'StartHomeQuarantine';
+  data: StartHomeQuarantineInput & { caseId: string; sourceEventId?: string };
+};
+export type LogSymptomCheck = {
+  type: 'LogSymptomCheck';
+  data: LogSymptomCheckInput & { caseId: string; checkId: string; escalationId: string; today: string };
+};
+export type RecordCheckAttemptFailed = {
+  type: 'RecordCheckAttemptFailed';
+  data: { caseId: string; attemptId: string; date: string; slot: Slot; reason: CheckAttemptFailure; note?: string | undefined; attemptedAt: string; today: string };
+};
+export type RecordMissedCheck = {
+  type: 'RecordMissedCheck';
+  data: {
+    caseId: string;
+    date: string;
+    slot: Slot;
+    /** The district's local date and minutes since midnight when the scheduler looked. */
+    asOf: { date: string; minutes: number };
+    /** When the slot's window closes, in minutes since local midnight. */
+    closesAtMinutes: number;
+  };
+};
+export type ReassignCaller = { type: 'ReassignCaller'; data: { caseId: string; caller: string; reason: string } };
+export type ChangePeriod = { type: 'ChangePeriod'; data: { caseId: string; newEndDate: string; reason: string } };
+export type EndHomeQuarantine = {
+  type: 'EndHomeQuarantine';
+  data: { caseId: string; outcome: QuarantineOutcome; endedOn: string; note?: string | undefined; today: string };
+};
+export type AcknowledgeEscalation = {
+  type: 'AcknowledgeEscalation';
+  data: { caseId: string; escalationId: string; by: string; at: string; note?: string | undefined };
+};
+export type ReferEscalation = {
+  type: 'ReferEscalation';
+  data: { caseId: string; escalationId: string; hospital: string; by: string; at: string; note?: string | undefined };
+};
+export type ResolveEscalation = { type: 'ResolveEscalation'; data: { caseId: string; escalationId: string; note: string; by: string; at: string } };
+export type DeliverSupplies = {
+  type: 'DeliverSupplies';
+  data: { caseId: string; deliveryId: string; items: readonly SupplyItem[]; note?: string | undefined; deliveredAt: string };
+};
+export type RecordDisinfection = {
+  type: 'RecordDisinfection';
+  data: { caseId: string; disinfectionId: string; place: DisinfectionPlace; note?: string | undefined; at: string };
+};
+export type RecordBreach = {
+  type: 'RecordBreach';
+  data: { caseId: string; breachId: string; checkpointId: string; at: string; direction: 'entry' | 'exit'; sourceEventId: string };
+};
+
+export type HomeQuarantineCommand =
+  | StartHomeQuarantine
+  | LogSymptomCheck
+  | RecordCheckAttemptFailed
+  | RecordMissedCheck
+  | ReassignCaller
+  | ChangePeriod
+  | EndHomeQuarantine
+  | AcknowledgeEscalation
+  | ReferEscalation
+  | ResolveEscalation
+  | DeliverSupplies
+  | RecordDisinfection
+  | RecordBreach;

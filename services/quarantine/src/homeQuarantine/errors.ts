@@ -1,0 +1,30 @@
+import { TEMPERATURE_MAX_C, TEMPERATURE_MIN_C } from '@fangyi/contracts';
+import { defineErrors } from '@fangyi/service-kit/errors';
+
+/** Every rule a home quarantine case enforces, with a stable code (409 unless it is a 404). */
+export const quarantineErrors = defineErrors({
+  CASE_NOT_FOUND: { status: 404, title: 'No home quarantine case with this id' },
+  CASE_ALREADY_EXISTS: { status: 409, title: 'This home quarantine case has already been started' },
+  QUARANTINE_NOT_ACTIVE: { status: 409, title: 'This home quarantine case has ended; it can only be read' },
+  CHECK_OUTSIDE_PERIOD: { status: 409, title: 'The check date is outside the quarantine period' },
+  CHECK_IN_FUTURE: { status: 409, title: 'A check cannot be logged for a day that has not come yet' },
+  SLOT_ALREADY_CHECKED: { status: 409, title: 'This slot already has a check; send it as a correction to replace it' },
+  NOTHING_TO_CORRECT: { status: 409, title: 'There is no check in this slot to correct' },
+  TEMPERATURE_OUT_OF_RANGE: { status: 409, title: `Temperature must be between ${TEMPERATURE_MIN_C} and ${TEMPERATURE_MAX_C} °C` },
+  SLOT_STILL_OPEN: { status: 409, title: "The slot's window has not closed yet, so it cannot be missed" },
+  MISSED_ALREADY_RECORDED: { status: 409, title: 'This slot is already recorded as missed' },
+  CALLER_UNCHANGED: { status: 409, title: 'The case is already assigned to this caller' },
+  PERIOD_UNCHANGED: { status: 409, title: 'The period already ends on this date' },
+  PERIOD_END_BEFORE_START: { status: 409, title: 'The period cannot end before it starts' },
+  PERIOD_END_BEFORE_LAST_CHECK: { status: 409, title: 'The period cannot end before the last logged check' },
+  PERIOD_TOO_LONG: { status: 409, title: 'The period would be longer than allowed' },
+  ENDED_BEFORE_START: { status: 409, title: 'A case cannot end before it started' },
+  ENDED_BEFORE_LAST_CHECK: { status: 409, title: 'A case cannot end before its last logged check' },
+  ENDED_IN_FUTURE: { status: 409, title: 'A case cannot end on a day that has not come yet' },
+  PERIOD_NOT_COMPLETE: { status: 409, title: 'The period has not run its course; change the period first (with a reason) or choose another outcome' },
+  ESCALATION_NOT_FOUND: { status: 404, title: 'No escalation with this id on this case' },
+  ESCALATION_ALREADY_ACKNOWLEDGED: { status: 409, title: 'This escalation has already been acknowledged' },
+  ESCALATION_NOT_ACKNOWLEDGED: { status: 409, title: 'Acknowledge the escalation first' },
+  ESCALATION_CLOSED: { status: 409, title: 'This escalation has already been referred to hospital or resolved' },
+  BREACH_ALREADY_RECORDED: { status: 409, title: 'This breach is already recorded on the case' },
+});

@@ -1,0 +1,195 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pino } from 'pino';
+import { uuidv7 } from '@fangyi/contracts';
+import { SqliteEventStore, type EventStore } from '@fangyi/eventstore';
+import { InMemoryProjectionStore } from '@fangyi/projections';
+import { DEFAULT_SLOT_WINDOWS, handleCommand } from '@fangyi/service-kit';
+import { homeQuarantineDecider, recordMissedChecks, startActiveCasesFeed, startMissedCheckScheduler, streamIdOf, type ActiveCasesFeed } from '../src/index.ts';
+
+/** Shanghai wall-clock time → instant (UTC+8, no DST). */
+const shanghai = (local: string) => new Date(`${local}:00+08:00`);
+
+describe('the missed-check scheduler (fake clock, SQLite event store)', () => {
+  let dir: string;
+  let eventStore: EventStore;
+  let feed: ActiveCasesFeed;
+  let clockNow = shanghai('2020-01-29T09:30');
+  const clock = () => clockNow;
+  const logger = pino({ level: 'silent' });
+  const system = { id: 'test', role: 'registrar' as const };
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'fangyi-sched-'));
+    eventStore = new SqliteEventStore({ path: join(dir, 'events.db') });
+    feed = startActiveCasesFeed({ eventStore, store: new InMemoryProjectionStore(), logger, idleMs: 10 });
+  });
+  afterAll(async () => {
+    await feed.stop();
+    await eventStore.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const options = (store: EventStore = eventStore) => ({ eventStore: store, activeCases: feed.activeCases, clock, timeZone: 'Asia/Shanghai', slotWindows: DEFAULT_SLOT_WINDOWS, newId: () => uuidv7(), logger });
+  const meta = { actor: system, correlationId: 'test', occurredAt: new Date(), newId: () => uuidv7() };
+
+  const startCase = async (startDate = '2020-01-28', periodDays = 14) => {
+    const caseId = uuidv7();
+    await handleCommand(eventStore, streamIdOf(caseId), homeQuarantineDecider, {
+      type: 'StartHomeQuarantine',
+      data: { caseId, personId: `p-${caseId}`, personName: '王芳', community: 'moujia', startDate, periodDays, reason: 'arrival-from-risk-area', assignedCaller: 'caller-1' },
+    }, meta);
+    return caseId;
+  };
+  const logCheck = (caseId: string, date: string, slot: 'am' | 'pm', today = date) =>
+    handleCommand(eventStore, streamIdOf(caseId), homeQuarantineDecider, {
+      type: 'LogSymptomCheck',
+      data: { caseId, checkId: uuidv7(), escalationId: uuidv7(), today, date, slot, temperatureC: 36.5, symptoms: [], reachedVia: 'phone', correction: false },
+    }, meta);
+  const missedOf = async (caseId: string) =>
+    (await eventStore.readStream(streamIdOf(caseId))).filter((e) => e.type === 'quarantine.symptom-check-missed').map((e) => e.data as { date: string; slot: string });
+
+  it('records each closed, unchecked slot once, however often it runs; none for a checked slot; none before the window closes', async () => {
+    clockNow = shanghai('2020-01-29T09:30');
+    const caseId = await startCase('2020-01-28');
+    await logCheck(caseId, '2020-01-28', 'am');
+    await feed.caughtUp();
+
+    const first = await recordMissedChecks(options());
+    expect(first.failed).toBe(0);
+    // 28 am was checked; 28 pm closed at 21:00 unchecked; 29 am is still open at 09:30.
+    expect(await missedOf(caseId)).toEqual([{ caseId, date: '2020-01-28', slot: 'pm' }]);
+
+    await recordMissedChecks(options());
+    await feed.caughtUp();
+    await recordMissedChecks(options());
+    expect(await missedOf(caseId)).toHaveLength(1);
+
+    clockNow = shanghai('2020-01-29T11:59');
+    await recordMissedChecks(options());
+    expect(await missedOf(caseId)).toHaveLength(1);
+
+    clockNow = shanghai('2020-01-29T12:00');
+    await recordMissedChecks(options());
+    expect((await missedOf(caseId)).map((m) => `${m.date}/${m.slot}`)).toEqual(['2020-01-28/pm', '2020-01-29/am']);
+  });
+
+  it('dates the missed record at the close of the window, whenever the scheduler got to it', async () => {
+    clockNow = shanghai('2020-01-30T08:00');
+    const caseId = await startCase('2020-01-29');
+    await feed.caughtUp();
+    await recordMissedChecks(options());
+    const events = (await eventStore.readStream(streamIdOf(caseId))).filter((e) => e.type === 'quarantine.symptom-check-missed');
+    expect(events.map((e) => e.occurredAt)).toEqual([shanghai('2020-01-29T12:00').toISOString(), shanghai('2020-01-29T21:00').toISOString()]);
+    expect(events[0]!.actor).toEqual({ id: 'scheduler-missed-checks', role: 'system' });
+  });
+
+  it('two instances at once record exactly one event per slot (the loser re-reads and finds it done)', async () => {
+    clockNow = shanghai('2020-02-01T22:00');
+    const caseId = await startCase('2020-01-30');
+    await logCheck(caseId, '2020-01-31', 'pm', '2020-02-01');
+    await feed.caughtUp();
+
+    // Both instances read each stream before either appends: a barrier holds each read until both have read.
+    let waiting: (() => void)[] = [];
+    let barrierOn = true;
+    const racing: EventStore = {
+      ...eventStore,
+      append: eventStore.append.bind(eventStore),
+      readAll: eventStore.readAll.bind(eventStore),
+      subscribeToAll: eventStore.subscribeToAll.bind(eventStore),
+      checkpoints: eventStore.checkpoints,
+      close: async () => {},
+      readStream: async (id, o) => {
+        const events = await eventStore.readStream(id, o);
+        if (barrierOn && id === streamIdOf(caseId)) {
+          await new Promise<void>((resolve) => {
+            waiting.push(resolve);
+            if (waiting.length === 2) {
+              for (const w of waiting) w();
+              waiting = [];
+            }
+          });
+        }
+        return events;
+      },
+    };
+    const allMissed = async () => (await eventStore.readAll({ limit: 100_000 })).filter((e) => e.type === 'quarantine.symptom-check-missed').length;
+    const missedBefore = await allMissed();
+    const pass = (async () => {
+      const results = await Promise.all([recordMissedChecks(options(racing)), recordMissedChecks(options(racing))]);
+      barrierOn = false;
+      return results;
+    })();
+    // A lone retry read has no partner at the barrier: release stragglers so the test cannot hang.
+    const release = setInterval(() => {
+      if (waiting.length === 1 && barrierOn) {
+        const w = waiting.pop()!;
+        w();
+      }
+    }, 50);
+    const [a, b] = await pass;
+    clearInterval(release);
+
+    const missed = (await missedOf(caseId)).map((m) => `${m.date}/${m.slot}`);
+    // 30 am/pm, 31 am, 1 am/pm: five slots, each once; 31 pm was checked.
+    expect(missed.sort()).toEqual(['2020-01-30/am', '2020-01-30/pm', '2020-01-31/am', '2020-02-01/am', '2020-02-01/pm']);
+    // Other tests' cases are in the store too: every slot one instance recorded, the other found done.
+    expect(a.recorded + b.recorded).toBe((await allMissed()) - missedBefore);
+    // At least the barrier case's five slots were found done by the instance that lost each race.
+    expect(a.alreadyDone + b.alreadyDone).toBeGreaterThanOrEqual(5);
+    expect(a.failed + b.failed).toBe(0);
+
+    // And two plain instances, sharing nothing but the event store, once more: nothing new.
+    await feed.caughtUp();
+    const again = await Promise.all([recordMissedChecks(options()), recordMissedChecks(options())]);
+    expect(again.reduce((n, r) => n + r.recorded, 0)).toBe(0);
+    expect(await missedOf(caseId)).toHaveLength(5);
+  });
+
+  it('takes a late check for a slot already recorded as missed', async () => {
+    clockNow = shanghai('2020-02-02T13:00');
+    const caseId = await startCase('2020-02-02');
+    await feed.caughtUp();
+    await recordMissedChecks(options());
+    expect(await missedOf(caseId)).toEqual([{ caseId, date: '2020-02-02', slot: 'am' }]);
+    const late = await logCheck(caseId, '2020-02-02', 'am');
+    expect(late.events.map((e) => e.type)).toEqual(['quarantine.symptom-check-logged']);
+  });
+
+  it('records nothing after the period, and nothing for an ended case', async () => {
+    clockNow = shanghai('2020-02-10T10:00');
+    const short = await startCase('2020-02-05', 2);
+    const ended = await startCase('2020-02-09');
+    await handleCommand(eventStore, streamIdOf(ended), homeQuarantineDecider, { type: 'EndHomeQuarantine', data: { caseId: ended, outcome: 'sent-to-hospital', endedOn: '2020-02-09', today: '2020-02-10' } }, meta);
+    await feed.caughtUp();
+    await recordMissedChecks(options());
+    expect((await missedOf(short)).map((m) => `${m.date}/${m.slot}`)).toEqual(['2020-02-05/am', '2020-02-05/pm', '2020-02-06/am', '2020-02-06/pm']);
+    expect(await missedOf(ended)).toEqual([]);
+  });
+
+  it('runs on its interval until stopped', async () => {
+    clockNow = shanghai('2020-03-01T10:00');
+    const caseId = await startCase('2020-03-01');
+    await feed.caughtUp();
+    const scheduler = startMissedCheckScheduler({ ...options(), intervalMs: 20 });
+    try {
+      // The first pass finds nothing closed yet; the clock moves past noon and a later pass records it.
+      await sleep(60);
+      expect(await missedOf(caseId)).toEqual([]);
+      clockNow = shanghai('2020-03-01T12:01');
+      const deadline = Date.now() + 5_000;
+      while ((await missedOf(caseId)).length === 0 && Date.now() < deadline) await sleep(20);
+      expect(await missedOf(caseId)).toEqual([{ caseId, date: '2020-03-01', slot: 'am' }]);
+    } finally {
+      await scheduler.stop();
+    }
+    const after = (await eventStore.readStream(streamIdOf(caseId))).length;
+    clockNow = shanghai('2020-03-01T22:00');
+    await sleep(60);
+    expect((await eventStore.readStream(streamIdOf(caseId))).length).toBe(after);
+  });
+});

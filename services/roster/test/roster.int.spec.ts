@@ -1,0 +1,86 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pino } from 'pino';
+import { uuidv7, type QuarantineEvent } from '@fangyi/contracts';
+import { InMemoryProjectionStore, applyEvent } from '@fangyi/projections';
+import { DEFAULT_SLOT_WINDOWS, type ServiceApp } from '@fangyi/service-kit';
+import { TEST_AUTH_SECRET, authHeader, testUser } from '@fangyi/testkit';
+import { buildRosterApp, rosterProjection } from '../src/index.ts';
+
+// 2020-01-29 15:00 in Shanghai: the am window has closed, the pm one is open.
+const now = new Date('2020-01-29T07:00:00.000Z');
+
+describe('roster API with the follow-up lifecycle (in-memory read model)', () => {
+  const store = new InMemoryProjectionStore();
+  let app: ServiceApp;
+  const revisions = new Map<string, number>();
+  const apply = async (caseId: string, e: QuarantineEvent) => {
+    const revision = revisions.get(caseId) ?? 0;
+    revisions.set(caseId, revision + 1);
+    await applyEvent(rosterProjection, store, {
+      id: uuidv7(), type: e.type, schemaVersion: 1, streamId: `homeQuarantine-${caseId}`, streamRevision: revision,
+      occurredAt: now.toISOString(), recordedAt: now.toISOString(), actor: { id: 'caller-1', role: 'caller' }, correlationId: 'x', causationId: null, data: e.data,
+    });
+  };
+  const start = (caseId: string, community: string, personName: string): QuarantineEvent => ({
+    type: 'quarantine.home-quarantine-started',
+    data: { caseId, personId: `p-${caseId}`, personName, community, startDate: '2020-01-28', endDate: '2020-02-10', periodDays: 14, reason: 'close-contact', assignedCaller: 'caller-1' },
+  });
+
+  beforeAll(async () => {
+    app = buildRosterApp({ store, clock: () => now, timeZone: 'Asia/Shanghai', slotWindows: DEFAULT_SLOT_WINDOWS, logger: pino({ level: 'silent' }), authSecret: TEST_AUTH_SECRET });
+    await app.ready();
+    await apply('missed', start('missed', 'moujia', '甲'));
+    await apply('missed', { type: 'quarantine.symptom-check-missed', data: { caseId: 'missed', date: '2020-01-29', slot: 'am' } });
+    await apply('overdue', start('overdue', 'moujia', '乙'));
+    await apply('gone', start('gone', 'moujia', '丙'));
+    await apply('gone', { type: 'quarantine.home-quarantine-ended', data: { caseId: 'gone', personId: 'p-gone', community: 'moujia', outcome: 'sent-to-hospital', endedOn: '2020-01-29' } });
+    await apply('elsewhere', start('elsewhere', 'zhangcun', '丁'));
+    await apply('elsewhere', { type: 'quarantine.symptom-check-missed', data: { caseId: 'elsewhere', date: '2020-01-29', slot: 'am' } });
+  });
+  afterAll(async () => {
+    await app.close();
+  });
+
+  const caller = authHeader(testUser('caller', ['moujia'], 'caller-1'));
+  const get = (url: string, headers: Record<string, string> = caller) => app.inject({ method: 'GET', url, headers });
+
+  it('tells missed (recorded) from overdue (computed), leaves out a case that ended today, and counts both', async () => {
+    const res = await get('/roster?date=2020-01-29');
+    expect(res.statusCode).toBe(200);
+    const body = res.json();
+    expect(body.entries.map((e: { caseId: string; am: { status: string } }) => [e.caseId, e.am.status])).toEqual([
+      ['missed', 'missed'],
+      ['overdue', 'overdue'],
+    ]);
+    expect(body.totals).toMatchObject({ people: 2, missed: 1, overdue: 1, pending: 2 });
+    // The day before, the ended case was still there.
+    expect((await get('/roster?date=2020-01-28')).json().entries.map((e: { caseId: string }) => e.caseId)).toContain('gone');
+  });
+
+  it('filters on status=missed, within the user\'s communities only', async () => {
+    const res = await get('/roster?date=2020-01-29&status=missed');
+    expect(res.json().entries.map((e: { caseId: string }) => e.caseId)).toEqual(['missed']);
+    const all = await get('/roster?date=2020-01-29&status=missed', authHeader(testUser('report-officer', ['*'])));
+    expect(all.json().entries.map((e: { caseId: string }) => e.caseId)).toEqual(['missed', 'elsewhere']); // moujia before zhangcun
+  });
+
+  it('shows an ended case\'s document with its outcome, and keeps other communities out', async () => {
+    expect((await get('/roster/cases/gone')).json()).toMatchObject({ status: 'ended', outcome: 'sent-to-hospital', endedOn: '2020-01-29' });
+    expect((await get('/roster/cases/elsewhere')).statusCode).toBe(403);
+  });
+
+  it('refuses an unknown status (400 naming it), a wrong role (403) and no token (401)', async () => {
+    const bad = await get('/roster?status=lost');
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().errors).toEqual([expect.objectContaining({ field: 'query.status' })]);
+    expect((await get('/roster', authHeader(testUser('checkpoint-staff', ['moujia'])))).statusCode).toBe(403);
+    expect((await app.inject({ method: 'GET', url: '/roster' })).statusCode).toBe(401);
+  });
+
+  it('renders 已漏报 on the zh-CN page', async () => {
+    const res = await get('/?date=2020-01-29');
+    expect(res.headers['content-type']).toContain('text/html');
+    expect(res.body).toContain('已漏报');
+    expect(res.body).not.toContain('丙');
+  });
+});
