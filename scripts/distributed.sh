@@ -31,13 +31,19 @@ run() {
 stop_all() { kill "${pids[@]}" 2>/dev/null || true; wait || true; }
 trap stop_all INT TERM EXIT
 
-run quarantine PORT="${QUARANTINE_PORT:-3001}" node services/quarantine/src/main.ts
-run roster-worker node services/roster/src/worker.ts
-run roster PORT="${ROSTER_PORT:-3002}" node services/roster/src/main.ts
+export FANGYI_CALLERS="${FANGYI_CALLERS:-moujia=caller-moujia-1;zhangcun=caller-zhangcun-1;wenzhang=caller-wenzhang-1;zhengzhang=caller-zhengzhang-1}"
+run quarantine PORT=3001 node services/quarantine/src/main.ts
+run residents PORT=3003 node services/residents/src/main.ts
+run checkpoints PORT=3004 node services/checkpoints/src/main.ts
+run complaints PORT=3005 node services/complaints/src/main.ts
+run read-worker node services/roster/src/worker.ts
+run roster PORT=3002 EVENT_STORE_URL="$DATABASE_URL" node services/roster/src/main.ts
+run gateway PORT="${GATEWAY_PORT:-8080}" node services/gateway/src/main.ts
 
 cat >&2 <<MSG
 Fangyi distributed mode: event store $DATABASE_URL, Kafka $KAFKA_BROKERS, Redis $REDIS_URL
-  quarantine commands: http://127.0.0.1:${QUARANTINE_PORT:-3001}/openapi.json
-  roster:              http://127.0.0.1:${ROSTER_PORT:-3002}/roster  (page: http://127.0.0.1:${ROSTER_PORT:-3002}/)
+  one address (gateway): http://127.0.0.1:${GATEWAY_PORT:-8080}   roster page: http://127.0.0.1:${GATEWAY_PORT:-8080}/?access_token=\$(npm run -s token -- caller-moujia-1)
+  services: quarantine :3001, roster :3002, residents :3003, checkpoints :3004, complaints :3005 (each serves /openapi.json)
+  demo district: npm run seed -- --url http://127.0.0.1:${GATEWAY_PORT:-8080}
 MSG
 wait

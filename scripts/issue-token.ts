@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { RoleSchema } from '@fangyi/contracts';
 import { signToken, type User } from '@fangyi/service-kit';
-import { DEMO_USERS } from '../services/embedded/src/users.ts';
+import { DEMO_USERS } from './seed/users.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,

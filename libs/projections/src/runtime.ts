@@ -25,7 +25,7 @@ export async function applyEvent(projection: Projection, store: ProjectionStore,
     if (logger) {
       // The runtime's child loggers already carry these bindings; pino would write them twice.
       const bound = 'streamId' in logger.bindings() ? {} : { projection: projection.name, streamId: envelope.streamId };
-      logger.warn({ ...bound, appliedRevision: applied, revision: envelope.streamRevision }, 'gap in stream revisions (an unhandled type leaves one too): applying anyway');
+      logger.debug({ ...bound, appliedRevision: applied, revision: envelope.streamRevision }, 'gap in stream revisions (an unhandled type leaves one too): applying anyway');
     }
   }
   // project() gets a reader only, so it cannot write around the atomic commit.

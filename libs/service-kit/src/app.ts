@@ -274,7 +274,9 @@ export function route<B extends Schema = undefined, P extends Schema = undefined
       if (spec.roles) requireRole(user, spec.roles);
       const issues: FieldIssue[] = [];
       const params = parsePart(spec.params, request.params, 'params', issues);
-      const query = parsePart(spec.query, request.query, 'query', issues);
+      // A browser page may carry its token as ?access_token=; it is the kit's, not the route's.
+      const { access_token: _token, ...rawQuery } = (request.query ?? {}) as Record<string, unknown>;
+      const query = parsePart(spec.query, rawQuery, 'query', issues);
       const body = parsePart(spec.body, request.body, 'body', issues);
       if (issues.length > 0) throw new RequestValidationError(issues);
       const result = await spec.handler({

@@ -9,3 +9,8 @@ export function readConfig<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEn
   }
   return result.data;
 }
+
+/** EVENT_STORE_URL names the event store (postgres://, esdb://, sqlite:); DATABASE_URL stands in for it when absent. */
+export function withEventStoreUrl(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return env.EVENT_STORE_URL || !env.DATABASE_URL ? env : { ...env, EVENT_STORE_URL: env.DATABASE_URL };
+}

@@ -1,10 +1,10 @@
 import { Redis } from 'ioredis';
 import { z } from 'zod';
 import { contextOf, uuidv7 } from '@fangyi/contracts';
-import { PostgresEventStore } from '@fangyi/eventstore';
+import { openEventStore } from '@fangyi/eventstore';
 import { KafkaMessageBus, startRelay } from '@fangyi/messaging';
 import { RedisProjectionStore } from '@fangyi/projections';
-import { DEFAULT_TIME_ZONE, createLogger, installGracefulShutdown, readConfig, systemClock } from '@fangyi/service-kit';
+import { DEFAULT_TIME_ZONE, createLogger, installGracefulShutdown, readConfig, withEventStoreUrl, systemClock } from '@fangyi/service-kit';
 import { buildCheckpointsApp } from './app.ts';
 import { startCheckpointsProjections } from './underQuarantine/projection.ts';
 
@@ -17,7 +17,7 @@ const config = readConfig(
   z.object({
     PORT: z.coerce.number().int().min(0).max(65535).default(3004),
     HOST: z.string().default('127.0.0.1'),
-    DATABASE_URL: z.string().min(1, 'DATABASE_URL is required (postgres://…)'),
+    EVENT_STORE_URL: z.string().min(1, 'EVENT_STORE_URL (or DATABASE_URL) is required: postgres://…, esdb://… or sqlite:file'),
     KAFKA_BROKERS: z.string().min(1, 'KAFKA_BROKERS is required (host:port,…)'),
     REDIS_URL: z.string().min(1, 'REDIS_URL is required (redis://…)'),
     FANGYI_SCHEMA: z.string().default('fangyi'),
@@ -28,11 +28,12 @@ const config = readConfig(
     FANGYI_RELAY: z.enum(['on', 'off']).default('on'),
     LOG_LEVEL: z.string().default('info'),
   }),
+  withEventStoreUrl(process.env)
 );
 
 const logger = createLogger({ service: 'checkpoints', level: config.LOG_LEVEL });
 const clock = systemClock;
-const eventStore = await PostgresEventStore.create({ connectionString: config.DATABASE_URL, schema: config.FANGYI_SCHEMA, clock });
+const eventStore = await openEventStore(config.EVENT_STORE_URL, { schema: config.FANGYI_SCHEMA, clock });
 const bus = new KafkaMessageBus({ brokers: config.KAFKA_BROKERS.split(','), clientId: 'fangyi-checkpoints', logger });
 const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3 });
 const projectionStore = new RedisProjectionStore({ redis, namespace: config.FANGYI_CHECKPOINTS_NAMESPACE, clock });

@@ -1,10 +1,10 @@
 import { Redis } from 'ioredis';
 import { z } from 'zod';
 import { contextOf, uuidv7 } from '@fangyi/contracts';
-import { PostgresEventStore } from '@fangyi/eventstore';
+import { openEventStore } from '@fangyi/eventstore';
 import { KafkaMessageBus, startRelay } from '@fangyi/messaging';
 import { RedisProjectionStore } from '@fangyi/projections';
-import { createLogger, installGracefulShutdown, readConfig, systemClock } from '@fangyi/service-kit';
+import { createLogger, installGracefulShutdown, readConfig, withEventStoreUrl, systemClock } from '@fangyi/service-kit';
 import { buildComplaintsApp } from './app.ts';
 import { complaintPolicyFromEnv } from './complaint/policy.ts';
 import { startComplaintsReadModel } from './readModel.ts';
@@ -19,7 +19,7 @@ const config = readConfig(
   z.object({
     PORT: z.coerce.number().int().min(0).max(65535).default(3005),
     HOST: z.string().default('127.0.0.1'),
-    DATABASE_URL: z.string().min(1, 'DATABASE_URL is required (postgres://…)'),
+    EVENT_STORE_URL: z.string().min(1, 'EVENT_STORE_URL (or DATABASE_URL) is required: postgres://…, esdb://… or sqlite:file'),
     KAFKA_BROKERS: z.string().min(1, 'KAFKA_BROKERS is required (host:port,…)'),
     REDIS_URL: z.string().min(1, 'REDIS_URL is required (redis://…) for the complaints list'),
     FANGYI_SCHEMA: z.string().default('fangyi'),
@@ -29,12 +29,13 @@ const config = readConfig(
     FANGYI_RELAY: z.enum(['on', 'off']).default('on'),
     LOG_LEVEL: z.string().default('info'),
   }),
+  withEventStoreUrl(process.env)
 );
 const policy = complaintPolicyFromEnv();
 
 const logger = createLogger({ service: 'complaints', level: config.LOG_LEVEL });
 const clock = systemClock;
-const eventStore = await PostgresEventStore.create({ connectionString: config.DATABASE_URL, schema: config.FANGYI_SCHEMA, clock });
+const eventStore = await openEventStore(config.EVENT_STORE_URL, { schema: config.FANGYI_SCHEMA, clock });
 const bus = new KafkaMessageBus({ brokers: config.KAFKA_BROKERS.split(','), clientId: 'fangyi-complaints', logger });
 const relay =
   config.FANGYI_RELAY === 'on'

@@ -1,19 +1,42 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import { topicFor, uuidv7 } from '@fangyi/contracts';
+import { BOUNDED_CONTEXTS, topicFor, uuidv7 } from '@fangyi/contracts';
 import { SqliteEventStore } from '@fangyi/eventstore';
 import { InProcessMessageBus, startRelay } from '@fangyi/messaging';
-import { InMemoryProjectionStore, rebuildFromEventStore, runProjection } from '@fangyi/projections';
-import { quarantineErrors, registerQuarantine } from '@fangyi/quarantine';
-import { DEFAULT_SLOT_WINDOWS, parseSlotWindows, registerRoster, rosterProjection } from '@fangyi/roster';
-import { DEFAULT_TIME_ZONE, businessDate, createLogger, createServiceApp, installGracefulShutdown, readConfig, signToken, systemClock } from '@fangyi/service-kit';
-import { seedDemo } from './demo.ts';
-import { DEMO_USERS, demoUser, loadOrCreateSecret } from './users.ts';
+import { InMemoryProjectionStore, rebuildFromEventStore, runProjection, type Projection, type ProjectionStore } from '@fangyi/projections';
+import { checkpointsErrors, registerCheckpoints, startCheckpointsProjections, underQuarantineProjection } from '@fangyi/checkpoints';
+import { complaintPolicyFromEnv, complaintsErrors, registerComplaints, startComplaintsReadModel } from '@fangyi/complaints';
+import {
+  DEFAULT_RISK_AREAS,
+  parseCallers,
+  parseRiskAreas,
+  quarantineErrors,
+  registerQuarantine,
+  startActiveCasesFeed,
+  startMissedCheckScheduler,
+  startQuarantinePolicies,
+} from '@fangyi/quarantine';
+import { registerResidents, residentsErrors, startResidentsPolicies } from '@fangyi/residents';
+import { registerRoster, reportProjection, rosterProjection } from '@fangyi/roster';
+import { DEMO_USERS, demoUser, injectTransport, loadOrCreateSecret, seedDistrict } from '@fangyi/scripts/seed';
+import {
+  DEFAULT_SLOT_WINDOWS,
+  DEFAULT_TIME_ZONE,
+  businessDate,
+  createLogger,
+  createServiceApp,
+  installGracefulShutdown,
+  parseSlotWindows,
+  readConfig,
+  signToken,
+  systemClock,
+} from '@fangyi/service-kit';
 
 /**
- * Fangyi in one process, on an embedded default that needs no servers: a SQLite event store,
- * the in-process bus and an in-memory roster rebuilt from the event store at start.
+ * Fangyi in one process, on an embedded default that needs no servers: a SQLite event store, the
+ * in-process bus, and in-memory read models rebuilt from the event store at every start. The same
+ * routes, deciders, policies and projections as the distributed mode, composed in one place.
  */
 const config = readConfig(
   z.object({
@@ -23,7 +46,14 @@ const config = readConfig(
     FANGYI_TIME_ZONE: z.string().default(DEFAULT_TIME_ZONE),
     FANGYI_SLOT_WINDOWS: z.string().optional(),
     FANGYI_DEMO: z.enum(['true', 'false']).default('true'),
+    FANGYI_SEED: z.coerce.number().int().default(2020),
+    FANGYI_SCALE: z.coerce.number().int().min(1).max(100).default(1),
     FANGYI_JWT_SECRET: z.string().min(16).optional(),
+    FANGYI_RISK_AREAS: z.string().default(DEFAULT_RISK_AREAS),
+    FANGYI_CALLERS: z
+      .string()
+      .default('moujia=caller-moujia-1;zhangcun=caller-zhangcun-1;wenzhang=caller-wenzhang-1;zhengzhang=caller-zhengzhang-1'),
+    FANGYI_SCHEDULER_INTERVAL_MS: z.coerce.number().int().min(1000).default(60_000),
     // Quiet by default so the terminal shows where to look; LOG_LEVEL=info logs every request.
     LOG_LEVEL: z.string().default('warn'),
   }),
@@ -31,45 +61,100 @@ const config = readConfig(
 
 const logger = createLogger({ service: 'fangyi', level: config.LOG_LEVEL });
 const clock = systemClock;
+const newId = () => uuidv7();
+const timeZone = config.FANGYI_TIME_ZONE;
 const dataDir = resolve(config.FANGYI_DATA_DIR);
 mkdirSync(dataDir, { recursive: true });
 const dbPath = join(dataDir, 'fangyi.db');
-
 const authSecret = loadOrCreateSecret(config.FANGYI_JWT_SECRET, join(dataDir, 'jwt-secret'));
-const eventStore = new SqliteEventStore({ path: dbPath, clock });
-const bus = new InProcessMessageBus({ logger });
-const rosterStore = new InMemoryProjectionStore({ clock });
 const slotWindows = config.FANGYI_SLOT_WINDOWS ? parseSlotWindows(config.FANGYI_SLOT_WINDOWS) : DEFAULT_SLOT_WINDOWS;
 
-// The read model is memory only: rebuild it from the event store, then follow the bus.
-const rebuilt = await rebuildFromEventStore({ projection: rosterProjection, store: rosterStore, eventStore, logger });
-const roster = await runProjection({ projection: rosterProjection, store: rosterStore, bus, topics: [topicFor('quarantine')], groupId: 'roster', logger });
+const eventStore = new SqliteEventStore({ path: dbPath, clock });
+const bus = new InProcessMessageBus({ logger });
+const topics = BOUNDED_CONTEXTS.map((c) => topicFor(c));
+await bus.ensureTopics(topics);
+
+// Read models live in memory: rebuild each from the event store, then follow the bus.
+const rosterStore = new InMemoryProjectionStore({ clock });
+const reportStore = new InMemoryProjectionStore({ clock });
+const underQuarantineStore = new InMemoryProjectionStore({ clock });
+const complaintsStore = new InMemoryProjectionStore({ clock });
+const report = reportProjection((iso) => businessDate(new Date(iso), timeZone));
+const follow = async (projection: Projection, store: ProjectionStore, on: readonly string[]) => {
+  await rebuildFromEventStore({ projection, store, eventStore, logger });
+  return runProjection({ projection, store, bus, topics: on, groupId: projection.name, logger });
+};
+const consumers = [
+  await follow(rosterProjection, rosterStore, [topicFor('quarantine')]),
+  await follow(report, reportStore, topics),
+];
+await rebuildFromEventStore({ projection: underQuarantineProjection, store: underQuarantineStore, eventStore, logger });
+consumers.push(await startCheckpointsProjections({ bus, store: underQuarantineStore, logger }));
+consumers.push(await startComplaintsReadModel({ bus, store: complaintsStore, logger, rebuildFrom: eventStore }));
+
+const activeCasesFeed = startActiveCasesFeed({ eventStore, store: new InMemoryProjectionStore({ clock }), logger });
+const { activeCases } = activeCasesFeed;
+await activeCasesFeed.caughtUp();
+
+// Policies: the flows between services, through the bus only.
+const policies = [
+  await startQuarantinePolicies({
+    bus,
+    eventStore,
+    logger,
+    activeCases,
+    riskAreas: parseRiskAreas(config.FANGYI_RISK_AREAS),
+    callers: parseCallers(config.FANGYI_CALLERS),
+    clock,
+    timeZone,
+    newId,
+  }),
+  await startResidentsPolicies({ bus, eventStore, logger, clock, newId, timeZone }),
+];
 const relay = await startRelay({ store: eventStore, bus, logger });
+const scheduler = startMissedCheckScheduler({ eventStore, activeCases, clock, timeZone, slotWindows, newId, logger, intervalMs: config.FANGYI_SCHEDULER_INTERVAL_MS });
 
 const app = createServiceApp({
   service: 'fangyi',
   logger,
-  errors: quarantineErrors,
+  errors: { ...quarantineErrors, ...residentsErrors, ...checkpointsErrors, ...complaintsErrors },
   authSecret,
   clock,
-  readiness: async () => ({ ok: true, checks: { eventStore: 'sqlite', bus: 'in-process', roster: 'in-memory' } }),
+  bodyLimit: 64 * 1024,
+  readiness: async () => ({ ok: true, checks: { eventStore: 'sqlite', bus: 'in-process', readModels: 'in-memory' } }),
 });
-const commandDeps = { eventStore, clock, newId: () => uuidv7(), timeZone: config.FANGYI_TIME_ZONE };
-registerQuarantine(app, commandDeps);
-registerRoster(app, { store: rosterStore, clock, timeZone: config.FANGYI_TIME_ZONE, slotWindows });
+registerQuarantine(app, { eventStore, clock, newId, timeZone, activeCases });
+registerResidents(app, { eventStore, clock, newId, timeZone });
+registerCheckpoints(app, { eventStore, clock, newId, timeZone, projectionStore: underQuarantineStore });
+registerComplaints(app, { eventStore, clock, newId, policy: complaintPolicyFromEnv(), listStore: complaintsStore });
+registerRoster(app, { store: rosterStore, reportStore, eventStore, clock, timeZone, slotWindows });
 await app.ready();
 
-let seeded = 0;
+const today = businessDate(clock(), timeZone);
+let seeded: Awaited<ReturnType<typeof seedDistrict>> | null = null;
 if (config.FANGYI_DEMO === 'true' && (await eventStore.readAll({ limit: 1 })).length === 0) {
-  seeded = await seedDemo(app, businessDate(clock(), config.FANGYI_TIME_ZONE), (id) => signToken(demoUser(id), authSecret));
+  process.stdout.write('Fangyi: first start; building the Kutao district through the services\' commands (about a minute)…\n');
+  const started = Date.now();
+  seeded = await seedDistrict(injectTransport(app), {
+    seed: config.FANGYI_SEED,
+    scale: config.FANGYI_SCALE,
+    today,
+    tokenOf: (id) => signToken(demoUser(id), authSecret),
+    log: (message) => logger.info(message),
+    findCase: async (personId) => (await activeCases.active()).find((c) => c.personId === personId)?.caseId,
+  });
   await relay.caughtUp();
+  process.stdout.write(`Fangyi: district built in ${((Date.now() - started) / 1000).toFixed(1)} s.\n`);
 }
 
 installGracefulShutdown(
   [
     { name: 'http', close: () => app.close() },
+    { name: 'missed-check scheduler', close: () => scheduler.stop() },
     { name: 'relay', close: () => relay.stop() },
-    { name: 'roster projection', close: () => roster.stop() },
+    ...policies.map((p, i) => ({ name: `policies ${i + 1}`, close: () => p.stop() })),
+    ...consumers.map((c, i) => ({ name: `read model ${i + 1}`, close: () => c.stop() })),
+    { name: 'active cases', close: () => activeCasesFeed.stop() },
     { name: 'bus', close: () => bus.close() },
     { name: 'event store', close: () => eventStore.close() },
   ],
@@ -77,15 +162,16 @@ installGracefulShutdown(
 );
 
 const address = await app.listen({ port: config.PORT, host: config.HOST });
-logger.info({ address, dbPath, replayed: rebuilt.applied, demoCasesStarted: seeded }, 'fangyi embedded mode is up');
-
 const base = address.replace('0.0.0.0', '127.0.0.1');
 const callerToken = signToken(demoUser('caller-moujia-1'), authSecret);
-const tokens = DEMO_USERS.map((u) => `    ${u.id.padEnd(22)} ${u.role.padEnd(15)} ${u.communities.join(',')}`).join('\n');
+const officerToken = signToken(demoUser('report-officer-kutao'), authSecret);
+const users = DEMO_USERS.map((u) => `    ${u.id.padEnd(26)} ${u.role.padEnd(18)} ${u.communities.join(',')}`).join('\n');
 process.stdout.write(`
-Fangyi 防疫 is running (embedded mode: SQLite event store at ${dbPath}, in-process bus, in-memory roster).
-${seeded > 0 ? `Demo data: ${seeded} people under home quarantine in the Kutao district.\n` : `Replayed ${rebuilt.applied} events from the event store into the roster.\n`}
+Fangyi 防疫 is running: embedded mode (SQLite event store at ${dbPath}, in-process bus, in-memory read models).
+${seeded ? `The Kutao district: ${seeded.households} households, ${seeded.people} people (${seeded.outsidePeople} outside-registered, ${seeded.fromHubei} from Hubei), ${seeded.checkpoints} checkpoints, ${seeded.complaints} complaints.` : 'Read models rebuilt from the event store.'}
+
   Roster page (zh-CN), as Moujia's caller:  ${base}/?access_token=${callerToken}
+  Daily report, as the report officer:      ${base}/report/daily?format=csv&access_token=${officerToken}
   API document (OpenAPI):                   ${base}/openapi.json
 
   Every request needs a bearer token. Moujia's caller:
@@ -93,9 +179,9 @@ ${seeded > 0 ? `Demo data: ${seeded} people under home quarantine in the Kutao d
     curl -H "authorization: Bearer $TOKEN" ${base}/roster
   Log a check (copy a caseId from /roster):
     curl -X POST ${base}/quarantine/cases/CASE_ID/checks -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \\
-      -d '{"date":"${businessDate(clock(), config.FANGYI_TIME_ZONE)}","slot":"pm","temperatureC":36.6,"reachedVia":"phone"}'
-  Tokens for the other demo users: npm run token -- USER_ID   (users: id, role, communities)
-${tokens}
+      -d '{"date":"${today}","slot":"pm","temperatureC":36.6,"reachedVia":"phone"}'
+  Tokens for the demo users: npm run token -- USER_ID
+${users}
 
 Stop with Ctrl+C.
 `);

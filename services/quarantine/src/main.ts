@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { contextOf, uuidv7 } from '@fangyi/contracts';
-import { PostgresEventStore } from '@fangyi/eventstore';
+import { openEventStore } from '@fangyi/eventstore';
 import { KafkaMessageBus, startRelay } from '@fangyi/messaging';
 import { InMemoryProjectionStore } from '@fangyi/projections';
-import { DEFAULT_SLOT_WINDOWS, DEFAULT_TIME_ZONE, createLogger, installGracefulShutdown, parseSlotWindows, readConfig, systemClock } from '@fangyi/service-kit';
+import { DEFAULT_SLOT_WINDOWS, DEFAULT_TIME_ZONE, createLogger, installGracefulShutdown, parseSlotWindows, readConfig, withEventStoreUrl, systemClock } from '@fangyi/service-kit';
 import { startActiveCasesFeed } from './activeCases/projection.ts';
 import { buildQuarantineApp } from './app.ts';
 import { DEFAULT_RISK_AREAS, parseCallers, parseRiskAreas, startQuarantinePolicies } from './policies/index.ts';
@@ -20,7 +20,7 @@ const config = readConfig(
   z.object({
     PORT: z.coerce.number().int().min(0).max(65535).default(3001),
     HOST: z.string().default('127.0.0.1'),
-    DATABASE_URL: z.string().min(1, 'DATABASE_URL is required (postgres://…)'),
+    EVENT_STORE_URL: z.string().min(1, 'EVENT_STORE_URL (or DATABASE_URL) is required: postgres://…, esdb://… or sqlite:file'),
     KAFKA_BROKERS: z.string().min(1, 'KAFKA_BROKERS is required (host:port,…)'),
     FANGYI_SCHEMA: z.string().default('fangyi'),
     FANGYI_TOPIC_PREFIX: z.string().default('fangyi'),
@@ -35,6 +35,7 @@ const config = readConfig(
     FANGYI_CALLERS: z.string().default(''),
     LOG_LEVEL: z.string().default('info'),
   }),
+  withEventStoreUrl(process.env)
 );
 
 const logger = createLogger({ service: 'quarantine', level: config.LOG_LEVEL });
@@ -44,7 +45,7 @@ const slotWindows = config.FANGYI_SLOT_WINDOWS ? parseSlotWindows(config.FANGYI_
 const riskAreas = parseRiskAreas(config.FANGYI_RISK_AREAS);
 const callers = parseCallers(config.FANGYI_CALLERS);
 
-const eventStore = await PostgresEventStore.create({ connectionString: config.DATABASE_URL, schema: config.FANGYI_SCHEMA, clock });
+const eventStore = await openEventStore(config.EVENT_STORE_URL, { schema: config.FANGYI_SCHEMA, clock });
 const bus = new KafkaMessageBus({ brokers: config.KAFKA_BROKERS.split(','), clientId: 'fangyi-quarantine', logger });
 const relay =
   config.FANGYI_RELAY === 'on'

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { contextOf, uuidv7 } from '@fangyi/contracts';
-import { PostgresEventStore } from '@fangyi/eventstore';
+import { openEventStore } from '@fangyi/eventstore';
 import { KafkaMessageBus, startRelay } from '@fangyi/messaging';
-import { DEFAULT_TIME_ZONE, createLogger, installGracefulShutdown, readConfig, systemClock } from '@fangyi/service-kit';
+import { DEFAULT_TIME_ZONE, createLogger, installGracefulShutdown, readConfig, withEventStoreUrl, systemClock } from '@fangyi/service-kit';
 import { buildResidentsApp } from './app.ts';
 import { startResidentsPolicies } from './policies/policies.ts';
 
@@ -16,7 +16,7 @@ const config = readConfig(
   z.object({
     PORT: z.coerce.number().int().min(0).max(65535).default(3003),
     HOST: z.string().default('127.0.0.1'),
-    DATABASE_URL: z.string().min(1, 'DATABASE_URL is required (postgres://…)'),
+    EVENT_STORE_URL: z.string().min(1, 'EVENT_STORE_URL (or DATABASE_URL) is required: postgres://…, esdb://… or sqlite:file'),
     KAFKA_BROKERS: z.string().min(1, 'KAFKA_BROKERS is required (host:port,…)'),
     FANGYI_SCHEMA: z.string().default('fangyi'),
     FANGYI_TOPIC_PREFIX: z.string().default('fangyi'),
@@ -26,12 +26,13 @@ const config = readConfig(
     FANGYI_POLICIES: z.enum(['on', 'off']).default('on'),
     LOG_LEVEL: z.string().default('info'),
   }),
+  withEventStoreUrl(process.env)
 );
 
 const logger = createLogger({ service: 'residents', level: config.LOG_LEVEL });
 const clock = systemClock;
 const newId = () => uuidv7();
-const eventStore = await PostgresEventStore.create({ connectionString: config.DATABASE_URL, schema: config.FANGYI_SCHEMA, clock });
+const eventStore = await openEventStore(config.EVENT_STORE_URL, { schema: config.FANGYI_SCHEMA, clock });
 const bus = new KafkaMessageBus({ brokers: config.KAFKA_BROKERS.split(','), clientId: 'fangyi-residents', logger });
 const relay =
   config.FANGYI_RELAY === 'on'

@@ -1,16 +1,25 @@
 import { createServiceApp, type Logger, type ReadinessReport, type ServiceApp } from '@fangyi/service-kit';
+import { reportRoutes, type ReportDeps } from './report/routes.ts';
 import { rosterRoutes, type RosterDeps } from './roster/routes.ts';
 
 export interface RosterAppDeps extends RosterDeps {
   readonly logger: Logger;
   readonly authSecret: string;
+  /** The daily report's read model (its own namespace). */
+  readonly reportStore: ReportDeps['store'];
+  /** Where analysts' "as of" questions are answered from; optional. */
+  readonly eventStore?: ReportDeps['eventStore'];
   readonly readiness?: () => Promise<ReadinessReport>;
 }
 
+/** The read side over HTTP: the roster, its page, and the daily report. */
 export function buildRosterApp(deps: RosterAppDeps): ServiceApp {
   const app = createServiceApp({ service: 'roster', logger: deps.logger, authSecret: deps.authSecret, clock: deps.clock, ...(deps.readiness ? { readiness: deps.readiness } : {}) });
-  rosterRoutes(app, deps);
+  registerRoster(app, deps);
   return app;
 }
 
-export { rosterRoutes as registerRoster };
+export function registerRoster(app: ServiceApp, deps: Omit<RosterAppDeps, 'logger' | 'authSecret' | 'readiness'>): void {
+  rosterRoutes(app, deps);
+  reportRoutes(app, { store: deps.reportStore, clock: deps.clock, timeZone: deps.timeZone, ...(deps.eventStore ? { eventStore: deps.eventStore } : {}) });
+}

@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import { z } from 'zod';
+import { openEventStore } from '@fangyi/eventstore';
 import { RedisProjectionStore } from '@fangyi/projections';
 import { DEFAULT_TIME_ZONE, createLogger, installGracefulShutdown, readConfig, systemClock } from '@fangyi/service-kit';
 import { buildRosterApp } from './app.ts';
@@ -12,6 +13,10 @@ const config = readConfig(
     HOST: z.string().default('127.0.0.1'),
     REDIS_URL: z.string().min(1, 'REDIS_URL is required (redis://…)'),
     FANGYI_ROSTER_NAMESPACE: z.string().default('fangyi:roster'),
+    FANGYI_REPORT_NAMESPACE: z.string().default('fangyi:report'),
+    /** Optional: lets analysts ask the daily report "as of" an earlier instant. */
+    EVENT_STORE_URL: z.string().optional(),
+    FANGYI_SCHEMA: z.string().default('fangyi'),
     FANGYI_TIME_ZONE: z.string().default(DEFAULT_TIME_ZONE),
     FANGYI_SLOT_WINDOWS: z.string().optional(),
     FANGYI_JWT_SECRET: z.string().min(16, 'FANGYI_JWT_SECRET must be at least 16 characters'),
@@ -22,8 +27,12 @@ const config = readConfig(
 const logger = createLogger({ service: 'roster', level: config.LOG_LEVEL });
 const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3 });
 const store = new RedisProjectionStore({ redis, namespace: config.FANGYI_ROSTER_NAMESPACE, clock: systemClock });
+const reportStore = new RedisProjectionStore({ redis, namespace: config.FANGYI_REPORT_NAMESPACE, clock: systemClock });
+const eventStore = config.EVENT_STORE_URL ? await openEventStore(config.EVENT_STORE_URL, { schema: config.FANGYI_SCHEMA }) : undefined;
 const app = buildRosterApp({
   store,
+  reportStore,
+  ...(eventStore ? { eventStore } : {}),
   clock: systemClock,
   timeZone: config.FANGYI_TIME_ZONE,
   slotWindows: config.FANGYI_SLOT_WINDOWS ? parseSlotWindows(config.FANGYI_SLOT_WINDOWS) : DEFAULT_SLOT_WINDOWS,
@@ -39,6 +48,7 @@ installGracefulShutdown(
   [
     { name: 'http', close: () => app.close() },
     { name: 'redis', close: async () => void (await redis.quit()) },
+    ...(eventStore ? [{ name: 'event store', close: () => eventStore.close() }] : []),
   ],
   logger,
 );

@@ -1,40 +1,56 @@
 import { Redis } from 'ioredis';
 import { z } from 'zod';
-import { topicFor } from '@fangyi/contracts';
+import { BOUNDED_CONTEXTS, topicFor } from '@fangyi/contracts';
 import { KafkaMessageBus } from '@fangyi/messaging';
 import { RedisProjectionStore, runProjection } from '@fangyi/projections';
-import { createLogger, installGracefulShutdown, readConfig, systemClock } from '@fangyi/service-kit';
+import { DEFAULT_TIME_ZONE, businessDate, createLogger, installGracefulShutdown, readConfig, systemClock } from '@fangyi/service-kit';
+import { reportProjection } from './report/projection.ts';
 import { rosterProjection } from './roster/projection.ts';
 
 /**
- * The roster projection worker: consumes the quarantine topic from Kafka and keeps the roster in
- * Redis. Scale by running more workers in the same group (up to the topic's partition count).
+ * The read side's projection worker: keeps the roster (from the quarantine topic) and the daily
+ * report (from every context's topic) in Redis. Scale by running more workers in the same groups
+ * (up to the topics' partition count).
  */
 const config = readConfig(
   z.object({
     KAFKA_BROKERS: z.string().min(1, 'KAFKA_BROKERS is required (host:port,…)'),
     REDIS_URL: z.string().min(1, 'REDIS_URL is required (redis://…)'),
     FANGYI_TOPIC_PREFIX: z.string().default('fangyi'),
+    FANGYI_TIME_ZONE: z.string().default(DEFAULT_TIME_ZONE),
     FANGYI_ROSTER_NAMESPACE: z.string().default('fangyi:roster'),
     FANGYI_ROSTER_GROUP: z.string().default('fangyi-roster'),
+    FANGYI_REPORT_NAMESPACE: z.string().default('fangyi:report'),
+    FANGYI_REPORT_GROUP: z.string().default('fangyi-report'),
     LOG_LEVEL: z.string().default('info'),
   }),
 );
 
 const logger = createLogger({ service: 'roster-worker', level: config.LOG_LEVEL });
 const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3 });
-const store = new RedisProjectionStore({ redis, namespace: config.FANGYI_ROSTER_NAMESPACE, clock: systemClock });
+const rosterStore = new RedisProjectionStore({ redis, namespace: config.FANGYI_ROSTER_NAMESPACE, clock: systemClock });
+const reportStore = new RedisProjectionStore({ redis, namespace: config.FANGYI_REPORT_NAMESPACE, clock: systemClock });
 const bus = new KafkaMessageBus({ brokers: config.KAFKA_BROKERS.split(','), clientId: 'fangyi-roster-worker', logger });
-const topic = topicFor('quarantine', config.FANGYI_TOPIC_PREFIX);
-await bus.ensureTopics([topic]);
-const running = await runProjection({ projection: rosterProjection, store, bus, topics: [topic], groupId: config.FANGYI_ROSTER_GROUP, logger });
+const quarantineTopic = topicFor('quarantine', config.FANGYI_TOPIC_PREFIX);
+const allTopics = BOUNDED_CONTEXTS.map((c) => topicFor(c, config.FANGYI_TOPIC_PREFIX));
+await bus.ensureTopics(allTopics);
+const roster = await runProjection({ projection: rosterProjection, store: rosterStore, bus, topics: [quarantineTopic], groupId: config.FANGYI_ROSTER_GROUP, logger });
+const report = await runProjection({
+  projection: reportProjection((iso) => businessDate(new Date(iso), config.FANGYI_TIME_ZONE)),
+  store: reportStore,
+  bus,
+  topics: allTopics,
+  groupId: config.FANGYI_REPORT_GROUP,
+  logger,
+});
 
 installGracefulShutdown(
   [
-    { name: 'roster projection', close: () => running.stop() },
+    { name: 'roster projection', close: () => roster.stop() },
+    { name: 'report projection', close: () => report.stop() },
     { name: 'kafka', close: () => bus.close() },
     { name: 'redis', close: async () => void (await redis.quit()) },
   ],
   logger,
 );
-logger.info({ topic, group: config.FANGYI_ROSTER_GROUP }, 'roster worker running');
+logger.info({ topics: allTopics }, 'read-side worker running');

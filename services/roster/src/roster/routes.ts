@@ -75,7 +75,7 @@ export function rosterRoutes(app: ServiceApp, deps: RosterDeps): void {
     url: '/',
     summary: 'The roster as a page for follow-up callers (zh-CN)',
     tags: ['roster'],
-    query: RosterQuery.extend({ access_token: z.string().max(4096).optional() }),
+    query: RosterQuery,
     roles: ROSTER_READERS,
     handler: async ({ query, reply, user }) => {
       reply.type('text/html; charset=utf-8');
