@@ -132,10 +132,14 @@ export class KafkaMessageBus implements MessageBus {
   async ensureTopics(topics: readonly string[]): Promise<void> {
     if (topics.length === 0) return;
     const admin = await this.getAdmin();
-    // Resolves false when the topics already exist: creating is idempotent.
+    // Ask first: the broker answers a create of an existing topic with an error kafkajs logs loudly.
+    const existing = new Set(await admin.listTopics());
+    const missing = [...new Set(topics)].filter((t) => !existing.has(t));
+    if (missing.length === 0) return;
+    // Resolves false when another process created them meanwhile: creating is idempotent.
     await admin.createTopics({
       waitForLeaders: true,
-      topics: [...new Set(topics)].map((topic) => ({
+      topics: missing.map((topic) => ({
         topic,
         numPartitions: this.options.numPartitions ?? 3,
         replicationFactor: this.options.replicationFactor ?? 1,

@@ -43,7 +43,7 @@ const relay =
     : null;
 const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3 });
 const listStore = new RedisProjectionStore({ redis, namespace: config.FANGYI_COMPLAINTS_NAMESPACE, clock });
-const readModel = await startComplaintsReadModel({ bus, store: listStore, logger, topicPrefix: config.FANGYI_TOPIC_PREFIX });
+const readModel = await startComplaintsReadModel({ bus, store: listStore, logger, topicPrefix: config.FANGYI_TOPIC_PREFIX, groupId: `${config.FANGYI_TOPIC_PREFIX}-complaints-list` });
 
 const app = buildComplaintsApp({
   eventStore,

@@ -53,6 +53,7 @@ const config = readConfig(
     FANGYI_CALLERS: z
       .string()
       .default('moujia=caller-moujia-1;zhangcun=caller-zhangcun-1;wenzhang=caller-wenzhang-1;zhengzhang=caller-zhengzhang-1'),
+    FANGYI_SCHEDULER: z.enum(['on', 'off']).default('on'),
     FANGYI_SCHEDULER_INTERVAL_MS: z.coerce.number().int().min(1000).default(60_000),
     // Quiet by default so the terminal shows where to look; LOG_LEVEL=info logs every request.
     LOG_LEVEL: z.string().default('warn'),
@@ -112,7 +113,7 @@ const policies = [
   await startResidentsPolicies({ bus, eventStore, logger, clock, newId, timeZone }),
 ];
 const relay = await startRelay({ store: eventStore, bus, logger });
-const scheduler = startMissedCheckScheduler({ eventStore, activeCases, clock, timeZone, slotWindows, newId, logger, intervalMs: config.FANGYI_SCHEDULER_INTERVAL_MS });
+const scheduler = config.FANGYI_SCHEDULER === 'off' ? { stop: async () => {} } : startMissedCheckScheduler({ eventStore, activeCases, clock, timeZone, slotWindows, newId, logger, intervalMs: config.FANGYI_SCHEDULER_INTERVAL_MS });
 
 const app = createServiceApp({
   service: 'fangyi',

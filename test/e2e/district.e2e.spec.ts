@@ -1,0 +1,229 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import { topicFor } from '@fangyi/contracts';
+import { PostgresEventStore } from '@fangyi/eventstore';
+import { KafkaMessageBus, toMessage } from '@fangyi/messaging';
+import { demoUser, httpTransport, send, seedDistrict } from '@fangyi/scripts/seed';
+import { businessDate, signToken } from '@fangyi/service-kit';
+import { TEST_AUTH_SECRET, requireInfra } from '@fangyi/testkit';
+import { ServiceProcess, freePort, waitFor, waitReady } from './processes.ts';
+
+/**
+ * The whole district on both modes: the embedded process seeds itself at first start; the
+ * distributed services (each its own process, PostgreSQL, Kafka, Redis, behind the gateway) are
+ * seeded over HTTP. Both must report the same district figures. Then the flows between services,
+ * which run only through Kafka in the distributed mode, are checked on what the seed set off.
+ */
+describe('the Kutao district, embedded and distributed', { timeout: 300_000 }, () => {
+  const databaseUrl = requireInfra('postgres');
+  const redisUrl = requireInfra('redis');
+  const brokers = requireInfra('kafka');
+  const run = randomUUID().slice(0, 8);
+  const schema = `fangyi_district_${run}`;
+  const prefix = `fangyi-district-${run}`;
+  const today = businessDate(new Date());
+  const tokenOf = (id: string) => signToken(demoUser(id), TEST_AUTH_SECRET);
+  const officer = { authorization: `Bearer ${tokenOf('report-officer-kutao')}` };
+
+  const processes: ServiceProcess[] = [];
+  let dataDir: string;
+  let embeddedBase: string;
+  let gatewayBase: string;
+  let db: pg.Pool;
+  let eventStore: PostgresEventStore;
+
+  const common = {
+    FANGYI_JWT_SECRET: TEST_AUTH_SECRET,
+    // The missed-check scheduler depends on the hour; both modes leave it off so their figures match.
+    FANGYI_SCHEDULER: 'off',
+    LOG_LEVEL: 'warn',
+  };
+
+  beforeAll(async () => {
+    db = new pg.Pool({ connectionString: databaseUrl, max: 2 });
+    dataDir = mkdtempSync(join(tmpdir(), 'fangyi-embedded-'));
+    const embeddedPort = await freePort();
+    embeddedBase = `http://127.0.0.1:${embeddedPort}`;
+    const embedded = new ServiceProcess('embedded', 'services/embedded/src/main.ts', { ...common, PORT: String(embeddedPort), FANGYI_DATA_DIR: dataDir }).start();
+    processes.push(embedded);
+
+    const env = {
+      ...common,
+      EVENT_STORE_URL: databaseUrl,
+      REDIS_URL: redisUrl,
+      KAFKA_BROKERS: brokers,
+      FANGYI_SCHEMA: schema,
+      FANGYI_TOPIC_PREFIX: prefix,
+      FANGYI_ROSTER_NAMESPACE: `${prefix}:roster`,
+      FANGYI_ROSTER_GROUP: `${prefix}-roster`,
+      FANGYI_REPORT_NAMESPACE: `${prefix}:report`,
+      FANGYI_REPORT_GROUP: `${prefix}-report`,
+      FANGYI_CHECKPOINTS_NAMESPACE: `${prefix}:checkpoints`,
+      FANGYI_COMPLAINTS_NAMESPACE: `${prefix}:complaints`,
+      FANGYI_CALLERS: 'moujia=caller-moujia-1;zhangcun=caller-zhangcun-1;wenzhang=caller-wenzhang-1;zhengzhang=caller-zhengzhang-1',
+    };
+    // The event store's tables are created once, before several services race to migrate them.
+    eventStore = await PostgresEventStore.create({ connectionString: databaseUrl, schema });
+    const ports = { quarantine: await freePort(), roster: await freePort(), residents: await freePort(), checkpoints: await freePort(), complaints: await freePort(), gateway: await freePort() };
+    const url = (p: number) => `http://127.0.0.1:${p}`;
+    const services = [
+      new ServiceProcess('quarantine', 'services/quarantine/src/main.ts', { ...env, PORT: String(ports.quarantine) }),
+      new ServiceProcess('residents', 'services/residents/src/main.ts', { ...env, PORT: String(ports.residents) }),
+      new ServiceProcess('checkpoints', 'services/checkpoints/src/main.ts', { ...env, PORT: String(ports.checkpoints) }),
+      new ServiceProcess('complaints', 'services/complaints/src/main.ts', { ...env, PORT: String(ports.complaints) }),
+      new ServiceProcess('read worker', 'services/roster/src/worker.ts', env),
+      new ServiceProcess('roster', 'services/roster/src/main.ts', { ...env, PORT: String(ports.roster) }),
+      new ServiceProcess('gateway', 'services/gateway/src/main.ts', {
+        ...env,
+        PORT: String(ports.gateway),
+        QUARANTINE_URL: url(ports.quarantine),
+        ROSTER_URL: url(ports.roster),
+        RESIDENTS_URL: url(ports.residents),
+        CHECKPOINTS_URL: url(ports.checkpoints),
+        COMPLAINTS_URL: url(ports.complaints),
+      }),
+    ];
+    for (const s of services) processes.push(s.start());
+    gatewayBase = url(ports.gateway);
+    // The embedded process listens once its district is built.
+    await waitReady(embeddedBase, embedded);
+    await waitReady(gatewayBase, services[services.length - 1]!);
+  }, 240_000);
+
+  afterAll(async () => {
+    for (const p of processes) await p.stop();
+    await eventStore?.close();
+    await db?.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => {});
+    await db?.end();
+    const redis = new Redis(redisUrl);
+    const keys = await redis.keys(`${prefix}:*`);
+    if (keys.length) await redis.del(...keys);
+    redis.disconnect();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const showLogs = () =>
+    onTestFailed(() => {
+      for (const p of processes) console.error(`---- ${p.name} ----\n${p.tail(30)}`);
+    });
+  const get = async <T>(base: string, path: string, headers: Record<string, string>) => {
+    const res = await fetch(`${base}${path}`, { headers });
+    if (!res.ok) throw new Error(`GET ${path} → ${res.status}: ${await res.text()}`);
+    return (await res.json()) as T;
+  };
+  type Report = { total: Record<string, Record<string, number>>; communities: { community: string }[] };
+  let embeddedReport: Report;
+
+  it('seeds the same district in both modes: the daily report figures match', async () => {
+    showLogs();
+    embeddedReport = await get<Report>(embeddedBase, `/report/daily?date=${today}`, officer);
+    expect(embeddedReport.total.households).toMatchObject({ total: 2610, rental: 462, apartmentHotel: 6 });
+    expect(embeddedReport.total.people).toMatchObject({ outside: 290, outsideFromHubei: 13 });
+    expect(embeddedReport.total.homeQuarantine!.underQuarantine).toBe(13);
+    expect(embeddedReport.total.complaints!.finesYuan).toBeGreaterThan(0);
+
+    const transport = httpTransport(gatewayBase);
+    const summary = await seedDistrict(transport, {
+      today,
+      tokenOf,
+      findCase: async (personId) =>
+        (await send<{ cases: { caseId: string; personId: string }[] }>(transport, tokenOf('registrar-kutao'), 'GET', '/quarantine/cases?community=moujia')).cases.find((c) => c.personId === personId)?.caseId,
+    });
+    expect(summary.households).toBe(2610);
+    // The read side catches up through Kafka; the figures must come to equal the embedded ones.
+    const t0 = Date.now();
+    const distributed = await waitFor(
+      'the distributed daily report to match the embedded one',
+      async () => {
+        const r = await get<Report>(gatewayBase, `/report/daily?date=${today}`, officer);
+        return JSON.stringify(r.total) === JSON.stringify(embeddedReport.total) ? r : undefined;
+      },
+      180_000,
+      1000,
+    ).catch(async (error: Error) => {
+      const last = await get<Report>(gatewayBase, `/report/daily?date=${today}`, officer);
+      expect(last.total, error.message).toEqual(embeddedReport.total);
+      throw error;
+    });
+    console.info(`e2e: distributed report matched the embedded one ${((Date.now() - t0) / 1000).toFixed(1)} s after the seed finished`);
+    expect(distributed.communities).toEqual(embeddedReport.communities);
+  });
+
+  it('an arrival from Hubei started a home quarantine case, assigned a caller of the community, and revoked nothing it should not', async () => {
+    showLogs();
+    const registrar = { authorization: `Bearer ${tokenOf('registrar-kutao')}` };
+    const cases = await get<{ cases: { caseId: string; personId: string; community: string; assignedCaller: string; status: string }[] }>(gatewayBase, '/quarantine/cases?community=zhangcun', registrar);
+    expect(cases.cases).toHaveLength(11);
+    expect(new Set(cases.cases.map((c) => c.assignedCaller))).toEqual(new Set(['caller-zhangcun-1']));
+    // The quarantine start reached residents through Kafka: the person is marked, and no pass can be issued.
+    const person = cases.cases[0]!.personId;
+    const refused = await fetch(`${gatewayBase}/residents/people/${person}/pass`, {
+      method: 'POST',
+      headers: { ...registrar, 'content-type': 'application/json' },
+      body: JSON.stringify({ validUntil: today }),
+    });
+    expect(refused.status).toBe(409);
+    expect(((await refused.json()) as { code: string }).code).toBe('PASS_NOT_ALLOWED');
+  });
+
+  it('the arrival event delivered again over Kafka opens no second case', async () => {
+    showLogs();
+    const arrivals = (await eventStore.readAll({ limit: 10_000 })).filter((e) => e.type === 'residents.person-arrived' && (e.data as { originProvince?: string }).originProvince === '湖北省');
+    expect(arrivals.length).toBeGreaterThan(0);
+    const bus = new KafkaMessageBus({ brokers: brokers.split(','), clientId: `${prefix}-redeliver`, logger: pino({ level: 'silent' }) });
+    try {
+      await bus.publish(topicFor('residents', prefix), arrivals.map(toMessage));
+    } finally {
+      await bus.close();
+    }
+    const registrar = { authorization: `Bearer ${tokenOf('registrar-kutao')}` };
+    // Give the policy time to see them; the count of cases must not move.
+    await new Promise((r) => setTimeout(r, 5000));
+    const zhangcun = await get<{ total: number }>(gatewayBase, '/quarantine/cases?community=zhangcun&status=all', registrar);
+    const moujia = await get<{ total: number }>(gatewayBase, '/quarantine/cases?community=moujia&status=all', registrar);
+    expect(zhangcun.total + moujia.total).toBe(13);
+  });
+
+  it('a substantiated illegal-rental report suspended the host household through Kafka', async () => {
+    showLogs();
+    const resolved = (await eventStore.readAll({ limit: 10_000 })).filter(
+      (e) => e.type === 'complaints.complaint-resolved' && (e.data as { resolution: string; category: string }).resolution === 'substantiated' && (e.data as { category: string }).category === 'illegal-rental',
+    );
+    expect(resolved.length).toBeGreaterThan(0);
+    const householdId = (resolved[0]!.data as { householdId: string }).householdId;
+    const registrar = { authorization: `Bearer ${tokenOf('registrar-kutao')}` };
+    const household = await waitFor('the rental suspension', async () => {
+      const h = await get<{ rental: { status: string } }>(gatewayBase, `/residents/households/${householdId}`, registrar);
+      return h.rental.status === 'suspended' ? h : undefined;
+    });
+    expect(household.rental.status).toBe('suspended');
+  });
+
+  it("a checkpoint crossing by someone under home quarantine lands on their case as a breach", async () => {
+    showLogs();
+    const registrar = { authorization: `Bearer ${tokenOf('registrar-kutao')}` };
+    const staff = { authorization: `Bearer ${tokenOf('checkpoint-staff-zhangcun')}`, 'content-type': 'application/json' };
+    const cases = await get<{ cases: { caseId: string; personId: string }[] }>(gatewayBase, '/quarantine/cases?community=zhangcun', registrar);
+    const { caseId, personId } = cases.cases[0]!;
+    const opened = (await eventStore.readAll({ limit: 10_000 })).find((e) => e.type === 'checkpoints.checkpoint-opened' && (e.data as { name: string }).name === '张村东卡口');
+    const checkpointId = (opened!.data as { checkpointId: string }).checkpointId;
+    const res = await fetch(`${gatewayBase}/checkpoints/${checkpointId}/exits`, {
+      method: 'POST',
+      headers: staff,
+      body: JSON.stringify({ personId, temperatureC: 36.5, passValid: false, at: new Date().toISOString() }),
+    });
+    expect(res.status).toBe(201);
+    const caller = { authorization: `Bearer ${tokenOf('caller-zhangcun-1')}` };
+    const view = await waitFor('the breach on the case', async () => {
+      const c = await get<{ breaches: number }>(gatewayBase, `/quarantine/cases/${caseId}`, caller);
+      return c.breaches === 1 ? c : undefined;
+    });
+    expect(view.breaches).toBe(1);
+  });
+});
