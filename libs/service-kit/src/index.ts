@@ -7,3 +7,4 @@ export * from './shutdown.ts';
 export * from './config.ts';
 export * from './auth.ts';
 export * from './slots.ts';
+export * from './http.ts';

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { BusinessDateSchema } from '@fangyi/contracts';
 import type { EventStore } from '@fangyi/eventstore';
 import type { ProjectionStore } from '@fangyi/projections';
-import { DomainError, loadAggregate, requireCommunity, worksIn, type Clock, type User } from '@fangyi/service-kit';
+import { DomainError, IdParamSchema, loadAggregate, requireCommunity, worksIn, type Clock, type User } from '@fangyi/service-kit';
 import { checkpointDecider, checkpointStreamId, type CheckpointState } from './checkpoint/checkpoint.ts';
 
 export interface CheckpointsDeps {
@@ -16,19 +16,8 @@ export interface CheckpointsDeps {
   readonly communityDistricts?: Readonly<Record<string, string>>;
 }
 
-export const CheckpointParams = z.strictObject({
-  id: z.string().min(1).max(128).regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _ only'),
-});
+export const CheckpointParams = z.strictObject({ id: IdParamSchema });
 export const DateQuery = z.strictObject({ date: BusinessDateSchema.optional() });
-
-const IfMatch = z.object({ 'if-match': z.string().regex(/^"?\d+"?$/, 'must be a revision number').optional() });
-
-export function expectedRevisionOf(headers: unknown): number | undefined {
-  const parsed = IfMatch.safeParse(headers);
-  if (!parsed.success) throw new DomainError('VALIDATION_FAILED', 'If-Match must be a revision number', [{ field: 'headers.if-match', message: 'must be a revision number' }]);
-  const v = parsed.data['if-match'];
-  return v === undefined ? undefined : Number(v.replaceAll('"', ''));
-}
 
 /** Instants in events are UTC ISO strings, whatever offset the client wrote. */
 export const utc = (instant: string) => new Date(instant).toISOString();
@@ -52,3 +41,5 @@ export async function loadCheckpoint(eventStore: EventStore, checkpointId: strin
   if (state.status === 'none') throw new DomainError('CHECKPOINT_NOT_FOUND', `checkpoint ${checkpointId}`);
   return { state, revision };
 }
+
+export { expectedRevisionOf } from '@fangyi/service-kit';

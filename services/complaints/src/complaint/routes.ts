@@ -17,6 +17,7 @@ import {
 import type { EventStore } from '@fangyi/eventstore';
 import type { ProjectionStore } from '@fangyi/projections';
 import { DomainError, handleCommand, loadAggregate, requireCommunity, route, worksIn, type Clock, type ServiceApp, type User } from '@fangyi/service-kit';
+import { expectedRevisionOf } from '@fangyi/service-kit';
 import { complaintDecider, streamIdOf, type ComplaintCommand, type ComplaintState } from './complaint.ts';
 import { DEFAULT_COMPLAINT_POLICY, rentalBanFor, type ComplaintPolicy } from './policy.ts';
 import { COMPLAINTS_COLLECTION } from './projection.ts';
@@ -37,14 +38,6 @@ const HANDLERS = ['complaint-handler'] as const;
 const READERS = ['complaint-handler', 'report-officer', 'analyst'] as const;
 
 const ComplaintParams = z.strictObject({ complaintId: z.string().min(1).max(128).regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _ only') });
-const IfMatch = z.object({ 'if-match': z.string().regex(/^"?\d+"?$/, 'must be a revision number').optional() });
-
-function expectedRevisionOf(headers: unknown): number | undefined {
-  const parsed = IfMatch.safeParse(headers);
-  if (!parsed.success) throw new DomainError('VALIDATION_FAILED', 'If-Match must be a revision number', [{ field: 'headers.if-match', message: 'must be a revision number' }]);
-  const v = parsed.data['if-match'];
-  return v === undefined ? undefined : Number(v.replaceAll('"', ''));
-}
 
 /** The complaint's community or estate must be one of the caller's; one that does not exist is left to the decider (404). */
 const inAreaOf = (user: User) => (state: ComplaintState) => {

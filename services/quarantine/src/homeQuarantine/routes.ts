@@ -17,6 +17,7 @@ import {
 } from '@fangyi/contracts';
 import type { EventStore } from '@fangyi/eventstore';
 import { DomainError, businessDate, handleCommand, loadAggregate, requireCommunity, route, worksIn, type Clock, type ServiceApp, type User } from '@fangyi/service-kit';
+import { IdParamSchema, expectedRevisionOf } from '@fangyi/service-kit';
 import type { ActiveCases } from '../activeCases/projection.ts';
 import { homeQuarantineDecider, streamIdOf, type HomeQuarantineCommand, type HomeQuarantineState } from './homeQuarantine.ts';
 
@@ -37,23 +38,15 @@ const inCommunityOf = (user: User) => (state: HomeQuarantineState) => {
 /** Callers' phones and the server may disagree by a little. */
 const CLOCK_SKEW_MS = 2 * 60_000;
 
-const safeId = z.string().min(1).max(128).regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _ only');
+const safeId = IdParamSchema;
 const CaseParams = z.strictObject({ caseId: safeId });
 const EscalationParams = z.strictObject({ caseId: safeId, escalationId: safeId });
-const IfMatch = z.object({ 'if-match': z.string().regex(/^"?\d+"?$/, 'must be a revision number').optional() });
 
 const CaseListQuery = z.strictObject({
   community: z.string().min(1).max(128).optional(),
   caller: z.string().min(1).max(128).optional(),
   status: z.enum(['active', 'ended', 'all']).default('active'),
 });
-
-function expectedRevisionOf(headers: unknown): number | undefined {
-  const parsed = IfMatch.safeParse(headers);
-  if (!parsed.success) throw new DomainError('VALIDATION_FAILED', 'If-Match must be a revision number', [{ field: 'headers.if-match', message: 'must be a revision number' }]);
-  const v = parsed.data['if-match'];
-  return v === undefined ? undefined : Number(v.replaceAll('"', ''));
-}
 
 /** Who may do what (the admin may do everything). */
 const FOLLOW_UP: readonly Role[] = ['caller'];
