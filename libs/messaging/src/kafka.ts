@@ -30,6 +30,15 @@ export interface KafkaMessageBusOptions {
     readonly handlerRetryMs?: number;
     /** How long consume() waits for the group join and first fetch (default 60 s). */
     readonly readyTimeoutMs?: number;
+    /**
+     * Handled offsets are committed together: after this many messages or this long (defaults 100
+     * and 200 ms), and always before the consumer leaves. A crash redelivers at most that window,
+     * which idempotent handlers absorb; per-message commits cost a broker round trip each.
+     */
+    readonly commitEveryMessages?: number;
+    readonly commitEveryMs?: number;
+    /** Partitions handled at once (default 3); order within a partition is kept. */
+    readonly partitionsConsumedConcurrently?: number;
   };
 }
 
@@ -160,8 +169,29 @@ export class KafkaMessageBus implements MessageBus {
       allowAutoTopicCreation: false,
     });
     const stopping = new AbortController();
-    let inHand: Promise<void> = Promise.resolve();
+    const inHand = new Map<string, Promise<void>>();
     const firstRetryMs = settings.handlerRetryMs ?? 200;
+    // Handled but not yet committed: the next offset per topic and partition.
+    const handled = new Map<string, { topic: string; partition: number; offset: string }>();
+    let sinceCommit = 0;
+    let committing: Promise<void> = Promise.resolve();
+    const commitHandled = (): Promise<void> => {
+      committing = committing.then(async () => {
+        if (handled.size === 0) return;
+        const offsets = [...handled.values()];
+        handled.clear();
+        sinceCommit = 0;
+        try {
+          await consumer.commitOffsets(offsets);
+        } catch (error) {
+          // Not committed: after a rebalance the next owner redelivers them, and handlers are idempotent.
+          log.warn({ err: error, offsets }, 'committing handled offsets failed');
+        }
+      });
+      return committing;
+    };
+    const commitTimer = setInterval(() => void commitHandled(), settings.commitEveryMs ?? 200);
+    commitTimer.unref();
 
     // consume() resolves once this member has joined and fetched once: its starting offsets
     // (committed, or earliest/latest for a new group) are fixed, so a later publish is seen.
@@ -234,7 +264,8 @@ export class KafkaMessageBus implements MessageBus {
           await payload.heartbeat();
         }
       }
-      await consumer.commitOffsets([{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() }]);
+      handled.set(`${topic}|${partition}`, { topic, partition, offset: (BigInt(message.offset) + 1n).toString() });
+      if (++sinceCommit >= (settings.commitEveryMessages ?? 100)) await commitHandled();
     };
 
     await consumer.connect();
@@ -242,14 +273,16 @@ export class KafkaMessageBus implements MessageBus {
       await consumer.subscribe({ topics: [...options.topics], fromBeginning: options.fromBeginning ?? false });
       await consumer.run({
         autoCommit: false,
-        partitionsConsumedConcurrently: 1,
+        partitionsConsumedConcurrently: settings.partitionsConsumedConcurrently ?? 3,
         eachMessage: (payload) => {
-          inHand = handleOne(payload);
-          return inHand;
+          const work = handleOne(payload);
+          inHand.set(`${payload.topic}|${payload.partition}`, work);
+          return work;
         },
       });
       await ready;
     } catch (error) {
+      clearInterval(commitTimer);
       await consumer.disconnect().catch(() => undefined);
       throw error;
     }
@@ -260,7 +293,9 @@ export class KafkaMessageBus implements MessageBus {
       stop: () => {
         stopped ??= (async () => {
           stopping.abort();
-          await inHand.catch(() => undefined);
+          await Promise.all([...inHand.values()].map((w) => w.catch(() => undefined)));
+          clearInterval(commitTimer);
+          await commitHandled();
           await consumer.disconnect();
           this.consumers.delete(handle);
           log.debug({ topics: options.topics }, 'consumer left');
