@@ -83,4 +83,13 @@ describe('roster API with the follow-up lifecycle (in-memory read model)', () =>
     expect(res.body).toContain('已漏报');
     expect(res.body).not.toContain('丙');
   });
+
+  it('serves the page to a browser holding its token in the query, names communities in Chinese and keeps the token for the next date', async () => {
+    const token = caller.authorization.slice('Bearer '.length);
+    const res = await app.inject({ method: 'GET', url: `/?date=2020-01-29&access_token=${token}` });
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toContain('<td>牟家</td>');
+    expect(res.body).toContain(`name="access_token" value="${token}"`);
+    expect((await app.inject({ method: 'GET', url: '/?date=2020-01-29&access_token=forged.token.value' })).statusCode).toBe(401);
+  });
 });

@@ -1,3 +1,4 @@
+import { placeLabel } from '@fangyi/contracts';
 import type { RosterEntry, SlotStatus } from '../roster/status.ts';
 
 /** The roster as a page for follow-up callers, in zh-CN: one row a person, both slots of the day. */
@@ -42,6 +43,10 @@ export interface RosterPageModel {
   readonly date: string;
   readonly timeZone: string;
   readonly asOf: string;
+  /** When the page was made, in the district's local time, for people. */
+  readonly asOfLocal?: string;
+  /** Carried into the date form so a page opened with ?access_token= keeps working. */
+  readonly accessToken?: string;
   readonly entries: readonly RosterEntry[];
   readonly totals: {
     readonly people: number;
@@ -58,7 +63,7 @@ export function renderRosterPage(m: RosterPageModel): string {
   const rows = m.entries
     .map(
       (e) => `<tr>
-  <td>${escape(e.personName)}</td><td>${escape(e.community)}</td><td>第 ${e.day} / ${e.periodDays} 天</td>
+  <td>${escape(e.personName)}</td><td>${escape(placeLabel(e.community))}</td><td>第 ${e.day} / ${e.periodDays} 天</td>
   ${slotCell(e.am)}${slotCell(e.pm)}
   <td>${e.lastTemperatureC === null ? '—' : `${e.lastTemperatureC.toFixed(1)}℃`}</td>${escalationCell(e)}<td>${escape(e.assignedCaller)}</td>
   <td class="id">${escape(e.caseId)}</td>
@@ -87,8 +92,8 @@ export function renderRosterPage(m: RosterPageModel): string {
 </head>
 <body>
 <h1>居家隔离随访名单（每日上午、下午两次）</h1>
-<div class="meta">日期 ${escape(m.date)} · 时区 ${escape(m.timeZone)} · 更新于 ${escape(m.asOf)}
- <form style="display:inline" method="get" action="/"> · 查看日期 <input type="date" name="date" value="${escape(m.date)}"> <button>查看</button></form></div>
+<div class="meta">日期 ${escape(m.date)} · 时区 ${escape(m.timeZone)} · 更新于 ${escape(m.asOfLocal ?? m.asOf)}
+ <form style="display:inline" method="get" action="/"> · 查看日期 <input type="date" name="date" value="${escape(m.date)}">${m.accessToken ? `<input type="hidden" name="access_token" value="${escape(m.accessToken)}">` : ''} <button>查看</button></form></div>
 <div class="totals"><span>在隔离 ${m.totals.people} 人</span><span>正常 ${m.totals.doneNormal}</span><span>异常 ${m.totals.doneAbnormal}</span><span>待随访 ${m.totals.pending}</span><span>已逾期 ${m.totals.overdue}</span><span>已漏报 ${m.totals.missed}</span><span>未处理预警 ${m.totals.openEscalations}</span></div>
 <table>
 <thead><tr><th>姓名</th><th>社区</th><th>隔离天数</th><th>上午</th><th>下午</th><th>最近体温</th><th>未处理预警</th><th>随访人员</th><th>案件编号</th></tr></thead>

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { BusinessDateSchema } from '@fangyi/contracts';
 import type { ProjectionStore } from '@fangyi/projections';
-import { DomainError, businessDate, requireCommunity, route, worksIn, type Clock, type ServiceApp, type User } from '@fangyi/service-kit';
+import { DomainError, businessDate, localTime, requireCommunity, route, worksIn, type Clock, type ServiceApp, type User } from '@fangyi/service-kit';
 import { ROSTER_COLLECTION, withDefaults, type RosterCase } from './projection.ts';
 import { SLOT_STATUSES, rosterFor, type SlotStatus, type SlotWindows } from './status.ts';
 import { renderRosterPage } from '../console/page.ts';
@@ -77,9 +77,13 @@ export function rosterRoutes(app: ServiceApp, deps: RosterDeps): void {
     tags: ['roster'],
     query: RosterQuery,
     roles: ROSTER_READERS,
-    handler: async ({ query, reply, user }) => {
+    handler: async ({ query, reply, user, request }) => {
       reply.type('text/html; charset=utf-8');
-      return renderRosterPage(await buildRoster(deps, query, user));
+      const roster = await buildRoster(deps, query, user);
+      const token = (request.query as { access_token?: unknown }).access_token;
+      const local = localTime(new Date(roster.asOf), deps.timeZone);
+      const asOfLocal = `${local.date} ${String(Math.floor(local.minutes / 60)).padStart(2, '0')}:${String(local.minutes % 60).padStart(2, '0')}`;
+      return renderRosterPage({ ...roster, asOfLocal, ...(typeof token === 'string' ? { accessToken: token } : {}) });
     },
   });
 
