@@ -17,6 +17,7 @@ import {
 import type { EventStore } from '@fangyi/eventstore';
 import type { ProjectionStore } from '@fangyi/projections';
 import { DomainError, handleCommand, loadAggregate, requireCommunity, route, worksIn, type Clock, type ServiceApp, type User } from '@fangyi/service-kit';
+import { commandMeta } from '@fangyi/service-kit';
 import { expectedRevisionOf } from '@fangyi/service-kit';
 import { complaintDecider, streamIdOf, type ComplaintCommand, type ComplaintState } from './complaint.ts';
 import { DEFAULT_COMPLAINT_POLICY, rentalBanFor, type ComplaintPolicy } from './policy.ts';
@@ -66,14 +67,7 @@ export function complaintRoutes(app: ServiceApp, deps: ComplaintsDeps): void {
   const policy = deps.policy ?? DEFAULT_COMPLAINT_POLICY;
   type Ctx = { user: User; actor(): Actor; request: { correlationId: string; headers: unknown } };
   const run = (ctx: Ctx, complaintId: string, command: ComplaintCommand, occurredAt: Date = deps.clock()) =>
-    handleCommand(deps.eventStore, streamIdOf(complaintId), complaintDecider, command, {
-      actor: ctx.actor(),
-      correlationId: ctx.request.correlationId,
-      occurredAt,
-      newId: deps.newId,
-      expectedRevision: expectedRevisionOf(ctx.request.headers),
-      authorize: inAreaOf(ctx.user),
-    });
+    handleCommand(deps.eventStore, streamIdOf(complaintId), complaintDecider, command, commandMeta(ctx, { newId: deps.newId, occurredAt, authorize: inAreaOf(ctx.user) }));
   const answer = (result: { revision: number; state: ComplaintState; eventIds: readonly string[] }, complaintId: string, reply: { header(k: string, v: string): unknown }) => {
     reply.header('etag', `"${result.revision}"`);
     return { complaintId, status: result.state.status, revision: result.revision, events: result.eventIds };

@@ -17,6 +17,7 @@ import {
 } from '@fangyi/contracts';
 import type { EventStore } from '@fangyi/eventstore';
 import { DomainError, businessDate, handleCommand, loadAggregate, requireCommunity, route, worksIn, type Clock, type ServiceApp, type User } from '@fangyi/service-kit';
+import { commandMeta } from '@fangyi/service-kit';
 import { IdParamSchema, expectedRevisionOf } from '@fangyi/service-kit';
 import type { ActiveCases } from '../activeCases/projection.ts';
 import { homeQuarantineDecider, streamIdOf, type HomeQuarantineCommand, type HomeQuarantineState } from './homeQuarantine.ts';
@@ -81,14 +82,7 @@ type Ctx = { user: User; actor(): Actor; request: { correlationId: string; heade
 /** HTTP for home quarantine cases: the case's whole follow-up, its reading and its history. */
 export function homeQuarantineRoutes(app: ServiceApp, deps: HomeQuarantineDeps): void {
   const run = (ctx: Ctx, caseId: string, command: HomeQuarantineCommand, occurredAt: Date = deps.clock()) =>
-    handleCommand(deps.eventStore, streamIdOf(caseId), homeQuarantineDecider, command, {
-      actor: ctx.actor(),
-      correlationId: ctx.request.correlationId,
-      occurredAt,
-      newId: deps.newId,
-      expectedRevision: expectedRevisionOf(ctx.request.headers),
-      authorize: inCommunityOf(ctx.user),
-    });
+    handleCommand(deps.eventStore, streamIdOf(caseId), homeQuarantineDecider, command, commandMeta(ctx, { newId: deps.newId, occurredAt, authorize: inCommunityOf(ctx.user) }));
 
   /** A time the caller gives for something already done: not in the future, beyond a little skew. */
   const pastInstant = (value: string | undefined, field: string, now: Date): Date => {

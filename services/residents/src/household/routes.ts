@@ -1,5 +1,6 @@
 import { LiftRentalSuspensionSchema, RegisterHouseholdSchema, SuspendRentalSchema } from '@fangyi/contracts';
 import { DomainError, businessDate, handleCommand, loadAggregate, requireCommunity, route, type ServiceApp, type User } from '@fangyi/service-kit';
+import { commandMeta } from '@fangyi/service-kit';
 import { HouseholdParams, expectedRevisionOf, toHistory, type CommandContext, type ResidentsDeps } from '../http.ts';
 import { householdDecider, householdStreamId, type HouseholdCommand, type HouseholdState } from './household.ts';
 
@@ -26,14 +27,7 @@ export function householdView(state: Extract<HouseholdState, { status: 'register
 /** HTTP for households (户): register one, suspend or restore its renting, read it and its history. */
 export function householdRoutes(app: ServiceApp, deps: ResidentsDeps): void {
   const run = (ctx: CommandContext, householdId: string, command: HouseholdCommand) =>
-    handleCommand(deps.eventStore, householdStreamId(householdId), householdDecider, command, {
-      actor: ctx.actor(),
-      correlationId: ctx.request.correlationId,
-      occurredAt: deps.clock(),
-      newId: deps.newId,
-      expectedRevision: expectedRevisionOf(ctx.request.headers),
-      authorize: inCommunityOf(ctx.user),
-    });
+    handleCommand(deps.eventStore, householdStreamId(householdId), householdDecider, command, commandMeta(ctx, { newId: deps.newId, occurredAt: deps.clock(), authorize: inCommunityOf(ctx.user) }));
   const today = () => businessDate(deps.clock(), deps.timeZone);
 
   route(app, {

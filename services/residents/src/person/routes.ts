@@ -12,6 +12,7 @@ import {
   type ServiceApp,
   type User,
 } from '@fangyi/service-kit';
+import { commandMeta } from '@fangyi/service-kit';
 import { householdDecider, householdStreamId } from '../household/household.ts';
 import { PersonParams, expectedRevisionOf, toHistory, type CommandContext, type ResidentsDeps } from '../http.ts';
 import {
@@ -90,14 +91,7 @@ function redactEvent(user: User) {
 /** HTTP for people: registration, arrivals, moves, door-to-door screenings (排查) and passes (通行证). */
 export function personRoutes(app: ServiceApp, deps: ResidentsDeps): void {
   const run = (ctx: CommandContext, personId: string, command: PersonCommand) =>
-    handleCommand(deps.eventStore, personStreamId(personId), personDecider, command, {
-      actor: ctx.actor(),
-      correlationId: ctx.request.correlationId,
-      occurredAt: deps.clock(),
-      newId: deps.newId,
-      expectedRevision: expectedRevisionOf(ctx.request.headers),
-      authorize: inCommunityOf(ctx.user),
-    });
+    handleCommand(deps.eventStore, personStreamId(personId), personDecider, command, commandMeta(ctx, { newId: deps.newId, occurredAt: deps.clock(), authorize: inCommunityOf(ctx.user) }));
   const today = () => businessDate(deps.clock(), deps.timeZone);
 
   /** The household a person joins, read from its own stream and handed to the decider; the caller must work in its community. */
