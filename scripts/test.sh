@@ -15,16 +15,18 @@ cleanup() {
 }
 trap cleanup EXIT
 
-if [ -z "${DATABASE_URL:-}" ] || [ -z "${REDIS_URL:-}" ]; then
+if [ "${FANGYI_TEST_INFRA:-local}" = containers ]; then
+  echo "fangyi tests: FANGYI_TEST_INFRA=containers: testcontainers provides what is not set" >&2
+elif [ -z "${DATABASE_URL:-}" ] || [ -z "${REDIS_URL:-}" ]; then
   # shellcheck disable=SC2046
   export $(bash infra/local-services.sh)
 fi
-if [ -z "${KAFKA_BROKERS:-}" ]; then
+if [ -z "${KAFKA_BROKERS:-}" ] && [ "${FANGYI_TEST_INFRA:-local}" != containers ]; then
   export KAFKA_BROKERS
   KAFKA_BROKERS=$(bash infra/kafka/start.sh | sed -n 's/^KAFKA_BROKERS=//p')
   started_kafka=1
 fi
-echo "fangyi tests: DATABASE_URL=$DATABASE_URL REDIS_URL=$REDIS_URL KAFKA_BROKERS=$KAFKA_BROKERS" >&2
+echo "fangyi tests: DATABASE_URL=${DATABASE_URL:-} REDIS_URL=${REDIS_URL:-} KAFKA_BROKERS=${KAFKA_BROKERS:-}" >&2
 
 # kafkajs 2.2.4 sets a negative timer on Node 24 (clamped to 1 ms, harmless) and warns about its partitioner.
 export NODE_OPTIONS="${NODE_OPTIONS:-} --disable-warning=TimeoutNegativeWarning"
