@@ -80,10 +80,18 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
 }
 
-export async function waitReady(base: string, service: ServiceProcess): Promise<void> {
-  await waitFor(`${service.name} to be ready\n${service.tail()}`, async () => {
-    if (!service.running) throw new Error(`${service.name} exited:\n${service.tail()}`);
-    const res = await fetch(`${base}/ready`);
-    return res.ok;
+/** Waits for /ready; several services starting at once on two cores can take a while. */
+export async function waitReady(base: string, service: ServiceProcess, timeoutMs = 120_000): Promise<void> {
+  await waitFor(
+    `${service.name} to be ready`,
+    async () => {
+      if (!service.running) throw new Error(`${service.name} exited:\n${service.tail()}`);
+      const res = await fetch(`${base}/ready`);
+      return res.ok;
+    },
+    timeoutMs,
+    100,
+  ).catch((error: Error) => {
+    throw new Error(`${error.message}\n---- ${service.name} ----\n${service.tail()}`);
   });
 }
