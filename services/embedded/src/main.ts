@@ -134,7 +134,7 @@ await app.ready();
 const today = businessDate(clock(), timeZone);
 let seeded: Awaited<ReturnType<typeof seedDistrict>> | null = null;
 if (config.FANGYI_DEMO === 'true' && (await eventStore.readAll({ limit: 1 })).length === 0) {
-  process.stdout.write('Fangyi: first start; building the Kutao district through the services\' commands (about a minute)…\n');
+  process.stdout.write('Fangyi: first start; building the Kutao district through the services\' commands (a few seconds)…\n');
   const started = Date.now();
   seeded = await seedDistrict(injectTransport(app), {
     seed: config.FANGYI_SEED,
