@@ -92,4 +92,19 @@ describe('roster API with the follow-up lifecycle (in-memory read model)', () =>
     expect(res.body).toContain(`name="access_token" value="${token}"`);
     expect((await app.inject({ method: 'GET', url: '/?date=2020-01-29&access_token=forged.token.value' })).statusCode).toBe(401);
   });
+
+  it('serves the daily report to the report officer as JSON, CSV and a zh-CN page, and not to a caller', async () => {
+    const officer = authHeader(testUser('report-officer', ['*']));
+    const json = await get('/report/daily?date=2020-01-29', officer);
+    expect(json.statusCode).toBe(200);
+    expect(json.json()).toMatchObject({ date: '2020-01-29', total: { homeQuarantine: expect.any(Object) } });
+    const csv = await get('/report/daily?date=2020-01-29&format=csv', officer);
+    expect(csv.headers['content-type']).toContain('text/csv');
+    expect(csv.body.split('\n')[0]).toContain('homeQuarantine.underQuarantine');
+    const page = await get('/report/daily?date=2020-01-29&format=html', officer);
+    expect(page.body).toContain('每日报表');
+    expect(page.body).toContain('合计');
+    expect((await get('/report/daily', caller)).statusCode).toBe(403);
+    expect((await get('/report/daily?format=pdf', officer)).json().errors[0].field).toBe('query.format');
+  });
 });

@@ -2,8 +2,9 @@ import { z } from 'zod';
 import { BusinessDateSchema } from '@fangyi/contracts';
 import type { EventStore } from '@fangyi/eventstore';
 import { projectAsOf, type ProjectionStore } from '@fangyi/projections';
-import { DomainError, businessDate, route, worksIn, type Clock, type ServiceApp } from '@fangyi/service-kit';
+import { DomainError, businessDate, localTime, route, worksIn, type Clock, type ServiceApp } from '@fangyi/service-kit';
 import { dailyReport, type DailyFigures } from './daily.ts';
+import { renderReportPage } from './page.ts';
 import { REPORT, reportProjection, type CaseDoc, type CheckpointDoc, type ComplaintDoc, type CrossingDayDoc, type HouseholdDoc, type PersonDoc } from './projection.ts';
 
 export interface ReportDeps {
@@ -18,7 +19,7 @@ const ReportQuery = z.strictObject({
   date: BusinessDateSchema.optional(),
   /** Answer with only what the system had recorded by this instant. */
   asOf: z.iso.datetime({ offset: true }).optional(),
-  format: z.enum(['json', 'csv']).default('json'),
+  format: z.enum(['json', 'csv', 'html']).default('json'),
 });
 
 async function load(store: ProjectionStore) {
@@ -47,11 +48,11 @@ export function reportRoutes(app: ServiceApp, deps: ReportDeps): void {
   route(app, {
     method: 'GET',
     url: '/report/daily',
-    summary: 'The daily figures per community and for the district; ?asOf= answers with what was known then; ?format=csv for sending up',
+    summary: 'The daily figures per community and for the district; ?asOf= answers with what was known then; ?format=csv for sending up, ?format=html as a page (zh-CN)',
     tags: ['report'],
     query: ReportQuery,
     roles: ['report-officer', 'analyst'],
-    handler: async ({ query, user, reply }) => {
+    handler: async ({ query, user, reply, request }) => {
       const date = query.date ?? businessDate(deps.clock(), deps.timeZone);
       let store = deps.store;
       if (query.asOf) {
@@ -59,6 +60,13 @@ export function reportRoutes(app: ServiceApp, deps: ReportDeps): void {
         store = await projectAsOf({ projection, eventStore: deps.eventStore, asOf: new Date(query.asOf) });
       }
       const report = dailyReport(await load(store), date, (community) => worksIn(user, community));
+      if (query.format === 'html') {
+        const token = (request.query as { access_token?: unknown }).access_token;
+        const local = localTime(deps.clock(), deps.timeZone);
+        const asOfLocal = query.asOf ?? `${local.date} ${String(Math.floor(local.minutes / 60)).padStart(2, '0')}:${String(local.minutes % 60).padStart(2, '0')}`;
+        reply.type('text/html; charset=utf-8');
+        return renderReportPage({ ...report, asOfLocal, ...(typeof token === 'string' ? { accessToken: token } : {}) });
+      }
       if (query.format === 'csv') {
         reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="fangyi-daily-${date}.csv"`);
         return toCsv(report);
