@@ -172,7 +172,7 @@ Fangyi 防疫 is running: embedded mode (SQLite event store at ${dbPath}, in-pro
 ${seeded ? `The Kutao district: ${seeded.households} households, ${seeded.people} people (${seeded.outsidePeople} outside-registered, ${seeded.fromHubei} from Hubei), ${seeded.checkpoints} checkpoints, ${seeded.complaints} complaints.` : 'Read models rebuilt from the event store.'}
 
   Roster page (zh-CN), as Moujia's caller:  ${base}/?access_token=${callerToken}
-  Daily report, as the report officer:      ${base}/report/daily?format=csv&access_token=${officerToken}
+  Daily report, as the report officer:      ${base}/report/daily?format=html&access_token=${officerToken}
   API document (OpenAPI):                   ${base}/openapi.json
 
   Every request needs a bearer token. Moujia's caller:
