@@ -100,6 +100,12 @@ export const RecordCrossingSchema = z
     /** As checked by the staff at the gate. */
     passValid: z.boolean(),
     at: instant,
+    /**
+     * Chosen by the client so that resending the same crossing (no answer on a poor connection)
+     * records it once: the same id with the same content answers with the crossing already recorded.
+     * Unique per checkpoint and business day (the day's stream remembers it); absent: the server makes one.
+     */
+    crossingId: z.uuid().optional(),
   })
   .refine((c) => c.personId !== undefined || c.name !== undefined || c.idNumber !== undefined, {
     path: ['personId'],
@@ -114,6 +120,8 @@ export const RecordRefusalSchema = z.strictObject({
   at: instant,
   /** The entry being turned back, e.g. one recorded with a fever; it must be one of the same day's. */
   crossingId: id.optional(),
+  /** The refusal's own id, chosen by the client so that a resend records it once; as `crossingId` of a crossing. */
+  refusalId: z.uuid().optional(),
 });
 export type RecordRefusalInput = z.infer<typeof RecordRefusalSchema>;
 

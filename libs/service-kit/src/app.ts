@@ -188,6 +188,8 @@ export interface RouteContext<B extends Schema, P extends Schema, Q extends Sche
   readonly user: User;
   /** The caller as events record them. */
   actor(): Actor;
+  /** Answers with another status than the route's declared one (e.g. 200 for a resend that changed nothing). */
+  status(code: number): void;
 }
 
 export interface RouteSpec<B extends Schema, P extends Schema, Q extends Schema> {
@@ -279,6 +281,7 @@ export function route<B extends Schema = undefined, P extends Schema = undefined
       const query = parsePart(spec.query, rawQuery, 'query', issues);
       const body = parsePart(spec.body, request.body, 'body', issues);
       if (issues.length > 0) throw new RequestValidationError(issues);
+      let status = spec.status ?? 200;
       const result = await spec.handler({
         body: body as Infer<B>,
         params: params as Infer<P>,
@@ -287,8 +290,11 @@ export function route<B extends Schema = undefined, P extends Schema = undefined
         reply,
         user,
         actor: () => actorOf(user),
+        status: (code) => {
+          status = code;
+        },
       });
-      if (!reply.sent) reply.status(spec.status ?? 200);
+      if (!reply.sent) reply.status(status);
       return result;
     },
   });

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -353,6 +354,99 @@ describe('checkpoints service over HTTP (SQLite event store)', () => {
     });
   });
 
+  describe('resends on a poor connection: a client-chosen crossingId / refusalId records once', () => {
+    const dayStream = async (id: string) => (await eventStore.readStream(crossingStreamId(id, TODAY))).map((e) => e.type);
+    const post = (id: string, what: 'entries' | 'exits' | 'refusals', payload: object) => inject({ method: 'POST', url: `/checkpoints/${id}/${what}`, payload });
+
+    it('the same entry sent twice with one crossingId: one event, 201 then 200 with the same answer', async () => {
+      const id = await openCheckpoint();
+      await startShift(id);
+      const crossingId = randomUUID();
+      const first = await post(id, 'entries', { ...crossing, temperatureC: 37.6, crossingId });
+      expect(first.statusCode, first.body).toBe(201);
+      expect(first.json()).toMatchObject({ crossingId, fever: true, refusalRequired: true });
+      const again = await post(id, 'entries', { ...crossing, temperatureC: 37.6, crossingId });
+      expect(again.statusCode, again.body).toBe(200);
+      expect(again.json()).toEqual(first.json());
+      // The same instant written in UTC is the same crossing.
+      const utcForm = await post(id, 'entries', { ...crossing, temperatureC: 37.6, crossingId, at: '2020-01-29T03:50:00Z' });
+      expect(utcForm.statusCode, utcForm.body).toBe(200);
+      expect(await dayStream(id)).toEqual(['checkpoints.entry-recorded']);
+      expect((await inject({ method: 'GET', url: `/checkpoints/${id}/crossings` })).json()).toMatchObject({ counts: { entries: 1, fever: 1 }, feverEntriesAwaitingRefusal: [crossingId] });
+    });
+
+    it('a person under quarantine crossing twice with one crossingId: exactly one breach event', async () => {
+      const id = await openCheckpoint();
+      await startShift(id);
+      await applyEvent(underQuarantineProjection, projectionStore, {
+        id: uuidv7(),
+        type: 'quarantine.home-quarantine-started',
+        schemaVersion: 1,
+        streamId: 'homeQuarantine-case-mj-2',
+        streamRevision: 0,
+        occurredAt: '2020-01-28T02:00:00.000Z',
+        recordedAt: '2020-01-28T02:00:00.000Z',
+        actor: { id: 'registrar-1', role: 'registrar' },
+        correlationId: 'c2',
+        causationId: null,
+        data: { caseId: 'case-mj-2', personId: 'p-mj-hubei-2', personName: '陈静', community: 'moujia', startDate: '2020-01-28', endDate: '2020-02-10', periodDays: 14, reason: 'arrival-from-risk-area', assignedCaller: 'caller-1' },
+      });
+      const payload = { ...crossing, personId: 'p-mj-hubei-2', name: '陈静', crossingId: randomUUID() };
+      const first = await post(id, 'exits', payload);
+      const again = await post(id, 'exits', payload);
+      expect([first.statusCode, again.statusCode]).toEqual([201, 200]);
+      expect(first.json().breachId).toEqual(expect.any(String));
+      expect(again.json().breachId).toBe(first.json().breachId);
+      expect(await dayStream(id)).toEqual(['checkpoints.exit-recorded', 'checkpoints.quarantine-breach-recorded']);
+    });
+
+    it('the same crossingId with another temperature → 409 CROSSING_ID_REUSED naming body.crossingId, nothing appended', async () => {
+      const id = await openCheckpoint();
+      await startShift(id);
+      const crossingId = randomUUID();
+      expect((await post(id, 'entries', { ...crossing, crossingId })).statusCode).toBe(201);
+      const before = await allEvents();
+      const reused = await post(id, 'entries', { ...crossing, temperatureC: 38.1, crossingId });
+      expect(reused.statusCode).toBe(409);
+      expect(reused.json()).toMatchObject({ code: 'CROSSING_ID_REUSED', errors: [{ field: 'body.crossingId' }] });
+      expect(reused.json().detail).toContain('temperatureC');
+      // Nor may an entry's id be used again for an exit.
+      expect((await post(id, 'exits', { ...crossing, crossingId })).json().code).toBe('CROSSING_ID_REUSED');
+      expect(await allEvents()).toBe(before);
+    });
+
+    it('without an id nothing changes: each send is a new crossing with a server-made id, 201', async () => {
+      const id = await openCheckpoint();
+      await startShift(id);
+      const [a, b] = [await post(id, 'entries', crossing), await post(id, 'entries', crossing)];
+      expect([a.statusCode, b.statusCode]).toEqual([201, 201]);
+      expect(a.json().crossingId).not.toBe(b.json().crossingId);
+      expect(await dayStream(id)).toEqual(['checkpoints.entry-recorded', 'checkpoints.entry-recorded']);
+    });
+
+    it('the same refusal sent twice with one refusalId: one event, 201 then 200; the same id with another note → 409 naming body.refusalId', async () => {
+      const id = await openCheckpoint();
+      await startShift(id);
+      const fever = await post(id, 'entries', { ...crossing, temperatureC: 38.2, crossingId: randomUUID() });
+      const refusalId = randomUUID();
+      const turnBack = { personId: crossing.personId, reason: 'fever', note: '体温38.2，劝返', crossingId: fever.json().crossingId, at: '2020-01-29T11:52:00+08:00', refusalId };
+      const first = await post(id, 'refusals', turnBack);
+      expect(first.statusCode, first.body).toBe(201);
+      expect(first.json()).toMatchObject({ refusalId, date: TODAY });
+      // Not CROSSING_ALREADY_REFUSED: the entry was turned back by this very refusal.
+      const again = await post(id, 'refusals', turnBack);
+      expect(again.statusCode, again.body).toBe(200);
+      expect(again.json()).toEqual(first.json());
+      const before = await allEvents();
+      const reused = await post(id, 'refusals', { ...turnBack, note: '另一位' });
+      expect(reused.statusCode).toBe(409);
+      expect(reused.json()).toMatchObject({ code: 'CROSSING_ID_REUSED', errors: [{ field: 'body.refusalId' }] });
+      expect(await allEvents()).toBe(before);
+      expect(await dayStream(id)).toEqual(['checkpoints.entry-recorded', 'checkpoints.refusal-recorded']);
+      expect((await inject({ method: 'GET', url: `/checkpoints/${id}/crossings` })).json()).toMatchObject({ counts: { refusals: 1 }, feverEntriesAwaitingRefusal: [] });
+    });
+  });
+
   describe('who may do what', () => {
     it('no token → 401, and nothing appended', async () => {
       const id = await openCheckpoint();
@@ -434,6 +528,8 @@ describe('checkpoints service over HTTP (SQLite event store)', () => {
       ['entry: a malformed ID number', '/checkpoints/ID/entries', { ...crossing, idNumber: '12345' }, ['body.idNumber']],
       ['exit: no time, unknown field', '/checkpoints/ID/exits', { ...crossing, at: undefined, temprature: 36 }, ['body.at', 'body.temprature']],
       ['refusal: an unknown reason, no note', '/checkpoints/ID/refusals', { name: 'x', reason: 'rude', at }, ['body.reason', 'body.note']],
+      ['entry: a crossingId that is not a UUID', '/checkpoints/ID/entries', { ...crossing, crossingId: 'retry-1' }, ['body.crossingId']],
+      ['refusal: a refusalId that is not a UUID', '/checkpoints/ID/refusals', { name: 'x', reason: 'other', note: '', at, refusalId: 'r-1' }, ['body.refusalId']],
     ];
     it.each(cases)('%s', async (_label, url, payload, fields) => {
       const before = await allEvents();

@@ -4,8 +4,10 @@ import {
   TEMPERATURE_MIN_C,
   type CrossingEvent,
   type Direction,
+  type EntryRecorded,
   type RecordCrossingInput,
   type RecordRefusalInput,
+  type RefusalRecorded,
 } from '@fangyi/contracts';
 import { DomainError, defineErrors } from '@fangyi/service-kit/errors';
 import { CLOCK_SKEW_MS } from '../checkpoint/checkpoint.ts';
@@ -17,6 +19,7 @@ export const crossingErrors = defineErrors({
   CROSSING_NOT_FOUND: { status: 409, title: "The crossing to refuse is not among this checkpoint's crossings of that day" },
   CROSSING_NOT_AN_ENTRY: { status: 409, title: 'Only an entry can be turned back' },
   CROSSING_ALREADY_REFUSED: { status: 409, title: 'This entry has already been turned back' },
+  CROSSING_ID_REUSED: { status: 409, title: 'This id was already used for a different crossing or refusal at this checkpoint that day' },
 });
 
 /** One stream per checkpoint and business day keeps the checkpoint's own stream small. */
@@ -36,8 +39,9 @@ interface CrossingContext {
   readonly now: string;
 }
 
-export type RecordCrossingData = Omit<RecordCrossingInput, 'at'> &
+export type RecordCrossingData = Omit<RecordCrossingInput, 'at' | 'crossingId'> &
   CrossingContext & {
+    /** The client's, when it sent one (so a resend is recognised), else made by the server. */
     readonly crossingId: string;
     readonly breachId: string;
     readonly at: string;
@@ -46,37 +50,60 @@ export type RecordCrossingData = Omit<RecordCrossingInput, 'at'> &
   };
 export type RecordEntry = { type: 'RecordEntry'; data: RecordCrossingData };
 export type RecordExit = { type: 'RecordExit'; data: RecordCrossingData };
-export type RecordRefusal = { type: 'RecordRefusal'; data: Omit<RecordRefusalInput, 'at'> & CrossingContext & { readonly refusalId: string; readonly at: string } };
+export type RecordRefusal = { type: 'RecordRefusal'; data: Omit<RecordRefusalInput, 'at' | 'refusalId'> & CrossingContext & { readonly refusalId: string; readonly at: string } };
 export type CrossingCommand = RecordEntry | RecordExit | RecordRefusal;
 
 export interface DayCrossing {
   readonly direction: Direction;
   readonly fever: boolean;
   readonly refusalId: string | null;
+  readonly breachId: string | null;
+  /** As recorded: a resend with the same crossingId is compared with it and answered from it. */
+  readonly recorded: EntryRecorded;
 }
 
+/**
+ * The day's crossings and refusals by id. Ids are remembered per checkpoint and business day (one
+ * stream each), which is enough to recognise a client's resend: it comes minutes after the first try.
+ */
 export type CrossingDayState =
   | { readonly status: 'empty' }
-  | { readonly status: 'recording'; readonly crossings: ReadonlyMap<string, DayCrossing> };
+  | { readonly status: 'recording'; readonly crossings: ReadonlyMap<string, DayCrossing>; readonly refusals: ReadonlyMap<string, RefusalRecorded> };
 
 export const initialState = (): CrossingDayState => ({ status: 'empty' });
+
+const crossingsOf = (state: CrossingDayState): ReadonlyMap<string, DayCrossing> => (state.status === 'recording' ? state.crossings : new Map());
+const refusalsOf = (state: CrossingDayState): ReadonlyMap<string, RefusalRecorded> => (state.status === 'recording' ? state.refusals : new Map());
+
+/** The crossing recorded under this id on the state's day, if any. */
+export const crossingOf = (state: CrossingDayState, crossingId: string): DayCrossing | undefined => crossingsOf(state).get(crossingId);
 
 export const isFever = (temperatureC: number) => temperatureC >= FEVER_THRESHOLD_C;
 
 export function evolve(state: CrossingDayState, event: CrossingEvent): CrossingDayState {
-  const crossings = new Map(state.status === 'recording' ? state.crossings : []);
+  const crossings = new Map(crossingsOf(state));
+  const refusals = refusalsOf(state);
   switch (event.type) {
     case 'checkpoints.entry-recorded':
     case 'checkpoints.exit-recorded':
-      crossings.set(event.data.crossingId, { direction: event.type === 'checkpoints.entry-recorded' ? 'entry' : 'exit', fever: event.data.fever, refusalId: null });
-      return { status: 'recording', crossings };
+      crossings.set(event.data.crossingId, {
+        direction: event.type === 'checkpoints.entry-recorded' ? 'entry' : 'exit',
+        fever: event.data.fever,
+        refusalId: null,
+        breachId: null,
+        recorded: event.data,
+      });
+      return { status: 'recording', crossings, refusals };
     case 'checkpoints.refusal-recorded': {
       const refused = event.data.crossingId ? crossings.get(event.data.crossingId) : undefined;
       if (refused && event.data.crossingId) crossings.set(event.data.crossingId, { ...refused, refusalId: event.data.refusalId });
-      return { status: 'recording', crossings };
+      return { status: 'recording', crossings, refusals: new Map(refusals).set(event.data.refusalId, event.data) };
     }
-    case 'checkpoints.quarantine-breach-recorded':
-      return { status: 'recording', crossings };
+    case 'checkpoints.quarantine-breach-recorded': {
+      const crossed = crossings.get(event.data.crossingId);
+      if (crossed) crossings.set(event.data.crossingId, { ...crossed, breachId: event.data.breachId });
+      return { status: 'recording', crossings, refusals };
+    }
     default: {
       const _exhaustive: never = event;
       return state;
@@ -103,7 +130,27 @@ function shiftOnDuty(ctx: CrossingContext, at: string): string {
   }
 }
 
-function recordCrossing(direction: Direction, d: RecordCrossingData): CrossingEvent[] {
+/** What the client sent, compared field by field with what was recorded under the same id. */
+const CROSSING_CONTENT = ['personId', 'name', 'idNumber', 'temperatureC', 'passNumber', 'passValid', 'at'] as const;
+const REFUSAL_CONTENT = ['personId', 'name', 'idNumber', 'reason', 'note', 'crossingId', 'at'] as const;
+
+const differing = <K extends string>(keys: readonly K[], sent: { readonly [P in K]?: unknown }, recorded: { readonly [P in K]?: unknown }): K[] =>
+  keys.filter((k) => sent[k] !== recorded[k]);
+
+const reused = (kind: 'crossing' | 'refusal', id: string, differs: readonly string[]) =>
+  new DomainError('CROSSING_ID_REUSED', `${kind} ${id} was recorded with a different ${differs.join(', ')}`, [
+    { field: kind === 'crossing' ? 'body.crossingId' : 'body.refusalId', message: `already used for another ${kind} that day (${differs.join(', ')} differ)` },
+  ]);
+
+function recordCrossing(direction: Direction, d: RecordCrossingData, state: CrossingDayState): CrossingEvent[] {
+  // A resend is checked first: the crossing is already recorded, so it is answered even if the shift
+  // has ended since, and it records no second breach.
+  const earlier = crossingOf(state, d.crossingId);
+  if (earlier) {
+    const differs = [...(earlier.direction !== direction ? ['direction'] : []), ...differing(CROSSING_CONTENT, d, earlier.recorded)];
+    if (differs.length > 0) throw reused('crossing', d.crossingId, differs);
+    return [];
+  }
   const shiftId = shiftOnDuty(d, d.at);
   if (d.temperatureC < TEMPERATURE_MIN_C || d.temperatureC > TEMPERATURE_MAX_C) {
     throw new DomainError('TEMPERATURE_OUT_OF_RANGE', `${d.temperatureC} °C`, [{ field: 'body.temperatureC', message: 'out of range' }]);
@@ -138,11 +185,18 @@ function recordCrossing(direction: Direction, d: RecordCrossingData): CrossingEv
 export function decide(command: CrossingCommand, state: CrossingDayState): CrossingEvent[] {
   switch (command.type) {
     case 'RecordEntry':
-      return recordCrossing('entry', command.data);
+      return recordCrossing('entry', command.data, state);
     case 'RecordExit':
-      return recordCrossing('exit', command.data);
+      return recordCrossing('exit', command.data, state);
     case 'RecordRefusal': {
       const d = command.data;
+      // Before the other checks: a resend of a refusal that turned an entry back would otherwise find it already turned back.
+      const earlier = refusalsOf(state).get(d.refusalId);
+      if (earlier) {
+        const differs = differing(REFUSAL_CONTENT, d, earlier);
+        if (differs.length > 0) throw reused('refusal', d.refusalId, differs);
+        return [];
+      }
       const shiftId = shiftOnDuty(d, d.at);
       if (d.crossingId !== undefined) {
         const crossing = state.status === 'recording' ? state.crossings.get(d.crossingId) : undefined;

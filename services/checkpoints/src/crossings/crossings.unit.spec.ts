@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CrossingEvent } from '@fangyi/contracts';
 import { deciderSpec } from '@fangyi/testkit';
-import { crossingDecider, type CheckpointSnapshot, type RecordCrossingData, type RecordRefusal } from './crossings.ts';
+import { crossingDecider, crossingOf, type CheckpointSnapshot, type RecordCrossingData, type RecordRefusal } from './crossings.ts';
 
 const spec = deciderSpec(crossingDecider);
 const onDuty: CheckpointSnapshot = { status: 'open', openShiftId: 'sh1' };
@@ -145,5 +145,63 @@ describe('refusals (劝返)', () => {
     spec.given([]).when(refusal({ checkpoint: { status: 'closed' } })).thenThrows('CHECKPOINT_CLOSED');
     spec.given([]).when(refusal({ checkpoint: { status: 'none' } })).thenThrows('CHECKPOINT_NOT_FOUND');
     spec.given([]).when(refusal({ at: '2020-01-29T05:00:00.000Z' })).thenThrows('CROSSING_IN_FUTURE');
+  });
+});
+
+describe('resends with a client-chosen id', () => {
+  const entryEvent: CrossingEvent = { type: 'checkpoints.entry-recorded', data: recorded() as never };
+  const breachEvent: CrossingEvent = {
+    type: 'checkpoints.quarantine-breach-recorded',
+    data: { breachId: 'b1', checkpointId: 'cp1', crossingId: 'x1', personId: 'p1', caseId: 'case-1', direction: 'entry', at: '2020-01-29T03:59:00.000Z' },
+  };
+  const refusalEvent = (o: Record<string, unknown> = {}): CrossingEvent => ({
+    type: 'checkpoints.refusal-recorded',
+    data: { checkpointId: 'cp1', refusalId: 'r1', shiftId: 'sh1', date: '2020-01-29', name: '外地访客', reason: 'outside-person', note: '劝返', at: '2020-01-29T03:59:00.000Z', ...o } as never,
+  });
+
+  it('the same crossing sent again with its id records nothing', () => {
+    spec.given([entryEvent]).when(entry()).then([]);
+    spec.given([{ type: 'checkpoints.exit-recorded', data: recorded() as never }]).when(exit()).then([]);
+  });
+
+  it('a resend by someone under quarantine records no second breach, and the state keeps the first breach for the answer', () => {
+    spec.given([entryEvent, breachEvent]).when(entry({ underQuarantine: { caseId: 'case-1' }, breachId: 'b2' })).then([]);
+    const state = [entryEvent, breachEvent].reduce(crossingDecider.evolve, crossingDecider.initialState());
+    expect(crossingOf(state, 'x1')).toMatchObject({ direction: 'entry', fever: false, breachId: 'b1' });
+  });
+
+  it('a resend is answered even when the shift ended or the clock moved on since the first try', () => {
+    spec.given([entryEvent]).when(entry({ checkpoint: { status: 'open', openShiftId: null } })).then([]);
+    spec.given([entryEvent]).when(entry({ checkpoint: { status: 'closed' }, now: '2020-01-29T05:00:00.000Z' })).then([]);
+  });
+
+  it('the same id with other content is refused, naming the fields that differ', () => {
+    spec.given([entryEvent]).when(entry({ temperatureC: 37.9 })).thenThrows('CROSSING_ID_REUSED');
+    spec.given([entryEvent]).when(entry({ personId: 'p2' })).thenThrows('CROSSING_ID_REUSED');
+    spec.given([entryEvent]).when(entry({ at: '2020-01-29T03:58:00.000Z' })).thenThrows('CROSSING_ID_REUSED');
+    spec.given([entryEvent]).when(exit()).thenThrows('CROSSING_ID_REUSED');
+    expect(() => crossingDecider.decide(entry({ temperatureC: 37.9, passValid: false }), [entryEvent].reduce(crossingDecider.evolve, crossingDecider.initialState()))).toThrow(
+      expect.objectContaining({ detail: expect.stringContaining('temperatureC, passValid'), fields: [expect.objectContaining({ field: 'body.crossingId' })] }),
+    );
+  });
+
+  it('another id is another crossing, even with the same content', () => {
+    spec.given([entryEvent]).when(entry({ crossingId: 'x2' })).thenMatches((events) => expect(events.map((e) => e.data)).toEqual([expect.objectContaining({ crossingId: 'x2' })]));
+  });
+
+  it('the same refusal sent again with its refusalId records nothing', () => {
+    spec.given([refusalEvent()]).when(refusal()).then([]);
+  });
+
+  it('a resent refusal of a fever entry is a no-op, not CROSSING_ALREADY_REFUSED', () => {
+    spec.given([feverEntry, refusalEvent({ reason: 'fever', crossingId: 'x1' })]).when(refusal({ reason: 'fever', crossingId: 'x1' })).then([]);
+  });
+
+  it('the same refusalId with other content is refused, naming body.refusalId', () => {
+    spec.given([refusalEvent()]).when(refusal({ note: '另一次劝返' })).thenThrows('CROSSING_ID_REUSED');
+    spec.given([refusalEvent()]).when(refusal({ reason: 'no-pass' })).thenThrows('CROSSING_ID_REUSED');
+    expect(() => crossingDecider.decide(refusal({ note: 'x' }), [refusalEvent()].reduce(crossingDecider.evolve, crossingDecider.initialState()))).toThrow(
+      expect.objectContaining({ fields: [expect.objectContaining({ field: 'body.refusalId' })] }),
+    );
   });
 });

@@ -1,11 +1,18 @@
 import { RecordCrossingSchema, RecordRefusalSchema, REFUSAL_REASONS, parseEnvelope, type Actor, type EntryRecorded, type QuarantineBreachRecorded, type RefusalRecorded } from '@fangyi/contracts';
+import type { FastifyReply } from 'fastify';
 import { businessDate, handleCommand, maskIdNumber, route, seesSensitive, type ServiceApp, type User } from '@fangyi/service-kit';
 import { currentShift } from '../checkpoint/checkpoint.ts';
 import { CheckpointParams, DateQuery, loadCheckpoint, requireAnyCommunityOf, utc, type CheckpointsDeps, type KnownCheckpoint } from '../http.ts';
 import { underQuarantineOf } from '../underQuarantine/projection.ts';
-import { crossingDecider, crossingStreamId, type CheckpointSnapshot, type CrossingCommand } from './crossings.ts';
+import { crossingDecider, crossingOf, crossingStreamId, type CheckpointSnapshot, type CrossingCommand } from './crossings.ts';
 
-type Ctx = { user: User; actor(): Actor; request: { correlationId: string } };
+type Ctx = { user: User; actor(): Actor; request: { correlationId: string }; reply: FastifyReply; status(code: number): void };
+
+/** 201 when this call recorded something; 200 for a resend (same client id, same content) that recorded nothing. */
+const answer = <T>(ctx: Ctx, created: boolean, body: T): T => {
+  if (!created) ctx.status(200);
+  return body;
+};
 
 const snapshotOf = (state: KnownCheckpoint): CheckpointSnapshot =>
   state.status === 'open' ? { status: 'open', openShiftId: currentShift(state)?.shiftId ?? null } : { status: 'closed' };
@@ -37,9 +44,10 @@ export function crossingRoutes(app: ServiceApp, deps: CheckpointsDeps): void {
       method: 'POST',
       url: `/checkpoints/:id/${direction === 'entry' ? 'entries' : 'exits'}`,
       summary:
-        direction === 'entry'
+        (direction === 'entry'
           ? 'Record an entry with temperature and pass check; 37.3 °C and above is recorded with fever: true and then needs a refusal (劝返)'
-          : 'Record an exit with temperature and pass check',
+          : 'Record an exit with temperature and pass check') +
+        '. An optional client-chosen crossingId (UUID, unique per checkpoint and day) makes resends safe: the same id and content answers 200 with the crossing already recorded, the same id with other content 409 CROSSING_ID_REUSED',
       tags: ['crossings'],
       params: CheckpointParams,
       body: RecordCrossingSchema,
@@ -48,7 +56,7 @@ export function crossingRoutes(app: ServiceApp, deps: CheckpointsDeps): void {
       handler: async (ctx) => {
         const checkpointId = ctx.params.id;
         const at = utc(ctx.body.at);
-        const crossingId = deps.newId();
+        const crossingId = ctx.body.crossingId ?? deps.newId();
         const breachId = deps.newId();
         const { result, date } = await record(ctx, checkpointId, at, async (checkpoint, date) => ({
           type: direction === 'entry' ? 'RecordEntry' : 'RecordExit',
@@ -64,18 +72,18 @@ export function crossingRoutes(app: ServiceApp, deps: CheckpointsDeps): void {
             underQuarantine: ctx.body.personId !== undefined ? await underQuarantineOf(deps.projectionStore, ctx.body.personId) : null,
           },
         }));
-        const fever = (result.events[0]!.data as EntryRecorded).fever;
-        const breach = result.events.find((e) => e.type === 'checkpoints.quarantine-breach-recorded');
-        return {
+        // Read back from the day's state, so a resend is answered with the crossing as first recorded.
+        const recorded = crossingOf(result.state, crossingId)!;
+        return answer(ctx, result.events.length > 0, {
           checkpointId,
           crossingId,
           date,
-          fever,
+          fever: recorded.fever,
           // Not refused automatically: the staff turn the person back and record it as a refusal.
-          refusalRequired: direction === 'entry' && fever,
-          breachId: breach ? (breach.data as QuarantineBreachRecorded).breachId : null,
+          refusalRequired: recorded.direction === 'entry' && recorded.fever,
+          breachId: recorded.breachId,
           revision: result.revision,
-        };
+        });
       },
     });
   }
@@ -83,7 +91,8 @@ export function crossingRoutes(app: ServiceApp, deps: CheckpointsDeps): void {
   route(app, {
     method: 'POST',
     url: '/checkpoints/:id/refusals',
-    summary: 'Record a refusal (劝返): someone turned back at the gate; crossingId links it to the entry it answers',
+    summary:
+      'Record a refusal (劝返): someone turned back at the gate; crossingId links it to the entry it answers. An optional client-chosen refusalId (UUID, unique per checkpoint and day) makes resends safe: same id and content → 200 with the refusal already recorded, other content → 409 CROSSING_ID_REUSED',
     tags: ['crossings'],
     params: CheckpointParams,
     body: RecordRefusalSchema,
@@ -92,12 +101,12 @@ export function crossingRoutes(app: ServiceApp, deps: CheckpointsDeps): void {
     handler: async (ctx) => {
       const checkpointId = ctx.params.id;
       const at = utc(ctx.body.at);
-      const refusalId = deps.newId();
+      const refusalId = ctx.body.refusalId ?? deps.newId();
       const { result, date } = await record(ctx, checkpointId, at, async (checkpoint, date) => ({
         type: 'RecordRefusal',
         data: { ...ctx.body, at, checkpointId, date, checkpoint, refusalId, now: deps.clock().toISOString() },
       }));
-      return { checkpointId, refusalId, date, revision: result.revision };
+      return answer(ctx, result.events.length > 0, { checkpointId, refusalId, date, revision: result.revision });
     },
   });
 
