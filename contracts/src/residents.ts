@@ -324,6 +324,14 @@ export const QuarantineClearedV1 = z.object({
 });
 export type QuarantineCleared = z.infer<typeof QuarantineClearedV1>;
 
+/**
+ * An ID number (身份证号) is taken by this person. Recorded on the stream `idNumber-<sha256 hex of the
+ * upper-case ID number>` before the person's registration, with expected revision no-stream, so that
+ * one ID number is registered once. Neither the stream name nor the data holds the ID number itself.
+ */
+export const IdNumberReservedV1 = z.object({ personId: id });
+export type IdNumberReserved = z.infer<typeof IdNumberReservedV1>;
+
 export const residentsEvents = {
   'residents.household-registered': { version: 1, schema: HouseholdRegisteredV1 },
   'residents.rental-suspended': { version: 1, schema: RentalSuspendedV1 },
@@ -337,6 +345,7 @@ export const residentsEvents = {
   'residents.pass-revoked': { version: 1, schema: PassRevokedV1 },
   'residents.quarantine-marked': { version: 1, schema: QuarantineMarkedV1 },
   'residents.quarantine-cleared': { version: 1, schema: QuarantineClearedV1 },
+  'residents.id-number-reserved': { version: 1, schema: IdNumberReservedV1 },
 } as const satisfies Record<string, { version: number; schema: z.ZodType }>;
 
 export type HouseholdEvent =
@@ -354,3 +363,5 @@ export type PersonEvent =
   | { type: 'residents.pass-revoked'; data: PassRevoked }
   | { type: 'residents.quarantine-marked'; data: QuarantineMarked }
   | { type: 'residents.quarantine-cleared'; data: QuarantineCleared };
+
+export type IdNumberReservationEvent = { type: 'residents.id-number-reserved'; data: IdNumberReserved };

@@ -7,7 +7,7 @@ import { idNumberCheckChar, uuidv7 } from '@fangyi/contracts';
 import { SqliteEventStore, type EventStore } from '@fangyi/eventstore';
 import type { ServiceApp } from '@fangyi/service-kit';
 import { TEST_AUTH_SECRET, authHeader, testUser } from '@fangyi/testkit';
-import { buildResidentsApp, householdStreamId, personStreamId } from '../src/index.ts';
+import { buildResidentsApp, householdStreamId, idNumberStreamId, personStreamId } from '../src/index.ts';
 
 // The district's clock stands at 2020-02-05 09:30 in Shanghai.
 const now = new Date('2020-02-05T01:30:00.000Z');
@@ -399,6 +399,158 @@ describe('residents service over HTTP (SQLite event store)', () => {
       const res = await inject({ method: 'POST', url: `/residents/people/${personId}/screenings`, payload: { date: TODAY, temperatureC: 36.5 }, headers: { 'if-match': '"7"' } });
       expect(res.statusCode).toBe(412);
       expect(await allEvents()).toBe(before);
+    });
+  });
+
+  describe('ID numbers are registered once', () => {
+    /** An ID number (new to this run) whose check character is X, to send as x and as X. */
+    const idNumberEndingInX = () => {
+      for (;;) {
+        const n = idNumber('1985-07-01', String(seq++ * 2 + 1).padStart(3, '0'));
+        if (n.endsWith('X')) return n;
+      }
+    };
+    const registrations = async (idNumber: string) =>
+      (await eventStore.readAll({ limit: 100_000 })).filter((e) => e.type === 'residents.person-registered' && (e.data as { idNumber: string }).idNumber === idNumber);
+
+    it('refuses the same ID number a second time with 409 naming body.idNumber, the person named to a registrar of their community, and appends nothing', async () => {
+      const householdId = await registerHousehold();
+      const body = personBody(householdId);
+      const first = await inject({ method: 'POST', url: '/residents/people', payload: body });
+      expect(first.statusCode).toBe(201);
+      const { personId } = first.json<{ personId: string }>();
+      const before = await allEvents();
+      const again = await inject({ method: 'POST', url: '/residents/people', payload: { ...body, name: '刘伟伟', phone: '13900000000' } });
+      expect(again.statusCode).toBe(409);
+      expect(again.headers['content-type']).toContain('application/problem+json');
+      expect(again.json()).toMatchObject({ code: 'PERSON_ALREADY_REGISTERED', errors: [{ field: 'body.idNumber' }] });
+      expect(again.json().detail).toContain(personId);
+      expect(await allEvents()).toBe(before);
+      expect(await registrations(body.idNumber)).toHaveLength(1);
+    });
+
+    it('tells a registrar of another community only that the ID number is registered', async () => {
+      const householdId = await registerHousehold();
+      const body = personBody(householdId);
+      const personId = (await inject({ method: 'POST', url: '/residents/people', payload: body })).json<{ personId: string }>().personId;
+      const moujia = authHeader(testUser('registrar', ['moujia'], 'registrar-moujia'));
+      const res = await inject({ method: 'POST', url: '/residents/households', payload: { ...householdBody, community: 'moujia', grid: 'moujia-01' }, headers: moujia });
+      const elsewhere = res.json<{ householdId: string }>().householdId;
+      const before = await allEvents();
+      const again = await inject({ method: 'POST', url: '/residents/people', payload: { ...body, householdId: elsewhere }, headers: moujia });
+      expect(again.statusCode).toBe(409);
+      expect(again.json()).toMatchObject({ code: 'PERSON_ALREADY_REGISTERED', errors: [{ field: 'body.idNumber' }] });
+      expect(again.json().detail).not.toContain(personId);
+      expect(again.body).not.toContain(personId);
+      expect(await allEvents()).toBe(before);
+    });
+
+    it('counts a lower-case x and an upper-case X as the same ID number', async () => {
+      const householdId = await registerHousehold();
+      const upper = idNumberEndingInX();
+      await registerPerson(householdId, { idNumber: upper.toLowerCase() });
+      const again = await inject({ method: 'POST', url: '/residents/people', payload: personBody(householdId, { idNumber: upper }) });
+      expect(again.statusCode).toBe(409);
+      expect(again.json().code).toBe('PERSON_ALREADY_REGISTERED');
+      expect(await registrations(upper)).toHaveLength(1);
+    });
+
+    it('keeps the ID number out of the reservation: the stream is named by its hash and holds only the person id', async () => {
+      const householdId = await registerHousehold();
+      const body = personBody(householdId);
+      const personId = await registerPerson(householdId, { idNumber: body.idNumber });
+      const streamId = idNumberStreamId(body.idNumber);
+      expect(streamId).toMatch(/^idNumber-[0-9a-f]{64}$/);
+      const reservation = await eventStore.readStream(streamId);
+      expect(reservation.map((e) => ({ type: e.type, data: e.data }))).toEqual([{ type: 'residents.id-number-reserved', data: { personId } }]);
+      expect(JSON.stringify(reservation)).not.toContain(body.idNumber);
+    });
+
+    it('a stale If-Match on registration gets 412 before anything, the reservation included, is appended', async () => {
+      const householdId = await registerHousehold();
+      const body = personBody(householdId);
+      const before = await allEvents();
+      const res = await inject({ method: 'POST', url: '/residents/people', payload: body, headers: { 'if-match': '"3"' } });
+      expect(res.statusCode).toBe(412);
+      expect(await allEvents()).toBe(before);
+      await registerPerson(householdId, { idNumber: body.idNumber });
+    });
+
+    it('completes a registration whose reservation was recorded but whose person was not (a crash between the appends)', async () => {
+      const householdId = await registerHousehold();
+      const body = personBody(householdId);
+      const reservedId = uuidv7(now.getTime());
+      await eventStore.append(
+        idNumberStreamId(body.idNumber),
+        [{ id: uuidv7(now.getTime()), type: 'residents.id-number-reserved', schemaVersion: 1, occurredAt: now.toISOString(), actor: { id: 'registrar-zhangcun', role: 'registrar' }, correlationId: 'crashed', causationId: null, data: { personId: reservedId } }],
+        { expectedRevision: 'no-stream' },
+      );
+      const res = await inject({ method: 'POST', url: '/residents/people', payload: body });
+      expect(res.statusCode, res.body).toBe(201);
+      expect(res.json().personId).toBe(reservedId);
+      expect(res.headers.location).toBe(`/residents/people/${reservedId}`);
+      expect((await eventStore.readStream(personStreamId(reservedId))).map((e) => e.type)).toEqual(['residents.person-registered']);
+      expect(await eventStore.readStream(idNumberStreamId(body.idNumber))).toHaveLength(1);
+      // Completed once: the next try is an ordinary duplicate.
+      const again = await inject({ method: 'POST', url: '/residents/people', payload: body });
+      expect(again.json()).toMatchObject({ code: 'PERSON_ALREADY_REGISTERED' });
+    });
+
+    it('of concurrent registrations of one ID number, exactly one succeeds', async () => {
+      const householdId = await registerHousehold();
+      const body = personBody(householdId);
+      const answers = await Promise.all(Array.from({ length: 5 }, () => inject({ method: 'POST', url: '/residents/people', payload: body })));
+      const statuses = answers.map((a) => a.statusCode).sort();
+      expect(statuses).toEqual([201, 409, 409, 409, 409]);
+      for (const a of answers.filter((a) => a.statusCode === 409)) expect(a.json().code).toBe('PERSON_ALREADY_REGISTERED');
+      const winner = answers.find((a) => a.statusCode === 201)!.json<{ personId: string }>().personId;
+      const registered = await registrations(body.idNumber);
+      expect(registered.map((e) => e.streamId)).toEqual([personStreamId(winner)]);
+    });
+
+    it('a registration held up between its two appends is completed by the next one, and itself answers 409, not a concurrency conflict', async () => {
+      // The store stalls the first person append until released: the window a crash would leave open.
+      let reachedGate!: () => void;
+      let release!: () => void;
+      const atGate = new Promise<void>((r) => (reachedGate = r));
+      const gate = new Promise<void>((r) => (release = r));
+      let stalled = false;
+      const stalling: EventStore = {
+        append: async (streamId, events, options) => {
+          if (!stalled && streamId.startsWith('person-')) {
+            stalled = true;
+            reachedGate();
+            await gate;
+          }
+          return eventStore.append(streamId, events, options);
+        },
+        readStream: (streamId, options) => eventStore.readStream(streamId, options),
+        readAll: (options) => eventStore.readAll(options),
+        subscribeToAll: (options) => eventStore.subscribeToAll(options),
+        checkpoints: eventStore.checkpoints,
+        close: async () => {},
+      };
+      const slowApp = build(() => now, stalling);
+      await slowApp.ready();
+      try {
+        const householdId = await registerHousehold();
+        const body = personBody(householdId);
+        const slow = inject({ method: 'POST', url: '/residents/people', payload: body }, slowApp);
+        await atGate;
+        const [reservation] = await eventStore.readStream(idNumberStreamId(body.idNumber));
+        const reservedId = (reservation!.data as { personId: string }).personId;
+        const next = await inject({ method: 'POST', url: '/residents/people', payload: body }, slowApp);
+        expect(next.statusCode, next.body).toBe(201);
+        expect(next.json().personId).toBe(reservedId);
+        release();
+        const slowAnswer = await slow;
+        expect(slowAnswer.statusCode).toBe(409);
+        expect(slowAnswer.json()).toMatchObject({ code: 'PERSON_ALREADY_REGISTERED', errors: [{ field: 'body.idNumber' }] });
+        expect((await registrations(body.idNumber)).map((e) => e.streamId)).toEqual([personStreamId(reservedId)]);
+      } finally {
+        release();
+        await slowApp.close();
+      }
     });
   });
 

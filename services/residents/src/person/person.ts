@@ -24,6 +24,7 @@ import { addDays } from '@fangyi/service-kit/time';
 export const personErrors = defineErrors({
   PERSON_NOT_FOUND: { status: 404, title: 'No person with this id' },
   PERSON_ALREADY_EXISTS: { status: 409, title: 'This person has already been registered' },
+  PERSON_ALREADY_REGISTERED: { status: 409, title: 'A person with this ID number has already been registered' },
   PERSON_MOVED_OUT: { status: 409, title: 'This person has moved out of the district; record a move-in first' },
   RENTAL_SUSPENDED: { status: 409, title: 'Renting is suspended for this household: it may take no new outside tenants' },
   ALREADY_IN_HOUSEHOLD: { status: 409, title: 'This person already lives in this household' },

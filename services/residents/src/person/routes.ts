@@ -9,10 +9,12 @@ import {
   requireCommunity,
   route,
   seesSensitive,
+  worksIn,
   type ServiceApp,
   type User,
 } from '@fangyi/service-kit';
 import { commandMeta } from '@fangyi/service-kit';
+import { WrongExpectedRevisionError } from '@fangyi/eventstore';
 import { householdDecider, householdStreamId } from '../household/household.ts';
 import { PersonParams, expectedRevisionOf, toHistory, type CommandContext, type ResidentsDeps } from '../http.ts';
 import {
@@ -27,7 +29,9 @@ import {
   type PersonCommand,
   type PersonRecord,
   type PersonState,
+  type RegisterPerson,
 } from './person.ts';
+import { reserveIdNumber } from './idNumberReservation.ts';
 
 const READERS = ['registrar', 'caller', 'report-officer', 'analyst'] as const;
 
@@ -102,6 +106,14 @@ export function personRoutes(app: ServiceApp, deps: ResidentsDeps): void {
     return { householdId, community: state.community, rentalSuspended: state.rental.status === 'suspended' };
   };
 
+  /** 409 if the person holding an ID number exists; their id only for someone who works in their community. */
+  const refuseIfRegistered = async (user: User, personId: string): Promise<void> => {
+    const { state } = await loadAggregate(deps.eventStore, personStreamId(personId), personDecider);
+    if (state.status === 'none') return;
+    const detail = worksIn(user, state.community) ? `the ID number is registered as person ${personId}` : 'the ID number is already registered';
+    throw new DomainError('PERSON_ALREADY_REGISTERED', detail, [{ field: 'body.idNumber', message: 'already registered' }]);
+  };
+
   const load = async (user: User, personId: string) => {
     const loaded = await loadAggregate(deps.eventStore, personStreamId(personId), personDecider);
     if (loaded.state.status === 'none') throw new DomainError('PERSON_NOT_FOUND', `person ${personId}`);
@@ -119,8 +131,25 @@ export function personRoutes(app: ServiceApp, deps: ResidentsDeps): void {
     status: 201,
     handler: async (ctx) => {
       const household = await householdFacts(ctx.user, ctx.body.householdId);
-      const personId = deps.newId();
-      const result = await run(ctx, personId, { type: 'RegisterPerson', data: { ...ctx.body, personId, today: today(), household } });
+      const register = (personId: string): RegisterPerson => ({ type: 'RegisterPerson', data: { ...ctx.body, personId, today: today(), household } });
+      const meta = commandMeta(ctx, { newId: deps.newId, occurredAt: deps.clock() });
+      // Every refusal comes before the reservation, which is not undone: a new person's stream is
+      // empty (revision -1), and the decider is pure, so deciding now appends nothing.
+      if (meta.expectedRevision !== undefined && meta.expectedRevision !== -1) {
+        throw new DomainError('PRECONDITION_FAILED', `If-Match revision ${meta.expectedRevision}, current -1`);
+      }
+      const freshId = deps.newId();
+      personDecider.decide(register(freshId), personDecider.initialState());
+
+      const { outcome, personId } = await reserveIdNumber(deps.eventStore, ctx.body.idNumber, freshId, meta);
+      // Held by a person who exists: refused. Held, but the registration never followed (a crash
+      // between the two appends): complete it under the reserved id.
+      if (outcome === 'held') await refuseIfRegistered(ctx.user, personId);
+      const result = await run(ctx, personId, register(personId)).catch(async (error: unknown) => {
+        // Another request with the same ID number completed this person first.
+        if (error instanceof WrongExpectedRevisionError) await refuseIfRegistered(ctx.user, personId);
+        throw error;
+      });
       ctx.reply.header('location', `/residents/people/${personId}`).header('etag', `"${result.revision}"`);
       return { personId, revision: result.revision, events: result.eventIds, arrivalReported: result.events.some((e) => e.type === 'residents.person-arrived') };
     },
