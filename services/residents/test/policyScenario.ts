@@ -174,4 +174,27 @@ export function policyScenario(makeBus: () => MessageBus | Promise<MessageBus>):
     expect(res.statusCode).toBe(409);
     expect(res.json().code).toBe('RENTAL_SUSPENDED');
   });
+
+  it('an overturned report lifts the suspension it caused, once, and leaves a ban with another cause alone', async () => {
+    const host = await registerHousehold();
+    const bannedByHand = await registerHousehold();
+    await post(`/residents/households/${bannedByHand}/rental-suspension`, { reason: 'community-rental-ban' });
+    const complaintId = uuidv7();
+    const complaint = resolved(complaintId, host);
+    const withdrawn = (householdId: string) =>
+      envelope('complaints.fine-withdrawn', complaint.streamId, 5, { complaintId, householdId, amountYuan: 5000, reason: 'resolution-changed' });
+
+    await publish('complaints', complaint);
+    await expect.poll(() => typesOf(householdStreamId(host)), POLL).toContain('residents.rental-suspended');
+    // Delivered twice, and once aimed at a household whose ban has another cause.
+    await publish('complaints', withdrawn(host), withdrawn(host), withdrawn(bannedByHand));
+    await expect.poll(() => typesOf(householdStreamId(host)), POLL).toContain('residents.rental-suspension-lifted');
+    // A later event on the same key: once it is handled, so are the ones before it.
+    const sentinel = await registerHousehold();
+    await publish('complaints', { ...resolved(uuidv7(), sentinel), streamId: complaint.streamId });
+    await expect.poll(() => typesOf(householdStreamId(sentinel)), POLL).toContain('residents.rental-suspended');
+
+    expect(await typesOf(householdStreamId(host))).toEqual(['residents.household-registered', 'residents.rental-suspended', 'residents.rental-suspension-lifted']);
+    expect(await typesOf(householdStreamId(bannedByHand))).toEqual(['residents.household-registered', 'residents.rental-suspended']);
+  });
 }

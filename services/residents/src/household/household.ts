@@ -15,7 +15,11 @@ export const householdStreamId = (householdId: string) => `household-${household
 
 export type RegisterHousehold = { type: 'RegisterHousehold'; data: RegisterHouseholdInput & { householdId: string } };
 export type SuspendRental = { type: 'SuspendRental'; data: SuspendRentalInput & { householdId: string; today: string } };
-export type LiftRentalSuspension = { type: 'LiftRentalSuspension'; data: LiftRentalSuspensionInput & { householdId: string; today: string } };
+export type LiftRentalSuspension = {
+  type: 'LiftRentalSuspension';
+  /** `onlyForComplaintId`: lift only a suspension that this complaint caused (a report overturned lifts its own ban, no other). */
+  data: LiftRentalSuspensionInput & { householdId: string; today: string; onlyForComplaintId?: string };
+};
 export type HouseholdCommand = RegisterHousehold | SuspendRental | LiftRentalSuspension;
 
 // ---- state ----
@@ -88,6 +92,7 @@ export function decide(command: HouseholdCommand, state: HouseholdState): Househ
       const d = command.data;
       if (state.status === 'none') throw new DomainError('HOUSEHOLD_NOT_FOUND', `household ${d.householdId}`);
       if (state.rental.status !== 'suspended') throw new DomainError('RENTAL_NOT_SUSPENDED', `household ${d.householdId}`);
+      if (d.onlyForComplaintId !== undefined && state.rental.sourceComplaintId !== d.onlyForComplaintId) return [];
       return [{ type: 'residents.rental-suspension-lifted', data: { householdId: d.householdId, community: state.community, ...(d.note ? { note: d.note } : {}), liftedOn: d.today } }];
     }
     default: {

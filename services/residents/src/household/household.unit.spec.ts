@@ -78,4 +78,10 @@ describe('LiftRentalSuspension', () => {
   it('refuses an unknown household', () => {
     spec.given([]).when(lift).thenThrows('HOUSEHOLD_NOT_FOUND');
   });
+
+  it('lifts, for an overturned report, only the suspension that report caused', () => {
+    const forComplaint = (id: string): HouseholdCommand => ({ type: 'LiftRentalSuspension', data: { householdId: 'h1', today: '2020-02-20', onlyForComplaintId: id } });
+    spec.given([registered(), suspended]).when(forComplaint('cmp-1')).then([{ type: 'residents.rental-suspension-lifted', data: { householdId: 'h1', community: 'zhangcun', liftedOn: '2020-02-20' } }]);
+    spec.given([registered(), suspended]).when(forComplaint('cmp-2')).then([]);
+  });
 });

@@ -1,4 +1,4 @@
-import { topicFor, type Actor, type ComplaintResolved, type Envelope, type HomeQuarantineEnded, type HomeQuarantineStarted } from '@fangyi/contracts';
+import { topicFor, type Actor, type ComplaintResolved, type FineWithdrawn, type Envelope, type HomeQuarantineEnded, type HomeQuarantineStarted } from '@fangyi/contracts';
 import type { EventStore } from '@fangyi/eventstore';
 import { runPolicy, type MessageBus } from '@fangyi/messaging';
 import { DEFAULT_TIME_ZONE, DomainError, businessDate, handleCommand, type Clock, type Decider, type DomainEvent, type Logger } from '@fangyi/service-kit';
@@ -30,16 +30,20 @@ const SETTLED: Readonly<Record<string, { readonly level: 'info' | 'warn'; readon
   RENTAL_SUSPENSION_NOT_APPLICABLE: { level: 'warn', why: 'the household does not take tenants' },
   // A redelivery, or a second substantiated report on a household already suspended: already done.
   RENTAL_ALREADY_SUSPENDED: { level: 'info', why: 'renting is already suspended' },
+  // A redelivered withdrawal, or one for a ban already lifted by hand: already done.
+  RENTAL_NOT_SUSPENDED: { level: 'info', why: 'renting is not suspended' },
 };
 
 export const QUARANTINE_POLICY_HANDLES = ['quarantine.home-quarantine-started', 'quarantine.home-quarantine-ended'] as const;
-export const COMPLAINTS_POLICY_HANDLES = ['complaints.complaint-resolved'] as const;
+export const COMPLAINTS_POLICY_HANDLES = ['complaints.complaint-resolved', 'complaints.fine-withdrawn'] as const;
 
 /**
  * The residents service's reactions to other contexts:
  * - quarantine.home-quarantine-started → the person is marked under quarantine and a valid pass is revoked;
  * - quarantine.home-quarantine-ended → the mark is cleared, so a pass may be issued again;
- * - complaints.complaint-resolved (illegal-rental, substantiated, with a household) → renting is suspended.
+ * - complaints.complaint-resolved (illegal-rental, substantiated, with a household) → renting is suspended;
+ * - complaints.fine-withdrawn (the report was overturned, or the household corrected) → the suspension
+ *   that complaint caused is lifted; a ban with another cause stays.
  * Idempotent under redelivery: the deciders answer a repeat with no events (or a refusal treated as done),
  * and a concurrent write is left to the bus to redeliver, deciding again on fresh state.
  */
@@ -108,6 +112,14 @@ export async function startResidentsPolicies(deps: ResidentsPoliciesDeps): Promi
       handles: COMPLAINTS_POLICY_HANDLES,
       logger: deps.logger,
       react: async (event) => {
+        if (event.type === 'complaints.fine-withdrawn') {
+          const w = event.data as FineWithdrawn;
+          await send(event, complaintsLog, householdStreamId(w.householdId), householdDecider, {
+            type: 'LiftRentalSuspension',
+            data: { householdId: w.householdId, note: `举报复核后撤销（${w.reason}）`, today: today(), onlyForComplaintId: w.complaintId },
+          });
+          return;
+        }
         const d = event.data as ComplaintResolved;
         if (d.category !== 'illegal-rental' || d.resolution !== 'substantiated' || !d.householdId) return;
         await send(event, complaintsLog, householdStreamId(d.householdId), householdDecider, {
