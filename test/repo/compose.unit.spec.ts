@@ -27,9 +27,12 @@ describe('docker-compose.yml', () => {
     const script = argv.find((a) => a.endsWith('.ts'));
     expect(script, 'a node entry point').toBeDefined();
     expect(existsSync(join(root, script!)), `${script} exists`).toBe(true);
-    const source = readFileSync(join(root, script!), 'utf8');
+    let source = readFileSync(join(root, script!), 'utf8');
+    // Command services take their shared settings from the service kit.
+    if (source.includes('commandServiceConfig(')) source += readFileSync(join(root, 'libs/service-kit/src/config.ts'), 'utf8');
     // Variables a composition root declares without a default are required.
-    const required = [...source.matchAll(/^\s+([A-Z][A-Z0-9_]+): z\.string\(\)\.min\(1/gm)].map((m) => m[1]!);
+    const required = [...source.matchAll(/^\s+([A-Z][A-Z0-9_]+): z\.string\(\)\.min\((1|16)/gm)].map((m) => m[1]!);
+    if (source.includes('commandServiceConfig(')) expect(required).toEqual(expect.arrayContaining(['EVENT_STORE_URL', 'KAFKA_BROKERS', 'FANGYI_JWT_SECRET']));
     for (const variable of required) {
       expect(service.environment, `${variable} is set`).toHaveProperty(variable);
     }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_TIME_ZONE } from './time.ts';
 
 /** Reads configuration from the environment with a zod schema; a bad value stops the process with the variable's name. */
 export function readConfig<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv = process.env): z.output<S> {
@@ -13,4 +14,24 @@ export function readConfig<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEn
 /** EVENT_STORE_URL names the event store (postgres://, esdb://, sqlite:); DATABASE_URL stands in for it when absent. */
 export function withEventStoreUrl(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return env.EVENT_STORE_URL || !env.DATABASE_URL ? env : { ...env, EVENT_STORE_URL: env.DATABASE_URL };
+}
+
+/**
+ * What every command service reads (quarantine, residents, checkpoints, complaints): where it
+ * listens, its event store, Kafka, the token secret, the topic prefix and whether it relays.
+ * Spread it into the service's own schema: `z.object({ ...commandServiceConfig(3001), … })`.
+ */
+export function commandServiceConfig(defaultPort: number) {
+  return {
+    PORT: z.coerce.number().int().min(0).max(65535).default(defaultPort),
+    HOST: z.string().default('127.0.0.1'),
+    EVENT_STORE_URL: z.string().min(1, 'EVENT_STORE_URL (or DATABASE_URL) is required: postgres://…, esdb://… or sqlite:file'),
+    KAFKA_BROKERS: z.string().min(1, 'KAFKA_BROKERS is required (host:port,…)'),
+    FANGYI_SCHEMA: z.string().default('fangyi'),
+    FANGYI_TOPIC_PREFIX: z.string().default('fangyi'),
+    FANGYI_TIME_ZONE: z.string().default(DEFAULT_TIME_ZONE),
+    FANGYI_JWT_SECRET: z.string().min(16, 'FANGYI_JWT_SECRET must be at least 16 characters'),
+    FANGYI_RELAY: z.enum(['on', 'off']).default('on'),
+    LOG_LEVEL: z.string().default('info'),
+  };
 }

@@ -4,7 +4,7 @@ import { contextOf, uuidv7 } from '@fangyi/contracts';
 import { openEventStore } from '@fangyi/eventstore';
 import { KafkaMessageBus, startRelay } from '@fangyi/messaging';
 import { RedisProjectionStore } from '@fangyi/projections';
-import { DEFAULT_TIME_ZONE, createLogger, installGracefulShutdown, readConfig, withEventStoreUrl, systemClock } from '@fangyi/service-kit';
+import { createLogger, installGracefulShutdown, commandServiceConfig, readConfig, withEventStoreUrl, systemClock } from '@fangyi/service-kit';
 import { buildCheckpointsApp } from './app.ts';
 import { startCheckpointsProjections } from './underQuarantine/projection.ts';
 
@@ -15,18 +15,9 @@ import { startCheckpointsProjections } from './underQuarantine/projection.ts';
  */
 const config = readConfig(
   z.object({
-    PORT: z.coerce.number().int().min(0).max(65535).default(3004),
-    HOST: z.string().default('127.0.0.1'),
-    EVENT_STORE_URL: z.string().min(1, 'EVENT_STORE_URL (or DATABASE_URL) is required: postgres://…, esdb://… or sqlite:file'),
-    KAFKA_BROKERS: z.string().min(1, 'KAFKA_BROKERS is required (host:port,…)'),
+    ...commandServiceConfig(3004),
     REDIS_URL: z.string().min(1, 'REDIS_URL is required (redis://…)'),
-    FANGYI_SCHEMA: z.string().default('fangyi'),
-    FANGYI_TOPIC_PREFIX: z.string().default('fangyi'),
-    FANGYI_TIME_ZONE: z.string().default(DEFAULT_TIME_ZONE),
-    FANGYI_JWT_SECRET: z.string().min(16, 'FANGYI_JWT_SECRET must be at least 16 characters'),
     FANGYI_CHECKPOINTS_NAMESPACE: z.string().default('fangyi:checkpoints'),
-    FANGYI_RELAY: z.enum(['on', 'off']).default('on'),
-    LOG_LEVEL: z.string().default('info'),
   }),
   withEventStoreUrl(process.env)
 );

@@ -4,7 +4,7 @@ import { contextOf, uuidv7 } from '@fangyi/contracts';
 import { openEventStore } from '@fangyi/eventstore';
 import { KafkaMessageBus, startRelay } from '@fangyi/messaging';
 import { RedisProjectionStore } from '@fangyi/projections';
-import { createLogger, installGracefulShutdown, readConfig, withEventStoreUrl, systemClock } from '@fangyi/service-kit';
+import { createLogger, installGracefulShutdown, commandServiceConfig, readConfig, withEventStoreUrl, systemClock } from '@fangyi/service-kit';
 import { buildComplaintsApp } from './app.ts';
 import { complaintPolicyFromEnv } from './complaint/policy.ts';
 import { startComplaintsReadModel } from './readModel.ts';
@@ -17,17 +17,9 @@ import { startComplaintsReadModel } from './readModel.ts';
  */
 const config = readConfig(
   z.object({
-    PORT: z.coerce.number().int().min(0).max(65535).default(3005),
-    HOST: z.string().default('127.0.0.1'),
-    EVENT_STORE_URL: z.string().min(1, 'EVENT_STORE_URL (or DATABASE_URL) is required: postgres://…, esdb://… or sqlite:file'),
-    KAFKA_BROKERS: z.string().min(1, 'KAFKA_BROKERS is required (host:port,…)'),
+    ...commandServiceConfig(3005),
     REDIS_URL: z.string().min(1, 'REDIS_URL is required (redis://…) for the complaints list'),
-    FANGYI_SCHEMA: z.string().default('fangyi'),
-    FANGYI_TOPIC_PREFIX: z.string().default('fangyi'),
     FANGYI_COMPLAINTS_NAMESPACE: z.string().default('fangyi:complaints'),
-    FANGYI_JWT_SECRET: z.string().min(16, 'FANGYI_JWT_SECRET must be at least 16 characters'),
-    FANGYI_RELAY: z.enum(['on', 'off']).default('on'),
-    LOG_LEVEL: z.string().default('info'),
   }),
   withEventStoreUrl(process.env)
 );

@@ -3,7 +3,7 @@ import { contextOf, uuidv7 } from '@fangyi/contracts';
 import { openEventStore } from '@fangyi/eventstore';
 import { KafkaMessageBus, startRelay } from '@fangyi/messaging';
 import { InMemoryProjectionStore } from '@fangyi/projections';
-import { DEFAULT_SLOT_WINDOWS, DEFAULT_TIME_ZONE, createLogger, installGracefulShutdown, parseSlotWindows, readConfig, withEventStoreUrl, systemClock } from '@fangyi/service-kit';
+import { DEFAULT_SLOT_WINDOWS, createLogger, installGracefulShutdown, parseSlotWindows, commandServiceConfig, readConfig, withEventStoreUrl, systemClock } from '@fangyi/service-kit';
 import { startActiveCasesFeed } from './activeCases/projection.ts';
 import { buildQuarantineApp } from './app.ts';
 import { DEFAULT_RISK_AREAS, parseCallers, parseRiskAreas, startQuarantinePolicies } from './policies/index.ts';
@@ -18,22 +18,13 @@ import { startMissedCheckScheduler } from './scheduler/missedChecks.ts';
  */
 const config = readConfig(
   z.object({
-    PORT: z.coerce.number().int().min(0).max(65535).default(3001),
-    HOST: z.string().default('127.0.0.1'),
-    EVENT_STORE_URL: z.string().min(1, 'EVENT_STORE_URL (or DATABASE_URL) is required: postgres://…, esdb://… or sqlite:file'),
-    KAFKA_BROKERS: z.string().min(1, 'KAFKA_BROKERS is required (host:port,…)'),
-    FANGYI_SCHEMA: z.string().default('fangyi'),
-    FANGYI_TOPIC_PREFIX: z.string().default('fangyi'),
-    FANGYI_TIME_ZONE: z.string().default(DEFAULT_TIME_ZONE),
-    FANGYI_JWT_SECRET: z.string().min(16, 'FANGYI_JWT_SECRET must be at least 16 characters'),
-    FANGYI_RELAY: z.enum(['on', 'off']).default('on'),
+    ...commandServiceConfig(3001),
     FANGYI_POLICIES: z.enum(['on', 'off']).default('on'),
     FANGYI_SCHEDULER: z.enum(['on', 'off']).default('on'),
     FANGYI_SCHEDULER_INTERVAL_MS: z.coerce.number().int().min(1000).default(60_000),
     FANGYI_SLOT_WINDOWS: z.string().optional(),
     FANGYI_RISK_AREAS: z.string().default(DEFAULT_RISK_AREAS),
     FANGYI_CALLERS: z.string().default(''),
-    LOG_LEVEL: z.string().default('info'),
   }),
   withEventStoreUrl(process.env)
 );

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { contextOf, uuidv7 } from '@fangyi/contracts';
 import { openEventStore } from '@fangyi/eventstore';
 import { KafkaMessageBus, startRelay } from '@fangyi/messaging';
-import { DEFAULT_TIME_ZONE, createLogger, installGracefulShutdown, readConfig, withEventStoreUrl, systemClock } from '@fangyi/service-kit';
+import { createLogger, installGracefulShutdown, commandServiceConfig, readConfig, withEventStoreUrl, systemClock } from '@fangyi/service-kit';
 import { buildResidentsApp } from './app.ts';
 import { startResidentsPolicies } from './policies/policies.ts';
 
@@ -14,17 +14,8 @@ import { startResidentsPolicies } from './policies/policies.ts';
  */
 const config = readConfig(
   z.object({
-    PORT: z.coerce.number().int().min(0).max(65535).default(3003),
-    HOST: z.string().default('127.0.0.1'),
-    EVENT_STORE_URL: z.string().min(1, 'EVENT_STORE_URL (or DATABASE_URL) is required: postgres://…, esdb://… or sqlite:file'),
-    KAFKA_BROKERS: z.string().min(1, 'KAFKA_BROKERS is required (host:port,…)'),
-    FANGYI_SCHEMA: z.string().default('fangyi'),
-    FANGYI_TOPIC_PREFIX: z.string().default('fangyi'),
-    FANGYI_TIME_ZONE: z.string().default(DEFAULT_TIME_ZONE),
-    FANGYI_JWT_SECRET: z.string().min(16, 'FANGYI_JWT_SECRET must be at least 16 characters'),
-    FANGYI_RELAY: z.enum(['on', 'off']).default('on'),
+    ...commandServiceConfig(3003),
     FANGYI_POLICIES: z.enum(['on', 'off']).default('on'),
-    LOG_LEVEL: z.string().default('info'),
   }),
   withEventStoreUrl(process.env)
 );
