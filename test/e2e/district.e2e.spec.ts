@@ -93,7 +93,7 @@ describe('the Kutao district, embedded and distributed', { timeout: 300_000 }, (
     gatewayBase = url(ports.gateway);
     // The embedded process listens once its district is built.
     await waitReady(embeddedBase, embedded);
-    await waitReady(gatewayBase, services[services.length - 1]!);
+    await waitReady(gatewayBase, services[services.length - 1]!, 120_000, services.slice(0, -1));
   }, 240_000);
 
   afterAll(async () => {

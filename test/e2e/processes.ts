@@ -80,18 +80,25 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
 }
 
-/** Waits for /ready; several services starting at once on two cores can take a while. */
-export async function waitReady(base: string, service: ServiceProcess, timeoutMs = 120_000): Promise<void> {
+/**
+ * Waits for /ready; several services starting at once on two cores can take a while. A failure
+ * names what /ready last answered and, where given, the output of the processes behind it (a
+ * gateway is ready only once every service behind it is).
+ */
+export async function waitReady(base: string, service: ServiceProcess, timeoutMs = 120_000, behind: readonly ServiceProcess[] = []): Promise<void> {
+  let lastAnswer = 'no answer yet';
   await waitFor(
     `${service.name} to be ready`,
     async () => {
       if (!service.running) throw new Error(`${service.name} exited:\n${service.tail()}`);
       const res = await fetch(`${base}/ready`);
+      lastAnswer = `${res.status} ${await res.text()}`;
       return res.ok;
     },
     timeoutMs,
     100,
   ).catch((error: Error) => {
-    throw new Error(`${error.message}\n---- ${service.name} ----\n${service.tail()}`);
+    const others = behind.map((p) => `\n---- ${p.name} (${p.running ? 'running' : 'exited'}) ----\n${p.tail()}`).join('');
+    throw new Error(`${error.message}\nlast /ready answer: ${lastAnswer}\n---- ${service.name} ----\n${service.tail()}${others}`);
   });
 }

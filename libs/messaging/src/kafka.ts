@@ -66,6 +66,51 @@ function toHeaders(headers: Record<string, Buffer | string | (Buffer | string)[]
   return out;
 }
 
+/** The part of a kafkajs consumer whenJoined listens to. */
+export interface ConsumerEvents {
+  readonly events: Pick<KafkaConsumer['events'], 'GROUP_JOIN' | 'FETCH' | 'CRASH'>;
+  on(event: string, listener: (event: { payload: { error?: Error; restart?: boolean } }) => void): () => void;
+}
+
+/**
+ * Resolves once the member has joined its group and fetched once. A crash kafkajs restarts from
+ * (a retriable error, such as "the coordinator is loading" while a freshly started broker loads
+ * its offsets) is logged and waited out; only a crash it gives up on, or the timeout, rejects.
+ */
+export function whenJoined(consumer: ConsumerEvents, options: { groupId: string; timeoutMs: number; log: Logger }): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    let joined = false;
+    const offJoin = consumer.on(consumer.events.GROUP_JOIN, () => {
+      joined = true;
+    });
+    const offFetch = consumer.on(consumer.events.FETCH, () => {
+      if (!joined) return;
+      cleanup();
+      resolve();
+    });
+    const offCrash = consumer.on(consumer.events.CRASH, (event) => {
+      const { error, restart } = event.payload;
+      if (restart) {
+        joined = false;
+        options.log.warn({ err: error }, 'consumer could not join yet; kafkajs retries');
+        return;
+      }
+      cleanup();
+      reject(error ?? new Error(`consumer group ${options.groupId} crashed`));
+    });
+    const timer = setTimeout(() => {
+      cleanup();
+      reject(new Error(`consumer group ${options.groupId} did not join within ${options.timeoutMs} ms`));
+    }, options.timeoutMs);
+    function cleanup() {
+      clearTimeout(timer);
+      offJoin();
+      offFetch();
+      offCrash();
+    }
+  });
+}
+
 /**
  * The message bus on Apache Kafka through kafkajs: an idempotent producer acknowledged by all
  * in-sync replicas, and one consumer-group member per consume() that commits each offset only
@@ -195,34 +240,7 @@ export class KafkaMessageBus implements MessageBus {
 
     // consume() resolves once this member has joined and fetched once: its starting offsets
     // (committed, or earliest/latest for a new group) are fixed, so a later publish is seen.
-    const ready = new Promise<void>((resolve, reject) => {
-      let joined = false;
-      const offJoin = consumer.on(consumer.events.GROUP_JOIN, () => {
-        joined = true;
-      });
-      const offFetch = consumer.on(consumer.events.FETCH, () => {
-        if (!joined) return;
-        cleanup();
-        resolve();
-      });
-      const offCrash = consumer.on(consumer.events.CRASH, (event) => {
-        cleanup();
-        reject(event.payload.error);
-      });
-      const timer = setTimeout(() => {
-        cleanup();
-        reject(new Error(`consumer group ${options.groupId} did not join within ${settings.readyTimeoutMs ?? 60_000} ms`));
-      }, settings.readyTimeoutMs ?? 60_000);
-      function cleanup() {
-        clearTimeout(timer);
-        offJoin();
-        offFetch();
-        offCrash();
-      }
-    });
-    consumer.on(consumer.events.CRASH, (event) => {
-      log.error({ err: event.payload.error, restart: event.payload.restart }, 'kafka consumer crashed');
-    });
+    const ready = whenJoined(consumer, { groupId: options.groupId, timeoutMs: settings.readyTimeoutMs ?? 60_000, log });
 
     const handleOne = async (payload: {
       topic: string;
