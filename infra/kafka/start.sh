@@ -8,7 +8,7 @@
 # Env:
 #   KAFKA_VERSION            default 4.1.1 (classpath fetched by fetch.sh)
 #   KAFKA_PORT               client (PLAINTEXT) port, default 19092
-#   KAFKA_CONTROLLER_PORT    KRaft controller port, default 19093
+#   KAFKA_CONTROLLER_PORT    KRaft controller port, default KAFKA_PORT + 1 (19093)
 #   KAFKA_START_TIMEOUT      seconds to wait for the broker, default 60
 #   KAFKA_HEAP_OPTS          default "-Xms128m -Xmx512m"
 #   KAFKA_JVM_OPTS           default "-XX:+UseSerialGC -XX:TieredStopAtLevel=1 ..."
@@ -27,7 +27,7 @@ KAFKA_VERSION="${KAFKA_VERSION:-4.1.1}"
 export KAFKA_VERSION
 KAFKA_HOST=127.0.0.1
 KAFKA_PORT="${KAFKA_PORT:-19092}"
-KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-19093}"
+KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-$((KAFKA_PORT + 1))}"
 KAFKA_START_TIMEOUT="${KAFKA_START_TIMEOUT:-60}"
 KAFKA_HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xms128m -Xmx512m}"
 KAFKA_JVM_OPTS="${KAFKA_JVM_OPTS:--XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true}"
