@@ -4,6 +4,7 @@ export { InMemoryProjectionStore } from './memory.ts';
 export { RedisProjectionStore, type RedisProjectionStoreOptions } from './redis.ts';
 export {
   applyEvent,
+  applyRecorded,
   projectAsOf,
   rebuildFromEventStore,
   runProjection,
@@ -14,4 +15,5 @@ export {
   type RunningProjection,
   type RunProjectionOptions,
 } from './runtime.ts';
+export { followLog, type LogFollower, type LogFollowerOptions } from './follow.ts';
 export { DLQ_HEADERS } from '@fangyi/messaging';

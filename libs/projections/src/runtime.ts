@@ -164,29 +164,32 @@ async function replay(
     if (batch.length === 0) break;
     for (const recorded of batch) {
       if (!include(recorded)) continue;
-      // Same order of checks as the live consumer, so a rebuild yields the same documents.
-      if (!projection.handles.includes(recorded.type)) {
-        ignored++;
-        continue;
-      }
-      let envelope: Envelope;
-      try {
-        envelope = parseEnvelope(recorded);
-      } catch (error) {
-        skipped++;
-        log.warn(
-          { position: recorded.position, streamId: recorded.streamId, type: recorded.type, err: errorMessage(error) },
-          'event fails validation: skipped',
-        );
-        continue;
-      }
-      const outcome = await applyEvent(projection, store, envelope, log.child({ streamId: envelope.streamId, type: envelope.type }));
+      const outcome = await applyRecorded(projection, store, recorded, log);
       if (outcome === 'applied') applied++;
+      else if (outcome === 'skipped') skipped++;
       else ignored++;
     }
     position = batch[batch.length - 1]!.position;
   }
   return { applied, ignored, skipped, position };
+}
+
+/**
+ * One event of the global log into a read model: the same order of checks as the live consumer
+ * (type, validation, then applyEvent), so a replay yields the same documents. An event of a handled
+ * type this build cannot read is logged and skipped, not retried for ever.
+ */
+export async function applyRecorded(projection: Projection, store: ProjectionStore, recorded: RecordedEvent, log: Logger): Promise<ApplyOutcome | 'skipped'> {
+  if (!projection.handles.includes(recorded.type)) return 'ignored';
+  let envelope: Envelope;
+  try {
+    const { position: _position, ...raw } = recorded;
+    envelope = parseEnvelope(raw);
+  } catch (error) {
+    log.warn({ position: recorded.position, streamId: recorded.streamId, type: recorded.type, err: errorMessage(error) }, 'event fails validation: skipped');
+    return 'skipped';
+  }
+  return applyEvent(projection, store, envelope, log.child({ streamId: envelope.streamId, type: envelope.type }));
 }
 
 function errorMessage(error: unknown): string {

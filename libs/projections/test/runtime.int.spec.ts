@@ -11,6 +11,7 @@ import { InProcessMessageBus, toMessage, type MessageBus, type OutgoingMessage }
 import {
   applyEvent,
   DLQ_HEADERS,
+  followLog,
   InMemoryProjectionStore,
   projectAsOf,
   rebuildFromEventStore,
@@ -373,5 +374,81 @@ describe('rebuild from the event store', () => {
     expect(before).toBe(given);
     expect(await given.list('cases')).toEqual([]);
     expect(await given.list('streams')).toEqual([]);
+  });
+});
+
+describe('followLog: a read model kept from the log, brought up to date when asked', () => {
+  let dir: string;
+  let eventStore: SqliteEventStore;
+  const silent = pino({ level: 'silent' });
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'fangyi-follow-'));
+    eventStore = new SqliteEventStore({ path: join(dir, 'events.db') });
+  });
+  afterAll(async () => {
+    await eventStore.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('shows at once every write made before sync(), with no background reads', async () => {
+    const store = new InMemoryProjectionStore();
+    const follower = followLog({ projection: counter(), store, eventStore, logger: silent, batchSize: 2 });
+    const caseId = `case-${randomUUID()}`;
+    await eventStore.append(caseId, [newEvent(STARTED, startedData(caseId)), newEvent(LOGGED, loggedData(caseId)), newEvent(LOGGED, loggedData(caseId))], { expectedRevision: 'no-stream' });
+    expect(await store.get<CaseDoc>('cases', caseId)).toBeNull();
+    await follower.sync();
+    expect(await store.get<CaseDoc>('cases', caseId)).toMatchObject({ checks: 2 });
+    await eventStore.append(caseId, [newEvent(LOGGED, loggedData(caseId))], { expectedRevision: 2 });
+    await follower.sync();
+    expect(await store.get<CaseDoc>('cases', caseId)).toMatchObject({ checks: 3 });
+    await follower.stop();
+  });
+
+  it('a sync() called while a read is under way also sees what was written after that read began', async () => {
+    const store = new InMemoryProjectionStore();
+    const calls = { project: 0 };
+    const follower = followLog({ projection: counter(calls), store, eventStore, logger: silent });
+    const first = follower.sync();
+    const caseId = `case-${randomUUID()}`;
+    await eventStore.append(caseId, [newEvent(STARTED, startedData(caseId))], { expectedRevision: 'no-stream' });
+    const second = follower.sync();
+    const third = follower.sync();
+    await Promise.all([first, second, third]);
+    expect(await store.get<CaseDoc>('cases', caseId)).toMatchObject({ checks: 0 });
+    // Rounds never overlap, so no event was projected twice.
+    const streams = await store.list<StreamCount>('streams');
+    expect(calls.project).toBe(streams.reduce((n, s) => n + s.events, 0));
+    await follower.stop();
+  });
+
+  it('keeps up in the background when asked to, and refuses sync() once stopped', async () => {
+    const store = new InMemoryProjectionStore();
+    const follower = followLog({ projection: counter(), store, eventStore, logger: silent, pollEveryMs: 20 });
+    const caseId = `case-${randomUUID()}`;
+    await eventStore.append(caseId, [newEvent(STARTED, startedData(caseId))], { expectedRevision: 'no-stream' });
+    await expect.poll(() => store.get<CaseDoc>('cases', caseId), { timeout: 5_000 }).toMatchObject({ checks: 0 });
+    await follower.stop();
+    await expect(follower.sync()).rejects.toThrow('following the log has stopped');
+  });
+
+  it('a failed read fails its caller only; the next sync() resumes where it stopped', async () => {
+    const store = new InMemoryProjectionStore();
+    let failNext = true;
+    const flaky = Object.create(eventStore) as SqliteEventStore;
+    flaky.readAll = async (options) => {
+      if (failNext) {
+        failNext = false;
+        throw new Error('connection reset');
+      }
+      return eventStore.readAll(options);
+    };
+    const follower = followLog({ projection: counter(), store, eventStore: flaky, logger: silent });
+    const caseId = `case-${randomUUID()}`;
+    await eventStore.append(caseId, [newEvent(STARTED, startedData(caseId))], { expectedRevision: 'no-stream' });
+    await expect(follower.sync()).rejects.toThrow('connection reset');
+    await follower.sync();
+    expect(await store.get<CaseDoc>('cases', caseId)).toMatchObject({ checks: 0 });
+    await follower.stop();
   });
 });

@@ -38,6 +38,9 @@ declare module 'fastify' {
 
 export type ServiceApp = FastifyInstance;
 
+/** The composition root's pino logger, which createServiceApp hands to fastify as its own. */
+export const appLogger = (app: ServiceApp): Logger => app.log as unknown as Logger;
+
 export class RequestValidationError extends Error {
   readonly fields: readonly FieldIssue[];
   constructor(fields: readonly FieldIssue[]) {

@@ -1,6 +1,7 @@
 import { createServiceApp, type Logger, type ReadinessReport, type ServiceApp } from '@fangyi/service-kit';
 import { checkpointErrors } from './checkpoint/checkpoint.ts';
 import { checkpointRoutes } from './checkpoint/routes.ts';
+import { checkpointListRoutes } from './checkpointList/routes.ts';
 import { crossingErrors } from './crossings/crossings.ts';
 import { crossingRoutes } from './crossings/routes.ts';
 import type { CheckpointsDeps } from './http.ts';
@@ -31,5 +32,6 @@ export function buildCheckpointsApp(deps: CheckpointsAppDeps): ServiceApp {
 /** Adds the checkpoints routes to an app, e.g. the embedded all-in-one one (merge checkpointsErrors into its errors). */
 export function registerCheckpoints(app: ServiceApp, deps: CheckpointsDeps): void {
   checkpointRoutes(app, deps);
+  checkpointListRoutes(app, deps);
   crossingRoutes(app, deps);
 }

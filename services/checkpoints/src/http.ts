@@ -10,11 +10,18 @@ export interface CheckpointsDeps {
   readonly clock: Clock;
   readonly newId: () => string;
   readonly timeZone: string;
-  /** The "people under quarantine" read model that startCheckpointsProjections keeps. */
-  readonly projectionStore: Pick<ProjectionStore, 'get'>;
+  /**
+   * The service's read models: "people under quarantine", kept by startCheckpointsProjections from
+   * the bus, and the checkpoint list, which GET /checkpoints brings up to date from the event store
+   * itself (hence more than reads).
+   */
+  readonly projectionStore: ProjectionStore;
   /** community → district; default DEMO_COMMUNITY_DISTRICTS. */
   readonly communityDistricts?: Readonly<Record<string, string>>;
 }
+
+/** Who may read checkpoints, their shifts and crossings (the admin always may). */
+export const READERS = ['checkpoint-staff', 'registrar', 'report-officer', 'analyst'] as const;
 
 export const CheckpointParams = z.strictObject({ id: IdParamSchema });
 export const DateQuery = z.strictObject({ date: BusinessDateSchema.optional() });

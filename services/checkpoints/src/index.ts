@@ -2,6 +2,13 @@ export { buildCheckpointsApp, registerCheckpoints, checkpointsErrors, type Check
 export type { CheckpointsDeps } from './http.ts';
 export { checkpointDecider, checkpointStreamId, currentShift, type CheckpointState, type ShiftRecord } from './checkpoint/checkpoint.ts';
 export { computeCoverage, type Coverage } from './checkpoint/coverage.ts';
+export {
+  CHECKPOINT_LIST_COLLECTION,
+  checkpointListProjection,
+  evolveListItem,
+  type CheckpointListItem,
+  type ListStatus,
+} from './checkpointList/projection.ts';
 export { crossingDecider, crossingStreamId } from './crossings/crossings.ts';
 export {
   UNDER_QUARANTINE_COLLECTION,

@@ -12,6 +12,8 @@ import { startCheckpointsProjections } from './underQuarantine/projection.ts';
  * The checkpoints service in distributed mode: HTTP commands on the PostgreSQL event store, the
  * relay that publishes this context's events to Kafka, and the consumer that keeps "people under
  * quarantine" in Redis from the quarantine topic (read by the crossing routes to record breaches).
+ * The checkpoint list shares that Redis store and needs no wiring: GET /checkpoints brings it up to
+ * date from the event store.
  */
 const config = readConfig(
   z.object({
@@ -47,7 +49,7 @@ const app = buildCheckpointsApp({
     const meta = await projectionStore.meta();
     return {
       ok: (await redis.ping()) === 'PONG',
-      checks: { eventStore: 'ok', redis: 'ok', relay: relay ? 'on' : 'off', underQuarantineApplied: String(meta.appliedCount), lastAppliedAt: meta.lastAppliedAt ?? 'never' },
+      checks: { eventStore: 'ok', redis: 'ok', relay: relay ? 'on' : 'off', readModelsApplied: String(meta.appliedCount), lastAppliedAt: meta.lastAppliedAt ?? 'never' },
     };
   },
 });

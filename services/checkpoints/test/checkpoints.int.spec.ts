@@ -6,9 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { uuidv7, type Envelope } from '@fangyi/contracts';
 import { SqliteEventStore, type EventStore } from '@fangyi/eventstore';
-import { InMemoryProjectionStore, applyEvent } from '@fangyi/projections';
+import { Redis } from 'ioredis';
+import { InMemoryProjectionStore, RedisProjectionStore, applyEvent } from '@fangyi/projections';
 import type { ServiceApp } from '@fangyi/service-kit';
-import { TEST_AUTH_SECRET, authHeader, testUser } from '@fangyi/testkit';
+import { TEST_AUTH_SECRET, authHeader, requireInfra, testUser } from '@fangyi/testkit';
 import { buildCheckpointsApp, checkpointStreamId, crossingStreamId, underQuarantineProjection } from '../src/index.ts';
 
 // The district's clock: checkpoints open the evening before, and "now" is 2020-01-29 12:00 in Shanghai.
@@ -149,9 +150,119 @@ describe('checkpoints service over HTTP (SQLite event store)', () => {
       // A retry of the same merge changes nothing and says so.
       const before = await allEvents();
       const retry = await merge(jointId, [kutao, wenzhang, nanzhang]);
-      expect(retry.statusCode).toBe(201);
+      expect(retry.statusCode).toBe(200);
       expect(retry.json()).toMatchObject({ newlyOpened: false, newlyClosed: [] });
       expect(await allEvents()).toBe(before);
+    });
+
+    it('a retry of a merge already recorded: 200 with the checkpoint as first recorded, nothing appended', async () => {
+      const a = await openCheckpoint({ ...gate, name: '郑张东口', communities: ['zhengzhang'] });
+      const b = await openCheckpoint({ ...gate, name: '牟家北口', communities: ['moujia'] });
+      const jointId = uuidv7();
+      const first = await merge(jointId, [a, b]);
+      expect(first.statusCode, first.body).toBe(201);
+      expect(first.json()).toEqual({
+        checkpointId: jointId,
+        name: '枯桃-南张联合卡口',
+        location: '枯桃路南口',
+        kind: 'road',
+        staffedHours: 24,
+        communities: [
+          { community: 'zhengzhang', district: 'kutao' },
+          { community: 'moujia', district: 'kutao' },
+        ],
+        mergedFrom: [a, b],
+        openedAt: NOON.toISOString(),
+        newlyOpened: true,
+        newlyClosed: [a, b],
+      });
+      const streams = [jointId, a, b].map(checkpointStreamId);
+      const recorded = async () => Promise.all(streams.map(async (id) => (await eventStore.readStream(id)).map((e) => e.id)));
+      const history = async () => (await inject({ method: 'GET', url: `/checkpoints/${jointId}/history`, headers: as(registrar) })).json();
+      const [eventsBefore, historyBefore, totalBefore] = [await recorded(), await history(), await allEvents()];
+      expect(historyBefore).toHaveLength(1);
+
+      // Sent again later (the answer was lost), the same content: staffedHours now spelled out, the sources in another order.
+      now = new Date(NOON.getTime() + 5 * 60_000);
+      const again = await inject({
+        method: 'POST',
+        url: '/checkpoints/merge',
+        payload: { checkpointId: jointId, sources: [b, a], name: '枯桃-南张联合卡口', location: '枯桃路南口', kind: 'road', staffedHours: 24 },
+        headers: as(registrar),
+      });
+      now = NOON;
+      expect(again.statusCode, again.body).toBe(200);
+      // As first recorded: the first call's sources order and opening time, not this call's.
+      expect(again.json()).toEqual({ ...first.json(), newlyOpened: false, newlyClosed: [] });
+      expect(again.headers.location).toBe(`/checkpoints/${jointId}`);
+      expect(await recorded()).toEqual(eventsBefore);
+      expect(await history()).toEqual(historyBefore);
+      expect(await allEvents()).toBe(totalBefore);
+
+      // Still 200 once the joint checkpoint has moved on (a shift on duty, then closed).
+      const jointStaff = as(testUser('checkpoint-staff', ['moujia'], 'staff-moujia'));
+      await startShift(jointId, '2020-01-29T12:00:00+08:00', {}, jointStaff);
+      expect((await inject({ method: 'POST', url: `/checkpoints/${jointId}/closure`, payload: { reason: '撤除' }, headers: as(registrar) })).statusCode).toBe(200);
+      const late = await merge(jointId, [a, b]);
+      expect(late.statusCode, late.body).toBe(200);
+      expect(late.json()).toEqual({ ...first.json(), newlyOpened: false, newlyClosed: [] });
+    });
+
+    it.each([
+      ['name', { name: '另一个卡口' }],
+      ['location', { location: '枯桃路北口' }],
+      ['kind', { kind: 'alley' }],
+      ['staffedHours', { staffedHours: 12 }],
+      ['sources', {}],
+    ] as const)('the same checkpointId with another %s → 409 CHECKPOINT_ALREADY_EXISTS naming body.checkpointId, nothing appended', async (field, change) => {
+      const a = await openCheckpoint({ ...gate, communities: ['wenzhang'] });
+      const b = await openCheckpoint({ ...gate, communities: ['wenzhang'] });
+      const c = await openCheckpoint({ ...gate, communities: ['wenzhang'] });
+      const jointId = uuidv7();
+      const body = { checkpointId: jointId, sources: [a, b], name: '枯桃-南张联合卡口', location: '枯桃路南口', kind: 'road' };
+      expect((await inject({ method: 'POST', url: '/checkpoints/merge', payload: body, headers: as(registrar) })).statusCode).toBe(201);
+      const before = await allEvents();
+      const reused = await inject({
+        method: 'POST',
+        url: '/checkpoints/merge',
+        payload: { ...body, ...change, ...(field === 'sources' ? { sources: [a, c] } : {}) },
+        headers: as(registrar),
+      });
+      expect(reused.statusCode, reused.body).toBe(409);
+      expect(reused.headers['content-type']).toContain('application/problem+json');
+      expect(reused.json()).toMatchObject({ code: 'CHECKPOINT_ALREADY_EXISTS', errors: [{ field: 'body.checkpointId' }] });
+      expect(reused.json().detail).toContain(field);
+      expect(await allEvents()).toBe(before);
+      // The other source offered stays open: the reused id did not merge it.
+      expect((await inject({ method: 'GET', url: `/checkpoints/${c}`, headers: as(registrar) })).json()).toMatchObject({ status: 'open', mergedInto: null });
+    });
+
+    it('a reused id is named even when another source it lists is closed: the id is checked before the sources', async () => {
+      const a = await openCheckpoint({ ...gate, communities: ['wenzhang'] });
+      const b = await openCheckpoint({ ...gate, communities: ['wenzhang'] });
+      const closedOne = await openCheckpoint({ ...gate, communities: ['wenzhang'] });
+      await inject({ method: 'POST', url: `/checkpoints/${closedOne}/closure`, payload: { reason: '撤除' }, headers: as(registrar) });
+      const jointId = uuidv7();
+      expect((await merge(jointId, [a, b])).statusCode).toBe(201);
+      const reused = await merge(jointId, [a, closedOne]);
+      expect(reused.statusCode).toBe(409);
+      expect(reused.json()).toMatchObject({ code: 'CHECKPOINT_ALREADY_EXISTS', errors: [{ field: 'body.checkpointId' }] });
+    });
+
+    it('the id of a merge a registrar may not act on → 403 before anything about its content is said', async () => {
+      const a = await openCheckpoint({ ...gate, communities: ['nanzhang'] });
+      const b = await openCheckpoint({ ...gate, communities: ['nanzhang'] });
+      const jointId = uuidv7();
+      expect((await merge(jointId, [a, b])).statusCode).toBe(201);
+      const mine = await openCheckpoint({ ...gate, communities: ['kutao'] });
+      const other = await openCheckpoint({ ...gate, communities: ['kutao'] });
+      const res = await inject({
+        method: 'POST',
+        url: '/checkpoints/merge',
+        payload: { checkpointId: jointId, sources: [mine, other], name: 'x', location: 'y', kind: 'road' },
+        headers: as(testUser('registrar', ['kutao'], 'registrar-kutao')),
+      });
+      expect(res.statusCode).toBe(403);
     });
 
     it('a merge that failed part-way shows as incomplete, and a retry with the same id finishes it', async () => {
@@ -182,10 +293,30 @@ describe('checkpoints service over HTTP (SQLite event store)', () => {
       const halfway = (await inject({ method: 'GET', url: `/checkpoints/${jointId}`, headers: as(registrar) })).json();
       expect(halfway).toMatchObject({ status: 'open', merge: { complete: false, pendingSources: [b] } });
 
+      // Other content under the same id does not finish this merge: refused, nothing appended, still half done.
+      const before = await allEvents();
+      const reused = await inject({
+        method: 'POST',
+        url: '/checkpoints/merge',
+        payload: { checkpointId: jointId, sources: [a, b], name: '另一个名字', location: '枯桃路南口', kind: 'road' },
+        headers: as(registrar),
+      });
+      expect(reused.statusCode).toBe(409);
+      expect(reused.json()).toMatchObject({ code: 'CHECKPOINT_ALREADY_EXISTS', errors: [{ field: 'body.checkpointId' }] });
+      expect(await allEvents()).toBe(before);
+      expect((await inject({ method: 'GET', url: `/checkpoints/${jointId}`, headers: as(registrar) })).json().merge).toEqual({ complete: false, pendingSources: [b] });
+
+      // The same request finishes it: it appended the missing step, so 201; sent once more, nothing is left to do: 200.
       const retry = await merge(jointId, [a, b]);
       expect(retry.statusCode).toBe(201);
-      expect(retry.json()).toMatchObject({ newlyOpened: false, newlyClosed: [b] });
+      expect(retry.json()).toMatchObject({ newlyOpened: false, newlyClosed: [b], mergedFrom: [a, b] });
       expect((await inject({ method: 'GET', url: `/checkpoints/${jointId}`, headers: as(registrar) })).json().merge).toEqual({ complete: true, pendingSources: [] });
+      const settled = await allEvents();
+      const once = await merge(jointId, [a, b]);
+      expect(once.statusCode).toBe(200);
+      expect(once.json()).toMatchObject({ newlyOpened: false, newlyClosed: [] });
+      expect(await allEvents()).toBe(settled);
+      expect((await eventStore.readStream(checkpointStreamId(b))).map((e) => e.type)).toEqual(['checkpoints.checkpoint-opened', 'checkpoints.checkpoint-merged-into']);
     });
 
     it('refuses, appending nothing, a source already merged elsewhere, an unknown source, or the new id among the sources', async () => {
@@ -593,5 +724,206 @@ describe('checkpoints service over HTTP (SQLite event store)', () => {
       expect.arrayContaining(['/checkpoints', '/checkpoints/merge', '/checkpoints/{id}/shifts', '/checkpoints/{id}/entries', '/checkpoints/{id}/coverage', '/checkpoints/{id}/crossings']),
     );
     expect(doc.paths['/checkpoints/{id}/entries'].post['x-roles']).toEqual(['checkpoint-staff']);
+    expect(doc.paths['/checkpoints'].get['x-roles']).toEqual(['checkpoint-staff', 'registrar', 'report-officer', 'analyst']);
+    expect(doc.paths['/checkpoints'].get.parameters).toEqual(
+      expect.arrayContaining([expect.objectContaining({ name: 'status', in: 'query', required: false, schema: expect.objectContaining({ enum: ['open', 'closed', 'merged'] }) })]),
+    );
+  });
+
+  describe('the list of checkpoints (GET /checkpoints)', () => {
+    // An event store and directory of its own, so the list holds only what these tests open: the
+    // communities of two districts, north (alpha, beta) and south (gamma).
+    const directory = { alpha: 'north', beta: 'north', gamma: 'south' };
+    let listDir: string;
+    let listEvents: EventStore;
+    let listApp: ServiceApp;
+    const buildListApp = (store: InMemoryProjectionStore | RedisProjectionStore) =>
+      buildCheckpointsApp({
+        eventStore: listEvents,
+        clock,
+        newId: () => uuidv7(now.getTime()),
+        timeZone: 'Asia/Shanghai',
+        projectionStore: store,
+        communityDistricts: directory,
+        logger: pino({ level: 'silent' }),
+        authSecret: TEST_AUTH_SECRET,
+      });
+    beforeAll(async () => {
+      listDir = mkdtempSync(join(tmpdir(), 'fangyi-cp-list-'));
+      listEvents = new SqliteEventStore({ path: join(listDir, 'events.db'), clock });
+      listApp = buildListApp(new InMemoryProjectionStore());
+      await listApp.ready();
+    });
+    afterAll(async () => {
+      await listApp.close();
+      await listEvents.close();
+      rmSync(listDir, { recursive: true, force: true });
+    });
+
+    type Row = { checkpointId: string; status: string; [key: string]: unknown };
+    const send = (user: ReturnType<typeof testUser>, method: 'GET' | 'POST', url: string, payload?: object, target = listApp) =>
+      target.inject({ method, url, ...(payload ? { payload } : {}), headers: authHeader(user) });
+    const listAs = async (user: ReturnType<typeof testUser>, query = '', target = listApp) => {
+      const res = await send(user, 'GET', `/checkpoints${query}`, undefined, target);
+      expect(res.statusCode, res.body).toBe(200);
+      const body = res.json<{ total: number; checkpoints: Row[] }>();
+      expect(body.total).toBe(body.checkpoints.length);
+      return body.checkpoints;
+    };
+    const ids = (rows: Row[]) => rows.map((r) => r.checkpointId);
+    const byId = (rows: Row[], id: string) => rows.find((r) => r.checkpointId === id);
+    const listRegistrar = testUser('registrar', ['*'], 'registrar-list');
+    const openAt = async (name: string, communities: string[], at = EVENING_BEFORE) => {
+      now = at;
+      const res = await send(listRegistrar, 'POST', '/checkpoints', { name, location: `${name}路口`, communities, kind: 'road' });
+      now = NOON;
+      expect(res.statusCode, res.body).toBe(201);
+      return res.json<{ checkpointId: string }>().checkpointId;
+    };
+
+    let a: string;
+    let b: string;
+    let c: string;
+    let d: string;
+    let e: string;
+    let f: string;
+    let joint: string;
+    const staffAlpha = testUser('checkpoint-staff', ['alpha'], 'staff-alpha');
+    beforeAll(async () => {
+      a = await openAt('甲东口', ['alpha'], new Date('2020-01-28T20:00:00+08:00'));
+      b = await openAt('乙西口', ['beta'], new Date('2020-01-28T20:30:00+08:00'));
+      c = await openAt('甲丙联合口', ['alpha', 'gamma'], new Date('2020-01-28T21:00:00+08:00'));
+      d = await openAt('甲南口', ['alpha'], new Date('2020-01-28T21:30:00+08:00'));
+      e = await openAt('乙南口', ['beta'], new Date('2020-01-28T21:40:00+08:00'));
+      f = await openAt('甲北口', ['alpha'], new Date('2020-01-28T21:50:00+08:00'));
+    });
+
+    it('each caller sees the checkpoints of their communities; a joint one is seen from each of its communities', async () => {
+      expect(ids(await listAs(staffAlpha))).toEqual(expect.arrayContaining([a, c, d, f]));
+      expect(ids(await listAs(staffAlpha))).not.toEqual(expect.arrayContaining([b]));
+      expect(ids(await listAs(testUser('checkpoint-staff', ['gamma'], 'staff-gamma')))).toEqual([c]);
+      expect(ids(await listAs(testUser('report-officer', ['beta'], 'officer-beta')))).toEqual(expect.arrayContaining([b, e]));
+      const everyone = await listAs(testUser('analyst', ['*'], 'analyst-all'));
+      expect(ids(everyone)).toEqual(expect.arrayContaining([a, b, c, d, e, f]));
+      // Oldest first.
+      expect(ids(everyone).slice(0, 3)).toEqual([a, b, c]);
+      expect(byId(everyone, c)).toEqual({
+        checkpointId: c,
+        name: '甲丙联合口',
+        location: '甲丙联合口路口',
+        kind: 'road',
+        communities: [
+          { community: 'alpha', district: 'north' },
+          { community: 'gamma', district: 'south' },
+        ],
+        status: 'open',
+        staffedHours: 24,
+        shiftOnDuty: null,
+        mergedInto: null,
+        mergedFrom: [],
+        openedAt: '2020-01-28T13:00:00.000Z',
+        closedAt: null,
+      });
+    });
+
+    it('?community= narrows to one of the caller\'s communities; another community is 403, whoever else may see the checkpoint', async () => {
+      expect(ids(await listAs(staffAlpha, '?community=alpha'))).toEqual(expect.arrayContaining([a, c, d, f]));
+      const gammaForAdmin = await listAs(testUser('admin'), '?community=gamma');
+      expect(ids(gammaForAdmin)).toEqual([c]);
+      for (const community of ['gamma', 'beta']) {
+        const res = await send(staffAlpha, 'GET', `/checkpoints?community=${community}`);
+        expect(res.statusCode, community).toBe(403);
+        expect(res.json().code).toBe('FORBIDDEN');
+      }
+    });
+
+    it('who may read: no token 401, a caller or complaint handler 403', async () => {
+      expect((await listApp.inject({ method: 'GET', url: '/checkpoints' })).statusCode).toBe(401);
+      expect((await send(testUser('caller', ['alpha']), 'GET', '/checkpoints')).statusCode).toBe(403);
+      expect((await send(testUser('complaint-handler', ['alpha']), 'GET', '/checkpoints')).statusCode).toBe(403);
+    });
+
+    it('shows the shift on duty, closures and merges at once, and ?status= picks them out', async () => {
+      const shift = await send(staffAlpha, 'POST', `/checkpoints/${d}/shifts`, { staff, startedAt: '2020-01-29T08:00:00+08:00' });
+      expect(shift.statusCode, shift.body).toBe(201);
+      let rows = await listAs(staffAlpha);
+      expect(byId(rows, d)!.shiftOnDuty).toEqual({ shiftId: shift.json().shiftId, since: '2020-01-29T00:00:00.000Z', staffCount: 2 });
+
+      expect((await send(listRegistrar, 'POST', `/checkpoints/${f}/closure`, { reason: '封闭小区北门' })).statusCode).toBe(200);
+      joint = uuidv7();
+      const merged = await send(listRegistrar, 'POST', '/checkpoints/merge', { checkpointId: joint, sources: [d, e], name: '甲乙联合口', location: '南环路', kind: 'road' });
+      expect(merged.statusCode, merged.body).toBe(201);
+
+      // Read right after the writes: the list is up to date with them.
+      rows = await listAs(testUser('analyst', ['*']));
+      expect(byId(rows, f)).toMatchObject({ status: 'closed', closedAt: NOON.toISOString(), mergedInto: null, shiftOnDuty: null });
+      for (const source of [d, e]) expect(byId(rows, source)).toMatchObject({ status: 'merged', mergedInto: joint, closedAt: NOON.toISOString(), shiftOnDuty: null });
+      expect(byId(rows, joint)).toMatchObject({
+        status: 'open',
+        mergedFrom: [d, e],
+        mergedInto: null,
+        communities: [
+          { community: 'alpha', district: 'north' },
+          { community: 'beta', district: 'north' },
+        ],
+        openedAt: NOON.toISOString(),
+      });
+
+      expect(ids(await listAs(testUser('analyst', ['*']), '?status=merged'))).toEqual([d, e]);
+      expect(ids(await listAs(testUser('analyst', ['*']), '?status=closed'))).toEqual([f]);
+      expect(ids(await listAs(testUser('analyst', ['*']), '?status=open'))).toEqual([a, b, c, joint]);
+      expect(ids(await listAs(testUser('checkpoint-staff', ['beta']), '?community=beta&status=open'))).toEqual([b, joint]);
+      // Nothing was appended by reading.
+      const total = (await listEvents.readAll({ limit: 100_000 })).length;
+      await listAs(staffAlpha);
+      expect((await listEvents.readAll({ limit: 100_000 })).length).toBe(total);
+    });
+
+    it('a merge retried after the list was read changes no row', async () => {
+      const before = await listAs(testUser('admin'));
+      const retry = await send(listRegistrar, 'POST', '/checkpoints/merge', { checkpointId: joint, sources: [d, e], name: '甲乙联合口', location: '南环路', kind: 'road' });
+      expect(retry.statusCode).toBe(200);
+      expect(await listAs(testUser('admin'))).toEqual(before);
+    });
+
+    it('a fresh process builds the same list from the event store, in memory (embedded) or in a shared Redis store (distributed)', async () => {
+      const expected = await listAs(testUser('admin'));
+      const fresh = buildListApp(new InMemoryProjectionStore());
+      expect(await listAs(testUser('admin'), '', fresh)).toEqual(expected);
+      await fresh.close();
+
+      const redis = new Redis(requireInfra('redis'));
+      const namespace = `fangyi-test:checkpoint-list:${randomUUID()}`;
+      try {
+        // Two service processes on one Redis store: the second replays the log over what the first applied, changing nothing.
+        const first = buildListApp(new RedisProjectionStore({ redis, namespace }));
+        const second = buildListApp(new RedisProjectionStore({ redis, namespace }));
+        expect(await listAs(testUser('admin'), '', first)).toEqual(expected);
+        expect(await listAs(testUser('admin'), '', second)).toEqual(expected);
+        const g = await openAt('丙口', ['gamma']);
+        expect(ids(await listAs(testUser('admin'), '?community=gamma', second))).toEqual([c, g]);
+        expect(ids(await listAs(testUser('admin'), '?community=gamma', first))).toEqual([c, g]);
+        await Promise.all([first.close(), second.close()]);
+      } finally {
+        const keys = await redis.keys(`${namespace}*`);
+        if (keys.length > 0) await redis.del(...keys);
+        await redis.quit();
+      }
+    });
+
+    const badQueries: [string, string[]][] = [
+      ['?status=shut', ['query.status']],
+      ['?status=', ['query.status']],
+      ['?status=open&status=closed', ['query.status']],
+      ['?community=atlantis', ['query.community']],
+      ['?community=', ['query.community']],
+      ['?page=2', ['query.page']],
+    ];
+    it.each(badQueries)('bad query %s → 400 problem+json naming %s', async (query, fields) => {
+      const res = await send(staffAlpha, 'GET', `/checkpoints${query}`);
+      expect(res.statusCode, res.body).toBe(400);
+      expect(res.headers['content-type']).toContain('application/problem+json');
+      expect(res.json().errors.map((x: { field: string }) => x.field)).toEqual(fields);
+    });
   });
 });

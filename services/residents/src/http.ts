@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Actor } from '@fangyi/contracts';
 import type { EventStore } from '@fangyi/eventstore';
 import { IdParamSchema, type Clock, type User } from '@fangyi/service-kit';
+import type { HouseholdPeopleFeed } from './householdPeople/feed.ts';
 
 /** What every residents route needs; the composition root makes them. */
 export interface ResidentsDeps {
@@ -9,6 +10,8 @@ export interface ResidentsDeps {
   readonly clock: Clock;
   readonly newId: () => string;
   readonly timeZone: string;
+  /** The household → people read model; absent, the app starts and stops its own (see registerResidents). */
+  readonly householdPeople?: HouseholdPeopleFeed;
 }
 
 /** The part of a route's context a command needs. */

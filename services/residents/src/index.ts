@@ -4,3 +4,5 @@ export { householdDecider, householdStreamId, householdErrors, type HouseholdSta
 export { personDecider, personStreamId, personErrors, passStatus, type PersonState, type PassStatus } from './person/person.ts';
 export { idNumberStreamId } from './person/idNumberReservation.ts';
 export { startResidentsPolicies, POLICY_ACTOR, type ResidentsPoliciesDeps } from './policies/policies.ts';
+export { startHouseholdPeopleFeed, type HouseholdPeopleFeed, type HouseholdPeopleFeedOptions } from './householdPeople/feed.ts';
+export { householdPeopleProjection, HouseholdPeople, type Membership, type MemberPerson } from './householdPeople/projection.ts';

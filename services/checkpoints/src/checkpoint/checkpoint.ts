@@ -87,6 +87,40 @@ export function currentShift(state: CheckpointState): ShiftRecord | null {
 const ms = (iso: string) => Date.parse(iso);
 const sameSet = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x) => b.includes(x));
 
+/** What a merge request says about the checkpoint it opens, named as in the request body. */
+export interface MergeContent {
+  readonly sources: readonly string[];
+  readonly name: string;
+  readonly location: string;
+  readonly kind: CheckpointKind;
+  readonly staffedHours: number;
+}
+
+/**
+ * The fields in which a merge request differs from the checkpoint already recorded under its id;
+ * none means the request is a retry of that merge. Sources compare as a set: the same merge listed
+ * in another order is the same merge (the recorded order stays).
+ */
+export function mergeDifferences(state: Exclude<CheckpointState, { status: 'none' }>, request: MergeContent): (keyof MergeContent)[] {
+  const differs: (keyof MergeContent)[] = [];
+  // A checkpoint opened on its own (mergedFrom empty) never matches: a merge needs two sources or more.
+  if (!sameSet(state.mergedFrom, request.sources)) differs.push('sources');
+  for (const key of ['name', 'location', 'kind', 'staffedHours'] as const) if (state[key] !== request[key]) differs.push(key);
+  return differs;
+}
+
+/**
+ * A merge reusing the id of a checkpoint recorded with other content: refused, naming the id, the
+ * way a crossing id reused for another crossing is, so the client knows to pick a fresh id.
+ */
+export function refuseReusedMergeId(state: Exclude<CheckpointState, { status: 'none' }>, request: MergeContent): void {
+  const differs = mergeDifferences(state, request);
+  if (differs.length === 0) return;
+  throw new DomainError('CHECKPOINT_ALREADY_EXISTS', `checkpoint ${state.checkpointId} was recorded with a different ${differs.join(', ')}`, [
+    { field: 'body.checkpointId', message: `already used for another checkpoint (${differs.join(', ')} differ)` },
+  ]);
+}
+
 function endCurrentShift(state: CheckpointState, endedAt: string, handoverNote: string): ShiftRecord[] {
   if (state.status === 'none') return [];
   return state.shifts.map((s) => (s.endedAt === null ? { ...s, endedAt, handoverNote } : s));
@@ -144,9 +178,11 @@ export function decide(command: CheckpointCommand, state: CheckpointState): Chec
       const d = command.data;
       if (d.mergedFrom?.includes(d.checkpointId)) throw new DomainError('MERGE_INTO_SELF', `checkpoint ${d.checkpointId}`, [{ field: 'body.sources', message: 'includes the new checkpoint' }]);
       if (state.status !== 'none') {
-        // A retried merge finds its checkpoint already opened from the same sources: nothing more to do.
-        if (d.mergedFrom && sameSet(state.mergedFrom, d.mergedFrom)) return [];
-        throw new DomainError('CHECKPOINT_ALREADY_EXISTS', `checkpoint ${d.checkpointId}`);
+        if (!d.mergedFrom) throw new DomainError('CHECKPOINT_ALREADY_EXISTS', `checkpoint ${d.checkpointId}`);
+        // A retried merge finds its checkpoint already opened with the same content: nothing more to do.
+        // The same id with other content is another merge that must not pass for this one.
+        refuseReusedMergeId(state, { sources: d.mergedFrom, name: d.name, location: d.location, kind: d.kind, staffedHours: d.staffedHours });
+        return [];
       }
       return [
         {

@@ -64,6 +64,26 @@ describe('opening a checkpoint', () => {
     spec.given([mergedOpened]).when(other).thenThrows('CHECKPOINT_ALREADY_EXISTS');
   });
 
+  it.each([
+    ['name', { name: '枯桃联合卡口' }],
+    ['location', { location: '枯桃路北口' }],
+    ['kind', { kind: 'alley' }],
+    ['staffedHours', { staffedHours: 12 }],
+  ] as const)('a merge reusing the id with the same sources but another %s is refused, naming body.checkpointId and the field', (field, change) => {
+    const mergedOpened = { ...opened, data: { ...opened.data, mergedFrom: ['a', 'b'] } } as CheckpointEvent;
+    const other = { ...open, data: { ...open.data, ...change, mergedFrom: ['a', 'b'] } } as CheckpointCommand;
+    spec.given([mergedOpened]).when(other).thenThrows('CHECKPOINT_ALREADY_EXISTS');
+    const state = checkpointDecider.evolve(checkpointDecider.initialState(), mergedOpened);
+    expect(() => checkpointDecider.decide(other, state)).toThrow(
+      expect.objectContaining({ detail: expect.stringContaining(field), fields: [expect.objectContaining({ field: 'body.checkpointId' })] }),
+    );
+  });
+
+  it('a merge may not take over the id of a checkpoint opened on its own', () => {
+    const asMerge = { ...open, data: { ...open.data, mergedFrom: ['a', 'b'] } } as CheckpointCommand;
+    spec.given([opened]).when(asMerge).thenThrows('CHECKPOINT_ALREADY_EXISTS');
+  });
+
   it('refuses a merge whose sources include the new checkpoint itself', () => {
     spec.given([]).when({ ...open, data: { ...open.data, mergedFrom: ['cp1', 'b'] } } as CheckpointCommand).thenThrows('MERGE_INTO_SELF');
   });

@@ -13,6 +13,7 @@ import { DomainError, businessDate, handleCommand, loadAggregate, requireCommuni
 import {
   CheckpointParams,
   DateQuery,
+  READERS,
   expectedRevisionOf,
   loadCheckpoint,
   requireAllCommunitiesOf,
@@ -21,12 +22,10 @@ import {
   type CheckpointsDeps,
   type KnownCheckpoint,
 } from '../http.ts';
-import { checkpointDecider, checkpointStreamId, currentShift, type CheckpointCommand, type CheckpointState } from './checkpoint.ts';
+import { checkpointDecider, checkpointStreamId, currentShift, refuseReusedMergeId, type CheckpointCommand, type CheckpointState } from './checkpoint.ts';
 import { computeCoverage } from './coverage.ts';
 
 type Ctx = { user: User; actor(): Actor; request: { correlationId: string; headers: unknown } };
-
-const READERS = ['checkpoint-staff', 'registrar', 'report-officer', 'analyst'] as const;
 
 /** HTTP for checkpoints (卡口): open, merge ("from many to few"), close, shifts and their coverage. */
 export function checkpointRoutes(app: ServiceApp, deps: CheckpointsDeps): void {
@@ -88,7 +87,9 @@ export function checkpointRoutes(app: ServiceApp, deps: CheckpointsDeps): void {
   route(app, {
     method: 'POST',
     url: '/checkpoints/merge',
-    summary: 'Merge several open checkpoints into one jointly run checkpoint (由多变少); retry with the same checkpointId to finish a half-done merge',
+    summary:
+      'Merge several open checkpoints into one jointly run checkpoint (由多变少). Retry-safe with the client-chosen checkpointId: a retry finishes a half-done merge (201), ' +
+      'one that finds the merge done answers 200 with the checkpoint as first recorded, the same id with other content is 409 CHECKPOINT_ALREADY_EXISTS naming body.checkpointId',
     tags: ['checkpoints'],
     body: MergeCheckpointsSchema,
     roles: ['registrar'],
@@ -96,6 +97,15 @@ export function checkpointRoutes(app: ServiceApp, deps: CheckpointsDeps): void {
     handler: async (ctx) => {
       const { checkpointId, sources, ...details } = ctx.body;
       if (sources.includes(checkpointId)) throw new DomainError('MERGE_INTO_SELF', `checkpoint ${checkpointId}`, [{ field: 'body.sources', message: 'includes the new checkpoint' }]);
+      // A retry is recognised first, as a resent crossing is: the same id with other content is
+      // refused before the sources are looked at, since by then they may well be closed (into it, or
+      // otherwise) and would answer with a misleading source error. The registrar must be allowed
+      // to act on that checkpoint before learning how it differs.
+      const { state: target } = await loadAggregate(deps.eventStore, checkpointStreamId(checkpointId), checkpointDecider);
+      if (target.status !== 'none') {
+        requireAllCommunitiesOf(ctx.user, target);
+        refuseReusedMergeId(target, { sources, ...details });
+      }
       // Check every source before appending anything, so a merge that cannot be done leaves no trace.
       const loaded: KnownCheckpoint[] = [];
       for (const [i, sourceId] of sources.entries()) {
@@ -121,8 +131,26 @@ export function checkpointRoutes(app: ServiceApp, deps: CheckpointsDeps): void {
         const r = await run(ctx, sourceId, { type: 'MarkMergedInto', data: { checkpointId: sourceId, mergedInto: checkpointId, at } });
         if (r.events.length > 0) closed.push(sourceId);
       }
+      // Answered from the checkpoint as recorded, so a retry gets what the first call got, whatever order it listed the sources in.
+      const merged = opened.state;
+      if (merged.status === 'none') throw new Error(`checkpoint ${checkpointId} neither opened nor found`);
+      const newlyOpened = opened.events.length > 0;
+      // 201 when this call appended anything (a first try, or a retry finishing a half-done merge);
+      // 200 when it found the whole merge already recorded and appended nothing.
+      if (!newlyOpened && closed.length === 0) ctx.status(200);
       ctx.reply.header('location', `/checkpoints/${checkpointId}`);
-      return { checkpointId, mergedFrom: sources, communities, newlyOpened: opened.events.length > 0, newlyClosed: closed };
+      return {
+        checkpointId,
+        name: merged.name,
+        location: merged.location,
+        kind: merged.kind,
+        staffedHours: merged.staffedHours,
+        communities: merged.communities,
+        mergedFrom: merged.mergedFrom,
+        openedAt: merged.openedAt,
+        newlyOpened,
+        newlyClosed: closed,
+      };
     },
   });
 

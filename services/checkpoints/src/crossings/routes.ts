@@ -2,7 +2,7 @@ import { RecordCrossingSchema, RecordRefusalSchema, REFUSAL_REASONS, parseEnvelo
 import type { FastifyReply } from 'fastify';
 import { businessDate, handleCommand, maskIdNumber, route, seesSensitive, type ServiceApp, type User } from '@fangyi/service-kit';
 import { currentShift } from '../checkpoint/checkpoint.ts';
-import { CheckpointParams, DateQuery, loadCheckpoint, requireAnyCommunityOf, utc, type CheckpointsDeps, type KnownCheckpoint } from '../http.ts';
+import { CheckpointParams, DateQuery, READERS, loadCheckpoint, requireAnyCommunityOf, utc, type CheckpointsDeps, type KnownCheckpoint } from '../http.ts';
 import { underQuarantineOf } from '../underQuarantine/projection.ts';
 import { crossingDecider, crossingOf, crossingStreamId, type CheckpointSnapshot, type CrossingCommand } from './crossings.ts';
 
@@ -117,7 +117,7 @@ export function crossingRoutes(app: ServiceApp, deps: CheckpointsDeps): void {
     tags: ['crossings'],
     params: CheckpointParams,
     query: DateQuery,
-    roles: ['checkpoint-staff', 'registrar', 'report-officer', 'analyst'],
+    roles: [...READERS],
     handler: async (ctx) => {
       const { state } = await loadCheckpoint(deps.eventStore, ctx.params.id);
       requireAnyCommunityOf(ctx.user, state);

@@ -1,6 +1,6 @@
-import { contextOf, parseEnvelope, QUARANTINE_EVENT_TYPES, type Envelope, type QuarantineEvent, type QuarantineOutcome, type Slot } from '@fangyi/contracts';
+import { QUARANTINE_EVENT_TYPES, type Envelope, type QuarantineEvent, type QuarantineOutcome, type Slot } from '@fangyi/contracts';
 import type { EventStore } from '@fangyi/eventstore';
-import { applyEvent, type Op, type Projection, type ProjectionStore } from '@fangyi/projections';
+import { applyRecorded, type Op, type Projection, type ProjectionStore } from '@fangyi/projections';
 import type { Logger } from '@fangyi/service-kit';
 
 export const ACTIVE_CASES_COLLECTION = 'active-cases';
@@ -142,18 +142,7 @@ export function startActiveCasesFeed(options: { eventStore: EventStore; store: P
     after: null,
     ...(options.idleMs !== undefined ? { idleMs: options.idleMs } : {}),
     onEvents: async (events) => {
-      for (const recorded of events) {
-        if (contextOf(recorded.type) !== 'quarantine') continue;
-        let envelope: Envelope;
-        try {
-          const { position: _position, ...raw } = recorded;
-          envelope = parseEnvelope(raw);
-        } catch (err) {
-          log.warn({ streamId: recorded.streamId, type: recorded.type, err }, 'event fails validation: skipped');
-          continue;
-        }
-        await applyEvent(activeCasesProjection, options.store, envelope, log);
-      }
+      for (const recorded of events) await applyRecorded(activeCasesProjection, options.store, recorded, log);
     },
     onError: (err) => log.warn({ err }, 'active cases: reading the log failed; retrying'),
   });

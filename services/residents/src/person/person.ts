@@ -141,7 +141,7 @@ export function lastArrival(person: PersonRecord): Arrival | null {
 }
 
 /** Expiry is computed, not recorded: a pass is valid through its last day, inclusive. */
-export function passStatus(pass: Pass | null, today: string): PassStatus {
+export function passStatus(pass: Pick<Pass, 'validUntil' | 'revoked'> | null, today: string): PassStatus {
   if (!pass) return 'none';
   if (pass.revoked) return 'revoked';
   return today <= pass.validUntil ? 'active' : 'expired';

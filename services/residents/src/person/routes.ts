@@ -26,6 +26,7 @@ import {
   personStreamId,
   underQuarantine,
   type HouseholdFacts,
+  type Pass,
   type PersonCommand,
   type PersonRecord,
   type PersonState,
@@ -41,18 +42,22 @@ const inCommunityOf = (user: User) => (state: PersonState) => {
   if (state.status !== 'none') requireCommunity(user, state.community);
 };
 
-export function passView(person: PersonRecord, today: string) {
+/** The pass as every residents answer shows it; takes the person record or any read model holding its latest pass. */
+export function passView(person: { readonly pass: Pick<Pass, 'passId' | 'issuedOn' | 'validUntil' | 'revoked'> | null }, today: string) {
   const status = passStatus(person.pass, today);
   if (!person.pass) return { status };
   const { passId, issuedOn, validUntil, revoked } = person.pass;
   return { status, passId, issuedOn, validUntil, revokedReason: revoked?.reason ?? null, revokedOn: revoked?.on ?? null };
 }
 
-/** ID and phone numbers in full only for the roles that need them; birth dates go with the ID number. */
+/** ID and phone numbers in full only for the roles that need them; the one rule for every residents answer. */
+export function idAndPhone(person: { readonly idNumber: string; readonly phone: string }, user: User) {
+  return seesSensitive(user) ? { idNumber: person.idNumber, phone: person.phone } : { idNumber: maskIdNumber(person.idNumber), phone: maskPhone(person.phone) };
+}
+
+/** Birth dates go with the ID number (it holds them). */
 function sensitiveFields(person: PersonRecord, user: User) {
-  return seesSensitive(user)
-    ? { idNumber: person.idNumber, phone: person.phone, birthDate: person.birthDate }
-    : { idNumber: maskIdNumber(person.idNumber), phone: maskPhone(person.phone), birthDate: null };
+  return { ...idAndPhone(person, user), birthDate: seesSensitive(user) ? person.birthDate : null };
 }
 
 export function personView(person: KnownPerson, revision: number, today: string, user: User) {

@@ -1,0 +1,45 @@
+import type { EventStore } from '@fangyi/eventstore';
+import { InMemoryProjectionStore, followLog, type ProjectionStore } from '@fangyi/projections';
+import type { Logger } from '@fangyi/service-kit';
+import { HouseholdPeople, householdPeopleProjection } from './projection.ts';
+
+export interface HouseholdPeopleFeed {
+  readonly householdPeople: HouseholdPeople;
+  /**
+   * Resolves once the read model holds every event the log showed to a read begun after this call:
+   * whatever was appended before the call (and is readable, see below) is in it. A registrar who
+   * has just registered someone sees them.
+   */
+  sync(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface HouseholdPeopleFeedOptions {
+  readonly eventStore: EventStore;
+  readonly logger: Logger;
+  /** Instant → the district's business date, for the day of a registration. */
+  readonly dateOf: (isoInstant: string) => string;
+  /** Defaults to a fresh in-memory store, filled from the start of the log. */
+  readonly store?: ProjectionStore;
+  /** Between background reads; a request reads what is newer itself, so this only bounds its work. */
+  readonly idleMs?: number;
+  readonly batchSize?: number;
+}
+
+/**
+ * Keeps the household → people read model from the event store's global log (see followLog): a
+ * request pulls the log's tail itself before answering, so a registrar who has just registered
+ * someone sees them, in every mode and across instances; a background read keeps that tail short.
+ */
+export function startHouseholdPeopleFeed(options: HouseholdPeopleFeedOptions): HouseholdPeopleFeed {
+  const store = options.store ?? new InMemoryProjectionStore();
+  const follower = followLog({
+    projection: householdPeopleProjection(options.dateOf),
+    store,
+    eventStore: options.eventStore,
+    logger: options.logger,
+    pollEveryMs: options.idleMs ?? 500,
+    ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
+  });
+  return { householdPeople: new HouseholdPeople(store), sync: follower.sync, stop: follower.stop };
+}
