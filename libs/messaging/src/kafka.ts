@@ -111,6 +111,48 @@ export function whenJoined(consumer: ConsumerEvents, options: { groupId: string;
   });
 }
 
+/** How long ensureTopics and consume wait for a topic's partitions to have leaders. */
+const TOPIC_READY_MS = 30_000;
+
+/** The part of a kafkajs admin client waitForLeaders asks. */
+export interface TopicMetadataSource {
+  fetchTopicMetadata(options: { topics: string[] }): Promise<{ topics: { name: string; partitions: { partitionId: number; leader: number }[] }[] }>;
+}
+
+/**
+ * Resolves once the broker's metadata lists every topic with a leader for each partition.
+ * Unknown topics and leaderless partitions are waited out (a topic another process has just
+ * created); anything else, or the timeout, rejects with what was last missing.
+ */
+export async function waitForLeaders(
+  admin: TopicMetadataSource,
+  topics: readonly string[],
+  options: { timeoutMs: number; log: Logger; pollMs?: number },
+): Promise<void> {
+  const deadline = Date.now() + options.timeoutMs;
+  let waitMs = options.pollMs ?? 100;
+  for (;;) {
+    let missing: string;
+    try {
+      const { topics: found } = await admin.fetchTopicMetadata({ topics: [...topics] });
+      const leaderless = topics.filter((topic) => {
+        const partitions = found.find((t) => t.name === topic)?.partitions ?? [];
+        return partitions.length === 0 || partitions.some((p) => p.leader < 0);
+      });
+      if (leaderless.length === 0) return;
+      missing = `no leader yet for ${leaderless.join(', ')}`;
+    } catch (error) {
+      const type = (error as { type?: string }).type;
+      if (type !== 'UNKNOWN_TOPIC_OR_PARTITION' && type !== 'LEADER_NOT_AVAILABLE') throw error;
+      missing = (error as Error).message;
+    }
+    if (Date.now() + waitMs > deadline) throw new Error(`topics ${topics.join(', ')} not ready within ${options.timeoutMs} ms: ${missing}`);
+    options.log.debug({ topics, missing }, 'waiting for topic leaders');
+    await sleep(waitMs);
+    waitMs = Math.min(waitMs * 2, 1_000);
+  }
+}
+
 /**
  * The message bus on Apache Kafka through kafkajs: an idempotent producer acknowledged by all
  * in-sync replicas, and one consumer-group member per consume() that commits each offset only
@@ -183,22 +225,32 @@ export class KafkaMessageBus implements MessageBus {
     });
   }
 
+  /**
+   * Creates the topics that do not exist yet and resolves once every partition of every one of
+   * them has a leader, whoever created them. Several services start at once and create the same
+   * topics: the one whose create loses the race gets "already exists", and kafkajs then returns
+   * without waiting for leaders, so a subscribe or publish right after would meet "this server does
+   * not host this topic-partition". Waiting here for the metadata makes the next call safe.
+   */
   async ensureTopics(topics: readonly string[]): Promise<void> {
-    if (topics.length === 0) return;
+    const wanted = [...new Set(topics)];
+    if (wanted.length === 0) return;
     const admin = await this.getAdmin();
     // Ask first: the broker answers a create of an existing topic with an error kafkajs logs loudly.
     const existing = new Set(await admin.listTopics());
-    const missing = [...new Set(topics)].filter((t) => !existing.has(t));
-    if (missing.length === 0) return;
-    // Resolves false when another process created them meanwhile: creating is idempotent.
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: missing.map((topic) => ({
-        topic,
-        numPartitions: this.options.numPartitions ?? 3,
-        replicationFactor: this.options.replicationFactor ?? 1,
-      })),
-    });
+    const missing = wanted.filter((t) => !existing.has(t));
+    if (missing.length > 0) {
+      // Resolves false when another process created them meanwhile: creating is idempotent.
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((topic) => ({
+          topic,
+          numPartitions: this.options.numPartitions ?? 3,
+          replicationFactor: this.options.replicationFactor ?? 1,
+        })),
+      });
+    }
+    await waitForLeaders(admin, wanted, { timeoutMs: TOPIC_READY_MS, log: this.log });
   }
 
   async consume(options: ConsumeOptions): Promise<Consumer> {
@@ -288,6 +340,9 @@ export class KafkaMessageBus implements MessageBus {
 
     await consumer.connect();
     try {
+      // The topics may have just been created by another process: subscribing before their
+      // leaders are known fails with "this server does not host this topic-partition".
+      await waitForLeaders(await this.getAdmin(), options.topics, { timeoutMs: TOPIC_READY_MS, log });
       await consumer.subscribe({ topics: [...options.topics], fromBeginning: options.fromBeginning ?? false });
       await consumer.run({
         autoCommit: false,
