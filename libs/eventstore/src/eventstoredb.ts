@@ -17,7 +17,9 @@ import {
 import type { Actor, NewEvent } from '@fangyi/contracts';
 import { catchUpSubscription } from './catchUp.ts';
 import {
+  CheckpointConflictError,
   WrongExpectedRevisionError,
+  checkForward,
   type AppendResult,
   type CheckpointStore,
   type Clock,
@@ -170,22 +172,39 @@ export class EventStoreDbEventStore implements EventStore {
     return catchUpSubscription((after, limit) => this.readAll({ after, limit }), options);
   }
 
+  /** The checkpoint's last event: its position and the stream revision to append after. */
+  private async lastCheckpoint(name: string): Promise<{ position: LogPosition; revision: bigint } | null> {
+    try {
+      for await (const resolved of this.client.readStream(CHECKPOINT_STREAM(name), { fromRevision: END, direction: BACKWARDS, maxCount: 1 })) {
+        const data = resolved.event?.data as { position?: unknown } | undefined;
+        if (typeof data?.position === 'string' && resolved.event) return { position: data.position, revision: resolved.event.revision };
+      }
+    } catch (error) {
+      if (error instanceof StreamNotFoundError) return null;
+      throw error;
+    }
+    return null;
+  }
+
   readonly checkpoints: CheckpointStore = {
-    load: async (name) => {
+    load: async (name) => (await this.lastCheckpoint(name))?.position ?? null,
+    store: async (name, position, expected) => {
+      checkForward(name, position, expected, (a, b) => {
+        const pa = decodePosition(a);
+        const pb = decodePosition(b);
+        return pa.commit !== pb.commit ? (pa.commit < pb.commit ? -1 : 1) : pa.prepare === pb.prepare ? 0 : pa.prepare < pb.prepare ? -1 : 1;
+      });
+      const last = await this.lastCheckpoint(name);
+      if ((last?.position ?? null) !== expected) throw new CheckpointConflictError(name, expected, last?.position ?? null);
       try {
-        for await (const resolved of this.client.readStream(CHECKPOINT_STREAM(name), { fromRevision: END, direction: BACKWARDS, maxCount: 1 })) {
-          const data = resolved.event?.data as { position?: unknown } | undefined;
-          if (typeof data?.position === 'string') return data.position;
-        }
+        // The stream revision read above makes the append a compare-and-set: a writer in between wins.
+        await this.client.appendToStream(CHECKPOINT_STREAM(name), jsonEvent({ type: CHECKPOINT_TYPE, data: { position } }), {
+          expectedRevision: last ? last.revision : NO_STREAM,
+        });
       } catch (error) {
-        if (error instanceof StreamNotFoundError) return null;
+        if (error instanceof WrongExpectedVersionError) throw new CheckpointConflictError(name, expected, await this.checkpoints.load(name));
         throw error;
       }
-      return null;
-    },
-    store: async (name, position) => {
-      decodePosition(position);
-      await this.client.appendToStream(CHECKPOINT_STREAM(name), jsonEvent({ type: CHECKPOINT_TYPE, data: { position } }));
     },
   };
 

@@ -47,10 +47,19 @@ export interface Subscription {
   caughtUp(): Promise<LogPosition | null>;
 }
 
-/** Named positions kept beside the log, e.g. how far the relay has published. */
+/**
+ * Named positions kept beside the log, e.g. how far the relay or a policy has got. A checkpoint
+ * moves only forward and only from the position its writer last saw (compare-and-set), so two
+ * writers under one name cannot both make progress: the stale one is refused and must stop.
+ */
 export interface CheckpointStore {
   load(name: string): Promise<LogPosition | null>;
-  store(name: string, position: LogPosition): Promise<void>;
+  /**
+   * Moves the checkpoint from `expected` (null: none stored yet) to `position`. Throws
+   * {@link CheckpointConflictError} when the stored checkpoint is not `expected` (another writer
+   * moved it) and a RangeError when `position` is not after `expected`.
+   */
+  store(name: string, position: LogPosition, expected: LogPosition | null): Promise<void>;
 }
 
 export interface EventStore {
@@ -89,6 +98,26 @@ export function checkExpected(streamId: string, expected: ExpectedRevision, actu
   if (expected === 'any') return;
   if (expected === 'no-stream' ? actual !== 'no-stream' : actual !== expected) {
     throw new WrongExpectedRevisionError(streamId, expected, actual);
+  }
+}
+
+export class CheckpointConflictError extends Error {
+  readonly checkpoint: string;
+  readonly expected: LogPosition | null;
+  readonly actual: LogPosition | null;
+  constructor(checkpoint: string, expected: LogPosition | null, actual: LogPosition | null) {
+    super(`checkpoint ${checkpoint}: expected ${expected ?? 'none'}, found ${actual ?? 'none'}: another writer moved it`);
+    this.name = 'CheckpointConflictError';
+    this.checkpoint = checkpoint;
+    this.expected = expected;
+    this.actual = actual;
+  }
+}
+
+/** Refuses a checkpoint move that is not forward; `compare` is the adapter's order of positions. */
+export function checkForward(name: string, position: LogPosition, expected: LogPosition | null, compare: (a: LogPosition, b: LogPosition) => number): void {
+  if (expected !== null && compare(position, expected) <= 0) {
+    throw new RangeError(`checkpoint ${name}: ${position} is not after ${expected}`);
   }
 }
 

@@ -2,7 +2,9 @@ import pg from 'pg';
 import type { Actor, NewEvent } from '@fangyi/contracts';
 import { catchUpSubscription } from './catchUp.ts';
 import {
+  CheckpointConflictError,
   WrongExpectedRevisionError,
+  checkForward,
   type AppendResult,
   type CheckpointStore,
   type Clock,
@@ -142,6 +144,13 @@ function encodePosition(tx: string, globalPosition: string): LogPosition {
 }
 
 const POSITION = /^(\d{1,20}):(\d{1,19})$/;
+
+/** Log order of two positions: by transaction id, then by place in the log. */
+function comparePositions(a: LogPosition, b: LogPosition): number {
+  const [ta, pa] = decodePosition(a).map(BigInt) as [bigint, bigint];
+  const [tb, pb] = decodePosition(b).map(BigInt) as [bigint, bigint];
+  return ta !== tb ? (ta < tb ? -1 : 1) : pa === pb ? 0 : pa < pb ? -1 : 1;
+}
 
 function decodePosition(position: LogPosition | null | undefined): [tx: string, globalPosition: string] {
   if (position === null || position === undefined) return ['0', '0'];
@@ -637,14 +646,22 @@ export class PostgresEventStore implements EventStore {
       });
       return result.rows[0]?.position ?? null;
     },
-    store: async (name, position) => {
-      decodePosition(position);
-      await this.pool.query({
-        name: `fangyi-store-checkpoint-${this.schema}`,
-        text: `INSERT INTO ${quoteSchema(this.schema)}.checkpoints (name, position) VALUES ($1, $2)
-               ON CONFLICT (name) DO UPDATE SET position = excluded.position`,
-        values: [name, position],
-      });
+    store: async (name, position, expected) => {
+      checkForward(name, position, expected, comparePositions);
+      const table = `${quoteSchema(this.schema)}.checkpoints`;
+      const result =
+        expected === null
+          ? await this.pool.query({
+              name: `fangyi-create-checkpoint-${this.schema}`,
+              text: `INSERT INTO ${table} (name, position) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING`,
+              values: [name, position],
+            })
+          : await this.pool.query({
+              name: `fangyi-move-checkpoint-${this.schema}`,
+              text: `UPDATE ${table} SET position = $2 WHERE name = $1 AND position = $3`,
+              values: [name, position, expected],
+            });
+      if (result.rowCount !== 1) throw new CheckpointConflictError(name, expected, await this.checkpoints.load(name));
     },
   };
 

@@ -2,7 +2,9 @@ import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import type { Actor, NewEvent } from '@fangyi/contracts';
 import { catchUpSubscription } from './catchUp.ts';
 import {
+  CheckpointConflictError,
   checkExpected,
+  checkForward,
   type AppendResult,
   type Clock,
   type EventStore,
@@ -94,7 +96,8 @@ export class SqliteEventStore implements EventStore {
     readStream: StatementSync;
     readAll: StatementSync;
     loadCheckpoint: StatementSync;
-    storeCheckpoint: StatementSync;
+    createCheckpoint: StatementSync;
+    moveCheckpoint: StatementSync;
   };
 
   constructor(options: SqliteEventStoreOptions) {
@@ -114,8 +117,9 @@ export class SqliteEventStore implements EventStore {
       readStream: this.db.prepare('SELECT * FROM events WHERE stream_id = ? AND stream_revision >= ? ORDER BY stream_revision'),
       readAll: this.db.prepare('SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?'),
       loadCheckpoint: this.db.prepare('SELECT position FROM checkpoints WHERE name = ?'),
-      storeCheckpoint: this.db.prepare(
-        'INSERT INTO checkpoints (name, position) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET position = excluded.position',
+      createCheckpoint: this.db.prepare('INSERT INTO checkpoints (name, position) VALUES (?, ?) ON CONFLICT (name) DO NOTHING'),
+      moveCheckpoint: this.db.prepare(
+        'UPDATE checkpoints SET position = ? WHERE name = ? AND position = ?',
       ),
     };
   }
@@ -175,8 +179,11 @@ export class SqliteEventStore implements EventStore {
       const row = this.stmts.loadCheckpoint.get(name) as { position: string } | undefined;
       return row?.position ?? null;
     },
-    store: async (name: string, position: LogPosition): Promise<void> => {
-      this.stmts.storeCheckpoint.run(name, position);
+    store: async (name: string, position: LogPosition, expected: LogPosition | null): Promise<void> => {
+      checkForward(name, position, expected, (a, b) => Number(a) - Number(b));
+      const { changes } =
+        expected === null ? this.stmts.createCheckpoint.run(name, position) : this.stmts.moveCheckpoint.run(position, name, expected);
+      if (changes !== 1) throw new CheckpointConflictError(name, expected, await this.checkpoints.load(name));
     },
   };
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it, beforeAll, afterAll } from 'vitest';
 import { uuidv7, type NewEvent } from '@fangyi/contracts';
-import { WrongExpectedRevisionError, type EventStore, type RecordedEvent } from '../src/index.ts';
+import { CheckpointConflictError, WrongExpectedRevisionError, type EventStore, type RecordedEvent } from '../src/index.ts';
 
 export interface HeldAppend {
   commit(): Promise<void>;
@@ -173,10 +173,36 @@ export function eventStoreContract(name: string, factory: () => Promise<EventSto
       const name = `relay-${randomUUID()}`;
       expect(await store.checkpoints.load(name)).toBeNull();
       const r = await store.append(stream(), [event()], { expectedRevision: 'no-stream' });
-      await store.checkpoints.store(name, r.position);
+      await store.checkpoints.store(name, r.position, null);
       expect(await store.checkpoints.load(name)).toBe(r.position);
       const next = await store.readAll({ after: await store.checkpoints.load(name), limit: 10 });
       expect(next.find((e) => e.position === r.position)).toBeUndefined();
+    });
+
+    it('moves a checkpoint only from the position its writer saw: a stale writer is refused', async () => {
+      const name = `policy-${randomUUID()}`;
+      const first = await store.append(stream(), [event()], { expectedRevision: 'no-stream' });
+      const second = await store.append(stream(), [event()], { expectedRevision: 'no-stream' });
+      const third = await store.append(stream(), [event()], { expectedRevision: 'no-stream' });
+      await store.checkpoints.store(name, first.position, null);
+      // A second writer that also believes none is stored yet loses.
+      await expect(store.checkpoints.store(name, second.position, null)).rejects.toBeInstanceOf(CheckpointConflictError);
+      await store.checkpoints.store(name, second.position, first.position);
+      // A writer still at `first` is stale: refused, and the checkpoint stays where the live one put it.
+      const stale = await store.checkpoints.store(name, third.position, first.position).catch((e: unknown) => e);
+      expect(stale).toBeInstanceOf(CheckpointConflictError);
+      expect((stale as CheckpointConflictError).actual).toBe(second.position);
+      expect(await store.checkpoints.load(name)).toBe(second.position);
+    });
+
+    it('never moves a checkpoint backwards or in place', async () => {
+      const name = `policy-${randomUUID()}`;
+      const first = await store.append(stream(), [event()], { expectedRevision: 'no-stream' });
+      const second = await store.append(stream(), [event()], { expectedRevision: 'no-stream' });
+      await store.checkpoints.store(name, second.position, null);
+      await expect(store.checkpoints.store(name, first.position, second.position)).rejects.toBeInstanceOf(RangeError);
+      await expect(store.checkpoints.store(name, second.position, second.position)).rejects.toBeInstanceOf(RangeError);
+      expect(await store.checkpoints.load(name)).toBe(second.position);
     });
 
     {

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { topicOfEvent } from '@fangyi/contracts';
-import type { EventStore, LogPosition, RecordedEvent } from '@fangyi/eventstore';
+import { CheckpointConflictError, type EventStore, type LogPosition, type RecordedEvent } from '@fangyi/eventstore';
 import type { Logger } from 'pino';
 import type { MessageBus, OutgoingMessage } from './port.ts';
 
@@ -92,9 +92,11 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
   };
 
   const after = await store.checkpoints.load(name);
+  // The checkpoint as this relay last stored it: each move is a compare-and-set from here.
+  let stored = after;
   log.info({ after }, 'relay starting from checkpoint');
 
-  const subscription = store.subscribeToAll({
+  const subscription: { stop(): Promise<void>; caughtUp(): Promise<LogPosition | null> } = store.subscribeToAll({
     after,
     ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
     ...(options.idleMs !== undefined ? { idleMs: options.idleMs } : {}),
@@ -115,7 +117,17 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
         }
       }
       // Only now, with every message acknowledged, may the checkpoint move past these events.
-      await store.checkpoints.store(name, last);
+      try {
+        await store.checkpoints.store(name, last, stored);
+      } catch (error) {
+        if (error instanceof CheckpointConflictError) {
+          // Another relay under this name moved the checkpoint: this one is stale and steps aside.
+          log.error({ err: error }, 'relay checkpoint moved by another relay: stopping this one');
+          void subscription.stop();
+        }
+        throw error;
+      }
+      stored = last;
       log.debug({ to: last, count: events.length }, 'batch published');
     },
     onError: (error) => {

@@ -142,9 +142,9 @@ describe('relay: event store → message bus (SQLite + in-process)', () => {
       checkpoints: {
         value: {
           load: (name: string) => store.checkpoints.load(name),
-          store: async (name: string, position: string) => {
+          store: async (name: string, position: string, expected: string | null) => {
             if (checkpointFailures-- > 0) throw new Error('disk full');
-            await store.checkpoints.store(name, position);
+            await store.checkpoints.store(name, position, expected);
           },
         },
       },
