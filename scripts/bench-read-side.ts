@@ -1,7 +1,7 @@
 /**
  * Read-side throughput: how fast one projection worker applies events from Kafka to Redis.
  * Publishes N quarantine envelopes (cases with checks) to a fresh topic, then times a
- * runProjection of the roster from the first message to the last applied. Prints events/s.
+ * the roster processor (bus source) from the first message to the last applied. Prints events/s.
  *
  *   npm run bench:read-side -- [--events 3000]
  */
@@ -11,7 +11,8 @@ import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { topicFor, uuidv7, type Envelope } from '@fangyi/contracts';
 import { KafkaMessageBus } from '@fangyi/messaging';
-import { RedisProjectionStore, runProjection } from '@fangyi/projections';
+import { RedisProjectionStore } from '@fangyi/projections';
+import { busSource, readModelProcessor, startProcessor } from '@fangyi/processors';
 import { rosterProjection } from '@fangyi/roster';
 
 const { values } = parseArgs({ options: { events: { type: 'string', default: '3000' } } });
@@ -58,7 +59,7 @@ await bus.ensureTopics([topic]);
 for (let i = 0; i < messages.length; i += 500) await bus.publish(topic, messages.slice(i, i + 500));
 
 const started = performance.now();
-const running = await runProjection({ projection: rosterProjection, store, bus, topics: [topic], groupId: `bench-${run}`, logger });
+const running = await startProcessor(readModelProcessor(rosterProjection, store), busSource({ bus, topicPrefix: prefix, groupId: () => `bench-${run}` }), logger);
 for (;;) {
   const meta = await store.meta();
   if (meta.appliedCount >= messages.length) break;

@@ -21,6 +21,10 @@ export const timerWaker: Waker = {
 /**
  * One catch-up loop for every adapter: read a batch after the last position, hand it over,
  * move on; when a read comes back short, the subscription is caught up and waits.
+ *
+ * `caughtUp()` resolves after a read that began after the call came back short, so whatever was
+ * readable when it was called has been handed over; it wakes the loop rather than waiting out
+ * the idle time, so a request can use it to see its own write (read-your-writes).
  */
 export function catchUpSubscription(
   readAll: (after: LogPosition | null, limit: number) => Promise<RecordedEvent[]>,
@@ -31,11 +35,22 @@ export function catchUpSubscription(
   const idleMs = options.idleMs ?? 100;
   const abort = new AbortController();
   let position = options.after;
-  let caughtUpWaiters: ((p: LogPosition | null) => void)[] = [];
+  /** Reads begun so far; a waiter needs a short read numbered above the count at its call. */
+  let reads = 0;
+  let waiters: { readonly after: number; readonly resolve: (p: LogPosition | null) => void }[] = [];
+  let kick = new AbortController();
+
+  const idle = async (ms: number): Promise<void> => {
+    // A caughtUp() call made while the loop is between reads must not wait out the idle time.
+    if (waiters.some((w) => w.after >= reads)) return;
+    kick = new AbortController();
+    await waker.wait(ms, AbortSignal.any([abort.signal, kick.signal]));
+  };
 
   const loop = (async () => {
     while (!abort.signal.aborted) {
       let batch: RecordedEvent[];
+      const read = ++reads;
       try {
         batch = await readAll(position, batchSize);
         if (batch.length > 0) {
@@ -49,10 +64,10 @@ export function catchUpSubscription(
         continue;
       }
       if (batch.length < batchSize) {
-        const waiters = caughtUpWaiters;
-        caughtUpWaiters = [];
-        for (const w of waiters) w(position);
-        await waker.wait(idleMs, abort.signal);
+        const ready = waiters.filter((w) => read > w.after);
+        waiters = waiters.filter((w) => read <= w.after);
+        for (const w of ready) w.resolve(position);
+        await idle(idleMs);
       }
     }
   })();
@@ -61,11 +76,15 @@ export function catchUpSubscription(
     async stop() {
       abort.abort();
       await loop;
-      for (const w of caughtUpWaiters) w(position);
-      caughtUpWaiters = [];
+      for (const w of waiters) w.resolve(position);
+      waiters = [];
     },
     caughtUp() {
-      return new Promise((resolve) => caughtUpWaiters.push(resolve));
+      if (abort.signal.aborted) return Promise.resolve(position);
+      return new Promise((resolve) => {
+        waiters.push({ after: reads, resolve });
+        kick.abort();
+      });
     },
   };
 }

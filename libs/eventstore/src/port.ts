@@ -43,7 +43,10 @@ export interface SubscribeOptions {
 export interface Subscription {
   /** Stops reading and resolves when the batch in progress, if any, has been handled. */
   stop(): Promise<void>;
-  /** Resolves with the last handled position once the subscription has nothing left to read (for tests and replays). */
+  /**
+   * Resolves with the last handled position once everything readable at the time of the call has
+   * been handled (a read begun after the call came back short); wakes an idle subscription at once.
+   */
   caughtUp(): Promise<LogPosition | null>;
 }
 

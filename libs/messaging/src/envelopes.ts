@@ -88,47 +88,6 @@ export async function consumeEnvelopes(options: ConsumeEnvelopesOptions): Promis
   return bus.consume({ groupId, topics: options.topics, fromBeginning: options.fromBeginning ?? true, handle });
 }
 
-export interface PolicyOptions {
-  /** Names the policy in logs; also the default consumer group. */
-  readonly name: string;
-  readonly bus: MessageBus;
-  readonly topics: readonly string[];
-  readonly groupId?: string;
-  readonly handles: readonly string[];
-  readonly logger: Logger;
-  readonly fromBeginning?: boolean;
-  /**
-   * Reacts to another context's event by sending a command to its own service. Must be idempotent:
-   * Kafka redelivers. Derive the command's ids from the event (e.g. deterministicId(event.id)) and
-   * treat "already done" as done.
-   */
-  readonly react: (event: Envelope) => Promise<void>;
-}
-
-/** A policy: consumes events of other contexts and turns them into its own service's commands. */
-export async function runPolicy(options: PolicyOptions): Promise<{ stop(): Promise<void> }> {
-  const log = options.logger.child({ policy: options.name });
-  const consumer = await consumeEnvelopes({
-    bus: options.bus,
-    topics: options.topics,
-    groupId: options.groupId ?? `fangyi-policy-${options.name}`,
-    handles: options.handles,
-    logger: log,
-    fromBeginning: options.fromBeginning ?? true,
-    onEnvelope: async (event) => {
-      try {
-        await options.react(event);
-        log.debug({ eventId: event.id, type: event.type }, 'policy reacted');
-      } catch (err) {
-        log.error({ err, eventId: event.id, type: event.type }, 'policy failed: leaving the event for redelivery');
-        throw err;
-      }
-    },
-  });
-  log.info({ topics: options.topics }, 'policy consuming');
-  return consumer;
-}
-
 function typeOf(raw: unknown): string | undefined {
   if (typeof raw !== 'object' || raw === null) return undefined;
   const type = (raw as { type?: unknown }).type;

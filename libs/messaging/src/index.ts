@@ -2,4 +2,4 @@ export type { ConsumeOptions, Consumer, IncomingMessage, MessageBus, OutgoingMes
 export { KafkaMessageBus, type KafkaMessageBusOptions } from './kafka.ts';
 export { InProcessMessageBus, type InProcessMessageBusOptions } from './inProcess.ts';
 export { startRelay, toMessage, RELAY_HEADERS, type Relay, type RelayOptions } from './relay.ts';
-export { consumeEnvelopes, runPolicy, DLQ_HEADERS, type ConsumeEnvelopesOptions, type PolicyOptions } from './envelopes.ts';
+export { consumeEnvelopes, DLQ_HEADERS, type ConsumeEnvelopesOptions } from './envelopes.ts';

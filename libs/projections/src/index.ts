@@ -7,13 +7,9 @@ export {
   applyRecorded,
   projectAsOf,
   rebuildFromEventStore,
-  runProjection,
   type ApplyOutcome,
   type ProjectAsOfOptions,
   type RebuildOptions,
   type ReplayResult,
-  type RunningProjection,
-  type RunProjectionOptions,
 } from './runtime.ts';
-export { followLog, type LogFollower, type LogFollowerOptions } from './follow.ts';
 export { DLQ_HEADERS } from '@fangyi/messaging';

@@ -1,4 +1,5 @@
 import { assertCollection, assertRevision, encodeOps } from './docs.ts';
+import { CheckpointConflictError, type CheckpointStore } from '@fangyi/eventstore';
 import type { CommitOutcome, Op, ProjectionStore } from './port.ts';
 import type { Clock, ProjectionStoreMeta } from './docs.ts';
 
@@ -10,6 +11,7 @@ import type { Clock, ProjectionStoreMeta } from './docs.ts';
 export class InMemoryProjectionStore implements ProjectionStore {
   private readonly collections = new Map<string, Map<string, string>>();
   private readonly applied = new Map<string, number>();
+  private readonly positions = new Map<string, string>();
   private readonly clock: Clock;
   private appliedCount = 0;
   private lastAppliedAt: string | null = null;
@@ -57,9 +59,19 @@ export class InMemoryProjectionStore implements ProjectionStore {
     return [...docs.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, json]) => JSON.parse(json) as T);
   }
 
+  readonly checkpoints: CheckpointStore = {
+    load: async (name) => this.positions.get(name) ?? null,
+    store: async (name, position, expected) => {
+      const actual = this.positions.get(name) ?? null;
+      if (actual !== expected) throw new CheckpointConflictError(name, expected, actual);
+      this.positions.set(name, position);
+    },
+  };
+
   async reset(): Promise<void> {
     this.collections.clear();
     this.applied.clear();
+    this.positions.clear();
     this.appliedCount = 0;
     this.lastAppliedAt = null;
   }

@@ -1,4 +1,5 @@
 import type { Envelope } from '@fangyi/contracts';
+import type { CheckpointStore } from '@fangyi/eventstore';
 
 /** One change to a read model: documents in named collections, replaced whole. */
 export type Op =
@@ -22,7 +23,14 @@ export interface ProjectionStore {
   get<T = unknown>(collection: string, id: string): Promise<T | null>;
   /** Every document of a collection (read models here are district-sized). */
   list<T = unknown>(collection: string): Promise<T[]>;
-  /** Wipes this projection's documents and applied revisions, for a rebuild from the event store. */
+  /**
+   * Log positions of the processors that feed this read model from the event store, kept with its
+   * documents: a store that loses its documents (a Redis restart) loses its checkpoints with them,
+   * so the read model is replayed from the start instead of being marked up to date. Moves are
+   * compare-and-set; their order is the event store's, which only the feeding processor knows.
+   */
+  readonly checkpoints: CheckpointStore;
+  /** Wipes this projection's documents, applied revisions and checkpoints, for a rebuild. */
   reset(): Promise<void>;
   close(): Promise<void>;
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { assertCollection, assertRevision, encodeOps, type Clock, type ProjectionStoreMeta } from './docs.ts';
+import { CheckpointConflictError, type CheckpointStore } from '@fangyi/eventstore';
 import type { CommitOutcome, Op, ProjectionStore } from './port.ts';
 
 /**
@@ -45,6 +46,14 @@ redis.call('HSET', KEYS[2], 'lastAppliedAt', ARGV[3])
 return 1
 `;
 const COMMIT_SHA = createHash('sha1').update(COMMIT_SCRIPT).digest('hex');
+
+/** KEYS: [1] checkpoints hash. ARGV: [1] name, [2] new position, [3] expected position ('' for none). Returns the actual one on a conflict. */
+const CHECKPOINT_SCRIPT = `
+local actual = redis.call('HGET', KEYS[1], ARGV[1])
+if (actual or '') ~= ARGV[3] then return {0, actual or ''} end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+return {1, ARGV[2]}
+`;
 
 /** MGET and UNLINK batch size: large enough to be quick, small enough not to block Redis. */
 const CHUNK = 500;
@@ -91,6 +100,17 @@ export class RedisProjectionStore implements ProjectionStore {
   private get metaKey(): string {
     return `${this.ns}:meta`;
   }
+  private get checkpointsKey(): string {
+    return `${this.ns}:checkpoints`;
+  }
+
+  readonly checkpoints: CheckpointStore = {
+    load: async (name) => this.redis.hget(this.checkpointsKey, name),
+    store: async (name, position, expected) => {
+      const [ok, actual] = (await this.redis.eval(CHECKPOINT_SCRIPT, 1, this.checkpointsKey, name, position, expected ?? '')) as [number, string];
+      if (ok !== 1) throw new CheckpointConflictError(name, expected, actual === '' ? null : actual);
+    },
+  };
 
   async commit(streamId: string, revision: number, ops: readonly Op[]): Promise<CommitOutcome> {
     assertRevision(revision);
@@ -155,7 +175,7 @@ export class RedisProjectionStore implements ProjectionStore {
         if (keys.length > 0) await this.redis.unlink(...keys);
       } while (cursor !== '0');
     }
-    await this.redis.unlink(this.appliedKey, this.metaKey);
+    await this.redis.unlink(this.appliedKey, this.metaKey, this.checkpointsKey);
   }
 
   /** How many commits were applied and when the last one was (for readiness and lag checks). */

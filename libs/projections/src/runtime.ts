@@ -1,8 +1,6 @@
 import { pino, type Logger } from 'pino';
 import { parseEnvelope, type Envelope } from '@fangyi/contracts';
 import type { EventStore, LogPosition, RecordedEvent } from '@fangyi/eventstore';
-import { consumeEnvelopes, type MessageBus } from '@fangyi/messaging';
-import type { Clock } from './docs.ts';
 import { InMemoryProjectionStore } from './memory.ts';
 import type { DocReader, Projection, ProjectionStore } from './port.ts';
 
@@ -32,60 +30,6 @@ export async function applyEvent(projection: Projection, store: ProjectionStore,
   const reader: DocReader = { get: (collection, id) => store.get(collection, id) };
   const ops = await projection.project(envelope, reader);
   return store.commit(envelope.streamId, envelope.streamRevision, ops);
-}
-
-export interface RunProjectionOptions {
-  readonly projection: Projection;
-  readonly store: ProjectionStore;
-  readonly bus: MessageBus;
-  readonly topics: readonly string[];
-  readonly groupId: string;
-  readonly logger: Logger;
-  /** Where a new consumer group starts; the default replays the topics from the beginning. */
-  readonly fromBeginning?: boolean;
-  /** Stamps `fangyi-dlq-failed-at`. */
-  readonly clock?: Clock;
-}
-
-export interface RunningProjection {
-  stop(): Promise<void>;
-}
-
-/**
- * Keeps a read model up to date from the bus. Messages that can never be applied (not JSON, or
- * an envelope that fails validation) go to the topic's dead-letter topic and consumption moves on.
- * Anything else that fails (the store is down, project() throws) is rethrown, so the bus
- * redelivers the message instead of losing it.
- */
-export async function runProjection(options: RunProjectionOptions): Promise<RunningProjection> {
-  const { projection, store, bus, topics, groupId } = options;
-  const log = options.logger.child({ projection: projection.name });
-  const consumer = await consumeEnvelopes({
-    bus,
-    topics,
-    groupId,
-    handles: projection.handles,
-    logger: log,
-    fromBeginning: options.fromBeginning ?? true,
-    ...(options.clock ? { clock: options.clock } : {}),
-    onEnvelope: async (envelope, message) => {
-      const eventLog = log.child({ streamId: envelope.streamId, type: envelope.type });
-      try {
-        const outcome = await applyEvent(projection, store, envelope, eventLog);
-        eventLog.debug({ revision: envelope.streamRevision, outcome, offset: message.offset }, 'event handled');
-      } catch (error) {
-        eventLog.error({ err: error, revision: envelope.streamRevision, offset: message.offset }, 'applying event failed: leaving it for redelivery');
-        throw error;
-      }
-    },
-  });
-  log.info({ groupId, topics }, 'projection consuming');
-  return {
-    async stop() {
-      await consumer.stop();
-      log.info('projection stopped');
-    },
-  };
 }
 
 export interface ReplayResult {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CheckpointConflictError } from '@fangyi/eventstore';
 import type { Op, ProjectionStore } from '../src/index.ts';
 
 export interface ProjectionStoreUnderTest {
@@ -130,6 +131,24 @@ export function projectionStoreContract(name: string, factory: () => Promise<Pro
       // A rebuild starts over: revision 0 applies again.
       expect(await s.commit(stream, 0, [put('cases', 'c1', { n: 2 })])).toBe('applied');
       expect(await s.get('cases', 'c1')).toEqual({ n: 2 });
+    });
+
+    it('keeps the checkpoints of its feeders: compare-and-set, per namespace, wiped by reset', async () => {
+      const s = store();
+      const other = store();
+      expect(await s.checkpoints.load('feed')).toBeNull();
+      await s.checkpoints.store('feed', '7', null);
+      // A second feeder that still believes nothing is stored is stale: refused, nothing changes.
+      const stale = await s.checkpoints.store('feed', '9', null).catch((e: unknown) => e);
+      expect(stale).toBeInstanceOf(CheckpointConflictError);
+      expect((stale as CheckpointConflictError).actual).toBe('7');
+      await expect(s.checkpoints.store('feed', '9', '8')).rejects.toBeInstanceOf(CheckpointConflictError);
+      await s.checkpoints.store('feed', '9', '7');
+      expect(await s.checkpoints.load('feed')).toBe('9');
+      expect(await other.checkpoints.load('feed')).toBeNull();
+      await s.reset();
+      // A read model that lost its documents has lost its place too: its feeder replays from the start.
+      expect(await s.checkpoints.load('feed')).toBeNull();
     });
 
     it('round-trips documents: nested JSON, unicode, decimals, nulls, and ids with separators', async () => {

@@ -4,18 +4,17 @@ import type { EventStore } from '@fangyi/eventstore';
 import type { ProjectionStore } from '@fangyi/projections';
 import { DomainError, IdParamSchema, loadAggregate, requireCommunity, worksIn, type Clock, type User } from '@fangyi/service-kit';
 import { checkpointDecider, checkpointStreamId, type CheckpointState } from './checkpoint/checkpoint.ts';
+import type { CheckpointList } from './checkpointList/projection.ts';
 
 export interface CheckpointsDeps {
   readonly eventStore: EventStore;
   readonly clock: Clock;
   readonly newId: () => string;
   readonly timeZone: string;
-  /**
-   * The service's read models: "people under quarantine", kept by startCheckpointsProjections from
-   * the bus, and the checkpoint list, which GET /checkpoints brings up to date from the event store
-   * itself (hence more than reads).
-   */
+  /** "People under quarantine", kept by startCheckpointsProjections. */
   readonly projectionStore: ProjectionStore;
+  /** The checkpoint list (startCheckpointList), started and stopped by the composition root. */
+  readonly checkpointList: CheckpointList;
   /** community → district; default DEMO_COMMUNITY_DISTRICTS. */
   readonly communityDistricts?: Readonly<Record<string, string>>;
 }

@@ -6,6 +6,8 @@ export {
   CHECKPOINT_LIST_COLLECTION,
   checkpointListProjection,
   evolveListItem,
+  startCheckpointList,
+  type CheckpointList,
   type CheckpointListItem,
   type ListStatus,
 } from './checkpointList/projection.ts';

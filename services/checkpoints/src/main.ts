@@ -3,9 +3,11 @@ import { z } from 'zod';
 import { contextOf, uuidv7 } from '@fangyi/contracts';
 import { openEventStore } from '@fangyi/eventstore';
 import { KafkaMessageBus, startRelay } from '@fangyi/messaging';
+import { busSource } from '@fangyi/processors';
 import { RedisProjectionStore } from '@fangyi/projections';
 import { createLogger, installGracefulShutdown, commandServiceConfig, readConfig, withEventStoreUrl, systemClock } from '@fangyi/service-kit';
 import { buildCheckpointsApp } from './app.ts';
+import { startCheckpointList } from './checkpointList/projection.ts';
 import { startCheckpointsProjections } from './underQuarantine/projection.ts';
 
 /**
@@ -34,7 +36,8 @@ const relay =
   config.FANGYI_RELAY === 'on'
     ? await startRelay({ store: eventStore, bus, logger, topicPrefix: config.FANGYI_TOPIC_PREFIX, name: 'relay-checkpoints', include: (e) => contextOf(e.type) === 'checkpoints' })
     : null;
-const projections = await startCheckpointsProjections({ bus, store: projectionStore, logger, topicPrefix: config.FANGYI_TOPIC_PREFIX });
+const projections = await startCheckpointsProjections({ source: busSource({ bus, topicPrefix: config.FANGYI_TOPIC_PREFIX }), store: projectionStore, logger });
+const checkpointList = await startCheckpointList({ eventStore, logger });
 
 const app = buildCheckpointsApp({
   eventStore,
@@ -42,6 +45,7 @@ const app = buildCheckpointsApp({
   newId: () => uuidv7(),
   timeZone: config.FANGYI_TIME_ZONE,
   projectionStore,
+  checkpointList,
   logger,
   authSecret: config.FANGYI_JWT_SECRET,
   readiness: async () => {
@@ -58,6 +62,7 @@ installGracefulShutdown(
   [
     { name: 'http', close: () => app.close() },
     { name: 'under-quarantine projection', close: () => projections.stop() },
+    { name: 'checkpoint list', close: () => checkpointList.stop() },
     ...(relay ? [{ name: 'relay', close: () => relay.stop() }] : []),
     { name: 'kafka', close: () => bus.close() },
     { name: 'redis', close: async () => void (await redis.quit()) },

@@ -10,7 +10,8 @@ import { SqliteEventStore } from '@fangyi/eventstore';
 import { InProcessMessageBus, KafkaMessageBus, type MessageBus } from '@fangyi/messaging';
 import { InMemoryProjectionStore, type ProjectionStore } from '@fangyi/projections';
 import { TEST_AUTH_SECRET, authHeader, requireInfra, testUser } from '@fangyi/testkit';
-import { UNDER_QUARANTINE_COLLECTION, buildCheckpointsApp, crossingStreamId, startCheckpointsProjections, type UnderQuarantineDoc } from '../src/index.ts';
+import { busSource } from '@fangyi/processors';
+import { UNDER_QUARANTINE_COLLECTION, buildCheckpointsApp, crossingStreamId, startCheckpointList, startCheckpointsProjections, type UnderQuarantineDoc } from '../src/index.ts';
 
 const logger = pino({ level: 'silent' });
 const OPENED = new Date('2020-01-28T22:00:00+08:00');
@@ -68,8 +69,9 @@ async function breachFlow(bus: MessageBus, prefix: string): Promise<void> {
   let now = OPENED;
   const eventStore = new SqliteEventStore({ path: join(dir, 'events.db'), clock: () => now });
   const { store, seen } = countingStore();
-  const projections = await startCheckpointsProjections({ bus, store, logger, topicPrefix: prefix });
-  const app = buildCheckpointsApp({ eventStore, clock: () => now, newId: () => uuidv7(), timeZone: 'Asia/Shanghai', projectionStore: store, logger, authSecret: TEST_AUTH_SECRET });
+  const projections = await startCheckpointsProjections({ source: busSource({ bus, topicPrefix: prefix }), store, logger });
+  const checkpointList = await startCheckpointList({ eventStore, logger });
+  const app = buildCheckpointsApp({ eventStore, clock: () => now, newId: () => uuidv7(), timeZone: 'Asia/Shanghai', projectionStore: store, checkpointList, logger, authSecret: TEST_AUTH_SECRET });
   try {
     const staff = authHeader(testUser('checkpoint-staff', ['moujia'], 'staff-moujia'));
     const opened = await app.inject({
@@ -143,6 +145,7 @@ async function breachFlow(bus: MessageBus, prefix: string): Promise<void> {
   } finally {
     await projections.stop();
     await app.close();
+    await checkpointList.stop();
     await eventStore.close();
     rmSync(dir, { recursive: true, force: true });
   }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { contextOf, uuidv7 } from '@fangyi/contracts';
 import { openEventStore } from '@fangyi/eventstore';
 import { KafkaMessageBus, startRelay } from '@fangyi/messaging';
+import { busSource } from '@fangyi/processors';
 import { RedisProjectionStore } from '@fangyi/projections';
 import { createLogger, installGracefulShutdown, commandServiceConfig, readConfig, withEventStoreUrl, systemClock } from '@fangyi/service-kit';
 import { buildComplaintsApp } from './app.ts';
@@ -35,7 +36,7 @@ const relay =
     : null;
 const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3 });
 const listStore = new RedisProjectionStore({ redis, namespace: config.FANGYI_COMPLAINTS_NAMESPACE, clock });
-const readModel = await startComplaintsReadModel({ bus, store: listStore, logger, topicPrefix: config.FANGYI_TOPIC_PREFIX, groupId: `${config.FANGYI_TOPIC_PREFIX}-complaints-list` });
+const readModel = await startComplaintsReadModel({ source: busSource({ bus, topicPrefix: config.FANGYI_TOPIC_PREFIX }), store: listStore, logger });
 
 const app = buildComplaintsApp({
   eventStore,

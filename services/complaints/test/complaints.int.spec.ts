@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
-import { contextOf, uuidv7 } from '@fangyi/contracts';
+import { uuidv7 } from '@fangyi/contracts';
 import { SqliteEventStore, type EventStore } from '@fangyi/eventstore';
-import { InProcessMessageBus, startRelay, type Relay } from '@fangyi/messaging';
+import { logSource, type RunningProcessor } from '@fangyi/processors';
 import { InMemoryProjectionStore, rebuildFromEventStore } from '@fangyi/projections';
 import type { ServiceApp, User } from '@fangyi/service-kit';
 import { TEST_AUTH_SECRET, authHeader, testUser } from '@fangyi/testkit';
@@ -38,30 +38,24 @@ const fileBody = (o: Record<string, unknown> = {}) => ({
   ...o,
 });
 
-describe('complaints service over HTTP (SQLite event store, list kept over the in-process bus)', () => {
+describe('complaints service over HTTP (SQLite event store, list kept from its log)', () => {
   let dir: string;
   let eventStore: EventStore;
   let app: ServiceApp;
-  let bus: InProcessMessageBus;
-  let relay: Relay;
-  let readModel: { stop(): Promise<void> };
+  let readModel: RunningProcessor;
   const listStore = new InMemoryProjectionStore();
   const logger = pino({ level: 'silent' });
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'fangyi-c-'));
     eventStore = new SqliteEventStore({ path: join(dir, 'events.db'), clock });
-    bus = new InProcessMessageBus({ logger });
-    relay = await startRelay({ store: eventStore, bus, logger, name: 'relay-complaints', include: (e) => contextOf(e.type) === 'complaints' });
-    readModel = await startComplaintsReadModel({ bus, store: listStore, logger });
+    readModel = await startComplaintsReadModel({ source: logSource({ eventStore, idleMs: 20 }), store: listStore, logger });
     app = buildComplaintsApp({ eventStore, clock, newId: () => uuidv7(now.getTime()), policy, listStore, logger, authSecret: TEST_AUTH_SECRET });
     await app.ready();
   });
   afterAll(async () => {
     await app.close();
     await readModel.stop();
-    await relay.stop();
-    await bus.close();
     await eventStore.close();
     rmSync(dir, { recursive: true, force: true });
   });

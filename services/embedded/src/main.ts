@@ -1,11 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import { BOUNDED_CONTEXTS, topicFor, uuidv7 } from '@fangyi/contracts';
+import { uuidv7 } from '@fangyi/contracts';
 import { SqliteEventStore } from '@fangyi/eventstore';
-import { InProcessMessageBus, startRelay } from '@fangyi/messaging';
-import { InMemoryProjectionStore, rebuildFromEventStore, runProjection, type Projection, type ProjectionStore } from '@fangyi/projections';
-import { checkpointsErrors, registerCheckpoints, startCheckpointsProjections, underQuarantineProjection } from '@fangyi/checkpoints';
+import { logSource, readModelProcessor, startProcessor } from '@fangyi/processors';
+import { InMemoryProjectionStore } from '@fangyi/projections';
+import { checkpointsErrors, registerCheckpoints, startCheckpointList, startCheckpointsProjections } from '@fangyi/checkpoints';
 import { complaintPolicyFromEnv, complaintsErrors, registerComplaints, startComplaintsReadModel } from '@fangyi/complaints';
 import {
   DEFAULT_RISK_AREAS,
@@ -17,7 +17,7 @@ import {
   startMissedCheckScheduler,
   startQuarantinePolicies,
 } from '@fangyi/quarantine';
-import { registerResidents, residentsErrors, startResidentsPolicies } from '@fangyi/residents';
+import { registerResidents, residentsErrors, startHouseholdPeopleFeed, startResidentsPolicies } from '@fangyi/residents';
 import { registerRoster, reportProjection, rosterProjection } from '@fangyi/roster';
 import { DEMO_USERS, demoUser, injectTransport, loadOrCreateSecret, seedDistrict } from '@fangyi/scripts/seed';
 import {
@@ -34,9 +34,10 @@ import {
 } from '@fangyi/service-kit';
 
 /**
- * Fangyi in one process, on an embedded default that needs no servers: a SQLite event store, the
- * in-process bus, and in-memory read models rebuilt from the event store at every start. The same
- * routes, deciders, policies and projections as the distributed mode, composed in one place.
+ * Fangyi in one process, on an embedded default that needs no servers: a SQLite event store whose
+ * log every processor reads directly, in-memory read models rebuilt from it at every start, and
+ * policies whose checkpoints are kept in the SQLite file, so a reaction is never lost to a restart
+ * or a kill. The same routes, deciders, policies and projections as the distributed mode.
  */
 const config = readConfig(
   z.object({
@@ -71,36 +72,32 @@ const authSecret = loadOrCreateSecret(config.FANGYI_JWT_SECRET, join(dataDir, 'j
 const slotWindows = config.FANGYI_SLOT_WINDOWS ? parseSlotWindows(config.FANGYI_SLOT_WINDOWS) : DEFAULT_SLOT_WINDOWS;
 
 const eventStore = new SqliteEventStore({ path: dbPath, clock });
-const bus = new InProcessMessageBus({ logger });
-const topics = BOUNDED_CONTEXTS.map((c) => topicFor(c));
-await bus.ensureTopics(topics);
+// Every processor reads the event store's log: nothing passes through a bus that a restart would empty.
+const source = logSource({ eventStore });
+const dateOf = (iso: string) => businessDate(new Date(iso), timeZone);
 
-// Read models live in memory: rebuild each from the event store, then follow the bus.
+// Read models live in memory: each replays the log from the start, then follows it.
 const rosterStore = new InMemoryProjectionStore({ clock });
 const reportStore = new InMemoryProjectionStore({ clock });
 const underQuarantineStore = new InMemoryProjectionStore({ clock });
 const complaintsStore = new InMemoryProjectionStore({ clock });
-const report = reportProjection((iso) => businessDate(new Date(iso), timeZone));
-const follow = async (projection: Projection, store: ProjectionStore, on: readonly string[]) => {
-  await rebuildFromEventStore({ projection, store, eventStore, logger });
-  return runProjection({ projection, store, bus, topics: on, groupId: projection.name, logger });
-};
-const consumers = [
-  await follow(rosterProjection, rosterStore, [topicFor('quarantine')]),
-  await follow(report, reportStore, topics),
+const readModels = [
+  await startProcessor(readModelProcessor(rosterProjection, rosterStore), source, logger),
+  await startProcessor(readModelProcessor(reportProjection(dateOf), reportStore), source, logger),
+  await startCheckpointsProjections({ source, store: underQuarantineStore, logger }),
+  await startComplaintsReadModel({ source, store: complaintsStore, logger }),
 ];
-await rebuildFromEventStore({ projection: underQuarantineProjection, store: underQuarantineStore, eventStore, logger });
-consumers.push(await startCheckpointsProjections({ bus, store: underQuarantineStore, logger }));
-consumers.push(await startComplaintsReadModel({ bus, store: complaintsStore, logger, rebuildFrom: eventStore }));
-
-const activeCasesFeed = startActiveCasesFeed({ eventStore, store: new InMemoryProjectionStore({ clock }), logger });
+const householdPeople = await startHouseholdPeopleFeed({ eventStore, logger, dateOf });
+const checkpointList = await startCheckpointList({ eventStore, logger });
+const activeCasesFeed = await startActiveCasesFeed({ eventStore, store: new InMemoryProjectionStore({ clock }), logger });
 const { activeCases } = activeCasesFeed;
-await activeCasesFeed.caughtUp();
+await Promise.all([...readModels.map((r) => r.caughtUp()), activeCasesFeed.caughtUp()]);
 
-// Policies: the flows between services, through the bus only.
+// Policies: the flows between services. Their checkpoints are in the SQLite file, moved only after
+// a batch's reactions are recorded; a reaction is an idempotent command, so a replay changes nothing.
 const policies = [
   await startQuarantinePolicies({
-    bus,
+    source,
     eventStore,
     logger,
     activeCases,
@@ -110,9 +107,8 @@ const policies = [
     timeZone,
     newId,
   }),
-  await startResidentsPolicies({ bus, eventStore, logger, clock, newId, timeZone }),
+  await startResidentsPolicies({ source, eventStore, logger, clock, newId, timeZone }),
 ];
-const relay = await startRelay({ store: eventStore, bus, logger });
 const scheduler = config.FANGYI_SCHEDULER === 'off' ? { stop: async () => {} } : startMissedCheckScheduler({ eventStore, activeCases, clock, timeZone, slotWindows, newId, logger, intervalMs: config.FANGYI_SCHEDULER_INTERVAL_MS });
 
 const app = createServiceApp({
@@ -122,11 +118,18 @@ const app = createServiceApp({
   authSecret,
   clock,
   bodyLimit: 64 * 1024,
-  readiness: async () => ({ ok: true, checks: { eventStore: 'sqlite', bus: 'in-process', readModels: 'in-memory' } }),
+  readiness: async () => {
+    const statuses = [...readModels.map((r) => r.status()), ...policies.flatMap((p) => p.statuses()), householdPeople.status(), checkpointList.status(), activeCasesFeed.status()];
+    const notRunning = statuses.filter((s) => s.state !== 'running');
+    return {
+      ok: notRunning.length === 0,
+      checks: { eventStore: 'sqlite', readModels: 'in-memory', processors: notRunning.length === 0 ? 'running' : notRunning.map((s) => `${s.name}: ${s.state}`).join(', ') },
+    };
+  },
 });
 registerQuarantine(app, { eventStore, clock, newId, timeZone, activeCases });
-registerResidents(app, { eventStore, clock, newId, timeZone });
-registerCheckpoints(app, { eventStore, clock, newId, timeZone, projectionStore: underQuarantineStore });
+registerResidents(app, { eventStore, clock, newId, timeZone, householdPeople });
+registerCheckpoints(app, { eventStore, clock, newId, timeZone, projectionStore: underQuarantineStore, checkpointList });
 registerComplaints(app, { eventStore, clock, newId, policy: complaintPolicyFromEnv(), listStore: complaintsStore });
 registerRoster(app, { store: rosterStore, reportStore, eventStore, clock, timeZone, slotWindows });
 await app.ready();
@@ -144,7 +147,8 @@ if (config.FANGYI_DEMO === 'true' && (await eventStore.readAll({ limit: 1 })).le
     log: (message) => logger.info(message),
     findCase: async (personId) => (await activeCases.active()).find((c) => c.personId === personId)?.caseId,
   });
-  await relay.caughtUp();
+  // The policies' reactions to the seeding (cases for arrivals, passes revoked) are in before the links are printed.
+  await Promise.all(policies.map((p) => p.caughtUp()));
   process.stdout.write(`Fangyi: district built in ${((Date.now() - started) / 1000).toFixed(1)} s.\n`);
 }
 
@@ -152,11 +156,11 @@ installGracefulShutdown(
   [
     { name: 'http', close: () => app.close() },
     { name: 'missed-check scheduler', close: () => scheduler.stop() },
-    { name: 'relay', close: () => relay.stop() },
     ...policies.map((p, i) => ({ name: `policies ${i + 1}`, close: () => p.stop() })),
-    ...consumers.map((c, i) => ({ name: `read model ${i + 1}`, close: () => c.stop() })),
+    ...readModels.map((r) => ({ name: r.name, close: () => r.stop() })),
+    { name: 'household people', close: () => householdPeople.stop() },
+    { name: 'checkpoint list', close: () => checkpointList.stop() },
     { name: 'active cases', close: () => activeCasesFeed.stop() },
-    { name: 'bus', close: () => bus.close() },
     { name: 'event store', close: () => eventStore.close() },
   ],
   logger,
@@ -168,7 +172,7 @@ const callerToken = signToken(demoUser('caller-moujia-1'), authSecret);
 const officerToken = signToken(demoUser('report-officer-kutao'), authSecret);
 const users = DEMO_USERS.map((u) => `    ${u.id.padEnd(26)} ${u.role.padEnd(18)} ${u.communities.join(',')}`).join('\n');
 process.stdout.write(`
-Fangyi 防疫 is running: embedded mode (SQLite event store at ${dbPath}, in-process bus, in-memory read models).
+Fangyi 防疫 is running: embedded mode (SQLite event store at ${dbPath}, in-memory read models).
 ${seeded ? `The Kutao district: ${seeded.households} households, ${seeded.people} people (${seeded.outsidePeople} outside-registered, ${seeded.fromHubei} from Hubei), ${seeded.checkpoints} checkpoints, ${seeded.complaints} complaints.` : 'Read models rebuilt from the event store.'}
 
   Roster page (zh-CN), as Moujia's caller:  ${base}/?access_token=${callerToken}

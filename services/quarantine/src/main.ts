@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { contextOf, uuidv7 } from '@fangyi/contracts';
 import { openEventStore } from '@fangyi/eventstore';
 import { KafkaMessageBus, startRelay } from '@fangyi/messaging';
+import { busSource } from '@fangyi/processors';
 import { InMemoryProjectionStore } from '@fangyi/projections';
 import { DEFAULT_SLOT_WINDOWS, createLogger, installGracefulShutdown, parseSlotWindows, commandServiceConfig, readConfig, withEventStoreUrl, systemClock } from '@fangyi/service-kit';
 import { startActiveCasesFeed } from './activeCases/projection.ts';
@@ -44,13 +45,13 @@ const relay =
     : null;
 
 // The active-cases read model is rebuilt from the log at each start (it is small) and kept in memory.
-const activeCasesFeed = startActiveCasesFeed({ eventStore, store: new InMemoryProjectionStore({ clock }), logger });
+const activeCasesFeed = await startActiveCasesFeed({ eventStore, store: new InMemoryProjectionStore({ clock }), logger });
 const { activeCases } = activeCasesFeed;
 await activeCasesFeed.caughtUp();
 
 const policies =
   config.FANGYI_POLICIES === 'on'
-    ? await startQuarantinePolicies({ bus, eventStore, logger, topicPrefix: config.FANGYI_TOPIC_PREFIX, activeCases, riskAreas, callers, clock, timeZone: config.FANGYI_TIME_ZONE, newId })
+    ? await startQuarantinePolicies({ source: busSource({ bus, topicPrefix: config.FANGYI_TOPIC_PREFIX }), eventStore, logger, activeCases, riskAreas, callers, clock, timeZone: config.FANGYI_TIME_ZONE, newId })
     : null;
 const scheduler =
   config.FANGYI_SCHEDULER === 'on'

@@ -23,7 +23,7 @@ describe('home quarantine follow-up over HTTP: attempts, reassignment, period, e
     dir = mkdtempSync(join(tmpdir(), 'fangyi-qf-'));
     eventStore = new SqliteEventStore({ path: join(dir, 'events.db'), clock: () => now });
     const logger = pino({ level: 'silent' });
-    feed = startActiveCasesFeed({ eventStore, store: new InMemoryProjectionStore(), logger, idleMs: 20 });
+    feed = await startActiveCasesFeed({ eventStore, store: new InMemoryProjectionStore(), logger, idleMs: 20 });
     app = buildQuarantineApp({ eventStore, clock: () => now, newId: () => uuidv7(now.getTime()), timeZone: 'Asia/Shanghai', activeCases: feed.activeCases, logger, authSecret: TEST_AUTH_SECRET });
     await app.ready();
   });

@@ -7,6 +7,7 @@ import { pino } from 'pino';
 import { deterministicId, topicFor, uuidv7, type Envelope } from '@fangyi/contracts';
 import { SqliteEventStore, type EventStore } from '@fangyi/eventstore';
 import type { MessageBus } from '@fangyi/messaging';
+import { busSource } from '@fangyi/processors';
 import { InMemoryProjectionStore } from '@fangyi/projections';
 import { handleCommand } from '@fangyi/service-kit';
 import { homeQuarantineDecider, parseCallers, parseRiskAreas, startActiveCasesFeed, startQuarantinePolicies, streamIdOf, type ActiveCasesFeed } from '../src/index.ts';
@@ -33,12 +34,11 @@ export function quarantinePolicySuite(name: string, makeBus: () => MessageBus, t
       dir = mkdtempSync(join(tmpdir(), 'fangyi-pol-'));
       eventStore = new SqliteEventStore({ path: join(dir, 'events.db'), clock: () => now });
       bus = makeBus();
-      feed = startActiveCasesFeed({ eventStore, store: new InMemoryProjectionStore(), logger, idleMs: 10 });
+      feed = await startActiveCasesFeed({ eventStore, store: new InMemoryProjectionStore(), logger, idleMs: 10 });
       policies = await startQuarantinePolicies({
-        bus,
+        source: busSource({ bus, topicPrefix: prefix }),
         eventStore,
         logger,
-        topicPrefix: prefix,
         activeCases: feed.activeCases,
         riskAreas: parseRiskAreas('湖北省,浙江省/温州市'),
         callers: parseCallers('moujia=caller-moujia-1|caller-moujia-2;wenzhang=w1|w2'),

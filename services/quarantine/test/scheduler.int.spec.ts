@@ -22,10 +22,10 @@ describe('the missed-check scheduler (fake clock, SQLite event store)', () => {
   const logger = pino({ level: 'silent' });
   const system = { id: 'test', role: 'registrar' as const };
 
-  beforeAll(() => {
+  beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'fangyi-sched-'));
     eventStore = new SqliteEventStore({ path: join(dir, 'events.db') });
-    feed = startActiveCasesFeed({ eventStore, store: new InMemoryProjectionStore(), logger, idleMs: 10 });
+    feed = await startActiveCasesFeed({ eventStore, store: new InMemoryProjectionStore(), logger, idleMs: 10 });
   });
   afterAll(async () => {
     await feed.stop();

@@ -1,8 +1,7 @@
-import { appLogger, businessDate, createServiceApp, type Logger, type ReadinessReport, type ServiceApp } from '@fangyi/service-kit';
+import { createServiceApp, type Logger, type ReadinessReport, type ServiceApp } from '@fangyi/service-kit';
 import type { ResidentsDeps } from './http.ts';
 import { householdErrors } from './household/household.ts';
 import { householdRoutes } from './household/routes.ts';
-import { startHouseholdPeopleFeed } from './householdPeople/feed.ts';
 import { householdPeopleRoutes } from './householdPeople/routes.ts';
 import { personErrors } from './person/person.ts';
 import { personRoutes } from './person/routes.ts';
@@ -27,17 +26,5 @@ export function buildResidentsApp(deps: ResidentsAppDeps): ServiceApp {
 export function registerResidents(app: ServiceApp, deps: ResidentsDeps): void {
   householdRoutes(app, deps);
   personRoutes(app, deps);
-  householdPeopleRoutes(app, deps, deps.householdPeople ?? ownHouseholdPeopleFeed(app, deps));
-}
-
-/**
- * Without a feed from the composition root, the app keeps its own, in memory, from the event store
- * it already has, and stops it when it closes (before the composition root closes the store): so
- * every composition root gets the household → people view with no wiring of its own.
- */
-function ownHouseholdPeopleFeed(app: ServiceApp, deps: ResidentsDeps) {
-  const logger = appLogger(app);
-  const feed = startHouseholdPeopleFeed({ eventStore: deps.eventStore, logger, dateOf: (iso) => businessDate(new Date(iso), deps.timeZone) });
-  app.addHook('onClose', async () => feed.stop());
-  return feed;
+  householdPeopleRoutes(app, deps, deps.householdPeople);
 }

@@ -10,8 +10,8 @@ export interface ResidentsDeps {
   readonly clock: Clock;
   readonly newId: () => string;
   readonly timeZone: string;
-  /** The household → people read model; absent, the app starts and stops its own (see registerResidents). */
-  readonly householdPeople?: HouseholdPeopleFeed;
+  /** The household → people read model, started (and stopped) by the composition root. */
+  readonly householdPeople: HouseholdPeopleFeed;
 }
 
 /** The part of a route's context a command needs. */

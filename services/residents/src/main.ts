@@ -2,8 +2,10 @@ import { z } from 'zod';
 import { contextOf, uuidv7 } from '@fangyi/contracts';
 import { openEventStore } from '@fangyi/eventstore';
 import { KafkaMessageBus, startRelay } from '@fangyi/messaging';
-import { createLogger, installGracefulShutdown, commandServiceConfig, readConfig, withEventStoreUrl, systemClock } from '@fangyi/service-kit';
+import { busSource } from '@fangyi/processors';
+import { businessDate, createLogger, installGracefulShutdown, commandServiceConfig, readConfig, withEventStoreUrl, systemClock } from '@fangyi/service-kit';
 import { buildResidentsApp } from './app.ts';
+import { startHouseholdPeopleFeed } from './householdPeople/feed.ts';
 import { startResidentsPolicies } from './policies/policies.ts';
 
 /**
@@ -31,14 +33,16 @@ const relay =
     : null;
 const policies =
   config.FANGYI_POLICIES === 'on'
-    ? await startResidentsPolicies({ bus, eventStore, logger, topicPrefix: config.FANGYI_TOPIC_PREFIX, clock, newId, timeZone: config.FANGYI_TIME_ZONE })
+    ? await startResidentsPolicies({ source: busSource({ bus, topicPrefix: config.FANGYI_TOPIC_PREFIX }), eventStore, logger, clock, newId, timeZone: config.FANGYI_TIME_ZONE })
     : null;
+const householdPeople = await startHouseholdPeopleFeed({ eventStore, logger, dateOf: (iso) => businessDate(new Date(iso), config.FANGYI_TIME_ZONE) });
 
 const app = buildResidentsApp({
   eventStore,
   clock,
   newId,
   timeZone: config.FANGYI_TIME_ZONE,
+  householdPeople,
   logger,
   authSecret: config.FANGYI_JWT_SECRET,
   readiness: async () => {
@@ -52,6 +56,7 @@ installGracefulShutdown(
     { name: 'http', close: () => app.close() },
     ...(policies ? [{ name: 'policies', close: () => policies.stop() }] : []),
     ...(relay ? [{ name: 'relay', close: () => relay.stop() }] : []),
+    { name: 'household people', close: () => householdPeople.stop() },
     { name: 'kafka', close: () => bus.close() },
     { name: 'event store', close: () => eventStore.close() },
   ],

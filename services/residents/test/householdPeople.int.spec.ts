@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { idNumberCheckChar, uuidv7 } from '@fangyi/contracts';
-import { PostgresEventStore, SqliteEventStore, type EventStore } from '@fangyi/eventstore';
+import { PostgresEventStore, SqliteEventStore, catchUpSubscription, type EventStore } from '@fangyi/eventstore';
 import { businessDate, type ServiceApp } from '@fangyi/service-kit';
 import { TEST_AUTH_SECRET, authHeader, dropSchema, freshSchemaName, requireInfra, testUser } from '@fangyi/testkit';
 import { buildResidentsApp, startHouseholdPeopleFeed, type HouseholdPeopleFeed } from '../src/index.ts';
@@ -59,22 +59,14 @@ function householdPeopleSuite(adapter: string, open: () => Promise<OpenedStore>)
     let eventStore: EventStore;
     let feed: HouseholdPeopleFeed;
     let app: ServiceApp;
-    const build = (store: EventStore, householdPeople?: HouseholdPeopleFeed) =>
-      buildResidentsApp({
-        eventStore: store,
-        clock: () => now,
-        newId: () => uuidv7(),
-        timeZone: TZ,
-        logger: silent,
-        authSecret: TEST_AUTH_SECRET,
-        ...(householdPeople ? { householdPeople } : {}),
-      });
+    const build = (store: EventStore, householdPeople: HouseholdPeopleFeed) =>
+      buildResidentsApp({ eventStore: store, clock: () => now, newId: () => uuidv7(), timeZone: TZ, logger: silent, authSecret: TEST_AUTH_SECRET, householdPeople });
 
     beforeAll(async () => {
       opened = await open();
       eventStore = opened.store;
       // A 60 s poll: only the request's own read of the log can show a write made just before it.
-      feed = startHouseholdPeopleFeed({ eventStore, logger: silent, dateOf: (iso) => businessDate(new Date(iso), TZ), idleMs: 60_000 });
+      feed = await startHouseholdPeopleFeed({ eventStore, logger: silent, dateOf: (iso) => businessDate(new Date(iso), TZ), idleMs: 60_000 });
       app = build(eventStore, feed);
       await app.ready();
     });
@@ -198,7 +190,9 @@ function householdPeopleSuite(adapter: string, open: () => Promise<OpenedStore>)
     });
 
     it('shows a write at once to another instance, which reads the same log itself', async () => {
-      const other = build(eventStore);
+      // Its own feed, with a 60 s poll: only its request's own read of the log can show the write.
+      const otherFeed = await startHouseholdPeopleFeed({ eventStore, logger: silent, dateOf: (iso) => businessDate(new Date(iso), TZ), idleMs: 60_000 });
+      const other = build(eventStore, otherFeed);
       await other.ready();
       try {
         const householdId = await registerHousehold();
@@ -206,6 +200,7 @@ function householdPeopleSuite(adapter: string, open: () => Promise<OpenedStore>)
         expect(ids((await people(householdId, { target: other })).json().people)).toEqual([personId]);
       } finally {
         await other.close();
+        await otherFeed.stop();
       }
     });
 
@@ -219,11 +214,11 @@ function householdPeopleSuite(adapter: string, open: () => Promise<OpenedStore>)
           await new Promise((r) => setTimeout(r, 50));
           return events;
         },
-        subscribeToAll: (options) => eventStore.subscribeToAll(options),
+        subscribeToAll: (options) => catchUpSubscription((after, limit) => slow.readAll({ after, limit }), options),
         checkpoints: eventStore.checkpoints,
         close: async () => {},
       };
-      const slowFeed = startHouseholdPeopleFeed({ eventStore: slow, logger: silent, dateOf: (iso) => businessDate(new Date(iso), TZ), idleMs: 60_000 });
+      const slowFeed = await startHouseholdPeopleFeed({ eventStore: slow, logger: silent, dateOf: (iso) => businessDate(new Date(iso), TZ), idleMs: 60_000 });
       try {
         await slowFeed.sync();
         const householdId = await registerHousehold();

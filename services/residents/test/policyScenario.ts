@@ -9,7 +9,8 @@ import { SqliteEventStore, type EventStore } from '@fangyi/eventstore';
 import type { MessageBus } from '@fangyi/messaging';
 import type { ServiceApp } from '@fangyi/service-kit';
 import { TEST_AUTH_SECRET, authHeader, testUser } from '@fangyi/testkit';
-import { POLICY_ACTOR, buildResidentsApp, householdStreamId, personStreamId, startResidentsPolicies } from '../src/index.ts';
+import { busSource } from '@fangyi/processors';
+import { POLICY_ACTOR, buildResidentsApp, householdStreamId, personStreamId, startHouseholdPeopleFeed, startResidentsPolicies, type HouseholdPeopleFeed } from '../src/index.ts';
 
 // 2020-02-05 09:30 in Shanghai.
 const now = new Date('2020-02-05T01:30:00.000Z');
@@ -29,6 +30,7 @@ export function policyScenario(makeBus: () => MessageBus | Promise<MessageBus>):
   let bus: MessageBus;
   let app: ServiceApp;
   let policies: { stop(): Promise<void> };
+  let householdPeople: HouseholdPeopleFeed;
   const registrar = authHeader(testUser('registrar', ['zhangcun'], 'registrar-zhangcun'));
 
   beforeAll(async () => {
@@ -36,14 +38,16 @@ export function policyScenario(makeBus: () => MessageBus | Promise<MessageBus>):
     eventStore = new SqliteEventStore({ path: join(dir, 'events.db'), clock: () => now });
     bus = await makeBus();
     const newId = () => uuidv7();
-    app = buildResidentsApp({ eventStore, clock: () => now, newId, timeZone: 'Asia/Shanghai', logger: pino({ level: 'silent' }), authSecret: TEST_AUTH_SECRET });
+    householdPeople = await startHouseholdPeopleFeed({ eventStore, logger: pino({ level: 'silent' }), dateOf: (iso) => iso.slice(0, 10) });
+    app = buildResidentsApp({ eventStore, clock: () => now, newId, timeZone: 'Asia/Shanghai', householdPeople, logger: pino({ level: 'silent' }), authSecret: TEST_AUTH_SECRET });
     await app.ready();
-    policies = await startResidentsPolicies({ bus, eventStore, logger: pino({ level: process.env.LOG_LEVEL ?? 'silent' }), topicPrefix: prefix, clock: () => now, newId });
+    policies = await startResidentsPolicies({ source: busSource({ bus, topicPrefix: prefix }), eventStore, logger: pino({ level: process.env.LOG_LEVEL ?? 'silent' }), clock: () => now, newId });
   });
   afterAll(async () => {
     await policies?.stop();
     await bus?.close();
     await app?.close();
+    await householdPeople?.stop();
     await eventStore?.close();
     rmSync(dir, { recursive: true, force: true });
   });

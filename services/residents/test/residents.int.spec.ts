@@ -7,7 +7,7 @@ import { idNumberCheckChar, uuidv7 } from '@fangyi/contracts';
 import { SqliteEventStore, type EventStore } from '@fangyi/eventstore';
 import type { ServiceApp } from '@fangyi/service-kit';
 import { TEST_AUTH_SECRET, authHeader, testUser } from '@fangyi/testkit';
-import { buildResidentsApp, householdStreamId, idNumberStreamId, personStreamId } from '../src/index.ts';
+import { buildResidentsApp, householdStreamId, idNumberStreamId, personStreamId, startHouseholdPeopleFeed, type HouseholdPeopleFeed } from '../src/index.ts';
 
 // The district's clock stands at 2020-02-05 09:30 in Shanghai.
 const now = new Date('2020-02-05T01:30:00.000Z');
@@ -22,17 +22,20 @@ describe('residents service over HTTP (SQLite event store)', () => {
   let dir: string;
   let eventStore: EventStore;
   let app: ServiceApp;
+  let householdPeople: HouseholdPeopleFeed;
   const build = (clock: () => Date, store: EventStore = eventStore) =>
-    buildResidentsApp({ eventStore: store, clock, newId: () => uuidv7(clock().getTime()), timeZone: 'Asia/Shanghai', logger: pino({ level: 'silent' }), authSecret: TEST_AUTH_SECRET });
+    buildResidentsApp({ eventStore: store, clock, newId: () => uuidv7(clock().getTime()), timeZone: 'Asia/Shanghai', householdPeople, logger: pino({ level: 'silent' }), authSecret: TEST_AUTH_SECRET });
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'fangyi-r-'));
     eventStore = new SqliteEventStore({ path: join(dir, 'events.db'), clock: () => now });
+    householdPeople = await startHouseholdPeopleFeed({ eventStore, logger: pino({ level: 'silent' }), dateOf: (iso) => iso.slice(0, 10) });
     app = build(() => now);
     await app.ready();
   });
   afterAll(async () => {
     await app.close();
+    await householdPeople.stop();
     await eventStore.close();
     rmSync(dir, { recursive: true, force: true });
   });

@@ -2,7 +2,8 @@ import { Redis } from 'ioredis';
 import { z } from 'zod';
 import { BOUNDED_CONTEXTS, topicFor } from '@fangyi/contracts';
 import { KafkaMessageBus } from '@fangyi/messaging';
-import { RedisProjectionStore, runProjection } from '@fangyi/projections';
+import { RedisProjectionStore } from '@fangyi/projections';
+import { busSource, readModelProcessor, startProcessor } from '@fangyi/processors';
 import { DEFAULT_TIME_ZONE, businessDate, createLogger, installGracefulShutdown, readConfig, systemClock } from '@fangyi/service-kit';
 import { reportProjection } from './report/projection.ts';
 import { rosterProjection } from './roster/projection.ts';
@@ -31,18 +32,16 @@ const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3 });
 const rosterStore = new RedisProjectionStore({ redis, namespace: config.FANGYI_ROSTER_NAMESPACE, clock: systemClock });
 const reportStore = new RedisProjectionStore({ redis, namespace: config.FANGYI_REPORT_NAMESPACE, clock: systemClock });
 const bus = new KafkaMessageBus({ brokers: config.KAFKA_BROKERS.split(','), clientId: 'fangyi-roster-worker', logger });
-const quarantineTopic = topicFor('quarantine', config.FANGYI_TOPIC_PREFIX);
 const allTopics = BOUNDED_CONTEXTS.map((c) => topicFor(c, config.FANGYI_TOPIC_PREFIX));
 await bus.ensureTopics(allTopics);
-const roster = await runProjection({ projection: rosterProjection, store: rosterStore, bus, topics: [quarantineTopic], groupId: config.FANGYI_ROSTER_GROUP, logger });
-const report = await runProjection({
-  projection: reportProjection((iso) => businessDate(new Date(iso), config.FANGYI_TIME_ZONE)),
-  store: reportStore,
-  bus,
-  topics: allTopics,
-  groupId: config.FANGYI_REPORT_GROUP,
+const groups: Record<string, string> = { roster: config.FANGYI_ROSTER_GROUP, 'daily-report': config.FANGYI_REPORT_GROUP };
+const source = busSource({ bus, topicPrefix: config.FANGYI_TOPIC_PREFIX, groupId: (name) => groups[name] ?? `${config.FANGYI_TOPIC_PREFIX}-${name}` });
+const roster = await startProcessor(readModelProcessor(rosterProjection, rosterStore), source, logger);
+const report = await startProcessor(
+  readModelProcessor(reportProjection((iso) => businessDate(new Date(iso), config.FANGYI_TIME_ZONE)), reportStore),
+  source,
   logger,
-});
+);
 
 installGracefulShutdown(
   [

@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import type { CheckpointCommunity, CheckpointEvent, CheckpointKind } from '@fangyi/contracts';
 import type { EventStore } from '@fangyi/eventstore';
-import { followLog, type Op, type Projection, type ProjectionStore } from '@fangyi/projections';
+import { InMemoryProjectionStore, type Op, type Projection } from '@fangyi/projections';
+import { logSource, readModelProcessor, startProcessor, type ProcessorStatus } from '@fangyi/processors';
 
 export const CHECKPOINT_LIST_COLLECTION = 'checkpoint-list';
 
@@ -97,23 +98,28 @@ export const checkpointListProjection: Projection = {
   },
 };
 
+export interface CheckpointList {
+  /** Every checkpoint, up to date with every write committed before the call. */
+  all(): Promise<CheckpointListItem[]>;
+  status(): ProcessorStatus;
+  stop(): Promise<void>;
+}
+
 /**
- * The checkpoint list, brought up to date when it is asked for (see followLog): each read first
- * applies what the global log holds after the last position this process applied (normally a
- * handful of events, read in one query), then lists the collection. So the list includes every
- * write committed before the request (a registrar sees the merge they just made), and nothing runs
- * in the background: no subscription to wire, start or stop in the composition roots. The first
- * read after a start goes through the whole log once; in a shared Redis store the applied
- * revisions make that replay change nothing, in the embedded mode's fresh in-memory store it
- * builds the list.
+ * The checkpoint list, kept in memory by each instance from the event store's global log (a
+ * district has a few dozen checkpoints, so a replay at start is cheap). A read first waits until
+ * the log's tail is applied, so a registrar sees the merge they just made.
  */
-export function checkpointListReadModel(deps: { readonly eventStore: EventStore; readonly store: ProjectionStore; readonly logger: Logger }) {
-  const follower = followLog({ projection: checkpointListProjection, store: deps.store, eventStore: deps.eventStore, logger: deps.logger });
+export async function startCheckpointList(deps: { readonly eventStore: EventStore; readonly logger: Logger; readonly idleMs?: number }): Promise<CheckpointList> {
+  const store = new InMemoryProjectionStore();
+  const source = logSource({ eventStore: deps.eventStore, idleMs: deps.idleMs ?? 500 });
+  const running = await startProcessor(readModelProcessor(checkpointListProjection, store), source, deps.logger);
   return {
-    /** Every checkpoint, up to date with the log as it was when called. */
-    async all(): Promise<CheckpointListItem[]> {
-      await follower.sync();
-      return deps.store.list<CheckpointListItem>(CHECKPOINT_LIST_COLLECTION);
+    async all() {
+      await running.caughtUp();
+      return store.list<CheckpointListItem>(CHECKPOINT_LIST_COLLECTION);
     },
+    status: () => running.status(),
+    stop: () => running.stop(),
   };
 }

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { DEMO_COMMUNITY_DISTRICTS } from '@fangyi/contracts';
-import { DomainError, appLogger, requireCommunity, route, worksIn, type ServiceApp } from '@fangyi/service-kit';
+import { DomainError, requireCommunity, route, worksIn, type ServiceApp } from '@fangyi/service-kit';
 import { READERS, type CheckpointsDeps } from '../http.ts';
-import { LIST_STATUSES, checkpointListReadModel } from './projection.ts';
+import { LIST_STATUSES } from './projection.ts';
 
 const ListQuery = z.strictObject({
   community: z.string().min(1).max(128).optional(),
@@ -12,7 +12,7 @@ const ListQuery = z.strictObject({
 /** HTTP for the list of checkpoints of the caller's communities. */
 export function checkpointListRoutes(app: ServiceApp, deps: CheckpointsDeps): void {
   const districts = deps.communityDistricts ?? DEMO_COMMUNITY_DISTRICTS;
-  const readModel = checkpointListReadModel({ eventStore: deps.eventStore, store: deps.projectionStore, logger: appLogger(app) });
+  const readModel = deps.checkpointList;
 
   route(app, {
     method: 'GET',

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
-import { topicFor, type HomeQuarantineStarted } from '@fangyi/contracts';
-import type { MessageBus } from '@fangyi/messaging';
-import { runProjection, type DocReader, type Op, type Projection, type ProjectionStore } from '@fangyi/projections';
+import type { HomeQuarantineStarted } from '@fangyi/contracts';
+import { type DocReader, type Op, type Projection, type ProjectionStore } from '@fangyi/projections';
+import { readModelProcessor, startProcessor, type ProcessorSource, type RunningProcessor } from '@fangyi/processors';
 
 export const UNDER_QUARANTINE_COLLECTION = 'under-quarantine';
 
@@ -63,26 +63,13 @@ export async function underQuarantineOf(store: Pick<ProjectionStore, 'get'>, per
 }
 
 export interface CheckpointsProjectionsOptions {
-  readonly bus: MessageBus;
+  /** Where the quarantine events come from: the event store's log (embedded) or Kafka (distributed). */
+  readonly source: ProcessorSource;
   readonly store: ProjectionStore;
   readonly logger: Logger;
-  /** Topic prefix (default 'fangyi'). */
-  readonly topicPrefix?: string;
-  /** Consumer group (default `<prefix>-checkpoints-under-quarantine`). */
-  readonly groupId?: string;
 }
 
-/** Keeps the checkpoints service's read models up to date from the bus. */
-export async function startCheckpointsProjections(options: CheckpointsProjectionsOptions): Promise<{ stop(): Promise<void> }> {
-  const prefix = options.topicPrefix ?? 'fangyi';
-  const topic = topicFor('quarantine', prefix);
-  await options.bus.ensureTopics([topic]);
-  return runProjection({
-    projection: underQuarantineProjection,
-    store: options.store,
-    bus: options.bus,
-    topics: [topic],
-    groupId: options.groupId ?? `${prefix}-checkpoints-under-quarantine`,
-    logger: options.logger,
-  });
+/** Keeps the checkpoints service's "people under quarantine" read model up to date. */
+export async function startCheckpointsProjections(options: CheckpointsProjectionsOptions): Promise<RunningProcessor> {
+  return startProcessor(readModelProcessor(underQuarantineProjection, options.store), options.source, options.logger);
 }

@@ -1,6 +1,7 @@
 import { QUARANTINE_EVENT_TYPES, type Envelope, type QuarantineEvent, type QuarantineOutcome, type Slot } from '@fangyi/contracts';
 import type { EventStore } from '@fangyi/eventstore';
-import { applyRecorded, type Op, type Projection, type ProjectionStore } from '@fangyi/projections';
+import { type Op, type Projection, type ProjectionStore } from '@fangyi/projections';
+import { logSource, readModelProcessor, startProcessor, type ProcessorStatus } from '@fangyi/processors';
 import type { Logger } from '@fangyi/service-kit';
 
 export const ACTIVE_CASES_COLLECTION = 'active-cases';
@@ -127,32 +128,17 @@ export interface ActiveCasesFeed {
   readonly activeCases: ActiveCases;
   /** Resolves once everything in the event store at the time of the call has been applied. */
   caughtUp(): Promise<void>;
+  status(): ProcessorStatus;
   stop(): Promise<void>;
 }
 
 /**
  * Keeps the active-cases read model from the event store's global log. The service reads its own
- * log rather than Kafka: the model is small, local to the service and needed before any policy or
- * scheduler run, and replaying from the start into a fresh (in-memory) store is cheap. Into a shared
- * Redis store, applied revisions make the replay a no-op.
+ * log rather than Kafka: the model is small, local to each instance and needed before any policy
+ * or scheduler run, and replaying from the start into a fresh (in-memory) store is cheap.
  */
-export function startActiveCasesFeed(options: { eventStore: EventStore; store: ProjectionStore; logger: Logger; idleMs?: number }): ActiveCasesFeed {
-  const log = options.logger.child({ projection: activeCasesProjection.name });
-  const subscription = options.eventStore.subscribeToAll({
-    after: null,
-    ...(options.idleMs !== undefined ? { idleMs: options.idleMs } : {}),
-    onEvents: async (events) => {
-      for (const recorded of events) await applyRecorded(activeCasesProjection, options.store, recorded, log);
-    },
-    onError: (err) => log.warn({ err }, 'active cases: reading the log failed; retrying'),
-  });
-  return {
-    activeCases: new ActiveCases(options.store),
-    // The first wait may end with a read that began before this call; the second cannot.
-    caughtUp: async () => {
-      await subscription.caughtUp();
-      await subscription.caughtUp();
-    },
-    stop: () => subscription.stop(),
-  };
+export async function startActiveCasesFeed(options: { eventStore: EventStore; store: ProjectionStore; logger: Logger; idleMs?: number }): Promise<ActiveCasesFeed> {
+  const source = logSource({ eventStore: options.eventStore, ...(options.idleMs !== undefined ? { idleMs: options.idleMs } : {}) });
+  const running = await startProcessor(readModelProcessor(activeCasesProjection, options.store), source, options.logger);
+  return { activeCases: new ActiveCases(options.store), caughtUp: () => running.caughtUp(), status: () => running.status(), stop: () => running.stop() };
 }

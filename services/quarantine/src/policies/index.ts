@@ -1,6 +1,5 @@
-import { topicFor } from '@fangyi/contracts';
 import type { EventStore } from '@fangyi/eventstore';
-import { runPolicy, type MessageBus } from '@fangyi/messaging';
+import { policyProcessor, startProcessors, type ProcessorGroup, type ProcessorSource } from '@fangyi/processors';
 import type { Clock, Logger } from '@fangyi/service-kit';
 import type { ActiveCases } from '../activeCases/projection.ts';
 import { arrivalQuarantinePolicy } from './arrivalQuarantine.ts';
@@ -8,11 +7,10 @@ import { checkpointBreachPolicy } from './checkpointBreach.ts';
 import { CallerPicker, type CallersByCommunity, type RiskArea } from './config.ts';
 
 export interface QuarantinePoliciesOptions {
-  readonly bus: MessageBus;
+  /** Where the events come from: the event store's log (embedded) or Kafka (distributed). */
+  readonly source: ProcessorSource;
   readonly eventStore: EventStore;
   readonly logger: Logger;
-  /** Topic prefix (default 'fangyi'); consumer groups are named after it too, so a test run gets its own. */
-  readonly topicPrefix?: string;
   readonly activeCases: ActiveCases;
   readonly riskAreas: readonly RiskArea[];
   readonly callers: CallersByCommunity;
@@ -22,35 +20,19 @@ export interface QuarantinePoliciesOptions {
 }
 
 /** Starts the quarantine service's policies: arrivals from risk areas start cases; checkpoint breaches land on cases. */
-export async function startQuarantinePolicies(options: QuarantinePoliciesOptions): Promise<{ stop(): Promise<void> }> {
-  const prefix = options.topicPrefix ?? 'fangyi';
-  const residents = topicFor('residents', prefix);
-  const checkpoints = topicFor('checkpoints', prefix);
-  await options.bus.ensureTopics([residents, checkpoints]);
+export async function startQuarantinePolicies(options: QuarantinePoliciesOptions): Promise<ProcessorGroup> {
   const log = options.logger.child({ component: 'quarantine-policies' });
-  const arrivals = await runPolicy({
+  const arrivals = policyProcessor({
     name: 'quarantine-arrivals',
-    groupId: `${prefix}-policy-quarantine-arrivals`,
-    bus: options.bus,
-    topics: [residents],
     handles: ['residents.person-arrived'],
-    logger: log,
     react: arrivalQuarantinePolicy({ ...options, callers: new CallerPicker(options.callers), logger: log.child({ policy: 'quarantine-arrivals' }) }),
   });
-  const breaches = await runPolicy({
+  const breaches = policyProcessor({
     name: 'quarantine-breaches',
-    groupId: `${prefix}-policy-quarantine-breaches`,
-    bus: options.bus,
-    topics: [checkpoints],
     handles: ['checkpoints.quarantine-breach-recorded'],
-    logger: log,
     react: checkpointBreachPolicy({ ...options, logger: log.child({ policy: 'quarantine-breaches' }) }),
   });
-  return {
-    async stop() {
-      await Promise.all([arrivals.stop(), breaches.stop()]);
-    },
-  };
+  return startProcessors([arrivals, breaches], options.source, log);
 }
 
 export { CallerPicker, DEFAULT_RISK_AREAS, isFromRiskArea, parseCallers, parseRiskAreas, type CallersByCommunity, type RiskArea } from './config.ts';

@@ -1,5 +1,6 @@
 import type { EventStore } from '@fangyi/eventstore';
-import { InMemoryProjectionStore, followLog, type ProjectionStore } from '@fangyi/projections';
+import { InMemoryProjectionStore, type ProjectionStore } from '@fangyi/projections';
+import { logSource, readModelProcessor, startProcessor, type ProcessorStatus } from '@fangyi/processors';
 import type { Logger } from '@fangyi/service-kit';
 import { HouseholdPeople, householdPeopleProjection } from './projection.ts';
 
@@ -11,6 +12,7 @@ export interface HouseholdPeopleFeed {
    * has just registered someone sees them.
    */
   sync(): Promise<void>;
+  status(): ProcessorStatus;
   stop(): Promise<void>;
 }
 
@@ -27,19 +29,17 @@ export interface HouseholdPeopleFeedOptions {
 }
 
 /**
- * Keeps the household → people read model from the event store's global log (see followLog): a
- * request pulls the log's tail itself before answering, so a registrar who has just registered
- * someone sees them, in every mode and across instances; a background read keeps that tail short.
+ * Keeps the household → people read model from the event store's global log: a request waits until
+ * the log's tail is applied before answering, so a registrar who has just registered someone sees
+ * them, in every mode and across instances.
  */
-export function startHouseholdPeopleFeed(options: HouseholdPeopleFeedOptions): HouseholdPeopleFeed {
+export async function startHouseholdPeopleFeed(options: HouseholdPeopleFeedOptions): Promise<HouseholdPeopleFeed> {
   const store = options.store ?? new InMemoryProjectionStore();
-  const follower = followLog({
-    projection: householdPeopleProjection(options.dateOf),
-    store,
+  const source = logSource({
     eventStore: options.eventStore,
-    logger: options.logger,
-    pollEveryMs: options.idleMs ?? 500,
+    idleMs: options.idleMs ?? 500,
     ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
   });
-  return { householdPeople: new HouseholdPeople(store), sync: follower.sync, stop: follower.stop };
+  const running = await startProcessor(readModelProcessor(householdPeopleProjection(options.dateOf), store), source, options.logger);
+  return { householdPeople: new HouseholdPeople(store), sync: () => running.caughtUp(), status: () => running.status(), stop: () => running.stop() };
 }

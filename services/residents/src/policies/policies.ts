@@ -1,16 +1,15 @@
-import { topicFor, type Actor, type ComplaintResolved, type FineWithdrawn, type Envelope, type HomeQuarantineEnded, type HomeQuarantineStarted } from '@fangyi/contracts';
+import { type Actor, type ComplaintResolved, type FineWithdrawn, type Envelope, type HomeQuarantineEnded, type HomeQuarantineStarted } from '@fangyi/contracts';
 import type { EventStore } from '@fangyi/eventstore';
-import { runPolicy, type MessageBus } from '@fangyi/messaging';
+import { policyProcessor, startProcessors, type ProcessorGroup, type ProcessorSource } from '@fangyi/processors';
 import { DEFAULT_TIME_ZONE, DomainError, businessDate, handleCommand, type Clock, type Decider, type DomainEvent, type Logger } from '@fangyi/service-kit';
 import { householdDecider, householdStreamId } from '../household/household.ts';
 import { personDecider, personStreamId } from '../person/person.ts';
 
 export interface ResidentsPoliciesDeps {
-  readonly bus: MessageBus;
+  /** Where the events come from: the event store's log (embedded) or Kafka (distributed). */
+  readonly source: ProcessorSource;
   readonly eventStore: EventStore;
   readonly logger: Logger;
-  /** Topic prefix for topicFor (default 'fangyi'); also names the consumer groups, so deployments never share offsets. */
-  readonly topicPrefix?: string;
   readonly clock: Clock;
   /** Makes event ids (UUIDv7). */
   readonly newId: () => string;
@@ -47,13 +46,9 @@ export const COMPLAINTS_POLICY_HANDLES = ['complaints.complaint-resolved', 'comp
  * Idempotent under redelivery: the deciders answer a repeat with no events (or a refusal treated as done),
  * and a concurrent write is left to the bus to redeliver, deciding again on fresh state.
  */
-export async function startResidentsPolicies(deps: ResidentsPoliciesDeps): Promise<{ stop(): Promise<void> }> {
-  const prefix = deps.topicPrefix ?? 'fangyi';
+export async function startResidentsPolicies(deps: ResidentsPoliciesDeps): Promise<ProcessorGroup> {
   const timeZone = deps.timeZone ?? DEFAULT_TIME_ZONE;
   const today = () => businessDate(deps.clock(), timeZone);
-  const quarantineTopic = topicFor('quarantine', prefix);
-  const complaintsTopic = topicFor('complaints', prefix);
-  await deps.bus.ensureTopics([quarantineTopic, complaintsTopic]);
 
   const send = async <C, E extends DomainEvent, S>(event: Envelope, log: Logger, streamId: string, decider: Decider<C, E, S>, command: C): Promise<void> => {
     try {
@@ -77,13 +72,9 @@ export async function startResidentsPolicies(deps: ResidentsPoliciesDeps): Promi
   };
 
   const quarantineLog = deps.logger.child({ policy: 'residents-quarantine' });
-  const quarantine = await runPolicy({
+  const quarantine = policyProcessor({
     name: 'residents-quarantine',
-    groupId: `${prefix}.policy.residents-quarantine`,
-    bus: deps.bus,
-    topics: [quarantineTopic],
     handles: QUARANTINE_POLICY_HANDLES,
-    logger: deps.logger,
     react: async (event) => {
       if (event.type === 'quarantine.home-quarantine-started') {
         const d = event.data as HomeQuarantineStarted;
@@ -102,40 +93,26 @@ export async function startResidentsPolicies(deps: ResidentsPoliciesDeps): Promi
   });
 
   const complaintsLog = deps.logger.child({ policy: 'residents-complaints' });
-  let complaints: { stop(): Promise<void> };
-  try {
-    complaints = await runPolicy({
-      name: 'residents-complaints',
-      groupId: `${prefix}.policy.residents-complaints`,
-      bus: deps.bus,
-      topics: [complaintsTopic],
-      handles: COMPLAINTS_POLICY_HANDLES,
-      logger: deps.logger,
-      react: async (event) => {
-        if (event.type === 'complaints.fine-withdrawn') {
-          const w = event.data as FineWithdrawn;
-          await send(event, complaintsLog, householdStreamId(w.householdId), householdDecider, {
-            type: 'LiftRentalSuspension',
-            data: { householdId: w.householdId, note: `举报复核后撤销（${w.reason}）`, today: today(), onlyForComplaintId: w.complaintId },
-          });
-          return;
-        }
-        const d = event.data as ComplaintResolved;
-        if (d.category !== 'illegal-rental' || d.resolution !== 'substantiated' || !d.householdId) return;
-        await send(event, complaintsLog, householdStreamId(d.householdId), householdDecider, {
-          type: 'SuspendRental',
-          data: { householdId: d.householdId, reason: 'illegal-rental-report', sourceComplaintId: d.complaintId, today: today() },
+  const complaints = policyProcessor({
+    name: 'residents-complaints',
+    handles: COMPLAINTS_POLICY_HANDLES,
+    react: async (event) => {
+      if (event.type === 'complaints.fine-withdrawn') {
+        const w = event.data as FineWithdrawn;
+        await send(event, complaintsLog, householdStreamId(w.householdId), householdDecider, {
+          type: 'LiftRentalSuspension',
+          data: { householdId: w.householdId, note: `举报复核后撤销（${w.reason}）`, today: today(), onlyForComplaintId: w.complaintId },
         });
-      },
-    });
-  } catch (error) {
-    await quarantine.stop();
-    throw error;
-  }
-
-  return {
-    async stop() {
-      await Promise.all([quarantine.stop(), complaints.stop()]);
+        return;
+      }
+      const d = event.data as ComplaintResolved;
+      if (d.category !== 'illegal-rental' || d.resolution !== 'substantiated' || !d.householdId) return;
+      await send(event, complaintsLog, householdStreamId(d.householdId), householdDecider, {
+        type: 'SuspendRental',
+        data: { householdId: d.householdId, reason: 'illegal-rental-report', sourceComplaintId: d.complaintId, today: today() },
+      });
     },
-  };
+  });
+
+  return startProcessors([quarantine, complaints], deps.source, deps.logger);
 }

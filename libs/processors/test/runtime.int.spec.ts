@@ -6,21 +6,24 @@ import { Writable } from 'node:stream';
 import { pino, type Logger } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { deadLetterTopic, topicFor, uuidv7, type Envelope, type HomeQuarantineStarted, type NewEvent, type SymptomCheckLogged } from '@fangyi/contracts';
-import { SqliteEventStore, type RecordedEvent } from '@fangyi/eventstore';
+import { SqliteEventStore, catchUpSubscription, type RecordedEvent } from '@fangyi/eventstore';
 import { InProcessMessageBus, toMessage, type MessageBus, type OutgoingMessage } from '@fangyi/messaging';
 import {
   applyEvent,
   DLQ_HEADERS,
-  followLog,
   InMemoryProjectionStore,
   projectAsOf,
   rebuildFromEventStore,
-  runProjection,
   type Op,
   type Projection,
   type ProjectionStore,
-  type RunningProjection,
-} from '../src/index.ts';
+} from '@fangyi/projections';
+import { CheckpointConflictError } from '@fangyi/eventstore';
+import { busSource, logSource, policyProcessor, readModelProcessor, startProcessor, type Processor, type RunningProcessor } from '../src/index.ts';
+
+/** A read model fed from the bus, as the distributed mode's worker runs it. */
+const fromBus = (projection: Projection, store: ProjectionStore, bus: MessageBus, prefix: string, groupId: string, logger: Logger, clock?: () => Date) =>
+  startProcessor(readModelProcessor(projection, store), busSource({ bus, topicPrefix: prefix, groupId: () => groupId, ...(clock ? { clock } : {}) }), logger);
 
 // ---- a small projection: counts events per stream, and keeps one document per case ----
 
@@ -167,17 +170,18 @@ describe('applyEvent', () => {
   });
 });
 
-describe('runProjection over the in-process bus', () => {
-  const running: RunningProjection[] = [];
+describe('a read model fed from the bus (in-process)', () => {
+  const running: RunningProcessor[] = [];
   const buses: MessageBus[] = [];
   const setup = (store: ProjectionStore = new InMemoryProjectionStore(), at = new Date('2026-02-01T09:00:00.000Z')) => {
     const { logger, lines } = capturingLogger();
     const inner = new InProcessMessageBus({ logger, handlerRetryMs: 5 });
     const bus = recordingBus(inner);
     buses.push(bus);
-    const topic = topicFor('quarantine', `t${randomUUID().slice(0, 8)}`);
+    const prefix = `t${randomUUID().slice(0, 8)}`;
+    const topic = topicFor('quarantine', prefix);
     const start = async () => {
-      const r = await runProjection({ projection: counter(), store, bus, topics: [topic], groupId: `roster-${randomUUID()}`, logger, clock: () => at });
+      const r = await fromBus(counter(), store, bus, prefix, `roster-${randomUUID()}`, logger, () => at);
       running.push(r);
       return r;
     };
@@ -241,7 +245,7 @@ describe('runProjection over the in-process bus', () => {
 
     const warnings = lines.filter((l) => l.msg === 'poison message dead-lettered');
     expect(warnings).toHaveLength(3);
-    expect(warnings[1]).toMatchObject({ level: 40, projection: 'test-counter', kind: 'invalid-envelope', paths: ['data.personName'], offset: '1' });
+    expect(warnings[1]).toMatchObject({ level: 40, processor: 'test-counter', kind: 'invalid-envelope', paths: ['data.personName'], offset: '1' });
     // The payload (a person's name here) stays out of the logs.
     expect(JSON.stringify(lines)).not.toContain('张三');
   });
@@ -265,8 +269,8 @@ describe('runProjection over the in-process bus', () => {
     expect(attempts).toBe(4);
     expect(bus.deadLettered).toEqual([]);
     expect(await inner.get('streams', s)).toMatchObject({ events: 2 });
-    expect(lines.filter((l) => l.msg === 'applying event failed: leaving it for redelivery')).toHaveLength(2);
-    expect(lines.find((l) => l.level === 50)).toMatchObject({ projection: 'test-counter', streamId: s, type: STARTED });
+    expect(lines.filter((l) => l.msg === 'handling an event failed: leaving it for redelivery')).toHaveLength(2);
+    expect(lines.find((l) => l.level === 50)).toMatchObject({ processor: 'test-counter', streamId: s, type: STARTED });
   });
 });
 
@@ -303,9 +307,10 @@ describe('rebuild from the event store', () => {
   async function live(): Promise<InMemoryProjectionStore> {
     const { logger } = capturingLogger();
     const bus = new InProcessMessageBus({ logger, handlerRetryMs: 5 });
-    const topic = topicFor('quarantine', `t${randomUUID().slice(0, 8)}`);
+    const prefix = `t${randomUUID().slice(0, 8)}`;
+    const topic = topicFor('quarantine', prefix);
     const store = new InMemoryProjectionStore();
-    const r = await runProjection({ projection: counter(), store, bus, topics: [topic], groupId: 'live', logger });
+    const r = await fromBus(counter(), store, bus, prefix, 'live', logger);
     await bus.publish(topic, all.map(toMessage));
     await expect.poll(() => store.get<CaseDoc>('cases', streams.b)).toMatchObject({ checks: 1 });
     await expect.poll(() => store.appliedRevision(streams.c)).toBe(0);
@@ -343,9 +348,10 @@ describe('rebuild from the event store', () => {
     const before = { cases: await store.list('cases'), streams: await store.list('streams') };
     const projection = counter();
     const bus = new InProcessMessageBus({ logger, handlerRetryMs: 5 });
-    const topic = topicFor('quarantine', `t${randomUUID().slice(0, 8)}`);
+    const prefix = `t${randomUUID().slice(0, 8)}`;
+    const topic = topicFor('quarantine', prefix);
     await bus.publish(topic, all.map(toMessage));
-    const r = await runProjection({ projection, store, bus, topics: [topic], groupId: 'after-rebuild', logger });
+    const r = await fromBus(projection, store, bus, prefix, 'after-rebuild', logger);
     const done = `done-${randomUUID()}`;
     await bus.publish(topic, [message(envelope(STARTED, startedData(done), done, 0))]);
     await expect.poll(() => store.get('streams', done)).not.toBeNull();
@@ -377,78 +383,152 @@ describe('rebuild from the event store', () => {
   });
 });
 
-describe('followLog: a read model kept from the log, brought up to date when asked', () => {
+describe('processors on the event store\'s log', () => {
   let dir: string;
   let eventStore: SqliteEventStore;
   const silent = pino({ level: 'silent' });
+  const running: RunningProcessor[] = [];
+  const start = async (processor: Processor, store: SqliteEventStore = eventStore, idleMs = 60_000, batchSize?: number) => {
+    const r = await startProcessor(processor, logSource({ eventStore: store, idleMs, ...(batchSize ? { batchSize } : {}) }), silent);
+    running.push(r);
+    return r;
+  };
+  const appendCase = async (checks = 0) => {
+    const caseId = `case-${randomUUID()}`;
+    await eventStore.append(caseId, [newEvent(STARTED, startedData(caseId)), ...Array.from({ length: checks }, () => newEvent(LOGGED, loggedData(caseId)))], { expectedRevision: 'no-stream' });
+    return caseId;
+  };
 
   beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), 'fangyi-follow-'));
+    dir = mkdtempSync(join(tmpdir(), 'fangyi-processors-'));
     eventStore = new SqliteEventStore({ path: join(dir, 'events.db') });
+  });
+  afterEach(async () => {
+    for (const r of running.splice(0)) await r.stop();
   });
   afterAll(async () => {
     await eventStore.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('shows at once every write made before sync(), with no background reads', async () => {
+  it('a read model shows at once every write made before caughtUp(), with a background poll of a minute', async () => {
     const store = new InMemoryProjectionStore();
-    const follower = followLog({ projection: counter(), store, eventStore, logger: silent, batchSize: 2 });
-    const caseId = `case-${randomUUID()}`;
-    await eventStore.append(caseId, [newEvent(STARTED, startedData(caseId)), newEvent(LOGGED, loggedData(caseId)), newEvent(LOGGED, loggedData(caseId))], { expectedRevision: 'no-stream' });
-    expect(await store.get<CaseDoc>('cases', caseId)).toBeNull();
-    await follower.sync();
+    const r = await start(readModelProcessor(counter(), store), eventStore, 60_000, 2);
+    const caseId = await appendCase(2);
+    await r.caughtUp();
     expect(await store.get<CaseDoc>('cases', caseId)).toMatchObject({ checks: 2 });
     await eventStore.append(caseId, [newEvent(LOGGED, loggedData(caseId))], { expectedRevision: 2 });
-    await follower.sync();
+    await r.caughtUp();
     expect(await store.get<CaseDoc>('cases', caseId)).toMatchObject({ checks: 3 });
-    await follower.stop();
+    expect(r.status()).toMatchObject({ name: 'test-counter', source: 'event-store', state: 'running', failingSince: null });
+    // Its place is kept with its documents: the position of the last event read.
+    expect(await store.checkpoints.load('test-counter')).toBe((await eventStore.readAll({ limit: 100_000 })).at(-1)!.position);
   });
 
-  it('a sync() called while a read is under way also sees what was written after that read began', async () => {
+  it('caughtUp() calls made while a batch is under way also see what was written after it began, and nothing is handled twice', async () => {
     const store = new InMemoryProjectionStore();
     const calls = { project: 0 };
-    const follower = followLog({ projection: counter(calls), store, eventStore, logger: silent });
-    const first = follower.sync();
-    const caseId = `case-${randomUUID()}`;
-    await eventStore.append(caseId, [newEvent(STARTED, startedData(caseId))], { expectedRevision: 'no-stream' });
-    const second = follower.sync();
-    const third = follower.sync();
+    const r = await start(readModelProcessor(counter(calls), store));
+    const first = r.caughtUp();
+    const caseId = await appendCase();
+    const second = r.caughtUp();
+    const third = r.caughtUp();
     await Promise.all([first, second, third]);
     expect(await store.get<CaseDoc>('cases', caseId)).toMatchObject({ checks: 0 });
-    // Rounds never overlap, so no event was projected twice.
     const streams = await store.list<StreamCount>('streams');
     expect(calls.project).toBe(streams.reduce((n, s) => n + s.events, 0));
-    await follower.stop();
   });
 
-  it('keeps up in the background when asked to, and refuses sync() once stopped', async () => {
+  it('keeps up in the background, and refuses caughtUp() once stopped', async () => {
     const store = new InMemoryProjectionStore();
-    const follower = followLog({ projection: counter(), store, eventStore, logger: silent, pollEveryMs: 20 });
-    const caseId = `case-${randomUUID()}`;
-    await eventStore.append(caseId, [newEvent(STARTED, startedData(caseId))], { expectedRevision: 'no-stream' });
+    const r = await start(readModelProcessor(counter(), store), eventStore, 20);
+    const caseId = await appendCase();
     await expect.poll(() => store.get<CaseDoc>('cases', caseId), { timeout: 5_000 }).toMatchObject({ checks: 0 });
-    await follower.stop();
-    await expect(follower.sync()).rejects.toThrow('following the log has stopped');
+    await r.stop();
+    expect(r.status().state).toBe('stopped');
+    await expect(r.caughtUp()).rejects.toThrow(/not running/);
   });
 
-  it('a failed read fails its caller only; the next sync() resumes where it stopped', async () => {
+  it('a failing batch is retried, never skipped: the processor reports failing, then catches up', async () => {
     const store = new InMemoryProjectionStore();
-    let failNext = true;
+    let failures = 2;
     const flaky = Object.create(eventStore) as SqliteEventStore;
     flaky.readAll = async (options) => {
-      if (failNext) {
-        failNext = false;
-        throw new Error('connection reset');
-      }
+      if (failures-- > 0) throw new Error('connection reset');
       return eventStore.readAll(options);
     };
-    const follower = followLog({ projection: counter(), store, eventStore: flaky, logger: silent });
-    const caseId = `case-${randomUUID()}`;
-    await eventStore.append(caseId, [newEvent(STARTED, startedData(caseId))], { expectedRevision: 'no-stream' });
-    await expect(follower.sync()).rejects.toThrow('connection reset');
-    await follower.sync();
+    flaky.subscribeToAll = (options) => catchUpSubscription((after, limit) => flaky.readAll({ after, limit }), options);
+    const caseId = await appendCase();
+    const r = await start(readModelProcessor(counter(), store), flaky, 20);
+    await expect.poll(() => r.status().state).toBe('failing');
+    expect(r.status().lastError).toBe('connection reset');
+    await r.caughtUp();
     expect(await store.get<CaseDoc>('cases', caseId)).toMatchObject({ checks: 0 });
-    await follower.stop();
+    expect(r.status()).toMatchObject({ state: 'running', failingSince: null });
+  });
+
+  it('a policy resumes from its durable checkpoint after a restart: what it handled before is not handled again', async () => {
+    const name = `policy-${randomUUID()}`;
+    const seen: string[] = [];
+    const policy = policyProcessor({ name, handles: [STARTED], react: async (event) => void seen.push((event.data as HomeQuarantineStarted).caseId) });
+    const before = [await appendCase(), await appendCase()];
+    const first = await start(policy);
+    await first.caughtUp();
+    await first.stop();
+    const later = [await appendCase(), await appendCase()];
+    // A new process on the same file: the checkpoint is in the event store, not in memory.
+    const reopened = new SqliteEventStore({ path: join(dir, 'events.db') });
+    try {
+      const second = await start(policyProcessor({ name, handles: [STARTED], react: async (event) => void seen.push((event.data as HomeQuarantineStarted).caseId) }), reopened);
+      await second.caughtUp();
+      await second.stop();
+    } finally {
+      await reopened.close();
+    }
+    const mine = new Set([...before, ...later]);
+    expect(seen.filter((c) => mine.has(c))).toEqual([...before, ...later]);
+    expect(await eventStore.checkpoints.load(name)).toBe((await eventStore.readAll({ limit: 100_000 })).at(-1)!.position);
+  });
+
+  it('a policy whose reaction fails is retried on the same event; later events wait, none is lost', async () => {
+    const name = `policy-${randomUUID()}`;
+    const seen: string[] = [];
+    let failures = 3;
+    const caseIds = [await appendCase(), await appendCase()];
+    const mine = new Set(caseIds);
+    const r = await start(
+      policyProcessor({
+        name,
+        handles: [STARTED],
+        react: async (event) => {
+          const caseId = (event.data as HomeQuarantineStarted).caseId;
+          if (!mine.has(caseId)) return;
+          if (caseId === caseIds[0] && failures-- > 0) throw new Error('database is locked');
+          seen.push(caseId);
+        },
+      }),
+      eventStore,
+      20,
+    );
+    await r.caughtUp();
+    expect(seen).toEqual(caseIds);
+    expect(failures).toBe(-1);
+  });
+
+  it('a second reader under the same name is refused by the checkpoint and steps aside', async () => {
+    const name = `policy-${randomUUID()}`;
+    const noop = () => policyProcessor({ name, handles: [STARTED], react: async () => {} });
+    await appendCase();
+    const live = await start(noop(), eventStore, 20);
+    await live.caughtUp();
+    // A stale reader: it believes nothing is stored under the name yet.
+    const stale = await startProcessor(noop(), logSource({ eventStore: Object.assign(Object.create(eventStore) as SqliteEventStore, { checkpoints: { load: async () => null, store: eventStore.checkpoints.store } }), idleMs: 20 }), silent);
+    running.push(stale);
+    await expect.poll(() => stale.status().state).toBe('stale');
+    await appendCase();
+    await live.caughtUp();
+    expect(live.status().state).toBe('running');
+    expect(await eventStore.checkpoints.load(name)).toBe((await eventStore.readAll({ limit: 100_000 })).at(-1)!.position);
+    await expect(eventStore.checkpoints.store(name, (await eventStore.readAll({ limit: 1 }))[0]!.position, null)).rejects.toBeInstanceOf(CheckpointConflictError);
   });
 });

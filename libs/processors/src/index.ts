@@ -1,0 +1,14 @@
+export {
+  startProcessor,
+  startProcessors,
+  StatusTracker,
+  type Processor,
+  type ProcessorGroup,
+  type ProcessorSource,
+  type ProcessorState,
+  type ProcessorStatus,
+  type RunningProcessor,
+} from './processor.ts';
+export { logSource, type LogSourceOptions } from './logSource.ts';
+export { busSource, type BusSourceOptions } from './busSource.ts';
+export { policyProcessor, readModelProcessor, type PolicyOptions } from './kinds.ts';
