@@ -1,5 +1,5 @@
 import { currentVersionOf, parseEnvelope, type Actor, type NewEvent } from '@fangyi/contracts';
-import type { EventStore, ExpectedRevision, RecordedEvent } from '@fangyi/eventstore';
+import { WrongExpectedRevisionError, type EventStore, type ExpectedRevision, type RecordedEvent } from '@fangyi/eventstore';
 import { DomainError } from './errors.ts';
 
 /** A domain event before it is wrapped in an envelope. */
@@ -52,11 +52,35 @@ export async function loadAggregate<Event extends DomainEvent, State>(
   return { state, revision: events.length - 1, events };
 }
 
+/** Attempts of a command sent without If-Match when another write to its stream came first. */
+const ATTEMPTS_ON_CONFLICT = 4;
+
 /**
  * The whole command loop: read the stream, fold, decide, append with the expected revision.
- * A writer that decided on stale state loses with WrongExpectedRevisionError (409); it is not retried here.
+ * A command sent without If-Match that loses a race (another write reached its stream between its
+ * read and its append) is decided again on the fresh state, a few times: two checks for two slots
+ * of one case both go through, while two for the same slot still meet the decider's refusal. With
+ * If-Match the caller vouched for the state it saw, so a lost race is a 409 at once
+ * (WrongExpectedRevisionError), as it is after the last attempt.
  */
 export async function handleCommand<Command, Event extends DomainEvent, State>(
+  store: EventStore,
+  streamId: string,
+  decider: Decider<Command, Event, State>,
+  command: Command,
+  meta: CommandMetadata<State>,
+): Promise<CommandResult<Event, State>> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await decideAndAppend(store, streamId, decider, command, meta);
+    } catch (error) {
+      const retry = error instanceof WrongExpectedRevisionError && meta.expectedRevision === undefined && attempt < ATTEMPTS_ON_CONFLICT;
+      if (!retry) throw error;
+    }
+  }
+}
+
+async function decideAndAppend<Command, Event extends DomainEvent, State>(
   store: EventStore,
   streamId: string,
   decider: Decider<Command, Event, State>,

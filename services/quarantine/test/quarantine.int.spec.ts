@@ -216,10 +216,10 @@ describe('quarantine service over HTTP (SQLite event store)', () => {
     expect(await eventStore.readStream(streamIdOf(caseId))).toHaveLength(2);
   });
 
-  it('lets only one of two commands that decided on the same state through: the other gets 409', async () => {
-    const caseId = await startCase();
-    // Both requests read the stream before either appends: a barrier holds each read until both have read.
+  /** An app whose first two reads of a stream are held until both have read: two commands decide on the same state. */
+  const racingApp = () => {
     let waiting: (() => void)[] = [];
+    let held = 0;
     const racing: EventStore = {
       ...eventStore,
       append: eventStore.append.bind(eventStore),
@@ -229,22 +229,50 @@ describe('quarantine service over HTTP (SQLite event store)', () => {
       checkpoints: eventStore.checkpoints,
       readStream: async (id, o) => {
         const events = await eventStore.readStream(id, o);
-        await new Promise<void>((resolve) => {
-          waiting.push(resolve);
-          if (waiting.length === 2) {
-            for (const w of waiting) w();
-            waiting = [];
-          }
-        });
+        if (held++ < 2) {
+          await new Promise<void>((resolve) => {
+            waiting.push(resolve);
+            if (waiting.length === 2) {
+              for (const w of waiting) w();
+              waiting = [];
+            }
+          });
+        }
         return events;
       },
     };
-    const raceApp = buildQuarantineApp({ eventStore: racing, clock: () => now, newId: () => uuidv7(now.getTime()), timeZone: 'Asia/Shanghai', logger: pino({ level: 'silent' }), authSecret: TEST_AUTH_SECRET });
+    return buildQuarantineApp({ eventStore: racing, clock: () => now, newId: () => uuidv7(now.getTime()), timeZone: 'Asia/Shanghai', logger: pino({ level: 'silent' }), authSecret: TEST_AUTH_SECRET });
+  };
+  const check = (slot: 'am' | 'pm') => ({ date: '2020-01-29', slot, temperatureC: 36.5, reachedVia: 'phone' });
+
+  it('two checks for the two slots of one case, decided on the same state, both go through (the later one decided again)', async () => {
+    const caseId = await startCase();
+    const raceApp = racingApp();
     const url = `/quarantine/cases/${caseId}/checks`;
-    const results = await Promise.all([
-      inject(raceApp, { method: 'POST', url, payload: { date: '2020-01-29', slot: 'am', temperatureC: 36.5, reachedVia: 'phone' } }),
-      inject(raceApp, { method: 'POST', url, payload: { date: '2020-01-29', slot: 'pm', temperatureC: 36.5, reachedVia: 'phone' } }),
-    ]);
+    const results = await Promise.all([inject(raceApp, { method: 'POST', url, payload: check('am') }), inject(raceApp, { method: 'POST', url, payload: check('pm') })]);
+    expect(results.map((r) => r.statusCode)).toEqual([201, 201]);
+    const events = await eventStore.readStream(streamIdOf(caseId));
+    expect(events.map((e) => (e.data as { slot?: string }).slot ?? e.type).slice(1).sort()).toEqual(['am', 'pm']);
+    await raceApp.close();
+  });
+
+  it('two checks for the same slot at once: one is recorded, the other is refused on the fresh state with 409 naming the slot', async () => {
+    const caseId = await startCase();
+    const raceApp = racingApp();
+    const url = `/quarantine/cases/${caseId}/checks`;
+    const results = await Promise.all([inject(raceApp, { method: 'POST', url, payload: check('am') }), inject(raceApp, { method: 'POST', url, payload: check('am') })]);
+    expect(results.map((r) => r.statusCode).sort()).toEqual([201, 409]);
+    expect(results.find((r) => r.statusCode === 409)!.json().code).toBe('SLOT_ALREADY_CHECKED');
+    expect(await eventStore.readStream(streamIdOf(caseId))).toHaveLength(2);
+    await raceApp.close();
+  });
+
+  it('with If-Match, the loser of a race on the same state is not decided again: 409 CONCURRENCY_CONFLICT', async () => {
+    const caseId = await startCase();
+    const raceApp = racingApp();
+    const url = `/quarantine/cases/${caseId}/checks`;
+    const headers = { 'if-match': '"0"' };
+    const results = await Promise.all([inject(raceApp, { method: 'POST', url, payload: check('am'), headers }), inject(raceApp, { method: 'POST', url, payload: check('pm'), headers })]);
     expect(results.map((r) => r.statusCode).sort()).toEqual([201, 409]);
     expect(results.find((r) => r.statusCode === 409)!.json().code).toBe('CONCURRENCY_CONFLICT');
     expect(await eventStore.readStream(streamIdOf(caseId))).toHaveLength(2);
