@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { topicOfEvent } from '@fangyi/contracts';
-import { consumeEnvelopes, type MessageBus } from '@fangyi/messaging';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { consumeEnvelopes, type Consumer, type MessageBus } from '@fangyi/messaging';
 import { StatusTracker, type Processor, type ProcessorSource, type RunningProcessor } from './processor.ts';
 
 export interface BusSourceOptions {
@@ -11,6 +12,13 @@ export interface BusSourceOptions {
   readonly groupId?: (processorName: string) => string;
   /** Where a new group starts (default: the beginning of the topics). */
   readonly fromBeginning?: boolean;
+  /**
+   * 'wait' (default): start() resolves once the group has joined, and rejects if it cannot.
+   * 'background': start() resolves at once and the group joins when it can, retrying with backoff
+   * (1 s doubling to 30 s) while the state is 'starting': a command service answers commands while
+   * Kafka is down, and its /ready shows what has not joined yet.
+   */
+  readonly join?: 'wait' | 'background';
   readonly clock?: () => Date;
 }
 
@@ -27,35 +35,63 @@ export function busSource(options: BusSourceOptions): ProcessorSource {
     async start(processor: Processor, log: Logger): Promise<RunningProcessor> {
       const topics = [...new Set(processor.handles.map((type) => topicOfEvent(type, prefix)))];
       const groupId = options.groupId?.(processor.name) ?? `${prefix}-${processor.name}`;
-      const status = new StatusTracker(processor.name, 'bus', options.clock);
-      // Subscribing to a topic nothing has published to yet fails on Kafka: create them first.
-      await options.bus.ensureTopics(topics);
-      const consumer = await consumeEnvelopes({
-        bus: options.bus,
-        topics,
-        groupId,
-        handles: processor.handles,
-        logger: log,
-        fromBeginning: options.fromBeginning ?? true,
-        ...(options.clock ? { clock: options.clock } : {}),
-        onEnvelope: async (envelope, message) => {
-          try {
-            await processor.handle(envelope, log);
-            status.succeeded();
-          } catch (error) {
-            status.failed(error);
-            log.error({ err: error, streamId: envelope.streamId, type: envelope.type, offset: message.offset }, 'handling an event failed: leaving it for redelivery');
-            throw error;
-          }
-        },
-      });
-      log.info({ groupId, topics }, 'processor consuming');
+      const background = options.join === 'background';
+      const status = new StatusTracker(processor.name, 'bus', options.clock, background ? 'starting' : 'running');
+      const join = async (): Promise<Consumer> => {
+        // Subscribing to a topic nothing has published to yet fails on Kafka: create them first.
+        await options.bus.ensureTopics(topics);
+        const consumer = await consumeEnvelopes({
+          bus: options.bus,
+          topics,
+          groupId,
+          handles: processor.handles,
+          logger: log,
+          fromBeginning: options.fromBeginning ?? true,
+          ...(options.clock ? { clock: options.clock } : {}),
+          onEnvelope: async (envelope, message) => {
+            try {
+              await processor.handle(envelope, log);
+              status.succeeded();
+            } catch (error) {
+              status.failed(error);
+              log.error({ err: error, streamId: envelope.streamId, type: envelope.type, offset: message.offset }, 'handling an event failed: leaving it for redelivery');
+              throw error;
+            }
+          },
+        });
+        status.joined();
+        log.info({ groupId, topics }, 'processor consuming');
+        return consumer;
+      };
+
+      const stopping = new AbortController();
+      let consumer: Consumer | null = null;
+      const joining = background
+        ? (async () => {
+            for (let attempt = 1; !stopping.signal.aborted; attempt++) {
+              try {
+                consumer = await join();
+                if (stopping.signal.aborted) await consumer.stop();
+                return;
+              } catch (error) {
+                status.notYet(error);
+                const waitMs = Math.min(1000 * 2 ** (attempt - 1), 30_000);
+                log.warn({ err: error, attempt, waitMs, groupId }, 'consumer group not joined yet; retrying');
+                await sleep(waitMs, undefined, { signal: stopping.signal }).catch(() => {});
+              }
+            }
+          })()
+        : Promise.resolve();
+      if (!background) consumer = await join();
+
       return {
         name: processor.name,
         caughtUp: () => Promise.reject(new Error(`${processor.name}: a consumer group cannot tell when it has caught up; read from the event store for that`)),
         status: () => status.snapshot(),
         async stop() {
-          await consumer.stop();
+          stopping.abort();
+          await joining;
+          await consumer?.stop();
           status.ended('stopped');
         },
       };

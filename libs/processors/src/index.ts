@@ -1,6 +1,7 @@
 export {
   startProcessor,
   startProcessors,
+  readinessOf,
   StatusTracker,
   type Processor,
   type ProcessorGroup,

@@ -22,6 +22,8 @@ export interface Processor {
 }
 
 export type ProcessorState =
+  /** Not yet reading: e.g. its consumer group has not joined (Kafka is down). */
+  | 'starting'
   /** Reading its backlog or waiting for events. */
   | 'running'
   /** Its last attempt failed; it is retrying the same events. */
@@ -66,7 +68,7 @@ export function startProcessor(processor: Processor, source: ProcessorSource, lo
 
 /** Tracks what a status reports; shared by the sources. */
 export class StatusTracker {
-  private state: ProcessorState = 'running';
+  private state: ProcessorState;
   private handled = 0;
   private lastHandledAt: string | null = null;
   private failingSince: string | null = null;
@@ -75,10 +77,22 @@ export class StatusTracker {
   private readonly source: ProcessorStatus['source'];
   private readonly clock: () => Date;
 
-  constructor(name: string, source: ProcessorStatus['source'], clock: () => Date = () => new Date()) {
+  constructor(name: string, source: ProcessorStatus['source'], clock: () => Date = () => new Date(), initial: 'starting' | 'running' = 'running') {
+    this.state = initial;
     this.name = name;
     this.source = source;
     this.clock = clock;
+  }
+
+  joined(): void {
+    if (this.state === 'starting') this.state = 'running';
+    this.failingSince = null;
+  }
+
+  /** A failed attempt to start: the processor stays 'starting'. */
+  notYet(error: unknown): void {
+    this.failingSince ??= this.clock().toISOString();
+    this.lastError = error instanceof Error ? error.message : String(error);
   }
 
   succeeded(count = 1): void {
@@ -139,4 +153,15 @@ export async function startProcessors(processors: readonly Processor[], source: 
     statuses: () => running.map((r) => r.status()),
     stop: async () => void (await Promise.all(running.map((r) => r.stop()))),
   };
+}
+
+/**
+ * Processors' states for a readiness answer: one check per processor (`processor:<name>` →
+ * state), and whether every one is running. A command service still answers commands while some
+ * are 'starting' (Kafka down); the answer says which.
+ */
+export function readinessOf(statuses: readonly ProcessorStatus[]): { allRunning: boolean; checks: Record<string, string> } {
+  const checks: Record<string, string> = {};
+  for (const s of statuses) checks[`processor:${s.name}`] = s.lastError && s.state !== 'running' ? `${s.state} (${s.lastError.slice(0, 200)})` : s.state;
+  return { allRunning: statuses.every((s) => s.state === 'running'), checks };
 }

@@ -274,6 +274,41 @@ describe('a read model fed from the bus (in-process)', () => {
   });
 });
 
+describe('a processor whose consumer group joins in the background', () => {
+  it('reports starting while the bus refuses it, then joins and handles what was published meanwhile', async () => {
+    const { logger } = capturingLogger();
+    const inner = new InProcessMessageBus({ logger, handlerRetryMs: 5 });
+    let refusals = 2;
+    const down: MessageBus = {
+      publish: (topic, messages) => inner.publish(topic, messages),
+      ensureTopics: async (topics) => {
+        if (refusals > 0) {
+          refusals--;
+          throw new Error('connect ECONNREFUSED 127.0.0.1:9092');
+        }
+        await inner.ensureTopics(topics);
+      },
+      consume: (options) => inner.consume(options),
+      close: () => inner.close(),
+    };
+    const prefix = `t${randomUUID().slice(0, 8)}`;
+    const store = new InMemoryProjectionStore();
+    const r = await startProcessor(readModelProcessor(counter(), store), busSource({ bus: down, topicPrefix: prefix, join: 'background' }), logger);
+    try {
+      expect(r.status()).toMatchObject({ state: 'starting' });
+      const s = `case-${randomUUID()}`;
+      await inner.publish(topicFor('quarantine', prefix), [message(envelope(STARTED, startedData(s), s, 0))]);
+      await expect.poll(() => r.status().lastError).toBe('connect ECONNREFUSED 127.0.0.1:9092');
+      await expect.poll(() => store.get('cases', s), { timeout: 10_000 }).not.toBeNull();
+      expect(r.status()).toMatchObject({ state: 'running', failingSince: null });
+    } finally {
+      await r.stop();
+      await inner.close();
+    }
+    expect(r.status().state).toBe('stopped');
+  });
+});
+
 describe('rebuild from the event store', () => {
   let dir: string;
   let eventStore: SqliteEventStore;

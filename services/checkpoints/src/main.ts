@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { contextOf, uuidv7 } from '@fangyi/contracts';
 import { openEventStore } from '@fangyi/eventstore';
 import { KafkaMessageBus, startRelay } from '@fangyi/messaging';
-import { busSource } from '@fangyi/processors';
+import { busSource, readinessOf } from '@fangyi/processors';
 import { RedisProjectionStore } from '@fangyi/projections';
 import { createLogger, installGracefulShutdown, commandServiceConfig, readConfig, withEventStoreUrl, systemClock } from '@fangyi/service-kit';
 import { buildCheckpointsApp } from './app.ts';
@@ -36,7 +36,7 @@ const relay =
   config.FANGYI_RELAY === 'on'
     ? await startRelay({ store: eventStore, bus, logger, topicPrefix: config.FANGYI_TOPIC_PREFIX, name: 'relay-checkpoints', include: (e) => contextOf(e.type) === 'checkpoints' })
     : null;
-const projections = await startCheckpointsProjections({ source: busSource({ bus, topicPrefix: config.FANGYI_TOPIC_PREFIX }), store: projectionStore, logger });
+const projections = await startCheckpointsProjections({ source: busSource({ bus, topicPrefix: config.FANGYI_TOPIC_PREFIX, join: 'background' }), store: projectionStore, logger });
 const checkpointList = await startCheckpointList({ eventStore, logger });
 
 const app = buildCheckpointsApp({
@@ -53,7 +53,14 @@ const app = buildCheckpointsApp({
     const meta = await projectionStore.meta();
     return {
       ok: (await redis.ping()) === 'PONG',
-      checks: { eventStore: 'ok', redis: 'ok', relay: relay ? 'on' : 'off', readModelsApplied: String(meta.appliedCount), lastAppliedAt: meta.lastAppliedAt ?? 'never' },
+      checks: {
+        eventStore: 'ok',
+        redis: 'ok',
+        relay: relay ? 'on' : 'off',
+        readModelsApplied: String(meta.appliedCount),
+        lastAppliedAt: meta.lastAppliedAt ?? 'never',
+        ...readinessOf([projections.status(), checkpointList.status()]).checks,
+      },
     };
   },
 });

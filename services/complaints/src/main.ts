@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { contextOf, uuidv7 } from '@fangyi/contracts';
 import { openEventStore } from '@fangyi/eventstore';
 import { KafkaMessageBus, startRelay } from '@fangyi/messaging';
-import { busSource } from '@fangyi/processors';
+import { busSource, readinessOf } from '@fangyi/processors';
 import { RedisProjectionStore } from '@fangyi/projections';
 import { createLogger, installGracefulShutdown, commandServiceConfig, readConfig, withEventStoreUrl, systemClock } from '@fangyi/service-kit';
 import { buildComplaintsApp } from './app.ts';
@@ -36,7 +36,7 @@ const relay =
     : null;
 const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3 });
 const listStore = new RedisProjectionStore({ redis, namespace: config.FANGYI_COMPLAINTS_NAMESPACE, clock });
-const readModel = await startComplaintsReadModel({ source: busSource({ bus, topicPrefix: config.FANGYI_TOPIC_PREFIX }), store: listStore, logger });
+const readModel = await startComplaintsReadModel({ source: busSource({ bus, topicPrefix: config.FANGYI_TOPIC_PREFIX, join: 'background' }), store: listStore, logger });
 
 const app = buildComplaintsApp({
   eventStore,
@@ -48,7 +48,8 @@ const app = buildComplaintsApp({
   authSecret: config.FANGYI_JWT_SECRET,
   readiness: async () => {
     await eventStore.readAll({ limit: 1 });
-    return { ok: (await redis.ping()) === 'PONG', checks: { eventStore: 'ok', redis: 'ok', relay: relay ? 'on' : 'off' } };
+    const processors = readinessOf([readModel.status()]);
+    return { ok: (await redis.ping()) === 'PONG', checks: { eventStore: 'ok', redis: 'ok', relay: relay ? 'on' : 'off', ...processors.checks } };
   },
 });
 

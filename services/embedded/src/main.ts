@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { uuidv7 } from '@fangyi/contracts';
 import { SqliteEventStore } from '@fangyi/eventstore';
-import { logSource, readModelProcessor, startProcessor } from '@fangyi/processors';
+import { logSource, readinessOf, readModelProcessor, startProcessor } from '@fangyi/processors';
 import { InMemoryProjectionStore } from '@fangyi/projections';
 import { checkpointsErrors, registerCheckpoints, startCheckpointList, startCheckpointsProjections } from '@fangyi/checkpoints';
 import { complaintPolicyFromEnv, complaintsErrors, registerComplaints, startComplaintsReadModel } from '@fangyi/complaints';
@@ -119,12 +119,8 @@ const app = createServiceApp({
   clock,
   bodyLimit: 64 * 1024,
   readiness: async () => {
-    const statuses = [...readModels.map((r) => r.status()), ...policies.flatMap((p) => p.statuses()), householdPeople.status(), checkpointList.status(), activeCasesFeed.status()];
-    const notRunning = statuses.filter((s) => s.state !== 'running');
-    return {
-      ok: notRunning.length === 0,
-      checks: { eventStore: 'sqlite', readModels: 'in-memory', processors: notRunning.length === 0 ? 'running' : notRunning.map((s) => `${s.name}: ${s.state}`).join(', ') },
-    };
+    const processors = readinessOf([...readModels.map((r) => r.status()), ...policies.flatMap((p) => p.statuses()), householdPeople.status(), checkpointList.status(), activeCasesFeed.status()]);
+    return { ok: processors.allRunning, checks: { eventStore: 'sqlite', readModels: 'in-memory', ...processors.checks } };
   },
 });
 registerQuarantine(app, { eventStore, clock, newId, timeZone, activeCases });

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { contextOf, uuidv7 } from '@fangyi/contracts';
 import { openEventStore } from '@fangyi/eventstore';
 import { KafkaMessageBus, startRelay } from '@fangyi/messaging';
-import { busSource } from '@fangyi/processors';
+import { busSource, readinessOf } from '@fangyi/processors';
 import { InMemoryProjectionStore } from '@fangyi/projections';
 import { DEFAULT_SLOT_WINDOWS, createLogger, installGracefulShutdown, parseSlotWindows, commandServiceConfig, readConfig, withEventStoreUrl, systemClock } from '@fangyi/service-kit';
 import { startActiveCasesFeed } from './activeCases/projection.ts';
@@ -51,7 +51,7 @@ await activeCasesFeed.caughtUp();
 
 const policies =
   config.FANGYI_POLICIES === 'on'
-    ? await startQuarantinePolicies({ source: busSource({ bus, topicPrefix: config.FANGYI_TOPIC_PREFIX }), eventStore, logger, activeCases, riskAreas, callers, clock, timeZone: config.FANGYI_TIME_ZONE, newId })
+    ? await startQuarantinePolicies({ source: busSource({ bus, topicPrefix: config.FANGYI_TOPIC_PREFIX, join: 'background' }), eventStore, logger, activeCases, riskAreas, callers, clock, timeZone: config.FANGYI_TIME_ZONE, newId })
     : null;
 const scheduler =
   config.FANGYI_SCHEDULER === 'on'
@@ -68,7 +68,9 @@ const app = buildQuarantineApp({
   authSecret: config.FANGYI_JWT_SECRET,
   readiness: async () => {
     await eventStore.readAll({ limit: 1 });
-    return { ok: true, checks: { eventStore: 'ok', relay: relay ? 'on' : 'off', policies: policies ? 'on' : 'off', scheduler: scheduler ? 'on' : 'off' } };
+    // Commands are answered whatever the processors' state; the checks say which have not joined yet.
+    const processors = readinessOf([activeCasesFeed.status(), ...(policies?.statuses() ?? [])]);
+    return { ok: true, checks: { eventStore: 'ok', relay: relay ? 'on' : 'off', policies: policies ? 'on' : 'off', scheduler: scheduler ? 'on' : 'off', ...processors.checks } };
   },
 });
 

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { contextOf, uuidv7 } from '@fangyi/contracts';
 import { openEventStore } from '@fangyi/eventstore';
 import { KafkaMessageBus, startRelay } from '@fangyi/messaging';
-import { busSource } from '@fangyi/processors';
+import { busSource, readinessOf } from '@fangyi/processors';
 import { businessDate, createLogger, installGracefulShutdown, commandServiceConfig, readConfig, withEventStoreUrl, systemClock } from '@fangyi/service-kit';
 import { buildResidentsApp } from './app.ts';
 import { startHouseholdPeopleFeed } from './householdPeople/feed.ts';
@@ -33,7 +33,7 @@ const relay =
     : null;
 const policies =
   config.FANGYI_POLICIES === 'on'
-    ? await startResidentsPolicies({ source: busSource({ bus, topicPrefix: config.FANGYI_TOPIC_PREFIX }), eventStore, logger, clock, newId, timeZone: config.FANGYI_TIME_ZONE })
+    ? await startResidentsPolicies({ source: busSource({ bus, topicPrefix: config.FANGYI_TOPIC_PREFIX, join: 'background' }), eventStore, logger, clock, newId, timeZone: config.FANGYI_TIME_ZONE })
     : null;
 const householdPeople = await startHouseholdPeopleFeed({ eventStore, logger, dateOf: (iso) => businessDate(new Date(iso), config.FANGYI_TIME_ZONE) });
 
@@ -47,7 +47,9 @@ const app = buildResidentsApp({
   authSecret: config.FANGYI_JWT_SECRET,
   readiness: async () => {
     await eventStore.readAll({ limit: 1 });
-    return { ok: true, checks: { eventStore: 'ok', relay: relay ? 'on' : 'off', policies: policies ? 'on' : 'off' } };
+    // Commands are answered whatever the processors' state; the checks say which have not joined yet.
+    const processors = readinessOf([householdPeople.status(), ...(policies?.statuses() ?? [])]);
+    return { ok: true, checks: { eventStore: 'ok', relay: relay ? 'on' : 'off', policies: policies ? 'on' : 'off', ...processors.checks } };
   },
 });
 
