@@ -12,4 +12,4 @@ export {
 } from './processor.ts';
 export { logSource, type LogSourceOptions } from './logSource.ts';
 export { busSource, type BusSourceOptions } from './busSource.ts';
-export { policyProcessor, readModelProcessor, type PolicyOptions } from './kinds.ts';
+export { policyProcessor, readModelProcessor, type PolicyOptions, type ReadModelOptions } from './kinds.ts';

@@ -1,10 +1,11 @@
-export type { CommitOutcome, DocReader, Op, Projection, ProjectionStore } from './port.ts';
+export { ReadModelLostError, type CommitOutcome, type DocReader, type Op, type Projection, type ProjectionStore } from './port.ts';
 export type { Clock, ProjectionStoreMeta } from './docs.ts';
 export { InMemoryProjectionStore } from './memory.ts';
 export { RedisProjectionStore, type RedisProjectionStoreOptions } from './redis.ts';
 export {
   applyEvent,
   applyRecorded,
+  ensureIntact,
   projectAsOf,
   rebuildFromEventStore,
   type ApplyOutcome,

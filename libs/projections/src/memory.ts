@@ -76,6 +76,12 @@ export class InMemoryProjectionStore implements ProjectionStore {
     this.lastAppliedAt = null;
   }
 
+  async intact(): Promise<boolean> {
+    return true;
+  }
+
+  async markIntact(): Promise<void> {}
+
   /** How many commits were applied and when the last one was (for readiness and lag checks). */
   async meta(): Promise<ProjectionStoreMeta> {
     return { appliedCount: this.appliedCount, lastAppliedAt: this.lastAppliedAt };

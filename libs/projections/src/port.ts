@@ -32,6 +32,18 @@ export interface ProjectionStore {
   readonly checkpoints: CheckpointStore;
   /** Wipes this projection's documents, applied revisions and checkpoints, for a rebuild. */
   reset(): Promise<void>;
+  /**
+   * Whether the store holds a whole read model: false for a namespace that was never built, that
+   * a reset emptied, or that lost its keys (a Redis restart). An in-memory store always is: it
+   * lives and dies with the process that replays the log into it.
+   */
+  intact(): Promise<boolean>;
+  /** Marks the read model whole, after a rebuild from the event store. */
+  markIntact(): Promise<void>;
+  /** Where several processes share a store: the rebuild lock (see ensureIntact); absent, one rebuilder is assumed. */
+  lockRebuild?(ttlMs?: number): Promise<(() => Promise<void>) | null>;
+  /** A guarded store's view that the rebuild writes through while the store is not intact yet. */
+  unguarded?(): ProjectionStore;
   close(): Promise<void>;
 }
 
@@ -48,4 +60,14 @@ export interface Projection {
   /** Event types this projection reads; others are acknowledged and ignored. */
   readonly handles: readonly string[];
   project(event: Envelope, read: DocReader): Promise<readonly Op[]>;
+}
+
+/** A guarded store that is not intact refuses commits: the read model must be rebuilt from the event store. */
+export class ReadModelLostError extends Error {
+  readonly namespace: string;
+  constructor(namespace: string) {
+    super(`read model ${namespace} is not intact (never built, or its keys were lost): rebuild it from the event store`);
+    this.name = 'ReadModelLostError';
+    this.namespace = namespace;
+  }
 }

@@ -2,17 +2,20 @@ import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { assertCollection, assertRevision, encodeOps, type Clock, type ProjectionStoreMeta } from './docs.ts';
 import { CheckpointConflictError, type CheckpointStore } from '@fangyi/eventstore';
-import type { CommitOutcome, Op, ProjectionStore } from './port.ts';
+import { ReadModelLostError, type CommitOutcome, type Op, type ProjectionStore } from './port.ts';
 
 /**
  * KEYS: [1] applied hash, [2] meta hash, then per op i: [1 + 2i] document key, [2 + 2i] index set.
- * ARGV: [1] stream id, [2] revision, [3] now (ISO), then per op i: [1 + 3i] 'put'|'delete', [2 + 3i] id, [3 + 3i] JSON.
+ * ARGV: [1] stream id, [2] revision, [3] now (ISO), [4] '1' when guarded, then per op i:
+ * [2 + 3i] 'put'|'delete', [3 + 3i] id, [4 + 3i] JSON.
+ * Returns 1 applied, 0 duplicate, -1 when guarded and the namespace is not marked intact (lost).
  *
  * Redis runs a script without interleaving, but does not roll back a script's earlier writes when
  * a later command fails. So every key's type is checked before the first write: the only failures
  * left after that point are ones Redis itself cannot survive.
  */
 const COMMIT_SCRIPT = `
+if ARGV[4] == '1' and redis.call('HGET', KEYS[2], 'intact') ~= '1' then return -1 end
 local applied = redis.call('HGET', KEYS[1], ARGV[1])
 local revision = tonumber(ARGV[2])
 if applied and tonumber(applied) >= revision then return 0 end
@@ -31,9 +34,9 @@ for i = 1, n do
 end
 for i = 1, n do
   local doc, idx = KEYS[1 + 2 * i], KEYS[2 + 2 * i]
-  local kind, id = ARGV[1 + 3 * i], ARGV[2 + 3 * i]
+  local kind, id = ARGV[2 + 3 * i], ARGV[3 + 3 * i]
   if kind == 'put' then
-    redis.call('SET', doc, ARGV[3 + 3 * i])
+    redis.call('SET', doc, ARGV[4 + 3 * i])
     redis.call('SADD', idx, id)
   else
     redis.call('DEL', doc)
@@ -64,6 +67,12 @@ export interface RedisProjectionStoreOptions {
   /** Prefix of every key of this read model, e.g. `fangyi:roster`. */
   readonly namespace: string;
   readonly clock?: Clock;
+  /**
+   * Refuse every commit (ReadModelLostError) while the namespace is not marked intact: a read
+   * model fed from Kafka whose keys vanished (Redis restarted, keys deleted) must be rebuilt from
+   * the event store, not patched by the events that happen to come next. Default false.
+   */
+  readonly guarded?: boolean;
 }
 
 /**
@@ -76,9 +85,11 @@ export class RedisProjectionStore implements ProjectionStore {
   private readonly redis: Redis;
   private readonly ns: string;
   private readonly clock: Clock;
+  private readonly guarded: boolean;
 
   constructor(options: RedisProjectionStoreOptions) {
     if (options.namespace.length === 0) throw new TypeError('a namespace is required');
+    this.guarded = options.guarded ?? false;
     this.redis = options.redis;
     this.ns = options.namespace;
     this.clock = options.clock ?? (() => new Date());
@@ -116,12 +127,13 @@ export class RedisProjectionStore implements ProjectionStore {
     assertRevision(revision);
     const encoded = encodeOps(ops);
     const keys = [this.appliedKey, this.metaKey];
-    const args: string[] = [streamId, String(revision), this.clock().toISOString()];
+    const args: string[] = [streamId, String(revision), this.clock().toISOString(), this.guarded ? '1' : '0'];
     for (const o of encoded) {
       keys.push(this.docKey(o.collection, o.id), this.idxKey(o.collection));
       args.push(o.op, o.id, o.json);
     }
     const result = await this.runCommit(keys, args);
+    if (result === -1) throw new ReadModelLostError(this.ns);
     return result === 1 ? 'applied' : 'duplicate';
   }
 
@@ -133,6 +145,32 @@ export class RedisProjectionStore implements ProjectionStore {
       if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
       return await this.redis.eval(COMMIT_SCRIPT, keys.length, ...keys, ...args);
     }
+  }
+
+  unguarded(): RedisProjectionStore {
+    return this.guarded ? new RedisProjectionStore({ redis: this.redis, namespace: this.ns, clock: this.clock }) : this;
+  }
+
+  async intact(): Promise<boolean> {
+    return (await this.redis.hget(this.metaKey, 'intact')) === '1';
+  }
+
+  async markIntact(): Promise<void> {
+    await this.redis.hset(this.metaKey, 'intact', '1');
+  }
+
+  /**
+   * Takes the namespace's rebuild lock for `ttlMs` (a rebuilder that dies frees it then); null
+   * when another holds it. Resolves with the release.
+   */
+  async lockRebuild(ttlMs = 300_000): Promise<(() => Promise<void>) | null> {
+    const key = `${this.ns}:rebuild-lock`;
+    const token = `${process.pid}-${Math.random().toString(36).slice(2)}`;
+    const ok = await this.redis.set(key, token, 'PX', ttlMs, 'NX');
+    if (ok !== 'OK') return null;
+    return async () => {
+      await this.redis.eval("if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0", 1, key, token);
+    };
   }
 
   async appliedRevision(streamId: string): Promise<number | null> {

@@ -4,32 +4,89 @@ import type { EventStore, LogPosition, RecordedEvent } from '@fangyi/eventstore'
 import { InMemoryProjectionStore } from './memory.ts';
 import type { DocReader, Projection, ProjectionStore } from './port.ts';
 
-export type ApplyOutcome = 'applied' | 'duplicate' | 'ignored';
+export type ApplyOutcome = 'applied' | 'duplicate' | 'ignored' | 'rejected';
+
+export interface ApplyOptions {
+  readonly logger?: Logger;
+  /**
+   * Where a jump in a stream's revisions is checked before it is applied: the event store, the
+   * source of truth. An event whose revision lies past the next expected one must be in the store
+   * at that revision with the same id; one that is not (forged, misrouted, from another store) is
+   * 'rejected': logged, not applied, and its revision not recorded, so it cannot hide the real
+   * events that come later. Without it, a jump is applied as it comes.
+   */
+  readonly verifyJumpsIn?: Pick<EventStore, 'readStream'>;
+}
 
 /**
  * Applies one validated event to a read model, at most once. A revision already applied is
  * skipped before `project` runs; the store's commit re-checks atomically, so two consumers racing
- * on the same event still apply it once. A gap in a stream's revisions (e.g. an event that was
- * dead-lettered) is logged and the event applied anyway: stopping would block the stream forever.
- * Ignored events record nothing, so an event after one of a type the projection does not handle
- * is reported as a gap too.
+ * on the same event still apply it once. A jump in a stream's revisions (events of types the
+ * projection does not read leave one; so does a dead-lettered event) is checked against the event
+ * store where one is given, then applied.
  */
-export async function applyEvent(projection: Projection, store: ProjectionStore, envelope: Envelope, logger?: Logger): Promise<ApplyOutcome> {
+export async function applyEvent(projection: Projection, store: ProjectionStore, envelope: Envelope, options: ApplyOptions | Logger = {}): Promise<ApplyOutcome> {
+  const { logger, verifyJumpsIn } = 'child' in options ? { logger: options, verifyJumpsIn: undefined } : options;
   if (!projection.handles.includes(envelope.type)) return 'ignored';
   const applied = await store.appliedRevision(envelope.streamId);
   if (applied !== null && envelope.streamRevision <= applied) return 'duplicate';
   const expected = applied === null ? 0 : applied + 1;
   if (envelope.streamRevision > expected) {
-    if (logger) {
-      // The runtime's child loggers already carry these bindings; pino would write them twice.
-      const bound = 'streamId' in logger.bindings() ? {} : { projection: projection.name, streamId: envelope.streamId };
-      logger.debug({ ...bound, appliedRevision: applied, revision: envelope.streamRevision }, 'gap in stream revisions (an unhandled type leaves one too): applying anyway');
+    // The runtime's child loggers already carry these bindings; pino would write them twice.
+    const bound = logger && 'streamId' in logger.bindings() ? {} : { projection: projection.name, streamId: envelope.streamId };
+    if (verifyJumpsIn) {
+      const [stored] = await verifyJumpsIn.readStream(envelope.streamId, { fromRevision: envelope.streamRevision });
+      if (stored?.streamRevision !== envelope.streamRevision || stored.id !== envelope.id) {
+        logger?.error(
+          { ...bound, eventId: envelope.id, revision: envelope.streamRevision, appliedRevision: applied, storedId: stored?.streamRevision === envelope.streamRevision ? stored.id : null },
+          'event not in the event store at its revision: rejected, not applied',
+        );
+        return 'rejected';
+      }
     }
+    logger?.debug({ ...bound, appliedRevision: applied, revision: envelope.streamRevision }, 'gap in stream revisions (an unhandled type leaves one too): applying');
   }
   // project() gets a reader only, so it cannot write around the atomic commit.
   const reader: DocReader = { get: (collection, id) => store.get(collection, id) };
   const ops = await projection.project(envelope, reader);
   return store.commit(envelope.streamId, envelope.streamRevision, ops);
+}
+
+export interface EnsureIntactOptions {
+  readonly projection: Projection;
+  readonly store: ProjectionStore;
+  readonly eventStore: EventStore;
+  readonly logger: Logger;
+  /** How often a process that lost the race for the rebuild lock looks whether the rebuild is done (default 200 ms). */
+  readonly pollMs?: number;
+}
+
+/**
+ * Makes sure a read model is whole before anyone writes to it: a store that is not intact (never
+ * built, or its keys lost in a Redis restart) is rebuilt from the event store, never from Kafka,
+ * whose retention may no longer hold the history and whose consumer offsets say nothing about
+ * what the store lost. Where several processes share the store, one takes the rebuild lock and
+ * the others wait for the store to be marked intact.
+ */
+export async function ensureIntact(options: EnsureIntactOptions): Promise<'intact' | 'rebuilt' | 'waited'> {
+  const { store } = options;
+  if (await store.intact()) return 'intact';
+  const log = options.logger.child({ projection: options.projection.name });
+  const release = store.lockRebuild ? await store.lockRebuild() : async () => {};
+  if (!release) {
+    log.info('read model being rebuilt by another process: waiting');
+    while (!(await store.intact())) await new Promise((r) => setTimeout(r, options.pollMs ?? 200));
+    return 'waited';
+  }
+  try {
+    if (await store.intact()) return 'intact';
+    log.warn('read model not intact (never built, or its keys were lost): rebuilding from the event store');
+    await rebuildFromEventStore({ ...options, store: store.unguarded?.() ?? store });
+    await store.markIntact();
+    return 'rebuilt';
+  } finally {
+    await release();
+  }
 }
 
 export interface ReplayResult {
@@ -110,7 +167,7 @@ async function replay(
       if (!include(recorded)) continue;
       const outcome = await applyRecorded(projection, store, recorded, log);
       if (outcome === 'applied') applied++;
-      else if (outcome === 'skipped') skipped++;
+      else if (outcome === 'skipped' || outcome === 'rejected') skipped++;
       else ignored++;
     }
     position = batch[batch.length - 1]!.position;

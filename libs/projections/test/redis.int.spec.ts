@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RedisProjectionStore } from '../src/index.ts';
+import { ReadModelLostError, RedisProjectionStore } from '../src/index.ts';
 import { projectionStoreContract } from './contract.ts';
 
 const MISSING_REDIS =
@@ -135,6 +135,36 @@ describe('RedisProjectionStore specifics', () => {
     expect(await keysUnder(store.namespace)).toEqual([]);
     expect(await store.meta()).toEqual({ appliedCount: 0, lastAppliedAt: null });
     expect(await other.list('people')).toEqual([{ id: 'x' }]);
+  });
+
+  it('guarded, refuses every commit until the namespace is marked intact, and again once its keys are gone', async () => {
+    const namespace = `fangyi-test:${randomUUID()}`;
+    const store = new RedisProjectionStore({ redis, namespace, guarded: true });
+    namespaces.push(store);
+    const put = (id: string) => [{ op: 'put' as const, collection: 'cases', id, doc: { id } }];
+    expect(await store.intact()).toBe(false);
+    await expect(store.commit('s', 0, put('a'))).rejects.toBeInstanceOf(ReadModelLostError);
+    expect(await store.get('cases', 'a')).toBeNull();
+    // The rebuild writes through the unguarded view, then marks the namespace whole.
+    expect(await store.unguarded().commit('s', 0, put('a'))).toBe('applied');
+    await store.markIntact();
+    expect(await store.commit('s', 1, put('b'))).toBe('applied');
+    // What a Redis restart does: every key gone. The next commit must not patch the empty model.
+    const keys = await keysUnder(namespace);
+    await redis.del(...keys);
+    await expect(store.commit('s', 2, put('c'))).rejects.toBeInstanceOf(ReadModelLostError);
+    expect(await redis.exists(`${namespace}:applied`)).toBe(0);
+  });
+
+  it('lets one process at a time hold the rebuild lock, and frees it on release', async () => {
+    const store = open();
+    const release = await store.lockRebuild(10_000);
+    expect(release).not.toBeNull();
+    expect(await store.lockRebuild(10_000)).toBeNull();
+    await release!();
+    const again = await store.lockRebuild(10_000);
+    expect(again).not.toBeNull();
+    await again!();
   });
 
   it('does not close the connection it was given: it belongs to the caller', async () => {

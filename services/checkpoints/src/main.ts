@@ -31,12 +31,12 @@ const clock = systemClock;
 const eventStore = await openEventStore(config.EVENT_STORE_URL, { schema: config.FANGYI_SCHEMA, clock });
 const bus = new KafkaMessageBus({ brokers: config.KAFKA_BROKERS.split(','), clientId: 'fangyi-checkpoints', logger });
 const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3 });
-const projectionStore = new RedisProjectionStore({ redis, namespace: config.FANGYI_CHECKPOINTS_NAMESPACE, clock });
+const projectionStore = new RedisProjectionStore({ redis, namespace: config.FANGYI_CHECKPOINTS_NAMESPACE, clock, guarded: true });
 const relay =
   config.FANGYI_RELAY === 'on'
     ? await startRelay({ store: eventStore, bus, logger, topicPrefix: config.FANGYI_TOPIC_PREFIX, name: 'relay-checkpoints', include: (e) => contextOf(e.type) === 'checkpoints' })
     : null;
-const projections = await startCheckpointsProjections({ source: busSource({ bus, topicPrefix: config.FANGYI_TOPIC_PREFIX, join: 'background' }), store: projectionStore, logger });
+const projections = await startCheckpointsProjections({ source: busSource({ bus, topicPrefix: config.FANGYI_TOPIC_PREFIX, join: 'background' }), store: projectionStore, logger, eventStore });
 const checkpointList = await startCheckpointList({ eventStore, logger });
 
 const app = buildCheckpointsApp({

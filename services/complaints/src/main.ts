@@ -35,8 +35,8 @@ const relay =
     ? await startRelay({ store: eventStore, bus, logger, topicPrefix: config.FANGYI_TOPIC_PREFIX, name: 'relay-complaints', include: (e) => contextOf(e.type) === 'complaints' })
     : null;
 const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3 });
-const listStore = new RedisProjectionStore({ redis, namespace: config.FANGYI_COMPLAINTS_NAMESPACE, clock });
-const readModel = await startComplaintsReadModel({ source: busSource({ bus, topicPrefix: config.FANGYI_TOPIC_PREFIX, join: 'background' }), store: listStore, logger });
+const listStore = new RedisProjectionStore({ redis, namespace: config.FANGYI_COMPLAINTS_NAMESPACE, clock, guarded: true });
+const readModel = await startComplaintsReadModel({ source: busSource({ bus, topicPrefix: config.FANGYI_TOPIC_PREFIX, join: 'background' }), store: listStore, logger, eventStore });
 
 const app = buildComplaintsApp({
   eventStore,

@@ -2,19 +2,24 @@ import { Redis } from 'ioredis';
 import { z } from 'zod';
 import { BOUNDED_CONTEXTS, topicFor } from '@fangyi/contracts';
 import { KafkaMessageBus } from '@fangyi/messaging';
-import { RedisProjectionStore } from '@fangyi/projections';
+import { openEventStore } from '@fangyi/eventstore';
+import { RedisProjectionStore, ensureIntact } from '@fangyi/projections';
 import { busSource, readModelProcessor, startProcessor } from '@fangyi/processors';
-import { DEFAULT_TIME_ZONE, businessDate, createLogger, installGracefulShutdown, readConfig, systemClock } from '@fangyi/service-kit';
+import { DEFAULT_TIME_ZONE, businessDate, createLogger, installGracefulShutdown, readConfig, systemClock, withEventStoreUrl } from '@fangyi/service-kit';
 import { reportProjection } from './report/projection.ts';
 import { rosterProjection } from './roster/projection.ts';
 
 /**
  * The read side's projection worker: keeps the roster (from the quarantine topic) and the daily
  * report (from every context's topic) in Redis. Scale by running more workers in the same groups
- * (up to the topics' partition count).
+ * (up to the topics' partition count). The event store stays the source of truth: a read model
+ * whose Redis keys are gone (never built, or lost in a Redis restart) is rebuilt from it, never
+ * from Kafka, and a message whose revision jumps ahead is checked in it before it is applied.
  */
 const config = readConfig(
   z.object({
+    EVENT_STORE_URL: z.string().min(1, 'EVENT_STORE_URL (or DATABASE_URL) is required: the read models are rebuilt from it'),
+    FANGYI_SCHEMA: z.string().default('fangyi'),
     KAFKA_BROKERS: z.string().min(1, 'KAFKA_BROKERS is required (host:port,…)'),
     REDIS_URL: z.string().min(1, 'REDIS_URL is required (redis://…)'),
     FANGYI_TOPIC_PREFIX: z.string().default('fangyi'),
@@ -25,30 +30,33 @@ const config = readConfig(
     FANGYI_REPORT_GROUP: z.string().default('fangyi-report'),
     LOG_LEVEL: z.string().default('info'),
   }),
+  withEventStoreUrl(process.env),
 );
 
 const logger = createLogger({ service: 'roster-worker', level: config.LOG_LEVEL });
 const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3 });
-const rosterStore = new RedisProjectionStore({ redis, namespace: config.FANGYI_ROSTER_NAMESPACE, clock: systemClock });
-const reportStore = new RedisProjectionStore({ redis, namespace: config.FANGYI_REPORT_NAMESPACE, clock: systemClock });
+const eventStore = await openEventStore(config.EVENT_STORE_URL, { schema: config.FANGYI_SCHEMA, clock: systemClock });
+const rosterStore = new RedisProjectionStore({ redis, namespace: config.FANGYI_ROSTER_NAMESPACE, clock: systemClock, guarded: true });
+const reportStore = new RedisProjectionStore({ redis, namespace: config.FANGYI_REPORT_NAMESPACE, clock: systemClock, guarded: true });
+const roster = rosterProjection;
+const report = reportProjection((iso) => businessDate(new Date(iso), config.FANGYI_TIME_ZONE));
 const bus = new KafkaMessageBus({ brokers: config.KAFKA_BROKERS.split(','), clientId: 'fangyi-roster-worker', logger });
 const allTopics = BOUNDED_CONTEXTS.map((c) => topicFor(c, config.FANGYI_TOPIC_PREFIX));
 await bus.ensureTopics(allTopics);
 const groups: Record<string, string> = { roster: config.FANGYI_ROSTER_GROUP, 'daily-report': config.FANGYI_REPORT_GROUP };
 const source = busSource({ bus, topicPrefix: config.FANGYI_TOPIC_PREFIX, groupId: (name) => groups[name] ?? `${config.FANGYI_TOPIC_PREFIX}-${name}` });
-const roster = await startProcessor(readModelProcessor(rosterProjection, rosterStore), source, logger);
-const report = await startProcessor(
-  readModelProcessor(reportProjection((iso) => businessDate(new Date(iso), config.FANGYI_TIME_ZONE)), reportStore),
-  source,
-  logger,
-);
+// Before any Kafka message is applied, each read model is whole: built from the event store if it is not.
+for (const [projection, store] of [[roster, rosterStore], [report, reportStore]] as const) await ensureIntact({ projection, store, eventStore, logger });
+const rosterProcessor = await startProcessor(readModelProcessor(roster, rosterStore, { eventStore }), source, logger);
+const reportProcessor = await startProcessor(readModelProcessor(report, reportStore, { eventStore }), source, logger);
 
 installGracefulShutdown(
   [
-    { name: 'roster projection', close: () => roster.stop() },
-    { name: 'report projection', close: () => report.stop() },
+    { name: 'roster projection', close: () => rosterProcessor.stop() },
+    { name: 'report projection', close: () => reportProcessor.stop() },
     { name: 'kafka', close: () => bus.close() },
     { name: 'redis', close: async () => void (await redis.quit()) },
+    { name: 'event store', close: () => eventStore.close() },
   ],
   logger,
 );

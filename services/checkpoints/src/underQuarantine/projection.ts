@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { HomeQuarantineStarted } from '@fangyi/contracts';
-import { type DocReader, type Op, type Projection, type ProjectionStore } from '@fangyi/projections';
+import type { EventStore } from '@fangyi/eventstore';
+import { ensureIntact, type DocReader, type Op, type Projection, type ProjectionStore } from '@fangyi/projections';
 import { readModelProcessor, startProcessor, type ProcessorSource, type RunningProcessor } from '@fangyi/processors';
 
 export const UNDER_QUARANTINE_COLLECTION = 'under-quarantine';
@@ -67,9 +68,13 @@ export interface CheckpointsProjectionsOptions {
   readonly source: ProcessorSource;
   readonly store: ProjectionStore;
   readonly logger: Logger;
+  /** Given (fed from Kafka into Redis), the read model is made whole from it first and revision jumps are checked in it. */
+  readonly eventStore?: EventStore;
 }
 
 /** Keeps the checkpoints service's "people under quarantine" read model up to date. */
 export async function startCheckpointsProjections(options: CheckpointsProjectionsOptions): Promise<RunningProcessor> {
-  return startProcessor(readModelProcessor(underQuarantineProjection, options.store), options.source, options.logger);
+  const { store, eventStore, logger } = options;
+  if (eventStore) await ensureIntact({ projection: underQuarantineProjection, store, eventStore, logger });
+  return startProcessor(readModelProcessor(underQuarantineProjection, store, eventStore ? { eventStore } : {}), options.source, logger);
 }
