@@ -21,6 +21,7 @@ import { registerResidents, residentsErrors, startResidentsPolicies } from '@fan
 import { registerRoster, reportProjection, rosterProjection } from '@fangyi/roster';
 import { DEMO_USERS, demoUser, injectTransport, loadOrCreateSecret, seedDistrict } from '@fangyi/scripts/seed';
 import {
+  DEFAULT_EARLY_CHECK_MINUTES,
   DEFAULT_SLOT_WINDOWS,
   DEFAULT_TIME_ZONE,
   businessDate,
@@ -45,6 +46,7 @@ const config = readConfig(
     FANGYI_DATA_DIR: z.string().default('.data'),
     FANGYI_TIME_ZONE: z.string().default(DEFAULT_TIME_ZONE),
     FANGYI_SLOT_WINDOWS: z.string().optional(),
+    FANGYI_CHECK_EARLY_MINUTES: z.coerce.number().int().min(0).max(720).default(DEFAULT_EARLY_CHECK_MINUTES),
     FANGYI_DEMO: z.enum(['true', 'false']).default('true'),
     FANGYI_SEED: z.coerce.number().int().default(2020),
     FANGYI_SCALE: z.coerce.number().int().min(1).max(100).default(1),
@@ -124,7 +126,7 @@ const app = createServiceApp({
   bodyLimit: 64 * 1024,
   readiness: async () => ({ ok: true, checks: { eventStore: 'sqlite', bus: 'in-process', readModels: 'in-memory' } }),
 });
-registerQuarantine(app, { eventStore, clock, newId, timeZone, activeCases });
+registerQuarantine(app, { eventStore, clock, newId, timeZone, activeCases, slotWindows, earlyCheckMinutes: config.FANGYI_CHECK_EARLY_MINUTES });
 registerResidents(app, { eventStore, clock, newId, timeZone });
 registerCheckpoints(app, { eventStore, clock, newId, timeZone, projectionStore: underQuarantineStore });
 registerComplaints(app, { eventStore, clock, newId, policy: complaintPolicyFromEnv(), listStore: complaintsStore });

@@ -3,7 +3,7 @@ import { contextOf, uuidv7 } from '@fangyi/contracts';
 import { openEventStore } from '@fangyi/eventstore';
 import { KafkaMessageBus, startRelay } from '@fangyi/messaging';
 import { InMemoryProjectionStore } from '@fangyi/projections';
-import { DEFAULT_SLOT_WINDOWS, createLogger, installGracefulShutdown, parseSlotWindows, commandServiceConfig, readConfig, withEventStoreUrl, systemClock } from '@fangyi/service-kit';
+import { DEFAULT_EARLY_CHECK_MINUTES, DEFAULT_SLOT_WINDOWS, createLogger, installGracefulShutdown, parseSlotWindows, commandServiceConfig, readConfig, withEventStoreUrl, systemClock } from '@fangyi/service-kit';
 import { startActiveCasesFeed } from './activeCases/projection.ts';
 import { buildQuarantineApp } from './app.ts';
 import { DEFAULT_RISK_AREAS, parseCallers, parseRiskAreas, startQuarantinePolicies } from './policies/index.ts';
@@ -23,6 +23,7 @@ const config = readConfig(
     FANGYI_SCHEDULER: z.enum(['on', 'off']).default('on'),
     FANGYI_SCHEDULER_INTERVAL_MS: z.coerce.number().int().min(1000).default(60_000),
     FANGYI_SLOT_WINDOWS: z.string().optional(),
+    FANGYI_CHECK_EARLY_MINUTES: z.coerce.number().int().min(0).max(720).default(DEFAULT_EARLY_CHECK_MINUTES),
     FANGYI_RISK_AREAS: z.string().default(DEFAULT_RISK_AREAS),
     FANGYI_CALLERS: z.string().default(''),
   }),
@@ -63,6 +64,8 @@ const app = buildQuarantineApp({
   newId,
   timeZone: config.FANGYI_TIME_ZONE,
   activeCases,
+  slotWindows,
+  earlyCheckMinutes: config.FANGYI_CHECK_EARLY_MINUTES,
   logger,
   authSecret: config.FANGYI_JWT_SECRET,
   readiness: async () => {

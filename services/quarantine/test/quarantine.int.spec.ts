@@ -243,7 +243,7 @@ describe('quarantine service over HTTP (SQLite event store)', () => {
     const url = `/quarantine/cases/${caseId}/checks`;
     const results = await Promise.all([
       inject(raceApp, { method: 'POST', url, payload: { date: '2020-01-29', slot: 'am', temperatureC: 36.5, reachedVia: 'phone' } }),
-      inject(raceApp, { method: 'POST', url, payload: { date: '2020-01-29', slot: 'pm', temperatureC: 36.5, reachedVia: 'phone' } }),
+      inject(raceApp, { method: 'POST', url, payload: { date: '2020-01-28', slot: 'pm', temperatureC: 36.5, reachedVia: 'phone' } }),
     ]);
     expect(results.map((r) => r.statusCode).sort()).toEqual([201, 409]);
     expect(results.find((r) => r.statusCode === 409)!.json().code).toBe('CONCURRENCY_CONFLICT');

@@ -17,7 +17,16 @@ export type StartHomeQuarantine = {
 };
 export type LogSymptomCheck = {
   type: 'LogSymptomCheck';
-  data: LogSymptomCheckInput & { caseId: string; checkId: string; escalationId: string; today: string };
+  data: LogSymptomCheckInput & {
+    caseId: string;
+    checkId: string;
+    escalationId: string;
+    today: string;
+    /** The district's local date and minutes since midnight when the person was reached. */
+    checkedAtLocal: { date: string; minutes: number };
+    /** The slot's window (from configuration) and how early before it opens a check is still taken. */
+    window: { opens: number; earlyMinutes: number };
+  };
 };
 export type RecordCheckAttemptFailed = {
   type: 'RecordCheckAttemptFailed';
