@@ -13,7 +13,7 @@ import {
   type ServiceApp,
   type User,
 } from '@fangyi/service-kit';
-import { commandMeta } from '@fangyi/service-kit';
+import { commandMeta, fault } from '@fangyi/service-kit';
 import { WrongExpectedRevisionError } from '@fangyi/eventstore';
 import { householdDecider, householdStreamId } from '../household/household.ts';
 import { PersonParams, expectedRevisionOf, toHistory, type CommandContext, type ResidentsDeps } from '../http.ts';
@@ -121,7 +121,7 @@ export function personRoutes(app: ServiceApp, deps: ResidentsDeps): void {
 
   const load = async (user: User, personId: string) => {
     const loaded = await loadAggregate(deps.eventStore, personStreamId(personId), personDecider);
-    if (loaded.state.status === 'none') throw new DomainError('PERSON_NOT_FOUND', `person ${personId}`);
+    if (loaded.state.status === 'none') throw new DomainError('PERSON_NOT_FOUND', `person ${personId}`, fault('personId', 'no such person'));
     requireCommunity(user, loaded.state.community);
     return { ...loaded, person: loaded.state };
   };
