@@ -81,6 +81,16 @@ describe('quarantine: slot windows, clean names, refusals that name the field', 
       expect(await streamOf(caseId)).toEqual(['quarantine.home-quarantine-started', 'quarantine.symptom-check-logged']);
     });
 
+    it('holds an unreachable attempt to the same window', async () => {
+      now = shanghai('2020-01-29T09:30');
+      const caseId = await startCase();
+      now = shanghai('2020-01-29T03:45');
+      const res = await post(`/quarantine/cases/${caseId}/check-attempts`, { date: '2020-01-29', slot: 'am', reason: 'no-answer' });
+      expect(res.statusCode).toBe(409);
+      expect(res.json()).toMatchObject({ code: 'SLOT_NOT_OPEN_YET', errors: [{ field: 'body.slot', message: 'am window opens 06:00 (attempt accepted from 05:30)' }] });
+      expect(await streamOf(caseId)).toEqual(['quarantine.home-quarantine-started']);
+    });
+
     it('follows the configured tolerance and windows', async () => {
       now = shanghai('2020-01-29T05:45');
       const strict = buildQuarantineApp({

@@ -30,7 +30,20 @@ export type LogSymptomCheck = {
 };
 export type RecordCheckAttemptFailed = {
   type: 'RecordCheckAttemptFailed';
-  data: { caseId: string; attemptId: string; date: string; slot: Slot; reason: CheckAttemptFailure; note?: string | undefined; attemptedAt: string; today: string };
+  data: {
+    caseId: string;
+    attemptId: string;
+    date: string;
+    slot: Slot;
+    reason: CheckAttemptFailure;
+    note?: string | undefined;
+    attemptedAt: string;
+    today: string;
+    /** `attemptedAt` in the district's local date and minutes since midnight. */
+    attemptedAtLocal: { date: string; minutes: number };
+    /** As for a check: the slot's window and the early tolerance. */
+    window: { opens: number; earlyMinutes: number };
+  };
 };
 export type RecordMissedCheck = {
   type: 'RecordMissedCheck';

@@ -2,7 +2,7 @@ import { FEVER_THRESHOLD_C, TEMPERATURE_MAX_C, TEMPERATURE_MIN_C, type Quarantin
 import { DomainError, fault } from '@fangyi/service-kit/errors';
 import { addDays, daysBetween } from '@fangyi/service-kit/time';
 import { formatClockTime } from '@fangyi/service-kit/slots';
-import type { HomeQuarantineCommand, LogSymptomCheck } from './commands.ts';
+import type { HomeQuarantineCommand } from './commands.ts';
 import { isAbnormal, lastCheckDate, slotKey, type CaseFacts, type EscalationState, type HomeQuarantineState } from './state.ts';
 
 /** Same upper bound as a new case's period (StartHomeQuarantineSchema). */
@@ -24,15 +24,19 @@ function requireInPeriod(state: CaseFacts, date: string): void {
 }
 
 /**
- * A check is taken from a little before its slot's window opens (the configured tolerance), never
- * earlier: 03:45 is not a morning check. Late checks for a past slot stay welcome.
+ * A check (or an attempt at one) is taken from a little before its slot's window opens (the
+ * configured tolerance), never earlier: 03:45 is not a morning check. Late ones for a past slot stay welcome.
  */
-function requireWindowOpened(d: LogSymptomCheck['data']): void {
-  const minutesIntoDay = daysBetween(d.date, d.checkedAtLocal.date) * 1440 + d.checkedAtLocal.minutes;
+function requireWindowOpened(
+  d: { date: string; slot: string; window: { opens: number; earlyMinutes: number } },
+  at: { date: string; minutes: number },
+  what: 'check' | 'attempt',
+): void {
+  const minutesIntoDay = daysBetween(d.date, at.date) * 1440 + at.minutes;
   const acceptedFrom = d.window.opens - d.window.earlyMinutes;
   if (minutesIntoDay < acceptedFrom) {
-    const why = `${d.slot} window opens ${formatClockTime(d.window.opens)} (check accepted from ${formatClockTime(acceptedFrom)})`;
-    throw new DomainError('SLOT_NOT_OPEN_YET', `${d.date} ${why}; checked at ${d.checkedAtLocal.date} ${formatClockTime(d.checkedAtLocal.minutes)}`, fault('slot', why));
+    const why = `${d.slot} window opens ${formatClockTime(d.window.opens)} (${what} accepted from ${formatClockTime(acceptedFrom)})`;
+    throw new DomainError('SLOT_NOT_OPEN_YET', `${d.date} ${why}; ${what} at ${at.date} ${formatClockTime(at.minutes)}`, fault('slot', why));
   }
 }
 
@@ -81,7 +85,7 @@ export function decide(command: HomeQuarantineCommand, state: HomeQuarantineStat
       }
       requireInPeriod(s, d.date);
       if (d.date > d.today) throw new DomainError('CHECK_IN_FUTURE', `${d.date} is after today (${d.today})`, fault('date', 'in the future'));
-      requireWindowOpened(d);
+      requireWindowOpened(d, d.checkedAtLocal, 'check');
       // A slot already recorded as missed still takes a late check: it replaces "missed" on the roster.
       const previous = s.checks.get(slotKey(d.date, d.slot));
       if (previous && !d.correction) throw new DomainError('SLOT_ALREADY_CHECKED', `${d.date} ${d.slot}`, fault('slot', `${d.date} ${d.slot} already has a check`));
@@ -133,6 +137,7 @@ export function decide(command: HomeQuarantineCommand, state: HomeQuarantineStat
       const s = requireActive(state, d.caseId);
       requireInPeriod(s, d.date);
       if (d.date > d.today) throw new DomainError('CHECK_IN_FUTURE', `${d.date} is after today (${d.today})`, fault('date', 'in the future'));
+      requireWindowOpened(d, d.attemptedAtLocal, 'attempt');
       // Once reached, a slot is done: a failed attempt after that is a mistake, not a fact.
       if (s.checks.has(slotKey(d.date, d.slot))) throw new DomainError('SLOT_ALREADY_CHECKED', `${d.date} ${d.slot}`, fault('slot', `${d.date} ${d.slot} already has a check`));
       return [

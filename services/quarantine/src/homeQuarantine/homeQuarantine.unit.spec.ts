@@ -185,7 +185,18 @@ const acknowledged: QuarantineEvent = { type: 'quarantine.escalation-acknowledge
 
 const attempt = (o: Partial<Extract<HomeQuarantineCommand, { type: 'RecordCheckAttemptFailed' }>['data']> = {}): HomeQuarantineCommand => ({
   type: 'RecordCheckAttemptFailed',
-  data: { caseId: 'c1', attemptId: 'a1', date: '2020-01-29', slot: 'am', reason: 'no-answer', attemptedAt: at, today: '2020-01-29', ...o },
+  data: {
+    caseId: 'c1',
+    attemptId: 'a1',
+    date: '2020-01-29',
+    slot: 'am',
+    reason: 'no-answer',
+    attemptedAt: at,
+    today: '2020-01-29',
+    attemptedAtLocal: { date: o.today ?? '2020-01-29', minutes: 9 * 60 + 30 },
+    window: { opens: 6 * 60, earlyMinutes: 30 },
+    ...o,
+  },
 });
 const recordMissed = (o: Partial<Extract<HomeQuarantineCommand, { type: 'RecordMissedCheck' }>['data']> = {}): HomeQuarantineCommand => ({
   type: 'RecordMissedCheck',
@@ -228,6 +239,13 @@ describe('LogSymptomCheck within the slot window', () => {
       .given([started])
       .when(check({ slot: 'pm', checkedAtLocal: at('2020-01-29', '09:30'), window: { opens: 12 * 60, earlyMinutes: 30 } }))
       .thenThrows('SLOT_NOT_OPEN_YET', { fields: ['slot'], message: 'pm window opens 12:00 (check accepted from 11:30)' });
+  });
+
+  it('holds an unreachable attempt to the same window', () => {
+    spec
+      .given([started])
+      .when(attempt({ attemptedAtLocal: at('2020-01-29', '03:45') }))
+      .thenThrows('SLOT_NOT_OPEN_YET', { fields: ['slot'], message: 'am window opens 06:00 (attempt accepted from 05:30)' });
   });
 
   it('refuses a check reached the evening before its day', () => {

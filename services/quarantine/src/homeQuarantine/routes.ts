@@ -159,7 +159,18 @@ export function homeQuarantineRoutes(app: ServiceApp, deps: HomeQuarantineDeps):
       const result = await run(
         ctx,
         caseId,
-        { type: 'RecordCheckAttemptFailed', data: { ...input, caseId, attemptId, attemptedAt: at.toISOString(), today: businessDate(now, deps.timeZone) } },
+        {
+          type: 'RecordCheckAttemptFailed',
+          data: {
+            ...input,
+            caseId,
+            attemptId,
+            attemptedAt: at.toISOString(),
+            today: businessDate(now, deps.timeZone),
+            attemptedAtLocal: localTime(at, deps.timeZone),
+            window: { opens: slotWindows[input.slot].opens, earlyMinutes: earlyCheckMinutes },
+          },
+        },
         at,
       );
       ctx.reply.header('etag', `"${result.revision}"`);
