@@ -109,6 +109,7 @@ describe('checkpoints service over HTTP (SQLite event store)', () => {
       await startShift(id);
       const res = await inject({ method: 'POST', url: `/checkpoints/${id}/closure`, payload: { reason: 'x' }, headers: { ...as(registrar), 'if-match': '"0"' } });
       expect(res.statusCode).toBe(412);
+      expect(res.json()).toMatchObject({ code: 'PRECONDITION_FAILED', errors: [{ field: 'headers.if-match', message: 'not the current revision (1)' }] });
       expect(await eventStore.readStream(checkpointStreamId(id))).toHaveLength(2);
     });
   });

@@ -141,7 +141,7 @@ export function personRoutes(app: ServiceApp, deps: ResidentsDeps): void {
       // Every refusal comes before the reservation, which is not undone: a new person's stream is
       // empty (revision -1), and the decider is pure, so deciding now appends nothing.
       if (meta.expectedRevision !== undefined && meta.expectedRevision !== -1) {
-        throw new DomainError('PRECONDITION_FAILED', `If-Match revision ${meta.expectedRevision}, current -1`);
+        throw new DomainError('PRECONDITION_FAILED', `If-Match revision ${meta.expectedRevision}, current -1`, [{ field: 'headers.if-match', message: 'not the current revision (-1: a new person)' }]);
       }
       const freshId = deps.newId();
       personDecider.decide(register(freshId), personDecider.initialState());
