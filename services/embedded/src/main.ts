@@ -28,6 +28,7 @@ import {
   createLogger,
   createServiceApp,
   installGracefulShutdown,
+  localTime,
   parseSlotWindows,
   readConfig,
   signToken,
@@ -168,6 +169,9 @@ const address = await app.listen({ port: config.PORT, host: config.HOST });
 const base = address.replace('0.0.0.0', '127.0.0.1');
 const callerToken = signToken(demoUser('caller-moujia-1'), authSecret);
 const officerToken = signToken(demoUser('report-officer-kutao'), authSecret);
+// The example check is for a slot whose window has opened, so it is taken when pasted now.
+const nowLocal = localTime(clock(), timeZone);
+const exampleSlot = (['pm', 'am'] as const).find((slot) => nowLocal.minutes >= slotWindows[slot].opens - config.FANGYI_CHECK_EARLY_MINUTES) ?? 'am';
 const users = DEMO_USERS.map((u) => `    ${u.id.padEnd(26)} ${u.role.padEnd(18)} ${u.communities.join(',')}`).join('\n');
 process.stdout.write(`
 Fangyi 防疫 is running: embedded mode (SQLite event store at ${dbPath}, in-process bus, in-memory read models).
@@ -182,7 +186,7 @@ ${seeded ? `The Kutao district: ${seeded.households} households, ${seeded.people
     curl -H "authorization: Bearer $TOKEN" ${base}/roster
   Log a check (copy a caseId from /roster):
     curl -X POST ${base}/quarantine/cases/CASE_ID/checks -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \\
-      -d '{"date":"${today}","slot":"pm","temperatureC":36.6,"reachedVia":"phone"}'
+      -d '{"date":"${today}","slot":"${exampleSlot}","temperatureC":36.6,"reachedVia":"phone"}'
   Tokens for the demo users: npm run token -- USER_ID
 ${users}
 
