@@ -1,14 +1,16 @@
 import { z } from 'zod';
+import { IdNumberSchema, RecordedIdNumberSchema } from './idNumber.ts';
 import { BusinessDateSchema, TemperatureSchema } from './quarantine.ts';
+import { freeTextSchema, nameSchema } from './text.ts';
 
 // Event and command schemas of the checkpoints context (卡口): checkpoints, their shifts,
 // and the crossings, refusals (劝返) and quarantine breaches recorded at them.
 
 const id = z.string().min(1).max(128);
-const name = z.string().trim().min(1).max(100);
+/** Names of checkpoints, places and people as commands take them (see text.ts); events keep what was recorded. */
+const name = nameSchema(100);
+const recordedName = z.string().trim().min(1).max(100);
 const instant = z.iso.datetime({ offset: true });
-/** Mainland resident ID numbers: 18 characters (last may be X) or the old 15 digits. */
-export const IdNumberSchema = z.string().regex(/^(\d{15}|\d{17}[\dXx])$/, 'must be a 15- or 18-character ID number');
 
 export const CHECKPOINT_KINDS = ['road', 'alley', 'estate-gate'] as const;
 export const CheckpointKindSchema = z.enum(CHECKPOINT_KINDS);
@@ -49,7 +51,7 @@ const distinct = (values: readonly string[]) => new Set(values).size === values.
 
 const checkpointFields = {
   name,
-  location: z.string().trim().min(1).max(200),
+  location: nameSchema(200),
   kind: CheckpointKindSchema,
   /** Hours a day the checkpoint must be staffed; Zhangcun's east and west gates: 24. */
   staffedHours: z.number().int().min(1).max(24).default(24),
@@ -69,7 +71,7 @@ export const MergeCheckpointsSchema = z.strictObject({
 });
 export type MergeCheckpointsInput = z.infer<typeof MergeCheckpointsSchema>;
 
-export const CloseCheckpointSchema = z.strictObject({ reason: z.string().trim().min(1).max(500) });
+export const CloseCheckpointSchema = z.strictObject({ reason: freeTextSchema(500, { min: 1 }) });
 export type CloseCheckpointInput = z.infer<typeof CloseCheckpointSchema>;
 
 export const ShiftStaffSchema = z.strictObject({ id, name, community: id, role: StaffRoleSchema });
@@ -79,11 +81,11 @@ export const StartShiftSchema = z.strictObject({
   staff: z.array(ShiftStaffSchema).min(1).max(50),
   startedAt: instant,
   /** Hands over from the shift on duty in the same step: it ends when this one starts, leaving no gap. */
-  handoverNote: z.string().trim().min(1).max(1000).optional(),
+  handoverNote: freeTextSchema(1000, { min: 1 }).optional(),
 });
 export type StartShiftInput = z.infer<typeof StartShiftSchema>;
 
-export const EndShiftSchema = z.strictObject({ endedAt: instant, handoverNote: z.string().trim().max(1000) });
+export const EndShiftSchema = z.strictObject({ endedAt: instant, handoverNote: freeTextSchema(1000) });
 export type EndShiftInput = z.infer<typeof EndShiftSchema>;
 
 const personFields = {
@@ -96,7 +98,8 @@ export const RecordCrossingSchema = z
   .strictObject({
     ...personFields,
     temperatureC: TemperatureSchema,
-    passNumber: z.string().trim().min(1).max(64).optional(),
+    /** A pass number as typed; cleaned like a name so that it can be matched. */
+    passNumber: nameSchema(64).optional(),
     /** As checked by the staff at the gate. */
     passValid: z.boolean(),
     at: instant,
@@ -116,7 +119,7 @@ export type RecordCrossingInput = z.infer<typeof RecordCrossingSchema>;
 export const RecordRefusalSchema = z.strictObject({
   ...personFields,
   reason: RefusalReasonSchema,
-  note: z.string().trim().max(500),
+  note: freeTextSchema(500),
   at: instant,
   /** The entry being turned back, e.g. one recorded with a fever; it must be one of the same day's. */
   crossingId: id.optional(),
@@ -129,7 +132,7 @@ export type RecordRefusalInput = z.infer<typeof RecordRefusalSchema>;
 
 export const CheckpointOpenedV1 = z.object({
   checkpointId: id,
-  name,
+  name: recordedName,
   location: z.string(),
   communities: z.array(CheckpointCommunitySchema).min(1),
   kind: CheckpointKindSchema,
@@ -149,7 +152,7 @@ export type CheckpointClosed = z.infer<typeof CheckpointClosedV1>;
 export const ShiftStartedV1 = z.object({
   checkpointId: id,
   shiftId: id,
-  staff: z.array(z.object({ id, name, community: id, role: StaffRoleSchema })).min(1),
+  staff: z.array(z.object({ id, name: recordedName, community: id, role: StaffRoleSchema })).min(1),
   startedAt: instant,
 });
 export type ShiftStarted = z.infer<typeof ShiftStartedV1>;
@@ -164,8 +167,8 @@ const crossingFields = {
   /** The business day of `at`, which names the crossing stream. */
   date: BusinessDateSchema,
   personId: id.optional(),
-  name: name.optional(),
-  idNumber: IdNumberSchema.optional(),
+  name: recordedName.optional(),
+  idNumber: RecordedIdNumberSchema.optional(),
   temperatureC: TemperatureSchema,
   /** 37.3 °C and above: an entry with a fever is recorded, and the staff must then send a refusal. */
   fever: z.boolean(),
@@ -184,8 +187,8 @@ export const RefusalRecordedV1 = z.object({
   shiftId: id,
   date: BusinessDateSchema,
   personId: id.optional(),
-  name: name.optional(),
-  idNumber: IdNumberSchema.optional(),
+  name: recordedName.optional(),
+  idNumber: RecordedIdNumberSchema.optional(),
   reason: RefusalReasonSchema,
   note: z.string(),
   crossingId: id.optional(),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { freeTextSchema, nameSchema } from './text.ts';
 
 // Event and command schemas of the complaints context (投诉查处和回复). Complaints follow Open311 /
 // FixMyStreet practice: a status with status notes (who, when), the agency responsible, the time a
@@ -51,11 +52,13 @@ export type Estate = z.infer<typeof EstateSchema>;
 
 export const DESCRIPTION_MAX = 2000;
 const id = z.string().trim().min(1).max(128);
-const name = z.string().trim().min(1).max(100);
+/** A reporter's name as commands take it (see text.ts); events keep what was recorded. */
+const name = nameSchema(100);
+const recordedName = z.string().trim().min(1).max(100);
 const timestamp = z.iso.datetime({ offset: true });
 /** Mobile or landline numbers as people dictate them: digits, with an optional +, spaces or dashes. */
 export const PhoneSchema = z.string().trim().regex(/^\+?\d[\d -]{4,19}$/, 'must be a phone number');
-const text = (max: number) => z.string().trim().min(1).max(max);
+const text = (max: number) => freeTextSchema(max, { min: 1 });
 
 /**
  * The reporter: named (name and phone), or anonymous. An anonymous reporter may still leave a phone
@@ -66,6 +69,12 @@ export const ReporterSchema = z.discriminatedUnion('anonymous', [
   z.strictObject({ anonymous: z.literal(false), name, phone: PhoneSchema }),
 ]);
 export type Reporter = z.infer<typeof ReporterSchema>;
+
+/** A reporter as events recorded them, before names were cleaned. */
+export const RecordedReporterSchema = z.discriminatedUnion('anonymous', [
+  z.strictObject({ anonymous: z.literal(true), phone: z.string().optional() }),
+  z.strictObject({ anonymous: z.literal(false), name: recordedName, phone: z.string() }),
+]);
 
 /** A reporter with no way to reach them: replies go out as public status notes and no reward can be paid. */
 export const reporterContactable = (r: Reporter): boolean => !r.anonymous || r.phone !== undefined;
@@ -81,7 +90,7 @@ export const FileComplaintSchema = z
     estate: EstateSchema.optional(),
     description: text(DESCRIPTION_MAX),
     /** Where it happened, as the reporter describes it (address, landmark). */
-    location: text(300).optional(),
+    location: nameSchema(300).optional(),
     reporter: ReporterSchema,
     /** The household the complaint is about; for illegal-rental the host household, if the reporter knows it. */
     subjectHouseholdId: id.optional(),
@@ -148,7 +157,7 @@ export const ComplaintFiledV1 = z.object({
   district: id.optional(),
   description: z.string().max(DESCRIPTION_MAX),
   location: z.string().optional(),
-  reporter: ReporterSchema,
+  reporter: RecordedReporterSchema,
   subjectHouseholdId: id.optional(),
   receivedAt: timestamp,
   /** The reply-due policy in force for the category when the complaint was filed. */
@@ -208,7 +217,7 @@ export type FineImposed = z.infer<typeof FineImposedV1>;
 export const RewardGrantedV1 = z.object({
   complaintId: id,
   /** Absent for an anonymous reporter, who is paid through the contact they left. */
-  reporterName: name.optional(),
+  reporterName: recordedName.optional(),
   amountYuan: z.number().int().positive(),
 });
 export type RewardGranted = z.infer<typeof RewardGrantedV1>;
@@ -225,7 +234,7 @@ export type FineWithdrawn = z.infer<typeof FineWithdrawnV1>;
 
 export const RewardWithdrawnV1 = z.object({
   complaintId: id,
-  reporterName: name.optional(),
+  reporterName: recordedName.optional(),
   amountYuan: z.number().int().positive(),
   reason: z.enum(WITHDRAWAL_REASONS),
 });

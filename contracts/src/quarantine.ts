@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { freeTextSchema, nameSchema } from './text.ts';
 
 /** Business dates are calendar days in the district's time zone, written YYYY-MM-DD. */
 export const BusinessDateSchema = z.iso.date();
@@ -35,7 +36,10 @@ export const DEFAULT_PERIOD_DAYS = 14;
 
 export const TemperatureSchema = z.number().min(TEMPERATURE_MIN_C).max(TEMPERATURE_MAX_C);
 const id = z.string().min(1).max(128);
-const name = z.string().trim().min(1).max(100);
+/** A person's or hospital's name as commands take it (see text.ts); events keep what was recorded. */
+const name = nameSchema(100);
+const recordedName = z.string().trim().min(1).max(100);
+const shortText = freeTextSchema(500);
 
 // ---- commands (what arrives over HTTP, before the service adds ids, actor and time) ----
 
@@ -46,7 +50,7 @@ export const StartHomeQuarantineSchema = z.strictObject({
   startDate: BusinessDateSchema,
   periodDays: z.number().int().min(1).max(60).default(DEFAULT_PERIOD_DAYS),
   reason: QuarantineReasonSchema,
-  reasonNote: z.string().max(500).optional(),
+  reasonNote: shortText.optional(),
   assignedCaller: id,
 });
 export type StartHomeQuarantineInput = z.infer<typeof StartHomeQuarantineSchema>;
@@ -56,13 +60,13 @@ export const LogSymptomCheckSchema = z.strictObject({
   slot: SlotSchema,
   temperatureC: TemperatureSchema,
   symptoms: z.array(SymptomSchema).max(SYMPTOMS.length).default([]),
-  symptomNote: z.string().max(500).optional(),
+  symptomNote: shortText.optional(),
   reachedVia: ReachedViaSchema,
   /** When the caller reached the person, if not now: a check entered late keeps its real time. */
   checkedAt: z.iso.datetime({ offset: true }).optional(),
   /** Set to true to replace the check already logged for this slot. */
   correction: z.boolean().default(false),
-  correctionReason: z.string().max(500).optional(),
+  correctionReason: shortText.optional(),
 });
 export type LogSymptomCheckInput = z.infer<typeof LogSymptomCheckSchema>;
 
@@ -71,7 +75,7 @@ export type LogSymptomCheckInput = z.infer<typeof LogSymptomCheckSchema>;
 export const HomeQuarantineStartedV1 = z.object({
   caseId: id,
   personId: id,
-  personName: name,
+  personName: recordedName,
   community: id,
   startDate: BusinessDateSchema,
   /** Last day of the period, inclusive. */
@@ -142,8 +146,8 @@ export const CrossingDirectionSchema = z.enum(CROSSING_DIRECTIONS);
 
 const instant = z.iso.datetime({ offset: true });
 /** Why something was changed by hand: required, so the history says who changed what and why. */
-const reasonText = z.string().trim().min(1).max(500);
-const note = z.string().max(500);
+const reasonText = freeTextSchema(500, { min: 1 });
+const note = freeTextSchema(500);
 
 // ---- more commands ----
 
@@ -260,7 +264,7 @@ export type EscalationAcknowledged = z.infer<typeof EscalationAcknowledgedV1>;
 export const EscalationReferredToHospitalV1 = z.object({
   caseId: id,
   escalationId: id,
-  hospital: name,
+  hospital: recordedName,
   by: id,
   at: instant,
   note: z.string().optional(),

@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { ID_NUMBER_PATTERN, IdNumberSchema, idNumberFacts } from './idNumber.ts';
 import { BusinessDateSchema, SYMPTOMS, SymptomSchema, TemperatureSchema } from './quarantine.ts';
+import { freeTextSchema, nameSchema } from './text.ts';
 
 // Event and command schemas of the residents context: households (户), the people living in them,
 // door-to-door screenings (排查) and passes (通行证).
@@ -7,9 +9,11 @@ import { BusinessDateSchema, SYMPTOMS, SymptomSchema, TemperatureSchema } from '
 const id = z.string().min(1).max(128);
 /** Community, grid and estate ids are slugs: `zhangcun`, `zhangcun-03`, `taoyuanju`. */
 const slug = z.string().min(1).max(64).regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and - only');
-const name = z.string().trim().min(1).max(100);
-const place = z.string().trim().min(1).max(100);
-const note = z.string().trim().max(500);
+/** Names of people and places as commands take them (see text.ts); events keep what was recorded. */
+const name = nameSchema(100);
+const place = nameSchema(100);
+const note = freeTextSchema(500);
+const recordedName = z.string().trim().min(1).max(100);
 
 export const HOUSEHOLD_KINDS = ['owner-occupied', 'rental', 'apartment-hotel'] as const;
 export const HouseholdKindSchema = z.enum(HOUSEHOLD_KINDS);
@@ -57,38 +61,8 @@ export type PassRevocationReason = z.infer<typeof PassRevocationReasonSchema>;
 /** A pass is issued for at most this many days; after that the person is screened again. */
 export const PASS_MAX_VALIDITY_DAYS = 30;
 
-// ---- PRC resident identity numbers (GB 11643-1999) ----
-
-const ID_NUMBER_PATTERN = /^\d{17}[\dX]$/;
-const ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2] as const;
-const ID_CHECK_CHARS = '10X98765432';
-
-/** The check character (ISO 7064 MOD 11-2) of the first 17 digits. */
-export function idNumberCheckChar(first17: string): string {
-  let sum = 0;
-  for (let i = 0; i < 17; i++) sum += Number(first17[i]) * ID_WEIGHTS[i]!;
-  return ID_CHECK_CHARS[sum % 11]!;
-}
-
-function isCalendarDate(date: string): boolean {
-  return BusinessDateSchema.safeParse(date).success;
-}
-
-/** What an 18-character ID number says about its holder: birth date (digits 7–14) and sex (digit 17: odd is male). */
-export function idNumberFacts(idNumber: string): { birthDate: string; sex: Sex } {
-  const b = idNumber.slice(6, 14);
-  return { birthDate: `${b.slice(0, 4)}-${b.slice(4, 6)}-${b.slice(6, 8)}`, sex: Number(idNumber[16]) % 2 === 1 ? 'male' : 'female' };
-}
-
-/** 18 characters: 17 digits and a check character (a digit or X); a real birth date; a correct check character. */
-export const ResidentIdNumberSchema = z
-  .string()
-  .trim()
-  .toUpperCase()
-  .regex(ID_NUMBER_PATTERN, 'must be an 18-character ID number: 17 digits, then a digit or X')
-  // Zod runs every check; the later ones speak only about a value of the right shape.
-  .refine((v) => !ID_NUMBER_PATTERN.test(v) || (isCalendarDate(idNumberFacts(v).birthDate) && idNumberFacts(v).birthDate >= '1900-01-01'), 'the birth date in the ID number is not a real date')
-  .refine((v) => !ID_NUMBER_PATTERN.test(v) || idNumberCheckChar(v.slice(0, 17)) === v[17], 'the check character of the ID number is wrong');
+/** The shared ID number rule (GB 11643), under the name residents has always used. */
+export const ResidentIdNumberSchema = IdNumberSchema;
 
 /** An 11-digit mainland mobile number. */
 export const MobilePhoneSchema = z
@@ -112,7 +86,7 @@ export const RegisterHouseholdSchema = z.strictObject({
   /** A property estate not (yet) under a community, e.g. taoyuanju. */
   estate: slug.optional(),
   grid: slug,
-  address: z.string().trim().min(1).max(200),
+  address: nameSchema(200),
   kind: HouseholdKindSchema,
 });
 export type RegisterHouseholdInput = z.infer<typeof RegisterHouseholdSchema>;
@@ -226,7 +200,7 @@ export const PersonRegisteredV1 = z.object({
   personId: id,
   householdId: id,
   community: id,
-  name,
+  name: recordedName,
   idNumber: z.string(),
   phone: z.string(),
   sex: SexSchema,
@@ -242,7 +216,7 @@ export type PersonRegistered = z.infer<typeof PersonRegisteredV1>;
 /** Someone came into the district from elsewhere: the quarantine context decides what follows. */
 export const PersonArrivedV1 = z.object({
   personId: id,
-  personName: name,
+  personName: recordedName,
   householdId: id,
   community: id,
   originProvince: z.string(),

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { Actor, Role } from '@fangyi/contracts';
 import { actorOf, bearerUser, requireRole, type User } from './auth.ts';
 import { WrongExpectedRevisionError } from '@fangyi/eventstore';
-import { COMMON_ERRORS, DomainError, type ErrorRegistry, type FieldIssue } from './errors.ts';
+import { COMMON_ERRORS, DomainError, inRequest, type ErrorRegistry, type FieldIssue, type FieldPaths } from './errors.ts';
 import type { Logger } from './logger.ts';
 
 export interface ReadinessReport {
@@ -211,6 +211,11 @@ export interface RouteSpec<B extends Schema, P extends Schema, Q extends Schema>
   readonly status?: number;
   /** JSON Schema of the successful answer, for the OpenAPI document only. */
   readonly response?: z.ZodType;
+  /**
+   * Where the domain facts a decider names came in, beyond the defaults: a key of the params or
+   * query schema maps there (`caseId` → `params.caseId`), anything else to `body.` (see inRequest).
+   */
+  readonly fields?: FieldPaths;
   readonly handler: (ctx: RouteContext<B, P, Q>) => Promise<unknown>;
 }
 
@@ -232,6 +237,11 @@ function parsePart(schema: z.ZodType | undefined, value: unknown, part: string, 
     }
   }
   return undefined;
+}
+
+/** `{ key: 'part.key' }` for each key of an object schema. */
+function pathsOf(schema: z.ZodType | undefined, part: string): FieldPaths {
+  return schema instanceof z.ZodObject ? Object.fromEntries(Object.keys(schema.shape).map((k) => [k, `${part}.${k}`])) : {};
 }
 
 /** Registers a route whose body, params and query are validated with zod; failures are 400s naming each field. */
@@ -271,6 +281,12 @@ export function route<B extends Schema = undefined, P extends Schema = undefined
     },
   });
 
+  // The decider names the domain fact at fault; the answer names where it came in the request.
+  const fieldPaths: FieldPaths = { ...pathsOf(spec.query, 'query'), ...pathsOf(spec.params, 'params'), ...spec.fields };
+  const handler = (ctx: RouteContext<B, P, Q>) =>
+    spec.handler(ctx).catch((error: unknown) => {
+      throw inRequest(error, fieldPaths);
+    });
   app.route({
     method: spec.method,
     url: spec.url,
@@ -285,7 +301,7 @@ export function route<B extends Schema = undefined, P extends Schema = undefined
       const body = parsePart(spec.body, request.body, 'body', issues);
       if (issues.length > 0) throw new RequestValidationError(issues);
       let status = spec.status ?? 200;
-      const result = await spec.handler({
+      const result = await handler({
         body: body as Infer<B>,
         params: params as Infer<P>,
         query: query as Infer<Q>,

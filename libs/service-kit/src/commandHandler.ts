@@ -89,7 +89,7 @@ async function decideAndAppend<Command, Event extends DomainEvent, State>(
 ): Promise<CommandResult<Event, State>> {
   const { state, revision } = await loadAggregate(store, streamId, decider);
   if (meta.expectedRevision !== undefined && meta.expectedRevision !== revision) {
-    throw new DomainError('PRECONDITION_FAILED', `If-Match revision ${meta.expectedRevision}, current ${revision}`);
+    throw new DomainError('PRECONDITION_FAILED', `If-Match revision ${meta.expectedRevision}, current ${revision}`, [{ field: 'headers.if-match', message: `not the current revision (${revision})` }]);
   }
   meta.authorize?.(state);
   const events = decider.decide(command, state);

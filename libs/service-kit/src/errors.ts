@@ -29,9 +29,40 @@ export function defineErrors<const T extends ErrorRegistry>(errors: T): T {
 }
 
 export interface FieldIssue {
-  /** Where the problem is, e.g. `body.temperatureC` or `params.caseId`. */
+  /**
+   * Where the problem is. In an HTTP answer, a request path (`body.temperatureC`, `params.caseId`);
+   * thrown by a decider, the domain fact at fault (`temperatureC`, `caseId`), which the route maps
+   * to where it came in (see `inRequest`).
+   */
   readonly field: string;
   readonly message: string;
+}
+
+/** One field issue, as a decider names it: `new DomainError(code, detail, fault('date', 'in the future'))`. */
+export const fault = (field: string, message: string): FieldIssue[] => [{ field, message }];
+
+/** Request paths by domain fact: `{ caseId: 'params.caseId', person: 'params.personId' }`. */
+export type FieldPaths = Readonly<Record<string, string>>;
+
+const REQUEST_PART = /^(body|params|query|headers)(\.|$)/;
+
+/**
+ * The error with its domain fields named where they came in the request: a fact listed in `paths`
+ * by its path there (the first segment: `sources.1` → `<paths.sources>.1`), any other under `body.`.
+ * Fields that already name a request part are left as they are; anything but a DomainError is returned unchanged.
+ */
+export function inRequest(error: unknown, paths: FieldPaths = {}): unknown {
+  if (!(error instanceof DomainError) || error.fields.length === 0) return error;
+  if (error.fields.every((f) => REQUEST_PART.test(f.field))) return error;
+  const fields = error.fields.map((f) => {
+    if (REQUEST_PART.test(f.field)) return f;
+    const [head, ...rest] = f.field.split('.');
+    const at = paths[head!] ?? `body.${head}`;
+    return { field: [at, ...rest].join('.'), message: f.message };
+  });
+  const mapped = new DomainError(error.code, error.detail, fields);
+  mapped.stack = error.stack;
+  return mapped;
 }
 
 export class DomainError extends Error {

@@ -19,6 +19,21 @@ export const DEFAULT_SLOT_WINDOWS: SlotWindows = {
   pm: { opens: parseClockTime('12:00'), closes: parseClockTime('21:00') },
 };
 
+/**
+ * How long before a slot's window opens a check is still taken for it (a caller who starts the
+ * morning round at 05:45). Earlier than that, the check is refused: 03:45 is not a morning check.
+ * Configured by FANGYI_CHECK_EARLY_MINUTES.
+ */
+export const DEFAULT_EARLY_CHECK_MINUTES = 30;
+
+/** Minutes since midnight → "HH:MM" (1440 is "24:00"); a negative value is a time the day before. */
+export function formatClockTime(minutes: number): string {
+  if (minutes === 1440) return '24:00';
+  const m = ((minutes % 1440) + 1440) % 1440;
+  const hhmm = `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
+  return minutes < 0 ? `${hhmm} the day before` : hhmm;
+}
+
 /** Parses `am=06:00-12:00,pm=12:00-21:00`. */
 export function parseSlotWindows(value: string): SlotWindows {
   const windows: Partial<Record<Slot, SlotWindow>> = {};

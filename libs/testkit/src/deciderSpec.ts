@@ -23,7 +23,11 @@ export function deciderSpec<C, E, S>(decider: DeciderLike<C, E, S>) {
             thenMatches(check: (events: E[]) => void) {
               check(run());
             },
-            thenThrows(code: string) {
+            /**
+             * The decider refuses with `code`; with `fields`, naming exactly those domain facts
+             * (`['date']`), and with `message`, a field message containing it.
+             */
+            thenThrows(code: string, expected: { fields?: readonly string[]; message?: string } = {}) {
               let thrown: unknown;
               try {
                 run();
@@ -32,6 +36,9 @@ export function deciderSpec<C, E, S>(decider: DeciderLike<C, E, S>) {
               }
               expect(thrown, `expected the decider to refuse with ${code}`).toBeDefined();
               expect((thrown as { code?: string }).code).toBe(code);
+              const fields = (thrown as { fields?: readonly { field: string; message: string }[] }).fields ?? [];
+              if (expected.fields) expect(fields.map((f) => f.field), `the fields ${code} names`).toEqual(expected.fields);
+              if (expected.message !== undefined) expect(fields.map((f) => f.message).join('\n')).toContain(expected.message);
             },
           };
         },

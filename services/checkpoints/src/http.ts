@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { BusinessDateSchema } from '@fangyi/contracts';
 import type { EventStore } from '@fangyi/eventstore';
 import type { ProjectionStore } from '@fangyi/projections';
-import { DomainError, IdParamSchema, loadAggregate, requireCommunity, worksIn, type Clock, type User } from '@fangyi/service-kit';
+import { DomainError, IdParamSchema, fault, loadAggregate, requireCommunity, worksIn, type Clock, type User } from '@fangyi/service-kit';
 import { checkpointDecider, checkpointStreamId, type CheckpointState } from './checkpoint/checkpoint.ts';
 import type { CheckpointList } from './checkpointList/projection.ts';
 
@@ -23,6 +23,8 @@ export interface CheckpointsDeps {
 export const READERS = ['checkpoint-staff', 'registrar', 'report-officer', 'analyst'] as const;
 
 export const CheckpointParams = z.strictObject({ id: IdParamSchema });
+/** The deciders name the checkpoint `checkpointId`; in these routes' paths it is `:id`. */
+export const CHECKPOINT_PATHS = { checkpointId: 'params.id' } as const;
 export const DateQuery = z.strictObject({ date: BusinessDateSchema.optional() });
 
 /** Instants in events are UTC ISO strings, whatever offset the client wrote. */
@@ -44,7 +46,7 @@ export function requireAllCommunitiesOf(user: User, state: KnownCheckpoint): voi
 
 export async function loadCheckpoint(eventStore: EventStore, checkpointId: string): Promise<{ state: KnownCheckpoint; revision: number }> {
   const { state, revision } = await loadAggregate(eventStore, checkpointStreamId(checkpointId), checkpointDecider);
-  if (state.status === 'none') throw new DomainError('CHECKPOINT_NOT_FOUND', `checkpoint ${checkpointId}`);
+  if (state.status === 'none') throw new DomainError('CHECKPOINT_NOT_FOUND', `checkpoint ${checkpointId}`, fault('checkpointId', 'no such checkpoint'));
   return { state, revision };
 }
 

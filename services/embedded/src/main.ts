@@ -21,12 +21,14 @@ import { registerResidents, residentsErrors, startHouseholdPeopleFeed, startResi
 import { registerRoster, reportProjection, rosterProjection } from '@fangyi/roster';
 import { DEMO_USERS, demoUser, injectTransport, loadOrCreateSecret, seedDistrict } from '@fangyi/scripts/seed';
 import {
+  DEFAULT_EARLY_CHECK_MINUTES,
   DEFAULT_SLOT_WINDOWS,
   DEFAULT_TIME_ZONE,
   businessDate,
   createLogger,
   createServiceApp,
   installGracefulShutdown,
+  localTime,
   parseSlotWindows,
   readConfig,
   signToken,
@@ -46,6 +48,7 @@ const config = readConfig(
     FANGYI_DATA_DIR: z.string().default('.data'),
     FANGYI_TIME_ZONE: z.string().default(DEFAULT_TIME_ZONE),
     FANGYI_SLOT_WINDOWS: z.string().optional(),
+    FANGYI_CHECK_EARLY_MINUTES: z.coerce.number().int().min(0).max(720).default(DEFAULT_EARLY_CHECK_MINUTES),
     FANGYI_DEMO: z.enum(['true', 'false']).default('true'),
     FANGYI_SEED: z.coerce.number().int().default(2020),
     FANGYI_SCALE: z.coerce.number().int().min(1).max(100).default(1),
@@ -123,7 +126,7 @@ const app = createServiceApp({
     return { ok: processors.allRunning, checks: { eventStore: 'sqlite', readModels: 'in-memory', ...processors.checks } };
   },
 });
-registerQuarantine(app, { eventStore, clock, newId, timeZone, activeCases });
+registerQuarantine(app, { eventStore, clock, newId, timeZone, activeCases, slotWindows, earlyCheckMinutes: config.FANGYI_CHECK_EARLY_MINUTES });
 registerResidents(app, { eventStore, clock, newId, timeZone, householdPeople });
 registerCheckpoints(app, { eventStore, clock, newId, timeZone, projectionStore: underQuarantineStore, checkpointList });
 registerComplaints(app, { eventStore, clock, newId, policy: complaintPolicyFromEnv(), listStore: complaintsStore });
@@ -166,6 +169,9 @@ const address = await app.listen({ port: config.PORT, host: config.HOST });
 const base = address.replace('0.0.0.0', '127.0.0.1');
 const callerToken = signToken(demoUser('caller-moujia-1'), authSecret);
 const officerToken = signToken(demoUser('report-officer-kutao'), authSecret);
+// The example check is for a slot whose window has opened, so it is taken when pasted now.
+const nowLocal = localTime(clock(), timeZone);
+const exampleSlot = (['pm', 'am'] as const).find((slot) => nowLocal.minutes >= slotWindows[slot].opens - config.FANGYI_CHECK_EARLY_MINUTES) ?? 'am';
 const users = DEMO_USERS.map((u) => `    ${u.id.padEnd(26)} ${u.role.padEnd(18)} ${u.communities.join(',')}`).join('\n');
 process.stdout.write(`
 Fangyi 防疫 is running: embedded mode (SQLite event store at ${dbPath}, in-memory read models).
@@ -180,7 +186,7 @@ ${seeded ? `The Kutao district: ${seeded.households} households, ${seeded.people
     curl -H "authorization: Bearer $TOKEN" ${base}/roster
   Log a check (copy a caseId from /roster):
     curl -X POST ${base}/quarantine/cases/CASE_ID/checks -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \\
-      -d '{"date":"${today}","slot":"pm","temperatureC":36.6,"reachedVia":"phone"}'
+      -d '{"date":"${today}","slot":"${exampleSlot}","temperatureC":36.6,"reachedVia":"phone"}'
   Tokens for the demo users: npm run token -- USER_ID
 ${users}
 

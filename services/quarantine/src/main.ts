@@ -4,7 +4,7 @@ import { openEventStore } from '@fangyi/eventstore';
 import { KafkaMessageBus, startRelay } from '@fangyi/messaging';
 import { busSource, readinessOf } from '@fangyi/processors';
 import { InMemoryProjectionStore } from '@fangyi/projections';
-import { DEFAULT_SLOT_WINDOWS, createLogger, installGracefulShutdown, parseSlotWindows, commandServiceConfig, readConfig, withEventStoreUrl, systemClock } from '@fangyi/service-kit';
+import { DEFAULT_EARLY_CHECK_MINUTES, DEFAULT_SLOT_WINDOWS, createLogger, installGracefulShutdown, parseSlotWindows, commandServiceConfig, readConfig, withEventStoreUrl, systemClock } from '@fangyi/service-kit';
 import { startActiveCasesFeed } from './activeCases/projection.ts';
 import { buildQuarantineApp } from './app.ts';
 import { DEFAULT_RISK_AREAS, parseCallers, parseRiskAreas, startQuarantinePolicies } from './policies/index.ts';
@@ -24,6 +24,7 @@ const config = readConfig(
     FANGYI_SCHEDULER: z.enum(['on', 'off']).default('on'),
     FANGYI_SCHEDULER_INTERVAL_MS: z.coerce.number().int().min(1000).default(60_000),
     FANGYI_SLOT_WINDOWS: z.string().optional(),
+    FANGYI_CHECK_EARLY_MINUTES: z.coerce.number().int().min(0).max(720).default(DEFAULT_EARLY_CHECK_MINUTES),
     FANGYI_RISK_AREAS: z.string().default(DEFAULT_RISK_AREAS),
     FANGYI_CALLERS: z.string().default(''),
   }),
@@ -64,6 +65,8 @@ const app = buildQuarantineApp({
   newId,
   timeZone: config.FANGYI_TIME_ZONE,
   activeCases,
+  slotWindows,
+  earlyCheckMinutes: config.FANGYI_CHECK_EARLY_MINUTES,
   logger,
   authSecret: config.FANGYI_JWT_SECRET,
   readiness: async () => {

@@ -243,7 +243,8 @@ describe('quarantine service over HTTP (SQLite event store)', () => {
     };
     return buildQuarantineApp({ eventStore: racing, clock: () => now, newId: () => uuidv7(now.getTime()), timeZone: 'Asia/Shanghai', logger: pino({ level: 'silent' }), authSecret: TEST_AUTH_SECRET });
   };
-  const check = (slot: 'am' | 'pm') => ({ date: '2020-01-29', slot, temperatureC: 36.5, reachedVia: 'phone' });
+  // "now" is the morning of the 29th: the pm window of that day is not open yet, the 28th's is long past.
+  const check = (slot: 'am' | 'pm') => ({ date: slot === 'am' ? '2020-01-29' : '2020-01-28', slot, temperatureC: 36.5, reachedVia: 'phone' });
 
   it('two checks for the two slots of one case, decided on the same state, both go through (the later one decided again)', async () => {
     const caseId = await startCase();

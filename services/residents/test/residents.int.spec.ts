@@ -475,6 +475,7 @@ describe('residents service over HTTP (SQLite event store)', () => {
       const before = await allEvents();
       const res = await inject({ method: 'POST', url: '/residents/people', payload: body, headers: { 'if-match': '"3"' } });
       expect(res.statusCode).toBe(412);
+      expect(res.json()).toMatchObject({ code: 'PRECONDITION_FAILED', errors: [{ field: 'headers.if-match' }] });
       expect(await allEvents()).toBe(before);
       await registerPerson(householdId, { idNumber: body.idNumber });
     });

@@ -1,5 +1,5 @@
 import type { CheckpointCommunity, CheckpointEvent, CheckpointKind, ShiftStaff } from '@fangyi/contracts';
-import { DomainError, defineErrors } from '@fangyi/service-kit/errors';
+import { DomainError, defineErrors, fault } from '@fangyi/service-kit/errors';
 
 export const checkpointErrors = defineErrors({
   CHECKPOINT_NOT_FOUND: { status: 404, title: 'No checkpoint with this id' },
@@ -117,7 +117,7 @@ export function refuseReusedMergeId(state: Exclude<CheckpointState, { status: 'n
   const differs = mergeDifferences(state, request);
   if (differs.length === 0) return;
   throw new DomainError('CHECKPOINT_ALREADY_EXISTS', `checkpoint ${state.checkpointId} was recorded with a different ${differs.join(', ')}`, [
-    { field: 'body.checkpointId', message: `already used for another checkpoint (${differs.join(', ')} differ)` },
+    { field: 'checkpointId', message: `already used for another checkpoint (${differs.join(', ')} differ)` },
   ]);
 }
 
@@ -176,9 +176,9 @@ export function decide(command: CheckpointCommand, state: CheckpointState): Chec
   switch (command.type) {
     case 'OpenCheckpoint': {
       const d = command.data;
-      if (d.mergedFrom?.includes(d.checkpointId)) throw new DomainError('MERGE_INTO_SELF', `checkpoint ${d.checkpointId}`, [{ field: 'body.sources', message: 'includes the new checkpoint' }]);
+      if (d.mergedFrom?.includes(d.checkpointId)) throw new DomainError('MERGE_INTO_SELF', `checkpoint ${d.checkpointId}`, fault('sources', 'includes the new checkpoint'));
       if (state.status !== 'none') {
-        if (!d.mergedFrom) throw new DomainError('CHECKPOINT_ALREADY_EXISTS', `checkpoint ${d.checkpointId}`);
+        if (!d.mergedFrom) throw new DomainError('CHECKPOINT_ALREADY_EXISTS', `checkpoint ${d.checkpointId}`, fault('checkpointId', 'already used for another checkpoint'));
         // A retried merge finds its checkpoint already opened with the same content: nothing more to do.
         // The same id with other content is another merge that must not pass for this one.
         refuseReusedMergeId(state, { sources: d.mergedFrom, name: d.name, location: d.location, kind: d.kind, staffedHours: d.staffedHours });
@@ -202,12 +202,12 @@ export function decide(command: CheckpointCommand, state: CheckpointState): Chec
     }
     case 'MarkMergedInto': {
       const d = command.data;
-      if (state.status === 'none') throw new DomainError('CHECKPOINT_NOT_FOUND', `checkpoint ${d.checkpointId}`);
-      if (d.mergedInto === d.checkpointId) throw new DomainError('MERGE_INTO_SELF', `checkpoint ${d.checkpointId}`);
+      if (state.status === 'none') throw new DomainError('CHECKPOINT_NOT_FOUND', `checkpoint ${d.checkpointId}`, fault('checkpointId', 'no such checkpoint'));
+      if (d.mergedInto === d.checkpointId) throw new DomainError('MERGE_INTO_SELF', `checkpoint ${d.checkpointId}`, fault('checkpointId', 'cannot be merged into itself'));
       if (state.status === 'closed') {
         if (state.mergedInto === d.mergedInto) return [];
-        if (state.mergedInto !== null) throw new DomainError('CHECKPOINT_ALREADY_MERGED', `checkpoint ${d.checkpointId} was merged into ${state.mergedInto}`);
-        throw new DomainError('CHECKPOINT_CLOSED', `checkpoint ${d.checkpointId}`);
+        if (state.mergedInto !== null) throw new DomainError('CHECKPOINT_ALREADY_MERGED', `checkpoint ${d.checkpointId} was merged into ${state.mergedInto}`, fault('checkpointId', `merged into ${state.mergedInto}`));
+        throw new DomainError('CHECKPOINT_CLOSED', `checkpoint ${d.checkpointId}`, fault('checkpointId', 'closed'));
       }
       return [
         ...endShiftOnClosing(state, d.at, `合并至卡口 ${d.mergedInto} (merged into ${d.mergedInto})`),
@@ -216,8 +216,8 @@ export function decide(command: CheckpointCommand, state: CheckpointState): Chec
     }
     case 'CloseCheckpoint': {
       const d = command.data;
-      if (state.status === 'none') throw new DomainError('CHECKPOINT_NOT_FOUND', `checkpoint ${d.checkpointId}`);
-      if (state.status === 'closed') throw new DomainError('CHECKPOINT_CLOSED', `checkpoint ${d.checkpointId}`);
+      if (state.status === 'none') throw new DomainError('CHECKPOINT_NOT_FOUND', `checkpoint ${d.checkpointId}`, fault('checkpointId', 'no such checkpoint'));
+      if (state.status === 'closed') throw new DomainError('CHECKPOINT_CLOSED', `checkpoint ${d.checkpointId}`, fault('checkpointId', 'closed'));
       return [
         ...endShiftOnClosing(state, d.at, `卡口关闭 (checkpoint closed): ${d.reason}`),
         { type: 'checkpoints.checkpoint-closed', data: { checkpointId: d.checkpointId, reason: d.reason, closedAt: d.at } },
@@ -225,26 +225,26 @@ export function decide(command: CheckpointCommand, state: CheckpointState): Chec
     }
     case 'StartShift': {
       const d = command.data;
-      if (state.status === 'none') throw new DomainError('CHECKPOINT_NOT_FOUND', `checkpoint ${d.checkpointId}`);
-      if (state.status === 'closed') throw new DomainError('CHECKPOINT_CLOSED', `checkpoint ${d.checkpointId}`);
-      if (d.staff.length === 0) throw new DomainError('STAFF_REQUIRED', undefined, [{ field: 'body.staff', message: 'at least one person' }]);
+      if (state.status === 'none') throw new DomainError('CHECKPOINT_NOT_FOUND', `checkpoint ${d.checkpointId}`, fault('checkpointId', 'no such checkpoint'));
+      if (state.status === 'closed') throw new DomainError('CHECKPOINT_CLOSED', `checkpoint ${d.checkpointId}`, fault('checkpointId', 'closed'));
+      if (d.staff.length === 0) throw new DomainError('STAFF_REQUIRED', undefined, fault('staff', 'at least one person'));
       const ids = d.staff.map((s) => s.id);
-      if (new Set(ids).size !== ids.length) throw new DomainError('STAFF_REPEATED', undefined, [{ field: 'body.staff', message: 'a person is listed twice' }]);
-      if (ms(d.startedAt) > ms(d.now) + CLOCK_SKEW_MS) throw new DomainError('SHIFT_IN_FUTURE', `startedAt ${d.startedAt}`, [{ field: 'body.startedAt', message: 'in the future' }]);
-      if (ms(d.startedAt) < ms(state.openedAt)) throw new DomainError('SHIFT_BEFORE_OPENING', `opened ${state.openedAt}`, [{ field: 'body.startedAt', message: 'before the checkpoint opened' }]);
+      if (new Set(ids).size !== ids.length) throw new DomainError('STAFF_REPEATED', undefined, fault('staff', 'a person is listed twice'));
+      if (ms(d.startedAt) > ms(d.now) + CLOCK_SKEW_MS) throw new DomainError('SHIFT_IN_FUTURE', `startedAt ${d.startedAt}`, fault('startedAt', 'in the future'));
+      if (ms(d.startedAt) < ms(state.openedAt)) throw new DomainError('SHIFT_BEFORE_OPENING', `opened ${state.openedAt}`, fault('startedAt', 'before the checkpoint opened'));
       const onDuty = currentShift(state);
       const events: CheckpointEvent[] = [];
       if (onDuty) {
-        if (d.handoverNote === undefined) throw new DomainError('SHIFT_ALREADY_OPEN', `shift ${onDuty.shiftId} is on duty`);
+        if (d.handoverNote === undefined) throw new DomainError('SHIFT_ALREADY_OPEN', `shift ${onDuty.shiftId} is on duty`, fault('handoverNote', 'a shift is on duty: end it first, or hand over with a note'));
         if (ms(d.startedAt) < ms(onDuty.startedAt)) {
-          throw new DomainError('SHIFT_OVERLAPS_PREVIOUS', `shift ${onDuty.shiftId} started ${onDuty.startedAt}`, [{ field: 'body.startedAt', message: 'before the shift on duty started' }]);
+          throw new DomainError('SHIFT_OVERLAPS_PREVIOUS', `shift ${onDuty.shiftId} started ${onDuty.startedAt}`, fault('startedAt', 'before the shift on duty started'));
         }
         // Handover: the shift on duty ends the moment the new one starts, so coverage has no gap.
         events.push({ type: 'checkpoints.shift-ended', data: { checkpointId: d.checkpointId, shiftId: onDuty.shiftId, endedAt: d.startedAt, handoverNote: d.handoverNote } });
       } else {
         const last = state.shifts[state.shifts.length - 1];
         if (last?.endedAt && ms(d.startedAt) < ms(last.endedAt)) {
-          throw new DomainError('SHIFT_OVERLAPS_PREVIOUS', `shift ${last.shiftId} ended ${last.endedAt}`, [{ field: 'body.startedAt', message: 'before the previous shift ended' }]);
+          throw new DomainError('SHIFT_OVERLAPS_PREVIOUS', `shift ${last.shiftId} ended ${last.endedAt}`, fault('startedAt', 'before the previous shift ended'));
         }
       }
       events.push({ type: 'checkpoints.shift-started', data: { checkpointId: d.checkpointId, shiftId: d.shiftId, staff: [...d.staff], startedAt: d.startedAt } });
@@ -252,12 +252,12 @@ export function decide(command: CheckpointCommand, state: CheckpointState): Chec
     }
     case 'EndShift': {
       const d = command.data;
-      if (state.status === 'none') throw new DomainError('CHECKPOINT_NOT_FOUND', `checkpoint ${d.checkpointId}`);
-      if (state.status === 'closed') throw new DomainError('CHECKPOINT_CLOSED', `checkpoint ${d.checkpointId}`);
+      if (state.status === 'none') throw new DomainError('CHECKPOINT_NOT_FOUND', `checkpoint ${d.checkpointId}`, fault('checkpointId', 'no such checkpoint'));
+      if (state.status === 'closed') throw new DomainError('CHECKPOINT_CLOSED', `checkpoint ${d.checkpointId}`, fault('checkpointId', 'closed'));
       const onDuty = currentShift(state);
-      if (!onDuty) throw new DomainError('NO_OPEN_SHIFT', `checkpoint ${d.checkpointId}`);
-      if (ms(d.endedAt) < ms(onDuty.startedAt)) throw new DomainError('SHIFT_ENDS_BEFORE_START', `started ${onDuty.startedAt}`, [{ field: 'body.endedAt', message: 'before the shift started' }]);
-      if (ms(d.endedAt) > ms(d.now) + CLOCK_SKEW_MS) throw new DomainError('SHIFT_IN_FUTURE', `endedAt ${d.endedAt}`, [{ field: 'body.endedAt', message: 'in the future' }]);
+      if (!onDuty) throw new DomainError('NO_OPEN_SHIFT', `checkpoint ${d.checkpointId}`, fault('checkpointId', 'no shift is on duty'));
+      if (ms(d.endedAt) < ms(onDuty.startedAt)) throw new DomainError('SHIFT_ENDS_BEFORE_START', `started ${onDuty.startedAt}`, fault('endedAt', 'before the shift started'));
+      if (ms(d.endedAt) > ms(d.now) + CLOCK_SKEW_MS) throw new DomainError('SHIFT_IN_FUTURE', `endedAt ${d.endedAt}`, fault('endedAt', 'in the future'));
       return [{ type: 'checkpoints.shift-ended', data: { checkpointId: d.checkpointId, shiftId: onDuty.shiftId, endedAt: d.endedAt, handoverNote: d.handoverNote } }];
     }
     default: {

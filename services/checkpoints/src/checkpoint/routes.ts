@@ -11,6 +11,7 @@ import {
 } from '@fangyi/contracts';
 import { DomainError, businessDate, handleCommand, loadAggregate, requireCommunity, route, type FieldIssue, type ServiceApp, type User } from '@fangyi/service-kit';
 import {
+  CHECKPOINT_PATHS,
   CheckpointParams,
   DateQuery,
   READERS,
@@ -160,6 +161,7 @@ export function checkpointRoutes(app: ServiceApp, deps: CheckpointsDeps): void {
     summary: 'Close a checkpoint; a shift still on duty ends with it',
     tags: ['checkpoints'],
     params: CheckpointParams,
+    fields: CHECKPOINT_PATHS,
     body: CloseCheckpointSchema,
     roles: ['registrar'],
     handler: async (ctx) => {
@@ -176,6 +178,7 @@ export function checkpointRoutes(app: ServiceApp, deps: CheckpointsDeps): void {
     summary: 'Start a shift (one on duty at a time); with handoverNote it takes over from the shift on duty',
     tags: ['shifts'],
     params: CheckpointParams,
+    fields: CHECKPOINT_PATHS,
     body: StartShiftSchema,
     roles: ['checkpoint-staff'],
     status: 201,
@@ -201,6 +204,7 @@ export function checkpointRoutes(app: ServiceApp, deps: CheckpointsDeps): void {
     summary: 'End the shift on duty, with a handover note (交接班)',
     tags: ['shifts'],
     params: CheckpointParams,
+    fields: CHECKPOINT_PATHS,
     body: EndShiftSchema,
     roles: ['checkpoint-staff'],
     handler: async (ctx) => {
@@ -223,6 +227,7 @@ export function checkpointRoutes(app: ServiceApp, deps: CheckpointsDeps): void {
     summary: 'A checkpoint as its own stream tells it, with the shift on duty; a merged one says whether every source is closed yet',
     tags: ['checkpoints'],
     params: CheckpointParams,
+    fields: CHECKPOINT_PATHS,
     roles: [...READERS],
     handler: async (ctx) => {
       const { state, revision } = await loadCheckpoint(deps.eventStore, ctx.params.id);
@@ -250,6 +255,7 @@ export function checkpointRoutes(app: ServiceApp, deps: CheckpointsDeps): void {
     summary: "The checkpoint's events: opened, shifts, merged, closed; when and by whom",
     tags: ['checkpoints'],
     params: CheckpointParams,
+    fields: CHECKPOINT_PATHS,
     roles: [...READERS],
     handler: async (ctx) => {
       const { state } = await loadCheckpoint(deps.eventStore, ctx.params.id);
@@ -265,6 +271,7 @@ export function checkpointRoutes(app: ServiceApp, deps: CheckpointsDeps): void {
     summary: 'Covered and uncovered intervals of one business day (default today): a 24-hour checkpoint with a gap shows the gap',
     tags: ['shifts'],
     params: CheckpointParams,
+    fields: CHECKPOINT_PATHS,
     query: DateQuery,
     roles: [...READERS],
     handler: async (ctx) => {

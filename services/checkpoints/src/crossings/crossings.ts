@@ -9,7 +9,7 @@ import {
   type RecordRefusalInput,
   type RefusalRecorded,
 } from '@fangyi/contracts';
-import { DomainError, defineErrors } from '@fangyi/service-kit/errors';
+import { DomainError, defineErrors, fault } from '@fangyi/service-kit/errors';
 import { CLOCK_SKEW_MS } from '../checkpoint/checkpoint.ts';
 
 export const crossingErrors = defineErrors({
@@ -116,12 +116,12 @@ function shiftOnDuty(ctx: CrossingContext, at: string): string {
   const cp = ctx.checkpoint;
   switch (cp.status) {
     case 'none':
-      throw new DomainError('CHECKPOINT_NOT_FOUND', `checkpoint ${ctx.checkpointId}`);
+      throw new DomainError('CHECKPOINT_NOT_FOUND', `checkpoint ${ctx.checkpointId}`, fault('checkpointId', 'no such checkpoint'));
     case 'closed':
-      throw new DomainError('CHECKPOINT_CLOSED', `checkpoint ${ctx.checkpointId}`);
+      throw new DomainError('CHECKPOINT_CLOSED', `checkpoint ${ctx.checkpointId}`, fault('checkpointId', 'closed'));
     case 'open':
-      if (cp.openShiftId === null) throw new DomainError('NO_OPEN_SHIFT', `checkpoint ${ctx.checkpointId}: start a shift first`);
-      if (Date.parse(at) > Date.parse(ctx.now) + CLOCK_SKEW_MS) throw new DomainError('CROSSING_IN_FUTURE', `at ${at}`, [{ field: 'body.at', message: 'in the future' }]);
+      if (cp.openShiftId === null) throw new DomainError('NO_OPEN_SHIFT', `checkpoint ${ctx.checkpointId}: start a shift first`, fault('checkpointId', 'no shift is on duty: start a shift first'));
+      if (Date.parse(at) > Date.parse(ctx.now) + CLOCK_SKEW_MS) throw new DomainError('CROSSING_IN_FUTURE', `at ${at}`, fault('at', 'in the future'));
       return cp.openShiftId;
     default: {
       const _exhaustive: never = cp;
@@ -139,7 +139,7 @@ const differing = <K extends string>(keys: readonly K[], sent: { readonly [P in 
 
 const reused = (kind: 'crossing' | 'refusal', id: string, differs: readonly string[]) =>
   new DomainError('CROSSING_ID_REUSED', `${kind} ${id} was recorded with a different ${differs.join(', ')}`, [
-    { field: kind === 'crossing' ? 'body.crossingId' : 'body.refusalId', message: `already used for another ${kind} that day (${differs.join(', ')} differ)` },
+    { field: kind === 'crossing' ? 'crossingId' : 'refusalId', message: `already used for another ${kind} that day (${differs.join(', ')} differ)` },
   ]);
 
 function recordCrossing(direction: Direction, d: RecordCrossingData, state: CrossingDayState): CrossingEvent[] {
@@ -153,9 +153,9 @@ function recordCrossing(direction: Direction, d: RecordCrossingData, state: Cros
   }
   const shiftId = shiftOnDuty(d, d.at);
   if (d.temperatureC < TEMPERATURE_MIN_C || d.temperatureC > TEMPERATURE_MAX_C) {
-    throw new DomainError('TEMPERATURE_OUT_OF_RANGE', `${d.temperatureC} °C`, [{ field: 'body.temperatureC', message: 'out of range' }]);
+    throw new DomainError('TEMPERATURE_OUT_OF_RANGE', `${d.temperatureC} °C`, fault('temperatureC', 'out of range'));
   }
-  if (d.personId === undefined && d.name === undefined && d.idNumber === undefined) throw new DomainError('PERSON_REQUIRED', undefined, [{ field: 'body.personId', message: 'who crossed?' }]);
+  if (d.personId === undefined && d.name === undefined && d.idNumber === undefined) throw new DomainError('PERSON_REQUIRED', undefined, fault('personId', 'who crossed?'));
   const data = {
     checkpointId: d.checkpointId,
     crossingId: d.crossingId,
@@ -200,9 +200,9 @@ export function decide(command: CrossingCommand, state: CrossingDayState): Cross
       const shiftId = shiftOnDuty(d, d.at);
       if (d.crossingId !== undefined) {
         const crossing = state.status === 'recording' ? state.crossings.get(d.crossingId) : undefined;
-        if (!crossing) throw new DomainError('CROSSING_NOT_FOUND', `crossing ${d.crossingId} on ${d.date}`, [{ field: 'body.crossingId', message: 'not a crossing of this checkpoint on that day' }]);
-        if (crossing.direction !== 'entry') throw new DomainError('CROSSING_NOT_AN_ENTRY', `crossing ${d.crossingId}`, [{ field: 'body.crossingId', message: 'is an exit' }]);
-        if (crossing.refusalId !== null) throw new DomainError('CROSSING_ALREADY_REFUSED', `by refusal ${crossing.refusalId}`, [{ field: 'body.crossingId', message: 'already turned back' }]);
+        if (!crossing) throw new DomainError('CROSSING_NOT_FOUND', `crossing ${d.crossingId} on ${d.date}`, fault('crossingId', 'not a crossing of this checkpoint on that day'));
+        if (crossing.direction !== 'entry') throw new DomainError('CROSSING_NOT_AN_ENTRY', `crossing ${d.crossingId}`, fault('crossingId', 'is an exit'));
+        if (crossing.refusalId !== null) throw new DomainError('CROSSING_ALREADY_REFUSED', `by refusal ${crossing.refusalId}`, fault('crossingId', 'already turned back'));
       }
       return [
         {

@@ -65,23 +65,23 @@ describe('entries and exits', () => {
   });
 
   it('needs an open checkpoint with a shift on duty', () => {
-    spec.given([]).when(entry({ checkpoint: { status: 'open', openShiftId: null } })).thenThrows('NO_OPEN_SHIFT');
-    spec.given([]).when(exit({ checkpoint: { status: 'closed' } })).thenThrows('CHECKPOINT_CLOSED');
-    spec.given([]).when(entry({ checkpoint: { status: 'none' } })).thenThrows('CHECKPOINT_NOT_FOUND');
+    spec.given([]).when(entry({ checkpoint: { status: 'open', openShiftId: null } })).thenThrows('NO_OPEN_SHIFT', { fields: ['checkpointId'] });
+    spec.given([]).when(exit({ checkpoint: { status: 'closed' } })).thenThrows('CHECKPOINT_CLOSED', { fields: ['checkpointId'] });
+    spec.given([]).when(entry({ checkpoint: { status: 'none' } })).thenThrows('CHECKPOINT_NOT_FOUND', { fields: ['checkpointId'] });
   });
 
   it('refuses a temperature outside 34–43 °C', () => {
-    spec.given([]).when(entry({ temperatureC: 33.9 })).thenThrows('TEMPERATURE_OUT_OF_RANGE');
-    spec.given([]).when(exit({ temperatureC: 43.1 })).thenThrows('TEMPERATURE_OUT_OF_RANGE');
+    spec.given([]).when(entry({ temperatureC: 33.9 })).thenThrows('TEMPERATURE_OUT_OF_RANGE', { fields: ['temperatureC'] });
+    spec.given([]).when(exit({ temperatureC: 43.1 })).thenThrows('TEMPERATURE_OUT_OF_RANGE', { fields: ['temperatureC'] });
   });
 
   it('must say who crossed', () => {
     const { personId: _p, name: _n, ...anonymous } = crossing();
-    spec.given([]).when({ type: 'RecordEntry', data: anonymous }).thenThrows('PERSON_REQUIRED');
+    spec.given([]).when({ type: 'RecordEntry', data: anonymous }).thenThrows('PERSON_REQUIRED', { fields: ['personId'] });
   });
 
   it('refuses a crossing timed later than now', () => {
-    spec.given([]).when(entry({ at: '2020-01-29T04:30:00.000Z' })).thenThrows('CROSSING_IN_FUTURE');
+    spec.given([]).when(entry({ at: '2020-01-29T04:30:00.000Z' })).thenThrows('CROSSING_IN_FUTURE', { fields: ['at'] });
   });
 });
 
@@ -128,23 +128,23 @@ describe('refusals (劝返)', () => {
   });
 
   it('refuses a crossingId that is not one of the day', () => {
-    spec.given([]).when(refusal({ crossingId: 'nope' })).thenThrows('CROSSING_NOT_FOUND');
+    spec.given([]).when(refusal({ crossingId: 'nope' })).thenThrows('CROSSING_NOT_FOUND', { fields: ['crossingId'] });
   });
 
   it('refuses turning back an exit', () => {
-    spec.given([normalExit]).when(refusal({ crossingId: 'x2' })).thenThrows('CROSSING_NOT_AN_ENTRY');
+    spec.given([normalExit]).when(refusal({ crossingId: 'x2' })).thenThrows('CROSSING_NOT_AN_ENTRY', { fields: ['crossingId'] });
   });
 
   it('refuses turning back the same entry twice', () => {
     const refused: CrossingEvent = { type: 'checkpoints.refusal-recorded', data: { checkpointId: 'cp1', refusalId: 'r0', shiftId: 'sh1', date: '2020-01-29', reason: 'fever', note: '', crossingId: 'x1', at: '2020-01-29T04:00:00.000Z' } };
-    spec.given([feverEntry, refused]).when(refusal({ crossingId: 'x1' })).thenThrows('CROSSING_ALREADY_REFUSED');
+    spec.given([feverEntry, refused]).when(refusal({ crossingId: 'x1' })).thenThrows('CROSSING_ALREADY_REFUSED', { fields: ['crossingId'] });
   });
 
   it('needs a shift on duty at an open checkpoint, and a time not later than now', () => {
-    spec.given([]).when(refusal({ checkpoint: { status: 'open', openShiftId: null } })).thenThrows('NO_OPEN_SHIFT');
-    spec.given([]).when(refusal({ checkpoint: { status: 'closed' } })).thenThrows('CHECKPOINT_CLOSED');
-    spec.given([]).when(refusal({ checkpoint: { status: 'none' } })).thenThrows('CHECKPOINT_NOT_FOUND');
-    spec.given([]).when(refusal({ at: '2020-01-29T05:00:00.000Z' })).thenThrows('CROSSING_IN_FUTURE');
+    spec.given([]).when(refusal({ checkpoint: { status: 'open', openShiftId: null } })).thenThrows('NO_OPEN_SHIFT', { fields: ['checkpointId'] });
+    spec.given([]).when(refusal({ checkpoint: { status: 'closed' } })).thenThrows('CHECKPOINT_CLOSED', { fields: ['checkpointId'] });
+    spec.given([]).when(refusal({ checkpoint: { status: 'none' } })).thenThrows('CHECKPOINT_NOT_FOUND', { fields: ['checkpointId'] });
+    spec.given([]).when(refusal({ at: '2020-01-29T05:00:00.000Z' })).thenThrows('CROSSING_IN_FUTURE', { fields: ['at'] });
   });
 });
 
@@ -181,7 +181,7 @@ describe('resends with a client-chosen id', () => {
     spec.given([entryEvent]).when(entry({ at: '2020-01-29T03:58:00.000Z' })).thenThrows('CROSSING_ID_REUSED');
     spec.given([entryEvent]).when(exit()).thenThrows('CROSSING_ID_REUSED');
     expect(() => crossingDecider.decide(entry({ temperatureC: 37.9, passValid: false }), [entryEvent].reduce(crossingDecider.evolve, crossingDecider.initialState()))).toThrow(
-      expect.objectContaining({ detail: expect.stringContaining('temperatureC, passValid'), fields: [expect.objectContaining({ field: 'body.crossingId' })] }),
+      expect.objectContaining({ detail: expect.stringContaining('temperatureC, passValid'), fields: [expect.objectContaining({ field: 'crossingId' })] }),
     );
   });
 
@@ -197,11 +197,11 @@ describe('resends with a client-chosen id', () => {
     spec.given([feverEntry, refusalEvent({ reason: 'fever', crossingId: 'x1' })]).when(refusal({ reason: 'fever', crossingId: 'x1' })).then([]);
   });
 
-  it('the same refusalId with other content is refused, naming body.refusalId', () => {
+  it('the same refusalId with other content is refused, naming refusalId', () => {
     spec.given([refusalEvent()]).when(refusal({ note: '另一次劝返' })).thenThrows('CROSSING_ID_REUSED');
     spec.given([refusalEvent()]).when(refusal({ reason: 'no-pass' })).thenThrows('CROSSING_ID_REUSED');
     expect(() => crossingDecider.decide(refusal({ note: 'x' }), [refusalEvent()].reduce(crossingDecider.evolve, crossingDecider.initialState()))).toThrow(
-      expect.objectContaining({ fields: [expect.objectContaining({ field: 'body.refusalId' })] }),
+      expect.objectContaining({ fields: [expect.objectContaining({ field: 'refusalId' })] }),
     );
   });
 });

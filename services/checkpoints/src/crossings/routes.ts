@@ -2,7 +2,7 @@ import { RecordCrossingSchema, RecordRefusalSchema, REFUSAL_REASONS, parseEnvelo
 import type { FastifyReply } from 'fastify';
 import { businessDate, handleCommand, maskIdNumber, route, seesSensitive, type ServiceApp, type User } from '@fangyi/service-kit';
 import { currentShift } from '../checkpoint/checkpoint.ts';
-import { CheckpointParams, DateQuery, READERS, loadCheckpoint, requireAnyCommunityOf, utc, type CheckpointsDeps, type KnownCheckpoint } from '../http.ts';
+import { CHECKPOINT_PATHS, CheckpointParams, DateQuery, READERS, loadCheckpoint, requireAnyCommunityOf, utc, type CheckpointsDeps, type KnownCheckpoint } from '../http.ts';
 import { underQuarantineOf } from '../underQuarantine/projection.ts';
 import { crossingDecider, crossingOf, crossingStreamId, type CheckpointSnapshot, type CrossingCommand } from './crossings.ts';
 
@@ -50,6 +50,7 @@ export function crossingRoutes(app: ServiceApp, deps: CheckpointsDeps): void {
         '. An optional client-chosen crossingId (UUID, unique per checkpoint and day) makes resends safe: the same id and content answers 200 with the crossing already recorded, the same id with other content 409 CROSSING_ID_REUSED',
       tags: ['crossings'],
       params: CheckpointParams,
+      fields: CHECKPOINT_PATHS,
       body: RecordCrossingSchema,
       roles: ['checkpoint-staff'],
       status: 201,
@@ -95,6 +96,7 @@ export function crossingRoutes(app: ServiceApp, deps: CheckpointsDeps): void {
       'Record a refusal (劝返): someone turned back at the gate; crossingId links it to the entry it answers. An optional client-chosen refusalId (UUID, unique per checkpoint and day) makes resends safe: same id and content → 200 with the refusal already recorded, other content → 409 CROSSING_ID_REUSED',
     tags: ['crossings'],
     params: CheckpointParams,
+    fields: CHECKPOINT_PATHS,
     body: RecordRefusalSchema,
     roles: ['checkpoint-staff'],
     status: 201,
@@ -116,6 +118,7 @@ export function crossingRoutes(app: ServiceApp, deps: CheckpointsDeps): void {
     summary: "One business day's crossings and refusals at the checkpoint (default today), with counts",
     tags: ['crossings'],
     params: CheckpointParams,
+    fields: CHECKPOINT_PATHS,
     query: DateQuery,
     roles: [...READERS],
     handler: async (ctx) => {

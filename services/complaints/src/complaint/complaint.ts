@@ -15,7 +15,7 @@ import {
   type ResolveComplaintInput,
   type TriageComplaintInput,
 } from '@fangyi/contracts';
-import { DomainError, defineErrors } from '@fangyi/service-kit/errors';
+import { DomainError, defineErrors, fault } from '@fangyi/service-kit/errors';
 import { AGENCY_LABELS, RESOLUTION_LABELS, STATUS_LABELS } from './labels.ts';
 
 export const complaintErrors = defineErrors({
@@ -185,7 +185,7 @@ export function evolve(state: ComplaintState, event: ComplaintEvent): ComplaintS
 const isOpen = (status: ComplaintState['status']) => status === 'received' || status === 'triaged' || status === 'investigating';
 
 function requireExists(state: ComplaintState, complaintId: string): asserts state is Exclude<ComplaintState, { status: 'none' }> {
-  if (state.status === 'none') throw new DomainError('COMPLAINT_NOT_FOUND', `complaint ${complaintId}`);
+  if (state.status === 'none') throw new DomainError('COMPLAINT_NOT_FOUND', `complaint ${complaintId}`, fault('complaintId', 'no such complaint'));
 }
 
 /** The outcome as the reporter is told it, when a public status note has to serve as the reply. */
@@ -193,7 +193,7 @@ const outcomeMessage = (r: CurrentResolution) => `${RESOLUTION_LABELS[r.resoluti
 
 function decideResolution(command: ResolveComplaint, state: ComplaintCore): ComplaintEvent[] {
   const d = command.data;
-  const field = (name: string, message: string) => [{ field: `body.${name}`, message }];
+  const field = fault;
   if (d.resolution === 'duplicate' && d.duplicateOf === undefined) throw new DomainError('DUPLICATE_OF_REQUIRED', undefined, field('duplicateOf', 'required for a duplicate'));
   if (d.resolution !== 'duplicate' && d.duplicateOf !== undefined) throw new DomainError('DUPLICATE_OF_NOT_APPLICABLE', undefined, field('duplicateOf', 'only for a duplicate'));
   if (d.duplicateOf === state.complaintId) throw new DomainError('DUPLICATE_OF_SELF', undefined, field('duplicateOf', 'is this complaint'));
@@ -250,10 +250,10 @@ export function decide(command: ComplaintCommand, state: ComplaintState): Compla
   switch (command.type) {
     case 'FileComplaint': {
       const d = command.data;
-      if (state.status !== 'none') throw new DomainError('COMPLAINT_ALREADY_EXISTS', `complaint ${d.complaintId}`);
+      if (state.status !== 'none') throw new DomainError('COMPLAINT_ALREADY_EXISTS', `complaint ${d.complaintId}`, fault('complaintId', 'already filed'));
       const received = Date.parse(d.receivedAt);
       if (received > Date.parse(d.now) + CLOCK_SKEW_MS) {
-        throw new DomainError('RECEIVED_IN_FUTURE', `receivedAt ${d.receivedAt} is later than now`, [{ field: 'body.receivedAt', message: 'in the future' }]);
+        throw new DomainError('RECEIVED_IN_FUTURE', `receivedAt ${d.receivedAt} is later than now`, fault('receivedAt', 'in the future'));
       }
       return [
         {
@@ -280,7 +280,7 @@ export function decide(command: ComplaintCommand, state: ComplaintState): Compla
     case 'TriageComplaint': {
       const d = command.data;
       requireExists(state, d.complaintId);
-      if (!isOpen(state.status)) throw new DomainError('COMPLAINT_NOT_OPEN', `status ${state.status}`);
+      if (!isOpen(state.status)) throw new DomainError('COMPLAINT_NOT_OPEN', `status ${state.status}`, fault('complaintId', `is ${state.status}: reopen it first`));
       const previous = state.assignment?.assignee;
       return [
         {
@@ -300,10 +300,10 @@ export function decide(command: ComplaintCommand, state: ComplaintState): Compla
     case 'AddInvestigationNote': {
       const d = command.data;
       requireExists(state, d.complaintId);
-      if (!isOpen(state.status)) throw new DomainError('COMPLAINT_NOT_OPEN', `status ${state.status}`);
-      if (state.status === 'received') throw new DomainError('COMPLAINT_NOT_TRIAGED');
-      if (Date.parse(d.at) > Date.parse(d.now) + CLOCK_SKEW_MS) throw new DomainError('NOTE_IN_FUTURE', `at ${d.at}`, [{ field: 'body.at', message: 'in the future' }]);
-      if (Date.parse(d.at) < Date.parse(state.receivedAt)) throw new DomainError('NOTE_BEFORE_RECEIVED', `at ${d.at}`, [{ field: 'body.at', message: 'before the complaint was received' }]);
+      if (!isOpen(state.status)) throw new DomainError('COMPLAINT_NOT_OPEN', `status ${state.status}`, fault('complaintId', `is ${state.status}: reopen it first`));
+      if (state.status === 'received') throw new DomainError('COMPLAINT_NOT_TRIAGED', undefined, fault('complaintId', 'not triaged yet: triage and assign it first'));
+      if (Date.parse(d.at) > Date.parse(d.now) + CLOCK_SKEW_MS) throw new DomainError('NOTE_IN_FUTURE', `at ${d.at}`, fault('at', 'in the future'));
+      if (Date.parse(d.at) < Date.parse(state.receivedAt)) throw new DomainError('NOTE_BEFORE_RECEIVED', `at ${d.at}`, fault('at', 'before the complaint was received'));
       const starts = state.status === 'triaged';
       return [
         {
@@ -321,27 +321,27 @@ export function decide(command: ComplaintCommand, state: ComplaintState): Compla
     }
     case 'ResolveComplaint': {
       requireExists(state, command.data.complaintId);
-      if (state.status === 'received') throw new DomainError('COMPLAINT_NOT_TRIAGED');
-      if (state.status !== 'triaged' && state.status !== 'investigating') throw new DomainError('COMPLAINT_NOT_OPEN', `status ${state.status}`);
+      if (state.status === 'received') throw new DomainError('COMPLAINT_NOT_TRIAGED', undefined, fault('complaintId', 'not triaged yet: triage and assign it first'));
+      if (state.status !== 'triaged' && state.status !== 'investigating') throw new DomainError('COMPLAINT_NOT_OPEN', `status ${state.status}`, fault('complaintId', `is ${state.status}: reopen it first`));
       return decideResolution(command, state);
     }
     case 'ReplyToReporter': {
       const d = command.data;
       requireExists(state, d.complaintId);
-      if (state.status === 'closed') throw new DomainError('COMPLAINT_CLOSED');
+      if (state.status === 'closed') throw new DomainError('COMPLAINT_CLOSED', undefined, fault('complaintId', 'closed: reopen it first'));
       const contactable = reporterContactable(state.reporter);
-      if (!contactable && d.channel !== 'public-note') throw new DomainError('REPORTER_NOT_CONTACTABLE', undefined, [{ field: 'body.channel', message: 'must be public-note' }]);
-      if (contactable && d.channel === 'public-note') throw new DomainError('PUBLIC_NOTE_NOT_A_REPLY', undefined, [{ field: 'body.channel', message: 'must reach the reporter' }]);
+      if (!contactable && d.channel !== 'public-note') throw new DomainError('REPORTER_NOT_CONTACTABLE', undefined, fault('channel', 'must be public-note'));
+      if (contactable && d.channel === 'public-note') throw new DomainError('PUBLIC_NOTE_NOT_A_REPLY', undefined, fault('channel', 'must reach the reporter'));
       return [{ type: 'complaints.reporter-replied', data: { complaintId: d.complaintId, replyId: d.replyId, channel: d.channel, message: d.message, at: new Date(d.at).toISOString(), public: !contactable } }];
     }
     case 'CloseComplaint': {
       const d = command.data;
       requireExists(state, d.complaintId);
-      if (state.status === 'closed') throw new DomainError('COMPLAINT_ALREADY_CLOSED');
-      if (state.status !== 'resolved') throw new DomainError('COMPLAINT_NOT_RESOLVED', `status ${state.status}`);
+      if (state.status === 'closed') throw new DomainError('COMPLAINT_ALREADY_CLOSED', undefined, fault('complaintId', 'already closed'));
+      if (state.status !== 'resolved') throw new DomainError('COMPLAINT_NOT_RESOLVED', `status ${state.status}`, fault('complaintId', `is ${state.status}, not resolved`));
       const events: ComplaintEvent[] = [];
       if (!state.outcomeReplied) {
-        if (reporterContactable(state.reporter)) throw new DomainError('REPLY_REQUIRED');
+        if (reporterContactable(state.reporter)) throw new DomainError('REPLY_REQUIRED', undefined, fault('complaintId', 'reply to the reporter with the outcome first'));
         // Nobody to send the outcome to: it is posted as a public status note, and that is the reply.
         events.push({
           type: 'complaints.reporter-replied',
@@ -354,7 +354,7 @@ export function decide(command: ComplaintCommand, state: ComplaintState): Compla
     case 'ReopenComplaint': {
       const d = command.data;
       requireExists(state, d.complaintId);
-      if (state.status !== 'resolved' && state.status !== 'closed') throw new DomainError('COMPLAINT_NOT_REOPENABLE', `status ${state.status}`);
+      if (state.status !== 'resolved' && state.status !== 'closed') throw new DomainError('COMPLAINT_NOT_REOPENABLE', `status ${state.status}`, fault('complaintId', `is ${state.status}, not resolved or closed`));
       return [
         {
           type: 'complaints.complaint-reopened',

@@ -118,11 +118,11 @@ describe('FileComplaint', () => {
   });
 
   it('refuses a complaint received later than now', () => {
-    spec.given([]).when(file({ receivedAt: '2020-02-03T10:00:00+08:00' })).thenThrows('RECEIVED_IN_FUTURE');
+    spec.given([]).when(file({ receivedAt: '2020-02-03T10:00:00+08:00' })).thenThrows('RECEIVED_IN_FUTURE', { fields: ['receivedAt'] });
   });
 
   it('refuses to file the same complaint twice', () => {
-    spec.given([filed()]).when(file()).thenThrows('COMPLAINT_ALREADY_EXISTS');
+    spec.given([filed()]).when(file()).thenThrows('COMPLAINT_ALREADY_EXISTS', { fields: ['complaintId'] });
   });
 });
 
@@ -144,11 +144,11 @@ describe('TriageComplaint', () => {
   });
 
   it('refuses a complaint that does not exist', () => {
-    spec.given([]).when(triage).thenThrows('COMPLAINT_NOT_FOUND');
+    spec.given([]).when(triage).thenThrows('COMPLAINT_NOT_FOUND', { fields: ['complaintId'] });
   });
 
   it('refuses a resolved complaint', () => {
-    spec.given(resolvedWithFine).when(triage).thenThrows('COMPLAINT_NOT_OPEN');
+    spec.given(resolvedWithFine).when(triage).thenThrows('COMPLAINT_NOT_OPEN', { fields: ['complaintId'] });
   });
 });
 
@@ -165,17 +165,17 @@ describe('AddInvestigationNote', () => {
   });
 
   it('refuses a note before triage', () => {
-    spec.given([filed()]).when(note()).thenThrows('COMPLAINT_NOT_TRIAGED');
+    spec.given([filed()]).when(note()).thenThrows('COMPLAINT_NOT_TRIAGED', { fields: ['complaintId'] });
   });
 
   it('refuses a note once resolved, and once closed', () => {
-    spec.given(resolvedWithFine).when(note()).thenThrows('COMPLAINT_NOT_OPEN');
-    spec.given([...resolvedWithFine, replied, closed]).when(note()).thenThrows('COMPLAINT_NOT_OPEN');
+    spec.given(resolvedWithFine).when(note()).thenThrows('COMPLAINT_NOT_OPEN', { fields: ['complaintId'] });
+    spec.given([...resolvedWithFine, replied, closed]).when(note()).thenThrows('COMPLAINT_NOT_OPEN', { fields: ['complaintId'] });
   });
 
   it('refuses a note dated in the future or before the complaint was received', () => {
-    spec.given(underInvestigation).when(note({ at: '2020-02-03T05:00:00.000Z' })).thenThrows('NOTE_IN_FUTURE');
-    spec.given(underInvestigation).when(note({ at: '2020-02-02T05:00:00.000Z' })).thenThrows('NOTE_BEFORE_RECEIVED');
+    spec.given(underInvestigation).when(note({ at: '2020-02-03T05:00:00.000Z' })).thenThrows('NOTE_IN_FUTURE', { fields: ['at'] });
+    spec.given(underInvestigation).when(note({ at: '2020-02-02T05:00:00.000Z' })).thenThrows('NOTE_BEFORE_RECEIVED', { fields: ['at'] });
   });
 });
 
@@ -210,17 +210,17 @@ describe('ResolveComplaint', () => {
   });
 
   it('requires the host household for a substantiated illegal-rental report', () => {
-    spec.given(underInvestigation).when(resolve({ householdId: undefined })).thenThrows('HOUSEHOLD_REQUIRED');
+    spec.given(underInvestigation).when(resolve({ householdId: undefined })).thenThrows('HOUSEHOLD_REQUIRED', { fields: ['householdId'] });
   });
 
   it('refuses a household on a complaint that is not about rental', () => {
-    spec.given([filed({ category: 'sanitation' }), triaged]).when(resolve()).thenThrows('HOUSEHOLD_NOT_APPLICABLE');
+    spec.given([filed({ category: 'sanitation' }), triaged]).when(resolve()).thenThrows('HOUSEHOLD_NOT_APPLICABLE', { fields: ['householdId'] });
   });
 
   it('needs duplicateOf for a duplicate, and only for a duplicate, and not itself', () => {
-    spec.given(underInvestigation).when(resolve({ resolution: 'duplicate', householdId: undefined })).thenThrows('DUPLICATE_OF_REQUIRED');
-    spec.given(underInvestigation).when(resolve({ resolution: 'unsubstantiated', duplicateOf: 'c0' })).thenThrows('DUPLICATE_OF_NOT_APPLICABLE');
-    spec.given(underInvestigation).when(resolve({ resolution: 'duplicate', duplicateOf: 'c1', householdId: undefined })).thenThrows('DUPLICATE_OF_SELF');
+    spec.given(underInvestigation).when(resolve({ resolution: 'duplicate', householdId: undefined })).thenThrows('DUPLICATE_OF_REQUIRED', { fields: ['duplicateOf'] });
+    spec.given(underInvestigation).when(resolve({ resolution: 'unsubstantiated', duplicateOf: 'c0' })).thenThrows('DUPLICATE_OF_NOT_APPLICABLE', { fields: ['duplicateOf'] });
+    spec.given(underInvestigation).when(resolve({ resolution: 'duplicate', duplicateOf: 'c1', householdId: undefined })).thenThrows('DUPLICATE_OF_SELF', { fields: ['duplicateOf'] });
   });
 
   it('resolves a duplicate straight after triage, with no fine', () => {
@@ -233,8 +233,8 @@ describe('ResolveComplaint', () => {
   });
 
   it('refuses to resolve before triage, and a complaint already resolved', () => {
-    spec.given([filed()]).when(resolve()).thenThrows('COMPLAINT_NOT_TRIAGED');
-    spec.given(resolvedWithFine).when(resolve()).thenThrows('COMPLAINT_NOT_OPEN');
+    spec.given([filed()]).when(resolve()).thenThrows('COMPLAINT_NOT_TRIAGED', { fields: ['complaintId'] });
+    spec.given(resolvedWithFine).when(resolve()).thenThrows('COMPLAINT_NOT_OPEN', { fields: ['complaintId'] });
   });
 });
 
@@ -255,12 +255,12 @@ describe('ReplyToReporter', () => {
   });
 
   it('refuses a direct channel to a reporter without contact, and a public note instead of a real reply', () => {
-    spec.given([filed({ reporter: anonymousNoContact })]).when(reply({ channel: 'phone' })).thenThrows('REPORTER_NOT_CONTACTABLE');
-    spec.given([filed()]).when(reply({ channel: 'public-note' })).thenThrows('PUBLIC_NOTE_NOT_A_REPLY');
+    spec.given([filed({ reporter: anonymousNoContact })]).when(reply({ channel: 'phone' })).thenThrows('REPORTER_NOT_CONTACTABLE', { fields: ['channel'] });
+    spec.given([filed()]).when(reply({ channel: 'public-note' })).thenThrows('PUBLIC_NOTE_NOT_A_REPLY', { fields: ['channel'] });
   });
 
   it('refuses a reply on a closed complaint', () => {
-    spec.given([...resolvedWithFine, replied, closed]).when(reply()).thenThrows('COMPLAINT_CLOSED');
+    spec.given([...resolvedWithFine, replied, closed]).when(reply()).thenThrows('COMPLAINT_CLOSED', { fields: ['complaintId'] });
   });
 });
 
@@ -270,12 +270,12 @@ describe('CloseComplaint', () => {
   });
 
   it('refuses to close before the reporter has had a reply (409 REPLY_REQUIRED)', () => {
-    spec.given(resolvedWithFine).when(close).thenThrows('REPLY_REQUIRED');
+    spec.given(resolvedWithFine).when(close).thenThrows('REPLY_REQUIRED', { fields: ['complaintId'] });
   });
 
   it('does not count an acknowledgement sent before the resolution as the reply', () => {
     const ack: ComplaintEvent = { ...replied, data: { ...(replied.data as object), message: '已收到' } } as ComplaintEvent;
-    spec.given([filed(), ack, triaged, noted, resolvedEvent(), fineImposed, rewardGranted]).when(close).thenThrows('REPLY_REQUIRED');
+    spec.given([filed(), ack, triaged, noted, resolvedEvent(), fineImposed, rewardGranted]).when(close).thenThrows('REPLY_REQUIRED', { fields: ['complaintId'] });
   });
 
   it('posts the outcome as a public status note when the reporter cannot be reached, then closes', () => {
@@ -292,8 +292,8 @@ describe('CloseComplaint', () => {
   });
 
   it('refuses to close an open complaint, and a closed one again', () => {
-    spec.given(underInvestigation).when(close).thenThrows('COMPLAINT_NOT_RESOLVED');
-    spec.given([...resolvedWithFine, replied, closed]).when(close).thenThrows('COMPLAINT_ALREADY_CLOSED');
+    spec.given(underInvestigation).when(close).thenThrows('COMPLAINT_NOT_RESOLVED', { fields: ['complaintId'] });
+    spec.given([...resolvedWithFine, replied, closed]).when(close).thenThrows('COMPLAINT_ALREADY_CLOSED', { fields: ['complaintId'] });
   });
 });
 
@@ -304,12 +304,12 @@ describe('ReopenComplaint and the status machine around it', () => {
   });
 
   it('refuses to reopen an open complaint', () => {
-    spec.given(underInvestigation).when(reopen).thenThrows('COMPLAINT_NOT_REOPENABLE');
+    spec.given(underInvestigation).when(reopen).thenThrows('COMPLAINT_NOT_REOPENABLE', { fields: ['complaintId'] });
   });
 
   it('lets a reopened complaint take notes again, and needs a new reply before closing', () => {
     spec.given([...resolvedWithFine, replied, closed, reopened]).when(note({ noteId: 'n3' })).thenMatches((events) => expect(events).toHaveLength(1));
-    spec.given([...resolvedWithFine, replied, closed, reopened, resolvedEvent()]).when(close).thenThrows('REPLY_REQUIRED');
+    spec.given([...resolvedWithFine, replied, closed, reopened, resolvedEvent()]).when(close).thenThrows('REPLY_REQUIRED', { fields: ['complaintId'] });
   });
 
   it('does not undo the fine at reopening: it stands until the next resolution decides', () => {

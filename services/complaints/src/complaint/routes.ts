@@ -49,7 +49,7 @@ async function readComplaint(store: EventStore, complaintId: string): Promise<{ 
   const recorded = await store.readStream(streamIdOf(complaintId));
   const envelopes = recorded.map(({ position: _position, ...e }) => parseEnvelope(e));
   const view = envelopes.reduce<ComplaintView | null>(applyToView, null);
-  if (!view) throw new DomainError('COMPLAINT_NOT_FOUND', `complaint ${complaintId}`);
+  if (!view) throw new DomainError('COMPLAINT_NOT_FOUND', `complaint ${complaintId}`, [{ field: 'params.complaintId', message: 'no such complaint' }]);
   return { view, envelopes };
 }
 

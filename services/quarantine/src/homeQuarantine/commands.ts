@@ -17,11 +17,33 @@ export type StartHomeQuarantine = {
 };
 export type LogSymptomCheck = {
   type: 'LogSymptomCheck';
-  data: LogSymptomCheckInput & { caseId: string; checkId: string; escalationId: string; today: string };
+  data: LogSymptomCheckInput & {
+    caseId: string;
+    checkId: string;
+    escalationId: string;
+    today: string;
+    /** The district's local date and minutes since midnight when the person was reached. */
+    checkedAtLocal: { date: string; minutes: number };
+    /** The slot's window (from configuration) and how early before it opens a check is still taken. */
+    window: { opens: number; earlyMinutes: number };
+  };
 };
 export type RecordCheckAttemptFailed = {
   type: 'RecordCheckAttemptFailed';
-  data: { caseId: string; attemptId: string; date: string; slot: Slot; reason: CheckAttemptFailure; note?: string | undefined; attemptedAt: string; today: string };
+  data: {
+    caseId: string;
+    attemptId: string;
+    date: string;
+    slot: Slot;
+    reason: CheckAttemptFailure;
+    note?: string | undefined;
+    attemptedAt: string;
+    today: string;
+    /** `attemptedAt` in the district's local date and minutes since midnight. */
+    attemptedAtLocal: { date: string; minutes: number };
+    /** As for a check: the slot's window and the early tolerance. */
+    window: { opens: number; earlyMinutes: number };
+  };
 };
 export type RecordMissedCheck = {
   type: 'RecordMissedCheck';

@@ -1,6 +1,7 @@
 import { FEVER_THRESHOLD_C, TEMPERATURE_MAX_C, TEMPERATURE_MIN_C, type QuarantineEvent } from '@fangyi/contracts';
-import { DomainError } from '@fangyi/service-kit/errors';
+import { DomainError, fault } from '@fangyi/service-kit/errors';
 import { addDays, daysBetween } from '@fangyi/service-kit/time';
+import { formatClockTime } from '@fangyi/service-kit/slots';
 import type { HomeQuarantineCommand } from './commands.ts';
 import { isAbnormal, lastCheckDate, slotKey, type CaseFacts, type EscalationState, type HomeQuarantineState } from './state.ts';
 
@@ -11,33 +12,50 @@ type ActiveState = Extract<HomeQuarantineState, { status: 'active' }>;
 
 /** Only a running case takes commands: one never started is unknown (404), an ended one is read-only (409). */
 function requireActive(state: HomeQuarantineState, caseId: string): ActiveState {
-  if (state.status === 'none') throw new DomainError('CASE_NOT_FOUND', `case ${caseId}`);
-  if (state.status === 'ended') throw new DomainError('QUARANTINE_NOT_ACTIVE', `case ${caseId} ended on ${state.endedOn} (${state.outcome})`);
+  if (state.status === 'none') throw new DomainError('CASE_NOT_FOUND', `case ${caseId}`, fault('caseId', 'no such case'));
+  if (state.status === 'ended') throw new DomainError('QUARANTINE_NOT_ACTIVE', `case ${caseId} ended on ${state.endedOn} (${state.outcome})`, fault('caseId', `ended on ${state.endedOn}`));
   return state;
 }
 
 function requireInPeriod(state: CaseFacts, date: string): void {
   if (date < state.startDate || date > state.endDate) {
-    throw new DomainError('CHECK_OUTSIDE_PERIOD', `${date} is outside ${state.startDate}..${state.endDate}`, [{ field: 'body.date', message: 'outside the quarantine period' }]);
+    throw new DomainError('CHECK_OUTSIDE_PERIOD', `${date} is outside ${state.startDate}..${state.endDate}`, fault('date', `outside the quarantine period ${state.startDate}..${state.endDate}`));
+  }
+}
+
+/**
+ * A check (or an attempt at one) is taken from a little before its slot's window opens (the
+ * configured tolerance), never earlier: 03:45 is not a morning check. Late ones for a past slot stay welcome.
+ */
+function requireWindowOpened(
+  d: { date: string; slot: string; window: { opens: number; earlyMinutes: number } },
+  at: { date: string; minutes: number },
+  what: 'check' | 'attempt',
+): void {
+  const minutesIntoDay = daysBetween(d.date, at.date) * 1440 + at.minutes;
+  const acceptedFrom = d.window.opens - d.window.earlyMinutes;
+  if (minutesIntoDay < acceptedFrom) {
+    const why = `${d.slot} window opens ${formatClockTime(d.window.opens)} (${what} accepted from ${formatClockTime(acceptedFrom)})`;
+    throw new DomainError('SLOT_NOT_OPEN_YET', `${d.date} ${why}; ${what} at ${at.date} ${formatClockTime(at.minutes)}`, fault('slot', why));
   }
 }
 
 function escalationOf(state: CaseFacts, escalationId: string): EscalationState {
   const escalation = state.escalations.get(escalationId);
-  if (!escalation) throw new DomainError('ESCALATION_NOT_FOUND', `escalation ${escalationId} on case ${state.caseId}`);
+  if (!escalation) throw new DomainError('ESCALATION_NOT_FOUND', `escalation ${escalationId} on case ${state.caseId}`, fault('escalationId', 'no such escalation on this case'));
   return escalation;
 }
 
 /** Referral and resolution close an escalation, and only one that someone has acknowledged. */
 function requireAcknowledged(escalation: EscalationState): void {
-  if (escalation.status === 'open') throw new DomainError('ESCALATION_NOT_ACKNOWLEDGED', `escalation ${escalation.escalationId}`);
-  if (escalation.status !== 'acknowledged') throw new DomainError('ESCALATION_CLOSED', `escalation ${escalation.escalationId} is ${escalation.status}`);
+  if (escalation.status === 'open') throw new DomainError('ESCALATION_NOT_ACKNOWLEDGED', `escalation ${escalation.escalationId}`, fault('escalationId', 'not acknowledged yet'));
+  if (escalation.status !== 'acknowledged') throw new DomainError('ESCALATION_CLOSED', `escalation ${escalation.escalationId} is ${escalation.status}`, fault('escalationId', escalation.status));
 }
 
 export function decide(command: HomeQuarantineCommand, state: HomeQuarantineState): QuarantineEvent[] {
   switch (command.type) {
     case 'StartHomeQuarantine': {
-      if (state.status !== 'none') throw new DomainError('CASE_ALREADY_EXISTS', `case ${command.data.caseId}`);
+      if (state.status !== 'none') throw new DomainError('CASE_ALREADY_EXISTS', `case ${command.data.caseId}`, fault('caseId', 'already started'));
       const d = command.data;
       return [
         {
@@ -63,14 +81,15 @@ export function decide(command: HomeQuarantineCommand, state: HomeQuarantineStat
       const d = command.data;
       const s = requireActive(state, d.caseId);
       if (d.temperatureC < TEMPERATURE_MIN_C || d.temperatureC > TEMPERATURE_MAX_C) {
-        throw new DomainError('TEMPERATURE_OUT_OF_RANGE', `${d.temperatureC} °C`, [{ field: 'body.temperatureC', message: 'out of range' }]);
+        throw new DomainError('TEMPERATURE_OUT_OF_RANGE', `${d.temperatureC} °C`, fault('temperatureC', 'out of range'));
       }
       requireInPeriod(s, d.date);
-      if (d.date > d.today) throw new DomainError('CHECK_IN_FUTURE', `${d.date} is after today (${d.today})`, [{ field: 'body.date', message: 'in the future' }]);
+      if (d.date > d.today) throw new DomainError('CHECK_IN_FUTURE', `${d.date} is after today (${d.today})`, fault('date', 'in the future'));
+      requireWindowOpened(d, d.checkedAtLocal, 'check');
       // A slot already recorded as missed still takes a late check: it replaces "missed" on the roster.
       const previous = s.checks.get(slotKey(d.date, d.slot));
-      if (previous && !d.correction) throw new DomainError('SLOT_ALREADY_CHECKED', `${d.date} ${d.slot}`);
-      if (!previous && d.correction) throw new DomainError('NOTHING_TO_CORRECT', `${d.date} ${d.slot}`);
+      if (previous && !d.correction) throw new DomainError('SLOT_ALREADY_CHECKED', `${d.date} ${d.slot}`, fault('slot', `${d.date} ${d.slot} already has a check`));
+      if (!previous && d.correction) throw new DomainError('NOTHING_TO_CORRECT', `${d.date} ${d.slot}`, fault('correction', `${d.date} ${d.slot} has no check to correct`));
 
       const symptoms = [...new Set(d.symptoms)];
       const abnormal = isAbnormal(d.temperatureC, symptoms);
@@ -117,9 +136,10 @@ export function decide(command: HomeQuarantineCommand, state: HomeQuarantineStat
       const d = command.data;
       const s = requireActive(state, d.caseId);
       requireInPeriod(s, d.date);
-      if (d.date > d.today) throw new DomainError('CHECK_IN_FUTURE', `${d.date} is after today (${d.today})`, [{ field: 'body.date', message: 'in the future' }]);
+      if (d.date > d.today) throw new DomainError('CHECK_IN_FUTURE', `${d.date} is after today (${d.today})`, fault('date', 'in the future'));
+      requireWindowOpened(d, d.attemptedAtLocal, 'attempt');
       // Once reached, a slot is done: a failed attempt after that is a mistake, not a fact.
-      if (s.checks.has(slotKey(d.date, d.slot))) throw new DomainError('SLOT_ALREADY_CHECKED', `${d.date} ${d.slot}`);
+      if (s.checks.has(slotKey(d.date, d.slot))) throw new DomainError('SLOT_ALREADY_CHECKED', `${d.date} ${d.slot}`, fault('slot', `${d.date} ${d.slot} already has a check`));
       return [
         {
           type: 'quarantine.check-attempt-failed',
@@ -141,35 +161,35 @@ export function decide(command: HomeQuarantineCommand, state: HomeQuarantineStat
       const s = requireActive(state, d.caseId);
       requireInPeriod(s, d.date);
       const closed = d.date < d.asOf.date || (d.date === d.asOf.date && d.asOf.minutes >= d.closesAtMinutes);
-      if (!closed) throw new DomainError('SLOT_STILL_OPEN', `${d.date} ${d.slot} as of ${d.asOf.date} minute ${d.asOf.minutes}`);
+      if (!closed) throw new DomainError('SLOT_STILL_OPEN', `${d.date} ${d.slot} as of ${d.asOf.date} minute ${d.asOf.minutes}`, fault('slot', 'window still open'));
       const key = slotKey(d.date, d.slot);
-      if (s.checks.has(key)) throw new DomainError('SLOT_ALREADY_CHECKED', `${d.date} ${d.slot}`);
-      if (s.missed.has(key)) throw new DomainError('MISSED_ALREADY_RECORDED', `${d.date} ${d.slot}`);
+      if (s.checks.has(key)) throw new DomainError('SLOT_ALREADY_CHECKED', `${d.date} ${d.slot}`, fault('slot', `${d.date} ${d.slot} already has a check`));
+      if (s.missed.has(key)) throw new DomainError('MISSED_ALREADY_RECORDED', `${d.date} ${d.slot}`, fault('slot', 'already recorded as missed'));
       return [{ type: 'quarantine.symptom-check-missed', data: { caseId: d.caseId, date: d.date, slot: d.slot } }];
     }
 
     case 'ReassignCaller': {
       const d = command.data;
       const s = requireActive(state, d.caseId);
-      if (s.assignedCaller === d.caller) throw new DomainError('CALLER_UNCHANGED', d.caller, [{ field: 'body.caller', message: 'already the assigned caller' }]);
+      if (s.assignedCaller === d.caller) throw new DomainError('CALLER_UNCHANGED', d.caller, fault('caller', 'already the assigned caller'));
       return [{ type: 'quarantine.caller-reassigned', data: { caseId: d.caseId, previousCaller: s.assignedCaller, newCaller: d.caller, reason: d.reason } }];
     }
 
     case 'ChangePeriod': {
       const d = command.data;
       const s = requireActive(state, d.caseId);
-      const field = [{ field: 'body.newEndDate', message: '' }];
+      const field = (message: string) => fault('newEndDate', message);
       if (d.newEndDate < s.startDate) {
-        throw new DomainError('PERIOD_END_BEFORE_START', `${d.newEndDate} is before ${s.startDate}`, [{ ...field[0]!, message: 'before the start date' }]);
+        throw new DomainError('PERIOD_END_BEFORE_START', `${d.newEndDate} is before ${s.startDate}`, field('before the start date'));
       }
       const lastCheck = lastCheckDate(s);
       if (lastCheck !== null && d.newEndDate < lastCheck) {
-        throw new DomainError('PERIOD_END_BEFORE_LAST_CHECK', `${d.newEndDate} is before the check of ${lastCheck}`, [{ ...field[0]!, message: 'before the last logged check' }]);
+        throw new DomainError('PERIOD_END_BEFORE_LAST_CHECK', `${d.newEndDate} is before the check of ${lastCheck}`, field('before the last logged check'));
       }
-      if (d.newEndDate === s.endDate) throw new DomainError('PERIOD_UNCHANGED', d.newEndDate, [{ ...field[0]!, message: 'unchanged' }]);
+      if (d.newEndDate === s.endDate) throw new DomainError('PERIOD_UNCHANGED', d.newEndDate, field('unchanged'));
       const periodDays = daysBetween(s.startDate, d.newEndDate) + 1;
       if (periodDays > MAX_PERIOD_DAYS) {
-        throw new DomainError('PERIOD_TOO_LONG', `${periodDays} days, at most ${MAX_PERIOD_DAYS}`, [{ ...field[0]!, message: `more than ${MAX_PERIOD_DAYS} days after the start` }]);
+        throw new DomainError('PERIOD_TOO_LONG', `${periodDays} days, at most ${MAX_PERIOD_DAYS}`, field(`more than ${MAX_PERIOD_DAYS} days after the start`));
       }
       return [{ type: 'quarantine.period-changed', data: { caseId: d.caseId, previousEndDate: s.endDate, newEndDate: d.newEndDate, periodDays, reason: d.reason } }];
     }
@@ -177,14 +197,14 @@ export function decide(command: HomeQuarantineCommand, state: HomeQuarantineStat
     case 'EndHomeQuarantine': {
       const d = command.data;
       const s = requireActive(state, d.caseId);
-      const field = (message: string) => [{ field: 'body.endedOn', message }];
+      const field = (message: string) => fault('endedOn', message);
       if (d.endedOn < s.startDate) throw new DomainError('ENDED_BEFORE_START', `${d.endedOn} is before ${s.startDate}`, field('before the start date'));
       if (d.endedOn > d.today) throw new DomainError('ENDED_IN_FUTURE', `${d.endedOn} is after today (${d.today})`, field('in the future'));
       const lastCheck = lastCheckDate(s);
       if (lastCheck !== null && d.endedOn < lastCheck) throw new DomainError('ENDED_BEFORE_LAST_CHECK', `${d.endedOn} is before the check of ${lastCheck}`, field('before the last logged check'));
       // "Completed" means the period ran its course; cutting it short is a period change with its own reason.
       if (d.outcome === 'completed' && d.endedOn < s.endDate) {
-        throw new DomainError('PERIOD_NOT_COMPLETE', `the period runs to ${s.endDate}`, [{ field: 'body.outcome', message: `the period runs to ${s.endDate}` }]);
+        throw new DomainError('PERIOD_NOT_COMPLETE', `the period runs to ${s.endDate}`, fault('outcome', `the period runs to ${s.endDate}`));
       }
       return [
         {
@@ -198,8 +218,8 @@ export function decide(command: HomeQuarantineCommand, state: HomeQuarantineStat
       const d = command.data;
       const s = requireActive(state, d.caseId);
       const escalation = escalationOf(s, d.escalationId);
-      if (escalation.status === 'acknowledged') throw new DomainError('ESCALATION_ALREADY_ACKNOWLEDGED', `escalation ${d.escalationId}`);
-      if (escalation.status !== 'open') throw new DomainError('ESCALATION_CLOSED', `escalation ${d.escalationId} is ${escalation.status}`);
+      if (escalation.status === 'acknowledged') throw new DomainError('ESCALATION_ALREADY_ACKNOWLEDGED', `escalation ${d.escalationId}`, fault('escalationId', 'already acknowledged'));
+      if (escalation.status !== 'open') throw new DomainError('ESCALATION_CLOSED', `escalation ${d.escalationId} is ${escalation.status}`, fault('escalationId', escalation.status));
       return [{ type: 'quarantine.escalation-acknowledged', data: { caseId: d.caseId, escalationId: d.escalationId, by: d.by, at: d.at, ...(d.note ? { note: d.note } : {}) } }];
     }
 
@@ -243,7 +263,7 @@ export function decide(command: HomeQuarantineCommand, state: HomeQuarantineStat
       const d = command.data;
       const s = requireActive(state, d.caseId);
       // The checkpoints topic is delivered at least once: the breach id makes a repeat a no-op.
-      if (s.breaches.has(d.breachId)) throw new DomainError('BREACH_ALREADY_RECORDED', `breach ${d.breachId}`);
+      if (s.breaches.has(d.breachId)) throw new DomainError('BREACH_ALREADY_RECORDED', `breach ${d.breachId}`, fault('breachId', 'already recorded'));
       return [
         {
           type: 'quarantine.breach-recorded',

@@ -11,6 +11,7 @@ export const quarantineErrors = defineErrors({
   SLOT_ALREADY_CHECKED: { status: 409, title: 'This slot already has a check; send it as a correction to replace it' },
   NOTHING_TO_CORRECT: { status: 409, title: 'There is no check in this slot to correct' },
   TEMPERATURE_OUT_OF_RANGE: { status: 409, title: `Temperature must be between ${TEMPERATURE_MIN_C} and ${TEMPERATURE_MAX_C} °C` },
+  SLOT_NOT_OPEN_YET: { status: 409, title: "The slot's window has not opened yet: a check for it is taken only from a little before it opens" },
   SLOT_STILL_OPEN: { status: 409, title: "The slot's window has not closed yet, so it cannot be missed" },
   MISSED_ALREADY_RECORDED: { status: 409, title: 'This slot is already recorded as missed' },
   CALLER_UNCHANGED: { status: 409, title: 'The case is already assigned to this caller' },

@@ -48,6 +48,9 @@ function check(overrides: Partial<LogSymptomCheck['data']> = {}): LogSymptomChec
       symptoms: [],
       reachedVia: 'phone',
       correction: false,
+      // Reached today at 09:30; the am window opens 06:00, checks taken from 05:30.
+      checkedAtLocal: { date: overrides.today ?? '2020-01-29', minutes: 9 * 60 + 30 },
+      window: { opens: 6 * 60, earlyMinutes: 30 },
       ...overrides,
     },
   };
@@ -182,7 +185,18 @@ const acknowledged: QuarantineEvent = { type: 'quarantine.escalation-acknowledge
 
 const attempt = (o: Partial<Extract<HomeQuarantineCommand, { type: 'RecordCheckAttemptFailed' }>['data']> = {}): HomeQuarantineCommand => ({
   type: 'RecordCheckAttemptFailed',
-  data: { caseId: 'c1', attemptId: 'a1', date: '2020-01-29', slot: 'am', reason: 'no-answer', attemptedAt: at, today: '2020-01-29', ...o },
+  data: {
+    caseId: 'c1',
+    attemptId: 'a1',
+    date: '2020-01-29',
+    slot: 'am',
+    reason: 'no-answer',
+    attemptedAt: at,
+    today: '2020-01-29',
+    attemptedAtLocal: { date: o.today ?? '2020-01-29', minutes: 9 * 60 + 30 },
+    window: { opens: 6 * 60, earlyMinutes: 30 },
+    ...o,
+  },
 });
 const recordMissed = (o: Partial<Extract<HomeQuarantineCommand, { type: 'RecordMissedCheck' }>['data']> = {}): HomeQuarantineCommand => ({
   type: 'RecordMissedCheck',
@@ -200,6 +214,51 @@ const breach: HomeQuarantineCommand = {
   type: 'RecordBreach',
   data: { caseId: 'c1', breachId: 'b1', checkpointId: 'zhangcun-east', at, direction: 'exit', sourceEventId: 'ev-1' },
 };
+
+describe('LogSymptomCheck within the slot window', () => {
+  const at = (date: string, hhmm: string) => ({ date, minutes: Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3)) });
+
+  it('refuses a morning check at 03:45 for a window that opens at 06:00, naming the window', () => {
+    spec
+      .given([started])
+      .when(check({ checkedAtLocal: at('2020-01-29', '03:45') }))
+      .thenThrows('SLOT_NOT_OPEN_YET', { fields: ['slot'], message: 'am window opens 06:00 (check accepted from 05:30)' });
+  });
+
+  it('takes a check within the early tolerance: 05:30 for a window opening at 06:00', () => {
+    spec.given([started]).when(check({ checkedAtLocal: at('2020-01-29', '05:30') })).then([logged()]);
+  });
+
+  it('refuses one minute before the tolerance, and follows the configured tolerance', () => {
+    spec.given([started]).when(check({ checkedAtLocal: at('2020-01-29', '05:29') })).thenThrows('SLOT_NOT_OPEN_YET');
+    spec.given([started]).when(check({ checkedAtLocal: at('2020-01-29', '05:45'), window: { opens: 360, earlyMinutes: 0 } })).thenThrows('SLOT_NOT_OPEN_YET', { message: 'am window opens 06:00 (check accepted from 06:00)' });
+  });
+
+  it('refuses an afternoon check in the morning (pm window opens 12:00)', () => {
+    spec
+      .given([started])
+      .when(check({ slot: 'pm', checkedAtLocal: at('2020-01-29', '09:30'), window: { opens: 12 * 60, earlyMinutes: 30 } }))
+      .thenThrows('SLOT_NOT_OPEN_YET', { fields: ['slot'], message: 'pm window opens 12:00 (check accepted from 11:30)' });
+  });
+
+  it('holds an unreachable attempt to the same window', () => {
+    spec
+      .given([started])
+      .when(attempt({ attemptedAtLocal: at('2020-01-29', '03:45') }))
+      .thenThrows('SLOT_NOT_OPEN_YET', { fields: ['slot'], message: 'am window opens 06:00 (attempt accepted from 05:30)' });
+  });
+
+  it('refuses a check reached the evening before its day', () => {
+    spec.given([started]).when(check({ checkedAtLocal: at('2020-01-28', '23:50') })).thenThrows('SLOT_NOT_OPEN_YET');
+  });
+
+  it('still takes a late check for a past slot, the next day', () => {
+    spec
+      .given([started])
+      .when(check({ date: '2020-01-28', slot: 'pm', checkedAtLocal: at('2020-01-29', '08:00'), window: { opens: 12 * 60, earlyMinutes: 30 } }))
+      .then([logged({ date: '2020-01-28', slot: 'pm' })]);
+  });
+});
 
 describe('StartHomeQuarantine by the arrival policy', () => {
   it('records the event that started it', () => {

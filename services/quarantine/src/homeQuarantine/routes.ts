@@ -16,7 +16,7 @@ import {
   type Role,
 } from '@fangyi/contracts';
 import type { EventStore } from '@fangyi/eventstore';
-import { DomainError, businessDate, handleCommand, loadAggregate, requireCommunity, route, worksIn, type Clock, type ServiceApp, type User } from '@fangyi/service-kit';
+import { DEFAULT_EARLY_CHECK_MINUTES, DEFAULT_SLOT_WINDOWS, DomainError, fault, businessDate, handleCommand, loadAggregate, localTime, requireCommunity, route, worksIn, type Clock, type ServiceApp, type SlotWindows, type User } from '@fangyi/service-kit';
 import { commandMeta } from '@fangyi/service-kit';
 import { IdParamSchema, expectedRevisionOf } from '@fangyi/service-kit';
 import type { ActiveCases } from '../activeCases/projection.ts';
@@ -29,6 +29,10 @@ export interface HomeQuarantineDeps {
   readonly timeZone: string;
   /** The active-cases read model; GET /quarantine/cases is offered only where it is kept. */
   readonly activeCases?: ActiveCases;
+  /** When each slot may be worked (FANGYI_SLOT_WINDOWS); default 06:00–12:00 and 12:00–21:00. */
+  readonly slotWindows?: SlotWindows;
+  /** How many minutes before a slot's window opens a check is still taken (FANGYI_CHECK_EARLY_MINUTES); default 30. */
+  readonly earlyCheckMinutes?: number;
 }
 
 /** The case's community must be one of the caller's; a case that does not exist is left to the decider (404). */
@@ -81,6 +85,8 @@ type Ctx = { user: User; actor(): Actor; request: { correlationId: string; heade
 
 /** HTTP for home quarantine cases: the case's whole follow-up, its reading and its history. */
 export function homeQuarantineRoutes(app: ServiceApp, deps: HomeQuarantineDeps): void {
+  const slotWindows = deps.slotWindows ?? DEFAULT_SLOT_WINDOWS;
+  const earlyCheckMinutes = deps.earlyCheckMinutes ?? DEFAULT_EARLY_CHECK_MINUTES;
   const run = (ctx: Ctx, caseId: string, command: HomeQuarantineCommand, occurredAt: Date = deps.clock()) =>
     handleCommand(deps.eventStore, streamIdOf(caseId), homeQuarantineDecider, command, commandMeta(ctx, { newId: deps.newId, occurredAt, authorize: inCommunityOf(ctx.user) }));
 
@@ -125,7 +131,9 @@ export function homeQuarantineRoutes(app: ServiceApp, deps: HomeQuarantineDeps):
       const today = businessDate(now, deps.timeZone);
       const { checkedAt, ...input } = ctx.body;
       const occurredAt = pastInstant(checkedAt, 'body.checkedAt', now);
-      const result = await run(ctx, caseId, { type: 'LogSymptomCheck', data: { ...input, caseId, checkId, escalationId, today } }, occurredAt);
+      const window = { opens: slotWindows[input.slot].opens, earlyMinutes: earlyCheckMinutes };
+      const checkedAtLocal = localTime(occurredAt, deps.timeZone);
+      const result = await run(ctx, caseId, { type: 'LogSymptomCheck', data: { ...input, caseId, checkId, escalationId, today, checkedAtLocal, window } }, occurredAt);
       const escalated = result.events.some((e) => e.type === 'quarantine.escalation-raised');
       const recorded = result.events[0]!.data as { abnormal: boolean };
       ctx.reply.header('etag', `"${result.revision}"`);
@@ -151,7 +159,18 @@ export function homeQuarantineRoutes(app: ServiceApp, deps: HomeQuarantineDeps):
       const result = await run(
         ctx,
         caseId,
-        { type: 'RecordCheckAttemptFailed', data: { ...input, caseId, attemptId, attemptedAt: at.toISOString(), today: businessDate(now, deps.timeZone) } },
+        {
+          type: 'RecordCheckAttemptFailed',
+          data: {
+            ...input,
+            caseId,
+            attemptId,
+            attemptedAt: at.toISOString(),
+            today: businessDate(now, deps.timeZone),
+            attemptedAtLocal: localTime(at, deps.timeZone),
+            window: { opens: slotWindows[input.slot].opens, earlyMinutes: earlyCheckMinutes },
+          },
+        },
         at,
       );
       ctx.reply.header('etag', `"${result.revision}"`);
@@ -285,7 +304,7 @@ export function homeQuarantineRoutes(app: ServiceApp, deps: HomeQuarantineDeps):
     roles: READERS,
     handler: async (ctx) => {
       const { state, revision } = await loadAggregate(deps.eventStore, streamIdOf(ctx.params.caseId), homeQuarantineDecider);
-      if (state.status === 'none') throw new DomainError('CASE_NOT_FOUND', `case ${ctx.params.caseId}`);
+      if (state.status === 'none') throw new DomainError('CASE_NOT_FOUND', `case ${ctx.params.caseId}`, fault('caseId', 'no such case'));
       requireCommunity(ctx.user, state.community);
       ctx.reply.header('etag', `"${revision}"`);
       return caseView(state, revision);
@@ -301,7 +320,7 @@ export function homeQuarantineRoutes(app: ServiceApp, deps: HomeQuarantineDeps):
     roles: READERS,
     handler: async (ctx) => {
       const events = await deps.eventStore.readStream(streamIdOf(ctx.params.caseId));
-      if (events.length === 0) throw new DomainError('CASE_NOT_FOUND', `case ${ctx.params.caseId}`);
+      if (events.length === 0) throw new DomainError('CASE_NOT_FOUND', `case ${ctx.params.caseId}`, fault('caseId', 'no such case'));
       const { state } = await loadAggregate(deps.eventStore, streamIdOf(ctx.params.caseId), homeQuarantineDecider);
       if (state.status !== 'none') requireCommunity(ctx.user, state.community);
       return events.map((e) => {

@@ -1,5 +1,5 @@
 import { RENTAL_KINDS, type HouseholdEvent, type HouseholdKind, type LiftRentalSuspensionInput, type RegisterHouseholdInput, type SuspendRentalInput } from '@fangyi/contracts';
-import { DomainError, defineErrors } from '@fangyi/service-kit/errors';
+import { DomainError, defineErrors, fault } from '@fangyi/service-kit/errors';
 
 export const householdErrors = defineErrors({
   HOUSEHOLD_NOT_FOUND: { status: 404, title: 'No household with this id' },
@@ -64,16 +64,16 @@ export function evolve(state: HouseholdState, event: HouseholdEvent): HouseholdS
 export function decide(command: HouseholdCommand, state: HouseholdState): HouseholdEvent[] {
   switch (command.type) {
     case 'RegisterHousehold': {
-      if (state.status !== 'none') throw new DomainError('HOUSEHOLD_ALREADY_EXISTS', `household ${command.data.householdId}`);
+      if (state.status !== 'none') throw new DomainError('HOUSEHOLD_ALREADY_EXISTS', `household ${command.data.householdId}`, fault('householdId', 'already registered'));
       const { estate, ...d } = command.data;
       return [{ type: 'residents.household-registered', data: { ...d, ...(estate ? { estate } : {}) } }];
     }
     case 'SuspendRental': {
       const d = command.data;
-      if (state.status === 'none') throw new DomainError('HOUSEHOLD_NOT_FOUND', `household ${d.householdId}`);
-      if (!RENTAL_KINDS.includes(state.kind)) throw new DomainError('RENTAL_SUSPENSION_NOT_APPLICABLE', `household ${d.householdId} is ${state.kind}`);
+      if (state.status === 'none') throw new DomainError('HOUSEHOLD_NOT_FOUND', `household ${d.householdId}`, fault('householdId', 'no such household'));
+      if (!RENTAL_KINDS.includes(state.kind)) throw new DomainError('RENTAL_SUSPENSION_NOT_APPLICABLE', `household ${d.householdId} is ${state.kind}`, fault('householdId', `is ${state.kind}, not let`));
       // The HTTP caller learns it was already done; the complaints policy treats this code as done.
-      if (state.rental.status === 'suspended') throw new DomainError('RENTAL_ALREADY_SUSPENDED', `since ${state.rental.since} (${state.rental.reason})`);
+      if (state.rental.status === 'suspended') throw new DomainError('RENTAL_ALREADY_SUSPENDED', `since ${state.rental.since} (${state.rental.reason})`, fault('householdId', `suspended since ${state.rental.since}`));
       return [
         {
           type: 'residents.rental-suspended',
@@ -90,8 +90,8 @@ export function decide(command: HouseholdCommand, state: HouseholdState): Househ
     }
     case 'LiftRentalSuspension': {
       const d = command.data;
-      if (state.status === 'none') throw new DomainError('HOUSEHOLD_NOT_FOUND', `household ${d.householdId}`);
-      if (state.rental.status !== 'suspended') throw new DomainError('RENTAL_NOT_SUSPENDED', `household ${d.householdId}`);
+      if (state.status === 'none') throw new DomainError('HOUSEHOLD_NOT_FOUND', `household ${d.householdId}`, fault('householdId', 'no such household'));
+      if (state.rental.status !== 'suspended') throw new DomainError('RENTAL_NOT_SUSPENDED', `household ${d.householdId}`, fault('householdId', 'renting is not suspended'));
       if (d.onlyForComplaintId !== undefined && state.rental.sourceComplaintId !== d.onlyForComplaintId) return [];
       return [{ type: 'residents.rental-suspension-lifted', data: { householdId: d.householdId, community: state.community, ...(d.note ? { note: d.note } : {}), liftedOn: d.today } }];
     }

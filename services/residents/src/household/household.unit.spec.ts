@@ -33,7 +33,7 @@ describe('RegisterHousehold', () => {
   });
 
   it('refuses to register the same household twice', () => {
-    spec.given([registered()]).when(register()).thenThrows('HOUSEHOLD_ALREADY_EXISTS');
+    spec.given([registered()]).when(register()).thenThrows('HOUSEHOLD_ALREADY_EXISTS', { fields: ['householdId'] });
   });
 });
 
@@ -47,11 +47,11 @@ describe('SuspendRental', () => {
   });
 
   it('refuses an owner-occupied household: it takes no tenants', () => {
-    spec.given([registered('owner-occupied')]).when(suspend).thenThrows('RENTAL_SUSPENSION_NOT_APPLICABLE');
+    spec.given([registered('owner-occupied')]).when(suspend).thenThrows('RENTAL_SUSPENSION_NOT_APPLICABLE', { fields: ['householdId'] });
   });
 
   it('refuses a second suspension while the first holds', () => {
-    spec.given([registered(), suspended]).when({ ...suspend, data: { ...suspend.data, sourceComplaintId: 'cmp-2' } } as HouseholdCommand).thenThrows('RENTAL_ALREADY_SUSPENDED');
+    spec.given([registered(), suspended]).when({ ...suspend, data: { ...suspend.data, sourceComplaintId: 'cmp-2' } } as HouseholdCommand).thenThrows('RENTAL_ALREADY_SUSPENDED', { fields: ['householdId'] });
   });
 
   it('suspends again after the suspension was lifted', () => {
@@ -62,7 +62,7 @@ describe('SuspendRental', () => {
   });
 
   it('refuses an unknown household', () => {
-    spec.given([]).when(suspend).thenThrows('HOUSEHOLD_NOT_FOUND');
+    spec.given([]).when(suspend).thenThrows('HOUSEHOLD_NOT_FOUND', { fields: ['householdId'] });
   });
 });
 

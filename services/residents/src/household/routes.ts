@@ -1,6 +1,6 @@
 import { LiftRentalSuspensionSchema, RegisterHouseholdSchema, SuspendRentalSchema } from '@fangyi/contracts';
 import { DomainError, businessDate, handleCommand, loadAggregate, requireCommunity, route, type ServiceApp, type User } from '@fangyi/service-kit';
-import { commandMeta } from '@fangyi/service-kit';
+import { commandMeta, fault } from '@fangyi/service-kit';
 import { HouseholdParams, expectedRevisionOf, toHistory, type CommandContext, type ResidentsDeps } from '../http.ts';
 import { householdDecider, householdStreamId, type HouseholdCommand, type HouseholdState } from './household.ts';
 
@@ -56,7 +56,7 @@ export function householdRoutes(app: ServiceApp, deps: ResidentsDeps): void {
     roles: [...READERS],
     handler: async (ctx) => {
       const { state, revision } = await loadAggregate(deps.eventStore, householdStreamId(ctx.params.householdId), householdDecider);
-      if (state.status === 'none') throw new DomainError('HOUSEHOLD_NOT_FOUND', `household ${ctx.params.householdId}`);
+      if (state.status === 'none') throw new DomainError('HOUSEHOLD_NOT_FOUND', `household ${ctx.params.householdId}`, fault('householdId', 'no such household'));
       requireCommunity(ctx.user, state.community);
       ctx.reply.header('etag', `"${revision}"`);
       return householdView(state, revision);
@@ -72,7 +72,7 @@ export function householdRoutes(app: ServiceApp, deps: ResidentsDeps): void {
     roles: [...READERS],
     handler: async (ctx) => {
       const { state, events } = await loadAggregate(deps.eventStore, householdStreamId(ctx.params.householdId), householdDecider);
-      if (state.status === 'none') throw new DomainError('HOUSEHOLD_NOT_FOUND', `household ${ctx.params.householdId}`);
+      if (state.status === 'none') throw new DomainError('HOUSEHOLD_NOT_FOUND', `household ${ctx.params.householdId}`, fault('householdId', 'no such household'));
       requireCommunity(ctx.user, state.community);
       return toHistory(events);
     },

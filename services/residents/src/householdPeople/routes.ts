@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DomainError, businessDate, loadAggregate, requireCommunity, route, type ServiceApp, type User } from '@fangyi/service-kit';
+import { DomainError, businessDate, fault, loadAggregate, requireCommunity, route, type ServiceApp, type User } from '@fangyi/service-kit';
 import { householdDecider, householdStreamId } from '../household/household.ts';
 import { HouseholdParams, type ResidentsDeps } from '../http.ts';
 import { idAndPhone, passView } from '../person/routes.ts';
@@ -71,7 +71,7 @@ export function householdPeopleRoutes(app: ServiceApp, deps: ResidentsDeps, feed
       const { householdId } = ctx.params;
       // The household's own stream answers existence and community, exactly as GET /households/:id does.
       const { state } = await loadAggregate(deps.eventStore, householdStreamId(householdId), householdDecider);
-      if (state.status === 'none') throw new DomainError('HOUSEHOLD_NOT_FOUND', `household ${householdId}`);
+      if (state.status === 'none') throw new DomainError('HOUSEHOLD_NOT_FOUND', `household ${householdId}`, fault('householdId', 'no such household'));
       requireCommunity(ctx.user, state.community);
       // Read-your-writes: everything appended before this request is in the read model before it answers.
       await feed.sync();

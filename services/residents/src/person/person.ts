@@ -18,7 +18,7 @@ import {
   type Sex,
   type TravelEntry,
 } from '@fangyi/contracts';
-import { DomainError, defineErrors } from '@fangyi/service-kit/errors';
+import { DomainError, defineErrors, fault } from '@fangyi/service-kit/errors';
 import { addDays } from '@fangyi/service-kit/time';
 
 export const personErrors = defineErrors({
@@ -228,20 +228,21 @@ export function evolve(state: PersonState, event: PersonEvent): PersonState {
   }
 }
 
-const field = (name: string, message: string) => [{ field: `body.${name}`, message }];
+/** The domain fact at fault; the route names where it came in. */
+const field = fault;
 
 function notAfter(date: string, today: string, name: string): void {
   if (date > today) throw new DomainError('DATE_IN_FUTURE', `${name} ${date} is after today (${today})`, field(name, 'in the future'));
 }
 
 function existing(state: PersonState, personId: string): Exclude<PersonState, { status: 'none' }> {
-  if (state.status === 'none') throw new DomainError('PERSON_NOT_FOUND', `person ${personId}`);
+  if (state.status === 'none') throw new DomainError('PERSON_NOT_FOUND', `person ${personId}`, field('personId', 'no such person'));
   return state;
 }
 
 function present(state: PersonState, personId: string): Extract<PersonState, { status: 'registered' }> {
   const person = existing(state, personId);
-  if (person.status === 'moved-out') throw new DomainError('PERSON_MOVED_OUT', `person ${personId} moved out on ${person.movedOutOn}`);
+  if (person.status === 'moved-out') throw new DomainError('PERSON_MOVED_OUT', `person ${personId} moved out on ${person.movedOutOn}`, field('personId', `moved out on ${person.movedOutOn}`));
   return person;
 }
 
@@ -271,7 +272,7 @@ export function decide(command: PersonCommand, state: PersonState): PersonEvent[
   switch (command.type) {
     case 'RegisterPerson': {
       const d = command.data;
-      if (state.status !== 'none') throw new DomainError('PERSON_ALREADY_EXISTS', `person ${d.personId}`);
+      if (state.status !== 'none') throw new DomainError('PERSON_ALREADY_EXISTS', `person ${d.personId}`, field('personId', 'already registered'));
       const household = moveAllowed(d.household, d.householdId, d.registration);
       const facts = idNumberFacts(d.idNumber);
       const birthDate = d.birthDate ?? facts.birthDate;
@@ -308,7 +309,7 @@ export function decide(command: PersonCommand, state: PersonState): PersonEvent[
       notAfter(d.arrivedOn, d.today, 'arrivedOn');
       if (d.arrivedOn < person.birthDate) throw new DomainError('DATE_BEFORE_BIRTH', `arrivedOn ${d.arrivedOn}`, field('arrivedOn', 'before the birth date'));
       const same = person.arrivals.some((a) => a.arrivedOn === d.arrivedOn && a.originProvince === d.originProvince && a.originCity === d.originCity);
-      if (same) throw new DomainError('ARRIVAL_ALREADY_RECORDED', `${d.arrivedOn} from ${d.originCity}, ${d.originProvince}`);
+      if (same) throw new DomainError('ARRIVAL_ALREADY_RECORDED', `${d.arrivedOn} from ${d.originCity}, ${d.originProvince}`, field('arrivedOn', 'this arrival is already recorded'));
       const arrival = { arrivedOn: d.arrivedOn, originProvince: d.originProvince, originCity: d.originCity };
       // Someone back from elsewhere is screened again before a pass counts: one resting on an earlier screening is revoked.
       const stale = person.pass && person.pass.screeningDate < d.arrivedOn ? revokeActivePass(person, 'new-arrival', d.today) : [];
@@ -343,7 +344,7 @@ export function decide(command: PersonCommand, state: PersonState): PersonEvent[
       const duplicate = person.screenings.some(
         (s) => s.date === d.date && s.temperatureC === d.temperatureC && s.visitedBy === d.visitedBy && s.symptoms.join() === symptoms.join(),
       );
-      if (duplicate) throw new DomainError('SCREENING_ALREADY_RECORDED', `${d.date} ${d.temperatureC} °C by ${d.visitedBy}`);
+      if (duplicate) throw new DomainError('SCREENING_ALREADY_RECORDED', `${d.date} ${d.temperatureC} °C by ${d.visitedBy}`, field('date', 'the same screening is already recorded for this day'));
       const result: ScreeningResult = isAbnormal(d.temperatureC, symptoms) ? 'abnormal' : 'normal';
       const events: PersonEvent[] = [
         {
@@ -370,8 +371,8 @@ export function decide(command: PersonCommand, state: PersonState): PersonEvent[
       const d = command.data;
       const person = present(state, d.personId);
       const refusal = passRefusal(person);
-      if (refusal) throw new DomainError('PASS_NOT_ALLOWED', `${refusal}: ${refusalText[refusal]}`, [{ field: 'person', message: refusal }]);
-      if (passStatus(person.pass, d.today) === 'active') throw new DomainError('PASS_ALREADY_ACTIVE', `pass ${person.pass!.passId} is valid until ${person.pass!.validUntil}`);
+      if (refusal) throw new DomainError('PASS_NOT_ALLOWED', `${refusal}: ${refusalText[refusal]}`, field('personId', refusal));
+      if (passStatus(person.pass, d.today) === 'active') throw new DomainError('PASS_ALREADY_ACTIVE', `pass ${person.pass!.passId} is valid until ${person.pass!.validUntil}`, field('personId', `holds a pass valid until ${person.pass!.validUntil}`));
       const latest = addDays(d.today, PASS_MAX_VALIDITY_DAYS - 1);
       if (d.validUntil < d.today || d.validUntil > latest) {
         throw new DomainError('PASS_VALIDITY_INVALID', `validUntil must be between ${d.today} and ${latest}`, field('validUntil', `must be between ${d.today} and ${latest}`));
@@ -382,7 +383,7 @@ export function decide(command: PersonCommand, state: PersonState): PersonEvent[
     case 'RevokePass': {
       const d = command.data;
       const person = existing(state, d.personId);
-      if (passStatus(person.pass, d.today) !== 'active') throw new DomainError('NO_ACTIVE_PASS', `person ${d.personId}`);
+      if (passStatus(person.pass, d.today) !== 'active') throw new DomainError('NO_ACTIVE_PASS', `person ${d.personId}`, field('personId', 'holds no valid pass'));
       return [{ type: 'residents.pass-revoked', data: { personId: d.personId, passId: person.pass!.passId, reason: d.reason, ...(d.note ? { note: d.note } : {}), revokedOn: d.today } }];
     }
     case 'MarkUnderQuarantine': {

@@ -13,7 +13,7 @@ import {
   type ServiceApp,
   type User,
 } from '@fangyi/service-kit';
-import { commandMeta } from '@fangyi/service-kit';
+import { commandMeta, fault } from '@fangyi/service-kit';
 import { WrongExpectedRevisionError } from '@fangyi/eventstore';
 import { householdDecider, householdStreamId } from '../household/household.ts';
 import { PersonParams, expectedRevisionOf, toHistory, type CommandContext, type ResidentsDeps } from '../http.ts';
@@ -121,7 +121,7 @@ export function personRoutes(app: ServiceApp, deps: ResidentsDeps): void {
 
   const load = async (user: User, personId: string) => {
     const loaded = await loadAggregate(deps.eventStore, personStreamId(personId), personDecider);
-    if (loaded.state.status === 'none') throw new DomainError('PERSON_NOT_FOUND', `person ${personId}`);
+    if (loaded.state.status === 'none') throw new DomainError('PERSON_NOT_FOUND', `person ${personId}`, fault('personId', 'no such person'));
     requireCommunity(user, loaded.state.community);
     return { ...loaded, person: loaded.state };
   };
@@ -141,7 +141,7 @@ export function personRoutes(app: ServiceApp, deps: ResidentsDeps): void {
       // Every refusal comes before the reservation, which is not undone: a new person's stream is
       // empty (revision -1), and the decider is pure, so deciding now appends nothing.
       if (meta.expectedRevision !== undefined && meta.expectedRevision !== -1) {
-        throw new DomainError('PRECONDITION_FAILED', `If-Match revision ${meta.expectedRevision}, current -1`);
+        throw new DomainError('PRECONDITION_FAILED', `If-Match revision ${meta.expectedRevision}, current -1`, [{ field: 'headers.if-match', message: 'not the current revision (-1: a new person)' }]);
       }
       const freshId = deps.newId();
       personDecider.decide(register(freshId), personDecider.initialState());
@@ -151,8 +151,10 @@ export function personRoutes(app: ServiceApp, deps: ResidentsDeps): void {
       // between the two appends): complete it under the reserved id.
       if (outcome === 'held') await refuseIfRegistered(ctx.user, personId);
       const result = await run(ctx, personId, register(personId)).catch(async (error: unknown) => {
-        // Another request with the same ID number completed this person first.
-        if (error instanceof WrongExpectedRevisionError) await refuseIfRegistered(ctx.user, personId);
+        // Another request with the same ID number completed this person first (seen as a lost race,
+        // or, decided again on the fresh stream, as a person who already exists).
+        const completedByAnother = error instanceof WrongExpectedRevisionError || (error instanceof DomainError && error.code === 'PERSON_ALREADY_EXISTS');
+        if (completedByAnother) await refuseIfRegistered(ctx.user, personId);
         throw error;
       });
       ctx.reply.header('location', `/residents/people/${personId}`).header('etag', `"${result.revision}"`);
