@@ -19,6 +19,7 @@ import { LocalWaker } from './wakers.ts';
 import { appendMany, appendWithin } from './postgres/append.ts';
 import { AppendBatcher } from './postgres/batcher.ts';
 import { migratePostgres } from './postgres/migrations.ts';
+import { readHorizon } from './postgres/horizon.ts';
 import { Notifier, type PostgresNotifyMode } from './postgres/notifier.ts';
 import { EVENT_COLUMNS, channelOf, comparePositions, decodePosition, quoteSchema, toRecorded, type EventRow } from './postgres/sql.ts';
 
@@ -43,8 +44,9 @@ export type PostgresEventStoreOptions = (
 
 /**
  * The event store on PostgreSQL. Writers overlap, so the global log is ordered by
- * (transaction id, position) and readers only see transactions older than every one still in
- * flight: a writer that commits late can never be skipped.
+ * (transaction id, position) and readers only see transactions older than every append still in
+ * flight: a writer that commits late can never be skipped, and a long transaction that does not
+ * append (another database, a report) does not hold readers back (see postgres/horizon.ts).
  */
 export class PostgresEventStore implements EventStore {
   readonly schema: string;
@@ -128,15 +130,17 @@ export class PostgresEventStore implements EventStore {
 
   async readAll(options?: ReadAllOptions): Promise<RecordedEvent[]> {
     const [tx, globalPosition] = decodePosition(options?.after);
+    // Two statements on purpose: the read's snapshot must be taken after the horizon was found.
+    const horizon = await readHorizon(this.pool, this.schema);
     const result = await this.pool.query<EventRow>({
       name: `fangyi-read-all-${this.schema}`,
-      // Everything below the snapshot's xmin has finished, so this prefix of the log is final.
+      // Every appender below the horizon has finished, so this prefix of the log is final.
       text: `SELECT ${EVENT_COLUMNS} FROM ${quoteSchema(this.schema)}.events
              WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)
-               AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+               AND transaction_id < $4::xid8
              ORDER BY transaction_id, global_position
              LIMIT $3`,
-      values: [tx, globalPosition, options?.limit ?? 1000],
+      values: [tx, globalPosition, options?.limit ?? 1000, horizon],
     });
     return result.rows.map(toRecorded);
   }
