@@ -35,6 +35,9 @@ export function catchUpSubscription(
 
   const loop = (async () => {
     while (!abort.signal.aborted) {
+      // Only those who asked before this read may be told it was the end: events appended after
+      // it started are not in it.
+      const asked = caughtUpWaiters.length;
       let batch: RecordedEvent[];
       try {
         batch = await readAll(position, batchSize);
@@ -49,9 +52,9 @@ export function catchUpSubscription(
         continue;
       }
       if (batch.length < batchSize) {
-        const waiters = caughtUpWaiters;
-        caughtUpWaiters = [];
-        for (const w of waiters) w(position);
+        for (const w of caughtUpWaiters.splice(0, asked)) w(position);
+        // Asked during this read: read again at once rather than after the idle wait.
+        if (caughtUpWaiters.length > 0) continue;
         await waker.wait(idleMs, abort.signal);
       }
     }

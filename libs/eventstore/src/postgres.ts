@@ -20,6 +20,7 @@ import { appendMany, appendWithin } from './postgres/append.ts';
 import { AppendBatcher } from './postgres/batcher.ts';
 import { migratePostgres } from './postgres/migrations.ts';
 import { readHorizon } from './postgres/horizon.ts';
+import { PostgresLeases } from './postgres/leases.ts';
 import { Notifier, type PostgresNotifyMode } from './postgres/notifier.ts';
 import { EVENT_COLUMNS, channelOf, comparePositions, decodePosition, quoteSchema, toRecorded, type EventRow } from './postgres/sql.ts';
 
@@ -40,6 +41,8 @@ export type PostgresEventStoreOptions = (
   readonly appendConcurrency?: number;
   /** Most appends combined into one statement (default 64); 1 turns combining off. */
   readonly maxAppendBatch?: number;
+  /** How often a lease holder checks its lock connection (default 1000 ms). */
+  readonly leaseHeartbeatMs?: number;
 };
 
 /**
@@ -58,6 +61,8 @@ export class PostgresEventStore implements EventStore {
   private readonly notifier: Notifier;
   private readonly subscriptions = new Set<Subscription>();
   private readonly batcher: AppendBatcher;
+  /** Advisory-lock leases, one dedicated connection per lease held (see postgres/leases.ts). */
+  readonly leases: PostgresLeases;
   private closed = false;
 
   /** Connects and migrates: the usual way to get a store. */
@@ -87,6 +92,7 @@ export class PostgresEventStore implements EventStore {
       this.pool.on('error', () => {});
     }
     this.notifier = new Notifier(this.pool.options, channelOf(this.schema), this.waker);
+    this.leases = new PostgresLeases(this.pool.options, this.schema, options.leaseHeartbeatMs !== undefined ? { heartbeatMs: options.leaseHeartbeatMs } : {});
     const maxBatch = options.maxAppendBatch ?? 64;
     this.batcher = new AppendBatcher(
       maxBatch > 1 ? (options.appendConcurrency ?? 2) : Number.POSITIVE_INFINITY,
@@ -192,6 +198,7 @@ export class PostgresEventStore implements EventStore {
     if (this.closed) return;
     this.closed = true;
     await Promise.all([...this.subscriptions].map((s) => s.stop()));
+    await this.leases.close();
     await this.notifier.close();
     if (this.ownsPool) await this.pool.end();
   }

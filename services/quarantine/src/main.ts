@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { contextOf, uuidv7 } from '@fangyi/contracts';
 import { openEventStore } from '@fangyi/eventstore';
-import { KafkaMessageBus, startRelay } from '@fangyi/messaging';
+import { KafkaMessageBus, relayReadiness, startRelay } from '@fangyi/messaging';
 import { InMemoryProjectionStore } from '@fangyi/projections';
 import { DEFAULT_SLOT_WINDOWS, createLogger, installGracefulShutdown, parseSlotWindows, commandServiceConfig, readConfig, withEventStoreUrl, systemClock } from '@fangyi/service-kit';
 import { startActiveCasesFeed } from './activeCases/projection.ts';
@@ -40,7 +40,19 @@ const eventStore = await openEventStore(config.EVENT_STORE_URL, { schema: config
 const bus = new KafkaMessageBus({ brokers: config.KAFKA_BROKERS.split(','), clientId: 'fangyi-quarantine', logger });
 const relay =
   config.FANGYI_RELAY === 'on'
-    ? await startRelay({ store: eventStore, bus, logger, topicPrefix: config.FANGYI_TOPIC_PREFIX, name: 'relay-quarantine', include: (e) => contextOf(e.type) === 'quarantine' })
+    ? await startRelay({
+        store: eventStore,
+        bus,
+        logger,
+        topicPrefix: config.FANGYI_TOPIC_PREFIX,
+        // One name per context: every replica of the service competes for it, one leads.
+        name: 'relay-quarantine',
+        include: (e) => contextOf(e.type) === 'quarantine',
+        maxPublishMessages: config.FANGYI_RELAY_MAX_PUBLISH_MESSAGES,
+        maxPublishBytes: config.FANGYI_RELAY_MAX_PUBLISH_BYTES,
+        maxMessageBytes: config.FANGYI_RELAY_MAX_MESSAGE_BYTES,
+        standbyPollMs: config.FANGYI_RELAY_STANDBY_POLL_MS,
+      })
     : null;
 
 // The active-cases read model is rebuilt from the log at each start (it is small) and kept in memory.
@@ -67,7 +79,9 @@ const app = buildQuarantineApp({
   authSecret: config.FANGYI_JWT_SECRET,
   readiness: async () => {
     await eventStore.readAll({ limit: 1 });
-    return { ok: true, checks: { eventStore: 'ok', relay: relay ? 'on' : 'off', policies: policies ? 'on' : 'off', scheduler: scheduler ? 'on' : 'off' } };
+    // A parked or stopped relay fails readiness: this context's events no longer reach the others.
+    const relayCheck = relay ? relayReadiness(relay) : { ok: true, check: 'off' };
+    return { ok: relayCheck.ok, checks: { eventStore: 'ok', relay: relayCheck.check, policies: policies ? 'on' : 'off', scheduler: scheduler ? 'on' : 'off' } };
   },
 });
 
