@@ -225,6 +225,39 @@ describe('PostgreSQL event store specifics', () => {
     }
   });
 
+  it('leases: one holder per name across stores; the lease is lost when its connection is ended, and another store takes it', async () => {
+    const schema = freshSchema();
+    schemas.push(schema);
+    const a = await PostgresEventStore.create({ connectionString: url, schema });
+    const b = new PostgresEventStore({ connectionString: url, schema });
+    const other = new PostgresEventStore({ connectionString: url, schema: freshSchema() });
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    try {
+      const held = await a.leases.tryAcquire('relay-x');
+      expect(held).not.toBeNull();
+      expect(await b.leases.tryAcquire('relay-x')).toBeNull();
+      expect(await b.leases.tryAcquire('relay-y')).not.toBeNull(); // another name
+      expect(await other.leases.tryAcquire('relay-x')).not.toBeNull(); // another schema
+      const { rows } = await admin.query<{ pid: number }>(
+        // A bigint advisory key shows as its high and low 32 bits.
+        `SELECT l.pid FROM pg_locks l, (SELECT hashtextextended($1, 0) AS k) h
+         WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
+           AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+           AND l.classid::text::bigint = (h.k >> 32) & 4294967295 AND l.objid::text::bigint = h.k & 4294967295`,
+        [`fangyi:${schema}:relay-x`],
+      );
+      expect(rows).toHaveLength(1);
+      await admin.query('SELECT pg_terminate_backend($1)', [rows[0]!.pid]);
+      await expect.poll(() => held!.lost.aborted, { timeout: 3000, interval: 10 }).toBe(true);
+      await expect.poll(async () => (await b.leases.tryAcquire('relay-x')) !== null, { timeout: 3000, interval: 100 }).toBe(true);
+      expect(await a.leases.tryAcquire('relay-x')).toBeNull();
+    } finally {
+      await admin.end();
+      await Promise.all([a.close(), b.close(), other.close()]);
+    }
+  });
+
   it('round-trips timestamps byte for byte and keeps positions in commit order', async () => {
     const schema = freshSchema();
     schemas.push(schema);

@@ -12,9 +12,9 @@ import { startMissedCheckScheduler } from './scheduler/missedChecks.ts';
 /**
  * The quarantine service in distributed mode: HTTP commands, the PostgreSQL event store, the relay
  * that publishes the quarantine events of the log to Kafka, the policies (arrivals from risk areas,
- * checkpoint breaches) and the missed-check scheduler. Several instances may run: each relay
- * publishes at least once, consumers are idempotent, and the scheduler records each missed slot
- * once whichever instance gets there first.
+ * checkpoint breaches) and the missed-check scheduler. Several instances may run: one relay leads
+ * (the event store's lease) while the others stand by, consumers are idempotent, and the scheduler
+ * records each missed slot once whichever instance gets there first.
  */
 const config = readConfig(
   z.object({
