@@ -191,10 +191,13 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
     if (failed) throw failed.reason;
   };
 
-  /** Publishes, retrying transient failures; returns the error when it is permanent. Throws when leading ends. */
-  const publishRetrying = async (items: readonly Item[], leading: AbortSignal): Promise<PermanentPublishError | null> => {
+  /**
+   * Publishes, retrying transient failures; returns the error when it is permanent. A lost lease
+   * ends it before the next attempt; stop() ends its wait between attempts.
+   */
+  const publishRetrying = async (items: readonly Item[], lost: AbortSignal, leading: AbortSignal): Promise<PermanentPublishError | null> => {
     for (let attempt = 1; ; attempt++) {
-      if (leading.aborted) throw new Halt('no longer leading');
+      if (lost.aborted) throw new Halt('lease lost');
       try {
         await publishOnce(items);
         return null;
@@ -234,7 +237,8 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
     log.info({ after: stored }, 'relay leading from checkpoint');
 
     const moveCheckpoint = async (to: LogPosition) => {
-      if (leading.aborted) throw new Halt('no longer leading');
+      // Stopping still stores the batch in hand; a lost lease does not (another relay may lead).
+      if (lease.lost.aborted) throw new Halt('lease lost');
       try {
         await store.checkpoints.store(name, to, stored);
       } catch (error) {
@@ -282,12 +286,12 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
       const tooLarge = items.findIndex((i) => i.bytes > maxMessageBytes);
       const sendable = tooLarge === -1 ? items : items.slice(0, tooLarge);
       for (const chunk of chunkMessages(sendable, limits)) {
-        const permanent = await publishRetrying(chunk, leading);
+        const permanent = await publishRetrying(chunk, lease.lost, leading);
         if (!permanent) continue;
         if (chunk.length === 1) await park(all, chunk[0]!, permanent.reason);
         // Which message of the chunk the broker refused is not said: send them one by one to find it.
         for (const single of chunk) {
-          const alone = await publishRetrying([single], leading);
+          const alone = await publishRetrying([single], lease.lost, leading);
           if (alone) await park(all, single, alone.reason);
         }
       }
