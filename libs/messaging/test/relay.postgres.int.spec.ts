@@ -175,6 +175,43 @@ if (brokers && databaseUrl) {
       expect(JSON.stringify(errors[0])).not.toContain('nnnnnnnn');
     });
 
+    it('keeps publishing within a few seconds while a write transaction stays open for 10 s in another database on the server', async () => {
+      const { schema, prefix, topic, name } = await world();
+      const r = await replica(schema, 'a');
+      await adminReady;
+      const scratch = `fangyi_scratch_${randomUUID().slice(0, 8)}`;
+      await admin.query(`CREATE DATABASE ${scratch}`);
+      const otherUrl = new URL(databaseUrl!);
+      otherUrl.pathname = `/${scratch}`;
+      const elsewhere = new pg.Client({ connectionString: otherUrl.toString() });
+      await elsewhere.connect();
+      cleanups.push(async () => {
+        await elsewhere.end().catch(() => {});
+        await admin.query(`DROP DATABASE IF EXISTS ${scratch} WITH (FORCE)`);
+      });
+      const got = await collect(r.bus, topic);
+      const relay = await startRelay({ store: r.store, bus: r.bus, logger: r.logger, name, topicPrefix: prefix, idleMs: 50 });
+      cleanups.push(() => relay.stop());
+      await relay.caughtUp();
+
+      await elsewhere.query('BEGIN');
+      await elsewhere.query('SELECT txid_current()'); // it has a transaction id: it holds back the server's xmin
+      const heldSince = Date.now();
+      const latencies: number[] = [];
+      while (Date.now() - heldSince < 10_000) {
+        const [stream] = await appendCases(r.store, 1);
+        const appendedAt = Date.now();
+        await expect.poll(() => got.some((m) => m.key === stream), { timeout: 5_000, interval: 20 }).toBe(true);
+        latencies.push(Date.now() - appendedAt);
+        await new Promise((resolve) => setTimeout(resolve, 1_500));
+      }
+      expect(Date.now() - heldSince).toBeGreaterThanOrEqual(10_000);
+      await elsewhere.query('ROLLBACK');
+      console.log(`relay: append → Kafka while another database held a transaction open: ${latencies.map((l) => `${l} ms`).join(', ')}`);
+      expect(latencies.length).toBeGreaterThanOrEqual(5);
+      expect(Math.max(...latencies)).toBeLessThan(3_000);
+    });
+
     it('publishes in pieces bounded by bytes and delivers every event', async () => {
       const { schema, prefix, topic, name } = await world();
       const r = await replica(schema, 'a');
