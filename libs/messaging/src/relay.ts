@@ -40,7 +40,8 @@ export interface RelayOptions {
  * - `parked`: a message can never be published (too large, refused by the broker for good): the
  *   relay keeps the lease so no other replica spins on it, publishes nothing more, and waits for a
  *   restart after the fix (see the README).
- * - `stopped`: stop() was called, or another relay moved the checkpoint under this one (`reason`).
+ * - `stopped`: stop() was called, or (on a store without leases) another relay moved the checkpoint
+ *   under this one (`reason`). With leases, that relay stands by instead.
  */
 export type RelayState = 'leader' | 'standby' | 'parked' | 'stopped';
 
@@ -244,8 +245,15 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
       } catch (error) {
         if (error instanceof CheckpointConflictError) {
           // Another relay under this name moved the checkpoint: this one is stale and steps aside.
-          log.error({ err: error }, 'relay checkpoint moved by another relay: stopping this one');
-          setStatus({ state: 'stopped', reason: 'another relay moved the checkpoint' });
+          // With leases it stands by (it may lead again later, from the checkpoint as it then is);
+          // without, nothing would keep two relays apart, so it stops.
+          if (store.leases) {
+            log.error({ err: error }, 'relay checkpoint moved by another relay: this one stands by');
+            setStatus({ state: 'standby', reason: 'another relay moved the checkpoint' });
+          } else {
+            log.error({ err: error }, 'relay checkpoint moved by another relay: stopping this one');
+            setStatus({ state: 'stopped', reason: 'another relay moved the checkpoint' });
+          }
           end('stale');
           throw new Halt('stale');
         }
@@ -365,9 +373,11 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
         return;
       }
       await lease.release();
-      if (why === 'stale' || why === 'stopping') break;
-      log.warn('relay lost its lease: it stops publishing and stands by');
-      setStatus({ state: 'standby' });
+      if (why === 'stopping' || (why === 'stale' && !store.leases)) break;
+      if (why === 'lost') {
+        log.warn('relay lost its lease: it stops publishing and stands by');
+        setStatus({ state: 'standby' });
+      }
       lease = null;
     }
     if (status.state !== 'stopped') setStatus({ state: 'stopped' });

@@ -226,6 +226,39 @@ describe('relay: one leader per name, bounded publishes, parking (SQLite + in-pr
     expect(got.map((m) => m.headers[RELAY_HEADERS.eventId])).toEqual(events.map((e) => e.id));
   });
 
+  it('steps aside when another writer moved its checkpoint, and leads again from where that one left it', async () => {
+    const { store, bus: inner, logger, lines, prefix, topic } = setup();
+    let gate: (() => void) | null = null;
+    let held = 0;
+    const bus: MessageBus = {
+      ensureTopics: (t) => inner.ensureTopics(t),
+      consume: (o) => inner.consume(o),
+      close: () => inner.close(),
+      publish: async (t, messages) => {
+        if (gate === null && held === 0) {
+          held++;
+          await new Promise<void>((resolve) => (gate = resolve));
+        }
+        await inner.publish(t, messages);
+      },
+    };
+    await appendCases(store, 2);
+    const got = await collect(inner, topic);
+    const relay = await startRelay({ store, bus, logger, name: 'relay-s', topicPrefix: prefix, idleMs: 20, standbyPollMs: 50 });
+    cleanups.push(() => relay.stop());
+    await expect.poll(() => gate !== null, POLL).toBe(true);
+    // Meanwhile another writer (a relay that believed it led) published everything and moved the checkpoint.
+    const events = await allEvents(store);
+    await store.checkpoints.store('relay-s', events.at(-1)!.position, null);
+    gate!();
+    await expect.poll(() => lines.some((l) => l.msg === 'relay checkpoint moved by another relay: this one stands by'), POLL).toBe(true);
+    await expect.poll(() => relay.status().state, POLL).toBe('leader');
+    const later = await appendCases(store, 1);
+    await expect.poll(() => got.filter((m) => m.key === later[0]).length, POLL).toBe(4);
+    expect(await relay.caughtUp()).toBe((await allEvents(store)).at(-1)!.position);
+    expect(await store.checkpoints.load('relay-s')).toBe((await allEvents(store)).at(-1)!.position);
+  });
+
   it('publishes in pieces bounded by count and by bytes', async () => {
     const { store, bus: inner, logger, prefix, topic } = setup();
     await appendCases(store, 10); // 40 events of a few hundred bytes
