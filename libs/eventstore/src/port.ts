@@ -65,6 +65,26 @@ export interface CheckpointStore {
   store(name: string, position: LogPosition, expected: LogPosition | null): Promise<void>;
 }
 
+/**
+ * Leadership among the processes that share one event store: at most one holder of a name at a
+ * time (one active relay per context however many replicas run). A holder that dies loses its
+ * lease, so another process can take it over within seconds.
+ */
+export interface Leases {
+  /** Tries once to become the holder of `name`; null while someone else holds it. */
+  tryAcquire(name: string): Promise<Lease | null>;
+}
+
+export interface Lease {
+  readonly name: string;
+  /**
+   * Aborted the moment the lease is lost (its connection died, a heartbeat failed) or released:
+   * the holder must stop acting on it at once, since another process may already hold it.
+   */
+  readonly lost: AbortSignal;
+  release(): Promise<void>;
+}
+
 export interface EventStore {
   /**
    * Appends events atomically to one stream. Throws {@link WrongExpectedRevisionError} when the
@@ -81,6 +101,8 @@ export interface EventStore {
   /** Catch-up subscription to the global log: reads history from `after`, then follows new events. */
   subscribeToAll(options: SubscribeOptions): Subscription;
   readonly checkpoints: CheckpointStore;
+  /** Leadership shared by everyone on this store; absent where the adapter has none (then the caller must run alone). */
+  readonly leases?: Leases;
   close(): Promise<void>;
 }
 

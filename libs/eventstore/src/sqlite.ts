@@ -15,6 +15,7 @@ import {
   type SubscribeOptions,
   type Subscription,
 } from './port.ts';
+import { LocalLeases } from './leases.ts';
 import { LocalWaker } from './wakers.ts';
 
 const SCHEMA = `
@@ -89,6 +90,8 @@ export class SqliteEventStore implements EventStore {
   private readonly db: DatabaseSync;
   private readonly clock: Clock;
   private readonly waker = new LocalWaker();
+  /** One holder per name among the users of this store object (the embedded mode runs in one process). */
+  readonly leases = new LocalLeases();
   private readonly stmts: {
     revision: StatementSync;
     insert: StatementSync;
@@ -188,6 +191,7 @@ export class SqliteEventStore implements EventStore {
   };
 
   async close(): Promise<void> {
+    this.leases.releaseAll();
     if (this.db.isOpen) this.db.close();
   }
 }

@@ -168,6 +168,96 @@ describe('PostgreSQL event store specifics', () => {
     }
   });
 
+  it('is not held back by a write transaction left open in another database or on another table, yet never skips its own in-flight append', async () => {
+    const schema = freshSchema();
+    schemas.push(schema);
+    const scratch = `fangyi_scratch_${randomBytes(4).toString('hex')}`;
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${scratch}`);
+    const otherUrl = new URL(url);
+    otherUrl.pathname = `/${scratch}`;
+    const elsewhere = new pg.Client({ connectionString: otherUrl.toString() });
+    const sameDb = new pg.Client({ connectionString: url });
+    const ours = new pg.Client({ connectionString: url });
+    const store = await PostgresEventStore.create({ connectionString: url, schema });
+    const seen: RecordedEvent[] = [];
+    const sub = store.subscribeToAll({ after: null, idleMs: 50, onEvents: async (b) => void seen.push(...b) });
+    try {
+      await Promise.all([elsewhere.connect(), sameDb.connect(), ours.connect()]);
+      // Held open for the rest of the test: a transaction with an id in another database, and one in
+      // ours that writes a table other than the event store (a report, a migration of something else).
+      await elsewhere.query('BEGIN');
+      const { rows } = await elsewhere.query<{ xid: string }>('SELECT txid_current()::text AS xid');
+      await sameDb.query('BEGIN');
+      await sameDb.query(`CREATE TABLE "${schema}".report_scratch (n int)`);
+      await sameDb.query(`INSERT INTO "${schema}".report_scratch VALUES (1)`);
+      const before = await store.append('after-long-tx-1', [event()], { expectedRevision: 'no-stream' });
+      // The event was appended by a later transaction than the ones held open...
+      expect(BigInt(before.position.split(':')[0]!)).toBeGreaterThan(BigInt(rows[0]!.xid));
+      // ...and is readable at once (a view that reads its own write keeps its promise)...
+      const read = await store.readAll({ limit: 1000 });
+      expect(read.map((e) => e.streamId)).toContain('after-long-tx-1');
+      // ...and a subscriber gets it within a few seconds.
+      const started = Date.now();
+      await expect.poll(() => seen.map((e) => e.streamId), { timeout: 3000, interval: 20 }).toContain('after-long-tx-1');
+      expect(Date.now() - started).toBeLessThan(3000);
+
+      // One of our own appends in flight still holds readers back: nothing after it is read until it commits.
+      await ours.query('BEGIN');
+      await appendWithin(ours, schema, 'held-own-1', [event()], { expectedRevision: 'no-stream', recordedAt: new Date().toISOString() });
+      await store.append('after-held-own-1', [event()], { expectedRevision: 'no-stream' });
+      await new Promise((r) => setTimeout(r, 500));
+      expect(seen.map((e) => e.streamId)).not.toContain('after-held-own-1');
+      await ours.query('COMMIT');
+      await expect.poll(() => seen.map((e) => e.streamId).filter((s) => s !== 'after-long-tx-1'), { timeout: 3000, interval: 20 }).toEqual([
+        'held-own-1',
+        'after-held-own-1',
+      ]);
+    } finally {
+      await sub.stop();
+      await store.close();
+      await elsewhere.end().catch(() => {});
+      await sameDb.end().catch(() => {});
+      await ours.end().catch(() => {});
+      await admin.query(`DROP DATABASE IF EXISTS ${scratch} WITH (FORCE)`);
+      await admin.end();
+    }
+  });
+
+  it('leases: one holder per name across stores; the lease is lost when its connection is ended, and another store takes it', async () => {
+    const schema = freshSchema();
+    schemas.push(schema);
+    const a = await PostgresEventStore.create({ connectionString: url, schema });
+    const b = new PostgresEventStore({ connectionString: url, schema });
+    const other = new PostgresEventStore({ connectionString: url, schema: freshSchema() });
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    try {
+      const held = await a.leases.tryAcquire('relay-x');
+      expect(held).not.toBeNull();
+      expect(await b.leases.tryAcquire('relay-x')).toBeNull();
+      expect(await b.leases.tryAcquire('relay-y')).not.toBeNull(); // another name
+      expect(await other.leases.tryAcquire('relay-x')).not.toBeNull(); // another schema
+      const { rows } = await admin.query<{ pid: number }>(
+        // A bigint advisory key shows as its high and low 32 bits.
+        `SELECT l.pid FROM pg_locks l, (SELECT hashtextextended($1, 0) AS k) h
+         WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
+           AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+           AND l.classid::text::bigint = (h.k >> 32) & 4294967295 AND l.objid::text::bigint = h.k & 4294967295`,
+        [`fangyi:${schema}:relay-x`],
+      );
+      expect(rows).toHaveLength(1);
+      await admin.query('SELECT pg_terminate_backend($1)', [rows[0]!.pid]);
+      await expect.poll(() => held!.lost.aborted, { timeout: 3000, interval: 10 }).toBe(true);
+      await expect.poll(async () => (await b.leases.tryAcquire('relay-x')) !== null, { timeout: 3000, interval: 100 }).toBe(true);
+      expect(await a.leases.tryAcquire('relay-x')).toBeNull();
+    } finally {
+      await admin.end();
+      await Promise.all([a.close(), b.close(), other.close()]);
+    }
+  });
+
   it('round-trips timestamps byte for byte and keeps positions in commit order', async () => {
     const schema = freshSchema();
     schemas.push(schema);

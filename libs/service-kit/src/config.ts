@@ -18,7 +18,7 @@ export function withEventStoreUrl(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 
 /**
  * What every command service reads (quarantine, residents, checkpoints, complaints): where it
- * listens, its event store, Kafka, the token secret, the topic prefix and whether it relays.
+ * listens, its event store, Kafka, the token secret, the topic prefix, whether it relays and the relay's limits.
  * Spread it into the service's own schema: `z.object({ ...commandServiceConfig(3001), … })`.
  */
 export function commandServiceConfig(defaultPort: number) {
@@ -32,6 +32,11 @@ export function commandServiceConfig(defaultPort: number) {
     FANGYI_TIME_ZONE: z.string().default(DEFAULT_TIME_ZONE),
     FANGYI_JWT_SECRET: z.string().min(16, 'FANGYI_JWT_SECRET must be at least 16 characters'),
     FANGYI_RELAY: z.enum(['on', 'off']).default('on'),
+    // The relay's publish limits (see libs/messaging's README): keep them under the broker's message.max.bytes.
+    FANGYI_RELAY_MAX_PUBLISH_MESSAGES: z.coerce.number().int().min(1).default(500),
+    FANGYI_RELAY_MAX_PUBLISH_BYTES: z.coerce.number().int().min(1024).default(512 * 1024),
+    FANGYI_RELAY_MAX_MESSAGE_BYTES: z.coerce.number().int().min(1024).default(1_000_000),
+    FANGYI_RELAY_STANDBY_POLL_MS: z.coerce.number().int().min(50).default(1000),
     LOG_LEVEL: z.string().default('info'),
   };
 }

@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { z } from 'zod';
 import { contextOf, uuidv7 } from '@fangyi/contracts';
 import { openEventStore } from '@fangyi/eventstore';
-import { KafkaMessageBus, startRelay } from '@fangyi/messaging';
+import { KafkaMessageBus, relayReadiness, startRelay } from '@fangyi/messaging';
 import { busSource, readinessOf } from '@fangyi/processors';
 import { RedisProjectionStore } from '@fangyi/projections';
 import { createLogger, installGracefulShutdown, commandServiceConfig, readConfig, withEventStoreUrl, systemClock } from '@fangyi/service-kit';
@@ -34,7 +34,19 @@ const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3 });
 const projectionStore = new RedisProjectionStore({ redis, namespace: config.FANGYI_CHECKPOINTS_NAMESPACE, clock, guarded: true });
 const relay =
   config.FANGYI_RELAY === 'on'
-    ? await startRelay({ store: eventStore, bus, logger, topicPrefix: config.FANGYI_TOPIC_PREFIX, name: 'relay-checkpoints', include: (e) => contextOf(e.type) === 'checkpoints' })
+    ? await startRelay({
+        store: eventStore,
+        bus,
+        logger,
+        topicPrefix: config.FANGYI_TOPIC_PREFIX,
+        // One name per context: every replica of the service competes for it, one leads.
+        name: 'relay-checkpoints',
+        include: (e) => contextOf(e.type) === 'checkpoints',
+        maxPublishMessages: config.FANGYI_RELAY_MAX_PUBLISH_MESSAGES,
+        maxPublishBytes: config.FANGYI_RELAY_MAX_PUBLISH_BYTES,
+        maxMessageBytes: config.FANGYI_RELAY_MAX_MESSAGE_BYTES,
+        standbyPollMs: config.FANGYI_RELAY_STANDBY_POLL_MS,
+      })
     : null;
 const projections = await startCheckpointsProjections({ source: busSource({ bus, topicPrefix: config.FANGYI_TOPIC_PREFIX, join: 'background' }), store: projectionStore, logger, eventStore });
 const checkpointList = await startCheckpointList({ eventStore, logger });
@@ -50,13 +62,15 @@ const app = buildCheckpointsApp({
   authSecret: config.FANGYI_JWT_SECRET,
   readiness: async () => {
     await eventStore.readAll({ limit: 1 });
+    // A parked or stopped relay fails readiness: this context's events no longer reach the others.
+    const relayCheck = relay ? relayReadiness(relay) : { ok: true, check: 'off' };
     const meta = await projectionStore.meta();
     return {
-      ok: (await redis.ping()) === 'PONG',
+      ok: relayCheck.ok && (await redis.ping()) === 'PONG',
       checks: {
         eventStore: 'ok',
         redis: 'ok',
-        relay: relay ? 'on' : 'off',
+        relay: relayCheck.check,
         readModelsApplied: String(meta.appliedCount),
         lastAppliedAt: meta.lastAppliedAt ?? 'never',
         ...readinessOf([projections.status(), checkpointList.status()]).checks,

@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { z } from 'zod';
 import { contextOf, uuidv7 } from '@fangyi/contracts';
 import { openEventStore } from '@fangyi/eventstore';
-import { KafkaMessageBus, startRelay } from '@fangyi/messaging';
+import { KafkaMessageBus, relayReadiness, startRelay } from '@fangyi/messaging';
 import { busSource, readinessOf } from '@fangyi/processors';
 import { RedisProjectionStore } from '@fangyi/projections';
 import { createLogger, installGracefulShutdown, commandServiceConfig, readConfig, withEventStoreUrl, systemClock } from '@fangyi/service-kit';
@@ -32,7 +32,19 @@ const eventStore = await openEventStore(config.EVENT_STORE_URL, { schema: config
 const bus = new KafkaMessageBus({ brokers: config.KAFKA_BROKERS.split(','), clientId: 'fangyi-complaints', logger });
 const relay =
   config.FANGYI_RELAY === 'on'
-    ? await startRelay({ store: eventStore, bus, logger, topicPrefix: config.FANGYI_TOPIC_PREFIX, name: 'relay-complaints', include: (e) => contextOf(e.type) === 'complaints' })
+    ? await startRelay({
+        store: eventStore,
+        bus,
+        logger,
+        topicPrefix: config.FANGYI_TOPIC_PREFIX,
+        // One name per context: every replica of the service competes for it, one leads.
+        name: 'relay-complaints',
+        include: (e) => contextOf(e.type) === 'complaints',
+        maxPublishMessages: config.FANGYI_RELAY_MAX_PUBLISH_MESSAGES,
+        maxPublishBytes: config.FANGYI_RELAY_MAX_PUBLISH_BYTES,
+        maxMessageBytes: config.FANGYI_RELAY_MAX_MESSAGE_BYTES,
+        standbyPollMs: config.FANGYI_RELAY_STANDBY_POLL_MS,
+      })
     : null;
 const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3 });
 const listStore = new RedisProjectionStore({ redis, namespace: config.FANGYI_COMPLAINTS_NAMESPACE, clock, guarded: true });
@@ -48,8 +60,10 @@ const app = buildComplaintsApp({
   authSecret: config.FANGYI_JWT_SECRET,
   readiness: async () => {
     await eventStore.readAll({ limit: 1 });
+    // A parked or stopped relay fails readiness: this context's events no longer reach the others.
+    const relayCheck = relay ? relayReadiness(relay) : { ok: true, check: 'off' };
     const processors = readinessOf([readModel.status()]);
-    return { ok: (await redis.ping()) === 'PONG', checks: { eventStore: 'ok', redis: 'ok', relay: relay ? 'on' : 'off', ...processors.checks } };
+    return { ok: relayCheck.ok && (await redis.ping()) === 'PONG', checks: { eventStore: 'ok', redis: 'ok', relay: relayCheck.check, ...processors.checks } };
   },
 });
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { contextOf, uuidv7 } from '@fangyi/contracts';
 import { openEventStore } from '@fangyi/eventstore';
-import { KafkaMessageBus, startRelay } from '@fangyi/messaging';
+import { KafkaMessageBus, relayReadiness, startRelay } from '@fangyi/messaging';
 import { busSource, readinessOf } from '@fangyi/processors';
 import { InMemoryProjectionStore } from '@fangyi/projections';
 import { DEFAULT_EARLY_CHECK_MINUTES, DEFAULT_SLOT_WINDOWS, createLogger, installGracefulShutdown, parseSlotWindows, commandServiceConfig, readConfig, withEventStoreUrl, systemClock } from '@fangyi/service-kit';
@@ -13,9 +13,9 @@ import { startMissedCheckScheduler } from './scheduler/missedChecks.ts';
 /**
  * The quarantine service in distributed mode: HTTP commands, the PostgreSQL event store, the relay
  * that publishes the quarantine events of the log to Kafka, the policies (arrivals from risk areas,
- * checkpoint breaches) and the missed-check scheduler. Several instances may run: each relay
- * publishes at least once, consumers are idempotent, and the scheduler records each missed slot
- * once whichever instance gets there first.
+ * checkpoint breaches) and the missed-check scheduler. Several instances may run: one relay leads
+ * (the event store's lease) while the others stand by, consumers are idempotent, and the scheduler
+ * records each missed slot once whichever instance gets there first.
  */
 const config = readConfig(
   z.object({
@@ -42,7 +42,19 @@ const eventStore = await openEventStore(config.EVENT_STORE_URL, { schema: config
 const bus = new KafkaMessageBus({ brokers: config.KAFKA_BROKERS.split(','), clientId: 'fangyi-quarantine', logger });
 const relay =
   config.FANGYI_RELAY === 'on'
-    ? await startRelay({ store: eventStore, bus, logger, topicPrefix: config.FANGYI_TOPIC_PREFIX, name: 'relay-quarantine', include: (e) => contextOf(e.type) === 'quarantine' })
+    ? await startRelay({
+        store: eventStore,
+        bus,
+        logger,
+        topicPrefix: config.FANGYI_TOPIC_PREFIX,
+        // One name per context: every replica of the service competes for it, one leads.
+        name: 'relay-quarantine',
+        include: (e) => contextOf(e.type) === 'quarantine',
+        maxPublishMessages: config.FANGYI_RELAY_MAX_PUBLISH_MESSAGES,
+        maxPublishBytes: config.FANGYI_RELAY_MAX_PUBLISH_BYTES,
+        maxMessageBytes: config.FANGYI_RELAY_MAX_MESSAGE_BYTES,
+        standbyPollMs: config.FANGYI_RELAY_STANDBY_POLL_MS,
+      })
     : null;
 
 // The active-cases read model is rebuilt from the log at each start (it is small) and kept in memory.
@@ -71,9 +83,11 @@ const app = buildQuarantineApp({
   authSecret: config.FANGYI_JWT_SECRET,
   readiness: async () => {
     await eventStore.readAll({ limit: 1 });
-    // Commands are answered whatever the processors' state; the checks say which have not joined yet.
+    // A parked or stopped relay fails readiness: this context's events no longer reach the others.
+    // Processors that have not joined yet (Kafka down) do not: commands are still answered.
+    const relayCheck = relay ? relayReadiness(relay) : { ok: true, check: 'off' };
     const processors = readinessOf([activeCasesFeed.status(), ...(policies?.statuses() ?? [])]);
-    return { ok: true, checks: { eventStore: 'ok', relay: relay ? 'on' : 'off', policies: policies ? 'on' : 'off', scheduler: scheduler ? 'on' : 'off', ...processors.checks } };
+    return { ok: relayCheck.ok, checks: { eventStore: 'ok', relay: relayCheck.check, policies: policies ? 'on' : 'off', scheduler: scheduler ? 'on' : 'off', ...processors.checks } };
   },
 });
 

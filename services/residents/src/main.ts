@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { contextOf, uuidv7 } from '@fangyi/contracts';
 import { openEventStore } from '@fangyi/eventstore';
-import { KafkaMessageBus, startRelay } from '@fangyi/messaging';
+import { KafkaMessageBus, relayReadiness, startRelay } from '@fangyi/messaging';
 import { busSource, readinessOf } from '@fangyi/processors';
 import { businessDate, createLogger, installGracefulShutdown, commandServiceConfig, readConfig, withEventStoreUrl, systemClock } from '@fangyi/service-kit';
 import { buildResidentsApp } from './app.ts';
@@ -29,7 +29,19 @@ const eventStore = await openEventStore(config.EVENT_STORE_URL, { schema: config
 const bus = new KafkaMessageBus({ brokers: config.KAFKA_BROKERS.split(','), clientId: 'fangyi-residents', logger });
 const relay =
   config.FANGYI_RELAY === 'on'
-    ? await startRelay({ store: eventStore, bus, logger, topicPrefix: config.FANGYI_TOPIC_PREFIX, name: 'relay-residents', include: (e) => contextOf(e.type) === 'residents' })
+    ? await startRelay({
+        store: eventStore,
+        bus,
+        logger,
+        topicPrefix: config.FANGYI_TOPIC_PREFIX,
+        // One name per context: every replica of the service competes for it, one leads.
+        name: 'relay-residents',
+        include: (e) => contextOf(e.type) === 'residents',
+        maxPublishMessages: config.FANGYI_RELAY_MAX_PUBLISH_MESSAGES,
+        maxPublishBytes: config.FANGYI_RELAY_MAX_PUBLISH_BYTES,
+        maxMessageBytes: config.FANGYI_RELAY_MAX_MESSAGE_BYTES,
+        standbyPollMs: config.FANGYI_RELAY_STANDBY_POLL_MS,
+      })
     : null;
 const policies =
   config.FANGYI_POLICIES === 'on'
@@ -47,9 +59,11 @@ const app = buildResidentsApp({
   authSecret: config.FANGYI_JWT_SECRET,
   readiness: async () => {
     await eventStore.readAll({ limit: 1 });
-    // Commands are answered whatever the processors' state; the checks say which have not joined yet.
+    // A parked or stopped relay fails readiness: this context's events no longer reach the others.
+    // Processors that have not joined yet (Kafka down) do not: commands are still answered.
+    const relayCheck = relay ? relayReadiness(relay) : { ok: true, check: 'off' };
     const processors = readinessOf([householdPeople.status(), ...(policies?.statuses() ?? [])]);
-    return { ok: true, checks: { eventStore: 'ok', relay: relay ? 'on' : 'off', policies: policies ? 'on' : 'off', ...processors.checks } };
+    return { ok: relayCheck.ok, checks: { eventStore: 'ok', relay: relayCheck.check, policies: policies ? 'on' : 'off', ...processors.checks } };
   },
 });
 

@@ -1,0 +1,56 @@
+import type pg from 'pg';
+import { quoteSchema } from './sql.ts';
+
+/** One key for every migration in the cluster: they are rare, and serialising them all is simplest. */
+const MIGRATE_LOCK_KEY = 0x66616e67; // 'fang'
+
+function migrationSql(schema: string): string {
+  const s = quoteSchema(schema);
+  return `
+CREATE SCHEMA IF NOT EXISTS ${s};
+CREATE TABLE IF NOT EXISTS ${s}.events (
+  global_position bigserial NOT NULL,
+  transaction_id  xid8      NOT NULL DEFAULT pg_current_xact_id(),
+  id              uuid      NOT NULL,
+  stream_id       text      NOT NULL,
+  stream_revision bigint    NOT NULL,
+  type            text      NOT NULL,
+  schema_version  integer   NOT NULL,
+  occurred_at     text      NOT NULL,
+  recorded_at     text      NOT NULL,
+  actor           jsonb     NOT NULL,
+  correlation_id  text      NOT NULL,
+  causation_id    text,
+  data            jsonb     NOT NULL,
+  -- The global log is read in this order; the key doubles as its index.
+  CONSTRAINT events_pkey PRIMARY KEY (transaction_id, global_position),
+  CONSTRAINT events_id_key UNIQUE (id),
+  CONSTRAINT events_stream_revision_key UNIQUE (stream_id, stream_revision)
+);
+CREATE TABLE IF NOT EXISTS ${s}.streams (
+  stream_id text   PRIMARY KEY,
+  revision  bigint NOT NULL
+);
+CREATE TABLE IF NOT EXISTS ${s}.checkpoints (
+  name     text PRIMARY KEY,
+  position text NOT NULL
+);`;
+}
+
+/** Creates the schema and tables if missing; safe when several processes start at once. */
+export async function migratePostgres(pool: pg.Pool, schema = 'fangyi'): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    // CREATE ... IF NOT EXISTS still races on the catalog's unique indexes; the lock orders migrators.
+    await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATE_LOCK_KEY]);
+    await client.query(migrationSql(schema));
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
