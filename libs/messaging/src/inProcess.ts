@@ -1,5 +1,6 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
+import { deadLetterTopic, isDeadLetterTopic } from '@fangyi/contracts';
+import { ConsumerProgress, deliverWithRetry, DEFAULT_FIRST_RETRY_MS, DEFAULT_MAX_RETRY_MS } from './delivery.ts';
 import type { ConsumeOptions, Consumer, IncomingMessage, MessageBus, OutgoingMessage } from './port.ts';
 
 export interface InProcessMessageBusOptions {
@@ -13,6 +14,8 @@ interface Member {
   readonly topics: readonly string[];
   readonly fromBeginning: boolean;
   readonly handle: ConsumeOptions['handle'];
+  readonly backoff: { firstDelayMs: number; maxDelayMs: number };
+  readonly progress: ConsumerProgress;
   /** Next offset to deliver per owned topic; set when the member takes the topic. */
   readonly positions: Map<string, number>;
   readonly stopping: AbortController;
@@ -41,7 +44,7 @@ export class InProcessMessageBus implements MessageBus {
 
   constructor(options: InProcessMessageBusOptions) {
     this.log = options.logger.child({ component: 'in-process-bus' });
-    this.firstRetryMs = options.handlerRetryMs ?? 200;
+    this.firstRetryMs = options.handlerRetryMs ?? DEFAULT_FIRST_RETRY_MS;
   }
 
   private logOf(topic: string): IncomingMessage[] {
@@ -74,7 +77,10 @@ export class InProcessMessageBus implements MessageBus {
   }
 
   async ensureTopics(topics: readonly string[]): Promise<void> {
-    for (const t of topics) this.logOf(t);
+    for (const t of topics) {
+      this.logOf(t);
+      if (!isDeadLetterTopic(t)) this.logOf(deadLetterTopic(t));
+    }
   }
 
   private wakeAll(topic: string): void {
@@ -118,6 +124,11 @@ export class InProcessMessageBus implements MessageBus {
       topics: [...new Set(options.topics)],
       fromBeginning: options.fromBeginning ?? false,
       handle: options.handle,
+      backoff: {
+        firstDelayMs: options.retry?.firstDelayMs ?? this.firstRetryMs,
+        maxDelayMs: options.retry?.maxDelayMs ?? DEFAULT_MAX_RETRY_MS,
+      },
+      progress: new ConsumerProgress(),
       positions: new Map(),
       stopping: new AbortController(),
       wake: () => undefined,
@@ -142,7 +153,8 @@ export class InProcessMessageBus implements MessageBus {
           });
           continue;
         }
-        if (!(await this.deliver(member, message, log))) break;
+        const done = await deliverWithRetry({ message, handle: member.handle, backoff: member.backoff, signal: member.stopping.signal, log, progress: member.progress });
+        if (!done) break;
         const nextOffset = Number(message.offset) + 1;
         g.committed.set(message.topic, nextOffset);
         member.positions.set(message.topic, nextOffset);
@@ -162,27 +174,10 @@ export class InProcessMessageBus implements MessageBus {
         })();
         return stopped;
       },
+      status: () => member.progress.status(),
     };
     this.consumers.add(handle);
     return handle;
-  }
-
-  /** Handles one message, retrying it until it succeeds; false if the member stopped first. */
-  private async deliver(member: Member, message: IncomingMessage, log: Logger): Promise<boolean> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await member.handle(message);
-        return true;
-      } catch (error) {
-        const waitMs = Math.min(this.firstRetryMs * 2 ** (attempt - 1), 5_000);
-        log.warn({ err: error, topic: message.topic, offset: message.offset, attempt, waitMs }, 'message handler failed; retrying the same message');
-        try {
-          await sleep(waitMs, undefined, { signal: member.stopping.signal });
-        } catch {
-          return false;
-        }
-      }
-    }
   }
 
   async close(): Promise<void> {

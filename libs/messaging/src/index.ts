@@ -1,5 +1,5 @@
-export type { ConsumeOptions, Consumer, IncomingMessage, MessageBus, OutgoingMessage } from './port.ts';
-export { KafkaMessageBus, type KafkaMessageBusOptions } from './kafka.ts';
+export type { ConsumeOptions, Consumer, ConsumerStatus, Delivery, IncomingMessage, MessageBus, OutgoingMessage, RetryBackoff } from './port.ts';
+export { KafkaMessageBus, DEFAULT_TOPIC_RETENTION_MS, DEFAULT_DEAD_LETTER_RETENTION_MS, type KafkaMessageBusOptions } from './kafka.ts';
 export { InProcessMessageBus, type InProcessMessageBusOptions } from './inProcess.ts';
 export { startRelay, toMessage, RELAY_HEADERS, type Relay, type RelayOptions } from './relay.ts';
-export { consumeEnvelopes, runPolicy, DLQ_HEADERS, type ConsumeEnvelopesOptions, type PolicyOptions } from './envelopes.ts';
+export { consumeEnvelopes, runPolicy, DLQ_HEADERS, DEFAULT_MAX_ATTEMPTS, type ConsumeEnvelopesOptions, type PolicyOptions } from './envelopes.ts';

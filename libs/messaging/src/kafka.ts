@@ -1,7 +1,15 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { deadLetterTopic, isDeadLetterTopic } from '@fangyi/contracts';
 import { Kafka, Partitioners, logLevel, type Admin, type Consumer as KafkaConsumer, type LogEntry, type Producer, type RetryOptions } from 'kafkajs';
 import type { Logger } from 'pino';
+import { ConsumerProgress, deliverWithRetry, DEFAULT_FIRST_RETRY_MS, DEFAULT_MAX_RETRY_MS } from './delivery.ts';
 import type { ConsumeOptions, Consumer, IncomingMessage, MessageBus, OutgoingMessage } from './port.ts';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+/** Source topics: longer than any quarantine period (14 to 28 days) with room for a late rebuild of a consumer group. */
+export const DEFAULT_TOPIC_RETENTION_MS = 90 * DAY_MS;
+/** Dead letters wait for a fix and a replay; they are few, so keeping them long costs little. */
+export const DEFAULT_DEAD_LETTER_RETENTION_MS = 180 * DAY_MS;
 
 export interface KafkaMessageBusOptions {
   readonly brokers: readonly string[];
@@ -11,6 +19,10 @@ export interface KafkaMessageBusOptions {
   readonly numPartitions?: number;
   /** Replication factor of topics created by ensureTopics (default 1: a single broker). */
   readonly replicationFactor?: number;
+  /** retention.ms of source topics created by ensureTopics (default 90 days; see the README). */
+  readonly topicRetentionMs?: number;
+  /** retention.ms of dead-letter topics created by ensureTopics (default 180 days). */
+  readonly deadLetterRetentionMs?: number;
   /**
    * Producer retries per publish. kafkajs defaults to unlimited retries for an idempotent producer,
    * which would make a publish to an unreachable cluster hang for ever (and a relay that is stopping
@@ -26,7 +38,7 @@ export interface KafkaMessageBusOptions {
     readonly heartbeatInterval?: number;
     /** How long a fetch waits on the broker for new data (default 500 ms). */
     readonly maxWaitTimeInMs?: number;
-    /** First wait before a failed handler is retried with the same message; doubles to 5 s (default 200 ms). */
+    /** First wait before a failed handler is retried with the same message; doubles to 5 s (default 200 ms; ConsumeOptions.retry overrides). */
     readonly handlerRetryMs?: number;
     /** How long consume() waits for the group join and first fetch (default 60 s). */
     readonly readyTimeoutMs?: number;
@@ -226,14 +238,18 @@ export class KafkaMessageBus implements MessageBus {
   }
 
   /**
-   * Creates the topics that do not exist yet and resolves once every partition of every one of
-   * them has a leader, whoever created them. Several services start at once and create the same
-   * topics: the one whose create loses the race gets "already exists", and kafkajs then returns
-   * without waiting for leaders, so a subscribe or publish right after would meet "this server does
-   * not host this topic-partition". Waiting here for the metadata makes the next call safe.
+   * Creates the topics that do not exist yet, each source topic with its dead-letter topic, and
+   * resolves once every partition of every one of them has a leader, whoever created them. Several
+   * services start at once and create the same topics: the one whose create loses the race gets
+   * "already exists", and kafkajs then returns without waiting for leaders, so a subscribe or
+   * publish right after would meet "this server does not host this topic-partition". Waiting here
+   * for the metadata makes the next call safe.
+   *
+   * Retention is set explicitly (the broker's default is 7 days). A dead-letter topic has one
+   * partition: dead letters are few, their offsets then name them alone, and they keep one order.
    */
   async ensureTopics(topics: readonly string[]): Promise<void> {
-    const wanted = [...new Set(topics)];
+    const wanted = [...new Set(topics.flatMap((t) => (isDeadLetterTopic(t) ? [t] : [t, deadLetterTopic(t)])))];
     if (wanted.length === 0) return;
     const admin = await this.getAdmin();
     // Ask first: the broker answers a create of an existing topic with an error kafkajs logs loudly.
@@ -243,11 +259,18 @@ export class KafkaMessageBus implements MessageBus {
       // Resolves false when another process created them meanwhile: creating is idempotent.
       await admin.createTopics({
         waitForLeaders: true,
-        topics: missing.map((topic) => ({
-          topic,
-          numPartitions: this.options.numPartitions ?? 3,
-          replicationFactor: this.options.replicationFactor ?? 1,
-        })),
+        topics: missing.map((topic) => {
+          const deadLetters = isDeadLetterTopic(topic);
+          const retentionMs = deadLetters
+            ? (this.options.deadLetterRetentionMs ?? DEFAULT_DEAD_LETTER_RETENTION_MS)
+            : (this.options.topicRetentionMs ?? DEFAULT_TOPIC_RETENTION_MS);
+          return {
+            topic,
+            numPartitions: deadLetters ? 1 : (this.options.numPartitions ?? 3),
+            replicationFactor: this.options.replicationFactor ?? 1,
+            configEntries: [{ name: 'retention.ms', value: String(retentionMs) }],
+          };
+        }),
       });
     }
     await waitForLeaders(admin, wanted, { timeoutMs: TOPIC_READY_MS, log: this.log });
@@ -267,7 +290,11 @@ export class KafkaMessageBus implements MessageBus {
     });
     const stopping = new AbortController();
     const inHand = new Map<string, Promise<void>>();
-    const firstRetryMs = settings.handlerRetryMs ?? 200;
+    const progress = new ConsumerProgress();
+    const backoff = {
+      firstDelayMs: options.retry?.firstDelayMs ?? settings.handlerRetryMs ?? DEFAULT_FIRST_RETRY_MS,
+      maxDelayMs: options.retry?.maxDelayMs ?? DEFAULT_MAX_RETRY_MS,
+    };
     // Handled but not yet committed: the next offset per topic and partition.
     const handled = new Map<string, { topic: string; partition: number; offset: string }>();
     let sinceCommit = 0;
@@ -315,24 +342,21 @@ export class KafkaMessageBus implements MessageBus {
         value: message.value === null ? '' : message.value.toString(),
         headers: toHeaders(message.headers),
       };
-      for (let attempt = 1; ; attempt++) {
-        try {
-          await options.handle(incoming);
-          break;
-        } catch (error) {
-          const waitMs = Math.min(firstRetryMs * 2 ** (attempt - 1), 5_000);
-          log.warn({ err: error, topic, partition, offset: message.offset, attempt, waitMs }, 'message handler failed; retrying the same message');
-          try {
-            await sleep(waitMs, undefined, { signal: stopping.signal });
-          } catch {
-            // Stopping: leave the message uncommitted for whoever takes the partition next.
-            payload.pause();
-            return;
-          }
-          // Keeps the membership alive while retrying; throws if the group is rebalancing, and
-          // kafkajs then rejoins and fetches again from the committed offset.
-          await payload.heartbeat();
-        }
+      const done = await deliverWithRetry({
+        message: incoming,
+        handle: options.handle,
+        backoff,
+        signal: stopping.signal,
+        log,
+        progress,
+        // Keeps the membership alive while retrying; throws if the group is rebalancing, and
+        // kafkajs then rejoins and fetches again from the committed offset.
+        beforeRetry: () => payload.heartbeat(),
+      });
+      if (!done) {
+        // Stopping: leave the message uncommitted for whoever takes the partition next.
+        payload.pause();
+        return;
       }
       handled.set(`${topic}|${partition}`, { topic, partition, offset: (BigInt(message.offset) + 1n).toString() });
       if (++sinceCommit >= (settings.commitEveryMessages ?? 100)) await commitHandled();
@@ -375,6 +399,7 @@ export class KafkaMessageBus implements MessageBus {
         })();
         return stopped;
       },
+      status: () => progress.status(),
     };
     this.consumers.add(handle);
     return handle;

@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Consumer, IncomingMessage, MessageBus, OutgoingMessage } from '../src/index.ts';
+import { deadLetterTopic, type Envelope } from '@fangyi/contracts';
+import { consumeEnvelopes, DLQ_HEADERS, type Consumer, type IncomingMessage, type MessageBus, type OutgoingMessage } from '../src/index.ts';
+import { recordedCase } from './events.ts';
+import { testLogger } from './support.ts';
 
 export interface MessageBusUnderTest {
   bus: MessageBus;
@@ -197,6 +200,164 @@ export function messageBusContract(name: string, factory: () => Promise<MessageB
       await settle(500);
       expect(secondSeen).toHaveLength(expected);
       expect([...handledBeforeStop, ...secondSeen].sort()).toEqual([...batch('first', 30), ...batch('second', 12)].map((m) => m.value).sort());
+    });
+
+    describe('dead letters (consumeEnvelopes)', () => {
+      const STARTED = 'quarantine.home-quarantine-started';
+      const LOGGED = 'quarantine.symptom-check-logged';
+      const handles = [STARTED, LOGGED];
+      const asMessage = (e: Envelope): OutgoingMessage => ({ key: e.streamId, value: JSON.stringify(e), headers: { 'fangyi-type': e.type } });
+      const fast = { firstDelayMs: 20, maxDelayMs: 100 };
+
+      /** Everything on a topic's dead-letter topic, read by a group of its own. */
+      async function deadLetters(source: string): Promise<IncomingMessage[]> {
+        const got: IncomingMessage[] = [];
+        await consume({ groupId: group('dlq-reader'), topics: [deadLetterTopic(source)], fromBeginning: true, handle: async (m) => void got.push(m) });
+        return got;
+      }
+
+      it('sets unreadable JSON and an invalid envelope aside at once, with where they came from, and goes on', async () => {
+        const t = `contract-poison-${suffix()}`;
+        const g = group('poison-env');
+        const [started, logged] = recordedCase(`c-${suffix()}`, 1) as [Envelope, Envelope];
+        const handled: string[] = [];
+        const consumer = await consumeEnvelopes({
+          bus,
+          topics: [t],
+          groupId: g,
+          handles,
+          logger: testLogger().logger,
+          retry: fast,
+          onEnvelope: async (e) => void handled.push(e.id),
+        });
+        consumers.push(consumer);
+        const invalid = { ...logged, id: 'not-a-uuid' };
+        await bus.publish(t, [
+          { key: started.streamId, value: '{"id": "oops', headers: { 'fangyi-type': STARTED } },
+          { key: started.streamId, value: JSON.stringify(invalid) },
+          asMessage(started),
+        ]);
+        await expect.poll(() => handled, POLL).toEqual([started.id]);
+        const dlq = await deadLetters(t);
+        await expect.poll(() => dlq.length, POLL).toBe(2);
+        const [json, envelope] = dlq as [IncomingMessage, IncomingMessage];
+        expect(json).toMatchObject({ key: started.streamId, value: '{"id": "oops' });
+        expect(json.headers).toMatchObject({
+          'fangyi-type': STARTED,
+          [DLQ_HEADERS.reason]: expect.stringMatching(/^invalid JSON/),
+          [DLQ_HEADERS.sourceTopic]: t,
+          [DLQ_HEADERS.group]: g,
+          [DLQ_HEADERS.failedAt]: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+        });
+        // Never handed to the handler: no attempts to count.
+        expect(json.headers[DLQ_HEADERS.attempts]).toBeUndefined();
+        expect(envelope.value).toBe(JSON.stringify(invalid));
+        expect(envelope.headers[DLQ_HEADERS.reason]).toMatch(/invalid envelope: id: must be a UUIDv7/);
+        // Same key, same source partition, one after the other.
+        expect(envelope.headers[DLQ_HEADERS.sourcePartition]).toBe(json.headers[DLQ_HEADERS.sourcePartition]);
+        expect(BigInt(envelope.headers[DLQ_HEADERS.sourceOffset]!)).toBe(BigInt(json.headers[DLQ_HEADERS.sourceOffset]!) + 1n);
+        expect(consumer.status()).toMatchObject({ deadLettered: 2, retryingSince: null });
+      });
+
+      it('retries a handler that fails a few times and then succeeds, without a dead letter', async () => {
+        const t = `contract-flaky-${suffix()}`;
+        const events = recordedCase(`c-${suffix()}`, 2);
+        let failuresLeft = 2;
+        const tries: string[] = [];
+        const handled: string[] = [];
+        consumers.push(
+          await consumeEnvelopes({
+            bus,
+            topics: [t],
+            groupId: group('flaky'),
+            handles,
+            logger: testLogger().logger,
+            maxAttempts: 3,
+            retry: fast,
+            onEnvelope: async (e) => {
+              tries.push(e.id);
+              if (e.id === events[1]!.id && failuresLeft-- > 0) throw new Error('projection store unavailable');
+              handled.push(e.id);
+            },
+          }),
+        );
+        await bus.publish(t, events.map(asMessage));
+        await expect.poll(() => handled, POLL).toEqual(events.map((e) => e.id));
+        expect(tries).toEqual([events[0]!.id, events[1]!.id, events[1]!.id, events[1]!.id, events[2]!.id]);
+        const dlq = await deadLetters(t);
+        await settle();
+        expect(dlq).toEqual([]);
+      });
+
+      it('dead-letters a message whose handler always fails after the configured attempts, and handles the ones behind it', async () => {
+        const t = `contract-failing-${suffix()}`;
+        const g = group('failing');
+        const events = recordedCase(`c-${suffix()}`, 3);
+        const bad = events[1]!;
+        const tries: string[] = [];
+        const handled: string[] = [];
+        const consumer = await consumeEnvelopes({
+          bus,
+          topics: [t],
+          groupId: g,
+          handles,
+          logger: testLogger().logger,
+          maxAttempts: 4,
+          retry: fast,
+          onEnvelope: async (e, m) => {
+            tries.push(e.id);
+            if (e.id === bad.id) throw new Error(`projection bug at offset ${m.offset}`);
+            handled.push(e.id);
+          },
+        });
+        consumers.push(consumer);
+        await bus.publish(t, events.map(asMessage));
+        // Every event of the stream shares the bad one's partition: the ones behind it still arrive.
+        await expect.poll(() => handled, POLL).toEqual(events.filter((e) => e !== bad).map((e) => e.id));
+        expect(tries.filter((id) => id === bad.id)).toHaveLength(4);
+        const dlq = await deadLetters(t);
+        await expect.poll(() => dlq.length, POLL).toBe(1);
+        const [letter] = dlq as [IncomingMessage];
+        expect(letter.key).toBe(bad.streamId);
+        expect(letter.value).toBe(JSON.stringify(bad));
+        expect(letter.headers).toMatchObject({
+          'fangyi-type': bad.type,
+          [DLQ_HEADERS.reason]: expect.stringMatching(/^handler failed: projection bug at offset \d+/),
+          [DLQ_HEADERS.sourceTopic]: t,
+          [DLQ_HEADERS.sourcePartition]: expect.stringMatching(/^\d+$/),
+          [DLQ_HEADERS.sourceOffset]: expect.stringMatching(/^\d+$/),
+          [DLQ_HEADERS.attempts]: '4',
+          [DLQ_HEADERS.group]: g,
+        });
+        expect(Date.parse(letter.headers[DLQ_HEADERS.failedAt]!)).toBeGreaterThan(Date.now() - 60_000);
+        expect(consumer.status()).toMatchObject({ deadLettered: 1, retryingSince: null, handled: 4 });
+        expect(consumer.status().lastHandledAt).toBeInstanceOf(Date);
+      });
+
+      it('shows in its status since when a consumer has been retrying a message', async () => {
+        const t = `contract-stuck-${suffix()}`;
+        const [started] = recordedCase(`c-${suffix()}`, 0) as [Envelope];
+        const consumer = await consumeEnvelopes({
+          bus,
+          topics: [t],
+          groupId: group('stuck'),
+          handles,
+          logger: testLogger().logger,
+          maxAttempts: 1_000,
+          retry: fast,
+          onEnvelope: async () => {
+            throw new Error('redis down');
+          },
+        });
+        consumers.push(consumer);
+        expect(consumer.status()).toEqual({ handled: 0, lastHandledAt: null, deadLettered: 0, retryingSince: null });
+        const before = Date.now();
+        await bus.publish(t, [asMessage(started)]);
+        await expect.poll(() => consumer.status().retryingSince, POLL).toBeInstanceOf(Date);
+        expect(consumer.status().retryingSince!.getTime()).toBeGreaterThanOrEqual(before - 1_000);
+        expect(consumer.status()).toMatchObject({ handled: 0, deadLettered: 0 });
+        await consumer.stop();
+      });
     });
   });
 }

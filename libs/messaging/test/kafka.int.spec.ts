@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { KafkaMessageBus, type IncomingMessage } from '../src/index.ts';
+import { ConfigResourceTypes, Kafka, logLevel } from 'kafkajs';
+import { deadLetterTopic } from '@fangyi/contracts';
+import { DEFAULT_DEAD_LETTER_RETENTION_MS, DEFAULT_TOPIC_RETENTION_MS, KafkaMessageBus, type IncomingMessage } from '../src/index.ts';
 import { messageBusContract } from './contract.ts';
 import { kafkaBrokersOrFail, testLogger } from './support.ts';
 
@@ -32,6 +34,42 @@ if (brokers) {
         );
       } finally {
         await Promise.all(buses.map((bus) => bus.close()));
+      }
+    }, 60_000);
+  });
+
+  describe('Kafka bus: topics', () => {
+    it('creates each source topic with its dead-letter topic, both with the retention asked for, and the broker keeps it', async () => {
+      const bus = new KafkaMessageBus({ brokers, clientId: 'fangyi-topics-test', logger: testLogger().logger, numPartitions: 3, topicRetentionMs: 12 * 86_400_000 });
+      const withDefaults = new KafkaMessageBus({ brokers, clientId: 'fangyi-topics-test-defaults', logger: testLogger().logger });
+      const kafka = new Kafka({ clientId: 'fangyi-topics-test-admin', brokers, logLevel: logLevel.NOTHING });
+      const admin = kafka.admin();
+      await admin.connect();
+      try {
+        const source = `topics-${randomUUID().slice(0, 8)}`;
+        const defaults = `topics-default-${randomUUID().slice(0, 8)}`;
+        await bus.ensureTopics([source]);
+        await withDefaults.ensureTopics([defaults]);
+        const { topics } = await admin.fetchTopicMetadata({ topics: [source, deadLetterTopic(source), deadLetterTopic(defaults)] });
+        expect(Object.fromEntries(topics.map((t) => [t.name, t.partitions.length]))).toEqual({ [source]: 3, [deadLetterTopic(source)]: 1, [deadLetterTopic(defaults)]: 1 });
+        const { resources } = await admin.describeConfigs({
+          includeSynonyms: false,
+          resources: [source, deadLetterTopic(source), defaults].map((name) => ({ type: ConfigResourceTypes.TOPIC, name, configNames: ['retention.ms'] })),
+        });
+        const retention = Object.fromEntries(resources.map((r) => [r.resourceName, r.configEntries.find((e) => e.configName === 'retention.ms')?.configValue]));
+        expect(retention).toEqual({
+          [source]: String(12 * 86_400_000),
+          [deadLetterTopic(source)]: String(DEFAULT_DEAD_LETTER_RETENTION_MS),
+          [defaults]: String(DEFAULT_TOPIC_RETENTION_MS),
+        });
+        // Longer than the broker's default of 7 days, which is shorter than a quarantine period.
+        expect(DEFAULT_TOPIC_RETENTION_MS).toBeGreaterThan(28 * 86_400_000);
+        // Asking again for a dead-letter topic makes no dead-letter topic of it.
+        await bus.ensureTopics([deadLetterTopic(source)]);
+        expect(await admin.listTopics()).not.toContain(deadLetterTopic(deadLetterTopic(source)));
+      } finally {
+        await admin.disconnect();
+        await Promise.all([bus.close(), withDefaults.close()]);
       }
     }, 60_000);
   });
