@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { deadLetterTopic, isDeadLetterTopic } from '@fangyi/contracts';
 import { ConsumerProgress, deliverWithRetry, DEFAULT_FIRST_RETRY_MS, DEFAULT_MAX_RETRY_MS } from './delivery.ts';
+import type { DeadLetterAccess } from './deadLetters.ts';
 import type { ConsumeOptions, Consumer, IncomingMessage, MessageBus, OutgoingMessage } from './port.ts';
 
 export interface InProcessMessageBusOptions {
@@ -34,7 +35,7 @@ interface Group {
  * groups keep their committed offsets in memory. Same contract as Kafka, nothing survives a restart:
  * in embedded mode the relay republishes from its checkpoint in the event store.
  */
-export class InProcessMessageBus implements MessageBus {
+export class InProcessMessageBus implements MessageBus, DeadLetterAccess {
   private readonly log: Logger;
   private readonly firstRetryMs: number;
   private readonly topics = new Map<string, IncomingMessage[]>();
@@ -178,6 +179,29 @@ export class InProcessMessageBus implements MessageBus {
     };
     this.consumers.add(handle);
     return handle;
+  }
+
+  async listTopics(): Promise<string[]> {
+    return [...this.topics.keys()];
+  }
+
+  async readTopic(topic: string, fromOffset: bigint): Promise<IncomingMessage[]> {
+    return this.logOf(topic).filter((m) => BigInt(m.offset) >= fromOffset);
+  }
+
+  async committedOffset(groupId: string, topic: string): Promise<bigint | null> {
+    const offset = this.groups.get(groupId)?.committed.get(topic);
+    return offset === undefined ? null : BigInt(offset);
+  }
+
+  async commitOffset(groupId: string, topic: string, offset: bigint): Promise<void> {
+    let group = this.groups.get(groupId);
+    if (!group) {
+      group = { committed: new Map(), members: [] };
+      this.groups.set(groupId, group);
+    }
+    if (group.members.length > 0) throw new Error(`group ${groupId} has members: commit through them`);
+    group.committed.set(topic, Number(offset));
   }
 
   async close(): Promise<void> {

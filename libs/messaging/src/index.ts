@@ -3,3 +3,15 @@ export { KafkaMessageBus, DEFAULT_TOPIC_RETENTION_MS, DEFAULT_DEAD_LETTER_RETENT
 export { InProcessMessageBus, type InProcessMessageBusOptions } from './inProcess.ts';
 export { startRelay, toMessage, RELAY_HEADERS, type Relay, type RelayOptions } from './relay.ts';
 export { consumeEnvelopes, runPolicy, DLQ_HEADERS, DEFAULT_MAX_ATTEMPTS, type ConsumeEnvelopesOptions, type PolicyOptions } from './envelopes.ts';
+export {
+  listDeadLetters,
+  replayDeadLetters,
+  replayerGroup,
+  republished,
+  REPLAYED_FROM_HEADER,
+  type DeadLetter,
+  type DeadLetterAccess,
+  type DeadLetterQuery,
+  type ReplayOutcome,
+  type ReplayQuery,
+} from './deadLetters.ts';

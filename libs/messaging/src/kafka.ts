@@ -1,7 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { deadLetterTopic, isDeadLetterTopic } from '@fangyi/contracts';
 import { Kafka, Partitioners, logLevel, type Admin, type Consumer as KafkaConsumer, type LogEntry, type Producer, type RetryOptions } from 'kafkajs';
 import type { Logger } from 'pino';
+import type { DeadLetterAccess } from './deadLetters.ts';
 import { ConsumerProgress, deliverWithRetry, DEFAULT_FIRST_RETRY_MS, DEFAULT_MAX_RETRY_MS } from './delivery.ts';
 import type { ConsumeOptions, Consumer, IncomingMessage, MessageBus, OutgoingMessage } from './port.ts';
 
@@ -77,6 +79,22 @@ function toHeaders(headers: Record<string, Buffer | string | (Buffer | string)[]
   }
   return out;
 }
+
+type KafkaMessage = { offset: string; key: Buffer | null; value: Buffer | null; headers?: Parameters<typeof toHeaders>[0] };
+
+function toIncoming(topic: string, partition: number, message: KafkaMessage): IncomingMessage {
+  return {
+    topic,
+    partition,
+    offset: message.offset,
+    key: message.key === null ? null : message.key.toString(),
+    value: message.value === null ? '' : message.value.toString(),
+    headers: toHeaders(message.headers),
+  };
+}
+
+/** How long readTopic waits for the messages it knows are there. */
+const READ_TOPIC_MS = 60_000;
 
 /** The part of a kafkajs consumer whenJoined listens to. */
 export interface ConsumerEvents {
@@ -170,7 +188,7 @@ export async function waitForLeaders(
  * in-sync replicas, and one consumer-group member per consume() that commits each offset only
  * after the handler has resolved.
  */
-export class KafkaMessageBus implements MessageBus {
+export class KafkaMessageBus implements MessageBus, DeadLetterAccess {
   private readonly kafka: Kafka;
   private readonly log: Logger;
   private readonly options: KafkaMessageBusOptions;
@@ -324,7 +342,7 @@ export class KafkaMessageBus implements MessageBus {
     const handleOne = async (payload: {
       topic: string;
       partition: number;
-      message: { offset: string; key: Buffer | null; value: Buffer | null; headers?: Parameters<typeof toHeaders>[0] };
+      message: KafkaMessage;
       heartbeat(): Promise<void>;
       pause(): () => void;
     }): Promise<void> => {
@@ -334,14 +352,7 @@ export class KafkaMessageBus implements MessageBus {
         payload.pause();
         return;
       }
-      const incoming: IncomingMessage = {
-        topic,
-        partition,
-        offset: message.offset,
-        key: message.key === null ? null : message.key.toString(),
-        value: message.value === null ? '' : message.value.toString(),
-        headers: toHeaders(message.headers),
-      };
+      const incoming = toIncoming(topic, partition, message);
       const done = await deliverWithRetry({
         message: incoming,
         handle: options.handle,
@@ -403,6 +414,78 @@ export class KafkaMessageBus implements MessageBus {
     };
     this.consumers.add(handle);
     return handle;
+  }
+
+  async listTopics(): Promise<string[]> {
+    return (await this.getAdmin()).listTopics();
+  }
+
+  /**
+   * Reads partition 0 of a topic from an offset to its end as of the call, through a consumer
+   * group of its own that is deleted afterwards (kafkajs reads only through groups).
+   */
+  async readTopic(topic: string, fromOffset: bigint): Promise<IncomingMessage[]> {
+    const admin = await this.getAdmin();
+    const partition = (await admin.fetchTopicOffsets(topic)).find((p) => p.partition === 0);
+    if (!partition) return [];
+    const end = BigInt(partition.high);
+    const start = fromOffset > BigInt(partition.low) ? fromOffset : BigInt(partition.low);
+    if (start >= end) return [];
+    const groupId = `fangyi.reader.${randomUUID()}`;
+    const consumer = this.kafka.consumer({ groupId, sessionTimeout: 10_000, heartbeatInterval: 500, maxWaitTimeInMs: 200, allowAutoTopicCreation: false });
+    const got: IncomingMessage[] = [];
+    let timer: NodeJS.Timeout | undefined;
+    await consumer.connect();
+    try {
+      await new Promise<void>((resolve, reject) => {
+        timer = setTimeout(() => reject(new Error(`reading ${topic} from ${start} to ${end} took longer than ${READ_TOPIC_MS} ms (${got.length} read)`)), READ_TOPIC_MS);
+        consumer
+          .subscribe({ topics: [topic], fromBeginning: true })
+          .then(() =>
+            consumer.run({
+              autoCommit: false,
+              eachMessage: async ({ partition: p, message }) => {
+                if (p !== 0) return;
+                const offset = BigInt(message.offset);
+                if (offset >= start && offset < end) got.push(toIncoming(topic, p, message));
+                if (offset >= end - 1n) resolve();
+              },
+            }),
+          )
+          .then(() => consumer.seek({ topic, partition: 0, offset: String(start) }))
+          .catch(reject);
+      });
+    } finally {
+      clearTimeout(timer);
+      await consumer.disconnect();
+      await admin.deleteGroups([groupId]).catch((error: unknown) => this.log.debug({ err: error, groupId }, 'could not delete the reader group'));
+    }
+    return got;
+  }
+
+  async committedOffset(groupId: string, topic: string): Promise<bigint | null> {
+    const answer = await (await this.getAdmin()).fetchOffsets({ groupId, topics: [topic] });
+    const offset = answer.find((t) => t.topic === topic)?.partitions.find((p) => p.partition === 0)?.offset;
+    return offset === undefined || offset === '-1' ? null : BigInt(offset);
+  }
+
+  /**
+   * Commits through a short-lived member of the group: kafkajs' admin.setOffsets would do the same
+   * but waits out a whole fetch (5 s) first. The member joins, reads nothing (paused), commits, leaves.
+   */
+  async commitOffset(groupId: string, topic: string, offset: bigint): Promise<void> {
+    const consumer = this.kafka.consumer({ groupId, sessionTimeout: 10_000, heartbeatInterval: 500, maxWaitTimeInMs: 100, allowAutoTopicCreation: false });
+    await consumer.connect();
+    try {
+      const joined = whenJoined(consumer, { groupId, timeoutMs: READ_TOPIC_MS, log: this.log });
+      await consumer.subscribe({ topics: [topic] });
+      await consumer.run({ autoCommit: false, eachMessage: async () => undefined });
+      consumer.pause([{ topic }]);
+      await joined;
+      await consumer.commitOffsets([{ topic, partition: 0, offset: String(offset) }]);
+    } finally {
+      await consumer.disconnect();
+    }
   }
 
   async close(): Promise<void> {

@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deadLetterTopic, type Envelope } from '@fangyi/contracts';
-import { consumeEnvelopes, DLQ_HEADERS, type Consumer, type IncomingMessage, type MessageBus, type OutgoingMessage } from '../src/index.ts';
+import { consumeEnvelopes, DLQ_HEADERS, listDeadLetters, REPLAYED_FROM_HEADER, replayDeadLetters, type Consumer, type DeadLetterAccess, type IncomingMessage, type MessageBus, type OutgoingMessage } from '../src/index.ts';
 import { recordedCase } from './events.ts';
 import { testLogger } from './support.ts';
 
 export interface MessageBusUnderTest {
   bus: MessageBus;
+  /** The same bus, as the dead-letter tool reads it. */
+  deadLetters: DeadLetterAccess;
   /** Partitions of a topic made by ensureTopics: 1 in process, 3 on Kafka. */
   partitions: number;
   cleanup(): Promise<void>;
@@ -357,6 +359,60 @@ export function messageBusContract(name: string, factory: () => Promise<MessageB
         expect(consumer.status().retryingSince!.getTime()).toBeGreaterThanOrEqual(before - 1_000);
         expect(consumer.status()).toMatchObject({ handled: 0, deadLettered: 0 });
         await consumer.stop();
+      });
+
+      it('lists dead letters and replays them to their source once, after the fix', async () => {
+        const t = `contract-replay-${suffix()}`;
+        const g = group('replay');
+        const events = recordedCase(`c-${suffix()}`, 2);
+        const bad = events[1]!;
+        let fixed = false;
+        const handled: IncomingMessage[] = [];
+        const consumer = await consumeEnvelopes({
+          bus,
+          topics: [t],
+          groupId: g,
+          handles,
+          logger: testLogger().logger,
+          maxAttempts: 2,
+          retry: fast,
+          onEnvelope: async (e, m) => {
+            if (e.id === bad.id && !fixed) throw new Error('projection bug');
+            handled.push(m);
+          },
+        });
+        consumers.push(consumer);
+        await bus.publish(t, events.map(asMessage));
+        await expect.poll(() => consumer.status().deadLettered, POLL).toBe(1);
+        await expect.poll(() => handled.length, POLL).toBe(2);
+
+        const listed = await listDeadLetters(sut.deadLetters, { topic: t });
+        expect(listed).toHaveLength(1);
+        expect(listed[0]).toMatchObject({ dlqTopic: deadLetterTopic(t), offset: '0', key: bad.streamId, type: bad.type, sourceTopic: t, group: g, attempts: 2, reason: 'handler failed: projection bug', replayed: false });
+        expect(await listDeadLetters(sut.deadLetters, { topic: t, group: 'someone-else' })).toEqual([]);
+        // Every dead-letter topic is listed when no topic is named.
+        expect((await listDeadLetters(sut.deadLetters, { group: g })).map((l) => l.message.value)).toEqual([JSON.stringify(bad)]);
+
+        fixed = true;
+        const first = await replayDeadLetters(bus, sut.deadLetters, { topic: t, group: g });
+        expect(first.replayed.map((l) => l.offset)).toEqual(['0']);
+        await expect.poll(() => handled.length, POLL).toBe(3);
+        const again = handled[2]!;
+        expect(again.key).toBe(bad.streamId);
+        expect(again.value).toBe(JSON.stringify(bad));
+        // The original headers, without the dead-letter ones, and where it was replayed from.
+        expect(again.headers).toEqual({ 'fangyi-type': bad.type, [REPLAYED_FROM_HEADER]: `${deadLetterTopic(t)}@0` });
+        expect(await listDeadLetters(sut.deadLetters, { topic: t })).toMatchObject([{ offset: '0', replayed: true }]);
+
+        // A second replay, with or without the group, republishes nothing.
+        expect((await replayDeadLetters(bus, sut.deadLetters, { topic: t, group: g })).replayed).toEqual([]);
+        expect((await replayDeadLetters(bus, sut.deadLetters, { topic: deadLetterTopic(t) })).replayed).toEqual([]);
+        // Asked for by offset, it is replayed again.
+        expect((await replayDeadLetters(bus, sut.deadLetters, { topic: t, offset: 0n })).replayed.map((l) => l.offset)).toEqual(['0']);
+        await expect.poll(() => handled.length, POLL).toBe(4);
+        await settle(500);
+        expect(handled).toHaveLength(4);
+        expect(consumer.status().deadLettered).toBe(1);
       });
     });
   });

@@ -10,7 +10,7 @@ const brokers = kafkaBrokersOrFail('message bus contract: Kafka');
 if (brokers) {
   messageBusContract(`Kafka (${brokers.join(',')})`, async () => {
     const bus = new KafkaMessageBus({ brokers, clientId: 'fangyi-messaging-test', logger: testLogger().logger, numPartitions: 3, consumer: { handlerRetryMs: 50 } });
-    return { bus, partitions: 3, cleanup: () => bus.close() };
+    return { bus, deadLetters: bus, partitions: 3, cleanup: () => bus.close() };
   });
 
   describe('Kafka bus: services starting together', () => {
