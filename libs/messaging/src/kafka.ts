@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { deadLetterTopic, isDeadLetterTopic } from '@fangyi/contracts';
-import { Kafka, Partitioners, logLevel, type Admin, type Consumer as KafkaConsumer, type LogEntry, type Producer, type RetryOptions } from 'kafkajs';
+import { ConfigResourceTypes, Kafka, Partitioners, logLevel, type Admin, type Consumer as KafkaConsumer, type LogEntry, type Producer, type RetryOptions } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { DeadLetterAccess } from './deadLetters.ts';
 import { ConsumerProgress, deliverWithRetry, DEFAULT_FIRST_RETRY_MS, DEFAULT_MAX_RETRY_MS } from './delivery.ts';
@@ -277,21 +277,49 @@ export class KafkaMessageBus implements MessageBus, DeadLetterAccess {
       // Resolves false when another process created them meanwhile: creating is idempotent.
       await admin.createTopics({
         waitForLeaders: true,
-        topics: missing.map((topic) => {
-          const deadLetters = isDeadLetterTopic(topic);
-          const retentionMs = deadLetters
-            ? (this.options.deadLetterRetentionMs ?? DEFAULT_DEAD_LETTER_RETENTION_MS)
-            : (this.options.topicRetentionMs ?? DEFAULT_TOPIC_RETENTION_MS);
-          return {
-            topic,
-            numPartitions: deadLetters ? 1 : (this.options.numPartitions ?? 3),
-            replicationFactor: this.options.replicationFactor ?? 1,
-            configEntries: [{ name: 'retention.ms', value: String(retentionMs) }],
-          };
-        }),
+        topics: missing.map((topic) => ({
+          topic,
+          numPartitions: isDeadLetterTopic(topic) ? 1 : (this.options.numPartitions ?? 3),
+          replicationFactor: this.options.replicationFactor ?? 1,
+          configEntries: [{ name: 'retention.ms', value: String(this.retentionOf(topic)) }],
+        })),
       });
     }
     await waitForLeaders(admin, wanted, { timeoutMs: TOPIC_READY_MS, log: this.log });
+    const older = wanted.filter((t) => existing.has(t));
+    if (older.length > 0) await this.warnOfShortRetention(admin, older);
+  }
+
+  private retentionOf(topic: string): number {
+    return isDeadLetterTopic(topic)
+      ? (this.options.deadLetterRetentionMs ?? DEFAULT_DEAD_LETTER_RETENTION_MS)
+      : (this.options.topicRetentionMs ?? DEFAULT_TOPIC_RETENTION_MS);
+  }
+
+  /**
+   * Topics made before retention was set here (or by hand) keep what they have: changing a live
+   * topic's configuration is an operator's decision. A retention shorter than ours is said loudly.
+   */
+  private async warnOfShortRetention(admin: Admin, topics: readonly string[]): Promise<void> {
+    try {
+      const { resources } = await admin.describeConfigs({
+        includeSynonyms: false,
+        resources: topics.map((name) => ({ type: ConfigResourceTypes.TOPIC, name, configNames: ['retention.ms'] })),
+      });
+      for (const r of resources) {
+        const value = r.configEntries.find((e) => e.configName === 'retention.ms')?.configValue;
+        const wantedMs = this.retentionOf(r.resourceName);
+        const ms = value === undefined ? NaN : Number(value);
+        if (ms >= 0 && ms < wantedMs) {
+          this.log.warn(
+            { topic: r.resourceName, retentionMs: ms, wantedMs },
+            `topic keeps messages for less than the configured retention; raise it with kafka-configs --alter --entity-type topics --entity-name ${r.resourceName} --add-config retention.ms=${wantedMs}`,
+          );
+        }
+      }
+    } catch (error) {
+      this.log.warn({ err: error, topics }, 'could not read the retention of existing topics');
+    }
   }
 
   async consume(options: ConsumeOptions): Promise<Consumer> {

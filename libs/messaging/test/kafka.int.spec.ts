@@ -72,5 +72,25 @@ if (brokers) {
         await Promise.all([bus.close(), withDefaults.close()]);
       }
     }, 60_000);
+
+    it('adds the dead-letter topic to a topic made before, and warns when that topic keeps messages for less than the configured retention', async () => {
+      const { logger, lines } = testLogger();
+      const bus = new KafkaMessageBus({ brokers, clientId: 'fangyi-topics-test-older', logger });
+      const kafka = new Kafka({ clientId: 'fangyi-topics-test-older-admin', brokers, logLevel: logLevel.NOTHING });
+      const admin = kafka.admin();
+      await admin.connect();
+      try {
+        const older = `topics-older-${randomUUID().slice(0, 8)}`;
+        await admin.createTopics({ waitForLeaders: true, topics: [{ topic: older, numPartitions: 3, configEntries: [{ name: 'retention.ms', value: String(7 * 86_400_000) }] }] });
+        await bus.ensureTopics([older]);
+        expect(await admin.listTopics()).toContain(deadLetterTopic(older));
+        expect(lines.filter((l) => l.topic === older)).toEqual([
+          expect.objectContaining({ level: 40, retentionMs: 7 * 86_400_000, wantedMs: DEFAULT_TOPIC_RETENTION_MS, msg: expect.stringContaining('less than the configured retention') }),
+        ]);
+      } finally {
+        await admin.disconnect();
+        await bus.close();
+      }
+    }, 60_000);
   });
 }
