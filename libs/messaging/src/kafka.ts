@@ -8,7 +8,7 @@ import { ConsumerProgress, deliverWithRetry, DEFAULT_FIRST_RETRY_MS, DEFAULT_MAX
 import type { ConsumeOptions, Consumer, IncomingMessage, MessageBus, OutgoingMessage } from './port.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
-/** Source topics: longer than any quarantine period (14 to 28 days) with room for a late rebuild of a consumer group. */
+/** Source topics: longer than any quarantine period (14 days by default, at most 60), so a consumer group started mid-quarantine still finds its start. */
 export const DEFAULT_TOPIC_RETENTION_MS = 90 * DAY_MS;
 /** Dead letters wait for a fix and a replay; they are few, so keeping them long costs little. */
 export const DEFAULT_DEAD_LETTER_RETENTION_MS = 180 * DAY_MS;
