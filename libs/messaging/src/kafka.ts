@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { deadLetterTopic, isDeadLetterTopic } from '@fangyi/contracts';
-import { ConfigResourceTypes, Kafka, Partitioners, logLevel, type Admin, type Consumer as KafkaConsumer, type LogEntry, type Producer, type RetryOptions } from 'kafkajs';
+import { Kafka, Partitioners, logLevel, type Admin, type ConfigResourceTypes, type Consumer as KafkaConsumer, type LogEntry, type Producer, type RetryOptions } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { DeadLetterAccess } from './deadLetters.ts';
 import { ConsumerProgress, deliverWithRetry, DEFAULT_FIRST_RETRY_MS, DEFAULT_MAX_RETRY_MS } from './delivery.ts';
@@ -92,6 +92,9 @@ function toIncoming(topic: string, partition: number, message: KafkaMessage): In
     headers: toHeaders(message.headers),
   };
 }
+
+/** ConfigResourceTypes.TOPIC: kafkajs' enum is not among the names Node finds in its CommonJS exports. */
+const TOPIC_RESOURCE = 2 as ConfigResourceTypes;
 
 /** How long readTopic waits for the messages it knows are there. */
 const READ_TOPIC_MS = 60_000;
@@ -304,7 +307,7 @@ export class KafkaMessageBus implements MessageBus, DeadLetterAccess {
     try {
       const { resources } = await admin.describeConfigs({
         includeSynonyms: false,
-        resources: topics.map((name) => ({ type: ConfigResourceTypes.TOPIC, name, configNames: ['retention.ms'] })),
+        resources: topics.map((name) => ({ type: TOPIC_RESOURCE, name, configNames: ['retention.ms'] })),
       });
       for (const r of resources) {
         const value = r.configEntries.find((e) => e.configName === 'retention.ms')?.configValue;
