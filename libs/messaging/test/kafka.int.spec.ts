@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ConfigResourceTypes, Kafka, logLevel } from 'kafkajs';
 import { deadLetterTopic } from '@fangyi/contracts';
-import { DEFAULT_DEAD_LETTER_RETENTION_MS, DEFAULT_TOPIC_RETENTION_MS, KafkaMessageBus, type IncomingMessage } from '../src/index.ts';
+import { consumeEnvelopes, DEFAULT_DEAD_LETTER_RETENTION_MS, DEFAULT_TOPIC_RETENTION_MS, KafkaMessageBus, type IncomingMessage } from '../src/index.ts';
+import { recordedCase } from './events.ts';
 import { messageBusContract } from './contract.ts';
 import { kafkaBrokersOrFail, testLogger } from './support.ts';
 
@@ -89,6 +90,46 @@ if (brokers) {
         ]);
       } finally {
         await admin.disconnect();
+        await bus.close();
+      }
+    }, 60_000);
+  });
+
+  describe('Kafka bus: a message being retried', () => {
+    it('holds up only its own partition: the other partitions are handled meanwhile', async () => {
+      const bus = new KafkaMessageBus({ brokers, clientId: 'fangyi-retry-partition-test', logger: testLogger().logger, numPartitions: 3 });
+      try {
+        const topic = `retry-partition-${randomUUID().slice(0, 8)}`;
+        const streams = Array.from({ length: 12 }, () => recordedCase(`c-${randomUUID().slice(0, 8)}`, 1));
+        const bad = streams[0]![0]!;
+        const handled: IncomingMessage[] = [];
+        const consumer = await consumeEnvelopes({
+          bus,
+          topics: [topic],
+          groupId: `retry-partition-${randomUUID().slice(0, 8)}`,
+          handles: ['quarantine.home-quarantine-started', 'quarantine.symptom-check-logged'],
+          logger: testLogger().logger,
+          maxAttempts: 10_000,
+          retry: { firstDelayMs: 50, maxDelayMs: 200 },
+          onEnvelope: async (e, m) => {
+            if (e.id === bad.id) throw new Error('projection bug');
+            handled.push(m);
+          },
+        });
+        // Where each message went, as a plain group reads it.
+        const all: IncomingMessage[] = [];
+        const reader = await bus.consume({ groupId: `retry-partition-reader-${randomUUID().slice(0, 8)}`, topics: [topic], fromBeginning: true, handle: async (m) => void all.push(m) });
+        await bus.publish(topic, streams.flat().map((e) => ({ key: e.streamId, value: JSON.stringify(e) })));
+        await expect.poll(() => all.length, { timeout: 20_000 }).toBe(24);
+        const stuck = all.find((m) => JSON.parse(m.value).id === bad.id)!.partition;
+        const elsewhere = all.filter((m) => m.partition !== stuck).length;
+        expect(elsewhere).toBeGreaterThan(0);
+        await expect.poll(() => handled.filter((m) => m.partition !== stuck).length, { timeout: 20_000 }).toBe(elsewhere);
+        // Still on the bad message: nothing behind it on its partition yet, and the status says so.
+        expect(handled.filter((m) => m.partition === stuck)).toEqual([]);
+        expect(consumer.status().retryingSince).toBeInstanceOf(Date);
+        await Promise.all([consumer.stop(), reader.stop()]);
+      } finally {
         await bus.close();
       }
     }, 60_000);
