@@ -86,7 +86,7 @@ export async function consumeEnvelopes(options: ConsumeEnvelopesOptions): Promis
     deadLettered++;
     // The reason text may quote the payload (JSON.parse does), so the log gets the kind and field paths only.
     const where = { topic: message.topic, partition: message.partition, offset: message.offset, dlq, kind: poison.kind };
-    if (poison.kind === 'handler-failed') log.error({ ...where, attempts: poison.attempts }, 'handler kept failing: message dead-lettered');
+    if (poison.kind === 'handler-failed') log.error({ ...where, attempts: poison.attempts, err: poison.reason }, 'handler kept failing: message dead-lettered');
     else log.warn({ ...where, paths: poison.paths }, 'poison message dead-lettered');
   };
 
