@@ -15,3 +15,12 @@ export function topicOfEvent(eventType: string, prefix = 'fangyi'): string {
 export function deadLetterTopic(topic: string): string {
   return `${topic}.dlq`;
 }
+
+export function isDeadLetterTopic(topic: string): boolean {
+  return topic.endsWith('.dlq');
+}
+
+/** The topic a dead-letter topic sets messages aside for. */
+export function sourceOfDeadLetterTopic(topic: string): string {
+  return isDeadLetterTopic(topic) ? topic.slice(0, -'.dlq'.length) : topic;
+}

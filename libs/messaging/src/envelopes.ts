@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { deadLetterTopic, EnvelopeValidationError, parseEnvelope, type Envelope } from '@fangyi/contracts';
-import type { Consumer, IncomingMessage, MessageBus } from './port.ts';
+import type { Consumer, IncomingMessage, MessageBus, RetryBackoff } from './port.ts';
 
 /** Headers a dead-lettered message carries, beside the original message's own headers. */
 export const DLQ_HEADERS = {
@@ -9,11 +9,14 @@ export const DLQ_HEADERS = {
   sourcePartition: 'fangyi-dlq-source-partition',
   sourceOffset: 'fangyi-dlq-source-offset',
   failedAt: 'fangyi-dlq-failed-at',
+  /** Tries of the handler before it was set aside; absent when it never reached the handler (unreadable). */
+  attempts: 'fangyi-dlq-attempts',
   /** The consumer group that gave up on it: every consumer reading a topic dead-letters on its own. */
   group: 'fangyi-dlq-group',
 } as const;
 
 const MAX_REASON_LENGTH = 1000;
+export const DEFAULT_MAX_ATTEMPTS = 5;
 
 export interface ConsumeEnvelopesOptions {
   readonly bus: MessageBus;
@@ -24,22 +27,43 @@ export interface ConsumeEnvelopesOptions {
   readonly logger: Logger;
   readonly fromBeginning?: boolean;
   readonly clock?: () => Date;
-  /** Called with each validated envelope of a handled type; a throw leaves the message for redelivery. */
+  /**
+   * Tries of onEnvelope for one message before it is dead-lettered (default 5), with the back-off
+   * of `retry` between them (default: first wait 200 ms, doubling, at most 5 s).
+   */
+  readonly maxAttempts?: number;
+  readonly retry?: RetryBackoff;
+  /**
+   * Called with each validated envelope of a handled type. A throw hands the same message over
+   * again after a back-off; after maxAttempts throws it goes to the dead-letter topic.
+   */
   readonly onEnvelope: (envelope: Envelope, message: IncomingMessage) => Promise<void>;
 }
 
-type Poison = { readonly kind: 'invalid-json' | 'invalid-envelope'; readonly reason: string; readonly paths: readonly string[] };
+type Poison = {
+  readonly kind: 'invalid-json' | 'invalid-envelope' | 'handler-failed';
+  readonly reason: string;
+  readonly paths: readonly string[];
+  /** Tries of the handler, for a message that reached it. */
+  readonly attempts?: number;
+};
 
 /**
  * Consumes envelopes from the bus for projections and policies alike. Messages that can never be
- * handled (not JSON, or an envelope that fails validation) go to the topic's dead-letter topic with
- * the reason in headers, and consumption moves on. Anything the handler throws is rethrown, so the
- * bus redelivers the message instead of losing it.
+ * handled (not JSON, or an envelope that fails validation) go to the topic's dead-letter topic at
+ * once, with the reason in headers, and consumption moves on. A handler that throws gets the same
+ * message again with a growing back-off, and after maxAttempts tries the message is dead-lettered
+ * too: one bug cannot freeze a partition. Only if the dead-letter topic cannot be written either
+ * does the message stay in place (retried), so nothing is ever dropped.
+ * Creates the topics and their dead-letter topics first if they are missing.
  */
 export async function consumeEnvelopes(options: ConsumeEnvelopesOptions): Promise<Consumer> {
   const { bus, groupId, handles } = options;
   const clock = options.clock ?? (() => new Date());
   const log = options.logger;
+  const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+  if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw new RangeError(`maxAttempts must be a whole number ≥ 1, got ${maxAttempts}`);
+  let deadLettered = 0;
 
   const deadLetter = async (message: IncomingMessage, poison: Poison): Promise<void> => {
     const dlq = deadLetterTopic(message.topic);
@@ -55,14 +79,18 @@ export async function consumeEnvelopes(options: ConsumeEnvelopesOptions): Promis
           [DLQ_HEADERS.sourceOffset]: message.offset,
           [DLQ_HEADERS.failedAt]: clock().toISOString(),
           [DLQ_HEADERS.group]: groupId,
+          ...(poison.attempts === undefined ? {} : { [DLQ_HEADERS.attempts]: String(poison.attempts) }),
         },
       },
     ]);
+    deadLettered++;
     // The reason text may quote the payload (JSON.parse does), so the log gets the kind and field paths only.
-    log.warn({ topic: message.topic, partition: message.partition, offset: message.offset, dlq, kind: poison.kind, paths: poison.paths }, 'poison message dead-lettered');
+    const where = { topic: message.topic, partition: message.partition, offset: message.offset, dlq, kind: poison.kind };
+    if (poison.kind === 'handler-failed') log.error({ ...where, attempts: poison.attempts, err: poison.reason }, 'handler kept failing: message dead-lettered');
+    else log.warn({ ...where, paths: poison.paths }, 'poison message dead-lettered');
   };
 
-  const handle = async (message: IncomingMessage): Promise<void> => {
+  const handle = async (message: IncomingMessage, delivery: { attempt: number }): Promise<void> => {
     let raw: unknown;
     try {
       raw = JSON.parse(message.value);
@@ -82,10 +110,28 @@ export async function consumeEnvelopes(options: ConsumeEnvelopesOptions): Promis
       const detail = error instanceof EnvelopeValidationError ? error.issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ') : '';
       return deadLetter(message, { kind: 'invalid-envelope', reason: detail ? `${errorMessage(error)}: ${detail}` : errorMessage(error), paths });
     }
-    await options.onEnvelope(envelope, message);
+    try {
+      await options.onEnvelope(envelope, message);
+    } catch (error) {
+      if (delivery.attempt < maxAttempts) throw error;
+      // A dead-letter publish that fails throws too: the bus retries, and the handler gets another go.
+      return deadLetter(message, { kind: 'handler-failed', reason: `handler failed: ${errorMessage(error)}`, paths: [], attempts: delivery.attempt });
+    }
   };
 
-  return bus.consume({ groupId, topics: options.topics, fromBeginning: options.fromBeginning ?? true, handle });
+  // A consumer that could not write its dead letters would be stuck on the first poison message.
+  await bus.ensureTopics(options.topics);
+  const consumer = await bus.consume({
+    groupId,
+    topics: options.topics,
+    fromBeginning: options.fromBeginning ?? true,
+    handle,
+    ...(options.retry ? { retry: options.retry } : {}),
+  });
+  return {
+    stop: () => consumer.stop(),
+    status: () => ({ ...consumer.status(), deadLettered }),
+  };
 }
 
 function typeOf(raw: unknown): string | undefined {

@@ -1,5 +1,7 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
+import { deadLetterTopic, isDeadLetterTopic } from '@fangyi/contracts';
+import { ConsumerProgress, deliverWithRetry, DEFAULT_FIRST_RETRY_MS, DEFAULT_MAX_RETRY_MS } from './delivery.ts';
+import type { DeadLetterAccess } from './deadLetters.ts';
 import type { ConsumeOptions, Consumer, IncomingMessage, MessageBus, OutgoingMessage } from './port.ts';
 
 export interface InProcessMessageBusOptions {
@@ -13,6 +15,8 @@ interface Member {
   readonly topics: readonly string[];
   readonly fromBeginning: boolean;
   readonly handle: ConsumeOptions['handle'];
+  readonly backoff: { firstDelayMs: number; maxDelayMs: number };
+  readonly progress: ConsumerProgress;
   /** Next offset to deliver per owned topic; set when the member takes the topic. */
   readonly positions: Map<string, number>;
   readonly stopping: AbortController;
@@ -31,7 +35,7 @@ interface Group {
  * groups keep their committed offsets in memory. Same contract as Kafka, nothing survives a restart:
  * in embedded mode the relay republishes from its checkpoint in the event store.
  */
-export class InProcessMessageBus implements MessageBus {
+export class InProcessMessageBus implements MessageBus, DeadLetterAccess {
   private readonly log: Logger;
   private readonly firstRetryMs: number;
   private readonly topics = new Map<string, IncomingMessage[]>();
@@ -41,7 +45,7 @@ export class InProcessMessageBus implements MessageBus {
 
   constructor(options: InProcessMessageBusOptions) {
     this.log = options.logger.child({ component: 'in-process-bus' });
-    this.firstRetryMs = options.handlerRetryMs ?? 200;
+    this.firstRetryMs = options.handlerRetryMs ?? DEFAULT_FIRST_RETRY_MS;
   }
 
   private logOf(topic: string): IncomingMessage[] {
@@ -74,7 +78,10 @@ export class InProcessMessageBus implements MessageBus {
   }
 
   async ensureTopics(topics: readonly string[]): Promise<void> {
-    for (const t of topics) this.logOf(t);
+    for (const t of topics) {
+      this.logOf(t);
+      if (!isDeadLetterTopic(t)) this.logOf(deadLetterTopic(t));
+    }
   }
 
   private wakeAll(topic: string): void {
@@ -118,6 +125,11 @@ export class InProcessMessageBus implements MessageBus {
       topics: [...new Set(options.topics)],
       fromBeginning: options.fromBeginning ?? false,
       handle: options.handle,
+      backoff: {
+        firstDelayMs: options.retry?.firstDelayMs ?? this.firstRetryMs,
+        maxDelayMs: options.retry?.maxDelayMs ?? DEFAULT_MAX_RETRY_MS,
+      },
+      progress: new ConsumerProgress(),
       positions: new Map(),
       stopping: new AbortController(),
       wake: () => undefined,
@@ -142,7 +154,8 @@ export class InProcessMessageBus implements MessageBus {
           });
           continue;
         }
-        if (!(await this.deliver(member, message, log))) break;
+        const done = await deliverWithRetry({ message, handle: member.handle, backoff: member.backoff, signal: member.stopping.signal, log, progress: member.progress });
+        if (!done) break;
         const nextOffset = Number(message.offset) + 1;
         g.committed.set(message.topic, nextOffset);
         member.positions.set(message.topic, nextOffset);
@@ -162,27 +175,33 @@ export class InProcessMessageBus implements MessageBus {
         })();
         return stopped;
       },
+      status: () => member.progress.status(),
     };
     this.consumers.add(handle);
     return handle;
   }
 
-  /** Handles one message, retrying it until it succeeds; false if the member stopped first. */
-  private async deliver(member: Member, message: IncomingMessage, log: Logger): Promise<boolean> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await member.handle(message);
-        return true;
-      } catch (error) {
-        const waitMs = Math.min(this.firstRetryMs * 2 ** (attempt - 1), 5_000);
-        log.warn({ err: error, topic: message.topic, offset: message.offset, attempt, waitMs }, 'message handler failed; retrying the same message');
-        try {
-          await sleep(waitMs, undefined, { signal: member.stopping.signal });
-        } catch {
-          return false;
-        }
-      }
+  async listTopics(): Promise<string[]> {
+    return [...this.topics.keys()];
+  }
+
+  async readTopic(topic: string, fromOffset: bigint): Promise<IncomingMessage[]> {
+    return this.logOf(topic).filter((m) => BigInt(m.offset) >= fromOffset);
+  }
+
+  async committedOffset(groupId: string, topic: string): Promise<bigint | null> {
+    const offset = this.groups.get(groupId)?.committed.get(topic);
+    return offset === undefined ? null : BigInt(offset);
+  }
+
+  async commitOffset(groupId: string, topic: string, offset: bigint): Promise<void> {
+    let group = this.groups.get(groupId);
+    if (!group) {
+      group = { committed: new Map(), members: [] };
+      this.groups.set(groupId, group);
     }
+    if (group.members.length > 0) throw new Error(`group ${groupId} has members: commit through them`);
+    group.committed.set(topic, Number(offset));
   }
 
   async close(): Promise<void> {

@@ -1,7 +1,17 @@
+import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Kafka, Partitioners, logLevel, type Admin, type Consumer as KafkaConsumer, type LogEntry, type Producer, type RetryOptions } from 'kafkajs';
+import { deadLetterTopic, isDeadLetterTopic } from '@fangyi/contracts';
+import { Kafka, Partitioners, logLevel, type Admin, type ConfigResourceTypes, type Consumer as KafkaConsumer, type LogEntry, type Producer, type RetryOptions } from 'kafkajs';
 import type { Logger } from 'pino';
+import type { DeadLetterAccess } from './deadLetters.ts';
+import { ConsumerProgress, deliverWithRetry, DEFAULT_FIRST_RETRY_MS, DEFAULT_MAX_RETRY_MS } from './delivery.ts';
 import type { ConsumeOptions, Consumer, IncomingMessage, MessageBus, OutgoingMessage } from './port.ts';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+/** Source topics: longer than any quarantine period (14 days by default, at most 60), so a consumer group started mid-quarantine still finds its start. */
+export const DEFAULT_TOPIC_RETENTION_MS = 90 * DAY_MS;
+/** Dead letters wait for a fix and a replay; they are few, so keeping them long costs little. */
+export const DEFAULT_DEAD_LETTER_RETENTION_MS = 180 * DAY_MS;
 
 export interface KafkaMessageBusOptions {
   readonly brokers: readonly string[];
@@ -11,6 +21,10 @@ export interface KafkaMessageBusOptions {
   readonly numPartitions?: number;
   /** Replication factor of topics created by ensureTopics (default 1: a single broker). */
   readonly replicationFactor?: number;
+  /** retention.ms of source topics created by ensureTopics (default 90 days; see the README). */
+  readonly topicRetentionMs?: number;
+  /** retention.ms of dead-letter topics created by ensureTopics (default 180 days). */
+  readonly deadLetterRetentionMs?: number;
   /**
    * Producer retries per publish. kafkajs defaults to unlimited retries for an idempotent producer,
    * which would make a publish to an unreachable cluster hang for ever (and a relay that is stopping
@@ -26,7 +40,7 @@ export interface KafkaMessageBusOptions {
     readonly heartbeatInterval?: number;
     /** How long a fetch waits on the broker for new data (default 500 ms). */
     readonly maxWaitTimeInMs?: number;
-    /** First wait before a failed handler is retried with the same message; doubles to 5 s (default 200 ms). */
+    /** First wait before a failed handler is retried with the same message; doubles to 5 s (default 200 ms; ConsumeOptions.retry overrides). */
     readonly handlerRetryMs?: number;
     /** How long consume() waits for the group join and first fetch (default 60 s). */
     readonly readyTimeoutMs?: number;
@@ -65,6 +79,25 @@ function toHeaders(headers: Record<string, Buffer | string | (Buffer | string)[]
   }
   return out;
 }
+
+type KafkaMessage = { offset: string; key: Buffer | null; value: Buffer | null; headers?: Parameters<typeof toHeaders>[0] };
+
+function toIncoming(topic: string, partition: number, message: KafkaMessage): IncomingMessage {
+  return {
+    topic,
+    partition,
+    offset: message.offset,
+    key: message.key === null ? null : message.key.toString(),
+    value: message.value === null ? '' : message.value.toString(),
+    headers: toHeaders(message.headers),
+  };
+}
+
+/** ConfigResourceTypes.TOPIC: kafkajs' enum is not among the names Node finds in its CommonJS exports. */
+const TOPIC_RESOURCE = 2 as ConfigResourceTypes;
+
+/** How long readTopic waits for the messages it knows are there. */
+const READ_TOPIC_MS = 60_000;
 
 /** The part of a kafkajs consumer whenJoined listens to. */
 export interface ConsumerEvents {
@@ -158,7 +191,7 @@ export async function waitForLeaders(
  * in-sync replicas, and one consumer-group member per consume() that commits each offset only
  * after the handler has resolved.
  */
-export class KafkaMessageBus implements MessageBus {
+export class KafkaMessageBus implements MessageBus, DeadLetterAccess {
   private readonly kafka: Kafka;
   private readonly log: Logger;
   private readonly options: KafkaMessageBusOptions;
@@ -226,14 +259,18 @@ export class KafkaMessageBus implements MessageBus {
   }
 
   /**
-   * Creates the topics that do not exist yet and resolves once every partition of every one of
-   * them has a leader, whoever created them. Several services start at once and create the same
-   * topics: the one whose create loses the race gets "already exists", and kafkajs then returns
-   * without waiting for leaders, so a subscribe or publish right after would meet "this server does
-   * not host this topic-partition". Waiting here for the metadata makes the next call safe.
+   * Creates the topics that do not exist yet, each source topic with its dead-letter topic, and
+   * resolves once every partition of every one of them has a leader, whoever created them. Several
+   * services start at once and create the same topics: the one whose create loses the race gets
+   * "already exists", and kafkajs then returns without waiting for leaders, so a subscribe or
+   * publish right after would meet "this server does not host this topic-partition". Waiting here
+   * for the metadata makes the next call safe.
+   *
+   * Retention is set explicitly (the broker's default is 7 days). A dead-letter topic has one
+   * partition: dead letters are few, their offsets then name them alone, and they keep one order.
    */
   async ensureTopics(topics: readonly string[]): Promise<void> {
-    const wanted = [...new Set(topics)];
+    const wanted = [...new Set(topics.flatMap((t) => (isDeadLetterTopic(t) ? [t] : [t, deadLetterTopic(t)])))];
     if (wanted.length === 0) return;
     const admin = await this.getAdmin();
     // Ask first: the broker answers a create of an existing topic with an error kafkajs logs loudly.
@@ -245,12 +282,47 @@ export class KafkaMessageBus implements MessageBus {
         waitForLeaders: true,
         topics: missing.map((topic) => ({
           topic,
-          numPartitions: this.options.numPartitions ?? 3,
+          numPartitions: isDeadLetterTopic(topic) ? 1 : (this.options.numPartitions ?? 3),
           replicationFactor: this.options.replicationFactor ?? 1,
+          configEntries: [{ name: 'retention.ms', value: String(this.retentionOf(topic)) }],
         })),
       });
     }
     await waitForLeaders(admin, wanted, { timeoutMs: TOPIC_READY_MS, log: this.log });
+    const older = wanted.filter((t) => existing.has(t));
+    if (older.length > 0) await this.warnOfShortRetention(admin, older);
+  }
+
+  private retentionOf(topic: string): number {
+    return isDeadLetterTopic(topic)
+      ? (this.options.deadLetterRetentionMs ?? DEFAULT_DEAD_LETTER_RETENTION_MS)
+      : (this.options.topicRetentionMs ?? DEFAULT_TOPIC_RETENTION_MS);
+  }
+
+  /**
+   * Topics made before retention was set here (or by hand) keep what they have: changing a live
+   * topic's configuration is an operator's decision. A retention shorter than ours is said loudly.
+   */
+  private async warnOfShortRetention(admin: Admin, topics: readonly string[]): Promise<void> {
+    try {
+      const { resources } = await admin.describeConfigs({
+        includeSynonyms: false,
+        resources: topics.map((name) => ({ type: TOPIC_RESOURCE, name, configNames: ['retention.ms'] })),
+      });
+      for (const r of resources) {
+        const value = r.configEntries.find((e) => e.configName === 'retention.ms')?.configValue;
+        const wantedMs = this.retentionOf(r.resourceName);
+        const ms = value === undefined ? NaN : Number(value);
+        if (ms >= 0 && ms < wantedMs) {
+          this.log.warn(
+            { topic: r.resourceName, retentionMs: ms, wantedMs },
+            `topic keeps messages for less than the configured retention; raise it with kafka-configs --alter --entity-type topics --entity-name ${r.resourceName} --add-config retention.ms=${wantedMs}`,
+          );
+        }
+      }
+    } catch (error) {
+      this.log.warn({ err: error, topics }, 'could not read the retention of existing topics');
+    }
   }
 
   async consume(options: ConsumeOptions): Promise<Consumer> {
@@ -267,7 +339,11 @@ export class KafkaMessageBus implements MessageBus {
     });
     const stopping = new AbortController();
     const inHand = new Map<string, Promise<void>>();
-    const firstRetryMs = settings.handlerRetryMs ?? 200;
+    const progress = new ConsumerProgress();
+    const backoff = {
+      firstDelayMs: options.retry?.firstDelayMs ?? settings.handlerRetryMs ?? DEFAULT_FIRST_RETRY_MS,
+      maxDelayMs: options.retry?.maxDelayMs ?? DEFAULT_MAX_RETRY_MS,
+    };
     // Handled but not yet committed: the next offset per topic and partition.
     const handled = new Map<string, { topic: string; partition: number; offset: string }>();
     let sinceCommit = 0;
@@ -297,7 +373,7 @@ export class KafkaMessageBus implements MessageBus {
     const handleOne = async (payload: {
       topic: string;
       partition: number;
-      message: { offset: string; key: Buffer | null; value: Buffer | null; headers?: Parameters<typeof toHeaders>[0] };
+      message: KafkaMessage;
       heartbeat(): Promise<void>;
       pause(): () => void;
     }): Promise<void> => {
@@ -307,32 +383,22 @@ export class KafkaMessageBus implements MessageBus {
         payload.pause();
         return;
       }
-      const incoming: IncomingMessage = {
-        topic,
-        partition,
-        offset: message.offset,
-        key: message.key === null ? null : message.key.toString(),
-        value: message.value === null ? '' : message.value.toString(),
-        headers: toHeaders(message.headers),
-      };
-      for (let attempt = 1; ; attempt++) {
-        try {
-          await options.handle(incoming);
-          break;
-        } catch (error) {
-          const waitMs = Math.min(firstRetryMs * 2 ** (attempt - 1), 5_000);
-          log.warn({ err: error, topic, partition, offset: message.offset, attempt, waitMs }, 'message handler failed; retrying the same message');
-          try {
-            await sleep(waitMs, undefined, { signal: stopping.signal });
-          } catch {
-            // Stopping: leave the message uncommitted for whoever takes the partition next.
-            payload.pause();
-            return;
-          }
-          // Keeps the membership alive while retrying; throws if the group is rebalancing, and
-          // kafkajs then rejoins and fetches again from the committed offset.
-          await payload.heartbeat();
-        }
+      const incoming = toIncoming(topic, partition, message);
+      const done = await deliverWithRetry({
+        message: incoming,
+        handle: options.handle,
+        backoff,
+        signal: stopping.signal,
+        log,
+        progress,
+        // Keeps the membership alive while retrying; throws if the group is rebalancing, and
+        // kafkajs then rejoins and fetches again from the committed offset.
+        beforeRetry: () => payload.heartbeat(),
+      });
+      if (!done) {
+        // Stopping: leave the message uncommitted for whoever takes the partition next.
+        payload.pause();
+        return;
       }
       handled.set(`${topic}|${partition}`, { topic, partition, offset: (BigInt(message.offset) + 1n).toString() });
       if (++sinceCommit >= (settings.commitEveryMessages ?? 100)) await commitHandled();
@@ -375,9 +441,82 @@ export class KafkaMessageBus implements MessageBus {
         })();
         return stopped;
       },
+      status: () => progress.status(),
     };
     this.consumers.add(handle);
     return handle;
+  }
+
+  async listTopics(): Promise<string[]> {
+    return (await this.getAdmin()).listTopics();
+  }
+
+  /**
+   * Reads partition 0 of a topic from an offset to its end as of the call, through a consumer
+   * group of its own that is deleted afterwards (kafkajs reads only through groups).
+   */
+  async readTopic(topic: string, fromOffset: bigint): Promise<IncomingMessage[]> {
+    const admin = await this.getAdmin();
+    const partition = (await admin.fetchTopicOffsets(topic)).find((p) => p.partition === 0);
+    if (!partition) return [];
+    const end = BigInt(partition.high);
+    const start = fromOffset > BigInt(partition.low) ? fromOffset : BigInt(partition.low);
+    if (start >= end) return [];
+    const groupId = `fangyi.reader.${randomUUID()}`;
+    const consumer = this.kafka.consumer({ groupId, sessionTimeout: 10_000, heartbeatInterval: 500, maxWaitTimeInMs: 200, allowAutoTopicCreation: false });
+    const got: IncomingMessage[] = [];
+    let timer: NodeJS.Timeout | undefined;
+    await consumer.connect();
+    try {
+      await new Promise<void>((resolve, reject) => {
+        timer = setTimeout(() => reject(new Error(`reading ${topic} from ${start} to ${end} took longer than ${READ_TOPIC_MS} ms (${got.length} read)`)), READ_TOPIC_MS);
+        consumer
+          .subscribe({ topics: [topic], fromBeginning: true })
+          .then(() =>
+            consumer.run({
+              autoCommit: false,
+              eachMessage: async ({ partition: p, message }) => {
+                if (p !== 0) return;
+                const offset = BigInt(message.offset);
+                if (offset >= start && offset < end) got.push(toIncoming(topic, p, message));
+                if (offset >= end - 1n) resolve();
+              },
+            }),
+          )
+          .then(() => consumer.seek({ topic, partition: 0, offset: String(start) }))
+          .catch(reject);
+      });
+    } finally {
+      clearTimeout(timer);
+      await consumer.disconnect();
+      await admin.deleteGroups([groupId]).catch((error: unknown) => this.log.debug({ err: error, groupId }, 'could not delete the reader group'));
+    }
+    return got;
+  }
+
+  async committedOffset(groupId: string, topic: string): Promise<bigint | null> {
+    const answer = await (await this.getAdmin()).fetchOffsets({ groupId, topics: [topic] });
+    const offset = answer.find((t) => t.topic === topic)?.partitions.find((p) => p.partition === 0)?.offset;
+    return offset === undefined || offset === '-1' ? null : BigInt(offset);
+  }
+
+  /**
+   * Commits through a short-lived member of the group: kafkajs' admin.setOffsets would do the same
+   * but waits out a whole fetch (5 s) first. The member joins, reads nothing (paused), commits, leaves.
+   */
+  async commitOffset(groupId: string, topic: string, offset: bigint): Promise<void> {
+    const consumer = this.kafka.consumer({ groupId, sessionTimeout: 10_000, heartbeatInterval: 500, maxWaitTimeInMs: 100, allowAutoTopicCreation: false });
+    await consumer.connect();
+    try {
+      const joined = whenJoined(consumer, { groupId, timeoutMs: READ_TOPIC_MS, log: this.log });
+      await consumer.subscribe({ topics: [topic] });
+      await consumer.run({ autoCommit: false, eachMessage: async () => undefined });
+      consumer.pause([{ topic }]);
+      await joined;
+      await consumer.commitOffsets([{ topic, partition: 0, offset: String(offset) }]);
+    } finally {
+      await consumer.disconnect();
+    }
   }
 
   async close(): Promise<void> {

@@ -1,9 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Consumer, IncomingMessage, MessageBus, OutgoingMessage } from '../src/index.ts';
+import { deadLetterTopic, type Envelope } from '@fangyi/contracts';
+import { consumeEnvelopes, DLQ_HEADERS, listDeadLetters, REPLAYED_FROM_HEADER, replayDeadLetters, type Consumer, type DeadLetterAccess, type IncomingMessage, type MessageBus, type OutgoingMessage } from '../src/index.ts';
+import { recordedCase } from './events.ts';
+import { testLogger } from './support.ts';
 
 export interface MessageBusUnderTest {
   bus: MessageBus;
+  /** The same bus, as the dead-letter tool reads it. */
+  deadLetters: DeadLetterAccess;
   /** Partitions of a topic made by ensureTopics: 1 in process, 3 on Kafka. */
   partitions: number;
   cleanup(): Promise<void>;
@@ -197,6 +202,218 @@ export function messageBusContract(name: string, factory: () => Promise<MessageB
       await settle(500);
       expect(secondSeen).toHaveLength(expected);
       expect([...handledBeforeStop, ...secondSeen].sort()).toEqual([...batch('first', 30), ...batch('second', 12)].map((m) => m.value).sort());
+    });
+
+    describe('dead letters (consumeEnvelopes)', () => {
+      const STARTED = 'quarantine.home-quarantine-started';
+      const LOGGED = 'quarantine.symptom-check-logged';
+      const handles = [STARTED, LOGGED];
+      const asMessage = (e: Envelope): OutgoingMessage => ({ key: e.streamId, value: JSON.stringify(e), headers: { 'fangyi-type': e.type } });
+      const fast = { firstDelayMs: 20, maxDelayMs: 100 };
+
+      /** Everything on a topic's dead-letter topic, read by a group of its own. */
+      async function deadLetters(source: string): Promise<IncomingMessage[]> {
+        const got: IncomingMessage[] = [];
+        await consume({ groupId: group('dlq-reader'), topics: [deadLetterTopic(source)], fromBeginning: true, handle: async (m) => void got.push(m) });
+        return got;
+      }
+
+      it('sets unreadable JSON and an invalid envelope aside at once, with where they came from, and goes on', async () => {
+        const t = `contract-poison-${suffix()}`;
+        const g = group('poison-env');
+        const [started, logged] = recordedCase(`c-${suffix()}`, 1) as [Envelope, Envelope];
+        const handled: string[] = [];
+        const consumer = await consumeEnvelopes({
+          bus,
+          topics: [t],
+          groupId: g,
+          handles,
+          logger: testLogger().logger,
+          retry: fast,
+          onEnvelope: async (e) => void handled.push(e.id),
+        });
+        consumers.push(consumer);
+        const invalid = { ...logged, id: 'not-a-uuid' };
+        await bus.publish(t, [
+          { key: started.streamId, value: '{"id": "oops', headers: { 'fangyi-type': STARTED } },
+          { key: started.streamId, value: JSON.stringify(invalid) },
+          asMessage(started),
+        ]);
+        await expect.poll(() => handled, POLL).toEqual([started.id]);
+        const dlq = await deadLetters(t);
+        await expect.poll(() => dlq.length, POLL).toBe(2);
+        const [json, envelope] = dlq as [IncomingMessage, IncomingMessage];
+        expect(json).toMatchObject({ key: started.streamId, value: '{"id": "oops' });
+        expect(json.headers).toMatchObject({
+          'fangyi-type': STARTED,
+          [DLQ_HEADERS.reason]: expect.stringMatching(/^invalid JSON/),
+          [DLQ_HEADERS.sourceTopic]: t,
+          [DLQ_HEADERS.group]: g,
+          [DLQ_HEADERS.failedAt]: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+        });
+        // Never handed to the handler: no attempts to count.
+        expect(json.headers[DLQ_HEADERS.attempts]).toBeUndefined();
+        expect(envelope.value).toBe(JSON.stringify(invalid));
+        expect(envelope.headers[DLQ_HEADERS.reason]).toMatch(/invalid envelope: id: must be a UUIDv7/);
+        // Same key, same source partition, one after the other.
+        expect(envelope.headers[DLQ_HEADERS.sourcePartition]).toBe(json.headers[DLQ_HEADERS.sourcePartition]);
+        expect(BigInt(envelope.headers[DLQ_HEADERS.sourceOffset]!)).toBe(BigInt(json.headers[DLQ_HEADERS.sourceOffset]!) + 1n);
+        expect(consumer.status()).toMatchObject({ deadLettered: 2, retryingSince: null });
+      });
+
+      it('retries a handler that fails a few times and then succeeds, without a dead letter', async () => {
+        const t = `contract-flaky-${suffix()}`;
+        const events = recordedCase(`c-${suffix()}`, 2);
+        let failuresLeft = 2;
+        const tries: string[] = [];
+        const handled: string[] = [];
+        consumers.push(
+          await consumeEnvelopes({
+            bus,
+            topics: [t],
+            groupId: group('flaky'),
+            handles,
+            logger: testLogger().logger,
+            maxAttempts: 3,
+            retry: fast,
+            onEnvelope: async (e) => {
+              tries.push(e.id);
+              if (e.id === events[1]!.id && failuresLeft-- > 0) throw new Error('projection store unavailable');
+              handled.push(e.id);
+            },
+          }),
+        );
+        await bus.publish(t, events.map(asMessage));
+        await expect.poll(() => handled, POLL).toEqual(events.map((e) => e.id));
+        expect(tries).toEqual([events[0]!.id, events[1]!.id, events[1]!.id, events[1]!.id, events[2]!.id]);
+        const dlq = await deadLetters(t);
+        await settle();
+        expect(dlq).toEqual([]);
+      });
+
+      it('dead-letters a message whose handler always fails after the configured attempts, and handles the ones behind it', async () => {
+        const t = `contract-failing-${suffix()}`;
+        const g = group('failing');
+        const events = recordedCase(`c-${suffix()}`, 3);
+        const bad = events[1]!;
+        const tries: string[] = [];
+        const handled: string[] = [];
+        const consumer = await consumeEnvelopes({
+          bus,
+          topics: [t],
+          groupId: g,
+          handles,
+          logger: testLogger().logger,
+          maxAttempts: 4,
+          retry: fast,
+          onEnvelope: async (e, m) => {
+            tries.push(e.id);
+            if (e.id === bad.id) throw new Error(`projection bug at offset ${m.offset}`);
+            handled.push(e.id);
+          },
+        });
+        consumers.push(consumer);
+        await bus.publish(t, events.map(asMessage));
+        // Every event of the stream shares the bad one's partition: the ones behind it still arrive.
+        await expect.poll(() => handled, POLL).toEqual(events.filter((e) => e !== bad).map((e) => e.id));
+        expect(tries.filter((id) => id === bad.id)).toHaveLength(4);
+        const dlq = await deadLetters(t);
+        await expect.poll(() => dlq.length, POLL).toBe(1);
+        const [letter] = dlq as [IncomingMessage];
+        expect(letter.key).toBe(bad.streamId);
+        expect(letter.value).toBe(JSON.stringify(bad));
+        expect(letter.headers).toMatchObject({
+          'fangyi-type': bad.type,
+          [DLQ_HEADERS.reason]: expect.stringMatching(/^handler failed: projection bug at offset \d+/),
+          [DLQ_HEADERS.sourceTopic]: t,
+          [DLQ_HEADERS.sourcePartition]: expect.stringMatching(/^\d+$/),
+          [DLQ_HEADERS.sourceOffset]: expect.stringMatching(/^\d+$/),
+          [DLQ_HEADERS.attempts]: '4',
+          [DLQ_HEADERS.group]: g,
+        });
+        expect(Date.parse(letter.headers[DLQ_HEADERS.failedAt]!)).toBeGreaterThan(Date.now() - 60_000);
+        expect(consumer.status()).toMatchObject({ deadLettered: 1, retryingSince: null, handled: 4 });
+        expect(consumer.status().lastHandledAt).toBeInstanceOf(Date);
+      });
+
+      it('shows in its status since when a consumer has been retrying a message', async () => {
+        const t = `contract-stuck-${suffix()}`;
+        const [started] = recordedCase(`c-${suffix()}`, 0) as [Envelope];
+        const consumer = await consumeEnvelopes({
+          bus,
+          topics: [t],
+          groupId: group('stuck'),
+          handles,
+          logger: testLogger().logger,
+          maxAttempts: 1_000,
+          retry: fast,
+          onEnvelope: async () => {
+            throw new Error('redis down');
+          },
+        });
+        consumers.push(consumer);
+        expect(consumer.status()).toEqual({ handled: 0, lastHandledAt: null, deadLettered: 0, retryingSince: null });
+        const before = Date.now();
+        await bus.publish(t, [asMessage(started)]);
+        await expect.poll(() => consumer.status().retryingSince, POLL).toBeInstanceOf(Date);
+        expect(consumer.status().retryingSince!.getTime()).toBeGreaterThanOrEqual(before - 1_000);
+        expect(consumer.status()).toMatchObject({ handled: 0, deadLettered: 0 });
+        await consumer.stop();
+      });
+
+      it('lists dead letters and replays them to their source once, after the fix', async () => {
+        const t = `contract-replay-${suffix()}`;
+        const g = group('replay');
+        const events = recordedCase(`c-${suffix()}`, 2);
+        const bad = events[1]!;
+        let fixed = false;
+        const handled: IncomingMessage[] = [];
+        const consumer = await consumeEnvelopes({
+          bus,
+          topics: [t],
+          groupId: g,
+          handles,
+          logger: testLogger().logger,
+          maxAttempts: 2,
+          retry: fast,
+          onEnvelope: async (e, m) => {
+            if (e.id === bad.id && !fixed) throw new Error('projection bug');
+            handled.push(m);
+          },
+        });
+        consumers.push(consumer);
+        await bus.publish(t, events.map(asMessage));
+        await expect.poll(() => consumer.status().deadLettered, POLL).toBe(1);
+        await expect.poll(() => handled.length, POLL).toBe(2);
+
+        const listed = await listDeadLetters(sut.deadLetters, { topic: t });
+        expect(listed).toHaveLength(1);
+        expect(listed[0]).toMatchObject({ dlqTopic: deadLetterTopic(t), offset: '0', key: bad.streamId, type: bad.type, sourceTopic: t, group: g, attempts: 2, reason: 'handler failed: projection bug', replayed: false });
+        expect(await listDeadLetters(sut.deadLetters, { topic: t, group: 'someone-else' })).toEqual([]);
+        // Every dead-letter topic is listed when no topic is named.
+        expect((await listDeadLetters(sut.deadLetters, { group: g })).map((l) => l.message.value)).toEqual([JSON.stringify(bad)]);
+
+        fixed = true;
+        const first = await replayDeadLetters(bus, sut.deadLetters, { topic: t, group: g });
+        expect(first.replayed.map((l) => l.offset)).toEqual(['0']);
+        await expect.poll(() => handled.length, POLL).toBe(3);
+        const again = handled[2]!;
+        expect(again.key).toBe(bad.streamId);
+        expect(again.value).toBe(JSON.stringify(bad));
+        // The original headers, without the dead-letter ones, and where it was replayed from.
+        expect(again.headers).toEqual({ 'fangyi-type': bad.type, [REPLAYED_FROM_HEADER]: `${deadLetterTopic(t)}@0` });
+        expect(await listDeadLetters(sut.deadLetters, { topic: t })).toMatchObject([{ offset: '0', replayed: true }]);
+
+        // A second replay, with or without the group, republishes nothing.
+        expect((await replayDeadLetters(bus, sut.deadLetters, { topic: t, group: g })).replayed).toEqual([]);
+        expect((await replayDeadLetters(bus, sut.deadLetters, { topic: deadLetterTopic(t) })).replayed).toEqual([]);
+        // Asked for by offset, it is replayed again.
+        expect((await replayDeadLetters(bus, sut.deadLetters, { topic: t, offset: 0n })).replayed.map((l) => l.offset)).toEqual(['0']);
+        await expect.poll(() => handled.length, POLL).toBe(4);
+        await settle(500);
+        expect(handled).toHaveLength(4);
+        expect(consumer.status().deadLettered).toBe(1);
+      });
     });
   });
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { uuidv7, type NewEvent } from '@fangyi/contracts';
+import { uuidv7, type Envelope, type NewEvent } from '@fangyi/contracts';
 import type { RecordedEvent } from '@fangyi/eventstore';
 
 const actor = { id: 'caller-7', role: 'caller' } as const;
@@ -44,4 +44,9 @@ export function quarantineCase(caseId: string, checks = 2): NewEvent[] {
 export function envelopeOf(event: RecordedEvent): Record<string, unknown> {
   const { position: _position, ...envelope } = event;
   return envelope;
+}
+
+/** quarantineCase as the relay publishes it: whole envelopes of stream `quarantine-<caseId>`. */
+export function recordedCase(caseId: string, checks = 2): Envelope[] {
+  return quarantineCase(caseId, checks).map((event, i) => ({ ...event, streamId: `quarantine-${caseId}`, streamRevision: i, recordedAt: '2026-02-01T00:31:00.000Z' }));
 }

@@ -4,5 +4,5 @@ import { testLogger } from './support.ts';
 
 messageBusContract('in-process', async () => {
   const bus = new InProcessMessageBus({ logger: testLogger().logger, handlerRetryMs: 20 });
-  return { bus, partitions: 1, cleanup: () => bus.close() };
+  return { bus, deadLetters: bus, partitions: 1, cleanup: () => bus.close() };
 });

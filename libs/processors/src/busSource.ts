@@ -38,8 +38,7 @@ export function busSource(options: BusSourceOptions): ProcessorSource {
       const background = options.join === 'background';
       const status = new StatusTracker(processor.name, 'bus', options.clock, background ? 'starting' : 'running');
       const join = async (): Promise<Consumer> => {
-        // Subscribing to a topic nothing has published to yet fails on Kafka: create them first.
-        await options.bus.ensureTopics(topics);
+        // consumeEnvelopes creates the topics (and their dead-letter topics) before it subscribes.
         const consumer = await consumeEnvelopes({
           bus: options.bus,
           topics,
@@ -87,7 +86,11 @@ export function busSource(options: BusSourceOptions): ProcessorSource {
       return {
         name: processor.name,
         caughtUp: () => Promise.reject(new Error(`${processor.name}: a consumer group cannot tell when it has caught up; read from the event store for that`)),
-        status: () => status.snapshot(),
+        status: () => {
+          const own = status.snapshot();
+          const consumed = consumer?.status();
+          return consumed ? { ...own, deadLettered: consumed.deadLettered, failingSince: own.failingSince ?? consumed.retryingSince?.toISOString() ?? null } : own;
+        },
         async stop() {
           stopping.abort();
           await joining;

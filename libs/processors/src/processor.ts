@@ -42,6 +42,8 @@ export interface ProcessorStatus {
   /** Since when the current run of failures lasts; null while it succeeds. */
   readonly failingSince: string | null;
   readonly lastError: string | null;
+  /** Events set aside on the dead-letter topic since start (bus source only). */
+  readonly deadLettered?: number;
 }
 
 export interface RunningProcessor {
