@@ -4,7 +4,7 @@ import { contextOf, uuidv7 } from '@fangyi/contracts';
 import { openEventStore } from '@fangyi/eventstore';
 import { KafkaMessageBus, startRelay } from '@fangyi/messaging';
 import { RedisProjectionStore } from '@fangyi/projections';
-import { createLogger, installGracefulShutdown, commandServiceConfig, readConfig, withEventStoreUrl, systemClock } from '@fangyi/service-kit';
+import { createLogger, installGracefulShutdown, commandServiceConfig, rateLimitOf, readConfig, tokenSecretsOf, withEventStoreUrl, systemClock } from '@fangyi/service-kit';
 import { buildCheckpointsApp } from './app.ts';
 import { startCheckpointsProjections } from './underQuarantine/projection.ts';
 
@@ -43,7 +43,8 @@ const app = buildCheckpointsApp({
   timeZone: config.FANGYI_TIME_ZONE,
   projectionStore,
   logger,
-  authSecret: config.FANGYI_JWT_SECRET,
+  authSecret: tokenSecretsOf(config),
+  rateLimit: rateLimitOf(config),
   readiness: async () => {
     await eventStore.readAll({ limit: 1 });
     const meta = await projectionStore.meta();

@@ -4,7 +4,7 @@ import { contextOf, uuidv7 } from '@fangyi/contracts';
 import { openEventStore } from '@fangyi/eventstore';
 import { KafkaMessageBus, startRelay } from '@fangyi/messaging';
 import { RedisProjectionStore } from '@fangyi/projections';
-import { createLogger, installGracefulShutdown, commandServiceConfig, readConfig, withEventStoreUrl, systemClock } from '@fangyi/service-kit';
+import { createLogger, installGracefulShutdown, commandServiceConfig, rateLimitOf, readConfig, tokenSecretsOf, withEventStoreUrl, systemClock } from '@fangyi/service-kit';
 import { buildComplaintsApp } from './app.ts';
 import { complaintPolicyFromEnv } from './complaint/policy.ts';
 import { startComplaintsReadModel } from './readModel.ts';
@@ -44,7 +44,8 @@ const app = buildComplaintsApp({
   policy,
   listStore,
   logger,
-  authSecret: config.FANGYI_JWT_SECRET,
+  authSecret: tokenSecretsOf(config),
+  rateLimit: rateLimitOf(config),
   readiness: async () => {
     await eventStore.readAll({ limit: 1 });
     return { ok: (await redis.ping()) === 'PONG', checks: { eventStore: 'ok', redis: 'ok', relay: relay ? 'on' : 'off' } };

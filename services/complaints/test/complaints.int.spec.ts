@@ -287,7 +287,7 @@ describe('complaints service over HTTP (SQLite event store, list kept over the i
         expect(res.statusCode, `${method} ${url}`).toBe(401);
         expect(res.json().code).toBe('UNAUTHENTICATED');
       }
-      const forged = await app.inject({ method: 'GET', url: `/complaints/${id}`, headers: authHeader(handler, 'some-other-secret') });
+      const forged = await app.inject({ method: 'GET', url: `/complaints/${id}`, headers: authHeader(handler, 'some-other-secret-of-at-least-32-bytes') });
       expect(forged.statusCode).toBe(401);
       expect(await allEvents()).toBe(before);
     });

@@ -3,7 +3,7 @@ import { contextOf, uuidv7 } from '@fangyi/contracts';
 import { openEventStore } from '@fangyi/eventstore';
 import { KafkaMessageBus, startRelay } from '@fangyi/messaging';
 import { InMemoryProjectionStore } from '@fangyi/projections';
-import { DEFAULT_SLOT_WINDOWS, createLogger, installGracefulShutdown, parseSlotWindows, commandServiceConfig, readConfig, withEventStoreUrl, systemClock } from '@fangyi/service-kit';
+import { DEFAULT_SLOT_WINDOWS, createLogger, installGracefulShutdown, parseSlotWindows, commandServiceConfig, rateLimitOf, readConfig, tokenSecretsOf, withEventStoreUrl, systemClock } from '@fangyi/service-kit';
 import { startActiveCasesFeed } from './activeCases/projection.ts';
 import { buildQuarantineApp } from './app.ts';
 import { DEFAULT_RISK_AREAS, parseCallers, parseRiskAreas, startQuarantinePolicies } from './policies/index.ts';
@@ -64,7 +64,8 @@ const app = buildQuarantineApp({
   timeZone: config.FANGYI_TIME_ZONE,
   activeCases,
   logger,
-  authSecret: config.FANGYI_JWT_SECRET,
+  authSecret: tokenSecretsOf(config),
+  rateLimit: rateLimitOf(config),
   readiness: async () => {
     await eventStore.readAll({ limit: 1 });
     return { ok: true, checks: { eventStore: 'ok', relay: relay ? 'on' : 'off', policies: policies ? 'on' : 'off', scheduler: scheduler ? 'on' : 'off' } };

@@ -110,7 +110,7 @@ describe('quarantine service over HTTP (SQLite event store)', () => {
       const none = await app.inject({ method: 'POST', url: `/quarantine/cases/${caseId}/checks`, payload: check });
       expect(none.statusCode).toBe(401);
       expect(none.json().code).toBe('UNAUTHENTICATED');
-      const forged = await app.inject({ method: 'POST', url: `/quarantine/cases/${caseId}/checks`, payload: check, headers: authHeader(caller, 'some-other-secret') });
+      const forged = await app.inject({ method: 'POST', url: `/quarantine/cases/${caseId}/checks`, payload: check, headers: authHeader(caller, 'some-other-secret-of-at-least-32-bytes') });
       expect(forged.statusCode).toBe(401);
       expect(await allEvents()).toBe(before);
     });

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { contextOf, uuidv7 } from '@fangyi/contracts';
 import { openEventStore } from '@fangyi/eventstore';
 import { KafkaMessageBus, startRelay } from '@fangyi/messaging';
-import { createLogger, installGracefulShutdown, commandServiceConfig, readConfig, withEventStoreUrl, systemClock } from '@fangyi/service-kit';
+import { createLogger, installGracefulShutdown, commandServiceConfig, rateLimitOf, readConfig, tokenSecretsOf, withEventStoreUrl, systemClock } from '@fangyi/service-kit';
 import { buildResidentsApp } from './app.ts';
 import { startResidentsPolicies } from './policies/policies.ts';
 
@@ -40,7 +40,8 @@ const app = buildResidentsApp({
   newId,
   timeZone: config.FANGYI_TIME_ZONE,
   logger,
-  authSecret: config.FANGYI_JWT_SECRET,
+  authSecret: tokenSecretsOf(config),
+  rateLimit: rateLimitOf(config),
   readiness: async () => {
     await eventStore.readAll({ limit: 1 });
     return { ok: true, checks: { eventStore: 'ok', relay: relay ? 'on' : 'off', policies: policies ? 'on' : 'off' } };

@@ -243,7 +243,7 @@ describe('residents service over HTTP (SQLite event store)', () => {
       const none = await app.inject({ method: 'POST', url: '/residents/households', payload: householdBody });
       expect(none.statusCode).toBe(401);
       expect(none.json().code).toBe('UNAUTHENTICATED');
-      const forged = await app.inject({ method: 'POST', url: '/residents/households', payload: householdBody, headers: authHeader(registrar, 'another-secret-entirely') });
+      const forged = await app.inject({ method: 'POST', url: '/residents/households', payload: householdBody, headers: authHeader(registrar, 'another-secret-entirely-of-32-bytes-or-more') });
       expect(forged.statusCode).toBe(401);
       expect((await app.inject({ method: 'GET', url: `/residents/people/${uuidv7()}` })).statusCode).toBe(401);
       expect(await allEvents()).toBe(before);
