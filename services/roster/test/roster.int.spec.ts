@@ -66,7 +66,11 @@ describe('roster API with the follow-up lifecycle (in-memory read model)', () =>
 
   it('shows an ended case\'s document with its outcome, and keeps other communities out', async () => {
     expect((await get('/roster/cases/gone')).json()).toMatchObject({ status: 'ended', outcome: 'sent-to-hospital', endedOn: '2020-01-29' });
-    expect((await get('/roster/cases/elsewhere')).statusCode).toBe(403);
+    // Another community's case answers as one that does not exist, body for body (ids aside).
+    const outside = await get('/roster/cases/elsewhere');
+    const unknown = await get('/roster/cases/nowhere');
+    expect(outside.statusCode).toBe(404);
+    expect(outside.json()).toEqual({ ...unknown.json(), detail: 'no roster record for case elsewhere', instance: '/roster/cases/elsewhere', correlationId: outside.json().correlationId });
   });
 
   it('refuses an unknown status (400 naming it), a wrong role (403) and no token (401)', async () => {
