@@ -216,6 +216,12 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
       const known = FRAMEWORK_ERRORS[(error as { code?: string }).code ?? ''];
       const code = known?.code ?? codeForStatus((error as { statusCode?: number }).statusCode ?? 400);
       const d = registry[code]!;
+      // The router refused before any hook ran, so helmet's headers are set here by hand.
+      reply.header('x-request-id', request.id);
+      reply.header('content-security-policy', "default-src 'none'; frame-ancestors 'none'");
+      reply.header('x-content-type-options', 'nosniff');
+      reply.header('referrer-policy', 'no-referrer');
+      reply.header('cache-control', 'no-store');
       return sendProblem(reply, request, d.status, code, d.title, undefined, known ? [{ field: known.field, message: known.message }] : []);
     },
   });

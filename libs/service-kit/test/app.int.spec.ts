@@ -112,6 +112,10 @@ describe('createServiceApp: every refusal is a stable, leak-free problem+json', 
     expect(res.body).not.toContain('FST_');
     expect(res.body).not.toContain('aaaaaaaaaa');
     expect(res.body.length).toBeLessThan(600);
+    // Refused by the router before any hook ran, it still carries the headers every answer has.
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['content-security-policy']).toContain("default-src 'none'");
+    expect(res.headers['referrer-policy']).toBe('no-referrer');
     // An id a little too long is still named by the route's own validation.
     const named = await app.inject({ method: 'GET', url: `/things/${'b'.repeat(150)}`, headers: authHeader(caller) });
     expect(named.json()).toMatchObject({ status: 400, code: 'VALIDATION_FAILED', errors: [{ field: 'params.id' }] });
