@@ -108,6 +108,14 @@ describe('roster API with the follow-up lifecycle (in-memory read model)', () =>
     const page = await get('/report/daily?date=2020-01-29&format=html', officer);
     expect(page.body).toContain('每日报表');
     expect(page.body).toContain('合计');
+    for (const p of [page, await get('/?date=2020-01-29')]) {
+      // The kit's content security policy allows inline styles and forms to the page itself, and
+      // no script at all: a page that came to need more would stop working in browsers.
+      expect(p.headers['content-security-policy']).toContain("style-src 'unsafe-inline'");
+      expect(p.headers['cache-control']).toBe('no-store');
+      expect(p.body).not.toMatch(/<script|\son[a-z]+=|<link|<iframe|javascript:/i);
+      for (const [, action] of p.body.matchAll(/<form[^>]*action="([^"]+)"/g)) expect(action).toMatch(/^\/(?!\/)/);
+    }
     expect((await get('/report/daily', caller)).statusCode).toBe(403);
     expect((await get('/report/daily?format=pdf', officer)).json().errors[0].field).toBe('query.format');
   });
