@@ -155,7 +155,6 @@ const FRAMEWORK_ERRORS: Readonly<Record<string, { code: ErrorCode; field: string
   FST_ERR_MAX_PARAM_LENGTH: { code: 'PATH_TOO_LONG', field: 'path', message: `a path segment is longer than ${MAX_PARAM_LENGTH} characters` },
 };
 
-
 /** A status the kit has no code for becomes the nearest registered one. */
 function codeForStatus(status: number): ErrorCode {
   if (status === 401) return 'UNAUTHENTICATED';
