@@ -19,6 +19,9 @@ export KAFKA_BROKERS
 mkdir -p .data
 [ -f .data/jwt-secret ] || node -e "console.log(require('crypto').randomBytes(32).toString('base64url'))" > .data/jwt-secret
 export FANGYI_JWT_SECRET="${FANGYI_JWT_SECRET:-$(cat .data/jwt-secret)}"
+# The local stack is for trying and measuring at scale (npm run seed, benchmarks): no rate limits
+# unless asked for; docker-compose.yml keeps the services' defaults.
+export FANGYI_RATE_LIMIT="${FANGYI_RATE_LIMIT:-off}"
 export NODE_OPTIONS="${NODE_OPTIONS:-} --disable-warning=TimeoutNegativeWarning"
 export KAFKAJS_NO_PARTITIONER_WARNING=1
 

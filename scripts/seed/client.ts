@@ -49,7 +49,13 @@ export async function send<T = Record<string, unknown>>(
   body?: unknown,
   expected: readonly number[] = [200, 201, 204],
 ): Promise<T> {
-  const res = await transport({ method, path, token, ...(body === undefined ? {} : { body }) });
+  let res = await transport({ method, path, token, ...(body === undefined ? {} : { body }) });
+  // A deployment with rate limits on answers a bulk seed 429 now and then: wait as told, then resend.
+  for (let attempt = 1; res.status === 429 && attempt <= 20; attempt++) {
+    const seconds = Number((res.body as { detail?: string } | null)?.detail?.match(/retry in (\d+)/)?.[1] ?? 1);
+    await new Promise((resolve) => setTimeout(resolve, Math.min(Math.max(seconds, 1), 60) * 1000));
+    res = await transport({ method, path, token, ...(body === undefined ? {} : { body }) });
+  }
   if (!expected.includes(res.status)) throw new SeedError(`${method} ${path} → ${res.status}: ${JSON.stringify(res.body)}`);
   return res.body as T;
 }

@@ -31,10 +31,20 @@ describe('docker-compose.yml', () => {
     // Command services take their shared settings from the service kit.
     if (source.includes('commandServiceConfig(')) source += readFileSync(join(root, 'libs/service-kit/src/config.ts'), 'utf8');
     // Variables a composition root declares without a default are required.
-    const required = [...source.matchAll(/^\s+([A-Z][A-Z0-9_]+): z\.string\(\)\.min\((1|16)/gm)].map((m) => m[1]!);
+    const required = [...source.matchAll(/^\s+([A-Z][A-Z0-9_]+): z\.string\(\)\.min\(1/gm)].map((m) => m[1]!);
+    // The token secret comes from the kit's tokenSecretConfig() wherever a service verifies tokens.
+    if (/^\s+\.\.\.tokenSecretConfig\(\)/m.test(source)) required.push('FANGYI_JWT_SECRET');
     if (source.includes('commandServiceConfig(')) expect(required).toEqual(expect.arrayContaining(['EVENT_STORE_URL', 'KAFKA_BROKERS', 'FANGYI_JWT_SECRET']));
     for (const variable of required) {
       expect(service.environment, `${variable} is set`).toHaveProperty(variable);
     }
+  });
+
+  it('refuses to start without a token secret of its own: no placeholder anyone could sign admin tokens with', () => {
+    for (const [name, service] of fangyi) {
+      // `${VAR:?message}` makes `docker compose up` stop with the message when VAR is unset or empty.
+      expect(service.environment?.FANGYI_JWT_SECRET, name).toMatch(/^\$\{FANGYI_JWT_SECRET:\?[^}]+\}$/);
+    }
+    expect(readFileSync(join(root, 'docker-compose.yml'), 'utf8')).not.toMatch(/FANGYI_JWT_SECRET:-/);
   });
 });

@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto';
+import fastifyHelmet from '@fastify/helmet';
+import fastifyRateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Actor, Role } from '@fangyi/contracts';
-import { actorOf, bearerUser, requireRole, type User } from './auth.ts';
+import { actorOf, assertTokenSecret, bearerUser, requireRole, type AuthSecret, type User } from './auth.ts';
 import { WrongExpectedRevisionError } from '@fangyi/eventstore';
-import { COMMON_ERRORS, DomainError, inRequest, type ErrorRegistry, type FieldIssue, type FieldPaths } from './errors.ts';
-import type { Logger } from './logger.ts';
+import { COMMON_ERRORS, DomainError, inRequest, mergeErrors, type ErrorCode, type ErrorRegistry, type FieldIssue, type FieldPaths } from './errors.ts';
+import { parseJsonBody } from './json.ts';
+import { LOG_SERIALIZERS, pathOf, type Logger } from './logger.ts';
 
 export interface ReadinessReport {
   readonly ok: boolean;
@@ -21,10 +24,28 @@ export interface ServiceAppOptions {
   /** Checks the parts the service needs (event store, broker, Redis) for /ready. */
   readonly readiness?: () => Promise<ReadinessReport>;
   readonly bodyLimit?: number;
-  /** The secret that signs bearer tokens (HS256). Every route but /health, /ready and /openapi.json needs a token. */
-  readonly authSecret: string;
+  /**
+   * The secret(s) bearer tokens are signed with (HS256, at least 32 bytes each; the first signs,
+   * all verify, during a rotation). Every route but /health, /ready and /openapi.json needs a token.
+   */
+  readonly authSecret: AuthSecret;
+  /** Requests per user (per address without a valid token) and window; `false` turns limits off. */
+  readonly rateLimit?: RateLimitSettings | false;
   readonly clock?: () => Date;
 }
+
+export interface RateLimitSettings {
+  readonly max: number;
+  readonly timeWindowMs: number;
+  /** Requests not counted at all, e.g. the embedded start's own seeding. */
+  readonly exempt?: (request: FastifyRequest) => boolean;
+}
+
+/** Generous: a caller working a list by hand makes a few requests a minute, a page a few more. */
+export const DEFAULT_RATE_LIMIT: RateLimitSettings = { max: 1200, timeWindowMs: 60_000 };
+
+/** Paths open to anyone and never limited: probes must see a busy service as it is. */
+const OPEN_PATHS = new Set(['/health', '/ready', '/openapi.json']);
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -102,25 +123,120 @@ const ANONYMOUS: User = { id: 'anonymous', name: '', role: 'system', communities
 
 const PROBLEM_TYPE = (code: string) => `urn:fangyi:problem:${code.toLowerCase().replaceAll('_', '-')}`;
 
-function sendProblem(reply: FastifyReply, request: FastifyRequest, status: number, code: string, title: string, detail?: string, fields?: readonly FieldIssue[]) {
-  const body: Record<string, unknown> = { type: PROBLEM_TYPE(code), title, status, code, instance: request.url, correlationId: request.correlationId };
+/** Longest path an answer names as its `instance`; a longer one is an attack and is not echoed. */
+const MAX_INSTANCE_LENGTH = 200;
+
+/**
+ * The one way an answer is refused: RFC 9457 problem+json with a registered code. `instance` is
+ * the path without its query string (which may carry ?access_token=), and only when it is short.
+ */
+function sendProblem(reply: FastifyReply, request: FastifyRequest, status: number, code: ErrorCode, title: string, detail?: string, fields?: readonly FieldIssue[]) {
+  const path = pathOf(request.url);
+  const body: Record<string, unknown> = { type: PROBLEM_TYPE(code), title, status, code };
+  if (path.length <= MAX_INSTANCE_LENGTH) body.instance = path;
+  body.correlationId = request.correlationId || String(request.id);
   if (detail) body.detail = detail;
   if (fields && fields.length > 0) body.errors = fields;
   return reply.status(status).type('application/problem+json').send(body);
 }
 
+/** Longest path parameter the router takes; ids are at most 128, so a longer one is named by zod up to here. */
+const MAX_PARAM_LENGTH = 200;
+
+/** The framework's own refusals (its FST_ codes), as ours: no FST_ code, no echoed path or body. */
+const FRAMEWORK_ERRORS: Readonly<Record<string, { code: ErrorCode; field: string; message: string }>> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: 'UNSUPPORTED_MEDIA_TYPE', field: 'headers.content-type', message: 'must be application/json' },
+  FST_ERR_CTP_INVALID_TYPE: { code: 'UNSUPPORTED_MEDIA_TYPE', field: 'headers.content-type', message: 'must be application/json' },
+  FST_ERR_CTP_BODY_TOO_LARGE: { code: 'BODY_TOO_LARGE', field: 'body', message: 'too large' },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'BAD_REQUEST', field: 'headers.content-length', message: 'does not match the body' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'MALFORMED_JSON', field: 'body', message: 'empty; send a JSON document' },
+  FST_ERR_CTP_INVALID_JSON_BODY: { code: 'MALFORMED_JSON', field: 'body', message: 'not valid JSON' },
+  FST_ERR_BAD_URL: { code: 'BAD_PATH', field: 'path', message: 'not a valid URL path' },
+  FST_ERR_MAX_PARAM_LENGTH: { code: 'PATH_TOO_LONG', field: 'path', message: `a path segment is longer than ${MAX_PARAM_LENGTH} characters` },
+};
+
+/** A status the kit has no code for becomes the nearest registered one. */
+function codeForStatus(status: number): ErrorCode {
+  if (status === 401) return 'UNAUTHENTICATED';
+  if (status === 403) return 'FORBIDDEN';
+  if (status === 404) return 'NOT_FOUND';
+  if (status === 413) return 'BODY_TOO_LARGE';
+  if (status === 415) return 'UNSUPPORTED_MEDIA_TYPE';
+  if (status === 429) return 'TOO_MANY_REQUESTS';
+  return 'BAD_REQUEST';
+}
+
+class TooManyRequestsError extends Error {
+  readonly statusCode = 429;
+  readonly retryAfterSeconds: number;
+  constructor(retryAfterSeconds: number) {
+    super('too many requests');
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+/**
+ * Headers on every answer: a content security policy that lets the roster and report pages work
+ * (inline styles, GET forms to themselves, no scripts at all) and nothing else; no referrer, so a
+ * page's ?access_token= never travels to another site; no framing, no sniffing.
+ */
+const HELMET_OPTIONS = {
+  global: true,
+  contentSecurityPolicy: {
+    useDefaults: false,
+    directives: {
+      defaultSrc: ["'none'"],
+      styleSrc: ["'unsafe-inline'"],
+      imgSrc: ["'self'", 'data:'],
+      formAction: ["'self'"],
+      baseUri: ["'none'"],
+      frameAncestors: ["'none'"],
+    },
+  },
+  referrerPolicy: { policy: 'no-referrer' as const },
+};
+
 /** A fastify app with the kit's logging, ids, errors, health, readiness and OpenAPI document. `listen` is the caller's. */
 export function createServiceApp(options: ServiceAppOptions): ServiceApp {
-  const registry: ErrorRegistry = { ...COMMON_ERRORS, ...options.errors };
+  assertTokenSecret(options.authSecret, 'authSecret (FANGYI_JWT_SECRET)');
+  // A code defined twice (by two services' registries, or one of the kit's) stops the start.
+  const registry: ErrorRegistry = mergeErrors(COMMON_ERRORS, options.errors ?? {});
+  // Whatever logger the composition root made, requests are logged without query string or headers.
+  const logger = options.logger.child({}, { serializers: LOG_SERIALIZERS });
+  const bodyLimit = options.bodyLimit ?? 64 * 1024;
   const app = Fastify({
-    loggerInstance: options.logger as unknown as FastifyBaseLogger,
-    bodyLimit: options.bodyLimit ?? 64 * 1024,
+    loggerInstance: logger as unknown as FastifyBaseLogger,
+    bodyLimit,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
     return503OnClosing: true,
+    frameworkErrors: (error, request, reply) => {
+      const known = FRAMEWORK_ERRORS[(error as { code?: string }).code ?? ''];
+      const code = known?.code ?? codeForStatus((error as { statusCode?: number }).statusCode ?? 400);
+      const d = registry[code]!;
+      // The router refused before any hook ran, so helmet's headers are set here by hand.
+      reply.header('x-request-id', request.id);
+      reply.header('content-security-policy', "default-src 'none'; frame-ancestors 'none'");
+      reply.header('x-content-type-options', 'nosniff');
+      reply.header('referrer-policy', 'no-referrer');
+      reply.header('cache-control', 'no-store');
+      return sendProblem(reply, request, d.status, code, d.title, undefined, known ? [{ field: known.field, message: known.message }] : []);
+    },
   });
   app.decorate('openapi', new OpenApiRegistry(`Fangyi ${options.service}`, options.version ?? '0.1.0'));
   app.decorateRequest('correlationId', '');
+  app.register(fastifyHelmet, HELMET_OPTIONS);
+
+  // JSON only (a text/plain body is 415, not a string handed to the route), parsed strictly.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit }, (_request, body, done) => {
+    try {
+      done(null, parseJsonBody(body as string));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
 
   app.addHook('onRequest', async (request, reply) => {
     const header = request.headers['x-correlation-id'];
@@ -129,6 +245,46 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
     reply.header('x-request-id', request.id);
     reply.header('x-correlation-id', request.correlationId);
   });
+
+  const clock = options.clock ?? (() => new Date());
+  const users = new WeakMap<FastifyRequest, User>();
+  const authenticate = (request: FastifyRequest): User => {
+    const known = users.get(request);
+    if (known) return known;
+    const header = request.headers.authorization;
+    // A page opened in a browser may carry its token in the query string instead.
+    const fromQuery = (request.query as Record<string, unknown> | undefined)?.access_token;
+    const user = bearerUser(header ?? (typeof fromQuery === 'string' ? `Bearer ${fromQuery}` : undefined), options.authSecret, clock());
+    users.set(request, user);
+    return user;
+  };
+  app.decorate('authenticate', authenticate);
+
+  const limits = options.rateLimit === undefined ? DEFAULT_RATE_LIMIT : options.rateLimit;
+  if (limits) {
+    app.register(fastifyRateLimit, {
+      global: false,
+      max: limits.max,
+      timeWindow: limits.timeWindowMs,
+      // Per user, so the district's registrars behind one gateway do not share a budget; a
+      // request without a valid token counts against its address.
+      keyGenerator: (request) => {
+        try {
+          return `user:${authenticate(request).id}`;
+        } catch {
+          return `ip:${request.ip}`;
+        }
+      },
+      errorResponseBuilder: (_request, context) => new TooManyRequestsError(Math.ceil(context.ttl / 1000)),
+    });
+    // The plugin's own per-route hooks would miss the routes added before it loads: one root hook instead.
+    let limiter: ReturnType<ServiceApp['rateLimit']> | undefined;
+    app.addHook('onRequest', async (request, reply) => {
+      if (OPEN_PATHS.has(pathOf(request.url)) || limits.exempt?.(request)) return;
+      limiter ??= app.rateLimit();
+      await limiter.call(app, request, reply);
+    });
+  }
 
   app.setErrorHandler((error: unknown, request, reply) => {
     if (error instanceof RequestValidationError) {
@@ -143,22 +299,27 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
       const d = registry.CONCURRENCY_CONFLICT!;
       return sendProblem(reply, request, d.status, 'CONCURRENCY_CONFLICT', d.title, `expected revision ${String(error.expected)}, current ${String(error.actual)}`);
     }
-    const e = error as { statusCode?: number; code?: string; message?: string };
-    if (e.statusCode === 413) return sendProblem(reply, request, 413, 'BODY_TOO_LARGE', registry.BODY_TOO_LARGE!.title, e.message, [{ field: 'body', message: 'too large' }]);
-    if (e.statusCode === 415) return sendProblem(reply, request, 415, 'UNSUPPORTED_MEDIA_TYPE', registry.UNSUPPORTED_MEDIA_TYPE!.title, e.message, [{ field: 'headers.content-type', message: 'must be application/json' }]);
-    if (e.statusCode === 400 && (error instanceof SyntaxError || String(e.code).startsWith('FST_ERR_CTP'))) {
-      return sendProblem(reply, request, 400, 'MALFORMED_JSON', registry.MALFORMED_JSON!.title, e.message, [{ field: 'body', message: e.message ?? 'not valid JSON' }]);
+    if (error instanceof TooManyRequestsError) {
+      const d = registry.TOO_MANY_REQUESTS!;
+      return sendProblem(reply, request, d.status, 'TOO_MANY_REQUESTS', d.title, `retry in ${error.retryAfterSeconds} s`);
+    }
+    // The framework's own errors: our code, never its FST_ code or its message (which echoes input).
+    const e = error as { statusCode?: number; code?: string };
+    const known = FRAMEWORK_ERRORS[e.code ?? ''];
+    if (known) {
+      const d = registry[known.code]!;
+      return sendProblem(reply, request, d.status, known.code, d.title, undefined, [{ field: known.field, message: known.message }]);
     }
     if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
-      return sendProblem(reply, request, e.statusCode, e.code ?? 'BAD_REQUEST', e.message ?? 'Bad request');
+      const code = codeForStatus(e.statusCode);
+      const d = registry[code]!;
+      return sendProblem(reply, request, d.status, code, d.title);
     }
     request.log.error({ err: error }, 'unhandled error');
     return sendProblem(reply, request, 500, 'INTERNAL', registry.INTERNAL!.title);
   });
 
-  app.setNotFoundHandler((request, reply) =>
-    sendProblem(reply, request, 404, 'NOT_FOUND', registry.NOT_FOUND!.title, `no route ${request.method} ${request.url.split('?')[0]}`),
-  );
+  app.setNotFoundHandler((request, reply) => sendProblem(reply, request, 404, 'NOT_FOUND', registry.NOT_FOUND!.title, `no route for ${request.method} on this path`));
 
   app.get('/health', async () => ({ status: 'ok', service: options.service }));
   app.get('/ready', async (request, reply) => {
@@ -167,14 +328,6 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
     return { status: 'ready', service: options.service, checks: report.checks };
   });
   app.get('/openapi.json', async () => app.openapi.document());
-
-  const clock = options.clock ?? (() => new Date());
-  app.decorate('authenticate', (request: FastifyRequest): User => {
-    const header = request.headers.authorization;
-    // A page opened in a browser may carry its token in the query string instead.
-    const fromQuery = (request.query as Record<string, unknown> | undefined)?.access_token;
-    return bearerUser(header ?? (typeof fromQuery === 'string' ? `Bearer ${fromQuery}` : undefined), options.authSecret, clock());
-  });
   return app;
 }
 
@@ -291,6 +444,8 @@ export function route<B extends Schema = undefined, P extends Schema = undefined
     method: spec.method,
     url: spec.url,
     handler: async (request, reply) => {
+      // Every answer of an authenticated route may hold personal data: no cache keeps it.
+      if (!spec.public) reply.header('cache-control', 'no-store');
       const user = spec.public ? ANONYMOUS : app.authenticate(request);
       if (spec.roles) requireRole(user, spec.roles);
       const issues: FieldIssue[] = [];

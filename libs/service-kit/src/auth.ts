@@ -1,4 +1,5 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import { TokenError, createDecoder, createSigner, createVerifier } from 'fast-jwt';
 import { z } from 'zod';
 import { RoleSchema, type Actor, type Role } from '@fangyi/contracts';
 import { DomainError } from './errors.ts';
@@ -22,49 +23,119 @@ const ClaimsSchema = z.object({
   name: z.string().max(100).default(''),
   role: RoleSchema,
   communities: z.array(z.string().min(1).max(128)).max(500),
-  iss: z.literal('fangyi'),
-  iat: z.number().int(),
-  exp: z.number().int(),
 });
 
-const b64url = (input: Buffer | string) => Buffer.from(input).toString('base64url');
+/** Who signs tokens and whom they are for: a token made for another system is refused here. */
+export const TOKEN_ISSUER = 'fangyi';
+export const TOKEN_AUDIENCE = 'fangyi-api';
+/** RFC 7518 §3.2: an HS256 key of at least 256 bits. */
+export const MIN_SECRET_BYTES = 32;
+/** Phones and servers disagree by a little; a token is accepted this much before nbf and after exp. */
+export const CLOCK_TOLERANCE_SECONDS = 30;
 
-export function signToken(user: User, secret: string, options: { now?: Date; ttlSeconds?: number } = {}): string {
-  const iat = Math.floor((options.now ?? new Date()).getTime() / 1000);
-  const header = b64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
-  const payload = b64url(
-    JSON.stringify({ sub: user.id, name: user.name, role: user.role, communities: user.communities, iss: 'fangyi', iat, exp: iat + (options.ttlSeconds ?? 12 * 3600) }),
-  );
-  const signature = createHmac('sha256', secret).update(`${header}.${payload}`).digest('base64url');
-  return `${header}.${payload}.${signature}`;
+/**
+ * The secrets tokens are signed with: one, or several during a rotation. The first signs; every
+ * one of them verifies, each picked by the key id (`kid`) a token carries. Rotate by putting the
+ * new secret first and the old one second until the tokens it signed have expired.
+ */
+export type AuthSecret = string | readonly string[];
+
+const secretsOf = (secret: AuthSecret): readonly string[] => (typeof secret === 'string' ? [secret] : secret);
+
+/** Refuses (at start) a secret shorter than 32 bytes: such a key can be guessed offline from one token. */
+export function assertTokenSecret(secret: AuthSecret, name = 'the token secret'): void {
+  const secrets = secretsOf(secret);
+  if (secrets.length === 0) throw new Error(`${name} is missing`);
+  for (const s of secrets) {
+    if (Buffer.byteLength(s, 'utf8') < MIN_SECRET_BYTES) throw new Error(`${name} must be at least ${MIN_SECRET_BYTES} bytes (256 bits, RFC 7518); make one with: openssl rand -base64 32`);
+  }
 }
 
-/** Verifies signature, issuer and expiry; any failure is a 401 that says which. */
-export function verifyToken(token: string, secret: string, now: Date = new Date()): User {
-  const parts = token.split('.');
-  if (parts.length !== 3) throw new DomainError('UNAUTHENTICATED', 'the bearer token is not a JWT');
-  const [header, payload, signature] = parts as [string, string, string];
-  let alg: unknown;
-  try {
-    alg = (JSON.parse(Buffer.from(header, 'base64url').toString()) as { alg?: unknown }).alg;
-  } catch {
-    throw new DomainError('UNAUTHENTICATED', 'the bearer token header is unreadable');
-  }
-  if (alg !== 'HS256') throw new DomainError('UNAUTHENTICATED', 'the bearer token must be signed with HS256');
-  const expected = createHmac('sha256', secret).update(`${header}.${payload}`).digest();
-  const given = Buffer.from(signature, 'base64url');
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new DomainError('UNAUTHENTICATED', 'the bearer token signature is not valid');
-  let claims: z.infer<typeof ClaimsSchema>;
-  try {
-    claims = ClaimsSchema.parse(JSON.parse(Buffer.from(payload, 'base64url').toString()));
-  } catch {
-    throw new DomainError('UNAUTHENTICATED', 'the bearer token claims are not valid');
-  }
-  if (claims.exp * 1000 <= now.getTime()) throw new DomainError('UNAUTHENTICATED', 'the bearer token has expired');
-  return { id: claims.sub, name: claims.name, role: claims.role, communities: claims.communities };
+/** A key's id: a digest of the secret, so nothing needs configuring and it gives nothing away. */
+export function keyIdOf(secret: string): string {
+  return createHash('sha256').update(`fangyi-kid:${secret}`).digest('base64url').slice(0, 16);
 }
 
-export function bearerUser(authorization: string | undefined, secret: string, now: Date): User {
+export interface SignOptions {
+  readonly now?: Date;
+  readonly ttlSeconds?: number;
+  /** Seconds after `now` before which the token is not yet valid (default 0: valid at once). */
+  readonly notBeforeSeconds?: number;
+  readonly audience?: string;
+}
+
+/** A JWT (HS256) for the user, signed with the first secret and carrying its key id. */
+export function signToken(user: User, secret: AuthSecret, options: SignOptions = {}): string {
+  assertTokenSecret(secret);
+  const key = secretsOf(secret)[0]!;
+  const sign = createSigner({
+    key,
+    algorithm: 'HS256',
+    kid: keyIdOf(key),
+    iss: TOKEN_ISSUER,
+    aud: options.audience ?? TOKEN_AUDIENCE,
+    sub: user.id,
+    clockTimestamp: (options.now ?? new Date()).getTime(),
+    expiresIn: (options.ttlSeconds ?? 12 * 3600) * 1000,
+    notBefore: (options.notBeforeSeconds ?? 0) * 1000,
+  });
+  return sign({ name: user.name, role: user.role, communities: user.communities });
+}
+
+const decodeComplete = createDecoder({ complete: true });
+
+const FAILURES: Readonly<Record<string, string>> = {
+  [TokenError.codes.expired]: 'the bearer token has expired',
+  [TokenError.codes.inactive]: 'the bearer token is not valid yet (nbf)',
+  [TokenError.codes.invalidSignature]: 'the bearer token signature is not valid',
+  [TokenError.codes.invalidAlgorithm]: 'the bearer token must be signed with HS256',
+  [TokenError.codes.missingRequiredClaim]: 'the bearer token lacks a required claim (iss, aud, sub, iat, exp, nbf)',
+  [TokenError.codes.missingSignature]: 'the bearer token is not signed',
+};
+
+function claimFailure(error: TokenError): string {
+  if (error.code === TokenError.codes.invalidClaimValue || error.code === TokenError.codes.invalidClaimType) {
+    if (/aud/.test(error.message)) return 'the bearer token is not meant for this API (aud)';
+    if (/iss/.test(error.message)) return 'the bearer token was not issued by Fangyi (iss)';
+    return 'the bearer token claims are not valid';
+  }
+  return FAILURES[error.code] ?? 'the bearer token is not valid';
+}
+
+/**
+ * Verifies signature (HS256 only), key id, issuer, audience, not-before and expiry, with
+ * CLOCK_TOLERANCE_SECONDS either way; any failure is a 401 that says which (never the token).
+ */
+export function verifyToken(token: string, secret: AuthSecret, now: Date = new Date()): User {
+  let header: { alg?: unknown; kid?: unknown };
+  try {
+    header = (decodeComplete(token) as { header: { alg?: unknown; kid?: unknown } }).header;
+  } catch {
+    throw new DomainError('UNAUTHENTICATED', 'the bearer token is not a JWT');
+  }
+  if (header.alg !== 'HS256') throw new DomainError('UNAUTHENTICATED', 'the bearer token must be signed with HS256');
+  const key = secretsOf(secret).find((s) => keyIdOf(s) === header.kid);
+  if (!key) throw new DomainError('UNAUTHENTICATED', 'the bearer token was signed with a key this server does not hold (kid)');
+  let payload: unknown;
+  try {
+    payload = createVerifier({
+      key,
+      algorithms: ['HS256'],
+      allowedIss: TOKEN_ISSUER,
+      allowedAud: TOKEN_AUDIENCE,
+      requiredClaims: ['iss', 'aud', 'sub', 'iat', 'exp', 'nbf'],
+      clockTimestamp: now.getTime(),
+      clockTolerance: CLOCK_TOLERANCE_SECONDS * 1000,
+    })(token);
+  } catch (error) {
+    throw new DomainError('UNAUTHENTICATED', error instanceof TokenError ? claimFailure(error) : 'the bearer token is not valid');
+  }
+  const claims = ClaimsSchema.safeParse(payload);
+  if (!claims.success) throw new DomainError('UNAUTHENTICATED', 'the bearer token claims are not valid');
+  return { id: claims.data.sub, name: claims.data.name, role: claims.data.role, communities: claims.data.communities };
+}
+
+export function bearerUser(authorization: string | undefined, secret: AuthSecret, now: Date): User {
   if (!authorization) throw new DomainError('UNAUTHENTICATED', 'send Authorization: Bearer <token>');
   const m = /^Bearer\s+(\S+)$/i.exec(authorization);
   if (!m) throw new DomainError('UNAUTHENTICATED', 'the Authorization header must be "Bearer <token>"');
@@ -77,9 +148,22 @@ export function worksIn(user: User, community: string): boolean {
   return user.communities.includes(ALL_COMMUNITIES) || user.communities.includes(community);
 }
 
-/** 403 unless the user works in the community. */
+/**
+ * 403 unless the user works in the community. Use it where the caller names the community
+ * (a new case for community X, a list filtered by X); for a thing that exists in a community, use
+ * `requireInScope`, so an outsider cannot tell it from one that does not exist.
+ */
 export function requireCommunity(user: User, community: string): void {
   if (!worksIn(user, community)) throw new DomainError('FORBIDDEN', `${user.id} does not work in community ${community}`);
+}
+
+/**
+ * A thing of a community the user does not work in answers exactly as one that does not exist:
+ * `notFound` is the same error the route throws for an unknown id (e.g. CASE_NOT_FOUND), so the
+ * body is byte-identical and an outsider learns neither that it exists nor where.
+ */
+export function requireInScope(user: User, community: string, notFound: () => DomainError): void {
+  if (!worksIn(user, community)) throw notFound();
 }
 
 /** 403 unless the user has one of the roles (the admin may do everything). */

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import type { RateLimitSettings } from './app.ts';
+import { MIN_SECRET_BYTES, type AuthSecret } from './auth.ts';
 import { DEFAULT_TIME_ZONE } from './time.ts';
 
 /** Reads configuration from the environment with a zod schema; a bad value stops the process with the variable's name. */
@@ -30,7 +32,7 @@ export function commandServiceConfig(defaultPort: number) {
     FANGYI_SCHEMA: z.string().default('fangyi'),
     FANGYI_TOPIC_PREFIX: z.string().default('fangyi'),
     FANGYI_TIME_ZONE: z.string().default(DEFAULT_TIME_ZONE),
-    FANGYI_JWT_SECRET: z.string().min(16, 'FANGYI_JWT_SECRET must be at least 16 characters'),
+    ...tokenSecretConfig(),
     FANGYI_RELAY: z.enum(['on', 'off']).default('on'),
     // The relay's publish limits (see libs/messaging's README): keep them under the broker's message.max.bytes.
     FANGYI_RELAY_MAX_PUBLISH_MESSAGES: z.coerce.number().int().min(1).default(500),
@@ -38,5 +40,38 @@ export function commandServiceConfig(defaultPort: number) {
     FANGYI_RELAY_MAX_MESSAGE_BYTES: z.coerce.number().int().min(1024).default(1_000_000),
     FANGYI_RELAY_STANDBY_POLL_MS: z.coerce.number().int().min(50).default(1000),
     LOG_LEVEL: z.string().default('info'),
+    ...rateLimitConfig(),
   };
+}
+
+const secretOfLength = (name: string) =>
+  z.string().refine((s) => Buffer.byteLength(s, 'utf8') >= MIN_SECRET_BYTES, `${name} must be at least ${MIN_SECRET_BYTES} bytes (256 bits; openssl rand -base64 32)`);
+
+/**
+ * The token secrets: FANGYI_JWT_SECRET signs and verifies; during a rotation the one it replaces
+ * stays in FANGYI_JWT_PREVIOUS_SECRET, still accepted, until the tokens it signed have expired.
+ */
+export function tokenSecretConfig() {
+  return {
+    FANGYI_JWT_SECRET: secretOfLength('FANGYI_JWT_SECRET'),
+    // Empty is absent: compose passes `${FANGYI_JWT_PREVIOUS_SECRET:-}` outside a rotation.
+    FANGYI_JWT_PREVIOUS_SECRET: z.preprocess((v) => (v === '' ? undefined : v), secretOfLength('FANGYI_JWT_PREVIOUS_SECRET').optional()),
+  };
+}
+
+export function tokenSecretsOf(config: { FANGYI_JWT_SECRET: string; FANGYI_JWT_PREVIOUS_SECRET?: string | undefined }): AuthSecret {
+  return config.FANGYI_JWT_PREVIOUS_SECRET ? [config.FANGYI_JWT_SECRET, config.FANGYI_JWT_PREVIOUS_SECRET] : config.FANGYI_JWT_SECRET;
+}
+
+/** API rate limits, per user: FANGYI_RATE_LIMIT=off turns them off; the defaults are generous. */
+export function rateLimitConfig() {
+  return {
+    FANGYI_RATE_LIMIT: z.enum(['on', 'off']).default('on'),
+    FANGYI_RATE_LIMIT_MAX: z.coerce.number().int().min(1).default(1200),
+    FANGYI_RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).default(60),
+  };
+}
+
+export function rateLimitOf(config: { FANGYI_RATE_LIMIT: 'on' | 'off'; FANGYI_RATE_LIMIT_MAX: number; FANGYI_RATE_LIMIT_WINDOW_SECONDS: number }): RateLimitSettings | false {
+  return config.FANGYI_RATE_LIMIT === 'off' ? false : { max: config.FANGYI_RATE_LIMIT_MAX, timeWindowMs: config.FANGYI_RATE_LIMIT_WINDOW_SECONDS * 1000 };
 }

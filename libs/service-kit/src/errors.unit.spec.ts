@@ -4,7 +4,7 @@ import { formatClockTime } from './slots.ts';
 
 describe('inRequest: the domain fact a decider names, as the request path the answer names', () => {
   it('maps a listed fact to its path and any other to body., keeping nested segments', () => {
-    const error = new DomainError('X', 'detail', [
+    const error = new DomainError('BAD_REQUEST', 'detail', [
       { field: 'caseId', message: 'ended' },
       { field: 'date', message: 'in the future' },
       { field: 'sources.1', message: 'closed' },
@@ -12,7 +12,7 @@ describe('inRequest: the domain fact a decider names, as the request path the an
     ]);
     const mapped = inRequest(error, { caseId: 'params.caseId', sources: 'body.sources' }) as DomainError;
     expect(mapped).toBeInstanceOf(DomainError);
-    expect(mapped.code).toBe('X');
+    expect(mapped.code).toBe('BAD_REQUEST');
     expect(mapped.detail).toBe('detail');
     expect(mapped.fields).toEqual([
       { field: 'params.caseId', message: 'ended' },
@@ -23,9 +23,9 @@ describe('inRequest: the domain fact a decider names, as the request path the an
   });
 
   it('leaves a field that already names a request part, an error without fields, and anything else alone', () => {
-    const named = new DomainError('X', undefined, [{ field: 'body.idNumber', message: 'taken' }, { field: 'headers.if-match', message: 'bad' }]);
+    const named = new DomainError('BAD_REQUEST', undefined, [{ field: 'body.idNumber', message: 'taken' }, { field: 'headers.if-match', message: 'bad' }]);
     expect(inRequest(named, { idNumber: 'params.id' })).toBe(named);
-    const bare = new DomainError('Y');
+    const bare = new DomainError('NOT_FOUND');
     expect(inRequest(bare)).toBe(bare);
     const other = new Error('boom');
     expect(inRequest(other)).toBe(other);

@@ -8,3 +8,4 @@ export * from './config.ts';
 export * from './auth.ts';
 export * from './slots.ts';
 export * from './http.ts';
+export * from './json.ts';

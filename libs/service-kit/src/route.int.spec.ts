@@ -11,7 +11,7 @@ import { DomainError, fault } from './errors.ts';
 describe('route(): domain fields named as request paths in problem+json', () => {
   let app: ServiceApp;
   beforeAll(async () => {
-    app = createServiceApp({ service: 'test', logger: pino({ level: 'silent' }), authSecret: TEST_AUTH_SECRET, errors: { NOPE: { status: 409, title: 'Nope' } } });
+    app = createServiceApp({ service: 'test', logger: pino({ level: 'silent' }), authSecret: TEST_AUTH_SECRET });
     route(app, {
       method: 'POST',
       url: '/things/:thingId/parts/:id',
@@ -20,7 +20,7 @@ describe('route(): domain fields named as request paths in problem+json', () => 
       body: z.strictObject({ date: z.string() }),
       fields: { partId: 'params.id' },
       handler: async () => {
-        throw new DomainError('NOPE', 'refused', [...fault('thingId', 'a'), ...fault('partId', 'b'), ...fault('date', 'c'), { field: 'body.other', message: 'd' }]);
+        throw new DomainError('CONCURRENCY_CONFLICT', 'refused', [...fault('thingId', 'a'), ...fault('partId', 'b'), ...fault('date', 'c'), { field: 'body.other', message: 'd' }]);
       },
     });
     await app.ready();
@@ -32,7 +32,7 @@ describe('route(): domain fields named as request paths in problem+json', () => 
     expect(res.statusCode).toBe(409);
     expect(res.headers['content-type']).toContain('application/problem+json');
     expect(res.json()).toMatchObject({
-      code: 'NOPE',
+      code: 'CONCURRENCY_CONFLICT',
       detail: 'refused',
       errors: [
         { field: 'params.thingId', message: 'a' },

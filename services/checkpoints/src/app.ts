@@ -1,4 +1,4 @@
-import { createServiceApp, type Logger, type ReadinessReport, type ServiceApp } from '@fangyi/service-kit';
+import { createServiceApp, mergeErrors, type AuthSecret, type Logger, type RateLimitSettings, type ReadinessReport, type Registered, type ServiceApp } from '@fangyi/service-kit';
 import { checkpointErrors } from './checkpoint/checkpoint.ts';
 import { checkpointRoutes } from './checkpoint/routes.ts';
 import { checkpointListRoutes } from './checkpointList/routes.ts';
@@ -7,11 +7,18 @@ import { crossingRoutes } from './crossings/routes.ts';
 import type { CheckpointsDeps } from './http.ts';
 
 /** Every error code of the checkpoints service, to merge into an app that hosts its routes. */
-export const checkpointsErrors = { ...checkpointErrors, ...crossingErrors };
+export const checkpointsErrors = mergeErrors(checkpointErrors, crossingErrors);
+
+declare module '@fangyi/service-kit/errors' {
+  // The codes a DomainError may carry anywhere: a misspelled or unregistered one does not compile.
+  interface RegisteredErrors extends Registered<typeof checkpointsErrors> {}
+}
 
 export interface CheckpointsAppDeps extends CheckpointsDeps {
   readonly logger: Logger;
-  readonly authSecret: string;
+  readonly authSecret: AuthSecret;
+  /** Requests per user and window (default: the kit's); `false` turns limits off. */
+  readonly rateLimit?: RateLimitSettings | false;
   readonly readiness?: () => Promise<ReadinessReport>;
 }
 
@@ -23,6 +30,7 @@ export function buildCheckpointsApp(deps: CheckpointsAppDeps): ServiceApp {
     errors: checkpointsErrors,
     authSecret: deps.authSecret,
     clock: deps.clock,
+    ...(deps.rateLimit !== undefined ? { rateLimit: deps.rateLimit } : {}),
     ...(deps.readiness ? { readiness: deps.readiness } : {}),
   });
   registerCheckpoints(app, deps);

@@ -350,7 +350,9 @@ describe('checkpoints service over HTTP (SQLite event store)', () => {
         payload: { checkpointId: uuidv7(), sources: [a, b], name: 'x', location: 'y', kind: 'road' },
         headers: as(testUser('registrar', ['kutao'], 'registrar-kutao')),
       });
-      expect(res.statusCode).toBe(403);
+      // Nanzhang's checkpoint is, to Kutao's registrar, as unknown as one that does not exist.
+      expect(res.statusCode).toBe(404);
+      expect(res.json()).toMatchObject({ code: 'CHECKPOINT_NOT_FOUND', errors: [{ field: 'body.sources.1' }] });
       expect(await allEvents()).toBe(before);
     });
   });
@@ -600,7 +602,7 @@ describe('checkpoints service over HTTP (SQLite event store)', () => {
       expect(await allEvents()).toBe(before);
     });
 
-    it("staff of another community → 403 on this checkpoint's shifts, crossings and reads", async () => {
+    it("staff of another community → 404, as for an unknown checkpoint, on its shifts, crossings and reads", async () => {
       const id = await openCheckpoint();
       await startShift(id);
       const outsider = as(testUser('checkpoint-staff', ['moujia'], 'staff-moujia'));
@@ -613,14 +615,16 @@ describe('checkpoints service over HTTP (SQLite event store)', () => {
         [`/checkpoints/${id}/shifts/current/end`, { endedAt: '2020-01-29T09:00:00+08:00', handoverNote: 'x' }],
       ] as const) {
         const res = await inject({ method: 'POST', url, payload, headers: outsider });
-        expect(res.statusCode, url).toBe(403);
+        expect(res.statusCode, url).toBe(404);
+        expect(res.json().code, url).toBe('CHECKPOINT_NOT_FOUND');
       }
       for (const url of [`/checkpoints/${id}`, `/checkpoints/${id}/coverage`, `/checkpoints/${id}/crossings`, `/checkpoints/${id}/history`]) {
-        expect((await inject({ method: 'GET', url, headers: outsider })).statusCode, url).toBe(403);
+        expect((await inject({ method: 'GET', url, headers: outsider })).statusCode, url).toBe(404);
       }
       const registrarElsewhere = as(testUser('registrar', ['moujia']));
+      // Opening one in a community one does not work in names that community: 403.
       expect((await inject({ method: 'POST', url: '/checkpoints', payload: gate, headers: registrarElsewhere })).statusCode).toBe(403);
-      expect((await inject({ method: 'POST', url: `/checkpoints/${id}/closure`, payload: { reason: 'x' }, headers: registrarElsewhere })).statusCode).toBe(403);
+      expect((await inject({ method: 'POST', url: `/checkpoints/${id}/closure`, payload: { reason: 'x' }, headers: registrarElsewhere })).statusCode).toBe(404);
       expect(await allEvents()).toBe(before);
     });
 

@@ -1,19 +1,26 @@
-import { createServiceApp, type Logger, type ReadinessReport, type ServiceApp } from '@fangyi/service-kit';
+import { createServiceApp, type AuthSecret, type Logger, type RateLimitSettings, type ReadinessReport, type Registered, type ServiceApp } from '@fangyi/service-kit';
 import { complaintErrors } from './complaint/complaint.ts';
 import { complaintRoutes, type ComplaintsDeps } from './complaint/routes.ts';
 
 export interface ComplaintsAppDeps extends ComplaintsDeps {
   readonly logger: Logger;
-  readonly authSecret: string;
+  readonly authSecret: AuthSecret;
+  /** Requests per user and window (default: the kit's); `false` turns limits off. */
+  readonly rateLimit?: RateLimitSettings | false;
   readonly readiness?: () => Promise<ReadinessReport>;
 }
 
 /** The complaints service's error codes, to merge into an app that hosts several services. */
 export const complaintsErrors = complaintErrors;
 
+declare module '@fangyi/service-kit/errors' {
+  // The codes a DomainError may carry anywhere: a misspelled or unregistered one does not compile.
+  interface RegisteredErrors extends Registered<typeof complaintsErrors> {}
+}
+
 /** The complaints service's HTTP app. Never listens: the composition root does. */
 export function buildComplaintsApp(deps: ComplaintsAppDeps): ServiceApp {
-  const app = createServiceApp({ service: 'complaints', logger: deps.logger, errors: complaintsErrors, authSecret: deps.authSecret, clock: deps.clock, ...(deps.readiness ? { readiness: deps.readiness } : {}) });
+  const app = createServiceApp({ service: 'complaints', logger: deps.logger, errors: complaintsErrors, authSecret: deps.authSecret, clock: deps.clock, ...(deps.rateLimit !== undefined ? { rateLimit: deps.rateLimit } : {}), ...(deps.readiness ? { readiness: deps.readiness } : {}) });
   registerComplaints(app, deps);
   return app;
 }

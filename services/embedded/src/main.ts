@@ -29,10 +29,15 @@ import {
   createServiceApp,
   installGracefulShutdown,
   localTime,
+  mergeErrors,
   parseSlotWindows,
+  rateLimitConfig,
+  rateLimitOf,
   readConfig,
   signToken,
   systemClock,
+  tokenSecretConfig,
+  tokenSecretsOf,
 } from '@fangyi/service-kit';
 
 /**
@@ -52,7 +57,10 @@ const config = readConfig(
     FANGYI_DEMO: z.enum(['true', 'false']).default('true'),
     FANGYI_SEED: z.coerce.number().int().default(2020),
     FANGYI_SCALE: z.coerce.number().int().min(1).max(100).default(1),
-    FANGYI_JWT_SECRET: z.string().min(16).optional(),
+    // Made at first start (32 random bytes) when not given; each at least 32 bytes when given.
+    FANGYI_JWT_SECRET: tokenSecretConfig().FANGYI_JWT_SECRET.optional(),
+    FANGYI_JWT_PREVIOUS_SECRET: tokenSecretConfig().FANGYI_JWT_PREVIOUS_SECRET,
+    ...rateLimitConfig(),
     FANGYI_RISK_AREAS: z.string().default(DEFAULT_RISK_AREAS),
     FANGYI_CALLERS: z
       .string()
@@ -71,7 +79,7 @@ const timeZone = config.FANGYI_TIME_ZONE;
 const dataDir = resolve(config.FANGYI_DATA_DIR);
 mkdirSync(dataDir, { recursive: true });
 const dbPath = join(dataDir, 'fangyi.db');
-const authSecret = loadOrCreateSecret(config.FANGYI_JWT_SECRET, join(dataDir, 'jwt-secret'));
+const authSecret = tokenSecretsOf({ FANGYI_JWT_SECRET: loadOrCreateSecret(config.FANGYI_JWT_SECRET, join(dataDir, 'jwt-secret')), FANGYI_JWT_PREVIOUS_SECRET: config.FANGYI_JWT_PREVIOUS_SECRET });
 const slotWindows = config.FANGYI_SLOT_WINDOWS ? parseSlotWindows(config.FANGYI_SLOT_WINDOWS) : DEFAULT_SLOT_WINDOWS;
 
 const eventStore = new SqliteEventStore({ path: dbPath, clock });
@@ -114,11 +122,15 @@ const policies = [
 ];
 const scheduler = config.FANGYI_SCHEDULER === 'off' ? { stop: async () => {} } : startMissedCheckScheduler({ eventStore, activeCases, clock, timeZone, slotWindows, newId, logger, intervalMs: config.FANGYI_SCHEDULER_INTERVAL_MS });
 
+const limits = rateLimitOf(config);
+let seeding = false;
 const app = createServiceApp({
   service: 'fangyi',
   logger,
-  errors: { ...quarantineErrors, ...residentsErrors, ...checkpointsErrors, ...complaintsErrors },
+  errors: mergeErrors(quarantineErrors, residentsErrors, checkpointsErrors, complaintsErrors),
   authSecret,
+  // The first start's own seeding goes through the same routes and is not counted.
+  rateLimit: limits && { ...limits, exempt: () => seeding },
   clock,
   bodyLimit: 64 * 1024,
   readiness: async () => {
@@ -138,6 +150,7 @@ let seeded: Awaited<ReturnType<typeof seedDistrict>> | null = null;
 if (config.FANGYI_DEMO === 'true' && (await eventStore.readAll({ limit: 1 })).length === 0) {
   process.stdout.write('Fangyi: first start; building the Kutao district through the services\' commands (a few seconds)…\n');
   const started = Date.now();
+  seeding = true;
   seeded = await seedDistrict(injectTransport(app), {
     seed: config.FANGYI_SEED,
     scale: config.FANGYI_SCALE,
@@ -146,6 +159,7 @@ if (config.FANGYI_DEMO === 'true' && (await eventStore.readAll({ limit: 1 })).le
     log: (message) => logger.info(message),
     findCase: async (personId) => (await activeCases.active()).find((c) => c.personId === personId)?.caseId,
   });
+  seeding = false;
   // The policies' reactions to the seeding (cases for arrivals, passes revoked) are in before the links are printed.
   await Promise.all(policies.map((p) => p.caughtUp()));
   process.stdout.write(`Fangyi: district built in ${((Date.now() - started) / 1000).toFixed(1)} s.\n`);

@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from '@fangyi/service-kit';
 
 /** Which service answers which path prefix; the first match wins. */
@@ -15,7 +15,17 @@ const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'up
  * decisions stay with each service. Stateless: run as many as needed.
  */
 export function buildGateway(options: { routes: readonly GatewayRoute[]; logger: Logger; bodyLimit?: number }): FastifyInstance {
-  const app = Fastify({ loggerInstance: options.logger as unknown as FastifyBaseLogger, bodyLimit: options.bodyLimit ?? 256 * 1024 });
+  const app = Fastify({
+    loggerInstance: options.logger as unknown as FastifyBaseLogger,
+    bodyLimit: options.bodyLimit ?? 256 * 1024,
+    // A URL the router cannot read is refused here as the services refuse one: our code, no echo.
+    frameworkErrors: (_error, _request, reply) =>
+      (reply as unknown as FastifyReply)
+        .status(400)
+        .type('application/problem+json')
+        .header('x-content-type-options', 'nosniff')
+        .send({ type: 'urn:fangyi:problem:bad-path', title: 'The request path is not valid', status: 400, code: 'BAD_PATH', errors: [{ field: 'path', message: 'not a valid URL path' }] }),
+  });
   // Bodies pass through untouched: each service parses and validates its own.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
@@ -40,7 +50,7 @@ export function buildGateway(options: { routes: readonly GatewayRoute[]; logger:
     const path = request.url;
     const route = options.routes.find((r) => path === r.prefix || path.startsWith(r.prefix === '/' ? '/' : `${r.prefix}/`) || path.startsWith(`${r.prefix}?`));
     if (!route) {
-      return reply.status(404).type('application/problem+json').send({ type: 'urn:fangyi:problem:not-found', title: 'Not found', status: 404, code: 'NOT_FOUND', detail: `no service for ${path.split('?')[0]}` });
+      return reply.status(404).type('application/problem+json').send({ type: 'urn:fangyi:problem:not-found', title: 'Not found', status: 404, code: 'NOT_FOUND', detail: 'no service for this path' });
     }
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(request.headers)) {

@@ -33,10 +33,17 @@ describe('gateway', () => {
     expect(res.json()).toMatchObject({ got: { a: 1 }, auth: 'Bearer t', correlation: expect.any(String) });
   });
 
-  it('answers 404 problem+json for a path no service owns, and 502 when the service is down', async () => {
-    const none = await gateway.inject({ method: 'GET', url: '/nowhere' });
+  it('answers 404 problem+json for a path no service owns (echoing nothing), 400 BAD_PATH for an unreadable URL, and 502 when the service is down', async () => {
+    const none = await gateway.inject({ method: 'GET', url: `/nowhere/${'n'.repeat(3000)}?access_token=a.b.c` });
     expect(none.statusCode).toBe(404);
     expect(none.headers['content-type']).toContain('application/problem+json');
+    // Neither the path nor its query string comes back.
+    expect(none.body).not.toContain('nnnnnnnnnn');
+    expect(none.body).not.toContain('access_token');
+    const bad = await gateway.inject({ method: 'GET', url: '/quarantine/%E0%A4%A' });
+    expect(bad.json()).toMatchObject({ status: 400, code: 'BAD_PATH' });
+    expect(bad.body).not.toContain('FST_');
+    expect(bad.body).not.toContain('%E0');
     const down = await gateway.inject({ method: 'GET', url: '/complaints/x' });
     expect(down.statusCode).toBe(502);
     expect(down.json().code).toBe('UPSTREAM_UNAVAILABLE');

@@ -110,20 +110,31 @@ describe('quarantine service over HTTP (SQLite event store)', () => {
       const none = await app.inject({ method: 'POST', url: `/quarantine/cases/${caseId}/checks`, payload: check });
       expect(none.statusCode).toBe(401);
       expect(none.json().code).toBe('UNAUTHENTICATED');
-      const forged = await app.inject({ method: 'POST', url: `/quarantine/cases/${caseId}/checks`, payload: check, headers: authHeader(caller, 'some-other-secret') });
+      const forged = await app.inject({ method: 'POST', url: `/quarantine/cases/${caseId}/checks`, payload: check, headers: authHeader(caller, 'some-other-secret-of-at-least-32-bytes') });
       expect(forged.statusCode).toBe(401);
       expect(await allEvents()).toBe(before);
     });
 
-    it("keeps a caller of another community out of this community's cases", async () => {
+    it("keeps a caller of another community out of this community's cases: each answers as for a case that does not exist", async () => {
       const caseId = await startCase();
+      const unknownId = uuidv7();
       const outsider = authHeader(testUser('caller', ['zhangcun'], 'caller-zhangcun'));
       const before = await allEvents();
-      const write = await inject(app, { method: 'POST', url: `/quarantine/cases/${caseId}/checks`, payload: check, headers: outsider });
-      expect(write.statusCode).toBe(403);
-      expect(write.json().code).toBe('FORBIDDEN');
-      expect((await inject(app, { method: 'GET', url: `/quarantine/cases/${caseId}`, headers: outsider })).statusCode).toBe(403);
-      expect((await inject(app, { method: 'GET', url: `/quarantine/cases/${caseId}/history`, headers: outsider })).statusCode).toBe(403);
+      // The same body, byte for byte, once the ids (the case's, the request's) are set aside: an
+      // outsider learns neither that the case exists nor in which community.
+      const comparable = (body: string, id: string) => body.replaceAll(id, '<id>').replace(/"correlationId":"[^"]+"/, '"correlationId":"<request>"');
+      for (const [method, path, payload] of [
+        ['POST', '/checks', check],
+        ['GET', '', undefined],
+        ['GET', '/history', undefined],
+      ] as const) {
+        const outside = await inject(app, { method, url: `/quarantine/cases/${caseId}${path}`, headers: outsider, ...(payload ? { payload } : {}) });
+        const unknown = await inject(app, { method, url: `/quarantine/cases/${unknownId}${path}`, headers: outsider, ...(payload ? { payload } : {}) });
+        expect(outside.statusCode, path).toBe(404);
+        expect(outside.json().code, path).toBe('CASE_NOT_FOUND');
+        expect(comparable(outside.body, caseId), path).toBe(comparable(unknown.body, unknownId));
+        expect(outside.headers['content-type']).toBe(unknown.headers['content-type']);
+      }
       const start = await inject(app, { method: 'POST', url: '/quarantine/cases', payload: startBody, headers: outsider });
       expect(start.statusCode).toBe(403);
       expect(await allEvents()).toBe(before);

@@ -1,4 +1,4 @@
-import { createServiceApp, type Logger, type ReadinessReport, type ServiceApp } from '@fangyi/service-kit';
+import { appLogger, businessDate, createServiceApp, mergeErrors, type AuthSecret, type Logger, type RateLimitSettings, type ReadinessReport, type Registered, type ServiceApp } from '@fangyi/service-kit';
 import type { ResidentsDeps } from './http.ts';
 import { householdErrors } from './household/household.ts';
 import { householdRoutes } from './household/routes.ts';
@@ -7,17 +7,24 @@ import { personErrors } from './person/person.ts';
 import { personRoutes } from './person/routes.ts';
 
 /** Every error code of the residents service, to merge into an app that serves its routes. */
-export const residentsErrors = { ...householdErrors, ...personErrors };
+export const residentsErrors = mergeErrors(householdErrors, personErrors);
+
+declare module '@fangyi/service-kit/errors' {
+  // The codes a DomainError may carry anywhere: a misspelled or unregistered one does not compile.
+  interface RegisteredErrors extends Registered<typeof residentsErrors> {}
+}
 
 export interface ResidentsAppDeps extends ResidentsDeps {
   readonly logger: Logger;
-  readonly authSecret: string;
+  readonly authSecret: AuthSecret;
+  /** Requests per user and window (default: the kit's); `false` turns limits off. */
+  readonly rateLimit?: RateLimitSettings | false;
   readonly readiness?: () => Promise<ReadinessReport>;
 }
 
 /** The residents service's HTTP app. Never listens: the composition root does. */
 export function buildResidentsApp(deps: ResidentsAppDeps): ServiceApp {
-  const app = createServiceApp({ service: 'residents', logger: deps.logger, errors: residentsErrors, authSecret: deps.authSecret, clock: deps.clock, ...(deps.readiness ? { readiness: deps.readiness } : {}) });
+  const app = createServiceApp({ service: 'residents', logger: deps.logger, errors: residentsErrors, authSecret: deps.authSecret, clock: deps.clock, ...(deps.rateLimit !== undefined ? { rateLimit: deps.rateLimit } : {}), ...(deps.readiness ? { readiness: deps.readiness } : {}) });
   registerResidents(app, deps);
   return app;
 }

@@ -272,14 +272,14 @@ function householdPeopleSuite(adapter: string, open: () => Promise<OpenedStore>)
       }
     });
 
-    it("keeps other communities out as the household's own read does (403), and roles that do not read households", async () => {
+    it("keeps other communities out as the household's own read does (404, as unknown), and roles that do not read households (403)", async () => {
       const householdId = await registerHousehold();
       await registerPerson(householdId);
       const moujia = authHeader(testUser('registrar', ['moujia'], 'registrar-moujia'));
       for (const url of [`/residents/households/${householdId}`, `/residents/households/${householdId}/people`]) {
         const res = await inject({ method: 'GET', url, headers: moujia });
-        expect(res.statusCode, url).toBe(403);
-        expect(res.json().code).toBe('FORBIDDEN');
+        expect(res.statusCode, url).toBe(404);
+        expect(res.json().code).toBe('HOUSEHOLD_NOT_FOUND');
       }
       for (const role of ['checkpoint-staff', 'complaint-handler'] as const) {
         expect((await people(householdId, { headers: authHeader(testUser(role, ['zhangcun'])) })).statusCode, role).toBe(403);

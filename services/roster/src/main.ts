@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { z } from 'zod';
 import { openEventStore } from '@fangyi/eventstore';
 import { RedisProjectionStore } from '@fangyi/projections';
-import { DEFAULT_TIME_ZONE, createLogger, installGracefulShutdown, readConfig, systemClock } from '@fangyi/service-kit';
+import { DEFAULT_TIME_ZONE, createLogger, installGracefulShutdown, rateLimitConfig, rateLimitOf, readConfig, systemClock, tokenSecretConfig, tokenSecretsOf } from '@fangyi/service-kit';
 import { buildRosterApp } from './app.ts';
 import { DEFAULT_SLOT_WINDOWS, parseSlotWindows } from './roster/status.ts';
 
@@ -19,7 +19,8 @@ const config = readConfig(
     FANGYI_SCHEMA: z.string().default('fangyi'),
     FANGYI_TIME_ZONE: z.string().default(DEFAULT_TIME_ZONE),
     FANGYI_SLOT_WINDOWS: z.string().optional(),
-    FANGYI_JWT_SECRET: z.string().min(16, 'FANGYI_JWT_SECRET must be at least 16 characters'),
+    ...tokenSecretConfig(),
+    ...rateLimitConfig(),
     LOG_LEVEL: z.string().default('info'),
   }),
 );
@@ -37,7 +38,8 @@ const app = buildRosterApp({
   timeZone: config.FANGYI_TIME_ZONE,
   slotWindows: config.FANGYI_SLOT_WINDOWS ? parseSlotWindows(config.FANGYI_SLOT_WINDOWS) : DEFAULT_SLOT_WINDOWS,
   logger,
-  authSecret: config.FANGYI_JWT_SECRET,
+  authSecret: tokenSecretsOf(config),
+  rateLimit: rateLimitOf(config),
   readiness: async () => {
     const meta = await store.meta();
     return { ok: (await redis.ping()) === 'PONG', checks: { redis: 'ok', applied: String(meta.appliedCount), lastAppliedAt: meta.lastAppliedAt ?? 'never' } };

@@ -66,7 +66,11 @@ describe('roster API with the follow-up lifecycle (in-memory read model)', () =>
 
   it('shows an ended case\'s document with its outcome, and keeps other communities out', async () => {
     expect((await get('/roster/cases/gone')).json()).toMatchObject({ status: 'ended', outcome: 'sent-to-hospital', endedOn: '2020-01-29' });
-    expect((await get('/roster/cases/elsewhere')).statusCode).toBe(403);
+    // Another community's case answers as one that does not exist, body for body (ids aside).
+    const outside = await get('/roster/cases/elsewhere');
+    const unknown = await get('/roster/cases/nowhere');
+    expect(outside.statusCode).toBe(404);
+    expect(outside.json()).toEqual({ ...unknown.json(), detail: 'no roster record for case elsewhere', instance: '/roster/cases/elsewhere', correlationId: outside.json().correlationId });
   });
 
   it('refuses an unknown status (400 naming it), a wrong role (403) and no token (401)', async () => {
@@ -104,6 +108,14 @@ describe('roster API with the follow-up lifecycle (in-memory read model)', () =>
     const page = await get('/report/daily?date=2020-01-29&format=html', officer);
     expect(page.body).toContain('每日报表');
     expect(page.body).toContain('合计');
+    for (const p of [page, await get('/?date=2020-01-29')]) {
+      // The kit's content security policy allows inline styles and forms to the page itself, and
+      // no script at all: a page that came to need more would stop working in browsers.
+      expect(p.headers['content-security-policy']).toContain("style-src 'unsafe-inline'");
+      expect(p.headers['cache-control']).toBe('no-store');
+      expect(p.body).not.toMatch(/<script|\son[a-z]+=|<link|<iframe|javascript:/i);
+      for (const [, action] of p.body.matchAll(/<form[^>]*action="([^"]+)"/g)) expect(action).toMatch(/^\/(?!\/)/);
+    }
     expect((await get('/report/daily', caller)).statusCode).toBe(403);
     expect((await get('/report/daily?format=pdf', officer)).json().errors[0].field).toBe('query.format');
   });

@@ -104,15 +104,17 @@ export function checkpointRoutes(app: ServiceApp, deps: CheckpointsDeps): void {
       // to act on that checkpoint before learning how it differs.
       const { state: target } = await loadAggregate(deps.eventStore, checkpointStreamId(checkpointId), checkpointDecider);
       if (target.status !== 'none') {
-        requireAllCommunitiesOf(ctx.user, target);
+        // The id is the caller's choice for a new checkpoint: one held elsewhere cannot be had (403), it is not "unknown".
+        requireAllCommunitiesOf(ctx.user, target, () => new DomainError('FORBIDDEN', `${ctx.user.id} may not use checkpoint id ${checkpointId}`));
         refuseReusedMergeId(target, { sources, ...details });
       }
       // Check every source before appending anything, so a merge that cannot be done leaves no trace.
       const loaded: KnownCheckpoint[] = [];
       for (const [i, sourceId] of sources.entries()) {
         const { state } = await loadAggregate(deps.eventStore, checkpointStreamId(sourceId), checkpointDecider);
-        if (state.status === 'none') throw new DomainError('CHECKPOINT_NOT_FOUND', `checkpoint ${sourceId}`, [{ field: `body.sources.${i}`, message: 'no such checkpoint' }]);
-        requireAllCommunitiesOf(ctx.user, state);
+        const sourceNotFound = () => new DomainError('CHECKPOINT_NOT_FOUND', `checkpoint ${sourceId}`, [{ field: `body.sources.${i}`, message: 'no such checkpoint' }]);
+        if (state.status === 'none') throw sourceNotFound();
+        requireAllCommunitiesOf(ctx.user, state, sourceNotFound);
         if (state.status === 'closed' && state.mergedInto !== checkpointId) {
           const code = state.mergedInto === null ? 'CHECKPOINT_CLOSED' : 'CHECKPOINT_ALREADY_MERGED';
           throw new DomainError(code, `checkpoint ${sourceId}`, [{ field: `body.sources.${i}`, message: state.mergedInto === null ? 'closed' : `merged into ${state.mergedInto}` }]);

@@ -13,7 +13,6 @@ import { DomainError, defineErrors, fault } from '@fangyi/service-kit/errors';
 import { CLOCK_SKEW_MS } from '../checkpoint/checkpoint.ts';
 
 export const crossingErrors = defineErrors({
-  TEMPERATURE_OUT_OF_RANGE: { status: 409, title: `Temperature must be between ${TEMPERATURE_MIN_C} and ${TEMPERATURE_MAX_C} °C` },
   PERSON_REQUIRED: { status: 409, title: 'A crossing must say who crossed: personId, name or ID number' },
   CROSSING_IN_FUTURE: { status: 409, title: 'A crossing or refusal cannot be recorded later than now' },
   CROSSING_NOT_FOUND: { status: 409, title: "The crossing to refuse is not among this checkpoint's crossings of that day" },

@@ -16,7 +16,7 @@ import {
 } from '@fangyi/contracts';
 import type { EventStore } from '@fangyi/eventstore';
 import type { ProjectionStore } from '@fangyi/projections';
-import { DomainError, handleCommand, loadAggregate, requireCommunity, route, worksIn, type Clock, type ServiceApp, type User } from '@fangyi/service-kit';
+import { DomainError, handleCommand, loadAggregate, requireCommunity, requireInScope, route, worksIn, type Clock, type ServiceApp, type User } from '@fangyi/service-kit';
 import { commandMeta } from '@fangyi/service-kit';
 import { expectedRevisionOf } from '@fangyi/service-kit';
 import { complaintDecider, streamIdOf, type ComplaintCommand, type ComplaintState } from './complaint.ts';
@@ -40,16 +40,17 @@ const READERS = ['complaint-handler', 'report-officer', 'analyst'] as const;
 
 const ComplaintParams = z.strictObject({ complaintId: z.string().min(1).max(128).regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _ only') });
 
-/** The complaint's community or estate must be one of the caller's; one that does not exist is left to the decider (404). */
+/** A complaint of another community or estate answers as an unknown one (404); one that does not exist is left to the decider. */
+const complaintNotFound = (complaintId: string) => () => new DomainError('COMPLAINT_NOT_FOUND', `complaint ${complaintId}`, [{ field: 'params.complaintId', message: 'no such complaint' }]);
 const inAreaOf = (user: User) => (state: ComplaintState) => {
-  if (state.status !== 'none') requireCommunity(user, state.area);
+  if (state.status !== 'none') requireInScope(user, state.area, complaintNotFound(state.complaintId));
 };
 
 async function readComplaint(store: EventStore, complaintId: string): Promise<{ view: ComplaintView; envelopes: Envelope[] }> {
   const recorded = await store.readStream(streamIdOf(complaintId));
   const envelopes = recorded.map(({ position: _position, ...e }) => parseEnvelope(e));
   const view = envelopes.reduce<ComplaintView | null>(applyToView, null);
-  if (!view) throw new DomainError('COMPLAINT_NOT_FOUND', `complaint ${complaintId}`, [{ field: 'params.complaintId', message: 'no such complaint' }]);
+  if (!view) throw complaintNotFound(complaintId)();
   return { view, envelopes };
 }
 
@@ -143,7 +144,7 @@ export function complaintRoutes(app: ServiceApp, deps: ComplaintsDeps): void {
     handler: async (ctx) => {
       const { complaintId } = ctx.params;
       const { view } = await readComplaint(deps.eventStore, complaintId);
-      requireCommunity(ctx.user, view.area);
+      requireInScope(ctx.user, view.area, complaintNotFound(complaintId));
       const { duplicateOf } = ctx.body;
       if (duplicateOf !== undefined && duplicateOf !== complaintId && ctx.body.resolution === 'duplicate') {
         const other = await deps.eventStore.readStream(streamIdOf(duplicateOf));
@@ -218,7 +219,7 @@ export function complaintRoutes(app: ServiceApp, deps: ComplaintsDeps): void {
     roles: READERS,
     handler: async (ctx) => {
       const { view } = await readComplaint(deps.eventStore, ctx.params.complaintId);
-      requireCommunity(ctx.user, view.area);
+      requireInScope(ctx.user, view.area, complaintNotFound(ctx.params.complaintId));
       ctx.reply.header('etag', `"${view.revision}"`);
       return presentView(view, ctx.user, deps.clock());
     },
@@ -233,7 +234,7 @@ export function complaintRoutes(app: ServiceApp, deps: ComplaintsDeps): void {
     roles: READERS,
     handler: async (ctx) => {
       const { view, envelopes } = await readComplaint(deps.eventStore, ctx.params.complaintId);
-      requireCommunity(ctx.user, view.area);
+      requireInScope(ctx.user, view.area, complaintNotFound(ctx.params.complaintId));
       return envelopes.map((e) =>
         e.type === 'complaints.complaint-filed' ? { ...e, data: { ...(e.data as ComplaintFiled), reporter: maskReporter((e.data as ComplaintFiled).reporter, ctx.user) } } : e,
       );

@@ -1,4 +1,3 @@
-import { TEMPERATURE_MAX_C, TEMPERATURE_MIN_C } from '@fangyi/contracts';
 import { defineErrors } from '@fangyi/service-kit/errors';
 
 /** Every rule a home quarantine case enforces, with a stable code (409 unless it is a 404). */
@@ -10,7 +9,6 @@ export const quarantineErrors = defineErrors({
   CHECK_IN_FUTURE: { status: 409, title: 'A check cannot be logged for a day that has not come yet' },
   SLOT_ALREADY_CHECKED: { status: 409, title: 'This slot already has a check; send it as a correction to replace it' },
   NOTHING_TO_CORRECT: { status: 409, title: 'There is no check in this slot to correct' },
-  TEMPERATURE_OUT_OF_RANGE: { status: 409, title: `Temperature must be between ${TEMPERATURE_MIN_C} and ${TEMPERATURE_MAX_C} °C` },
   SLOT_NOT_OPEN_YET: { status: 409, title: "The slot's window has not opened yet: a check for it is taken only from a little before it opens" },
   SLOT_STILL_OPEN: { status: 409, title: "The slot's window has not closed yet, so it cannot be missed" },
   MISSED_ALREADY_RECORDED: { status: 409, title: 'This slot is already recorded as missed' },

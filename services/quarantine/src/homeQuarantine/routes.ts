@@ -16,7 +16,7 @@ import {
   type Role,
 } from '@fangyi/contracts';
 import type { EventStore } from '@fangyi/eventstore';
-import { DEFAULT_EARLY_CHECK_MINUTES, DEFAULT_SLOT_WINDOWS, DomainError, fault, businessDate, handleCommand, loadAggregate, localTime, requireCommunity, route, worksIn, type Clock, type ServiceApp, type SlotWindows, type User } from '@fangyi/service-kit';
+import { DEFAULT_EARLY_CHECK_MINUTES, DEFAULT_SLOT_WINDOWS, DomainError, fault, businessDate, handleCommand, loadAggregate, localTime, requireCommunity, requireInScope, route, worksIn, type Clock, type ServiceApp, type SlotWindows, type User } from '@fangyi/service-kit';
 import { commandMeta } from '@fangyi/service-kit';
 import { IdParamSchema, expectedRevisionOf } from '@fangyi/service-kit';
 import type { ActiveCases } from '../activeCases/projection.ts';
@@ -35,9 +35,10 @@ export interface HomeQuarantineDeps {
   readonly earlyCheckMinutes?: number;
 }
 
-/** The case's community must be one of the caller's; a case that does not exist is left to the decider (404). */
+/** A case of another community answers as an unknown one (404); one that does not exist is left to the decider. */
+const caseNotFound = (caseId: string) => () => new DomainError('CASE_NOT_FOUND', `case ${caseId}`, fault('caseId', 'no such case'));
 const inCommunityOf = (user: User) => (state: HomeQuarantineState) => {
-  if (state.status !== 'none') requireCommunity(user, state.community);
+  if (state.status !== 'none') requireInScope(user, state.community, caseNotFound(state.caseId));
 };
 
 /** Callers' phones and the server may disagree by a little. */
@@ -304,8 +305,8 @@ export function homeQuarantineRoutes(app: ServiceApp, deps: HomeQuarantineDeps):
     roles: READERS,
     handler: async (ctx) => {
       const { state, revision } = await loadAggregate(deps.eventStore, streamIdOf(ctx.params.caseId), homeQuarantineDecider);
-      if (state.status === 'none') throw new DomainError('CASE_NOT_FOUND', `case ${ctx.params.caseId}`, fault('caseId', 'no such case'));
-      requireCommunity(ctx.user, state.community);
+      if (state.status === 'none') throw caseNotFound(ctx.params.caseId)();
+      requireInScope(ctx.user, state.community, caseNotFound(ctx.params.caseId));
       ctx.reply.header('etag', `"${revision}"`);
       return caseView(state, revision);
     },
@@ -322,7 +323,7 @@ export function homeQuarantineRoutes(app: ServiceApp, deps: HomeQuarantineDeps):
       const events = await deps.eventStore.readStream(streamIdOf(ctx.params.caseId));
       if (events.length === 0) throw new DomainError('CASE_NOT_FOUND', `case ${ctx.params.caseId}`, fault('caseId', 'no such case'));
       const { state } = await loadAggregate(deps.eventStore, streamIdOf(ctx.params.caseId), homeQuarantineDecider);
-      if (state.status !== 'none') requireCommunity(ctx.user, state.community);
+      if (state.status !== 'none') requireInScope(ctx.user, state.community, caseNotFound(ctx.params.caseId));
       return events.map((e) => {
         const { position: _position, ...envelope } = e;
         return parseEnvelope(envelope);

@@ -1,14 +1,15 @@
 import { LiftRentalSuspensionSchema, RegisterHouseholdSchema, SuspendRentalSchema } from '@fangyi/contracts';
-import { DomainError, businessDate, handleCommand, loadAggregate, requireCommunity, route, type ServiceApp, type User } from '@fangyi/service-kit';
+import { DomainError, businessDate, handleCommand, loadAggregate, requireCommunity, requireInScope, route, type ServiceApp, type User } from '@fangyi/service-kit';
 import { commandMeta, fault } from '@fangyi/service-kit';
 import { HouseholdParams, expectedRevisionOf, toHistory, type CommandContext, type ResidentsDeps } from '../http.ts';
 import { householdDecider, householdStreamId, type HouseholdCommand, type HouseholdState } from './household.ts';
 
 const READERS = ['registrar', 'caller', 'report-officer', 'analyst'] as const;
 
-/** The household's community must be one of the caller's; a household that does not exist is left to the decider (404). */
+/** A household of another community answers as an unknown one (404); one that does not exist is left to the decider. */
+export const householdNotFound = (householdId: string) => () => new DomainError('HOUSEHOLD_NOT_FOUND', `household ${householdId}`, fault('householdId', 'no such household'));
 const inCommunityOf = (user: User) => (state: HouseholdState) => {
-  if (state.status !== 'none') requireCommunity(user, state.community);
+  if (state.status !== 'none') requireInScope(user, state.community, householdNotFound(state.householdId));
 };
 
 export function householdView(state: Extract<HouseholdState, { status: 'registered' }>, revision: number) {
@@ -56,8 +57,8 @@ export function householdRoutes(app: ServiceApp, deps: ResidentsDeps): void {
     roles: [...READERS],
     handler: async (ctx) => {
       const { state, revision } = await loadAggregate(deps.eventStore, householdStreamId(ctx.params.householdId), householdDecider);
-      if (state.status === 'none') throw new DomainError('HOUSEHOLD_NOT_FOUND', `household ${ctx.params.householdId}`, fault('householdId', 'no such household'));
-      requireCommunity(ctx.user, state.community);
+      if (state.status === 'none') throw householdNotFound(ctx.params.householdId)();
+      requireInScope(ctx.user, state.community, householdNotFound(ctx.params.householdId));
       ctx.reply.header('etag', `"${revision}"`);
       return householdView(state, revision);
     },
@@ -72,8 +73,8 @@ export function householdRoutes(app: ServiceApp, deps: ResidentsDeps): void {
     roles: [...READERS],
     handler: async (ctx) => {
       const { state, events } = await loadAggregate(deps.eventStore, householdStreamId(ctx.params.householdId), householdDecider);
-      if (state.status === 'none') throw new DomainError('HOUSEHOLD_NOT_FOUND', `household ${ctx.params.householdId}`, fault('householdId', 'no such household'));
-      requireCommunity(ctx.user, state.community);
+      if (state.status === 'none') throw householdNotFound(ctx.params.householdId)();
+      requireInScope(ctx.user, state.community, householdNotFound(ctx.params.householdId));
       return toHistory(events);
     },
   });

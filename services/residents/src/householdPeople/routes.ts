@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { DomainError, businessDate, fault, loadAggregate, requireCommunity, route, type ServiceApp, type User } from '@fangyi/service-kit';
+import { DomainError, businessDate, fault, loadAggregate, requireCommunity, requireInScope, route, type ServiceApp, type User } from '@fangyi/service-kit';
 import { householdDecider, householdStreamId } from '../household/household.ts';
+import { householdNotFound } from '../household/routes.ts';
 import { HouseholdParams, type ResidentsDeps } from '../http.ts';
 import { idAndPhone, passView } from '../person/routes.ts';
 import type { HouseholdPeopleFeed } from './feed.ts';
@@ -71,8 +72,8 @@ export function householdPeopleRoutes(app: ServiceApp, deps: ResidentsDeps, feed
       const { householdId } = ctx.params;
       // The household's own stream answers existence and community, exactly as GET /households/:id does.
       const { state } = await loadAggregate(deps.eventStore, householdStreamId(householdId), householdDecider);
-      if (state.status === 'none') throw new DomainError('HOUSEHOLD_NOT_FOUND', `household ${householdId}`, fault('householdId', 'no such household'));
-      requireCommunity(ctx.user, state.community);
+      if (state.status === 'none') throw householdNotFound(householdId)();
+      requireInScope(ctx.user, state.community, householdNotFound(householdId));
       // Read-your-writes: everything appended before this request is in the read model before it answers.
       await feed.sync();
       const today = businessDate(deps.clock(), deps.timeZone);

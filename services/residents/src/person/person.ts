@@ -32,7 +32,6 @@ export const personErrors = defineErrors({
   DATE_BEFORE_BIRTH: { status: 409, title: 'The date is before the person was born' },
   ARRIVAL_ALREADY_RECORDED: { status: 409, title: 'This arrival has already been recorded' },
   SCREENING_ALREADY_RECORDED: { status: 409, title: 'The same screening has already been recorded for this day' },
-  TEMPERATURE_OUT_OF_RANGE: { status: 409, title: `Temperature must be between ${TEMPERATURE_MIN_C} and ${TEMPERATURE_MAX_C} °C` },
   PASS_NOT_ALLOWED: { status: 409, title: 'A pass needs a normal latest screening, taken after the last arrival, and no home quarantine' },
   PASS_ALREADY_ACTIVE: { status: 409, title: 'This person already holds a valid pass; revoke it first' },
   PASS_VALIDITY_INVALID: { status: 409, title: `A pass is valid from today for at most ${PASS_MAX_VALIDITY_DAYS} days` },

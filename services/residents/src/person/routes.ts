@@ -6,7 +6,7 @@ import {
   loadAggregate,
   maskIdNumber,
   maskPhone,
-  requireCommunity,
+  requireInScope,
   route,
   seesSensitive,
   worksIn,
@@ -38,8 +38,10 @@ const READERS = ['registrar', 'caller', 'report-officer', 'analyst'] as const;
 
 type KnownPerson = Exclude<PersonState, { status: 'none' }>;
 
+/** A person of another community answers as an unknown one (404); one that does not exist is left to the decider. */
+const personNotFound = (personId: string) => () => new DomainError('PERSON_NOT_FOUND', `person ${personId}`, fault('personId', 'no such person'));
 const inCommunityOf = (user: User) => (state: PersonState) => {
-  if (state.status !== 'none') requireCommunity(user, state.community);
+  if (state.status !== 'none') requireInScope(user, state.community, personNotFound(state.personId));
 };
 
 /** The pass as every residents answer shows it; takes the person record or any read model holding its latest pass. */
@@ -103,11 +105,10 @@ export function personRoutes(app: ServiceApp, deps: ResidentsDeps): void {
     handleCommand(deps.eventStore, personStreamId(personId), personDecider, command, commandMeta(ctx, { newId: deps.newId, occurredAt: deps.clock(), authorize: inCommunityOf(ctx.user) }));
   const today = () => businessDate(deps.clock(), deps.timeZone);
 
-  /** The household a person joins, read from its own stream and handed to the decider; the caller must work in its community. */
+  /** The household a person joins, read from its own stream and handed to the decider; one of another community is as unknown. */
   const householdFacts = async (user: User, householdId: string): Promise<HouseholdFacts | null> => {
     const { state } = await loadAggregate(deps.eventStore, householdStreamId(householdId), householdDecider);
-    if (state.status === 'none') return null;
-    requireCommunity(user, state.community);
+    if (state.status === 'none' || !worksIn(user, state.community)) return null;
     return { householdId, community: state.community, rentalSuspended: state.rental.status === 'suspended' };
   };
 
@@ -121,8 +122,8 @@ export function personRoutes(app: ServiceApp, deps: ResidentsDeps): void {
 
   const load = async (user: User, personId: string) => {
     const loaded = await loadAggregate(deps.eventStore, personStreamId(personId), personDecider);
-    if (loaded.state.status === 'none') throw new DomainError('PERSON_NOT_FOUND', `person ${personId}`, fault('personId', 'no such person'));
-    requireCommunity(user, loaded.state.community);
+    if (loaded.state.status === 'none') throw personNotFound(personId)();
+    requireInScope(user, loaded.state.community, personNotFound(personId));
     return { ...loaded, person: loaded.state };
   };
 

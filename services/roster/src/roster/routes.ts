@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { BusinessDateSchema } from '@fangyi/contracts';
 import type { ProjectionStore } from '@fangyi/projections';
-import { DomainError, businessDate, localTime, requireCommunity, route, worksIn, type Clock, type ServiceApp, type User } from '@fangyi/service-kit';
+import { DomainError, businessDate, localTime, requireInScope, route, worksIn, type Clock, type ServiceApp, type User } from '@fangyi/service-kit';
 import { ROSTER_COLLECTION, withDefaults, type RosterCase } from './projection.ts';
 import { SLOT_STATUSES, rosterFor, type SlotStatus, type SlotWindows } from './status.ts';
 import { renderRosterPage } from '../console/page.ts';
@@ -96,8 +96,9 @@ export function rosterRoutes(app: ServiceApp, deps: RosterDeps): void {
     roles: ROSTER_READERS,
     handler: async ({ params, user }) => {
       const doc = await deps.store.get<RosterCase>(ROSTER_COLLECTION, params.caseId);
-      if (!doc) throw new DomainError('NOT_FOUND', `no roster record for case ${params.caseId}`);
-      requireCommunity(user, doc.community);
+      const notFound = () => new DomainError('NOT_FOUND', `no roster record for case ${params.caseId}`);
+      if (!doc) throw notFound();
+      requireInScope(user, doc.community, notFound);
       return withDefaults(doc);
     },
   });
