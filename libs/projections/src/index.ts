@@ -1,4 +1,4 @@
-export { ReadModelLostError, type CommitOutcome, type DocReader, type Op, type Projection, type ProjectionStore } from './port.ts';
+export { ReadModelLostError, type CommitOutcome, type DocReader, type DocVersion, type Op, type Projection, type ProjectionStore } from './port.ts';
 export type { Clock, ProjectionStoreMeta } from './docs.ts';
 export { InMemoryProjectionStore } from './memory.ts';
 export { RedisProjectionStore, type RedisProjectionStoreOptions } from './redis.ts';

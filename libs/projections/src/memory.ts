@@ -1,6 +1,6 @@
 import { assertCollection, assertRevision, encodeOps } from './docs.ts';
 import { CheckpointConflictError, type CheckpointStore } from '@fangyi/eventstore';
-import type { CommitOutcome, Op, ProjectionStore } from './port.ts';
+import type { CommitOutcome, DocVersion, Op, ProjectionStore } from './port.ts';
 import type { Clock, ProjectionStoreMeta } from './docs.ts';
 
 /**
@@ -12,6 +12,7 @@ export class InMemoryProjectionStore implements ProjectionStore {
   private readonly collections = new Map<string, Map<string, string>>();
   private readonly applied = new Map<string, number>();
   private readonly positions = new Map<string, string>();
+  private readonly versions = new Map<string, number>();
   private readonly clock: Clock;
   private appliedCount = 0;
   private lastAppliedAt: string | null = null;
@@ -20,13 +21,16 @@ export class InMemoryProjectionStore implements ProjectionStore {
     this.clock = options.clock ?? (() => new Date());
   }
 
-  async commit(streamId: string, revision: number, ops: readonly Op[]): Promise<CommitOutcome> {
+  async commit(streamId: string, revision: number, ops: readonly Op[], reads: readonly DocVersion[] = []): Promise<CommitOutcome> {
     assertRevision(revision);
     // Everything below runs without an await, so no other commit can interleave: check and apply are one step.
     const encoded = encodeOps(ops);
     const current = this.applied.get(streamId);
     if (current !== undefined && current >= revision) return 'duplicate';
+    if (reads.some((r) => (this.versions.get(versionKey(r.collection, r.id)) ?? 0) !== r.version)) return 'conflict';
     for (const o of encoded) {
+      const key = versionKey(o.collection, o.id);
+      this.versions.set(key, (this.versions.get(key) ?? 0) + 1);
       if (o.op === 'put') {
         let docs = this.collections.get(o.collection);
         if (!docs) this.collections.set(o.collection, (docs = new Map()));
@@ -51,6 +55,11 @@ export class InMemoryProjectionStore implements ProjectionStore {
     return json === undefined ? null : (JSON.parse(json) as T);
   }
 
+  async getVersioned<T = unknown>(collection: string, id: string): Promise<{ doc: T | null; version: number }> {
+    const doc = await this.get<T>(collection, id);
+    return { doc, version: this.versions.get(versionKey(collection, id)) ?? 0 };
+  }
+
   async list<T = unknown>(collection: string): Promise<T[]> {
     assertCollection(collection);
     const docs = this.collections.get(collection);
@@ -72,6 +81,7 @@ export class InMemoryProjectionStore implements ProjectionStore {
     this.collections.clear();
     this.applied.clear();
     this.positions.clear();
+    this.versions.clear();
     this.appliedCount = 0;
     this.lastAppliedAt = null;
   }
@@ -88,4 +98,8 @@ export class InMemoryProjectionStore implements ProjectionStore {
   }
 
   async close(): Promise<void> {}
+}
+
+function versionKey(collection: string, id: string): string {
+  return `${collection}:${id}`;
 }

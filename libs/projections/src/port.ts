@@ -6,7 +6,14 @@ export type Op =
   | { readonly op: 'put'; readonly collection: string; readonly id: string; readonly doc: unknown }
   | { readonly op: 'delete'; readonly collection: string; readonly id: string };
 
-export type CommitOutcome = 'applied' | 'duplicate';
+export type CommitOutcome = 'applied' | 'duplicate' | 'conflict';
+
+/** A document as a projection read it: its version counts the commits that have written it (0: never). */
+export interface DocVersion {
+  readonly collection: string;
+  readonly id: string;
+  readonly version: number;
+}
 
 /**
  * A read model's storage, namespaced to one projection. The applied revision of each stream is
@@ -15,12 +22,17 @@ export type CommitOutcome = 'applied' | 'duplicate';
 export interface ProjectionStore {
   /**
    * Atomically: if `revision` of `streamId` is already applied (applied ≥ revision), changes nothing
-   * and returns 'duplicate'; otherwise applies every op, records the revision and returns 'applied'.
+   * and returns 'duplicate'; if a document of `reads` has been written since it was read (its
+   * version moved: another stream's event, on another partition or instance, got there first),
+   * changes nothing and returns 'conflict'; otherwise applies every op, bumps the version of every
+   * document it writes, records the revision and returns 'applied'.
    */
-  commit(streamId: string, revision: number, ops: readonly Op[]): Promise<CommitOutcome>;
+  commit(streamId: string, revision: number, ops: readonly Op[], reads?: readonly DocVersion[]): Promise<CommitOutcome>;
   /** The highest revision of the stream applied so far, or null. */
   appliedRevision(streamId: string): Promise<number | null>;
   get<T = unknown>(collection: string, id: string): Promise<T | null>;
+  /** A document with its version, read together. */
+  getVersioned<T = unknown>(collection: string, id: string): Promise<{ doc: T | null; version: number }>;
   /** Every document of a collection (read models here are district-sized). */
   list<T = unknown>(collection: string): Promise<T[]>;
   /**

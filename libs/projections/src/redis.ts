@@ -2,13 +2,17 @@ import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { assertCollection, assertRevision, encodeOps, type Clock, type ProjectionStoreMeta } from './docs.ts';
 import { CheckpointConflictError, type CheckpointStore } from '@fangyi/eventstore';
-import { ReadModelLostError, type CommitOutcome, type Op, type ProjectionStore } from './port.ts';
+import { ReadModelLostError, type CommitOutcome, type DocVersion, type Op, type ProjectionStore } from './port.ts';
 
 /**
- * KEYS: [1] applied hash, [2] meta hash, then per op i: [1 + 2i] document key, [2 + 2i] index set.
- * ARGV: [1] stream id, [2] revision, [3] now (ISO), [4] '1' when guarded, then per op i:
- * [2 + 3i] 'put'|'delete', [3 + 3i] id, [4 + 3i] JSON.
- * Returns 1 applied, 0 duplicate, -1 when guarded and the namespace is not marked intact (lost).
+ * KEYS: [1] applied hash, [2] meta hash, [3] versions hash, then per op i: [2 + 2i] document key,
+ * [3 + 2i] index set.
+ * ARGV: [1] stream id, [2] revision, [3] now (ISO), [4] '1' when guarded, [5] r, the number of
+ * documents read; per read j: [4 + 2j] its versions field, [5 + 2j] the version read; then from
+ * base = 5 + 2r, per op i: [base + 4i - 3] 'put'|'delete', [base + 4i - 2] id, [base + 4i - 1]
+ * JSON, [base + 4i] its versions field.
+ * Returns 1 applied, 0 duplicate, -1 when guarded and the namespace is not marked intact (lost),
+ * -2 when a document read has been written since (a conflict: project again on fresh reads).
  *
  * Redis runs a script without interleaving, but does not roll back a script's earlier writes when
  * a later command fails. So every key's type is checked before the first write: the only failures
@@ -19,29 +23,36 @@ if ARGV[4] == '1' and redis.call('HGET', KEYS[2], 'intact') ~= '1' then return -
 local applied = redis.call('HGET', KEYS[1], ARGV[1])
 local revision = tonumber(ARGV[2])
 if applied and tonumber(applied) >= revision then return 0 end
+local r = tonumber(ARGV[5])
+for j = 1, r do
+  local seen = redis.call('HGET', KEYS[3], ARGV[4 + 2 * j]) or '0'
+  if seen ~= ARGV[5 + 2 * j] then return -2 end
+end
 local function expect_type(key, a, b)
   local t = redis.call('TYPE', key)['ok']
   if t ~= a and t ~= b then
     return redis.error_reply('WRONGTYPE projection key ' .. key .. ' holds a ' .. t .. ', expected ' .. b)
   end
 end
-local err = expect_type(KEYS[2], 'none', 'hash')
+local err = expect_type(KEYS[2], 'none', 'hash') or expect_type(KEYS[3], 'none', 'hash')
 if err then return err end
-local n = (#KEYS - 2) / 2
+local n = (#KEYS - 3) / 2
 for i = 1, n do
-  err = expect_type(KEYS[1 + 2 * i], 'none', 'string') or expect_type(KEYS[2 + 2 * i], 'none', 'set')
+  err = expect_type(KEYS[2 + 2 * i], 'none', 'string') or expect_type(KEYS[3 + 2 * i], 'none', 'set')
   if err then return err end
 end
+local base = 5 + 2 * r
 for i = 1, n do
-  local doc, idx = KEYS[1 + 2 * i], KEYS[2 + 2 * i]
-  local kind, id = ARGV[2 + 3 * i], ARGV[3 + 3 * i]
+  local doc, idx = KEYS[2 + 2 * i], KEYS[3 + 2 * i]
+  local kind, id = ARGV[base + 4 * i - 3], ARGV[base + 4 * i - 2]
   if kind == 'put' then
-    redis.call('SET', doc, ARGV[4 + 3 * i])
+    redis.call('SET', doc, ARGV[base + 4 * i - 1])
     redis.call('SADD', idx, id)
   else
     redis.call('DEL', doc)
     redis.call('SREM', idx, id)
   end
+  redis.call('HINCRBY', KEYS[3], ARGV[base + 4 * i], 1)
 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 redis.call('HINCRBY', KEYS[2], 'appliedCount', 1)
@@ -111,6 +122,9 @@ export class RedisProjectionStore implements ProjectionStore {
   private get metaKey(): string {
     return `${this.ns}:meta`;
   }
+  private get versionsKey(): string {
+    return `${this.ns}:versions`;
+  }
   private get checkpointsKey(): string {
     return `${this.ns}:checkpoints`;
   }
@@ -123,18 +137,19 @@ export class RedisProjectionStore implements ProjectionStore {
     },
   };
 
-  async commit(streamId: string, revision: number, ops: readonly Op[]): Promise<CommitOutcome> {
+  async commit(streamId: string, revision: number, ops: readonly Op[], reads: readonly DocVersion[] = []): Promise<CommitOutcome> {
     assertRevision(revision);
     const encoded = encodeOps(ops);
-    const keys = [this.appliedKey, this.metaKey];
-    const args: string[] = [streamId, String(revision), this.clock().toISOString(), this.guarded ? '1' : '0'];
+    const keys = [this.appliedKey, this.metaKey, this.versionsKey];
+    const args: string[] = [streamId, String(revision), this.clock().toISOString(), this.guarded ? '1' : '0', String(reads.length)];
+    for (const r of reads) args.push(versionField(r.collection, r.id), String(r.version));
     for (const o of encoded) {
       keys.push(this.docKey(o.collection, o.id), this.idxKey(o.collection));
-      args.push(o.op, o.id, o.json);
+      args.push(o.op, o.id, o.json, versionField(o.collection, o.id));
     }
     const result = await this.runCommit(keys, args);
     if (result === -1) throw new ReadModelLostError(this.ns);
-    return result === 1 ? 'applied' : 'duplicate';
+    return result === 1 ? 'applied' : result === -2 ? 'conflict' : 'duplicate';
   }
 
   /** EVALSHA, loading the script with EVAL once per server (after a restart or SCRIPT FLUSH). */
@@ -184,6 +199,18 @@ export class RedisProjectionStore implements ProjectionStore {
     return json === null ? null : (JSON.parse(json) as T);
   }
 
+  async getVersioned<T = unknown>(collection: string, id: string): Promise<{ doc: T | null; version: number }> {
+    assertCollection(collection);
+    // One transaction: the document and its version as of the same instant.
+    const replies = await this.redis.multi().get(this.docKey(collection, id)).hget(this.versionsKey, versionField(collection, id)).exec();
+    const [docReply, versionReply] = replies ?? [];
+    if (docReply?.[0]) throw docReply[0];
+    if (versionReply?.[0]) throw versionReply[0];
+    const json = docReply?.[1] as string | null;
+    const version = versionReply?.[1] as string | null;
+    return { doc: json === null || json === undefined ? null : (JSON.parse(json) as T), version: version ? Number(version) : 0 };
+  }
+
   async list<T = unknown>(collection: string): Promise<T[]> {
     assertCollection(collection);
     const ids = (await this.redis.smembers(this.idxKey(collection))).sort();
@@ -213,7 +240,7 @@ export class RedisProjectionStore implements ProjectionStore {
         if (keys.length > 0) await this.redis.unlink(...keys);
       } while (cursor !== '0');
     }
-    await this.redis.unlink(this.appliedKey, this.metaKey, this.checkpointsKey);
+    await this.redis.unlink(this.appliedKey, this.metaKey, this.versionsKey, this.checkpointsKey);
   }
 
   /** How many commits were applied and when the last one was (for readiness and lag checks). */
@@ -224,6 +251,11 @@ export class RedisProjectionStore implements ProjectionStore {
 
   /** Leaves the connection open: it belongs to whoever created it. */
   async close(): Promise<void> {}
+}
+
+/** The versions hash's field of a document: collection names hold no ':', so the pair is unambiguous. */
+function versionField(collection: string, id: string): string {
+  return `${collection}:${id}`;
 }
 
 function escapeGlob(text: string): string {

@@ -2,7 +2,7 @@ import { pino, type Logger } from 'pino';
 import { parseEnvelope, type Envelope } from '@fangyi/contracts';
 import type { EventStore, LogPosition, RecordedEvent } from '@fangyi/eventstore';
 import { InMemoryProjectionStore } from './memory.ts';
-import type { DocReader, Projection, ProjectionStore } from './port.ts';
+import type { DocReader, DocVersion, Projection, ProjectionStore } from './port.ts';
 
 export type ApplyOutcome = 'applied' | 'duplicate' | 'ignored' | 'rejected';
 
@@ -46,11 +46,28 @@ export async function applyEvent(projection: Projection, store: ProjectionStore,
     }
     logger?.debug({ ...bound, appliedRevision: applied, revision: envelope.streamRevision }, 'gap in stream revisions (an unhandled type leaves one too): applying');
   }
-  // project() gets a reader only, so it cannot write around the atomic commit.
-  const reader: DocReader = { get: (collection, id) => store.get(collection, id) };
-  const ops = await projection.project(envelope, reader);
-  return store.commit(envelope.streamId, envelope.streamRevision, ops);
+  // A document may be fed by several streams (a person's cases), whose events other partitions or
+  // instances apply at the same time: the commit checks that what project() read is unchanged, and
+  // on a conflict the event is projected again on fresh reads.
+  for (let attempt = 1; ; attempt++) {
+    const reads = new Map<string, DocVersion>();
+    // project() gets a reader only, so it cannot write around the atomic commit.
+    const reader: DocReader = {
+      get: async (collection, id) => {
+        const { doc, version } = await store.getVersioned(collection, id);
+        const key = `${collection}:${id}`;
+        if (!reads.has(key)) reads.set(key, { collection, id, version });
+        return doc as never;
+      },
+    };
+    const ops = await projection.project(envelope, reader);
+    const outcome = await store.commit(envelope.streamId, envelope.streamRevision, ops, [...reads.values()]);
+    if (outcome !== 'conflict') return outcome;
+    if (attempt >= MAX_CONFLICT_ATTEMPTS) throw new Error(`${projection.name}: ${envelope.streamId}@${envelope.streamRevision} kept meeting concurrent writes to the documents it reads`);
+  }
 }
+
+const MAX_CONFLICT_ATTEMPTS = 50;
 
 export interface EnsureIntactOptions {
   readonly projection: Projection;

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CheckpointConflictError } from '@fangyi/eventstore';
-import type { Op, ProjectionStore } from '../src/index.ts';
+import { applyEvent, type Op, type Projection, type ProjectionStore } from '../src/index.ts';
+import type { Envelope } from '@fangyi/contracts';
 
 export interface ProjectionStoreUnderTest {
   /**
@@ -149,6 +150,65 @@ export function projectionStoreContract(name: string, factory: () => Promise<Pro
       await s.reset();
       // A read model that lost its documents has lost its place too: its feeder replays from the start.
       expect(await s.checkpoints.load('feed')).toBeNull();
+    });
+
+    it('versions each document by the commits that wrote it, and refuses a commit whose reads have moved', async () => {
+      const s = store();
+      const a = fresh('case');
+      const b = fresh('case');
+      expect(await s.getVersioned('people', 'p1')).toEqual({ doc: null, version: 0 });
+      expect(await s.commit(a, 0, [put('people', 'p1', { cases: 1 })], [{ collection: 'people', id: 'p1', version: 0 }])).toBe('applied');
+      expect(await s.getVersioned('people', 'p1')).toEqual({ doc: { cases: 1 }, version: 1 });
+      // Stream b read p1 before a's commit: its commit is refused and changes nothing, its revision not recorded.
+      expect(await s.commit(b, 0, [put('people', 'p1', { cases: 1 })], [{ collection: 'people', id: 'p1', version: 0 }])).toBe('conflict');
+      expect(await s.get('people', 'p1')).toEqual({ cases: 1 });
+      expect(await s.appliedRevision(b)).toBeNull();
+      expect(await s.commit(b, 0, [put('people', 'p1', { cases: 2 })], [{ collection: 'people', id: 'p1', version: 1 }])).toBe('applied');
+      expect(await s.getVersioned('people', 'p1')).toEqual({ doc: { cases: 2 }, version: 2 });
+      // A duplicate stays a duplicate, whatever it read.
+      expect(await s.commit(a, 0, [], [{ collection: 'people', id: 'p1', version: 0 }])).toBe('duplicate');
+    });
+
+    it('loses no update when events of two streams, applied at once, change the same document', async () => {
+      const s = store();
+      const person = fresh('person');
+      // Each event is projected once with both reads made before either commit: the race two partitions run.
+      let waiting: (() => void)[] = [];
+      let firstRounds = 0;
+      const perPerson: Projection = {
+        name: 'cases-per-person',
+        handles: ['quarantine.home-quarantine-started'],
+        async project(event, read) {
+          const doc = await read.get<{ cases: string[] }>('people', person);
+          if (firstRounds++ < 2) {
+            await new Promise<void>((resolve) => {
+              waiting.push(resolve);
+              if (waiting.length === 2) {
+                for (const w of waiting) w();
+                waiting = [];
+              }
+            });
+          }
+          return [put('people', person, { cases: [...(doc?.cases ?? []), event.streamId].sort() })];
+        },
+      };
+      const started = (streamId: string): Envelope => ({
+        id: randomUUID(),
+        type: 'quarantine.home-quarantine-started',
+        schemaVersion: 1,
+        streamId,
+        streamRevision: 0,
+        occurredAt: '2026-02-01T00:00:00.000Z',
+        recordedAt: '2026-02-01T00:00:00.000Z',
+        actor: { id: 'registrar-1', role: 'registrar' },
+        correlationId: randomUUID(),
+        causationId: null,
+        data: {},
+      });
+      const [c1, c2] = [fresh('case'), fresh('case')];
+      const outcomes = await Promise.all([applyEvent(perPerson, s, started(c1)), applyEvent(perPerson, s, started(c2))]);
+      expect(outcomes).toEqual(['applied', 'applied']);
+      expect(await s.get('people', person)).toEqual({ cases: [c1, c2].sort() });
     });
 
     it('round-trips documents: nested JSON, unicode, decimals, nulls, and ids with separators', async () => {

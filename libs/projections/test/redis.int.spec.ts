@@ -74,7 +74,8 @@ describe('RedisProjectionStore specifics', () => {
     await store.commit('case-1', 0, [{ op: 'put', collection: 'cases', id: 'c1', doc: { name: '张三' } }]);
     await store.commit('case-1', 1, [{ op: 'put', collection: 'cases', id: 'c2', doc: { name: '李四' } }]);
     await store.commit('case-1', 1, []);
-    expect(await keysUnder(ns)).toEqual([`${ns}:applied`, `${ns}:doc:cases:c1`, `${ns}:doc:cases:c2`, `${ns}:idx:cases`, `${ns}:meta`]);
+    expect(await keysUnder(ns)).toEqual([`${ns}:applied`, `${ns}:doc:cases:c1`, `${ns}:doc:cases:c2`, `${ns}:idx:cases`, `${ns}:meta`, `${ns}:versions`]);
+    expect(await redis.hgetall(`${ns}:versions`)).toEqual({ 'cases:c1': '1', 'cases:c2': '1' });
     expect(JSON.parse((await redis.get(`${ns}:doc:cases:c1`))!)).toEqual({ name: '张三' });
     expect((await redis.smembers(`${ns}:idx:cases`)).sort()).toEqual(['c1', 'c2']);
     expect(await redis.hget(`${ns}:applied`, 'case-1')).toBe('1');
