@@ -15,6 +15,7 @@ import {
   registerQuarantine,
   startActiveCasesFeed,
   startMissedCheckScheduler,
+  startPeopleDirectoryFeed,
   startQuarantinePolicies,
 } from '@fangyi/quarantine';
 import { registerResidents, residentsErrors, startResidentsPolicies } from '@fangyi/residents';
@@ -96,6 +97,9 @@ consumers.push(await startComplaintsReadModel({ bus, store: complaintsStore, log
 const activeCasesFeed = startActiveCasesFeed({ eventStore, store: new InMemoryProjectionStore({ clock }), logger });
 const { activeCases } = activeCasesFeed;
 await activeCasesFeed.caughtUp();
+const quarantinePeople = startPeopleDirectoryFeed({ eventStore, store: new InMemoryProjectionStore({ clock }), logger });
+await quarantinePeople.sync();
+const callers = parseCallers(config.FANGYI_CALLERS);
 
 // Policies: the flows between services, through the bus only.
 const policies = [
@@ -104,8 +108,9 @@ const policies = [
     eventStore,
     logger,
     activeCases,
+    people: quarantinePeople,
     riskAreas: parseRiskAreas(config.FANGYI_RISK_AREAS),
-    callers: parseCallers(config.FANGYI_CALLERS),
+    callers,
     clock,
     timeZone,
     newId,
@@ -124,7 +129,7 @@ const app = createServiceApp({
   bodyLimit: 64 * 1024,
   readiness: async () => ({ ok: true, checks: { eventStore: 'sqlite', bus: 'in-process', readModels: 'in-memory' } }),
 });
-registerQuarantine(app, { eventStore, clock, newId, timeZone, activeCases });
+registerQuarantine(app, { eventStore, clock, newId, timeZone, activeCases, people: quarantinePeople, callers });
 registerResidents(app, { eventStore, clock, newId, timeZone });
 registerCheckpoints(app, { eventStore, clock, newId, timeZone, projectionStore: underQuarantineStore });
 registerComplaints(app, { eventStore, clock, newId, policy: complaintPolicyFromEnv(), listStore: complaintsStore });
@@ -156,6 +161,7 @@ installGracefulShutdown(
     ...policies.map((p, i) => ({ name: `policies ${i + 1}`, close: () => p.stop() })),
     ...consumers.map((c, i) => ({ name: `read model ${i + 1}`, close: () => c.stop() })),
     { name: 'active cases', close: () => activeCasesFeed.stop() },
+    { name: 'quarantine people directory', close: () => quarantinePeople.stop() },
     { name: 'bus', close: () => bus.close() },
     { name: 'event store', close: () => eventStore.close() },
   ],

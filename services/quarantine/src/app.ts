@@ -1,8 +1,12 @@
-import { createServiceApp, type Logger, type ReadinessReport, type ServiceApp } from '@fangyi/service-kit';
+import { appLogger, createServiceApp, type Logger, type ReadinessReport, type ServiceApp } from '@fangyi/service-kit';
 import { homeQuarantineRoutes, type HomeQuarantineDeps } from './homeQuarantine/routes.ts';
 import { quarantineErrors } from './homeQuarantine/homeQuarantine.ts';
+import { startPeopleDirectoryFeed, type PeopleDirectoryFeed } from './people/directory.ts';
 
-export interface QuarantineAppDeps extends HomeQuarantineDeps {
+/** What registerQuarantine needs; without a people directory from the composition root, the app keeps its own. */
+export type QuarantineRoutesDeps = Omit<HomeQuarantineDeps, 'people'> & { readonly people?: PeopleDirectoryFeed };
+
+export interface QuarantineAppDeps extends QuarantineRoutesDeps {
   readonly logger: Logger;
   readonly authSecret: string;
   readonly readiness?: () => Promise<ReadinessReport>;
@@ -16,6 +20,17 @@ export function buildQuarantineApp(deps: QuarantineAppDeps): ServiceApp {
 }
 
 /** Adds the quarantine routes to an app, e.g. the embedded all-in-one one. */
-export function registerQuarantine(app: ServiceApp, deps: HomeQuarantineDeps): void {
-  homeQuarantineRoutes(app, deps);
+export function registerQuarantine(app: ServiceApp, deps: QuarantineRoutesDeps): void {
+  homeQuarantineRoutes(app, { ...deps, people: deps.people ?? ownPeopleDirectory(app, deps) });
+}
+
+/**
+ * Without a people directory from the composition root (which shares it with the policies), the
+ * app keeps its own, in memory, from the event store it already has, and stops it when it closes:
+ * as the residents app keeps its household → people view.
+ */
+function ownPeopleDirectory(app: ServiceApp, deps: QuarantineRoutesDeps): PeopleDirectoryFeed {
+  const feed = startPeopleDirectoryFeed({ eventStore: deps.eventStore, logger: appLogger(app) });
+  app.addHook('onClose', async () => feed.stop());
+  return feed;
 }

@@ -6,6 +6,7 @@ import { InMemoryProjectionStore } from '@fangyi/projections';
 import { DEFAULT_SLOT_WINDOWS, createLogger, installGracefulShutdown, parseSlotWindows, commandServiceConfig, readConfig, withEventStoreUrl, systemClock } from '@fangyi/service-kit';
 import { startActiveCasesFeed } from './activeCases/projection.ts';
 import { buildQuarantineApp } from './app.ts';
+import { startPeopleDirectoryFeed } from './people/directory.ts';
 import { DEFAULT_RISK_AREAS, parseCallers, parseRiskAreas, startQuarantinePolicies } from './policies/index.ts';
 import { startMissedCheckScheduler } from './scheduler/missedChecks.ts';
 
@@ -47,10 +48,13 @@ const relay =
 const activeCasesFeed = startActiveCasesFeed({ eventStore, store: new InMemoryProjectionStore({ clock }), logger });
 const { activeCases } = activeCasesFeed;
 await activeCasesFeed.caughtUp();
+// Who is registered and whose case is running: read from the log at each start, and again by each request that starts a case.
+const people = startPeopleDirectoryFeed({ eventStore, store: new InMemoryProjectionStore({ clock }), logger });
+await people.sync();
 
 const policies =
   config.FANGYI_POLICIES === 'on'
-    ? await startQuarantinePolicies({ bus, eventStore, logger, topicPrefix: config.FANGYI_TOPIC_PREFIX, activeCases, riskAreas, callers, clock, timeZone: config.FANGYI_TIME_ZONE, newId })
+    ? await startQuarantinePolicies({ bus, eventStore, logger, topicPrefix: config.FANGYI_TOPIC_PREFIX, activeCases, people, riskAreas, callers, clock, timeZone: config.FANGYI_TIME_ZONE, newId })
     : null;
 const scheduler =
   config.FANGYI_SCHEDULER === 'on'
@@ -63,6 +67,8 @@ const app = buildQuarantineApp({
   newId,
   timeZone: config.FANGYI_TIME_ZONE,
   activeCases,
+  people,
+  callers,
   logger,
   authSecret: config.FANGYI_JWT_SECRET,
   readiness: async () => {
@@ -78,6 +84,7 @@ installGracefulShutdown(
     ...(policies ? [{ name: 'policies', close: () => policies.stop() }] : []),
     ...(relay ? [{ name: 'relay', close: () => relay.stop() }] : []),
     { name: 'active cases', close: () => activeCasesFeed.stop() },
+    { name: 'people directory', close: () => people.stop() },
     { name: 'kafka', close: () => bus.close() },
     { name: 'event store', close: () => eventStore.close() },
   ],

@@ -11,6 +11,6 @@ export const streamIdOf = (caseId: string) => `homeQuarantine-${caseId}`;
 export const homeQuarantineDecider = { initialState, evolve, decide };
 
 export { quarantineErrors } from './errors.ts';
-export { decide, MAX_PERIOD_DAYS } from './decide.ts';
+export { decide, MAX_PERIOD_DAYS, UNASSIGNED_CALLER } from './decide.ts';
 export { evolve, initialState, isAbnormal, lastCheckDate, slotKey, type CaseFacts, type EscalationState, type EscalationStatus, type HomeQuarantineState, type LoggedCheck } from './state.ts';
 export type * from './commands.ts';

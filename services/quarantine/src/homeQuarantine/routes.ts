@@ -20,7 +20,8 @@ import { DomainError, businessDate, handleCommand, loadAggregate, requireCommuni
 import { commandMeta } from '@fangyi/service-kit';
 import { IdParamSchema, expectedRevisionOf } from '@fangyi/service-kit';
 import type { ActiveCases } from '../activeCases/projection.ts';
-import { homeQuarantineDecider, streamIdOf, type HomeQuarantineCommand, type HomeQuarantineState } from './homeQuarantine.ts';
+import type { PeopleDirectoryFeed } from '../people/directory.ts';
+import { homeQuarantineDecider, streamIdOf, type CallersByCommunity, type HomeQuarantineCommand, type HomeQuarantineState, type StartFacts } from './homeQuarantine.ts';
 
 export interface HomeQuarantineDeps {
   readonly eventStore: EventStore;
@@ -29,6 +30,10 @@ export interface HomeQuarantineDeps {
   readonly timeZone: string;
   /** The active-cases read model; GET /quarantine/cases is offered only where it is kept. */
   readonly activeCases?: ActiveCases;
+  /** Who is registered, where, and with which case running: a case starts only for someone it knows. */
+  readonly people: PeopleDirectoryFeed;
+  /** Each community's follow-up callers (FANGYI_CALLERS): a case is assigned only to one of its community. */
+  readonly callers: CallersByCommunity;
 }
 
 /** The case's community must be one of the caller's; a case that does not exist is left to the decider (404). */
@@ -94,7 +99,7 @@ export function homeQuarantineRoutes(app: ServiceApp, deps: HomeQuarantineDeps):
   route(app, {
     method: 'POST',
     url: '/quarantine/cases',
-    summary: 'Start a home quarantine case (居家隔离)',
+    summary: 'Start a home quarantine case (居家隔离) for a registered person of the community, assigned to one of its callers; a person with a running case is 409 PERSON_ALREADY_UNDER_QUARANTINE naming that case',
     tags: ['home quarantine'],
     body: StartHomeQuarantineSchema,
     roles: CASE_MANAGEMENT,
@@ -102,7 +107,15 @@ export function homeQuarantineRoutes(app: ServiceApp, deps: HomeQuarantineDeps):
     handler: async (ctx) => {
       requireCommunity(ctx.user, ctx.body.community);
       const caseId = deps.newId();
-      const result = await run(ctx, caseId, { type: 'StartHomeQuarantine', data: { ...ctx.body, caseId } });
+      // Read-your-writes: a person registered, or a case started, a moment ago is in the directory.
+      await deps.people.sync();
+      const person = await deps.people.directory.person(ctx.body.personId);
+      const facts: StartFacts = {
+        person: person && { community: person.community, status: person.status },
+        activeCaseId: await deps.people.directory.activeCaseOf(ctx.body.personId),
+        callers: deps.callers,
+      };
+      const result = await run(ctx, caseId, { type: 'StartHomeQuarantine', data: { ...ctx.body, caseId, facts } });
       ctx.reply.header('location', `/quarantine/cases/${caseId}`).header('etag', `"${result.revision}"`);
       return { caseId, revision: result.revision, events: result.eventIds };
     },
@@ -186,10 +199,10 @@ export function homeQuarantineRoutes(app: ServiceApp, deps: HomeQuarantineDeps):
 
   simple({
     url: 'reassignment',
-    summary: 'Assign the case to another caller, saying why',
+    summary: "Assign the case to another caller of the case's community, saying why",
     body: ReassignCallerSchema,
     roles: CASE_MANAGEMENT,
-    toCommand: (caseId, b) => ({ type: 'ReassignCaller', data: { caseId, caller: b.caller, reason: b.reason } }),
+    toCommand: (caseId, b) => ({ type: 'ReassignCaller', data: { caseId, caller: b.caller, reason: b.reason, callers: deps.callers } }),
   });
 
   simple({

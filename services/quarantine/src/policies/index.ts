@@ -3,6 +3,7 @@ import type { EventStore } from '@fangyi/eventstore';
 import { runPolicy, type MessageBus } from '@fangyi/messaging';
 import type { Clock, Logger } from '@fangyi/service-kit';
 import type { ActiveCases } from '../activeCases/projection.ts';
+import type { PeopleDirectoryFeed } from '../people/directory.ts';
 import { arrivalQuarantinePolicy } from './arrivalQuarantine.ts';
 import { checkpointBreachPolicy } from './checkpointBreach.ts';
 import { CallerPicker, type CallersByCommunity, type RiskArea } from './config.ts';
@@ -14,6 +15,8 @@ export interface QuarantinePoliciesOptions {
   /** Topic prefix (default 'fangyi'); consumer groups are named after it too, so a test run gets its own. */
   readonly topicPrefix?: string;
   readonly activeCases: ActiveCases;
+  /** Shared with the HTTP routes: one person, one running case, whoever starts it. */
+  readonly people: PeopleDirectoryFeed;
   readonly riskAreas: readonly RiskArea[];
   readonly callers: CallersByCommunity;
   readonly clock: Clock;
@@ -21,7 +24,7 @@ export interface QuarantinePoliciesOptions {
   readonly newId: () => string;
 }
 
-/** Starts the quarantine service's policies: arrivals from risk areas start cases; checkpoint breaches land on cases. */
+/** Starts the quarantine service's policies: every arrival is assessed (from a risk area: a case starts); checkpoint breaches land on cases. */
 export async function startQuarantinePolicies(options: QuarantinePoliciesOptions): Promise<{ stop(): Promise<void> }> {
   const prefix = options.topicPrefix ?? 'fangyi';
   const residents = topicFor('residents', prefix);
@@ -35,7 +38,7 @@ export async function startQuarantinePolicies(options: QuarantinePoliciesOptions
     topics: [residents],
     handles: ['residents.person-arrived'],
     logger: log,
-    react: arrivalQuarantinePolicy({ ...options, callers: new CallerPicker(options.callers), logger: log.child({ policy: 'quarantine-arrivals' }) }),
+    react: arrivalQuarantinePolicy({ ...options, callers: new CallerPicker(options.callers), callersByCommunity: options.callers, logger: log.child({ policy: 'quarantine-arrivals' }) }),
   });
   const breaches = await runPolicy({
     name: 'quarantine-breaches',
