@@ -10,6 +10,7 @@ import { SqliteEventStore } from '@fangyi/eventstore';
 import { InProcessMessageBus, KafkaMessageBus, type MessageBus } from '@fangyi/messaging';
 import { InMemoryProjectionStore, type ProjectionStore } from '@fangyi/projections';
 import { TEST_AUTH_SECRET, authHeader, requireInfra, testUser } from '@fangyi/testkit';
+import { registerPerson } from './residents.ts';
 import { UNDER_QUARANTINE_COLLECTION, buildCheckpointsApp, crossingStreamId, startCheckpointsProjections, type UnderQuarantineDoc } from '../src/index.ts';
 
 const logger = pino({ level: 'silent' });
@@ -89,6 +90,7 @@ async function breachFlow(bus: MessageBus, prefix: string): Promise<void> {
     expect(shift.statusCode).toBe(201);
 
     const personId = `p-${randomBytes(4).toString('hex')}`;
+    await registerPerson(eventStore, personId, 'moujia', '李娜');
     const caseId = `case-${randomBytes(4).toString('hex')}`;
     const caseStream = `homeQuarantine-${caseId}`;
     const started = quarantineEnvelope(caseStream, 0, 'quarantine.home-quarantine-started', {
