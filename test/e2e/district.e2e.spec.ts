@@ -67,6 +67,7 @@ describe('the Kutao district, embedded and distributed', { timeout: 300_000 }, (
       FANGYI_CHECKPOINTS_NAMESPACE: `${prefix}:checkpoints`,
       FANGYI_COMPLAINTS_NAMESPACE: `${prefix}:complaints`,
       FANGYI_CALLERS: 'moujia=caller-moujia-1;zhangcun=caller-zhangcun-1;wenzhang=caller-wenzhang-1;zhengzhang=caller-zhengzhang-1',
+      FANGYI_COMPLAINT_HANDLERS: '*=complaint-handler-kutao;taoyuanju=estate-officer-taoyuanju',
     };
     // The event store's tables are created once, before several services race to migrate them.
     eventStore = await PostgresEventStore.create({ connectionString: databaseUrl, schema });

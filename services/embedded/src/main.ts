@@ -54,6 +54,8 @@ const config = readConfig(
     FANGYI_CALLERS: z
       .string()
       .default('moujia=caller-moujia-1;zhangcun=caller-zhangcun-1;wenzhang=caller-wenzhang-1;zhengzhang=caller-zhengzhang-1'),
+    // Who may be assigned complaints of each area (`*`: every one), as FANGYI_CALLERS names the callers.
+    FANGYI_COMPLAINT_HANDLERS: z.string().default('*=complaint-handler-kutao;taoyuanju=estate-officer-taoyuanju'),
     FANGYI_SCHEDULER: z.enum(['on', 'off']).default('on'),
     FANGYI_SCHEDULER_INTERVAL_MS: z.coerce.number().int().min(1000).default(60_000),
     // Quiet by default so the terminal shows where to look; LOG_LEVEL=info logs every request.
@@ -132,7 +134,7 @@ const app = createServiceApp({
 registerQuarantine(app, { eventStore, clock, newId, timeZone, activeCases, people: quarantinePeople, callers });
 registerResidents(app, { eventStore, clock, newId, timeZone });
 registerCheckpoints(app, { eventStore, clock, newId, timeZone, projectionStore: underQuarantineStore });
-registerComplaints(app, { eventStore, clock, newId, policy: complaintPolicyFromEnv(), listStore: complaintsStore });
+registerComplaints(app, { eventStore, clock, newId, policy: complaintPolicyFromEnv({ ...process.env, FANGYI_COMPLAINT_HANDLERS: config.FANGYI_COMPLAINT_HANDLERS }), listStore: complaintsStore });
 registerRoster(app, { store: rosterStore, reportStore, eventStore, clock, timeZone, slotWindows });
 await app.ready();
 
