@@ -148,6 +148,19 @@ describe('quarantine service over HTTP (SQLite event store)', () => {
       expect((await start({ ...startBody, personId: person.personId, reason: 'close-contact' })).statusCode).toBe(201);
     });
 
+    it('lets only one of two starts sent at once for one person through (a double tap): the other is 409 naming the case', async () => {
+      const person = await registerPerson(eventStore);
+      const body = { ...startBody, personId: person.personId };
+      const results = await Promise.all([start(body), start(body), start({ ...body, assignedCaller: 'caller-2' })]);
+      expect(results.map((r) => r.statusCode).sort()).toEqual([201, 409, 409]);
+      const { caseId } = results.find((r) => r.statusCode === 201)!.json<{ caseId: string }>();
+      for (const lost of results.filter((r) => r.statusCode === 409)) {
+        expect(lost.json()).toMatchObject({ code: 'PERSON_ALREADY_UNDER_QUARANTINE', errors: [{ field: 'body.personId', message: expect.stringContaining(caseId) }] });
+      }
+      const started = (await eventStore.readAll({ limit: 100_000 })).filter((e) => e.type === 'quarantine.home-quarantine-started' && (e.data as { personId: string }).personId === person.personId);
+      expect(started).toHaveLength(1);
+    });
+
     it("assigns a case only to a caller of its community: one of another community, or someone unknown, is refused naming body.assignedCaller", async () => {
       for (const assignedCaller of ['caller-zhangcun', 'nobody', 'unassigned']) {
         const person = await registerPerson(eventStore);

@@ -11,11 +11,12 @@ import {
   ReferEscalationSchema,
   ResolveEscalationSchema,
   StartHomeQuarantineSchema,
+  deterministicId,
   parseEnvelope,
   type Actor,
   type Role,
 } from '@fangyi/contracts';
-import type { EventStore } from '@fangyi/eventstore';
+import { WrongExpectedRevisionError, type EventStore } from '@fangyi/eventstore';
 import { DomainError, businessDate, handleCommand, loadAggregate, requireCommunity, route, worksIn, type Clock, type ServiceApp, type User } from '@fangyi/service-kit';
 import { commandMeta } from '@fangyi/service-kit';
 import { IdParamSchema, expectedRevisionOf } from '@fangyi/service-kit';
@@ -106,16 +107,25 @@ export function homeQuarantineRoutes(app: ServiceApp, deps: HomeQuarantineDeps):
     status: 201,
     handler: async (ctx) => {
       requireCommunity(ctx.user, ctx.body.community);
-      const caseId = deps.newId();
+      const { personId } = ctx.body;
       // Read-your-writes: a person registered, or a case started, a moment ago is in the directory.
       await deps.people.sync();
-      const person = await deps.people.directory.person(ctx.body.personId);
+      const person = await deps.people.directory.person(personId);
       const facts: StartFacts = {
         person: person && { community: person.community, status: person.status },
-        activeCaseId: await deps.people.directory.activeCaseOf(ctx.body.personId),
+        activeCaseId: await deps.people.directory.activeCaseOf(personId),
         callers: deps.callers,
       };
-      const result = await run(ctx, caseId, { type: 'StartHomeQuarantine', data: { ...ctx.body, caseId, facts } });
+      // The person's next case has one id, so two starts at once (a double tap, two registrars)
+      // append to one stream: one wins, the other is told the person is under quarantine.
+      const caseId = deterministicId('home-quarantine', personId, String(await deps.people.directory.casesStarted(personId)));
+      const result = await run(ctx, caseId, { type: 'StartHomeQuarantine', data: { ...ctx.body, caseId, facts } }).catch((error: unknown) => {
+        const lost = error instanceof WrongExpectedRevisionError || (error instanceof DomainError && error.code === 'CASE_ALREADY_EXISTS');
+        if (!lost) throw error;
+        throw new DomainError('PERSON_ALREADY_UNDER_QUARANTINE', `person ${personId} is under home quarantine in case ${caseId}`, [
+          { field: 'body.personId', message: `already under home quarantine in case ${caseId}` },
+        ]);
+      });
       ctx.reply.header('location', `/quarantine/cases/${caseId}`).header('etag', `"${result.revision}"`);
       return { caseId, revision: result.revision, events: result.eventIds };
     },

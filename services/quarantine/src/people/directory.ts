@@ -20,6 +20,8 @@ export interface PersonCases {
   readonly personId: string;
   /** Cases started and not ended, in the order they started. */
   readonly active: readonly string[];
+  /** Every case the person has had, ended or not: numbers the next one started by hand. */
+  readonly started: number;
 }
 
 // Only the fields this directory reads (a tolerant reader: residents own the full schemas).
@@ -70,8 +72,9 @@ export const peopleDirectoryProjection: Projection = {
       }
       case 'quarantine.home-quarantine-started': {
         const d = event.data as CaseRef;
-        const doc = (await read.get<PersonCases>(PERSON_CASES_COLLECTION, d.personId)) ?? { personId: d.personId, active: [] };
-        return doc.active.includes(d.caseId) ? [] : putCases({ ...doc, active: [...doc.active, d.caseId] });
+        const doc = (await read.get<PersonCases>(PERSON_CASES_COLLECTION, d.personId)) ?? { personId: d.personId, active: [], started: 0 };
+        // Each case stream's start is applied once (its revision is recorded), so counting it is safe.
+        return doc.active.includes(d.caseId) ? [] : putCases({ ...doc, active: [...doc.active, d.caseId], started: (doc.started ?? 0) + 1 });
       }
       case 'quarantine.home-quarantine-ended': {
         const d = event.data as CaseRef;
@@ -93,6 +96,11 @@ export class PeopleDirectory {
 
   person(personId: string): Promise<DirectoryPerson | null> {
     return this.store.get<DirectoryPerson>(PEOPLE_COLLECTION, personId);
+  }
+
+  /** How many cases the person has had, ended or not. */
+  async casesStarted(personId: string): Promise<number> {
+    return (await this.store.get<PersonCases>(PERSON_CASES_COLLECTION, personId))?.started ?? 0;
   }
 
   /** The person's running case (the latest started, if there were ever several), or null. */
