@@ -1,5 +1,5 @@
 export { buildQuarantineApp, registerQuarantine, type QuarantineAppDeps, type QuarantineRoutesDeps } from './app.ts';
-export { quarantineErrors, homeQuarantineDecider, streamIdOf, type CallersByCommunity } from './homeQuarantine/homeQuarantine.ts';
+export { quarantineErrors, homeQuarantineDecider, nextCaseId, streamIdOf, type CallersByCommunity } from './homeQuarantine/homeQuarantine.ts';
 export { arrivalAssessmentDecider, arrivalAssessmentStreamId } from './arrivalAssessment/assessment.ts';
 export {
   PEOPLE_COLLECTION,

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
-import { deterministicId, topicFor, uuidv7, type Envelope } from '@fangyi/contracts';
+import { topicFor, uuidv7, type Envelope } from '@fangyi/contracts';
 import { SqliteEventStore, type EventStore } from '@fangyi/eventstore';
 import type { MessageBus } from '@fangyi/messaging';
 import { InMemoryProjectionStore } from '@fangyi/projections';
@@ -12,6 +12,7 @@ import { handleCommand } from '@fangyi/service-kit';
 import {
   arrivalAssessmentStreamId,
   homeQuarantineDecider,
+  nextCaseId,
   parseCallers,
   parseRiskAreas,
   startActiveCasesFeed,
@@ -70,7 +71,15 @@ export function quarantinePolicySuite(name: string, makeBus: () => MessageBus, t
       rmSync(dir, { recursive: true, force: true });
     });
 
-    const caseOf = async (arrivalEvent: Envelope) => eventStore.readStream(streamIdOf(deterministicId('arrival', arrivalEvent.id)));
+    /** The case an arrival started: the one whose start names it as its source. */
+    const caseIdOf = async (arrivalEvent: Envelope) =>
+      ((await eventStore.readAll({ limit: 100_000 })).find((e) => e.type === 'quarantine.home-quarantine-started' && (e.data as { sourceEventId?: string }).sourceEventId === arrivalEvent.id)?.data as
+        | { caseId: string }
+        | undefined)?.caseId;
+    const caseOf = async (arrivalEvent: Envelope) => {
+      const caseId = await caseIdOf(arrivalEvent);
+      return caseId ? eventStore.readStream(streamIdOf(caseId)) : [];
+    };
     const waitForCase = (arrivalEvent: Envelope) => eventually('the case of the sentinel arrival', async () => ((await caseOf(arrivalEvent)).length > 0 ? true : undefined), timeoutMs);
     const assessmentOf = async (arrivalEvent: Envelope) => eventStore.readStream(arrivalAssessmentStreamId(arrivalEvent.id));
     const waitForAssessment = (arrivalEvent: Envelope) =>
@@ -90,7 +99,7 @@ export function quarantinePolicySuite(name: string, makeBus: () => MessageBus, t
         causationId: arrived.id,
         correlationId: arrived.correlationId,
         data: {
-          caseId: deterministicId('arrival', arrived.id),
+          caseId: nextCaseId((arrived.data as { personId: string }).personId, 0),
           personId: (arrived.data as { personId: string }).personId,
           community: 'moujia',
           startDate: '2020-01-28',
@@ -166,12 +175,13 @@ export function quarantinePolicySuite(name: string, makeBus: () => MessageBus, t
       await publish(bus, residents, [fromHubei, fromShandong, over, over, fromShandong]);
       await waitForAssessment(over);
       await waitForAssessment(fromShandong);
+      expect(await caseIdOf(fromHubei)).toEqual(expect.any(String));
       const [started] = await assessmentOf(fromHubei);
       expect(started).toMatchObject({
         type: 'quarantine.arrival-assessed',
         causationId: fromHubei.id,
         actor: { id: 'policy-arrival-quarantine' },
-        data: { arrivalEventId: fromHubei.id, outcome: 'home-quarantine-started', reason: 'from-risk-area', caseId: deterministicId('arrival', fromHubei.id), periodEndDate: '2020-02-10' },
+        data: { arrivalEventId: fromHubei.id, outcome: 'home-quarantine-started', reason: 'from-risk-area', caseId: await caseIdOf(fromHubei), periodEndDate: '2020-02-10' },
       });
       expect((await assessmentOf(fromShandong)).map((e) => e.data)).toEqual([expect.objectContaining({ outcome: 'no-home-quarantine', reason: 'not-from-risk-area' })]);
       const overAssessed = await assessmentOf(over);
@@ -194,7 +204,7 @@ export function quarantinePolicySuite(name: string, makeBus: () => MessageBus, t
       await publish(bus, residents, [again]);
       await waitForAssessment(again);
       expect(await caseOf(again)).toEqual([]);
-      expect((await assessmentOf(again))[0]!.data).toMatchObject({ outcome: 'no-home-quarantine', reason: 'already-under-quarantine', caseId: deterministicId('arrival', first.id) });
+      expect((await assessmentOf(again))[0]!.data).toMatchObject({ outcome: 'no-home-quarantine', reason: 'already-under-quarantine', caseId: await caseIdOf(first) });
       const ofPerson = (await startedCases()).filter((e) => (e.data as { personId: string }).personId === personId);
       expect(ofPerson).toHaveLength(1);
     });

@@ -1,3 +1,4 @@
+import { deterministicId } from '@fangyi/contracts';
 import { decide } from './decide.ts';
 import { evolve, initialState } from './state.ts';
 
@@ -7,6 +8,12 @@ import { evolve, initialState } from './state.ts';
  * The rules live in decide.ts, the state and its fold in state.ts, the commands in commands.ts.
  */
 export const streamIdOf = (caseId: string) => `homeQuarantine-${caseId}`;
+
+/**
+ * The id of a person's next case, after `casesStarted` (ended or not): every start for one person
+ * at one moment, by hand or by the arrival policy, names the same stream, and only one opens it.
+ */
+export const nextCaseId = (personId: string, casesStarted: number) => deterministicId('home-quarantine', personId, String(casesStarted));
 
 export const homeQuarantineDecider = { initialState, evolve, decide };
 

@@ -11,7 +11,6 @@ import {
   ReferEscalationSchema,
   ResolveEscalationSchema,
   StartHomeQuarantineSchema,
-  deterministicId,
   parseEnvelope,
   type Actor,
   type Role,
@@ -22,7 +21,7 @@ import { commandMeta } from '@fangyi/service-kit';
 import { IdParamSchema, expectedRevisionOf } from '@fangyi/service-kit';
 import type { ActiveCases } from '../activeCases/projection.ts';
 import type { PeopleDirectoryFeed } from '../people/directory.ts';
-import { homeQuarantineDecider, streamIdOf, type CallersByCommunity, type HomeQuarantineCommand, type HomeQuarantineState, type StartFacts } from './homeQuarantine.ts';
+import { homeQuarantineDecider, nextCaseId, streamIdOf, type CallersByCommunity, type HomeQuarantineCommand, type HomeQuarantineState, type StartFacts } from './homeQuarantine.ts';
 
 export interface HomeQuarantineDeps {
   readonly eventStore: EventStore;
@@ -118,7 +117,7 @@ export function homeQuarantineRoutes(app: ServiceApp, deps: HomeQuarantineDeps):
       };
       // The person's next case has one id, so two starts at once (a double tap, two registrars)
       // append to one stream: one wins, the other is told the person is under quarantine.
-      const caseId = deterministicId('home-quarantine', personId, String(await deps.people.directory.casesStarted(personId)));
+      const caseId = nextCaseId(personId, await deps.people.directory.casesStarted(personId));
       const result = await run(ctx, caseId, { type: 'StartHomeQuarantine', data: { ...ctx.body, caseId, facts } }).catch((error: unknown) => {
         const lost = error instanceof WrongExpectedRevisionError || (error instanceof DomainError && error.code === 'CASE_ALREADY_EXISTS');
         if (!lost) throw error;

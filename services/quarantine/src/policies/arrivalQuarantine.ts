@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { DEFAULT_PERIOD_DAYS, deterministicId, type ArrivalAssessed, type Envelope } from '@fangyi/contracts';
+import { DEFAULT_PERIOD_DAYS, type ArrivalAssessed, type Envelope } from '@fangyi/contracts';
 import { WrongExpectedRevisionError, type EventStore } from '@fangyi/eventstore';
 import { DomainError, addDays, businessDate, handleCommand, type Clock, type Logger } from '@fangyi/service-kit';
 import { arrivalAssessmentDecider, arrivalAssessmentStreamId } from '../arrivalAssessment/assessment.ts';
 import { sendInternalCommand } from '../homeQuarantine/internalCommand.ts';
-import { UNASSIGNED_CALLER, streamIdOf, type CallersByCommunity } from '../homeQuarantine/homeQuarantine.ts';
+import { UNASSIGNED_CALLER, nextCaseId, streamIdOf, type CallersByCommunity } from '../homeQuarantine/homeQuarantine.ts';
 import type { ActiveCases } from '../activeCases/projection.ts';
 import type { PeopleDirectoryFeed } from '../people/directory.ts';
 import { isFromRiskArea, type CallerPicker, type RiskArea } from './config.ts';
@@ -44,8 +44,10 @@ type Decision = Pick<ArrivalAssessed, 'outcome' | 'reason' | 'note'> & { readonl
  * decides, so that a decision not to act is in the history and on the person's record: from a risk
  * area and within the period, StartHomeQuarantine for 14 days from the arrival; otherwise no case,
  * and why (not from a risk area, the period already over, a case already running).
- * The case id is derived from the arrival event and the assessment has a stream per arrival event,
- * so a redelivered event finds both recorded and does nothing.
+ * The assessment has a stream per arrival event, so a redelivered event finds it and does nothing;
+ * one that comes after the case but before the assessment finds the case it started (its source).
+ * The case id is the person's next (nextCaseId), as for a start by hand: of two starts at once for
+ * one person, whichever their source, one opens the case.
  */
 export function arrivalQuarantinePolicy(deps: ArrivalPolicyDeps): (event: Envelope) => Promise<void> {
   return async (event) => {
@@ -75,16 +77,17 @@ export function arrivalQuarantinePolicy(deps: ArrivalPolicyDeps): (event: Envelo
           note: `arrival assessed: no home quarantine, the ${DEFAULT_PERIOD_DAYS} days from ${d.arrivedOn} (from ${origin}) were already over on ${periodEndDate}`,
         };
       }
-      const caseId = deterministicId('arrival', event.id);
-      const started = { outcome: 'home-quarantine-started', reason: 'from-risk-area', caseId, note: `arrival assessed: home quarantine from ${d.arrivedOn} to ${periodEndDate} (from ${origin})` } as const;
-      // A redelivery after the case but before its assessment: checked before picking a caller, so a repeat does not move the round-robin on.
-      if ((await deps.eventStore.readStream(streamIdOf(caseId))).length > 0) return started;
       await deps.people.sync();
       const running = await deps.people.directory.activeCaseOf(d.personId);
       if (running) {
+        // A redelivery after this arrival's case was started but before its assessment was recorded.
+        if ((await sourceOf(running)) === event.id) return startedCase(running);
         log.info({ caseId: running }, 'arrival from a risk area of someone already under home quarantine: no second case');
-        return { outcome: 'no-home-quarantine', reason: 'already-under-quarantine', caseId: running, note: `arrival assessed: no new home quarantine, already under home quarantine in case ${running}` };
+        return alreadyUnder(running);
       }
+      // The person's next case, numbered as a start by hand numbers it: a start by hand at the same
+      // moment appends to the same stream, and only one of the two opens the case.
+      const caseId = nextCaseId(d.personId, await deps.people.directory.casesStarted(d.personId));
       let caller = deps.callers.pick(d.community, await deps.activeCases.loadByCaller(d.community));
       if (!caller) {
         log.warn({ community: d.community }, 'no caller configured for the community (FANGYI_CALLERS): case started unassigned');
@@ -111,8 +114,26 @@ export function arrivalQuarantinePolicy(deps: ArrivalPolicyDeps): (event: Envelo
         },
         { ...meta(), alreadyDone: ['CASE_ALREADY_EXISTS'] },
       );
-      if (outcome.done === 'appended') log.info({ caseId, community: d.community, caller }, 'home quarantine started for an arrival from a risk area');
-      return started;
+      if (outcome.done === 'appended') {
+        log.info({ caseId, community: d.community, caller }, 'home quarantine started for an arrival from a risk area');
+        return startedCase(caseId);
+      }
+      // Lost the stream to another start: this arrival's (an earlier try) or someone else's.
+      return (await sourceOf(caseId)) === event.id ? startedCase(caseId) : alreadyUnder(caseId);
+    }
+
+    function startedCase(caseId: string): Decision {
+      return { outcome: 'home-quarantine-started', reason: 'from-risk-area', caseId, note: `arrival assessed: home quarantine from ${d.arrivedOn} to ${periodEndDate} (from ${origin})` };
+    }
+
+    function alreadyUnder(caseId: string): Decision {
+      return { outcome: 'no-home-quarantine', reason: 'already-under-quarantine', caseId, note: `arrival assessed: no new home quarantine, already under home quarantine in case ${caseId}` };
+    }
+
+    /** The event that started a case (absent when started by hand). */
+    async function sourceOf(caseId: string): Promise<string | undefined> {
+      const [first] = await deps.eventStore.readStream(streamIdOf(caseId));
+      return (first?.data as { sourceEventId?: string } | undefined)?.sourceEventId;
     }
 
     function meta() {
