@@ -12,8 +12,8 @@ import { startCheckpointsProjections } from './underQuarantine/projection.ts';
  * The checkpoints service in distributed mode: HTTP commands on the PostgreSQL event store, the
  * relay that publishes this context's events to Kafka, and the consumer that keeps "people under
  * quarantine" in Redis from the quarantine topic (read by the crossing routes to record breaches).
- * The checkpoint list shares that Redis store and needs no wiring: GET /checkpoints brings it up to
- * date from the event store.
+ * The checkpoint list and the residents directory (who and which passes a crossing may name) share
+ * that Redis store and need no wiring: the routes bring them up to date from the event store.
  */
 const config = readConfig(
   z.object({

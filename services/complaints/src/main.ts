@@ -12,8 +12,8 @@ import { startComplaintsReadModel } from './readModel.ts';
 /**
  * The complaints service in distributed mode: HTTP commands on the PostgreSQL event store, the
  * relay that publishes the complaints context's events to Kafka, and the complaints list kept in
- * Redis from that topic. The policy (reply-due hours, rental-ban fine and reward) comes from the
- * environment: see complaint/policy.ts.
+ * Redis from that topic. The policy (reply-due hours, rental-ban fine and reward, who handles the
+ * complaints of each area) comes from the environment: see complaint/policy.ts.
  */
 const config = readConfig(
   z.object({
@@ -64,4 +64,4 @@ installGracefulShutdown(
 );
 
 const address = await app.listen({ port: config.PORT, host: config.HOST });
-logger.info({ address, replyWithinHours: policy.replyWithinHours, rentalBan: policy.rentalBan }, 'complaints service listening');
+logger.info({ address, replyWithinHours: policy.replyWithinHours, rentalBan: policy.rentalBan, areasWithHandlers: [...policy.handlers.keys()] }, 'complaints service listening');
