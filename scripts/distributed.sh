@@ -35,6 +35,7 @@ stop_all() { kill "${pids[@]}" 2>/dev/null || true; wait || true; }
 trap stop_all INT TERM EXIT
 
 export FANGYI_CALLERS="${FANGYI_CALLERS:-moujia=caller-moujia-1;zhangcun=caller-zhangcun-1;wenzhang=caller-wenzhang-1;zhengzhang=caller-zhengzhang-1}"
+export FANGYI_COMPLAINT_HANDLERS="${FANGYI_COMPLAINT_HANDLERS:-*=complaint-handler-kutao;taoyuanju=estate-officer-taoyuanju}"
 run quarantine PORT=3001 node services/quarantine/src/main.ts
 run residents PORT=3003 node services/residents/src/main.ts
 run checkpoints PORT=3004 node services/checkpoints/src/main.ts

@@ -175,6 +175,8 @@ const crossingFields = {
   passNumber: z.string().optional(),
   passValid: z.boolean(),
   at: instant,
+  /** Set when neither a registered person nor an issued pass was named: the name and ID number are as told at the gate. */
+  unidentified: z.literal(true).optional(),
 };
 export const EntryRecordedV1 = z.object(crossingFields);
 export type EntryRecorded = z.infer<typeof EntryRecordedV1>;

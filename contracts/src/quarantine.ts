@@ -309,7 +309,51 @@ export const BreachRecordedV1 = z.object({
 });
 export type BreachRecorded = z.infer<typeof BreachRecordedV1>;
 
-export const quarantineEvents = {
+// ---- arrival assessments: what the arrival policy decided, and why ----
+
+/** `home-quarantine-started`: a case was started for the arrival; `no-home-quarantine`: none, for the reason given. */
+export const ARRIVAL_ASSESSMENT_OUTCOMES = ['home-quarantine-started', 'no-home-quarantine'] as const;
+export const ArrivalAssessmentOutcomeSchema = z.enum(ARRIVAL_ASSESSMENT_OUTCOMES);
+export type ArrivalAssessmentOutcome = z.infer<typeof ArrivalAssessmentOutcomeSchema>;
+
+export const ARRIVAL_ASSESSMENT_REASONS = [
+  /** From a configured risk area, within its period: a case is started. */
+  'from-risk-area',
+  'not-from-risk-area',
+  /** From a risk area, but the period counted from the arrival has already run out. */
+  'period-already-over',
+  /** From a risk area, but the person already has a running case (named in caseId). */
+  'already-under-quarantine',
+] as const;
+export const ArrivalAssessmentReasonSchema = z.enum(ARRIVAL_ASSESSMENT_REASONS);
+export type ArrivalAssessmentReason = z.infer<typeof ArrivalAssessmentReasonSchema>;
+
+/**
+ * The arrival policy's decision on one residents.person-arrived, whichever it was, so that a
+ * decision not to act is in the history too. Stream `arrivalAssessment-<id of the arrival event>`.
+ */
+export const ArrivalAssessedV1 = z.object({
+  arrivalEventId: id,
+  personId: id,
+  community: id,
+  arrivedOn: BusinessDateSchema,
+  originProvince: z.string(),
+  originCity: z.string(),
+  outcome: ArrivalAssessmentOutcomeSchema,
+  reason: ArrivalAssessmentReasonSchema,
+  /** The case started, or the one already running. */
+  caseId: id.optional(),
+  /** The last day of the period counted from the arrival. */
+  periodEndDate: BusinessDateSchema,
+  /** For people: what was decided and why, in a sentence. */
+  note: z.string().max(500),
+});
+export type ArrivalAssessed = z.infer<typeof ArrivalAssessedV1>;
+
+export type ArrivalAssessmentEvent = { type: 'quarantine.arrival-assessed'; data: ArrivalAssessed };
+
+/** The events of home quarantine case streams (`homeQuarantine-<caseId>`). */
+const homeQuarantineCaseEvents = {
   'quarantine.home-quarantine-started': { version: 1, schema: HomeQuarantineStartedV1 },
   'quarantine.symptom-check-logged': { version: 1, schema: SymptomCheckLoggedV1 },
   'quarantine.symptom-check-corrected': { version: 1, schema: SymptomCheckCorrectedV1 },
@@ -327,7 +371,13 @@ export const quarantineEvents = {
   'quarantine.breach-recorded': { version: 1, schema: BreachRecordedV1 },
 } as const;
 
-export const QUARANTINE_EVENT_TYPES = Object.keys(quarantineEvents) as (keyof typeof quarantineEvents)[];
+export const quarantineEvents = {
+  ...homeQuarantineCaseEvents,
+  'quarantine.arrival-assessed': { version: 1, schema: ArrivalAssessedV1 },
+} as const;
+
+/** The types of the case streams' events (QuarantineEvent); arrival assessments are apart (ArrivalAssessmentEvent). */
+export const QUARANTINE_EVENT_TYPES = Object.keys(homeQuarantineCaseEvents) as (keyof typeof homeQuarantineCaseEvents)[];
 
 export type QuarantineEvent =
   | { type: 'quarantine.home-quarantine-started'; data: HomeQuarantineStarted }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ID_NUMBER_PATTERN, IdNumberSchema, idNumberFacts } from './idNumber.ts';
-import { BusinessDateSchema, SYMPTOMS, SymptomSchema, TemperatureSchema } from './quarantine.ts';
+import { ArrivalAssessmentOutcomeSchema, ArrivalAssessmentReasonSchema, BusinessDateSchema, SYMPTOMS, SymptomSchema, TemperatureSchema } from './quarantine.ts';
 import { freeTextSchema, nameSchema } from './text.ts';
 
 // Event and command schemas of the residents context: households (户), the people living in them,
@@ -299,6 +299,25 @@ export const QuarantineClearedV1 = z.object({
 export type QuarantineCleared = z.infer<typeof QuarantineClearedV1>;
 
 /**
+ * What the quarantine context decided about one of the person's arrivals (from
+ * quarantine.arrival-assessed): a home quarantine case, or none and why. The arrival is the one with
+ * the same date and origin (an arrival is recorded once per date and origin).
+ */
+export const QuarantineAssessedV1 = z.object({
+  personId: id,
+  arrivedOn: BusinessDateSchema,
+  originProvince: z.string(),
+  originCity: z.string(),
+  outcome: ArrivalAssessmentOutcomeSchema,
+  reason: ArrivalAssessmentReasonSchema,
+  caseId: id.optional(),
+  note: z.string().max(500),
+  /** The quarantine.arrival-assessed event this records. */
+  assessmentEventId: id,
+});
+export type QuarantineAssessed = z.infer<typeof QuarantineAssessedV1>;
+
+/**
  * An ID number (身份证号) is taken by this person. Recorded on the stream `idNumber-<sha256 hex of the
  * upper-case ID number>` before the person's registration, with expected revision no-stream, so that
  * one ID number is registered once. Neither the stream name nor the data holds the ID number itself.
@@ -319,6 +338,7 @@ export const residentsEvents = {
   'residents.pass-revoked': { version: 1, schema: PassRevokedV1 },
   'residents.quarantine-marked': { version: 1, schema: QuarantineMarkedV1 },
   'residents.quarantine-cleared': { version: 1, schema: QuarantineClearedV1 },
+  'residents.quarantine-assessed': { version: 1, schema: QuarantineAssessedV1 },
   'residents.id-number-reserved': { version: 1, schema: IdNumberReservedV1 },
 } as const satisfies Record<string, { version: number; schema: z.ZodType }>;
 
@@ -336,6 +356,7 @@ export type PersonEvent =
   | { type: 'residents.pass-issued'; data: PassIssued }
   | { type: 'residents.pass-revoked'; data: PassRevoked }
   | { type: 'residents.quarantine-marked'; data: QuarantineMarked }
-  | { type: 'residents.quarantine-cleared'; data: QuarantineCleared };
+  | { type: 'residents.quarantine-cleared'; data: QuarantineCleared }
+  | { type: 'residents.quarantine-assessed'; data: QuarantineAssessed };
 
 export type IdNumberReservationEvent = { type: 'residents.id-number-reserved'; data: IdNumberReserved };

@@ -166,6 +166,8 @@ export async function seedDistrict(transport: SeedTransport, options: SeedOption
 
   // ---- door-to-door screenings and passes ----
   log('screening door to door and issuing passes');
+  /** Zhangcun's pass holders, who cross at its gates with the pass they were issued. */
+  const zhangcunPasses: { index: number; personId: string; passId: string; name: string }[] = [];
   await pool(people, limit, async (p, i) => {
     if (!p.screen) return;
     const id = personIds[i]!;
@@ -179,8 +181,9 @@ export async function seedDistrict(transport: SeedTransport, options: SeedOption
     });
     summary.screenings++;
     if (p.pass && screening.result === 'normal') {
-      await send(transport, registrar, 'POST', `/residents/people/${id}/pass`, { validUntil: addDays(today, 13) });
+      const pass = await send<{ passId: string }>(transport, registrar, 'POST', `/residents/people/${id}/pass`, { validUntil: addDays(today, 13) });
       summary.passes++;
+      if (zhangcunLets.includes(p.body.householdId as string)) zhangcunPasses.push({ index: i, personId: id, passId: pass.passId, name: p.body.name as string });
     }
   });
 
@@ -243,17 +246,22 @@ export async function seedDistrict(transport: SeedTransport, options: SeedOption
   ] as const) {
     await send(transport, token, 'POST', `/checkpoints/${cp}/shifts`, { staff, startedAt: now() });
   }
-  // Today's crossings at the east gate: residents with passes in and out, outsiders turned back.
+  // Today's crossings at the east gate: residents with the passes they were issued, in and out;
+  // outsiders nobody has registered turned back, by the name they gave.
   const crossings = 40 * scale;
+  // In the order the people were planned, not the order their passes came back, so a seed gives one district.
+  zhangcunPasses.sort((a, b) => a.index - b.index);
   for (let i = 0; i < crossings; i++) {
     const at = now();
-    if (i % 10 === 9) {
+    const holder = zhangcunPasses[i % Math.max(1, zhangcunPasses.length)];
+    if (i % 10 === 9 || !holder) {
       await send(transport, zhangcunStaff, 'POST', `/checkpoints/${east.checkpointId}/refusals`, { name: chineseName(rng), reason: 'outside-person', note: '外来人员，劝返', at });
     } else {
       await send(transport, zhangcunStaff, 'POST', `/checkpoints/${east.checkpointId}/${i % 2 === 0 ? 'entries' : 'exits'}`, {
-        name: chineseName(rng),
+        personId: holder.personId,
+        name: holder.name,
         temperatureC: (361 + (i % 6)) / 10,
-        passNumber: `ZC-${String(1000 + i)}`,
+        passNumber: holder.passId,
         passValid: true,
         at,
       });

@@ -69,6 +69,7 @@ describe('the Kutao district, embedded and distributed', { timeout: 300_000 }, (
       FANGYI_CALLERS: 'moujia=caller-moujia-1;zhangcun=caller-zhangcun-1;wenzhang=caller-wenzhang-1;zhengzhang=caller-zhengzhang-1',
       // The whole district is seeded over HTTP by one registrar: a bulk import, not a user.
       FANGYI_RATE_LIMIT: 'off',
+      FANGYI_COMPLAINT_HANDLERS: '*=complaint-handler-kutao;taoyuanju=estate-officer-taoyuanju',
     };
     // The event store's tables are created once, before several services race to migrate them.
     eventStore = await PostgresEventStore.create({ connectionString: databaseUrl, schema });

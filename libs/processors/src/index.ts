@@ -12,4 +12,4 @@ export {
 } from './processor.ts';
 export { logSource, type LogSourceOptions } from './logSource.ts';
 export { busSource, type BusSourceOptions } from './busSource.ts';
-export { policyProcessor, readModelProcessor, type PolicyOptions, type ReadModelOptions } from './kinds.ts';
+export { policyProcessor, readModelProcessor, startLogView, type LogView, type LogViewOptions, type PolicyOptions, type ReadModelOptions } from './kinds.ts';

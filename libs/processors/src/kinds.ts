@@ -1,7 +1,9 @@
+import type { Logger } from 'pino';
 import type { Envelope } from '@fangyi/contracts';
 import type { EventStore } from '@fangyi/eventstore';
-import { applyEvent, ensureIntact, ReadModelLostError, type Projection, type ProjectionStore } from '@fangyi/projections';
-import type { Processor } from './processor.ts';
+import { applyEvent, ensureIntact, InMemoryProjectionStore, ReadModelLostError, type Projection, type ProjectionStore } from '@fangyi/projections';
+import { logSource } from './logSource.ts';
+import { startProcessor, type Processor, type ProcessorStatus } from './processor.ts';
 
 export interface ReadModelOptions {
   /**
@@ -61,4 +63,36 @@ export function policyProcessor(options: PolicyOptions): Processor {
       log.debug({ eventId: event.id, type: event.type }, 'policy reacted');
     },
   };
+}
+
+/** A read model a service keeps in memory from the event store's log, read with its writes in it. */
+export interface LogView<S extends ProjectionStore = ProjectionStore> {
+  readonly store: S;
+  /** Resolves once everything appended before the call is applied (read-your-writes). */
+  caughtUp(): Promise<void>;
+  status(): ProcessorStatus;
+  stop(): Promise<void>;
+}
+
+export interface LogViewOptions {
+  readonly projection: Projection;
+  readonly eventStore: EventStore;
+  readonly logger: Logger;
+  /** Defaults to a fresh in-memory store, filled from the start of the log. */
+  readonly store?: ProjectionStore;
+  /** Between background reads (default 500 ms); a request's caughtUp() wakes it at once. */
+  readonly idleMs?: number;
+  readonly batchSize?: number;
+}
+
+/**
+ * Starts a view that each instance keeps from the event store's log: the small directories a
+ * service checks commands against (people, passes, households) and the lists it answers with.
+ * Its checkpoint lives in its own store, so a fresh in-memory store replays the log from the start.
+ */
+export async function startLogView(options: LogViewOptions): Promise<LogView> {
+  const store = options.store ?? new InMemoryProjectionStore();
+  const source = logSource({ eventStore: options.eventStore, idleMs: options.idleMs ?? 500, ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}) });
+  const running = await startProcessor(readModelProcessor(options.projection, store), source, options.logger);
+  return { store, caughtUp: () => running.caughtUp(), status: () => running.status(), stop: () => running.stop() };
 }

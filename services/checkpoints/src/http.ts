@@ -5,6 +5,7 @@ import type { ProjectionStore } from '@fangyi/projections';
 import { DomainError, IdParamSchema, fault, loadAggregate, requireCommunity, requireInScope, worksIn, type Clock, type User } from '@fangyi/service-kit';
 import { checkpointDecider, checkpointStreamId, type CheckpointState } from './checkpoint/checkpoint.ts';
 import type { CheckpointList } from './checkpointList/projection.ts';
+import type { ResidentsDirectory } from './residentsDirectory/projection.ts';
 
 export interface CheckpointsDeps {
   readonly eventStore: EventStore;
@@ -15,6 +16,8 @@ export interface CheckpointsDeps {
   readonly projectionStore: ProjectionStore;
   /** The checkpoint list (startCheckpointList), started and stopped by the composition root. */
   readonly checkpointList: CheckpointList;
+  /** The people and passes the residents register holds (startResidentsDirectory): crossings name only those. */
+  readonly residents: ResidentsDirectory;
   /** community → district; default DEMO_COMMUNITY_DISTRICTS. */
   readonly communityDistricts?: Readonly<Record<string, string>>;
 }

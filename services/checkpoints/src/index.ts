@@ -20,3 +20,4 @@ export {
   type CheckpointsProjectionsOptions,
   type UnderQuarantineDoc,
 } from './underQuarantine/projection.ts';
+export { KNOWN_PASSES_COLLECTION, KNOWN_PEOPLE_COLLECTION, residentsDirectoryProjection, startResidentsDirectory, type ResidentsDirectory } from './residentsDirectory/projection.ts';

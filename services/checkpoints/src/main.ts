@@ -8,14 +8,15 @@ import { RedisProjectionStore } from '@fangyi/projections';
 import { createLogger, installGracefulShutdown, commandServiceConfig, rateLimitOf, readConfig, tokenSecretsOf, withEventStoreUrl, systemClock } from '@fangyi/service-kit';
 import { buildCheckpointsApp } from './app.ts';
 import { startCheckpointList } from './checkpointList/projection.ts';
+import { startResidentsDirectory } from './residentsDirectory/projection.ts';
 import { startCheckpointsProjections } from './underQuarantine/projection.ts';
 
 /**
  * The checkpoints service in distributed mode: HTTP commands on the PostgreSQL event store, the
  * relay that publishes this context's events to Kafka, and the consumer that keeps "people under
  * quarantine" in Redis from the quarantine topic (read by the crossing routes to record breaches).
- * The checkpoint list shares that Redis store and needs no wiring: GET /checkpoints brings it up to
- * date from the event store.
+ * The checkpoint list and the residents directory (who and which passes a crossing may name) share
+ * that Redis store and need no wiring: the routes bring them up to date from the event store.
  */
 const config = readConfig(
   z.object({
@@ -50,6 +51,7 @@ const relay =
     : null;
 const projections = await startCheckpointsProjections({ source: busSource({ bus, topicPrefix: config.FANGYI_TOPIC_PREFIX, join: 'background' }), store: projectionStore, logger, eventStore });
 const checkpointList = await startCheckpointList({ eventStore, logger });
+const residents = await startResidentsDirectory({ eventStore, logger });
 
 const app = buildCheckpointsApp({
   eventStore,
@@ -58,6 +60,7 @@ const app = buildCheckpointsApp({
   timeZone: config.FANGYI_TIME_ZONE,
   projectionStore,
   checkpointList,
+  residents,
   logger,
   authSecret: tokenSecretsOf(config),
   rateLimit: rateLimitOf(config),
@@ -74,7 +77,7 @@ const app = buildCheckpointsApp({
         relay: relayCheck.check,
         readModelsApplied: String(meta.appliedCount),
         lastAppliedAt: meta.lastAppliedAt ?? 'never',
-        ...readinessOf([projections.status(), checkpointList.status()]).checks,
+        ...readinessOf([projections.status(), checkpointList.status(), residents.status()]).checks,
       },
     };
   },
@@ -85,6 +88,7 @@ installGracefulShutdown(
     { name: 'http', close: () => app.close() },
     { name: 'under-quarantine projection', close: () => projections.stop() },
     { name: 'checkpoint list', close: () => checkpointList.stop() },
+    { name: 'residents directory', close: () => residents.stop() },
     ...(relay ? [{ name: 'relay', close: () => relay.stop() }] : []),
     { name: 'kafka', close: () => bus.close() },
     { name: 'redis', close: async () => void (await redis.quit()) },

@@ -9,7 +9,8 @@ import { SqliteEventStore, type EventStore } from '@fangyi/eventstore';
 import { InMemoryProjectionStore, applyEvent } from '@fangyi/projections';
 import type { ServiceApp } from '@fangyi/service-kit';
 import { TEST_AUTH_SECRET, authHeader, testUser } from '@fangyi/testkit';
-import { buildCheckpointsApp, checkpointStreamId, crossingStreamId, startCheckpointList, underQuarantineProjection, type CheckpointList } from '../src/index.ts';
+import { buildCheckpointsApp, checkpointStreamId, crossingStreamId, startCheckpointList, startResidentsDirectory, underQuarantineProjection, type CheckpointList, type ResidentsDirectory } from '../src/index.ts';
+import { issuePass, registerPerson } from './residents.ts';
 
 // The district's clock: checkpoints open the evening before, and "now" is 2020-01-29 12:00 in Shanghai.
 const EVENING_BEFORE = new Date('2020-01-28T22:00:00+08:00');
@@ -21,6 +22,7 @@ describe('checkpoints service over HTTP (SQLite event store)', () => {
   let eventStore: EventStore;
   let projectionStore: InMemoryProjectionStore;
   let checkpointList: CheckpointList;
+  let residents: ResidentsDirectory;
   let app: ServiceApp;
   let now = NOON;
   const clock = () => now;
@@ -33,6 +35,7 @@ describe('checkpoints service over HTTP (SQLite event store)', () => {
       timeZone: 'Asia/Shanghai',
       projectionStore,
       checkpointList,
+      residents,
       logger: pino({ level: 'silent' }),
       authSecret: TEST_AUTH_SECRET,
     });
@@ -41,13 +44,20 @@ describe('checkpoints service over HTTP (SQLite event store)', () => {
     dir = mkdtempSync(join(tmpdir(), 'fangyi-cp-'));
     eventStore = new SqliteEventStore({ path: join(dir, 'events.db'), clock });
     projectionStore = new InMemoryProjectionStore();
+    // The people the crossings name, as the residents register holds them; ZC-0012 is p-zc-1's pass.
+    for (const [personId, community] of [['p-zc-1', 'zhangcun'], ['p-zc-2', 'zhangcun'], ['p-mj-hubei-1', 'moujia'], ['p-mj-hubei-2', 'moujia']] as const) {
+      await registerPerson(eventStore, personId, community);
+    }
+    await issuePass(eventStore, 'p-zc-1', 'ZC-0012');
     checkpointList = await startCheckpointList({ eventStore, logger: pino({ level: 'silent' }) });
+    residents = await startResidentsDirectory({ eventStore, logger: pino({ level: 'silent' }) });
     app = buildApp(eventStore);
     await app.ready();
   });
   afterAll(async () => {
     await app.close();
     await checkpointList.stop();
+    await residents.stop();
     await eventStore.close();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -407,12 +417,52 @@ describe('checkpoints service over HTTP (SQLite event store)', () => {
       expect(await allEvents()).toBe(before);
     });
 
+    describe('who crossed: a person or pass named must be a real one, or the crossing is recorded as unidentified', () => {
+      const refused = async (id: string, path: string, payload: object, status: number, code: string, field: string) => {
+        const before = await allEvents();
+        const res = await inject({ method: 'POST', url: `/checkpoints/${id}/${path}`, payload });
+        expect(res.statusCode, res.body).toBe(status);
+        expect(res.json()).toMatchObject({ code, errors: [{ field }] });
+        expect(await allEvents()).toBe(before);
+      };
+
+      it('refuses a personId the residents register does not hold, and a pass never issued or issued to someone else', async () => {
+        const id = await openCheckpoint();
+        await startShift(id);
+        for (const personId of [randomUUID(), "x' OR '1'='1"]) {
+          await refused(id, 'entries', { ...crossing, personId, passNumber: undefined }, 422, 'CROSSING_PERSON_UNKNOWN', 'body.personId');
+          await refused(id, 'refusals', { personId, reason: 'no-pass', note: '无通行证', at: '2020-01-29T11:50:00+08:00' }, 422, 'CROSSING_PERSON_UNKNOWN', 'body.personId');
+        }
+        await refused(id, 'exits', { ...crossing, passNumber: 'ZC-9999' }, 422, 'PASS_UNKNOWN', 'body.passNumber');
+        await refused(id, 'entries', { ...crossing, personId: 'p-zc-2' }, 409, 'PASS_NOT_OF_PERSON', 'body.passNumber');
+      });
+
+      it("records a crossing named by its pass for the pass's holder, one naming neither as unidentified, and someone registered a moment ago as themselves", async () => {
+        const id = await openCheckpoint();
+        await startShift(id);
+        const byPass = await inject({ method: 'POST', url: `/checkpoints/${id}/entries`, payload: { name: '王芳', temperatureC: 36.5, passNumber: 'ZC-0012', passValid: true, at: '2020-01-29T11:40:00+08:00' } });
+        expect(byPass.statusCode).toBe(201);
+        const told = await inject({ method: 'POST', url: `/checkpoints/${id}/entries`, payload: { name: '过路人', temperatureC: 36.5, passValid: false, at: '2020-01-29T11:41:00+08:00' } });
+        expect(told.statusCode).toBe(201);
+        const newcomer = `p-${randomUUID()}`;
+        await registerPerson(eventStore, newcomer);
+        const fresh = await inject({ method: 'POST', url: `/checkpoints/${id}/exits`, payload: { personId: newcomer, name: '新登记', temperatureC: 36.5, passValid: false, at: '2020-01-29T11:42:00+08:00' } });
+        expect(fresh.statusCode).toBe(201);
+        const day = (await inject({ method: 'GET', url: `/checkpoints/${id}/crossings?date=${TODAY}` })).json<{ crossings: { crossingId: string; personId?: string; unidentified?: boolean }[] }>();
+        const byId = (crossingId: string) => day.crossings.find((c) => c.crossingId === crossingId);
+        expect(byId(byPass.json().crossingId)).toMatchObject({ personId: 'p-zc-1', passNumber: 'ZC-0012' });
+        expect(byId(told.json().crossingId)).toMatchObject({ name: '过路人', unidentified: true });
+        expect(byId(told.json().crossingId)).not.toHaveProperty('personId');
+        expect(byId(fresh.json().crossingId)).toMatchObject({ personId: newcomer });
+      });
+    });
+
     it("records entries, exits and refusals on the day's crossing stream, with counts", async () => {
       const id = await openCheckpoint();
       await startShift(id);
       expect((await inject({ method: 'POST', url: `/checkpoints/${id}/entries`, payload: crossing })).statusCode).toBe(201);
       expect((await inject({ method: 'POST', url: `/checkpoints/${id}/exits`, payload: { ...crossing, at: '2020-01-29T11:55:00+08:00' } })).statusCode).toBe(201);
-      const fever = await inject({ method: 'POST', url: `/checkpoints/${id}/entries`, payload: { ...crossing, personId: 'p-zc-2', temperatureC: 37.8 } });
+      const fever = await inject({ method: 'POST', url: `/checkpoints/${id}/entries`, payload: { ...crossing, personId: 'p-zc-2', passNumber: undefined, temperatureC: 37.8 } });
       expect(fever.json()).toMatchObject({ fever: true, refusalRequired: true, breachId: null, date: TODAY });
       const feverId = fever.json().crossingId;
 
@@ -467,7 +517,7 @@ describe('checkpoints service over HTTP (SQLite event store)', () => {
         data: { caseId: 'case-mj-1', personId: 'p-mj-hubei-1', personName: '李娜', community: 'moujia', startDate: '2020-01-28', endDate: '2020-02-10', periodDays: 14, reason: 'arrival-from-risk-area', assignedCaller: 'caller-1' },
       };
       await applyEvent(underQuarantineProjection, projectionStore, started);
-      const res = await inject({ method: 'POST', url: `/checkpoints/${id}/exits`, payload: { ...crossing, personId: 'p-mj-hubei-1', name: '李娜' } });
+      const res = await inject({ method: 'POST', url: `/checkpoints/${id}/exits`, payload: { ...crossing, personId: 'p-mj-hubei-1', passNumber: undefined, name: '李娜' } });
       expect(res.statusCode).toBe(201);
       expect(res.json().breachId).toEqual(expect.any(String));
       const events = await eventStore.readStream(crossingStreamId(id, TODAY));
@@ -528,7 +578,7 @@ describe('checkpoints service over HTTP (SQLite event store)', () => {
         causationId: null,
         data: { caseId: 'case-mj-2', personId: 'p-mj-hubei-2', personName: '陈静', community: 'moujia', startDate: '2020-01-28', endDate: '2020-02-10', periodDays: 14, reason: 'arrival-from-risk-area', assignedCaller: 'caller-1' },
       });
-      const payload = { ...crossing, personId: 'p-mj-hubei-2', name: '陈静', crossingId: randomUUID() };
+      const payload = { ...crossing, personId: 'p-mj-hubei-2', passNumber: undefined, name: '陈静', crossingId: randomUUID() };
       const first = await post(id, 'exits', payload);
       const again = await post(id, 'exits', payload);
       expect([first.statusCode, again.statusCode]).toEqual([201, 200]);
@@ -745,11 +795,12 @@ describe('checkpoints service over HTTP (SQLite event store)', () => {
     let listDir: string;
     let listEvents: EventStore;
     let listApp: ServiceApp;
-    const lists: CheckpointList[] = [];
+    const lists: { stop(): Promise<void> }[] = [];
     /** A service instance of its own, with the list it keeps in memory from the log. */
     const buildListApp = async () => {
       const list = await startCheckpointList({ eventStore: listEvents, logger: pino({ level: 'silent' }) });
-      lists.push(list);
+      const listResidents = await startResidentsDirectory({ eventStore: listEvents, logger: pino({ level: 'silent' }) });
+      lists.push(list, listResidents);
       return buildCheckpointsApp({
         eventStore: listEvents,
         clock,
@@ -757,6 +808,7 @@ describe('checkpoints service over HTTP (SQLite event store)', () => {
         timeZone: 'Asia/Shanghai',
         projectionStore: new InMemoryProjectionStore(),
         checkpointList: list,
+        residents: listResidents,
         communityDistricts: directory,
         logger: pino({ level: 'silent' }),
         authSecret: TEST_AUTH_SECRET,

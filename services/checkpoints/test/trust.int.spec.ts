@@ -9,7 +9,7 @@ import { SqliteEventStore, type EventStore } from '@fangyi/eventstore';
 import { InMemoryProjectionStore } from '@fangyi/projections';
 import type { ServiceApp } from '@fangyi/service-kit';
 import { TEST_AUTH_SECRET, authHeader, testUser } from '@fangyi/testkit';
-import { buildCheckpointsApp, crossingStreamId, startCheckpointList, type CheckpointList } from '../src/index.ts';
+import { buildCheckpointsApp, crossingStreamId, startCheckpointList, startResidentsDirectory, type CheckpointList, type ResidentsDirectory } from '../src/index.ts';
 
 // At the gate, what staff type must be matchable later: an ID number follows the same rule as at
 // registration, names are clean, and every refusal names the field at fault with nothing appended.
@@ -27,18 +27,21 @@ describe('checkpoints: the shared ID number rule, clean names, refusals that nam
   let eventStore: EventStore;
   let app: ServiceApp;
   let checkpointList: CheckpointList;
+  let residents: ResidentsDirectory;
   let now = NOON;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'fangyi-cp-trust-'));
     eventStore = new SqliteEventStore({ path: join(dir, 'events.db'), clock: () => now });
     checkpointList = await startCheckpointList({ eventStore, logger: pino({ level: 'silent' }) });
-    app = buildCheckpointsApp({ eventStore, clock: () => now, newId: () => uuidv7(), timeZone: 'Asia/Shanghai', projectionStore: new InMemoryProjectionStore(), checkpointList, logger: pino({ level: 'silent' }), authSecret: TEST_AUTH_SECRET });
+    residents = await startResidentsDirectory({ eventStore, logger: pino({ level: 'silent' }) });
+    app = buildCheckpointsApp({ eventStore, clock: () => now, newId: () => uuidv7(), timeZone: 'Asia/Shanghai', projectionStore: new InMemoryProjectionStore(), checkpointList, residents, logger: pino({ level: 'silent' }), authSecret: TEST_AUTH_SECRET });
     await app.ready();
   });
   afterAll(async () => {
     await app.close();
     await checkpointList.stop();
+    await residents.stop();
     await eventStore.close();
     rmSync(dir, { recursive: true, force: true });
   });

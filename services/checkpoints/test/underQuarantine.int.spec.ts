@@ -11,7 +11,8 @@ import { InProcessMessageBus, KafkaMessageBus, type MessageBus } from '@fangyi/m
 import { InMemoryProjectionStore, type ProjectionStore } from '@fangyi/projections';
 import { TEST_AUTH_SECRET, authHeader, requireInfra, testUser } from '@fangyi/testkit';
 import { busSource } from '@fangyi/processors';
-import { UNDER_QUARANTINE_COLLECTION, buildCheckpointsApp, crossingStreamId, startCheckpointList, startCheckpointsProjections, type UnderQuarantineDoc } from '../src/index.ts';
+import { registerPerson } from './residents.ts';
+import { UNDER_QUARANTINE_COLLECTION, buildCheckpointsApp, crossingStreamId, startCheckpointList, startCheckpointsProjections, startResidentsDirectory, type UnderQuarantineDoc } from '../src/index.ts';
 
 const logger = pino({ level: 'silent' });
 const OPENED = new Date('2020-01-28T22:00:00+08:00');
@@ -71,7 +72,8 @@ async function breachFlow(bus: MessageBus, prefix: string): Promise<void> {
   const { store, seen } = countingStore();
   const projections = await startCheckpointsProjections({ source: busSource({ bus, topicPrefix: prefix }), store, logger });
   const checkpointList = await startCheckpointList({ eventStore, logger });
-  const app = buildCheckpointsApp({ eventStore, clock: () => now, newId: () => uuidv7(), timeZone: 'Asia/Shanghai', projectionStore: store, checkpointList, logger, authSecret: TEST_AUTH_SECRET });
+  const residents = await startResidentsDirectory({ eventStore, logger });
+  const app = buildCheckpointsApp({ eventStore, clock: () => now, newId: () => uuidv7(), timeZone: 'Asia/Shanghai', projectionStore: store, checkpointList, residents, logger, authSecret: TEST_AUTH_SECRET });
   try {
     const staff = authHeader(testUser('checkpoint-staff', ['moujia'], 'staff-moujia'));
     const opened = await app.inject({
@@ -91,6 +93,7 @@ async function breachFlow(bus: MessageBus, prefix: string): Promise<void> {
     expect(shift.statusCode).toBe(201);
 
     const personId = `p-${randomBytes(4).toString('hex')}`;
+    await registerPerson(eventStore, personId, 'moujia', '李娜');
     const caseId = `case-${randomBytes(4).toString('hex')}`;
     const caseStream = `homeQuarantine-${caseId}`;
     const started = quarantineEnvelope(caseStream, 0, 'quarantine.home-quarantine-started', {
@@ -146,6 +149,7 @@ async function breachFlow(bus: MessageBus, prefix: string): Promise<void> {
     await projections.stop();
     await app.close();
     await checkpointList.stop();
+    await residents.stop();
     await eventStore.close();
     rmSync(dir, { recursive: true, force: true });
   }

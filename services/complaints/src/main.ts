@@ -8,13 +8,14 @@ import { RedisProjectionStore } from '@fangyi/projections';
 import { createLogger, installGracefulShutdown, commandServiceConfig, rateLimitOf, readConfig, tokenSecretsOf, withEventStoreUrl, systemClock } from '@fangyi/service-kit';
 import { buildComplaintsApp } from './app.ts';
 import { complaintPolicyFromEnv } from './complaint/policy.ts';
+import { startHouseholdDirectory } from './households/directory.ts';
 import { startComplaintsReadModel } from './readModel.ts';
 
 /**
  * The complaints service in distributed mode: HTTP commands on the PostgreSQL event store, the
  * relay that publishes the complaints context's events to Kafka, and the complaints list kept in
- * Redis from that topic. The policy (reply-due hours, rental-ban fine and reward) comes from the
- * environment: see complaint/policy.ts.
+ * Redis from that topic. The policy (reply-due hours, rental-ban fine and reward, who handles the
+ * complaints of each area) comes from the environment: see complaint/policy.ts.
  */
 const config = readConfig(
   z.object({
@@ -48,6 +49,7 @@ const relay =
     : null;
 const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3 });
 const listStore = new RedisProjectionStore({ redis, namespace: config.FANGYI_COMPLAINTS_NAMESPACE, clock, guarded: true });
+const households = await startHouseholdDirectory({ eventStore, logger });
 const readModel = await startComplaintsReadModel({ source: busSource({ bus, topicPrefix: config.FANGYI_TOPIC_PREFIX, join: 'background' }), store: listStore, logger, eventStore });
 
 const app = buildComplaintsApp({
@@ -56,6 +58,7 @@ const app = buildComplaintsApp({
   newId: () => uuidv7(),
   policy,
   listStore,
+  households,
   logger,
   authSecret: tokenSecretsOf(config),
   rateLimit: rateLimitOf(config),
@@ -63,7 +66,7 @@ const app = buildComplaintsApp({
     await eventStore.readAll({ limit: 1 });
     // A parked or stopped relay fails readiness: this context's events no longer reach the others.
     const relayCheck = relay ? relayReadiness(relay) : { ok: true, check: 'off' };
-    const processors = readinessOf([readModel.status()]);
+    const processors = readinessOf([readModel.status(), households.status()]);
     return { ok: relayCheck.ok && (await redis.ping()) === 'PONG', checks: { eventStore: 'ok', redis: 'ok', relay: relayCheck.check, ...processors.checks } };
   },
 });
@@ -73,6 +76,7 @@ installGracefulShutdown(
     { name: 'http', close: () => app.close() },
     ...(relay ? [{ name: 'relay', close: () => relay.stop() }] : []),
     { name: 'complaints list', close: () => readModel.stop() },
+    { name: 'household directory', close: () => households.stop() },
     { name: 'kafka', close: () => bus.close() },
     { name: 'redis', close: async () => void (await redis.quit()) },
     { name: 'event store', close: () => eventStore.close() },
@@ -81,4 +85,4 @@ installGracefulShutdown(
 );
 
 const address = await app.listen({ port: config.PORT, host: config.HOST });
-logger.info({ address, replyWithinHours: policy.replyWithinHours, rentalBan: policy.rentalBan }, 'complaints service listening');
+logger.info({ address, replyWithinHours: policy.replyWithinHours, rentalBan: policy.rentalBan, areasWithHandlers: [...policy.handlers.keys()] }, 'complaints service listening');

@@ -10,14 +10,20 @@ import { logSource, type RunningProcessor } from '@fangyi/processors';
 import { InMemoryProjectionStore, rebuildFromEventStore } from '@fangyi/projections';
 import type { ServiceApp, User } from '@fangyi/service-kit';
 import { TEST_AUTH_SECRET, authHeader, testUser } from '@fangyi/testkit';
-import { COMPLAINTS_COLLECTION, buildComplaintsApp, complaintPolicyFromEnv, complaintsProjection, startComplaintsReadModel, streamIdOf } from '../src/index.ts';
+import { registerHousehold } from './residents.ts';
+import { COMPLAINTS_COLLECTION, startHouseholdDirectory, type HouseholdDirectory, buildComplaintsApp, complaintPolicyFromEnv, complaintsProjection, startComplaintsReadModel, streamIdOf } from '../src/index.ts';
 
 // The district's clock stands at 2020-02-03 09:30 in Shanghai; tests that need time to pass move it.
 let now = new Date('2020-02-03T01:30:00.000Z');
 const clock = () => now;
 
 // Configured amounts differ from the defaults, so the test shows the configuration reaches the events.
-const policy = complaintPolicyFromEnv({ FANGYI_RENTAL_FINE_YUAN: '6000', FANGYI_REPORT_REWARD_YUAN: '3500' });
+// Who may be assigned complaints of each area, as FANGYI_COMPLAINT_HANDLERS sets it.
+const policy = complaintPolicyFromEnv({
+  FANGYI_RENTAL_FINE_YUAN: '6000',
+  FANGYI_REPORT_REWARD_YUAN: '3500',
+  FANGYI_COMPLAINT_HANDLERS: 'kutao=handler-kutao|h;moujia=handler-moujia;zhangcun=handler-zhangcun;taoyuanju=officer-taoyuanju',
+});
 
 const handler = testUser('complaint-handler', ['kutao'], 'handler-kutao');
 const estateOfficer = testUser('complaint-handler', ['taoyuanju'], 'officer-taoyuanju');
@@ -43,19 +49,25 @@ describe('complaints service over HTTP (SQLite event store, list kept from its l
   let eventStore: EventStore;
   let app: ServiceApp;
   let readModel: RunningProcessor;
+  let households: HouseholdDirectory;
   const listStore = new InMemoryProjectionStore();
   const logger = pino({ level: 'silent' });
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'fangyi-c-'));
     eventStore = new SqliteEventStore({ path: join(dir, 'events.db'), clock });
+    // The households the complaints name, as the residents register holds them.
+    await registerHousehold(eventStore, 'h-kutao-3-102', 'kutao');
+    await registerHousehold(eventStore, 'h-moujia-1', 'moujia');
     readModel = await startComplaintsReadModel({ source: logSource({ eventStore, idleMs: 20 }), store: listStore, logger });
-    app = buildComplaintsApp({ eventStore, clock, newId: () => uuidv7(now.getTime()), policy, listStore, logger, authSecret: TEST_AUTH_SECRET });
+    households = await startHouseholdDirectory({ eventStore, logger });
+    app = buildComplaintsApp({ eventStore, clock, newId: () => uuidv7(now.getTime()), policy, listStore, households, logger, authSecret: TEST_AUTH_SECRET });
     await app.ready();
   });
   afterAll(async () => {
     await app.close();
     await readModel.stop();
+    await households.stop();
     await eventStore.close();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -177,9 +189,42 @@ describe('complaints service over HTTP (SQLite event store, list kept from its l
 
     it('fines nobody for a substantiated rental report where no ban applies (Moujia)', async () => {
       const moujiaHandler = testUser('complaint-handler', ['moujia'], 'handler-moujia');
-      const id = await investigating({ community: 'moujia' }, moujiaHandler);
+      const id = await investigating({ community: 'moujia', subjectHouseholdId: 'h-moujia-1' }, moujiaHandler);
       const res = await call(moujiaHandler, 'POST', `/complaints/${id}/resolution`, { resolution: 'substantiated', note: '查实', householdId: 'h-moujia-1' });
       expect(res.json()).toMatchObject({ eventTypes: ['complaints.complaint-resolved'], fineImposed: null });
+    });
+  });
+
+  describe('who and what a complaint names must exist: a handler of its area, a registered household', () => {
+    const refused = async (user: User, url: string, payload: unknown, status: number, code: string, field: string) => {
+      const before = await allEvents();
+      const res = await call(user, 'POST', url, payload);
+      expect(res.statusCode, res.body).toBe(status);
+      expect(res.json()).toMatchObject({ code, errors: [{ field }] });
+      expect(await allEvents()).toBe(before);
+    };
+
+    it("assigns only to a handler of the complaint's community or estate: anyone else, or one of another area, is refused naming body.assignee", async () => {
+      const id = await file();
+      for (const assignee of ['random-string', 'handler-moujia', 'officer-taoyuanju']) {
+        await refused(handler, `/complaints/${id}/triage`, { assignee, agency: 'community' }, 422, 'ASSIGNEE_NOT_A_HANDLER', 'body.assignee');
+      }
+      await ok(handler, `/complaints/${id}/triage`, { assignee: 'handler-kutao', agency: 'community' });
+    });
+
+    it("takes a subject household only if the register holds it in the complaint's area, and finds one registered a moment ago", async () => {
+      await refused(registrar, '/complaints', fileBody({ subjectHouseholdId: `h-${uuidv7()}` }), 422, 'HOUSEHOLD_UNKNOWN', 'body.subjectHouseholdId');
+      await refused(registrar, '/complaints', fileBody({ subjectHouseholdId: 'h-moujia-1' }), 409, 'HOUSEHOLD_OUTSIDE_AREA', 'body.subjectHouseholdId');
+      const fresh = `h-kutao-${uuidv7()}`;
+      await registerHousehold(eventStore, fresh, 'kutao');
+      await file({ subjectHouseholdId: fresh });
+    });
+
+    it('fines only a registered household of the complaint\'s area', async () => {
+      const id = await investigating();
+      const url = `/complaints/${id}/resolution`;
+      await refused(handler, url, { resolution: 'substantiated', note: '查实', householdId: 'h-nowhere' }, 422, 'HOUSEHOLD_UNKNOWN', 'body.householdId');
+      await refused(handler, url, { resolution: 'substantiated', note: '查实', householdId: 'h-moujia-1' }, 409, 'HOUSEHOLD_OUTSIDE_AREA', 'body.householdId');
     });
   });
 

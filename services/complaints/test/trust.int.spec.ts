@@ -7,7 +7,7 @@ import { uuidv7 } from '@fangyi/contracts';
 import { SqliteEventStore, type EventStore } from '@fangyi/eventstore';
 import type { ServiceApp } from '@fangyi/service-kit';
 import { TEST_AUTH_SECRET, authHeader, testUser } from '@fangyi/testkit';
-import { buildComplaintsApp, streamIdOf } from '../src/index.ts';
+import { buildComplaintsApp, complaintPolicyFromEnv, startHouseholdDirectory, streamIdOf, type HouseholdDirectory } from '../src/index.ts';
 
 // A complaint keeps what the reporter said, emoji included, but no hidden controls; a reporter's
 // name is clean; and every refusal names the field at fault, with nothing appended.
@@ -18,15 +18,18 @@ describe('complaints: clean names and text, refusals that name the field', () =>
   let dir: string;
   let eventStore: EventStore;
   let app: ServiceApp;
+  let households: HouseholdDirectory;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'fangyi-c-trust-'));
     eventStore = new SqliteEventStore({ path: join(dir, 'events.db'), clock: () => now });
-    app = buildComplaintsApp({ eventStore, clock: () => now, newId: () => uuidv7(), logger: pino({ level: 'silent' }), authSecret: TEST_AUTH_SECRET });
+    households = await startHouseholdDirectory({ eventStore, logger: pino({ level: 'silent' }) });
+    app = buildComplaintsApp({ eventStore, clock: () => now, newId: () => uuidv7(), policy: complaintPolicyFromEnv({ FANGYI_COMPLAINT_HANDLERS: 'kutao=handler-kutao' }), households, logger: pino({ level: 'silent' }), authSecret: TEST_AUTH_SECRET });
     await app.ready();
   });
   afterAll(async () => {
     await app.close();
+    await households.stop();
     await eventStore.close();
     rmSync(dir, { recursive: true, force: true });
   });

@@ -5,8 +5,8 @@ import { uuidv7 } from '@fangyi/contracts';
 import { SqliteEventStore } from '@fangyi/eventstore';
 import { logSource, readinessOf, readModelProcessor, startProcessor } from '@fangyi/processors';
 import { InMemoryProjectionStore } from '@fangyi/projections';
-import { checkpointsErrors, registerCheckpoints, startCheckpointList, startCheckpointsProjections } from '@fangyi/checkpoints';
-import { complaintPolicyFromEnv, complaintsErrors, registerComplaints, startComplaintsReadModel } from '@fangyi/complaints';
+import { checkpointsErrors, registerCheckpoints, startCheckpointList, startCheckpointsProjections, startResidentsDirectory } from '@fangyi/checkpoints';
+import { complaintPolicyFromEnv, complaintsErrors, registerComplaints, startComplaintsReadModel, startHouseholdDirectory } from '@fangyi/complaints';
 import {
   DEFAULT_RISK_AREAS,
   parseCallers,
@@ -15,6 +15,7 @@ import {
   registerQuarantine,
   startActiveCasesFeed,
   startMissedCheckScheduler,
+  startPeopleDirectoryFeed,
   startQuarantinePolicies,
 } from '@fangyi/quarantine';
 import { registerResidents, residentsErrors, startHouseholdPeopleFeed, startResidentsPolicies } from '@fangyi/residents';
@@ -65,6 +66,8 @@ const config = readConfig(
     FANGYI_CALLERS: z
       .string()
       .default('moujia=caller-moujia-1;zhangcun=caller-zhangcun-1;wenzhang=caller-wenzhang-1;zhengzhang=caller-zhengzhang-1'),
+    // Who may be assigned complaints of each area (`*`: every one), as FANGYI_CALLERS names the callers.
+    FANGYI_COMPLAINT_HANDLERS: z.string().default('*=complaint-handler-kutao;taoyuanju=estate-officer-taoyuanju'),
     FANGYI_SCHEDULER: z.enum(['on', 'off']).default('on'),
     FANGYI_SCHEDULER_INTERVAL_MS: z.coerce.number().int().min(1000).default(60_000),
     // Quiet by default so the terminal shows where to look; LOG_LEVEL=info logs every request.
@@ -103,6 +106,10 @@ const checkpointList = await startCheckpointList({ eventStore, logger });
 const activeCasesFeed = await startActiveCasesFeed({ eventStore, store: new InMemoryProjectionStore({ clock }), logger });
 const { activeCases } = activeCasesFeed;
 await Promise.all([...readModels.map((r) => r.caughtUp()), activeCasesFeed.caughtUp()]);
+const quarantinePeople = await startPeopleDirectoryFeed({ eventStore, logger });
+const checkpointsResidents = await startResidentsDirectory({ eventStore, logger });
+const complaintsHouseholds = await startHouseholdDirectory({ eventStore, logger });
+const callers = parseCallers(config.FANGYI_CALLERS);
 
 // Policies: the flows between services. Their checkpoints are in the SQLite file, moved only after
 // a batch's reactions are recorded; a reaction is an idempotent command, so a replay changes nothing.
@@ -112,8 +119,9 @@ const policies = [
     eventStore,
     logger,
     activeCases,
+    people: quarantinePeople,
     riskAreas: parseRiskAreas(config.FANGYI_RISK_AREAS),
-    callers: parseCallers(config.FANGYI_CALLERS),
+    callers,
     clock,
     timeZone,
     newId,
@@ -134,14 +142,25 @@ const app = createServiceApp({
   clock,
   bodyLimit: 64 * 1024,
   readiness: async () => {
-    const processors = readinessOf([...readModels.map((r) => r.status()), ...policies.flatMap((p) => p.statuses()), householdPeople.status(), checkpointList.status(), activeCasesFeed.status()]);
+    const processors = readinessOf([
+      ...readModels.map((r) => r.status()),
+      ...policies.flatMap((p) => p.statuses()),
+      ...[householdPeople, checkpointList, activeCasesFeed, quarantinePeople, checkpointsResidents, complaintsHouseholds].map((v) => v.status()),
+    ]);
     return { ok: processors.allRunning, checks: { eventStore: 'sqlite', readModels: 'in-memory', ...processors.checks } };
   },
 });
-registerQuarantine(app, { eventStore, clock, newId, timeZone, activeCases, slotWindows, earlyCheckMinutes: config.FANGYI_CHECK_EARLY_MINUTES });
+registerQuarantine(app, { eventStore, clock, newId, timeZone, activeCases, slotWindows, earlyCheckMinutes: config.FANGYI_CHECK_EARLY_MINUTES, people: quarantinePeople, callers });
 registerResidents(app, { eventStore, clock, newId, timeZone, householdPeople });
-registerCheckpoints(app, { eventStore, clock, newId, timeZone, projectionStore: underQuarantineStore, checkpointList });
-registerComplaints(app, { eventStore, clock, newId, policy: complaintPolicyFromEnv(), listStore: complaintsStore });
+registerCheckpoints(app, { eventStore, clock, newId, timeZone, projectionStore: underQuarantineStore, checkpointList, residents: checkpointsResidents });
+registerComplaints(app, {
+  eventStore,
+  clock,
+  newId,
+  policy: complaintPolicyFromEnv({ ...process.env, FANGYI_COMPLAINT_HANDLERS: config.FANGYI_COMPLAINT_HANDLERS }),
+  listStore: complaintsStore,
+  households: complaintsHouseholds,
+});
 registerRoster(app, { store: rosterStore, reportStore, eventStore, clock, timeZone, slotWindows });
 await app.ready();
 
@@ -174,6 +193,9 @@ installGracefulShutdown(
     { name: 'household people', close: () => householdPeople.stop() },
     { name: 'checkpoint list', close: () => checkpointList.stop() },
     { name: 'active cases', close: () => activeCasesFeed.stop() },
+    { name: 'quarantine people directory', close: () => quarantinePeople.stop() },
+    { name: 'checkpoints residents directory', close: () => checkpointsResidents.stop() },
+    { name: 'complaints household directory', close: () => complaintsHouseholds.stop() },
     { name: 'event store', close: () => eventStore.close() },
   ],
   logger,

@@ -1,5 +1,15 @@
 export { buildQuarantineApp, registerQuarantine, type QuarantineAppDeps } from './app.ts';
-export { quarantineErrors, homeQuarantineDecider, streamIdOf } from './homeQuarantine/homeQuarantine.ts';
+export { quarantineErrors, homeQuarantineDecider, nextCaseId, streamIdOf, type CallersByCommunity } from './homeQuarantine/homeQuarantine.ts';
+export { arrivalAssessmentDecider, arrivalAssessmentStreamId } from './arrivalAssessment/assessment.ts';
+export {
+  PEOPLE_COLLECTION,
+  PERSON_CASES_COLLECTION,
+  PeopleDirectory,
+  peopleDirectoryProjection,
+  startPeopleDirectoryFeed,
+  type DirectoryPerson,
+  type PeopleDirectoryFeed,
+} from './people/directory.ts';
 export { ACTIVE_CASES_COLLECTION, ActiveCases, activeCasesProjection, startActiveCasesFeed, type ActiveCase, type ActiveCasesFeed } from './activeCases/projection.ts';
 export {
   startQuarantinePolicies,

@@ -7,6 +7,7 @@ import { InMemoryProjectionStore } from '@fangyi/projections';
 import { DEFAULT_EARLY_CHECK_MINUTES, DEFAULT_SLOT_WINDOWS, createLogger, installGracefulShutdown, parseSlotWindows, commandServiceConfig, rateLimitOf, readConfig, tokenSecretsOf, withEventStoreUrl, systemClock } from '@fangyi/service-kit';
 import { startActiveCasesFeed } from './activeCases/projection.ts';
 import { buildQuarantineApp } from './app.ts';
+import { startPeopleDirectoryFeed } from './people/directory.ts';
 import { DEFAULT_RISK_AREAS, parseCallers, parseRiskAreas, startQuarantinePolicies } from './policies/index.ts';
 import { startMissedCheckScheduler } from './scheduler/missedChecks.ts';
 
@@ -61,10 +62,13 @@ const relay =
 const activeCasesFeed = await startActiveCasesFeed({ eventStore, store: new InMemoryProjectionStore({ clock }), logger });
 const { activeCases } = activeCasesFeed;
 await activeCasesFeed.caughtUp();
+// Who is registered and whose case is running: read from the log at each start, and again by each request that starts a case.
+const people = await startPeopleDirectoryFeed({ eventStore, store: new InMemoryProjectionStore({ clock }), logger });
+await people.sync();
 
 const policies =
   config.FANGYI_POLICIES === 'on'
-    ? await startQuarantinePolicies({ source: busSource({ bus, topicPrefix: config.FANGYI_TOPIC_PREFIX, join: 'background' }), eventStore, logger, activeCases, riskAreas, callers, clock, timeZone: config.FANGYI_TIME_ZONE, newId })
+    ? await startQuarantinePolicies({ source: busSource({ bus, topicPrefix: config.FANGYI_TOPIC_PREFIX, join: 'background' }), eventStore, logger, activeCases, people, riskAreas, callers, clock, timeZone: config.FANGYI_TIME_ZONE, newId })
     : null;
 const scheduler =
   config.FANGYI_SCHEDULER === 'on'
@@ -79,6 +83,8 @@ const app = buildQuarantineApp({
   activeCases,
   slotWindows,
   earlyCheckMinutes: config.FANGYI_CHECK_EARLY_MINUTES,
+  people,
+  callers,
   logger,
   authSecret: tokenSecretsOf(config),
   rateLimit: rateLimitOf(config),
@@ -87,7 +93,7 @@ const app = buildQuarantineApp({
     // A parked or stopped relay fails readiness: this context's events no longer reach the others.
     // Processors that have not joined yet (Kafka down) do not: commands are still answered.
     const relayCheck = relay ? relayReadiness(relay) : { ok: true, check: 'off' };
-    const processors = readinessOf([activeCasesFeed.status(), ...(policies?.statuses() ?? [])]);
+    const processors = readinessOf([activeCasesFeed.status(), people.status(), ...(policies?.statuses() ?? [])]);
     return { ok: relayCheck.ok, checks: { eventStore: 'ok', relay: relayCheck.check, policies: policies ? 'on' : 'off', scheduler: scheduler ? 'on' : 'off', ...processors.checks } };
   },
 });
@@ -99,6 +105,7 @@ installGracefulShutdown(
     ...(policies ? [{ name: 'policies', close: () => policies.stop() }] : []),
     ...(relay ? [{ name: 'relay', close: () => relay.stop() }] : []),
     { name: 'active cases', close: () => activeCasesFeed.stop() },
+    { name: 'people directory', close: () => people.stop() },
     { name: 'kafka', close: () => bus.close() },
     { name: 'event store', close: () => eventStore.close() },
   ],

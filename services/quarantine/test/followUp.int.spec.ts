@@ -8,7 +8,8 @@ import { SqliteEventStore, type EventStore } from '@fangyi/eventstore';
 import { InMemoryProjectionStore } from '@fangyi/projections';
 import type { ServiceApp } from '@fangyi/service-kit';
 import { TEST_AUTH_SECRET, authHeader, testUser } from '@fangyi/testkit';
-import { buildQuarantineApp, startActiveCasesFeed, streamIdOf, type ActiveCasesFeed } from '../src/index.ts';
+import { buildQuarantineApp, parseCallers, startActiveCasesFeed, startPeopleDirectoryFeed, streamIdOf, type ActiveCasesFeed, type PeopleDirectoryFeed } from '../src/index.ts';
+import { registerPerson } from './residents.ts';
 
 // The district's clock stands at 2020-01-29 09:30 in Shanghai.
 const now = new Date('2020-01-29T01:30:00.000Z');
@@ -17,6 +18,7 @@ describe('home quarantine follow-up over HTTP: attempts, reassignment, period, e
   let dir: string;
   let eventStore: EventStore;
   let feed: ActiveCasesFeed;
+  let people: PeopleDirectoryFeed;
   let app: ServiceApp;
 
   beforeAll(async () => {
@@ -24,12 +26,14 @@ describe('home quarantine follow-up over HTTP: attempts, reassignment, period, e
     eventStore = new SqliteEventStore({ path: join(dir, 'events.db'), clock: () => now });
     const logger = pino({ level: 'silent' });
     feed = await startActiveCasesFeed({ eventStore, store: new InMemoryProjectionStore(), logger, idleMs: 20 });
-    app = buildQuarantineApp({ eventStore, clock: () => now, newId: () => uuidv7(now.getTime()), timeZone: 'Asia/Shanghai', activeCases: feed.activeCases, logger, authSecret: TEST_AUTH_SECRET });
+    people = await startPeopleDirectoryFeed({ eventStore, logger, idleMs: 20 });
+    app = buildQuarantineApp({ eventStore, clock: () => now, newId: () => uuidv7(now.getTime()), timeZone: 'Asia/Shanghai', activeCases: feed.activeCases, people, callers: parseCallers('moujia=caller-1|caller-2;zhangcun=caller-zhangcun'), logger, authSecret: TEST_AUTH_SECRET });
     await app.ready();
   });
   afterAll(async () => {
     await app.close();
     await feed.stop();
+    await people.stop();
     await eventStore.close();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -43,7 +47,9 @@ describe('home quarantine follow-up over HTTP: attempts, reassignment, period, e
   const allEvents = async () => (await eventStore.readAll({ limit: 100_000 })).length;
 
   const startCase = async (community = 'moujia', as = registrar) => {
-    const res = await call('POST', '/quarantine/cases', { personId: `p-${uuidv7()}`, personName: '李娜', community, startDate: '2020-01-28', reason: 'close-contact', assignedCaller: 'caller-1' }, as);
+    const { personId } = await registerPerson(eventStore, { community });
+    const assignedCaller = community === 'moujia' ? 'caller-1' : 'caller-zhangcun';
+    const res = await call('POST', '/quarantine/cases', { personId, personName: '李娜', community, startDate: '2020-01-28', reason: 'close-contact', assignedCaller }, as);
     expect(res.statusCode).toBe(201);
     return res.json<{ caseId: string }>().caseId;
   };
@@ -352,6 +358,18 @@ describe('home quarantine follow-up over HTTP: attempts, reassignment, period, e
       const admin = (await call('GET', '/quarantine/cases?community=zhangcun', undefined, authHeader(testUser('admin')))).json().cases;
       expect(admin.map((c: { caseId: string }) => c.caseId)).toContain(other);
       expect(admin.every((c: { community: string }) => c.community === 'zhangcun')).toBe(true);
+    });
+
+    it("shows a person once on the caller's list: a second start for them is refused", async () => {
+      const { personId } = await registerPerson(eventStore);
+      const body = { personId, personName: '李娜', community: 'moujia', startDate: '2020-01-28', reason: 'close-contact', assignedCaller: 'caller-1' };
+      expect((await call('POST', '/quarantine/cases', body, registrar)).statusCode).toBe(201);
+      const second = await call('POST', '/quarantine/cases', { ...body, assignedCaller: 'caller-2' }, registrar);
+      expect(second.statusCode).toBe(409);
+      expect(second.json()).toMatchObject({ code: 'PERSON_ALREADY_UNDER_QUARANTINE', errors: [{ field: 'body.personId' }] });
+      await feed.caughtUp();
+      const cases = (await call('GET', '/quarantine/cases')).json<{ cases: { personId: string }[] }>().cases;
+      expect(cases.filter((c) => c.personId === personId)).toHaveLength(1);
     });
 
     it('refuses another community (403) and a bad status (400)', async () => {

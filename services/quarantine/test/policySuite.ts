@@ -4,13 +4,25 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
-import { deterministicId, topicFor, uuidv7, type Envelope } from '@fangyi/contracts';
+import { topicFor, uuidv7, type Envelope } from '@fangyi/contracts';
 import { SqliteEventStore, type EventStore } from '@fangyi/eventstore';
 import type { MessageBus } from '@fangyi/messaging';
 import { busSource } from '@fangyi/processors';
 import { InMemoryProjectionStore } from '@fangyi/projections';
 import { handleCommand } from '@fangyi/service-kit';
-import { homeQuarantineDecider, parseCallers, parseRiskAreas, startActiveCasesFeed, startQuarantinePolicies, streamIdOf, type ActiveCasesFeed } from '../src/index.ts';
+import {
+  arrivalAssessmentStreamId,
+  homeQuarantineDecider,
+  nextCaseId,
+  parseCallers,
+  parseRiskAreas,
+  startActiveCasesFeed,
+  startPeopleDirectoryFeed,
+  startQuarantinePolicies,
+  streamIdOf,
+  type ActiveCasesFeed,
+  type PeopleDirectoryFeed,
+} from '../src/index.ts';
 import { arrival, breach, eventually, publish } from './policySupport.ts';
 
 /**
@@ -28,6 +40,7 @@ export function quarantinePolicySuite(name: string, makeBus: () => MessageBus, t
     let eventStore: EventStore;
     let bus: MessageBus;
     let feed: ActiveCasesFeed;
+    let people: PeopleDirectoryFeed;
     let policies: { stop(): Promise<void> };
 
     beforeAll(async () => {
@@ -35,11 +48,13 @@ export function quarantinePolicySuite(name: string, makeBus: () => MessageBus, t
       eventStore = new SqliteEventStore({ path: join(dir, 'events.db'), clock: () => now });
       bus = makeBus();
       feed = await startActiveCasesFeed({ eventStore, store: new InMemoryProjectionStore(), logger, idleMs: 10 });
+      people = await startPeopleDirectoryFeed({ eventStore, logger, idleMs: 10 });
       policies = await startQuarantinePolicies({
         source: busSource({ bus, topicPrefix: prefix }),
         eventStore,
         logger,
         activeCases: feed.activeCases,
+        people,
         riskAreas: parseRiskAreas('湖北省,浙江省/温州市'),
         callers: parseCallers('moujia=caller-moujia-1|caller-moujia-2;wenzhang=w1|w2'),
         clock: () => now,
@@ -51,12 +66,24 @@ export function quarantinePolicySuite(name: string, makeBus: () => MessageBus, t
       await policies?.stop();
       await bus?.close();
       await feed?.stop();
+      await people?.stop();
       await eventStore?.close();
       rmSync(dir, { recursive: true, force: true });
     });
 
-    const caseOf = async (arrivalEvent: Envelope) => eventStore.readStream(streamIdOf(deterministicId('arrival', arrivalEvent.id)));
+    /** The case an arrival started: the one whose start names it as its source. */
+    const caseIdOf = async (arrivalEvent: Envelope) =>
+      ((await eventStore.readAll({ limit: 100_000 })).find((e) => e.type === 'quarantine.home-quarantine-started' && (e.data as { sourceEventId?: string }).sourceEventId === arrivalEvent.id)?.data as
+        | { caseId: string }
+        | undefined)?.caseId;
+    const caseOf = async (arrivalEvent: Envelope) => {
+      const caseId = await caseIdOf(arrivalEvent);
+      return caseId ? eventStore.readStream(streamIdOf(caseId)) : [];
+    };
     const waitForCase = (arrivalEvent: Envelope) => eventually('the case of the sentinel arrival', async () => ((await caseOf(arrivalEvent)).length > 0 ? true : undefined), timeoutMs);
+    const assessmentOf = async (arrivalEvent: Envelope) => eventStore.readStream(arrivalAssessmentStreamId(arrivalEvent.id));
+    const waitForAssessment = (arrivalEvent: Envelope) =>
+      eventually('the assessment of the arrival', async () => ((await assessmentOf(arrivalEvent)).length > 0 ? true : undefined), timeoutMs);
     const startedCases = async () => (await eventStore.readAll({ limit: 100_000 })).filter((e) => e.type === 'quarantine.home-quarantine-started');
 
     it('an arrival from Hubei delivered twice starts one 14-day case from the arrival day, with the arrival as its source', async () => {
@@ -72,7 +99,7 @@ export function quarantinePolicySuite(name: string, makeBus: () => MessageBus, t
         causationId: arrived.id,
         correlationId: arrived.correlationId,
         data: {
-          caseId: deterministicId('arrival', arrived.id),
+          caseId: nextCaseId((arrived.data as { personId: string }).personId, 0),
           personId: (arrived.data as { personId: string }).personId,
           community: 'moujia',
           startDate: '2020-01-28',
@@ -112,15 +139,21 @@ export function quarantinePolicySuite(name: string, makeBus: () => MessageBus, t
       const caseId = uuidv7();
       await handleCommand(eventStore, streamIdOf(caseId), homeQuarantineDecider, {
         type: 'StartHomeQuarantine',
-        data: { caseId, personId, personName: '刘洋', community: 'zhangcun', startDate: '2020-01-27', periodDays: 14, reason: 'close-contact', assignedCaller: 'caller-zhangcun-1' },
+        data: {
+          caseId, personId, personName: '刘洋', community: 'zhangcun', startDate: '2020-01-27', periodDays: 14, reason: 'close-contact', assignedCaller: 'unassigned',
+          facts: { person: { community: 'zhangcun', status: 'living' }, activeCaseId: null, callers: new Map() },
+        },
       }, { actor: { id: 'registrar-1', role: 'registrar' }, correlationId: 'c', occurredAt: now, newId: () => uuidv7() });
       await feed.caughtUp();
 
       const crossed = breach(personId);
-      // A breach of someone with no case is skipped; a second breach of the same person follows on the same key.
+      // A breach of someone with no case is skipped, as is one naming a case that does not exist or is
+      // someone else's; a second breach of the same person follows on the same key.
       const stranger = breach(`p-${uuidv7()}`, { streamId: crossed.streamId });
+      const phantom = breach(personId, { caseId: uuidv7(), streamId: crossed.streamId });
+      const notTheirs = breach(`p-${uuidv7()}`, { caseId, streamId: crossed.streamId });
       const sentinel = breach(personId, { caseId, streamId: crossed.streamId });
-      await publish(bus, checkpoints, [crossed, crossed, stranger, sentinel]);
+      await publish(bus, checkpoints, [crossed, crossed, stranger, phantom, notTheirs, sentinel]);
       const breachesOf = async () => (await eventStore.readStream(streamIdOf(caseId))).filter((e) => e.type === 'quarantine.breach-recorded');
       await eventually('both breaches on the case', async () => ((await breachesOf()).length >= 2 ? true : undefined), timeoutMs);
 
@@ -133,6 +166,47 @@ export function quarantinePolicySuite(name: string, makeBus: () => MessageBus, t
       });
       const all = (await eventStore.readAll({ limit: 100_000 })).filter((e) => e.type === 'quarantine.breach-recorded');
       expect(all).toHaveLength(2);
+    });
+
+    it('records every arrival\'s assessment once, the decisions not to act with why', async () => {
+      const fromHubei = arrival({ originProvince: '湖北省', originCity: '孝感市', arrivedOn: '2020-01-28' });
+      const fromShandong = arrival({ originProvince: '山东省', originCity: '青岛市', streamId: fromHubei.streamId });
+      const over = arrival({ arrivedOn: '2020-01-10', streamId: fromHubei.streamId });
+      await publish(bus, residents, [fromHubei, fromShandong, over, over, fromShandong]);
+      await waitForAssessment(over);
+      await waitForAssessment(fromShandong);
+      expect(await caseIdOf(fromHubei)).toEqual(expect.any(String));
+      const [started] = await assessmentOf(fromHubei);
+      expect(started).toMatchObject({
+        type: 'quarantine.arrival-assessed',
+        causationId: fromHubei.id,
+        actor: { id: 'policy-arrival-quarantine' },
+        data: { arrivalEventId: fromHubei.id, outcome: 'home-quarantine-started', reason: 'from-risk-area', caseId: await caseIdOf(fromHubei), periodEndDate: '2020-02-10' },
+      });
+      expect((await assessmentOf(fromShandong)).map((e) => e.data)).toEqual([expect.objectContaining({ outcome: 'no-home-quarantine', reason: 'not-from-risk-area' })]);
+      const overAssessed = await assessmentOf(over);
+      expect(overAssessed).toHaveLength(1);
+      expect(overAssessed[0]!.data).toMatchObject({
+        outcome: 'no-home-quarantine',
+        reason: 'period-already-over',
+        periodEndDate: '2020-01-23',
+        note: expect.stringMatching(/no home quarantine, the 14 days from 2020-01-10 .* already over/),
+      });
+      expect(await caseOf(over)).toEqual([]);
+    });
+
+    it('starts no second case for someone already under home quarantine, and says so', async () => {
+      const first = arrival({ arrivedOn: '2020-01-27' });
+      const personId = (first.data as { personId: string }).personId;
+      await publish(bus, residents, [first]);
+      await waitForCase(first);
+      const again = arrival({ personId, arrivedOn: '2020-01-28', originCity: '黄冈市', streamId: first.streamId });
+      await publish(bus, residents, [again]);
+      await waitForAssessment(again);
+      expect(await caseOf(again)).toEqual([]);
+      expect((await assessmentOf(again))[0]!.data).toMatchObject({ outcome: 'no-home-quarantine', reason: 'already-under-quarantine', caseId: await caseIdOf(first) });
+      const ofPerson = (await startedCases()).filter((e) => (e.data as { personId: string }).personId === personId);
+      expect(ofPerson).toHaveLength(1);
     });
   });
 }

@@ -7,7 +7,8 @@ import { uuidv7 } from '@fangyi/contracts';
 import { SqliteEventStore, type EventStore } from '@fangyi/eventstore';
 import type { ServiceApp } from '@fangyi/service-kit';
 import { TEST_AUTH_SECRET, authHeader, testUser } from '@fangyi/testkit';
-import { buildQuarantineApp, streamIdOf } from '../src/index.ts';
+import { buildQuarantineApp, parseCallers, startPeopleDirectoryFeed, streamIdOf, type PeopleDirectoryFeed } from '../src/index.ts';
+import { moveOut, registerPerson } from './residents.ts';
 
 // The district's clock stands at 2020-01-29 09:30 in Shanghai.
 const now = new Date('2020-01-29T01:30:00.000Z');
@@ -16,19 +17,23 @@ describe('quarantine service over HTTP (SQLite event store)', () => {
   let dir: string;
   let eventStore: EventStore;
   let app: ServiceApp;
+  let people: PeopleDirectoryFeed;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'fangyi-q-'));
     eventStore = new SqliteEventStore({ path: join(dir, 'events.db'), clock: () => now });
-    app = buildQuarantineApp({ eventStore, clock: () => now, newId: () => uuidv7(now.getTime()), timeZone: 'Asia/Shanghai', logger: pino({ level: 'silent' }), authSecret: TEST_AUTH_SECRET });
+    people = await startPeopleDirectoryFeed({ eventStore, logger: pino({ level: 'silent' }) });
+    app = buildQuarantineApp({ eventStore, clock: () => now, newId: () => uuidv7(now.getTime()), timeZone: 'Asia/Shanghai', people, callers, logger: pino({ level: 'silent' }), authSecret: TEST_AUTH_SECRET });
     await app.ready();
   });
   afterAll(async () => {
     await app.close();
+    await people.stop();
     await eventStore.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
+  const callers = parseCallers('moujia=caller-1|caller-2;zhangcun=caller-zhangcun');
   const registrar = testUser('registrar', ['moujia'], 'registrar-2');
   const caller = testUser('caller', ['moujia'], 'caller-1');
   type InjectOptions = { method: 'GET' | 'POST'; url: string; payload?: string | object; headers?: Record<string, string> };
@@ -42,8 +47,10 @@ describe('quarantine service over HTTP (SQLite event store)', () => {
     reason: 'arrival-from-risk-area',
     assignedCaller: 'caller-1',
   };
+  /** A case for someone registered a moment before (each case its own person: one running case per person). */
   const startCase = async () => {
-    const res = await inject(app, { method: 'POST', url: '/quarantine/cases', payload: startBody, headers: authHeader(registrar) });
+    const person = await registerPerson(eventStore);
+    const res = await inject(app, { method: 'POST', url: '/quarantine/cases', payload: { ...startBody, personId: person.personId }, headers: authHeader(registrar) });
     expect(res.statusCode).toBe(201);
     return res.json<{ caseId: string; revision: number }>().caseId;
   };
@@ -99,6 +106,85 @@ describe('quarantine service over HTTP (SQLite event store)', () => {
     const future = await inject(app, { method: 'POST', url, payload: { date: '2020-01-29', slot: 'am', temperatureC: 36.5, reachedVia: 'phone', checkedAt: '2020-01-29T18:00:00+08:00' } });
     expect(future.statusCode).toBe(409);
     expect(future.json()).toMatchObject({ code: 'CHECK_IN_FUTURE', errors: [{ field: 'body.checkedAt' }] });
+  });
+
+  describe('who a case is for, and who follows it up: rules across aggregates, from the people directory and the callers', () => {
+    const start = (payload: object) => inject(app, { method: 'POST', url: '/quarantine/cases', payload, headers: authHeader(registrar) });
+    const refused = async (payload: object, status: number, code: string, field: string) => {
+      const before = await allEvents();
+      const res = await start(payload);
+      expect(res.statusCode).toBe(status);
+      expect(res.headers['content-type']).toContain('application/problem+json');
+      expect(res.json()).toMatchObject({ code, errors: [{ field }] });
+      expect(await allEvents()).toBe(before);
+      return res.json<{ detail: string; errors: { message: string }[] }>();
+    };
+
+    it('refuses a person the residents register does not hold: a random id, whitespace, an injection string', async () => {
+      for (const personId of [uuidv7(), '   ', "x' OR '1'='1"]) await refused({ ...startBody, personId }, 422, 'PERSON_NOT_REGISTERED', 'body.personId');
+    });
+
+    it('finds someone registered a moment before (read-your-writes across the log)', async () => {
+      const person = await registerPerson(eventStore);
+      const res = await start({ ...startBody, personId: person.personId });
+      expect(res.statusCode).toBe(201);
+    });
+
+    it('refuses a person who has moved out of the district, or lives in another community', async () => {
+      const gone = await registerPerson(eventStore);
+      await moveOut(eventStore, gone);
+      await refused({ ...startBody, personId: gone.personId }, 409, 'PERSON_HAS_MOVED_OUT', 'body.personId');
+      const elsewhere = await registerPerson(eventStore, { community: 'zhangcun' });
+      await refused({ ...startBody, personId: elsewhere.personId }, 409, 'PERSON_IN_OTHER_COMMUNITY', 'body.community');
+    });
+
+    it('starts one running case per person: a second start is 409 naming body.personId and the running case; after it ends, a new one may start', async () => {
+      const person = await registerPerson(eventStore);
+      const first = await start({ ...startBody, personId: person.personId });
+      expect(first.statusCode).toBe(201);
+      const { caseId } = first.json<{ caseId: string }>();
+      const problem = await refused({ ...startBody, personId: person.personId, reason: 'close-contact' }, 409, 'PERSON_ALREADY_UNDER_QUARANTINE', 'body.personId');
+      expect(problem.detail).toContain(caseId);
+      expect(problem.errors[0]!.message).toContain(caseId);
+      const ended = await inject(app, { method: 'POST', url: `/quarantine/cases/${caseId}/end`, payload: { outcome: 'sent-to-hospital' } });
+      expect(ended.statusCode).toBe(201);
+      expect((await start({ ...startBody, personId: person.personId, reason: 'close-contact' })).statusCode).toBe(201);
+    });
+
+    it('lets only one of two starts sent at once for one person through (a double tap): the other is 409 naming the case', async () => {
+      const person = await registerPerson(eventStore);
+      const body = { ...startBody, personId: person.personId };
+      const results = await Promise.all([start(body), start(body), start({ ...body, assignedCaller: 'caller-2' })]);
+      expect(results.map((r) => r.statusCode).sort()).toEqual([201, 409, 409]);
+      const { caseId } = results.find((r) => r.statusCode === 201)!.json<{ caseId: string }>();
+      for (const lost of results.filter((r) => r.statusCode === 409)) {
+        expect(lost.json()).toMatchObject({ code: 'PERSON_ALREADY_UNDER_QUARANTINE', errors: [{ field: 'body.personId', message: expect.stringContaining(caseId) }] });
+      }
+      const started = (await eventStore.readAll({ limit: 100_000 })).filter((e) => e.type === 'quarantine.home-quarantine-started' && (e.data as { personId: string }).personId === person.personId);
+      expect(started).toHaveLength(1);
+    });
+
+    it("assigns a case only to a caller of its community: one of another community, or someone unknown, is refused naming body.assignedCaller", async () => {
+      for (const assignedCaller of ['caller-zhangcun', 'nobody', 'unassigned']) {
+        const person = await registerPerson(eventStore);
+        await refused({ ...startBody, personId: person.personId, assignedCaller }, 422, 'CALLER_NOT_OF_COMMUNITY', 'body.assignedCaller');
+      }
+    });
+
+    it("reassigns only to a caller of the case's community, so the case never falls off every real caller's list", async () => {
+      const caseId = await startCase();
+      const url = `/quarantine/cases/${caseId}/reassignment`;
+      const before = await allEvents();
+      for (const caller of ['caller-zhangcun', 'nobody']) {
+        const res = await inject(app, { method: 'POST', url, payload: { caller, reason: '另有安排' } });
+        expect(res.statusCode).toBe(422);
+        expect(res.json()).toMatchObject({ code: 'CALLER_NOT_OF_COMMUNITY', errors: [{ field: 'body.caller' }] });
+      }
+      expect(await allEvents()).toBe(before);
+      const ok = await inject(app, { method: 'POST', url, payload: { caller: 'caller-2', reason: '另有安排' } });
+      expect(ok.statusCode).toBe(201);
+      expect((await inject(app, { method: 'GET', url: `/quarantine/cases/${caseId}` })).json()).toMatchObject({ assignedCaller: 'caller-2' });
+    });
   });
 
   describe('who may do what', () => {
@@ -252,7 +338,7 @@ describe('quarantine service over HTTP (SQLite event store)', () => {
         return events;
       },
     };
-    return buildQuarantineApp({ eventStore: racing, clock: () => now, newId: () => uuidv7(now.getTime()), timeZone: 'Asia/Shanghai', logger: pino({ level: 'silent' }), authSecret: TEST_AUTH_SECRET });
+    return buildQuarantineApp({ eventStore: racing, clock: () => now, newId: () => uuidv7(now.getTime()), timeZone: 'Asia/Shanghai', people, callers, logger: pino({ level: 'silent' }), authSecret: TEST_AUTH_SECRET });
   };
   // "now" is the morning of the 29th: the pm window of that day is not open yet, the 28th's is long past.
   const check = (slot: 'am' | 'pm') => ({ date: slot === 'am' ? '2020-01-29' : '2020-01-28', slot, temperatureC: 36.5, reachedVia: 'phone' });

@@ -40,7 +40,8 @@ describe('the missed-check scheduler (fake clock, SQLite event store)', () => {
     const caseId = uuidv7();
     await handleCommand(eventStore, streamIdOf(caseId), homeQuarantineDecider, {
       type: 'StartHomeQuarantine',
-      data: { caseId, personId: `p-${caseId}`, personName: '王芳', community: 'moujia', startDate, periodDays, reason: 'arrival-from-risk-area', assignedCaller: 'caller-1' },
+      data: { caseId, personId: `p-${caseId}`, personName: '王芳', community: 'moujia', startDate, periodDays, reason: 'arrival-from-risk-area', assignedCaller: 'caller-1',
+        facts: { person: { community: 'moujia', status: 'living' }, activeCaseId: null, callers: new Map([['moujia', ['caller-1']]]) } },
     }, meta);
     return caseId;
   };

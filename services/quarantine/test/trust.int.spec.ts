@@ -7,7 +7,8 @@ import { uuidv7 } from '@fangyi/contracts';
 import { SqliteEventStore, type EventStore } from '@fangyi/eventstore';
 import type { ServiceApp } from '@fangyi/service-kit';
 import { TEST_AUTH_SECRET, authHeader, testUser } from '@fangyi/testkit';
-import { buildQuarantineApp, streamIdOf } from '../src/index.ts';
+import { buildQuarantineApp, parseCallers, startPeopleDirectoryFeed, streamIdOf, type PeopleDirectoryFeed } from '../src/index.ts';
+import { registerPerson } from './residents.ts';
 
 // What a caller types is trusted only as far as the rules go: a check fits its slot's window, names
 // are clean, and every refusal names the field at fault, with nothing appended.
@@ -18,16 +19,20 @@ describe('quarantine: slot windows, clean names, refusals that name the field', 
   let dir: string;
   let eventStore: EventStore;
   let app: ServiceApp;
+  let people: PeopleDirectoryFeed;
   let now = shanghai('2020-01-29T09:30');
+  const callers = parseCallers('moujia=caller-1');
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'fangyi-q-trust-'));
     eventStore = new SqliteEventStore({ path: join(dir, 'events.db'), clock: () => now });
-    app = buildQuarantineApp({ eventStore, clock: () => now, newId: () => uuidv7(), timeZone: 'Asia/Shanghai', logger: pino({ level: 'silent' }), authSecret: TEST_AUTH_SECRET });
+    people = await startPeopleDirectoryFeed({ eventStore, logger: pino({ level: 'silent' }) });
+    app = buildQuarantineApp({ eventStore, clock: () => now, newId: () => uuidv7(), timeZone: 'Asia/Shanghai', people, callers, logger: pino({ level: 'silent' }), authSecret: TEST_AUTH_SECRET });
     await app.ready();
   });
   afterAll(async () => {
     await app.close();
+    await people.stop();
     await eventStore.close();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -37,8 +42,10 @@ describe('quarantine: slot windows, clean names, refusals that name the field', 
   const post = (url: string, payload: object, user = caller) => app.inject({ method: 'POST', url, payload, headers: authHeader(user) });
   const streamOf = async (caseId: string) => (await eventStore.readStream(streamIdOf(caseId))).map((e) => e.type);
   const startBody = { personId: 'p-1', personName: '李娜', community: 'moujia', startDate: '2020-01-28', reason: 'arrival-from-risk-area', assignedCaller: 'caller-1' };
+  /** A case for a person registered just before (each case its own person: one running case per person). */
   const startCase = async (body: object = startBody) => {
-    const res = await post('/quarantine/cases', body, registrar);
+    const { personId } = await registerPerson(eventStore);
+    const res = await post('/quarantine/cases', { ...body, personId }, registrar);
     expect(res.statusCode).toBe(201);
     return res.json<{ caseId: string }>().caseId;
   };
@@ -100,6 +107,8 @@ describe('quarantine: slot windows, clean names, refusals that name the field', 
         timeZone: 'Asia/Shanghai',
         slotWindows: { am: { opens: 7 * 60, closes: 12 * 60 }, pm: { opens: 12 * 60, closes: 21 * 60 } },
         earlyCheckMinutes: 10,
+        people,
+        callers,
         logger: pino({ level: 'silent' }),
         authSecret: TEST_AUTH_SECRET,
       });

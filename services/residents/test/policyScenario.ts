@@ -142,6 +142,56 @@ export function policyScenario(makeBus: () => MessageBus | Promise<MessageBus>):
     expect((await typesOf(personStreamId(personId))).slice(6)).toEqual(['residents.quarantine-marked']);
   });
 
+  it("an arrival's assessment, delivered twice, is recorded once on the person and shown on their record; until then the record says pending", async () => {
+    const householdId = await registerHousehold();
+    const first17 = `42010219900101${seq}`;
+    seq += 2;
+    const registered = await post('/residents/people', {
+      householdId,
+      name: '王磊',
+      idNumber: first17 + idNumberCheckChar(first17),
+      phone: '13900000000',
+      registration: 'outside',
+      originProvince: '湖北省',
+      originCity: '武汉市',
+      arrivedOn: '2020-01-10',
+    });
+    const personId = registered.personId as string;
+    // The registrar is told that the arrival is being assessed, and where the outcome will appear.
+    expect(registered).toMatchObject({ arrivalReported: true, quarantineAssessment: { status: 'pending', see: `/residents/people/${personId}` } });
+    const read = async () => (await app.inject({ method: 'GET', url: `/residents/people/${personId}`, headers: registrar })).json();
+    expect((await read()).quarantineAssessment).toEqual({ status: 'pending', arrivedOn: '2020-01-10', originProvince: '湖北省', originCity: '武汉市' });
+
+    const assessed = envelope('quarantine.arrival-assessed', `arrivalAssessment-${uuidv7()}`, 0, {
+      arrivalEventId: uuidv7(),
+      personId,
+      community: 'zhangcun',
+      arrivedOn: '2020-01-10',
+      originProvince: '湖北省',
+      originCity: '武汉市',
+      outcome: 'no-home-quarantine',
+      reason: 'period-already-over',
+      periodEndDate: '2020-01-23',
+      note: 'arrival assessed: no home quarantine, the 14 days from 2020-01-10 (from 湖北省/武汉市) were already over on 2020-01-23',
+    });
+    await publish('quarantine', assessed, assessed);
+    await expect.poll(async () => (await read()).quarantineAssessment.status, POLL).toBe('assessed');
+    // A later event on the person's key: once it shows, the redelivery has been handled too.
+    const caseId = uuidv7();
+    await publish('quarantine', { ...started(`homeQuarantine-${caseId}`, caseId, personId), streamId: assessed.streamId });
+    await expect.poll(() => typesOf(personStreamId(personId)), POLL).toContain('residents.quarantine-marked');
+    expect((await typesOf(personStreamId(personId))).filter((t) => t === 'residents.quarantine-assessed')).toHaveLength(1);
+    expect((await read()).quarantineAssessment).toMatchObject({
+      status: 'assessed',
+      outcome: 'no-home-quarantine',
+      reason: 'period-already-over',
+      note: expect.stringContaining('already over'),
+      assessmentEventId: assessed.id,
+    });
+    const history = (await app.inject({ method: 'GET', url: `/residents/people/${personId}/history`, headers: registrar })).json<{ type: string; causationId: string }[]>();
+    expect(history.find((e) => e.type === 'residents.quarantine-assessed')).toMatchObject({ causationId: assessed.id });
+  });
+
   it('a substantiated illegal-rental complaint, delivered twice, suspends the household once; others change nothing', async () => {
     const host = await registerHousehold();
     const other = await registerHousehold();

@@ -169,6 +169,9 @@ describe('residents service over HTTP (SQLite event store)', () => {
       const personId = await registerPerson(h1);
       const arrival = await inject({ method: 'POST', url: `/residents/people/${personId}/arrivals`, payload: { arrivedOn: '2020-02-03', originProvince: '湖北', originCity: '孝感' } });
       expect(arrival.statusCode).toBe(201);
+      // The quarantine context decides on it a moment later; the answer says where that will show.
+      expect(arrival.json().quarantineAssessment).toEqual({ status: 'pending', see: `/residents/people/${personId}` });
+      expect((await inject({ method: 'GET', url: `/residents/people/${personId}` })).json().quarantineAssessment).toMatchObject({ status: 'pending', arrivedOn: '2020-02-03' });
       const moveIn = await inject({ method: 'POST', url: `/residents/people/${personId}/move-in`, payload: { householdId: h2, movedInOn: '2020-02-04' } });
       expect(moveIn.statusCode).toBe(200);
       const moved = (await inject({ method: 'GET', url: `/residents/people/${personId}` })).json();

@@ -18,6 +18,9 @@ export const crossingErrors = defineErrors({
   CROSSING_NOT_FOUND: { status: 409, title: "The crossing to refuse is not among this checkpoint's crossings of that day" },
   CROSSING_NOT_AN_ENTRY: { status: 409, title: 'Only an entry can be turned back' },
   CROSSING_ALREADY_REFUSED: { status: 409, title: 'This entry has already been turned back' },
+  CROSSING_PERSON_UNKNOWN: { status: 422, title: 'No person with this id is registered: leave personId out to record the crossing as unidentified' },
+  PASS_UNKNOWN: { status: 422, title: 'No pass with this number has been issued: leave passNumber out to record the crossing without one' },
+  PASS_NOT_OF_PERSON: { status: 409, title: 'This pass was issued to someone else' },
   CROSSING_ID_REUSED: { status: 409, title: 'This id was already used for a different crossing or refusal at this checkpoint that day' },
 });
 
@@ -29,6 +32,29 @@ export type CheckpointSnapshot =
   | { readonly status: 'none' }
   | { readonly status: 'closed' }
   | { readonly status: 'open'; readonly openShiftId: string | null };
+
+/**
+ * What the route found in the residents directory for the person and the pass a crossing names:
+ * `not-named` when the body gives none, `unknown` when the register holds no such one.
+ */
+export interface CrossingIdentity {
+  readonly person: 'not-named' | 'unknown' | { readonly personId: string };
+  readonly pass: 'not-named' | 'unknown' | { readonly passId: string; readonly personId: string };
+}
+
+/**
+ * The person a crossing is recorded for: the one named, or the holder of the pass named; null for a
+ * crossing recorded as unidentified. A name or id that matches nobody is refused, never kept as a phantom.
+ */
+export function identify(identity: CrossingIdentity): string | null {
+  const { person, pass } = identity;
+  if (person === 'unknown') throw new DomainError('CROSSING_PERSON_UNKNOWN', undefined, [{ field: 'body.personId', message: 'no registered person with this id' }]);
+  if (pass === 'unknown') throw new DomainError('PASS_UNKNOWN', undefined, [{ field: 'body.passNumber', message: 'no pass with this number was issued' }]);
+  if (person !== 'not-named' && pass !== 'not-named' && pass.personId !== person.personId) {
+    throw new DomainError('PASS_NOT_OF_PERSON', `pass ${pass.passId}`, [{ field: 'body.passNumber', message: 'issued to someone else' }]);
+  }
+  return person !== 'not-named' ? person.personId : pass !== 'not-named' ? pass.personId : null;
+}
 
 interface CrossingContext {
   readonly checkpointId: string;
@@ -44,12 +70,16 @@ export type RecordCrossingData = Omit<RecordCrossingInput, 'at' | 'crossingId'> 
     readonly crossingId: string;
     readonly breachId: string;
     readonly at: string;
-    /** From the checkpoints service's "people under quarantine" read model, looked up by personId. */
+    readonly identity: CrossingIdentity;
+    /** From the checkpoints service's "people under quarantine" read model, looked up for the person identified. */
     readonly underQuarantine: { readonly caseId: string } | null;
   };
 export type RecordEntry = { type: 'RecordEntry'; data: RecordCrossingData };
 export type RecordExit = { type: 'RecordExit'; data: RecordCrossingData };
-export type RecordRefusal = { type: 'RecordRefusal'; data: Omit<RecordRefusalInput, 'at' | 'refusalId'> & CrossingContext & { readonly refusalId: string; readonly at: string } };
+export type RecordRefusal = {
+  type: 'RecordRefusal';
+  data: Omit<RecordRefusalInput, 'at' | 'refusalId'> & CrossingContext & { readonly refusalId: string; readonly at: string; readonly identity: CrossingIdentity };
+};
 export type CrossingCommand = RecordEntry | RecordExit | RecordRefusal;
 
 export interface DayCrossing {
@@ -145,8 +175,10 @@ function recordCrossing(direction: Direction, d: RecordCrossingData, state: Cros
   // A resend is checked first: the crossing is already recorded, so it is answered even if the shift
   // has ended since, and it records no second breach.
   const earlier = crossingOf(state, d.crossingId);
+  // Compared as recorded: a crossing named by its pass was recorded with the holder's id.
+  const sent = { ...d, personId: d.personId ?? (typeof d.identity.pass === 'object' ? d.identity.pass.personId : undefined) };
   if (earlier) {
-    const differs = [...(earlier.direction !== direction ? ['direction'] : []), ...differing(CROSSING_CONTENT, d, earlier.recorded)];
+    const differs = [...(earlier.direction !== direction ? ['direction'] : []), ...differing(CROSSING_CONTENT, sent, earlier.recorded)];
     if (differs.length > 0) throw reused('crossing', d.crossingId, differs);
     return [];
   }
@@ -155,12 +187,13 @@ function recordCrossing(direction: Direction, d: RecordCrossingData, state: Cros
     throw new DomainError('TEMPERATURE_OUT_OF_RANGE', `${d.temperatureC} °C`, fault('temperatureC', 'out of range'));
   }
   if (d.personId === undefined && d.name === undefined && d.idNumber === undefined) throw new DomainError('PERSON_REQUIRED', undefined, fault('personId', 'who crossed?'));
+  const personId = identify(d.identity);
   const data = {
     checkpointId: d.checkpointId,
     crossingId: d.crossingId,
     shiftId,
     date: d.date,
-    ...(d.personId !== undefined ? { personId: d.personId } : {}),
+    ...(personId !== null ? { personId } : { unidentified: true as const }),
     ...(d.name !== undefined ? { name: d.name } : {}),
     ...(d.idNumber !== undefined ? { idNumber: d.idNumber } : {}),
     temperatureC: d.temperatureC,
@@ -172,10 +205,10 @@ function recordCrossing(direction: Direction, d: RecordCrossingData, state: Cros
   };
   const events: CrossingEvent[] = [direction === 'entry' ? { type: 'checkpoints.entry-recorded', data } : { type: 'checkpoints.exit-recorded', data }];
   // Someone under home quarantine at a checkpoint, in either direction, is a breach: recorded in the same append.
-  if (d.personId !== undefined && d.underQuarantine) {
+  if (personId !== null && d.underQuarantine) {
     events.push({
       type: 'checkpoints.quarantine-breach-recorded',
-      data: { breachId: d.breachId, checkpointId: d.checkpointId, crossingId: d.crossingId, personId: d.personId, caseId: d.underQuarantine.caseId, direction, at: d.at },
+      data: { breachId: d.breachId, checkpointId: d.checkpointId, crossingId: d.crossingId, personId, caseId: d.underQuarantine.caseId, direction, at: d.at },
     });
   }
   return events;
@@ -197,6 +230,7 @@ export function decide(command: CrossingCommand, state: CrossingDayState): Cross
         return [];
       }
       const shiftId = shiftOnDuty(d, d.at);
+      identify(d.identity);
       if (d.crossingId !== undefined) {
         const crossing = state.status === 'recording' ? state.crossings.get(d.crossingId) : undefined;
         if (!crossing) throw new DomainError('CROSSING_NOT_FOUND', `crossing ${d.crossingId} on ${d.date}`, fault('crossingId', 'not a crossing of this checkpoint on that day'));

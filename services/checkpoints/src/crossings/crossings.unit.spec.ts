@@ -19,6 +19,8 @@ const crossing = (o: Partial<RecordCrossingData> = {}): RecordCrossingData => ({
   passNumber: 'ZC-0012',
   passValid: true,
   at: '2020-01-29T03:59:00.000Z',
+  // The residents directory knows p1, and pass ZC-0012 is theirs.
+  identity: { person: { personId: 'p1' }, pass: { passId: 'ZC-0012', personId: 'p1' } },
   underQuarantine: null,
   ...o,
 });
@@ -26,7 +28,19 @@ const entry = (o: Partial<RecordCrossingData> = {}) => ({ type: 'RecordEntry' as
 const exit = (o: Partial<RecordCrossingData> = {}) => ({ type: 'RecordExit' as const, data: crossing(o) });
 const refusal = (o: Partial<RecordRefusal['data']> = {}): RecordRefusal => ({
   type: 'RecordRefusal',
-  data: { checkpointId: 'cp1', date: '2020-01-29', checkpoint: onDuty, now: '2020-01-29T04:00:00.000Z', refusalId: 'r1', name: '外地访客', reason: 'outside-person', note: '劝返', at: '2020-01-29T03:59:00.000Z', ...o },
+  data: {
+    checkpointId: 'cp1',
+    date: '2020-01-29',
+    checkpoint: onDuty,
+    now: '2020-01-29T04:00:00.000Z',
+    refusalId: 'r1',
+    name: '外地访客',
+    reason: 'outside-person',
+    note: '劝返',
+    at: '2020-01-29T03:59:00.000Z',
+    identity: { person: o.personId !== undefined ? { personId: o.personId } : 'not-named', pass: 'not-named' },
+    ...o,
+  },
 });
 
 const recorded = (o: Record<string, unknown> = {}) => ({
@@ -82,6 +96,37 @@ describe('entries and exits', () => {
 
   it('refuses a crossing timed later than now', () => {
     spec.given([]).when(entry({ at: '2020-01-29T04:30:00.000Z' })).thenThrows('CROSSING_IN_FUTURE', { fields: ['at'] });
+  });
+});
+
+describe('who crossed: a person or pass named must be a real one', () => {
+  it('refuses a person the residents register does not hold, naming body.personId', () => {
+    spec.given([]).when(entry({ identity: { person: 'unknown', pass: 'not-named' } })).thenThrows('CROSSING_PERSON_UNKNOWN');
+    spec.given([]).when(refusal({ personId: 'ghost', identity: { person: 'unknown', pass: 'not-named' } })).thenThrows('CROSSING_PERSON_UNKNOWN');
+  });
+
+  it('refuses a pass that was never issued, and one issued to someone else, naming body.passNumber', () => {
+    spec.given([]).when(entry({ identity: { person: { personId: 'p1' }, pass: 'unknown' } })).thenThrows('PASS_UNKNOWN');
+    expect(() => crossingDecider.decide(entry({ identity: { person: { personId: 'p1' }, pass: { passId: 'ZC-0012', personId: 'p2' } } }), crossingDecider.initialState())).toThrow(
+      expect.objectContaining({ code: 'PASS_NOT_OF_PERSON', fields: [expect.objectContaining({ field: 'body.passNumber' })] }),
+    );
+  });
+
+  it("records a crossing named by its pass for the pass's holder, breach included", () => {
+    const byPass = entry({ personId: undefined, identity: { person: 'not-named', pass: { passId: 'ZC-0012', personId: 'p1' } }, underQuarantine: { caseId: 'case-1' } });
+    spec.given([]).when(byPass).thenMatches((events) => {
+      expect(events[0]!.data).toMatchObject({ personId: 'p1', passNumber: 'ZC-0012' });
+      expect(events[1]).toMatchObject({ type: 'checkpoints.quarantine-breach-recorded', data: { personId: 'p1', caseId: 'case-1' } });
+    });
+  });
+
+  it('records a crossing naming neither as unidentified, and never as a breach', () => {
+    const { personId: _p, passNumber: _n, ...told } = crossing({ identity: { person: 'not-named', pass: 'not-named' }, underQuarantine: { caseId: 'case-1' } });
+    spec.given([]).when({ type: 'RecordEntry', data: told }).thenMatches((events) => {
+      expect(events).toHaveLength(1);
+      expect(events[0]!.data).toMatchObject({ name: '李娜', unidentified: true });
+      expect(events[0]!.data).not.toHaveProperty('personId');
+    });
   });
 });
 

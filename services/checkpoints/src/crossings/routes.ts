@@ -4,7 +4,7 @@ import { businessDate, handleCommand, maskIdNumber, route, seesSensitive, type S
 import { currentShift } from '../checkpoint/checkpoint.ts';
 import { CHECKPOINT_PATHS, CheckpointParams, DateQuery, READERS, loadCheckpoint, requireAnyCommunityOf, utc, type CheckpointsDeps, type KnownCheckpoint } from '../http.ts';
 import { underQuarantineOf } from '../underQuarantine/projection.ts';
-import { crossingDecider, crossingOf, crossingStreamId, type CheckpointSnapshot, type CrossingCommand } from './crossings.ts';
+import { crossingDecider, crossingOf, crossingStreamId, type CheckpointSnapshot, type CrossingCommand, type CrossingIdentity } from './crossings.ts';
 
 type Ctx = { user: User; actor(): Actor; request: { correlationId: string }; reply: FastifyReply; status(code: number): void };
 
@@ -22,6 +22,16 @@ const mask = <T extends { idNumber?: string }>(record: T, user: User): T =>
 
 /** HTTP for what happens at the gate: entries, exits, refusals (劝返), and the day's log. */
 export function crossingRoutes(app: ServiceApp, deps: CheckpointsDeps): void {
+  const directory = deps.residents;
+
+  /** Looks up the person and pass named, after reading the log up to now (someone registered a moment ago is found). */
+  const identityOf = async (named: { personId?: string | undefined; passNumber?: string | undefined }): Promise<CrossingIdentity> => {
+    await directory.sync();
+    const person = named.personId === undefined ? 'not-named' : ((await directory.person(named.personId)) ?? 'unknown');
+    const pass = named.passNumber === undefined ? 'not-named' : ((await directory.pass(named.passNumber)) ?? 'unknown');
+    return { person, pass };
+  };
+
   /** Reads the checkpoint (for its communities and the shift on duty), then appends to the day's crossing stream. */
   const record = async (ctx: Ctx, checkpointId: string, at: string, build: (snapshot: CheckpointSnapshot, date: string) => Promise<CrossingCommand>) => {
     const { state } = await loadCheckpoint(deps.eventStore, checkpointId);
@@ -47,7 +57,7 @@ export function crossingRoutes(app: ServiceApp, deps: CheckpointsDeps): void {
         (direction === 'entry'
           ? 'Record an entry with temperature and pass check; 37.3 °C and above is recorded with fever: true and then needs a refusal (劝返)'
           : 'Record an exit with temperature and pass check') +
-        '. An optional client-chosen crossingId (UUID, unique per checkpoint and day) makes resends safe: the same id and content answers 200 with the crossing already recorded, the same id with other content 409 CROSSING_ID_REUSED',
+        '. A personId or passNumber must be a registered person or an issued pass (422 naming the field otherwise; a pass names its holder); a crossing naming neither is recorded as unidentified. An optional client-chosen crossingId (UUID, unique per checkpoint and day) makes resends safe: the same id and content answers 200 with the crossing already recorded, the same id with other content 409 CROSSING_ID_REUSED',
       tags: ['crossings'],
       params: CheckpointParams,
       fields: CHECKPOINT_PATHS,
@@ -59,20 +69,26 @@ export function crossingRoutes(app: ServiceApp, deps: CheckpointsDeps): void {
         const at = utc(ctx.body.at);
         const crossingId = ctx.body.crossingId ?? deps.newId();
         const breachId = deps.newId();
-        const { result, date } = await record(ctx, checkpointId, at, async (checkpoint, date) => ({
-          type: direction === 'entry' ? 'RecordEntry' : 'RecordExit',
-          data: {
-            ...ctx.body,
-            at,
-            checkpointId,
-            date,
-            checkpoint,
-            crossingId,
-            breachId,
-            now: deps.clock().toISOString(),
-            underQuarantine: ctx.body.personId !== undefined ? await underQuarantineOf(deps.projectionStore, ctx.body.personId) : null,
-          },
-        }));
+        const { result, date } = await record(ctx, checkpointId, at, async (checkpoint, date) => {
+          const identity = await identityOf(ctx.body);
+          // Whoever the crossing names, by id or by pass: the decider refuses a name that matches nobody.
+          const who = typeof identity.person === 'object' ? identity.person.personId : typeof identity.pass === 'object' ? identity.pass.personId : null;
+          return {
+            type: direction === 'entry' ? 'RecordEntry' : 'RecordExit',
+            data: {
+              ...ctx.body,
+              at,
+              checkpointId,
+              date,
+              checkpoint,
+              crossingId,
+              breachId,
+              now: deps.clock().toISOString(),
+              identity,
+              underQuarantine: who !== null ? await underQuarantineOf(deps.projectionStore, who) : null,
+            },
+          };
+        });
         // Read back from the day's state, so a resend is answered with the crossing as first recorded.
         const recorded = crossingOf(result.state, crossingId)!;
         return answer(ctx, result.events.length > 0, {
@@ -106,7 +122,7 @@ export function crossingRoutes(app: ServiceApp, deps: CheckpointsDeps): void {
       const refusalId = ctx.body.refusalId ?? deps.newId();
       const { result, date } = await record(ctx, checkpointId, at, async (checkpoint, date) => ({
         type: 'RecordRefusal',
-        data: { ...ctx.body, at, checkpointId, date, checkpoint, refusalId, now: deps.clock().toISOString() },
+        data: { ...ctx.body, at, checkpointId, date, checkpoint, refusalId, now: deps.clock().toISOString(), identity: await identityOf({ personId: ctx.body.personId }) },
       }));
       return answer(ctx, result.events.length > 0, { checkpointId, refusalId, date, revision: result.revision });
     },

@@ -35,6 +35,9 @@ export const complaintErrors = defineErrors({
   DUPLICATE_OF_NOT_APPLICABLE: { status: 409, title: 'duplicateOf is only for a resolution of duplicate' },
   DUPLICATE_OF_SELF: { status: 409, title: 'A complaint cannot be a duplicate of itself' },
   DUPLICATE_OF_UNKNOWN: { status: 409, title: 'duplicateOf names no complaint' },
+  ASSIGNEE_NOT_A_HANDLER: { status: 422, title: "Not a staff member who handles complaints of this complaint's community or estate" },
+  HOUSEHOLD_UNKNOWN: { status: 422, title: 'No household with this id is registered with the residents register' },
+  HOUSEHOLD_OUTSIDE_AREA: { status: 409, title: "The household is not in the complaint's community or estate" },
   HOUSEHOLD_REQUIRED: { status: 409, title: 'A substantiated illegal-rental report must name the host household (householdId)' },
   HOUSEHOLD_NOT_APPLICABLE: { status: 409, title: 'householdId is only for illegal-rental reports' },
   REPORTER_NOT_CONTACTABLE: { status: 409, title: 'The reporter is anonymous and left no contact: post the reply as a public-note' },
@@ -52,20 +55,30 @@ export interface RentalBanInForce {
   readonly rewardYuan: number;
 }
 
+/** A household the route looked up in the residents directory; null for an id the register does not hold. */
+export interface HouseholdFacts {
+  readonly householdId: string;
+  readonly community: string;
+  readonly estate: string | null;
+}
+
+/** Each community's or estate's complaint handlers (configuration; `*`: of every one). */
+export type HandlersByArea = ReadonlyMap<string, readonly string[]>;
+
 // ---- commands: what the route hands the decider, ids and time included ----
 
 export type FileComplaint = {
   type: 'FileComplaint';
-  data: FileComplaintInput & { complaintId: string; replyWithinHours: number; now: string };
+  data: FileComplaintInput & { complaintId: string; replyWithinHours: number; now: string; subjectHousehold: HouseholdFacts | null };
 };
-export type TriageComplaint = { type: 'TriageComplaint'; data: TriageComplaintInput & { complaintId: string } };
+export type TriageComplaint = { type: 'TriageComplaint'; data: TriageComplaintInput & { complaintId: string; handlers: HandlersByArea } };
 export type AddInvestigationNote = {
   type: 'AddInvestigationNote';
   data: Omit<AddInvestigationNoteInput, 'at'> & { complaintId: string; noteId: string; at: string; now: string };
 };
 export type ResolveComplaint = {
   type: 'ResolveComplaint';
-  data: ResolveComplaintInput & { complaintId: string; rentalBan: RentalBanInForce | null };
+  data: ResolveComplaintInput & { complaintId: string; rentalBan: RentalBanInForce | null; household: HouseholdFacts | null };
 };
 export type ReplyToReporter = { type: 'ReplyToReporter'; data: ReplyToReporterInput & { complaintId: string; replyId: string; at: string } };
 /** replyId and at serve the public status note a close posts for a reporter who cannot be reached. */
@@ -188,6 +201,24 @@ function requireExists(state: ComplaintState, complaintId: string): asserts stat
   if (state.status === 'none') throw new DomainError('COMPLAINT_NOT_FOUND', `complaint ${complaintId}`, fault('complaintId', 'no such complaint'));
 }
 
+/** A household a complaint names must be a registered one of the complaint's community or estate. */
+function requireHouseholdIn(area: string, householdId: string, found: HouseholdFacts | null, field: string): void {
+  if (!found || found.householdId !== householdId) throw new DomainError('HOUSEHOLD_UNKNOWN', `household ${householdId}`, [{ field, message: 'no registered household with this id' }]);
+  if (found.community !== area && found.estate !== area) {
+    throw new DomainError('HOUSEHOLD_OUTSIDE_AREA', `household ${householdId} is in ${found.estate ?? found.community}`, [{ field, message: `not in ${area}` }]);
+  }
+}
+
+/** Only a handler of the area, or one of the whole district, may be given a complaint. */
+function requireHandlerOf(handlers: HandlersByArea, area: string, assignee: string): void {
+  const of = [...(handlers.get(area) ?? []), ...(handlers.get('*') ?? [])];
+  if (!of.includes(assignee)) {
+    throw new DomainError('ASSIGNEE_NOT_A_HANDLER', `${assignee} does not handle complaints of ${area} (handlers: ${of.join(', ') || 'none configured'})`, [
+      { field: 'body.assignee', message: `does not handle complaints of ${area}` },
+    ]);
+  }
+}
+
 /** The outcome as the reporter is told it, when a public status note has to serve as the reply. */
 const outcomeMessage = (r: CurrentResolution) => `${RESOLUTION_LABELS[r.resolution]}${r.note ? `：${r.note}` : ''}`;
 
@@ -201,6 +232,8 @@ function decideResolution(command: ResolveComplaint, state: ComplaintCore): Comp
   if (!rental && d.householdId !== undefined) throw new DomainError('HOUSEHOLD_NOT_APPLICABLE', `category ${state.category}`, field('householdId', 'only for illegal-rental'));
   const substantiated = rental && d.resolution === 'substantiated';
   if (substantiated && d.householdId === undefined) throw new DomainError('HOUSEHOLD_REQUIRED', undefined, field('householdId', 'required for a substantiated illegal-rental report'));
+  // The household fined (or cleared) must be a real one of the complaint's area.
+  if (d.householdId !== undefined) requireHouseholdIn(state.area, d.householdId, d.household, 'body.householdId');
 
   const reporterName = state.reporter.anonymous ? undefined : state.reporter.name;
   const contactable = reporterContactable(state.reporter);
@@ -255,6 +288,7 @@ export function decide(command: ComplaintCommand, state: ComplaintState): Compla
       if (received > Date.parse(d.now) + CLOCK_SKEW_MS) {
         throw new DomainError('RECEIVED_IN_FUTURE', `receivedAt ${d.receivedAt} is later than now`, fault('receivedAt', 'in the future'));
       }
+      if (d.subjectHouseholdId !== undefined) requireHouseholdIn((d.community ?? d.estate)!, d.subjectHouseholdId, d.subjectHousehold, 'body.subjectHouseholdId');
       return [
         {
           type: 'complaints.complaint-filed',
@@ -281,6 +315,7 @@ export function decide(command: ComplaintCommand, state: ComplaintState): Compla
       const d = command.data;
       requireExists(state, d.complaintId);
       if (!isOpen(state.status)) throw new DomainError('COMPLAINT_NOT_OPEN', `status ${state.status}`, fault('complaintId', `is ${state.status}: reopen it first`));
+      requireHandlerOf(d.handlers, state.area, d.assignee);
       const previous = state.assignment?.assignee;
       return [
         {

@@ -5,6 +5,10 @@ import { complaintDecider, type ComplaintCommand, type FileComplaint, type Resol
 
 const spec = deciderSpec(complaintDecider);
 
+/** Kutao's handlers, Taoyuanju's information officer, and one who handles every area. */
+const handlers = new Map([['kutao', ['handler-1', 'officer-2']], ['taoyuanju', ['officer-taoyuanju']], ['*', ['district-handler']]]);
+const h102 = { householdId: 'h-102', community: 'kutao', estate: null };
+
 const named: Reporter = { anonymous: false, name: '张伟', phone: '13912345678' };
 const anonymousWithPhone: Reporter = { anonymous: true, phone: '13800001111' };
 const anonymousNoContact: Reporter = { anonymous: true };
@@ -21,6 +25,7 @@ const file = (o: Partial<FileComplaint['data']> = {}): FileComplaint => ({
     receivedAt: '2020-02-03T09:00:00+08:00',
     replyWithinHours: 24,
     now: '2020-02-03T01:30:00.000Z',
+    subjectHousehold: null,
     ...o,
   },
 });
@@ -54,7 +59,7 @@ const noted: ComplaintEvent = {
 const BAN = { fineYuan: 5000, rewardYuan: 4000 };
 const resolve = (o: Partial<ResolveComplaint['data']> = {}): ResolveComplaint => ({
   type: 'ResolveComplaint',
-  data: { complaintId: 'c1', resolution: 'substantiated', note: '查实3号楼102户收留外地人', householdId: 'h-102', rentalBan: BAN, ...o },
+  data: { complaintId: 'c1', resolution: 'substantiated', note: '查实3号楼102户收留外地人', householdId: 'h-102', rentalBan: BAN, household: h102, ...o },
 });
 const resolvedEvent = (o: Partial<Extract<ComplaintEvent, { type: 'complaints.complaint-resolved' }>['data']> = {}): ComplaintEvent => ({
   type: 'complaints.complaint-resolved',
@@ -87,7 +92,7 @@ const reply = (o: Partial<Extract<ComplaintCommand, { type: 'ReplyToReporter' }>
 });
 const close: ComplaintCommand = { type: 'CloseComplaint', data: { complaintId: 'c1', replyId: 'r9', at: '2020-02-03T09:00:00.000Z' } };
 const reopen: ComplaintCommand = { type: 'ReopenComplaint', data: { complaintId: 'c1', reason: '当事人申诉' } };
-const triage: ComplaintCommand = { type: 'TriageComplaint', data: { complaintId: 'c1', assignee: 'handler-1', agency: 'community', priority: 'normal' } };
+const triage: ComplaintCommand = { type: 'TriageComplaint', data: { complaintId: 'c1', assignee: 'handler-1', agency: 'community', priority: 'normal', handlers } };
 const note = (o: Partial<Extract<ComplaintCommand, { type: 'AddInvestigationNote' }>['data']> = {}): ComplaintCommand => ({
   type: 'AddInvestigationNote',
   data: { complaintId: 'c1', noteId: 'n1', note: '上门核实', at: '2020-02-03T03:00:00.000Z', now: '2020-02-03T03:00:00.000Z', ...o },
@@ -95,6 +100,35 @@ const note = (o: Partial<Extract<ComplaintCommand, { type: 'AddInvestigationNote
 
 const underInvestigation = [filed(), triaged, noted];
 const resolvedWithFine = [...underInvestigation, resolvedEvent(), fineImposed, rewardGranted];
+
+describe('who and what a complaint names must exist', () => {
+  const refusal = (command: ComplaintCommand, given: ComplaintEvent[] = []) => {
+    try {
+      complaintDecider.decide(command, given.reduce(complaintDecider.evolve, complaintDecider.initialState()));
+    } catch (error) {
+      const e = error as { code: string; fields: { field: string }[] };
+      return `${e.code} ${e.fields.map((f) => f.field).join(',')}`;
+    }
+    throw new Error('not refused');
+  };
+
+  it("assigns only to a handler of the complaint's area, or of every area", () => {
+    expect(refusal({ ...triage, data: { ...triage.data, assignee: 'officer-taoyuanju' } } as ComplaintCommand, [filed()])).toBe('ASSIGNEE_NOT_A_HANDLER body.assignee');
+    expect(refusal({ ...triage, data: { ...triage.data, assignee: 'anyone' } } as ComplaintCommand, [filed()])).toBe('ASSIGNEE_NOT_A_HANDLER body.assignee');
+    spec.given([filed()]).when({ ...triage, data: { ...triage.data, assignee: 'district-handler' } } as ComplaintCommand).thenMatches((events) => expect(events).toHaveLength(1));
+  });
+
+  it('takes a subject household only if the register holds it, in the complaint\'s area', () => {
+    expect(refusal(file({ subjectHouseholdId: 'h-ghost', subjectHousehold: null }))).toBe('HOUSEHOLD_UNKNOWN body.subjectHouseholdId');
+    expect(refusal(file({ subjectHouseholdId: 'h-9', subjectHousehold: { householdId: 'h-9', community: 'moujia', estate: null } }))).toBe('HOUSEHOLD_OUTSIDE_AREA body.subjectHouseholdId');
+    spec.given([]).when(file({ subjectHouseholdId: 'h-102', subjectHousehold: h102 })).thenMatches((events) => expect(events[0]!.data).toMatchObject({ subjectHouseholdId: 'h-102' }));
+  });
+
+  it('fines only a household the register holds, in the complaint\'s area', () => {
+    expect(refusal(resolve({ household: null }), underInvestigation)).toBe('HOUSEHOLD_UNKNOWN body.householdId');
+    expect(refusal(resolve({ household: { householdId: 'h-102', community: 'moujia', estate: null } }), underInvestigation)).toBe('HOUSEHOLD_OUTSIDE_AREA body.householdId');
+  });
+});
 
 describe('FileComplaint', () => {
   it('records the complaint with the reply due time of the policy in force, counted from when it was received', () => {
@@ -134,7 +168,7 @@ describe('TriageComplaint', () => {
   it('reassigns an open complaint, keeping its status and naming the previous assignee', () => {
     spec
       .given(underInvestigation)
-      .when({ type: 'TriageComplaint', data: { complaintId: 'c1', assignee: 'officer-2', agency: 'police-station', priority: 'high', note: '转派出所' } })
+      .when({ type: 'TriageComplaint', data: { complaintId: 'c1', assignee: 'officer-2', agency: 'police-station', priority: 'high', note: '转派出所', handlers } })
       .then([
         {
           type: 'complaints.complaint-triaged',
@@ -330,7 +364,7 @@ describe('ReopenComplaint and the status machine around it', () => {
   it('moves the fine to the right household but keeps the reward when the report still holds', () => {
     spec
       .given([...resolvedWithFine, reopened])
-      .when(resolve({ householdId: 'h-104' }))
+      .when(resolve({ householdId: 'h-104', household: { ...h102, householdId: 'h-104' } }))
       .then([
         resolvedEvent({ householdId: 'h-104' }),
         { type: 'complaints.fine-withdrawn', data: { complaintId: 'c1', householdId: 'h-102', amountYuan: 5000, reason: 'household-corrected' } },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_COMPLAINT_POLICY, complaintPolicyFromEnv, parseReplyWithinHours, rentalBanFor } from './policy.ts';
+import { DEFAULT_COMPLAINT_POLICY, complaintPolicyFromEnv, parseHandlers, parseReplyWithinHours, rentalBanFor } from './policy.ts';
 
 describe('complaint policy configuration', () => {
   it('defaults to Kutao\'s ban: 5000 yuan fine, 4000 yuan reward; replies within 2 h, 24 h, else 72 h', () => {
@@ -26,5 +26,14 @@ describe('complaint policy configuration', () => {
     expect(() => complaintPolicyFromEnv({ FANGYI_RENTAL_FINE_YUAN: '-5' })).toThrow(/FANGYI_RENTAL_FINE_YUAN/);
     expect(() => parseReplyWithinHours('noise=3')).toThrow(/unknown category "noise"/);
     expect(() => parseReplyWithinHours('sanitation=soon')).toThrow(/sanitation=soon/);
+  });
+
+  it('reads who handles the complaints of each area (FANGYI_COMPLAINT_HANDLERS), * for every area, and refuses a malformed list naming it', () => {
+    const policy = complaintPolicyFromEnv({ FANGYI_COMPLAINT_HANDLERS: 'kutao=h1|h2; taoyuanju=officer-1; *=district-1' });
+    expect([...policy.handlers.entries()]).toEqual([['kutao', ['h1', 'h2']], ['taoyuanju', ['officer-1']], ['*', ['district-1']]]);
+    expect(complaintPolicyFromEnv({}).handlers.size).toBe(0);
+    expect(() => complaintPolicyFromEnv({ FANGYI_COMPLAINT_HANDLERS: 'kutao' })).toThrow(/FANGYI_COMPLAINT_HANDLERS.*not like/);
+    expect(() => parseHandlers('kutao=h1|h1')).toThrow(/twice/);
+    expect(() => parseHandlers('kutao=h 1')).toThrow(/not valid ids/);
   });
 });

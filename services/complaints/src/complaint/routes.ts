@@ -21,6 +21,7 @@ import { commandMeta } from '@fangyi/service-kit';
 import { expectedRevisionOf } from '@fangyi/service-kit';
 import { complaintDecider, streamIdOf, type ComplaintCommand, type ComplaintState } from './complaint.ts';
 import { DEFAULT_COMPLAINT_POLICY, rentalBanFor, type ComplaintPolicy } from './policy.ts';
+import type { HouseholdDirectory } from '../households/directory.ts';
 import { COMPLAINTS_COLLECTION } from './projection.ts';
 import { applyToView, isOverdue, maskReporter, presentView, type ComplaintView } from './view.ts';
 
@@ -32,6 +33,8 @@ export interface ComplaintsDeps {
   readonly policy?: ComplaintPolicy;
   /** The complaints projection's store; without it GET /complaints (the list) is not offered. */
   readonly listStore?: ProjectionStore;
+  /** The households the residents register holds (startHouseholdDirectory): a complaint names only those. */
+  readonly households: HouseholdDirectory;
 }
 
 /** Complaint handlers (an estate's information officer is one whose token lists the estate) and the admin act. */
@@ -66,6 +69,9 @@ const ListQuery = z.strictObject({
 /** HTTP for complaints (投诉): file, triage, investigate, resolve, reply, close, reopen; read one, its history, the list. */
 export function complaintRoutes(app: ServiceApp, deps: ComplaintsDeps): void {
   const policy = deps.policy ?? DEFAULT_COMPLAINT_POLICY;
+  // Households named by complaints must be real: looked up from the residents' events on the log.
+  const households = deps.households;
+  const householdFacts = async (householdId: string | undefined) => (householdId === undefined ? null : households.household(householdId));
   type Ctx = { user: User; actor(): Actor; request: { correlationId: string; headers: unknown } };
   const run = (ctx: Ctx, complaintId: string, command: ComplaintCommand, occurredAt: Date = deps.clock()) =>
     handleCommand(deps.eventStore, streamIdOf(complaintId), complaintDecider, command, commandMeta(ctx, { newId: deps.newId, occurredAt, authorize: inAreaOf(ctx.user) }));
@@ -89,7 +95,13 @@ export function complaintRoutes(app: ServiceApp, deps: ComplaintsDeps): void {
       const now = deps.clock();
       const command: ComplaintCommand = {
         type: 'FileComplaint',
-        data: { ...ctx.body, complaintId, replyWithinHours: policy.replyWithinHours[ctx.body.category], now: now.toISOString() },
+        data: {
+          ...ctx.body,
+          complaintId,
+          replyWithinHours: policy.replyWithinHours[ctx.body.category],
+          now: now.toISOString(),
+          subjectHousehold: await householdFacts(ctx.body.subjectHouseholdId),
+        },
       };
       // The complaint happened in the world when it was received; a future receivedAt is refused by the decider.
       const received = new Date(ctx.body.receivedAt);
@@ -103,14 +115,14 @@ export function complaintRoutes(app: ServiceApp, deps: ComplaintsDeps): void {
   route(app, {
     method: 'POST',
     url: '/complaints/:complaintId/triage',
-    summary: 'Triage: assign to a handler and the responsible unit, with a priority (reassigns an open complaint)',
+    summary: "Triage: assign to a handler of the complaint's community or estate (FANGYI_COMPLAINT_HANDLERS) and the responsible unit, with a priority (reassigns an open complaint)",
     tags: ['complaints'],
     params: ComplaintParams,
     body: TriageComplaintSchema,
     roles: HANDLERS,
     handler: async (ctx) => {
       const { complaintId } = ctx.params;
-      return answer(await run(ctx, complaintId, { type: 'TriageComplaint', data: { ...ctx.body, complaintId } }), complaintId, ctx.reply);
+      return answer(await run(ctx, complaintId, { type: 'TriageComplaint', data: { ...ctx.body, complaintId, handlers: policy.handlers } }), complaintId, ctx.reply);
     },
   });
 
@@ -150,7 +162,10 @@ export function complaintRoutes(app: ServiceApp, deps: ComplaintsDeps): void {
         const other = await deps.eventStore.readStream(streamIdOf(duplicateOf));
         if (other.length === 0) throw new DomainError('DUPLICATE_OF_UNKNOWN', `complaint ${duplicateOf}`, [{ field: 'body.duplicateOf', message: 'no such complaint' }]);
       }
-      const command: ComplaintCommand = { type: 'ResolveComplaint', data: { ...ctx.body, complaintId, rentalBan: rentalBanFor(policy, view.area) } };
+      const command: ComplaintCommand = {
+        type: 'ResolveComplaint',
+        data: { ...ctx.body, complaintId, rentalBan: rentalBanFor(policy, view.area), household: await householdFacts(ctx.body.householdId) },
+      };
       const result = await run(ctx, complaintId, command);
       const fine = result.events.find((e) => e.type === 'complaints.fine-imposed');
       const reward = result.events.find((e) => e.type === 'complaints.reward-granted');

@@ -11,9 +11,21 @@ import type {
 // What the routes, policies and the scheduler hand the decider: ids, times and "today" included,
 // so that deciding stays pure.
 
+/** Each community's follow-up callers (configuration: FANGYI_CALLERS). */
+export type CallersByCommunity = ReadonlyMap<string, readonly string[]>;
+
+/** What the route or policy looked up before a case starts, for the decider to decide on. */
+export interface StartFacts {
+  /** The person as the people directory knows them; null for someone the residents register does not hold. */
+  readonly person: { readonly community: string; readonly status: 'living' | 'moved-out' } | null;
+  /** The person's running case, if they have one. */
+  readonly activeCaseId: string | null;
+  readonly callers: CallersByCommunity;
+}
+
 export type StartHomeQuarantine = {
   type: 'StartHomeQuarantine';
-  data: StartHomeQuarantineInput & { caseId: string; sourceEventId?: string };
+  data: StartHomeQuarantineInput & { caseId: string; sourceEventId?: string; facts: StartFacts };
 };
 export type LogSymptomCheck = {
   type: 'LogSymptomCheck';
@@ -57,7 +69,7 @@ export type RecordMissedCheck = {
     closesAtMinutes: number;
   };
 };
-export type ReassignCaller = { type: 'ReassignCaller'; data: { caseId: string; caller: string; reason: string } };
+export type ReassignCaller = { type: 'ReassignCaller'; data: { caseId: string; caller: string; reason: string; callers: CallersByCommunity } };
 export type ChangePeriod = { type: 'ChangePeriod'; data: { caseId: string; newEndDate: string; reason: string } };
 export type EndHomeQuarantine = {
   type: 'EndHomeQuarantine';
@@ -82,7 +94,7 @@ export type RecordDisinfection = {
 };
 export type RecordBreach = {
   type: 'RecordBreach';
-  data: { caseId: string; breachId: string; checkpointId: string; at: string; direction: 'entry' | 'exit'; sourceEventId: string };
+  data: { caseId: string; personId: string; breachId: string; checkpointId: string; at: string; direction: 'entry' | 'exit'; sourceEventId: string };
 };
 
 export type HomeQuarantineCommand =

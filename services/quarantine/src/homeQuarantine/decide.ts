@@ -2,11 +2,40 @@ import { FEVER_THRESHOLD_C, TEMPERATURE_MAX_C, TEMPERATURE_MIN_C, type Quarantin
 import { DomainError, fault } from '@fangyi/service-kit/errors';
 import { addDays, daysBetween } from '@fangyi/service-kit/time';
 import { formatClockTime } from '@fangyi/service-kit/slots';
-import type { HomeQuarantineCommand } from './commands.ts';
+import type { CallersByCommunity, HomeQuarantineCommand, StartFacts } from './commands.ts';
 import { isAbnormal, lastCheckDate, slotKey, type CaseFacts, type EscalationState, type HomeQuarantineState } from './state.ts';
 
 /** Same upper bound as a new case's period (StartHomeQuarantineSchema). */
 export const MAX_PERIOD_DAYS = 60;
+
+/**
+ * Where a community has no follow-up caller configured, a case is assigned here, so that it still
+ * shows on the roster; it is refused where the community has callers.
+ */
+export const UNASSIGNED_CALLER = 'unassigned';
+
+/** A caller may hold a case of a community they call for, or 'unassigned' where it has none. */
+function requireCallerOf(callers: CallersByCommunity, community: string, caller: string, field: string): void {
+  const ofCommunity = callers.get(community) ?? [];
+  if (ofCommunity.includes(caller) || (ofCommunity.length === 0 && caller === UNASSIGNED_CALLER)) return;
+  const known = ofCommunity.length > 0 ? ofCommunity.join(', ') : `none configured: use ${UNASSIGNED_CALLER}`;
+  throw new DomainError('CALLER_NOT_OF_COMMUNITY', `${caller} is not a caller of ${community} (callers: ${known})`, [{ field, message: `not a caller of ${community}` }]);
+}
+
+/** A case is for someone the residents register holds, who lives in the case's community and has no other case running. */
+function requireStartable(facts: StartFacts, personId: string, community: string): void {
+  const person = facts.person;
+  if (!person) throw new DomainError('PERSON_NOT_REGISTERED', `person ${personId}`, [{ field: 'body.personId', message: 'no registered person with this id' }]);
+  if (person.status === 'moved-out') throw new DomainError('PERSON_HAS_MOVED_OUT', `person ${personId}`, [{ field: 'body.personId', message: 'has moved out of the district' }]);
+  if (person.community !== community) {
+    throw new DomainError('PERSON_IN_OTHER_COMMUNITY', `person ${personId} lives in ${person.community}`, [{ field: 'body.community', message: `the person lives in ${person.community}` }]);
+  }
+  if (facts.activeCaseId !== null) {
+    throw new DomainError('PERSON_ALREADY_UNDER_QUARANTINE', `person ${personId} is under home quarantine in case ${facts.activeCaseId}`, [
+      { field: 'body.personId', message: `already under home quarantine in case ${facts.activeCaseId}` },
+    ]);
+  }
+}
 
 type ActiveState = Extract<HomeQuarantineState, { status: 'active' }>;
 
@@ -57,6 +86,8 @@ export function decide(command: HomeQuarantineCommand, state: HomeQuarantineStat
     case 'StartHomeQuarantine': {
       if (state.status !== 'none') throw new DomainError('CASE_ALREADY_EXISTS', `case ${command.data.caseId}`, fault('caseId', 'already started'));
       const d = command.data;
+      requireStartable(d.facts, d.personId, d.community);
+      requireCallerOf(d.facts.callers, d.community, d.assignedCaller, 'body.assignedCaller');
       return [
         {
           type: 'quarantine.home-quarantine-started',
@@ -172,6 +203,7 @@ export function decide(command: HomeQuarantineCommand, state: HomeQuarantineStat
       const d = command.data;
       const s = requireActive(state, d.caseId);
       if (s.assignedCaller === d.caller) throw new DomainError('CALLER_UNCHANGED', d.caller, fault('caller', 'already the assigned caller'));
+      requireCallerOf(d.callers, s.community, d.caller, 'body.caller');
       return [{ type: 'quarantine.caller-reassigned', data: { caseId: d.caseId, previousCaller: s.assignedCaller, newCaller: d.caller, reason: d.reason } }];
     }
 
@@ -262,6 +294,8 @@ export function decide(command: HomeQuarantineCommand, state: HomeQuarantineStat
     case 'RecordBreach': {
       const d = command.data;
       const s = requireActive(state, d.caseId);
+      // A checkpoint that named a case of someone else (or a stale id) is not this case's breach.
+      if (s.personId !== d.personId) throw new DomainError('BREACH_NOT_OF_CASE', `breach of ${d.personId} on the case of ${s.personId}`);
       // The checkpoints topic is delivered at least once: the breach id makes a repeat a no-op.
       if (s.breaches.has(d.breachId)) throw new DomainError('BREACH_ALREADY_RECORDED', `breach ${d.breachId}`, fault('breachId', 'already recorded'));
       return [

@@ -3,6 +3,12 @@ import { defineErrors } from '@fangyi/service-kit/errors';
 /** Every rule a home quarantine case enforces, with a stable code (409 unless it is a 404). */
 export const quarantineErrors = defineErrors({
   CASE_NOT_FOUND: { status: 404, title: 'No home quarantine case with this id' },
+  ARRIVAL_ALREADY_ASSESSED: { status: 409, title: 'This arrival has already been assessed' },
+  PERSON_NOT_REGISTERED: { status: 422, title: 'No person with this id is registered with the residents register' },
+  PERSON_HAS_MOVED_OUT: { status: 409, title: 'This person has moved out of the district' },
+  PERSON_IN_OTHER_COMMUNITY: { status: 409, title: 'This person lives in another community than the one given' },
+  PERSON_ALREADY_UNDER_QUARANTINE: { status: 409, title: 'This person already has a running home quarantine case' },
+  CALLER_NOT_OF_COMMUNITY: { status: 422, title: "Not a follow-up caller of the case's community" },
   CASE_ALREADY_EXISTS: { status: 409, title: 'This home quarantine case has already been started' },
   QUARANTINE_NOT_ACTIVE: { status: 409, title: 'This home quarantine case has ended; it can only be read' },
   CHECK_OUTSIDE_PERIOD: { status: 409, title: 'The check date is outside the quarantine period' },
@@ -25,5 +31,6 @@ export const quarantineErrors = defineErrors({
   ESCALATION_ALREADY_ACKNOWLEDGED: { status: 409, title: 'This escalation has already been acknowledged' },
   ESCALATION_NOT_ACKNOWLEDGED: { status: 409, title: 'Acknowledge the escalation first' },
   ESCALATION_CLOSED: { status: 409, title: 'This escalation has already been referred to hospital or resolved' },
+  BREACH_NOT_OF_CASE: { status: 409, title: 'The breach names another person than the one under this case' },
   BREACH_ALREADY_RECORDED: { status: 409, title: 'This breach is already recorded on the case' },
 });

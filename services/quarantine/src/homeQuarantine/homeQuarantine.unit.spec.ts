@@ -1,9 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { QuarantineEvent } from '@fangyi/contracts';
 import { deciderSpec } from '@fangyi/testkit';
-import { homeQuarantineDecider, type HomeQuarantineCommand, type LogSymptomCheck } from './homeQuarantine.ts';
+import { homeQuarantineDecider, type HomeQuarantineCommand, type LogSymptomCheck, type StartFacts } from './homeQuarantine.ts';
 
 const spec = deciderSpec(homeQuarantineDecider);
+
+const callers = new Map([['moujia', ['caller-1', 'caller-2']], ['zhangcun', ['caller-zhangcun-1']]]);
+/** What the route found: p1 lives in Moujia and has no case running. */
+const facts: StartFacts = { person: { community: 'moujia', status: 'living' }, activeCaseId: null, callers };
 
 const start: HomeQuarantineCommand = {
   type: 'StartHomeQuarantine',
@@ -16,6 +20,7 @@ const start: HomeQuarantineCommand = {
     periodDays: 14,
     reason: 'arrival-from-risk-area',
     assignedCaller: 'caller-1',
+    facts,
   },
 };
 
@@ -212,7 +217,7 @@ const refer: HomeQuarantineCommand = { type: 'ReferEscalation', data: { caseId: 
 const resolve: HomeQuarantineCommand = { type: 'ResolveEscalation', data: { caseId: 'c1', escalationId: 'e1', note: 'rechecked at 36.8', by: 'caller-1', at } };
 const breach: HomeQuarantineCommand = {
   type: 'RecordBreach',
-  data: { caseId: 'c1', breachId: 'b1', checkpointId: 'zhangcun-east', at, direction: 'exit', sourceEventId: 'ev-1' },
+  data: { caseId: 'c1', personId: 'p1', breachId: 'b1', checkpointId: 'zhangcun-east', at, direction: 'exit', sourceEventId: 'ev-1' },
 };
 
 describe('LogSymptomCheck within the slot window', () => {
@@ -257,6 +262,45 @@ describe('LogSymptomCheck within the slot window', () => {
       .given([started])
       .when(check({ date: '2020-01-28', slot: 'pm', checkedAtLocal: at('2020-01-29', '08:00'), window: { opens: 12 * 60, earlyMinutes: 30 } }))
       .then([logged({ date: '2020-01-28', slot: 'pm' })]);
+  });
+});
+
+describe('StartHomeQuarantine: the facts the route looked up decide', () => {
+  const startWith = (o: Partial<StartFacts>, data: Partial<typeof start.data> = {}) =>
+    ({ ...start, data: { ...start.data, ...data, facts: { ...facts, ...o } } }) as HomeQuarantineCommand;
+  const fieldOf = (command: HomeQuarantineCommand) => {
+    try {
+      homeQuarantineDecider.decide(command, homeQuarantineDecider.initialState());
+    } catch (error) {
+      return (error as { code: string; fields: { field: string }[] }).fields.map((f) => `${(error as { code: string }).code} ${f.field}`);
+    }
+    throw new Error('not refused');
+  };
+
+  it('refuses a person the residents register does not hold', () => {
+    expect(fieldOf(startWith({ person: null }))).toEqual(['PERSON_NOT_REGISTERED body.personId']);
+  });
+
+  it('refuses a person who moved out, or lives in another community', () => {
+    expect(fieldOf(startWith({ person: { community: 'moujia', status: 'moved-out' } }))).toEqual(['PERSON_HAS_MOVED_OUT body.personId']);
+    expect(fieldOf(startWith({ person: { community: 'zhangcun', status: 'living' } }))).toEqual(['PERSON_IN_OTHER_COMMUNITY body.community']);
+  });
+
+  it('refuses a second running case for one person, naming the one running', () => {
+    spec.given([]).when(startWith({ activeCaseId: 'c0' })).thenThrows('PERSON_ALREADY_UNDER_QUARANTINE');
+    expect(() => homeQuarantineDecider.decide(startWith({ activeCaseId: 'c0' }), homeQuarantineDecider.initialState())).toThrow(/in case c0/);
+  });
+
+  it("refuses a caller who is not one of the community's, and 'unassigned' where it has callers", () => {
+    expect(fieldOf(startWith({}, { assignedCaller: 'caller-zhangcun-1' }))).toEqual(['CALLER_NOT_OF_COMMUNITY body.assignedCaller']);
+    expect(fieldOf(startWith({}, { assignedCaller: 'unassigned' }))).toEqual(['CALLER_NOT_OF_COMMUNITY body.assignedCaller']);
+  });
+
+  it("takes 'unassigned' where the community has no caller configured", () => {
+    spec
+      .given([])
+      .when(startWith({ person: { community: 'kutao', status: 'living' } }, { community: 'kutao', assignedCaller: 'unassigned' }))
+      .thenMatches((events) => expect(events[0]).toMatchObject({ data: { community: 'kutao', assignedCaller: 'unassigned' } }));
   });
 });
 
@@ -336,18 +380,27 @@ describe('RecordMissedCheck', () => {
 
 describe('ReassignCaller', () => {
   it('assigns the case to another caller, keeping who had it and why', () => {
-    spec.given([started]).when({ type: 'ReassignCaller', data: { caseId: 'c1', caller: 'caller-2', reason: 'caller-1 is off sick' } }).then([
+    spec.given([started]).when({ type: 'ReassignCaller', data: { caseId: 'c1', caller: 'caller-2', reason: 'caller-1 is off sick', callers } }).then([
       { type: 'quarantine.caller-reassigned', data: { caseId: 'c1', previousCaller: 'caller-1', newCaller: 'caller-2', reason: 'caller-1 is off sick' } },
     ]);
   });
 
   it('refuses to reassign to the caller who already has it', () => {
-    spec.given([started]).when({ type: 'ReassignCaller', data: { caseId: 'c1', caller: 'caller-1', reason: 'x' } }).thenThrows('CALLER_UNCHANGED');
+    spec.given([started]).when({ type: 'ReassignCaller', data: { caseId: 'c1', caller: 'caller-1', reason: 'x', callers } }).thenThrows('CALLER_UNCHANGED');
+  });
+
+  it("refuses a caller who is not one of the case's community, naming body.caller", () => {
+    for (const caller of ['caller-zhangcun-1', 'someone-else', 'unassigned']) {
+      spec.given([started]).when({ type: 'ReassignCaller', data: { caseId: 'c1', caller, reason: 'x', callers } }).thenThrows('CALLER_NOT_OF_COMMUNITY');
+    }
+    expect(() => homeQuarantineDecider.decide({ type: 'ReassignCaller', data: { caseId: 'c1', caller: 'caller-zhangcun-1', reason: 'x', callers } }, homeQuarantineDecider.evolve(homeQuarantineDecider.initialState(), started))).toThrow(
+      expect.objectContaining({ fields: [{ field: 'body.caller', message: 'not a caller of moujia' }] }),
+    );
   });
 
   it('the new caller is the one a second reassignment starts from', () => {
     const reassigned: QuarantineEvent = { type: 'quarantine.caller-reassigned', data: { caseId: 'c1', previousCaller: 'caller-1', newCaller: 'caller-2', reason: 'x' } };
-    spec.given([started, reassigned]).when({ type: 'ReassignCaller', data: { caseId: 'c1', caller: 'caller-2', reason: 'y' } }).thenThrows('CALLER_UNCHANGED');
+    spec.given([started, reassigned]).when({ type: 'ReassignCaller', data: { caseId: 'c1', caller: 'caller-2', reason: 'y', callers } }).thenThrows('CALLER_UNCHANGED');
   });
 });
 
@@ -411,7 +464,7 @@ describe('EndHomeQuarantine', () => {
       check({ date: '2020-01-30', today: '2020-01-30' }),
       attempt(),
       recordMissed(),
-      { type: 'ReassignCaller', data: { caseId: 'c1', caller: 'caller-2', reason: 'x' } },
+      { type: 'ReassignCaller', data: { caseId: 'c1', caller: 'caller-2', reason: 'x', callers } },
       changePeriod('2020-02-17'),
       end(),
       acknowledge,
@@ -495,6 +548,10 @@ describe('RecordBreach', () => {
     const recorded: QuarantineEvent = { type: 'quarantine.breach-recorded', data: { caseId: 'c1', breachId: 'b1', checkpointId: 'zhangcun-east', at, direction: 'exit', sourceEventId: 'ev-1' } };
     spec.given([started, recorded]).when(breach).thenThrows('BREACH_ALREADY_RECORDED');
     spec.given([started, recorded]).when({ ...breach, data: { ...breach.data, breachId: 'b2' } } as HomeQuarantineCommand).thenMatches((e) => expect(e).toHaveLength(1));
+  });
+
+  it("refuses a breach that names someone else than the case's person", () => {
+    spec.given([started]).when({ ...breach, data: { ...breach.data, personId: 'p-other' } } as HomeQuarantineCommand).thenThrows('BREACH_NOT_OF_CASE');
   });
 
   it('refuses a breach on an unknown case', () => {

@@ -15,12 +15,13 @@ import {
   type Actor,
   type Role,
 } from '@fangyi/contracts';
-import type { EventStore } from '@fangyi/eventstore';
+import { WrongExpectedRevisionError, type EventStore } from '@fangyi/eventstore';
 import { DEFAULT_EARLY_CHECK_MINUTES, DEFAULT_SLOT_WINDOWS, DomainError, fault, businessDate, handleCommand, loadAggregate, localTime, requireCommunity, requireInScope, route, worksIn, type Clock, type ServiceApp, type SlotWindows, type User } from '@fangyi/service-kit';
 import { commandMeta } from '@fangyi/service-kit';
 import { IdParamSchema, expectedRevisionOf } from '@fangyi/service-kit';
 import type { ActiveCases } from '../activeCases/projection.ts';
-import { homeQuarantineDecider, streamIdOf, type HomeQuarantineCommand, type HomeQuarantineState } from './homeQuarantine.ts';
+import type { PeopleDirectoryFeed } from '../people/directory.ts';
+import { homeQuarantineDecider, nextCaseId, streamIdOf, type CallersByCommunity, type HomeQuarantineCommand, type HomeQuarantineState, type StartFacts } from './homeQuarantine.ts';
 
 export interface HomeQuarantineDeps {
   readonly eventStore: EventStore;
@@ -33,6 +34,10 @@ export interface HomeQuarantineDeps {
   readonly slotWindows?: SlotWindows;
   /** How many minutes before a slot's window opens a check is still taken (FANGYI_CHECK_EARLY_MINUTES); default 30. */
   readonly earlyCheckMinutes?: number;
+  /** Who is registered, where, and with which case running: a case starts only for someone it knows. */
+  readonly people: PeopleDirectoryFeed;
+  /** Each community's follow-up callers (FANGYI_CALLERS): a case is assigned only to one of its community. */
+  readonly callers: CallersByCommunity;
 }
 
 /** A case of another community answers as an unknown one (404); one that does not exist is left to the decider. */
@@ -101,15 +106,32 @@ export function homeQuarantineRoutes(app: ServiceApp, deps: HomeQuarantineDeps):
   route(app, {
     method: 'POST',
     url: '/quarantine/cases',
-    summary: 'Start a home quarantine case (居家隔离)',
+    summary: 'Start a home quarantine case (居家隔离) for a registered person of the community, assigned to one of its callers; a person with a running case is 409 PERSON_ALREADY_UNDER_QUARANTINE naming that case',
     tags: ['home quarantine'],
     body: StartHomeQuarantineSchema,
     roles: CASE_MANAGEMENT,
     status: 201,
     handler: async (ctx) => {
       requireCommunity(ctx.user, ctx.body.community);
-      const caseId = deps.newId();
-      const result = await run(ctx, caseId, { type: 'StartHomeQuarantine', data: { ...ctx.body, caseId } });
+      const { personId } = ctx.body;
+      // Read-your-writes: a person registered, or a case started, a moment ago is in the directory.
+      await deps.people.sync();
+      const person = await deps.people.directory.person(personId);
+      const facts: StartFacts = {
+        person: person && { community: person.community, status: person.status },
+        activeCaseId: await deps.people.directory.activeCaseOf(personId),
+        callers: deps.callers,
+      };
+      // The person's next case has one id, so two starts at once (a double tap, two registrars)
+      // append to one stream: one wins, the other is told the person is under quarantine.
+      const caseId = nextCaseId(personId, await deps.people.directory.casesStarted(personId));
+      const result = await run(ctx, caseId, { type: 'StartHomeQuarantine', data: { ...ctx.body, caseId, facts } }).catch((error: unknown) => {
+        const lost = error instanceof WrongExpectedRevisionError || (error instanceof DomainError && error.code === 'CASE_ALREADY_EXISTS');
+        if (!lost) throw error;
+        throw new DomainError('PERSON_ALREADY_UNDER_QUARANTINE', `person ${personId} is under home quarantine in case ${caseId}`, [
+          { field: 'body.personId', message: `already under home quarantine in case ${caseId}` },
+        ]);
+      });
       ctx.reply.header('location', `/quarantine/cases/${caseId}`).header('etag', `"${result.revision}"`);
       return { caseId, revision: result.revision, events: result.eventIds };
     },
@@ -206,10 +228,10 @@ export function homeQuarantineRoutes(app: ServiceApp, deps: HomeQuarantineDeps):
 
   simple({
     url: 'reassignment',
-    summary: 'Assign the case to another caller, saying why',
+    summary: "Assign the case to another caller of the case's community, saying why",
     body: ReassignCallerSchema,
     roles: CASE_MANAGEMENT,
-    toCommand: (caseId, b) => ({ type: 'ReassignCaller', data: { caseId, caller: b.caller, reason: b.reason } }),
+    toCommand: (caseId, b) => ({ type: 'ReassignCaller', data: { caseId, caller: b.caller, reason: b.reason, callers: deps.callers } }),
   });
 
   simple({

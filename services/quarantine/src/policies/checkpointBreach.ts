@@ -26,8 +26,9 @@ export interface BreachPolicyDeps {
 
 /**
  * checkpoints.quarantine-breach-recorded → RecordBreach on the person's running case: the one the
- * checkpoint named, else the person's active case in the active-cases read model. The breach id
- * makes a redelivery a no-op (BREACH_ALREADY_RECORDED); a person with no running case is logged.
+ * checkpoint named, else the person's active case in the active-cases read model. Only a real case
+ * of that person takes it: an unknown, ended or someone else's case is logged and left alone. The
+ * breach id makes a redelivery a no-op (BREACH_ALREADY_RECORDED).
  */
 export function checkpointBreachPolicy(deps: BreachPolicyDeps): (event: Envelope) => Promise<void> {
   return async (event) => {
@@ -40,15 +41,15 @@ export function checkpointBreachPolicy(deps: BreachPolicyDeps): (event: Envelope
     }
     const outcome = await sendInternalCommand(
       deps.eventStore,
-      { type: 'RecordBreach', data: { caseId, breachId: d.breachId, checkpointId: d.checkpointId, at: d.at, direction: d.direction, sourceEventId: event.id } },
+      { type: 'RecordBreach', data: { caseId, personId: d.personId, breachId: d.breachId, checkpointId: d.checkpointId, at: d.at, direction: d.direction, sourceEventId: event.id } },
       {
         actor: BREACH_POLICY_ACTOR,
         correlationId: event.correlationId,
         causationId: event.id,
         occurredAt: new Date(d.at),
         newId: deps.newId,
-        // An ended or unknown case takes no breach: nothing more to do with this event.
-        alreadyDone: ['BREACH_ALREADY_RECORDED', 'QUARANTINE_NOT_ACTIVE', 'CASE_NOT_FOUND'],
+        // An ended or unknown case, or one of someone else, takes no breach: nothing more to do with this event.
+        alreadyDone: ['BREACH_ALREADY_RECORDED', 'QUARANTINE_NOT_ACTIVE', 'CASE_NOT_FOUND', 'BREACH_NOT_OF_CASE'],
       },
     );
     if (outcome.done === 'appended') log.info({ caseId, checkpointId: d.checkpointId, direction: d.direction }, 'quarantine breach recorded on the case');

@@ -2,6 +2,7 @@ import type { EventStore } from '@fangyi/eventstore';
 import { policyProcessor, startProcessors, type ProcessorGroup, type ProcessorSource } from '@fangyi/processors';
 import type { Clock, Logger } from '@fangyi/service-kit';
 import type { ActiveCases } from '../activeCases/projection.ts';
+import type { PeopleDirectoryFeed } from '../people/directory.ts';
 import { arrivalQuarantinePolicy } from './arrivalQuarantine.ts';
 import { checkpointBreachPolicy } from './checkpointBreach.ts';
 import { CallerPicker, type CallersByCommunity, type RiskArea } from './config.ts';
@@ -12,6 +13,8 @@ export interface QuarantinePoliciesOptions {
   readonly eventStore: EventStore;
   readonly logger: Logger;
   readonly activeCases: ActiveCases;
+  /** Shared with the HTTP routes: one person, one running case, whoever starts it. */
+  readonly people: PeopleDirectoryFeed;
   readonly riskAreas: readonly RiskArea[];
   readonly callers: CallersByCommunity;
   readonly clock: Clock;
@@ -25,7 +28,7 @@ export async function startQuarantinePolicies(options: QuarantinePoliciesOptions
   const arrivals = policyProcessor({
     name: 'quarantine-arrivals',
     handles: ['residents.person-arrived'],
-    react: arrivalQuarantinePolicy({ ...options, callers: new CallerPicker(options.callers), logger: log.child({ policy: 'quarantine-arrivals' }) }),
+    react: arrivalQuarantinePolicy({ ...options, callers: new CallerPicker(options.callers), callersByCommunity: options.callers, logger: log.child({ policy: 'quarantine-arrivals' }) }),
   });
   const breaches = policyProcessor({
     name: 'quarantine-breaches',

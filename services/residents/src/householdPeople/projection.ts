@@ -57,6 +57,7 @@ const PERSON_EVENT_TYPES: Record<PersonEvent['type'], true> = {
   'residents.pass-revoked': true,
   'residents.quarantine-marked': true,
   'residents.quarantine-cleared': true,
+  'residents.quarantine-assessed': true,
 };
 
 // ---- pure changes to the documents ----
@@ -96,6 +97,7 @@ export function evolveMemberPerson(person: MemberPerson, event: Exclude<PersonEv
       return { ...person, quarantineCases: person.quarantineCases.filter((c) => c !== event.data.caseId) };
     case 'residents.person-moved-in':
     case 'residents.person-moved-out':
+    case 'residents.quarantine-assessed':
       return person;
     default: {
       const _exhaustive: never = event;

@@ -9,6 +9,7 @@ import {
   type MoveOutInput,
   type PassRevocationReason,
   type PersonEvent,
+  type QuarantineAssessed,
   type RecordArrivalInput,
   type RecordScreeningInput,
   type RegisterPersonInput,
@@ -63,7 +64,19 @@ export type RevokePass = { type: 'RevokePass'; data: RevokePassInput & { personI
 export type MarkUnderQuarantine = { type: 'MarkUnderQuarantine'; data: { personId: string; caseId: string; startDate: string; endDate?: string; today: string } };
 /** Sent by the quarantine policy. */
 export type ClearQuarantine = { type: 'ClearQuarantine'; data: { personId: string; caseId: string; endedOn: string; outcome: string } };
-export type PersonCommand = RegisterPerson | RecordArrival | MoveIn | MoveOut | RecordScreening | IssuePass | RevokePass | MarkUnderQuarantine | ClearQuarantine;
+/** Sent by the quarantine policy: what the quarantine context decided about an arrival. */
+export type RecordQuarantineAssessment = { type: 'RecordQuarantineAssessment'; data: QuarantineAssessed };
+export type PersonCommand =
+  | RegisterPerson
+  | RecordArrival
+  | MoveIn
+  | MoveOut
+  | RecordScreening
+  | IssuePass
+  | RevokePass
+  | MarkUnderQuarantine
+  | ClearQuarantine
+  | RecordQuarantineAssessment;
 
 // ---- state ----
 
@@ -72,6 +85,9 @@ export interface Arrival {
   readonly originProvince: string;
   readonly originCity: string;
 }
+
+/** The quarantine context's decision on an arrival, as recorded on the person's stream. */
+export type QuarantineAssessment = Omit<QuarantineAssessed, 'personId'>;
 
 export interface Screening {
   readonly screeningId: string;
@@ -113,6 +129,8 @@ export interface PersonRecord {
   readonly activeQuarantines: ReadonlyMap<string, string>;
   /** Cases that have ended, so a redelivered start of an ended case marks nothing. */
   readonly endedQuarantines: ReadonlySet<string>;
+  /** The quarantine context's decisions on the arrivals, in the order recorded. */
+  readonly quarantineAssessments: readonly QuarantineAssessment[];
 }
 
 export type PersonState =
@@ -148,6 +166,19 @@ export function passStatus(pass: Pick<Pass, 'validUntil' | 'revoked'> | null, to
 
 export const underQuarantine = (person: PersonRecord): boolean => person.activeQuarantines.size > 0;
 
+const sameArrival = (a: Arrival, b: Arrival) => a.arrivedOn === b.arrivedOn && a.originProvince === b.originProvince && a.originCity === b.originCity;
+
+/**
+ * What became of the last arrival: null without one; `pending` until the quarantine context's
+ * decision is recorded here; then that decision (a case started, or none and why).
+ */
+export function lastArrivalAssessment(person: PersonRecord): ({ status: 'pending' } & Arrival) | ({ status: 'assessed' } & QuarantineAssessment) | null {
+  const arrival = lastArrival(person);
+  if (!arrival) return null;
+  const assessment = person.quarantineAssessments.find((a) => sameArrival(a, arrival));
+  return assessment ? { status: 'assessed', ...assessment } : { status: 'pending', ...arrival };
+}
+
 export function passRefusal(person: PersonRecord): PassRefusal | null {
   if (underQuarantine(person)) return 'under-quarantine';
   const screening = latestScreening(person);
@@ -180,6 +211,7 @@ export function evolve(state: PersonState, event: PersonEvent): PersonState {
       pass: null,
       activeQuarantines: new Map(),
       endedQuarantines: new Set(),
+      quarantineAssessments: [],
     };
   }
   if (state.status === 'none') return state;
@@ -219,6 +251,10 @@ export function evolve(state: PersonState, event: PersonEvent): PersonState {
       const active = new Map(state.activeQuarantines);
       active.delete(event.data.caseId);
       return { ...state, activeQuarantines: active, endedQuarantines: new Set([...state.endedQuarantines, event.data.caseId]) };
+    }
+    case 'residents.quarantine-assessed': {
+      const { personId: _personId, ...assessment } = event.data;
+      return { ...state, quarantineAssessments: [...state.quarantineAssessments, assessment] };
     }
     default: {
       const _exhaustive: never = event;
@@ -401,6 +437,13 @@ export function decide(command: PersonCommand, state: PersonState): PersonEvent[
       // Redelivered, or a case this person was never marked for: nothing to clear.
       if (!person.activeQuarantines.has(d.caseId)) return [];
       return [{ type: 'residents.quarantine-cleared', data: { personId: d.personId, caseId: d.caseId, endedOn: d.endedOn, outcome: d.outcome } }];
+    }
+    case 'RecordQuarantineAssessment': {
+      const d = command.data;
+      const person = existing(state, d.personId);
+      // Redelivered: one decision per arrival, the first recorded.
+      if (person.quarantineAssessments.some((a) => sameArrival(a, d))) return [];
+      return [{ type: 'residents.quarantine-assessed', data: d }];
     }
     default: {
       const _exhaustive: never = command;

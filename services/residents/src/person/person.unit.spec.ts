@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { idNumberCheckChar, type PersonEvent } from '@fangyi/contracts';
 import type { DomainError } from '@fangyi/service-kit';
 import { deciderSpec } from '@fangyi/testkit';
-import { passStatus, personDecider, type HouseholdFacts, type PersonCommand } from './person.ts';
+import { lastArrivalAssessment, passStatus, personDecider, type HouseholdFacts, type PersonCommand } from './person.ts';
 
 const spec = deciderSpec(personDecider);
 const TODAY = '2020-02-05';
@@ -451,5 +451,37 @@ describe('ClearQuarantine (quarantine policy)', () => {
 
   it('refuses an unknown person', () => {
     spec.given([]).when(clear).thenThrows('PERSON_NOT_FOUND');
+  });
+});
+
+describe('RecordQuarantineAssessment (from the quarantine policy)', () => {
+  const assessment = {
+    personId: 'p1',
+    arrivedOn: '2020-01-28',
+    originProvince: '湖北',
+    originCity: '武汉',
+    outcome: 'no-home-quarantine' as const,
+    reason: 'period-already-over' as const,
+    note: 'arrival assessed: no home quarantine, the 14 days were already over',
+    assessmentEventId: 'ev-1',
+  };
+  const record: PersonCommand = { type: 'RecordQuarantineAssessment', data: assessment };
+  const assessed: PersonEvent = { type: 'residents.quarantine-assessed', data: assessment };
+  const fold = (events: PersonEvent[]) => events.reduce(personDecider.evolve, personDecider.initialState());
+
+  it('records the decision on an arrival once: a redelivery records nothing', () => {
+    spec.given([registered, arrived()]).when(record).then([assessed]);
+    spec.given([registered, arrived(), assessed]).when({ type: 'RecordQuarantineAssessment', data: { ...assessment, assessmentEventId: 'ev-2' } }).then([]);
+  });
+
+  it("shows the last arrival's assessment: pending until recorded, then the decision; a later arrival is pending again", () => {
+    const before = fold([registered, arrived()]);
+    expect(before.status !== 'none' && lastArrivalAssessment(before)).toMatchObject({ status: 'pending', arrivedOn: '2020-01-28' });
+    const after = fold([registered, arrived(), assessed]);
+    expect(after.status !== 'none' && lastArrivalAssessment(after)).toMatchObject({ status: 'assessed', reason: 'period-already-over' });
+    const again = fold([registered, arrived(), assessed, arrived('2020-02-03')]);
+    expect(again.status !== 'none' && lastArrivalAssessment(again)).toMatchObject({ status: 'pending', arrivedOn: '2020-02-03' });
+    const none = fold([registered]);
+    expect(none.status !== 'none' && lastArrivalAssessment(none)).toBeNull();
   });
 });

@@ -19,6 +19,7 @@ import { householdDecider, householdStreamId } from '../household/household.ts';
 import { PersonParams, expectedRevisionOf, toHistory, type CommandContext, type ResidentsDeps } from '../http.ts';
 import {
   lastArrival,
+  lastArrivalAssessment,
   latestScreening,
   passRefusal,
   passStatus,
@@ -78,6 +79,8 @@ export function personView(person: KnownPerson, revision: number, today: string,
     travelHistory: person.travelHistory,
     lastArrival: lastArrival(person),
     arrivals: person.arrivals.length,
+    /** What the quarantine context decided about the last arrival (pending until it has), or null without one. */
+    quarantineAssessment: lastArrivalAssessment(person),
     latestScreening: latestScreening(person),
     screenings: person.screenings.length,
     underQuarantine: underQuarantine(person),
@@ -98,6 +101,13 @@ function redactEvent(user: User) {
     return { ...e, data: { ...data, idNumber: maskIdNumber(data.idNumber), phone: maskPhone(data.phone) } };
   };
 }
+
+/**
+ * An arrival is decided on by the quarantine context, a moment later: the answer says so and where
+ * the decision will show (the person's record, `quarantineAssessment`), so that a decision not to
+ * start a case reaches the registrar too.
+ */
+const pendingAssessment = (personId: string) => ({ status: 'pending' as const, see: `/residents/people/${personId}` });
 
 /** HTTP for people: registration, arrivals, moves, door-to-door screenings (排查) and passes (通行证). */
 export function personRoutes(app: ServiceApp, deps: ResidentsDeps): void {
@@ -159,7 +169,8 @@ export function personRoutes(app: ServiceApp, deps: ResidentsDeps): void {
         throw error;
       });
       ctx.reply.header('location', `/residents/people/${personId}`).header('etag', `"${result.revision}"`);
-      return { personId, revision: result.revision, events: result.eventIds, arrivalReported: result.events.some((e) => e.type === 'residents.person-arrived') };
+      const arrivalReported = result.events.some((e) => e.type === 'residents.person-arrived');
+      return { personId, revision: result.revision, events: result.eventIds, arrivalReported, quarantineAssessment: arrivalReported ? pendingAssessment(personId) : null };
     },
   });
 
@@ -207,7 +218,7 @@ export function personRoutes(app: ServiceApp, deps: ResidentsDeps): void {
   route(app, {
     method: 'POST',
     url: '/residents/people/:personId/arrivals',
-    summary: 'Record an arrival: a registered person returning from elsewhere; reported to the quarantine context',
+    summary: "Record an arrival: a registered person returning from elsewhere; reported to the quarantine context, whose decision (a case, or none and why) shows on the person's record as quarantineAssessment",
     tags: ['people'],
     params: PersonParams,
     body: RecordArrivalSchema,
@@ -217,7 +228,13 @@ export function personRoutes(app: ServiceApp, deps: ResidentsDeps): void {
       const { personId } = ctx.params;
       const result = await run(ctx, personId, { type: 'RecordArrival', data: { ...ctx.body, personId, today: today() } });
       ctx.reply.header('etag', `"${result.revision}"`);
-      return { personId, revision: result.revision, events: result.eventIds, passRevoked: result.events.some((e) => e.type === 'residents.pass-revoked') };
+      return {
+        personId,
+        revision: result.revision,
+        events: result.eventIds,
+        passRevoked: result.events.some((e) => e.type === 'residents.pass-revoked'),
+        quarantineAssessment: pendingAssessment(personId),
+      };
     },
   });
 

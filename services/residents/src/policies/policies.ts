@@ -1,4 +1,4 @@
-import { type Actor, type ComplaintResolved, type FineWithdrawn, type Envelope, type HomeQuarantineEnded, type HomeQuarantineStarted } from '@fangyi/contracts';
+import { type Actor, type ArrivalAssessed, type ComplaintResolved, type FineWithdrawn, type Envelope, type HomeQuarantineEnded, type HomeQuarantineStarted } from '@fangyi/contracts';
 import type { EventStore } from '@fangyi/eventstore';
 import { policyProcessor, startProcessors, type ProcessorGroup, type ProcessorSource } from '@fangyi/processors';
 import { DEFAULT_TIME_ZONE, DomainError, businessDate, handleCommand, type Clock, type Decider, type DomainEvent, type Logger } from '@fangyi/service-kit';
@@ -33,13 +33,14 @@ const SETTLED: Readonly<Record<string, { readonly level: 'info' | 'warn'; readon
   RENTAL_NOT_SUSPENDED: { level: 'info', why: 'renting is not suspended' },
 };
 
-export const QUARANTINE_POLICY_HANDLES = ['quarantine.home-quarantine-started', 'quarantine.home-quarantine-ended'] as const;
+export const QUARANTINE_POLICY_HANDLES = ['quarantine.home-quarantine-started', 'quarantine.home-quarantine-ended', 'quarantine.arrival-assessed'] as const;
 export const COMPLAINTS_POLICY_HANDLES = ['complaints.complaint-resolved', 'complaints.fine-withdrawn'] as const;
 
 /**
  * The residents service's reactions to other contexts:
  * - quarantine.home-quarantine-started → the person is marked under quarantine and a valid pass is revoked;
  * - quarantine.home-quarantine-ended → the mark is cleared, so a pass may be issued again;
+ * - quarantine.arrival-assessed → the decision on the arrival (a case, or none and why) is recorded on the person;
  * - complaints.complaint-resolved (illegal-rental, substantiated, with a household) → renting is suspended;
  * - complaints.fine-withdrawn (the report was overturned, or the household corrected) → the suspension
  *   that complaint caused is lifted; a ban with another cause stays.
@@ -81,6 +82,22 @@ export async function startResidentsPolicies(deps: ResidentsPoliciesDeps): Promi
         await send(event, quarantineLog, personStreamId(d.personId), personDecider, {
           type: 'MarkUnderQuarantine',
           data: { personId: d.personId, caseId: d.caseId, startDate: d.startDate, endDate: d.endDate, today: today() },
+        });
+      } else if (event.type === 'quarantine.arrival-assessed') {
+        const d = event.data as ArrivalAssessed;
+        await send(event, quarantineLog, personStreamId(d.personId), personDecider, {
+          type: 'RecordQuarantineAssessment',
+          data: {
+            personId: d.personId,
+            arrivedOn: d.arrivedOn,
+            originProvince: d.originProvince,
+            originCity: d.originCity,
+            outcome: d.outcome,
+            reason: d.reason,
+            ...(d.caseId ? { caseId: d.caseId } : {}),
+            note: d.note,
+            assessmentEventId: event.id,
+          },
         });
       } else if (event.type === 'quarantine.home-quarantine-ended') {
         const d = event.data as HomeQuarantineEnded;
