@@ -344,7 +344,9 @@ describe('complaints service over HTTP (SQLite event store, list kept from its l
       const history = (await call(reportOfficer, 'GET', `/complaints/${id}/history`)).json();
       expect(history[0].data.reporter.phone).toBe(masked);
       expect(JSON.stringify(history)).not.toContain('13912345678');
-      // The handler calls the reporter back, so sees the number.
+      // A handler sees the number once the complaint is theirs, to call the reporter back.
+      expect((await call(handler, 'GET', `/complaints/${id}`)).json().reporter.phone).toBe(masked);
+      await call(handler, 'POST', `/complaints/${id}/triage`, { assignee: handler.id, agency: 'community' });
       expect((await call(handler, 'GET', `/complaints/${id}`)).json().reporter.phone).toBe('13912345678');
     });
 
