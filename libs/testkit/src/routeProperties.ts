@@ -1,0 +1,181 @@
+import fc from 'fast-check';
+import { expect } from 'vitest';
+import type { User } from '@fangyi/service-kit';
+import { authHeader } from './auth.ts';
+
+/**
+ * Property runs are bounded and seeded so the suite stays quick and a failure replays:
+ * fast-check prints the seed and the shrunk counterexample; FANGYI_PROPERTY_SEED sets the seed.
+ */
+export const PROPERTY_SEED = Number(process.env.FANGYI_PROPERTY_SEED ?? 20200123);
+export const propertyRuns = (numRuns: number) => ({ numRuns, seed: PROPERTY_SEED });
+
+type JsonSchema = {
+  type?: string | string[];
+  enum?: unknown[];
+  const?: unknown;
+  format?: string;
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+  items?: JsonSchema;
+  anyOf?: JsonSchema[];
+  oneOf?: JsonSchema[];
+  allOf?: JsonSchema[];
+  minimum?: number;
+  maximum?: number;
+  pattern?: string;
+};
+
+/** The vocabulary's strings that fit the schema's format or pattern; all of them when none does. */
+function fitting(schema: JsonSchema, vocabulary: readonly string[]): readonly string[] {
+  const test = (v: string) => {
+    if (schema.format === 'date' && !/^\d{4}-\d\d-\d\d$/.test(v)) return false;
+    if (schema.format === 'date-time' && !/^\d{4}-\d\d-\d\dT/.test(v)) return false;
+    if (schema.pattern) {
+      try {
+        return new RegExp(schema.pattern, 'u').test(v);
+      } catch {
+        return true;
+      }
+    }
+    return true;
+  };
+  const fit = vocabulary.filter(test);
+  return fit.length > 0 ? fit : vocabulary;
+}
+
+/** Values nobody means: wrong types, empty, huge, control and bidi characters, lone surrogates, deep nesting. */
+export const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
+  fc.constantFrom(null, true, false, 0, -1, 1e308, -0, '', ' ', '0', 'null', '__proto__', '\u202E', '\uD800', '\u0000', '😀', '刘\u200B伟', [], {}),
+  fc.string({ unit: 'binary', maxLength: 40 }),
+  fc.string({ unit: 'grapheme', maxLength: 40 }),
+  fc.integer({ min: 1000, max: 200_000 }).map((n) => 'x'.repeat(n)),
+  fc.double(),
+  fc.jsonValue({ maxDepth: 3 }),
+  fc.constant(JSON.parse('{"__proto__":{"role":"admin"},"constructor":{"prototype":{"polluted":true}}}')),
+);
+
+/** A value the schema would plausibly take, drawn from the service's own vocabulary where it is a string. */
+function plausible(schema: JsonSchema | undefined, vocabulary: readonly string[], depth: number): fc.Arbitrary<unknown> {
+  if (!schema || depth > 4) return hostileValue;
+  if (schema.const !== undefined) return fc.constant(schema.const);
+  if (schema.enum) return fc.constantFrom(...schema.enum);
+  const branches = schema.anyOf ?? schema.oneOf;
+  if (branches && branches.length > 0) return fc.oneof(...branches.map((b) => plausible(b, vocabulary, depth + 1)));
+  if (schema.allOf && schema.allOf.length > 0) return plausible(schema.allOf[0], vocabulary, depth + 1);
+  const type = Array.isArray(schema.type) ? schema.type[0] : schema.type;
+  switch (type) {
+    case 'string':
+      return fc.oneof({ weight: 6, arbitrary: fc.constantFrom(...fitting(schema, vocabulary)) }, { weight: 1, arbitrary: fc.string({ maxLength: 20 }) });
+    case 'integer':
+      return fc.integer({ min: schema.minimum ?? -5, max: schema.maximum ?? 100 });
+    case 'number':
+      return fc.double({ min: schema.minimum ?? 30, max: schema.maximum ?? 45, noNaN: true });
+    case 'boolean':
+      return fc.boolean();
+    case 'array':
+      return fc.array(plausible(schema.items, vocabulary, depth + 1), { maxLength: 3 });
+    case 'object':
+      return shapedObject(schema, vocabulary, depth + 1);
+    default:
+      return hostileValue;
+  }
+}
+
+/** An object with the schema's keys, some left out, some with hostile values, sometimes an extra or a forbidden key. */
+function shapedObject(schema: JsonSchema, vocabulary: readonly string[], depth: number): fc.Arbitrary<Record<string, unknown>> {
+  const keys = Object.keys(schema.properties ?? {});
+  const field = (key: string) =>
+    fc.oneof({ weight: 12, arbitrary: plausible(schema.properties![key], vocabulary, depth) }, { weight: 1, arbitrary: hostileValue }).map((v) => [key, v] as const);
+  const required = new Set(schema.required ?? []);
+  // Mostly the required keys and some optional ones; sometimes any subset at all.
+  const present = fc.oneof(
+    { weight: 3, arbitrary: fc.subarray(keys.filter((k) => !required.has(k))).map((optional) => keys.filter((k) => required.has(k) || optional.includes(k))) },
+    { weight: 1, arbitrary: fc.subarray(keys) },
+  );
+  type Entry = readonly [string, unknown];
+  const extras: fc.Arbitrary<Entry[]> = fc.array(fc.tuple(fc.constantFrom('extra', '__proto__', 'constructor', 'prototype', 'é', ''), hostileValue), { maxLength: 1 });
+  const fields: fc.Arbitrary<Entry[]> = present.chain((ks) => (ks.length === 0 ? fc.constant<Entry[]>([]) : fc.tuple(...ks.map(field)).map((t): Entry[] => [...t])));
+  const noExtras: fc.Arbitrary<Entry[]> = fc.constant([]);
+  return fc.tuple(fields, fc.oneof({ weight: 5, arbitrary: noExtras }, { weight: 1, arbitrary: extras })).map(([f, extra]) => Object.fromEntries([...f, ...extra]));
+}
+
+/** A request body for a route: mostly near its schema, sometimes anything at all, sometimes not JSON. */
+export function bodyFor(schema: JsonSchema | undefined, vocabulary: readonly string[]): fc.Arbitrary<{ raw: string }> {
+  const near = schema ? shapedObject(schema.type === 'object' || schema.properties ? schema : { type: 'object', properties: {} }, vocabulary, 0) : fc.constant({});
+  return fc.oneof(
+    { weight: 8, arbitrary: near.map((b) => ({ raw: JSON.stringify(b) })) },
+    { weight: 1, arbitrary: hostileValue.map((v) => ({ raw: JSON.stringify(v) ?? 'null' })) },
+    { weight: 1, arbitrary: fc.constantFrom('', '{', '{"a":1,"a":2}', '{"__proto__":{"x":1}}', '[', 'nul', '\u0000', '{"a":"\uD800"}').map((raw) => ({ raw })) },
+  );
+}
+
+export interface RouteUnderTest {
+  readonly method: string;
+  readonly path: string;
+  readonly body?: JsonSchema;
+}
+
+interface InjectingApp {
+  inject(options: { method: string; url: string; headers: Record<string, string>; payload?: string }): Promise<{ statusCode: number; body: string }>;
+  openapi: { document(): Record<string, unknown> };
+}
+
+/** The app's write routes as its OpenAPI document lists them, with their body schemas. */
+export function writeRoutesOf(app: InjectingApp): RouteUnderTest[] {
+  const paths = (app.openapi.document().paths ?? {}) as Record<string, Record<string, { requestBody?: { content?: Record<string, { schema?: JsonSchema }> } }>>;
+  const routes: RouteUnderTest[] = [];
+  for (const [path, methods] of Object.entries(paths)) {
+    for (const [method, op] of Object.entries(methods)) {
+      if (method === 'get') continue;
+      const body = op.requestBody?.content?.['application/json']?.schema;
+      routes.push({ method: method.toUpperCase(), path, ...(body ? { body } : {}) });
+    }
+  }
+  return routes;
+}
+
+export interface RoutePropertyOptions {
+  /** How many events the event store's log holds now. */
+  readonly countEvents: () => Promise<number>;
+  /** Who sends the requests (one that may use the routes, so the bodies reach the deciders). */
+  readonly users: readonly User[];
+  /** Ids for path parameters: of things that exist, so a body reaches its decider. */
+  readonly ids: readonly string[];
+  /** Strings the service's bodies take (dates, communities, enums the schema does not list), mixed with random ones. */
+  readonly vocabulary: readonly string[];
+  readonly numRuns?: number;
+  readonly headers?: fc.Arbitrary<Record<string, string>>;
+}
+
+export interface RoutePropertyReport {
+  readonly requests: number;
+  readonly byStatus: Readonly<Record<number, number>>;
+}
+
+/**
+ * Generated bodies against one route: never a 5xx, and a 4xx appends nothing (the log is counted
+ * before and after each request). Returns what the run answered, so a test can show that some
+ * bodies got through to the decider and some were refused.
+ */
+export async function checkRouteProperty(app: InjectingApp, route: RouteUnderTest, options: RoutePropertyOptions): Promise<RoutePropertyReport> {
+  const byStatus: Record<number, number> = {};
+  let requests = 0;
+  const param = fc.oneof({ weight: 6, arbitrary: fc.constantFrom(...options.ids) }, { weight: 1, arbitrary: fc.constantFrom('x', 'a'.repeat(150), '%E2%80%AE', '..', '%00', '__proto__') });
+  const url = fc.tuple(...(route.path.match(/\{[^}]+\}/g) ?? []).map(() => param)).map((values) => {
+    let i = 0;
+    return route.path.replace(/\{[^}]+\}/g, () => values[i++]!);
+  });
+  await fc.assert(
+    fc.asyncProperty(url, bodyFor(route.body, options.vocabulary), fc.constantFrom(...options.users), options.headers ?? fc.constant({}), async (target, { raw }, user, headers) => {
+      const before = await options.countEvents();
+      const res = await app.inject({ method: route.method, url: target, headers: { ...authHeader(user), 'content-type': 'application/json', ...headers }, payload: raw });
+      requests++;
+      byStatus[res.statusCode] = (byStatus[res.statusCode] ?? 0) + 1;
+      expect(res.statusCode, `${route.method} ${target} ${raw.slice(0, 300)} → ${res.body.slice(0, 300)}`).toBeLessThan(500);
+      if (res.statusCode >= 400) expect(await options.countEvents(), `${route.method} ${target} answered ${res.statusCode} but appended`).toBe(before);
+    }),
+    propertyRuns(options.numRuns ?? 100),
+  );
+  return { requests, byStatus };
+}
