@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { expect } from 'vitest';
+import { currentVersionOf, parseEnvelope, uuidv7 } from '@fangyi/contracts';
 import type { User } from '@fangyi/service-kit';
 import { authHeader } from './auth.ts';
 
@@ -56,17 +57,17 @@ export const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
 );
 
 /** A value the schema would plausibly take, drawn from the service's own vocabulary where it is a string. */
-function plausible(schema: JsonSchema | undefined, vocabulary: readonly string[], depth: number): fc.Arbitrary<unknown> {
-  if (!schema || depth > 4) return hostileValue;
+function plausible(schema: JsonSchema | undefined, vocabulary: readonly string[], depth: number, hostile = true): fc.Arbitrary<unknown> {
+  if (!schema || depth > 4) return hostile ? hostileValue : fc.constant(undefined);
   if (schema.const !== undefined) return fc.constant(schema.const);
   if (schema.enum) return fc.constantFrom(...schema.enum);
   const branches = schema.anyOf ?? schema.oneOf;
-  if (branches && branches.length > 0) return fc.oneof(...branches.map((b) => plausible(b, vocabulary, depth + 1)));
-  if (schema.allOf && schema.allOf.length > 0) return plausible(schema.allOf[0], vocabulary, depth + 1);
+  if (branches && branches.length > 0) return fc.oneof(...branches.map((b) => plausible(b, vocabulary, depth + 1, hostile)));
+  if (schema.allOf && schema.allOf.length > 0) return plausible(schema.allOf[0], vocabulary, depth + 1, hostile);
   const type = Array.isArray(schema.type) ? schema.type[0] : schema.type;
   switch (type) {
     case 'string':
-      return fc.oneof({ weight: 6, arbitrary: fc.constantFrom(...fitting(schema, vocabulary)) }, { weight: 1, arbitrary: fc.string({ maxLength: 20 }) });
+      return hostile ? fc.oneof({ weight: 6, arbitrary: fc.constantFrom(...fitting(schema, vocabulary)) }, { weight: 1, arbitrary: fc.string({ maxLength: 20 }) }) : fc.constantFrom(...fitting(schema, vocabulary));
     case 'integer':
       return fc.integer({ min: schema.minimum ?? -5, max: schema.maximum ?? 100 });
     case 'number':
@@ -74,30 +75,28 @@ function plausible(schema: JsonSchema | undefined, vocabulary: readonly string[]
     case 'boolean':
       return fc.boolean();
     case 'array':
-      return fc.array(plausible(schema.items, vocabulary, depth + 1), { maxLength: 3 });
+      return fc.array(plausible(schema.items, vocabulary, depth + 1, hostile), { maxLength: 3 });
     case 'object':
-      return shapedObject(schema, vocabulary, depth + 1);
+      return shapedObject(schema, vocabulary, depth + 1, hostile);
     default:
-      return hostileValue;
+      return hostile ? hostileValue : fc.constant(undefined);
   }
 }
 
 /** An object with the schema's keys, some left out, some with hostile values, sometimes an extra or a forbidden key. */
-function shapedObject(schema: JsonSchema, vocabulary: readonly string[], depth: number): fc.Arbitrary<Record<string, unknown>> {
+function shapedObject(schema: JsonSchema, vocabulary: readonly string[], depth: number, hostile = true): fc.Arbitrary<Record<string, unknown>> {
   const keys = Object.keys(schema.properties ?? {});
   const field = (key: string) =>
-    fc.oneof({ weight: 12, arbitrary: plausible(schema.properties![key], vocabulary, depth) }, { weight: 1, arbitrary: hostileValue }).map((v) => [key, v] as const);
+    (hostile ? fc.oneof({ weight: 12, arbitrary: plausible(schema.properties![key], vocabulary, depth) }, { weight: 1, arbitrary: hostileValue }) : plausible(schema.properties![key], vocabulary, depth, false)).map((v) => [key, v] as const);
   const required = new Set(schema.required ?? []);
   // Mostly the required keys and some optional ones; sometimes any subset at all.
-  const present = fc.oneof(
-    { weight: 3, arbitrary: fc.subarray(keys.filter((k) => !required.has(k))).map((optional) => keys.filter((k) => required.has(k) || optional.includes(k))) },
-    { weight: 1, arbitrary: fc.subarray(keys) },
-  );
+  const mostly = fc.subarray(keys.filter((k) => !required.has(k))).map((optional) => keys.filter((k) => required.has(k) || optional.includes(k)));
+  const present = hostile ? fc.oneof({ weight: 3, arbitrary: mostly }, { weight: 1, arbitrary: fc.subarray(keys) }) : mostly;
   type Entry = readonly [string, unknown];
   const extras: fc.Arbitrary<Entry[]> = fc.array(fc.tuple(fc.constantFrom('extra', '__proto__', 'constructor', 'prototype', 'é', ''), hostileValue), { maxLength: 1 });
   const fields: fc.Arbitrary<Entry[]> = present.chain((ks) => (ks.length === 0 ? fc.constant<Entry[]>([]) : fc.tuple(...ks.map(field)).map((t): Entry[] => [...t])));
   const noExtras: fc.Arbitrary<Entry[]> = fc.constant([]);
-  return fc.tuple(fields, fc.oneof({ weight: 5, arbitrary: noExtras }, { weight: 1, arbitrary: extras })).map(([f, extra]) => Object.fromEntries([...f, ...extra]));
+  return fc.tuple(fields, hostile ? fc.oneof({ weight: 5, arbitrary: noExtras }, { weight: 1, arbitrary: extras }) : noExtras).map(([f, extra]) => Object.fromEntries([...f, ...extra]));
 }
 
 /** A request body for a route: mostly near its schema, sometimes anything at all, sometimes not JSON. */
@@ -178,4 +177,89 @@ export async function checkRouteProperty(app: InjectingApp, route: RouteUnderTes
     propertyRuns(options.numRuns ?? 100),
   );
   return { requests, byStatus };
+}
+
+/**
+ * Valid inputs of a contract schema (what a route hands on after parsing): objects drawn near the
+ * schema from the vocabulary, kept only when the schema accepts them, as parsed.
+ */
+export function inputOf<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false } }, jsonSchema: JsonSchema, vocabulary: readonly string[]): fc.Arbitrary<T> {
+  return shapedObject(jsonSchema, vocabulary, 0, false)
+    .map((candidate) => schema.safeParse(candidate))
+    .filter((r): r is { success: true; data: T } => r.success)
+    .map((r) => r.data);
+}
+
+interface PureDecider<C, E, S> {
+  initialState(): S;
+  evolve(state: S, event: E): S;
+  decide(command: C, state: S): E[];
+}
+
+export interface DeciderPropertyReport {
+  readonly accepted: number;
+  readonly refused: number;
+  readonly refusals: Readonly<Record<string, number>>;
+}
+
+/**
+ * Generated command sequences against a decider: each command either returns events (which the
+ * contract accepts, and which evolve folds) or throws a DomainError with a registered code; a
+ * refusal returns no events and leaves the state as it was; decide never changes the state it is given.
+ */
+export function checkDeciderProperty<C extends { type: string }, E extends { type: string; data: unknown }, S>(
+  decider: PureDecider<C, E, S>,
+  commands: fc.Arbitrary<C>,
+  options: {
+    readonly codes: Readonly<Record<string, unknown>>;
+    readonly validEvent: (event: E) => void;
+    /** Commands that start most sequences (a registration), so the rest reach more than an empty state. */
+    readonly first?: fc.Arbitrary<C>;
+    readonly numRuns?: number;
+    readonly maxCommands?: number;
+  },
+): DeciderPropertyReport {
+  let accepted = 0;
+  let refused = 0;
+  const refusals: Record<string, number> = {};
+  fc.assert(
+    fc.property(fc.option(options.first ?? commands, { nil: undefined, freq: 4 }), fc.array(commands, { minLength: 1, maxLength: options.maxCommands ?? 25 }), (start, rest) => {
+      const sequence = start === undefined ? rest : [start, ...rest];
+      let state = decider.initialState();
+      for (const command of sequence) {
+        const before = structuredClone(state);
+        let events: E[] | undefined;
+        try {
+          events = decider.decide(command, state);
+        } catch (error) {
+          expect((error as Error).name, `${command.type} threw ${String(error)}`).toBe('DomainError');
+          const code = (error as { code: string }).code;
+          expect(Object.hasOwn(options.codes, code), `${code} is registered`).toBe(true);
+          refusals[code] = (refusals[code] ?? 0) + 1;
+          refused++;
+        }
+        expect(state, `${command.type} changed the state it was given`).toEqual(before);
+        if (events === undefined) continue;
+        expect(Array.isArray(events)).toBe(true);
+        accepted++;
+        for (const event of events) {
+          options.validEvent(event);
+          state = decider.evolve(state, event);
+        }
+      }
+    }),
+    propertyRuns(options.numRuns ?? 150),
+  );
+  return { accepted, refused, refusals };
+}
+
+/** Fails unless the contract accepts the event as producers write it today (envelope, type, data). */
+export function contractAccepts(event: { type: string; data: unknown }): void {
+  const at = '2020-01-29T04:00:00.000Z';
+  const envelope = { id: uuidv7(Date.parse(at)), type: event.type, schemaVersion: currentVersionOf(event.type), streamId: 'property-1', streamRevision: 0, occurredAt: at, recordedAt: at, actor: { id: 'property', role: 'system' }, correlationId: 'property', causationId: null, data: event.data };
+  try {
+    parseEnvelope(envelope);
+  } catch (error) {
+    throw new Error(`${event.type} is not one the contract accepts: ${JSON.stringify((error as { issues?: unknown }).issues ?? String(error))} in ${JSON.stringify(event.data)}`);
+  }
 }
