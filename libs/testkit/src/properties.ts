@@ -263,3 +263,60 @@ export function contractAccepts(event: { type: string; data: unknown }): void {
     throw new Error(`${event.type} is not one the contract accepts: ${JSON.stringify((error as { issues?: unknown }).issues ?? String(error))} in ${JSON.stringify(event.data)}`);
   }
 }
+
+export interface ReadRouteUnderTest {
+  readonly path: string;
+  readonly query: readonly { readonly name: string; readonly schema: JsonSchema }[];
+}
+
+/** The app's read routes (GET) as its OpenAPI document lists them, with their query parameters; probes left out. */
+export function readRoutesOf(app: InjectingApp): ReadRouteUnderTest[] {
+  const paths = (app.openapi.document().paths ?? {}) as Record<string, Record<string, { parameters?: { name: string; in: string; schema: JsonSchema }[] }>>;
+  const routes: ReadRouteUnderTest[] = [];
+  for (const [path, methods] of Object.entries(paths)) {
+    const op = methods.get;
+    if (!op || ['/health', '/ready', '/openapi.json'].includes(path)) continue;
+    routes.push({ path, query: (op.parameters ?? []).filter((p) => p.in === 'query').map((p) => ({ name: p.name, schema: p.schema })) });
+  }
+  return routes;
+}
+
+/**
+ * Generated query strings (the route's own parameters with plausible and hostile values, unknown
+ * ones, repeated ones) and path ids against a read route: never a 5xx, and a read appends nothing.
+ */
+export async function checkReadRouteProperty(app: InjectingApp, route: ReadRouteUnderTest, options: RoutePropertyOptions): Promise<RoutePropertyReport> {
+  const byStatus: Record<number, number> = {};
+  let requests = 0;
+  const param = fc.oneof({ weight: 6, arbitrary: fc.constantFrom(...options.ids) }, { weight: 1, arbitrary: fc.constantFrom('x', 'a'.repeat(150), '%E2%80%AE', '..', '%00', '__proto__') });
+  const path = fc.tuple(...(route.path.match(/\{[^}]+\}/g) ?? []).map(() => param)).map((values) => {
+    let i = 0;
+    return route.path.replace(/\{[^}]+\}/g, () => values[i++]!);
+  });
+  const text = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v) ?? '');
+  const pair = fc.oneof(
+    { weight: 6, arbitrary: route.query.length > 0 ? fc.constantFrom(...route.query).chain((q) => plausible(q.schema, options.vocabulary, 0).map((v) => [q.name, text(v)] as const)) : fc.constant(['x', '1'] as const) },
+    { weight: 1, arbitrary: fc.tuple(fc.constantFrom('unknown', '__proto__', 'constructor', 'access_token', ...route.query.map((q) => q.name)), hostileValue.map(text)) },
+  );
+  // A lone surrogate cannot be percent-encoded as UTF-8: it goes as the bytes a careless client sends.
+  const encode = (v: string) => {
+    try {
+      return encodeURIComponent(v);
+    } catch {
+      return '%ED%A0%80';
+    }
+  };
+  const query = fc.array(pair, { maxLength: 4 }).map((pairs) => (pairs.length === 0 ? '' : `?${pairs.map(([k, v]) => `${encode(k)}=${encode(v)}`).join('&')}`));
+  await fc.assert(
+    fc.asyncProperty(path, query, fc.constantFrom(...options.users), async (target, qs, user) => {
+      const before = await options.countEvents();
+      const res = await app.inject({ method: 'GET', url: target + qs, headers: authHeader(user) });
+      requests++;
+      byStatus[res.statusCode] = (byStatus[res.statusCode] ?? 0) + 1;
+      expect(res.statusCode, `GET ${target}${qs.slice(0, 300)} → ${res.body.slice(0, 300)}`).toBeLessThan(500);
+      expect(await options.countEvents(), `GET ${target} appended`).toBe(before);
+    }),
+    propertyRuns(options.numRuns ?? 100),
+  );
+  return { requests, byStatus };
+}

@@ -7,7 +7,7 @@ import { uuidv7 } from '@fangyi/contracts';
 import { SqliteEventStore, type EventStore } from '@fangyi/eventstore';
 import { InMemoryProjectionStore } from '@fangyi/projections';
 import type { ServiceApp } from '@fangyi/service-kit';
-import { TEST_AUTH_SECRET, authHeader, checkRouteProperty, testUser, writeRoutesOf } from '@fangyi/testkit';
+import { TEST_AUTH_SECRET, authHeader, checkReadRouteProperty, checkRouteProperty, readRoutesOf, testUser, writeRoutesOf } from '@fangyi/testkit';
 import { buildCheckpointsApp, startCheckpointList, type CheckpointList } from '../src/index.ts';
 
 // Generated bodies against every write route of the checkpoints service, on the SQLite event
@@ -60,12 +60,13 @@ describe('checkpoints routes under generated bodies (SQLite event store)', () =>
     rmSync(dir, { recursive: true, force: true });
   });
 
+  const vocabularyOf = () => [...ids, 'zhangcun', 'moujia', '张村东口', '王芳', 'p-zc-1', 'ZC-0012', '420106199001010044', '2020-01-29', '2020-01-29T11:50:00+08:00', '2020-01-29T12:00:00+08:00', '2020-01-29T11:59:00+08:00', 's1', 'police', 'road'];
   const countEvents = async () => (await eventStore.readAll({ limit: 1_000_000 })).length;
 
   it('never answers 5xx, and appends nothing on a 4xx, for any body on any write route', async () => {
     const routes = writeRoutesOf(app);
     expect(routes.length).toBeGreaterThanOrEqual(8);
-    const vocabulary = [...ids, 'zhangcun', 'moujia', '张村东口', '王芳', 'p-zc-1', 'ZC-0012', '420106199001010044', '2020-01-29', '2020-01-29T11:50:00+08:00', '2020-01-29T12:00:00+08:00', '2020-01-29T11:59:00+08:00', 's1', 'police', 'road'];
+    const vocabulary = vocabularyOf();
     const statuses: Record<number, number> = {};
     for (const route of routes) {
       const report = await checkRouteProperty(app, route, { countEvents, users: [staff, registrar, testUser('admin')], ids, vocabulary, numRuns: 100 });
@@ -73,5 +74,15 @@ describe('checkpoints routes under generated bodies (SQLite event store)', () =>
     }
     expect(Object.keys(statuses).some((s) => Number(s) < 300), JSON.stringify(statuses)).toBe(true);
     expect(statuses[400] ?? 0).toBeGreaterThan(0);
+  });
+  it('never answers 5xx, and appends nothing, for any query string or id on any read route', async () => {
+    const routes = readRoutesOf(app);
+    expect(routes.length).toBeGreaterThanOrEqual(2);
+    const statuses: Record<number, number> = {};
+    for (const route of routes) {
+      const report = await checkReadRouteProperty(app, route, { countEvents, users: [staff, registrar, testUser('admin'), testUser('analyst')], ids, vocabulary: vocabularyOf(), numRuns: 60 });
+      for (const [s, n] of Object.entries(report.byStatus)) statuses[Number(s)] = (statuses[Number(s)] ?? 0) + n;
+    }
+    expect(statuses[200] ?? 0, JSON.stringify(statuses)).toBeGreaterThan(0);
   });
 });

@@ -6,7 +6,7 @@ import { pino } from 'pino';
 import { uuidv7 } from '@fangyi/contracts';
 import { SqliteEventStore, type EventStore } from '@fangyi/eventstore';
 import type { ServiceApp } from '@fangyi/service-kit';
-import { TEST_AUTH_SECRET, authHeader, checkRouteProperty, testUser, writeRoutesOf } from '@fangyi/testkit';
+import { TEST_AUTH_SECRET, authHeader, checkReadRouteProperty, checkRouteProperty, readRoutesOf, testUser, writeRoutesOf } from '@fangyi/testkit';
 import { buildQuarantineApp } from '../src/index.ts';
 
 // Generated bodies against every write route of the quarantine service, on the SQLite event
@@ -42,12 +42,13 @@ describe('quarantine routes under generated bodies (SQLite event store)', () => 
     rmSync(dir, { recursive: true, force: true });
   });
 
+  const vocabularyOf = () => [...ids, 'p-moujia-2', '李娜', 'moujia', 'caller-1', 'caller-2', '2020-01-28', '2020-01-29', '2020-02-10', '2020-01-29T09:00:00+08:00', '2020-01-29T12:30:00+08:00', 'am', 'pm', 'phone', 'cough'];
   const countEvents = async () => (await eventStore.readAll({ limit: 1_000_000 })).length;
 
   it('never answers 5xx, and appends nothing on a 4xx, for any body on any write route', async () => {
     const routes = writeRoutesOf(app);
     expect(routes.length).toBeGreaterThanOrEqual(10);
-    const vocabulary = [...ids, 'p-moujia-2', '李娜', 'moujia', 'caller-1', 'caller-2', '2020-01-28', '2020-01-29', '2020-02-10', '2020-01-29T09:00:00+08:00', '2020-01-29T12:30:00+08:00', 'am', 'pm', 'phone', 'cough'];
+    const vocabulary = vocabularyOf();
     const statuses: Record<number, number> = {};
     for (const route of routes) {
       const report = await checkRouteProperty(app, route, { countEvents, users: [caller, registrar, testUser('admin')], ids, vocabulary, numRuns: 100 });
@@ -55,5 +56,15 @@ describe('quarantine routes under generated bodies (SQLite event store)', () => 
     }
     expect(Object.keys(statuses).some((s) => Number(s) < 300), JSON.stringify(statuses)).toBe(true);
     expect(statuses[400] ?? 0).toBeGreaterThan(0);
+  });
+  it('never answers 5xx, and appends nothing, for any query string or id on any read route', async () => {
+    const routes = readRoutesOf(app);
+    expect(routes.length).toBeGreaterThanOrEqual(2);
+    const statuses: Record<number, number> = {};
+    for (const route of routes) {
+      const report = await checkReadRouteProperty(app, route, { countEvents, users: [caller, registrar, testUser('admin'), testUser('analyst')], ids, vocabulary: vocabularyOf(), numRuns: 60 });
+      for (const [s, n] of Object.entries(report.byStatus)) statuses[Number(s)] = (statuses[Number(s)] ?? 0) + n;
+    }
+    expect(statuses[200] ?? 0, JSON.stringify(statuses)).toBeGreaterThan(0);
   });
 });

@@ -6,7 +6,7 @@ import { pino } from 'pino';
 import { idNumberCheckChar, uuidv7 } from '@fangyi/contracts';
 import { SqliteEventStore, type EventStore } from '@fangyi/eventstore';
 import type { ServiceApp } from '@fangyi/service-kit';
-import { TEST_AUTH_SECRET, authHeader, checkRouteProperty, testUser, writeRoutesOf } from '@fangyi/testkit';
+import { TEST_AUTH_SECRET, authHeader, checkReadRouteProperty, checkRouteProperty, readRoutesOf, testUser, writeRoutesOf } from '@fangyi/testkit';
 import { buildResidentsApp, startHouseholdPeopleFeed, type HouseholdPeopleFeed } from '../src/index.ts';
 
 // Generated bodies (wrong types, missing and extra fields, huge strings, unicode, nested objects,
@@ -79,5 +79,15 @@ describe('residents routes under generated bodies (SQLite event store)', () => {
     // The generated bodies reached the deciders: some were accepted, most refused as 4xx.
     expect(Object.keys(statuses).some((s) => Number(s) < 300), JSON.stringify(statuses)).toBe(true);
     expect(statuses[400] ?? 0).toBeGreaterThan(0);
+  });
+  it('never answers 5xx, and appends nothing, for any query string or id on any read route', async () => {
+    const routes = readRoutesOf(app);
+    expect(routes.length).toBeGreaterThanOrEqual(2);
+    const statuses: Record<number, number> = {};
+    for (const route of routes) {
+      const report = await checkReadRouteProperty(app, route, { countEvents, users: [registrar, testUser('admin'), testUser('analyst')], ids, vocabulary: vocabulary(), numRuns: 60 });
+      for (const [s, n] of Object.entries(report.byStatus)) statuses[Number(s)] = (statuses[Number(s)] ?? 0) + n;
+    }
+    expect(statuses[200] ?? 0, JSON.stringify(statuses)).toBeGreaterThan(0);
   });
 });
