@@ -8,6 +8,7 @@ import { actorOf, assertTokenSecret, bearerUser, requireRole, type AuthSecret, t
 import { WrongExpectedRevisionError } from '@fangyi/eventstore';
 import { COMMON_ERRORS, DomainError, inRequest, mergeErrors, type ErrorCode, type ErrorRegistry, type FieldIssue, type FieldPaths } from './errors.ts';
 import { parseJsonBody } from './json.ts';
+import { MASK_ALL, maskAnswer, maskPolicyFor } from './masking.ts';
 import { LOG_SERIALIZERS, pathOf, type Logger } from './logger.ts';
 
 export interface ReadinessReport {
@@ -285,6 +286,14 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
       await limiter.call(app, request, reply);
     });
   }
+
+  // Every JSON answer of every route, masked for its reader by the one policy table (masking.ts):
+  // routes answer with the plain values they read, and none masks by hand. Text answers (pages,
+  // CSV) are not walked: they are rendered from data that holds no personal numbers.
+  app.addHook('preSerialization', async (request, _reply, payload) => {
+    const user = users.get(request);
+    return maskAnswer(payload, user ? maskPolicyFor(user.role) : MASK_ALL);
+  });
 
   app.setErrorHandler((error: unknown, request, reply) => {
     if (error instanceof RequestValidationError) {

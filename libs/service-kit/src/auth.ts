@@ -170,20 +170,3 @@ export function requireInScope(user: User, community: string, notFound: () => Do
 export function requireRole(user: User, roles: readonly Role[]): void {
   if (user.role !== 'admin' && !roles.includes(user.role)) throw new DomainError('FORBIDDEN', `role ${user.role} may not do this; needs ${roles.join(' or ')}`);
 }
-
-/** Roles that see ID numbers and phone numbers in full; everyone else sees them masked. */
-const SEES_SENSITIVE: readonly Role[] = ['registrar', 'caller', 'admin'];
-
-export function seesSensitive(user: User): boolean {
-  return SEES_SENSITIVE.includes(user.role);
-}
-
-/** 370202199001011234 → 3702**********1234 */
-export function maskIdNumber(value: string): string {
-  return value.length <= 8 ? '*'.repeat(value.length) : `${value.slice(0, 4)}${'*'.repeat(value.length - 8)}${value.slice(-4)}`;
-}
-
-/** 13912345678 → 139****5678 */
-export function maskPhone(value: string): string {
-  return value.length <= 7 ? '*'.repeat(value.length) : `${value.slice(0, 3)}${'*'.repeat(value.length - 7)}${value.slice(-4)}`;
-}

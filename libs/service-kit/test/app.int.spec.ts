@@ -10,6 +10,7 @@ import {
   createServiceApp,
   defineErrors,
   mergeErrors,
+  revealed,
   route,
   type RateLimitSettings,
   type ServiceApp,
@@ -242,5 +243,36 @@ describe('createServiceApp: rate limits', () => {
     seeding = false;
     expect((await app.inject({ method: 'GET', url: '/things/x', headers: authHeader(caller) })).statusCode).toBe(200);
     expect((await app.inject({ method: 'GET', url: '/things/x', headers: authHeader(caller) })).statusCode).toBe(429);
+  });
+});
+
+describe('the response hook masks every JSON answer for its reader', () => {
+  const person = { idNumber: '370202199001011234', phone: '13912345678' };
+  function maskingApp() {
+    const app = createServiceApp({ service: 'kit-test', logger: capturedLogger().logger, authSecret: TEST_AUTH_SECRET, clock: () => new Date('2020-01-29T01:30:00Z') });
+    const shared = { people: [person] };
+    route(app, { method: 'GET', url: '/people', summary: 'people', handler: async () => shared });
+    route(app, { method: 'GET', url: '/open', summary: 'open', public: true, handler: async () => ({ ...person }) });
+    route(app, { method: 'GET', url: '/revealed', summary: 'one revealed', handler: async () => ({ reporter: { phone: revealed(person.phone) }, owner: { ...person } }) });
+    apps.push(app);
+    return { app, shared };
+  }
+
+  it.each([
+    ['registrar', person],
+    ['caller', { idNumber: '3702**********1234', phone: '13912345678' }],
+    ['analyst', { idNumber: '3702**********1234', phone: '139****5678' }],
+  ] as const)('answers a route that returns plain values to %s as the table says, leaving the route\'s object as it was', async (role, expected) => {
+    const { app, shared } = maskingApp();
+    const res = await app.inject({ method: 'GET', url: '/people', headers: authHeader(testUser(role, ['moujia'])) });
+    expect(res.json()).toEqual({ people: [expected] });
+    expect(shared.people[0]).toEqual(person);
+  });
+
+  it('masks everything for a reader without a token, and keeps a revealed value in clear, only that one', async () => {
+    const { app } = maskingApp();
+    expect((await app.inject({ method: 'GET', url: '/open' })).json()).toEqual({ idNumber: '3702**********1234', phone: '139****5678' });
+    const res = await app.inject({ method: 'GET', url: '/revealed', headers: authHeader(testUser('analyst', ['moujia'])) });
+    expect(res.json()).toEqual({ reporter: { phone: '13912345678' }, owner: { idNumber: '3702**********1234', phone: '139****5678' } });
   });
 });

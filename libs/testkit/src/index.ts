@@ -2,3 +2,4 @@ export { deciderSpec } from './deciderSpec.ts';
 export { requireInfra, type InfraName } from './infra.ts';
 export { TEST_AUTH_SECRET, authHeader, testToken, testUser } from './auth.ts';
 export { dropSchema, freshSchemaName } from './postgres.ts';
+export * from './properties.ts';

@@ -536,6 +536,7 @@ describe('checkpoints service over HTTP (SQLite event store)', () => {
         return [day.refusals[0].idNumber, day.crossings[0].idNumber];
       };
       expect(await idNumbers(testUser('report-officer', ['*']))).toEqual(['4201**********0044', '4201**********001X']);
+      expect(await idNumbers(testUser('analyst', ['zhangcun']))).toEqual(['4201**********0044', '4201**********001X']);
       expect(await idNumbers(staffZhangcun)).toEqual(['4201**********0044', '4201**********001X']);
       expect(await idNumbers(testUser('registrar', ['zhangcun']))).toEqual(['420106199001010044', '42010619900101001X']);
     });

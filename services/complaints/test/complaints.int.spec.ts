@@ -22,7 +22,7 @@ const clock = () => now;
 const policy = complaintPolicyFromEnv({
   FANGYI_RENTAL_FINE_YUAN: '6000',
   FANGYI_REPORT_REWARD_YUAN: '3500',
-  FANGYI_COMPLAINT_HANDLERS: 'kutao=handler-kutao|h;moujia=handler-moujia;zhangcun=handler-zhangcun;taoyuanju=officer-taoyuanju',
+  FANGYI_COMPLAINT_HANDLERS: 'kutao=handler-kutao|handler-kutao-2|h;moujia=handler-moujia;zhangcun=handler-zhangcun;taoyuanju=officer-taoyuanju',
 });
 
 const handler = testUser('complaint-handler', ['kutao'], 'handler-kutao');
@@ -270,6 +270,49 @@ describe('complaints service over HTTP (SQLite event store, list kept from its l
     });
   });
 
+  describe("a reporter's phone by need: in clear only to the handler whose complaint it is, and only for a named reporter", () => {
+    const PHONE = '13912345678';
+    const MASKED = '139****5678';
+    /** The reporter's phone as the user reads it on the complaint, in its history and in the list. */
+    const phones = async (user: User, id: string) => {
+      await listCaughtUp(id);
+      const one = await call(user, 'GET', `/complaints/${id}`);
+      const history = await call(user, 'GET', `/complaints/${id}/history`);
+      const list = await call(user, 'GET', '/complaints');
+      const item = list.json().items.find((i: { complaintId: string }) => i.complaintId === id);
+      const answers = [one.json().reporter.phone, history.json()[0].data.reporter.phone, item.reporter.phone];
+      if (answers.every((p) => p === MASKED)) for (const body of [one.body, history.body, JSON.stringify(item)]) expect(body).not.toContain(PHONE);
+      return answers;
+    };
+    const other = testUser('complaint-handler', ['kutao'], 'handler-kutao-2');
+    const enmaOfficer = testUser('complaint-handler', ['enma-villas'], 'officer-enma-villas');
+
+    it('masks it for a handler of the community until the complaint is assigned to them; then for the one it left', async () => {
+      const id = await file();
+      expect(await phones(handler, id)).toEqual([MASKED, MASKED, MASKED]);
+      await ok(handler, `/complaints/${id}/triage`, { assignee: handler.id, agency: 'community' });
+      expect(await phones(handler, id)).toEqual([PHONE, PHONE, PHONE]);
+      expect(await phones(other, id)).toEqual([MASKED, MASKED, MASKED]);
+      await ok(handler, `/complaints/${id}/triage`, { assignee: other.id, agency: 'community' });
+      expect(await phones(other, id)).toEqual([PHONE, PHONE, PHONE]);
+      expect(await phones(handler, id)).toEqual([MASKED, MASKED, MASKED]);
+    });
+
+    it("shows it to the estate's information officer, and masks it for the report officer and analysts; the admin reads it", async () => {
+      const id = await file({ community: undefined, estate: 'enma-villas', category: 'sanitation', subjectHouseholdId: undefined }, enmaOfficer);
+      expect(await phones(enmaOfficer, id)).toEqual([PHONE, PHONE, PHONE]);
+      expect(await phones(reportOfficer, id)).toEqual([MASKED, MASKED, MASKED]);
+      expect(await phones(analyst, id)).toEqual([MASKED, MASKED, MASKED]);
+      expect(await phones(admin, id)).toEqual([PHONE, PHONE, PHONE]);
+    });
+
+    it('masks an anonymous reporter\'s phone even on the handler\'s own complaint', async () => {
+      const id = await file({ reporter: { anonymous: true, phone: PHONE } });
+      await ok(handler, `/complaints/${id}/triage`, { assignee: handler.id, agency: 'community' });
+      expect(await phones(handler, id)).toEqual([MASKED, MASKED, MASKED]);
+    });
+  });
+
   describe('the complaints list', () => {
     it('lists only the caller\'s communities and estates, filtered by status and estate', async () => {
       const kutaoId = await file();
@@ -389,7 +432,9 @@ describe('complaints service over HTTP (SQLite event store, list kept from its l
       const history = (await call(reportOfficer, 'GET', `/complaints/${id}/history`)).json();
       expect(history[0].data.reporter.phone).toBe(masked);
       expect(JSON.stringify(history)).not.toContain('13912345678');
-      // The handler calls the reporter back, so sees the number.
+      // A handler sees the number once the complaint is theirs, to call the reporter back.
+      expect((await call(handler, 'GET', `/complaints/${id}`)).json().reporter.phone).toBe(masked);
+      await call(handler, 'POST', `/complaints/${id}/triage`, { assignee: handler.id, agency: 'community' });
       expect((await call(handler, 'GET', `/complaints/${id}`)).json().reporter.phone).toBe('13912345678');
     });
 

@@ -314,11 +314,13 @@ describe('residents service over HTTP (SQLite event store)', () => {
       expect((await inject({ method: 'GET', url: `/residents/people/${personId}`, headers: authHeader(testUser('complaint-handler', ['zhangcun'])) })).statusCode).toBe(403);
     });
 
-    it('shows a caller full numbers, and report officers masked ones', async () => {
+    it('shows a caller the phone number but not the ID number, and report officers both masked', async () => {
       const householdId = await registerHousehold();
       const personId = await registerPerson(householdId);
       const caller = (await inject({ method: 'GET', url: `/residents/people/${personId}`, headers: authHeader(testUser('caller', ['zhangcun'])) })).json();
       expect(caller.phone).toBe('13912345678');
+      expect(caller.idNumber).toMatch(/^4201\*{10}\w{4}$/);
+      expect(caller.birthDate).toBeNull();
       const officer = (await inject({ method: 'GET', url: `/residents/people/${personId}`, headers: authHeader(testUser('report-officer', ['*'])) })).json();
       expect(officer.phone).toBe('139****5678');
     });

@@ -1,6 +1,6 @@
 import { RecordCrossingSchema, RecordRefusalSchema, REFUSAL_REASONS, parseEnvelope, type Actor, type EntryRecorded, type QuarantineBreachRecorded, type RefusalRecorded } from '@fangyi/contracts';
 import type { FastifyReply } from 'fastify';
-import { businessDate, handleCommand, maskIdNumber, route, seesSensitive, type ServiceApp, type User } from '@fangyi/service-kit';
+import { businessDate, handleCommand, route, type ServiceApp, type User } from '@fangyi/service-kit';
 import { currentShift } from '../checkpoint/checkpoint.ts';
 import { CHECKPOINT_PATHS, CheckpointParams, DateQuery, READERS, loadCheckpoint, requireAnyCommunityOf, utc, type CheckpointsDeps, type KnownCheckpoint } from '../http.ts';
 import { underQuarantineOf } from '../underQuarantine/projection.ts';
@@ -16,9 +16,6 @@ const answer = <T>(ctx: Ctx, created: boolean, body: T): T => {
 
 const snapshotOf = (state: KnownCheckpoint): CheckpointSnapshot =>
   state.status === 'open' ? { status: 'open', openShiftId: currentShift(state)?.shiftId ?? null } : { status: 'closed' };
-
-const mask = <T extends { idNumber?: string }>(record: T, user: User): T =>
-  record.idNumber !== undefined && !seesSensitive(user) ? { ...record, idNumber: maskIdNumber(record.idNumber) } : record;
 
 /** HTTP for what happens at the gate: entries, exits, refusals (劝返), and the day's log. */
 export function crossingRoutes(app: ServiceApp, deps: CheckpointsDeps): void {
@@ -148,9 +145,9 @@ export function crossingRoutes(app: ServiceApp, deps: CheckpointsDeps): void {
       for (const e of events) {
         if (e.type === 'checkpoints.entry-recorded' || e.type === 'checkpoints.exit-recorded') {
           const direction = e.type === 'checkpoints.entry-recorded' ? 'entry' : 'exit';
-          crossings.push({ ...mask(e.data as EntryRecorded, ctx.user), direction, recordedBy: e.actor.id, refusalId: null, breachId: null });
+          crossings.push({ ...(e.data as EntryRecorded), direction, recordedBy: e.actor.id, refusalId: null, breachId: null });
         } else if (e.type === 'checkpoints.refusal-recorded') {
-          refusals.push({ ...mask(e.data as RefusalRecorded, ctx.user), recordedBy: e.actor.id });
+          refusals.push({ ...(e.data as RefusalRecorded), recordedBy: e.actor.id });
         } else if (e.type === 'checkpoints.quarantine-breach-recorded') {
           breaches.push(e.data as QuarantineBreachRecorded);
         }

@@ -23,7 +23,7 @@ import { complaintDecider, streamIdOf, type ComplaintCommand, type ComplaintStat
 import { DEFAULT_COMPLAINT_POLICY, rentalBanFor, type ComplaintPolicy } from './policy.ts';
 import type { HouseholdDirectory } from '../households/directory.ts';
 import { COMPLAINTS_COLLECTION } from './projection.ts';
-import { applyToView, isOverdue, maskReporter, presentView, type ComplaintView } from './view.ts';
+import { applyToView, isOverdue, presentReporter, presentView, type ComplaintView } from './view.ts';
 
 export interface ComplaintsDeps {
   readonly eventStore: EventStore;
@@ -251,7 +251,7 @@ export function complaintRoutes(app: ServiceApp, deps: ComplaintsDeps): void {
       const { view, envelopes } = await readComplaint(deps.eventStore, ctx.params.complaintId);
       requireInScope(ctx.user, view.area, complaintNotFound(ctx.params.complaintId));
       return envelopes.map((e) =>
-        e.type === 'complaints.complaint-filed' ? { ...e, data: { ...(e.data as ComplaintFiled), reporter: maskReporter((e.data as ComplaintFiled).reporter, ctx.user) } } : e,
+        e.type === 'complaints.complaint-filed' ? { ...e, data: { ...(e.data as ComplaintFiled), reporter: presentReporter((e.data as ComplaintFiled).reporter, view, ctx.user) } } : e,
       );
     },
   });

@@ -1,5 +1,5 @@
 import type { Actor, ComplaintEvent, Envelope, Reporter } from '@fangyi/contracts';
-import { maskPhone, seesSensitive, type User } from '@fangyi/service-kit';
+import { revealed, type Revealed, type User } from '@fangyi/service-kit';
 
 /**
  * A complaint as people read it, in the Open311 manner: status, status notes with who and when,
@@ -146,19 +146,25 @@ export function isOverdue(view: Pick<ComplaintView, 'replyDueAt' | 'firstReplyAt
 }
 
 /**
- * Reporter phone numbers are masked for everyone but the roles that see sensitive data and the
- * complaint handlers, who must call the reporter back (and see only their own areas' complaints).
+ * A complaint handler calls a named reporter back on the complaints that are theirs: assigned to
+ * them, or of an estate they handle (an estate information officer's token lists the estate, not
+ * `*`). An anonymous reporter's phone, and every other case, is left to the kit's policy table
+ * (masked for handlers, report officers and analysts).
  */
-export function seesReporterContact(user: User): boolean {
-  return seesSensitive(user) || user.role === 'complaint-handler';
+export function mayCallReporter(view: Pick<ComplaintView, 'reporter' | 'assignee' | 'estate'>, user: User): boolean {
+  if (user.role !== 'complaint-handler' || view.reporter.anonymous) return false;
+  return view.assignee === user.id || (view.estate !== null && user.communities.includes(view.estate));
 }
 
-export function maskReporter(reporter: Reporter, user: User): Reporter {
-  if (seesReporterContact(user) || reporter.phone === undefined) return reporter;
-  return { ...reporter, phone: maskPhone(reporter.phone) };
+export type PresentedReporter = Omit<Reporter, 'phone'> & { readonly phone?: string | Revealed<string> };
+
+/** The reporter as this user reads them: the phone marked revealed when the handler may call them back. */
+export function presentReporter(reporter: Reporter, view: Pick<ComplaintView, 'reporter' | 'assignee' | 'estate'>, user: User): PresentedReporter {
+  if (reporter.phone === undefined || !mayCallReporter(view, user)) return reporter;
+  return { ...reporter, phone: revealed(reporter.phone) };
 }
 
 /** The view as this user may see it at this moment. */
 export function presentView(view: ComplaintView, user: User, now: Date) {
-  return { ...view, reporter: maskReporter(view.reporter, user), overdue: isOverdue(view, now), repliedLate: view.firstReplyAt !== null && view.firstReplyAt > view.replyDueAt };
+  return { ...view, reporter: presentReporter(view.reporter, view, user), overdue: isOverdue(view, now), repliedLate: view.firstReplyAt !== null && view.firstReplyAt > view.replyDueAt };
 }

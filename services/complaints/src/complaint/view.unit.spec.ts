@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Envelope } from '@fangyi/contracts';
+import { maskAnswer, maskPolicyFor, type User } from '@fangyi/service-kit';
 import { testUser } from '@fangyi/testkit';
 import { applyToView, isOverdue, presentView, type ComplaintView } from './view.ts';
 
@@ -81,13 +82,26 @@ describe('status notes and the Open311 fields', () => {
   });
 });
 
-describe('masking the reporter', () => {
-  it('masks the phone for the report officer and analysts, not for the complaint handler who calls back', () => {
+describe('revealing the reporter', () => {
+  const now = new Date('2020-02-03T01:30:00Z');
+  const read = (view: ComplaintView, user: User) => maskAnswer(presentView(view, user, now), maskPolicyFor(user.role)) as { reporter: Record<string, unknown> };
+
+  it('masks the phone for the report officer, analysts and a handler whose complaint it is not; reveals it to the assigned handler', () => {
     revision = 0;
     const view = fold([filed()]);
-    const now = new Date('2020-02-03T01:30:00Z');
-    expect(presentView(view, testUser('report-officer'), now).reporter).toEqual({ anonymous: false, name: '王芳', phone: '139****5678' });
-    expect(presentView(view, testUser('analyst'), now).reporter).toMatchObject({ phone: '139****5678' });
-    expect(presentView(view, testUser('complaint-handler'), now).reporter).toMatchObject({ phone: '13912345678' });
+    expect(read(view, testUser('report-officer')).reporter).toEqual({ anonymous: false, name: '王芳', phone: '139****5678' });
+    expect(read(view, testUser('analyst')).reporter).toMatchObject({ phone: '139****5678' });
+    expect(read(view, testUser('complaint-handler', ['kutao'], 'handler-1')).reporter).toMatchObject({ phone: '139****5678' });
+    expect(read({ ...view, assignee: 'handler-1' }, testUser('complaint-handler', ['kutao'], 'handler-1')).reporter).toMatchObject({ phone: '13912345678' });
+  });
+
+  it("reveals it to the estate's handler, but never an anonymous reporter's", () => {
+    revision = 0;
+    const view = fold([filed()]);
+    expect(view.estate).toBe('enma-villas');
+    expect(read(view, testUser('complaint-handler', ['enma-villas'])).reporter).toMatchObject({ phone: '13912345678' });
+    expect(read(view, testUser('complaint-handler', ['*'])).reporter).toMatchObject({ phone: '139****5678' });
+    const anonymous = { ...view, assignee: 'handler-1', reporter: { anonymous: true as const, phone: '13912345678' } };
+    expect(read(anonymous, testUser('complaint-handler', ['enma-villas'], 'handler-1')).reporter).toEqual({ anonymous: true, phone: '139****5678' });
   });
 });

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { DomainError, businessDate, fault, loadAggregate, requireCommunity, requireInScope, route, type ServiceApp, type User } from '@fangyi/service-kit';
+import { DomainError, businessDate, fault, loadAggregate, requireCommunity, requireInScope, route, type ServiceApp } from '@fangyi/service-kit';
 import { householdDecider, householdStreamId } from '../household/household.ts';
 import { householdNotFound } from '../household/routes.ts';
 import { HouseholdParams, type ResidentsDeps } from '../http.ts';
-import { idAndPhone, passView } from '../person/routes.ts';
+import { passView } from '../person/routes.ts';
 import type { HouseholdPeopleFeed } from './feed.ts';
 import type { MemberPerson, Membership } from './projection.ts';
 
@@ -14,11 +14,13 @@ const PeopleQuery = z.strictObject({
   include: z.enum(['former']).optional(),
 });
 
-function identity(person: MemberPerson, membership: Membership, user: User) {
+/** Who they are; ID and phone numbers are masked by the kit's response hook. */
+function identity(person: MemberPerson, membership: Membership) {
   return {
     personId: person.personId,
     name: person.name,
-    ...idAndPhone(person, user),
+    idNumber: person.idNumber,
+    phone: person.phone,
     registration: person.registration,
     originProvince: person.originProvince,
     originCity: person.originCity,
@@ -29,10 +31,10 @@ function identity(person: MemberPerson, membership: Membership, user: User) {
 }
 
 /** Someone living here, with what a registrar at the door needs: the latest screening, the pass, quarantine. */
-export function livingView(person: MemberPerson, membership: Membership, user: User, today: string) {
+export function livingView(person: MemberPerson, membership: Membership, today: string) {
   const latest = person.latestScreening;
   return {
-    ...identity(person, membership, user),
+    ...identity(person, membership),
     latestScreening: latest ? { date: latest.date, result: latest.result, temperatureC: latest.temperatureC } : null,
     pass: passView(person, today),
     underQuarantine: person.quarantineCases.length > 0,
@@ -43,9 +45,9 @@ export function livingView(person: MemberPerson, membership: Membership, user: U
  * Someone who lived here: who, and how and when they left. Not their screening, pass or quarantine
  * since: those belong to where they live now, which may be a community the caller does not work in.
  */
-export function formerView(person: MemberPerson, membership: Membership, user: User) {
+export function formerView(person: MemberPerson, membership: Membership) {
   return {
-    ...identity(person, membership, user),
+    ...identity(person, membership),
     movedOutOn: membership.movedOutOn,
     leftBy: membership.leftBy,
     destination: membership.destination,
@@ -85,12 +87,12 @@ export function householdPeopleRoutes(app: ServiceApp, deps: ResidentsDeps, feed
         householdId,
         community: state.community,
         address: state.address,
-        people: living.map((r) => livingView(r.person, r.membership, ctx.user, today)),
+        people: living.map((r) => livingView(r.person, r.membership, today)),
       };
       if (ctx.query.include !== 'former') return answer;
       const former = rows.filter((r) => r.membership.movedOutOn !== null);
       former.sort((a, b) => b.membership.movedOutOn!.localeCompare(a.membership.movedOutOn!));
-      return { ...answer, former: former.map((r) => formerView(r.person, r.membership, ctx.user)) };
+      return { ...answer, former: former.map((r) => formerView(r.person, r.membership)) };
     },
   });
 }

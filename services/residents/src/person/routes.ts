@@ -1,14 +1,11 @@
-import { IssuePassSchema, MoveInSchema, MoveOutSchema, RecordArrivalSchema, RecordScreeningSchema, RegisterPersonSchema, RevokePassSchema, type Envelope } from '@fangyi/contracts';
+import { IssuePassSchema, MoveInSchema, MoveOutSchema, RecordArrivalSchema, RecordScreeningSchema, RegisterPersonSchema, RevokePassSchema } from '@fangyi/contracts';
 import {
   DomainError,
   businessDate,
   handleCommand,
   loadAggregate,
-  maskIdNumber,
-  maskPhone,
   requireInScope,
   route,
-  seesSensitive,
   worksIn,
   type ServiceApp,
   type User,
@@ -53,17 +50,8 @@ export function passView(person: { readonly pass: Pick<Pass, 'passId' | 'issuedO
   return { status, passId, issuedOn, validUntil, revokedReason: revoked?.reason ?? null, revokedOn: revoked?.on ?? null };
 }
 
-/** ID and phone numbers in full only for the roles that need them; the one rule for every residents answer. */
-export function idAndPhone(person: { readonly idNumber: string; readonly phone: string }, user: User) {
-  return seesSensitive(user) ? { idNumber: person.idNumber, phone: person.phone } : { idNumber: maskIdNumber(person.idNumber), phone: maskPhone(person.phone) };
-}
-
-/** Birth dates go with the ID number (it holds them). */
-function sensitiveFields(person: PersonRecord, user: User) {
-  return { ...idAndPhone(person, user), birthDate: seesSensitive(user) ? person.birthDate : null };
-}
-
-export function personView(person: KnownPerson, revision: number, today: string, user: User) {
+/** A person as every residents answer shows them; ID and phone numbers are masked by the kit's response hook. */
+export function personView(person: KnownPerson, revision: number, today: string) {
   const refusal = passRefusal(person);
   return {
     personId: person.personId,
@@ -71,7 +59,9 @@ export function personView(person: KnownPerson, revision: number, today: string,
     householdId: person.householdId,
     community: person.community,
     name: person.name,
-    ...sensitiveFields(person, user),
+    idNumber: person.idNumber,
+    phone: person.phone,
+    birthDate: person.birthDate,
     sex: person.sex,
     registration: person.registration,
     originProvince: person.originProvince,
@@ -90,15 +80,6 @@ export function personView(person: KnownPerson, revision: number, today: string,
     passEligibility: person.status === 'moved-out' ? 'moved-out' : (refusal ?? 'eligible'),
     ...(person.status === 'moved-out' ? { movedOutOn: person.movedOutOn, destination: person.destination } : {}),
     revision,
-  };
-}
-
-/** History keeps every event, but the same fields stay masked as on the person's page. */
-function redactEvent(user: User) {
-  return (e: Envelope): Envelope => {
-    if (e.type !== 'residents.person-registered' || seesSensitive(user)) return e;
-    const { birthDate: _birthDate, ...data } = e.data as { idNumber: string; phone: string; birthDate: string };
-    return { ...e, data: { ...data, idNumber: maskIdNumber(data.idNumber), phone: maskPhone(data.phone) } };
   };
 }
 
@@ -184,7 +165,7 @@ export function personRoutes(app: ServiceApp, deps: ResidentsDeps): void {
     handler: async (ctx) => {
       const { person, revision } = await load(ctx.user, ctx.params.personId);
       ctx.reply.header('etag', `"${revision}"`);
-      return personView(person, revision, today(), ctx.user);
+      return personView(person, revision, today());
     },
   });
 
@@ -197,8 +178,7 @@ export function personRoutes(app: ServiceApp, deps: ResidentsDeps): void {
     roles: [...READERS, 'checkpoint-staff'],
     handler: async (ctx) => {
       const { person, revision } = await load(ctx.user, ctx.params.personId);
-      const { idNumber } = sensitiveFields(person, ctx.user);
-      return { personId: person.personId, name: person.name, idNumber, community: person.community, status: person.status, pass: passView(person, today()), revision };
+      return { personId: person.personId, name: person.name, idNumber: person.idNumber, community: person.community, status: person.status, pass: passView(person, today()), revision };
     },
   });
 
@@ -211,7 +191,7 @@ export function personRoutes(app: ServiceApp, deps: ResidentsDeps): void {
     roles: [...READERS],
     handler: async (ctx) => {
       const { events } = await load(ctx.user, ctx.params.personId);
-      return toHistory(events, redactEvent(ctx.user));
+      return toHistory(events);
     },
   });
 
