@@ -9,3 +9,4 @@ export * from './auth.ts';
 export * from './slots.ts';
 export * from './http.ts';
 export * from './json.ts';
+export * from './privacy.ts';

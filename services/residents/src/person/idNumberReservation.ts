@@ -1,16 +1,16 @@
-import { createHash } from 'node:crypto';
 import { currentVersionOf, parseEnvelope, type IdNumberReservationEvent, type NewEvent } from '@fangyi/contracts';
 import { WrongExpectedRevisionError, type EventStore } from '@fangyi/eventstore';
-import type { CommandMetadata } from '@fangyi/service-kit';
+import { reservationDigest, type CommandMetadata } from '@fangyi/service-kit';
 
 /** The schema already trims and upper-cases; done again here so no caller can reserve `…x` beside `…X`. */
 export const normaliseIdNumber = (idNumber: string): string => idNumber.trim().toUpperCase();
 
 /**
- * The stream holding an ID number's one reservation. Named by a hash so that the ID number itself
- * is kept only on the person's stream, where reads mask it.
+ * The stream holding an ID number's one reservation, named by an HMAC-SHA256 under the reservation
+ * key: the ID number itself is kept only sealed on the person's stream, and without the key a
+ * dictionary of valid ID numbers cannot be matched against stream names (an unkeyed hash could be).
  */
-export const idNumberStreamId = (idNumber: string): string => `idNumber-${createHash('sha256').update(normaliseIdNumber(idNumber)).digest('hex')}`;
+export const idNumberStreamId = (reservationKey: Buffer, idNumber: string): string => `idNumber-${reservationDigest(reservationKey, normaliseIdNumber(idNumber))}`;
 
 export type Reservation =
   /** This person now holds the ID number. */
@@ -23,8 +23,8 @@ export type Reservation =
  * stream with expected revision no-stream, which the store checks atomically, so of two writers one wins.
  * The loser learns whom the number is reserved for.
  */
-export async function reserveIdNumber(store: EventStore, idNumber: string, personId: string, meta: Pick<CommandMetadata, 'actor' | 'correlationId' | 'occurredAt' | 'newId'>): Promise<Reservation> {
-  const streamId = idNumberStreamId(idNumber);
+export async function reserveIdNumber(store: EventStore, reservationKey: Buffer, idNumber: string, personId: string, meta: Pick<CommandMetadata, 'actor' | 'correlationId' | 'occurredAt' | 'newId'>): Promise<Reservation> {
+  const streamId = idNumberStreamId(reservationKey, idNumber);
   const reserved: IdNumberReservationEvent = { type: 'residents.id-number-reserved', data: { personId } };
   const envelope: NewEvent = {
     id: meta.newId(),

@@ -1,4 +1,4 @@
-import { IssuePassSchema, MoveInSchema, MoveOutSchema, RecordArrivalSchema, RecordScreeningSchema, RegisterPersonSchema, RevokePassSchema, type Envelope } from '@fangyi/contracts';
+import { ForgetPersonSchema, IssuePassSchema, MoveInSchema, MoveOutSchema, RecordArrivalSchema, RecordScreeningSchema, RegisterPersonSchema, RevokePassSchema, type Envelope } from '@fangyi/contracts';
 import {
   DomainError,
   businessDate,
@@ -10,6 +10,7 @@ import {
   route,
   seesSensitive,
   worksIn,
+  type PersonalDataVault,
   type ServiceApp,
   type User,
 } from '@fangyi/service-kit';
@@ -52,17 +53,35 @@ export function passView(person: { readonly pass: Pick<Pass, 'passId' | 'issuedO
   return { status, passId, issuedOn, validUntil, revokedReason: revoked?.reason ?? null, revokedOn: revoked?.on ?? null };
 }
 
+/** ID and phone numbers in clear, or null for a forgotten person. */
+export interface OpenedNumbers {
+  readonly idNumber: string | null;
+  readonly phone: string | null;
+}
+
+/**
+ * Opens a person's ID and phone numbers as recorded (sealed, or clear in history not yet migrated)
+ * through the vault, with one read of the key table: null once the person's key is deleted.
+ */
+export async function openNumbers(vault: PersonalDataVault, recorded: { readonly idNumber: string | null; readonly phone: string | null }): Promise<OpenedNumbers> {
+  if (recorded.idNumber === null || recorded.phone === null) return { idNumber: null, phone: null };
+  const [idNumber = null, phone = null] = await vault.openAll([recorded.idNumber, recorded.phone]);
+  return { idNumber, phone };
+}
+
 /** ID and phone numbers in full only for the roles that need them; the one rule for every residents answer. */
-export function idAndPhone(person: { readonly idNumber: string; readonly phone: string }, user: User) {
-  return seesSensitive(user) ? { idNumber: person.idNumber, phone: person.phone } : { idNumber: maskIdNumber(person.idNumber), phone: maskPhone(person.phone) };
+export function idAndPhone(person: OpenedNumbers, user: User) {
+  const { idNumber, phone } = person;
+  if (seesSensitive(user)) return { idNumber, phone };
+  return { idNumber: idNumber === null ? null : maskIdNumber(idNumber), phone: phone === null ? null : maskPhone(phone) };
 }
 
-/** Birth dates go with the ID number (it holds them). */
-function sensitiveFields(person: PersonRecord, user: User) {
-  return { ...idAndPhone(person, user), birthDate: seesSensitive(user) ? person.birthDate : null };
+/** Birth dates go with the ID number (it holds them); a forgotten person's too. */
+function sensitiveFields(person: PersonRecord, numbers: OpenedNumbers, user: User) {
+  return { ...idAndPhone(numbers, user), birthDate: seesSensitive(user) && person.forgottenOn === null ? person.birthDate : null };
 }
 
-export function personView(person: KnownPerson, revision: number, today: string, user: User) {
+export function personView(person: KnownPerson, numbers: OpenedNumbers, revision: number, today: string, user: User) {
   const refusal = passRefusal(person);
   return {
     personId: person.personId,
@@ -70,7 +89,9 @@ export function personView(person: KnownPerson, revision: number, today: string,
     householdId: person.householdId,
     community: person.community,
     name: person.name,
-    ...sensitiveFields(person, user),
+    ...sensitiveFields(person, numbers, user),
+    /** Set once the person was forgotten: their ID and phone numbers are null from then on. */
+    forgottenOn: person.forgottenOn,
     sex: person.sex,
     registration: person.registration,
     originProvince: person.originProvince,
@@ -90,13 +111,17 @@ export function personView(person: KnownPerson, revision: number, today: string,
   };
 }
 
-/** History keeps every event, but the same fields stay masked as on the person's page. */
-function redactEvent(user: User) {
-  return (e: Envelope): Envelope => {
-    if (e.type !== 'residents.person-registered' || seesSensitive(user)) return e;
-    const { birthDate: _birthDate, ...data } = e.data as { idNumber: string; phone: string; birthDate: string };
-    return { ...e, data: { ...data, idNumber: maskIdNumber(data.idNumber), phone: maskPhone(data.phone) } };
-  };
+/** History keeps every event; the numbers are opened and shown as on the person's page. */
+async function openHistory(vault: PersonalDataVault, history: Envelope[], user: User): Promise<Envelope[]> {
+  return Promise.all(
+    history.map(async (e) => {
+      if (e.type !== 'residents.person-registered') return e;
+      const { birthDate, ...data } = e.data as { idNumber: string; phone: string; birthDate: string };
+      const numbers = await openNumbers(vault, data);
+      const shown = idAndPhone(numbers, user);
+      return { ...e, data: seesSensitive(user) && numbers.idNumber !== null ? { ...data, ...shown, birthDate } : { ...data, ...shown } };
+    }),
+  );
 }
 
 /** HTTP for people: registration, arrivals, moves, door-to-door screenings (排查) and passes (通行证). */
@@ -137,7 +162,7 @@ export function personRoutes(app: ServiceApp, deps: ResidentsDeps): void {
     status: 201,
     handler: async (ctx) => {
       const household = await householdFacts(ctx.user, ctx.body.householdId);
-      const register = (personId: string): RegisterPerson => ({ type: 'RegisterPerson', data: { ...ctx.body, personId, today: today(), household } });
+      const register = (personId: string, sealed: RegisterPerson['data']['sealed']): RegisterPerson => ({ type: 'RegisterPerson', data: { ...ctx.body, personId, today: today(), household, sealed } });
       const meta = commandMeta(ctx, { newId: deps.newId, occurredAt: deps.clock() });
       // Every refusal comes before the reservation, which is not undone: a new person's stream is
       // empty (revision -1), and the decider is pure, so deciding now appends nothing.
@@ -145,13 +170,15 @@ export function personRoutes(app: ServiceApp, deps: ResidentsDeps): void {
         throw new DomainError('PRECONDITION_FAILED', `If-Match revision ${meta.expectedRevision}, current -1`, [{ field: 'headers.if-match', message: 'not the current revision (-1: a new person)' }]);
       }
       const freshId = deps.newId();
-      personDecider.decide(register(freshId), personDecider.initialState());
+      personDecider.decide(register(freshId, { idNumber: 'unsealed', phone: 'unsealed' }), personDecider.initialState());
 
-      const { outcome, personId } = await reserveIdNumber(deps.eventStore, ctx.body.idNumber, freshId, meta);
+      const { outcome, personId } = await reserveIdNumber(deps.eventStore, deps.reservationKey, ctx.body.idNumber, freshId, meta);
       // Held by a person who exists: refused. Held, but the registration never followed (a crash
       // between the two appends): complete it under the reserved id.
       if (outcome === 'held') await refuseIfRegistered(ctx.user, personId);
-      const result = await run(ctx, personId, register(personId)).catch(async (error: unknown) => {
+      // Sealed with the person's own key (made now, or kept from an unfinished registration).
+      const sealed = { idNumber: await deps.vault.seal(personId, ctx.body.idNumber), phone: await deps.vault.seal(personId, ctx.body.phone) };
+      const result = await run(ctx, personId, register(personId, sealed)).catch(async (error: unknown) => {
         // Another request with the same ID number completed this person first (seen as a lost race,
         // or, decided again on the fresh stream, as a person who already exists).
         const completedByAnother = error instanceof WrongExpectedRevisionError || (error instanceof DomainError && error.code === 'PERSON_ALREADY_EXISTS');
@@ -173,7 +200,7 @@ export function personRoutes(app: ServiceApp, deps: ResidentsDeps): void {
     handler: async (ctx) => {
       const { person, revision } = await load(ctx.user, ctx.params.personId);
       ctx.reply.header('etag', `"${revision}"`);
-      return personView(person, revision, today(), ctx.user);
+      return personView(person, await openNumbers(deps.vault, person), revision, today(), ctx.user);
     },
   });
 
@@ -186,7 +213,7 @@ export function personRoutes(app: ServiceApp, deps: ResidentsDeps): void {
     roles: [...READERS, 'checkpoint-staff'],
     handler: async (ctx) => {
       const { person, revision } = await load(ctx.user, ctx.params.personId);
-      const { idNumber } = sensitiveFields(person, ctx.user);
+      const { idNumber } = sensitiveFields(person, await openNumbers(deps.vault, person), ctx.user);
       return { personId: person.personId, name: person.name, idNumber, community: person.community, status: person.status, pass: passView(person, today()), revision };
     },
   });
@@ -200,7 +227,27 @@ export function personRoutes(app: ServiceApp, deps: ResidentsDeps): void {
     roles: [...READERS],
     handler: async (ctx) => {
       const { events } = await load(ctx.user, ctx.params.personId);
-      return toHistory(events, redactEvent(ctx.user));
+      return openHistory(deps.vault, toHistory(events), ctx.user);
+    },
+  });
+
+  route(app, {
+    method: 'POST',
+    url: '/residents/people/:personId/forget',
+    summary: "Forget a person (crypto-shredding): their key is deleted, so their ID and phone numbers can no longer be read anywhere: event store, topics, exports, backups. The rest of their history stays and every count still adds up",
+    tags: ['people'],
+    params: PersonParams,
+    body: ForgetPersonSchema,
+    roles: ['admin'],
+    handler: async (ctx) => {
+      const { personId } = ctx.params;
+      // Recorded first, then the key deleted: a failure between the two is mended by sending the
+      // forget again (nothing more is recorded, the key is deleted), and no key is ever gone unrecorded.
+      const result = await run(ctx, personId, { type: 'ForgetPerson', data: { ...ctx.body, personId, today: today() } });
+      await deps.vault.forget(personId);
+      const person = result.state as KnownPerson;
+      ctx.reply.header('etag', `"${result.revision}"`);
+      return { personId, forgottenOn: person.forgottenOn, revision: result.revision, events: result.eventIds };
     },
   });
 
