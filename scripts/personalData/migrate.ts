@@ -73,11 +73,8 @@ export async function migratePersonalData(options: {
       reservationsAlreadyKeyed++;
     }
     if (!dryRun) {
-      const sealed = {
-        ...r.data,
-        idNumber: isSealed(idNumber) ? idNumber : await vault.seal(personId, idNumber),
-        phone: isSealed(phone) ? phone : await vault.seal(personId, phone),
-      };
+      const [sealedId, sealedPhone] = await vault.sealAll(personId, [idNumber, phone]);
+      const sealed = { ...r.data, idNumber: isSealed(idNumber) ? idNumber : sealedId, phone: isSealed(phone) ? phone : sealedPhone };
       await rows.rewrite(r.id, sealed, 2);
     }
     registrationsSealed++;

@@ -92,6 +92,8 @@ export function reservationDigest(reservationKey: Buffer, normalisedIdNumber: st
 export interface PersonalDataVault {
   /** Seals the value with the subject's key, made on first use. */
   seal(subject: string, plaintext: string): Promise<string>;
+  /** Seals several values of one subject with one visit to the key table. */
+  sealAll(subject: string, plaintexts: readonly string[]): Promise<string[]>;
   /**
    * The value in clear: a clear value (history not yet migrated) as it is, a sealed one opened, null
    * when its subject was forgotten. Throws {@link SealedValueError} for a value that was tampered with.
@@ -126,11 +128,15 @@ export function createVault(options: VaultOptions): PersonalDataVault {
     return wrapped === undefined ? null : openWith(unwrapKey(masterKey, subject, wrapped), value);
   };
 
+  const sealAll = async (subject: string, plaintexts: readonly string[]): Promise<string[]> => {
+    const wrapped = await keys.putIfAbsent(subject, wrapKey(masterKey, subject, randomBytes(KEY_BYTES)));
+    const dataKey = unwrapKey(masterKey, subject, wrapped);
+    return plaintexts.map((p) => sealWith(dataKey, subject, p));
+  };
+
   return {
-    async seal(subject, plaintext) {
-      const wrapped = await keys.putIfAbsent(subject, wrapKey(masterKey, subject, randomBytes(KEY_BYTES)));
-      return sealWith(unwrapKey(masterKey, subject, wrapped), subject, plaintext);
-    },
+    seal: async (subject, plaintext) => (await sealAll(subject, [plaintext]))[0]!,
+    sealAll,
     async open(value) {
       const subject = sealedSubject(value);
       if (subject === null) return value;

@@ -10,7 +10,7 @@ CREATE TABLE IF NOT EXISTS personal_keys (
 
 /**
  * The key table in the embedded SQLite file, beside the events, on its own connection (WAL lets
- * both connections work). A deleted row is gone from the file at the next checkpoint; `secure_delete`
+ * both connections work), as durable as the events beside it (WAL, synchronous NORMAL). A deleted row is gone from the file at the next checkpoint; `secure_delete`
  * overwrites it rather than leaving it in a free page.
  */
 export class SqlitePersonalKeys implements PersonalKeyStore {
@@ -20,7 +20,7 @@ export class SqlitePersonalKeys implements PersonalKeyStore {
   constructor(options: { readonly path: string; readonly clock?: () => Date }) {
     this.db = new DatabaseSync(options.path);
     this.clock = options.clock ?? (() => new Date());
-    this.db.exec('PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; PRAGMA secure_delete = ON;');
+    this.db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; PRAGMA secure_delete = ON;');
     this.db.exec(SCHEMA);
   }
 

@@ -177,7 +177,8 @@ export function personRoutes(app: ServiceApp, deps: ResidentsDeps): void {
       // between the two appends): complete it under the reserved id.
       if (outcome === 'held') await refuseIfRegistered(ctx.user, personId);
       // Sealed with the person's own key (made now, or kept from an unfinished registration).
-      const sealed = { idNumber: await deps.vault.seal(personId, ctx.body.idNumber), phone: await deps.vault.seal(personId, ctx.body.phone) };
+      const [idNumber, phone] = await deps.vault.sealAll(personId, [ctx.body.idNumber, ctx.body.phone]);
+      const sealed = { idNumber: idNumber!, phone: phone! };
       const result = await run(ctx, personId, register(personId, sealed)).catch(async (error: unknown) => {
         // Another request with the same ID number completed this person first (seen as a lost race,
         // or, decided again on the fresh stream, as a person who already exists).
