@@ -1,6 +1,7 @@
 /**
  * One-off: seals the ID and phone numbers of people registered before events sealed them, and
- * renames their ID-number reservation streams from the plain SHA-256 name to the HMAC one.
+ * renames their ID-number reservation streams from the plain SHA-256 name to the HMAC one, sealing
+ * the person id they hold.
  *
  *   node scripts/migrate-personal-data.ts [--dry-run] [--no-compact]
  *

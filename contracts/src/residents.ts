@@ -342,7 +342,14 @@ export type PersonForgotten = z.infer<typeof PersonForgottenV1>;
  * one ID number is registered once. Neither the stream name nor the data holds the ID number itself.
  */
 export const IdNumberReservedV1 = z.object({ personId: id });
-export type IdNumberReserved = z.infer<typeof IdNumberReservedV1>;
+/**
+ * Version 2: the person id is sealed with that person's key, so once they are forgotten the
+ * reservation no longer says whose the number was (whoever holds the reservation key could otherwise
+ * run ID numbers through the HMAC and land on the person's remaining history), and the number can be
+ * registered anew. Version 1 (a clear id) upcasts unchanged.
+ */
+export const IdNumberReservedV2 = z.object({ personId: PersonalValueSchema });
+export type IdNumberReserved = z.infer<typeof IdNumberReservedV2>;
 
 export const residentsEvents = {
   'residents.household-registered': { version: 1, schema: HouseholdRegisteredV1 },
@@ -357,7 +364,7 @@ export const residentsEvents = {
   'residents.pass-revoked': { version: 1, schema: PassRevokedV1 },
   'residents.quarantine-marked': { version: 1, schema: QuarantineMarkedV1 },
   'residents.quarantine-cleared': { version: 1, schema: QuarantineClearedV1 },
-  'residents.id-number-reserved': { version: 1, schema: IdNumberReservedV1 },
+  'residents.id-number-reserved': { version: 2, schema: IdNumberReservedV2, upcast: { 1: (data: unknown) => data } },
   'residents.person-forgotten': { version: 1, schema: PersonForgottenV1 },
 } as const satisfies Record<string, { version: number; schema: z.ZodType; upcast?: Record<number, (data: unknown) => unknown> }>;
 

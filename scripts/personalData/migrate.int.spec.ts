@@ -75,12 +75,12 @@ function migrationSuite(adapter: string, open: () => Promise<Opened>) {
 
         // A dry run counts and changes nothing.
         const dry = await migratePersonalData({ rows: opened.rows(), vault, reservationKey, dryRun: true });
-        expect(dry).toEqual({ registrationsSealed: 2, reservationsRenamed: 2, reservationsAlreadyKeyed: 0, dryRun: true });
+        expect(dry).toEqual({ registrationsSealed: 2, reservationsRenamed: 2, reservationsSealed: 2, reservationsAlreadyKeyed: 0, dryRun: true });
 
         const rows = opened.rows();
         const report = await migratePersonalData({ rows, vault, reservationKey });
         await rows.close();
-        expect(report).toEqual({ registrationsSealed: 2, reservationsRenamed: 2, reservationsAlreadyKeyed: 0, dryRun: false });
+        expect(report).toEqual({ registrationsSealed: 2, reservationsRenamed: 2, reservationsSealed: 2, reservationsAlreadyKeyed: 0, dryRun: false });
 
         const store = await opened.reopen();
         const after = await store.readAll({ limit: 10_000 });
@@ -97,8 +97,11 @@ function migrationSuite(adapter: string, open: () => Promise<Opened>) {
           expect(await vault.openAll([data.idNumber, data.phone])).toEqual([p.idNumber, p.phone]);
           // The reservation: gone from the guessable name, found under the keyed one, still for this person.
           expect(await store.readStream(legacyReservationStream(p.idNumber))).toEqual([]);
-          const reservation = await store.readStream(keyedReservationStream(reservationKey, p.idNumber));
-          expect(reservation.map((e) => e.data)).toEqual([{ personId: p.personId }]);
+          const reservation = (await store.readStream(keyedReservationStream(reservationKey, p.idNumber))).map((e) => parseEnvelope(e));
+          expect(reservation.map((e) => e.schemaVersion)).toEqual([2]);
+          const held = (reservation[0]!.data as { personId: string }).personId;
+          expect(held.startsWith(`enc:v1:${p.personId}:`)).toBe(true);
+          expect(await vault.open(held)).toBe(p.personId);
         }
         const [recentAfter] = await store.readStream(`person-${recent}`);
         expect((recentAfter!.data as { idNumber: string }).idNumber).toBe(recentSealed);
@@ -110,7 +113,7 @@ function migrationSuite(adapter: string, open: () => Promise<Opened>) {
 
         // Again: nothing left to do.
         const again = opened.rows();
-        expect(await migratePersonalData({ rows: again, vault, reservationKey })).toEqual({ registrationsSealed: 0, reservationsRenamed: 0, reservationsAlreadyKeyed: 0, dryRun: false });
+        expect(await migratePersonalData({ rows: again, vault, reservationKey })).toEqual({ registrationsSealed: 0, reservationsRenamed: 0, reservationsSealed: 0, reservationsAlreadyKeyed: 0, dryRun: false });
         await again.close();
         opened.store = store;
       } finally {

@@ -8,7 +8,7 @@ import { reservationDigest, type PersonalDataVault } from '@fangyi/service-kit';
  * The one-off migration of personal data recorded before events sealed it: each
  * `residents.person-registered` of version 1 has its ID and phone numbers sealed with the person's
  * key and becomes version 2, and each ID-number reservation stream named by the plain SHA-256 of the
- * number is renamed to its HMAC name. It rewrites rows in place (see libs/eventstore's README for
+ * number is renamed to its HMAC name, its person id sealed (`residents.id-number-reserved` v2). It rewrites rows in place (see libs/eventstore's README for
  * why): ids, positions and revisions stay, so no processor's checkpoint moves and nothing is
  * appended or published again. Idempotent: a second run finds nothing left to do.
  */
@@ -24,6 +24,8 @@ export interface EventRows {
   clearRegistrations(): Promise<LegacyRegistration[]>;
   rewrite(id: string, data: object, schemaVersion: number): Promise<void>;
   streamExists(streamId: string): Promise<boolean>;
+  /** The events of a stream, for the reservation's person id. */
+  eventsOf(streamId: string): Promise<{ id: string; data: Record<string, unknown> }[]>;
   /** Renames a stream (its events and its revision row) in one transaction. */
   renameStream(from: string, to: string): Promise<void>;
   /** Rewrites the table so that the old row versions (with clear values) leave the files. */
@@ -34,6 +36,8 @@ export interface EventRows {
 export interface MigrationReport {
   readonly registrationsSealed: number;
   readonly reservationsRenamed: number;
+  /** Reservations whose person id was clear, now sealed with that person's key (version 2). */
+  readonly reservationsSealed: number;
   /** Reservations found under their keyed name already (renamed by an interrupted run before this one). */
   readonly reservationsAlreadyKeyed: number;
   readonly dryRun: boolean;
@@ -57,6 +61,7 @@ export async function migratePersonalData(options: {
   let registrationsSealed = 0;
   let reservationsRenamed = 0;
   let reservationsAlreadyKeyed = 0;
+  let reservationsSealed = 0;
 
   const clear = await rows.clearRegistrations();
   log(`${clear.length} registrations hold clear ID or phone numbers`);
@@ -72,6 +77,13 @@ export async function migratePersonalData(options: {
     } else if (await rows.streamExists(to)) {
       reservationsAlreadyKeyed++;
     }
+    // The reservation's person id sealed too, so that forgetting them frees the number and unlinks it.
+    for (const e of await rows.eventsOf(dryRun ? from : to)) {
+      const held = String(e.data.personId);
+      if (isSealed(held)) continue;
+      if (!dryRun) await rows.rewrite(e.id, { ...e.data, personId: await vault.seal(held, held) }, 2);
+      reservationsSealed++;
+    }
     if (!dryRun) {
       const [sealedId, sealedPhone] = await vault.sealAll(personId, [idNumber, phone]);
       const sealed = { ...r.data, idNumber: isSealed(idNumber) ? idNumber : sealedId, phone: isSealed(phone) ? phone : sealedPhone };
@@ -85,7 +97,7 @@ export async function migratePersonalData(options: {
     log('rewriting the events table so no old row version keeps a clear value');
     await rows.compact();
   }
-  return { registrationsSealed, reservationsRenamed, reservationsAlreadyKeyed, dryRun };
+  return { registrationsSealed, reservationsRenamed, reservationsSealed, reservationsAlreadyKeyed, dryRun };
 }
 
 const REGISTERED = 'residents.person-registered';
@@ -105,6 +117,7 @@ export function sqliteEventRows(path: string): EventRows {
       db.prepare('UPDATE events SET data = ?, schema_version = ? WHERE id = ?').run(JSON.stringify(data), schemaVersion, id);
     },
     streamExists: async (streamId) => db.prepare('SELECT 1 FROM streams WHERE stream_id = ?').get(streamId) !== undefined,
+    eventsOf: async (streamId) => (db.prepare('SELECT id, data FROM events WHERE stream_id = ? ORDER BY stream_revision').all(streamId) as unknown as Row[]).map(parsed),
     renameStream: async (from, to) => {
       db.exec('BEGIN IMMEDIATE');
       try {
@@ -137,6 +150,8 @@ export function postgresEventRows(connectionString: string, schema: string): Eve
       await pool.query({ text: `UPDATE ${s}.events SET data = $1::jsonb, schema_version = $2 WHERE id = $3::uuid`, values: [JSON.stringify(data), schemaVersion, id] });
     },
     streamExists: async (streamId) => ((await pool.query({ text: `SELECT 1 FROM ${s}.streams WHERE stream_id = $1`, values: [streamId] })).rowCount ?? 0) > 0,
+    eventsOf: async (streamId) =>
+      (await pool.query<Row>({ text: `SELECT id::text AS id, data FROM ${s}.events WHERE stream_id = $1 ORDER BY stream_revision`, values: [streamId] })).rows.map(parsed),
     renameStream: async (from, to) => {
       const client = await pool.connect();
       try {

@@ -196,5 +196,13 @@ describe('forgetting a person (SQLite event store, key table in the same file)',
     } finally {
       await fresh.stop();
     }
+
+    // The reservation no longer says whose the number was: it can be registered anew, as someone new.
+    const anew = await inject('POST', '/residents/people', registrar, { householdId, name: '刘伟', idNumber: HUBEI_ID, phone: HUBEI_PHONE, registration: 'local' });
+    expect(anew.statusCode, anew.body).toBe(201);
+    expect(anew.json().personId).not.toBe(hubeiPerson);
+    const twice = await inject('POST', '/residents/people', registrar, { householdId, name: '刘伟', idNumber: HUBEI_ID, phone: HUBEI_PHONE, registration: 'local' });
+    expect(twice.json().code).toBe('PERSON_ALREADY_REGISTERED');
+    await post(`/residents/people/${anew.json().personId}/forget`, { reason: 'other' }, admin);
   });
 });

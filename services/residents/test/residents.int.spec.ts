@@ -473,14 +473,17 @@ describe('residents service over HTTP (SQLite event store)', () => {
       expect(await registrations(upper)).toHaveLength(1);
     });
 
-    it('keeps the ID number out of the reservation: the stream is named by its hash and holds only the person id', async () => {
+    it('keeps the ID number out of the reservation: the stream is named by its HMAC and holds only the person id, sealed with their key', async () => {
       const householdId = await registerHousehold();
       const body = personBody(householdId);
       const personId = await registerPerson(householdId, { idNumber: body.idNumber });
       const streamId = idNumberStreamId(TEST_RESERVATION_KEY, body.idNumber);
       expect(streamId).toMatch(/^idNumber-[0-9a-f]{64}$/);
       const reservation = await eventStore.readStream(streamId);
-      expect(reservation.map((e) => ({ type: e.type, data: e.data }))).toEqual([{ type: 'residents.id-number-reserved', data: { personId } }]);
+      expect(reservation.map((e) => e.type)).toEqual(['residents.id-number-reserved']);
+      const held = (reservation[0]!.data as { personId: string }).personId;
+      expect(held.startsWith(`enc:v1:${personId}:`)).toBe(true);
+      expect(await vault.open(held)).toBe(personId);
       expect(JSON.stringify(reservation)).not.toContain(body.idNumber);
     });
 
@@ -557,7 +560,7 @@ describe('residents service over HTTP (SQLite event store)', () => {
         const slow = inject({ method: 'POST', url: '/residents/people', payload: body }, slowApp);
         await atGate;
         const [reservation] = await eventStore.readStream(idNumberStreamId(TEST_RESERVATION_KEY, body.idNumber));
-        const reservedId = (reservation!.data as { personId: string }).personId;
+        const reservedId = (await vault.open((reservation!.data as { personId: string }).personId))!;
         const next = await inject({ method: 'POST', url: '/residents/people', payload: body }, slowApp);
         expect(next.statusCode, next.body).toBe(201);
         expect(next.json().personId).toBe(reservedId);

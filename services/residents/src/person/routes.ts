@@ -172,7 +172,7 @@ export function personRoutes(app: ServiceApp, deps: ResidentsDeps): void {
       const freshId = deps.newId();
       personDecider.decide(register(freshId, { idNumber: 'unsealed', phone: 'unsealed' }), personDecider.initialState());
 
-      const { outcome, personId } = await reserveIdNumber(deps.eventStore, deps.reservationKey, ctx.body.idNumber, freshId, meta);
+      const { outcome, personId } = await reserveIdNumber(deps.eventStore, deps.vault, deps.reservationKey, ctx.body.idNumber, freshId, meta);
       // Held by a person who exists: refused. Held, but the registration never followed (a crash
       // between the two appends): complete it under the reserved id.
       if (outcome === 'held') await refuseIfRegistered(ctx.user, personId);
