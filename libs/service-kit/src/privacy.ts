@@ -121,11 +121,18 @@ export function createVault(options: VaultOptions): PersonalDataVault {
   const { keys, masterKey } = options;
   if (masterKey.length !== KEY_BYTES) throw new Error(`the master key must be ${KEY_BYTES} bytes`);
 
-  const openWithKeys = (value: string, found: Map<string, string>): string | null => {
-    const subject = sealedSubject(value);
-    if (subject === null) return value;
-    const wrapped = found.get(subject);
-    return wrapped === undefined ? null : openWith(unwrapKey(masterKey, subject, wrapped), value);
+  /** Opens values with the wrapped keys found, unwrapping each subject's key once. */
+  const openWithKeys = (values: readonly string[], found: Map<string, string>): (string | null)[] => {
+    const dataKeys = new Map<string, Buffer>();
+    return values.map((value) => {
+      const subject = sealedSubject(value);
+      if (subject === null) return value;
+      const wrapped = found.get(subject);
+      if (wrapped === undefined) return null;
+      let dataKey = dataKeys.get(subject);
+      if (!dataKey) dataKeys.set(subject, (dataKey = unwrapKey(masterKey, subject, wrapped)));
+      return openWith(dataKey, value);
+    });
   };
 
   const sealAll = async (subject: string, plaintexts: readonly string[]): Promise<string[]> => {
@@ -140,12 +147,12 @@ export function createVault(options: VaultOptions): PersonalDataVault {
     async open(value) {
       const subject = sealedSubject(value);
       if (subject === null) return value;
-      return openWithKeys(value, await keys.get([subject]));
+      return openWithKeys([value], await keys.get([subject]))[0]!;
     },
     async openAll(values) {
       const subjects = values.filter(isSealed).map((v) => sealedSubject(v)!);
       const found = subjects.length > 0 ? await keys.get(subjects) : new Map<string, string>();
-      return values.map((v) => openWithKeys(v, found));
+      return openWithKeys(values, found);
     },
     forget: (subject) => keys.delete(subject),
     has: async (subject) => (await keys.get([subject])).has(subject),
