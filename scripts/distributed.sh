@@ -19,6 +19,12 @@ export KAFKA_BROKERS
 mkdir -p .data
 [ -f .data/jwt-secret ] || node -e "console.log(require('crypto').randomBytes(32).toString('base64url'))" > .data/jwt-secret
 export FANGYI_JWT_SECRET="${FANGYI_JWT_SECRET:-$(cat .data/jwt-secret)}"
+# The personal-data keys (see libs/service-kit's README): made once, kept beside the token secret.
+for k in master-key reservation-key; do
+  [ -f ".data/$k" ] || node -e "console.log(require('crypto').randomBytes(32).toString('base64'))" > ".data/$k"
+done
+export FANGYI_MASTER_KEY="${FANGYI_MASTER_KEY:-$(cat .data/master-key)}"
+export FANGYI_RESERVATION_KEY="${FANGYI_RESERVATION_KEY:-$(cat .data/reservation-key)}"
 # The local stack is for trying and measuring at scale (npm run seed, benchmarks): no rate limits
 # unless asked for; docker-compose.yml keeps the services' defaults.
 export FANGYI_RATE_LIMIT="${FANGYI_RATE_LIMIT:-off}"

@@ -1,5 +1,6 @@
 export * from './ids.ts';
 export * from './idNumber.ts';
+export * from './personal.ts';
 export * from './text.ts';
 export * from './envelope.ts';
 export * from './quarantine.ts';

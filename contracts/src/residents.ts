@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ID_NUMBER_PATTERN, IdNumberSchema, idNumberFacts } from './idNumber.ts';
 import { ArrivalAssessmentOutcomeSchema, ArrivalAssessmentReasonSchema, BusinessDateSchema, SYMPTOMS, SymptomSchema, TemperatureSchema } from './quarantine.ts';
+import { PersonalValueSchema } from './personal.ts';
 import { freeTextSchema, nameSchema } from './text.ts';
 
 // Event and command schemas of the residents context: households (户), the people living in them,
@@ -162,6 +163,20 @@ export type RecordScreeningInput = z.infer<typeof RecordScreeningSchema>;
 export const IssuePassSchema = z.strictObject({ validUntil: BusinessDateSchema });
 export type IssuePassInput = z.infer<typeof IssuePassSchema>;
 
+export const FORGET_REASONS = [
+  /** The person asked to be forgotten. */
+  'subject-request',
+  /** The data is kept no longer than the period the district set. */
+  'retention-expired',
+  'legal-order',
+  'other',
+] as const;
+export const ForgetReasonSchema = z.enum(FORGET_REASONS);
+
+/** Forgetting takes a reason from a list, not free text: the event must hold no personal data. */
+export const ForgetPersonSchema = z.strictObject({ reason: ForgetReasonSchema });
+export type ForgetPersonInput = z.infer<typeof ForgetPersonSchema>;
+
 export const RevokePassSchema = z.strictObject({ reason: PassRevocationReasonSchema, note: note.optional() });
 export type RevokePassInput = z.infer<typeof RevokePassSchema>;
 
@@ -211,7 +226,18 @@ export const PersonRegisteredV1 = z.object({
   arrivedOn: BusinessDateSchema.optional(),
   travelHistory: z.array(z.object({ place: z.string(), from: BusinessDateSchema, to: BusinessDateSchema })),
 });
-export type PersonRegistered = z.infer<typeof PersonRegisteredV1>;
+
+/**
+ * Version 2: `idNumber` and `phone` are sealed (see personal.ts) with the person's own key. The
+ * shape is still a string, but a reader of version 1 would show a sealed value as if it were the
+ * number, so the version says which it is. Version 1 data is valid version 2 data (clear values
+ * are opened as they are) until the migration seals it.
+ */
+export const PersonRegisteredV2 = PersonRegisteredV1.extend({
+  idNumber: PersonalValueSchema,
+  phone: PersonalValueSchema,
+});
+export type PersonRegistered = z.infer<typeof PersonRegisteredV2>;
 
 /** Someone came into the district from elsewhere: the quarantine context decides what follows. */
 export const PersonArrivedV1 = z.object({
@@ -318,18 +344,37 @@ export const QuarantineAssessedV1 = z.object({
 export type QuarantineAssessed = z.infer<typeof QuarantineAssessedV1>;
 
 /**
- * An ID number (身份证号) is taken by this person. Recorded on the stream `idNumber-<sha256 hex of the
- * upper-case ID number>` before the person's registration, with expected revision no-stream, so that
+ * The person's key was deleted: their ID and phone numbers are unreadable everywhere from now on.
+ * Holds no personal data itself; the rest of the person's history replays as before.
+ */
+export const PersonForgottenV1 = z.object({
+  personId: id,
+  community: id,
+  reason: ForgetReasonSchema,
+  forgottenOn: BusinessDateSchema,
+});
+export type PersonForgotten = z.infer<typeof PersonForgottenV1>;
+
+/**
+ * An ID number (身份证号) is taken by this person. Recorded on the stream `idNumber-<HMAC-SHA256 hex
+ * of the upper-case ID number under the reservation key>` before the person's registration, with expected revision no-stream, so that
  * one ID number is registered once. Neither the stream name nor the data holds the ID number itself.
  */
 export const IdNumberReservedV1 = z.object({ personId: id });
-export type IdNumberReserved = z.infer<typeof IdNumberReservedV1>;
+/**
+ * Version 2: the person id is sealed with that person's key, so once they are forgotten the
+ * reservation no longer says whose the number was (whoever holds the reservation key could otherwise
+ * run ID numbers through the HMAC and land on the person's remaining history), and the number can be
+ * registered anew. Version 1 (a clear id) upcasts unchanged.
+ */
+export const IdNumberReservedV2 = z.object({ personId: PersonalValueSchema });
+export type IdNumberReserved = z.infer<typeof IdNumberReservedV2>;
 
 export const residentsEvents = {
   'residents.household-registered': { version: 1, schema: HouseholdRegisteredV1 },
   'residents.rental-suspended': { version: 1, schema: RentalSuspendedV1 },
   'residents.rental-suspension-lifted': { version: 1, schema: RentalSuspensionLiftedV1 },
-  'residents.person-registered': { version: 1, schema: PersonRegisteredV1 },
+  'residents.person-registered': { version: 2, schema: PersonRegisteredV2, upcast: { 1: (data: unknown) => data } },
   'residents.person-arrived': { version: 1, schema: PersonArrivedV1 },
   'residents.person-moved-in': { version: 1, schema: PersonMovedInV1 },
   'residents.person-moved-out': { version: 1, schema: PersonMovedOutV1 },
@@ -339,8 +384,9 @@ export const residentsEvents = {
   'residents.quarantine-marked': { version: 1, schema: QuarantineMarkedV1 },
   'residents.quarantine-cleared': { version: 1, schema: QuarantineClearedV1 },
   'residents.quarantine-assessed': { version: 1, schema: QuarantineAssessedV1 },
-  'residents.id-number-reserved': { version: 1, schema: IdNumberReservedV1 },
-} as const satisfies Record<string, { version: number; schema: z.ZodType }>;
+  'residents.id-number-reserved': { version: 2, schema: IdNumberReservedV2, upcast: { 1: (data: unknown) => data } },
+  'residents.person-forgotten': { version: 1, schema: PersonForgottenV1 },
+} as const satisfies Record<string, { version: number; schema: z.ZodType; upcast?: Record<number, (data: unknown) => unknown> }>;
 
 export type HouseholdEvent =
   | { type: 'residents.household-registered'; data: HouseholdRegistered }
@@ -357,6 +403,7 @@ export type PersonEvent =
   | { type: 'residents.pass-revoked'; data: PassRevoked }
   | { type: 'residents.quarantine-marked'; data: QuarantineMarked }
   | { type: 'residents.quarantine-cleared'; data: QuarantineCleared }
-  | { type: 'residents.quarantine-assessed'; data: QuarantineAssessed };
+  | { type: 'residents.quarantine-assessed'; data: QuarantineAssessed }
+  | { type: 'residents.person-forgotten'; data: PersonForgotten };
 
 export type IdNumberReservationEvent = { type: 'residents.id-number-reserved'; data: IdNumberReserved };

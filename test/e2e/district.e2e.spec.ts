@@ -11,7 +11,7 @@ import { PostgresEventStore } from '@fangyi/eventstore';
 import { KafkaMessageBus, toMessage } from '@fangyi/messaging';
 import { demoUser, httpTransport, send, seedDistrict } from '@fangyi/scripts/seed';
 import { businessDate, signToken } from '@fangyi/service-kit';
-import { TEST_AUTH_SECRET, requireInfra } from '@fangyi/testkit';
+import { TEST_AUTH_SECRET, TEST_MASTER_KEY, TEST_RESERVATION_KEY, requireInfra } from '@fangyi/testkit';
 import { ServiceProcess, freePort, waitFor, waitReady } from './processes.ts';
 
 /**
@@ -40,6 +40,8 @@ describe('the Kutao district, embedded and distributed', { timeout: 300_000 }, (
 
   const common = {
     FANGYI_JWT_SECRET: TEST_AUTH_SECRET,
+    FANGYI_MASTER_KEY: TEST_MASTER_KEY,
+    FANGYI_RESERVATION_KEY: TEST_RESERVATION_KEY,
     // The missed-check scheduler depends on the hour; both modes leave it off so their figures match.
     FANGYI_SCHEDULER: 'off',
     LOG_LEVEL: 'warn',

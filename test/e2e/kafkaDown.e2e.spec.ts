@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest'
 import { PostgresEventStore } from '@fangyi/eventstore';
 import { demoUser } from '@fangyi/scripts/seed';
 import { signToken } from '@fangyi/service-kit';
-import { TEST_AUTH_SECRET, requireInfra } from '@fangyi/testkit';
+import { TEST_AUTH_SECRET, TEST_MASTER_KEY, TEST_RESERVATION_KEY, requireInfra } from '@fangyi/testkit';
 import { ServiceProcess, freePort, waitReady } from './processes.ts';
 
 /**
@@ -33,6 +33,8 @@ describe('a command service started while Kafka is down', { timeout: 120_000 }, 
       KAFKA_BROKERS: deadBroker,
       FANGYI_TOPIC_PREFIX: `fangyi-down-${randomUUID().slice(0, 8)}`,
       FANGYI_JWT_SECRET: TEST_AUTH_SECRET,
+      FANGYI_MASTER_KEY: TEST_MASTER_KEY,
+      FANGYI_RESERVATION_KEY: TEST_RESERVATION_KEY,
       LOG_LEVEL: 'warn',
     }).start();
     await waitReady(base, service, 60_000);

@@ -10,7 +10,7 @@ import { KafkaMessageBus, toMessage } from '@fangyi/messaging';
 import { RedisProjectionStore } from '@fangyi/projections';
 import { ROSTER_COLLECTION, type RosterCase } from '@fangyi/roster';
 import { addDays, businessDate } from '@fangyi/service-kit/time';
-import { TEST_AUTH_SECRET, authHeader, requireInfra, testUser } from '@fangyi/testkit';
+import { TEST_AUTH_SECRET, TEST_MASTER_KEY, TEST_RESERVATION_KEY, authHeader, requireInfra, testUser } from '@fangyi/testkit';
 import { ServiceProcess, freePort, waitFor, waitReady } from './processes.ts';
 
 /**
@@ -54,6 +54,8 @@ describe('one symptom check flows from HTTP to the Redis roster (PostgreSQL, Kaf
     // Both windows stay open all day, so "pending" does not depend on when the test runs.
     FANGYI_SLOT_WINDOWS: 'am=00:00-24:00,pm=00:00-24:00',
     FANGYI_JWT_SECRET: TEST_AUTH_SECRET,
+    FANGYI_MASTER_KEY: TEST_MASTER_KEY,
+    FANGYI_RESERVATION_KEY: TEST_RESERVATION_KEY,
     // Missed slots would be recorded by the hour the test runs; this test is about the flow, not the clock.
     FANGYI_SCHEDULER: 'off',
     // A case is assigned only to a caller of its community.

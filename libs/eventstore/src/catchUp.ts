@@ -38,13 +38,19 @@ export function catchUpSubscription(
   /** Reads begun so far; a waiter needs a short read numbered above the count at its call. */
   let reads = 0;
   let waiters: { readonly after: number; readonly resolve: (p: LogPosition | null) => void }[] = [];
-  let kick = new AbortController();
+  /**
+   * Ends the wait in progress: aborted by stop() and by caughtUp(). One controller per wait rather
+   * than AbortSignal.any(), whose combined signal may be collected while nothing else holds it,
+   * and then never fires (a stop would wait out the whole idle time).
+   */
+  let wake = new AbortController();
 
   const idle = async (ms: number): Promise<void> => {
     // A caughtUp() call made while the loop is between reads must not wait out the idle time.
     if (waiters.some((w) => w.after >= reads)) return;
-    kick = new AbortController();
-    await waker.wait(ms, AbortSignal.any([abort.signal, kick.signal]));
+    wake = new AbortController();
+    if (abort.signal.aborted) return;
+    await waker.wait(ms, wake.signal);
   };
 
   const loop = (async () => {
@@ -60,7 +66,8 @@ export function catchUpSubscription(
       } catch (error) {
         if (abort.signal.aborted) break;
         options.onError?.(error);
-        await waker.wait(Math.max(idleMs, 500), abort.signal);
+        wake = new AbortController();
+        if (!abort.signal.aborted) await waker.wait(Math.max(idleMs, 500), wake.signal);
         continue;
       }
       if (batch.length < batchSize) {
@@ -75,6 +82,7 @@ export function catchUpSubscription(
   return {
     async stop() {
       abort.abort();
+      wake.abort();
       await loop;
       for (const w of waiters) w.resolve(position);
       waiters = [];
@@ -83,7 +91,7 @@ export function catchUpSubscription(
       if (abort.signal.aborted) return Promise.resolve(position);
       return new Promise((resolve) => {
         waiters.push({ after: reads, resolve });
-        kick.abort();
+        wake.abort();
       });
     },
   };

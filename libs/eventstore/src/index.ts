@@ -6,3 +6,7 @@ export { SqliteEventStore, type SqliteEventStoreOptions } from './sqlite.ts';
 export { PostgresEventStore, type PostgresEventStoreOptions } from './postgres.ts';
 export { EventStoreDbEventStore, type EventStoreDbEventStoreOptions } from './eventstoredb.ts';
 export { openEventStore } from './open.ts';
+export type { PersonalKeyStore } from './personalKeys/port.ts';
+export { SqlitePersonalKeys } from './personalKeys/sqlite.ts';
+export { PostgresPersonalKeys, type PostgresPersonalKeysOptions } from './personalKeys/postgres.ts';
+export { openPersonalKeys } from './personalKeys/open.ts';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseKey } from './privacy.ts';
 import type { RateLimitSettings } from './app.ts';
 import { MIN_SECRET_BYTES, type AuthSecret } from './auth.ts';
 import { DEFAULT_TIME_ZONE } from './time.ts';
@@ -74,4 +75,28 @@ export function rateLimitConfig() {
 
 export function rateLimitOf(config: { FANGYI_RATE_LIMIT: 'on' | 'off'; FANGYI_RATE_LIMIT_MAX: number; FANGYI_RATE_LIMIT_WINDOW_SECONDS: number }): RateLimitSettings | false {
   return config.FANGYI_RATE_LIMIT === 'off' ? false : { max: config.FANGYI_RATE_LIMIT_MAX, timeWindowMs: config.FANGYI_RATE_LIMIT_WINDOW_SECONDS * 1000 };
+}
+
+const keyOf32Bytes = (name: string) =>
+  z.string().refine((s) => {
+    try {
+      parseKey(s, name);
+      return true;
+    } catch {
+      return false;
+    }
+  }, `${name} must be 32 bytes, base64 (openssl rand -base64 32)`);
+
+/**
+ * The personal-data keys: FANGYI_MASTER_KEY wraps each person's data key in the key table;
+ * FANGYI_RESERVATION_KEY names ID-number reservation streams (HMAC) and is never rotated, since
+ * the stream names depend on it. FANGYI_KEYS_URL puts the key table elsewhere than the event store
+ * (needed with EventStoreDB, which has no tables).
+ */
+export function privacyConfig() {
+  return {
+    FANGYI_MASTER_KEY: keyOf32Bytes('FANGYI_MASTER_KEY'),
+    FANGYI_RESERVATION_KEY: keyOf32Bytes('FANGYI_RESERVATION_KEY'),
+    FANGYI_KEYS_URL: z.preprocess((v) => (v === '' ? undefined : v), z.string().optional()),
+  };
 }

@@ -10,3 +10,4 @@ export * from './slots.ts';
 export * from './http.ts';
 export * from './json.ts';
 export * from './masking.ts';
+export * from './privacy.ts';

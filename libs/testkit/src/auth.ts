@@ -1,6 +1,10 @@
 import type { Role } from '@fangyi/contracts';
 import { signToken, type User } from '@fangyi/service-kit';
 
+/** The personal-data keys services under test are started with (32 bytes, base64); never used outside tests. */
+export const TEST_MASTER_KEY = Buffer.from('fangyi-test-master-key-not-prod!', 'utf8').toString('base64');
+export const TEST_RESERVATION_KEY = Buffer.from('fangyi-test-reservation-key-0001', 'utf8').toString('base64');
+
 /** The secret that apps under test are built with (at least 32 bytes, like any); never used outside tests. */
 export const TEST_AUTH_SECRET = 'fangyi-test-secret-not-for-production';
 

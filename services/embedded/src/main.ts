@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { uuidv7 } from '@fangyi/contracts';
-import { SqliteEventStore } from '@fangyi/eventstore';
+import { SqliteEventStore, SqlitePersonalKeys } from '@fangyi/eventstore';
 import { logSource, readinessOf, readModelProcessor, startProcessor } from '@fangyi/processors';
 import { InMemoryProjectionStore } from '@fangyi/projections';
 import { checkpointsErrors, registerCheckpoints, startCheckpointList, startCheckpointsProjections, startResidentsDirectory } from '@fangyi/checkpoints';
@@ -27,6 +27,8 @@ import {
   DEFAULT_TIME_ZONE,
   businessDate,
   createLogger,
+  createVault,
+  parseKey,
   createServiceApp,
   installGracefulShutdown,
   localTime,
@@ -61,6 +63,9 @@ const config = readConfig(
     // Made at first start (32 random bytes) when not given; each at least 32 bytes when given.
     FANGYI_JWT_SECRET: tokenSecretConfig().FANGYI_JWT_SECRET.optional(),
     FANGYI_JWT_PREVIOUS_SECRET: tokenSecretConfig().FANGYI_JWT_PREVIOUS_SECRET,
+    // Made at first start like the token secret when not given (32 random bytes each, base64url).
+    FANGYI_MASTER_KEY: z.string().optional(),
+    FANGYI_RESERVATION_KEY: z.string().optional(),
     ...rateLimitConfig(),
     FANGYI_RISK_AREAS: z.string().default(DEFAULT_RISK_AREAS),
     FANGYI_CALLERS: z
@@ -86,6 +91,11 @@ const authSecret = tokenSecretsOf({ FANGYI_JWT_SECRET: loadOrCreateSecret(config
 const slotWindows = config.FANGYI_SLOT_WINDOWS ? parseSlotWindows(config.FANGYI_SLOT_WINDOWS) : DEFAULT_SLOT_WINDOWS;
 
 const eventStore = new SqliteEventStore({ path: dbPath, clock });
+// The key table in the same SQLite file; the master key that wraps its keys beside it in .data
+// (kept out of any copy of the database), so forgetting a person holds across restarts.
+const personalKeys = new SqlitePersonalKeys({ path: dbPath, clock });
+const vault = createVault({ keys: personalKeys, masterKey: parseKey(loadOrCreateSecret(config.FANGYI_MASTER_KEY, join(dataDir, 'master-key')), 'FANGYI_MASTER_KEY') });
+const reservationKey = parseKey(loadOrCreateSecret(config.FANGYI_RESERVATION_KEY, join(dataDir, 'reservation-key')), 'FANGYI_RESERVATION_KEY');
 // Every processor reads the event store's log: nothing passes through a bus that a restart would empty.
 const source = logSource({ eventStore });
 const dateOf = (iso: string) => businessDate(new Date(iso), timeZone);
@@ -151,7 +161,7 @@ const app = createServiceApp({
   },
 });
 registerQuarantine(app, { eventStore, clock, newId, timeZone, activeCases, slotWindows, earlyCheckMinutes: config.FANGYI_CHECK_EARLY_MINUTES, people: quarantinePeople, callers });
-registerResidents(app, { eventStore, clock, newId, timeZone, householdPeople });
+registerResidents(app, { eventStore, vault, reservationKey, clock, newId, timeZone, householdPeople });
 registerCheckpoints(app, { eventStore, clock, newId, timeZone, projectionStore: underQuarantineStore, checkpointList, residents: checkpointsResidents });
 registerComplaints(app, {
   eventStore,
@@ -197,6 +207,7 @@ installGracefulShutdown(
     { name: 'checkpoints residents directory', close: () => checkpointsResidents.stop() },
     { name: 'complaints household directory', close: () => complaintsHouseholds.stop() },
     { name: 'event store', close: () => eventStore.close() },
+    { name: 'personal keys', close: () => personalKeys.close() },
   ],
   logger,
 );

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Actor } from '@fangyi/contracts';
 import type { EventStore } from '@fangyi/eventstore';
-import { IdParamSchema, type Clock, type User } from '@fangyi/service-kit';
+import { IdParamSchema, type Clock, type PersonalDataVault, type User } from '@fangyi/service-kit';
 import type { HouseholdPeopleFeed } from './householdPeople/feed.ts';
 
 /** What every residents route needs; the composition root makes them. */
@@ -10,6 +10,10 @@ export interface ResidentsDeps {
   readonly clock: Clock;
   readonly newId: () => string;
   readonly timeZone: string;
+  /** Seals ID and phone numbers with each person's key, opens them for answers, forgets people. */
+  readonly vault: PersonalDataVault;
+  /** FANGYI_RESERVATION_KEY: the HMAC key naming ID-number reservation streams (never rotated). */
+  readonly reservationKey: Buffer;
   /** The household → people read model, started (and stopped) by the composition root. */
   readonly householdPeople: HouseholdPeopleFeed;
 }

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { idNumberCheckChar, uuidv7 } from '@fangyi/contracts';
+import type { PersonalDataVault } from '@fangyi/service-kit';
+import { TEST_RESERVATION_KEY, postgresVault, sqliteVault } from './privacy.ts';
 import { PostgresEventStore, SqliteEventStore, catchUpSubscription, type EventStore } from '@fangyi/eventstore';
 import { businessDate, type ServiceApp } from '@fangyi/service-kit';
 import { TEST_AUTH_SECRET, authHeader, dropSchema, freshSchemaName, requireInfra, testUser } from '@fangyi/testkit';
@@ -22,16 +24,20 @@ const idNumber = (seq: number) => {
 
 interface OpenedStore {
   readonly store: EventStore;
+  readonly vault: PersonalDataVault;
   cleanup(): Promise<void>;
 }
 
 const sqlite = async (): Promise<OpenedStore> => {
   const dir = mkdtempSync(join(tmpdir(), 'fangyi-hp-'));
   const store = new SqliteEventStore({ path: join(dir, 'events.db'), clock: () => now });
+  const { vault, keys } = sqliteVault(join(dir, 'events.db'));
   return {
     store,
+    vault,
     async cleanup() {
       await store.close();
+      await keys.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -41,10 +47,13 @@ const postgres = async (): Promise<OpenedStore> => {
   const url = requireInfra('postgres');
   const schema = freshSchemaName();
   const store = await PostgresEventStore.create({ connectionString: url, schema, clock: () => now });
+  const { vault, keys } = await postgresVault(url, schema);
   return {
     store,
+    vault,
     async cleanup() {
       await store.close();
+      await keys.close();
       await dropSchema(url, schema);
     },
   };
@@ -60,7 +69,7 @@ function householdPeopleSuite(adapter: string, open: () => Promise<OpenedStore>)
     let feed: HouseholdPeopleFeed;
     let app: ServiceApp;
     const build = (store: EventStore, householdPeople: HouseholdPeopleFeed) =>
-      buildResidentsApp({ eventStore: store, clock: () => now, newId: () => uuidv7(), timeZone: TZ, logger: silent, authSecret: TEST_AUTH_SECRET, householdPeople });
+      buildResidentsApp({ eventStore: store, vault: opened.vault, reservationKey: TEST_RESERVATION_KEY, clock: () => now, newId: () => uuidv7(), timeZone: TZ, logger: silent, authSecret: TEST_AUTH_SECRET, householdPeople });
 
     beforeAll(async () => {
       opened = await open();
@@ -121,6 +130,7 @@ function householdPeopleSuite(adapter: string, open: () => Promise<OpenedStore>)
         name: '王芳',
         idNumber: body.idNumber,
         phone: '13912345678',
+        forgottenOn: null,
         registration: 'outside',
         originProvince: '湖北',
         originCity: '武汉',

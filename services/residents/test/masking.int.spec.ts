@@ -8,6 +8,9 @@ import { SqliteEventStore, type EventStore } from '@fangyi/eventstore';
 import type { ServiceApp } from '@fangyi/service-kit';
 import { TEST_AUTH_SECRET, authHeader, testUser } from '@fangyi/testkit';
 import { buildResidentsApp, startHouseholdPeopleFeed, type HouseholdPeopleFeed } from '../src/index.ts';
+import type { PersonalKeyStore } from '@fangyi/eventstore';
+import type { PersonalDataVault } from '@fangyi/service-kit';
+import { TEST_RESERVATION_KEY, sqliteVault } from './privacy.ts';
 
 // Masking by need: the same person read by each role, on every answer that carries them (the
 // person, their pass, their history, their household's people), masked as the role's need says.
@@ -24,6 +27,8 @@ describe('residents: ID and phone numbers by need, one rule for every answer', (
   let eventStore: EventStore;
   let app: ServiceApp;
   let feed: HouseholdPeopleFeed;
+  let vault: PersonalDataVault;
+  let keys: PersonalKeyStore;
   let householdId: string;
   let personId: string;
   const registrar = authHeader(testUser('registrar', ['zhangcun'], 'registrar-zhangcun'));
@@ -31,8 +36,9 @@ describe('residents: ID and phone numbers by need, one rule for every answer', (
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'fangyi-r-mask-'));
     eventStore = new SqliteEventStore({ path: join(dir, 'events.db'), clock: () => now });
+    ({ vault, keys } = sqliteVault(join(dir, 'events.db')));
     feed = await startHouseholdPeopleFeed({ eventStore, logger: pino({ level: 'silent' }), dateOf: (iso) => iso.slice(0, 10) });
-    app = buildResidentsApp({ eventStore, clock: () => now, newId: () => uuidv7(), timeZone: 'Asia/Shanghai', householdPeople: feed, logger: pino({ level: 'silent' }), authSecret: TEST_AUTH_SECRET });
+    app = buildResidentsApp({ vault, reservationKey: TEST_RESERVATION_KEY, eventStore, clock: () => now, newId: () => uuidv7(), timeZone: 'Asia/Shanghai', householdPeople: feed, logger: pino({ level: 'silent' }), authSecret: TEST_AUTH_SECRET });
     await app.ready();
     const household = await app.inject({ method: 'POST', url: '/residents/households', headers: registrar, payload: { community: 'zhangcun', grid: 'zhangcun-03', address: '张村河路12号', kind: 'rental' } });
     householdId = household.json().householdId;
@@ -43,6 +49,7 @@ describe('residents: ID and phone numbers by need, one rule for every answer', (
   afterAll(async () => {
     await app.close();
     await feed.stop();
+    await keys.close();
     await eventStore.close();
     rmSync(dir, { recursive: true, force: true });
   });

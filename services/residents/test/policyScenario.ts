@@ -4,6 +4,9 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { pino } from 'pino';
+import type { PersonalKeyStore } from '@fangyi/eventstore';
+import type { PersonalDataVault } from '@fangyi/service-kit';
+import { TEST_RESERVATION_KEY, sqliteVault } from './privacy.ts';
 import { idNumberCheckChar, topicFor, uuidv7, type Envelope } from '@fangyi/contracts';
 import { SqliteEventStore, type EventStore } from '@fangyi/eventstore';
 import type { MessageBus } from '@fangyi/messaging';
@@ -27,6 +30,8 @@ export function policyScenario(makeBus: () => MessageBus | Promise<MessageBus>):
   const prefix = `fangyi-t-${randomUUID().slice(0, 8)}`;
   let dir: string;
   let eventStore: EventStore;
+  let vault: PersonalDataVault;
+  let keys: PersonalKeyStore;
   let bus: MessageBus;
   let app: ServiceApp;
   let policies: { stop(): Promise<void> };
@@ -36,10 +41,11 @@ export function policyScenario(makeBus: () => MessageBus | Promise<MessageBus>):
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'fangyi-rp-'));
     eventStore = new SqliteEventStore({ path: join(dir, 'events.db'), clock: () => now });
+    ({ vault, keys } = sqliteVault(join(dir, 'events.db')));
     bus = await makeBus();
     const newId = () => uuidv7();
     householdPeople = await startHouseholdPeopleFeed({ eventStore, logger: pino({ level: 'silent' }), dateOf: (iso) => iso.slice(0, 10) });
-    app = buildResidentsApp({ eventStore, clock: () => now, newId, timeZone: 'Asia/Shanghai', householdPeople, logger: pino({ level: 'silent' }), authSecret: TEST_AUTH_SECRET });
+    app = buildResidentsApp({ vault, reservationKey: TEST_RESERVATION_KEY, eventStore, clock: () => now, newId, timeZone: 'Asia/Shanghai', householdPeople, logger: pino({ level: 'silent' }), authSecret: TEST_AUTH_SECRET });
     await app.ready();
     policies = await startResidentsPolicies({ source: busSource({ bus, topicPrefix: prefix }), eventStore, logger: pino({ level: process.env.LOG_LEVEL ?? 'silent' }), clock: () => now, newId });
   });

@@ -3,6 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
+import type { PersonalKeyStore } from '@fangyi/eventstore';
+import type { PersonalDataVault } from '@fangyi/service-kit';
+import { TEST_RESERVATION_KEY, sqliteVault } from './privacy.ts';
 import { idNumberCheckChar, uuidv7 } from '@fangyi/contracts';
 import { SqliteEventStore, type EventStore } from '@fangyi/eventstore';
 import type { ServiceApp } from '@fangyi/service-kit';
@@ -21,14 +24,17 @@ const idNumber = (birth: string, seq: string) => {
 describe('residents service over HTTP (SQLite event store)', () => {
   let dir: string;
   let eventStore: EventStore;
+  let vault: PersonalDataVault;
+  let keys: PersonalKeyStore;
   let app: ServiceApp;
   let householdPeople: HouseholdPeopleFeed;
   const build = (clock: () => Date, store: EventStore = eventStore) =>
-    buildResidentsApp({ eventStore: store, clock, newId: () => uuidv7(clock().getTime()), timeZone: 'Asia/Shanghai', householdPeople, logger: pino({ level: 'silent' }), authSecret: TEST_AUTH_SECRET });
+    buildResidentsApp({ vault, reservationKey: TEST_RESERVATION_KEY, eventStore: store, clock, newId: () => uuidv7(clock().getTime()), timeZone: 'Asia/Shanghai', householdPeople, logger: pino({ level: 'silent' }), authSecret: TEST_AUTH_SECRET });
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'fangyi-r-'));
     eventStore = new SqliteEventStore({ path: join(dir, 'events.db'), clock: () => now });
+    ({ vault, keys } = sqliteVault(join(dir, 'events.db')));
     householdPeople = await startHouseholdPeopleFeed({ eventStore, logger: pino({ level: 'silent' }), dateOf: (iso) => iso.slice(0, 10) });
     app = build(() => now);
     await app.ready();
@@ -37,6 +43,7 @@ describe('residents service over HTTP (SQLite event store)', () => {
     await app.close();
     await householdPeople.stop();
     await eventStore.close();
+    await keys.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -422,8 +429,12 @@ describe('residents service over HTTP (SQLite event store)', () => {
         if (n.endsWith('X')) return n;
       }
     };
-    const registrations = async (idNumber: string) =>
-      (await eventStore.readAll({ limit: 100_000 })).filter((e) => e.type === 'residents.person-registered' && (e.data as { idNumber: string }).idNumber === idNumber);
+    /** Registrations of this ID number, opened through the vault: the events hold it sealed. */
+    const registrations = async (idNumber: string) => {
+      const registered = (await eventStore.readAll({ limit: 100_000 })).filter((e) => e.type === 'residents.person-registered');
+      const opened = await vault.openAll(registered.map((e) => (e.data as { idNumber: string }).idNumber));
+      return registered.filter((_, i) => opened[i] === idNumber);
+    };
 
     it('refuses the same ID number a second time with 409 naming body.idNumber, the person named to a registrar of their community, and appends nothing', async () => {
       const householdId = await registerHousehold();
@@ -467,14 +478,17 @@ describe('residents service over HTTP (SQLite event store)', () => {
       expect(await registrations(upper)).toHaveLength(1);
     });
 
-    it('keeps the ID number out of the reservation: the stream is named by its hash and holds only the person id', async () => {
+    it('keeps the ID number out of the reservation: the stream is named by its HMAC and holds only the person id, sealed with their key', async () => {
       const householdId = await registerHousehold();
       const body = personBody(householdId);
       const personId = await registerPerson(householdId, { idNumber: body.idNumber });
-      const streamId = idNumberStreamId(body.idNumber);
+      const streamId = idNumberStreamId(TEST_RESERVATION_KEY, body.idNumber);
       expect(streamId).toMatch(/^idNumber-[0-9a-f]{64}$/);
       const reservation = await eventStore.readStream(streamId);
-      expect(reservation.map((e) => ({ type: e.type, data: e.data }))).toEqual([{ type: 'residents.id-number-reserved', data: { personId } }]);
+      expect(reservation.map((e) => e.type)).toEqual(['residents.id-number-reserved']);
+      const held = (reservation[0]!.data as { personId: string }).personId;
+      expect(held.startsWith(`enc:v1:${personId}:`)).toBe(true);
+      expect(await vault.open(held)).toBe(personId);
       expect(JSON.stringify(reservation)).not.toContain(body.idNumber);
     });
 
@@ -494,7 +508,7 @@ describe('residents service over HTTP (SQLite event store)', () => {
       const body = personBody(householdId);
       const reservedId = uuidv7(now.getTime());
       await eventStore.append(
-        idNumberStreamId(body.idNumber),
+        idNumberStreamId(TEST_RESERVATION_KEY, body.idNumber),
         [{ id: uuidv7(now.getTime()), type: 'residents.id-number-reserved', schemaVersion: 1, occurredAt: now.toISOString(), actor: { id: 'registrar-zhangcun', role: 'registrar' }, correlationId: 'crashed', causationId: null, data: { personId: reservedId } }],
         { expectedRevision: 'no-stream' },
       );
@@ -503,7 +517,7 @@ describe('residents service over HTTP (SQLite event store)', () => {
       expect(res.json().personId).toBe(reservedId);
       expect(res.headers.location).toBe(`/residents/people/${reservedId}`);
       expect((await eventStore.readStream(personStreamId(reservedId))).map((e) => e.type)).toEqual(['residents.person-registered']);
-      expect(await eventStore.readStream(idNumberStreamId(body.idNumber))).toHaveLength(1);
+      expect(await eventStore.readStream(idNumberStreamId(TEST_RESERVATION_KEY, body.idNumber))).toHaveLength(1);
       // Completed once: the next try is an ordinary duplicate.
       const again = await inject({ method: 'POST', url: '/residents/people', payload: body });
       expect(again.json()).toMatchObject({ code: 'PERSON_ALREADY_REGISTERED' });
@@ -550,8 +564,8 @@ describe('residents service over HTTP (SQLite event store)', () => {
         const body = personBody(householdId);
         const slow = inject({ method: 'POST', url: '/residents/people', payload: body }, slowApp);
         await atGate;
-        const [reservation] = await eventStore.readStream(idNumberStreamId(body.idNumber));
-        const reservedId = (reservation!.data as { personId: string }).personId;
+        const [reservation] = await eventStore.readStream(idNumberStreamId(TEST_RESERVATION_KEY, body.idNumber));
+        const reservedId = (await vault.open((reservation!.data as { personId: string }).personId))!;
         const next = await inject({ method: 'POST', url: '/residents/people', payload: body }, slowApp);
         expect(next.statusCode, next.body).toBe(201);
         expect(next.json().personId).toBe(reservedId);

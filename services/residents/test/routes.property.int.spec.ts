@@ -8,6 +8,9 @@ import { SqliteEventStore, type EventStore } from '@fangyi/eventstore';
 import type { ServiceApp } from '@fangyi/service-kit';
 import { TEST_AUTH_SECRET, authHeader, checkReadRouteProperty, checkRouteProperty, readRoutesOf, testUser, writeRoutesOf } from '@fangyi/testkit';
 import { buildResidentsApp, startHouseholdPeopleFeed, type HouseholdPeopleFeed } from '../src/index.ts';
+import type { PersonalKeyStore } from '@fangyi/eventstore';
+import type { PersonalDataVault } from '@fangyi/service-kit';
+import { TEST_RESERVATION_KEY, sqliteVault } from './privacy.ts';
 
 // Generated bodies (wrong types, missing and extra fields, huge strings, unicode, nested objects,
 // __proto__ keys, bodies that are not JSON) against every write route, on the SQLite event store:
@@ -24,14 +27,17 @@ describe('residents routes under generated bodies (SQLite event store)', () => {
   let eventStore: EventStore;
   let app: ServiceApp;
   let feed: HouseholdPeopleFeed;
+  let vault: PersonalDataVault;
+  let keys: PersonalKeyStore;
   const ids: string[] = [];
   const registrar = testUser('registrar', ['zhangcun'], 'registrar-zhangcun');
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'fangyi-r-prop-'));
     eventStore = new SqliteEventStore({ path: join(dir, 'events.db'), clock: () => now });
+    ({ vault, keys } = sqliteVault(join(dir, 'events.db')));
     feed = await startHouseholdPeopleFeed({ eventStore, logger: pino({ level: 'silent' }), dateOf: (iso) => iso.slice(0, 10) });
-    app = buildResidentsApp({ eventStore, clock: () => now, newId: () => uuidv7(), timeZone: 'Asia/Shanghai', householdPeople: feed, logger: pino({ level: 'silent' }), authSecret: TEST_AUTH_SECRET, rateLimit: false });
+    app = buildResidentsApp({ vault, reservationKey: TEST_RESERVATION_KEY, eventStore, clock: () => now, newId: () => uuidv7(), timeZone: 'Asia/Shanghai', householdPeople: feed, logger: pino({ level: 'silent' }), authSecret: TEST_AUTH_SECRET, rateLimit: false });
     await app.ready();
     const headers = authHeader(registrar);
     const household = (await app.inject({ method: 'POST', url: '/residents/households', headers, payload: { community: 'zhangcun', grid: 'zhangcun-03', address: '张村河路12号', kind: 'rental' } })).json().householdId;
@@ -41,6 +47,7 @@ describe('residents routes under generated bodies (SQLite event store)', () => {
   afterAll(async () => {
     await app.close();
     await feed.stop();
+    await keys.close();
     await eventStore.close();
     rmSync(dir, { recursive: true, force: true });
   });

@@ -3,6 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
+import type { PersonalKeyStore } from '@fangyi/eventstore';
+import type { PersonalDataVault } from '@fangyi/service-kit';
+import { TEST_RESERVATION_KEY, sqliteVault } from './privacy.ts';
 import { idNumberCheckChar, uuidv7 } from '@fangyi/contracts';
 import { SqliteEventStore, type EventStore } from '@fangyi/eventstore';
 import type { ServiceApp } from '@fangyi/service-kit';
@@ -18,20 +21,24 @@ const TODAY = '2020-02-05';
 describe('residents: clean names, the shared ID number rule, refusals that name the field', () => {
   let dir: string;
   let eventStore: EventStore;
+  let vault: PersonalDataVault;
+  let keys: PersonalKeyStore;
   let app: ServiceApp;
   let householdPeople: HouseholdPeopleFeed;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'fangyi-r-trust-'));
     eventStore = new SqliteEventStore({ path: join(dir, 'events.db'), clock: () => now });
+    ({ vault, keys } = sqliteVault(join(dir, 'events.db')));
     householdPeople = await startHouseholdPeopleFeed({ eventStore, logger: pino({ level: 'silent' }), dateOf: (iso) => iso.slice(0, 10) });
-    app = buildResidentsApp({ eventStore, clock: () => now, newId: () => uuidv7(), timeZone: 'Asia/Shanghai', householdPeople, logger: pino({ level: 'silent' }), authSecret: TEST_AUTH_SECRET });
+    app = buildResidentsApp({ vault, reservationKey: TEST_RESERVATION_KEY, eventStore, clock: () => now, newId: () => uuidv7(), timeZone: 'Asia/Shanghai', householdPeople, logger: pino({ level: 'silent' }), authSecret: TEST_AUTH_SECRET });
     await app.ready();
   });
   afterAll(async () => {
     await app.close();
     await householdPeople.stop();
     await eventStore.close();
+    await keys.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -101,7 +108,7 @@ describe('residents: clean names, the shared ID number rule, refusals that name 
       const res = await send('POST', '/residents/people', personBody(householdId, { idNumber: `${first17}x` }));
       expect(res.statusCode).toBe(201);
       const [registered] = await eventStore.readStream(personStreamId(res.json().personId));
-      expect((registered!.data as { idNumber: string }).idNumber).toBe(`${first17}X`);
+      expect(await vault.open((registered!.data as { idNumber: string }).idNumber)).toBe(`${first17}X`);
       const before = await allEvents();
       const again = await send('POST', '/residents/people', personBody(householdId, { idNumber: `${first17}X` }));
       expect(again.statusCode).toBe(409);

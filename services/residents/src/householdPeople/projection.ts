@@ -33,9 +33,14 @@ export interface HouseholdMembers {
 export interface MemberPerson {
   readonly personId: string;
   readonly name: string;
-  /** Kept in full; the route masks them per role, as the person's own page does. */
-  readonly idNumber: string;
-  readonly phone: string;
+  /**
+   * As the event recorded them (sealed, or clear in history not yet migrated): the route opens them
+   * through the vault and masks them per role, as the person's own page does. Null once forgotten.
+   */
+  readonly idNumber: string | null;
+  readonly phone: string | null;
+  /** Set once the person is forgotten. */
+  readonly forgottenOn?: string;
   readonly registration: Registration;
   readonly originProvince: string | null;
   readonly originCity: string | null;
@@ -58,6 +63,7 @@ const PERSON_EVENT_TYPES: Record<PersonEvent['type'], true> = {
   'residents.quarantine-marked': true,
   'residents.quarantine-cleared': true,
   'residents.quarantine-assessed': true,
+  'residents.person-forgotten': true,
 };
 
 // ---- pure changes to the documents ----
@@ -95,6 +101,9 @@ export function evolveMemberPerson(person: MemberPerson, event: Exclude<PersonEv
       return person.quarantineCases.includes(event.data.caseId) ? person : { ...person, quarantineCases: [...person.quarantineCases, event.data.caseId] };
     case 'residents.quarantine-cleared':
       return { ...person, quarantineCases: person.quarantineCases.filter((c) => c !== event.data.caseId) };
+    case 'residents.person-forgotten':
+      // Not even the sealed values stay in the read model: nothing of them is left to open.
+      return { ...person, idNumber: null, phone: null, forgottenOn: event.data.forgottenOn };
     case 'residents.person-moved-in':
     case 'residents.person-moved-out':
     case 'residents.quarantine-assessed':

@@ -3,7 +3,7 @@ import { DomainError, businessDate, fault, loadAggregate, requireCommunity, requ
 import { householdDecider, householdStreamId } from '../household/household.ts';
 import { householdNotFound } from '../household/routes.ts';
 import { HouseholdParams, type ResidentsDeps } from '../http.ts';
-import { passView } from '../person/routes.ts';
+import { passView, type OpenedNumbers } from '../person/routes.ts';
 import type { HouseholdPeopleFeed } from './feed.ts';
 import type { MemberPerson, Membership } from './projection.ts';
 
@@ -14,13 +14,14 @@ const PeopleQuery = z.strictObject({
   include: z.enum(['former']).optional(),
 });
 
-/** Who they are; ID and phone numbers are masked by the kit's response hook. */
-function identity(person: MemberPerson, membership: Membership) {
+/** Who they are; ID and phone numbers (opened through the vault: null once forgotten) are masked by the kit's response hook. */
+function identity(person: MemberPerson, numbers: OpenedNumbers, membership: Membership) {
   return {
     personId: person.personId,
     name: person.name,
-    idNumber: person.idNumber,
-    phone: person.phone,
+    idNumber: numbers.idNumber,
+    phone: numbers.phone,
+    forgottenOn: person.forgottenOn ?? null,
     registration: person.registration,
     originProvince: person.originProvince,
     originCity: person.originCity,
@@ -31,10 +32,10 @@ function identity(person: MemberPerson, membership: Membership) {
 }
 
 /** Someone living here, with what a registrar at the door needs: the latest screening, the pass, quarantine. */
-export function livingView(person: MemberPerson, membership: Membership, today: string) {
+export function livingView(person: MemberPerson, numbers: OpenedNumbers, membership: Membership, today: string) {
   const latest = person.latestScreening;
   return {
-    ...identity(person, membership),
+    ...identity(person, numbers, membership),
     latestScreening: latest ? { date: latest.date, result: latest.result, temperatureC: latest.temperatureC } : null,
     pass: passView(person, today),
     underQuarantine: person.quarantineCases.length > 0,
@@ -45,9 +46,9 @@ export function livingView(person: MemberPerson, membership: Membership, today: 
  * Someone who lived here: who, and how and when they left. Not their screening, pass or quarantine
  * since: those belong to where they live now, which may be a community the caller does not work in.
  */
-export function formerView(person: MemberPerson, membership: Membership) {
+export function formerView(person: MemberPerson, numbers: OpenedNumbers, membership: Membership) {
   return {
-    ...identity(person, membership),
+    ...identity(person, numbers, membership),
     movedOutOn: membership.movedOutOn,
     leftBy: membership.leftBy,
     destination: membership.destination,
@@ -80,6 +81,16 @@ export function householdPeopleRoutes(app: ServiceApp, deps: ResidentsDeps, feed
       await feed.sync();
       const today = businessDate(deps.clock(), deps.timeZone);
       const rows = await feed.householdPeople.of(householdId);
+      // Every member's numbers opened with one read of the key table; a forgotten member's are null.
+      const recorded = rows.flatMap((r) => (r.person.idNumber !== null && r.person.phone !== null ? [r.person.idNumber, r.person.phone] : []));
+      const opened = await deps.vault.openAll(recorded);
+      const numbers = new Map<string, OpenedNumbers>();
+      let at = 0;
+      for (const r of rows) {
+        if (r.person.idNumber === null || r.person.phone === null) numbers.set(r.person.personId, { idNumber: null, phone: null });
+        else numbers.set(r.person.personId, { idNumber: opened[at++] ?? null, phone: opened[at++] ?? null });
+      }
+      const numbersOf = (p: MemberPerson) => numbers.get(p.personId)!;
       // By the day they came, then in the order they joined (the read model keeps it; sort is stable).
       const living = rows.filter((r) => r.membership.movedOutOn === null);
       living.sort((a, b) => a.membership.movedInOn.localeCompare(b.membership.movedInOn));
@@ -87,12 +98,12 @@ export function householdPeopleRoutes(app: ServiceApp, deps: ResidentsDeps, feed
         householdId,
         community: state.community,
         address: state.address,
-        people: living.map((r) => livingView(r.person, r.membership, today)),
+        people: living.map((r) => livingView(r.person, numbersOf(r.person), r.membership, today)),
       };
       if (ctx.query.include !== 'former') return answer;
       const former = rows.filter((r) => r.membership.movedOutOn !== null);
       former.sort((a, b) => b.membership.movedOutOn!.localeCompare(a.membership.movedOutOn!));
-      return { ...answer, former: former.map((r) => formerView(r.person, r.membership)) };
+      return { ...answer, former: former.map((r) => formerView(r.person, numbersOf(r.person), r.membership)) };
     },
   });
 }

@@ -4,6 +4,7 @@ import {
   TEMPERATURE_MAX_C,
   TEMPERATURE_MIN_C,
   idNumberFacts,
+  type ForgetPersonInput,
   type IssuePassInput,
   type MoveInInput,
   type MoveOutInput,
@@ -37,6 +38,7 @@ export const personErrors = defineErrors({
   PASS_ALREADY_ACTIVE: { status: 409, title: 'This person already holds a valid pass; revoke it first' },
   PASS_VALIDITY_INVALID: { status: 409, title: `A pass is valid from today for at most ${PASS_MAX_VALIDITY_DAYS} days` },
   NO_ACTIVE_PASS: { status: 409, title: 'This person holds no valid pass' },
+  PERSON_FORGOTTEN: { status: 409, title: "This person has been forgotten: their ID and phone numbers can no longer be read, and nothing more is recorded for them" },
 });
 
 export const personStreamId = (personId: string) => `person-${personId}`;
@@ -53,7 +55,14 @@ export type PassRefusal = 'under-quarantine' | 'not-screened' | 'latest-screenin
 
 // ---- commands: what the route (or a policy) hands the decider, ids and today included ----
 
-export type RegisterPerson = { type: 'RegisterPerson'; data: RegisterPersonInput & { personId: string; today: string; household: HouseholdFacts | null } };
+/**
+ * `sealed`: the ID and phone numbers as the event records them, sealed with the person's key by the
+ * route (the decider stays pure); the clear ones still come in, for the facts an ID number holds.
+ */
+export type RegisterPerson = {
+  type: 'RegisterPerson';
+  data: RegisterPersonInput & { personId: string; today: string; household: HouseholdFacts | null; sealed: { readonly idNumber: string; readonly phone: string } };
+};
 export type RecordArrival = { type: 'RecordArrival'; data: RecordArrivalInput & { personId: string; today: string } };
 export type MoveIn = { type: 'MoveIn'; data: MoveInInput & { personId: string; today: string; household: HouseholdFacts | null } };
 export type MoveOut = { type: 'MoveOut'; data: MoveOutInput & { personId: string; today: string } };
@@ -66,6 +75,8 @@ export type MarkUnderQuarantine = { type: 'MarkUnderQuarantine'; data: { personI
 export type ClearQuarantine = { type: 'ClearQuarantine'; data: { personId: string; caseId: string; endedOn: string; outcome: string } };
 /** Sent by the quarantine policy: what the quarantine context decided about an arrival. */
 export type RecordQuarantineAssessment = { type: 'RecordQuarantineAssessment'; data: QuarantineAssessed };
+/** An admin forgets a person: the route deletes their key once this is recorded. */
+export type ForgetPerson = { type: 'ForgetPerson'; data: ForgetPersonInput & { personId: string; today: string } };
 export type PersonCommand =
   | RegisterPerson
   | RecordArrival
@@ -76,7 +87,8 @@ export type PersonCommand =
   | RevokePass
   | MarkUnderQuarantine
   | ClearQuarantine
-  | RecordQuarantineAssessment;
+  | RecordQuarantineAssessment
+  | ForgetPerson;
 
 // ---- state ----
 
@@ -112,8 +124,11 @@ export interface PersonRecord {
   readonly householdId: string;
   readonly community: string;
   readonly name: string;
+  /** Sealed (or clear, in history not yet migrated): opened through the vault when shown. */
   readonly idNumber: string;
   readonly phone: string;
+  /** The business date the person was forgotten (their key deleted); null until then. */
+  readonly forgottenOn: string | null;
   readonly sex: Sex;
   readonly birthDate: string;
   readonly registration: Registration;
@@ -200,6 +215,7 @@ export function evolve(state: PersonState, event: PersonEvent): PersonState {
       name: d.name,
       idNumber: d.idNumber,
       phone: d.phone,
+      forgottenOn: null,
       sex: d.sex,
       birthDate: d.birthDate,
       registration: d.registration,
@@ -256,6 +272,8 @@ export function evolve(state: PersonState, event: PersonEvent): PersonState {
       const { personId: _personId, ...assessment } = event.data;
       return { ...state, quarantineAssessments: [...state.quarantineAssessments, assessment] };
     }
+    case 'residents.person-forgotten':
+      return { ...state, forgottenOn: event.data.forgottenOn };
     default: {
       const _exhaustive: never = event;
       return state;
@@ -276,8 +294,15 @@ function existing(state: PersonState, personId: string): Exclude<PersonState, { 
 }
 
 function present(state: PersonState, personId: string): Extract<PersonState, { status: 'registered' }> {
-  const person = existing(state, personId);
+  const person = remembered(state, personId);
   if (person.status === 'moved-out') throw new DomainError('PERSON_MOVED_OUT', `person ${personId} moved out on ${person.movedOutOn}`, field('personId', `moved out on ${person.movedOutOn}`));
+  return person;
+}
+
+/** A forgotten person's history stays as it was: nothing new is recorded for them. */
+function remembered(state: PersonState, personId: string): Exclude<PersonState, { status: 'none' }> {
+  const person = existing(state, personId);
+  if (person.forgottenOn !== null) throw new DomainError('PERSON_FORGOTTEN', `person ${personId} was forgotten on ${person.forgottenOn}`, field('personId', 'forgotten'));
   return person;
 }
 
@@ -323,8 +348,8 @@ export function decide(command: PersonCommand, state: PersonState): PersonEvent[
           type: 'residents.person-registered',
           data: {
             ...person,
-            idNumber: d.idNumber,
-            phone: d.phone,
+            idNumber: d.sealed.idNumber,
+            phone: d.sealed.phone,
             sex: d.sex ?? facts.sex,
             birthDate,
             ...(d.originProvince ? { originProvince: d.originProvince } : {}),
@@ -352,7 +377,7 @@ export function decide(command: PersonCommand, state: PersonState): PersonEvent[
     }
     case 'MoveIn': {
       const d = command.data;
-      const person = existing(state, d.personId);
+      const person = remembered(state, d.personId);
       if (person.status === 'registered' && person.householdId === d.householdId) throw new DomainError('ALREADY_IN_HOUSEHOLD', `household ${d.householdId}`, field('householdId', 'already lives here'));
       const household = moveAllowed(d.household, d.householdId, person.registration);
       notAfter(d.movedInOn, d.today, 'movedInOn');
@@ -444,6 +469,13 @@ export function decide(command: PersonCommand, state: PersonState): PersonEvent[
       // Redelivered: one decision per arrival, the first recorded.
       if (person.quarantineAssessments.some((a) => sameArrival(a, d))) return [];
       return [{ type: 'residents.quarantine-assessed', data: d }];
+    }
+    case 'ForgetPerson': {
+      const d = command.data;
+      const person = existing(state, d.personId);
+      // Forgotten already: nothing more to record (the route deletes the key again all the same).
+      if (person.forgottenOn !== null) return [];
+      return [{ type: 'residents.person-forgotten', data: { personId: d.personId, community: person.community, reason: d.reason, forgottenOn: d.today } }];
     }
     default: {
       const _exhaustive: never = command;

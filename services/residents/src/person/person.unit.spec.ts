@@ -19,6 +19,8 @@ const suspendedHousehold: HouseholdFacts = { ...household, rentalSuspended: true
 const otherHousehold: HouseholdFacts = { householdId: 'h2', community: 'moujia', rentalSuspended: false };
 
 type RegisterData = Extract<PersonCommand, { type: 'RegisterPerson' }>['data'];
+/** What the route hands the decider after sealing with the person's key (stand-ins: the decider never opens them). */
+const SEALED = { idNumber: 'enc:v1:p1:sealed-id', phone: 'enc:v1:p1:sealed-phone' };
 const register = (o: Partial<RegisterData> = {}): PersonCommand => ({
   type: 'RegisterPerson',
   data: {
@@ -33,6 +35,7 @@ const register = (o: Partial<RegisterData> = {}): PersonCommand => ({
     travelHistory: [],
     today: TODAY,
     household,
+    sealed: SEALED,
     ...o,
   },
 });
@@ -42,8 +45,8 @@ const registeredData = {
   householdId: 'h1',
   community: 'zhangcun',
   name: '刘伟',
-  idNumber: ID,
-  phone: '13912345678',
+  idNumber: SEALED.idNumber,
+  phone: SEALED.phone,
   sex: 'male' as const,
   birthDate: '1990-03-15',
   registration: 'outside' as const,
@@ -483,5 +486,26 @@ describe('RecordQuarantineAssessment (from the quarantine policy)', () => {
     expect(again.status !== 'none' && lastArrivalAssessment(again)).toMatchObject({ status: 'pending', arrivedOn: '2020-02-03' });
     const none = fold([registered]);
     expect(none.status !== 'none' && lastArrivalAssessment(none)).toBeNull();
+  });
+});
+
+describe('ForgetPerson', () => {
+  const forget: PersonCommand = { type: 'ForgetPerson', data: { personId: 'p1', reason: 'subject-request', today: TODAY } };
+  const forgotten: PersonEvent = { type: 'residents.person-forgotten', data: { personId: 'p1', community: 'zhangcun', reason: 'subject-request', forgottenOn: TODAY } };
+
+  it('records that the person was forgotten, with the reason and none of their numbers', () => {
+    spec.given([registered]).when(forget).then([forgotten]);
+  });
+
+  it('records nothing more for a person forgotten already', () => {
+    spec.given([registered, forgotten]).when(forget).then([]);
+  });
+
+  it('refuses new facts about a forgotten person, who keeps their history', () => {
+    spec.given([registered, forgotten]).when({ type: 'RecordArrival', data: { personId: 'p1', arrivedOn: TODAY, originProvince: '湖北', originCity: '武汉', today: TODAY } }).thenThrows('PERSON_FORGOTTEN', { fields: ['personId'] });
+  });
+
+  it('refuses an unknown person', () => {
+    spec.given([]).when(forget).thenThrows('PERSON_NOT_FOUND', { fields: ['personId'] });
   });
 });

@@ -1,4 +1,4 @@
-import { IssuePassSchema, MoveInSchema, MoveOutSchema, RecordArrivalSchema, RecordScreeningSchema, RegisterPersonSchema, RevokePassSchema } from '@fangyi/contracts';
+import { ForgetPersonSchema, IssuePassSchema, MoveInSchema, MoveOutSchema, RecordArrivalSchema, RecordScreeningSchema, RegisterPersonSchema, RevokePassSchema, type Envelope } from '@fangyi/contracts';
 import {
   DomainError,
   businessDate,
@@ -7,6 +7,7 @@ import {
   requireInScope,
   route,
   worksIn,
+  type PersonalDataVault,
   type ServiceApp,
   type User,
 } from '@fangyi/service-kit';
@@ -50,8 +51,25 @@ export function passView(person: { readonly pass: Pick<Pass, 'passId' | 'issuedO
   return { status, passId, issuedOn, validUntil, revokedReason: revoked?.reason ?? null, revokedOn: revoked?.on ?? null };
 }
 
+/** ID and phone numbers in clear, or null for a forgotten person. */
+export interface OpenedNumbers {
+  readonly idNumber: string | null;
+  readonly phone: string | null;
+}
+
+/**
+ * Opens a person's ID and phone numbers as recorded (sealed, or clear in history not yet migrated)
+ * through the vault, with one read of the key table: null once the person's key is deleted. Who
+ * sees them in full is the kit's response hook's business.
+ */
+export async function openNumbers(vault: PersonalDataVault, recorded: { readonly idNumber: string | null; readonly phone: string | null }): Promise<OpenedNumbers> {
+  if (recorded.idNumber === null || recorded.phone === null) return { idNumber: null, phone: null };
+  const [idNumber = null, phone = null] = await vault.openAll([recorded.idNumber, recorded.phone]);
+  return { idNumber, phone };
+}
+
 /** A person as every residents answer shows them; ID and phone numbers are masked by the kit's response hook. */
-export function personView(person: KnownPerson, revision: number, today: string) {
+export function personView(person: KnownPerson, numbers: OpenedNumbers, revision: number, today: string) {
   const refusal = passRefusal(person);
   return {
     personId: person.personId,
@@ -59,9 +77,12 @@ export function personView(person: KnownPerson, revision: number, today: string)
     householdId: person.householdId,
     community: person.community,
     name: person.name,
-    idNumber: person.idNumber,
-    phone: person.phone,
-    birthDate: person.birthDate,
+    idNumber: numbers.idNumber,
+    phone: numbers.phone,
+    // Birth dates go with the ID number (it holds them): gone with a forgotten person's.
+    birthDate: person.forgottenOn === null ? person.birthDate : null,
+    /** Set once the person was forgotten: their ID and phone numbers are null from then on. */
+    forgottenOn: person.forgottenOn,
     sex: person.sex,
     registration: person.registration,
     originProvince: person.originProvince,
@@ -89,6 +110,18 @@ export function personView(person: KnownPerson, revision: number, today: string)
  * start a case reaches the registrar too.
  */
 const pendingAssessment = (personId: string) => ({ status: 'pending' as const, see: `/residents/people/${personId}` });
+
+/** History keeps every event; the numbers are opened as on the person's page (and masked by the hook). */
+async function openHistory(vault: PersonalDataVault, history: Envelope[]): Promise<Envelope[]> {
+  return Promise.all(
+    history.map(async (e) => {
+      if (e.type !== 'residents.person-registered') return e;
+      const { birthDate, ...data } = e.data as { idNumber: string; phone: string; birthDate: string };
+      const numbers = await openNumbers(vault, data);
+      return { ...e, data: numbers.idNumber !== null ? { ...data, ...numbers, birthDate } : { ...data, ...numbers } };
+    }),
+  );
+}
 
 /** HTTP for people: registration, arrivals, moves, door-to-door screenings (排查) and passes (通行证). */
 export function personRoutes(app: ServiceApp, deps: ResidentsDeps): void {
@@ -128,7 +161,7 @@ export function personRoutes(app: ServiceApp, deps: ResidentsDeps): void {
     status: 201,
     handler: async (ctx) => {
       const household = await householdFacts(ctx.user, ctx.body.householdId);
-      const register = (personId: string): RegisterPerson => ({ type: 'RegisterPerson', data: { ...ctx.body, personId, today: today(), household } });
+      const register = (personId: string, sealed: RegisterPerson['data']['sealed']): RegisterPerson => ({ type: 'RegisterPerson', data: { ...ctx.body, personId, today: today(), household, sealed } });
       const meta = commandMeta(ctx, { newId: deps.newId, occurredAt: deps.clock() });
       // Every refusal comes before the reservation, which is not undone: a new person's stream is
       // empty (revision -1), and the decider is pure, so deciding now appends nothing.
@@ -136,13 +169,16 @@ export function personRoutes(app: ServiceApp, deps: ResidentsDeps): void {
         throw new DomainError('PRECONDITION_FAILED', `If-Match revision ${meta.expectedRevision}, current -1`, [{ field: 'headers.if-match', message: 'not the current revision (-1: a new person)' }]);
       }
       const freshId = deps.newId();
-      personDecider.decide(register(freshId), personDecider.initialState());
+      personDecider.decide(register(freshId, { idNumber: 'unsealed', phone: 'unsealed' }), personDecider.initialState());
 
-      const { outcome, personId } = await reserveIdNumber(deps.eventStore, ctx.body.idNumber, freshId, meta);
+      const { outcome, personId } = await reserveIdNumber(deps.eventStore, deps.vault, deps.reservationKey, ctx.body.idNumber, freshId, meta);
       // Held by a person who exists: refused. Held, but the registration never followed (a crash
       // between the two appends): complete it under the reserved id.
       if (outcome === 'held') await refuseIfRegistered(ctx.user, personId);
-      const result = await run(ctx, personId, register(personId)).catch(async (error: unknown) => {
+      // Sealed with the person's own key (made now, or kept from an unfinished registration).
+      const [idNumber, phone] = await deps.vault.sealAll(personId, [ctx.body.idNumber, ctx.body.phone]);
+      const sealed = { idNumber: idNumber!, phone: phone! };
+      const result = await run(ctx, personId, register(personId, sealed)).catch(async (error: unknown) => {
         // Another request with the same ID number completed this person first (seen as a lost race,
         // or, decided again on the fresh stream, as a person who already exists).
         const completedByAnother = error instanceof WrongExpectedRevisionError || (error instanceof DomainError && error.code === 'PERSON_ALREADY_EXISTS');
@@ -165,7 +201,7 @@ export function personRoutes(app: ServiceApp, deps: ResidentsDeps): void {
     handler: async (ctx) => {
       const { person, revision } = await load(ctx.user, ctx.params.personId);
       ctx.reply.header('etag', `"${revision}"`);
-      return personView(person, revision, today());
+      return personView(person, await openNumbers(deps.vault, person), revision, today());
     },
   });
 
@@ -178,7 +214,8 @@ export function personRoutes(app: ServiceApp, deps: ResidentsDeps): void {
     roles: [...READERS, 'checkpoint-staff'],
     handler: async (ctx) => {
       const { person, revision } = await load(ctx.user, ctx.params.personId);
-      return { personId: person.personId, name: person.name, idNumber: person.idNumber, community: person.community, status: person.status, pass: passView(person, today()), revision };
+      const { idNumber } = await openNumbers(deps.vault, person);
+      return { personId: person.personId, name: person.name, idNumber, community: person.community, status: person.status, pass: passView(person, today()), revision };
     },
   });
 
@@ -191,7 +228,27 @@ export function personRoutes(app: ServiceApp, deps: ResidentsDeps): void {
     roles: [...READERS],
     handler: async (ctx) => {
       const { events } = await load(ctx.user, ctx.params.personId);
-      return toHistory(events);
+      return openHistory(deps.vault, toHistory(events));
+    },
+  });
+
+  route(app, {
+    method: 'POST',
+    url: '/residents/people/:personId/forget',
+    summary: "Forget a person (crypto-shredding): their key is deleted, so their ID and phone numbers can no longer be read anywhere: event store, topics, exports, backups. The rest of their history stays and every count still adds up",
+    tags: ['people'],
+    params: PersonParams,
+    body: ForgetPersonSchema,
+    roles: ['admin'],
+    handler: async (ctx) => {
+      const { personId } = ctx.params;
+      // Recorded first, then the key deleted: a failure between the two is mended by sending the
+      // forget again (nothing more is recorded, the key is deleted), and no key is ever gone unrecorded.
+      const result = await run(ctx, personId, { type: 'ForgetPerson', data: { ...ctx.body, personId, today: today() } });
+      await deps.vault.forget(personId);
+      const person = result.state as KnownPerson;
+      ctx.reply.header('etag', `"${result.revision}"`);
+      return { personId, forgottenOn: person.forgottenOn, revision: result.revision, events: result.eventIds };
     },
   });
 
