@@ -127,8 +127,10 @@ export class PostgresEventStore implements EventStore {
   async readStream(streamId: string, options?: { fromRevision?: number }): Promise<RecordedEvent[]> {
     const result = await this.pool.query<EventRow>({
       name: `fangyi-read-stream-${this.schema}`,
-      text: `SELECT ${EVENT_COLUMNS} FROM ${quoteSchema(this.schema)}.events
-             WHERE stream_id = $1 AND stream_revision >= $2 ORDER BY stream_revision`,
+      // Ordered by the table's columns (e.), not by EVENT_COLUMNS' text aliases of the same names:
+      // those would sort revision 10 before 2, and global position 100 before 99.
+      text: `SELECT ${EVENT_COLUMNS} FROM ${quoteSchema(this.schema)}.events e
+             WHERE stream_id = $1 AND stream_revision >= $2 ORDER BY e.stream_revision`,
       values: [streamId, options?.fromRevision ?? 0],
     });
     return result.rows.map(toRecorded);
@@ -141,10 +143,10 @@ export class PostgresEventStore implements EventStore {
     const result = await this.pool.query<EventRow>({
       name: `fangyi-read-all-${this.schema}`,
       // Every appender below the horizon has finished, so this prefix of the log is final.
-      text: `SELECT ${EVENT_COLUMNS} FROM ${quoteSchema(this.schema)}.events
+      text: `SELECT ${EVENT_COLUMNS} FROM ${quoteSchema(this.schema)}.events e
              WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)
                AND transaction_id < $4::xid8
-             ORDER BY transaction_id, global_position
+             ORDER BY e.transaction_id, e.global_position
              LIMIT $3`,
       values: [tx, globalPosition, options?.limit ?? 1000, horizon],
     });

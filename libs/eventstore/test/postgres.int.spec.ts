@@ -258,6 +258,22 @@ describe('PostgreSQL event store specifics', () => {
     }
   });
 
+  it('reads a stream by revision and the log by position in numeric order, past 9 and 99', async () => {
+    const schema = freshSchema();
+    schemas.push(schema);
+    const store = await PostgresEventStore.create({ connectionString: url, schema });
+    try {
+      // One append of 120 events: one transaction, global positions 1 to 120, revisions 0 to 119.
+      await store.append('many', Array.from({ length: 120 }, (_, n) => event('quarantine.test-happened', { n })), { expectedRevision: 'no-stream' });
+      const numbers = Array.from({ length: 120 }, (_, n) => n);
+      expect((await store.readStream('many')).map((e) => e.streamRevision)).toEqual(numbers);
+      expect((await store.readStream('many', { fromRevision: 5 }))[0]!.streamRevision).toBe(5);
+      expect((await store.readAll({ limit: 1000 })).map((e) => (e.data as { n: number }).n)).toEqual(numbers);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('round-trips timestamps byte for byte and keeps positions in commit order', async () => {
     const schema = freshSchema();
     schemas.push(schema);

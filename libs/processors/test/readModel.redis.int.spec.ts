@@ -108,6 +108,22 @@ describe('a read model in Redis fed from the bus, the event store behind it', ()
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('takes over the rebuild from a rebuilder that died holding the lock, rather than waiting for it for ever', async () => {
+    const other = new RedisProjectionStore({ redis, namespace: `fangyi-test:orphaned:${randomUUID()}`, guarded: true });
+    try {
+      // What a worker killed mid-rebuild leaves: the lock (expiring, never renewed), no intact mark.
+      await redis.set(`${other.namespace}:rebuild-lock`, 'a-dead-worker', 'PX', 500);
+      const outcome = await Promise.race([
+        ensureIntact({ projection: checksPerCase, store: other, eventStore, logger, pollMs: 50 }),
+        new Promise((r) => setTimeout(() => r('still waiting after 5 s'), 5000)),
+      ]);
+      expect(outcome).toBe('rebuilt');
+      expect(await other.intact()).toBe(true);
+    } finally {
+      await other.reset();
+    }
+  });
+
   it('rebuilds from the event store when its Redis keys are lost, instead of patching the empty model with the next event', async () => {
     const caseId = `case-${randomUUID()}`;
     await record(caseId, [newEvent(STARTED, started(caseId)), newEvent(LOGGED, logged(caseId, 'am'))], 'no-stream');

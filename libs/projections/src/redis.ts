@@ -175,15 +175,21 @@ export class RedisProjectionStore implements ProjectionStore {
   }
 
   /**
-   * Takes the namespace's rebuild lock for `ttlMs` (a rebuilder that dies frees it then); null
-   * when another holds it. Resolves with the release.
+   * Takes the namespace's rebuild lock; null when another holds it. Resolves with the release.
+   * The lock lives `ttlMs` and its holder renews it every third of that while it rebuilds, so a
+   * rebuilder that dies (SIGKILL, a crash) frees it within `ttlMs`, however long a live rebuild takes.
    */
-  async lockRebuild(ttlMs = 300_000): Promise<(() => Promise<void>) | null> {
+  async lockRebuild(ttlMs = 10_000): Promise<(() => Promise<void>) | null> {
     const key = `${this.ns}:rebuild-lock`;
     const token = `${process.pid}-${Math.random().toString(36).slice(2)}`;
     const ok = await this.redis.set(key, token, 'PX', ttlMs, 'NX');
     if (ok !== 'OK') return null;
+    const renew = setInterval(() => {
+      this.redis.eval("if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0", 1, key, token, String(ttlMs)).catch(() => {});
+    }, Math.max(1, Math.floor(ttlMs / 3)));
+    renew.unref();
     return async () => {
+      clearInterval(renew);
       await this.redis.eval("if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0", 1, key, token);
     };
   }

@@ -83,26 +83,30 @@ export interface EnsureIntactOptions {
  * built, or its keys lost in a Redis restart) is rebuilt from the event store, never from Kafka,
  * whose retention may no longer hold the history and whose consumer offsets say nothing about
  * what the store lost. Where several processes share the store, one takes the rebuild lock and
- * the others wait for the store to be marked intact.
+ * the others wait for the store to be marked intact, trying the lock again as they wait: a
+ * rebuilder that dies mid-rebuild never marks it, and its lock expires, so one of them takes over.
  */
 export async function ensureIntact(options: EnsureIntactOptions): Promise<'intact' | 'rebuilt' | 'waited'> {
   const { store } = options;
-  if (await store.intact()) return 'intact';
   const log = options.logger.child({ projection: options.projection.name });
-  const release = store.lockRebuild ? await store.lockRebuild() : async () => {};
-  if (!release) {
-    log.info('read model being rebuilt by another process: waiting');
-    while (!(await store.intact())) await new Promise((r) => setTimeout(r, options.pollMs ?? 200));
-    return 'waited';
-  }
-  try {
-    if (await store.intact()) return 'intact';
-    log.warn('read model not intact (never built, or its keys were lost): rebuilding from the event store');
-    await rebuildFromEventStore({ ...options, store: store.unguarded?.() ?? store });
-    await store.markIntact();
-    return 'rebuilt';
-  } finally {
-    await release();
+  let waited = false;
+  for (;;) {
+    if (await store.intact()) return waited ? 'waited' : 'intact';
+    const release = store.lockRebuild ? await store.lockRebuild() : async () => {};
+    if (release) {
+      try {
+        if (await store.intact()) return waited ? 'waited' : 'intact';
+        log.warn('read model not intact (never built, or its keys were lost): rebuilding from the event store');
+        await rebuildFromEventStore({ ...options, store: store.unguarded?.() ?? store });
+        await store.markIntact();
+        return 'rebuilt';
+      } finally {
+        await release();
+      }
+    }
+    if (!waited) log.info('read model being rebuilt by another process: waiting');
+    waited = true;
+    await new Promise((r) => setTimeout(r, options.pollMs ?? 200));
   }
 }
 

@@ -168,6 +168,23 @@ describe('RedisProjectionStore specifics', () => {
     await again!();
   });
 
+  it('keeps the rebuild lock while its holder lives, and frees it within its TTL once the holder is gone', async () => {
+    const store = open();
+    const release = await store.lockRebuild(300);
+    expect(release).not.toBeNull();
+    // A live rebuild outlasts the TTL: its holder renews the lock.
+    await new Promise((r) => setTimeout(r, 900));
+    expect(await store.lockRebuild(300)).toBeNull();
+    await release!();
+    // What a rebuilder killed mid-rebuild leaves behind: a lock nobody renews.
+    await redis.set(`${store.namespace}:rebuild-lock`, 'a-dead-process', 'PX', 300);
+    expect(await store.lockRebuild(300)).toBeNull();
+    await new Promise((r) => setTimeout(r, 400));
+    const next = await store.lockRebuild(300);
+    expect(next).not.toBeNull();
+    await next!();
+  });
+
   it('does not close the connection it was given: it belongs to the caller', async () => {
     const store = open();
     await store.close();
