@@ -5,6 +5,7 @@
  *
  *   npm run bench:read-side -- [--events 3000]
  */
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
@@ -67,7 +68,16 @@ for (;;) {
 }
 const seconds = (performance.now() - started) / 1000;
 await running.stop();
-console.log(`read side: ${messages.length} events applied from Kafka to Redis in ${seconds.toFixed(2)} s = ${Math.round(messages.length / seconds)} events/s (one worker, 3 partitions)`);
+const rate = messages.length / seconds;
+console.log(`read side: ${messages.length} events applied from Kafka to Redis in ${seconds.toFixed(2)} s = ${Math.round(rate)} events/s (one worker, 3 partitions)`);
+// The reference, measured in the same run on the same Redis: redis-benchmark's unpipelined SET rate
+// with as many connections as partitions handled at once (each applied event is a few round trips).
+const { hostname, port } = new URL(redisUrl);
+const reference = execFileSync('redis-benchmark', ['-h', hostname, '-p', port || '6379', '-t', 'set', '-n', '50000', '-c', '3', '-q'], { encoding: 'utf8' });
+const setRate = Number(/([\d.]+) requests per second/.exec(reference)?.[1]);
+if (Number.isFinite(setRate) && setRate > 0) {
+  console.log(`reference: redis-benchmark SET, 3 connections, no pipelining: ${Math.round(setRate)} requests/s; the read side applies ${(100 * rate / setRate).toFixed(1)} % of that as events/s`);
+}
 await store.reset();
 await bus.close();
 redis.disconnect();
