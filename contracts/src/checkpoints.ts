@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { IdNumberSchema, RecordedIdNumberSchema } from './idNumber.ts';
+import { PersonalValueSchema } from './personal.ts';
 import { BusinessDateSchema, TemperatureSchema } from './quarantine.ts';
 import { freeTextSchema, nameSchema } from './text.ts';
 
@@ -179,9 +180,17 @@ const crossingFields = {
   unidentified: z.literal(true).optional(),
 };
 export const EntryRecordedV1 = z.object(crossingFields);
-export type EntryRecorded = z.infer<typeof EntryRecordedV1>;
 export const ExitRecordedV1 = z.object(crossingFields);
-export type ExitRecorded = z.infer<typeof ExitRecordedV1>;
+/**
+ * Version 2: an ID number typed at the gate is sealed (see personal.ts) with the key of that
+ * number's own subject, so forgetting whoever holds it makes it unreadable in every crossing.
+ * Version 1 data is valid version 2 data (a clear number opens as it is) until the migration seals it.
+ */
+const crossingFieldsV2 = { ...crossingFields, idNumber: PersonalValueSchema.optional() };
+export const EntryRecordedV2 = z.object(crossingFieldsV2);
+export type EntryRecorded = z.infer<typeof EntryRecordedV2>;
+export const ExitRecordedV2 = z.object(crossingFieldsV2);
+export type ExitRecorded = z.infer<typeof ExitRecordedV2>;
 
 export const RefusalRecordedV1 = z.object({
   checkpointId: id,
@@ -196,7 +205,9 @@ export const RefusalRecordedV1 = z.object({
   crossingId: id.optional(),
   at: instant,
 });
-export type RefusalRecorded = z.infer<typeof RefusalRecordedV1>;
+/** Version 2: the ID number sealed, as for crossings. */
+export const RefusalRecordedV2 = RefusalRecordedV1.extend({ idNumber: PersonalValueSchema.optional() });
+export type RefusalRecorded = z.infer<typeof RefusalRecordedV2>;
 
 export const QuarantineBreachRecordedV1 = z.object({
   breachId: id,
@@ -215,11 +226,11 @@ export const checkpointsEvents = {
   'checkpoints.checkpoint-closed': { version: 1, schema: CheckpointClosedV1 },
   'checkpoints.shift-started': { version: 1, schema: ShiftStartedV1 },
   'checkpoints.shift-ended': { version: 1, schema: ShiftEndedV1 },
-  'checkpoints.entry-recorded': { version: 1, schema: EntryRecordedV1 },
-  'checkpoints.exit-recorded': { version: 1, schema: ExitRecordedV1 },
-  'checkpoints.refusal-recorded': { version: 1, schema: RefusalRecordedV1 },
+  'checkpoints.entry-recorded': { version: 2, schema: EntryRecordedV2, upcast: { 1: (data: unknown) => data } },
+  'checkpoints.exit-recorded': { version: 2, schema: ExitRecordedV2, upcast: { 1: (data: unknown) => data } },
+  'checkpoints.refusal-recorded': { version: 2, schema: RefusalRecordedV2, upcast: { 1: (data: unknown) => data } },
   'checkpoints.quarantine-breach-recorded': { version: 1, schema: QuarantineBreachRecordedV1 },
-} as const satisfies Record<string, { version: number; schema: z.ZodType }>;
+} as const satisfies Record<string, { version: number; schema: z.ZodType; upcast?: Record<number, (data: unknown) => unknown> }>;
 
 export type CheckpointEvent =
   | { type: 'checkpoints.checkpoint-opened'; data: CheckpointOpened }

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { ForgetReasonSchema } from './residents.ts';
+import { BusinessDateSchema } from './quarantine.ts';
 import { freeTextSchema, nameSchema } from './text.ts';
 
 // Event and command schemas of the complaints context (投诉查处和回复). Complaints follow Open311 /
@@ -165,7 +167,13 @@ export const ComplaintFiledV1 = z.object({
   replyDueAt: timestamp,
   ...statusChange,
 });
-export type ComplaintFiled = z.infer<typeof ComplaintFiledV1>;
+/**
+ * Version 2: the reporter's phone is sealed (see personal.ts) with the key of that phone number's
+ * own subject, so forgetting the reporter (or the resident with that phone) makes it unreadable.
+ * The shape is unchanged (a string); the version says which it is.
+ */
+export const ComplaintFiledV2 = ComplaintFiledV1;
+export type ComplaintFiled = z.infer<typeof ComplaintFiledV2>;
 
 export const ComplaintTriagedV1 = z.object({
   complaintId: id,
@@ -263,8 +271,24 @@ export const ComplaintReopenedV1 = z.object({
 });
 export type ComplaintReopened = z.infer<typeof ComplaintReopenedV1>;
 
+/** Forgetting a reporter by their phone number: every complaint's record of that phone becomes unreadable. */
+export const ForgetReporterSchema = z.strictObject({ phone: PhoneSchema, reason: ForgetReasonSchema });
+export type ForgetReporterInput = z.infer<typeof ForgetReporterSchema>;
+
+/**
+ * A reporter was forgotten: the key of their phone number's subject is deleted. Recorded on the
+ * stream `reporter-<subject>`; the subject is a keyed HMAC of the number, so the event names no one.
+ */
+export const ReporterForgottenV1 = z.object({
+  subject: z.string().regex(/^phone-[0-9a-f]{64}$/),
+  reason: ForgetReasonSchema,
+  forgottenOn: BusinessDateSchema,
+});
+export type ReporterForgotten = z.infer<typeof ReporterForgottenV1>;
+
 export const complaintsEvents = {
-  'complaints.complaint-filed': { version: 1, schema: ComplaintFiledV1 },
+  'complaints.reporter-forgotten': { version: 1, schema: ReporterForgottenV1 },
+  'complaints.complaint-filed': { version: 2, schema: ComplaintFiledV2, upcast: { 1: (data: unknown) => data } },
   'complaints.complaint-triaged': { version: 1, schema: ComplaintTriagedV1 },
   'complaints.investigation-note-added': { version: 1, schema: InvestigationNoteAddedV1 },
   'complaints.complaint-resolved': { version: 1, schema: ComplaintResolvedV1 },
@@ -275,7 +299,7 @@ export const complaintsEvents = {
   'complaints.reporter-replied': { version: 1, schema: ReporterRepliedV1 },
   'complaints.complaint-closed': { version: 1, schema: ComplaintClosedV1 },
   'complaints.complaint-reopened': { version: 1, schema: ComplaintReopenedV1 },
-} as const satisfies Record<string, { version: number; schema: z.ZodType }>;
+} as const satisfies Record<string, { version: number; schema: z.ZodType; upcast?: Record<number, (data: unknown) => unknown> }>;
 
 export type ComplaintEvent =
   | { type: 'complaints.complaint-filed'; data: ComplaintFiled }

@@ -172,6 +172,7 @@ export const FORGET_REASONS = [
   'other',
 ] as const;
 export const ForgetReasonSchema = z.enum(FORGET_REASONS);
+export type ForgetReason = z.infer<typeof ForgetReasonSchema>;
 
 /** Forgetting takes a reason from a list, not free text: the event must hold no personal data. */
 export const ForgetPersonSchema = z.strictObject({ reason: ForgetReasonSchema });

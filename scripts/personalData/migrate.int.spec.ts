@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { idNumberCheckChar, parseEnvelope, uuidv7, type NewEvent } from '@fangyi/contracts';
 import { PostgresEventStore, PostgresPersonalKeys, SqliteEventStore, SqlitePersonalKeys, type EventStore, type PersonalKeyStore } from '@fangyi/eventstore';
-import { createVault } from '@fangyi/service-kit';
+import { createVault, idNumberSubject, phoneSubject } from '@fangyi/service-kit';
 import { dropSchema, freshSchemaName, requireInfra } from '@fangyi/testkit';
 import { keyedReservationStream, legacyReservationStream, migratePersonalData, postgresEventRows, sqliteEventRows, type EventRows } from './migrate.ts';
 
@@ -60,6 +60,14 @@ function migrationSuite(adapter: string, open: () => Promise<Opened>) {
             { expectedRevision: 'no-stream' },
           );
         }
+        // Typed at a gate and left with a complaint, before sealing: version 1, clear.
+        const crossing = { checkpointId: uuidv7(), crossingId: uuidv7(), shiftId: uuidv7(), date: '2020-02-05', personId: people[0]!.personId, name: '刘伟', idNumber: people[0]!.idNumber.toLowerCase(), temperatureC: 36.5, fever: false, passValid: true, at: now.toISOString() };
+        await opened.store.append(`crossings-${crossing.checkpointId}-2020-02-05`, [envelope('checkpoints.entry-recorded', 1, crossing)], { expectedRevision: 'no-stream' });
+        const complaintId = uuidv7();
+        await opened.store.append(`complaint-${complaintId}`, [envelope('complaints.complaint-filed', 1, {
+          complaintId, channel: 'phone', category: 'sanitation', community: 'zhangcun', description: '垃圾', reporter: { anonymous: false, name: '王芳', phone: people[1]!.phone },
+          receivedAt: now.toISOString(), replyWithinHours: 24, replyDueAt: now.toISOString(), status: 'received', statusNote: '已受理',
+        })], { expectedRevision: 'no-stream' });
         // One registered after the change: sealed already, left as it is.
         const recent = uuidv7(now.getTime());
         const recentSealed = await vault.seal(recent, idNumberOf('11010519491231002'));
@@ -75,12 +83,12 @@ function migrationSuite(adapter: string, open: () => Promise<Opened>) {
 
         // A dry run counts and changes nothing.
         const dry = await migratePersonalData({ rows: opened.rows(), vault, reservationKey, dryRun: true });
-        expect(dry).toEqual({ registrationsSealed: 2, reservationsRenamed: 2, reservationsSealed: 2, reservationsAlreadyKeyed: 0, dryRun: true });
+        expect(dry).toEqual({ registrationsSealed: 2, reservationsRenamed: 2, reservationsSealed: 2, reservationsAlreadyKeyed: 0, crossingsSealed: 1, complaintsSealed: 1, dryRun: true });
 
         const rows = opened.rows();
         const report = await migratePersonalData({ rows, vault, reservationKey });
         await rows.close();
-        expect(report).toEqual({ registrationsSealed: 2, reservationsRenamed: 2, reservationsSealed: 2, reservationsAlreadyKeyed: 0, dryRun: false });
+        expect(report).toEqual({ registrationsSealed: 2, reservationsRenamed: 2, reservationsSealed: 2, reservationsAlreadyKeyed: 0, crossingsSealed: 1, complaintsSealed: 1, dryRun: false });
 
         const store = await opened.reopen();
         const after = await store.readAll({ limit: 10_000 });
@@ -103,6 +111,15 @@ function migrationSuite(adapter: string, open: () => Promise<Opened>) {
           expect(held.startsWith(`enc:v1:${p.personId}:`)).toBe(true);
           expect(await vault.open(held)).toBe(p.personId);
         }
+        // The crossing's number, sealed for the number's own subject as the gate now seals it; the reporter's phone for the phone's.
+        const [entry] = (await store.readStream(`crossings-${crossing.checkpointId}-2020-02-05`)).map((e) => parseEnvelope(e));
+        expect(entry!.schemaVersion).toBe(2);
+        const sealedId = (entry!.data as { idNumber: string }).idNumber;
+        expect(sealedId).toBe(await vault.sealStable(idNumberSubject(reservationKey, people[0]!.idNumber), people[0]!.idNumber));
+        const [filed] = (await store.readStream(`complaint-${complaintId}`)).map((e) => parseEnvelope(e));
+        const sealedPhone = (filed!.data as { reporter: { phone: string } }).reporter.phone;
+        expect(sealedPhone.startsWith(`enc:v1:${phoneSubject(reservationKey, people[1]!.phone)}:`)).toBe(true);
+        expect(await vault.openAll([sealedId, sealedPhone])).toEqual([people[0]!.idNumber, people[1]!.phone]);
         const [recentAfter] = await store.readStream(`person-${recent}`);
         expect((recentAfter!.data as { idNumber: string }).idNumber).toBe(recentSealed);
 
@@ -113,7 +130,7 @@ function migrationSuite(adapter: string, open: () => Promise<Opened>) {
 
         // Again: nothing left to do.
         const again = opened.rows();
-        expect(await migratePersonalData({ rows: again, vault, reservationKey })).toEqual({ registrationsSealed: 0, reservationsRenamed: 0, reservationsSealed: 0, reservationsAlreadyKeyed: 0, dryRun: false });
+        expect(await migratePersonalData({ rows: again, vault, reservationKey })).toEqual({ registrationsSealed: 0, reservationsRenamed: 0, reservationsSealed: 0, reservationsAlreadyKeyed: 0, crossingsSealed: 0, complaintsSealed: 0, dryRun: false });
         await again.close();
         opened.store = store;
       } finally {

@@ -2,14 +2,15 @@ import { createHash } from 'node:crypto';
 import { DatabaseSync } from 'node:sqlite';
 import pg from 'pg';
 import { isSealed } from '@fangyi/contracts';
-import { reservationDigest, type PersonalDataVault } from '@fangyi/service-kit';
+import { idNumberSubject, normaliseIdNumber, phoneSubject, reservationDigest, type PersonalDataVault } from '@fangyi/service-kit';
 
 /**
  * The one-off migration of personal data recorded before events sealed it: each
  * `residents.person-registered` of version 1 has its ID and phone numbers sealed with the person's
  * key and becomes version 2, and each ID-number reservation stream named by the plain SHA-256 of the
  * number is renamed to its HMAC name, its person id sealed (`residents.id-number-reserved` v2). It rewrites rows in place (see libs/eventstore's README for
- * why): ids, positions and revisions stay, so no processor's checkpoint moves and nothing is
+ * why). ID numbers typed at checkpoints (entries, exits, refusals) and reporters' phones of
+ * complaints are sealed for the number's own subject and become version 2 too. Ids, positions and revisions stay, so no processor's checkpoint moves and nothing is
  * appended or published again. Idempotent: a second run finds nothing left to do.
  */
 
@@ -24,6 +25,8 @@ export interface EventRows {
   clearRegistrations(): Promise<LegacyRegistration[]>;
   rewrite(id: string, data: object, schemaVersion: number): Promise<void>;
   streamExists(streamId: string): Promise<boolean>;
+  /** Every event of a type, in log order. */
+  eventsOfType(type: string): Promise<{ id: string; data: Record<string, unknown> }[]>;
   /** The events of a stream, for the reservation's person id. */
   eventsOf(streamId: string): Promise<{ id: string; data: Record<string, unknown> }[]>;
   /** Renames a stream (its events and its revision row) in one transaction. */
@@ -40,10 +43,14 @@ export interface MigrationReport {
   readonly reservationsSealed: number;
   /** Reservations found under their keyed name already (renamed by an interrupted run before this one). */
   readonly reservationsAlreadyKeyed: number;
+  /** Entries, exits and refusals whose typed ID number was clear. */
+  readonly crossingsSealed: number;
+  /** Complaints whose reporter's phone was clear. */
+  readonly complaintsSealed: number;
   readonly dryRun: boolean;
 }
 
-const normalise = (idNumber: string) => idNumber.trim().toUpperCase();
+const normalise = normaliseIdNumber;
 export const legacyReservationStream = (idNumber: string) => `idNumber-${createHash('sha256').update(normalise(idNumber)).digest('hex')}`;
 export const keyedReservationStream = (reservationKey: Buffer, idNumber: string) => `idNumber-${reservationDigest(reservationKey, normalise(idNumber))}`;
 
@@ -93,14 +100,36 @@ export async function migratePersonalData(options: {
   }
   // A run interrupted between a rename and its rewrite is finished by the next: the registration is
   // still clear, its reservation found under the keyed name.
-  if (!dryRun && (options.compact ?? true) && registrationsSealed > 0) {
+
+  // Typed at the gate: sealed alike each time (as the crossing routes do), so a resend still compares equal.
+  let crossingsSealed = 0;
+  for (const type of CROSSING_TYPES) {
+    for (const e of await rows.eventsOfType(type)) {
+      const idNumber = e.data.idNumber;
+      if (typeof idNumber !== 'string' || isSealed(idNumber)) continue;
+      if (!dryRun) await rows.rewrite(e.id, { ...e.data, idNumber: await vault.sealStable(idNumberSubject(reservationKey, idNumber), normaliseIdNumber(idNumber)) }, 2);
+      crossingsSealed++;
+    }
+  }
+  let complaintsSealed = 0;
+  for (const e of await rows.eventsOfType(COMPLAINT_FILED)) {
+    const reporter = e.data.reporter as { phone?: unknown } | undefined;
+    const phone = reporter?.phone;
+    if (typeof phone !== 'string' || isSealed(phone)) continue;
+    if (!dryRun) await rows.rewrite(e.id, { ...e.data, reporter: { ...reporter, phone: await vault.seal(phoneSubject(reservationKey, phone), phone) } }, 2);
+    complaintsSealed++;
+  }
+
+  if (!dryRun && (options.compact ?? true) && registrationsSealed + crossingsSealed + complaintsSealed > 0) {
     log('rewriting the events table so no old row version keeps a clear value');
     await rows.compact();
   }
-  return { registrationsSealed, reservationsRenamed, reservationsSealed, reservationsAlreadyKeyed, dryRun };
+  return { registrationsSealed, reservationsRenamed, reservationsSealed, reservationsAlreadyKeyed, crossingsSealed, complaintsSealed, dryRun };
 }
 
 const REGISTERED = 'residents.person-registered';
+const CROSSING_TYPES = ['checkpoints.entry-recorded', 'checkpoints.exit-recorded', 'checkpoints.refusal-recorded'] as const;
+const COMPLAINT_FILED = 'complaints.complaint-filed';
 type Row = { id: string; data: string | LegacyRegistration['data'] };
 const parsed = (r: Row): LegacyRegistration => ({ id: r.id, data: typeof r.data === 'string' ? JSON.parse(r.data) : r.data });
 const hasClear = (r: LegacyRegistration) => !isSealed(String(r.data.idNumber)) || !isSealed(String(r.data.phone));
@@ -116,6 +145,7 @@ export function sqliteEventRows(path: string): EventRows {
     rewrite: async (id, data, schemaVersion) => {
       db.prepare('UPDATE events SET data = ?, schema_version = ? WHERE id = ?').run(JSON.stringify(data), schemaVersion, id);
     },
+    eventsOfType: async (type) => (db.prepare('SELECT id, data FROM events WHERE type = ? ORDER BY position').all(type) as unknown as Row[]).map(parsed),
     streamExists: async (streamId) => db.prepare('SELECT 1 FROM streams WHERE stream_id = ?').get(streamId) !== undefined,
     eventsOf: async (streamId) => (db.prepare('SELECT id, data FROM events WHERE stream_id = ? ORDER BY stream_revision').all(streamId) as unknown as Row[]).map(parsed),
     renameStream: async (from, to) => {
@@ -149,6 +179,8 @@ export function postgresEventRows(connectionString: string, schema: string): Eve
     rewrite: async (id, data, schemaVersion) => {
       await pool.query({ text: `UPDATE ${s}.events SET data = $1::jsonb, schema_version = $2 WHERE id = $3::uuid`, values: [JSON.stringify(data), schemaVersion, id] });
     },
+    eventsOfType: async (type) =>
+      (await pool.query<Row>({ text: `SELECT id::text AS id, data FROM ${s}.events WHERE type = $1 ORDER BY global_position`, values: [type] })).rows.map(parsed),
     streamExists: async (streamId) => ((await pool.query({ text: `SELECT 1 FROM ${s}.streams WHERE stream_id = $1`, values: [streamId] })).rowCount ?? 0) > 0,
     eventsOf: async (streamId) =>
       (await pool.query<Row>({ text: `SELECT id::text AS id, data FROM ${s}.events WHERE stream_id = $1 ORDER BY stream_revision`, values: [streamId] })).rows.map(parsed),

@@ -131,9 +131,19 @@ const MAX_INSTANCE_LENGTH = 200;
  * The one way an answer is refused: RFC 9457 problem+json with a registered code. `instance` is
  * the path without its query string (which may carry ?access_token=), and only when it is short.
  */
-function sendProblem(reply: FastifyReply, request: FastifyRequest, status: number, code: ErrorCode, title: string, detail?: string, fields?: readonly FieldIssue[]) {
+function sendProblem(
+  reply: FastifyReply,
+  request: FastifyRequest,
+  status: number,
+  code: ErrorCode,
+  title: string,
+  detail?: string,
+  fields?: readonly FieldIssue[],
+  extensions: Readonly<Record<string, string>> = {},
+) {
   const path = pathOf(request.url);
-  const body: Record<string, unknown> = { type: PROBLEM_TYPE(code), title, status, code };
+  // Extensions first, so that no extension can overwrite a member the standard defines.
+  const body: Record<string, unknown> = { ...extensions, type: PROBLEM_TYPE(code), title, status, code };
   if (path.length <= MAX_INSTANCE_LENGTH) body.instance = path;
   body.correlationId = request.correlationId || String(request.id);
   if (detail) body.detail = detail;
@@ -302,7 +312,7 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
     }
     if (error instanceof DomainError) {
       const d = registry[error.code] ?? { status: 422, title: error.code };
-      return sendProblem(reply, request, d.status, error.code, d.title, error.detail, error.fields);
+      return sendProblem(reply, request, d.status, error.code, d.title, error.detail, error.fields, error.extensions);
     }
     if (error instanceof WrongExpectedRevisionError) {
       const d = registry.CONCURRENCY_CONFLICT!;

@@ -104,7 +104,7 @@ export function inRequest(error: unknown, paths: FieldPaths = {}): unknown {
     const at = paths[head!] ?? `body.${head}`;
     return { field: [at, ...rest].join('.'), message: f.message };
   });
-  const mapped = new DomainError(error.code, error.detail, fields);
+  const mapped = new DomainError(error.code, error.detail, fields, error.extensions);
   mapped.stack = error.stack;
   return mapped;
 }
@@ -114,11 +114,17 @@ export class DomainError extends Error {
   readonly detail: string | undefined;
   /** Answered as problem+json `errors[]`: the fields at fault, each with what is wrong. */
   readonly fields: readonly FieldIssue[];
-  constructor(code: ErrorCode, detail?: string, fields: readonly FieldIssue[] = []) {
+  /**
+   * RFC 9457 extension members a client acts on, e.g. the running case a second start ran into
+   * (`existingCaseId`). Ids only: never personal data, never input echoed back.
+   */
+  readonly extensions: Readonly<Record<string, string>>;
+  constructor(code: ErrorCode, detail?: string, fields: readonly FieldIssue[] = [], extensions: Readonly<Record<string, string>> = {}) {
     super(detail ? `${code}: ${detail}` : code);
     this.name = 'DomainError';
     this.code = code;
     this.detail = detail;
     this.fields = fields;
+    this.extensions = extensions;
   }
 }

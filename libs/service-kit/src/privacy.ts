@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 import { SEALED_PATTERN, SEALED_PREFIX, isSealed, sealedSubject } from '@fangyi/contracts';
-import type { PersonalKeyStore } from '@fangyi/eventstore';
+import { openPersonalKeys, type PersonalKeyStore } from '@fangyi/eventstore';
 
 // Crypto-shredding: each person's ID and phone numbers are sealed (AES-256-GCM) with a data key of
 // their own, kept in the key table beside the events and wrapped there with the master key; deleting
@@ -88,12 +88,36 @@ export function reservationDigest(reservationKey: Buffer, normalisedIdNumber: st
   return createHmac('sha256', reservationKey).update(normalisedIdNumber, 'utf8').digest('hex');
 }
 
+/** The form an ID number is compared and named in: trimmed, upper-case X. */
+export const normaliseIdNumber = (idNumber: string): string => idNumber.trim().toUpperCase();
+
+/** The form a phone number is named in: digits only (spaces, dashes and a leading + dropped). */
+export const normalisePhone = (phone: string): string => phone.replace(/\D/g, '');
+
+/**
+ * The subject that stands for whoever holds an ID number, for the places that record a number
+ * typed in without knowing whose it is (a crossing at a checkpoint): the number is sealed with this
+ * subject's key, and forgetting the person who holds the number deletes it with theirs. Named by
+ * the same keyed HMAC as the number's reservation, so the name gives nothing away.
+ */
+export const idNumberSubject = (namingKey: Buffer, idNumber: string): string => `idNumber-${reservationDigest(namingKey, normaliseIdNumber(idNumber))}`;
+
+/** The same for a phone number (a complaint's reporter): forgetting the reporter, or the person with that phone, deletes it. */
+export const phoneSubject = (namingKey: Buffer, phone: string): string => `phone-${reservationDigest(namingKey, normalisePhone(phone))}`;
+
 /** Seals and opens personal values; forgetting a subject deletes its key. */
 export interface PersonalDataVault {
   /** Seals the value with the subject's key, made on first use. */
   seal(subject: string, plaintext: string): Promise<string>;
   /** Seals several values of one subject with one visit to the key table. */
   sealAll(subject: string, plaintexts: readonly string[]): Promise<string[]>;
+  /**
+   * Seals so that the same value of the same subject always seals alike (the IV is an HMAC of the
+   * value under the subject's key, as in SIV): a resent command compares equal to what was
+   * recorded. It shows only that two sealed values of one subject are equal, which the subject
+   * (an ID or phone number's own) tells anyway.
+   */
+  sealStable(subject: string, plaintext: string): Promise<string>;
   /**
    * The value in clear: a clear value (history not yet migrated) as it is, a sealed one opened, null
    * when its subject was forgotten. Throws {@link SealedValueError} for a value that was tampered with.
@@ -135,15 +159,23 @@ export function createVault(options: VaultOptions): PersonalDataVault {
     });
   };
 
+  /** The subject's data key, made on first use. */
+  const dataKeyOf = async (subject: string): Promise<Buffer> =>
+    unwrapKey(masterKey, subject, await keys.putIfAbsent(subject, wrapKey(masterKey, subject, randomBytes(KEY_BYTES))));
+
   const sealAll = async (subject: string, plaintexts: readonly string[]): Promise<string[]> => {
-    const wrapped = await keys.putIfAbsent(subject, wrapKey(masterKey, subject, randomBytes(KEY_BYTES)));
-    const dataKey = unwrapKey(masterKey, subject, wrapped);
+    const dataKey = await dataKeyOf(subject);
     return plaintexts.map((p) => sealWith(dataKey, subject, p));
   };
 
   return {
     seal: async (subject, plaintext) => (await sealAll(subject, [plaintext]))[0]!,
     sealAll,
+    async sealStable(subject, plaintext) {
+      const dataKey = await dataKeyOf(subject);
+      const iv = createHmac('sha256', dataKey).update('iv\0').update(plaintext, 'utf8').digest().subarray(0, IV_BYTES);
+      return sealWith(dataKey, subject, plaintext, iv);
+    },
     async open(value) {
       const subject = sealedSubject(value);
       if (subject === null) return value;
@@ -156,5 +188,32 @@ export function createVault(options: VaultOptions): PersonalDataVault {
     },
     forget: (subject) => keys.delete(subject),
     has: async (subject) => (await keys.get([subject])).has(subject),
+  };
+}
+
+/** What a service needs to seal and open personal values, opened from its configuration (privacyConfig). */
+export interface Privacy {
+  readonly vault: PersonalDataVault;
+  /** FANGYI_RESERVATION_KEY: names reservations and the subjects of ID and phone numbers. */
+  readonly namingKey: Buffer;
+  readonly keys: PersonalKeyStore;
+}
+
+/**
+ * The key table beside the events (the same PostgreSQL schema), unless FANGYI_KEYS_URL says
+ * elsewhere; every service that seals opens the same table, so a forget reaches all of them.
+ */
+export async function openPrivacy(config: {
+  readonly EVENT_STORE_URL: string;
+  readonly FANGYI_SCHEMA: string;
+  readonly FANGYI_KEYS_URL?: string | undefined;
+  readonly FANGYI_MASTER_KEY: string;
+  readonly FANGYI_RESERVATION_KEY: string;
+}): Promise<Privacy> {
+  const keys = await openPersonalKeys(config.FANGYI_KEYS_URL ?? config.EVENT_STORE_URL, { schema: config.FANGYI_SCHEMA });
+  return {
+    keys,
+    vault: createVault({ keys, masterKey: parseKey(config.FANGYI_MASTER_KEY, 'FANGYI_MASTER_KEY') }),
+    namingKey: parseKey(config.FANGYI_RESERVATION_KEY, 'FANGYI_RESERVATION_KEY'),
   };
 }

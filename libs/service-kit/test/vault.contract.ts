@@ -58,6 +58,19 @@ export function personalDataVaultContract(adapter: string, open: () => Promise<O
       expect(await vault.openAll(sealed)).toEqual(Array.from({ length: 8 }, (_, i) => `${PHONE.slice(0, -1)}${i}`));
     });
 
+    it('seals stably on request: the same value of a subject alike, any other value or subject not, and forgotten like any other', async () => {
+      const s = subject();
+      const [a, b, c] = [await vault.sealStable(s, ID), await vault.sealStable(s, ID), await vault.sealStable(s, PHONE)];
+      expect(a).toBe(b);
+      expect(c).not.toBe(a);
+      expect(await vault.sealStable(subject(), ID)).not.toBe(a);
+      // A plain seal of the same value still differs each time.
+      expect(await vault.seal(s, ID)).not.toBe(await vault.seal(s, ID));
+      expect(await vault.openAll([a, c])).toEqual([ID, PHONE]);
+      await vault.forget(s);
+      expect(await vault.open(a)).toBeNull();
+    });
+
     it('forgets a subject: their values open as null, everyone else is untouched', async () => {
       const gone = subject();
       const kept = subject();

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { BusinessDateSchema } from '@fangyi/contracts';
 import type { EventStore } from '@fangyi/eventstore';
 import type { ProjectionStore } from '@fangyi/projections';
-import { DomainError, IdParamSchema, fault, loadAggregate, requireCommunity, requireInScope, worksIn, type Clock, type User } from '@fangyi/service-kit';
+import { DomainError, IdParamSchema, fault, loadAggregate, requireCommunity, requireInScope, worksIn, type Clock, type PersonalDataVault, type User } from '@fangyi/service-kit';
 import { checkpointDecider, checkpointStreamId, type CheckpointState } from './checkpoint/checkpoint.ts';
 import type { CheckpointList } from './checkpointList/projection.ts';
 import type { ResidentsDirectory } from './residentsDirectory/projection.ts';
@@ -20,6 +20,10 @@ export interface CheckpointsDeps {
   readonly residents: ResidentsDirectory;
   /** community → district; default DEMO_COMMUNITY_DISTRICTS. */
   readonly communityDistricts?: Readonly<Record<string, string>>;
+  /** Seals the ID numbers typed at the gate and opens them for the crossing log. */
+  readonly vault: PersonalDataVault;
+  /** FANGYI_RESERVATION_KEY: names the subject an ID number is sealed for (see idNumberSubject). */
+  readonly namingKey: Buffer;
 }
 
 /** Who may read checkpoints, their shifts and crossings (the admin always may). */

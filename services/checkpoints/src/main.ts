@@ -5,7 +5,7 @@ import { openEventStore } from '@fangyi/eventstore';
 import { KafkaMessageBus, relayReadiness, startRelay } from '@fangyi/messaging';
 import { busSource, readinessOf } from '@fangyi/processors';
 import { RedisProjectionStore } from '@fangyi/projections';
-import { createLogger, installGracefulShutdown, commandServiceConfig, rateLimitOf, readConfig, tokenSecretsOf, withEventStoreUrl, systemClock } from '@fangyi/service-kit';
+import { openPrivacy, privacyConfig, createLogger, installGracefulShutdown, commandServiceConfig, rateLimitOf, readConfig, tokenSecretsOf, withEventStoreUrl, systemClock } from '@fangyi/service-kit';
 import { buildCheckpointsApp } from './app.ts';
 import { startCheckpointList } from './checkpointList/projection.ts';
 import { startResidentsDirectory } from './residentsDirectory/projection.ts';
@@ -21,6 +21,7 @@ import { startCheckpointsProjections } from './underQuarantine/projection.ts';
 const config = readConfig(
   z.object({
     ...commandServiceConfig(3004),
+    ...privacyConfig(),
     REDIS_URL: z.string().min(1, 'REDIS_URL is required (redis://…)'),
     FANGYI_CHECKPOINTS_NAMESPACE: z.string().default('fangyi:checkpoints'),
   }),
@@ -30,6 +31,7 @@ const config = readConfig(
 const logger = createLogger({ service: 'checkpoints', level: config.LOG_LEVEL });
 const clock = systemClock;
 const eventStore = await openEventStore(config.EVENT_STORE_URL, { schema: config.FANGYI_SCHEMA, clock });
+const privacy = await openPrivacy(config);
 const bus = new KafkaMessageBus({ brokers: config.KAFKA_BROKERS.split(','), clientId: 'fangyi-checkpoints', logger });
 const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3 });
 const projectionStore = new RedisProjectionStore({ redis, namespace: config.FANGYI_CHECKPOINTS_NAMESPACE, clock, guarded: true });
@@ -58,6 +60,8 @@ const app = buildCheckpointsApp({
   clock,
   newId: () => uuidv7(),
   timeZone: config.FANGYI_TIME_ZONE,
+  vault: privacy.vault,
+  namingKey: privacy.namingKey,
   projectionStore,
   checkpointList,
   residents,
@@ -92,6 +96,7 @@ installGracefulShutdown(
     ...(relay ? [{ name: 'relay', close: () => relay.stop() }] : []),
     { name: 'kafka', close: () => bus.close() },
     { name: 'redis', close: async () => void (await redis.quit()) },
+    { name: 'personal keys', close: () => privacy.keys.close() },
     { name: 'event store', close: () => eventStore.close() },
   ],
   logger,

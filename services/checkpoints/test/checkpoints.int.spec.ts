@@ -8,7 +8,7 @@ import { uuidv7, type Envelope } from '@fangyi/contracts';
 import { SqliteEventStore, type EventStore } from '@fangyi/eventstore';
 import { InMemoryProjectionStore, applyEvent } from '@fangyi/projections';
 import type { ServiceApp } from '@fangyi/service-kit';
-import { TEST_AUTH_SECRET, authHeader, testUser } from '@fangyi/testkit';
+import { TEST_AUTH_SECRET, TEST_NAMING_KEY, testVault, authHeader, testUser } from '@fangyi/testkit';
 import { buildCheckpointsApp, checkpointStreamId, crossingStreamId, startCheckpointList, startResidentsDirectory, underQuarantineProjection, type CheckpointList, type ResidentsDirectory } from '../src/index.ts';
 import { issuePass, registerPerson } from './residents.ts';
 
@@ -38,6 +38,8 @@ describe('checkpoints service over HTTP (SQLite event store)', () => {
       residents,
       logger: pino({ level: 'silent' }),
       authSecret: TEST_AUTH_SECRET,
+      vault: testVault().vault,
+      namingKey: TEST_NAMING_KEY,
     });
 
   beforeAll(async () => {
@@ -813,6 +815,8 @@ describe('checkpoints service over HTTP (SQLite event store)', () => {
         communityDistricts: directory,
         logger: pino({ level: 'silent' }),
         authSecret: TEST_AUTH_SECRET,
+        vault: testVault().vault,
+        namingKey: TEST_NAMING_KEY,
       });
     };
     beforeAll(async () => {

@@ -7,7 +7,7 @@ import { uuidv7 } from '@fangyi/contracts';
 import { SqliteEventStore, type EventStore } from '@fangyi/eventstore';
 import { InMemoryProjectionStore } from '@fangyi/projections';
 import type { ServiceApp } from '@fangyi/service-kit';
-import { TEST_AUTH_SECRET, authHeader, checkReadRouteProperty, checkRouteProperty, readRoutesOf, testUser, writeRoutesOf } from '@fangyi/testkit';
+import { TEST_AUTH_SECRET, TEST_NAMING_KEY, testVault, authHeader, checkReadRouteProperty, checkRouteProperty, readRoutesOf, testUser, writeRoutesOf } from '@fangyi/testkit';
 import { buildCheckpointsApp, startCheckpointList, startResidentsDirectory, type CheckpointList, type ResidentsDirectory } from '../src/index.ts';
 import { issuePass, registerPerson } from './residents.ts';
 
@@ -43,6 +43,8 @@ describe('checkpoints routes under generated bodies (SQLite event store)', () =>
       residents,
       logger: pino({ level: 'silent' }),
       authSecret: TEST_AUTH_SECRET,
+      vault: testVault().vault,
+      namingKey: TEST_NAMING_KEY,
       rateLimit: false,
     });
     await app.ready();

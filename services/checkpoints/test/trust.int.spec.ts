@@ -8,7 +8,7 @@ import { idNumberCheckChar, uuidv7 } from '@fangyi/contracts';
 import { SqliteEventStore, type EventStore } from '@fangyi/eventstore';
 import { InMemoryProjectionStore } from '@fangyi/projections';
 import type { ServiceApp } from '@fangyi/service-kit';
-import { TEST_AUTH_SECRET, authHeader, testUser } from '@fangyi/testkit';
+import { TEST_AUTH_SECRET, TEST_NAMING_KEY, authHeader, testUser, testVault } from '@fangyi/testkit';
 import { buildCheckpointsApp, crossingStreamId, startCheckpointList, startResidentsDirectory, type CheckpointList, type ResidentsDirectory } from '../src/index.ts';
 
 // At the gate, what staff type must be matchable later: an ID number follows the same rule as at
@@ -35,7 +35,7 @@ describe('checkpoints: the shared ID number rule, clean names, refusals that nam
     eventStore = new SqliteEventStore({ path: join(dir, 'events.db'), clock: () => now });
     checkpointList = await startCheckpointList({ eventStore, logger: pino({ level: 'silent' }) });
     residents = await startResidentsDirectory({ eventStore, logger: pino({ level: 'silent' }) });
-    app = buildCheckpointsApp({ eventStore, clock: () => now, newId: () => uuidv7(), timeZone: 'Asia/Shanghai', projectionStore: new InMemoryProjectionStore(), checkpointList, residents, logger: pino({ level: 'silent' }), authSecret: TEST_AUTH_SECRET });
+    app = buildCheckpointsApp({ eventStore, clock: () => now, newId: () => uuidv7(), timeZone: 'Asia/Shanghai', projectionStore: new InMemoryProjectionStore(), checkpointList, residents, logger: pino({ level: 'silent' }), authSecret: TEST_AUTH_SECRET, vault, namingKey: TEST_NAMING_KEY });
     await app.ready();
   });
   afterAll(async () => {
@@ -65,6 +65,8 @@ describe('checkpoints: the shared ID number rule, clean names, refusals that nam
     return id;
   };
   const entry = { name: '王芳', temperatureC: 36.4, passValid: true, at: '2020-01-29T11:50:00+08:00' };
+  /** Recorded as sealed; the test opens them as the crossing log does. */
+  const { vault } = testVault();
   const dayOf = async (id: string) => (await eventStore.readStream(crossingStreamId(id, TODAY))).map((e) => e.data as Record<string, unknown>);
 
   describe('ID numbers at the gate (GB 11643, as at registration)', () => {
@@ -91,7 +93,9 @@ describe('checkpoints: the shared ID number rule, clean names, refusals that nam
         if (idNumberCheckChar(candidate) === 'X') withX = `${candidate}X`;
       }
       expect((await post(`/checkpoints/${id}/entries`, { ...entry, idNumber: withX.toLowerCase() })).statusCode).toBe(201);
-      expect((await dayOf(id)).map((d) => d.idNumber)).toEqual([withX]);
+      const recorded = (await dayOf(id)).map((d) => d.idNumber as string);
+      expect(recorded[0]).toMatch(/^enc:v1:idNumber-[0-9a-f]{64}:/);
+      expect(await vault.openAll(recorded)).toEqual([withX]);
       expect((await post(`/checkpoints/${id}/entries`, { ...entry, idNumber: VALID_ID })).statusCode).toBe(201);
     });
   });

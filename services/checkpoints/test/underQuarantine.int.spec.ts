@@ -9,7 +9,7 @@ import { parseEnvelope, topicFor, uuidv7, type Envelope } from '@fangyi/contract
 import { SqliteEventStore } from '@fangyi/eventstore';
 import { InProcessMessageBus, KafkaMessageBus, type MessageBus } from '@fangyi/messaging';
 import { InMemoryProjectionStore, type ProjectionStore } from '@fangyi/projections';
-import { TEST_AUTH_SECRET, authHeader, requireInfra, testUser } from '@fangyi/testkit';
+import { TEST_AUTH_SECRET, TEST_NAMING_KEY, authHeader, requireInfra, testUser, testVault } from '@fangyi/testkit';
 import { busSource } from '@fangyi/processors';
 import { registerPerson } from './residents.ts';
 import { UNDER_QUARANTINE_COLLECTION, buildCheckpointsApp, crossingStreamId, startCheckpointList, startCheckpointsProjections, startResidentsDirectory, type UnderQuarantineDoc } from '../src/index.ts';
@@ -73,7 +73,7 @@ async function breachFlow(bus: MessageBus, prefix: string): Promise<void> {
   const projections = await startCheckpointsProjections({ source: busSource({ bus, topicPrefix: prefix }), store, logger });
   const checkpointList = await startCheckpointList({ eventStore, logger });
   const residents = await startResidentsDirectory({ eventStore, logger });
-  const app = buildCheckpointsApp({ eventStore, clock: () => now, newId: () => uuidv7(), timeZone: 'Asia/Shanghai', projectionStore: store, checkpointList, residents, logger, authSecret: TEST_AUTH_SECRET });
+  const app = buildCheckpointsApp({ eventStore, clock: () => now, newId: () => uuidv7(), timeZone: 'Asia/Shanghai', projectionStore: store, checkpointList, residents, logger, authSecret: TEST_AUTH_SECRET, vault: testVault().vault, namingKey: TEST_NAMING_KEY });
   try {
     const staff = authHeader(testUser('checkpoint-staff', ['moujia'], 'staff-moujia'));
     const opened = await app.inject({

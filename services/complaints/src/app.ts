@@ -1,5 +1,6 @@
 import { createServiceApp, type AuthSecret, type Logger, type RateLimitSettings, type ReadinessReport, type Registered, type ServiceApp } from '@fangyi/service-kit';
 import { complaintErrors } from './complaint/complaint.ts';
+import { reporterRoutes } from './reporters/routes.ts';
 import { complaintRoutes, type ComplaintsDeps } from './complaint/routes.ts';
 
 export interface ComplaintsAppDeps extends ComplaintsDeps {
@@ -28,4 +29,5 @@ export function buildComplaintsApp(deps: ComplaintsAppDeps): ServiceApp {
 /** Adds the complaints routes to an app, e.g. the embedded all-in-one one. */
 export function registerComplaints(app: ServiceApp, deps: ComplaintsDeps): void {
   complaintRoutes(app, deps);
+  reporterRoutes(app, deps);
 }

@@ -5,7 +5,7 @@ import { openEventStore } from '@fangyi/eventstore';
 import { KafkaMessageBus, relayReadiness, startRelay } from '@fangyi/messaging';
 import { busSource, readinessOf } from '@fangyi/processors';
 import { RedisProjectionStore } from '@fangyi/projections';
-import { createLogger, installGracefulShutdown, commandServiceConfig, rateLimitOf, readConfig, tokenSecretsOf, withEventStoreUrl, systemClock } from '@fangyi/service-kit';
+import { openPrivacy, privacyConfig, createLogger, installGracefulShutdown, commandServiceConfig, rateLimitOf, readConfig, tokenSecretsOf, withEventStoreUrl, systemClock } from '@fangyi/service-kit';
 import { buildComplaintsApp } from './app.ts';
 import { complaintPolicyFromEnv } from './complaint/policy.ts';
 import { startHouseholdDirectory } from './households/directory.ts';
@@ -20,6 +20,7 @@ import { startComplaintsReadModel } from './readModel.ts';
 const config = readConfig(
   z.object({
     ...commandServiceConfig(3005),
+    ...privacyConfig(),
     REDIS_URL: z.string().min(1, 'REDIS_URL is required (redis://…) for the complaints list'),
     FANGYI_COMPLAINTS_NAMESPACE: z.string().default('fangyi:complaints'),
   }),
@@ -30,6 +31,7 @@ const policy = complaintPolicyFromEnv();
 const logger = createLogger({ service: 'complaints', level: config.LOG_LEVEL });
 const clock = systemClock;
 const eventStore = await openEventStore(config.EVENT_STORE_URL, { schema: config.FANGYI_SCHEMA, clock });
+const privacy = await openPrivacy(config);
 const bus = new KafkaMessageBus({ brokers: config.KAFKA_BROKERS.split(','), clientId: 'fangyi-complaints', logger });
 const relay =
   config.FANGYI_RELAY === 'on'
@@ -59,6 +61,9 @@ const app = buildComplaintsApp({
   policy,
   listStore,
   households,
+  vault: privacy.vault,
+  namingKey: privacy.namingKey,
+  timeZone: config.FANGYI_TIME_ZONE,
   logger,
   authSecret: tokenSecretsOf(config),
   rateLimit: rateLimitOf(config),
@@ -79,6 +84,7 @@ installGracefulShutdown(
     { name: 'household directory', close: () => households.stop() },
     { name: 'kafka', close: () => bus.close() },
     { name: 'redis', close: async () => void (await redis.quit()) },
+    { name: 'personal keys', close: () => privacy.keys.close() },
     { name: 'event store', close: () => eventStore.close() },
   ],
   logger,

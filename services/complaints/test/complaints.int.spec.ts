@@ -9,7 +9,7 @@ import { SqliteEventStore, type EventStore } from '@fangyi/eventstore';
 import { logSource, type RunningProcessor } from '@fangyi/processors';
 import { InMemoryProjectionStore, rebuildFromEventStore } from '@fangyi/projections';
 import type { ServiceApp, User } from '@fangyi/service-kit';
-import { TEST_AUTH_SECRET, authHeader, testUser } from '@fangyi/testkit';
+import { TEST_AUTH_SECRET, TEST_NAMING_KEY, testVault, authHeader, testUser } from '@fangyi/testkit';
 import { registerHousehold } from './residents.ts';
 import { COMPLAINTS_COLLECTION, startHouseholdDirectory, type HouseholdDirectory, buildComplaintsApp, complaintPolicyFromEnv, complaintsProjection, startComplaintsReadModel, streamIdOf } from '../src/index.ts';
 
@@ -61,7 +61,7 @@ describe('complaints service over HTTP (SQLite event store, list kept from its l
     await registerHousehold(eventStore, 'h-moujia-1', 'moujia');
     readModel = await startComplaintsReadModel({ source: logSource({ eventStore, idleMs: 20 }), store: listStore, logger });
     households = await startHouseholdDirectory({ eventStore, logger });
-    app = buildComplaintsApp({ eventStore, clock, newId: () => uuidv7(now.getTime()), policy, listStore, households, logger, authSecret: TEST_AUTH_SECRET });
+    app = buildComplaintsApp({ eventStore, clock, newId: () => uuidv7(now.getTime()), policy, listStore, households, logger, authSecret: TEST_AUTH_SECRET, vault: testVault().vault, namingKey: TEST_NAMING_KEY, timeZone: 'Asia/Shanghai' });
     await app.ready();
   });
   afterAll(async () => {

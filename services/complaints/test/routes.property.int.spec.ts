@@ -6,7 +6,7 @@ import { pino } from 'pino';
 import { uuidv7 } from '@fangyi/contracts';
 import { SqliteEventStore, type EventStore } from '@fangyi/eventstore';
 import type { ServiceApp } from '@fangyi/service-kit';
-import { TEST_AUTH_SECRET, authHeader, checkReadRouteProperty, checkRouteProperty, readRoutesOf, testUser, writeRoutesOf } from '@fangyi/testkit';
+import { TEST_AUTH_SECRET, TEST_NAMING_KEY, testVault, authHeader, checkReadRouteProperty, checkRouteProperty, readRoutesOf, testUser, writeRoutesOf } from '@fangyi/testkit';
 import { buildComplaintsApp, complaintPolicyFromEnv, startHouseholdDirectory, type HouseholdDirectory } from '../src/index.ts';
 import { registerHousehold } from './residents.ts';
 
@@ -35,7 +35,7 @@ describe('complaints routes under generated bodies (SQLite event store)', () => 
       policy: complaintPolicyFromEnv({ FANGYI_COMPLAINT_HANDLERS: 'kutao=handler-kutao' }),
       households,
       logger: pino({ level: 'silent' }),
-      authSecret: TEST_AUTH_SECRET,
+      authSecret: TEST_AUTH_SECRET, vault: testVault().vault, namingKey: TEST_NAMING_KEY, timeZone: 'Asia/Shanghai',
       rateLimit: false,
     });
     await app.ready();

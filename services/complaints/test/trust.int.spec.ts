@@ -6,7 +6,7 @@ import { pino } from 'pino';
 import { uuidv7 } from '@fangyi/contracts';
 import { SqliteEventStore, type EventStore } from '@fangyi/eventstore';
 import type { ServiceApp } from '@fangyi/service-kit';
-import { TEST_AUTH_SECRET, authHeader, testUser } from '@fangyi/testkit';
+import { TEST_AUTH_SECRET, TEST_NAMING_KEY, testVault, authHeader, testUser } from '@fangyi/testkit';
 import { buildComplaintsApp, complaintPolicyFromEnv, startHouseholdDirectory, streamIdOf, type HouseholdDirectory } from '../src/index.ts';
 
 // A complaint keeps what the reporter said, emoji included, but no hidden controls; a reporter's
@@ -24,7 +24,7 @@ describe('complaints: clean names and text, refusals that name the field', () =>
     dir = mkdtempSync(join(tmpdir(), 'fangyi-c-trust-'));
     eventStore = new SqliteEventStore({ path: join(dir, 'events.db'), clock: () => now });
     households = await startHouseholdDirectory({ eventStore, logger: pino({ level: 'silent' }) });
-    app = buildComplaintsApp({ eventStore, clock: () => now, newId: () => uuidv7(), policy: complaintPolicyFromEnv({ FANGYI_COMPLAINT_HANDLERS: 'kutao=handler-kutao' }), households, logger: pino({ level: 'silent' }), authSecret: TEST_AUTH_SECRET });
+    app = buildComplaintsApp({ eventStore, clock: () => now, newId: () => uuidv7(), policy: complaintPolicyFromEnv({ FANGYI_COMPLAINT_HANDLERS: 'kutao=handler-kutao' }), households, logger: pino({ level: 'silent' }), authSecret: TEST_AUTH_SECRET, vault: testVault().vault, namingKey: TEST_NAMING_KEY, timeZone: 'Asia/Shanghai' });
     await app.ready();
   });
   afterAll(async () => {

@@ -162,7 +162,7 @@ const app = createServiceApp({
 });
 registerQuarantine(app, { eventStore, clock, newId, timeZone, activeCases, slotWindows, earlyCheckMinutes: config.FANGYI_CHECK_EARLY_MINUTES, people: quarantinePeople, callers });
 registerResidents(app, { eventStore, vault, reservationKey, clock, newId, timeZone, householdPeople });
-registerCheckpoints(app, { eventStore, clock, newId, timeZone, projectionStore: underQuarantineStore, checkpointList, residents: checkpointsResidents });
+registerCheckpoints(app, { eventStore, clock, newId, timeZone, projectionStore: underQuarantineStore, checkpointList, residents: checkpointsResidents, vault, namingKey: reservationKey });
 registerComplaints(app, {
   eventStore,
   clock,
@@ -170,6 +170,9 @@ registerComplaints(app, {
   policy: complaintPolicyFromEnv({ ...process.env, FANGYI_COMPLAINT_HANDLERS: config.FANGYI_COMPLAINT_HANDLERS }),
   listStore: complaintsStore,
   households: complaintsHouseholds,
+  vault,
+  namingKey: reservationKey,
+  timeZone,
 });
 registerRoster(app, { store: rosterStore, reportStore, eventStore, clock, timeZone, slotWindows });
 await app.ready();

@@ -8,9 +8,11 @@ import { idNumberCheckChar, uuidv7 } from '@fangyi/contracts';
 import { SqliteEventStore, SqlitePersonalKeys } from '@fangyi/eventstore';
 import { logSource, readModelProcessor, startProcessor, type RunningProcessor } from '@fangyi/processors';
 import { InMemoryProjectionStore } from '@fangyi/projections';
+import { checkpointsErrors, registerCheckpoints, startCheckpointList, startResidentsDirectory, type CheckpointList, type ResidentsDirectory } from '@fangyi/checkpoints';
+import { complaintPolicyFromEnv, complaintsErrors, registerComplaints, startHouseholdDirectory, type HouseholdDirectory } from '@fangyi/complaints';
 import { registerResidents, residentsErrors, startHouseholdPeopleFeed, type HouseholdPeopleFeed } from '@fangyi/residents';
 import { registerRoster, reportProjection, DEFAULT_SLOT_WINDOWS } from '@fangyi/roster';
-import { businessDate, createServiceApp, createVault, type PersonalDataVault, type ServiceApp } from '@fangyi/service-kit';
+import { businessDate, createServiceApp, createVault, mergeErrors, type PersonalDataVault, type ServiceApp } from '@fangyi/service-kit';
 import { TEST_AUTH_SECRET, authHeader, testUser } from '@fangyi/testkit';
 
 /**
@@ -28,6 +30,8 @@ const HUBEI_ID = idNumberOf('42010619900315123');
 const HUBEI_PHONE = '13971234567';
 const LOCAL_ID = idNumberOf('37020219850601004');
 const LOCAL_PHONE = '13805321234';
+/** A reporter who lives elsewhere: known to Fangyi only by the phone they left with a complaint. */
+const VISITOR_PHONE = '13607091234';
 
 describe('forgetting a person (SQLite event store, key table in the same file)', () => {
   let dir: string;
@@ -38,11 +42,16 @@ describe('forgetting a person (SQLite event store, key table in the same file)',
   let householdPeople: HouseholdPeopleFeed;
   let report: RunningProcessor;
   let app: ServiceApp;
+  let checkpointList: CheckpointList;
+  let checkpointsResidents: ResidentsDirectory;
+  let households: HouseholdDirectory;
 
   const admin = authHeader(testUser('admin', ['*'], 'admin-1'));
   const registrar = authHeader(testUser('registrar', ['zhangcun'], 'registrar-zhangcun'));
   const analyst = authHeader(testUser('analyst', ['*'], 'analyst-1'));
   const officer = authHeader(testUser('report-officer', ['*'], 'report-officer-1'));
+  const gateStaff = authHeader(testUser('checkpoint-staff', ['zhangcun'], 'staff-zhangcun'));
+  const handler = authHeader(testUser('complaint-handler', ['*'], 'complaint-handler-kutao'));
 
   const inject = async (method: 'GET' | 'POST', url: string, headers: Record<string, string>, payload?: object) => {
     const res = await app.inject({ method, url, headers, ...(payload ? { payload } : {}) });
@@ -71,6 +80,20 @@ describe('forgetting a person (SQLite event store, key table in the same file)',
   let hubeiPerson: string;
   let localPerson: string;
   let householdId: string;
+  let checkpointId: string;
+  let residentComplaint: string;
+  let visitorComplaint: string;
+  const gateLog = async () => {
+    const res = await inject('GET', `/checkpoints/${checkpointId}/crossings?date=2020-02-05`, registrar);
+    expect(res.statusCode, res.body).toBe(200);
+    const day = res.json<{ crossings: { personId?: string; idNumber: string | null }[]; refusals: { idNumber: string | null }[] }>();
+    return { entries: day.crossings.map((c) => [c.personId, c.idNumber]), refusals: day.refusals.map((r) => r.idNumber) };
+  };
+  const reporterPhone = async (complaintId: string) => {
+    const res = await inject('GET', `/complaints/${complaintId}`, admin);
+    expect(res.statusCode, res.body).toBe(200);
+    return res.json<{ reporter: { phone: string | null } }>().reporter.phone;
+  };
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'fangyi-forget-'));
@@ -81,8 +104,16 @@ describe('forgetting a person (SQLite event store, key table in the same file)',
     const reportStore = new InMemoryProjectionStore({ clock: () => now });
     report = await startProcessor(readModelProcessor(reportProjection(dateOf), reportStore), logSource({ eventStore, idleMs: 20 }), silent);
     householdPeople = await startHouseholdPeopleFeed({ eventStore, logger: silent, dateOf });
-    app = createServiceApp({ service: 'fangyi', logger: silent, errors: residentsErrors, authSecret: TEST_AUTH_SECRET, clock: () => now, rateLimit: false });
-    registerResidents(app, { eventStore, vault, reservationKey: randomBytes(32), clock: () => now, newId: () => uuidv7(now.getTime()), timeZone: TZ, householdPeople });
+    checkpointList = await startCheckpointList({ eventStore, logger: silent });
+    checkpointsResidents = await startResidentsDirectory({ eventStore, logger: silent });
+    households = await startHouseholdDirectory({ eventStore, logger: silent });
+    app = createServiceApp({ service: 'fangyi', logger: silent, errors: mergeErrors(residentsErrors, checkpointsErrors, complaintsErrors), authSecret: TEST_AUTH_SECRET, clock: () => now, rateLimit: false });
+    // One naming key for every service, as the embedded process has.
+    const namingKey = randomBytes(32);
+    const newId = () => uuidv7(now.getTime());
+    registerResidents(app, { eventStore, vault, reservationKey: namingKey, clock: () => now, newId, timeZone: TZ, householdPeople });
+    registerCheckpoints(app, { eventStore, clock: () => now, newId, timeZone: TZ, projectionStore: new InMemoryProjectionStore({ clock: () => now }), checkpointList, residents: checkpointsResidents, vault, namingKey });
+    registerComplaints(app, { eventStore, clock: () => now, newId, policy: complaintPolicyFromEnv({ FANGYI_COMPLAINT_HANDLERS: '*=complaint-handler-kutao' }), households, vault, namingKey, timeZone: TZ });
     registerRoster(app, { store: new InMemoryProjectionStore({ clock: () => now }), reportStore, eventStore, clock: () => now, timeZone: TZ, slotWindows: DEFAULT_SLOT_WINDOWS });
     await app.ready();
 
@@ -93,11 +124,27 @@ describe('forgetting a person (SQLite event store, key table in the same file)',
     ({ personId: localPerson } = await post('/residents/people', { householdId, name: '王芳', idNumber: LOCAL_ID, phone: LOCAL_PHONE, registration: 'local' }));
     await post(`/residents/people/${hubeiPerson}/screenings`, { date: '2020-02-05', temperatureC: 36.5 });
     await post(`/residents/people/${hubeiPerson}/pass`, { validUntil: '2020-02-10' });
+
+    // At the gate: an entry naming them with their ID number typed, a refusal of someone who gave
+    // only that ID number (unidentified), and the other resident's entry.
+    ({ checkpointId } = await post('/checkpoints', { name: '张村东口', location: '张村东路与枯桃路交口', communities: ['zhangcun'], kind: 'road' }));
+    await post(`/checkpoints/${checkpointId}/shifts`, { staff: [{ id: 's1', name: '张伟', community: 'zhangcun', role: 'community-staff' }], startedAt: now.toISOString() }, gateStaff);
+    const at = now.toISOString();
+    await post(`/checkpoints/${checkpointId}/entries`, { personId: hubeiPerson, idNumber: HUBEI_ID, temperatureC: 36.5, passValid: true, at }, gateStaff);
+    await post(`/checkpoints/${checkpointId}/refusals`, { name: '刘伟', idNumber: HUBEI_ID.toLowerCase(), reason: 'outside-person', note: '', at }, gateStaff);
+    await post(`/checkpoints/${checkpointId}/entries`, { personId: localPerson, idNumber: LOCAL_ID, temperatureC: 36.4, passValid: true, at }, gateStaff);
+    // Complaints: one reported by the resident with their phone, one by a visitor.
+    const complaint = (phone: string) => ({ channel: 'phone', category: 'sanitation', community: 'zhangcun', description: '垃圾未清运', reporter: { anonymous: false, name: '报告人', phone }, receivedAt: at });
+    ({ complaintId: residentComplaint } = await post('/complaints', complaint(HUBEI_PHONE)));
+    ({ complaintId: visitorComplaint } = await post('/complaints', complaint(VISITOR_PHONE)));
     await report.caughtUp();
   });
 
   afterAll(async () => {
     await app?.close();
+    await checkpointList?.stop();
+    await checkpointsResidents?.stop();
+    await households?.stop();
     await report?.stop();
     await householdPeople?.stop();
     await eventStore?.close();
@@ -109,7 +156,15 @@ describe('forgetting a person (SQLite event store, key table in the same file)',
     const bytes = storeBytes();
     // The scan sees the events and the key table: the sealed values and the person's id are there.
     expect(bytes).toContain(`enc:v1:${hubeiPerson}:`);
-    for (const clear of [HUBEI_ID, HUBEI_PHONE, LOCAL_ID, LOCAL_PHONE]) expect(bytes).not.toContain(clear);
+    for (const clear of [HUBEI_ID, HUBEI_PHONE, LOCAL_ID, LOCAL_PHONE, VISITOR_PHONE]) expect(bytes).not.toContain(clear);
+    // Typed at the gate and left with a complaint: sealed for the number's own subject, read in full where the role may.
+    expect(bytes).toMatch(/enc:v1:idNumber-[0-9a-f]{64}:/);
+    expect(bytes).toMatch(/enc:v1:phone-[0-9a-f]{64}:/);
+    expect(await gateLog()).toEqual({ entries: [[hubeiPerson, HUBEI_ID], [localPerson, LOCAL_ID]], refusals: [HUBEI_ID] });
+    expect([await reporterPhone(residentComplaint), await reporterPhone(visitorComplaint)]).toEqual([HUBEI_PHONE, VISITOR_PHONE]);
+    // Gate staff see ID numbers masked, as everywhere.
+    const staffView = (await inject('GET', `/checkpoints/${checkpointId}/crossings?date=2020-02-05`, gateStaff)).json();
+    expect(staffView.crossings[0].idNumber).toBe(`4201${'*'.repeat(10)}${HUBEI_ID.slice(-4)}`);
     const person = (await inject('GET', `/residents/people/${hubeiPerson}`, registrar)).json();
     expect(person).toMatchObject({ idNumber: HUBEI_ID, phone: HUBEI_PHONE, birthDate: '1990-03-15', forgottenOn: null });
     const masked = (await inject('GET', `/residents/people/${hubeiPerson}`, analyst)).json();
@@ -162,6 +217,11 @@ describe('forgetting a person (SQLite event store, key table in the same file)',
     expect(history[0].data).toMatchObject({ idNumber: null, phone: null });
     expect(JSON.stringify(history)).not.toContain(HUBEI_ID);
 
+    // Their ID number typed at the gate, whoever the crossing named, and their phone left with a
+    // complaint: unreadable too; the other resident's and the visitor's are not touched.
+    expect(await gateLog()).toEqual({ entries: [[hubeiPerson, null], [localPerson, LOCAL_ID]], refusals: [null] });
+    expect([await reporterPhone(residentComplaint), await reporterPhone(visitorComplaint)]).toEqual([null, VISITOR_PHONE]);
+
     // The household's listing: the forgotten person is still a member, without numbers; the other keeps theirs.
     const listing = (await inject('GET', `/residents/households/${householdId}/people`, registrar)).json();
     const byId = new Map(listing.people.map((p: { personId: string }) => [p.personId, p]));
@@ -204,5 +264,30 @@ describe('forgetting a person (SQLite event store, key table in the same file)',
     const twice = await inject('POST', '/residents/people', registrar, { householdId, name: '刘伟', idNumber: HUBEI_ID, phone: HUBEI_PHONE, registration: 'local' });
     expect(twice.json().code).toBe('PERSON_ALREADY_REGISTERED');
     await post(`/residents/people/${anew.json().personId}/forget`, { reason: 'other' }, admin);
+  });
+
+  it('a reporter who is no resident is forgotten by their phone: only by an admin, recorded without the number, once', async () => {
+    const before = (await eventStore.readAll({ limit: 100_000 })).length;
+    expect((await inject('POST', '/complaints/reporters/forget', handler, { phone: VISITOR_PHONE, reason: 'subject-request' })).statusCode).toBe(403);
+    const bad = await inject('POST', '/complaints/reporters/forget', admin, { phone: '一二三', reason: 'subject-request' });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().errors[0].field).toBe('body.phone');
+    expect((await eventStore.readAll({ limit: 100_000 })).length).toBe(before);
+    expect(await reporterPhone(visitorComplaint)).toBe(VISITOR_PHONE);
+
+    // Written with spaces: the same number, the same subject.
+    const res = await inject('POST', '/complaints/reporters/forget', admin, { phone: '136 0709 1234', reason: 'subject-request' });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toMatchObject({ forgotten: true, forgottenOn: '2020-02-05' });
+    expect(await reporterPhone(visitorComplaint)).toBeNull();
+    const recorded = (await eventStore.readAll({ limit: 100_000 })).slice(before);
+    expect(recorded.map((e) => e.type)).toEqual(['complaints.reporter-forgotten']);
+    expect(JSON.stringify(recorded)).not.toContain(VISITOR_PHONE);
+    expect(recorded[0]!.data).toMatchObject({ subject: expect.stringMatching(/^phone-[0-9a-f]{64}$/), reason: 'subject-request', forgottenOn: '2020-02-05' });
+    // The complaint itself is all there, and again records nothing.
+    const complaint = (await inject('GET', `/complaints/${visitorComplaint}`, handler)).json();
+    expect(complaint).toMatchObject({ complaintId: visitorComplaint, category: 'sanitation', reporter: { anonymous: false, name: '报告人', phone: null } });
+    const again = await inject('POST', '/complaints/reporters/forget', admin, { phone: VISITOR_PHONE, reason: 'subject-request' });
+    expect(again.json()).toMatchObject({ forgotten: false, events: [] });
   });
 });

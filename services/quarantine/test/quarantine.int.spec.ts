@@ -146,6 +146,8 @@ describe('quarantine service over HTTP (SQLite event store)', () => {
       const problem = await refused({ ...startBody, personId: person.personId, reason: 'close-contact' }, 409, 'PERSON_ALREADY_UNDER_QUARANTINE', 'body.personId');
       expect(problem.detail).toContain(caseId);
       expect(problem.errors[0]!.message).toContain(caseId);
+      // A member of its own, so a client can open the running case without reading the sentence.
+      expect((problem as { existingCaseId?: string }).existingCaseId).toBe(caseId);
       const ended = await inject(app, { method: 'POST', url: `/quarantine/cases/${caseId}/end`, payload: { outcome: 'sent-to-hospital' } });
       expect(ended.statusCode).toBe(201);
       expect((await start({ ...startBody, personId: person.personId, reason: 'close-contact' })).statusCode).toBe(201);
@@ -158,7 +160,7 @@ describe('quarantine service over HTTP (SQLite event store)', () => {
       expect(results.map((r) => r.statusCode).sort()).toEqual([201, 409, 409]);
       const { caseId } = results.find((r) => r.statusCode === 201)!.json<{ caseId: string }>();
       for (const lost of results.filter((r) => r.statusCode === 409)) {
-        expect(lost.json()).toMatchObject({ code: 'PERSON_ALREADY_UNDER_QUARANTINE', errors: [{ field: 'body.personId', message: expect.stringContaining(caseId) }] });
+        expect(lost.json()).toMatchObject({ code: 'PERSON_ALREADY_UNDER_QUARANTINE', existingCaseId: caseId, errors: [{ field: 'body.personId', message: expect.stringContaining(caseId) }] });
       }
       const started = (await eventStore.readAll({ limit: 100_000 })).filter((e) => e.type === 'quarantine.home-quarantine-started' && (e.data as { personId: string }).personId === person.personId);
       expect(started).toHaveLength(1);

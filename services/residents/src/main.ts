@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { contextOf, uuidv7 } from '@fangyi/contracts';
-import { openEventStore, openPersonalKeys } from '@fangyi/eventstore';
+import { openEventStore } from '@fangyi/eventstore';
 import { KafkaMessageBus, relayReadiness, startRelay } from '@fangyi/messaging';
 import { busSource, readinessOf } from '@fangyi/processors';
-import { businessDate, createVault, parseKey, privacyConfig, createLogger, installGracefulShutdown, commandServiceConfig, rateLimitOf, readConfig, tokenSecretsOf, withEventStoreUrl, systemClock } from '@fangyi/service-kit';
+import { businessDate, openPrivacy, privacyConfig, createLogger, installGracefulShutdown, commandServiceConfig, rateLimitOf, readConfig, tokenSecretsOf, withEventStoreUrl, systemClock } from '@fangyi/service-kit';
 import { buildResidentsApp } from './app.ts';
 import { startHouseholdPeopleFeed } from './householdPeople/feed.ts';
 import { startResidentsPolicies } from './policies/policies.ts';
@@ -27,10 +27,7 @@ const logger = createLogger({ service: 'residents', level: config.LOG_LEVEL });
 const clock = systemClock;
 const newId = () => uuidv7();
 const eventStore = await openEventStore(config.EVENT_STORE_URL, { schema: config.FANGYI_SCHEMA, clock });
-// The key table beside the events (the same PostgreSQL schema), unless FANGYI_KEYS_URL says elsewhere.
-const personalKeys = await openPersonalKeys(config.FANGYI_KEYS_URL ?? config.EVENT_STORE_URL, { schema: config.FANGYI_SCHEMA });
-const vault = createVault({ keys: personalKeys, masterKey: parseKey(config.FANGYI_MASTER_KEY, 'FANGYI_MASTER_KEY') });
-const reservationKey = parseKey(config.FANGYI_RESERVATION_KEY, 'FANGYI_RESERVATION_KEY');
+const { vault, namingKey: reservationKey, keys: personalKeys } = await openPrivacy(config);
 const bus = new KafkaMessageBus({ brokers: config.KAFKA_BROKERS.split(','), clientId: 'fangyi-residents', logger });
 const relay =
   config.FANGYI_RELAY === 'on'

@@ -1,6 +1,6 @@
 import { RecordCrossingSchema, RecordRefusalSchema, REFUSAL_REASONS, parseEnvelope, type Actor, type EntryRecorded, type QuarantineBreachRecorded, type RefusalRecorded } from '@fangyi/contracts';
 import type { FastifyReply } from 'fastify';
-import { businessDate, handleCommand, route, type ServiceApp, type User } from '@fangyi/service-kit';
+import { businessDate, handleCommand, idNumberSubject, normaliseIdNumber, route, type ServiceApp, type User } from '@fangyi/service-kit';
 import { currentShift } from '../checkpoint/checkpoint.ts';
 import { CHECKPOINT_PATHS, CheckpointParams, DateQuery, READERS, loadCheckpoint, requireAnyCommunityOf, utc, type CheckpointsDeps, type KnownCheckpoint } from '../http.ts';
 import { underQuarantineOf } from '../underQuarantine/projection.ts';
@@ -27,6 +27,17 @@ export function crossingRoutes(app: ServiceApp, deps: CheckpointsDeps): void {
     const person = named.personId === undefined ? 'not-named' : ((await directory.person(named.personId)) ?? 'unknown');
     const pass = named.passNumber === undefined ? 'not-named' : ((await directory.pass(named.passNumber)) ?? 'unknown');
     return { person, pass };
+  };
+
+  /**
+   * An ID number typed at the gate, sealed for the number's own subject: whoever holds it is
+   * forgotten with it, whoever the crossing names. Sealed alike each time, so a resend compares equal.
+   */
+  const sealIdNumber = async (idNumber: string | undefined): Promise<string | undefined> =>
+    idNumber === undefined ? undefined : deps.vault.sealStable(idNumberSubject(deps.namingKey, idNumber), normaliseIdNumber(idNumber));
+  const sealed = async <T extends { idNumber?: string | undefined }>(body: T): Promise<T> => {
+    const idNumber = await sealIdNumber(body.idNumber);
+    return idNumber === undefined ? body : { ...body, idNumber };
   };
 
   /** Reads the checkpoint (for its communities and the shift on duty), then appends to the day's crossing stream. */
@@ -73,7 +84,7 @@ export function crossingRoutes(app: ServiceApp, deps: CheckpointsDeps): void {
           return {
             type: direction === 'entry' ? 'RecordEntry' : 'RecordExit',
             data: {
-              ...ctx.body,
+              ...(await sealed(ctx.body)),
               at,
               checkpointId,
               date,
@@ -119,7 +130,7 @@ export function crossingRoutes(app: ServiceApp, deps: CheckpointsDeps): void {
       const refusalId = ctx.body.refusalId ?? deps.newId();
       const { result, date } = await record(ctx, checkpointId, at, async (checkpoint, date) => ({
         type: 'RecordRefusal',
-        data: { ...ctx.body, at, checkpointId, date, checkpoint, refusalId, now: deps.clock().toISOString(), identity: await identityOf({ personId: ctx.body.personId }) },
+        data: { ...(await sealed(ctx.body)), at, checkpointId, date, checkpoint, refusalId, now: deps.clock().toISOString(), identity: await identityOf({ personId: ctx.body.personId }) },
       }));
       return answer(ctx, result.events.length > 0, { checkpointId, refusalId, date, revision: result.revision });
     },
@@ -152,6 +163,11 @@ export function crossingRoutes(app: ServiceApp, deps: CheckpointsDeps): void {
           breaches.push(e.data as QuarantineBreachRecorded);
         }
       }
+      // The ID numbers as typed, opened for this log: null once whoever holds the number is forgotten.
+      const opened = await deps.vault.openAll([...crossings, ...refusals].map((x) => x.idNumber ?? ''));
+      [...crossings, ...refusals].forEach((x, i) => {
+        if (x.idNumber !== undefined) (x as { idNumber?: string | null }).idNumber = opened[i] ?? null;
+      });
       for (const c of crossings) {
         c.refusalId = refusals.find((r) => r.crossingId === c.crossingId)?.refusalId ?? null;
         c.breachId = breaches.find((b) => b.crossingId === c.crossingId)?.breachId ?? null;

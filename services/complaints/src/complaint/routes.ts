@@ -16,14 +16,14 @@ import {
 } from '@fangyi/contracts';
 import type { EventStore } from '@fangyi/eventstore';
 import type { ProjectionStore } from '@fangyi/projections';
-import { DomainError, handleCommand, loadAggregate, requireCommunity, requireInScope, route, worksIn, type Clock, type ServiceApp, type User } from '@fangyi/service-kit';
+import { DomainError, handleCommand, loadAggregate, phoneSubject, requireCommunity, requireInScope, route, worksIn, type Clock, type PersonalDataVault, type ServiceApp, type User } from '@fangyi/service-kit';
 import { commandMeta } from '@fangyi/service-kit';
 import { expectedRevisionOf } from '@fangyi/service-kit';
 import { complaintDecider, streamIdOf, type ComplaintCommand, type ComplaintState } from './complaint.ts';
 import { DEFAULT_COMPLAINT_POLICY, rentalBanFor, type ComplaintPolicy } from './policy.ts';
 import type { HouseholdDirectory } from '../households/directory.ts';
 import { COMPLAINTS_COLLECTION } from './projection.ts';
-import { applyToView, isOverdue, presentReporter, presentView, type ComplaintView } from './view.ts';
+import { applyToView, isOverdue, openViews, presentReporter, presentView, type ComplaintView } from './view.ts';
 
 export interface ComplaintsDeps {
   readonly eventStore: EventStore;
@@ -35,6 +35,12 @@ export interface ComplaintsDeps {
   readonly listStore?: ProjectionStore;
   /** The households the residents register holds (startHouseholdDirectory): a complaint names only those. */
   readonly households: HouseholdDirectory;
+  /** Seals a reporter's phone at filing and opens it for those who read it. */
+  readonly vault: PersonalDataVault;
+  /** FANGYI_RESERVATION_KEY: names the subject a phone number is sealed for (see phoneSubject). */
+  readonly namingKey: Buffer;
+  /** The district's time zone, for the business day a forget is recorded on. */
+  readonly timeZone: string;
 }
 
 /** Complaint handlers (an estate's information officer is one whose token lists the estate) and the admin act. */
@@ -80,6 +86,10 @@ export function complaintRoutes(app: ServiceApp, deps: ComplaintsDeps): void {
     return { complaintId, status: result.state.status, revision: result.revision, events: result.eventIds };
   };
 
+  /** The reporter's phone, sealed for that phone number's own subject: forgetting the reporter (or the resident with that phone) makes it unreadable. */
+  const sealReporter = async <R extends { readonly phone?: string | undefined }>(reporter: R): Promise<R> =>
+    reporter.phone === undefined ? reporter : { ...reporter, phone: await deps.vault.seal(phoneSubject(deps.namingKey, reporter.phone), reporter.phone) };
+
   route(app, {
     method: 'POST',
     url: '/complaints',
@@ -97,6 +107,7 @@ export function complaintRoutes(app: ServiceApp, deps: ComplaintsDeps): void {
         type: 'FileComplaint',
         data: {
           ...ctx.body,
+          reporter: await sealReporter(ctx.body.reporter),
           complaintId,
           replyWithinHours: policy.replyWithinHours[ctx.body.category],
           now: now.toISOString(),
@@ -236,7 +247,8 @@ export function complaintRoutes(app: ServiceApp, deps: ComplaintsDeps): void {
       const { view } = await readComplaint(deps.eventStore, ctx.params.complaintId);
       requireInScope(ctx.user, view.area, complaintNotFound(ctx.params.complaintId));
       ctx.reply.header('etag', `"${view.revision}"`);
-      return presentView(view, ctx.user, deps.clock());
+      const [opened] = await openViews(deps.vault, [view]);
+      return presentView(opened!, ctx.user, deps.clock());
     },
   });
 
@@ -250,8 +262,9 @@ export function complaintRoutes(app: ServiceApp, deps: ComplaintsDeps): void {
     handler: async (ctx) => {
       const { view, envelopes } = await readComplaint(deps.eventStore, ctx.params.complaintId);
       requireInScope(ctx.user, view.area, complaintNotFound(ctx.params.complaintId));
+      const [opened] = await openViews(deps.vault, [view]);
       return envelopes.map((e) =>
-        e.type === 'complaints.complaint-filed' ? { ...e, data: { ...(e.data as ComplaintFiled), reporter: presentReporter((e.data as ComplaintFiled).reporter, view, ctx.user) } } : e,
+        e.type === 'complaints.complaint-filed' ? { ...e, data: { ...(e.data as ComplaintFiled), reporter: presentReporter(opened!.reporter, opened!, ctx.user) } } : e,
       );
     },
   });
@@ -274,7 +287,7 @@ export function complaintRoutes(app: ServiceApp, deps: ComplaintsDeps): void {
         .filter((c) => query.assignee === undefined || c.assignee === query.assignee)
         .filter((c) => query.overdue === undefined || isOverdue(c, now) === (query.overdue === 'true'))
         .sort((a, b) => b.receivedAt.localeCompare(a.receivedAt));
-      const items = docs.map((c) => {
+      const items = (await openViews(deps.vault, docs)).map((c) => {
         const { statusNotes: _s, investigationNotes: _i, replies: _r, ...summary } = presentView(c, user, now);
         return summary;
       });

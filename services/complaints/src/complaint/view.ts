@@ -1,5 +1,5 @@
 import type { Actor, ComplaintEvent, Envelope, Reporter } from '@fangyi/contracts';
-import { revealed, type Revealed, type User } from '@fangyi/service-kit';
+import { revealed, type PersonalDataVault, type Revealed, type User } from '@fangyi/service-kit';
 
 /**
  * A complaint as people read it, in the Open311 manner: status, status notes with who and when,
@@ -151,20 +151,40 @@ export function isOverdue(view: Pick<ComplaintView, 'replyDueAt' | 'firstReplyAt
  * `*`). An anonymous reporter's phone, and every other case, is left to the kit's policy table
  * (masked for handlers, report officers and analysts).
  */
-export function mayCallReporter(view: Pick<ComplaintView, 'reporter' | 'assignee' | 'estate'>, user: User): boolean {
+export function mayCallReporter(view: Pick<OpenedView, 'reporter' | 'assignee' | 'estate'>, user: User): boolean {
   if (user.role !== 'complaint-handler' || view.reporter.anonymous) return false;
   return view.assignee === user.id || (view.estate !== null && user.communities.includes(view.estate));
 }
 
-export type PresentedReporter = Omit<Reporter, 'phone'> & { readonly phone?: string | Revealed<string> };
+/** A reporter's phone once opened: null when the reporter (or the resident with that phone) was forgotten. */
+export type OpenedReporter = Omit<Reporter, 'phone'> & { readonly phone?: string | null };
+export type PresentedReporter = Omit<Reporter, 'phone'> & { readonly phone?: string | null | Revealed<string> };
+
+/**
+ * The reporters' phones as recorded (sealed, or clear in history not yet migrated) opened through
+ * the vault with one read of the key table; null once forgotten.
+ */
+export async function openReporters<R extends { readonly phone?: string | null }>(vault: PersonalDataVault, reporters: readonly R[]): Promise<R[]> {
+  const opened = await vault.openAll(reporters.map((r) => r.phone ?? ''));
+  return reporters.map((r, i) => (r.phone === undefined || r.phone === null ? r : { ...r, phone: opened[i] ?? null }));
+}
 
 /** The reporter as this user reads them: the phone marked revealed when the handler may call them back. */
-export function presentReporter(reporter: Reporter, view: Pick<ComplaintView, 'reporter' | 'assignee' | 'estate'>, user: User): PresentedReporter {
-  if (reporter.phone === undefined || !mayCallReporter(view, user)) return reporter;
+export function presentReporter(reporter: OpenedReporter, view: Pick<OpenedView, 'reporter' | 'assignee' | 'estate'>, user: User): PresentedReporter {
+  if (reporter.phone === undefined || reporter.phone === null || !mayCallReporter(view, user)) return reporter;
   return { ...reporter, phone: revealed(reporter.phone) };
 }
 
 /** The view as this user may see it at this moment. */
-export function presentView(view: ComplaintView, user: User, now: Date) {
+/** A complaint as read, its reporter's phone opened. */
+export type OpenedView = Omit<ComplaintView, 'reporter'> & { readonly reporter: OpenedReporter };
+
+/** Views with their reporters' phones opened, with one read of the key table for all of them. */
+export async function openViews(vault: PersonalDataVault, views: readonly ComplaintView[]): Promise<OpenedView[]> {
+  const reporters = await openReporters(vault, views.map((v) => v.reporter));
+  return views.map((v, i) => ({ ...v, reporter: reporters[i]! }));
+}
+
+export function presentView(view: OpenedView, user: User, now: Date) {
   return { ...view, reporter: presentReporter(view.reporter, view, user), overdue: isOverdue(view, now), repliedLate: view.firstReplyAt !== null && view.firstReplyAt > view.replyDueAt };
 }

@@ -33,7 +33,7 @@ function requireStartable(facts: StartFacts, personId: string, community: string
   if (facts.activeCaseId !== null) {
     throw new DomainError('PERSON_ALREADY_UNDER_QUARANTINE', `person ${personId} is under home quarantine in case ${facts.activeCaseId}`, [
       { field: 'body.personId', message: `already under home quarantine in case ${facts.activeCaseId}` },
-    ]);
+    ], { existingCaseId: facts.activeCaseId });
   }
 }
 

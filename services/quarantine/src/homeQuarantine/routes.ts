@@ -130,7 +130,7 @@ export function homeQuarantineRoutes(app: ServiceApp, deps: HomeQuarantineDeps):
         if (!lost) throw error;
         throw new DomainError('PERSON_ALREADY_UNDER_QUARANTINE', `person ${personId} is under home quarantine in case ${caseId}`, [
           { field: 'body.personId', message: `already under home quarantine in case ${caseId}` },
-        ]);
+        ], { existingCaseId: caseId });
       });
       ctx.reply.header('location', `/quarantine/cases/${caseId}`).header('etag', `"${result.revision}"`);
       return { caseId, revision: result.revision, events: result.eventIds };

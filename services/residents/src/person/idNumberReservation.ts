@@ -1,16 +1,13 @@
 import { currentVersionOf, parseEnvelope, type IdNumberReservationEvent, type NewEvent } from '@fangyi/contracts';
 import { WrongExpectedRevisionError, type EventStore } from '@fangyi/eventstore';
-import { reservationDigest, type CommandMetadata, type PersonalDataVault } from '@fangyi/service-kit';
-
-/** The schema already trims and upper-cases; done again here so no caller can reserve `…x` beside `…X`. */
-export const normaliseIdNumber = (idNumber: string): string => idNumber.trim().toUpperCase();
+import { idNumberSubject, type CommandMetadata, type PersonalDataVault } from '@fangyi/service-kit';
 
 /**
  * The stream holding an ID number's one reservation, named by an HMAC-SHA256 under the reservation
  * key: the ID number itself is kept only sealed on the person's stream, and without the key a
  * dictionary of valid ID numbers cannot be matched against stream names (an unkeyed hash could be).
  */
-export const idNumberStreamId = (reservationKey: Buffer, idNumber: string): string => `idNumber-${reservationDigest(reservationKey, normaliseIdNumber(idNumber))}`;
+export const idNumberStreamId = (reservationKey: Buffer, idNumber: string): string => idNumberSubject(reservationKey, idNumber);
 
 export type Reservation =
   /** This person now holds the ID number. */

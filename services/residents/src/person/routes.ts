@@ -3,7 +3,9 @@ import {
   DomainError,
   businessDate,
   handleCommand,
+  idNumberSubject,
   loadAggregate,
+  phoneSubject,
   requireInScope,
   route,
   worksIn,
@@ -242,9 +244,16 @@ export function personRoutes(app: ServiceApp, deps: ResidentsDeps): void {
     roles: ['admin'],
     handler: async (ctx) => {
       const { personId } = ctx.params;
-      // Recorded first, then the key deleted: a failure between the two is mended by sending the
-      // forget again (nothing more is recorded, the key is deleted), and no key is ever gone unrecorded.
+      // Their numbers, read while their key still opens them: the subjects of the numbers (typed at a
+      // checkpoint, left by a complaint's reporter) go with the person's own key.
+      const { person: known } = await load(ctx.user, personId);
+      const numbers = await openNumbers(deps.vault, known);
+      // Recorded first, then the keys deleted, the person's own last: a failure between them is mended
+      // by sending the forget again (nothing more is recorded, the numbers still open, every key goes),
+      // and no key is ever gone unrecorded.
       const result = await run(ctx, personId, { type: 'ForgetPerson', data: { ...ctx.body, personId, today: today() } });
+      if (numbers.idNumber !== null) await deps.vault.forget(idNumberSubject(deps.reservationKey, numbers.idNumber));
+      if (numbers.phone !== null) await deps.vault.forget(phoneSubject(deps.reservationKey, numbers.phone));
       await deps.vault.forget(personId);
       const person = result.state as KnownPerson;
       ctx.reply.header('etag', `"${result.revision}"`);
