@@ -46,7 +46,7 @@ run quarantine PORT=3001 node services/quarantine/src/main.ts
 run residents PORT=3003 node services/residents/src/main.ts
 run checkpoints PORT=3004 node services/checkpoints/src/main.ts
 run complaints PORT=3005 node services/complaints/src/main.ts
-run read-worker node services/roster/src/worker.ts
+run read-worker PORT=3006 node services/roster/src/worker.ts
 run roster PORT=3002 EVENT_STORE_URL="$DATABASE_URL" node services/roster/src/main.ts
 run gateway PORT="${GATEWAY_PORT:-8080}" node services/gateway/src/main.ts
 

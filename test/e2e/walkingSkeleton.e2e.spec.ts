@@ -64,7 +64,9 @@ describe('one symptom check flows from HTTP to the Redis roster (PostgreSQL, Kaf
   };
   const caller = authHeader(testUser('caller', ['moujia'], 'caller-e2e'));
   const registrar = authHeader(testUser('registrar', ['moujia'], 'registrar-e2e'));
-  const newWorker = () => new ServiceProcess('roster worker', 'services/roster/src/worker.ts', env).start();
+  let wBase: string;
+  // The worker answers /health and /ready like the services (its projections running, Redis up).
+  const newWorker = () => new ServiceProcess('roster worker', 'services/roster/src/worker.ts', { ...env, PORT: new URL(wBase).port }).start();
 
   beforeAll(async () => {
     db = new pg.Pool({ connectionString: databaseUrl, max: 2 });
@@ -74,10 +76,11 @@ describe('one symptom check flows from HTTP to the Redis roster (PostgreSQL, Kaf
     const rPort = await freePort();
     qBase = `http://127.0.0.1:${qPort}`;
     rBase = `http://127.0.0.1:${rPort}`;
+    wBase = `http://127.0.0.1:${await freePort()}`;
     quarantine = new ServiceProcess('quarantine', 'services/quarantine/src/main.ts', { ...env, PORT: String(qPort) }).start();
     rosterApi = new ServiceProcess('roster API', 'services/roster/src/main.ts', { ...env, PORT: String(rPort) }).start();
     worker = newWorker();
-    await Promise.all([waitReady(qBase, quarantine), waitReady(rBase, rosterApi)]);
+    await Promise.all([waitReady(qBase, quarantine), waitReady(rBase, rosterApi), waitReady(wBase, worker)]);
     eventStore = await PostgresEventStore.create({ connectionString: databaseUrl, schema });
     await admin.connect();
   }, 120_000);

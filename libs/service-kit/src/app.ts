@@ -122,7 +122,7 @@ export class OpenApiRegistry {
 
 const ANONYMOUS: User = { id: 'anonymous', name: '', role: 'system', communities: [] };
 
-const PROBLEM_TYPE = (code: string) => `urn:fangyi:problem:${code.toLowerCase().replaceAll('_', '-')}`;
+export const PROBLEM_TYPE = (code: string) => `urn:fangyi:problem:${code.toLowerCase().replaceAll('_', '-')}`;
 
 /** Longest path an answer names as its `instance`; a longer one is an attack and is not echoed. */
 const MAX_INSTANCE_LENGTH = 200;

@@ -11,3 +11,4 @@ export * from './http.ts';
 export * from './json.ts';
 export * from './masking.ts';
 export * from './privacy.ts';
+export { startHealthServer } from './health.ts';

@@ -4,8 +4,8 @@ import { BOUNDED_CONTEXTS, topicFor } from '@fangyi/contracts';
 import { KafkaMessageBus } from '@fangyi/messaging';
 import { openEventStore } from '@fangyi/eventstore';
 import { RedisProjectionStore, ensureIntact } from '@fangyi/projections';
-import { busSource, readModelProcessor, startProcessor } from '@fangyi/processors';
-import { DEFAULT_TIME_ZONE, businessDate, createLogger, installGracefulShutdown, readConfig, systemClock, withEventStoreUrl } from '@fangyi/service-kit';
+import { busSource, readModelProcessor, readinessOf, startProcessor } from '@fangyi/processors';
+import { DEFAULT_TIME_ZONE, businessDate, createLogger, installGracefulShutdown, readConfig, startHealthServer, systemClock, withEventStoreUrl } from '@fangyi/service-kit';
 import { reportProjection } from './report/projection.ts';
 import { rosterProjection } from './roster/projection.ts';
 
@@ -29,6 +29,9 @@ const config = readConfig(
     FANGYI_REPORT_NAMESPACE: z.string().default('fangyi:report'),
     FANGYI_REPORT_GROUP: z.string().default('fangyi-report'),
     LOG_LEVEL: z.string().default('info'),
+    /** Where /health and /ready answer (the image's HEALTHCHECK reads /ready on PORT); 0: any free port, logged. */
+    PORT: z.coerce.number().int().min(0).max(65_535).default(0),
+    HOST: z.string().default('127.0.0.1'),
   }),
   withEventStoreUrl(process.env),
 );
@@ -50,8 +53,22 @@ for (const [projection, store] of [[roster, rosterStore], [report, reportStore]]
 const rosterProcessor = await startProcessor(readModelProcessor(roster, rosterStore, { eventStore }), source, logger);
 const reportProcessor = await startProcessor(readModelProcessor(report, reportStore, { eventStore }), source, logger);
 
+// Ready while Kafka and Redis answer and both projections run (not failing, not stale).
+const health = await startHealthServer({
+  service: 'roster-worker',
+  port: config.PORT,
+  host: config.HOST,
+  logger,
+  readiness: async () => {
+    const processors = readinessOf([rosterProcessor.status(), reportProcessor.status()]);
+    const redisUp = (await redis.ping().catch(() => 'down')) === 'PONG';
+    return { ok: processors.allRunning && redisUp, checks: { redis: redisUp ? 'ok' : 'down', ...processors.checks } };
+  },
+});
+
 installGracefulShutdown(
   [
+    { name: 'health', close: () => health.close() },
     { name: 'roster projection', close: () => rosterProcessor.stop() },
     { name: 'report projection', close: () => reportProcessor.stop() },
     { name: 'kafka', close: () => bus.close() },
