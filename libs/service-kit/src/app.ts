@@ -10,6 +10,7 @@ import { COMMON_ERRORS, DomainError, inRequest, mergeErrors, type ErrorCode, typ
 import { parseJsonBody } from './json.ts';
 import { MASK_ALL, maskAnswer, maskPolicyFor } from './masking.ts';
 import { LOG_SERIALIZERS, pathOf, type Logger } from './logger.ts';
+import { createMetrics, type Metrics } from './metrics.ts';
 
 export interface ReadinessReport {
   readonly ok: boolean;
@@ -33,6 +34,35 @@ export interface ServiceAppOptions {
   /** Requests per user (per address without a valid token) and window; `false` turns limits off. */
   readonly rateLimit?: RateLimitSettings | false;
   readonly clock?: () => Date;
+  /**
+   * The process's metrics, served at /metrics: the composition root makes them (createMetrics)
+   * to add its event store's, processors' and relay's; absent, the app makes its own.
+   */
+  readonly metrics?: Metrics;
+}
+
+/** What a service's app takes from its composition root besides the service's own dependencies. */
+export interface ServiceAppDeps {
+  readonly logger: Logger;
+  readonly authSecret: AuthSecret;
+  /** Requests per user and window (default: the kit's); `false` turns limits off. */
+  readonly rateLimit?: RateLimitSettings | false;
+  readonly readiness?: () => Promise<ReadinessReport>;
+  readonly metrics?: Metrics;
+}
+
+/** The app options of one service from its composition root's part of its deps: one place, so every service takes the same. */
+export function serviceAppOptions(service: string, errors: ErrorRegistry | undefined, deps: ServiceAppDeps & { readonly clock?: () => Date }): ServiceAppOptions {
+  return {
+    service,
+    logger: deps.logger,
+    authSecret: deps.authSecret,
+    ...(errors ? { errors } : {}),
+    ...(deps.clock ? { clock: deps.clock } : {}),
+    ...(deps.rateLimit !== undefined ? { rateLimit: deps.rateLimit } : {}),
+    ...(deps.readiness ? { readiness: deps.readiness } : {}),
+    ...(deps.metrics ? { metrics: deps.metrics } : {}),
+  };
 }
 
 export interface RateLimitSettings {
@@ -46,7 +76,7 @@ export interface RateLimitSettings {
 export const DEFAULT_RATE_LIMIT: RateLimitSettings = { max: 1200, timeWindowMs: 60_000 };
 
 /** Paths open to anyone and never limited: probes must see a busy service as it is. */
-const OPEN_PATHS = new Set(['/health', '/ready', '/openapi.json']);
+const OPEN_PATHS = new Set(['/health', '/ready', '/openapi.json', '/metrics']);
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -55,6 +85,7 @@ declare module 'fastify' {
   interface FastifyInstance {
     openapi: OpenApiRegistry;
     authenticate(request: FastifyRequest): User;
+    metrics: Metrics;
   }
 }
 
@@ -237,6 +268,14 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
   });
   app.decorate('openapi', new OpenApiRegistry(`Fangyi ${options.service}`, options.version ?? '0.1.0'));
   app.decorateRequest('correlationId', '');
+  const metrics = options.metrics ?? createMetrics({ service: options.service, defaultMetrics: false });
+  app.decorate('metrics', metrics);
+  // Every answer, by the route's pattern (never the path itself, which holds ids) and status.
+  app.addHook('onResponse', async (request, reply) => {
+    const labels = { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) };
+    metrics.httpRequests.inc(labels);
+    metrics.httpDuration.observe(labels, reply.elapsedTime / 1000);
+  });
   app.register(fastifyHelmet, HELMET_OPTIONS);
 
   // JSON only (a text/plain body is 415, not a string handed to the route), parsed strictly.
@@ -347,6 +386,7 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
     return { status: 'ready', service: options.service, checks: report.checks };
   });
   app.get('/openapi.json', async () => app.openapi.document());
+  app.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
   return app;
 }
 

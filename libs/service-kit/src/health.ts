@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { PROBLEM_TYPE, type ReadinessReport } from './app.ts';
 import { COMMON_ERRORS } from './errors.ts';
+import type { Metrics } from './metrics.ts';
 import type { Logger } from './logger.ts';
 
 /**
@@ -14,8 +15,12 @@ export async function startHealthServer(options: {
   readonly host: string;
   readonly readiness: () => Promise<ReadinessReport>;
   readonly logger: Logger;
+  /** Served at /metrics as the service apps do. */
+  readonly metrics?: Metrics;
 }): Promise<FastifyInstance> {
   const app = Fastify({ logger: false });
+  const { metrics } = options;
+  if (metrics) app.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
   app.get('/health', async () => ({ status: 'ok', service: options.service }));
   app.get('/ready', async (_request, reply) => {
     const report = await options.readiness().catch((err: unknown) => ({ ok: false, checks: { readiness: String(err) } }));

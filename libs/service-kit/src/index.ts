@@ -12,3 +12,4 @@ export * from './json.ts';
 export * from './masking.ts';
 export * from './privacy.ts';
 export { startHealthServer } from './health.ts';
+export * from './metrics.ts';

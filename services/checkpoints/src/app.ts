@@ -1,4 +1,4 @@
-import { createServiceApp, mergeErrors, type AuthSecret, type Logger, type RateLimitSettings, type ReadinessReport, type Registered, type ServiceApp } from '@fangyi/service-kit';
+import { createServiceApp, mergeErrors, type Registered, type ServiceApp, serviceAppOptions, type ServiceAppDeps } from '@fangyi/service-kit';
 import { checkpointErrors } from './checkpoint/checkpoint.ts';
 import { checkpointRoutes } from './checkpoint/routes.ts';
 import { checkpointListRoutes } from './checkpointList/routes.ts';
@@ -14,25 +14,11 @@ declare module '@fangyi/service-kit/errors' {
   interface RegisteredErrors extends Registered<typeof checkpointsErrors> {}
 }
 
-export interface CheckpointsAppDeps extends CheckpointsDeps {
-  readonly logger: Logger;
-  readonly authSecret: AuthSecret;
-  /** Requests per user and window (default: the kit's); `false` turns limits off. */
-  readonly rateLimit?: RateLimitSettings | false;
-  readonly readiness?: () => Promise<ReadinessReport>;
-}
+export interface CheckpointsAppDeps extends CheckpointsDeps, ServiceAppDeps {}
 
 /** The checkpoints service's HTTP app. Never listens: the composition root does. */
 export function buildCheckpointsApp(deps: CheckpointsAppDeps): ServiceApp {
-  const app = createServiceApp({
-    service: 'checkpoints',
-    logger: deps.logger,
-    errors: checkpointsErrors,
-    authSecret: deps.authSecret,
-    clock: deps.clock,
-    ...(deps.rateLimit !== undefined ? { rateLimit: deps.rateLimit } : {}),
-    ...(deps.readiness ? { readiness: deps.readiness } : {}),
-  });
+  const app = createServiceApp(serviceAppOptions('checkpoints', checkpointsErrors, deps));
   registerCheckpoints(app, deps);
   return app;
 }

@@ -5,7 +5,7 @@ import { openEventStore } from '@fangyi/eventstore';
 import { KafkaMessageBus, relayReadiness, startRelay } from '@fangyi/messaging';
 import { busSource, readinessOf } from '@fangyi/processors';
 import { RedisProjectionStore } from '@fangyi/projections';
-import { openPrivacy, privacyConfig, createLogger, installGracefulShutdown, commandServiceConfig, rateLimitOf, readConfig, tokenSecretsOf, withEventStoreUrl, systemClock } from '@fangyi/service-kit';
+import { createMetrics, instrumentEventStore, registerProcessorMetrics, registerRelayMetrics, openPrivacy, privacyConfig, createLogger, installGracefulShutdown, commandServiceConfig, rateLimitOf, readConfig, tokenSecretsOf, withEventStoreUrl, systemClock } from '@fangyi/service-kit';
 import { buildCheckpointsApp } from './app.ts';
 import { startCheckpointList } from './checkpointList/projection.ts';
 import { startResidentsDirectory } from './residentsDirectory/projection.ts';
@@ -30,7 +30,9 @@ const config = readConfig(
 
 const logger = createLogger({ service: 'checkpoints', level: config.LOG_LEVEL });
 const clock = systemClock;
-const eventStore = await openEventStore(config.EVENT_STORE_URL, { schema: config.FANGYI_SCHEMA, clock });
+const metrics = createMetrics({ service: 'checkpoints' });
+// Every append measured and counted by event type (the domain counters at /metrics).
+const eventStore = instrumentEventStore(await openEventStore(config.EVENT_STORE_URL, { schema: config.FANGYI_SCHEMA, clock }), metrics);
 const privacy = await openPrivacy(config);
 const bus = new KafkaMessageBus({ brokers: config.KAFKA_BROKERS.split(','), clientId: 'fangyi-checkpoints', logger });
 const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3 });
@@ -55,7 +57,10 @@ const projections = await startCheckpointsProjections({ source: busSource({ bus,
 const checkpointList = await startCheckpointList({ eventStore, logger });
 const residents = await startResidentsDirectory({ eventStore, logger });
 
+registerProcessorMetrics(metrics, () => [projections.status(), checkpointList.status(), residents.status()]);
+if (relay) registerRelayMetrics(metrics, relay, eventStore);
 const app = buildCheckpointsApp({
+  metrics,
   eventStore,
   clock,
   newId: () => uuidv7(),

@@ -1,15 +1,9 @@
-import { createServiceApp, type AuthSecret, type Logger, type RateLimitSettings, type ReadinessReport, type Registered, type ServiceApp } from '@fangyi/service-kit';
+import { createServiceApp, type Registered, type ServiceApp, serviceAppOptions, type ServiceAppDeps } from '@fangyi/service-kit';
 import { complaintErrors } from './complaint/complaint.ts';
 import { reporterRoutes } from './reporters/routes.ts';
 import { complaintRoutes, type ComplaintsDeps } from './complaint/routes.ts';
 
-export interface ComplaintsAppDeps extends ComplaintsDeps {
-  readonly logger: Logger;
-  readonly authSecret: AuthSecret;
-  /** Requests per user and window (default: the kit's); `false` turns limits off. */
-  readonly rateLimit?: RateLimitSettings | false;
-  readonly readiness?: () => Promise<ReadinessReport>;
-}
+export interface ComplaintsAppDeps extends ComplaintsDeps, ServiceAppDeps {}
 
 /** The complaints service's error codes, to merge into an app that hosts several services. */
 export const complaintsErrors = complaintErrors;
@@ -21,7 +15,7 @@ declare module '@fangyi/service-kit/errors' {
 
 /** The complaints service's HTTP app. Never listens: the composition root does. */
 export function buildComplaintsApp(deps: ComplaintsAppDeps): ServiceApp {
-  const app = createServiceApp({ service: 'complaints', logger: deps.logger, errors: complaintsErrors, authSecret: deps.authSecret, clock: deps.clock, ...(deps.rateLimit !== undefined ? { rateLimit: deps.rateLimit } : {}), ...(deps.readiness ? { readiness: deps.readiness } : {}) });
+  const app = createServiceApp(serviceAppOptions('complaints', complaintsErrors, deps));
   registerComplaints(app, deps);
   return app;
 }

@@ -5,7 +5,7 @@ import { openEventStore } from '@fangyi/eventstore';
 import { KafkaMessageBus, relayReadiness, startRelay } from '@fangyi/messaging';
 import { busSource, readinessOf } from '@fangyi/processors';
 import { RedisProjectionStore } from '@fangyi/projections';
-import { openPrivacy, privacyConfig, createLogger, installGracefulShutdown, commandServiceConfig, rateLimitOf, readConfig, tokenSecretsOf, withEventStoreUrl, systemClock } from '@fangyi/service-kit';
+import { createMetrics, instrumentEventStore, registerProcessorMetrics, registerRelayMetrics, openPrivacy, privacyConfig, createLogger, installGracefulShutdown, commandServiceConfig, rateLimitOf, readConfig, tokenSecretsOf, withEventStoreUrl, systemClock } from '@fangyi/service-kit';
 import { buildComplaintsApp } from './app.ts';
 import { complaintPolicyFromEnv } from './complaint/policy.ts';
 import { startHouseholdDirectory } from './households/directory.ts';
@@ -30,7 +30,9 @@ const policy = complaintPolicyFromEnv();
 
 const logger = createLogger({ service: 'complaints', level: config.LOG_LEVEL });
 const clock = systemClock;
-const eventStore = await openEventStore(config.EVENT_STORE_URL, { schema: config.FANGYI_SCHEMA, clock });
+const metrics = createMetrics({ service: 'complaints' });
+// Every append measured and counted by event type (the domain counters at /metrics).
+const eventStore = instrumentEventStore(await openEventStore(config.EVENT_STORE_URL, { schema: config.FANGYI_SCHEMA, clock }), metrics);
 const privacy = await openPrivacy(config);
 const bus = new KafkaMessageBus({ brokers: config.KAFKA_BROKERS.split(','), clientId: 'fangyi-complaints', logger });
 const relay =
@@ -54,7 +56,10 @@ const listStore = new RedisProjectionStore({ redis, namespace: config.FANGYI_COM
 const households = await startHouseholdDirectory({ eventStore, logger });
 const readModel = await startComplaintsReadModel({ source: busSource({ bus, topicPrefix: config.FANGYI_TOPIC_PREFIX, join: 'background' }), store: listStore, logger, eventStore });
 
+registerProcessorMetrics(metrics, () => [readModel.status(), households.status()]);
+if (relay) registerRelayMetrics(metrics, relay, eventStore);
 const app = buildComplaintsApp({
+  metrics,
   eventStore,
   clock,
   newId: () => uuidv7(),

@@ -30,6 +30,9 @@ import {
   createVault,
   parseKey,
   createServiceApp,
+  createMetrics,
+  instrumentEventStore,
+  registerProcessorMetrics,
   installGracefulShutdown,
   localTime,
   mergeErrors,
@@ -90,7 +93,9 @@ const dbPath = join(dataDir, 'fangyi.db');
 const authSecret = tokenSecretsOf({ FANGYI_JWT_SECRET: loadOrCreateSecret(config.FANGYI_JWT_SECRET, join(dataDir, 'jwt-secret')), FANGYI_JWT_PREVIOUS_SECRET: config.FANGYI_JWT_PREVIOUS_SECRET });
 const slotWindows = config.FANGYI_SLOT_WINDOWS ? parseSlotWindows(config.FANGYI_SLOT_WINDOWS) : DEFAULT_SLOT_WINDOWS;
 
-const eventStore = new SqliteEventStore({ path: dbPath, clock });
+const metrics = createMetrics({ service: 'fangyi' });
+// Every append measured and counted by event type (the domain counters at /metrics).
+const eventStore = instrumentEventStore(new SqliteEventStore({ path: dbPath, clock }), metrics);
 // The key table in the same SQLite file; the master key that wraps its keys beside it in .data
 // (kept out of any copy of the database), so forgetting a person holds across restarts.
 const personalKeys = new SqlitePersonalKeys({ path: dbPath, clock });
@@ -142,9 +147,16 @@ const scheduler = config.FANGYI_SCHEDULER === 'off' ? { stop: async () => {} } :
 
 const limits = rateLimitOf(config);
 let seeding = false;
+const processorStatuses = () => [
+  ...readModels.map((r) => r.status()),
+  ...policies.flatMap((p) => p.statuses()),
+  ...[householdPeople, checkpointList, activeCasesFeed, quarantinePeople, checkpointsResidents, complaintsHouseholds].map((v) => v.status()),
+];
+registerProcessorMetrics(metrics, processorStatuses);
 const app = createServiceApp({
   service: 'fangyi',
   logger,
+  metrics,
   errors: mergeErrors(quarantineErrors, residentsErrors, checkpointsErrors, complaintsErrors),
   authSecret,
   // The first start's own seeding goes through the same routes and is not counted.
@@ -152,11 +164,7 @@ const app = createServiceApp({
   clock,
   bodyLimit: 64 * 1024,
   readiness: async () => {
-    const processors = readinessOf([
-      ...readModels.map((r) => r.status()),
-      ...policies.flatMap((p) => p.statuses()),
-      ...[householdPeople, checkpointList, activeCasesFeed, quarantinePeople, checkpointsResidents, complaintsHouseholds].map((v) => v.status()),
-    ]);
+    const processors = readinessOf(processorStatuses());
     return { ok: processors.allRunning, checks: { eventStore: 'sqlite', readModels: 'in-memory', ...processors.checks } };
   },
 });

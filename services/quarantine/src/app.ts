@@ -1,4 +1,4 @@
-import { createServiceApp, type AuthSecret, type Logger, type RateLimitSettings, type ReadinessReport, type Registered, type ServiceApp } from '@fangyi/service-kit';
+import { createServiceApp, type Registered, type ServiceApp, serviceAppOptions, type ServiceAppDeps } from '@fangyi/service-kit';
 import { homeQuarantineRoutes, type HomeQuarantineDeps } from './homeQuarantine/routes.ts';
 import { quarantineErrors } from './homeQuarantine/homeQuarantine.ts';
 
@@ -7,17 +7,11 @@ declare module '@fangyi/service-kit/errors' {
   interface RegisteredErrors extends Registered<typeof quarantineErrors> {}
 }
 
-export interface QuarantineAppDeps extends HomeQuarantineDeps {
-  readonly logger: Logger;
-  readonly authSecret: AuthSecret;
-  /** Requests per user and window (default: the kit's); `false` turns limits off. */
-  readonly rateLimit?: RateLimitSettings | false;
-  readonly readiness?: () => Promise<ReadinessReport>;
-}
+export interface QuarantineAppDeps extends HomeQuarantineDeps, ServiceAppDeps {}
 
 /** The quarantine service's HTTP app. Never listens: the composition root does. */
 export function buildQuarantineApp(deps: QuarantineAppDeps): ServiceApp {
-  const app = createServiceApp({ service: 'quarantine', logger: deps.logger, errors: quarantineErrors, authSecret: deps.authSecret, clock: deps.clock, ...(deps.rateLimit !== undefined ? { rateLimit: deps.rateLimit } : {}), ...(deps.readiness ? { readiness: deps.readiness } : {}) });
+  const app = createServiceApp(serviceAppOptions('quarantine', quarantineErrors, deps));
   registerQuarantine(app, deps);
   return app;
 }

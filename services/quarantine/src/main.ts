@@ -4,7 +4,7 @@ import { openEventStore } from '@fangyi/eventstore';
 import { KafkaMessageBus, relayReadiness, startRelay } from '@fangyi/messaging';
 import { busSource, readinessOf } from '@fangyi/processors';
 import { InMemoryProjectionStore } from '@fangyi/projections';
-import { DEFAULT_EARLY_CHECK_MINUTES, DEFAULT_SLOT_WINDOWS, createLogger, installGracefulShutdown, parseSlotWindows, commandServiceConfig, rateLimitOf, readConfig, tokenSecretsOf, withEventStoreUrl, systemClock } from '@fangyi/service-kit';
+import { createMetrics, instrumentEventStore, registerProcessorMetrics, registerRelayMetrics, DEFAULT_EARLY_CHECK_MINUTES, DEFAULT_SLOT_WINDOWS, createLogger, installGracefulShutdown, parseSlotWindows, commandServiceConfig, rateLimitOf, readConfig, tokenSecretsOf, withEventStoreUrl, systemClock } from '@fangyi/service-kit';
 import { startActiveCasesFeed } from './activeCases/projection.ts';
 import { buildQuarantineApp } from './app.ts';
 import { startPeopleDirectoryFeed } from './people/directory.ts';
@@ -39,7 +39,9 @@ const slotWindows = config.FANGYI_SLOT_WINDOWS ? parseSlotWindows(config.FANGYI_
 const riskAreas = parseRiskAreas(config.FANGYI_RISK_AREAS);
 const callers = parseCallers(config.FANGYI_CALLERS);
 
-const eventStore = await openEventStore(config.EVENT_STORE_URL, { schema: config.FANGYI_SCHEMA, clock });
+const metrics = createMetrics({ service: 'quarantine' });
+// Every append measured and counted by event type (the domain counters at /metrics).
+const eventStore = instrumentEventStore(await openEventStore(config.EVENT_STORE_URL, { schema: config.FANGYI_SCHEMA, clock }), metrics);
 const bus = new KafkaMessageBus({ brokers: config.KAFKA_BROKERS.split(','), clientId: 'fangyi-quarantine', logger });
 const relay =
   config.FANGYI_RELAY === 'on'
@@ -75,7 +77,10 @@ const scheduler =
     ? startMissedCheckScheduler({ eventStore, activeCases, clock, timeZone: config.FANGYI_TIME_ZONE, slotWindows, newId, logger, intervalMs: config.FANGYI_SCHEDULER_INTERVAL_MS })
     : null;
 
+registerProcessorMetrics(metrics, () => [activeCasesFeed.status(), people.status(), ...(policies?.statuses() ?? [])]);
+if (relay) registerRelayMetrics(metrics, relay, eventStore);
 const app = buildQuarantineApp({
+  metrics,
   eventStore,
   clock,
   newId,

@@ -1,4 +1,4 @@
-import { appLogger, businessDate, createServiceApp, mergeErrors, type AuthSecret, type Logger, type RateLimitSettings, type ReadinessReport, type Registered, type ServiceApp } from '@fangyi/service-kit';
+import { appLogger, businessDate, createServiceApp, mergeErrors, type Registered, type ServiceApp, serviceAppOptions, type ServiceAppDeps } from '@fangyi/service-kit';
 import type { ResidentsDeps } from './http.ts';
 import { householdErrors } from './household/household.ts';
 import { householdRoutes } from './household/routes.ts';
@@ -14,17 +14,11 @@ declare module '@fangyi/service-kit/errors' {
   interface RegisteredErrors extends Registered<typeof residentsErrors> {}
 }
 
-export interface ResidentsAppDeps extends ResidentsDeps {
-  readonly logger: Logger;
-  readonly authSecret: AuthSecret;
-  /** Requests per user and window (default: the kit's); `false` turns limits off. */
-  readonly rateLimit?: RateLimitSettings | false;
-  readonly readiness?: () => Promise<ReadinessReport>;
-}
+export interface ResidentsAppDeps extends ResidentsDeps, ServiceAppDeps {}
 
 /** The residents service's HTTP app. Never listens: the composition root does. */
 export function buildResidentsApp(deps: ResidentsAppDeps): ServiceApp {
-  const app = createServiceApp({ service: 'residents', logger: deps.logger, errors: residentsErrors, authSecret: deps.authSecret, clock: deps.clock, ...(deps.rateLimit !== undefined ? { rateLimit: deps.rateLimit } : {}), ...(deps.readiness ? { readiness: deps.readiness } : {}) });
+  const app = createServiceApp(serviceAppOptions('residents', residentsErrors, deps));
   registerResidents(app, deps);
   return app;
 }

@@ -3,7 +3,7 @@ import { contextOf, uuidv7 } from '@fangyi/contracts';
 import { openEventStore } from '@fangyi/eventstore';
 import { KafkaMessageBus, relayReadiness, startRelay } from '@fangyi/messaging';
 import { busSource, readinessOf } from '@fangyi/processors';
-import { businessDate, openPrivacy, privacyConfig, createLogger, installGracefulShutdown, commandServiceConfig, rateLimitOf, readConfig, tokenSecretsOf, withEventStoreUrl, systemClock } from '@fangyi/service-kit';
+import { createMetrics, instrumentEventStore, registerProcessorMetrics, registerRelayMetrics, businessDate, openPrivacy, privacyConfig, createLogger, installGracefulShutdown, commandServiceConfig, rateLimitOf, readConfig, tokenSecretsOf, withEventStoreUrl, systemClock } from '@fangyi/service-kit';
 import { buildResidentsApp } from './app.ts';
 import { startHouseholdPeopleFeed } from './householdPeople/feed.ts';
 import { startResidentsPolicies } from './policies/policies.ts';
@@ -26,7 +26,9 @@ const config = readConfig(
 const logger = createLogger({ service: 'residents', level: config.LOG_LEVEL });
 const clock = systemClock;
 const newId = () => uuidv7();
-const eventStore = await openEventStore(config.EVENT_STORE_URL, { schema: config.FANGYI_SCHEMA, clock });
+const metrics = createMetrics({ service: 'residents' });
+// Every append measured and counted by event type (the domain counters at /metrics).
+const eventStore = instrumentEventStore(await openEventStore(config.EVENT_STORE_URL, { schema: config.FANGYI_SCHEMA, clock }), metrics);
 const { vault, namingKey: reservationKey, keys: personalKeys } = await openPrivacy(config);
 const bus = new KafkaMessageBus({ brokers: config.KAFKA_BROKERS.split(','), clientId: 'fangyi-residents', logger });
 const relay =
@@ -51,7 +53,10 @@ const policies =
     : null;
 const householdPeople = await startHouseholdPeopleFeed({ eventStore, logger, dateOf: (iso) => businessDate(new Date(iso), config.FANGYI_TIME_ZONE) });
 
+registerProcessorMetrics(metrics, () => [householdPeople.status(), ...(policies?.statuses() ?? [])]);
+if (relay) registerRelayMetrics(metrics, relay, eventStore);
 const app = buildResidentsApp({
+  metrics,
   eventStore,
   vault,
   reservationKey,

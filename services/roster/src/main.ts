@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { z } from 'zod';
 import { openEventStore } from '@fangyi/eventstore';
 import { RedisProjectionStore } from '@fangyi/projections';
-import { DEFAULT_TIME_ZONE, createLogger, installGracefulShutdown, rateLimitConfig, rateLimitOf, readConfig, systemClock, tokenSecretConfig, tokenSecretsOf } from '@fangyi/service-kit';
+import { createMetrics, DEFAULT_TIME_ZONE, createLogger, installGracefulShutdown, rateLimitConfig, rateLimitOf, readConfig, systemClock, tokenSecretConfig, tokenSecretsOf } from '@fangyi/service-kit';
 import { buildRosterApp } from './app.ts';
 import { DEFAULT_SLOT_WINDOWS, parseSlotWindows } from './roster/status.ts';
 
@@ -31,6 +31,7 @@ const store = new RedisProjectionStore({ redis, namespace: config.FANGYI_ROSTER_
 const reportStore = new RedisProjectionStore({ redis, namespace: config.FANGYI_REPORT_NAMESPACE, clock: systemClock });
 const eventStore = config.EVENT_STORE_URL ? await openEventStore(config.EVENT_STORE_URL, { schema: config.FANGYI_SCHEMA }) : undefined;
 const app = buildRosterApp({
+  metrics: createMetrics({ service: 'roster' }),
   store,
   reportStore,
   ...(eventStore ? { eventStore } : {}),

@@ -5,7 +5,7 @@ import { KafkaMessageBus } from '@fangyi/messaging';
 import { openEventStore } from '@fangyi/eventstore';
 import { RedisProjectionStore, ensureIntact } from '@fangyi/projections';
 import { busSource, readModelProcessor, readinessOf, startProcessor } from '@fangyi/processors';
-import { DEFAULT_TIME_ZONE, businessDate, createLogger, installGracefulShutdown, readConfig, startHealthServer, systemClock, withEventStoreUrl } from '@fangyi/service-kit';
+import { createMetrics, registerProcessorMetrics, DEFAULT_TIME_ZONE, businessDate, createLogger, installGracefulShutdown, readConfig, startHealthServer, systemClock, withEventStoreUrl } from '@fangyi/service-kit';
 import { reportProjection } from './report/projection.ts';
 import { rosterProjection } from './roster/projection.ts';
 
@@ -54,8 +54,11 @@ const rosterProcessor = await startProcessor(readModelProcessor(roster, rosterSt
 const reportProcessor = await startProcessor(readModelProcessor(report, reportStore, { eventStore }), source, logger);
 
 // Ready while Kafka and Redis answer and both projections run (not failing, not stale).
+const metrics = createMetrics({ service: 'roster-worker' });
+registerProcessorMetrics(metrics, () => [rosterProcessor.status(), reportProcessor.status()]);
 const health = await startHealthServer({
   service: 'roster-worker',
+  metrics,
   port: config.PORT,
   host: config.HOST,
   logger,
