@@ -13,12 +13,14 @@ describe('roster API with the follow-up lifecycle (in-memory read model)', () =>
   const store = new InMemoryProjectionStore();
   let app: ServiceApp;
   const revisions = new Map<string, number>();
+  // Cases were registered the day before `now`, so their slots of the 29th were theirs to do.
+  const registered = '2020-01-28T00:00:00.000Z';
   const apply = async (caseId: string, e: QuarantineEvent) => {
     const revision = revisions.get(caseId) ?? 0;
     revisions.set(caseId, revision + 1);
     await applyEvent(rosterProjection, store, {
       id: uuidv7(), type: e.type, schemaVersion: 1, streamId: `homeQuarantine-${caseId}`, streamRevision: revision,
-      occurredAt: now.toISOString(), recordedAt: now.toISOString(), actor: { id: 'caller-1', role: 'caller' }, correlationId: 'x', causationId: null, data: e.data,
+      occurredAt: now.toISOString(), recordedAt: e.type === 'quarantine.home-quarantine-started' ? registered : now.toISOString(), actor: { id: 'caller-1', role: 'caller' }, correlationId: 'x', causationId: null, data: e.data,
     });
   };
   const start = (caseId: string, community: string, personName: string): QuarantineEvent => ({

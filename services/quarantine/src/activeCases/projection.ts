@@ -22,6 +22,11 @@ export interface ActiveCase {
   readonly assignedCaller: string;
   readonly startDate: string;
   readonly endDate: string;
+  /**
+   * When the case was registered: the recordedAt of its start. A slot that closed before it was
+   * never the caller's to do (a case started late, for an arrival days ago), so it is never missed.
+   */
+  readonly registeredAt: string;
   readonly status: 'active' | 'ended';
   readonly endedOn: string | null;
   readonly outcome: QuarantineOutcome | null;
@@ -51,6 +56,7 @@ export const activeCasesProjection: Projection = {
         assignedCaller: d.assignedCaller,
         startDate: d.startDate,
         endDate: d.endDate,
+        registeredAt: envelope.recordedAt,
         status: 'active',
         endedOn: null,
         outcome: null,

@@ -78,6 +78,11 @@ export interface RosterCase {
   readonly attempts: PerSlot<RosterAttempts>;
   readonly openEscalations: readonly RosterEscalation[];
   readonly breaches: number;
+  /**
+   * When the case was registered (the recordedAt of its start); null on documents written before
+   * it was kept. Slots that closed before it show as "before registration", never as overdue.
+   */
+  readonly registeredAt: string | null;
 }
 
 /** A stored document with every field, whatever version of the projection wrote it. */
@@ -91,6 +96,7 @@ export function withDefaults(doc: RosterCase): RosterCase {
     attempts: doc.attempts ?? {},
     openEscalations: doc.openEscalations ?? [],
     breaches: doc.breaches ?? 0,
+    registeredAt: doc.registeredAt ?? null,
   };
 }
 
@@ -159,6 +165,7 @@ export const rosterProjection: Projection = {
         attempts: {},
         openEscalations: [],
         breaches: 0,
+        registeredAt: envelope.recordedAt,
       });
     }
     const stored = await read.get<RosterCase>(ROSTER_COLLECTION, event.data.caseId);
