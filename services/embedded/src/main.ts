@@ -19,7 +19,7 @@ import {
   startQuarantinePolicies,
 } from '@fangyi/quarantine';
 import { registerResidents, residentsErrors, startHouseholdPeopleFeed, startResidentsPolicies } from '@fangyi/residents';
-import { registerRoster, reportProjection, rosterProjection } from '@fangyi/roster';
+import { parseCommunityDistricts, registerRoster, reportProjection, rosterProjection } from '@fangyi/roster';
 import { DEMO_USERS, demoUser, injectTransport, loadOrCreateSecret, seedDistrict } from '@fangyi/scripts/seed';
 import {
   DEFAULT_EARLY_CHECK_MINUTES,
@@ -56,6 +56,8 @@ const config = readConfig(
     FANGYI_DATA_DIR: z.string().default('.data'),
     FANGYI_TIME_ZONE: z.string().default(DEFAULT_TIME_ZONE),
     FANGYI_SLOT_WINDOWS: z.string().optional(),
+    /** The daily report's districts, `kutao=kutao|moujia;zhangcunhe=nanzhang`; default the demo's. */
+    FANGYI_DISTRICTS: z.string().optional(),
     FANGYI_CHECK_EARLY_MINUTES: z.coerce.number().int().min(0).max(720).default(DEFAULT_EARLY_CHECK_MINUTES),
     FANGYI_DEMO: z.enum(['true', 'false']).default('true'),
     FANGYI_SEED: z.coerce.number().int().default(2020),
@@ -171,7 +173,15 @@ registerComplaints(app, {
   listStore: complaintsStore,
   households: complaintsHouseholds,
 });
-registerRoster(app, { store: rosterStore, reportStore, eventStore, clock, timeZone, slotWindows });
+registerRoster(app, {
+  store: rosterStore,
+  reportStore,
+  eventStore,
+  clock,
+  timeZone,
+  slotWindows,
+  ...(config.FANGYI_DISTRICTS ? { communityDistricts: parseCommunityDistricts(config.FANGYI_DISTRICTS) } : {}),
+});
 await app.ready();
 
 const today = businessDate(clock(), timeZone);

@@ -11,6 +11,8 @@ export interface RosterAppDeps extends RosterDeps {
   readonly reportStore: ReportDeps['store'];
   /** Where analysts' "as of" questions are answered from; optional. */
   readonly eventStore?: ReportDeps['eventStore'];
+  /** community (or estate) → district, for the report's district rows; default the demo's. */
+  readonly communityDistricts?: ReportDeps['communityDistricts'];
   readonly readiness?: () => Promise<ReadinessReport>;
 }
 
@@ -23,5 +25,12 @@ export function buildRosterApp(deps: RosterAppDeps): ServiceApp {
 
 export function registerRoster(app: ServiceApp, deps: Omit<RosterAppDeps, 'logger' | 'authSecret' | 'rateLimit' | 'readiness'>): void {
   rosterRoutes(app, deps);
-  reportRoutes(app, { store: deps.reportStore, clock: deps.clock, timeZone: deps.timeZone, ...(deps.eventStore ? { eventStore: deps.eventStore } : {}) });
+  reportRoutes(app, {
+    store: deps.reportStore,
+    clock: deps.clock,
+    timeZone: deps.timeZone,
+    slotWindows: deps.slotWindows,
+    ...(deps.communityDistricts ? { communityDistricts: deps.communityDistricts } : {}),
+    ...(deps.eventStore ? { eventStore: deps.eventStore } : {}),
+  });
 }

@@ -26,7 +26,9 @@ const config = readConfig(
     FANGYI_TIME_ZONE: z.string().default(DEFAULT_TIME_ZONE),
     FANGYI_ROSTER_NAMESPACE: z.string().default('fangyi:roster'),
     FANGYI_ROSTER_GROUP: z.string().default('fangyi-roster'),
-    FANGYI_REPORT_NAMESPACE: z.string().default('fangyi:report'),
+    // v2: documents of dated facts (suspensions from/to, escalations raised/closed on, …); a new
+    // namespace is built from the event store at the worker's first start, the old one is left alone.
+    FANGYI_REPORT_NAMESPACE: z.string().default('fangyi:report:v2'),
     FANGYI_REPORT_GROUP: z.string().default('fangyi-report'),
     LOG_LEVEL: z.string().default('info'),
   }),

@@ -106,7 +106,12 @@ describe('roster API with the follow-up lifecycle (in-memory read model)', () =>
     expect(json.json()).toMatchObject({ date: '2020-01-29', total: { homeQuarantine: expect.any(Object) } });
     const csv = await get('/report/daily?date=2020-01-29&format=csv', officer);
     expect(csv.headers['content-type']).toContain('text/csv');
-    expect(csv.body.split('\n')[0]).toContain('homeQuarantine.underQuarantine');
+    expect(csv.headers['content-disposition']).toBe('attachment; filename="fangyi-daily-2020-01-29.csv"');
+    expect(csv.rawPayload.subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
+    expect(csv.body.split('\r\n')[0]).toContain('"居家隔离·在隔离"');
+    const xlsx = await get('/report/daily?date=2020-01-29&format=xlsx', officer);
+    expect(xlsx.headers['content-type']).toBe('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
+    expect(xlsx.rawPayload.subarray(0, 2).toString()).toBe('PK');
     const page = await get('/report/daily?date=2020-01-29&format=html', officer);
     expect(page.body).toContain('每日报表');
     expect(page.body).toContain('合计');
@@ -120,5 +125,9 @@ describe('roster API with the follow-up lifecycle (in-memory read model)', () =>
     }
     expect((await get('/report/daily', caller)).statusCode).toBe(403);
     expect((await get('/report/daily?format=pdf', officer)).json().errors[0].field).toBe('query.format');
+    // A query parameter the route does not know is refused, named, not ignored.
+    const unknown = await get('/report/daily?date=2020-01-29&community=moujia', officer);
+    expect(unknown.statusCode).toBe(400);
+    expect(unknown.json().errors).toEqual([expect.objectContaining({ field: 'query.community' })]);
   });
 });
