@@ -14,12 +14,14 @@ import {
   quarantineErrors,
   registerQuarantine,
   startActiveCasesFeed,
+  DEFAULT_ESCALATION_ACK_MINUTES,
+  startEscalationTimer,
   startMissedCheckScheduler,
   startPeopleDirectoryFeed,
   startQuarantinePolicies,
 } from '@fangyi/quarantine';
 import { registerResidents, residentsErrors, startHouseholdPeopleFeed, startResidentsPolicies } from '@fangyi/residents';
-import { parseCommunityDistricts, registerRoster, reportProjection, rosterProjection } from '@fangyi/roster';
+import { alertsProjection, parseCommunityDistricts, registerRoster, reportProjection, rosterProjection } from '@fangyi/roster';
 import { DEMO_USERS, demoUser, injectTransport, loadOrCreateSecret, seedDistrict } from '@fangyi/scripts/seed';
 import {
   DEFAULT_EARLY_CHECK_MINUTES,
@@ -77,6 +79,7 @@ const config = readConfig(
     FANGYI_COMPLAINT_HANDLERS: z.string().default('*=complaint-handler-kutao;taoyuanju=estate-officer-taoyuanju'),
     FANGYI_SCHEDULER: z.enum(['on', 'off']).default('on'),
     FANGYI_SCHEDULER_INTERVAL_MS: z.coerce.number().int().min(1000).default(60_000),
+    FANGYI_ESCALATION_ACK_MINUTES: z.coerce.number().int().min(1).max(7 * 24 * 60).default(DEFAULT_ESCALATION_ACK_MINUTES),
     // Quiet by default so the terminal shows where to look; LOG_LEVEL=info logs every request.
     LOG_LEVEL: z.string().default('warn'),
   }),
@@ -105,11 +108,13 @@ const dateOf = (iso: string) => businessDate(new Date(iso), timeZone);
 // Read models live in memory: each replays the log from the start, then follows it.
 const rosterStore = new InMemoryProjectionStore({ clock });
 const reportStore = new InMemoryProjectionStore({ clock });
+const alertsStore = new InMemoryProjectionStore({ clock });
 const underQuarantineStore = new InMemoryProjectionStore({ clock });
 const complaintsStore = new InMemoryProjectionStore({ clock });
 const readModels = [
   await startProcessor(readModelProcessor(rosterProjection, rosterStore), source, logger),
   await startProcessor(readModelProcessor(reportProjection(dateOf), reportStore), source, logger),
+  await startProcessor(readModelProcessor(alertsProjection, alertsStore), source, logger),
   await startCheckpointsProjections({ source, store: underQuarantineStore, logger }),
   await startComplaintsReadModel({ source, store: complaintsStore, logger }),
 ];
@@ -141,6 +146,10 @@ const policies = [
   await startResidentsPolicies({ source, eventStore, logger, clock, newId, timeZone }),
 ];
 const scheduler = config.FANGYI_SCHEDULER === 'off' ? { stop: async () => {} } : startMissedCheckScheduler({ eventStore, activeCases, clock, timeZone, slotWindows, newId, logger, intervalMs: config.FANGYI_SCHEDULER_INTERVAL_MS });
+const escalationTimer =
+  config.FANGYI_SCHEDULER === 'off'
+    ? { stop: async () => {} }
+    : startEscalationTimer({ eventStore, activeCases, clock, overdueAfterMinutes: config.FANGYI_ESCALATION_ACK_MINUTES, newId, logger, intervalMs: config.FANGYI_SCHEDULER_INTERVAL_MS });
 
 const limits = rateLimitOf(config);
 let seeding = false;
@@ -176,6 +185,7 @@ registerComplaints(app, {
 registerRoster(app, {
   store: rosterStore,
   reportStore,
+  alertsStore,
   eventStore,
   clock,
   timeZone,
@@ -208,6 +218,7 @@ installGracefulShutdown(
   [
     { name: 'http', close: () => app.close() },
     { name: 'missed-check scheduler', close: () => scheduler.stop() },
+    { name: 'escalation timer', close: () => escalationTimer.stop() },
     ...policies.map((p, i) => ({ name: `policies ${i + 1}`, close: () => p.stop() })),
     ...readModels.map((r) => ({ name: r.name, close: () => r.stop() })),
     { name: 'household people', close: () => householdPeople.stop() },

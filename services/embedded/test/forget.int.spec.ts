@@ -83,7 +83,7 @@ describe('forgetting a person (SQLite event store, key table in the same file)',
     householdPeople = await startHouseholdPeopleFeed({ eventStore, logger: silent, dateOf });
     app = createServiceApp({ service: 'fangyi', logger: silent, errors: residentsErrors, authSecret: TEST_AUTH_SECRET, clock: () => now, rateLimit: false });
     registerResidents(app, { eventStore, vault, reservationKey: randomBytes(32), clock: () => now, newId: () => uuidv7(now.getTime()), timeZone: TZ, householdPeople });
-    registerRoster(app, { store: new InMemoryProjectionStore({ clock: () => now }), reportStore, eventStore, clock: () => now, timeZone: TZ, slotWindows: DEFAULT_SLOT_WINDOWS });
+    registerRoster(app, { store: new InMemoryProjectionStore({ clock: () => now }), reportStore, alertsStore: new InMemoryProjectionStore({ clock: () => now }), eventStore, clock: () => now, timeZone: TZ, slotWindows: DEFAULT_SLOT_WINDOWS });
     await app.ready();
 
     ({ householdId } = await post('/residents/households', { community: 'zhangcun', grid: 'zhangcun-01', address: '张村河路8号', kind: 'rental' }));

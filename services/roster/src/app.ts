@@ -1,4 +1,5 @@
 import { createServiceApp, type AuthSecret, type Logger, type RateLimitSettings, type ReadinessReport, type ServiceApp } from '@fangyi/service-kit';
+import { alertsRoutes } from './alerts/routes.ts';
 import { reportRoutes, type ReportDeps } from './report/routes.ts';
 import { rosterRoutes, type RosterDeps } from './roster/routes.ts';
 
@@ -9,6 +10,8 @@ export interface RosterAppDeps extends RosterDeps {
   readonly rateLimit?: RateLimitSettings | false;
   /** The daily report's read model (its own namespace). */
   readonly reportStore: ReportDeps['store'];
+  /** The alerts view's read model (its own namespace). */
+  readonly alertsStore: ReportDeps['store'];
   /** Where analysts' "as of" questions are answered from; optional. */
   readonly eventStore?: ReportDeps['eventStore'];
   /** community (or estate) → district, for the report's district rows; default the demo's. */
@@ -16,7 +19,7 @@ export interface RosterAppDeps extends RosterDeps {
   readonly readiness?: () => Promise<ReadinessReport>;
 }
 
-/** The read side over HTTP: the roster, its page, and the daily report. */
+/** The read side over HTTP: the roster, its page, the alerts and the daily report. */
 export function buildRosterApp(deps: RosterAppDeps): ServiceApp {
   const app = createServiceApp({ service: 'roster', logger: deps.logger, authSecret: deps.authSecret, clock: deps.clock, ...(deps.rateLimit !== undefined ? { rateLimit: deps.rateLimit } : {}), ...(deps.readiness ? { readiness: deps.readiness } : {}) });
   registerRoster(app, deps);
@@ -25,6 +28,7 @@ export function buildRosterApp(deps: RosterAppDeps): ServiceApp {
 
 export function registerRoster(app: ServiceApp, deps: Omit<RosterAppDeps, 'logger' | 'authSecret' | 'rateLimit' | 'readiness'>): void {
   rosterRoutes(app, deps);
+  alertsRoutes(app, { store: deps.alertsStore, clock: deps.clock });
   reportRoutes(app, {
     store: deps.reportStore,
     clock: deps.clock,

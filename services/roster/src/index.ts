@@ -4,3 +4,5 @@ export { DEFAULT_SLOT_WINDOWS, parseSlotWindows, rosterFor, slotStatus, type Slo
 export { reportProjection, REPORT } from './report/projection.ts';
 export { DEFAULT_COMMUNITY_DISTRICTS, dailyReport, parseCommunityDistricts, type CommunityDistricts, type DailyFigures, type DailyReport } from './report/daily.ts';
 export { REPORT_HEADINGS, reportCsv, reportRows, reportWorkbook } from './report/export.ts';
+export { ALERTS_COLLECTION, ALERT_CASES_COLLECTION, alertsProjection, type Alert, type AlertCase, type BreachAlert, type EscalationAlert } from './alerts/projection.ts';
+export { alertsAsOf } from './alerts/routes.ts';

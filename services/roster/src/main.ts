@@ -16,6 +16,8 @@ const config = readConfig(
     FANGYI_ROSTER_NAMESPACE: z.string().default('fangyi:roster'),
     // v2: documents of dated facts (suspensions from/to, escalations raised/closed on, …); a new
     // namespace is built from the event store at the worker's first start, the old one is left alone.
+    /** Default: beside the roster's, `<roster namespace>-alerts` (as the worker). */
+    FANGYI_ALERTS_NAMESPACE: z.string().optional(),
     FANGYI_REPORT_NAMESPACE: z.string().default('fangyi:report:v2'),
     /** Optional: lets analysts ask the daily report "as of" an earlier instant. */
     EVENT_STORE_URL: z.string().optional(),
@@ -34,10 +36,12 @@ const logger = createLogger({ service: 'roster', level: config.LOG_LEVEL });
 const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3 });
 const store = new RedisProjectionStore({ redis, namespace: config.FANGYI_ROSTER_NAMESPACE, clock: systemClock });
 const reportStore = new RedisProjectionStore({ redis, namespace: config.FANGYI_REPORT_NAMESPACE, clock: systemClock });
+const alertsStore = new RedisProjectionStore({ redis, namespace: config.FANGYI_ALERTS_NAMESPACE ?? `${config.FANGYI_ROSTER_NAMESPACE}-alerts`, clock: systemClock });
 const eventStore = config.EVENT_STORE_URL ? await openEventStore(config.EVENT_STORE_URL, { schema: config.FANGYI_SCHEMA }) : undefined;
 const app = buildRosterApp({
   store,
   reportStore,
+  alertsStore,
   ...(eventStore ? { eventStore } : {}),
   clock: systemClock,
   timeZone: config.FANGYI_TIME_ZONE,

@@ -29,7 +29,7 @@ describe('roster API with the follow-up lifecycle (in-memory read model)', () =>
   });
 
   beforeAll(async () => {
-    app = buildRosterApp({ store, reportStore: new InMemoryProjectionStore(), clock: () => now, timeZone: 'Asia/Shanghai', slotWindows: DEFAULT_SLOT_WINDOWS, logger: pino({ level: 'silent' }), authSecret: TEST_AUTH_SECRET });
+    app = buildRosterApp({ store, reportStore: new InMemoryProjectionStore(), alertsStore: new InMemoryProjectionStore(), clock: () => now, timeZone: 'Asia/Shanghai', slotWindows: DEFAULT_SLOT_WINDOWS, logger: pino({ level: 'silent' }), authSecret: TEST_AUTH_SECRET });
     await app.ready();
     await apply('missed', start('missed', 'moujia', '甲'));
     await apply('missed', { type: 'quarantine.symptom-check-missed', data: { caseId: 'missed', date: '2020-01-29', slot: 'am' } });

@@ -42,7 +42,7 @@ describe('roster and report routes under generated query strings', () => {
       correlationId: 'x',
       causationId: null,
     });
-    app = buildRosterApp({ store, reportStore: new InMemoryProjectionStore(), eventStore, clock: () => now, timeZone: 'Asia/Shanghai', slotWindows: DEFAULT_SLOT_WINDOWS, logger: pino({ level: 'silent' }), authSecret: TEST_AUTH_SECRET, rateLimit: false });
+    app = buildRosterApp({ store, reportStore: new InMemoryProjectionStore(), alertsStore: new InMemoryProjectionStore(), eventStore, clock: () => now, timeZone: 'Asia/Shanghai', slotWindows: DEFAULT_SLOT_WINDOWS, logger: pino({ level: 'silent' }), authSecret: TEST_AUTH_SECRET, rateLimit: false });
     await app.ready();
   });
   afterAll(async () => {

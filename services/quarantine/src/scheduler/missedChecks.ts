@@ -1,8 +1,8 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { EventStore } from '@fangyi/eventstore';
 import { closedSlots, localTime, slotClosesAt, type Clock, type Logger, type SlotWindows } from '@fangyi/service-kit';
 import type { ActiveCases } from '../activeCases/projection.ts';
 import { sendInternalCommand } from '../homeQuarantine/internalCommand.ts';
+import { startPeriodic } from './periodic.ts';
 
 export const SCHEDULER_ACTOR = { id: 'scheduler-missed-checks', role: 'system' } as const;
 
@@ -91,31 +91,5 @@ export interface MissedCheckScheduler {
  */
 export function startMissedCheckScheduler(options: MissedCheckSchedulerOptions): MissedCheckScheduler {
   const log = options.logger.child({ component: 'missed-check-scheduler' });
-  const intervalMs = options.intervalMs ?? 60_000;
-  const stopping = new AbortController();
-  let current: Promise<MissedCheckRun> | null = null;
-  const runOnce = () => (current ??= recordMissedChecks({ ...options, logger: log }).finally(() => (current = null)));
-  const loop = (async () => {
-    while (!stopping.signal.aborted) {
-      try {
-        await runOnce();
-      } catch (err) {
-        log.error({ err }, 'missed-check pass failed');
-      }
-      try {
-        await sleep(intervalMs, undefined, { signal: stopping.signal });
-      } catch {
-        break;
-      }
-    }
-  })();
-  log.info({ intervalMs }, 'missed-check scheduler running');
-  return {
-    runOnce,
-    async stop() {
-      stopping.abort();
-      await loop;
-      await current?.catch(() => undefined);
-    },
-  };
+  return startPeriodic('missed-check scheduler', () => recordMissedChecks({ ...options, logger: log }), options.intervalMs ?? 60_000, log);
 }

@@ -48,6 +48,8 @@ export interface RosterEscalation {
   readonly status: 'open' | 'acknowledged';
   readonly raisedAt: string;
   readonly acknowledgedBy: string | null;
+  /** Recorded as not acknowledged in time (absent on documents written before the escalation timer). */
+  readonly overdue?: boolean;
 }
 
 type PerSlot<T> = Readonly<Record<string, Partial<Record<Slot, T>>>>;
@@ -207,6 +209,8 @@ export const rosterProjection: Projection = {
       }
       case 'quarantine.escalation-acknowledged':
         return put(updateEscalation(event.data.escalationId, (e) => ({ ...e, status: 'acknowledged', acknowledgedBy: event.data.by })));
+      case 'quarantine.escalation-overdue':
+        return put(updateEscalation(event.data.escalationId, (e) => ({ ...e, overdue: true })));
       case 'quarantine.escalation-referred-to-hospital':
       case 'quarantine.escalation-resolved':
         return put(updateEscalation(event.data.escalationId, () => null));
