@@ -247,6 +247,8 @@ ${seeded ? `The Kutao district: ${seeded.households} households, ${seeded.people
 
   Roster page (zh-CN), as Moujia's caller:  ${base}/?access_token=${callerToken}
   Daily report, as the report officer:      ${base}/report/daily?format=html&access_token=${officerToken}
+  Daily report as Excel / CSV:              ${base}/report/daily?format=xlsx&access_token=${officerToken}  (format=csv)
+  Alerts (JSON), as the report officer:     ${base}/roster/alerts?access_token=${officerToken}
   API document (OpenAPI):                   ${base}/openapi.json
 
   Every request needs a bearer token. Moujia's caller:
