@@ -261,6 +261,22 @@ export const EscalationAcknowledgedV1 = z.object({
 });
 export type EscalationAcknowledged = z.infer<typeof EscalationAcknowledgedV1>;
 
+/**
+ * An escalation nobody acknowledged within the configured time (FANGYI_ESCALATION_ACK_MINUTES,
+ * default 30): recorded once per escalation by the escalation timer, so the alert reaches the
+ * community lead and the history shows how long it waited.
+ */
+export const EscalationOverdueV1 = z.object({
+  caseId: id,
+  escalationId: id,
+  /** When the escalation was raised (recorded). */
+  raisedAt: instant,
+  /** raisedAt plus the allowed time: when it became overdue. */
+  dueAt: instant,
+  overdueAfterMinutes: z.number().int().positive(),
+});
+export type EscalationOverdue = z.infer<typeof EscalationOverdueV1>;
+
 export const EscalationReferredToHospitalV1 = z.object({
   caseId: id,
   escalationId: id,
@@ -364,6 +380,7 @@ const homeQuarantineCaseEvents = {
   'quarantine.check-attempt-failed': { version: 1, schema: CheckAttemptFailedV1 },
   'quarantine.symptom-check-missed': { version: 1, schema: SymptomCheckMissedV1 },
   'quarantine.escalation-acknowledged': { version: 1, schema: EscalationAcknowledgedV1 },
+  'quarantine.escalation-overdue': { version: 1, schema: EscalationOverdueV1 },
   'quarantine.escalation-referred-to-hospital': { version: 1, schema: EscalationReferredToHospitalV1 },
   'quarantine.escalation-resolved': { version: 1, schema: EscalationResolvedV1 },
   'quarantine.supplies-delivered': { version: 1, schema: SuppliesDeliveredV1 },
@@ -390,6 +407,7 @@ export type QuarantineEvent =
   | { type: 'quarantine.check-attempt-failed'; data: CheckAttemptFailed }
   | { type: 'quarantine.symptom-check-missed'; data: SymptomCheckMissed }
   | { type: 'quarantine.escalation-acknowledged'; data: EscalationAcknowledged }
+  | { type: 'quarantine.escalation-overdue'; data: EscalationOverdue }
   | { type: 'quarantine.escalation-referred-to-hospital'; data: EscalationReferredToHospital }
   | { type: 'quarantine.escalation-resolved'; data: EscalationResolved }
   | { type: 'quarantine.supplies-delivered'; data: SuppliesDelivered }

@@ -161,8 +161,8 @@ describe('one symptom check flows from HTTP to the Redis roster (PostgreSQL, Kaf
     });
     console.info(`e2e: check visible on the roster ${Date.now() - t0} ms after the HTTP answer`);
     expect(entry).toMatchObject({ day: 2, lastTemperatureC: 36.6, am: { status: 'done-normal' }, pm: { status: 'pending' } });
-    // Yesterday, the first day, had no checks: both slots are overdue.
-    expect(await entryOf(caseId, addDays(today, -1))).toMatchObject({ day: 1, am: { status: 'overdue' }, pm: { status: 'overdue' } });
+    // Yesterday, the first day, closed before the case was registered today: nobody's to check, not overdue.
+    expect(await entryOf(caseId, addDays(today, -1))).toMatchObject({ day: 1, am: { status: 'before-registration' }, pm: { status: 'before-registration' } });
   });
 
   it('a pm check at 38.1 °C shows as done-abnormal and raises an escalation', async () => {

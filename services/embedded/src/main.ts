@@ -14,12 +14,14 @@ import {
   quarantineErrors,
   registerQuarantine,
   startActiveCasesFeed,
+  DEFAULT_ESCALATION_ACK_MINUTES,
+  startEscalationTimer,
   startMissedCheckScheduler,
   startPeopleDirectoryFeed,
   startQuarantinePolicies,
 } from '@fangyi/quarantine';
 import { registerResidents, residentsErrors, startHouseholdPeopleFeed, startResidentsPolicies } from '@fangyi/residents';
-import { registerRoster, reportProjection, rosterProjection } from '@fangyi/roster';
+import { alertsProjection, parseCommunityDistricts, registerRoster, reportProjection, rosterProjection } from '@fangyi/roster';
 import { DEMO_USERS, demoUser, injectTransport, loadOrCreateSecret, seedDistrict } from '@fangyi/scripts/seed';
 import {
   DEFAULT_EARLY_CHECK_MINUTES,
@@ -59,6 +61,8 @@ const config = readConfig(
     FANGYI_DATA_DIR: z.string().default('.data'),
     FANGYI_TIME_ZONE: z.string().default(DEFAULT_TIME_ZONE),
     FANGYI_SLOT_WINDOWS: z.string().optional(),
+    /** The daily report's districts, `kutao=kutao|moujia;zhangcunhe=nanzhang`; default the demo's. */
+    FANGYI_DISTRICTS: z.string().optional(),
     FANGYI_CHECK_EARLY_MINUTES: z.coerce.number().int().min(0).max(720).default(DEFAULT_EARLY_CHECK_MINUTES),
     FANGYI_DEMO: z.enum(['true', 'false']).default('true'),
     FANGYI_SEED: z.coerce.number().int().default(2020),
@@ -78,6 +82,7 @@ const config = readConfig(
     FANGYI_COMPLAINT_HANDLERS: z.string().default('*=complaint-handler-kutao;taoyuanju=estate-officer-taoyuanju'),
     FANGYI_SCHEDULER: z.enum(['on', 'off']).default('on'),
     FANGYI_SCHEDULER_INTERVAL_MS: z.coerce.number().int().min(1000).default(60_000),
+    FANGYI_ESCALATION_ACK_MINUTES: z.coerce.number().int().min(1).max(7 * 24 * 60).default(DEFAULT_ESCALATION_ACK_MINUTES),
     // Quiet by default so the terminal shows where to look; LOG_LEVEL=info logs every request.
     LOG_LEVEL: z.string().default('warn'),
   }),
@@ -108,11 +113,13 @@ const dateOf = (iso: string) => businessDate(new Date(iso), timeZone);
 // Read models live in memory: each replays the log from the start, then follows it.
 const rosterStore = new InMemoryProjectionStore({ clock });
 const reportStore = new InMemoryProjectionStore({ clock });
+const alertsStore = new InMemoryProjectionStore({ clock });
 const underQuarantineStore = new InMemoryProjectionStore({ clock });
 const complaintsStore = new InMemoryProjectionStore({ clock });
 const readModels = [
   await startProcessor(readModelProcessor(rosterProjection, rosterStore), source, logger),
   await startProcessor(readModelProcessor(reportProjection(dateOf), reportStore), source, logger),
+  await startProcessor(readModelProcessor(alertsProjection, alertsStore), source, logger),
   await startCheckpointsProjections({ source, store: underQuarantineStore, logger }),
   await startComplaintsReadModel({ source, store: complaintsStore, logger }),
 ];
@@ -144,6 +151,10 @@ const policies = [
   await startResidentsPolicies({ source, eventStore, logger, clock, newId, timeZone }),
 ];
 const scheduler = config.FANGYI_SCHEDULER === 'off' ? { stop: async () => {} } : startMissedCheckScheduler({ eventStore, activeCases, clock, timeZone, slotWindows, newId, logger, intervalMs: config.FANGYI_SCHEDULER_INTERVAL_MS });
+const escalationTimer =
+  config.FANGYI_SCHEDULER === 'off'
+    ? { stop: async () => {} }
+    : startEscalationTimer({ eventStore, activeCases, clock, overdueAfterMinutes: config.FANGYI_ESCALATION_ACK_MINUTES, newId, logger, intervalMs: config.FANGYI_SCHEDULER_INTERVAL_MS });
 
 const limits = rateLimitOf(config);
 let seeding = false;
@@ -182,7 +193,16 @@ registerComplaints(app, {
   namingKey: reservationKey,
   timeZone,
 });
-registerRoster(app, { store: rosterStore, reportStore, eventStore, clock, timeZone, slotWindows });
+registerRoster(app, {
+  store: rosterStore,
+  reportStore,
+  alertsStore,
+  eventStore,
+  clock,
+  timeZone,
+  slotWindows,
+  ...(config.FANGYI_DISTRICTS ? { communityDistricts: parseCommunityDistricts(config.FANGYI_DISTRICTS) } : {}),
+});
 await app.ready();
 
 const today = businessDate(clock(), timeZone);
@@ -209,6 +229,7 @@ installGracefulShutdown(
   [
     { name: 'http', close: () => app.close() },
     { name: 'missed-check scheduler', close: () => scheduler.stop() },
+    { name: 'escalation timer', close: () => escalationTimer.stop() },
     ...policies.map((p, i) => ({ name: `policies ${i + 1}`, close: () => p.stop() })),
     ...readModels.map((r) => ({ name: r.name, close: () => r.stop() })),
     { name: 'household people', close: () => householdPeople.stop() },
@@ -237,6 +258,8 @@ ${seeded ? `The Kutao district: ${seeded.households} households, ${seeded.people
 
   Roster page (zh-CN), as Moujia's caller:  ${base}/?access_token=${callerToken}
   Daily report, as the report officer:      ${base}/report/daily?format=html&access_token=${officerToken}
+  Daily report as Excel / CSV:              ${base}/report/daily?format=xlsx&access_token=${officerToken}  (format=csv)
+  Alerts (JSON), as the report officer:     ${base}/roster/alerts?access_token=${officerToken}
   API document (OpenAPI):                   ${base}/openapi.json
 
   Every request needs a bearer token. Moujia's caller:

@@ -114,7 +114,7 @@ describe('forgetting a person (SQLite event store, key table in the same file)',
     registerResidents(app, { eventStore, vault, reservationKey: namingKey, clock: () => now, newId, timeZone: TZ, householdPeople });
     registerCheckpoints(app, { eventStore, clock: () => now, newId, timeZone: TZ, projectionStore: new InMemoryProjectionStore({ clock: () => now }), checkpointList, residents: checkpointsResidents, vault, namingKey });
     registerComplaints(app, { eventStore, clock: () => now, newId, policy: complaintPolicyFromEnv({ FANGYI_COMPLAINT_HANDLERS: '*=complaint-handler-kutao' }), households, vault, namingKey, timeZone: TZ });
-    registerRoster(app, { store: new InMemoryProjectionStore({ clock: () => now }), reportStore, eventStore, clock: () => now, timeZone: TZ, slotWindows: DEFAULT_SLOT_WINDOWS });
+    registerRoster(app, { store: new InMemoryProjectionStore({ clock: () => now }), reportStore, alertsStore: new InMemoryProjectionStore({ clock: () => now }), eventStore, clock: () => now, timeZone: TZ, slotWindows: DEFAULT_SLOT_WINDOWS });
     await app.ready();
 
     ({ householdId } = await post('/residents/households', { community: 'zhangcun', grid: 'zhangcun-01', address: '张村河路8号', kind: 'rental' }));

@@ -20,3 +20,12 @@ export {
   type QuarantinePoliciesOptions,
 } from './policies/index.ts';
 export { recordMissedChecks, startMissedCheckScheduler, SCHEDULER_ACTOR, type MissedCheckRun, type MissedCheckScheduler, type MissedCheckSchedulerOptions } from './scheduler/missedChecks.ts';
+export {
+  DEFAULT_ESCALATION_ACK_MINUTES,
+  ESCALATION_TIMER_ACTOR,
+  recordOverdueEscalations,
+  startEscalationTimer,
+  type EscalationTimer,
+  type EscalationTimerOptions,
+  type EscalationTimerRun,
+} from './scheduler/overdueEscalations.ts';

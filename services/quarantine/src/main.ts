@@ -10,6 +10,7 @@ import { buildQuarantineApp } from './app.ts';
 import { startPeopleDirectoryFeed } from './people/directory.ts';
 import { DEFAULT_RISK_AREAS, parseCallers, parseRiskAreas, startQuarantinePolicies } from './policies/index.ts';
 import { startMissedCheckScheduler } from './scheduler/missedChecks.ts';
+import { DEFAULT_ESCALATION_ACK_MINUTES, startEscalationTimer } from './scheduler/overdueEscalations.ts';
 
 /**
  * The quarantine service in distributed mode: HTTP commands, the PostgreSQL event store, the relay
@@ -26,6 +27,7 @@ const config = readConfig(
     FANGYI_SCHEDULER_INTERVAL_MS: z.coerce.number().int().min(1000).default(60_000),
     FANGYI_SLOT_WINDOWS: z.string().optional(),
     FANGYI_CHECK_EARLY_MINUTES: z.coerce.number().int().min(0).max(720).default(DEFAULT_EARLY_CHECK_MINUTES),
+    FANGYI_ESCALATION_ACK_MINUTES: z.coerce.number().int().min(1).max(7 * 24 * 60).default(DEFAULT_ESCALATION_ACK_MINUTES),
     FANGYI_RISK_AREAS: z.string().default(DEFAULT_RISK_AREAS),
     FANGYI_CALLERS: z.string().default(''),
   }),
@@ -76,6 +78,11 @@ const scheduler =
   config.FANGYI_SCHEDULER === 'on'
     ? startMissedCheckScheduler({ eventStore, activeCases, clock, timeZone: config.FANGYI_TIME_ZONE, slotWindows, newId, logger, intervalMs: config.FANGYI_SCHEDULER_INTERVAL_MS })
     : null;
+// The same switch and interval: both are timers over the active-cases read model, decided on each case's stream.
+const escalationTimer =
+  config.FANGYI_SCHEDULER === 'on'
+    ? startEscalationTimer({ eventStore, activeCases, clock, overdueAfterMinutes: config.FANGYI_ESCALATION_ACK_MINUTES, newId, logger, intervalMs: config.FANGYI_SCHEDULER_INTERVAL_MS })
+    : null;
 
 registerProcessorMetrics(metrics, () => [activeCasesFeed.status(), people.status(), ...(policies?.statuses() ?? [])]);
 if (relay) registerRelayMetrics(metrics, relay, eventStore);
@@ -107,6 +114,7 @@ installGracefulShutdown(
   [
     { name: 'http', close: () => app.close() },
     ...(scheduler ? [{ name: 'missed-check scheduler', close: () => scheduler.stop() }] : []),
+    ...(escalationTimer ? [{ name: 'escalation timer', close: () => escalationTimer.stop() }] : []),
     ...(policies ? [{ name: 'policies', close: () => policies.stop() }] : []),
     ...(relay ? [{ name: 'relay', close: () => relay.stop() }] : []),
     { name: 'active cases', close: () => activeCasesFeed.stop() },

@@ -61,6 +61,7 @@ describe('home quarantine decider under generated command sequences', () => {
         data: { caseId, outcome: input.outcome, endedOn: input.endedOn ?? today, note: input.note, today },
       })),
       fc.tuple(inputOf(AcknowledgeEscalationSchema, json(AcknowledgeEscalationSchema), vocabulary), escalationId, at).map(([input, esc, a]) => ({ type: 'AcknowledgeEscalation' as const, data: { ...input, caseId, escalationId: esc, by: 'caller-1', at: a } })),
+      fc.tuple(escalationId, at, at, fc.constantFrom(1, 30, 120)).map(([esc, raisedAt, now, overdueAfterMinutes]) => ({ type: 'RecordEscalationOverdue' as const, data: { caseId, escalationId: esc, raisedAt, now, overdueAfterMinutes } })),
       fc.tuple(inputOf(ReferEscalationSchema, json(ReferEscalationSchema), vocabulary), escalationId, at).map(([input, esc, a]) => ({ type: 'ReferEscalation' as const, data: { ...input, caseId, escalationId: esc, by: 'caller-1', at: a } })),
       fc.tuple(inputOf(ResolveEscalationSchema, json(ResolveEscalationSchema), vocabulary), escalationId, at).map(([input, esc, a]) => ({ type: 'ResolveEscalation' as const, data: { ...input, caseId, escalationId: esc, by: 'caller-1', at: a } })),
       fc.tuple(inputOf(DeliverSuppliesSchema, json(DeliverSuppliesSchema), vocabulary), uuid, at).map(([input, deliveryId, deliveredAt]) => ({ type: 'DeliverSupplies' as const, data: { ...input, caseId, deliveryId, deliveredAt } })),

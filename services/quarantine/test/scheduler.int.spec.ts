@@ -19,12 +19,14 @@ describe('the missed-check scheduler (fake clock, SQLite event store)', () => {
   let feed: ActiveCasesFeed;
   let clockNow = shanghai('2020-01-29T09:30');
   const clock = () => clockNow;
+  // What the event store stamps as recordedAt: a case's registration is its start's recordedAt.
+  let storeNow = clockNow;
   const logger = pino({ level: 'silent' });
   const system = { id: 'test', role: 'registrar' as const };
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'fangyi-sched-'));
-    eventStore = new SqliteEventStore({ path: join(dir, 'events.db') });
+    eventStore = new SqliteEventStore({ path: join(dir, 'events.db'), clock: () => storeNow });
     feed = await startActiveCasesFeed({ eventStore, store: new InMemoryProjectionStore(), logger, idleMs: 10 });
   });
   afterAll(async () => {
@@ -36,8 +38,10 @@ describe('the missed-check scheduler (fake clock, SQLite event store)', () => {
   const options = (store: EventStore = eventStore) => ({ eventStore: store, activeCases: feed.activeCases, clock, timeZone: 'Asia/Shanghai', slotWindows: DEFAULT_SLOT_WINDOWS, newId: () => uuidv7(), logger });
   const meta = { actor: system, correlationId: 'test', occurredAt: new Date(), newId: () => uuidv7() };
 
-  const startCase = async (startDate = '2020-01-28', periodDays = 14) => {
+  /** Starts a case registered at `registeredAt` (default: 00:00 of its start date in Shanghai). */
+  const startCase = async (startDate = '2020-01-28', periodDays = 14, registeredAt = shanghai(`${startDate}T00:00`)) => {
     const caseId = uuidv7();
+    storeNow = registeredAt;
     await handleCommand(eventStore, streamIdOf(caseId), homeQuarantineDecider, {
       type: 'StartHomeQuarantine',
       data: { caseId, personId: `p-${caseId}`, personName: '王芳', community: 'moujia', startDate, periodDays, reason: 'arrival-from-risk-area', assignedCaller: 'caller-1',
@@ -192,5 +196,82 @@ describe('the missed-check scheduler (fake clock, SQLite event store)', () => {
     clockNow = shanghai('2020-03-01T22:00');
     await sleep(60);
     expect((await eventStore.readStream(streamIdOf(caseId))).length).toBe(after);
+  });
+
+  describe('time edges: missed slots start at registration', () => {
+    const slotsOf = async (caseId: string) => (await missedOf(caseId)).map((m) => `${m.date}/${m.slot}`);
+
+    it('a case registered after its start date: no missed slot for windows that closed before it was registered', async () => {
+      // Started on the 5th (the arrival), registered on the 7th at 15:00: the 7th's am had closed, its pm had not.
+      const caseId = await startCase('2020-02-05', 14, shanghai('2020-02-07T15:00'));
+      clockNow = shanghai('2020-02-08T13:00');
+      await feed.caughtUp();
+      await recordMissedChecks(options());
+      expect(await slotsOf(caseId)).toEqual(['2020-02-07/pm', '2020-02-08/am']);
+    });
+
+    it('midnight in Asia/Shanghai while the machine runs on UTC: 00:01 in Shanghai is still the day before in UTC', async () => {
+      expect(new Date('2020-02-10T16:01:00.000Z').getUTCDate()).toBe(10);
+      expect(Intl.DateTimeFormat().resolvedOptions().timeZone).toBe('UTC');
+      // Registered one minute after midnight of the 11th in Shanghai (16:01 UTC on the 10th), started on the 10th.
+      const afterMidnight = await startCase('2020-02-10', 14, shanghai('2020-02-11T00:01'));
+      // Registered one minute before midnight: the 10th's pm (closing 21:00) had closed already.
+      const beforeMidnight = await startCase('2020-02-10', 14, shanghai('2020-02-10T23:59'));
+      // Registered at 20:59 on the 10th: its pm window was still open, so missing it counts.
+      const beforeClose = await startCase('2020-02-10', 14, shanghai('2020-02-10T20:59'));
+      clockNow = shanghai('2020-02-11T12:00');
+      await feed.caughtUp();
+      await recordMissedChecks(options());
+      expect(await slotsOf(afterMidnight)).toEqual(['2020-02-11/am']);
+      expect(await slotsOf(beforeMidnight)).toEqual(['2020-02-11/am']);
+      expect(await slotsOf(beforeClose)).toEqual(['2020-02-10/pm', '2020-02-11/am']);
+    });
+
+    it('a registration at the very instant a window closes leaves that slot out', async () => {
+      const caseId = await startCase('2020-02-12', 14, shanghai('2020-02-12T12:00'));
+      clockNow = shanghai('2020-02-12T21:00');
+      await feed.caughtUp();
+      await recordMissedChecks(options());
+      expect(await slotsOf(caseId)).toEqual(['2020-02-12/pm']);
+    });
+
+    it('a check logged late, before the scheduler got to its slot, leaves nothing to record', async () => {
+      const caseId = await startCase('2020-02-14');
+      clockNow = shanghai('2020-02-14T13:10');
+      await logCheck(caseId, '2020-02-14', 'am');
+      await feed.caughtUp();
+      await recordMissedChecks(options());
+      expect(await slotsOf(caseId)).toEqual([]);
+    });
+
+    it('a window that closes while the clock moves is recorded on the first pass after it closed, and only then', async () => {
+      const caseId = await startCase('2020-02-16');
+      await feed.caughtUp();
+      for (const [local, expected] of [
+        ['2020-02-16T20:59', []],
+        ['2020-02-16T21:00', ['2020-02-16/pm']],
+        ['2020-02-16T21:01', ['2020-02-16/pm']],
+      ] as const) {
+        clockNow = shanghai(local);
+        await recordMissedChecks(options());
+        await feed.caughtUp();
+        // The am window closed at 12:00 and is recorded from the first pass on.
+        expect(await slotsOf(caseId)).toEqual(['2020-02-16/am', ...expected]);
+      }
+    });
+
+    it('a case that ends mid-day: what closed before the end is recorded, nothing after it', async () => {
+      const caseId = await startCase('2020-02-18');
+      clockNow = shanghai('2020-02-18T12:30');
+      await feed.caughtUp();
+      await recordMissedChecks(options());
+      // Sent to hospital at 14:00: the pm window (closing 21:00) is no longer anybody's to work.
+      clockNow = shanghai('2020-02-18T14:00');
+      await handleCommand(eventStore, streamIdOf(caseId), homeQuarantineDecider, { type: 'EndHomeQuarantine', data: { caseId, outcome: 'sent-to-hospital', endedOn: '2020-02-18', today: '2020-02-18' } }, meta);
+      await feed.caughtUp();
+      clockNow = shanghai('2020-02-18T22:00');
+      await recordMissedChecks(options());
+      expect(await slotsOf(caseId)).toEqual(['2020-02-18/am']);
+    });
   });
 });

@@ -1,15 +1,20 @@
 import { createServiceApp, serviceAppOptions, type ServiceApp, type ServiceAppDeps } from '@fangyi/service-kit';
+import { alertsRoutes } from './alerts/routes.ts';
 import { reportRoutes, type ReportDeps } from './report/routes.ts';
 import { rosterRoutes, type RosterDeps } from './roster/routes.ts';
 
 export interface RosterAppDeps extends RosterDeps, ServiceAppDeps {
   /** The daily report's read model (its own namespace). */
   readonly reportStore: ReportDeps['store'];
+  /** The alerts view's read model (its own namespace). */
+  readonly alertsStore: ReportDeps['store'];
   /** Where analysts' "as of" questions are answered from; optional. */
   readonly eventStore?: ReportDeps['eventStore'];
+  /** community (or estate) → district, for the report's district rows; default the demo's. */
+  readonly communityDistricts?: ReportDeps['communityDistricts'];
 }
 
-/** The read side over HTTP: the roster, its page, and the daily report. */
+/** The read side over HTTP: the roster, its page, the alerts and the daily report. */
 export function buildRosterApp(deps: RosterAppDeps): ServiceApp {
   const app = createServiceApp(serviceAppOptions('roster', undefined, deps));
   registerRoster(app, deps);
@@ -18,5 +23,13 @@ export function buildRosterApp(deps: RosterAppDeps): ServiceApp {
 
 export function registerRoster(app: ServiceApp, deps: Omit<RosterAppDeps, keyof ServiceAppDeps>): void {
   rosterRoutes(app, deps);
-  reportRoutes(app, { store: deps.reportStore, clock: deps.clock, timeZone: deps.timeZone, ...(deps.eventStore ? { eventStore: deps.eventStore } : {}) });
+  alertsRoutes(app, { store: deps.alertsStore, clock: deps.clock });
+  reportRoutes(app, {
+    store: deps.reportStore,
+    clock: deps.clock,
+    timeZone: deps.timeZone,
+    slotWindows: deps.slotWindows,
+    ...(deps.communityDistricts ? { communityDistricts: deps.communityDistricts } : {}),
+    ...(deps.eventStore ? { eventStore: deps.eventStore } : {}),
+  });
 }

@@ -4,6 +4,7 @@ import { openEventStore } from '@fangyi/eventstore';
 import { RedisProjectionStore } from '@fangyi/projections';
 import { createMetrics, DEFAULT_TIME_ZONE, createLogger, installGracefulShutdown, rateLimitConfig, rateLimitOf, readConfig, systemClock, tokenSecretConfig, tokenSecretsOf } from '@fangyi/service-kit';
 import { buildRosterApp } from './app.ts';
+import { parseCommunityDistricts } from './report/daily.ts';
 import { DEFAULT_SLOT_WINDOWS, parseSlotWindows } from './roster/status.ts';
 
 /** The roster query API in distributed mode: reads the roster the worker keeps in Redis. */
@@ -13,12 +14,18 @@ const config = readConfig(
     HOST: z.string().default('127.0.0.1'),
     REDIS_URL: z.string().min(1, 'REDIS_URL is required (redis://…)'),
     FANGYI_ROSTER_NAMESPACE: z.string().default('fangyi:roster'),
-    FANGYI_REPORT_NAMESPACE: z.string().default('fangyi:report'),
+    // v2: documents of dated facts (suspensions from/to, escalations raised/closed on, …); a new
+    // namespace is built from the event store at the worker's first start, the old one is left alone.
+    /** Default: beside the roster's, `<roster namespace>-alerts` (as the worker). */
+    FANGYI_ALERTS_NAMESPACE: z.string().optional(),
+    FANGYI_REPORT_NAMESPACE: z.string().default('fangyi:report:v2'),
     /** Optional: lets analysts ask the daily report "as of" an earlier instant. */
     EVENT_STORE_URL: z.string().optional(),
     FANGYI_SCHEMA: z.string().default('fangyi'),
     FANGYI_TIME_ZONE: z.string().default(DEFAULT_TIME_ZONE),
     FANGYI_SLOT_WINDOWS: z.string().optional(),
+    /** Each district with its communities and estates, `kutao=kutao|moujia;zhangcunhe=nanzhang`; default the demo's. */
+    FANGYI_DISTRICTS: z.string().optional(),
     ...tokenSecretConfig(),
     ...rateLimitConfig(),
     LOG_LEVEL: z.string().default('info'),
@@ -29,15 +36,18 @@ const logger = createLogger({ service: 'roster', level: config.LOG_LEVEL });
 const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3 });
 const store = new RedisProjectionStore({ redis, namespace: config.FANGYI_ROSTER_NAMESPACE, clock: systemClock });
 const reportStore = new RedisProjectionStore({ redis, namespace: config.FANGYI_REPORT_NAMESPACE, clock: systemClock });
+const alertsStore = new RedisProjectionStore({ redis, namespace: config.FANGYI_ALERTS_NAMESPACE ?? `${config.FANGYI_ROSTER_NAMESPACE}-alerts`, clock: systemClock });
 const eventStore = config.EVENT_STORE_URL ? await openEventStore(config.EVENT_STORE_URL, { schema: config.FANGYI_SCHEMA }) : undefined;
 const app = buildRosterApp({
   metrics: createMetrics({ service: 'roster' }),
   store,
   reportStore,
+  alertsStore,
   ...(eventStore ? { eventStore } : {}),
   clock: systemClock,
   timeZone: config.FANGYI_TIME_ZONE,
   slotWindows: config.FANGYI_SLOT_WINDOWS ? parseSlotWindows(config.FANGYI_SLOT_WINDOWS) : DEFAULT_SLOT_WINDOWS,
+  ...(config.FANGYI_DISTRICTS ? { communityDistricts: parseCommunityDistricts(config.FANGYI_DISTRICTS) } : {}),
   logger,
   authSecret: tokenSecretsOf(config),
   rateLimit: rateLimitOf(config),

@@ -6,12 +6,13 @@ import { openEventStore } from '@fangyi/eventstore';
 import { RedisProjectionStore, ensureIntact } from '@fangyi/projections';
 import { busSource, readModelProcessor, readinessOf, startProcessor } from '@fangyi/processors';
 import { createMetrics, registerProcessorMetrics, DEFAULT_TIME_ZONE, businessDate, createLogger, installGracefulShutdown, readConfig, startHealthServer, systemClock, withEventStoreUrl } from '@fangyi/service-kit';
+import { alertsProjection } from './alerts/projection.ts';
 import { reportProjection } from './report/projection.ts';
 import { rosterProjection } from './roster/projection.ts';
 
 /**
- * The read side's projection worker: keeps the roster (from the quarantine topic) and the daily
- * report (from every context's topic) in Redis. Scale by running more workers in the same groups
+ * The read side's projection worker: keeps the roster and the alerts (from the quarantine topic)
+ * and the daily report (from every context's topic) in Redis. Scale by running more workers in the same groups
  * (up to the topics' partition count). The event store stays the source of truth: a read model
  * whose Redis keys are gone (never built, or lost in a Redis restart) is rebuilt from it, never
  * from Kafka, and a message whose revision jumps ahead is checked in it before it is applied.
@@ -26,8 +27,13 @@ const config = readConfig(
     FANGYI_TIME_ZONE: z.string().default(DEFAULT_TIME_ZONE),
     FANGYI_ROSTER_NAMESPACE: z.string().default('fangyi:roster'),
     FANGYI_ROSTER_GROUP: z.string().default('fangyi-roster'),
-    FANGYI_REPORT_NAMESPACE: z.string().default('fangyi:report'),
+    // v2: documents of dated facts (suspensions from/to, escalations raised/closed on, …); a new
+    // namespace is built from the event store at the worker's first start, the old one is left alone.
+    FANGYI_REPORT_NAMESPACE: z.string().default('fangyi:report:v2'),
     FANGYI_REPORT_GROUP: z.string().default('fangyi-report'),
+    /** Default: beside the roster's (`<roster namespace>-alerts`, `<roster group>-alerts`). */
+    FANGYI_ALERTS_NAMESPACE: z.string().optional(),
+    FANGYI_ALERTS_GROUP: z.string().optional(),
     LOG_LEVEL: z.string().default('info'),
     /** Where /health and /ready answer (the image's HEALTHCHECK reads /ready on PORT); 0: any free port, logged. */
     PORT: z.coerce.number().int().min(0).max(65_535).default(0),
@@ -41,21 +47,28 @@ const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3 });
 const eventStore = await openEventStore(config.EVENT_STORE_URL, { schema: config.FANGYI_SCHEMA, clock: systemClock });
 const rosterStore = new RedisProjectionStore({ redis, namespace: config.FANGYI_ROSTER_NAMESPACE, clock: systemClock, guarded: true });
 const reportStore = new RedisProjectionStore({ redis, namespace: config.FANGYI_REPORT_NAMESPACE, clock: systemClock, guarded: true });
+const alertsStore = new RedisProjectionStore({ redis, namespace: config.FANGYI_ALERTS_NAMESPACE ?? `${config.FANGYI_ROSTER_NAMESPACE}-alerts`, clock: systemClock, guarded: true });
 const roster = rosterProjection;
 const report = reportProjection((iso) => businessDate(new Date(iso), config.FANGYI_TIME_ZONE));
 const bus = new KafkaMessageBus({ brokers: config.KAFKA_BROKERS.split(','), clientId: 'fangyi-roster-worker', logger });
 const allTopics = BOUNDED_CONTEXTS.map((c) => topicFor(c, config.FANGYI_TOPIC_PREFIX));
 await bus.ensureTopics(allTopics);
-const groups: Record<string, string> = { roster: config.FANGYI_ROSTER_GROUP, 'daily-report': config.FANGYI_REPORT_GROUP };
+const groups: Record<string, string> = {
+  roster: config.FANGYI_ROSTER_GROUP,
+  'daily-report': config.FANGYI_REPORT_GROUP,
+  alerts: config.FANGYI_ALERTS_GROUP ?? `${config.FANGYI_ROSTER_GROUP}-alerts`,
+};
 const source = busSource({ bus, topicPrefix: config.FANGYI_TOPIC_PREFIX, groupId: (name) => groups[name] ?? `${config.FANGYI_TOPIC_PREFIX}-${name}` });
 // Before any Kafka message is applied, each read model is whole: built from the event store if it is not.
-for (const [projection, store] of [[roster, rosterStore], [report, reportStore]] as const) await ensureIntact({ projection, store, eventStore, logger });
+for (const [projection, store] of [[roster, rosterStore], [report, reportStore], [alertsProjection, alertsStore]] as const) await ensureIntact({ projection, store, eventStore, logger });
 const rosterProcessor = await startProcessor(readModelProcessor(roster, rosterStore, { eventStore }), source, logger);
 const reportProcessor = await startProcessor(readModelProcessor(report, reportStore, { eventStore }), source, logger);
+const alertsProcessor = await startProcessor(readModelProcessor(alertsProjection, alertsStore, { eventStore }), source, logger);
 
-// Ready while Kafka and Redis answer and both projections run (not failing, not stale).
+// Ready while Redis answers and every projection runs (not failing, not stale).
 const metrics = createMetrics({ service: 'roster-worker' });
-registerProcessorMetrics(metrics, () => [rosterProcessor.status(), reportProcessor.status()]);
+const processors = [rosterProcessor, reportProcessor, alertsProcessor];
+registerProcessorMetrics(metrics, () => processors.map((p) => p.status()));
 const health = await startHealthServer({
   service: 'roster-worker',
   metrics,
@@ -63,9 +76,9 @@ const health = await startHealthServer({
   host: config.HOST,
   logger,
   readiness: async () => {
-    const processors = readinessOf([rosterProcessor.status(), reportProcessor.status()]);
+    const states = readinessOf(processors.map((p) => p.status()));
     const redisUp = (await redis.ping().catch(() => 'down')) === 'PONG';
-    return { ok: processors.allRunning && redisUp, checks: { redis: redisUp ? 'ok' : 'down', ...processors.checks } };
+    return { ok: states.allRunning && redisUp, checks: { redis: redisUp ? 'ok' : 'down', ...states.checks } };
   },
 });
 
@@ -74,6 +87,7 @@ installGracefulShutdown(
     { name: 'health', close: () => health.close() },
     { name: 'roster projection', close: () => rosterProcessor.stop() },
     { name: 'report projection', close: () => reportProcessor.stop() },
+    { name: 'alerts projection', close: () => alertsProcessor.stop() },
     { name: 'kafka', close: () => bus.close() },
     { name: 'redis', close: async () => void (await redis.quit()) },
     { name: 'event store', close: () => eventStore.close() },

@@ -13,12 +13,14 @@ describe('roster API with the follow-up lifecycle (in-memory read model)', () =>
   const store = new InMemoryProjectionStore();
   let app: ServiceApp;
   const revisions = new Map<string, number>();
+  // Cases were registered the day before `now`, so their slots of the 29th were theirs to do.
+  const registered = '2020-01-28T00:00:00.000Z';
   const apply = async (caseId: string, e: QuarantineEvent) => {
     const revision = revisions.get(caseId) ?? 0;
     revisions.set(caseId, revision + 1);
     await applyEvent(rosterProjection, store, {
       id: uuidv7(), type: e.type, schemaVersion: 1, streamId: `homeQuarantine-${caseId}`, streamRevision: revision,
-      occurredAt: now.toISOString(), recordedAt: now.toISOString(), actor: { id: 'caller-1', role: 'caller' }, correlationId: 'x', causationId: null, data: e.data,
+      occurredAt: now.toISOString(), recordedAt: e.type === 'quarantine.home-quarantine-started' ? registered : now.toISOString(), actor: { id: 'caller-1', role: 'caller' }, correlationId: 'x', causationId: null, data: e.data,
     });
   };
   const start = (caseId: string, community: string, personName: string): QuarantineEvent => ({
@@ -27,7 +29,7 @@ describe('roster API with the follow-up lifecycle (in-memory read model)', () =>
   });
 
   beforeAll(async () => {
-    app = buildRosterApp({ store, reportStore: new InMemoryProjectionStore(), clock: () => now, timeZone: 'Asia/Shanghai', slotWindows: DEFAULT_SLOT_WINDOWS, logger: pino({ level: 'silent' }), authSecret: TEST_AUTH_SECRET });
+    app = buildRosterApp({ store, reportStore: new InMemoryProjectionStore(), alertsStore: new InMemoryProjectionStore(), clock: () => now, timeZone: 'Asia/Shanghai', slotWindows: DEFAULT_SLOT_WINDOWS, logger: pino({ level: 'silent' }), authSecret: TEST_AUTH_SECRET });
     await app.ready();
     await apply('missed', start('missed', 'moujia', '甲'));
     await apply('missed', { type: 'quarantine.symptom-check-missed', data: { caseId: 'missed', date: '2020-01-29', slot: 'am' } });
@@ -104,7 +106,12 @@ describe('roster API with the follow-up lifecycle (in-memory read model)', () =>
     expect(json.json()).toMatchObject({ date: '2020-01-29', total: { homeQuarantine: expect.any(Object) } });
     const csv = await get('/report/daily?date=2020-01-29&format=csv', officer);
     expect(csv.headers['content-type']).toContain('text/csv');
-    expect(csv.body.split('\n')[0]).toContain('homeQuarantine.underQuarantine');
+    expect(csv.headers['content-disposition']).toBe('attachment; filename="fangyi-daily-2020-01-29.csv"');
+    expect(csv.rawPayload.subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
+    expect(csv.body.split('\r\n')[0]).toContain('"居家隔离·在隔离"');
+    const xlsx = await get('/report/daily?date=2020-01-29&format=xlsx', officer);
+    expect(xlsx.headers['content-type']).toBe('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
+    expect(xlsx.rawPayload.subarray(0, 2).toString()).toBe('PK');
     const page = await get('/report/daily?date=2020-01-29&format=html', officer);
     expect(page.body).toContain('每日报表');
     expect(page.body).toContain('合计');
@@ -118,5 +125,9 @@ describe('roster API with the follow-up lifecycle (in-memory read model)', () =>
     }
     expect((await get('/report/daily', caller)).statusCode).toBe(403);
     expect((await get('/report/daily?format=pdf', officer)).json().errors[0].field).toBe('query.format');
+    // A query parameter the route does not know is refused, named, not ignored.
+    const unknown = await get('/report/daily?date=2020-01-29&community=moujia', officer);
+    expect(unknown.statusCode).toBe(400);
+    expect(unknown.json().errors).toEqual([expect.objectContaining({ field: 'query.community' })]);
   });
 });

@@ -42,7 +42,7 @@ describe('roster and report routes under generated query strings', () => {
       correlationId: 'x',
       causationId: null,
     });
-    app = buildRosterApp({ store, reportStore: new InMemoryProjectionStore(), eventStore, clock: () => now, timeZone: 'Asia/Shanghai', slotWindows: DEFAULT_SLOT_WINDOWS, logger: pino({ level: 'silent' }), authSecret: TEST_AUTH_SECRET, rateLimit: false });
+    app = buildRosterApp({ store, reportStore: new InMemoryProjectionStore(), alertsStore: new InMemoryProjectionStore(), eventStore, clock: () => now, timeZone: 'Asia/Shanghai', slotWindows: DEFAULT_SLOT_WINDOWS, logger: pino({ level: 'silent' }), authSecret: TEST_AUTH_SECRET, rateLimit: false });
     await app.ready();
   });
   afterAll(async () => {
@@ -55,7 +55,7 @@ describe('roster and report routes under generated query strings', () => {
     const routes = readRoutesOf(app);
     expect(routes.length).toBeGreaterThanOrEqual(3);
     const countEvents = async () => (await eventStore.readAll({ limit: 1_000_000 })).length;
-    const vocabulary = ['case-1', 'moujia', 'zhangcun', 'caller-1', '2020-01-29', '2020-01-28', '2020-01-29T08:00:00+08:00', '2020-01-29T07:00:00.000Z', '1970-01-01T00:00:00Z', '9999-12-31T23:59:59Z', 'csv', 'html', 'json', 'am', 'pm', 'overdue'];
+    const vocabulary = ['case-1', 'moujia', 'zhangcun', 'caller-1', '2020-01-29', '2020-01-28', '2020-01-29T08:00:00+08:00', '2020-01-29T07:00:00.000Z', '1970-01-01T00:00:00Z', '9999-12-31T23:59:59Z', 'csv', 'html', 'json', 'xlsx', 'am', 'pm', 'overdue', 'before-registration', 'escalation', 'breach', 'true'];
     const users = [testUser('caller', ['moujia'], 'caller-1'), testUser('report-officer'), testUser('analyst', ['zhangcun'])];
     const statuses: Record<number, number> = {};
     for (const route of routes) {

@@ -22,11 +22,18 @@ export interface ActiveCase {
   readonly assignedCaller: string;
   readonly startDate: string;
   readonly endDate: string;
+  /**
+   * When the case was registered: the recordedAt of its start. A slot that closed before it was
+   * never the caller's to do (a case started late, for an arrival days ago), so it is never missed.
+   */
+  readonly registeredAt: string;
   readonly status: 'active' | 'ended';
   readonly endedOn: string | null;
   readonly outcome: QuarantineOutcome | null;
   /** `${date}/${slot}` of slots with a check or a missed record. */
   readonly doneSlots: readonly string[];
+  /** Escalations nobody has acknowledged yet, with when they were raised (recorded), for the escalation timer. */
+  readonly unacknowledged: readonly { readonly escalationId: string; readonly raisedAt: string; readonly overdue: boolean }[];
 }
 
 const key = (date: string, slot: Slot) => `${date}/${slot}`;
@@ -51,10 +58,12 @@ export const activeCasesProjection: Projection = {
         assignedCaller: d.assignedCaller,
         startDate: d.startDate,
         endDate: d.endDate,
+        registeredAt: envelope.recordedAt,
         status: 'active',
         endedOn: null,
         outcome: null,
         doneSlots: [],
+        unacknowledged: [],
       });
     }
     const doc = await read.get<ActiveCase>(ACTIVE_CASES_COLLECTION, event.data.caseId);
@@ -70,11 +79,15 @@ export const activeCasesProjection: Projection = {
         return put({ ...doc, endDate: event.data.newEndDate });
       case 'quarantine.home-quarantine-ended':
         // Kept, marked ended, for the list; the slots are no longer needed.
-        return put({ ...doc, status: 'ended', endedOn: event.data.endedOn, outcome: event.data.outcome, doneSlots: [] });
+        return put({ ...doc, status: 'ended', endedOn: event.data.endedOn, outcome: event.data.outcome, doneSlots: [], unacknowledged: [] });
       case 'quarantine.escalation-raised':
+        return put({ ...doc, unacknowledged: [...doc.unacknowledged, { escalationId: event.data.escalationId, raisedAt: envelope.recordedAt, overdue: false }] });
+      case 'quarantine.escalation-overdue':
+        return put({ ...doc, unacknowledged: doc.unacknowledged.map((e) => (e.escalationId === event.data.escalationId ? { ...e, overdue: true } : e)) });
       case 'quarantine.escalation-acknowledged':
       case 'quarantine.escalation-referred-to-hospital':
       case 'quarantine.escalation-resolved':
+        return put({ ...doc, unacknowledged: doc.unacknowledged.filter((e) => e.escalationId !== event.data.escalationId) });
       case 'quarantine.check-attempt-failed':
       case 'quarantine.supplies-delivered':
       case 'quarantine.disinfection-recorded':

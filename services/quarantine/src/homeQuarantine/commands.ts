@@ -79,6 +79,15 @@ export type AcknowledgeEscalation = {
   type: 'AcknowledgeEscalation';
   data: { caseId: string; escalationId: string; by: string; at: string; note?: string | undefined };
 };
+/**
+ * From the escalation timer: the escalation was not acknowledged in time. `raisedAt` is when the
+ * escalation-raised event was recorded, as the service's read model of its own log holds it (the
+ * event itself carries no time); `now` is the timer's clock.
+ */
+export type RecordEscalationOverdue = {
+  type: 'RecordEscalationOverdue';
+  data: { caseId: string; escalationId: string; raisedAt: string; now: string; overdueAfterMinutes: number };
+};
 export type ReferEscalation = {
   type: 'ReferEscalation';
   data: { caseId: string; escalationId: string; hospital: string; by: string; at: string; note?: string | undefined };
@@ -106,6 +115,7 @@ export type HomeQuarantineCommand =
   | ChangePeriod
   | EndHomeQuarantine
   | AcknowledgeEscalation
+  | RecordEscalationOverdue
   | ReferEscalation
   | ResolveEscalation
   | DeliverSupplies

@@ -255,6 +255,19 @@ export function decide(command: HomeQuarantineCommand, state: HomeQuarantineStat
       return [{ type: 'quarantine.escalation-acknowledged', data: { caseId: d.caseId, escalationId: d.escalationId, by: d.by, at: d.at, ...(d.note ? { note: d.note } : {}) } }];
     }
 
+    case 'RecordEscalationOverdue': {
+      const d = command.data;
+      const s = requireActive(state, d.caseId);
+      const escalation = escalationOf(s, d.escalationId);
+      if (escalation.status === 'acknowledged') throw new DomainError('ESCALATION_ALREADY_ACKNOWLEDGED', `escalation ${d.escalationId}`, fault('escalationId', 'already acknowledged'));
+      if (escalation.status !== 'open') throw new DomainError('ESCALATION_CLOSED', `escalation ${d.escalationId} is ${escalation.status}`, fault('escalationId', escalation.status));
+      // Once per escalation, however many timers run and however often.
+      if (escalation.overdue) throw new DomainError('ESCALATION_ALREADY_OVERDUE', `escalation ${d.escalationId}`, fault('escalationId', 'already recorded as overdue'));
+      const dueAt = new Date(Date.parse(d.raisedAt) + d.overdueAfterMinutes * 60_000).toISOString();
+      if (Date.parse(d.now) < Date.parse(dueAt)) throw new DomainError('ESCALATION_NOT_DUE_YET', `escalation ${d.escalationId} is due for acknowledgement at ${dueAt}`, fault('escalationId', `due at ${dueAt}`));
+      return [{ type: 'quarantine.escalation-overdue', data: { caseId: d.caseId, escalationId: d.escalationId, raisedAt: d.raisedAt, dueAt, overdueAfterMinutes: d.overdueAfterMinutes } }];
+    }
+
     case 'ReferEscalation': {
       const d = command.data;
       const s = requireActive(state, d.caseId);

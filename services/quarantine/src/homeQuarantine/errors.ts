@@ -30,6 +30,8 @@ export const quarantineErrors = defineErrors({
   ESCALATION_NOT_FOUND: { status: 404, title: 'No escalation with this id on this case' },
   ESCALATION_ALREADY_ACKNOWLEDGED: { status: 409, title: 'This escalation has already been acknowledged' },
   ESCALATION_NOT_ACKNOWLEDGED: { status: 409, title: 'Acknowledge the escalation first' },
+  ESCALATION_ALREADY_OVERDUE: { status: 409, title: 'This escalation is already recorded as overdue' },
+  ESCALATION_NOT_DUE_YET: { status: 409, title: 'The time allowed to acknowledge this escalation has not run out yet' },
   ESCALATION_CLOSED: { status: 409, title: 'This escalation has already been referred to hospital or resolved' },
   BREACH_NOT_OF_CASE: { status: 409, title: 'The breach names another person than the one under this case' },
   BREACH_ALREADY_RECORDED: { status: 409, title: 'This breach is already recorded on the case' },

@@ -558,3 +558,37 @@ describe('RecordBreach', () => {
     spec.given([]).when(breach).thenThrows('CASE_NOT_FOUND');
   });
 });
+
+describe('RecordEscalationOverdue: an escalation not acknowledged in time, recorded once', () => {
+  const raisedAt = '2020-01-29T01:40:00.000Z';
+  const overdue = (now: string, overdueAfterMinutes = 30): HomeQuarantineCommand => ({ type: 'RecordEscalationOverdue', data: { caseId: 'c1', escalationId: 'e1', raisedAt, now, overdueAfterMinutes } });
+  const recorded: QuarantineEvent = {
+    type: 'quarantine.escalation-overdue',
+    data: { caseId: 'c1', escalationId: 'e1', raisedAt, dueAt: '2020-01-29T02:10:00.000Z', overdueAfterMinutes: 30 },
+  };
+
+  it('records it once the allowed time has run out, at the instant it did', () => {
+    spec.given([started, raised]).when(overdue('2020-01-29T02:10:00.000Z')).then([recorded]);
+    spec.given([started, raised]).when(overdue('2020-01-29T09:00:00.000Z')).then([recorded]);
+  });
+
+  it('refuses before the time has run out, naming when it will', () => {
+    spec.given([started, raised]).when(overdue('2020-01-29T02:09:59.999Z')).thenThrows('ESCALATION_NOT_DUE_YET', { fields: ['escalationId'], message: 'due at 2020-01-29T02:10:00.000Z' });
+    spec.given([started, raised]).when(overdue('2020-01-29T02:10:00.000Z', 60)).thenThrows('ESCALATION_NOT_DUE_YET');
+  });
+
+  it('refuses a second record, one for an acknowledged or closed escalation, and one on an ended case', () => {
+    spec.given([started, raised, recorded]).when(overdue('2020-01-29T03:00:00.000Z')).thenThrows('ESCALATION_ALREADY_OVERDUE');
+    const acked: QuarantineEvent = { type: 'quarantine.escalation-acknowledged', data: { caseId: 'c1', escalationId: 'e1', by: 'caller-1', at } };
+    spec.given([started, raised, acked]).when(overdue('2020-01-29T03:00:00.000Z')).thenThrows('ESCALATION_ALREADY_ACKNOWLEDGED');
+    const resolved: QuarantineEvent = { type: 'quarantine.escalation-resolved', data: { caseId: 'c1', escalationId: 'e1', note: 'ok', by: 'caller-1', at } };
+    spec.given([started, raised, acked, resolved]).when(overdue('2020-01-29T03:00:00.000Z')).thenThrows('ESCALATION_CLOSED');
+    spec.given([started]).when(overdue('2020-01-29T03:00:00.000Z')).thenThrows('ESCALATION_NOT_FOUND');
+    const endedEvent: QuarantineEvent = { type: 'quarantine.home-quarantine-ended', data: { caseId: 'c1', personId: 'p1', community: 'moujia', outcome: 'sent-to-hospital', endedOn: '2020-01-29' } };
+    spec.given([started, raised, endedEvent]).when(overdue('2020-01-29T03:00:00.000Z')).thenThrows('QUARANTINE_NOT_ACTIVE');
+  });
+
+  it('still takes the acknowledgement of an overdue escalation, then referral or resolution', () => {
+    spec.given([started, raised, recorded]).when(acknowledge).then([{ type: 'quarantine.escalation-acknowledged', data: { caseId: 'c1', escalationId: 'e1', by: 'caller-1', at } }]);
+  });
+});

@@ -15,6 +15,8 @@ export interface EscalationState {
   readonly slot: Slot;
   readonly reason: EscalationRaised['reason'];
   readonly status: EscalationStatus;
+  /** Recorded as not acknowledged in time (escalation-overdue); at most once. */
+  readonly overdue: boolean;
 }
 
 /** What a case knows whether it is still running or has ended. */
@@ -101,11 +103,17 @@ export function evolve(state: HomeQuarantineState, event: QuarantineEvent): Home
     case 'quarantine.escalation-raised': {
       const d = event.data;
       const escalations = new Map(state.escalations);
-      escalations.set(d.escalationId, { escalationId: d.escalationId, checkId: d.checkId, date: d.date, slot: d.slot, reason: d.reason, status: 'open' });
+      escalations.set(d.escalationId, { escalationId: d.escalationId, checkId: d.checkId, date: d.date, slot: d.slot, reason: d.reason, status: 'open', overdue: false });
       return { ...state, escalations };
     }
     case 'quarantine.escalation-acknowledged':
       return { ...state, escalations: withEscalation(state, event.data.escalationId, 'acknowledged') };
+    case 'quarantine.escalation-overdue': {
+      const escalations = new Map(state.escalations);
+      const current = escalations.get(event.data.escalationId);
+      if (current) escalations.set(current.escalationId, { ...current, overdue: true });
+      return { ...state, escalations };
+    }
     case 'quarantine.escalation-referred-to-hospital':
       return { ...state, escalations: withEscalation(state, event.data.escalationId, 'referred-to-hospital') };
     case 'quarantine.escalation-resolved':

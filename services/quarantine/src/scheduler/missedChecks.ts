@@ -1,8 +1,8 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { EventStore } from '@fangyi/eventstore';
 import { closedSlots, localTime, slotClosesAt, type Clock, type Logger, type SlotWindows } from '@fangyi/service-kit';
 import type { ActiveCases } from '../activeCases/projection.ts';
 import { sendInternalCommand } from '../homeQuarantine/internalCommand.ts';
+import { startPeriodic } from './periodic.ts';
 
 export const SCHEDULER_ACTOR = { id: 'scheduler-missed-checks', role: 'system' } as const;
 
@@ -34,7 +34,8 @@ export interface MissedCheckRun {
 
 /**
  * One pass: for every active case, every slot of the period up to now whose window has closed
- * with neither a check nor a missed record in the read model is sent as RecordMissedCheck. The
+ * after the case was registered, with neither a check nor a missed record in the read model, is
+ * sent as RecordMissedCheck. The
  * decider on the case's stream has the last word, so a stale read model or a second instance
  * running at the same time yields a refusal (counted as already done), never a second event.
  */
@@ -46,8 +47,12 @@ export async function recordMissedChecks(options: MissedCheckSchedulerOptions): 
   let failed = 0;
   for (const c of await options.activeCases.active()) {
     const done = new Set(c.doneSlots);
+    const registeredAt = Date.parse(c.registeredAt);
     for (const { date, slot } of closedSlots(c.startDate, c.endDate, now, options.timeZone, options.slotWindows)) {
       if (done.has(`${date}/${slot}`)) continue;
+      // Missed slots start at registration: a window that had closed before anyone knew of the
+      // case was nobody's to work (the roster shows it as "before registration").
+      if (slotClosesAt(date, slot, options.timeZone, options.slotWindows).getTime() <= registeredAt) continue;
       try {
         const outcome = await sendInternalCommand(
           options.eventStore,
@@ -86,31 +91,5 @@ export interface MissedCheckScheduler {
  */
 export function startMissedCheckScheduler(options: MissedCheckSchedulerOptions): MissedCheckScheduler {
   const log = options.logger.child({ component: 'missed-check-scheduler' });
-  const intervalMs = options.intervalMs ?? 60_000;
-  const stopping = new AbortController();
-  let current: Promise<MissedCheckRun> | null = null;
-  const runOnce = () => (current ??= recordMissedChecks({ ...options, logger: log }).finally(() => (current = null)));
-  const loop = (async () => {
-    while (!stopping.signal.aborted) {
-      try {
-        await runOnce();
-      } catch (err) {
-        log.error({ err }, 'missed-check pass failed');
-      }
-      try {
-        await sleep(intervalMs, undefined, { signal: stopping.signal });
-      } catch {
-        break;
-      }
-    }
-  })();
-  log.info({ intervalMs }, 'missed-check scheduler running');
-  return {
-    runOnce,
-    async stop() {
-      stopping.abort();
-      await loop;
-      await current?.catch(() => undefined);
-    },
-  };
+  return startPeriodic('missed-check scheduler', () => recordMissedChecks({ ...options, logger: log }), options.intervalMs ?? 60_000, log);
 }

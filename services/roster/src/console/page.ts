@@ -8,6 +8,7 @@ const LABELS: Record<SlotStatus, string> = {
   missed: '已漏报',
   pending: '待随访',
   overdue: '已逾期',
+  'before-registration': '登记前',
 };
 
 /** Why an attempt to reach the person failed. */
@@ -84,7 +85,7 @@ export function renderRosterPage(m: RosterPageModel): string {
  th, td { border-bottom: 1px solid #d1d9e0; padding: .45rem .6rem; text-align: left; }
  th { background: #f6f8fa; }
  .done-normal { color: #1a7f37; } .done-abnormal { color: #fff; background: #cf222e; }
- .pending { color: #9a6700; } .overdue { color: #fff; background: #bc4c00; } .missed { color: #fff; background: #6e7781; }
+ .pending { color: #9a6700; } .overdue { color: #fff; background: #bc4c00; } .missed { color: #fff; background: #6e7781; } .before-registration { color: #59636e; }
  .attempts { opacity: .85; } .escalation { color: #cf222e; }
  .id { font-family: ui-monospace, monospace; font-size: .75rem; color: #59636e; }
  .totals span { margin-right: 1.2rem; }

@@ -1,4 +1,6 @@
-import type { CaseDoc, CheckpointDoc, ComplaintDoc, CrossingDayDoc, HouseholdDoc, PersonDoc } from './projection.ts';
+import { DEMO_COMMUNITY_DISTRICTS, ESTATE_DISTRICTS, type Slot } from '@fangyi/contracts';
+import { slotClosesAt, type SlotWindows } from '@fangyi/service-kit';
+import type { CaseDoc, CheckpointDoc, ComplaintDoc, CrossingDayDoc, HouseholdDoc, PersonDoc, Span } from './projection.ts';
 
 /** The figures the report officer sends up to the street office's command post every day. */
 export interface DailyFigures {
@@ -18,6 +20,43 @@ export interface ReportDocs {
   complaints: readonly ComplaintDoc[];
 }
 
+/** community (or estate) → management district. */
+export type CommunityDistricts = Readonly<Record<string, string>>;
+
+/** The demo's places: Kutao's communities and estates, and Nanzhang of Zhangcunhe. */
+export const DEFAULT_COMMUNITY_DISTRICTS: CommunityDistricts = { ...DEMO_COMMUNITY_DISTRICTS, ...ESTATE_DISTRICTS };
+
+/** Where a community is not in the configuration: its figures still count, under this district. */
+export const UNKNOWN_DISTRICT = 'unassigned';
+
+/** Parses `kutao=kutao|moujia|zhangcun;zhangcunhe=nanzhang` (FANGYI_DISTRICTS): each district with its communities and estates. */
+export function parseCommunityDistricts(value: string): CommunityDistricts {
+  const out: Record<string, string> = {};
+  for (const part of value.split(';').map((p) => p.trim()).filter(Boolean)) {
+    const m = /^([A-Za-z0-9_-]+)=(.+)$/.exec(part);
+    if (!m) throw new Error(`districts "${part}" is not like kutao=kutao|moujia`);
+    for (const community of m[2]!.split('|').map((c) => c.trim()).filter(Boolean)) {
+      if (!/^[A-Za-z0-9_.-]{1,128}$/.test(community)) throw new Error(`"${community}" of ${m[1]} is not a valid id`);
+      if (out[community] !== undefined) throw new Error(`${community} is in two districts (${out[community]}, ${m[1]})`);
+      out[community] = m[1]!;
+    }
+  }
+  return out;
+}
+
+export interface DailyReportOptions {
+  readonly timeZone: string;
+  readonly slotWindows: SlotWindows;
+  readonly districts?: CommunityDistricts;
+}
+
+export interface DailyReport {
+  readonly date: string;
+  readonly total: DailyFigures;
+  readonly districts: readonly ({ district: string } & DailyFigures)[];
+  readonly communities: readonly ({ community: string; district: string } & DailyFigures)[];
+}
+
 const emptyFigures = (): DailyFigures => ({
   households: { total: 0, ownerOccupied: 0, rental: 0, apartmentHotel: 0, rentalsSuspended: 0 },
   people: { registered: 0, local: 0, outside: 0, outsideFromHubei: 0, screenedOnDate: 0, abnormalScreeningsOnDate: 0, activePasses: 0 },
@@ -27,12 +66,25 @@ const emptyFigures = (): DailyFigures => ({
 });
 
 const isHubei = (province: string | null) => province !== null && province.startsWith('湖北');
+/** Whether `date` falls in the span (from inclusive, to exclusive). */
+const within = (span: Span, date: string) => span.from <= date && (span.to === null || span.to > date);
+const SLOTS: readonly Slot[] = ['am', 'pm'];
+
+function addInto(into: DailyFigures, from: DailyFigures): void {
+  for (const [section, values] of Object.entries(from) as [keyof DailyFigures, Record<string, number>][]) {
+    const target = into[section] as Record<string, number>;
+    for (const [k, v] of Object.entries(values)) target[k] = (target[k] ?? 0) + v;
+  }
+}
 
 /**
- * The report for one business date, per community and for the district: everything as it stood
- * at the end of `date` (registrations, open cases, open checkpoints) plus what happened on it.
+ * The report for one business date, per community, per district and for the whole: what stood at
+ * the end of `date` (registrations, suspensions, open cases, escalations and complaints) plus
+ * what happened on it. Every figure is computed from facts dated on or before `date`, so later
+ * events (a lifted suspension, a resolved escalation, a withdrawn fine) never change it.
  */
-export function dailyReport(docs: ReportDocs, date: string, inScope: (community: string) => boolean) {
+export function dailyReport(docs: ReportDocs, date: string, inScope: (community: string) => boolean, options: DailyReportOptions): DailyReport {
+  const districtOf = (community: string) => (options.districts ?? DEFAULT_COMMUNITY_DISTRICTS)[community] ?? UNKNOWN_DISTRICT;
   const rows = new Map<string, DailyFigures>();
   const row = (community: string) => {
     let r = rows.get(community);
@@ -41,48 +93,65 @@ export function dailyReport(docs: ReportDocs, date: string, inScope: (community:
   };
 
   for (const h of docs.households) {
-    if (!inScope(h.community)) continue;
+    if (!inScope(h.community) || h.registeredOn > date) continue;
     const r = row(h.community).households;
     r.total++;
     if (h.kind === 'owner-occupied') r.ownerOccupied++;
     else if (h.kind === 'rental') r.rental++;
     else if (h.kind === 'apartment-hotel') r.apartmentHotel++;
-    if (h.suspended) r.rentalsSuspended++;
+    if (h.suspensions.some((s) => within(s, date))) r.rentalsSuspended++;
   }
   for (const p of docs.people) {
-    if (!inScope(p.community) || p.registeredOn > date) continue;
-    const r = row(p.community).people;
-    const present = p.movedOutOn === null || p.movedOutOn > date;
-    if (present) {
+    if (p.registeredOn > date) continue;
+    // Counted where they lived that day; someone who moved away is counted where they lived last for that day's screening.
+    const living = p.residence.find((s) => within(s, date));
+    const community = living?.community ?? [...p.residence].reverse().find((s) => s.from <= date)?.community;
+    if (community === undefined || !inScope(community)) continue;
+    const r = row(community).people;
+    if (living) {
       r.registered++;
       if (p.registration === 'local') r.local++;
       else {
         r.outside++;
         if (isHubei(p.originProvince)) r.outsideFromHubei++;
       }
+      if (p.passes.some((x) => x.issuedOn <= date && x.validUntil >= date && (x.revokedOn === null || x.revokedOn > date))) r.activePasses++;
     }
     const screening = p.screenings[date];
     if (screening) {
       r.screenedOnDate++;
       if (screening === 'abnormal') r.abnormalScreeningsOnDate++;
     }
-    if (p.pass && p.pass.issuedOn <= date && p.pass.validUntil >= date && (p.pass.revokedOn === null || p.pass.revokedOn > date)) r.activePasses++;
   }
   for (const c of docs.cases) {
-    if (!inScope(c.community)) continue;
+    // A case registered after its start date counts from its registration: the report of a day
+    // before it reads as it did that day, when nobody knew of the case.
+    if (!inScope(c.community) || c.registeredOn > date) continue;
     const r = row(c.community).homeQuarantine;
-    const active = c.startDate <= date && date <= c.endDate && (c.endedOn === null || c.endedOn > date);
+    // The period as it stood at the end of `date`: a later change does not reach back.
+    const endDate = c.endDates.filter((e) => e.on <= date).at(-1)?.endDate ?? c.endDates[0]!.endDate;
+    const ended = c.endedOn !== null && c.endedOn <= date;
+    const active = c.startDate <= date && date <= endDate && !ended;
+    const registeredAt = Date.parse(c.registeredAt);
     if (active) {
       r.underQuarantine++;
-      r.checksDueOnDate += 2;
-      const day = c.checks[date];
-      r.checksDoneOnDate += (day?.am ? 1 : 0) + (day?.pm ? 1 : 0);
+      const day = c.checks[date] ?? {};
+      for (const slot of SLOTS) {
+        // Slots that closed before the case was registered were nobody's to check; one checked anyway counts.
+        const due = slotClosesAt(date, slot, options.timeZone, options.slotWindows).getTime() > registeredAt || day[slot] === true;
+        if (due) r.checksDueOnDate++;
+        if (day[slot]) r.checksDoneOnDate++;
+      }
     }
     if (c.startDate === date) r.startedOnDate++;
     if (c.endedOn === date) r.endedOnDate++;
-    r.missedOnDate += c.missed[date] ?? 0;
-    r.escalationsRaisedOnDate += c.escalationsRaised[date] ?? 0;
-    r.escalationsOpen += c.escalationsOpen;
+    const missed = c.missed[date] ?? {};
+    r.missedOnDate += SLOTS.filter((slot) => missed[slot] && !c.checks[date]?.[slot]).length;
+    for (const e of c.escalations) {
+      if (e.raisedOn === date) r.escalationsRaisedOnDate++;
+      // An escalation of a case that has ended is no longer waiting for anyone.
+      if (e.raisedOn <= date && (e.closedOn === null || e.closedOn > date) && !ended) r.escalationsOpen++;
+    }
   }
   const checkpointsById = new Map(docs.checkpoints.map((c) => [c.id, c]));
   // A checkpoint run jointly by several communities counts once, under the first of them in scope.
@@ -105,21 +174,25 @@ export function dailyReport(docs: ReportDocs, date: string, inScope: (community:
   for (const c of docs.complaints) {
     if (!inScope(c.scope) || c.filedOn > date) continue;
     const r = row(c.scope).complaints;
+    const asOfDate = c.history.filter((h) => h.on <= date).at(-1) ?? c.history[0]!;
     if (c.filedOn === date) r.filedOnDate++;
-    if (c.status !== 'closed' && c.status !== 'resolved') r.open++;
-    if (c.resolvedOn === date) r.resolvedOnDate++;
-    if (c.category === 'illegal-rental' && c.resolution === 'substantiated') r.substantiatedRentalReports++;
-    r.finesYuan += c.fineYuan;
-    r.rewardsYuan += c.rewardYuan;
+    if (asOfDate.status !== 'closed' && asOfDate.status !== 'resolved') r.open++;
+    if (c.history.some((h) => h.on === date && h.status === 'resolved')) r.resolvedOnDate++;
+    if (c.category === 'illegal-rental' && asOfDate.resolution === 'substantiated') r.substantiatedRentalReports++;
+    r.finesYuan += c.fines.filter((f) => f.on <= date).reduce((sum, f) => sum + f.yuan, 0);
+    r.rewardsYuan += c.rewards.filter((f) => f.on <= date).reduce((sum, f) => sum + f.yuan, 0);
   }
 
-  const communities = [...rows.keys()].sort();
+  const communities = [...rows.keys()].sort().map((community) => ({ community, district: districtOf(community), ...rows.get(community)! }));
+  const byDistrict = new Map<string, DailyFigures>();
   const total = emptyFigures();
-  for (const figures of rows.values()) {
-    for (const [section, values] of Object.entries(figures) as [keyof DailyFigures, Record<string, number>][]) {
-      const into = total[section] as Record<string, number>;
-      for (const [k, v] of Object.entries(values)) into[k] = (into[k] ?? 0) + v;
-    }
+  for (const c of communities) {
+    let d = byDistrict.get(c.district);
+    if (!d) byDistrict.set(c.district, (d = emptyFigures()));
+    const { community: _c, district: _d, ...figures } = c;
+    addInto(d, figures);
+    addInto(total, figures);
   }
-  return { date, total, communities: communities.map((community) => ({ community, ...rows.get(community)! })) };
+  const districts = [...byDistrict.keys()].sort().map((district) => ({ district, ...byDistrict.get(district)! }));
+  return { date, total, districts, communities };
 }

@@ -7,7 +7,7 @@ export const FIGURE_LABELS: { readonly [S in keyof DailyFigures]: readonly [stri
   people: ['人员', { registered: '登记人数', local: '本地户籍', outside: '外来人员', outsideFromHubei: '湖北籍', screenedOnDate: '当日排查', abnormalScreeningsOnDate: '排查异常', activePasses: '有效通行证' }],
   homeQuarantine: ['居家隔离', { underQuarantine: '在隔离', startedOnDate: '当日新增', endedOnDate: '当日解除', checksDueOnDate: '应随访', checksDoneOnDate: '已随访', missedOnDate: '漏报', escalationsRaisedOnDate: '当日预警', escalationsOpen: '未处理预警' }],
   checkpoints: ['卡口', { open: '卡口数', entries: '进入', exits: '外出', refusals: '劝返', feverOnEntry: '发热', breaches: '隔离人员外出' }],
-  complaints: ['投诉举报', { filedOnDate: '当日受理', open: '待处理', resolvedOnDate: '当日办结', substantiatedRentalReports: '违规出租属实', finesYuan: '罚款（元）', rewardsYuan: '奖励（元）' }],
+  complaints: ['投诉举报', { filedOnDate: '当日受理', open: '待处理', resolvedOnDate: '当日办结', substantiatedRentalReports: '违规出租属实（累计）', finesYuan: '累计罚款（元）', rewardsYuan: '累计奖励（元）' }],
 };
 
 const escape = (value: unknown) => String(value).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -16,7 +16,8 @@ export interface ReportPageModel {
   readonly date: string;
   readonly asOfLocal: string;
   readonly total: DailyFigures;
-  readonly communities: readonly ({ community: string } & DailyFigures)[];
+  readonly communities: readonly ({ community: string; district: string } & DailyFigures)[];
+  readonly districts: readonly ({ district: string } & DailyFigures)[];
   readonly accessToken?: string;
 }
 
@@ -26,7 +27,13 @@ export function renderReportPage(m: ReportPageModel): string {
   const groupHeader = sections.map(([, [title, figures]]) => `<th colspan="${Object.keys(figures).length}">${title}</th>`).join('');
   const figureHeader = sections.flatMap(([, [, figures]]) => Object.values(figures).map((label) => `<th>${label}</th>`)).join('');
   const cells = (f: DailyFigures) => sections.flatMap(([section, [, figures]]) => Object.keys(figures).map((k) => `<td>${(f[section] as Record<string, number>)[k]}</td>`)).join('');
-  const rows = m.communities.map((r) => `<tr><th>${escape(placeLabel(r.community))}</th>${cells(r)}</tr>`).join('\n');
+  const districtName = (d: string) => (d === 'unassigned' ? '未划分管区' : `${placeLabel(d)}管区`);
+  const rows = m.districts
+    .flatMap((d) => [
+      ...m.communities.filter((c) => c.district === d.district).map((r) => `<tr><th>${escape(placeLabel(r.community))}</th>${cells(r)}</tr>`),
+      `<tr class="district"><th>${escape(districtName(d.district))}小计</th>${cells(d)}</tr>`,
+    ])
+    .join('\n');
   const token = m.accessToken ? `<input type="hidden" name="access_token" value="${escape(m.accessToken)}">` : '';
   return `<!doctype html>
 <html lang="zh-CN">
@@ -38,7 +45,7 @@ export function renderReportPage(m: ReportPageModel): string {
  h1 { font-size: 1.3rem; margin: 0 0 .3rem; } .meta { color: #59636e; margin-bottom: 1rem; }
  table { border-collapse: collapse; font-size: .85rem; }
  th, td { border: 1px solid #d1d9e0; padding: .3rem .45rem; text-align: right; white-space: nowrap; }
- thead th { background: #f6f8fa; text-align: center; } tbody th { text-align: left; } tfoot { font-weight: 600; background: #f6f8fa; }
+ thead th { background: #f6f8fa; text-align: center; } tbody th { text-align: left; } tfoot, tr.district { font-weight: 600; background: #f6f8fa; }
 </style>
 </head>
 <body>

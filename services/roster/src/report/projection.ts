@@ -5,6 +5,12 @@ import type { DocReader, Op, Projection } from '@fangyi/projections';
  * The daily report's read model: one small document per stream (household, person, case,
  * checkpoint, day of crossings, complaint), summed at query time. One document per stream keeps
  * every write inside the per-stream idempotency of the projection store; no counter is shared.
+ *
+ * Every document keeps dated facts, never a current state: a household's suspensions from/to, a
+ * person's residence from/to, each pass issued/revoked on, each escalation raised/closed on, each
+ * complaint's status changes and fines with their dates. The report for a date is then a
+ * function of the facts dated on or before it, and reads the same whether asked that evening or
+ * a year later (`daily.ts`).
  */
 export const REPORT = {
   households: 'households',
@@ -15,32 +21,59 @@ export const REPORT = {
   complaints: 'complaints',
 } as const;
 
-export interface HouseholdDoc { id: string; community: string; kind: string; suspended: boolean }
-export interface PersonDoc {
+/** A span of business dates: from (inclusive) to (exclusive, null: still going). */
+export interface Span {
+  from: string;
+  to: string | null;
+}
+
+export interface HouseholdDoc {
   id: string;
   community: string;
+  kind: string;
+  registeredOn: string;
+  /** Rental suspensions, from the day suspended to the day lifted. */
+  suspensions: Span[];
+}
+
+export interface PersonDoc {
+  id: string;
   registration: string;
   originProvince: string | null;
   registeredOn: string;
-  movedOutOn: string | null;
+  /** Where the person lived and when: from registration or a move in, to a move out or the next move. */
+  residence: (Span & { community: string })[];
   /** date → 'normal' | 'abnormal' (the day's last screening). */
   screenings: Record<string, string>;
-  pass: { issuedOn: string; validUntil: string; revokedOn: string | null } | null;
+  passes: { passId: string; issuedOn: string; validUntil: string; revokedOn: string | null }[];
 }
+
 export interface CaseDoc {
   id: string;
   community: string;
   startDate: string;
-  endDate: string;
+  /** When the case was registered (recordedAt of its start): slots that closed before were nobody's to check. */
+  registeredAt: string;
+  /** The business date of registeredAt: the case counts from that day on, never on the days before anyone knew of it. */
+  registeredOn: string;
+  /** The period's last day as it stood from each date on: the start's, then each change's (dated by when it was made). */
+  endDates: { on: string; endDate: string }[];
   endedOn: string | null;
   outcome: string | null;
-  /** date → checks logged (a correction replaces, it does not add). */
+  /** date → slots with a logged check (a correction replaces, it does not add). */
   checks: Record<string, { am?: boolean; pm?: boolean }>;
-  missed: Record<string, number>;
-  escalationsOpen: number;
-  escalationsRaised: Record<string, number>;
+  /** date → slots the scheduler recorded as missed. */
+  missed: Record<string, { am?: boolean; pm?: boolean }>;
+  escalations: { id: string; raisedOn: string; closedOn: string | null }[];
 }
-export interface CheckpointDoc { id: string; communities: string[]; openedOn: string; closedOn: string | null }
+
+export interface CheckpointDoc {
+  id: string;
+  communities: string[];
+  openedOn: string;
+  closedOn: string | null;
+}
+
 export interface CrossingDayDoc {
   id: string;
   checkpointId: string;
@@ -51,22 +84,26 @@ export interface CrossingDayDoc {
   feverOnEntry: number;
   breaches: number;
 }
+
 export interface ComplaintDoc {
   id: string;
   scope: string;
   category: string;
   filedOn: string;
-  status: string;
-  resolution: string | null;
-  resolvedOn: string | null;
-  fineYuan: number;
-  rewardYuan: number;
+  /** Each status the complaint took, with the date it took it, in order. */
+  history: { on: string; status: string; resolution: string | null }[];
+  /** Fines and rewards with the date of each; a withdrawal is a negative amount on its own date. */
+  fines: { on: string; yuan: number }[];
+  rewards: { on: string; yuan: number }[];
 }
 
 /** The business date of an ISO instant in the district (the report is by district day). */
 export type DateOf = (iso: string) => string;
 
 type Data = Record<string, unknown>;
+
+/** Closes the open span (if any) at `on`. */
+const closeSpan = <T extends Span>(spans: readonly T[], on: string): T[] => spans.map((s) => (s.to === null ? { ...s, to: on } : s));
 
 export function reportProjection(dateOf: DateOf): Projection {
   const put = <T extends { id: string }>(collection: string, doc: T): Op[] => [{ op: 'put', collection, id: doc.id, doc }];
@@ -116,64 +153,79 @@ export function reportProjection(dateOf: DateOf): Projection {
       const d = event.data as Data;
       const s = (k: string) => d[k] as string;
       const n = (k: string) => d[k] as number;
+      /** The business date the fact happened on in the world. */
       const on = dateOf(event.occurredAt);
       switch (event.type) {
         case 'residents.household-registered':
-          return put(REPORT.households, { id: s('householdId'), community: s('community'), kind: s('kind'), suspended: false });
+          return put(REPORT.households, { id: s('householdId'), community: s('community'), kind: s('kind'), registeredOn: on, suspensions: [] } satisfies HouseholdDoc);
         case 'residents.rental-suspended':
+          return update<HouseholdDoc>(read, REPORT.households, s('householdId'), (h) =>
+            h.suspensions.some((x) => x.to === null) ? h : { ...h, suspensions: [...h.suspensions, { from: s('suspendedOn'), to: null }] },
+          );
         case 'residents.rental-suspension-lifted':
-          return update<HouseholdDoc>(read, REPORT.households, s('householdId'), (h) => ({ ...h, suspended: event.type === 'residents.rental-suspended' }));
+          return update<HouseholdDoc>(read, REPORT.households, s('householdId'), (h) => ({ ...h, suspensions: closeSpan(h.suspensions, s('liftedOn')) }));
         case 'residents.person-registered':
           return put(REPORT.people, {
             id: s('personId'),
-            community: s('community'),
             registration: s('registration'),
             originProvince: (d.originProvince as string | undefined) ?? null,
             registeredOn: on,
-            movedOutOn: null,
+            residence: [{ community: s('community'), from: on, to: null }],
             screenings: {},
-            pass: null,
+            passes: [],
           } satisfies PersonDoc);
         case 'residents.person-moved-out':
-          return update<PersonDoc>(read, REPORT.people, s('personId'), (p) => ({ ...p, movedOutOn: s('movedOutOn') }));
+          return update<PersonDoc>(read, REPORT.people, s('personId'), (p) => ({ ...p, residence: closeSpan(p.residence, s('movedOutOn')) }));
         case 'residents.person-moved-in':
-          return update<PersonDoc>(read, REPORT.people, s('personId'), (p) => ({ ...p, community: s('community'), movedOutOn: null }));
+          return update<PersonDoc>(read, REPORT.people, s('personId'), (p) => ({
+            ...p,
+            residence: [...closeSpan(p.residence, s('movedInOn')), { community: s('community'), from: s('movedInOn'), to: null }],
+          }));
         case 'residents.screening-recorded':
           return update<PersonDoc>(read, REPORT.people, s('personId'), (p) => ({ ...p, screenings: { ...p.screenings, [s('date')]: s('result') } }));
         case 'residents.pass-issued':
-          return update<PersonDoc>(read, REPORT.people, s('personId'), (p) => ({ ...p, pass: { issuedOn: s('issuedOn'), validUntil: s('validUntil'), revokedOn: null } }));
+          return update<PersonDoc>(read, REPORT.people, s('personId'), (p) => ({
+            ...p,
+            passes: [...p.passes.filter((x) => x.passId !== s('passId')), { passId: s('passId'), issuedOn: s('issuedOn'), validUntil: s('validUntil'), revokedOn: null }],
+          }));
         case 'residents.pass-revoked':
-          return update<PersonDoc>(read, REPORT.people, s('personId'), (p) => ({ ...p, pass: p.pass ? { ...p.pass, revokedOn: s('revokedOn') } : null }));
+          return update<PersonDoc>(read, REPORT.people, s('personId'), (p) => ({
+            ...p,
+            passes: p.passes.map((x) => (x.passId === s('passId') && x.revokedOn === null ? { ...x, revokedOn: s('revokedOn') } : x)),
+          }));
 
         case 'quarantine.home-quarantine-started':
           return put(REPORT.cases, {
             id: s('caseId'),
             community: s('community'),
             startDate: s('startDate'),
-            endDate: s('endDate'),
+            registeredAt: event.recordedAt,
+            registeredOn: dateOf(event.recordedAt),
+            endDates: [{ on: s('startDate'), endDate: s('endDate') }],
             endedOn: null,
             outcome: null,
             checks: {},
             missed: {},
-            escalationsOpen: 0,
-            escalationsRaised: {},
+            escalations: [],
           } satisfies CaseDoc);
         case 'quarantine.symptom-check-logged':
         case 'quarantine.symptom-check-corrected':
           return update<CaseDoc>(read, REPORT.cases, s('caseId'), (c) => ({ ...c, checks: { ...c.checks, [s('date')]: { ...c.checks[s('date')], [s('slot')]: true } } }));
         case 'quarantine.symptom-check-missed':
-          return update<CaseDoc>(read, REPORT.cases, s('caseId'), (c) => ({ ...c, missed: { ...c.missed, [s('date')]: (c.missed[s('date')] ?? 0) + 1 } }));
+          return update<CaseDoc>(read, REPORT.cases, s('caseId'), (c) => ({ ...c, missed: { ...c.missed, [s('date')]: { ...c.missed[s('date')], [s('slot')]: true } } }));
         case 'quarantine.escalation-raised':
-          return update<CaseDoc>(read, REPORT.cases, s('caseId'), (c) => ({
-            ...c,
-            escalationsOpen: c.escalationsOpen + 1,
-            escalationsRaised: { ...c.escalationsRaised, [s('date')]: (c.escalationsRaised[s('date')] ?? 0) + 1 },
-          }));
+          return update<CaseDoc>(read, REPORT.cases, s('caseId'), (c) =>
+            c.escalations.some((e) => e.id === s('escalationId')) ? c : { ...c, escalations: [...c.escalations, { id: s('escalationId'), raisedOn: on, closedOn: null }] },
+          );
         case 'quarantine.escalation-referred-to-hospital':
         case 'quarantine.escalation-resolved':
-          return update<CaseDoc>(read, REPORT.cases, s('caseId'), (c) => ({ ...c, escalationsOpen: Math.max(0, c.escalationsOpen - 1) }));
+          return update<CaseDoc>(read, REPORT.cases, s('caseId'), (c) => ({
+            ...c,
+            escalations: c.escalations.map((e) => (e.id === s('escalationId') && e.closedOn === null ? { ...e, closedOn: dateOf(s('at')) } : e)),
+          }));
         case 'quarantine.period-changed':
-          return update<CaseDoc>(read, REPORT.cases, s('caseId'), (c) => ({ ...c, endDate: s('newEndDate') }));
+          // The change holds from the day it was made: the days before it were counted on the period as it stood then.
+          return update<CaseDoc>(read, REPORT.cases, s('caseId'), (c) => ({ ...c, endDates: [...c.endDates, { on, endDate: s('newEndDate') }] }));
         case 'quarantine.home-quarantine-ended':
           return update<CaseDoc>(read, REPORT.cases, s('caseId'), (c) => ({ ...c, endedOn: s('endedOn'), outcome: s('outcome') }));
 
@@ -213,30 +265,36 @@ export function reportProjection(dateOf: DateOf): Projection {
           return put(REPORT.crossingDays, next);
         }
 
-        case 'complaints.complaint-filed':
+        case 'complaints.complaint-filed': {
+          const filedOn = dateOf(s('receivedAt'));
           return put(REPORT.complaints, {
             id: s('complaintId'),
             scope: (d.community as string | undefined) ?? s('estate'),
             category: s('category'),
-            filedOn: dateOf(s('receivedAt')),
-            status: 'received',
-            resolution: null,
-            resolvedOn: null,
-            fineYuan: 0,
-            rewardYuan: 0,
+            filedOn,
+            history: [{ on: filedOn, status: (d.status as string | undefined) ?? 'received', resolution: null }],
+            fines: [],
+            rewards: [],
           } satisfies ComplaintDoc);
+        }
         case 'complaints.complaint-resolved':
-          return update<ComplaintDoc>(read, REPORT.complaints, s('complaintId'), (c) => ({ ...c, status: 'resolved', resolution: s('resolution'), resolvedOn: on }));
+          return update<ComplaintDoc>(read, REPORT.complaints, s('complaintId'), (c) => ({ ...c, history: [...c.history, { on, status: 'resolved', resolution: s('resolution') }] }));
         case 'complaints.complaint-reopened':
-          return update<ComplaintDoc>(read, REPORT.complaints, s('complaintId'), (c) => ({ ...c, status: 'investigating', resolution: null, resolvedOn: null }));
+          return update<ComplaintDoc>(read, REPORT.complaints, s('complaintId'), (c) => ({ ...c, history: [...c.history, { on, status: s('status'), resolution: null }] }));
         case 'complaints.complaint-closed':
-          return update<ComplaintDoc>(read, REPORT.complaints, s('complaintId'), (c) => ({ ...c, status: 'closed' }));
+          return update<ComplaintDoc>(read, REPORT.complaints, s('complaintId'), (c) => ({ ...c, history: [...c.history, { on, status: 'closed', resolution: c.history.at(-1)?.resolution ?? null }] }));
         case 'complaints.fine-imposed':
         case 'complaints.fine-withdrawn':
-          return update<ComplaintDoc>(read, REPORT.complaints, s('complaintId'), (c) => ({ ...c, fineYuan: c.fineYuan + (event.type === 'complaints.fine-imposed' ? n('amountYuan') : -n('amountYuan')) }));
+          return update<ComplaintDoc>(read, REPORT.complaints, s('complaintId'), (c) => ({
+            ...c,
+            fines: [...c.fines, { on, yuan: event.type === 'complaints.fine-imposed' ? n('amountYuan') : -n('amountYuan') }],
+          }));
         case 'complaints.reward-granted':
         case 'complaints.reward-withdrawn':
-          return update<ComplaintDoc>(read, REPORT.complaints, s('complaintId'), (c) => ({ ...c, rewardYuan: c.rewardYuan + (event.type === 'complaints.reward-granted' ? n('amountYuan') : -n('amountYuan')) }));
+          return update<ComplaintDoc>(read, REPORT.complaints, s('complaintId'), (c) => ({
+            ...c,
+            rewards: [...c.rewards, { on, yuan: event.type === 'complaints.reward-granted' ? n('amountYuan') : -n('amountYuan') }],
+          }));
         default:
           return [];
       }

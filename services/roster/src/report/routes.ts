@@ -2,8 +2,9 @@ import { z } from 'zod';
 import { BusinessDateSchema } from '@fangyi/contracts';
 import type { EventStore } from '@fangyi/eventstore';
 import { projectAsOf, type ProjectionStore } from '@fangyi/projections';
-import { DomainError, businessDate, localTime, route, worksIn, type Clock, type ServiceApp } from '@fangyi/service-kit';
-import { dailyReport, type DailyFigures } from './daily.ts';
+import { DomainError, businessDate, localTime, route, worksIn, type Clock, type ServiceApp, type SlotWindows } from '@fangyi/service-kit';
+import { dailyReport, type CommunityDistricts } from './daily.ts';
+import { reportCsv, reportWorkbook } from './export.ts';
 import { renderReportPage } from './page.ts';
 import { REPORT, reportProjection, type CaseDoc, type CheckpointDoc, type ComplaintDoc, type CrossingDayDoc, type HouseholdDoc, type PersonDoc } from './projection.ts';
 
@@ -11,6 +12,10 @@ export interface ReportDeps {
   readonly store: ProjectionStore;
   readonly clock: Clock;
   readonly timeZone: string;
+  /** The check windows: a slot that closed before a case was registered is not due. */
+  readonly slotWindows: SlotWindows;
+  /** community (or estate) → district; default the demo's (DEFAULT_COMMUNITY_DISTRICTS). */
+  readonly communityDistricts?: CommunityDistricts;
   /** Where "as of" questions are answered from; without it, only today's knowledge is served. */
   readonly eventStore?: EventStore;
 }
@@ -19,7 +24,7 @@ const ReportQuery = z.strictObject({
   date: BusinessDateSchema.optional(),
   /** Answer with only what the system had recorded by this instant. */
   asOf: z.iso.datetime({ offset: true }).optional(),
-  format: z.enum(['json', 'csv', 'html']).default('json'),
+  format: z.enum(['json', 'csv', 'xlsx', 'html']).default('json'),
 });
 
 async function load(store: ProjectionStore) {
@@ -34,21 +39,14 @@ async function load(store: ProjectionStore) {
   return { households, people, cases, checkpoints, crossingDays, complaints };
 }
 
-function toCsv(report: ReturnType<typeof dailyReport>): string {
-  const rows = [...report.communities, { community: '合计 total', ...report.total }];
-  const columns = (Object.entries(report.total) as [keyof DailyFigures, Record<string, number>][]).flatMap(([section, values]) => Object.keys(values).map((k) => [section, k] as const));
-  const header = ['date', 'community', ...columns.map(([section, k]) => `${section}.${k}`)].join(',');
-  const lines = rows.map((r) => [report.date, r.community, ...columns.map(([section, k]) => (r[section] as Record<string, number>)[k])].join(','));
-  return `${[header, ...lines].join('\n')}\n`;
-}
-
 /** The report officer's daily report (每日报表) for the street office, per community and in total. */
 export function reportRoutes(app: ServiceApp, deps: ReportDeps): void {
   const projection = reportProjection((iso) => businessDate(new Date(iso), deps.timeZone));
   route(app, {
     method: 'GET',
     url: '/report/daily',
-    summary: 'The daily figures per community and for the district; ?asOf= answers with what was known then; ?format=csv for sending up, ?format=html as a page (zh-CN)',
+    summary:
+      'The daily figures per community, per district and in total, each from facts dated on or before the date; ?asOf= answers with what was known then; ?format=csv (UTF-8 with BOM, quoted, zh-CN headings) or xlsx for sending up, ?format=html as a page (zh-CN)',
     tags: ['report'],
     query: ReportQuery,
     roles: ['report-officer', 'analyst'],
@@ -59,7 +57,11 @@ export function reportRoutes(app: ServiceApp, deps: ReportDeps): void {
         if (!deps.eventStore) throw new DomainError('VALIDATION_FAILED', 'this deployment answers no as-of questions', [{ field: 'query.asOf', message: 'not available here' }]);
         store = await projectAsOf({ projection, eventStore: deps.eventStore, asOf: new Date(query.asOf) });
       }
-      const report = dailyReport(await load(store), date, (community) => worksIn(user, community));
+      const report = dailyReport(await load(store), date, (community) => worksIn(user, community), {
+        timeZone: deps.timeZone,
+        slotWindows: deps.slotWindows,
+        ...(deps.communityDistricts ? { districts: deps.communityDistricts } : {}),
+      });
       if (query.format === 'html') {
         const token = (request.query as { access_token?: unknown }).access_token;
         const local = localTime(deps.clock(), deps.timeZone);
@@ -69,7 +71,13 @@ export function reportRoutes(app: ServiceApp, deps: ReportDeps): void {
       }
       if (query.format === 'csv') {
         reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="fangyi-daily-${date}.csv"`);
-        return toCsv(report);
+        return reportCsv(report);
+      }
+      if (query.format === 'xlsx') {
+        reply
+          .type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
+          .header('content-disposition', `attachment; filename="fangyi-daily-${date}.xlsx"`);
+        return reportWorkbook(report);
       }
       return { ...report, asOf: query.asOf ?? deps.clock().toISOString() };
     },

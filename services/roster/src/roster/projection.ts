@@ -48,6 +48,8 @@ export interface RosterEscalation {
   readonly status: 'open' | 'acknowledged';
   readonly raisedAt: string;
   readonly acknowledgedBy: string | null;
+  /** Recorded as not acknowledged in time (absent on documents written before the escalation timer). */
+  readonly overdue?: boolean;
 }
 
 type PerSlot<T> = Readonly<Record<string, Partial<Record<Slot, T>>>>;
@@ -78,6 +80,11 @@ export interface RosterCase {
   readonly attempts: PerSlot<RosterAttempts>;
   readonly openEscalations: readonly RosterEscalation[];
   readonly breaches: number;
+  /**
+   * When the case was registered (the recordedAt of its start); null on documents written before
+   * it was kept. Slots that closed before it show as "before registration", never as overdue.
+   */
+  readonly registeredAt: string | null;
 }
 
 /** A stored document with every field, whatever version of the projection wrote it. */
@@ -91,6 +98,7 @@ export function withDefaults(doc: RosterCase): RosterCase {
     attempts: doc.attempts ?? {},
     openEscalations: doc.openEscalations ?? [],
     breaches: doc.breaches ?? 0,
+    registeredAt: doc.registeredAt ?? null,
   };
 }
 
@@ -159,6 +167,7 @@ export const rosterProjection: Projection = {
         attempts: {},
         openEscalations: [],
         breaches: 0,
+        registeredAt: envelope.recordedAt,
       });
     }
     const stored = await read.get<RosterCase>(ROSTER_COLLECTION, event.data.caseId);
@@ -200,6 +209,8 @@ export const rosterProjection: Projection = {
       }
       case 'quarantine.escalation-acknowledged':
         return put(updateEscalation(event.data.escalationId, (e) => ({ ...e, status: 'acknowledged', acknowledgedBy: event.data.by })));
+      case 'quarantine.escalation-overdue':
+        return put(updateEscalation(event.data.escalationId, (e) => ({ ...e, overdue: true })));
       case 'quarantine.escalation-referred-to-hospital':
       case 'quarantine.escalation-resolved':
         return put(updateEscalation(event.data.escalationId, () => null));

@@ -11,7 +11,7 @@ const TZ = 'Asia/Shanghai';
 const at = (local: string) => new Date(`${local}:00+08:00`);
 
 /** Applies events to a fresh roster, in order, as one case's stream. */
-async function rosterOf(events: readonly QuarantineEvent[], actor = 'caller-1') {
+async function rosterOf(events: readonly QuarantineEvent[], actor = 'caller-1', registeredAt = '2020-01-28T00:00:00.000Z') {
   const store = new InMemoryProjectionStore();
   const envelopes: Envelope[] = events.map((e, i) => ({
     id: uuidv7(),
@@ -20,7 +20,8 @@ async function rosterOf(events: readonly QuarantineEvent[], actor = 'caller-1') 
     streamId: 'homeQuarantine-c1',
     streamRevision: i,
     occurredAt: '2020-01-29T02:00:00.000Z',
-    recordedAt: '2020-01-29T02:00:01.000Z',
+    // The start is recorded when the case was registered; the rest later.
+    recordedAt: i === 0 ? registeredAt : '2020-01-29T02:00:01.000Z',
     actor: { id: actor, role: 'caller' },
     correlationId: 'x',
     causationId: null,
@@ -160,5 +161,34 @@ describe('roster projection: the follow-up lifecycle', () => {
     expect(html).toContain('未接通 ×1（无人接听）');
     expect(html).toContain('待确认');
     expect(html).toContain('已漏报 1');
+  });
+});
+
+describe('roster: slots before the case was registered', () => {
+  it('shows slots that closed before registration as "before registration", later ones as overdue, and a late check as done', async () => {
+    // Started on the 28th, registered on the 29th at 13:00 Shanghai (05:00 UTC): the 28th and the 29th's am had closed.
+    const { on } = await rosterOf([started, logged('2020-01-28', 'pm')], 'caller-1', '2020-01-29T05:00:00.000Z');
+    expect(on('2020-01-28', at('2020-01-29T22:00'))[0]).toMatchObject({ am: { status: 'before-registration' }, pm: { status: 'done-normal' } });
+    expect(on('2020-01-29', at('2020-01-29T22:00'))[0]).toMatchObject({ am: { status: 'before-registration' }, pm: { status: 'overdue' } });
+    expect(on('2020-01-29', at('2020-01-29T14:00'))[0]).toMatchObject({ pm: { status: 'pending' } });
+  });
+
+  it('judges midnight in Asia/Shanghai, not in the machine\'s UTC: registered at 00:01 on the 29th (16:01 UTC on the 28th)', async () => {
+    expect(Intl.DateTimeFormat().resolvedOptions().timeZone).toBe('UTC');
+    const { on } = await rosterOf([started], 'caller-1', '2020-01-28T16:01:00.000Z');
+    expect(on('2020-01-28', at('2020-01-29T13:00'))[0]).toMatchObject({ am: { status: 'before-registration' }, pm: { status: 'before-registration' } });
+    expect(on('2020-01-29', at('2020-01-29T13:00'))[0]).toMatchObject({ am: { status: 'overdue' }, pm: { status: 'pending' } });
+    // One minute before midnight in Shanghai the 28th's pm (closing 21:00) had closed too; at 20:59 it had not.
+    const late = await rosterOf([started], 'caller-1', '2020-01-28T15:59:00.000Z');
+    expect(late.on('2020-01-28', at('2020-01-29T13:00'))[0]!.pm.status).toBe('before-registration');
+    const early = await rosterOf([started], 'caller-1', '2020-01-28T12:59:00.000Z');
+    expect(early.on('2020-01-28', at('2020-01-29T13:00'))[0]).toMatchObject({ am: { status: 'before-registration' }, pm: { status: 'overdue' } });
+  });
+
+  it('keeps a recorded miss as missed, and reads documents written before registration was kept as before', async () => {
+    const { doc } = await rosterOf([started, missed('2020-01-28', 'pm')], 'caller-1', '2020-01-29T05:00:00.000Z');
+    expect(rosterFor([doc], '2020-01-28', at('2020-01-29T22:00'), TZ, DEFAULT_SLOT_WINDOWS)[0]!.pm.status).toBe('missed');
+    const { registeredAt: _r, ...legacy } = doc;
+    expect(rosterFor([legacy as RosterCase], '2020-01-28', at('2020-01-29T22:00'), TZ, DEFAULT_SLOT_WINDOWS)[0]!.am.status).toBe('overdue');
   });
 });

@@ -1,5 +1,5 @@
 import type { Slot } from '@fangyi/contracts';
-import { daysBetween, slotWindowClosed, type SlotWindows } from '@fangyi/service-kit';
+import { daysBetween, slotClosesAt, slotWindowClosed, type SlotWindows } from '@fangyi/service-kit';
 import { onRosterOf, withDefaults, type RosterAttempts, type RosterCase, type RosterCheck, type RosterEscalation, type RosterMissed } from './projection.ts';
 
 // The slot windows are shared with the quarantine service's missed-check scheduler; re-exported
@@ -10,10 +10,12 @@ export { DEFAULT_SLOT_WINDOWS, parseSlotWindows, type SlotWindow, type SlotWindo
  * done-normal / done-abnormal: a check is logged (a late one too, even after a missed record);
  * missed: the scheduler recorded that the window closed with no check (exact, from an event);
  * overdue: the window has closed with no check and the scheduler has not recorded it yet (computed);
- * pending: the window has not closed.
+ * pending: the window has not closed;
+ * before-registration: the window closed before the case was registered (a case started late):
+ * nobody could have checked it, so it is neither overdue nor missed.
  */
-export type SlotStatus = 'done-normal' | 'done-abnormal' | 'missed' | 'pending' | 'overdue';
-export const SLOT_STATUSES = ['done-normal', 'done-abnormal', 'missed', 'pending', 'overdue'] as const satisfies readonly SlotStatus[];
+export type SlotStatus = 'done-normal' | 'done-abnormal' | 'missed' | 'pending' | 'overdue' | 'before-registration';
+export const SLOT_STATUSES = ['done-normal', 'done-abnormal', 'missed', 'pending', 'overdue', 'before-registration'] as const satisfies readonly SlotStatus[];
 
 export function slotStatus(
   check: RosterCheck | undefined,
@@ -23,9 +25,11 @@ export function slotStatus(
   timeZone: string,
   windows: SlotWindows,
   missed?: RosterMissed,
+  registeredAt?: string | null,
 ): SlotStatus {
   if (check) return check.abnormal ? 'done-abnormal' : 'done-normal';
   if (missed) return 'missed';
+  if (registeredAt && slotClosesAt(date, slot, timeZone, windows).getTime() <= Date.parse(registeredAt)) return 'before-registration';
   return slotWindowClosed(date, slot, now, timeZone, windows) ? 'overdue' : 'pending';
 }
 
@@ -82,7 +86,7 @@ export function rosterFor(stored: readonly RosterCase[], date: string, now: Date
       const day = c.checks[date] ?? {};
       const missed = c.missed[date] ?? {};
       const attempts = c.attempts[date] ?? {};
-      const view = (slot: Slot) => slotView(day[slot], attempts[slot], slotStatus(day[slot], date, slot, now, timeZone, windows, missed[slot]));
+      const view = (slot: Slot) => slotView(day[slot], attempts[slot], slotStatus(day[slot], date, slot, now, timeZone, windows, missed[slot], c.registeredAt));
       return {
         caseId: c.caseId,
         personId: c.personId,
