@@ -3,7 +3,7 @@
 // Keyed produce with acks=all and the idempotent producer, in sequential batches as the relay
 // publishes, then a consumer group reading the topic from the beginning (timed from the first
 // message to the last; the join is printed apart). Prints messages/s per client and phase, and the ratio. Run with scripts/bench-kafka.sh (npm run bench:kafka).
-//   node scripts/bench-kafka.ts [--messages 20000] [--batch 500] [--partitions 6] [--keys 1000] [--bytes 300] [--rounds 2]
+//   node scripts/bench-kafka.ts [--messages 20000] [--batch 500] [--partitions 6] [--keys 1000] [--bytes 300] [--rounds 4]
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { Admin, compatibilityPartitioner, Consumer, Producer, stringDeserializers, stringSerializers } from '@platformatic/kafka';
@@ -16,7 +16,7 @@ const { values: args } = parseArgs({
     partitions: { type: 'string', default: '6' },
     keys: { type: 'string', default: '1000' },
     bytes: { type: 'string', default: '300' },
-    rounds: { type: 'string', default: '2' },
+    rounds: { type: 'string', default: '4' },
   },
 });
 const total = Number(args.messages);
@@ -175,9 +175,18 @@ try {
 } finally {
   await admin.close();
 }
-const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-const kj = { produce: mean(results.kafkajs.map((f) => f.produce)), consume: mean(results.kafkajs.map((f) => f.consume)) };
-const pl = { produce: mean(results.platformatic.map((f) => f.produce)), consume: mean(results.platformatic.map((f) => f.consume)) };
-console.log(`mean    kafkajs 2.2.4        produce ${fmt(kj.produce)} msg/s   consume ${fmt(kj.consume)} msg/s`);
-console.log(`mean    @platformatic/kafka  produce ${fmt(pl.produce)} msg/s   consume ${fmt(pl.consume)} msg/s`);
+// Medians, with the range: this machine is shared, and one slow round should not move the figure.
+const median = (xs: number[]) => {
+  const sorted = [...xs].sort((x, y) => x - y);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+const range = (xs: number[]) => `${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)}`;
+const summary = (figures: Figures[]) => ({ produce: median(figures.map((f) => f.produce)), consume: median(figures.map((f) => f.consume)) });
+const kj = summary(results.kafkajs);
+const pl = summary(results.platformatic);
+const line = (name: string, figures: Figures[], m: { produce: number; consume: number }) =>
+  console.log(`median  ${name} produce ${fmt(m.produce)} msg/s (${range(figures.map((f) => f.produce))})   consume ${fmt(m.consume)} msg/s (${range(figures.map((f) => f.consume))})`);
+line('kafkajs 2.2.4       ', results.kafkajs, kj);
+line('@platformatic/kafka ', results.platformatic, pl);
 console.log(`ratio   @platformatic/kafka / kafkajs: produce ${(pl.produce / kj.produce).toFixed(2)}×   consume ${(pl.consume / kj.consume).toFixed(2)}×`);
