@@ -7,5 +7,4 @@ source scripts/install-deps.sh
 # shellcheck disable=SC2046
 export $(bash infra/local-services.sh)
 export KAFKA_BROKERS="${KAFKA_BROKERS:-$(bash infra/kafka/start.sh | sed -n 's/^KAFKA_BROKERS=//p')}"
-export NODE_OPTIONS="${NODE_OPTIONS:-} --disable-warning=TimeoutNegativeWarning" KAFKAJS_NO_PARTITIONER_WARNING=1
 node scripts/bench-read-side.ts "$@"

@@ -16,7 +16,7 @@ const LOGGED = 'quarantine.symptom-check-logged';
 async function deadLetters(brokers: string, ...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
   try {
     const { stdout, stderr } = await run(process.execPath, ['--disable-warning=TimeoutNegativeWarning', SCRIPT, ...args], {
-      env: { ...process.env, KAFKA_BROKERS: brokers, KAFKAJS_NO_PARTITIONER_WARNING: '1' },
+      env: { ...process.env, KAFKA_BROKERS: brokers },
       timeout: 60_000,
     });
     return { stdout, stderr, code: 0 };

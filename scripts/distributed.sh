@@ -28,8 +28,6 @@ export FANGYI_RESERVATION_KEY="${FANGYI_RESERVATION_KEY:-$(cat .data/reservation
 # The local stack is for trying and measuring at scale (npm run seed, benchmarks): no rate limits
 # unless asked for; docker-compose.yml keeps the services' defaults.
 export FANGYI_RATE_LIMIT="${FANGYI_RATE_LIMIT:-off}"
-export NODE_OPTIONS="${NODE_OPTIONS:-} --disable-warning=TimeoutNegativeWarning"
-export KAFKAJS_NO_PARTITIONER_WARNING=1
 
 pids=()
 run() {

@@ -28,7 +28,9 @@ if [ -z "${KAFKA_BROKERS:-}" ] && [ "${FANGYI_TEST_INFRA:-local}" != containers 
 fi
 echo "fangyi tests: DATABASE_URL=${DATABASE_URL:-} REDIS_URL=${REDIS_URL:-} KAFKA_BROKERS=${KAFKA_BROKERS:-}" >&2
 
-# kafkajs 2.2.4 sets a negative timer on Node 24 (clamped to 1 ms, harmless) and warns about its partitioner.
+# The bus runs on @platformatic/kafka; kafkajs 2.2.4 is left only where a test reads Kafka on its own
+# (test/e2e, the partition-mapping check): it sets a negative timer on Node 24 (clamped to 1 ms,
+# harmless) and warns about its partitioner.
 export NODE_OPTIONS="${NODE_OPTIONS:-} --disable-warning=TimeoutNegativeWarning"
 export KAFKAJS_NO_PARTITIONER_WARNING=1
 

@@ -1,7 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { deadLetterTopic, isDeadLetterTopic } from '@fangyi/contracts';
-import { Kafka, Partitioners, logLevel, type Admin, type ConfigResourceTypes, type Consumer as KafkaConsumer, type LogEntry, type Producer, type RetryOptions } from 'kafkajs';
+import {
+  Admin,
+  compatibilityPartitioner,
+  ConfigResourceTypes,
+  Consumer as KafkaConsumer,
+  ProduceAcks,
+  Producer,
+  stringSerializers,
+  type Message,
+  type MessagesStream,
+} from '@platformatic/kafka';
 import type { Logger } from 'pino';
 import type { DeadLetterAccess } from './deadLetters.ts';
 import { ConsumerProgress, deliverWithRetry, DEFAULT_FIRST_RETRY_MS, DEFAULT_MAX_RETRY_MS } from './delivery.ts';
@@ -12,6 +22,13 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 export const DEFAULT_TOPIC_RETENTION_MS = 90 * DAY_MS;
 /** Dead letters wait for a fix and a replay; they are few, so keeping them long costs little. */
 export const DEFAULT_DEAD_LETTER_RETENTION_MS = 180 * DAY_MS;
+
+/** How a client retries a request: `retries` more tries, waiting from `initialRetryTime` doubling to `maxRetryTime`. */
+export interface RetryOptions {
+  readonly retries?: number;
+  readonly initialRetryTime?: number;
+  readonly maxRetryTime?: number;
+}
 
 export interface KafkaMessageBusOptions {
   readonly brokers: readonly string[];
@@ -26,7 +43,8 @@ export interface KafkaMessageBusOptions {
   /** retention.ms of dead-letter topics created by ensureTopics (default 180 days). */
   readonly deadLetterRetentionMs?: number;
   /**
-   * Producer retries per publish. kafkajs defaults to unlimited retries for an idempotent producer,
+   * Producer retries per request (default 8, from 300 ms doubling to 10 s: about half a minute).
+   * @platformatic/kafka retries without limit for an idempotent producer unless told otherwise,
    * which would make a publish to an unreachable cluster hang for ever (and a relay that is stopping
    * with it). A bounded publish rejects, so the caller logs and retries the whole batch: at least once.
    */
@@ -42,7 +60,7 @@ export interface KafkaMessageBusOptions {
     readonly maxWaitTimeInMs?: number;
     /** First wait before a failed handler is retried with the same message; doubles to 5 s (default 200 ms; ConsumeOptions.retry overrides). */
     readonly handlerRetryMs?: number;
-    /** How long consume() waits for the group join and first fetch (default 60 s). */
+    /** How long consume() waits for the group join and its starting offsets (default 60 s). */
     readonly readyTimeoutMs?: number;
     /**
      * Handled offsets are committed together: after this many messages or this long (defaults 100
@@ -53,269 +71,179 @@ export interface KafkaMessageBusOptions {
     readonly commitEveryMs?: number;
     /** Partitions handled at once (default 3); order within a partition is kept. */
     readonly partitionsConsumedConcurrently?: number;
+    /**
+     * Messages fetched and waiting for their partition's handler (default 2000). Above it fetching
+     * pauses until half are handled: a partition whose handler keeps failing holds back the others
+     * once this many messages wait behind it.
+     */
+    readonly maxBufferedMessages?: number;
   };
 }
 
-/** kafkajs logs through the service's pino logger; only warnings and errors get this far. */
-function kafkaLogCreator(logger: Logger) {
-  const log = logger.child({ component: 'kafkajs' });
-  return () =>
-    ({ namespace, level, log: entry }: LogEntry) => {
-      const { message, timestamp: _timestamp, logger: _logger, ...extra } = entry as LogEntry['log'] & { logger?: unknown };
-      const bindings = { namespace, ...extra };
-      if (level === logLevel.ERROR || level === logLevel.NOTHING) log.error(bindings, message);
-      else if (level === logLevel.WARN) log.warn(bindings, message);
-      else if (level === logLevel.INFO) log.info(bindings, message);
-      else log.debug(bindings, message);
-    };
+
+/** A doubling wait between a client's tries of one request. */
+function retryDelay(options: RetryOptions): (client: unknown, operationId: string, attempt: number) => number {
+  const first = options.initialRetryTime ?? 300;
+  const max = options.maxRetryTime ?? 10_000;
+  return (_client, _operationId, attempt) => Math.min(first * 2 ** Math.max(0, attempt - 1), max);
 }
 
-function toHeaders(headers: Record<string, Buffer | string | (Buffer | string)[] | undefined> | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers ?? {})) {
-    if (value === undefined) continue;
-    const last = Array.isArray(value) ? value[value.length - 1] : value;
-    if (last !== undefined) out[name] = last.toString();
-  }
-  return out;
-}
-
-type KafkaMessage = { offset: string; key: Buffer | null; value: Buffer | null; headers?: Parameters<typeof toHeaders>[0] };
-
-function toIncoming(topic: string, partition: number, message: KafkaMessage): IncomingMessage {
+function toIncoming(message: Message): IncomingMessage {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of message.headers) headers[name.toString()] = value === undefined || value === null ? '' : value.toString();
   return {
-    topic,
-    partition,
-    offset: message.offset,
-    key: message.key === null ? null : message.key.toString(),
-    value: message.value === null ? '' : message.value.toString(),
-    headers: toHeaders(message.headers),
+    topic: message.topic,
+    partition: message.partition,
+    offset: message.offset.toString(),
+    key: message.key === undefined || message.key === null ? null : message.key.toString(),
+    value: message.value === undefined || message.value === null ? '' : message.value.toString(),
+    headers,
   };
 }
 
-/** ConfigResourceTypes.TOPIC: kafkajs' enum is not among the names Node finds in its CommonJS exports. */
-const TOPIC_RESOURCE = 2 as ConfigResourceTypes;
+/** Whether a client error, or one it wraps, is the broker's answer `apiId` (TOPIC_ALREADY_EXISTS…). */
+function isBrokerAnswer(error: unknown, apiId: string): boolean {
+  const seen = new Set<unknown>();
+  const queue: unknown[] = [error];
+  while (queue.length > 0) {
+    const e = queue.shift();
+    if (typeof e !== 'object' || e === null || seen.has(e)) continue;
+    seen.add(e);
+    const { apiId: id, cause, errors } = e as { apiId?: unknown; cause?: unknown; errors?: unknown };
+    if (id === apiId) return true;
+    queue.push(cause, ...(Array.isArray(errors) ? errors : []));
+  }
+  return false;
+}
 
 /** How long readTopic waits for the messages it knows are there. */
 const READ_TOPIC_MS = 60_000;
 
-/** The part of a kafkajs consumer whenJoined listens to. */
-export interface ConsumerEvents {
-  readonly events: Pick<KafkaConsumer['events'], 'GROUP_JOIN' | 'FETCH' | 'CRASH'>;
-  on(event: string, listener: (event: { payload: { error?: Error; restart?: boolean } }) => void): () => void;
+/** Thrown into a retrying handler's loop when its partition went to another member. */
+class PartitionRevoked extends Error {}
+
+/** One partition as this member sees it: what waits, what was handled, what is left to commit. */
+interface PartitionState {
+  readonly topic: string;
+  readonly partition: number;
+  readonly queue: Message[];
+  /** Offsets below this were queued or handled already: a fetch that repeats them (after a rejoin or a new session) is skipped. */
+  enqueuedNext: bigint;
+  /** Offsets below this were handled by this member. */
+  handledNext: bigint;
+  /** The offset in hand, or null. */
+  inHand: bigint | null;
+  /** Handled and not yet committed: the offset to commit (the next to read). */
+  pendingCommit: { offset: bigint; leaderEpoch: number } | null;
+  owned: boolean;
+  work: Promise<void> | null;
 }
 
 /**
- * Resolves once the member has joined its group and fetched once. A crash kafkajs restarts from
- * (a retriable error, such as "the coordinator is loading" while a freshly started broker loads
- * its offsets) is logged and waited out; only a crash it gives up on, or the timeout, rejects.
- */
-export function whenJoined(consumer: ConsumerEvents, options: { groupId: string; timeoutMs: number; log: Logger }): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    let joined = false;
-    const offJoin = consumer.on(consumer.events.GROUP_JOIN, () => {
-      joined = true;
-    });
-    const offFetch = consumer.on(consumer.events.FETCH, () => {
-      if (!joined) return;
-      cleanup();
-      resolve();
-    });
-    const offCrash = consumer.on(consumer.events.CRASH, (event) => {
-      const { error, restart } = event.payload;
-      if (restart) {
-        joined = false;
-        options.log.warn({ err: error }, 'consumer could not join yet; kafkajs retries');
-        return;
-      }
-      cleanup();
-      reject(error ?? new Error(`consumer group ${options.groupId} crashed`));
-    });
-    const timer = setTimeout(() => {
-      cleanup();
-      reject(new Error(`consumer group ${options.groupId} did not join within ${options.timeoutMs} ms`));
-    }, options.timeoutMs);
-    function cleanup() {
-      clearTimeout(timer);
-      offJoin();
-      offFetch();
-      offCrash();
-    }
-  });
-}
-
-/** How long ensureTopics and consume wait for a topic's partitions to have leaders. */
-const TOPIC_READY_MS = 30_000;
-
-/** The part of a kafkajs admin client waitForLeaders asks. */
-export interface TopicMetadataSource {
-  fetchTopicMetadata(options: { topics: string[] }): Promise<{ topics: { name: string; partitions: { partitionId: number; leader: number }[] }[] }>;
-}
-
-/**
- * Resolves once the broker's metadata lists every topic with a leader for each partition.
- * Unknown topics and leaderless partitions are waited out (a topic another process has just
- * created); anything else, or the timeout, rejects with what was last missing.
- */
-export async function waitForLeaders(
-  admin: TopicMetadataSource,
-  topics: readonly string[],
-  options: { timeoutMs: number; log: Logger; pollMs?: number },
-): Promise<void> {
-  const deadline = Date.now() + options.timeoutMs;
-  let waitMs = options.pollMs ?? 100;
-  for (;;) {
-    let missing: string;
-    try {
-      const { topics: found } = await admin.fetchTopicMetadata({ topics: [...topics] });
-      const leaderless = topics.filter((topic) => {
-        const partitions = found.find((t) => t.name === topic)?.partitions ?? [];
-        return partitions.length === 0 || partitions.some((p) => p.leader < 0);
-      });
-      if (leaderless.length === 0) return;
-      missing = `no leader yet for ${leaderless.join(', ')}`;
-    } catch (error) {
-      const type = (error as { type?: string }).type;
-      if (type !== 'UNKNOWN_TOPIC_OR_PARTITION' && type !== 'LEADER_NOT_AVAILABLE') throw error;
-      missing = (error as Error).message;
-    }
-    if (Date.now() + waitMs > deadline) throw new Error(`topics ${topics.join(', ')} not ready within ${options.timeoutMs} ms: ${missing}`);
-    options.log.debug({ topics, missing }, 'waiting for topic leaders');
-    await sleep(waitMs);
-    waitMs = Math.min(waitMs * 2, 1_000);
-  }
-}
-
-/**
- * The message bus on Apache Kafka through kafkajs: an idempotent producer acknowledged by all
- * in-sync replicas, and one consumer-group member per consume() that commits each offset only
- * after the handler has resolved.
+ * The message bus on Apache Kafka through @platformatic/kafka: an idempotent producer
+ * acknowledged by all in-sync replicas, and one consumer-group member per consume() that commits
+ * each offset only after the handler has resolved.
  */
 export class KafkaMessageBus implements MessageBus, DeadLetterAccess {
-  private readonly kafka: Kafka;
   private readonly log: Logger;
   private readonly options: KafkaMessageBusOptions;
-  private producer: Promise<Producer> | null = null;
-  private admin: Promise<Admin> | null = null;
+  private producer: Producer<string, string, string, string> | null = null;
+  private admin: Admin | null = null;
   private readonly consumers = new Set<Consumer>();
   private closed = false;
 
   constructor(options: KafkaMessageBusOptions) {
     this.options = options;
     this.log = options.logger.child({ component: 'kafka-bus' });
-    this.kafka = new Kafka({
-      clientId: options.clientId,
-      brokers: [...options.brokers],
-      logLevel: logLevel.WARN,
-      logCreator: kafkaLogCreator(options.logger),
-      retry: { initialRetryTime: 200, retries: 8 },
-    });
   }
 
-  private getProducer(): Promise<Producer> {
+  private base(suffix = '') {
+    return { clientId: `${this.options.clientId}${suffix}`, bootstrapBrokers: [...this.options.brokers], autocreateTopics: false };
+  }
+
+  private getProducer(): Producer<string, string, string, string> {
     if (!this.producer) {
-      const producer = this.kafka.producer({
+      const retry = this.options.producerRetry ?? {};
+      this.producer = new Producer({
+        ...this.base(),
         idempotent: true,
-        // kafkajs keeps per-partition order across retries only with one request in flight.
-        maxInFlightRequests: 1,
-        allowAutoTopicCreation: false,
-        createPartitioner: Partitioners.DefaultPartitioner,
-        retry: this.options.producerRetry ?? { retries: 8, initialRetryTime: 300, maxRetryTime: 10_000 },
+        acks: ProduceAcks.ALL,
+        // The same key to the same partition as the Java client and kafkajs' default partitioner
+        // (murmur2 of the key, sign bit masked): a stream keeps its partition across the switch.
+        partitioner: compatibilityPartitioner,
+        // Bounded: the idempotent producer would otherwise retry for ever.
+        retries: retry.retries ?? 8,
+        retryDelay: retryDelay(retry),
+        serializers: stringSerializers,
       });
-      this.producer = producer.connect().then(
-        () => producer,
-        (error: unknown) => {
-          this.producer = null;
-          throw error;
-        },
-      );
     }
     return this.producer;
   }
 
-  private getAdmin(): Promise<Admin> {
-    if (!this.admin) {
-      const admin = this.kafka.admin();
-      this.admin = admin.connect().then(
-        () => admin,
-        (error: unknown) => {
-          this.admin = null;
-          throw error;
-        },
-      );
-    }
+  private getAdmin(): Admin {
+    this.admin ??= new Admin({ ...this.base('-admin'), retries: 8, retryDelay: retryDelay({ initialRetryTime: 200, maxRetryTime: 2_000 }) });
     return this.admin;
   }
 
+  /**
+   * Resolves once the broker has every message, acknowledged by all in-sync replicas. The client
+   * sends one request per partition leader and retries each on its own, asking for the leaders
+   * again after a leader change; the idempotent producer keeps one request in flight per broker,
+   * so a partition's order survives retries.
+   */
   async publish(topic: string, messages: readonly OutgoingMessage[]): Promise<void> {
     if (this.closed) throw new Error('message bus is closed');
     if (messages.length === 0) return;
-    const producer = await this.getProducer();
-    const toSend = messages.map((m) => ({ key: m.key, value: m.value, headers: m.headers ? { ...m.headers } : {} }));
-    // One send per partition leader. kafkajs' retry of a send that spans several brokers sends
-    // again only to the brokers that had not answered: when a leader dies and its partitions move
-    // to a broker that had answered for others, their messages are never sent and the send
-    // resolves as if they were (the fault suite lost 12 events so when it killed one broker of
-    // three). A send whose partitions all had one leader has no such broker. The leaders are asked
-    // for each publish, so only a leader change between that answer and the send is left.
-    const partitions = await this.partitionLeaders(topic);
-    if (partitions.length === 0) {
-      await producer.send({ topic, acks: -1, messages: toSend });
-      return;
-    }
-    const perLeader = new Map<number, { message: (typeof toSend)[number]; partition: number }[]>();
-    for (const message of toSend) {
-      const partition = this.partitioner({ topic, partitionMetadata: partitions, message });
-      const leader = partitions.find((p) => p.partitionId === partition)?.leader ?? -1;
-      let list = perLeader.get(leader);
-      if (!list) perLeader.set(leader, (list = []));
-      list.push({ message, partition });
-    }
-    await Promise.all([...perLeader.values()].map((list) => producer.send({ topic, acks: -1, messages: list.map(({ message, partition }) => ({ ...message, partition })) })));
-  }
-
-  /** The Java-compatible partitioner the producer would use on its own: the same key goes to the same partition. */
-  private readonly partitioner = Partitioners.DefaultPartitioner();
-
-  /** A topic's partitions and their leaders now; none if the broker does not know the topic. */
-  private async partitionLeaders(topic: string): Promise<{ partitionId: number; leader: number; partitionErrorCode: number; replicas: number[]; isr: number[] }[]> {
-    const { topics } = await (await this.getAdmin()).fetchTopicMetadata({ topics: [topic] }).catch(() => ({ topics: [] as { partitions: { partitionId: number; leader: number }[] }[] }));
-    return (topics[0]?.partitions ?? []).map((p) => ({ partitionId: p.partitionId, leader: p.leader, partitionErrorCode: 0, replicas: [], isr: [] }));
+    await this.getProducer().send({ messages: messages.map((m) => ({ topic, key: m.key, value: m.value, headers: m.headers ? { ...m.headers } : {} })) });
   }
 
   /**
-   * Creates the topics that do not exist yet, each source topic with its dead-letter topic, and
-   * resolves once every partition of every one of them has a leader, whoever created them. Several
-   * services start at once and create the same topics: the one whose create loses the race gets
-   * "already exists", and kafkajs then returns without waiting for leaders, so a subscribe or
-   * publish right after would meet "this server does not host this topic-partition". Waiting here
-   * for the metadata makes the next call safe.
-   *
-   * Retention is set explicitly (the broker's default is 7 days). A dead-letter topic has one
-   * partition: dead letters are few, their offsets then name them alone, and they keep one order.
+   * Creates the topics that do not exist yet, each source topic with its dead-letter topic.
+   * Several services start at once and create the same topics: the one whose create loses the
+   * race is told they exist, which is fine. Retention is set explicitly (the broker's default is
+   * 7 days). A dead-letter topic has one partition: dead letters are few, their offsets then name
+   * them alone, and they keep one order.
    */
   async ensureTopics(topics: readonly string[]): Promise<void> {
     const wanted = [...new Set(topics.flatMap((t) => (isDeadLetterTopic(t) ? [t] : [t, deadLetterTopic(t)])))];
     if (wanted.length === 0) return;
-    const admin = await this.getAdmin();
-    // Ask first: the broker answers a create of an existing topic with an error kafkajs logs loudly.
+    const admin = this.getAdmin();
     const existing = new Set(await admin.listTopics());
     const missing = wanted.filter((t) => !existing.has(t));
-    if (missing.length > 0) {
-      // Resolves false when another process created them meanwhile: creating is idempotent.
-      await admin.createTopics({
-        waitForLeaders: true,
-        topics: missing.map((topic) => ({
-          topic,
-          numPartitions: isDeadLetterTopic(topic) ? 1 : (this.options.numPartitions ?? 3),
-          replicationFactor: this.options.replicationFactor ?? 1,
-          configEntries: [{ name: 'retention.ms', value: String(this.retentionOf(topic)) }],
-        })),
-      });
-    }
-    await waitForLeaders(admin, wanted, { timeoutMs: TOPIC_READY_MS, log: this.log });
+    const create = async (names: string[], partitions: number, retentionMs: number) => {
+      for (const name of names) {
+        try {
+          await admin.createTopics({ topics: [name], partitions, replicas: this.options.replicationFactor ?? 1, configs: [{ name: 'retention.ms', value: String(retentionMs) }] });
+        } catch (error) {
+          if (!isBrokerAnswer(error, 'TOPIC_ALREADY_EXISTS')) throw error;
+        }
+      }
+    };
+    await create(missing.filter((t) => !isDeadLetterTopic(t)), this.options.numPartitions ?? 3, this.options.topicRetentionMs ?? DEFAULT_TOPIC_RETENTION_MS);
+    await create(missing.filter(isDeadLetterTopic), 1, this.options.deadLetterRetentionMs ?? DEFAULT_DEAD_LETTER_RETENTION_MS);
+    if (missing.length > 0) await this.untilListed(admin, wanted);
     const older = wanted.filter((t) => existing.has(t));
     if (older.length > 0) await this.warnOfShortRetention(admin, older);
+  }
+
+  /**
+   * The broker answers a create before its metadata lists the new topic (measured: a listTopics
+   * right after missed a just-created .dlq topic about one run in three), so a publish or
+   * subscribe straight after ensureTopics could meet an unknown topic. Waits, briefly, until the
+   * metadata lists each topic with a leader for every partition.
+   */
+  private async untilListed(admin: Admin, topics: readonly string[]): Promise<void> {
+    const deadline = Date.now() + 30_000;
+    for (let waitMs = 20; ; waitMs = Math.min(waitMs * 2, 500)) {
+      const metadata = await admin.metadata({ topics: [...topics], forceUpdate: true, retries: 0 }).catch(() => null);
+      const ready = metadata !== null && topics.every((t) => {
+        const topic = metadata.topics.get(t);
+        return topic !== undefined && topic.partitionsCount > 0 && topic.partitions.every((p) => p.leader >= 0);
+      });
+      if (ready) return;
+      if (Date.now() + waitMs > deadline) throw new Error(`topics ${topics.join(', ')} not listed by the broker within 30 s of their creation`);
+      await sleep(waitMs);
+    }
   }
 
   private retentionOf(topic: string): number {
@@ -330,14 +258,14 @@ export class KafkaMessageBus implements MessageBus, DeadLetterAccess {
    */
   private async warnOfShortRetention(admin: Admin, topics: readonly string[]): Promise<void> {
     try {
-      const { resources } = await admin.describeConfigs({
+      const resources = await admin.describeConfigs({
         includeSynonyms: false,
-        resources: topics.map((name) => ({ type: TOPIC_RESOURCE, name, configNames: ['retention.ms'] })),
+        resources: topics.map((name) => ({ resourceType: ConfigResourceTypes.TOPIC, resourceName: name, configurationKeys: ['retention.ms'] })),
       });
       for (const r of resources) {
-        const value = r.configEntries.find((e) => e.configName === 'retention.ms')?.configValue;
+        const value = r.configs.find((e) => e.name === 'retention.ms')?.value;
         const wantedMs = this.retentionOf(r.resourceName);
-        const ms = value === undefined ? NaN : Number(value);
+        const ms = value === undefined || value === null ? NaN : Number(value);
         if (ms >= 0 && ms < wantedMs) {
           this.log.warn(
             { topic: r.resourceName, retentionMs: ms, wantedMs },
@@ -350,40 +278,92 @@ export class KafkaMessageBus implements MessageBus, DeadLetterAccess {
     }
   }
 
+  /**
+   * One group member. The client fetches; each partition's messages wait in a queue of their own
+   * and are handed over one at a time, so a retrying partition holds up only itself (until
+   * `maxBufferedMessages` wait). Handled offsets are committed in batches. When the client gives
+   * up (a broker down longer than its retries), the member is rebuilt after a back-off and goes on
+   * from the committed offsets; what this process handled already is not handed over again.
+   */
   async consume(options: ConsumeOptions): Promise<Consumer> {
     if (this.closed) throw new Error('message bus is closed');
     const settings = this.options.consumer ?? {};
     const log = this.log.child({ groupId: options.groupId });
-    const consumer: KafkaConsumer = this.kafka.consumer({
-      groupId: options.groupId,
-      sessionTimeout: settings.sessionTimeout ?? 10_000,
-      rebalanceTimeout: settings.rebalanceTimeout ?? 10_000,
-      heartbeatInterval: settings.heartbeatInterval ?? 500,
-      maxWaitTimeInMs: settings.maxWaitTimeInMs ?? 500,
-      allowAutoTopicCreation: false,
-    });
     const stopping = new AbortController();
-    const inHand = new Map<string, Promise<void>>();
     const progress = new ConsumerProgress();
     const backoff = {
       firstDelayMs: options.retry?.firstDelayMs ?? settings.handlerRetryMs ?? DEFAULT_FIRST_RETRY_MS,
       maxDelayMs: options.retry?.maxDelayMs ?? DEFAULT_MAX_RETRY_MS,
     };
-    // Handled but not yet committed: the next offset per topic and partition.
-    const handled = new Map<string, { topic: string; partition: number; offset: string }>();
+    const maxBuffered = settings.maxBufferedMessages ?? 2_000;
+    const concurrency = settings.partitionsConsumedConcurrently ?? 3;
+    const parts = new Map<string, PartitionState>();
+    let buffered = 0;
+
+    // Handlers running at once, across partitions.
+    let running = 0;
+    const waiting: (() => void)[] = [];
+    const acquire = async () => {
+      if (running < concurrency) {
+        running++;
+        return;
+      }
+      await new Promise<void>((resolve) => waiting.push(resolve));
+    };
+    const release = () => {
+      const next = waiting.shift();
+      if (next) next();
+      else running--;
+    };
+
+    interface Session {
+      readonly client: KafkaConsumer;
+      stream: MessagesStream<Buffer, Buffer, Buffer, Buffer> | null;
+      paused: boolean;
+      ended: boolean;
+    }
+    let session: Session | null = null;
+
+    const part = (topic: string, partition: number): PartitionState => {
+      const key = `${topic}|${partition}`;
+      let p = parts.get(key);
+      if (!p) parts.set(key, (p = { topic, partition, queue: [], enqueuedNext: 0n, handledNext: 0n, inHand: null, pendingCommit: null, owned: true, work: null }));
+      return p;
+    };
+    /** Forgets what waits on a partition: it went elsewhere, or the session that fetched it ended. */
+    const dropQueue = (p: PartitionState) => {
+      buffered -= p.queue.length;
+      p.queue.length = 0;
+      p.enqueuedNext = p.inHand === null ? p.handledNext : p.inHand + 1n;
+      resumeIfRoom();
+    };
+    const resumeIfRoom = () => {
+      if (session?.paused && buffered <= maxBuffered / 2) {
+        session.paused = false;
+        session.stream?.resume();
+      }
+    };
+
     let sinceCommit = 0;
     let committing: Promise<void> = Promise.resolve();
     const commitHandled = (): Promise<void> => {
       committing = committing.then(async () => {
-        if (handled.size === 0) return;
-        const offsets = [...handled.values()];
-        handled.clear();
         sinceCommit = 0;
+        const current = session;
+        if (!current || current.ended || !current.client.isActive()) return; // kept for the next flush
+        const offsets = [...parts.values()].flatMap((p) => (p.pendingCommit && p.owned ? [{ topic: p.topic, partition: p.partition, ...p.pendingCommit }] : []));
+        if (offsets.length === 0) return;
+        for (const p of parts.values()) p.pendingCommit = null;
         try {
-          await consumer.commitOffsets(offsets);
+          await current.client.commit({ offsets });
         } catch (error) {
-          // Not committed: after a rebalance the next owner redelivers them, and handlers are idempotent.
-          log.warn({ err: error, offsets }, 'committing handled offsets failed');
+          // Kept for the next flush unless a newer offset came meanwhile; after a rebalance the next
+          // owner redelivers what was not committed, and handlers are idempotent.
+          for (const o of offsets) {
+            const p = part(o.topic, o.partition);
+            if (p.owned && (p.pendingCommit === null || p.pendingCommit.offset < o.offset)) p.pendingCommit = { offset: o.offset, leaderEpoch: o.leaderEpoch };
+          }
+          log.warn({ err: error, offsets: offsets.map((o) => ({ ...o, offset: String(o.offset) })) }, 'committing handled offsets failed');
         }
       });
       return committing;
@@ -391,63 +371,158 @@ export class KafkaMessageBus implements MessageBus, DeadLetterAccess {
     const commitTimer = setInterval(() => void commitHandled(), settings.commitEveryMs ?? 200);
     commitTimer.unref();
 
-    // consume() resolves once this member has joined and fetched once: its starting offsets
-    // (committed, or earliest/latest for a new group) are fixed, so a later publish is seen.
-    const ready = whenJoined(consumer, { groupId: options.groupId, timeoutMs: settings.readyTimeoutMs ?? 60_000, log });
-
-    const handleOne = async (payload: {
-      topic: string;
-      partition: number;
-      message: KafkaMessage;
-      heartbeat(): Promise<void>;
-      pause(): () => void;
-    }): Promise<void> => {
-      const { topic, partition, message } = payload;
-      if (stopping.signal.aborted) {
-        // Leaving: stop fetching; the offset is not committed, so the next member gets this message.
-        payload.pause();
-        return;
-      }
-      const incoming = toIncoming(topic, partition, message);
-      const done = await deliverWithRetry({
-        message: incoming,
-        handle: options.handle,
-        backoff,
-        signal: stopping.signal,
-        log,
-        progress,
-        // Keeps the membership alive while retrying; throws if the group is rebalancing, and
-        // kafkajs then rejoins and fetches again from the committed offset.
-        beforeRetry: () => payload.heartbeat(),
-      });
-      if (!done) {
-        // Stopping: leave the message uncommitted for whoever takes the partition next.
-        payload.pause();
-        return;
-      }
-      handled.set(`${topic}|${partition}`, { topic, partition, offset: (BigInt(message.offset) + 1n).toString() });
-      if (++sinceCommit >= (settings.commitEveryMessages ?? 100)) await commitHandled();
+    const drain = (p: PartitionState) => {
+      if (p.work) return;
+      p.work = (async () => {
+        try {
+          while (p.queue.length > 0 && !stopping.signal.aborted) {
+            const message = p.queue.shift()!;
+            buffered--;
+            resumeIfRoom();
+            p.inHand = message.offset;
+            let done = false;
+            await acquire();
+            try {
+              done = await deliverWithRetry({
+                message: toIncoming(message),
+                handle: options.handle,
+                backoff,
+                signal: stopping.signal,
+                log,
+                progress,
+                beforeRetry: async () => {
+                  if (!p.owned) throw new PartitionRevoked();
+                },
+              });
+            } catch (error) {
+              if (!(error instanceof PartitionRevoked)) throw error;
+            } finally {
+              release();
+              p.inHand = null;
+            }
+            // Stopping or revoked: the message stays uncommitted for whoever reads the partition next.
+            if (!done) break;
+            if (p.handledNext < message.offset + 1n) p.handledNext = message.offset + 1n;
+            if (p.owned) p.pendingCommit = { offset: message.offset + 1n, leaderEpoch: message.leaderEpoch };
+            if (++sinceCommit >= (settings.commitEveryMessages ?? 100)) await commitHandled();
+          }
+        } finally {
+          p.work = null;
+        }
+        if (p.queue.length > 0 && !stopping.signal.aborted) drain(p);
+      })().catch((error: unknown) => log.error({ err: error, topic: p.topic, partition: p.partition }, 'partition worker failed'));
     };
 
-    await consumer.connect();
-    try {
-      // The topics may have just been created by another process: subscribing before their
-      // leaders are known fails with "this server does not host this topic-partition".
-      await waitForLeaders(await this.getAdmin(), options.topics, { timeoutMs: TOPIC_READY_MS, log });
-      await consumer.subscribe({ topics: [...options.topics], fromBeginning: options.fromBeginning ?? false });
-      await consumer.run({
-        autoCommit: false,
-        partitionsConsumedConcurrently: settings.partitionsConsumedConcurrently ?? 3,
-        eachMessage: (payload) => {
-          const work = handleOne(payload);
-          inHand.set(`${payload.topic}|${payload.partition}`, work);
-          return work;
-        },
+    const onMessage = (s: Session, message: Message) => {
+      if (s !== session || s.ended || stopping.signal.aborted) return;
+      const p = part(message.topic, message.partition);
+      if (!p.owned || message.offset < p.enqueuedNext) return;
+      p.enqueuedNext = message.offset + 1n;
+      p.queue.push(message);
+      buffered++;
+      if (buffered >= maxBuffered && !s.paused) {
+        s.paused = true;
+        s.stream?.pause();
+      }
+      drain(p);
+    };
+
+    const onAssignment = (assignments: { topic: string; partitions: number[] }[] | undefined) => {
+      const owned = new Set((assignments ?? []).flatMap((a) => a.partitions.map((n) => `${a.topic}|${n}`)));
+      for (const [key, p] of parts) {
+        const now = owned.has(key);
+        if (!now && p.owned) {
+          // Revoked: what waits is the next owner's now; a handler retrying here gives up at its next try.
+          p.owned = false;
+          p.pendingCommit = null;
+          dropQueue(p);
+        }
+        p.owned = now;
+      }
+      for (const key of owned) {
+        const [topic, n] = [key.slice(0, key.lastIndexOf('|')), Number(key.slice(key.lastIndexOf('|') + 1))];
+        part(topic, n).owned = true;
+      }
+    };
+
+    /** Joins as a new member and resolves once its starting offsets are fixed (a later publish is seen). */
+    const startSession = async (): Promise<Session> => {
+      const client = new KafkaConsumer({
+        ...this.base(),
+        groupId: options.groupId,
+        sessionTimeout: settings.sessionTimeout ?? 10_000,
+        rebalanceTimeout: settings.rebalanceTimeout ?? 10_000,
+        heartbeatInterval: settings.heartbeatInterval ?? 500,
+        maxWaitTime: settings.maxWaitTimeInMs ?? 500,
+        autocommit: false,
+        retries: 8,
+        retryDelay: retryDelay({ initialRetryTime: 200, maxRetryTime: 2_000 }),
       });
-      await ready;
+      const s: Session = { client, stream: null, paused: false, ended: false };
+      client.on('consumer:group:join', (payload) => {
+        if (s === session) onAssignment(payload.assignments);
+      });
+      // The client gave up on something (a rejoin, a heartbeat after its retries): start over.
+      client.on('error', (error: Error) => void restart(s, error));
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        session = s;
+        const stream = await client.consume({
+          topics: [...options.topics],
+          mode: 'committed',
+          fallbackMode: options.fromBeginning ? 'earliest' : 'latest',
+          autocommit: false,
+          maxWaitTime: settings.maxWaitTimeInMs ?? 500,
+        });
+        s.stream = stream;
+        const positioned = new Promise<void>((resolve, reject) => {
+          timer = setTimeout(() => reject(new Error(`consumer group ${options.groupId} did not join within ${settings.readyTimeoutMs ?? 60_000} ms`)), settings.readyTimeoutMs ?? 60_000);
+          stream.once('offsets', () => resolve());
+          stream.once('error', reject);
+        });
+        stream.on('data', (message: Message) => onMessage(s, message));
+        stream.on('error', (error: Error) => void restart(s, error));
+        onAssignment(client.assignments ?? []);
+        await positioned;
+        return s;
+      } catch (error) {
+        s.ended = true;
+        await client.close(true).catch(() => undefined);
+        throw error;
+      } finally {
+        clearTimeout(timer);
+      }
+    };
+
+    let restarting: Promise<void> | null = null;
+    const restart = (s: Session, error: Error): Promise<void> | void => {
+      if (s !== session || s.ended || stopping.signal.aborted) return;
+      s.ended = true;
+      log.warn({ err: error }, 'consumer lost its connection to the group; joining again');
+      restarting = (async () => {
+        for (const p of parts.values()) dropQueue(p);
+        await s.client.close(true).catch(() => undefined);
+        for (let waitMs = 500; !stopping.signal.aborted; waitMs = Math.min(waitMs * 2, 10_000)) {
+          try {
+            await sleep(waitMs, undefined, { signal: stopping.signal });
+            await startSession();
+            log.info('consumer joined again');
+            return;
+          } catch (e) {
+            if (stopping.signal.aborted) return;
+            log.warn({ err: e, waitMs }, 'consumer could not join yet; trying again');
+          }
+        }
+      })().finally(() => {
+        restarting = null;
+      });
+      return restarting;
+    };
+
+    try {
+      await startSession();
     } catch (error) {
       clearInterval(commitTimer);
-      await consumer.disconnect().catch(() => undefined);
       throw error;
     }
     log.debug({ topics: options.topics }, 'consumer joined');
@@ -457,10 +532,16 @@ export class KafkaMessageBus implements MessageBus, DeadLetterAccess {
       stop: () => {
         stopped ??= (async () => {
           stopping.abort();
-          await Promise.all([...inHand.values()].map((w) => w.catch(() => undefined)));
+          await Promise.all([...parts.values()].map((p) => p.work?.catch(() => undefined)));
+          await (restarting as Promise<void> | null)?.catch(() => undefined);
           clearInterval(commitTimer);
           await commitHandled();
-          await consumer.disconnect();
+          const last = session;
+          if (last && !last.ended) {
+            last.ended = true;
+            await last.stream?.close().catch((error: unknown) => log.debug({ err: error }, 'closing the stream failed'));
+            await last.client.close().catch((error: unknown) => log.warn({ err: error }, 'leaving the group failed'));
+          }
           this.consumers.delete(handle);
           log.debug({ topics: options.topics }, 'consumer left');
         })();
@@ -473,82 +554,58 @@ export class KafkaMessageBus implements MessageBus, DeadLetterAccess {
   }
 
   async listTopics(): Promise<string[]> {
-    return (await this.getAdmin()).listTopics();
+    return this.getAdmin().listTopics();
   }
 
-  /**
-   * Reads partition 0 of a topic from an offset to its end as of the call, through a consumer
-   * group of its own that is deleted afterwards (kafkajs reads only through groups).
-   */
+  /** Reads partition 0 of a topic from an offset to its end as of the call, without a consumer group. */
   async readTopic(topic: string, fromOffset: bigint): Promise<IncomingMessage[]> {
-    const admin = await this.getAdmin();
-    const partition = (await admin.fetchTopicOffsets(topic)).find((p) => p.partition === 0);
-    if (!partition) return [];
-    const end = BigInt(partition.high);
-    const start = fromOffset > BigInt(partition.low) ? fromOffset : BigInt(partition.low);
+    const admin = this.getAdmin();
+    const listed = await admin.listOffsets({ topics: [{ name: topic, partitions: [{ partitionIndex: 0, timestamp: -1n }] }] });
+    const end = listed[0]?.partitions.find((p) => p.partitionIndex === 0)?.offset;
+    if (end === undefined) return [];
+    const first = await admin.listOffsets({ topics: [{ name: topic, partitions: [{ partitionIndex: 0, timestamp: -2n }] }] });
+    const low = first[0]?.partitions.find((p) => p.partitionIndex === 0)?.offset ?? 0n;
+    const start = fromOffset > low ? fromOffset : low;
     if (start >= end) return [];
     const groupId = `fangyi.reader.${randomUUID()}`;
-    const consumer = this.kafka.consumer({ groupId, sessionTimeout: 10_000, heartbeatInterval: 500, maxWaitTimeInMs: 200, allowAutoTopicCreation: false });
+    const client = new KafkaConsumer({ ...this.base('-reader'), groupId, sessionTimeout: 10_000, heartbeatInterval: 500, maxWaitTime: 200, autocommit: false });
     const got: IncomingMessage[] = [];
     let timer: NodeJS.Timeout | undefined;
-    await consumer.connect();
     try {
+      const stream = await client.consume({ topics: [topic], mode: 'manual', offsets: [{ topic, partition: 0, offset: start }], autocommit: false, maxWaitTime: 200 });
       await new Promise<void>((resolve, reject) => {
         timer = setTimeout(() => reject(new Error(`reading ${topic} from ${start} to ${end} took longer than ${READ_TOPIC_MS} ms (${got.length} read)`)), READ_TOPIC_MS);
-        consumer
-          .subscribe({ topics: [topic], fromBeginning: true })
-          .then(() =>
-            consumer.run({
-              autoCommit: false,
-              eachMessage: async ({ partition: p, message }) => {
-                if (p !== 0) return;
-                const offset = BigInt(message.offset);
-                if (offset >= start && offset < end) got.push(toIncoming(topic, p, message));
-                if (offset >= end - 1n) resolve();
-              },
-            }),
-          )
-          .then(() => consumer.seek({ topic, partition: 0, offset: String(start) }))
-          .catch(reject);
+        stream.on('error', reject);
+        stream.on('data', (message: Message) => {
+          if (message.partition !== 0) return;
+          if (message.offset >= start && message.offset < end) got.push(toIncoming(message));
+          if (message.offset >= end - 1n) resolve();
+        });
       });
+      await stream.close();
     } finally {
       clearTimeout(timer);
-      await consumer.disconnect();
-      await admin.deleteGroups([groupId]).catch((error: unknown) => this.log.debug({ err: error, groupId }, 'could not delete the reader group'));
+      await client.close(true).catch(() => undefined);
+      await admin.deleteGroups({ groups: [groupId] }).catch((error: unknown) => this.log.debug({ err: error, groupId }, 'could not delete the reader group'));
     }
     return got;
   }
 
   async committedOffset(groupId: string, topic: string): Promise<bigint | null> {
-    const answer = await (await this.getAdmin()).fetchOffsets({ groupId, topics: [topic] });
-    const offset = answer.find((t) => t.topic === topic)?.partitions.find((p) => p.partition === 0)?.offset;
-    return offset === undefined || offset === '-1' ? null : BigInt(offset);
+    const answer = await this.getAdmin().listConsumerGroupOffsets({ groups: [{ groupId, topics: [{ name: topic, partitionIndexes: [0] }] }] });
+    const offset = answer[0]?.topics.find((t) => t.name === topic)?.partitions.find((p) => p.partitionIndex === 0)?.committedOffset;
+    return offset === undefined || offset < 0n ? null : offset;
   }
 
-  /**
-   * Commits through a short-lived member of the group: kafkajs' admin.setOffsets would do the same
-   * but waits out a whole fetch (5 s) first. The member joins, reads nothing (paused), commits, leaves.
-   */
+  /** Commits for a group nobody is consuming with (the replayer's), through the admin API. */
   async commitOffset(groupId: string, topic: string, offset: bigint): Promise<void> {
-    const consumer = this.kafka.consumer({ groupId, sessionTimeout: 10_000, heartbeatInterval: 500, maxWaitTimeInMs: 100, allowAutoTopicCreation: false });
-    await consumer.connect();
-    try {
-      const joined = whenJoined(consumer, { groupId, timeoutMs: READ_TOPIC_MS, log: this.log });
-      await consumer.subscribe({ topics: [topic] });
-      await consumer.run({ autoCommit: false, eachMessage: async () => undefined });
-      consumer.pause([{ topic }]);
-      await joined;
-      await consumer.commitOffsets([{ topic, partition: 0, offset: String(offset) }]);
-    } finally {
-      await consumer.disconnect();
-    }
+    await this.getAdmin().alterConsumerGroupOffsets({ groupId, topics: [{ name: topic, partitionOffsets: [{ partition: 0, offset }] }] });
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     await Promise.all([...this.consumers].map((c) => c.stop()));
-    const [producer, admin] = await Promise.all([this.producer?.catch(() => null), this.admin?.catch(() => null)]);
-    await Promise.all([producer?.disconnect(), admin?.disconnect()]);
+    await Promise.all([this.producer?.close().catch(() => undefined), this.admin?.close().catch(() => undefined)]);
   }
 }

@@ -40,12 +40,12 @@ export interface PermanentPublishError {
 
 /**
  * Broker answers that no retry can change: the message or batch itself is refused. Anything else
- * (an unreachable broker, a leader election, kafkajs giving up after its retries, even when it
- * marks that non-retriable) is transient for the relay, which retries the batch.
+ * (an unreachable broker, a leader election, the client giving up after its retries) is transient
+ * for the relay, which retries the batch.
  */
-const PERMANENT_KAFKA_TYPES = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', 'INVALID_RECORD', 'INVALID_TOPIC_EXCEPTION']);
+const PERMANENT_KAFKA_ANSWERS = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', 'INVALID_RECORD', 'INVALID_TOPIC_EXCEPTION']);
 
-/** The permanent cause of a failed publish, if any: looks through kafkajs's wrappers (cause, originalError, errors). */
+/** The permanent cause of a failed publish, if any: looks through the client's wrappers (`errors` of a MultipleErrors, `cause`). */
 export function permanentPublishError(error: unknown): PermanentPublishError | null {
   const seen = new Set<unknown>();
   const queue: unknown[] = [error];
@@ -53,18 +53,11 @@ export function permanentPublishError(error: unknown): PermanentPublishError | n
     const e = queue.shift();
     if (typeof e !== 'object' || e === null || seen.has(e)) continue;
     seen.add(e);
-    const { type, retriable, message, cause, originalError, errors } = e as {
-      type?: unknown;
-      retriable?: unknown;
-      message?: unknown;
-      cause?: unknown;
-      originalError?: unknown;
-      errors?: unknown;
-    };
-    if (typeof type === 'string' && PERMANENT_KAFKA_TYPES.has(type) && retriable !== true) {
-      return { reason: `${type}: ${typeof message === 'string' ? message : 'refused by the broker'}` };
+    const { apiId, canRetry, message, cause, errors } = e as { apiId?: unknown; canRetry?: unknown; message?: unknown; cause?: unknown; errors?: unknown };
+    if (typeof apiId === 'string' && PERMANENT_KAFKA_ANSWERS.has(apiId) && canRetry !== true) {
+      return { reason: `${apiId}: ${typeof message === 'string' ? message : 'refused by the broker'}` };
     }
-    queue.push(cause, originalError, ...(Array.isArray(errors) ? errors : []));
+    queue.push(cause, ...(Array.isArray(errors) ? errors : []));
   }
   return null;
 }

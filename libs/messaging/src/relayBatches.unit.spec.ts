@@ -1,3 +1,4 @@
+import { MultipleErrors, NetworkError, ProtocolError, TimeoutError } from '@platformatic/kafka';
 import { describe, expect, it } from 'vitest';
 import { chunkMessages, messageBytes, permanentPublishError } from './relayBatches.ts';
 
@@ -21,12 +22,12 @@ describe('relay publish pieces', () => {
   });
 
   it('tells a refused message from a broker that is away', () => {
-    // As kafkajs reports it: the protocol error, wrapped by its retrier.
-    const tooLarge = { name: 'KafkaJSNonRetriableError', retriable: false, message: 'too large', cause: { name: 'KafkaJSProtocolError', type: 'MESSAGE_TOO_LARGE', retriable: false, message: 'too large' } };
+    // As @platformatic/kafka reports them: the broker's answer, wrapped by its retrier.
+    const tooLarge = new MultipleErrors('Producing messages failed.', [new ProtocolError('MESSAGE_TOO_LARGE')]);
     expect(permanentPublishError(tooLarge)?.reason).toMatch(/^MESSAGE_TOO_LARGE/);
-    const gaveUp = { name: 'KafkaJSNumberOfRetriesExceeded', retriable: false, cause: { name: 'KafkaJSConnectionError', retriable: true, message: 'Connection timeout' } };
+    const gaveUp = new MultipleErrors('produce failed 9 times.', [new NetworkError('Connection closed'), new TimeoutError('Request timed out')]);
     expect(permanentPublishError(gaveUp)).toBeNull();
     expect(permanentPublishError(new Error('broker unreachable'))).toBeNull();
-    expect(permanentPublishError({ type: 'NOT_LEADER_FOR_PARTITION', retriable: true })).toBeNull();
+    expect(permanentPublishError(new ProtocolError('NOT_LEADER_OR_FOLLOWER'))).toBeNull();
   });
 });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { ConfigResourceTypes, Kafka, logLevel } from 'kafkajs';
+import { ConfigResourceTypes, Kafka, logLevel, Partitioners } from 'kafkajs';
 import { deadLetterTopic } from '@fangyi/contracts';
 import { consumeEnvelopes, DEFAULT_DEAD_LETTER_RETENTION_MS, DEFAULT_TOPIC_RETENTION_MS, KafkaMessageBus, type IncomingMessage } from '../src/index.ts';
 import { recordedCase } from './events.ts';
@@ -12,6 +12,32 @@ if (brokers) {
   messageBusContract(`Kafka (${brokers.join(',')})`, async () => {
     const bus = new KafkaMessageBus({ brokers, clientId: 'fangyi-messaging-test', logger: testLogger().logger, numPartitions: 3, consumer: { handlerRetryMs: 50 } });
     return { bus, deadLetters: bus, partitions: 3, cleanup: () => bus.close() };
+  });
+
+  describe('Kafka bus: partitions', () => {
+    it('puts each key on the partition kafkajs\'s default partitioner chose, so a stream keeps its partition across the client switch', async () => {
+      const partitions = 6;
+      const bus = new KafkaMessageBus({ brokers, clientId: 'fangyi-partitioner-test', logger: testLogger().logger, numPartitions: partitions });
+      try {
+        const topic = `partitioner-${randomUUID().slice(0, 8)}`;
+        const keys = Array.from({ length: 200 }, (_, i) => (i % 2 === 0 ? `homeQuarantine-${randomUUID()}` : `person-${i}`));
+        // Where kafkajs 2.2.4, the previous client, put each key: its Java-compatible murmur2 partitioner.
+        const kafkajs = Partitioners.DefaultPartitioner();
+        const partitionMetadata = Array.from({ length: partitions }, (_, partitionId) => ({ partitionId, leader: 1, partitionErrorCode: 0, replicas: [1], isr: [1] }));
+        const before = new Map(keys.map((key) => [key, kafkajs({ topic, partitionMetadata, message: { key, value: key } })]));
+        // Where this bus puts them, as the broker stored them.
+        await bus.ensureTopics([topic]);
+        await bus.publish(topic, keys.map((key) => ({ key, value: key })));
+        const stored = new Map<string, number>();
+        const reader = await bus.consume({ groupId: `partitioner-${randomUUID().slice(0, 8)}`, topics: [topic], fromBeginning: true, handle: async (m) => void stored.set(m.key!, m.partition) });
+        await expect.poll(() => stored.size, { timeout: 20_000 }).toBe(keys.length);
+        await reader.stop();
+        expect(new Set(stored.values()).size).toBe(partitions);
+        expect(keys.filter((key) => stored.get(key) !== before.get(key))).toEqual([]);
+      } finally {
+        await bus.close();
+      }
+    }, 60_000);
   });
 
   describe('Kafka bus: services starting together', () => {
