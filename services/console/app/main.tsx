@@ -60,7 +60,13 @@ function App() {
       setUser(null);
       setEnded(true);
     });
-    api<SessionUser>('GET', '/staff/session').then(setUser, () => setUser(null));
+    api<SessionUser & { signedIn: boolean; ended?: boolean }>('GET', '/staff/session').then(
+      (s) => {
+        setUser(s.signedIn ? s : null);
+        if (s.ended) setEnded(true);
+      },
+      () => setUser(null),
+    );
     const on = () => setOnline(true);
     const off = () => setOnline(false);
     addEventListener('online', on);
@@ -75,7 +81,15 @@ function App() {
   useEffect(() => {
     if (!user) return;
     const renew = setInterval(() => {
-      if (document.visibilityState === 'visible' && navigator.onLine) api<SessionUser>('GET', '/staff/session').then(setUser, () => {});
+      if (document.visibilityState !== 'visible' || !navigator.onLine) return;
+      api<SessionUser & { signedIn: boolean }>('GET', '/staff/session').then(
+        (s) => {
+          if (s.signedIn) return setUser(s);
+          setUser(null);
+          setEnded(true);
+        },
+        () => {},
+      );
     }, RENEW_MS);
     const count = () => setWaiting(queued(user.id).length);
     count();

@@ -72,7 +72,8 @@ describe('staff accounts and console sessions', () => {
       now = new Date(now.getTime() + 25 * 60_000);
       const renewed = await app.inject({ method: 'GET', url: '/staff/session', headers: { cookie } });
       if (now.getTime() - started.getTime() > 12 * 3600_000 + 30_000) {
-        expect(renewed.statusCode).toBe(401);
+        expect(renewed.json()).toEqual({ signedIn: false, ended: true });
+        expect((await app.inject({ method: 'GET', url: '/probe', headers: { cookie } })).statusCode).toBe(401);
         break;
       }
       expect(renewed.statusCode).toBe(200);
@@ -86,9 +87,11 @@ describe('staff accounts and console sessions', () => {
     const again = await app.inject({ method: 'POST', url: '/staff/session', headers: json, payload: { loginName: 'caller-moujia-2', password: PASSWORD } });
     const idle = cookieOf(again.headers['set-cookie']).split(';')[0]!;
     now = new Date(now.getTime() + 31 * 60_000);
-    const expired = await app.inject({ method: 'GET', url: '/staff/session', headers: { cookie: idle } });
+    expect((await app.inject({ method: 'GET', url: '/staff/session', headers: { cookie: idle } })).json()).toMatchObject({ signedIn: false, ended: true });
+    const expired = await app.inject({ method: 'GET', url: '/probe', headers: { cookie: idle } });
     expect(expired.statusCode).toBe(401);
     expect(expired.json().code).toBe('UNAUTHENTICATED');
+    expect((await app.inject({ method: 'GET', url: '/staff/session' })).json()).toEqual({ signedIn: false });
   });
 
   it('refuses a wrong password as an unknown name, locks a name after five failures, and a disabled account loses its session', async () => {

@@ -290,18 +290,21 @@ export function CasePage(props: { caseId: string; user: SessionUser; navigate: N
         <h2 id="contact-title">联系</h2>
         {phone ? (
           <a class="btn btn-primary btn-block" href={`tel:${phone.replace(/[^\d+]/g, '')}`}>
-            <span aria-hidden="true">📞 </span>拨打 {phone}
+            拨打电话 {phone}
           </a>
         ) : (
           <p class="muted">{contact.error ? `联系方式暂时读不到：${contact.error}` : phone === null ? '没有登记手机号。' : '正在读取联系方式…'}</p>
         )}
         {contact.data?.household ? <p>地址：{contact.data.household.address}</p> : null}
       </section>
-      {escalations.map((e) => (
-        <EscalationCard key={e.escalationId} caseId={rc.caseId} escalation={e} onDone={() => void poll.refresh()} />
-      ))}
-      {canLog ? <CheckForm user={props.user} rc={rc} roster={roster} entry={entry} onDone={() => void poll.refresh()} /> : null}
-      {canLog ? <AttemptForm rc={rc} roster={roster} entry={entry} onDone={() => void poll.refresh()} /> : null}
+      {/* One container each, so a list that grows above a form never remounts (and wipes) it. */}
+      <div>
+        {escalations.map((e) => (
+          <EscalationCard key={e.escalationId} caseId={rc.caseId} escalation={e} onDone={() => void poll.refresh()} />
+        ))}
+      </div>
+      <div>{canLog ? <CheckForm key="check" user={props.user} rc={rc} roster={roster} entry={entry} onDone={() => void poll.refresh()} /> : null}</div>
+      <div>{canLog ? <AttemptForm key="attempt" rc={rc} roster={roster} entry={entry} onDone={() => void poll.refresh()} /> : null}</div>
       <OfflineQueue user={props.user} />
       <section class="card" aria-labelledby="history-title">
         <h2 id="history-title">最近的体温记录</h2>

@@ -25,7 +25,7 @@ function dueText(c: Complaint) {
   return c.overdue ? `⚠ 已超过回复期限（${formatDateTime(c.replyDueAt)}）` : `请于 ${formatDateTime(c.replyDueAt)} 前回复`;
 }
 
-function ComplaintActions(props: { user: SessionUser; complaint: Complaint; onDone: () => void }) {
+function ComplaintActions(props: { user: SessionUser; complaint: Complaint; onDone: (text: string) => void }) {
   const c = props.complaint;
   const [agency, setAgency] = useState<string[]>(['community']);
   const [note, setNote] = useState('');
@@ -39,7 +39,7 @@ function ComplaintActions(props: { user: SessionUser; complaint: Complaint; onDo
     void action.run(async () => {
       await api('POST', `${base}/${path}`, body);
       after?.();
-      props.onDone();
+      props.onDone(done);
       return done;
     });
   return (
@@ -104,6 +104,7 @@ export function ComplaintsPage(props: { user: SessionUser }) {
   const [show, setShow] = useState<string[]>(['open']);
   const poll = usePoll(() => api<{ items: Complaint[]; overdue: number; total: number }>('GET', '/complaints'), []);
   const [openId, setOpenId] = useState<string | null>(null);
+  const [lastDone, setLastDone] = useState<string | null>(null);
   const items = (poll.data?.items ?? [])
     .filter((c) => show[0] === 'all' || c.status !== 'closed')
     .sort((a, b) => Number(b.overdue) - Number(a.overdue) || (a.firstReplyAt ? 1 : 0) - (b.firstReplyAt ? 1 : 0) || a.replyDueAt.localeCompare(b.replyDueAt));
@@ -117,6 +118,7 @@ export function ComplaintsPage(props: { user: SessionUser }) {
           共 {poll.data.total} 条，超期未回复 {poll.data.overdue} 条
         </p>
       ) : null}
+      {lastDone ? <Notice kind="ok">{lastDone}</Notice> : null}
       <Chips legend="显示" name="show" options={['open', 'all']} labels={{ open: '未关闭的', all: '全部' }} value={show} onChange={setShow} single />
       {poll.data && items.length === 0 ? <Notice kind="info">没有需要处理的投诉。</Notice> : null}
       <ul class="plain">
@@ -136,7 +138,14 @@ export function ComplaintsPage(props: { user: SessionUser }) {
                   {c.assignee ? ` · 处理人：${c.assignee}` : ''}
                   {c.resolution ? ` · 结论：${RESOLUTION_LABELS[c.resolution] ?? c.resolution}` : ''}
                 </p>
-                <ComplaintActions user={props.user} complaint={c} onDone={() => void poll.refresh()} />
+                <ComplaintActions
+                  user={props.user}
+                  complaint={c}
+                  onDone={(text) => {
+                    setLastDone(`${COMPLAINT_CATEGORY_LABELS[c.category] ?? c.category}（${place(c.area)}）：${text}`);
+                    void poll.refresh();
+                  }}
+                />
               </div>
             ) : null}
           </li>

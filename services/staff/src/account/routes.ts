@@ -100,21 +100,41 @@ export function staffRoutes(app: ServiceApp, deps: StaffDeps): void {
         throw new DomainError('SIGN_IN_FAILED', undefined, fault('password', 'wrong login name or password'));
       }
       failures.delete(loginName);
-      return issue(ctx.request, ctx.reply, userOf(state), deps.clock());
+      return { signedIn: true, ...issue(ctx.request, ctx.reply, userOf(state), deps.clock()) };
     },
   });
 
   route(app, {
     method: 'GET',
     url: '/staff/session',
-    summary: 'Who is signed in; a console session is renewed (another 30 min, at most 12 h after sign-in)',
+    summary: 'Who is signed in ({ signedIn: false } when no one is); a console session is renewed (another 30 min, at most 12 h after sign-in)',
     tags: ['staff'],
+    public: true,
     handler: async (ctx) => {
-      const token = ctx.request.headers.authorization ? undefined : cookieValue(ctx.request.headers.cookie, SESSION_COOKIE);
-      if (!token) return { ...ctx.user, loginName: ctx.user.id, expiresAt: null, sessionEndsAt: null };
-      return issue(ctx.request, ctx.reply, ctx.user, sessionStartOf(token) ?? deps.clock());
+      const credentials = ctx.request.headers.authorization ?? cookieValue(ctx.request.headers.cookie, SESSION_COOKIE);
+      // A page that opens before anyone signed in asks who is signed in: an answer, not an error.
+      if (!credentials) return { signedIn: false };
+      ctx.reply.header('cache-control', 'no-store');
+      let user: User;
+      try {
+        user = app.authenticate(ctx.request);
+      } catch (error) {
+        // A session that has ended (idle, past 12 h, account disabled): say so and clear the cookie.
+        if (ctx.request.headers.authorization || !(error instanceof DomainError)) throw error;
+        ctx.reply.header('set-cookie', sessionCookie('', 0, isHttps(ctx.request)));
+        return { signedIn: false, ended: true };
+      }
+      return { signedIn: true, ...(await renew(ctx, user)) };
     },
   });
+
+  const renew = async (ctx: { request: FastifyRequest; reply: { header(name: string, value: string): unknown } }, user: User) => {
+    {
+      const token = ctx.request.headers.authorization ? undefined : cookieValue(ctx.request.headers.cookie, SESSION_COOKIE);
+      if (!token) return { ...user, loginName: user.id, expiresAt: null, sessionEndsAt: null };
+      return issue(ctx.request, ctx.reply, user, sessionStartOf(token) ?? deps.clock());
+    }
+  };
 
   route(app, {
     method: 'DELETE',
