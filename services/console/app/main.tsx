@@ -182,7 +182,7 @@ function App() {
           {waiting > 0 ? ` 本机待处理记录 ${waiting} 条。` : ''}
         </div>
       ) : null}
-      <main class="page" id="main" ref={mainRef} tabIndex={-1}>
+      <main class={`page${path === '/report' ? ' page-wide' : ''}`} id="main" ref={mainRef} tabIndex={-1}>
         {page}
       </main>
     </>

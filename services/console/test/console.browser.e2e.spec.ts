@@ -76,9 +76,10 @@ describe('the console in Chromium (390×844)', () => {
     });
     expect(new Set(ids).size).toBe(2);
     const api = apiAs(server, user('caller-moujia-1', 'caller', ['moujia']));
-    const [normal, fever] = await Promise.all(ids.map((id) => api<{ checks: { temperatureC: number; abnormal: boolean }[]; escalations: { status: string; temperatureC: number }[] }>(`/quarantine/cases/${id}`)));
-    expect(normal!.body.checks.filter((c) => c.temperatureC === 36.5 && !c.abnormal)).toHaveLength(1);
-    expect(fever!.body.checks.filter((c) => c.temperatureC === 38.2 && c.abnormal)).toHaveLength(1);
+    const today = (await api<{ date: string }>('/roster')).body.date;
+    const [normal, fever] = await Promise.all(ids.map((id) => api<{ checks: { date: string; temperatureC: number; abnormal: boolean }[]; escalations: { status: string; temperatureC: number }[] }>(`/quarantine/cases/${id}`)));
+    expect(normal!.body.checks.filter((c) => c.date === today)).toEqual([expect.objectContaining({ temperatureC: 36.5, abnormal: false })]);
+    expect(fever!.body.checks.filter((c) => c.date === today)).toEqual([expect.objectContaining({ temperatureC: 38.2, abnormal: true })]);
     expect(fever!.body.escalations).toEqual([expect.objectContaining({ status: 'acknowledged', temperatureC: 38.2 })]);
   }, 90_000);
 

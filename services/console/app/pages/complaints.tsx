@@ -14,11 +14,16 @@ interface Complaint {
   readonly receivedAt: string;
   readonly replyDueAt: string;
   readonly assignee: string | null;
-  readonly resolution: string | null;
+  readonly resolution: { resolution: string } | string | null;
   readonly firstReplyAt: string | null;
   readonly overdue: boolean;
   readonly revision: number;
 }
+
+const resolutionLabel = (r: { resolution: string } | string) => {
+  const code = typeof r === 'string' ? r : r.resolution;
+  return RESOLUTION_LABELS[code] ?? code;
+};
 
 function dueText(c: Complaint) {
   if (c.firstReplyAt) return `已于 ${formatDateTime(c.firstReplyAt)} 回复`;
@@ -136,7 +141,7 @@ export function ComplaintsPage(props: { user: SessionUser }) {
                 <p>
                   受理于 {formatDateTime(c.receivedAt)} · 投诉人：{c.reporter.anonymous ? '匿名' : `${c.reporter.name ?? ''} ${c.reporter.phone ?? ''}`}
                   {c.assignee ? ` · 处理人：${c.assignee}` : ''}
-                  {c.resolution ? ` · 结论：${RESOLUTION_LABELS[c.resolution] ?? c.resolution}` : ''}
+                  {c.resolution ? ` · 结论：${resolutionLabel(c.resolution)}` : ''}
                 </p>
                 <ComplaintActions
                   user={props.user}
