@@ -80,7 +80,7 @@ describe('the console in Chromium (390×844)', () => {
     const [normal, fever] = await Promise.all(ids.map((id) => api<{ checks: { date: string; temperatureC: number; abnormal: boolean }[]; escalations: { status: string; temperatureC: number }[] }>(`/quarantine/cases/${id}`)));
     expect(normal!.body.checks.filter((c) => c.date === today)).toEqual([expect.objectContaining({ temperatureC: 36.5, abnormal: false })]);
     expect(fever!.body.checks.filter((c) => c.date === today)).toEqual([expect.objectContaining({ temperatureC: 38.2, abnormal: true })]);
-    expect(fever!.body.escalations).toEqual([expect.objectContaining({ status: 'acknowledged', temperatureC: 38.2 })]);
+    expect(fever!.body.escalations).toEqual([expect.objectContaining({ status: 'acknowledged', date: today, reason: 'fever-and-symptoms' })]);
   }, 90_000);
 
   it('a caller logs a check with no signal; it is kept on the phone and recorded once when the signal is back', async () => {
