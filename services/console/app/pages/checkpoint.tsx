@@ -27,6 +27,7 @@ export function CheckpointPage(props: { user: SessionUser }) {
   const [reason, setReason] = useState<string[]>(['no-pass']);
   const [note, setNote] = useState('');
   const action = useAction();
+  const refusal = useAction();
   const identity = () => (who.trim() ? { [lookup[0]!]: lookup[0] === 'idNumber' ? who.trim().toUpperCase() : who.trim() } : {});
 
   const cross = (direction: 'entries' | 'exits') =>
@@ -49,7 +50,7 @@ export function CheckpointPage(props: { user: SessionUser }) {
     });
 
   const refuse = () =>
-    void action.run(async () => {
+    void refusal.run(async () => {
       if (!checkpoint) throw new Error('no checkpoint');
       await api('POST', `/checkpoints/${encodeURIComponent(checkpoint.checkpointId)}/refusals`, { ...identity(), reason: reason[0], note: note.trim(), at: new Date().toISOString(), refusalId: uuidv7() });
       setWho('');
@@ -109,7 +110,8 @@ export function CheckpointPage(props: { user: SessionUser }) {
             <span>说明</span>
             <input name="refusalNote" value={note} onInput={(e) => setNote(e.currentTarget.value)} placeholder="如 无通行证，已告知办理方式" />
           </label>
-          <button type="button" class="btn btn-danger btn-block" disabled={action.busy} onClick={refuse}>
+          <ActionMessage message={refusal.message} />
+          <button type="button" class="btn btn-danger btn-block" disabled={refusal.busy} onClick={refuse}>
             记录劝返
           </button>
         </section>
