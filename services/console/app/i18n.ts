@@ -102,7 +102,7 @@ const CODE_MESSAGES: Record<string, string> = {
   STAFF_ACCOUNT_ALREADY_DISABLED: '这个账号已经停用。',
   STAFF_ACCOUNT_NOT_DISABLED: '这个账号没有停用，无需启用。',
   STAFF_ACCOUNT_SELF: '不能停用自己正在使用的账号。',
-  SLOT_ALREADY_CHECKED: '这个时段已经有人登记过体温，不能重复登记。如需更正，请使用“更正”。',
+  SLOT_ALREADY_CHECKED: '这个时段已经有人登记过体温，不能重复登记。请看最近的体温记录，有出入请联系登记的同事。',
   SLOT_NOT_OPEN_YET: '这个时段还没开始，暂时不能登记。',
   CHECK_IN_FUTURE: '不能登记未来日期的体温。',
   CHECK_OUTSIDE_PERIOD: '这一天不在隔离期内。',

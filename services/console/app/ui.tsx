@@ -83,12 +83,13 @@ export function LiveBar(props: { paused: boolean; setPaused: (p: boolean) => voi
 export function useAction() {
   const [busy, setBusy] = useState(false);
   const [message, setMessage] = useState<{ kind: 'ok' | 'error' | 'warn'; text: string } | null>(null);
-  const run = async (action: () => Promise<string | void>) => {
+  const run = async (action: () => Promise<string | { kind: 'ok' | 'warn'; text: string } | void>) => {
     setBusy(true);
     setMessage(null);
     try {
-      const text = await action();
-      if (text) setMessage({ kind: 'ok', text });
+      const done = await action();
+      if (typeof done === 'string' && done) setMessage({ kind: 'ok', text: done });
+      else if (done && typeof done === 'object') setMessage(done);
       return true;
     } catch (e) {
       setMessage({ kind: 'error', text: errorText(e) });

@@ -113,6 +113,34 @@ describe('the console in Chromium (390×844)', () => {
     expect(await logged()).toHaveLength(1);
   }, 90_000);
 
+  it('a check kept on the phone for a slot someone else logged meanwhile is shown as a conflict, not recorded', async () => {
+    const api = apiAs(server, user('caller-zhangcun-1', 'caller', ['zhangcun']));
+    await session(async ({ page, context }) => {
+      await signIn({ page } as Watched, 'caller-zhangcun-1');
+      // Someone no one has called today (the test before took another).
+      const pending = page.locator('a.work-item').filter({ hasText: '上午 待测' }).filter({ hasText: '下午 待测' }).first();
+      await pending.click();
+      await page.getByRole('heading', { name: '登记体温' }).waitFor();
+      const caseId = caseIdOf(page.url());
+      await context.setOffline(true);
+      await page.locator('[data-temperature="36.8"]').click();
+      await page.getByRole('button', { name: '登记：36.8 °C 正常，无症状' }).click();
+      await page.getByText('这条记录已存在本机').waitFor();
+      // Meanwhile a colleague logs the same slot from another phone.
+      const slot = (await page.locator('[data-name="slot"][aria-pressed="true"]').getAttribute('data-value'))!;
+      const date = (await api<{ date: string }>('/roster')).body.date;
+      expect((await api(`/quarantine/cases/${caseId}/checks`, { method: 'POST', body: { date, slot, temperatureC: 36.3, reachedVia: 'wechat' } })).status).toBe(201);
+      await context.setOffline(false);
+      await page.getByText('这个时段已经有人登记过体温').first().waitFor({ timeout: 15_000 });
+      await page.getByText('本机这条记录没有记入').first().waitFor();
+      await checkPage(page, 'caller-offline-conflict');
+      await page.getByRole('button', { name: '知道了，移除' }).first().click();
+      await page.getByText('本机待处理记录').waitFor({ state: 'detached' });
+      const history = await api<{ type: string; data: { date: string; slot: string; temperatureC: number } }[]>(`/quarantine/cases/${caseId}/history`);
+      expect(history.body.filter((e) => e.type === 'quarantine.symptom-check-logged' && e.data.date === date && e.data.slot === slot).map((e) => e.data.temperatureC)).toEqual([36.3]);
+    }, /ERR_INTERNET_DISCONNECTED|status of 409/);
+  }, 90_000);
+
   it('a registrar registers an arrival from Hubei and reads that a home quarantine was started', async () => {
     await session(async ({ page }) => {
       await signIn({ page } as Watched, 'registrar-kutao');

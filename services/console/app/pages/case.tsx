@@ -1,7 +1,7 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { OfflineError, api, uuidv7, type SessionUser } from '../api.ts';
 import { ATTEMPT_LABELS, REACHED_LABELS, SLOT_LABELS, SLOT_STATUS_LABELS, SYMPTOM_LABELS, formatDate, formatDateTime, localNow, place } from '../i18n.ts';
-import { enqueue } from '../offline.ts';
+import { enqueue, onQueueChange } from '../offline.ts';
 import type { Escalation, Roster, RosterEntry } from '../roster.ts';
 import { ActionMessage, Chips, LiveBar, Notice, useAction, usePoll, type Navigate } from '../ui.tsx';
 import { OfflineQueue } from './worklist.tsx';
@@ -111,7 +111,7 @@ function CheckForm(props: { user: SessionUser; rc: RosterCase; roster: Roster; e
         enqueue({ checkId, userId: props.user.id, caseId: props.rc.caseId, personName: props.rc.personName, body });
         setTemperature('');
         setSymptoms([]);
-        return `没有网络：这条记录已存在本机（${SLOT_LABELS[slot]} ${body.temperatureC.toFixed(1)} °C），恢复网络后会自动发送，只记一次。`;
+        return { kind: 'warn' as const, text: `没有网络：这条记录已存在本机（${SLOT_LABELS[slot]} ${body.temperatureC.toFixed(1)} °C），恢复网络后会自动发送，只记一次。` };
       }
     });
   };
@@ -255,6 +255,11 @@ export function CasePage(props: { caseId: string; user: SessionUser; navigate: N
     [poll.data?.rc.personId],
     120_000,
   );
+  // A check sent from the phone's queue (or refused there) shows on this page at once.
+  useEffect(() => {
+    const stop = onQueueChange(() => void poll.refresh());
+    return () => void stop();
+  }, [props.caseId]);
   const data = poll.data;
   const back = (
     <a class="back" href="#/worklist">
