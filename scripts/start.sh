@@ -5,4 +5,5 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/toolchain.sh
 source scripts/install-deps.sh
+bash scripts/build-console.sh
 exec node services/embedded/src/main.ts "$@"

@@ -34,6 +34,11 @@ echo "fangyi tests: DATABASE_URL=${DATABASE_URL:-} REDIS_URL=${REDIS_URL:-} KAFK
 export NODE_OPTIONS="${NODE_OPTIONS:-} --disable-warning=TimeoutNegativeWarning"
 export KAFKAJS_NO_PARTITIONER_WARNING=1
 
+# The console's browser tests need Debian's chromium and CJK fonts (installed with apt where missing),
+# and the console built to static files.
+bash scripts/browser-setup.sh
+bash scripts/build-console.sh
+
 echo "fangyi tests: type-checking" >&2
 pnpm exec tsc -p tsconfig.json --noEmit
 

@@ -10,3 +10,4 @@ export * from './residents.ts';
 export * from './checkpoints.ts';
 export * from './complaints.ts';
 export * from './places.ts';
+export * from './staff.ts';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { UUID_V7_PATTERN } from './ids.ts';
 import { freeTextSchema, nameSchema } from './text.ts';
 
 /** Business dates are calendar days in the district's time zone, written YYYY-MM-DD. */
@@ -64,6 +65,12 @@ export const LogSymptomCheckSchema = z.strictObject({
   reachedVia: ReachedViaSchema,
   /** When the caller reached the person, if not now: a check entered late keeps its real time. */
   checkedAt: z.iso.datetime({ offset: true }).optional(),
+  /**
+   * The check's id, made by the client (a UUIDv7) so that a check sent again (a phone that lost
+   * the answer, an offline queue) is recorded once: the same id for the same slot is answered 200
+   * with the check already there; another id for a checked slot is SLOT_ALREADY_CHECKED.
+   */
+  checkId: z.string().regex(UUID_V7_PATTERN, 'must be a UUIDv7').optional(),
   /** Set to true to replace the check already logged for this slot. */
   correction: z.boolean().default(false),
   correctionReason: shortText.optional(),

@@ -4,6 +4,7 @@ import { checkpointsEvents } from './checkpoints.ts';
 import { complaintsEvents } from './complaints.ts';
 import { quarantineEvents } from './quarantine.ts';
 import { residentsEvents } from './residents.ts';
+import { staffEvents } from './staff.ts';
 
 interface EventDefinition {
   /** The version producers write today. */
@@ -18,6 +19,7 @@ const definitions: Readonly<Record<string, EventDefinition>> = {
   ...quarantineEvents,
   ...checkpointsEvents,
   ...complaintsEvents,
+  ...staffEvents,
 };
 
 export const KNOWN_EVENT_TYPES: readonly string[] = Object.keys(definitions);

@@ -4,7 +4,7 @@ import fastifyRateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Actor, Role } from '@fangyi/contracts';
-import { actorOf, assertTokenSecret, bearerUser, requireRole, type AuthSecret, type User } from './auth.ts';
+import { actorOf, assertTokenSecret, requestUser, requireRole, type AuthSecret, type User } from './auth.ts';
 import { WrongExpectedRevisionError } from '@fangyi/eventstore';
 import { COMMON_ERRORS, DomainError, inRequest, mergeErrors, type ErrorCode, type ErrorRegistry, type FieldIssue, type FieldPaths } from './errors.ts';
 import { parseJsonBody } from './json.ts';
@@ -39,6 +39,11 @@ export interface ServiceAppOptions {
    * to add its event store's, processors' and relay's; absent, the app makes its own.
    */
   readonly metrics?: Metrics;
+  /**
+   * Asked about each user signed in by the session cookie (not about bearer tokens): false ends
+   * the session at once, e.g. for an account disabled since it signed in. Absent: every valid one.
+   */
+  readonly sessionCheck?: (user: User) => boolean;
 }
 
 /** What a service's app takes from its composition root besides the service's own dependencies. */
@@ -302,9 +307,12 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
     const known = users.get(request);
     if (known) return known;
     const header = request.headers.authorization;
-    // A page opened in a browser may carry its token in the query string instead.
+    // A page opened in a browser may carry its token in the query string instead (the roster
+    // and report pages); the console signs in with the session cookie and never does.
     const fromQuery = (request.query as Record<string, unknown> | undefined)?.access_token;
-    const user = bearerUser(header ?? (typeof fromQuery === 'string' ? `Bearer ${fromQuery}` : undefined), options.authSecret, clock());
+    const authorization = header ?? (typeof fromQuery === 'string' ? `Bearer ${fromQuery}` : undefined);
+    const { user, via } = requestUser({ authorization, cookie: request.headers.cookie }, options.authSecret, clock());
+    if (via === 'session' && options.sessionCheck && !options.sessionCheck(user)) throw new DomainError('UNAUTHENTICATED', 'this account can no longer sign in');
     users.set(request, user);
     return user;
   };

@@ -62,6 +62,8 @@ export interface SignOptions {
   /** Seconds after `now` before which the token is not yet valid (default 0: valid at once). */
   readonly notBeforeSeconds?: number;
   readonly audience?: string;
+  /** A console session's sign-in time (claim `auth_time`), kept through renewals to cap its length. */
+  readonly sessionStartedAt?: Date;
 }
 
 /** A JWT (HS256) for the user, signed with the first secret and carrying its key id. */
@@ -79,7 +81,8 @@ export function signToken(user: User, secret: AuthSecret, options: SignOptions =
     expiresIn: (options.ttlSeconds ?? 12 * 3600) * 1000,
     notBefore: (options.notBeforeSeconds ?? 0) * 1000,
   });
-  return sign({ name: user.name, role: user.role, communities: user.communities });
+  const authTime = options.sessionStartedAt ? { auth_time: Math.floor(options.sessionStartedAt.getTime() / 1000) } : {};
+  return sign({ name: user.name, role: user.role, communities: user.communities, ...authTime });
 }
 
 const decodeComplete = createDecoder({ complete: true });
@@ -169,4 +172,56 @@ export function requireInScope(user: User, community: string, notFound: () => Do
 /** 403 unless the user has one of the roles (the admin may do everything). */
 export function requireRole(user: User, roles: readonly Role[]): void {
   if (user.role !== 'admin' && !roles.includes(user.role)) throw new DomainError('FORBIDDEN', `role ${user.role} may not do this; needs ${roles.join(' or ')}`);
+}
+
+/**
+ * The console's session: the same signed JWT as a bearer token, carried in an httpOnly,
+ * SameSite=Strict cookie (Secure over HTTPS) that the staff service sets at sign-in, so every
+ * service verifies it exactly as it verifies a bearer token, and no page ever holds the token.
+ */
+export const SESSION_COOKIE = 'fangyi_session';
+/** A session lasts this long without use; using it renews it (see the staff service). */
+export const SESSION_IDLE_SECONDS = 30 * 60;
+/** However often it is renewed, a session ends this long after sign-in. */
+export const SESSION_MAX_SECONDS = 12 * 3600;
+
+/** The value of one cookie from a Cookie header, or undefined. */
+export function cookieValue(header: string | undefined, name: string): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq < 0) continue;
+    if (part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return undefined;
+}
+
+/** The Set-Cookie header that stores a session token (or, with an empty token and 0 s, clears it). */
+export function sessionCookie(token: string, maxAgeSeconds: number, secure: boolean): string {
+  return `${SESSION_COOKIE}=${token}; Path=/; Max-Age=${maxAgeSeconds}; HttpOnly; SameSite=Strict${secure ? '; Secure' : ''}`;
+}
+
+/**
+ * The caller from a request's headers: the bearer token when one is sent (scripts, the API),
+ * else the session cookie (the console). `via` says which, for hooks that treat sessions apart.
+ */
+export function requestUser(headers: { authorization?: string | undefined; cookie?: string | undefined }, secret: AuthSecret, now: Date): { user: User; via: 'bearer' | 'session' } {
+  if (headers.authorization) return { user: bearerUser(headers.authorization, secret, now), via: 'bearer' };
+  const session = cookieValue(headers.cookie, SESSION_COOKIE);
+  if (session) {
+    try {
+      return { user: verifyToken(session, secret, now), via: 'session' };
+    } catch (error) {
+      if (error instanceof DomainError) throw new DomainError('UNAUTHENTICATED', 'the session has ended; sign in again');
+      throw error;
+    }
+  }
+  return { user: bearerUser(undefined, secret, now), via: 'bearer' };
+}
+
+/** When the session a (verified) token belongs to was signed in, from its `auth_time` claim. */
+export function sessionStartOf(token: string): Date | undefined {
+  const payload = decodeComplete(token) as { payload?: { auth_time?: unknown } };
+  const t = payload.payload?.auth_time;
+  return typeof t === 'number' ? new Date(t * 1000) : undefined;
 }

@@ -22,6 +22,8 @@ import {
 } from '@fangyi/quarantine';
 import { registerResidents, residentsErrors, startHouseholdPeopleFeed, startResidentsPolicies } from '@fangyi/residents';
 import { alertsProjection, parseCommunityDistricts, registerRoster, reportProjection, rosterProjection } from '@fangyi/roster';
+import { registerConsole } from '@fangyi/console/serve';
+import { applyCallersFromAccounts, registerStaff, sessionCheckOf, staffServiceErrors, startStaffDirectory } from '@fangyi/staff';
 import { DEMO_USERS, demoUser, injectTransport, loadOrCreateSecret, seedDistrict } from '@fangyi/scripts/seed';
 import {
   DEFAULT_EARLY_CHECK_MINUTES,
@@ -36,7 +38,6 @@ import {
   instrumentEventStore,
   registerProcessorMetrics,
   installGracefulShutdown,
-  localTime,
   mergeErrors,
   parseSlotWindows,
   rateLimitConfig,
@@ -65,6 +66,8 @@ const config = readConfig(
     FANGYI_DISTRICTS: z.string().optional(),
     FANGYI_CHECK_EARLY_MINUTES: z.coerce.number().int().min(0).max(720).default(DEFAULT_EARLY_CHECK_MINUTES),
     FANGYI_DEMO: z.enum(['true', 'false']).default('true'),
+    // The demo accounts' password (at least 10 characters); made at first start when not given.
+    FANGYI_DEMO_PASSWORD: z.string().min(10).optional(),
     FANGYI_SEED: z.coerce.number().int().default(2020),
     FANGYI_SCALE: z.coerce.number().int().min(1).max(100).default(1),
     // Made at first start (32 random bytes) when not given; each at least 32 bytes when given.
@@ -131,7 +134,12 @@ await Promise.all([...readModels.map((r) => r.caughtUp()), activeCasesFeed.caugh
 const quarantinePeople = await startPeopleDirectoryFeed({ eventStore, logger });
 const checkpointsResidents = await startResidentsDirectory({ eventStore, logger });
 const complaintsHouseholds = await startHouseholdDirectory({ eventStore, logger });
-const callers = parseCallers(config.FANGYI_CALLERS);
+// Each community's callers come from its caller accounts where it has any; FANGYI_CALLERS is the
+// fallback. The quarantine service holds this very map, rewritten whenever an account changes.
+const configuredCallers = parseCallers(config.FANGYI_CALLERS);
+const callers = new Map(configuredCallers);
+const staffDirectory = await startStaffDirectory({ eventStore, logger });
+staffDirectory.onChange((accounts) => applyCallersFromAccounts(callers, configuredCallers, accounts));
 
 // Policies: the flows between services. Their checkpoints are in the SQLite file, moved only after
 // a batch's reactions are recorded; a reaction is an idempotent command, so a replay changes nothing.
@@ -161,15 +169,17 @@ let seeding = false;
 const processorStatuses = () => [
   ...readModels.map((r) => r.status()),
   ...policies.flatMap((p) => p.statuses()),
-  ...[householdPeople, checkpointList, activeCasesFeed, quarantinePeople, checkpointsResidents, complaintsHouseholds].map((v) => v.status()),
+  ...[householdPeople, checkpointList, activeCasesFeed, quarantinePeople, checkpointsResidents, complaintsHouseholds, staffDirectory].map((v) => v.status()),
 ];
 registerProcessorMetrics(metrics, processorStatuses);
 const app = createServiceApp({
   service: 'fangyi',
   logger,
   metrics,
-  errors: mergeErrors(quarantineErrors, residentsErrors, checkpointsErrors, complaintsErrors),
+  errors: mergeErrors(quarantineErrors, residentsErrors, checkpointsErrors, complaintsErrors, staffServiceErrors),
   authSecret,
+  // A console session of an account disabled since it signed in ends at its next request.
+  sessionCheck: sessionCheckOf(staffDirectory),
   // The first start's own seeding goes through the same routes and is not counted.
   rateLimit: limits && { ...limits, exempt: () => seeding },
   clock,
@@ -203,6 +213,10 @@ registerRoster(app, {
   slotWindows,
   ...(config.FANGYI_DISTRICTS ? { communityDistricts: parseCommunityDistricts(config.FANGYI_DISTRICTS) } : {}),
 });
+registerStaff(app, { eventStore, clock, newId, authSecret, directory: staffDirectory });
+// The console (a single-page app built to static files) at /console/; a browser opening / without
+// a token is sent there to sign in.
+registerConsole(app, { redirectRoot: true });
 await app.ready();
 
 const today = businessDate(clock(), timeZone);
@@ -225,6 +239,24 @@ if (config.FANGYI_DEMO === 'true' && (await eventStore.readAll({ limit: 1 })).le
   process.stdout.write(`Fangyi: district built in ${((Date.now() - started) / 1000).toFixed(1)} s.\n`);
 }
 
+// The demo district's staff sign in with their accounts: one per demo user, made once, with one
+// demo password (FANGYI_DEMO_PASSWORD, or made at first start and kept in .data/demo-password).
+const demoPassword = config.FANGYI_DEMO !== 'true' ? null : (config.FANGYI_DEMO_PASSWORD ?? loadOrCreateSecret(undefined, join(dataDir, 'demo-password')).slice(0, 16));
+if (demoPassword && (await staffDirectory.list()).length === 0) {
+  const adminToken = signToken(demoUser('admin-kutao'), authSecret, { ttlSeconds: 300 });
+  seeding = true;
+  for (const u of DEMO_USERS) {
+    const answer = await app.inject({
+      method: 'POST',
+      url: '/staff/accounts',
+      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+      payload: { loginName: u.id, displayName: u.name, role: u.role, communities: u.communities, password: demoPassword },
+    });
+    if (answer.statusCode !== 201) throw new Error(`could not create the demo account ${u.id}: ${answer.statusCode} ${answer.json<{ code?: string }>().code ?? ''}`);
+  }
+  seeding = false;
+}
+
 installGracefulShutdown(
   [
     { name: 'http', close: () => app.close() },
@@ -238,6 +270,7 @@ installGracefulShutdown(
     { name: 'quarantine people directory', close: () => quarantinePeople.stop() },
     { name: 'checkpoints residents directory', close: () => checkpointsResidents.stop() },
     { name: 'complaints household directory', close: () => complaintsHouseholds.stop() },
+    { name: 'staff directory', close: () => staffDirectory.stop() },
     { name: 'event store', close: () => eventStore.close() },
     { name: 'personal keys', close: () => personalKeys.close() },
   ],
@@ -246,30 +279,18 @@ installGracefulShutdown(
 
 const address = await app.listen({ port: config.PORT, host: config.HOST });
 const base = address.replace('0.0.0.0', '127.0.0.1');
-const callerToken = signToken(demoUser('caller-moujia-1'), authSecret);
-const officerToken = signToken(demoUser('report-officer-kutao'), authSecret);
-// The example check is for a slot whose window has opened, so it is taken when pasted now.
-const nowLocal = localTime(clock(), timeZone);
-const exampleSlot = (['pm', 'am'] as const).find((slot) => nowLocal.minutes >= slotWindows[slot].opens - config.FANGYI_CHECK_EARLY_MINUTES) ?? 'am';
-const users = DEMO_USERS.map((u) => `    ${u.id.padEnd(26)} ${u.role.padEnd(18)} ${u.communities.join(',')}`).join('\n');
+const users = DEMO_USERS.map((u) => `    ${u.id.padEnd(26)} ${u.name.padEnd(10, '　')} ${u.role.padEnd(18)} ${u.communities.join(',')}`).join('\n');
 process.stdout.write(`
 Fangyi 防疫 is running: embedded mode (SQLite event store at ${dbPath}, in-memory read models).
 ${seeded ? `The Kutao district: ${seeded.households} households, ${seeded.people} people (${seeded.outsidePeople} outside-registered, ${seeded.fromHubei} from Hubei), ${seeded.checkpoints} checkpoints, ${seeded.complaints} complaints.` : 'Read models rebuilt from the event store.'}
 
-  Roster page (zh-CN), as Moujia's caller:  ${base}/?access_token=${callerToken}
-  Daily report, as the report officer:      ${base}/report/daily?format=html&access_token=${officerToken}
-  Daily report as Excel / CSV:              ${base}/report/daily?format=xlsx&access_token=${officerToken}  (format=csv)
-  Alerts (JSON), as the report officer:     ${base}/roster/alerts?access_token=${officerToken}
-  API document (OpenAPI):                   ${base}/openapi.json
+  Console (zh-CN, phone or desktop):  ${base}/console/
+  API document (OpenAPI):             ${base}/openapi.json
 
-  Every request needs a bearer token. Moujia's caller:
-    export TOKEN=${callerToken}
-    curl -H "authorization: Bearer $TOKEN" ${base}/roster
-  Log a check (copy a caseId from /roster):
-    curl -X POST ${base}/quarantine/cases/CASE_ID/checks -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \\
-      -d '{"date":"${today}","slot":"${exampleSlot}","temperatureC":36.6,"reachedVia":"phone"}'
-  Tokens for the demo users: npm run token -- USER_ID
+${demoPassword ? `  Sign in as one of the demo staff, each with the password  ${demoPassword}
 ${users}
+` : '  Demo accounts are off (FANGYI_DEMO=false): an admin creates accounts at /staff/accounts.\n'}
+  Scripts use bearer tokens instead: npm run token -- USER_ID (then: curl -H "authorization: Bearer $TOKEN" ${base}/roster)
 
 Stop with Ctrl+C.
 `);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { createLogger, installGracefulShutdown, readConfig } from '@fangyi/service-kit';
+import { registerConsole } from '@fangyi/console/serve';
 import { buildGateway } from './gateway.ts';
 
 /** The distributed mode's single address: forwards each path prefix to its service. */
@@ -27,6 +28,8 @@ const app = buildGateway({
     { prefix: '/', target: config.ROSTER_URL },
   ],
 });
+// The console's static files, from this process (every other path is forwarded).
+registerConsole(app);
 installGracefulShutdown([{ name: 'http', close: () => app.close() }], logger);
 const address = await app.listen({ port: config.PORT, host: config.HOST });
 logger.info({ address }, 'gateway listening');

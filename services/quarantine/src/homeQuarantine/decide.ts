@@ -111,6 +111,8 @@ export function decide(command: HomeQuarantineCommand, state: HomeQuarantineStat
     case 'LogSymptomCheck': {
       const d = command.data;
       const s = requireActive(state, d.caseId);
+      // The same check sent again (its id is the client's) is already recorded: nothing to do.
+      if (!d.correction && s.checks.get(slotKey(d.date, d.slot))?.checkId === d.checkId) return [];
       if (d.temperatureC < TEMPERATURE_MIN_C || d.temperatureC > TEMPERATURE_MAX_C) {
         throw new DomainError('TEMPERATURE_OUT_OF_RANGE', `${d.temperatureC} °C`, fault('temperatureC', 'out of range'));
       }

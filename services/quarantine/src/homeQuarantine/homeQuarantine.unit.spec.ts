@@ -109,6 +109,10 @@ describe('LogSymptomCheck', () => {
     spec.given([started]).when(check({ date: '2020-01-30' })).thenThrows('CHECK_IN_FUTURE');
   });
 
+  it('takes the same check sent again (its id is the client\'s) as already recorded: no event', () => {
+    spec.given([started, logged()]).when(check()).then([]);
+  });
+
   it('refuses a second check of the same slot', () => {
     spec.given([started, logged()]).when(check({ checkId: 'k2' })).thenThrows('SLOT_ALREADY_CHECKED');
   });

@@ -21,7 +21,7 @@ import { commandMeta } from '@fangyi/service-kit';
 import { IdParamSchema, expectedRevisionOf } from '@fangyi/service-kit';
 import type { ActiveCases } from '../activeCases/projection.ts';
 import type { PeopleDirectoryFeed } from '../people/directory.ts';
-import { homeQuarantineDecider, nextCaseId, streamIdOf, type CallersByCommunity, type HomeQuarantineCommand, type HomeQuarantineState, type StartFacts } from './homeQuarantine.ts';
+import { homeQuarantineDecider, nextCaseId, slotKey, streamIdOf, type CallersByCommunity, type HomeQuarantineCommand, type HomeQuarantineState, type StartFacts } from './homeQuarantine.ts';
 
 export interface HomeQuarantineDeps {
   readonly eventStore: EventStore;
@@ -148,15 +148,22 @@ export function homeQuarantineRoutes(app: ServiceApp, deps: HomeQuarantineDeps):
     status: 201,
     handler: async (ctx) => {
       const { caseId } = ctx.params;
-      const checkId = deps.newId();
+      const { checkedAt, checkId: sentId, ...input } = ctx.body;
+      const checkId = sentId ?? deps.newId();
       const escalationId = deps.newId();
       const now = deps.clock();
       const today = businessDate(now, deps.timeZone);
-      const { checkedAt, ...input } = ctx.body;
       const occurredAt = pastInstant(checkedAt, 'body.checkedAt', now);
       const window = { opens: slotWindows[input.slot].opens, earlyMinutes: earlyCheckMinutes };
       const checkedAtLocal = localTime(occurredAt, deps.timeZone);
       const result = await run(ctx, caseId, { type: 'LogSymptomCheck', data: { ...input, caseId, checkId, escalationId, today, checkedAtLocal, window } }, occurredAt);
+      if (result.events.length === 0) {
+        // Sent again: answered with the check already recorded, and nothing appended.
+        ctx.status(200);
+        const recorded = result.state.status === 'active' ? result.state.checks.get(slotKey(input.date, input.slot)) : undefined;
+        ctx.reply.header('etag', `"${result.revision}"`);
+        return { caseId, checkId, abnormal: recorded?.abnormal ?? false, escalationId: null, revision: result.revision, alreadyRecorded: true };
+      }
       const escalated = result.events.some((e) => e.type === 'quarantine.escalation-raised');
       const recorded = result.events[0]!.data as { abnormal: boolean };
       ctx.reply.header('etag', `"${result.revision}"`);

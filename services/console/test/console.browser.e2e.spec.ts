@@ -1,0 +1,273 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import type { User } from '@fangyi/service-kit';
+import { DEMO_PASSWORD, apiAs, checkPage, collectSessionTokens, idNumber, launch, openPhone, signIn, startServer, tokens, type Server, type Watched } from './browser.ts';
+
+/**
+ * Each user's main task through the console in a real Chromium at 390×844, the result checked
+ * through the API afterwards; every page measured at 360 px and saved at phone and desktop size.
+ */
+let server: Server;
+let browser: Browser;
+const visited: string[] = [];
+
+beforeAll(async () => {
+  server = await startServer();
+  browser = await launch();
+}, 240_000);
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+const user = (id: string, role: User['role'], communities: string[]): User => ({ id, name: id, role, communities });
+
+/** Opens the console, runs the task, then: no console error (but those `allow` names), and keeps the URLs. */
+async function session(task: (w: Watched) => Promise<void>, allow: RegExp | null = null) {
+  const w = await openPhone(browser, server);
+  try {
+    await task(w);
+    await collectSessionTokens(w.context);
+    const errors = w.errors.filter((e) => !(allow && allow.test(e)));
+    expect(errors, 'no console errors').toEqual([]);
+  } finally {
+    visited.push(...w.urls);
+    await w.context.close();
+  }
+}
+
+const caseIdOf = (url: string) => decodeURIComponent(url.split('#/case/')[1] ?? '');
+
+describe('the console in Chromium (390×844)', () => {
+  it('a caller logs a normal check in two taps and a fever check, and acknowledges the escalation', async () => {
+    const ids: string[] = [];
+    await session(async ({ page }) => {
+      await checkPage(page, 'login');
+      await signIn({ page } as Watched, 'caller-moujia-1');
+      const items = page.locator('a.work-item');
+      await expect.poll(() => items.count()).toBe(2);
+      await checkPage(page, 'caller-worklist');
+
+      await items.nth(0).click();
+      await page.getByRole('heading', { name: '登记体温' }).waitFor();
+      ids.push(caseIdOf(page.url()));
+      const firstName = (await page.locator('h1').textContent()) ?? '';
+      await expect.poll(() => page.locator('a[href^="tel:"]').count()).toBe(1);
+      await checkPage(page, 'caller-person');
+      // The normal case: two taps.
+      await page.locator('[data-temperature="36.5"]').click();
+      await page.getByRole('button', { name: '登记：36.5 °C 正常，无症状' }).click();
+      await page.getByText('已登记：').waitFor();
+
+      await page.getByRole('link', { name: '← 返回名单' }).click();
+      await page.locator('a.work-item').nth(1).waitFor();
+      const next = page.locator('a.work-item').filter({ hasNotText: firstName });
+      await next.click();
+      await page.getByRole('heading', { name: '登记体温' }).waitFor();
+      ids.push(caseIdOf(page.url()));
+      await page.getByLabel('其他读数').fill('38.2');
+      await page.locator('[data-name="symptom"][data-value="cough"]').click();
+      await page.getByRole('button', { name: /登记：异常/ }).click();
+      await page.getByText('已生成预警').waitFor();
+      await page.getByRole('button', { name: '确认预警（我来跟进）' }).click();
+      await page.getByText('已确认预警').waitFor();
+      await checkPage(page, 'caller-escalation');
+    });
+    expect(new Set(ids).size).toBe(2);
+    const api = apiAs(server, user('caller-moujia-1', 'caller', ['moujia']));
+    const today = (await api<{ date: string }>('/roster')).body.date;
+    const [normal, fever] = await Promise.all(ids.map((id) => api<{ checks: { date: string; temperatureC: number; abnormal: boolean }[]; escalations: { status: string; temperatureC: number }[] }>(`/quarantine/cases/${id}`)));
+    expect(normal!.body.checks.filter((c) => c.date === today)).toEqual([expect.objectContaining({ temperatureC: 36.5, abnormal: false })]);
+    expect(fever!.body.checks.filter((c) => c.date === today)).toEqual([expect.objectContaining({ temperatureC: 38.2, abnormal: true })]);
+    expect(fever!.body.escalations).toEqual([expect.objectContaining({ status: 'acknowledged', date: today, reason: 'fever-and-symptoms' })]);
+  }, 90_000);
+
+  it('a caller logs a check with no signal; it is kept on the phone and recorded once when the signal is back', async () => {
+    let caseId = '';
+    await session(async ({ page, context }) => {
+      await signIn({ page } as Watched, 'caller-zhangcun-1');
+      await page.locator('a.work-item').first().click();
+      await page.getByRole('heading', { name: '登记体温' }).waitFor();
+      caseId = caseIdOf(page.url());
+      await context.setOffline(true);
+      await page.locator('[data-temperature="36.6"]').click();
+      await page.getByRole('button', { name: '登记：36.6 °C 正常，无症状' }).click();
+      await page.getByText('这条记录已存在本机').waitFor();
+      await page.getByText('本机待处理记录 1 条').waitFor();
+      await page.getByText('等待网络恢复后发送').waitFor();
+      await checkPage(page, 'caller-offline');
+      await context.setOffline(false);
+      await page.getByText('本机待处理记录').waitFor({ state: 'detached', timeout: 15_000 });
+    }, /ERR_INTERNET_DISCONNECTED/);
+    const api = apiAs(server, user('caller-zhangcun-1', 'caller', ['zhangcun']));
+    type History = { type: string; data: { checkId: string; date: string; slot: string; temperatureC: number } }[];
+    const logged = async () => (await api<History>(`/quarantine/cases/${caseId}/history`)).body.filter((e) => e.type === 'quarantine.symptom-check-logged' && e.data.temperatureC === 36.6);
+    const once = await logged();
+    expect(once).toHaveLength(1);
+    // The same check sent again (an answer lost on the way back) is recorded once: 200, nothing new.
+    const { checkId, date, slot } = once[0]!.data;
+    const again = await api<{ alreadyRecorded?: boolean }>(`/quarantine/cases/${caseId}/checks`, { method: 'POST', body: { checkId, date, slot, temperatureC: 36.6, reachedVia: 'phone' } });
+    expect(again.status).toBe(200);
+    expect(again.body.alreadyRecorded).toBe(true);
+    expect(await logged()).toHaveLength(1);
+  }, 90_000);
+
+  it('a check kept on the phone for a slot someone else logged meanwhile is shown as a conflict, not recorded', async () => {
+    const api = apiAs(server, user('caller-zhangcun-1', 'caller', ['zhangcun']));
+    await session(async ({ page, context }) => {
+      await signIn({ page } as Watched, 'caller-zhangcun-1');
+      // Someone no one has called today (the test before took another).
+      const pending = page.locator('a.work-item').filter({ hasText: '上午 待测' }).filter({ hasText: '下午 待测' }).first();
+      await pending.click();
+      await page.getByRole('heading', { name: '登记体温' }).waitFor();
+      const caseId = caseIdOf(page.url());
+      await context.setOffline(true);
+      await page.locator('[data-temperature="36.8"]').click();
+      await page.getByRole('button', { name: '登记：36.8 °C 正常，无症状' }).click();
+      await page.getByText('这条记录已存在本机').waitFor();
+      // Meanwhile a colleague logs the same slot from another phone.
+      const slot = (await page.locator('[data-name="slot"][aria-pressed="true"]').getAttribute('data-value'))!;
+      const date = (await api<{ date: string }>('/roster')).body.date;
+      expect((await api(`/quarantine/cases/${caseId}/checks`, { method: 'POST', body: { date, slot, temperatureC: 36.3, reachedVia: 'wechat' } })).status).toBe(201);
+      await context.setOffline(false);
+      await page.getByText('这个时段已经有人登记过体温').first().waitFor({ timeout: 15_000 });
+      await page.getByText('本机这条记录没有记入').first().waitFor();
+      await checkPage(page, 'caller-offline-conflict');
+      await page.getByRole('button', { name: '知道了，移除' }).first().click();
+      await page.getByText('本机待处理记录').waitFor({ state: 'detached' });
+      const history = await api<{ type: string; data: { date: string; slot: string; temperatureC: number } }[]>(`/quarantine/cases/${caseId}/history`);
+      expect(history.body.filter((e) => e.type === 'quarantine.symptom-check-logged' && e.data.date === date && e.data.slot === slot).map((e) => e.data.temperatureC)).toEqual([36.3]);
+    }, /ERR_INTERNET_DISCONNECTED|status of 409/);
+  }, 90_000);
+
+  it('a registrar registers an arrival from Hubei and reads that a home quarantine was started', async () => {
+    await session(async ({ page }) => {
+      await signIn({ page } as Watched, 'registrar-kutao');
+      await page.getByRole('heading', { name: '登记', exact: true }).waitFor();
+      await page.getByLabel('社区').selectOption('moujia');
+      await page.getByLabel('地址').fill('牟家村 99 号 2 户');
+      await page.getByRole('button', { name: '登记住户' }).click();
+      await page.getByText('住户已登记').waitFor();
+      await page.getByLabel('姓名').fill('周归来');
+      await page.getByLabel('身份证号').fill(idNumber('1990-01-01', 123));
+      await page.getByLabel('手机号').fill('13800138000');
+      await page.getByRole('button', { name: '登记人员' }).click();
+      await page.getByText('已开始 14 天居家隔离').waitFor({ timeout: 15_000 });
+      await checkPage(page, 'registrar');
+    });
+    const roster = await apiAs(server, user('registrar-kutao', 'registrar', ['moujia']))<{ entries: { personName: string; community: string }[] }>('/roster');
+    expect(roster.body.entries.filter((e) => e.personName === '周归来')).toEqual([expect.objectContaining({ community: 'moujia' })]);
+  }, 90_000);
+
+  it('checkpoint staff record a refusal (劝返)', async () => {
+    const note = '无通行证，已告知办理方式（浏览器测试）';
+    await session(async ({ page }) => {
+      await signIn({ page } as Watched, 'checkpoint-staff-zhangcun');
+      await page.getByRole('heading', { name: '登记通行' }).waitFor();
+      await page.locator('[data-name="lookup"][data-value="name"]').click();
+      await page.getByLabel(/仅姓名/).fill('王某');
+      await page.locator('[data-name="refusalReason"][data-value="no-pass"]').click();
+      await page.getByLabel('说明').fill(note);
+      await page.getByRole('button', { name: '记录劝返' }).click();
+      await page.getByText('已记录劝返').waitFor();
+      await checkPage(page, 'checkpoint');
+    });
+    const api = apiAs(server, user('checkpoint-staff-zhangcun', 'checkpoint-staff', ['zhangcun']));
+    const list = await api<{ checkpoints: { checkpointId: string; status: string }[] }>('/checkpoints');
+    const first = list.body.checkpoints.find((c) => c.status === 'open')!;
+    const day = await api(`/checkpoints/${first.checkpointId}/crossings`);
+    expect(day.text).toContain(note);
+  }, 90_000);
+
+  it('a complaint handler takes a complaint, resolves it, replies to the reporter and closes it', async () => {
+    let description = '';
+    await session(async ({ page }) => {
+      await signIn({ page } as Watched, 'complaint-handler-kutao');
+      const head = page.locator('button.complaint-head').filter({ hasText: '已受理' }).first();
+      await head.waitFor();
+      description = (await head.locator('.complaint-desc').textContent()) ?? '';
+      await head.click();
+      await page.getByRole('button', { name: '分派给我' }).click();
+      await page.getByText('已分派给我').first().waitFor();
+      await page.getByLabel('调查记录 / 办结说明').fill('已上门核实并处理');
+      await page.getByRole('button', { name: '办结', exact: true }).click();
+      await page.getByText('已办结。').first().waitFor();
+      await page.getByLabel('回复内容').fill('您反映的问题已核实处理，感谢监督。');
+      await page.getByRole('button', { name: '回复投诉人' }).click();
+      await page.getByText('已记录回复').first().waitFor();
+      await checkPage(page, 'complaints');
+      await page.getByRole('button', { name: '关闭投诉' }).click();
+      await page.getByText('投诉已关闭').first().waitFor();
+    });
+    const list = await apiAs(server, user('complaint-handler-kutao', 'complaint-handler', ['*']))<{ items: { description: string; status: string; firstReplyAt: string | null; assignee: string | null }[] }>('/complaints');
+    const closed = list.body.items.filter((c) => c.description === description && c.status === 'closed' && c.assignee === 'complaint-handler-kutao');
+    expect(closed).toHaveLength(1);
+    expect(closed[0]!.firstReplyAt).not.toBeNull();
+  }, 90_000);
+
+  it('the report officer downloads the daily report as CSV and as an Excel workbook', async () => {
+    let csv = '';
+    let xlsx = Buffer.alloc(0);
+    await session(async ({ page }) => {
+      await signIn({ page } as Watched, 'report-officer-kutao');
+      await page.getByRole('region', { name: /每日报表/ }).waitFor();
+      await checkPage(page, 'report');
+      const [csvFile] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: '下载 CSV' }).click()]);
+      csv = readFileSync((await csvFile.path())!, 'utf8');
+      expect(csvFile.suggestedFilename()).toMatch(/^每日报表-\d{4}-\d\d-\d\d\.csv$/);
+      const [xlsxFile] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: '下载 Excel' }).click()]);
+      xlsx = readFileSync((await xlsxFile.path())!);
+      expect(xlsxFile.suggestedFilename()).toMatch(/\.xlsx$/);
+    });
+    const fromApi = await apiAs(server, user('report-officer-kutao', 'report-officer', ['*']))('/report/daily?format=csv');
+    expect(csv.replace(/^\ufeff/, '')).toBe(fromApi.text);
+    expect(xlsx.subarray(0, 2).toString()).toBe('PK');
+    const text = xlsx.toString('utf8');
+    expect(text).toContain('xl/worksheets/sheet1.xml');
+    expect(text).toContain('牟家');
+    expect(text).toContain('居家隔离');
+  }, 90_000);
+
+  it('an admin creates a caller, who then signs in and sees only their community', async () => {
+    await session(async ({ page }) => {
+      await signIn({ page } as Watched, 'admin-kutao');
+      await page.getByRole('heading', { name: '新建账号' }).waitFor();
+      await page.getByLabel(/登录名/).fill('caller-moujia-9');
+      await page.getByLabel('姓名').fill('牟家随访员九');
+      await page.locator('[data-name="role"][data-value="caller"]').click();
+      await page.locator('[data-name="community"][data-value="moujia"]').click();
+      await page.getByLabel(/初始密码/).fill('moujia-caller-9-pass');
+      await page.getByRole('button', { name: '创建账号' }).click();
+      await page.getByText('已创建账号 caller-moujia-9').waitFor();
+      await page.getByText('牟家随访员九').waitFor();
+      await checkPage(page, 'admin');
+      await page.getByRole('button', { name: '退出' }).click();
+      await page.getByRole('button', { name: '登录' }).waitFor();
+      await signIn({ page } as Watched, 'caller-moujia-9', 'moujia-caller-9-pass');
+      const meta = page.locator('a.work-item .work-meta');
+      await expect.poll(() => meta.count()).toBeGreaterThan(0);
+      for (const text of await meta.allTextContents()) expect(text.startsWith('牟家')).toBe(true);
+    });
+    const accounts = await apiAs(server, user('admin-kutao', 'admin', ['*']))<{ accounts: { loginName: string; role: string; communities: string[]; status: string }[] }>('/staff/accounts');
+    expect(accounts.body.accounts.find((a) => a.loginName === 'caller-moujia-9')).toMatchObject({ role: 'caller', communities: ['moujia'], status: 'active' });
+  }, 90_000);
+
+  it('no token or password in any URL the browser visited or in the server log', () => {
+    expect(visited.length).toBeGreaterThan(20);
+    expect(tokens.size).toBeGreaterThan(5);
+    const log = server.log();
+    expect(log).toContain('incoming request');
+    for (const url of visited) {
+      expect(url).not.toMatch(/token|eyJ[\w-]+\.[\w-]+/i);
+    }
+    for (const token of tokens) {
+      expect(log.includes(token), 'a token in the server log').toBe(false);
+      expect(visited.some((u) => u.includes(token)), 'a token in a URL').toBe(false);
+    }
+    // The start banner prints the demo password on purpose; no log line (JSON, from pino) holds one.
+    const lines = log.split('\n').filter((l) => l.startsWith('{'));
+    expect(lines.length).toBeGreaterThan(100);
+    expect(lines.filter((l) => l.includes(DEMO_PASSWORD) || l.includes('moujia-caller-9-pass'))).toEqual([]);
+  });
+});
