@@ -102,6 +102,37 @@ function claimFailure(error: TokenError): string {
   return FAILURES[error.code] ?? 'the bearer token is not valid';
 }
 
+const keyIds = new Map<string, string>();
+const cachedKeyIdOf = (secret: string): string => {
+  let kid = keyIds.get(secret);
+  if (kid === undefined) keyIds.set(secret, (kid = keyIdOf(secret)));
+  return kid;
+};
+
+/**
+ * One verifier per key and second: building one prepares the key (a KeyObject), which was the
+ * costliest step of authenticating a request. Claims are whole seconds, so a clock read to the
+ * second decides them as the exact one does.
+ */
+const verifiers = new Map<string, { second: number; verify: (token: string) => unknown }>();
+function verifierOf(key: string, now: Date): (token: string) => unknown {
+  const second = Math.floor(now.getTime() / 1000);
+  const cached = verifiers.get(key);
+  if (cached && cached.second === second) return cached.verify;
+  const verify = createVerifier({
+    key,
+    algorithms: ['HS256'],
+    allowedIss: TOKEN_ISSUER,
+    allowedAud: TOKEN_AUDIENCE,
+    requiredClaims: ['iss', 'aud', 'sub', 'iat', 'exp', 'nbf'],
+    clockTimestamp: second * 1000,
+    clockTolerance: CLOCK_TOLERANCE_SECONDS * 1000,
+  }) as (token: string) => unknown;
+  if (verifiers.size > 16) verifiers.clear();
+  verifiers.set(key, { second, verify });
+  return verify;
+}
+
 /**
  * Verifies signature (HS256 only), key id, issuer, audience, not-before and expiry, with
  * CLOCK_TOLERANCE_SECONDS either way; any failure is a 401 that says which (never the token).
@@ -114,19 +145,11 @@ export function verifyToken(token: string, secret: AuthSecret, now: Date = new D
     throw new DomainError('UNAUTHENTICATED', 'the bearer token is not a JWT');
   }
   if (header.alg !== 'HS256') throw new DomainError('UNAUTHENTICATED', 'the bearer token must be signed with HS256');
-  const key = secretsOf(secret).find((s) => keyIdOf(s) === header.kid);
+  const key = secretsOf(secret).find((s) => cachedKeyIdOf(s) === header.kid);
   if (!key) throw new DomainError('UNAUTHENTICATED', 'the bearer token was signed with a key this server does not hold (kid)');
   let payload: unknown;
   try {
-    payload = createVerifier({
-      key,
-      algorithms: ['HS256'],
-      allowedIss: TOKEN_ISSUER,
-      allowedAud: TOKEN_AUDIENCE,
-      requiredClaims: ['iss', 'aud', 'sub', 'iat', 'exp', 'nbf'],
-      clockTimestamp: now.getTime(),
-      clockTolerance: CLOCK_TOLERANCE_SECONDS * 1000,
-    })(token);
+    payload = verifierOf(key, now)(token);
   } catch (error) {
     throw new DomainError('UNAUTHENTICATED', error instanceof TokenError ? claimFailure(error) : 'the bearer token is not valid');
   }
