@@ -63,6 +63,9 @@ export function buildGateway(options: { routes: readonly GatewayRoute[]; logger:
     disableRequestLogging: true,
     // Each service keeps its own JSON; nothing is re-encoded on the way.
     contentTypesToEncode: [],
+    // Its URL cache is keyed by the whole path, and ours carry ids (every check its own case):
+    // a cache of 100 would only churn.
+    disableCache: true,
     undici: { connect: { timeout: timeouts.connectMs }, headersTimeout: timeouts.headersMs, bodyTimeout: timeouts.bodyIdleMs, keepAliveTimeout: 10_000 },
   });
 
