@@ -115,6 +115,8 @@ const cachedKeyIdOf = (secret: string): string => {
  * second decides them as the exact one does.
  */
 const verifiers = new Map<string, { second: number; verify: (token: string) => unknown }>();
+/** Tokens verified in the current second, per key; only successes are kept. */
+const verifiedThisSecond = new Map<string, { second: number; users: Map<string, User> }>();
 function verifierOf(key: string, now: Date): (token: string) => unknown {
   const second = Math.floor(now.getTime() / 1000);
   const cached = verifiers.get(key);
@@ -147,6 +149,12 @@ export function verifyToken(token: string, secret: AuthSecret, now: Date = new D
   if (header.alg !== 'HS256') throw new DomainError('UNAUTHENTICATED', 'the bearer token must be signed with HS256');
   const key = secretsOf(secret).find((s) => cachedKeyIdOf(s) === header.kid);
   if (!key) throw new DomainError('UNAUTHENTICATED', 'the bearer token was signed with a key this server does not hold (kid)');
+  // A caller's device sends the same token with every request: within one second (the verifier's
+  // resolution) its answer is the same, so it is kept rather than decoded, checked and parsed again.
+  const second = Math.floor(now.getTime() / 1000);
+  const verified = verifiedThisSecond.get(key);
+  const known = verified?.second === second ? verified.users.get(token) : undefined;
+  if (known) return known;
   let payload: unknown;
   try {
     payload = verifierOf(key, now)(token);
@@ -155,7 +163,14 @@ export function verifyToken(token: string, secret: AuthSecret, now: Date = new D
   }
   const claims = ClaimsSchema.safeParse(payload);
   if (!claims.success) throw new DomainError('UNAUTHENTICATED', 'the bearer token claims are not valid');
-  return { id: claims.data.sub, name: claims.data.name, role: claims.data.role, communities: claims.data.communities };
+  const user: User = { id: claims.data.sub, name: claims.data.name, role: claims.data.role, communities: claims.data.communities };
+  let slot = verifiedThisSecond.get(key);
+  if (!slot || slot.second !== second) {
+    if (verifiedThisSecond.size > 16) verifiedThisSecond.clear();
+    verifiedThisSecond.set(key, (slot = { second, users: new Map() }));
+  }
+  if (slot.users.size < 10_000) slot.users.set(token, user);
+  return user;
 }
 
 export function bearerUser(authorization: string | undefined, secret: AuthSecret, now: Date): User {
