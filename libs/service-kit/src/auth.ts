@@ -105,6 +105,39 @@ function claimFailure(error: TokenError): string {
   return FAILURES[error.code] ?? 'the bearer token is not valid';
 }
 
+const keyIds = new Map<string, string>();
+const cachedKeyIdOf = (secret: string): string => {
+  let kid = keyIds.get(secret);
+  if (kid === undefined) keyIds.set(secret, (kid = keyIdOf(secret)));
+  return kid;
+};
+
+/**
+ * One verifier per key and second: building one prepares the key (a KeyObject), which was the
+ * costliest step of authenticating a request. Claims are whole seconds, so a clock read to the
+ * second decides them as the exact one does.
+ */
+const verifiers = new Map<string, { second: number; verify: (token: string) => unknown }>();
+/** Tokens verified in the current second, per key; only successes are kept. */
+const verifiedThisSecond = new Map<string, { second: number; users: Map<string, User> }>();
+function verifierOf(key: string, now: Date): (token: string) => unknown {
+  const second = Math.floor(now.getTime() / 1000);
+  const cached = verifiers.get(key);
+  if (cached && cached.second === second) return cached.verify;
+  const verify = createVerifier({
+    key,
+    algorithms: ['HS256'],
+    allowedIss: TOKEN_ISSUER,
+    allowedAud: TOKEN_AUDIENCE,
+    requiredClaims: ['iss', 'aud', 'sub', 'iat', 'exp', 'nbf'],
+    clockTimestamp: second * 1000,
+    clockTolerance: CLOCK_TOLERANCE_SECONDS * 1000,
+  }) as (token: string) => unknown;
+  if (verifiers.size > 16) verifiers.clear();
+  verifiers.set(key, { second, verify });
+  return verify;
+}
+
 /**
  * Verifies signature (HS256 only), key id, issuer, audience, not-before and expiry, with
  * CLOCK_TOLERANCE_SECONDS either way; any failure is a 401 that says which (never the token).
@@ -117,25 +150,30 @@ export function verifyToken(token: string, secret: AuthSecret, now: Date = new D
     throw new DomainError('UNAUTHENTICATED', 'the bearer token is not a JWT');
   }
   if (header.alg !== 'HS256') throw new DomainError('UNAUTHENTICATED', 'the bearer token must be signed with HS256');
-  const key = secretsOf(secret).find((s) => keyIdOf(s) === header.kid);
+  const key = secretsOf(secret).find((s) => cachedKeyIdOf(s) === header.kid);
   if (!key) throw new DomainError('UNAUTHENTICATED', 'the bearer token was signed with a key this server does not hold (kid)');
+  // A caller's device sends the same token with every request: within one second (the verifier's
+  // resolution) its answer is the same, so it is kept rather than decoded, checked and parsed again.
+  const second = Math.floor(now.getTime() / 1000);
+  const verified = verifiedThisSecond.get(key);
+  const known = verified?.second === second ? verified.users.get(token) : undefined;
+  if (known) return known;
   let payload: unknown;
   try {
-    payload = createVerifier({
-      key,
-      algorithms: ['HS256'],
-      allowedIss: TOKEN_ISSUER,
-      allowedAud: TOKEN_AUDIENCE,
-      requiredClaims: ['iss', 'aud', 'sub', 'iat', 'exp', 'nbf'],
-      clockTimestamp: now.getTime(),
-      clockTolerance: CLOCK_TOLERANCE_SECONDS * 1000,
-    })(token);
+    payload = verifierOf(key, now)(token);
   } catch (error) {
     throw new DomainError('UNAUTHENTICATED', error instanceof TokenError ? claimFailure(error) : 'the bearer token is not valid');
   }
   const claims = ClaimsSchema.safeParse(payload);
   if (!claims.success) throw new DomainError('UNAUTHENTICATED', 'the bearer token claims are not valid');
-  return { id: claims.data.sub, name: claims.data.name, role: claims.data.role, communities: claims.data.communities };
+  const user: User = { id: claims.data.sub, name: claims.data.name, role: claims.data.role, communities: claims.data.communities };
+  let slot = verifiedThisSecond.get(key);
+  if (!slot || slot.second !== second) {
+    if (verifiedThisSecond.size > 16) verifiedThisSecond.clear();
+    verifiedThisSecond.set(key, (slot = { second, users: new Map() }));
+  }
+  if (slot.users.size < 10_000) slot.users.set(token, user);
+  return user;
 }
 
 export function bearerUser(authorization: string | undefined, secret: AuthSecret, now: Date): User {

@@ -1,1 +1,1 @@
-export { buildGateway, type GatewayRoute } from './gateway.ts';
+export { buildGateway, defaultGatewayTimeouts, type GatewayRoute, type GatewayTimeouts } from './gateway.ts';

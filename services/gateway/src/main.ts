@@ -14,19 +14,22 @@ const config = readConfig(
     CHECKPOINTS_URL: z.string().url().default('http://127.0.0.1:3004'),
     COMPLAINTS_URL: z.string().url().default('http://127.0.0.1:3005'),
     LOG_LEVEL: z.string().default('info'),
+    // How long a service may take to start answering before the gateway answers 504 naming it.
+    UPSTREAM_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
   }),
 );
 const logger = createLogger({ service: 'gateway', level: config.LOG_LEVEL });
 const app = buildGateway({
   logger,
   routes: [
-    { prefix: '/quarantine', target: config.QUARANTINE_URL },
-    { prefix: '/residents', target: config.RESIDENTS_URL },
-    { prefix: '/checkpoints', target: config.CHECKPOINTS_URL },
-    { prefix: '/complaints', target: config.COMPLAINTS_URL },
-    { prefix: '/roster', target: config.ROSTER_URL },
-    { prefix: '/', target: config.ROSTER_URL },
+    { prefix: '/quarantine', target: config.QUARANTINE_URL, service: 'quarantine' },
+    { prefix: '/residents', target: config.RESIDENTS_URL, service: 'residents' },
+    { prefix: '/checkpoints', target: config.CHECKPOINTS_URL, service: 'checkpoints' },
+    { prefix: '/complaints', target: config.COMPLAINTS_URL, service: 'complaints' },
+    { prefix: '/roster', target: config.ROSTER_URL, service: 'roster' },
+    { prefix: '/', target: config.ROSTER_URL, service: 'roster' },
   ],
+  timeouts: { headersMs: config.UPSTREAM_TIMEOUT_MS },
 });
 // The console's static files, from this process (every other path is forwarded).
 registerConsole(app);
