@@ -1,6 +1,6 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import replyFrom from '@fastify/reply-from';
-import type { Logger } from '@fangyi/service-kit';
+import { createMetrics, type Logger, type Metrics } from '@fangyi/service-kit';
 
 /** Which service answers which path prefix; the first match wins. `service` names it in errors. */
 export interface GatewayRoute {
@@ -41,8 +41,9 @@ function isTimeout(error: { statusCode?: number; code?: string; cause?: unknown 
  * A service that cannot be reached gets a 502, one that does not answer in time a 504; both are
  * problem+json naming the service. Stateless: run as many as needed.
  */
-export function buildGateway(options: { routes: readonly GatewayRoute[]; logger: Logger; timeouts?: Partial<GatewayTimeouts> }): FastifyInstance {
+export function buildGateway(options: { routes: readonly GatewayRoute[]; logger: Logger; timeouts?: Partial<GatewayTimeouts>; metrics?: Metrics }): FastifyInstance {
   const timeouts = { ...defaultGatewayTimeouts, ...options.timeouts };
+  const metrics = options.metrics ?? createMetrics({ service: 'gateway', defaultMetrics: false });
   const app = Fastify({
     loggerInstance: options.logger as unknown as FastifyBaseLogger,
     // A URL the router cannot read is refused here as the services refuse one: our code, no echo.
@@ -69,6 +70,15 @@ export function buildGateway(options: { routes: readonly GatewayRoute[]; logger:
     undici: { connect: { timeout: timeouts.connectMs }, headersTimeout: timeouts.headersMs, bodyTimeout: timeouts.bodyIdleMs, keepAliveTimeout: 10_000 },
   });
 
+  // Each answer by the prefix it was forwarded under (never the path, which holds ids) and status.
+  app.addHook('onResponse', async (request, reply) => {
+    const path = request.url.split('?')[0] ?? '/';
+    const route = ['/health', '/ready', '/metrics'].includes(path) ? path : (options.routes.find((r) => path.startsWith(r.prefix))?.prefix ?? 'unmatched');
+    const labels = { method: request.method, route, status: String(reply.statusCode) };
+    metrics.httpRequests.inc(labels);
+    metrics.httpDuration.observe(labels, reply.elapsedTime / 1000);
+  });
+  app.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
   app.get('/health', async () => ({ status: 'ok', service: 'gateway' }));
   app.get('/ready', async (_request, reply) => {
     const checks = await Promise.all(

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { createLogger, installGracefulShutdown, readConfig } from '@fangyi/service-kit';
+import { createLogger, createMetrics, installGracefulShutdown, readConfig } from '@fangyi/service-kit';
 import { registerConsole } from '@fangyi/console/serve';
 import { buildGateway } from './gateway.ts';
 
@@ -21,6 +21,7 @@ const config = readConfig(
 const logger = createLogger({ service: 'gateway', level: config.LOG_LEVEL });
 const app = buildGateway({
   logger,
+  metrics: createMetrics({ service: 'gateway' }),
   routes: [
     { prefix: '/quarantine', target: config.QUARANTINE_URL, service: 'quarantine' },
     { prefix: '/residents', target: config.RESIDENTS_URL, service: 'residents' },

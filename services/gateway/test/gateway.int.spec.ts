@@ -193,4 +193,16 @@ describe('gateway', () => {
     expect(res.statusCode).toBe(503);
     expect(res.json().checks['/quarantine']).toBe('ok');
   });
+
+  it('counts what it forwarded at /metrics, by prefix and status, never by the path with its ids', async () => {
+    const text = (await gateway.inject({ method: 'GET', url: '/metrics' })).body;
+    // Summed over methods.
+    const count = (route: string, status: string) =>
+      [...text.matchAll(new RegExp(`^fangyi_http_requests_total\\{[^}]*route="${route}",status="${status}"[^}]*\\} (\\d+)$`, 'gm'))].reduce((n, m) => n + Number(m[1]), 0);
+    // The tests above: two 502s from /complaints, a 504 from /checkpoints, at least one 201 from /quarantine.
+    expect(count('/complaints', '502')).toBe(2);
+    expect(count('/checkpoints', '504')).toBe(1);
+    expect(count('/quarantine', '201')).toBeGreaterThanOrEqual(1);
+    expect(text).not.toContain('/complaints/x');
+  });
 });
