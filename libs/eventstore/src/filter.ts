@@ -4,8 +4,9 @@ const FIELD = /^[A-Za-z][A-Za-z0-9]{0,63}$/;
 
 /** Refuses a filter a store cannot run safely (a data key is put into a JSON path) or that is empty by mistake. */
 export function checkFilter(filter: EventFilter): void {
-  if (filter.streamData && !FIELD.test(filter.streamData.field)) {
-    throw new RangeError(`filter streamData.field ${JSON.stringify(filter.streamData.field)}: letters and digits only`);
+  for (const key of ['streamData', 'data'] as const) {
+    const f = filter[key];
+    if (f && !FIELD.test(f.field)) throw new RangeError(`filter ${key}.field ${JSON.stringify(f.field)}: letters and digits only`);
   }
   for (const key of ['recordedFrom', 'recordedBefore'] as const) {
     const v = filter[key];
@@ -21,6 +22,7 @@ export function matchesOwnFields(filter: EventFilter, e: RecordedEvent): boolean
   if (filter.streamIds && !filter.streamIds.includes(e.streamId)) return false;
   if (filter.streamPrefixes && !filter.streamPrefixes.some((p) => e.streamId.startsWith(p))) return false;
   if (filter.types && !filter.types.includes(e.type)) return false;
+  if (filter.data && (e.data as Record<string, unknown> | null)?.[filter.data.field] !== filter.data.value) return false;
   const at = Date.parse(e.recordedAt);
   if (filter.recordedFrom !== undefined && at < Date.parse(filter.recordedFrom)) return false;
   if (filter.recordedBefore !== undefined && at >= Date.parse(filter.recordedBefore)) return false;

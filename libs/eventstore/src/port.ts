@@ -46,6 +46,8 @@ export interface EventFilter {
    * community (a symptom check) included. `field` is a top-level data key: letters and digits.
    */
   readonly streamData?: { readonly field: string; readonly value: string };
+  /** Only events whose own data has `field` equal to `value` (a crossing of one person). */
+  readonly data?: { readonly field: string; readonly value: string };
   /** recordedAt ≥ this instant (ISO 8601). */
   readonly recordedFrom?: string;
   /** recordedAt < this instant (ISO 8601). */

@@ -200,6 +200,10 @@ export class SqliteEventStore implements EventStore {
       where.push('e.recorded_at < ?');
       values.push(isoInstant(filter.recordedBefore));
     }
+    if (filter.data) {
+      where.push('json_extract(e.data, ?) = ?');
+      values.push(`$.${filter.data.field}`, filter.data.value);
+    }
     if (filter.streamData) {
       // The stream's own events, found by the (stream_id, stream_revision) index.
       where.push(`EXISTS (SELECT 1 FROM events c WHERE c.stream_id = e.stream_id AND json_extract(c.data, ?) = ?)`);

@@ -248,6 +248,10 @@ export function eventStoreContract(name: string, factory: () => Promise<EventSto
         await store.append(theirs, [event('quarantine.checked', { caseId: 'c2' })], { expectedRevision: 0 });
         const moujia = await readAllFiltered({ streamData: { field: 'community', value: `moujia${t}` } });
         expect(moujia.map((e) => [e.streamId, e.type])).toEqual([[mine, 'quarantine.started'], [mine, 'quarantine.checked']]);
+        // By the event's own data: only the events that name the value themselves.
+        const c1 = await readAllFiltered({ streamPrefixes: [`filterCase${t}`], data: { field: 'caseId', value: 'c1' } });
+        expect(c1.map((e) => e.type)).toEqual(['quarantine.started', 'quarantine.checked']);
+        expect(await readAllFiltered({ streamPrefixes: [`filterCase${t}`], data: { field: 'community', value: `moujia${t}` } })).toHaveLength(1);
         await expect(store.readFiltered({ filter: { streamData: { field: "community') OR 1=1 --", value: 'x' } } })).rejects.toThrow(/letters and digits/);
       });
 

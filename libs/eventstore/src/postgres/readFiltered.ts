@@ -25,6 +25,7 @@ export async function readFilteredPostgres(db: Queryable, schema: string, option
   if (filter.streamPrefixes) where.push(`EXISTS (SELECT 1 FROM unnest(${param(filter.streamPrefixes)}::text[]) p WHERE starts_with(e.stream_id, p))`);
   if (filter.recordedFrom !== undefined) where.push(`e.recorded_at_ts >= ${param(isoInstant(filter.recordedFrom))}::timestamptz`);
   if (filter.recordedBefore !== undefined) where.push(`e.recorded_at_ts < ${param(isoInstant(filter.recordedBefore))}::timestamptz`);
+  if (filter.data) where.push(`e.data ->> ${param(filter.data.field)}::text = ${param(filter.data.value)}::text`);
   if (filter.streamData) {
     where.push(`EXISTS (SELECT 1 FROM ${s}.events c WHERE c.stream_id = e.stream_id AND c.data ->> ${param(filter.streamData.field)}::text = ${param(filter.streamData.value)}::text)`);
   }
