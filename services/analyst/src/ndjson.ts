@@ -1,12 +1,11 @@
 import type { Envelope } from '@fangyi/contracts';
-import type { RecordedEvent } from '@fangyi/eventstore';
 
 /**
  * One line of an export: the envelope exactly as stored (its recorded schemaVersion, not upcast),
  * so that an import into a fresh store gives back the same history, old versions included.
  * The log position is the source store's and is left out: a fresh store numbers its own.
  */
-export function toNdjsonLine(event: RecordedEvent): string {
+export function toNdjsonLine(event: Envelope): string {
   const line: Envelope = {
     id: event.id,
     type: event.type,

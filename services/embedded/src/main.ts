@@ -19,6 +19,7 @@ import {
   startQuarantinePolicies,
 } from '@fangyi/quarantine';
 import { registerResidents, residentsErrors, startHouseholdPeopleFeed, startResidentsPolicies } from '@fangyi/residents';
+import { registerAnalyst } from '@fangyi/analyst';
 import { registerRoster, reportProjection, rosterProjection } from '@fangyi/roster';
 import { DEMO_USERS, demoUser, injectTransport, loadOrCreateSecret, seedDistrict } from '@fangyi/scripts/seed';
 import {
@@ -172,6 +173,7 @@ registerComplaints(app, {
   households: complaintsHouseholds,
 });
 registerRoster(app, { store: rosterStore, reportStore, eventStore, clock, timeZone, slotWindows });
+registerAnalyst(app, { eventStore, clock, timeZone });
 await app.ready();
 
 const today = businessDate(clock(), timeZone);
