@@ -79,4 +79,30 @@ describe("one person's timeline across the four contexts (the embedded process)"
     expect((await app.call(user('caller-zhangcun-1', 'caller', ['zhangcun']), 'GET', `/analyst/people/${story.personId}/timeline`)).status).toBe(403);
     expect((await app.call(REGISTRAR, 'GET', `/analyst/people/${story.personId}/timeline`)).status).toBe(200);
   });
+
+  it('exports the history over HTTP as NDJSON for analysts: filtered, masked per line, scoped to their communities', async () => {
+    const res = await app.call(ANALYST, 'GET', `/analyst/export?community=zhangcun&streamPrefix=person-,homeQuarantine-`);
+    expect(res.status).toBe(200);
+    expect(res.type).toMatch(/^application\/x-ndjson/);
+    const lines = res.text.trim().split('\n').map((l) => JSON.parse(l) as { streamId: string; type: string; data: Record<string, unknown>; position?: unknown });
+    expect(new Set(lines.map((l) => l.streamId))).toEqual(new Set([`person-${story.personId}`, `homeQuarantine-${story.caseId}`]));
+    const registered = lines.find((l) => l.type === 'residents.person-registered')!;
+    expect(registered.data.idNumber).toMatch(/^.{4}\*+.{4}$/);
+    expect(registered.data.birthDate).toBeNull();
+    expect(lines.every((l) => l.position === undefined)).toBe(true);
+    const types = await app.call(ANALYST, 'GET', '/analyst/export?type=checkpoints.exit-recorded');
+    expect(types.text.trim().split('\n').map((l) => JSON.parse(l).data.personId)).toEqual([story.personId]);
+    const empty = await app.call(ANALYST, 'GET', '/analyst/export?community=zhangcun&from=2099-01-01T00:00:00Z');
+    expect([empty.status, empty.text]).toEqual([200, '']);
+
+    const moujiaAnalyst = user('analyst-moujia', 'analyst', ['moujia']);
+    const unnamed = await app.call<{ errors: { field: string }[] }>(moujiaAnalyst, 'GET', '/analyst/export');
+    expect(unnamed.status).toBe(400);
+    expect(unnamed.json.errors.map((e) => e.field)).toEqual(['query.community']);
+    expect((await app.call(moujiaAnalyst, 'GET', '/analyst/export?community=zhangcun')).status).toBe(403);
+    const bad = await app.call<{ errors: { field: string }[] }>(ANALYST, 'GET', '/analyst/export?from=2020-02-02T00:00:00Z&to=2020-02-01T00:00:00Z&color=red');
+    expect(bad.status).toBe(400);
+    expect(bad.json.errors.map((e) => e.field).sort()).toEqual(['query.color', 'query.to']);
+    expect((await app.call(REGISTRAR, 'GET', '/analyst/export?community=zhangcun')).status).toBe(403);
+  });
 });
