@@ -54,8 +54,10 @@ describe('streamed export of a large generated history (PostgreSQL â†’ NDJSON â†
     expect(s.events).toBeLessThan(total / 5);
     console.log(`export: heap limit ${HEAP_MIB} MiB; history ${(w.bytes / 1048576).toFixed(1)} MiB as NDJSON`);
     expect(w.bytes / 1048576).toBeGreaterThan(HEAP_MIB / 2);
-    // Ten times the history moves the peak by less than a tenth of the history's own size.
-    expect(w.peakRssMiB - s.peakRssMiB).toBeLessThan(w.bytes / 1048576 / 10);
+    // Ten times the history moves the peak by less than half the history's own size (the peak
+    // wanders by some MiB with the machine's load; a history held in memory would move it by more
+    // than its whole size, and the heap limit would stop it first).
+    expect(w.peakRssMiB - s.peakRssMiB).toBeLessThan(w.bytes / 1048576 / 2);
 
     const copyDir = join(dir, 'copy');
     const imported = await fangyi(['--data-dir', copyDir, 'import', join(dir, 'all.ndjson'), '--json'], { EVENT_STORE_URL: `sqlite:${join(dir, 'copy.db')}` });
