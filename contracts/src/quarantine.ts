@@ -25,6 +25,22 @@ export type Symptom = z.infer<typeof SymptomSchema>;
 
 export const REACHED_VIA = ['phone', 'wechat', 'visit'] as const;
 export const ReachedViaSchema = z.enum(REACHED_VIA);
+export type ReachedVia = z.infer<typeof ReachedViaSchema>;
+
+/** Who took the temperature: the person, someone at home, the caller on a visit, a doctor or nurse. */
+export const MEASURERS = ['self', 'household-member', 'caller', 'medical-staff'] as const;
+/** Where it was taken; `unknown` for checks recorded before this was asked (version 1). */
+export const THERMOMETER_SITES = ['axillary', 'oral', 'ear', 'forehead', 'unknown'] as const;
+export const MeasuredBySchema = z.strictObject({ who: z.enum(MEASURERS), site: z.enum(THERMOMETER_SITES) });
+export type MeasuredBy = z.infer<typeof MeasuredBySchema>;
+
+/**
+ * Who measured, when nobody said: on a visit the caller did, otherwise the person themselves. The
+ * same rule upcasts version-1 checks, so old and new history read alike.
+ */
+export function defaultMeasuredBy(reachedVia: ReachedVia): MeasuredBy {
+  return { who: reachedVia === 'visit' ? 'caller' : 'self', site: 'unknown' };
+}
 
 export const QUARANTINE_REASONS = ['arrival-from-risk-area', 'close-contact', 'symptoms-reported', 'other'] as const;
 export const QuarantineReasonSchema = z.enum(QUARANTINE_REASONS);
@@ -63,6 +79,8 @@ export const LogSymptomCheckSchema = z.strictObject({
   symptoms: z.array(SymptomSchema).max(SYMPTOMS.length).default([]),
   symptomNote: shortText.optional(),
   reachedVia: ReachedViaSchema,
+  /** Who took the temperature and where; by default as `defaultMeasuredBy` says. */
+  measuredBy: MeasuredBySchema.optional(),
   /** When the caller reached the person, if not now: a check entered late keeps its real time. */
   checkedAt: z.iso.datetime({ offset: true }).optional(),
   /**
@@ -110,7 +128,28 @@ const checkFields = {
 };
 
 export const SymptomCheckLoggedV1 = z.object(checkFields);
-export type SymptomCheckLogged = z.infer<typeof SymptomCheckLoggedV1>;
+export type SymptomCheckLoggedV1Data = z.infer<typeof SymptomCheckLoggedV1>;
+
+/**
+ * Version 2 (2026-12): `reachedVia` is renamed `contactChannel` (how the caller reached the
+ * person, not how the temperature was taken) and the check says who measured and where
+ * (`measuredBy`). Corrections keep version 1's shape.
+ */
+const { reachedVia: _reachedVia, ...checkFieldsV2 } = checkFields;
+export const SymptomCheckLoggedV2 = z.object({
+  ...checkFieldsV2,
+  contactChannel: ReachedViaSchema,
+  measuredBy: MeasuredBySchema,
+});
+export type SymptomCheckLogged = z.infer<typeof SymptomCheckLoggedV2>;
+
+/** Version 1 → 2: the field renamed, `measuredBy` as `defaultMeasuredBy` infers it (site unknown). */
+export function upcastSymptomCheckLoggedV1(data: unknown): unknown {
+  if (typeof data !== 'object' || data === null || !('reachedVia' in data)) return data;
+  const { reachedVia, ...rest } = data as { reachedVia: unknown };
+  const parsed = ReachedViaSchema.safeParse(reachedVia);
+  return { ...rest, contactChannel: reachedVia, ...(parsed.success ? { measuredBy: defaultMeasuredBy(parsed.data) } : {}) };
+}
 
 export const SymptomCheckCorrectedV1 = z.object({
   ...checkFields,
@@ -378,7 +417,7 @@ export type ArrivalAssessmentEvent = { type: 'quarantine.arrival-assessed'; data
 /** The events of home quarantine case streams (`homeQuarantine-<caseId>`). */
 const homeQuarantineCaseEvents = {
   'quarantine.home-quarantine-started': { version: 1, schema: HomeQuarantineStartedV1 },
-  'quarantine.symptom-check-logged': { version: 1, schema: SymptomCheckLoggedV1 },
+  'quarantine.symptom-check-logged': { version: 2, schema: SymptomCheckLoggedV2, upcast: { 1: upcastSymptomCheckLoggedV1 } },
   'quarantine.symptom-check-corrected': { version: 1, schema: SymptomCheckCorrectedV1 },
   'quarantine.escalation-raised': { version: 1, schema: EscalationRaisedV1 },
   'quarantine.caller-reassigned': { version: 1, schema: CallerReassignedV1 },

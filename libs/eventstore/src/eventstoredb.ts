@@ -16,6 +16,7 @@ import {
 } from '@eventstore/db-client';
 import type { Actor, NewEvent } from '@fangyi/contracts';
 import { catchUpSubscription } from './catchUp.ts';
+import { scanFiltered } from './filter.ts';
 import {
   CheckpointConflictError,
   WrongExpectedRevisionError,
@@ -27,6 +28,7 @@ import {
   type ExpectedRevision,
   type LogPosition,
   type ReadAllOptions,
+  type ReadFilteredOptions,
   type RecordedEvent,
   type SubscribeOptions,
   type Subscription,
@@ -166,6 +168,11 @@ export class EventStoreDbEventStore implements EventStore {
       if (read < page || !last) return out;
       from = last;
     }
+  }
+
+  /** EventStoreDB has no query over event data: the log is scanned page by page (see filter.ts). */
+  readFiltered(options: ReadFilteredOptions): Promise<RecordedEvent[]> {
+    return scanFiltered((o) => this.readAll(o), (id) => this.readStream(id), options.filter, options);
   }
 
   subscribeToAll(options: SubscribeOptions): Subscription {

@@ -30,6 +30,34 @@ export interface ReadAllOptions {
   readonly limit?: number;
 }
 
+/**
+ * Which events of the global log a filtered read returns; every given criterion must hold. Made
+ * for exports and analysts' questions, read page by page in log order like readAll.
+ */
+export interface EventFilter {
+  /** Only these streams. */
+  readonly streamIds?: readonly string[];
+  /** Only streams whose id starts with one of these (`homeQuarantine-`, `person-`). */
+  readonly streamPrefixes?: readonly string[];
+  readonly types?: readonly string[];
+  /**
+   * Only events of streams that hold at least one event whose data has `field` equal to `value`,
+   * e.g. every event of the cases and people of one community, the ones that do not repeat the
+   * community (a symptom check) included. `field` is a top-level data key: letters and digits.
+   */
+  readonly streamData?: { readonly field: string; readonly value: string };
+  /** Only events whose own data has `field` equal to `value` (a crossing of one person). */
+  readonly data?: { readonly field: string; readonly value: string };
+  /** recordedAt ≥ this instant (ISO 8601). */
+  readonly recordedFrom?: string;
+  /** recordedAt < this instant (ISO 8601). */
+  readonly recordedBefore?: string;
+}
+
+export interface ReadFilteredOptions extends ReadAllOptions {
+  readonly filter: EventFilter;
+}
+
 export interface SubscribeOptions {
   readonly after: LogPosition | null;
   /** Called with each batch in global order; the subscription waits for it before reading on. */
@@ -98,6 +126,12 @@ export interface EventStore {
    * earlier place: everything before a returned position is final.
    */
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
+  /**
+   * The events of the global log that match the filter, in log order, at most `limit` (default
+   * 1000) after `after`. Read on after the last one returned; a page shorter than `limit` is the
+   * end of what is final now. The store does the filtering, so a reader's memory is one page.
+   */
+  readFiltered(options: ReadFilteredOptions): Promise<RecordedEvent[]>;
   /** Catch-up subscription to the global log: reads history from `after`, then follows new events. */
   subscribeToAll(options: SubscribeOptions): Subscription;
   readonly checkpoints: CheckpointStore;

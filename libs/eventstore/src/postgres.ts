@@ -11,6 +11,7 @@ import {
   type ExpectedRevision,
   type LogPosition,
   type ReadAllOptions,
+  type ReadFilteredOptions,
   type RecordedEvent,
   type SubscribeOptions,
   type Subscription,
@@ -20,6 +21,7 @@ import { appendMany, appendWithin } from './postgres/append.ts';
 import { AppendBatcher } from './postgres/batcher.ts';
 import { migratePostgres } from './postgres/migrations.ts';
 import { readHorizon } from './postgres/horizon.ts';
+import { readFilteredPostgres } from './postgres/readFiltered.ts';
 import { PostgresLeases } from './postgres/leases.ts';
 import { Notifier, type PostgresNotifyMode } from './postgres/notifier.ts';
 import { EVENT_COLUMNS, channelOf, comparePositions, decodePosition, quoteSchema, toRecorded, type EventRow } from './postgres/sql.ts';
@@ -151,6 +153,10 @@ export class PostgresEventStore implements EventStore {
       values: [tx, globalPosition, options?.limit ?? 1000, horizon],
     });
     return result.rows.map(toRecorded);
+  }
+
+  readFiltered(options: ReadFilteredOptions): Promise<RecordedEvent[]> {
+    return readFilteredPostgres(this.pool, this.schema, options);
   }
 
   subscribeToAll(options: SubscribeOptions): Subscription {

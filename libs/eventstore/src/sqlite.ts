@@ -11,11 +11,13 @@ import {
   type ExpectedRevision,
   type LogPosition,
   type ReadAllOptions,
+  type ReadFilteredOptions,
   type RecordedEvent,
   type SubscribeOptions,
   type Subscription,
 } from './port.ts';
 import { LocalLeases } from './leases.ts';
+import { checkFilter, isoInstant } from './filter.ts';
 import { LocalWaker } from './wakers.ts';
 
 const SCHEMA = `
@@ -34,6 +36,8 @@ CREATE TABLE IF NOT EXISTS events (
   data            TEXT    NOT NULL,
   UNIQUE (stream_id, stream_revision)
 );
+-- Time-range cuts of exports and as-of questions (recordedAt is Date#toISOString: text order is time order).
+CREATE INDEX IF NOT EXISTS events_recorded_at ON events (recorded_at);
 CREATE TABLE IF NOT EXISTS streams (
   stream_id TEXT PRIMARY KEY,
   revision  INTEGER NOT NULL
@@ -171,6 +175,43 @@ export class SqliteEventStore implements EventStore {
   async readAll(options?: ReadAllOptions): Promise<RecordedEvent[]> {
     const after = options?.after ? Number(options.after) : 0;
     return (this.stmts.readAll.all(after, options?.limit ?? 1000) as unknown as Row[]).map(toRecorded);
+  }
+
+  async readFiltered(options: ReadFilteredOptions): Promise<RecordedEvent[]> {
+    const { filter } = options;
+    checkFilter(filter);
+    const where = ['e.position > ?'];
+    const values: (string | number)[] = [options.after ? Number(options.after) : 0];
+    const list = (column: string, items: readonly string[]) => {
+      where.push(items.length === 0 ? '0' : `${column} IN (${items.map(() => '?').join(', ')})`);
+      values.push(...items);
+    };
+    if (filter.streamIds) list('e.stream_id', filter.streamIds);
+    if (filter.types) list('e.type', filter.types);
+    if (filter.streamPrefixes) {
+      where.push(filter.streamPrefixes.length === 0 ? '0' : `(${filter.streamPrefixes.map(() => "substr(e.stream_id, 1, length(?)) = ?").join(' OR ')})`);
+      for (const p of filter.streamPrefixes) values.push(p, p);
+    }
+    if (filter.recordedFrom !== undefined) {
+      where.push('e.recorded_at >= ?');
+      values.push(isoInstant(filter.recordedFrom));
+    }
+    if (filter.recordedBefore !== undefined) {
+      where.push('e.recorded_at < ?');
+      values.push(isoInstant(filter.recordedBefore));
+    }
+    if (filter.data) {
+      where.push('json_extract(e.data, ?) = ?');
+      values.push(`$.${filter.data.field}`, filter.data.value);
+    }
+    if (filter.streamData) {
+      // The stream's own events, found by the (stream_id, stream_revision) index.
+      where.push(`EXISTS (SELECT 1 FROM events c WHERE c.stream_id = e.stream_id AND json_extract(c.data, ?) = ?)`);
+      values.push(`$.${filter.streamData.field}`, filter.streamData.value);
+    }
+    values.push(options.limit ?? 1000);
+    const sql = `SELECT e.* FROM events e WHERE ${where.join(' AND ')} ORDER BY e.position LIMIT ?`;
+    return (this.db.prepare(sql).all(...values) as unknown as Row[]).map(toRecorded);
   }
 
   subscribeToAll(options: SubscribeOptions): Subscription {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it, beforeAll, afterAll } from 'vitest';
 import { uuidv7, type NewEvent } from '@fangyi/contracts';
-import { CheckpointConflictError, WrongExpectedRevisionError, type EventStore, type RecordedEvent } from '../src/index.ts';
+import { CheckpointConflictError, WrongExpectedRevisionError, type EventFilter, type EventStore, type RecordedEvent } from '../src/index.ts';
 
 export interface HeldAppend {
   commit(): Promise<void>;
@@ -11,6 +11,8 @@ export interface EventStoreUnderTest {
   store: EventStore;
   /** The instant the store's clock returns, so recordedAt can be checked. */
   now: Date;
+  /** Moves the store's clock (recordedAt of later appends); the suite puts it back to `now`. */
+  setClock(at: Date): void;
   /**
    * Starts an append in a transaction that stays open until commit() is called, for adapters
    * whose writers can overlap (PostgreSQL). Adapters that serialise writers leave it out.
@@ -203,6 +205,76 @@ export function eventStoreContract(name: string, factory: () => Promise<EventSto
       await expect(store.checkpoints.store(name, first.position, second.position)).rejects.toBeInstanceOf(RangeError);
       await expect(store.checkpoints.store(name, second.position, second.position)).rejects.toBeInstanceOf(RangeError);
       expect(await store.checkpoints.load(name)).toBe(second.position);
+    });
+
+    describe('filtered reads', () => {
+      const tag = () => randomUUID().replace(/-/g, '').slice(0, 12);
+      /** Every page of a filtered read, `limit` at a time, as an export reads it. */
+      const readAllFiltered = async (filter: EventFilter, limit = 2): Promise<RecordedEvent[]> => {
+        const out: RecordedEvent[] = [];
+        let after: string | null = null;
+        for (;;) {
+          const page = await store.readFiltered({ filter, after, limit });
+          out.push(...page);
+          if (page.length < limit) return out;
+          after = page[page.length - 1]!.position;
+        }
+      };
+
+      it('reads by type and by stream, in log order, page by page', async () => {
+        const t = tag();
+        const [a, b] = [`filterA${t}-1`, `filterB${t}-1`];
+        await store.append(a, [event(`quarantine.f${t}-one`), event(`quarantine.f${t}-two`)], { expectedRevision: 'no-stream' });
+        await store.append(b, [event(`quarantine.f${t}-one`)], { expectedRevision: 'no-stream' });
+        await store.append(a, [event(`quarantine.f${t}-one`)], { expectedRevision: 1 });
+        const ones = await readAllFiltered({ types: [`quarantine.f${t}-one`] });
+        expect(ones.map((e) => [e.streamId, e.streamRevision])).toEqual([[a, 0], [b, 0], [a, 2]]);
+        expect((await readAllFiltered({ streamIds: [a] })).map((e) => e.streamRevision)).toEqual([0, 1, 2]);
+        expect((await readAllFiltered({ streamPrefixes: [`filterB${t}`] })).map((e) => e.streamId)).toEqual([b]);
+        expect(await readAllFiltered({ streamIds: [a], types: [`quarantine.f${t}-two`] }, 10)).toHaveLength(1);
+        expect(await readAllFiltered({ types: [] })).toEqual([]);
+        // The events themselves, envelope and position, are those of the unfiltered log.
+        const all = await readAllOf(store, new Set([a, b]));
+        expect(ones).toEqual(all.filter((e) => e.type === `quarantine.f${t}-one`));
+      });
+
+      it('reads every event of the streams that hold a data value, later events without it included', async () => {
+        const t = tag();
+        const mine = `filterCase${t}-1`;
+        const theirs = `filterCase${t}-2`;
+        await store.append(mine, [event('quarantine.started', { caseId: 'c1', community: `moujia${t}` })], { expectedRevision: 'no-stream' });
+        await store.append(theirs, [event('quarantine.started', { caseId: 'c2', community: `kutao${t}` })], { expectedRevision: 'no-stream' });
+        await store.append(mine, [event('quarantine.checked', { caseId: 'c1' })], { expectedRevision: 0 });
+        await store.append(theirs, [event('quarantine.checked', { caseId: 'c2' })], { expectedRevision: 0 });
+        const moujia = await readAllFiltered({ streamData: { field: 'community', value: `moujia${t}` } });
+        expect(moujia.map((e) => [e.streamId, e.type])).toEqual([[mine, 'quarantine.started'], [mine, 'quarantine.checked']]);
+        // By the event's own data: only the events that name the value themselves.
+        const c1 = await readAllFiltered({ streamPrefixes: [`filterCase${t}`], data: { field: 'caseId', value: 'c1' } });
+        expect(c1.map((e) => e.type)).toEqual(['quarantine.started', 'quarantine.checked']);
+        expect(await readAllFiltered({ streamPrefixes: [`filterCase${t}`], data: { field: 'community', value: `moujia${t}` } })).toHaveLength(1);
+        await expect(store.readFiltered({ filter: { streamData: { field: "community') OR 1=1 --", value: 'x' } } })).rejects.toThrow(/letters and digits/);
+      });
+
+      it('cuts by recordedAt: from (inclusive) and before (exclusive), in SQL where the store has it', async () => {
+        const t = tag();
+        const s = `filterTime${t}-1`;
+        const at = (iso: string) => new Date(iso);
+        try {
+          let revision: number | 'no-stream' = 'no-stream';
+          for (const iso of ['2026-02-01T00:00:00.000Z', '2026-02-01T08:00:00.000Z', '2026-02-02T00:00:00.000Z']) {
+            sut.setClock(at(iso));
+            revision = (await store.append(s, [event()], { expectedRevision: revision })).nextExpectedRevision;
+          }
+        } finally {
+          sut.setClock(sut.now);
+        }
+        const cut = (filter: EventFilter) => readAllFiltered({ streamIds: [s], ...filter }).then((es) => es.map((e) => e.recordedAt));
+        expect(await cut({ recordedFrom: '2026-02-01T08:00:00.000Z' })).toEqual(['2026-02-01T08:00:00.000Z', '2026-02-02T00:00:00.000Z']);
+        expect(await cut({ recordedBefore: '2026-02-01T08:00:00.000Z' })).toEqual(['2026-02-01T00:00:00.000Z']);
+        // Any offset names the same instant.
+        expect(await cut({ recordedFrom: '2026-02-01T08:00:00+08:00', recordedBefore: '2026-02-01T16:00:00.001+08:00' })).toEqual(['2026-02-01T00:00:00.000Z', '2026-02-01T08:00:00.000Z']);
+        await expect(store.readFiltered({ filter: { recordedFrom: 'yesterday' } })).rejects.toThrow(/not an instant/);
+      });
     });
 
     {

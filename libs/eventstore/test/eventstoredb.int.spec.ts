@@ -52,10 +52,12 @@ if (!url && !dockerAnswers()) {
       connectionString = `esdb://${started.getHost()}:${started.getMappedPort(2113)}?tls=false`;
     }
     const now = new Date('2026-02-01T00:31:00.000Z');
-    const store = new EventStoreDbEventStore({ connectionString, clock: () => now });
+    let at = now;
+    const store = new EventStoreDbEventStore({ connectionString, clock: () => at });
     return {
       store,
       now,
+      setClock: (d: Date) => (at = d),
       async cleanup() {
         await store.close();
         await container?.stop();

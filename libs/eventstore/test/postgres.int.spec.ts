@@ -40,10 +40,12 @@ eventStoreContract('PostgreSQL', async () => {
   const url = databaseUrl();
   const schema = freshSchema();
   const now = new Date('2026-02-01T00:31:00.000Z');
-  const store = await PostgresEventStore.create({ connectionString: url, schema, clock: () => now });
+  let at = now;
+  const store = await PostgresEventStore.create({ connectionString: url, schema, clock: () => at });
   return {
     store,
     now,
+    setClock: (d: Date) => (at = d),
     async holdAppendOpen(streamId, events) {
       const client = new pg.Client({ connectionString: url });
       await client.connect();
@@ -87,6 +89,47 @@ describe('PostgreSQL event store specifics', () => {
     try {
       const r = await store.append('migrated-1', [event()], { expectedRevision: 'no-stream' });
       expect(r.nextExpectedRevision).toBe(0);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('gives a table made before recordedAt was a timestamp its indexed timestamp column, filled from the text', async () => {
+    const schema = freshSchema();
+    schemas.push(schema);
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      // The events table as the migration made it until 2026-12: recorded_at as text only.
+      await client.query(`CREATE SCHEMA "${schema}";
+        CREATE TABLE "${schema}".events (global_position bigserial NOT NULL, transaction_id xid8 NOT NULL DEFAULT pg_current_xact_id(),
+          id uuid NOT NULL, stream_id text NOT NULL, stream_revision bigint NOT NULL, type text NOT NULL, schema_version integer NOT NULL,
+          occurred_at text NOT NULL, recorded_at text NOT NULL, actor jsonb NOT NULL, correlation_id text NOT NULL, causation_id text, data jsonb NOT NULL,
+          CONSTRAINT events_pkey PRIMARY KEY (transaction_id, global_position), CONSTRAINT events_id_key UNIQUE (id),
+          CONSTRAINT events_stream_revision_key UNIQUE (stream_id, stream_revision));
+        INSERT INTO "${schema}".events (id, stream_id, stream_revision, type, schema_version, occurred_at, recorded_at, actor, correlation_id, data)
+          VALUES (gen_random_uuid(), 'old-1', 0, 'quarantine.old', 1, '2020-01-29T09:00:00+08:00', '2020-01-29T01:00:00.123Z', '{"id":"x","role":"caller"}', 'c', '{}')`);
+      await client.query('SET TimeZone = \'America/New_York\'');
+      const pool = new pg.Pool({ connectionString: url, max: 1 });
+      try {
+        await migratePostgres(pool, schema);
+        await migratePostgres(pool, schema);
+      } finally {
+        await pool.end();
+      }
+      const row = await client.query<{ ms: string; typ: string }>(`SELECT (extract(epoch FROM recorded_at_ts) * 1000)::bigint::text AS ms, pg_typeof(recorded_at_ts)::text AS typ FROM "${schema}".events`);
+      expect(row.rows).toEqual([{ ms: String(Date.parse('2020-01-29T01:00:00.123Z')), typ: 'timestamp with time zone' }]);
+      const index = await client.query(`SELECT indexdef FROM pg_indexes WHERE schemaname = $1 AND indexname = 'events_recorded_at_ts_idx'`, [schema]);
+      expect(index.rows[0]?.indexdef).toMatch(/recorded_at_ts/);
+    } finally {
+      await client.end();
+    }
+    const store = new PostgresEventStore({ connectionString: url, schema, clock: () => new Date('2020-01-30T00:00:00.000Z') });
+    try {
+      await store.append('new-1', [event()], { expectedRevision: 'no-stream' });
+      const before30th = await store.readFiltered({ filter: { recordedBefore: '2020-01-30T00:00:00Z' } });
+      expect(before30th.map((e) => e.streamId)).toEqual(['old-1']);
+      expect(before30th[0]!.recordedAt).toBe('2020-01-29T01:00:00.123Z');
     } finally {
       await store.close();
     }

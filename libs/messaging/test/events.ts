@@ -4,8 +4,8 @@ import type { RecordedEvent } from '@fangyi/eventstore';
 
 const actor = { id: 'caller-7', role: 'caller' } as const;
 
-function newEvent(type: string, data: unknown, causationId: string | null = null): NewEvent {
-  return { id: uuidv7(), type, schemaVersion: 1, occurredAt: '2026-02-01T08:30:00.000+08:00', actor, correlationId: randomUUID(), causationId, data };
+function newEvent(type: string, data: unknown, causationId: string | null = null, schemaVersion = 1): NewEvent {
+  return { id: uuidv7(), type, schemaVersion, occurredAt: '2026-02-01T08:30:00.000+08:00', actor, correlationId: randomUUID(), causationId, data };
 }
 
 /** A home-quarantine case's first events, in the shapes of contracts/src/quarantine.ts. */
@@ -31,10 +31,13 @@ export function quarantineCase(caseId: string, checks = 2): NewEvent[] {
         slot: i % 2 === 0 ? 'am' : 'pm',
         temperatureC: i === 1 ? 38.1 : 36.6,
         symptoms: i === 1 ? ['cough'] : [],
-        reachedVia: 'phone',
+        contactChannel: 'phone',
+        measuredBy: { who: 'self', site: 'unknown' },
         abnormal: i === 1,
       },
       started.id,
+      // Symptom checks are written as version 2 (a version-1 one would reach consumers upcast).
+      2,
     ),
   );
   return [started, ...logged];

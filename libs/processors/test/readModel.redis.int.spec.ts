@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { topicFor, uuidv7, type HomeQuarantineStarted, type NewEvent, type SymptomCheckLogged } from '@fangyi/contracts';
+import { topicFor, uuidv7, type HomeQuarantineStarted, type NewEvent, type SymptomCheckLoggedV1Data } from '@fangyi/contracts';
 import { SqliteEventStore, type RecordedEvent } from '@fangyi/eventstore';
 import { InProcessMessageBus, toMessage } from '@fangyi/messaging';
 import { RedisProjectionStore, ensureIntact, type Op, type Projection } from '@fangyi/projections';
@@ -38,7 +38,7 @@ const started = (caseId: string): HomeQuarantineStarted => ({
   reason: 'close-contact',
   assignedCaller: 'caller-1',
 });
-const logged = (caseId: string, slot: 'am' | 'pm', date = '2026-02-01'): SymptomCheckLogged => ({
+const logged = (caseId: string, slot: 'am' | 'pm', date = '2026-02-01'): SymptomCheckLoggedV1Data => ({
   caseId,
   checkId: uuidv7(),
   date,

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino, type Logger } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { deadLetterTopic, topicFor, uuidv7, type Envelope, type HomeQuarantineStarted, type NewEvent, type SymptomCheckLogged } from '@fangyi/contracts';
+import { deadLetterTopic, topicFor, uuidv7, type Envelope, type HomeQuarantineStarted, type NewEvent, type SymptomCheckLogged, type SymptomCheckLoggedV1Data } from '@fangyi/contracts';
 import { SqliteEventStore, catchUpSubscription, type RecordedEvent } from '@fangyi/eventstore';
 import { InProcessMessageBus, toMessage, type MessageBus, type OutgoingMessage } from '@fangyi/messaging';
 import {
@@ -87,7 +87,7 @@ function startedData(caseId: string): HomeQuarantineStarted {
     assignedCaller: 'caller-7',
   };
 }
-function loggedData(caseId: string, temperatureC = 38.1): SymptomCheckLogged {
+function loggedData(caseId: string, temperatureC = 38.1): SymptomCheckLoggedV1Data {
   return { caseId, checkId: uuidv7(), date: '2026-02-01', slot: 'am', temperatureC, symptoms: ['cough'], reachedVia: 'phone', abnormal: true };
 }
 function newEvent(type: string, data: unknown): NewEvent {

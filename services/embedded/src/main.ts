@@ -21,6 +21,7 @@ import {
   startQuarantinePolicies,
 } from '@fangyi/quarantine';
 import { registerResidents, residentsErrors, startHouseholdPeopleFeed, startResidentsPolicies } from '@fangyi/residents';
+import { registerAnalyst } from '@fangyi/analyst';
 import { alertsProjection, parseCommunityDistricts, registerRoster, reportProjection, rosterProjection } from '@fangyi/roster';
 import { registerConsole } from '@fangyi/console/serve';
 import { applyCallersFromAccounts, registerStaff, sessionCheckOf, staffServiceErrors, startStaffDirectory } from '@fangyi/staff';
@@ -217,6 +218,7 @@ registerStaff(app, { eventStore, clock, newId, authSecret, directory: staffDirec
 // The console (a single-page app built to static files) at /console/; a browser opening / without
 // a token is sent there to sign in.
 registerConsole(app, { redirectRoot: true });
+registerAnalyst(app, { eventStore, clock, timeZone });
 await app.ready();
 
 const today = businessDate(clock(), timeZone);

@@ -99,6 +99,7 @@ describe('the escalation timer (fake clock, SQLite event store): an unacknowledg
       append: eventStore.append.bind(eventStore),
       readAll: eventStore.readAll.bind(eventStore),
       subscribeToAll: eventStore.subscribeToAll.bind(eventStore),
+      readFiltered: eventStore.readFiltered.bind(eventStore),
       checkpoints: eventStore.checkpoints,
       close: async () => {},
       readStream: async (id, o) => {

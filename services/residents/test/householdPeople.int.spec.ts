@@ -224,6 +224,7 @@ function householdPeopleSuite(adapter: string, open: () => Promise<OpenedStore>)
           await new Promise((r) => setTimeout(r, 50));
           return events;
         },
+        readFiltered: (options) => eventStore.readFiltered(options),
         subscribeToAll: (options) => catchUpSubscription((after, limit) => slow.readAll({ after, limit }), options),
         checkpoints: eventStore.checkpoints,
         close: async () => {},

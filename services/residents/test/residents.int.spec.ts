@@ -553,6 +553,7 @@ describe('residents service over HTTP (SQLite event store)', () => {
         },
         readStream: (streamId, options) => eventStore.readStream(streamId, options),
         readAll: (options) => eventStore.readAll(options),
+        readFiltered: (options) => eventStore.readFiltered(options),
         subscribeToAll: (options) => eventStore.subscribeToAll(options),
         checkpoints: eventStore.checkpoints,
         close: async () => {},

@@ -27,6 +27,15 @@ CREATE TABLE IF NOT EXISTS ${s}.events (
   CONSTRAINT events_id_key UNIQUE (id),
   CONSTRAINT events_stream_revision_key UNIQUE (stream_id, stream_revision)
 );
+-- recordedAt as a real timestamp with an index, for time-range cuts made in SQL (exports, as-of).
+-- The text column stays what the envelope carries, written by append as before; this one is
+-- derived from it, so tables made before it get it filled in by the ALTER (a rewrite, once).
+-- The cast pins the time zone, so the function is as immutable as a generated column needs
+-- (the text always carries its offset anyway: Date#toISOString).
+CREATE OR REPLACE FUNCTION ${s}.instant_of(text) RETURNS timestamptz
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE SET "TimeZone" = 'UTC' AS 'SELECT $1::timestamptz';
+ALTER TABLE ${s}.events ADD COLUMN IF NOT EXISTS recorded_at_ts timestamptz GENERATED ALWAYS AS (${s}.instant_of(recorded_at)) STORED;
+CREATE INDEX IF NOT EXISTS events_recorded_at_ts_idx ON ${s}.events (recorded_at_ts);
 CREATE TABLE IF NOT EXISTS ${s}.streams (
   stream_id text   PRIMARY KEY,
   revision  bigint NOT NULL

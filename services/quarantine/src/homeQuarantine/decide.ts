@@ -1,4 +1,4 @@
-import { FEVER_THRESHOLD_C, TEMPERATURE_MAX_C, TEMPERATURE_MIN_C, type QuarantineEvent } from '@fangyi/contracts';
+import { FEVER_THRESHOLD_C, TEMPERATURE_MAX_C, TEMPERATURE_MIN_C, defaultMeasuredBy, type QuarantineEvent } from '@fangyi/contracts';
 import { DomainError, fault } from '@fangyi/service-kit/errors';
 import { addDays, daysBetween } from '@fangyi/service-kit/time';
 import { formatClockTime } from '@fangyi/service-kit/slots';
@@ -137,6 +137,7 @@ export function decide(command: HomeQuarantineCommand, state: HomeQuarantineStat
         reachedVia: d.reachedVia,
         abnormal,
       };
+      const { reachedVia, ...reading } = check;
       const events: QuarantineEvent[] = previous
         ? [
             {
@@ -144,7 +145,7 @@ export function decide(command: HomeQuarantineCommand, state: HomeQuarantineStat
               data: { ...check, correctsCheckId: previous.checkId, ...(d.correctionReason ? { correctionReason: d.correctionReason } : {}) },
             },
           ]
-        : [{ type: 'quarantine.symptom-check-logged', data: check }];
+        : [{ type: 'quarantine.symptom-check-logged', data: { ...reading, contactChannel: reachedVia, measuredBy: d.measuredBy ?? defaultMeasuredBy(reachedVia) } }];
       // A correction that turns a normal check abnormal escalates; one that was already escalated does not again.
       if (abnormal && !previous?.abnormal) {
         const fever = d.temperatureC >= FEVER_THRESHOLD_C;

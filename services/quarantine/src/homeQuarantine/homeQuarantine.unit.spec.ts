@@ -63,7 +63,7 @@ function check(overrides: Partial<LogSymptomCheck['data']> = {}): LogSymptomChec
 
 const logged = (o: Partial<Extract<QuarantineEvent, { type: 'quarantine.symptom-check-logged' }>['data']> = {}): QuarantineEvent => ({
   type: 'quarantine.symptom-check-logged',
-  data: { caseId: 'c1', checkId: 'k1', date: '2020-01-29', slot: 'am', temperatureC: 36.5, symptoms: [], reachedVia: 'phone', abnormal: false, ...o },
+  data: { caseId: 'c1', checkId: 'k1', date: '2020-01-29', slot: 'am', temperatureC: 36.5, symptoms: [], contactChannel: 'phone', measuredBy: { who: 'self', site: 'unknown' }, abnormal: false, ...o },
 });
 
 describe('StartHomeQuarantine', () => {
@@ -128,9 +128,15 @@ describe('LogSymptomCheck', () => {
       .then([
         {
           type: 'quarantine.symptom-check-corrected',
-          data: { ...logged({ checkId: 'k2', temperatureC: 36.7 }).data, correctsCheckId: 'k1', correctionReason: 'misheard' },
+          // A correction keeps version 1's shape: reachedVia, no measuredBy.
+          data: { caseId: 'c1', checkId: 'k2', date: '2020-01-29', slot: 'am', temperatureC: 36.7, symptoms: [], reachedVia: 'phone', abnormal: false, correctsCheckId: 'k1', correctionReason: 'misheard' },
         } as QuarantineEvent,
       ]);
+  });
+
+  it('records who measured: as the caller says, else the caller on a visit and the person otherwise', () => {
+    spec.given([started]).when(check({ measuredBy: { who: 'household-member', site: 'ear' } })).then([logged({ measuredBy: { who: 'household-member', site: 'ear' } })]);
+    spec.given([started]).when(check({ reachedVia: 'visit' })).then([logged({ contactChannel: 'visit', measuredBy: { who: 'caller', site: 'unknown' } })]);
   });
 
   it('refuses a correction when the slot has no check', () => {

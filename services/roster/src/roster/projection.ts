@@ -113,7 +113,8 @@ function withCheck(doc: RosterCase, e: Envelope<SymptomCheckLogged | SymptomChec
     temperatureC: d.temperatureC,
     abnormal: d.abnormal,
     symptoms: d.symptoms,
-    reachedVia: d.reachedVia,
+    // Version 2 of a logged check renamed reachedVia; corrections keep the old name.
+    reachedVia: 'contactChannel' in d ? d.contactChannel : d.reachedVia,
     occurredAt: e.occurredAt,
     recordedAt: e.recordedAt,
     by: e.actor.id,

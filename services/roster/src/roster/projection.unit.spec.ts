@@ -39,7 +39,7 @@ const started: QuarantineEvent = {
 };
 const logged = (date: string, slot: 'am' | 'pm', temperatureC = 36.5): QuarantineEvent => ({
   type: 'quarantine.symptom-check-logged',
-  data: { caseId: 'c1', checkId: `k-${date}-${slot}`, date, slot, temperatureC, symptoms: [], reachedVia: 'phone', abnormal: temperatureC >= 37.3 },
+  data: { caseId: 'c1', checkId: `k-${date}-${slot}`, date, slot, temperatureC, symptoms: [], contactChannel: 'phone', measuredBy: { who: 'self', site: 'unknown' }, abnormal: temperatureC >= 37.3 },
 });
 const missed = (date: string, slot: 'am' | 'pm'): QuarantineEvent => ({ type: 'quarantine.symptom-check-missed', data: { caseId: 'c1', date, slot } });
 const ended = (outcome: 'completed' | 'sent-to-hospital', endedOn: string): QuarantineEvent => ({

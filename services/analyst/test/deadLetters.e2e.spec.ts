@@ -1,30 +1,15 @@
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { deadLetterTopic, uuidv7, type Envelope } from '@fangyi/contracts';
 import { consumeEnvelopes, KafkaMessageBus, type Consumer, type IncomingMessage } from '@fangyi/messaging';
 import { requireInfra } from '@fangyi/testkit';
+import { fangyi } from './cli.ts';
 
-const run = promisify(execFile);
-const SCRIPT = join(import.meta.dirname, 'dead-letters.ts');
 const LOGGED = 'quarantine.symptom-check-logged';
 
-/** The command as an operator runs it, in its own process. */
-async function deadLetters(brokers: string, ...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, ['--disable-warning=TimeoutNegativeWarning', SCRIPT, ...args], {
-      env: { ...process.env, KAFKA_BROKERS: brokers },
-      timeout: 60_000,
-    });
-    return { stdout, stderr, code: 0 };
-  } catch (error) {
-    const e = error as { stdout: string; stderr: string; code: number };
-    return { stdout: e.stdout, stderr: e.stderr, code: e.code };
-  }
-}
+/** `fangyi dead-letters …` as an operator runs it, in its own process. */
+const deadLetters = (brokers: string, ...args: string[]) => fangyi(['dead-letters', ...args], { KAFKA_BROKERS: brokers });
 
 function check(caseId: string, i: number): Envelope {
   return {
@@ -42,7 +27,7 @@ function check(caseId: string, i: number): Envelope {
   };
 }
 
-describe('npm run dead-letters (Kafka)', () => {
+describe('fangyi dead-letters (Kafka)', () => {
   const brokers = requireInfra('kafka');
   const bus = new KafkaMessageBus({ brokers: brokers.split(','), clientId: `dead-letters-e2e-${randomUUID().slice(0, 6)}`, logger: pino({ level: 'silent' }) });
   let consumer: Consumer | undefined;
@@ -78,7 +63,8 @@ describe('npm run dead-letters (Kafka)', () => {
 
     const table = await deadLetters(brokers, 'list', '--topic', topic);
     expect(table.code).toBe(0);
-    const [head, row, ...more] = table.stdout.trim().split('\n');
+    const [head, rule, row, ...more] = table.stdout.trim().split('\n');
+    expect(rule).toMatch(/^─+(\s+─+)+$/);
     expect(head).toMatch(/^DEAD-LETTER TOPIC\s+OFFSET\s+FAILED AT\s+GROUP\s+TRIES/);
     expect(more).toEqual([]);
     expect(row).toContain(deadLetterTopic(topic));

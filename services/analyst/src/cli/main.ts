@@ -1,0 +1,337 @@
+#!/usr/bin/env node
+/**
+ * fangyi: the analysts' command line. One tool for the history: export and import it, follow one
+ * person, ask the daily report as of an instant, rebuild a view, and list or replay dead letters.
+ * Works on the embedded data directory (.data/fangyi.db) or the distributed mode (EVENT_STORE_URL,
+ * REDIS_URL, KAFKA_BROKERS). `npm run fangyi -- --help`.
+ */
+import { createReadStream, createWriteStream, existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { once } from 'node:events';
+import type { Readable, Writable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Listr, ListrLogger, ProcessOutput } from 'listr2';
+import type { Redis } from 'ioredis';
+import { pino } from 'pino';
+import { openEventStore, type EventStore } from '@fangyi/eventstore';
+import { InMemoryProjectionStore, RedisProjectionStore, applyRecorded, type ProjectionStore } from '@fangyi/projections';
+import { REPORT, ROSTER_COLLECTION } from '@fangyi/roster';
+import { DEFAULT_TIME_ZONE, businessDate, localTime } from '@fangyi/service-kit';
+import { exportLines, filterOf } from '../export.ts';
+import { importClock, importNdjson } from '../import.ts';
+import { personTimeline } from '../timeline.ts';
+import { VIEWS, buildView, dailyReportOf, projectionOf, type ViewName } from '../views.ts';
+import { table } from './table.ts';
+
+/** A mistake in how the tool was called: exit code 2, the message on stderr. */
+class UsageError extends Error {}
+
+interface Globals {
+  eventStore?: string;
+  dataDir: string;
+  schema: string;
+  timeZone: string;
+  json: boolean;
+}
+
+const out = (text: string) => process.stdout.write(`${text}\n`);
+const err = (text: string) => process.stderr.write(`${text}\n`);
+const list = (value: string, previous: string[] = []) => [...previous, ...value.split(',').map((v) => v.trim()).filter(Boolean)];
+const instant = (name: string) => (value: string) => {
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(value) || Number.isNaN(Date.parse(value))) {
+    throw new InvalidArgumentError(`${name} must be an instant with its offset, e.g. 2020-02-10T08:00:00+08:00`);
+  }
+  return new Date(value).toISOString();
+};
+const peakRssMiB = () => (process.resourceUsage().maxRSS / 1024).toFixed(1);
+
+const program = new Command('fangyi')
+  .description('防疫 Fangyi for analysts: the event history, one person\'s timeline, the daily report as of an instant, rebuilt views, dead letters.')
+  .addOption(new Option('--event-store <url>', 'postgres://…, sqlite:FILE or esdb://…').env('EVENT_STORE_URL'))
+  .addOption(new Option('--data-dir <dir>', 'the embedded data directory, used when no event store URL is given').env('FANGYI_DATA_DIR').default('.data'))
+  .addOption(new Option('--schema <name>', 'PostgreSQL schema of the event store').env('FANGYI_SCHEMA').default('fangyi'))
+  .addOption(new Option('--time-zone <tz>', "the district's time zone (business dates, local times)").env('FANGYI_TIME_ZONE').default(DEFAULT_TIME_ZONE))
+  .option('--json', 'print JSON for scripts instead of tables', false)
+  .showHelpAfterError()
+  .exitOverride()
+  .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+  .addHelpText(
+    'after',
+    `
+Where: the embedded data directory (.data/fangyi.db, as \`npm start\` leaves it) unless EVENT_STORE_URL
+or --event-store names another store; rebuild --into-redis uses REDIS_URL; dead-letters uses KAFKA_BROKERS.
+
+Examples:
+  npm run fangyi -- timeline 0190f3a2-…                       one person's story, in order
+  npm run fangyi -- as-of report 2020-02-10T08:00:00+08:00    what the daily report said then
+  npm run fangyi -- export --community moujia --from 2020-02-01T00:00:00+08:00 > moujia.ndjson
+  npm run fangyi -- import moujia.ndjson --event-store sqlite:/tmp/copy.db
+  npm run fangyi -- rebuild roster
+  npm run fangyi -- dead-letters list`,
+  );
+
+const globals = () => program.opts<Globals>();
+
+async function openStore(options: { forImport?: ReturnType<typeof importClock> } = {}): Promise<EventStore> {
+  const g = globals();
+  let url = g.eventStore;
+  if (!url) {
+    const file = resolve(join(g.dataDir, 'fangyi.db'));
+    if (!existsSync(file) && !options.forImport) throw new UsageError(`no event store at ${file}: start Fangyi once (npm start), or give --event-store / EVENT_STORE_URL`);
+    url = `sqlite:${file}`;
+  }
+  return openEventStore(url, { schema: g.schema, ...(options.forImport ? { clock: options.forImport.clock } : {}) });
+}
+
+async function withStore<T>(run: (store: EventStore) => Promise<T>, options: { forImport?: ReturnType<typeof importClock> } = {}): Promise<T> {
+  const store = await openStore(options);
+  try {
+    return await run(store);
+  } finally {
+    await store.close();
+  }
+}
+
+async function write(stream: Writable, chunk: string): Promise<void> {
+  if (!stream.write(chunk)) await once(stream, 'drain');
+}
+
+program
+  .command('export')
+  .description('the history as NDJSON (one envelope a line, in log order, as recorded), streamed in constant memory')
+  .option('--stream <ids>', 'only these streams (comma list, repeatable)', list)
+  .option('--stream-prefix <prefixes>', 'only streams starting with these, e.g. homeQuarantine-', list)
+  .option('--type <types>', 'only these event types, e.g. quarantine.symptom-check-logged', list)
+  .option('--community <id>', 'every event of the streams of one community')
+  .option('--from <instant>', 'recorded at or after', instant('--from'))
+  .option('--to <instant>', 'recorded before', instant('--to'))
+  .option('-o, --out <file>', 'write to a file instead of standard output')
+  .action(async (o: { stream?: string[]; streamPrefix?: string[]; type?: string[]; community?: string; from?: string; to?: string; out?: string }) => {
+    if (o.from && o.to && o.from >= o.to) throw new UsageError('--to must be after --from');
+    const started = Date.now();
+    await withStore(async (store) => {
+      const sink: Writable = o.out ? createWriteStream(o.out) : process.stdout;
+      let bytes = 0;
+      let events = 0;
+      const filter = filterOf({ ...(o.stream ? { streams: o.stream } : {}), ...(o.streamPrefix ? { streamPrefixes: o.streamPrefix } : {}), ...(o.type ? { types: o.type } : {}), ...(o.community ? { community: o.community } : {}), ...(o.from ? { from: o.from } : {}), ...(o.to ? { to: o.to } : {}) });
+      for await (const chunk of exportLines(store, filter)) {
+        bytes += Buffer.byteLength(chunk);
+        for (let i = chunk.indexOf('\n'); i >= 0; i = chunk.indexOf('\n', i + 1)) events++;
+        await write(sink, chunk);
+      }
+      if (o.out) {
+        sink.end();
+        await once(sink, 'finish');
+      }
+      const summary = { events, bytes, seconds: (Date.now() - started) / 1000, peakRssMiB: Number(peakRssMiB()) };
+      // The lines go to stdout; the summary to stderr, so a pipe gets only the history.
+      err(globals().json ? JSON.stringify(summary) : `exported ${events} events (${(bytes / 1048576).toFixed(1)} MiB) in ${summary.seconds.toFixed(1)} s; peak RSS ${summary.peakRssMiB} MiB`);
+    });
+  });
+
+program
+  .command('import')
+  .description('append an exported NDJSON history (.ndjson or .ndjson.gz, - for standard input) to a store, keeping ids, revisions, versions and both instants')
+  .argument('<file>', 'the file, or - for standard input')
+  .action(async (file: string) => {
+    const clock = importClock();
+    const started = Date.now();
+    await withStore(async (store) => {
+      let input: Readable = file === '-' ? process.stdin : createReadStream(file);
+      if (file.endsWith('.gz')) input = input.pipe(createGunzip());
+      const result = await importNdjson(input, store, clock);
+      const summary = { ...result, seconds: (Date.now() - started) / 1000 };
+      out(globals().json ? JSON.stringify(summary) : `imported ${result.events} events of ${result.streams} streams in ${summary.seconds.toFixed(1)} s`);
+    }, { forImport: clock });
+  });
+
+program
+  .command('timeline')
+  .description("every event about one person across residents, quarantine, checkpoints and complaints, in the order it happened")
+  .argument('<personId>')
+  .action(async (personId: string) => {
+    await withStore(async (store) => {
+      const t = await personTimeline(store, personId);
+      if (!t) throw new UsageError(`no person ${personId} in this event store`);
+      if (globals().json) return out(JSON.stringify(t, null, 2));
+      const tz = globals().timeZone;
+      const local = (iso: string) => {
+        const l = localTime(new Date(iso), tz);
+        return `${l.date} ${String(Math.floor(l.minutes / 60)).padStart(2, '0')}:${String(l.minutes % 60).padStart(2, '0')}`;
+      };
+      const index = new Map(t.entries.map((e, i) => [e.eventId, i + 1]));
+      out(`${t.name ?? personId}（${t.community}）: ${t.entries.length} 条记录\n`);
+      out(
+        table(
+          ['#', '发生于', '记录于', '操作人', '摘要', '起因'],
+          t.entries.map((e, i) => [
+            String(i + 1),
+            local(e.occurredAt),
+            local(e.recordedAt),
+            `${e.actor.id} (${e.actor.role})`,
+            e.summary,
+            e.causedBy ? `← #${index.get(e.causedBy)}` : '',
+          ]),
+        ),
+      );
+    });
+  });
+
+const asOf = program.command('as-of').description('a view as the system knew it at an instant (events recorded by then)');
+asOf
+  .command('report')
+  .description('the daily report as known at <instant>')
+  .argument('<instant>', 'e.g. 2020-02-10T08:00:00+08:00', instant('<instant>'))
+  .option('--date <date>', 'the business date reported on (default: the date of the instant)')
+  .option('--community <id>', 'only this community')
+  .action(async (at: string, o: { date?: string; community?: string }) => {
+    if (Date.parse(at) > Date.now()) throw new UsageError(`${at} is in the future: nothing is known of it yet`);
+    if (o.date && !/^\d{4}-\d{2}-\d{2}$/.test(o.date)) throw new UsageError('--date must be YYYY-MM-DD');
+    const tz = globals().timeZone;
+    const date = o.date ?? businessDate(new Date(at), tz);
+    await withStore(async (store) => {
+      const { store: view } = await buildView(store, 'report', { timeZone: tz, asOf: new Date(at) });
+      const report = await dailyReportOf(view, date, (c) => !o.community || c === o.community);
+      if (globals().json) return out(JSON.stringify({ ...report, asOf: at }, null, 2));
+      out(`每日报表 ${date}，截至 ${at} 所知\n`);
+      const rows = [...report.communities, { community: '合计', ...report.total }];
+      out(
+        table(
+          ['社区', '住户', '登记人员', '外地', '湖北', '居家隔离', '应查', '已查', '漏报', '异常', '卡口进', '卡口出', '劝返', '投诉'],
+          rows.map((r) => [
+            r.community,
+            String(r.households.total),
+            String(r.people.registered),
+            String(r.people.outside),
+            String(r.people.outsideFromHubei),
+            String(r.homeQuarantine.underQuarantine),
+            String(r.homeQuarantine.checksDueOnDate),
+            String(r.homeQuarantine.checksDoneOnDate),
+            String(r.homeQuarantine.missedOnDate),
+            String(r.homeQuarantine.escalationsRaisedOnDate),
+            String(r.checkpoints.entries),
+            String(r.checkpoints.exits),
+            String(r.checkpoints.refusals),
+            String(r.complaints.filedOnDate),
+          ]),
+        ),
+      );
+    });
+  });
+
+program
+  .command('rebuild')
+  .description(`replay the whole event store into a view (${VIEWS.join(', ')}): in memory to check it, or into Redis to replace the live one`)
+  .argument('<view>', VIEWS.join(' | '))
+  .option('--into-redis', 'rebuild the Redis read model at REDIS_URL (stop the read-side worker first)')
+  .option('--namespace <ns>', 'the Redis namespace (default: the worker\'s, fangyi:roster or fangyi:report)')
+  .action(async (view: string, o: { intoRedis?: boolean; namespace?: string }) => {
+    if (!(VIEWS as readonly string[]).includes(view)) throw new UsageError(`unknown view ${view}: one of ${VIEWS.join(', ')}`);
+    const name = view as ViewName;
+    const projection = projectionOf(name, globals().timeZone);
+    let redis: Redis | undefined;
+    let target: ProjectionStore;
+    if (o.intoRedis) {
+      const url = process.env.REDIS_URL;
+      if (!url) throw new UsageError('--into-redis needs REDIS_URL');
+      const { Redis } = await import('ioredis');
+      redis = new Redis(url, { maxRetriesPerRequest: 3, lazyConnect: true });
+      await redis.connect();
+      target = new RedisProjectionStore({ redis, namespace: o.namespace ?? `fangyi:${name}`, guarded: true });
+    } else target = new InMemoryProjectionStore();
+    const logger = pino({ level: 'silent' });
+    const counts = { events: 0, applied: 0, ignored: 0, skipped: 0 };
+    const started = Date.now();
+    try {
+      await withStore(async (store) => {
+        const writeTo = target.unguarded?.() ?? target;
+        const tasks = new Listr(
+          [
+            { title: `清空 ${name}`, task: async () => writeTo.reset() },
+            {
+              title: `重放事件日志 → ${name}`,
+              task: async (_ctx, task) => {
+                for (let after: string | null = null; ; ) {
+                  const batch = await store.readAll({ after, limit: 1000 });
+                  if (batch.length === 0) break;
+                  for (const e of batch) {
+                    const outcome = await applyRecorded(projection, writeTo, e, logger);
+                    counts.events++;
+                    if (outcome === 'applied') counts.applied++;
+                    else if (outcome === 'skipped' || outcome === 'rejected') counts.skipped++;
+                    else counts.ignored++;
+                  }
+                  after = batch.at(-1)!.position;
+                  task.output = `${counts.events} events read, ${counts.applied} applied`;
+                }
+              },
+              rendererOptions: { persistentOutput: true },
+            },
+            { title: '标记为完整', task: async () => target.markIntact() },
+          ],
+          {
+            // Progress goes to stderr, so stdout holds only the answer (a pipe, --json).
+            renderer: globals().json ? 'silent' : process.stderr.isTTY ? 'default' : 'simple',
+            rendererOptions: { logger: new ListrLogger({ processOutput: new ProcessOutput(process.stderr, process.stderr) }) },
+            exitOnError: true,
+          },
+        );
+        await tasks.run();
+      });
+      const collections = name === 'roster' ? [ROSTER_COLLECTION] : Object.values(REPORT);
+      const documents = Object.fromEntries(await Promise.all(collections.map(async (c) => [c, (await target.list(c)).length] as const)));
+      const summary = { view: name, into: o.intoRedis ? 'redis' : 'memory', ...counts, documents, seconds: (Date.now() - started) / 1000 };
+      if (globals().json) out(JSON.stringify(summary));
+      else {
+        out(`rebuilt ${name} (${summary.into}) from ${counts.events} events in ${summary.seconds.toFixed(1)} s: ${counts.applied} applied, ${counts.ignored} of other types, ${counts.skipped} unreadable`);
+        out(table(['collection', 'documents'], Object.entries(documents).map(([c, n]) => [c, String(n)])));
+      }
+    } finally {
+      await target.close().catch(() => {});
+      redis?.disconnect();
+    }
+  });
+
+const dead = program.command('dead-letters').description('messages Kafka consumers set aside (KAFKA_BROKERS), and replaying them');
+const brokers = () => {
+  const list = process.env.KAFKA_BROKERS?.split(',').map((b) => b.trim()).filter(Boolean) ?? [];
+  if (list.length === 0) throw new UsageError('KAFKA_BROKERS is required (host:port,…)');
+  return list;
+};
+dead
+  .command('list')
+  .description('every dead letter, or those of one topic (source or .dlq) and group')
+  .option('--topic <topic>')
+  .option('--group <group>')
+  .action(async (o: { topic?: string; group?: string }) => {
+    const { deadLetters } = await import('./deadLetters.ts');
+    await deadLetters('list', { brokers: brokers(), ...o, json: globals().json }, out);
+  });
+dead
+  .command('replay')
+  .description('republish the letters of a topic to their source topic, once; --offset N starts again at N')
+  .option('--topic <topic>')
+  .option('--group <group>')
+  .option('--offset <n>')
+  .action(async (o: { topic?: string; group?: string; offset?: string }) => {
+    if (!o.topic) throw new UsageError('replay needs --topic');
+    if (o.offset !== undefined && !/^\d+$/.test(o.offset)) throw new UsageError(`--offset must be a whole number, got ${o.offset}`);
+    const { deadLetters } = await import('./deadLetters.ts');
+    await deadLetters('replay', { brokers: brokers(), topic: o.topic, ...(o.group ? { group: o.group } : {}), ...(o.offset !== undefined ? { offset: BigInt(o.offset) } : {}), json: globals().json }, out);
+  });
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    // --help and --version end here with code 0; a usage mistake with 2 (commander printed it).
+    process.exitCode = error.exitCode === 0 ? 0 : 2;
+  } else if (error instanceof UsageError) {
+    err(`fangyi: ${error.message}`);
+    process.exitCode = 2;
+  } else {
+    err(`fangyi: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,112 @@
+import { parseEnvelope, type Actor, type Envelope } from '@fangyi/contracts';
+import type { EventFilter, EventStore, RecordedEvent } from '@fangyi/eventstore';
+import { exportEvents } from './export.ts';
+import { summaryOf } from './summary.ts';
+
+export interface TimelineEntry {
+  readonly eventId: string;
+  readonly type: string;
+  /** Which part of the district's work: residents, quarantine, checkpoints, complaints. */
+  readonly context: string;
+  readonly streamId: string;
+  readonly streamRevision: number;
+  /** When it happened in the world. */
+  readonly occurredAt: string;
+  /** When the system learned it. */
+  readonly recordedAt: string;
+  readonly actor: Actor;
+  /** One line in Chinese. */
+  readonly summary: string;
+  readonly correlationId: string;
+  readonly causationId: string | null;
+  /** The entry of this timeline that caused this one (its causationId), if it is on the timeline. */
+  readonly causedBy: string | null;
+  /** Entries of this timeline this one caused. */
+  readonly causes: readonly string[];
+  /** Why the event is on this person's timeline. */
+  readonly relation: 'person' | 'case' | 'arrival-assessment' | 'crossing' | 'complaint-about-household';
+  readonly data: unknown;
+}
+
+export interface Timeline {
+  readonly personId: string;
+  readonly name: string | null;
+  /** The community the person is registered in now (the last move in). */
+  readonly community: string;
+  readonly entries: readonly TimelineEntry[];
+}
+
+async function all(store: EventStore, filter: EventFilter): Promise<RecordedEvent[]> {
+  const out: RecordedEvent[] = [];
+  for await (const e of exportEvents(store, filter, 500)) out.push(e);
+  return out;
+}
+
+/**
+ * Every event about one person, across the four contexts, in the order things happened
+ * (occurredAt, then recordedAt): their own stream; their home quarantine cases and arrival
+ * assessments (every event of those streams); crossings, refusals and breaches at checkpoints
+ * that name them; complaints about a household they lived in. Null for a person never registered.
+ */
+export async function personTimeline(store: EventStore, personId: string): Promise<Timeline | null> {
+  const own = await store.readStream(`person-${personId}`);
+  if (own.length === 0) return null;
+  const households = new Set<string>();
+  let community = '';
+  let name: string | null = null;
+  for (const e of own) {
+    const d = e.data as { householdId?: string; community?: string; name?: string };
+    if (d.householdId) households.add(d.householdId);
+    if (d.community) community = d.community;
+    if (e.type === 'residents.person-registered' && d.name) name = d.name;
+  }
+  const [quarantine, checkpoints, complaints] = await Promise.all([
+    all(store, { streamPrefixes: ['homeQuarantine-', 'arrivalAssessment-'], streamData: { field: 'personId', value: personId } }),
+    all(store, { types: ['checkpoints.entry-recorded', 'checkpoints.exit-recorded', 'checkpoints.refusal-recorded', 'checkpoints.quarantine-breach-recorded'], data: { field: 'personId', value: personId } }),
+    households.size === 0
+      ? Promise.resolve([])
+      : Promise.all([...households].map((h) => all(store, { streamPrefixes: ['complaint-'], streamData: { field: 'subjectHouseholdId', value: h } }))).then((x) => x.flat()),
+  ]);
+  const relationOf = (e: RecordedEvent): TimelineEntry['relation'] =>
+    e.streamId.startsWith('person-') ? 'person' : e.streamId.startsWith('homeQuarantine-') ? 'case' : e.streamId.startsWith('arrivalAssessment-') ? 'arrival-assessment' : e.streamId.startsWith('complaint-') ? 'complaint-about-household' : 'crossing';
+  const seen = new Set<string>();
+  const events: { e: Envelope; relation: TimelineEntry['relation'] }[] = [];
+  for (const recorded of [...own, ...quarantine, ...checkpoints, ...complaints]) {
+    if (seen.has(recorded.id)) continue;
+    seen.add(recorded.id);
+    const { position: _p, ...raw } = recorded;
+    // Read as today's shapes (old versions upcast), the way every view reads them.
+    let e: Envelope;
+    try {
+      e = parseEnvelope(raw);
+    } catch {
+      e = raw;
+    }
+    events.push({ e, relation: relationOf(recorded) });
+  }
+  // occurredAt carries the writer's offset (+08:00 or Z): order by the instant, text only breaks ties.
+  events.sort((a, b) => Date.parse(a.e.occurredAt) - Date.parse(b.e.occurredAt) || Date.parse(a.e.recordedAt) - Date.parse(b.e.recordedAt) || (a.e.streamId === b.e.streamId ? a.e.streamRevision - b.e.streamRevision : 0));
+  const ids = new Set(events.map((x) => x.e.id));
+  const causes = new Map<string, string[]>();
+  for (const { e } of events) {
+    if (e.causationId && ids.has(e.causationId)) causes.set(e.causationId, [...(causes.get(e.causationId) ?? []), e.id]);
+  }
+  const entries = events.map(({ e, relation }): TimelineEntry => ({
+    eventId: e.id,
+    type: e.type,
+    context: e.type.slice(0, e.type.indexOf('.')),
+    streamId: e.streamId,
+    streamRevision: e.streamRevision,
+    occurredAt: e.occurredAt,
+    recordedAt: e.recordedAt,
+    actor: e.actor,
+    summary: summaryOf(e),
+    correlationId: e.correlationId,
+    causationId: e.causationId,
+    causedBy: e.causationId && ids.has(e.causationId) ? e.causationId : null,
+    causes: causes.get(e.id) ?? [],
+    relation,
+    data: e.data,
+  }));
+  return { personId, name, community, entries };
+}
