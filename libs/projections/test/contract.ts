@@ -156,15 +156,15 @@ export function projectionStoreContract(name: string, factory: () => Promise<Pro
       const s = store();
       const a = fresh('case');
       const b = fresh('case');
-      expect(await s.getVersioned('people', 'p1')).toEqual({ doc: null, version: 0 });
+      expect(await s.getVersioned('people', 'p1')).toEqual({ doc: null, version: 0, partition: '_' });
       expect(await s.commit(a, 0, [put('people', 'p1', { cases: 1 })], [{ collection: 'people', id: 'p1', version: 0 }])).toBe('applied');
-      expect(await s.getVersioned('people', 'p1')).toEqual({ doc: { cases: 1 }, version: 1 });
+      expect(await s.getVersioned('people', 'p1')).toEqual({ doc: { cases: 1 }, version: 1, partition: '_' });
       // Stream b read p1 before a's commit: its commit is refused and changes nothing, its revision not recorded.
       expect(await s.commit(b, 0, [put('people', 'p1', { cases: 1 })], [{ collection: 'people', id: 'p1', version: 0 }])).toBe('conflict');
       expect(await s.get('people', 'p1')).toEqual({ cases: 1 });
       expect(await s.appliedRevision(b)).toBeNull();
       expect(await s.commit(b, 0, [put('people', 'p1', { cases: 2 })], [{ collection: 'people', id: 'p1', version: 1 }])).toBe('applied');
-      expect(await s.getVersioned('people', 'p1')).toEqual({ doc: { cases: 2 }, version: 2 });
+      expect(await s.getVersioned('people', 'p1')).toEqual({ doc: { cases: 2 }, version: 2, partition: '_' });
       // A duplicate stays a duplicate, whatever it read.
       expect(await s.commit(a, 0, [], [{ collection: 'people', id: 'p1', version: 0 }])).toBe('duplicate');
     });
