@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { deadLetterTopic, isDeadLetterTopic } from '@fangyi/contracts';
-import { Kafka, Partitioners, logLevel, type Admin, type ConfigResourceTypes, type Consumer as KafkaConsumer, type LogEntry, type Producer, type RetryOptions } from 'kafkajs';
+import { Kafka, Partitioners, logLevel, type Admin, type ConfigResourceTypes, type Consumer as KafkaConsumer, type EachBatchPayload, type EachMessagePayload, type LogEntry, type Producer, type RetryOptions } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { DeadLetterAccess } from './deadLetters.ts';
 import { ConsumerProgress, deliverWithRetry, DEFAULT_FIRST_RETRY_MS, DEFAULT_MAX_RETRY_MS } from './delivery.ts';
@@ -429,20 +429,67 @@ export class KafkaMessageBus implements MessageBus, DeadLetterAccess {
       if (++sinceCommit >= (settings.commitEveryMessages ?? 100)) await commitHandled();
     };
 
+    /**
+     * One fetch of one partition in one call; if that throws, message by message through
+     * handleOne (its retries, its dead letters), so a bad message costs its batch the fast path only.
+     */
+    const handleFetched = async (payload: EachBatchPayload, handleBatch: NonNullable<ConsumeOptions['handleBatch']>): Promise<void> => {
+      const { batch } = payload;
+      if (batch.messages.length === 0) return;
+      if (stopping.signal.aborted) {
+        payload.pause();
+        return;
+      }
+      const key = `${batch.topic}|${batch.partition}`;
+      const done = (offset: string) => {
+        payload.resolveOffset(offset);
+        handled.set(key, { topic: batch.topic, partition: batch.partition, offset: (BigInt(offset) + 1n).toString() });
+      };
+      try {
+        await handleBatch(batch.messages.map((m) => toIncoming(batch.topic, batch.partition, m)));
+        for (let i = 0; i < batch.messages.length; i++) progress.markHandled();
+        done(batch.messages[batch.messages.length - 1]!.offset);
+        sinceCommit += batch.messages.length;
+      } catch (error) {
+        log.warn({ err: error, topic: batch.topic, partition: batch.partition, messages: batch.messages.length }, 'batch handler failed; handling its messages one by one');
+        for (const message of batch.messages) {
+          if (!payload.isRunning() || payload.isStale()) return;
+          let paused = false;
+          await handleOne({ topic: batch.topic, partition: batch.partition, message, heartbeat: payload.heartbeat, pause: () => ((paused = true), payload.pause()) });
+          if (paused) return;
+          payload.resolveOffset(message.offset);
+        }
+      }
+      if (sinceCommit >= (settings.commitEveryMessages ?? 100)) await commitHandled();
+      await payload.heartbeat();
+    };
+
     await consumer.connect();
     try {
       // The topics may have just been created by another process: subscribing before their
       // leaders are known fails with "this server does not host this topic-partition".
       await waitForLeaders(await this.getAdmin(), options.topics, { timeoutMs: TOPIC_READY_MS, log });
       await consumer.subscribe({ topics: [...options.topics], fromBeginning: options.fromBeginning ?? false });
+      const handleBatch = options.handleBatch;
       await consumer.run({
         autoCommit: false,
         partitionsConsumedConcurrently: settings.partitionsConsumedConcurrently ?? 3,
-        eachMessage: (payload) => {
-          const work = handleOne(payload);
-          inHand.set(`${payload.topic}|${payload.partition}`, work);
-          return work;
-        },
+        ...(handleBatch
+          ? {
+              eachBatchAutoResolve: false,
+              eachBatch: (payload: EachBatchPayload) => {
+                const work = handleFetched(payload, handleBatch);
+                inHand.set(`${payload.batch.topic}|${payload.batch.partition}`, work);
+                return work;
+              },
+            }
+          : {
+              eachMessage: (payload: EachMessagePayload) => {
+                const work = handleOne(payload);
+                inHand.set(`${payload.topic}|${payload.partition}`, work);
+                return work;
+              },
+            }),
       });
       await ready;
     } catch (error) {
