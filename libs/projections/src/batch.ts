@@ -55,16 +55,6 @@ export async function applyBatch(projection: Projection, store: ProjectionStore,
     const st = states.get(id)!;
     progress.set(id, { partition: st.partition, before: st.revision, after: st.revision });
   }
-  // A jump at the start of a stream's part of the batch: verified and filled one by one.
-  if (options.verifyJumpsIn) {
-    const first = new Map<string, number>();
-    for (const e of handled) if (!first.has(e.streamId)) first.set(e.streamId, e.streamRevision);
-    for (const [id, revision] of first) {
-      const applied = progress.get(id)!.after;
-      if (revision > (applied === null ? 0 : applied + 1)) return oneByOne();
-    }
-  }
-
   const view = new Map<string, Slot>();
   const reads = new Map<string, DocVersion>();
   const fetch = async (collection: string, id: string): Promise<Slot> => {
@@ -96,6 +86,8 @@ export async function applyBatch(projection: Projection, store: ProjectionStore,
       continue;
     }
     if (e.streamRevision > (st.after === null ? 0 : st.after + 1)) {
+      // Nothing is committed yet: a jump anywhere in the batch is checked against the event store one by one.
+      if (options.verifyJumpsIn) return oneByOne();
       const bound = options.logger && 'projection' in options.logger.bindings() ? {} : { projection: projection.name };
       options.logger?.debug({ ...bound, streamId: e.streamId, type: e.type, appliedRevision: st.after, revision: e.streamRevision }, 'gap in stream revisions (an unhandled type leaves one too): applying');
     }

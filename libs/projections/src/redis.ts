@@ -84,11 +84,24 @@ end
 i = first
 for o = 1, no do
   local key = P .. ARGV[i + 1]
-  local old = redis.call('HGET', key, 'x')
-  if old then each(old, function(ix, member) redis.call('ZREM', P .. ix, member) end) end
+  local old = redis.call('HGET', key, 'x') or ''
+  local new = ARGV[i] == 'put' and ARGV[i + 3] or ''
+  -- Only the entries that change are touched: most events leave a document's entries as they were.
+  if old ~= new then
+    local keep = {}
+    each(new, function(ix, member) keep[ix .. '\\1' .. member] = true end)
+    local had = {}
+    each(old, function(ix, member)
+      local e = ix .. '\\1' .. member
+      had[e] = true
+      if not keep[e] then redis.call('ZREM', P .. ix, member) end
+    end)
+    each(new, function(ix, member)
+      if not had[ix .. '\\1' .. member] then redis.call('ZADD', P .. ix, 0, member) end
+    end)
+  end
   if ARGV[i] == 'put' then
-    redis.call('HSET', key, 'd', ARGV[i + 2], 'x', ARGV[i + 3])
-    each(ARGV[i + 3], function(ix, member) redis.call('ZADD', P .. ix, 0, member) end)
+    redis.call('HSET', key, 'd', ARGV[i + 2], 'x', new)
   else
     redis.call('HDEL', key, 'd', 'x')
   end
@@ -310,10 +323,12 @@ export class RedisProjectionStore implements ProjectionStore {
       if (s.before === null) record.set(`s:${s.streamId}`, s.partition);
     }
     for (const r of batch.reads) part(r.partition ?? DEFAULT_PARTITION).reads.push(r);
+    // Documents the batch read as existing are in the directory already (a document never moves).
+    const existing = new Set(batch.reads.filter((r) => r.version > 0).map((r) => `${r.collection}:${r.id}`));
     batch.ops.forEach((o, i) => {
       const p = o.partition ?? DEFAULT_PARTITION;
       part(p).ops.push({ ...encoded[i]!, entries: o.op === 'put' ? entriesOf(o, ALL_INDEX) : [] });
-      if (o.op === 'put') record.set(`d:${o.collection}:${o.id}`, p);
+      if (o.op === 'put' && !existing.has(`${o.collection}:${o.id}`)) record.set(`d:${o.collection}:${o.id}`, p);
     });
     // Events are counted in the partition of their streams; spread evenly is enough for meta.
     const parts = [...byPartition.values()];
