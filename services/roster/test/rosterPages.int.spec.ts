@@ -108,6 +108,17 @@ describe.each(stores)('roster pages through the indexes (%s)', (_label, open) =>
     expect((await pages('&community=moujia', caller)).seen).toEqual([]);
   });
 
+  it('gives the page for callers a 下一页 button that carries the cursor and the date', async () => {
+    const first = await app.inject({ method: 'GET', url: '/?date=2020-01-29&limit=40', headers: officer });
+    const cursor = /name="cursor" value="([^"]+)"/.exec(first.body)?.[1];
+    expect(first.body).toContain('下一页');
+    expect(cursor).toBeDefined();
+    const second = await app.inject({ method: 'GET', url: `/?date=2020-01-29&limit=40&cursor=${cursor}`, headers: officer });
+    expect(second.statusCode).toBe(200);
+    const json = await app.inject({ method: 'GET', url: `/roster?date=2020-01-29&limit=40&cursor=${cursor}`, headers: officer });
+    for (const e of (json.json() as { entries: { caseId: string }[] }).entries) expect(second.body).toContain(e.caseId);
+  });
+
   it('refuses a limit over 200 and a cursor it did not give out, naming the field', async () => {
     const over = await app.inject({ method: 'GET', url: '/roster?limit=201', headers: officer });
     expect(over.statusCode).toBe(400);
