@@ -237,12 +237,17 @@ export class RedisProjectionStore implements ProjectionStore {
     return new RedisProjectionStore({ redis: this.redis, namespace: this.ns, clock: this.clock, generation });
   }
 
+  /**
+   * Never creates a generation: a reader pinning an unbuilt namespace must not make an empty one
+   * current (a guarded writer would then take it for whole). Unguarded and unbuilt, the store
+   * itself is returned, and its first write starts the first generation.
+   */
   async pin(): Promise<RedisProjectionStore> {
     if (this.fixed) return this;
     const current = await this.currentGeneration();
     if (!current) {
       if (this.guarded) throw new ReadModelLostError(this.ns);
-      return this.bound(await this.writeGeneration());
+      return this;
     }
     return this.bound(current);
   }
@@ -501,7 +506,8 @@ export class RedisProjectionStore implements ProjectionStore {
 
   async page<T = unknown>(query: PageQuery): Promise<Page<T>> {
     assertLimit(query.limit, MAX_PAGE);
-    return this.pageOf<T>(query, query.limit);
+    const { items, next } = await this.pageOf<T>(query, query.limit);
+    return { items, next };
   }
 
   private async pageOf<T>(query: PageQuery, limit: number): Promise<Page<T> & { ids: string[] }> {

@@ -167,6 +167,19 @@ describe('RedisProjectionStore specifics', () => {
     expect(await keysUnder(namespace)).toEqual([]);
   });
 
+  it('never makes a generation current by reading: a guarded writer still finds its keys lost', async () => {
+    const namespace = `fangyi-test:${randomUUID()}`;
+    const reader = new RedisProjectionStore({ redis, namespace });
+    const writer = new RedisProjectionStore({ redis, namespace, guarded: true });
+    namespaces.push(reader);
+    const pinned = await reader.pin();
+    expect(await pinned.page({ collection: 'cases', partition: 'moujia', limit: 10 })).toEqual({ items: [], next: null });
+    expect(await reader.get('cases', 'c1')).toBeNull();
+    expect(await redis.get(`${namespace}:current`)).toBeNull();
+    await expect(writer.commit('s', 0, [{ op: 'put', collection: 'cases', id: 'c1', doc: {} }])).rejects.toBeInstanceOf(ReadModelLostError);
+    await expect(writer.pin()).rejects.toBeInstanceOf(ReadModelLostError);
+  });
+
   it('lets one process at a time hold the rebuild lock, and frees it on release', async () => {
     const store = open();
     const release = await store.lockRebuild(10_000);
