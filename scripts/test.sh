@@ -10,8 +10,10 @@ source scripts/toolchain.sh
 source scripts/install-deps.sh
 
 started_kafka=0
+started_cluster=0
 cleanup() {
   if [ "$started_kafka" = 1 ]; then bash infra/kafka/stop.sh >&2 || true; fi
+  if [ "$started_cluster" = 1 ]; then bash infra/redis/cluster.sh stop >&2 || true; fi
 }
 trap cleanup EXIT
 
@@ -26,6 +28,12 @@ if [ -z "${KAFKA_BROKERS:-}" ] && [ "${FANGYI_TEST_INFRA:-local}" != containers 
   KAFKA_BROKERS=$(bash infra/kafka/start.sh | sed -n 's/^KAFKA_BROKERS=//p')
   started_kafka=1
 fi
+if [ -z "${REDIS_CLUSTER_NODES:-}" ] && [ "${FANGYI_TEST_INFRA:-local}" != containers ]; then
+  export REDIS_CLUSTER_NODES
+  REDIS_CLUSTER_NODES=$(bash infra/redis/cluster.sh start | sed -n 's/^REDIS_CLUSTER_NODES=//p')
+  started_cluster=1
+fi
+echo "fangyi tests: REDIS_CLUSTER_NODES=${REDIS_CLUSTER_NODES:-}" >&2
 echo "fangyi tests: DATABASE_URL=${DATABASE_URL:-} REDIS_URL=${REDIS_URL:-} KAFKA_BROKERS=${KAFKA_BROKERS:-}" >&2
 
 # The bus runs on @platformatic/kafka; kafkajs 2.2.4 is left only where a test reads Kafka on its own

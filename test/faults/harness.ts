@@ -9,6 +9,7 @@ import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import pg from 'pg';
 import { BOUNDED_CONTEXTS, deadLetterTopic, topicFor } from '@fangyi/contracts';
 import { PostgresEventStore } from '@fangyi/eventstore';
+import { RedisProjectionStore } from '@fangyi/projections';
 import { registerPerson } from '../../services/quarantine/test/residents.ts';
 import { KafkaMessageBus } from '@fangyi/messaging';
 import { pino } from 'pino';
@@ -157,8 +158,8 @@ export class Stack {
       'the read-side worker to build its read models',
       async () => {
         if (!this.worker?.running) throw new Error(`the read-side worker exited:\n${this.worker?.tail()}`);
-        const flags = await Promise.all([this.namespace, `${this.prefix}:report`].map((ns) => this.redis.hget(`${ns}:meta`, 'intact')));
-        return flags.every((f) => f === '1');
+        const flags = await Promise.all([this.rosterStore, new RedisProjectionStore({ redis: this.redis, namespace: `${this.prefix}:report` })].map((s) => s.intact()));
+        return flags.every(Boolean);
       },
       60_000,
       100,
@@ -239,8 +240,13 @@ export class Stack {
     return slots;
   }
 
-  rosterKey(caseId: string): string {
-    return `${this.namespace}:doc:cases:${caseId}`;
+  /** The roster read model as the roster API reads it (its key layout is the store's business). */
+  get rosterStore(): RedisProjectionStore {
+    return new RedisProjectionStore({ redis: this.redis, namespace: this.namespace });
+  }
+
+  async rosterDoc<T>(caseId: string): Promise<T | null> {
+    return this.rosterStore.get<T>('cases', caseId);
   }
 
   /** Deletes every key of the roster's namespace in one command, as a Redis flush or eviction would. */
@@ -507,9 +513,10 @@ export async function verify(stack: Stack, caseIds: readonly string[], acks: rea
     storeRevision.set(r.stream_id, Math.max(storeRevision.get(r.stream_id) ?? -1, Number(r.stream_revision)));
   }
   const docs = new Map<string, RosterDoc>();
-  const raw = caseIds.length ? await stack.redis.mget(caseIds.map((id) => stack.rosterKey(id))) : [];
-  caseIds.forEach((id, i) => raw[i] && docs.set(id, JSON.parse(raw[i]!) as RosterDoc));
-  const applied = streams.length ? await stack.redis.hmget(`${stack.namespace}:applied`, ...streams) : [];
+  const raw = await Promise.all(caseIds.map((id) => stack.rosterDoc<RosterDoc>(id)));
+  caseIds.forEach((id, i) => raw[i] && docs.set(id, raw[i]!));
+  const states = await stack.rosterStore.streamStates(streams);
+  const applied = streams.map((s) => states.get(s)?.revision ?? null);
 
   let lost = 0;
   let doubled = 0;

@@ -132,7 +132,7 @@ describe('faults on the shared broker: every acknowledged check once in the even
       }
       return { extra: `forged revision ${forged.streamRevision} published when the stream was at ${last.streamRevision}` };
     });
-    const doc = JSON.parse((await stack.redis.get(stack.rosterKey(forgedCase)))!) as { checks: Record<string, Record<string, { checkId: string }>> };
+    const doc = (await stack.rosterDoc<{ checks: Record<string, Record<string, { checkId: string }>> }>(forgedCase))!;
     expect(doc.checks[stack.today]!.pm!.checkId).not.toBe(forgedCheckId);
     expect(stack.worker!.output).toContain('rejected, not applied');
   });
@@ -156,7 +156,7 @@ describe('faults on the shared broker: every acknowledged check once in the even
       const deleted = await stack.deleteRosterKeys();
       deletedAt = Date.now();
       // The worker's next commit finds the namespace unmarked and rebuilds it from the event store.
-      while ((await stack.redis.hget(`${stack.namespace}:meta`, 'intact')) !== '1') await sleep(50);
+      while (!(await stack.rosterStore.intact())) await sleep(50);
       return { extra: `${deleted} keys deleted at check 400, rebuilt from the event store in ${((Date.now() - deletedAt) / 1000).toFixed(1)} s` };
     });
     polling = false;

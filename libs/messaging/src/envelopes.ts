@@ -38,6 +38,12 @@ export interface ConsumeEnvelopesOptions {
    * again after a back-off; after maxAttempts throws it goes to the dead-letter topic.
    */
   readonly onEnvelope: (envelope: Envelope, message: IncomingMessage) => Promise<void>;
+  /**
+   * Where given, the valid envelopes of handled types of one fetch of one partition are handed
+   * over together (unreadable ones are dead-lettered first, as one by one). If it throws, the
+   * same messages go one by one through onEnvelope, with its retries and dead letters.
+   */
+  readonly onEnvelopes?: (envelopes: readonly Envelope[]) => Promise<void>;
 }
 
 type Poison = {
@@ -119,6 +125,31 @@ export async function consumeEnvelopes(options: ConsumeEnvelopesOptions): Promis
     }
   };
 
+  const onEnvelopes = options.onEnvelopes;
+  const handleBatch = onEnvelopes
+    ? async (messages: readonly IncomingMessage[]): Promise<void> => {
+        const envelopes: Envelope[] = [];
+        for (const message of messages) {
+          let raw: unknown;
+          try {
+            raw = JSON.parse(message.value);
+          } catch {
+            await handle(message, { attempt: 1 });
+            continue;
+          }
+          const type = typeOf(raw);
+          if (type !== undefined && !handles.includes(type)) continue;
+          try {
+            envelopes.push(parseEnvelope(raw));
+          } catch {
+            // Dead-lettered with its reason, as one by one.
+            await handle(message, { attempt: 1 });
+          }
+        }
+        if (envelopes.length > 0) await onEnvelopes(envelopes);
+      }
+    : undefined;
+
   // A consumer that could not write its dead letters would be stuck on the first poison message.
   await bus.ensureTopics(options.topics);
   const consumer = await bus.consume({
@@ -126,6 +157,7 @@ export async function consumeEnvelopes(options: ConsumeEnvelopesOptions): Promis
     topics: options.topics,
     fromBeginning: options.fromBeginning ?? true,
     handle,
+    ...(handleBatch ? { handleBatch } : {}),
     ...(options.retry ? { retry: options.retry } : {}),
   });
   return {

@@ -123,6 +123,9 @@ const READ_TOPIC_MS = 60_000;
 class PartitionRevoked extends Error {}
 
 /** One partition as this member sees it: what waits, what was handled, what is left to commit. */
+/** The most messages of one partition handed to a batch handler at once. */
+const MAX_BATCH_MESSAGES = 500;
+
 interface PartitionState {
   readonly topic: string;
   readonly partition: number;
@@ -375,7 +378,41 @@ export class KafkaMessageBus implements MessageBus, DeadLetterAccess {
       if (p.work) return;
       p.work = (async () => {
         try {
+          // After a batch failed, its messages go one by one (their retries, their dead letters).
+          let oneByOne = 0;
           while (p.queue.length > 0 && !stopping.signal.aborted) {
+            const { handleBatch } = options;
+            if (handleBatch && oneByOne === 0 && p.queue.length > 1) {
+              const batch = p.queue.splice(0, MAX_BATCH_MESSAGES);
+              buffered -= batch.length;
+              resumeIfRoom();
+              const last = batch.at(-1)!;
+              p.inHand = last.offset;
+              await acquire();
+              let handled = false;
+              try {
+                await handleBatch(batch.map(toIncoming));
+                handled = true;
+              } catch (error) {
+                log.warn({ err: error, topic: p.topic, partition: p.partition, messages: batch.length }, 'batch handler failed; handling its messages one by one');
+              } finally {
+                release();
+                p.inHand = null;
+              }
+              if (!handled) {
+                p.queue.unshift(...batch);
+                buffered += batch.length;
+                oneByOne = batch.length;
+                continue;
+              }
+              for (let i = 0; i < batch.length; i++) progress.markHandled();
+              if (p.handledNext < last.offset + 1n) p.handledNext = last.offset + 1n;
+              if (p.owned) p.pendingCommit = { offset: last.offset + 1n, leaderEpoch: last.leaderEpoch };
+              sinceCommit += batch.length;
+              if (sinceCommit >= (settings.commitEveryMessages ?? 100)) await commitHandled();
+              continue;
+            }
+            if (oneByOne > 0) oneByOne--;
             const message = p.queue.shift()!;
             buffered--;
             resumeIfRoom();

@@ -44,6 +44,12 @@ export interface ConsumeOptions {
    * maxAttempts) by resolving once it has set the message aside.
    */
   readonly handle: (message: IncomingMessage, delivery: Delivery) => Promise<void>;
+  /**
+   * Where the adapter fetches in batches (Kafka), the messages of one fetch of one partition in
+   * one call, their offsets committed after it resolves. If it throws, the same messages go one
+   * by one through `handle`, with its retries; so it must be idempotent too. Absent: `handle` only.
+   */
+  readonly handleBatch?: (messages: readonly IncomingMessage[]) => Promise<void>;
   readonly retry?: RetryBackoff;
 }
 

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { topicOfEvent } from '@fangyi/contracts';
+import { topicOfEvent, type Envelope } from '@fangyi/contracts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { consumeEnvelopes, type Consumer, type MessageBus } from '@fangyi/messaging';
 import { StatusTracker, type Processor, type ProcessorSource, type RunningProcessor } from './processor.ts';
@@ -47,6 +47,19 @@ export function busSource(options: BusSourceOptions): ProcessorSource {
           logger: log,
           fromBeginning: options.fromBeginning ?? true,
           ...(options.clock ? { clock: options.clock } : {}),
+          ...(processor.handleBatch
+            ? {
+                onEnvelopes: async (envelopes: readonly Envelope[]) => {
+                  try {
+                    await processor.handleBatch!(envelopes, log);
+                    status.succeeded(envelopes.length);
+                  } catch (error) {
+                    log.warn({ err: error, events: envelopes.length }, 'handling a batch failed: handling its events one by one');
+                    throw error;
+                  }
+                },
+              }
+            : {}),
           onEnvelope: async (envelope, message) => {
             try {
               await processor.handle(envelope, log);

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Envelope } from '@fangyi/contracts';
 import type { EventStore } from '@fangyi/eventstore';
-import { applyEvent, ensureIntact, InMemoryProjectionStore, ReadModelLostError, type Projection, type ProjectionStore } from '@fangyi/projections';
+import { applyBatch, applyEvent, ensureIntact, InMemoryProjectionStore, ReadModelLostError, type Projection, type ProjectionStore } from '@fangyi/projections';
 import { logSource } from './logSource.ts';
 import { startProcessor, type Processor, type ProcessorStatus } from './processor.ts';
 
@@ -38,6 +38,20 @@ export function readModelProcessor(projection: Projection, store: ProjectionStor
         outcome = await apply();
       }
       log.debug({ streamId: event.streamId, revision: event.streamRevision, outcome }, 'event applied');
+    },
+    // A batch in one commit round trip per partition (applyBatch), each event still once per revision.
+    async handleBatch(events, log) {
+      const apply = () => applyBatch(projection, store, events, { logger: log, ...(eventStore ? { verifyJumpsIn: eventStore } : {}) });
+      let result;
+      try {
+        result = await apply();
+      } catch (error) {
+        if (!(error instanceof ReadModelLostError) || !eventStore) throw error;
+        rebuilding ??= ensureIntact({ projection, store, eventStore, logger: log }).finally(() => (rebuilding = null));
+        await rebuilding;
+        result = await apply();
+      }
+      log.debug({ events: events.length, ...result }, 'batch applied');
     },
   };
 }

@@ -35,11 +35,17 @@ export function logSource(options: LogSourceOptions): ProcessorSource {
 
       const handleBatch = async (batch: readonly RecordedEvent[]): Promise<void> => {
         let handled = 0;
-        for (const recorded of batch) {
-          const envelope = readable(processor, recorded, log);
-          if (!envelope) continue;
-          await processor.handle(envelope, log);
-          handled++;
+        if (processor.handleBatch) {
+          const envelopes = batch.map((recorded) => readable(processor, recorded, log)).filter((e): e is Envelope => e !== null);
+          if (envelopes.length > 0) await processor.handleBatch(envelopes, log);
+          handled = envelopes.length;
+        } else {
+          for (const recorded of batch) {
+            const envelope = readable(processor, recorded, log);
+            if (!envelope) continue;
+            await processor.handle(envelope, log);
+            handled++;
+          }
         }
         const last = batch[batch.length - 1]!.position;
         try {

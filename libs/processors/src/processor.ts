@@ -19,6 +19,12 @@ export interface Processor {
   readonly checkpoints?: CheckpointStore;
   /** Handles one validated event. A throw leaves the event to be delivered again. */
   handle(event: Envelope, log: Logger): Promise<void>;
+  /**
+   * Handles a batch of validated events (in their source's order) at once, where the processor
+   * can do better than one by one (a read model: one commit round trip). A throw leaves the whole
+   * batch to be delivered again (the bus source then hands its events over one by one).
+   */
+  handleBatch?(events: readonly Envelope[], log: Logger): Promise<void>;
 }
 
 export type ProcessorState =

@@ -52,3 +52,62 @@ export interface ProjectionStoreMeta {
   /** When the last commit was applied (ISO 8601), or null if none since the last reset. */
   readonly lastAppliedAt: string | null;
 }
+
+/**
+ * Partitions become Redis Cluster hash tags (`{<partition>}`): a brace would end the tag early
+ * and put one commit's keys in different slots.
+ */
+const PARTITION_PATTERN = /^[^{}\s]{1,128}$/;
+
+export function assertPartition(partition: string): void {
+  if (!PARTITION_PATTERN.test(partition)) throw new TypeError(`invalid partition ${JSON.stringify(partition)}: 1 to 128 characters, no braces or spaces`);
+}
+
+/** Index names, like collection names, are part of keys and hold no ':'. */
+export function assertIndexName(index: string): void {
+  if (!COLLECTION_PATTERN.test(index)) throw new TypeError(`invalid index name ${JSON.stringify(index)}: use letters, digits, '_', '.', '-' (no ':')`);
+}
+
+/** An index member: the sort key, NUL, the id; so members order by sort key, then id, byte by byte. */
+export function indexMember(sort: string, id: string): string {
+  if (sort.includes('\u0000') || id.includes('\u0000')) throw new TypeError('index sort keys and ids hold no NUL character');
+  return `${sort}\u0000${id}`;
+}
+
+export function idOfMember(member: string): string {
+  return member.slice(member.indexOf('\u0000') + 1);
+}
+
+/** Cursors are opaque to callers: the last member of the page, base64url. */
+export function encodeCursor(member: string): string {
+  return Buffer.from(member, 'utf8').toString('base64url');
+}
+
+export function decodeCursor(cursor: string): string {
+  const member = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (!member.includes('\u0000') || encodeCursor(member) !== cursor) throw new InvalidCursorError();
+  return member;
+}
+
+export class InvalidCursorError extends TypeError {
+  constructor() {
+    super('invalid page cursor: pass the `next` of a previous page');
+    this.name = 'InvalidCursorError';
+  }
+}
+
+export function assertLimit(limit: number, max: number): void {
+  if (!Number.isInteger(limit) || limit < 1 || limit > max) throw new RangeError(`page limit must be a whole number from 1 to ${max}, got ${String(limit)}`);
+}
+
+/** The index entries a put carries (its own and the implicit `all`), validated. */
+export function entriesOf(op: { readonly id: string; readonly index?: readonly { index: string; value: string; sort?: string }[] }, allIndex: string): { index: string; value: string; member: string }[] {
+  const out = [{ index: allIndex, value: '', member: indexMember('', op.id) }];
+  for (const e of op.index ?? []) {
+    assertIndexName(e.index);
+    if (e.index === allIndex) throw new TypeError(`index name ${allIndex} is implicit`);
+    if (typeof e.value !== 'string') throw new TypeError('an index value must be a string');
+    out.push({ index: e.index, value: e.value, member: indexMember(e.sort ?? '', op.id) });
+  }
+  return out;
+}

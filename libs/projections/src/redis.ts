@@ -1,65 +1,140 @@
-import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
-import { assertCollection, assertRevision, encodeOps, type Clock, type ProjectionStoreMeta } from './docs.ts';
+import { createHash, randomBytes } from 'node:crypto';
+import type { Cluster, Redis } from 'ioredis';
+import { assertCollection, assertLimit, assertPartition, assertRevision, decodeCursor, encodeCursor, encodeOps, entriesOf, idOfMember, type Clock, type ProjectionStoreMeta } from './docs.ts';
 import { CheckpointConflictError, type CheckpointStore } from '@fangyi/eventstore';
-import { ReadModelLostError, type CommitOutcome, type DocVersion, type Op, type ProjectionStore } from './port.ts';
+import { commitPartition } from './memory.ts';
+import {
+  ALL_INDEX,
+  DEFAULT_PARTITION,
+  MAX_PAGE,
+  ReadModelLostError,
+  type BatchCommit,
+  type CommitOutcome,
+  type DocVersion,
+  type Generation,
+  type IndexRange,
+  type Op,
+  type Page,
+  type PageQuery,
+  type ProjectionStore,
+} from './port.ts';
+
+/** A single Redis or a Redis Cluster: every key one script touches shares a hash tag. */
+export type RedisClient = Redis | Cluster;
 
 /**
- * KEYS: [1] applied hash, [2] meta hash, [3] versions hash, then per op i: [2 + 2i] document key,
- * [3 + 2i] index set.
- * ARGV: [1] stream id, [2] revision, [3] now (ISO), [4] '1' when guarded, [5] r, the number of
- * documents read; per read j: [4 + 2j] its versions field, [5 + 2j] the version read; then from
- * base = 5 + 2r, per op i: [base + 4i - 3] 'put'|'delete', [base + 4i - 2] id, [base + 4i - 1]
- * JSON, [base + 4i] its versions field.
- * Returns 1 applied, 0 duplicate, -1 when guarded and the namespace is not marked intact (lost),
- * -2 when a document read has been written since (a conflict: project again on fresh reads).
- *
- * Redis runs a script without interleaving, but does not roll back a script's earlier writes when
- * a later command fails. So every key's type is checked before the first write: the only failures
- * left after that point are ones Redis itself cannot survive.
+ * One partition's part of a commit, atomic. P = ARGV[1] is the partition's key prefix
+ * (`<ns>:<generation>:{<partition>}:`); KEYS[1] = P .. 'applied' routes the script to its slot,
+ * and every other key it touches starts with P, so shares the slot.
+ * ARGV: [2] now, [3] events, [4] mode ('single': one stream, 'duplicate' if applied ≥ its
+ * revision; 'batch': every stream's applied revision must still be what was read), [5] streams,
+ * per stream: id, before ('' for none), after; then reads, per read: document suffix, version;
+ * then ops, per op: 'put'|'delete', document suffix (`doc:<collection>:<id>`), JSON, index
+ * entries (`<index key suffix>\1<member>` joined by \2).
+ * A document is a hash: d (JSON; absent once deleted), v (version: commits that wrote it), x (the
+ * index entries it is in, to remove them when it changes).
+ * Returns 1 applied, 0 duplicate, -2 conflict. Every key's type is checked before the first write,
+ * since Redis does not roll back a script's earlier writes when a later command fails.
  */
 const COMMIT_SCRIPT = `
-if ARGV[4] == '1' and redis.call('HGET', KEYS[2], 'intact') ~= '1' then return -1 end
-local applied = redis.call('HGET', KEYS[1], ARGV[1])
-local revision = tonumber(ARGV[2])
-if applied and tonumber(applied) >= revision then return 0 end
-local r = tonumber(ARGV[5])
-for j = 1, r do
-  local seen = redis.call('HGET', KEYS[3], ARGV[4 + 2 * j]) or '0'
-  if seen ~= ARGV[5 + 2 * j] then return -2 end
+local P = ARGV[1]
+local applied = KEYS[1]
+local function each(list, fn)
+  local pos = 1
+  while pos <= #list do
+    local e = string.find(list, '\\2', pos, true) or (#list + 1)
+    local item = string.sub(list, pos, e - 1)
+    local sep = string.find(item, '\\1', 1, true)
+    fn(string.sub(item, 1, sep - 1), string.sub(item, sep + 1))
+    pos = e + 1
+  end
 end
-local function expect_type(key, a, b)
+local function expect_type(key, want)
   local t = redis.call('TYPE', key)['ok']
-  if t ~= a and t ~= b then
-    return redis.error_reply('WRONGTYPE projection key ' .. key .. ' holds a ' .. t .. ', expected ' .. b)
+  if t ~= 'none' and t ~= want then
+    return redis.error_reply('WRONGTYPE projection key ' .. key .. ' holds a ' .. t .. ', expected ' .. want)
   end
 end
-local err = expect_type(KEYS[2], 'none', 'hash') or expect_type(KEYS[3], 'none', 'hash')
+local err = expect_type(applied, 'hash') or expect_type(P .. 'meta', 'hash')
 if err then return err end
-local n = (#KEYS - 3) / 2
-for i = 1, n do
-  err = expect_type(KEYS[2 + 2 * i], 'none', 'string') or expect_type(KEYS[3 + 2 * i], 'none', 'set')
-  if err then return err end
-end
-local base = 5 + 2 * r
-for i = 1, n do
-  local doc, idx = KEYS[2 + 2 * i], KEYS[3 + 2 * i]
-  local kind, id = ARGV[base + 4 * i - 3], ARGV[base + 4 * i - 2]
-  if kind == 'put' then
-    redis.call('SET', doc, ARGV[base + 4 * i - 1])
-    redis.call('SADD', idx, id)
-  else
-    redis.call('DEL', doc)
-    redis.call('SREM', idx, id)
+local i = 6
+local ns = tonumber(ARGV[5])
+for s = 1, ns do
+  local cur = redis.call('HGET', applied, ARGV[i])
+  if ARGV[4] == 'single' then
+    if cur and tonumber(cur) >= tonumber(ARGV[i + 2]) then return 0 end
+  elseif (cur or '') ~= ARGV[i + 1] then
+    return -2
   end
-  redis.call('HINCRBY', KEYS[3], ARGV[base + 4 * i], 1)
+  i = i + 3
 end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-redis.call('HINCRBY', KEYS[2], 'appliedCount', 1)
-redis.call('HSET', KEYS[2], 'lastAppliedAt', ARGV[3])
+local nr = tonumber(ARGV[i]); i = i + 1
+for r = 1, nr do
+  local v = redis.call('HGET', P .. ARGV[i], 'v') or '0'
+  if v ~= ARGV[i + 1] then return -2 end
+  i = i + 2
+end
+local no = tonumber(ARGV[i]); i = i + 1
+local first = i
+for o = 1, no do
+  err = expect_type(P .. ARGV[i + 1], 'hash')
+  if err then return err end
+  i = i + 4
+end
+i = first
+for o = 1, no do
+  local key = P .. ARGV[i + 1]
+  local old = redis.call('HGET', key, 'x') or ''
+  local new = ARGV[i] == 'put' and ARGV[i + 3] or ''
+  -- Only the entries that change are touched: most events leave a document's entries as they were.
+  if old ~= new then
+    local keep = {}
+    each(new, function(ix, member) keep[ix .. '\\1' .. member] = true end)
+    local had = {}
+    each(old, function(ix, member)
+      local e = ix .. '\\1' .. member
+      had[e] = true
+      if not keep[e] then redis.call('ZREM', P .. ix, member) end
+    end)
+    each(new, function(ix, member)
+      if not had[ix .. '\\1' .. member] then redis.call('ZADD', P .. ix, 0, member) end
+    end)
+  end
+  if ARGV[i] == 'put' then
+    redis.call('HSET', key, 'd', ARGV[i + 2], 'x', new)
+  else
+    redis.call('HDEL', key, 'd', 'x')
+  end
+  redis.call('HINCRBY', key, 'v', 1)
+  i = i + 4
+end
+i = 6
+for s = 1, ns do
+  redis.call('HSET', applied, ARGV[i], ARGV[i + 2])
+  i = i + 3
+end
+redis.call('HINCRBY', P .. 'meta', 'appliedCount', ARGV[3])
+redis.call('HSET', P .. 'meta', 'lastAppliedAt', ARGV[2])
 return 1
 `;
-const COMMIT_SHA = createHash('sha1').update(COMMIT_SCRIPT).digest('hex');
+
+/**
+ * One page of an index, read-only, in one round trip. KEYS[1] the index; ARGV: [1] the documents'
+ * key prefix (`P .. 'doc:<collection>:'`), [2] min, [3] max (ZRANGE BYLEX bounds), [4] limit.
+ * Returns {more (1|0), member, document JSON, member, JSON, …}.
+ */
+const PAGE_SCRIPT = `
+local limit = tonumber(ARGV[4])
+local members = redis.call('ZRANGE', KEYS[1], ARGV[2], ARGV[3], 'BYLEX', 'LIMIT', 0, limit + 1)
+local out = { #members > limit and 1 or 0 }
+for j, m in ipairs(members) do
+  if j > limit then break end
+  local id = string.sub(m, string.find(m, '\\0', 1, true) + 1)
+  out[#out + 1] = m
+  out[#out + 1] = redis.call('HGET', ARGV[1] .. id, 'd') or ''
+end
+return out
+`;
 
 /** KEYS: [1] checkpoints hash. ARGV: [1] name, [2] new position, [3] expected position ('' for none). Returns the actual one on a conflict. */
 const CHECKPOINT_SCRIPT = `
@@ -69,109 +144,290 @@ redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 return {1, ARGV[2]}
 `;
 
-/** MGET and UNLINK batch size: large enough to be quick, small enough not to block Redis. */
+const sha = (script: string) => createHash('sha1').update(script).digest('hex');
+const SCRIPTS = { commit: { text: COMMIT_SCRIPT, sha: sha(COMMIT_SCRIPT) }, page: { text: PAGE_SCRIPT, sha: sha(PAGE_SCRIPT) } };
+
+/** SCAN, UNLINK and list() batch size: large enough to be quick, small enough not to block Redis. */
 const CHUNK = 500;
 
 export interface RedisProjectionStoreOptions {
   /** The caller owns the connection: several stores may share it, and close() leaves it open. */
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   /** Prefix of every key of this read model, e.g. `fangyi:roster`. */
   readonly namespace: string;
   readonly clock?: Clock;
   /**
-   * Refuse every commit (ReadModelLostError) while the namespace is not marked intact: a read
+   * Refuse every commit (ReadModelLostError) while the namespace has no current generation: a read
    * model fed from Kafka whose keys vanished (Redis restarted, keys deleted) must be rebuilt from
-   * the event store, not patched by the events that happen to come next. Default false.
+   * the event store, not patched by the events that happen to come next. Default false: a first
+   * commit creates the first generation.
    */
   readonly guarded?: boolean;
+  /** Fixes the store on one generation (a rebuild's target); default: the current one, per call. */
+  readonly generation?: string;
+}
+
+interface StreamAdvance {
+  readonly streamId: string;
+  readonly before: string;
+  readonly after: number;
 }
 
 /**
- * A read model in Redis. Documents are JSON strings under `ns:doc:<collection>:<id>`, each
- * collection's ids a set under `ns:idx:<collection>`, each stream's applied revision a field of
- * the hash `ns:applied`, and `ns:meta` holds appliedCount and lastAppliedAt. A commit is one Lua
- * script, so the revision check, the ops and the new revision are applied together or not at all.
+ * A read model in Redis, in generations: `<ns>:current` names the generation readers and writers
+ * use, so a rebuild fills a fresh one while the current serves and then switches every reader with
+ * one SET. Within a generation G, a partition p (the community) holds, under the hash tag `{p}`:
+ * documents `<ns>:G:{p}:doc:<collection>:<id>` (hash: d JSON, v version, x index entries), index
+ * sorted sets `<ns>:G:{p}:ix:<collection>:<index>:<value>` (members `<sort>\0<id>`, score 0, read
+ * by ZRANGE BYLEX), the applied revision of each of its streams `<ns>:G:{p}:applied` and its
+ * counters `<ns>:G:{p}:meta`. A commit is one Lua script per partition, so revision checks, ops,
+ * indexes and new revisions are applied together or not at all, on one Redis or a Redis Cluster.
+ * Outside partitions: `<ns>:G:dir` (which partition a stream or a non-default document is in;
+ * written before the commit, never changed), `<ns>:G:partitions`, `<ns>:G:meta` (intact); beside the generations
+ * `<ns>:checkpoints` (log positions of the processors feeding it) and `<ns>:rebuild-lock`.
  */
 export class RedisProjectionStore implements ProjectionStore {
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private readonly ns: string;
   private readonly clock: Clock;
   private readonly guarded: boolean;
+  private readonly fixed: string | undefined;
+  /** Partitions known to be in the partitions set, per generation. */
+  private readonly knownPartitions = new Map<string, Set<string>>();
 
   constructor(options: RedisProjectionStoreOptions) {
     if (options.namespace.length === 0) throw new TypeError('a namespace is required');
+    if (/[{}]/.test(options.namespace)) throw new TypeError('a namespace holds no braces (they are the partitions\' hash tags)');
     this.guarded = options.guarded ?? false;
     this.redis = options.redis;
     this.ns = options.namespace;
     this.clock = options.clock ?? (() => new Date());
+    this.fixed = options.generation;
   }
 
   get namespace(): string {
     return this.ns;
   }
 
-  private docKey(collection: string, id: string): string {
-    return `${this.ns}:doc:${collection}:${id}`;
+  private get pointerKey(): string {
+    return `${this.ns}:current`;
   }
-  private idxKey(collection: string): string {
-    return `${this.ns}:idx:${collection}`;
+
+  /** The generation current now, or null when none was ever built (or its pointer was lost). */
+  async currentGeneration(): Promise<string | null> {
+    return this.fixed ?? (await this.redis.get(this.pointerKey));
   }
-  private get appliedKey(): string {
-    return `${this.ns}:applied`;
+
+  /** The generation to write to: a guarded store refuses without one; an unguarded one starts the first. */
+  private async writeGeneration(): Promise<string> {
+    const current = await this.currentGeneration();
+    if (current) return current;
+    if (this.guarded) throw new ReadModelLostError(this.ns);
+    const fresh = await this.newGenerationId();
+    await this.redis.set(this.pointerKey, fresh, 'NX');
+    return (await this.redis.get(this.pointerKey))!;
   }
-  private get metaKey(): string {
-    return `${this.ns}:meta`;
+
+  /** Never reused, even where the counter was lost with the keys: a late writer's stray keys stay out of a new generation. */
+  private async newGenerationId(): Promise<string> {
+    return `g${await this.redis.incr(`${this.ns}:generations`)}${randomBytes(3).toString('hex')}`;
   }
-  private get versionsKey(): string {
-    return `${this.ns}:versions`;
+
+  private bound(generation: string): RedisProjectionStore {
+    return new RedisProjectionStore({ redis: this.redis, namespace: this.ns, clock: this.clock, generation });
   }
-  private get checkpointsKey(): string {
-    return `${this.ns}:checkpoints`;
+
+  /**
+   * Never creates a generation: a reader pinning an unbuilt namespace must not make an empty one
+   * current (a guarded writer would then take it for whole). Unguarded and unbuilt, the store
+   * itself is returned, and its first write starts the first generation.
+   */
+  async pin(): Promise<RedisProjectionStore> {
+    if (this.fixed) return this;
+    const current = await this.currentGeneration();
+    if (!current) {
+      if (this.guarded) throw new ReadModelLostError(this.ns);
+      return this;
+    }
+    return this.bound(current);
+  }
+
+  private prefix(generation: string, partition: string): string {
+    return `${this.ns}:${generation}:{${partition}}:`;
+  }
+  private dirKey(generation: string): string {
+    return `${this.ns}:${generation}:dir`;
   }
 
   readonly checkpoints: CheckpointStore = {
-    load: async (name) => this.redis.hget(this.checkpointsKey, name),
+    load: async (name) => this.redis.hget(`${this.ns}:checkpoints`, name),
     store: async (name, position, expected) => {
-      const [ok, actual] = (await this.redis.eval(CHECKPOINT_SCRIPT, 1, this.checkpointsKey, name, position, expected ?? '')) as [number, string];
+      const key = `${this.ns}:checkpoints`;
+      const [ok, actual] = (await this.redis.eval(CHECKPOINT_SCRIPT, 1, key, name, position, expected ?? '')) as [number, string];
       if (ok !== 1) throw new CheckpointConflictError(name, expected, actual === '' ? null : actual);
     },
   };
 
+  /** Which partition each stream and document is in (null: not recorded, i.e. never written or default). */
+  private async lookup(generation: string, fields: readonly string[]): Promise<(string | null)[]> {
+    if (fields.length === 0) return [];
+    return this.redis.hmget(this.dirKey(generation), ...fields);
+  }
+
+  /** Records new streams' and documents' partitions and the partitions themselves, before the commit that writes them. */
+  private async record(generation: string, entries: Map<string, string>): Promise<void> {
+    const dir: string[] = [];
+    const parts = new Set<string>();
+    for (const [field, partition] of entries) {
+      parts.add(partition);
+      if (partition !== DEFAULT_PARTITION) dir.push(field, partition);
+    }
+    let known = this.knownPartitions.get(generation);
+    if (!known) this.knownPartitions.set(generation, (known = new Set()));
+    const fresh = [...parts].filter((p) => !known.has(p));
+    await Promise.all([
+      dir.length > 0 ? this.redis.hset(this.dirKey(generation), ...dir) : null,
+      fresh.length > 0 ? this.redis.sadd(`${this.ns}:${generation}:partitions`, ...fresh) : null,
+    ]);
+    for (const p of fresh) known.add(p);
+  }
+
   async commit(streamId: string, revision: number, ops: readonly Op[], reads: readonly DocVersion[] = []): Promise<CommitOutcome> {
     assertRevision(revision);
     const encoded = encodeOps(ops);
-    const keys = [this.appliedKey, this.metaKey, this.versionsKey];
-    const args: string[] = [streamId, String(revision), this.clock().toISOString(), this.guarded ? '1' : '0', String(reads.length)];
-    for (const r of reads) args.push(versionField(r.collection, r.id), String(r.version));
-    for (const o of encoded) {
-      keys.push(this.docKey(o.collection, o.id), this.idxKey(o.collection));
-      args.push(o.op, o.id, o.json, versionField(o.collection, o.id));
+    const entries = ops.map((o) => (o.op === 'put' ? entriesOf(o, ALL_INDEX) : []));
+    const g = await this.writeGeneration();
+    const unnamed = ops.filter((o) => o.partition === undefined);
+    const [streamPartition, ...docPartitions] = await this.lookup(g, [`s:${streamId}`, ...unnamed.map((o) => `d:${o.collection}:${o.id}`)]);
+    const ofDoc = new Map(unnamed.map((o, i) => [`${o.collection}:${o.id}`, docPartitions[i] ?? null]));
+    const partition = commitPartition(streamId, streamPartition ?? null, ops, (c, id) => ofDoc.get(`${c}:${id}`) ?? null);
+    for (const r of reads) {
+      if ((r.partition ?? partition) !== partition) throw new TypeError(`${streamId} read ${r.collection}/${r.id} of partition ${r.partition}, outside its own (${partition})`);
     }
-    const result = await this.runCommit(keys, args);
-    if (result === -1) throw new ReadModelLostError(this.ns);
+    const record = new Map<string, string>([[`s:${streamId}`, partition]]);
+    for (const o of ops) if (o.op === 'put') record.set(`d:${o.collection}:${o.id}`, partition);
+    await this.record(g, record);
+    const result = await this.runCommit(g, partition, 'single', [{ streamId, before: '', after: revision }], reads, encoded.map((o, i) => ({ ...o, entries: entries[i]! })), 1);
     return result === 1 ? 'applied' : result === -2 ? 'conflict' : 'duplicate';
   }
 
+  async commitBatch(batch: BatchCommit): Promise<'applied' | 'conflict'> {
+    const g = await this.writeGeneration();
+    const encoded = encodeOps(batch.ops);
+    const byPartition = new Map<string, { streams: StreamAdvance[]; reads: DocVersion[]; ops: (ReturnType<typeof encodeOps>[number] & { entries: ReturnType<typeof entriesOf> })[]; events: number }>();
+    const part = (p: string) => {
+      assertPartition(p);
+      let entry = byPartition.get(p);
+      if (!entry) byPartition.set(p, (entry = { streams: [], reads: [], ops: [], events: 0 }));
+      return entry;
+    };
+    const record = new Map<string, string>();
+    for (const s of batch.streams) {
+      assertRevision(s.after);
+      part(s.partition).streams.push({ streamId: s.streamId, before: s.before === null ? '' : String(s.before), after: s.after });
+      if (s.before === null) record.set(`s:${s.streamId}`, s.partition);
+    }
+    for (const r of batch.reads) part(r.partition ?? DEFAULT_PARTITION).reads.push(r);
+    // Documents the batch read as existing are in the directory already (a document never moves).
+    const existing = new Set(batch.reads.filter((r) => r.version > 0).map((r) => `${r.collection}:${r.id}`));
+    batch.ops.forEach((o, i) => {
+      const p = o.partition ?? DEFAULT_PARTITION;
+      part(p).ops.push({ ...encoded[i]!, entries: o.op === 'put' ? entriesOf(o, ALL_INDEX) : [] });
+      if (o.op === 'put' && !existing.has(`${o.collection}:${o.id}`)) record.set(`d:${o.collection}:${o.id}`, p);
+    });
+    // Events are counted in the partition of their streams; spread evenly is enough for meta.
+    const parts = [...byPartition.values()];
+    parts.forEach((p, i) => (p.events = i === 0 ? batch.events : 0));
+    await this.record(g, record);
+    const results = await Promise.all([...byPartition].map(([p, c]) => this.runCommit(g, p, 'batch', c.streams, c.reads, c.ops, c.events)));
+    return results.every((r) => r === 1) ? 'applied' : 'conflict';
+  }
+
+  private async runCommit(
+    generation: string,
+    partition: string,
+    mode: 'single' | 'batch',
+    streams: readonly StreamAdvance[],
+    reads: readonly DocVersion[],
+    ops: readonly (ReturnType<typeof encodeOps>[number] & { entries: ReturnType<typeof entriesOf> })[],
+    events: number,
+  ): Promise<number> {
+    const P = this.prefix(generation, partition);
+    const args: string[] = [P, this.clock().toISOString(), String(events), mode, String(streams.length)];
+    for (const s of streams) args.push(s.streamId, s.before, String(s.after));
+    args.push(String(reads.length));
+    for (const r of reads) args.push(`doc:${r.collection}:${r.id}`, String(r.version));
+    args.push(String(ops.length));
+    for (const o of ops) {
+      assertId(o.id);
+      args.push(o.op, `doc:${o.collection}:${o.id}`, o.json, o.entries.map((e) => `ix:${o.collection}:${e.index}:${e.value}\u0001${e.member}`).join('\u0002'));
+    }
+    return (await this.script('commit', [`${P}applied`], args)) as number;
+  }
+
   /** EVALSHA, loading the script with EVAL once per server (after a restart or SCRIPT FLUSH). */
-  private async runCommit(keys: string[], args: string[]): Promise<unknown> {
+  private async script(name: keyof typeof SCRIPTS, keys: string[], args: string[]): Promise<unknown> {
+    const { text, sha: digest } = SCRIPTS[name];
     try {
-      return await this.redis.evalsha(COMMIT_SHA, keys.length, ...keys, ...args);
+      return await this.redis.evalsha(digest, keys.length, ...keys, ...args);
     } catch (error) {
       if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-      return await this.redis.eval(COMMIT_SCRIPT, keys.length, ...keys, ...args);
+      return await this.redis.eval(text, keys.length, ...keys, ...args);
     }
   }
 
   unguarded(): RedisProjectionStore {
-    return this.guarded ? new RedisProjectionStore({ redis: this.redis, namespace: this.ns, clock: this.clock }) : this;
+    return this.guarded ? new RedisProjectionStore({ redis: this.redis, namespace: this.ns, clock: this.clock, ...(this.fixed ? { generation: this.fixed } : {}) }) : this;
   }
 
   async intact(): Promise<boolean> {
-    return (await this.redis.hget(this.metaKey, 'intact')) === '1';
+    const g = await this.currentGeneration();
+    return g !== null && (await this.redis.hget(`${this.ns}:${g}:meta`, 'intact')) === '1';
   }
 
   async markIntact(): Promise<void> {
-    await this.redis.hset(this.metaKey, 'intact', '1');
+    const g = await this.writeGeneration();
+    await this.redis.hset(`${this.ns}:${g}:meta`, 'intact', '1');
+  }
+
+  async beginGeneration(): Promise<Generation> {
+    const id = await this.newGenerationId();
+    const store = this.bound(id);
+    return {
+      id,
+      store,
+      activate: async ({ graceMs = 5_000 } = {}) => {
+        await this.redis.hset(`${this.ns}:${id}:meta`, 'intact', '1');
+        const previous = (await this.redis.set(this.pointerKey, id, 'GET')) as string | null;
+        if (previous && previous !== id) {
+          // Queries begun on the previous generation finish on it; then it goes.
+          const drop = setTimeout(() => void this.dropGeneration(previous).catch(() => {}), graceMs);
+          drop.unref();
+        }
+      },
+      abandon: () => this.dropGeneration(id),
+    };
+  }
+
+  /** Deletes one generation's keys (SCAN on every master; UNLINK key by key, as a cluster needs). */
+  async dropGeneration(generation: string): Promise<void> {
+    await this.unlinkMatching(`${escapeGlob(`${this.ns}:${generation}`)}:*`);
+  }
+
+  private async unlinkMatching(pattern: string): Promise<void> {
+    const nodes = 'nodes' in this.redis ? this.redis.nodes('master') : [this.redis];
+    for (const node of nodes) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', CHUNK);
+        cursor = next;
+        if (keys.length > 0) {
+          const pipeline = node.pipeline();
+          for (const k of keys) pipeline.unlink(k);
+          await pipeline.exec();
+        }
+      } while (cursor !== '0');
+    }
   }
 
   /**
@@ -195,73 +451,151 @@ export class RedisProjectionStore implements ProjectionStore {
   }
 
   async appliedRevision(streamId: string): Promise<number | null> {
-    const value = await this.redis.hget(this.appliedKey, streamId);
-    return value === null ? null : Number(value);
+    return (await this.streamStates([streamId])).get(streamId)!.revision;
+  }
+
+  async streamStates(streamIds: readonly string[]): Promise<Map<string, { revision: number | null; partition: string | null }>> {
+    const out = new Map<string, { revision: number | null; partition: string | null }>();
+    const g = await this.currentGeneration();
+    if (!g) {
+      for (const id of streamIds) out.set(id, { revision: null, partition: null });
+      return out;
+    }
+    const partitions = (await this.lookup(g, streamIds.map((s) => `s:${s}`))).map((p) => p ?? DEFAULT_PARTITION);
+    const byPartition = new Map<string, string[]>();
+    streamIds.forEach((s, i) => {
+      const list = byPartition.get(partitions[i]!) ?? [];
+      list.push(s);
+      byPartition.set(partitions[i]!, list);
+    });
+    await Promise.all(
+      [...byPartition].map(async ([p, ids]) => {
+        const revisions = await this.redis.hmget(`${this.prefix(g, p)}applied`, ...ids);
+        ids.forEach((id, i) => out.set(id, revisions[i] == null ? { revision: null, partition: null } : { revision: Number(revisions[i]), partition: p }));
+      }),
+    );
+    return out;
   }
 
   async get<T = unknown>(collection: string, id: string): Promise<T | null> {
-    assertCollection(collection);
-    const json = await this.redis.get(this.docKey(collection, id));
-    return json === null ? null : (JSON.parse(json) as T);
+    return (await this.getVersioned<T>(collection, id)).doc;
   }
 
-  async getVersioned<T = unknown>(collection: string, id: string): Promise<{ doc: T | null; version: number }> {
+  async getVersioned<T = unknown>(collection: string, id: string): Promise<{ doc: T | null; version: number; partition: string }> {
     assertCollection(collection);
-    // One transaction: the document and its version as of the same instant.
-    const replies = await this.redis.multi().get(this.docKey(collection, id)).hget(this.versionsKey, versionField(collection, id)).exec();
-    const [docReply, versionReply] = replies ?? [];
-    if (docReply?.[0]) throw docReply[0];
-    if (versionReply?.[0]) throw versionReply[0];
-    const json = docReply?.[1] as string | null;
-    const version = versionReply?.[1] as string | null;
-    return { doc: json === null || json === undefined ? null : (JSON.parse(json) as T), version: version ? Number(version) : 0 };
+    const g = await this.currentGeneration();
+    if (!g) return { doc: null, version: 0, partition: DEFAULT_PARTITION };
+    // The default partition's document is asked for at once, beside the directory: one round trip for both.
+    const [[found], guess] = await Promise.all([this.lookup(g, [`d:${collection}:${id}`]), this.redis.hmget(`${this.prefix(g, DEFAULT_PARTITION)}doc:${collection}:${id}`, 'd', 'v')]);
+    const partition = found ?? DEFAULT_PARTITION;
+    // One HMGET: the document and its version as of the same instant.
+    const [json, version] = partition === DEFAULT_PARTITION ? guess : await this.redis.hmget(`${this.prefix(g, partition)}doc:${collection}:${id}`, 'd', 'v');
+    return { doc: json ? (JSON.parse(json) as T) : null, version: version ? Number(version) : 0, partition };
+  }
+
+  private bounds(range: IndexRange, cursor: string | null | undefined): { key: string; docs: string; min: string; max: string } {
+    assertCollection(range.collection);
+    assertPartition(range.partition);
+    return {
+      key: `ix:${range.collection}:${range.index ?? ALL_INDEX}:${range.value ?? ''}`,
+      docs: `doc:${range.collection}:`,
+      min: cursor ? `(${decodeCursor(cursor)}` : range.from !== undefined ? `[${range.from}` : '-',
+      max: range.to !== undefined ? `(${range.to}` : '+',
+    };
+  }
+
+  async page<T = unknown>(query: PageQuery): Promise<Page<T>> {
+    assertLimit(query.limit, MAX_PAGE);
+    const { items, next } = await this.pageOf<T>(query, query.limit);
+    return { items, next };
+  }
+
+  private async pageOf<T>(query: PageQuery, limit: number): Promise<Page<T> & { ids: string[] }> {
+    const b = this.bounds(query, query.cursor);
+    const g = await this.currentGeneration();
+    if (!g) return { items: [], ids: [], next: null };
+    const P = this.prefix(g, query.partition);
+    const reply = (await this.script('page', [`${P}${b.key}`], [`${P}${b.docs}`, b.min, b.max, String(limit)])) as (string | number)[];
+    const items: T[] = [];
+    const ids: string[] = [];
+    let last: string | null = null;
+    for (let i = 1; i < reply.length; i += 2) {
+      last = reply[i] as string;
+      const json = reply[i + 1] as string;
+      // An index entry always has its document (one script writes both); '' would mean a foreign write.
+      if (json === '') continue;
+      items.push(JSON.parse(json) as T);
+      ids.push(idOfMember(last));
+    }
+    return { items, ids, next: reply[0] === 1 && last !== null ? encodeCursor(last) : null };
+  }
+
+  async count(range: IndexRange): Promise<number> {
+    const b = this.bounds(range, null);
+    const g = await this.currentGeneration();
+    if (!g) return 0;
+    return this.redis.zlexcount(`${this.prefix(g, range.partition)}${b.key}`, b.min, b.max);
+  }
+
+  async partitions(): Promise<string[]> {
+    const g = await this.currentGeneration();
+    return g ? (await this.redis.smembers(`${this.ns}:${g}:partitions`)).sort() : [];
   }
 
   async list<T = unknown>(collection: string): Promise<T[]> {
     assertCollection(collection);
-    const ids = (await this.redis.smembers(this.idxKey(collection))).sort();
-    const docs: T[] = [];
-    for (let i = 0; i < ids.length; i += CHUNK) {
-      const keys = ids.slice(i, i + CHUNK).map((id) => this.docKey(collection, id));
-      for (const json of await this.redis.mget(keys)) {
-        // A document deleted between SMEMBERS and MGET is simply gone.
-        if (json !== null) docs.push(JSON.parse(json) as T);
-      }
+    const pinned = this.fixed ? this : this.bound((await this.currentGeneration()) ?? '');
+    if (!pinned.fixed) return [];
+    const out: { id: string; doc: T }[] = [];
+    for (const partition of await pinned.partitions()) {
+      let cursor: string | null = null;
+      do {
+        const page: Page<T> & { ids: string[] } = await pinned.pageOf<T>({ collection, partition, cursor, limit: CHUNK }, CHUNK);
+        cursor = page.next;
+        page.items.forEach((doc, i) => out.push({ id: page.ids[i]!, doc }));
+      } while (cursor);
     }
-    return docs;
+    // Sorted by id across partitions, as the in-memory store lists them.
+    return out.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).map((o) => o.doc);
   }
 
   /**
-   * Deletes this namespace's keys. Not atomic with concurrent commits: stop the consumers first
-   * (or rebuild into a fresh namespace and switch readers over).
+   * Deletes this namespace's generations and pointer. Not atomic with concurrent commits: stop the
+   * consumers first, or rebuild into a fresh generation (beginGeneration) and switch readers over.
    */
   async reset(): Promise<void> {
-    // Exact sub-patterns rather than `ns:*`, so resetting `fangyi` cannot touch `fangyi:roster`.
-    const prefix = escapeGlob(this.ns);
-    for (const pattern of [`${prefix}:doc:*`, `${prefix}:idx:*`]) {
-      let cursor = '0';
-      do {
-        const [next, keys] = await this.redis.scan(cursor, 'MATCH', pattern, 'COUNT', CHUNK);
-        cursor = next;
-        if (keys.length > 0) await this.redis.unlink(...keys);
-      } while (cursor !== '0');
+    if (this.fixed) {
+      await this.dropGeneration(this.fixed);
+      return;
     }
-    await this.redis.unlink(this.appliedKey, this.metaKey, this.versionsKey, this.checkpointsKey);
+    await this.redis.unlink(this.pointerKey);
+    await this.redis.unlink(`${this.ns}:checkpoints`);
+    await this.redis.unlink(`${this.ns}:generations`);
+    // Exact sub-patterns rather than `ns:*`, so resetting `fangyi` cannot touch `fangyi:roster`.
+    await this.unlinkMatching(`${escapeGlob(this.ns)}:g[0-9]*:*`);
+    this.knownPartitions.clear();
   }
 
   /** How many commits were applied and when the last one was (for readiness and lag checks). */
   async meta(): Promise<ProjectionStoreMeta> {
-    const [count, at] = await this.redis.hmget(this.metaKey, 'appliedCount', 'lastAppliedAt');
-    return { appliedCount: count === null || count === undefined ? 0 : Number(count), lastAppliedAt: at ?? null };
+    const g = await this.currentGeneration();
+    if (!g) return { appliedCount: 0, lastAppliedAt: null };
+    let appliedCount = 0;
+    let lastAppliedAt: string | null = null;
+    for (const p of await this.partitions()) {
+      const [count, at] = await this.redis.hmget(`${this.prefix(g, p)}meta`, 'appliedCount', 'lastAppliedAt');
+      appliedCount += count ? Number(count) : 0;
+      if (at && (lastAppliedAt === null || at > lastAppliedAt)) lastAppliedAt = at;
+    }
+    return { appliedCount, lastAppliedAt };
   }
 
   /** Leaves the connection open: it belongs to whoever created it. */
   async close(): Promise<void> {}
 }
 
-/** The versions hash's field of a document: collection names hold no ':', so the pair is unambiguous. */
-function versionField(collection: string, id: string): string {
-  return `${collection}:${id}`;
+function assertId(id: string): void {
+  if (/[\u0000-\u0002]/.test(id)) throw new TypeError('a document id holds no control characters U+0000 to U+0002');
 }
 
 function escapeGlob(text: string): string {

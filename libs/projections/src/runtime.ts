@@ -2,6 +2,7 @@ import { pino, type Logger } from 'pino';
 import { parseEnvelope, type Envelope } from '@fangyi/contracts';
 import type { EventStore, LogPosition, RecordedEvent } from '@fangyi/eventstore';
 import { InMemoryProjectionStore } from './memory.ts';
+import { applyBatch } from './batch.ts';
 import type { DocReader, DocVersion, Projection, ProjectionStore } from './port.ts';
 
 export type ApplyOutcome = 'applied' | 'duplicate' | 'ignored' | 'rejected';
@@ -42,6 +43,24 @@ export async function applyEvent(projection: Projection, store: ProjectionStore,
           'event not in the event store at its revision: rejected, not applied',
         );
         return 'rejected';
+      }
+    }
+    if (verifyJumpsIn) {
+      // The revisions in between are in the event store: applied first, in order, so a view that
+      // missed them (a generation switched in while this message was on its way) is not left with
+      // a hole. Revisions already there are duplicates; ignored types record nothing.
+      const missing = await verifyJumpsIn.readStream(envelope.streamId, { fromRevision: expected });
+      for (const stored of missing) {
+        if (stored.streamRevision >= envelope.streamRevision) break;
+        if (!projection.handles.includes(stored.type)) continue;
+        const { position: _p, ...raw } = stored as RecordedEvent;
+        let missed: Envelope;
+        try {
+          missed = parseEnvelope(raw);
+        } catch {
+          continue;
+        }
+        await applyEvent(projection, store, missed, logger ? { logger } : {});
       }
     }
     logger?.debug({ ...bound, appliedRevision: applied, revision: envelope.streamRevision }, 'gap in stream revisions (an unhandled type leaves one too): applying');
@@ -113,7 +132,7 @@ export async function ensureIntact(options: EnsureIntactOptions): Promise<'intac
 export interface ReplayResult {
   /** Events that changed the read model. */
   readonly applied: number;
-  /** Events of types the projection does not read (and duplicates, which a reset store never has). */
+  /** Events of types the projection does not read (and duplicates, which a fresh store never has). */
   readonly ignored: number;
   /** Events of handled types that fail validation, e.g. a type this build does not know; logged. */
   readonly skipped: number;
@@ -121,25 +140,87 @@ export interface ReplayResult {
   readonly position: LogPosition | null;
 }
 
+/** Where a rebuild stands: printed on a terminal, logged, handed to `onProgress`. */
+export interface RebuildProgress {
+  readonly phase: 'replay' | 'catch-up';
+  /** Events of the log read so far. */
+  readonly events: number;
+  /** Events of the log to read, where known (the `total` option). */
+  readonly total: number | null;
+  readonly perSecond: number;
+  /** Seconds left at the current rate, where the total is known. */
+  readonly secondsLeft: number | null;
+}
+
 export interface RebuildOptions {
   readonly projection: Projection;
   readonly store: ProjectionStore;
   readonly eventStore: EventStore;
   readonly logger: Logger;
+  /** Events read from the log and applied per commit (default 2,000). */
   readonly batchSize?: number;
+  /** How many events the log holds, for the time left (e.g. a count the caller made). */
+  readonly total?: number;
+  /** Called about once a second and at the end. */
+  readonly onProgress?: (progress: RebuildProgress) => void;
+  /** How often progress is reported and logged (default 1,000 ms). */
+  readonly progressEveryMs?: number;
+  /** How long the replaced generation stays for queries begun on it (default 5 s). */
+  readonly graceMs?: number;
 }
 
 /**
- * Wipes the read model and replays the whole global log into it. Stop the live consumers of the
- * same store first (or rebuild into a fresh namespace): a reset is not atomic with their commits.
- * Once done, the live consumer may start from the beginning: applied revisions skip what is here.
+ * Rebuilds the read model from the event store without taking it away from its readers: where the
+ * store has generations (both stores here), the whole log is replayed into a fresh one while the
+ * current keeps serving, readers and writers are switched to it with one pointer, and what was
+ * appended meanwhile is caught up into it (live writers on the new generation fill any revision
+ * they find missing from the event store). A store without generations is reset and replayed.
+ * Events are applied in batches (applyBatch): one commit round trip per partition per batch.
  */
 export async function rebuildFromEventStore(options: RebuildOptions): Promise<ReplayResult> {
   const log = options.logger.child({ projection: options.projection.name });
-  await options.store.reset();
-  const result = await replay(options.projection, options.store, options.eventStore, log, options.batchSize, () => true);
-  log.info({ applied: result.applied, ignored: result.ignored, skipped: result.skipped, position: result.position }, 'read model rebuilt');
-  return result;
+  const started = Date.now();
+  if (!options.store.beginGeneration) {
+    await options.store.reset();
+    const result = await replay(options, options.store, log, null, 'replay', () => true);
+    log.info({ applied: result.applied, ignored: result.ignored, skipped: result.skipped, position: result.position }, 'read model rebuilt');
+    return result;
+  }
+  const generation = await options.store.beginGeneration();
+  try {
+    const first = await replay(options, generation.store, log, null, 'replay', () => true);
+    await generation.activate(options.graceMs !== undefined ? { graceMs: options.graceMs } : {});
+    log.info({ generation: generation.id, position: first.position }, 'rebuilt generation switched in: catching up');
+    const rest = await replay(options, generation.store, log, first.position, 'catch-up', () => true);
+    const result: ReplayResult = {
+      applied: first.applied + rest.applied,
+      ignored: first.ignored + rest.ignored,
+      skipped: first.skipped + rest.skipped,
+      position: rest.position ?? first.position,
+    };
+    const seconds = (Date.now() - started) / 1000;
+    log.info({ generation: generation.id, ...result, seconds, perSecond: Math.round((result.applied + result.ignored + result.skipped) / Math.max(seconds, 0.001)) }, 'read model rebuilt');
+    return result;
+  } catch (error) {
+    await generation.abandon().catch(() => {});
+    throw error;
+  }
+}
+
+/** Progress on a terminal: one line rewritten in place (stderr), for scripts that rebuild by hand. */
+export function terminalProgress(label: string, stream: NodeJS.WriteStream = process.stderr): (p: RebuildProgress) => void {
+  return (p) => {
+    const left = p.secondsLeft === null ? '' : `, ${formatSeconds(p.secondsLeft)} left`;
+    const of = p.total === null ? '' : ` of ${p.total.toLocaleString('en')}`;
+    const line = `${label} ${p.phase}: ${p.events.toLocaleString('en')}${of} events, ${Math.round(p.perSecond).toLocaleString('en')}/s${left}`;
+    if (stream.isTTY) stream.write(`\r${line}\x1b[K`);
+    else stream.write(`${line}\n`);
+  };
+}
+
+function formatSeconds(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  return s >= 60 ? `${Math.floor(s / 60)} min ${s % 60} s` : `${s} s`;
 }
 
 export interface ProjectAsOfOptions<S extends ProjectionStore> {
@@ -165,35 +246,75 @@ export async function projectAsOf<S extends ProjectionStore = InMemoryProjection
   const cutoff = options.asOf.getTime();
   if (Number.isNaN(cutoff)) throw new TypeError('asOf must be a valid date');
   await store.reset();
-  await replay(options.projection, store, options.eventStore, log, options.batchSize, (e) => Date.parse(e.recordedAt) <= cutoff);
+  await replay({ projection: options.projection, eventStore: options.eventStore, ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}), progressEveryMs: 60_000 }, store, log, null, 'replay', (e) => Date.parse(e.recordedAt) <= cutoff);
   return store;
 }
 
 async function replay(
-  projection: Projection,
+  options: Pick<RebuildOptions, 'projection' | 'eventStore' | 'batchSize' | 'total' | 'onProgress' | 'progressEveryMs'>,
   store: ProjectionStore,
-  eventStore: EventStore,
   log: Logger,
-  batchSize = 500,
+  after: LogPosition | null,
+  phase: RebuildProgress['phase'],
   include: (event: RecordedEvent) => boolean,
 ): Promise<ReplayResult> {
+  const { projection, eventStore } = options;
+  const batchSize = options.batchSize ?? 2000;
   let applied = 0;
   let ignored = 0;
   let skipped = 0;
-  let position: LogPosition | null = null;
+  let read = 0;
+  let position: LogPosition | null = after;
+  const started = Date.now();
+  let reported = started;
+  const every = options.progressEveryMs ?? 1000;
+  const report = (final: boolean) => {
+    const now = Date.now();
+    if (!final && now - reported < every) return;
+    reported = now;
+    const perSecond = read / Math.max((now - started) / 1000, 0.001);
+    const total = options.total ?? null;
+    const progress: RebuildProgress = { phase, events: read, total, perSecond, secondsLeft: total === null || perSecond === 0 ? null : Math.max(0, total - read) / perSecond };
+    options.onProgress?.(progress);
+    log.info({ phase, events: read, total, perSecond: Math.round(perSecond), secondsLeft: progress.secondsLeft === null ? null : Math.round(progress.secondsLeft) }, 'rebuild progress');
+  };
+  // The next batch is read from the log while this one is applied.
+  let next = eventStore.readAll({ after: position, limit: batchSize });
   for (;;) {
-    const batch = await eventStore.readAll({ after: position, limit: batchSize });
+    const batch = await next;
     if (batch.length === 0) break;
+    position = batch[batch.length - 1]!.position;
+    next = eventStore.readAll({ after: position, limit: batchSize });
+    next.catch(() => {});
+    read += batch.length;
+    const envelopes: Envelope[] = [];
     for (const recorded of batch) {
       if (!include(recorded)) continue;
-      const outcome = await applyRecorded(projection, store, recorded, log);
-      if (outcome === 'applied') applied++;
-      else if (outcome === 'skipped' || outcome === 'rejected') skipped++;
-      else ignored++;
+      if (!projection.handles.includes(recorded.type)) {
+        ignored++;
+        continue;
+      }
+      const envelope = readableEnvelope(recorded, log);
+      if (envelope) envelopes.push(envelope);
+      else skipped++;
     }
-    position = batch[batch.length - 1]!.position;
+    const result = await applyBatch(projection, store, envelopes, { logger: log });
+    applied += result.applied;
+    ignored += result.duplicates;
+    report(false);
   }
+  if (read > 0) report(true);
   return { applied, ignored, skipped, position };
+}
+
+function readableEnvelope(recorded: RecordedEvent, log: Logger): Envelope | null {
+  try {
+    const { position: _position, ...raw } = recorded;
+    return parseEnvelope(raw);
+  } catch (error) {
+    log.warn({ position: recorded.position, streamId: recorded.streamId, type: recorded.type, err: errorMessage(error) }, 'event fails validation: skipped');
+    return null;
+  }
 }
 
 /**

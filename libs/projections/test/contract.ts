@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CheckpointConflictError } from '@fangyi/eventstore';
-import { applyEvent, type Op, type Projection, type ProjectionStore } from '../src/index.ts';
+import { applyBatch, applyEvent, InvalidCursorError, type Op, type Projection, type ProjectionStore } from '../src/index.ts';
 import type { Envelope } from '@fangyi/contracts';
 
 export interface ProjectionStoreUnderTest {
@@ -156,15 +156,15 @@ export function projectionStoreContract(name: string, factory: () => Promise<Pro
       const s = store();
       const a = fresh('case');
       const b = fresh('case');
-      expect(await s.getVersioned('people', 'p1')).toEqual({ doc: null, version: 0 });
+      expect(await s.getVersioned('people', 'p1')).toEqual({ doc: null, version: 0, partition: '_' });
       expect(await s.commit(a, 0, [put('people', 'p1', { cases: 1 })], [{ collection: 'people', id: 'p1', version: 0 }])).toBe('applied');
-      expect(await s.getVersioned('people', 'p1')).toEqual({ doc: { cases: 1 }, version: 1 });
+      expect(await s.getVersioned('people', 'p1')).toEqual({ doc: { cases: 1 }, version: 1, partition: '_' });
       // Stream b read p1 before a's commit: its commit is refused and changes nothing, its revision not recorded.
       expect(await s.commit(b, 0, [put('people', 'p1', { cases: 1 })], [{ collection: 'people', id: 'p1', version: 0 }])).toBe('conflict');
       expect(await s.get('people', 'p1')).toEqual({ cases: 1 });
       expect(await s.appliedRevision(b)).toBeNull();
       expect(await s.commit(b, 0, [put('people', 'p1', { cases: 2 })], [{ collection: 'people', id: 'p1', version: 1 }])).toBe('applied');
-      expect(await s.getVersioned('people', 'p1')).toEqual({ doc: { cases: 2 }, version: 2 });
+      expect(await s.getVersioned('people', 'p1')).toEqual({ doc: { cases: 2 }, version: 2, partition: '_' });
       // A duplicate stays a duplicate, whatever it read.
       expect(await s.commit(a, 0, [], [{ collection: 'people', id: 'p1', version: 0 }])).toBe('duplicate');
     });
@@ -257,6 +257,183 @@ export function projectionStoreContract(name: string, factory: () => Promise<Pro
       await expect(s.commit(stream, 0, [put('cases', 'ok', { fn: () => 1 }), put('cases', 'x', undefined)])).rejects.toThrow(/JSON/);
       expect(await s.get('cases', 'ok')).toBeNull();
       expect(await s.appliedRevision(stream)).toBeNull();
+    });
+
+    const indexed = (id: string, partition: string, caller: string, lastDay: string, extra: object = {}): Op => ({
+      op: 'put',
+      collection: 'cases',
+      id,
+      doc: { id, caller, lastDay, ...extra },
+      partition,
+      index: [{ index: 'caller', value: caller, sort: lastDay }, { index: 'day', value: '', sort: lastDay }],
+    });
+    const ids = (page: { items: unknown[] }) => page.items.map((d) => (d as { id: string }).id);
+
+    it('keeps secondary indexes in the same commit: entries move when a document changes and go when it is deleted', async () => {
+      const s = store();
+      const [a, b] = [fresh('case'), fresh('case')];
+      await s.commit(a, 0, [indexed('c1', 'moujia', 'caller-1', '2026-02-14')]);
+      await s.commit(b, 0, [indexed('c2', 'moujia', 'caller-2', '2026-02-10')]);
+      const byCaller = (caller: string) => s.page({ collection: 'cases', partition: 'moujia', index: 'caller', value: caller, limit: 10 });
+      expect(ids(await byCaller('caller-1'))).toEqual(['c1']);
+      // Reassigned: the entry moves with the document, in the same commit.
+      await s.commit(a, 1, [indexed('c1', 'moujia', 'caller-2', '2026-02-14')]);
+      expect(ids(await byCaller('caller-1'))).toEqual([]);
+      expect(ids(await byCaller('caller-2'))).toEqual(['c2', 'c1']);
+      expect(await s.count({ collection: 'cases', partition: 'moujia', index: 'caller', value: 'caller-2' })).toBe(2);
+      await s.commit(b, 1, [{ op: 'delete', collection: 'cases', id: 'c2', partition: 'moujia' }]);
+      expect(ids(await byCaller('caller-2'))).toEqual(['c1']);
+      expect(ids(await s.page({ collection: 'cases', partition: 'moujia', limit: 10 }))).toEqual(['c1']);
+      expect(await s.get('cases', 'c2')).toBeNull();
+      expect(await s.get('cases', 'c1')).toMatchObject({ caller: 'caller-2' });
+    });
+
+    it('pages by cursor and limit: each document once, ordered by sort key then id; refuses a limit over 200 and a forged cursor', async () => {
+      const s = store();
+      const stream = fresh('case');
+      const all = Array.from({ length: 45 }, (_, i) => indexed(`c${String(i).padStart(2, '0')}`, 'moujia', 'caller-1', `2026-02-${String(10 + (i % 5)).padStart(2, '0')}`));
+      await s.commit(stream, 0, all);
+      const expected = all.map((o) => ({ id: o.id, day: (o as { doc: { lastDay: string } }).doc.lastDay })).sort((x, y) => (x.day + x.id < y.day + y.id ? -1 : 1)).map((x) => x.id);
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      let pages = 0;
+      do {
+        const page: { items: unknown[]; next: string | null } = await s.page({ collection: 'cases', partition: 'moujia', index: 'caller', value: 'caller-1', cursor, limit: 10 });
+        expect(page.items.length).toBeLessThanOrEqual(10);
+        seen.push(...ids(page));
+        cursor = page.next;
+        pages++;
+      } while (cursor);
+      expect(seen).toEqual(expected);
+      expect(pages).toBe(5);
+      await expect(s.page({ collection: 'cases', partition: 'moujia', limit: 201 })).rejects.toBeInstanceOf(RangeError);
+      await expect(s.page({ collection: 'cases', partition: 'moujia', limit: 0 })).rejects.toBeInstanceOf(RangeError);
+      await expect(s.page({ collection: 'cases', partition: 'moujia', limit: 5, cursor: 'not-a-cursor' })).rejects.toBeInstanceOf(InvalidCursorError);
+      // A last page says so.
+      expect((await s.page({ collection: 'cases', partition: 'moujia', limit: 45 })).next).toBeNull();
+    });
+
+    it('ranges by sort key, from inclusive and to exclusive, and counts a range without reading it', async () => {
+      const s = store();
+      const stream = fresh('case');
+      await s.commit(stream, 0, [indexed('a', 'moujia', 'c', '2026-02-01'), indexed('b', 'moujia', 'c', '2026-02-05'), indexed('c', 'moujia', 'c', '2026-02-09')]);
+      const range = { collection: 'cases', partition: 'moujia', index: 'day', from: '2026-02-05' };
+      expect(ids(await s.page({ ...range, limit: 10 }))).toEqual(['b', 'c']);
+      expect(ids(await s.page({ ...range, to: '2026-02-09', limit: 10 }))).toEqual(['b']);
+      expect(await s.count(range)).toBe(2);
+      expect(await s.count({ ...range, to: '2026-02-09' })).toBe(1);
+      const first = await s.page({ ...range, limit: 1 });
+      expect(ids(await s.page({ ...range, cursor: first.next, limit: 1 }))).toEqual(['c']);
+    });
+
+    it('keeps partitions apart, keeps a stream in its partition, and refuses one commit across two', async () => {
+      const s = store();
+      const [a, b] = [fresh('case'), fresh('case')];
+      await s.commit(a, 0, [indexed('m1', 'moujia', 'caller-1', '2026-02-14')]);
+      await s.commit(b, 0, [indexed('z1', 'zhangcun', 'caller-1', '2026-02-14')]);
+      expect(ids(await s.page({ collection: 'cases', partition: 'moujia', index: 'caller', value: 'caller-1', limit: 10 }))).toEqual(['m1']);
+      expect(ids(await s.page({ collection: 'cases', partition: 'zhangcun', index: 'caller', value: 'caller-1', limit: 10 }))).toEqual(['z1']);
+      expect(await s.partitions()).toEqual(['moujia', 'zhangcun']);
+      expect(await s.getVersioned('cases', 'm1')).toMatchObject({ version: 1, partition: 'moujia' });
+      // An op naming no partition goes where its stream is.
+      expect(await s.commit(a, 1, [{ op: 'put', collection: 'notes', id: 'n1', doc: { n: 1 } }])).toBe('applied');
+      expect(await s.getVersioned('notes', 'n1')).toMatchObject({ partition: 'moujia' });
+      await expect(s.commit(a, 2, [indexed('z2', 'zhangcun', 'caller-1', '2026-02-14')])).rejects.toThrow(/partition/);
+      await expect(s.commit(fresh('case'), 0, [indexed('x', 'moujia', 'c', 'd'), indexed('y', 'zhangcun', 'c', 'd')])).rejects.toThrow(/partition/);
+      expect(await s.appliedRevision(a)).toBe(1);
+      expect(await s.get('cases', 'z2')).toBeNull();
+    });
+
+    it('commits a folded batch in one step per partition, and refuses it whole where a stream or a read moved', async () => {
+      const s = store();
+      const [a, b, c] = [fresh('case'), fresh('case'), fresh('case')];
+      await s.commit(c, 0, [put('people', 'p', { n: 0 })]);
+      const ok = await s.commitBatch({
+        streams: [
+          { streamId: a, partition: 'moujia', before: null, after: 3 },
+          { streamId: b, partition: 'zhangcun', before: null, after: 1 },
+        ],
+        ops: [indexed('m1', 'moujia', 'caller-1', '2026-02-14'), indexed('z1', 'zhangcun', 'caller-2', '2026-02-14')],
+        reads: [{ collection: 'people', id: 'p', version: 1, partition: '_' }],
+        events: 6,
+      });
+      expect(ok).toBe('applied');
+      expect(await s.appliedRevision(a)).toBe(3);
+      expect(await s.appliedRevision(b)).toBe(1);
+      expect(ids(await s.page({ collection: 'cases', partition: 'zhangcun', index: 'caller', value: 'caller-2', limit: 5 }))).toEqual(['z1']);
+      // Another consumer applied a's revision 4 meanwhile: the batch read a at 3 and is refused.
+      await s.commit(a, 4, []);
+      const stale = await s.commitBatch({ streams: [{ streamId: a, partition: 'moujia', before: 3, after: 5 }], ops: [indexed('m1', 'moujia', 'caller-9', '2026-02-14')], reads: [], events: 2 });
+      expect(stale).toBe('conflict');
+      expect(await s.get('cases', 'm1')).toMatchObject({ caller: 'caller-1' });
+      expect(await s.appliedRevision(a)).toBe(4);
+      const moved = await s.commitBatch({ streams: [{ streamId: a, partition: 'moujia', before: 4, after: 5 }], ops: [], reads: [{ collection: 'cases', id: 'm1', version: 0, partition: 'moujia' }], events: 1 });
+      expect(moved).toBe('conflict');
+      expect(await s.appliedRevision(a)).toBe(4);
+    });
+
+    it('applies a batch of events exactly as event by event would, skipping what is already applied', async () => {
+      const perCase: Projection = {
+        name: 'per-case',
+        handles: ['quarantine.home-quarantine-started', 'quarantine.symptom-check-logged'],
+        prefetch: (e) => [{ collection: 'cases', id: e.streamId }],
+        async project(event, read) {
+          const doc = await read.get<{ id: string; events: number; community: string }>('cases', event.streamId);
+          const community = doc?.community ?? (event.data as { community: string }).community;
+          return [{ op: 'put', collection: 'cases', id: event.streamId, partition: community, doc: { id: event.streamId, community, events: (doc?.events ?? 0) + 1 }, index: [{ index: 'events', value: '', sort: String((doc?.events ?? 0) + 1).padStart(4, '0') }] }];
+        },
+      };
+      const ev = (streamId: string, revision: number, community: string): Envelope => ({
+        id: randomUUID(),
+        type: revision === 0 ? 'quarantine.home-quarantine-started' : 'quarantine.symptom-check-logged',
+        schemaVersion: 1,
+        streamId,
+        streamRevision: revision,
+        occurredAt: '2026-02-01T00:00:00.000Z',
+        recordedAt: '2026-02-01T00:00:00.000Z',
+        actor: { id: 'caller-1', role: 'caller' },
+        correlationId: randomUUID(),
+        causationId: null,
+        data: { community },
+      });
+      const streams = Array.from({ length: 6 }, () => fresh('case'));
+      const events = streams.flatMap((id, i) => [0, 1, 2, 3].map((r) => ev(id, r, i % 2 ? 'moujia' : 'zhangcun')));
+      // Interleaved across streams, as the log has them.
+      events.sort((x, y) => x.streamRevision - y.streamRevision);
+      const [byBatch, oneByOne] = [store(), store()];
+      await applyEvent(perCase, byBatch, events.find((e) => e.streamId === streams[0] && e.streamRevision === 0)!);
+      const result = await applyBatch(perCase, byBatch, [...events.slice(0, 10), ...events.slice(0, 10), ...events.slice(10)]);
+      expect(result).toMatchObject({ applied: 23, duplicates: 11, oneByOne: 0 });
+      for (const e of events) await applyEvent(perCase, oneByOne, e);
+      for (const id of streams) {
+        expect(await byBatch.getVersioned('cases', id)).toEqual({ ...(await oneByOne.getVersioned('cases', id)), version: expect.any(Number) });
+        expect(await byBatch.appliedRevision(id)).toBe(3);
+      }
+      for (const community of ['moujia', 'zhangcun']) {
+        const page = { collection: 'cases', partition: community, index: 'events', limit: 10 };
+        expect(await byBatch.page(page)).toEqual(await oneByOne.page(page));
+      }
+      // Again: everything is a duplicate, nothing changes.
+      expect(await applyBatch(perCase, byBatch, events)).toMatchObject({ applied: 0, duplicates: 24 });
+    });
+
+    it('builds a fresh generation unseen while the current serves, then switches readers to it at once', async () => {
+      const s = store();
+      if (!s.beginGeneration) throw new Error('both stores have generations');
+      const stream = fresh('case');
+      await s.commit(stream, 0, [indexed('old', 'moujia', 'caller-1', '2026-02-14')]);
+      await s.checkpoints.store('feeder', '5', null);
+      const next = await s.beginGeneration();
+      await next.store.commit(stream, 0, [indexed('new', 'moujia', 'caller-1', '2026-02-14')]);
+      expect(ids(await s.page({ collection: 'cases', partition: 'moujia', limit: 5 }))).toEqual(['old']);
+      expect(await next.store.get('cases', 'old')).toBeNull();
+      await next.activate({ graceMs: 0 });
+      expect(ids(await s.page({ collection: 'cases', partition: 'moujia', limit: 5 }))).toEqual(['new']);
+      expect(await s.get('cases', 'old')).toBeNull();
+      expect(await s.appliedRevision(stream)).toBe(0);
+      // The feeding processors keep their place across a switch.
+      expect(await s.checkpoints.load('feeder')).toBe('5');
+      expect(await s.intact()).toBe(true);
     });
 
     it('lets exactly one of many concurrent commits of the same revision through, from two handles', async () => {

@@ -67,27 +67,37 @@ describe('RedisProjectionStore specifics', () => {
     await redis?.quit();
   });
 
-  it('lays keys out as documented: JSON documents, an index set per collection, applied and meta hashes', async () => {
+  it('lays keys out as documented: a generation pointer; per partition (hash tag) documents, indexes, applied revisions and meta', async () => {
     const at = new Date('2026-02-01T00:31:00.000Z');
     const store = open(() => at);
     const ns = store.namespace;
-    await store.commit('case-1', 0, [{ op: 'put', collection: 'cases', id: 'c1', doc: { name: '张三' } }]);
+    await store.commit('case-1', 0, [{ op: 'put', collection: 'cases', id: 'c1', doc: { name: '张三' }, partition: 'moujia', index: [{ index: 'caller', value: 'caller-1', sort: '2026-02-14' }] }]);
     await store.commit('case-1', 1, [{ op: 'put', collection: 'cases', id: 'c2', doc: { name: '李四' } }]);
     await store.commit('case-1', 1, []);
-    expect(await keysUnder(ns)).toEqual([`${ns}:applied`, `${ns}:doc:cases:c1`, `${ns}:doc:cases:c2`, `${ns}:idx:cases`, `${ns}:meta`, `${ns}:versions`]);
-    expect(await redis.hgetall(`${ns}:versions`)).toEqual({ 'cases:c1': '1', 'cases:c2': '1' });
-    expect(JSON.parse((await redis.get(`${ns}:doc:cases:c1`))!)).toEqual({ name: '张三' });
-    expect((await redis.smembers(`${ns}:idx:cases`)).sort()).toEqual(['c1', 'c2']);
-    expect(await redis.hget(`${ns}:applied`, 'case-1')).toBe('1');
-    expect(await store.meta()).toEqual({ appliedCount: 2, lastAppliedAt: at.toISOString() });
+    await store.commit('other', 0, [{ op: 'put', collection: 'people', id: 'p1', doc: { n: 1 } }]);
+    const g = await redis.get(`${ns}:current`);
+    expect(g).toMatch(/^g\d+[0-9a-f]{6}$/);
+    const p = `${ns}:${g}:{moujia}:`;
+    const d = `${ns}:${g}:{_}:`;
+    expect(await keysUnder(ns)).toEqual(
+      [`${ns}:current`, `${ns}:generations`, `${ns}:${g}:dir`, `${ns}:${g}:partitions`, `${p}applied`, `${p}doc:cases:c1`, `${p}doc:cases:c2`, `${p}ix:cases:all:`, `${p}ix:cases:caller:caller-1`, `${p}meta`, `${d}applied`, `${d}doc:people:p1`, `${d}ix:people:all:`, `${d}meta`].sort(),
+    );
+    expect(await redis.hgetall(`${p}doc:cases:c1`)).toEqual({ d: JSON.stringify({ name: '张三' }), v: '1', x: `ix:cases:all:\u0001\u0000c1\u0002ix:cases:caller:caller-1\u0001${'2026-02-14'}\u0000c1` });
+    expect(await redis.zrange(`${p}ix:cases:caller:caller-1`, 0, -1)).toEqual(['2026-02-14\u0000c1']);
+    // The stream's second commit named no partition: it stays in its stream's.
+    expect(await redis.hget(`${p}doc:cases:c2`, 'd')).toBe(JSON.stringify({ name: '李四' }));
+    expect(await redis.hget(`${p}applied`, 'case-1')).toBe('1');
+    expect(await redis.hgetall(`${ns}:${g}:dir`)).toEqual({ 's:case-1': 'moujia', 'd:cases:c1': 'moujia', 'd:cases:c2': 'moujia' });
+    expect(await store.meta()).toEqual({ appliedCount: 3, lastAppliedAt: at.toISOString() });
+    expect(await store.partitions()).toEqual(['_', 'moujia']);
   });
 
   it('applies nothing of a commit when an op fails half-way (a key of the wrong type)', async () => {
     const store = open();
-    const ns = store.namespace;
     await store.commit('case-0', 0, [{ op: 'put', collection: 'people', id: 'p0', doc: { n: 0 } }]);
-    // Something outside the projection broke the index of 'cases': SADD on it would fail with WRONGTYPE.
-    await redis.set(`${ns}:idx:cases`, 'not a set');
+    const prefix = `${store.namespace}:${await redis.get(`${store.namespace}:current`)}:{_}:`;
+    // Something outside the projection broke a document's key: HSET on it would fail with WRONGTYPE.
+    await redis.set(`${prefix}doc:cases:c1`, 'not a hash');
     const commit = store.commit('case-1', 0, [
       { op: 'put', collection: 'people', id: 'p1', doc: { n: 1 } },
       { op: 'delete', collection: 'people', id: 'p0' },
@@ -96,11 +106,11 @@ describe('RedisProjectionStore specifics', () => {
     await expect(commit).rejects.toThrow(/WRONGTYPE/);
     expect(await store.get('people', 'p1')).toBeNull();
     expect(await store.get('people', 'p0')).toEqual({ n: 0 });
-    expect(await redis.sismember(`${ns}:idx:people`, 'p1')).toBe(0);
+    expect(await store.count({ collection: 'people', partition: '_' })).toBe(1);
     expect(await store.appliedRevision('case-1')).toBeNull();
     expect((await store.meta()).appliedCount).toBe(1);
     // Once repaired, the same event applies in full.
-    await redis.del(`${ns}:idx:cases`);
+    await redis.del(`${prefix}doc:cases:c1`);
     expect(await store.commit('case-1', 0, [{ op: 'put', collection: 'cases', id: 'c1', doc: { n: 1 } }])).toBe('applied');
   });
 
@@ -154,7 +164,20 @@ describe('RedisProjectionStore specifics', () => {
     const keys = await keysUnder(namespace);
     await redis.del(...keys);
     await expect(store.commit('s', 2, put('c'))).rejects.toBeInstanceOf(ReadModelLostError);
-    expect(await redis.exists(`${namespace}:applied`)).toBe(0);
+    expect(await keysUnder(namespace)).toEqual([]);
+  });
+
+  it('never makes a generation current by reading: a guarded writer still finds its keys lost', async () => {
+    const namespace = `fangyi-test:${randomUUID()}`;
+    const reader = new RedisProjectionStore({ redis, namespace });
+    const writer = new RedisProjectionStore({ redis, namespace, guarded: true });
+    namespaces.push(reader);
+    const pinned = await reader.pin();
+    expect(await pinned.page({ collection: 'cases', partition: 'moujia', limit: 10 })).toEqual({ items: [], next: null });
+    expect(await reader.get('cases', 'c1')).toBeNull();
+    expect(await redis.get(`${namespace}:current`)).toBeNull();
+    await expect(writer.commit('s', 0, [{ op: 'put', collection: 'cases', id: 'c1', doc: {} }])).rejects.toBeInstanceOf(ReadModelLostError);
+    await expect(writer.pin()).rejects.toBeInstanceOf(ReadModelLostError);
   });
 
   it('lets one process at a time hold the rebuild lock, and frees it on release', async () => {

@@ -4,7 +4,7 @@
  * testcontainers where a Docker engine exists. A test that needs a part that is not there fails
  * with this message rather than skipping.
  */
-export type InfraName = 'postgres' | 'redis' | 'kafka';
+export type InfraName = 'postgres' | 'redis' | 'redis-cluster' | 'kafka';
 
 const VARIABLES: Record<InfraName, { env: string; how: string }> = {
   postgres: {
@@ -14,6 +14,10 @@ const VARIABLES: Record<InfraName, { env: string; how: string }> = {
   redis: {
     env: 'REDIS_URL',
     how: 'run the tests with `npm test` (it starts Redis), or set REDIS_URL=redis://127.0.0.1:6379 after `bash infra/local-services.sh`',
+  },
+  'redis-cluster': {
+    env: 'REDIS_CLUSTER_NODES',
+    how: 'run the tests with `npm test` (it starts a three-master cluster), or `bash infra/redis/cluster.sh start` and set the REDIS_CLUSTER_NODES it prints',
   },
   kafka: {
     env: 'KAFKA_BROKERS',

@@ -8,7 +8,8 @@ import {
   type SymptomCheckCorrected,
   type SymptomCheckLogged,
 } from '@fangyi/contracts';
-import type { Op, Projection } from '@fangyi/projections';
+import type { IndexEntry, Op, Projection } from '@fangyi/projections';
+import { addDays } from '@fangyi/service-kit';
 
 export const ROSTER_COLLECTION = 'cases';
 
@@ -138,14 +139,61 @@ export function onRosterOf(c: RosterCase, date: string): boolean {
   return c.status !== 'ended' || c.outcome === 'completed' || c.endedOn === null || date < c.endedOn;
 }
 
+/** The last date the case is on the roster (see onRosterOf). */
+export function lastRosterDay(c: RosterCase): string {
+  const ended = c.status === 'ended' && c.outcome !== 'completed' && c.endedOn !== null ? addDays(c.endedOn, -1) : c.endDate;
+  return ended < c.endDate ? ended : c.endDate;
+}
+
+/** The roster's indexes, by which a page is read without listing the collection (all within the case's community). */
+export const ROSTER_INDEX = {
+  /** Every case of the community, by its last roster day: a date's roster is the range from that date. */
+  day: 'day',
+  /** A caller's cases, by last roster day. */
+  caller: 'caller',
+  /** Value `<date>:<state>` for each recorded slot state of a date (done-normal, done-abnormal, missed). */
+  slot: 'slot',
+  /** Cases with an escalation not yet closed, oldest first. */
+  escalation: 'escalation',
+} as const;
+
+export type RecordedSlotState = 'done-normal' | 'done-abnormal' | 'missed';
+
+export function slotIndexValue(date: string, state: RecordedSlotState): string {
+  return `${date}:${state}`;
+}
+
+export function rosterIndexEntries(c: RosterCase): IndexEntry[] {
+  const last = lastRosterDay(c);
+  const entries: IndexEntry[] = [
+    { index: ROSTER_INDEX.day, value: '', sort: last },
+    { index: ROSTER_INDEX.caller, value: c.assignedCaller, sort: last },
+  ];
+  const states = new Set<string>();
+  for (const [date, slots] of Object.entries(c.checks)) for (const check of Object.values(slots)) if (check) states.add(slotIndexValue(date, check.abnormal ? 'done-abnormal' : 'done-normal'));
+  for (const [date, slots] of Object.entries(c.missed)) {
+    for (const slot of Object.keys(slots) as Slot[]) if (!c.checks[date]?.[slot]) states.add(slotIndexValue(date, 'missed'));
+  }
+  for (const value of states) entries.push({ index: ROSTER_INDEX.slot, value });
+  const oldest = c.openEscalations.reduce<string | null>((min, e) => (min === null || e.raisedAt < min ? e.raisedAt : min), null);
+  if (oldest !== null) entries.push({ index: ROSTER_INDEX.escalation, value: 'open', sort: oldest });
+  return entries;
+}
+
 /** The live roster of everyone under home quarantine with their twice-daily check status. */
 export const rosterProjection: Projection = {
   name: 'roster',
   // Every quarantine type, the ones without effect as no-ops: each revision is recorded, so no
   // "gap in stream revisions" is reported for them.
   handles: QUARANTINE_EVENT_TYPES,
+  // Every event of a case reads the case's document: a batch fetches them all at once.
+  prefetch: (envelope) => {
+    const caseId = (envelope.data as { caseId?: unknown }).caseId;
+    return typeof caseId === 'string' && envelope.type !== 'quarantine.home-quarantine-started' ? [{ collection: ROSTER_COLLECTION, id: caseId }] : [];
+  },
   async project(envelope, read): Promise<Op[]> {
-    const put = (doc: RosterCase): Op[] => [{ op: 'put', collection: ROSTER_COLLECTION, id: doc.caseId, doc }];
+    // A case's document lives in its community's partition, with its index entries.
+    const put = (doc: RosterCase): Op[] => [{ op: 'put', collection: ROSTER_COLLECTION, id: doc.caseId, doc, partition: doc.community, index: rosterIndexEntries(doc) }];
     const event = { type: envelope.type, data: envelope.data } as QuarantineEvent;
     if (event.type === 'quarantine.home-quarantine-started') {
       const d = event.data;

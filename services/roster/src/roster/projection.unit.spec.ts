@@ -131,7 +131,8 @@ describe('roster projection: the follow-up lifecycle', () => {
   it('reads a document written before the lifecycle fields existed', async () => {
     const store = new InMemoryProjectionStore();
     const { status: _s, endedOn: _e, outcome: _o, missed: _m, attempts: _a, openEscalations: _oe, breaches: _b, ...old } = (await rosterOf([started])).doc;
-    await store.commit('homeQuarantine-c1', 0, [{ op: 'put', collection: ROSTER_COLLECTION, id: 'c1', doc: old }]);
+    // In its community's partition, where every roster document lives (a store of the layout before partitions is rebuilt).
+    await store.commit('homeQuarantine-c1', 0, [{ op: 'put', collection: ROSTER_COLLECTION, id: 'c1', doc: old, partition: old.community }]);
     expect(rosterFor([old as RosterCase], '2020-01-28', at('2020-01-29T09:30'), TZ, DEFAULT_SLOT_WINDOWS)[0]).toMatchObject({ caseStatus: 'active', am: { status: 'overdue', attempts: 0 } });
     await applyEvent(rosterProjection, store, {
       id: uuidv7(), type: 'quarantine.symptom-check-missed', schemaVersion: 1, streamId: 'homeQuarantine-c1', streamRevision: 1,

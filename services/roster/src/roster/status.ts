@@ -78,8 +78,8 @@ function slotView(check: RosterCheck | undefined, attempts: RosterAttempts | und
 }
 
 /** Everyone on the roster of `date` (see onRosterOf), with the status of both slots as of `now`. */
-export function rosterFor(stored: readonly RosterCase[], date: string, now: Date, timeZone: string, windows: SlotWindows): RosterEntry[] {
-  return stored
+export function rosterFor(stored: readonly RosterCase[], date: string, now: Date, timeZone: string, windows: SlotWindows, sorted = true): RosterEntry[] {
+  const entries = stored
     .map(withDefaults)
     .filter((c) => onRosterOf(c, date))
     .map((c) => {
@@ -106,6 +106,7 @@ export function rosterFor(stored: readonly RosterCase[], date: string, now: Date
         am: view('am'),
         pm: view('pm'),
       };
-    })
-    .sort((a, b) => a.community.localeCompare(b.community) || a.personName.localeCompare(b.personName, 'zh-CN') || a.caseId.localeCompare(b.caseId));
+    });
+  // A page keeps its index's order (community, then last day and id); a whole list is sorted by name.
+  return sorted ? entries.sort((a, b) => a.community.localeCompare(b.community) || a.personName.localeCompare(b.personName, 'zh-CN') || a.caseId.localeCompare(b.caseId)) : entries;
 }

@@ -1,0 +1,246 @@
+/**
+ * The read model at the size of a city: a history of ≥ 1,000,000 events for ≥ 100,000 people
+ * under home quarantine, made by the quarantine decider and appended through the event store port
+ * (PostgreSQL); then, on Redis, the roster rebuilt from the event store (events/s, peak RSS), the
+ * roster applied live from Kafka (events/s), and roster page queries for one caller and for one
+ * community among 100,000 (p50, p99), each beside redis-benchmark's figure on the same Redis in
+ * the same run.
+ *
+ *   npm run bench:read-model -- [--people 100000] [--checks 9] [--communities 20] [--live 300000] [--queries 1000]
+ */
+import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { pino } from 'pino';
+import { topicFor, uuidv7, type NewEvent, type QuarantineEvent } from '@fangyi/contracts';
+import { PostgresEventStore, type RecordedEvent } from '@fangyi/eventstore';
+import { KafkaMessageBus, toMessage } from '@fangyi/messaging';
+import { InMemoryProjectionStore, RedisProjectionStore, rebuildFromEventStore, terminalProgress } from '@fangyi/projections';
+import { busSource, readModelProcessor, startProcessor } from '@fangyi/processors';
+import { homeQuarantineDecider, nextCaseId, streamIdOf } from '@fangyi/quarantine';
+
+type HomeQuarantineCommand = Parameters<typeof homeQuarantineDecider.decide>[0];
+type HomeQuarantineState = Parameters<typeof homeQuarantineDecider.decide>[1];
+import { buildRosterApp, rosterProjection } from '@fangyi/roster';
+import { DEFAULT_SLOT_WINDOWS, addDays } from '@fangyi/service-kit';
+import { TEST_AUTH_SECRET, authHeader, testUser } from '@fangyi/testkit';
+
+const { values } = parseArgs({
+  options: {
+    people: { type: 'string', default: '100000' },
+    checks: { type: 'string', default: '9' },
+    communities: { type: 'string', default: '20' },
+    live: { type: 'string', default: '300000' },
+    queries: { type: 'string', default: '1000' },
+    keep: { type: 'boolean', default: false },
+  },
+});
+const PEOPLE = Number(values.people);
+const CHECKS = Number(values.checks);
+const COMMUNITIES = Number(values.communities);
+const CALLERS_PER_COMMUNITY = 50;
+const LIVE = Number(values.live);
+const QUERIES = Number(values.queries);
+const START = '2020-02-01';
+const QUERY_DATE = addDays(START, Math.floor(CHECKS / 2));
+// 15:00 in Shanghai on the query date: the am window closed, the pm one open.
+const QUERY_NOW = new Date(`${QUERY_DATE}T07:00:00.000Z`);
+
+const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/fangyi_test';
+const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');
+const run = randomUUID().slice(0, 8);
+const schema = `bench_rm_${run}`;
+const logger = pino({ level: 'warn' });
+const say = (line: string) => console.log(line);
+const fmt = (n: number) => Math.round(n).toLocaleString('en');
+
+const community = (i: number) => `community-${String(i % COMMUNITIES).padStart(2, '0')}`;
+const callerOf = (i: number) => `caller-${community(i)}-${Math.floor(i / COMMUNITIES) % CALLERS_PER_COMMUNITY}`;
+const callers = new Map(Array.from({ length: COMMUNITIES }, (_, c) => [community(c), Array.from({ length: CALLERS_PER_COMMUNITY }, (_, k) => `caller-${community(c)}-${k}`)]));
+
+/** One case's history, decided command by command on the state its own events fold to. */
+function caseHistory(i: number): { streamId: string; events: NewEvent[] } {
+  const personId = `person-${i}`;
+  const caseId = nextCaseId(personId, 0);
+  let state: HomeQuarantineState = homeQuarantineDecider.initialState();
+  const events: NewEvent[] = [];
+  const decide = (command: HomeQuarantineCommand, occurredAt: string, actor: string) => {
+    for (const e of homeQuarantineDecider.decide(command, state) as QuarantineEvent[]) {
+      state = homeQuarantineDecider.evolve(state, e as never);
+      events.push({ id: uuidv7(), type: e.type, schemaVersion: 1, occurredAt, actor: { id: actor, role: 'caller' }, correlationId: caseId, causationId: null, data: e.data });
+    }
+  };
+  decide(
+    {
+      type: 'StartHomeQuarantine',
+      data: { caseId, personId, personName: `居民${i}`, community: community(i), startDate: START, periodDays: 14, reason: 'close-contact', assignedCaller: callerOf(i), facts: { person: { community: community(i), status: 'living' }, activeCaseId: null, callers } },
+    },
+    `${START}T00:00:00.000Z`,
+    'registrar-bench',
+  );
+  for (let k = 0; k < CHECKS; k++) {
+    const date = addDays(START, Math.floor(k / 2));
+    const slot = k % 2 === 0 ? 'am' : 'pm';
+    const window = DEFAULT_SLOT_WINDOWS[slot];
+    const minutes = window.opens + 60;
+    const abnormal = (Math.floor(i / COMMUNITIES) + k) % 25 === 0;
+    decide(
+      {
+        type: 'LogSymptomCheck',
+        data: {
+          caseId, checkId: uuidv7(), escalationId: uuidv7(), date, slot, temperatureC: abnormal ? 38.1 : 36.5, symptoms: [], reachedVia: 'phone', correction: false,
+          today: date, checkedAtLocal: { date, minutes }, window: { opens: window.opens, earlyMinutes: 30 },
+        },
+      } as HomeQuarantineCommand,
+      new Date(Date.parse(`${date}T00:00:00.000+08:00`) + minutes * 60_000).toISOString(),
+      callerOf(i),
+    );
+  }
+  return { streamId: streamIdOf(caseId), events };
+}
+
+function redisBenchmark(args: string[]): number {
+  const { hostname, port, pathname } = new URL(redisUrl);
+  const db = pathname.replace('/', '') || '0';
+  const out = execFileSync('redis-benchmark', ['-h', hostname, '-p', port || '6379', '--dbnum', db, '-q', ...args], { encoding: 'utf8' });
+  return Number(/([\d.]+) requests per second/.exec(out)?.[1]);
+}
+
+const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+
+const eventStore = await PostgresEventStore.create({ connectionString: databaseUrl, schema });
+const redis = new Redis(redisUrl);
+const namespaces: RedisProjectionStore[] = [];
+try {
+  // 1. The history, through the decider and the event store port.
+  let t = performance.now();
+  let appended = 0;
+  let next = 0;
+  const writer = async () => {
+    for (;;) {
+      const i = next++;
+      if (i >= PEOPLE) return;
+      const { streamId, events } = caseHistory(i);
+      await eventStore.append(streamId, events, { expectedRevision: 'no-stream' });
+      appended += events.length;
+    }
+  };
+  const progress = setInterval(() => process.stderr.write(`\rhistory: ${fmt(appended)} events for ${fmt(Math.min(next, PEOPLE))} people\x1b[K`), 1000);
+  await Promise.all(Array.from({ length: 16 }, writer));
+  clearInterval(progress);
+  process.stderr.write('\n');
+  const db = new pg.Client({ connectionString: databaseUrl });
+  await db.connect();
+  const total = Number((await db.query(`SELECT count(*) AS n FROM "${schema}".events`)).rows[0].n);
+  await db.end();
+  say(`history: ${fmt(total)} events for ${fmt(PEOPLE)} people under home quarantine in ${COMMUNITIES} communities (${CALLERS_PER_COMMUNITY} callers each), decided and appended in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+
+  const pipelinedSet = redisBenchmark(['-t', 'set', '-n', '1000000', '-P', '64', '-c', '4']);
+  const plainSet = redisBenchmark(['-t', 'set', '-n', '100000', '-c', '3']);
+  const plainGet = redisBenchmark(['-t', 'get', '-n', '20000', '-c', '1']);
+  say(`reference (redis-benchmark, same Redis, this run): SET pipelined (-P 64, 4 connections) ${fmt(pipelinedSet)}/s; SET unpipelined (3 connections) ${fmt(plainSet)}/s; GET one connection ${fmt(plainGet)}/s = ${(1000 / plainGet).toFixed(3)} ms a round trip`);
+
+  // 2. Rebuild from the event store into a fresh generation.
+  const store = new RedisProjectionStore({ redis, namespace: `bench:rm:${run}` });
+  namespaces.push(store);
+  const rss0 = process.memoryUsage().rss;
+  t = performance.now();
+  const rebuilt = await rebuildFromEventStore({ projection: rosterProjection, store, eventStore, logger, batchSize: 5000, total, onProgress: terminalProgress('rebuild') });
+  const rebuildSeconds = (performance.now() - t) / 1000;
+  process.stderr.write('\n');
+  const rebuildRate = total / rebuildSeconds;
+  const peakRssMb = (process.resourceUsage().maxRSS * 1024) / 2 ** 20;
+  say(`rebuild: ${fmt(total)} events (${fmt(rebuilt.applied)} applied) from PostgreSQL into Redis in ${rebuildSeconds.toFixed(1)} s = ${fmt(rebuildRate)} events/s; peak RSS ${peakRssMb.toFixed(0)} MB (${((process.memoryUsage().rss - rss0) / 2 ** 20).toFixed(0)} MB above the start of the rebuild now); ${(100 * rebuildRate / pipelinedSet).toFixed(1)} % of pipelined SET/s`);
+
+  // 3. Live apply from Kafka: the first LIVE events of the log, published to a fresh topic.
+  const prefix = `bench-rm-${run}`;
+  const topic = topicFor('quarantine', prefix);
+  const bus = new KafkaMessageBus({ brokers, clientId: `bench-rm-${run}`, logger });
+  await bus.ensureTopics([topic]);
+  let published = 0;
+  let after = null as RecordedEvent['position'] | null;
+  t = performance.now();
+  while (published < LIVE) {
+    const batch = await eventStore.readAll({ after, limit: Math.min(1000, LIVE - published) });
+    if (batch.length === 0) break;
+    after = batch[batch.length - 1]!.position;
+    await bus.publish(topic, batch.map(toMessage));
+    published += batch.length;
+  }
+  say(`live: ${fmt(published)} events published to ${topic} (3 partitions) in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+  const live = new RedisProjectionStore({ redis, namespace: `bench:rm-live:${run}` });
+  namespaces.push(live);
+  t = performance.now();
+  const running = await startProcessor(readModelProcessor(rosterProjection, live), busSource({ bus, topicPrefix: prefix, groupId: () => `bench-rm-${run}` }), logger);
+  for (;;) {
+    const { appliedCount } = await live.meta();
+    if (appliedCount >= published) break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const liveSeconds = (performance.now() - t) / 1000;
+  await running.stop();
+  await bus.close();
+  const liveRate = published / liveSeconds;
+  say(`live: ${fmt(published)} events applied from Kafka to Redis by one worker in ${liveSeconds.toFixed(1)} s = ${fmt(liveRate)} events/s (from joining the group to the last commit); ${(100 * liveRate / pipelinedSet).toFixed(1)} % of pipelined SET/s`);
+
+  // 4. Roster pages through HTTP (fastify inject: routing, the token, the query, the answer).
+  const app = buildRosterApp({ store, reportStore: new InMemoryProjectionStore(), alertsStore: new InMemoryProjectionStore(), clock: () => QUERY_NOW, timeZone: 'Asia/Shanghai', slotWindows: DEFAULT_SLOT_WINDOWS, logger, authSecret: TEST_AUTH_SECRET, rateLimit: false });
+  await app.ready();
+  const time = async (label: string, url: (k: number) => string, headers: Record<string, string>, expectPeople: (n: number) => boolean) => {
+    const ms: number[] = [];
+    let people = 0;
+    for (let k = 0; k < QUERIES; k++) {
+      const u = url(k);
+      const s = performance.now();
+      const res = await app.inject({ method: 'GET', url: u, headers });
+      ms.push(performance.now() - s);
+      if (res.statusCode !== 200) throw new Error(`${u}: ${res.statusCode} ${res.body.slice(0, 300)}`);
+      people = (res.json() as { entries: unknown[] }).entries.length;
+      if (!expectPeople(people)) throw new Error(`${u}: ${people} people`);
+    }
+    ms.sort((a, b) => a - b);
+    say(`query ${label}: p50 ${quantile(ms, 0.5).toFixed(2)} ms, p99 ${quantile(ms, 0.99).toFixed(2)} ms over ${QUERIES} requests (${people} people a page); p50 = ${(quantile(ms, 0.5) / (1000 / plainGet)).toFixed(1)} GET round trips`);
+    return quantile(ms, 0.99);
+  };
+  const perCaller = PEOPLE / COMMUNITIES / CALLERS_PER_COMMUNITY;
+  const caller = (k: number) => `caller-${community(k)}-${k % CALLERS_PER_COMMUNITY}`;
+  await time(
+    `one caller's people (${fmt(perCaller)} of ${fmt(PEOPLE)}, limit 200)`,
+    (k) => `/roster?date=${QUERY_DATE}&community=${community(k)}&caller=${caller(k)}&limit=200`,
+    authHeader(testUser('report-officer', ['*'])),
+    (n) => n === perCaller,
+  );
+  await time(
+    `one community, first page (${fmt(PEOPLE / COMMUNITIES)} of ${fmt(PEOPLE)}, limit 50)`,
+    (k) => `/roster?date=${QUERY_DATE}&community=${community(k)}&limit=50`,
+    authHeader(testUser('report-officer', ['*'])),
+    (n) => n === 50,
+  );
+  await time(
+    `one community, status=done-abnormal (limit 200)`,
+    (k) => `/roster?date=${QUERY_DATE}&community=${community(k)}&status=done-abnormal&limit=200`,
+    authHeader(testUser('report-officer', ['*'])),
+    (n) => n > 0,
+  );
+  await app.close();
+  say(`redis used_memory after both read models: ${(/used_memory_human:(\S+)/.exec(await redis.info('memory'))?.[1]) ?? '?'}`);
+} finally {
+  for (const s of namespaces) await s.reset().catch(() => {});
+  // redis-benchmark's keys (key:__rand_int__) in this database.
+  let cursor = '0';
+  do {
+    const [nextCursor, keys] = await redis.scan(cursor, 'MATCH', 'key:*', 'COUNT', 1000);
+    cursor = nextCursor;
+    if (keys.length) await redis.unlink(...keys);
+  } while (cursor !== '0');
+  await redis.quit();
+  await eventStore.close();
+  const db = new pg.Client({ connectionString: databaseUrl });
+  await db.connect();
+  if (values.keep) say(`kept the event store schema ${schema}`);
+  else await db.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  await db.end();
+}
