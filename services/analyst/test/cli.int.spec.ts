@@ -132,7 +132,7 @@ describe('the fangyi command line on the distributed mode (PostgreSQL, Redis)', 
     await dropSchema(url, schema);
   });
 
-  it('imports into PostgreSQL and rebuilds the roster in Redis, equal to the one replayed in memory', async () => {
+  it('imports into PostgreSQL and rebuilds the roster in Redis, holding every field the code of its day built', async () => {
     const imported = await fangyi(['import', FIXTURE], env);
     expect(imported.code, imported.stderr).toBe(0);
     const r = await fangyi(['rebuild', 'roster', '--into-redis', '--namespace', namespace, '--json'], env);
@@ -141,7 +141,8 @@ describe('the fangyi command line on the distributed mode (PostgreSQL, Redis)', 
     const store = new RedisProjectionStore({ redis, namespace, guarded: true });
     expect(await store.intact()).toBe(true);
     const expected = JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures/history-v1.expected.json'), 'utf8')) as { roster: unknown[] };
-    expect(await rosterDocs(store)).toEqual(expected.roster);
+    // Today's roster keeps more fields (registeredAt); every one it kept then holds the same value.
+    expect(await rosterDocs(store)).toMatchObject(expected.roster);
     expect((await store.list(ROSTER_COLLECTION)).length).toBe(13);
   });
 });

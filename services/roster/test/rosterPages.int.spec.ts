@@ -31,7 +31,8 @@ function history(): Envelope[] {
     events.forEach((e, revision) =>
       out.push({
         id: uuidv7(), type: e.type, schemaVersion: 1, streamId: `homeQuarantine-${caseId}`, streamRevision: revision,
-        occurredAt: now.toISOString(), recordedAt: now.toISOString(), actor: { id: caller, role: 'caller' }, correlationId: 'x', causationId: null, data: e.data,
+        // Registered on its start date, before the slots asked about: none is "before registration".
+        occurredAt: now.toISOString(), recordedAt: revision === 0 ? '2020-01-20T01:00:00.000Z' : now.toISOString(), actor: { id: caller, role: 'caller' }, correlationId: 'x', causationId: null, data: e.data,
       }),
     );
   }
