@@ -15,7 +15,7 @@ import { Listr, ListrLogger, ProcessOutput } from 'listr2';
 import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { openEventStore, type EventStore } from '@fangyi/eventstore';
-import { InMemoryProjectionStore, RedisProjectionStore, applyRecorded, type ProjectionStore } from '@fangyi/projections';
+import { InMemoryProjectionStore, RedisProjectionStore, rebuildFromEventStore, type ProjectionStore } from '@fangyi/projections';
 import { REPORT, ROSTER_COLLECTION } from '@fangyi/roster';
 import { DEFAULT_TIME_ZONE, businessDate, localTime } from '@fangyi/service-kit';
 import { exportLines, filterOf } from '../export.ts';
@@ -220,12 +220,20 @@ asOf
     });
   });
 
+/** The worker's namespaces (FANGYI_ROSTER_NAMESPACE, FANGYI_REPORT_NAMESPACE), where a rebuild into Redis goes by default. */
+const WORKER_NAMESPACES: Record<ViewName, string> = {
+  roster: process.env.FANGYI_ROSTER_NAMESPACE ?? 'fangyi:roster',
+  report: process.env.FANGYI_REPORT_NAMESPACE ?? 'fangyi:report:v2',
+};
+
 program
   .command('rebuild')
-  .description(`replay the whole event store into a view (${VIEWS.join(', ')}): in memory to check it, or into Redis to replace the live one`)
+  .description(
+    `replay the whole event store into a view (${VIEWS.join(', ')}): in memory to check it, or into Redis while the live one keeps serving (a fresh generation, switched in at once, then caught up)`,
+  )
   .argument('<view>', VIEWS.join(' | '))
-  .option('--into-redis', 'rebuild the Redis read model at REDIS_URL (stop the read-side worker first)')
-  .option('--namespace <ns>', 'the Redis namespace (default: the worker\'s, fangyi:roster or fangyi:report)')
+  .option('--into-redis', 'rebuild the Redis read model at REDIS_URL; the worker and the roster API keep running')
+  .option('--namespace <ns>', "the Redis namespace (default: the worker's, fangyi:roster or fangyi:report:v2)")
   .action(async (view: string, o: { intoRedis?: boolean; namespace?: string }) => {
     if (!(VIEWS as readonly string[]).includes(view)) throw new UsageError(`unknown view ${view}: one of ${VIEWS.join(', ')}`);
     const name = view as ViewName;
@@ -238,37 +246,34 @@ program
       const { Redis } = await import('ioredis');
       redis = new Redis(url, { maxRetriesPerRequest: 3, lazyConnect: true });
       await redis.connect();
-      target = new RedisProjectionStore({ redis, namespace: o.namespace ?? `fangyi:${name}`, guarded: true });
+      target = new RedisProjectionStore({ redis, namespace: o.namespace ?? WORKER_NAMESPACES[name], guarded: true });
     } else target = new InMemoryProjectionStore();
     const logger = pino({ level: 'silent' });
-    const counts = { events: 0, applied: 0, ignored: 0, skipped: 0 };
     const started = Date.now();
+    // Queries begun on the replaced generation may finish on it for this long; then it is dropped.
+    const graceMs = 2_000;
+    let result: Awaited<ReturnType<typeof rebuildFromEventStore>> | undefined;
     try {
       await withStore(async (store) => {
-        const writeTo = target.unguarded?.() ?? target;
         const tasks = new Listr(
           [
-            { title: `清空 ${name}`, task: async () => writeTo.reset() },
             {
               title: `重放事件日志 → ${name}`,
               task: async (_ctx, task) => {
-                for (let after: string | null = null; ; ) {
-                  const batch = await store.readAll({ after, limit: 1000 });
-                  if (batch.length === 0) break;
-                  for (const e of batch) {
-                    const outcome = await applyRecorded(projection, writeTo, e, logger);
-                    counts.events++;
-                    if (outcome === 'applied') counts.applied++;
-                    else if (outcome === 'skipped' || outcome === 'rejected') counts.skipped++;
-                    else counts.ignored++;
-                  }
-                  after = batch.at(-1)!.position;
-                  task.output = `${counts.events} events read, ${counts.applied} applied`;
-                }
+                result = await rebuildFromEventStore({
+                  projection,
+                  store: target,
+                  eventStore: store,
+                  logger,
+                  graceMs,
+                  onProgress: (p) => {
+                    const left = p.secondsLeft === null ? '' : `, ${Math.ceil(p.secondsLeft)} s left`;
+                    task.output = `${p.phase}: ${p.events} events, ${Math.round(p.perSecond)}/s${left}`;
+                  },
+                });
               },
               rendererOptions: { persistentOutput: true },
             },
-            { title: '标记为完整', task: async () => target.markIntact() },
           ],
           {
             // Progress goes to stderr, so stdout holds only the answer (a pipe, --json).
@@ -279,6 +284,8 @@ program
         );
         await tasks.run();
       });
+      const r = result!;
+      const counts = { events: r.applied + r.ignored + r.skipped, applied: r.applied, ignored: r.ignored, skipped: r.skipped };
       const collections = name === 'roster' ? [ROSTER_COLLECTION] : Object.values(REPORT);
       const documents = Object.fromEntries(await Promise.all(collections.map(async (c) => [c, (await target.list(c)).length] as const)));
       const summary = { view: name, into: o.intoRedis ? 'redis' : 'memory', ...counts, documents, seconds: (Date.now() - started) / 1000 };
@@ -287,6 +294,8 @@ program
         out(`rebuilt ${name} (${summary.into}) from ${counts.events} events in ${summary.seconds.toFixed(1)} s: ${counts.applied} applied, ${counts.ignored} of other types, ${counts.skipped} unreadable`);
         out(table(['collection', 'documents'], Object.entries(documents).map(([c, n]) => [c, String(n)])));
       }
+      // The replaced generation is dropped once its grace period is over.
+      if (o.intoRedis) await new Promise((done) => setTimeout(done, graceMs + 500));
     } finally {
       await target.close().catch(() => {});
       redis?.disconnect();
