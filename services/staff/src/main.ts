@@ -19,8 +19,8 @@ const config = readConfig(
     // The staff context publishes nothing: no relay, so no broker to name.
     KAFKA_BROKERS: z.string().optional(),
     // The demo accounts' password (at least 10 characters): with it, the demo staff's accounts are
-    // made at the first start, when no account exists yet (as the embedded start does).
-    FANGYI_DEMO_PASSWORD: z.string().min(10).optional(),
+    // made at the first start, when no account exists yet (as the embedded start does). Empty: none.
+    FANGYI_DEMO_PASSWORD: z.union([z.literal(''), z.string().min(10, 'FANGYI_DEMO_PASSWORD must be at least 10 characters')]).optional(),
   }),
   withEventStoreUrl(process.env),
 );
