@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import { uuidv7 } from '@fangyi/contracts';
 import { PostgresEventStore } from '@fangyi/eventstore';
+import { businessDate } from '@fangyi/service-kit';
 import { TEST_AUTH_SECRET, TEST_MASTER_KEY, TEST_RESERVATION_KEY, requireInfra } from '@fangyi/testkit';
 import { ServiceProcess, freePort, waitFor, waitReady } from './processes.ts';
 
@@ -47,7 +49,8 @@ describe('signing in to the console in the distributed mode', { timeout: 240_000
     const ports = { staff: await freePort(), quarantine: await freePort(), roster: await freePort(), gateway: await freePort(), nobody: await freePort() };
     const url = (p: number) => `http://127.0.0.1:${p}`;
     const staff = new ServiceProcess('staff', 'services/staff/src/main.ts', { ...env, PORT: String(ports.staff), FANGYI_DEMO_PASSWORD: password });
-    const quarantine = new ServiceProcess('quarantine', 'services/quarantine/src/main.ts', { ...env, PORT: String(ports.quarantine) });
+    // The configured callers are the fallback of a community with no caller accounts.
+    const quarantine = new ServiceProcess('quarantine', 'services/quarantine/src/main.ts', { ...env, PORT: String(ports.quarantine), FANGYI_CALLERS: 'moujia=caller-configured-1' });
     const roster = new ServiceProcess('roster', 'services/roster/src/main.ts', { ...env, PORT: String(ports.roster) });
     const gatewayProcess = new ServiceProcess('gateway', 'services/gateway/src/main.ts', {
       ...env,
@@ -145,6 +148,46 @@ describe('signing in to the console in the distributed mode', { timeout: 240_000
     expect((await get('/roster', admin.cookie)).status).not.toBe(401);
     const again = await fetch(`${gateway}/staff/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ loginName: 'caller-moujia-1', password }) });
     expect(again.status).toBe(401);
+  });
+
+  it("the quarantine service assigns cases to the community's active caller accounts, not to a disabled one", async () => {
+    showLogs();
+    const admin = await signIn('admin-kutao');
+    const created = await fetch(`${gateway}/staff/accounts`, {
+      method: 'POST',
+      headers: { cookie: admin.cookie, 'content-type': 'application/json' },
+      body: JSON.stringify({ loginName: 'caller-moujia-9', displayName: '牟家随访员九', role: 'caller', communities: ['moujia'], password }),
+    });
+    expect(created.status, await created.clone().text()).toBe(201);
+    // A person as the residents service registers them, on the shared log: a case starts only for someone registered.
+    const personId = `p-${randomUUID()}`;
+    await eventStore.append(`person-${personId}`, [{
+      id: uuidv7(), type: 'residents.person-registered', schemaVersion: 1, occurredAt: new Date().toISOString(), actor: { id: 'registrar-kutao', role: 'registrar' }, correlationId: `corr-${personId}`, causationId: null,
+      data: { personId, householdId: 'h-moujia-signin', community: 'moujia', name: '李娜', idNumber: '420102199001011234', phone: '13800000000', sex: 'female', birthDate: '1990-01-01', registration: 'outside', originProvince: '湖北省', originCity: '武汉市', travelHistory: [] },
+    }], { expectedRevision: 'no-stream' });
+    const registrar = await signIn('registrar-kutao');
+    const start = (assignedCaller: string) =>
+      fetch(`${gateway}/quarantine/cases`, {
+        method: 'POST',
+        headers: { cookie: registrar.cookie, 'content-type': 'application/json' },
+        body: JSON.stringify({ personId, personName: '李娜', community: 'moujia', startDate: businessDate(new Date()), reason: 'arrival-from-risk-area', assignedCaller }),
+      });
+    // The disabled caller is no caller of moujia; the new account is, in place of the configured one.
+    let last = '';
+    const refusal = await waitFor('the quarantine service to know the new caller account', async () => {
+      const res = await start('caller-moujia-1');
+      last = `${res.status} ${await res.text()}`;
+      return res.status === 422 && last.includes('caller-moujia-9') ? last.slice(4) : false;
+    }, 5_000, 100).catch((error: Error) => {
+      throw new Error(`${error.message}; last answer: ${last}`);
+    });
+    expect(JSON.parse(refusal)).toMatchObject({ code: 'CALLER_NOT_OF_COMMUNITY', errors: [{ field: 'body.assignedCaller' }] });
+    expect(refusal).not.toContain('caller-configured-1');
+    const started = await start('caller-moujia-9');
+    expect(started.status, await started.clone().text()).toBe(201);
+    const { caseId } = (await started.json()) as { caseId: string };
+    const theCase = await get(`/quarantine/cases/${caseId}`, registrar.cookie);
+    expect(await theCase.json()).toMatchObject({ assignedCaller: 'caller-moujia-9', community: 'moujia' });
   });
 
   it('no process wrote a session token or the password to its log', () => {
