@@ -391,6 +391,7 @@ async function distributedPhase(bare: Ceiling | undefined): Promise<void> {
         // Not started: the checks never reach them, and /ready is asked of the three above.
         CHECKPOINTS_URL: url(ports.roster),
         COMPLAINTS_URL: url(ports.roster),
+        STAFF_URL: url(ports.roster),
       }),
     );
     await Promise.all([url(ports.quarantine), url(ports.roster), gatewayBase].map((b) => waitReady(b, procs)));

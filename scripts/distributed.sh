@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `npm run start:distributed`: each service its own process, on PostgreSQL, Kafka and Redis.
 # Starts the machine's PostgreSQL and Redis if they are down and a local Kafka broker (see infra/),
-# then the quarantine service (:3001, with the relay), the roster worker and the roster API (:3002).
+# then the quarantine service (:3001, with the relay), the roster worker and the roster API (:3002),
+# residents (:3003), checkpoints (:3004), complaints (:3005), staff (:3007) and the gateway (:8080).
 # Ctrl+C stops the services; the broker keeps running (infra/kafka/stop.sh stops it).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -25,6 +26,10 @@ for k in master-key reservation-key; do
 done
 export FANGYI_MASTER_KEY="${FANGYI_MASTER_KEY:-$(cat .data/master-key)}"
 export FANGYI_RESERVATION_KEY="${FANGYI_RESERVATION_KEY:-$(cat .data/reservation-key)}"
+# The demo staff's password: the staff service makes their accounts with it at its first start
+# (when the event store has none). Made once and kept in .data, as the embedded mode does.
+[ -f .data/demo-password ] || node -e "console.log(require('crypto').randomBytes(12).toString('base64url').slice(0, 16))" > .data/demo-password
+export FANGYI_DEMO_PASSWORD="${FANGYI_DEMO_PASSWORD:-$(cat .data/demo-password)}"
 # The local stack is for trying and measuring at scale (npm run seed, benchmarks): no rate limits
 # unless asked for; docker-compose.yml keeps the services' defaults.
 export FANGYI_RATE_LIMIT="${FANGYI_RATE_LIMIT:-off}"
@@ -45,13 +50,18 @@ run residents PORT=3003 node services/residents/src/main.ts
 run checkpoints PORT=3004 node services/checkpoints/src/main.ts
 run complaints PORT=3005 node services/complaints/src/main.ts
 run read-worker PORT=3006 node services/roster/src/worker.ts
+run staff PORT=3007 node services/staff/src/main.ts
 run roster PORT=3002 EVENT_STORE_URL="$DATABASE_URL" node services/roster/src/main.ts
 run gateway PORT="${GATEWAY_PORT:-8080}" node services/gateway/src/main.ts
 
 cat >&2 <<MSG
 Fangyi distributed mode: event store $DATABASE_URL, Kafka $KAFKA_BROKERS, Redis $REDIS_URL
-  one address (gateway): http://127.0.0.1:${GATEWAY_PORT:-8080}   roster page: http://127.0.0.1:${GATEWAY_PORT:-8080}/?access_token=\$(npm run -s token -- caller-moujia-1)
-  services: quarantine :3001, roster :3002, residents :3003, checkpoints :3004, complaints :3005 (each serves /openapi.json)
+  one address (gateway): http://127.0.0.1:${GATEWAY_PORT:-8080}
+  console: http://127.0.0.1:${GATEWAY_PORT:-8080}/console/  sign in as a demo user, each with the password  $FANGYI_DEMO_PASSWORD
+    e.g. caller-moujia-1 (caller, moujia), registrar-kutao, checkpoint-staff-zhangcun, complaint-handler-kutao,
+    report-officer-kutao, analyst-kutao, admin-kutao (staff accounts); the list: services/staff/src/demoUsers.ts
+  scripts: curl -H "authorization: Bearer \$(npm run -s token -- caller-moujia-1)" http://127.0.0.1:${GATEWAY_PORT:-8080}/roster
+  services: quarantine :3001, roster :3002, residents :3003, checkpoints :3004, complaints :3005, staff :3007 (each serves /openapi.json)
   demo district: npm run seed -- --url http://127.0.0.1:${GATEWAY_PORT:-8080}
 MSG
 wait

@@ -75,13 +75,14 @@ describe('the Kutao district, embedded and distributed', { timeout: 300_000 }, (
     };
     // The event store's tables are created once, before several services race to migrate them.
     eventStore = await PostgresEventStore.create({ connectionString: databaseUrl, schema });
-    const ports = { quarantine: await freePort(), roster: await freePort(), residents: await freePort(), checkpoints: await freePort(), complaints: await freePort(), gateway: await freePort() };
+    const ports = { quarantine: await freePort(), roster: await freePort(), residents: await freePort(), checkpoints: await freePort(), complaints: await freePort(), staff: await freePort(), gateway: await freePort() };
     const url = (p: number) => `http://127.0.0.1:${p}`;
     const services = [
       new ServiceProcess('quarantine', 'services/quarantine/src/main.ts', { ...env, PORT: String(ports.quarantine) }),
       new ServiceProcess('residents', 'services/residents/src/main.ts', { ...env, PORT: String(ports.residents) }),
       new ServiceProcess('checkpoints', 'services/checkpoints/src/main.ts', { ...env, PORT: String(ports.checkpoints) }),
       new ServiceProcess('complaints', 'services/complaints/src/main.ts', { ...env, PORT: String(ports.complaints) }),
+      new ServiceProcess('staff', 'services/staff/src/main.ts', { ...env, PORT: String(ports.staff) }),
       new ServiceProcess('read worker', 'services/roster/src/worker.ts', env),
       new ServiceProcess('roster', 'services/roster/src/main.ts', { ...env, PORT: String(ports.roster) }),
       new ServiceProcess('gateway', 'services/gateway/src/main.ts', {
@@ -92,6 +93,7 @@ describe('the Kutao district, embedded and distributed', { timeout: 300_000 }, (
         RESIDENTS_URL: url(ports.residents),
         CHECKPOINTS_URL: url(ports.checkpoints),
         COMPLAINTS_URL: url(ports.complaints),
+        STAFF_URL: url(ports.staff),
       }),
     ];
     for (const s of services) processes.push(s.start());

@@ -99,7 +99,7 @@ describe('docker-compose.yml: health and start order', () => {
       for (const dependency of ['postgres', 'kafka', 'redis']) expect(s.depends_on?.[dependency]?.condition, `${name} → ${dependency}`).toBe('service_healthy');
     }
     const gateway = compose.services.gateway!;
-    for (const service of ['quarantine', 'residents', 'checkpoints', 'complaints', 'roster']) expect(gateway.depends_on?.[service]?.condition, `gateway → ${service}`).toBe('service_healthy');
+    for (const service of ['quarantine', 'residents', 'checkpoints', 'complaints', 'roster', 'staff']) expect(gateway.depends_on?.[service]?.condition, `gateway → ${service}`).toBe('service_healthy');
   });
 
   it('gives every server a PORT for its /ready, the read-side worker included', () => {

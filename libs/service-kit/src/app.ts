@@ -54,6 +54,8 @@ export interface ServiceAppDeps {
   readonly rateLimit?: RateLimitSettings | false;
   readonly readiness?: () => Promise<ReadinessReport>;
   readonly metrics?: Metrics;
+  /** Asked about each console session (see ServiceAppOptions.sessionCheck). */
+  readonly sessionCheck?: (user: User) => boolean;
 }
 
 /** The app options of one service from its composition root's part of its deps: one place, so every service takes the same. */
@@ -67,6 +69,7 @@ export function serviceAppOptions(service: string, errors: ErrorRegistry | undef
     ...(deps.rateLimit !== undefined ? { rateLimit: deps.rateLimit } : {}),
     ...(deps.readiness ? { readiness: deps.readiness } : {}),
     ...(deps.metrics ? { metrics: deps.metrics } : {}),
+    ...(deps.sessionCheck ? { sessionCheck: deps.sessionCheck } : {}),
   };
 }
 

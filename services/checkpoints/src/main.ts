@@ -6,6 +6,7 @@ import { KafkaMessageBus, relayReadiness, startRelay } from '@fangyi/messaging';
 import { busSource, readinessOf } from '@fangyi/processors';
 import { RedisProjectionStore } from '@fangyi/projections';
 import { createMetrics, instrumentEventStore, registerProcessorMetrics, registerRelayMetrics, openPrivacy, privacyConfig, createLogger, installGracefulShutdown, commandServiceConfig, rateLimitOf, readConfig, tokenSecretsOf, withEventStoreUrl, systemClock } from '@fangyi/service-kit';
+import { sessionCheckOf, startStaffDirectory } from '@fangyi/staff';
 import { buildCheckpointsApp } from './app.ts';
 import { startCheckpointList } from './checkpointList/projection.ts';
 import { startResidentsDirectory } from './residentsDirectory/projection.ts';
@@ -56,8 +57,10 @@ const relay =
 const projections = await startCheckpointsProjections({ source: busSource({ bus, topicPrefix: config.FANGYI_TOPIC_PREFIX, join: 'background' }), store: projectionStore, logger, eventStore });
 const checkpointList = await startCheckpointList({ eventStore, logger });
 const residents = await startResidentsDirectory({ eventStore, logger });
+// Staff accounts from the log: a console session of an account disabled since it signed in ends here too.
+const staffDirectory = await startStaffDirectory({ eventStore, logger });
 
-registerProcessorMetrics(metrics, () => [projections.status(), checkpointList.status(), residents.status()]);
+registerProcessorMetrics(metrics, () => [projections.status(), checkpointList.status(), residents.status(), staffDirectory.status()]);
 if (relay) registerRelayMetrics(metrics, relay, eventStore);
 const app = buildCheckpointsApp({
   metrics,
@@ -73,6 +76,7 @@ const app = buildCheckpointsApp({
   logger,
   authSecret: tokenSecretsOf(config),
   rateLimit: rateLimitOf(config),
+  sessionCheck: sessionCheckOf(staffDirectory),
   readiness: async () => {
     await eventStore.readAll({ limit: 1 });
     // A parked or stopped relay fails readiness: this context's events no longer reach the others.
@@ -86,7 +90,7 @@ const app = buildCheckpointsApp({
         relay: relayCheck.check,
         readModelsApplied: String(meta.appliedCount),
         lastAppliedAt: meta.lastAppliedAt ?? 'never',
-        ...readinessOf([projections.status(), checkpointList.status(), residents.status()]).checks,
+        ...readinessOf([projections.status(), checkpointList.status(), residents.status(), staffDirectory.status()]).checks,
       },
     };
   },
@@ -102,6 +106,7 @@ installGracefulShutdown(
     { name: 'kafka', close: () => bus.close() },
     { name: 'redis', close: async () => void (await redis.quit()) },
     { name: 'personal keys', close: () => privacy.keys.close() },
+    { name: 'staff directory', close: () => staffDirectory.stop() },
     { name: 'event store', close: () => eventStore.close() },
   ],
   logger,

@@ -6,6 +6,7 @@ import { KafkaMessageBus, relayReadiness, startRelay } from '@fangyi/messaging';
 import { busSource, readinessOf } from '@fangyi/processors';
 import { RedisProjectionStore } from '@fangyi/projections';
 import { createMetrics, instrumentEventStore, registerProcessorMetrics, registerRelayMetrics, openPrivacy, privacyConfig, createLogger, installGracefulShutdown, commandServiceConfig, rateLimitOf, readConfig, tokenSecretsOf, withEventStoreUrl, systemClock } from '@fangyi/service-kit';
+import { sessionCheckOf, startStaffDirectory } from '@fangyi/staff';
 import { buildComplaintsApp } from './app.ts';
 import { complaintPolicyFromEnv } from './complaint/policy.ts';
 import { startHouseholdDirectory } from './households/directory.ts';
@@ -54,9 +55,11 @@ const relay =
 const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3 });
 const listStore = new RedisProjectionStore({ redis, namespace: config.FANGYI_COMPLAINTS_NAMESPACE, clock, guarded: true });
 const households = await startHouseholdDirectory({ eventStore, logger });
+// Staff accounts from the log: a console session of an account disabled since it signed in ends here too.
+const staffDirectory = await startStaffDirectory({ eventStore, logger });
 const readModel = await startComplaintsReadModel({ source: busSource({ bus, topicPrefix: config.FANGYI_TOPIC_PREFIX, join: 'background' }), store: listStore, logger, eventStore });
 
-registerProcessorMetrics(metrics, () => [readModel.status(), households.status()]);
+registerProcessorMetrics(metrics, () => [readModel.status(), households.status(), staffDirectory.status()]);
 if (relay) registerRelayMetrics(metrics, relay, eventStore);
 const app = buildComplaintsApp({
   metrics,
@@ -72,11 +75,12 @@ const app = buildComplaintsApp({
   logger,
   authSecret: tokenSecretsOf(config),
   rateLimit: rateLimitOf(config),
+  sessionCheck: sessionCheckOf(staffDirectory),
   readiness: async () => {
     await eventStore.readAll({ limit: 1 });
     // A parked or stopped relay fails readiness: this context's events no longer reach the others.
     const relayCheck = relay ? relayReadiness(relay) : { ok: true, check: 'off' };
-    const processors = readinessOf([readModel.status(), households.status()]);
+    const processors = readinessOf([readModel.status(), households.status(), staffDirectory.status()]);
     return { ok: relayCheck.ok && (await redis.ping()) === 'PONG', checks: { eventStore: 'ok', redis: 'ok', relay: relayCheck.check, ...processors.checks } };
   },
 });
@@ -90,6 +94,7 @@ installGracefulShutdown(
     { name: 'kafka', close: () => bus.close() },
     { name: 'redis', close: async () => void (await redis.quit()) },
     { name: 'personal keys', close: () => privacy.keys.close() },
+    { name: 'staff directory', close: () => staffDirectory.stop() },
     { name: 'event store', close: () => eventStore.close() },
   ],
   logger,

@@ -24,7 +24,7 @@ import { registerResidents, residentsErrors, startHouseholdPeopleFeed, startResi
 import { registerAnalyst } from '@fangyi/analyst';
 import { alertsProjection, parseCommunityDistricts, registerRoster, reportProjection, rosterProjection } from '@fangyi/roster';
 import { registerConsole } from '@fangyi/console/serve';
-import { applyCallersFromAccounts, registerStaff, sessionCheckOf, staffServiceErrors, startStaffDirectory } from '@fangyi/staff';
+import { applyCallersFromAccounts, createDemoAccounts, registerStaff, sessionCheckOf, staffServiceErrors, startStaffDirectory } from '@fangyi/staff';
 import { DEMO_USERS, demoUser, injectTransport, loadOrCreateSecret, seedDistrict } from '@fangyi/scripts/seed';
 import {
   DEFAULT_EARLY_CHECK_MINUTES,
@@ -244,18 +244,9 @@ if (config.FANGYI_DEMO === 'true' && (await eventStore.readAll({ limit: 1 })).le
 // The demo district's staff sign in with their accounts: one per demo user, made once, with one
 // demo password (FANGYI_DEMO_PASSWORD, or made at first start and kept in .data/demo-password).
 const demoPassword = config.FANGYI_DEMO !== 'true' ? null : (config.FANGYI_DEMO_PASSWORD ?? loadOrCreateSecret(undefined, join(dataDir, 'demo-password')).slice(0, 16));
-if (demoPassword && (await staffDirectory.list()).length === 0) {
-  const adminToken = signToken(demoUser('admin-kutao'), authSecret, { ttlSeconds: 300 });
+if (demoPassword) {
   seeding = true;
-  for (const u of DEMO_USERS) {
-    const answer = await app.inject({
-      method: 'POST',
-      url: '/staff/accounts',
-      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
-      payload: { loginName: u.id, displayName: u.name, role: u.role, communities: u.communities, password: demoPassword },
-    });
-    if (answer.statusCode !== 201) throw new Error(`could not create the demo account ${u.id}: ${answer.statusCode} ${answer.json<{ code?: string }>().code ?? ''}`);
-  }
+  await createDemoAccounts(app, { directory: staffDirectory, authSecret, users: DEMO_USERS, password: demoPassword });
   seeding = false;
 }
 

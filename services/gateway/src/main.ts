@@ -13,6 +13,7 @@ const config = readConfig(
     RESIDENTS_URL: z.string().url().default('http://127.0.0.1:3003'),
     CHECKPOINTS_URL: z.string().url().default('http://127.0.0.1:3004'),
     COMPLAINTS_URL: z.string().url().default('http://127.0.0.1:3005'),
+    STAFF_URL: z.string().url().default('http://127.0.0.1:3007'),
     LOG_LEVEL: z.string().default('info'),
     // How long a service may take to start answering before the gateway answers 504 naming it.
     UPSTREAM_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
@@ -27,6 +28,8 @@ const app = buildGateway({
     { prefix: '/residents', target: config.RESIDENTS_URL, service: 'residents' },
     { prefix: '/checkpoints', target: config.CHECKPOINTS_URL, service: 'checkpoints' },
     { prefix: '/complaints', target: config.COMPLAINTS_URL, service: 'complaints' },
+    // Staff accounts and console sign-in (the session cookie passes through as any header).
+    { prefix: '/staff', target: config.STAFF_URL, service: 'staff' },
     { prefix: '/roster', target: config.ROSTER_URL, service: 'roster' },
     { prefix: '/', target: config.ROSTER_URL, service: 'roster' },
   ],

@@ -6,6 +6,7 @@ import { busSource, readinessOf } from '@fangyi/processors';
 import { InMemoryProjectionStore } from '@fangyi/projections';
 import { createMetrics, instrumentEventStore, registerProcessorMetrics, registerRelayMetrics, DEFAULT_EARLY_CHECK_MINUTES, DEFAULT_SLOT_WINDOWS, createLogger, installGracefulShutdown, parseSlotWindows, commandServiceConfig, rateLimitOf, readConfig, tokenSecretsOf, withEventStoreUrl, systemClock } from '@fangyi/service-kit';
 import { startActiveCasesFeed } from './activeCases/projection.ts';
+import { applyCallersFromAccounts, sessionCheckOf, startStaffDirectory } from '@fangyi/staff';
 import { buildQuarantineApp } from './app.ts';
 import { startPeopleDirectoryFeed } from './people/directory.ts';
 import { DEFAULT_RISK_AREAS, parseCallers, parseRiskAreas, startQuarantinePolicies } from './policies/index.ts';
@@ -39,7 +40,10 @@ const clock = systemClock;
 const newId = () => uuidv7();
 const slotWindows = config.FANGYI_SLOT_WINDOWS ? parseSlotWindows(config.FANGYI_SLOT_WINDOWS) : DEFAULT_SLOT_WINDOWS;
 const riskAreas = parseRiskAreas(config.FANGYI_RISK_AREAS);
-const callers = parseCallers(config.FANGYI_CALLERS);
+// Each community's callers come from its caller accounts where it has any; FANGYI_CALLERS is the
+// fallback. The policies and routes hold this very map, rewritten whenever an account changes.
+const configuredCallers = parseCallers(config.FANGYI_CALLERS);
+const callers = new Map(configuredCallers);
 
 const metrics = createMetrics({ service: 'quarantine' });
 // Every append measured and counted by event type (the domain counters at /metrics).
@@ -69,6 +73,10 @@ await activeCasesFeed.caughtUp();
 // Who is registered and whose case is running: read from the log at each start, and again by each request that starts a case.
 const people = await startPeopleDirectoryFeed({ eventStore, store: new InMemoryProjectionStore({ clock }), logger });
 await people.sync();
+// Staff accounts from the log: the callers per community, and a console session of an account
+// disabled since it signed in ends here too.
+const staffDirectory = await startStaffDirectory({ eventStore, logger });
+staffDirectory.onChange((accounts) => applyCallersFromAccounts(callers, configuredCallers, accounts));
 
 const policies =
   config.FANGYI_POLICIES === 'on'
@@ -84,7 +92,7 @@ const escalationTimer =
     ? startEscalationTimer({ eventStore, activeCases, clock, overdueAfterMinutes: config.FANGYI_ESCALATION_ACK_MINUTES, newId, logger, intervalMs: config.FANGYI_SCHEDULER_INTERVAL_MS })
     : null;
 
-registerProcessorMetrics(metrics, () => [activeCasesFeed.status(), people.status(), ...(policies?.statuses() ?? [])]);
+registerProcessorMetrics(metrics, () => [activeCasesFeed.status(), people.status(), staffDirectory.status(), ...(policies?.statuses() ?? [])]);
 if (relay) registerRelayMetrics(metrics, relay, eventStore);
 const app = buildQuarantineApp({
   metrics,
@@ -100,12 +108,13 @@ const app = buildQuarantineApp({
   logger,
   authSecret: tokenSecretsOf(config),
   rateLimit: rateLimitOf(config),
+  sessionCheck: sessionCheckOf(staffDirectory),
   readiness: async () => {
     await eventStore.readAll({ limit: 1 });
     // A parked or stopped relay fails readiness: this context's events no longer reach the others.
     // Processors that have not joined yet (Kafka down) do not: commands are still answered.
     const relayCheck = relay ? relayReadiness(relay) : { ok: true, check: 'off' };
-    const processors = readinessOf([activeCasesFeed.status(), people.status(), ...(policies?.statuses() ?? [])]);
+    const processors = readinessOf([activeCasesFeed.status(), people.status(), staffDirectory.status(), ...(policies?.statuses() ?? [])]);
     return { ok: relayCheck.ok, checks: { eventStore: 'ok', relay: relayCheck.check, policies: policies ? 'on' : 'off', scheduler: scheduler ? 'on' : 'off', ...processors.checks } };
   },
 });
@@ -120,6 +129,7 @@ installGracefulShutdown(
     { name: 'active cases', close: () => activeCasesFeed.stop() },
     { name: 'people directory', close: () => people.stop() },
     { name: 'kafka', close: () => bus.close() },
+    { name: 'staff directory', close: () => staffDirectory.stop() },
     { name: 'event store', close: () => eventStore.close() },
   ],
   logger,

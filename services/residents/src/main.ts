@@ -4,6 +4,7 @@ import { openEventStore } from '@fangyi/eventstore';
 import { KafkaMessageBus, relayReadiness, startRelay } from '@fangyi/messaging';
 import { busSource, readinessOf } from '@fangyi/processors';
 import { createMetrics, instrumentEventStore, registerProcessorMetrics, registerRelayMetrics, businessDate, openPrivacy, privacyConfig, createLogger, installGracefulShutdown, commandServiceConfig, rateLimitOf, readConfig, tokenSecretsOf, withEventStoreUrl, systemClock } from '@fangyi/service-kit';
+import { sessionCheckOf, startStaffDirectory } from '@fangyi/staff';
 import { buildResidentsApp } from './app.ts';
 import { startHouseholdPeopleFeed } from './householdPeople/feed.ts';
 import { startResidentsPolicies } from './policies/policies.ts';
@@ -52,8 +53,10 @@ const policies =
     ? await startResidentsPolicies({ source: busSource({ bus, topicPrefix: config.FANGYI_TOPIC_PREFIX, join: 'background' }), eventStore, logger, clock, newId, timeZone: config.FANGYI_TIME_ZONE })
     : null;
 const householdPeople = await startHouseholdPeopleFeed({ eventStore, logger, dateOf: (iso) => businessDate(new Date(iso), config.FANGYI_TIME_ZONE) });
+// Staff accounts from the log: a console session of an account disabled since it signed in ends here too.
+const staffDirectory = await startStaffDirectory({ eventStore, logger });
 
-registerProcessorMetrics(metrics, () => [householdPeople.status(), ...(policies?.statuses() ?? [])]);
+registerProcessorMetrics(metrics, () => [householdPeople.status(), staffDirectory.status(), ...(policies?.statuses() ?? [])]);
 if (relay) registerRelayMetrics(metrics, relay, eventStore);
 const app = buildResidentsApp({
   metrics,
@@ -67,12 +70,13 @@ const app = buildResidentsApp({
   logger,
   authSecret: tokenSecretsOf(config),
   rateLimit: rateLimitOf(config),
+  sessionCheck: sessionCheckOf(staffDirectory),
   readiness: async () => {
     await eventStore.readAll({ limit: 1 });
     // A parked or stopped relay fails readiness: this context's events no longer reach the others.
     // Processors that have not joined yet (Kafka down) do not: commands are still answered.
     const relayCheck = relay ? relayReadiness(relay) : { ok: true, check: 'off' };
-    const processors = readinessOf([householdPeople.status(), ...(policies?.statuses() ?? [])]);
+    const processors = readinessOf([householdPeople.status(), staffDirectory.status(), ...(policies?.statuses() ?? [])]);
     return { ok: relayCheck.ok, checks: { eventStore: 'ok', relay: relayCheck.check, policies: policies ? 'on' : 'off', ...processors.checks } };
   },
 });
@@ -84,6 +88,7 @@ installGracefulShutdown(
     ...(relay ? [{ name: 'relay', close: () => relay.stop() }] : []),
     { name: 'household people', close: () => householdPeople.stop() },
     { name: 'kafka', close: () => bus.close() },
+    { name: 'staff directory', close: () => staffDirectory.stop() },
     { name: 'event store', close: () => eventStore.close() },
     { name: 'personal keys', close: () => personalKeys.close() },
   ],

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { openEventStore } from '@fangyi/eventstore';
 import { RedisProjectionStore } from '@fangyi/projections';
 import { createMetrics, DEFAULT_TIME_ZONE, createLogger, installGracefulShutdown, rateLimitConfig, rateLimitOf, readConfig, systemClock, tokenSecretConfig, tokenSecretsOf } from '@fangyi/service-kit';
+import { sessionCheckOf, startStaffDirectory } from '@fangyi/staff';
 import { buildRosterApp } from './app.ts';
 import { parseCommunityDistricts } from './report/daily.ts';
 import { DEFAULT_SLOT_WINDOWS, parseSlotWindows } from './roster/status.ts';
@@ -38,6 +39,10 @@ const store = new RedisProjectionStore({ redis, namespace: config.FANGYI_ROSTER_
 const reportStore = new RedisProjectionStore({ redis, namespace: config.FANGYI_REPORT_NAMESPACE, clock: systemClock });
 const alertsStore = new RedisProjectionStore({ redis, namespace: config.FANGYI_ALERTS_NAMESPACE ?? `${config.FANGYI_ROSTER_NAMESPACE}-alerts`, clock: systemClock });
 const eventStore = config.EVENT_STORE_URL ? await openEventStore(config.EVENT_STORE_URL, { schema: config.FANGYI_SCHEMA }) : undefined;
+// Staff accounts from the log, when there is one: a console session of an account disabled since it
+// signed in ends here too. Without EVENT_STORE_URL every valid session is accepted until it expires.
+const staffDirectory = eventStore ? await startStaffDirectory({ eventStore, logger }) : undefined;
+if (!staffDirectory) logger.warn('no EVENT_STORE_URL: sessions of disabled staff accounts are accepted until they expire');
 const app = buildRosterApp({
   metrics: createMetrics({ service: 'roster' }),
   store,
@@ -51,6 +56,7 @@ const app = buildRosterApp({
   logger,
   authSecret: tokenSecretsOf(config),
   rateLimit: rateLimitOf(config),
+  ...(staffDirectory ? { sessionCheck: sessionCheckOf(staffDirectory) } : {}),
   readiness: async () => {
     const meta = await store.meta();
     return { ok: (await redis.ping()) === 'PONG', checks: { redis: 'ok', applied: String(meta.appliedCount), lastAppliedAt: meta.lastAppliedAt ?? 'never' } };
@@ -61,6 +67,7 @@ installGracefulShutdown(
   [
     { name: 'http', close: () => app.close() },
     { name: 'redis', close: async () => void (await redis.quit()) },
+    ...(staffDirectory ? [{ name: 'staff directory', close: () => staffDirectory.stop() }] : []),
     ...(eventStore ? [{ name: 'event store', close: () => eventStore.close() }] : []),
   ],
   logger,

@@ -5,6 +5,7 @@ import { staffRoutes, type StaffDeps } from './account/routes.ts';
 
 export { staffDecider, staffErrors, staffStreamId, type StaffAccountState, type StaffCommand } from './account/account.ts';
 export { applyCallersFromAccounts, startStaffDirectory, staffDirectoryProjection, type StaffAccountItem, type StaffDirectory } from './account/directory.ts';
+export { createDemoAccounts } from './account/demo.ts';
 export { hashPassword, verifyPassword, type HashOptions } from './password.ts';
 export type { StaffDeps } from './account/routes.ts';
 

@@ -1,0 +1,204 @@
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import { uuidv7 } from '@fangyi/contracts';
+import { PostgresEventStore } from '@fangyi/eventstore';
+import { businessDate } from '@fangyi/service-kit';
+import { TEST_AUTH_SECRET, TEST_MASTER_KEY, TEST_RESERVATION_KEY, requireInfra } from '@fangyi/testkit';
+import { ServiceProcess, freePort, waitFor, waitReady } from './processes.ts';
+
+/**
+ * Console sign-in in the distributed mode, through the real path: the staff service (its demo
+ * accounts made at first start), the quarantine service and the roster API, each its own process on
+ * PostgreSQL, Kafka and Redis, behind the gateway. A caller signs in with the session cookie and
+ * reads; an admin disables the account; the other services follow the staff events on the event
+ * store's log and refuse the old cookie. No token and no password in any process's log.
+ */
+describe('signing in to the console in the distributed mode', { timeout: 240_000 }, () => {
+  const databaseUrl = requireInfra('postgres');
+  const redisUrl = requireInfra('redis');
+  const brokers = requireInfra('kafka');
+  const run = randomUUID().slice(0, 8);
+  const schema = `fangyi_signin_${run}`;
+  const prefix = `fangyi-signin-${run}`;
+  const password = `演示-${randomUUID().slice(0, 12)}`;
+  const processes: ServiceProcess[] = [];
+  let gateway: string;
+  let db: pg.Pool;
+  let eventStore: PostgresEventStore;
+
+  beforeAll(async () => {
+    db = new pg.Pool({ connectionString: databaseUrl, max: 1 });
+    eventStore = await PostgresEventStore.create({ connectionString: databaseUrl, schema });
+    const env = {
+      FANGYI_JWT_SECRET: TEST_AUTH_SECRET,
+      FANGYI_MASTER_KEY: TEST_MASTER_KEY,
+      FANGYI_RESERVATION_KEY: TEST_RESERVATION_KEY,
+      EVENT_STORE_URL: databaseUrl,
+      REDIS_URL: redisUrl,
+      KAFKA_BROKERS: brokers,
+      FANGYI_SCHEMA: schema,
+      FANGYI_TOPIC_PREFIX: prefix,
+      FANGYI_ROSTER_NAMESPACE: `${prefix}:roster`,
+      FANGYI_REPORT_NAMESPACE: `${prefix}:report`,
+      FANGYI_SCHEDULER: 'off',
+      // Every request logged, so the check that no token or password is in a log has lines to read.
+      LOG_LEVEL: 'info',
+    };
+    const ports = { staff: await freePort(), quarantine: await freePort(), roster: await freePort(), gateway: await freePort(), nobody: await freePort() };
+    const url = (p: number) => `http://127.0.0.1:${p}`;
+    const staff = new ServiceProcess('staff', 'services/staff/src/main.ts', { ...env, PORT: String(ports.staff), FANGYI_DEMO_PASSWORD: password });
+    // The configured callers are the fallback of a community with no caller accounts.
+    const quarantine = new ServiceProcess('quarantine', 'services/quarantine/src/main.ts', { ...env, PORT: String(ports.quarantine), FANGYI_CALLERS: 'moujia=caller-configured-1' });
+    const roster = new ServiceProcess('roster', 'services/roster/src/main.ts', { ...env, PORT: String(ports.roster) });
+    const gatewayProcess = new ServiceProcess('gateway', 'services/gateway/src/main.ts', {
+      ...env,
+      PORT: String(ports.gateway),
+      STAFF_URL: url(ports.staff),
+      QUARANTINE_URL: url(ports.quarantine),
+      ROSTER_URL: url(ports.roster),
+      // Not started here: the gateway answers 503 for them, which nothing below asks.
+      RESIDENTS_URL: url(ports.nobody),
+      CHECKPOINTS_URL: url(ports.nobody),
+      COMPLAINTS_URL: url(ports.nobody),
+    });
+    for (const p of [staff, quarantine, roster, gatewayProcess]) processes.push(p.start());
+    await waitReady(url(ports.staff), staff);
+    await waitReady(url(ports.quarantine), quarantine);
+    await waitReady(url(ports.roster), roster);
+    gateway = url(ports.gateway);
+    await waitFor('the gateway', async () => (await fetch(`${gateway}/health`)).ok, 60_000, 100);
+  }, 200_000);
+
+  afterAll(async () => {
+    for (const p of processes) await p.stop();
+    await eventStore?.close();
+    await db?.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => {});
+    await db?.end();
+    const redis = new Redis(redisUrl);
+    const keys = await redis.keys(`${prefix}:*`);
+    if (keys.length) await redis.del(...keys);
+    redis.disconnect();
+  });
+
+  const showLogs = () =>
+    onTestFailed(() => {
+      for (const p of processes) console.error(`---- ${p.name} ----\n${p.tail(30)}`);
+    });
+  const signIn = async (loginName: string) => {
+    const res = await fetch(`${gateway}/staff/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ loginName, password }) });
+    expect(res.status, `${loginName} signs in`).toBe(200);
+    const setCookie = res.headers.get('set-cookie') ?? '';
+    expect(setCookie).toMatch(/^fangyi_session=[\w-]+\.[\w-]+\.[\w-]+; Path=\/; Max-Age=\d+; HttpOnly; SameSite=Strict$/);
+    const cookie = setCookie.split(';')[0]!;
+    const body = await res.text();
+    expect(body).not.toContain(cookie.split('=')[1]!);
+    return { cookie, body: JSON.parse(body) as { loginName: string; role: string; communities: string[] } };
+  };
+  const get = (path: string, cookie: string) => fetch(`${gateway}${path}`, { headers: { cookie } });
+
+  let callerToken = '';
+  let adminToken = '';
+
+  it('a demo caller signs in through the gateway and reads the roster and their cases with the cookie alone', async () => {
+    showLogs();
+    const wrong = await fetch(`${gateway}/staff/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ loginName: 'caller-moujia-1', password: `${password}x` }) });
+    expect(wrong.status).toBe(401);
+    expect(wrong.headers.get('set-cookie')).toBeNull();
+
+    const { cookie, body } = await signIn('caller-moujia-1');
+    callerToken = cookie.split('=')[1]!;
+    expect(body).toMatchObject({ loginName: 'caller-moujia-1', role: 'caller', communities: ['moujia'] });
+    const session = await get('/staff/session', cookie);
+    expect(await session.json()).toMatchObject({ signedIn: true, loginName: 'caller-moujia-1' });
+    const roster = await get('/roster', cookie);
+    expect(roster.status, await roster.clone().text()).toBe(200);
+    expect(await roster.json()).toMatchObject({ entries: [] });
+    const cases = await get('/quarantine/cases', cookie);
+    expect(cases.status, await cases.clone().text()).toBe(200);
+    // No cookie, no roster.
+    expect((await fetch(`${gateway}/roster`)).status).toBe(401);
+  });
+
+  it('the admin disables the caller: the old cookie is refused by the staff, roster and quarantine services', async () => {
+    showLogs();
+    const admin = await signIn('admin-kutao');
+    adminToken = admin.cookie.split('=')[1]!;
+    const disabled = await fetch(`${gateway}/staff/accounts/caller-moujia-1/disabling`, { method: 'POST', headers: { cookie: admin.cookie, 'content-type': 'application/json' }, body: JSON.stringify({ reason: '调离岗位' }) });
+    expect(disabled.status, await disabled.clone().text()).toBe(201);
+    expect(await disabled.json()).toMatchObject({ loginName: 'caller-moujia-1', status: 'disabled' });
+    const cookie = `fangyi_session=${callerToken}`;
+
+    // The staff service answers from the directory its command refreshed: ended at once.
+    const session = await get('/staff/session', cookie);
+    expect(await session.json()).toMatchObject({ signedIn: false, ended: true });
+    // The others follow the staff events on the event store's log (a read every half second).
+    for (const path of ['/roster', '/quarantine/cases']) {
+      const status = await waitFor(`${path} to refuse the disabled account's cookie`, async () => {
+        const res = await get(path, cookie);
+        return res.status === 401 ? res.status : false;
+      }, 5_000, 100);
+      expect(status).toBe(401);
+    }
+    const refused = await get('/roster', cookie);
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get('content-type')).toContain('application/problem+json');
+    // The admin's session is untouched, and the caller cannot sign in again.
+    expect((await get('/roster', admin.cookie)).status).not.toBe(401);
+    const again = await fetch(`${gateway}/staff/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ loginName: 'caller-moujia-1', password }) });
+    expect(again.status).toBe(401);
+  });
+
+  it("the quarantine service assigns cases to the community's active caller accounts, not to a disabled one", async () => {
+    showLogs();
+    const admin = await signIn('admin-kutao');
+    const created = await fetch(`${gateway}/staff/accounts`, {
+      method: 'POST',
+      headers: { cookie: admin.cookie, 'content-type': 'application/json' },
+      body: JSON.stringify({ loginName: 'caller-moujia-9', displayName: '牟家随访员九', role: 'caller', communities: ['moujia'], password }),
+    });
+    expect(created.status, await created.clone().text()).toBe(201);
+    // A person as the residents service registers them, on the shared log: a case starts only for someone registered.
+    const personId = `p-${randomUUID()}`;
+    await eventStore.append(`person-${personId}`, [{
+      id: uuidv7(), type: 'residents.person-registered', schemaVersion: 1, occurredAt: new Date().toISOString(), actor: { id: 'registrar-kutao', role: 'registrar' }, correlationId: `corr-${personId}`, causationId: null,
+      data: { personId, householdId: 'h-moujia-signin', community: 'moujia', name: '李娜', idNumber: '420102199001011234', phone: '13800000000', sex: 'female', birthDate: '1990-01-01', registration: 'outside', originProvince: '湖北省', originCity: '武汉市', travelHistory: [] },
+    }], { expectedRevision: 'no-stream' });
+    const registrar = await signIn('registrar-kutao');
+    const start = (assignedCaller: string) =>
+      fetch(`${gateway}/quarantine/cases`, {
+        method: 'POST',
+        headers: { cookie: registrar.cookie, 'content-type': 'application/json' },
+        body: JSON.stringify({ personId, personName: '李娜', community: 'moujia', startDate: businessDate(new Date()), reason: 'arrival-from-risk-area', assignedCaller }),
+      });
+    // The disabled caller is no caller of moujia; the new account is, in place of the configured one.
+    let last = '';
+    const refusal = await waitFor('the quarantine service to know the new caller account', async () => {
+      const res = await start('caller-moujia-1');
+      last = `${res.status} ${await res.text()}`;
+      return res.status === 422 && last.includes('caller-moujia-9') ? last.slice(4) : false;
+    }, 5_000, 100).catch((error: Error) => {
+      throw new Error(`${error.message}; last answer: ${last}`);
+    });
+    expect(JSON.parse(refusal)).toMatchObject({ code: 'CALLER_NOT_OF_COMMUNITY', errors: [{ field: 'body.assignedCaller' }] });
+    expect(refusal).not.toContain('caller-configured-1');
+    const started = await start('caller-moujia-9');
+    expect(started.status, await started.clone().text()).toBe(201);
+    const { caseId } = (await started.json()) as { caseId: string };
+    const theCase = await get(`/quarantine/cases/${caseId}`, registrar.cookie);
+    expect(await theCase.json()).toMatchObject({ assignedCaller: 'caller-moujia-9', community: 'moujia' });
+  });
+
+  it('no process wrote a session token or the password to its log', () => {
+    showLogs();
+    expect(callerToken).not.toBe('');
+    expect(adminToken).not.toBe('');
+    for (const p of processes) {
+      expect(p.output.length, `${p.name} logged its requests`).toBeGreaterThan(0);
+      for (const secret of [callerToken, adminToken, password]) expect(p.output.includes(secret), `${p.name}'s log holds a secret`).toBe(false);
+    }
+    // The gateway forwarded the sign-ins: its log has the requests, without their bodies or cookies.
+    expect(processes.find((p) => p.name === 'gateway')!.output).toContain('/staff/session');
+  });
+});
