@@ -45,7 +45,7 @@ describe('the caller worklist', () => {
       await apply(`household-h-${p.caseId}`, 'residents.household-registered', { householdId: `h-${p.caseId}`, community: p.community, grid: 'g1', address: p.address ?? '', kind: 'owner-occupied' });
       const [idNumber, phone] = await vault.sealAll(personId, ['110101199001011234', p.phone]);
       await apply(`person-${personId}`, 'residents.person-registered', {
-        personId, householdId: `h-${p.caseId}`, community: p.community, name: p.name, idNumber, phone, sex: 'female', birthDate: '1990-01-01', registration: 'resident', travelHistory: [],
+        personId, householdId: `h-${p.caseId}`, community: p.community, name: p.name, idNumber, phone, sex: 'female', birthDate: '1990-01-01', registration: 'local', travelHistory: [],
       });
     }
     await apply(`homeQuarantine-${p.caseId}`, 'quarantine.home-quarantine-started', {
