@@ -1,5 +1,6 @@
 import {
   QUARANTINE_EVENT_TYPES,
+  isSealed,
   type CheckAttemptFailure,
   type Envelope,
   type QuarantineEvent,
@@ -172,8 +173,8 @@ export const HOUSEHOLDS_COLLECTION = 'households';
 
 export interface RosterContact {
   readonly personId: string;
-  /** Sealed as residents recorded it (enc:v1:…); never opened in the read model. */
-  readonly phone: string;
+  /** Sealed as residents recorded it (enc:v1:…), never opened in the read model; null when it was recorded in clear (not kept). */
+  readonly phone: string | null;
   readonly householdId: string;
 }
 
@@ -240,7 +241,8 @@ async function projectContact(envelope: Envelope<(HouseholdEvent | PersonEvent)[
   switch (event.type) {
     case 'residents.person-registered': {
       const d = event.data;
-      const doc: RosterContact = { personId: d.personId, phone: d.phone, householdId: d.householdId };
+      // Only a sealed value is kept: a clear one (history not yet migrated) never reaches the read model.
+      const doc: RosterContact = { personId: d.personId, phone: isSealed(d.phone) ? d.phone : null, householdId: d.householdId };
       return [{ op: 'put', collection: CONTACTS_COLLECTION, id: d.personId, doc, partition: d.community }];
     }
     case 'residents.person-moved-in': {

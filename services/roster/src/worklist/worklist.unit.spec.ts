@@ -158,6 +158,13 @@ describe('the caller worklist', () => {
     expect(late.entries.find((e: { caseId: string }) => e.caseId === 'c7')).toMatchObject({ day: 1, urgency: 'due-now', am: { state: 'before-registration' }, pm: { state: 'due-now' } });
   });
 
+  it('never keeps a phone recorded in clear (history not yet sealed) in the read model', async () => {
+    await apply('person-p-clear', 'residents.person-registered', {
+      personId: 'p-clear', householdId: 'h-c1', community: 'moujia', name: '吴磊', idNumber: '110101199001011234', phone: '13800000099', sex: 'male', birthDate: '1990-01-01', registration: 'local', travelHistory: [],
+    });
+    expect(JSON.stringify(await store.list(CONTACTS_COLLECTION))).not.toContain('13800000099');
+  });
+
   it("keeps another community's people out: not listed, 403 when asked for by name", async () => {
     now = at('2020-01-29T13:00');
     const mine = (await get('/roster/worklist?caller=caller-9')).json();
