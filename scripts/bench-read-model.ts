@@ -225,6 +225,19 @@ try {
     authHeader(testUser('report-officer', ['*'])),
     (n) => n > 0,
   );
+  // The caller's worklist: read through its own indexes (by caller and date, by community and date).
+  await time(
+    `one caller's worklist (of ${fmt(perCaller)} people, limit 200)`,
+    (k) => `/roster/worklist?date=${QUERY_DATE}&community=${community(k)}&caller=${caller(k)}&limit=200`,
+    authHeader(testUser('report-officer', ['*'])),
+    (n) => n > 0 && n <= perCaller,
+  );
+  await time(
+    `one community's worklist, first page (limit 50)`,
+    (k) => `/roster/worklist?date=${QUERY_DATE}&community=${community(k)}&limit=50`,
+    authHeader(testUser('report-officer', ['*'])),
+    (n) => n === 50,
+  );
   await app.close();
   say(`redis used_memory after both read models: ${(/used_memory_human:(\S+)/.exec(await redis.info('memory'))?.[1]) ?? '?'}`);
 } finally {

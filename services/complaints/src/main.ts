@@ -23,7 +23,9 @@ const config = readConfig(
     ...commandServiceConfig(3005),
     ...privacyConfig(),
     REDIS_URL: z.string().min(1, 'REDIS_URL is required (redis://…) for the complaints list'),
-    FANGYI_COMPLAINTS_NAMESPACE: z.string().default('fangyi:complaints'),
+    // v2: each complaint in its estate's or community's partition with the queue's indexes; built
+    // from the event store at the first start, the old namespace is left alone.
+    FANGYI_COMPLAINTS_NAMESPACE: z.string().default('fangyi:complaints:v2'),
   }),
   withEventStoreUrl(process.env)
 );

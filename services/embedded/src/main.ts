@@ -206,6 +206,7 @@ registerComplaints(app, {
 });
 registerRoster(app, {
   store: rosterStore,
+  vault,
   reportStore,
   alertsStore,
   eventStore,

@@ -1,7 +1,8 @@
-import { createServiceApp, serviceAppOptions, type ServiceApp, type ServiceAppDeps } from '@fangyi/service-kit';
+import { createServiceApp, serviceAppOptions, type PersonalDataVault, type ServiceApp, type ServiceAppDeps } from '@fangyi/service-kit';
 import { alertsRoutes } from './alerts/routes.ts';
 import { reportRoutes, type ReportDeps } from './report/routes.ts';
 import { rosterRoutes, type RosterDeps } from './roster/routes.ts';
+import { worklistRoutes } from './worklist/routes.ts';
 
 export interface RosterAppDeps extends RosterDeps, ServiceAppDeps {
   /** The daily report's read model (its own namespace). */
@@ -12,6 +13,8 @@ export interface RosterAppDeps extends RosterDeps, ServiceAppDeps {
   readonly eventStore?: ReportDeps['eventStore'];
   /** community (or estate) → district, for the report's district rows; default the demo's. */
   readonly communityDistricts?: ReportDeps['communityDistricts'];
+  /** Opens the phones the worklist shows (sealed in the read model); without one they read null. */
+  readonly vault?: PersonalDataVault;
 }
 
 /** The read side over HTTP: the roster, its page, the alerts and the daily report. */
@@ -23,6 +26,7 @@ export function buildRosterApp(deps: RosterAppDeps): ServiceApp {
 
 export function registerRoster(app: ServiceApp, deps: Omit<RosterAppDeps, keyof ServiceAppDeps>): void {
   rosterRoutes(app, deps);
+  worklistRoutes(app, { store: deps.store, clock: deps.clock, timeZone: deps.timeZone, slotWindows: deps.slotWindows, ...(deps.vault ? { vault: deps.vault } : {}) });
   alertsRoutes(app, { store: deps.alertsStore, clock: deps.clock });
   reportRoutes(app, {
     store: deps.reportStore,

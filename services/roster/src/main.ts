@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { z } from 'zod';
 import { openEventStore } from '@fangyi/eventstore';
 import { RedisProjectionStore } from '@fangyi/projections';
-import { createMetrics, DEFAULT_TIME_ZONE, createLogger, installGracefulShutdown, rateLimitConfig, rateLimitOf, readConfig, systemClock, tokenSecretConfig, tokenSecretsOf } from '@fangyi/service-kit';
+import { createMetrics, DEFAULT_TIME_ZONE, openPrivacy, createLogger, installGracefulShutdown, rateLimitConfig, rateLimitOf, readConfig, systemClock, tokenSecretConfig, tokenSecretsOf } from '@fangyi/service-kit';
 import { sessionCheckOf, startStaffDirectory } from '@fangyi/staff';
 import { buildRosterApp } from './app.ts';
 import { parseCommunityDistricts } from './report/daily.ts';
@@ -23,6 +23,10 @@ const config = readConfig(
     /** Optional: lets analysts ask the daily report "as of" an earlier instant. */
     EVENT_STORE_URL: z.string().optional(),
     FANGYI_SCHEMA: z.string().default('fangyi'),
+    /** With EVENT_STORE_URL (or FANGYI_KEYS_URL): the worklist opens the sealed phones through the vault; without, they read null. */
+    FANGYI_MASTER_KEY: z.string().optional(),
+    FANGYI_RESERVATION_KEY: z.string().optional(),
+    FANGYI_KEYS_URL: z.string().optional(),
     FANGYI_TIME_ZONE: z.string().default(DEFAULT_TIME_ZONE),
     FANGYI_SLOT_WINDOWS: z.string().optional(),
     /** Each district with its communities and estates, `kutao=kutao|moujia;zhangcunhe=nanzhang`; default the demo's. */
@@ -43,7 +47,12 @@ const eventStore = config.EVENT_STORE_URL ? await openEventStore(config.EVENT_ST
 // signed in ends here too. Without EVENT_STORE_URL every valid session is accepted until it expires.
 const staffDirectory = eventStore ? await startStaffDirectory({ eventStore, logger }) : undefined;
 if (!staffDirectory) logger.warn('no EVENT_STORE_URL: sessions of disabled staff accounts are accepted until they expire');
+const privacy =
+  config.FANGYI_MASTER_KEY && config.FANGYI_RESERVATION_KEY && (config.FANGYI_KEYS_URL ?? config.EVENT_STORE_URL)
+    ? await openPrivacy({ EVENT_STORE_URL: (config.FANGYI_KEYS_URL ?? config.EVENT_STORE_URL)!, FANGYI_SCHEMA: config.FANGYI_SCHEMA, FANGYI_KEYS_URL: config.FANGYI_KEYS_URL, FANGYI_MASTER_KEY: config.FANGYI_MASTER_KEY, FANGYI_RESERVATION_KEY: config.FANGYI_RESERVATION_KEY })
+    : undefined;
 const app = buildRosterApp({
+  ...(privacy ? { vault: privacy.vault } : {}),
   metrics: createMetrics({ service: 'roster' }),
   store,
   reportStore,
@@ -69,6 +78,7 @@ installGracefulShutdown(
     { name: 'redis', close: async () => void (await redis.quit()) },
     ...(staffDirectory ? [{ name: 'staff directory', close: () => staffDirectory.stop() }] : []),
     ...(eventStore ? [{ name: 'event store', close: () => eventStore.close() }] : []),
+    ...(privacy ? [{ name: 'key table', close: () => privacy.keys.close() }] : []),
   ],
   logger,
 );

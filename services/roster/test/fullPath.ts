@@ -1,12 +1,12 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { BOUNDED_CONTEXTS, topicFor, uuidv7, type Actor } from '@fangyi/contracts';
-import { PostgresEventStore } from '@fangyi/eventstore';
+import { PostgresEventStore, PostgresPersonalKeys } from '@fangyi/eventstore';
 import { KafkaMessageBus, startRelay, type Relay } from '@fangyi/messaging';
 import { busSource, readModelProcessor, startProcessor, type RunningProcessor } from '@fangyi/processors';
 import { RedisProjectionStore, type Projection, type ProjectionStore } from '@fangyi/projections';
-import { DEFAULT_SLOT_WINDOWS, businessDate, type ServiceApp } from '@fangyi/service-kit';
+import { DEFAULT_SLOT_WINDOWS, businessDate, createVault, type ServiceApp } from '@fangyi/service-kit';
 import { TEST_AUTH_SECRET, dropSchema, freshSchemaName, requireInfra } from '@fangyi/testkit';
 import { alertsProjection, buildRosterApp, reportProjection, rosterProjection } from '../src/index.ts';
 
@@ -31,10 +31,14 @@ export async function startFullPath(options: { now: Date }) {
   const clock = () => now;
 
   const eventStore = await PostgresEventStore.create({ connectionString: databaseUrl, schema, clock });
+  // The key table beside the events, as residents keeps it: the worklist opens phones with it.
+  const keys = await PostgresPersonalKeys.create({ connectionString: databaseUrl, schema });
+  const vault = createVault({ keys, masterKey: randomBytes(32) });
   const bus = new KafkaMessageBus({ brokers: brokers.split(','), clientId: `fangyi-roster-test-${run}`, logger });
   await bus.ensureTopics(BOUNDED_CONTEXTS.map((c) => topicFor(c, topicPrefix)));
   const redis = new Redis(redisUrl);
   const store = (name: string) => new RedisProjectionStore({ redis, namespace: `fangyi-test:${run}:${name}` });
+  const namespaces = { roster: `fangyi-test:${run}:roster` };
   const stores = { roster: store('roster'), report: store('report'), alerts: store('alerts') };
   const relay: Relay = await startRelay({ store: eventStore, bus, logger, topicPrefix, name: `relay-${run}`, idleMs: 20 });
   const source = busSource({ bus, topicPrefix, groupId: (name) => `${topicPrefix}-${name}` });
@@ -52,6 +56,7 @@ export async function startFullPath(options: { now: Date }) {
     reportStore: stores.report,
     alertsStore: stores.alerts,
     eventStore,
+    vault,
     clock,
     timeZone: TIME_ZONE,
     slotWindows: DEFAULT_SLOT_WINDOWS,
@@ -64,6 +69,8 @@ export async function startFullPath(options: { now: Date }) {
   const actor: Actor = { id: 'registrar-test', role: 'registrar' };
   return {
     eventStore,
+    vault,
+    namespaces,
     stores,
     app,
     setNow(at: Date) {
@@ -93,6 +100,7 @@ export async function startFullPath(options: { now: Date }) {
       await relay.stop();
       await bus.close();
       await eventStore.close();
+      await keys.close();
       await redis.quit();
       await dropSchema(databaseUrl, schema);
     },

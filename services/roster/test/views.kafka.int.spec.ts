@@ -4,7 +4,8 @@ import { uuidv7 } from '@fangyi/contracts';
 import { InMemoryProjectionStore } from '@fangyi/projections';
 import { homeQuarantineDecider, recordOverdueEscalations, startActiveCasesFeed, streamIdOf } from '@fangyi/quarantine';
 import { handleCommand } from '@fangyi/service-kit';
-import { authHeader, testUser } from '@fangyi/testkit';
+import { authHeader, requireInfra, testUser } from '@fangyi/testkit';
+import { Redis } from 'ioredis';
 import { startFullPath, type FullPath } from './fullPath.ts';
 import { readWorkbook } from './workbook.ts';
 
@@ -95,6 +96,53 @@ describe('the daily report and the alerts through PostgreSQL, Kafka and Redis', 
         homeQuarantine: { escalationsOpen: 0 },
         complaints: { open: 0, finesYuan: 0 },
       });
+    });
+  });
+
+  describe('the caller worklist', () => {
+    it("lists a caller's people most urgent first with the phone residents sealed, opened at query time, never in clear in Redis", async () => {
+      const run = uuidv7().slice(-8);
+      const caller = authHeader(testUser('caller', ['moujia'], `caller-w${run}`));
+      const phone = `139${run.replace(/\D/g, '7').padEnd(8, '7').slice(0, 8)}`;
+      const person = `p${run}`;
+      const appendTo = async (streamId: string, type: string, data: unknown) => path.applied(path.stores.roster, streamId, await path.append(streamId, [{ type, data }]));
+      path.setNow(shanghai('2020-04-01T08:00'));
+      await appendTo(`household-w${run}`, 'residents.household-registered', { householdId: `w${run}`, community: 'moujia', grid: 'g1', address: '牟家 8 号楼 301', kind: 'owner-occupied' });
+      const [idNumber, sealedPhone] = await path.vault.sealAll(person, ['110101199001011234', phone]);
+      await appendTo(`person-${person}`, 'residents.person-registered', {
+        personId: person, householdId: `w${run}`, community: 'moujia', name: '孙丽', idNumber, phone: sealedPhone, sex: 'female', birthDate: '1990-01-01', registration: 'local', travelHistory: [],
+      });
+      for (const [c, name, who] of [[`a${run}`, '孙丽', person], [`b${run}`, '钱军', `q${run}`]] as const) {
+        await appendTo(`homeQuarantine-${c}`, 'quarantine.home-quarantine-started', {
+          caseId: c, personId: who, personName: name, community: 'moujia', startDate: '2020-04-01', endDate: '2020-04-14', periodDays: 14, reason: 'close-contact', assignedCaller: `caller-w${run}`,
+        });
+      }
+      path.setNow(shanghai('2020-04-01T09:00'));
+      await appendTo(`homeQuarantine-b${run}`, 'quarantine.symptom-check-logged', {
+        caseId: `b${run}`, checkId: uuidv7(), date: '2020-04-01', slot: 'am', temperatureC: 36.5, symptoms: [], contactChannel: 'phone', measuredBy: { who: 'self', site: 'unknown' }, abnormal: false,
+      });
+
+      path.setNow(shanghai('2020-04-01T12:30'));
+      const res = await get('/roster/worklist', caller);
+      expect(res.statusCode, res.body).toBe(200);
+      expect(res.json().entries).toEqual([
+        expect.objectContaining({ personName: '孙丽', phone, address: '牟家 8 号楼 301', day: 1, urgency: 'overdue', am: expect.objectContaining({ state: 'overdue' }), pm: expect.objectContaining({ state: 'due-now' }) }),
+        expect.objectContaining({ personName: '钱军', phone: null, urgency: 'due-now', lastTemperatureC: 36.5, am: expect.objectContaining({ state: 'done-normal' }) }),
+      ]);
+      // Redis holds the sealed value only.
+      const redis = new Redis(requireInfra('redis'));
+      try {
+        const keys = await redis.keys(`${path.namespaces.roster}:*`);
+        const values = await Promise.all(keys.map(async (k) => ((await redis.type(k)) === 'hash' ? JSON.stringify(await redis.hgetall(k)) : '')));
+        expect(values.join('\n')).not.toContain(phone);
+        expect(values.join('\n')).toContain(sealedPhone);
+      } finally {
+        await redis.quit();
+      }
+      // Another community's caller does not see them, nor may ask for the community.
+      const other = authHeader(testUser('caller', ['zhangcun'], `caller-w${run}`));
+      expect((await get('/roster/worklist', other)).json().entries).toEqual([]);
+      expect((await get('/roster/worklist?community=moujia', other)).statusCode).toBe(403);
     });
   });
 

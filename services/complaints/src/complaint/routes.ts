@@ -23,6 +23,7 @@ import { complaintDecider, streamIdOf, type ComplaintCommand, type ComplaintStat
 import { DEFAULT_COMPLAINT_POLICY, rentalBanFor, type ComplaintPolicy } from './policy.ts';
 import type { HouseholdDirectory } from '../households/directory.ts';
 import { COMPLAINTS_COLLECTION } from './projection.ts';
+import { complaintQueueRoutes } from './queue.ts';
 import { applyToView, isOverdue, openViews, presentReporter, presentView, type ComplaintView } from './view.ts';
 
 export interface ComplaintsDeps {
@@ -271,6 +272,7 @@ export function complaintRoutes(app: ServiceApp, deps: ComplaintsDeps): void {
 
   const { listStore } = deps;
   if (!listStore) return;
+  complaintQueueRoutes(app, { store: listStore, clock: deps.clock, timeZone: deps.timeZone, vault: deps.vault });
   route(app, {
     method: 'GET',
     url: '/complaints',

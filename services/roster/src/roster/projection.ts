@@ -1,14 +1,17 @@
 import {
   QUARANTINE_EVENT_TYPES,
+  isSealed,
   type CheckAttemptFailure,
   type Envelope,
   type QuarantineEvent,
   type QuarantineOutcome,
   type Slot,
   type SymptomCheckCorrected,
+  type HouseholdEvent,
+  type PersonEvent,
   type SymptomCheckLogged,
 } from '@fangyi/contracts';
-import type { IndexEntry, Op, Projection } from '@fangyi/projections';
+import type { IndexEntry, Op, Projection, DocReader } from '@fangyi/projections';
 import { addDays } from '@fangyi/service-kit';
 
 export const ROSTER_COLLECTION = 'cases';
@@ -155,7 +158,58 @@ export const ROSTER_INDEX = {
   slot: 'slot',
   /** Cases with an escalation not yet closed, oldest first. */
   escalation: 'escalation',
+  /**
+   * The caller's worklist of the community, value `<date>`: each case with something to do on that
+   * date (an escalation not closed, or a slot with no check), most urgent first (see worklistSort).
+   */
+  worklist: 'worklist',
+  /** The same for one caller, value `<caller>:<date>`. */
+  worklistCaller: 'worklist-caller',
 } as const;
+
+/** Where the caller finds a person: the sealed phone (opened through the vault when read) and the household. */
+export const CONTACTS_COLLECTION = 'contacts';
+export const HOUSEHOLDS_COLLECTION = 'households';
+
+export interface RosterContact {
+  readonly personId: string;
+  /** Sealed as residents recorded it (enc:v1:…), never opened in the read model; null when it was recorded in clear (not kept). */
+  readonly phone: string | null;
+  readonly householdId: string;
+}
+
+export interface RosterHousehold {
+  readonly householdId: string;
+  readonly address: string;
+}
+
+/** The residents' events the roster keeps contacts from. */
+const CONTACT_EVENT_TYPES = ['residents.person-registered', 'residents.person-moved-in', 'residents.person-forgotten', 'residents.household-registered'] as const;
+
+/**
+ * The worklist's order within a date: `0<raisedAt>` with an escalation not closed (oldest first),
+ * `1` with the morning slot not checked (its window closes first: overdue or due before the
+ * afternoon's), `2` with only the afternoon's left; null when nothing is left to do that day.
+ */
+export function worklistSort(c: RosterCase, date: string): string | null {
+  const oldest = c.openEscalations.reduce<string | null>((min, e) => (min === null || e.raisedAt < min ? e.raisedAt : min), null);
+  if (oldest !== null) return `0${oldest}`;
+  const day = c.checks[date] ?? {};
+  if (!day.am) return '1am';
+  if (!day.pm) return '2pm';
+  return null;
+}
+
+function worklistEntries(c: RosterCase): IndexEntry[] {
+  const entries: IndexEntry[] = [];
+  const last = lastRosterDay(c);
+  for (let date = c.startDate; date <= last; date = addDays(date, 1)) {
+    const sort = worklistSort(c, date);
+    if (sort === null) continue;
+    entries.push({ index: ROSTER_INDEX.worklist, value: date, sort }, { index: ROSTER_INDEX.worklistCaller, value: `${c.assignedCaller}:${date}`, sort });
+  }
+  return entries;
+}
 
 export type RecordedSlotState = 'done-normal' | 'done-abnormal' | 'missed';
 
@@ -177,7 +231,34 @@ export function rosterIndexEntries(c: RosterCase): IndexEntry[] {
   for (const value of states) entries.push({ index: ROSTER_INDEX.slot, value });
   const oldest = c.openEscalations.reduce<string | null>((min, e) => (min === null || e.raisedAt < min ? e.raisedAt : min), null);
   if (oldest !== null) entries.push({ index: ROSTER_INDEX.escalation, value: 'open', sort: oldest });
+  entries.push(...worklistEntries(c));
   return entries;
+}
+
+/** A person's sealed phone and household, a household's address: kept in the community's partition. */
+async function projectContact(envelope: Envelope<(HouseholdEvent | PersonEvent)['data']>, read: DocReader): Promise<Op[]> {
+  const event = { type: envelope.type, data: envelope.data } as HouseholdEvent | PersonEvent;
+  switch (event.type) {
+    case 'residents.person-registered': {
+      const d = event.data;
+      // Only a sealed value is kept: a clear one (history not yet migrated) never reaches the read model.
+      const doc: RosterContact = { personId: d.personId, phone: isSealed(d.phone) ? d.phone : null, householdId: d.householdId };
+      return [{ op: 'put', collection: CONTACTS_COLLECTION, id: d.personId, doc, partition: d.community }];
+    }
+    case 'residents.person-moved-in': {
+      const stored = await read.get<RosterContact>(CONTACTS_COLLECTION, event.data.personId);
+      return stored ? [{ op: 'put', collection: CONTACTS_COLLECTION, id: stored.personId, doc: { ...stored, householdId: event.data.householdId } }] : [];
+    }
+    case 'residents.person-forgotten':
+      return [{ op: 'delete', collection: CONTACTS_COLLECTION, id: event.data.personId }];
+    case 'residents.household-registered': {
+      const d = event.data;
+      const doc: RosterHousehold = { householdId: d.householdId, address: d.address };
+      return [{ op: 'put', collection: HOUSEHOLDS_COLLECTION, id: d.householdId, doc, partition: d.community }];
+    }
+    default:
+      return [];
+  }
 }
 
 /** The live roster of everyone under home quarantine with their twice-daily check status. */
@@ -185,13 +266,16 @@ export const rosterProjection: Projection = {
   name: 'roster',
   // Every quarantine type, the ones without effect as no-ops: each revision is recorded, so no
   // "gap in stream revisions" is reported for them.
-  handles: QUARANTINE_EVENT_TYPES,
+  // And the residents' events that give the worklist a person's phone and address.
+  handles: [...QUARANTINE_EVENT_TYPES, ...CONTACT_EVENT_TYPES],
   // Every event of a case reads the case's document: a batch fetches them all at once.
   prefetch: (envelope) => {
     const caseId = (envelope.data as { caseId?: unknown }).caseId;
+    if (envelope.type === 'residents.person-moved-in') return [{ collection: CONTACTS_COLLECTION, id: (envelope.data as { personId: string }).personId }];
     return typeof caseId === 'string' && envelope.type !== 'quarantine.home-quarantine-started' ? [{ collection: ROSTER_COLLECTION, id: caseId }] : [];
   },
   async project(envelope, read): Promise<Op[]> {
+    if ((CONTACT_EVENT_TYPES as readonly string[]).includes(envelope.type)) return projectContact(envelope as Envelope<(HouseholdEvent | PersonEvent)['data']>, read);
     // A case's document lives in its community's partition, with its index entries.
     const put = (doc: RosterCase): Op[] => [{ op: 'put', collection: ROSTER_COLLECTION, id: doc.caseId, doc, partition: doc.community, index: rosterIndexEntries(doc) }];
     const event = { type: envelope.type, data: envelope.data } as QuarantineEvent;

@@ -1,0 +1,105 @@
+import { z } from 'zod';
+import { BusinessDateSchema } from '@fangyi/contracts';
+import { DEFAULT_PARTITION, InvalidCursorError, MAX_PAGE, type ProjectionStore } from '@fangyi/projections';
+import { ALL_COMMUNITIES, DomainError, businessDate, fault, requireCommunity, route, type Clock, type PersonalDataVault, type ServiceApp, type SlotWindows } from '@fangyi/service-kit';
+import { CONTACTS_COLLECTION, HOUSEHOLDS_COLLECTION, ROSTER_COLLECTION, ROSTER_INDEX, type RosterCase, type RosterContact, type RosterHousehold } from '../roster/projection.ts';
+import { worklistEntry, type WorklistEntry } from './view.ts';
+
+export interface WorklistDeps {
+  readonly store: ProjectionStore;
+  readonly clock: Clock;
+  readonly timeZone: string;
+  readonly slotWindows: SlotWindows;
+  /** Opens the sealed phone numbers at query time; without one, phones read null. */
+  readonly vault?: PersonalDataVault;
+}
+
+const id = z.string().min(1).max(128);
+
+const WorklistQuery = z.strictObject({
+  /** One caller's people; a caller who names neither caller nor community gets their own. */
+  caller: id.optional(),
+  /** A community's name as the store keeps it: no spaces or braces. */
+  community: id.regex(/^[^{}\s]+$/, 'a community name has no spaces or braces').optional(),
+  date: BusinessDateSchema.optional(),
+  limit: z.coerce.number().int().min(1).max(MAX_PAGE).default(50),
+  cursor: z.string().min(1).max(1000).optional(),
+});
+
+const WORKLIST_READERS = ['caller', 'registrar', 'report-officer', 'analyst'] as const;
+
+const badCursor = () => new DomainError('VALIDATION_FAILED', 'cursor is not one this worklist gave out', fault('query.cursor', 'pass the `next` of a previous page of the same query'));
+
+const encodeCursor = (community: string, within: string | null) => Buffer.from(JSON.stringify([community, within]), 'utf8').toString('base64url');
+function decodeCursor(text: string): { community: string; within: string | null } {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
+  } catch {
+    throw badCursor();
+  }
+  if (!Array.isArray(parsed) || parsed.length !== 2 || typeof parsed[0] !== 'string' || (parsed[1] !== null && typeof parsed[1] !== 'string')) throw badCursor();
+  return { community: parsed[0], within: parsed[1] };
+}
+
+/** The phone (sealed in the read model, opened here) and address of each case's person: two reads per person, all at once. */
+async function contactsOf(store: ProjectionStore, vault: PersonalDataVault | undefined, cases: readonly RosterCase[]) {
+  const contacts = await Promise.all(cases.map((c) => store.get<RosterContact>(CONTACTS_COLLECTION, c.personId)));
+  const households = await Promise.all(contacts.map((p) => (p ? store.get<RosterHousehold>(HOUSEHOLDS_COLLECTION, p.householdId) : null)));
+  const phones = vault ? await vault.openAll(contacts.map((p) => p?.phone ?? '')) : contacts.map(() => null);
+  return cases.map((_, i) => ({ phone: contacts[i] ? (phones[i] || null) : null, address: households[i]?.address ?? null }));
+}
+
+/**
+ * The follow-up caller's worklist: for one caller or one community, the people with something to
+ * do on a date (default today in the district), most urgent first, one page at a time. Read through
+ * the worklist indexes of each community the reader works in, so a page reads only what it returns.
+ */
+export function worklistRoutes(app: ServiceApp, deps: WorklistDeps): void {
+  route(app, {
+    method: 'GET',
+    url: '/roster/worklist',
+    summary: "A caller's (or a community's) people to check on a date: open escalations, then overdue, due now and coming up by the window closing first; with phone, address, day N, last temperature and trend, attempts",
+    tags: ['roster'],
+    query: WorklistQuery,
+    roles: WORKLIST_READERS,
+    handler: async ({ query, user }) => {
+      const now = deps.clock();
+      const date = query.date ?? businessDate(now, deps.timeZone);
+      const caller = query.caller ?? (user.role === 'caller' && !query.community ? user.id : undefined);
+      if (query.community) requireCommunity(user, query.community);
+      const store = deps.store.pin ? await deps.store.pin().catch(() => deps.store) : deps.store;
+      const communities = query.community
+        ? [query.community]
+        : (user.communities.includes(ALL_COMMUNITIES) ? (await store.partitions()).filter((p) => p !== DEFAULT_PARTITION) : [...user.communities]).sort();
+      const range = caller ? { index: ROSTER_INDEX.worklistCaller, value: `${caller}:${date}` } : { index: ROSTER_INDEX.worklist, value: date };
+      let cursor = query.cursor ? decodeCursor(query.cursor) : null;
+      const start = cursor ? communities.indexOf(cursor.community) : 0;
+      if (start < 0) throw badCursor();
+      const cases: RosterCase[] = [];
+      let next: string | null = null;
+      for (let i = start; i < communities.length && next === null; i++) {
+        const community = communities[i]!;
+        const page = await store
+          .page<RosterCase>({ collection: ROSTER_COLLECTION, partition: community, ...range, cursor: cursor?.community === community ? cursor.within : null, limit: query.limit - cases.length })
+          .catch((error: unknown) => {
+            throw error instanceof InvalidCursorError ? badCursor() : error;
+          });
+        cursor = null;
+        cases.push(...page.items);
+        if (page.next !== null) next = encodeCursor(community, page.next);
+        else if (cases.length >= query.limit && i + 1 < communities.length) next = encodeCursor(communities[i + 1]!, null);
+      }
+      const contacts = await contactsOf(store, deps.vault, cases);
+      const entries: WorklistEntry[] = cases.map((c, i) => worklistEntry(c, date, now, deps.timeZone, deps.slotWindows, contacts[i]!));
+      return {
+        date,
+        timeZone: deps.timeZone,
+        asOf: now.toISOString(),
+        caller: caller ?? null,
+        entries,
+        next,
+      };
+    },
+  });
+}
