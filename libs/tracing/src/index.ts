@@ -3,9 +3,9 @@ import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Co
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
+import { BatchSpanProcessor, InMemorySpanExporter, SimpleSpanProcessor, TracerProvider, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace';
 
-export { SpanKind, SpanStatusCode, type Span, type Tracer };
+export { InMemorySpanExporter, SpanKind, SpanStatusCode, type ReadableSpan, type Span, type SpanExporter, type Tracer };
 
 /**
  * A process's traces: the tracer its parts start spans with, and the provider behind it that
@@ -23,18 +23,19 @@ export interface TracingOptions {
   /** service.name of every span. */
   readonly service: string;
   /** Where spans go: an OTLP/HTTP traces URL (…/v1/traces), JSON encoded. */
-  readonly url: string;
+  readonly url?: string;
+  /** Or any exporter (tests: InMemorySpanExporter), each span handed over as it ends. */
+  readonly exporter?: SpanExporter;
   /** Longest wait before a finished span is exported (default 2 s). */
   readonly scheduledDelayMs?: number;
 }
 
-/** A tracer provider exporting to `url`, batched. */
+/** A tracer provider exporting to `url` (batched) or to `exporter`. */
 export function createTracing(options: TracingOptions): Tracing {
-  const exporter = new OTLPTraceExporter({ url: options.url });
-  const provider = new TracerProvider({
-    resource: resourceFromAttributes({ 'service.name': options.service }),
-    spanProcessors: [new BatchSpanProcessor({ exporter, scheduledDelayMillis: options.scheduledDelayMs ?? 2000 })],
-  });
+  const processor = options.exporter
+    ? new SimpleSpanProcessor({ exporter: options.exporter })
+    : new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: options.url }), scheduledDelayMillis: options.scheduledDelayMs ?? 2000 });
+  const provider = new TracerProvider({ resource: resourceFromAttributes({ 'service.name': options.service }), spanProcessors: [processor] });
   return {
     tracer: provider.getTracer('fangyi'),
     forceFlush: () => provider.forceFlush(),
@@ -45,6 +46,7 @@ export function createTracing(options: TracingOptions): Tracing {
 /**
  * The standard settings: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT (the full URL), else
  * OTEL_EXPORTER_OTLP_ENDPOINT + /v1/traces; neither set (or OTEL_TRACES_EXPORTER=none), no tracing.
+ * OTEL_SERVICE_NAME overrides the service name, OTEL_BSP_SCHEDULE_DELAY the export delay (ms).
  */
 export function tracingFromEnv(service: string, env: Readonly<Record<string, string | undefined>> = process.env): Tracing | undefined {
   if (env.OTEL_TRACES_EXPORTER === 'none') return undefined;
@@ -57,7 +59,8 @@ export function tracingFromEnv(service: string, env: Readonly<Record<string, str
   } catch {
     throw new Error(`OTEL_EXPORTER_OTLP_ENDPOINT must be a URL, got ${JSON.stringify(url)}`);
   }
-  return createTracing({ service: env.OTEL_SERVICE_NAME?.trim() || service, url });
+  const delay = Number(env.OTEL_BSP_SCHEDULE_DELAY);
+  return createTracing({ service: env.OTEL_SERVICE_NAME?.trim() || service, url, ...(Number.isInteger(delay) && delay > 0 ? { scheduledDelayMs: delay } : {}) });
 }
 
 const propagator = new W3CTraceContextPropagator();
