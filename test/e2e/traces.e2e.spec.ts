@@ -161,10 +161,16 @@ describe('a trace runs from the caller\'s request to the Redis write (PostgreSQL
     expect(logged.status).toBe(201);
 
     const inTrace = (name: (n: string) => boolean) => spans.find((s) => s.traceId === traceId && name(s.name));
-    const rosterApply = await waitFor('the roster projection\'s span of the check', async () => inTrace((n) => n === 'fangyi.apply roster'), 60_000, 100);
-    const request = inTrace((n) => n === 'POST /quarantine/cases/:caseId/checks')!;
-    const append = inTrace((n) => n === 'fangyi.append')!;
-    const publish = inTrace((n) => n === `fangyi.publish ${topicFor('quarantine', topicPrefix)}`)!;
+    // Each process exports on its own schedule: the worker's span may arrive before the relay's.
+    const { request, append, publish, rosterApply } = await waitFor('the four spans of the check', async () => {
+      const found = {
+        request: inTrace((n) => n === 'POST /quarantine/cases/:caseId/checks'),
+        append: inTrace((n) => n === 'fangyi.append'),
+        publish: inTrace((n) => n === `fangyi.publish ${topicFor('quarantine', topicPrefix)}`),
+        rosterApply: inTrace((n) => n === 'fangyi.apply roster'),
+      };
+      return Object.values(found).every(Boolean) ? (found as { [K in keyof typeof found]: ReceivedSpan }) : undefined;
+    }, 60_000, 100);
 
     expect(request).toMatchObject({ service: 'quarantine', kind: SERVER, parentSpanId: callerSpanId });
     expect(append).toMatchObject({ service: 'quarantine', parentSpanId: request.spanId });

@@ -103,6 +103,9 @@ export function toMessage(event: RecordedEvent): OutgoingMessage {
   };
 }
 
+/** `traceparent` and its 55-character value. */
+const TRACEPARENT_HEADER_BYTES = 'traceparent'.length + 55;
+
 /** The item's message with the traceparent of a new producer span (kept in `spans`) under its event's. */
 function tracedMessage(tracer: Tracer, item: Item, spans: Span[]): OutgoingMessage {
   const span = startSpanFrom(tracer, `fangyi.publish ${item.topic}`, item.event.traceparent, {
@@ -320,7 +323,9 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
       all.forEach((event, index) => {
         if (options.include && !options.include(event)) return;
         const message = toMessage(event);
-        items.push({ event, index, topic: topicOfEvent(event.type, options.topicPrefix), message, bytes: messageBytes(message) });
+        // A traced event's message gains its traceparent header at publish: counted here already.
+        const traceBytes = tracer && isTraced(event.traceparent) ? TRACEPARENT_HEADER_BYTES : 0;
+        items.push({ event, index, topic: topicOfEvent(event.type, options.topicPrefix), message, bytes: messageBytes(message) + traceBytes });
       });
       const tooLarge = items.findIndex((i) => i.bytes > maxMessageBytes);
       const sendable = tooLarge === -1 ? items : items.slice(0, tooLarge);
