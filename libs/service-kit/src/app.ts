@@ -292,7 +292,9 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
   const tracer = options.tracing?.tracer;
   if (tracer) {
     // A server span per request, the caller's traceparent its parent; routes run inside it (route()).
+    // Probes and scrapes (every few seconds, from the platform) are not traced.
     app.addHook('onRequest', (request, _reply, done) => {
+      if (OPEN_PATHS.has(pathOf(request.url))) return done();
       const header = request.headers.traceparent;
       const route = request.routeOptions.url ?? 'unmatched';
       const span = startSpanFrom(tracer, `${request.method} ${route}`, typeof header === 'string' ? header : undefined, {

@@ -59,8 +59,11 @@ describe('trace context in the event metadata', () => {
 
     const res = await app.inject({ method: 'POST', url: '/cases/c1/missed', headers: { traceparent: TRACEPARENT } });
     expect(res.statusCode).toBe(201);
+    // Probes are not traced: the platform asks every few seconds.
+    expect((await app.inject({ method: 'GET', url: '/health', headers: { traceparent: TRACEPARENT } })).statusCode).toBe(200);
 
     const spans = exporter.getFinishedSpans();
+    expect(spans.map((s) => s.name).sort()).toEqual(['POST /cases/:caseId/missed', 'fangyi.append']);
     const request = spans.find((s) => s.kind === SpanKind.SERVER)!;
     const append = spans.find((s) => s.name === 'fangyi.append')!;
     expect(request.name).toBe('POST /cases/:caseId/missed');
