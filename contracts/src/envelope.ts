@@ -14,6 +14,8 @@ export type Actor = z.infer<typeof ActorSchema>;
 export const EventIdSchema = z.string().regex(UUID_V7_PATTERN, 'must be a UUIDv7');
 export const EventTypeSchema = z.string().regex(/^[a-z]+\.[a-z0-9-]+$/, 'must look like context.event-name');
 const timestamp = z.iso.datetime({ offset: true });
+/** version-traceid-parentid-flags, lower-case hex (https://www.w3.org/TR/trace-context/#traceparent-header). */
+export const TraceparentSchema = z.string().regex(/^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/, 'must be a W3C traceparent');
 
 /** Every event, whatever its context, travels in this envelope: in the event store, on Kafka, into projections. */
 export const EnvelopeSchema = z.object({
@@ -30,6 +32,11 @@ export const EnvelopeSchema = z.object({
   correlationId: z.string().min(1).max(200),
   causationId: z.string().min(1).max(200).nullable(),
   data: z.unknown(),
+  /**
+   * The W3C trace context (traceparent header) of the work that recorded the event, when it was
+   * traced: the relay and the consumers continue that trace. Events recorded before it have none.
+   */
+  traceparent: TraceparentSchema.optional(),
 });
 export type Envelope<TData = unknown> = Omit<z.infer<typeof EnvelopeSchema>, 'data'> & { data: TData };
 

@@ -48,6 +48,7 @@ interface EnvelopeMetadata {
   actor: Actor;
   correlationId: string;
   causationId: string | null;
+  traceparent?: string;
 }
 
 const CHECKPOINT_STREAM = (name: string) => `$fangyi-checkpoint-${name}`;
@@ -86,6 +87,7 @@ function toRecorded(e: EsdbRecordedEvent): RecordedEvent {
     correlationId: m.correlationId,
     causationId: m.causationId,
     data: e.data,
+    ...(m.traceparent ? { traceparent: m.traceparent } : {}),
     position: encodePosition(e.position),
   };
 }
@@ -114,6 +116,7 @@ export class EventStoreDbEventStore implements EventStore {
         actor: e.actor,
         correlationId: e.correlationId,
         causationId: e.causationId,
+        ...(e.traceparent ? { traceparent: e.traceparent } : {}),
       };
       return jsonEvent({ id: e.id, type: e.type, data: e.data as JSONType, metadata: metadata as unknown as JSONType });
     });

@@ -61,6 +61,7 @@ interface Row {
   correlation_id: string;
   causation_id: string | null;
   data: string;
+  traceparent: string | null;
 }
 
 function toRecorded(row: Row): RecordedEvent {
@@ -76,6 +77,7 @@ function toRecorded(row: Row): RecordedEvent {
     correlationId: row.correlation_id,
     causationId: row.causation_id,
     data: JSON.parse(row.data) as unknown,
+    ...(row.traceparent ? { traceparent: row.traceparent } : {}),
     position: String(row.position),
   };
 }
@@ -112,11 +114,14 @@ export class SqliteEventStore implements EventStore {
     this.clock = options.clock ?? (() => new Date());
     this.db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;');
     this.db.exec(SCHEMA);
+    // The trace context column came later: files made before it get it, empty.
+    const columns = this.db.prepare("SELECT name FROM pragma_table_info('events')").all() as { name: string }[];
+    if (!columns.some((c) => c.name === 'traceparent')) this.db.exec('ALTER TABLE events ADD COLUMN traceparent TEXT');
     this.stmts = {
       revision: this.db.prepare('SELECT revision FROM streams WHERE stream_id = ?'),
       insert: this.db.prepare(
-        `INSERT INTO events (id, stream_id, stream_revision, type, schema_version, occurred_at, recorded_at, actor, correlation_id, causation_id, data)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO events (id, stream_id, stream_revision, type, schema_version, occurred_at, recorded_at, actor, correlation_id, causation_id, data, traceparent)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       upsertStream: this.db.prepare(
         'INSERT INTO streams (stream_id, revision) VALUES (?, ?) ON CONFLICT (stream_id) DO UPDATE SET revision = excluded.revision',
@@ -155,6 +160,7 @@ export class SqliteEventStore implements EventStore {
           e.correlationId,
           e.causationId,
           JSON.stringify(e.data),
+          e.traceparent ?? null,
         );
         position = Number(result.lastInsertRowid);
       }

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { deadLetterTopic, EnvelopeValidationError, parseEnvelope, type Envelope } from '@fangyi/contracts';
+import { deadLetterTopic, EnvelopeValidationError, parseEnvelope, TraceparentSchema, type Envelope } from '@fangyi/contracts';
 import type { Consumer, IncomingMessage, MessageBus, RetryBackoff } from './port.ts';
 
 /** Headers a dead-lettered message carries, beside the original message's own headers. */
@@ -109,7 +109,7 @@ export async function consumeEnvelopes(options: ConsumeEnvelopesOptions): Promis
     if (type !== undefined && !handles.includes(type)) return;
     let envelope: Envelope;
     try {
-      envelope = parseEnvelope(raw);
+      envelope = withTrace(parseEnvelope(raw), message);
     } catch (error) {
       // Validation is pure: whatever it throws (an upcaster too) will throw again on redelivery.
       const paths = error instanceof EnvelopeValidationError ? error.issues.map((i) => i.path) : [];
@@ -140,7 +140,7 @@ export async function consumeEnvelopes(options: ConsumeEnvelopesOptions): Promis
           const type = typeOf(raw);
           if (type !== undefined && !handles.includes(type)) continue;
           try {
-            envelopes.push(parseEnvelope(raw));
+            envelopes.push(withTrace(parseEnvelope(raw), message));
           } catch {
             // Dead-lettered with its reason, as one by one.
             await handle(message, { attempt: 1 });
@@ -164,6 +164,15 @@ export async function consumeEnvelopes(options: ConsumeEnvelopesOptions): Promis
     stop: () => consumer.stop(),
     status: () => ({ ...consumer.status(), deadLettered }),
   };
+}
+
+/**
+ * The envelope as its consumer continues it: the relay's publish span (the message's traceparent
+ * header) is its trace parent, in place of the append's; a message without one keeps the envelope's.
+ */
+function withTrace(envelope: Envelope, message: IncomingMessage): Envelope {
+  const header = message.headers.traceparent;
+  return header && TraceparentSchema.safeParse(header).success ? { ...envelope, traceparent: header } : envelope;
 }
 
 function typeOf(raw: unknown): string | undefined {

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { topicOfEvent } from '@fangyi/contracts';
 import { CheckpointConflictError, type EventStore, type Lease, type LogPosition, type RecordedEvent, type Subscription } from '@fangyi/eventstore';
 import type { Logger } from 'pino';
+import { failSpan, isTraced, SpanKind, startSpanFrom, traceparentOf, type Span, type Tracer } from '@fangyi/tracing';
 import type { MessageBus, OutgoingMessage } from './port.ts';
 import { chunkMessages, messageBytes, permanentPublishError, type PermanentPublishError } from './relayBatches.ts';
 
@@ -32,6 +33,11 @@ export interface RelayOptions {
    * own context's events from the shared log, under its own checkpoint name.
    */
   readonly include?: (event: RecordedEvent) => boolean;
+  /**
+   * Traces publishes (tracingFromEnv): an event that carries a traceparent gets a producer span
+   * under it, and the message carries that span's traceparent in its `traceparent` header.
+   */
+  readonly tracer?: Tracer;
 }
 
 /**
@@ -83,6 +89,8 @@ export const RELAY_HEADERS = {
   type: 'fangyi-type',
   eventId: 'fangyi-event-id',
   position: 'fangyi-position',
+  /** W3C trace context of the publish, for the consumer to continue (only for traced events). */
+  traceparent: 'traceparent',
 } as const;
 
 /** The envelope exactly as appended: every field, but not the store's own log position. */
@@ -93,6 +101,20 @@ export function toMessage(event: RecordedEvent): OutgoingMessage {
     value: JSON.stringify(envelope),
     headers: { [RELAY_HEADERS.type]: event.type, [RELAY_HEADERS.eventId]: event.id, [RELAY_HEADERS.position]: position },
   };
+}
+
+/** `traceparent` and its 55-character value. */
+const TRACEPARENT_HEADER_BYTES = 'traceparent'.length + 55;
+
+/** The item's message with the traceparent of a new producer span (kept in `spans`) under its event's. */
+function tracedMessage(tracer: Tracer, item: Item, spans: Span[]): OutgoingMessage {
+  const span = startSpanFrom(tracer, `fangyi.publish ${item.topic}`, item.event.traceparent, {
+    kind: SpanKind.PRODUCER,
+    attributes: { 'messaging.system': 'kafka', 'messaging.destination.name': item.topic, 'messaging.message.id': item.event.id, 'fangyi.event_type': item.event.type },
+  });
+  spans.push(span);
+  const traceparent = traceparentOf(span);
+  return traceparent ? { ...item.message, headers: { ...item.message.headers, [RELAY_HEADERS.traceparent]: traceparent } } : item.message;
 }
 
 /** A relay's readiness line for /ready: parked or stopped fail it, leader and standby pass. */
@@ -174,13 +196,25 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
     for (const w of waiters) void sub.caughtUp().then(w);
   };
 
+  const tracer = options.tracer;
   const publishOnce = async (items: readonly Item[]): Promise<void> => {
     const topics = new Map<string, OutgoingMessage[]>();
+    const spans: Span[] = [];
     for (const item of items) {
       let messages = topics.get(item.topic);
       if (!messages) topics.set(item.topic, (messages = []));
-      messages.push(item.message);
+      messages.push(tracer && isTraced(item.event.traceparent) ? tracedMessage(tracer, item, spans) : item.message);
     }
+    try {
+      await publishTopics(topics);
+    } catch (error) {
+      for (const span of spans) failSpan(span, error);
+      throw error;
+    } finally {
+      for (const span of spans) span.end();
+    }
+  };
+  const publishTopics = async (topics: Map<string, OutgoingMessage[]>): Promise<void> => {
     const fresh = [...topics.keys()].filter((t) => !ensured.has(t));
     if (fresh.length > 0) {
       await bus.ensureTopics(fresh);
@@ -289,7 +323,9 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
       all.forEach((event, index) => {
         if (options.include && !options.include(event)) return;
         const message = toMessage(event);
-        items.push({ event, index, topic: topicOfEvent(event.type, options.topicPrefix), message, bytes: messageBytes(message) });
+        // A traced event's message gains its traceparent header at publish: counted here already.
+        const traceBytes = tracer && isTraced(event.traceparent) ? TRACEPARENT_HEADER_BYTES : 0;
+        items.push({ event, index, topic: topicOfEvent(event.type, options.topicPrefix), message, bytes: messageBytes(message) + traceBytes });
       });
       const tooLarge = items.findIndex((i) => i.bytes > maxMessageBytes);
       const sendable = tooLarge === -1 ? items : items.slice(0, tooLarge);

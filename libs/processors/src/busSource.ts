@@ -2,6 +2,8 @@ import type { Logger } from 'pino';
 import { topicOfEvent, type Envelope } from '@fangyi/contracts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { consumeEnvelopes, type Consumer, type MessageBus } from '@fangyi/messaging';
+import type { Tracer } from '@fangyi/tracing';
+import { tracedProcessor } from './tracing.ts';
 import { StatusTracker, type Processor, type ProcessorSource, type RunningProcessor } from './processor.ts';
 
 export interface BusSourceOptions {
@@ -20,6 +22,8 @@ export interface BusSourceOptions {
    */
   readonly join?: 'wait' | 'background';
   readonly clock?: () => Date;
+  /** Traces each event that carries a traceparent (see tracedProcessor). */
+  readonly tracer?: Tracer;
 }
 
 /**
@@ -32,7 +36,8 @@ export function busSource(options: BusSourceOptions): ProcessorSource {
   const prefix = options.topicPrefix ?? 'fangyi';
   return {
     kind: 'bus',
-    async start(processor: Processor, log: Logger): Promise<RunningProcessor> {
+    async start(untraced: Processor, log: Logger): Promise<RunningProcessor> {
+      const processor = options.tracer ? tracedProcessor(untraced, options.tracer) : untraced;
       const topics = [...new Set(processor.handles.map((type) => topicOfEvent(type, prefix)))];
       const groupId = options.groupId?.(processor.name) ?? `${prefix}-${processor.name}`;
       const background = options.join === 'background';

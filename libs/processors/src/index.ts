@@ -13,3 +13,4 @@ export {
 export { logSource, type LogSourceOptions } from './logSource.ts';
 export { busSource, type BusSourceOptions } from './busSource.ts';
 export { policyProcessor, readModelProcessor, startLogView, type LogView, type LogViewOptions, type PolicyOptions, type ReadModelOptions } from './kinds.ts';
+export { tracedProcessor } from './tracing.ts';

@@ -1,6 +1,8 @@
 import type { Logger } from 'pino';
 import { parseEnvelope, type Envelope } from '@fangyi/contracts';
 import { CheckpointConflictError, type EventStore, type LogPosition, type RecordedEvent } from '@fangyi/eventstore';
+import type { Tracer } from '@fangyi/tracing';
+import { tracedProcessor } from './tracing.ts';
 import { StatusTracker, type Processor, type ProcessorSource, type RunningProcessor } from './processor.ts';
 
 export interface LogSourceOptions {
@@ -10,6 +12,8 @@ export interface LogSourceOptions {
   /** Poll interval when caught up (default 100 ms); appends in this process wake it at once. */
   readonly idleMs?: number;
   readonly clock?: () => Date;
+  /** Traces each event that carries a traceparent (see tracedProcessor). */
+  readonly tracer?: Tracer;
 }
 
 /**
@@ -26,7 +30,8 @@ export interface LogSourceOptions {
 export function logSource(options: LogSourceOptions): ProcessorSource {
   return {
     kind: 'event-store',
-    async start(processor: Processor, log: Logger): Promise<RunningProcessor> {
+    async start(untraced: Processor, log: Logger): Promise<RunningProcessor> {
+      const processor = options.tracer ? tracedProcessor(untraced, options.tracer) : untraced;
       const { eventStore } = options;
       const checkpoints = processor.checkpoints ?? eventStore.checkpoints;
       const status = new StatusTracker(processor.name, 'event-store', options.clock);

@@ -11,6 +11,7 @@ import { parseJsonBody } from './json.ts';
 import { MASK_ALL, maskAnswer, maskPolicyFor } from './masking.ts';
 import { LOG_SERIALIZERS, pathOf, type Logger } from './logger.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
+import { contextWithSpan, failSpan, runTraced, SpanKind, startSpanFrom, type ActiveTrace, type Span, type Tracing } from '@fangyi/tracing';
 
 export interface ReadinessReport {
   readonly ok: boolean;
@@ -44,6 +45,11 @@ export interface ServiceAppOptions {
    * the session at once, e.g. for an account disabled since it signed in. Absent: every valid one.
    */
   readonly sessionCheck?: (user: User) => boolean;
+  /**
+   * The process's traces (tracingFromEnv): each request gets a server span, continuing the
+   * caller's `traceparent`, and the events its command appends carry it on. Absent: no tracing.
+   */
+  readonly tracing?: Tracing;
 }
 
 /** What a service's app takes from its composition root besides the service's own dependencies. */
@@ -56,6 +62,7 @@ export interface ServiceAppDeps {
   readonly metrics?: Metrics;
   /** Asked about each console session (see ServiceAppOptions.sessionCheck). */
   readonly sessionCheck?: (user: User) => boolean;
+  readonly tracing?: Tracing;
 }
 
 /** The app options of one service from its composition root's part of its deps: one place, so every service takes the same. */
@@ -70,6 +77,7 @@ export function serviceAppOptions(service: string, errors: ErrorRegistry | undef
     ...(deps.readiness ? { readiness: deps.readiness } : {}),
     ...(deps.metrics ? { metrics: deps.metrics } : {}),
     ...(deps.sessionCheck ? { sessionCheck: deps.sessionCheck } : {}),
+    ...(deps.tracing ? { tracing: deps.tracing } : {}),
   };
 }
 
@@ -284,6 +292,31 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
     metrics.httpRequests.inc(labels);
     metrics.httpDuration.observe(labels, reply.elapsedTime / 1000);
   });
+  const tracer = options.tracing?.tracer;
+  if (tracer) {
+    // A server span per request, the caller's traceparent its parent; routes run inside it (route()).
+    // Probes and scrapes (every few seconds, from the platform) are not traced.
+    app.addHook('onRequest', (request, _reply, done) => {
+      if (OPEN_PATHS.has(pathOf(request.url))) return done();
+      const header = request.headers.traceparent;
+      const route = request.routeOptions.url ?? 'unmatched';
+      const span = startSpanFrom(tracer, `${request.method} ${route}`, typeof header === 'string' ? header : undefined, {
+        kind: SpanKind.SERVER,
+        attributes: { 'http.request.method': request.method, 'http.route': route },
+      });
+      requestTraces.set(request, { span, trace: { tracer, context: contextWithSpan(span) } });
+      done();
+    });
+    app.addHook('onResponse', (request, reply, done) => {
+      const traced = requestTraces.get(request);
+      if (traced) {
+        traced.span.setAttribute('http.response.status_code', reply.statusCode);
+        if (reply.statusCode >= 500) failSpan(traced.span, new Error(`status ${reply.statusCode}`));
+        traced.span.end();
+      }
+      done();
+    });
+  }
   app.register(fastifyHelmet, HELMET_OPTIONS);
 
   // JSON only (a text/plain body is 415, not a string handed to the route), parsed strictly.
@@ -400,6 +433,9 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
   app.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
   return app;
 }
+
+/** Each traced request's server span and the trace its route runs in. */
+const requestTraces = new WeakMap<FastifyRequest, { span: Span; trace: ActiveTrace }>();
 
 type Schema = z.ZodType | undefined;
 type Infer<S> = S extends z.ZodType ? z.output<S> : undefined;
@@ -526,7 +562,9 @@ export function route<B extends Schema = undefined, P extends Schema = undefined
       const body = parsePart(spec.body, request.body, 'body', issues);
       if (issues.length > 0) throw new RequestValidationError(issues);
       let status = spec.status ?? 200;
-      const result = await handler({
+      const traced = requestTraces.get(request);
+      const run = <T>(fn: () => T): T => (traced ? runTraced(traced.trace, fn) : fn());
+      const result = await run(() => handler({
         body: body as Infer<B>,
         params: params as Infer<P>,
         query: query as Infer<Q>,
@@ -537,7 +575,7 @@ export function route<B extends Schema = undefined, P extends Schema = undefined
         status: (code) => {
           status = code;
         },
-      });
+      }));
       if (!reply.sent) reply.status(status);
       return result;
     },

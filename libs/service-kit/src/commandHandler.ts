@@ -1,5 +1,6 @@
 import { currentVersionOf, parseEnvelope, type Actor, type NewEvent } from '@fangyi/contracts';
 import { WrongExpectedRevisionError, type EventStore, type ExpectedRevision, type RecordedEvent } from '@fangyi/eventstore';
+import { activeTrace, failSpan, SpanKind, traceparentOf } from '@fangyi/tracing';
 import { DomainError } from './errors.ts';
 
 /** A domain event before it is wrapped in an envelope. */
@@ -70,9 +71,34 @@ export async function handleCommand<Command, Event extends DomainEvent, State>(
   command: Command,
   meta: CommandMetadata<State>,
 ): Promise<CommandResult<Event, State>> {
+  // Inside a traced request, the command is a span of its own, and its events carry its traceparent.
+  const traced = activeTrace();
+  if (!traced) return decideWithRetries(store, streamId, decider, command, meta, undefined);
+  const span = traced.tracer.startSpan('fangyi.append', { kind: SpanKind.INTERNAL, attributes: { 'fangyi.stream_id': streamId } }, traced.context);
+  try {
+    const result = await decideWithRetries(store, streamId, decider, command, meta, traceparentOf(span));
+    span.setAttribute('fangyi.events', result.eventIds.length);
+    if (result.events.length > 0) span.setAttribute('fangyi.event_types', result.events.map((e) => e.type).join(','));
+    return result;
+  } catch (error) {
+    failSpan(span, error);
+    throw error;
+  } finally {
+    span.end();
+  }
+}
+
+async function decideWithRetries<Command, Event extends DomainEvent, State>(
+  store: EventStore,
+  streamId: string,
+  decider: Decider<Command, Event, State>,
+  command: Command,
+  meta: CommandMetadata<State>,
+  traceparent: string | undefined,
+): Promise<CommandResult<Event, State>> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await decideAndAppend(store, streamId, decider, command, meta);
+      return await decideAndAppend(store, streamId, decider, command, meta, traceparent);
     } catch (error) {
       const retry = error instanceof WrongExpectedRevisionError && meta.expectedRevision === undefined && attempt < ATTEMPTS_ON_CONFLICT;
       if (!retry) throw error;
@@ -86,6 +112,7 @@ async function decideAndAppend<Command, Event extends DomainEvent, State>(
   decider: Decider<Command, Event, State>,
   command: Command,
   meta: CommandMetadata<State>,
+  traceparent: string | undefined,
 ): Promise<CommandResult<Event, State>> {
   const { state, revision } = await loadAggregate(store, streamId, decider);
   if (meta.expectedRevision !== undefined && meta.expectedRevision !== revision) {
@@ -108,6 +135,7 @@ async function decideAndAppend<Command, Event extends DomainEvent, State>(
       correlationId: meta.correlationId,
       causationId,
       data: e.data,
+      ...(traceparent ? { traceparent } : {}),
     });
     // Later events of one decision are caused by the first.
     causationId ??= id;

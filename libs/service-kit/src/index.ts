@@ -13,3 +13,4 @@ export * from './masking.ts';
 export * from './privacy.ts';
 export { startHealthServer } from './health.ts';
 export * from './metrics.ts';
+export { createTracing, tracingFromEnv, type Tracing } from '@fangyi/tracing';

@@ -5,7 +5,7 @@ import { openEventStore } from '@fangyi/eventstore';
 import { KafkaMessageBus, relayReadiness, startRelay } from '@fangyi/messaging';
 import { busSource, readinessOf } from '@fangyi/processors';
 import { RedisProjectionStore } from '@fangyi/projections';
-import { createMetrics, instrumentEventStore, registerProcessorMetrics, registerRelayMetrics, openPrivacy, privacyConfig, createLogger, installGracefulShutdown, commandServiceConfig, rateLimitOf, readConfig, tokenSecretsOf, withEventStoreUrl, systemClock } from '@fangyi/service-kit';
+import { createMetrics, tracingFromEnv, instrumentEventStore, registerProcessorMetrics, registerRelayMetrics, openPrivacy, privacyConfig, createLogger, installGracefulShutdown, commandServiceConfig, rateLimitOf, readConfig, tokenSecretsOf, withEventStoreUrl, systemClock } from '@fangyi/service-kit';
 import { sessionCheckOf, startStaffDirectory } from '@fangyi/staff';
 import { buildCheckpointsApp } from './app.ts';
 import { startCheckpointList } from './checkpointList/projection.ts';
@@ -32,6 +32,8 @@ const config = readConfig(
 const logger = createLogger({ service: 'checkpoints', level: config.LOG_LEVEL });
 const clock = systemClock;
 const metrics = createMetrics({ service: 'checkpoints' });
+// Traces exported over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set; otherwise none.
+const tracing = tracingFromEnv('checkpoints');
 // Every append measured and counted by event type (the domain counters at /metrics).
 const eventStore = instrumentEventStore(await openEventStore(config.EVENT_STORE_URL, { schema: config.FANGYI_SCHEMA, clock }), metrics);
 const privacy = await openPrivacy(config);
@@ -42,6 +44,7 @@ const relay =
   config.FANGYI_RELAY === 'on'
     ? await startRelay({
         store: eventStore,
+        tracer: tracing?.tracer,
         bus,
         logger,
         topicPrefix: config.FANGYI_TOPIC_PREFIX,
@@ -63,6 +66,7 @@ const staffDirectory = await startStaffDirectory({ eventStore, logger });
 registerProcessorMetrics(metrics, () => [projections.status(), checkpointList.status(), residents.status(), staffDirectory.status()]);
 if (relay) registerRelayMetrics(metrics, relay, eventStore);
 const app = buildCheckpointsApp({
+  tracing,
   metrics,
   eventStore,
   clock,
@@ -108,6 +112,7 @@ installGracefulShutdown(
     { name: 'personal keys', close: () => privacy.keys.close() },
     { name: 'staff directory', close: () => staffDirectory.stop() },
     { name: 'event store', close: () => eventStore.close() },
+    ...(tracing ? [{ name: 'traces', close: () => tracing.shutdown() }] : []),
   ],
   logger,
 );

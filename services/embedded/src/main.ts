@@ -36,6 +36,7 @@ import {
   parseKey,
   createServiceApp,
   createMetrics,
+  tracingFromEnv,
   instrumentEventStore,
   registerProcessorMetrics,
   installGracefulShutdown,
@@ -103,6 +104,8 @@ const authSecret = tokenSecretsOf({ FANGYI_JWT_SECRET: loadOrCreateSecret(config
 const slotWindows = config.FANGYI_SLOT_WINDOWS ? parseSlotWindows(config.FANGYI_SLOT_WINDOWS) : DEFAULT_SLOT_WINDOWS;
 
 const metrics = createMetrics({ service: 'fangyi' });
+// Traces exported over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set; otherwise none.
+const tracing = tracingFromEnv('fangyi');
 // Every append measured and counted by event type (the domain counters at /metrics).
 const eventStore = instrumentEventStore(new SqliteEventStore({ path: dbPath, clock }), metrics);
 // The key table in the same SQLite file; the master key that wraps its keys beside it in .data
@@ -111,7 +114,7 @@ const personalKeys = new SqlitePersonalKeys({ path: dbPath, clock });
 const vault = createVault({ keys: personalKeys, masterKey: parseKey(loadOrCreateSecret(config.FANGYI_MASTER_KEY, join(dataDir, 'master-key')), 'FANGYI_MASTER_KEY') });
 const reservationKey = parseKey(loadOrCreateSecret(config.FANGYI_RESERVATION_KEY, join(dataDir, 'reservation-key')), 'FANGYI_RESERVATION_KEY');
 // Every processor reads the event store's log: nothing passes through a bus that a restart would empty.
-const source = logSource({ eventStore });
+const source = logSource({ eventStore, tracer: tracing?.tracer });
 const dateOf = (iso: string) => businessDate(new Date(iso), timeZone);
 
 // Read models live in memory: each replays the log from the start, then follows it.
@@ -177,6 +180,7 @@ const app = createServiceApp({
   service: 'fangyi',
   logger,
   metrics,
+  tracing,
   errors: mergeErrors(quarantineErrors, residentsErrors, checkpointsErrors, complaintsErrors, staffServiceErrors),
   authSecret,
   // A console session of an account disabled since it signed in ends at its next request.
@@ -267,6 +271,7 @@ installGracefulShutdown(
     { name: 'staff directory', close: () => staffDirectory.stop() },
     { name: 'event store', close: () => eventStore.close() },
     { name: 'personal keys', close: () => personalKeys.close() },
+    ...(tracing ? [{ name: 'traces', close: () => tracing.shutdown() }] : []),
   ],
   logger,
 );

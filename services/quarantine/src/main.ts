@@ -4,7 +4,7 @@ import { openEventStore } from '@fangyi/eventstore';
 import { KafkaMessageBus, relayReadiness, startRelay } from '@fangyi/messaging';
 import { busSource, readinessOf } from '@fangyi/processors';
 import { InMemoryProjectionStore } from '@fangyi/projections';
-import { createMetrics, instrumentEventStore, registerProcessorMetrics, registerRelayMetrics, DEFAULT_EARLY_CHECK_MINUTES, DEFAULT_SLOT_WINDOWS, createLogger, installGracefulShutdown, parseSlotWindows, commandServiceConfig, rateLimitOf, readConfig, tokenSecretsOf, withEventStoreUrl, systemClock } from '@fangyi/service-kit';
+import { createMetrics, tracingFromEnv, instrumentEventStore, registerProcessorMetrics, registerRelayMetrics, DEFAULT_EARLY_CHECK_MINUTES, DEFAULT_SLOT_WINDOWS, createLogger, installGracefulShutdown, parseSlotWindows, commandServiceConfig, rateLimitOf, readConfig, tokenSecretsOf, withEventStoreUrl, systemClock } from '@fangyi/service-kit';
 import { startActiveCasesFeed } from './activeCases/projection.ts';
 import { applyCallersFromAccounts, sessionCheckOf, startStaffDirectory } from '@fangyi/staff';
 import { buildQuarantineApp } from './app.ts';
@@ -46,6 +46,8 @@ const configuredCallers = parseCallers(config.FANGYI_CALLERS);
 const callers = new Map(configuredCallers);
 
 const metrics = createMetrics({ service: 'quarantine' });
+// Traces exported over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set; otherwise none.
+const tracing = tracingFromEnv('quarantine');
 // Every append measured and counted by event type (the domain counters at /metrics).
 const eventStore = instrumentEventStore(await openEventStore(config.EVENT_STORE_URL, { schema: config.FANGYI_SCHEMA, clock }), metrics);
 const bus = new KafkaMessageBus({ brokers: config.KAFKA_BROKERS.split(','), clientId: 'fangyi-quarantine', logger });
@@ -53,6 +55,7 @@ const relay =
   config.FANGYI_RELAY === 'on'
     ? await startRelay({
         store: eventStore,
+        tracer: tracing?.tracer,
         bus,
         logger,
         topicPrefix: config.FANGYI_TOPIC_PREFIX,
@@ -95,6 +98,7 @@ const escalationTimer =
 registerProcessorMetrics(metrics, () => [activeCasesFeed.status(), people.status(), staffDirectory.status(), ...(policies?.statuses() ?? [])]);
 if (relay) registerRelayMetrics(metrics, relay, eventStore);
 const app = buildQuarantineApp({
+  tracing,
   metrics,
   eventStore,
   clock,
@@ -131,6 +135,7 @@ installGracefulShutdown(
     { name: 'kafka', close: () => bus.close() },
     { name: 'staff directory', close: () => staffDirectory.stop() },
     { name: 'event store', close: () => eventStore.close() },
+    ...(tracing ? [{ name: 'traces', close: () => tracing.shutdown() }] : []),
   ],
   logger,
 );

@@ -3,7 +3,7 @@ import { contextOf, uuidv7 } from '@fangyi/contracts';
 import { openEventStore } from '@fangyi/eventstore';
 import { KafkaMessageBus, relayReadiness, startRelay } from '@fangyi/messaging';
 import { busSource, readinessOf } from '@fangyi/processors';
-import { createMetrics, instrumentEventStore, registerProcessorMetrics, registerRelayMetrics, businessDate, openPrivacy, privacyConfig, createLogger, installGracefulShutdown, commandServiceConfig, rateLimitOf, readConfig, tokenSecretsOf, withEventStoreUrl, systemClock } from '@fangyi/service-kit';
+import { createMetrics, tracingFromEnv, instrumentEventStore, registerProcessorMetrics, registerRelayMetrics, businessDate, openPrivacy, privacyConfig, createLogger, installGracefulShutdown, commandServiceConfig, rateLimitOf, readConfig, tokenSecretsOf, withEventStoreUrl, systemClock } from '@fangyi/service-kit';
 import { sessionCheckOf, startStaffDirectory } from '@fangyi/staff';
 import { buildResidentsApp } from './app.ts';
 import { startHouseholdPeopleFeed } from './householdPeople/feed.ts';
@@ -28,6 +28,8 @@ const logger = createLogger({ service: 'residents', level: config.LOG_LEVEL });
 const clock = systemClock;
 const newId = () => uuidv7();
 const metrics = createMetrics({ service: 'residents' });
+// Traces exported over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set; otherwise none.
+const tracing = tracingFromEnv('residents');
 // Every append measured and counted by event type (the domain counters at /metrics).
 const eventStore = instrumentEventStore(await openEventStore(config.EVENT_STORE_URL, { schema: config.FANGYI_SCHEMA, clock }), metrics);
 const { vault, namingKey: reservationKey, keys: personalKeys } = await openPrivacy(config);
@@ -36,6 +38,7 @@ const relay =
   config.FANGYI_RELAY === 'on'
     ? await startRelay({
         store: eventStore,
+        tracer: tracing?.tracer,
         bus,
         logger,
         topicPrefix: config.FANGYI_TOPIC_PREFIX,
@@ -59,6 +62,7 @@ const staffDirectory = await startStaffDirectory({ eventStore, logger });
 registerProcessorMetrics(metrics, () => [householdPeople.status(), staffDirectory.status(), ...(policies?.statuses() ?? [])]);
 if (relay) registerRelayMetrics(metrics, relay, eventStore);
 const app = buildResidentsApp({
+  tracing,
   metrics,
   eventStore,
   vault,
@@ -90,6 +94,7 @@ installGracefulShutdown(
     { name: 'kafka', close: () => bus.close() },
     { name: 'staff directory', close: () => staffDirectory.stop() },
     { name: 'event store', close: () => eventStore.close() },
+    ...(tracing ? [{ name: 'traces', close: () => tracing.shutdown() }] : []),
     { name: 'personal keys', close: () => personalKeys.close() },
   ],
   logger,

@@ -5,7 +5,7 @@ import { KafkaMessageBus } from '@fangyi/messaging';
 import { openEventStore } from '@fangyi/eventstore';
 import { RedisProjectionStore, ensureIntact } from '@fangyi/projections';
 import { busSource, readModelProcessor, readinessOf, startProcessor } from '@fangyi/processors';
-import { createMetrics, registerProcessorMetrics, DEFAULT_TIME_ZONE, businessDate, createLogger, installGracefulShutdown, readConfig, startHealthServer, systemClock, withEventStoreUrl } from '@fangyi/service-kit';
+import { createMetrics, tracingFromEnv, registerProcessorMetrics, DEFAULT_TIME_ZONE, businessDate, createLogger, installGracefulShutdown, readConfig, startHealthServer, systemClock, withEventStoreUrl } from '@fangyi/service-kit';
 import { alertsProjection } from './alerts/projection.ts';
 import { reportProjection } from './report/projection.ts';
 import { rosterProjection } from './roster/projection.ts';
@@ -58,7 +58,9 @@ const groups: Record<string, string> = {
   'daily-report': config.FANGYI_REPORT_GROUP,
   alerts: config.FANGYI_ALERTS_GROUP ?? `${config.FANGYI_ROSTER_GROUP}-alerts`,
 };
-const source = busSource({ bus, topicPrefix: config.FANGYI_TOPIC_PREFIX, groupId: (name) => groups[name] ?? `${config.FANGYI_TOPIC_PREFIX}-${name}` });
+// Each traced event's projection is a span of the caller's trace (OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set).
+const tracing = tracingFromEnv('roster-worker');
+const source = busSource({ bus, tracer: tracing?.tracer, topicPrefix: config.FANGYI_TOPIC_PREFIX, groupId: (name) => groups[name] ?? `${config.FANGYI_TOPIC_PREFIX}-${name}` });
 // Before any Kafka message is applied, each read model is whole: built from the event store if it is not.
 for (const [projection, store] of [[roster, rosterStore], [report, reportStore], [alertsProjection, alertsStore]] as const) await ensureIntact({ projection, store, eventStore, logger });
 const rosterProcessor = await startProcessor(readModelProcessor(roster, rosterStore, { eventStore }), source, logger);
@@ -91,6 +93,7 @@ installGracefulShutdown(
     { name: 'kafka', close: () => bus.close() },
     { name: 'redis', close: async () => void (await redis.quit()) },
     { name: 'event store', close: () => eventStore.close() },
+    ...(tracing ? [{ name: 'traces', close: () => tracing.shutdown() }] : []),
   ],
   logger,
 );

@@ -18,14 +18,14 @@ function appendSql(schema: string, kind: ExpectedKind, notifyInTransaction: bool
     any: `INSERT INTO ${s}.streams AS st (stream_id, revision) VALUES ($1, $2::int - 1)
           ON CONFLICT (stream_id) DO UPDATE SET revision = st.revision + $2::int RETURNING revision`,
     exact: `UPDATE ${s}.streams SET revision = revision + $2::int
-            WHERE stream_id = $1 AND revision = $12::bigint RETURNING revision`,
+            WHERE stream_id = $1 AND revision = $13::bigint RETURNING revision`,
   }[kind];
   return `WITH s AS (${claim}),
 ev AS (
-  INSERT INTO ${s}.events (id, stream_id, stream_revision, type, schema_version, occurred_at, recorded_at, actor, correlation_id, causation_id, data)
-  SELECT e.id, $1, s.revision - $2::int + e.ord, e.type, e.schema_version, e.occurred_at, $3::text, e.actor::jsonb, e.correlation_id, e.causation_id, e.data::jsonb
-  FROM s, unnest($4::uuid[], $5::text[], $6::int[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[])
-       WITH ORDINALITY AS e(id, type, schema_version, occurred_at, actor, correlation_id, causation_id, data, ord)
+  INSERT INTO ${s}.events (id, stream_id, stream_revision, type, schema_version, occurred_at, recorded_at, actor, correlation_id, causation_id, data, traceparent)
+  SELECT e.id, $1, s.revision - $2::int + e.ord, e.type, e.schema_version, e.occurred_at, $3::text, e.actor::jsonb, e.correlation_id, e.causation_id, e.data::jsonb, e.traceparent
+  FROM s, unnest($4::uuid[], $5::text[], $6::int[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[])
+       WITH ORDINALITY AS e(id, type, schema_version, occurred_at, actor, correlation_id, causation_id, data, traceparent, ord)
   ORDER BY e.ord
   RETURNING global_position, transaction_id
 )${notifyInTransaction ? `, n AS (SELECT pg_notify('${channelOf(schema)}', '') FROM s)` : ''}
@@ -62,6 +62,7 @@ export async function appendWithin(
     events.map((e) => e.correlationId),
     events.map((e) => e.causationId),
     events.map((e) => JSON.stringify(e.data ?? null)),
+    events.map((e) => e.traceparent ?? null),
   ];
   if (kind === 'exact') values.push(expected);
   let row: { revision: string | null; position: string | null; tx: string | null } | undefined;
@@ -116,10 +117,10 @@ claimed AS (
   SELECT c.stream_id, c.revision, a.n FROM a JOIN (SELECT * FROM created UNION ALL SELECT * FROM anyway UNION ALL SELECT * FROM moved) c USING (stream_id)
 ),
 ev AS (
-  INSERT INTO ${s}.events (id, stream_id, stream_revision, type, schema_version, occurred_at, recorded_at, actor, correlation_id, causation_id, data)
-  SELECT e.id, e.stream_id, c.revision - c.n + e.nth, e.type, e.schema_version, e.occurred_at, e.recorded_at, e.actor::jsonb, e.correlation_id, e.causation_id, e.data::jsonb
-  FROM unnest($4::text[], $5::int[], $6::uuid[], $7::text[], $8::int[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[])
-       WITH ORDINALITY AS e(stream_id, nth, id, type, schema_version, occurred_at, recorded_at, actor, correlation_id, causation_id, data, ord)
+  INSERT INTO ${s}.events (id, stream_id, stream_revision, type, schema_version, occurred_at, recorded_at, actor, correlation_id, causation_id, data, traceparent)
+  SELECT e.id, e.stream_id, c.revision - c.n + e.nth, e.type, e.schema_version, e.occurred_at, e.recorded_at, e.actor::jsonb, e.correlation_id, e.causation_id, e.data::jsonb, e.traceparent
+  FROM unnest($4::text[], $5::int[], $6::uuid[], $7::text[], $8::int[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[])
+       WITH ORDINALITY AS e(stream_id, nth, id, type, schema_version, occurred_at, recorded_at, actor, correlation_id, causation_id, data, traceparent, ord)
   JOIN claimed c USING (stream_id)
   ORDER BY e.ord
   RETURNING stream_id, global_position, transaction_id
@@ -161,6 +162,7 @@ export async function appendMany(db: Queryable, schema: string, batch: readonly 
       events.map((x) => x.e.correlationId),
       events.map((x) => x.e.causationId),
       events.map((x) => JSON.stringify(x.e.data ?? null)),
+      events.map((x) => x.e.traceparent ?? null),
     ],
   });
   const done = new Map(result.rows.map((r) => [r.stream_id, r]));

@@ -36,6 +36,9 @@ CREATE OR REPLACE FUNCTION ${s}.instant_of(text) RETURNS timestamptz
   LANGUAGE sql IMMUTABLE PARALLEL SAFE SET "TimeZone" = 'UTC' AS 'SELECT $1::timestamptz';
 ALTER TABLE ${s}.events ADD COLUMN IF NOT EXISTS recorded_at_ts timestamptz GENERATED ALWAYS AS (${s}.instant_of(recorded_at)) STORED;
 CREATE INDEX IF NOT EXISTS events_recorded_at_ts_idx ON ${s}.events (recorded_at_ts);
+-- The W3C trace context of the request that caused the event, when it was traced; tables made
+-- before it get the column empty (a catalog change only), and their events replay without one.
+ALTER TABLE ${s}.events ADD COLUMN IF NOT EXISTS traceparent text;
 CREATE TABLE IF NOT EXISTS ${s}.streams (
   stream_id text   PRIMARY KEY,
   revision  bigint NOT NULL

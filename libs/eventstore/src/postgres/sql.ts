@@ -50,10 +50,11 @@ export interface EventRow {
   correlation_id: string;
   causation_id: string | null;
   data: unknown;
+  traceparent: string | null;
 }
 
 export const EVENT_COLUMNS = `transaction_id::text AS tx, global_position::text AS global_position, id, stream_id, stream_revision::text AS stream_revision,
-  type, schema_version, occurred_at, recorded_at, actor, correlation_id, causation_id, data`;
+  type, schema_version, occurred_at, recorded_at, actor, correlation_id, causation_id, data, traceparent`;
 
 export function toRecorded(row: EventRow): RecordedEvent {
   return {
@@ -68,6 +69,7 @@ export function toRecorded(row: EventRow): RecordedEvent {
     correlationId: row.correlation_id,
     causationId: row.causation_id,
     data: row.data,
+    ...(row.traceparent ? { traceparent: row.traceparent } : {}),
     position: encodePosition(row.tx, row.global_position),
   };
 }
