@@ -14,3 +14,4 @@ export * from './privacy.ts';
 export { startHealthServer } from './health.ts';
 export * from './metrics.ts';
 export { createTracing, tracingFromEnv, type Tracing } from '@fangyi/tracing';
+export { badPartitionCursor, decodePartitionCursor, encodePartitionCursor } from './cursor.ts';

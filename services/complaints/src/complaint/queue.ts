@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { EstateSchema } from '@fangyi/contracts';
 import { DEFAULT_PARTITION, InvalidCursorError, MAX_PAGE, type ProjectionStore } from '@fangyi/projections';
-import { ALL_COMMUNITIES, DomainError, fault, formatClockTime, localTime, requireCommunity, route, type Clock, type PersonalDataVault, type ServiceApp } from '@fangyi/service-kit';
+import { ALL_COMMUNITIES, DomainError, fault, formatClockTime, localTime, requireCommunity, route, type Clock, type PersonalDataVault, type ServiceApp, badPartitionCursor, decodePartitionCursor, encodePartitionCursor } from '@fangyi/service-kit';
 import { COMPLAINTS_COLLECTION, COMPLAINT_INDEX } from './projection.ts';
 import { openViews, presentView, type ComplaintView } from './view.ts';
 
@@ -45,18 +45,7 @@ const QueueQuery = z.strictObject({
 
 const READERS = ['complaint-handler', 'report-officer', 'analyst'] as const;
 
-const badCursor = () => new DomainError('VALIDATION_FAILED', 'cursor is not one this queue gave out', fault('query.cursor', 'pass the `next` of a previous page of the same query'));
-const encodeCursor = (partition: string, within: string | null) => Buffer.from(JSON.stringify([partition, within]), 'utf8').toString('base64url');
-function decodeCursor(text: string): { partition: string; within: string | null } {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
-  } catch {
-    throw badCursor();
-  }
-  if (!Array.isArray(parsed) || parsed.length !== 2 || typeof parsed[0] !== 'string' || (parsed[1] !== null && typeof parsed[1] !== 'string')) throw badCursor();
-  return { partition: parsed[0], within: parsed[1] };
-}
+const badCursor = () => badPartitionCursor('queue');
 
 /**
  * The complaint queue: the open complaints of an estate or community (each is a partition of the
@@ -81,7 +70,7 @@ export function complaintQueueRoutes(app: ServiceApp, deps: ComplaintQueueDeps):
         ? [named]
         : (user.communities.includes(ALL_COMMUNITIES) ? (await store.partitions()).filter((p) => p !== DEFAULT_PARTITION) : [...user.communities]).sort();
       const range = query.handler ? { index: COMPLAINT_INDEX.handler, value: query.handler } : { index: COMPLAINT_INDEX.queue, value: '' };
-      let cursor = query.cursor ? decodeCursor(query.cursor) : null;
+      let cursor = query.cursor ? decodePartitionCursor(query.cursor, 'queue') : null;
       const start = cursor ? areas.indexOf(cursor.partition) : 0;
       if (start < 0) throw badCursor();
       const docs: ComplaintView[] = [];
@@ -95,8 +84,8 @@ export function complaintQueueRoutes(app: ServiceApp, deps: ComplaintQueueDeps):
           });
         cursor = null;
         docs.push(...page.items);
-        if (page.next !== null) next = encodeCursor(partition, page.next);
-        else if (docs.length >= query.limit && i + 1 < areas.length) next = encodeCursor(areas[i + 1]!, null);
+        if (page.next !== null) next = encodePartitionCursor(partition, page.next);
+        else if (docs.length >= query.limit && i + 1 < areas.length) next = encodePartitionCursor(areas[i + 1]!, null);
       }
       const items = (await openViews(deps.vault, docs)).map((c) => {
         const { statusNotes: _s, investigationNotes: _i, replies: _r, ...summary } = presentView(c, user, now);

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { BusinessDateSchema } from '@fangyi/contracts';
 import { DEFAULT_PARTITION, InvalidCursorError, MAX_PAGE, type ProjectionStore } from '@fangyi/projections';
-import { ALL_COMMUNITIES, DomainError, businessDate, fault, requireCommunity, route, type Clock, type PersonalDataVault, type ServiceApp, type SlotWindows } from '@fangyi/service-kit';
+import { ALL_COMMUNITIES, businessDate, requireCommunity, route, type Clock, type PersonalDataVault, type ServiceApp, type SlotWindows, badPartitionCursor, decodePartitionCursor, encodePartitionCursor } from '@fangyi/service-kit';
 import { CONTACTS_COLLECTION, HOUSEHOLDS_COLLECTION, ROSTER_COLLECTION, ROSTER_INDEX, type RosterCase, type RosterContact, type RosterHousehold } from '../roster/projection.ts';
 import { worklistEntry, type WorklistEntry } from './view.ts';
 
@@ -28,19 +28,7 @@ const WorklistQuery = z.strictObject({
 
 const WORKLIST_READERS = ['caller', 'registrar', 'report-officer', 'analyst'] as const;
 
-const badCursor = () => new DomainError('VALIDATION_FAILED', 'cursor is not one this worklist gave out', fault('query.cursor', 'pass the `next` of a previous page of the same query'));
-
-const encodeCursor = (community: string, within: string | null) => Buffer.from(JSON.stringify([community, within]), 'utf8').toString('base64url');
-function decodeCursor(text: string): { community: string; within: string | null } {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
-  } catch {
-    throw badCursor();
-  }
-  if (!Array.isArray(parsed) || parsed.length !== 2 || typeof parsed[0] !== 'string' || (parsed[1] !== null && typeof parsed[1] !== 'string')) throw badCursor();
-  return { community: parsed[0], within: parsed[1] };
-}
+const badCursor = () => badPartitionCursor('worklist');
 
 /** The phone (sealed in the read model, opened here) and address of each case's person: two reads per person, all at once. */
 async function contactsOf(store: ProjectionStore, vault: PersonalDataVault | undefined, cases: readonly RosterCase[]) {
@@ -73,22 +61,22 @@ export function worklistRoutes(app: ServiceApp, deps: WorklistDeps): void {
         ? [query.community]
         : (user.communities.includes(ALL_COMMUNITIES) ? (await store.partitions()).filter((p) => p !== DEFAULT_PARTITION) : [...user.communities]).sort();
       const range = caller ? { index: ROSTER_INDEX.worklistCaller, value: `${caller}:${date}` } : { index: ROSTER_INDEX.worklist, value: date };
-      let cursor = query.cursor ? decodeCursor(query.cursor) : null;
-      const start = cursor ? communities.indexOf(cursor.community) : 0;
+      let cursor = query.cursor ? decodePartitionCursor(query.cursor, 'worklist') : null;
+      const start = cursor ? communities.indexOf(cursor.partition) : 0;
       if (start < 0) throw badCursor();
       const cases: RosterCase[] = [];
       let next: string | null = null;
       for (let i = start; i < communities.length && next === null; i++) {
         const community = communities[i]!;
         const page = await store
-          .page<RosterCase>({ collection: ROSTER_COLLECTION, partition: community, ...range, cursor: cursor?.community === community ? cursor.within : null, limit: query.limit - cases.length })
+          .page<RosterCase>({ collection: ROSTER_COLLECTION, partition: community, ...range, cursor: cursor?.partition === community ? cursor.within : null, limit: query.limit - cases.length })
           .catch((error: unknown) => {
             throw error instanceof InvalidCursorError ? badCursor() : error;
           });
         cursor = null;
         cases.push(...page.items);
-        if (page.next !== null) next = encodeCursor(community, page.next);
-        else if (cases.length >= query.limit && i + 1 < communities.length) next = encodeCursor(communities[i + 1]!, null);
+        if (page.next !== null) next = encodePartitionCursor(community, page.next);
+        else if (cases.length >= query.limit && i + 1 < communities.length) next = encodePartitionCursor(communities[i + 1]!, null);
       }
       const contacts = await contactsOf(store, deps.vault, cases);
       const entries: WorklistEntry[] = cases.map((c, i) => worklistEntry(c, date, now, deps.timeZone, deps.slotWindows, contacts[i]!));
