@@ -1,6 +1,7 @@
 import { appLogger, businessDate, createServiceApp, mergeErrors, type Registered, type ServiceApp, serviceAppOptions, type ServiceAppDeps } from '@fangyi/service-kit';
 import type { ResidentsDeps } from './http.ts';
 import { householdErrors } from './household/household.ts';
+import { directoryRoutes } from './directory/routes.ts';
 import { householdRoutes } from './household/routes.ts';
 import { householdPeopleRoutes } from './householdPeople/routes.ts';
 import { personErrors } from './person/person.ts';
@@ -28,4 +29,5 @@ export function registerResidents(app: ServiceApp, deps: ResidentsDeps): void {
   householdRoutes(app, deps);
   personRoutes(app, deps);
   householdPeopleRoutes(app, deps, deps.householdPeople);
+  directoryRoutes(app, deps, deps.householdPeople);
 }

@@ -2,10 +2,13 @@ import type { EventStore } from '@fangyi/eventstore';
 import { InMemoryProjectionStore, type ProjectionStore } from '@fangyi/projections';
 import { logSource, readModelProcessor, startProcessor, type ProcessorStatus } from '@fangyi/processors';
 import type { Logger } from '@fangyi/service-kit';
+import { ResidentsDirectory, residentsDirectoryProjection } from '../directory/projection.ts';
 import { HouseholdPeople, householdPeopleProjection } from './projection.ts';
 
 export interface HouseholdPeopleFeed {
   readonly householdPeople: HouseholdPeople;
+  /** People by name and households by address, for search (its own store, fed from the same log). */
+  readonly directory: ResidentsDirectory;
   /**
    * Resolves once the read model holds every event the log showed to a read begun after this call:
    * whatever was appended before the call (and is readable, see below) is in it. A registrar who
@@ -41,5 +44,22 @@ export async function startHouseholdPeopleFeed(options: HouseholdPeopleFeedOptio
     ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
   });
   const running = await startProcessor(readModelProcessor(householdPeopleProjection(options.dateOf), store), source, options.logger);
-  return { householdPeople: new HouseholdPeople(store), sync: () => running.caughtUp(), status: () => running.status(), stop: () => running.stop() };
+  const directoryStore = new InMemoryProjectionStore();
+  const directorySource = logSource({
+    eventStore: options.eventStore,
+    idleMs: options.idleMs ?? 500,
+    ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
+  });
+  const directory = await startProcessor(readModelProcessor(residentsDirectoryProjection(), directoryStore), directorySource, options.logger);
+  return {
+    householdPeople: new HouseholdPeople(store),
+    directory: new ResidentsDirectory(directoryStore),
+    sync: async () => {
+      await Promise.all([running.caughtUp(), directory.caughtUp()]);
+    },
+    status: () => running.status(),
+    stop: async () => {
+      await Promise.all([running.stop(), directory.stop()]);
+    },
+  };
 }
