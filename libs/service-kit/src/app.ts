@@ -176,7 +176,7 @@ const MAX_INSTANCE_LENGTH = 200;
 
 /**
  * The one way an answer is refused: RFC 9457 problem+json with a registered code. `instance` is
- * the path without its query string (which may carry ?access_token=), and only when it is short.
+ * the path without its query string (which may carry a leaked ?access_token=), and only when it is short.
  */
 function sendProblem(
   reply: FastifyReply,
@@ -236,7 +236,7 @@ class TooManyRequestsError extends Error {
 /**
  * Headers on every answer: a content security policy that lets the roster and report pages work
  * (inline styles, GET forms to themselves, no scripts at all) and nothing else; no referrer, so a
- * page's ?access_token= never travels to another site; no framing, no sniffing.
+ * page's address (its query: a date, a cursor) never travels to another site; no framing, no sniffing.
  */
 const HELMET_OPTIONS = {
   global: true,
@@ -342,12 +342,9 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
   const authenticate = (request: FastifyRequest): User => {
     const known = users.get(request);
     if (known) return known;
-    const header = request.headers.authorization;
-    // A page opened in a browser may carry its token in the query string instead (the roster
-    // and report pages); the console signs in with the session cookie and never does.
-    const fromQuery = (request.query as Record<string, unknown> | undefined)?.access_token;
-    const authorization = header ?? (typeof fromQuery === 'string' ? `Bearer ${fromQuery}` : undefined);
-    const { user, via } = requestUser({ authorization, cookie: request.headers.cookie }, options.authSecret, clock());
+    // A bearer header (scripts) or the session cookie (the console, the pages): never a token in
+    // the URL, which browsers keep in history and send on in Referer headers.
+    const { user, via } = requestUser({ authorization: request.headers.authorization, cookie: request.headers.cookie }, options.authSecret, clock());
     if (via === 'session' && options.sessionCheck && !options.sessionCheck(user)) throw new DomainError('UNAUTHENTICATED', 'this account can no longer sign in');
     users.set(request, user);
     return user;
@@ -552,13 +549,16 @@ export function route<B extends Schema = undefined, P extends Schema = undefined
     handler: async (request, reply) => {
       // Every answer of an authenticated route may hold personal data: no cache keeps it.
       if (!spec.public) reply.header('cache-control', 'no-store');
+      // A token in a URL is refused before anything else (and never echoed): the URL has leaked
+      // it already, so it must not also work.
+      if (Object.hasOwn((request.query ?? {}) as object, 'access_token')) {
+        throw new RequestValidationError([{ field: 'query.access_token', message: 'a token is never accepted in a URL: send Authorization: Bearer, or sign in' }]);
+      }
       const user = spec.public ? ANONYMOUS : app.authenticate(request);
       if (spec.roles) requireRole(user, spec.roles);
       const issues: FieldIssue[] = [];
       const params = parsePart(spec.params, request.params, 'params', issues);
-      // A browser page may carry its token as ?access_token=; it is the kit's, not the route's.
-      const { access_token: _token, ...rawQuery } = (request.query ?? {}) as Record<string, unknown>;
-      const query = parsePart(spec.query, rawQuery, 'query', issues);
+      const query = parsePart(spec.query, request.query ?? {}, 'query', issues);
       const body = parsePart(spec.body, request.body, 'body', issues);
       if (issues.length > 0) throw new RequestValidationError(issues);
       let status = spec.status ?? 200;

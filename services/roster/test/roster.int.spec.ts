@@ -90,13 +90,18 @@ describe('roster API with the follow-up lifecycle (in-memory read model)', () =>
     expect(res.body).not.toContain('丙');
   });
 
-  it('serves the page to a browser holding its token in the query, names communities in Chinese and keeps the token for the next date', async () => {
+  it('serves the page to a browser signed in with the session cookie, names communities in Chinese, and refuses a token in the URL', async () => {
     const token = caller.authorization.slice('Bearer '.length);
-    const res = await app.inject({ method: 'GET', url: `/?date=2020-01-29&access_token=${token}` });
+    const res = await app.inject({ method: 'GET', url: '/?date=2020-01-29', headers: { cookie: `fangyi_session=${token}` } });
     expect(res.statusCode).toBe(200);
     expect(res.body).toContain('<td>牟家</td>');
-    expect(res.body).toContain(`name="access_token" value="${token}"`);
-    expect((await app.inject({ method: 'GET', url: '/?date=2020-01-29&access_token=forged.token.value' })).statusCode).toBe(401);
+    expect(res.body).not.toContain('access_token');
+    for (const url of [`/?date=2020-01-29&access_token=${token}`, `/report/daily?format=html&access_token=${token}`]) {
+      const refused = await app.inject({ method: 'GET', url });
+      expect(refused.statusCode).toBe(400);
+      expect(refused.json()).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ field: 'query.access_token' }] });
+      expect(refused.body).not.toContain(token);
+    }
   });
 
   it('serves the daily report to the report officer as JSON, CSV and a zh-CN page, and not to a caller', async () => {

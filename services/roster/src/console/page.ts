@@ -46,8 +46,6 @@ export interface RosterPageModel {
   readonly asOf: string;
   /** When the page was made, in the district's local time, for people. */
   readonly asOfLocal?: string;
-  /** Carried into the date form so a page opened with ?access_token= keeps working. */
-  readonly accessToken?: string;
   readonly entries: readonly RosterEntry[];
   /** The cursor of the next page, if any: shown as a 下一页 form carrying the date and token. */
   readonly next?: string | null;
@@ -96,7 +94,7 @@ export function renderRosterPage(m: RosterPageModel): string {
 <body>
 <h1>居家隔离随访名单（每日上午、下午两次）</h1>
 <div class="meta">日期 ${escape(m.date)} · 时区 ${escape(m.timeZone)} · 更新于 ${escape(m.asOfLocal ?? m.asOf)}
- <form style="display:inline" method="get" action="/"> · 查看日期 <input type="date" name="date" value="${escape(m.date)}">${m.accessToken ? `<input type="hidden" name="access_token" value="${escape(m.accessToken)}">` : ''} <button>查看</button></form></div>
+ <form style="display:inline" method="get" action="/"> · 查看日期 <input type="date" name="date" value="${escape(m.date)}"> <button>查看</button></form></div>
 <div class="totals"><span>本页 ${m.totals.people} 人</span><span>正常 ${m.totals.doneNormal}</span><span>异常 ${m.totals.doneAbnormal}</span><span>待随访 ${m.totals.pending}</span><span>已逾期 ${m.totals.overdue}</span><span>已漏报 ${m.totals.missed}</span><span>未处理预警 ${m.totals.openEscalations}</span></div>
 <table>
 <thead><tr><th>姓名</th><th>社区</th><th>隔离天数</th><th>上午</th><th>下午</th><th>最近体温</th><th>未处理预警</th><th>随访人员</th><th>案件编号</th></tr></thead>
@@ -104,7 +102,7 @@ export function renderRosterPage(m: RosterPageModel): string {
 ${rows || '<tr><td colspan="9">当日无居家隔离人员</td></tr>'}
 </tbody>
 </table>
-${m.next ? `<form method="get" action="/"><input type="hidden" name="date" value="${escape(m.date)}"><input type="hidden" name="cursor" value="${escape(m.next)}">${m.accessToken ? `<input type="hidden" name="access_token" value="${escape(m.accessToken)}">` : ''}<button>下一页</button></form>` : ''}
+${m.next ? `<form method="get" action="/"><input type="hidden" name="date" value="${escape(m.date)}"><input type="hidden" name="cursor" value="${escape(m.next)}"><button>下一页</button></form>` : ''}
 </body>
 </html>`;
 }

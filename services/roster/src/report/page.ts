@@ -18,7 +18,6 @@ export interface ReportPageModel {
   readonly total: DailyFigures;
   readonly communities: readonly ({ community: string; district: string } & DailyFigures)[];
   readonly districts: readonly ({ district: string } & DailyFigures)[];
-  readonly accessToken?: string;
 }
 
 /** The daily report as a page: one row per community and the district total, figures grouped by section. */
@@ -34,7 +33,6 @@ export function renderReportPage(m: ReportPageModel): string {
       `<tr class="district"><th>${escape(districtName(d.district))}小计</th>${cells(d)}</tr>`,
     ])
     .join('\n');
-  const token = m.accessToken ? `<input type="hidden" name="access_token" value="${escape(m.accessToken)}">` : '';
   return `<!doctype html>
 <html lang="zh-CN">
 <head>
@@ -51,7 +49,7 @@ export function renderReportPage(m: ReportPageModel): string {
 <body>
 <h1>每日报表（报街道指挥部）</h1>
 <div class="meta">日期 ${escape(m.date)} · 生成于 ${escape(m.asOfLocal)}
- <form style="display:inline" method="get" action="/report/daily"> · 日期 <input type="date" name="date" value="${escape(m.date)}"><input type="hidden" name="format" value="html">${token} <button>查看</button></form></div>
+ <form style="display:inline" method="get" action="/report/daily"> · 日期 <input type="date" name="date" value="${escape(m.date)}"><input type="hidden" name="format" value="html"> <button>查看</button></form></div>
 <table>
 <thead><tr><th rowspan="2">社区</th>${groupHeader}</tr><tr>${figureHeader}</tr></thead>
 <tbody>

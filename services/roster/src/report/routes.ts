@@ -63,11 +63,10 @@ export function reportRoutes(app: ServiceApp, deps: ReportDeps): void {
         ...(deps.communityDistricts ? { districts: deps.communityDistricts } : {}),
       });
       if (query.format === 'html') {
-        const token = (request.query as { access_token?: unknown }).access_token;
         const local = localTime(deps.clock(), deps.timeZone);
         const asOfLocal = query.asOf ?? `${local.date} ${String(Math.floor(local.minutes / 60)).padStart(2, '0')}:${String(local.minutes % 60).padStart(2, '0')}`;
         reply.type('text/html; charset=utf-8');
-        return renderReportPage({ ...report, asOfLocal, ...(typeof token === 'string' ? { accessToken: token } : {}) });
+        return renderReportPage({ ...report, asOfLocal });
       }
       if (query.format === 'csv') {
         reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="fangyi-daily-${date}.csv"`);

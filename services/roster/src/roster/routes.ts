@@ -156,10 +156,9 @@ export function rosterRoutes(app: ServiceApp, deps: RosterDeps): void {
     handler: async ({ query, reply, user, request }) => {
       reply.type('text/html; charset=utf-8');
       const roster = await buildRoster(deps, query, user);
-      const token = (request.query as { access_token?: unknown }).access_token;
       const local = localTime(new Date(roster.asOf), deps.timeZone);
       const asOfLocal = `${local.date} ${String(Math.floor(local.minutes / 60)).padStart(2, '0')}:${String(local.minutes % 60).padStart(2, '0')}`;
-      return renderRosterPage({ ...roster, asOfLocal, ...(typeof token === 'string' ? { accessToken: token } : {}) });
+      return renderRosterPage({ ...roster, asOfLocal });
     },
   });
 
