@@ -81,6 +81,32 @@ export const ASSESSMENT_REASON_LABELS: Record<string, string> = {
   'already-under-quarantine': '此人已在居家隔离中',
 };
 
+export const SUPPLY_LABELS: Record<string, string> = { thermometer: '体温计', disinfectant: '消毒用品', food: '食品', medicine: '药品', other: '其他' };
+export const DISINFECTION_PLACE_LABELS: Record<string, string> = { home: '住所', vehicle: '车辆', street: '街道' };
+export const PASS_STATUS_LABELS: Record<string, string> = { none: '未办理', active: '有效', expired: '已过期', revoked: '已收回' };
+export const PASS_REVOCATION_LABELS: Record<string, string> = {
+  'home-quarantine-started': '开始居家隔离',
+  'abnormal-screening': '排查发现异常',
+  'new-arrival': '新近抵达，需重新排查',
+  'moved-out': '已搬离',
+  lost: '遗失',
+  misuse: '违规使用',
+  other: '其他',
+};
+/** Why a pass cannot be issued now (the person's passEligibility). */
+export const PASS_ELIGIBILITY_LABELS: Record<string, string> = {
+  eligible: '可以办理通行证',
+  'under-quarantine': '正在居家隔离，不能办理通行证',
+  'not-screened': '还没有排查记录，请先登记上门排查',
+  'latest-screening-abnormal': '最近一次排查异常，不能办理通行证',
+  'screened-before-arrival': '最近一次排查早于抵达，请重新排查',
+  'moved-out': '已搬离本辖区',
+};
+export const RENTAL_SUSPENSION_LABELS: Record<string, string> = { 'illegal-rental-report': '违规出租举报属实', 'community-rental-ban': '社区暂停对外出租', other: '其他原因' };
+export const HOUSEHOLD_KIND_LABELS: Record<string, string> = { 'owner-occupied': '自住', rental: '出租房屋', 'apartment-hotel': '公寓旅馆' };
+export const STAFF_ROLE_LABELS: Record<string, string> = { 'community-staff': '社区工作人员', police: '民警', volunteer: '志愿者', property: '物业' };
+export const ACTOR_ROLE_LABELS: Record<string, string> = { system: '系统' };
+
 /** Plain sentences for the services' problem+json codes: what happened, and what to do. */
 const CODE_MESSAGES: Record<string, string> = {
   UNAUTHENTICATED: '登录已过期，请重新登录。',
@@ -138,6 +164,26 @@ const CODE_MESSAGES: Record<string, string> = {
   COMPLAINT_NOT_FOUND: '没有找到这条投诉。',
   CHECKPOINT_NOT_FOUND: '没有找到这个卡口。',
   CHECKPOINT_NOT_OPEN: '这个卡口已关闭。',
+  CHECKPOINT_CLOSED: '这个卡口已关闭，不能再开始值班或登记。',
+  SHIFT_ALREADY_OPEN: '这个卡口已有班次在岗：请填写交接说明后交接班。',
+  SHIFT_OVERLAPS_PREVIOUS: '开始时间早于上一班次，请核对时间。',
+  SHIFT_BEFORE_OPENING: '开始时间早于卡口开设时间，请核对时间。',
+  SHIFT_IN_FUTURE: '时间不能晚于现在。',
+  STAFF_REQUIRED: '请至少填写一名值班人员。',
+  STAFF_REPEATED: '同一名值班人员填写了两次，请删去重复的。',
+  NOTHING_TO_CORRECT: '这个时段还没有体温记录，无需更正：请直接登记。',
+  SCREENING_ALREADY_RECORDED: '这次排查已经登记过了，不必重复提交。',
+  PASS_NOT_ALLOWED: '现在不能办理通行证：需无居家隔离，且最近一次排查正常并晚于抵达。',
+  PASS_ALREADY_ACTIVE: '此人已有有效通行证，如需重新办理，请先收回原证。',
+  PASS_VALIDITY_INVALID: '有效期应从今天起、最多 30 天，请重新选择日期。',
+  NO_ACTIVE_PASS: '此人没有有效的通行证，无需收回。',
+  PERSON_MOVED_OUT: '此人已搬离本辖区，不能再做这项登记。',
+  PERSON_FORGOTTEN: '此人的个人信息已按规定删除，不能再登记新的情况。',
+  RENTAL_SUSPENDED: '这个住户已暂停对外出租，不能登记外来人员入住。',
+  RENTAL_ALREADY_SUSPENDED: '这个住户已经暂停出租了。',
+  RENTAL_NOT_SUSPENDED: '这个住户没有暂停出租，无需恢复。',
+  RENTAL_SUSPENSION_NOT_APPLICABLE: '只有出租房屋和公寓旅馆才能暂停出租。',
+  DATE_BEFORE_BIRTH: '日期早于出生日期，请核对。',
 };
 
 const FIELD_LABELS: Record<string, string> = {
@@ -163,6 +209,17 @@ const FIELD_LABELS: Record<string, string> = {
   hospital: '医院',
   passNumber: '通行证号',
   personId: '人员',
+  q: '查找内容',
+  by: '查找方式',
+  asOf: '截至时间',
+  validUntil: '有效期至',
+  correctionReason: '更正原因',
+  items: '物资',
+  place: '地点',
+  staff: '值班人员',
+  startedAt: '开始时间',
+  handoverNote: '交接说明',
+  symptomNote: '症状说明',
 };
 
 export interface Problem {

@@ -10,6 +10,8 @@ import { ComplaintsPage } from './pages/complaints.tsx';
 import { LoginPage } from './pages/login.tsx';
 import { RegistrarPage } from './pages/registrar.tsx';
 import { ReportPage } from './pages/report.tsx';
+import { FindPage, HouseholdPage, PersonPage } from './pages/residents.tsx';
+import { TimelinePage, TimelineSearchPage } from './pages/timeline.tsx';
 import { WorklistPage } from './pages/worklist.tsx';
 import './styles.css';
 
@@ -18,6 +20,7 @@ const PAGES: Record<string, readonly { path: string; label: string }[]> = {
   caller: [{ path: '/worklist', label: '今日随访' }],
   registrar: [
     { path: '/registrar', label: '登记' },
+    { path: '/find', label: '查找' },
     { path: '/worklist', label: '隔离名单' },
   ],
   'checkpoint-staff': [{ path: '/checkpoint', label: '卡口登记' }],
@@ -25,20 +28,28 @@ const PAGES: Record<string, readonly { path: string; label: string }[]> = {
   'report-officer': [
     { path: '/report', label: '每日报表' },
     { path: '/worklist', label: '隔离名单' },
+    { path: '/timeline', label: '时间线' },
   ],
   analyst: [
     { path: '/report', label: '每日报表' },
+    { path: '/timeline', label: '时间线' },
     { path: '/worklist', label: '隔离名单' },
   ],
   admin: [
     { path: '/admin', label: '账号管理' },
     { path: '/worklist', label: '隔离名单' },
     { path: '/registrar', label: '登记' },
+    { path: '/find', label: '查找' },
     { path: '/checkpoint', label: '卡口' },
     { path: '/complaints', label: '投诉' },
     { path: '/report', label: '报表' },
+    { path: '/timeline', label: '时间线' },
   ],
 };
+
+/** Detail pages and the menu entry they belong under. */
+const SECTION_OF: Record<string, string> = { '/person/': '/find', '/household/': '/find', '/case/': '/worklist' };
+const sectionOf = (path: string) => Object.entries(SECTION_OF).find(([prefix]) => path.startsWith(prefix))?.[1] ?? path;
 
 const routeOf = () => (location.hash.replace(/^#/, '') || '/').split('?')[0]!;
 
@@ -124,7 +135,7 @@ function App() {
             setEnded(false);
             setUser(u);
             const first = PAGES[u.role]?.[0]?.path ?? '/worklist';
-            if (!PAGES[u.role]?.some((p) => route.startsWith(p.path)) && !route.startsWith('/case/')) navigate(first);
+            if (!PAGES[u.role]?.some((p) => sectionOf(route).startsWith(p.path)) && !route.startsWith('/case/')) navigate(first);
           }}
         />
       </main>
@@ -148,6 +159,11 @@ function App() {
   else if (path === '/complaints') page = <ComplaintsPage user={user} />;
   else if (path === '/report') page = <ReportPage user={user} />;
   else if (path === '/admin') page = <AdminPage user={user} />;
+  else if (path === '/find') page = <FindPage user={user} navigate={navigate} />;
+  else if (path.startsWith('/person/')) page = <PersonPage personId={decodeURIComponent(path.slice('/person/'.length))} user={user} navigate={navigate} />;
+  else if (path.startsWith('/household/')) page = <HouseholdPage householdId={decodeURIComponent(path.slice('/household/'.length))} user={user} />;
+  else if (path === '/timeline') page = <TimelineSearchPage user={user} navigate={navigate} />;
+  else if (path.startsWith('/timeline/')) page = <TimelinePage personId={decodeURIComponent(path.slice('/timeline/'.length))} user={user} />;
   else page = <h1 tabIndex={-1}>没有这个页面</h1>;
 
   return (
@@ -170,7 +186,7 @@ function App() {
       {pages.length > 1 ? (
         <nav class="tabs" aria-label="功能">
           {pages.map((p) => (
-            <a key={p.path} href={`#${p.path}`} class={`tab${path.startsWith(p.path) ? ' tab-on' : ''}`} aria-current={path.startsWith(p.path) ? 'page' : undefined}>
+            <a key={p.path} href={`#${p.path}`} class={`tab${sectionOf(path).startsWith(p.path) ? ' tab-on' : ''}`} aria-current={sectionOf(path).startsWith(p.path) ? 'page' : undefined}>
               {p.label}
             </a>
           ))}

@@ -39,6 +39,12 @@ async function session(task: (w: Watched) => Promise<void>, allow: RegExp | null
 
 const caseIdOf = (url: string) => decodeURIComponent(url.split('#/case/')[1] ?? '');
 
+/** The slot the check form picks now (the afternoon from half an hour before it opens at 12:00), as the worklist names it. */
+const currentSlotLabel = () => {
+  const [h, m] = new Intl.DateTimeFormat('en-GB', { timeZone: 'Asia/Shanghai', hour: '2-digit', minute: '2-digit', hour12: false }).format(new Date()).split(':').map(Number);
+  return (h! % 24) * 60 + m! >= 11 * 60 + 30 ? '下午' : '上午';
+};
+
 describe('the console in Chromium (390×844)', () => {
   it('a caller logs a normal check in two taps and a fever check, and acknowledges the escalation', async () => {
     const ids: string[] = [];
@@ -117,8 +123,8 @@ describe('the console in Chromium (390×844)', () => {
     const api = apiAs(server, user('caller-zhangcun-1', 'caller', ['zhangcun']));
     await session(async ({ page, context }) => {
       await signIn({ page } as Watched, 'caller-zhangcun-1');
-      // Someone no one has called today (the test before took another).
-      const pending = page.locator('a.work-item').filter({ hasText: '上午 待测' }).filter({ hasText: '下午 待测' }).first();
+      // Someone no one has called in this slot yet (the test before took another).
+      const pending = page.locator('a.work-item').filter({ hasText: `${currentSlotLabel()} 待测` }).first();
       await pending.click();
       await page.getByRole('heading', { name: '登记体温' }).waitFor();
       const caseId = caseIdOf(page.url());
@@ -251,6 +257,183 @@ describe('the console in Chromium (390×844)', () => {
     });
     const accounts = await apiAs(server, user('admin-kutao', 'admin', ['*']))<{ accounts: { loginName: string; role: string; communities: string[]; status: string }[] }>('/staff/accounts');
     expect(accounts.body.accounts.find((a) => a.loginName === 'caller-moujia-9')).toMatchObject({ role: 'caller', communities: ['moujia'], status: 'active' });
+  }, 90_000);
+
+  it('a registrar finds a person by name, records a door-to-door screening, issues and revokes a pass, and suspends the rental', async () => {
+    const name = '钱排查';
+    let personId = '';
+    let householdId = '';
+    await session(async ({ page }) => {
+      await signIn({ page } as Watched, 'registrar-kutao');
+      // Someone to visit: a local resident of a rental household, registered through the console.
+      await page.getByRole('heading', { name: '登记', exact: true }).waitFor();
+      await page.getByLabel('社区').selectOption('wenzhang');
+      await page.getByLabel('地址').fill('文张村 7 号 1 户');
+      await page.getByRole('button', { name: '登记住户' }).click();
+      await page.getByText('住户已登记').waitFor();
+      await page.getByLabel('姓名').fill(name);
+      await page.getByLabel('身份证号').fill(idNumber('1985-05-05', 321));
+      await page.getByLabel('手机号').fill('13800138001');
+      await page.locator('[data-name="registration"][data-value="local"]').click();
+      await page.getByLabel(/抵达日期/).fill('');
+      await page.getByRole('button', { name: '登记人员' }).click();
+      await page.getByText('没有抵达记录，无需评估').waitFor({ timeout: 15_000 });
+
+      await page.getByRole('link', { name: '查找', exact: true }).click();
+      await page.getByRole('heading', { name: '查找住户与人员' }).waitFor();
+      await page.getByLabel('姓名', { exact: true }).fill('钱排');
+      await page.getByRole('button', { name: '查找', exact: true }).click();
+      const hit = page.locator('a.work-item').filter({ hasText: name });
+      await hit.waitFor();
+      await checkPage(page, 'registrar-find');
+      await hit.click();
+      await page.getByRole('heading', { name }).waitFor();
+      personId = decodeURIComponent(page.url().split('#/person/')[1] ?? '');
+      await page.getByText('请先登记上门排查').waitFor();
+      await page.getByLabel('体温（°C）').fill('36.4');
+      await page.getByRole('button', { name: '登记排查：36.4 °C' }).click();
+      await page.getByText('已登记排查').waitFor();
+      await page.getByRole('button', { name: '办理通行证' }).click();
+      await page.getByText('已办理通行证').waitFor();
+      await page.locator('[data-name="revokeReason"][data-value="lost"]').waitFor();
+      await checkPage(page, 'registrar-person');
+      await page.getByLabel('说明（可不填）').fill('本人报失');
+      await page.getByRole('button', { name: '收回通行证' }).click();
+      await page.getByText('已收回通行证（遗失）').waitFor();
+
+      await page.getByRole('link', { name: '文张村 7 号 1 户' }).click();
+      await page.getByRole('heading', { name: '文张村 7 号 1 户' }).waitFor();
+      householdId = decodeURIComponent(page.url().split('#/household/')[1] ?? '');
+      await page.locator('a.work-item').filter({ hasText: name }).waitFor();
+      await page.locator('[data-name="rentalReason"][data-value="community-rental-ban"]').click();
+      await page.getByRole('button', { name: '暂停对外出租', exact: true }).click();
+      await page.getByText('已暂停对外出租').first().waitFor();
+      await checkPage(page, 'registrar-household');
+    });
+    const api = apiAs(server, user('registrar-kutao', 'registrar', ['wenzhang']));
+    const person = await api<{ name: string; latestScreening: { temperatureC: number; result: string; visitedBy: string }; pass: { status: string; revokedReason: string } }>(`/residents/people/${personId}`);
+    expect(person.body).toMatchObject({ name, latestScreening: { temperatureC: 36.4, result: 'normal', visitedBy: 'registrar-kutao' }, pass: { status: 'revoked', revokedReason: 'lost' } });
+    const household = await api<{ rental: { status: string; reason: string } }>(`/residents/households/${householdId}`);
+    expect(household.body.rental).toMatchObject({ status: 'suspended', reason: 'community-rental-ban' });
+  }, 120_000);
+
+  it('a caller corrects a check, and records supplies delivered and a disinfection, from the person page', async () => {
+    let caseId = '';
+    await session(async ({ page }) => {
+      await signIn({ page } as Watched, 'caller-zhangcun-1');
+      await page.locator('a.work-item').filter({ hasText: `${currentSlotLabel()} 待测` }).first().click();
+      await page.getByRole('heading', { name: '登记体温' }).waitFor();
+      caseId = caseIdOf(page.url());
+      await page.locator('[data-temperature="37.0"]').click();
+      await page.getByRole('button', { name: '登记：37.0 °C 正常，无症状' }).click();
+      await page.getByText('已登记：').waitFor();
+      // The reading was misheard: corrected, with the reason.
+      await page.locator('select[name="correctCheck"] option', { hasText: '37.0' }).first().waitFor({ state: 'attached' });
+      await page.getByLabel('正确的体温（°C）').fill('36.7');
+      await page.getByLabel('更正原因').fill('读数听错，复核为 36.7');
+      await page.getByRole('button', { name: '更正为 36.7 °C' }).click();
+      await page.getByText('已更正：').waitFor();
+      await page.locator('[data-name="supply"][data-value="food"]').click();
+      await page.locator('[data-name="supply"][data-value="thermometer"]').click();
+      await page.getByRole('button', { name: '记录配送' }).click();
+      await page.getByText('已记录配送物资：食品、体温计').waitFor();
+      await page.locator('[data-name="disinfectionPlace"][data-value="home"]').click();
+      await page.getByLabel('消毒说明（可不填）').fill('门把手、楼道已喷洒');
+      await page.getByRole('button', { name: '记录消毒' }).click();
+      await page.getByText('已记录消毒：住所').waitFor();
+      await page.getByText('已配送物资 1 次 · 已消毒 1 次').waitFor();
+      await checkPage(page, 'caller-care');
+    });
+    const api = apiAs(server, user('caller-zhangcun-1', 'caller', ['zhangcun']));
+    const today = (await api<{ date: string }>('/roster')).body.date;
+    const quarantineCase = await api<{ checks: { date: string; temperatureC: number }[]; suppliesDelivered: number; disinfections: number }>(`/quarantine/cases/${caseId}`);
+    const todays = quarantineCase.body.checks.filter((c) => c.date === today).map((c) => c.temperatureC);
+    expect(todays).toContain(36.7);
+    expect(todays).not.toContain(37);
+    expect(quarantineCase.body).toMatchObject({ suppliesDelivered: 1, disinfections: 1 });
+    const history = await api<{ type: string; data: { correctionReason?: string; items?: string[]; place?: string } }[]>(`/quarantine/cases/${caseId}/history`);
+    expect(history.body.find((e) => e.type === 'quarantine.symptom-check-corrected')?.data.correctionReason).toBe('读数听错，复核为 36.7');
+    expect(history.body.find((e) => e.type === 'quarantine.supplies-delivered')?.data.items).toEqual(['food', 'thermometer']);
+    expect(history.body.find((e) => e.type === 'quarantine.disinfection-recorded')?.data.place).toBe('home');
+  }, 90_000);
+
+  it('checkpoint staff start a shift from the console (taking over from the shift on duty, if there is one)', async () => {
+    let checkpointName = '';
+    await session(async ({ page }) => {
+      await signIn({ page } as Watched, 'checkpoint-staff-joint');
+      await page.getByRole('heading', { name: '卡口与班次' }).waitFor();
+      checkpointName = ((await page.locator('select[name="checkpoint"] option:checked').textContent()) ?? '').split('（')[0]!;
+      const takeOver = page.getByRole('button', { name: '交接班（我来接班）' });
+      if (await takeOver.isVisible()) {
+        await takeOver.click();
+        await page.getByLabel('交接说明').fill('物资已清点，无异常');
+      }
+      await page.locator('[data-name="staffRole"][data-value="police"]').click();
+      await page.getByLabel(/同班其他人员姓名/).fill('张伟，李娜');
+      await page.getByRole('button', { name: /^(交接并)?开始值班$/ }).click();
+      await page.getByText('已开始值班').waitFor();
+      await checkPage(page, 'checkpoint-shift');
+    });
+    const api = apiAs(server, user('checkpoint-staff-joint', 'checkpoint-staff', ['kutao', 'wenzhang', 'zhengzhang', 'nanzhang']));
+    const list = await api<{ checkpoints: { checkpointId: string; name: string }[] }>('/checkpoints');
+    const chosen = list.body.checkpoints.find((c) => c.name === checkpointName)!;
+    const checkpoint = await api<{ currentShift: { staff: { id: string; name: string; role: string }[] } | null }>(`/checkpoints/${chosen.checkpointId}`);
+    expect(checkpoint.body.currentShift?.staff).toEqual([
+      expect.objectContaining({ id: 'checkpoint-staff-joint', role: 'police' }),
+      expect.objectContaining({ name: '张伟', role: 'volunteer' }),
+      expect.objectContaining({ name: '李娜', role: 'volunteer' }),
+    ]);
+  }, 90_000);
+
+  it('an analyst finds a person by name and reads their timeline: time, actor, summary and causes', async () => {
+    const api = apiAs(server, user('analyst-kutao', 'analyst', ['*']));
+    const entry = (await api<{ entries: { personId: string; personName: string }[] }>('/roster')).body.entries[0]!;
+    type Timeline = { entries: { eventId: string; summary: string; causedBy: string | null; actor: { id: string } }[] };
+    const timeline = (await api<Timeline>(`/analyst/people/${entry.personId}/timeline`)).body;
+    expect(timeline.entries.length).toBeGreaterThan(2);
+    await session(async ({ page }) => {
+      await signIn({ page } as Watched, 'analyst-kutao');
+      await page.getByRole('link', { name: '时间线' }).click();
+      await page.getByRole('heading', { name: '人员时间线' }).waitFor();
+      await page.getByLabel('姓名、身份证号或人员编号').fill(entry.personName);
+      await page.getByRole('button', { name: '查找', exact: true }).click();
+      await page.locator(`a[href="#/timeline/${entry.personId}"]`).click();
+      await page.getByRole('heading', { name: `${entry.personName}的时间线` }).waitFor();
+      const items = page.locator('li.timeline-entry');
+      await expect.poll(() => items.count()).toBe(timeline.entries.length);
+      const shown = await items.allTextContents();
+      timeline.entries.forEach((e, i) => expect(shown[i]).toContain(e.summary));
+      // A cause link brings its entry into view.
+      const caused = timeline.entries.findIndex((e) => e.causedBy !== null && timeline.entries.some((c) => c.eventId === e.causedBy));
+      expect(caused).toBeGreaterThanOrEqual(0);
+      await items.nth(caused).getByRole('button').first().click();
+      const causeIndex = timeline.entries.findIndex((c) => c.eventId === timeline.entries[caused]!.causedBy);
+      await expect.poll(() => page.evaluate('document.activeElement && document.activeElement.id')).toBe(`entry-${timeline.entries[causeIndex]!.eventId}`);
+      await checkPage(page, 'analyst-timeline');
+    });
+  }, 90_000);
+
+  it('the report shows district subtotals and answers as of an instant', async () => {
+    const api = apiAs(server, user('report-officer-kutao', 'report-officer', ['*']));
+    type Report = { districts: { district: string; people: { registered: number } }[]; total: { people: { registered: number } } };
+    const live = (await api<Report>('/report/daily')).body;
+    expect(live.districts.length).toBeGreaterThan(0);
+    await session(async ({ page }) => {
+      await signIn({ page } as Watched, 'report-officer-kutao');
+      await page.getByRole('region', { name: /每日报表/ }).waitFor();
+      await expect.poll(() => page.locator('tr.subtotal').count()).toBe(live.districts.length);
+      await page.locator('tr.subtotal th', { hasText: '枯桃管区小计' }).waitFor();
+      // Before anything was recorded: every figure 0.
+      await page.getByLabel(/截至时间/).fill('2020-01-01T08:00');
+      await page.getByText('截至 2020年1月1日 08:00 已登记的情况').waitFor();
+      const totalRow = page.locator('table.report tbody tr').last();
+      await expect.poll(async () => (await totalRow.locator('td').allTextContents()).every((t) => t === '0')).toBe(true);
+      await checkPage(page, 'report-as-of');
+      await page.getByRole('button', { name: '回到现在' }).click();
+      await expect.poll(async () => (await totalRow.locator('td').nth(3).textContent()) ?? '').toBe(String(live.total.people.registered));
+    });
+    const asOf = (await api<Report>(`/report/daily?asOf=${encodeURIComponent('2020-01-01T08:00:00+08:00')}`)).body;
+    expect(asOf.total.people.registered).toBe(0);
   }, 90_000);
 
   it('no token or password in any URL the browser visited or in the server log', () => {

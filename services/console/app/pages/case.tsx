@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { OfflineError, api, uuidv7, type SessionUser } from '../api.ts';
-import { ATTEMPT_LABELS, REACHED_LABELS, SLOT_LABELS, SLOT_STATUS_LABELS, SYMPTOM_LABELS, formatDate, formatDateTime, localNow, place } from '../i18n.ts';
+import { ATTEMPT_LABELS, DISINFECTION_PLACE_LABELS, REACHED_LABELS, SLOT_LABELS, SLOT_STATUS_LABELS, SUPPLY_LABELS, SYMPTOM_LABELS, formatDate, formatDateTime, localNow, place } from '../i18n.ts';
 import { enqueue, onQueueChange } from '../offline.ts';
 import type { Escalation, Roster, RosterEntry } from '../roster.ts';
 import { ActionMessage, Chips, LiveBar, Notice, useAction, usePoll, type Navigate } from '../ui.tsx';
@@ -193,6 +193,150 @@ function AttemptForm(props: { rc: RosterCase; roster: Roster; entry: RosterEntry
   );
 }
 
+type LoggedCheck = { date: string; slot: 'am' | 'pm'; check: RosterCheck };
+
+/** Replaces a check logged wrongly (a misread thermometer, the wrong person): the history keeps both, with the reason. */
+function CorrectionForm(props: { rc: RosterCase; checks: readonly LoggedCheck[]; onDone: () => void }) {
+  const recent = props.checks.slice(-6).reverse();
+  // Until the caller picks one, the latest check (a check just logged is the likeliest to be wrong).
+  const [chosen, setChosen] = useState('');
+  const [temperature, setTemperature] = useState('');
+  const [symptoms, setSymptoms] = useState<string[]>([]);
+  const [reason, setReason] = useState('');
+  const action = useAction();
+  const target = recent.find((c) => `${c.date}|${c.slot}` === chosen) ?? recent[0];
+  if (!target) return null;
+  const t = Number(temperature.replace(',', '.'));
+  const valid = temperature !== '' && Number.isFinite(t) && t >= 34 && t <= 43 && reason.trim() !== '';
+  const submit = (e: Event) => {
+    e.preventDefault();
+    void action.run(async () => {
+      const temperatureC = Math.round(t * 10) / 10;
+      const answer = await api<{ abnormal: boolean; escalationId: string | null }>('POST', `/quarantine/cases/${encodeURIComponent(props.rc.caseId)}/checks`, {
+        checkId: uuidv7(),
+        date: target.date,
+        slot: target.slot,
+        temperatureC,
+        symptoms,
+        reachedVia: target.check.reachedVia,
+        correction: true,
+        correctionReason: reason.trim(),
+      });
+      setTemperature('');
+      setReason('');
+      props.onDone();
+      const text = `已更正：${formatDate(target.date)} ${SLOT_LABELS[target.slot]} ${target.check.temperatureC.toFixed(1)} °C → ${temperatureC.toFixed(1)} °C。`;
+      return answer.escalationId ? { kind: 'warn' as const, text: `${text}更正后情况异常，已生成预警。` } : text;
+    });
+  };
+  return (
+    <form onSubmit={submit} noValidate aria-labelledby="fix-title">
+      <h3 id="fix-title">更正体温记录</h3>
+      <label class="field">
+        <span>要更正的记录</span>
+        <select name="correctCheck" value={`${target.date}|${target.slot}`} onChange={(e) => setChosen(e.currentTarget.value)}>
+          {recent.map((c) => (
+            <option key={`${c.date}|${c.slot}`} value={`${c.date}|${c.slot}`}>
+              {formatDate(c.date)} {SLOT_LABELS[c.slot]} {c.check.temperatureC.toFixed(1)} °C
+            </option>
+          ))}
+        </select>
+      </label>
+      <label class="field">
+        <span>正确的体温（°C）</span>
+        <input name="correctTemperature" inputMode="decimal" autoComplete="off" placeholder="如 36.6" value={temperature} onInput={(e) => setTemperature(e.currentTarget.value.trim())} />
+      </label>
+      <Chips legend="症状（没有就不选）" name="correctSymptom" options={SYMPTOMS} labels={SYMPTOM_LABELS} value={symptoms} onChange={setSymptoms} />
+      <label class="field">
+        <span>更正原因</span>
+        <input name="correctionReason" value={reason} onInput={(e) => setReason(e.currentTarget.value)} placeholder="如 读数记错，复核为 36.6" />
+      </label>
+      <ActionMessage message={action.message} />
+      <button type="submit" class="btn btn-block" disabled={action.busy || !valid}>
+        {valid ? `更正为 ${t.toFixed(1)} °C` : '请填写正确的体温和更正原因'}
+      </button>
+    </form>
+  );
+}
+
+function SuppliesForm(props: { caseId: string; onDone: () => void }) {
+  const [items, setItems] = useState<string[]>([]);
+  const [note, setNote] = useState('');
+  const action = useAction();
+  const submit = (e: Event) => {
+    e.preventDefault();
+    void action.run(async () => {
+      await api('POST', `/quarantine/cases/${encodeURIComponent(props.caseId)}/supplies`, { items, ...(note.trim() ? { note: note.trim() } : {}) });
+      const text = `已记录配送物资：${items.map((i) => SUPPLY_LABELS[i] ?? i).join('、')}。`;
+      setItems([]);
+      setNote('');
+      props.onDone();
+      return text;
+    });
+  };
+  return (
+    <form onSubmit={submit} aria-labelledby="supplies-title">
+      <h3 id="supplies-title">配送物资</h3>
+      <Chips legend="送了什么" name="supply" options={Object.keys(SUPPLY_LABELS)} labels={SUPPLY_LABELS} value={items} onChange={setItems} />
+      <label class="field">
+        <span>物资说明（可不填）</span>
+        <input name="suppliesNote" value={note} onInput={(e) => setNote(e.currentTarget.value)} placeholder="如 米面油各一份" />
+      </label>
+      <ActionMessage message={action.message} />
+      <button type="submit" class="btn btn-block" disabled={action.busy || items.length === 0}>
+        {items.length === 0 ? '请先选择物资' : '记录配送'}
+      </button>
+    </form>
+  );
+}
+
+function DisinfectionForm(props: { caseId: string; onDone: () => void }) {
+  const [where, setWhere] = useState<string[]>(['home']);
+  const [note, setNote] = useState('');
+  const action = useAction();
+  const submit = (e: Event) => {
+    e.preventDefault();
+    void action.run(async () => {
+      await api('POST', `/quarantine/cases/${encodeURIComponent(props.caseId)}/disinfections`, { place: where[0], ...(note.trim() ? { note: note.trim() } : {}) });
+      setNote('');
+      props.onDone();
+      return `已记录消毒：${DISINFECTION_PLACE_LABELS[where[0]!]}。`;
+    });
+  };
+  return (
+    <form onSubmit={submit} aria-labelledby="disinfect-title">
+      <h3 id="disinfect-title">消毒</h3>
+      <Chips legend="消毒地点" name="disinfectionPlace" options={Object.keys(DISINFECTION_PLACE_LABELS)} labels={DISINFECTION_PLACE_LABELS} value={where} onChange={setWhere} single />
+      <label class="field">
+        <span>消毒说明（可不填）</span>
+        <input name="disinfectionNote" value={note} onInput={(e) => setNote(e.currentTarget.value)} placeholder="如 门把手、楼道已喷洒" />
+      </label>
+      <ActionMessage message={action.message} />
+      <button type="submit" class="btn btn-block" disabled={action.busy}>
+        记录消毒
+      </button>
+    </form>
+  );
+}
+
+/** What the caller does for the household besides the checks: corrections, supplies, disinfection. */
+function CareCard(props: { rc: RosterCase; checks: readonly LoggedCheck[]; onDone: () => void }) {
+  const counts = usePoll(() => api<{ suppliesDelivered: number; disinfections: number }>('GET', `/quarantine/cases/${encodeURIComponent(props.rc.caseId)}`), [props.rc.caseId], 60_000);
+  const done = () => {
+    props.onDone();
+    void counts.refresh();
+  };
+  return (
+    <section class="card" aria-labelledby="care-title">
+      <h2 id="care-title">更正与上门服务</h2>
+      <p class="muted">{counts.data ? `已配送物资 ${counts.data.suppliesDelivered} 次 · 已消毒 ${counts.data.disinfections} 次` : counts.error ?? '正在读取…'}</p>
+      <CorrectionForm rc={props.rc} checks={props.checks} onDone={done} />
+      <SuppliesForm caseId={props.rc.caseId} onDone={done} />
+      <DisinfectionForm caseId={props.rc.caseId} onDone={done} />
+    </section>
+  );
+}
+
 function EscalationCard(props: { caseId: string; escalation: Escalation; onDone: () => void }) {
   const e = props.escalation;
   const [hospital, setHospital] = useState('');
@@ -278,7 +422,7 @@ export function CasePage(props: { caseId: string; user: SessionUser; navigate: N
   const { rc, roster, entry } = data;
   const checks = Object.entries(rc.checks)
     .flatMap(([date, slots]) => (['am', 'pm'] as const).flatMap((s) => (slots[s] ? [{ date, slot: s, check: slots[s] }] : [])))
-    .sort((a, b) => (a.date + a.slot < b.date + b.slot ? -1 : 1));
+    .sort((a, b) => (a.date + a.slot < b.date + b.slot ? -1 : 1)) as LoggedCheck[];
   const escalations = entry?.openEscalations ?? rc.openEscalations ?? [];
   const phone = contact.data?.person.phone;
   const canLog = props.user.role === 'caller' || props.user.role === 'admin';
@@ -286,6 +430,11 @@ export function CasePage(props: { caseId: string; user: SessionUser; navigate: N
     <>
       {back}
       <h1 tabIndex={-1}>{rc.personName}</h1>
+      {['analyst', 'report-officer', 'registrar', 'admin'].includes(props.user.role) ? (
+        <a class="btn btn-small" href={`#/timeline/${encodeURIComponent(rc.personId)}`}>
+          查看时间线
+        </a>
+      ) : null}
       <p class="muted">
         {place(rc.community)} · 居家隔离第 {entry?.day ?? '—'}/{rc.periodDays} 天 · {formatDate(rc.startDate)} 至 {formatDate(rc.endDate)}
       </p>
@@ -310,6 +459,7 @@ export function CasePage(props: { caseId: string; user: SessionUser; navigate: N
       </div>
       <div>{canLog ? <CheckForm key="check" user={props.user} rc={rc} roster={roster} entry={entry} onDone={() => void poll.refresh()} /> : null}</div>
       <div>{canLog ? <AttemptForm key="attempt" rc={rc} roster={roster} entry={entry} onDone={() => void poll.refresh()} /> : null}</div>
+      <div>{canLog ? <CareCard key="care" rc={rc} checks={checks} onDone={() => void poll.refresh()} /> : null}</div>
       <OfflineQueue user={props.user} />
       <section class="card" aria-labelledby="history-title">
         <h2 id="history-title">最近的体温记录</h2>

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api, uuidv7, type SessionUser } from '../api.ts';
-import { REFUSAL_LABELS, formatDateTime, place } from '../i18n.ts';
+import { REFUSAL_LABELS, STAFF_ROLE_LABELS, formatDateTime, place } from '../i18n.ts';
 import { ActionMessage, Chips, LiveBar, Notice, useAction, usePoll } from '../ui.tsx';
 
 interface Checkpoint {
@@ -14,6 +14,68 @@ interface Checkpoint {
 
 type Lookup = 'idNumber' | 'passNumber' | 'name';
 const LOOKUP_LABELS: Record<Lookup, string> = { idNumber: '身份证号', passNumber: '通行证号', name: '仅姓名' };
+
+/** Starts a shift at the checkpoint: the signed-in user on duty (and whoever they add); a shift on duty is handed over with a note. */
+function ShiftForm(props: { user: SessionUser; checkpoint: Checkpoint; onDone: () => void }) {
+  const onDuty = props.checkpoint.shiftOnDuty !== null;
+  const [open, setOpen] = useState(!onDuty);
+  const [role, setRole] = useState<string[]>(['community-staff']);
+  const [others, setOthers] = useState('');
+  const [note, setNote] = useState('');
+  const action = useAction();
+  const community = props.checkpoint.communities.find((c) => props.user.communities.includes(c.community))?.community ?? props.checkpoint.communities[0]?.community ?? '';
+  const start = (e: Event) => {
+    e.preventDefault();
+    void action.run(async () => {
+      // Colleagues are named by the user, one a line or separated by commas; each gets an id of their own on this shift.
+      const names = others.split(/[,，、\n]/).map((n) => n.trim()).filter(Boolean);
+      const staff = [{ id: props.user.id, name: props.user.name, community, role: role[0] }, ...names.map((name, i) => ({ id: `${props.user.id}-with-${i + 1}`, name, community, role: 'volunteer' }))];
+      await api('POST', `/checkpoints/${encodeURIComponent(props.checkpoint.checkpointId)}/shifts`, { staff, startedAt: new Date().toISOString(), ...(onDuty ? { handoverNote: note.trim() } : {}) });
+      setOthers('');
+      setNote('');
+      setOpen(false);
+      props.onDone();
+      return `已开始值班：${props.checkpoint.name}，${staff.length} 人在岗${onDuty ? '，已与上一班交接' : ''}。`;
+    });
+  };
+  if (!open) {
+    return (
+      <>
+        <ActionMessage message={action.message} />
+        <button type="button" class="btn btn-block" onClick={() => setOpen(true)}>
+          {onDuty ? '交接班（我来接班）' : '开始值班'}
+        </button>
+      </>
+    );
+  }
+  return (
+    <form onSubmit={start}>
+      <h3>{onDuty ? '交接班' : '开始值班'}</h3>
+      <Chips legend={`我的身份（${props.user.name}）`} name="staffRole" options={Object.keys(STAFF_ROLE_LABELS)} labels={STAFF_ROLE_LABELS} value={role} onChange={setRole} single />
+      <label class="field">
+        <span>同班其他人员姓名（可不填，用逗号分隔）</span>
+        <input name="otherStaff" value={others} onInput={(e) => setOthers(e.currentTarget.value)} placeholder="如 张伟，李娜" />
+      </label>
+      {onDuty ? (
+        <label class="field">
+          <span>交接说明</span>
+          <input name="handoverNote" required value={note} onInput={(e) => setNote(e.currentTarget.value)} placeholder="如 物资已清点，无异常" />
+        </label>
+      ) : null}
+      <ActionMessage message={action.message} />
+      <div class="row">
+        <button type="submit" class="btn btn-primary" disabled={action.busy || (onDuty && !note.trim())}>
+          {onDuty ? '交接并开始值班' : '开始值班'}
+        </button>
+        {onDuty ? (
+          <button type="button" class="btn" onClick={() => setOpen(false)}>
+            取消
+          </button>
+        ) : null}
+      </div>
+    </form>
+  );
+}
 
 export function CheckpointPage(props: { user: SessionUser }) {
   const list = usePoll(() => api<{ checkpoints: Checkpoint[] }>('GET', '/checkpoints'), [], 60_000);
@@ -79,7 +141,8 @@ export function CheckpointPage(props: { user: SessionUser }) {
               ))}
             </select>
           </label>
-          <p>{checkpoint.shiftOnDuty ? `在岗班次：${formatDateTime(checkpoint.shiftOnDuty.since)} 起，${checkpoint.shiftOnDuty.staffCount} 人` : '⚠ 现在没有在岗班次：请先交接班。'}</p>
+          <p>{checkpoint.shiftOnDuty ? `在岗班次：${formatDateTime(checkpoint.shiftOnDuty.since)} 起，${checkpoint.shiftOnDuty.staffCount} 人` : '⚠ 现在没有在岗班次：请先开始值班。'}</p>
+          <ShiftForm key={checkpoint.checkpointId} user={props.user} checkpoint={checkpoint} onDone={() => void list.refresh()} />
         </section>
       ) : null}
       {checkpoint ? (

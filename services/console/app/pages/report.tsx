@@ -1,15 +1,40 @@
 import { useState } from 'preact/hooks';
 import { api, apiText, type SessionUser } from '../api.ts';
-import { formatDate, localNow, place } from '../i18n.ts';
+import { formatDate, formatTime, localNow, place } from '../i18n.ts';
 import { ActionMessage, LiveBar, Notice, download, useAction, usePoll } from '../ui.tsx';
 import { workbook } from '../xlsx.ts';
 
 type Figures = Record<string, Record<string, number>>;
 interface Report {
   readonly date: string;
+  readonly asOf: string;
   readonly total: Figures;
-  readonly communities: readonly ({ community: string } & Figures)[];
+  readonly districts?: readonly ({ district: string } & Figures)[];
+  readonly communities: readonly ({ community: string; district?: string } & Figures)[];
 }
+
+/** An instant with its year: an as-of question may go back to another year. */
+const fullTime = (iso: string) => `${formatDate(localNow(new Date(iso)).date)} ${formatTime(iso)}`;
+
+const districtName = (d: string) => (d === 'unassigned' ? '未划分管区' : `${place(d)}管区`);
+
+/** Communities under their district, each district closed by its subtotal, then the total. */
+function rowsOf(report: Report): { label: string; figures: Figures; kind: 'community' | 'subtotal' | 'total' }[] {
+  const community = (c: Report['communities'][number]) => ({ label: place(c.community), figures: c as Figures, kind: 'community' as const });
+  const districts = report.districts ?? [];
+  const rows: { label: string; figures: Figures; kind: 'community' | 'subtotal' | 'total' }[] = districts.flatMap((d) => [
+    ...report.communities.filter((c) => c.district === d.district).map(community),
+    { label: `${districtName(d.district)}小计`, figures: d as Figures, kind: 'subtotal' as const },
+  ]);
+  // Communities no district lists (an older answer without districts) still show.
+  const listed = new Set(districts.map((d) => d.district));
+  rows.push(...report.communities.filter((c) => !c.district || !listed.has(c.district)).map(community));
+  rows.push({ label: '合计', figures: report.total, kind: 'total' as const });
+  return rows;
+}
+
+/** A datetime-local value (the district's wall clock) as an instant with the district's offset. */
+const instantOf = (local: string) => (local ? `${local.length === 16 ? `${local}:00` : local}+08:00` : '');
 
 /** The report's columns: group, field, zh-CN heading. */
 const COLUMNS: readonly [string, string, string][] = [
@@ -41,13 +66,15 @@ const value = (f: Figures, group: string, field: string) => f[group]?.[field] ??
 
 export function ReportPage(_props: { user: SessionUser }) {
   const [date, setDate] = useState(localNow().date);
-  const poll = usePoll(() => api<Report>('GET', `/report/daily?date=${encodeURIComponent(date)}`), [date], 60_000);
+  const [asOf, setAsOf] = useState('');
+  const query = () => `date=${encodeURIComponent(date)}${asOf ? `&asOf=${encodeURIComponent(instantOf(asOf))}` : ''}`;
+  const poll = usePoll(() => api<Report>('GET', `/report/daily?${query()}`), [date, asOf], 60_000);
   const action = useAction();
   const report = poll.data;
-  const rows = report ? [...report.communities.map((c) => ({ label: place(c.community), figures: c as Figures })), { label: '管区合计', figures: report.total }] : [];
+  const rows = report ? rowsOf(report) : [];
   const csv = () =>
     void action.run(async () => {
-      const text = await apiText(`/report/daily?date=${encodeURIComponent(date)}&format=csv`);
+      const text = await apiText(`/report/daily?${query()}&format=csv`);
       download(`每日报表-${date}.csv`, 'text/csv;charset=utf-8', `\ufeff${text}`);
       return '已下载 CSV。';
     });
@@ -66,7 +93,19 @@ export function ReportPage(_props: { user: SessionUser }) {
           <span>日期</span>
           <input type="date" name="date" value={date} max={localNow().date} onInput={(e) => e.currentTarget.value && setDate(e.currentTarget.value)} />
         </label>
+        <label class="field field-inline">
+          <span>截至时间（不填为现在）</span>
+          <input type="datetime-local" name="asOf" value={asOf} onChange={(e) => setAsOf(e.currentTarget.value)} aria-describedby="asof-hint" />
+        </label>
+        {asOf ? (
+          <button type="button" class="btn" onClick={() => setAsOf('')}>
+            回到现在
+          </button>
+        ) : null}
       </div>
+      <p id="asof-hint" class="muted no-print">
+        填写截至时间，报表只计入那一刻系统已经登记的情况（之后补录的不计入），用于核对当时上报的数字。
+      </p>
       <div class="row no-print">
         <button type="button" class="btn" onClick={csv} disabled={action.busy}>
           下载 CSV
@@ -85,7 +124,9 @@ export function ReportPage(_props: { user: SessionUser }) {
       {poll.error ? <Notice kind="error">{poll.error}</Notice> : null}
       {report ? (
         <>
-          <p class="muted">{formatDate(report.date)} · 上报街道指挥部</p>
+          <p class="muted">
+            {formatDate(report.date)} · {asOf ? `截至 ${fullTime(report.asOf)} 已登记的情况` : `截至 ${fullTime(report.asOf)}`} · 上报街道指挥部
+          </p>
           <div class="table-wrap" tabIndex={0} role="region" aria-label="每日报表（可横向滚动）">
             <table class="report">
               <thead>
@@ -100,7 +141,7 @@ export function ReportPage(_props: { user: SessionUser }) {
               </thead>
               <tbody>
                 {rows.map((r) => (
-                  <tr key={r.label}>
+                  <tr key={r.label} class={r.kind === 'community' ? undefined : r.kind}>
                     <th scope="row">{r.label}</th>
                     {COLUMNS.map(([g, f]) => (
                       <td key={`${g}.${f}`}>{value(r.figures, g, f)}</td>
