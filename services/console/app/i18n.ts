@@ -53,6 +53,7 @@ export const SLOT_STATUS_LABELS: Record<string, string> = {
   overdue: '已超时',
   missed: '已漏测',
   'not-due': '无需测',
+  'before-registration': '登记前，无需测',
 };
 export const COMPLAINT_STATUS_LABELS: Record<string, string> = { received: '已受理', triaged: '已分派', investigating: '调查中', resolved: '已办结', closed: '已关闭' };
 export const COMPLAINT_CATEGORY_LABELS: Record<string, string> = {
