@@ -173,7 +173,8 @@ let seeding = false;
 const processorStatuses = () => [
   ...readModels.map((r) => r.status()),
   ...policies.flatMap((p) => p.statuses()),
-  ...[householdPeople, checkpointList, activeCasesFeed, quarantinePeople, checkpointsResidents, complaintsHouseholds, staffDirectory].map((v) => v.status()),
+  ...householdPeople.statuses(),
+  ...[checkpointList, activeCasesFeed, quarantinePeople, checkpointsResidents, complaintsHouseholds, staffDirectory].map((v) => v.status()),
 ];
 registerProcessorMetrics(metrics, processorStatuses);
 const app = createServiceApp({

@@ -59,7 +59,7 @@ const householdPeople = await startHouseholdPeopleFeed({ eventStore, logger, dat
 // Staff accounts from the log: a console session of an account disabled since it signed in ends here too.
 const staffDirectory = await startStaffDirectory({ eventStore, logger });
 
-registerProcessorMetrics(metrics, () => [householdPeople.status(), staffDirectory.status(), ...(policies?.statuses() ?? [])]);
+registerProcessorMetrics(metrics, () => [...householdPeople.statuses(), staffDirectory.status(), ...(policies?.statuses() ?? [])]);
 if (relay) registerRelayMetrics(metrics, relay, eventStore);
 const app = buildResidentsApp({
   tracing,
@@ -80,7 +80,7 @@ const app = buildResidentsApp({
     // A parked or stopped relay fails readiness: this context's events no longer reach the others.
     // Processors that have not joined yet (Kafka down) do not: commands are still answered.
     const relayCheck = relay ? relayReadiness(relay) : { ok: true, check: 'off' };
-    const processors = readinessOf([householdPeople.status(), staffDirectory.status(), ...(policies?.statuses() ?? [])]);
+    const processors = readinessOf([...householdPeople.statuses(), staffDirectory.status(), ...(policies?.statuses() ?? [])]);
     return { ok: relayCheck.ok, checks: { eventStore: 'ok', relay: relayCheck.check, policies: policies ? 'on' : 'off', ...processors.checks } };
   },
 });

@@ -15,7 +15,10 @@ export interface HouseholdPeopleFeed {
    * has just registered someone sees them.
    */
   sync(): Promise<void>;
+  /** The household-people processor's status. */
   status(): ProcessorStatus;
+  /** Both processors' (household people, directory), for readiness and metrics. */
+  statuses(): ProcessorStatus[];
   stop(): Promise<void>;
 }
 
@@ -58,6 +61,7 @@ export async function startHouseholdPeopleFeed(options: HouseholdPeopleFeedOptio
       await Promise.all([running.caughtUp(), directory.caughtUp()]);
     },
     status: () => running.status(),
+    statuses: () => [running.status(), directory.status()],
     stop: async () => {
       await Promise.all([running.stop(), directory.stop()]);
     },
