@@ -259,7 +259,7 @@ describe('the console in Chromium (390×844)', () => {
     expect(accounts.body.accounts.find((a) => a.loginName === 'caller-moujia-9')).toMatchObject({ role: 'caller', communities: ['moujia'], status: 'active' });
   }, 90_000);
 
-  it('a registrar finds a person by name, records a door-to-door screening, issues and revokes a pass, and suspends the rental', async () => {
+  it('a registrar finds a person by name, records a door-to-door screening, issues and revokes a pass, records an arrival (no quarantine, and why), and suspends the rental', async () => {
     const name = '钱排查';
     let personId = '';
     let householdId = '';
@@ -300,6 +300,11 @@ describe('the console in Chromium (390×844)', () => {
       await page.getByLabel('说明（可不填）').fill('本人报失');
       await page.getByRole('button', { name: '收回通行证' }).click();
       await page.getByText('已收回通行证（遗失）').waitFor();
+      // Back from a trip outside any risk area: the answer says no home quarantine, and why.
+      await page.getByLabel('从哪个省份来').fill('山东省');
+      await page.getByLabel('从哪个城市来').fill('青岛市');
+      await page.getByRole('button', { name: '登记抵达' }).click();
+      await page.getByText(`${name}：没有开始居家隔离，因为不是来自风险地区。`).first().waitFor({ timeout: 15_000 });
 
       await page.getByRole('link', { name: '文张村 7 号 1 户' }).click();
       await page.getByRole('heading', { name: '文张村 7 号 1 户' }).waitFor();
@@ -311,8 +316,17 @@ describe('the console in Chromium (390×844)', () => {
       await checkPage(page, 'registrar-household');
     });
     const api = apiAs(server, user('registrar-kutao', 'registrar', ['wenzhang']));
-    const person = await api<{ name: string; latestScreening: { temperatureC: number; result: string; visitedBy: string }; pass: { status: string; revokedReason: string } }>(`/residents/people/${personId}`);
-    expect(person.body).toMatchObject({ name, latestScreening: { temperatureC: 36.4, result: 'normal', visitedBy: 'registrar-kutao' }, pass: { status: 'revoked', revokedReason: 'lost' } });
+    const person = await api<{ name: string }>(`/residents/people/${personId}`);
+    expect(person.body).toMatchObject({
+      name,
+      latestScreening: { temperatureC: 36.4, result: 'normal', visitedBy: 'registrar-kutao' },
+      pass: { status: 'revoked', revokedReason: 'lost' },
+      lastArrival: { originProvince: '山东省', originCity: '青岛市' },
+      underQuarantine: false,
+      quarantineAssessment: { status: 'assessed', outcome: 'no-home-quarantine', reason: 'not-from-risk-area' },
+      // Screened the same day as the arrival: the screening still counts.
+      passEligibility: 'eligible',
+    });
     const household = await api<{ rental: { status: string; reason: string } }>(`/residents/households/${householdId}`);
     expect(household.body.rental).toMatchObject({ status: 'suspended', reason: 'community-rental-ban' });
   }, 120_000);

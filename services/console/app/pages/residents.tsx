@@ -227,6 +227,62 @@ function ScreeningForm(props: { person: Person; onDone: () => void }) {
   );
 }
 
+/** A registered person back from elsewhere: the quarantine context decides on the arrival a moment later, and the answer says what it decided and why. */
+function ArrivalForm(props: { person: Person; onDone: () => void }) {
+  const today = localNow().date;
+  const [arrivedOn, setArrivedOn] = useState(today);
+  const [province, setProvince] = useState('');
+  const [city, setCity] = useState('');
+  const [answer, setAnswer] = useState<{ kind: 'warn' | 'info' | 'ok'; text: string } | null>(null);
+  const action = useAction();
+  const id = encodeURIComponent(props.person.personId);
+  const submit = (e: Event) => {
+    e.preventDefault();
+    setAnswer(null);
+    void action.run(async () => {
+      const recorded = await api<{ passRevoked: boolean }>('POST', `/residents/people/${id}/arrivals`, { arrivedOn, originProvince: province.trim(), originCity: city.trim() });
+      // Asked until the decision on this arrival is in (it is made from the arrival's event).
+      let view: Person | null = null;
+      for (let i = 0; i < 20; i++) {
+        view = await api<Person>('GET', `/residents/people/${id}`);
+        const a = view.quarantineAssessment as { outcome?: string; arrivedOn?: string } | null;
+        if (a?.outcome && (a.arrivedOn === undefined || a.arrivedOn === arrivedOn)) break;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      const a = view?.quarantineAssessment ?? null;
+      setAnswer({ kind: a?.outcome === 'home-quarantine-started' ? 'warn' : a?.outcome ? 'ok' : 'info', text: `${assessmentSentence(props.person.name, a)}${recorded.passRevoked ? '原有通行证已收回，需重新排查。' : ''}` });
+      setProvince('');
+      setCity('');
+      props.onDone();
+      return '';
+    });
+  };
+  return (
+    <section class="card" aria-labelledby="arrival-title">
+      <h2 id="arrival-title">登记抵达（外出返回）</h2>
+      <form onSubmit={submit}>
+        <label class="field">
+          <span>抵达日期</span>
+          <input name="arrivalDate" type="date" max={today} value={arrivedOn} onInput={(e) => e.currentTarget.value && setArrivedOn(e.currentTarget.value)} />
+        </label>
+        <label class="field">
+          <span>从哪个省份来</span>
+          <input name="arrivalProvince" value={province} onInput={(e) => setProvince(e.currentTarget.value)} placeholder="如 湖北省" />
+        </label>
+        <label class="field">
+          <span>从哪个城市来</span>
+          <input name="arrivalCity" value={city} onInput={(e) => setCity(e.currentTarget.value)} placeholder="如 武汉市" />
+        </label>
+        <ActionMessage message={action.message} />
+        {answer ? <Notice kind={answer.kind}>{answer.text}</Notice> : null}
+        <button type="submit" class="btn btn-primary btn-block" disabled={action.busy || !province.trim() || !city.trim()}>
+          {action.busy ? '正在登记并评估…' : '登记抵达'}
+        </button>
+      </form>
+    </section>
+  );
+}
+
 function PassCard(props: { person: Person; onDone: () => void }) {
   const today = localNow().date;
   const [validUntil, setValidUntil] = useState(addDays(today, 13));
@@ -341,6 +397,7 @@ export function PersonPage(props: { personId: string; user: SessionUser; navigat
       </section>
       <div>{canWrite && p.status !== 'moved-out' ? <ScreeningForm key="screening" person={p} onDone={() => void poll.refresh()} /> : null}</div>
       <div>{canWrite && p.status !== 'moved-out' ? <PassCard key="pass" person={p} onDone={() => void poll.refresh()} /> : null}</div>
+      <div>{canWrite && p.status !== 'moved-out' ? <ArrivalForm key="arrival" person={p} onDone={() => void poll.refresh()} /> : null}</div>
     </>
   );
 }
