@@ -98,7 +98,7 @@ export function ReportPage(_props: { user: SessionUser }) {
           <input type="datetime-local" name="asOf" value={asOf} onChange={(e) => setAsOf(e.currentTarget.value)} aria-describedby="asof-hint" />
         </label>
         {asOf ? (
-          <button type="button" class="btn" onClick={() => setAsOf('')}>
+          <button type="button" class="btn btn-beside-field" onClick={() => setAsOf('')}>
             回到现在
           </button>
         ) : null}
