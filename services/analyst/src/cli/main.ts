@@ -198,13 +198,13 @@ asOf
       const rows = [...report.communities, { community: '合计', ...report.total }];
       out(
         table(
-          ['社区', '住户', '登记人员', '外地', '湖北', '居家隔离', '应查', '已查', '漏报', '异常', '卡口进', '卡口出', '劝返', '投诉'],
+          ['社区', '住户', '登记人员', '外地', '风险地区', '居家隔离', '应查', '已查', '漏报', '异常', '卡口进', '卡口出', '劝返', '投诉'],
           rows.map((r) => [
             r.community,
             String(r.households.total),
             String(r.people.registered),
             String(r.people.outside),
-            String(r.people.outsideFromHubei),
+            String(r.people.outsideFromRiskAreas),
             String(r.homeQuarantine.underQuarantine),
             String(r.homeQuarantine.checksDueOnDate),
             String(r.homeQuarantine.checksDoneOnDate),

@@ -1,4 +1,3 @@
-import { placeLabel } from '@fangyi/contracts';
 import type { RosterEntry, SlotStatus } from '../roster/status.ts';
 
 /** The roster as a page for follow-up callers, in zh-CN: one row a person, both slots of the day. */
@@ -48,6 +47,8 @@ export interface RosterPageModel {
   readonly asOfLocal?: string;
   /** Carried into the date form so a page opened with ?access_token= keeps working. */
   readonly accessToken?: string;
+  /** A community's name (the district's configuration); the id when not given. */
+  readonly placeLabel?: (id: string) => string;
   readonly entries: readonly RosterEntry[];
   /** The cursor of the next page, if any: shown as a 下一页 form carrying the date and token. */
   readonly next?: string | null;
@@ -63,6 +64,7 @@ export interface RosterPageModel {
 }
 
 export function renderRosterPage(m: RosterPageModel): string {
+  const placeLabel = m.placeLabel ?? ((id: string) => id);
   const rows = m.entries
     .map(
       (e) => `<tr>
