@@ -18,6 +18,14 @@ describe('the console served as static files (embedded process, gateway)', () =>
   registerConsole(app, { dist, redirectRoot: true, places: placesDocument(SHIPPED_DISTRICT) });
   app.get('/', async () => 'the roster page');
 
+  it("answers the district's places and their names from the configuration, never cached", async () => {
+    const res = await app.inject({ method: 'GET', url: '/console/places.json' });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['cache-control']).toBe('no-store');
+    expect(res.json()).toEqual(placesDocument(SHIPPED_DISTRICT));
+    expect(res.json().communities).toContainEqual({ id: 'zhangcun', label: '张村', district: 'kutao' });
+  });
+
   it('answers the app, its hashed assets for good, and any page of it with index.html; never a file outside', async () => {
     const index = await app.inject({ url: '/console/' });
     expect(index.statusCode).toBe(200);

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api, apiText, type SessionUser } from '../api.ts';
-import { formatDate, localNow, place } from '../i18n.ts';
+import { RISK_AREAS_HEADING, formatDate, localNow, place } from '../i18n.ts';
 import { ActionMessage, LiveBar, Notice, download, useAction, usePoll } from '../ui.tsx';
 import { workbook } from '../xlsx.ts';
 
@@ -18,7 +18,7 @@ const COLUMNS: readonly [string, string, string][] = [
   ['households', 'rentalsSuspended', '停租户'],
   ['people', 'registered', '登记人数'],
   ['people', 'outside', '外来人员'],
-  ['people', 'outsideFromHubei', '湖北籍'],
+  ['people', 'outsideFromRiskAreas', RISK_AREAS_HEADING],
   ['people', 'activePasses', '有效通行证'],
   ['homeQuarantine', 'underQuarantine', '居家隔离'],
   ['homeQuarantine', 'startedOnDate', '当日新增隔离'],
