@@ -23,7 +23,7 @@ import { registerAnalyst } from '@fangyi/analyst';
 import { alertsProjection, registerRoster, reportProjection, rosterProjection } from '@fangyi/roster';
 import { registerConsole } from '@fangyi/console/serve';
 import { applyCallersFromAccounts, createDemoAccounts, registerStaff, sessionCheckOf, staffServiceErrors, startStaffDirectory } from '@fangyi/staff';
-import { DEMO_USERS, demoUser, injectTransport, loadOrCreateSecret, seedDistrict } from '@fangyi/scripts/seed';
+import { DEMO_USERS, ESTATES, KUTAO_COMMUNITIES, demoUser, injectTransport, loadOrCreateSecret, seedDistrict } from '@fangyi/scripts/seed';
 import {
   DEFAULT_EARLY_CHECK_MINUTES,
   DEFAULT_TIME_ZONE,
@@ -226,7 +226,10 @@ await app.ready();
 
 const today = businessDate(clock(), timeZone);
 let seeded: Awaited<ReturnType<typeof seedDistrict>> | null = null;
-if (config.FANGYI_DEMO === 'true' && (await eventStore.readAll({ limit: 1 })).length === 0) {
+// The demo is the Kutao district's: a district file without its places gets no demo.
+const demoFits = KUTAO_COMMUNITIES.every((c) => district.isCommunity(c)) && ESTATES.every((e) => district.isEstate(e));
+if (config.FANGYI_DEMO === 'true' && !demoFits) logger.warn('the district file does not list the Kutao demo\'s places: no demo district built (FANGYI_DEMO=false to say so)');
+if (config.FANGYI_DEMO === 'true' && demoFits && (await eventStore.readAll({ limit: 1 })).length === 0) {
   process.stdout.write('Fangyi: first start; building the Kutao district through the services\' commands (a few seconds)…\n');
   const started = Date.now();
   seeding = true;
