@@ -115,8 +115,8 @@ export function homeQuarantineRoutes(app: ServiceApp, deps: HomeQuarantineDeps):
     roles: CASE_MANAGEMENT,
     status: 201,
     handler: async (ctx) => {
-      requireCommunity(ctx.user, ctx.body.community);
       if (!district.isCommunity(ctx.body.community)) throw unknownPlace('body.community', 'community', ctx.body.community);
+      requireCommunity(ctx.user, ctx.body.community);
       const { personId } = ctx.body;
       const periodDays = ctx.body.periodDays ?? district.quarantinePeriodDays;
       // Read-your-writes: a person registered, or a case started, a moment ago is in the directory.

@@ -4,7 +4,7 @@ import { riskAreasOf, type RiskArea } from '@fangyi/service-kit';
  * Configuration of the quarantine policies, parsed once by the composition root.
  *
  * Risk areas are the district configuration's `riskAreas.areas` (service-kit district.ts); the
- * comma-separated FANGYI_RISK_AREAS form is parsed here for the tests and the deprecated variable.
+ * comma-separated form (`湖北省, 浙江省/温州市`) is parsed here for tests.
  *
  * FANGYI_CALLERS: the follow-up callers of each community,
  * `moujia=caller-moujia-1|caller-moujia-2;zhangcun=caller-zhangcun-1`.

@@ -41,12 +41,12 @@ export function householdRoutes(app: ServiceApp, deps: ResidentsDeps): void {
     roles: ['registrar'],
     status: 201,
     handler: async (ctx) => {
-      requireCommunity(ctx.user, ctx.body.community);
       const { community, estate, grid } = ctx.body;
       if (!district.isCommunity(community)) throw unknownPlace('body.community', 'community', community);
       if (estate !== undefined && !district.isEstate(estate)) throw unknownPlace('body.estate', 'estate', estate);
       const grids = district.gridsOf(community);
       if (grids && !grids.includes(grid)) throw unknownPlace('body.grid', `grid of ${community}`, grid);
+      requireCommunity(ctx.user, community);
       const householdId = deps.newId();
       const result = await run(ctx, householdId, { type: 'RegisterHousehold', data: { ...ctx.body, householdId } });
       ctx.reply.header('location', `/residents/households/${householdId}`).header('etag', `"${result.revision}"`);
