@@ -13,7 +13,7 @@ export const ROLE_LABELS: Record<string, string> = {
 };
 
 // Place names are the district's configuration, not texts of the app: see places.ts.
-export { COMMUNITIES, ESTATES, RISK_AREAS_HEADING, place } from './places.ts';
+export { communityIds, estateIds, place, placesReady, riskAreasHeading } from './places.ts';
 
 export const SYMPTOM_LABELS: Record<string, string> = {
   cough: '咳嗽',
