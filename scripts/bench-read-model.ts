@@ -92,7 +92,7 @@ function caseHistory(i: number): { streamId: string; events: NewEvent[] } {
         type: 'LogSymptomCheck',
         data: {
           caseId, checkId: uuidv7(), escalationId: uuidv7(), date, slot, temperatureC: abnormal ? 38.1 : 36.5, symptoms: [], reachedVia: 'phone', correction: false,
-          today: date, checkedAtLocal: { date, minutes }, window: { opens: window.opens, earlyMinutes: 30 },
+          today: date, feverThresholdC: 37.3, checkedAtLocal: { date, minutes }, window: { opens: window.opens, earlyMinutes: 30 },
         },
       } as HomeQuarantineCommand,
       new Date(Date.parse(`${date}T00:00:00.000+08:00`) + minutes * 60_000).toISOString(),

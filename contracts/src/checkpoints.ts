@@ -29,20 +29,10 @@ export const DirectionSchema = z.enum(DIRECTIONS);
 export type Direction = z.infer<typeof DirectionSchema>;
 
 /**
- * The district each community of the demo belongs to. A checkpoint may be run jointly by
- * communities of two districts (Kutao's and Nanzhang of Zhangcunhe), so each community of a
- * checkpoint is recorded with its district. Deployments pass their own directory to the service.
+ * A checkpoint may be run jointly by communities of two districts (Kutao's and Nanzhang of
+ * Zhangcunhe), so each community of a checkpoint is recorded with its district, as the district's
+ * configuration (config/district.json) placed it when the checkpoint was opened.
  */
-export const DEMO_COMMUNITY_DISTRICTS: Readonly<Record<string, string>> = {
-  kutao: 'kutao',
-  moujia: 'kutao',
-  wenzhang: 'kutao',
-  zhengzhang: 'kutao',
-  zhangcun: 'kutao',
-  edinburgh: 'kutao',
-  nanzhang: 'zhangcunhe',
-};
-
 export const CheckpointCommunitySchema = z.object({ community: id, district: id });
 export type CheckpointCommunity = z.infer<typeof CheckpointCommunitySchema>;
 

@@ -9,5 +9,4 @@ export * from './topics.ts';
 export * from './residents.ts';
 export * from './checkpoints.ts';
 export * from './complaints.ts';
-export * from './places.ts';
 export * from './staff.ts';

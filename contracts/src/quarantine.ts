@@ -45,11 +45,10 @@ export function defaultMeasuredBy(reachedVia: ReachedVia): MeasuredBy {
 export const QUARANTINE_REASONS = ['arrival-from-risk-area', 'close-contact', 'symptoms-reported', 'other'] as const;
 export const QuarantineReasonSchema = z.enum(QUARANTINE_REASONS);
 
-/** 37.3 °C and above counts as fever. */
-export const FEVER_THRESHOLD_C = 37.3;
+// What counts as a fever and how long a home quarantine lasts are the district's configuration
+// (feverThresholdC, quarantinePeriodDays in config/district.json); these bound any reading.
 export const TEMPERATURE_MIN_C = 34.0;
 export const TEMPERATURE_MAX_C = 43.0;
-export const DEFAULT_PERIOD_DAYS = 14;
 
 export const TemperatureSchema = z.number().min(TEMPERATURE_MIN_C).max(TEMPERATURE_MAX_C);
 const id = z.string().min(1).max(128);
@@ -65,7 +64,8 @@ export const StartHomeQuarantineSchema = z.strictObject({
   personName: name,
   community: id,
   startDate: BusinessDateSchema,
-  periodDays: z.number().int().min(1).max(60).default(DEFAULT_PERIOD_DAYS),
+  /** Days of home quarantine; the district's quarantinePeriodDays when absent. */
+  periodDays: z.number().int().min(1).max(60).optional(),
   reason: QuarantineReasonSchema,
   reasonNote: shortText.optional(),
   assignedCaller: id,
@@ -123,7 +123,7 @@ const checkFields = {
   symptoms: z.array(SymptomSchema),
   symptomNote: z.string().optional(),
   reachedVia: ReachedViaSchema,
-  /** Fever (≥ 37.3 °C) or any symptom. */
+  /** Fever (at or above the district's threshold when logged) or any symptom. */
   abnormal: z.boolean(),
 };
 

@@ -131,7 +131,7 @@ describe('the Kutao district, embedded and distributed', { timeout: 300_000 }, (
     showLogs();
     embeddedReport = await get<Report>(embeddedBase, `/report/daily?date=${today}`, officer);
     expect(embeddedReport.total.households).toMatchObject({ total: 2610, rental: 462, apartmentHotel: 6 });
-    expect(embeddedReport.total.people).toMatchObject({ outside: 290, outsideFromHubei: 13 });
+    expect(embeddedReport.total.people).toMatchObject({ outside: 290, outsideFromRiskAreas: 13 });
     expect(embeddedReport.total.homeQuarantine!.underQuarantine).toBe(13);
     expect(embeddedReport.total.complaints!.finesYuan).toBeGreaterThan(0);
 

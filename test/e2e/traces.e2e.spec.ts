@@ -8,7 +8,7 @@ import { topicFor, uuidv7 } from '@fangyi/contracts';
 import { PostgresEventStore } from '@fangyi/eventstore';
 import { RedisProjectionStore } from '@fangyi/projections';
 import { businessDate, addDays } from '@fangyi/service-kit/time';
-import { TEST_AUTH_SECRET, TEST_MASTER_KEY, TEST_RESERVATION_KEY, authHeader, requireInfra, testUser } from '@fangyi/testkit';
+import { ALL_DAY_SLOT_WINDOWS, TEST_AUTH_SECRET, TEST_MASTER_KEY, TEST_RESERVATION_KEY, authHeader, districtFile, requireInfra, testUser } from '@fangyi/testkit';
 import { ServiceProcess, freePort, waitFor, waitReady } from './processes.ts';
 
 /** A span as OTLP/HTTP JSON carries it (ids in hex), with the service that sent it. */
@@ -89,7 +89,7 @@ describe('a trace runs from the caller\'s request to the Redis write (PostgreSQL
       FANGYI_TOPIC_PREFIX: topicPrefix,
       FANGYI_ROSTER_NAMESPACE: namespace,
       FANGYI_ROSTER_GROUP: `${topicPrefix}-roster`,
-      FANGYI_SLOT_WINDOWS: 'am=00:00-24:00,pm=00:00-24:00',
+      FANGYI_CONFIG: districtFile({ slotWindows: ALL_DAY_SLOT_WINDOWS }),
       FANGYI_JWT_SECRET: TEST_AUTH_SECRET,
       FANGYI_MASTER_KEY: TEST_MASTER_KEY,
       FANGYI_RESERVATION_KEY: TEST_RESERVATION_KEY,

@@ -10,7 +10,7 @@ import { KafkaMessageBus, toMessage } from '@fangyi/messaging';
 import { RedisProjectionStore } from '@fangyi/projections';
 import { ROSTER_COLLECTION, type RosterCase } from '@fangyi/roster';
 import { addDays, businessDate } from '@fangyi/service-kit/time';
-import { TEST_AUTH_SECRET, TEST_MASTER_KEY, TEST_RESERVATION_KEY, authHeader, requireInfra, testUser } from '@fangyi/testkit';
+import { ALL_DAY_SLOT_WINDOWS, TEST_AUTH_SECRET, TEST_MASTER_KEY, TEST_RESERVATION_KEY, authHeader, districtFile, requireInfra, testUser } from '@fangyi/testkit';
 import { ServiceProcess, freePort, waitFor, waitReady } from './processes.ts';
 
 /**
@@ -52,7 +52,7 @@ describe('one symptom check flows from HTTP to the Redis roster (PostgreSQL, Kaf
     FANGYI_ROSTER_NAMESPACE: namespace,
     FANGYI_ROSTER_GROUP: group,
     // Both windows stay open all day, so "pending" does not depend on when the test runs.
-    FANGYI_SLOT_WINDOWS: 'am=00:00-24:00,pm=00:00-24:00',
+    FANGYI_CONFIG: districtFile({ slotWindows: ALL_DAY_SLOT_WINDOWS }),
     FANGYI_JWT_SECRET: TEST_AUTH_SECRET,
     FANGYI_MASTER_KEY: TEST_MASTER_KEY,
     FANGYI_RESERVATION_KEY: TEST_RESERVATION_KEY,

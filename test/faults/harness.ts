@@ -14,7 +14,7 @@ import { registerPerson } from '../../services/quarantine/test/residents.ts';
 import { KafkaMessageBus } from '@fangyi/messaging';
 import { pino } from 'pino';
 import { addDays, businessDate } from '@fangyi/service-kit/time';
-import { TEST_AUTH_SECRET, authHeader, testUser } from '@fangyi/testkit';
+import { ALL_DAY_SLOT_WINDOWS, TEST_AUTH_SECRET, authHeader, districtFile, testUser } from '@fangyi/testkit';
 import { REPO_ROOT, ServiceProcess, freePort, waitFor, waitReady } from '../e2e/processes.ts';
 
 /**
@@ -119,7 +119,7 @@ export class Stack {
       FANGYI_REPORT_GROUP: `${this.prefix}-report`,
       FANGYI_JWT_SECRET: TEST_AUTH_SECRET,
       FANGYI_SCHEDULER: 'off',
-      FANGYI_SLOT_WINDOWS: 'am=00:00-24:00,pm=00:00-24:00',
+      FANGYI_CONFIG: districtFile({ slotWindows: ALL_DAY_SLOT_WINDOWS }),
       FANGYI_RATE_LIMIT: 'off',
       // A case is assigned only to a caller of its community.
       FANGYI_CALLERS: `${COMMUNITY}=${CALLER}`,

@@ -22,6 +22,12 @@ describe('docker-compose.yml', () => {
     expect(fangyi.length).toBeGreaterThanOrEqual(3);
   });
 
+  it('gives every Fangyi process the same district file, by default the one the image ships', () => {
+    for (const [name, service] of fangyi) expect(service.environment?.FANGYI_CONFIG, name).toBe('${FANGYI_CONFIG:-/app/config/district.json}');
+    expect(existsSync(join(root, 'config/district.json'))).toBe(true);
+    expect(readFileSync(join(root, '.dockerignore'), 'utf8')).not.toMatch(/^config/m);
+  });
+
   it.each(Object.entries(compose.services).filter(([, s]) => s.build === '.'))('%s: its entry point exists and its required settings are given', (_name, service) => {
     const argv = service.command ?? service.entrypoint ?? [];
     const script = argv.find((a) => a.endsWith('.ts'));

@@ -7,6 +7,7 @@ export * from './shutdown.ts';
 export * from './config.ts';
 export * from './auth.ts';
 export * from './slots.ts';
+export * from './district.ts';
 export * from './http.ts';
 export * from './json.ts';
 export * from './masking.ts';

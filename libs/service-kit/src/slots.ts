@@ -1,4 +1,5 @@
 import type { Slot } from '@fangyi/contracts';
+import { SHIPPED_DISTRICT } from './district.ts';
 import { addDays, daysBetween, localTime, parseClockTime } from './time.ts';
 
 /**
@@ -14,10 +15,8 @@ export interface SlotWindow {
 }
 export type SlotWindows = Readonly<Record<Slot, SlotWindow>>;
 
-export const DEFAULT_SLOT_WINDOWS: SlotWindows = {
-  am: { opens: parseClockTime('06:00'), closes: parseClockTime('12:00') },
-  pm: { opens: parseClockTime('12:00'), closes: parseClockTime('21:00') },
-};
+/** The shipped district's windows (config/district.json: 06:00–12:00 and 12:00–21:00), for tests and tools. */
+export const DEFAULT_SLOT_WINDOWS: SlotWindows = SHIPPED_DISTRICT.slotWindows;
 
 /**
  * How long before a slot's window opens a check is still taken for it (a caller who starts the

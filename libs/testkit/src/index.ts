@@ -4,3 +4,4 @@ export { TEST_AUTH_SECRET, TEST_MASTER_KEY, TEST_RESERVATION_KEY, authHeader, te
 export { dropSchema, freshSchemaName } from './postgres.ts';
 export * from './properties.ts';
 export { TEST_NAMING_KEY, testVault } from './privacy.ts';
+export { ALL_DAY_SLOT_WINDOWS, districtFile } from './district.ts';

@@ -2,7 +2,7 @@ import { pino, type Logger } from 'pino';
 import type { EventStore } from '@fangyi/eventstore';
 import { InMemoryProjectionStore, projectAsOf, rebuildFromEventStore, type ProjectionStore } from '@fangyi/projections';
 import { DEFAULT_SLOT_WINDOWS, REPORT, ROSTER_COLLECTION, dailyReport, reportProjection, rosterProjection, type RosterCase, type SlotWindows } from '@fangyi/roster';
-import { DEFAULT_TIME_ZONE, businessDate } from '@fangyi/service-kit';
+import { DEFAULT_TIME_ZONE, businessDate, type District } from '@fangyi/service-kit';
 
 /** The views an analyst rebuilds from the event store, by the name the command line takes. */
 export const VIEWS = ['roster', 'report'] as const;
@@ -40,7 +40,7 @@ export async function dailyReportOf(
   store: ProjectionStore,
   date: string,
   inScope: (community: string) => boolean = () => true,
-  options: { readonly timeZone: string; readonly slotWindows: SlotWindows } = { timeZone: DEFAULT_TIME_ZONE, slotWindows: DEFAULT_SLOT_WINDOWS },
+  options: { readonly timeZone: string; readonly slotWindows: SlotWindows; readonly district?: District } = { timeZone: DEFAULT_TIME_ZONE, slotWindows: DEFAULT_SLOT_WINDOWS },
 ) {
   return dailyReport(await reportDocs(store), date, inScope, options);
 }

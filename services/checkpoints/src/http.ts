@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { BusinessDateSchema } from '@fangyi/contracts';
 import type { EventStore } from '@fangyi/eventstore';
 import type { ProjectionStore } from '@fangyi/projections';
-import { DomainError, IdParamSchema, fault, loadAggregate, requireCommunity, requireInScope, worksIn, type Clock, type PersonalDataVault, type User } from '@fangyi/service-kit';
+import { DomainError, IdParamSchema, fault, loadAggregate, requireCommunity, requireInScope, worksIn, SHIPPED_DISTRICT, type Clock, type District, type PersonalDataVault, type User } from '@fangyi/service-kit';
 import { checkpointDecider, checkpointStreamId, type CheckpointState } from './checkpoint/checkpoint.ts';
 import type { CheckpointList } from './checkpointList/projection.ts';
 import type { ResidentsDirectory } from './residentsDirectory/projection.ts';
@@ -18,12 +18,18 @@ export interface CheckpointsDeps {
   readonly checkpointList: CheckpointList;
   /** The people and passes the residents register holds (startResidentsDirectory): crossings name only those. */
   readonly residents: ResidentsDirectory;
-  /** community → district; default DEMO_COMMUNITY_DISTRICTS. */
-  readonly communityDistricts?: Readonly<Record<string, string>>;
+  /** The district's communities with their districts, and its fever threshold; default the shipped Kutao district. */
+  readonly district?: District;
   /** Seals the ID numbers typed at the gate and opens them for the crossing log. */
   readonly vault: PersonalDataVault;
   /** FANGYI_RESERVATION_KEY: names the subject an ID number is sealed for (see idNumberSubject). */
   readonly namingKey: Buffer;
+}
+
+/** community → district, of the communities only (a checkpoint is run by communities, not estates). */
+export function communityDistrictsOf(deps: CheckpointsDeps): Readonly<Record<string, string>> {
+  const district = deps.district ?? SHIPPED_DISTRICT;
+  return Object.fromEntries(district.communities.map((c) => [c, district.communityDistricts[c]!]));
 }
 
 /** Who may read checkpoints, their shifts and crossings (the admin always may). */

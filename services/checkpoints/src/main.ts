@@ -5,7 +5,7 @@ import { openEventStore } from '@fangyi/eventstore';
 import { KafkaMessageBus, relayReadiness, startRelay } from '@fangyi/messaging';
 import { busSource, readinessOf } from '@fangyi/processors';
 import { RedisProjectionStore } from '@fangyi/projections';
-import { createMetrics, tracingFromEnv, instrumentEventStore, registerProcessorMetrics, registerRelayMetrics, openPrivacy, privacyConfig, createLogger, installGracefulShutdown, commandServiceConfig, rateLimitOf, readConfig, tokenSecretsOf, withEventStoreUrl, systemClock } from '@fangyi/service-kit';
+import { createMetrics, tracingFromEnv, instrumentEventStore, registerProcessorMetrics, registerRelayMetrics, openPrivacy, privacyConfig, createLogger, installGracefulShutdown, loadDistrict, commandServiceConfig, rateLimitOf, readConfig, tokenSecretsOf, withEventStoreUrl, systemClock } from '@fangyi/service-kit';
 import { sessionCheckOf, startStaffDirectory } from '@fangyi/staff';
 import { buildCheckpointsApp } from './app.ts';
 import { startCheckpointList } from './checkpointList/projection.ts';
@@ -30,6 +30,8 @@ const config = readConfig(
 );
 
 const logger = createLogger({ service: 'checkpoints', level: config.LOG_LEVEL });
+// The district's places and policies (FANGYI_CONFIG, default config/district.json), read once.
+const district = loadDistrict(process.env, (message) => logger.warn(message));
 const clock = systemClock;
 const metrics = createMetrics({ service: 'checkpoints' });
 // Traces exported over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set; otherwise none.
@@ -72,6 +74,7 @@ const app = buildCheckpointsApp({
   clock,
   newId: () => uuidv7(),
   timeZone: config.FANGYI_TIME_ZONE,
+  district,
   vault: privacy.vault,
   namingKey: privacy.namingKey,
   projectionStore,

@@ -7,7 +7,7 @@ import { pino } from 'pino';
 import { uuidv7, type Envelope } from '@fangyi/contracts';
 import { SqliteEventStore, type EventStore } from '@fangyi/eventstore';
 import { InMemoryProjectionStore, applyEvent } from '@fangyi/projections';
-import type { ServiceApp } from '@fangyi/service-kit';
+import { SHIPPED_DISTRICT, districtOf, parseDistrictConfig, type ServiceApp } from '@fangyi/service-kit';
 import { TEST_AUTH_SECRET, TEST_NAMING_KEY, testVault, authHeader, testUser } from '@fangyi/testkit';
 import { buildCheckpointsApp, checkpointStreamId, crossingStreamId, startCheckpointList, startResidentsDirectory, underQuarantineProjection, type CheckpointList, type ResidentsDirectory } from '../src/index.ts';
 import { issuePass, registerPerson } from './residents.ts';
@@ -812,7 +812,7 @@ describe('checkpoints service over HTTP (SQLite event store)', () => {
         projectionStore: new InMemoryProjectionStore(),
         checkpointList: list,
         residents: listResidents,
-        communityDistricts: directory,
+        district: districtOf(parseDistrictConfig({ ...SHIPPED_DISTRICT.config, districts: [{ id: 'north', label: '北' }, { id: 'south', label: '南' }], communities: Object.entries(directory).map(([id, district]) => ({ id, label: id, district })), estates: [] })),
         logger: pino({ level: 'silent' }),
         authSecret: TEST_AUTH_SECRET,
         vault: testVault().vault,

@@ -59,7 +59,7 @@ describe('checkpoint deciders under generated command sequences', () => {
       .tuple(inputOf(RecordCrossingSchema, json(RecordCrossingSchema), vocabulary), snapshot, ids, fc.constantFrom('b-1', 'b-2'), now, fc.option(fc.constant({ caseId: 'case-1' }), { nil: null }), identity)
       .map(([input, checkpoint, crossingId, breachId, n, underQuarantine, who]) => {
         const { crossingId: _c, ...rest } = input;
-        return { ...rest, ...context, at: new Date(input.at).toISOString(), checkpoint, crossingId, breachId, now: n, underQuarantine, identity: who };
+        return { ...rest, ...context, at: new Date(input.at).toISOString(), checkpoint, crossingId, breachId, now: n, underQuarantine, identity: who, feverThresholdC: 37.3 };
       });
     const commands: fc.Arbitrary<CrossingCommand> = fc.oneof(
       crossing.map((data) => ({ type: 'RecordEntry' as const, data })),

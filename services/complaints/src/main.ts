@@ -5,7 +5,7 @@ import { openEventStore } from '@fangyi/eventstore';
 import { KafkaMessageBus, relayReadiness, startRelay } from '@fangyi/messaging';
 import { busSource, readinessOf } from '@fangyi/processors';
 import { RedisProjectionStore } from '@fangyi/projections';
-import { createMetrics, instrumentEventStore, registerProcessorMetrics, registerRelayMetrics, openPrivacy, privacyConfig, createLogger, installGracefulShutdown, commandServiceConfig, rateLimitOf, readConfig, tokenSecretsOf, withEventStoreUrl, systemClock } from '@fangyi/service-kit';
+import { createMetrics, instrumentEventStore, registerProcessorMetrics, registerRelayMetrics, openPrivacy, privacyConfig, createLogger, installGracefulShutdown, loadDistrict, commandServiceConfig, rateLimitOf, readConfig, tokenSecretsOf, withEventStoreUrl, systemClock } from '@fangyi/service-kit';
 import { sessionCheckOf, startStaffDirectory } from '@fangyi/staff';
 import { buildComplaintsApp } from './app.ts';
 import { complaintPolicyFromEnv } from './complaint/policy.ts';
@@ -32,6 +32,8 @@ const config = readConfig(
 const policy = complaintPolicyFromEnv();
 
 const logger = createLogger({ service: 'complaints', level: config.LOG_LEVEL });
+// The district's places and policies (FANGYI_CONFIG, default config/district.json), read once.
+const district = loadDistrict(process.env, (message) => logger.warn(message));
 const clock = systemClock;
 const metrics = createMetrics({ service: 'complaints' });
 // Every append measured and counted by event type (the domain counters at /metrics).
@@ -74,6 +76,7 @@ const app = buildComplaintsApp({
   vault: privacy.vault,
   namingKey: privacy.namingKey,
   timeZone: config.FANGYI_TIME_ZONE,
+  district,
   logger,
   authSecret: tokenSecretsOf(config),
   rateLimit: rateLimitOf(config),

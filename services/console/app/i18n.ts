@@ -12,23 +12,8 @@ export const ROLE_LABELS: Record<string, string> = {
   admin: '管理员',
 };
 
-export const PLACE_LABELS: Record<string, string> = {
-  '*': '全部社区',
-  kutao: '枯桃',
-  moujia: '牟家',
-  wenzhang: '文张',
-  zhengzhang: '郑张',
-  zhangcun: '张村',
-  edinburgh: '爱丁堡',
-  nanzhang: '南张',
-  zhangcunhe: '张村河',
-  taoyuanju: '桃源居',
-  'enma-villas': '恩马墅园',
-  'yishan-bancheng-1': '依山伴城一期',
-};
-export const place = (id: string | null | undefined) => (id ? (PLACE_LABELS[id] ?? id) : '—');
-export const COMMUNITIES = ['kutao', 'moujia', 'wenzhang', 'zhengzhang', 'zhangcun', 'edinburgh', 'nanzhang'];
-export const ESTATES = ['taoyuanju', 'enma-villas', 'yishan-bancheng-1'];
+// Place names are the district's configuration, not texts of the app: see places.ts.
+export { communityIds, estateIds, place, placesReady, riskAreasHeading } from './places.ts';
 
 export const SYMPTOM_LABELS: Record<string, string> = {
   cough: '咳嗽',

@@ -1,7 +1,7 @@
 import { render } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, api, whenSignedOut, type SessionUser } from './api.ts';
-import { ROLE_LABELS, place } from './i18n.ts';
+import { ROLE_LABELS, place, placesReady } from './i18n.ts';
 import { flush, onQueueChange, queued } from './offline.ts';
 import { AdminPage } from './pages/admin.tsx';
 import { CasePage } from './pages/case.tsx';
@@ -71,12 +71,14 @@ function App() {
       setUser(null);
       setEnded(true);
     });
-    api<SessionUser & { signedIn: boolean; ended?: boolean }>('GET', '/staff/session').then(
-      (s) => {
+    // Pages render once the session and the district's place names are both in.
+    const session = api<SessionUser & { signedIn: boolean; ended?: boolean }>('GET', '/staff/session');
+    Promise.all([session, placesReady]).then(
+      ([s]) => {
         setUser(s.signedIn ? s : null);
         if (s.ended) setEnded(true);
       },
-      () => setUser(null),
+      () => placesReady.then(() => setUser(null)),
     );
     const on = () => setOnline(true);
     const off = () => setOnline(false);

@@ -2,6 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { PlacesDocument } from '@fangyi/service-kit';
 
 /** Where `pnpm --filter @fangyi/console build` (scripts/build-console.sh) writes the app. */
 export const CONSOLE_DIST = resolve(fileURLToPath(new URL('../dist', import.meta.url)));
@@ -31,6 +32,11 @@ export interface ConsoleOptions {
   readonly dist?: string;
   /** Send a browser that opens `/` with no credentials to the console. */
   readonly redirectRoot?: boolean;
+  /**
+   * The district's places and their names (placesDocument of the process's configuration), served
+   * as /console/places.json: the app shows every community, estate and district by these names.
+   */
+  readonly places: PlacesDocument;
 }
 
 function send(reply: FastifyReply, file: string, immutable: boolean) {
@@ -48,7 +54,7 @@ function send(reply: FastifyReply, file: string, immutable: boolean) {
  * gateway): hashed assets cached for good, index.html never cached, and every other path under
  * /console/ answered with index.html so that a reload of a page of the app works.
  */
-export function registerConsole(app: FastifyInstance, options: ConsoleOptions = {}): void {
+export function registerConsole(app: FastifyInstance, options: ConsoleOptions): void {
   const dist = options.dist ?? CONSOLE_DIST;
   const index = join(dist, 'index.html');
   const page = (reply: FastifyReply) => {
@@ -57,7 +63,16 @@ export function registerConsole(app: FastifyInstance, options: ConsoleOptions = 
     }
     return send(reply, index, false);
   };
+  const places = JSON.stringify(options.places);
   app.get('/console', async (_request, reply) => reply.redirect(CONSOLE_PATH, 302));
+  // Public like the app itself (names of places, no personal data); never cached, so a changed configuration shows at the next load.
+  app.get('/console/places.json', async (_request, reply) =>
+    reply
+      .header('content-type', TYPES['.json']!)
+      .header('cache-control', 'no-store')
+      .header('x-content-type-options', 'nosniff')
+      .send(places),
+  );
   app.get('/console/', async (_request, reply) => page(reply));
   app.get('/console/*', async (request, reply) => {
     const rest = (request.params as { '*': string })['*'];

@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { signToken, type User } from '@fangyi/service-kit';
+import { ALL_DAY_SLOT_WINDOWS, districtFile } from '@fangyi/testkit';
 
 /** The console's browser tests: the embedded process on a fresh data folder, Debian's chromium. */
 export const ROOT = resolve(import.meta.dirname, '../../..');
@@ -36,8 +37,10 @@ export async function startServer(): Promise<Server> {
       PORT: '0',
       FANGYI_DATA_DIR: dataDir,
       FANGYI_DEMO_PASSWORD: DEMO_PASSWORD,
-      // Windows that cover the whole day, so that a check can be logged at whatever hour the test runs.
-      FANGYI_SLOT_WINDOWS: 'am=00:00-12:00,pm=12:00-23:59',
+      // Both windows open all day, so that a check can be logged for either slot and nobody is
+      // overdue whatever the hour the test runs (an am window closing at noon made the afternoon's
+      // runs find no one with both slots to do).
+      FANGYI_CONFIG: districtFile({ slotWindows: ALL_DAY_SLOT_WINDOWS }),
       FANGYI_RATE_LIMIT: 'off',
       LOG_LEVEL: 'info',
     },

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Fastify from 'fastify';
 import { afterAll, describe, expect, it } from 'vitest';
+import { SHIPPED_DISTRICT, placesDocument } from '@fangyi/service-kit';
 import { CONSOLE_CSP, registerConsole } from '../src/serve.ts';
 
 const dist = mkdtempSync(join(tmpdir(), 'fangyi-console-dist-'));
@@ -14,8 +15,16 @@ afterAll(() => rmSync(dist, { recursive: true, force: true }));
 
 describe('the console served as static files (embedded process, gateway)', () => {
   const app = Fastify();
-  registerConsole(app, { dist, redirectRoot: true });
+  registerConsole(app, { dist, redirectRoot: true, places: placesDocument(SHIPPED_DISTRICT) });
   app.get('/', async () => 'the roster page');
+
+  it("answers the district's places and their names from the configuration, never cached", async () => {
+    const res = await app.inject({ method: 'GET', url: '/console/places.json' });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['cache-control']).toBe('no-store');
+    expect(res.json()).toEqual(placesDocument(SHIPPED_DISTRICT));
+    expect(res.json().communities).toContainEqual({ id: 'zhangcun', label: '张村', district: 'kutao' });
+  });
 
   it('answers the app, its hashed assets for good, and any page of it with index.html; never a file outside', async () => {
     const index = await app.inject({ url: '/console/' });

@@ -8,9 +8,7 @@ import { InMemoryProjectionStore } from '@fangyi/projections';
 import { checkpointsErrors, registerCheckpoints, startCheckpointList, startCheckpointsProjections, startResidentsDirectory } from '@fangyi/checkpoints';
 import { complaintPolicyFromEnv, complaintsErrors, registerComplaints, startComplaintsReadModel, startHouseholdDirectory } from '@fangyi/complaints';
 import {
-  DEFAULT_RISK_AREAS,
   parseCallers,
-  parseRiskAreas,
   quarantineErrors,
   registerQuarantine,
   startActiveCasesFeed,
@@ -22,13 +20,12 @@ import {
 } from '@fangyi/quarantine';
 import { registerResidents, residentsErrors, startHouseholdPeopleFeed, startResidentsPolicies } from '@fangyi/residents';
 import { registerAnalyst } from '@fangyi/analyst';
-import { alertsProjection, parseCommunityDistricts, registerRoster, reportProjection, rosterProjection } from '@fangyi/roster';
+import { alertsProjection, registerRoster, reportProjection, rosterProjection } from '@fangyi/roster';
 import { registerConsole } from '@fangyi/console/serve';
 import { applyCallersFromAccounts, createDemoAccounts, registerStaff, sessionCheckOf, staffServiceErrors, startStaffDirectory } from '@fangyi/staff';
-import { DEMO_USERS, demoUser, injectTransport, loadOrCreateSecret, seedDistrict } from '@fangyi/scripts/seed';
+import { DEMO_USERS, ESTATES, KUTAO_COMMUNITIES, demoUser, injectTransport, loadOrCreateSecret, seedDistrict } from '@fangyi/scripts/seed';
 import {
   DEFAULT_EARLY_CHECK_MINUTES,
-  DEFAULT_SLOT_WINDOWS,
   DEFAULT_TIME_ZONE,
   businessDate,
   createLogger,
@@ -40,8 +37,8 @@ import {
   instrumentEventStore,
   registerProcessorMetrics,
   installGracefulShutdown,
+  loadDistrict,
   mergeErrors,
-  parseSlotWindows,
   rateLimitConfig,
   rateLimitOf,
   readConfig,
@@ -49,6 +46,7 @@ import {
   systemClock,
   tokenSecretConfig,
   tokenSecretsOf,
+  placesDocument,
 } from '@fangyi/service-kit';
 
 /**
@@ -63,9 +61,6 @@ const config = readConfig(
     HOST: z.string().default('127.0.0.1'),
     FANGYI_DATA_DIR: z.string().default('.data'),
     FANGYI_TIME_ZONE: z.string().default(DEFAULT_TIME_ZONE),
-    FANGYI_SLOT_WINDOWS: z.string().optional(),
-    /** The daily report's districts, `kutao=kutao|moujia;zhangcunhe=nanzhang`; default the demo's. */
-    FANGYI_DISTRICTS: z.string().optional(),
     FANGYI_CHECK_EARLY_MINUTES: z.coerce.number().int().min(0).max(720).default(DEFAULT_EARLY_CHECK_MINUTES),
     FANGYI_DEMO: z.enum(['true', 'false']).default('true'),
     // The demo accounts' password (at least 10 characters); made at first start when not given.
@@ -79,7 +74,6 @@ const config = readConfig(
     FANGYI_MASTER_KEY: z.string().optional(),
     FANGYI_RESERVATION_KEY: z.string().optional(),
     ...rateLimitConfig(),
-    FANGYI_RISK_AREAS: z.string().default(DEFAULT_RISK_AREAS),
     FANGYI_CALLERS: z
       .string()
       .default('moujia=caller-moujia-1;zhangcun=caller-zhangcun-1;wenzhang=caller-wenzhang-1;zhengzhang=caller-zhengzhang-1'),
@@ -101,7 +95,10 @@ const dataDir = resolve(config.FANGYI_DATA_DIR);
 mkdirSync(dataDir, { recursive: true });
 const dbPath = join(dataDir, 'fangyi.db');
 const authSecret = tokenSecretsOf({ FANGYI_JWT_SECRET: loadOrCreateSecret(config.FANGYI_JWT_SECRET, join(dataDir, 'jwt-secret')), FANGYI_JWT_PREVIOUS_SECRET: config.FANGYI_JWT_PREVIOUS_SECRET });
-const slotWindows = config.FANGYI_SLOT_WINDOWS ? parseSlotWindows(config.FANGYI_SLOT_WINDOWS) : DEFAULT_SLOT_WINDOWS;
+// The district's places and policies (FANGYI_CONFIG, default config/district.json: Kutao), read once
+// and passed to every route, policy and view that uses them.
+const district = loadDistrict(process.env, (message) => logger.warn(message));
+const { slotWindows } = district;
 
 const metrics = createMetrics({ service: 'fangyi' });
 // Traces exported over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set; otherwise none.
@@ -154,7 +151,7 @@ const policies = [
     logger,
     activeCases,
     people: quarantinePeople,
-    riskAreas: parseRiskAreas(config.FANGYI_RISK_AREAS),
+    district,
     callers,
     clock,
     timeZone,
@@ -195,9 +192,9 @@ const app = createServiceApp({
     return { ok: processors.allRunning, checks: { eventStore: 'sqlite', readModels: 'in-memory', ...processors.checks } };
   },
 });
-registerQuarantine(app, { eventStore, clock, newId, timeZone, activeCases, slotWindows, earlyCheckMinutes: config.FANGYI_CHECK_EARLY_MINUTES, people: quarantinePeople, callers });
-registerResidents(app, { eventStore, vault, reservationKey, clock, newId, timeZone, householdPeople });
-registerCheckpoints(app, { eventStore, clock, newId, timeZone, projectionStore: underQuarantineStore, checkpointList, residents: checkpointsResidents, vault, namingKey: reservationKey });
+registerQuarantine(app, { eventStore, clock, newId, timeZone, activeCases, district, earlyCheckMinutes: config.FANGYI_CHECK_EARLY_MINUTES, people: quarantinePeople, callers });
+registerResidents(app, { eventStore, vault, reservationKey, clock, newId, timeZone, householdPeople, district });
+registerCheckpoints(app, { eventStore, clock, newId, timeZone, district, projectionStore: underQuarantineStore, checkpointList, residents: checkpointsResidents, vault, namingKey: reservationKey });
 registerComplaints(app, {
   eventStore,
   clock,
@@ -208,6 +205,7 @@ registerComplaints(app, {
   vault,
   namingKey: reservationKey,
   timeZone,
+  district,
 });
 registerRoster(app, {
   store: rosterStore,
@@ -218,18 +216,21 @@ registerRoster(app, {
   clock,
   timeZone,
   slotWindows,
-  ...(config.FANGYI_DISTRICTS ? { communityDistricts: parseCommunityDistricts(config.FANGYI_DISTRICTS) } : {}),
+  district,
 });
 registerStaff(app, { eventStore, clock, newId, authSecret, directory: staffDirectory });
 // The console (a single-page app built to static files) at /console/; a browser opening / without
 // a token is sent there to sign in.
-registerConsole(app, { redirectRoot: true });
+registerConsole(app, { redirectRoot: true, places: placesDocument(district) });
 registerAnalyst(app, { eventStore, clock, timeZone });
 await app.ready();
 
 const today = businessDate(clock(), timeZone);
 let seeded: Awaited<ReturnType<typeof seedDistrict>> | null = null;
-if (config.FANGYI_DEMO === 'true' && (await eventStore.readAll({ limit: 1 })).length === 0) {
+// The demo is the Kutao district's: a district file without its places gets no demo.
+const demoFits = KUTAO_COMMUNITIES.every((c) => district.isCommunity(c)) && ESTATES.every((e) => district.isEstate(e));
+if (config.FANGYI_DEMO === 'true' && !demoFits) logger.warn('the district file does not list the Kutao demo\'s places: no demo district built (FANGYI_DEMO=false to say so)');
+if (config.FANGYI_DEMO === 'true' && demoFits && (await eventStore.readAll({ limit: 1 })).length === 0) {
   process.stdout.write('Fangyi: first start; building the Kutao district through the services\' commands (a few seconds)…\n');
   const started = Date.now();
   seeding = true;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { createLogger, createMetrics, installGracefulShutdown, readConfig } from '@fangyi/service-kit';
+import { createLogger, createMetrics, installGracefulShutdown, loadDistrict, placesDocument, readConfig } from '@fangyi/service-kit';
 import { registerConsole } from '@fangyi/console/serve';
 import { buildGateway } from './gateway.ts';
 
@@ -36,7 +36,8 @@ const app = buildGateway({
   timeouts: { headersMs: config.UPSTREAM_TIMEOUT_MS },
 });
 // The console's static files, from this process (every other path is forwarded).
-registerConsole(app);
+// The console's place names come from the same district file as the services' (FANGYI_CONFIG).
+registerConsole(app, { places: placesDocument(loadDistrict(process.env, (message) => logger.warn(message))) });
 installGracefulShutdown([{ name: 'http', close: () => app.close() }], logger);
 const address = await app.listen({ port: config.PORT, host: config.HOST });
 logger.info({ address }, 'gateway listening');

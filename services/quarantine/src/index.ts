@@ -15,7 +15,6 @@ export {
   startQuarantinePolicies,
   parseCallers,
   parseRiskAreas,
-  DEFAULT_RISK_AREAS,
   UNASSIGNED_CALLER,
   type QuarantinePoliciesOptions,
 } from './policies/index.ts';

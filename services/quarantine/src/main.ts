@@ -4,12 +4,12 @@ import { openEventStore } from '@fangyi/eventstore';
 import { KafkaMessageBus, relayReadiness, startRelay } from '@fangyi/messaging';
 import { busSource, readinessOf } from '@fangyi/processors';
 import { InMemoryProjectionStore } from '@fangyi/projections';
-import { createMetrics, tracingFromEnv, instrumentEventStore, registerProcessorMetrics, registerRelayMetrics, DEFAULT_EARLY_CHECK_MINUTES, DEFAULT_SLOT_WINDOWS, createLogger, installGracefulShutdown, parseSlotWindows, commandServiceConfig, rateLimitOf, readConfig, tokenSecretsOf, withEventStoreUrl, systemClock } from '@fangyi/service-kit';
+import { createMetrics, tracingFromEnv, instrumentEventStore, registerProcessorMetrics, registerRelayMetrics, DEFAULT_EARLY_CHECK_MINUTES, createLogger, installGracefulShutdown, loadDistrict, commandServiceConfig, rateLimitOf, readConfig, tokenSecretsOf, withEventStoreUrl, systemClock } from '@fangyi/service-kit';
 import { startActiveCasesFeed } from './activeCases/projection.ts';
 import { applyCallersFromAccounts, sessionCheckOf, startStaffDirectory } from '@fangyi/staff';
 import { buildQuarantineApp } from './app.ts';
 import { startPeopleDirectoryFeed } from './people/directory.ts';
-import { DEFAULT_RISK_AREAS, parseCallers, parseRiskAreas, startQuarantinePolicies } from './policies/index.ts';
+import { parseCallers, startQuarantinePolicies } from './policies/index.ts';
 import { startMissedCheckScheduler } from './scheduler/missedChecks.ts';
 import { DEFAULT_ESCALATION_ACK_MINUTES, startEscalationTimer } from './scheduler/overdueEscalations.ts';
 
@@ -26,10 +26,8 @@ const config = readConfig(
     FANGYI_POLICIES: z.enum(['on', 'off']).default('on'),
     FANGYI_SCHEDULER: z.enum(['on', 'off']).default('on'),
     FANGYI_SCHEDULER_INTERVAL_MS: z.coerce.number().int().min(1000).default(60_000),
-    FANGYI_SLOT_WINDOWS: z.string().optional(),
     FANGYI_CHECK_EARLY_MINUTES: z.coerce.number().int().min(0).max(720).default(DEFAULT_EARLY_CHECK_MINUTES),
     FANGYI_ESCALATION_ACK_MINUTES: z.coerce.number().int().min(1).max(7 * 24 * 60).default(DEFAULT_ESCALATION_ACK_MINUTES),
-    FANGYI_RISK_AREAS: z.string().default(DEFAULT_RISK_AREAS),
     FANGYI_CALLERS: z.string().default(''),
   }),
   withEventStoreUrl(process.env)
@@ -38,8 +36,9 @@ const config = readConfig(
 const logger = createLogger({ service: 'quarantine', level: config.LOG_LEVEL });
 const clock = systemClock;
 const newId = () => uuidv7();
-const slotWindows = config.FANGYI_SLOT_WINDOWS ? parseSlotWindows(config.FANGYI_SLOT_WINDOWS) : DEFAULT_SLOT_WINDOWS;
-const riskAreas = parseRiskAreas(config.FANGYI_RISK_AREAS);
+// The district's places and policies (FANGYI_CONFIG, default config/district.json), read once.
+const district = loadDistrict(process.env, (message) => logger.warn(message));
+const { slotWindows } = district;
 // Each community's callers come from its caller accounts where it has any; FANGYI_CALLERS is the
 // fallback. The policies and routes hold this very map, rewritten whenever an account changes.
 const configuredCallers = parseCallers(config.FANGYI_CALLERS);
@@ -83,7 +82,7 @@ staffDirectory.onChange((accounts) => applyCallersFromAccounts(callers, configur
 
 const policies =
   config.FANGYI_POLICIES === 'on'
-    ? await startQuarantinePolicies({ source: busSource({ bus, topicPrefix: config.FANGYI_TOPIC_PREFIX, join: 'background' }), eventStore, logger, activeCases, people, riskAreas, callers, clock, timeZone: config.FANGYI_TIME_ZONE, newId })
+    ? await startQuarantinePolicies({ source: busSource({ bus, topicPrefix: config.FANGYI_TOPIC_PREFIX, join: 'background' }), eventStore, logger, activeCases, people, district, callers, clock, timeZone: config.FANGYI_TIME_ZONE, newId })
     : null;
 const scheduler =
   config.FANGYI_SCHEDULER === 'on'
@@ -105,7 +104,7 @@ const app = buildQuarantineApp({
   newId,
   timeZone: config.FANGYI_TIME_ZONE,
   activeCases,
-  slotWindows,
+  district,
   earlyCheckMinutes: config.FANGYI_CHECK_EARLY_MINUTES,
   people,
   callers,
@@ -141,4 +140,4 @@ installGracefulShutdown(
 );
 
 const address = await app.listen({ port: config.PORT, host: config.HOST });
-logger.info({ address, riskAreas, communitiesWithCallers: [...callers.keys()] }, 'quarantine service listening');
+logger.info({ address, riskAreas: district.riskAreas, communitiesWithCallers: [...callers.keys()] }, 'quarantine service listening');

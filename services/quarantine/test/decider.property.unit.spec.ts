@@ -44,10 +44,10 @@ const facts = fc.record({
 describe('home quarantine decider under generated command sequences', () => {
   it('only refuses with a registered DomainError, and a refusal changes nothing', () => {
     const commands: fc.Arbitrary<HomeQuarantineCommand> = fc.oneof(
-      fc.tuple(inputOf(StartHomeQuarantineSchema, json(StartHomeQuarantineSchema), vocabulary), facts).map(([input, f]) => ({ type: 'StartHomeQuarantine' as const, data: { ...input, caseId, facts: f } })),
+      fc.tuple(inputOf(StartHomeQuarantineSchema, json(StartHomeQuarantineSchema), vocabulary), facts).map(([input, f]) => ({ type: 'StartHomeQuarantine' as const, data: { ...input, periodDays: input.periodDays ?? 14, caseId, facts: f } })),
       fc.tuple(inputOf(LogSymptomCheckSchema, json(LogSymptomCheckSchema), vocabulary), uuid, escalationId, date, local, window).map(([input, checkId, esc, today, checkedAtLocal, w]) => ({
         type: 'LogSymptomCheck' as const,
-        data: { ...input, caseId, checkId, escalationId: esc, today, checkedAtLocal, window: w },
+        data: { ...input, caseId, checkId, escalationId: esc, today, feverThresholdC: 37.3, checkedAtLocal, window: w },
       })),
       fc.tuple(inputOf(RecordCheckAttemptFailedSchema, json(RecordCheckAttemptFailedSchema), vocabulary), uuid, at, date, local, window).map(([input, attemptId, attemptedAt, today, attemptedAtLocal, w]) => ({
         type: 'RecordCheckAttemptFailed' as const,

@@ -47,7 +47,7 @@ describe('the escalation timer (fake clock, SQLite event store): an unacknowledg
     });
     await send(caseId, {
       type: 'LogSymptomCheck',
-      data: { caseId, checkId: uuidv7(), escalationId, today: '2020-01-29', date: '2020-01-29', slot: 'am', temperatureC: 38.2, symptoms: [], reachedVia: 'phone', correction: false, checkedAtLocal: { date: '2020-01-29', minutes: 9 * 60 }, window: { opens: 360, earlyMinutes: 30 } },
+      data: { caseId, checkId: uuidv7(), escalationId, today: '2020-01-29', date: '2020-01-29', slot: 'am', temperatureC: 38.2, symptoms: [], reachedVia: 'phone', correction: false, feverThresholdC: 37.3, checkedAtLocal: { date: '2020-01-29', minutes: 9 * 60 }, window: { opens: 360, earlyMinutes: 30 } },
     });
     await feed.caughtUp();
     return { caseId, escalationId };

@@ -55,7 +55,7 @@ export function quarantinePolicySuite(name: string, makeBus: () => MessageBus, t
         logger,
         activeCases: feed.activeCases,
         people,
-        riskAreas: parseRiskAreas('湖北省,浙江省/温州市'),
+        district: { riskAreas: parseRiskAreas('湖北省,浙江省/温州市'), quarantinePeriodDays: 14 },
         callers: parseCallers('moujia=caller-moujia-1|caller-moujia-2;wenzhang=w1|w2'),
         clock: () => now,
         timeZone: 'Asia/Shanghai',

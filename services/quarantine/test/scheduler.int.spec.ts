@@ -52,7 +52,7 @@ describe('the missed-check scheduler (fake clock, SQLite event store)', () => {
   const logCheck = (caseId: string, date: string, slot: 'am' | 'pm', today = date) =>
     handleCommand(eventStore, streamIdOf(caseId), homeQuarantineDecider, {
       type: 'LogSymptomCheck',
-      data: { caseId, checkId: uuidv7(), escalationId: uuidv7(), today, date, slot, temperatureC: 36.5, symptoms: [], reachedVia: 'phone', correction: false, checkedAtLocal: { date: today, minutes: 23 * 60 }, window: { opens: 6 * 60, earlyMinutes: 30 } },
+      data: { caseId, checkId: uuidv7(), escalationId: uuidv7(), today, date, slot, temperatureC: 36.5, symptoms: [], reachedVia: 'phone', correction: false, feverThresholdC: 37.3, checkedAtLocal: { date: today, minutes: 23 * 60 }, window: { opens: 6 * 60, earlyMinutes: 30 } },
     }, meta);
   const missedOf = async (caseId: string) =>
     (await eventStore.readStream(streamIdOf(caseId))).filter((e) => e.type === 'quarantine.symptom-check-missed').map((e) => e.data as { date: string; slot: string });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Actor } from '@fangyi/contracts';
 import type { EventStore } from '@fangyi/eventstore';
-import { IdParamSchema, type Clock, type PersonalDataVault, type User } from '@fangyi/service-kit';
+import { IdParamSchema, SHIPPED_DISTRICT, type Clock, type District, type PersonalDataVault, type User } from '@fangyi/service-kit';
 import type { HouseholdPeopleFeed } from './householdPeople/feed.ts';
 
 /** What every residents route needs; the composition root makes them. */
@@ -16,7 +16,11 @@ export interface ResidentsDeps {
   readonly reservationKey: Buffer;
   /** The household → people read model, started (and stopped) by the composition root. */
   readonly householdPeople: HouseholdPeopleFeed;
+  /** The district's places (communities, estates, grids) and fever threshold; default the shipped Kutao district. */
+  readonly district?: District;
 }
+
+export const districtOfDeps = (deps: ResidentsDeps): District => deps.district ?? SHIPPED_DISTRICT;
 
 /** The part of a route's context a command needs. */
 export interface CommandContext {

@@ -3,7 +3,7 @@ import { contextOf, uuidv7 } from '@fangyi/contracts';
 import { openEventStore } from '@fangyi/eventstore';
 import { KafkaMessageBus, relayReadiness, startRelay } from '@fangyi/messaging';
 import { busSource, readinessOf } from '@fangyi/processors';
-import { createMetrics, tracingFromEnv, instrumentEventStore, registerProcessorMetrics, registerRelayMetrics, businessDate, openPrivacy, privacyConfig, createLogger, installGracefulShutdown, commandServiceConfig, rateLimitOf, readConfig, tokenSecretsOf, withEventStoreUrl, systemClock } from '@fangyi/service-kit';
+import { createMetrics, tracingFromEnv, instrumentEventStore, registerProcessorMetrics, registerRelayMetrics, businessDate, openPrivacy, privacyConfig, createLogger, installGracefulShutdown, loadDistrict, commandServiceConfig, rateLimitOf, readConfig, tokenSecretsOf, withEventStoreUrl, systemClock } from '@fangyi/service-kit';
 import { sessionCheckOf, startStaffDirectory } from '@fangyi/staff';
 import { buildResidentsApp } from './app.ts';
 import { startHouseholdPeopleFeed } from './householdPeople/feed.ts';
@@ -25,6 +25,8 @@ const config = readConfig(
 );
 
 const logger = createLogger({ service: 'residents', level: config.LOG_LEVEL });
+// The district's places and policies (FANGYI_CONFIG, default config/district.json), read once.
+const district = loadDistrict(process.env, (message) => logger.warn(message));
 const clock = systemClock;
 const newId = () => uuidv7();
 const metrics = createMetrics({ service: 'residents' });
@@ -70,6 +72,7 @@ const app = buildResidentsApp({
   clock,
   newId,
   timeZone: config.FANGYI_TIME_ZONE,
+  district,
   householdPeople,
   logger,
   authSecret: tokenSecretsOf(config),

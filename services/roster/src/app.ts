@@ -11,8 +11,6 @@ export interface RosterAppDeps extends RosterDeps, ServiceAppDeps {
   readonly alertsStore: ReportDeps['store'];
   /** Where analysts' "as of" questions are answered from; optional. */
   readonly eventStore?: ReportDeps['eventStore'];
-  /** community (or estate) → district, for the report's district rows; default the demo's. */
-  readonly communityDistricts?: ReportDeps['communityDistricts'];
   /** Opens the phones the worklist shows (sealed in the read model); without one they read null. */
   readonly vault?: PersonalDataVault;
 }
@@ -33,7 +31,7 @@ export function registerRoster(app: ServiceApp, deps: Omit<RosterAppDeps, keyof 
     clock: deps.clock,
     timeZone: deps.timeZone,
     slotWindows: deps.slotWindows,
-    ...(deps.communityDistricts ? { communityDistricts: deps.communityDistricts } : {}),
+    ...(deps.district ? { district: deps.district } : {}),
     ...(deps.eventStore ? { eventStore: deps.eventStore } : {}),
   });
 }

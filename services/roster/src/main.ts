@@ -2,11 +2,9 @@ import { Redis } from 'ioredis';
 import { z } from 'zod';
 import { openEventStore } from '@fangyi/eventstore';
 import { RedisProjectionStore } from '@fangyi/projections';
-import { createMetrics, DEFAULT_TIME_ZONE, openPrivacy, createLogger, installGracefulShutdown, rateLimitConfig, rateLimitOf, readConfig, systemClock, tokenSecretConfig, tokenSecretsOf } from '@fangyi/service-kit';
+import { createMetrics, DEFAULT_TIME_ZONE, openPrivacy, createLogger, installGracefulShutdown, loadDistrict, rateLimitConfig, rateLimitOf, readConfig, systemClock, tokenSecretConfig, tokenSecretsOf } from '@fangyi/service-kit';
 import { sessionCheckOf, startStaffDirectory } from '@fangyi/staff';
 import { buildRosterApp } from './app.ts';
-import { parseCommunityDistricts } from './report/daily.ts';
-import { DEFAULT_SLOT_WINDOWS, parseSlotWindows } from './roster/status.ts';
 
 /** The roster query API in distributed mode: reads the roster the worker keeps in Redis. */
 const config = readConfig(
@@ -28,9 +26,6 @@ const config = readConfig(
     FANGYI_RESERVATION_KEY: z.string().optional(),
     FANGYI_KEYS_URL: z.string().optional(),
     FANGYI_TIME_ZONE: z.string().default(DEFAULT_TIME_ZONE),
-    FANGYI_SLOT_WINDOWS: z.string().optional(),
-    /** Each district with its communities and estates, `kutao=kutao|moujia;zhangcunhe=nanzhang`; default the demo's. */
-    FANGYI_DISTRICTS: z.string().optional(),
     ...tokenSecretConfig(),
     ...rateLimitConfig(),
     LOG_LEVEL: z.string().default('info'),
@@ -38,6 +33,8 @@ const config = readConfig(
 );
 
 const logger = createLogger({ service: 'roster', level: config.LOG_LEVEL });
+// The district's places and policies (FANGYI_CONFIG, default config/district.json), read once.
+const district = loadDistrict(process.env, (message) => logger.warn(message));
 const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3 });
 const store = new RedisProjectionStore({ redis, namespace: config.FANGYI_ROSTER_NAMESPACE, clock: systemClock });
 const reportStore = new RedisProjectionStore({ redis, namespace: config.FANGYI_REPORT_NAMESPACE, clock: systemClock });
@@ -60,8 +57,8 @@ const app = buildRosterApp({
   ...(eventStore ? { eventStore } : {}),
   clock: systemClock,
   timeZone: config.FANGYI_TIME_ZONE,
-  slotWindows: config.FANGYI_SLOT_WINDOWS ? parseSlotWindows(config.FANGYI_SLOT_WINDOWS) : DEFAULT_SLOT_WINDOWS,
-  ...(config.FANGYI_DISTRICTS ? { communityDistricts: parseCommunityDistricts(config.FANGYI_DISTRICTS) } : {}),
+  slotWindows: district.slotWindows,
+  district,
   logger,
   authSecret: tokenSecretsOf(config),
   rateLimit: rateLimitOf(config),

@@ -179,7 +179,7 @@ describe('the daily report and the alerts through PostgreSQL, Kafka and Redis', 
       path.setNow(shanghai('2020-03-01T09:00'));
       await send(caseId, {
         type: 'LogSymptomCheck',
-        data: { caseId, checkId: uuidv7(), escalationId, today: '2020-03-01', date: '2020-03-01', slot: 'am', temperatureC: 38.6, symptoms: [], reachedVia: 'phone', correction: false, checkedAtLocal: { date: '2020-03-01', minutes: 9 * 60 }, window: { opens: 360, earlyMinutes: 30 } },
+        data: { caseId, checkId: uuidv7(), escalationId, today: '2020-03-01', date: '2020-03-01', slot: 'am', temperatureC: 38.6, symptoms: [], reachedVia: 'phone', correction: false, feverThresholdC: 37.3, checkedAtLocal: { date: '2020-03-01', minutes: 9 * 60 }, window: { opens: 360, earlyMinutes: 30 } },
       });
 
       path.setNow(shanghai('2020-03-01T09:20'));

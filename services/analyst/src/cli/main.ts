@@ -17,7 +17,7 @@ import { pino } from 'pino';
 import { openEventStore, type EventStore } from '@fangyi/eventstore';
 import { InMemoryProjectionStore, RedisProjectionStore, rebuildFromEventStore, type ProjectionStore } from '@fangyi/projections';
 import { REPORT, ROSTER_COLLECTION } from '@fangyi/roster';
-import { DEFAULT_TIME_ZONE, businessDate, localTime } from '@fangyi/service-kit';
+import { DEFAULT_TIME_ZONE, businessDate, loadDistrict, localTime } from '@fangyi/service-kit';
 import { exportLines, filterOf } from '../export.ts';
 import { importClock, importNdjson } from '../import.ts';
 import { personTimeline } from '../timeline.ts';
@@ -192,19 +192,21 @@ asOf
     const date = o.date ?? businessDate(new Date(at), tz);
     await withStore(async (store) => {
       const { store: view } = await buildView(store, 'report', { timeZone: tz, asOf: new Date(at) });
-      const report = await dailyReportOf(view, date, (c) => !o.community || c === o.community);
+      // The district file (FANGYI_CONFIG): its districts, risk areas and check windows.
+      const district = loadDistrict(process.env, (message) => process.stderr.write(`${message}\n`));
+      const report = await dailyReportOf(view, date, (c) => !o.community || c === o.community, { timeZone: tz, slotWindows: district.slotWindows, district });
       if (globals().json) return out(JSON.stringify({ ...report, asOf: at }, null, 2));
       out(`每日报表 ${date}，截至 ${at} 所知\n`);
       const rows = [...report.communities, { community: '合计', ...report.total }];
       out(
         table(
-          ['社区', '住户', '登记人员', '外地', '湖北', '居家隔离', '应查', '已查', '漏报', '异常', '卡口进', '卡口出', '劝返', '投诉'],
+          ['社区', '住户', '登记人员', '外地', '风险地区', '居家隔离', '应查', '已查', '漏报', '异常', '卡口进', '卡口出', '劝返', '投诉'],
           rows.map((r) => [
             r.community,
             String(r.households.total),
             String(r.people.registered),
             String(r.people.outside),
-            String(r.people.outsideFromHubei),
+            String(r.people.outsideFromRiskAreas),
             String(r.homeQuarantine.underQuarantine),
             String(r.homeQuarantine.checksDueOnDate),
             String(r.homeQuarantine.checksDoneOnDate),

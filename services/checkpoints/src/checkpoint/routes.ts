@@ -1,6 +1,5 @@
 import {
   CloseCheckpointSchema,
-  DEMO_COMMUNITY_DISTRICTS,
   EndShiftSchema,
   MergeCheckpointsSchema,
   OpenCheckpointSchema,
@@ -18,6 +17,7 @@ import {
   expectedRevisionOf,
   loadCheckpoint,
   requireAllCommunitiesOf,
+  communityDistrictsOf,
   requireAnyCommunityOf,
   utc,
   type CheckpointsDeps,
@@ -30,7 +30,7 @@ type Ctx = { user: User; actor(): Actor; request: { correlationId: string; heade
 
 /** HTTP for checkpoints (卡口): open, merge ("from many to few"), close, shifts and their coverage. */
 export function checkpointRoutes(app: ServiceApp, deps: CheckpointsDeps): void {
-  const districts = deps.communityDistricts ?? DEMO_COMMUNITY_DISTRICTS;
+  const districts = communityDistrictsOf(deps);
 
   const run = (
     ctx: Ctx,

@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import { DEMO_COMMUNITY_DISTRICTS } from '@fangyi/contracts';
 import { DomainError, requireCommunity, route, worksIn, type ServiceApp } from '@fangyi/service-kit';
-import { READERS, type CheckpointsDeps } from '../http.ts';
+import { READERS, communityDistrictsOf, type CheckpointsDeps } from '../http.ts';
 import { LIST_STATUSES } from './projection.ts';
 
 const ListQuery = z.strictObject({
@@ -11,7 +10,7 @@ const ListQuery = z.strictObject({
 
 /** HTTP for the list of checkpoints of the caller's communities. */
 export function checkpointListRoutes(app: ServiceApp, deps: CheckpointsDeps): void {
-  const districts = deps.communityDistricts ?? DEMO_COMMUNITY_DISTRICTS;
+  const districts = communityDistrictsOf(deps);
   const readModel = deps.checkpointList;
 
   route(app, {

@@ -1,5 +1,4 @@
 import {
-  FEVER_THRESHOLD_C,
   TEMPERATURE_MAX_C,
   TEMPERATURE_MIN_C,
   type CrossingEvent,
@@ -73,6 +72,8 @@ export type RecordCrossingData = Omit<RecordCrossingInput, 'at' | 'crossingId'> 
     readonly identity: CrossingIdentity;
     /** From the checkpoints service's "people under quarantine" read model, looked up for the person identified. */
     readonly underQuarantine: { readonly caseId: string } | null;
+    /** The district's fever threshold (°C, configuration). */
+    readonly feverThresholdC: number;
   };
 export type RecordEntry = { type: 'RecordEntry'; data: RecordCrossingData };
 export type RecordExit = { type: 'RecordExit'; data: RecordCrossingData };
@@ -107,7 +108,7 @@ const refusalsOf = (state: CrossingDayState): ReadonlyMap<string, RefusalRecorde
 /** The crossing recorded under this id on the state's day, if any. */
 export const crossingOf = (state: CrossingDayState, crossingId: string): DayCrossing | undefined => crossingsOf(state).get(crossingId);
 
-export const isFever = (temperatureC: number) => temperatureC >= FEVER_THRESHOLD_C;
+export const isFever = (temperatureC: number, feverThresholdC: number) => temperatureC >= feverThresholdC;
 
 export function evolve(state: CrossingDayState, event: CrossingEvent): CrossingDayState {
   const crossings = new Map(crossingsOf(state));
@@ -198,7 +199,7 @@ function recordCrossing(direction: Direction, d: RecordCrossingData, state: Cros
     ...(d.idNumber !== undefined ? { idNumber: d.idNumber } : {}),
     temperatureC: d.temperatureC,
     // A fever does not stop the entry being recorded: the staff turn the person back with a refusal.
-    fever: isFever(d.temperatureC),
+    fever: isFever(d.temperatureC, d.feverThresholdC),
     ...(d.passNumber !== undefined ? { passNumber: d.passNumber } : {}),
     passValid: d.passValid,
     at: d.at,

@@ -16,6 +16,7 @@ const crossing = (o: Partial<RecordCrossingData> = {}): RecordCrossingData => ({
   personId: 'p1',
   name: '李娜',
   temperatureC: 36.5,
+  feverThresholdC: 37.3,
   passNumber: 'ZC-0012',
   passValid: true,
   at: '2020-01-29T03:59:00.000Z',

@@ -1,6 +1,6 @@
 import { RecordCrossingSchema, RecordRefusalSchema, REFUSAL_REASONS, parseEnvelope, type Actor, type EntryRecorded, type QuarantineBreachRecorded, type RefusalRecorded } from '@fangyi/contracts';
 import type { FastifyReply } from 'fastify';
-import { businessDate, handleCommand, idNumberSubject, normaliseIdNumber, route, type ServiceApp, type User } from '@fangyi/service-kit';
+import { SHIPPED_DISTRICT, businessDate, handleCommand, idNumberSubject, normaliseIdNumber, route, type ServiceApp, type User } from '@fangyi/service-kit';
 import { currentShift } from '../checkpoint/checkpoint.ts';
 import { CHECKPOINT_PATHS, CheckpointParams, DateQuery, READERS, loadCheckpoint, requireAnyCommunityOf, utc, type CheckpointsDeps, type KnownCheckpoint } from '../http.ts';
 import { underQuarantineOf } from '../underQuarantine/projection.ts';
@@ -63,7 +63,7 @@ export function crossingRoutes(app: ServiceApp, deps: CheckpointsDeps): void {
       url: `/checkpoints/:id/${direction === 'entry' ? 'entries' : 'exits'}`,
       summary:
         (direction === 'entry'
-          ? 'Record an entry with temperature and pass check; 37.3 °C and above is recorded with fever: true and then needs a refusal (劝返)'
+          ? "Record an entry with temperature and pass check; at or above the district's fever threshold (37.3 °C in Kutao) it is recorded with fever: true and then needs a refusal (劝返)"
           : 'Record an exit with temperature and pass check') +
         '. A personId or passNumber must be a registered person or an issued pass (422 naming the field otherwise; a pass names its holder); a crossing naming neither is recorded as unidentified. An optional client-chosen crossingId (UUID, unique per checkpoint and day) makes resends safe: the same id and content answers 200 with the crossing already recorded, the same id with other content 409 CROSSING_ID_REUSED',
       tags: ['crossings'],
@@ -94,6 +94,7 @@ export function crossingRoutes(app: ServiceApp, deps: CheckpointsDeps): void {
               now: deps.clock().toISOString(),
               identity,
               underQuarantine: who !== null ? await underQuarantineOf(deps.projectionStore, who) : null,
+              feverThresholdC: (deps.district ?? SHIPPED_DISTRICT).feverThresholdC,
             },
           };
         });

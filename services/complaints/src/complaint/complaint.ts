@@ -1,5 +1,4 @@
 import {
-  ESTATE_DISTRICTS,
   reporterContactable,
   type Agency,
   type Estate,
@@ -69,7 +68,8 @@ export type HandlersByArea = ReadonlyMap<string, readonly string[]>;
 
 export type FileComplaint = {
   type: 'FileComplaint';
-  data: FileComplaintInput & { complaintId: string; replyWithinHours: number; now: string; subjectHousehold: HouseholdFacts | null };
+  /** estateDistrict: the district the configuration places the estate in (for an estate complaint). */
+  data: FileComplaintInput & { complaintId: string; replyWithinHours: number; now: string; subjectHousehold: HouseholdFacts | null; estateDistrict?: string };
 };
 export type TriageComplaint = { type: 'TriageComplaint'; data: TriageComplaintInput & { complaintId: string; handlers: HandlersByArea } };
 export type AddInvestigationNote = {
@@ -297,7 +297,7 @@ export function decide(command: ComplaintCommand, state: ComplaintState): Compla
             channel: d.channel,
             category: d.category,
             ...(d.community !== undefined ? { community: d.community } : {}),
-            ...(d.estate !== undefined ? { estate: d.estate, district: ESTATE_DISTRICTS[d.estate] } : {}),
+            ...(d.estate !== undefined ? { estate: d.estate, ...(d.estateDistrict !== undefined ? { district: d.estateDistrict } : {}) } : {}),
             description: d.description,
             ...(d.location !== undefined ? { location: d.location } : {}),
             reporter: d.reporter,

@@ -135,10 +135,10 @@ describe('FileComplaint', () => {
     spec.given([]).when(file()).then([filed()]);
   });
 
-  it('records an estate complaint with the district the estate belongs to', () => {
+  it('records an estate complaint with the district the configuration places the estate in', () => {
     spec
       .given([])
-      .when(file({ community: undefined, estate: 'taoyuanju', category: 'sanitation', replyWithinHours: 72 }))
+      .when(file({ community: undefined, estate: 'taoyuanju', estateDistrict: 'kutao', category: 'sanitation', replyWithinHours: 72 }))
       .thenMatches((events) =>
         expect(events[0]!.data).toMatchObject({ estate: 'taoyuanju', district: 'kutao', replyDueAt: '2020-02-06T01:00:00.000Z', replyWithinHours: 72 }),
       );

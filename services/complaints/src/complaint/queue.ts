@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { EstateSchema } from '@fangyi/contracts';
 import { DEFAULT_PARTITION, InvalidCursorError, MAX_PAGE, type ProjectionStore } from '@fangyi/projections';
-import { ALL_COMMUNITIES, DomainError, fault, formatClockTime, localTime, requireCommunity, route, type Clock, type PersonalDataVault, type ServiceApp, badPartitionCursor, decodePartitionCursor, encodePartitionCursor } from '@fangyi/service-kit';
+import { ALL_COMMUNITIES, DomainError, fault, formatClockTime, localTime, requireCommunity, route, unknownPlace, SHIPPED_DISTRICT, type Clock, type District, type PersonalDataVault, type ServiceApp, badPartitionCursor, decodePartitionCursor, encodePartitionCursor } from '@fangyi/service-kit';
 import { COMPLAINTS_COLLECTION, COMPLAINT_INDEX } from './projection.ts';
 import { openViews, presentView, type ComplaintView } from './view.ts';
 
@@ -30,6 +30,8 @@ export interface ComplaintQueueDeps {
   readonly timeZone: string;
   readonly vault: PersonalDataVault;
   readonly dueSoonMinutes?: number;
+  /** The district's estates (the queue of an estate it does not list is a 400); default the shipped Kutao district. */
+  readonly district?: District;
 }
 
 const area = z.string().min(1).max(128).regex(/^[^{}\s]+$/, 'no spaces or braces');
@@ -62,6 +64,7 @@ export function complaintQueueRoutes(app: ServiceApp, deps: ComplaintQueueDeps):
     roles: READERS,
     handler: async ({ query, user }) => {
       if (query.estate && query.community) throw new DomainError('VALIDATION_FAILED', 'a complaint is of an estate or of a community: name one', fault('query.estate', 'give estate or community, not both'));
+      if (query.estate !== undefined && !(deps.district ?? SHIPPED_DISTRICT).isEstate(query.estate)) throw unknownPlace('query.estate', 'estate', query.estate);
       const named = query.estate ?? query.community;
       if (named) requireCommunity(user, named);
       const now = deps.clock();

@@ -16,7 +16,7 @@ import {
 } from '@fangyi/contracts';
 import type { EventStore } from '@fangyi/eventstore';
 import type { ProjectionStore } from '@fangyi/projections';
-import { DomainError, handleCommand, loadAggregate, phoneSubject, requireCommunity, requireInScope, route, worksIn, type Clock, type PersonalDataVault, type ServiceApp, type User } from '@fangyi/service-kit';
+import { DomainError, SHIPPED_DISTRICT, handleCommand, loadAggregate, phoneSubject, requireCommunity, requireInScope, route, unknownPlace, worksIn, type Clock, type District, type PersonalDataVault, type ServiceApp, type User } from '@fangyi/service-kit';
 import { commandMeta } from '@fangyi/service-kit';
 import { expectedRevisionOf } from '@fangyi/service-kit';
 import { complaintDecider, streamIdOf, type ComplaintCommand, type ComplaintState } from './complaint.ts';
@@ -42,6 +42,8 @@ export interface ComplaintsDeps {
   readonly namingKey: Buffer;
   /** The district's time zone, for the business day a forget is recorded on. */
   readonly timeZone: string;
+  /** The district's communities and estates (a complaint names one of them); default the shipped Kutao district. */
+  readonly district?: District;
 }
 
 /** Complaint handlers (an estate's information officer is one whose token lists the estate) and the admin act. */
@@ -76,6 +78,7 @@ const ListQuery = z.strictObject({
 /** HTTP for complaints (投诉): file, triage, investigate, resolve, reply, close, reopen; read one, its history, the list. */
 export function complaintRoutes(app: ServiceApp, deps: ComplaintsDeps): void {
   const policy = deps.policy ?? DEFAULT_COMPLAINT_POLICY;
+  const district = deps.district ?? SHIPPED_DISTRICT;
   // Households named by complaints must be real: looked up from the residents' events on the log.
   const households = deps.households;
   const householdFacts = async (householdId: string | undefined) => (householdId === undefined ? null : households.household(householdId));
@@ -100,7 +103,10 @@ export function complaintRoutes(app: ServiceApp, deps: ComplaintsDeps): void {
     roles: [...HANDLERS, 'registrar'],
     status: 201,
     handler: async (ctx) => {
-      const area = (ctx.body.community ?? ctx.body.estate)!;
+      const { community, estate } = ctx.body;
+      if (community !== undefined && !district.isCommunity(community)) throw unknownPlace('body.community', 'community', community);
+      if (estate !== undefined && !district.isEstate(estate)) throw unknownPlace('body.estate', 'estate', estate);
+      const area = (community ?? estate)!;
       requireCommunity(ctx.user, area);
       const complaintId = deps.newId();
       const now = deps.clock();
@@ -113,6 +119,7 @@ export function complaintRoutes(app: ServiceApp, deps: ComplaintsDeps): void {
           replyWithinHours: policy.replyWithinHours[ctx.body.category],
           now: now.toISOString(),
           subjectHousehold: await householdFacts(ctx.body.subjectHouseholdId),
+          ...(estate !== undefined ? { estateDistrict: district.communityDistricts[estate]! } : {}),
         },
       };
       // The complaint happened in the world when it was received; a future receivedAt is refused by the decider.
@@ -272,7 +279,7 @@ export function complaintRoutes(app: ServiceApp, deps: ComplaintsDeps): void {
 
   const { listStore } = deps;
   if (!listStore) return;
-  complaintQueueRoutes(app, { store: listStore, clock: deps.clock, timeZone: deps.timeZone, vault: deps.vault });
+  complaintQueueRoutes(app, { store: listStore, clock: deps.clock, timeZone: deps.timeZone, vault: deps.vault, district });
   route(app, {
     method: 'GET',
     url: '/complaints',

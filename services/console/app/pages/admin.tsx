@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api, type SessionUser } from '../api.ts';
-import { COMMUNITIES, ESTATES, ROLE_LABELS, formatDateTime, place } from '../i18n.ts';
+import { ROLE_LABELS, communityIds, estateIds, formatDateTime, place } from '../i18n.ts';
 import { ActionMessage, Chips, LiveBar, Notice, useAction, usePoll } from '../ui.tsx';
 
 interface Account {
@@ -100,7 +100,7 @@ export function AdminPage(props: { user: SessionUser }) {
             <input name="displayName" value={displayName} onInput={(e) => setDisplayName(e.currentTarget.value)} />
           </label>
           <Chips legend="角色" name="role" options={ROLES} labels={ROLE_LABELS} value={role} onChange={setRole} single />
-          <Chips legend="负责社区（可多选）" name="community" options={['*', ...COMMUNITIES, ...ESTATES]} labels={Object.fromEntries(['*', ...COMMUNITIES, ...ESTATES].map((c) => [c, place(c)]))} value={communities} onChange={setCommunities} />
+          <Chips legend="负责社区（可多选）" name="community" options={['*', ...communityIds(), ...estateIds()]} labels={Object.fromEntries(['*', ...communityIds(), ...estateIds()].map((c) => [c, place(c)]))} value={communities} onChange={setCommunities} />
           <label class="field">
             <span>初始密码（至少 10 位）</span>
             <input name="password" type="password" autoComplete="new-password" value={password} onInput={(e) => setPassword(e.currentTarget.value)} />

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api, type SessionUser } from '../api.ts';
-import { ASSESSMENT_REASON_LABELS, COMMUNITIES, localNow, place } from '../i18n.ts';
+import { ASSESSMENT_REASON_LABELS, communityIds, localNow, place } from '../i18n.ts';
 import { ActionMessage, Chips, Notice, useAction } from '../ui.tsx';
 
 interface PersonView {
@@ -22,7 +22,7 @@ function assessmentText(p: PersonView): { kind: 'ok' | 'info' | 'warn'; text: st
 }
 
 export function RegistrarPage(props: { user: SessionUser }) {
-  const communities = props.user.communities.includes('*') ? COMMUNITIES : props.user.communities;
+  const communities = props.user.communities.includes('*') ? communityIds() : props.user.communities;
   const [community, setCommunity] = useState(communities[0] ?? '');
   const [grid, setGrid] = useState('');
   const [address, setAddress] = useState('');

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api, apiText, type SessionUser } from '../api.ts';
-import { formatDate, formatTime, localNow, place } from '../i18n.ts';
+import { formatDate, formatTime, localNow, place, riskAreasHeading } from '../i18n.ts';
 import { ActionMessage, LiveBar, Notice, download, useAction, usePoll } from '../ui.tsx';
 import { workbook } from '../xlsx.ts';
 
@@ -43,7 +43,7 @@ const COLUMNS: readonly [string, string, string][] = [
   ['households', 'rentalsSuspended', '停租户'],
   ['people', 'registered', '登记人数'],
   ['people', 'outside', '外来人员'],
-  ['people', 'outsideFromHubei', '湖北籍'],
+  ['people', 'outsideFromRiskAreas', ''],
   ['people', 'activePasses', '有效通行证'],
   ['homeQuarantine', 'underQuarantine', '居家隔离'],
   ['homeQuarantine', 'startedOnDate', '当日新增隔离'],
@@ -63,6 +63,8 @@ const COLUMNS: readonly [string, string, string][] = [
 ];
 
 const value = (f: Figures, group: string, field: string) => f[group]?.[field] ?? 0;
+/** A column's heading; the risk areas' is the district's (湖北籍 in Kutao). */
+const headingOf = ([, field, label]: readonly [string, string, string]) => (field === 'outsideFromRiskAreas' ? riskAreasHeading() : label);
 
 export function ReportPage(_props: { user: SessionUser }) {
   const [date, setDate] = useState(localNow().date);
@@ -81,7 +83,7 @@ export function ReportPage(_props: { user: SessionUser }) {
   const xlsx = () =>
     void action.run(async () => {
       if (!report) return;
-      const table = [['社区', ...COLUMNS.map((c) => c[2])], ...rows.map((r) => [r.label, ...COLUMNS.map(([g, f]) => value(r.figures, g, f))])];
+      const table = [['社区', ...COLUMNS.map(headingOf)], ...rows.map((r) => [r.label, ...COLUMNS.map(([g, f]) => value(r.figures, g, f))])];
       download(`每日报表-${date}.xlsx`, 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', workbook(`每日报表 ${date}`.slice(0, 31), table));
       return '已下载 Excel 工作簿。';
     });
@@ -132,9 +134,9 @@ export function ReportPage(_props: { user: SessionUser }) {
               <thead>
                 <tr>
                   <th scope="col">社区</th>
-                  {COLUMNS.map(([g, f, label]) => (
-                    <th scope="col" key={`${g}.${f}`}>
-                      {label}
+                  {COLUMNS.map((c) => (
+                    <th scope="col" key={`${c[0]}.${c[1]}`}>
+                      {headingOf(c)}
                     </th>
                   ))}
                 </tr>

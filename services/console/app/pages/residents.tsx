@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { api, type SessionUser } from '../api.ts';
 import {
   ASSESSMENT_REASON_LABELS,
-  COMMUNITIES,
+  communityIds,
   HOUSEHOLD_KIND_LABELS,
   PASS_ELIGIBILITY_LABELS,
   PASS_REVOCATION_LABELS,
@@ -97,7 +97,7 @@ export function assessmentSentence(name: string, a: Person['quarantineAssessment
 }
 
 export function FindPage(props: { user: SessionUser; navigate: Navigate }) {
-  const communities = props.user.communities.includes('*') ? COMMUNITIES : props.user.communities;
+  const communities = props.user.communities.includes('*') ? communityIds() : props.user.communities;
   const [by, setBy] = useState<By[]>(['name']);
   const [q, setQ] = useState('');
   const [community, setCommunity] = useState('');

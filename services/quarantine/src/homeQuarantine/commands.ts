@@ -25,7 +25,8 @@ export interface StartFacts {
 
 export type StartHomeQuarantine = {
   type: 'StartHomeQuarantine';
-  data: StartHomeQuarantineInput & { caseId: string; sourceEventId?: string; facts: StartFacts };
+  /** periodDays as the route or policy settled it (the district's period when the request gave none). */
+  data: Omit<StartHomeQuarantineInput, 'periodDays'> & { periodDays: number; caseId: string; sourceEventId?: string; facts: StartFacts };
 };
 export type LogSymptomCheck = {
   type: 'LogSymptomCheck';
@@ -34,6 +35,8 @@ export type LogSymptomCheck = {
     checkId: string;
     escalationId: string;
     today: string;
+    /** The district's fever threshold (°C): a reading at or above it escalates. */
+    feverThresholdC: number;
     /** The district's local date and minutes since midnight when the person was reached. */
     checkedAtLocal: { date: string; minutes: number };
     /** The slot's window (from configuration) and how early before it opens a check is still taken. */

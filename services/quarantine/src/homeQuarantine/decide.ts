@@ -1,4 +1,4 @@
-import { FEVER_THRESHOLD_C, TEMPERATURE_MAX_C, TEMPERATURE_MIN_C, defaultMeasuredBy, type QuarantineEvent } from '@fangyi/contracts';
+import { TEMPERATURE_MAX_C, TEMPERATURE_MIN_C, defaultMeasuredBy, type QuarantineEvent } from '@fangyi/contracts';
 import { DomainError, fault } from '@fangyi/service-kit/errors';
 import { addDays, daysBetween } from '@fangyi/service-kit/time';
 import { formatClockTime } from '@fangyi/service-kit/slots';
@@ -125,7 +125,7 @@ export function decide(command: HomeQuarantineCommand, state: HomeQuarantineStat
       if (!previous && d.correction) throw new DomainError('NOTHING_TO_CORRECT', `${d.date} ${d.slot}`, fault('correction', `${d.date} ${d.slot} has no check to correct`));
 
       const symptoms = [...new Set(d.symptoms)];
-      const abnormal = isAbnormal(d.temperatureC, symptoms);
+      const abnormal = isAbnormal(d.temperatureC, symptoms, d.feverThresholdC);
       const check = {
         caseId: d.caseId,
         checkId: d.checkId,
@@ -148,7 +148,7 @@ export function decide(command: HomeQuarantineCommand, state: HomeQuarantineStat
         : [{ type: 'quarantine.symptom-check-logged', data: { ...reading, contactChannel: reachedVia, measuredBy: d.measuredBy ?? defaultMeasuredBy(reachedVia) } }];
       // A correction that turns a normal check abnormal escalates; one that was already escalated does not again.
       if (abnormal && !previous?.abnormal) {
-        const fever = d.temperatureC >= FEVER_THRESHOLD_C;
+        const fever = d.temperatureC >= d.feverThresholdC;
         events.push({
           type: 'quarantine.escalation-raised',
           data: {

@@ -53,6 +53,7 @@ function check(overrides: Partial<LogSymptomCheck['data']> = {}): LogSymptomChec
       symptoms: [],
       reachedVia: 'phone',
       correction: false,
+      feverThresholdC: 37.3,
       // Reached today at 09:30; the am window opens 06:00, checks taken from 05:30.
       checkedAtLocal: { date: overrides.today ?? '2020-01-29', minutes: 9 * 60 + 30 },
       window: { opens: 6 * 60, earlyMinutes: 30 },

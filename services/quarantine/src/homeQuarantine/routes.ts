@@ -16,7 +16,7 @@ import {
   type Role,
 } from '@fangyi/contracts';
 import { WrongExpectedRevisionError, type EventStore } from '@fangyi/eventstore';
-import { DEFAULT_EARLY_CHECK_MINUTES, DEFAULT_SLOT_WINDOWS, DomainError, fault, businessDate, handleCommand, loadAggregate, localTime, requireCommunity, requireInScope, route, worksIn, type Clock, type ServiceApp, type SlotWindows, type User } from '@fangyi/service-kit';
+import { DEFAULT_EARLY_CHECK_MINUTES, SHIPPED_DISTRICT, DomainError, fault, businessDate, handleCommand, loadAggregate, localTime, requireCommunity, requireInScope, route, unknownPlace, worksIn, type Clock, type District, type ServiceApp, type SlotWindows, type User } from '@fangyi/service-kit';
 import { commandMeta } from '@fangyi/service-kit';
 import { IdParamSchema, expectedRevisionOf } from '@fangyi/service-kit';
 import type { ActiveCases } from '../activeCases/projection.ts';
@@ -30,7 +30,9 @@ export interface HomeQuarantineDeps {
   readonly timeZone: string;
   /** The active-cases read model; GET /quarantine/cases is offered only where it is kept. */
   readonly activeCases?: ActiveCases;
-  /** When each slot may be worked (FANGYI_SLOT_WINDOWS); default 06:00–12:00 and 12:00–21:00. */
+  /** The district's places and policies (communities, period, fever threshold, slot windows); default the shipped Kutao district. */
+  readonly district?: District;
+  /** When each slot may be worked; default the district's slotWindows. */
   readonly slotWindows?: SlotWindows;
   /** How many minutes before a slot's window opens a check is still taken (FANGYI_CHECK_EARLY_MINUTES); default 30. */
   readonly earlyCheckMinutes?: number;
@@ -91,7 +93,8 @@ type Ctx = { user: User; actor(): Actor; request: { correlationId: string; heade
 
 /** HTTP for home quarantine cases: the case's whole follow-up, its reading and its history. */
 export function homeQuarantineRoutes(app: ServiceApp, deps: HomeQuarantineDeps): void {
-  const slotWindows = deps.slotWindows ?? DEFAULT_SLOT_WINDOWS;
+  const district = deps.district ?? SHIPPED_DISTRICT;
+  const slotWindows = deps.slotWindows ?? district.slotWindows;
   const earlyCheckMinutes = deps.earlyCheckMinutes ?? DEFAULT_EARLY_CHECK_MINUTES;
   const run = (ctx: Ctx, caseId: string, command: HomeQuarantineCommand, occurredAt: Date = deps.clock()) =>
     handleCommand(deps.eventStore, streamIdOf(caseId), homeQuarantineDecider, command, commandMeta(ctx, { newId: deps.newId, occurredAt, authorize: inCommunityOf(ctx.user) }));
@@ -112,8 +115,10 @@ export function homeQuarantineRoutes(app: ServiceApp, deps: HomeQuarantineDeps):
     roles: CASE_MANAGEMENT,
     status: 201,
     handler: async (ctx) => {
+      if (!district.isCommunity(ctx.body.community)) throw unknownPlace('body.community', 'community', ctx.body.community);
       requireCommunity(ctx.user, ctx.body.community);
       const { personId } = ctx.body;
+      const periodDays = ctx.body.periodDays ?? district.quarantinePeriodDays;
       // Read-your-writes: a person registered, or a case started, a moment ago is in the directory.
       await deps.people.sync();
       const person = await deps.people.directory.person(personId);
@@ -125,7 +130,7 @@ export function homeQuarantineRoutes(app: ServiceApp, deps: HomeQuarantineDeps):
       // The person's next case has one id, so two starts at once (a double tap, two registrars)
       // append to one stream: one wins, the other is told the person is under quarantine.
       const caseId = nextCaseId(personId, await deps.people.directory.casesStarted(personId));
-      const result = await run(ctx, caseId, { type: 'StartHomeQuarantine', data: { ...ctx.body, caseId, facts } }).catch((error: unknown) => {
+      const result = await run(ctx, caseId, { type: 'StartHomeQuarantine', data: { ...ctx.body, periodDays, caseId, facts } }).catch((error: unknown) => {
         const lost = error instanceof WrongExpectedRevisionError || (error instanceof DomainError && error.code === 'CASE_ALREADY_EXISTS');
         if (!lost) throw error;
         throw new DomainError('PERSON_ALREADY_UNDER_QUARANTINE', `person ${personId} is under home quarantine in case ${caseId}`, [
@@ -140,7 +145,7 @@ export function homeQuarantineRoutes(app: ServiceApp, deps: HomeQuarantineDeps):
   route(app, {
     method: 'POST',
     url: '/quarantine/cases/:caseId/checks',
-    summary: 'Log a symptom check (am or pm slot); fever ≥ 37.3 °C or any symptom also raises an escalation',
+    summary: "Log a symptom check (am or pm slot); a fever (at or above the district's threshold, 37.3 °C in Kutao) or any symptom also raises an escalation",
     tags: ['home quarantine'],
     params: CaseParams,
     body: LogSymptomCheckSchema,
@@ -156,7 +161,7 @@ export function homeQuarantineRoutes(app: ServiceApp, deps: HomeQuarantineDeps):
       const occurredAt = pastInstant(checkedAt, 'body.checkedAt', now);
       const window = { opens: slotWindows[input.slot].opens, earlyMinutes: earlyCheckMinutes };
       const checkedAtLocal = localTime(occurredAt, deps.timeZone);
-      const result = await run(ctx, caseId, { type: 'LogSymptomCheck', data: { ...input, caseId, checkId, escalationId, today, checkedAtLocal, window } }, occurredAt);
+      const result = await run(ctx, caseId, { type: 'LogSymptomCheck', data: { ...input, caseId, checkId, escalationId, today, feverThresholdC: district.feverThresholdC, checkedAtLocal, window } }, occurredAt);
       if (result.events.length === 0) {
         // Sent again: answered with the check already recorded, and nothing appended.
         ctx.status(200);

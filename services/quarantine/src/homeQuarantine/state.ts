@@ -1,4 +1,4 @@
-import { FEVER_THRESHOLD_C, type EscalationRaised, type QuarantineEvent, type QuarantineOutcome, type Slot } from '@fangyi/contracts';
+import { type EscalationRaised, type QuarantineEvent, type QuarantineOutcome, type Slot } from '@fangyi/contracts';
 
 export interface LoggedCheck {
   readonly checkId: string;
@@ -49,8 +49,8 @@ export const slotKey = (date: string, slot: Slot) => `${date}/${slot}`;
 
 export const initialState = (): HomeQuarantineState => ({ status: 'none' });
 
-export function isAbnormal(temperatureC: number, symptoms: readonly string[]): boolean {
-  return temperatureC >= FEVER_THRESHOLD_C || symptoms.length > 0;
+export function isAbnormal(temperatureC: number, symptoms: readonly string[], feverThresholdC: number): boolean {
+  return temperatureC >= feverThresholdC || symptoms.length > 0;
 }
 
 /** The date of the latest logged check, or null; periods and endings may not cut it off. */

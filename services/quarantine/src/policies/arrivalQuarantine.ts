@@ -1,13 +1,13 @@
 import { z } from 'zod';
-import { DEFAULT_PERIOD_DAYS, type ArrivalAssessed, type Envelope } from '@fangyi/contracts';
+import { type ArrivalAssessed, type Envelope } from '@fangyi/contracts';
 import { WrongExpectedRevisionError, type EventStore } from '@fangyi/eventstore';
-import { DomainError, addDays, businessDate, handleCommand, type Clock, type Logger } from '@fangyi/service-kit';
+import { DomainError, addDays, businessDate, handleCommand, type Clock, type District, type Logger } from '@fangyi/service-kit';
 import { arrivalAssessmentDecider, arrivalAssessmentStreamId } from '../arrivalAssessment/assessment.ts';
 import { sendInternalCommand } from '../homeQuarantine/internalCommand.ts';
 import { UNASSIGNED_CALLER, nextCaseId, streamIdOf, type CallersByCommunity } from '../homeQuarantine/homeQuarantine.ts';
 import type { ActiveCases } from '../activeCases/projection.ts';
 import type { PeopleDirectoryFeed } from '../people/directory.ts';
-import { isFromRiskArea, type CallerPicker, type RiskArea } from './config.ts';
+import { isFromRiskArea, type CallerPicker } from './config.ts';
 
 export { UNASSIGNED_CALLER };
 
@@ -28,7 +28,8 @@ export interface ArrivalPolicyDeps {
   readonly activeCases: ActiveCases;
   /** Whose case is running, read after sync(): a person with one gets no second case. */
   readonly people: PeopleDirectoryFeed;
-  readonly riskAreas: readonly RiskArea[];
+  /** Where arrivals start a home quarantine from, and for how many days (the district's configuration). */
+  readonly district: Pick<District, 'riskAreas' | 'quarantinePeriodDays'>;
   readonly callers: CallerPicker;
   readonly callersByCommunity: CallersByCommunity;
   readonly clock: Clock;
@@ -42,7 +43,7 @@ type Decision = Pick<ArrivalAssessed, 'outcome' | 'reason' | 'note'> & { readonl
 /**
  * residents.person-arrived → an assessment, recorded as quarantine.arrival-assessed whatever it
  * decides, so that a decision not to act is in the history and on the person's record: from a risk
- * area and within the period, StartHomeQuarantine for 14 days from the arrival; otherwise no case,
+ * area and within the period, StartHomeQuarantine for the district's period (14 days in Kutao) from the arrival; otherwise no case,
  * and why (not from a risk area, the period already over, a case already running).
  * The assessment has a stream per arrival event, so a redelivered event finds it and does nothing;
  * one that comes after the case but before the assessment finds the case it started (its source).
@@ -59,12 +60,13 @@ export function arrivalQuarantinePolicy(deps: ArrivalPolicyDeps): (event: Envelo
       return;
     }
     const origin = `${d.originProvince}${d.originCity ? `/${d.originCity}` : ''}`;
-    const periodEndDate = addDays(d.arrivedOn, DEFAULT_PERIOD_DAYS - 1);
+    const periodDays = deps.district.quarantinePeriodDays;
+    const periodEndDate = addDays(d.arrivedOn, periodDays - 1);
     const decision = await decide();
     await record(decision);
 
     async function decide(): Promise<Decision> {
-      if (!isFromRiskArea(deps.riskAreas, d.originProvince, d.originCity)) {
+      if (!isFromRiskArea(deps.district.riskAreas, d.originProvince, d.originCity)) {
         return { outcome: 'no-home-quarantine', reason: 'not-from-risk-area', note: `arrival assessed: no home quarantine, ${origin} is not a risk area` };
       }
       const today = businessDate(deps.clock(), deps.timeZone);
@@ -74,7 +76,7 @@ export function arrivalQuarantinePolicy(deps: ArrivalPolicyDeps): (event: Envelo
         return {
           outcome: 'no-home-quarantine',
           reason: 'period-already-over',
-          note: `arrival assessed: no home quarantine, the ${DEFAULT_PERIOD_DAYS} days from ${d.arrivedOn} (from ${origin}) were already over on ${periodEndDate}`,
+          note: `arrival assessed: no home quarantine, the ${periodDays} days from ${d.arrivedOn} (from ${origin}) were already over on ${periodEndDate}`,
         };
       }
       await deps.people.sync();
@@ -103,7 +105,7 @@ export function arrivalQuarantinePolicy(deps: ArrivalPolicyDeps): (event: Envelo
             personName: d.personName,
             community: d.community,
             startDate: d.arrivedOn,
-            periodDays: DEFAULT_PERIOD_DAYS,
+            periodDays,
             reason: 'arrival-from-risk-area',
             reasonNote: `arrived ${d.arrivedOn} from ${origin}`,
             assignedCaller: caller,

@@ -1,39 +1,21 @@
+import { riskAreasOf, type RiskArea } from '@fangyi/service-kit';
+
 /**
  * Configuration of the quarantine policies, parsed once by the composition root.
  *
- * FANGYI_RISK_AREAS: comma-separated areas, each a province (`湖北省`) or `province/city`
- * (`广东省/深圳市`). A trailing 省 or 市 is optional on either side, so `湖北` matches `湖北省`.
+ * Risk areas are the district configuration's `riskAreas.areas` (service-kit district.ts); the
+ * comma-separated form (`湖北省, 浙江省/温州市`) is parsed here for tests.
  *
  * FANGYI_CALLERS: the follow-up callers of each community,
  * `moujia=caller-moujia-1|caller-moujia-2;zhangcun=caller-zhangcun-1`.
  */
-export interface RiskArea {
-  readonly province: string;
-  readonly city: string | null;
-}
+export { isFromRiskArea, type RiskArea } from '@fangyi/service-kit';
 
-export const DEFAULT_RISK_AREAS = '湖北省';
-
-const normalise = (place: string) => place.trim().replace(/(省|市)$/u, '');
-
+/** The deprecated FANGYI_RISK_AREAS form (the district file lists `riskAreas.areas`). */
 export function parseRiskAreas(value: string): RiskArea[] {
-  const areas = value
-    .split(',')
-    .map((part) => part.trim())
-    .filter((part) => part.length > 0)
-    .map((part) => {
-      const [province, city, extra] = part.split('/');
-      if (extra !== undefined || !province?.trim()) throw new Error(`risk area "${part}" is not like 湖北省 or 湖北省/武汉市`);
-      return { province: normalise(province), city: city?.trim() ? normalise(city) : null };
-    });
+  const areas = value.split(',').map((part) => part.trim()).filter((part) => part.length > 0);
   if (areas.length === 0) throw new Error('FANGYI_RISK_AREAS names no area');
-  return areas;
-}
-
-export function isFromRiskArea(areas: readonly RiskArea[], originProvince: string, originCity: string): boolean {
-  const province = normalise(originProvince);
-  const city = normalise(originCity);
-  return areas.some((a) => a.province === province && (a.city === null || a.city === city));
+  return riskAreasOf(areas);
 }
 
 export type CallersByCommunity = ReadonlyMap<string, readonly string[]>;

@@ -1,11 +1,11 @@
 import type { EventStore } from '@fangyi/eventstore';
 import { policyProcessor, startProcessors, type ProcessorGroup, type ProcessorSource } from '@fangyi/processors';
-import type { Clock, Logger } from '@fangyi/service-kit';
+import type { Clock, District, Logger } from '@fangyi/service-kit';
 import type { ActiveCases } from '../activeCases/projection.ts';
 import type { PeopleDirectoryFeed } from '../people/directory.ts';
 import { arrivalQuarantinePolicy } from './arrivalQuarantine.ts';
 import { checkpointBreachPolicy } from './checkpointBreach.ts';
-import { CallerPicker, type CallersByCommunity, type RiskArea } from './config.ts';
+import { CallerPicker, type CallersByCommunity } from './config.ts';
 
 export interface QuarantinePoliciesOptions {
   /** Where the events come from: the event store's log (embedded) or Kafka (distributed). */
@@ -15,7 +15,8 @@ export interface QuarantinePoliciesOptions {
   readonly activeCases: ActiveCases;
   /** Shared with the HTTP routes: one person, one running case, whoever starts it. */
   readonly people: PeopleDirectoryFeed;
-  readonly riskAreas: readonly RiskArea[];
+  /** The arrival policy's risk areas and home-quarantine period (the district's configuration). */
+  readonly district: Pick<District, 'riskAreas' | 'quarantinePeriodDays'>;
   readonly callers: CallersByCommunity;
   readonly clock: Clock;
   readonly timeZone: string;
@@ -38,6 +39,6 @@ export async function startQuarantinePolicies(options: QuarantinePoliciesOptions
   return startProcessors([arrivals, breaches], options.source, log);
 }
 
-export { CallerPicker, DEFAULT_RISK_AREAS, isFromRiskArea, parseCallers, parseRiskAreas, type CallersByCommunity, type RiskArea } from './config.ts';
+export { CallerPicker, isFromRiskArea, parseCallers, parseRiskAreas, type CallersByCommunity, type RiskArea } from './config.ts';
 export { arrivalQuarantinePolicy, ARRIVAL_POLICY_ACTOR, UNASSIGNED_CALLER } from './arrivalQuarantine.ts';
 export { checkpointBreachPolicy, BREACH_POLICY_ACTOR } from './checkpointBreach.ts';

@@ -1,7 +1,7 @@
 import { LiftRentalSuspensionSchema, RegisterHouseholdSchema, SuspendRentalSchema } from '@fangyi/contracts';
-import { DomainError, businessDate, handleCommand, loadAggregate, requireCommunity, requireInScope, route, type ServiceApp, type User } from '@fangyi/service-kit';
+import { DomainError, businessDate, handleCommand, loadAggregate, requireCommunity, requireInScope, route, unknownPlace, type ServiceApp, type User } from '@fangyi/service-kit';
 import { commandMeta, fault } from '@fangyi/service-kit';
-import { HouseholdParams, expectedRevisionOf, toHistory, type CommandContext, type ResidentsDeps } from '../http.ts';
+import { HouseholdParams, districtOfDeps, expectedRevisionOf, toHistory, type CommandContext, type ResidentsDeps } from '../http.ts';
 import { householdDecider, householdStreamId, type HouseholdCommand, type HouseholdState } from './household.ts';
 
 const READERS = ['registrar', 'caller', 'report-officer', 'analyst'] as const;
@@ -30,6 +30,7 @@ export function householdRoutes(app: ServiceApp, deps: ResidentsDeps): void {
   const run = (ctx: CommandContext, householdId: string, command: HouseholdCommand) =>
     handleCommand(deps.eventStore, householdStreamId(householdId), householdDecider, command, commandMeta(ctx, { newId: deps.newId, occurredAt: deps.clock(), authorize: inCommunityOf(ctx.user) }));
   const today = () => businessDate(deps.clock(), deps.timeZone);
+  const district = districtOfDeps(deps);
 
   route(app, {
     method: 'POST',
@@ -40,7 +41,12 @@ export function householdRoutes(app: ServiceApp, deps: ResidentsDeps): void {
     roles: ['registrar'],
     status: 201,
     handler: async (ctx) => {
-      requireCommunity(ctx.user, ctx.body.community);
+      const { community, estate, grid } = ctx.body;
+      if (!district.isCommunity(community)) throw unknownPlace('body.community', 'community', community);
+      if (estate !== undefined && !district.isEstate(estate)) throw unknownPlace('body.estate', 'estate', estate);
+      const grids = district.gridsOf(community);
+      if (grids && !grids.includes(grid)) throw unknownPlace('body.grid', `grid of ${community}`, grid);
+      requireCommunity(ctx.user, community);
       const householdId = deps.newId();
       const result = await run(ctx, householdId, { type: 'RegisterHousehold', data: { ...ctx.body, householdId } });
       ctx.reply.header('location', `/residents/households/${householdId}`).header('etag', `"${result.revision}"`);

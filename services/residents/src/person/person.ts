@@ -1,5 +1,4 @@
 import {
-  FEVER_THRESHOLD_C,
   PASS_MAX_VALIDITY_DAYS,
   TEMPERATURE_MAX_C,
   TEMPERATURE_MIN_C,
@@ -66,7 +65,8 @@ export type RegisterPerson = {
 export type RecordArrival = { type: 'RecordArrival'; data: RecordArrivalInput & { personId: string; today: string } };
 export type MoveIn = { type: 'MoveIn'; data: MoveInInput & { personId: string; today: string; household: HouseholdFacts | null } };
 export type MoveOut = { type: 'MoveOut'; data: MoveOutInput & { personId: string; today: string } };
-export type RecordScreening = { type: 'RecordScreening'; data: RecordScreeningInput & { personId: string; screeningId: string; today: string; visitedBy: string } };
+/** feverThresholdC: the district's (configuration); a reading at or above it is abnormal. */
+export type RecordScreening = { type: 'RecordScreening'; data: RecordScreeningInput & { personId: string; screeningId: string; today: string; visitedBy: string; feverThresholdC: number } };
 export type IssuePass = { type: 'IssuePass'; data: IssuePassInput & { personId: string; passId: string; today: string } };
 export type RevokePass = { type: 'RevokePass'; data: RevokePassInput & { personId: string; today: string } };
 /** Sent by the quarantine policy. */
@@ -157,7 +157,7 @@ export type PassStatus = 'none' | 'active' | 'expired' | 'revoked';
 
 export const initialState = (): PersonState => ({ status: 'none' });
 
-export const isAbnormal = (temperatureC: number, symptoms: readonly string[]): boolean => temperatureC >= FEVER_THRESHOLD_C || symptoms.length > 0;
+export const isAbnormal = (temperatureC: number, symptoms: readonly string[], feverThresholdC: number): boolean => temperatureC >= feverThresholdC || symptoms.length > 0;
 
 /** The screening with the latest date; of two on one day, the one recorded last. */
 export function latestScreening(person: PersonRecord): Screening | null {
@@ -405,7 +405,7 @@ export function decide(command: PersonCommand, state: PersonState): PersonEvent[
         (s) => s.date === d.date && s.temperatureC === d.temperatureC && s.visitedBy === d.visitedBy && s.symptoms.join() === symptoms.join(),
       );
       if (duplicate) throw new DomainError('SCREENING_ALREADY_RECORDED', `${d.date} ${d.temperatureC} °C by ${d.visitedBy}`, field('date', 'the same screening is already recorded for this day'));
-      const result: ScreeningResult = isAbnormal(d.temperatureC, symptoms) ? 'abnormal' : 'normal';
+      const result: ScreeningResult = isAbnormal(d.temperatureC, symptoms, d.feverThresholdC) ? 'abnormal' : 'normal';
       const events: PersonEvent[] = [
         {
           type: 'residents.screening-recorded',

@@ -77,7 +77,7 @@ const movedOut: PersonEvent = { type: 'residents.person-moved-out', data: { pers
 
 const screening = (o: Partial<Extract<PersonCommand, { type: 'RecordScreening' }>['data']> = {}): PersonCommand => ({
   type: 'RecordScreening',
-  data: { personId: 'p1', screeningId: 's2', date: TODAY, temperatureC: 36.6, symptoms: [], today: TODAY, visitedBy: 'registrar-1', ...o },
+  data: { personId: 'p1', screeningId: 's2', date: TODAY, temperatureC: 36.6, symptoms: [], today: TODAY, visitedBy: 'registrar-1', feverThresholdC: 37.3, ...o },
 });
 const issue = (validUntil = '2020-02-19'): PersonCommand => ({ type: 'IssuePass', data: { personId: 'p1', passId: 'pass-2', validUntil, today: TODAY } });
 const arrival = (arrivedOn = '2020-02-03'): PersonCommand => ({ type: 'RecordArrival', data: { personId: 'p1', arrivedOn, originProvince: '湖北', originCity: '孝感', today: TODAY } });

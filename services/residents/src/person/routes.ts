@@ -16,7 +16,7 @@ import {
 import { commandMeta, fault } from '@fangyi/service-kit';
 import { WrongExpectedRevisionError } from '@fangyi/eventstore';
 import { householdDecider, householdStreamId } from '../household/household.ts';
-import { PersonParams, expectedRevisionOf, toHistory, type CommandContext, type ResidentsDeps } from '../http.ts';
+import { PersonParams, districtOfDeps, expectedRevisionOf, toHistory, type CommandContext, type ResidentsDeps } from '../http.ts';
 import {
   lastArrival,
   lastArrivalAssessment,
@@ -130,6 +130,7 @@ export function personRoutes(app: ServiceApp, deps: ResidentsDeps): void {
   const run = (ctx: CommandContext, personId: string, command: PersonCommand) =>
     handleCommand(deps.eventStore, personStreamId(personId), personDecider, command, commandMeta(ctx, { newId: deps.newId, occurredAt: deps.clock(), authorize: inCommunityOf(ctx.user) }));
   const today = () => businessDate(deps.clock(), deps.timeZone);
+  const district = districtOfDeps(deps);
 
   /** The household a person joins, read from its own stream and handed to the decider; one of another community is as unknown. */
   const householdFacts = async (user: User, householdId: string): Promise<HouseholdFacts | null> => {
@@ -329,7 +330,7 @@ export function personRoutes(app: ServiceApp, deps: ResidentsDeps): void {
     handler: async (ctx) => {
       const { personId } = ctx.params;
       const screeningId = deps.newId();
-      const result = await run(ctx, personId, { type: 'RecordScreening', data: { ...ctx.body, personId, screeningId, today: today(), visitedBy: ctx.user.id } });
+      const result = await run(ctx, personId, { type: 'RecordScreening', data: { ...ctx.body, personId, screeningId, today: today(), visitedBy: ctx.user.id, feverThresholdC: district.feverThresholdC } });
       const recorded = result.events[0]!.data as { result: string };
       ctx.reply.header('etag', `"${result.revision}"`);
       return { personId, screeningId, result: recorded.result, passRevoked: result.events.some((e) => e.type === 'residents.pass-revoked'), revision: result.revision };

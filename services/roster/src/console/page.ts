@@ -1,4 +1,3 @@
-import { placeLabel } from '@fangyi/contracts';
 import type { RosterEntry, SlotStatus } from '../roster/status.ts';
 
 /** The roster as a page for follow-up callers, in zh-CN: one row a person, both slots of the day. */
@@ -46,8 +45,10 @@ export interface RosterPageModel {
   readonly asOf: string;
   /** When the page was made, in the district's local time, for people. */
   readonly asOfLocal?: string;
+  /** A community's name (the district's configuration); the id when not given. */
+  readonly placeLabel?: (id: string) => string;
   readonly entries: readonly RosterEntry[];
-  /** The cursor of the next page, if any: shown as a 下一页 form carrying the date and token. */
+  /** The cursor of the next page, if any: shown as a 下一页 form carrying the date. */
   readonly next?: string | null;
   readonly totals: {
     readonly people: number;
@@ -61,6 +62,7 @@ export interface RosterPageModel {
 }
 
 export function renderRosterPage(m: RosterPageModel): string {
+  const placeLabel = m.placeLabel ?? ((id: string) => id);
   const rows = m.entries
     .map(
       (e) => `<tr>

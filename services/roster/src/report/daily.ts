@@ -1,11 +1,11 @@
-import { DEMO_COMMUNITY_DISTRICTS, ESTATE_DISTRICTS, type Slot } from '@fangyi/contracts';
-import { slotClosesAt, type SlotWindows } from '@fangyi/service-kit';
+import type { Slot } from '@fangyi/contracts';
+import { SHIPPED_DISTRICT, isFromRiskArea, slotClosesAt, type District, type SlotWindows } from '@fangyi/service-kit';
 import type { CaseDoc, CheckpointDoc, ComplaintDoc, CrossingDayDoc, HouseholdDoc, PersonDoc, Span } from './projection.ts';
 
 /** The figures the report officer sends up to the street office's command post every day. */
 export interface DailyFigures {
   households: { total: number; ownerOccupied: number; rental: number; apartmentHotel: number; rentalsSuspended: number };
-  people: { registered: number; local: number; outside: number; outsideFromHubei: number; screenedOnDate: number; abnormalScreeningsOnDate: number; activePasses: number };
+  people: { registered: number; local: number; outside: number; outsideFromRiskAreas: number; screenedOnDate: number; abnormalScreeningsOnDate: number; activePasses: number };
   homeQuarantine: { underQuarantine: number; startedOnDate: number; endedOnDate: number; checksDueOnDate: number; checksDoneOnDate: number; missedOnDate: number; escalationsRaisedOnDate: number; escalationsOpen: number };
   checkpoints: { open: number; entries: number; exits: number; refusals: number; feverOnEntry: number; breaches: number };
   complaints: { filedOnDate: number; open: number; resolvedOnDate: number; substantiatedRentalReports: number; finesYuan: number; rewardsYuan: number };
@@ -23,31 +23,14 @@ export interface ReportDocs {
 /** community (or estate) → management district. */
 export type CommunityDistricts = Readonly<Record<string, string>>;
 
-/** The demo's places: Kutao's communities and estates, and Nanzhang of Zhangcunhe. */
-export const DEFAULT_COMMUNITY_DISTRICTS: CommunityDistricts = { ...DEMO_COMMUNITY_DISTRICTS, ...ESTATE_DISTRICTS };
-
 /** Where a community is not in the configuration: its figures still count, under this district. */
 export const UNKNOWN_DISTRICT = 'unassigned';
-
-/** Parses `kutao=kutao|moujia|zhangcun;zhangcunhe=nanzhang` (FANGYI_DISTRICTS): each district with its communities and estates. */
-export function parseCommunityDistricts(value: string): CommunityDistricts {
-  const out: Record<string, string> = {};
-  for (const part of value.split(';').map((p) => p.trim()).filter(Boolean)) {
-    const m = /^([A-Za-z0-9_-]+)=(.+)$/.exec(part);
-    if (!m) throw new Error(`districts "${part}" is not like kutao=kutao|moujia`);
-    for (const community of m[2]!.split('|').map((c) => c.trim()).filter(Boolean)) {
-      if (!/^[A-Za-z0-9_.-]{1,128}$/.test(community)) throw new Error(`"${community}" of ${m[1]} is not a valid id`);
-      if (out[community] !== undefined) throw new Error(`${community} is in two districts (${out[community]}, ${m[1]})`);
-      out[community] = m[1]!;
-    }
-  }
-  return out;
-}
 
 export interface DailyReportOptions {
   readonly timeZone: string;
   readonly slotWindows: SlotWindows;
-  readonly districts?: CommunityDistricts;
+  /** The district's places (community or estate → district) and risk areas; default the shipped Kutao district. */
+  readonly district?: Pick<District, 'communityDistricts' | 'riskAreas'>;
 }
 
 export interface DailyReport {
@@ -59,13 +42,12 @@ export interface DailyReport {
 
 const emptyFigures = (): DailyFigures => ({
   households: { total: 0, ownerOccupied: 0, rental: 0, apartmentHotel: 0, rentalsSuspended: 0 },
-  people: { registered: 0, local: 0, outside: 0, outsideFromHubei: 0, screenedOnDate: 0, abnormalScreeningsOnDate: 0, activePasses: 0 },
+  people: { registered: 0, local: 0, outside: 0, outsideFromRiskAreas: 0, screenedOnDate: 0, abnormalScreeningsOnDate: 0, activePasses: 0 },
   homeQuarantine: { underQuarantine: 0, startedOnDate: 0, endedOnDate: 0, checksDueOnDate: 0, checksDoneOnDate: 0, missedOnDate: 0, escalationsRaisedOnDate: 0, escalationsOpen: 0 },
   checkpoints: { open: 0, entries: 0, exits: 0, refusals: 0, feverOnEntry: 0, breaches: 0 },
   complaints: { filedOnDate: 0, open: 0, resolvedOnDate: 0, substantiatedRentalReports: 0, finesYuan: 0, rewardsYuan: 0 },
 });
 
-const isHubei = (province: string | null) => province !== null && province.startsWith('湖北');
 /** Whether `date` falls in the span (from inclusive, to exclusive). */
 const within = (span: Span, date: string) => span.from <= date && (span.to === null || span.to > date);
 const SLOTS: readonly Slot[] = ['am', 'pm'];
@@ -84,7 +66,10 @@ function addInto(into: DailyFigures, from: DailyFigures): void {
  * events (a lifted suspension, a resolved escalation, a withdrawn fine) never change it.
  */
 export function dailyReport(docs: ReportDocs, date: string, inScope: (community: string) => boolean, options: DailyReportOptions): DailyReport {
-  const districtOf = (community: string) => (options.districts ?? DEFAULT_COMMUNITY_DISTRICTS)[community] ?? UNKNOWN_DISTRICT;
+  const district = options.district ?? SHIPPED_DISTRICT;
+  const districtOf = (community: string) => district.communityDistricts[community] ?? UNKNOWN_DISTRICT;
+  // People from the configured risk areas (the arrival policy's), e.g. 湖北籍 in Kutao.
+  const fromRiskArea = (p: PersonDoc) => p.originProvince !== null && isFromRiskArea(district.riskAreas, p.originProvince, p.originCity ?? '');
   const rows = new Map<string, DailyFigures>();
   const row = (community: string) => {
     let r = rows.get(community);
@@ -113,7 +98,7 @@ export function dailyReport(docs: ReportDocs, date: string, inScope: (community:
       if (p.registration === 'local') r.local++;
       else {
         r.outside++;
-        if (isHubei(p.originProvince)) r.outsideFromHubei++;
+        if (fromRiskArea(p)) r.outsideFromRiskAreas++;
       }
       if (p.passes.some((x) => x.issuedOn <= date && x.validUntil >= date && (x.revokedOn === null || x.revokedOn > date))) r.activePasses++;
     }

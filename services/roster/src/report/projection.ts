@@ -40,6 +40,8 @@ export interface PersonDoc {
   id: string;
   registration: string;
   originProvince: string | null;
+  /** Absent in documents built before it was kept (a rebuild fills it). */
+  originCity?: string | null;
   registeredOn: string;
   /** Where the person lived and when: from registration or a move in, to a move out or the next move. */
   residence: (Span & { community: string })[];
@@ -169,6 +171,7 @@ export function reportProjection(dateOf: DateOf): Projection {
             id: s('personId'),
             registration: s('registration'),
             originProvince: (d.originProvince as string | undefined) ?? null,
+            originCity: (d.originCity as string | undefined) ?? null,
             registeredOn: on,
             residence: [{ community: s('community'), from: on, to: null }],
             screenings: {},

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseEnvelope, uuidv7 } from '@fangyi/contracts';
 import { InMemoryProjectionStore, applyEvent } from '@fangyi/projections';
-import { DEFAULT_SLOT_WINDOWS } from '@fangyi/service-kit';
+import { DEFAULT_SLOT_WINDOWS, SHIPPED_DISTRICT } from '@fangyi/service-kit';
 import { dailyReport as report } from './daily.ts';
 import { REPORT_HEADINGS, reportCsv, reportWorkbook } from './export.ts';
 import { REPORT, reportProjection } from './projection.ts';
@@ -67,7 +67,7 @@ describe('daily report', () => {
     const { docs } = await build(events);
     const all = dailyReport(docs, '2020-02-01', () => true);
     expect(all.total.households).toMatchObject({ total: 2, rental: 1, ownerOccupied: 1, rentalsSuspended: 1 });
-    expect(all.total.people).toMatchObject({ registered: 1, outside: 1, outsideFromHubei: 1, screenedOnDate: 1, abnormalScreeningsOnDate: 1 });
+    expect(all.total.people).toMatchObject({ registered: 1, outside: 1, outsideFromRiskAreas: 1, screenedOnDate: 1, abnormalScreeningsOnDate: 1 });
     // A correction replaces the check; it does not add one.
     expect(all.total.homeQuarantine).toMatchObject({ underQuarantine: 1, checksDueOnDate: 2, checksDoneOnDate: 1, missedOnDate: 1 });
     expect(all.communities.map((c) => c.community)).toEqual(['moujia', 'zhangcun']);
@@ -149,7 +149,7 @@ describe('daily report for a past date', () => {
     const askedThen = dailyReport(then.docs, '2020-02-03', () => true);
     expect(askedThen.total).toMatchObject({
       households: { total: 1, rental: 1, rentalsSuspended: 1 },
-      people: { registered: 2, outside: 1, outsideFromHubei: 1, local: 1, activePasses: 1 },
+      people: { registered: 2, outside: 1, outsideFromRiskAreas: 1, local: 1, activePasses: 1 },
       homeQuarantine: { underQuarantine: 1, checksDueOnDate: 2, checksDoneOnDate: 1, escalationsRaisedOnDate: 1, escalationsOpen: 1 },
       checkpoints: { open: 1 },
       complaints: { open: 0, resolvedOnDate: 1, substantiatedRentalReports: 1, finesYuan: 5000, rewardsYuan: 4000 },
@@ -186,7 +186,7 @@ describe('daily report for a past date', () => {
     ]);
     expect(r.total.people.registered).toBe(2);
     // A community the configuration does not place is still counted, under "unassigned".
-    const other = report(docs, '2020-02-03', () => true, { ...OPTIONS, districts: { zhangcun: 'kutao' } });
+    const other = report(docs, '2020-02-03', () => true, { ...OPTIONS, district: { communityDistricts: { zhangcun: 'kutao' }, riskAreas: SHIPPED_DISTRICT.riskAreas } });
     expect(other.districts.map((d) => d.district)).toEqual(['kutao', 'unassigned']);
     expect(other.total).toEqual(r.total);
   });

@@ -2,10 +2,10 @@ import { z } from 'zod';
 import { BusinessDateSchema } from '@fangyi/contracts';
 import type { EventStore } from '@fangyi/eventstore';
 import { projectAsOf, type ProjectionStore } from '@fangyi/projections';
-import { DomainError, businessDate, localTime, route, worksIn, type Clock, type ServiceApp, type SlotWindows } from '@fangyi/service-kit';
-import { dailyReport, type CommunityDistricts } from './daily.ts';
+import { DomainError, SHIPPED_DISTRICT, businessDate, localTime, route, worksIn, type Clock, type District, type ServiceApp, type SlotWindows } from '@fangyi/service-kit';
+import { dailyReport } from './daily.ts';
 import { reportCsv, reportWorkbook } from './export.ts';
-import { renderReportPage } from './page.ts';
+import { renderReportPage, reportLabelsOf } from './page.ts';
 import { REPORT, reportProjection, type CaseDoc, type CheckpointDoc, type ComplaintDoc, type CrossingDayDoc, type HouseholdDoc, type PersonDoc } from './projection.ts';
 
 export interface ReportDeps {
@@ -14,8 +14,8 @@ export interface ReportDeps {
   readonly timeZone: string;
   /** The check windows: a slot that closed before a case was registered is not due. */
   readonly slotWindows: SlotWindows;
-  /** community (or estate) → district; default the demo's (DEFAULT_COMMUNITY_DISTRICTS). */
-  readonly communityDistricts?: CommunityDistricts;
+  /** The district's places, labels and risk areas; default the shipped Kutao district. */
+  readonly district?: District;
   /** Where "as of" questions are answered from; without it, only today's knowledge is served. */
   readonly eventStore?: EventStore;
 }
@@ -41,6 +41,8 @@ async function load(store: ProjectionStore) {
 
 /** The report officer's daily report (每日报表) for the street office, per community and in total. */
 export function reportRoutes(app: ServiceApp, deps: ReportDeps): void {
+  const district = deps.district ?? SHIPPED_DISTRICT;
+  const labels = reportLabelsOf(district);
   const projection = reportProjection((iso) => businessDate(new Date(iso), deps.timeZone));
   route(app, {
     method: 'GET',
@@ -60,23 +62,23 @@ export function reportRoutes(app: ServiceApp, deps: ReportDeps): void {
       const report = dailyReport(await load(store), date, (community) => worksIn(user, community), {
         timeZone: deps.timeZone,
         slotWindows: deps.slotWindows,
-        ...(deps.communityDistricts ? { districts: deps.communityDistricts } : {}),
+        district,
       });
       if (query.format === 'html') {
         const local = localTime(deps.clock(), deps.timeZone);
         const asOfLocal = query.asOf ?? `${local.date} ${String(Math.floor(local.minutes / 60)).padStart(2, '0')}:${String(local.minutes % 60).padStart(2, '0')}`;
         reply.type('text/html; charset=utf-8');
-        return renderReportPage({ ...report, asOfLocal });
+        return renderReportPage({ ...report, asOfLocal, labels });
       }
       if (query.format === 'csv') {
         reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="fangyi-daily-${date}.csv"`);
-        return reportCsv(report);
+        return reportCsv(report, labels);
       }
       if (query.format === 'xlsx') {
         reply
           .type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
           .header('content-disposition', `attachment; filename="fangyi-daily-${date}.xlsx"`);
-        return reportWorkbook(report);
+        return reportWorkbook(report, labels);
       }
       return { ...report, asOf: query.asOf ?? deps.clock().toISOString() };
     },

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { BusinessDateSchema } from '@fangyi/contracts';
 import { DEFAULT_PARTITION, InvalidCursorError, MAX_PAGE, type ProjectionStore } from '@fangyi/projections';
-import { ALL_COMMUNITIES, DomainError, businessDate, fault, localTime, requireInScope, route, worksIn, type Clock, type ServiceApp, type User } from '@fangyi/service-kit';
+import { ALL_COMMUNITIES, DomainError, businessDate, fault, localTime, requireInScope, route, worksIn, SHIPPED_DISTRICT, type Clock, type District, type ServiceApp, type User } from '@fangyi/service-kit';
 import { ROSTER_COLLECTION, ROSTER_INDEX, slotIndexValue, withDefaults, type RecordedSlotState, type RosterCase } from './projection.ts';
 import { SLOT_STATUSES, rosterFor, type RosterEntry, type SlotStatus, type SlotWindows } from './status.ts';
 import { renderRosterPage } from '../console/page.ts';
@@ -11,6 +11,8 @@ export interface RosterDeps {
   readonly clock: Clock;
   readonly timeZone: string;
   readonly slotWindows: SlotWindows;
+  /** The district's place names for the page; default the shipped Kutao district. */
+  readonly district?: District;
 }
 
 const id = z.string().min(1).max(128);
@@ -158,7 +160,7 @@ export function rosterRoutes(app: ServiceApp, deps: RosterDeps): void {
       const roster = await buildRoster(deps, query, user);
       const local = localTime(new Date(roster.asOf), deps.timeZone);
       const asOfLocal = `${local.date} ${String(Math.floor(local.minutes / 60)).padStart(2, '0')}:${String(local.minutes % 60).padStart(2, '0')}`;
-      return renderRosterPage({ ...roster, asOfLocal });
+      return renderRosterPage({ ...roster, asOfLocal, placeLabel: (deps.district ?? SHIPPED_DISTRICT).placeLabel });
     },
   });
 
