@@ -17,9 +17,14 @@ describe('docker-compose.yml', () => {
 
   it('runs Kafka in KRaft mode, an event store and Redis beside the services', () => {
     expect(compose.services.kafka?.environment?.KAFKA_PROCESS_ROLES).toBe('broker,controller');
-    expect(compose.services.kurrentdb?.image).toMatch(/kurrentdb|eventstore/);
+    expect(compose.services.kurrentdb?.image).toBe('kurrentplatform/kurrentdb:26.0');
     expect(compose.services.redis?.image).toMatch(/^redis:/);
     expect(fangyi.length).toBeGreaterThanOrEqual(3);
+  });
+
+  it("runs KurrentDB from the image the event store's contract suite is tested on", () => {
+    const suite = readFileSync(join(root, 'libs/eventstore/test/kurrentdb.int.spec.ts'), 'utf8');
+    expect(/const IMAGE = '([^']+)'/.exec(suite)?.[1]).toBe(compose.services.kurrentdb?.image);
   });
 
   it.each(Object.entries(compose.services).filter(([, s]) => s.build === '.'))('%s: its entry point exists and its required settings are given', (_name, service) => {
