@@ -11,14 +11,13 @@ import {
   jsonEvent,
   type AllStreamResolvedEvent,
   type AppendStreamState,
-  type JSONType,
   type Position,
-  type RecordedEvent as KurrentRecordedEvent,
 } from '@kurrent/kurrentdb-client';
-import type { Actor, NewEvent } from '@fangyi/contracts';
+import type { NewEvent } from '@fangyi/contracts';
 import { scanFiltered } from './filter.ts';
 import { CHECKPOINT_EVENT_TYPE, CHECKPOINT_STREAM_METADATA, checkpointStream, fangyiStreamsFilter, isFangyiEvent, legacyCheckpointStream } from './kurrentdb/log.ts';
 import { liveSubscription } from './kurrentdb/live.ts';
+import { toEventData, toRecorded } from './kurrentdb/envelope.ts';
 import { comparePositions, decodePosition, encodePosition } from './kurrentdb/positions.ts';
 import { clientConnectionString } from './kurrentdb/url.ts';
 import {
@@ -44,45 +43,14 @@ export interface KurrentDbEventStoreOptions {
   readonly clock?: Clock;
 }
 
-/** Everything in the envelope but data travels in the event's metadata. */
-interface EnvelopeMetadata {
-  schemaVersion: number;
-  occurredAt: string;
-  recordedAt: string;
-  actor: Actor;
-  correlationId: string;
-  causationId: string | null;
-  traceparent?: string;
-}
-
 function toStreamState(expected: ExpectedRevision): AppendStreamState {
   return expected === 'no-stream' ? NO_STREAM : expected === 'any' ? ANY : BigInt(expected);
-}
-
-function toRecorded(e: KurrentRecordedEvent, position: Position | undefined = e.position): RecordedEvent {
-  if (!e.isJson || !position) throw new Error(`event ${e.id} in ${e.streamId} is not a Fangyi event`);
-  const m = e.metadata as unknown as EnvelopeMetadata;
-  return {
-    id: e.id,
-    type: e.type,
-    schemaVersion: m.schemaVersion,
-    streamId: e.streamId,
-    streamRevision: Number(e.revision),
-    occurredAt: m.occurredAt,
-    recordedAt: m.recordedAt,
-    actor: m.actor,
-    correlationId: m.correlationId,
-    causationId: m.causationId,
-    data: e.data,
-    ...(m.traceparent ? { traceparent: m.traceparent } : {}),
-    position: encodePosition(position),
-  };
 }
 
 /** Ours, or null for the server's events and checkpoints that a read of `$all` also returns. */
 function ours(resolved: AllStreamResolvedEvent): RecordedEvent | null {
   const e = resolved.event;
-  return e && isFangyiEvent(e) ? toRecorded(e, e.position) : null;
+  return e && isFangyiEvent(e) ? toRecorded(e) : null;
 }
 
 /**
@@ -103,18 +71,7 @@ export class KurrentDbEventStore implements EventStore {
   async append(streamId: string, events: readonly NewEvent[], options: { expectedRevision: ExpectedRevision }): Promise<AppendResult> {
     if (events.length === 0) throw new Error('append needs at least one event');
     const recordedAt = this.clock().toISOString();
-    const data = events.map((e) => {
-      const metadata: EnvelopeMetadata = {
-        schemaVersion: e.schemaVersion,
-        occurredAt: e.occurredAt,
-        recordedAt,
-        actor: e.actor,
-        correlationId: e.correlationId,
-        causationId: e.causationId,
-        ...(e.traceparent ? { traceparent: e.traceparent } : {}),
-      };
-      return jsonEvent({ id: e.id, type: e.type, data: e.data as JSONType, metadata: metadata as unknown as JSONType });
-    });
+    const data = events.map((e) => toEventData(e, recordedAt));
     try {
       const result = await this.client.appendToStream(streamId, data, { streamState: toStreamState(options.expectedRevision) });
       if (!result.position) throw new Error(`KurrentDB returned no position for the append to ${streamId}`);
@@ -133,7 +90,7 @@ export class KurrentDbEventStore implements EventStore {
     try {
       const from = options?.fromRevision ? BigInt(options.fromRevision) : START;
       for await (const resolved of this.client.readStream(streamId, { fromRevision: from, direction: FORWARDS })) {
-        if (resolved.event) out.push(toRecorded(resolved.event, resolved.event.position ?? { commit: 0n, prepare: 0n }));
+        if (resolved.event) out.push(toRecorded(resolved.event));
       }
     } catch (error) {
       if (error instanceof StreamNotFoundError) return [];
