@@ -144,6 +144,31 @@ describe('the KurrentDB live subscription loop', () => {
     await sub.stop();
   });
 
+  it('gives a batch whose handler failed again, from the same place, and then goes on', async () => {
+    const server = fakeServer();
+    server.append();
+    server.append();
+    const calls: string[][] = [];
+    const errors: unknown[] = [];
+    let failures = 1;
+    const sub = liveSubscription(server.source, {
+      after: null,
+      idleMs: 0,
+      onEvents: async (batch) => {
+        calls.push(batch.map((e) => e.position));
+        if (failures-- > 0) throw new Error('read model down');
+      },
+      onError: (e) => errors.push(e),
+    });
+    await expect.poll(() => calls.length, { timeout: 3000 }).toBe(2);
+    server.append();
+    expect(await sub.caughtUp()).toBe('3:3');
+    expect(calls).toEqual([['1:1', '2:2'], ['1:1', '2:2'], ['3:3']]);
+    expect(errors.map((e) => (e as Error).message)).toEqual(['read model down']);
+    expect(server.opened).toEqual([null, null]);
+    await sub.stop();
+  });
+
   it('stop() waits for the batch in hand, hands nothing more and ends a waiting caughtUp()', async () => {
     const server = fakeServer();
     let release!: () => void;
