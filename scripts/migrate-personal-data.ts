@@ -20,7 +20,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { openPersonalKeys } from '@fangyi/eventstore';
+import { isKurrentDbUrl, openPersonalKeys } from '@fangyi/eventstore';
 import { createVault, parseKey } from '@fangyi/service-kit';
 import { migratePersonalData, postgresEventRows, sqliteEventRows } from './personalData/migrate.ts';
 
@@ -36,6 +36,11 @@ if (!masterKey || !reservationKey) {
   process.exit(2);
 }
 
+if (isKurrentDbUrl(url)) {
+  // Not read as a PostgreSQL URL by mistake: KurrentDB has no way to rewrite an event.
+  console.error('KurrentDB cannot rewrite an event in place: this migration runs on PostgreSQL and SQLite stores only (see libs/eventstore/README.md)');
+  process.exit(2);
+}
 const rows = url.startsWith('sqlite:') ? sqliteEventRows(url.slice('sqlite:'.length)) : postgresEventRows(url, schema);
 const keys = await openPersonalKeys(process.env.FANGYI_KEYS_URL ?? url, { schema });
 try {

@@ -17,7 +17,7 @@ describe('docker-compose.yml', () => {
 
   it('runs Kafka in KRaft mode, an event store and Redis beside the services', () => {
     expect(compose.services.kafka?.environment?.KAFKA_PROCESS_ROLES).toBe('broker,controller');
-    expect(compose.services.kurrentdb?.image).toMatch(/kurrentdb|eventstore/);
+    expect(compose.services.kurrentdb?.image).toBe('kurrentplatform/kurrentdb:26.0');
     expect(compose.services.redis?.image).toMatch(/^redis:/);
     expect(fangyi.length).toBeGreaterThanOrEqual(3);
   });
@@ -26,6 +26,11 @@ describe('docker-compose.yml', () => {
     for (const [name, service] of fangyi) expect(service.environment?.FANGYI_CONFIG, name).toBe('${FANGYI_CONFIG:-/app/config/district.json}');
     expect(existsSync(join(root, 'config/district.json'))).toBe(true);
     expect(readFileSync(join(root, '.dockerignore'), 'utf8')).not.toMatch(/^config/m);
+  });
+
+  it("runs KurrentDB from the image the event store's contract suite is tested on", () => {
+    const suite = readFileSync(join(root, 'libs/eventstore/test/kurrentdb.int.spec.ts'), 'utf8');
+    expect(/const IMAGE = '([^']+)'/.exec(suite)?.[1]).toBe(compose.services.kurrentdb?.image);
   });
 
   it.each(Object.entries(compose.services).filter(([, s]) => s.build === '.'))('%s: its entry point exists and its required settings are given', (_name, service) => {

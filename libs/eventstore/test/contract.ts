@@ -181,6 +181,23 @@ export function eventStoreContract(name: string, factory: () => Promise<EventSto
       expect(next.find((e) => e.position === r.position)).toBeUndefined();
     });
 
+    it('keeps checkpoints out of the log: a reader of the log never sees one', async () => {
+      const name = `relay-${randomUUID()}`;
+      const r = await store.append(stream(), [event()], { expectedRevision: 'no-stream' });
+      await store.checkpoints.store(name, r.position, null);
+      const s = stream('after');
+      await store.append(s, [event()], { expectedRevision: 'no-stream' });
+      const later: RecordedEvent[] = [];
+      for (let after: string | null = r.position; ; ) {
+        const batch = await store.readAll({ after, limit: 500 });
+        if (batch.length === 0) break;
+        later.push(...batch);
+        after = batch.at(-1)!.position;
+      }
+      expect(later.some((e) => e.streamId === s)).toBe(true);
+      expect(later.filter((e) => e.streamId.includes(name))).toEqual([]);
+    });
+
     it('moves a checkpoint only from the position its writer saw: a stale writer is refused', async () => {
       const name = `policy-${randomUUID()}`;
       const first = await store.append(stream(), [event()], { expectedRevision: 'no-stream' });

@@ -253,19 +253,31 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
 
   /** Leads until the lease is lost, stop() is called, the relay parks or finds itself stale. */
   const lead = async (lease: Lease): Promise<'lost' | 'stopping' | 'parked' | 'stale'> => {
-    const leading = AbortSignal.any([lease.lost, stopping.signal]);
+    // Aborted when the lease is lost or stop() is called. Its own controller rather than
+    // AbortSignal.any(), whose combined signal may be collected while only listeners hold it, and
+    // then never fires (see catchUp.ts): a stop would wait out a publish retry's whole backoff.
+    const leadership = new AbortController();
+    const leading = leadership.signal;
     let end!: (why: 'lost' | 'stopping' | 'parked' | 'stale') => void;
     const ended = new Promise<'lost' | 'stopping' | 'parked' | 'stale'>((resolve) => (end = resolve));
-    const onAbort = () => end(stopping.signal.aborted ? 'stopping' : 'lost');
-    leading.addEventListener('abort', onAbort, { once: true });
-    if (leading.aborted) onAbort();
+    const onAbort = () => {
+      leadership.abort();
+      end(stopping.signal.aborted ? 'stopping' : 'lost');
+    };
+    const unlisten = () => {
+      lease.lost.removeEventListener('abort', onAbort);
+      stopping.signal.removeEventListener('abort', onAbort);
+    };
+    lease.lost.addEventListener('abort', onAbort, { once: true });
+    stopping.signal.addEventListener('abort', onAbort, { once: true });
+    if (lease.lost.aborted || stopping.signal.aborted) onAbort();
 
     // The checkpoint as this relay last stored it: each move is a compare-and-set from here.
     let stored: LogPosition | null;
     try {
       stored = await store.checkpoints.load(name);
     } catch (error) {
-      leading.removeEventListener('abort', onAbort);
+      unlisten();
       throw error;
     }
     status = { ...status, checkpoint: stored };
@@ -364,7 +376,7 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
     subscription = sub;
     forwardWaiters();
     const why = await ended;
-    leading.removeEventListener('abort', onAbort);
+    unlisten();
     await sub.stop();
     subscription = null;
     return why;

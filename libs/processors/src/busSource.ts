@@ -114,6 +114,8 @@ export function busSource(options: BusSourceOptions): ProcessorSource {
           await joining;
           await consumer?.stop();
           status.ended('stopped');
+          // The consumer committed what it handled before it left: a restart reads on from there.
+          log.info({ groupId, handled: status.snapshot().handled }, 'processor stopped; handled offsets committed');
         },
       };
     },

@@ -7,6 +7,7 @@ import type { Actor, Role } from '@fangyi/contracts';
 import { actorOf, assertTokenSecret, requestUser, requireRole, type AuthSecret, type User } from './auth.ts';
 import { WrongExpectedRevisionError } from '@fangyi/eventstore';
 import { COMMON_ERRORS, DomainError, inRequest, mergeErrors, type ErrorCode, type ErrorRegistry, type FieldIssue, type FieldPaths } from './errors.ts';
+import { drainOnClose } from './drain.ts';
 import { parseJsonBody } from './json.ts';
 import { MASK_ALL, maskAnswer, maskPolicyFor } from './masking.ts';
 import { LOG_SERIALIZERS, pathOf, type Logger } from './logger.ts';
@@ -282,6 +283,8 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
       return sendProblem(reply, request, d.status, code, d.title, undefined, known ? [{ field: known.field, message: known.message }] : []);
     },
   });
+  // SIGTERM: the requests in flight are answered, then their connections end (drain.ts).
+  drainOnClose(app);
   app.decorate('openapi', new OpenApiRegistry(`Fangyi ${options.service}`, options.version ?? '0.1.0'));
   app.decorateRequest('correlationId', '');
   const metrics = options.metrics ?? createMetrics({ service: options.service, defaultMetrics: false });

@@ -14,7 +14,7 @@ export function readConfig<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEn
   return result.data;
 }
 
-/** EVENT_STORE_URL names the event store (postgres://, esdb://, sqlite:); DATABASE_URL stands in for it when absent. */
+/** EVENT_STORE_URL names the event store (postgres://, kurrentdb:// or kurrent:// or esdb://, sqlite:); DATABASE_URL stands in for it when absent. */
 export function withEventStoreUrl(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return env.EVENT_STORE_URL || !env.DATABASE_URL ? env : { ...env, EVENT_STORE_URL: env.DATABASE_URL };
 }
@@ -28,7 +28,7 @@ export function commandServiceConfig(defaultPort: number) {
   return {
     PORT: z.coerce.number().int().min(0).max(65535).default(defaultPort),
     HOST: z.string().default('127.0.0.1'),
-    EVENT_STORE_URL: z.string().min(1, 'EVENT_STORE_URL (or DATABASE_URL) is required: postgres://…, esdb://… or sqlite:file'),
+    EVENT_STORE_URL: z.string().min(1, 'EVENT_STORE_URL (or DATABASE_URL) is required: postgres://…, kurrentdb://… or sqlite:file'),
     KAFKA_BROKERS: z.string().min(1, 'KAFKA_BROKERS is required (host:port,…)'),
     FANGYI_SCHEMA: z.string().default('fangyi'),
     FANGYI_TOPIC_PREFIX: z.string().default('fangyi'),
@@ -91,7 +91,7 @@ const keyOf32Bytes = (name: string) =>
  * The personal-data keys: FANGYI_MASTER_KEY wraps each person's data key in the key table;
  * FANGYI_RESERVATION_KEY names ID-number reservation streams (HMAC) and is never rotated, since
  * the stream names depend on it. FANGYI_KEYS_URL puts the key table elsewhere than the event store
- * (needed with EventStoreDB, which has no tables).
+ * (needed with KurrentDB, which has no tables).
  */
 export function privacyConfig() {
   return {

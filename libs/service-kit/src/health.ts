@@ -1,5 +1,6 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { PROBLEM_TYPE, type ReadinessReport } from './app.ts';
+import { drainOnClose } from './drain.ts';
 import { COMMON_ERRORS } from './errors.ts';
 import type { Metrics } from './metrics.ts';
 import type { Logger } from './logger.ts';
@@ -19,6 +20,7 @@ export async function startHealthServer(options: {
   readonly metrics?: Metrics;
 }): Promise<FastifyInstance> {
   const app = Fastify({ logger: false });
+  drainOnClose(app);
   const { metrics } = options;
   if (metrics) app.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
   app.get('/health', async () => ({ status: 'ok', service: options.service }));

@@ -13,6 +13,7 @@ export * from './json.ts';
 export * from './masking.ts';
 export * from './privacy.ts';
 export { startHealthServer } from './health.ts';
+export { drainOnClose } from './drain.ts';
 export * from './metrics.ts';
 export { createTracing, tracingFromEnv, type Tracing } from '@fangyi/tracing';
 export { badPartitionCursor, decodePartitionCursor, encodePartitionCursor } from './cursor.ts';

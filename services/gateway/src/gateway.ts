@@ -1,6 +1,6 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import replyFrom from '@fastify/reply-from';
-import { createMetrics, type Logger, type Metrics } from '@fangyi/service-kit';
+import { createMetrics, drainOnClose, type Logger, type Metrics } from '@fangyi/service-kit';
 
 /** Which service answers which path prefix; the first match wins. `service` names it in errors. */
 export interface GatewayRoute {
@@ -55,6 +55,8 @@ export function buildGateway(options: { routes: readonly GatewayRoute[]; logger:
         errors: [{ field: 'path', message: 'not a valid URL path' }],
       }),
   });
+  // SIGTERM: the requests in flight are answered, then their connections end.
+  drainOnClose(app);
   // Bodies are not parsed: the raw request stream goes on to the service, which parses, limits
   // and validates its own.
   app.removeAllContentTypeParsers();

@@ -4,11 +4,11 @@ import { SqlitePersonalKeys } from './sqlite.ts';
 
 /**
  * Opens the key table on the database a URL names, as openEventStore does for the events: the same
- * PostgreSQL schema or SQLite file. EventStoreDB has no tables, so there the keys need a PostgreSQL
+ * PostgreSQL schema or SQLite file. KurrentDB has no tables, so there the keys need a PostgreSQL
  * or SQLite URL of their own.
  */
 export async function openPersonalKeys(url: string, options: { schema?: string } = {}): Promise<PersonalKeyStore> {
   if (/^postgres(ql)?:\/\//.test(url)) return PostgresPersonalKeys.create({ connectionString: url, ...(options.schema ? { schema: options.schema } : {}) });
   if (url.startsWith('sqlite:')) return new SqlitePersonalKeys({ path: url.slice('sqlite:'.length) });
-  throw new Error('the personal key table needs a postgres:// or sqlite: URL (EventStoreDB keeps no tables): set FANGYI_KEYS_URL');
+  throw new Error('the personal key table needs a postgres:// or sqlite: URL (KurrentDB keeps no tables): set FANGYI_KEYS_URL');
 }

@@ -48,7 +48,7 @@ const peakRssMiB = () => (process.resourceUsage().maxRSS / 1024).toFixed(1);
 
 const program = new Command('fangyi')
   .description('防疫 Fangyi for analysts: the event history, one person\'s timeline, the daily report as of an instant, rebuilt views, dead letters.')
-  .addOption(new Option('--event-store <url>', 'postgres://…, sqlite:FILE or esdb://…').env('EVENT_STORE_URL'))
+  .addOption(new Option('--event-store <url>', 'postgres://…, sqlite:FILE or kurrentdb://… (kurrent://, esdb://)').env('EVENT_STORE_URL'))
   .addOption(new Option('--data-dir <dir>', 'the embedded data directory, used when no event store URL is given').env('FANGYI_DATA_DIR').default('.data'))
   .addOption(new Option('--schema <name>', 'PostgreSQL schema of the event store').env('FANGYI_SCHEMA').default('fangyi'))
   .addOption(new Option('--time-zone <tz>', "the district's time zone (business dates, local times)").env('FANGYI_TIME_ZONE').default(DEFAULT_TIME_ZONE))
