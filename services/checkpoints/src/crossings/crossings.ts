@@ -1,4 +1,5 @@
 import {
+  CLOCK_SKEW_MS,
   FEVER_THRESHOLD_C,
   TEMPERATURE_MAX_C,
   TEMPERATURE_MIN_C,
@@ -10,7 +11,6 @@ import {
   type RefusalRecorded,
 } from '@fangyi/contracts';
 import { DomainError, defineErrors, fault } from '@fangyi/service-kit/errors';
-import { CLOCK_SKEW_MS } from '../checkpoint/checkpoint.ts';
 
 export const crossingErrors = defineErrors({
   PERSON_REQUIRED: { status: 409, title: 'A crossing must say who crossed: personId, name or ID number' },
