@@ -29,9 +29,11 @@ if [ -z "${KAFKA_BROKERS:-}" ] && [ "${FANGYI_TEST_INFRA:-local}" != containers 
   started_kafka=1
 fi
 if [ -z "${REDIS_CLUSTER_NODES:-}" ] && [ "${FANGYI_TEST_INFRA:-local}" != containers ]; then
+  # A cluster that already answers belongs to whoever started it (another run on this machine):
+  # use it, and leave it running.
+  if ! redis-cli -p "${FANGYI_REDIS_CLUSTER_PORT:-7301}" cluster info 2>/dev/null | grep -q '^cluster_state:ok'; then started_cluster=1; fi
   export REDIS_CLUSTER_NODES
   REDIS_CLUSTER_NODES=$(bash infra/redis/cluster.sh start | sed -n 's/^REDIS_CLUSTER_NODES=//p')
-  started_cluster=1
 fi
 echo "fangyi tests: REDIS_CLUSTER_NODES=${REDIS_CLUSTER_NODES:-}" >&2
 echo "fangyi tests: DATABASE_URL=${DATABASE_URL:-} REDIS_URL=${REDIS_URL:-} KAFKA_BROKERS=${KAFKA_BROKERS:-}" >&2
