@@ -14,5 +14,5 @@ export * from './masking.ts';
 export * from './privacy.ts';
 export { startHealthServer } from './health.ts';
 export * from './metrics.ts';
-export { createTracing, tracingFromEnv, type Tracing } from '@fangyi/tracing';
+export { tracingFromEnv, type Tracing } from '@fangyi/tracing';
 export { badPartitionCursor, decodePartitionCursor, encodePartitionCursor } from './cursor.ts';

@@ -1,5 +1,5 @@
 import { stringify } from 'csv-stringify/sync';
-import writeXlsxFile, { type SheetData } from 'write-excel-file/node';
+import type { SheetData } from 'write-excel-file/node';
 import { placeLabel } from '@fangyi/contracts';
 import { UNKNOWN_DISTRICT, type DailyFigures, type DailyReport } from './daily.ts';
 import { FIGURE_LABELS } from './page.ts';
@@ -42,6 +42,8 @@ export function reportCsv(report: DailyReport): string {
 export async function reportWorkbook(report: DailyReport): Promise<Buffer> {
   const header = REPORT_HEADINGS.map((value) => ({ value, fontWeight: 'bold' as const, wrap: true }));
   const data: SheetData = [header, ...reportRows(report).map((row) => row.map((value) => ({ value })))];
+  // Loaded on the first workbook asked for: it costs a process about 20 MB, and most never write one.
+  const { default: writeXlsxFile } = await import('write-excel-file/node');
   return writeXlsxFile(data, {
     sheet: `每日报表 ${report.date}`,
     stickyRowsCount: 1,
