@@ -1,4 +1,5 @@
 export * from './ids.ts';
+export * from './time.ts';
 export * from './idNumber.ts';
 export * from './personal.ts';
 export * from './text.ts';

@@ -11,7 +11,7 @@ import { BOUNDED_CONTEXTS, deadLetterTopic, topicFor } from '@fangyi/contracts';
 import { PostgresEventStore } from '@fangyi/eventstore';
 import { RedisProjectionStore } from '@fangyi/projections';
 import { registerPerson } from '../../services/quarantine/test/residents.ts';
-import { KafkaMessageBus } from '@fangyi/messaging';
+import { KafkaMessageBus } from '@fangyi/messaging/kafka';
 import { pino } from 'pino';
 import { addDays, businessDate } from '@fangyi/service-kit/time';
 import { ALL_DAY_SLOT_WINDOWS, TEST_AUTH_SECRET, authHeader, districtFile, testUser } from '@fangyi/testkit';

@@ -3,7 +3,8 @@ import pg from 'pg';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { deadLetterTopic, uuidv7 } from '@fangyi/contracts';
-import { KafkaMessageBus, toMessage } from '@fangyi/messaging';
+import { toMessage } from '@fangyi/messaging';
+import { KafkaMessageBus } from '@fangyi/messaging/kafka';
 import { authHeader, requireInfra, testUser } from '@fangyi/testkit';
 import { CALLER, COMMUNITY, Load, Stack, converge, readTopic, report, type Verdict } from './harness.ts';
 

@@ -180,4 +180,4 @@ export function checkForward(name: string, position: LogPosition, expected: LogP
   }
 }
 
-export type Clock = () => Date;
+export type { Clock } from '@fangyi/contracts';

@@ -120,6 +120,25 @@ export function eventStoreContract(name: string, factory: () => Promise<EventSto
       expect((await store.readStream(s)).map((e) => e.streamRevision)).toEqual([0, 1]);
     });
 
+    it('records every append of a burst but the ones refused for their revision, each whole or not at all', async () => {
+      const streams = Array.from({ length: 12 }, () => stream('burst'));
+      const contested = stream('contested');
+      await store.append(contested, [event()], { expectedRevision: 'no-stream' });
+      const results = await Promise.allSettled([
+        ...streams.map((s) => store.append(s, [event(), event()], { expectedRevision: 'no-stream' })),
+        store.append(contested, [event(), event(), event()], { expectedRevision: 0 }),
+        store.append(contested, [event()], { expectedRevision: 0 }),
+        store.append(streams[0]!, [event()], { expectedRevision: 5 }),
+      ]);
+      expect(results.slice(0, 12).every((r) => r.status === 'fulfilled')).toBe(true);
+      for (const s of streams) expect((await store.readStream(s)).map((e) => e.streamRevision)).toEqual([0, 1]);
+      const [three, one, stale] = results.slice(12);
+      expect(stale!.status).toBe('rejected');
+      expect([three!.status, one!.status].sort()).toEqual(['fulfilled', 'rejected']);
+      const contestedLength = (await store.readStream(contested)).length;
+      expect(contestedLength).toBe(three!.status === 'fulfilled' ? 4 : 2);
+    });
+
     it('reads the global log in commit order, after a position, in pages', async () => {
       const a = stream('a');
       const b = stream('b');

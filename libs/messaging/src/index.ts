@@ -1,5 +1,6 @@
+// The Kafka adapter is its own entry, `@fangyi/messaging/kafka`: its client costs a process about
+// 60 MB when loaded, and the embedded mode never needs it.
 export type { ConsumeOptions, Consumer, ConsumerStatus, Delivery, IncomingMessage, MessageBus, OutgoingMessage, RetryBackoff } from './port.ts';
-export { KafkaMessageBus, DEFAULT_TOPIC_RETENTION_MS, DEFAULT_DEAD_LETTER_RETENTION_MS, type KafkaMessageBusOptions } from './kafka.ts';
 export { InProcessMessageBus, type InProcessMessageBusOptions } from './inProcess.ts';
 export { startRelay, toMessage, relayReadiness, RELAY_HEADERS, type ParkedOn, type Relay, type RelayOptions, type RelayState, type RelayStatus } from './relay.ts';
 export { consumeEnvelopes, DLQ_HEADERS, DEFAULT_MAX_ATTEMPTS, type ConsumeEnvelopesOptions } from './envelopes.ts';

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseEnvelope, topicFor, type Envelope } from '@fangyi/contracts';
 import { SqliteEventStore } from '@fangyi/eventstore';
-import { KafkaMessageBus, RELAY_HEADERS, startRelay, type IncomingMessage } from '../src/index.ts';
+import { RELAY_HEADERS, startRelay, type IncomingMessage } from '../src/index.ts';
+import { KafkaMessageBus } from '../src/kafka.ts';
 import { envelopeOf, quarantineCase } from './events.ts';
 import { kafkaBrokersOrFail, testLogger } from './support.ts';
 

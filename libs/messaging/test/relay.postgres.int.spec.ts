@@ -4,7 +4,8 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { topicFor } from '@fangyi/contracts';
 import { PostgresEventStore, type RecordedEvent } from '@fangyi/eventstore';
 import { dropSchema, freshSchemaName } from '@fangyi/testkit';
-import { KafkaMessageBus, RELAY_HEADERS, startRelay, type IncomingMessage, type MessageBus, type Relay } from '../src/index.ts';
+import { RELAY_HEADERS, startRelay, type IncomingMessage, type MessageBus, type Relay } from '../src/index.ts';
+import { KafkaMessageBus } from '../src/kafka.ts';
 import { quarantineCase } from './events.ts';
 import { kafkaBrokersOrFail, testLogger } from './support.ts';
 

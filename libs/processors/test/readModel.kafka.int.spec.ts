@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deadLetterTopic, topicFor, uuidv7, type Envelope } from '@fangyi/contracts';
-import { KafkaMessageBus } from '@fangyi/messaging';
+import { KafkaMessageBus } from '@fangyi/messaging/kafka';
 import { RedisProjectionStore, type Op, type Projection } from '@fangyi/projections';
 import { requireInfra } from '@fangyi/testkit';
 import { busSource, readModelProcessor, startProcessor } from '../src/index.ts';

@@ -44,7 +44,7 @@ export function assertRevision(revision: number): void {
   if (!Number.isSafeInteger(revision) || revision < 0) throw new TypeError(`invalid stream revision ${String(revision)}`);
 }
 
-export type Clock = () => Date;
+export type { Clock } from '@fangyi/contracts';
 
 export interface ProjectionStoreMeta {
   /** Commits applied since the last reset (duplicates not counted). */

@@ -1,6 +1,7 @@
 import { currentVersionOf, parseEnvelope, type Actor, type NewEvent } from '@fangyi/contracts';
 import { WrongExpectedRevisionError, type EventStore, type ExpectedRevision, type RecordedEvent } from '@fangyi/eventstore';
 import { activeTrace, failSpan, SpanKind, traceparentOf } from '@fangyi/tracing';
+import { aggregateCacheOf, type AggregateCache, type Folded } from './aggregateCache.ts';
 import { DomainError } from './errors.ts';
 
 /** A domain event before it is wrapped in an envelope. */
@@ -51,6 +52,29 @@ export async function loadAggregate<Event extends DomainEvent, State>(
     state = decider.evolve(state, { type: envelope.type, data: envelope.data } as Event);
   }
   return { state, revision: events.length - 1, events };
+}
+
+/**
+ * The stream's state for deciding: the cached fold of its earlier events (when this process decided
+ * on it lately) and whatever was appended since, read from the store.
+ */
+async function loadCached<Event extends DomainEvent, State>(
+  store: EventStore,
+  streamId: string,
+  decider: Pick<Decider<unknown, Event, State>, 'initialState' | 'evolve'>,
+  cache: AggregateCache,
+): Promise<Folded<State>> {
+  const cached = cache.get<State>(streamId);
+  const fromRevision = cached ? cached.revision + 1 : 0;
+  const events = await store.readStream(streamId, { fromRevision });
+  let state = cached ? cached.state : decider.initialState();
+  for (const recorded of events) {
+    const envelope = parseEnvelope(recorded);
+    state = decider.evolve(state, { type: envelope.type, data: envelope.data } as Event);
+  }
+  const folded = { state, revision: fromRevision + events.length - 1 };
+  if (events.length > 0) cache.set(streamId, folded);
+  return folded;
 }
 
 /** Attempts of a command sent without If-Match when another write to its stream came first. */
@@ -114,7 +138,8 @@ async function decideAndAppend<Command, Event extends DomainEvent, State>(
   meta: CommandMetadata<State>,
   traceparent: string | undefined,
 ): Promise<CommandResult<Event, State>> {
-  const { state, revision } = await loadAggregate(store, streamId, decider);
+  const cache = aggregateCacheOf(store, decider);
+  const { state, revision } = await loadCached(store, streamId, decider, cache);
   if (meta.expectedRevision !== undefined && meta.expectedRevision !== revision) {
     throw new DomainError('PRECONDITION_FAILED', `If-Match revision ${meta.expectedRevision}, current ${revision}`, [{ field: 'headers.if-match', message: `not the current revision (${revision})` }]);
   }
@@ -143,5 +168,6 @@ async function decideAndAppend<Command, Event extends DomainEvent, State>(
   const expected: ExpectedRevision = revision < 0 ? 'no-stream' : revision;
   const result = await store.append(streamId, envelopes, { expectedRevision: expected });
   const next = events.reduce((s, e) => decider.evolve(s, e), state);
+  cache.set(streamId, { state: next, revision: result.nextExpectedRevision });
   return { events, eventIds: envelopes.map((e) => e.id), state: next, revision: result.nextExpectedRevision };
 }

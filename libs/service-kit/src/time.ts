@@ -1,10 +1,12 @@
+import type { Clock } from '@fangyi/contracts';
+
 /**
  * Business days and check slots live in the district's time zone (Asia/Shanghai by default).
  * Dates are plain `YYYY-MM-DD` strings; arithmetic on them is calendar arithmetic, free of zones.
  */
 export const DEFAULT_TIME_ZONE = 'Asia/Shanghai';
 
-export type Clock = () => Date;
+export type { Clock };
 export const systemClock: Clock = () => new Date();
 
 const formatters = new Map<string, Intl.DateTimeFormat>();

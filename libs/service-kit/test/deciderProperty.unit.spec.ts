@@ -55,5 +55,13 @@ describe('the decider property catches what it promises to', () => {
       if (e.data.n === 0) throw new Error('zero is not a valid amount');
     };
     expect(failureOf(() => checkDeciderProperty(refusedByContract, commands, { ...options, validEvent: contract }))).toMatch(/zero is not a valid amount/);
+    const evolveInPlace = {
+      ...decider((c) => [{ type: 'test.added', data: c.data }]),
+      evolve: (s: State, e: Event): State => {
+        s.seen.push(e.data.n);
+        return { total: s.total + e.data.n, seen: s.seen };
+      },
+    };
+    expect(failureOf(() => checkDeciderProperty(evolveInPlace, commands, options))).toMatch(/evolve\(test.added\) changed the state it was given/);
   });
 });

@@ -244,7 +244,12 @@ export function checkDeciderProperty<C extends { type: string }, E extends { typ
         accepted++;
         for (const event of events) {
           options.validEvent(event);
-          state = decider.evolve(state, event);
+          // The command loop keeps folded states between commands (the aggregate cache): evolve must
+          // return a new state and leave the one it was given as it was.
+          const given = structuredClone(state);
+          const next = decider.evolve(state, event);
+          expect(state, `evolve(${event.type}) changed the state it was given`).toEqual(given);
+          state = next;
         }
       }
     }),

@@ -1,11 +1,11 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span, type Tracer } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchSpanProcessor, InMemorySpanExporter, SimpleSpanProcessor, TracerProvider, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace';
+import type { SpanExporter } from '@opentelemetry/sdk-trace';
 
-export { InMemorySpanExporter, SpanKind, SpanStatusCode, type ReadableSpan, type Span, type SpanExporter, type Tracer };
+// The SDK (providers, exporters) is `@fangyi/tracing/sdk`, loaded only by a process that exports
+// traces: with tracing off, the default, a process does not pay for it.
+export { SpanKind, SpanStatusCode, type Span, type Tracer };
 
 /**
  * A process's traces: the tracer its parts start spans with, and the provider behind it that
@@ -30,25 +30,12 @@ export interface TracingOptions {
   readonly scheduledDelayMs?: number;
 }
 
-/** A tracer provider exporting to `url` (batched) or to `exporter`. */
-export function createTracing(options: TracingOptions): Tracing {
-  const processor = options.exporter
-    ? new SimpleSpanProcessor({ exporter: options.exporter })
-    : new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: options.url }), scheduledDelayMillis: options.scheduledDelayMs ?? 2000 });
-  const provider = new TracerProvider({ resource: resourceFromAttributes({ 'service.name': options.service }), spanProcessors: [processor] });
-  return {
-    tracer: provider.getTracer('fangyi'),
-    forceFlush: () => provider.forceFlush(),
-    shutdown: () => provider.shutdown(),
-  };
-}
-
 /**
  * The standard settings: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT (the full URL), else
  * OTEL_EXPORTER_OTLP_ENDPOINT + /v1/traces; neither set (or OTEL_TRACES_EXPORTER=none), no tracing.
  * OTEL_SERVICE_NAME overrides the service name, OTEL_BSP_SCHEDULE_DELAY the export delay (ms).
  */
-export function tracingFromEnv(service: string, env: Readonly<Record<string, string | undefined>> = process.env): Tracing | undefined {
+export async function tracingFromEnv(service: string, env: Readonly<Record<string, string | undefined>> = process.env): Promise<Tracing | undefined> {
   if (env.OTEL_TRACES_EXPORTER === 'none') return undefined;
   const full = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim();
   const base = env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim();
@@ -60,6 +47,7 @@ export function tracingFromEnv(service: string, env: Readonly<Record<string, str
     throw new Error(`OTEL_EXPORTER_OTLP_ENDPOINT must be a URL, got ${JSON.stringify(url)}`);
   }
   const delay = Number(env.OTEL_BSP_SCHEDULE_DELAY);
+  const { createTracing } = await import('./sdk.ts');
   return createTracing({ service: env.OTEL_SERVICE_NAME?.trim() || service, url, ...(Number.isInteger(delay) && delay > 0 ? { scheduledDelayMs: delay } : {}) });
 }
 

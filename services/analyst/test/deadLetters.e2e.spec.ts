@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { deadLetterTopic, uuidv7, type Envelope } from '@fangyi/contracts';
-import { consumeEnvelopes, KafkaMessageBus, type Consumer, type IncomingMessage } from '@fangyi/messaging';
+import { consumeEnvelopes, type Consumer, type IncomingMessage } from '@fangyi/messaging';
+import { KafkaMessageBus } from '@fangyi/messaging/kafka';
 import { requireInfra } from '@fangyi/testkit';
 import { fangyi } from './cli.ts';
 

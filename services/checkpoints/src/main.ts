@@ -2,7 +2,8 @@ import { Redis } from 'ioredis';
 import { z } from 'zod';
 import { contextOf, uuidv7 } from '@fangyi/contracts';
 import { openEventStore } from '@fangyi/eventstore';
-import { KafkaMessageBus, relayReadiness, startRelay } from '@fangyi/messaging';
+import { relayReadiness, startRelay } from '@fangyi/messaging';
+import { KafkaMessageBus } from '@fangyi/messaging/kafka';
 import { busSource, readinessOf } from '@fangyi/processors';
 import { RedisProjectionStore } from '@fangyi/projections';
 import { createMetrics, tracingFromEnv, instrumentEventStore, registerProcessorMetrics, registerRelayMetrics, openPrivacy, privacyConfig, createLogger, installGracefulShutdown, loadDistrict, commandServiceConfig, rateLimitOf, readConfig, tokenSecretsOf, withEventStoreUrl, systemClock } from '@fangyi/service-kit';
@@ -35,7 +36,7 @@ const district = loadDistrict(process.env, (message) => logger.warn(message));
 const clock = systemClock;
 const metrics = createMetrics({ service: 'checkpoints' });
 // Traces exported over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set; otherwise none.
-const tracing = tracingFromEnv('checkpoints');
+const tracing = await tracingFromEnv('checkpoints');
 // Every append measured and counted by event type (the domain counters at /metrics).
 const eventStore = instrumentEventStore(await openEventStore(config.EVENT_STORE_URL, { schema: config.FANGYI_SCHEMA, clock }), metrics);
 const privacy = await openPrivacy(config);

@@ -102,7 +102,7 @@ const { slotWindows } = district;
 
 const metrics = createMetrics({ service: 'fangyi' });
 // Traces exported over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set; otherwise none.
-const tracing = tracingFromEnv('fangyi');
+const tracing = await tracingFromEnv('fangyi');
 // Every append measured and counted by event type (the domain counters at /metrics).
 const eventStore = instrumentEventStore(new SqliteEventStore({ path: dbPath, clock }), metrics);
 // The key table in the same SQLite file; the master key that wraps its keys beside it in .data

@@ -1,5 +1,5 @@
 import { pino } from 'pino';
-import { KafkaMessageBus } from '@fangyi/messaging';
+import { KafkaMessageBus } from '@fangyi/messaging/kafka';
 import { requireInfra } from '@fangyi/testkit';
 import { quarantinePolicySuite } from './policySuite.ts';
 

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { contextOf, uuidv7 } from '@fangyi/contracts';
 import { openEventStore } from '@fangyi/eventstore';
-import { KafkaMessageBus, relayReadiness, startRelay } from '@fangyi/messaging';
+import { relayReadiness, startRelay } from '@fangyi/messaging';
+import { KafkaMessageBus } from '@fangyi/messaging/kafka';
 import { busSource, readinessOf } from '@fangyi/processors';
 import { createMetrics, tracingFromEnv, instrumentEventStore, registerProcessorMetrics, registerRelayMetrics, businessDate, openPrivacy, privacyConfig, createLogger, installGracefulShutdown, loadDistrict, commandServiceConfig, rateLimitOf, readConfig, tokenSecretsOf, withEventStoreUrl, systemClock } from '@fangyi/service-kit';
 import { sessionCheckOf, startStaffDirectory } from '@fangyi/staff';
@@ -31,7 +32,7 @@ const clock = systemClock;
 const newId = () => uuidv7();
 const metrics = createMetrics({ service: 'residents' });
 // Traces exported over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set; otherwise none.
-const tracing = tracingFromEnv('residents');
+const tracing = await tracingFromEnv('residents');
 // Every append measured and counted by event type (the domain counters at /metrics).
 const eventStore = instrumentEventStore(await openEventStore(config.EVENT_STORE_URL, { schema: config.FANGYI_SCHEMA, clock }), metrics);
 const { vault, namingKey: reservationKey, keys: personalKeys } = await openPrivacy(config);

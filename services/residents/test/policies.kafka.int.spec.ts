@@ -1,6 +1,6 @@
 import { describe } from 'vitest';
 import { pino } from 'pino';
-import { KafkaMessageBus } from '@fangyi/messaging';
+import { KafkaMessageBus } from '@fangyi/messaging/kafka';
 import { requireInfra } from '@fangyi/testkit';
 import { policyScenario } from './policyScenario.ts';
 

@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { z } from 'zod';
 import { BOUNDED_CONTEXTS, topicFor } from '@fangyi/contracts';
-import { KafkaMessageBus } from '@fangyi/messaging';
+import { KafkaMessageBus } from '@fangyi/messaging/kafka';
 import { openEventStore } from '@fangyi/eventstore';
 import { RedisProjectionStore, ensureIntact } from '@fangyi/projections';
 import { busSource, readModelProcessor, readinessOf, startProcessor } from '@fangyi/processors';
@@ -59,7 +59,7 @@ const groups: Record<string, string> = {
   alerts: config.FANGYI_ALERTS_GROUP ?? `${config.FANGYI_ROSTER_GROUP}-alerts`,
 };
 // Each traced event's projection is a span of the caller's trace (OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set).
-const tracing = tracingFromEnv('roster-worker');
+const tracing = await tracingFromEnv('roster-worker');
 const source = busSource({ bus, tracer: tracing?.tracer, topicPrefix: config.FANGYI_TOPIC_PREFIX, groupId: (name) => groups[name] ?? `${config.FANGYI_TOPIC_PREFIX}-${name}` });
 // Before any Kafka message is applied, each read model is whole: built from the event store if it is not.
 for (const [projection, store] of [[roster, rosterStore], [report, reportStore], [alertsProjection, alertsStore]] as const) await ensureIntact({ projection, store, eventStore, logger });

@@ -1,5 +1,6 @@
 import { pino } from 'pino';
-import { KafkaMessageBus, listDeadLetters, replayDeadLetters, type DeadLetter } from '@fangyi/messaging';
+import { listDeadLetters, replayDeadLetters, type DeadLetter } from '@fangyi/messaging';
+import { KafkaMessageBus } from '@fangyi/messaging/kafka';
 import { table } from './table.ts';
 
 /** One line per letter, for people; --json gives every field. */

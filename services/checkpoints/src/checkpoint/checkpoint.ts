@@ -1,4 +1,4 @@
-import type { CheckpointCommunity, CheckpointEvent, CheckpointKind, ShiftStaff } from '@fangyi/contracts';
+import { CLOCK_SKEW_MS, type CheckpointCommunity, type CheckpointEvent, type CheckpointKind, type ShiftStaff } from '@fangyi/contracts';
 import { DomainError, defineErrors, fault } from '@fangyi/service-kit/errors';
 
 export const checkpointErrors = defineErrors({
@@ -17,8 +17,6 @@ export const checkpointErrors = defineErrors({
   SHIFT_IN_FUTURE: { status: 409, title: 'A shift cannot start or end later than now' },
 });
 
-/** Staff phones and the server may disagree by a little. */
-export const CLOCK_SKEW_MS = 2 * 60_000;
 
 export const checkpointStreamId = (checkpointId: string) => `checkpoint-${checkpointId}`;
 

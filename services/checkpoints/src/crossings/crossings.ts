@@ -1,4 +1,5 @@
 import {
+  CLOCK_SKEW_MS,
   TEMPERATURE_MAX_C,
   TEMPERATURE_MIN_C,
   type CrossingEvent,
@@ -9,7 +10,6 @@ import {
   type RefusalRecorded,
 } from '@fangyi/contracts';
 import { DomainError, defineErrors, fault } from '@fangyi/service-kit/errors';
-import { CLOCK_SKEW_MS } from '../checkpoint/checkpoint.ts';
 
 export const crossingErrors = defineErrors({
   PERSON_REQUIRED: { status: 409, title: 'A crossing must say who crossed: personId, name or ID number' },

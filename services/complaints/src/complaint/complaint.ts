@@ -1,4 +1,5 @@
 import {
+  CLOCK_SKEW_MS,
   reporterContactable,
   type Agency,
   type Estate,
@@ -45,8 +46,6 @@ export const complaintErrors = defineErrors({
 
 export const streamIdOf = (complaintId: string) => `complaint-${complaintId}`;
 
-/** Phones and the server may disagree by a little. */
-export const CLOCK_SKEW_MS = 2 * 60_000;
 
 /** The rental ban of the complaint's area, as configured when the command is sent; null where no ban applies. */
 export interface RentalBanInForce {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  CLOCK_SKEW_MS,
   AcknowledgeEscalationSchema,
   ChangePeriodSchema,
   DeliverSuppliesSchema,
@@ -47,9 +48,6 @@ const caseNotFound = (caseId: string) => () => new DomainError('CASE_NOT_FOUND',
 const inCommunityOf = (user: User) => (state: HomeQuarantineState) => {
   if (state.status !== 'none') requireInScope(user, state.community, caseNotFound(state.caseId));
 };
-
-/** Callers' phones and the server may disagree by a little. */
-const CLOCK_SKEW_MS = 2 * 60_000;
 
 const safeId = IdParamSchema;
 const CaseParams = z.strictObject({ caseId: safeId });

@@ -1,5 +1,5 @@
 import { stringify } from 'csv-stringify/sync';
-import writeXlsxFile, { type SheetData } from 'write-excel-file/node';
+import type { SheetData } from 'write-excel-file/node';
 import type { DailyFigures, DailyReport } from './daily.ts';
 import { SHIPPED_REPORT_LABELS, figureLabels, type ReportLabels } from './page.ts';
 
@@ -43,6 +43,8 @@ export async function reportWorkbook(report: DailyReport, labels: ReportLabels =
   const headings = reportHeadings(labels);
   const header = headings.map((value) => ({ value, fontWeight: 'bold' as const, wrap: true }));
   const data: SheetData = [header, ...reportRows(report, labels).map((row) => row.map((value) => ({ value })))];
+  // Loaded on the first workbook asked for: it costs a process about 20 MB, and most never write one.
+  const { default: writeXlsxFile } = await import('write-excel-file/node');
   return writeXlsxFile(data, {
     sheet: `每日报表 ${report.date}`,
     stickyRowsCount: 1,
