@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { uuidv7, type NewEvent } from '@fangyi/contracts';
-import { PostgresEventStore, type ExpectedRevision, type PostgresEventStoreOptions } from '@fangyi/eventstore';
+import { type ExpectedRevision } from '@fangyi/eventstore';
+import { PostgresEventStore, type PostgresEventStoreOptions } from '@fangyi/eventstore/postgres';
 
 const WRITERS = 16;
 const EVENTS_PER_STREAM = 10;

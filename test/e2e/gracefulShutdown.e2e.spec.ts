@@ -5,7 +5,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { contextOf, topicFor, uuidv7 } from '@fangyi/contracts';
-import { PostgresEventStore } from '@fangyi/eventstore';
+import { PostgresEventStore } from '@fangyi/eventstore/postgres';
 import { alertsProjection, reportProjection, rosterProjection } from '@fangyi/roster';
 import { addDays, businessDate } from '@fangyi/service-kit/time';
 import { TEST_AUTH_SECRET, TEST_MASTER_KEY, TEST_RESERVATION_KEY, authHeader, requireInfra, testUser } from '@fangyi/testkit';

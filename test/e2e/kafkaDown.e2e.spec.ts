@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
-import { PostgresEventStore } from '@fangyi/eventstore';
+import { PostgresEventStore } from '@fangyi/eventstore/postgres';
 import { demoUser } from '@fangyi/scripts/seed';
 import { signToken } from '@fangyi/service-kit';
 import { TEST_AUTH_SECRET, TEST_MASTER_KEY, TEST_RESERVATION_KEY, requireInfra } from '@fangyi/testkit';

@@ -5,7 +5,7 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { topicFor, uuidv7 } from '@fangyi/contracts';
-import { PostgresEventStore } from '@fangyi/eventstore';
+import { PostgresEventStore } from '@fangyi/eventstore/postgres';
 import { RedisProjectionStore } from '@fangyi/projections';
 import { businessDate, addDays } from '@fangyi/service-kit/time';
 import { ALL_DAY_SLOT_WINDOWS, TEST_AUTH_SECRET, TEST_MASTER_KEY, TEST_RESERVATION_KEY, authHeader, districtFile, requireInfra, testUser } from '@fangyi/testkit';

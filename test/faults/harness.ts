@@ -8,7 +8,7 @@ import { Redis } from 'ioredis';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import pg from 'pg';
 import { BOUNDED_CONTEXTS, deadLetterTopic, topicFor } from '@fangyi/contracts';
-import { PostgresEventStore } from '@fangyi/eventstore';
+import { PostgresEventStore } from '@fangyi/eventstore/postgres';
 import { RedisProjectionStore } from '@fangyi/projections';
 import { registerPerson } from '../../services/quarantine/test/residents.ts';
 import { KafkaMessageBus } from '@fangyi/messaging/kafka';

@@ -2,7 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { KurrentDBClient } from '@kurrent/kurrentdb-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clientConnectionString, KurrentDbEventStore } from '../src/index.ts';
+import { clientConnectionString } from '../src/index.ts';
+import { KurrentDbEventStore } from '../src/kurrentdb/index.ts';
 import { checkpointStream } from '../src/kurrentdb/log.ts';
 import { eventStoreContract, event } from './contract.ts';
 

@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PostgresPersonalKeys, SqlitePersonalKeys } from '@fangyi/eventstore';
+import { SqlitePersonalKeys } from '@fangyi/eventstore';
+import { PostgresPersonalKeys } from '@fangyi/eventstore/postgres';
 import { dropSchema, freshSchemaName, requireInfra } from '@fangyi/testkit';
 import { personalDataVaultContract } from './vault.contract.ts';
 

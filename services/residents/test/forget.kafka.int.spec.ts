@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { contextOf, idNumberCheckChar, topicFor, uuidv7 } from '@fangyi/contracts';
-import { PostgresEventStore, PostgresPersonalKeys } from '@fangyi/eventstore';
+import { PostgresEventStore, PostgresPersonalKeys } from '@fangyi/eventstore/postgres';
 import { startRelay, type Consumer, type IncomingMessage, type Relay } from '@fangyi/messaging';
 import { KafkaMessageBus } from '@fangyi/messaging/kafka';
 import { createVault, type PersonalDataVault, type ServiceApp } from '@fangyi/service-kit';

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { PostgresPersonalKeys, SqlitePersonalKeys, type PersonalKeyStore } from '@fangyi/eventstore';
+import { SqlitePersonalKeys, type PersonalKeyStore } from '@fangyi/eventstore';
+import { PostgresPersonalKeys } from '@fangyi/eventstore/postgres';
 import { createVault, type PersonalDataVault } from '@fangyi/service-kit';
 
 import { TEST_RESERVATION_KEY as RESERVATION_KEY_TEXT } from '@fangyi/testkit';

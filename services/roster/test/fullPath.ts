@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { BOUNDED_CONTEXTS, topicFor, uuidv7, type Actor } from '@fangyi/contracts';
-import { PostgresEventStore, PostgresPersonalKeys } from '@fangyi/eventstore';
+import { PostgresEventStore, PostgresPersonalKeys } from '@fangyi/eventstore/postgres';
 import { startRelay, type Relay } from '@fangyi/messaging';
 import { KafkaMessageBus } from '@fangyi/messaging/kafka';
 import { busSource, readModelProcessor, startProcessor, type RunningProcessor } from '@fangyi/processors';

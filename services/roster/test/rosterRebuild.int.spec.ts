@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uuidv7, type NewEvent } from '@fangyi/contracts';
-import { PostgresEventStore } from '@fangyi/eventstore';
+import { PostgresEventStore } from '@fangyi/eventstore/postgres';
 import { RedisProjectionStore, rebuildFromEventStore, type ProjectionStore, type RebuildProgress } from '@fangyi/projections';
 import { dropSchema, freshSchemaName, requireInfra } from '@fangyi/testkit';
 import { ROSTER_COLLECTION, rosterProjection, type RosterCase } from '../src/index.ts';
