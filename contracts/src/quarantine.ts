@@ -51,6 +51,13 @@ export const TEMPERATURE_MIN_C = 34.0;
 export const TEMPERATURE_MAX_C = 43.0;
 
 export const TemperatureSchema = z.number().min(TEMPERATURE_MIN_C).max(TEMPERATURE_MAX_C);
+
+/** A fever: at or above the district's threshold (37.3 °C in Kutao). */
+export const isFever = (temperatureC: number, feverThresholdC: number): boolean => temperatureC >= feverThresholdC;
+
+/** Abnormal, for a symptom check or a door-to-door screening: a fever or any symptom. */
+export const isAbnormal = (temperatureC: number, symptoms: readonly string[], feverThresholdC: number): boolean =>
+  isFever(temperatureC, feverThresholdC) || symptoms.length > 0;
 const id = z.string().min(1).max(128);
 /** A person's or hospital's name as commands take it (see text.ts); events keep what was recorded. */
 const name = nameSchema(100);

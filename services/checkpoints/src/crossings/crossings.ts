@@ -1,4 +1,5 @@
 import {
+  isFever,
   CLOCK_SKEW_MS,
   TEMPERATURE_MAX_C,
   TEMPERATURE_MIN_C,
@@ -108,7 +109,7 @@ const refusalsOf = (state: CrossingDayState): ReadonlyMap<string, RefusalRecorde
 /** The crossing recorded under this id on the state's day, if any. */
 export const crossingOf = (state: CrossingDayState, crossingId: string): DayCrossing | undefined => crossingsOf(state).get(crossingId);
 
-export const isFever = (temperatureC: number, feverThresholdC: number) => temperatureC >= feverThresholdC;
+export { isFever };
 
 export function evolve(state: CrossingDayState, event: CrossingEvent): CrossingDayState {
   const crossings = new Map(crossingsOf(state));

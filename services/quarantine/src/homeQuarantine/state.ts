@@ -1,4 +1,4 @@
-import { type EscalationRaised, type QuarantineEvent, type QuarantineOutcome, type Slot } from '@fangyi/contracts';
+import { isAbnormal, type EscalationRaised, type QuarantineEvent, type QuarantineOutcome, type Slot } from '@fangyi/contracts';
 
 export interface LoggedCheck {
   readonly checkId: string;
@@ -49,9 +49,7 @@ export const slotKey = (date: string, slot: Slot) => `${date}/${slot}`;
 
 export const initialState = (): HomeQuarantineState => ({ status: 'none' });
 
-export function isAbnormal(temperatureC: number, symptoms: readonly string[], feverThresholdC: number): boolean {
-  return temperatureC >= feverThresholdC || symptoms.length > 0;
-}
+export { isAbnormal };
 
 /** The date of the latest logged check, or null; periods and endings may not cut it off. */
 export function lastCheckDate(state: CaseFacts): string | null {

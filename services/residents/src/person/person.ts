@@ -1,4 +1,5 @@
 import {
+  isAbnormal,
   PASS_MAX_VALIDITY_DAYS,
   TEMPERATURE_MAX_C,
   TEMPERATURE_MIN_C,
@@ -157,7 +158,7 @@ export type PassStatus = 'none' | 'active' | 'expired' | 'revoked';
 
 export const initialState = (): PersonState => ({ status: 'none' });
 
-export const isAbnormal = (temperatureC: number, symptoms: readonly string[], feverThresholdC: number): boolean => temperatureC >= feverThresholdC || symptoms.length > 0;
+export { isAbnormal };
 
 /** The screening with the latest date; of two on one day, the one recorded last. */
 export function latestScreening(person: PersonRecord): Screening | null {
