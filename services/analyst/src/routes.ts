@@ -5,6 +5,7 @@ import type { EventStore } from '@fangyi/eventstore';
 import { DomainError, maskAnswer, maskPolicyFor, requireCommunity, requireInScope, route, worksIn, type Clock, type ServiceApp, type User } from '@fangyi/service-kit';
 import { exportLines, filterOf, type ExportCriteria } from './export.ts';
 import { personTimeline } from './timeline.ts';
+import { registerPolicyPreview } from './preview/routes.ts';
 
 export interface AnalystDeps {
   readonly eventStore: EventStore;
@@ -49,6 +50,7 @@ function scoped(user: User, criteria: ExportCriteria): ExportCriteria {
 export function registerAnalyst(app: ServiceApp, deps: AnalystDeps): void {
   registerExport(app, deps);
   registerTimeline(app, deps);
+  registerPolicyPreview(app, deps);
 }
 
 export function registerExport(app: ServiceApp, deps: AnalystDeps): void {

@@ -23,6 +23,7 @@ import { importClock, importNdjson } from '../import.ts';
 import { personTimeline } from '../timeline.ts';
 import { VIEWS, buildView, dailyReportOf, projectionOf, type ViewName } from '../views.ts';
 import { table } from './table.ts';
+import { addPreviewPolicyCommand } from './previewPolicy.ts';
 
 /** A mistake in how the tool was called: exit code 2, the message on stderr. */
 class UsageError extends Error {}
@@ -301,6 +302,8 @@ program
       redis?.disconnect();
     }
   });
+
+addPreviewPolicyCommand(program, { withStore, out, json: () => globals().json, timeZone: () => globals().timeZone, usageError: (message) => new UsageError(message) });
 
 const dead = program.command('dead-letters').description('messages Kafka consumers set aside (KAFKA_BROKERS), and replaying them');
 const brokers = () => {
