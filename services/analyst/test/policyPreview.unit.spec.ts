@@ -80,6 +80,18 @@ describe('the policy preview on a small known history (test/policyHistory.ts)', 
     expect(totals(early.total.today)).toMatchObject({ checksDue: 4, checksDone: 3, checksMissed: 1 });
   });
 
+  it('counts a slot before registration only when a check entered late covers it', () => {
+    // Registered 02-03 at 15:00 for a quarantine from 02-01; a check of 02-01 09:00 was entered late.
+    const history = {
+      arrivals: [],
+      cases: [{ caseId: 'E', personId: 'pE', community: 'kutao', startDate: '2020-02-01', periodDays: 14, startEndDate: '2020-02-14', endDate: '2020-02-14', registeredAt: '2020-02-03T07:00:00.000Z', sourceEventId: null, ended: null, checks: [{ checkId: 'E-1', at: '2020-02-01T09:00:00+08:00', temperatureC: 36.5, symptoms: [] }] }],
+    };
+    const r = previewPolicy(history, TODAY_POLICY, TODAY_POLICY, { from: '2020-02-01', to: '2020-02-03', now: new Date('2020-02-04T00:00:00+08:00'), timeZone: TZ, checksPerCallerPerDay: 40 });
+    // 02-01 am: covered, due and done. 02-01 pm, 02-02 am/pm, 02-03 am closed before 15:00 unchecked: not due.
+    // 02-03 pm closed at 21:00, after registration: due, missed.
+    expect(totals(r.total.today)).toMatchObject({ checksDue: 2, checksDone: 1, checksMissed: 1, personDays: 3 });
+  });
+
   it('refuses settings it cannot read, naming the field', () => {
     const fields = (input: unknown) => {
       const r = PreviewRequestSchema.safeParse(input);

@@ -17,8 +17,9 @@ import { describePolicy, type FollowUpPolicy } from './settings.ts';
  *   period, moved by the days a change by hand moved it; a case started with another period keeps
  *   its recorded end. A case ended before its recorded end (hospital, moved away, lost, or ended
  *   early by hand) stops then whatever the policy; one that completed runs to the policy's end.
- * - Due: every slot of every day of the case whose window closed after the case was registered and
- *   by the preview's instant; for a case that ended, only windows that had opened before its end
+ * - Due: every slot of every day of the case whose window closed by the preview's instant, and
+ *   after the case was registered or with a check covering it (a check entered late for a slot
+ *   before registration shows it was worked); for a case that ended, only windows that had opened before its end
  *   was recorded (the pm slot of a case ended at 20:00 is due, the evening one after it is not).
  * - Done or missed: a recorded check covers a slot when its time (occurredAt, in the district's
  *   zone) falls on that date inside the slot's window, or up to `earlyMinutes` before it opens when
@@ -188,14 +189,15 @@ function tallyCase(t: Tally, c: PolicyCase, policy: FollowUpPolicy, range: { fro
     t.people.set(date, people);
     policy.slots.forEach((w, slot) => {
       const closes = instantAt(date, w.closes, timeZone).getTime();
-      if (closes <= registered || closes > now || instantAt(date, w.opens, timeZone).getTime() >= cutoff) return;
+      const checks = covering.get(`${date}/${slot}`);
+      // Before registration a slot was nobody's to work, unless a check (entered late) shows it was worked.
+      if ((closes <= registered && !checks) || closes > now || instantAt(date, w.opens, timeZone).getTime() >= cutoff) return;
       t.due++;
       t.dueOn.set(date, (t.dueOn.get(date) ?? 0) + 1);
       if (!c.recorded) {
         t.notFollowed++;
         return;
       }
-      const checks = covering.get(`${date}/${slot}`);
       if (!checks) {
         t.missed++;
         return;
