@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_PERIOD_DAYS, FEVER_THRESHOLD_C } from '@fangyi/contracts';
-import { DEFAULT_SLOT_WINDOWS } from '@fangyi/service-kit';
+import { DEFAULT_SLOT_WINDOWS, instantAt, localTime } from '@fangyi/service-kit';
+import { DistrictClock } from '../src/preview/preview.ts';
 import { PreviewRequestSchema, TODAY_POLICY, foldHistory, previewPolicy, previewPolicyOf, slotOfMinute, type Figures } from '../src/preview/index.ts';
 import { knownEnvelopes } from './policyHistory.ts';
 
@@ -90,6 +91,18 @@ describe('the policy preview on a small known history (test/policyHistory.ts)', 
     // 02-01 am: covered, due and done. 02-01 pm, 02-02 am/pm, 02-03 am closed before 15:00 unchecked: not due.
     // 02-03 pm closed at 21:00, after registration: due, missed.
     expect(totals(r.total.today)).toMatchObject({ checksDue: 2, checksDone: 1, checksMissed: 1, personDays: 3 });
+  });
+
+  it("reads the district's clock as localTime and instantAt do, across a change of offset", () => {
+    for (const zone of [TZ, 'Europe/Berlin', 'America/New_York']) {
+      const clock = new DistrictClock(zone);
+      for (let ms = Date.parse('2020-03-07T00:00:00Z'); ms < Date.parse('2020-04-01T00:00:00Z'); ms += 37 * 60_000) {
+        expect(clock.local(ms)).toEqual(localTime(new Date(ms), zone));
+      }
+      for (const date of ['2020-03-08', '2020-03-29', '2020-03-30']) {
+        for (const m of [0, 180, 360, 720, 1260, 1440]) expect(clock.at(date, m)).toBe(instantAt(date, m, zone).getTime());
+      }
+    }
   });
 
   it('refuses settings it cannot read, naming the field', () => {
