@@ -126,15 +126,30 @@ export function historyFold(): { add(raw: Envelope): void; result(): PreviewHist
   return { add, result };
 }
 
+/** The case events the preview folds (the others change nothing it counts). */
+export const CASE_EVENT_TYPES = [
+  'quarantine.home-quarantine-started',
+  'quarantine.symptom-check-logged',
+  'quarantine.symptom-check-corrected',
+  'quarantine.period-changed',
+  'quarantine.home-quarantine-ended',
+] as const;
+
 /**
- * Reads what the preview needs through the event store port, one page at a time: every event of
- * the home quarantine cases (of one community, if named) and the arrivals.
+ * Reads what the preview needs through the event store port, one page at a time: the case events
+ * it folds (of one community's cases, if named) and the arrivals. By type rather than by stream
+ * prefix: nearly every event of a district matches `homeQuarantine-`, and PostgreSQL, which cannot
+ * estimate a prefix, then sorts the whole log for each page; a type is in its statistics.
  */
 export async function readPreviewHistory(store: EventStore, options: { community?: string } = {}): Promise<PreviewHistory> {
-  const caseFilter: EventFilter = { streamPrefixes: ['homeQuarantine-'], ...(options.community ? { streamData: { field: 'community', value: options.community } } : {}) };
-  const arrivalFilter: EventFilter = { types: ['residents.person-arrived'], ...(options.community ? { data: { field: 'community', value: options.community } } : {}) };
+  const filters: EventFilter[] = options.community
+    ? [
+        { types: ['residents.person-arrived'], data: { field: 'community', value: options.community } },
+        { types: CASE_EVENT_TYPES, streamData: { field: 'community', value: options.community } },
+      ]
+    : [{ types: ['residents.person-arrived', ...CASE_EVENT_TYPES] }];
   const fold = historyFold();
-  for (const filter of [arrivalFilter, caseFilter]) {
+  for (const filter of filters) {
     for await (const { position: _p, ...e } of exportEvents(store, filter)) fold.add(e);
   }
   return fold.result();
