@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDays, businessDate } from '@fangyi/service-kit';
 import type { Timeline } from '../src/timeline.ts';
+import { fangyi } from './cli.ts';
 import { ANALYST, Embedded, HANDLER, REGISTRAR, liMingsStory, user } from './embedded.ts';
 
 describe("one person's timeline across the four contexts (the embedded process)", () => {
@@ -81,6 +82,11 @@ describe("one person's timeline across the four contexts (the embedded process)"
     expect(reported.find((e) => e.type === 'complaints.complaint-filed')!.summary).toMatch(/^提出投诉（other）：菜市场门口聚集/);
     // The neighbour's complaint about his household keeps its relation.
     expect(complaints.filter((e) => e.streamId === `complaint-${story.complaintId}`).every((e) => e.relation === 'complaint-about-household')).toBe(true);
+    // The command line on the same data directory opens his phone with the key files kept there.
+    const cli = await fangyi(['--data-dir', app.dataDir, 'timeline', story.personId, '--json']);
+    expect(cli.code, cli.stderr).toBe(0);
+    const fromCli = (JSON.parse(cli.stdout) as Timeline).entries.filter((e) => e.relation === 'complaint-reported');
+    expect(fromCli.map((e) => e.eventId)).toEqual(reported.map((e) => e.eventId));
   });
 
   it('masks personal numbers for an analyst, and answers 404 outside the reader\'s communities and 403 to a role that may not', async () => {
