@@ -118,6 +118,7 @@ describe('the policy preview on a small known history (test/policyHistory.ts)', 
     expect(fields({ feverThresholdC: 50 })).toEqual(['feverThresholdC']);
     expect(fields({ riskAreas: '湖北省/武汉市/江岸区' })).toEqual(['riskAreas']);
     expect(fields({ from: '2020-02-10', to: '2020-02-01' })).toEqual(['to']);
+    expect(fields({ from: '2000-01-01', to: '2020-02-01' })).toEqual(['to']);
     expect(fields({ colour: 'red' })).toEqual(['']);
   });
 });

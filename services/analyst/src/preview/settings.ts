@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { DEFAULT_PERIOD_DAYS, FEVER_THRESHOLD_C, TEMPERATURE_MAX_C, TEMPERATURE_MIN_C } from '@fangyi/contracts';
 import { parseRiskAreas, type RiskArea } from '@fangyi/quarantine';
-import { DEFAULT_EARLY_CHECK_MINUTES, DEFAULT_SLOT_WINDOWS, formatClockTime, parseClockTime, type SlotWindow } from '@fangyi/service-kit';
+import { DEFAULT_EARLY_CHECK_MINUTES, DEFAULT_SLOT_WINDOWS, daysBetween, formatClockTime, parseClockTime, type SlotWindow } from '@fangyi/service-kit';
 
 /**
  * A follow-up policy as the preview replays it: a plain object, validated once, so it can come
@@ -83,6 +83,7 @@ export const RiskAreasSchema = z
 /** A number, or its text as a query string or a command line gives it. */
 const number = (schema: z.ZodNumber) => z.preprocess((v) => (typeof v === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(v) ? Number(v) : v), schema);
 const date = z.iso.date();
+export const MAX_RANGE_DAYS = 3660;
 
 /**
  * What an analyst asks the preview: the settings that differ from today's (each absent one is
@@ -103,7 +104,9 @@ export const PreviewRequestSchema = z
     to: date.optional(),
     community: z.string().min(1).max(128).optional(),
   })
-  .refine((q) => !q.from || !q.to || q.from <= q.to, { path: ['to'], message: 'must not be before from' });
+  .refine((q) => !q.from || !q.to || q.from <= q.to, { path: ['to'], message: 'must not be before from' })
+  // A day is a row of every community's answer: ten years is more than any epidemic's history.
+  .refine((q) => !q.from || !q.to || daysBetween(q.from, q.to) < MAX_RANGE_DAYS, { path: ['to'], message: `at most ${MAX_RANGE_DAYS} days after from` });
 export type PreviewRequest = z.infer<typeof PreviewRequestSchema>;
 
 /** The preview's policy: today's, with what the request changes. */
