@@ -19,8 +19,8 @@ import { describePolicy, type FollowUpPolicy } from './settings.ts';
  *   early by hand) stops then whatever the policy; one that completed runs to the policy's end.
  * - Due: every slot of every day of the case whose window closed by the preview's instant, and
  *   after the case was registered or with a check covering it (a check entered late for a slot
- *   before registration shows it was worked); for a case that ended, only windows that had opened before its end
- *   was recorded (the pm slot of a case ended at 20:00 is due, the evening one after it is not).
+ *   before registration shows it was worked); for a case that ended, only windows that had opened
+ *   before its end was recorded (a case ended at 20:00 owes its pm slot, not a later one).
  * - Done or missed: a recorded check covers a slot when its time (occurredAt, in the district's
  *   zone) falls on that date inside the slot's window, or up to `earlyMinutes` before it opens when
  *   it falls in no window. A due slot no check covers is missed.
