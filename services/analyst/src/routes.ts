@@ -2,14 +2,21 @@ import { Readable } from 'node:stream';
 import { z } from 'zod';
 import type { Envelope } from '@fangyi/contracts';
 import type { EventStore } from '@fangyi/eventstore';
-import { DomainError, maskAnswer, maskPolicyFor, requireCommunity, requireInScope, route, worksIn, type Clock, type ServiceApp, type User } from '@fangyi/service-kit';
+import { DomainError, maskAnswer, maskPolicyFor, requireCommunity, requireInScope, route, worksIn, type Clock, type District, type PersonalDataVault, type ServiceApp, type User } from '@fangyi/service-kit';
 import { exportLines, filterOf, type ExportCriteria } from './export.ts';
 import { personTimeline } from './timeline.ts';
+import { registerPolicyPreview } from './preview/routes.ts';
 
 export interface AnalystDeps {
   readonly eventStore: EventStore;
   readonly clock: Clock;
   readonly timeZone: string;
+  /** Opens a person's phone, so the timeline finds the complaints they reported; without it, only phones recorded in clear. */
+  readonly vault?: PersonalDataVault;
+  /** FANGYI_RESERVATION_KEY: names the subject a reporter's phone is sealed for. */
+  readonly namingKey?: Buffer;
+  /** The district's configuration (places, period, windows, threshold); the shipped Kutao file when not given. */
+  readonly district?: District;
 }
 
 const ANALYSTS = ['analyst'] as const;
@@ -49,6 +56,7 @@ function scoped(user: User, criteria: ExportCriteria): ExportCriteria {
 export function registerAnalyst(app: ServiceApp, deps: AnalystDeps): void {
   registerExport(app, deps);
   registerTimeline(app, deps);
+  registerPolicyPreview(app, deps);
 }
 
 export function registerExport(app: ServiceApp, deps: AnalystDeps): void {
@@ -83,13 +91,13 @@ export function registerTimeline(app: ServiceApp, deps: AnalystDeps): void {
   route(app, {
     method: 'GET',
     url: '/analyst/people/:personId/timeline',
-    summary: "One person's story across residents, quarantine, checkpoints and complaints, in the order it happened, each event with its actor, occurredAt, recordedAt, a one-line summary (zh-CN) and its cause and effects on the timeline",
+    summary: "One person's story across residents, quarantine, checkpoints and complaints (about their household, or reported by them), in the order it happened, each event with its actor, occurredAt, recordedAt, a one-line summary (zh-CN) and its cause and effects on the timeline",
     tags: ['analyst'],
     params: z.strictObject({ personId: z.string().min(1).max(128) }),
     roles: TIMELINE_READERS,
     handler: async ({ params, user }) => {
       const notFound = () => new DomainError('NOT_FOUND', `no person ${params.personId}`);
-      const timeline = await personTimeline(deps.eventStore, params.personId);
+      const timeline = await personTimeline(deps.eventStore, params.personId, { ...(deps.vault ? { vault: deps.vault } : {}), ...(deps.namingKey ? { namingKey: deps.namingKey } : {}) });
       if (!timeline) throw notFound();
       requireInScope(user, timeline.community, notFound);
       return timeline;

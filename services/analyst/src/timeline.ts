@@ -1,5 +1,6 @@
-import { parseEnvelope, type Actor, type Envelope } from '@fangyi/contracts';
+import { isSealed, parseEnvelope, sealedSubject, type Actor, type Envelope } from '@fangyi/contracts';
 import type { EventFilter, EventStore, RecordedEvent } from '@fangyi/eventstore';
+import { normalisePhone, phoneSubject, type PersonalDataVault } from '@fangyi/service-kit';
 import { exportEvents } from './export.ts';
 import { summaryOf } from './summary.ts';
 
@@ -24,7 +25,7 @@ export interface TimelineEntry {
   /** Entries of this timeline this one caused. */
   readonly causes: readonly string[];
   /** Why the event is on this person's timeline. */
-  readonly relation: 'person' | 'case' | 'arrival-assessment' | 'crossing' | 'complaint-about-household';
+  readonly relation: 'person' | 'case' | 'arrival-assessment' | 'crossing' | 'complaint-about-household' | 'complaint-reported';
   readonly data: unknown;
 }
 
@@ -43,12 +44,54 @@ async function all(store: EventStore, filter: EventFilter): Promise<RecordedEven
 }
 
 /**
+ * How the timeline finds the complaints a person reported: the reporter is recorded by name and
+ * phone (sealed for the phone number's own subject), never by person id, so the person's phone is
+ * opened with the vault and named with the naming key, as the complaints service sealed it.
+ */
+export interface ReporterLookup {
+  readonly vault?: PersonalDataVault;
+  /** FANGYI_RESERVATION_KEY: names a phone number's subject (phoneSubject). */
+  readonly namingKey?: Buffer;
+}
+
+/** The person's phone numbers in clear: as recorded, or opened by the vault (none if forgotten). */
+async function phonesOf(own: readonly RecordedEvent[], lookup: ReporterLookup): Promise<string[]> {
+  const phones: string[] = [];
+  for (const e of own) {
+    const phone = (e.data as { phone?: unknown }).phone;
+    if (e.type !== 'residents.person-registered' || typeof phone !== 'string') continue;
+    const clear = isSealed(phone) ? ((await lookup.vault?.open(phone).catch(() => null)) ?? null) : phone;
+    if (clear) phones.push(clear);
+  }
+  return phones;
+}
+
+/**
+ * The complaint streams whose reporter gave one of these phones: a sealed phone by its subject
+ * (which needs the naming key), one recorded in clear (history not yet migrated) by its digits.
+ */
+async function reportedComplaints(store: EventStore, phones: readonly string[], lookup: ReporterLookup): Promise<string[]> {
+  if (phones.length === 0) return [];
+  const digits = new Set(phones.map(normalisePhone));
+  const subjects = new Set(lookup.namingKey ? phones.map((p) => phoneSubject(lookup.namingKey!, p)) : []);
+  const streams = new Set<string>();
+  for (const e of await all(store, { types: ['complaints.complaint-filed'] })) {
+    const phone = (e.data as { reporter?: { phone?: unknown } }).reporter?.phone;
+    if (typeof phone !== 'string') continue;
+    const subject = sealedSubject(phone);
+    if (subject ? subjects.has(subject) : !isSealed(phone) && digits.has(normalisePhone(phone))) streams.add(e.streamId);
+  }
+  return [...streams];
+}
+
+/**
  * Every event about one person, across the four contexts, in the order things happened
  * (occurredAt, then recordedAt): their own stream; their home quarantine cases and arrival
  * assessments (every event of those streams); crossings, refusals and breaches at checkpoints
- * that name them; complaints about a household they lived in. Null for a person never registered.
+ * that name them; complaints about a household they lived in, and complaints they reported
+ * (found by their phone, see ReporterLookup). Null for a person never registered.
  */
-export async function personTimeline(store: EventStore, personId: string): Promise<Timeline | null> {
+export async function personTimeline(store: EventStore, personId: string, lookup: ReporterLookup = {}): Promise<Timeline | null> {
   const own = await store.readStream(`person-${personId}`);
   if (own.length === 0) return null;
   const households = new Set<string>();
@@ -60,18 +103,21 @@ export async function personTimeline(store: EventStore, personId: string): Promi
     if (d.community) community = d.community;
     if (e.type === 'residents.person-registered' && d.name) name = d.name;
   }
-  const [quarantine, checkpoints, complaints] = await Promise.all([
+  const reported = await reportedComplaints(store, await phonesOf(own, lookup), lookup);
+  const reportedStreams = new Set(reported);
+  const [quarantine, checkpoints, complaints, reportedEvents] = await Promise.all([
     all(store, { streamPrefixes: ['homeQuarantine-', 'arrivalAssessment-'], streamData: { field: 'personId', value: personId } }),
     all(store, { types: ['checkpoints.entry-recorded', 'checkpoints.exit-recorded', 'checkpoints.refusal-recorded', 'checkpoints.quarantine-breach-recorded'], data: { field: 'personId', value: personId } }),
     households.size === 0
       ? Promise.resolve([])
       : Promise.all([...households].map((h) => all(store, { streamPrefixes: ['complaint-'], streamData: { field: 'subjectHouseholdId', value: h } }))).then((x) => x.flat()),
+    reported.length === 0 ? Promise.resolve([]) : all(store, { streamIds: reported }),
   ]);
   const relationOf = (e: RecordedEvent): TimelineEntry['relation'] =>
-    e.streamId.startsWith('person-') ? 'person' : e.streamId.startsWith('homeQuarantine-') ? 'case' : e.streamId.startsWith('arrivalAssessment-') ? 'arrival-assessment' : e.streamId.startsWith('complaint-') ? 'complaint-about-household' : 'crossing';
+    e.streamId.startsWith('person-') ? 'person' : e.streamId.startsWith('homeQuarantine-') ? 'case' : e.streamId.startsWith('arrivalAssessment-') ? 'arrival-assessment' : e.streamId.startsWith('complaint-') ? (reportedStreams.has(e.streamId) ? 'complaint-reported' : 'complaint-about-household') : 'crossing';
   const seen = new Set<string>();
   const events: { e: Envelope; relation: TimelineEntry['relation'] }[] = [];
-  for (const recorded of [...own, ...quarantine, ...checkpoints, ...complaints]) {
+  for (const recorded of [...own, ...quarantine, ...checkpoints, ...complaints, ...reportedEvents]) {
     if (seen.has(recorded.id)) continue;
     seen.add(recorded.id);
     const { position: _p, ...raw } = recorded;
@@ -100,7 +146,8 @@ export async function personTimeline(store: EventStore, personId: string): Promi
     occurredAt: e.occurredAt,
     recordedAt: e.recordedAt,
     actor: e.actor,
-    summary: summaryOf(e),
+    // The filed complaint from the reporter's side: they complained, they were not complained about.
+    summary: relation === 'complaint-reported' && e.type === 'complaints.complaint-filed' ? `提出投诉${summaryOf(e).replace(/^被投诉/, '')}` : summaryOf(e),
     correlationId: e.correlationId,
     causationId: e.causationId,
     causedBy: e.causationId && ids.has(e.causationId) ? e.causationId : null,

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDays, businessDate } from '@fangyi/service-kit';
 import type { Timeline } from '../src/timeline.ts';
-import { ANALYST, Embedded, REGISTRAR, liMingsStory, user } from './embedded.ts';
+import { fangyi } from './cli.ts';
+import { ANALYST, Embedded, HANDLER, REGISTRAR, liMingsStory, user } from './embedded.ts';
 
 describe("one person's timeline across the four contexts (the embedded process)", () => {
   const app = new Embedded();
@@ -63,6 +64,29 @@ describe("one person's timeline across the four contexts (the embedded process)"
     expect(arrived.causes).toContain(started.eventId);
     expect(byType('residents.quarantine-marked').causedBy).toBe(started.eventId);
     expect(byType('quarantine.breach-recorded').causedBy).toBe(byType('checkpoints.quarantine-breach-recorded').eventId);
+  });
+
+  it('shows the complaints he reported himself, found by his phone however it was written, with the relation saying so', async () => {
+    // Li Ming calls in about a crowd at the market, giving his phone with spaces; someone else reports one too.
+    const file = (reporter: object, description: string) =>
+      app.ok<{ complaintId: string }>(HANDLER, 'POST', '/complaints', { channel: 'phone', category: 'other', community: 'zhangcun', description, reporter, receivedAt: new Date().toISOString() });
+    const { complaintId: his } = await file({ anonymous: false, name: '李明', phone: '139 7123 4567' }, '菜市场门口聚集');
+    const { complaintId: theirs } = await file({ anonymous: false, name: '赵敏', phone: '13605321111' }, '广场有人聚集');
+    const t = await timeline();
+    const complaints = t.entries.filter((e) => e.context === 'complaints');
+    expect(new Set(complaints.map((e) => e.streamId))).toEqual(new Set([`complaint-${story.complaintId}`, `complaint-${his}`]));
+    expect(complaints.some((e) => e.streamId === `complaint-${theirs}`)).toBe(false);
+    const reported = complaints.filter((e) => e.streamId === `complaint-${his}`);
+    expect(reported.length).toBeGreaterThan(0);
+    expect(reported.every((e) => e.relation === 'complaint-reported')).toBe(true);
+    expect(reported.find((e) => e.type === 'complaints.complaint-filed')!.summary).toMatch(/^提出投诉（other）：菜市场门口聚集/);
+    // The neighbour's complaint about his household keeps its relation.
+    expect(complaints.filter((e) => e.streamId === `complaint-${story.complaintId}`).every((e) => e.relation === 'complaint-about-household')).toBe(true);
+    // The command line on the same data directory opens his phone with the key files kept there.
+    const cli = await fangyi(['--data-dir', app.dataDir, 'timeline', story.personId, '--json']);
+    expect(cli.code, cli.stderr).toBe(0);
+    const fromCli = (JSON.parse(cli.stdout) as Timeline).entries.filter((e) => e.relation === 'complaint-reported');
+    expect(fromCli.map((e) => e.eventId)).toEqual(reported.map((e) => e.eventId));
   });
 
   it('masks personal numbers for an analyst, and answers 404 outside the reader\'s communities and 403 to a role that may not', async () => {

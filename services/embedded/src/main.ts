@@ -222,7 +222,7 @@ registerStaff(app, { eventStore, clock, newId, authSecret, directory: staffDirec
 // The console (a single-page app built to static files) at /console/; a browser opening / without
 // a token is sent there to sign in.
 registerConsole(app, { redirectRoot: true, places: placesDocument(district) });
-registerAnalyst(app, { eventStore, clock, timeZone });
+registerAnalyst(app, { eventStore, clock, timeZone, vault, namingKey: reservationKey, district });
 await app.ready();
 
 const today = businessDate(clock(), timeZone);

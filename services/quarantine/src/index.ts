@@ -28,3 +28,4 @@ export {
   type EscalationTimerOptions,
   type EscalationTimerRun,
 } from './scheduler/overdueEscalations.ts';
+export { isFromRiskArea, type RiskArea } from './policies/config.ts';

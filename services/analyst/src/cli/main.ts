@@ -23,6 +23,8 @@ import { importClock, importNdjson } from '../import.ts';
 import { personTimeline } from '../timeline.ts';
 import { VIEWS, buildView, dailyReportOf, projectionOf, type ViewName } from '../views.ts';
 import { table } from './table.ts';
+import { addPreviewPolicyCommand } from './previewPolicy.ts';
+import { reporterLookupFor } from './reporters.ts';
 
 /** A mistake in how the tool was called: exit code 2, the message on stderr. */
 class UsageError extends Error {}
@@ -152,7 +154,10 @@ program
   .argument('<personId>')
   .action(async (personId: string) => {
     await withStore(async (store) => {
-      const t = await personTimeline(store, personId);
+      const g = globals();
+      // The embedded data directory's key files, or the keys in the environment: complaints the person reported.
+      const reporters = await reporterLookupFor({ storeUrl: g.eventStore || `sqlite:${resolve(join(g.dataDir, 'fangyi.db'))}`, schema: g.schema, dataDir: g.eventStore ? null : g.dataDir });
+      const t = await personTimeline(store, personId, reporters.lookup).finally(reporters.close);
       if (!t) throw new UsageError(`no person ${personId} in this event store`);
       if (globals().json) return out(JSON.stringify(t, null, 2));
       const tz = globals().timeZone;
@@ -303,6 +308,8 @@ program
       redis?.disconnect();
     }
   });
+
+addPreviewPolicyCommand(program, { withStore, out, json: () => globals().json, timeZone: () => globals().timeZone, usageError: (message) => new UsageError(message) });
 
 const dead = program.command('dead-letters').description('messages Kafka consumers set aside (KAFKA_BROKERS), and replaying them');
 const brokers = () => {
