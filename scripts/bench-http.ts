@@ -171,15 +171,23 @@ async function setUpCases(base: string, count: number): Promise<string[]> {
   const people: { personId: string; name: string }[] = [];
   await inPool(Array.from({ length: count }), 8, async (_x, i) => {
     const name = chineseName(rng);
-    const res = await post(base, '/residents/people', registrarAuth, {
-      householdId: households[i % households.length],
-      name,
-      idNumber: idNumber(rng, '370212', birthDate(rng)),
-      phone: phoneNumber(rng),
-      registration: 'local',
-      travelHistory: [],
-    });
-    people[i] = { personId: res.personId as string, name };
+    // Random ID numbers meet again once there are a few thousand people: draw another then.
+    for (;;) {
+      const res = await post(base, '/residents/people', registrarAuth, {
+        householdId: households[i % households.length],
+        name,
+        idNumber: idNumber(rng, '370212', birthDate(rng)),
+        phone: phoneNumber(rng),
+        registration: 'local',
+        travelHistory: [],
+      }).catch((error: Error) => {
+        if (error.message.includes('PERSON_ALREADY_REGISTERED')) return undefined;
+        throw error;
+      });
+      if (res === undefined) continue;
+      people[i] = { personId: res.personId as string, name };
+      break;
+    }
   });
   const cases: string[] = [];
   await inPool(people, 8, async (p, i) => {
