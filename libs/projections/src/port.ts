@@ -170,6 +170,13 @@ export interface Generation {
   readonly id: string;
   /** Writes and reads this generation only, whatever is current. */
   readonly store: ProjectionStore;
+  /**
+   * The same generation for its only reader and writer, before `activate()`: while no query reads
+   * it and no live writer can reach it, a batch is written without the per-commit checks (Redis:
+   * plain pipelines instead of the checking script). Absent where the store has no faster way.
+   * Never used after `activate()`.
+   */
+  readonly exclusive?: ProjectionStore;
   activate(options?: { graceMs?: number }): Promise<void>;
   /** Deletes it (a rebuild that failed). */
   abandon(): Promise<void>;

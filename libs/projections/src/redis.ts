@@ -165,6 +165,12 @@ export interface RedisProjectionStoreOptions {
   readonly guarded?: boolean;
   /** Fixes the store on one generation (a rebuild's target); default: the current one, per call. */
   readonly generation?: string;
+  /**
+   * With `generation`: the caller is that generation's only reader and writer (a rebuild before
+   * it is switched in), so commitBatch writes with plain pipelined commands, one pipeline per
+   * partition, instead of the checking script. See Generation.exclusive.
+   */
+  readonly exclusive?: boolean;
 }
 
 interface StreamAdvance {
@@ -192,6 +198,7 @@ export class RedisProjectionStore implements ProjectionStore {
   private readonly clock: Clock;
   private readonly guarded: boolean;
   private readonly fixed: string | undefined;
+  private readonly exclusive: boolean;
   /** Partitions known to be in the partitions set, per generation. */
   private readonly knownPartitions = new Map<string, Set<string>>();
 
@@ -203,6 +210,7 @@ export class RedisProjectionStore implements ProjectionStore {
     this.ns = options.namespace;
     this.clock = options.clock ?? (() => new Date());
     this.fixed = options.generation;
+    this.exclusive = (options.exclusive ?? false) && options.generation !== undefined;
   }
 
   get namespace(): string {
@@ -233,8 +241,8 @@ export class RedisProjectionStore implements ProjectionStore {
     return `g${await this.redis.incr(`${this.ns}:generations`)}${randomBytes(3).toString('hex')}`;
   }
 
-  private bound(generation: string): RedisProjectionStore {
-    return new RedisProjectionStore({ redis: this.redis, namespace: this.ns, clock: this.clock, generation });
+  private bound(generation: string, exclusive = false): RedisProjectionStore {
+    return new RedisProjectionStore({ redis: this.redis, namespace: this.ns, clock: this.clock, generation, exclusive });
   }
 
   /**
@@ -339,8 +347,72 @@ export class RedisProjectionStore implements ProjectionStore {
     const parts = [...byPartition.values()];
     parts.forEach((p, i) => (p.events = i === 0 ? batch.events : 0));
     await this.record(g, record);
+    if (this.exclusive) {
+      await Promise.all([...byPartition].map(([p, c]) => this.writeExclusive(g, p, c.streams, c.reads, c.ops, c.events)));
+      return 'applied';
+    }
     const results = await Promise.all([...byPartition].map(([p, c]) => this.runCommit(g, p, 'batch', c.streams, c.reads, c.ops, c.events)));
     return results.every((r) => r === 1) ? 'applied' : 'conflict';
+  }
+
+  /**
+   * One partition's part of a batch on a generation nobody else reads or writes yet: what the
+   * commit script does, without its checks (no other writer can have moved anything), as plain
+   * commands in one pipeline, each index key's new members in one ZADD. Documents the batch read
+   * as existing have their old index entries read first (one round trip), to remove those that go.
+   */
+  private async writeExclusive(
+    generation: string,
+    partition: string,
+    streams: readonly StreamAdvance[],
+    reads: readonly DocVersion[],
+    ops: readonly (ReturnType<typeof encodeOps>[number] & { entries: ReturnType<typeof entriesOf> })[],
+    events: number,
+  ): Promise<void> {
+    const P = this.prefix(generation, partition);
+    const fresh = new Set(reads.filter((r) => r.version === 0).map((r) => `doc:${r.collection}:${r.id}`));
+    const keys = ops.map((o) => {
+      assertId(o.id);
+      return `doc:${o.collection}:${o.id}`;
+    });
+    const known = keys.filter((k) => !fresh.has(k));
+    const old = new Map<string, string>();
+    if (known.length > 0) {
+      const pipeline = this.redis.pipeline();
+      for (const k of known) pipeline.hget(P + k, 'x');
+      const replies = (await pipeline.exec()) ?? [];
+      known.forEach((k, i) => {
+        const [error, x] = replies[i] ?? [null, null];
+        if (error) throw error;
+        if (typeof x === 'string' && x !== '') old.set(k, x);
+      });
+    }
+    const adds = new Map<string, string[]>();
+    const removes = new Map<string, string[]>();
+    const push = (into: Map<string, string[]>, key: string, member: string) => {
+      const list = into.get(key);
+      if (list) list.push(member);
+      else into.set(key, [member]);
+    };
+    const pipeline = this.redis.pipeline();
+    ops.forEach((o, i) => {
+      const key = P + keys[i]!;
+      const entries = o.op === 'put' ? o.entries.map((e) => `ix:${o.collection}:${e.index}:${e.value}\u0001${e.member}`) : [];
+      const before = old.get(keys[i]!);
+      const had = new Set(before ? before.split('\u0002') : []);
+      const keep = new Set(entries);
+      for (const e of had) if (!keep.has(e)) push(removes, e.slice(0, e.indexOf('\u0001')), e.slice(e.indexOf('\u0001') + 1));
+      for (const e of entries) if (!had.has(e)) push(adds, e.slice(0, e.indexOf('\u0001')), e.slice(e.indexOf('\u0001') + 1));
+      if (o.op === 'put') pipeline.hset(key, 'd', o.json, 'x', entries.join('\u0002'));
+      else pipeline.hdel(key, 'd', 'x');
+      pipeline.hincrby(key, 'v', 1);
+    });
+    for (const [ix, members] of removes) pipeline.zrem(P + ix, ...members);
+    for (const [ix, members] of adds) pipeline.zadd(P + ix, ...members.flatMap((m) => ['0', m]));
+    if (streams.length > 0) pipeline.hset(`${P}applied`, ...streams.flatMap((st) => [st.streamId, String(st.after)]));
+    pipeline.hincrby(`${P}meta`, 'appliedCount', events);
+    pipeline.hset(`${P}meta`, 'lastAppliedAt', this.clock().toISOString());
+    for (const [error] of (await pipeline.exec()) ?? []) if (error) throw error;
   }
 
   private async runCommit(
@@ -396,6 +468,7 @@ export class RedisProjectionStore implements ProjectionStore {
     return {
       id,
       store,
+      exclusive: this.bound(id, true),
       activate: async ({ graceMs = 5_000 } = {}) => {
         await this.redis.hset(`${this.ns}:${id}:meta`, 'intact', '1');
         const previous = (await this.redis.set(this.pointerKey, id, 'GET')) as string | null;

@@ -188,7 +188,8 @@ export async function rebuildFromEventStore(options: RebuildOptions): Promise<Re
   }
   const generation = await options.store.beginGeneration();
   try {
-    const first = await replay(options, generation.store, log, null, 'replay', () => true);
+    // Nothing reads or writes the new generation before it is switched in: the replay writes through its exclusive view.
+    const first = await replay(options, generation.exclusive ?? generation.store, log, null, 'replay', () => true);
     await generation.activate(options.graceMs !== undefined ? { graceMs: options.graceMs } : {});
     log.info({ generation: generation.id, position: first.position }, 'rebuilt generation switched in: catching up');
     const rest = await replay(options, generation.store, log, first.position, 'catch-up', () => true);
