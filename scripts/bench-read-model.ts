@@ -29,7 +29,7 @@ import { homeQuarantineDecider, nextCaseId, streamIdOf } from '@fangyi/quarantin
 
 type HomeQuarantineCommand = Parameters<typeof homeQuarantineDecider.decide>[0];
 type HomeQuarantineState = Parameters<typeof homeQuarantineDecider.decide>[1];
-import { buildRosterApp, rosterProjection } from '@fangyi/roster';
+import { READ_MODEL_CONSUMER, buildRosterApp, rosterProjection } from '@fangyi/roster';
 import { DEFAULT_SLOT_WINDOWS, addDays } from '@fangyi/service-kit';
 import { TEST_AUTH_SECRET, authHeader, testUser } from '@fangyi/testkit';
 
@@ -124,16 +124,30 @@ const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length 
 const eventStore = await PostgresEventStore.create({ connectionString: databaseUrl, schema });
 const redis = new Redis(redisUrl);
 const namespaces: RedisProjectionStore[] = [];
-/** The process's peak RSS within one phase (sampled every 50 ms), in MB. */
-function rssSampler(): () => number {
+/** Redis's own CPU seconds so far (the server's, every client's commands included). */
+async function redisCpu(): Promise<number> {
+  const info = await redis.info('cpu');
+  return Number(/used_cpu_user:([\d.]+)/.exec(info)?.[1]) + Number(/used_cpu_sys:([\d.]+)/.exec(info)?.[1]);
+}
+
+/**
+ * One phase's cost: the process's peak RSS (sampled every 50 ms), its CPU time and Redis's, so a
+ * figure taken on a busy machine still says what the work itself costs.
+ */
+async function phaseMeter(): Promise<(events: number) => Promise<string>> {
   let peak = process.memoryUsage().rss;
   const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
   // Where the phase lies in a CPU profile of the process (--cpu-prof), on stderr.
   const from = process.uptime();
-  return () => {
+  const cpu = process.cpuUsage();
+  const redis0 = await redisCpu();
+  return async (events) => {
     process.stderr.write(`(phase from ${from.toFixed(2)} s to ${process.uptime().toFixed(2)} s of the process)\n`);
     clearInterval(timer);
-    return Math.max(peak, process.memoryUsage().rss) / 2 ** 20;
+    const used = process.cpuUsage(cpu);
+    const ownUs = (used.user + used.system) / events;
+    const redisUs = ((await redisCpu()) - redis0) * 1e6 / events;
+    return `peak RSS ${(Math.max(peak, process.memoryUsage().rss) / 2 ** 20).toFixed(0)} MB; CPU per event ${ownUs.toFixed(1)} µs in this process, ${redisUs.toFixed(1)} µs in Redis (${fmt(1e6 / ownUs)} events per CPU-second here)`;
   };
 }
 
@@ -186,20 +200,21 @@ try {
   namespaces.push(store);
   if (phases.has('rebuild')) {
     const ref = reference();
-    const peak = rssSampler();
+    const meter = await phaseMeter();
     t = performance.now();
-    const rebuilt = await rebuildFromEventStore({ projection: rosterProjection, store, eventStore, logger, batchSize: 5000, total, onProgress: terminalProgress('rebuild') });
+    const rebuilt = await rebuildFromEventStore({ projection: rosterProjection, store, eventStore, logger, total, onProgress: terminalProgress('rebuild') });
     const rebuildSeconds = (performance.now() - t) / 1000;
     process.stderr.write('\n');
     const rebuildRate = total / rebuildSeconds;
-    say(`rebuild: ${fmt(total)} events (${fmt(rebuilt.applied)} applied) from PostgreSQL into Redis in ${rebuildSeconds.toFixed(1)} s = ${fmt(rebuildRate)} events/s (target 100,000); peak RSS ${peak().toFixed(0)} MB; ${(100 * rebuildRate / ref.pipelinedSet).toFixed(1)} % of pipelined SET/s`);
+    say(`rebuild: ${fmt(total)} events (${fmt(rebuilt.applied)} applied) from PostgreSQL into Redis in ${rebuildSeconds.toFixed(1)} s = ${fmt(rebuildRate)} events/s (target 100,000); ${(100 * rebuildRate / ref.pipelinedSet).toFixed(1)} % of pipelined SET/s; ${await meter(total)}`);
   }
 
   // 3. Live apply from Kafka: the first LIVE events of the log, published to a fresh topic.
   if (phases.has('live')) {
     const prefix = `bench-rm-${run}`;
     const topic = topicFor('quarantine', prefix);
-    const bus = new KafkaMessageBus({ brokers, clientId: `bench-rm-${run}`, logger });
+    // The read-side worker's consumer settings (services/roster/src/worker.ts).
+    const bus = new KafkaMessageBus({ brokers, clientId: `bench-rm-${run}`, logger, consumer: READ_MODEL_CONSUMER });
     await bus.ensureTopics([topic]);
     let published = 0;
     let after = null as RecordedEvent['position'] | null;
@@ -215,9 +230,11 @@ try {
     const live = new RedisProjectionStore({ redis, namespace: `bench:rm-live:${run}` });
     namespaces.push(live);
     const ref = reference();
-    const peak = rssSampler();
-    t = performance.now();
+    const meter = await phaseMeter();
     const running = await startProcessor(readModelProcessor(rosterProjection, live), busSource({ bus, topicPrefix: prefix, groupId: () => `bench-rm-${run}` }), logger);
+    // Timed from the group's join (startProcessor resolves then), less what was applied before it.
+    t = performance.now();
+    const early = (await live.meta()).appliedCount;
     for (;;) {
       const { appliedCount } = await live.meta();
       if (appliedCount >= published) break;
@@ -226,14 +243,14 @@ try {
     const liveSeconds = (performance.now() - t) / 1000;
     await running.stop();
     await bus.close();
-    const liveRate = published / liveSeconds;
-    say(`live: ${fmt(published)} events applied from Kafka to Redis by one worker in ${liveSeconds.toFixed(1)} s = ${fmt(liveRate)} events/s (target 30,000; from joining the group to the last commit); peak RSS ${peak().toFixed(0)} MB; ${(100 * liveRate / ref.pipelinedSet).toFixed(1)} % of pipelined SET/s, ${(100 * liveRate / ref.plainSet).toFixed(0)} % of unpipelined SET/s`);
+    const liveRate = (published - early) / liveSeconds;
+    say(`live: ${fmt(published)} events applied from Kafka to Redis by one worker in ${liveSeconds.toFixed(1)} s = ${fmt(liveRate)} events/s (target 30,000; from the group's join to the last commit, ${fmt(early)} applied before it); ${(100 * liveRate / ref.pipelinedSet).toFixed(1)} % of pipelined SET/s, ${(100 * liveRate / ref.plainSet).toFixed(0)} % of unpipelined SET/s; ${await meter(published)}`);
   }
 
   // 4. Roster and worklist pages through HTTP (fastify inject: routing, the token, the query, the answer).
   if (phases.has('query') && phases.has('rebuild')) {
     const ref = reference();
-    const peak = rssSampler();
+    const meter = await phaseMeter();
     const app = buildRosterApp({ store, reportStore: new InMemoryProjectionStore(), alertsStore: new InMemoryProjectionStore(), clock: () => QUERY_NOW, timeZone: 'Asia/Shanghai', slotWindows: DEFAULT_SLOT_WINDOWS, logger, authSecret: TEST_AUTH_SECRET, rateLimit: false });
     await app.ready();
     const time = async (label: string, url: (k: number) => string, headers: Record<string, string>, expectPeople: (n: number) => boolean) => {
@@ -286,7 +303,7 @@ try {
       (n) => n === 50,
     );
     await app.close();
-    say(`queries: peak RSS ${peak().toFixed(0)} MB`);
+    say(`queries: ${await meter(5 * QUERIES)} (an "event" here: a request)`);
   }
   say(`redis used_memory after the read models: ${(/used_memory_human:(\S+)/.exec(await redis.info('memory'))?.[1]) ?? '?'}; peak RSS of the whole run ${((process.resourceUsage().maxRSS * 1024) / 2 ** 20).toFixed(0)} MB`);
 } finally {

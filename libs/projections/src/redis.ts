@@ -29,8 +29,10 @@ export type RedisClient = Redis | Cluster;
  * ARGV: [2] now, [3] events, [4] mode ('single': one stream, 'duplicate' if applied ≥ its
  * revision; 'batch': every stream's applied revision must still be what was read), [5] streams,
  * per stream: id, before ('' for none), after; then reads, per read: document suffix, version;
- * then ops, per op: 'put'|'delete', document suffix (`doc:<collection>:<id>`), JSON, index
- * entries (`<index key suffix>\1<member>` joined by \2).
+ * then ops, per op: 'put'|'delete'|'patch', document suffix (`doc:<collection>:<id>`), JSON, index
+ * entries (`<index key suffix>\1<member>` joined by \2), and for a 'patch' (a put of a document
+ * among the reads, whose entries the writer read at that version) the entries that go and those
+ * that come, so the script need not compare the old and new lists.
  * A document is a hash: d (JSON; absent once deleted), v (version: commits that wrote it), x (the
  * index entries it is in, to remove them when it changes).
  * Returns 1 applied, 0 duplicate, -2 conflict. Every key's type is checked before the first write,
@@ -79,11 +81,17 @@ local first = i
 for o = 1, no do
   err = expect_type(P .. ARGV[i + 1], 'hash')
   if err then return err end
-  i = i + 4
+  i = i + 6
 end
 i = first
 for o = 1, no do
   local key = P .. ARGV[i + 1]
+  if ARGV[i] == 'patch' then
+    -- The writer read the document's entries at the version checked above: only the changes come.
+    each(ARGV[i + 4], function(ix, member) redis.call('ZREM', P .. ix, member) end)
+    each(ARGV[i + 5], function(ix, member) redis.call('ZADD', P .. ix, 0, member) end)
+    redis.call('HSET', key, 'd', ARGV[i + 2], 'x', ARGV[i + 3])
+  else
   local old = redis.call('HGET', key, 'x') or ''
   local new = ARGV[i] == 'put' and ARGV[i + 3] or ''
   -- Only the entries that change are touched: most events leave a document's entries as they were.
@@ -105,8 +113,9 @@ for o = 1, no do
   else
     redis.call('HDEL', key, 'd', 'x')
   end
+  end
   redis.call('HINCRBY', key, 'v', 1)
-  i = i + 4
+  i = i + 6
 end
 i = 6
 for s = 1, ns do
@@ -136,6 +145,63 @@ end
 return out
 `;
 
+/**
+ * One partition's part of a batch on a generation nobody else reads or writes yet (Generation.exclusive):
+ * what the commit script writes, without its checks. KEYS[1] = P .. 'meta' routes it. ARGV: [1] P,
+ * [2] now, [3] events, [4] documents, per document: suffix, 'put'|'delete', JSON, index entries,
+ * new version ('' to count up); then streams, per stream: id, revision; then up to the end, per
+ * index key: 'a' (add) or 'r' (remove), key suffix, count, members.
+ */
+const LOAD_SCRIPT = `
+local P = ARGV[1]
+local i = 5
+for d = 1, tonumber(ARGV[4]) do
+  local key = P .. ARGV[i]
+  if ARGV[i + 1] == 'put' then
+    if ARGV[i + 4] == '' then
+      redis.call('HSET', key, 'd', ARGV[i + 2], 'x', ARGV[i + 3])
+      redis.call('HINCRBY', key, 'v', 1)
+    else
+      redis.call('HSET', key, 'd', ARGV[i + 2], 'x', ARGV[i + 3], 'v', ARGV[i + 4])
+    end
+  else
+    redis.call('HDEL', key, 'd', 'x')
+    redis.call('HINCRBY', key, 'v', 1)
+  end
+  i = i + 5
+end
+local ns = tonumber(ARGV[i]); i = i + 1
+for s = 1, ns do
+  redis.call('HSET', P .. 'applied', ARGV[i], ARGV[i + 1])
+  i = i + 2
+end
+while i <= #ARGV do
+  local kind = ARGV[i]
+  local key = P .. ARGV[i + 1]
+  local n = tonumber(ARGV[i + 2])
+  i = i + 3
+  local done = 0
+  while done < n do
+    local m = math.min(n - done, 1000)
+    local args = {}
+    for k = 1, m do
+      if kind == 'a' then
+        args[2 * k - 1] = 0
+        args[2 * k] = ARGV[i + done + k - 1]
+      else
+        args[k] = ARGV[i + done + k - 1]
+      end
+    end
+    if kind == 'a' then redis.call('ZADD', key, unpack(args)) else redis.call('ZREM', key, unpack(args)) end
+    done = done + m
+  end
+  i = i + n
+end
+redis.call('HINCRBY', P .. 'meta', 'appliedCount', ARGV[3])
+redis.call('HSET', P .. 'meta', 'lastAppliedAt', ARGV[2])
+return 1
+`;
+
 /** KEYS: [1] checkpoints hash. ARGV: [1] name, [2] new position, [3] expected position ('' for none). Returns the actual one on a conflict. */
 const CHECKPOINT_SCRIPT = `
 local actual = redis.call('HGET', KEYS[1], ARGV[1])
@@ -145,7 +211,7 @@ return {1, ARGV[2]}
 `;
 
 const sha = (script: string) => createHash('sha1').update(script).digest('hex');
-const SCRIPTS = { commit: { text: COMMIT_SCRIPT, sha: sha(COMMIT_SCRIPT) }, page: { text: PAGE_SCRIPT, sha: sha(PAGE_SCRIPT) } };
+const SCRIPTS = { commit: { text: COMMIT_SCRIPT, sha: sha(COMMIT_SCRIPT) }, page: { text: PAGE_SCRIPT, sha: sha(PAGE_SCRIPT) }, load: { text: LOAD_SCRIPT, sha: sha(LOAD_SCRIPT) } };
 
 /** SCAN, UNLINK and list() batch size: large enough to be quick, small enough not to block Redis. */
 const CHUNK = 500;
@@ -199,6 +265,12 @@ export class RedisProjectionStore implements ProjectionStore {
   private readonly guarded: boolean;
   private readonly fixed: string | undefined;
   private readonly exclusive: boolean;
+  /**
+   * A pinned store's documents as read (full key → version and index entries), for the commit
+   * that follows: a put of a document read at the version its commit checks sends only the
+   * entries that change. Cleared by each commit.
+   */
+  private readonly seen = new Map<string, { version: number; entries: string }>();
   /** Partitions known to be in the partitions set, per generation. */
   private readonly knownPartitions = new Map<string, Set<string>>();
 
@@ -315,7 +387,9 @@ export class RedisProjectionStore implements ProjectionStore {
     const record = new Map<string, string>([[`s:${streamId}`, partition]]);
     for (const o of ops) if (o.op === 'put') record.set(`d:${o.collection}:${o.id}`, partition);
     await this.record(g, record);
-    const result = await this.runCommit(g, partition, 'single', [{ streamId, before: '', after: revision }], reads, encoded.map((o, i) => ({ ...o, entries: entries[i]! })), 1);
+    const pending = this.runCommit(g, partition, 'single', [{ streamId, before: '', after: revision }], reads, encoded.map((o, i) => ({ ...o, entries: entries[i]! })), 1);
+    this.seen.clear();
+    const result = await pending;
     return result === 1 ? 'applied' : result === -2 ? 'conflict' : 'duplicate';
   }
 
@@ -348,18 +422,23 @@ export class RedisProjectionStore implements ProjectionStore {
     parts.forEach((p, i) => (p.events = i === 0 ? batch.events : 0));
     await this.record(g, record);
     if (this.exclusive) {
-      await Promise.all([...byPartition].map(([p, c]) => this.writeExclusive(g, p, c.streams, c.reads, c.ops, c.events)));
+      const seen = new Map(this.seen);
+      this.seen.clear();
+      await Promise.all([...byPartition].map(([p, c]) => this.writeExclusive(g, p, c.streams, c.reads, c.ops, c.events, seen)));
       return 'applied';
     }
-    const results = await Promise.all([...byPartition].map(([p, c]) => this.runCommit(g, p, 'batch', c.streams, c.reads, c.ops, c.events)));
+    // Each partition's arguments are built before its first await: the documents read go with them.
+    const pending = [...byPartition].map(([p, c]) => this.runCommit(g, p, 'batch', c.streams, c.reads, c.ops, c.events));
+    this.seen.clear();
+    const results = await Promise.all(pending);
     return results.every((r) => r === 1) ? 'applied' : 'conflict';
   }
 
   /**
    * One partition's part of a batch on a generation nobody else reads or writes yet: what the
-   * commit script does, without its checks (no other writer can have moved anything), as plain
-   * commands in one pipeline, each index key's new members in one ZADD. Documents the batch read
-   * as existing have their old index entries read first (one round trip), to remove those that go.
+   * commit script does, without its checks (no other writer can have moved anything), in one
+   * script call (LOAD_SCRIPT) with each index key's changes together. The old index entries of a
+   * document the batch read as existing are those read with it, else read first (one round trip).
    */
   private async writeExclusive(
     generation: string,
@@ -368,51 +447,63 @@ export class RedisProjectionStore implements ProjectionStore {
     reads: readonly DocVersion[],
     ops: readonly (ReturnType<typeof encodeOps>[number] & { entries: ReturnType<typeof entriesOf> })[],
     events: number,
+    seen: ReadonlyMap<string, { version: number; entries: string }>,
   ): Promise<void> {
     const P = this.prefix(generation, partition);
-    const fresh = new Set(reads.filter((r) => r.version === 0).map((r) => `doc:${r.collection}:${r.id}`));
+    // Versions as read: nobody else writes this generation, so they are still the stored ones.
+    const versions = new Map(reads.map((r) => [`doc:${r.collection}:${r.id}`, r.version]));
     const keys = ops.map((o) => {
       assertId(o.id);
       return `doc:${o.collection}:${o.id}`;
     });
-    const known = keys.filter((k) => !fresh.has(k));
     const old = new Map<string, string>();
-    if (known.length > 0) {
+    const unknown: string[] = [];
+    for (const k of keys) {
+      const version = versions.get(k);
+      if (version === 0) continue;
+      const read = seen.get(P + k);
+      if (read && read.version === version) {
+        if (read.entries !== '') old.set(k, read.entries);
+      } else unknown.push(k);
+    }
+    if (unknown.length > 0) {
       const pipeline = this.redis.pipeline();
-      for (const k of known) pipeline.hget(P + k, 'x');
+      for (const k of unknown) pipeline.hget(P + k, 'x');
       const replies = (await pipeline.exec()) ?? [];
-      known.forEach((k, i) => {
+      unknown.forEach((k, i) => {
         const [error, x] = replies[i] ?? [null, null];
         if (error) throw error;
         if (typeof x === 'string' && x !== '') old.set(k, x);
       });
     }
-    const adds = new Map<string, string[]>();
-    const removes = new Map<string, string[]>();
-    const push = (into: Map<string, string[]>, key: string, member: string) => {
-      const list = into.get(key);
-      if (list) list.push(member);
-      else into.set(key, [member]);
+    const changes = new Map<string, string[]>();
+    const change = (kind: 'a' | 'r', entry: string) => {
+      const cut = entry.indexOf('\u0001');
+      const key = `${kind}${entry.slice(0, cut)}`;
+      const list = changes.get(key);
+      if (list) list.push(entry.slice(cut + 1));
+      else changes.set(key, [entry.slice(cut + 1)]);
     };
-    const pipeline = this.redis.pipeline();
+    const args: string[] = [P, this.clock().toISOString(), String(events), String(ops.length)];
     ops.forEach((o, i) => {
-      const key = P + keys[i]!;
       const entries = o.op === 'put' ? o.entries.map((e) => `ix:${o.collection}:${e.index}:${e.value}\u0001${e.member}`) : [];
       const before = old.get(keys[i]!);
-      const had = new Set(before ? before.split('\u0002') : []);
-      const keep = new Set(entries);
-      for (const e of had) if (!keep.has(e)) push(removes, e.slice(0, e.indexOf('\u0001')), e.slice(e.indexOf('\u0001') + 1));
-      for (const e of entries) if (!had.has(e)) push(adds, e.slice(0, e.indexOf('\u0001')), e.slice(e.indexOf('\u0001') + 1));
-      if (o.op === 'put') pipeline.hset(key, 'd', o.json, 'x', entries.join('\u0002'));
-      else pipeline.hdel(key, 'd', 'x');
-      pipeline.hincrby(key, 'v', 1);
+      if (before === undefined) for (const e of entries) change('a', e);
+      else {
+        const had = new Set(before.split('\u0002'));
+        const keep = new Set(entries);
+        for (const e of had) if (!keep.has(e)) change('r', e);
+        for (const e of entries) if (!had.has(e)) change('a', e);
+      }
+      const version = versions.get(keys[i]!);
+      args.push(keys[i]!, o.op, o.json, entries.join('\u0002'), o.op === 'put' && version !== undefined ? String(version + 1) : '');
     });
-    for (const [ix, members] of removes) pipeline.zrem(P + ix, ...members);
-    for (const [ix, members] of adds) pipeline.zadd(P + ix, ...members.flatMap((m) => ['0', m]));
-    if (streams.length > 0) pipeline.hset(`${P}applied`, ...streams.flatMap((st) => [st.streamId, String(st.after)]));
-    pipeline.hincrby(`${P}meta`, 'appliedCount', events);
-    pipeline.hset(`${P}meta`, 'lastAppliedAt', this.clock().toISOString());
-    for (const [error] of (await pipeline.exec()) ?? []) if (error) throw error;
+    args.push(String(streams.length));
+    for (const st of streams) args.push(st.streamId, String(st.after));
+    // Removals first: a member is in one list only (one final op per document), so the order is free.
+    for (const [key, members] of changes) if (key[0] === 'r') args.push('r', key.slice(1), String(members.length), ...members);
+    for (const [key, members] of changes) if (key[0] === 'a') args.push('a', key.slice(1), String(members.length), ...members);
+    await this.script('load', [`${P}meta`], args);
   }
 
   private async runCommit(
@@ -428,11 +519,23 @@ export class RedisProjectionStore implements ProjectionStore {
     const args: string[] = [P, this.clock().toISOString(), String(events), mode, String(streams.length)];
     for (const s of streams) args.push(s.streamId, s.before, String(s.after));
     args.push(String(reads.length));
-    for (const r of reads) args.push(`doc:${r.collection}:${r.id}`, String(r.version));
+    const checked = new Map<string, number>();
+    for (const r of reads) {
+      args.push(`doc:${r.collection}:${r.id}`, String(r.version));
+      checked.set(`doc:${r.collection}:${r.id}`, r.version);
+    }
     args.push(String(ops.length));
     for (const o of ops) {
       assertId(o.id);
-      args.push(o.op, `doc:${o.collection}:${o.id}`, o.json, o.entries.map((e) => `ix:${o.collection}:${e.index}:${e.value}\u0001${e.member}`).join('\u0002'));
+      const suffix = `doc:${o.collection}:${o.id}`;
+      const list = o.entries.map((e) => `ix:${o.collection}:${e.index}:${e.value}\u0001${e.member}`);
+      const entries = list.join('\u0002');
+      const read = o.op === 'put' ? this.seen.get(P + suffix) : undefined;
+      if (read && checked.get(suffix) === read.version && read.entries !== '') {
+        const had = new Set(read.entries.split('\u0002'));
+        const keep = new Set(list);
+        args.push('patch', suffix, o.json, entries, [...had].filter((e) => !keep.has(e)).join('\u0002'), list.filter((e) => !had.has(e)).join('\u0002'));
+      } else args.push(o.op, suffix, o.json, entries, '', '');
     }
     return (await this.script('commit', [`${P}applied`], args)) as number;
   }
@@ -559,11 +662,17 @@ export class RedisProjectionStore implements ProjectionStore {
     const g = await this.currentGeneration();
     if (!g) return { doc: null, version: 0, partition: DEFAULT_PARTITION };
     // The default partition's document is asked for at once, beside the directory: one round trip for both.
-    const [[found], guess] = await Promise.all([this.lookup(g, [`d:${collection}:${id}`]), this.redis.hmget(`${this.prefix(g, DEFAULT_PARTITION)}doc:${collection}:${id}`, 'd', 'v')]);
+    const [[found], guess] = await Promise.all([this.lookup(g, [`d:${collection}:${id}`]), this.redis.hmget(`${this.prefix(g, DEFAULT_PARTITION)}doc:${collection}:${id}`, 'd', 'v', 'x')]);
     const partition = found ?? DEFAULT_PARTITION;
-    // One HMGET: the document and its version as of the same instant.
-    const [json, version] = partition === DEFAULT_PARTITION ? guess : await this.redis.hmget(`${this.prefix(g, partition)}doc:${collection}:${id}`, 'd', 'v');
-    return { doc: json ? (JSON.parse(json) as T) : null, version: version ? Number(version) : 0, partition };
+    // One HMGET: the document, its version and its index entries as of the same instant.
+    const key = `${this.prefix(g, partition)}doc:${collection}:${id}`;
+    const [json, version, entries] = partition === DEFAULT_PARTITION ? guess : await this.redis.hmget(key, 'd', 'v', 'x');
+    const v = version ? Number(version) : 0;
+    if (this.fixed && v > 0) {
+      if (this.seen.size >= 50_000) this.seen.clear();
+      this.seen.set(key, { version: v, entries: entries ?? '' });
+    }
+    return { doc: json ? (JSON.parse(json) as T) : null, version: v, partition };
   }
 
   private bounds(range: IndexRange, cursor: string | null | undefined): { key: string; docs: string; min: string; max: string } {

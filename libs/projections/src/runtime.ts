@@ -157,7 +157,7 @@ export interface RebuildOptions {
   readonly store: ProjectionStore;
   readonly eventStore: EventStore;
   readonly logger: Logger;
-  /** Events read from the log and applied per commit (default 2,000). */
+  /** Events read from the log and applied per commit (default 10,000). */
   readonly batchSize?: number;
   /** How many events the log holds, for the time left (e.g. a count the caller made). */
   readonly total?: number;
@@ -260,7 +260,7 @@ async function replay(
   include: (event: RecordedEvent) => boolean,
 ): Promise<ReplayResult> {
   const { projection, eventStore } = options;
-  const batchSize = options.batchSize ?? 2000;
+  const batchSize = options.batchSize ?? 10_000;
   let applied = 0;
   let ignored = 0;
   let skipped = 0;

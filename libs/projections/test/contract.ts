@@ -445,6 +445,12 @@ export function projectionStoreContract(name: string, factory: () => Promise<Pro
           expect(await s.page(page)).toEqual(await oneByOne.page(page));
         }
       }
+      // Each document's old 'at' entries went as it was rewritten: only the last (5 events) is left.
+      for (const [k, community] of ['zhangcun', 'moujia'].entries()) {
+        const mine = streams.filter((_, i) => i % 2 === k).sort();
+        expect(ids(await s.page({ collection: 'cases', partition: community, index: 'at', value: '5', limit: 10 }))).toEqual(mine);
+        for (const value of ['1', '2', '3', '4']) expect(await s.count({ collection: 'cases', partition: community, index: 'at', value })).toBe(0);
+      }
       expect(await applyBatch(perCase, s, events)).toMatchObject({ applied: 0, duplicates: 30 });
     });
 

@@ -6,3 +6,4 @@ export { DEFAULT_COMMUNITY_DISTRICTS, dailyReport, parseCommunityDistricts, type
 export { REPORT_HEADINGS, reportCsv, reportRows, reportWorkbook } from './report/export.ts';
 export { ALERTS_COLLECTION, ALERT_CASES_COLLECTION, alertsProjection, type Alert, type AlertCase, type BreachAlert, type EscalationAlert } from './alerts/projection.ts';
 export { alertsAsOf } from './alerts/routes.ts';
+export { READ_MODEL_CONSUMER } from './consumer.ts';
