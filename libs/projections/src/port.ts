@@ -115,6 +115,8 @@ export interface ProjectionStore {
   /** The applied revision and partition of each stream (null, null for one never applied), in one round trip per partition. */
   streamStates(streamIds: readonly string[]): Promise<Map<string, { readonly revision: number | null; readonly partition: string | null }>>;
   get<T = unknown>(collection: string, id: string): Promise<T | null>;
+  /** Documents of one collection by id, in the order asked (null for each one absent), in two round trips at most. */
+  getMany<T = unknown>(collection: string, ids: readonly string[]): Promise<(T | null)[]>;
   /** A document with its version and partition, read together. */
   getVersioned<T = unknown>(collection: string, id: string): Promise<{ doc: T | null; version: number; partition: string }>;
   /**

@@ -657,6 +657,16 @@ export class RedisProjectionStore implements ProjectionStore {
     return (await this.getVersioned<T>(collection, id)).doc;
   }
 
+  async getMany<T = unknown>(collection: string, ids: readonly string[]): Promise<(T | null)[]> {
+    assertCollection(collection);
+    const g = ids.length > 0 ? await this.currentGeneration() : null;
+    if (!g) return ids.map(() => null);
+    // Where each one is (one HMGET of the directory), then each document from its partition, all at once.
+    const partitions = await this.lookup(g, ids.map((id) => `d:${collection}:${id}`));
+    const found = await Promise.all(ids.map((id, i) => this.redis.hget(`${this.prefix(g, partitions[i] ?? DEFAULT_PARTITION)}doc:${collection}:${id}`, 'd')));
+    return found.map((json) => (json ? (JSON.parse(json) as T) : null));
+  }
+
   async getVersioned<T = unknown>(collection: string, id: string): Promise<{ doc: T | null; version: number; partition: string }> {
     assertCollection(collection);
     const g = await this.currentGeneration();

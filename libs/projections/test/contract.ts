@@ -211,6 +211,16 @@ export function projectionStoreContract(name: string, factory: () => Promise<Pro
       expect(await s.get('people', person)).toEqual({ cases: [c1, c2].sort() });
     });
 
+    it('reads many documents at once, in the order asked, from whatever partition each is in', async () => {
+      const s = store();
+      const [a, b] = [fresh('case'), fresh('case')];
+      await s.commit(a, 0, [{ op: 'put', collection: 'people', id: 'p1', doc: { n: 1 }, partition: 'moujia' }, { op: 'put', collection: 'people', id: 'p2', doc: { n: 2 }, partition: 'moujia' }]);
+      await s.commit(b, 0, [put('people', 'p3', { n: 3 }), put('cases', 'p4', { n: 4 })]);
+      await s.commit(a, 1, [{ op: 'delete', collection: 'people', id: 'p2', partition: 'moujia' }]);
+      expect(await s.getMany('people', ['p3', 'missing', 'p1', 'p2', 'p4', 'p1'])).toEqual([{ n: 3 }, null, { n: 1 }, null, null, { n: 1 }]);
+      expect(await s.getMany('people', [])).toEqual([]);
+    });
+
     it('round-trips documents: nested JSON, unicode, decimals, nulls, and ids with separators', async () => {
       const s = store();
       const doc = {
