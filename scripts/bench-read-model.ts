@@ -251,7 +251,9 @@ try {
   if (phases.has('query') && phases.has('rebuild')) {
     const ref = reference();
     const meter = await phaseMeter();
-    const app = buildRosterApp({ store, reportStore: new InMemoryProjectionStore(), alertsStore: new InMemoryProjectionStore(), clock: () => QUERY_NOW, timeZone: 'Asia/Shanghai', slotWindows: DEFAULT_SLOT_WINDOWS, logger, authSecret: TEST_AUTH_SECRET, rateLimit: false });
+    // As the roster API opens it (services/roster/src/main.ts): a store that only reads.
+    const reader = new RedisProjectionStore({ redis, namespace: store.namespace, pinCacheMs: 1000 });
+    const app = buildRosterApp({ store: reader, reportStore: new InMemoryProjectionStore(), alertsStore: new InMemoryProjectionStore(), clock: () => QUERY_NOW, timeZone: 'Asia/Shanghai', slotWindows: DEFAULT_SLOT_WINDOWS, logger, authSecret: TEST_AUTH_SECRET, rateLimit: false });
     await app.ready();
     const time = async (label: string, url: (k: number) => string, headers: Record<string, string>, expectPeople: (n: number) => boolean) => {
       const ms: number[] = [];
