@@ -232,9 +232,10 @@ export interface RedisProjectionStoreOptions {
   /** Fixes the store on one generation (a rebuild's target); default: the current one, per call. */
   readonly generation?: string;
   /**
-   * With `generation`: the caller is that generation's only reader and writer (a rebuild before
-   * it is switched in), so commitBatch writes with plain pipelined commands, one pipeline per
-   * partition, instead of the checking script. See Generation.exclusive.
+   * With `generation`: the generation starts empty and the caller is its only reader and writer (a
+   * rebuild before it is switched in), so what this store did not write is absent without asking
+   * Redis, and commitBatch writes with one load script per partition instead of the checking
+   * script. See Generation.exclusive.
    */
   readonly exclusive?: boolean;
   /**
@@ -273,6 +274,12 @@ export class RedisProjectionStore implements ProjectionStore {
   private readonly fixed: string | undefined;
   private readonly exclusive: boolean;
   private readonly pinCacheMs: number;
+  /**
+   * What an exclusive view has written (documents as collection NUL id, streams): its generation
+   * started empty and nobody else writes it, so anything else is absent without asking Redis.
+   */
+  private readonly wroteDocs = new Set<string>();
+  private readonly wroteStreams = new Set<string>();
   private pinned: { readonly generation: string; readonly until: number } | null = null;
   /**
    * A pinned store's documents as read (full key → version and index entries), for the commit
@@ -403,6 +410,10 @@ export class RedisProjectionStore implements ProjectionStore {
     const pending = this.runCommit(g, partition, 'single', [{ streamId, before: '', after: revision }], reads, encoded.map((o, i) => ({ ...o, entries: entries[i]! })), 1);
     this.seen.clear();
     const result = await pending;
+    if (this.exclusive && result === 1) {
+      for (const o of ops) this.wroteDocs.add(`${o.collection}\u0000${o.id}`);
+      this.wroteStreams.add(streamId);
+    }
     return result === 1 ? 'applied' : result === -2 ? 'conflict' : 'duplicate';
   }
 
@@ -438,6 +449,8 @@ export class RedisProjectionStore implements ProjectionStore {
       const seen = new Map(this.seen);
       this.seen.clear();
       await Promise.all([...byPartition].map(([p, c]) => this.writeExclusive(g, p, c.streams, c.reads, c.ops, c.events, seen)));
+      for (const o of batch.ops) this.wroteDocs.add(`${o.collection}\u0000${o.id}`);
+      for (const st of batch.streams) this.wroteStreams.add(st.streamId);
       return 'applied';
     }
     // Each partition's arguments are built before its first await: the documents read go with them.
@@ -650,6 +663,11 @@ export class RedisProjectionStore implements ProjectionStore {
       for (const id of streamIds) out.set(id, { revision: null, partition: null });
       return out;
     }
+    if (this.exclusive) {
+      for (const id of streamIds) if (!this.wroteStreams.has(id)) out.set(id, { revision: null, partition: null });
+      streamIds = streamIds.filter((id) => this.wroteStreams.has(id));
+      if (streamIds.length === 0) return out;
+    }
     const partitions = (await this.lookup(g, streamIds.map((s) => `s:${s}`))).map((p) => p ?? DEFAULT_PARTITION);
     const byPartition = new Map<string, string[]>();
     streamIds.forEach((s, i) => {
@@ -702,6 +720,7 @@ export class RedisProjectionStore implements ProjectionStore {
 
   async getVersioned<T = unknown>(collection: string, id: string): Promise<{ doc: T | null; version: number; partition: string }> {
     assertCollection(collection);
+    if (this.exclusive && !this.wroteDocs.has(`${collection}\u0000${id}`)) return { doc: null, version: 0, partition: DEFAULT_PARTITION };
     const g = await this.currentGeneration();
     if (!g) return { doc: null, version: 0, partition: DEFAULT_PARTITION };
     // The default partition's document is asked for at once, beside the directory: one round trip for both.
