@@ -7,6 +7,12 @@
  * the same run.
  *
  *   npm run bench:read-model -- [--people 100000] [--checks 9] [--communities 20] [--live 300000] [--queries 1000]
+ *     [--keep] [--reuse <schema>] [--phases rebuild,live,query]
+ *
+ * `--keep` leaves the history's schema in PostgreSQL and `--reuse` starts from such a schema instead
+ * of deciding and appending the history again (the same --people, --checks and --communities);
+ * `--phases` runs only some phases (the queries read the rebuilt roster, so they need the rebuild).
+ * For CPU profiles: `node --cpu-prof --cpu-prof-dir=.cache/profiles scripts/bench-read-model.ts …`.
  */
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -25,7 +31,7 @@ import { homeQuarantineDecider, nextCaseId, streamIdOf } from '@fangyi/quarantin
 
 type HomeQuarantineCommand = Parameters<typeof homeQuarantineDecider.decide>[0];
 type HomeQuarantineState = Parameters<typeof homeQuarantineDecider.decide>[1];
-import { buildRosterApp, rosterProjection } from '@fangyi/roster';
+import { READ_MODEL_CONSUMER, buildRosterApp, rosterProjection } from '@fangyi/roster';
 import { DEFAULT_SLOT_WINDOWS, addDays } from '@fangyi/service-kit';
 import { TEST_AUTH_SECRET, authHeader, testUser } from '@fangyi/testkit';
 
@@ -37,6 +43,8 @@ const { values } = parseArgs({
     live: { type: 'string', default: '300000' },
     queries: { type: 'string', default: '1000' },
     keep: { type: 'boolean', default: false },
+    reuse: { type: 'string' },
+    phases: { type: 'string', default: 'rebuild,live,query' },
   },
 });
 const PEOPLE = Number(values.people);
@@ -54,7 +62,9 @@ const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');
 const run = randomUUID().slice(0, 8);
-const schema = `bench_rm_${run}`;
+const schema = values.reuse ?? `bench_rm_${run}`;
+const phases = new Set(values.phases.split(','));
+const keep = values.keep || values.reuse !== undefined;
 const logger = pino({ level: 'warn' });
 const say = (line: string) => console.log(line);
 const fmt = (n: number) => Math.round(n).toLocaleString('en');
@@ -116,132 +126,190 @@ const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length 
 const eventStore = await PostgresEventStore.create({ connectionString: databaseUrl, schema });
 const redis = new Redis(redisUrl);
 const namespaces: RedisProjectionStore[] = [];
-try {
-  // 1. The history, through the decider and the event store port.
-  let t = performance.now();
-  let appended = 0;
-  let next = 0;
-  const writer = async () => {
-    for (;;) {
-      const i = next++;
-      if (i >= PEOPLE) return;
-      const { streamId, events } = caseHistory(i);
-      await eventStore.append(streamId, events, { expectedRevision: 'no-stream' });
-      appended += events.length;
-    }
+/** Redis's own CPU seconds so far (the server's, every client's commands included). */
+async function redisCpu(): Promise<number> {
+  const info = await redis.info('cpu');
+  return Number(/used_cpu_user:([\d.]+)/.exec(info)?.[1]) + Number(/used_cpu_sys:([\d.]+)/.exec(info)?.[1]);
+}
+
+/**
+ * One phase's cost: the process's peak RSS (sampled every 50 ms), its CPU time and Redis's, so a
+ * figure taken on a busy machine still says what the work itself costs.
+ */
+async function phaseMeter(): Promise<(events: number) => Promise<string>> {
+  let peak = process.memoryUsage().rss;
+  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
+  // Where the phase lies in a CPU profile of the process (--cpu-prof), on stderr.
+  const from = process.uptime();
+  const cpu = process.cpuUsage();
+  const redis0 = await redisCpu();
+  return async (events) => {
+    process.stderr.write(`(phase from ${from.toFixed(2)} s to ${process.uptime().toFixed(2)} s of the process)\n`);
+    clearInterval(timer);
+    const used = process.cpuUsage(cpu);
+    const ownUs = (used.user + used.system) / events;
+    const redisUs = ((await redisCpu()) - redis0) * 1e6 / events;
+    return `peak RSS ${(Math.max(peak, process.memoryUsage().rss) / 2 ** 20).toFixed(0)} MB; CPU per event ${ownUs.toFixed(1)} µs in this process, ${redisUs.toFixed(1)} µs in Redis (${fmt(1e6 / ownUs)} events per CPU-second here)`;
   };
-  const progress = setInterval(() => process.stderr.write(`\rhistory: ${fmt(appended)} events for ${fmt(Math.min(next, PEOPLE))} people\x1b[K`), 1000);
-  await Promise.all(Array.from({ length: 16 }, writer));
-  clearInterval(progress);
-  process.stderr.write('\n');
+}
+
+interface Reference {
+  pipelinedSet: number;
+  plainSet: number;
+  plainGet: number;
+}
+
+/** redis-benchmark on the same Redis, right before the phase it is printed beside. */
+function reference(): Reference {
+  const r = {
+    pipelinedSet: redisBenchmark(['-t', 'set', '-n', '500000', '-P', '64', '-c', '4']),
+    plainSet: redisBenchmark(['-t', 'set', '-n', '50000', '-c', '3']),
+    plainGet: redisBenchmark(['-t', 'get', '-n', '20000', '-c', '1']),
+  };
+  say(`  reference (redis-benchmark, same Redis, now): SET pipelined (-P 64, 4 connections) ${fmt(r.pipelinedSet)}/s; SET unpipelined (3 connections) ${fmt(r.plainSet)}/s; GET one connection ${fmt(r.plainGet)}/s = ${(1000 / r.plainGet).toFixed(3)} ms a round trip`);
+  return r;
+}
+
+try {
+  // 1. The history, through the decider and the event store port (or one kept by an earlier run).
+  let t = performance.now();
+  if (values.reuse === undefined) {
+    let appended = 0;
+    let next = 0;
+    const writer = async () => {
+      for (;;) {
+        const i = next++;
+        if (i >= PEOPLE) return;
+        const { streamId, events } = caseHistory(i);
+        await eventStore.append(streamId, events, { expectedRevision: 'no-stream' });
+        appended += events.length;
+      }
+    };
+    const progress = setInterval(() => process.stderr.write(`\rhistory: ${fmt(appended)} events for ${fmt(Math.min(next, PEOPLE))} people\x1b[K`), 1000);
+    await Promise.all(Array.from({ length: 16 }, writer));
+    clearInterval(progress);
+    process.stderr.write('\n');
+  }
   const db = new pg.Client({ connectionString: databaseUrl });
   await db.connect();
   const total = Number((await db.query(`SELECT count(*) AS n FROM "${schema}".events`)).rows[0].n);
   await db.end();
-  say(`history: ${fmt(total)} events for ${fmt(PEOPLE)} people under home quarantine in ${COMMUNITIES} communities (${CALLERS_PER_COMMUNITY} callers each), decided and appended in ${((performance.now() - t) / 1000).toFixed(1)} s`);
-
-  const pipelinedSet = redisBenchmark(['-t', 'set', '-n', '1000000', '-P', '64', '-c', '4']);
-  const plainSet = redisBenchmark(['-t', 'set', '-n', '100000', '-c', '3']);
-  const plainGet = redisBenchmark(['-t', 'get', '-n', '20000', '-c', '1']);
-  say(`reference (redis-benchmark, same Redis, this run): SET pipelined (-P 64, 4 connections) ${fmt(pipelinedSet)}/s; SET unpipelined (3 connections) ${fmt(plainSet)}/s; GET one connection ${fmt(plainGet)}/s = ${(1000 / plainGet).toFixed(3)} ms a round trip`);
+  if (values.reuse === undefined) say(`history: ${fmt(total)} events for ${fmt(PEOPLE)} people under home quarantine in ${COMMUNITIES} communities (${CALLERS_PER_COMMUNITY} callers each), decided and appended in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+  else say(`history: ${fmt(total)} events kept in ${schema} (${fmt(PEOPLE)} people in ${COMMUNITIES} communities)`);
 
   // 2. Rebuild from the event store into a fresh generation.
   const store = new RedisProjectionStore({ redis, namespace: `bench:rm:${run}` });
   namespaces.push(store);
-  const rss0 = process.memoryUsage().rss;
-  t = performance.now();
-  const rebuilt = await rebuildFromEventStore({ projection: rosterProjection, store, eventStore, logger, batchSize: 5000, total, onProgress: terminalProgress('rebuild') });
-  const rebuildSeconds = (performance.now() - t) / 1000;
-  process.stderr.write('\n');
-  const rebuildRate = total / rebuildSeconds;
-  const peakRssMb = (process.resourceUsage().maxRSS * 1024) / 2 ** 20;
-  say(`rebuild: ${fmt(total)} events (${fmt(rebuilt.applied)} applied) from PostgreSQL into Redis in ${rebuildSeconds.toFixed(1)} s = ${fmt(rebuildRate)} events/s; peak RSS ${peakRssMb.toFixed(0)} MB (${((process.memoryUsage().rss - rss0) / 2 ** 20).toFixed(0)} MB above the start of the rebuild now); ${(100 * rebuildRate / pipelinedSet).toFixed(1)} % of pipelined SET/s`);
+  if (phases.has('rebuild')) {
+    const ref = reference();
+    const meter = await phaseMeter();
+    t = performance.now();
+    const rebuilt = await rebuildFromEventStore({ projection: rosterProjection, store, eventStore, logger, total, onProgress: terminalProgress('rebuild') });
+    const rebuildSeconds = (performance.now() - t) / 1000;
+    process.stderr.write('\n');
+    const rebuildRate = total / rebuildSeconds;
+    say(`rebuild: ${fmt(total)} events (${fmt(rebuilt.applied)} applied) from PostgreSQL into Redis in ${rebuildSeconds.toFixed(1)} s = ${fmt(rebuildRate)} events/s (target 100,000); ${(100 * rebuildRate / ref.pipelinedSet).toFixed(1)} % of pipelined SET/s; ${await meter(total)}`);
+  }
 
   // 3. Live apply from Kafka: the first LIVE events of the log, published to a fresh topic.
-  const prefix = `bench-rm-${run}`;
-  const topic = topicFor('quarantine', prefix);
-  const bus = new KafkaMessageBus({ brokers, clientId: `bench-rm-${run}`, logger });
-  await bus.ensureTopics([topic]);
-  let published = 0;
-  let after = null as RecordedEvent['position'] | null;
-  t = performance.now();
-  while (published < LIVE) {
-    const batch = await eventStore.readAll({ after, limit: Math.min(1000, LIVE - published) });
-    if (batch.length === 0) break;
-    after = batch[batch.length - 1]!.position;
-    await bus.publish(topic, batch.map(toMessage));
-    published += batch.length;
-  }
-  say(`live: ${fmt(published)} events published to ${topic} (3 partitions) in ${((performance.now() - t) / 1000).toFixed(1)} s`);
-  const live = new RedisProjectionStore({ redis, namespace: `bench:rm-live:${run}` });
-  namespaces.push(live);
-  t = performance.now();
-  const running = await startProcessor(readModelProcessor(rosterProjection, live), busSource({ bus, topicPrefix: prefix, groupId: () => `bench-rm-${run}` }), logger);
-  for (;;) {
-    const { appliedCount } = await live.meta();
-    if (appliedCount >= published) break;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  const liveSeconds = (performance.now() - t) / 1000;
-  await running.stop();
-  await bus.close();
-  const liveRate = published / liveSeconds;
-  say(`live: ${fmt(published)} events applied from Kafka to Redis by one worker in ${liveSeconds.toFixed(1)} s = ${fmt(liveRate)} events/s (from joining the group to the last commit); ${(100 * liveRate / pipelinedSet).toFixed(1)} % of pipelined SET/s`);
-
-  // 4. Roster pages through HTTP (fastify inject: routing, the token, the query, the answer).
-  const app = buildRosterApp({ store, reportStore: new InMemoryProjectionStore(), alertsStore: new InMemoryProjectionStore(), clock: () => QUERY_NOW, timeZone: 'Asia/Shanghai', slotWindows: DEFAULT_SLOT_WINDOWS, logger, authSecret: TEST_AUTH_SECRET, rateLimit: false });
-  await app.ready();
-  const time = async (label: string, url: (k: number) => string, headers: Record<string, string>, expectPeople: (n: number) => boolean) => {
-    const ms: number[] = [];
-    let people = 0;
-    for (let k = 0; k < QUERIES; k++) {
-      const u = url(k);
-      const s = performance.now();
-      const res = await app.inject({ method: 'GET', url: u, headers });
-      ms.push(performance.now() - s);
-      if (res.statusCode !== 200) throw new Error(`${u}: ${res.statusCode} ${res.body.slice(0, 300)}`);
-      people = (res.json() as { entries: unknown[] }).entries.length;
-      if (!expectPeople(people)) throw new Error(`${u}: ${people} people`);
+  if (phases.has('live')) {
+    const prefix = `bench-rm-${run}`;
+    const topic = topicFor('quarantine', prefix);
+    // The read-side worker's consumer settings (services/roster/src/worker.ts).
+    const bus = new KafkaMessageBus({ brokers, clientId: `bench-rm-${run}`, logger, consumer: READ_MODEL_CONSUMER });
+    await bus.ensureTopics([topic]);
+    let published = 0;
+    let after = null as RecordedEvent['position'] | null;
+    t = performance.now();
+    while (published < LIVE) {
+      const batch = await eventStore.readAll({ after, limit: Math.min(1000, LIVE - published) });
+      if (batch.length === 0) break;
+      after = batch[batch.length - 1]!.position;
+      await bus.publish(topic, batch.map(toMessage));
+      published += batch.length;
     }
-    ms.sort((a, b) => a - b);
-    say(`query ${label}: p50 ${quantile(ms, 0.5).toFixed(2)} ms, p99 ${quantile(ms, 0.99).toFixed(2)} ms over ${QUERIES} requests (${people} people a page); p50 = ${(quantile(ms, 0.5) / (1000 / plainGet)).toFixed(1)} GET round trips`);
-    return quantile(ms, 0.99);
-  };
-  const perCaller = PEOPLE / COMMUNITIES / CALLERS_PER_COMMUNITY;
-  const caller = (k: number) => `caller-${community(k)}-${k % CALLERS_PER_COMMUNITY}`;
-  await time(
-    `one caller's people (${fmt(perCaller)} of ${fmt(PEOPLE)}, limit 200)`,
-    (k) => `/roster?date=${QUERY_DATE}&community=${community(k)}&caller=${caller(k)}&limit=200`,
-    authHeader(testUser('report-officer', ['*'])),
-    (n) => n === perCaller,
-  );
-  await time(
-    `one community, first page (${fmt(PEOPLE / COMMUNITIES)} of ${fmt(PEOPLE)}, limit 50)`,
-    (k) => `/roster?date=${QUERY_DATE}&community=${community(k)}&limit=50`,
-    authHeader(testUser('report-officer', ['*'])),
-    (n) => n === 50,
-  );
-  await time(
-    `one community, status=done-abnormal (limit 200)`,
-    (k) => `/roster?date=${QUERY_DATE}&community=${community(k)}&status=done-abnormal&limit=200`,
-    authHeader(testUser('report-officer', ['*'])),
-    (n) => n > 0,
-  );
-  // The caller's worklist: read through its own indexes (by caller and date, by community and date).
-  await time(
-    `one caller's worklist (of ${fmt(perCaller)} people, limit 200)`,
-    (k) => `/roster/worklist?date=${QUERY_DATE}&community=${community(k)}&caller=${caller(k)}&limit=200`,
-    authHeader(testUser('report-officer', ['*'])),
-    (n) => n > 0 && n <= perCaller,
-  );
-  await time(
-    `one community's worklist, first page (limit 50)`,
-    (k) => `/roster/worklist?date=${QUERY_DATE}&community=${community(k)}&limit=50`,
-    authHeader(testUser('report-officer', ['*'])),
-    (n) => n === 50,
-  );
-  await app.close();
-  say(`redis used_memory after both read models: ${(/used_memory_human:(\S+)/.exec(await redis.info('memory'))?.[1]) ?? '?'}`);
+    say(`live: ${fmt(published)} events published to ${topic} (3 partitions) in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+    const live = new RedisProjectionStore({ redis, namespace: `bench:rm-live:${run}` });
+    namespaces.push(live);
+    const ref = reference();
+    const meter = await phaseMeter();
+    const running = await startProcessor(readModelProcessor(rosterProjection, live), busSource({ bus, topicPrefix: prefix, groupId: () => `bench-rm-${run}` }), logger);
+    // Timed from the group's join (startProcessor resolves then), less what was applied before it.
+    t = performance.now();
+    const early = (await live.meta()).appliedCount;
+    for (;;) {
+      const { appliedCount } = await live.meta();
+      if (appliedCount >= published) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const liveSeconds = (performance.now() - t) / 1000;
+    await running.stop();
+    await bus.close();
+    const liveRate = (published - early) / liveSeconds;
+    say(`live: ${fmt(published)} events applied from Kafka to Redis by one worker in ${liveSeconds.toFixed(1)} s = ${fmt(liveRate)} events/s (target 30,000; from the group's join to the last commit, ${fmt(early)} applied before it); ${(100 * liveRate / ref.pipelinedSet).toFixed(1)} % of pipelined SET/s, ${(100 * liveRate / ref.plainSet).toFixed(0)} % of unpipelined SET/s; ${await meter(published)}`);
+  }
+
+  // 4. Roster and worklist pages through HTTP (fastify inject: routing, the token, the query, the answer).
+  if (phases.has('query') && phases.has('rebuild')) {
+    const ref = reference();
+    const meter = await phaseMeter();
+    // As the roster API opens it (services/roster/src/main.ts): a store that only reads.
+    const reader = new RedisProjectionStore({ redis, namespace: store.namespace, pinCacheMs: 1000 });
+    const app = buildRosterApp({ store: reader, reportStore: new InMemoryProjectionStore(), alertsStore: new InMemoryProjectionStore(), clock: () => QUERY_NOW, timeZone: 'Asia/Shanghai', slotWindows: DEFAULT_SLOT_WINDOWS, logger, authSecret: TEST_AUTH_SECRET, rateLimit: false });
+    await app.ready();
+    const time = async (label: string, url: (k: number) => string, headers: Record<string, string>, expectPeople: (n: number) => boolean) => {
+      const ms: number[] = [];
+      let people = 0;
+      for (let k = 0; k < QUERIES; k++) {
+        const u = url(k);
+        const s = performance.now();
+        const res = await app.inject({ method: 'GET', url: u, headers });
+        ms.push(performance.now() - s);
+        if (res.statusCode !== 200) throw new Error(`${u}: ${res.statusCode} ${res.body.slice(0, 300)}`);
+        people = (res.json() as { entries: unknown[] }).entries.length;
+        if (!expectPeople(people)) throw new Error(`${u}: ${people} people`);
+      }
+      ms.sort((a, b) => a - b);
+      say(`query ${label}: p50 ${quantile(ms, 0.5).toFixed(2)} ms, p99 ${quantile(ms, 0.99).toFixed(2)} ms (target < 10) over ${QUERIES} requests (${people} people a page); p50 = ${(quantile(ms, 0.5) / (1000 / ref.plainGet)).toFixed(1)} GET round trips`);
+      return quantile(ms, 0.99);
+    };
+    const perCaller = PEOPLE / COMMUNITIES / CALLERS_PER_COMMUNITY;
+    const caller = (k: number) => `caller-${community(k)}-${k % CALLERS_PER_COMMUNITY}`;
+    await time(
+      `one caller's people (${fmt(perCaller)} of ${fmt(PEOPLE)}, limit 200)`,
+      (k) => `/roster?date=${QUERY_DATE}&community=${community(k)}&caller=${caller(k)}&limit=200`,
+      authHeader(testUser('report-officer', ['*'])),
+      (n) => n === perCaller,
+    );
+    await time(
+      `one community, first page (${fmt(PEOPLE / COMMUNITIES)} of ${fmt(PEOPLE)}, limit 50)`,
+      (k) => `/roster?date=${QUERY_DATE}&community=${community(k)}&limit=50`,
+      authHeader(testUser('report-officer', ['*'])),
+      (n) => n === 50,
+    );
+    await time(
+      `one community, status=done-abnormal (limit 200)`,
+      (k) => `/roster?date=${QUERY_DATE}&community=${community(k)}&status=done-abnormal&limit=200`,
+      authHeader(testUser('report-officer', ['*'])),
+      (n) => n > 0,
+    );
+    // The caller's worklist: read through its own indexes (by caller and date, by community and date).
+    await time(
+      `one caller's worklist (of ${fmt(perCaller)} people, limit 200)`,
+      (k) => `/roster/worklist?date=${QUERY_DATE}&community=${community(k)}&caller=${caller(k)}&limit=200`,
+      authHeader(testUser('report-officer', ['*'])),
+      (n) => n > 0 && n <= perCaller,
+    );
+    await time(
+      `one community's worklist, first page (limit 50)`,
+      (k) => `/roster/worklist?date=${QUERY_DATE}&community=${community(k)}&limit=50`,
+      authHeader(testUser('report-officer', ['*'])),
+      (n) => n === 50,
+    );
+    await app.close();
+    say(`queries: ${await meter(5 * QUERIES)} (an "event" here: a request)`);
+  }
+  say(`redis used_memory after the read models: ${(/used_memory_human:(\S+)/.exec(await redis.info('memory'))?.[1]) ?? '?'}; peak RSS of the whole run ${((process.resourceUsage().maxRSS * 1024) / 2 ** 20).toFixed(0)} MB`);
 } finally {
   for (const s of namespaces) await s.reset().catch(() => {});
   // redis-benchmark's keys (key:__rand_int__) in this database.
@@ -255,7 +323,7 @@ try {
   await eventStore.close();
   const db = new pg.Client({ connectionString: databaseUrl });
   await db.connect();
-  if (values.keep) say(`kept the event store schema ${schema}`);
+  if (keep) say(`kept the event store schema ${schema}`);
   else await db.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
   await db.end();
 }

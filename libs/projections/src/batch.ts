@@ -113,7 +113,9 @@ export async function applyBatch(projection: Projection, store: ProjectionStore,
       if (o.op === 'put') {
         slot.doc = o.doc;
         slot.deleted = false;
-        slot.op = { ...o, partition };
+        // Not spread unless needed: a projection may compute a put's index entries on demand
+        // (a getter), and only the final put of a document needs them.
+        slot.op = o.partition === partition ? o : { ...o, partition };
       } else {
         slot.doc = null;
         slot.deleted = true;

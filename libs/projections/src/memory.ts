@@ -138,6 +138,14 @@ export class InMemoryProjectionStore implements ProjectionStore {
     return json === null ? null : (JSON.parse(json) as T);
   }
 
+  async getMany<T = unknown>(collection: string, ids: readonly string[]): Promise<(T | null)[]> {
+    assertCollection(collection);
+    return ids.map((id) => {
+      const json = this.s.docs.get(docKey(collection, id))?.json ?? null;
+      return json === null ? null : (JSON.parse(json) as T);
+    });
+  }
+
   async getVersioned<T = unknown>(collection: string, id: string): Promise<{ doc: T | null; version: number; partition: string }> {
     assertCollection(collection);
     const rec = this.s.docs.get(docKey(collection, id));

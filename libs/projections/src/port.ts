@@ -115,6 +115,8 @@ export interface ProjectionStore {
   /** The applied revision and partition of each stream (null, null for one never applied), in one round trip per partition. */
   streamStates(streamIds: readonly string[]): Promise<Map<string, { readonly revision: number | null; readonly partition: string | null }>>;
   get<T = unknown>(collection: string, id: string): Promise<T | null>;
+  /** Documents of one collection by id, in the order asked (null for each one absent), in two round trips at most. */
+  getMany<T = unknown>(collection: string, ids: readonly string[]): Promise<(T | null)[]>;
   /** A document with its version and partition, read together. */
   getVersioned<T = unknown>(collection: string, id: string): Promise<{ doc: T | null; version: number; partition: string }>;
   /**
@@ -170,6 +172,13 @@ export interface Generation {
   readonly id: string;
   /** Writes and reads this generation only, whatever is current. */
   readonly store: ProjectionStore;
+  /**
+   * The same generation for its only reader and writer, before `activate()`: while no query reads
+   * it and no live writer can reach it, a batch is written without the per-commit checks (Redis:
+   * plain pipelines instead of the checking script). Absent where the store has no faster way.
+   * Never used after `activate()`.
+   */
+  readonly exclusive?: ProjectionStore;
   activate(options?: { graceMs?: number }): Promise<void>;
   /** Deletes it (a rebuild that failed). */
   abandon(): Promise<void>;

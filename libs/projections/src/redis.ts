@@ -29,8 +29,10 @@ export type RedisClient = Redis | Cluster;
  * ARGV: [2] now, [3] events, [4] mode ('single': one stream, 'duplicate' if applied ≥ its
  * revision; 'batch': every stream's applied revision must still be what was read), [5] streams,
  * per stream: id, before ('' for none), after; then reads, per read: document suffix, version;
- * then ops, per op: 'put'|'delete', document suffix (`doc:<collection>:<id>`), JSON, index
- * entries (`<index key suffix>\1<member>` joined by \2).
+ * then ops, per op: 'put'|'delete'|'patch', document suffix (`doc:<collection>:<id>`), JSON, index
+ * entries (`<index key suffix>\1<member>` joined by \2), and for a 'patch' (a put of a document
+ * among the reads, whose entries the writer read at that version) the entries that go and those
+ * that come, so the script need not compare the old and new lists.
  * A document is a hash: d (JSON; absent once deleted), v (version: commits that wrote it), x (the
  * index entries it is in, to remove them when it changes).
  * Returns 1 applied, 0 duplicate, -2 conflict. Every key's type is checked before the first write,
@@ -79,11 +81,17 @@ local first = i
 for o = 1, no do
   err = expect_type(P .. ARGV[i + 1], 'hash')
   if err then return err end
-  i = i + 4
+  i = i + 6
 end
 i = first
 for o = 1, no do
   local key = P .. ARGV[i + 1]
+  if ARGV[i] == 'patch' then
+    -- The writer read the document's entries at the version checked above: only the changes come.
+    each(ARGV[i + 4], function(ix, member) redis.call('ZREM', P .. ix, member) end)
+    each(ARGV[i + 5], function(ix, member) redis.call('ZADD', P .. ix, 0, member) end)
+    redis.call('HSET', key, 'd', ARGV[i + 2], 'x', ARGV[i + 3])
+  else
   local old = redis.call('HGET', key, 'x') or ''
   local new = ARGV[i] == 'put' and ARGV[i + 3] or ''
   -- Only the entries that change are touched: most events leave a document's entries as they were.
@@ -105,8 +113,9 @@ for o = 1, no do
   else
     redis.call('HDEL', key, 'd', 'x')
   end
+  end
   redis.call('HINCRBY', key, 'v', 1)
-  i = i + 4
+  i = i + 6
 end
 i = 6
 for s = 1, ns do
@@ -136,6 +145,63 @@ end
 return out
 `;
 
+/**
+ * One partition's part of a batch on a generation nobody else reads or writes yet (Generation.exclusive):
+ * what the commit script writes, without its checks. KEYS[1] = P .. 'meta' routes it. ARGV: [1] P,
+ * [2] now, [3] events, [4] documents, per document: suffix, 'put'|'delete', JSON, index entries,
+ * new version ('' to count up); then streams, per stream: id, revision; then up to the end, per
+ * index key: 'a' (add) or 'r' (remove), key suffix, count, members.
+ */
+const LOAD_SCRIPT = `
+local P = ARGV[1]
+local i = 5
+for d = 1, tonumber(ARGV[4]) do
+  local key = P .. ARGV[i]
+  if ARGV[i + 1] == 'put' then
+    if ARGV[i + 4] == '' then
+      redis.call('HSET', key, 'd', ARGV[i + 2], 'x', ARGV[i + 3])
+      redis.call('HINCRBY', key, 'v', 1)
+    else
+      redis.call('HSET', key, 'd', ARGV[i + 2], 'x', ARGV[i + 3], 'v', ARGV[i + 4])
+    end
+  else
+    redis.call('HDEL', key, 'd', 'x')
+    redis.call('HINCRBY', key, 'v', 1)
+  end
+  i = i + 5
+end
+local ns = tonumber(ARGV[i]); i = i + 1
+for s = 1, ns do
+  redis.call('HSET', P .. 'applied', ARGV[i], ARGV[i + 1])
+  i = i + 2
+end
+while i <= #ARGV do
+  local kind = ARGV[i]
+  local key = P .. ARGV[i + 1]
+  local n = tonumber(ARGV[i + 2])
+  i = i + 3
+  local done = 0
+  while done < n do
+    local m = math.min(n - done, 1000)
+    local args = {}
+    for k = 1, m do
+      if kind == 'a' then
+        args[2 * k - 1] = 0
+        args[2 * k] = ARGV[i + done + k - 1]
+      else
+        args[k] = ARGV[i + done + k - 1]
+      end
+    end
+    if kind == 'a' then redis.call('ZADD', key, unpack(args)) else redis.call('ZREM', key, unpack(args)) end
+    done = done + m
+  end
+  i = i + n
+end
+redis.call('HINCRBY', P .. 'meta', 'appliedCount', ARGV[3])
+redis.call('HSET', P .. 'meta', 'lastAppliedAt', ARGV[2])
+return 1
+`;
+
 /** KEYS: [1] checkpoints hash. ARGV: [1] name, [2] new position, [3] expected position ('' for none). Returns the actual one on a conflict. */
 const CHECKPOINT_SCRIPT = `
 local actual = redis.call('HGET', KEYS[1], ARGV[1])
@@ -145,7 +211,7 @@ return {1, ARGV[2]}
 `;
 
 const sha = (script: string) => createHash('sha1').update(script).digest('hex');
-const SCRIPTS = { commit: { text: COMMIT_SCRIPT, sha: sha(COMMIT_SCRIPT) }, page: { text: PAGE_SCRIPT, sha: sha(PAGE_SCRIPT) } };
+const SCRIPTS = { commit: { text: COMMIT_SCRIPT, sha: sha(COMMIT_SCRIPT) }, page: { text: PAGE_SCRIPT, sha: sha(PAGE_SCRIPT) }, load: { text: LOAD_SCRIPT, sha: sha(LOAD_SCRIPT) } };
 
 /** SCAN, UNLINK and list() batch size: large enough to be quick, small enough not to block Redis. */
 const CHUNK = 500;
@@ -165,6 +231,20 @@ export interface RedisProjectionStoreOptions {
   readonly guarded?: boolean;
   /** Fixes the store on one generation (a rebuild's target); default: the current one, per call. */
   readonly generation?: string;
+  /**
+   * With `generation`: the generation starts empty and the caller is its only reader and writer (a
+   * rebuild before it is switched in), so what this store did not write is absent without asking
+   * Redis, and commitBatch writes with one load script per partition instead of the checking
+   * script. See Generation.exclusive.
+   */
+  readonly exclusive?: boolean;
+  /**
+   * For a store that only reads (a query API; never a writer's): pin() reuses the current
+   * generation it last read for this long instead of asking Redis on every query (default 0: it
+   * asks each time). Keep it well below the grace a replaced generation is kept for (5 s by
+   * default): a query pinned on the one just replaced still reads it whole.
+   */
+  readonly pinCacheMs?: number;
 }
 
 interface StreamAdvance {
@@ -192,6 +272,21 @@ export class RedisProjectionStore implements ProjectionStore {
   private readonly clock: Clock;
   private readonly guarded: boolean;
   private readonly fixed: string | undefined;
+  private readonly exclusive: boolean;
+  private readonly pinCacheMs: number;
+  /**
+   * What an exclusive view has written (documents as collection NUL id, streams): its generation
+   * started empty and nobody else writes it, so anything else is absent without asking Redis.
+   */
+  private readonly wroteDocs = new Set<string>();
+  private readonly wroteStreams = new Set<string>();
+  private pinned: { readonly generation: string; readonly until: number } | null = null;
+  /**
+   * A pinned store's documents as read (full key → version and index entries), for the commit
+   * that follows: a put of a document read at the version its commit checks sends only the
+   * entries that change. Cleared by each commit.
+   */
+  private readonly seen = new Map<string, { version: number; entries: string }>();
   /** Partitions known to be in the partitions set, per generation. */
   private readonly knownPartitions = new Map<string, Set<string>>();
 
@@ -203,6 +298,8 @@ export class RedisProjectionStore implements ProjectionStore {
     this.ns = options.namespace;
     this.clock = options.clock ?? (() => new Date());
     this.fixed = options.generation;
+    this.exclusive = (options.exclusive ?? false) && options.generation !== undefined;
+    this.pinCacheMs = options.pinCacheMs ?? 0;
   }
 
   get namespace(): string {
@@ -233,8 +330,8 @@ export class RedisProjectionStore implements ProjectionStore {
     return `g${await this.redis.incr(`${this.ns}:generations`)}${randomBytes(3).toString('hex')}`;
   }
 
-  private bound(generation: string): RedisProjectionStore {
-    return new RedisProjectionStore({ redis: this.redis, namespace: this.ns, clock: this.clock, generation });
+  private bound(generation: string, exclusive = false): RedisProjectionStore {
+    return new RedisProjectionStore({ redis: this.redis, namespace: this.ns, clock: this.clock, generation, exclusive });
   }
 
   /**
@@ -244,7 +341,10 @@ export class RedisProjectionStore implements ProjectionStore {
    */
   async pin(): Promise<RedisProjectionStore> {
     if (this.fixed) return this;
+    const now = performance.now();
+    if (this.pinned && now < this.pinned.until) return this.bound(this.pinned.generation);
     const current = await this.currentGeneration();
+    if (current && this.pinCacheMs > 0) this.pinned = { generation: current, until: now + this.pinCacheMs };
     if (!current) {
       if (this.guarded) throw new ReadModelLostError(this.ns);
       return this;
@@ -307,7 +407,13 @@ export class RedisProjectionStore implements ProjectionStore {
     const record = new Map<string, string>([[`s:${streamId}`, partition]]);
     for (const o of ops) if (o.op === 'put') record.set(`d:${o.collection}:${o.id}`, partition);
     await this.record(g, record);
-    const result = await this.runCommit(g, partition, 'single', [{ streamId, before: '', after: revision }], reads, encoded.map((o, i) => ({ ...o, entries: entries[i]! })), 1);
+    const pending = this.runCommit(g, partition, 'single', [{ streamId, before: '', after: revision }], reads, encoded.map((o, i) => ({ ...o, entries: entries[i]! })), 1);
+    this.seen.clear();
+    const result = await pending;
+    if (this.exclusive && result === 1) {
+      for (const o of ops) this.wroteDocs.add(`${o.collection}\u0000${o.id}`);
+      this.wroteStreams.add(streamId);
+    }
     return result === 1 ? 'applied' : result === -2 ? 'conflict' : 'duplicate';
   }
 
@@ -339,8 +445,91 @@ export class RedisProjectionStore implements ProjectionStore {
     const parts = [...byPartition.values()];
     parts.forEach((p, i) => (p.events = i === 0 ? batch.events : 0));
     await this.record(g, record);
-    const results = await Promise.all([...byPartition].map(([p, c]) => this.runCommit(g, p, 'batch', c.streams, c.reads, c.ops, c.events)));
+    if (this.exclusive) {
+      const seen = new Map(this.seen);
+      this.seen.clear();
+      await Promise.all([...byPartition].map(([p, c]) => this.writeExclusive(g, p, c.streams, c.reads, c.ops, c.events, seen)));
+      for (const o of batch.ops) this.wroteDocs.add(`${o.collection}\u0000${o.id}`);
+      for (const st of batch.streams) this.wroteStreams.add(st.streamId);
+      return 'applied';
+    }
+    // Each partition's arguments are built before its first await: the documents read go with them.
+    const pending = [...byPartition].map(([p, c]) => this.runCommit(g, p, 'batch', c.streams, c.reads, c.ops, c.events));
+    this.seen.clear();
+    const results = await Promise.all(pending);
     return results.every((r) => r === 1) ? 'applied' : 'conflict';
+  }
+
+  /**
+   * One partition's part of a batch on a generation nobody else reads or writes yet: what the
+   * commit script does, without its checks (no other writer can have moved anything), in one
+   * script call (LOAD_SCRIPT) with each index key's changes together. The old index entries of a
+   * document the batch read as existing are those read with it, else read first (one round trip).
+   */
+  private async writeExclusive(
+    generation: string,
+    partition: string,
+    streams: readonly StreamAdvance[],
+    reads: readonly DocVersion[],
+    ops: readonly (ReturnType<typeof encodeOps>[number] & { entries: ReturnType<typeof entriesOf> })[],
+    events: number,
+    seen: ReadonlyMap<string, { version: number; entries: string }>,
+  ): Promise<void> {
+    const P = this.prefix(generation, partition);
+    // Versions as read: nobody else writes this generation, so they are still the stored ones.
+    const versions = new Map(reads.map((r) => [`doc:${r.collection}:${r.id}`, r.version]));
+    const keys = ops.map((o) => {
+      assertId(o.id);
+      return `doc:${o.collection}:${o.id}`;
+    });
+    const old = new Map<string, string>();
+    const unknown: string[] = [];
+    for (const k of keys) {
+      const version = versions.get(k);
+      if (version === 0) continue;
+      const read = seen.get(P + k);
+      if (read && read.version === version) {
+        if (read.entries !== '') old.set(k, read.entries);
+      } else unknown.push(k);
+    }
+    if (unknown.length > 0) {
+      const pipeline = this.redis.pipeline();
+      for (const k of unknown) pipeline.hget(P + k, 'x');
+      const replies = (await pipeline.exec()) ?? [];
+      unknown.forEach((k, i) => {
+        const [error, x] = replies[i] ?? [null, null];
+        if (error) throw error;
+        if (typeof x === 'string' && x !== '') old.set(k, x);
+      });
+    }
+    const changes = new Map<string, string[]>();
+    const change = (kind: 'a' | 'r', entry: string) => {
+      const cut = entry.indexOf('\u0001');
+      const key = `${kind}${entry.slice(0, cut)}`;
+      const list = changes.get(key);
+      if (list) list.push(entry.slice(cut + 1));
+      else changes.set(key, [entry.slice(cut + 1)]);
+    };
+    const args: string[] = [P, this.clock().toISOString(), String(events), String(ops.length)];
+    ops.forEach((o, i) => {
+      const entries = o.op === 'put' ? o.entries.map((e) => `ix:${o.collection}:${e.index}:${e.value}\u0001${e.member}`) : [];
+      const before = old.get(keys[i]!);
+      if (before === undefined) for (const e of entries) change('a', e);
+      else {
+        const had = new Set(before.split('\u0002'));
+        const keep = new Set(entries);
+        for (const e of had) if (!keep.has(e)) change('r', e);
+        for (const e of entries) if (!had.has(e)) change('a', e);
+      }
+      const version = versions.get(keys[i]!);
+      args.push(keys[i]!, o.op, o.json, entries.join('\u0002'), o.op === 'put' && version !== undefined ? String(version + 1) : '');
+    });
+    args.push(String(streams.length));
+    for (const st of streams) args.push(st.streamId, String(st.after));
+    // Removals first: a member is in one list only (one final op per document), so the order is free.
+    for (const [key, members] of changes) if (key[0] === 'r') args.push('r', key.slice(1), String(members.length), ...members);
+    for (const [key, members] of changes) if (key[0] === 'a') args.push('a', key.slice(1), String(members.length), ...members);
+    await this.script('load', [`${P}meta`], args);
   }
 
   private async runCommit(
@@ -356,11 +545,23 @@ export class RedisProjectionStore implements ProjectionStore {
     const args: string[] = [P, this.clock().toISOString(), String(events), mode, String(streams.length)];
     for (const s of streams) args.push(s.streamId, s.before, String(s.after));
     args.push(String(reads.length));
-    for (const r of reads) args.push(`doc:${r.collection}:${r.id}`, String(r.version));
+    const checked = new Map<string, number>();
+    for (const r of reads) {
+      args.push(`doc:${r.collection}:${r.id}`, String(r.version));
+      checked.set(`doc:${r.collection}:${r.id}`, r.version);
+    }
     args.push(String(ops.length));
     for (const o of ops) {
       assertId(o.id);
-      args.push(o.op, `doc:${o.collection}:${o.id}`, o.json, o.entries.map((e) => `ix:${o.collection}:${e.index}:${e.value}\u0001${e.member}`).join('\u0002'));
+      const suffix = `doc:${o.collection}:${o.id}`;
+      const list = o.entries.map((e) => `ix:${o.collection}:${e.index}:${e.value}\u0001${e.member}`);
+      const entries = list.join('\u0002');
+      const read = o.op === 'put' ? this.seen.get(P + suffix) : undefined;
+      if (read && checked.get(suffix) === read.version && read.entries !== '') {
+        const had = new Set(read.entries.split('\u0002'));
+        const keep = new Set(list);
+        args.push('patch', suffix, o.json, entries, [...had].filter((e) => !keep.has(e)).join('\u0002'), list.filter((e) => !had.has(e)).join('\u0002'));
+      } else args.push(o.op, suffix, o.json, entries, '', '');
     }
     return (await this.script('commit', [`${P}applied`], args)) as number;
   }
@@ -396,6 +597,7 @@ export class RedisProjectionStore implements ProjectionStore {
     return {
       id,
       store,
+      exclusive: this.bound(id, true),
       activate: async ({ graceMs = 5_000 } = {}) => {
         await this.redis.hset(`${this.ns}:${id}:meta`, 'intact', '1');
         const previous = (await this.redis.set(this.pointerKey, id, 'GET')) as string | null;
@@ -461,6 +663,11 @@ export class RedisProjectionStore implements ProjectionStore {
       for (const id of streamIds) out.set(id, { revision: null, partition: null });
       return out;
     }
+    if (this.exclusive) {
+      for (const id of streamIds) if (!this.wroteStreams.has(id)) out.set(id, { revision: null, partition: null });
+      streamIds = streamIds.filter((id) => this.wroteStreams.has(id));
+      if (streamIds.length === 0) return out;
+    }
     const partitions = (await this.lookup(g, streamIds.map((s) => `s:${s}`))).map((p) => p ?? DEFAULT_PARTITION);
     const byPartition = new Map<string, string[]>();
     streamIds.forEach((s, i) => {
@@ -481,16 +688,53 @@ export class RedisProjectionStore implements ProjectionStore {
     return (await this.getVersioned<T>(collection, id)).doc;
   }
 
+  async getMany<T = unknown>(collection: string, ids: readonly string[]): Promise<(T | null)[]> {
+    assertCollection(collection);
+    const g = ids.length > 0 ? await this.currentGeneration() : null;
+    if (!g) return ids.map(() => null);
+    // Where each one is (one HMGET of the directory), then the documents of each partition in one
+    // pipeline (one slot, so one write to one node): under load every write to the socket costs.
+    const partitions = await this.lookup(g, ids.map((id) => `d:${collection}:${id}`));
+    const byPartition = new Map<string, number[]>();
+    ids.forEach((_, i) => {
+      const p = partitions[i] ?? DEFAULT_PARTITION;
+      const list = byPartition.get(p);
+      if (list) list.push(i);
+      else byPartition.set(p, [i]);
+    });
+    const out: (T | null)[] = ids.map(() => null);
+    await Promise.all(
+      [...byPartition].map(async ([p, at]) => {
+        const pipeline = this.redis.pipeline();
+        for (const i of at) pipeline.hget(`${this.prefix(g, p)}doc:${collection}:${ids[i]}`, 'd');
+        const replies = (await pipeline.exec()) ?? [];
+        at.forEach((i, k) => {
+          const [error, json] = replies[k] ?? [null, null];
+          if (error) throw error;
+          out[i] = typeof json === 'string' && json !== '' ? (JSON.parse(json) as T) : null;
+        });
+      }),
+    );
+    return out;
+  }
+
   async getVersioned<T = unknown>(collection: string, id: string): Promise<{ doc: T | null; version: number; partition: string }> {
     assertCollection(collection);
+    if (this.exclusive && !this.wroteDocs.has(`${collection}\u0000${id}`)) return { doc: null, version: 0, partition: DEFAULT_PARTITION };
     const g = await this.currentGeneration();
     if (!g) return { doc: null, version: 0, partition: DEFAULT_PARTITION };
     // The default partition's document is asked for at once, beside the directory: one round trip for both.
-    const [[found], guess] = await Promise.all([this.lookup(g, [`d:${collection}:${id}`]), this.redis.hmget(`${this.prefix(g, DEFAULT_PARTITION)}doc:${collection}:${id}`, 'd', 'v')]);
+    const [[found], guess] = await Promise.all([this.lookup(g, [`d:${collection}:${id}`]), this.redis.hmget(`${this.prefix(g, DEFAULT_PARTITION)}doc:${collection}:${id}`, 'd', 'v', 'x')]);
     const partition = found ?? DEFAULT_PARTITION;
-    // One HMGET: the document and its version as of the same instant.
-    const [json, version] = partition === DEFAULT_PARTITION ? guess : await this.redis.hmget(`${this.prefix(g, partition)}doc:${collection}:${id}`, 'd', 'v');
-    return { doc: json ? (JSON.parse(json) as T) : null, version: version ? Number(version) : 0, partition };
+    // One HMGET: the document, its version and its index entries as of the same instant.
+    const key = `${this.prefix(g, partition)}doc:${collection}:${id}`;
+    const [json, version, entries] = partition === DEFAULT_PARTITION ? guess : await this.redis.hmget(key, 'd', 'v', 'x');
+    const v = version ? Number(version) : 0;
+    if (this.fixed && v > 0) {
+      if (this.seen.size >= 50_000) this.seen.clear();
+      this.seen.set(key, { version: v, entries: entries ?? '' });
+    }
+    return { doc: json ? (JSON.parse(json) as T) : null, version: v, partition };
   }
 
   private bounds(range: IndexRange, cursor: string | null | undefined): { key: string; docs: string; min: string; max: string } {

@@ -157,7 +157,7 @@ export interface RebuildOptions {
   readonly store: ProjectionStore;
   readonly eventStore: EventStore;
   readonly logger: Logger;
-  /** Events read from the log and applied per commit (default 2,000). */
+  /** Events read from the log and applied per commit (default 10,000). */
   readonly batchSize?: number;
   /** How many events the log holds, for the time left (e.g. a count the caller made). */
   readonly total?: number;
@@ -188,7 +188,8 @@ export async function rebuildFromEventStore(options: RebuildOptions): Promise<Re
   }
   const generation = await options.store.beginGeneration();
   try {
-    const first = await replay(options, generation.store, log, null, 'replay', () => true);
+    // Nothing reads or writes the new generation before it is switched in: the replay writes through its exclusive view.
+    const first = await replay(options, generation.exclusive ?? generation.store, log, null, 'replay', () => true);
     await generation.activate(options.graceMs !== undefined ? { graceMs: options.graceMs } : {});
     log.info({ generation: generation.id, position: first.position }, 'rebuilt generation switched in: catching up');
     const rest = await replay(options, generation.store, log, first.position, 'catch-up', () => true);
@@ -259,7 +260,7 @@ async function replay(
   include: (event: RecordedEvent) => boolean,
 ): Promise<ReplayResult> {
   const { projection, eventStore } = options;
-  const batchSize = options.batchSize ?? 2000;
+  const batchSize = options.batchSize ?? 10_000;
   let applied = 0;
   let ignored = 0;
   let skipped = 0;

@@ -211,6 +211,16 @@ export function projectionStoreContract(name: string, factory: () => Promise<Pro
       expect(await s.get('people', person)).toEqual({ cases: [c1, c2].sort() });
     });
 
+    it('reads many documents at once, in the order asked, from whatever partition each is in', async () => {
+      const s = store();
+      const [a, b] = [fresh('case'), fresh('case')];
+      await s.commit(a, 0, [{ op: 'put', collection: 'people', id: 'p1', doc: { n: 1 }, partition: 'moujia' }, { op: 'put', collection: 'people', id: 'p2', doc: { n: 2 }, partition: 'moujia' }]);
+      await s.commit(b, 0, [put('people', 'p3', { n: 3 }), put('cases', 'p4', { n: 4 })]);
+      await s.commit(a, 1, [{ op: 'delete', collection: 'people', id: 'p2', partition: 'moujia' }]);
+      expect(await s.getMany('people', ['p3', 'missing', 'p1', 'p2', 'p4', 'p1'])).toEqual([{ n: 3 }, null, { n: 1 }, null, null, { n: 1 }]);
+      expect(await s.getMany('people', [])).toEqual([]);
+    });
+
     it('round-trips documents: nested JSON, unicode, decimals, nulls, and ids with separators', async () => {
       const s = store();
       const doc = {
@@ -372,30 +382,34 @@ export function projectionStoreContract(name: string, factory: () => Promise<Pro
       expect(await s.appliedRevision(a)).toBe(4);
     });
 
+    const perCase: Projection = {
+      name: 'per-case',
+      handles: ['quarantine.home-quarantine-started', 'quarantine.symptom-check-logged'],
+      prefetch: (e) => [{ collection: 'cases', id: e.streamId }],
+      async project(event, read) {
+        const doc = await read.get<{ id: string; events: number; community: string }>('cases', event.streamId);
+        const community = doc?.community ?? (event.data as { community: string }).community;
+        const n = (doc?.events ?? 0) + 1;
+        // 'at' moves with each event: a document's old entry must go when it is rewritten.
+        return [{ op: 'put', collection: 'cases', id: event.streamId, partition: community, doc: { id: event.streamId, community, events: n }, index: [{ index: 'events', value: '', sort: String(n).padStart(4, '0') }, { index: 'at', value: String(n) }] }];
+      },
+    };
+
+    const ev = (streamId: string, revision: number, community: string): Envelope => ({
+      id: randomUUID(),
+      type: revision === 0 ? 'quarantine.home-quarantine-started' : 'quarantine.symptom-check-logged',
+      schemaVersion: 1,
+      streamId,
+      streamRevision: revision,
+      occurredAt: '2026-02-01T00:00:00.000Z',
+      recordedAt: '2026-02-01T00:00:00.000Z',
+      actor: { id: 'caller-1', role: 'caller' },
+      correlationId: randomUUID(),
+      causationId: null,
+      data: { community },
+    });
+
     it('applies a batch of events exactly as event by event would, skipping what is already applied', async () => {
-      const perCase: Projection = {
-        name: 'per-case',
-        handles: ['quarantine.home-quarantine-started', 'quarantine.symptom-check-logged'],
-        prefetch: (e) => [{ collection: 'cases', id: e.streamId }],
-        async project(event, read) {
-          const doc = await read.get<{ id: string; events: number; community: string }>('cases', event.streamId);
-          const community = doc?.community ?? (event.data as { community: string }).community;
-          return [{ op: 'put', collection: 'cases', id: event.streamId, partition: community, doc: { id: event.streamId, community, events: (doc?.events ?? 0) + 1 }, index: [{ index: 'events', value: '', sort: String((doc?.events ?? 0) + 1).padStart(4, '0') }] }];
-        },
-      };
-      const ev = (streamId: string, revision: number, community: string): Envelope => ({
-        id: randomUUID(),
-        type: revision === 0 ? 'quarantine.home-quarantine-started' : 'quarantine.symptom-check-logged',
-        schemaVersion: 1,
-        streamId,
-        streamRevision: revision,
-        occurredAt: '2026-02-01T00:00:00.000Z',
-        recordedAt: '2026-02-01T00:00:00.000Z',
-        actor: { id: 'caller-1', role: 'caller' },
-        correlationId: randomUUID(),
-        causationId: null,
-        data: { community },
-      });
       const streams = Array.from({ length: 6 }, () => fresh('case'));
       const events = streams.flatMap((id, i) => [0, 1, 2, 3].map((r) => ev(id, r, i % 2 ? 'moujia' : 'zhangcun')));
       // Interleaved across streams, as the log has them.
@@ -415,6 +429,39 @@ export function projectionStoreContract(name: string, factory: () => Promise<Pro
       }
       // Again: everything is a duplicate, nothing changes.
       expect(await applyBatch(perCase, byBatch, events)).toMatchObject({ applied: 0, duplicates: 24 });
+    });
+
+    it("writes a generation through its exclusive view (before the switch) as the checked commits would", async () => {
+      const s = store();
+      const next = await s.beginGeneration!();
+      const target = next.exclusive ?? next.store;
+      const streams = Array.from({ length: 6 }, () => fresh('case'));
+      const events = streams.flatMap((id, i) => [0, 1, 2, 3, 4].map((r) => ev(id, r, i % 2 ? 'moujia' : 'zhangcun')));
+      events.sort((x, y) => x.streamRevision - y.streamRevision);
+      const oneByOne = store();
+      // In three batches: documents written by one batch are rewritten by the next (their old entries must go).
+      for (const part of [events.slice(0, 8), events.slice(8, 20), events.slice(20, 26)]) expect(await applyBatch(perCase, target, part)).toMatchObject({ oneByOne: 0 });
+      await next.activate({ graceMs: 0 });
+      // After the switch, writers go through the checked commits, on what the exclusive view wrote.
+      expect(await applyBatch(perCase, s, events.slice(26))).toMatchObject({ applied: 4, oneByOne: 0 });
+      for (const e of events) await applyEvent(perCase, oneByOne, e);
+      for (const id of streams) {
+        expect(await s.getVersioned('cases', id)).toEqual({ ...(await oneByOne.getVersioned('cases', id)), version: expect.any(Number) });
+        expect(await s.appliedRevision(id)).toBe(4);
+      }
+      for (const community of ['moujia', 'zhangcun']) {
+        for (const value of ['', ...[1, 2, 3, 4, 5].map(String)]) {
+          const page = { collection: 'cases', partition: community, index: value === '' ? 'events' : 'at', value, limit: 10 };
+          expect(await s.page(page)).toEqual(await oneByOne.page(page));
+        }
+      }
+      // Each document's old 'at' entries went as it was rewritten: only the last (5 events) is left.
+      for (const [k, community] of ['zhangcun', 'moujia'].entries()) {
+        const mine = streams.filter((_, i) => i % 2 === k).sort();
+        expect(ids(await s.page({ collection: 'cases', partition: community, index: 'at', value: '5', limit: 10 }))).toEqual(mine);
+        for (const value of ['1', '2', '3', '4']) expect(await s.count({ collection: 'cases', partition: community, index: 'at', value })).toBe(0);
+      }
+      expect(await applyBatch(perCase, s, events)).toMatchObject({ applied: 0, duplicates: 30 });
     });
 
     it('builds a fresh generation unseen while the current serves, then switches readers to it at once', async () => {

@@ -92,6 +92,21 @@ describe('RedisProjectionStore specifics', () => {
     expect(await store.partitions()).toEqual(['_', 'moujia']);
   });
 
+  it('a reading store with pinCacheMs pins the generation it last read for that long, and the replaced one stays whole meanwhile', async () => {
+    const writer = open();
+    const reader = new RedisProjectionStore({ redis, namespace: writer.namespace, pinCacheMs: 300 });
+    await writer.commit('s', 0, [{ op: 'put', collection: 'cases', id: 'old', doc: { n: 1 }, partition: 'moujia' }]);
+    const ids = async () => (await (await reader.pin()).page<{ n: number }>({ collection: 'cases', partition: 'moujia', limit: 5 })).items.map((d) => d.n);
+    expect(await ids()).toEqual([1]);
+    const next = await writer.beginGeneration();
+    await next.store.commit('s', 0, [{ op: 'put', collection: 'cases', id: 'new', doc: { n: 2 }, partition: 'moujia' }]);
+    await next.activate({ graceMs: 2_000 });
+    // Within the cache's time: still the replaced generation, whole.
+    expect(await ids()).toEqual([1]);
+    await new Promise((r) => setTimeout(r, 350));
+    expect(await ids()).toEqual([2]);
+  });
+
   it('applies nothing of a commit when an op fails half-way (a key of the wrong type)', async () => {
     const store = open();
     await store.commit('case-0', 0, [{ op: 'put', collection: 'people', id: 'p0', doc: { n: 0 } }]);

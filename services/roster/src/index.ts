@@ -6,3 +6,4 @@ export { dailyReport, type CommunityDistricts, type DailyFigures, type DailyRepo
 export { REPORT_HEADINGS, reportHeadings, reportCsv, reportRows, reportWorkbook } from './report/export.ts';
 export { ALERTS_COLLECTION, ALERT_CASES_COLLECTION, alertsProjection, type Alert, type AlertCase, type BreachAlert, type EscalationAlert } from './alerts/projection.ts';
 export { alertsAsOf } from './alerts/routes.ts';
+export { READ_MODEL_CONSUMER } from './consumer.ts';

@@ -9,6 +9,7 @@ import { createMetrics, tracingFromEnv, registerProcessorMetrics, DEFAULT_TIME_Z
 import { alertsProjection } from './alerts/projection.ts';
 import { reportProjection } from './report/projection.ts';
 import { rosterProjection } from './roster/projection.ts';
+import { READ_MODEL_CONSUMER } from './consumer.ts';
 
 /**
  * The read side's projection worker: keeps the roster and the alerts (from the quarantine topic)
@@ -50,7 +51,7 @@ const reportStore = new RedisProjectionStore({ redis, namespace: config.FANGYI_R
 const alertsStore = new RedisProjectionStore({ redis, namespace: config.FANGYI_ALERTS_NAMESPACE ?? `${config.FANGYI_ROSTER_NAMESPACE}-alerts`, clock: systemClock, guarded: true });
 const roster = rosterProjection;
 const report = reportProjection((iso) => businessDate(new Date(iso), config.FANGYI_TIME_ZONE));
-const bus = new KafkaMessageBus({ brokers: config.KAFKA_BROKERS.split(','), clientId: 'fangyi-roster-worker', logger });
+const bus = new KafkaMessageBus({ brokers: config.KAFKA_BROKERS.split(','), clientId: 'fangyi-roster-worker', logger, consumer: READ_MODEL_CONSUMER });
 const allTopics = BOUNDED_CONTEXTS.map((c) => topicFor(c, config.FANGYI_TOPIC_PREFIX));
 await bus.ensureTopics(allTopics);
 const groups: Record<string, string> = {

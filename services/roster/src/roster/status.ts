@@ -1,5 +1,6 @@
 import type { Slot } from '@fangyi/contracts';
-import { daysBetween, slotClosesAt, slotWindowClosed, type SlotWindows } from '@fangyi/service-kit';
+import { daysBetween, slotWindowClosed, type SlotWindows } from '@fangyi/service-kit';
+import { slotClosesMs } from './instants.ts';
 import { onRosterOf, withDefaults, type RosterAttempts, type RosterCase, type RosterCheck, type RosterEscalation, type RosterMissed } from './projection.ts';
 
 // The slot windows are shared with the quarantine service's missed-check scheduler; re-exported
@@ -29,7 +30,7 @@ export function slotStatus(
 ): SlotStatus {
   if (check) return check.abnormal ? 'done-abnormal' : 'done-normal';
   if (missed) return 'missed';
-  if (registeredAt && slotClosesAt(date, slot, timeZone, windows).getTime() <= Date.parse(registeredAt)) return 'before-registration';
+  if (registeredAt && slotClosesMs(date, slot, timeZone, windows) <= Date.parse(registeredAt)) return 'before-registration';
   return slotWindowClosed(date, slot, now, timeZone, windows) ? 'overdue' : 'pending';
 }
 

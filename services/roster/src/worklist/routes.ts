@@ -30,10 +30,12 @@ const WORKLIST_READERS = ['caller', 'registrar', 'report-officer', 'analyst'] as
 
 const badCursor = () => badPartitionCursor('worklist');
 
-/** The phone (sealed in the read model, opened here) and address of each case's person: two reads per person, all at once. */
+/** The phone (sealed in the read model, opened here) and address of each case's person: the people at once, then their households. */
 async function contactsOf(store: ProjectionStore, vault: PersonalDataVault | undefined, cases: readonly RosterCase[]) {
-  const contacts = await Promise.all(cases.map((c) => store.get<RosterContact>(CONTACTS_COLLECTION, c.personId)));
-  const households = await Promise.all(contacts.map((p) => (p ? store.get<RosterHousehold>(HOUSEHOLDS_COLLECTION, p.householdId) : null)));
+  const contacts = await store.getMany<RosterContact>(CONTACTS_COLLECTION, cases.map((c) => c.personId));
+  const wanted = [...new Set(contacts.flatMap((p) => (p ? [p.householdId] : [])))];
+  const found = new Map((await store.getMany<RosterHousehold>(HOUSEHOLDS_COLLECTION, wanted)).map((h, i) => [wanted[i]!, h]));
+  const households = contacts.map((p) => (p ? (found.get(p.householdId) ?? null) : null));
   const phones = vault ? await vault.openAll(contacts.map((p) => p?.phone ?? '')) : contacts.map(() => null);
   return cases.map((_, i) => ({ phone: contacts[i] ? (phones[i] || null) : null, address: households[i]?.address ?? null }));
 }

@@ -1,0 +1,14 @@
+import type { KafkaMessageBusOptions } from '@fangyi/messaging';
+
+/**
+ * The read-side worker's Kafka consumer: a read model applies what waits on a partition as one
+ * batch (one commit per community), so more may wait (20,000 messages, about 20 MB) and offsets are
+ * committed after 5,000 messages or 200 ms, whichever comes first, instead of after every 100:
+ * a broker round trip per small batch held each partition up. A crash redelivers at most that
+ * window, which the read models absorb (each stream revision is applied once).
+ */
+export const READ_MODEL_CONSUMER = {
+  maxBufferedMessages: 20_000,
+  commitEveryMessages: 5_000,
+  commitEveryMs: 200,
+} as const satisfies NonNullable<KafkaMessageBusOptions['consumer']>;
