@@ -1,4 +1,4 @@
-import type { KafkaMessageBusOptions } from '@fangyi/messaging';
+import type { KafkaMessageBusOptions } from '@fangyi/messaging/kafka';
 
 /**
  * The read-side worker's Kafka consumer: a read model applies what waits on a partition as one
