@@ -98,28 +98,32 @@ export class InMemoryProjectionStore implements ProjectionStore {
     const key = docKey(collection, id);
     const rec = s.docs.get(key) ?? { partition, json: null, version: 0, members: [] };
     if (rec.json !== null && rec.partition !== partition) throw new TypeError(`${collection}/${id} is in partition ${rec.partition}, not ${partition}`);
-    for (const [ix, member] of rec.members) {
-      const list = s.indexes.get(ix);
+    const next: [string, string][] = kind === 'put' ? entries.map((e) => [indexKey(partition, collection, e.index, e.value), e.member]) : [];
+    // Only the entries that change move: a check changes a few of a case's thirty or so, and each
+    // move is a search and a splice in a sorted list as long as the community.
+    const pair = ([ix, member]: readonly [string, string]) => `${ix}\u0000${member}`;
+    const kept = new Set(next.map(pair));
+    const had = new Set<string>();
+    for (const old of rec.members) {
+      had.add(pair(old));
+      if (kept.has(pair(old))) continue;
+      const list = s.indexes.get(old[0]);
       if (!list) continue;
-      const at = lowerBound(list, member);
-      if (list[at] === member) list.splice(at, 1);
+      const at = lowerBound(list, old[1]);
+      if (list[at] === old[1]) list.splice(at, 1);
     }
-    rec.members = [];
+    for (const entry of next) {
+      if (had.has(pair(entry))) continue;
+      const [ix, member] = entry;
+      let list = s.indexes.get(ix);
+      if (!list) s.indexes.set(ix, (list = []));
+      const at = lowerBound(list, member);
+      if (list[at] !== member) list.splice(at, 0, member);
+    }
+    rec.members = next;
     rec.version++;
     rec.partition = partition;
-    if (kind === 'put') {
-      rec.json = json;
-      for (const e of entries) {
-        const ix = indexKey(partition, collection, e.index, e.value);
-        let list = s.indexes.get(ix);
-        if (!list) s.indexes.set(ix, (list = []));
-        const at = lowerBound(list, e.member);
-        if (list[at] !== e.member) list.splice(at, 0, e.member);
-        rec.members.push([ix, e.member]);
-      }
-    } else {
-      rec.json = null;
-    }
+    rec.json = kind === 'put' ? json : null;
     s.docs.set(key, rec);
   }
 
