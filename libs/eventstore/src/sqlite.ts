@@ -82,6 +82,9 @@ function toRecorded(row: Row): RecordedEvent {
   };
 }
 
+/** How many of the last committed events a store object keeps for its readers (see `recent`). */
+const RECENT_EVENTS = 4096;
+
 interface PendingAppend {
   readonly streamId: string;
   readonly events: readonly NewEvent[];
@@ -115,6 +118,7 @@ export class SqliteEventStore implements EventStore {
     loadCheckpoint: StatementSync;
     createCheckpoint: StatementSync;
     moveCheckpoint: StatementSync;
+    dataVersion: StatementSync;
   };
 
   constructor(options: SqliteEventStoreOptions) {
@@ -136,6 +140,7 @@ export class SqliteEventStore implements EventStore {
       ),
       readStream: this.db.prepare('SELECT * FROM events WHERE stream_id = ? AND stream_revision >= ? ORDER BY stream_revision'),
       readAll: this.db.prepare('SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?'),
+      dataVersion: this.db.prepare('PRAGMA data_version'),
       loadCheckpoint: this.db.prepare('SELECT position FROM checkpoints WHERE name = ?'),
       createCheckpoint: this.db.prepare('INSERT INTO checkpoints (name, position) VALUES (?, ?) ON CONFLICT (name) DO NOTHING'),
       moveCheckpoint: this.db.prepare(
@@ -168,7 +173,8 @@ export class SqliteEventStore implements EventStore {
       return;
     }
     const recordedAt = this.clock().toISOString();
-    const outcomes: ({ ok: AppendResult } | { error: unknown })[] = [];
+    const outcomes: ({ ok: AppendResult; recorded: RecordedEvent[] } | { error: unknown })[] = [];
+    let dataVersion = -1;
     try {
       this.db.exec('BEGIN IMMEDIATE');
     } catch (error) {
@@ -179,7 +185,8 @@ export class SqliteEventStore implements EventStore {
       for (const a of batch) {
         this.db.exec('SAVEPOINT fangyi_append');
         try {
-          outcomes.push({ ok: this.insertAppend(a, recordedAt) });
+          const { result, recorded } = this.insertAppend(a, recordedAt);
+          outcomes.push({ ok: result, recorded });
           this.db.exec('RELEASE fangyi_append');
         } catch (error) {
           this.db.exec('ROLLBACK TO fangyi_append');
@@ -187,12 +194,16 @@ export class SqliteEventStore implements EventStore {
           outcomes.push({ error });
         }
       }
+      // Read while this connection holds the write lock: no other commit can come between it and ours.
+      dataVersion = this.dataVersion();
       this.db.exec('COMMIT');
     } catch (error) {
       if (this.db.isTransaction) this.db.exec('ROLLBACK');
       for (const a of batch) a.reject(error);
       return;
     }
+    for (const outcome of outcomes) if ('ok' in outcome) this.remember(outcome.recorded);
+    this.recentDataVersion = dataVersion;
     this.waker.ring();
     batch.forEach((a, i) => {
       const outcome = outcomes[i]!;
@@ -201,32 +212,82 @@ export class SqliteEventStore implements EventStore {
     });
   }
 
-  private insertAppend(a: PendingAppend, recordedAt: string): AppendResult {
+  private insertAppend(a: PendingAppend, recordedAt: string): { result: AppendResult; recorded: RecordedEvent[] } {
     const row = this.stmts.revision.get(a.streamId) as { revision: number } | undefined;
     const actual = row ? row.revision : ('no-stream' as const);
     checkExpected(a.streamId, a.expectedRevision, actual);
     let revision = row ? row.revision : -1;
     let position = 0;
+    const recorded: RecordedEvent[] = [];
     for (const e of a.events) {
       revision++;
+      const row: Omit<Row, 'position'> = {
+        id: e.id,
+        stream_id: a.streamId,
+        stream_revision: revision,
+        type: e.type,
+        schema_version: e.schemaVersion,
+        occurred_at: e.occurredAt,
+        recorded_at: recordedAt,
+        actor: JSON.stringify(e.actor),
+        correlation_id: e.correlationId,
+        causation_id: e.causationId,
+        data: JSON.stringify(e.data),
+        traceparent: e.traceparent ?? null,
+      };
       const result = this.stmts.insert.run(
-        e.id,
-        a.streamId,
-        revision,
-        e.type,
-        e.schemaVersion,
-        e.occurredAt,
-        recordedAt,
-        JSON.stringify(e.actor),
-        e.correlationId,
-        e.causationId,
-        JSON.stringify(e.data),
-        e.traceparent ?? null,
+        row.id,
+        row.stream_id,
+        row.stream_revision,
+        row.type,
+        row.schema_version,
+        row.occurred_at,
+        row.recorded_at,
+        row.actor,
+        row.correlation_id,
+        row.causation_id,
+        row.data,
+        row.traceparent,
       );
       position = Number(result.lastInsertRowid);
+      // Exactly what reading the row back gives: the same text, decoded the same way.
+      recorded.push(toRecorded({ ...row, position }));
     }
     this.stmts.upsertStream.run(a.streamId, revision);
-    return { nextExpectedRevision: revision, position: String(position) };
+    return { result: { nextExpectedRevision: revision, position: String(position) }, recorded };
+  }
+
+  /**
+   * The tail of the log this store object committed last, as readers get it from the file: the
+   * dozen subscribers of the embedded process read each new event from here instead of each
+   * querying and decoding it again. Only an unbroken run of positions is kept (a row another
+   * connection wrote in between starts the run again), so a read served from it returns exactly
+   * the rows the file holds after that position; one after the run's end goes to the file. Readers
+   * share these objects and must not change them.
+   */
+  private recent: RecordedEvent[] = [];
+  private recentFirst = 0;
+  /** PRAGMA data_version after this connection's last commit: it moves only when another one commits. */
+  private recentDataVersion = -1;
+
+  private dataVersion(): number {
+    return (this.stmts.dataVersion.get() as { data_version: number }).data_version;
+  }
+
+  private remember(events: readonly RecordedEvent[]): void {
+    for (const e of events) {
+      const position = Number(e.position);
+      if (this.recent.length === 0 || position !== this.recentFirst + this.recent.length) {
+        this.recent = [];
+        this.recentFirst = position;
+      }
+      this.recent.push(e);
+    }
+    if (this.recent.length > 2 * RECENT_EVENTS) {
+      const drop = this.recent.length - RECENT_EVENTS;
+      this.recent = this.recent.slice(drop);
+      this.recentFirst += drop;
+    }
   }
 
   async readStream(streamId: string, options?: { fromRevision?: number }): Promise<RecordedEvent[]> {
@@ -235,6 +296,13 @@ export class SqliteEventStore implements EventStore {
 
   async readAll(options?: ReadAllOptions): Promise<RecordedEvent[]> {
     const after = options?.after ? Number(options.after) : 0;
+    const limit = options?.limit ?? 1000;
+    const from = after + 1 - this.recentFirst;
+    if (this.recent.length > 0 && from >= 0 && from < this.recent.length) {
+      // A page that ends inside the tail is what the file holds. One that reaches its end is too,
+      // unless another connection committed since this one last did (data_version tells).
+      if (from + limit < this.recent.length || this.dataVersion() === this.recentDataVersion) return this.recent.slice(from, from + limit);
+    }
     return (this.stmts.readAll.all(after, options?.limit ?? 1000) as unknown as Row[]).map(toRecorded);
   }
 
