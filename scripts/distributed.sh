@@ -2,7 +2,7 @@
 # `npm run start:distributed`: each service its own process, on PostgreSQL, Kafka and Redis.
 # Starts the machine's PostgreSQL and Redis if they are down and a local Kafka broker (see infra/),
 # then the quarantine service (:3001, with the relay), the roster worker and the roster API (:3002),
-# residents (:3003), checkpoints (:3004), complaints (:3005), staff (:3007) and the gateway (:8080).
+# residents (:3003), checkpoints (:3004), complaints (:3005), staff (:3007), analyst (:3008) and the gateway (:8080).
 # Ctrl+C stops the services; the broker keeps running (infra/kafka/stop.sh stops it).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -51,6 +51,7 @@ run checkpoints PORT=3004 node services/checkpoints/src/main.ts
 run complaints PORT=3005 node services/complaints/src/main.ts
 run read-worker PORT=3006 node services/roster/src/worker.ts
 run staff PORT=3007 node services/staff/src/main.ts
+run analyst PORT=3008 node services/analyst/src/main.ts
 run roster PORT=3002 EVENT_STORE_URL="$DATABASE_URL" node services/roster/src/main.ts
 run gateway PORT="${GATEWAY_PORT:-8080}" node services/gateway/src/main.ts
 
@@ -61,7 +62,7 @@ Fangyi distributed mode: event store $DATABASE_URL, Kafka $KAFKA_BROKERS, Redis 
     e.g. caller-moujia-1 (caller, moujia), registrar-kutao, checkpoint-staff-zhangcun, complaint-handler-kutao,
     report-officer-kutao, analyst-kutao, admin-kutao (staff accounts); the list: services/staff/src/demoUsers.ts
   scripts: curl -H "authorization: Bearer \$(npm run -s token -- caller-moujia-1)" http://127.0.0.1:${GATEWAY_PORT:-8080}/roster
-  services: quarantine :3001, roster :3002, residents :3003, checkpoints :3004, complaints :3005, staff :3007 (each serves /openapi.json)
+  services: quarantine :3001, roster :3002, residents :3003, checkpoints :3004, complaints :3005, staff :3007, analyst :3008 (each serves /openapi.json)
   demo district: npm run seed -- --url http://127.0.0.1:${GATEWAY_PORT:-8080}
 MSG
 wait

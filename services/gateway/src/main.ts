@@ -14,6 +14,7 @@ const config = readConfig(
     CHECKPOINTS_URL: z.string().url().default('http://127.0.0.1:3004'),
     COMPLAINTS_URL: z.string().url().default('http://127.0.0.1:3005'),
     STAFF_URL: z.string().url().default('http://127.0.0.1:3007'),
+    ANALYST_URL: z.string().url().default('http://127.0.0.1:3008'),
     LOG_LEVEL: z.string().default('info'),
     // How long a service may take to start answering before the gateway answers 504 naming it.
     UPSTREAM_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
@@ -30,6 +31,8 @@ const app = buildGateway({
     { prefix: '/complaints', target: config.COMPLAINTS_URL, service: 'complaints' },
     // Staff accounts and console sign-in (the session cookie passes through as any header).
     { prefix: '/staff', target: config.STAFF_URL, service: 'staff' },
+    // The analysts' reads of the history: export, timelines, the policy preview.
+    { prefix: '/analyst', target: config.ANALYST_URL, service: 'analyst' },
     { prefix: '/roster', target: config.ROSTER_URL, service: 'roster' },
     { prefix: '/', target: config.ROSTER_URL, service: 'roster' },
   ],
