@@ -52,6 +52,10 @@ export interface EventFilter {
   readonly recordedFrom?: string;
   /** recordedAt < this instant (ISO 8601). */
   readonly recordedBefore?: string;
+  /** occurredAt ≥ this instant (ISO 8601; compared as instants, whatever offset each event was written with). */
+  readonly occurredFrom?: string;
+  /** occurredAt < this instant (ISO 8601): "what had happened by then", a check logged late included. */
+  readonly occurredBefore?: string;
 }
 
 export interface ReadFilteredOptions extends ReadAllOptions {

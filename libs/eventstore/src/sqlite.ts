@@ -20,6 +20,9 @@ import { LocalLeases } from './leases.ts';
 import { checkFilter, isoInstant } from './filter.ts';
 import { LocalWaker } from './wakers.ts';
 
+/** occurredAt as Date#toISOString would write it (UTC, milliseconds). */
+const OCCURRED_UTC = "strftime('%Y-%m-%dT%H:%M:%fZ', occurred_at)";
+
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS events (
   position        INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -38,6 +41,9 @@ CREATE TABLE IF NOT EXISTS events (
 );
 -- Time-range cuts of exports and as-of questions (recordedAt is Date#toISOString: text order is time order).
 CREATE INDEX IF NOT EXISTS events_recorded_at ON events (recorded_at);
+-- occurredAt keeps the writer's offset (+08:00 or Z), so it is indexed as the UTC instant in the
+-- form of recordedAt: text order is then time order. The query repeats the expression.
+CREATE INDEX IF NOT EXISTS events_occurred_at ON events (${OCCURRED_UTC}, recorded_at);
 CREATE TABLE IF NOT EXISTS streams (
   stream_id TEXT PRIMARY KEY,
   revision  INTEGER NOT NULL
@@ -205,6 +211,14 @@ export class SqliteEventStore implements EventStore {
     if (filter.recordedBefore !== undefined) {
       where.push('e.recorded_at < ?');
       values.push(isoInstant(filter.recordedBefore));
+    }
+    if (filter.occurredFrom !== undefined) {
+      where.push(`${OCCURRED_UTC} >= ?`);
+      values.push(isoInstant(filter.occurredFrom));
+    }
+    if (filter.occurredBefore !== undefined) {
+      where.push(`${OCCURRED_UTC} < ?`);
+      values.push(isoInstant(filter.occurredBefore));
     }
     if (filter.data) {
       where.push('json_extract(e.data, ?) = ?');
