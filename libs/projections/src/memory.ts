@@ -1,3 +1,4 @@
+import { deserialize, serialize } from 'node:v8';
 import { assertCollection, assertLimit, assertPartition, assertRevision, decodeCursor, encodeCursor, encodeOps, entriesOf, idOfMember, type Clock, type ProjectionStoreMeta } from './docs.ts';
 import { CheckpointConflictError, type CheckpointStore } from '@fangyi/eventstore';
 import { ALL_INDEX, DEFAULT_PARTITION, MAX_PAGE, type BatchCommit, type CommitOutcome, type DocVersion, type Generation, type IndexRange, type Op, type Page, type PageQuery, type ProjectionStore } from './port.ts';
@@ -227,7 +228,33 @@ export class InMemoryProjectionStore implements ProjectionStore {
   }
 
   async close(): Promise<void> {}
+
+  /**
+   * The current generation whole (documents, indexes, applied revisions) as bytes, for a snapshot
+   * of a view built in memory; {@link InMemoryProjectionStore.restore} reads it back.
+   */
+  dump(): Uint8Array {
+    const s = this.s;
+    return serialize({ format: DUMP_FORMAT, docs: s.docs, indexes: s.indexes, applied: s.applied, appliedCount: s.appliedCount, lastAppliedAt: s.lastAppliedAt });
+  }
+
+  /** A store holding what `dump` wrote; an unknown format is refused. */
+  static restore(bytes: Uint8Array, options: { clock?: Clock } = {}): InMemoryProjectionStore {
+    const data = deserialize(bytes) as { format?: unknown } & Pick<MemoryState, 'docs' | 'indexes' | 'applied' | 'appliedCount' | 'lastAppliedAt'>;
+    if (data?.format !== DUMP_FORMAT) throw new TypeError(`not an in-memory read model dump of format ${DUMP_FORMAT}`);
+    const state = new MemoryState();
+    for (const [k, v] of data.docs) state.docs.set(k, v);
+    for (const [k, v] of data.indexes) state.indexes.set(k, v);
+    for (const [k, v] of data.applied) state.applied.set(k, v);
+    state.appliedCount = data.appliedCount;
+    state.lastAppliedAt = data.lastAppliedAt;
+    const store = new InMemoryProjectionStore(options);
+    store.holder.state = state;
+    return store;
+  }
 }
+
+const DUMP_FORMAT = 'fangyi-memory-1';
 
 /**
  * The partition of one event's commit: the stream's own once it has one, else that of its ops (all

@@ -1,5 +1,6 @@
 import { parseEnvelope, type Actor, type Envelope } from '@fangyi/contracts';
 import type { EventFilter, EventStore, RecordedEvent } from '@fangyi/eventstore';
+import { inCut, type Cut } from '@fangyi/projections';
 import { exportEvents } from './export.ts';
 import { summaryOf } from './summary.ts';
 
@@ -46,10 +47,13 @@ async function all(store: EventStore, filter: EventFilter): Promise<RecordedEven
  * Every event about one person, across the four contexts, in the order things happened
  * (occurredAt, then recordedAt): their own stream; their home quarantine cases and arrival
  * assessments (every event of those streams); crossings, refusals and breaches at checkpoints
- * that name them; complaints about a household they lived in. Null for a person never registered.
+ * that name them; complaints about a household they lived in. Null for a person never registered
+ * (or not registered yet within the cut). With a cut: only the events inside it, as of what
+ * happened by `asOf` and what was recorded by `knownAt` (a person's history is small: cut here).
  */
-export async function personTimeline(store: EventStore, personId: string): Promise<Timeline | null> {
-  const own = await store.readStream(`person-${personId}`);
+export async function personTimeline(store: EventStore, personId: string, cut?: Cut): Promise<Timeline | null> {
+  const inside = (e: RecordedEvent) => !cut || inCut(cut, e);
+  const own = (await store.readStream(`person-${personId}`)).filter(inside);
   if (own.length === 0) return null;
   const households = new Set<string>();
   let community = '';
@@ -72,7 +76,7 @@ export async function personTimeline(store: EventStore, personId: string): Promi
   const seen = new Set<string>();
   const events: { e: Envelope; relation: TimelineEntry['relation'] }[] = [];
   for (const recorded of [...own, ...quarantine, ...checkpoints, ...complaints]) {
-    if (seen.has(recorded.id)) continue;
+    if (seen.has(recorded.id) || !inside(recorded)) continue;
     seen.add(recorded.id);
     const { position: _p, ...raw } = recorded;
     // Read as today's shapes (old versions upcast), the way every view reads them.

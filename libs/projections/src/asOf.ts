@@ -1,0 +1,217 @@
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { pino, type Logger } from 'pino';
+import { parseEnvelope, type Envelope } from '@fangyi/contracts';
+import type { EventFilter, EventStore, LogPosition, RecordedEvent, SnapshotMeta, SnapshotStore } from '@fangyi/eventstore';
+import { applyBatch } from './batch.ts';
+import { InMemoryProjectionStore } from './memory.ts';
+import type { Projection } from './port.ts';
+
+/**
+ * The two questions of the history, alone or together:
+ * - `knownAt` — what did we know at K: the events recorded at or before K;
+ * - `asOf` — what was true at T: the events that happened (occurredAt) at or before T, including
+ *   those recorded later (a check logged late), as known now — or as known at K when both are given.
+ */
+export interface Cut {
+  readonly knownAt?: Date;
+  readonly asOf?: Date;
+}
+
+/** Whether one event is inside a cut: the reference every faster path must agree with. */
+export function inCut(cut: Cut, e: Pick<Envelope, 'recordedAt' | 'occurredAt'>): boolean {
+  if (cut.knownAt && Date.parse(e.recordedAt) > cut.knownAt.getTime()) return false;
+  if (cut.asOf && Date.parse(e.occurredAt) > cut.asOf.getTime()) return false;
+  return true;
+}
+
+/** The instant just after `iso`, so "at or before T" reads as the port's "before T + 1 ms" (instants are kept to the millisecond). */
+const justAfter = (at: Date | string) => new Date(new Date(at).getTime() + 1).toISOString();
+
+export interface ViewAsOfOptions {
+  readonly projection: Projection;
+  /** The snapshots' name for this view and version, e.g. `roster@1`. */
+  readonly view: string;
+  readonly eventStore: EventStore;
+  /** Where snapshots are kept; without, every answer replays from the start of the log. */
+  readonly snapshots?: SnapshotStore | null;
+  readonly cut: Cut;
+  readonly logger?: Logger;
+  /** Events read per page (default 5,000). */
+  readonly pageSize?: number;
+}
+
+export interface ViewAsOf {
+  readonly store: InMemoryProjectionStore;
+  /** The snapshot the replay started from, or null (from the start of the log). */
+  readonly snapshot: SnapshotMeta | null;
+  /** Events read from the log after it. */
+  readonly replayed: number;
+}
+
+/**
+ * A view as of a cut, in memory: the nearest snapshot that may serve it, then the events of the
+ * cut after it, read with the cut made by the store (indexes on recordedAt and occurredAt) in log
+ * order.
+ *
+ * The rule (see {@link buildSnapshots}): a snapshot holds exactly the events recorded at or
+ * before its `recordedUpTo` W, and they are the log up to its `position` P. It serves a cut when
+ * everything in it is inside the cut: W ≤ knownAt, and its latest occurredAt ≤ asOf. What the cut
+ * still needs is then exactly the events after P (recorded after W) inside the cut, i.e. those
+ * recorded in (W, knownAt] and, for asOf, those that happened by T however late they were recorded.
+ */
+export async function viewAsOf(options: ViewAsOfOptions): Promise<ViewAsOf> {
+  const { projection, cut } = options;
+  if (!cut.knownAt && !cut.asOf) throw new TypeError('a cut needs knownAt, asOf or both');
+  for (const at of [cut.knownAt, cut.asOf]) if (at && Number.isNaN(at.getTime())) throw new TypeError('a cut needs valid instants');
+  const log = (options.logger ?? pino({ enabled: false })).child({ projection: projection.name });
+  let snapshot: SnapshotMeta | null = null;
+  let store: InMemoryProjectionStore | null = null;
+  if (options.snapshots) {
+    snapshot = await options.snapshots.latest(options.view, {
+      ...(cut.knownAt ? { recordedBy: cut.knownAt.toISOString() } : {}),
+      ...(cut.asOf ? { occurredBy: cut.asOf.toISOString() } : {}),
+    });
+    const bytes = snapshot ? await options.snapshots.state(options.view, snapshot.recordedUpTo) : null;
+    if (bytes) store = restoreSnapshot(bytes);
+    else snapshot = null;
+  }
+  store ??= new InMemoryProjectionStore();
+  const filter: EventFilter = {
+    types: projection.handles,
+    ...(snapshot ? { recordedFrom: justAfter(snapshot.recordedUpTo) } : {}),
+    ...(cut.knownAt ? { recordedBefore: justAfter(cut.knownAt) } : {}),
+    ...(cut.asOf ? { occurredBefore: justAfter(cut.asOf) } : {}),
+  };
+  const pageSize = options.pageSize ?? 5000;
+  let after: LogPosition | null = snapshot?.position ?? null;
+  let replayed = 0;
+  for (;;) {
+    const page = await options.eventStore.readFiltered({ filter, after, limit: pageSize });
+    if (page.length === 0) break;
+    after = page[page.length - 1]!.position;
+    replayed += page.length;
+    await applyBatch(projection, store, readable(page, log), { logger: log });
+    if (page.length < pageSize) break;
+  }
+  return { store, snapshot, replayed };
+}
+
+function readable(page: readonly RecordedEvent[], log: Logger): Envelope[] {
+  const out: Envelope[] = [];
+  for (const recorded of page) {
+    const { position: _p, ...raw } = recorded;
+    try {
+      out.push(parseEnvelope(raw));
+    } catch (error) {
+      // The same as a rebuild: an event this build cannot read is logged and left out.
+      log.warn({ position: recorded.position, streamId: recorded.streamId, type: recorded.type, err: error instanceof Error ? error.message : String(error) }, 'event fails validation: skipped');
+    }
+  }
+  return out;
+}
+
+/** A snapshot's bytes: the in-memory store's dump, gzipped (a view's documents are repetitive JSON). */
+export const snapshotBytes = (store: InMemoryProjectionStore): Uint8Array => gzipSync(store.dump(), { level: 1 });
+export const restoreSnapshot = (bytes: Uint8Array): InMemoryProjectionStore => InMemoryProjectionStore.restore(gunzipSync(bytes));
+
+export interface BuildSnapshotsOptions {
+  readonly projection: Projection;
+  readonly view: string;
+  readonly eventStore: EventStore;
+  readonly snapshots: SnapshotStore;
+  /** A snapshot about every this many events of the log (default 50,000). */
+  readonly every?: number;
+  /**
+   * How long before the latest recordedAt (or, at the end of the log, before now) a snapshot's
+   * instant must lie to be kept (default 60 s). Writers stamp recordedAt before they commit, so an
+   * event stamped earlier may commit after later ones for a moment; after this, none does.
+   */
+  readonly settleMs?: number;
+  readonly clock?: () => Date;
+  readonly logger?: Logger;
+  /** Events read per batch (default 5,000). */
+  readonly batchSize?: number;
+  readonly onProgress?: (p: { events: number; taken: number }) => void;
+}
+
+interface Candidate {
+  readonly recordedUpTo: string;
+  readonly occurredUpTo: string | null;
+  readonly position: LogPosition;
+  readonly events: number;
+  readonly state: Uint8Array;
+}
+
+/**
+ * Takes snapshots of a view as the log goes, from the latest one kept (or the start) to the end:
+ * the log is replayed in order into memory and, about every `every` events, the view is saved
+ * with W = the latest recordedAt so far and the position P reached. It is kept only if no event
+ * later in the log was recorded at or before W (it would be a straggler outside the snapshot
+ * though inside every cut the snapshot serves), checked over the rest of the log and over the
+ * settling time; such a candidate is dropped and the next one taken.
+ *
+ * A log that is given events recorded in the past after a snapshot (an import into a store that
+ * had history) breaks that rule: the import clears the snapshots.
+ */
+export async function buildSnapshots(options: BuildSnapshotsOptions): Promise<{ taken: SnapshotMeta[]; events: number; from: SnapshotMeta | null }> {
+  const { projection, snapshots, view } = options;
+  const every = options.every ?? 50_000;
+  const settle = options.settleMs ?? 60_000;
+  const clock = options.clock ?? (() => new Date());
+  const log = (options.logger ?? pino({ enabled: false })).child({ projection: projection.name, view });
+  const from = await snapshots.latest(view);
+  const bytes = from ? await snapshots.state(view, from.recordedUpTo) : null;
+  const store = bytes ? restoreSnapshot(bytes) : new InMemoryProjectionStore();
+  let position: LogPosition | null = bytes ? from!.position : null;
+  let events = bytes ? from!.events : 0;
+  let maxRecorded = bytes ? Date.parse(from!.recordedUpTo) : Number.NEGATIVE_INFINITY;
+  let maxOccurred = bytes && from!.occurredUpTo ? Date.parse(from!.occurredUpTo) : Number.NEGATIVE_INFINITY;
+  let sinceLast = 0;
+  const pending: Candidate[] = [];
+  const taken: SnapshotMeta[] = [];
+  const keep = async (c: Candidate) => {
+    const takenAt = clock().toISOString();
+    await snapshots.save({ view, ...c, takenAt });
+    taken.push({ view, recordedUpTo: c.recordedUpTo, occurredUpTo: c.occurredUpTo, position: c.position, events: c.events, bytes: c.state.byteLength, takenAt });
+    log.info({ recordedUpTo: c.recordedUpTo, events: c.events, bytes: c.state.byteLength }, 'snapshot taken');
+  };
+  const batchSize = options.batchSize ?? 5000;
+  let next = options.eventStore.readAll({ after: position, limit: batchSize });
+  for (;;) {
+    const batch = await next;
+    if (batch.length === 0) break;
+    position = batch[batch.length - 1]!.position;
+    next = options.eventStore.readAll({ after: position, limit: batchSize });
+    next.catch(() => {});
+    const handled = batch.filter((e) => projection.handles.includes(e.type));
+    for (const e of handled) {
+      const recorded = Date.parse(e.recordedAt);
+      // A straggler: recorded at or before a candidate's instant, but after it in the log.
+      while (pending.length > 0 && Date.parse(pending[pending.length - 1]!.recordedUpTo) >= recorded) {
+        const dropped = pending.pop()!;
+        log.warn({ recordedUpTo: dropped.recordedUpTo, straggler: e.id }, 'snapshot candidate dropped: an event later in the log was recorded before its instant');
+      }
+      if (recorded > maxRecorded) maxRecorded = recorded;
+      const occurred = Date.parse(e.occurredAt);
+      if (occurred > maxOccurred) maxOccurred = occurred;
+    }
+    await applyBatch(projection, store, readable(handled, log), { logger: log });
+    events += batch.length;
+    sinceLast += batch.length;
+    while (pending.length > 0 && Date.parse(pending[0]!.recordedUpTo) <= maxRecorded - settle) await keep(pending.shift()!);
+    if (sinceLast >= every && Number.isFinite(maxRecorded)) {
+      sinceLast = 0;
+      pending.push({
+        recordedUpTo: new Date(maxRecorded).toISOString(),
+        occurredUpTo: Number.isFinite(maxOccurred) ? new Date(maxOccurred).toISOString() : null,
+        position,
+        events,
+        state: snapshotBytes(store),
+      });
+    }
+    options.onProgress?.({ events, taken: taken.length });
+  }
+  const now = clock().getTime();
+  while (pending.length > 0 && Date.parse(pending[0]!.recordedUpTo) <= now - settle) await keep(pending.shift()!);
+  return { taken, events, from: bytes ? from : null };
+}
