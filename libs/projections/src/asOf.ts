@@ -129,7 +129,7 @@ export interface BuildSnapshotsOptions {
   readonly settleMs?: number;
   readonly clock?: () => Date;
   readonly logger?: Logger;
-  /** Events read per batch (default 5,000). */
+  /** Events read per batch (default 5,000, or `every` if smaller). */
   readonly batchSize?: number;
   readonly onProgress?: (p: { events: number; taken: number }) => void;
 }
@@ -175,7 +175,8 @@ export async function buildSnapshots(options: BuildSnapshotsOptions): Promise<{ 
     taken.push({ view, recordedUpTo: c.recordedUpTo, occurredUpTo: c.occurredUpTo, position: c.position, events: c.events, bytes: c.state.byteLength, takenAt });
     log.info({ recordedUpTo: c.recordedUpTo, events: c.events, bytes: c.state.byteLength }, 'snapshot taken');
   };
-  const batchSize = options.batchSize ?? 5000;
+  // Snapshots fall on batch ends: batches no longer than the interval.
+  const batchSize = options.batchSize ?? Math.min(5000, every);
   let next = options.eventStore.readAll({ after: position, limit: batchSize });
   for (;;) {
     const batch = await next;
