@@ -61,8 +61,12 @@ export function snapshotStoreContract(name: string, factory: () => Promise<{ sto
       await store.save(snapshot(a, '2020-02-01T00:00:00.000Z', null, [1]));
       await store.save(snapshot(a, '2020-02-01T00:00:00.000Z', null, [2, 2]));
       await store.save(snapshot(b, '2020-02-01T00:00:00.000Z', null));
+      await store.save(snapshot(`${a}/moujia`, '2020-02-01T00:00:00.000Z', null));
+      await store.save(snapshot(`${a}x/moujia`, '2020-02-01T00:00:00.000Z', null));
       expect((await store.list(a)).map((s) => s.bytes)).toEqual([2]);
-      expect(await store.clear(a)).toBe(1);
+      // A view's parts go with it; a view whose name only starts alike stays.
+      expect(await store.clear(a)).toBe(2);
+      expect(await store.list(`${a}x/moujia`)).toHaveLength(1);
       expect(await store.list(a)).toEqual([]);
       expect(await store.list(b)).toHaveLength(1);
       expect(await store.clear()).toBeGreaterThanOrEqual(1);

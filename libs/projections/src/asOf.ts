@@ -38,6 +38,14 @@ export interface ViewAsOfOptions {
   readonly logger?: Logger;
   /** Events read per page (default 5,000). */
   readonly pageSize?: number;
+  /**
+   * Only these partitions (communities) are wanted: only their part of the snapshot is loaded and
+   * only their streams' events are projected (a stream known in them, or a new one whose event
+   * names one of them, see `partitionOfEvent`). Default: the whole view.
+   */
+  readonly partitions?: readonly string[];
+  /** The partition a stream's first event puts it in (default: its data's `community`). */
+  readonly partitionOfEvent?: (e: RecordedEvent) => string | null;
 }
 
 export interface ViewAsOf {
@@ -71,11 +79,25 @@ export async function viewAsOf(options: ViewAsOfOptions): Promise<ViewAsOf> {
       ...(cut.knownAt ? { recordedBy: cut.knownAt.toISOString() } : {}),
       ...(cut.asOf ? { occurredBy: cut.asOf.toISOString() } : {}),
     });
-    const bytes = snapshot ? await options.snapshots.state(options.view, snapshot.recordedUpTo) : null;
-    if (bytes) store = restoreSnapshot(bytes);
-    else snapshot = null;
+    store = snapshot ? await loadSnapshot(options.snapshots, options.view, snapshot, options.partitions) : null;
+    if (!store) snapshot = null;
   }
   store ??= new InMemoryProjectionStore();
+  const wanted = options.partitions ? new Set(options.partitions) : null;
+  const partitionOf = options.partitionOfEvent ?? ((e: RecordedEvent) => ((e.data as { community?: unknown } | null)?.community as string | undefined) ?? null);
+  const known = new Set<string>();
+  /** The events of the page that feed the wanted partitions: of a stream they hold, or naming one of them. */
+  const relevant = async (page: readonly RecordedEvent[]): Promise<readonly RecordedEvent[]> => {
+    if (!wanted) return page;
+    const states = await store.streamStates([...new Set(page.map((e) => e.streamId))]);
+    return page.filter((e) => {
+      if (known.has(e.streamId) || states.get(e.streamId)?.revision != null) return true;
+      const p = partitionOf(e);
+      if (p === null || !wanted.has(p)) return false;
+      known.add(e.streamId);
+      return true;
+    });
+  };
   const filter: EventFilter = {
     types: projection.handles,
     ...(snapshot ? { recordedFrom: justAfter(snapshot.recordedUpTo) } : {}),
@@ -90,7 +112,7 @@ export async function viewAsOf(options: ViewAsOfOptions): Promise<ViewAsOf> {
     if (page.length === 0) break;
     after = page[page.length - 1]!.position;
     replayed += page.length;
-    await applyBatch(projection, store, readable(page, log), { logger: log });
+    await applyBatch(projection, store, readable(await relevant(page), log), { logger: log });
     if (page.length < pageSize) break;
   }
   return { store, snapshot, replayed };
@@ -110,9 +132,24 @@ function readable(page: readonly RecordedEvent[], log: Logger): Envelope[] {
   return out;
 }
 
-/** A snapshot's bytes: the in-memory store's dump, gzipped (a view's documents are repetitive JSON). */
-export const snapshotBytes = (store: InMemoryProjectionStore): Uint8Array => gzipSync(store.dump(), { level: 1 });
-export const restoreSnapshot = (bytes: Uint8Array): InMemoryProjectionStore => InMemoryProjectionStore.restore(gunzipSync(bytes));
+/**
+ * How a snapshot is stored: one part per partition (community) at `<view>/<partition>`, each the
+ * in-memory store's dump of that partition, gzipped (a view's documents are repetitive JSON), and
+ * at `<view>` the list of its parts, written last. A question about one community loads one part.
+ */
+export const snapshotBytes = (store: InMemoryProjectionStore, partition?: string): Uint8Array => gzipSync(store.dump(partition), { level: 1 });
+export const restoreSnapshot = (parts: Uint8Array | readonly Uint8Array[]): InMemoryProjectionStore =>
+  InMemoryProjectionStore.restore((parts instanceof Uint8Array ? [parts] : parts).map((b) => gunzipSync(b)));
+
+async function loadSnapshot(snapshots: SnapshotStore, view: string, meta: SnapshotMeta, partitions?: readonly string[]): Promise<InMemoryProjectionStore | null> {
+  const manifest = await snapshots.state(view, meta.recordedUpTo);
+  if (!manifest) return null;
+  const held = (JSON.parse(Buffer.from(manifest).toString('utf8')) as { partitions: string[] }).partitions;
+  const wanted = partitions ? held.filter((p) => partitions.includes(p)) : held;
+  const parts = await Promise.all(wanted.map((p) => snapshots.state(`${view}/${p}`, meta.recordedUpTo)));
+  if (parts.some((p) => p === null)) return null;
+  return restoreSnapshot(parts as Uint8Array[]);
+}
 
 export interface BuildSnapshotsOptions {
   readonly projection: Projection;
@@ -139,7 +176,8 @@ interface Candidate {
   readonly occurredUpTo: string | null;
   readonly position: LogPosition;
   readonly events: number;
-  readonly state: Uint8Array;
+  /** partition → its part. */
+  readonly parts: Map<string, Uint8Array>;
 }
 
 /**
@@ -160,8 +198,9 @@ export async function buildSnapshots(options: BuildSnapshotsOptions): Promise<{ 
   const clock = options.clock ?? (() => new Date());
   const log = (options.logger ?? pino({ enabled: false })).child({ projection: projection.name, view });
   const from = await snapshots.latest(view);
-  const bytes = from ? await snapshots.state(view, from.recordedUpTo) : null;
-  const store = bytes ? restoreSnapshot(bytes) : new InMemoryProjectionStore();
+  const restored = from ? await loadSnapshot(snapshots, view, from) : null;
+  const bytes = restored !== null;
+  const store = restored ?? new InMemoryProjectionStore();
   let position: LogPosition | null = bytes ? from!.position : null;
   let events = bytes ? from!.events : 0;
   let maxRecorded = bytes ? Date.parse(from!.recordedUpTo) : Number.NEGATIVE_INFINITY;
@@ -171,9 +210,16 @@ export async function buildSnapshots(options: BuildSnapshotsOptions): Promise<{ 
   const taken: SnapshotMeta[] = [];
   const keep = async (c: Candidate) => {
     const takenAt = clock().toISOString();
-    await snapshots.save({ view, ...c, takenAt });
-    taken.push({ view, recordedUpTo: c.recordedUpTo, occurredUpTo: c.occurredUpTo, position: c.position, events: c.events, bytes: c.state.byteLength, takenAt });
-    log.info({ recordedUpTo: c.recordedUpTo, events: c.events, bytes: c.state.byteLength }, 'snapshot taken');
+    const { parts, ...meta } = c;
+    let size = 0;
+    for (const [partition, state] of parts) {
+      await snapshots.save({ view: `${view}/${partition}`, ...meta, takenAt, state });
+      size += state.byteLength;
+    }
+    // The list of parts last: a snapshot is found only once all of it is there.
+    await snapshots.save({ view, ...meta, takenAt, state: Buffer.from(JSON.stringify({ partitions: [...parts.keys()] }), 'utf8') });
+    taken.push({ view, ...meta, bytes: size, takenAt });
+    log.info({ recordedUpTo: c.recordedUpTo, events: c.events, bytes: size }, 'snapshot taken');
   };
   // Snapshots fall on batch ends: batches no longer than the interval.
   const batchSize = options.batchSize ?? Math.min(5000, every);
@@ -207,7 +253,7 @@ export async function buildSnapshots(options: BuildSnapshotsOptions): Promise<{ 
         occurredUpTo: Number.isFinite(maxOccurred) ? new Date(maxOccurred).toISOString() : null,
         position,
         events,
-        state: snapshotBytes(store),
+        parts: new Map(store.partitionsHeld().map((p) => [p, snapshotBytes(store, p)])),
       });
     }
     options.onProgress?.({ events, taken: taken.length });

@@ -230,24 +230,44 @@ export class InMemoryProjectionStore implements ProjectionStore {
   async close(): Promise<void> {}
 
   /**
-   * The current generation whole (documents, indexes, applied revisions) as bytes, for a snapshot
-   * of a view built in memory; {@link InMemoryProjectionStore.restore} reads it back.
+   * The current generation (documents, indexes, applied revisions) as bytes, whole or one
+   * partition of it, for a snapshot of a view built in memory; {@link InMemoryProjectionStore.restore}
+   * reads it back (several partitions' dumps into one store).
    */
-  dump(): Uint8Array {
+  dump(partition?: string): Uint8Array {
     const s = this.s;
-    return serialize({ format: DUMP_FORMAT, docs: s.docs, indexes: s.indexes, applied: s.applied, appliedCount: s.appliedCount, lastAppliedAt: s.lastAppliedAt });
+    if (partition === undefined) return serialize({ format: DUMP_FORMAT, docs: s.docs, indexes: s.indexes, applied: s.applied, appliedCount: s.appliedCount, lastAppliedAt: s.lastAppliedAt });
+    const prefix = `${partition}\u0001`;
+    return serialize({
+      format: DUMP_FORMAT,
+      docs: new Map([...s.docs].filter(([, rec]) => rec.partition === partition)),
+      indexes: new Map([...s.indexes].filter(([key]) => key.startsWith(prefix))),
+      applied: new Map([...s.applied].filter(([, a]) => a.partition === partition)),
+      appliedCount: 0,
+      lastAppliedAt: s.lastAppliedAt,
+    });
   }
 
-  /** A store holding what `dump` wrote; an unknown format is refused. */
-  static restore(bytes: Uint8Array, options: { clock?: Clock } = {}): InMemoryProjectionStore {
-    const data = deserialize(bytes) as { format?: unknown } & Pick<MemoryState, 'docs' | 'indexes' | 'applied' | 'appliedCount' | 'lastAppliedAt'>;
-    if (data?.format !== DUMP_FORMAT) throw new TypeError(`not an in-memory read model dump of format ${DUMP_FORMAT}`);
+  /** Every partition that holds a document or a stream's applied revision. */
+  partitionsHeld(): string[] {
+    const found = new Set<string>();
+    for (const rec of this.s.docs.values()) found.add(rec.partition);
+    for (const a of this.s.applied.values()) found.add(a.partition);
+    return [...found].sort();
+  }
+
+  /** A store holding what `dump` wrote: one dump, or the dumps of distinct partitions merged. An unknown format is refused. */
+  static restore(dumps: Uint8Array | readonly Uint8Array[], options: { clock?: Clock } = {}): InMemoryProjectionStore {
     const state = new MemoryState();
-    for (const [k, v] of data.docs) state.docs.set(k, v);
-    for (const [k, v] of data.indexes) state.indexes.set(k, v);
-    for (const [k, v] of data.applied) state.applied.set(k, v);
-    state.appliedCount = data.appliedCount;
-    state.lastAppliedAt = data.lastAppliedAt;
+    for (const bytes of dumps instanceof Uint8Array ? [dumps] : dumps) {
+      const data = deserialize(bytes) as { format?: unknown } & Pick<MemoryState, 'docs' | 'indexes' | 'applied' | 'appliedCount' | 'lastAppliedAt'>;
+      if (data?.format !== DUMP_FORMAT) throw new TypeError(`not an in-memory read model dump of format ${DUMP_FORMAT}`);
+      for (const [k, v] of data.docs) state.docs.set(k, v);
+      for (const [k, v] of data.indexes) state.indexes.set(k, v);
+      for (const [k, v] of data.applied) state.applied.set(k, v);
+      state.appliedCount += data.appliedCount;
+      if (data.lastAppliedAt && (!state.lastAppliedAt || data.lastAppliedAt > state.lastAppliedAt)) state.lastAppliedAt = data.lastAppliedAt;
+    }
     const store = new InMemoryProjectionStore(options);
     store.holder.state = state;
     return store;

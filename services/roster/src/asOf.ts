@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { EventStore, SnapshotStore } from '@fangyi/eventstore';
 import { viewAsOf, type Cut, type Projection, type ViewAsOf } from '@fangyi/projections';
-import { DomainError, businessDate, fault, type Clock } from '@fangyi/service-kit';
+import { ALL_COMMUNITIES, DomainError, businessDate, fault, type Clock, type User } from '@fangyi/service-kit';
 import { reportProjection } from './report/projection.ts';
 import { rosterProjection } from './roster/projection.ts';
 
@@ -62,10 +62,19 @@ export function cutOf(query: { asOf?: string | undefined; knownAt?: string | und
   return { ...(asOf ? { asOf } : {}), ...(knownAt ? { knownAt } : {}), now: asOf ?? knownAt! };
 }
 
-/** A view built in memory for a cut, from the nearest snapshot that may serve it. */
-export function buildAsOf(deps: AsOfDeps, view: AsOfView, timeZone: string, cut: Cut): Promise<ViewAsOf> {
+/**
+ * A view built in memory for a cut, from the nearest snapshot that may serve it; only the
+ * communities given (a reader's, or the one a query names) where they are given.
+ */
+export function buildAsOf(deps: AsOfDeps, view: AsOfView, timeZone: string, cut: Cut, communities?: readonly string[]): Promise<ViewAsOf> {
   if (!deps.eventStore) throw new Error('as-of needs an event store');
-  return viewAsOf({ ...asOfView(view, timeZone), eventStore: deps.eventStore, snapshots: deps.snapshots ?? null, cut });
+  return viewAsOf({ ...asOfView(view, timeZone), eventStore: deps.eventStore, snapshots: deps.snapshots ?? null, cut, ...(communities ? { partitions: communities } : {}) });
+}
+
+/** The communities an as-of view must hold for a reader: the one named, else the reader's own (all for a reader of every community). */
+export function communitiesFor(user: User, named?: string): readonly string[] | undefined {
+  if (named !== undefined) return [named];
+  return user.communities.includes(ALL_COMMUNITIES) ? undefined : user.communities;
 }
 
 /** What an answer says of its cut. */

@@ -6,6 +6,6 @@ export { DEFAULT_COMMUNITY_DISTRICTS, dailyReport, parseCommunityDistricts, type
 export { REPORT_HEADINGS, reportCsv, reportRows, reportWorkbook } from './report/export.ts';
 export { ALERTS_COLLECTION, ALERT_CASES_COLLECTION, alertsProjection, type Alert, type AlertCase, type BreachAlert, type EscalationAlert } from './alerts/projection.ts';
 export { alertsAsOf } from './alerts/routes.ts';
-export { AS_OF_QUERY, AS_OF_VIEWS, asOfView, buildAsOf, cutLabel, cutOf, type AsOfDeps, type AsOfView } from './asOf.ts';
+export { AS_OF_QUERY, AS_OF_VIEWS, asOfView, buildAsOf, communitiesFor, cutLabel, cutOf, type AsOfDeps, type AsOfView } from './asOf.ts';
 export { rosterPage } from './roster/routes.ts';
 export { worklistPage } from './worklist/routes.ts';

@@ -49,7 +49,7 @@ export interface SnapshotStore {
   state(view: string, recordedUpTo: string): Promise<Uint8Array | null>;
   /** Every snapshot of the view, earliest first (metadata only). */
   list(view: string): Promise<SnapshotMeta[]>;
-  /** Deletes the snapshots of a view, or of every view; answers how many. */
+  /** Deletes the snapshots of a view and of its parts (views named `<view>/…`), or of every view; answers how many. */
   clear(view?: string): Promise<number>;
   close(): Promise<void>;
 }

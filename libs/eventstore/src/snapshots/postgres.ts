@@ -98,7 +98,7 @@ export class PostgresSnapshots implements SnapshotStore {
   }
 
   async clear(view?: string): Promise<number> {
-    const result = view === undefined ? await this.pool.query(`DELETE FROM ${this.table}`) : await this.pool.query({ text: `DELETE FROM ${this.table} WHERE view = $1`, values: [view] });
+    const result = view === undefined ? await this.pool.query(`DELETE FROM ${this.table}`) : await this.pool.query({ text: `DELETE FROM ${this.table} WHERE view = $1 OR starts_with(view, $1 || '/')`, values: [view] });
     return result.rowCount ?? 0;
   }
 

@@ -70,7 +70,7 @@ export class SqliteSnapshots implements SnapshotStore {
   }
 
   async clear(view?: string): Promise<number> {
-    const { changes } = view === undefined ? this.db.prepare('DELETE FROM view_snapshots').run() : this.db.prepare('DELETE FROM view_snapshots WHERE view = ?').run(view);
+    const { changes } = view === undefined ? this.db.prepare('DELETE FROM view_snapshots').run() : this.db.prepare("DELETE FROM view_snapshots WHERE view = ? OR substr(view, 1, length(?) + 1) = ? || '/'").run(view, view, view);
     return Number(changes);
   }
 

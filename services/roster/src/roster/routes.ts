@@ -5,7 +5,7 @@ import { ALL_COMMUNITIES, DomainError, businessDate, fault, localTime, requireIn
 import { ROSTER_COLLECTION, ROSTER_INDEX, slotIndexValue, withDefaults, type RecordedSlotState, type RosterCase } from './projection.ts';
 import { SLOT_STATUSES, rosterFor, type RosterEntry, type SlotStatus, type SlotWindows } from './status.ts';
 import { renderRosterPage } from '../console/page.ts';
-import { AS_OF_QUERY, buildAsOf, cutLabel, cutOf, type AsOfDeps } from '../asOf.ts';
+import { AS_OF_QUERY, buildAsOf, communitiesFor, cutLabel, cutOf, type AsOfDeps } from '../asOf.ts';
 
 export interface RosterDeps extends AsOfDeps {
   readonly store: ProjectionStore;
@@ -36,10 +36,12 @@ const CaseQuery = z.strictObject(AS_OF_QUERY);
  * The deps a query runs on: the live read model, or for `asOf` / `knownAt` the view built for
  * that cut (from the nearest snapshot) with the clock stopped at the instant asked of.
  */
-async function depsFor(deps: RosterDeps, query: { asOf?: string | undefined; knownAt?: string | undefined }): Promise<{ deps: RosterDeps; cut: ReturnType<typeof cutLabel> | null }> {
+async function depsFor(deps: RosterDeps, query: { asOf?: string | undefined; knownAt?: string | undefined; community?: string | undefined }, user: User): Promise<{ deps: RosterDeps; cut: ReturnType<typeof cutLabel> | null }> {
   const cut = cutOf(query, deps.clock, deps);
   if (!cut) return { deps, cut: null };
-  const { store } = await buildAsOf(deps, 'roster', deps.timeZone, cut);
+  // Only the communities the answer can show: one part of each snapshot, and their events.
+  const named = query.community !== undefined && worksIn(user, query.community) ? query.community : undefined;
+  const { store } = await buildAsOf(deps, 'roster', deps.timeZone, cut, communitiesFor(user, named));
   return { deps: { ...deps, store, clock: () => cut.now }, cut: cutLabel(cut) };
 }
 
@@ -154,7 +156,7 @@ async function buildRoster(deps: RosterDeps, query: z.output<typeof RosterQuery>
  */
 export async function rosterPage(deps: RosterDeps, query: z.input<typeof RosterQuery> | z.output<typeof RosterQuery>, user: User) {
   const parsed = RosterQuery.parse(query);
-  const at = await depsFor(deps, parsed);
+  const at = await depsFor(deps, parsed, user);
   const roster = await buildRoster(at.deps, parsed, user);
   return at.cut ? { ...roster, cut: at.cut } : roster;
 }
@@ -199,7 +201,7 @@ export function rosterRoutes(app: ServiceApp, deps: RosterDeps): void {
     query: CaseQuery,
     roles: ROSTER_READERS,
     handler: async ({ params, query, user }) => {
-      const { deps: at } = await depsFor(deps, query);
+      const { deps: at } = await depsFor(deps, query, user);
       const doc = await at.store.get<RosterCase>(ROSTER_COLLECTION, params.caseId);
       const notFound = () => new DomainError('NOT_FOUND', `no roster record for case ${params.caseId}`);
       if (!doc) throw notFound();

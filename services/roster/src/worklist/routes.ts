@@ -4,7 +4,7 @@ import { DEFAULT_PARTITION, InvalidCursorError, MAX_PAGE, type ProjectionStore }
 import { ALL_COMMUNITIES, businessDate, requireCommunity, route, type Clock, type PersonalDataVault, type ServiceApp, type SlotWindows, type User, badPartitionCursor, decodePartitionCursor, encodePartitionCursor } from '@fangyi/service-kit';
 import { CONTACTS_COLLECTION, HOUSEHOLDS_COLLECTION, ROSTER_COLLECTION, ROSTER_INDEX, type RosterCase, type RosterContact, type RosterHousehold } from '../roster/projection.ts';
 import { worklistEntry, type WorklistEntry } from './view.ts';
-import { AS_OF_QUERY, buildAsOf, cutLabel, cutOf, type AsOfDeps } from '../asOf.ts';
+import { AS_OF_QUERY, buildAsOf, communitiesFor, cutLabel, cutOf, type AsOfDeps } from '../asOf.ts';
 
 export interface WorklistDeps extends AsOfDeps {
   readonly store: ProjectionStore;
@@ -69,7 +69,7 @@ export async function worklistPage(deps: WorklistDeps, input: z.input<typeof Wor
   const caller = query.caller ?? (user.role === 'caller' && !query.community ? user.id : undefined);
   if (query.community) requireCommunity(user, query.community);
   // As of an instant: the roster view built for that cut (its cases, contacts and households).
-  const live: ProjectionStore = cut ? (await buildAsOf(deps, 'roster', deps.timeZone, cut)).store : deps.store;
+  const live: ProjectionStore = cut ? (await buildAsOf(deps, 'roster', deps.timeZone, cut, communitiesFor(user, query.community))).store : deps.store;
   const store = live.pin ? await live.pin().catch(() => live) : live;
   const communities = query.community
     ? [query.community]
