@@ -173,20 +173,23 @@ export interface BuildSnapshotsOptions {
 
 interface Candidate {
   readonly recordedUpTo: string;
-  readonly occurredUpTo: string | null;
+  occurredUpTo: string | null;
   readonly position: LogPosition;
   readonly events: number;
   /** partition → its part. */
-  readonly parts: Map<string, Uint8Array>;
+  parts: Map<string, Uint8Array>;
+  /** Events later in the log recorded at or before its instant: they belong in it. */
+  readonly stragglers: RecordedEvent[];
 }
 
 /**
  * Takes snapshots of a view as the log goes, from the latest one kept (or the start) to the end:
- * the log is replayed in order into memory and, about every `every` events, the view is saved
- * with W = the latest recordedAt so far and the position P reached. It is kept only if no event
- * later in the log was recorded at or before W (it would be a straggler outside the snapshot
- * though inside every cut the snapshot serves), checked over the rest of the log and over the
- * settling time; such a candidate is dropped and the next one taken.
+ * the log is replayed in order into memory and, about every `every` events, the view is taken
+ * with W = the latest recordedAt so far and the position P reached. Writers that overlap commit a
+ * little out of the order they stamped recordedAt in, so a few events after P may be recorded at
+ * or before W (stragglers): they are collected over the settling time and applied to the
+ * snapshot before it is kept, so that it holds exactly the events recorded by W: those up to P
+ * and the stragglers, none of which is after P with a recordedAt past W.
  *
  * A log that is given events recorded in the past after a snapshot (an import into a store that
  * had history) breaks that rule: the import clears the snapshots.
@@ -210,7 +213,13 @@ export async function buildSnapshots(options: BuildSnapshotsOptions): Promise<{ 
   const taken: SnapshotMeta[] = [];
   const keep = async (c: Candidate) => {
     const takenAt = clock().toISOString();
-    const { parts, ...meta } = c;
+    if (c.stragglers.length > 0) {
+      const whole = restoreSnapshot([...c.parts.values()]);
+      await applyBatch(projection, whole, readable(c.stragglers, log), { logger: log });
+      c.parts = new Map(whole.partitionsHeld().map((p) => [p, snapshotBytes(whole, p)]));
+      log.info({ recordedUpTo: c.recordedUpTo, stragglers: c.stragglers.length }, 'events committed after the snapshot\'s place, recorded before its instant: applied to it');
+    }
+    const { parts, stragglers: _s, ...meta } = c;
     let size = 0;
     for (const [partition, state] of parts) {
       await snapshots.save({ view: `${view}/${partition}`, ...meta, takenAt, state });
@@ -234,9 +243,10 @@ export async function buildSnapshots(options: BuildSnapshotsOptions): Promise<{ 
     for (const e of handled) {
       const recorded = Date.parse(e.recordedAt);
       // A straggler: recorded at or before a candidate's instant, but after it in the log.
-      while (pending.length > 0 && Date.parse(pending[pending.length - 1]!.recordedUpTo) >= recorded) {
-        const dropped = pending.pop()!;
-        log.warn({ recordedUpTo: dropped.recordedUpTo, straggler: e.id }, 'snapshot candidate dropped: an event later in the log was recorded before its instant');
+      for (let k = pending.length - 1; k >= 0 && Date.parse(pending[k]!.recordedUpTo) >= recorded; k--) {
+        const c = pending[k]!;
+        c.stragglers.push(e);
+        if (c.occurredUpTo === null || Date.parse(e.occurredAt) > Date.parse(c.occurredUpTo)) c.occurredUpTo = new Date(Date.parse(e.occurredAt)).toISOString();
       }
       if (recorded > maxRecorded) maxRecorded = recorded;
       const occurred = Date.parse(e.occurredAt);
@@ -254,6 +264,7 @@ export async function buildSnapshots(options: BuildSnapshotsOptions): Promise<{ 
         position,
         events,
         parts: new Map(store.partitionsHeld().map((p) => [p, snapshotBytes(store, p)])),
+        stragglers: [],
       });
     }
     options.onProgress?.({ events, taken: taken.length });

@@ -291,7 +291,7 @@ asOfSuite('PostgreSQL', async () => {
 });
 
 describe('snapshots', () => {
-  it('drops a candidate an event later in the log was recorded before, and keeps the next', async () => {
+  it('holds exactly what was recorded by its instant, an event stamped before it but committed after included', async () => {
     const clock = importClock();
     const store = new SqliteEventStore({ path: ':memory:', clock: clock.clock });
     const dir = mkdtempSync(join(tmpdir(), 'fangyi-asof-s-'));
@@ -304,12 +304,16 @@ describe('snapshots', () => {
       // Stamped at minute 25 but committed after the one of minute 50 (a slow writer).
       await appendAt(o, at(25), 'homeQuarantine-s6', 'no-stream', 'quarantine.home-quarantine-started', started(6));
       for (let n = 7; n < 10; n++) await appendAt(o, at(n * 10 + 100), `homeQuarantine-s${n}`, 'no-stream', 'quarantine.home-quarantine-started', started(n));
-      // Writers commit within 30 minutes of stamping, here: a candidate is kept once the log is that far past it.
+      // Writers commit within 30 minutes of stamping, here: a snapshot is kept once the log is that far past it.
       const built = await buildSnapshots({ ...asOfView('roster', TZ), eventStore: store, snapshots, every: 2, settleMs: 30 * 60_000, clock: () => NOW });
-      // Candidates after 2, 4, 6, 8, 10 events: those of minutes 30 and 50 would hold less than "recorded by then".
-      expect(built.taken.map((s) => s.recordedUpTo)).toEqual([at(10), at(170), at(190)]);
+      // After 2, 4, 6, 8, 10 events; those of minutes 30 and 50 take in the one of minute 25 from after them.
+      expect(built.taken.map((s) => [s.recordedUpTo, s.events])).toEqual([[at(10), 2], [at(30), 4], [at(50), 6], [at(170), 8], [at(190), 10]]);
       const events = await readAll(store);
-      for (const minute of [15, 26, 55, 175]) {
+      const case6 = async (minute: number) => (await viewAsOf({ ...asOfView('roster', TZ), eventStore: store, snapshots, cut: { knownAt: new Date(at(minute)) } })).store.get(ROSTER_COLLECTION, 's6');
+      expect(await case6(24)).toBeNull();
+      expect(await case6(30)).not.toBeNull();
+      expect(await case6(55)).not.toBeNull();
+      for (const minute of [15, 26, 35, 55, 175]) {
         const cut = { knownAt: new Date(at(minute)) };
         const got = await viewAsOf({ ...asOfView('roster', TZ), eventStore: store, snapshots, cut });
         expect(await contents(got.store, 'roster')).toEqual(await contents(await reference(events, 'roster', cut), 'roster'));
