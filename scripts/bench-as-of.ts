@@ -13,7 +13,8 @@
  *
  * Env: FANGYI_BENCH_EVENTS, FANGYI_BENCH_QUERIES (200 from snapshots), FANGYI_BENCH_BARE_QUERIES
  * (replays without snapshots, 10), FANGYI_BENCH_EVERY (events between snapshots, 20,000),
- * FANGYI_BENCH_SCHEMA, FANGYI_BENCH_KEEP=1 (leave the schema for a later run).
+ * FANGYI_BENCH_SCHEMA, FANGYI_BENCH_KEEP=1 (leave the schema for a later run),
+ * FANGYI_BENCH_REUSE_SNAPSHOTS=1 (with FANGYI_BENCH_SCHEMA: measure on the snapshots kept there).
  */
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
@@ -166,14 +167,18 @@ try {
 
   // Snapshots of the roster every EVERY events (the first run takes them all; a later one only what is new).
   const view = asOfView('roster', TZ);
-  await snapshots.clear(view.view);
-  let t = performance.now();
-  const built = await buildSnapshots({ ...view, eventStore, snapshots, every: EVERY, onProgress: (p) => process.stderr.write(`\rsnapshots: ${fmt(p.events)} events, ${p.taken} taken\x1b[K`) });
-  process.stderr.write('\n');
-  const buildSeconds = (performance.now() - t) / 1000;
-  const bytes = built.taken.reduce((n, s) => n + s.bytes, 0);
-  const largest = Math.max(...built.taken.map((s) => s.bytes));
-  say(`snapshots: ${built.taken.length} of the roster (every ${fmt(EVERY)} events) built in ${buildSeconds.toFixed(1)} s over ${fmt(built.events)} events = ${fmt(built.events / buildSeconds)} events/s; ${(bytes / 2 ** 20).toFixed(0)} MiB stored (gzip), the largest ${(largest / 2 ** 20).toFixed(1)} MiB; peak RSS ${((process.resourceUsage().maxRSS * 1024) / 2 ** 20).toFixed(0)} MB`);
+  if (process.env.FANGYI_BENCH_REUSE_SNAPSHOTS === '1') {
+    say(`snapshots: the ${(await snapshots.list(view.view)).length} kept in ${schema} (FANGYI_BENCH_REUSE_SNAPSHOTS=1)`);
+  } else {
+    await snapshots.clear(view.view);
+    const t = performance.now();
+    const built = await buildSnapshots({ ...view, eventStore, snapshots, every: EVERY, onProgress: (p) => process.stderr.write(`\rsnapshots: ${fmt(p.events)} events, ${p.taken} taken\x1b[K`) });
+    process.stderr.write('\n');
+    const buildSeconds = (performance.now() - t) / 1000;
+    const bytes = built.taken.reduce((n, s) => n + s.bytes, 0);
+    const largest = Math.max(...built.taken.map((s) => s.bytes));
+    say(`snapshots: ${built.taken.length} of the roster (every ${fmt(EVERY)} events) built in ${buildSeconds.toFixed(1)} s over ${fmt(built.events)} events = ${fmt(built.events / buildSeconds)} events/s; ${(bytes / 2 ** 20).toFixed(0)} MiB stored (gzip), the largest ${(largest / 2 ** 20).toFixed(1)} MiB; peak RSS ${((process.resourceUsage().maxRSS * 1024) / 2 ** 20).toFixed(0)} MB`);
+  }
 
   const deps = (withSnapshots: boolean) => ({ store: new InMemoryProjectionStore(), clock: () => new Date(), timeZone: TZ, slotWindows: DEFAULT_SLOT_WINDOWS, eventStore, snapshots: withSnapshots ? snapshots : null });
   // Instants over the whole history, the same sequence for each measure.
@@ -181,6 +186,7 @@ try {
   const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
   const instants = (n: number) => Array.from({ length: n }, () => new Date(span.lo.getTime() + random() * (span.hi.getTime() - span.lo.getTime())).toISOString());
   const measure = async (label: string, withSnapshots: boolean, key: 'asOf' | 'knownAt', n: number) => {
+    if (n === 0) return;
     const ms: number[] = [];
     let people = 0;
     for (const instant of instants(n)) {

@@ -1,4 +1,4 @@
-import type { EventFilter, ReadAllOptions, RecordedEvent } from './port.ts';
+import { LATE_AFTER_MS, type EventFilter, type ReadAllOptions, type RecordedEvent } from './port.ts';
 
 const FIELD = /^[A-Za-z][A-Za-z0-9]{0,63}$/;
 
@@ -29,6 +29,7 @@ export function matchesOwnFields(filter: EventFilter, e: RecordedEvent): boolean
   const happened = Date.parse(e.occurredAt);
   if (filter.occurredFrom !== undefined && happened < Date.parse(filter.occurredFrom)) return false;
   if (filter.occurredBefore !== undefined && happened >= Date.parse(filter.occurredBefore)) return false;
+  if (filter.recordedLate && !(at > happened + LATE_AFTER_MS)) return false;
   return true;
 }
 

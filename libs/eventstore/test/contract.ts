@@ -276,7 +276,7 @@ export function eventStoreContract(name: string, factory: () => Promise<EventSto
         await expect(store.readFiltered({ filter: { recordedFrom: 'yesterday' } })).rejects.toThrow(/not an instant/);
       });
 
-      it('cuts by occurredAt as instants, whatever offset each event was written with, and with recordedAt', async () => {
+      it('cuts by occurredAt as instants, whatever offset each event was written with, with recordedAt, and the events recorded late', async () => {
         const t = tag();
         const s = `filterOccurred${t}-1`;
         const happened = (occurredAt: string) => ({ ...event(), occurredAt });
@@ -297,6 +297,8 @@ export function eventStoreContract(name: string, factory: () => Promise<EventSto
         expect(await cut({ occurredFrom: '2026-02-01T12:00:00+08:00' })).toEqual([1, 2]);
         // What had happened by noon as known on the 3rd: the late one is not known yet.
         expect(await cut({ occurredBefore: '2026-02-01T04:00:00.000Z', recordedBefore: '2026-02-03T00:00:00.001Z' })).toEqual([0]);
+        // Recorded more than an hour after it happened: every one here; the late one alone after the 3rd.
+        expect(await cut({ recordedLate: true, recordedFrom: '2026-02-03T12:00:00.000Z', occurredBefore: '2026-02-02T00:00:00.000Z' })).toEqual([3]);
         await expect(store.readFiltered({ filter: { occurredBefore: 'soon' } })).rejects.toThrow(/not an instant/);
       });
     });

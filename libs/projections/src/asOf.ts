@@ -1,7 +1,7 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { pino, type Logger } from 'pino';
 import { parseEnvelope, type Envelope } from '@fangyi/contracts';
-import type { EventFilter, EventStore, LogPosition, RecordedEvent, SnapshotMeta, SnapshotStore } from '@fangyi/eventstore';
+import { LATE_AFTER_MS, type EventFilter, type EventStore, type LogPosition, type RecordedEvent, type SnapshotMeta, type SnapshotStore } from '@fangyi/eventstore';
 import { applyBatch } from './batch.ts';
 import { InMemoryProjectionStore } from './memory.ts';
 import type { Projection } from './port.ts';
@@ -23,6 +23,12 @@ export function inCut(cut: Cut, e: Pick<Envelope, 'recordedAt' | 'occurredAt'>):
   if (cut.asOf && Date.parse(e.occurredAt) > cut.asOf.getTime()) return false;
   return true;
 }
+
+/**
+ * Where an asOf read splits (past T and the snapshot): every event recorded later than this that
+ * happened by T was recorded more than LATE_AFTER_MS after it happened, with a margin.
+ */
+const LATE_SPLIT_MS = 2 * LATE_AFTER_MS;
 
 /** The instant just after `iso`, so "at or before T" reads as the port's "before T + 1 ms" (instants are kept to the millisecond). */
 const justAfter = (at: Date | string) => new Date(new Date(at).getTime() + 1).toISOString();
@@ -98,22 +104,36 @@ export async function viewAsOf(options: ViewAsOfOptions): Promise<ViewAsOf> {
       return true;
     });
   };
-  const filter: EventFilter = {
+  // The cut, read in SQL. For asOf, in two reads: what was recorded up to two hours past T (and past
+  // the snapshot), through the recordedAt index; then what happened by T but was recorded later
+  // still, which can only be events recorded late, through their own index. Per stream the second
+  // read's events come after the first's (a stream's events are recorded in revision order).
+  const base: EventFilter = {
     types: projection.handles,
     ...(snapshot ? { recordedFrom: justAfter(snapshot.recordedUpTo) } : {}),
     ...(cut.knownAt ? { recordedBefore: justAfter(cut.knownAt) } : {}),
     ...(cut.asOf ? { occurredBefore: justAfter(cut.asOf) } : {}),
   };
+  const reads: EventFilter[] = [base];
+  if (cut.asOf) {
+    const split = Math.max(cut.asOf.getTime(), snapshot ? Date.parse(snapshot.recordedUpTo) : 0) + LATE_SPLIT_MS;
+    if (!cut.knownAt || cut.knownAt.getTime() >= split) {
+      const at = new Date(split).toISOString();
+      reads.splice(0, 1, { ...base, recordedBefore: at }, { ...base, recordedFrom: at, recordedLate: true });
+    }
+  }
   const pageSize = options.pageSize ?? 5000;
-  let after: LogPosition | null = snapshot?.position ?? null;
   let replayed = 0;
-  for (;;) {
-    const page = await options.eventStore.readFiltered({ filter, after, limit: pageSize });
-    if (page.length === 0) break;
-    after = page[page.length - 1]!.position;
-    replayed += page.length;
-    await applyBatch(projection, store, readable(await relevant(page), log), { logger: log });
-    if (page.length < pageSize) break;
+  for (const filter of reads) {
+    let after: LogPosition | null = snapshot?.position ?? null;
+    for (;;) {
+      const page = await options.eventStore.readFiltered({ filter, after, limit: pageSize });
+      if (page.length === 0) break;
+      after = page[page.length - 1]!.position;
+      replayed += page.length;
+      await applyBatch(projection, store, readable(await relevant(page), log), { logger: log });
+      if (page.length < pageSize) break;
+    }
   }
   return { store, snapshot, replayed };
 }
