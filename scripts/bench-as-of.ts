@@ -160,6 +160,9 @@ const ANALYST = { id: 'analyst-bench', name: 'analyst', role: 'analyst' as const
 
 try {
   if (!given) await generate();
+  // Statistics as autovacuum would keep them on a live table (a history loaded at once has none yet):
+  // the planner's choice of index for a cut depends on them.
+  await db.query(`ANALYZE "${schema}".events`);
   const total = await count();
   if (total === 0) throw new Error(`no history in schema ${schema}`);
   const span = (await db.query(`SELECT min(recorded_at_ts) AS lo, max(recorded_at_ts) AS hi FROM "${schema}".events`)).rows[0] as { lo: Date; hi: Date };
