@@ -1,4 +1,4 @@
-import type { EventFilter, ReadAllOptions, RecordedEvent } from './port.ts';
+import { LATE_AFTER_MS, type EventFilter, type ReadAllOptions, type RecordedEvent } from './port.ts';
 
 const FIELD = /^[A-Za-z][A-Za-z0-9]{0,63}$/;
 
@@ -8,7 +8,7 @@ export function checkFilter(filter: EventFilter): void {
     const f = filter[key];
     if (f && !FIELD.test(f.field)) throw new RangeError(`filter ${key}.field ${JSON.stringify(f.field)}: letters and digits only`);
   }
-  for (const key of ['recordedFrom', 'recordedBefore'] as const) {
+  for (const key of ['recordedFrom', 'recordedBefore', 'occurredFrom', 'occurredBefore'] as const) {
     const v = filter[key];
     if (v !== undefined && Number.isNaN(Date.parse(v))) throw new RangeError(`filter ${key} ${JSON.stringify(v)} is not an instant`);
   }
@@ -26,6 +26,10 @@ export function matchesOwnFields(filter: EventFilter, e: RecordedEvent): boolean
   const at = Date.parse(e.recordedAt);
   if (filter.recordedFrom !== undefined && at < Date.parse(filter.recordedFrom)) return false;
   if (filter.recordedBefore !== undefined && at >= Date.parse(filter.recordedBefore)) return false;
+  const happened = Date.parse(e.occurredAt);
+  if (filter.occurredFrom !== undefined && happened < Date.parse(filter.occurredFrom)) return false;
+  if (filter.occurredBefore !== undefined && happened >= Date.parse(filter.occurredBefore)) return false;
+  if (filter.recordedLate && !(at > happened + LATE_AFTER_MS)) return false;
   return true;
 }
 

@@ -52,7 +52,19 @@ export interface EventFilter {
   readonly recordedFrom?: string;
   /** recordedAt < this instant (ISO 8601). */
   readonly recordedBefore?: string;
+  /** occurredAt ≥ this instant (ISO 8601; compared as instants, whatever offset each event was written with). */
+  readonly occurredFrom?: string;
+  /** occurredAt < this instant (ISO 8601): "what had happened by then", a check logged late included. */
+  readonly occurredBefore?: string;
+  /**
+   * Only events recorded more than {@link LATE_AFTER_MS} after they happened (a check logged late):
+   * few, and indexed apart, so "what happened by T but was recorded long after" is found at once.
+   */
+  readonly recordedLate?: boolean;
 }
+
+/** How much later than it happened an event must be recorded to count as recorded late: one hour. */
+export const LATE_AFTER_MS = 3_600_000;
 
 export interface ReadFilteredOptions extends ReadAllOptions {
   readonly filter: EventFilter;

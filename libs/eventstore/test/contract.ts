@@ -311,6 +311,32 @@ export function eventStoreContract(name: string, factory: () => Promise<EventSto
         expect(await cut({ recordedFrom: '2026-02-01T08:00:00+08:00', recordedBefore: '2026-02-01T16:00:00.001+08:00' })).toEqual(['2026-02-01T00:00:00.000Z', '2026-02-01T08:00:00.000Z']);
         await expect(store.readFiltered({ filter: { recordedFrom: 'yesterday' } })).rejects.toThrow(/not an instant/);
       });
+
+      it('cuts by occurredAt as instants, whatever offset each event was written with, with recordedAt, and the events recorded late', async () => {
+        const t = tag();
+        const s = `filterOccurred${t}-1`;
+        const happened = (occurredAt: string) => ({ ...event(), occurredAt });
+        try {
+          sut.setClock(new Date('2026-02-03T00:00:00.000Z'));
+          // Written with different offsets and out of order: a check logged late comes after later ones.
+          await store.append(s, [happened('2026-02-01T09:00:00.000+08:00'), happened('2026-02-02T01:00:00.000Z'), happened('2026-02-01T12:00:00.000+08:00')], { expectedRevision: 'no-stream' });
+          sut.setClock(new Date('2026-02-04T00:00:00.000Z'));
+          // Logged a day late, for the morning of the 1st.
+          await store.append(s, [happened('2026-02-01T08:00:00.000+08:00')], { expectedRevision: 2 });
+        } finally {
+          sut.setClock(sut.now);
+        }
+        const cut = (filter: EventFilter) => readAllFiltered({ streamIds: [s], ...filter }).then((es) => es.map((e) => e.streamRevision));
+        // 2026-02-01T04:00Z = 12:00 in Shanghai: the 08:00 and 09:00 ones had happened, not the noon one.
+        expect(await cut({ occurredBefore: '2026-02-01T04:00:00.000Z' })).toEqual([0, 3]);
+        expect(await cut({ occurredBefore: '2026-02-01T12:00:00.001+08:00' })).toEqual([0, 2, 3]);
+        expect(await cut({ occurredFrom: '2026-02-01T12:00:00+08:00' })).toEqual([1, 2]);
+        // What had happened by noon as known on the 3rd: the late one is not known yet.
+        expect(await cut({ occurredBefore: '2026-02-01T04:00:00.000Z', recordedBefore: '2026-02-03T00:00:00.001Z' })).toEqual([0]);
+        // Recorded more than an hour after it happened: every one here; the late one alone after the 3rd.
+        expect(await cut({ recordedLate: true, recordedFrom: '2026-02-03T12:00:00.000Z', occurredBefore: '2026-02-02T00:00:00.000Z' })).toEqual([3]);
+        await expect(store.readFiltered({ filter: { occurredBefore: 'soon' } })).rejects.toThrow(/not an instant/);
+      });
     });
 
     {

@@ -35,3 +35,4 @@ export {
   type ReplayResult,
 } from './runtime.ts';
 export { DLQ_HEADERS } from '@fangyi/messaging';
+export { buildSnapshots, inCut, restoreSnapshot, snapshotBytes, viewAsOf, type BuildSnapshotsOptions, type Cut, type ViewAsOf, type ViewAsOfOptions } from './asOf.ts';

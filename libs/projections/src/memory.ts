@@ -1,3 +1,4 @@
+import { deserialize, serialize } from 'node:v8';
 import { assertCollection, assertLimit, assertPartition, assertRevision, decodeCursor, encodeCursor, encodeOps, entriesOf, idOfMember, type Clock, type ProjectionStoreMeta } from './docs.ts';
 import { CheckpointConflictError, type CheckpointStore } from '@fangyi/eventstore';
 import { ALL_INDEX, DEFAULT_PARTITION, MAX_PAGE, type BatchCommit, type CommitOutcome, type DocVersion, type Generation, type IndexRange, type Op, type Page, type PageQuery, type ProjectionStore } from './port.ts';
@@ -239,7 +240,53 @@ export class InMemoryProjectionStore implements ProjectionStore {
   }
 
   async close(): Promise<void> {}
+
+  /**
+   * The current generation (documents, indexes, applied revisions) as bytes, whole or one
+   * partition of it, for a snapshot of a view built in memory; {@link InMemoryProjectionStore.restore}
+   * reads it back (several partitions' dumps into one store).
+   */
+  dump(partition?: string): Uint8Array {
+    const s = this.s;
+    if (partition === undefined) return serialize({ format: DUMP_FORMAT, docs: s.docs, indexes: s.indexes, applied: s.applied, appliedCount: s.appliedCount, lastAppliedAt: s.lastAppliedAt });
+    const prefix = `${partition}\u0001`;
+    return serialize({
+      format: DUMP_FORMAT,
+      docs: new Map([...s.docs].filter(([, rec]) => rec.partition === partition)),
+      indexes: new Map([...s.indexes].filter(([key]) => key.startsWith(prefix))),
+      applied: new Map([...s.applied].filter(([, a]) => a.partition === partition)),
+      appliedCount: 0,
+      lastAppliedAt: s.lastAppliedAt,
+    });
+  }
+
+  /** Every partition that holds a document or a stream's applied revision. */
+  partitionsHeld(): string[] {
+    const found = new Set<string>();
+    for (const rec of this.s.docs.values()) found.add(rec.partition);
+    for (const a of this.s.applied.values()) found.add(a.partition);
+    return [...found].sort();
+  }
+
+  /** A store holding what `dump` wrote: one dump, or the dumps of distinct partitions merged. An unknown format is refused. */
+  static restore(dumps: Uint8Array | readonly Uint8Array[], options: { clock?: Clock } = {}): InMemoryProjectionStore {
+    const state = new MemoryState();
+    for (const bytes of dumps instanceof Uint8Array ? [dumps] : dumps) {
+      const data = deserialize(bytes) as { format?: unknown } & Pick<MemoryState, 'docs' | 'indexes' | 'applied' | 'appliedCount' | 'lastAppliedAt'>;
+      if (data?.format !== DUMP_FORMAT) throw new TypeError(`not an in-memory read model dump of format ${DUMP_FORMAT}`);
+      for (const [k, v] of data.docs) state.docs.set(k, v);
+      for (const [k, v] of data.indexes) state.indexes.set(k, v);
+      for (const [k, v] of data.applied) state.applied.set(k, v);
+      state.appliedCount += data.appliedCount;
+      if (data.lastAppliedAt && (!state.lastAppliedAt || data.lastAppliedAt > state.lastAppliedAt)) state.lastAppliedAt = data.lastAppliedAt;
+    }
+    const store = new InMemoryProjectionStore(options);
+    store.holder.state = state;
+    return store;
+  }
 }
+
+const DUMP_FORMAT = 'fangyi-memory-1';
 
 /**
  * The partition of one event's commit: the stream's own once it has one, else that of its ops (all

@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import { z } from 'zod';
 import type { Envelope } from '@fangyi/contracts';
 import type { EventStore } from '@fangyi/eventstore';
+import { AS_OF_QUERY, cutLabel, cutOf } from '@fangyi/roster';
 import { DomainError, maskAnswer, maskPolicyFor, requireCommunity, requireInScope, route, worksIn, type Clock, type District, type PersonalDataVault, type ServiceApp, type User } from '@fangyi/service-kit';
 import { exportLines, filterOf, type ExportCriteria } from './export.ts';
 import { personTimeline } from './timeline.ts';
@@ -91,16 +92,18 @@ export function registerTimeline(app: ServiceApp, deps: AnalystDeps): void {
   route(app, {
     method: 'GET',
     url: '/analyst/people/:personId/timeline',
-    summary: "One person's story across residents, quarantine, checkpoints and complaints (about their household, or reported by them), in the order it happened, each event with its actor, occurredAt, recordedAt, a one-line summary (zh-CN) and its cause and effects on the timeline",
+    summary: "One person's story across residents, quarantine, checkpoints and complaints (about their household, or reported by them), in the order it happened, each event with its actor, occurredAt, recordedAt, a one-line summary (zh-CN) and its cause and effects on the timeline; ?asOf= only what had happened by an instant (however late recorded), ?knownAt= only what was recorded by then",
     tags: ['analyst'],
     params: z.strictObject({ personId: z.string().min(1).max(128) }),
+    query: z.strictObject(AS_OF_QUERY),
     roles: TIMELINE_READERS,
-    handler: async ({ params, user }) => {
+    handler: async ({ params, query, user }) => {
       const notFound = () => new DomainError('NOT_FOUND', `no person ${params.personId}`);
-      const timeline = await personTimeline(deps.eventStore, params.personId, { ...(deps.vault ? { vault: deps.vault } : {}), ...(deps.namingKey ? { namingKey: deps.namingKey } : {}) });
+      const cut = cutOf(query, deps.clock, deps);
+      const timeline = await personTimeline(deps.eventStore, params.personId, { ...(deps.vault ? { vault: deps.vault } : {}), ...(deps.namingKey ? { namingKey: deps.namingKey } : {}), ...(cut ? { cut } : {}) });
       if (!timeline) throw notFound();
       requireInScope(user, timeline.community, notFound);
-      return timeline;
+      return cut ? { ...timeline, cut: cutLabel(cut) } : timeline;
     },
   });
 }

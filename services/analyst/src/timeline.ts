@@ -1,6 +1,7 @@
 import { isSealed, parseEnvelope, sealedSubject, type Actor, type Envelope } from '@fangyi/contracts';
 import type { EventFilter, EventStore, RecordedEvent } from '@fangyi/eventstore';
 import { normalisePhone, phoneSubject, type PersonalDataVault } from '@fangyi/service-kit';
+import { inCut, type Cut } from '@fangyi/projections';
 import { exportEvents } from './export.ts';
 import { summaryOf } from './summary.ts';
 
@@ -89,10 +90,14 @@ async function reportedComplaints(store: EventStore, phones: readonly string[], 
  * (occurredAt, then recordedAt): their own stream; their home quarantine cases and arrival
  * assessments (every event of those streams); crossings, refusals and breaches at checkpoints
  * that name them; complaints about a household they lived in, and complaints they reported
- * (found by their phone, see ReporterLookup). Null for a person never registered.
+ * (found by their phone, see ReporterLookup). Null for a person never registered (or not
+ * registered yet within the cut). With a cut: only the events inside it, as of what happened by
+ * `asOf` and what was recorded by `knownAt` (a person's history is small: cut here).
  */
-export async function personTimeline(store: EventStore, personId: string, lookup: ReporterLookup = {}): Promise<Timeline | null> {
-  const own = await store.readStream(`person-${personId}`);
+export async function personTimeline(store: EventStore, personId: string, options: ReporterLookup & { readonly cut?: Cut } = {}): Promise<Timeline | null> {
+  const { cut, ...lookup } = options;
+  const inside = (e: RecordedEvent) => !cut || inCut(cut, e);
+  const own = (await store.readStream(`person-${personId}`)).filter(inside);
   if (own.length === 0) return null;
   const households = new Set<string>();
   let community = '';
@@ -118,7 +123,7 @@ export async function personTimeline(store: EventStore, personId: string, lookup
   const seen = new Set<string>();
   const events: { e: Envelope; relation: TimelineEntry['relation'] }[] = [];
   for (const recorded of [...own, ...quarantine, ...checkpoints, ...complaints, ...reportedEvents]) {
-    if (seen.has(recorded.id)) continue;
+    if (seen.has(recorded.id) || !inside(recorded)) continue;
     seen.add(recorded.id);
     const { position: _p, ...raw } = recorded;
     // Read as today's shapes (old versions upcast), the way every view reads them.

@@ -1,28 +1,34 @@
 import { pino, type Logger } from 'pino';
-import type { EventStore } from '@fangyi/eventstore';
-import { InMemoryProjectionStore, projectAsOf, rebuildFromEventStore, type ProjectionStore } from '@fangyi/projections';
-import { DEFAULT_SLOT_WINDOWS, REPORT, ROSTER_COLLECTION, dailyReport, reportProjection, rosterProjection, type RosterCase, type SlotWindows } from '@fangyi/roster';
-import { DEFAULT_TIME_ZONE, businessDate, type District } from '@fangyi/service-kit';
+import type { EventStore, SnapshotStore } from '@fangyi/eventstore';
+import { InMemoryProjectionStore, rebuildFromEventStore, viewAsOf, type Cut, type ProjectionStore } from '@fangyi/projections';
+import { AS_OF_VIEWS, DEFAULT_SLOT_WINDOWS, REPORT, ROSTER_COLLECTION, asOfView, dailyReport, type RosterCase, type SlotWindows } from '@fangyi/roster';
+import { DEFAULT_TIME_ZONE, type District } from '@fangyi/service-kit';
 
 /** The views an analyst rebuilds from the event store, by the name the command line takes. */
-export const VIEWS = ['roster', 'report'] as const;
+export const VIEWS = AS_OF_VIEWS;
 export type ViewName = (typeof VIEWS)[number];
 
 export function projectionOf(view: ViewName, timeZone: string) {
-  return view === 'roster' ? rosterProjection : reportProjection((iso) => businessDate(new Date(iso), timeZone));
+  return asOfView(view, timeZone).projection;
 }
 
-/** Replays the whole log into a fresh in-memory copy of a view (or only what was recorded by `asOf`). */
+/**
+ * Replays the whole log into a fresh in-memory copy of a view, or, with a cut, only the events
+ * inside it (`asOf`: happened by then; `knownAt`: recorded by then) from the nearest snapshot
+ * that may serve it.
+ */
 export async function buildView(
   eventStore: EventStore,
   view: ViewName,
-  options: { timeZone: string; asOf?: Date; logger?: Logger; store?: ProjectionStore } ,
+  options: { timeZone: string; cut?: Cut; snapshots?: SnapshotStore | null; logger?: Logger; store?: ProjectionStore },
 ): Promise<{ store: ProjectionStore; applied: number | null }> {
-  const projection = projectionOf(view, options.timeZone);
   const logger = options.logger ?? pino({ level: 'silent' });
-  if (options.asOf) return { store: await projectAsOf({ projection, eventStore, asOf: options.asOf, logger, ...(options.store ? { store: options.store } : {}) }), applied: null };
+  if (options.cut) {
+    const built = await viewAsOf({ ...asOfView(view, options.timeZone), eventStore, snapshots: options.snapshots ?? null, cut: options.cut, logger });
+    return { store: built.store, applied: null };
+  }
   const store = options.store ?? new InMemoryProjectionStore();
-  const result = await rebuildFromEventStore({ projection, store, eventStore, logger });
+  const result = await rebuildFromEventStore({ projection: projectionOf(view, options.timeZone), store, eventStore, logger });
   return { store, applied: result.applied };
 }
 

@@ -77,7 +77,7 @@ describe('the fangyi command line, run as a process, on the embedded data direct
     expect(r.code, r.stderr).toBe(0);
     const store = new SqliteEventStore({ path: join(dir, 'fangyi.db') });
     try {
-      const { store: view } = await buildView(store, 'report', { timeZone: TZ, asOf: new Date(at) });
+      const { store: view } = await buildView(store, 'report', { timeZone: TZ, cut: { asOf: new Date(at) } });
       const expected = await dailyReportOf(view, '2026-12-02');
       expect(JSON.parse(r.stdout)).toEqual({ ...JSON.parse(JSON.stringify(expected)), asOf: at });
       const before = await dailyReportOf((await buildView(store, 'report', { timeZone: TZ })).store, '2026-12-02');

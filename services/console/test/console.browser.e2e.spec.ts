@@ -446,7 +446,7 @@ describe('the console in Chromium (390×844)', () => {
       await page.getByRole('button', { name: '回到现在' }).click();
       await expect.poll(async () => (await totalRow.locator('td').nth(3).textContent()) ?? '').toBe(String(live.total.people.registered));
     });
-    const asOf = (await api<Report>(`/report/daily?asOf=${encodeURIComponent('2020-01-01T08:00:00+08:00')}`)).body;
+    const asOf = (await api<Report>(`/report/daily?knownAt=${encodeURIComponent('2020-01-01T08:00:00+08:00')}`)).body;
     expect(asOf.total.people.registered).toBe(0);
   }, 90_000);
 

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { uuidv7 } from '@fangyi/contracts';
-import { SqliteEventStore, SqlitePersonalKeys } from '@fangyi/eventstore';
+import { SqliteEventStore, SqlitePersonalKeys, SqliteSnapshots } from '@fangyi/eventstore';
 import { logSource, readinessOf, readModelProcessor, startProcessor } from '@fangyi/processors';
 import { InMemoryProjectionStore } from '@fangyi/projections';
 import { checkpointsErrors, registerCheckpoints, startCheckpointList, startCheckpointsProjections, startResidentsDirectory } from '@fangyi/checkpoints';
@@ -108,6 +108,8 @@ const eventStore = instrumentEventStore(new SqliteEventStore({ path: dbPath, clo
 // The key table in the same SQLite file; the master key that wraps its keys beside it in .data
 // (kept out of any copy of the database), so forgetting a person holds across restarts.
 const personalKeys = new SqlitePersonalKeys({ path: dbPath, clock });
+// Snapshots of the roster and the report in the same file (`fangyi snapshot` takes them): as-of answers replay from the nearest one.
+const snapshots = new SqliteSnapshots({ path: dbPath });
 const vault = createVault({ keys: personalKeys, masterKey: parseKey(loadOrCreateSecret(config.FANGYI_MASTER_KEY, join(dataDir, 'master-key')), 'FANGYI_MASTER_KEY') });
 const reservationKey = parseKey(loadOrCreateSecret(config.FANGYI_RESERVATION_KEY, join(dataDir, 'reservation-key')), 'FANGYI_RESERVATION_KEY');
 // Every processor reads the event store's log: nothing passes through a bus that a restart would empty.
@@ -213,6 +215,7 @@ registerRoster(app, {
   reportStore,
   alertsStore,
   eventStore,
+  snapshots,
   clock,
   timeZone,
   slotWindows,
@@ -273,6 +276,7 @@ installGracefulShutdown(
     { name: 'staff directory', close: () => staffDirectory.stop() },
     { name: 'event store', close: () => eventStore.close() },
     { name: 'personal keys', close: () => personalKeys.close() },
+    { name: 'snapshots', close: () => snapshots.close() },
     ...(tracing ? [{ name: 'traces', close: () => tracing.shutdown() }] : []),
   ],
   logger,

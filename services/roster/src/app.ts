@@ -11,6 +11,8 @@ export interface RosterAppDeps extends RosterDeps, ServiceAppDeps {
   readonly alertsStore: ReportDeps['store'];
   /** Where analysts' "as of" questions are answered from; optional. */
   readonly eventStore?: ReportDeps['eventStore'];
+  /** Snapshots of the roster and the report beside the events, so as-of answers replay from the nearest one; optional. */
+  readonly snapshots?: ReportDeps['snapshots'];
   /** Opens the phones the worklist shows (sealed in the read model); without one they read null. */
   readonly vault?: PersonalDataVault;
 }
@@ -24,7 +26,8 @@ export function buildRosterApp(deps: RosterAppDeps): ServiceApp {
 
 export function registerRoster(app: ServiceApp, deps: Omit<RosterAppDeps, keyof ServiceAppDeps>): void {
   rosterRoutes(app, deps);
-  worklistRoutes(app, { store: deps.store, clock: deps.clock, timeZone: deps.timeZone, slotWindows: deps.slotWindows, ...(deps.vault ? { vault: deps.vault } : {}) });
+  const asOf = { ...(deps.eventStore ? { eventStore: deps.eventStore } : {}), ...(deps.snapshots ? { snapshots: deps.snapshots } : {}) };
+  worklistRoutes(app, { store: deps.store, clock: deps.clock, timeZone: deps.timeZone, slotWindows: deps.slotWindows, ...(deps.vault ? { vault: deps.vault } : {}), ...asOf });
   alertsRoutes(app, { store: deps.alertsStore, clock: deps.clock });
   reportRoutes(app, {
     store: deps.reportStore,
@@ -32,6 +35,6 @@ export function registerRoster(app: ServiceApp, deps: Omit<RosterAppDeps, keyof 
     timeZone: deps.timeZone,
     slotWindows: deps.slotWindows,
     ...(deps.district ? { district: deps.district } : {}),
-    ...(deps.eventStore ? { eventStore: deps.eventStore } : {}),
+    ...asOf,
   });
 }

@@ -7,3 +7,6 @@ export { REPORT_HEADINGS, reportHeadings, reportCsv, reportRows, reportWorkbook 
 export { ALERTS_COLLECTION, ALERT_CASES_COLLECTION, alertsProjection, type Alert, type AlertCase, type BreachAlert, type EscalationAlert } from './alerts/projection.ts';
 export { alertsAsOf } from './alerts/routes.ts';
 export { READ_MODEL_CONSUMER } from './consumer.ts';
+export { AS_OF_QUERY, AS_OF_VIEWS, asOfView, buildAsOf, communitiesFor, cutLabel, cutOf, type AsOfDeps, type AsOfView } from './asOf.ts';
+export { rosterPage } from './roster/routes.ts';
+export { worklistPage } from './worklist/routes.ts';

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { z } from 'zod';
-import { openEventStore } from '@fangyi/eventstore';
+import { openEventStore, openSnapshots } from '@fangyi/eventstore';
 import { RedisProjectionStore } from '@fangyi/projections';
 import { createMetrics, DEFAULT_TIME_ZONE, openPrivacy, createLogger, installGracefulShutdown, loadDistrict, rateLimitConfig, rateLimitOf, readConfig, systemClock, tokenSecretConfig, tokenSecretsOf } from '@fangyi/service-kit';
 import { sessionCheckOf, startStaffDirectory } from '@fangyi/staff';
@@ -43,6 +43,9 @@ const store = new RedisProjectionStore({ redis, namespace: config.FANGYI_ROSTER_
 const reportStore = new RedisProjectionStore({ redis, namespace: config.FANGYI_REPORT_NAMESPACE, clock: systemClock, pinCacheMs: PIN_CACHE_MS });
 const alertsStore = new RedisProjectionStore({ redis, namespace: config.FANGYI_ALERTS_NAMESPACE ?? `${config.FANGYI_ROSTER_NAMESPACE}-alerts`, clock: systemClock, pinCacheMs: PIN_CACHE_MS });
 const eventStore = config.EVENT_STORE_URL ? await openEventStore(config.EVENT_STORE_URL, { schema: config.FANGYI_SCHEMA }) : undefined;
+// Snapshots of the roster and the report beside the events (`fangyi snapshot` takes them), so an
+// as-of answer replays only from the nearest one; EventStoreDB keeps none (null: a full replay).
+const snapshots = config.EVENT_STORE_URL ? await openSnapshots(config.EVENT_STORE_URL, { schema: config.FANGYI_SCHEMA }) : null;
 // Staff accounts from the log, when there is one: a console session of an account disabled since it
 // signed in ends here too. Without EVENT_STORE_URL every valid session is accepted until it expires.
 const staffDirectory = eventStore ? await startStaffDirectory({ eventStore, logger }) : undefined;
@@ -58,6 +61,7 @@ const app = buildRosterApp({
   reportStore,
   alertsStore,
   ...(eventStore ? { eventStore } : {}),
+  ...(snapshots ? { snapshots } : {}),
   clock: systemClock,
   timeZone: config.FANGYI_TIME_ZONE,
   slotWindows: district.slotWindows,
@@ -78,6 +82,7 @@ installGracefulShutdown(
     { name: 'redis', close: async () => void (await redis.quit()) },
     ...(staffDirectory ? [{ name: 'staff directory', close: () => staffDirectory.stop() }] : []),
     ...(eventStore ? [{ name: 'event store', close: () => eventStore.close() }] : []),
+    ...(snapshots ? [{ name: 'snapshots', close: () => snapshots.close() }] : []),
     ...(privacy ? [{ name: 'key table', close: () => privacy.keys.close() }] : []),
   ],
   logger,

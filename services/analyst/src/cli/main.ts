@@ -14,13 +14,13 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { Listr, ListrLogger, ProcessOutput } from 'listr2';
 import type { Redis } from 'ioredis';
 import { pino } from 'pino';
-import { openEventStore, type EventStore } from '@fangyi/eventstore';
-import { InMemoryProjectionStore, RedisProjectionStore, rebuildFromEventStore, type ProjectionStore } from '@fangyi/projections';
-import { REPORT, ROSTER_COLLECTION } from '@fangyi/roster';
-import { DEFAULT_TIME_ZONE, businessDate, loadDistrict, localTime } from '@fangyi/service-kit';
+import { openEventStore, openSnapshots, type EventStore, type SnapshotStore } from '@fangyi/eventstore';
+import { InMemoryProjectionStore, RedisProjectionStore, buildSnapshots, rebuildFromEventStore, type Cut, type ProjectionStore } from '@fangyi/projections';
+import { DEFAULT_SLOT_WINDOWS, REPORT, ROSTER_COLLECTION, asOfView, parseSlotWindows, rosterPage, worklistPage } from '@fangyi/roster';
+import { DEFAULT_TIME_ZONE, businessDate, loadDistrict, localTime, type User } from '@fangyi/service-kit';
 import { exportLines, filterOf } from '../export.ts';
 import { importClock, importNdjson } from '../import.ts';
-import { personTimeline } from '../timeline.ts';
+import { personTimeline, type Timeline } from '../timeline.ts';
 import { VIEWS, buildView, dailyReportOf, projectionOf, type ViewName } from '../views.ts';
 import { table } from './table.ts';
 import { addPreviewPolicyCommand } from './previewPolicy.ts';
@@ -75,15 +75,23 @@ Examples:
 
 const globals = () => program.opts<Globals>();
 
-async function openStore(options: { forImport?: ReturnType<typeof importClock> } = {}): Promise<EventStore> {
+/** The URL of the store the command works on: --event-store / EVENT_STORE_URL, else the data directory's file. */
+function storeUrl(options: { forImport?: boolean } = {}): string {
   const g = globals();
-  let url = g.eventStore;
-  if (!url) {
-    const file = resolve(join(g.dataDir, 'fangyi.db'));
-    if (!existsSync(file) && !options.forImport) throw new UsageError(`no event store at ${file}: start Fangyi once (npm start), or give --event-store / EVENT_STORE_URL`);
-    url = `sqlite:${file}`;
-  }
-  return openEventStore(url, { schema: g.schema, ...(options.forImport ? { clock: options.forImport.clock } : {}) });
+  if (g.eventStore) return g.eventStore;
+  const file = resolve(join(g.dataDir, 'fangyi.db'));
+  if (!existsSync(file) && !options.forImport) throw new UsageError(`no event store at ${file}: start Fangyi once (npm start), or give --event-store / EVENT_STORE_URL`);
+  return `sqlite:${file}`;
+}
+
+/** The snapshots beside that store; null where it keeps none (EventStoreDB). */
+function openSnapshotsOf(): Promise<SnapshotStore | null> {
+  return openSnapshots(storeUrl(), { schema: globals().schema });
+}
+
+async function openStore(options: { forImport?: ReturnType<typeof importClock> } = {}): Promise<EventStore> {
+  const url = storeUrl({ forImport: Boolean(options.forImport) });
+  return openEventStore(url, { schema: globals().schema, ...(options.forImport ? { clock: options.forImport.clock } : {}) });
 }
 
 async function withStore<T>(run: (store: EventStore) => Promise<T>, options: { forImport?: ReturnType<typeof importClock> } = {}): Promise<T> {
@@ -143,10 +151,33 @@ program
       let input: Readable = file === '-' ? process.stdin : createReadStream(file);
       if (file.endsWith('.gz')) input = input.pipe(createGunzip());
       const result = await importNdjson(input, store, clock);
+      // The imported events keep their recordedAt, in the past of the log's end: a snapshot taken
+      // before them would leave them out of the cuts it serves, so none is kept.
+      const snapshots = await openSnapshotsOf();
+      if (snapshots) await snapshots.clear().finally(() => snapshots.close());
       const summary = { ...result, seconds: (Date.now() - started) / 1000 };
       out(globals().json ? JSON.stringify(summary) : `imported ${result.events} events of ${result.streams} streams in ${summary.seconds.toFixed(1)} s`);
     }, { forImport: clock });
   });
+
+/** A timeline as a table (local times, `← #n` for the cause), or JSON. */
+function printTimeline(t: Timeline & { asOf?: string; knownAt?: string }): void {
+  if (globals().json) return void out(JSON.stringify(t, null, 2));
+  const tz = globals().timeZone;
+  const local = (iso: string) => {
+    const l = localTime(new Date(iso), tz);
+    return `${l.date} ${String(Math.floor(l.minutes / 60)).padStart(2, '0')}:${String(l.minutes % 60).padStart(2, '0')}`;
+  };
+  const index = new Map(t.entries.map((e, i) => [e.eventId, i + 1]));
+  const cut = t.knownAt ? `，截至 ${t.knownAt} 所知` : t.asOf ? `，截至 ${t.asOf} 发生` : '';
+  out(`${t.name ?? t.personId}（${t.community}）: ${t.entries.length} 条记录${cut}\n`);
+  out(
+    table(
+      ['#', '发生于', '记录于', '操作人', '摘要', '起因'],
+      t.entries.map((e, i) => [String(i + 1), local(e.occurredAt), local(e.recordedAt), `${e.actor.id} (${e.actor.role})`, e.summary, e.causedBy ? `← #${index.get(e.causedBy)}` : '']),
+    ),
+  );
+}
 
 program
   .command('timeline')
@@ -159,49 +190,139 @@ program
       const reporters = await reporterLookupFor({ storeUrl: g.eventStore || `sqlite:${resolve(join(g.dataDir, 'fangyi.db'))}`, schema: g.schema, dataDir: g.eventStore ? null : g.dataDir });
       const t = await personTimeline(store, personId, reporters.lookup).finally(reporters.close);
       if (!t) throw new UsageError(`no person ${personId} in this event store`);
-      if (globals().json) return out(JSON.stringify(t, null, 2));
-      const tz = globals().timeZone;
-      const local = (iso: string) => {
-        const l = localTime(new Date(iso), tz);
-        return `${l.date} ${String(Math.floor(l.minutes / 60)).padStart(2, '0')}:${String(l.minutes % 60).padStart(2, '0')}`;
-      };
-      const index = new Map(t.entries.map((e, i) => [e.eventId, i + 1]));
-      out(`${t.name ?? personId}（${t.community}）: ${t.entries.length} 条记录\n`);
-      out(
-        table(
-          ['#', '发生于', '记录于', '操作人', '摘要', '起因'],
-          t.entries.map((e, i) => [
-            String(i + 1),
-            local(e.occurredAt),
-            local(e.recordedAt),
-            `${e.actor.id} (${e.actor.role})`,
-            e.summary,
-            e.causedBy ? `← #${index.get(e.causedBy)}` : '',
-          ]),
-        ),
-      );
+      printTimeline(t);
     });
   });
 
-const asOf = program.command('as-of').description('a view as the system knew it at an instant (events recorded by then)');
+const asOf = program
+  .command('as-of')
+  .description('a view as it stood at an instant: what had happened by then (a check logged later included), or with --known-at what was recorded by then')
+  .addHelpText(
+    'after',
+    `
+Two questions: by default, what was true at <instant> (events that happened by then, however late they
+were recorded); with --known-at, what the system knew at <instant> (events recorded by then). Both
+replay from the nearest snapshot that may serve the instant (\`fangyi snapshots build <view>\`).`,
+  );
+
+interface CutOptions {
+  knownAt?: boolean;
+}
+
+/** The cut of an as-of command: the instant as asOf, or as knownAt with --known-at; never the future. */
+function cutFrom(at: string, o: CutOptions): Cut {
+  if (Date.parse(at) > Date.now()) throw new UsageError(`${at} is in the future: nothing is known of it yet`);
+  return o.knownAt ? { knownAt: new Date(at) } : { asOf: new Date(at) };
+}
+const cutName = (o: CutOptions) => (o.knownAt ? 'knownAt' : 'asOf');
+const knownAtOption = () => new Option('--known-at', 'what was known at the instant (events recorded by then) instead of what had happened by then');
+
+/** The roster API's deps on this store, the clock real (a future instant was refused before). */
+async function rosterDeps(store: EventStore) {
+  const g = globals();
+  return {
+    store: new InMemoryProjectionStore(),
+    clock: () => new Date(),
+    timeZone: g.timeZone,
+    slotWindows: process.env.FANGYI_SLOT_WINDOWS ? parseSlotWindows(process.env.FANGYI_SLOT_WINDOWS) : DEFAULT_SLOT_WINDOWS,
+    eventStore: store,
+    snapshots: await openSnapshotsOf(),
+  };
+}
+/** The command line reads every community, as an analyst of the whole district. */
+const ANALYST: User = { id: 'fangyi-cli', name: 'fangyi', role: 'analyst', communities: ['*'] };
+const hhmm = (iso: string | null) => {
+  if (!iso) return '';
+  const l = localTime(new Date(iso), globals().timeZone);
+  return `${String(Math.floor(l.minutes / 60)).padStart(2, '0')}:${String(l.minutes % 60).padStart(2, '0')}`;
+};
+const positiveInt = (name: string) => (value: string) => {
+  if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError(`${name} must be a whole number ≥ 1`);
+  return Number(value);
+};
+const dateOption = () => new Option('--date <date>', 'the business date (default: the date of the instant)').argParser((v) => {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(v)) throw new InvalidArgumentError('--date must be YYYY-MM-DD');
+  return v;
+});
+
+asOf
+  .command('roster')
+  .description('the home quarantine roster as of <instant>: who was under quarantine and where each check stood then')
+  .argument('<instant>', 'e.g. 2020-02-10T08:00:00+08:00', instant('<instant>'))
+  .addOption(knownAtOption())
+  .addOption(dateOption())
+  .option('--community <id>', 'only this community')
+  .option('--caller <id>', "only this caller's people")
+  .option('--limit <n>', 'people per page (at most 200)', positiveInt('--limit'), 200)
+  .option('--cursor <next>', 'the next page (the `next` a previous answer gave)')
+  .action(async (at: string, o: CutOptions & { date?: string; community?: string; caller?: string; limit: number; cursor?: string }) => {
+    const cut = cutFrom(at, o);
+    await withStore(async (store) => {
+      const deps = await rosterDeps(store);
+      try {
+        const page = await rosterPage(deps, { [cutName(o)]: at, limit: Math.min(o.limit, 200), ...(o.date ? { date: o.date } : {}), ...(o.community ? { community: o.community } : {}), ...(o.caller ? { caller: o.caller } : {}), ...(o.cursor ? { cursor: o.cursor } : {}) }, ANALYST);
+        if (globals().json) return void out(JSON.stringify(page, null, 2));
+        out(`居家隔离名单 ${page.date}，${cut.knownAt ? '截至该时刻所知' : '该时刻实况'} ${at}：${page.entries.length} 人\n`);
+        const slot = (s: { status: string; temperatureC?: number | null }) => `${s.status}${s.temperatureC ? ` ${s.temperatureC}` : ''}`;
+        out(table(['社区', '姓名', '随访员', '第几天', '上午', '下午', '最近体温', '未处理预警'], page.entries.map((e) => [e.community, e.personName, e.assignedCaller, `${e.day}/${e.periodDays}`, slot(e.am as never), slot(e.pm as never), e.lastTemperatureC === null ? '' : String(e.lastTemperatureC), String(e.openEscalations.length)])));
+        if (page.next) out(`\n下一页: --cursor ${page.next}`);
+      } finally {
+        await deps.snapshots?.close();
+      }
+    });
+  });
+
+asOf
+  .command('worklist')
+  .description("a caller's (or a community's) worklist as of <instant>: who needed calling then, most urgent first")
+  .argument('<instant>', 'e.g. 2020-02-10T10:00:00+08:00', instant('<instant>'))
+  .addOption(knownAtOption())
+  .addOption(dateOption())
+  .option('--community <id>', 'only this community')
+  .option('--caller <id>', "only this caller's people")
+  .option('--limit <n>', 'people per page (at most 200)', positiveInt('--limit'), 200)
+  .option('--cursor <next>', 'the next page (the `next` a previous answer gave)')
+  .action(async (at: string, o: CutOptions & { date?: string; community?: string; caller?: string; limit: number; cursor?: string }) => {
+    const cut = cutFrom(at, o);
+    await withStore(async (store) => {
+      const deps = await rosterDeps(store);
+      try {
+        const page = await worklistPage(deps, { [cutName(o)]: at, limit: Math.min(o.limit, 200), ...(o.date ? { date: o.date } : {}), ...(o.community ? { community: o.community } : {}), ...(o.caller ? { caller: o.caller } : {}), ...(o.cursor ? { cursor: o.cursor } : {}) }, ANALYST);
+        if (globals().json) return void out(JSON.stringify(page, null, 2));
+        out(`随访名单 ${page.date}，${cut.knownAt ? '截至该时刻所知' : '该时刻实况'} ${at}：${page.entries.length} 人\n`);
+        out(table(['紧急程度', '社区', '姓名', '随访员', '第几天', '截止', '上午', '下午', '最近体温', '趋势'], page.entries.map((e) => [e.urgency, e.community, e.personName, e.assignedCaller, `${e.day}/${e.periodDays}`, hhmm(e.dueBy), e.am.state, e.pm.state, e.lastTemperatureC === null ? '' : String(e.lastTemperatureC), e.trend ?? ''])));
+        if (page.next) out(`\n下一页: --cursor ${page.next}`);
+      } finally {
+        await deps.snapshots?.close();
+      }
+    });
+  });
+
 asOf
   .command('report')
-  .description('the daily report as known at <instant>')
+  .description('the daily report as of <instant>')
   .argument('<instant>', 'e.g. 2020-02-10T08:00:00+08:00', instant('<instant>'))
+  .addOption(knownAtOption())
   .option('--date <date>', 'the business date reported on (default: the date of the instant)')
   .option('--community <id>', 'only this community')
-  .action(async (at: string, o: { date?: string; community?: string }) => {
-    if (Date.parse(at) > Date.now()) throw new UsageError(`${at} is in the future: nothing is known of it yet`);
+  .action(async (at: string, o: CutOptions & { date?: string; community?: string }) => {
+    const cut = cutFrom(at, o);
     if (o.date && !/^\d{4}-\d{2}-\d{2}$/.test(o.date)) throw new UsageError('--date must be YYYY-MM-DD');
     const tz = globals().timeZone;
     const date = o.date ?? businessDate(new Date(at), tz);
     await withStore(async (store) => {
-      const { store: view } = await buildView(store, 'report', { timeZone: tz, asOf: new Date(at) });
+      const snapshots = await openSnapshotsOf();
+      let view: ProjectionStore;
+      try {
+        view = (await buildView(store, 'report', { timeZone: tz, cut, snapshots })).store;
+      } finally {
+        await snapshots?.close();
+      }
       // The district file (FANGYI_CONFIG): its districts, risk areas and check windows.
       const district = loadDistrict(process.env, (message) => process.stderr.write(`${message}\n`));
       const report = await dailyReportOf(view, date, (c) => !o.community || c === o.community, { timeZone: tz, slotWindows: district.slotWindows, district });
-      if (globals().json) return out(JSON.stringify({ ...report, asOf: at }, null, 2));
-      out(`每日报表 ${date}，截至 ${at} 所知\n`);
+      if (globals().json) return void out(JSON.stringify({ ...report, [cutName(o)]: at }, null, 2));
+      out(`每日报表 ${date}，${cut.knownAt ? '截至该时刻所知' : '该时刻实况'} ${at}\n`);
       const rows = [...report.communities, { community: '合计', ...report.total }];
       out(
         table(
@@ -226,6 +347,87 @@ asOf
       );
     });
   });
+
+asOf
+  .command('timeline')
+  .description("one person's timeline as of <instant>: only what had happened by then (or, with --known-at, what was recorded by then)")
+  .argument('<instant>', 'e.g. 2020-02-10T08:00:00+08:00', instant('<instant>'))
+  .requiredOption('--person <id>', 'the person')
+  .addOption(knownAtOption())
+  .action(async (at: string, o: CutOptions & { person: string }) => {
+    const cut = cutFrom(at, o);
+    const g = globals();
+    await withStore(async (store) => {
+      const reporters = await reporterLookupFor({ storeUrl: g.eventStore || `sqlite:${resolve(join(g.dataDir, 'fangyi.db'))}`, schema: g.schema, dataDir: g.eventStore ? null : g.dataDir });
+      const t = await personTimeline(store, o.person, { ...reporters.lookup, cut }).finally(reporters.close);
+      if (!t) throw new UsageError(`no person ${o.person} in this event store ${o.knownAt ? 'known' : 'registered'} by ${at}`);
+      printTimeline({ ...t, [cutName(o)]: at });
+    });
+  });
+
+const snapshotsCommand = program
+  .command('snapshots')
+  .description('snapshots of the roster and the report kept beside the events, from which as-of answers replay')
+  .addHelpText(
+    'after',
+    `
+A snapshot holds exactly the events recorded by its instant W (the log up to a position P, no later
+event recorded earlier). It serves a knownAt question at K ≥ W, and an asOf question at T when nothing
+in it happened after T; the answer then replays only the events after P inside the cut.`,
+  );
+snapshotsCommand
+  .command('build')
+  .description('take snapshots of a view about every N events of the log, from the latest one kept to the end')
+  .argument('<view>', VIEWS.join(' | '))
+  .option('--every <n>', 'events of the log between two snapshots', positiveInt('--every'), 50_000)
+  .action(async (view: string, o: { every: number }) => {
+    const name = viewNamed(view);
+    const started = Date.now();
+    await withStore(async (store) => {
+      const snapshots = await openSnapshotsOf();
+      if (!snapshots) throw new UsageError('this event store keeps no snapshots (EventStoreDB): as-of answers replay the log');
+      try {
+        const r = await buildSnapshots({ ...asOfView(name, globals().timeZone), eventStore: store, snapshots, every: o.every });
+        const summary = { view: name, events: r.events, from: r.from?.recordedUpTo ?? null, taken: r.taken.length, seconds: (Date.now() - started) / 1000, bytes: r.taken.reduce((n, s) => n + s.bytes, 0) };
+        out(globals().json ? JSON.stringify(summary) : `${name}: ${r.taken.length} snapshots taken over ${r.events} events${summary.from ? ` (from the one of ${summary.from})` : ''} in ${summary.seconds.toFixed(1)} s, ${(summary.bytes / 1048576).toFixed(1)} MiB`);
+      } finally {
+        await snapshots.close();
+      }
+    });
+  });
+snapshotsCommand
+  .command('list')
+  .description('the snapshots kept of a view')
+  .argument('<view>', VIEWS.join(' | '))
+  .action(async (view: string) => {
+    const name = viewNamed(view);
+    const snapshots = await openSnapshotsOf();
+    try {
+      const list = snapshots ? await snapshots.list(asOfView(name, globals().timeZone).view) : [];
+      if (globals().json) return void out(JSON.stringify(list, null, 2));
+      out(table(['recordedUpTo', 'occurredUpTo', 'events', 'MiB', 'takenAt'], list.map((s) => [s.recordedUpTo, s.occurredUpTo ?? '', String(s.events), (s.bytes / 1048576).toFixed(1), s.takenAt])));
+    } finally {
+      await snapshots?.close();
+    }
+  });
+snapshotsCommand
+  .command('clear')
+  .description('delete the snapshots of a view, or of every view')
+  .argument('[view]', VIEWS.join(' | '))
+  .action(async (view: string | undefined) => {
+    const snapshots = await openSnapshotsOf();
+    try {
+      const n = snapshots ? await snapshots.clear(view === undefined ? undefined : asOfView(viewNamed(view), globals().timeZone).view) : 0;
+      out(globals().json ? JSON.stringify({ deleted: n }) : `deleted ${n} snapshots`);
+    } finally {
+      await snapshots?.close();
+    }
+  });
+
+function viewNamed(view: string): ViewName {
+  if (!(VIEWS as readonly string[]).includes(view)) throw new UsageError(`unknown view ${view}: one of ${VIEWS.join(', ')}`);
+  return view as ViewName;
+}
 
 /** The worker's namespaces (FANGYI_ROSTER_NAMESPACE, FANGYI_REPORT_NAMESPACE), where a rebuild into Redis goes by default. */
 const WORKER_NAMESPACES: Record<ViewName, string> = {

@@ -69,7 +69,7 @@ const headingOf = ([, field, label]: readonly [string, string, string]) => (fiel
 export function ReportPage(_props: { user: SessionUser }) {
   const [date, setDate] = useState(localNow().date);
   const [asOf, setAsOf] = useState('');
-  const query = () => `date=${encodeURIComponent(date)}${asOf ? `&asOf=${encodeURIComponent(instantOf(asOf))}` : ''}`;
+  const query = () => `date=${encodeURIComponent(date)}${asOf ? `&knownAt=${encodeURIComponent(instantOf(asOf))}` : ''}`;
   const poll = usePoll(() => api<Report>('GET', `/report/daily?${query()}`), [date, asOf], 60_000);
   const action = useAction();
   const report = poll.data;

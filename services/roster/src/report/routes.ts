@@ -1,14 +1,15 @@
 import { z } from 'zod';
 import { BusinessDateSchema } from '@fangyi/contracts';
 import type { EventStore } from '@fangyi/eventstore';
-import { projectAsOf, type ProjectionStore } from '@fangyi/projections';
-import { DomainError, SHIPPED_DISTRICT, businessDate, localTime, route, worksIn, type Clock, type District, type ServiceApp, type SlotWindows } from '@fangyi/service-kit';
+import type { ProjectionStore } from '@fangyi/projections';
+import { SHIPPED_DISTRICT, businessDate, localTime, route, worksIn, type Clock, type District, type ServiceApp, type SlotWindows } from '@fangyi/service-kit';
 import { dailyReport } from './daily.ts';
 import { reportCsv, reportWorkbook } from './export.ts';
 import { renderReportPage, reportLabelsOf } from './page.ts';
-import { REPORT, reportProjection, type CaseDoc, type CheckpointDoc, type ComplaintDoc, type CrossingDayDoc, type HouseholdDoc, type PersonDoc } from './projection.ts';
+import { AS_OF_QUERY, buildAsOf, cutLabel, cutOf, type AsOfDeps } from '../asOf.ts';
+import { REPORT, type CaseDoc, type CheckpointDoc, type ComplaintDoc, type CrossingDayDoc, type HouseholdDoc, type PersonDoc } from './projection.ts';
 
-export interface ReportDeps {
+export interface ReportDeps extends AsOfDeps {
   readonly store: ProjectionStore;
   readonly clock: Clock;
   readonly timeZone: string;
@@ -22,8 +23,7 @@ export interface ReportDeps {
 
 const ReportQuery = z.strictObject({
   date: BusinessDateSchema.optional(),
-  /** Answer with only what the system had recorded by this instant. */
-  asOf: z.iso.datetime({ offset: true }).optional(),
+  ...AS_OF_QUERY,
   format: z.enum(['json', 'csv', 'xlsx', 'html']).default('json'),
 });
 
@@ -43,22 +43,18 @@ async function load(store: ProjectionStore) {
 export function reportRoutes(app: ServiceApp, deps: ReportDeps): void {
   const district = deps.district ?? SHIPPED_DISTRICT;
   const labels = reportLabelsOf(district);
-  const projection = reportProjection((iso) => businessDate(new Date(iso), deps.timeZone));
   route(app, {
     method: 'GET',
     url: '/report/daily',
     summary:
-      'The daily figures per community, per district and in total, each from facts dated on or before the date; ?asOf= answers with what was known then; ?format=csv (UTF-8 with BOM, quoted, zh-CN headings) or xlsx for sending up, ?format=html as a page (zh-CN)',
+      'The daily figures per community, per district and in total, each from facts dated on or before the date; ?asOf= as it stood at an instant (events that happened by then, a check logged later included), ?knownAt= with what was known then (events recorded by then); ?format=csv (UTF-8 with BOM, quoted, zh-CN headings) or xlsx for sending up, ?format=html as a page (zh-CN)',
     tags: ['report'],
     query: ReportQuery,
     roles: ['report-officer', 'analyst'],
     handler: async ({ query, user, reply, request }) => {
-      const date = query.date ?? businessDate(deps.clock(), deps.timeZone);
-      let store = deps.store;
-      if (query.asOf) {
-        if (!deps.eventStore) throw new DomainError('VALIDATION_FAILED', 'this deployment answers no as-of questions', [{ field: 'query.asOf', message: 'not available here' }]);
-        store = await projectAsOf({ projection, eventStore: deps.eventStore, asOf: new Date(query.asOf) });
-      }
+      const cut = cutOf(query, deps.clock, deps);
+      const date = query.date ?? businessDate(cut ? cut.now : deps.clock(), deps.timeZone);
+      const store: ProjectionStore = cut ? (await buildAsOf(deps, 'report', deps.timeZone, cut)).store : deps.store;
       const report = dailyReport(await load(store), date, (community) => worksIn(user, community), {
         timeZone: deps.timeZone,
         slotWindows: deps.slotWindows,
@@ -66,7 +62,7 @@ export function reportRoutes(app: ServiceApp, deps: ReportDeps): void {
       });
       if (query.format === 'html') {
         const local = localTime(deps.clock(), deps.timeZone);
-        const asOfLocal = query.asOf ?? `${local.date} ${String(Math.floor(local.minutes / 60)).padStart(2, '0')}:${String(local.minutes % 60).padStart(2, '0')}`;
+        const asOfLocal = query.asOf ?? query.knownAt ?? `${local.date} ${String(Math.floor(local.minutes / 60)).padStart(2, '0')}:${String(local.minutes % 60).padStart(2, '0')}`;
         reply.type('text/html; charset=utf-8');
         return renderReportPage({ ...report, asOfLocal, labels });
       }
@@ -80,7 +76,7 @@ export function reportRoutes(app: ServiceApp, deps: ReportDeps): void {
           .header('content-disposition', `attachment; filename="fangyi-daily-${date}.xlsx"`);
         return reportWorkbook(report, labels);
       }
-      return { ...report, asOf: query.asOf ?? deps.clock().toISOString() };
+      return { ...report, asOf: cut ? cut.now.toISOString() : deps.clock().toISOString(), ...(cut ? { cut: cutLabel(cut) } : {}) };
     },
   });
 }

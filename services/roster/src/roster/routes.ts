@@ -5,8 +5,9 @@ import { ALL_COMMUNITIES, DomainError, businessDate, fault, localTime, requireIn
 import { ROSTER_COLLECTION, ROSTER_INDEX, slotIndexValue, withDefaults, type RecordedSlotState, type RosterCase } from './projection.ts';
 import { SLOT_STATUSES, rosterFor, type RosterEntry, type SlotStatus, type SlotWindows } from './status.ts';
 import { renderRosterPage } from '../console/page.ts';
+import { AS_OF_QUERY, buildAsOf, communitiesFor, cutLabel, cutOf, type AsOfDeps } from '../asOf.ts';
 
-export interface RosterDeps {
+export interface RosterDeps extends AsOfDeps {
   readonly store: ProjectionStore;
   readonly clock: Clock;
   readonly timeZone: string;
@@ -27,7 +28,24 @@ const RosterQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(MAX_PAGE).default(50),
   /** The `next` of the previous page. */
   cursor: z.string().min(1).max(1000).optional(),
+  ...AS_OF_QUERY,
 });
+
+/** One case's record: as it is now, or as of an instant. */
+const CaseQuery = z.strictObject(AS_OF_QUERY);
+
+/**
+ * The deps a query runs on: the live read model, or for `asOf` / `knownAt` the view built for
+ * that cut (from the nearest snapshot) with the clock stopped at the instant asked of.
+ */
+async function depsFor(deps: RosterDeps, query: { asOf?: string | undefined; knownAt?: string | undefined; community?: string | undefined }, user: User): Promise<{ deps: RosterDeps; cut: ReturnType<typeof cutLabel> | null }> {
+  const cut = cutOf(query, deps.clock, deps);
+  if (!cut) return { deps, cut: null };
+  // Only the communities the answer can show: one part of each snapshot, and their events.
+  const named = query.community !== undefined && worksIn(user, query.community) ? query.community : undefined;
+  const { store } = await buildAsOf(deps, 'roster', deps.timeZone, cut, communitiesFor(user, named));
+  return { deps: { ...deps, store, clock: () => cut.now }, cut: cutLabel(cut) };
+}
 
 /** Who reads the roster: callers and registrars of their communities, the report officer, analysts. */
 const ROSTER_READERS = ['caller', 'registrar', 'report-officer', 'analyst'] as const;
@@ -134,6 +152,17 @@ async function buildRoster(deps: RosterDeps, query: z.output<typeof RosterQuery>
   };
 }
 
+/**
+ * One page of the roster as the route answers it: live, or as of a cut (`asOf`, `knownAt`), with
+ * the cut named in the answer. The command line calls it too (`fangyi as-of roster`).
+ */
+export async function rosterPage(deps: RosterDeps, query: z.input<typeof RosterQuery> | z.output<typeof RosterQuery>, user: User) {
+  const parsed = RosterQuery.parse(query);
+  const at = await depsFor(deps, parsed, user);
+  const roster = await buildRoster(at.deps, parsed, user);
+  return at.cut ? { ...roster, cut: at.cut } : roster;
+}
+
 const toClock = (minutes: number) => `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
 
 /** The roster query API: who is under home quarantine on a date and where each of their two checks stands. */
@@ -141,11 +170,11 @@ export function rosterRoutes(app: ServiceApp, deps: RosterDeps): void {
   route(app, {
     method: 'GET',
     url: '/roster',
-    summary: 'The home quarantine roster for a date (default: today in the district), with am/pm check status, one page at a time (limit, cursor)',
+    summary: 'The home quarantine roster for a date (default: today in the district), with am/pm check status, one page at a time (limit, cursor); ?asOf= as it was at an instant (events that happened by then, however late recorded), ?knownAt= as it was known then (events recorded by then)',
     tags: ['roster'],
     query: RosterQuery,
     roles: ROSTER_READERS,
-    handler: async ({ query, user }) => buildRoster(deps, query, user),
+    handler: async ({ query, user }) => rosterPage(deps, query, user),
   });
 
   route(app, {
@@ -155,9 +184,9 @@ export function rosterRoutes(app: ServiceApp, deps: RosterDeps): void {
     tags: ['roster'],
     query: RosterQuery,
     roles: ROSTER_READERS,
-    handler: async ({ query, reply, user, request }) => {
+    handler: async ({ query, reply, user }) => {
       reply.type('text/html; charset=utf-8');
-      const roster = await buildRoster(deps, query, user);
+      const roster = await rosterPage(deps, query, user);
       const local = localTime(new Date(roster.asOf), deps.timeZone);
       const asOfLocal = `${local.date} ${String(Math.floor(local.minutes / 60)).padStart(2, '0')}:${String(local.minutes % 60).padStart(2, '0')}`;
       return renderRosterPage({ ...roster, asOfLocal, placeLabel: (deps.district ?? SHIPPED_DISTRICT).placeLabel });
@@ -167,12 +196,14 @@ export function rosterRoutes(app: ServiceApp, deps: RosterDeps): void {
   route(app, {
     method: 'GET',
     url: '/roster/cases/:caseId',
-    summary: "One person's roster record with every check of the period",
+    summary: "One person's roster record with every check of the period; ?asOf= as it was then (events that happened by then, however late recorded), ?knownAt= as it was known then (events recorded by then)",
     tags: ['roster'],
     params: z.strictObject({ caseId: id }),
+    query: CaseQuery,
     roles: ROSTER_READERS,
-    handler: async ({ params, user }) => {
-      const doc = await deps.store.get<RosterCase>(ROSTER_COLLECTION, params.caseId);
+    handler: async ({ params, query, user }) => {
+      const { deps: at } = await depsFor(deps, query, user);
+      const doc = await at.store.get<RosterCase>(ROSTER_COLLECTION, params.caseId);
       const notFound = () => new DomainError('NOT_FOUND', `no roster record for case ${params.caseId}`);
       if (!doc) throw notFound();
       requireInScope(user, doc.community, notFound);
