@@ -19,7 +19,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { currentVersionOf, uuidv7, type NewEvent, type QuarantineEvent } from '@fangyi/contracts';
-import { PostgresSnapshots } from '@fangyi/eventstore';
+import { PostgresSnapshots } from '@fangyi/eventstore/postgres';
 import { PostgresEventStore } from '@fangyi/eventstore/postgres';
 import { InMemoryProjectionStore, buildSnapshots } from '@fangyi/projections';
 import { homeQuarantineDecider, nextCaseId, streamIdOf } from '@fangyi/quarantine';

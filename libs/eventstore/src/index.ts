@@ -12,5 +12,4 @@ export { SqlitePersonalKeys } from './personalKeys/sqlite.ts';
 export { openPersonalKeys } from './personalKeys/open.ts';
 export { snapshotInstant, type SnapshotBounds, type SnapshotMeta, type SnapshotStore, type ViewSnapshot } from './snapshots/port.ts';
 export { SqliteSnapshots } from './snapshots/sqlite.ts';
-export { PostgresSnapshots, type PostgresSnapshotsOptions } from './snapshots/postgres.ts';
 export { openSnapshots } from './snapshots/open.ts';

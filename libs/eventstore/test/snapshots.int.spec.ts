@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { PostgresSnapshots, SqliteSnapshots } from '../src/index.ts';
+import { SqliteSnapshots } from '../src/index.ts';
+import { PostgresSnapshots } from '../src/postgres/index.ts';
 import { snapshotStoreContract } from './snapshots.contract.ts';
 
 snapshotStoreContract('SQLite', async () => {

@@ -2,3 +2,4 @@
 // another store (the embedded mode's SQLite) never loads the pg client.
 export { PostgresEventStore, type PostgresEventStoreOptions } from '../postgres.ts';
 export { PostgresPersonalKeys, type PostgresPersonalKeysOptions } from '../personalKeys/postgres.ts';
+export { PostgresSnapshots, type PostgresSnapshotsOptions } from '../snapshots/postgres.ts';

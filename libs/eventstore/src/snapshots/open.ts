@@ -1,4 +1,3 @@
-import { PostgresSnapshots } from './postgres.ts';
 import type { SnapshotStore } from './port.ts';
 import { SqliteSnapshots } from './sqlite.ts';
 
@@ -8,7 +7,10 @@ import { SqliteSnapshots } from './sqlite.ts';
  * snapshots (null).
  */
 export async function openSnapshots(url: string, options: { schema?: string } = {}): Promise<SnapshotStore | null> {
-  if (/^postgres(ql)?:\/\//.test(url)) return PostgresSnapshots.create({ connectionString: url, ...(options.schema ? { schema: options.schema } : {}) });
+  if (/^postgres(ql)?:\/\//.test(url)) {
+    const { PostgresSnapshots } = await import('./postgres.ts');
+    return PostgresSnapshots.create({ connectionString: url, ...(options.schema ? { schema: options.schema } : {}) });
+  }
   if (url.startsWith('sqlite:')) return new SqliteSnapshots({ path: url.slice('sqlite:'.length) });
   return null;
 }
