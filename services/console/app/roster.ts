@@ -42,7 +42,14 @@ export interface Roster {
   readonly slotWindows: { am: { opens: string; closes: string }; pm: { opens: string; closes: string } };
   readonly totals: Record<string, number>;
   readonly entries: readonly RosterEntry[];
+  /** The cursor of the next page, or null after the last. */
+  readonly next: string | null;
+  /** The instant asked of, when the roster is shown as of one. */
+  readonly cut?: { readonly asOf?: string; readonly knownAt?: string };
 }
+
+/** A local date and time from a datetime-local input as an instant in the district (UTC+8). */
+export const instantOf = (local: string) => (local ? `${local.length === 16 ? `${local}:00` : local}+08:00` : '');
 
 /** Most urgent first: an open escalation, then a missed or overdue slot, then one still to do. */
 export function urgency(e: RosterEntry): number {

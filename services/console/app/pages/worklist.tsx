@@ -1,8 +1,8 @@
 import { api, type SessionUser } from '../api.ts';
 import { SLOT_LABELS, SLOT_STATUS_LABELS, formatDate, formatDateTime, place } from '../i18n.ts';
 import { dismiss, onQueueChange, queued, type QueuedCheck } from '../offline.ts';
-import { URGENCY_LABELS, urgency, type Roster, type RosterEntry } from '../roster.ts';
-import { LiveBar, Notice, usePoll, type Navigate } from '../ui.tsx';
+import { URGENCY_LABELS, instantOf, urgency, type Roster, type RosterEntry } from '../roster.ts';
+import { Chips, LiveBar, Notice, usePoll, type Navigate } from '../ui.tsx';
 import { useEffect, useState } from 'preact/hooks';
 
 function SlotBadge(props: { slot: 'am' | 'pm'; entry: RosterEntry }) {
@@ -45,20 +45,68 @@ export function OfflineQueue(props: { user: SessionUser }) {
   );
 }
 
+/** Who may look at the roster as it stood at an earlier instant: everyone who reads it but the callers, whose list is today's work. */
+const LOOKS_BACK = new Set(['report-officer', 'analyst', 'admin', 'registrar']);
+
+const CUT_KINDS = ['asOf', 'knownAt'] as const;
+const CUT_LABELS = { asOf: '当时实况', knownAt: '当时系统所知' };
+
+/** 200 a request, the most the roster API gives: a caller's whole list in one. */
+const PAGE = 200;
+
 export function WorklistPage(props: { user: SessionUser; navigate: Navigate }) {
-  const poll = usePoll(() => api<Roster>('GET', '/roster'), []);
-  const roster = poll.data;
-  const entries = roster ? [...roster.entries].sort((a, b) => urgency(a) - urgency(b) || a.personName.localeCompare(b.personName, 'zh-CN')) : [];
   const mine = props.user.role === 'caller';
+  const looksBack = LOOKS_BACK.has(props.user.role);
+  const [cutKind, setCutKind] = useState<'asOf' | 'knownAt'>('asOf');
+  const [cutAt, setCutAt] = useState('');
+  const cutQuery = cutAt ? `&${cutKind}=${encodeURIComponent(instantOf(cutAt))}` : '';
+  // A roster as of an instant does not change: no need to ask again every 15 s.
+  const poll = usePoll(() => api<Roster>('GET', `/roster?limit=${PAGE}${cutQuery}`), [cutQuery], cutAt ? 3_600_000 : 15_000);
+  const roster = poll.data;
+  // Pages after the first, asked for with 显示更多; forgotten when the first page is asked again.
+  const [more, setMore] = useState<{ of: Roster; entries: readonly RosterEntry[]; next: string | null } | null>(null);
+  const [loadingMore, setLoadingMore] = useState(false);
+  const extra = more && more.of === roster ? more : null;
+  const next = extra ? extra.next : (roster?.next ?? null);
+  const loadMore = async () => {
+    if (!roster || !next) return;
+    setLoadingMore(true);
+    try {
+      const page = await api<Roster>('GET', `/roster?limit=${PAGE}${cutQuery}&cursor=${encodeURIComponent(next)}`);
+      setMore({ of: roster, entries: [...(extra?.entries ?? []), ...page.entries], next: page.next });
+    } finally {
+      setLoadingMore(false);
+    }
+  };
+  const all = roster ? [...roster.entries, ...(extra?.entries ?? [])] : [];
+  const entries = all.sort((a, b) => urgency(a) - urgency(b) || a.personName.localeCompare(b.personName, 'zh-CN'));
   return (
     <>
       <h1 tabIndex={-1}>{mine ? '今日随访' : '居家隔离名单'}</h1>
+      {looksBack ? (
+        <form class="as-of-form" aria-label="以往的名单" onSubmit={(e) => e.preventDefault()}>
+          <label class="field field-inline">
+            <span>查看某一时刻（不填为现在）</span>
+            <input type="datetime-local" name="rosterAt" step={1} value={cutAt} onChange={(e) => setCutAt(e.currentTarget.value)} aria-describedby="roster-at-hint" />
+          </label>
+          <Chips legend="按" name="cut" single options={CUT_KINDS} labels={CUT_LABELS} value={[cutKind]} onChange={(v) => setCutKind(v[0] ?? 'asOf')} />
+          {cutAt ? (
+            <button type="button" class="btn btn-beside-field" onClick={() => setCutAt('')}>
+              回到现在
+            </button>
+          ) : null}
+          <p id="roster-at-hint" class="muted">
+            “当时实况”计入那一刻之前发生的一切，包括事后补录的随访；“当时系统所知”只计入那一刻已经登记的，用于核对当时看到的名单。
+          </p>
+        </form>
+      ) : null}
       {roster ? (
         <p class="muted">
           {formatDate(roster.date)} · 上午 {roster.slotWindows.am.opens}–{roster.slotWindows.am.closes} · 下午 {roster.slotWindows.pm.opens}–{roster.slotWindows.pm.closes}
+          {roster.cut ? ` · ${roster.cut.knownAt ? '截至该时刻系统所知' : '该时刻实况'}：${formatDateTime(roster.asOf)}` : ''}
         </p>
       ) : null}
-      <LiveBar {...poll} />
+      {cutAt ? null : <LiveBar {...poll} />}
       <OfflineQueue user={props.user} />
       {poll.error ? <Notice kind="error">{poll.error}（显示的是上次的名单）</Notice> : null}
       {roster ? (
@@ -86,7 +134,7 @@ export function WorklistPage(props: { user: SessionUser; navigate: Navigate }) {
         </dl>
       ) : null}
       {!roster && !poll.error ? <p class="muted">正在加载名单…</p> : null}
-      {roster && entries.length === 0 ? <Notice kind="info">今天您负责的社区没有居家隔离人员。</Notice> : null}
+      {roster && entries.length === 0 ? <Notice kind="info">{cutAt ? '那一刻您负责的社区没有居家隔离人员。' : '今天您负责的社区没有居家隔离人员。'}</Notice> : null}
       <ol class="worklist" aria-label="按紧急程度排序的随访名单">
         {entries.map((e) => {
           const u = urgency(e);
@@ -119,6 +167,13 @@ export function WorklistPage(props: { user: SessionUser; navigate: Navigate }) {
           );
         })}
       </ol>
+      {next ? (
+        <p class="row">
+          <button type="button" class="btn" onClick={() => void loadMore()} disabled={loadingMore}>
+            {loadingMore ? '正在加载…' : `显示更多（已显示 ${entries.length} 人）`}
+          </button>
+        </p>
+      ) : null}
     </>
   );
 }
