@@ -15,11 +15,13 @@ export const CHROMIUM = '/usr/bin/chromium';
 export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--lang=zh-CN'];
 /**
  * The district's users run their phones in zh-CN: the context's locale sets what pages read
- * (navigator.language, Intl), and the process's LANG what Chromium's own controls show (a date
+ * (navigator.language, Intl), and the process's LANGUAGE what Chromium's own controls show (a date
  * field reads 2026/12/02, 年 月 日, not 12/02/2026); Debian's chromium-l10n has its zh-CN texts.
+ * LANG stays C.UTF-8, a locale the machine has: with zh_CN.UTF-8, which it lacks, Chromium fell back
+ * to ASCII file names and a download's 每日报表-….csv came as "download".
  */
 export const BROWSER_LOCALE = { locale: 'zh-CN', timezoneId: 'Asia/Shanghai' } as const;
-const BROWSER_ENV = { LANG: 'zh_CN.UTF-8', LANGUAGE: 'zh_CN:zh' };
+const BROWSER_ENV = { LANG: 'C.UTF-8', LANGUAGE: 'zh_CN:zh' };
 export const PHONE = { width: 390, height: 844 };
 export const NARROW = { width: 360, height: 780 };
 export const DESKTOP = { width: 1280, height: 900 };
