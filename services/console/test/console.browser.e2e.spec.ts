@@ -465,11 +465,16 @@ describe('the console in Chromium (390×844)', () => {
       // The form starts from today's policy (the test district's two all-day windows).
       await expect.poll(() => page.locator('li.slot-row').count()).toBe(2);
       await expect.poll(() => page.getByLabel('隔离天数').inputValue()).toBe('14');
+      // A window to midnight: a time field cannot hold 24:00, so it shows 23:59.
+      expect(await page.getByLabel('时段 1 结束').inputValue()).toBe('23:59');
       // A refused setting is said under its field, in Chinese.
       await page.getByLabel('隔离天数').fill('0');
       await page.getByRole('button', { name: '开始预演' }).click();
       await page.getByText('隔离天数应为 1 到 60 之间的整数。').waitFor();
+      // Only the field at fault: today's windows, untouched, are not sent.
+      await page.getByText('填写的内容有误，请检查标出的项目后再提交。（隔离天数）').waitFor();
       expect(await page.getByLabel('隔离天数').getAttribute('aria-invalid')).toBe('true');
+      await checkPage(page, 'analyst-preview-refused');
       await page.getByLabel('隔离天数').fill('21');
       await page.getByRole('button', { name: '＋ 添加时段' }).click();
       for (const [i, w] of windows.entries()) {
@@ -477,6 +482,11 @@ describe('the console in Chromium (390×844)', () => {
         await page.getByLabel(`时段 ${i + 1} 开始`).fill(opens!);
         await page.getByLabel(`时段 ${i + 1} 结束`).fill(closes!);
       }
+      // Overlapping windows are refused under the slots.
+      await page.getByLabel('时段 2 开始').fill('09:00');
+      await page.getByRole('button', { name: '开始预演' }).click();
+      await page.getByText('时段之间有重叠，请调整开始或结束时间。').waitFor();
+      await page.getByLabel('时段 2 开始').fill('11:00');
       await page.getByRole('button', { name: '开始预演' }).click();
       const difference = page.locator('table[data-table="total"] tr[data-side="difference"]');
       await difference.waitFor();

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, api, type SessionUser } from '../api.ts';
 import { communityIds, formatDate, place } from '../i18n.ts';
-import { ActionMessage, Notice, useAction } from '../ui.tsx';
+import { ActionMessage, useAction } from '../ui.tsx';
 
 /**
  * The policy preview (`/analyst/policy-preview`): the district's recorded history replayed under
@@ -77,11 +77,14 @@ interface Slot {
   readonly closes: string;
 }
 let slotKey = 0;
+/** A time field cannot hold 24:00: a window to midnight shows, and is entered, as ending at 23:59. */
+const MIDNIGHT_SHOWN = '23:59';
 const slotsOf = (windows: readonly string[]): Slot[] =>
   windows.map((w) => {
     const [opens = '', closes = ''] = w.split('-');
-    return { key: ++slotKey, opens, closes };
+    return { key: ++slotKey, opens, closes: closes === '24:00' ? MIDNIGHT_SHOWN : closes };
   });
+const windowsOf = (slots: readonly Slot[]) => slots.map((s) => `${s.opens}-${s.closes === MIDNIGHT_SHOWN ? '24:00' : s.closes}`).join(',');
 
 type FieldName = 'periodDays' | 'slots' | 'feverThresholdC' | 'riskAreas' | 'earlyMinutes' | 'checksPerCallerPerDay' | 'from' | 'to' | 'community';
 
@@ -296,7 +299,13 @@ export function PolicyPreviewPage(props: { user: SessionUser }) {
     to: '',
     community: wide ? '' : (props.user.communities[0] ?? ''),
   });
-  const [slots, setSlots] = useState<Slot[]>([]);
+  const [slots, setSlotsAs] = useState<Slot[]>([]);
+  // Today's windows until the analyst changes them: then the rows are sent, else today's apply.
+  const [slotsChanged, setSlotsChanged] = useState(false);
+  const setSlots = (next: (all: Slot[]) => Slot[]) => {
+    setSlotsAs(next);
+    setSlotsChanged(true);
+  };
   const [errors, setErrors] = useState<Partial<Record<FieldName, string>>>({});
   const [result, setResult] = useState<PolicyPreview | null>(null);
   const action = useAction();
@@ -312,9 +321,9 @@ export function PolicyPreviewPage(props: { user: SessionUser }) {
       (r) => {
         const t = r.policies.today;
         setForm((f) => ({ ...f, periodDays: String(t.periodDays), feverThresholdC: t.feverThresholdC.toFixed(1), earlyMinutes: String(t.earlyMinutes), riskAreas: t.riskAreas?.join(',') ?? '' }));
-        setSlots(slotsOf(t.slots));
+        setSlotsAs(slotsOf(t.slots));
       },
-      () => setSlots(slotsOf(['07:00-10:00'])),
+      () => setSlotsAs(slotsOf(['07:00-10:00'])),
     );
   }, []);
 
@@ -323,7 +332,7 @@ export function PolicyPreviewPage(props: { user: SessionUser }) {
     setErrors({});
     const body: Record<string, string> = {};
     for (const [k, v] of Object.entries(form)) if (v.trim()) body[k] = v.trim();
-    body.slots = slots.map((s) => `${s.opens}-${s.closes}`).join(',');
+    if (slotsChanged) body.slots = windowsOf(slots);
     void action.run(async () => {
       try {
         setResult(await api<PolicyPreview>('POST', '/analyst/policy-preview', body));
@@ -391,6 +400,9 @@ export function PolicyPreviewPage(props: { user: SessionUser }) {
               </li>
             ))}
           </ol>
+          <p class="muted field-hint" id="pv-slots-hint">
+            一条体温记录算作它所在的时段；结束填 23:59 表示到午夜。最多六个时段。
+          </p>
           <button type="button" class="btn btn-small" disabled={slots.length >= 6} onClick={() => setSlots((all) => [...all, { key: ++slotKey, opens: '', closes: '' }])}>
             ＋ 添加时段
           </button>
@@ -427,7 +439,6 @@ export function PolicyPreviewPage(props: { user: SessionUser }) {
           {action.busy ? '正在计算…' : '开始预演'}
         </button>
       </form>
-      {action.message?.kind === 'error' && Object.keys(errors).length > 0 ? <Notice kind="info">请按标出的项目修改后再预演。</Notice> : null}
       {result ? <Result result={result} /> : null}
       <section class="card" aria-labelledby="pv-rules">
         <h2 id="pv-rules">怎么算</h2>
