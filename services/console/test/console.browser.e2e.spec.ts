@@ -458,6 +458,7 @@ describe('the console in Chromium (390×844)', () => {
     const windows = ['07:00-10:00', '11:00-14:00', '15:00-18:00'];
     let shown: string[][] = [];
     let communities: string[] = [];
+    let byCommunity: string[][] = [];
     await session(async ({ page }) => {
       await signIn({ page } as Watched, 'analyst-kutao');
       await page.getByRole('link', { name: '政策预演' }).click();
@@ -492,14 +493,16 @@ describe('the console in Chromium (390×844)', () => {
       await difference.waitFor();
       await expect.poll(() => page.getByText('隔离天数应为').count()).toBe(0);
       shown = await Promise.all(['today', 'preview', 'difference'].map((side) => page.locator(`table[data-table="total"] tr[data-side="${side}"] td`).allTextContents()));
-      communities = await Promise.all((await page.locator('table[data-table="communities"] tbody').all()).map(async (b) => (await b.getAttribute('data-community')) ?? ''));
+      const groups = await page.locator('table[data-table="communities"] tbody').all();
+      communities = await Promise.all(groups.map(async (b) => (await b.getAttribute('data-community')) ?? ''));
+      byCommunity = await Promise.all(groups.map((b) => b.locator('tr[data-side="difference"] td').allTextContents()));
       await page.getByText(/最忙的一天/).first().waitFor();
       await checkPage(page, 'analyst-preview');
       // The refused setting's 400, which Chromium logs.
     }, /status of 400/);
     const api = apiAs(server, user('analyst-kutao', 'analyst', ['*']));
     type Side = Record<string, number>;
-    type Preview = { policies: { preview: { periodDays: number; slots: string[] } }; total: { today: Side; preview: Side; difference: Side }; communities: { community: string }[] };
+    type Preview = { policies: { preview: { periodDays: number; slots: string[] } }; total: { today: Side; preview: Side; difference: Side }; communities: { community: string; difference: Side }[] };
     const answer = await api<Preview>('/analyst/policy-preview', { method: 'POST', body: { periodDays: 21, slots: windows.join(','), feverThresholdC: 37.3, earlyMinutes: 30, checksPerCallerPerDay: 40 } });
     expect(answer.status).toBe(200);
     expect(answer.body.policies.preview).toMatchObject({ periodDays: 21, slots: windows });
@@ -510,6 +513,7 @@ describe('the console in Chromium (390×844)', () => {
     expect(shown[2]).toEqual(keys.map((k) => signed(answer.body.total.difference[k]!)));
     for (const k of keys) expect(answer.body.total.difference[k]).toBe(answer.body.total.preview[k]! - answer.body.total.today[k]!);
     expect(communities).toEqual(answer.body.communities.map((c) => c.community));
+    expect(byCommunity).toEqual(answer.body.communities.map((c) => keys.map((k) => signed(c.difference[k]!))));
   }, 90_000);
 
   it('no token or password in any URL the browser visited or in the server log', () => {
