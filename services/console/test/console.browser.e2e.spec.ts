@@ -459,6 +459,8 @@ describe('the console in Chromium (390×844)', () => {
     let shown: string[][] = [];
     let communities: string[] = [];
     let byCommunity: string[][] = [];
+    let headline = '';
+    let days = 0;
     await session(async ({ page }) => {
       await signIn({ page } as Watched, 'analyst-kutao');
       await page.getByRole('link', { name: '政策预演' }).click();
@@ -496,13 +498,15 @@ describe('the console in Chromium (390×844)', () => {
       const groups = await page.locator('table[data-table="communities"] tbody').all();
       communities = await Promise.all(groups.map(async (b) => (await b.getAttribute('data-community')) ?? ''));
       byCommunity = await Promise.all(groups.map((b) => b.locator('tr[data-side="difference"] td').allTextContents()));
-      await page.getByText(/最忙的一天/).first().waitFor();
+      headline = (await page.locator('.preview-headline').textContent()) ?? '';
+      await page.getByText(/^每日明细/).click();
+      days = await page.locator('table[data-table="daily"] tbody tr').count();
       await checkPage(page, 'analyst-preview');
       // The refused setting's 400, which Chromium logs.
     }, /status of 400/);
     const api = apiAs(server, user('analyst-kutao', 'analyst', ['*']));
     type Side = Record<string, number>;
-    type Preview = { policies: { preview: { periodDays: number; slots: string[] } }; total: { today: Side; preview: Side; difference: Side }; communities: { community: string; difference: Side }[] };
+    type Preview = { policies: { preview: { periodDays: number; slots: string[] } }; total: { today: Side; preview: Side & { daily: { date: string; callersNeeded: number }[] }; difference: Side }; communities: { community: string; difference: Side }[] };
     const answer = await api<Preview>('/analyst/policy-preview', { method: 'POST', body: { periodDays: 21, slots: windows.join(','), feverThresholdC: 37.3, earlyMinutes: 30, checksPerCallerPerDay: 40 } });
     expect(answer.status).toBe(200);
     expect(answer.body.policies.preview).toMatchObject({ periodDays: 21, slots: windows });
@@ -513,6 +517,10 @@ describe('the console in Chromium (390×844)', () => {
     expect(shown[2]).toEqual(keys.map((k) => signed(answer.body.total.difference[k]!)));
     for (const k of keys) expect(answer.body.total.difference[k]).toBe(answer.body.total.preview[k]! - answer.body.total.today[k]!);
     expect(communities).toEqual(answer.body.communities.map((c) => c.community));
+    // The busiest day's callers under the preview, and one row a day.
+    const daily = answer.body.total.preview.daily;
+    expect(headline).toContain(`需要 ${Math.max(...daily.map((d) => d.callersNeeded))} 名随访员`);
+    expect(days).toBe(daily.length);
     expect(byCommunity).toEqual(answer.body.communities.map((c) => keys.map((k) => signed(c.difference[k]!))));
   }, 90_000);
 

@@ -224,7 +224,7 @@ function Result(props: { result: PolicyPreview }) {
         </table>
       </div>
       {r.communities.length === 0 ? <p class="muted">这段时间没有居家隔离的人。</p> : null}
-      <details class="card">
+      <details class="card preview-daily">
         <summary>每日明细（全辖区，{r.total.preview.daily.length} 天）</summary>
         <div class="table-wrap" tabIndex={0} role="region" aria-label="每日明细">
           <table class="report preview-table" data-table="daily">
