@@ -43,7 +43,7 @@ describe("one person's timeline across the four contexts (the embedded process)"
     expect(entry('quarantine.home-quarantine-started').actor).toEqual({ id: 'policy-arrival-quarantine', role: 'system' });
     expect(entry('checkpoints.exit-recorded').actor).toEqual({ id: 'checkpoint-staff-zhangcun', role: 'checkpoint-staff' });
     expect(entry('complaints.complaint-filed').actor).toEqual({ id: 'complaint-handler-kutao', role: 'complaint-handler' });
-    expect(entry('quarantine.home-quarantine-started').summary).toMatch(/^开始居家隔离 .*（14 天），随访员 /);
+    expect(entry('quarantine.home-quarantine-started').summary).toMatch(/^开始居家隔离 .*（14 天，来自风险地区），随访员 /);
     expect(entry('checkpoints.exit-recorded').summary).toMatch(/^经卡口 .* 外出/);
     expect(entry('complaints.complaint-filed')).toMatchObject({ relation: 'complaint-about-household', summary: expect.stringMatching(/^被投诉/) });
     for (const e of t.entries) {
@@ -79,7 +79,7 @@ describe("one person's timeline across the four contexts (the embedded process)"
     const reported = complaints.filter((e) => e.streamId === `complaint-${his}`);
     expect(reported.length).toBeGreaterThan(0);
     expect(reported.every((e) => e.relation === 'complaint-reported')).toBe(true);
-    expect(reported.find((e) => e.type === 'complaints.complaint-filed')!.summary).toMatch(/^提出投诉（other）：菜市场门口聚集/);
+    expect(reported.find((e) => e.type === 'complaints.complaint-filed')!.summary).toMatch(/^提出投诉（其他，.*）：菜市场门口聚集/);
     // The neighbour's complaint about his household keeps its relation.
     expect(complaints.filter((e) => e.streamId === `complaint-${story.complaintId}`).every((e) => e.relation === 'complaint-about-household')).toBe(true);
     // The command line on the same data directory opens his phone with the key files kept there.

@@ -206,6 +206,15 @@ const FIELD_LABELS: Record<string, string> = {
   startedAt: '开始时间',
   handoverNote: '交接说明',
   symptomNote: '症状说明',
+  periodDays: '隔离天数',
+  slots: '随访时段',
+  feverThresholdC: '发热标准',
+  riskAreas: '风险地区',
+  earlyMinutes: '可提前登记分钟',
+  checksPerCallerPerDay: '每名随访员每天随访次数',
+  from: '开始日期',
+  to: '结束日期',
+  community: '社区',
 };
 
 export interface Problem {

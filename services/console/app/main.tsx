@@ -8,6 +8,7 @@ import { CasePage } from './pages/case.tsx';
 import { CheckpointPage } from './pages/checkpoint.tsx';
 import { ComplaintsPage } from './pages/complaints.tsx';
 import { LoginPage } from './pages/login.tsx';
+import { PolicyPreviewPage } from './pages/preview.tsx';
 import { RegistrarPage } from './pages/registrar.tsx';
 import { ReportPage } from './pages/report.tsx';
 import { FindPage, HouseholdPage, PersonPage } from './pages/residents.tsx';
@@ -33,6 +34,7 @@ const PAGES: Record<string, readonly { path: string; label: string }[]> = {
   analyst: [
     { path: '/report', label: '每日报表' },
     { path: '/timeline', label: '时间线' },
+    { path: '/preview', label: '政策预演' },
     { path: '/worklist', label: '隔离名单' },
   ],
   admin: [
@@ -44,6 +46,7 @@ const PAGES: Record<string, readonly { path: string; label: string }[]> = {
     { path: '/complaints', label: '投诉' },
     { path: '/report', label: '报表' },
     { path: '/timeline', label: '时间线' },
+    { path: '/preview', label: '预演' },
   ],
 };
 
@@ -164,6 +167,7 @@ function App() {
   else if (path === '/find') page = <FindPage user={user} navigate={navigate} />;
   else if (path.startsWith('/person/')) page = <PersonPage personId={decodeURIComponent(path.slice('/person/'.length))} user={user} navigate={navigate} />;
   else if (path.startsWith('/household/')) page = <HouseholdPage householdId={decodeURIComponent(path.slice('/household/'.length))} user={user} />;
+  else if (path === '/preview') page = <PolicyPreviewPage user={user} />;
   else if (path === '/timeline') page = <TimelineSearchPage user={user} navigate={navigate} />;
   else if (path.startsWith('/timeline/')) page = <TimelinePage personId={decodeURIComponent(path.slice('/timeline/'.length))} user={user} />;
   else page = <h1 tabIndex={-1}>没有这个页面</h1>;
@@ -200,7 +204,7 @@ function App() {
           {waiting > 0 ? ` 本机待处理记录 ${waiting} 条。` : ''}
         </div>
       ) : null}
-      <main class={`page${path === '/report' ? ' page-wide' : ''}`} id="main" ref={mainRef} tabIndex={-1}>
+      <main class={`page${path === '/report' || path === '/preview' ? ' page-wide' : ''}`} id="main" ref={mainRef} tabIndex={-1}>
         {page}
       </main>
     </>

@@ -12,7 +12,16 @@ export const ROOT = resolve(import.meta.dirname, '../../..');
 export const SCREENSHOTS = join(ROOT, '.cache/screenshots');
 export const DEMO_PASSWORD = 'demo-password-for-browser-tests';
 export const CHROMIUM = '/usr/bin/chromium';
-export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--lang=zh-CN'];
+/**
+ * The district's users run their phones in zh-CN: the context's locale sets what pages read
+ * (navigator.language, Intl), and the process's LANGUAGE what Chromium's own controls show (a date
+ * field reads 2026/12/02, 年 月 日, not 12/02/2026); Debian's chromium-l10n has its zh-CN texts.
+ * LANG stays C.UTF-8, a locale the machine has: with zh_CN.UTF-8, which it lacks, Chromium fell back
+ * to ASCII file names and a download's 每日报表-….csv came as "download".
+ */
+export const BROWSER_LOCALE = { locale: 'zh-CN', timezoneId: 'Asia/Shanghai' } as const;
+const BROWSER_ENV = { LANG: 'C.UTF-8', LANGUAGE: 'zh_CN:zh' };
 export const PHONE = { width: 390, height: 844 };
 export const NARROW = { width: 360, height: 780 };
 export const DESKTOP = { width: 1280, height: 900 };
@@ -76,7 +85,16 @@ export async function startServer(): Promise<Server> {
   };
 }
 
-export const launch = (): Promise<Browser> => chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+export const launch = (): Promise<Browser> => chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true, env: { ...process.env, ...BROWSER_ENV } });
+
+/** The parts of the page's first date field as Chromium shows them, in order (their accessible names: 年, 月, 日 in zh-CN). */
+export async function dateFieldParts(w: Watched): Promise<string[]> {
+  const cdp = await w.context.newCDPSession(w.page);
+  const { nodes } = (await cdp.send('Accessibility.getFullAXTree')) as { nodes: { role?: { value?: string }; name?: { value?: string } }[] };
+  await cdp.detach();
+  // Chromium names each part twice ("年 年"): the part's label is its first word.
+  return nodes.filter((n) => n.role?.value === 'spinbutton').map((n) => (n.name?.value ?? '').split(' ')[0]!);
+}
 
 /** Every URL a page asked for, every console error: the checks run after each test. */
 export interface Watched {
@@ -87,7 +105,7 @@ export interface Watched {
 }
 
 export async function openPhone(browser: Browser, server: Server): Promise<Watched> {
-  const context = await browser.newContext({ viewport: PHONE, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', acceptDownloads: true, deviceScaleFactor: 1 });
+  const context = await browser.newContext({ viewport: PHONE, ...BROWSER_LOCALE, acceptDownloads: true, deviceScaleFactor: 1 });
   const page = await context.newPage();
   const urls: string[] = [];
   const errors: string[] = [];

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import type { User } from '@fangyi/service-kit';
-import { DEMO_PASSWORD, apiAs, checkPage, collectSessionTokens, idNumber, launch, openPhone, signIn, startServer, tokens, type Server, type Watched } from './browser.ts';
+import { DEMO_PASSWORD, apiAs, checkPage, collectSessionTokens, dateFieldParts, idNumber, launch, openPhone, signIn, startServer, tokens, type Server, type Watched } from './browser.ts';
 
 /**
  * Each user's main task through the console in a real Chromium at 390×844, the result checked
@@ -432,9 +432,13 @@ describe('the console in Chromium (390×844)', () => {
     type Report = { districts: { district: string; people: { registered: number } }[]; total: { people: { registered: number } } };
     const live = (await api<Report>('/report/daily')).body;
     expect(live.districts.length).toBeGreaterThan(0);
-    await session(async ({ page }) => {
+    await session(async (w) => {
+      const { page } = w;
       await signIn({ page } as Watched, 'report-officer-kutao');
       await page.getByRole('region', { name: /每日报表/ }).waitFor();
+      // The browser runs as the district's phones do: Chinese, Shanghai time, dates year first.
+      expect(await page.evaluate('[navigator.language, Intl.DateTimeFormat().resolvedOptions().timeZone]')).toEqual(['zh-CN', 'Asia/Shanghai']);
+      expect((await dateFieldParts(w)).slice(0, 3)).toEqual(['年', '月', '日']);
       await expect.poll(() => page.locator('tr.subtotal').count()).toBe(live.districts.length);
       await page.locator('tr.subtotal th', { hasText: '枯桃管区小计' }).waitFor();
       // Before anything was recorded: every figure 0.
@@ -448,6 +452,76 @@ describe('the console in Chromium (390×844)', () => {
     });
     const asOf = (await api<Report>(`/report/daily?knownAt=${encodeURIComponent('2020-01-01T08:00:00+08:00')}`)).body;
     expect(asOf.total.people.registered).toBe(0);
+  }, 90_000);
+
+  it('an analyst previews a 21-day period with three windows and reads the difference, as the API answers it', async () => {
+    const windows = ['07:00-10:00', '11:00-14:00', '15:00-18:00'];
+    let shown: string[][] = [];
+    let communities: string[] = [];
+    let byCommunity: string[][] = [];
+    let headline = '';
+    let days = 0;
+    await session(async ({ page }) => {
+      await signIn({ page } as Watched, 'analyst-kutao');
+      await page.getByRole('link', { name: '政策预演' }).click();
+      await page.getByRole('heading', { name: '政策预演', level: 1 }).waitFor();
+      // The form starts from today's policy (the test district's two all-day windows).
+      await expect.poll(() => page.locator('li.slot-row').count()).toBe(2);
+      await expect.poll(() => page.getByLabel('隔离天数').inputValue()).toBe('14');
+      // A window to midnight: a time field cannot hold 24:00, so it shows 23:59.
+      expect(await page.getByLabel('时段 1 结束').inputValue()).toBe('23:59');
+      // A refused setting is said under its field, in Chinese.
+      await page.getByLabel('隔离天数').fill('0');
+      await page.getByRole('button', { name: '开始预演' }).click();
+      await page.getByText('隔离天数应为 1 到 60 之间的整数。').waitFor();
+      // Only the field at fault: today's windows, untouched, are not sent.
+      await page.getByText('填写的内容有误，请检查标出的项目后再提交。（隔离天数）').waitFor();
+      expect(await page.getByLabel('隔离天数').getAttribute('aria-invalid')).toBe('true');
+      await checkPage(page, 'analyst-preview-refused');
+      await page.getByLabel('隔离天数').fill('21');
+      await page.getByRole('button', { name: '＋ 添加时段' }).click();
+      for (const [i, w] of windows.entries()) {
+        const [opens, closes] = w.split('-');
+        await page.getByLabel(`时段 ${i + 1} 开始`).fill(opens!);
+        await page.getByLabel(`时段 ${i + 1} 结束`).fill(closes!);
+      }
+      // Overlapping windows are refused under the slots.
+      await page.getByLabel('时段 2 开始').fill('09:00');
+      await page.getByRole('button', { name: '开始预演' }).click();
+      await page.getByText('时段之间有重叠，请调整开始或结束时间。').waitFor();
+      await page.getByLabel('时段 2 开始').fill('11:00');
+      await page.getByRole('button', { name: '开始预演' }).click();
+      const difference = page.locator('table[data-table="total"] tr[data-side="difference"]');
+      await difference.waitFor();
+      await expect.poll(() => page.getByText('隔离天数应为').count()).toBe(0);
+      shown = await Promise.all(['today', 'preview', 'difference'].map((side) => page.locator(`table[data-table="total"] tr[data-side="${side}"] td`).allTextContents()));
+      const groups = await page.locator('table[data-table="communities"] tbody').all();
+      communities = await Promise.all(groups.map(async (b) => (await b.getAttribute('data-community')) ?? ''));
+      byCommunity = await Promise.all(groups.map((b) => b.locator('tr[data-side="difference"] td').allTextContents()));
+      headline = (await page.locator('.preview-headline').textContent()) ?? '';
+      await page.getByText(/^每日明细/).click();
+      days = await page.locator('table[data-table="daily"] tbody tr').count();
+      await checkPage(page, 'analyst-preview');
+      // The refused setting's 400, which Chromium logs.
+    }, /status of 400/);
+    const api = apiAs(server, user('analyst-kutao', 'analyst', ['*']));
+    type Side = Record<string, number>;
+    type Preview = { policies: { preview: { periodDays: number; slots: string[] } }; total: { today: Side; preview: Side & { daily: { date: string; callersNeeded: number }[] }; difference: Side }; communities: { community: string; difference: Side }[] };
+    const answer = await api<Preview>('/analyst/policy-preview', { method: 'POST', body: { periodDays: 21, slots: windows.join(','), feverThresholdC: 37.3, earlyMinutes: 30, checksPerCallerPerDay: 40 } });
+    expect(answer.status).toBe(200);
+    expect(answer.body.policies.preview).toMatchObject({ periodDays: 21, slots: windows });
+    const keys = ['cases', 'checksDue', 'checksDone', 'checksMissed', 'checksNotFollowed', 'escalations', 'personDays', 'underQuarantinePeak', 'callersNeededPeak'];
+    const signed = (n: number) => (n > 0 ? `+${n}` : n < 0 ? `−${-n}` : '0');
+    expect(shown[0]).toEqual(keys.map((k) => String(answer.body.total.today[k])));
+    expect(shown[1]).toEqual(keys.map((k) => String(answer.body.total.preview[k])));
+    expect(shown[2]).toEqual(keys.map((k) => signed(answer.body.total.difference[k]!)));
+    for (const k of keys) expect(answer.body.total.difference[k]).toBe(answer.body.total.preview[k]! - answer.body.total.today[k]!);
+    expect(communities).toEqual(answer.body.communities.map((c) => c.community));
+    // The busiest day's callers under the preview, and one row a day.
+    const daily = answer.body.total.preview.daily;
+    expect(headline).toContain(`需要 ${Math.max(...daily.map((d) => d.callersNeeded))} 名随访员`);
+    expect(days).toBe(daily.length);
+    expect(byCommunity).toEqual(answer.body.communities.map((c) => keys.map((k) => signed(c.difference[k]!))));
   }, 90_000);
 
   it('no token or password in any URL the browser visited or in the server log', () => {
