@@ -275,7 +275,8 @@ export class DistributedStack {
       if (!this.adminConnected) await this.admin.connect();
       const topics = (await this.admin.listTopics()).filter((t) => t.startsWith(`${this.prefix}.`));
       if (topics.length) await this.admin.deleteTopics({ topics });
-      await this.admin.deleteGroups(Object.values(this.groups)).catch(() => {});
+      const groups = (await this.admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(`${this.prefix}-`));
+      if (groups.length) await this.admin.deleteGroups(groups);
     } catch {
       // Left to the broker's retention: nothing else reads this run's names.
     } finally {
