@@ -1,14 +1,14 @@
-import { randomUUID } from 'node:crypto';
 import { request } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Admin } from 'kafkajs';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
-import { contextOf, uuidv7 } from '@fangyi/contracts';
+import { contextOf } from '@fangyi/contracts';
 import type { PostgresEventStore } from '@fangyi/eventstore/postgres';
 import { alertsProjection, reportProjection, rosterProjection } from '@fangyi/roster';
 import { addDays, businessDate } from '@fangyi/service-kit/time';
 import { authHeader, testUser } from '@fangyi/testkit';
+import { registerPerson } from '../../services/quarantine/test/residents.ts';
 import { type DistributedStack, type ServiceProcess, distributedStack, logsOnFailure, waitFor, waitReady } from './processes.ts';
 
 /**
@@ -45,26 +45,7 @@ describe('graceful shutdown on SIGTERM (quarantine service and roster worker; Po
   });
 
   /** A person on the shared log, as the residents service records them: a case starts only for someone registered. */
-  const registerPerson = async () => {
-    const personId = `p-${randomUUID()}`;
-    await eventStore.append(
-      `person-${personId}`,
-      [
-        {
-          id: uuidv7(),
-          type: 'residents.person-registered',
-          schemaVersion: 1,
-          occurredAt: new Date().toISOString(),
-          actor: { id: 'registrar-shutdown', role: 'registrar' },
-          correlationId: `corr-${personId}`,
-          causationId: null,
-          data: { personId, householdId: 'h-moujia-shutdown', community: 'moujia', name: '居民', idNumber: '420102199001011234', phone: '13800000000', sex: 'female', birthDate: '1990-01-01', registration: 'outside', originProvince: '湖北省', originCity: '武汉市', travelHistory: [] },
-        },
-      ],
-      { expectedRevision: 'no-stream' },
-    );
-    return personId;
-  };
+  const registerResident = async () => (await registerPerson(eventStore, { name: '居民' })).personId;
   const caseBody = (personId: string) =>
     JSON.stringify({ personId, personName: '居民', community: 'moujia', startDate: addDays(businessDate(new Date()), -1), reason: 'arrival-from-risk-area', assignedCaller: 'caller-shutdown' });
   const startCase = async (personId: string) => {
@@ -152,13 +133,13 @@ describe('graceful shutdown on SIGTERM (quarantine service and roster worker; Po
   it('answers the requests in flight, exits 0, and after a restart publishes and handles each event exactly once', async () => {
     logsOnFailure(() => [quarantine, worker], 80);
     // Some history, published and handled before any signal.
-    for (let i = 0; i < 6; i++) expect((await startCase(await registerPerson())).status).toBe(201);
+    for (let i = 0; i < 6; i++) expect((await startCase(await registerResident())).status).toBe(201);
     const history = (await quarantineEvents()).length;
     await waitFor('the worker to handle the first cases', async () => (await committed(stack!.groups.roster)).total === history, 60_000, 100);
 
     // A slow request in flight, and a burst of others, when SIGTERM reaches the quarantine service.
-    const burstPeople = await Promise.all(Array.from({ length: 20 }, () => registerPerson()));
-    const slowPerson = await registerPerson();
+    const burstPeople = await Promise.all(Array.from({ length: 20 }, () => registerResident()));
+    const slowPerson = await registerResident();
     let signalled!: () => void;
     const halfSent = new Promise<void>((resolve) => (signalled = resolve));
     const slow = slowRequest(slowPerson, signalled);

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { uuidv7 } from '@fangyi/contracts';
 import type { PostgresEventStore } from '@fangyi/eventstore/postgres';
 import { businessDate } from '@fangyi/service-kit';
+import { registerPerson } from '../../services/quarantine/test/residents.ts';
 import { type DistributedStack, type ServiceProcess, distributedStack, logsOnFailure, waitFor } from './processes.ts';
 
 /**
@@ -116,11 +116,7 @@ describe('signing in to the console in the distributed mode', { timeout: 240_000
     });
     expect(created.status, await created.clone().text()).toBe(201);
     // A person as the residents service registers them, on the shared log: a case starts only for someone registered.
-    const personId = `p-${randomUUID()}`;
-    await eventStore.append(`person-${personId}`, [{
-      id: uuidv7(), type: 'residents.person-registered', schemaVersion: 1, occurredAt: new Date().toISOString(), actor: { id: 'registrar-kutao', role: 'registrar' }, correlationId: `corr-${personId}`, causationId: null,
-      data: { personId, householdId: 'h-moujia-signin', community: 'moujia', name: '李娜', idNumber: '420102199001011234', phone: '13800000000', sex: 'female', birthDate: '1990-01-01', registration: 'outside', originProvince: '湖北省', originCity: '武汉市', travelHistory: [] },
-    }], { expectedRevision: 'no-stream' });
+    const { personId } = await registerPerson(eventStore, { name: '李娜' });
     const registrar = await signIn('registrar-kutao');
     const start = (assignedCaller: string) =>
       fetch(`${gateway}/quarantine/cases`, {

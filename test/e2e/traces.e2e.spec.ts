@@ -1,11 +1,11 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
-import { uuidv7 } from '@fangyi/contracts';
 import { RedisProjectionStore } from '@fangyi/projections';
 import { businessDate, addDays } from '@fangyi/service-kit/time';
 import { ALL_DAY_SLOT_WINDOWS, authHeader, districtFile, testUser } from '@fangyi/testkit';
+import { registerPerson } from '../../services/quarantine/test/residents.ts';
 import { type DistributedStack, distributedStack, freePort, logsOnFailure, waitFor } from './processes.ts';
 
 /** A span as OTLP/HTTP JSON carries it (ids in hex), with the service that sent it. */
@@ -94,23 +94,7 @@ describe('a trace runs from the caller\'s request to the Redis write (PostgreSQL
     const { eventStore, db, schema, redis } = stack!;
     logsOnFailure(() => stack!.processes, 60);
     onTestFailed(() => console.error(`spans received: ${JSON.stringify(spans, null, 1)}`));
-    const personId = `p-${randomUUID()}`;
-    await eventStore.append(
-      `person-${personId}`,
-      [
-        {
-          id: uuidv7(),
-          type: 'residents.person-registered',
-          schemaVersion: 1,
-          occurredAt: new Date().toISOString(),
-          actor: { id: 'registrar-traces', role: 'registrar' },
-          correlationId: `corr-${personId}`,
-          causationId: null,
-          data: { personId, householdId: 'h-moujia-traces', community: 'moujia', name: '王芳', idNumber: '420102199001011234', phone: '13800000000', sex: 'female', birthDate: '1990-01-01', registration: 'outside', originProvince: '湖北省', originCity: '武汉市', travelHistory: [] },
-        },
-      ],
-      { expectedRevision: 'no-stream' },
-    );
+    const { personId } = await registerPerson(eventStore, { name: '王芳' });
     const started = await post('/quarantine/cases', { personId, personName: '王芳', community: 'moujia', startDate: addDays(today, -1), reason: 'arrival-from-risk-area', assignedCaller: 'caller-traces' }, registrar);
     expect(started.status).toBe(201);
     const caseId = started.body.caseId as string;

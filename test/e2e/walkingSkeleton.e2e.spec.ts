@@ -1,9 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import type { Admin } from 'kafkajs';
 import type pg from 'pg';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { uuidv7 } from '@fangyi/contracts';
 import type { PostgresEventStore } from '@fangyi/eventstore/postgres';
 import { toMessage } from '@fangyi/messaging';
 import { KafkaMessageBus } from '@fangyi/messaging/kafka';
@@ -11,6 +9,7 @@ import { RedisProjectionStore } from '@fangyi/projections';
 import { ROSTER_COLLECTION, type RosterCase } from '@fangyi/roster';
 import { addDays, businessDate } from '@fangyi/service-kit/time';
 import { ALL_DAY_SLOT_WINDOWS, authHeader, districtFile, testUser } from '@fangyi/testkit';
+import { registerPerson } from '../../services/quarantine/test/residents.ts';
 import { type DistributedStack, type ServiceProcess, distributedStack, logsOnFailure, waitFor } from './processes.ts';
 
 /**
@@ -73,24 +72,8 @@ describe('one symptom check flows from HTTP to the Redis roster (PostgreSQL, Kaf
   };
   const roster = async (date = today) => (await (await fetch(`${rBase}/roster?date=${date}`, { headers: caller })).json()) as { entries: { caseId: string; am: { status: string }; pm: { status: string }; lastTemperatureC: number | null; escalations: number; day: number }[] };
   const entryOf = async (caseId: string, date = today) => (await roster(date)).entries.find((e) => e.caseId === caseId);
-  /** A person as the residents service registers them, on the shared log: a case starts only for someone registered. */
-  const registerPerson = async (name: string) => {
-    const personId = `p-${randomUUID()}`;
-    const registered = {
-      id: uuidv7(),
-      type: 'residents.person-registered',
-      schemaVersion: 1,
-      occurredAt: new Date().toISOString(),
-      actor: { id: 'registrar-e2e', role: 'registrar' as const },
-      correlationId: `corr-${personId}`,
-      causationId: null,
-      data: { personId, householdId: 'h-moujia-e2e', community: 'moujia', name, idNumber: '420102199001011234', phone: '13800000000', sex: 'female', birthDate: '1990-01-01', registration: 'outside', originProvince: '湖北省', originCity: '武汉市', travelHistory: [] },
-    };
-    await eventStore.append(`person-${personId}`, [registered], { expectedRevision: 'no-stream' });
-    return personId;
-  };
   const startCase = async (name: string, startDate = addDays(today, -1)) => {
-    const res = await post('/quarantine/cases', { personId: await registerPerson(name), personName: name, community: 'moujia', startDate, reason: 'arrival-from-risk-area', assignedCaller: 'caller-e2e' }, registrar);
+    const res = await post('/quarantine/cases', { personId: (await registerPerson(eventStore, { name })).personId, personName: name, community: 'moujia', startDate, reason: 'arrival-from-risk-area', assignedCaller: 'caller-e2e' }, registrar);
     expect(res.status).toBe(201);
     return res.body.caseId as string;
   };
