@@ -124,6 +124,73 @@ export const SERVICES = {
 } as const;
 export type ServiceName = keyof typeof SERVICES;
 
+/** Where a run's services find PostgreSQL, Redis and Kafka. */
+export interface RunInfra {
+  readonly databaseUrl: string;
+  readonly redisUrl: string;
+  readonly brokers: string;
+}
+
+/** A run's own names on the shared servers: nothing of another run (or of another engineer's) is touched. */
+export interface RunNames {
+  readonly id: string;
+  readonly schema: string;
+  readonly prefix: string;
+  readonly namespaces: { readonly roster: string; readonly report: string; readonly alerts: string; readonly checkpoints: string; readonly complaints: string };
+  readonly groups: { readonly roster: string; readonly report: string; readonly alerts: string };
+}
+
+/** Fresh names for a run: schema fangyi_<run>_<id>; topics, Redis keys and consumer groups under fangyi-<run>-<id>. */
+export function runNames(run: string): RunNames {
+  const id = randomUUID().slice(0, 8);
+  const p = `fangyi-${run.replaceAll('_', '-')}-${id}`;
+  return {
+    id,
+    schema: `fangyi_${run}_${id}`,
+    prefix: p,
+    namespaces: { roster: `${p}:roster`, report: `${p}:report`, alerts: `${p}:alerts`, checkpoints: `${p}:checkpoints`, complaints: `${p}:complaints` },
+    groups: { roster: `${p}-roster`, report: `${p}-report`, alerts: `${p}-alerts` },
+  };
+}
+
+/** The environment every service of a run gets: the test secrets, the servers, the run's names, the scheduler off. */
+export function runEnv(names: RunNames, infra: RunInfra): Record<string, string> {
+  return {
+    FANGYI_JWT_SECRET: TEST_AUTH_SECRET,
+    FANGYI_MASTER_KEY: TEST_MASTER_KEY,
+    FANGYI_RESERVATION_KEY: TEST_RESERVATION_KEY,
+    EVENT_STORE_URL: infra.databaseUrl,
+    REDIS_URL: infra.redisUrl,
+    KAFKA_BROKERS: infra.brokers,
+    FANGYI_SCHEMA: names.schema,
+    FANGYI_TOPIC_PREFIX: names.prefix,
+    FANGYI_ROSTER_NAMESPACE: names.namespaces.roster,
+    FANGYI_REPORT_NAMESPACE: names.namespaces.report,
+    FANGYI_ALERTS_NAMESPACE: names.namespaces.alerts,
+    FANGYI_CHECKPOINTS_NAMESPACE: names.namespaces.checkpoints,
+    FANGYI_COMPLAINTS_NAMESPACE: names.namespaces.complaints,
+    FANGYI_ROSTER_GROUP: names.groups.roster,
+    FANGYI_REPORT_GROUP: names.groups.report,
+    FANGYI_ALERTS_GROUP: names.groups.alerts,
+    // Missed slots would be recorded by the hour the test runs.
+    FANGYI_SCHEDULER: 'off',
+    LOG_LEVEL: 'info',
+  };
+}
+
+/** Deletes every Redis key matching the pattern (SCAN, never KEYS on a shared server); how many there were. */
+export async function deleteKeys(redis: Redis, pattern: string): Promise<number> {
+  const keys: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, found] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+    cursor = next;
+    keys.push(...found);
+  } while (cursor !== '0');
+  if (keys.length > 0) await redis.del(...keys);
+  return keys.length;
+}
+
 export interface DistributedStackOptions {
   /** Names the run: schema fangyi_<run>_<id>, topics, Redis keys and consumer groups under fangyi-<run>-<id>. */
   readonly run: string;
@@ -140,15 +207,15 @@ export interface DistributedStackOptions {
  * schema, a topic prefix, Redis namespaces and consumer groups of its own; each service its own
  * process on a free port. `stop()` ends the processes and removes what the run left on the servers.
  */
-export class DistributedStack {
+export class DistributedStack implements RunNames {
   readonly databaseUrl = requireInfra('postgres');
   readonly redisUrl = requireInfra('redis');
   readonly brokers = requireInfra('kafka');
-  readonly id = randomUUID().slice(0, 8);
+  readonly id: string;
   readonly schema: string;
   readonly prefix: string;
-  readonly namespaces: { readonly roster: string; readonly report: string; readonly alerts: string; readonly checkpoints: string; readonly complaints: string };
-  readonly groups: { readonly roster: string; readonly report: string; readonly alerts: string };
+  readonly namespaces: RunNames['namespaces'];
+  readonly groups: RunNames['groups'];
   readonly env: Record<string, string>;
   readonly ports: Partial<Record<ServiceName, number>> = {};
   readonly db: pg.Pool;
@@ -158,39 +225,16 @@ export class DistributedStack {
   private readonly options: DistributedStackOptions;
   private readonly current = new Map<ServiceName, ServiceProcess>();
   private adminConnected = false;
+  private nobody = 0;
 
   constructor(options: DistributedStackOptions) {
     this.options = options;
-    this.schema = `fangyi_${options.run}_${this.id}`;
-    this.prefix = `fangyi-${options.run}-${this.id}`;
-    const p = this.prefix;
-    this.namespaces = { roster: `${p}:roster`, report: `${p}:report`, alerts: `${p}:alerts`, checkpoints: `${p}:checkpoints`, complaints: `${p}:complaints` };
-    this.groups = { roster: `${p}-roster`, report: `${p}-report`, alerts: `${p}-alerts` };
-    this.env = {
-      FANGYI_JWT_SECRET: TEST_AUTH_SECRET,
-      FANGYI_MASTER_KEY: TEST_MASTER_KEY,
-      FANGYI_RESERVATION_KEY: TEST_RESERVATION_KEY,
-      EVENT_STORE_URL: this.databaseUrl,
-      REDIS_URL: this.redisUrl,
-      KAFKA_BROKERS: this.brokers,
-      FANGYI_SCHEMA: this.schema,
-      FANGYI_TOPIC_PREFIX: p,
-      FANGYI_ROSTER_NAMESPACE: this.namespaces.roster,
-      FANGYI_REPORT_NAMESPACE: this.namespaces.report,
-      FANGYI_ALERTS_NAMESPACE: this.namespaces.alerts,
-      FANGYI_CHECKPOINTS_NAMESPACE: this.namespaces.checkpoints,
-      FANGYI_COMPLAINTS_NAMESPACE: this.namespaces.complaints,
-      FANGYI_ROSTER_GROUP: this.groups.roster,
-      FANGYI_REPORT_GROUP: this.groups.report,
-      FANGYI_ALERTS_GROUP: this.groups.alerts,
-      // Missed slots would be recorded by the hour the test runs.
-      FANGYI_SCHEDULER: 'off',
-      LOG_LEVEL: 'info',
-      ...options.env,
-    };
+    const names = runNames(options.run);
+    ({ id: this.id, schema: this.schema, prefix: this.prefix, namespaces: this.namespaces, groups: this.groups } = names);
+    this.env = { ...runEnv(names, this), ...options.env };
     this.db = new pg.Pool({ connectionString: this.databaseUrl, max: 2 });
     this.redis = new Redis(this.redisUrl);
-    this.admin = new Kafka({ clientId: p, brokers: this.brokers.split(','), logLevel: logLevel.NOTHING }).admin();
+    this.admin = new Kafka({ clientId: this.prefix, brokers: this.brokers.split(','), logLevel: logLevel.NOTHING }).admin();
   }
 
   /** The service's process now running (the latest started). */
@@ -229,8 +273,6 @@ export class DistributedStack {
     return p;
   }
 
-  private nobody = 0;
-
   async start(): Promise<this> {
     try {
       // The event store's tables are created once, before several services race to migrate them.
@@ -262,14 +304,7 @@ export class DistributedStack {
     await this.eventStore?.close().catch(() => {});
     await this.db.query(`DROP SCHEMA IF EXISTS "${this.schema}" CASCADE`).catch(() => {});
     await this.db.end().catch(() => {});
-    const keys: string[] = [];
-    let cursor = '0';
-    do {
-      const [next, found] = await this.redis.scan(cursor, 'MATCH', `${this.prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      keys.push(...found);
-    } while (cursor !== '0');
-    if (keys.length) await this.redis.del(...keys);
+    await deleteKeys(this.redis, `${this.prefix}:*`).catch(() => {});
     this.redis.disconnect();
     try {
       if (!this.adminConnected) await this.admin.connect();

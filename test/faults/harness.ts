@@ -14,8 +14,8 @@ import { registerPerson } from '../../services/quarantine/test/residents.ts';
 import { KafkaMessageBus } from '@fangyi/messaging/kafka';
 import { pino } from 'pino';
 import { addDays, businessDate } from '@fangyi/service-kit/time';
-import { ALL_DAY_SLOT_WINDOWS, TEST_AUTH_SECRET, authHeader, districtFile, testUser } from '@fangyi/testkit';
-import { REPO_ROOT, ServiceProcess, freePort, waitFor, waitReady } from '../e2e/processes.ts';
+import { ALL_DAY_SLOT_WINDOWS, authHeader, districtFile, testUser } from '@fangyi/testkit';
+import { REPO_ROOT, ServiceProcess, deleteKeys, freePort, runEnv, runNames, waitFor, waitReady } from '../e2e/processes.ts';
 
 /**
  * The fault suite's parts: a stack of the quarantine service (one or more replicas), the read-side
@@ -78,7 +78,7 @@ interface Replica {
 /** One set of service processes, with its own schema, topic prefix and Redis namespace. */
 export class Stack {
   readonly label: string;
-  readonly runId = randomUUID().slice(0, 8);
+  readonly runId: string;
   readonly schema: string;
   readonly prefix: string;
   readonly topic: string;
@@ -102,23 +102,15 @@ export class Stack {
     this.options = options;
     this.label = options.label;
     this.brokers = options.brokers;
-    this.schema = `fangyi_faults_${options.label}_${this.runId}`;
-    this.prefix = `fangyi-faults-${options.label}-${this.runId}`;
+    const names = runNames(`faults_${options.label}`);
+    this.runId = names.id;
+    this.schema = names.schema;
+    this.prefix = names.prefix;
     this.topic = topicFor('quarantine', this.prefix);
-    this.namespace = `${this.prefix}:roster`;
-    this.group = `${this.prefix}-roster`;
+    this.namespace = names.namespaces.roster;
+    this.group = names.groups.roster;
     this.env = {
-      EVENT_STORE_URL: options.databaseUrl,
-      REDIS_URL: options.redisUrl,
-      KAFKA_BROKERS: options.brokers,
-      FANGYI_SCHEMA: this.schema,
-      FANGYI_TOPIC_PREFIX: this.prefix,
-      FANGYI_ROSTER_NAMESPACE: this.namespace,
-      FANGYI_ROSTER_GROUP: this.group,
-      FANGYI_REPORT_NAMESPACE: `${this.prefix}:report`,
-      FANGYI_REPORT_GROUP: `${this.prefix}-report`,
-      FANGYI_JWT_SECRET: TEST_AUTH_SECRET,
-      FANGYI_SCHEDULER: 'off',
+      ...runEnv(names, options),
       FANGYI_CONFIG: districtFile({ slotWindows: ALL_DAY_SLOT_WINDOWS }),
       FANGYI_RATE_LIMIT: 'off',
       // A case is assigned only to a caller of its community.
@@ -251,15 +243,7 @@ export class Stack {
 
   /** Deletes every key of the roster's namespace in one command, as a Redis flush or eviction would. */
   async deleteRosterKeys(): Promise<number> {
-    const keys: string[] = [];
-    let cursor = '0';
-    do {
-      const [next, found] = await this.redis.scan(cursor, 'MATCH', `${this.namespace}:*`, 'COUNT', 1000);
-      cursor = next;
-      keys.push(...found);
-    } while (cursor !== '0');
-    if (keys.length > 0) await this.redis.del(...keys);
-    return keys.length;
+    return deleteKeys(this.redis, `${this.namespace}:*`);
   }
 
   async stop(): Promise<void> {
@@ -268,8 +252,7 @@ export class Stack {
     await this.eventStore?.close().catch(() => {});
     await this.db.query(`DROP SCHEMA IF EXISTS "${this.schema}" CASCADE`).catch(() => {});
     await this.db.end().catch(() => {});
-    const keys = await this.redis.keys(`${this.prefix}:*`).catch(() => [] as string[]);
-    if (keys.length) await this.redis.del(...keys).catch(() => {});
+    await deleteKeys(this.redis, `${this.prefix}:*`).catch(() => {});
     this.redis.disconnect();
   }
 
