@@ -1,12 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { idNumberCheckChar, uuidv7 } from '@fangyi/contracts';
-import { SqliteEventStore, type EventStore } from '@fangyi/eventstore';
+import type { EventStore } from '@fangyi/eventstore';
 import type { ServiceApp } from '@fangyi/service-kit';
-import { TEST_AUTH_SECRET, authHeader, checkReadRouteProperty, checkRouteProperty, readRoutesOf, testUser, writeRoutesOf } from '@fangyi/testkit';
+import { type TempEventStore, TEST_AUTH_SECRET, authHeader, checkReadRouteProperty, checkRouteProperty, readRoutesOf, tempEventStore, testUser, writeRoutesOf } from '@fangyi/testkit';
 import { buildResidentsApp, startHouseholdPeopleFeed, type HouseholdPeopleFeed } from '../src/index.ts';
 import type { PersonalKeyStore } from '@fangyi/eventstore';
 import type { PersonalDataVault } from '@fangyi/service-kit';
@@ -23,7 +20,7 @@ const idNumber = (n: number) => {
 };
 
 describe('residents routes under generated bodies (SQLite event store)', () => {
-  let dir: string;
+  let temp: TempEventStore;
   let eventStore: EventStore;
   let app: ServiceApp;
   let feed: HouseholdPeopleFeed;
@@ -33,9 +30,9 @@ describe('residents routes under generated bodies (SQLite event store)', () => {
   const registrar = testUser('registrar', ['zhangcun'], 'registrar-zhangcun');
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'fangyi-r-prop-'));
-    eventStore = new SqliteEventStore({ path: join(dir, 'events.db'), clock: () => now });
-    ({ vault, keys } = sqliteVault(join(dir, 'events.db')));
+    temp = tempEventStore('r-prop', () => now);
+    eventStore = temp.eventStore;
+    ({ vault, keys } = sqliteVault(temp.path));
     feed = await startHouseholdPeopleFeed({ eventStore, logger: pino({ level: 'silent' }), dateOf: (iso) => iso.slice(0, 10) });
     app = buildResidentsApp({ vault, reservationKey: TEST_RESERVATION_KEY, eventStore, clock: () => now, newId: () => uuidv7(), timeZone: 'Asia/Shanghai', householdPeople: feed, logger: pino({ level: 'silent' }), authSecret: TEST_AUTH_SECRET, rateLimit: false });
     await app.ready();
@@ -48,11 +45,10 @@ describe('residents routes under generated bodies (SQLite event store)', () => {
     await app.close();
     await feed.stop();
     await keys.close();
-    await eventStore.close();
-    rmSync(dir, { recursive: true, force: true });
+    await temp.remove();
   });
 
-  const countEvents = async () => (await eventStore.readAll({ limit: 1_000_000 })).length;
+  const countEvents = () => temp.countEvents();
   const vocabulary = () => [
     ...ids,
     'zhangcun',
