@@ -24,19 +24,14 @@
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-FANGYI_ROOT="${FANGYI_ROOT:-$(cd "$HERE/../.." && pwd)}"
-export FANGYI_ROOT
-KAFKA_VERSION="${KAFKA_VERSION:-4.1.1}"
-export KAFKA_VERSION
+# shellcheck source=infra/kafka/lib.sh
+source "$HERE/lib.sh"
 HOST=127.0.0.1
 read -r -a PORTS <<<"${KAFKA_CLUSTER_PORTS:-39192 39292 39392}"
 [ "${#PORTS[@]}" -eq 3 ] || { echo "kafka/cluster.sh: KAFKA_CLUSTER_PORTS needs three ports" >&2; exit 1; }
 KAFKA_START_TIMEOUT="${KAFKA_START_TIMEOUT:-90}"
 KAFKA_STOP_TIMEOUT="${KAFKA_STOP_TIMEOUT:-10}"
 KAFKA_HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xms128m -Xmx384m}"
-KAFKA_JVM_OPTS="${KAFKA_JVM_OPTS:--XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true}"
-# shellcheck source=infra/kafka/lib.sh
-source "$HERE/lib.sh"
 BASE="$FANGYI_ROOT/.cache/kafka-cluster/${PORTS[0]}"
 
 log() { echo "kafka/cluster.sh: $*" >&2; }

@@ -1,5 +1,11 @@
 # Shared by start.sh (one node) and cluster.sh (three nodes): sourced, never run.
-# Defines JAVA (from JAVA_HOME, else java on PATH) if unset.
+# Sets FANGYI_ROOT, KAFKA_VERSION (exported, for fetch.sh), KAFKA_JVM_OPTS and JAVA where unset.
+
+FANGYI_ROOT="${FANGYI_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
+export FANGYI_ROOT
+KAFKA_VERSION="${KAFKA_VERSION:-4.1.1}"
+export KAFKA_VERSION
+KAFKA_JVM_OPTS="${KAFKA_JVM_OPTS:--XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true}"
 
 if [ -z "${JAVA:-}" ]; then
   if [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/java" ]; then JAVA="$JAVA_HOME/bin/java"; else JAVA=java; fi

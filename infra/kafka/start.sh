@@ -21,18 +21,13 @@
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-FANGYI_ROOT="${FANGYI_ROOT:-$(cd "$HERE/../.." && pwd)}"
-export FANGYI_ROOT
-KAFKA_VERSION="${KAFKA_VERSION:-4.1.1}"
-export KAFKA_VERSION
+# shellcheck source=infra/kafka/lib.sh
+source "$HERE/lib.sh"
 KAFKA_HOST=127.0.0.1
 KAFKA_PORT="${KAFKA_PORT:-19092}"
 KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-$((KAFKA_PORT + 1))}"
 KAFKA_START_TIMEOUT="${KAFKA_START_TIMEOUT:-60}"
 KAFKA_HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xms128m -Xmx512m}"
-KAFKA_JVM_OPTS="${KAFKA_JVM_OPTS:--XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true}"
-# shellcheck source=infra/kafka/lib.sh
-source "$HERE/lib.sh"
 
 RUN_BASE="$FANGYI_ROOT/.cache/kafka-run"
 RUN_DIR="$RUN_BASE/$KAFKA_PORT"
