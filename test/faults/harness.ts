@@ -66,6 +66,8 @@ export interface StackOptions {
   readonly worker?: boolean;
   /** Wait for the quarantine service's /ready (default true). */
   readonly waitReady?: boolean;
+  /** Start the tap on the quarantine topic with the stack (default false). */
+  readonly tap?: boolean;
 }
 
 interface Replica {
@@ -131,17 +133,24 @@ export class Stack {
     return [...this.replicas.map((r) => r.proc), ...(this.worker ? [this.worker] : []), ...(this.rosterApi ? [this.rosterApi] : []), ...this.retired];
   }
 
+  /** Starts the processes (and the tap, if asked); should any fail to start, prints every process's last lines. */
   async start(): Promise<this> {
-    // The event store's tables exist before several processes race to create them.
-    this.eventStore = await PostgresEventStore.create({ connectionString: this.options.databaseUrl, schema: this.schema });
-    const rosterPort = await freePort();
-    this.rosterBase = `http://127.0.0.1:${rosterPort}`;
-    this.rosterApi = new ServiceProcess(`${this.label} roster API`, 'services/roster/src/main.ts', { ...this.env, PORT: String(rosterPort) }).start();
-    await this.addReplica(this.options.waitReady ?? true);
-    if (this.options.worker ?? true) this.startWorker();
-    await waitReady(this.rosterBase, this.rosterApi);
-    if (this.options.worker ?? true) await this.workerBuilt();
-    return this;
+    try {
+      // The event store's tables exist before several processes race to create them.
+      this.eventStore = await PostgresEventStore.create({ connectionString: this.options.databaseUrl, schema: this.schema });
+      const rosterPort = await freePort();
+      this.rosterBase = `http://127.0.0.1:${rosterPort}`;
+      this.rosterApi = new ServiceProcess(`${this.label} roster API`, 'services/roster/src/main.ts', { ...this.env, PORT: String(rosterPort) }).start();
+      await this.addReplica(this.options.waitReady ?? true);
+      if (this.options.worker ?? true) this.startWorker();
+      await waitReady(this.rosterBase, this.rosterApi);
+      if (this.options.worker ?? true) await this.workerBuilt();
+      if (this.options.tap) await this.startTap();
+      return this;
+    } catch (error) {
+      console.error(this.logs());
+      throw error;
+    }
   }
 
   /** The worker has built (or found whole) both its read models: it consumes from here on. */
