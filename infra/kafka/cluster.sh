@@ -24,40 +24,18 @@
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-FANGYI_ROOT="${FANGYI_ROOT:-$(cd "$HERE/../.." && pwd)}"
-export FANGYI_ROOT
-KAFKA_VERSION="${KAFKA_VERSION:-4.1.1}"
-export KAFKA_VERSION
+# shellcheck source=infra/kafka/lib.sh
+source "$HERE/lib.sh"
 HOST=127.0.0.1
 read -r -a PORTS <<<"${KAFKA_CLUSTER_PORTS:-39192 39292 39392}"
 [ "${#PORTS[@]}" -eq 3 ] || { echo "kafka/cluster.sh: KAFKA_CLUSTER_PORTS needs three ports" >&2; exit 1; }
 KAFKA_START_TIMEOUT="${KAFKA_START_TIMEOUT:-90}"
 KAFKA_STOP_TIMEOUT="${KAFKA_STOP_TIMEOUT:-10}"
 KAFKA_HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xms128m -Xmx384m}"
-KAFKA_JVM_OPTS="${KAFKA_JVM_OPTS:--XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true}"
-if [ -z "${JAVA:-}" ]; then
-  if [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/java" ]; then JAVA="$JAVA_HOME/bin/java"; else JAVA=java; fi
-fi
 BASE="$FANGYI_ROOT/.cache/kafka-cluster/${PORTS[0]}"
 
 log() { echo "kafka/cluster.sh: $*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
-
-port_open() { (exec 2>/dev/null; exec 3<>"/dev/tcp/$1/$2"); }
-
-# Live brokers the node on $1:$2 lists in a Metadata (v4) answer, or nothing if it does not answer
-# (the same raw request as start.sh's health check).
-live_brokers() {
-  local hex
-  hex="$(
-    exec 2>/dev/null
-    exec 3<>"/dev/tcp/$1/$2" || exit 1
-    printf '\x00\x00\x00\x1c\x00\x03\x00\x04\x46\x59\x00\x01\x00\x0dfangyi-health\x00\x00\x00\x00\x00' >&3
-    timeout 3 head -c 16 <&3 | od -An -v -tx1 | tr -d ' \n'
-  )" 2>/dev/null || return 1
-  [ "${#hex}" -eq 32 ] && [ "${hex:8:8}" = "46590001" ] || return 1
-  echo "$((16#${hex:24:8}))"
-}
 
 node_dir() { echo "$BASE/node$1"; }
 pid_file() { echo "$BASE/node$1.pid"; }
@@ -120,23 +98,7 @@ log.cleaner.threads=1
 log.cleaner.dedupe.buffer.size=8388608
 controlled.shutdown.enable=true
 PROPS
-  cat >"$dir/log4j2.properties" <<'L4J'
-status = warn
-name = fangyi-kafka
-appender.file.type = File
-appender.file.name = FILE
-appender.file.fileName = ${sys:kafka.logs.dir}/server.log
-appender.file.layout.type = PatternLayout
-appender.file.layout.pattern = [%d] %p %m (%c)%n
-rootLogger.level = INFO
-rootLogger.appenderRef.file.ref = FILE
-logger.statechange.name = state.change.logger
-logger.statechange.level = WARN
-logger.request.name = kafka.request.logger
-logger.request.level = WARN
-logger.cleaner.name = kafka.log.LogCleaner
-logger.cleaner.level = WARN
-L4J
+  write_log4j2 "$dir/log4j2.properties"
 }
 
 java_opts() {
@@ -216,10 +178,7 @@ case "$cmd" in
     libs="$("$HERE/fetch.sh")" || die "could not fetch the Kafka $KAFKA_VERSION classpath"
     rm -rf "$BASE"
     mkdir -p "$BASE"
-    cluster_id=""
-    while [ -z "$cluster_id" ] || [ "${cluster_id:0:1}" = "-" ] || [ "${#cluster_id}" -ne 22 ]; do
-      cluster_id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
-    done
+    cluster_id="$(new_cluster_id)"
     started=$(date +%s.%N)
     for n in 1 2 3; do
       write_config "$n"

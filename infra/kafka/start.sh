@@ -21,19 +21,13 @@
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-FANGYI_ROOT="${FANGYI_ROOT:-$(cd "$HERE/../.." && pwd)}"
-export FANGYI_ROOT
-KAFKA_VERSION="${KAFKA_VERSION:-4.1.1}"
-export KAFKA_VERSION
+# shellcheck source=infra/kafka/lib.sh
+source "$HERE/lib.sh"
 KAFKA_HOST=127.0.0.1
 KAFKA_PORT="${KAFKA_PORT:-19092}"
 KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-$((KAFKA_PORT + 1))}"
 KAFKA_START_TIMEOUT="${KAFKA_START_TIMEOUT:-60}"
 KAFKA_HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xms128m -Xmx512m}"
-KAFKA_JVM_OPTS="${KAFKA_JVM_OPTS:--XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true}"
-if [ -z "${JAVA:-}" ]; then
-  if [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/java" ]; then JAVA="$JAVA_HOME/bin/java"; else JAVA=java; fi
-fi
 
 RUN_BASE="$FANGYI_ROOT/.cache/kafka-run"
 RUN_DIR="$RUN_BASE/$KAFKA_PORT"
@@ -54,27 +48,6 @@ if command -v flock >/dev/null 2>&1; then
 fi
 
 # --- helpers ---------------------------------------------------------------
-
-# True if something accepts TCP connections on $1:$2.
-port_open() { (exec 3<>"/dev/tcp/$1/$2") >/dev/null 2>&1; }
-
-# True if the broker on $1:$2 answers a Kafka Metadata request (v4, no topics)
-# listing at least one live broker. Pure bash: raw protocol over /dev/tcp.
-#   request: size=28 | api_key=3 | api_version=4 | correlation_id=0x46590001
-#            | client_id="fangyi-health"(13) | topics=[] | allow_auto_create=false
-#   response: size | correlation_id | throttle_time_ms | brokers count | ...
-metadata_ok() {
-  local host="$1" port="$2" hex
-  hex="$(
-    exec 3<>"/dev/tcp/$host/$port" 2>/dev/null || exit 1
-    printf '\x00\x00\x00\x1c\x00\x03\x00\x04\x46\x59\x00\x01\x00\x0dfangyi-health\x00\x00\x00\x00\x00' >&3
-    timeout 3 head -c 16 <&3 | od -An -v -tx1 | tr -d ' \n'
-  )" 2>/dev/null || return 1
-  # bytes 4..7 correlation id, bytes 12..15 broker count (>= 1)
-  [ "${#hex}" -eq 32 ] || return 1
-  [ "${hex:8:8}" = "46590001" ] || return 1
-  [ "$((16#${hex:24:8}))" -ge 1 ] && [ "$((16#${hex:24:8}))" -lt 1000 ]
-}
 
 # True if $1 is a live process that this script started (kafka.Kafka + our run dir).
 is_our_broker() {
@@ -179,25 +152,7 @@ broker.heartbeat.interval.ms=500
 controlled.shutdown.enable=true
 PROPS
 
-cat >"$RUN_DIR/log4j2.properties" <<'L4J'
-status = warn
-name = fangyi-kafka
-appender.file.type = File
-appender.file.name = FILE
-appender.file.fileName = ${sys:kafka.logs.dir}/server.log
-appender.file.layout.type = PatternLayout
-appender.file.layout.pattern = [%d] %p %m (%c)%n
-rootLogger.level = INFO
-rootLogger.appenderRef.file.ref = FILE
-logger.statechange.name = state.change.logger
-logger.statechange.level = WARN
-logger.request.name = kafka.request.logger
-logger.request.level = WARN
-logger.controller.name = org.apache.kafka.controller
-logger.controller.level = INFO
-logger.cleaner.name = kafka.log.LogCleaner
-logger.cleaner.level = WARN
-L4J
+write_log4j2 "$RUN_DIR/log4j2.properties"
 
 COMMON_JAVA_OPTS=(
   -Dkafka.logs.dir="$LOG_DIR"
@@ -206,12 +161,7 @@ COMMON_JAVA_OPTS=(
 
 # --- format storage with a random cluster id --------------------------------
 
-# 16 random bytes, URL-safe base64 without padding (Kafka Uuid format); Kafka
-# itself never hands out ids starting with '-', so neither do we.
-CLUSTER_ID=""
-while [ -z "$CLUSTER_ID" ] || [ "${CLUSTER_ID:0:1}" = "-" ] || [ "${#CLUSTER_ID}" -ne 22 ]; do
-  CLUSTER_ID="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
-done
+CLUSTER_ID="$(new_cluster_id)"
 echo "$CLUSTER_ID" >"$RUN_DIR/cluster-id"
 
 START_TS=$(date +%s.%N)

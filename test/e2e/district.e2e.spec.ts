@@ -1,19 +1,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
-import pg from 'pg';
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
-import { topicFor } from '@fangyi/contracts';
-import { PostgresEventStore } from '@fangyi/eventstore/postgres';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PostgresEventStore } from '@fangyi/eventstore/postgres';
 import { toMessage } from '@fangyi/messaging';
 import { KafkaMessageBus } from '@fangyi/messaging/kafka';
 import { demoUser, httpTransport, send, seedDistrict } from '@fangyi/scripts/seed';
 import { businessDate, signToken } from '@fangyi/service-kit';
-import { TEST_AUTH_SECRET, TEST_MASTER_KEY, TEST_RESERVATION_KEY, requireInfra } from '@fangyi/testkit';
-import { ServiceProcess, freePort, waitFor, waitReady } from './processes.ts';
+import { TEST_AUTH_SECRET, TEST_MASTER_KEY, TEST_RESERVATION_KEY } from '@fangyi/testkit';
+import { type DistributedStack, type ServiceProcess, distributedStack, embeddedProcess, logsOnFailure, waitFor, waitReady } from './processes.ts';
 
 /**
  * The whole district on both modes: the embedded process seeds itself at first start; the
@@ -22,21 +18,15 @@ import { ServiceProcess, freePort, waitFor, waitReady } from './processes.ts';
  * which run only through Kafka in the distributed mode, are checked on what the seed set off.
  */
 describe('the Kutao district, embedded and distributed', { timeout: 300_000 }, () => {
-  const databaseUrl = requireInfra('postgres');
-  const redisUrl = requireInfra('redis');
-  const brokers = requireInfra('kafka');
-  const run = randomUUID().slice(0, 8);
-  const schema = `fangyi_district_${run}`;
-  const prefix = `fangyi-district-${run}`;
   const today = businessDate(new Date());
   const tokenOf = (id: string) => signToken(demoUser(id), TEST_AUTH_SECRET);
   const officer = { authorization: `Bearer ${tokenOf('report-officer-kutao')}` };
 
-  const processes: ServiceProcess[] = [];
   let dataDir: string;
+  let embedded: ServiceProcess | undefined;
   let embeddedBase: string;
+  let stack: DistributedStack | undefined;
   let gatewayBase: string;
-  let db: pg.Pool;
   let eventStore: PostgresEventStore;
 
   const common = {
@@ -49,77 +39,33 @@ describe('the Kutao district, embedded and distributed', { timeout: 300_000 }, (
   };
 
   beforeAll(async () => {
-    db = new pg.Pool({ connectionString: databaseUrl, max: 2 });
     dataDir = mkdtempSync(join(tmpdir(), 'fangyi-embedded-'));
-    const embeddedPort = await freePort();
-    embeddedBase = `http://127.0.0.1:${embeddedPort}`;
-    const embedded = new ServiceProcess('embedded', 'services/embedded/src/main.ts', { ...common, PORT: String(embeddedPort), FANGYI_DATA_DIR: dataDir }).start();
-    processes.push(embedded);
-
-    const env = {
-      ...common,
-      EVENT_STORE_URL: databaseUrl,
-      REDIS_URL: redisUrl,
-      KAFKA_BROKERS: brokers,
-      FANGYI_SCHEMA: schema,
-      FANGYI_TOPIC_PREFIX: prefix,
-      FANGYI_ROSTER_NAMESPACE: `${prefix}:roster`,
-      FANGYI_ROSTER_GROUP: `${prefix}-roster`,
-      FANGYI_REPORT_NAMESPACE: `${prefix}:report`,
-      FANGYI_REPORT_GROUP: `${prefix}-report`,
-      FANGYI_CHECKPOINTS_NAMESPACE: `${prefix}:checkpoints`,
-      FANGYI_COMPLAINTS_NAMESPACE: `${prefix}:complaints`,
-      FANGYI_CALLERS: 'moujia=caller-moujia-1;zhangcun=caller-zhangcun-1;wenzhang=caller-wenzhang-1;zhengzhang=caller-zhengzhang-1',
-      // The whole district is seeded over HTTP by one registrar: a bulk import, not a user.
-      FANGYI_RATE_LIMIT: 'off',
-      FANGYI_COMPLAINT_HANDLERS: '*=complaint-handler-kutao;taoyuanju=estate-officer-taoyuanju',
-    };
-    // The event store's tables are created once, before several services race to migrate them.
-    eventStore = await PostgresEventStore.create({ connectionString: databaseUrl, schema });
-    const ports = { quarantine: await freePort(), roster: await freePort(), residents: await freePort(), checkpoints: await freePort(), complaints: await freePort(), staff: await freePort(), gateway: await freePort() };
-    const url = (p: number) => `http://127.0.0.1:${p}`;
-    const services = [
-      new ServiceProcess('quarantine', 'services/quarantine/src/main.ts', { ...env, PORT: String(ports.quarantine) }),
-      new ServiceProcess('residents', 'services/residents/src/main.ts', { ...env, PORT: String(ports.residents) }),
-      new ServiceProcess('checkpoints', 'services/checkpoints/src/main.ts', { ...env, PORT: String(ports.checkpoints) }),
-      new ServiceProcess('complaints', 'services/complaints/src/main.ts', { ...env, PORT: String(ports.complaints) }),
-      new ServiceProcess('staff', 'services/staff/src/main.ts', { ...env, PORT: String(ports.staff) }),
-      new ServiceProcess('read worker', 'services/roster/src/worker.ts', env),
-      new ServiceProcess('roster', 'services/roster/src/main.ts', { ...env, PORT: String(ports.roster) }),
-      new ServiceProcess('gateway', 'services/gateway/src/main.ts', {
-        ...env,
-        PORT: String(ports.gateway),
-        QUARANTINE_URL: url(ports.quarantine),
-        ROSTER_URL: url(ports.roster),
-        RESIDENTS_URL: url(ports.residents),
-        CHECKPOINTS_URL: url(ports.checkpoints),
-        COMPLAINTS_URL: url(ports.complaints),
-        STAFF_URL: url(ports.staff),
-      }),
-    ];
-    for (const s of services) processes.push(s.start());
-    gatewayBase = url(ports.gateway);
+    ({ process: embedded, base: embeddedBase } = await embeddedProcess({ ...common, FANGYI_DATA_DIR: dataDir }));
+    stack = await distributedStack({
+      run: 'district',
+      services: ['quarantine', 'residents', 'checkpoints', 'complaints', 'staff', 'worker', 'roster', 'gateway'],
+      env: {
+        ...common,
+        FANGYI_CALLERS: 'moujia=caller-moujia-1;zhangcun=caller-zhangcun-1;wenzhang=caller-wenzhang-1;zhengzhang=caller-zhengzhang-1',
+        // The whole district is seeded over HTTP by one registrar: a bulk import, not a user.
+        FANGYI_RATE_LIMIT: 'off',
+        FANGYI_COMPLAINT_HANDLERS: '*=complaint-handler-kutao;taoyuanju=estate-officer-taoyuanju',
+      },
+    });
+    eventStore = stack.eventStore;
+    gatewayBase = stack.base('gateway');
     // The embedded process listens once its district is built.
     await waitReady(embeddedBase, embedded);
-    await waitReady(gatewayBase, services[services.length - 1]!, 120_000, services.slice(0, -1));
   }, 240_000);
 
   afterAll(async () => {
-    for (const p of processes) await p.stop();
-    await eventStore?.close();
-    await db?.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => {});
-    await db?.end();
-    const redis = new Redis(redisUrl);
-    const keys = await redis.keys(`${prefix}:*`);
-    if (keys.length) await redis.del(...keys);
-    redis.disconnect();
+    await embedded?.stop();
+    await stack?.stop();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
-  const showLogs = () =>
-    onTestFailed(() => {
-      for (const p of processes) console.error(`---- ${p.name} ----\n${p.tail(30)}`);
-    });
+  const processes = () => [...(embedded ? [embedded] : []), ...(stack?.processes ?? [])];
+  const showLogs = () => logsOnFailure(processes);
   const get = async <T>(base: string, path: string, headers: Record<string, string>) => {
     const res = await fetch(`${base}${path}`, { headers });
     if (!res.ok) throw new Error(`GET ${path} → ${res.status}: ${await res.text()}`);
@@ -184,9 +130,9 @@ describe('the Kutao district, embedded and distributed', { timeout: 300_000 }, (
     showLogs();
     const arrivals = (await eventStore.readAll({ limit: 10_000 })).filter((e) => e.type === 'residents.person-arrived' && (e.data as { originProvince?: string }).originProvince === '湖北省');
     expect(arrivals.length).toBeGreaterThan(0);
-    const bus = new KafkaMessageBus({ brokers: brokers.split(','), clientId: `${prefix}-redeliver`, logger: pino({ level: 'silent' }) });
+    const bus = new KafkaMessageBus({ brokers: stack!.brokers.split(','), clientId: `${stack!.prefix}-redeliver`, logger: pino({ level: 'silent' }) });
     try {
-      await bus.publish(topicFor('residents', prefix), arrivals.map(toMessage));
+      await bus.publish(stack!.topic('residents'), arrivals.map(toMessage));
     } finally {
       await bus.close();
     }

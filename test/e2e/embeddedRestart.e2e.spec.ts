@@ -6,7 +6,7 @@ import { idNumberCheckChar } from '@fangyi/contracts';
 import { demoUser } from '@fangyi/scripts/seed';
 import { businessDate, signToken } from '@fangyi/service-kit';
 import { TEST_AUTH_SECRET } from '@fangyi/testkit';
-import { ServiceProcess, freePort, waitFor, waitReady } from './processes.ts';
+import { type ServiceProcess, embeddedProcess, waitFor, waitReady } from './processes.ts';
 
 /**
  * The embedded mode's promise: a reaction of one service to another's event (an arrival from
@@ -24,16 +24,7 @@ describe('embedded mode: reactions survive kill -9', { timeout: 240_000 }, () =>
   let base = '';
 
   const start = async () => {
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    embedded = new ServiceProcess('embedded', 'services/embedded/src/main.ts', {
-      PORT: String(port),
-      FANGYI_DATA_DIR: dataDir,
-      FANGYI_DEMO: 'false',
-      FANGYI_SCHEDULER: 'off',
-      FANGYI_JWT_SECRET: TEST_AUTH_SECRET,
-      LOG_LEVEL: 'warn',
-    }).start();
+    ({ process: embedded, base } = await embeddedProcess({ FANGYI_DATA_DIR: dataDir, FANGYI_DEMO: 'false' }));
     await waitReady(base, embedded);
   };
   const post = async (url: string, body: object) => {

@@ -1,15 +1,15 @@
-import { randomUUID } from 'node:crypto';
 import { request } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Kafka, logLevel } from 'kafkajs';
-import pg from 'pg';
+import type { Admin } from 'kafkajs';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
-import { contextOf, topicFor, uuidv7 } from '@fangyi/contracts';
-import { PostgresEventStore } from '@fangyi/eventstore/postgres';
+import { contextOf } from '@fangyi/contracts';
+import type { PostgresEventStore } from '@fangyi/eventstore/postgres';
 import { alertsProjection, reportProjection, rosterProjection } from '@fangyi/roster';
 import { addDays, businessDate } from '@fangyi/service-kit/time';
-import { TEST_AUTH_SECRET, TEST_MASTER_KEY, TEST_RESERVATION_KEY, authHeader, requireInfra, testUser } from '@fangyi/testkit';
-import { ServiceProcess, freePort, waitFor, waitReady } from './processes.ts';
+import { authHeader, testUser } from '@fangyi/testkit';
+import { registerPerson } from '../../services/quarantine/test/residents.ts';
+import { type DistributedStack, type ServiceProcess, distributedStack, logsOnFailure, waitFor, waitReady } from './processes.ts';
 
 /**
  * SIGTERM, as the platform sends it on every deploy, on real processes (PostgreSQL, Kafka, Redis):
@@ -18,88 +18,34 @@ import { ServiceProcess, freePort, waitFor, waitReady } from './processes.ts';
  * published or handled twice and nothing is lost.
  */
 describe('graceful shutdown on SIGTERM (quarantine service and roster worker; PostgreSQL, Kafka, Redis)', { timeout: 180_000 }, () => {
-  const databaseUrl = requireInfra('postgres');
-  const redisUrl = requireInfra('redis');
-  const brokers = requireInfra('kafka');
-
-  const run = randomUUID().slice(0, 8);
-  const schema = `fangyi_shutdown_${run}`;
-  const topicPrefix = `fangyi-shutdown-${run}`;
-  const topic = topicFor('quarantine', topicPrefix);
-  const env = {
-    DATABASE_URL: databaseUrl,
-    REDIS_URL: redisUrl,
-    KAFKA_BROKERS: brokers,
-    FANGYI_SCHEMA: schema,
-    FANGYI_TOPIC_PREFIX: topicPrefix,
-    FANGYI_ROSTER_NAMESPACE: `fangyi-shutdown:${run}:roster`,
-    FANGYI_REPORT_NAMESPACE: `fangyi-shutdown:${run}:report`,
-    FANGYI_ROSTER_GROUP: `${topicPrefix}-roster`,
-    FANGYI_REPORT_GROUP: `${topicPrefix}-report`,
-    FANGYI_JWT_SECRET: TEST_AUTH_SECRET,
-    FANGYI_MASTER_KEY: TEST_MASTER_KEY,
-    FANGYI_RESERVATION_KEY: TEST_RESERVATION_KEY,
-    FANGYI_SCHEDULER: 'off',
-    FANGYI_CALLERS: 'moujia=caller-shutdown',
-    LOG_LEVEL: 'info',
-  };
   const registrar = authHeader(testUser('registrar', ['moujia'], 'registrar-shutdown'));
   /** How long a SIGTERM may take to end a process here (its shutdown timeout is 15 s). */
   const EXIT_WITHIN_MS = 10_000;
 
-  let qPort: number;
-  let wPort: number;
+  let stack: DistributedStack | undefined;
+  let topic: string;
   let quarantine: ServiceProcess;
   let worker: ServiceProcess;
   let eventStore: PostgresEventStore;
   let db: pg.Pool;
-  const kafka = new Kafka({ clientId: `fangyi-shutdown-${run}`, brokers: brokers.split(','), logLevel: logLevel.NOTHING });
-  const admin = kafka.admin();
-  const newQuarantine = () => new ServiceProcess('quarantine', 'services/quarantine/src/main.ts', { ...env, PORT: String(qPort) }).start();
-  const newWorker = () => new ServiceProcess('roster worker', 'services/roster/src/worker.ts', { ...env, PORT: String(wPort) }).start();
-  const qBase = () => `http://127.0.0.1:${qPort}`;
-  const wBase = () => `http://127.0.0.1:${wPort}`;
+  let admin: Admin;
+  const qBase = () => stack!.base('quarantine');
+  const wBase = () => stack!.base('worker');
 
   beforeAll(async () => {
-    db = new pg.Pool({ connectionString: databaseUrl, max: 2 });
-    eventStore = await PostgresEventStore.create({ connectionString: databaseUrl, schema });
-    qPort = await freePort();
-    wPort = await freePort();
-    quarantine = newQuarantine();
-    worker = newWorker();
-    await Promise.all([waitReady(qBase(), quarantine), waitReady(wBase(), worker)]);
-    await admin.connect();
+    stack = await distributedStack({ run: 'shutdown', services: ['quarantine', 'worker'], env: { FANGYI_CALLERS: 'moujia=caller-shutdown', LOG_LEVEL: 'info' } });
+    ({ eventStore, db, admin } = stack);
+    topic = stack.topic('quarantine');
+    quarantine = stack.process('quarantine');
+    worker = stack.process('worker');
   }, 150_000);
 
   afterAll(async () => {
-    for (const p of [quarantine, worker]) await p?.stop();
-    await admin.disconnect().catch(() => {});
-    await eventStore?.close();
-    await db?.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => {});
-    await db?.end();
+    await stack?.stop();
   });
 
   /** A person on the shared log, as the residents service records them: a case starts only for someone registered. */
-  const registerPerson = async () => {
-    const personId = `p-${randomUUID()}`;
-    await eventStore.append(
-      `person-${personId}`,
-      [
-        {
-          id: uuidv7(),
-          type: 'residents.person-registered',
-          schemaVersion: 1,
-          occurredAt: new Date().toISOString(),
-          actor: { id: 'registrar-shutdown', role: 'registrar' },
-          correlationId: `corr-${personId}`,
-          causationId: null,
-          data: { personId, householdId: 'h-moujia-shutdown', community: 'moujia', name: '居民', idNumber: '420102199001011234', phone: '13800000000', sex: 'female', birthDate: '1990-01-01', registration: 'outside', originProvince: '湖北省', originCity: '武汉市', travelHistory: [] },
-        },
-      ],
-      { expectedRevision: 'no-stream' },
-    );
-    return personId;
-  };
+  const registerResident = async () => (await registerPerson(eventStore, { name: '居民' })).personId;
   const caseBody = (personId: string) =>
     JSON.stringify({ personId, personName: '居民', community: 'moujia', startDate: addDays(businessDate(new Date()), -1), reason: 'arrival-from-risk-area', assignedCaller: 'caller-shutdown' });
   const startCase = async (personId: string) => {
@@ -108,7 +54,7 @@ describe('graceful shutdown on SIGTERM (quarantine service and roster worker; Po
   };
   const startedCases = async (personIds: readonly string[]) => {
     const wanted = new Set(personIds);
-    const { rows } = await db.query(`SELECT data FROM "${schema}".events WHERE type = 'quarantine.home-quarantine-started'`);
+    const { rows } = await db.query(`SELECT data FROM "${stack!.schema}".events WHERE type = 'quarantine.home-quarantine-started'`);
     return rows.filter((r: { data: unknown }) => wanted.has((typeof r.data === 'string' ? JSON.parse(r.data) : r.data).personId)).length;
   };
 
@@ -185,17 +131,15 @@ describe('graceful shutdown on SIGTERM (quarantine service and roster worker; Po
     });
 
   it('answers the requests in flight, exits 0, and after a restart publishes and handles each event exactly once', async () => {
-    onTestFailed(() => {
-      for (const p of [quarantine, worker]) console.error(`---- ${p.name} ----\n${p.tail(80)}`);
-    });
+    logsOnFailure(() => [quarantine, worker], 80);
     // Some history, published and handled before any signal.
-    for (let i = 0; i < 6; i++) expect((await startCase(await registerPerson())).status).toBe(201);
+    for (let i = 0; i < 6; i++) expect((await startCase(await registerResident())).status).toBe(201);
     const history = (await quarantineEvents()).length;
-    await waitFor('the worker to handle the first cases', async () => (await committed(env.FANGYI_ROSTER_GROUP)).total === history, 60_000, 100);
+    await waitFor('the worker to handle the first cases', async () => (await committed(stack!.groups.roster)).total === history, 60_000, 100);
 
     // A slow request in flight, and a burst of others, when SIGTERM reaches the quarantine service.
-    const burstPeople = await Promise.all(Array.from({ length: 20 }, () => registerPerson()));
-    const slowPerson = await registerPerson();
+    const burstPeople = await Promise.all(Array.from({ length: 20 }, () => registerResident()));
+    const slowPerson = await registerResident();
     let signalled!: () => void;
     const halfSent = new Promise<void>((resolve) => (signalled = resolve));
     const slow = slowRequest(slowPerson, signalled);
@@ -251,8 +195,8 @@ describe('graceful shutdown on SIGTERM (quarantine service and roster worker; Po
     expect(stopped.find((s) => s.processor === 'roster')!.handled).toBeGreaterThanOrEqual(history);
 
     // Restarted: the relay goes on from its checkpoint, the worker from its commits.
-    quarantine = newQuarantine();
-    worker = newWorker();
+    quarantine = stack!.respawn('quarantine');
+    worker = stack!.respawn('worker');
     await Promise.all([waitReady(qBase(), quarantine), waitReady(wBase(), worker)]);
     const types = await quarantineEvents();
     const total = types.length;

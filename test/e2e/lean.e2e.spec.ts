@@ -3,8 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it, onTestFailed } from 'vitest';
-import { TEST_AUTH_SECRET } from '@fangyi/testkit';
-import { REPO_ROOT, ServiceProcess, freePort, waitReady } from './processes.ts';
+import { REPO_ROOT, type ServiceProcess, embeddedProcess, waitReady } from './processes.ts';
 
 /**
  * A process loads only the parts its mode uses: the embedded mode (SQLite, the in-process bus, read
@@ -22,18 +21,13 @@ describe('the embedded process loads no client it does not use', { timeout: 120_
   });
 
   it('starts, seeds its district and answers without @platformatic/kafka, pg, the KurrentDB client, the OpenTelemetry SDK or write-excel-file', async () => {
-    const port = await freePort();
-    const base = `http://127.0.0.1:${port}`;
     const hook = pathToFileURL(join(REPO_ROOT, 'test/e2e/fixtures/record-modules.mjs')).href;
-    embedded = new ServiceProcess('embedded', 'services/embedded/src/main.ts', {
-      PORT: String(port),
+    let base: string;
+    ({ process: embedded, base } = await embeddedProcess({
       FANGYI_DATA_DIR: join(dir, 'data'),
-      FANGYI_SCHEDULER: 'off',
-      FANGYI_JWT_SECRET: TEST_AUTH_SECRET,
-      LOG_LEVEL: 'warn',
       FANGYI_MODULE_LOG: moduleLog,
       NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${hook}`,
-    }).start();
+    }));
     onTestFailed(() => console.error(embedded?.tail()));
     await waitReady(base, embedded);
     const report = await fetch(`${base}/roster/report/daily.csv`, { headers: { authorization: 'none' } });

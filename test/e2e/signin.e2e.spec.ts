@@ -1,12 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
-import { uuidv7 } from '@fangyi/contracts';
-import { PostgresEventStore } from '@fangyi/eventstore/postgres';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PostgresEventStore } from '@fangyi/eventstore/postgres';
 import { businessDate } from '@fangyi/service-kit';
-import { TEST_AUTH_SECRET, TEST_MASTER_KEY, TEST_RESERVATION_KEY, requireInfra } from '@fangyi/testkit';
-import { ServiceProcess, freePort, waitFor, waitReady } from './processes.ts';
+import { registerPerson } from '../../services/quarantine/test/residents.ts';
+import { type DistributedStack, type ServiceProcess, distributedStack, logsOnFailure, waitFor } from './processes.ts';
 
 /**
  * Console sign-in in the distributed mode, through the real path: the staff service (its demo
@@ -16,76 +13,35 @@ import { ServiceProcess, freePort, waitFor, waitReady } from './processes.ts';
  * store's log and refuse the old cookie. No token and no password in any process's log.
  */
 describe('signing in to the console in the distributed mode', { timeout: 240_000 }, () => {
-  const databaseUrl = requireInfra('postgres');
-  const redisUrl = requireInfra('redis');
-  const brokers = requireInfra('kafka');
-  const run = randomUUID().slice(0, 8);
-  const schema = `fangyi_signin_${run}`;
-  const prefix = `fangyi-signin-${run}`;
   const password = `演示-${randomUUID().slice(0, 12)}`;
-  const processes: ServiceProcess[] = [];
+  let stack: DistributedStack | undefined;
+  let processes: ServiceProcess[] = [];
   let gateway: string;
-  let db: pg.Pool;
   let eventStore: PostgresEventStore;
 
   beforeAll(async () => {
-    db = new pg.Pool({ connectionString: databaseUrl, max: 1 });
-    eventStore = await PostgresEventStore.create({ connectionString: databaseUrl, schema });
-    const env = {
-      FANGYI_JWT_SECRET: TEST_AUTH_SECRET,
-      FANGYI_MASTER_KEY: TEST_MASTER_KEY,
-      FANGYI_RESERVATION_KEY: TEST_RESERVATION_KEY,
-      EVENT_STORE_URL: databaseUrl,
-      REDIS_URL: redisUrl,
-      KAFKA_BROKERS: brokers,
-      FANGYI_SCHEMA: schema,
-      FANGYI_TOPIC_PREFIX: prefix,
-      FANGYI_ROSTER_NAMESPACE: `${prefix}:roster`,
-      FANGYI_REPORT_NAMESPACE: `${prefix}:report`,
-      FANGYI_SCHEDULER: 'off',
+    stack = await distributedStack({
+      run: 'signin',
+      // The residents, checkpoints and complaints services are not started: the gateway answers 503 for them, which nothing below asks.
+      services: ['staff', 'quarantine', 'roster', 'gateway'],
       // Every request logged, so the check that no token or password is in a log has lines to read.
-      LOG_LEVEL: 'info',
-    };
-    const ports = { staff: await freePort(), quarantine: await freePort(), roster: await freePort(), gateway: await freePort(), nobody: await freePort() };
-    const url = (p: number) => `http://127.0.0.1:${p}`;
-    const staff = new ServiceProcess('staff', 'services/staff/src/main.ts', { ...env, PORT: String(ports.staff), FANGYI_DEMO_PASSWORD: password });
-    // The configured callers are the fallback of a community with no caller accounts.
-    const quarantine = new ServiceProcess('quarantine', 'services/quarantine/src/main.ts', { ...env, PORT: String(ports.quarantine), FANGYI_CALLERS: 'moujia=caller-configured-1' });
-    const roster = new ServiceProcess('roster', 'services/roster/src/main.ts', { ...env, PORT: String(ports.roster) });
-    const gatewayProcess = new ServiceProcess('gateway', 'services/gateway/src/main.ts', {
-      ...env,
-      PORT: String(ports.gateway),
-      STAFF_URL: url(ports.staff),
-      QUARANTINE_URL: url(ports.quarantine),
-      ROSTER_URL: url(ports.roster),
-      // Not started here: the gateway answers 503 for them, which nothing below asks.
-      RESIDENTS_URL: url(ports.nobody),
-      CHECKPOINTS_URL: url(ports.nobody),
-      COMPLAINTS_URL: url(ports.nobody),
+      env: { LOG_LEVEL: 'info' },
+      serviceEnv: {
+        staff: { FANGYI_DEMO_PASSWORD: password },
+        // The configured callers are the fallback of a community with no caller accounts.
+        quarantine: { FANGYI_CALLERS: 'moujia=caller-configured-1' },
+      },
     });
-    for (const p of [staff, quarantine, roster, gatewayProcess]) processes.push(p.start());
-    await waitReady(url(ports.staff), staff);
-    await waitReady(url(ports.quarantine), quarantine);
-    await waitReady(url(ports.roster), roster);
-    gateway = url(ports.gateway);
-    await waitFor('the gateway', async () => (await fetch(`${gateway}/health`)).ok, 60_000, 100);
+    processes = stack.processes;
+    eventStore = stack.eventStore;
+    gateway = stack.base('gateway');
   }, 200_000);
 
   afterAll(async () => {
-    for (const p of processes) await p.stop();
-    await eventStore?.close();
-    await db?.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => {});
-    await db?.end();
-    const redis = new Redis(redisUrl);
-    const keys = await redis.keys(`${prefix}:*`);
-    if (keys.length) await redis.del(...keys);
-    redis.disconnect();
+    await stack?.stop();
   });
 
-  const showLogs = () =>
-    onTestFailed(() => {
-      for (const p of processes) console.error(`---- ${p.name} ----\n${p.tail(30)}`);
-    });
+  const showLogs = () => logsOnFailure(() => processes);
   const signIn = async (loginName: string) => {
     const res = await fetch(`${gateway}/staff/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ loginName, password }) });
     expect(res.status, `${loginName} signs in`).toBe(200);
@@ -160,11 +116,7 @@ describe('signing in to the console in the distributed mode', { timeout: 240_000
     });
     expect(created.status, await created.clone().text()).toBe(201);
     // A person as the residents service registers them, on the shared log: a case starts only for someone registered.
-    const personId = `p-${randomUUID()}`;
-    await eventStore.append(`person-${personId}`, [{
-      id: uuidv7(), type: 'residents.person-registered', schemaVersion: 1, occurredAt: new Date().toISOString(), actor: { id: 'registrar-kutao', role: 'registrar' }, correlationId: `corr-${personId}`, causationId: null,
-      data: { personId, householdId: 'h-moujia-signin', community: 'moujia', name: '李娜', idNumber: '420102199001011234', phone: '13800000000', sex: 'female', birthDate: '1990-01-01', registration: 'outside', originProvince: '湖北省', originCity: '武汉市', travelHistory: [] },
-    }], { expectedRevision: 'no-stream' });
+    const { personId } = await registerPerson(eventStore, { name: '李娜' });
     const registrar = await signIn('registrar-kutao');
     const start = (assignedCaller: string) =>
       fetch(`${gateway}/quarantine/cases`, {

@@ -1,15 +1,12 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { gunzipSync } from 'node:zlib';
-import { Redis } from 'ioredis';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
-import { topicFor, uuidv7 } from '@fangyi/contracts';
-import { PostgresEventStore } from '@fangyi/eventstore/postgres';
 import { RedisProjectionStore } from '@fangyi/projections';
 import { businessDate, addDays } from '@fangyi/service-kit/time';
-import { ALL_DAY_SLOT_WINDOWS, TEST_AUTH_SECRET, TEST_MASTER_KEY, TEST_RESERVATION_KEY, authHeader, districtFile, requireInfra, testUser } from '@fangyi/testkit';
-import { ServiceProcess, freePort, waitFor, waitReady } from './processes.ts';
+import { ALL_DAY_SLOT_WINDOWS, authHeader, districtFile, testUser } from '@fangyi/testkit';
+import { registerPerson } from '../../services/quarantine/test/residents.ts';
+import { type DistributedStack, distributedStack, freePort, logsOnFailure, waitFor } from './processes.ts';
 
 /** A span as OTLP/HTTP JSON carries it (ids in hex), with the service that sent it. */
 interface ReceivedSpan {
@@ -56,24 +53,12 @@ function otlpReceiver(spans: ReceivedSpan[]): Server {
  * the test runs, all in one trace with each span the child of the one before.
  */
 describe('a trace runs from the caller\'s request to the Redis write (PostgreSQL, relay, Kafka, worker, Redis; separate processes)', { timeout: 180_000 }, () => {
-  const databaseUrl = requireInfra('postgres');
-  const redisUrl = requireInfra('redis');
-  const brokers = requireInfra('kafka');
-
-  const run = randomUUID().slice(0, 8);
-  const schema = `fangyi_traces_${run}`;
-  const topicPrefix = `fangyi-traces-${run}`;
-  const namespace = `fangyi-traces:${run}:roster`;
   const today = businessDate(new Date());
   const spans: ReceivedSpan[] = [];
   const receiver = otlpReceiver(spans);
 
-  let quarantine: ServiceProcess;
-  let worker: ServiceProcess;
+  let stack: DistributedStack | undefined;
   let qBase: string;
-  let eventStore: PostgresEventStore;
-  let redis: Redis;
-  let db: pg.Pool;
 
   const caller = authHeader(testUser('caller', ['moujia'], 'caller-traces'));
   const registrar = authHeader(testUser('registrar', ['moujia'], 'registrar-traces'));
@@ -81,45 +66,22 @@ describe('a trace runs from the caller\'s request to the Redis write (PostgreSQL
   beforeAll(async () => {
     const otlpPort = await freePort();
     await new Promise<void>((resolve) => receiver.listen(otlpPort, '127.0.0.1', resolve));
-    const env = {
-      DATABASE_URL: databaseUrl,
-      REDIS_URL: redisUrl,
-      KAFKA_BROKERS: brokers,
-      FANGYI_SCHEMA: schema,
-      FANGYI_TOPIC_PREFIX: topicPrefix,
-      FANGYI_ROSTER_NAMESPACE: namespace,
-      FANGYI_ROSTER_GROUP: `${topicPrefix}-roster`,
-      FANGYI_CONFIG: districtFile({ slotWindows: ALL_DAY_SLOT_WINDOWS }),
-      FANGYI_JWT_SECRET: TEST_AUTH_SECRET,
-      FANGYI_MASTER_KEY: TEST_MASTER_KEY,
-      FANGYI_RESERVATION_KEY: TEST_RESERVATION_KEY,
-      FANGYI_SCHEDULER: 'off',
-      FANGYI_CALLERS: 'moujia=caller-traces',
-      LOG_LEVEL: 'info',
-      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${otlpPort}`,
-      OTEL_BSP_SCHEDULE_DELAY: '100',
-    };
-    const qPort = await freePort();
-    const wPort = await freePort();
-    qBase = `http://127.0.0.1:${qPort}`;
-    quarantine = new ServiceProcess('quarantine', 'services/quarantine/src/main.ts', { ...env, PORT: String(qPort) }).start();
-    worker = new ServiceProcess('roster worker', 'services/roster/src/worker.ts', { ...env, PORT: String(wPort) }).start();
-    await Promise.all([waitReady(qBase, quarantine), waitReady(`http://127.0.0.1:${wPort}`, worker)]);
-    eventStore = await PostgresEventStore.create({ connectionString: databaseUrl, schema });
-    redis = new Redis(redisUrl);
-    db = new pg.Pool({ connectionString: databaseUrl, max: 1 });
+    stack = await distributedStack({
+      run: 'traces',
+      services: ['quarantine', 'worker'],
+      env: {
+        FANGYI_CONFIG: districtFile({ slotWindows: ALL_DAY_SLOT_WINDOWS }),
+        FANGYI_CALLERS: 'moujia=caller-traces',
+        LOG_LEVEL: 'info',
+        OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${otlpPort}`,
+        OTEL_BSP_SCHEDULE_DELAY: '100',
+      },
+    });
+    qBase = stack.base('quarantine');
   }, 150_000);
 
   afterAll(async () => {
-    for (const p of [quarantine, worker]) await p?.stop();
-    await eventStore?.close();
-    await db?.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => {});
-    await db?.end();
-    if (redis) {
-      const keys = await redis.keys(`${namespace}*`);
-      if (keys.length) await redis.del(...keys);
-      redis.disconnect();
-    }
+    await stack?.stop();
     await new Promise((resolve) => receiver.close(resolve));
   });
 
@@ -129,27 +91,10 @@ describe('a trace runs from the caller\'s request to the Redis write (PostgreSQL
   };
 
   it('shares one trace id from the request to the projection, each span the child of the one before', async () => {
-    onTestFailed(() => {
-      for (const p of [quarantine, worker]) console.error(`---- ${p.name} ----\n${p.tail(60)}`);
-      console.error(`spans received: ${JSON.stringify(spans, null, 1)}`);
-    });
-    const personId = `p-${randomUUID()}`;
-    await eventStore.append(
-      `person-${personId}`,
-      [
-        {
-          id: uuidv7(),
-          type: 'residents.person-registered',
-          schemaVersion: 1,
-          occurredAt: new Date().toISOString(),
-          actor: { id: 'registrar-traces', role: 'registrar' },
-          correlationId: `corr-${personId}`,
-          causationId: null,
-          data: { personId, householdId: 'h-moujia-traces', community: 'moujia', name: '王芳', idNumber: '420102199001011234', phone: '13800000000', sex: 'female', birthDate: '1990-01-01', registration: 'outside', originProvince: '湖北省', originCity: '武汉市', travelHistory: [] },
-        },
-      ],
-      { expectedRevision: 'no-stream' },
-    );
+    const { eventStore, db, schema, redis } = stack!;
+    logsOnFailure(() => stack!.processes, 60);
+    onTestFailed(() => console.error(`spans received: ${JSON.stringify(spans, null, 1)}`));
+    const { personId } = await registerPerson(eventStore, { name: '王芳' });
     const started = await post('/quarantine/cases', { personId, personName: '王芳', community: 'moujia', startDate: addDays(today, -1), reason: 'arrival-from-risk-area', assignedCaller: 'caller-traces' }, registrar);
     expect(started.status).toBe(201);
     const caseId = started.body.caseId as string;
@@ -166,7 +111,7 @@ describe('a trace runs from the caller\'s request to the Redis write (PostgreSQL
       const found = {
         request: inTrace((n) => n === 'POST /quarantine/cases/:caseId/checks'),
         append: inTrace((n) => n === 'fangyi.append'),
-        publish: inTrace((n) => n === `fangyi.publish ${topicFor('quarantine', topicPrefix)}`),
+        publish: inTrace((n) => n === `fangyi.publish ${stack!.topic('quarantine')}`),
         rosterApply: inTrace((n) => n === 'fangyi.apply roster'),
       };
       return Object.values(found).every(Boolean) ? (found as { [K in keyof typeof found]: ReceivedSpan }) : undefined;
@@ -180,7 +125,7 @@ describe('a trace runs from the caller\'s request to the Redis write (PostgreSQL
     // The event keeps the append's trace context in PostgreSQL, and the projection's write is in Redis.
     const { rows } = await db.query<{ traceparent: string | null }>(`SELECT traceparent FROM "${schema}".events WHERE stream_id = $1 AND type = 'quarantine.symptom-check-logged'`, [`homeQuarantine-${caseId}`]);
     expect(rows).toEqual([{ traceparent: `00-${traceId}-${append.spanId}-01` }]);
-    const roster = new RedisProjectionStore({ redis, namespace });
+    const roster = new RedisProjectionStore({ redis, namespace: stack!.namespaces.roster });
     expect(await roster.appliedRevision(`homeQuarantine-${caseId}`)).toBe(1);
 
     // The case's start came without a traceparent: a trace of its own, not this one.

@@ -1,108 +1,70 @@
-import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
-import { Kafka, logLevel } from 'kafkajs';
-import pg from 'pg';
+import type { Admin } from 'kafkajs';
+import type pg from 'pg';
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
-import { topicFor, uuidv7 } from '@fangyi/contracts';
-import { PostgresEventStore } from '@fangyi/eventstore/postgres';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PostgresEventStore } from '@fangyi/eventstore/postgres';
 import { toMessage } from '@fangyi/messaging';
 import { KafkaMessageBus } from '@fangyi/messaging/kafka';
 import { RedisProjectionStore } from '@fangyi/projections';
 import { ROSTER_COLLECTION, type RosterCase } from '@fangyi/roster';
 import { addDays, businessDate } from '@fangyi/service-kit/time';
-import { ALL_DAY_SLOT_WINDOWS, TEST_AUTH_SECRET, TEST_MASTER_KEY, TEST_RESERVATION_KEY, authHeader, districtFile, requireInfra, testUser } from '@fangyi/testkit';
-import { ServiceProcess, freePort, waitFor, waitReady } from './processes.ts';
+import { ALL_DAY_SLOT_WINDOWS, authHeader, districtFile, testUser } from '@fangyi/testkit';
+import { registerPerson } from '../../services/quarantine/test/residents.ts';
+import { type DistributedStack, type ServiceProcess, distributedStack, logsOnFailure, waitFor } from './processes.ts';
 
 /**
  * The walking skeleton across processes on real parts: HTTP → quarantine service → PostgreSQL
  * event store → relay → Kafka → roster worker → Redis → roster API.
  */
 describe('one symptom check flows from HTTP to the Redis roster (PostgreSQL, Kafka, Redis; separate processes)', { timeout: 120_000 }, () => {
-  const databaseUrl = requireInfra('postgres');
-  const redisUrl = requireInfra('redis');
-  const brokers = requireInfra('kafka');
-
-  // Fresh names isolate this run from every other on the same servers.
-  const run = randomUUID().slice(0, 8);
-  const schema = `fangyi_e2e_${run}`;
-  const topicPrefix = `fangyi-e2e-${run}`;
-  const topic = topicFor('quarantine', topicPrefix);
-  const namespace = `fangyi-e2e:${run}:roster`;
-  const group = `fangyi-e2e-${run}-roster`;
   const today = businessDate(new Date());
 
+  let stack: DistributedStack | undefined;
   let quarantine: ServiceProcess;
   let worker: ServiceProcess;
   let rosterApi: ServiceProcess;
   let qBase: string;
   let rBase: string;
-  let redis: Redis;
+  let topic: string;
+  let group: string;
   let rosterStore: RedisProjectionStore;
   let eventStore: PostgresEventStore;
   let db: pg.Pool;
-  const kafka = new Kafka({ clientId: `fangyi-e2e-${run}`, brokers: brokers.split(','), logLevel: logLevel.NOTHING });
-  const admin = kafka.admin();
+  let admin: Admin;
 
-  const env = {
-    DATABASE_URL: databaseUrl,
-    REDIS_URL: redisUrl,
-    KAFKA_BROKERS: brokers,
-    FANGYI_SCHEMA: schema,
-    FANGYI_TOPIC_PREFIX: topicPrefix,
-    FANGYI_ROSTER_NAMESPACE: namespace,
-    FANGYI_ROSTER_GROUP: group,
-    // Both windows stay open all day, so "pending" does not depend on when the test runs.
-    FANGYI_CONFIG: districtFile({ slotWindows: ALL_DAY_SLOT_WINDOWS }),
-    FANGYI_JWT_SECRET: TEST_AUTH_SECRET,
-    FANGYI_MASTER_KEY: TEST_MASTER_KEY,
-    FANGYI_RESERVATION_KEY: TEST_RESERVATION_KEY,
-    // Missed slots would be recorded by the hour the test runs; this test is about the flow, not the clock.
-    FANGYI_SCHEDULER: 'off',
-    // A case is assigned only to a caller of its community.
-    FANGYI_CALLERS: 'moujia=caller-e2e',
-    LOG_LEVEL: 'info',
-  };
   const caller = authHeader(testUser('caller', ['moujia'], 'caller-e2e'));
   const registrar = authHeader(testUser('registrar', ['moujia'], 'registrar-e2e'));
-  let wBase: string;
-  // The worker answers /health and /ready like the services (its projections running, Redis up).
-  const newWorker = () => new ServiceProcess('roster worker', 'services/roster/src/worker.ts', { ...env, PORT: new URL(wBase).port }).start();
 
   beforeAll(async () => {
-    db = new pg.Pool({ connectionString: databaseUrl, max: 2 });
-    redis = new Redis(redisUrl);
-    rosterStore = new RedisProjectionStore({ redis, namespace });
-    const qPort = await freePort();
-    const rPort = await freePort();
-    qBase = `http://127.0.0.1:${qPort}`;
-    rBase = `http://127.0.0.1:${rPort}`;
-    wBase = `http://127.0.0.1:${await freePort()}`;
-    quarantine = new ServiceProcess('quarantine', 'services/quarantine/src/main.ts', { ...env, PORT: String(qPort) }).start();
-    rosterApi = new ServiceProcess('roster API', 'services/roster/src/main.ts', { ...env, PORT: String(rPort) }).start();
-    worker = newWorker();
-    await Promise.all([waitReady(qBase, quarantine), waitReady(rBase, rosterApi), waitReady(wBase, worker)]);
-    eventStore = await PostgresEventStore.create({ connectionString: databaseUrl, schema });
-    await admin.connect();
+    // Fresh names isolate this run from every other on the same servers.
+    stack = await distributedStack({
+      run: 'e2e',
+      // The worker answers /health and /ready like the services (its projections running, Redis up).
+      services: ['quarantine', 'roster', 'worker'],
+      env: {
+        // Both windows stay open all day, so "pending" does not depend on when the test runs.
+        FANGYI_CONFIG: districtFile({ slotWindows: ALL_DAY_SLOT_WINDOWS }),
+        // A case is assigned only to a caller of its community.
+        FANGYI_CALLERS: 'moujia=caller-e2e',
+        LOG_LEVEL: 'info',
+      },
+    });
+    ({ eventStore, db, admin } = stack);
+    quarantine = stack.process('quarantine');
+    rosterApi = stack.process('roster');
+    worker = stack.process('worker');
+    qBase = stack.base('quarantine');
+    rBase = stack.base('roster');
+    topic = stack.topic('quarantine');
+    group = stack.groups.roster;
+    rosterStore = new RedisProjectionStore({ redis: stack.redis, namespace: stack.namespaces.roster });
   }, 120_000);
 
   afterAll(async () => {
-    for (const p of [quarantine, worker, rosterApi]) await p?.stop();
-    await admin.disconnect().catch(() => {});
-    await eventStore?.close();
-    await db?.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => {});
-    await db?.end();
-    if (redis) {
-      const keys = await redis.keys(`${namespace}*`);
-      if (keys.length) await redis.del(...keys);
-      redis.disconnect();
-    }
+    await stack?.stop();
   });
 
-  const showLogs = () =>
-    onTestFailed(() => {
-      for (const p of [quarantine, worker, rosterApi]) console.error(`---- ${p.name} ----\n${p.tail(60)}`);
-    });
+  const showLogs = () => logsOnFailure(() => [quarantine, worker, rosterApi], 60);
 
   const post = async (path: string, body: unknown, as: Record<string, string> = caller) => {
     const res = await fetch(`${qBase}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...as }, body: JSON.stringify(body) });
@@ -110,30 +72,14 @@ describe('one symptom check flows from HTTP to the Redis roster (PostgreSQL, Kaf
   };
   const roster = async (date = today) => (await (await fetch(`${rBase}/roster?date=${date}`, { headers: caller })).json()) as { entries: { caseId: string; am: { status: string }; pm: { status: string }; lastTemperatureC: number | null; escalations: number; day: number }[] };
   const entryOf = async (caseId: string, date = today) => (await roster(date)).entries.find((e) => e.caseId === caseId);
-  /** A person as the residents service registers them, on the shared log: a case starts only for someone registered. */
-  const registerPerson = async (name: string) => {
-    const personId = `p-${randomUUID()}`;
-    const registered = {
-      id: uuidv7(),
-      type: 'residents.person-registered',
-      schemaVersion: 1,
-      occurredAt: new Date().toISOString(),
-      actor: { id: 'registrar-e2e', role: 'registrar' as const },
-      correlationId: `corr-${personId}`,
-      causationId: null,
-      data: { personId, householdId: 'h-moujia-e2e', community: 'moujia', name, idNumber: '420102199001011234', phone: '13800000000', sex: 'female', birthDate: '1990-01-01', registration: 'outside', originProvince: '湖北省', originCity: '武汉市', travelHistory: [] },
-    };
-    await eventStore.append(`person-${personId}`, [registered], { expectedRevision: 'no-stream' });
-    return personId;
-  };
   const startCase = async (name: string, startDate = addDays(today, -1)) => {
-    const res = await post('/quarantine/cases', { personId: await registerPerson(name), personName: name, community: 'moujia', startDate, reason: 'arrival-from-risk-area', assignedCaller: 'caller-e2e' }, registrar);
+    const res = await post('/quarantine/cases', { personId: (await registerPerson(eventStore, { name })).personId, personName: name, community: 'moujia', startDate, reason: 'arrival-from-risk-area', assignedCaller: 'caller-e2e' }, registrar);
     expect(res.status).toBe(201);
     return res.body.caseId as string;
   };
-  const eventCount = async () => Number((await db.query(`SELECT count(*) AS n FROM "${schema}".events`)).rows[0].n);
+  const eventCount = async () => Number((await db.query(`SELECT count(*) AS n FROM "${stack!.schema}".events`)).rows[0].n);
   /** The roster reads the quarantine topic only: the people registered for the cases are on another. */
-  const quarantineEventCount = async () => Number((await db.query(`SELECT count(*) AS n FROM "${schema}".events WHERE type LIKE 'quarantine.%'`)).rows[0].n);
+  const quarantineEventCount = async () => Number((await db.query(`SELECT count(*) AS n FROM "${stack!.schema}".events WHERE type LIKE 'quarantine.%'`)).rows[0].n);
 
   /** The worker has handled everything on the topic: its committed offsets reach the end of every partition. */
   const workerCaughtUp = () =>
@@ -185,7 +131,7 @@ describe('one symptom check flows from HTTP to the Redis roster (PostgreSQL, Kaf
     await workerCaughtUp();
     const before = await rosterStore.get<RosterCase>(ROSTER_COLLECTION, caseId);
     const metaBefore = await rosterStore.meta();
-    const bus = new KafkaMessageBus({ brokers: brokers.split(','), clientId: `fangyi-e2e-${run}-dup`, logger: pino({ level: 'silent' }) });
+    const bus = new KafkaMessageBus({ brokers: stack!.brokers.split(','), clientId: `${stack!.prefix}-dup`, logger: pino({ level: 'silent' }) });
     try {
       const events = await eventStore.readStream(`homeQuarantine-${caseId}`);
       await bus.publish(topic, events.map(toMessage));
@@ -216,7 +162,7 @@ describe('one symptom check flows from HTTP to the Redis roster (PostgreSQL, Kaf
     await worker.kill();
     const appliedAtKill = (await rosterStore.meta()).appliedCount;
     await burst;
-    worker = newWorker();
+    worker = stack!.respawn('worker');
     await workerCaughtUp();
 
     for (const [i, id] of cases.entries()) {

@@ -14,8 +14,8 @@ import { registerPerson } from '../../services/quarantine/test/residents.ts';
 import { KafkaMessageBus } from '@fangyi/messaging/kafka';
 import { pino } from 'pino';
 import { addDays, businessDate } from '@fangyi/service-kit/time';
-import { ALL_DAY_SLOT_WINDOWS, TEST_AUTH_SECRET, authHeader, districtFile, testUser } from '@fangyi/testkit';
-import { REPO_ROOT, ServiceProcess, freePort, waitFor, waitReady } from '../e2e/processes.ts';
+import { ALL_DAY_SLOT_WINDOWS, authHeader, districtFile, testUser } from '@fangyi/testkit';
+import { REPO_ROOT, ServiceProcess, deleteKeys, freePort, runEnv, runNames, waitFor, waitReady } from '../e2e/processes.ts';
 
 /**
  * The fault suite's parts: a stack of the quarantine service (one or more replicas), the read-side
@@ -66,6 +66,8 @@ export interface StackOptions {
   readonly worker?: boolean;
   /** Wait for the quarantine service's /ready (default true). */
   readonly waitReady?: boolean;
+  /** Start the tap on the quarantine topic with the stack (default false). */
+  readonly tap?: boolean;
 }
 
 interface Replica {
@@ -78,7 +80,7 @@ interface Replica {
 /** One set of service processes, with its own schema, topic prefix and Redis namespace. */
 export class Stack {
   readonly label: string;
-  readonly runId = randomUUID().slice(0, 8);
+  readonly runId: string;
   readonly schema: string;
   readonly prefix: string;
   readonly topic: string;
@@ -102,23 +104,15 @@ export class Stack {
     this.options = options;
     this.label = options.label;
     this.brokers = options.brokers;
-    this.schema = `fangyi_faults_${options.label}_${this.runId}`;
-    this.prefix = `fangyi-faults-${options.label}-${this.runId}`;
+    const names = runNames(`faults_${options.label}`);
+    this.runId = names.id;
+    this.schema = names.schema;
+    this.prefix = names.prefix;
     this.topic = topicFor('quarantine', this.prefix);
-    this.namespace = `${this.prefix}:roster`;
-    this.group = `${this.prefix}-roster`;
+    this.namespace = names.namespaces.roster;
+    this.group = names.groups.roster;
     this.env = {
-      EVENT_STORE_URL: options.databaseUrl,
-      REDIS_URL: options.redisUrl,
-      KAFKA_BROKERS: options.brokers,
-      FANGYI_SCHEMA: this.schema,
-      FANGYI_TOPIC_PREFIX: this.prefix,
-      FANGYI_ROSTER_NAMESPACE: this.namespace,
-      FANGYI_ROSTER_GROUP: this.group,
-      FANGYI_REPORT_NAMESPACE: `${this.prefix}:report`,
-      FANGYI_REPORT_GROUP: `${this.prefix}-report`,
-      FANGYI_JWT_SECRET: TEST_AUTH_SECRET,
-      FANGYI_SCHEDULER: 'off',
+      ...runEnv(names, options),
       FANGYI_CONFIG: districtFile({ slotWindows: ALL_DAY_SLOT_WINDOWS }),
       FANGYI_RATE_LIMIT: 'off',
       // A case is assigned only to a caller of its community.
@@ -139,17 +133,24 @@ export class Stack {
     return [...this.replicas.map((r) => r.proc), ...(this.worker ? [this.worker] : []), ...(this.rosterApi ? [this.rosterApi] : []), ...this.retired];
   }
 
+  /** Starts the processes (and the tap, if asked); should any fail to start, prints every process's last lines. */
   async start(): Promise<this> {
-    // The event store's tables exist before several processes race to create them.
-    this.eventStore = await PostgresEventStore.create({ connectionString: this.options.databaseUrl, schema: this.schema });
-    const rosterPort = await freePort();
-    this.rosterBase = `http://127.0.0.1:${rosterPort}`;
-    this.rosterApi = new ServiceProcess(`${this.label} roster API`, 'services/roster/src/main.ts', { ...this.env, PORT: String(rosterPort) }).start();
-    await this.addReplica(this.options.waitReady ?? true);
-    if (this.options.worker ?? true) this.startWorker();
-    await waitReady(this.rosterBase, this.rosterApi);
-    if (this.options.worker ?? true) await this.workerBuilt();
-    return this;
+    try {
+      // The event store's tables exist before several processes race to create them.
+      this.eventStore = await PostgresEventStore.create({ connectionString: this.options.databaseUrl, schema: this.schema });
+      const rosterPort = await freePort();
+      this.rosterBase = `http://127.0.0.1:${rosterPort}`;
+      this.rosterApi = new ServiceProcess(`${this.label} roster API`, 'services/roster/src/main.ts', { ...this.env, PORT: String(rosterPort) }).start();
+      await this.addReplica(this.options.waitReady ?? true);
+      if (this.options.worker ?? true) this.startWorker();
+      await waitReady(this.rosterBase, this.rosterApi);
+      if (this.options.worker ?? true) await this.workerBuilt();
+      if (this.options.tap) await this.startTap();
+      return this;
+    } catch (error) {
+      console.error(this.logs());
+      throw error;
+    }
   }
 
   /** The worker has built (or found whole) both its read models: it consumes from here on. */
@@ -251,15 +252,7 @@ export class Stack {
 
   /** Deletes every key of the roster's namespace in one command, as a Redis flush or eviction would. */
   async deleteRosterKeys(): Promise<number> {
-    const keys: string[] = [];
-    let cursor = '0';
-    do {
-      const [next, found] = await this.redis.scan(cursor, 'MATCH', `${this.namespace}:*`, 'COUNT', 1000);
-      cursor = next;
-      keys.push(...found);
-    } while (cursor !== '0');
-    if (keys.length > 0) await this.redis.del(...keys);
-    return keys.length;
+    return deleteKeys(this.redis, `${this.namespace}:*`);
   }
 
   async stop(): Promise<void> {
@@ -268,8 +261,7 @@ export class Stack {
     await this.eventStore?.close().catch(() => {});
     await this.db.query(`DROP SCHEMA IF EXISTS "${this.schema}" CASCADE`).catch(() => {});
     await this.db.end().catch(() => {});
-    const keys = await this.redis.keys(`${this.prefix}:*`).catch(() => [] as string[]);
-    if (keys.length) await this.redis.del(...keys).catch(() => {});
+    await deleteKeys(this.redis, `${this.prefix}:*`).catch(() => {});
     this.redis.disconnect();
   }
 

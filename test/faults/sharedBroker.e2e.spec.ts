@@ -24,14 +24,8 @@ describe('faults on the shared broker: every acknowledged check once in the even
   let held: pg.Client | undefined;
 
   beforeAll(async () => {
-    stack = new Stack({ label: 'shared', databaseUrl, redisUrl, brokers });
-    try {
-      await stack.start();
-      await stack.startTap();
-    } catch (error) {
-      console.error(stack.logs());
-      throw error;
-    }
+    stack = new Stack({ label: 'shared', databaseUrl, redisUrl, brokers, tap: true });
+    await stack.start();
   }, 180_000);
 
   afterAll(async () => {

@@ -5,3 +5,4 @@ export { dropSchema, freshSchemaName } from './postgres.ts';
 export * from './properties.ts';
 export { TEST_NAMING_KEY, testVault } from './privacy.ts';
 export { ALL_DAY_SLOT_WINDOWS, districtFile } from './district.ts';
+export { type TempEventStore, tempEventStore } from './tempEventStore.ts';

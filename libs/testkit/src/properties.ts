@@ -179,6 +179,26 @@ export async function checkRouteProperty(app: InjectingApp, route: RouteUnderTes
   return { requests, byStatus };
 }
 
+/** What every route of one kind answered under its property: how many routes, and the statuses summed over them. */
+export interface RoutesPropertyReport {
+  readonly routes: number;
+  readonly byStatus: Readonly<Record<number, number>>;
+}
+
+async function checkEveryRoute<R>(routes: readonly R[], check: (route: R) => Promise<RoutePropertyReport>): Promise<RoutesPropertyReport> {
+  const byStatus: Record<number, number> = {};
+  for (const route of routes) {
+    const report = await check(route);
+    for (const [s, n] of Object.entries(report.byStatus)) byStatus[Number(s)] = (byStatus[Number(s)] ?? 0) + n;
+  }
+  return { routes: routes.length, byStatus };
+}
+
+/** `checkRouteProperty` on every write route of the app, one after the other. */
+export function checkWriteRoutes(app: InjectingApp, options: RoutePropertyOptions): Promise<RoutesPropertyReport> {
+  return checkEveryRoute(writeRoutesOf(app), (route) => checkRouteProperty(app, route, options));
+}
+
 /**
  * Valid inputs of a contract schema (what a route hands on after parsing): objects drawn near the
  * schema from the vocabulary, kept only when the schema accepts them, as parsed.
@@ -324,4 +344,9 @@ export async function checkReadRouteProperty(app: InjectingApp, route: ReadRoute
     propertyRuns(options.numRuns ?? 100),
   );
   return { requests, byStatus };
+}
+
+/** `checkReadRouteProperty` on every read route of the app, one after the other. */
+export function checkReadRoutes(app: InjectingApp, options: RoutePropertyOptions): Promise<RoutesPropertyReport> {
+  return checkEveryRoute(readRoutesOf(app), (route) => checkReadRouteProperty(app, route, options));
 }
