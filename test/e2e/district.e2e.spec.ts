@@ -43,7 +43,7 @@ describe('the Kutao district, embedded and distributed', { timeout: 300_000 }, (
     ({ process: embedded, base: embeddedBase } = await embeddedProcess({ ...common, FANGYI_DATA_DIR: dataDir }));
     stack = await distributedStack({
       run: 'district',
-      services: ['quarantine', 'residents', 'checkpoints', 'complaints', 'staff', 'worker', 'roster', 'gateway'],
+      services: ['quarantine', 'residents', 'checkpoints', 'complaints', 'staff', 'analyst', 'worker', 'roster', 'gateway'],
       env: {
         ...common,
         FANGYI_CALLERS: 'moujia=caller-moujia-1;zhangcun=caller-zhangcun-1;wenzhang=caller-wenzhang-1;zhengzhang=caller-zhengzhang-1',

@@ -119,6 +119,7 @@ export const SERVICES = {
   checkpoints: { script: 'services/checkpoints/src/main.ts', name: 'checkpoints', gatewayUrl: 'CHECKPOINTS_URL' },
   complaints: { script: 'services/complaints/src/main.ts', name: 'complaints', gatewayUrl: 'COMPLAINTS_URL' },
   staff: { script: 'services/staff/src/main.ts', name: 'staff', gatewayUrl: 'STAFF_URL' },
+  analyst: { script: 'services/analyst/src/main.ts', name: 'analyst', gatewayUrl: 'ANALYST_URL' },
   worker: { script: 'services/roster/src/worker.ts', name: 'roster worker', gatewayUrl: undefined },
   gateway: { script: 'services/gateway/src/main.ts', name: 'gateway', gatewayUrl: undefined },
 } as const;
