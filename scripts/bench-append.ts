@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { uuidv7, type NewEvent } from '@fangyi/contracts';
-import { type ExpectedRevision } from '@fangyi/eventstore';
+import type { ExpectedRevision } from '@fangyi/eventstore';
 import { PostgresEventStore, type PostgresEventStoreOptions } from '@fangyi/eventstore/postgres';
 
 const WRITERS = 16;
@@ -37,11 +37,16 @@ function newEvent(n: number): NewEvent {
     actor: { id: 'caller-7', role: 'caller' },
     correlationId: randomUUID(),
     causationId: null,
-    data: { slot: n % 2 === 0 ? 'morning' : 'evening', temperature: 36.5 + (n % 10) / 10, symptoms: [] },
+    data: {
+      slot: n % 2 === 0 ? 'morning' : 'evening',
+      temperature: 36.5 + (n % 10) / 10,
+      symptoms: [],
+    },
   };
 }
 
-const percentile = (sorted: Float64Array, p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+const percentile = (sorted: Float64Array, p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 
 async function benchOurs(seconds: number, round: number): Promise<number> {
   const pool = new pg.Pool({ connectionString: url, max: WRITERS });
@@ -49,12 +54,18 @@ async function benchOurs(seconds: number, round: number): Promise<number> {
     pool,
     schema,
     notify,
-    ...(args['append-concurrency'] ? { appendConcurrency: Number(args['append-concurrency']) } : {}),
+    ...(args['append-concurrency']
+      ? { appendConcurrency: Number(args['append-concurrency']) }
+      : {}),
     ...(args['max-batch'] ? { maxAppendBatch: Number(args['max-batch']) } : {}),
   });
   try {
     // Warm every connection (connect + prepare), as pgbench's figure excludes connection time.
-    await Promise.all(Array.from({ length: WRITERS * 2 }, (_, i) => store.append(`warmup-${round}-${i}`, [newEvent(i)], { expectedRevision: 'no-stream' })));
+    await Promise.all(
+      Array.from({ length: WRITERS * 2 }, (_, i) =>
+        store.append(`warmup-${round}-${i}`, [newEvent(i)], { expectedRevision: 'no-stream' }),
+      ),
+    );
 
     // For as long as pgbench runs: each writer appends to streams of its own (a new one every
     // EVENTS_PER_STREAM events), so appends never conflict and every one is single-event.
@@ -69,7 +80,8 @@ async function benchOurs(seconds: number, round: number): Promise<number> {
           let expected: ExpectedRevision = 'no-stream';
           for (let i = 0; i < EVENTS_PER_STREAM && performance.now() < deadline; i++) {
             const t0 = performance.now();
-            expected = (await store.append(streamId, [newEvent(i)], { expectedRevision: expected })).nextExpectedRevision;
+            expected = (await store.append(streamId, [newEvent(i)], { expectedRevision: expected }))
+              .nextExpectedRevision;
             latencies.push(performance.now() - t0);
             done++;
           }
@@ -79,11 +91,16 @@ async function benchOurs(seconds: number, round: number): Promise<number> {
     const elapsed = (performance.now() - started) / 1000;
     const sorted = Float64Array.from(latencies).sort();
     const rate = done / elapsed;
-    console.log(`ours     ${done} single-event appends, ${WRITERS} writers, notify=${notify}: ${rate.toFixed(0)} events/s in ${elapsed.toFixed(2)} s`);
+    console.log(
+      `ours     ${done} single-event appends, ${WRITERS} writers, notify=${notify}: ${rate.toFixed(0)} events/s in ${elapsed.toFixed(2)} s`,
+    );
     console.log(
       `         latency ms: p50 ${percentile(sorted, 50).toFixed(2)}  p95 ${percentile(sorted, 95).toFixed(2)}  p99 ${percentile(sorted, 99).toFixed(2)}  max ${sorted[sorted.length - 1]!.toFixed(2)}`,
     );
-    const check = await pool.query<{ n: string }>(`SELECT count(*)::text AS n FROM "${schema}".events WHERE stream_id LIKE $1`, [`case-${round}-%`]);
+    const check = await pool.query<{ n: string }>(
+      `SELECT count(*)::text AS n FROM "${schema}".events WHERE stream_id LIKE $1`,
+      [`case-${round}-%`],
+    );
     console.log(`         events stored: ${check.rows[0]!.n} of ${done}`);
     return rate;
   } finally {
@@ -93,7 +110,8 @@ async function benchOurs(seconds: number, round: number): Promise<number> {
 }
 
 function findPgbench(): string {
-  for (const dir of (process.env.PATH ?? '').split(':')) if (dir && existsSync(join(dir, 'pgbench'))) return join(dir, 'pgbench');
+  for (const dir of (process.env.PATH ?? '').split(':'))
+    if (dir && existsSync(join(dir, 'pgbench'))) return join(dir, 'pgbench');
   const root = '/usr/lib/postgresql';
   if (existsSync(root)) {
     for (const version of readdirSync(root).sort().reverse()) {
@@ -108,21 +126,43 @@ async function benchPgbench(seconds: number): Promise<number> {
   const pool = new pg.Pool({ connectionString: url, max: 1 });
   const dir = mkdtempSync(join(tmpdir(), 'fangyi-pgbench-'));
   try {
-    await pool.query(`CREATE TABLE IF NOT EXISTS "${schema}".pgbench_scratch (id bigserial PRIMARY KEY, payload jsonb NOT NULL)`);
+    await pool.query(
+      `CREATE TABLE IF NOT EXISTS "${schema}".pgbench_scratch (id bigserial PRIMARY KEY, payload jsonb NOT NULL)`,
+    );
     const script = join(dir, 'insert.sql');
-    writeFileSync(script, `INSERT INTO "${schema}".pgbench_scratch (payload) VALUES ('{"slot":"morning","temperature":36.6}');\n`);
+    writeFileSync(
+      script,
+      `INSERT INTO "${schema}".pgbench_scratch (payload) VALUES ('{"slot":"morning","temperature":36.6}');\n`,
+    );
     const out = await new Promise<string>((resolve, reject) => {
-      const child = spawn(findPgbench(), ['-n', '-M', 'prepared', '-c', String(WRITERS), '-j', '2', '-T', String(seconds), '-f', script, url]);
+      const child = spawn(findPgbench(), [
+        '-n',
+        '-M',
+        'prepared',
+        '-c',
+        String(WRITERS),
+        '-j',
+        '2',
+        '-T',
+        String(seconds),
+        '-f',
+        script,
+        url,
+      ]);
       let text = '';
       child.stdout.on('data', (d: Buffer) => (text += d.toString()));
       child.stderr.on('data', (d: Buffer) => (text += d.toString()));
       child.on('error', reject);
-      child.on('close', (code) => (code === 0 ? resolve(text) : reject(new Error(`pgbench exited ${code}:\n${text}`))));
+      child.on('close', (code) =>
+        code === 0 ? resolve(text) : reject(new Error(`pgbench exited ${code}:\n${text}`)),
+      );
     });
     const tps = /tps = ([\d.]+) \(without initial connection time\)/.exec(out);
     const latency = /latency average = ([\d.]+) ms/.exec(out);
     if (!tps) throw new Error(`could not read pgbench's tps:\n${out}`);
-    console.log(`pgbench  ${WRITERS} clients, one-row INSERT per transaction, ${seconds} s: ${Number(tps[1]).toFixed(0)} tps (latency avg ${latency?.[1] ?? '?'} ms)`);
+    console.log(
+      `pgbench  ${WRITERS} clients, one-row INSERT per transaction, ${seconds} s: ${Number(tps[1]).toFixed(0)} tps (latency avg ${latency?.[1] ?? '?'} ms)`,
+    );
     return Number(tps[1]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -135,7 +175,9 @@ async function main() {
   const settings = await admin.query<{ name: string; setting: string }>(
     `SELECT name, setting FROM pg_settings WHERE name IN ('synchronous_commit', 'fsync', 'commit_delay', 'max_connections') ORDER BY name`,
   );
-  console.log(`PostgreSQL ${url.replace(/\/\/[^@]*@/, '//…@')}, schema ${schema}; ${settings.rows.map((r) => `${r.name}=${r.setting}`).join(' ')}`);
+  console.log(
+    `PostgreSQL ${url.replace(/\/\/[^@]*@/, '//…@')}, schema ${schema}; ${settings.rows.map((r) => `${r.name}=${r.setting}`).join(' ')}`,
+  );
   try {
     // Two rounds, each ours then pgbench for the same time: the machine is shared, and a load that
     // comes and goes then weighs on both sides alike.

@@ -49,17 +49,30 @@ const say = (line: string) => console.log(line);
 const fmt = (n: number) => Math.round(n).toLocaleString('en');
 
 const community = (i: number) => `community-${String(i % COMMUNITIES).padStart(2, '0')}`;
-const callerOf = (i: number) => `caller-${community(i)}-${Math.floor(i / COMMUNITIES) % CALLERS_PER_COMMUNITY}`;
-const callers = new Map(Array.from({ length: COMMUNITIES }, (_, c) => [community(c), Array.from({ length: CALLERS_PER_COMMUNITY }, (_, k) => `caller-${community(c)}-${k}`)]));
+const callerOf = (i: number) =>
+  `caller-${community(i)}-${Math.floor(i / COMMUNITIES) % CALLERS_PER_COMMUNITY}`;
+const callers = new Map(
+  Array.from({ length: COMMUNITIES }, (_, c) => [
+    community(c),
+    Array.from({ length: CALLERS_PER_COMMUNITY }, (_, k) => `caller-${community(c)}-${k}`),
+  ]),
+);
 /** An instant in Shanghai on a business date, `minutes` after midnight. */
-const at = (date: string, minutes: number) => new Date(Date.parse(`${date}T00:00:00.000+08:00`) + minutes * 60_000);
+const at = (date: string, minutes: number) =>
+  new Date(Date.parse(`${date}T00:00:00.000+08:00`) + minutes * 60_000);
 
 let clockNow = new Date(0);
-const eventStore = await PostgresEventStore.create({ connectionString: databaseUrl, schema, clock: () => clockNow, appendConcurrency: 4 });
+const eventStore = await PostgresEventStore.create({
+  connectionString: databaseUrl,
+  schema,
+  clock: () => clockNow,
+  appendConcurrency: 4,
+});
 const snapshots = await PostgresSnapshots.create({ connectionString: databaseUrl, schema });
 const db = new pg.Client({ connectionString: databaseUrl });
 await db.connect();
-const count = async () => Number((await db.query(`SELECT count(*) AS n FROM "${schema}".events`)).rows[0].n);
+const count = async () =>
+  Number((await db.query(`SELECT count(*) AS n FROM "${schema}".events`)).rows[0].n);
 
 interface Case {
   readonly i: number;
@@ -71,7 +84,10 @@ interface Case {
 }
 
 /** One step of the simulation: commands for distinct cases, recorded one after the other within an hour from `from`. */
-async function step(work: { c: Case; command: Command; occurredAt?: Date }[], from: Date): Promise<number> {
+async function step(
+  work: { c: Case; command: Command; occurredAt?: Date }[],
+  from: Date,
+): Promise<number> {
   let appended = 0;
   const gap = Math.max(1, Math.floor(3_600_000 / Math.max(1, work.length)));
   const inFlight = new Set<Promise<void>>();
@@ -84,7 +100,16 @@ async function step(work: { c: Case; command: Command; occurredAt?: Date }[], fr
     } catch {
       continue;
     }
-    const events: NewEvent[] = decided.map((e) => ({ id: uuidv7(recordedAt.getTime()), type: e.type, schemaVersion: currentVersionOf(e.type), occurredAt: (occurredAt ?? recordedAt).toISOString(), actor: { id: callerOf(c.i), role: 'caller' }, correlationId: c.caseId, causationId: null, data: e.data }));
+    const events: NewEvent[] = decided.map((e) => ({
+      id: uuidv7(recordedAt.getTime()),
+      type: e.type,
+      schemaVersion: currentVersionOf(e.type),
+      occurredAt: (occurredAt ?? recordedAt).toISOString(),
+      actor: { id: callerOf(c.i), role: 'caller' },
+      correlationId: c.caseId,
+      causationId: null,
+      data: e.data,
+    }));
     for (const e of decided) c.state = homeQuarantineDecider.evolve(c.state, e as never);
     const expected = c.revision;
     c.revision = (expected === 'no-stream' ? -1 : expected) + events.length;
@@ -101,13 +126,30 @@ async function step(work: { c: Case; command: Command; occurredAt?: Date }[], fr
   return appended;
 }
 
-function checkCommand(c: Case, date: string, slot: 'am' | 'pm', loggedOn: string, loggedAtMinutes: number): Command {
+function checkCommand(
+  c: Case,
+  date: string,
+  slot: 'am' | 'pm',
+  loggedOn: string,
+  loggedAtMinutes: number,
+): Command {
   const abnormal = (c.i * 7 + date.charCodeAt(9) + (slot === 'am' ? 0 : 1)) % 41 === 0;
   return {
     type: 'LogSymptomCheck',
     data: {
-      caseId: c.caseId, checkId: uuidv7(), escalationId: uuidv7(), date, slot, temperatureC: abnormal ? 38.1 : 36.5, symptoms: [], reachedVia: 'phone', correction: false, feverThresholdC: 37.3,
-      today: loggedOn, checkedAtLocal: { date: loggedOn, minutes: loggedAtMinutes }, window: { opens: DEFAULT_SLOT_WINDOWS[slot].opens, earlyMinutes: 30 },
+      caseId: c.caseId,
+      checkId: uuidv7(),
+      escalationId: uuidv7(),
+      date,
+      slot,
+      temperatureC: abnormal ? 38.1 : 36.5,
+      symptoms: [],
+      reachedVia: 'phone',
+      correction: false,
+      feverThresholdC: 37.3,
+      today: loggedOn,
+      checkedAtLocal: { date: loggedOn, minutes: loggedAtMinutes },
+      window: { opens: DEFAULT_SLOT_WINDOWS[slot].opens, earlyMinutes: 30 },
     },
   } as Command;
 }
@@ -117,7 +159,11 @@ async function generate(): Promise<void> {
   let appended = 0;
   let late: { c: Case; date: string; slot: 'am' | 'pm'; occurredAt: Date }[] = [];
   const started = performance.now();
-  const progress = setInterval(() => process.stderr.write(`\rhistory: ${fmt(appended)} events, ${fmt(cases.length)} cases\x1b[K`), 2000);
+  const progress = setInterval(
+    () =>
+      process.stderr.write(`\rhistory: ${fmt(appended)} events, ${fmt(cases.length)} cases\x1b[K`),
+    2000,
+  );
   for (let day = 0; appended < EVENTS || late.length > 0; day++) {
     const date = addDays(START, day);
     // 09:00 the day's new cases, while there are events to make.
@@ -126,24 +172,62 @@ async function generate(): Promise<void> {
       const i = cases.length;
       const personId = `person-${i}`;
       const caseId = nextCaseId(personId, 0);
-      const c: Case = { i, caseId, streamId: streamIdOf(caseId), startDate: date, state: homeQuarantineDecider.initialState(), revision: 'no-stream' };
+      const c: Case = {
+        i,
+        caseId,
+        streamId: streamIdOf(caseId),
+        startDate: date,
+        state: homeQuarantineDecider.initialState(),
+        revision: 'no-stream',
+      };
       cases.push(c);
-      starts.push({ c, command: { type: 'StartHomeQuarantine', data: { caseId, personId, personName: `居民${i}`, community: community(i), startDate: date, periodDays: 14, reason: 'close-contact', assignedCaller: callerOf(i), facts: { person: { community: community(i), status: 'living' }, activeCaseId: null, callers } } } as Command });
+      starts.push({
+        c,
+        command: {
+          type: 'StartHomeQuarantine',
+          data: {
+            caseId,
+            personId,
+            personName: `居民${i}`,
+            community: community(i),
+            startDate: date,
+            periodDays: 14,
+            reason: 'close-contact',
+            assignedCaller: callerOf(i),
+            facts: {
+              person: { community: community(i), status: 'living' },
+              activeCaseId: null,
+              callers,
+            },
+          },
+        } as Command,
+      });
     }
     appended += await step(starts, at(date, 9 * 60));
     const active = cases.filter((c) => c.startDate <= date && addDays(c.startDate, 13) >= date);
     // 10:00 the morning checks, 11:00 yesterday's checks entered late, 15:00 the afternoon ones.
     const todayLate: typeof late = [];
-    for (const [slot, hour] of [['am', 10], ['pm', 15]] as const) {
+    for (const [slot, hour] of [
+      ['am', 10],
+      ['pm', 15],
+    ] as const) {
       if (slot === 'pm') {
-        appended += await step(late.map((l) => ({ c: l.c, command: checkCommand(l.c, l.date, l.slot, date, 11 * 60), occurredAt: l.occurredAt })), at(date, 11 * 60));
+        appended += await step(
+          late.map((l) => ({
+            c: l.c,
+            command: checkCommand(l.c, l.date, l.slot, date, 11 * 60),
+            occurredAt: l.occurredAt,
+          })),
+          at(date, 11 * 60),
+        );
         late = [];
       }
       const now: { c: Case; command: Command }[] = [];
       for (const c of active) {
         const minutes = hour * 60 + (c.i % 60);
         // 2 % of the checks are made on time but entered the next morning.
-        if ((c.i + day * 3 + (slot === 'pm' ? 1 : 0)) % 50 === 0) todayLate.push({ c, date, slot, occurredAt: at(date, minutes) });
+        if ((c.i + day * 3 + (slot === 'pm' ? 1 : 0)) % 50 === 0)
+          todayLate.push({ c, date, slot, occurredAt: at(date, minutes) });
         else now.push({ c, command: checkCommand(c, date, slot, date, minutes) });
       }
       appended += await step(now, at(date, hour * 60));
@@ -153,11 +237,19 @@ async function generate(): Promise<void> {
   }
   clearInterval(progress);
   process.stderr.write('\n');
-  say(`history: ${fmt(await count())} events for ${fmt(cases.length)} cases in ${COMMUNITIES} communities, decided and appended to PostgreSQL in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  say(
+    `history: ${fmt(await count())} events for ${fmt(cases.length)} cases in ${COMMUNITIES} communities, decided and appended to PostgreSQL in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+  );
 }
 
-const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
-const ANALYST = { id: 'analyst-bench', name: 'analyst', role: 'analyst' as const, communities: ['*'] };
+const quantile = (sorted: number[], q: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+const ANALYST = {
+  id: 'analyst-bench',
+  name: 'analyst',
+  role: 'analyst' as const,
+  communities: ['*'],
+};
 
 try {
   if (!given) await generate();
@@ -166,47 +258,92 @@ try {
   await db.query(`ANALYZE "${schema}".events`);
   const total = await count();
   if (total === 0) throw new Error(`no history in schema ${schema}`);
-  const span = (await db.query(`SELECT min(recorded_at_ts) AS lo, max(recorded_at_ts) AS hi FROM "${schema}".events`)).rows[0] as { lo: Date; hi: Date };
-  say(`history: ${fmt(total)} events recorded from ${span.lo.toISOString()} to ${span.hi.toISOString()}`);
+  const span = (
+    await db.query(
+      `SELECT min(recorded_at_ts) AS lo, max(recorded_at_ts) AS hi FROM "${schema}".events`,
+    )
+  ).rows[0] as { lo: Date; hi: Date };
+  say(
+    `history: ${fmt(total)} events recorded from ${span.lo.toISOString()} to ${span.hi.toISOString()}`,
+  );
 
   // Snapshots of the roster every EVERY events (the first run takes them all; a later one only what is new).
   const view = asOfView('roster', TZ);
   if (process.env.FANGYI_BENCH_REUSE_SNAPSHOTS === '1') {
-    say(`snapshots: the ${(await snapshots.list(view.view)).length} kept in ${schema} (FANGYI_BENCH_REUSE_SNAPSHOTS=1)`);
+    say(
+      `snapshots: the ${(await snapshots.list(view.view)).length} kept in ${schema} (FANGYI_BENCH_REUSE_SNAPSHOTS=1)`,
+    );
   } else {
     await snapshots.clear(view.view);
     const t = performance.now();
-    const built = await buildSnapshots({ ...view, eventStore, snapshots, every: EVERY, onProgress: (p) => process.stderr.write(`\rsnapshots: ${fmt(p.events)} events, ${p.taken} taken\x1b[K`) });
+    const built = await buildSnapshots({
+      ...view,
+      eventStore,
+      snapshots,
+      every: EVERY,
+      onProgress: (p) =>
+        process.stderr.write(`\rsnapshots: ${fmt(p.events)} events, ${p.taken} taken\x1b[K`),
+    });
     process.stderr.write('\n');
     const buildSeconds = (performance.now() - t) / 1000;
     const bytes = built.taken.reduce((n, s) => n + s.bytes, 0);
     const largest = Math.max(...built.taken.map((s) => s.bytes));
-    say(`snapshots: ${built.taken.length} of the roster (every ${fmt(EVERY)} events) built in ${buildSeconds.toFixed(1)} s over ${fmt(built.events)} events = ${fmt(built.events / buildSeconds)} events/s; ${(bytes / 2 ** 20).toFixed(0)} MiB stored (gzip), the largest ${(largest / 2 ** 20).toFixed(1)} MiB; peak RSS ${((process.resourceUsage().maxRSS * 1024) / 2 ** 20).toFixed(0)} MB`);
+    say(
+      `snapshots: ${built.taken.length} of the roster (every ${fmt(EVERY)} events) built in ${buildSeconds.toFixed(1)} s over ${fmt(built.events)} events = ${fmt(built.events / buildSeconds)} events/s; ${(bytes / 2 ** 20).toFixed(0)} MiB stored (gzip), the largest ${(largest / 2 ** 20).toFixed(1)} MiB; peak RSS ${((process.resourceUsage().maxRSS * 1024) / 2 ** 20).toFixed(0)} MB`,
+    );
   }
 
-  const deps = (withSnapshots: boolean) => ({ store: new InMemoryProjectionStore(), clock: () => new Date(), timeZone: TZ, slotWindows: DEFAULT_SLOT_WINDOWS, eventStore, snapshots: withSnapshots ? snapshots : null });
+  const deps = (withSnapshots: boolean) => ({
+    store: new InMemoryProjectionStore(),
+    clock: () => new Date(),
+    timeZone: TZ,
+    slotWindows: DEFAULT_SLOT_WINDOWS,
+    eventStore,
+    snapshots: withSnapshots ? snapshots : null,
+  });
   // Instants over the whole history, the same sequence for each measure.
   let seed = 42;
-  const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-  const instants = (n: number) => Array.from({ length: n }, () => new Date(span.lo.getTime() + random() * (span.hi.getTime() - span.lo.getTime())).toISOString());
-  const measure = async (label: string, withSnapshots: boolean, key: 'asOf' | 'knownAt', n: number) => {
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const instants = (n: number) =>
+    Array.from({ length: n }, () =>
+      new Date(
+        span.lo.getTime() + random() * (span.hi.getTime() - span.lo.getTime()),
+      ).toISOString(),
+    );
+  const measure = async (
+    label: string,
+    withSnapshots: boolean,
+    key: 'asOf' | 'knownAt',
+    n: number,
+  ) => {
     if (n === 0) return;
     const ms: number[] = [];
     let people = 0;
     for (const instant of instants(n)) {
       const s = performance.now();
-      const page = await rosterPage(deps(withSnapshots), { [key]: instant, community: community(ms.length), limit: 50 }, ANALYST);
+      const page = await rosterPage(
+        deps(withSnapshots),
+        { [key]: instant, community: community(ms.length), limit: 50 },
+        ANALYST,
+      );
       ms.push(performance.now() - s);
       people += page.entries.length;
     }
     ms.sort((a, b) => a - b);
-    say(`as-of roster, ${label}, ?${key}= (one community's first page of 50; ${n} random instants, ${fmt(people / n)} people a page on average): p50 ${quantile(ms, 0.5).toFixed(0)} ms, p99 ${quantile(ms, 0.99).toFixed(0)} ms, max ${ms.at(-1)!.toFixed(0)} ms`);
+    say(
+      `as-of roster, ${label}, ?${key}= (one community's first page of 50; ${n} random instants, ${fmt(people / n)} people a page on average): p50 ${quantile(ms, 0.5).toFixed(0)} ms, p99 ${quantile(ms, 0.99).toFixed(0)} ms, max ${ms.at(-1)!.toFixed(0)} ms`,
+    );
   };
   await measure('from snapshots', true, 'knownAt', QUERIES);
   await measure('from snapshots', true, 'asOf', QUERIES);
   await measure('without snapshots (replay from the start)', false, 'knownAt', BARE_QUERIES);
   await measure('without snapshots (replay from the start)', false, 'asOf', BARE_QUERIES);
-  say(`machine: load average ${(await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ')} (1/5/15 min) at the end`);
+  say(
+    `machine: load average ${(await import('node:os'))
+      .loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')} (1/5/15 min) at the end`,
+  );
 } finally {
   if (!KEEP && !given) await db.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
   else say(`kept: FANGYI_BENCH_SCHEMA=${schema}`);

@@ -39,8 +39,18 @@ const SLOTS_PER_CASE = (PERIOD_DAYS - 1) * 2;
 const secret = randomBytes(32).toString('base64url');
 const key = () => randomBytes(32).toString('base64');
 const keys = { FANGYI_JWT_SECRET: secret, FANGYI_MASTER_KEY: key(), FANGYI_RESERVATION_KEY: key() };
-const registrar: User = { id: 'registrar-bench', name: 'bench registrar', role: 'registrar', communities: ['moujia'] };
-const caller: User = { id: 'caller-bench', name: 'bench caller', role: 'caller', communities: ['moujia'] };
+const registrar: User = {
+  id: 'registrar-bench',
+  name: 'bench registrar',
+  role: 'registrar',
+  communities: ['moujia'],
+};
+const caller: User = {
+  id: 'caller-bench',
+  name: 'bench caller',
+  role: 'caller',
+  communities: ['moujia'],
+};
 const registrarAuth = `Bearer ${signToken(registrar, secret, { ttlSeconds: 3600 })}`;
 const callerAuth = `Bearer ${signToken(caller, secret, { ttlSeconds: 3600 })}`;
 const today = businessDate(new Date());
@@ -67,12 +77,28 @@ class Proc {
   private readonly exited: Promise<void>;
   constructor(name: string, script: string, env: Record<string, string>) {
     this.name = name;
-    const profile = args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=${name.replace(/\W+/g, '-')}-${Date.now()}.cpuprofile`] : [];
-    this.child = spawn(process.execPath, [...profile, '--disable-warning=TimeoutNegativeWarning', script], {
-      cwd: ROOT,
-      env: { ...process.env, KAFKAJS_NO_PARTITIONER_WARNING: '1', LOG_LEVEL, HOST: '127.0.0.1', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const profile = args['cpu-prof']
+      ? [
+          '--cpu-prof',
+          `--cpu-prof-dir=${PROFILE_DIR}`,
+          `--cpu-prof-name=${name.replace(/\W+/g, '-')}-${Date.now()}.cpuprofile`,
+        ]
+      : [];
+    this.child = spawn(
+      process.execPath,
+      [...profile, '--disable-warning=TimeoutNegativeWarning', script],
+      {
+        cwd: ROOT,
+        env: {
+          ...process.env,
+          KAFKAJS_NO_PARTITIONER_WARNING: '1',
+          LOG_LEVEL,
+          HOST: '127.0.0.1',
+          ...env,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     const keep = (c: Buffer) => (this.output = (this.output + c.toString()).slice(-20_000));
     this.child.stdout!.on('data', keep);
     this.child.stderr!.on('data', keep);
@@ -80,7 +106,9 @@ class Proc {
   }
   rssMb(): number {
     try {
-      const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${this.child.pid}/status`, 'utf8'))?.[1] ?? 0);
+      const kb = Number(
+        /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${this.child.pid}/status`, 'utf8'))?.[1] ?? 0,
+      );
       return kb / 1024;
     } catch {
       return 0;
@@ -89,7 +117,9 @@ class Proc {
   /** CPU seconds the process has used so far (user + system), from /proc. */
   cpuSeconds(): number {
     try {
-      const fields = readFileSync(`/proc/${this.child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      const fields = readFileSync(`/proc/${this.child.pid}/stat`, 'utf8')
+        .split(') ')[1]!
+        .split(' ');
       return (Number(fields[11]) + Number(fields[12])) / 100;
     } catch {
       return 0;
@@ -112,7 +142,8 @@ async function waitReady(base: string, procs: readonly Proc[], timeoutMs = 180_0
   const deadline = Date.now() + timeoutMs;
   let last = '';
   while (Date.now() < deadline) {
-    for (const p of procs) if (!p.running) throw new Error(`${p.name} exited:\n${p.output.slice(-4000)}`);
+    for (const p of procs)
+      if (!p.running) throw new Error(`${p.name} exited:\n${p.output.slice(-4000)}`);
     try {
       const res = await fetch(`${base}/ready`);
       last = `${res.status} ${await res.text()}`;
@@ -122,7 +153,9 @@ async function waitReady(base: string, procs: readonly Proc[], timeoutMs = 180_0
     }
     await new Promise((r) => setTimeout(r, 250));
   }
-  throw new Error(`${base} not ready after ${timeoutMs} ms: ${last}\n${procs.map((p) => `---- ${p.name}\n${p.output.slice(-3000)}`).join('\n')}`);
+  throw new Error(
+    `${base} not ready after ${timeoutMs} ms: ${last}\n${procs.map((p) => `---- ${p.name}\n${p.output.slice(-3000)}`).join('\n')}`,
+  );
 }
 
 /** Samples each process's resident set while the load runs; keeps the peak. */
@@ -135,11 +168,21 @@ function sampleRss(procs: readonly Proc[]): () => void {
 
 // ---------------------------------------------------------------- setup through the real commands
 
-async function post(base: string, path: string, auth: string, body: unknown): Promise<Record<string, unknown>> {
+async function post(
+  base: string,
+  path: string,
+  auth: string,
+  body: unknown,
+): Promise<Record<string, unknown>> {
   for (let attempt = 0; ; attempt++) {
-    const res = await fetch(`${base}${path}`, { method: 'POST', headers: { authorization: auth, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch(`${base}${path}`, {
+      method: 'POST',
+      headers: { authorization: auth, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     const text = await res.text();
-    if (res.status === 201 || res.status === 200) return JSON.parse(text) as Record<string, unknown>;
+    if (res.status === 201 || res.status === 200)
+      return JSON.parse(text) as Record<string, unknown>;
     // A person registered a moment ago may not be in the quarantine service's directory yet.
     if (attempt < 50 && (res.status === 404 || res.status === 422 || res.status === 503)) {
       await new Promise((r) => setTimeout(r, 100));
@@ -149,14 +192,20 @@ async function post(base: string, path: string, auth: string, body: unknown): Pr
   }
 }
 
-async function inPool<T>(items: readonly T[], limit: number, task: (item: T, i: number) => Promise<void>): Promise<void> {
+async function inPool<T>(
+  items: readonly T[],
+  limit: number,
+  task: (item: T, i: number) => Promise<void>,
+): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: limit }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      await task(items[i]!, i);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: limit }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        await task(items[i]!, i);
+      }
+    }),
+  );
 }
 
 /** Registers households and local people through the residents commands, then starts a home quarantine case for each. */
@@ -165,7 +214,12 @@ async function setUpCases(base: string, count: number): Promise<string[]> {
   const rng = new SeededRandom(Date.now() % 1_000_000);
   const households: string[] = [];
   await inPool(Array.from({ length: Math.ceil(count / 4) }), 8, async (_x, i) => {
-    const res = await post(base, '/residents/households', registrarAuth, { community: 'moujia', grid: `moujia-g${1 + (i % 8)}`, address: `牟家 ${1 + Math.floor(i / 12)}号楼 ${1 + (i % 12)}01室`, kind: 'owner-occupied' });
+    const res = await post(base, '/residents/households', registrarAuth, {
+      community: 'moujia',
+      grid: `moujia-g${1 + (i % 8)}`,
+      address: `牟家 ${1 + Math.floor(i / 12)}号楼 ${1 + (i % 12)}01室`,
+      kind: 'owner-occupied',
+    });
     households[i] = res.householdId as string;
   });
   const people: { personId: string; name: string }[] = [];
@@ -202,7 +256,9 @@ async function setUpCases(base: string, count: number): Promise<string[]> {
     });
     cases[i] = res.caseId as string;
   });
-  console.log(`  set up ${households.length} households, ${people.length} people, ${cases.length} cases through the commands in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  console.log(
+    `  set up ${households.length} households, ${people.length} people, ${cases.length} cases through the commands in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+  );
   return cases;
 }
 
@@ -228,9 +284,19 @@ function checkOf(cases: readonly string[], k: number) {
 /** Warm-up checks take the last day's slots, which the measured run reaches last if ever. */
 function warmUpCheckOf(cases: readonly string[], k: number) {
   const n = SLOTS_PER_CASE - 1 - (Math.floor(k / cases.length) % 2);
-  return { caseId: cases[k % cases.length]!, date: addDays(startDate, Math.floor(n / 2)), slot: n % 2 === 0 ? 'am' : 'pm' };
+  return {
+    caseId: cases[k % cases.length]!,
+    date: addDays(startDate, Math.floor(n / 2)),
+    slot: n % 2 === 0 ? 'am' : 'pm',
+  };
 }
-const checkBody = (c: { date: string; slot: string }, k: number) => JSON.stringify({ date: c.date, slot: c.slot, temperatureC: 36.2 + (k % 7) / 10, reachedVia: 'phone' });
+const checkBody = (c: { date: string; slot: string }, k: number) =>
+  JSON.stringify({
+    date: c.date,
+    slot: c.slot,
+    temperatureC: 36.2 + (k % 7) / 10,
+    reachedVia: 'phone',
+  });
 
 // ---------------------------------------------------------------- load
 
@@ -245,9 +311,20 @@ interface Figures {
   cpuMsPerRequest?: number;
 }
 
-async function load(url: string, requests: autocannon.Request[], seconds = SECONDS, serving: readonly Proc[] = []): Promise<Figures> {
+async function load(
+  url: string,
+  requests: autocannon.Request[],
+  seconds = SECONDS,
+  serving: readonly Proc[] = [],
+): Promise<Figures> {
   const cpuBefore = serving.reduce((sum, p) => sum + p.cpuSeconds(), 0);
-  const result = await autocannon({ url, connections: CONNECTIONS, duration: seconds, requests, headers: { 'content-type': 'application/json' } });
+  const result = await autocannon({
+    url,
+    connections: CONNECTIONS,
+    duration: seconds,
+    requests,
+    headers: { 'content-type': 'application/json' },
+  });
   const cpu = serving.reduce((sum, p) => sum + p.cpuSeconds(), 0) - cpuBefore;
   const answered = result['2xx'] + result.non2xx;
   return {
@@ -262,7 +339,11 @@ async function load(url: string, requests: autocannon.Request[], seconds = SECON
 }
 
 /** Requests for the k-th, (k+1)-th, ... check, as many as the run asks for, each once. */
-function checkRequests(cases: readonly string[], counter: { k: number }, fromEnd = 0): autocannon.Request[] {
+function checkRequests(
+  cases: readonly string[],
+  counter: { k: number },
+  fromEnd = 0,
+): autocannon.Request[] {
   return [
     {
       method: 'POST',
@@ -281,17 +362,24 @@ function report(label: string, f: Figures, ceiling: Figures | undefined): void {
   const ratio = ceiling
     ? `   = ${((f.rps / ceiling.rps) * 100).toFixed(1)}% of the ceiling's rate; p50 ${(f.p50 / Math.max(ceiling.p50, 0.1)).toFixed(1)}×, p99 ${(f.p99 / Math.max(ceiling.p99, 0.1)).toFixed(1)}× its latency`
     : '';
-  console.log(`  ${label}: ${f.rps.toFixed(0)} req/s  p50 ${ms(f.p50)}  p99 ${ms(f.p99)}  (${f.ok} 2xx, ${f.other} other, ${f.errors} errors)`);
+  console.log(
+    `  ${label}: ${f.rps.toFixed(0)} req/s  p50 ${ms(f.p50)}  p99 ${ms(f.p99)}  (${f.ok} 2xx, ${f.other} other, ${f.errors} errors)`,
+  );
   if (ratio) console.log(ratio);
   if (f.cpuMsPerRequest !== undefined) {
     // On a machine shared with other work the rate says how much CPU we got; CPU per request says what we cost.
     const per = `  CPU ${f.cpuMsPerRequest.toFixed(3)} ms per request (${(1000 / f.cpuMsPerRequest).toFixed(0)} requests per CPU-second)`;
-    const vs = ceiling?.cpuMsPerRequest !== undefined ? `, ${(f.cpuMsPerRequest / ceiling.cpuMsPerRequest).toFixed(1)}× the ceiling's` : '';
+    const vs =
+      ceiling?.cpuMsPerRequest !== undefined
+        ? `, ${(f.cpuMsPerRequest / ceiling.cpuMsPerRequest).toFixed(1)}× the ceiling's`
+        : '';
     console.log(`${per}${vs}`);
   }
 }
-const rssLine = (procs: readonly Proc[]) => `  peak RSS under load: ${procs.map((p) => `${p.name} ${p.peakRssMb.toFixed(0)} MB`).join(', ')}`;
-const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? NaN;
+const rssLine = (procs: readonly Proc[]) =>
+  `  peak RSS under load: ${procs.map((p) => `${p.name} ${p.peakRssMb.toFixed(0)} MB`).join(', ')}`;
+const pct = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? NaN;
 
 // ---------------------------------------------------------------- phases
 
@@ -305,20 +393,38 @@ class Ceiling {
   async start(): Promise<void> {
     const port = await freePort();
     this.url = `http://127.0.0.1:${port}`;
-    this.proc = new Proc('bare fastify', join(ROOT, 'scripts', 'bench-http-ceiling.ts'), { PORT: String(port) });
+    this.proc = new Proc('bare fastify', join(ROOT, 'scripts', 'bench-http-ceiling.ts'), {
+      PORT: String(port),
+    });
     await waitReady(this.url, [this.proc]);
     // Its own warm-up, unreported.
     await this.load(3);
   }
   private load(seconds: number): Promise<Figures> {
-    return load(this.url, [{ method: 'POST', path: '/quarantine/cases/c/checks', headers: { authorization: callerAuth }, body: checkBody({ date: today, slot: 'am' }, 0) }], seconds, [this.proc!]);
+    return load(
+      this.url,
+      [
+        {
+          method: 'POST',
+          path: '/quarantine/cases/c/checks',
+          headers: { authorization: callerAuth },
+          body: checkBody({ date: today, slot: 'am' }, 0),
+        },
+      ],
+      seconds,
+      [this.proc!],
+    );
   }
   async measure(): Promise<Figures> {
     this.proc!.peakRssMb = 0;
     const stop = sampleRss([this.proc!]);
     const f = await this.load(Math.max(5, Math.round(SECONDS / 2)));
     stop();
-    report('ceiling, measured just before: a bare fastify POST handler in its own process', f, undefined);
+    report(
+      'ceiling, measured just before: a bare fastify POST handler in its own process',
+      f,
+      undefined,
+    );
     console.log(rssLine([this.proc!]));
     return f;
   }
@@ -351,7 +457,9 @@ async function embeddedPhase(bare: Ceiling | undefined): Promise<void> {
     stop();
     report('symptom checks', f, ceiling);
     console.log(rssLine([proc]));
-    console.log(`  targets: ≥ 3000 checks/s ${f.rps >= 3000 ? 'met' : 'NOT met'}, p99 < 50 ms ${f.p99 < 50 ? 'met' : 'NOT met'}, RSS < 150 MB ${proc.peakRssMb < 150 ? 'met' : 'NOT met'}`);
+    console.log(
+      `  targets: ≥ 3000 checks/s ${f.rps >= 3000 ? 'met' : 'NOT met'}, p99 < 50 ms ${f.p99 < 50 ? 'met' : 'NOT met'}, RSS < 150 MB ${proc.peakRssMb < 150 ? 'met' : 'NOT met'}`,
+    );
   } finally {
     await proc.stop();
     rmSync(dir, { recursive: true, force: true });
@@ -364,7 +472,12 @@ async function distributedPhase(bare: Ceiling | undefined): Promise<void> {
   const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379/0';
   const schema = `fangyi_bench_http_${run}`;
   const namespace = `fangyi-bench-${run}`;
-  const ports = { quarantine: await freePort(), residents: await freePort(), roster: await freePort(), gateway: await freePort() };
+  const ports = {
+    quarantine: await freePort(),
+    residents: await freePort(),
+    roster: await freePort(),
+    gateway: await freePort(),
+  };
   const env = {
     ...keys,
     DATABASE_URL: databaseUrl,
@@ -385,11 +498,32 @@ async function distributedPhase(bare: Ceiling | undefined): Promise<void> {
   const gatewayBase = url(ports.gateway);
   try {
     // The services create the schema; start the one that migrates first, then the rest.
-    procs.push(new Proc('residents', join(ROOT, 'services/residents/src/main.ts'), { ...env, PORT: String(ports.residents) }));
+    procs.push(
+      new Proc('residents', join(ROOT, 'services/residents/src/main.ts'), {
+        ...env,
+        PORT: String(ports.residents),
+      }),
+    );
     await waitReady(url(ports.residents), procs);
-    procs.push(new Proc('quarantine', join(ROOT, 'services/quarantine/src/main.ts'), { ...env, PORT: String(ports.quarantine) }));
-    procs.push(new Proc('roster worker', join(ROOT, 'services/roster/src/worker.ts'), { ...env, EVENT_STORE_URL: databaseUrl }));
-    procs.push(new Proc('roster API', join(ROOT, 'services/roster/src/main.ts'), { ...env, PORT: String(ports.roster), EVENT_STORE_URL: databaseUrl }));
+    procs.push(
+      new Proc('quarantine', join(ROOT, 'services/quarantine/src/main.ts'), {
+        ...env,
+        PORT: String(ports.quarantine),
+      }),
+    );
+    procs.push(
+      new Proc('roster worker', join(ROOT, 'services/roster/src/worker.ts'), {
+        ...env,
+        EVENT_STORE_URL: databaseUrl,
+      }),
+    );
+    procs.push(
+      new Proc('roster API', join(ROOT, 'services/roster/src/main.ts'), {
+        ...env,
+        PORT: String(ports.roster),
+        EVENT_STORE_URL: databaseUrl,
+      }),
+    );
     procs.push(
       new Proc('gateway', join(ROOT, 'services/gateway/src/main.ts'), {
         PORT: String(ports.gateway),
@@ -402,13 +536,25 @@ async function distributedPhase(bare: Ceiling | undefined): Promise<void> {
         STAFF_URL: url(ports.roster),
       }),
     );
-    await Promise.all([url(ports.quarantine), url(ports.roster), gatewayBase].map((b) => waitReady(b, procs)));
-    console.log(`distributed: gateway → quarantine (PostgreSQL event store, relay to Kafka) → roster worker (Kafka → Redis) → roster API; through the gateway at ${gatewayBase}`);
+    await Promise.all(
+      [url(ports.quarantine), url(ports.roster), gatewayBase].map((b) => waitReady(b, procs)),
+    );
+    console.log(
+      `distributed: gateway → quarantine (PostgreSQL event store, relay to Kafka) → roster worker (Kafka → Redis) → roster API; through the gateway at ${gatewayBase}`,
+    );
     const probeCases = await setUpCases(gatewayBase, 40);
     const cases = await casesFor(gatewayBase, probeCases);
     // Every case is on the roster before the clock starts.
     const lastCase = cases[cases.length - 1]!;
-    for (let i = 0; (await fetch(`${gatewayBase}/roster/cases/${lastCase}`, { headers: { authorization: callerAuth } })).status !== 200; i++) {
+    for (
+      let i = 0;
+      (
+        await fetch(`${gatewayBase}/roster/cases/${lastCase}`, {
+          headers: { authorization: callerAuth },
+        })
+      ).status !== 200;
+      i++
+    ) {
       if (i > 600) throw new Error('the cases did not reach the roster in 60 s');
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -419,13 +565,25 @@ async function distributedPhase(bare: Ceiling | undefined): Promise<void> {
     const lags: number[] = [];
     let probing = false;
     const probe = async (caseId: string, slot: number) => {
-      const c = { caseId, date: addDays(startDate, Math.floor(slot / 2)), slot: slot % 2 === 0 ? 'am' : 'pm' };
-      const res = await fetch(`${gatewayBase}/quarantine/cases/${caseId}/checks`, { method: 'POST', headers: { authorization: callerAuth, 'content-type': 'application/json' }, body: checkBody(c, slot) });
+      const c = {
+        caseId,
+        date: addDays(startDate, Math.floor(slot / 2)),
+        slot: slot % 2 === 0 ? 'am' : 'pm',
+      };
+      const res = await fetch(`${gatewayBase}/quarantine/cases/${caseId}/checks`, {
+        method: 'POST',
+        headers: { authorization: callerAuth, 'content-type': 'application/json' },
+        body: checkBody(c, slot),
+      });
       const created = performance.now();
       const { checkId } = (await res.json()) as { checkId?: string };
       if (res.status !== 201 || !checkId) return;
       while (performance.now() - created < 10_000) {
-        const doc = (await (await fetch(`${gatewayBase}/roster/cases/${caseId}`, { headers: { authorization: callerAuth } })).json()) as { checks?: Record<string, Record<string, { checkId?: string }>> };
+        const doc = (await (
+          await fetch(`${gatewayBase}/roster/cases/${caseId}`, {
+            headers: { authorization: callerAuth },
+          })
+        ).json()) as { checks?: Record<string, Record<string, { checkId?: string }>> };
         if (doc.checks?.[c.date]?.[c.slot]?.checkId === checkId) {
           lags.push(performance.now() - created);
           return;
@@ -448,18 +606,27 @@ async function distributedPhase(bare: Ceiling | undefined): Promise<void> {
     const stop = sampleRss(procs);
     const cpuBefore = procs.map((p) => p.cpuSeconds());
     const f = await load(gatewayBase, checkRequests(cases, counter), SECONDS, procs);
-    const cpuUsed = procs.map((p, i) => `${p.name} ${((p.cpuSeconds() - cpuBefore[i]!) * 1000 / Math.max(1, f.ok + f.other)).toFixed(3)}`);
+    const cpuUsed = procs.map(
+      (p, i) =>
+        `${p.name} ${(((p.cpuSeconds() - cpuBefore[i]!) * 1000) / Math.max(1, f.ok + f.other)).toFixed(3)}`,
+    );
     stop();
     probing = false;
     await probes;
     report('symptom checks through the gateway', f, ceiling);
     lags.sort((a, b) => a - b);
     const lagP99 = pct(lags, 99);
-    console.log(`  201 → on the roster (${lags.length} probes under the load): p50 ${ms(pct(lags, 50))}  p99 ${ms(lagP99)}  max ${ms(lags[lags.length - 1] ?? NaN)}`);
-    console.log(`  CPU ms per check by process (the probes' roster reads included): ${cpuUsed.join(', ')}`);
+    console.log(
+      `  201 → on the roster (${lags.length} probes under the load): p50 ${ms(pct(lags, 50))}  p99 ${ms(lagP99)}  max ${ms(lags[lags.length - 1] ?? NaN)}`,
+    );
+    console.log(
+      `  CPU ms per check by process (the probes' roster reads included): ${cpuUsed.join(', ')}`,
+    );
     console.log(rssLine(procs));
     const heaviest = Math.max(...procs.map((p) => p.peakRssMb));
-    console.log(`  targets: ≥ 1000 checks/s ${f.rps >= 1000 ? 'met' : 'NOT met'}, 201 → roster p99 < 200 ms ${lagP99 < 200 ? 'met' : 'NOT met'}, every process < 150 MB ${heaviest < 150 ? 'met' : 'NOT met'}`);
+    console.log(
+      `  targets: ≥ 1000 checks/s ${f.rps >= 1000 ? 'met' : 'NOT met'}, 201 → roster p99 < 200 ms ${lagP99 < 200 ? 'met' : 'NOT met'}, every process < 150 MB ${heaviest < 150 ? 'met' : 'NOT met'}`,
+    );
   } finally {
     for (const p of [...procs].reverse()) await p.stop();
     const db = new pg.Pool({ connectionString: databaseUrl, max: 1 });
@@ -474,7 +641,9 @@ async function distributedPhase(bare: Ceiling | undefined): Promise<void> {
 
 async function main(): Promise<void> {
   if (args['cpu-prof']) mkdirSync(PROFILE_DIR, { recursive: true });
-  console.log(`bench:http on 127.0.0.1: ${CONNECTIONS} connections, ${SECONDS} s per phase, LOG_LEVEL=${LOG_LEVEL}, ${new Date().toISOString()}${args['cpu-prof'] ? `, CPU profiles in ${PROFILE_DIR}` : ''}`);
+  console.log(
+    `bench:http on 127.0.0.1: ${CONNECTIONS} connections, ${SECONDS} s per phase, LOG_LEVEL=${LOG_LEVEL}, ${new Date().toISOString()}${args['cpu-prof'] ? `, CPU profiles in ${PROFILE_DIR}` : ''}`,
+  );
   const bare = phases.has('ceiling') ? new Ceiling() : undefined;
   try {
     await bare?.start();

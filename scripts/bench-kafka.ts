@@ -6,7 +6,14 @@
 //   node scripts/bench-kafka.ts [--messages 20000] [--batch 500] [--partitions 6] [--keys 1000] [--bytes 300] [--rounds 4]
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { Admin, compatibilityPartitioner, Consumer, Producer, stringDeserializers, stringSerializers } from '@platformatic/kafka';
+import {
+  Admin,
+  compatibilityPartitioner,
+  Consumer,
+  Producer,
+  stringDeserializers,
+  stringSerializers,
+} from '@platformatic/kafka';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 
 const { values: args } = parseArgs({
@@ -49,7 +56,10 @@ interface Figures {
 function timeout(what: string, count: () => number): { promise: Promise<never>; clear(): void } {
   let timer: NodeJS.Timeout | undefined;
   const promise = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: ${count()} of ${total} within ${TIMEOUT_MS} ms`)), TIMEOUT_MS);
+    timer = setTimeout(
+      () => reject(new Error(`${what}: ${count()} of ${total} within ${TIMEOUT_MS} ms`)),
+      TIMEOUT_MS,
+    );
   });
   return { promise, clear: () => clearTimeout(timer) };
 }
@@ -62,22 +72,41 @@ async function freshTopic(client: string, round: number): Promise<string> {
   for (let i = 0; i < 100; i++) {
     const metadata = await admin.metadata({ topics: [topic], forceUpdate: true }).catch(() => null);
     const found = metadata?.topics.get(topic);
-    if (found && found.partitionsCount === partitions && found.partitions.every((p) => p.leader >= 0)) return topic;
+    if (
+      found &&
+      found.partitionsCount === partitions &&
+      found.partitions.every((p) => p.leader >= 0)
+    )
+      return topic;
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`topic ${topic} has no leaders`);
 }
 
 async function benchKafkajs(topic: string): Promise<Figures> {
-  const kafka = new Kafka({ clientId: `bench-kafkajs-${run}`, brokers, logLevel: logLevel.NOTHING });
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+  const kafka = new Kafka({
+    clientId: `bench-kafkajs-${run}`,
+    brokers,
+    logLevel: logLevel.NOTHING,
+  });
+  const producer = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
   await producer.connect();
   const p0 = performance.now();
   for (const batch of batches) await producer.send({ topic, acks: -1, messages: batch });
   const produce = total / ((performance.now() - p0) / 1000);
   await producer.disconnect();
 
-  const consumer = kafka.consumer({ groupId: `bench-kafkajs-${run}-${topic}`, sessionTimeout: 10_000, heartbeatInterval: 500, maxWaitTimeInMs: 100 });
+  const consumer = kafka.consumer({
+    groupId: `bench-kafkajs-${run}-${topic}`,
+    sessionTimeout: 10_000,
+    heartbeatInterval: 500,
+    maxWaitTimeInMs: 100,
+  });
   await consumer.connect();
   await consumer.subscribe({ topics: [topic], fromBeginning: true });
   let seen = 0;
@@ -116,7 +145,8 @@ async function benchPlatformatic(topic: string): Promise<Figures> {
     serializers: stringSerializers,
   });
   const p0 = performance.now();
-  for (const batch of batches) await producer.send({ messages: batch.map((m) => ({ ...m, topic })) });
+  for (const batch of batches)
+    await producer.send({ messages: batch.map((m) => ({ ...m, topic })) });
   const produce = total / ((performance.now() - p0) / 1000);
   await producer.close();
 
@@ -134,7 +164,12 @@ async function benchPlatformatic(topic: string): Promise<Figures> {
   const limit = timeout('@platformatic/kafka consume', () => seen);
   const c0 = performance.now();
   try {
-    const stream = await consumer.consume({ topics: [topic], mode: 'committed', fallbackMode: 'earliest', autocommit: false });
+    const stream = await consumer.consume({
+      topics: [topic],
+      mode: 'committed',
+      fallbackMode: 'earliest',
+      autocommit: false,
+    });
     await Promise.race([
       limit.promise,
       new Promise<void>((resolve) => {
@@ -162,15 +197,25 @@ const results: { kafkajs: Figures[]; platformatic: Figures[] } = { kafkajs: [], 
 try {
   for (let round = 1; round <= rounds; round++) {
     // Alternate which client goes first, so neither always meets a warmer broker.
-    const order = round % 2 === 1 ? (['kafkajs', 'platformatic'] as const) : (['platformatic', 'kafkajs'] as const);
+    const order =
+      round % 2 === 1
+        ? (['kafkajs', 'platformatic'] as const)
+        : (['platformatic', 'kafkajs'] as const);
     for (const client of order) {
       const topic = await freshTopic(client, round);
-      const figures = client === 'kafkajs' ? await benchKafkajs(topic) : await benchPlatformatic(topic);
+      const figures =
+        client === 'kafkajs' ? await benchKafkajs(topic) : await benchPlatformatic(topic);
       results[client].push(figures);
       const name = client === 'kafkajs' ? 'kafkajs 2.2.4       ' : '@platformatic/kafka ';
-      console.log(`round ${round} ${name} produce ${fmt(figures.produce)} msg/s   consume ${fmt(figures.consume)} msg/s   (join and first fetch ${fmt(figures.firstMs)} ms)`);
+      console.log(
+        `round ${round} ${name} produce ${fmt(figures.produce)} msg/s   consume ${fmt(figures.consume)} msg/s   (join and first fetch ${fmt(figures.firstMs)} ms)`,
+      );
     }
-    await admin.deleteTopics({ topics: [`bench-kafka-${run}-kafkajs-${round}`, `bench-kafka-${run}-platformatic-${round}`] }).catch(() => undefined);
+    await admin
+      .deleteTopics({
+        topics: [`bench-kafka-${run}-kafkajs-${round}`, `bench-kafka-${run}-platformatic-${round}`],
+      })
+      .catch(() => undefined);
   }
 } finally {
   await admin.close();
@@ -182,11 +227,18 @@ const median = (xs: number[]) => {
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 };
 const range = (xs: number[]) => `${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)}`;
-const summary = (figures: Figures[]) => ({ produce: median(figures.map((f) => f.produce)), consume: median(figures.map((f) => f.consume)) });
+const summary = (figures: Figures[]) => ({
+  produce: median(figures.map((f) => f.produce)),
+  consume: median(figures.map((f) => f.consume)),
+});
 const kj = summary(results.kafkajs);
 const pl = summary(results.platformatic);
 const line = (name: string, figures: Figures[], m: { produce: number; consume: number }) =>
-  console.log(`median  ${name} produce ${fmt(m.produce)} msg/s (${range(figures.map((f) => f.produce))})   consume ${fmt(m.consume)} msg/s (${range(figures.map((f) => f.consume))})`);
+  console.log(
+    `median  ${name} produce ${fmt(m.produce)} msg/s (${range(figures.map((f) => f.produce))})   consume ${fmt(m.consume)} msg/s (${range(figures.map((f) => f.consume))})`,
+  );
 line('kafkajs 2.2.4       ', results.kafkajs, kj);
 line('@platformatic/kafka ', results.platformatic, pl);
-console.log(`ratio   @platformatic/kafka / kafkajs: produce ${(pl.produce / kj.produce).toFixed(2)}×   consume ${(pl.consume / kj.consume).toFixed(2)}×`);
+console.log(
+  `ratio   @platformatic/kafka / kafkajs: produce ${(pl.produce / kj.produce).toFixed(2)}×   consume ${(pl.consume / kj.consume).toFixed(2)}×`,
+);

@@ -21,11 +21,16 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { pino } from 'pino';
 import { topicFor, uuidv7, type NewEvent, type QuarantineEvent } from '@fangyi/contracts';
-import { type RecordedEvent } from '@fangyi/eventstore';
+import type { RecordedEvent } from '@fangyi/eventstore';
 import { PostgresEventStore } from '@fangyi/eventstore/postgres';
 import { toMessage } from '@fangyi/messaging';
 import { KafkaMessageBus } from '@fangyi/messaging/kafka';
-import { InMemoryProjectionStore, RedisProjectionStore, rebuildFromEventStore, terminalProgress } from '@fangyi/projections';
+import {
+  InMemoryProjectionStore,
+  RedisProjectionStore,
+  rebuildFromEventStore,
+  terminalProgress,
+} from '@fangyi/projections';
 import { busSource, readModelProcessor, startProcessor } from '@fangyi/processors';
 import { homeQuarantineDecider, nextCaseId, streamIdOf } from '@fangyi/quarantine';
 
@@ -70,8 +75,14 @@ const say = (line: string) => console.log(line);
 const fmt = (n: number) => Math.round(n).toLocaleString('en');
 
 const community = (i: number) => `community-${String(i % COMMUNITIES).padStart(2, '0')}`;
-const callerOf = (i: number) => `caller-${community(i)}-${Math.floor(i / COMMUNITIES) % CALLERS_PER_COMMUNITY}`;
-const callers = new Map(Array.from({ length: COMMUNITIES }, (_, c) => [community(c), Array.from({ length: CALLERS_PER_COMMUNITY }, (_, k) => `caller-${community(c)}-${k}`)]));
+const callerOf = (i: number) =>
+  `caller-${community(i)}-${Math.floor(i / COMMUNITIES) % CALLERS_PER_COMMUNITY}`;
+const callers = new Map(
+  Array.from({ length: COMMUNITIES }, (_, c) => [
+    community(c),
+    Array.from({ length: CALLERS_PER_COMMUNITY }, (_, k) => `caller-${community(c)}-${k}`),
+  ]),
+);
 
 /** One case's history, decided command by command on the state its own events fold to. */
 function caseHistory(i: number): { streamId: string; events: NewEvent[] } {
@@ -82,13 +93,36 @@ function caseHistory(i: number): { streamId: string; events: NewEvent[] } {
   const decide = (command: HomeQuarantineCommand, occurredAt: string, actor: string) => {
     for (const e of homeQuarantineDecider.decide(command, state) as QuarantineEvent[]) {
       state = homeQuarantineDecider.evolve(state, e as never);
-      events.push({ id: uuidv7(), type: e.type, schemaVersion: 1, occurredAt, actor: { id: actor, role: 'caller' }, correlationId: caseId, causationId: null, data: e.data });
+      events.push({
+        id: uuidv7(),
+        type: e.type,
+        schemaVersion: 1,
+        occurredAt,
+        actor: { id: actor, role: 'caller' },
+        correlationId: caseId,
+        causationId: null,
+        data: e.data,
+      });
     }
   };
   decide(
     {
       type: 'StartHomeQuarantine',
-      data: { caseId, personId, personName: `居民${i}`, community: community(i), startDate: START, periodDays: 14, reason: 'close-contact', assignedCaller: callerOf(i), facts: { person: { community: community(i), status: 'living' }, activeCaseId: null, callers } },
+      data: {
+        caseId,
+        personId,
+        personName: `居民${i}`,
+        community: community(i),
+        startDate: START,
+        periodDays: 14,
+        reason: 'close-contact',
+        assignedCaller: callerOf(i),
+        facts: {
+          person: { community: community(i), status: 'living' },
+          activeCaseId: null,
+          callers,
+        },
+      },
     },
     `${START}T00:00:00.000Z`,
     'registrar-bench',
@@ -103,8 +137,19 @@ function caseHistory(i: number): { streamId: string; events: NewEvent[] } {
       {
         type: 'LogSymptomCheck',
         data: {
-          caseId, checkId: uuidv7(), escalationId: uuidv7(), date, slot, temperatureC: abnormal ? 38.1 : 36.5, symptoms: [], reachedVia: 'phone', correction: false,
-          today: date, feverThresholdC: 37.3, checkedAtLocal: { date, minutes }, window: { opens: window.opens, earlyMinutes: 30 },
+          caseId,
+          checkId: uuidv7(),
+          escalationId: uuidv7(),
+          date,
+          slot,
+          temperatureC: abnormal ? 38.1 : 36.5,
+          symptoms: [],
+          reachedVia: 'phone',
+          correction: false,
+          today: date,
+          feverThresholdC: 37.3,
+          checkedAtLocal: { date, minutes },
+          window: { opens: window.opens, earlyMinutes: 30 },
         },
       } as HomeQuarantineCommand,
       new Date(Date.parse(`${date}T00:00:00.000+08:00`) + minutes * 60_000).toISOString(),
@@ -117,11 +162,16 @@ function caseHistory(i: number): { streamId: string; events: NewEvent[] } {
 function redisBenchmark(args: string[]): number {
   const { hostname, port, pathname } = new URL(redisUrl);
   const db = pathname.replace('/', '') || '0';
-  const out = execFileSync('redis-benchmark', ['-h', hostname, '-p', port || '6379', '--dbnum', db, '-q', ...args], { encoding: 'utf8' });
+  const out = execFileSync(
+    'redis-benchmark',
+    ['-h', hostname, '-p', port || '6379', '--dbnum', db, '-q', ...args],
+    { encoding: 'utf8' },
+  );
   return Number(/([\d.]+) requests per second/.exec(out)?.[1]);
 }
 
-const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+const quantile = (sorted: number[], q: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 
 const eventStore = await PostgresEventStore.create({ connectionString: databaseUrl, schema });
 const redis = new Redis(redisUrl);
@@ -129,7 +179,10 @@ const namespaces: RedisProjectionStore[] = [];
 /** Redis's own CPU seconds so far (the server's, every client's commands included). */
 async function redisCpu(): Promise<number> {
   const info = await redis.info('cpu');
-  return Number(/used_cpu_user:([\d.]+)/.exec(info)?.[1]) + Number(/used_cpu_sys:([\d.]+)/.exec(info)?.[1]);
+  return (
+    Number(/used_cpu_user:([\d.]+)/.exec(info)?.[1]) +
+    Number(/used_cpu_sys:([\d.]+)/.exec(info)?.[1])
+  );
 }
 
 /**
@@ -144,11 +197,13 @@ async function phaseMeter(): Promise<(events: number) => Promise<string>> {
   const cpu = process.cpuUsage();
   const redis0 = await redisCpu();
   return async (events) => {
-    process.stderr.write(`(phase from ${from.toFixed(2)} s to ${process.uptime().toFixed(2)} s of the process)\n`);
+    process.stderr.write(
+      `(phase from ${from.toFixed(2)} s to ${process.uptime().toFixed(2)} s of the process)\n`,
+    );
     clearInterval(timer);
     const used = process.cpuUsage(cpu);
     const ownUs = (used.user + used.system) / events;
-    const redisUs = ((await redisCpu()) - redis0) * 1e6 / events;
+    const redisUs = (((await redisCpu()) - redis0) * 1e6) / events;
     return `peak RSS ${(Math.max(peak, process.memoryUsage().rss) / 2 ** 20).toFixed(0)} MB; CPU per event ${ownUs.toFixed(1)} µs in this process, ${redisUs.toFixed(1)} µs in Redis (${fmt(1e6 / ownUs)} events per CPU-second here)`;
   };
 }
@@ -166,7 +221,9 @@ function reference(): Reference {
     plainSet: redisBenchmark(['-t', 'set', '-n', '50000', '-c', '3']),
     plainGet: redisBenchmark(['-t', 'get', '-n', '20000', '-c', '1']),
   };
-  say(`  reference (redis-benchmark, same Redis, now): SET pipelined (-P 64, 4 connections) ${fmt(r.pipelinedSet)}/s; SET unpipelined (3 connections) ${fmt(r.plainSet)}/s; GET one connection ${fmt(r.plainGet)}/s = ${(1000 / r.plainGet).toFixed(3)} ms a round trip`);
+  say(
+    `  reference (redis-benchmark, same Redis, now): SET pipelined (-P 64, 4 connections) ${fmt(r.pipelinedSet)}/s; SET unpipelined (3 connections) ${fmt(r.plainSet)}/s; GET one connection ${fmt(r.plainGet)}/s = ${(1000 / r.plainGet).toFixed(3)} ms a round trip`,
+  );
   return r;
 }
 
@@ -185,7 +242,13 @@ try {
         appended += events.length;
       }
     };
-    const progress = setInterval(() => process.stderr.write(`\rhistory: ${fmt(appended)} events for ${fmt(Math.min(next, PEOPLE))} people\x1b[K`), 1000);
+    const progress = setInterval(
+      () =>
+        process.stderr.write(
+          `\rhistory: ${fmt(appended)} events for ${fmt(Math.min(next, PEOPLE))} people\x1b[K`,
+        ),
+      1000,
+    );
     await Promise.all(Array.from({ length: 16 }, writer));
     clearInterval(progress);
     process.stderr.write('\n');
@@ -194,8 +257,14 @@ try {
   await db.connect();
   const total = Number((await db.query(`SELECT count(*) AS n FROM "${schema}".events`)).rows[0].n);
   await db.end();
-  if (values.reuse === undefined) say(`history: ${fmt(total)} events for ${fmt(PEOPLE)} people under home quarantine in ${COMMUNITIES} communities (${CALLERS_PER_COMMUNITY} callers each), decided and appended in ${((performance.now() - t) / 1000).toFixed(1)} s`);
-  else say(`history: ${fmt(total)} events kept in ${schema} (${fmt(PEOPLE)} people in ${COMMUNITIES} communities)`);
+  if (values.reuse === undefined)
+    say(
+      `history: ${fmt(total)} events for ${fmt(PEOPLE)} people under home quarantine in ${COMMUNITIES} communities (${CALLERS_PER_COMMUNITY} callers each), decided and appended in ${((performance.now() - t) / 1000).toFixed(1)} s`,
+    );
+  else
+    say(
+      `history: ${fmt(total)} events kept in ${schema} (${fmt(PEOPLE)} people in ${COMMUNITIES} communities)`,
+    );
 
   // 2. Rebuild from the event store into a fresh generation.
   const store = new RedisProjectionStore({ redis, namespace: `bench:rm:${run}` });
@@ -204,11 +273,20 @@ try {
     const ref = reference();
     const meter = await phaseMeter();
     t = performance.now();
-    const rebuilt = await rebuildFromEventStore({ projection: rosterProjection, store, eventStore, logger, total, onProgress: terminalProgress('rebuild') });
+    const rebuilt = await rebuildFromEventStore({
+      projection: rosterProjection,
+      store,
+      eventStore,
+      logger,
+      total,
+      onProgress: terminalProgress('rebuild'),
+    });
     const rebuildSeconds = (performance.now() - t) / 1000;
     process.stderr.write('\n');
     const rebuildRate = total / rebuildSeconds;
-    say(`rebuild: ${fmt(total)} events (${fmt(rebuilt.applied)} applied) from PostgreSQL into Redis in ${rebuildSeconds.toFixed(1)} s = ${fmt(rebuildRate)} events/s (target 100,000); ${(100 * rebuildRate / ref.pipelinedSet).toFixed(1)} % of pipelined SET/s; ${await meter(total)}`);
+    say(
+      `rebuild: ${fmt(total)} events (${fmt(rebuilt.applied)} applied) from PostgreSQL into Redis in ${rebuildSeconds.toFixed(1)} s = ${fmt(rebuildRate)} events/s (target 100,000); ${((100 * rebuildRate) / ref.pipelinedSet).toFixed(1)} % of pipelined SET/s; ${await meter(total)}`,
+    );
   }
 
   // 3. Live apply from Kafka: the first LIVE events of the log, published to a fresh topic.
@@ -216,7 +294,12 @@ try {
     const prefix = `bench-rm-${run}`;
     const topic = topicFor('quarantine', prefix);
     // The read-side worker's consumer settings (services/roster/src/worker.ts).
-    const bus = new KafkaMessageBus({ brokers, clientId: `bench-rm-${run}`, logger, consumer: READ_MODEL_CONSUMER });
+    const bus = new KafkaMessageBus({
+      brokers,
+      clientId: `bench-rm-${run}`,
+      logger,
+      consumer: READ_MODEL_CONSUMER,
+    });
     await bus.ensureTopics([topic]);
     let published = 0;
     let after = null as RecordedEvent['position'] | null;
@@ -228,12 +311,18 @@ try {
       await bus.publish(topic, batch.map(toMessage));
       published += batch.length;
     }
-    say(`live: ${fmt(published)} events published to ${topic} (3 partitions) in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+    say(
+      `live: ${fmt(published)} events published to ${topic} (3 partitions) in ${((performance.now() - t) / 1000).toFixed(1)} s`,
+    );
     const live = new RedisProjectionStore({ redis, namespace: `bench:rm-live:${run}` });
     namespaces.push(live);
     const ref = reference();
     const meter = await phaseMeter();
-    const running = await startProcessor(readModelProcessor(rosterProjection, live), busSource({ bus, topicPrefix: prefix, groupId: () => `bench-rm-${run}` }), logger);
+    const running = await startProcessor(
+      readModelProcessor(rosterProjection, live),
+      busSource({ bus, topicPrefix: prefix, groupId: () => `bench-rm-${run}` }),
+      logger,
+    );
     // Timed from the group's join (startProcessor resolves then), less what was applied before it.
     t = performance.now();
     const early = (await live.meta()).appliedCount;
@@ -246,7 +335,9 @@ try {
     await running.stop();
     await bus.close();
     const liveRate = (published - early) / liveSeconds;
-    say(`live: ${fmt(published)} events applied from Kafka to Redis by one worker in ${liveSeconds.toFixed(1)} s = ${fmt(liveRate)} events/s (target 30,000; from the group's join to the last commit, ${fmt(early)} applied before it); ${(100 * liveRate / ref.pipelinedSet).toFixed(1)} % of pipelined SET/s, ${(100 * liveRate / ref.plainSet).toFixed(0)} % of unpipelined SET/s; ${await meter(published)}`);
+    say(
+      `live: ${fmt(published)} events applied from Kafka to Redis by one worker in ${liveSeconds.toFixed(1)} s = ${fmt(liveRate)} events/s (target 30,000; from the group's join to the last commit, ${fmt(early)} applied before it); ${((100 * liveRate) / ref.pipelinedSet).toFixed(1)} % of pipelined SET/s, ${((100 * liveRate) / ref.plainSet).toFixed(0)} % of unpipelined SET/s; ${await meter(published)}`,
+    );
   }
 
   // 4. Roster and worklist pages through HTTP (fastify inject: routing, the token, the query, the answer).
@@ -254,10 +345,29 @@ try {
     const ref = reference();
     const meter = await phaseMeter();
     // As the roster API opens it (services/roster/src/main.ts): a store that only reads.
-    const reader = new RedisProjectionStore({ redis, namespace: store.namespace, pinCacheMs: 1000 });
-    const app = buildRosterApp({ store: reader, reportStore: new InMemoryProjectionStore(), alertsStore: new InMemoryProjectionStore(), clock: () => QUERY_NOW, timeZone: 'Asia/Shanghai', slotWindows: DEFAULT_SLOT_WINDOWS, logger, authSecret: TEST_AUTH_SECRET, rateLimit: false });
+    const reader = new RedisProjectionStore({
+      redis,
+      namespace: store.namespace,
+      pinCacheMs: 1000,
+    });
+    const app = buildRosterApp({
+      store: reader,
+      reportStore: new InMemoryProjectionStore(),
+      alertsStore: new InMemoryProjectionStore(),
+      clock: () => QUERY_NOW,
+      timeZone: 'Asia/Shanghai',
+      slotWindows: DEFAULT_SLOT_WINDOWS,
+      logger,
+      authSecret: TEST_AUTH_SECRET,
+      rateLimit: false,
+    });
     await app.ready();
-    const time = async (label: string, url: (k: number) => string, headers: Record<string, string>, expectPeople: (n: number) => boolean) => {
+    const time = async (
+      label: string,
+      url: (k: number) => string,
+      headers: Record<string, string>,
+      expectPeople: (n: number) => boolean,
+    ) => {
       const ms: number[] = [];
       let people = 0;
       for (let k = 0; k < QUERIES; k++) {
@@ -265,12 +375,15 @@ try {
         const s = performance.now();
         const res = await app.inject({ method: 'GET', url: u, headers });
         ms.push(performance.now() - s);
-        if (res.statusCode !== 200) throw new Error(`${u}: ${res.statusCode} ${res.body.slice(0, 300)}`);
+        if (res.statusCode !== 200)
+          throw new Error(`${u}: ${res.statusCode} ${res.body.slice(0, 300)}`);
         people = (res.json() as { entries: unknown[] }).entries.length;
         if (!expectPeople(people)) throw new Error(`${u}: ${people} people`);
       }
       ms.sort((a, b) => a - b);
-      say(`query ${label}: p50 ${quantile(ms, 0.5).toFixed(2)} ms, p99 ${quantile(ms, 0.99).toFixed(2)} ms (target < 10) over ${QUERIES} requests (${people} people a page); p50 = ${(quantile(ms, 0.5) / (1000 / ref.plainGet)).toFixed(1)} GET round trips`);
+      say(
+        `query ${label}: p50 ${quantile(ms, 0.5).toFixed(2)} ms, p99 ${quantile(ms, 0.99).toFixed(2)} ms (target < 10) over ${QUERIES} requests (${people} people a page); p50 = ${(quantile(ms, 0.5) / (1000 / ref.plainGet)).toFixed(1)} GET round trips`,
+      );
       return quantile(ms, 0.99);
     };
     const perCaller = PEOPLE / COMMUNITIES / CALLERS_PER_COMMUNITY;
@@ -296,7 +409,8 @@ try {
     // The caller's worklist: read through its own indexes (by caller and date, by community and date).
     await time(
       `one caller's worklist (of ${fmt(perCaller)} people, limit 200)`,
-      (k) => `/roster/worklist?date=${QUERY_DATE}&community=${community(k)}&caller=${caller(k)}&limit=200`,
+      (k) =>
+        `/roster/worklist?date=${QUERY_DATE}&community=${community(k)}&caller=${caller(k)}&limit=200`,
       authHeader(testUser('report-officer', ['*'])),
       (n) => n > 0 && n <= perCaller,
     );
@@ -309,7 +423,9 @@ try {
     await app.close();
     say(`queries: ${await meter(5 * QUERIES)} (an "event" here: a request)`);
   }
-  say(`redis used_memory after the read models: ${(/used_memory_human:(\S+)/.exec(await redis.info('memory'))?.[1]) ?? '?'}; peak RSS of the whole run ${((process.resourceUsage().maxRSS * 1024) / 2 ** 20).toFixed(0)} MB`);
+  say(
+    `redis used_memory after the read models: ${/used_memory_human:(\S+)/.exec(await redis.info('memory'))?.[1] ?? '?'}; peak RSS of the whole run ${((process.resourceUsage().maxRSS * 1024) / 2 ** 20).toFixed(0)} MB`,
+  );
 } finally {
   for (const s of namespaces) await s.reset().catch(() => {});
   // redis-benchmark's keys (key:__rand_int__) in this database.

@@ -12,14 +12,22 @@ import { DEMO_USERS } from './seed/users.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { id: { type: 'string' }, role: { type: 'string' }, communities: { type: 'string' }, name: { type: 'string' }, hours: { type: 'string', default: '12' } },
+  options: {
+    id: { type: 'string' },
+    role: { type: 'string' },
+    communities: { type: 'string' },
+    name: { type: 'string' },
+    hours: { type: 'string', default: '12' },
+  },
 });
 
 let user: User | undefined;
 if (positionals[0]) {
   user = DEMO_USERS.find((u) => u.id === positionals[0]);
   if (!user) {
-    console.error(`no demo user ${positionals[0]}; demo users: ${DEMO_USERS.map((u) => u.id).join(', ')}`);
+    console.error(
+      `no demo user ${positionals[0]}; demo users: ${DEMO_USERS.map((u) => u.id).join(', ')}`,
+    );
     process.exit(2);
   }
 } else if (values.id && values.role && values.communities) {
@@ -28,10 +36,19 @@ if (positionals[0]) {
     console.error(`--role must be one of ${RoleSchema.options.join(', ')}`);
     process.exit(2);
   }
-  user = { id: values.id, name: values.name ?? values.id, role: role.data, communities: values.communities.split(',') };
+  user = {
+    id: values.id,
+    name: values.name ?? values.id,
+    role: role.data,
+    communities: values.communities.split(','),
+  };
 } else {
-  console.error('usage: npm run token -- DEMO_USER_ID | --id ID --role ROLE --communities a,b [--hours 12]');
+  console.error(
+    'usage: npm run token -- DEMO_USER_ID | --id ID --role ROLE --communities a,b [--hours 12]',
+  );
   process.exit(2);
 }
-const secret = process.env.FANGYI_JWT_SECRET ?? readFileSync(join(process.env.FANGYI_DATA_DIR ?? '.data', 'jwt-secret'), 'utf8').trim();
+const secret =
+  process.env.FANGYI_JWT_SECRET ??
+  readFileSync(join(process.env.FANGYI_DATA_DIR ?? '.data', 'jwt-secret'), 'utf8').trim();
 console.log(signToken(user, secret, { ttlSeconds: Number(values.hours) * 3600 }));

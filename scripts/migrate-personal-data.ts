@@ -24,24 +24,37 @@ import { isKurrentDbUrl, openPersonalKeys } from '@fangyi/eventstore';
 import { createVault, parseKey } from '@fangyi/service-kit';
 import { migratePersonalData, postgresEventRows, sqliteEventRows } from './personalData/migrate.ts';
 
-const { values } = parseArgs({ options: { 'dry-run': { type: 'boolean', default: false }, 'no-compact': { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: {
+    'dry-run': { type: 'boolean', default: false },
+    'no-compact': { type: 'boolean', default: false },
+  },
+});
 const dataDir = process.env.FANGYI_DATA_DIR ?? '.data';
-const fromDataDir = (file: string) => (existsSync(join(dataDir, file)) ? readFileSync(join(dataDir, file), 'utf8').trim() : undefined);
-const url = process.env.EVENT_STORE_URL ?? process.env.DATABASE_URL ?? `sqlite:${join(dataDir, 'fangyi.db')}`;
+const fromDataDir = (file: string) =>
+  existsSync(join(dataDir, file)) ? readFileSync(join(dataDir, file), 'utf8').trim() : undefined;
+const url =
+  process.env.EVENT_STORE_URL ?? process.env.DATABASE_URL ?? `sqlite:${join(dataDir, 'fangyi.db')}`;
 const schema = process.env.FANGYI_SCHEMA ?? 'fangyi';
 const masterKey = process.env.FANGYI_MASTER_KEY ?? fromDataDir('master-key');
 const reservationKey = process.env.FANGYI_RESERVATION_KEY ?? fromDataDir('reservation-key');
 if (!masterKey || !reservationKey) {
-  console.error('FANGYI_MASTER_KEY and FANGYI_RESERVATION_KEY are needed (or the embedded mode\'s files in FANGYI_DATA_DIR): the same keys the residents service runs with');
+  console.error(
+    "FANGYI_MASTER_KEY and FANGYI_RESERVATION_KEY are needed (or the embedded mode's files in FANGYI_DATA_DIR): the same keys the residents service runs with",
+  );
   process.exit(2);
 }
 
 if (isKurrentDbUrl(url)) {
   // Not read as a PostgreSQL URL by mistake: KurrentDB has no way to rewrite an event.
-  console.error('KurrentDB cannot rewrite an event in place: this migration runs on PostgreSQL and SQLite stores only (see libs/eventstore/README.md)');
+  console.error(
+    'KurrentDB cannot rewrite an event in place: this migration runs on PostgreSQL and SQLite stores only (see libs/eventstore/README.md)',
+  );
   process.exit(2);
 }
-const rows = url.startsWith('sqlite:') ? sqliteEventRows(url.slice('sqlite:'.length)) : postgresEventRows(url, schema);
+const rows = url.startsWith('sqlite:')
+  ? sqliteEventRows(url.slice('sqlite:'.length))
+  : postgresEventRows(url, schema);
 const keys = await openPersonalKeys(process.env.FANGYI_KEYS_URL ?? url, { schema });
 try {
   const report = await migratePersonalData({

@@ -21,7 +21,9 @@ const { values } = parseArgs({
     'time-zone': { type: 'string', default: 'Asia/Shanghai' },
   },
 });
-const secret = process.env.FANGYI_JWT_SECRET ?? readFileSync(join(process.env.FANGYI_DATA_DIR ?? '.data', 'jwt-secret'), 'utf8').trim();
+const secret =
+  process.env.FANGYI_JWT_SECRET ??
+  readFileSync(join(process.env.FANGYI_DATA_DIR ?? '.data', 'jwt-secret'), 'utf8').trim();
 const tokenOf = (id: string) => signToken(demoUser(id), secret);
 const transport = httpTransport(values.url!);
 const started = Date.now();
@@ -33,7 +35,12 @@ const summary = await seedDistrict(transport, {
   tokenOf,
   log: (message) => console.error(`seed: ${message}`),
   findCase: async (personId) => {
-    const list = await send<{ cases: { caseId: string; personId: string }[] }>(transport, tokenOf('registrar-kutao'), 'GET', '/quarantine/cases?community=moujia');
+    const list = await send<{ cases: { caseId: string; personId: string }[] }>(
+      transport,
+      tokenOf('registrar-kutao'),
+      'GET',
+      '/quarantine/cases?community=moujia',
+    );
     return list.cases.find((c) => c.personId === personId)?.caseId;
   },
 });

@@ -49,7 +49,9 @@ export KAFKAJS_NO_PARTITIONER_WARNING=1
 bash scripts/browser-setup.sh
 bash scripts/build-console.sh
 
-echo "fangyi tests: type-checking" >&2
+echo "fangyi tests: format and lint (Biome)" >&2
+pnpm exec biome ci --colors=off .
+echo "fangyi tests: type-checking (TypeScript 7)" >&2
 pnpm exec tsc -p tsconfig.json --noEmit
 
 mkdir -p .cache

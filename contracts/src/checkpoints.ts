@@ -20,7 +20,13 @@ export type CheckpointKind = z.infer<typeof CheckpointKindSchema>;
 export const STAFF_ROLES = ['community-staff', 'police', 'volunteer', 'property'] as const;
 export const StaffRoleSchema = z.enum(STAFF_ROLES);
 
-export const REFUSAL_REASONS = ['no-pass', 'fever', 'outside-person', 'quarantined', 'other'] as const;
+export const REFUSAL_REASONS = [
+  'no-pass',
+  'fever',
+  'outside-person',
+  'quarantined',
+  'other',
+] as const;
 export const RefusalReasonSchema = z.enum(REFUSAL_REASONS);
 export type RefusalReason = z.infer<typeof RefusalReasonSchema>;
 
@@ -76,7 +82,10 @@ export const StartShiftSchema = z.strictObject({
 });
 export type StartShiftInput = z.infer<typeof StartShiftSchema>;
 
-export const EndShiftSchema = z.strictObject({ endedAt: instant, handoverNote: freeTextSchema(1000) });
+export const EndShiftSchema = z.strictObject({
+  endedAt: instant,
+  handoverNote: freeTextSchema(1000),
+});
 export type EndShiftInput = z.infer<typeof EndShiftSchema>;
 
 const personFields = {
@@ -134,10 +143,18 @@ export const CheckpointOpenedV1 = z.object({
 });
 export type CheckpointOpened = z.infer<typeof CheckpointOpenedV1>;
 
-export const CheckpointMergedIntoV1 = z.object({ checkpointId: id, mergedInto: id, closedAt: instant });
+export const CheckpointMergedIntoV1 = z.object({
+  checkpointId: id,
+  mergedInto: id,
+  closedAt: instant,
+});
 export type CheckpointMergedInto = z.infer<typeof CheckpointMergedIntoV1>;
 
-export const CheckpointClosedV1 = z.object({ checkpointId: id, reason: z.string(), closedAt: instant });
+export const CheckpointClosedV1 = z.object({
+  checkpointId: id,
+  reason: z.string(),
+  closedAt: instant,
+});
 export type CheckpointClosed = z.infer<typeof CheckpointClosedV1>;
 
 export const ShiftStartedV1 = z.object({
@@ -148,7 +165,12 @@ export const ShiftStartedV1 = z.object({
 });
 export type ShiftStarted = z.infer<typeof ShiftStartedV1>;
 
-export const ShiftEndedV1 = z.object({ checkpointId: id, shiftId: id, endedAt: instant, handoverNote: z.string() });
+export const ShiftEndedV1 = z.object({
+  checkpointId: id,
+  shiftId: id,
+  endedAt: instant,
+  handoverNote: z.string(),
+});
 export type ShiftEnded = z.infer<typeof ShiftEndedV1>;
 
 const crossingFields = {
@@ -196,7 +218,9 @@ export const RefusalRecordedV1 = z.object({
   at: instant,
 });
 /** Version 2: the ID number sealed, as for crossings. */
-export const RefusalRecordedV2 = RefusalRecordedV1.extend({ idNumber: PersonalValueSchema.optional() });
+export const RefusalRecordedV2 = RefusalRecordedV1.extend({
+  idNumber: PersonalValueSchema.optional(),
+});
 export type RefusalRecorded = z.infer<typeof RefusalRecordedV2>;
 
 export const QuarantineBreachRecordedV1 = z.object({
@@ -216,11 +240,26 @@ export const checkpointsEvents = {
   'checkpoints.checkpoint-closed': { version: 1, schema: CheckpointClosedV1 },
   'checkpoints.shift-started': { version: 1, schema: ShiftStartedV1 },
   'checkpoints.shift-ended': { version: 1, schema: ShiftEndedV1 },
-  'checkpoints.entry-recorded': { version: 2, schema: EntryRecordedV2, upcast: { 1: (data: unknown) => data } },
-  'checkpoints.exit-recorded': { version: 2, schema: ExitRecordedV2, upcast: { 1: (data: unknown) => data } },
-  'checkpoints.refusal-recorded': { version: 2, schema: RefusalRecordedV2, upcast: { 1: (data: unknown) => data } },
+  'checkpoints.entry-recorded': {
+    version: 2,
+    schema: EntryRecordedV2,
+    upcast: { 1: (data: unknown) => data },
+  },
+  'checkpoints.exit-recorded': {
+    version: 2,
+    schema: ExitRecordedV2,
+    upcast: { 1: (data: unknown) => data },
+  },
+  'checkpoints.refusal-recorded': {
+    version: 2,
+    schema: RefusalRecordedV2,
+    upcast: { 1: (data: unknown) => data },
+  },
   'checkpoints.quarantine-breach-recorded': { version: 1, schema: QuarantineBreachRecordedV1 },
-} as const satisfies Record<string, { version: number; schema: z.ZodType; upcast?: Record<number, (data: unknown) => unknown> }>;
+} as const satisfies Record<
+  string,
+  { version: number; schema: z.ZodType; upcast?: Record<number, (data: unknown) => unknown> }
+>;
 
 export type CheckpointEvent =
   | { type: 'checkpoints.checkpoint-opened'; data: CheckpointOpened }

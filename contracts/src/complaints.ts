@@ -11,20 +11,45 @@ export const COMPLAINT_CHANNELS = ['phone', 'wechat-group', 'in-person', 'letter
 export const ComplaintChannelSchema = z.enum(COMPLAINT_CHANNELS);
 export type ComplaintChannel = z.infer<typeof ComplaintChannelSchema>;
 
-export const COMPLAINT_CATEGORIES = ['illegal-rental', 'quarantine-breach', 'sanitation', 'checkpoint-conduct', 'supplies', 'other'] as const;
+export const COMPLAINT_CATEGORIES = [
+  'illegal-rental',
+  'quarantine-breach',
+  'sanitation',
+  'checkpoint-conduct',
+  'supplies',
+  'other',
+] as const;
 export const ComplaintCategorySchema = z.enum(COMPLAINT_CATEGORIES);
 export type ComplaintCategory = z.infer<typeof ComplaintCategorySchema>;
 
-export const COMPLAINT_STATUSES = ['received', 'triaged', 'investigating', 'resolved', 'closed'] as const;
+export const COMPLAINT_STATUSES = [
+  'received',
+  'triaged',
+  'investigating',
+  'resolved',
+  'closed',
+] as const;
 export const ComplaintStatusSchema = z.enum(COMPLAINT_STATUSES);
 export type ComplaintStatus = z.infer<typeof ComplaintStatusSchema>;
 
-export const RESOLUTIONS = ['substantiated', 'unsubstantiated', 'duplicate', 'not-our-responsibility'] as const;
+export const RESOLUTIONS = [
+  'substantiated',
+  'unsubstantiated',
+  'duplicate',
+  'not-our-responsibility',
+] as const;
 export const ResolutionSchema = z.enum(RESOLUTIONS);
 export type Resolution = z.infer<typeof ResolutionSchema>;
 
 /** The unit responsible for a complaint (Open311 agency_responsible). */
-export const AGENCIES = ['district', 'community', 'estate-officer', 'police-station', 'street-office', 'property-management'] as const;
+export const AGENCIES = [
+  'district',
+  'community',
+  'estate-officer',
+  'police-station',
+  'street-office',
+  'property-management',
+] as const;
 export const AgencySchema = z.enum(AGENCIES);
 export type Agency = z.infer<typeof AgencySchema>;
 
@@ -54,7 +79,10 @@ const name = nameSchema(100);
 const recordedName = z.string().trim().min(1).max(100);
 const timestamp = z.iso.datetime({ offset: true });
 /** Mobile or landline numbers as people dictate them: digits, with an optional +, spaces or dashes. */
-export const PhoneSchema = z.string().trim().regex(/^\+?\d[\d -]{4,19}$/, 'must be a phone number');
+export const PhoneSchema = z
+  .string()
+  .trim()
+  .regex(/^\+?\d[\d -]{4,19}$/, 'must be a phone number');
 const text = (max: number) => freeTextSchema(max, { min: 1 });
 
 /**
@@ -97,7 +125,11 @@ export const FileComplaintSchema = z
   .superRefine((v, ctx) => {
     if ((v.community === undefined) === (v.estate === undefined)) {
       const message = 'give exactly one of community and estate';
-      ctx.addIssue({ code: 'custom', path: [v.community === undefined ? 'community' : 'estate'], message });
+      ctx.addIssue({
+        code: 'custom',
+        path: [v.community === undefined ? 'community' : 'estate'],
+        message,
+      });
     }
   });
 export type FileComplaintInput = z.infer<typeof FileComplaintSchema>;
@@ -142,7 +174,10 @@ export type ReopenComplaintInput = z.infer<typeof ReopenComplaintSchema>;
 // ---- events (data of the envelope) ----
 
 /** Every event that changes the status carries the new status and its status note; who and when are in the envelope. */
-const statusChange = { status: ComplaintStatusSchema, statusNote: z.string().min(1).max(DESCRIPTION_MAX) };
+const statusChange = {
+  status: ComplaintStatusSchema,
+  statusNote: z.string().min(1).max(DESCRIPTION_MAX),
+};
 
 export const ComplaintFiledV1 = z.object({
   complaintId: id,
@@ -267,7 +302,10 @@ export const ComplaintReopenedV1 = z.object({
 export type ComplaintReopened = z.infer<typeof ComplaintReopenedV1>;
 
 /** Forgetting a reporter by their phone number: every complaint's record of that phone becomes unreadable. */
-export const ForgetReporterSchema = z.strictObject({ phone: PhoneSchema, reason: ForgetReasonSchema });
+export const ForgetReporterSchema = z.strictObject({
+  phone: PhoneSchema,
+  reason: ForgetReasonSchema,
+});
 export type ForgetReporterInput = z.infer<typeof ForgetReporterSchema>;
 
 /**
@@ -283,7 +321,11 @@ export type ReporterForgotten = z.infer<typeof ReporterForgottenV1>;
 
 export const complaintsEvents = {
   'complaints.reporter-forgotten': { version: 1, schema: ReporterForgottenV1 },
-  'complaints.complaint-filed': { version: 2, schema: ComplaintFiledV2, upcast: { 1: (data: unknown) => data } },
+  'complaints.complaint-filed': {
+    version: 2,
+    schema: ComplaintFiledV2,
+    upcast: { 1: (data: unknown) => data },
+  },
   'complaints.complaint-triaged': { version: 1, schema: ComplaintTriagedV1 },
   'complaints.investigation-note-added': { version: 1, schema: InvestigationNoteAddedV1 },
   'complaints.complaint-resolved': { version: 1, schema: ComplaintResolvedV1 },
@@ -294,7 +336,10 @@ export const complaintsEvents = {
   'complaints.reporter-replied': { version: 1, schema: ReporterRepliedV1 },
   'complaints.complaint-closed': { version: 1, schema: ComplaintClosedV1 },
   'complaints.complaint-reopened': { version: 1, schema: ComplaintReopenedV1 },
-} as const satisfies Record<string, { version: number; schema: z.ZodType; upcast?: Record<number, (data: unknown) => unknown> }>;
+} as const satisfies Record<
+  string,
+  { version: number; schema: z.ZodType; upcast?: Record<number, (data: unknown) => unknown> }
+>;
 
 export type ComplaintEvent =
   | { type: 'complaints.complaint-filed'; data: ComplaintFiled }

@@ -17,7 +17,12 @@ describe('complaint events name estates by id', () => {
   const schema = complaintsEvents['complaints.complaint-filed'].schema;
 
   it("replays today's estates and any estate a district's configuration no longer lists: which estates exist is checked by the routes, not the history", () => {
-    for (const estate of ['taoyuanju', 'enma-villas', 'yishan-bancheng-1', 'an-estate-since-removed']) {
+    for (const estate of [
+      'taoyuanju',
+      'enma-villas',
+      'yishan-bancheng-1',
+      'an-estate-since-removed',
+    ]) {
       expect(schema.safeParse({ ...filed, estate, district: 'kutao' }).success).toBe(true);
     }
     expect(schema.safeParse({ ...filed, estate: '' }).success).toBe(false);

@@ -28,7 +28,11 @@ describe('the event envelope', () => {
   });
 
   it.each([
-    ['an id that is a UUID but not version 7', { id: '2f1b6a3e-1c2d-4e5f-8a9b-0c1d2e3f4a5b' }, 'id'],
+    [
+      'an id that is a UUID but not version 7',
+      { id: '2f1b6a3e-1c2d-4e5f-8a9b-0c1d2e3f4a5b' },
+      'id',
+    ],
     ['a type without its context', { type: 'symptom-check-missed' }, 'type'],
     ['a type in capitals', { type: 'Quarantine.SymptomCheckMissed' }, 'type'],
     ['schema version 0', { schemaVersion: 0 }, 'schemaVersion'],

@@ -18,7 +18,10 @@ export function idNumberCheckChar(first17: string): string {
 /** What an 18-character ID number says about its holder: birth date (digits 7–14) and sex (digit 17: odd is male). */
 export function idNumberFacts(idNumber: string): { birthDate: string; sex: 'male' | 'female' } {
   const b = idNumber.slice(6, 14);
-  return { birthDate: `${b.slice(0, 4)}-${b.slice(4, 6)}-${b.slice(6, 8)}`, sex: Number(idNumber[16]) % 2 === 1 ? 'male' : 'female' };
+  return {
+    birthDate: `${b.slice(0, 4)}-${b.slice(4, 6)}-${b.slice(6, 8)}`,
+    sex: Number(idNumber[16]) % 2 === 1 ? 'male' : 'female',
+  };
 }
 
 const isCalendarDate = (date: string) => z.iso.date().safeParse(date).success;
@@ -38,13 +41,20 @@ export const IdNumberSchema = z
   .regex(ID_NUMBER_PATTERN, 'must be an 18-character ID number: 17 digits, then a digit or X')
   // Zod runs every check; the later ones speak only about a value of the right shape.
   .refine(
-    (v) => !ID_NUMBER_PATTERN.test(v) || (isCalendarDate(idNumberFacts(v).birthDate) && idNumberFacts(v).birthDate >= '1900-01-01'),
+    (v) =>
+      !ID_NUMBER_PATTERN.test(v) ||
+      (isCalendarDate(idNumberFacts(v).birthDate) && idNumberFacts(v).birthDate >= '1900-01-01'),
     'the birth date in the ID number is not a real date',
   )
-  .refine((v) => !ID_NUMBER_PATTERN.test(v) || idNumberCheckChar(v.slice(0, 17)) === v[17], 'the check character of the ID number is wrong');
+  .refine(
+    (v) => !ID_NUMBER_PATTERN.test(v) || idNumberCheckChar(v.slice(0, 17)) === v[17],
+    'the check character of the ID number is wrong',
+  );
 
 /**
  * An ID number as events have recorded it. History from before the shared rule may hold a 15-digit
  * number, a lower-case x or a wrong check character; it must still replay, so events only check the shape.
  */
-export const RecordedIdNumberSchema = z.string().regex(/^(\d{15}|\d{17}[\dXx])$/, 'must be a 15- or 18-character ID number');
+export const RecordedIdNumberSchema = z
+  .string()
+  .regex(/^(\d{15}|\d{17}[\dXx])$/, 'must be a 15- or 18-character ID number');

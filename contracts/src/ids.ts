@@ -9,7 +9,8 @@ export function uuidv7(now: number = Date.now()): string {
   return v7({ msecs: now });
 }
 
-export const UUID_V7_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+export const UUID_V7_PATTERN =
+  /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 /**
  * A stable id derived from a name (UUID version 8 from SHA-256): the same triggering event always

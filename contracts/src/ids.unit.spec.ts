@@ -16,6 +16,8 @@ describe('ids', () => {
     expect(deterministicId('event-1', 'start')).toBe(deterministicId('event-1', 'start'));
     expect(deterministicId('event-1', 'start')).not.toBe(deterministicId('event-1', 'end'));
     expect(deterministicId('ab', 'c')).not.toBe(deterministicId('a', 'bc'));
-    expect(deterministicId('x')).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(deterministicId('x')).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+    );
   });
 });

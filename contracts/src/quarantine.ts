@@ -31,7 +31,10 @@ export type ReachedVia = z.infer<typeof ReachedViaSchema>;
 export const MEASURERS = ['self', 'household-member', 'caller', 'medical-staff'] as const;
 /** Where it was taken; `unknown` for checks recorded before this was asked (version 1). */
 export const THERMOMETER_SITES = ['axillary', 'oral', 'ear', 'forehead', 'unknown'] as const;
-export const MeasuredBySchema = z.strictObject({ who: z.enum(MEASURERS), site: z.enum(THERMOMETER_SITES) });
+export const MeasuredBySchema = z.strictObject({
+  who: z.enum(MEASURERS),
+  site: z.enum(THERMOMETER_SITES),
+});
 export type MeasuredBy = z.infer<typeof MeasuredBySchema>;
 
 /**
@@ -42,7 +45,12 @@ export function defaultMeasuredBy(reachedVia: ReachedVia): MeasuredBy {
   return { who: reachedVia === 'visit' ? 'caller' : 'self', site: 'unknown' };
 }
 
-export const QUARANTINE_REASONS = ['arrival-from-risk-area', 'close-contact', 'symptoms-reported', 'other'] as const;
+export const QUARANTINE_REASONS = [
+  'arrival-from-risk-area',
+  'close-contact',
+  'symptoms-reported',
+  'other',
+] as const;
 export const QuarantineReasonSchema = z.enum(QUARANTINE_REASONS);
 
 // What counts as a fever and how long a home quarantine lasts are the district's configuration
@@ -53,11 +61,15 @@ export const TEMPERATURE_MAX_C = 43.0;
 export const TemperatureSchema = z.number().min(TEMPERATURE_MIN_C).max(TEMPERATURE_MAX_C);
 
 /** A fever: at or above the district's threshold (37.3 °C in Kutao). */
-export const isFever = (temperatureC: number, feverThresholdC: number): boolean => temperatureC >= feverThresholdC;
+export const isFever = (temperatureC: number, feverThresholdC: number): boolean =>
+  temperatureC >= feverThresholdC;
 
 /** Abnormal, for a symptom check or a door-to-door screening: a fever or any symptom. */
-export const isAbnormal = (temperatureC: number, symptoms: readonly string[], feverThresholdC: number): boolean =>
-  isFever(temperatureC, feverThresholdC) || symptoms.length > 0;
+export const isAbnormal = (
+  temperatureC: number,
+  symptoms: readonly string[],
+  feverThresholdC: number,
+): boolean => isFever(temperatureC, feverThresholdC) || symptoms.length > 0;
 const id = z.string().min(1).max(128);
 /** A person's or hospital's name as commands take it (see text.ts); events keep what was recorded. */
 const name = nameSchema(100);
@@ -155,7 +167,11 @@ export function upcastSymptomCheckLoggedV1(data: unknown): unknown {
   if (typeof data !== 'object' || data === null || !('reachedVia' in data)) return data;
   const { reachedVia, ...rest } = data as { reachedVia: unknown };
   const parsed = ReachedViaSchema.safeParse(reachedVia);
-  return { ...rest, contactChannel: reachedVia, ...(parsed.success ? { measuredBy: defaultMeasuredBy(parsed.data) } : {}) };
+  return {
+    ...rest,
+    contactChannel: reachedVia,
+    ...(parsed.success ? { measuredBy: defaultMeasuredBy(parsed.data) } : {}),
+  };
 }
 
 export const SymptomCheckCorrectedV1 = z.object({
@@ -182,7 +198,12 @@ export const CHECK_ATTEMPT_FAILURES = ['no-answer', 'phone-off', 'refused', 'oth
 export const CheckAttemptFailureSchema = z.enum(CHECK_ATTEMPT_FAILURES);
 export type CheckAttemptFailure = z.infer<typeof CheckAttemptFailureSchema>;
 
-export const QUARANTINE_OUTCOMES = ['completed', 'sent-to-hospital', 'moved-away', 'lost-to-follow-up'] as const;
+export const QUARANTINE_OUTCOMES = [
+  'completed',
+  'sent-to-hospital',
+  'moved-away',
+  'lost-to-follow-up',
+] as const;
 export const QuarantineOutcomeSchema = z.enum(QUARANTINE_OUTCOMES);
 export type QuarantineOutcome = z.infer<typeof QuarantineOutcomeSchema>;
 
@@ -381,7 +402,10 @@ export type BreachRecorded = z.infer<typeof BreachRecordedV1>;
 // ---- arrival assessments: what the arrival policy decided, and why ----
 
 /** `home-quarantine-started`: a case was started for the arrival; `no-home-quarantine`: none, for the reason given. */
-export const ARRIVAL_ASSESSMENT_OUTCOMES = ['home-quarantine-started', 'no-home-quarantine'] as const;
+export const ARRIVAL_ASSESSMENT_OUTCOMES = [
+  'home-quarantine-started',
+  'no-home-quarantine',
+] as const;
 export const ArrivalAssessmentOutcomeSchema = z.enum(ARRIVAL_ASSESSMENT_OUTCOMES);
 export type ArrivalAssessmentOutcome = z.infer<typeof ArrivalAssessmentOutcomeSchema>;
 
@@ -424,7 +448,11 @@ export type ArrivalAssessmentEvent = { type: 'quarantine.arrival-assessed'; data
 /** The events of home quarantine case streams (`homeQuarantine-<caseId>`). */
 const homeQuarantineCaseEvents = {
   'quarantine.home-quarantine-started': { version: 1, schema: HomeQuarantineStartedV1 },
-  'quarantine.symptom-check-logged': { version: 2, schema: SymptomCheckLoggedV2, upcast: { 1: upcastSymptomCheckLoggedV1 } },
+  'quarantine.symptom-check-logged': {
+    version: 2,
+    schema: SymptomCheckLoggedV2,
+    upcast: { 1: upcastSymptomCheckLoggedV1 },
+  },
   'quarantine.symptom-check-corrected': { version: 1, schema: SymptomCheckCorrectedV1 },
   'quarantine.escalation-raised': { version: 1, schema: EscalationRaisedV1 },
   'quarantine.caller-reassigned': { version: 1, schema: CallerReassignedV1 },
@@ -434,7 +462,10 @@ const homeQuarantineCaseEvents = {
   'quarantine.symptom-check-missed': { version: 1, schema: SymptomCheckMissedV1 },
   'quarantine.escalation-acknowledged': { version: 1, schema: EscalationAcknowledgedV1 },
   'quarantine.escalation-overdue': { version: 1, schema: EscalationOverdueV1 },
-  'quarantine.escalation-referred-to-hospital': { version: 1, schema: EscalationReferredToHospitalV1 },
+  'quarantine.escalation-referred-to-hospital': {
+    version: 1,
+    schema: EscalationReferredToHospitalV1,
+  },
   'quarantine.escalation-resolved': { version: 1, schema: EscalationResolvedV1 },
   'quarantine.supplies-delivered': { version: 1, schema: SuppliesDeliveredV1 },
   'quarantine.disinfection-recorded': { version: 1, schema: DisinfectionRecordedV1 },
@@ -447,7 +478,9 @@ export const quarantineEvents = {
 } as const;
 
 /** The types of the case streams' events (QuarantineEvent); arrival assessments are apart (ArrivalAssessmentEvent). */
-export const QUARANTINE_EVENT_TYPES = Object.keys(homeQuarantineCaseEvents) as (keyof typeof homeQuarantineCaseEvents)[];
+export const QUARANTINE_EVENT_TYPES = Object.keys(
+  homeQuarantineCaseEvents,
+) as (keyof typeof homeQuarantineCaseEvents)[];
 
 export type QuarantineEvent =
   | { type: 'quarantine.home-quarantine-started'; data: HomeQuarantineStarted }

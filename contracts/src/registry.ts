@@ -34,7 +34,10 @@ export class EnvelopeValidationError extends Error {
 }
 
 function issuesOf(error: z.ZodError, prefix: string) {
-  return error.issues.map((i) => ({ path: [prefix, ...i.path.map(String)].filter(Boolean).join('.'), message: i.message }));
+  return error.issues.map((i) => ({
+    path: [prefix, ...i.path.map(String)].filter(Boolean).join('.'),
+    message: i.message,
+  }));
 }
 
 /**
@@ -43,24 +46,36 @@ function issuesOf(error: z.ZodError, prefix: string) {
  */
 export function parseEnvelope(raw: unknown): Envelope {
   const envelope = EnvelopeSchema.safeParse(raw);
-  if (!envelope.success) throw new EnvelopeValidationError('invalid envelope', issuesOf(envelope.error, ''));
+  if (!envelope.success)
+    throw new EnvelopeValidationError('invalid envelope', issuesOf(envelope.error, ''));
   const def = definitions[envelope.data.type];
-  if (!def) throw new EnvelopeValidationError(`unknown event type ${envelope.data.type}`, [{ path: 'type', message: 'unknown event type' }]);
+  if (!def)
+    throw new EnvelopeValidationError(`unknown event type ${envelope.data.type}`, [
+      { path: 'type', message: 'unknown event type' },
+    ]);
   let { schemaVersion } = envelope.data;
   if (schemaVersion > def.version) {
-    throw new EnvelopeValidationError(`schemaVersion ${schemaVersion} is newer than this build knows (${def.version})`, [
-      { path: 'schemaVersion', message: 'newer than this build knows' },
-    ]);
+    throw new EnvelopeValidationError(
+      `schemaVersion ${schemaVersion} is newer than this build knows (${def.version})`,
+      [{ path: 'schemaVersion', message: 'newer than this build knows' }],
+    );
   }
   let data = envelope.data.data;
   while (schemaVersion < def.version) {
     const up = def.upcast?.[schemaVersion];
-    if (!up) throw new EnvelopeValidationError(`no upcaster for ${envelope.data.type} v${schemaVersion}`, [{ path: 'schemaVersion', message: 'no upcaster' }]);
+    if (!up)
+      throw new EnvelopeValidationError(`no upcaster for ${envelope.data.type} v${schemaVersion}`, [
+        { path: 'schemaVersion', message: 'no upcaster' },
+      ]);
     data = up(data);
     schemaVersion++;
   }
   const parsed = def.schema.safeParse(data);
-  if (!parsed.success) throw new EnvelopeValidationError(`invalid data for ${envelope.data.type}`, issuesOf(parsed.error, 'data'));
+  if (!parsed.success)
+    throw new EnvelopeValidationError(
+      `invalid data for ${envelope.data.type}`,
+      issuesOf(parsed.error, 'data'),
+    );
   return { ...envelope.data, schemaVersion, data: parsed.data };
 }
 

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { uuidv7 } from './ids.ts';
-import { EnvelopeValidationError, KNOWN_EVENT_TYPES, currentVersionOf, parseEnvelope } from './registry.ts';
+import {
+  EnvelopeValidationError,
+  KNOWN_EVENT_TYPES,
+  currentVersionOf,
+  parseEnvelope,
+} from './registry.ts';
 import { upcastSymptomCheckLoggedV1 } from './quarantine.ts';
 import { BOUNDED_CONTEXTS } from './topics.ts';
 
@@ -45,22 +50,38 @@ describe('the event registry', () => {
     const phone = parseEnvelope(envelope('quarantine.symptom-check-logged', 1, checkV1('phone')));
     expect(phone.schemaVersion).toBe(2);
     const { reachedVia: _gone, ...kept } = checkV1('phone');
-    expect(phone.data).toEqual({ ...kept, contactChannel: 'phone', measuredBy: { who: 'self', site: 'unknown' } });
+    expect(phone.data).toEqual({
+      ...kept,
+      contactChannel: 'phone',
+      measuredBy: { who: 'self', site: 'unknown' },
+    });
     const visit = parseEnvelope(envelope('quarantine.symptom-check-logged', 1, checkV1('visit')));
-    expect(visit.data).toMatchObject({ contactChannel: 'visit', measuredBy: { who: 'caller', site: 'unknown' } });
+    expect(visit.data).toMatchObject({
+      contactChannel: 'visit',
+      measuredBy: { who: 'caller', site: 'unknown' },
+    });
   });
 
   it('reads a version-2 check as written, and refuses one still in the version-1 shape', () => {
     const { reachedVia: _gone, ...kept } = checkV1('phone');
-    const v2 = { ...kept, contactChannel: 'wechat', measuredBy: { who: 'household-member', site: 'ear' } };
+    const v2 = {
+      ...kept,
+      contactChannel: 'wechat',
+      measuredBy: { who: 'household-member', site: 'ear' },
+    };
     expect(parseEnvelope(envelope('quarantine.symptom-check-logged', 2, v2)).data).toEqual(v2);
     const wrong = failure(envelope('quarantine.symptom-check-logged', 2, checkV1('phone')));
-    expect(wrong.issues.map((i) => i.path).sort()).toEqual(['data.contactChannel', 'data.measuredBy']);
+    expect(wrong.issues.map((i) => i.path).sort()).toEqual([
+      'data.contactChannel',
+      'data.measuredBy',
+    ]);
   });
 
   it('validates the upcast data: a version-1 check with an unknown channel is refused by the version-2 schema', () => {
     const error = failure(envelope('quarantine.symptom-check-logged', 1, checkV1('pigeon')));
-    expect(error.issues.map((i) => i.path)).toEqual(expect.arrayContaining(['data.contactChannel', 'data.measuredBy']));
+    expect(error.issues.map((i) => i.path)).toEqual(
+      expect.arrayContaining(['data.contactChannel', 'data.measuredBy']),
+    );
   });
 
   it('leaves the recorded data untouched when upcasting (the history is immutable)', () => {
@@ -72,14 +93,33 @@ describe('the event registry', () => {
   });
 
   it('keeps the other version-1 types as they were: a correction still says reachedVia', () => {
-    const corrected = parseEnvelope(envelope('quarantine.symptom-check-corrected', 1, { ...checkV1('phone'), correctsCheckId: 'k0' }));
-    expect(corrected).toMatchObject({ schemaVersion: 1, data: { reachedVia: 'phone', correctsCheckId: 'k0' } });
+    const corrected = parseEnvelope(
+      envelope('quarantine.symptom-check-corrected', 1, {
+        ...checkV1('phone'),
+        correctsCheckId: 'k0',
+      }),
+    );
+    expect(corrected).toMatchObject({
+      schemaVersion: 1,
+      data: { reachedVia: 'phone', correctsCheckId: 'k0' },
+    });
     expect(currentVersionOf('quarantine.symptom-check-corrected')).toBe(1);
     expect(currentVersionOf('quarantine.symptom-check-logged')).toBe(2);
   });
 
   it('upcasts residents.person-registered 1 → 2 unchanged (a clear value stays valid until sealed)', () => {
-    const data = { personId: 'p1', householdId: 'h1', community: 'kutao', name: '王芳', idNumber: '370202198506010047', phone: '13805321234', sex: 'female', birthDate: '1985-06-01', registration: 'local', travelHistory: [] };
+    const data = {
+      personId: 'p1',
+      householdId: 'h1',
+      community: 'kutao',
+      name: '王芳',
+      idNumber: '370202198506010047',
+      phone: '13805321234',
+      sex: 'female',
+      birthDate: '1985-06-01',
+      registration: 'local',
+      travelHistory: [],
+    };
     const parsed = parseEnvelope(envelope('residents.person-registered', 1, data));
     expect(parsed).toMatchObject({ schemaVersion: 2, data });
   });
@@ -95,16 +135,37 @@ describe('the event registry', () => {
   });
 
   it('refuses an unknown type, a version newer than this build, and an invalid envelope, naming the field', () => {
-    expect(failure(envelope('quarantine.teleported', 1, {})).issues).toEqual([{ path: 'type', message: 'unknown event type' }]);
-    expect(failure(envelope('quarantine.symptom-check-logged', 3, {})).issues).toEqual([{ path: 'schemaVersion', message: 'newer than this build knows' }]);
-    expect(failure({ ...envelope('quarantine.symptom-check-missed', 1, {}), streamRevision: 'first' }).issues.map((i) => i.path)).toEqual(['streamRevision']);
-    expect(failure(envelope('quarantine.symptom-check-missed', 1, { caseId: 'c1', date: '2020-02-30', slot: 'noon' })).issues.map((i) => i.path).sort()).toEqual(['data.date', 'data.slot']);
+    expect(failure(envelope('quarantine.teleported', 1, {})).issues).toEqual([
+      { path: 'type', message: 'unknown event type' },
+    ]);
+    expect(failure(envelope('quarantine.symptom-check-logged', 3, {})).issues).toEqual([
+      { path: 'schemaVersion', message: 'newer than this build knows' },
+    ]);
+    expect(
+      failure({
+        ...envelope('quarantine.symptom-check-missed', 1, {}),
+        streamRevision: 'first',
+      }).issues.map((i) => i.path),
+    ).toEqual(['streamRevision']);
+    expect(
+      failure(
+        envelope('quarantine.symptom-check-missed', 1, {
+          caseId: 'c1',
+          date: '2020-02-30',
+          slot: 'noon',
+        }),
+      )
+        .issues.map((i) => i.path)
+        .sort(),
+    ).toEqual(['data.date', 'data.slot']);
     expect(() => currentVersionOf('quarantine.teleported')).toThrow(/unknown event type/);
   });
 
   it('knows every context and only well-formed type names', () => {
     // The four contexts with a topic each, and staff accounts, whose events (password hashes) stay off the bus.
-    expect(new Set(KNOWN_EVENT_TYPES.map((t) => t.split('.')[0]))).toEqual(new Set([...BOUNDED_CONTEXTS, 'staff']));
+    expect(new Set(KNOWN_EVENT_TYPES.map((t) => t.split('.')[0]))).toEqual(
+      new Set([...BOUNDED_CONTEXTS, 'staff']),
+    );
     for (const type of KNOWN_EVENT_TYPES) expect(type).toMatch(/^[a-z]+\.[a-z0-9-]+$/);
   });
 });

@@ -1,6 +1,13 @@
 import { z } from 'zod';
 import { ID_NUMBER_PATTERN, IdNumberSchema, idNumberFacts } from './idNumber.ts';
-import { ArrivalAssessmentOutcomeSchema, ArrivalAssessmentReasonSchema, BusinessDateSchema, SYMPTOMS, SymptomSchema, TemperatureSchema } from './quarantine.ts';
+import {
+  ArrivalAssessmentOutcomeSchema,
+  ArrivalAssessmentReasonSchema,
+  BusinessDateSchema,
+  SYMPTOMS,
+  SymptomSchema,
+  TemperatureSchema,
+} from './quarantine.ts';
 import { PersonalValueSchema } from './personal.ts';
 import { freeTextSchema, nameSchema } from './text.ts';
 
@@ -9,7 +16,11 @@ import { freeTextSchema, nameSchema } from './text.ts';
 
 const id = z.string().min(1).max(128);
 /** Community, grid and estate ids are slugs: `zhangcun`, `zhangcun-03`, `taoyuanju`. */
-const slug = z.string().min(1).max(64).regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and - only');
+const slug = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and - only');
 /** Names of people and places as commands take them (see text.ts); events keep what was recorded. */
 const name = nameSchema(100);
 const place = nameSchema(100);
@@ -119,13 +130,21 @@ export const RegisterPersonSchema = z
   .superRefine((p, ctx) => {
     // Where someone comes from is the point of registering an outside person, and of an arrival.
     if (p.registration === 'outside' || p.arrivedOn !== undefined) {
-      const why = p.registration === 'outside' ? 'required for an outside-registered person' : 'required with arrivedOn';
-      if (!p.originProvince) ctx.addIssue({ code: 'custom', path: ['originProvince'], message: why });
+      const why =
+        p.registration === 'outside'
+          ? 'required for an outside-registered person'
+          : 'required with arrivedOn';
+      if (!p.originProvince)
+        ctx.addIssue({ code: 'custom', path: ['originProvince'], message: why });
       if (!p.originCity) ctx.addIssue({ code: 'custom', path: ['originCity'], message: why });
     }
     const facts = ID_NUMBER_PATTERN.test(p.idNumber) ? idNumberFacts(p.idNumber) : null;
     if (facts && p.birthDate !== undefined && p.birthDate !== facts.birthDate) {
-      ctx.addIssue({ code: 'custom', path: ['birthDate'], message: `does not match the ID number (${facts.birthDate})` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['birthDate'],
+        message: `does not match the ID number (${facts.birthDate})`,
+      });
     }
     if (facts && p.sex !== undefined && p.sex !== facts.sex) {
       ctx.addIssue({ code: 'custom', path: ['sex'], message: 'does not match the ID number' });
@@ -178,7 +197,10 @@ export type ForgetReason = z.infer<typeof ForgetReasonSchema>;
 export const ForgetPersonSchema = z.strictObject({ reason: ForgetReasonSchema });
 export type ForgetPersonInput = z.infer<typeof ForgetPersonSchema>;
 
-export const RevokePassSchema = z.strictObject({ reason: PassRevocationReasonSchema, note: note.optional() });
+export const RevokePassSchema = z.strictObject({
+  reason: PassRevocationReasonSchema,
+  note: note.optional(),
+});
 export type RevokePassInput = z.infer<typeof RevokePassSchema>;
 
 // ---- events (data of the envelope) ----
@@ -225,7 +247,9 @@ export const PersonRegisteredV1 = z.object({
   originProvince: z.string().optional(),
   originCity: z.string().optional(),
   arrivedOn: BusinessDateSchema.optional(),
-  travelHistory: z.array(z.object({ place: z.string(), from: BusinessDateSchema, to: BusinessDateSchema })),
+  travelHistory: z.array(
+    z.object({ place: z.string(), from: BusinessDateSchema, to: BusinessDateSchema }),
+  ),
 });
 
 /**
@@ -375,7 +399,11 @@ export const residentsEvents = {
   'residents.household-registered': { version: 1, schema: HouseholdRegisteredV1 },
   'residents.rental-suspended': { version: 1, schema: RentalSuspendedV1 },
   'residents.rental-suspension-lifted': { version: 1, schema: RentalSuspensionLiftedV1 },
-  'residents.person-registered': { version: 2, schema: PersonRegisteredV2, upcast: { 1: (data: unknown) => data } },
+  'residents.person-registered': {
+    version: 2,
+    schema: PersonRegisteredV2,
+    upcast: { 1: (data: unknown) => data },
+  },
   'residents.person-arrived': { version: 1, schema: PersonArrivedV1 },
   'residents.person-moved-in': { version: 1, schema: PersonMovedInV1 },
   'residents.person-moved-out': { version: 1, schema: PersonMovedOutV1 },
@@ -385,9 +413,16 @@ export const residentsEvents = {
   'residents.quarantine-marked': { version: 1, schema: QuarantineMarkedV1 },
   'residents.quarantine-cleared': { version: 1, schema: QuarantineClearedV1 },
   'residents.quarantine-assessed': { version: 1, schema: QuarantineAssessedV1 },
-  'residents.id-number-reserved': { version: 2, schema: IdNumberReservedV2, upcast: { 1: (data: unknown) => data } },
+  'residents.id-number-reserved': {
+    version: 2,
+    schema: IdNumberReservedV2,
+    upcast: { 1: (data: unknown) => data },
+  },
   'residents.person-forgotten': { version: 1, schema: PersonForgottenV1 },
-} as const satisfies Record<string, { version: number; schema: z.ZodType; upcast?: Record<number, (data: unknown) => unknown> }>;
+} as const satisfies Record<
+  string,
+  { version: number; schema: z.ZodType; upcast?: Record<number, (data: unknown) => unknown> }
+>;
 
 export type HouseholdEvent =
   | { type: 'residents.household-registered'; data: HouseholdRegistered }
@@ -407,4 +442,7 @@ export type PersonEvent =
   | { type: 'residents.quarantine-assessed'; data: QuarantineAssessed }
   | { type: 'residents.person-forgotten'; data: PersonForgotten };
 
-export type IdNumberReservationEvent = { type: 'residents.id-number-reserved'; data: IdNumberReserved };
+export type IdNumberReservationEvent = {
+  type: 'residents.id-number-reserved';
+  data: IdNumberReserved;
+};

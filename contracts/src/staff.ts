@@ -12,11 +12,16 @@ export const LoginNameSchema = z
   .trim()
   .min(3)
   .max(64)
-  .regex(/^[a-z0-9][a-z0-9_.-]*$/, 'lower-case letters, digits, ".", "_" or "-", starting with a letter or digit');
+  .regex(
+    /^[a-z0-9][a-z0-9_.-]*$/,
+    'lower-case letters, digits, ".", "_" or "-", starting with a letter or digit',
+  );
 /** Every role but the system's own, which no person signs in as. */
 export const StaffAccountRoleSchema = RoleSchema.exclude(['system']);
 export type StaffAccountRole = z.infer<typeof StaffAccountRoleSchema>;
-const community = z.string().regex(/^(\*|[a-z0-9][a-z0-9-]{0,63})$/, 'a community or estate id, or * for all');
+const community = z
+  .string()
+  .regex(/^(\*|[a-z0-9][a-z0-9-]{0,63})$/, 'a community or estate id, or * for all');
 export const StaffCommunitiesSchema = z.array(community).min(1).max(50);
 /** Long enough to resist guessing, short enough to type on a phone; any characters. */
 export const PasswordSchema = z.string().min(10, 'at least 10 characters').max(200);
@@ -31,10 +36,15 @@ export const CreateStaffAccountSchema = z.strictObject({
   password: PasswordSchema,
 });
 export type CreateStaffAccountInput = z.infer<typeof CreateStaffAccountSchema>;
-export const DisableStaffAccountSchema = z.strictObject({ reason: freeTextSchema(300, { min: 1 }) });
+export const DisableStaffAccountSchema = z.strictObject({
+  reason: freeTextSchema(300, { min: 1 }),
+});
 export const EnableStaffAccountSchema = z.strictObject({});
 export const ResetStaffPasswordSchema = z.strictObject({ password: PasswordSchema });
-export const SignInSchema = z.strictObject({ loginName: z.string().trim().min(1).max(64), password: z.string().min(1).max(200) });
+export const SignInSchema = z.strictObject({
+  loginName: z.string().trim().min(1).max(64),
+  password: z.string().min(1).max(200),
+});
 
 // ---- events ----
 
@@ -48,7 +58,10 @@ export const StaffAccountCreatedV1 = z.object({
   communities: StaffCommunitiesSchema,
   passwordHash,
 });
-export const StaffAccountDisabledV1 = z.object({ loginName: LoginNameSchema, reason: z.string().min(1).max(300) });
+export const StaffAccountDisabledV1 = z.object({
+  loginName: LoginNameSchema,
+  reason: z.string().min(1).max(300),
+});
 export const StaffAccountEnabledV1 = z.object({ loginName: LoginNameSchema });
 export const StaffPasswordResetV1 = z.object({ loginName: LoginNameSchema, passwordHash });
 

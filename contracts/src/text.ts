@@ -17,6 +17,7 @@ const CONTROL = /\p{Cc}/u;
 /** Other format, private-use and separator characters (Cf beyond the above, Co, Zl, Zp). */
 const OTHER_INVISIBLE = /[\p{Cf}\p{Co}\u2028\u2029]/u;
 /** Pictographs, skin-tone modifiers and flags. */
+// biome-ignore lint/suspicious/noMisleadingCharacterClass: each code point is refused on its own (a keycap or variation selector alone is as unwelcome in a name as with its base)
 const EMOJI = /[\p{Extended_Pictographic}\p{Emoji_Modifier}\p{Regional_Indicator}\u20E3\uFE0F]/u;
 
 /** Why a name is not acceptable, or null. Expects an NFC-normalized, trimmed string. */
@@ -42,7 +43,8 @@ export function freeTextProblem(value: string): string | null {
     if (ch === '\n') continue;
     if (CONTROL.test(ch)) return `contains a control character (${cp(ch)})`;
     if (BIDI_CONTROL.test(ch)) return `contains a bidirectional control character (${cp(ch)})`;
-    if (ch === '\u2028' || ch === '\u2029') return `contains a line or paragraph separator (${cp(ch)}); use a newline`;
+    if (ch === '\u2028' || ch === '\u2029')
+      return `contains a line or paragraph separator (${cp(ch)}); use a newline`;
   }
   return null;
 }

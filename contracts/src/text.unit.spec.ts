@@ -8,7 +8,8 @@ import { freeTextSchema, nameSchema } from './text.ts';
 
 const name = nameSchema(100);
 const note = freeTextSchema(500);
-const issue = (r: { success: boolean; error?: { issues: { message: string }[] } }) => (r.success ? null : r.error!.issues[0]!.message);
+const issue = (r: { success: boolean; error?: { issues: { message: string }[] } }) =>
+  r.success ? null : r.error!.issues[0]!.message;
 
 describe('names', () => {
   it('are NFC-normalized and trimmed: "e\\u0301" is stored as "é"', () => {
@@ -30,7 +31,8 @@ describe('names', () => {
   });
 
   it('keep what real names hold: Chinese, a middle dot, Latin letters with accents, digits in a place', () => {
-    for (const n of ['阿卜杜·热合曼', 'José Ñúñez', '张村东卡口', '3号楼 2单元']) expect(name.parse(n)).toBe(n);
+    for (const n of ['阿卜杜·热合曼', 'José Ñúñez', '张村东卡口', '3号楼 2单元'])
+      expect(name.parse(n)).toBe(n);
   });
 
   it('must not be empty once trimmed', () => {
@@ -66,18 +68,53 @@ describe('the shared ID number rule (GB 11643)', () => {
 
   it('refuses a wrong check character, a non-date, 15 digits and hidden characters', () => {
     const wrong = first17 + (idNumberCheckChar(first17) === '0' ? '1' : '0');
-    expect(issue(IdNumberSchema.safeParse(wrong))).toBe('the check character of the ID number is wrong');
-    expect(issue(IdNumberSchema.safeParse('420106199013011234'))).toBe('the birth date in the ID number is not a real date');
+    expect(issue(IdNumberSchema.safeParse(wrong))).toBe(
+      'the check character of the ID number is wrong',
+    );
+    expect(issue(IdNumberSchema.safeParse('420106199013011234'))).toBe(
+      'the birth date in the ID number is not a real date',
+    );
     expect(IdNumberSchema.safeParse('420106900101123').success).toBe(false);
-    expect(IdNumberSchema.safeParse(valid.slice(0, 6) + '\u200B' + valid.slice(6)).success).toBe(false);
+    expect(IdNumberSchema.safeParse(`${valid.slice(0, 6)}\u200B${valid.slice(6)}`).success).toBe(
+      false,
+    );
   });
 
   it('is the rule of every command that takes an ID number: registration, crossing, refusal', () => {
     const wrong = first17 + (idNumberCheckChar(first17) === '0' ? '1' : '0');
-    const paths = (r: { success: boolean; error?: { issues: { path: PropertyKey[] }[] } }) => (r.success ? [] : r.error!.issues.map((i) => i.path.join('.')));
-    expect(paths(RegisterPersonSchema.safeParse({ householdId: 'h', name: '张三', idNumber: wrong, phone: '13800000000', registration: 'local' }))).toContain('idNumber');
-    expect(paths(RecordCrossingSchema.safeParse({ idNumber: wrong, temperatureC: 36.5, passValid: true, at: '2020-01-29T10:00:00+08:00' }))).toEqual(['idNumber']);
-    expect(paths(RecordRefusalSchema.safeParse({ idNumber: wrong, reason: 'no-pass', note: '', at: '2020-01-29T10:00:00+08:00' }))).toEqual(['idNumber']);
+    const paths = (r: { success: boolean; error?: { issues: { path: PropertyKey[] }[] } }) =>
+      r.success ? [] : r.error!.issues.map((i) => i.path.join('.'));
+    expect(
+      paths(
+        RegisterPersonSchema.safeParse({
+          householdId: 'h',
+          name: '张三',
+          idNumber: wrong,
+          phone: '13800000000',
+          registration: 'local',
+        }),
+      ),
+    ).toContain('idNumber');
+    expect(
+      paths(
+        RecordCrossingSchema.safeParse({
+          idNumber: wrong,
+          temperatureC: 36.5,
+          passValid: true,
+          at: '2020-01-29T10:00:00+08:00',
+        }),
+      ),
+    ).toEqual(['idNumber']);
+    expect(
+      paths(
+        RecordRefusalSchema.safeParse({
+          idNumber: wrong,
+          reason: 'no-pass',
+          note: '',
+          at: '2020-01-29T10:00:00+08:00',
+        }),
+      ),
+    ).toEqual(['idNumber']);
   });
 
   it('events still replay what they recorded before the rule', () => {
@@ -87,12 +124,77 @@ describe('the shared ID number rule (GB 11643)', () => {
 
 describe('the builders are used where names and notes come in', () => {
   it.each([
-    ['a checkpoint name', () => OpenCheckpointSchema.safeParse({ name: '东门\u200B', location: '东', kind: 'road', communities: ['zhangcun'] }), 'name'],
-    ['a checkpoint location', () => OpenCheckpointSchema.safeParse({ name: '东门', location: '东\u202E', kind: 'road', communities: ['zhangcun'] }), 'location'],
-    ['a person at a crossing', () => RecordCrossingSchema.safeParse({ name: '访客😀', temperatureC: 36.5, passValid: true, at: '2020-01-29T10:00:00+08:00' }), 'name'],
-    ['a symptom note', () => LogSymptomCheckSchema.safeParse({ date: '2020-01-29', slot: 'am', temperatureC: 36.5, reachedVia: 'phone', symptomNote: '咳\u0007' }), 'symptomNote'],
-    ['a complaint description', () => FileComplaintSchema.safeParse({ channel: 'phone', category: 'other', community: 'kutao', description: '噪音\u202E', reporter: { anonymous: true }, receivedAt: '2020-01-29T10:00:00+08:00' }), 'description'],
-    ['a reporter name', () => FileComplaintSchema.safeParse({ channel: 'phone', category: 'other', community: 'kutao', description: '噪音', reporter: { anonymous: false, name: '\uD800', phone: '13800000000' }, receivedAt: '2020-01-29T10:00:00+08:00' }), 'reporter.name'],
+    [
+      'a checkpoint name',
+      () =>
+        OpenCheckpointSchema.safeParse({
+          name: '东门\u200B',
+          location: '东',
+          kind: 'road',
+          communities: ['zhangcun'],
+        }),
+      'name',
+    ],
+    [
+      'a checkpoint location',
+      () =>
+        OpenCheckpointSchema.safeParse({
+          name: '东门',
+          location: '东\u202E',
+          kind: 'road',
+          communities: ['zhangcun'],
+        }),
+      'location',
+    ],
+    [
+      'a person at a crossing',
+      () =>
+        RecordCrossingSchema.safeParse({
+          name: '访客😀',
+          temperatureC: 36.5,
+          passValid: true,
+          at: '2020-01-29T10:00:00+08:00',
+        }),
+      'name',
+    ],
+    [
+      'a symptom note',
+      () =>
+        LogSymptomCheckSchema.safeParse({
+          date: '2020-01-29',
+          slot: 'am',
+          temperatureC: 36.5,
+          reachedVia: 'phone',
+          symptomNote: '咳\u0007',
+        }),
+      'symptomNote',
+    ],
+    [
+      'a complaint description',
+      () =>
+        FileComplaintSchema.safeParse({
+          channel: 'phone',
+          category: 'other',
+          community: 'kutao',
+          description: '噪音\u202E',
+          reporter: { anonymous: true },
+          receivedAt: '2020-01-29T10:00:00+08:00',
+        }),
+      'description',
+    ],
+    [
+      'a reporter name',
+      () =>
+        FileComplaintSchema.safeParse({
+          channel: 'phone',
+          category: 'other',
+          community: 'kutao',
+          description: '噪音',
+          reporter: { anonymous: false, name: '\uD800', phone: '13800000000' },
+          receivedAt: '2020-01-29T10:00:00+08:00',
+        }),
+      'reporter.name',
+    ],
   ])('%s', (_what, parse, path) => {
     const r = parse();
     expect(r.success).toBe(false);

@@ -20,22 +20,27 @@ const kafkajsPath = require.resolve('../../libs/messaging/node_modules/kafkajs')
 const { Kafka, Partitioners, logLevel } = require(kafkajsPath);
 const kafkajsVersion = require('../../libs/messaging/node_modules/kafkajs/package.json').version;
 
-const brokers = (process.env.KAFKA_BROKERS || '127.0.0.1:19092').split(',').map((s) => s.trim()).filter(Boolean);
+const brokers = (process.env.KAFKA_BROKERS || '127.0.0.1:19092')
+  .split(',')
+  .map((s) => s.trim())
+  .filter(Boolean);
 const keep = process.env.SMOKE_KEEP_TOPIC === '1';
 const run = randomUUID().slice(0, 8);
 const topic = `fangyi-smoke-${run}`;
 const groupId = `fangyi-smoke-group-${run}`;
 const warnings = [];
 
-const logCreator = () => ({ namespace, level, log }) => {
-  log = { namespace, ...log };
-  const { message, ...extra } = log;
-  if (level <= logLevel.WARN) {
-    const detail = extra.error ? ` (${extra.error})` : '';
-    const line = `${level === logLevel.ERROR ? 'ERROR' : 'WARN'} [${extra.namespace ?? 'kafkajs'}] ${message}${detail}`;
-    warnings.push(line);
-  }
-};
+const logCreator =
+  () =>
+  ({ namespace, level, log }) => {
+    log = { namespace, ...log };
+    const { message, ...extra } = log;
+    if (level <= logLevel.WARN) {
+      const detail = extra.error ? ` (${extra.error})` : '';
+      const line = `${level === logLevel.ERROR ? 'ERROR' : 'WARN'} [${extra.namespace ?? 'kafkajs'}] ${message}${detail}`;
+      warnings.push(line);
+    }
+  };
 
 const kafka = new Kafka({
   clientId: 'fangyi-smoke',
@@ -46,15 +51,25 @@ const kafka = new Kafka({
 });
 
 const step = (name) => process.stderr.write(`smoke: ${name}\n`);
-const assert = (cond, msg) => { if (!cond) throw new Error(`assertion failed: ${msg}`); };
+const assert = (cond, msg) => {
+  if (!cond) throw new Error(`assertion failed: ${msg}`);
+};
 const withTimeout = (p, ms, what) =>
-  Promise.race([p, new Promise((_, rej) => setTimeout(() => rej(new Error(`timeout after ${ms}ms: ${what}`)), ms).unref())]);
+  Promise.race([
+    p,
+    new Promise((_, rej) =>
+      setTimeout(() => rej(new Error(`timeout after ${ms}ms: ${what}`)), ms).unref(),
+    ),
+  ]);
 
 async function core(admin) {
   step(`kafkajs ${kafkajsVersion} -> ${brokers.join(',')}, topic ${topic}`);
 
   step('admin.createTopics (3 partitions, rf 1)');
-  const created = await admin.createTopics({ topics: [{ topic, numPartitions: 3, replicationFactor: 1 }], waitForLeaders: true });
+  const created = await admin.createTopics({
+    topics: [{ topic, numPartitions: 3, replicationFactor: 1 }],
+    waitForLeaders: true,
+  });
   assert(created === true, `createTopics returned ${created}`);
 
   const meta = await admin.fetchTopicMetadata({ topics: [topic] });
@@ -70,26 +85,41 @@ async function core(admin) {
     { key: 'case-1', value: JSON.stringify({ type: 'ContactTraced', n: 3 }) },
   ];
   const res = await producer.send({ topic, acks: -1, messages });
-  assert(res.every((r) => r.errorCode === 0), `produce errors: ${JSON.stringify(res)}`);
+  assert(
+    res.every((r) => r.errorCode === 0),
+    `produce errors: ${JSON.stringify(res)}`,
+  );
   await producer.disconnect();
 
   step('admin.fetchTopicOffsets');
   const offsets = await admin.fetchTopicOffsets(topic);
   const total = offsets.reduce((n, p) => n + Number(p.high) - Number(p.low), 0);
-  assert(total === 3, `expected 3 messages in topic, high-low sums to ${total}: ${JSON.stringify(offsets)}`);
+  assert(
+    total === 3,
+    `expected 3 messages in topic, high-low sums to ${total}: ${JSON.stringify(offsets)}`,
+  );
 
   step(`consumer group ${groupId}: join, consume, commitOffsets`);
-  const consumer = kafka.consumer({ groupId, sessionTimeout: 10000, heartbeatInterval: 1000, maxWaitTimeInMs: 250 });
+  const consumer = kafka.consumer({
+    groupId,
+    sessionTimeout: 10000,
+    heartbeatInterval: 1000,
+    maxWaitTimeInMs: 250,
+  });
   await consumer.connect();
   await consumer.subscribe({ topics: [topic], fromBeginning: true });
   const got = [];
   let resolveAll;
-  const all = new Promise((r) => { resolveAll = r; });
+  const all = new Promise((r) => {
+    resolveAll = r;
+  });
   await consumer.run({
     autoCommit: false,
     eachMessage: async ({ topic: t, partition, message }) => {
       got.push({ key: message.key.toString(), value: message.value.toString(), partition });
-      await consumer.commitOffsets([{ topic: t, partition, offset: (BigInt(message.offset) + 1n).toString() }]);
+      await consumer.commitOffsets([
+        { topic: t, partition, offset: (BigInt(message.offset) + 1n).toString() },
+      ]);
       if (got.length >= 3) resolveAll();
     },
   });
@@ -100,14 +130,21 @@ async function core(admin) {
   assert(JSON.stringify(sent) === JSON.stringify(recv), `received ${JSON.stringify(recv)}`);
   const byKey = new Map();
   for (const m of got) {
-    if (byKey.has(m.key)) assert(byKey.get(m.key) === m.partition, `key ${m.key} landed on two partitions`);
+    if (byKey.has(m.key))
+      assert(byKey.get(m.key) === m.partition, `key ${m.key} landed on two partitions`);
     byKey.set(m.key, m.partition);
   }
 
   step('admin.fetchOffsets (committed group offsets)');
   const committed = await admin.fetchOffsets({ groupId, topics: [topic] });
-  const committedTotal = committed[0].partitions.reduce((n, p) => n + Math.max(0, Number(p.offset)), 0);
-  assert(committedTotal === 3, `committed offsets sum to ${committedTotal}: ${JSON.stringify(committed)}`);
+  const committedTotal = committed[0].partitions.reduce(
+    (n, p) => n + Math.max(0, Number(p.offset)),
+    0,
+  );
+  assert(
+    committedTotal === 3,
+    `committed offsets sum to ${committedTotal}: ${JSON.stringify(committed)}`,
+  );
 
   const groups = await admin.describeGroups([groupId]);
   assert(groups.groups[0].groupId === groupId, 'describeGroups');
@@ -116,13 +153,20 @@ async function core(admin) {
 async function extras(admin) {
   const results = [];
   const check = async (name, fn) => {
-    try { await fn(); results.push(`${name}: ok`); } catch (e) { results.push(`${name}: FAILED ${e.message}`); }
+    try {
+      await fn();
+      results.push(`${name}: ok`);
+    } catch (e) {
+      results.push(`${name}: FAILED ${e.message}`);
+    }
   };
 
   await check('idempotent producer', async () => {
     // retries=MAX_SAFE_INTEGER: anything lower makes kafkajs warn that EoS may be invalidated.
     const p = kafka.producer({
-      idempotent: true, maxInFlightRequests: 1, retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 2000 },
+      idempotent: true,
+      maxInFlightRequests: 1,
+      retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 2000 },
       createPartitioner: Partitioners.DefaultPartitioner,
     });
     await p.connect();
@@ -132,14 +176,19 @@ async function extras(admin) {
 
   await check('transactional producer (send + sendOffsets + commit)', async () => {
     const p = kafka.producer({
-      transactionalId: `fangyi-smoke-tx-${run}`, idempotent: true, maxInFlightRequests: 1,
+      transactionalId: `fangyi-smoke-tx-${run}`,
+      idempotent: true,
+      maxInFlightRequests: 1,
       retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 2000 },
       createPartitioner: Partitioners.DefaultPartitioner,
     });
     await p.connect();
     const tx = await p.transaction();
     await tx.send({ topic, messages: [{ key: 'case-4', value: 'tx' }] });
-    await tx.sendOffsets({ consumerGroupId: groupId, topics: [{ topic, partitions: [{ partition: 0, offset: '0' }] }] });
+    await tx.sendOffsets({
+      consumerGroupId: groupId,
+      topics: [{ topic, partitions: [{ partition: 0, offset: '0' }] }],
+    });
     await tx.commit();
     await p.disconnect();
   });
@@ -148,7 +197,10 @@ async function extras(admin) {
     const c = await admin.describeCluster();
     assert(c.brokers.length >= 1, 'describeCluster lists a broker');
     const { ConfigResourceTypes } = require(kafkajsPath);
-    const cfg = await admin.describeConfigs({ resources: [{ type: ConfigResourceTypes.TOPIC, name: topic }], includeSynonyms: false });
+    const cfg = await admin.describeConfigs({
+      resources: [{ type: ConfigResourceTypes.TOPIC, name: topic }],
+      includeSynonyms: false,
+    });
     assert(cfg.resources[0].errorCode === 0, 'describeConfigs topic');
     const byTs = await admin.fetchTopicOffsetsByTimestamp(topic, Date.now() - 60000);
     assert(byTs.length === 3, 'fetchTopicOffsetsByTimestamp returns 3 partitions');
@@ -172,13 +224,17 @@ const admin = kafka.admin();
 let code = 0;
 const t0 = Date.now();
 try {
-  await withTimeout((async () => {
-    await admin.connect();
-    await core(admin);
-    const ex = await extras(admin);
-    for (const r of ex) step(`extra ${r}`);
-    if (ex.some((r) => r.includes('FAILED'))) code = 1;
-  })(), 90000, 'smoke test');
+  await withTimeout(
+    (async () => {
+      await admin.connect();
+      await core(admin);
+      const ex = await extras(admin);
+      for (const r of ex) step(`extra ${r}`);
+      if (ex.some((r) => r.includes('FAILED'))) code = 1;
+    })(),
+    90000,
+    'smoke test',
+  );
 } catch (e) {
   code = 1;
   process.stderr.write(`smoke: FAILED: ${e.stack || e}\n`);
@@ -187,7 +243,9 @@ try {
 }
 if (warnings.length) {
   const unique = [...new Set(warnings)];
-  process.stderr.write(`smoke: kafkajs logged ${unique.length} distinct warning(s)/error(s) (retried internally unless a check failed):\n`);
+  process.stderr.write(
+    `smoke: kafkajs logged ${unique.length} distinct warning(s)/error(s) (retried internally unless a check failed):\n`,
+  );
   for (const w of unique) process.stderr.write(`  ${w}\n`);
 }
 step(`done in ${((Date.now() - t0) / 1000).toFixed(1)}s`);

@@ -2,7 +2,13 @@ import { createHash } from 'node:crypto';
 import { DatabaseSync } from 'node:sqlite';
 import pg from 'pg';
 import { isSealed } from '@fangyi/contracts';
-import { idNumberSubject, normaliseIdNumber, phoneSubject, reservationDigest, type PersonalDataVault } from '@fangyi/service-kit';
+import {
+  idNumberSubject,
+  normaliseIdNumber,
+  phoneSubject,
+  reservationDigest,
+  type PersonalDataVault,
+} from '@fangyi/service-kit';
 
 /**
  * The one-off migration of personal data recorded before events sealed it: each
@@ -51,8 +57,10 @@ export interface MigrationReport {
 }
 
 const normalise = normaliseIdNumber;
-export const legacyReservationStream = (idNumber: string) => `idNumber-${createHash('sha256').update(normalise(idNumber)).digest('hex')}`;
-export const keyedReservationStream = (reservationKey: Buffer, idNumber: string) => `idNumber-${reservationDigest(reservationKey, normalise(idNumber))}`;
+export const legacyReservationStream = (idNumber: string) =>
+  `idNumber-${createHash('sha256').update(normalise(idNumber)).digest('hex')}`;
+export const keyedReservationStream = (reservationKey: Buffer, idNumber: string) =>
+  `idNumber-${reservationDigest(reservationKey, normalise(idNumber))}`;
 
 export async function migratePersonalData(options: {
   readonly rows: EventRows;
@@ -78,7 +86,10 @@ export async function migratePersonalData(options: {
     const from = legacyReservationStream(idNumber);
     const to = keyedReservationStream(reservationKey, idNumber);
     if (await rows.streamExists(from)) {
-      if (await rows.streamExists(to)) throw new Error(`both ${from} and its keyed name exist: resolve by hand before migrating person ${personId}`);
+      if (await rows.streamExists(to))
+        throw new Error(
+          `both ${from} and its keyed name exist: resolve by hand before migrating person ${personId}`,
+        );
       if (!dryRun) await rows.renameStream(from, to);
       reservationsRenamed++;
     } else if (await rows.streamExists(to)) {
@@ -88,12 +99,17 @@ export async function migratePersonalData(options: {
     for (const e of await rows.eventsOf(dryRun ? from : to)) {
       const held = String(e.data.personId);
       if (isSealed(held)) continue;
-      if (!dryRun) await rows.rewrite(e.id, { ...e.data, personId: await vault.seal(held, held) }, 2);
+      if (!dryRun)
+        await rows.rewrite(e.id, { ...e.data, personId: await vault.seal(held, held) }, 2);
       reservationsSealed++;
     }
     if (!dryRun) {
       const [sealedId, sealedPhone] = await vault.sealAll(personId, [idNumber, phone]);
-      const sealed = { ...r.data, idNumber: isSealed(idNumber) ? idNumber : sealedId, phone: isSealed(phone) ? phone : sealedPhone };
+      const sealed = {
+        ...r.data,
+        idNumber: isSealed(idNumber) ? idNumber : sealedId,
+        phone: isSealed(phone) ? phone : sealedPhone,
+      };
       await rows.rewrite(r.id, sealed, 2);
     }
     registrationsSealed++;
@@ -107,7 +123,18 @@ export async function migratePersonalData(options: {
     for (const e of await rows.eventsOfType(type)) {
       const idNumber = e.data.idNumber;
       if (typeof idNumber !== 'string' || isSealed(idNumber)) continue;
-      if (!dryRun) await rows.rewrite(e.id, { ...e.data, idNumber: await vault.sealStable(idNumberSubject(reservationKey, idNumber), normaliseIdNumber(idNumber)) }, 2);
+      if (!dryRun)
+        await rows.rewrite(
+          e.id,
+          {
+            ...e.data,
+            idNumber: await vault.sealStable(
+              idNumberSubject(reservationKey, idNumber),
+              normaliseIdNumber(idNumber),
+            ),
+          },
+          2,
+        );
       crossingsSealed++;
     }
   }
@@ -116,38 +143,89 @@ export async function migratePersonalData(options: {
     const reporter = e.data.reporter as { phone?: unknown } | undefined;
     const phone = reporter?.phone;
     if (typeof phone !== 'string' || isSealed(phone)) continue;
-    if (!dryRun) await rows.rewrite(e.id, { ...e.data, reporter: { ...reporter, phone: await vault.seal(phoneSubject(reservationKey, phone), phone) } }, 2);
+    if (!dryRun)
+      await rows.rewrite(
+        e.id,
+        {
+          ...e.data,
+          reporter: {
+            ...reporter,
+            phone: await vault.seal(phoneSubject(reservationKey, phone), phone),
+          },
+        },
+        2,
+      );
     complaintsSealed++;
   }
 
-  if (!dryRun && (options.compact ?? true) && registrationsSealed + crossingsSealed + complaintsSealed > 0) {
+  if (
+    !dryRun &&
+    (options.compact ?? true) &&
+    registrationsSealed + crossingsSealed + complaintsSealed > 0
+  ) {
     log('rewriting the events table so no old row version keeps a clear value');
     await rows.compact();
   }
-  return { registrationsSealed, reservationsRenamed, reservationsSealed, reservationsAlreadyKeyed, crossingsSealed, complaintsSealed, dryRun };
+  return {
+    registrationsSealed,
+    reservationsRenamed,
+    reservationsSealed,
+    reservationsAlreadyKeyed,
+    crossingsSealed,
+    complaintsSealed,
+    dryRun,
+  };
 }
 
 const REGISTERED = 'residents.person-registered';
-const CROSSING_TYPES = ['checkpoints.entry-recorded', 'checkpoints.exit-recorded', 'checkpoints.refusal-recorded'] as const;
+const CROSSING_TYPES = [
+  'checkpoints.entry-recorded',
+  'checkpoints.exit-recorded',
+  'checkpoints.refusal-recorded',
+] as const;
 const COMPLAINT_FILED = 'complaints.complaint-filed';
 type Row = { id: string; data: string | LegacyRegistration['data'] };
-const parsed = (r: Row): LegacyRegistration => ({ id: r.id, data: typeof r.data === 'string' ? JSON.parse(r.data) : r.data });
-const hasClear = (r: LegacyRegistration) => !isSealed(String(r.data.idNumber)) || !isSealed(String(r.data.phone));
+const parsed = (r: Row): LegacyRegistration => ({
+  id: r.id,
+  data: typeof r.data === 'string' ? JSON.parse(r.data) : r.data,
+});
+const hasClear = (r: LegacyRegistration) =>
+  !isSealed(String(r.data.idNumber)) || !isSealed(String(r.data.phone));
 
 /** The SQLite event store's file (the embedded mode). */
 export function sqliteEventRows(path: string): EventRows {
   const db = new DatabaseSync(path);
   // Overwritten, not left in free pages, whatever the rewrite frees.
   db.exec('PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; PRAGMA secure_delete = ON;');
-  const all = () => (db.prepare('SELECT id, data FROM events WHERE type = ? ORDER BY position').all(REGISTERED) as unknown as Row[]).map(parsed);
+  const all = () =>
+    (
+      db
+        .prepare('SELECT id, data FROM events WHERE type = ? ORDER BY position')
+        .all(REGISTERED) as unknown as Row[]
+    ).map(parsed);
   return {
     clearRegistrations: async () => all().filter(hasClear),
     rewrite: async (id, data, schemaVersion) => {
-      db.prepare('UPDATE events SET data = ?, schema_version = ? WHERE id = ?').run(JSON.stringify(data), schemaVersion, id);
+      db.prepare('UPDATE events SET data = ?, schema_version = ? WHERE id = ?').run(
+        JSON.stringify(data),
+        schemaVersion,
+        id,
+      );
     },
-    eventsOfType: async (type) => (db.prepare('SELECT id, data FROM events WHERE type = ? ORDER BY position').all(type) as unknown as Row[]).map(parsed),
-    streamExists: async (streamId) => db.prepare('SELECT 1 FROM streams WHERE stream_id = ?').get(streamId) !== undefined,
-    eventsOf: async (streamId) => (db.prepare('SELECT id, data FROM events WHERE stream_id = ? ORDER BY stream_revision').all(streamId) as unknown as Row[]).map(parsed),
+    eventsOfType: async (type) =>
+      (
+        db
+          .prepare('SELECT id, data FROM events WHERE type = ? ORDER BY position')
+          .all(type) as unknown as Row[]
+      ).map(parsed),
+    streamExists: async (streamId) =>
+      db.prepare('SELECT 1 FROM streams WHERE stream_id = ?').get(streamId) !== undefined,
+    eventsOf: async (streamId) =>
+      (
+        db
+          .prepare('SELECT id, data FROM events WHERE stream_id = ? ORDER BY stream_revision')
+          .all(streamId) as unknown as Row[]
+      ).map(parsed),
     renameStream: async (from, to) => {
       db.exec('BEGIN IMMEDIATE');
       try {
@@ -170,26 +248,58 @@ export function sqliteEventRows(path: string): EventRows {
 
 /** The PostgreSQL event store's schema (the distributed mode). */
 export function postgresEventRows(connectionString: string, schema: string): EventRows {
-  if (!/^[a-z_][a-z0-9_]{0,40}$/.test(schema)) throw new Error(`invalid schema name ${JSON.stringify(schema)}`);
+  if (!/^[a-z_][a-z0-9_]{0,40}$/.test(schema))
+    throw new Error(`invalid schema name ${JSON.stringify(schema)}`);
   const s = `"${schema}"`;
   const pool = new pg.Pool({ connectionString, max: 2 });
-  const all = async () => (await pool.query<Row>({ text: `SELECT id::text AS id, data FROM ${s}.events WHERE type = $1 ORDER BY global_position`, values: [REGISTERED] })).rows.map(parsed);
+  const all = async () =>
+    (
+      await pool.query<Row>({
+        text: `SELECT id::text AS id, data FROM ${s}.events WHERE type = $1 ORDER BY global_position`,
+        values: [REGISTERED],
+      })
+    ).rows.map(parsed);
   return {
     clearRegistrations: async () => (await all()).filter(hasClear),
     rewrite: async (id, data, schemaVersion) => {
-      await pool.query({ text: `UPDATE ${s}.events SET data = $1::jsonb, schema_version = $2 WHERE id = $3::uuid`, values: [JSON.stringify(data), schemaVersion, id] });
+      await pool.query({
+        text: `UPDATE ${s}.events SET data = $1::jsonb, schema_version = $2 WHERE id = $3::uuid`,
+        values: [JSON.stringify(data), schemaVersion, id],
+      });
     },
     eventsOfType: async (type) =>
-      (await pool.query<Row>({ text: `SELECT id::text AS id, data FROM ${s}.events WHERE type = $1 ORDER BY global_position`, values: [type] })).rows.map(parsed),
-    streamExists: async (streamId) => ((await pool.query({ text: `SELECT 1 FROM ${s}.streams WHERE stream_id = $1`, values: [streamId] })).rowCount ?? 0) > 0,
+      (
+        await pool.query<Row>({
+          text: `SELECT id::text AS id, data FROM ${s}.events WHERE type = $1 ORDER BY global_position`,
+          values: [type],
+        })
+      ).rows.map(parsed),
+    streamExists: async (streamId) =>
+      ((
+        await pool.query({
+          text: `SELECT 1 FROM ${s}.streams WHERE stream_id = $1`,
+          values: [streamId],
+        })
+      ).rowCount ?? 0) > 0,
     eventsOf: async (streamId) =>
-      (await pool.query<Row>({ text: `SELECT id::text AS id, data FROM ${s}.events WHERE stream_id = $1 ORDER BY stream_revision`, values: [streamId] })).rows.map(parsed),
+      (
+        await pool.query<Row>({
+          text: `SELECT id::text AS id, data FROM ${s}.events WHERE stream_id = $1 ORDER BY stream_revision`,
+          values: [streamId],
+        })
+      ).rows.map(parsed),
     renameStream: async (from, to) => {
       const client = await pool.connect();
       try {
         await client.query('BEGIN');
-        await client.query({ text: `UPDATE ${s}.events SET stream_id = $1 WHERE stream_id = $2`, values: [to, from] });
-        await client.query({ text: `UPDATE ${s}.streams SET stream_id = $1 WHERE stream_id = $2`, values: [to, from] });
+        await client.query({
+          text: `UPDATE ${s}.events SET stream_id = $1 WHERE stream_id = $2`,
+          values: [to, from],
+        });
+        await client.query({
+          text: `UPDATE ${s}.streams SET stream_id = $1 WHERE stream_id = $2`,
+          values: [to, from],
+        });
         await client.query('COMMIT');
       } catch (error) {
         await client.query('ROLLBACK').catch(() => {});

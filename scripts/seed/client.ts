@@ -8,13 +8,21 @@ export interface SeedResponse {
   readonly body: unknown;
 }
 
-export type SeedTransport = (request: { method: 'GET' | 'POST' | 'DELETE'; path: string; token: string; body?: unknown }) => Promise<SeedResponse>;
+export type SeedTransport = (request: {
+  method: 'GET' | 'POST' | 'DELETE';
+  path: string;
+  token: string;
+  body?: unknown;
+}) => Promise<SeedResponse>;
 
 export function httpTransport(baseUrl: string): SeedTransport {
   return async ({ method, path, token, body }) => {
     const res = await fetch(`${baseUrl}${path}`, {
       method,
-      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     const text = await res.text();
@@ -23,7 +31,12 @@ export function httpTransport(baseUrl: string): SeedTransport {
 }
 
 export interface InjectLike {
-  inject(options: { method: 'GET' | 'POST' | 'DELETE'; url: string; headers: Record<string, string>; payload?: string }): Promise<{ statusCode: number; body: string }>;
+  inject(options: {
+    method: 'GET' | 'POST' | 'DELETE';
+    url: string;
+    headers: Record<string, string>;
+    payload?: string;
+  }): Promise<{ statusCode: number; body: string }>;
 }
 
 export function injectTransport(app: InjectLike): SeedTransport {
@@ -31,7 +44,10 @@ export function injectTransport(app: InjectLike): SeedTransport {
     const res = await app.inject({
       method,
       url: path,
-      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       ...(body === undefined ? {} : { payload: JSON.stringify(body) }),
     });
     return { status: res.statusCode, body: res.body ? (JSON.parse(res.body) as unknown) : null };
@@ -52,10 +68,13 @@ export async function send<T = Record<string, unknown>>(
   let res = await transport({ method, path, token, ...(body === undefined ? {} : { body }) });
   // A deployment with rate limits on answers a bulk seed 429 now and then: wait as told, then resend.
   for (let attempt = 1; res.status === 429 && attempt <= 20; attempt++) {
-    const seconds = Number((res.body as { detail?: string } | null)?.detail?.match(/retry in (\d+)/)?.[1] ?? 1);
+    const seconds = Number(
+      (res.body as { detail?: string } | null)?.detail?.match(/retry in (\d+)/)?.[1] ?? 1,
+    );
     await new Promise((resolve) => setTimeout(resolve, Math.min(Math.max(seconds, 1), 60) * 1000));
     res = await transport({ method, path, token, ...(body === undefined ? {} : { body }) });
   }
-  if (!expected.includes(res.status)) throw new SeedError(`${method} ${path} → ${res.status}: ${JSON.stringify(res.body)}`);
+  if (!expected.includes(res.status))
+    throw new SeedError(`${method} ${path} → ${res.status}: ${JSON.stringify(res.body)}`);
   return res.body as T;
 }

@@ -41,12 +41,23 @@ export interface SeedSummary {
 
 const HUBEI_CITIES = ['武汉市', '孝感市', '黄冈市', '荆州市', '襄阳市', '随州市'];
 const OTHER_ORIGINS: readonly [string, string][] = [
-  ['河南省', '信阳市'], ['安徽省', '阜阳市'], ['山东省', '临沂市'], ['山东省', '菏泽市'], ['江苏省', '徐州市'], ['河北省', '邯郸市'], ['四川省', '达州市'], ['黑龙江省', '哈尔滨市'],
+  ['河南省', '信阳市'],
+  ['安徽省', '阜阳市'],
+  ['山东省', '临沂市'],
+  ['山东省', '菏泽市'],
+  ['江苏省', '徐州市'],
+  ['河北省', '邯郸市'],
+  ['四川省', '达州市'],
+  ['黑龙江省', '哈尔滨市'],
 ];
 const REGION = { hubei: '420100', other: '371300', local: '370212' };
 
 /** Runs tasks with at most `limit` in flight, in order of start. */
-async function pool<T>(items: readonly T[], limit: number, task: (item: T, index: number) => Promise<void>): Promise<void> {
+async function pool<T>(
+  items: readonly T[],
+  limit: number,
+  task: (item: T, index: number) => Promise<void>,
+): Promise<void> {
   let next = 0;
   const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
     while (next < items.length) {
@@ -65,20 +76,45 @@ interface HouseholdPlan {
   kind: 'owner-occupied' | 'rental' | 'apartment-hotel';
 }
 
-export async function seedDistrict(transport: SeedTransport, options: SeedOptions): Promise<SeedSummary> {
+export async function seedDistrict(
+  transport: SeedTransport,
+  options: SeedOptions,
+): Promise<SeedSummary> {
   const rng = new SeededRandom(options.seed ?? 2020);
   const scale = Math.max(1, Math.floor(options.scale ?? 1));
   const limit = options.concurrency ?? 8;
   const log = options.log ?? (() => {});
   const { today, tokenOf } = options;
   const registrar = tokenOf('registrar-kutao');
-  const summary: SeedSummary = { households: 0, people: 0, outsidePeople: 0, fromHubei: 0, screenings: 0, passes: 0, checkpoints: 0, crossings: 0, complaints: 0, checks: 0 };
+  const summary: SeedSummary = {
+    households: 0,
+    people: 0,
+    outsidePeople: 0,
+    fromHubei: 0,
+    screenings: 0,
+    passes: 0,
+    checkpoints: 0,
+    crossings: 0,
+    complaints: 0,
+    checks: 0,
+  };
 
   // ---- households ----
   const plans: HouseholdPlan[] = [];
-  const addHouseholds = (community: string, count: number, rentals: number, hotels: number, estate?: string) => {
+  const addHouseholds = (
+    community: string,
+    count: number,
+    rentals: number,
+    hotels: number,
+    estate?: string,
+  ) => {
     for (let i = 0; i < count * scale; i++) {
-      const kind = i < rentals * scale ? 'rental' : i < (rentals + hotels) * scale ? 'apartment-hotel' : 'owner-occupied';
+      const kind =
+        i < rentals * scale
+          ? 'rental'
+          : i < (rentals + hotels) * scale
+            ? 'apartment-hotel'
+            : 'owner-occupied';
       plans.push({
         community,
         ...(estate ? { estate } : {}),
@@ -100,15 +136,28 @@ export async function seedDistrict(transport: SeedTransport, options: SeedOption
   log(`registering ${plans.length} households`);
   const householdIds: string[] = new Array(plans.length);
   await pool(plans, limit, async (plan, i) => {
-    const res = await send<{ householdId: string }>(transport, registrar, 'POST', '/residents/households', plan);
+    const res = await send<{ householdId: string }>(
+      transport,
+      registrar,
+      'POST',
+      '/residents/households',
+      plan,
+    );
     householdIds[i] = res.householdId;
   });
   summary.households = plans.length;
   const householdsOf = (community: string, kind: HouseholdPlan['kind'], estate?: string) =>
-    plans.flatMap((p, i) => (p.community === community && p.kind === kind && p.estate === estate ? [householdIds[i]!] : []));
+    plans.flatMap((p, i) =>
+      p.community === community && p.kind === kind && p.estate === estate ? [householdIds[i]!] : [],
+    );
 
   // ---- people ----
-  interface PersonPlan { body: Record<string, unknown>; hubei: boolean; screen: boolean; pass: boolean }
+  interface PersonPlan {
+    body: Record<string, unknown>;
+    hubei: boolean;
+    screen: boolean;
+    pass: boolean;
+  }
   const people: PersonPlan[] = [];
   const outsider = (householdId: string, hubei: boolean, arrivedOn: string): PersonPlan => {
     const born = birthDate(rng);
@@ -133,14 +182,24 @@ export async function seedDistrict(transport: SeedTransport, options: SeedOption
   const local = (householdId: string): PersonPlan => {
     const born = birthDate(rng);
     return {
-      body: { householdId, name: chineseName(rng), idNumber: idNumber(rng, REGION.local, born), phone: phoneNumber(rng), registration: 'local', travelHistory: [] },
+      body: {
+        householdId,
+        name: chineseName(rng),
+        idNumber: idNumber(rng, REGION.local, born),
+        phone: phoneNumber(rng),
+        registration: 'local',
+        travelHistory: [],
+      },
       hubei: false,
       screen: true,
       pass: true,
     };
   };
   // Zhangcun: 288 outside people in its rentals and apartment hotels, 11 of them from Hubei.
-  const zhangcunLets = [...householdsOf('zhangcun', 'rental'), ...householdsOf('zhangcun', 'apartment-hotel')];
+  const zhangcunLets = [
+    ...householdsOf('zhangcun', 'rental'),
+    ...householdsOf('zhangcun', 'apartment-hotel'),
+  ];
   for (let i = 0; i < 288 * scale; i++) {
     const hubei = i < 11 * scale;
     // Hubei arrivals came back over the festival: some are still inside their 14 days.
@@ -157,7 +216,13 @@ export async function seedDistrict(transport: SeedTransport, options: SeedOption
   log(`registering ${people.length} people`);
   const personIds: string[] = new Array(people.length);
   await pool(people, limit, async (p, i) => {
-    const res = await send<{ personId: string }>(transport, registrar, 'POST', '/residents/people', p.body);
+    const res = await send<{ personId: string }>(
+      transport,
+      registrar,
+      'POST',
+      '/residents/people',
+      p.body,
+    );
     personIds[i] = res.personId;
   });
   summary.people = people.length;
@@ -174,16 +239,34 @@ export async function seedDistrict(transport: SeedTransport, options: SeedOption
     // Hubei arrivals are screened on the day they arrived; everyone else yesterday.
     const date = p.hubei ? (p.body.arrivedOn as string) : addDays(today, -1);
     const abnormal = !p.hubei && i % 97 === 5;
-    const screening = await send<{ result: string }>(transport, registrar, 'POST', `/residents/people/${id}/screenings`, {
-      date,
-      temperatureC: abnormal ? 37.6 : (362 + (i % 7)) / 10,
-      symptoms: abnormal ? ['cough'] : [],
-    });
+    const screening = await send<{ result: string }>(
+      transport,
+      registrar,
+      'POST',
+      `/residents/people/${id}/screenings`,
+      {
+        date,
+        temperatureC: abnormal ? 37.6 : (362 + (i % 7)) / 10,
+        symptoms: abnormal ? ['cough'] : [],
+      },
+    );
     summary.screenings++;
     if (p.pass && screening.result === 'normal') {
-      const pass = await send<{ passId: string }>(transport, registrar, 'POST', `/residents/people/${id}/pass`, { validUntil: addDays(today, 13) });
+      const pass = await send<{ passId: string }>(
+        transport,
+        registrar,
+        'POST',
+        `/residents/people/${id}/pass`,
+        { validUntil: addDays(today, 13) },
+      );
       summary.passes++;
-      if (zhangcunLets.includes(p.body.householdId as string)) zhangcunPasses.push({ index: i, personId: id, passId: pass.passId, name: p.body.name as string });
+      if (zhangcunLets.includes(p.body.householdId as string))
+        zhangcunPasses.push({
+          index: i,
+          personId: id,
+          passId: pass.passId,
+          name: p.body.name as string,
+        });
     }
   });
 
@@ -198,7 +281,10 @@ export async function seedDistrict(transport: SeedTransport, options: SeedOption
         caseId = await options.findCase(personId);
         if (!caseId) await new Promise((r) => setTimeout(r, 50));
       }
-      if (!caseId) throw new Error(`no home quarantine case was opened for ${p.body.name as string}: is the arrival policy running?`);
+      if (!caseId)
+        throw new Error(
+          `no home quarantine case was opened for ${p.body.name as string}: is the arrival policy running?`,
+        );
       // Checks for every closed day since arrival: morning and afternoon, by phone.
       for (let day = 0; day < 3; day++) {
         const date = addDays(today, -3 + day);
@@ -219,30 +305,99 @@ export async function seedDistrict(transport: SeedTransport, options: SeedOption
   // ---- checkpoints: Zhangcun's east and west gates, and one merged from many ----
   log('opening checkpoints');
   const admin = tokenOf('admin-kutao');
-  const east = await send<{ checkpointId: string }>(transport, registrar, 'POST', '/checkpoints', { name: '张村东卡口', location: '张村东入口', kind: 'road', communities: ['zhangcun'], staffedHours: 24 });
-  const west = await send<{ checkpointId: string }>(transport, registrar, 'POST', '/checkpoints', { name: '张村西卡口', location: '张村西入口', kind: 'road', communities: ['zhangcun'], staffedHours: 24 });
-  const sources: string[] = [];
-  for (const [community, name] of [['wenzhang', '文张路口'], ['zhengzhang', '郑张路口'], ['kutao', '枯桃路口'], ['nanzhang', '南张路口']] as const) {
-    const token = community === 'nanzhang' ? tokenOf('registrar-zhangcunhe') : registrar;
-    sources.push((await send<{ checkpointId: string }>(transport, token, 'POST', '/checkpoints', { name, location: `${name}（合并前）`, kind: 'road', communities: [community], staffedHours: 24 })).checkpointId);
-  }
-  const joint = await send<{ checkpointId: string }>(transport, admin, 'POST', '/checkpoints/merge', {
-    checkpointId: deterministicUuid(rng),
-    sources,
-    name: '枯桃-张村河联合卡口',
-    location: '枯桃路与张村河路交口',
+  const east = await send<{ checkpointId: string }>(transport, registrar, 'POST', '/checkpoints', {
+    name: '张村东卡口',
+    location: '张村东入口',
     kind: 'road',
+    communities: ['zhangcun'],
     staffedHours: 24,
   });
+  const west = await send<{ checkpointId: string }>(transport, registrar, 'POST', '/checkpoints', {
+    name: '张村西卡口',
+    location: '张村西入口',
+    kind: 'road',
+    communities: ['zhangcun'],
+    staffedHours: 24,
+  });
+  const sources: string[] = [];
+  for (const [community, name] of [
+    ['wenzhang', '文张路口'],
+    ['zhengzhang', '郑张路口'],
+    ['kutao', '枯桃路口'],
+    ['nanzhang', '南张路口'],
+  ] as const) {
+    const token = community === 'nanzhang' ? tokenOf('registrar-zhangcunhe') : registrar;
+    sources.push(
+      (
+        await send<{ checkpointId: string }>(transport, token, 'POST', '/checkpoints', {
+          name,
+          location: `${name}（合并前）`,
+          kind: 'road',
+          communities: [community],
+          staffedHours: 24,
+        })
+      ).checkpointId,
+    );
+  }
+  const joint = await send<{ checkpointId: string }>(
+    transport,
+    admin,
+    'POST',
+    '/checkpoints/merge',
+    {
+      checkpointId: deterministicUuid(rng),
+      sources,
+      name: '枯桃-张村河联合卡口',
+      location: '枯桃路与张村河路交口',
+      kind: 'road',
+      staffedHours: 24,
+    },
+  );
   summary.checkpoints = 3;
   // Shifts and crossings happen now: a checkpoint has no past before it opened.
   const now = () => new Date().toISOString();
   const zhangcunStaff = tokenOf('checkpoint-staff-zhangcun');
   const jointStaff = tokenOf('checkpoint-staff-joint');
   for (const [cp, token, staff] of [
-    [east.checkpointId, zhangcunStaff, [{ id: 'zc-staff-1', name: chineseName(rng), community: 'zhangcun', role: 'community-staff' }, { id: 'zc-police-1', name: chineseName(rng), community: 'zhangcun', role: 'police' }]],
-    [west.checkpointId, zhangcunStaff, [{ id: 'zc-staff-2', name: chineseName(rng), community: 'zhangcun', role: 'community-staff' }, { id: 'zc-vol-1', name: chineseName(rng), community: 'zhangcun', role: 'volunteer' }]],
-    [joint.checkpointId, jointStaff, [{ id: 'kt-staff-1', name: chineseName(rng), community: 'kutao', role: 'community-staff' }, { id: 'nz-staff-1', name: chineseName(rng), community: 'nanzhang', role: 'community-staff' }]],
+    [
+      east.checkpointId,
+      zhangcunStaff,
+      [
+        {
+          id: 'zc-staff-1',
+          name: chineseName(rng),
+          community: 'zhangcun',
+          role: 'community-staff',
+        },
+        { id: 'zc-police-1', name: chineseName(rng), community: 'zhangcun', role: 'police' },
+      ],
+    ],
+    [
+      west.checkpointId,
+      zhangcunStaff,
+      [
+        {
+          id: 'zc-staff-2',
+          name: chineseName(rng),
+          community: 'zhangcun',
+          role: 'community-staff',
+        },
+        { id: 'zc-vol-1', name: chineseName(rng), community: 'zhangcun', role: 'volunteer' },
+      ],
+    ],
+    [
+      joint.checkpointId,
+      jointStaff,
+      [
+        { id: 'kt-staff-1', name: chineseName(rng), community: 'kutao', role: 'community-staff' },
+        {
+          id: 'nz-staff-1',
+          name: chineseName(rng),
+          community: 'nanzhang',
+          role: 'community-staff',
+        },
+      ],
+    ],
   ] as const) {
     await send(transport, token, 'POST', `/checkpoints/${cp}/shifts`, { staff, startedAt: now() });
   }
@@ -255,16 +410,27 @@ export async function seedDistrict(transport: SeedTransport, options: SeedOption
     const at = now();
     const holder = zhangcunPasses[i % Math.max(1, zhangcunPasses.length)];
     if (i % 10 === 9 || !holder) {
-      await send(transport, zhangcunStaff, 'POST', `/checkpoints/${east.checkpointId}/refusals`, { name: chineseName(rng), reason: 'outside-person', note: '外来人员，劝返', at });
-    } else {
-      await send(transport, zhangcunStaff, 'POST', `/checkpoints/${east.checkpointId}/${i % 2 === 0 ? 'entries' : 'exits'}`, {
-        personId: holder.personId,
-        name: holder.name,
-        temperatureC: (361 + (i % 6)) / 10,
-        passNumber: holder.passId,
-        passValid: true,
+      await send(transport, zhangcunStaff, 'POST', `/checkpoints/${east.checkpointId}/refusals`, {
+        name: chineseName(rng),
+        reason: 'outside-person',
+        note: '外来人员，劝返',
         at,
       });
+    } else {
+      await send(
+        transport,
+        zhangcunStaff,
+        'POST',
+        `/checkpoints/${east.checkpointId}/${i % 2 === 0 ? 'entries' : 'exits'}`,
+        {
+          personId: holder.personId,
+          name: holder.name,
+          temperatureC: (361 + (i % 6)) / 10,
+          passNumber: holder.passId,
+          passValid: true,
+          at,
+        },
+      );
     }
     summary.crossings++;
   }
@@ -276,16 +442,42 @@ export async function seedDistrict(transport: SeedTransport, options: SeedOption
   const complaintCount = 24 * scale;
   for (let i = 0; i < complaintCount; i++) {
     const kind = i % 6;
-    const estate = kind === 3 ? rng.pick(['taoyuanju', 'enma-villas', 'yishan-bancheng-1']) : undefined;
-    const community = estate ? undefined : kind === 0 || kind === 1 ? 'kutao' : rng.pick(['zhangcun', 'wenzhang', 'moujia', 'zhengzhang']);
-    const category = kind === 0 || kind === 1 ? 'illegal-rental' : kind === 2 ? 'checkpoint-conduct' : kind === 3 ? 'sanitation' : kind === 4 ? 'supplies' : 'quarantine-breach';
+    const estate =
+      kind === 3 ? rng.pick(['taoyuanju', 'enma-villas', 'yishan-bancheng-1']) : undefined;
+    const community = estate
+      ? undefined
+      : kind === 0 || kind === 1
+        ? 'kutao'
+        : rng.pick(['zhangcun', 'wenzhang', 'moujia', 'zhengzhang']);
+    const category =
+      kind === 0 || kind === 1
+        ? 'illegal-rental'
+        : kind === 2
+          ? 'checkpoint-conduct'
+          : kind === 3
+            ? 'sanitation'
+            : kind === 4
+              ? 'supplies'
+              : 'quarantine-breach';
     const household = kutaoRentals[i % kutaoRentals.length];
     const filed = await send<{ complaintId: string }>(transport, handler, 'POST', '/complaints', {
       channel: rng.pick(['phone', 'wechat-group', 'in-person']),
       category,
       ...(estate ? { estate } : { community }),
-      description: category === 'illegal-rental' ? '有房东将房屋出租给外来人员' : category === 'sanitation' ? '小区垃圾未及时清运' : category === 'supplies' ? '隔离户生活物资未送到' : category === 'checkpoint-conduct' ? '卡口值班人员态度问题' : '有人疑似违反居家隔离规定外出',
-      reporter: i % 4 === 3 ? { anonymous: true } : { anonymous: false, name: chineseName(rng), phone: phoneNumber(rng) },
+      description:
+        category === 'illegal-rental'
+          ? '有房东将房屋出租给外来人员'
+          : category === 'sanitation'
+            ? '小区垃圾未及时清运'
+            : category === 'supplies'
+              ? '隔离户生活物资未送到'
+              : category === 'checkpoint-conduct'
+                ? '卡口值班人员态度问题'
+                : '有人疑似违反居家隔离规定外出',
+      reporter:
+        i % 4 === 3
+          ? { anonymous: true }
+          : { anonymous: false, name: chineseName(rng), phone: phoneNumber(rng) },
       receivedAt: now(),
       ...(category === 'illegal-rental' && household ? { subjectHouseholdId: household } : {}),
     });
@@ -293,16 +485,25 @@ export async function seedDistrict(transport: SeedTransport, options: SeedOption
     const id = filed.complaintId;
     // Older complaints run their course; the newest stay open for the handlers.
     if (i >= complaintCount - 6) continue;
-    await send(transport, handler, 'POST', `/complaints/${id}/triage`, { assignee: 'complaint-handler-kutao', agency: estate ? 'estate-officer' : 'community', priority: category === 'quarantine-breach' ? 'urgent' : 'normal' });
+    await send(transport, handler, 'POST', `/complaints/${id}/triage`, {
+      assignee: 'complaint-handler-kutao',
+      agency: estate ? 'estate-officer' : 'community',
+      priority: category === 'quarantine-breach' ? 'urgent' : 'normal',
+    });
     await send(transport, handler, 'POST', `/complaints/${id}/notes`, { note: '已上门核实情况' });
     const substantiated = category === 'illegal-rental' ? kind === 0 : i % 3 !== 0;
     await send(transport, handler, 'POST', `/complaints/${id}/resolution`, {
       resolution: substantiated ? 'substantiated' : 'unsubstantiated',
       note: substantiated ? '经核实情况属实，已处理' : '经核实情况不属实',
-      ...(substantiated && category === 'illegal-rental' && household ? { householdId: household } : {}),
+      ...(substantiated && category === 'illegal-rental' && household
+        ? { householdId: household }
+        : {}),
     });
     const anonymous = i % 4 === 3;
-    await send(transport, handler, 'POST', `/complaints/${id}/reply`, { channel: anonymous ? 'public-note' : 'phone', message: '您反映的问题已核实处理，感谢监督。' });
+    await send(transport, handler, 'POST', `/complaints/${id}/reply`, {
+      channel: anonymous ? 'public-note' : 'phone',
+      message: '您反映的问题已核实处理，感谢监督。',
+    });
     if (i % 2 === 0) await send(transport, handler, 'POST', `/complaints/${id}/closure`, {});
   }
   log('district seeded');

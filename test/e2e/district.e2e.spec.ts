@@ -9,7 +9,15 @@ import { KafkaMessageBus } from '@fangyi/messaging/kafka';
 import { demoUser, httpTransport, send, seedDistrict } from '@fangyi/scripts/seed';
 import { businessDate, signToken } from '@fangyi/service-kit';
 import { TEST_AUTH_SECRET, TEST_MASTER_KEY, TEST_RESERVATION_KEY } from '@fangyi/testkit';
-import { type DistributedStack, type ServiceProcess, distributedStack, embeddedProcess, logsOnFailure, waitFor, waitReady } from './processes.ts';
+import {
+  type DistributedStack,
+  type ServiceProcess,
+  distributedStack,
+  embeddedProcess,
+  logsOnFailure,
+  waitFor,
+  waitReady,
+} from './processes.ts';
 
 /**
  * The whole district on both modes: the embedded process seeds itself at first start; the
@@ -40,13 +48,27 @@ describe('the Kutao district, embedded and distributed', { timeout: 300_000 }, (
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'fangyi-embedded-'));
-    ({ process: embedded, base: embeddedBase } = await embeddedProcess({ ...common, FANGYI_DATA_DIR: dataDir }));
+    ({ process: embedded, base: embeddedBase } = await embeddedProcess({
+      ...common,
+      FANGYI_DATA_DIR: dataDir,
+    }));
     stack = await distributedStack({
       run: 'district',
-      services: ['quarantine', 'residents', 'checkpoints', 'complaints', 'staff', 'analyst', 'worker', 'roster', 'gateway'],
+      services: [
+        'quarantine',
+        'residents',
+        'checkpoints',
+        'complaints',
+        'staff',
+        'analyst',
+        'worker',
+        'roster',
+        'gateway',
+      ],
       env: {
         ...common,
-        FANGYI_CALLERS: 'moujia=caller-moujia-1;zhangcun=caller-zhangcun-1;wenzhang=caller-wenzhang-1;zhengzhang=caller-zhengzhang-1',
+        FANGYI_CALLERS:
+          'moujia=caller-moujia-1;zhangcun=caller-zhangcun-1;wenzhang=caller-wenzhang-1;zhengzhang=caller-zhengzhang-1',
         // The whole district is seeded over HTTP by one registrar: a bulk import, not a user.
         FANGYI_RATE_LIMIT: 'off',
         FANGYI_COMPLAINT_HANDLERS: '*=complaint-handler-kutao;taoyuanju=estate-officer-taoyuanju',
@@ -71,13 +93,20 @@ describe('the Kutao district, embedded and distributed', { timeout: 300_000 }, (
     if (!res.ok) throw new Error(`GET ${path} → ${res.status}: ${await res.text()}`);
     return (await res.json()) as T;
   };
-  type Report = { total: Record<string, Record<string, number>>; communities: { community: string }[] };
+  type Report = {
+    total: Record<string, Record<string, number>>;
+    communities: { community: string }[];
+  };
   let embeddedReport: Report;
 
   it('seeds the same district in both modes: the daily report figures match', async () => {
     showLogs();
     embeddedReport = await get<Report>(embeddedBase, `/report/daily?date=${today}`, officer);
-    expect(embeddedReport.total.households).toMatchObject({ total: 2610, rental: 462, apartmentHotel: 6 });
+    expect(embeddedReport.total.households).toMatchObject({
+      total: 2610,
+      rental: 462,
+      apartmentHotel: 6,
+    });
     expect(embeddedReport.total.people).toMatchObject({ outside: 290, outsideFromRiskAreas: 13 });
     expect(embeddedReport.total.homeQuarantine!.underQuarantine).toBe(13);
     expect(embeddedReport.total.complaints!.finesYuan).toBeGreaterThan(0);
@@ -87,7 +116,14 @@ describe('the Kutao district, embedded and distributed', { timeout: 300_000 }, (
       today,
       tokenOf,
       findCase: async (personId) =>
-        (await send<{ cases: { caseId: string; personId: string }[] }>(transport, tokenOf('registrar-kutao'), 'GET', '/quarantine/cases?community=moujia')).cases.find((c) => c.personId === personId)?.caseId,
+        (
+          await send<{ cases: { caseId: string; personId: string }[] }>(
+            transport,
+            tokenOf('registrar-kutao'),
+            'GET',
+            '/quarantine/cases?community=moujia',
+          )
+        ).cases.find((c) => c.personId === personId)?.caseId,
     });
     expect(summary.households).toBe(2610);
     // The read side catches up through Kafka; the figures must come to equal the embedded ones.
@@ -105,16 +141,28 @@ describe('the Kutao district, embedded and distributed', { timeout: 300_000 }, (
       expect(last.total, error.message).toEqual(embeddedReport.total);
       throw error;
     });
-    console.info(`e2e: distributed report matched the embedded one ${((Date.now() - t0) / 1000).toFixed(1)} s after the seed finished`);
+    console.info(
+      `e2e: distributed report matched the embedded one ${((Date.now() - t0) / 1000).toFixed(1)} s after the seed finished`,
+    );
     expect(distributed.communities).toEqual(embeddedReport.communities);
   });
 
   it('an arrival from Hubei started a home quarantine case, assigned a caller of the community, and revoked nothing it should not', async () => {
     showLogs();
     const registrar = { authorization: `Bearer ${tokenOf('registrar-kutao')}` };
-    const cases = await get<{ cases: { caseId: string; personId: string; community: string; assignedCaller: string; status: string }[] }>(gatewayBase, '/quarantine/cases?community=zhangcun', registrar);
+    const cases = await get<{
+      cases: {
+        caseId: string;
+        personId: string;
+        community: string;
+        assignedCaller: string;
+        status: string;
+      }[];
+    }>(gatewayBase, '/quarantine/cases?community=zhangcun', registrar);
     expect(cases.cases).toHaveLength(11);
-    expect(new Set(cases.cases.map((c) => c.assignedCaller))).toEqual(new Set(['caller-zhangcun-1']));
+    expect(new Set(cases.cases.map((c) => c.assignedCaller))).toEqual(
+      new Set(['caller-zhangcun-1']),
+    );
     // The quarantine start reached residents through Kafka: the person is marked, and no pass can be issued.
     const person = cases.cases[0]!.personId;
     const refused = await fetch(`${gatewayBase}/residents/people/${person}/pass`, {
@@ -128,9 +176,17 @@ describe('the Kutao district, embedded and distributed', { timeout: 300_000 }, (
 
   it('the arrival event delivered again over Kafka opens no second case', async () => {
     showLogs();
-    const arrivals = (await eventStore.readAll({ limit: 10_000 })).filter((e) => e.type === 'residents.person-arrived' && (e.data as { originProvince?: string }).originProvince === '湖北省');
+    const arrivals = (await eventStore.readAll({ limit: 10_000 })).filter(
+      (e) =>
+        e.type === 'residents.person-arrived' &&
+        (e.data as { originProvince?: string }).originProvince === '湖北省',
+    );
     expect(arrivals.length).toBeGreaterThan(0);
-    const bus = new KafkaMessageBus({ brokers: stack!.brokers.split(','), clientId: `${stack!.prefix}-redeliver`, logger: pino({ level: 'silent' }) });
+    const bus = new KafkaMessageBus({
+      brokers: stack!.brokers.split(','),
+      clientId: `${stack!.prefix}-redeliver`,
+      logger: pino({ level: 'silent' }),
+    });
     try {
       await bus.publish(stack!.topic('residents'), arrivals.map(toMessage));
     } finally {
@@ -139,38 +195,69 @@ describe('the Kutao district, embedded and distributed', { timeout: 300_000 }, (
     const registrar = { authorization: `Bearer ${tokenOf('registrar-kutao')}` };
     // Give the policy time to see them; the count of cases must not move.
     await new Promise((r) => setTimeout(r, 5000));
-    const zhangcun = await get<{ total: number }>(gatewayBase, '/quarantine/cases?community=zhangcun&status=all', registrar);
-    const moujia = await get<{ total: number }>(gatewayBase, '/quarantine/cases?community=moujia&status=all', registrar);
+    const zhangcun = await get<{ total: number }>(
+      gatewayBase,
+      '/quarantine/cases?community=zhangcun&status=all',
+      registrar,
+    );
+    const moujia = await get<{ total: number }>(
+      gatewayBase,
+      '/quarantine/cases?community=moujia&status=all',
+      registrar,
+    );
     expect(zhangcun.total + moujia.total).toBe(13);
   });
 
   it('a substantiated illegal-rental report suspended the host household through Kafka', async () => {
     showLogs();
     const resolved = (await eventStore.readAll({ limit: 10_000 })).filter(
-      (e) => e.type === 'complaints.complaint-resolved' && (e.data as { resolution: string; category: string }).resolution === 'substantiated' && (e.data as { category: string }).category === 'illegal-rental',
+      (e) =>
+        e.type === 'complaints.complaint-resolved' &&
+        (e.data as { resolution: string; category: string }).resolution === 'substantiated' &&
+        (e.data as { category: string }).category === 'illegal-rental',
     );
     expect(resolved.length).toBeGreaterThan(0);
     const householdId = (resolved[0]!.data as { householdId: string }).householdId;
     const registrar = { authorization: `Bearer ${tokenOf('registrar-kutao')}` };
     const household = await waitFor('the rental suspension', async () => {
-      const h = await get<{ rental: { status: string } }>(gatewayBase, `/residents/households/${householdId}`, registrar);
+      const h = await get<{ rental: { status: string } }>(
+        gatewayBase,
+        `/residents/households/${householdId}`,
+        registrar,
+      );
       return h.rental.status === 'suspended' ? h : undefined;
     });
     expect(household.rental.status).toBe('suspended');
   });
 
-  it("a checkpoint crossing by someone under home quarantine lands on their case as a breach", async () => {
+  it('a checkpoint crossing by someone under home quarantine lands on their case as a breach', async () => {
     showLogs();
     const registrar = { authorization: `Bearer ${tokenOf('registrar-kutao')}` };
-    const staff = { authorization: `Bearer ${tokenOf('checkpoint-staff-zhangcun')}`, 'content-type': 'application/json' };
-    const cases = await get<{ cases: { caseId: string; personId: string }[] }>(gatewayBase, '/quarantine/cases?community=zhangcun', registrar);
+    const staff = {
+      authorization: `Bearer ${tokenOf('checkpoint-staff-zhangcun')}`,
+      'content-type': 'application/json',
+    };
+    const cases = await get<{ cases: { caseId: string; personId: string }[] }>(
+      gatewayBase,
+      '/quarantine/cases?community=zhangcun',
+      registrar,
+    );
     const { caseId, personId } = cases.cases[0]!;
-    const opened = (await eventStore.readAll({ limit: 10_000 })).find((e) => e.type === 'checkpoints.checkpoint-opened' && (e.data as { name: string }).name === '张村东卡口');
+    const opened = (await eventStore.readAll({ limit: 10_000 })).find(
+      (e) =>
+        e.type === 'checkpoints.checkpoint-opened' &&
+        (e.data as { name: string }).name === '张村东卡口',
+    );
     const checkpointId = (opened!.data as { checkpointId: string }).checkpointId;
     const res = await fetch(`${gatewayBase}/checkpoints/${checkpointId}/exits`, {
       method: 'POST',
       headers: staff,
-      body: JSON.stringify({ personId, temperatureC: 36.5, passValid: false, at: new Date().toISOString() }),
+      body: JSON.stringify({
+        personId,
+        temperatureC: 36.5,
+        passValid: false,
+        at: new Date().toISOString(),
+      }),
     });
     expect(res.status).toBe(201);
     const caller = { authorization: `Bearer ${tokenOf('caller-zhangcun-1')}` };

@@ -17,18 +17,29 @@ import { type ServiceProcess, embeddedProcess, waitFor, waitReady } from './proc
  */
 describe('embedded mode: reactions survive kill -9', { timeout: 240_000 }, () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'fangyi-restart-'));
-  const registrar = { authorization: `Bearer ${signToken(demoUser('registrar-kutao'), TEST_AUTH_SECRET)}` };
-  const caller = { authorization: `Bearer ${signToken(demoUser('caller-zhangcun-1'), TEST_AUTH_SECRET)}` };
+  const registrar = {
+    authorization: `Bearer ${signToken(demoUser('registrar-kutao'), TEST_AUTH_SECRET)}`,
+  };
+  const caller = {
+    authorization: `Bearer ${signToken(demoUser('caller-zhangcun-1'), TEST_AUTH_SECRET)}`,
+  };
   const today = businessDate(new Date());
   let embedded: ServiceProcess | undefined;
   let base = '';
 
   const start = async () => {
-    ({ process: embedded, base } = await embeddedProcess({ FANGYI_DATA_DIR: dataDir, FANGYI_DEMO: 'false' }));
+    ({ process: embedded, base } = await embeddedProcess({
+      FANGYI_DATA_DIR: dataDir,
+      FANGYI_DEMO: 'false',
+    }));
     await waitReady(base, embedded);
   };
   const post = async (url: string, body: object) => {
-    const res = await fetch(`${base}${url}`, { method: 'POST', headers: { ...registrar, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch(`${base}${url}`, {
+      method: 'POST',
+      headers: { ...registrar, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     const text = await res.text();
     expect(res.status, text).toBe(201);
     return JSON.parse(text) as Record<string, unknown>;
@@ -36,7 +47,12 @@ describe('embedded mode: reactions survive kill -9', { timeout: 240_000 }, () =>
   let seq = 101;
   /** One person from Hubei, arrived today, in a new rental household of Zhangcun: the arrival policy must open a case. */
   const arrive = async (): Promise<string> => {
-    const { householdId } = await post('/residents/households', { community: 'zhangcun', grid: 'zhangcun-01', address: `张村河路${seq}号`, kind: 'rental' });
+    const { householdId } = await post('/residents/households', {
+      community: 'zhangcun',
+      grid: 'zhangcun-01',
+      address: `张村河路${seq}号`,
+      kind: 'rental',
+    });
     const first17 = `42010619900101${String(seq).padStart(3, '0')}`;
     seq += 2;
     const { personId } = await post('/residents/people', {
@@ -78,7 +94,10 @@ describe('embedded mode: reactions survive kill -9', { timeout: 240_000 }, () =>
     const cases = await waitFor(
       'a case for each of the ten arrivals',
       async () => {
-        const { cases } = await get<{ cases: Case[] }>('/quarantine/cases?community=zhangcun', caller);
+        const { cases } = await get<{ cases: Case[] }>(
+          '/quarantine/cases?community=zhangcun',
+          caller,
+        );
         return people.every((p) => cases.some((c) => c.personId === p)) ? cases : undefined;
       },
       60_000,
@@ -93,14 +112,20 @@ describe('embedded mode: reactions survive kill -9', { timeout: 240_000 }, () =>
       const person = await waitFor(
         `person ${personId} marked under quarantine`,
         async () => {
-          const p = await get<{ quarantineCases: string[] }>(`/residents/people/${personId}`, registrar);
+          const p = await get<{ quarantineCases: string[] }>(
+            `/residents/people/${personId}`,
+            registrar,
+          );
           return p.quarantineCases.length > 0 ? p : undefined;
         },
         30_000,
         200,
       );
       expect(person.quarantineCases).toEqual([cases.find((c) => c.personId === personId)!.caseId]);
-      const history = await get<{ type: string }[]>(`/residents/people/${personId}/history`, registrar);
+      const history = await get<{ type: string }[]>(
+        `/residents/people/${personId}/history`,
+        registrar,
+      );
       expect(history.filter((e) => e.type === 'residents.quarantine-marked')).toHaveLength(1);
     }
   });

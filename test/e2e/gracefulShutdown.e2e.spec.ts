@@ -9,7 +9,14 @@ import { alertsProjection, reportProjection, rosterProjection } from '@fangyi/ro
 import { addDays, businessDate } from '@fangyi/service-kit/time';
 import { authHeader, testUser } from '@fangyi/testkit';
 import { registerPerson } from '../../services/quarantine/test/residents.ts';
-import { type DistributedStack, type ServiceProcess, distributedStack, logsOnFailure, waitFor, waitReady } from './processes.ts';
+import {
+  type DistributedStack,
+  type ServiceProcess,
+  distributedStack,
+  logsOnFailure,
+  waitFor,
+  waitReady,
+} from './processes.ts';
 
 /**
  * SIGTERM, as the platform sends it on every deploy, on real processes (PostgreSQL, Kafka, Redis):
@@ -17,7 +24,9 @@ import { type DistributedStack, type ServiceProcess, distributedStack, logsOnFai
  * it published, and the roster worker commits what it handled, so after a restart nothing is
  * published or handled twice and nothing is lost.
  */
-describe('graceful shutdown on SIGTERM (quarantine service and roster worker; PostgreSQL, Kafka, Redis)', { timeout: 180_000 }, () => {
+describe('graceful shutdown on SIGTERM (quarantine service and roster worker; PostgreSQL, Kafka, Redis)', {
+  timeout: 180_000,
+}, () => {
   const registrar = authHeader(testUser('registrar', ['moujia'], 'registrar-shutdown'));
   /** How long a SIGTERM may take to end a process here (its shutdown timeout is 15 s). */
   const EXIT_WITHIN_MS = 10_000;
@@ -33,7 +42,11 @@ describe('graceful shutdown on SIGTERM (quarantine service and roster worker; Po
   const wBase = () => stack!.base('worker');
 
   beforeAll(async () => {
-    stack = await distributedStack({ run: 'shutdown', services: ['quarantine', 'worker'], env: { FANGYI_CALLERS: 'moujia=caller-shutdown', LOG_LEVEL: 'info' } });
+    stack = await distributedStack({
+      run: 'shutdown',
+      services: ['quarantine', 'worker'],
+      env: { FANGYI_CALLERS: 'moujia=caller-shutdown', LOG_LEVEL: 'info' },
+    });
     ({ eventStore, db, admin } = stack);
     topic = stack.topic('quarantine');
     quarantine = stack.process('quarantine');
@@ -45,17 +58,33 @@ describe('graceful shutdown on SIGTERM (quarantine service and roster worker; Po
   });
 
   /** A person on the shared log, as the residents service records them: a case starts only for someone registered. */
-  const registerResident = async () => (await registerPerson(eventStore, { name: '居民' })).personId;
+  const registerResident = async () =>
+    (await registerPerson(eventStore, { name: '居民' })).personId;
   const caseBody = (personId: string) =>
-    JSON.stringify({ personId, personName: '居民', community: 'moujia', startDate: addDays(businessDate(new Date()), -1), reason: 'arrival-from-risk-area', assignedCaller: 'caller-shutdown' });
+    JSON.stringify({
+      personId,
+      personName: '居民',
+      community: 'moujia',
+      startDate: addDays(businessDate(new Date()), -1),
+      reason: 'arrival-from-risk-area',
+      assignedCaller: 'caller-shutdown',
+    });
   const startCase = async (personId: string) => {
-    const res = await fetch(`${qBase()}/quarantine/cases`, { method: 'POST', headers: { 'content-type': 'application/json', ...registrar }, body: caseBody(personId) });
+    const res = await fetch(`${qBase()}/quarantine/cases`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...registrar },
+      body: caseBody(personId),
+    });
     return { status: res.status, body: (await res.json()) as { caseId?: string } };
   };
   const startedCases = async (personIds: readonly string[]) => {
     const wanted = new Set(personIds);
-    const { rows } = await db.query(`SELECT data FROM "${stack!.schema}".events WHERE type = 'quarantine.home-quarantine-started'`);
-    return rows.filter((r: { data: unknown }) => wanted.has((typeof r.data === 'string' ? JSON.parse(r.data) : r.data).personId)).length;
+    const { rows } = await db.query(
+      `SELECT data FROM "${stack!.schema}".events WHERE type = 'quarantine.home-quarantine-started'`,
+    );
+    return rows.filter((r: { data: unknown }) =>
+      wanted.has((typeof r.data === 'string' ? JSON.parse(r.data) : r.data).personId),
+    ).length;
   };
 
   /** The types of the quarantine events in the store (what the relay publishes), all or up to and including `upTo`. */
@@ -77,7 +106,8 @@ describe('graceful shutdown on SIGTERM (quarantine service and roster worker; Po
     alerts: alertsProjection.handles,
     'daily-report': reportProjection(() => '2026-01-01').handles,
   };
-  const messagesOnTopic = async () => (await admin.fetchTopicOffsets(topic)).reduce((n, p) => n + Number(p.high) - Number(p.low), 0);
+  const messagesOnTopic = async () =>
+    (await admin.fetchTopicOffsets(topic)).reduce((n, p) => n + Number(p.high) - Number(p.low), 0);
   /** What a group committed on every topic it consumes, and whether that reaches each partition's end. */
   const committed = async (groupId: string) => {
     const topics = await admin.fetchOffsets({ groupId });
@@ -86,7 +116,9 @@ describe('graceful shutdown on SIGTERM (quarantine service and roster worker; Po
     for (const t of topics) {
       const ends = await admin.fetchTopicOffsets(t.topic);
       for (const end of ends) {
-        const offset = Number(t.partitions.find((p) => p.partition === end.partition)?.offset ?? -1);
+        const offset = Number(
+          t.partitions.find((p) => p.partition === end.partition)?.offset ?? -1,
+        );
         if (offset > 0) total += offset;
         if (end.high !== end.low && offset < Number(end.high)) atEnd = false;
       }
@@ -101,7 +133,13 @@ describe('graceful shutdown on SIGTERM (quarantine service and roster worker; Po
       .map((l) => JSON.parse(l) as { processor: string; groupId: string; handled: number });
   const handledByMetrics = async () => {
     const text = await (await fetch(`${wBase()}/metrics`)).text();
-    return new Map([...text.matchAll(/^fangyi_processor_events_handled_total\{[^}]*processor="([^"]+)"[^}]*\} (\d+)/gm)].map((m) => [m[1]!, Number(m[2])]));
+    return new Map(
+      [
+        ...text.matchAll(
+          /^fangyi_processor_events_handled_total\{[^}]*processor="([^"]+)"[^}]*\} (\d+)/gm,
+        ),
+      ].map((m) => [m[1]!, Number(m[2])]),
+    );
   };
   /** SIGTERM, and how long the process took to exit, with its exit code. */
   const terminate = async (p: ServiceProcess) => {
@@ -117,12 +155,23 @@ describe('graceful shutdown on SIGTERM (quarantine service and roster worker; Po
   const slowRequest = (personId: string, onHalfSent: () => void) =>
     new Promise<{ status: number; body: string }>((resolve, reject) => {
       const body = Buffer.from(caseBody(personId));
-      const req = request(`${qBase()}/quarantine/cases`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': body.length, ...registrar } }, (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => (text += c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-      });
+      const req = request(
+        `${qBase()}/quarantine/cases`,
+        {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            'content-length': body.length,
+            ...registrar,
+          },
+        },
+        (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (c: string) => (text += c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+        },
+      );
       req.on('error', reject);
       req.write(body.subarray(0, 20));
       req.flushHeaders();
@@ -133,9 +182,15 @@ describe('graceful shutdown on SIGTERM (quarantine service and roster worker; Po
   it('answers the requests in flight, exits 0, and after a restart publishes and handles each event exactly once', async () => {
     logsOnFailure(() => [quarantine, worker], 80);
     // Some history, published and handled before any signal.
-    for (let i = 0; i < 6; i++) expect((await startCase(await registerResident())).status).toBe(201);
+    for (let i = 0; i < 6; i++)
+      expect((await startCase(await registerResident())).status).toBe(201);
     const history = (await quarantineEvents()).length;
-    await waitFor('the worker to handle the first cases', async () => (await committed(stack!.groups.roster)).total === history, 60_000, 100);
+    await waitFor(
+      'the worker to handle the first cases',
+      async () => (await committed(stack!.groups.roster)).total === history,
+      60_000,
+      100,
+    );
 
     // A slow request in flight, and a burst of others, when SIGTERM reaches the quarantine service.
     const burstPeople = await Promise.all(Array.from({ length: 20 }, () => registerResident()));
@@ -146,7 +201,11 @@ describe('graceful shutdown on SIGTERM (quarantine service and roster worker; Po
     await halfSent;
     await sleep(200);
     const burst = burstPeople.map((personId) =>
-      fetch(`${qBase()}/quarantine/cases`, { method: 'POST', headers: { 'content-type': 'application/json', ...registrar }, body: caseBody(personId) }).then(
+      fetch(`${qBase()}/quarantine/cases`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...registrar },
+        body: caseBody(personId),
+      }).then(
         async (res) => ({ status: res.status, body: await res.text() }),
         (error: Error) => ({ status: 0, body: String(error.cause ?? error) }),
       ),
@@ -183,10 +242,21 @@ describe('graceful shutdown on SIGTERM (quarantine service and roster worker; Po
     // The worker committed what it handled before it left.
     const stopped = stoppedLines(worker);
     const firstWorker = worker;
-    const committedAtStop = Object.fromEntries(await Promise.all(stopped.map(async (s) => [s.processor, (await committed(s.groupId)).total] as const)));
+    const committedAtStop = Object.fromEntries(
+      await Promise.all(
+        stopped.map(async (s) => [s.processor, (await committed(s.groupId)).total] as const),
+      ),
+    );
     onTestFailed(() => {
-      console.error(`committed at the stop: ${JSON.stringify(committedAtStop)}; handled before: ${JSON.stringify(stopped)}`);
-      console.error(`---- first worker, warnings ----\n${firstWorker.output.split('\n').filter((l) => /"level":(40|50|60)/.test(l)).join('\n')}`);
+      console.error(
+        `committed at the stop: ${JSON.stringify(committedAtStop)}; handled before: ${JSON.stringify(stopped)}`,
+      );
+      console.error(
+        `---- first worker, warnings ----\n${firstWorker.output
+          .split('\n')
+          .filter((l) => /"level":(40|50|60)/.test(l))
+          .join('\n')}`,
+      );
     });
     expect(stopped.map((s) => s.processor).sort()).toEqual(['alerts', 'daily-report', 'roster']);
     // (Whether what it committed is exactly what it handled shows after the restart: a message
@@ -201,8 +271,19 @@ describe('graceful shutdown on SIGTERM (quarantine service and roster worker; Po
     const types = await quarantineEvents();
     const total = types.length;
     expect(total).toBe(atStop.length);
-    await waitFor('the relay to publish the rest', async () => (await messagesOnTopic()) >= total, 60_000, 100);
-    for (const s of stopped) await waitFor(`${s.processor} to catch up`, async () => (await committed(s.groupId)).atEnd, 60_000, 100);
+    await waitFor(
+      'the relay to publish the rest',
+      async () => (await messagesOnTopic()) >= total,
+      60_000,
+      100,
+    );
+    for (const s of stopped)
+      await waitFor(
+        `${s.processor} to catch up`,
+        async () => (await committed(s.groupId)).atEnd,
+        60_000,
+        100,
+      );
     await sleep(500);
     // Nothing published twice: one message per quarantine event, not the log again from its start.
     expect(await messagesOnTopic()).toBe(total);
@@ -210,7 +291,10 @@ describe('graceful shutdown on SIGTERM (quarantine service and roster worker; Po
     const after = await handledByMetrics();
     for (const s of stopped) {
       const expected = types.filter((t) => handles[s.processor]!.includes(t)).length;
-      expect(s.handled + (after.get(s.processor) ?? -1), `${s.processor}: handled before + after the restart`).toBe(expected);
+      expect(
+        s.handled + (after.get(s.processor) ?? -1),
+        `${s.processor}: handled before + after the restart`,
+      ).toBe(expected);
     }
     console.info(
       `shutdown: quarantine exited 0 in ${q1.ms} ms (slow request answered, ${accepted}/20 of the burst taken), worker in ${w1.ms} ms; ` +

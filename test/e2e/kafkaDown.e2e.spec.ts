@@ -4,7 +4,12 @@ import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest'
 import { PostgresEventStore } from '@fangyi/eventstore/postgres';
 import { demoUser } from '@fangyi/scripts/seed';
 import { signToken } from '@fangyi/service-kit';
-import { TEST_AUTH_SECRET, TEST_MASTER_KEY, TEST_RESERVATION_KEY, requireInfra } from '@fangyi/testkit';
+import {
+  TEST_AUTH_SECRET,
+  TEST_MASTER_KEY,
+  TEST_RESERVATION_KEY,
+  requireInfra,
+} from '@fangyi/testkit';
 import { ServiceProcess, freePort, waitReady } from './processes.ts';
 
 /**
@@ -15,7 +20,9 @@ import { ServiceProcess, freePort, waitReady } from './processes.ts';
 describe('a command service started while Kafka is down', { timeout: 120_000 }, () => {
   const databaseUrl = requireInfra('postgres');
   const schema = `fangyi_kafka_down_${randomUUID().slice(0, 8)}`;
-  const registrar = { authorization: `Bearer ${signToken(demoUser('registrar-kutao'), TEST_AUTH_SECRET)}` };
+  const registrar = {
+    authorization: `Bearer ${signToken(demoUser('registrar-kutao'), TEST_AUTH_SECRET)}`,
+  };
   let service: ServiceProcess;
   let base: string;
   let eventStore: PostgresEventStore;
@@ -61,10 +68,17 @@ describe('a command service started while Kafka is down', { timeout: 120_000 }, 
     const res = await fetch(`${base}/residents/households`, {
       method: 'POST',
       headers: { ...registrar, 'content-type': 'application/json' },
-      body: JSON.stringify({ community: 'zhangcun', grid: 'zhangcun-01', address: '张村河路9号', kind: 'rental' }),
+      body: JSON.stringify({
+        community: 'zhangcun',
+        grid: 'zhangcun-01',
+        address: '张村河路9号',
+        kind: 'rental',
+      }),
     });
     expect(res.status, await res.clone().text()).toBe(201);
     const { householdId } = (await res.json()) as { householdId: string };
-    expect((await eventStore.readStream(`household-${householdId}`)).map((e) => e.type)).toEqual(['residents.household-registered']);
+    expect((await eventStore.readStream(`household-${householdId}`)).map((e) => e.type)).toEqual([
+      'residents.household-registered',
+    ]);
   });
 });

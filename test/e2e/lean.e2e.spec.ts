@@ -30,20 +30,37 @@ describe('the embedded process loads no client it does not use', { timeout: 120_
     }));
     onTestFailed(() => console.error(embedded?.tail()));
     await waitReady(base, embedded);
-    const report = await fetch(`${base}/roster/report/daily.csv`, { headers: { authorization: 'none' } });
+    const report = await fetch(`${base}/roster/report/daily.csv`, {
+      headers: { authorization: 'none' },
+    });
     expect(report.status).toBeLessThan(500);
 
     const packages = new Set(
       readFileSync(moduleLog, 'utf8')
         .split('\n')
-        .map((url) => /\/node_modules\/\.pnpm\/[^/]+\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url)?.[1])
+        .map(
+          (url) =>
+            /\/node_modules\/\.pnpm\/[^/]+\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url)?.[1],
+        )
         .filter((p): p is string => p !== undefined),
     );
     const metrics = await (await fetch(`${base}/metrics`)).text();
     const rss = Number(/^process_resident_memory_bytes\S* (\d+)/m.exec(metrics)?.[1]);
-    console.log(`lean: the embedded process loaded ${packages.size} packages; RSS after seeding ${(rss / 2 ** 20).toFixed(0)} MiB`);
+    console.log(
+      `lean: the embedded process loaded ${packages.size} packages; RSS after seeding ${(rss / 2 ** 20).toFixed(0)} MiB`,
+    );
     expect(packages.has('fastify')).toBe(true); // the log is read right: what it does load is there
-    for (const unused of ['@platformatic/kafka', 'kafkajs', 'pg', '@eventstore/db-client', '@kurrent/kurrentdb-client', '@grpc/grpc-js', '@opentelemetry/sdk-trace', '@opentelemetry/exporter-trace-otlp-http', 'write-excel-file']) {
+    for (const unused of [
+      '@platformatic/kafka',
+      'kafkajs',
+      'pg',
+      '@eventstore/db-client',
+      '@kurrent/kurrentdb-client',
+      '@grpc/grpc-js',
+      '@opentelemetry/sdk-trace',
+      '@opentelemetry/exporter-trace-otlp-http',
+      'write-excel-file',
+    ]) {
       expect(packages.has(unused), `${unused} is loaded`).toBe(false);
     }
   });

@@ -8,7 +8,12 @@ import pg from 'pg';
 import { onTestFailed } from 'vitest';
 import { topicFor } from '@fangyi/contracts';
 import { PostgresEventStore } from '@fangyi/eventstore/postgres';
-import { TEST_AUTH_SECRET, TEST_MASTER_KEY, TEST_RESERVATION_KEY, requireInfra } from '@fangyi/testkit';
+import {
+  TEST_AUTH_SECRET,
+  TEST_MASTER_KEY,
+  TEST_RESERVATION_KEY,
+  requireInfra,
+} from '@fangyi/testkit';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -39,7 +44,11 @@ export class ServiceProcess {
   }
 
   start(): this {
-    const child = spawn(process.execPath, [this.script], { cwd: REPO_ROOT, env: { ...process.env, ...this.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [this.script], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, ...this.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     this.child = child;
     const keep = (chunk: Buffer) => {
       this.output = (this.output + chunk.toString()).slice(-200_000);
@@ -51,7 +60,9 @@ export class ServiceProcess {
   }
 
   get running(): boolean {
-    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+    return (
+      this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null
+    );
   }
 
   /** SIGKILL: a crash, with no chance to finish or commit anything. */
@@ -73,7 +84,12 @@ export class ServiceProcess {
   }
 }
 
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 30_000, everyMs = 50): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined | false>,
+  timeoutMs = 30_000,
+  everyMs = 50,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
@@ -85,7 +101,9 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
     }
     await new Promise((r) => setTimeout(r, everyMs));
   }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
+  throw new Error(
+    `timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`,
+  );
 }
 
 /**
@@ -93,7 +111,12 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
  * names what /ready last answered and, where given, the output of the processes behind it (a
  * gateway is ready only once every service behind it is).
  */
-export async function waitReady(base: string, service: ServiceProcess, timeoutMs = 120_000, behind: readonly ServiceProcess[] = []): Promise<void> {
+export async function waitReady(
+  base: string,
+  service: ServiceProcess,
+  timeoutMs = 120_000,
+  behind: readonly ServiceProcess[] = [],
+): Promise<void> {
   let lastAnswer = 'no answer yet';
   await waitFor(
     `${service.name} to be ready`,
@@ -106,18 +129,38 @@ export async function waitReady(base: string, service: ServiceProcess, timeoutMs
     timeoutMs,
     100,
   ).catch((error: Error) => {
-    const others = behind.map((p) => `\n---- ${p.name} (${p.running ? 'running' : 'exited'}) ----\n${p.tail()}`).join('');
-    throw new Error(`${error.message}\nlast /ready answer: ${lastAnswer}\n---- ${service.name} ----\n${service.tail()}${others}`);
+    const others = behind
+      .map((p) => `\n---- ${p.name} (${p.running ? 'running' : 'exited'}) ----\n${p.tail()}`)
+      .join('');
+    throw new Error(
+      `${error.message}\nlast /ready answer: ${lastAnswer}\n---- ${service.name} ----\n${service.tail()}${others}`,
+    );
   });
 }
 
 /** The services a distributed stack can run: each one's entry point, and the gateway's variable that points at it. */
 export const SERVICES = {
-  quarantine: { script: 'services/quarantine/src/main.ts', name: 'quarantine', gatewayUrl: 'QUARANTINE_URL' },
+  quarantine: {
+    script: 'services/quarantine/src/main.ts',
+    name: 'quarantine',
+    gatewayUrl: 'QUARANTINE_URL',
+  },
   roster: { script: 'services/roster/src/main.ts', name: 'roster', gatewayUrl: 'ROSTER_URL' },
-  residents: { script: 'services/residents/src/main.ts', name: 'residents', gatewayUrl: 'RESIDENTS_URL' },
-  checkpoints: { script: 'services/checkpoints/src/main.ts', name: 'checkpoints', gatewayUrl: 'CHECKPOINTS_URL' },
-  complaints: { script: 'services/complaints/src/main.ts', name: 'complaints', gatewayUrl: 'COMPLAINTS_URL' },
+  residents: {
+    script: 'services/residents/src/main.ts',
+    name: 'residents',
+    gatewayUrl: 'RESIDENTS_URL',
+  },
+  checkpoints: {
+    script: 'services/checkpoints/src/main.ts',
+    name: 'checkpoints',
+    gatewayUrl: 'CHECKPOINTS_URL',
+  },
+  complaints: {
+    script: 'services/complaints/src/main.ts',
+    name: 'complaints',
+    gatewayUrl: 'COMPLAINTS_URL',
+  },
   staff: { script: 'services/staff/src/main.ts', name: 'staff', gatewayUrl: 'STAFF_URL' },
   analyst: { script: 'services/analyst/src/main.ts', name: 'analyst', gatewayUrl: 'ANALYST_URL' },
   worker: { script: 'services/roster/src/worker.ts', name: 'roster worker', gatewayUrl: undefined },
@@ -137,7 +180,13 @@ export interface RunNames {
   readonly id: string;
   readonly schema: string;
   readonly prefix: string;
-  readonly namespaces: { readonly roster: string; readonly report: string; readonly alerts: string; readonly checkpoints: string; readonly complaints: string };
+  readonly namespaces: {
+    readonly roster: string;
+    readonly report: string;
+    readonly alerts: string;
+    readonly checkpoints: string;
+    readonly complaints: string;
+  };
   readonly groups: { readonly roster: string; readonly report: string; readonly alerts: string };
 }
 
@@ -149,7 +198,13 @@ export function runNames(run: string): RunNames {
     id,
     schema: `fangyi_${run}_${id}`,
     prefix: p,
-    namespaces: { roster: `${p}:roster`, report: `${p}:report`, alerts: `${p}:alerts`, checkpoints: `${p}:checkpoints`, complaints: `${p}:complaints` },
+    namespaces: {
+      roster: `${p}:roster`,
+      report: `${p}:report`,
+      alerts: `${p}:alerts`,
+      checkpoints: `${p}:checkpoints`,
+      complaints: `${p}:complaints`,
+    },
     groups: { roster: `${p}-roster`, report: `${p}-report`, alerts: `${p}-alerts` },
   };
 }
@@ -231,11 +286,21 @@ export class DistributedStack implements RunNames {
   constructor(options: DistributedStackOptions) {
     this.options = options;
     const names = runNames(options.run);
-    ({ id: this.id, schema: this.schema, prefix: this.prefix, namespaces: this.namespaces, groups: this.groups } = names);
+    ({
+      id: this.id,
+      schema: this.schema,
+      prefix: this.prefix,
+      namespaces: this.namespaces,
+      groups: this.groups,
+    } = names);
     this.env = { ...runEnv(names, this), ...options.env };
     this.db = new pg.Pool({ connectionString: this.databaseUrl, max: 2 });
     this.redis = new Redis(this.redisUrl);
-    this.admin = new Kafka({ clientId: this.prefix, brokers: this.brokers.split(','), logLevel: logLevel.NOTHING }).admin();
+    this.admin = new Kafka({
+      clientId: this.prefix,
+      brokers: this.brokers.split(','),
+      logLevel: logLevel.NOTHING,
+    }).admin();
   }
 
   /** The service's process now running (the latest started). */
@@ -264,10 +329,16 @@ export class DistributedStack implements RunNames {
   /** A new process of the service on its port and environment (the one before stopped or killed first); not waited for. */
   respawn(name: ServiceName): ServiceProcess {
     const port = this.ports[name]!;
-    const env: Record<string, string> = { ...this.env, ...this.options.serviceEnv?.[name], PORT: String(port) };
+    const env: Record<string, string> = {
+      ...this.env,
+      ...this.options.serviceEnv?.[name],
+      PORT: String(port),
+    };
     if (name === 'gateway') {
       // A service not in the stack gets a port nobody listens on: the gateway answers 503 for it.
-      for (const [service, { gatewayUrl }] of Object.entries(SERVICES)) if (gatewayUrl) env[gatewayUrl] = `http://127.0.0.1:${this.ports[service as ServiceName] ?? this.nobody}`;
+      for (const [service, { gatewayUrl }] of Object.entries(SERVICES))
+        if (gatewayUrl)
+          env[gatewayUrl] = `http://127.0.0.1:${this.ports[service as ServiceName] ?? this.nobody}`;
     }
     const p = new ServiceProcess(SERVICES[name].name, SERVICES[name].script, env).start();
     this.current.set(name, p);
@@ -277,18 +348,35 @@ export class DistributedStack implements RunNames {
   async start(): Promise<this> {
     try {
       // The event store's tables are created once, before several services race to migrate them.
-      this.eventStore = await PostgresEventStore.create({ connectionString: this.databaseUrl, schema: this.schema });
+      this.eventStore = await PostgresEventStore.create({
+        connectionString: this.databaseUrl,
+        schema: this.schema,
+      });
       for (const name of this.options.services) this.ports[name] = await freePort();
       this.nobody = await freePort();
       for (const name of this.options.services) this.respawn(name);
       const services = this.options.services.filter((s) => s !== 'gateway');
       await Promise.all(services.map((s) => waitReady(this.base(s), this.process(s))));
       if (this.ports.gateway !== undefined) {
-        const behindGateway = Object.entries(SERVICES).filter(([, s]) => s.gatewayUrl).map(([n]) => n as ServiceName);
+        const behindGateway = Object.entries(SERVICES)
+          .filter(([, s]) => s.gatewayUrl)
+          .map(([n]) => n as ServiceName);
         const gateway = this.process('gateway');
-        if (behindGateway.every((s) => s in this.ports)) await waitReady(this.base('gateway'), gateway, 120_000, services.map((s) => this.process(s)));
+        if (behindGateway.every((s) => s in this.ports))
+          await waitReady(
+            this.base('gateway'),
+            gateway,
+            120_000,
+            services.map((s) => this.process(s)),
+          );
         // With services left out the gateway is never ready: it is up once it answers /health.
-        else await waitFor('the gateway', async () => (await fetch(`${this.base('gateway')}/health`)).ok, 60_000, 100);
+        else
+          await waitFor(
+            'the gateway',
+            async () => (await fetch(`${this.base('gateway')}/health`)).ok,
+            60_000,
+            100,
+          );
       }
       await this.admin.connect();
       this.adminConnected = true;
@@ -311,7 +399,9 @@ export class DistributedStack implements RunNames {
       if (!this.adminConnected) await this.admin.connect();
       const topics = (await this.admin.listTopics()).filter((t) => t.startsWith(`${this.prefix}.`));
       if (topics.length) await this.admin.deleteTopics({ topics });
-      const groups = (await this.admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(`${this.prefix}-`));
+      const groups = (await this.admin.listGroups()).groups
+        .map((g) => g.groupId)
+        .filter((g) => g.startsWith(`${this.prefix}-`));
       if (groups.length) await this.admin.deleteGroups(groups);
     } catch {
       // Left to the broker's retention: nothing else reads this run's names.
@@ -334,8 +424,16 @@ export function logsOnFailure(processes: () => readonly ServiceProcess[], lines 
 }
 
 /** The embedded process (every context in one, on SQLite) on a free port; started, not yet waited for. */
-export async function embeddedProcess(env: Readonly<Record<string, string>>): Promise<{ readonly process: ServiceProcess; readonly base: string }> {
+export async function embeddedProcess(
+  env: Readonly<Record<string, string>>,
+): Promise<{ readonly process: ServiceProcess; readonly base: string }> {
   const port = await freePort();
-  const process = new ServiceProcess('embedded', 'services/embedded/src/main.ts', { FANGYI_JWT_SECRET: TEST_AUTH_SECRET, FANGYI_SCHEDULER: 'off', LOG_LEVEL: 'warn', ...env, PORT: String(port) }).start();
+  const process = new ServiceProcess('embedded', 'services/embedded/src/main.ts', {
+    FANGYI_JWT_SECRET: TEST_AUTH_SECRET,
+    FANGYI_SCHEDULER: 'off',
+    LOG_LEVEL: 'warn',
+    ...env,
+    PORT: String(port),
+  }).start();
   return { process, base: `http://127.0.0.1:${port}` };
 }

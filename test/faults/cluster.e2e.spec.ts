@@ -8,10 +8,14 @@ import { Load, Stack, converge, createTopics, leaderOf, report, script } from '.
  * min.insync.replicas 2, the relay's producer with acks=all. The node leading the quarantine
  * topic's first partition is killed with SIGKILL mid-load and stays dead.
  */
-describe('a three-broker Kafka cluster with one broker killed mid-load: nothing lost', { timeout: 300_000 }, () => {
+describe('a three-broker Kafka cluster with one broker killed mid-load: nothing lost', {
+  timeout: 300_000,
+}, () => {
   const databaseUrl = requireInfra('postgres');
   const redisUrl = requireInfra('redis');
-  const clusterEnv = { KAFKA_CLUSTER_PORTS: process.env.FANGYI_FAULTS_CLUSTER_PORTS ?? '39192 39292 39392' };
+  const clusterEnv = {
+    KAFKA_CLUSTER_PORTS: process.env.FANGYI_FAULTS_CLUSTER_PORTS ?? '39192 39292 39392',
+  };
   let stack: Stack;
 
   beforeAll(async () => {
@@ -25,21 +29,34 @@ describe('a three-broker Kafka cluster with one broker killed mid-load: nothing 
 
   afterAll(async () => {
     await stack?.stop();
-    await script('infra/kafka/cluster.sh', ['stop'], clusterEnv).catch((e: Error) => console.error(e.message));
+    await script('infra/kafka/cluster.sh', ['stop'], clusterEnv).catch((e: Error) =>
+      console.error(e.message),
+    );
   }, 90_000);
 
   it('kills the leader of a partition mid-load; every acknowledged check reaches the roster once', async () => {
     onTestFailed(() => console.error(stack.logs()));
     const caseIds = await stack.startCases(50);
-    const load = new Load({ target: () => stack.replicas[0]!.base, slots: stack.slotsOf(caseIds), ratePerSecond: 80 });
+    const load = new Load({
+      target: () => stack.replicas[0]!.base,
+      slots: stack.slotsOf(caseIds),
+      ratePerSecond: 80,
+    });
     await load.sentAtLeast(300);
     const leader = await leaderOf(stack.brokers, stack.topic);
-    const pid = Number((await script('infra/kafka/cluster.sh', ['pid', String(leader)], clusterEnv)).trim());
+    const pid = Number(
+      (await script('infra/kafka/cluster.sh', ['pid', String(leader)], clusterEnv)).trim(),
+    );
     process.kill(pid, 'SIGKILL');
     const at = load.sent;
     await load.done;
     const { verdict, seconds } = await converge(stack, caseIds, load.acks, load.endedAt, 120_000);
-    report('one of three brokers SIGKILL', verdict, seconds, `node ${leader} (leader of partition 0) killed at check ${at}, left dead; refused ${load.describeRefused()}`);
+    report(
+      'one of three brokers SIGKILL',
+      verdict,
+      seconds,
+      `node ${leader} (leader of partition 0) killed at check ${at}, left dead; refused ${load.describeRefused()}`,
+    );
     expect(load.refusedCount, load.describeRefused()).toBe(0);
     expect(verdict.lost, 'lost').toBe(0);
     expect(verdict.doubled, 'doubled').toBe(0);

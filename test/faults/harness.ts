@@ -15,7 +15,16 @@ import { KafkaMessageBus } from '@fangyi/messaging/kafka';
 import { pino } from 'pino';
 import { addDays, businessDate } from '@fangyi/service-kit/time';
 import { ALL_DAY_SLOT_WINDOWS, authHeader, districtFile, testUser } from '@fangyi/testkit';
-import { REPO_ROOT, ServiceProcess, deleteKeys, freePort, runEnv, runNames, waitFor, waitReady } from '../e2e/processes.ts';
+import {
+  REPO_ROOT,
+  ServiceProcess,
+  deleteKeys,
+  freePort,
+  runEnv,
+  runNames,
+  waitFor,
+  waitReady,
+} from '../e2e/processes.ts';
 
 /**
  * The fault suite's parts: a stack of the quarantine service (one or more replicas), the read-side
@@ -27,8 +36,16 @@ import { REPO_ROOT, ServiceProcess, deleteKeys, freePort, runEnv, runNames, wait
 const run = promisify(execFile);
 
 /** Runs one of the repository's bash scripts; its stdout. */
-export async function script(path: string, args: readonly string[] = [], env: NodeJS.ProcessEnv = {}): Promise<string> {
-  const { stdout } = await run('bash', [path, ...args], { cwd: REPO_ROOT, env: { ...process.env, ...env }, maxBuffer: 16 * 1024 * 1024 });
+export async function script(
+  path: string,
+  args: readonly string[] = [],
+  env: NodeJS.ProcessEnv = {},
+): Promise<string> {
+  const { stdout } = await run('bash', [path, ...args], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, ...env },
+    maxBuffer: 16 * 1024 * 1024,
+  });
   return stdout;
 }
 
@@ -55,7 +72,10 @@ export interface Ack extends Slot {
   readonly ackAt: number;
 }
 
-const jsonHeaders = (auth: Record<string, string>) => ({ ...auth, 'content-type': 'application/json' });
+const jsonHeaders = (auth: Record<string, string>) => ({
+  ...auth,
+  'content-type': 'application/json',
+});
 
 export interface StackOptions {
   readonly label: string;
@@ -130,17 +150,29 @@ export class Stack {
   }
 
   get processes(): ServiceProcess[] {
-    return [...this.replicas.map((r) => r.proc), ...(this.worker ? [this.worker] : []), ...(this.rosterApi ? [this.rosterApi] : []), ...this.retired];
+    return [
+      ...this.replicas.map((r) => r.proc),
+      ...(this.worker ? [this.worker] : []),
+      ...(this.rosterApi ? [this.rosterApi] : []),
+      ...this.retired,
+    ];
   }
 
   /** Starts the processes (and the tap, if asked); should any fail to start, prints every process's last lines. */
   async start(): Promise<this> {
     try {
       // The event store's tables exist before several processes race to create them.
-      this.eventStore = await PostgresEventStore.create({ connectionString: this.options.databaseUrl, schema: this.schema });
+      this.eventStore = await PostgresEventStore.create({
+        connectionString: this.options.databaseUrl,
+        schema: this.schema,
+      });
       const rosterPort = await freePort();
       this.rosterBase = `http://127.0.0.1:${rosterPort}`;
-      this.rosterApi = new ServiceProcess(`${this.label} roster API`, 'services/roster/src/main.ts', { ...this.env, PORT: String(rosterPort) }).start();
+      this.rosterApi = new ServiceProcess(
+        `${this.label} roster API`,
+        'services/roster/src/main.ts',
+        { ...this.env, PORT: String(rosterPort) },
+      ).start();
       await this.addReplica(this.options.waitReady ?? true);
       if (this.options.worker ?? true) this.startWorker();
       await waitReady(this.rosterBase, this.rosterApi);
@@ -158,8 +190,14 @@ export class Stack {
     await waitFor(
       'the read-side worker to build its read models',
       async () => {
-        if (!this.worker?.running) throw new Error(`the read-side worker exited:\n${this.worker?.tail()}`);
-        const flags = await Promise.all([this.rosterStore, new RedisProjectionStore({ redis: this.redis, namespace: `${this.prefix}:report` })].map((s) => s.intact()));
+        if (!this.worker?.running)
+          throw new Error(`the read-side worker exited:\n${this.worker?.tail()}`);
+        const flags = await Promise.all(
+          [
+            this.rosterStore,
+            new RedisProjectionStore({ redis: this.redis, namespace: `${this.prefix}:report` }),
+          ].map((s) => s.intact()),
+        );
         return flags.every(Boolean);
       },
       60_000,
@@ -171,14 +209,22 @@ export class Stack {
   async addReplica(ready = true): Promise<Replica> {
     const port = await freePort();
     const name = `${this.label} quarantine ${String.fromCharCode(97 + this.replicas.length)}`;
-    const replica: Replica = { name, port, base: `http://127.0.0.1:${port}`, proc: this.newQuarantine(name, port) };
+    const replica: Replica = {
+      name,
+      port,
+      base: `http://127.0.0.1:${port}`,
+      proc: this.newQuarantine(name, port),
+    };
     this.replicas.push(replica);
     if (ready) await waitReady(replica.base, replica.proc, 90_000);
     return replica;
   }
 
   private newQuarantine(name: string, port: number): ServiceProcess {
-    return new ServiceProcess(name, 'services/quarantine/src/main.ts', { ...this.env, PORT: String(port) }).start();
+    return new ServiceProcess(name, 'services/quarantine/src/main.ts', {
+      ...this.env,
+      PORT: String(port),
+    }).start();
   }
 
   /** SIGKILL: the replica dies wherever it is, e.g. between an append and its publish. */
@@ -197,13 +243,21 @@ export class Stack {
 
   startWorker(): ServiceProcess {
     if (this.worker) this.retired.push(this.worker);
-    this.worker = new ServiceProcess(`${this.label} read worker`, 'services/roster/src/worker.ts', this.env).start();
+    this.worker = new ServiceProcess(
+      `${this.label} read worker`,
+      'services/roster/src/worker.ts',
+      this.env,
+    ).start();
     return this.worker;
   }
 
   async startTap(): Promise<KafkaTap> {
     // The topic may not exist yet (the relay creates it with its first publish); made as the services make it.
-    const bus = new KafkaMessageBus({ brokers: this.brokers.split(','), clientId: `${this.prefix}-topics`, logger: pino({ level: 'silent' }) });
+    const bus = new KafkaMessageBus({
+      brokers: this.brokers.split(','),
+      clientId: `${this.prefix}-topics`,
+      logger: pino({ level: 'silent' }),
+    });
     try {
       await bus.ensureTopics([this.topic]);
     } finally {
@@ -219,11 +273,21 @@ export class Stack {
     const ids: string[] = [];
     for (let i = 0; i < count; i++) {
       // A case is only for someone the residents register holds: their registration, as residents records it.
-      const { personId } = await registerPerson(this.eventStore!, { community: COMMUNITY, name: `居民${i}` });
+      const { personId } = await registerPerson(this.eventStore!, {
+        community: COMMUNITY,
+        name: `居民${i}`,
+      });
       const res = await fetch(`${base}/quarantine/cases`, {
         method: 'POST',
         headers: jsonHeaders(registrar),
-        body: JSON.stringify({ personId, personName: `居民${i}`, community: COMMUNITY, startDate, reason: 'arrival-from-risk-area', assignedCaller: CALLER }),
+        body: JSON.stringify({
+          personId,
+          personName: `居民${i}`,
+          community: COMMUNITY,
+          startDate,
+          reason: 'arrival-from-risk-area',
+          assignedCaller: CALLER,
+        }),
       });
       if (res.status !== 201) throw new Error(`starting a case: ${res.status} ${await res.text()}`);
       ids.push(((await res.json()) as { caseId: string }).caseId);
@@ -236,7 +300,8 @@ export class Stack {
     const slots: Slot[] = [];
     for (let d = 0; d < DATES_PER_CASE; d++) {
       const date = addDays(this.today, -(DATES_PER_CASE - 1) + d);
-      for (const slot of ['am', 'pm'] as const) for (const caseId of caseIds) slots.push({ caseId, date, slot });
+      for (const slot of ['am', 'pm'] as const)
+        for (const caseId of caseIds) slots.push({ caseId, date, slot });
     }
     return slots;
   }
@@ -267,20 +332,38 @@ export class Stack {
 
   /** The last lines of every process, for a failure report. */
   logs(lines = 40): string {
-    return this.processes.map((p) => `---- ${p.name} (${p.running ? 'running' : 'exited'}) ----\n${p.tail(lines)}`).join('\n');
+    return this.processes
+      .map((p) => `---- ${p.name} (${p.running ? 'running' : 'exited'}) ----\n${p.tail(lines)}`)
+      .join('\n');
   }
 }
 
 /** Creates every context's topic and its dead-letter topic with a replication factor, as an operator does before the services start. */
-export async function createTopics(brokers: string, prefix: string, replicationFactor: number): Promise<void> {
-  const kafka = new Kafka({ clientId: `${prefix}-admin`, brokers: brokers.split(','), logLevel: logLevel.NOTHING });
+export async function createTopics(
+  brokers: string,
+  prefix: string,
+  replicationFactor: number,
+): Promise<void> {
+  const kafka = new Kafka({
+    clientId: `${prefix}-admin`,
+    brokers: brokers.split(','),
+    logLevel: logLevel.NOTHING,
+  });
   const admin = kafka.admin();
   await admin.connect();
   try {
-    const topics = BOUNDED_CONTEXTS.flatMap((c) => [topicFor(c, prefix), deadLetterTopic(topicFor(c, prefix))]);
+    const topics = BOUNDED_CONTEXTS.flatMap((c) => [
+      topicFor(c, prefix),
+      deadLetterTopic(topicFor(c, prefix)),
+    ]);
     await admin.createTopics({
       waitForLeaders: true,
-      topics: topics.map((topic) => ({ topic, numPartitions: topic.endsWith('.dlq') ? 1 : 3, replicationFactor, configEntries: [{ name: 'min.insync.replicas', value: '2' }] })),
+      topics: topics.map((topic) => ({
+        topic,
+        numPartitions: topic.endsWith('.dlq') ? 1 : 3,
+        replicationFactor,
+        configEntries: [{ name: 'min.insync.replicas', value: '2' }],
+      })),
     });
   } finally {
     await admin.disconnect();
@@ -289,7 +372,11 @@ export async function createTopics(brokers: string, prefix: string, replicationF
 
 /** The leader of a topic's partition 0 (a node id). */
 export async function leaderOf(brokers: string, topic: string): Promise<number> {
-  const kafka = new Kafka({ clientId: 'fangyi-faults-meta', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({
+    clientId: 'fangyi-faults-meta',
+    brokers: brokers.split(','),
+    logLevel: logLevel.NOTHING,
+  });
   const admin = kafka.admin();
   await admin.connect();
   try {
@@ -301,8 +388,15 @@ export async function leaderOf(brokers: string, topic: string): Promise<number> 
 }
 
 /** Reads a topic (every partition) from the beginning to its end as of the call. */
-export async function readTopic(brokers: string, topic: string): Promise<{ key: string | null; value: string; headers: Record<string, string> }[]> {
-  const kafka = new Kafka({ clientId: 'fangyi-faults-reader', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
+export async function readTopic(
+  brokers: string,
+  topic: string,
+): Promise<{ key: string | null; value: string; headers: Record<string, string> }[]> {
+  const kafka = new Kafka({
+    clientId: 'fangyi-faults-reader',
+    brokers: brokers.split(','),
+    logLevel: logLevel.NOTHING,
+  });
   const admin = kafka.admin();
   await admin.connect();
   const ends = await admin.fetchTopicOffsets(topic);
@@ -310,7 +404,10 @@ export async function readTopic(brokers: string, topic: string): Promise<{ key: 
   const wanted = ends.filter((p) => Number(p.high) > Number(p.low));
   const got: { key: string | null; value: string; headers: Record<string, string> }[] = [];
   if (wanted.length === 0) return got;
-  const consumer = kafka.consumer({ groupId: `fangyi-faults-reader-${randomUUID()}`, maxWaitTimeInMs: 200 });
+  const consumer = kafka.consumer({
+    groupId: `fangyi-faults-reader-${randomUUID()}`,
+    maxWaitTimeInMs: 200,
+  });
   await consumer.connect();
   const done = new Set<number>();
   try {
@@ -320,8 +417,13 @@ export async function readTopic(brokers: string, topic: string): Promise<{ key: 
       void consumer.run({
         eachMessage: async ({ partition, message }) => {
           const headers: Record<string, string> = {};
-          for (const [k, v] of Object.entries(message.headers ?? {})) if (v !== undefined) headers[k] = String(Array.isArray(v) ? v[v.length - 1] : v);
-          got.push({ key: message.key?.toString() ?? null, value: message.value?.toString() ?? '', headers });
+          for (const [k, v] of Object.entries(message.headers ?? {}))
+            if (v !== undefined) headers[k] = String(Array.isArray(v) ? v[v.length - 1] : v);
+          got.push({
+            key: message.key?.toString() ?? null,
+            value: message.value?.toString() ?? '',
+            headers,
+          });
           const end = wanted.find((p) => p.partition === partition);
           if (end && Number(message.offset) >= Number(end.high) - 1) done.add(partition);
           if (done.size === wanted.length) {
@@ -350,25 +452,45 @@ export class KafkaTap {
   private readonly groupId: string;
 
   constructor(brokers: string, topic: string, groupId: string) {
-    this.kafka = new Kafka({ clientId: groupId, brokers: brokers.split(','), logLevel: logLevel.NOTHING, retry: { retries: 30, initialRetryTime: 300, maxRetryTime: 5000 } });
+    this.kafka = new Kafka({
+      clientId: groupId,
+      brokers: brokers.split(','),
+      logLevel: logLevel.NOTHING,
+      retry: { retries: 30, initialRetryTime: 300, maxRetryTime: 5000 },
+    });
     this.topic = topic;
     this.groupId = groupId;
   }
 
   async start(): Promise<this> {
-    const consumer = this.kafka.consumer({ groupId: this.groupId, sessionTimeout: 10_000, heartbeatInterval: 500, maxWaitTimeInMs: 100 });
+    const consumer = this.kafka.consumer({
+      groupId: this.groupId,
+      sessionTimeout: 10_000,
+      heartbeatInterval: 500,
+      maxWaitTimeInMs: 100,
+    });
     this.consumer = consumer;
     await consumer.connect();
     await consumer.subscribe({ topics: [this.topic], fromBeginning: true });
-    const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
+    const joined = new Promise<void>((resolve) =>
+      consumer.on(consumer.events.GROUP_JOIN, () => resolve()),
+    );
     await consumer.run({
       eachMessage: async ({ message }) => {
         const id = message.headers?.['fangyi-event-id']?.toString();
         if (!id) return;
         this.copies.set(id, (this.copies.get(id) ?? 0) + 1);
         try {
-          const envelope = JSON.parse(message.value?.toString() ?? '') as { type: string; data: { checkId?: string } };
-          if (envelope.type === 'quarantine.symptom-check-logged' && envelope.data.checkId && !this.checkSeenAt.has(envelope.data.checkId)) this.checkSeenAt.set(envelope.data.checkId, Date.now());
+          const envelope = JSON.parse(message.value?.toString() ?? '') as {
+            type: string;
+            data: { checkId?: string };
+          };
+          if (
+            envelope.type === 'quarantine.symptom-check-logged' &&
+            envelope.data.checkId &&
+            !this.checkSeenAt.has(envelope.data.checkId)
+          )
+            this.checkSeenAt.set(envelope.data.checkId, Date.now());
         } catch {
           // not an envelope: the poison case's message
         }
@@ -437,11 +559,26 @@ export class Load {
       const res = await fetch(`${base}/quarantine/cases/${s.caseId}/checks`, {
         method: 'POST',
         headers: jsonHeaders(caller),
-        body: JSON.stringify({ date: s.date, slot: s.slot, temperatureC: FEVER_C, reachedVia: 'phone' }),
+        body: JSON.stringify({
+          date: s.date,
+          slot: s.slot,
+          temperatureC: FEVER_C,
+          reachedVia: 'phone',
+        }),
         signal: AbortSignal.timeout(30_000),
       });
-      const body = (await res.json()) as { checkId?: string; escalationId?: string | null; code?: string };
-      if (res.status === 201 && body.checkId) this.acks.push({ ...s, checkId: body.checkId, escalationId: body.escalationId ?? null, ackAt: Date.now() });
+      const body = (await res.json()) as {
+        checkId?: string;
+        escalationId?: string | null;
+        code?: string;
+      };
+      if (res.status === 201 && body.checkId)
+        this.acks.push({
+          ...s,
+          checkId: body.checkId,
+          escalationId: body.escalationId ?? null,
+          ackAt: Date.now(),
+        });
       else this.count(`${res.status}${body.code ? ` ${body.code}` : ''}`);
     } catch (error) {
       const cause = (error as { cause?: { code?: string } }).cause;
@@ -463,7 +600,9 @@ export class Load {
   }
 
   describeRefused(): string {
-    return this.refused.size === 0 ? 'none' : [...this.refused].map(([k, v]) => `${k} ×${v}`).join(', ');
+    return this.refused.size === 0
+      ? 'none'
+      : [...this.refused].map(([k, v]) => `${k} ×${v}`).join(', ');
   }
 }
 
@@ -490,9 +629,20 @@ interface RosterDoc {
 }
 
 /** The oracle: every acknowledged check against the event store and the Redis roster, now. */
-export async function verify(stack: Stack, caseIds: readonly string[], acks: readonly Ack[]): Promise<Verdict> {
+export async function verify(
+  stack: Stack,
+  caseIds: readonly string[],
+  acks: readonly Ack[],
+): Promise<Verdict> {
   const streams = caseIds.map(stack.streams);
-  const { rows } = await stack.db.query<{ id: string; stream_id: string; stream_revision: string; type: string; check_id: string | null; position: string }>(
+  const { rows } = await stack.db.query<{
+    id: string;
+    stream_id: string;
+    stream_revision: string;
+    type: string;
+    check_id: string | null;
+    position: string;
+  }>(
     `SELECT id, stream_id, stream_revision, type, data->>'checkId' AS check_id, transaction_id::text || '/' || global_position AS position FROM "${stack.schema}".events WHERE stream_id = ANY($1)`,
     [streams],
   );
@@ -500,9 +650,14 @@ export async function verify(stack: Stack, caseIds: readonly string[], acks: rea
   const escalationsInStore = new Map<string, number>();
   const storeRevision = new Map<string, number>();
   for (const r of rows) {
-    if (r.type === 'quarantine.symptom-check-logged' && r.check_id) checksInStore.set(r.check_id, (checksInStore.get(r.check_id) ?? 0) + 1);
-    if (r.type === 'quarantine.escalation-raised') escalationsInStore.set(r.stream_id, (escalationsInStore.get(r.stream_id) ?? 0) + 1);
-    storeRevision.set(r.stream_id, Math.max(storeRevision.get(r.stream_id) ?? -1, Number(r.stream_revision)));
+    if (r.type === 'quarantine.symptom-check-logged' && r.check_id)
+      checksInStore.set(r.check_id, (checksInStore.get(r.check_id) ?? 0) + 1);
+    if (r.type === 'quarantine.escalation-raised')
+      escalationsInStore.set(r.stream_id, (escalationsInStore.get(r.stream_id) ?? 0) + 1);
+    storeRevision.set(
+      r.stream_id,
+      Math.max(storeRevision.get(r.stream_id) ?? -1, Number(r.stream_revision)),
+    );
   }
   const docs = new Map<string, RosterDoc>();
   const raw = await Promise.all(caseIds.map((id) => stack.rosterDoc<RosterDoc>(id)));
@@ -518,19 +673,26 @@ export async function verify(stack: Stack, caseIds: readonly string[], acks: rea
   for (const a of acks) {
     const inStore = checksInStore.get(a.checkId) ?? 0;
     const doc = docs.get(a.caseId);
-    const escalationCopies = a.escalationId ? (doc?.openEscalations ?? []).filter((e) => e.escalationId === a.escalationId).length : 1;
-    const onRoster = doc?.checks?.[a.date]?.[a.slot]?.checkId === a.checkId && escalationCopies >= 1;
+    const escalationCopies = a.escalationId
+      ? (doc?.openEscalations ?? []).filter((e) => e.escalationId === a.escalationId).length
+      : 1;
+    const onRoster =
+      doc?.checks?.[a.date]?.[a.slot]?.checkId === a.checkId && escalationCopies >= 1;
     if (inStore === 0) missingInStore++;
     if (!onRoster) missingOnRoster++;
     if (inStore === 0 || !onRoster) {
       lost++;
       if (details.length < 5) {
-        const event = rows.find((r) => r.check_id === a.checkId && r.type === 'quarantine.symptom-check-logged');
+        const event = rows.find(
+          (r) => r.check_id === a.checkId && r.type === 'quarantine.symptom-check-logged',
+        );
         const stream = stack.streams(a.caseId);
         const appliedNow = applied[caseIds.indexOf(a.caseId)];
         details.push(
           `check ${a.checkId} (${stream} ${a.date} ${a.slot}, acknowledged ${new Date(a.ackAt).toISOString()}): in the store ${inStore}` +
-            (event ? ` (event ${event.id} revision ${event.stream_revision} position ${event.position}, on Kafka ${stack.tap?.copies.get(event.id) ?? '?'}×)` : '') +
+            (event
+              ? ` (event ${event.id} revision ${event.stream_revision} position ${event.position}, on Kafka ${stack.tap?.copies.get(event.id) ?? '?'}×)`
+              : '') +
             `; roster slot holds ${doc?.checks?.[a.date]?.[a.slot]?.checkId ?? 'nothing'}, escalation copies ${escalationCopies}, applied revision ${appliedNow ?? 'none'} of ${storeRevision.get(stream)}`,
         );
       }
@@ -546,15 +708,31 @@ export async function verify(stack: Stack, caseIds: readonly string[], acks: rea
     const doc = docs.get(caseIds[i]!);
     doubled += Math.max(0, (doc?.escalations ?? 0) - (escalationsInStore.get(stream) ?? 0));
   });
-  return { acknowledged: acks.length, lost: lost + streamsBehind, doubled, missingInStore, missingOnRoster, streamsBehind, eventIds: rows.map((r) => r.id), details };
+  return {
+    acknowledged: acks.length,
+    lost: lost + streamsBehind,
+    doubled,
+    missingInStore,
+    missingOnRoster,
+    streamsBehind,
+    eventIds: rows.map((r) => r.id),
+    details,
+  };
 }
 
 /** Polls the oracle until nothing is lost (or the timeout); the time it took from `since`. */
-export async function converge(stack: Stack, caseIds: readonly string[], acks: readonly Ack[], since: number, timeoutMs = 60_000): Promise<{ verdict: Verdict; seconds: number }> {
+export async function converge(
+  stack: Stack,
+  caseIds: readonly string[],
+  acks: readonly Ack[],
+  since: number,
+  timeoutMs = 60_000,
+): Promise<{ verdict: Verdict; seconds: number }> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const verdict = await verify(stack, caseIds, acks);
-    if (verdict.lost === 0 || Date.now() > deadline) return { verdict, seconds: (Date.now() - since) / 1000 };
+    if (verdict.lost === 0 || Date.now() > deadline)
+      return { verdict, seconds: (Date.now() - since) / 1000 };
     await sleep(200);
   }
 }
@@ -568,7 +746,10 @@ export function report(name: string, verdict: Verdict, seconds: number, extra = 
   mkdirSync(join(REPO_ROOT, '.cache'), { recursive: true });
   appendFileSync(RESULTS, `${line}\n`);
   if (verdict.lost > 0) {
-    const text = [`  missing in the event store ${verdict.missingInStore}, missing on the roster ${verdict.missingOnRoster}, streams behind ${verdict.streamsBehind}`, ...verdict.details.map((d) => `  ${d}`)].join('\n');
+    const text = [
+      `  missing in the event store ${verdict.missingInStore}, missing on the roster ${verdict.missingOnRoster}, streams behind ${verdict.streamsBehind}`,
+      ...verdict.details.map((d) => `  ${d}`),
+    ].join('\n');
     console.info(text);
     appendFileSync(RESULTS, `${text}\n`);
   }
@@ -577,9 +758,16 @@ export function report(name: string, verdict: Verdict, seconds: number, extra = 
 
 /** The pid of the broker infra/kafka/start.sh started on `port`, checked to be that broker. */
 export function ownBrokerPid(port: number): number {
-  const pid = Number(readFileSync(join(REPO_ROOT, '.cache', 'kafka-run', `kafka-${port}.pid`), 'utf8').trim());
+  const pid = Number(
+    readFileSync(join(REPO_ROOT, '.cache', 'kafka-run', `kafka-${port}.pid`), 'utf8').trim(),
+  );
   const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
-  if (!cmdline.includes(`kafka.Kafka ${join(REPO_ROOT, '.cache', 'kafka-run', String(port))}/server.properties`)) throw new Error(`pid ${pid} is not the broker on ${port}`);
+  if (
+    !cmdline.includes(
+      `kafka.Kafka ${join(REPO_ROOT, '.cache', 'kafka-run', String(port))}/server.properties`,
+    )
+  )
+    throw new Error(`pid ${pid} is not the broker on ${port}`);
   return pid;
 }
 

@@ -9,7 +9,9 @@ import { Load, Stack, converge, ownBrokerPid, report, script } from './harness.t
  * command service starts while that broker is not running at all; then, with it up, the broker is
  * frozen with SIGSTOP for 20 s mid-load and resumed.
  */
-describe('faults of the broker: commands are accepted while Kafka is down or frozen, and the roster catches up', { timeout: 300_000 }, () => {
+describe('faults of the broker: commands are accepted while Kafka is down or frozen, and the roster catches up', {
+  timeout: 300_000,
+}, () => {
   const databaseUrl = requireInfra('postgres');
   const redisUrl = requireInfra('redis');
   const port = Number(process.env.FANGYI_FAULTS_KAFKA_PORT ?? 39092);
@@ -28,17 +30,29 @@ describe('faults of the broker: commands are accepted while Kafka is down or fro
   afterAll(async () => {
     if (paused) process.kill(paused, 'SIGCONT');
     await stack?.stop();
-    await script('infra/kafka/stop.sh', [], brokerEnv).catch((e: Error) => console.error(e.message));
+    await script('infra/kafka/stop.sh', [], brokerEnv).catch((e: Error) =>
+      console.error(e.message),
+    );
   }, 90_000);
 
   const showLogs = () => onTestFailed(() => console.error(stack.logs()));
 
   it('Kafka down while the command service starts: it answers commands, and the roster catches up once Kafka is up', async () => {
     showLogs();
-    const ready = (await (await fetch(`${stack.replicas[0]!.base}/ready`)).json()) as { checks: Record<string, string> };
-    expect(Object.entries(ready.checks).filter(([k]) => k.startsWith('processor:quarantine-')).map(([, v]) => v)).toEqual(expect.arrayContaining([expect.stringMatching(/^starting/)]));
+    const ready = (await (await fetch(`${stack.replicas[0]!.base}/ready`)).json()) as {
+      checks: Record<string, string>;
+    };
+    expect(
+      Object.entries(ready.checks)
+        .filter(([k]) => k.startsWith('processor:quarantine-'))
+        .map(([, v]) => v),
+    ).toEqual(expect.arrayContaining([expect.stringMatching(/^starting/)]));
     const caseIds = await stack.startCases(50);
-    const load = new Load({ target: () => stack.replicas[0]!.base, slots: stack.slotsOf(caseIds), ratePerSecond: 100 });
+    const load = new Load({
+      target: () => stack.replicas[0]!.base,
+      slots: stack.slotsOf(caseIds),
+      ratePerSecond: 100,
+    });
     await load.done;
     expect(load.refusedCount, load.describeRefused()).toBe(0);
     const t0 = Date.now();
@@ -47,7 +61,12 @@ describe('faults of the broker: commands are accepted while Kafka is down or fro
     stack.startWorker();
     await stack.startTap();
     const { verdict, seconds } = await converge(stack, caseIds, load.acks, t0, 120_000);
-    report('Kafka down while the command service starts', verdict, seconds, `every check and case start accepted with no broker; broker up in ${brokerUp.toFixed(1)} s, time counted from its start; refused ${load.describeRefused()}`);
+    report(
+      'Kafka down while the command service starts',
+      verdict,
+      seconds,
+      `every check and case start accepted with no broker; broker up in ${brokerUp.toFixed(1)} s, time counted from its start; refused ${load.describeRefused()}`,
+    );
     expect(verdict.lost, 'lost').toBe(0);
     expect(verdict.doubled, 'doubled').toBe(0);
   });
@@ -55,7 +74,11 @@ describe('faults of the broker: commands are accepted while Kafka is down or fro
   it('the broker paused (SIGSTOP) for 20 s mid-load, then resumed: commands keep being accepted, the roster catches up', async () => {
     showLogs();
     const caseIds = await stack.startCases(50);
-    const load = new Load({ target: () => stack.replicas[0]!.base, slots: stack.slotsOf(caseIds), ratePerSecond: 40 });
+    const load = new Load({
+      target: () => stack.replicas[0]!.base,
+      slots: stack.slotsOf(caseIds),
+      ratePerSecond: 40,
+    });
     await load.sentAtLeast(100);
     const pid = ownBrokerPid(port);
     process.kill(pid, 'SIGSTOP');
@@ -67,8 +90,19 @@ describe('faults of the broker: commands are accepted while Kafka is down or fro
     const resumedAt = Date.now();
     await load.done;
     const during = load.acks.filter((a) => a.ackAt >= from && a.ackAt <= resumedAt).length;
-    const { verdict, seconds } = await converge(stack, caseIds, load.acks, Math.max(resumedAt, load.endedAt), 120_000);
-    report('broker paused 20 s', verdict, seconds, `${during} checks accepted while it was frozen; refused ${load.describeRefused()}`);
+    const { verdict, seconds } = await converge(
+      stack,
+      caseIds,
+      load.acks,
+      Math.max(resumedAt, load.endedAt),
+      120_000,
+    );
+    report(
+      'broker paused 20 s',
+      verdict,
+      seconds,
+      `${during} checks accepted while it was frozen; refused ${load.describeRefused()}`,
+    );
     expect(load.refusedCount, load.describeRefused()).toBe(0);
     expect(during).toBeGreaterThan(600);
     expect(verdict.lost, 'lost').toBe(0);

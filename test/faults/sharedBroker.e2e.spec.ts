@@ -6,7 +6,16 @@ import { deadLetterTopic, uuidv7 } from '@fangyi/contracts';
 import { toMessage } from '@fangyi/messaging';
 import { KafkaMessageBus } from '@fangyi/messaging/kafka';
 import { authHeader, requireInfra, testUser } from '@fangyi/testkit';
-import { CALLER, COMMUNITY, Load, Stack, converge, readTopic, report, type Verdict } from './harness.ts';
+import {
+  CALLER,
+  COMMUNITY,
+  Load,
+  Stack,
+  converge,
+  readTopic,
+  report,
+  type Verdict,
+} from './harness.ts';
 
 /**
  * Faults that leave the broker alone, on the broker every test uses (KAFKA_BROKERS): processes
@@ -14,7 +23,9 @@ import { CALLER, COMMUNITY, Load, Stack, converge, readTopic, report, type Verdi
  * transaction elsewhere on the PostgreSQL server. One stack of processes for every case; each case
  * starts its own cases and runs its own bounded load.
  */
-describe('faults on the shared broker: every acknowledged check once in the event store and once on the roster', { timeout: 300_000 }, () => {
+describe('faults on the shared broker: every acknowledged check once in the event store and once on the roster', {
+  timeout: 300_000,
+}, () => {
   const databaseUrl = requireInfra('postgres');
   const redisUrl = requireInfra('redis');
   const brokers = requireInfra('kafka');
@@ -43,11 +54,18 @@ describe('faults on the shared broker: every acknowledged check once in the even
   async function faultCase(
     name: string,
     options: { cases?: number; rate?: number; target?: (i: number) => string },
-    fault: (load: Load, caseIds: string[]) => Promise<{ endedAt?: number; extra?: string } | void>,
+    fault: (
+      load: Load,
+      caseIds: string[],
+    ) => Promise<{ endedAt?: number; extra?: string } | undefined>,
   ): Promise<{ verdict: Verdict; load: Load; caseIds: string[]; extra: string }> {
     showLogs();
     const caseIds = await stack.startCases(options.cases ?? 50);
-    const load = new Load({ target: options.target ?? (() => stack.replicas[0]!.base), slots: stack.slotsOf(caseIds), ratePerSecond: options.rate ?? 80 });
+    const load = new Load({
+      target: options.target ?? (() => stack.replicas[0]!.base),
+      slots: stack.slotsOf(caseIds),
+      ratePerSecond: options.rate ?? 80,
+    });
     const outcome = (await fault(load, caseIds)) ?? {};
     await load.done;
     const since = Math.max(load.endedAt, outcome.endedAt ?? 0);
@@ -79,14 +97,26 @@ describe('faults on the shared broker: every acknowledged check once in the even
       const at = load.sent;
       // Nothing publishes while it is down: what the store holds and Kafka does not was appended, not published.
       await sleep(1500);
-      const { rows } = await stack.db.query<{ id: string }>(`SELECT id FROM "${stack.schema}".events WHERE stream_id = ANY($1)`, [caseIds.map(stack.streams)]);
+      const { rows } = await stack.db.query<{ id: string }>(
+        `SELECT id FROM "${stack.schema}".events WHERE stream_id = ANY($1)`,
+        [caseIds.map(stack.streams)],
+      );
       const unpublished = rows.filter((r) => !stack.tap!.copies.has(r.id)).length;
       await stack.restartReplica(0);
-      return { endedAt: Date.now(), extra: `killed at check ${at} with ${unpublished} events appended but not yet on Kafka` };
+      return {
+        endedAt: Date.now(),
+        extra: `killed at check ${at} with ${unpublished} events appended but not yet on Kafka`,
+      };
     });
     // Every event of the cases reached Kafka after the restart (at least once).
-    await expect.poll(() => verdict.eventIds.filter((id) => !stack.tap!.copies.has(id)).length, { timeout: 10_000 }).toBe(0);
-    console.info(`  extra copies on Kafka (republished from the checkpoint): ${stack.tap!.extraCopies(verdict.eventIds)}`);
+    await expect
+      .poll(() => verdict.eventIds.filter((id) => !stack.tap!.copies.has(id)).length, {
+        timeout: 10_000,
+      })
+      .toBe(0);
+    console.info(
+      `  extra copies on Kafka (republished from the checkpoint): ${stack.tap!.extraCopies(verdict.eventIds)}`,
+    );
   });
 
   it('a poison message on the topic is dead-lettered and the roster keeps updating', async () => {
@@ -94,9 +124,15 @@ describe('faults on the shared broker: every acknowledged check once in the even
     await faultCase('poison message', {}, async (load, caseIds) => {
       await load.sentAtLeast(300);
       key = stack.streams(caseIds[0]!);
-      const bus = new KafkaMessageBus({ brokers: brokers.split(','), clientId: `${stack.prefix}-poison`, logger: pino({ level: 'silent' }) });
+      const bus = new KafkaMessageBus({
+        brokers: brokers.split(','),
+        clientId: `${stack.prefix}-poison`,
+        logger: pino({ level: 'silent' }),
+      });
       try {
-        await bus.publish(stack.topic, [{ key, value: '{"this is": not an envelope', headers: { 'fangyi-faults': 'poison' } }]);
+        await bus.publish(stack.topic, [
+          { key, value: '{"this is": not an envelope', headers: { 'fangyi-faults': 'poison' } },
+        ]);
       } finally {
         await bus.close();
       }
@@ -105,7 +141,9 @@ describe('faults on the shared broker: every acknowledged check once in the even
     const letters = await readTopic(brokers, deadLetterTopic(stack.topic));
     const ours = letters.filter((l) => l.headers['fangyi-faults'] === 'poison');
     expect(ours.map((l) => l.headers['fangyi-dlq-group'])).toContain(stack.group);
-    console.info(`  dead letters of the poison message: ${ours.length} (groups ${ours.map((l) => l.headers['fangyi-dlq-group']).join(', ')})`);
+    console.info(
+      `  dead letters of the poison message: ${ours.length} (groups ${ours.map((l) => l.headers['fangyi-dlq-group']).join(', ')})`,
+    );
   });
 
   it('a message with a forged revision: rejected, and later real events still reach the roster', async () => {
@@ -118,16 +156,29 @@ describe('faults on the shared broker: every acknowledged check once in the even
       const check = events.filter((e) => e.type === 'quarantine.symptom-check-logged').at(-1)!;
       const last = events.at(-1)!;
       // A well-formed check for a slot the case has not had yet, five revisions ahead of the stream.
-      const forged = { ...check, id: uuidv7(), streamRevision: last.streamRevision + 5, data: { ...(check.data as object), checkId: forgedCheckId, date: stack.today, slot: 'pm' } };
-      const bus = new KafkaMessageBus({ brokers: brokers.split(','), clientId: `${stack.prefix}-forger`, logger: pino({ level: 'silent' }) });
+      const forged = {
+        ...check,
+        id: uuidv7(),
+        streamRevision: last.streamRevision + 5,
+        data: { ...(check.data as object), checkId: forgedCheckId, date: stack.today, slot: 'pm' },
+      };
+      const bus = new KafkaMessageBus({
+        brokers: brokers.split(','),
+        clientId: `${stack.prefix}-forger`,
+        logger: pino({ level: 'silent' }),
+      });
       try {
         await bus.publish(stack.topic, [toMessage(forged)]);
       } finally {
         await bus.close();
       }
-      return { extra: `forged revision ${forged.streamRevision} published when the stream was at ${last.streamRevision}` };
+      return {
+        extra: `forged revision ${forged.streamRevision} published when the stream was at ${last.streamRevision}`,
+      };
     });
-    const doc = (await stack.rosterDoc<{ checks: Record<string, Record<string, { checkId: string }>> }>(forgedCase))!;
+    const doc = (await stack.rosterDoc<{
+      checks: Record<string, Record<string, { checkId: string }>>;
+    }>(forgedCase))!;
     expect(doc.checks[stack.today]!.pm!.checkId).not.toBe(forgedCheckId);
     expect(stack.worker!.output).toContain('rejected, not applied');
   });
@@ -139,7 +190,9 @@ describe('faults on the shared broker: every acknowledged check once in the even
     const poller = (async () => {
       const headers = authHeader(testUser('caller', [COMMUNITY], CALLER));
       while (polling) {
-        const res = await fetch(`${stack.rosterBase}/roster?date=${stack.today}`, { headers }).catch((e: Error) => ({ status: 0, text: async () => e.message }) as const);
+        const res = await fetch(`${stack.rosterBase}/roster?date=${stack.today}`, {
+          headers,
+        }).catch((e: Error) => ({ status: 0, text: async () => e.message }) as const);
         answers++;
         if (res.status !== 200) failures.push(`${res.status} ${await res.text()}`);
         await sleep(100);
@@ -152,7 +205,9 @@ describe('faults on the shared broker: every acknowledged check once in the even
       deletedAt = Date.now();
       // The worker's next commit finds the namespace unmarked and rebuilds it from the event store.
       while (!(await stack.rosterStore.intact())) await sleep(50);
-      return { extra: `${deleted} keys deleted at check 400, rebuilt from the event store in ${((Date.now() - deletedAt) / 1000).toFixed(1)} s` };
+      return {
+        extra: `${deleted} keys deleted at check 400, rebuilt from the event store in ${((Date.now() - deletedAt) / 1000).toFixed(1)} s`,
+      };
     });
     polling = false;
     await poller;
@@ -173,26 +228,34 @@ describe('faults on the shared broker: every acknowledged check once in the even
     url.pathname = `/${otherDatabase}`;
     let holdFrom = 0;
     let holdTo = 0;
-    const { load } = await faultCase('transaction held 20 s elsewhere', { cases: 50, rate: 45 }, async (load) => {
-      await load.sentAtLeast(50);
-      held = new pg.Client({ connectionString: url.toString() });
-      await held.connect();
-      await held.query('BEGIN');
-      await held.query('CREATE TABLE held (x int)');
-      await held.query('INSERT INTO held VALUES (1)');
-      holdFrom = Date.now();
-      await sleep(20_000);
-      await held.query('ROLLBACK');
-      holdTo = Date.now();
-      await held.end();
-      held = undefined;
-      return { extra: 'write transaction open for 20 s in another database' };
-    });
+    const { load } = await faultCase(
+      'transaction held 20 s elsewhere',
+      { cases: 50, rate: 45 },
+      async (load) => {
+        await load.sentAtLeast(50);
+        held = new pg.Client({ connectionString: url.toString() });
+        await held.connect();
+        await held.query('BEGIN');
+        await held.query('CREATE TABLE held (x int)');
+        await held.query('INSERT INTO held VALUES (1)');
+        holdFrom = Date.now();
+        await sleep(20_000);
+        await held.query('ROLLBACK');
+        holdTo = Date.now();
+        await held.end();
+        held = undefined;
+        return { extra: 'write transaction open for 20 s in another database' };
+      },
+    );
     const during = load.acks.filter((a) => a.ackAt >= holdFrom && a.ackAt <= holdTo);
-    const delays = during.map((a) => (stack.tap!.checkSeenAt.get(a.checkId) ?? Number.POSITIVE_INFINITY) - a.ackAt).sort((a, b) => a - b);
+    const delays = during
+      .map((a) => (stack.tap!.checkSeenAt.get(a.checkId) ?? Number.POSITIVE_INFINITY) - a.ackAt)
+      .sort((a, b) => a - b);
     const max = delays.at(-1)!;
     const median = delays[Math.floor(delays.length / 2)]!;
-    console.info(`  relay delay (201 → on Kafka) of the ${during.length} checks acknowledged during the hold: median ${(median / 1000).toFixed(2)} s, max ${(max / 1000).toFixed(2)} s (bound ${RELAY_DELAY_BOUND_MS / 1000} s)`);
+    console.info(
+      `  relay delay (201 → on Kafka) of the ${during.length} checks acknowledged during the hold: median ${(median / 1000).toFixed(2)} s, max ${(max / 1000).toFixed(2)} s (bound ${RELAY_DELAY_BOUND_MS / 1000} s)`,
+    );
     expect(during.length).toBeGreaterThan(500);
     expect(max).toBeLessThanOrEqual(RELAY_DELAY_BOUND_MS);
   });
@@ -202,11 +265,23 @@ describe('faults on the shared broker: every acknowledged check once in the even
     const a = stack.replicas[0]!;
     const relays = async () => {
       const states: string[] = [];
-      for (const r of [a, b]) states.push(((await (await fetch(`${r.base}/ready`)).json()) as { checks: { relay: string } }).checks.relay);
+      for (const r of [a, b])
+        states.push(
+          ((await (await fetch(`${r.base}/ready`)).json()) as { checks: { relay: string } }).checks
+            .relay,
+        );
       return states.join('/');
     };
-    const { verdict, load } = await faultCase('two replicas', { target: (i) => (i % 2 === 0 ? a.base : b.base) }, async () => ({ extra: `relays ${await relays()}` }));
-    await expect.poll(() => verdict.eventIds.filter((id) => !stack.tap!.copies.has(id)).length, { timeout: 10_000 }).toBe(0);
+    const { verdict, load } = await faultCase(
+      'two replicas',
+      { target: (i) => (i % 2 === 0 ? a.base : b.base) },
+      async () => ({ extra: `relays ${await relays()}` }),
+    );
+    await expect
+      .poll(() => verdict.eventIds.filter((id) => !stack.tap!.copies.has(id)).length, {
+        timeout: 10_000,
+      })
+      .toBe(0);
     const extra = stack.tap!.extraCopies(verdict.eventIds);
     console.info(`  ${verdict.eventIds.length} events on Kafka, extra copies ${extra}`);
     expect(extra).toBe(0);

@@ -11,14 +11,32 @@ import { COMMON_ERRORS, mergeErrors } from '@fangyi/service-kit';
  */
 describe('the services’ error registries', () => {
   it('merge with the kit’s common codes and each other without a code defined twice', () => {
-    const all = mergeErrors(COMMON_ERRORS, quarantineErrors, residentsErrors, checkpointsErrors, complaintsErrors);
+    const all = mergeErrors(
+      COMMON_ERRORS,
+      quarantineErrors,
+      residentsErrors,
+      checkpointsErrors,
+      complaintsErrors,
+    );
     expect(Object.keys(all).length).toBe(
-      [COMMON_ERRORS, quarantineErrors, residentsErrors, checkpointsErrors, complaintsErrors].reduce((n, r) => n + Object.keys(r).length, 0),
+      [
+        COMMON_ERRORS,
+        quarantineErrors,
+        residentsErrors,
+        checkpointsErrors,
+        complaintsErrors,
+      ].reduce((n, r) => n + Object.keys(r).length, 0),
     );
   });
 
   it('give every code an HTTP error status and a title', () => {
-    for (const registry of [COMMON_ERRORS, quarantineErrors, residentsErrors, checkpointsErrors, complaintsErrors]) {
+    for (const registry of [
+      COMMON_ERRORS,
+      quarantineErrors,
+      residentsErrors,
+      checkpointsErrors,
+      complaintsErrors,
+    ]) {
       for (const [code, { status, title }] of Object.entries(registry)) {
         expect(code).toMatch(/^[A-Z][A-Z0-9_]+$/);
         expect(status, code).toBeGreaterThanOrEqual(400);

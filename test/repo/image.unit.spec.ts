@@ -23,7 +23,9 @@ for (const line of instructions) {
   else stages.at(-1)?.push(line);
 }
 const runtime = stages.at(-1) ?? [];
-const packageManager = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { packageManager: string }).packageManager;
+const packageManager = (
+  JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { packageManager: string }
+).packageManager;
 
 describe('Dockerfile', () => {
   it('has stages, and the image runs from the last, which builds on none of the tool stages', () => {
@@ -37,19 +39,24 @@ describe('Dockerfile', () => {
     expect(deps, 'a stage that runs pnpm fetch').toBeDefined();
     const copies = deps.filter((l) => l.startsWith('COPY'));
     expect(copies).toEqual(['COPY pnpm-lock.yaml pnpm-workspace.yaml ./']);
-    expect(deps.findIndex((l) => l.startsWith('COPY'))).toBeLessThan(deps.findIndex((l) => /pnpm fetch/.test(l)));
+    expect(deps.findIndex((l) => l.startsWith('COPY'))).toBeLessThan(
+      deps.findIndex((l) => /pnpm fetch/.test(l)),
+    );
   });
 
   it('installs production dependencies only, offline, against the lockfile', () => {
     const install = instructions.find((l) => /pnpm install/.test(l))!;
-    for (const flag of ['--prod', '--offline', '--frozen-lockfile']) expect(install).toContain(flag);
+    for (const flag of ['--prod', '--offline', '--frozen-lockfile'])
+      expect(install).toContain(flag);
     expect(instructions.find((l) => /pnpm fetch/.test(l))).toContain('--prod');
   });
 
   it('installs pnpm from the npm registry at the version package.json names, never through Corepack', () => {
     expect(instructions.join('\n')).not.toMatch(/corepack/i);
     expect(instructions).toContain(`ARG PNPM_VERSION=${packageManager.replace(/^pnpm@/, '')}`);
-    expect(instructions.some((l) => /npm install --global .*"pnpm@\$\{PNPM_VERSION\}"/.test(l))).toBe(true);
+    expect(
+      instructions.some((l) => /npm install --global .*"pnpm@\$\{PNPM_VERSION\}"/.test(l)),
+    ).toBe(true);
   });
 
   it('runs as a user who is not root, under an init process, with a health check on /ready', () => {
@@ -65,7 +72,8 @@ describe('Dockerfile', () => {
 
   it('leaves the machine-local and secret files out of the build context', () => {
     const ignored = readFileSync(join(root, '.dockerignore'), 'utf8').split('\n');
-    for (const path of ['node_modules', '.data', '.tools', '.git', '.cache']) expect(ignored).toContain(path);
+    for (const path of ['node_modules', '.data', '.tools', '.git', '.cache'])
+      expect(ignored).toContain(path);
   });
 });
 
@@ -78,28 +86,49 @@ type Service = {
   environment?: Record<string, string>;
   command?: string[];
 };
-const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as { services: Record<string, Service> };
-const servers = Object.entries(compose.services).filter(([, s]) => s.build === '.' && !s.profiles?.includes('tools'));
+const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
+  services: Record<string, Service>;
+};
+const servers = Object.entries(compose.services).filter(
+  ([, s]) => s.build === '.' && !s.profiles?.includes('tools'),
+);
 
 describe('docker-compose.yml: health and start order', () => {
   it('runs PostgreSQL as the event store by default, KurrentDB 26.0 as an option', () => {
-    for (const [name, s] of servers) expect(s.environment?.EVENT_STORE_URL, name).toMatch(/postgres:\/\/postgres@postgres:5432\/fangyi/);
+    for (const [name, s] of servers)
+      expect(s.environment?.EVENT_STORE_URL, name).toMatch(
+        /postgres:\/\/postgres@postgres:5432\/fangyi/,
+      );
     expect(compose.services.postgres?.profiles).toBeUndefined();
     expect(compose.services.kurrentdb?.image).toBe('kurrentplatform/kurrentdb:26.0');
     expect(compose.services.kurrentdb?.profiles).toEqual(['kurrentdb']);
   });
 
   it('checks the health of PostgreSQL, Kafka and Redis, and of every Fangyi server through the image (none turns it off)', () => {
-    for (const name of ['postgres', 'kafka', 'redis']) expect(compose.services[name]?.healthcheck?.test, name).toBeDefined();
+    for (const name of ['postgres', 'kafka', 'redis'])
+      expect(compose.services[name]?.healthcheck?.test, name).toBeDefined();
     for (const [name, s] of servers) expect(s.healthcheck?.disable, name).not.toBe(true);
   });
 
   it('starts every Fangyi server once what it needs is healthy, the gateway after the services', () => {
     for (const [name, s] of servers) {
-      for (const dependency of ['postgres', 'kafka', 'redis']) expect(s.depends_on?.[dependency]?.condition, `${name} → ${dependency}`).toBe('service_healthy');
+      for (const dependency of ['postgres', 'kafka', 'redis'])
+        expect(s.depends_on?.[dependency]?.condition, `${name} → ${dependency}`).toBe(
+          'service_healthy',
+        );
     }
     const gateway = compose.services.gateway!;
-    for (const service of ['quarantine', 'residents', 'checkpoints', 'complaints', 'roster', 'staff']) expect(gateway.depends_on?.[service]?.condition, `gateway → ${service}`).toBe('service_healthy');
+    for (const service of [
+      'quarantine',
+      'residents',
+      'checkpoints',
+      'complaints',
+      'roster',
+      'staff',
+    ])
+      expect(gateway.depends_on?.[service]?.condition, `gateway → ${service}`).toBe(
+        'service_healthy',
+      );
   });
 
   it('gives every server a PORT for its /ready, the read-side worker included', () => {

@@ -1,4 +1,9 @@
-import { LATE_AFTER_MS, type EventFilter, type ReadAllOptions, type RecordedEvent } from './port.ts';
+import {
+  LATE_AFTER_MS,
+  type EventFilter,
+  type ReadAllOptions,
+  type RecordedEvent,
+} from './port.ts';
 
 const FIELD = /^[A-Za-z][A-Za-z0-9]{0,63}$/;
 
@@ -6,11 +11,15 @@ const FIELD = /^[A-Za-z][A-Za-z0-9]{0,63}$/;
 export function checkFilter(filter: EventFilter): void {
   for (const key of ['streamData', 'data'] as const) {
     const f = filter[key];
-    if (f && !FIELD.test(f.field)) throw new RangeError(`filter ${key}.field ${JSON.stringify(f.field)}: letters and digits only`);
+    if (f && !FIELD.test(f.field))
+      throw new RangeError(
+        `filter ${key}.field ${JSON.stringify(f.field)}: letters and digits only`,
+      );
   }
   for (const key of ['recordedFrom', 'recordedBefore', 'occurredFrom', 'occurredBefore'] as const) {
     const v = filter[key];
-    if (v !== undefined && Number.isNaN(Date.parse(v))) throw new RangeError(`filter ${key} ${JSON.stringify(v)} is not an instant`);
+    if (v !== undefined && Number.isNaN(Date.parse(v)))
+      throw new RangeError(`filter ${key} ${JSON.stringify(v)} is not an instant`);
   }
 }
 
@@ -20,15 +29,21 @@ export const isoInstant = (iso: string): string => new Date(iso).toISOString();
 /** Whether one event passes the criteria that do not need the rest of its stream. */
 export function matchesOwnFields(filter: EventFilter, e: RecordedEvent): boolean {
   if (filter.streamIds && !filter.streamIds.includes(e.streamId)) return false;
-  if (filter.streamPrefixes && !filter.streamPrefixes.some((p) => e.streamId.startsWith(p))) return false;
+  if (filter.streamPrefixes && !filter.streamPrefixes.some((p) => e.streamId.startsWith(p)))
+    return false;
   if (filter.types && !filter.types.includes(e.type)) return false;
-  if (filter.data && (e.data as Record<string, unknown> | null)?.[filter.data.field] !== filter.data.value) return false;
+  if (
+    filter.data &&
+    (e.data as Record<string, unknown> | null)?.[filter.data.field] !== filter.data.value
+  )
+    return false;
   const at = Date.parse(e.recordedAt);
   if (filter.recordedFrom !== undefined && at < Date.parse(filter.recordedFrom)) return false;
   if (filter.recordedBefore !== undefined && at >= Date.parse(filter.recordedBefore)) return false;
   const happened = Date.parse(e.occurredAt);
   if (filter.occurredFrom !== undefined && happened < Date.parse(filter.occurredFrom)) return false;
-  if (filter.occurredBefore !== undefined && happened >= Date.parse(filter.occurredBefore)) return false;
+  if (filter.occurredBefore !== undefined && happened >= Date.parse(filter.occurredBefore))
+    return false;
   if (filter.recordedLate && !(at > happened + LATE_AFTER_MS)) return false;
   return true;
 }
@@ -58,7 +73,9 @@ export async function scanFiltered(
         const { field, value } = filter.streamData;
         let ok = holds.get(e.streamId);
         if (ok === undefined) {
-          ok = (await readStream(e.streamId)).some((s) => (s.data as Record<string, unknown> | null)?.[field] === value);
+          ok = (await readStream(e.streamId)).some(
+            (s) => (s.data as Record<string, unknown> | null)?.[field] === value,
+          );
           holds.set(e.streamId, ok);
         }
         if (!ok) continue;

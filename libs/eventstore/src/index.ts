@@ -10,6 +10,12 @@ export { openEventStore } from './open.ts';
 export type { PersonalKeyStore } from './personalKeys/port.ts';
 export { SqlitePersonalKeys } from './personalKeys/sqlite.ts';
 export { openPersonalKeys } from './personalKeys/open.ts';
-export { snapshotInstant, type SnapshotBounds, type SnapshotMeta, type SnapshotStore, type ViewSnapshot } from './snapshots/port.ts';
+export {
+  snapshotInstant,
+  type SnapshotBounds,
+  type SnapshotMeta,
+  type SnapshotStore,
+  type ViewSnapshot,
+} from './snapshots/port.ts';
 export { SqliteSnapshots } from './snapshots/sqlite.ts';
 export { openSnapshots } from './snapshots/open.ts';

@@ -130,7 +130,11 @@ export interface EventStore {
    * Appends events atomically to one stream. Throws {@link WrongExpectedRevisionError} when the
    * stream's revision is not the expected one: the caller decided on stale state.
    */
-  append(streamId: string, events: readonly NewEvent[], options: { expectedRevision: ExpectedRevision }): Promise<AppendResult>;
+  append(
+    streamId: string,
+    events: readonly NewEvent[],
+    options: { expectedRevision: ExpectedRevision },
+  ): Promise<AppendResult>;
   /** The stream's events in revision order; empty when the stream does not exist. */
   readStream(streamId: string, options?: { fromRevision?: number }): Promise<RecordedEvent[]>;
   /**
@@ -165,7 +169,11 @@ export class WrongExpectedRevisionError extends Error {
   }
 }
 
-export function checkExpected(streamId: string, expected: ExpectedRevision, actual: number | 'no-stream'): void {
+export function checkExpected(
+  streamId: string,
+  expected: ExpectedRevision,
+  actual: number | 'no-stream',
+): void {
   if (expected === 'any') return;
   if (expected === 'no-stream' ? actual !== 'no-stream' : actual !== expected) {
     throw new WrongExpectedRevisionError(streamId, expected, actual);
@@ -177,7 +185,9 @@ export class CheckpointConflictError extends Error {
   readonly expected: LogPosition | null;
   readonly actual: LogPosition | null;
   constructor(checkpoint: string, expected: LogPosition | null, actual: LogPosition | null) {
-    super(`checkpoint ${checkpoint}: expected ${expected ?? 'none'}, found ${actual ?? 'none'}: another writer moved it`);
+    super(
+      `checkpoint ${checkpoint}: expected ${expected ?? 'none'}, found ${actual ?? 'none'}: another writer moved it`,
+    );
     this.name = 'CheckpointConflictError';
     this.checkpoint = checkpoint;
     this.expected = expected;
@@ -186,7 +196,12 @@ export class CheckpointConflictError extends Error {
 }
 
 /** Refuses a checkpoint move that is not forward; `compare` is the adapter's order of positions. */
-export function checkForward(name: string, position: LogPosition, expected: LogPosition | null, compare: (a: LogPosition, b: LogPosition) => number): void {
+export function checkForward(
+  name: string,
+  position: LogPosition,
+  expected: LogPosition | null,
+  compare: (a: LogPosition, b: LogPosition) => number,
+): void {
   if (expected !== null && compare(position, expected) <= 0) {
     throw new RangeError(`checkpoint ${name}: ${position} is not after ${expected}`);
   }

@@ -9,7 +9,6 @@ import {
   type Clock,
   type EventStore,
   type ExpectedRevision,
-  type LogPosition,
   type ReadAllOptions,
   type ReadFilteredOptions,
   type RecordedEvent,
@@ -24,7 +23,15 @@ import { readHorizon } from './postgres/horizon.ts';
 import { readFilteredPostgres } from './postgres/readFiltered.ts';
 import { PostgresLeases } from './postgres/leases.ts';
 import { Notifier, type PostgresNotifyMode } from './postgres/notifier.ts';
-import { EVENT_COLUMNS, channelOf, comparePositions, decodePosition, quoteSchema, toRecorded, type EventRow } from './postgres/sql.ts';
+import {
+  EVENT_COLUMNS,
+  channelOf,
+  comparePositions,
+  decodePosition,
+  quoteSchema,
+  toRecorded,
+  type EventRow,
+} from './postgres/sql.ts';
 
 export { appendWithin } from './postgres/append.ts';
 export { migratePostgres } from './postgres/migrations.ts';
@@ -88,13 +95,20 @@ export class PostgresEventStore implements EventStore {
       this.pool = options.pool;
       this.ownsPool = false;
     } else {
-      this.pool = new pg.Pool({ connectionString: options.connectionString, max: options.poolSize ?? 10 });
+      this.pool = new pg.Pool({
+        connectionString: options.connectionString,
+        max: options.poolSize ?? 10,
+      });
       this.ownsPool = true;
       // An idle client that dies (server restart) is dropped by the pool; without a listener it would crash the process.
       this.pool.on('error', () => {});
     }
     this.notifier = new Notifier(this.pool.options, channelOf(this.schema), this.waker);
-    this.leases = new PostgresLeases(this.pool.options, this.schema, options.leaseHeartbeatMs !== undefined ? { heartbeatMs: options.leaseHeartbeatMs } : {});
+    this.leases = new PostgresLeases(
+      this.pool.options,
+      this.schema,
+      options.leaseHeartbeatMs !== undefined ? { heartbeatMs: options.leaseHeartbeatMs } : {},
+    );
     const maxBatch = options.maxAppendBatch ?? 64;
     this.batcher = new AppendBatcher(
       maxBatch > 1 ? (options.appendConcurrency ?? 2) : Number.POSITIVE_INFINITY,
@@ -113,7 +127,11 @@ export class PostgresEventStore implements EventStore {
     return migratePostgres(this.pool, this.schema);
   }
 
-  async append(streamId: string, events: readonly NewEvent[], options: { expectedRevision: ExpectedRevision }): Promise<AppendResult> {
+  async append(
+    streamId: string,
+    events: readonly NewEvent[],
+    options: { expectedRevision: ExpectedRevision },
+  ): Promise<AppendResult> {
     if (events.length === 0) throw new Error('append needs at least one event');
     const result = await this.batcher.submit({
       streamId,
@@ -126,7 +144,10 @@ export class PostgresEventStore implements EventStore {
     return result;
   }
 
-  async readStream(streamId: string, options?: { fromRevision?: number }): Promise<RecordedEvent[]> {
+  async readStream(
+    streamId: string,
+    options?: { fromRevision?: number },
+  ): Promise<RecordedEvent[]> {
     const result = await this.pool.query<EventRow>({
       name: `fangyi-read-stream-${this.schema}`,
       // Ordered by the table's columns (e.), not by EVENT_COLUMNS' text aliases of the same names:
@@ -162,7 +183,11 @@ export class PostgresEventStore implements EventStore {
   subscribeToAll(options: SubscribeOptions): Subscription {
     if (this.closed) throw new Error('event store closed');
     this.notifier.listen();
-    const inner = catchUpSubscription((after, limit) => this.readAll({ after, limit }), options, this.waker);
+    const inner = catchUpSubscription(
+      (after, limit) => this.readAll({ after, limit }),
+      options,
+      this.waker,
+    );
     const subscription: Subscription = {
       stop: async () => {
         this.subscriptions.delete(subscription);
@@ -198,7 +223,8 @@ export class PostgresEventStore implements EventStore {
               text: `UPDATE ${table} SET position = $2 WHERE name = $1 AND position = $3`,
               values: [name, position, expected],
             });
-      if (result.rowCount !== 1) throw new CheckpointConflictError(name, expected, await this.checkpoints.load(name));
+      if (result.rowCount !== 1)
+        throw new CheckpointConflictError(name, expected, await this.checkpoints.load(name));
     },
   };
 

@@ -24,7 +24,7 @@ import { LocalWaker } from './wakers.ts';
 const OCCURRED_UTC = "strftime('%Y-%m-%dT%H:%M:%fZ', occurred_at)";
 
 /** Recorded more than an hour (LATE_AFTER_MS) after it happened. */
-const LATE = "julianday(recorded_at) > julianday(occurred_at) + 1.0 / 24";
+const LATE = 'julianday(recorded_at) > julianday(occurred_at) + 1.0 / 24';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS events (
@@ -135,11 +135,16 @@ export class SqliteEventStore implements EventStore {
   constructor(options: SqliteEventStoreOptions) {
     this.db = new DatabaseSync(options.path);
     this.clock = options.clock ?? (() => new Date());
-    this.db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;');
+    this.db.exec(
+      'PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;',
+    );
     this.db.exec(SCHEMA);
     // The trace context column came later: files made before it get it, empty.
-    const columns = this.db.prepare("SELECT name FROM pragma_table_info('events')").all() as { name: string }[];
-    if (!columns.some((c) => c.name === 'traceparent')) this.db.exec('ALTER TABLE events ADD COLUMN traceparent TEXT');
+    const columns = this.db.prepare("SELECT name FROM pragma_table_info('events')").all() as {
+      name: string;
+    }[];
+    if (!columns.some((c) => c.name === 'traceparent'))
+      this.db.exec('ALTER TABLE events ADD COLUMN traceparent TEXT');
     this.stmts = {
       revision: this.db.prepare('SELECT revision FROM streams WHERE stream_id = ?'),
       insert: this.db.prepare(
@@ -149,11 +154,15 @@ export class SqliteEventStore implements EventStore {
       upsertStream: this.db.prepare(
         'INSERT INTO streams (stream_id, revision) VALUES (?, ?) ON CONFLICT (stream_id) DO UPDATE SET revision = excluded.revision',
       ),
-      readStream: this.db.prepare('SELECT * FROM events WHERE stream_id = ? AND stream_revision >= ? ORDER BY stream_revision'),
+      readStream: this.db.prepare(
+        'SELECT * FROM events WHERE stream_id = ? AND stream_revision >= ? ORDER BY stream_revision',
+      ),
       readAll: this.db.prepare('SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?'),
       dataVersion: this.db.prepare('PRAGMA data_version'),
       loadCheckpoint: this.db.prepare('SELECT position FROM checkpoints WHERE name = ?'),
-      createCheckpoint: this.db.prepare('INSERT INTO checkpoints (name, position) VALUES (?, ?) ON CONFLICT (name) DO NOTHING'),
+      createCheckpoint: this.db.prepare(
+        'INSERT INTO checkpoints (name, position) VALUES (?, ?) ON CONFLICT (name) DO NOTHING',
+      ),
       moveCheckpoint: this.db.prepare(
         'UPDATE checkpoints SET position = ? WHERE name = ? AND position = ?',
       ),
@@ -166,10 +175,20 @@ export class SqliteEventStore implements EventStore {
    * instead of one each, and one append refused for its expected revision is rolled back alone.
    * Two appends to one stream in a burst are decided in order: the second sees the first's revision.
    */
-  append(streamId: string, events: readonly NewEvent[], options: { expectedRevision: ExpectedRevision }): Promise<AppendResult> {
+  append(
+    streamId: string,
+    events: readonly NewEvent[],
+    options: { expectedRevision: ExpectedRevision },
+  ): Promise<AppendResult> {
     if (events.length === 0) return Promise.reject(new Error('append needs at least one event'));
     return new Promise((resolve, reject) => {
-      this.pending.push({ streamId, events, expectedRevision: options.expectedRevision, resolve, reject });
+      this.pending.push({
+        streamId,
+        events,
+        expectedRevision: options.expectedRevision,
+        resolve,
+        reject,
+      });
       if (this.pending.length === 1) setImmediate(() => this.writePending());
     });
   }
@@ -223,7 +242,10 @@ export class SqliteEventStore implements EventStore {
     });
   }
 
-  private insertAppend(a: PendingAppend, recordedAt: string): { result: AppendResult; recorded: RecordedEvent[] } {
+  private insertAppend(
+    a: PendingAppend,
+    recordedAt: string,
+  ): { result: AppendResult; recorded: RecordedEvent[] } {
     const row = this.stmts.revision.get(a.streamId) as { revision: number } | undefined;
     const actual = row ? row.revision : ('no-stream' as const);
     checkExpected(a.streamId, a.expectedRevision, actual);
@@ -301,8 +323,13 @@ export class SqliteEventStore implements EventStore {
     }
   }
 
-  async readStream(streamId: string, options?: { fromRevision?: number }): Promise<RecordedEvent[]> {
-    return (this.stmts.readStream.all(streamId, options?.fromRevision ?? 0) as unknown as Row[]).map(toRecorded);
+  async readStream(
+    streamId: string,
+    options?: { fromRevision?: number },
+  ): Promise<RecordedEvent[]> {
+    return (
+      this.stmts.readStream.all(streamId, options?.fromRevision ?? 0) as unknown as Row[]
+    ).map(toRecorded);
   }
 
   async readAll(options?: ReadAllOptions): Promise<RecordedEvent[]> {
@@ -312,9 +339,12 @@ export class SqliteEventStore implements EventStore {
     if (this.recent.length > 0 && from >= 0 && from < this.recent.length) {
       // A page that ends inside the tail is what the file holds. One that reaches its end is too,
       // unless another connection committed since this one last did (data_version tells).
-      if (from + limit < this.recent.length || this.dataVersion() === this.recentDataVersion) return this.recent.slice(from, from + limit);
+      if (from + limit < this.recent.length || this.dataVersion() === this.recentDataVersion)
+        return this.recent.slice(from, from + limit);
     }
-    return (this.stmts.readAll.all(after, options?.limit ?? 1000) as unknown as Row[]).map(toRecorded);
+    return (this.stmts.readAll.all(after, options?.limit ?? 1000) as unknown as Row[]).map(
+      toRecorded,
+    );
   }
 
   async readFiltered(options: ReadFilteredOptions): Promise<RecordedEvent[]> {
@@ -329,7 +359,11 @@ export class SqliteEventStore implements EventStore {
     if (filter.streamIds) list('e.stream_id', filter.streamIds);
     if (filter.types) list('e.type', filter.types);
     if (filter.streamPrefixes) {
-      where.push(filter.streamPrefixes.length === 0 ? '0' : `(${filter.streamPrefixes.map(() => "substr(e.stream_id, 1, length(?)) = ?").join(' OR ')})`);
+      where.push(
+        filter.streamPrefixes.length === 0
+          ? '0'
+          : `(${filter.streamPrefixes.map(() => 'substr(e.stream_id, 1, length(?)) = ?').join(' OR ')})`,
+      );
       for (const p of filter.streamPrefixes) values.push(p, p);
     }
     if (filter.recordedFrom !== undefined) {
@@ -355,7 +389,9 @@ export class SqliteEventStore implements EventStore {
     }
     if (filter.streamData) {
       // The stream's own events, found by the (stream_id, stream_revision) index.
-      where.push(`EXISTS (SELECT 1 FROM events c WHERE c.stream_id = e.stream_id AND json_extract(c.data, ?) = ?)`);
+      where.push(
+        `EXISTS (SELECT 1 FROM events c WHERE c.stream_id = e.stream_id AND json_extract(c.data, ?) = ?)`,
+      );
       values.push(`$.${filter.streamData.field}`, filter.streamData.value);
     }
     values.push(options.limit ?? 1000);
@@ -364,7 +400,11 @@ export class SqliteEventStore implements EventStore {
   }
 
   subscribeToAll(options: SubscribeOptions): Subscription {
-    return catchUpSubscription((after, limit) => this.readAll({ after, limit }), options, this.waker);
+    return catchUpSubscription(
+      (after, limit) => this.readAll({ after, limit }),
+      options,
+      this.waker,
+    );
   }
 
   readonly checkpoints = {
@@ -372,11 +412,18 @@ export class SqliteEventStore implements EventStore {
       const row = this.stmts.loadCheckpoint.get(name) as { position: string } | undefined;
       return row?.position ?? null;
     },
-    store: async (name: string, position: LogPosition, expected: LogPosition | null): Promise<void> => {
+    store: async (
+      name: string,
+      position: LogPosition,
+      expected: LogPosition | null,
+    ): Promise<void> => {
       checkForward(name, position, expected, (a, b) => Number(a) - Number(b));
       const { changes } =
-        expected === null ? this.stmts.createCheckpoint.run(name, position) : this.stmts.moveCheckpoint.run(position, name, expected);
-      if (changes !== 1) throw new CheckpointConflictError(name, expected, await this.checkpoints.load(name));
+        expected === null
+          ? this.stmts.createCheckpoint.run(name, position)
+          : this.stmts.moveCheckpoint.run(position, name, expected);
+      if (changes !== 1)
+        throw new CheckpointConflictError(name, expected, await this.checkpoints.load(name));
     },
   };
 

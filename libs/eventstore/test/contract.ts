@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it, beforeAll, afterAll } from 'vitest';
 import { uuidv7, type NewEvent } from '@fangyi/contracts';
-import { CheckpointConflictError, WrongExpectedRevisionError, type EventFilter, type EventStore, type RecordedEvent } from '../src/index.ts';
+import {
+  CheckpointConflictError,
+  WrongExpectedRevisionError,
+  type EventFilter,
+  type EventStore,
+  type RecordedEvent,
+} from '../src/index.ts';
 
 export interface HeldAppend {
   commit(): Promise<void>;
@@ -36,7 +42,11 @@ export function event(type = 'quarantine.test-happened', data: unknown = { n: 1 
 
 const stream = (label = 'test') => `${label}-${randomUUID()}`;
 
-async function readAllOf(store: EventStore, streams: Set<string>, after: string | null = null): Promise<RecordedEvent[]> {
+async function readAllOf(
+  store: EventStore,
+  streams: Set<string>,
+  after: string | null = null,
+): Promise<RecordedEvent[]> {
   const out: RecordedEvent[] = [];
   let position = after;
   for (;;) {
@@ -48,7 +58,10 @@ async function readAllOf(store: EventStore, streams: Set<string>, after: string 
 }
 
 /** One suite for every event store adapter: each must pass all of it. */
-export function eventStoreContract(name: string, factory: () => Promise<EventStoreUnderTest>): void {
+export function eventStoreContract(
+  name: string,
+  factory: () => Promise<EventStoreUnderTest>,
+): void {
   describe(`event store contract: ${name}`, () => {
     let sut: EventStoreUnderTest;
     let store: EventStore;
@@ -62,7 +75,10 @@ export function eventStoreContract(name: string, factory: () => Promise<EventSto
 
     it('appends to a new stream and reads it back in revision order with every envelope field', async () => {
       const s = stream();
-      const events = [event('quarantine.a', { x: 1, nested: { y: [1, 2] } }), event('quarantine.b', { text: '发热 38.1' })];
+      const events = [
+        event('quarantine.a', { x: 1, nested: { y: [1, 2] } }),
+        event('quarantine.b', { text: '发热 38.1' }),
+      ];
       events[1] = { ...events[1]!, causationId: events[0]!.id };
       const result = await store.append(s, events, { expectedRevision: 'no-stream' });
       expect(result.nextExpectedRevision).toBe(1);
@@ -78,13 +94,17 @@ export function eventStoreContract(name: string, factory: () => Promise<EventSto
       expect(await store.readStream(stream('missing'))).toEqual([]);
       const s = stream();
       await store.append(s, [event(), event(), event()], { expectedRevision: 'no-stream' });
-      expect((await store.readStream(s, { fromRevision: 1 })).map((e) => e.streamRevision)).toEqual([1, 2]);
+      expect((await store.readStream(s, { fromRevision: 1 })).map((e) => e.streamRevision)).toEqual(
+        [1, 2],
+      );
     });
 
     it('continues a stream at the expected revision', async () => {
       const s = stream();
       const first = await store.append(s, [event()], { expectedRevision: 'no-stream' });
-      const second = await store.append(s, [event(), event()], { expectedRevision: first.nextExpectedRevision });
+      const second = await store.append(s, [event(), event()], {
+        expectedRevision: first.nextExpectedRevision,
+      });
       expect(second.nextExpectedRevision).toBe(2);
       expect((await store.readStream(s)).length).toBe(3);
     });
@@ -95,8 +115,12 @@ export function eventStoreContract(name: string, factory: () => Promise<EventSto
       const stale = store.append(s, [event(), event()], { expectedRevision: 0 });
       await expect(stale).rejects.toBeInstanceOf(WrongExpectedRevisionError);
       await expect(stale).rejects.toMatchObject({ streamId: s, expected: 0, actual: 1 });
-      await expect(store.append(s, [event()], { expectedRevision: 'no-stream' })).rejects.toBeInstanceOf(WrongExpectedRevisionError);
-      await expect(store.append(stream(), [event()], { expectedRevision: 3 })).rejects.toBeInstanceOf(WrongExpectedRevisionError);
+      await expect(
+        store.append(s, [event()], { expectedRevision: 'no-stream' }),
+      ).rejects.toBeInstanceOf(WrongExpectedRevisionError);
+      await expect(
+        store.append(stream(), [event()], { expectedRevision: 3 }),
+      ).rejects.toBeInstanceOf(WrongExpectedRevisionError);
       expect((await store.readStream(s)).length).toBe(2);
     });
 
@@ -111,7 +135,9 @@ export function eventStoreContract(name: string, factory: () => Promise<EventSto
       const s = stream();
       const base = await store.append(s, [event()], { expectedRevision: 'no-stream' });
       const results = await Promise.allSettled(
-        Array.from({ length: 5 }, () => store.append(s, [event()], { expectedRevision: base.nextExpectedRevision })),
+        Array.from({ length: 5 }, () =>
+          store.append(s, [event()], { expectedRevision: base.nextExpectedRevision }),
+        ),
       );
       expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
       const losers = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -125,13 +151,16 @@ export function eventStoreContract(name: string, factory: () => Promise<EventSto
       const contested = stream('contested');
       await store.append(contested, [event()], { expectedRevision: 'no-stream' });
       const results = await Promise.allSettled([
-        ...streams.map((s) => store.append(s, [event(), event()], { expectedRevision: 'no-stream' })),
+        ...streams.map((s) =>
+          store.append(s, [event(), event()], { expectedRevision: 'no-stream' }),
+        ),
         store.append(contested, [event(), event(), event()], { expectedRevision: 0 }),
         store.append(contested, [event()], { expectedRevision: 0 }),
         store.append(streams[0]!, [event()], { expectedRevision: 5 }),
       ]);
       expect(results.slice(0, 12).every((r) => r.status === 'fulfilled')).toBe(true);
-      for (const s of streams) expect((await store.readStream(s)).map((e) => e.streamRevision)).toEqual([0, 1]);
+      for (const s of streams)
+        expect((await store.readStream(s)).map((e) => e.streamRevision)).toEqual([0, 1]);
       const [three, one, stale] = results.slice(12);
       expect(stale!.status).toBe('rejected');
       expect([three!.status, one!.status].sort()).toEqual(['fulfilled', 'rejected']);
@@ -146,9 +175,18 @@ export function eventStoreContract(name: string, factory: () => Promise<EventSto
       await store.append(b, [event(), event()], { expectedRevision: 'no-stream' });
       await store.append(a, [event()], { expectedRevision: 0 });
       const mine = await readAllOf(store, new Set([a, b]));
-      expect(mine.map((e) => `${e.streamId === a ? 'a' : 'b'}${e.streamRevision}`)).toEqual(['a0', 'b0', 'b1', 'a1']);
+      expect(mine.map((e) => `${e.streamId === a ? 'a' : 'b'}${e.streamRevision}`)).toEqual([
+        'a0',
+        'b0',
+        'b1',
+        'a1',
+      ]);
       const after = await readAllOf(store, new Set([a, b]), first.position);
-      expect(after.map((e) => `${e.streamId === a ? 'a' : 'b'}${e.streamRevision}`)).toEqual(['b0', 'b1', 'a1']);
+      expect(after.map((e) => `${e.streamId === a ? 'a' : 'b'}${e.streamRevision}`)).toEqual([
+        'b0',
+        'b1',
+        'a1',
+      ]);
       const page = await store.readAll({ after: first.position, limit: 2 });
       expect(page).toHaveLength(2);
     });
@@ -158,19 +196,25 @@ export function eventStoreContract(name: string, factory: () => Promise<EventSto
       await Promise.all(
         streams.map(async (s) => {
           let expected: number | 'no-stream' = 'no-stream';
-          for (let i = 0; i < 5; i++) expected = (await store.append(s, [event()], { expectedRevision: expected })).nextExpectedRevision;
+          for (let i = 0; i < 5; i++)
+            expected = (await store.append(s, [event()], { expectedRevision: expected }))
+              .nextExpectedRevision;
         }),
       );
       const all = await readAllOf(store, new Set(streams));
       expect(all).toHaveLength(40);
       for (const s of streams) {
-        expect(all.filter((e) => e.streamId === s).map((e) => e.streamRevision)).toEqual([0, 1, 2, 3, 4]);
+        expect(all.filter((e) => e.streamId === s).map((e) => e.streamRevision)).toEqual([
+          0, 1, 2, 3, 4,
+        ]);
       }
     });
 
     it('follows the log with a catch-up subscription: history first, then new events', async () => {
       const s = stream('sub');
-      const start = await store.append(stream('before'), [event()], { expectedRevision: 'no-stream' });
+      const start = await store.append(stream('before'), [event()], {
+        expectedRevision: 'no-stream',
+      });
       await store.append(s, [event(), event()], { expectedRevision: 'no-stream' });
       const seen: RecordedEvent[] = [];
       const sub = store.subscribeToAll({
@@ -224,10 +268,14 @@ export function eventStoreContract(name: string, factory: () => Promise<EventSto
       const third = await store.append(stream(), [event()], { expectedRevision: 'no-stream' });
       await store.checkpoints.store(name, first.position, null);
       // A second writer that also believes none is stored yet loses.
-      await expect(store.checkpoints.store(name, second.position, null)).rejects.toBeInstanceOf(CheckpointConflictError);
+      await expect(store.checkpoints.store(name, second.position, null)).rejects.toBeInstanceOf(
+        CheckpointConflictError,
+      );
       await store.checkpoints.store(name, second.position, first.position);
       // A writer still at `first` is stale: refused, and the checkpoint stays where the live one put it.
-      const stale = await store.checkpoints.store(name, third.position, first.position).catch((e: unknown) => e);
+      const stale = await store.checkpoints
+        .store(name, third.position, first.position)
+        .catch((e: unknown) => e);
       expect(stale).toBeInstanceOf(CheckpointConflictError);
       expect((stale as CheckpointConflictError).actual).toBe(second.position);
       expect(await store.checkpoints.load(name)).toBe(second.position);
@@ -238,8 +286,12 @@ export function eventStoreContract(name: string, factory: () => Promise<EventSto
       const first = await store.append(stream(), [event()], { expectedRevision: 'no-stream' });
       const second = await store.append(stream(), [event()], { expectedRevision: 'no-stream' });
       await store.checkpoints.store(name, second.position, null);
-      await expect(store.checkpoints.store(name, first.position, second.position)).rejects.toBeInstanceOf(RangeError);
-      await expect(store.checkpoints.store(name, second.position, second.position)).rejects.toBeInstanceOf(RangeError);
+      await expect(
+        store.checkpoints.store(name, first.position, second.position),
+      ).rejects.toBeInstanceOf(RangeError);
+      await expect(
+        store.checkpoints.store(name, second.position, second.position),
+      ).rejects.toBeInstanceOf(RangeError);
       expect(await store.checkpoints.load(name)).toBe(second.position);
     });
 
@@ -260,14 +312,26 @@ export function eventStoreContract(name: string, factory: () => Promise<EventSto
       it('reads by type and by stream, in log order, page by page', async () => {
         const t = tag();
         const [a, b] = [`filterA${t}-1`, `filterB${t}-1`];
-        await store.append(a, [event(`quarantine.f${t}-one`), event(`quarantine.f${t}-two`)], { expectedRevision: 'no-stream' });
+        await store.append(a, [event(`quarantine.f${t}-one`), event(`quarantine.f${t}-two`)], {
+          expectedRevision: 'no-stream',
+        });
         await store.append(b, [event(`quarantine.f${t}-one`)], { expectedRevision: 'no-stream' });
         await store.append(a, [event(`quarantine.f${t}-one`)], { expectedRevision: 1 });
         const ones = await readAllFiltered({ types: [`quarantine.f${t}-one`] });
-        expect(ones.map((e) => [e.streamId, e.streamRevision])).toEqual([[a, 0], [b, 0], [a, 2]]);
-        expect((await readAllFiltered({ streamIds: [a] })).map((e) => e.streamRevision)).toEqual([0, 1, 2]);
-        expect((await readAllFiltered({ streamPrefixes: [`filterB${t}`] })).map((e) => e.streamId)).toEqual([b]);
-        expect(await readAllFiltered({ streamIds: [a], types: [`quarantine.f${t}-two`] }, 10)).toHaveLength(1);
+        expect(ones.map((e) => [e.streamId, e.streamRevision])).toEqual([
+          [a, 0],
+          [b, 0],
+          [a, 2],
+        ]);
+        expect((await readAllFiltered({ streamIds: [a] })).map((e) => e.streamRevision)).toEqual([
+          0, 1, 2,
+        ]);
+        expect(
+          (await readAllFiltered({ streamPrefixes: [`filterB${t}`] })).map((e) => e.streamId),
+        ).toEqual([b]);
+        expect(
+          await readAllFiltered({ streamIds: [a], types: [`quarantine.f${t}-two`] }, 10),
+        ).toHaveLength(1);
         expect(await readAllFiltered({ types: [] })).toEqual([]);
         // The events themselves, envelope and position, are those of the unfiltered log.
         const all = await readAllOf(store, new Set([a, b]));
@@ -278,17 +342,46 @@ export function eventStoreContract(name: string, factory: () => Promise<EventSto
         const t = tag();
         const mine = `filterCase${t}-1`;
         const theirs = `filterCase${t}-2`;
-        await store.append(mine, [event('quarantine.started', { caseId: 'c1', community: `moujia${t}` })], { expectedRevision: 'no-stream' });
-        await store.append(theirs, [event('quarantine.started', { caseId: 'c2', community: `kutao${t}` })], { expectedRevision: 'no-stream' });
-        await store.append(mine, [event('quarantine.checked', { caseId: 'c1' })], { expectedRevision: 0 });
-        await store.append(theirs, [event('quarantine.checked', { caseId: 'c2' })], { expectedRevision: 0 });
-        const moujia = await readAllFiltered({ streamData: { field: 'community', value: `moujia${t}` } });
-        expect(moujia.map((e) => [e.streamId, e.type])).toEqual([[mine, 'quarantine.started'], [mine, 'quarantine.checked']]);
+        await store.append(
+          mine,
+          [event('quarantine.started', { caseId: 'c1', community: `moujia${t}` })],
+          { expectedRevision: 'no-stream' },
+        );
+        await store.append(
+          theirs,
+          [event('quarantine.started', { caseId: 'c2', community: `kutao${t}` })],
+          { expectedRevision: 'no-stream' },
+        );
+        await store.append(mine, [event('quarantine.checked', { caseId: 'c1' })], {
+          expectedRevision: 0,
+        });
+        await store.append(theirs, [event('quarantine.checked', { caseId: 'c2' })], {
+          expectedRevision: 0,
+        });
+        const moujia = await readAllFiltered({
+          streamData: { field: 'community', value: `moujia${t}` },
+        });
+        expect(moujia.map((e) => [e.streamId, e.type])).toEqual([
+          [mine, 'quarantine.started'],
+          [mine, 'quarantine.checked'],
+        ]);
         // By the event's own data: only the events that name the value themselves.
-        const c1 = await readAllFiltered({ streamPrefixes: [`filterCase${t}`], data: { field: 'caseId', value: 'c1' } });
+        const c1 = await readAllFiltered({
+          streamPrefixes: [`filterCase${t}`],
+          data: { field: 'caseId', value: 'c1' },
+        });
         expect(c1.map((e) => e.type)).toEqual(['quarantine.started', 'quarantine.checked']);
-        expect(await readAllFiltered({ streamPrefixes: [`filterCase${t}`], data: { field: 'community', value: `moujia${t}` } })).toHaveLength(1);
-        await expect(store.readFiltered({ filter: { streamData: { field: "community') OR 1=1 --", value: 'x' } } })).rejects.toThrow(/letters and digits/);
+        expect(
+          await readAllFiltered({
+            streamPrefixes: [`filterCase${t}`],
+            data: { field: 'community', value: `moujia${t}` },
+          }),
+        ).toHaveLength(1);
+        await expect(
+          store.readFiltered({
+            filter: { streamData: { field: "community') OR 1=1 --", value: 'x' } },
+          }),
+        ).rejects.toThrow(/letters and digits/);
       });
 
       it('cuts by recordedAt: from (inclusive) and before (exclusive), in SQL where the store has it', async () => {
@@ -297,19 +390,37 @@ export function eventStoreContract(name: string, factory: () => Promise<EventSto
         const at = (iso: string) => new Date(iso);
         try {
           let revision: number | 'no-stream' = 'no-stream';
-          for (const iso of ['2026-02-01T00:00:00.000Z', '2026-02-01T08:00:00.000Z', '2026-02-02T00:00:00.000Z']) {
+          for (const iso of [
+            '2026-02-01T00:00:00.000Z',
+            '2026-02-01T08:00:00.000Z',
+            '2026-02-02T00:00:00.000Z',
+          ]) {
             sut.setClock(at(iso));
-            revision = (await store.append(s, [event()], { expectedRevision: revision })).nextExpectedRevision;
+            revision = (await store.append(s, [event()], { expectedRevision: revision }))
+              .nextExpectedRevision;
           }
         } finally {
           sut.setClock(sut.now);
         }
-        const cut = (filter: EventFilter) => readAllFiltered({ streamIds: [s], ...filter }).then((es) => es.map((e) => e.recordedAt));
-        expect(await cut({ recordedFrom: '2026-02-01T08:00:00.000Z' })).toEqual(['2026-02-01T08:00:00.000Z', '2026-02-02T00:00:00.000Z']);
-        expect(await cut({ recordedBefore: '2026-02-01T08:00:00.000Z' })).toEqual(['2026-02-01T00:00:00.000Z']);
+        const cut = (filter: EventFilter) =>
+          readAllFiltered({ streamIds: [s], ...filter }).then((es) => es.map((e) => e.recordedAt));
+        expect(await cut({ recordedFrom: '2026-02-01T08:00:00.000Z' })).toEqual([
+          '2026-02-01T08:00:00.000Z',
+          '2026-02-02T00:00:00.000Z',
+        ]);
+        expect(await cut({ recordedBefore: '2026-02-01T08:00:00.000Z' })).toEqual([
+          '2026-02-01T00:00:00.000Z',
+        ]);
         // Any offset names the same instant.
-        expect(await cut({ recordedFrom: '2026-02-01T08:00:00+08:00', recordedBefore: '2026-02-01T16:00:00.001+08:00' })).toEqual(['2026-02-01T00:00:00.000Z', '2026-02-01T08:00:00.000Z']);
-        await expect(store.readFiltered({ filter: { recordedFrom: 'yesterday' } })).rejects.toThrow(/not an instant/);
+        expect(
+          await cut({
+            recordedFrom: '2026-02-01T08:00:00+08:00',
+            recordedBefore: '2026-02-01T16:00:00.001+08:00',
+          }),
+        ).toEqual(['2026-02-01T00:00:00.000Z', '2026-02-01T08:00:00.000Z']);
+        await expect(store.readFiltered({ filter: { recordedFrom: 'yesterday' } })).rejects.toThrow(
+          /not an instant/,
+        );
       });
 
       it('cuts by occurredAt as instants, whatever offset each event was written with, with recordedAt, and the events recorded late', async () => {
@@ -319,60 +430,85 @@ export function eventStoreContract(name: string, factory: () => Promise<EventSto
         try {
           sut.setClock(new Date('2026-02-03T00:00:00.000Z'));
           // Written with different offsets and out of order: a check logged late comes after later ones.
-          await store.append(s, [happened('2026-02-01T09:00:00.000+08:00'), happened('2026-02-02T01:00:00.000Z'), happened('2026-02-01T12:00:00.000+08:00')], { expectedRevision: 'no-stream' });
+          await store.append(
+            s,
+            [
+              happened('2026-02-01T09:00:00.000+08:00'),
+              happened('2026-02-02T01:00:00.000Z'),
+              happened('2026-02-01T12:00:00.000+08:00'),
+            ],
+            { expectedRevision: 'no-stream' },
+          );
           sut.setClock(new Date('2026-02-04T00:00:00.000Z'));
           // Logged a day late, for the morning of the 1st.
-          await store.append(s, [happened('2026-02-01T08:00:00.000+08:00')], { expectedRevision: 2 });
+          await store.append(s, [happened('2026-02-01T08:00:00.000+08:00')], {
+            expectedRevision: 2,
+          });
         } finally {
           sut.setClock(sut.now);
         }
-        const cut = (filter: EventFilter) => readAllFiltered({ streamIds: [s], ...filter }).then((es) => es.map((e) => e.streamRevision));
+        const cut = (filter: EventFilter) =>
+          readAllFiltered({ streamIds: [s], ...filter }).then((es) =>
+            es.map((e) => e.streamRevision),
+          );
         // 2026-02-01T04:00Z = 12:00 in Shanghai: the 08:00 and 09:00 ones had happened, not the noon one.
         expect(await cut({ occurredBefore: '2026-02-01T04:00:00.000Z' })).toEqual([0, 3]);
         expect(await cut({ occurredBefore: '2026-02-01T12:00:00.001+08:00' })).toEqual([0, 2, 3]);
         expect(await cut({ occurredFrom: '2026-02-01T12:00:00+08:00' })).toEqual([1, 2]);
         // What had happened by noon as known on the 3rd: the late one is not known yet.
-        expect(await cut({ occurredBefore: '2026-02-01T04:00:00.000Z', recordedBefore: '2026-02-03T00:00:00.001Z' })).toEqual([0]);
+        expect(
+          await cut({
+            occurredBefore: '2026-02-01T04:00:00.000Z',
+            recordedBefore: '2026-02-03T00:00:00.001Z',
+          }),
+        ).toEqual([0]);
         // Recorded more than an hour after it happened: every one here; the late one alone after the 3rd.
-        expect(await cut({ recordedLate: true, recordedFrom: '2026-02-03T12:00:00.000Z', occurredBefore: '2026-02-02T00:00:00.000Z' })).toEqual([3]);
-        await expect(store.readFiltered({ filter: { occurredBefore: 'soon' } })).rejects.toThrow(/not an instant/);
+        expect(
+          await cut({
+            recordedLate: true,
+            recordedFrom: '2026-02-03T12:00:00.000Z',
+            occurredBefore: '2026-02-02T00:00:00.000Z',
+          }),
+        ).toEqual([3]);
+        await expect(store.readFiltered({ filter: { occurredBefore: 'soon' } })).rejects.toThrow(
+          /not an instant/,
+        );
       });
     });
+    it('never lets a reader skip past a transaction still in flight (held-open writer)', async (ctx) => {
+      if (!sut.holdAppendOpen) {
+        ctx.skip(
+          'not applicable: this adapter serialises writers, so no transaction can be in flight while another commits',
+        );
+        return;
+      }
+      const held = stream('held');
+      const others = [stream('o1'), stream('o2'), stream('o3')];
+      const watched = new Set([held, ...others]);
+      const base = await store.append(stream('base'), [event()], { expectedRevision: 'no-stream' });
 
-    {
-      it('never lets a reader skip past a transaction still in flight (held-open writer)', async (ctx) => {
-        if (!sut.holdAppendOpen) {
-          ctx.skip('not applicable: this adapter serialises writers, so no transaction can be in flight while another commits');
-          return;
+      // A reader that remembers its position, as the relay does.
+      let position: string | null = base.position;
+      const seen: RecordedEvent[] = [];
+      const readOn = async () => {
+        for (;;) {
+          const batch = await store.readAll({ after: position, limit: 100 });
+          if (batch.length === 0) return;
+          seen.push(...batch.filter((e) => watched.has(e.streamId)));
+          position = batch[batch.length - 1]!.position;
         }
-        const held = stream('held');
-        const others = [stream('o1'), stream('o2'), stream('o3')];
-        const watched = new Set([held, ...others]);
-        const base = await store.append(stream('base'), [event()], { expectedRevision: 'no-stream' });
+      };
 
-        // A reader that remembers its position, as the relay does.
-        let position: string | null = base.position;
-        const seen: RecordedEvent[] = [];
-        const readOn = async () => {
-          for (;;) {
-            const batch = await store.readAll({ after: position, limit: 100 });
-            if (batch.length === 0) return;
-            seen.push(...batch.filter((e) => watched.has(e.streamId)));
-            position = batch[batch.length - 1]!.position;
-          }
-        };
+      const open = await sut.holdAppendOpen(held, [event('quarantine.held')]);
+      for (const o of others) await store.append(o, [event()], { expectedRevision: 'no-stream' });
+      await readOn();
+      await open.commit();
+      for (const o of others) await store.append(o, [event()], { expectedRevision: 0 });
+      await readOn();
 
-        const open = await sut.holdAppendOpen(held, [event('quarantine.held')]);
-        for (const o of others) await store.append(o, [event()], { expectedRevision: 'no-stream' });
-        await readOn();
-        await open.commit();
-        for (const o of others) await store.append(o, [event()], { expectedRevision: 0 });
-        await readOn();
-
-        expect(seen.filter((e) => e.streamId === held)).toHaveLength(1);
-        expect(seen).toHaveLength(7);
-        expect(new Set(seen.map((e) => e.id)).size).toBe(7);
-      });
-    }
+      expect(seen.filter((e) => e.streamId === held)).toHaveLength(1);
+      expect(seen).toHaveLength(7);
+      expect(new Set(seen.map((e) => e.id)).size).toBe(7);
+    });
   });
 }

@@ -13,8 +13,11 @@ const IMAGE = 'kurrentplatform/kurrentdb:26.0';
 /** Null when a Docker engine answers `docker info`; else what it said, for the skip's name. */
 function dockerMissing(): string | null {
   const r = spawnSync('docker', ['info'], { stdio: 'ignore', timeout: 15_000 });
-  if (r.error) return `\`docker info\` could not run (${(r.error as NodeJS.ErrnoException).code ?? r.error.message})`;
-  return r.status === 0 ? null : `\`docker info\` exited with ${r.status ?? r.signal} (no Docker engine answers)`;
+  if (r.error)
+    return `\`docker info\` could not run (${(r.error as NodeJS.ErrnoException).code ?? r.error.message})`;
+  return r.status === 0
+    ? null
+    : `\`docker info\` exited with ${r.status ?? r.signal} (no Docker engine answers)`;
 }
 
 const url = process.env.KURRENTDB_URL || process.env.EVENTSTORE_URL;
@@ -31,7 +34,9 @@ if (noDocker) {
   beforeAll(async () => {
     if (url) return;
     const { KurrentDbContainer } = await import('@testcontainers/kurrentdb');
-    const started = await new KurrentDbContainer(IMAGE).withEnvironment({ KURRENTDB_MEM_DB: 'true' }).start();
+    const started = await new KurrentDbContainer(IMAGE)
+      .withEnvironment({ KURRENTDB_MEM_DB: 'true' })
+      .start();
     container = started;
     connectionString = started.getConnectionString();
   }, 180_000);
@@ -39,19 +44,22 @@ if (noDocker) {
     await container?.stop();
   });
 
-  eventStoreContract(url ? 'KurrentDB (KURRENTDB_URL)' : `KurrentDB (${IMAGE} in Docker)`, async () => {
-    const now = new Date('2026-02-01T00:31:00.000Z');
-    let at = now;
-    const store = new KurrentDbEventStore({ connectionString, clock: () => at });
-    return {
-      store,
-      now,
-      setClock: (d: Date) => (at = d),
-      async cleanup() {
-        await store.close();
-      },
-    };
-  });
+  eventStoreContract(
+    url ? 'KurrentDB (KURRENTDB_URL)' : `KurrentDB (${IMAGE} in Docker)`,
+    async () => {
+      const now = new Date('2026-02-01T00:31:00.000Z');
+      let at = now;
+      const store = new KurrentDbEventStore({ connectionString, clock: () => at });
+      return {
+        store,
+        now,
+        setClock: (d: Date) => (at = d),
+        async cleanup() {
+          await store.close();
+        },
+      };
+    },
+  );
 
   describe('KurrentDB adapter', () => {
     it('keeps a checkpoint in an ordinary stream whose metadata keeps one event', async () => {
@@ -59,8 +67,12 @@ if (noDocker) {
       const client = KurrentDBClient.connectionString(clientConnectionString(connectionString));
       try {
         const name = `relay-${randomUUID()}`;
-        const a = await store.append(`kurrentTest-${randomUUID()}`, [event()], { expectedRevision: 'no-stream' });
-        const b = await store.append(`kurrentTest-${randomUUID()}`, [event()], { expectedRevision: 'no-stream' });
+        const a = await store.append(`kurrentTest-${randomUUID()}`, [event()], {
+          expectedRevision: 'no-stream',
+        });
+        const b = await store.append(`kurrentTest-${randomUUID()}`, [event()], {
+          expectedRevision: 'no-stream',
+        });
         await store.checkpoints.store(name, a.position, null);
         await store.checkpoints.store(name, b.position, a.position);
         const meta = await client.getStreamMetadata(checkpointStream(name));

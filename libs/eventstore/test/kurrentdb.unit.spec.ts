@@ -1,22 +1,45 @@
 import { streamNameFilter, STREAM_NAME } from '@kurrent/kurrentdb-client';
 import { describe, expect, it } from 'vitest';
 import { clientConnectionString, isKurrentDbUrl } from '../src/index.ts';
-import { CHECKPOINT_STREAM_METADATA, FANGYI_STREAMS_REGEX, checkpointStream, fangyiStreamsFilter, isFangyiEvent } from '../src/kurrentdb/log.ts';
+import {
+  CHECKPOINT_STREAM_METADATA,
+  FANGYI_STREAMS_REGEX,
+  checkpointStream,
+  fangyiStreamsFilter,
+  isFangyiEvent,
+} from '../src/kurrentdb/log.ts';
 import { comparePositions, decodePosition, encodePosition } from '../src/kurrentdb/positions.ts';
 
 describe('KurrentDB URLs', () => {
   it('knows kurrentdb://, kurrent:// and esdb://, each with +discover, and nothing else', () => {
-    for (const url of ['kurrentdb://h:2113?tls=false', 'kurrent://h:2113', 'esdb://h:2113?tls=false', 'kurrentdb+discover://a,b,c', 'kurrent+discover://a', 'esdb+discover://a']) {
+    for (const url of [
+      'kurrentdb://h:2113?tls=false',
+      'kurrent://h:2113',
+      'esdb://h:2113?tls=false',
+      'kurrentdb+discover://a,b,c',
+      'kurrent+discover://a',
+      'esdb+discover://a',
+    ]) {
       expect(isKurrentDbUrl(url), url).toBe(true);
     }
-    for (const url of ['postgres://h/db', 'sqlite:x.db', 'kurrentdbx://h', 'http://h:2113', 'esdb:h']) {
+    for (const url of [
+      'postgres://h/db',
+      'sqlite:x.db',
+      'kurrentdbx://h',
+      'http://h:2113',
+      'esdb:h',
+    ]) {
       expect(isKurrentDbUrl(url), url).toBe(false);
     }
   });
 
   it('hands the client kurrentdb:// for esdb:// (no deprecation warning on stdout) and the rest as written', () => {
-    expect(clientConnectionString('esdb://admin:changeit@h:2113?tls=false')).toBe('kurrentdb://admin:changeit@h:2113?tls=false');
-    expect(clientConnectionString('esdb+discover://a:2113,b:2113')).toBe('kurrentdb+discover://a:2113,b:2113');
+    expect(clientConnectionString('esdb://admin:changeit@h:2113?tls=false')).toBe(
+      'kurrentdb://admin:changeit@h:2113?tls=false',
+    );
+    expect(clientConnectionString('esdb+discover://a:2113,b:2113')).toBe(
+      'kurrentdb+discover://a:2113,b:2113',
+    );
     expect(clientConnectionString('kurrent://h:2113?tls=false')).toBe('kurrent://h:2113?tls=false');
     expect(clientConnectionString('kurrentdb://h:2113')).toBe('kurrentdb://h:2113');
     expect(() => clientConnectionString('postgres://h/db')).toThrow(/kurrentdb:\/\//);
@@ -38,11 +61,20 @@ describe('KurrentDB positions', () => {
 
 describe('what the KurrentDB adapter reads of $all', () => {
   const ours = ['homeQuarantine-0190f3a2', 'person-1', 'reservation-abc', 'fangyiCheckpointing-x'];
-  const notOurs = ['$ce-homeQuarantine', '$$homeQuarantine-1', '$settings', '$stats-127.0.0.1:2113', 'fangyiCheckpoint-relay', 'fangyiCheckpoint-quarantine.relay'];
+  const notOurs = [
+    '$ce-homeQuarantine',
+    '$$homeQuarantine-1',
+    '$settings',
+    '$stats-127.0.0.1:2113',
+    'fangyiCheckpoint-relay',
+    'fangyiCheckpoint-quarantine.relay',
+  ];
 
   it('keeps Fangyi streams and leaves out system streams, $-typed events and checkpoints', () => {
-    for (const streamId of ours) expect(isFangyiEvent({ streamId, type: 'quarantine.started' }), streamId).toBe(true);
-    for (const streamId of notOurs) expect(isFangyiEvent({ streamId, type: 'quarantine.started' }), streamId).toBe(false);
+    for (const streamId of ours)
+      expect(isFangyiEvent({ streamId, type: 'quarantine.started' }), streamId).toBe(true);
+    for (const streamId of notOurs)
+      expect(isFangyiEvent({ streamId, type: 'quarantine.started' }), streamId).toBe(false);
     expect(isFangyiEvent({ streamId: 'homeQuarantine-1', type: '$metadata' })).toBe(false);
   });
 

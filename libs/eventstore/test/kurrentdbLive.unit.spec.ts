@@ -22,7 +22,8 @@ function fakeServer() {
     open(after) {
       opened.push(after);
       const events = new PassThrough({ objectMode: true });
-      for (const raw of log) if (after === null || comparePositions(raw.position, after) >= 0) events.write(raw);
+      for (const raw of log)
+        if (after === null || comparePositions(raw.position, after) >= 0) events.write(raw);
       live.add(events);
       return {
         events,
@@ -32,7 +33,10 @@ function fakeServer() {
         },
       };
     },
-    convert: (raw) => (raw.type.startsWith('$') ? null : ({ position: raw.position, type: raw.type } as unknown as RecordedEvent)),
+    convert: (raw) =>
+      raw.type.startsWith('$')
+        ? null
+        : ({ position: raw.position, type: raw.type } as unknown as RecordedEvent),
     lastPosition: async () => log.filter((r) => !r.type.startsWith('$')).at(-1)?.position ?? null,
     compare: comparePositions,
   };
@@ -54,14 +58,17 @@ function fakeServer() {
 const tick = (ms = 10) => new Promise((r) => setTimeout(r, ms));
 
 describe('the KurrentDB live subscription loop', () => {
-  it('hands over history after `after`, then each new event, in order, passing over the server\'s own', async () => {
+  it("hands over history after `after`, then each new event, in order, passing over the server's own", async () => {
     const server = fakeServer();
     const first = server.append();
     server.append();
     server.append('$metadata');
     server.append();
     const seen: string[] = [];
-    const sub = liveSubscription(server.source, { after: first, onEvents: async (batch) => void seen.push(...batch.map((e) => e.position)) });
+    const sub = liveSubscription(server.source, {
+      after: first,
+      onEvents: async (batch) => void seen.push(...batch.map((e) => e.position)),
+    });
     expect(await sub.caughtUp()).toBe('4:4');
     expect(seen).toEqual(['2:2', '4:4']);
     const next = server.append();

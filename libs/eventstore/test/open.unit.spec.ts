@@ -15,7 +15,9 @@ describe('openEventStore', () => {
 
   it('names the schemes it knows when given another, without echoing a password', async () => {
     const attempt = openEventStore('mysql://user:secret@db/fangyi');
-    await expect(attempt).rejects.toThrow(/use postgres:\/\/, kurrentdb:\/\/ \(kurrent:\/\/, esdb:\/\/\) or sqlite:/);
+    await expect(attempt).rejects.toThrow(
+      /use postgres:\/\/, kurrentdb:\/\/ \(kurrent:\/\/, esdb:\/\/\) or sqlite:/,
+    );
     await expect(attempt).rejects.not.toThrow(/secret/);
   });
 });

@@ -50,7 +50,10 @@ eventStoreContract('PostgreSQL', async () => {
       const client = new pg.Client({ connectionString: url });
       await client.connect();
       await client.query('BEGIN');
-      await appendWithin(client, schema, streamId, events, { expectedRevision: 'no-stream', recordedAt: now.toISOString() });
+      await appendWithin(client, schema, streamId, events, {
+        expectedRevision: 'no-stream',
+        recordedAt: now.toISOString(),
+      });
       return {
         async commit() {
           await client.query('COMMIT');
@@ -109,7 +112,7 @@ describe('PostgreSQL event store specifics', () => {
           CONSTRAINT events_stream_revision_key UNIQUE (stream_id, stream_revision));
         INSERT INTO "${schema}".events (id, stream_id, stream_revision, type, schema_version, occurred_at, recorded_at, actor, correlation_id, data)
           VALUES (gen_random_uuid(), 'old-1', 0, 'quarantine.old', 1, '2020-01-29T09:00:00+08:00', '2020-01-29T01:00:00.123Z', '{"id":"x","role":"caller"}', 'c', '{}')`);
-      await client.query('SET TimeZone = \'America/New_York\'');
+      await client.query("SET TimeZone = 'America/New_York'");
       const pool = new pg.Pool({ connectionString: url, max: 1 });
       try {
         await migratePostgres(pool, schema);
@@ -117,17 +120,30 @@ describe('PostgreSQL event store specifics', () => {
       } finally {
         await pool.end();
       }
-      const row = await client.query<{ ms: string; typ: string }>(`SELECT (extract(epoch FROM recorded_at_ts) * 1000)::bigint::text AS ms, pg_typeof(recorded_at_ts)::text AS typ FROM "${schema}".events`);
-      expect(row.rows).toEqual([{ ms: String(Date.parse('2020-01-29T01:00:00.123Z')), typ: 'timestamp with time zone' }]);
-      const index = await client.query(`SELECT indexdef FROM pg_indexes WHERE schemaname = $1 AND indexname = 'events_recorded_at_ts_idx'`, [schema]);
+      const row = await client.query<{ ms: string; typ: string }>(
+        `SELECT (extract(epoch FROM recorded_at_ts) * 1000)::bigint::text AS ms, pg_typeof(recorded_at_ts)::text AS typ FROM "${schema}".events`,
+      );
+      expect(row.rows).toEqual([
+        { ms: String(Date.parse('2020-01-29T01:00:00.123Z')), typ: 'timestamp with time zone' },
+      ]);
+      const index = await client.query(
+        `SELECT indexdef FROM pg_indexes WHERE schemaname = $1 AND indexname = 'events_recorded_at_ts_idx'`,
+        [schema],
+      );
       expect(index.rows[0]?.indexdef).toMatch(/recorded_at_ts/);
     } finally {
       await client.end();
     }
-    const store = new PostgresEventStore({ connectionString: url, schema, clock: () => new Date('2020-01-30T00:00:00.000Z') });
+    const store = new PostgresEventStore({
+      connectionString: url,
+      schema,
+      clock: () => new Date('2020-01-30T00:00:00.000Z'),
+    });
     try {
       await store.append('new-1', [event()], { expectedRevision: 'no-stream' });
-      const before30th = await store.readFiltered({ filter: { recordedBefore: '2020-01-30T00:00:00Z' } });
+      const before30th = await store.readFiltered({
+        filter: { recordedBefore: '2020-01-30T00:00:00Z' },
+      });
       expect(before30th.map((e) => e.streamId)).toEqual(['old-1']);
       expect(before30th[0]!.recordedAt).toBe('2020-01-29T01:00:00.123Z');
     } finally {
@@ -139,11 +155,19 @@ describe('PostgreSQL event store specifics', () => {
     it(`wakes a subscriber in another process at once via LISTEN/NOTIFY (${mode})`, async () => {
       const schema = freshSchema();
       schemas.push(schema);
-      const writer = await PostgresEventStore.create({ connectionString: url, schema, notify: mode });
+      const writer = await PostgresEventStore.create({
+        connectionString: url,
+        schema,
+        notify: mode,
+      });
       const reader = new PostgresEventStore({ connectionString: url, schema });
       const seen: RecordedEvent[] = [];
       // A 60 s poll interval: only a notification can deliver within the test's few seconds.
-      const sub = reader.subscribeToAll({ after: null, idleMs: 60_000, onEvents: async (b) => void seen.push(...b) });
+      const sub = reader.subscribeToAll({
+        after: null,
+        idleMs: 60_000,
+        onEvents: async (b) => void seen.push(...b),
+      });
       try {
         await sub.caughtUp();
         await new Promise((r) => setTimeout(r, 300)); // let the reader's LISTEN connection come up
@@ -163,7 +187,11 @@ describe('PostgreSQL event store specifics', () => {
     const schema = freshSchema();
     schemas.push(schema);
     // One statement at a time, so appends made while it runs are combined into the next one.
-    const store = await PostgresEventStore.create({ connectionString: url, schema, appendConcurrency: 1 });
+    const store = await PostgresEventStore.create({
+      connectionString: url,
+      schema,
+      appendConcurrency: 1,
+    });
     try {
       await store.append('mix-existing', [event(), event()], { expectedRevision: 'no-stream' });
       const duplicate = event();
@@ -185,21 +213,33 @@ describe('PostgreSQL event store specifics', () => {
         store.append('mix-fine', [event()], { expectedRevision: 'no-stream' }),
       ]);
       await blocker2;
-      const outcome = results.map((r) => (r.status === 'fulfilled' ? r.value.nextExpectedRevision : r.reason));
+      const outcome = results.map((r) =>
+        r.status === 'fulfilled' ? r.value.nextExpectedRevision : r.reason,
+      );
       expect(outcome[0]).toBe(2);
       expect(outcome[1]).toBe(2);
-      expect(outcome[2]).toMatchObject({ name: 'WrongExpectedRevisionError', expected: 1, actual: 2 });
+      expect(outcome[2]).toMatchObject({
+        name: 'WrongExpectedRevisionError',
+        expected: 1,
+        actual: 2,
+      });
       expect(outcome[3]).toBe(0);
       expect(outcome[4]).toMatchObject({ name: 'WrongExpectedRevisionError', actual: 0 });
       expect(outcome[5]).toMatchObject({ name: 'WrongExpectedRevisionError', actual: 'no-stream' });
       // The winners were combined: one transaction (the first part of a PostgreSQL position).
-      const winners = [results[0], results[1], results[3]].map((r) => (r.status === 'fulfilled' ? r.value.position.split(':')[0] : r.reason));
+      const winners = [results[0], results[1], results[3]].map((r) =>
+        r.status === 'fulfilled' ? r.value.position.split(':')[0] : r.reason,
+      );
       expect(new Set(winners).size).toBe(1);
-      expect(dup.status === 'rejected' && dup.reason).not.toBeInstanceOf(WrongExpectedRevisionError);
+      expect(dup.status === 'rejected' && dup.reason).not.toBeInstanceOf(
+        WrongExpectedRevisionError,
+      );
       expect(dup.status === 'rejected' && dup.reason).toMatchObject({ code: '23505' });
       expect(fine.status === 'fulfilled' && fine.value.nextExpectedRevision).toBe(0);
       expect((await store.readStream('mix-new')).map((e) => e.streamRevision)).toEqual([0, 1, 2]);
-      expect((await store.readStream('mix-existing')).map((e) => e.streamRevision)).toEqual([0, 1, 2]);
+      expect((await store.readStream('mix-existing')).map((e) => e.streamRevision)).toEqual([
+        0, 1, 2,
+      ]);
       expect(await store.readStream('mix-dup')).toEqual([]);
       expect(await store.readStream('mix-missing')).toEqual([]);
       // All in commit order in the global log, each stream's events in revision order.
@@ -225,7 +265,11 @@ describe('PostgreSQL event store specifics', () => {
     const ours = new pg.Client({ connectionString: url });
     const store = await PostgresEventStore.create({ connectionString: url, schema });
     const seen: RecordedEvent[] = [];
-    const sub = store.subscribeToAll({ after: null, idleMs: 50, onEvents: async (b) => void seen.push(...b) });
+    const sub = store.subscribeToAll({
+      after: null,
+      idleMs: 50,
+      onEvents: async (b) => void seen.push(...b),
+    });
     try {
       await Promise.all([elsewhere.connect(), sameDb.connect(), ours.connect()]);
       // Held open for the rest of the test: a transaction with an id in another database, and one in
@@ -235,7 +279,9 @@ describe('PostgreSQL event store specifics', () => {
       await sameDb.query('BEGIN');
       await sameDb.query(`CREATE TABLE "${schema}".report_scratch (n int)`);
       await sameDb.query(`INSERT INTO "${schema}".report_scratch VALUES (1)`);
-      const before = await store.append('after-long-tx-1', [event()], { expectedRevision: 'no-stream' });
+      const before = await store.append('after-long-tx-1', [event()], {
+        expectedRevision: 'no-stream',
+      });
       // The event was appended by a later transaction than the ones held open...
       expect(BigInt(before.position.split(':')[0]!)).toBeGreaterThan(BigInt(rows[0]!.xid));
       // ...and is readable at once (a view that reads its own write keeps its promise)...
@@ -243,20 +289,27 @@ describe('PostgreSQL event store specifics', () => {
       expect(read.map((e) => e.streamId)).toContain('after-long-tx-1');
       // ...and a subscriber gets it within a few seconds.
       const started = Date.now();
-      await expect.poll(() => seen.map((e) => e.streamId), { timeout: 3000, interval: 20 }).toContain('after-long-tx-1');
+      await expect
+        .poll(() => seen.map((e) => e.streamId), { timeout: 3000, interval: 20 })
+        .toContain('after-long-tx-1');
       expect(Date.now() - started).toBeLessThan(3000);
 
       // One of our own appends in flight still holds readers back: nothing after it is read until it commits.
       await ours.query('BEGIN');
-      await appendWithin(ours, schema, 'held-own-1', [event()], { expectedRevision: 'no-stream', recordedAt: new Date().toISOString() });
+      await appendWithin(ours, schema, 'held-own-1', [event()], {
+        expectedRevision: 'no-stream',
+        recordedAt: new Date().toISOString(),
+      });
       await store.append('after-held-own-1', [event()], { expectedRevision: 'no-stream' });
       await new Promise((r) => setTimeout(r, 500));
       expect(seen.map((e) => e.streamId)).not.toContain('after-held-own-1');
       await ours.query('COMMIT');
-      await expect.poll(() => seen.map((e) => e.streamId).filter((s) => s !== 'after-long-tx-1'), { timeout: 3000, interval: 20 }).toEqual([
-        'held-own-1',
-        'after-held-own-1',
-      ]);
+      await expect
+        .poll(() => seen.map((e) => e.streamId).filter((s) => s !== 'after-long-tx-1'), {
+          timeout: 3000,
+          interval: 20,
+        })
+        .toEqual(['held-own-1', 'after-held-own-1']);
     } finally {
       await sub.stop();
       await store.close();
@@ -293,7 +346,12 @@ describe('PostgreSQL event store specifics', () => {
       expect(rows).toHaveLength(1);
       await admin.query('SELECT pg_terminate_backend($1)', [rows[0]!.pid]);
       await expect.poll(() => held!.lost.aborted, { timeout: 3000, interval: 10 }).toBe(true);
-      await expect.poll(async () => (await b.leases.tryAcquire('relay-x')) !== null, { timeout: 3000, interval: 100 }).toBe(true);
+      await expect
+        .poll(async () => (await b.leases.tryAcquire('relay-x')) !== null, {
+          timeout: 3000,
+          interval: 100,
+        })
+        .toBe(true);
       expect(await a.leases.tryAcquire('relay-x')).toBeNull();
     } finally {
       await admin.end();
@@ -307,11 +365,17 @@ describe('PostgreSQL event store specifics', () => {
     const store = await PostgresEventStore.create({ connectionString: url, schema });
     try {
       // One append of 120 events: one transaction, global positions 1 to 120, revisions 0 to 119.
-      await store.append('many', Array.from({ length: 120 }, (_, n) => event('quarantine.test-happened', { n })), { expectedRevision: 'no-stream' });
+      await store.append(
+        'many',
+        Array.from({ length: 120 }, (_, n) => event('quarantine.test-happened', { n })),
+        { expectedRevision: 'no-stream' },
+      );
       const numbers = Array.from({ length: 120 }, (_, n) => n);
       expect((await store.readStream('many')).map((e) => e.streamRevision)).toEqual(numbers);
       expect((await store.readStream('many', { fromRevision: 5 }))[0]!.streamRevision).toBe(5);
-      expect((await store.readAll({ limit: 1000 })).map((e) => (e.data as { n: number }).n)).toEqual(numbers);
+      expect(
+        (await store.readAll({ limit: 1000 })).map((e) => (e.data as { n: number }).n),
+      ).toEqual(numbers);
     } finally {
       await store.close();
     }
@@ -331,7 +395,9 @@ describe('PostgreSQL event store specifics', () => {
       const [read] = await store.readStream('ts-1');
       expect(read!.occurredAt).toBe('2026-02-01T08:30:00.120000+08:00');
       expect(read!.recordedAt).toBe('2026-02-01T00:31:00.123Z');
-      await expect(store.readAll({ after: 'not-a-position' })).rejects.toThrow(/not a PostgreSQL event store position/);
+      await expect(store.readAll({ after: 'not-a-position' })).rejects.toThrow(
+        /not a PostgreSQL event store position/,
+      );
     } finally {
       await store.close();
     }

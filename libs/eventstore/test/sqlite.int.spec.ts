@@ -31,17 +31,30 @@ describe('SQLite: the tail a store object keeps of what it committed', () => {
       await a.append('tail-a', [event(), event()], { expectedRevision: 'no-stream' });
       await b.append('tail-b', [event()], { expectedRevision: 'no-stream' });
       await a.append('tail-a', [event()], { expectedRevision: 1 });
-      await Promise.all([a.append('tail-c', [event()], { expectedRevision: 'no-stream' }), a.append('tail-d', [event(), event()], { expectedRevision: 'no-stream' })]);
+      await Promise.all([
+        a.append('tail-c', [event()], { expectedRevision: 'no-stream' }),
+        a.append('tail-d', [event(), event()], { expectedRevision: 'no-stream' }),
+      ]);
       // A third object has no tail: what it reads is the file.
       const fresh = new SqliteEventStore({ path });
       const fromFile = await fresh.readAll();
       await fresh.close();
-      expect(fromFile.map((e) => e.streamId)).toEqual(['tail-a', 'tail-a', 'tail-b', 'tail-a', 'tail-c', 'tail-d', 'tail-d']);
+      expect(fromFile.map((e) => e.streamId)).toEqual([
+        'tail-a',
+        'tail-a',
+        'tail-b',
+        'tail-a',
+        'tail-c',
+        'tail-d',
+        'tail-d',
+      ]);
       for (const reader of [a, b]) {
         for (let after = 0; after <= fromFile.length; after++) {
           for (const limit of [1, 2, 1000]) {
             const page = await reader.readAll({ after: String(after), limit });
-            expect(page, `after ${after}, limit ${limit}`).toEqual(fromFile.slice(after, after + limit));
+            expect(page, `after ${after}, limit ${limit}`).toEqual(
+              fromFile.slice(after, after + limit),
+            );
           }
         }
       }

@@ -21,7 +21,9 @@ export const REPLAYED_FROM_HEADER = 'fangyi-replayed-from';
 
 /** The replayer's consumer group on a dead-letter topic: one for "every letter", one per source consumer group. */
 export function replayerGroup(group?: string): string {
-  return group === undefined ? 'fangyi.dead-letters.replayer' : `fangyi.dead-letters.replayer.${group}`;
+  return group === undefined
+    ? 'fangyi.dead-letters.replayer'
+    : `fangyi.dead-letters.replayer.${group}`;
 }
 
 export interface DeadLetter {
@@ -55,46 +57,64 @@ function toDlq(topic: string): string {
 }
 
 /** Replay marks of one dead-letter topic: a letter is replayed below the "every letter" mark or its group's. */
-async function replayMarks(access: DeadLetterAccess, dlq: string, groups: Iterable<string>): Promise<(letter: { offset: bigint; group: string | null }) => boolean> {
+async function replayMarks(
+  access: DeadLetterAccess,
+  dlq: string,
+  groups: Iterable<string>,
+): Promise<(letter: { offset: bigint; group: string | null }) => boolean> {
   const all = (await access.committedOffset(replayerGroup(), dlq)) ?? 0n;
   const byGroup = new Map<string, bigint>();
-  for (const g of groups) byGroup.set(g, (await access.committedOffset(replayerGroup(g), dlq)) ?? 0n);
-  return ({ offset, group }) => offset < all || (group !== null && offset < (byGroup.get(group) ?? 0n));
+  for (const g of groups)
+    byGroup.set(g, (await access.committedOffset(replayerGroup(g), dlq)) ?? 0n);
+  return ({ offset, group }) =>
+    offset < all || (group !== null && offset < (byGroup.get(group) ?? 0n));
 }
 
-async function readLetters(access: DeadLetterAccess, dlq: string, from: bigint): Promise<DeadLetter[]> {
+async function readLetters(
+  access: DeadLetterAccess,
+  dlq: string,
+  from: bigint,
+): Promise<DeadLetter[]> {
   const messages = await access.readTopic(dlq, from);
-  const groups = new Set(messages.map((m) => m.headers[DLQ_HEADERS.group]).filter((g): g is string => g !== undefined));
+  const groups = new Set(
+    messages.map((m) => m.headers[DLQ_HEADERS.group]).filter((g): g is string => g !== undefined),
+  );
   const replayed = await replayMarks(access, dlq, groups);
-  return messages
-    .map((message): DeadLetter => {
-      const h = message.headers;
-      const attempts = h[DLQ_HEADERS.attempts];
-      return {
-        dlqTopic: dlq,
-        offset: message.offset,
-        key: message.key,
-        type: h['fangyi-type'] ?? null,
-        sourceTopic: h[DLQ_HEADERS.sourceTopic] ?? sourceOfDeadLetterTopic(dlq),
-        sourcePartition: h[DLQ_HEADERS.sourcePartition] ?? null,
-        sourceOffset: h[DLQ_HEADERS.sourceOffset] ?? null,
-        group: h[DLQ_HEADERS.group] ?? null,
-        attempts: attempts === undefined ? null : Number(attempts),
-        failedAt: h[DLQ_HEADERS.failedAt] ?? null,
-        reason: h[DLQ_HEADERS.reason] ?? null,
-        replayed: replayed({ offset: BigInt(message.offset), group: h[DLQ_HEADERS.group] ?? null }),
-        message,
-      };
-    });
+  return messages.map((message): DeadLetter => {
+    const h = message.headers;
+    const attempts = h[DLQ_HEADERS.attempts];
+    return {
+      dlqTopic: dlq,
+      offset: message.offset,
+      key: message.key,
+      type: h['fangyi-type'] ?? null,
+      sourceTopic: h[DLQ_HEADERS.sourceTopic] ?? sourceOfDeadLetterTopic(dlq),
+      sourcePartition: h[DLQ_HEADERS.sourcePartition] ?? null,
+      sourceOffset: h[DLQ_HEADERS.sourceOffset] ?? null,
+      group: h[DLQ_HEADERS.group] ?? null,
+      attempts: attempts === undefined ? null : Number(attempts),
+      failedAt: h[DLQ_HEADERS.failedAt] ?? null,
+      reason: h[DLQ_HEADERS.reason] ?? null,
+      replayed: replayed({ offset: BigInt(message.offset), group: h[DLQ_HEADERS.group] ?? null }),
+      message,
+    };
+  });
 }
 
-const ofGroup = (group: string | undefined) => (letter: DeadLetter) => group === undefined || letter.group === group;
+const ofGroup = (group: string | undefined) => (letter: DeadLetter) =>
+  group === undefined || letter.group === group;
 
 /** Every dead letter kept, oldest first per topic. */
-export async function listDeadLetters(access: DeadLetterAccess, query: DeadLetterQuery = {}): Promise<DeadLetter[]> {
-  const topics = query.topic ? [toDlq(query.topic)] : (await access.listTopics()).filter(isDeadLetterTopic).sort();
+export async function listDeadLetters(
+  access: DeadLetterAccess,
+  query: DeadLetterQuery = {},
+): Promise<DeadLetter[]> {
+  const topics = query.topic
+    ? [toDlq(query.topic)]
+    : (await access.listTopics()).filter(isDeadLetterTopic).sort();
   const out: DeadLetter[] = [];
-  for (const dlq of topics) out.push(...(await readLetters(access, dlq, 0n)).filter(ofGroup(query.group)));
+  for (const dlq of topics)
+    out.push(...(await readLetters(access, dlq, 0n)).filter(ofGroup(query.group)));
   return out;
 }
 
@@ -115,7 +135,8 @@ export interface ReplayOutcome {
 /** The letter as it was before it was set aside: original key and headers, no dead-letter headers. */
 export function republished(letter: DeadLetter): OutgoingMessage {
   const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(letter.message.headers)) if (!name.startsWith('fangyi-dlq-')) headers[name] = value;
+  for (const [name, value] of Object.entries(letter.message.headers))
+    if (!name.startsWith('fangyi-dlq-')) headers[name] = value;
   headers[REPLAYED_FROM_HEADER] = `${letter.dlqTopic}@${letter.offset}`;
   return { key: letter.key ?? '', value: letter.message.value, headers };
 }
@@ -126,7 +147,11 @@ export function republished(letter: DeadLetter): OutgoingMessage {
  * republish them. A crash between the two republishes them once more, which is harmless.
  * Run after the fix is deployed: a letter that fails again is dead-lettered again.
  */
-export async function replayDeadLetters(bus: Pick<MessageBus, 'publish'>, access: DeadLetterAccess, query: ReplayQuery): Promise<ReplayOutcome> {
+export async function replayDeadLetters(
+  bus: Pick<MessageBus, 'publish'>,
+  access: DeadLetterAccess,
+  query: ReplayQuery,
+): Promise<ReplayOutcome> {
   const dlq = toDlq(query.topic);
   const markGroup = replayerGroup(query.group);
   const from = query.offset ?? (await access.committedOffset(markGroup, dlq)) ?? 0n;
@@ -135,7 +160,8 @@ export async function replayDeadLetters(bus: Pick<MessageBus, 'publish'>, access
   // An explicit offset replays again; otherwise letters another replay already covered are skipped.
   const todo = query.offset === undefined ? letters.filter((l) => !l.replayed) : letters;
   const bySource = new Map<string, DeadLetter[]>();
-  for (const letter of todo) bySource.set(letter.sourceTopic, [...(bySource.get(letter.sourceTopic) ?? []), letter]);
+  for (const letter of todo)
+    bySource.set(letter.sourceTopic, [...(bySource.get(letter.sourceTopic) ?? []), letter]);
   for (const [source, mine] of bySource) await bus.publish(source, mine.map(republished));
   // Past everything read (other groups' letters are no concern of a group's replay); a letter that
   // arrived since is left for the next replay.

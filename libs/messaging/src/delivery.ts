@@ -6,7 +6,10 @@ export const DEFAULT_FIRST_RETRY_MS = 200;
 export const DEFAULT_MAX_RETRY_MS = 5_000;
 
 /** The wait before the try after `attempt` failed ones: doubling from firstDelayMs, capped. */
-export function retryDelayMs(attempt: number, backoff: { firstDelayMs: number; maxDelayMs: number }): number {
+export function retryDelayMs(
+  attempt: number,
+  backoff: { firstDelayMs: number; maxDelayMs: number },
+): number {
   return Math.min(backoff.firstDelayMs * 2 ** (attempt - 1), backoff.maxDelayMs);
 }
 
@@ -24,8 +27,14 @@ export class ConsumerProgress {
 
   status(): ConsumerStatus {
     let retryingSince: Date | null = null;
-    for (const since of this.failing.values()) if (retryingSince === null || since < retryingSince) retryingSince = since;
-    return { handled: this.handled, lastHandledAt: this.lastHandledAt, deadLettered: 0, retryingSince };
+    for (const since of this.failing.values())
+      if (retryingSince === null || since < retryingSince) retryingSince = since;
+    return {
+      handled: this.handled,
+      lastHandledAt: this.lastHandledAt,
+      deadLettered: 0,
+      retryingSince,
+    };
   }
 
   failingSince(key: string): Date | null {
@@ -67,7 +76,17 @@ export async function deliverWithRetry(args: {
       } catch (error) {
         progress.markFailing(key);
         const waitMs = retryDelayMs(attempt, args.backoff);
-        args.log.warn({ err: error, topic: message.topic, partition: message.partition, offset: message.offset, attempt, waitMs }, 'message handler failed; retrying the same message');
+        args.log.warn(
+          {
+            err: error,
+            topic: message.topic,
+            partition: message.partition,
+            offset: message.offset,
+            attempt,
+            waitMs,
+          },
+          'message handler failed; retrying the same message',
+        );
         try {
           await sleep(waitMs, undefined, { signal: args.signal });
         } catch {

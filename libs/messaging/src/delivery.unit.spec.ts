@@ -3,13 +3,22 @@ import { describe, expect, it } from 'vitest';
 import { ConsumerProgress, deliverWithRetry, retryDelayMs } from './delivery.ts';
 import type { IncomingMessage } from './port.ts';
 
-const message = (partition: number): IncomingMessage => ({ topic: 't', partition, offset: '7', key: 'k', value: 'v', headers: {} });
+const message = (partition: number): IncomingMessage => ({
+  topic: 't',
+  partition,
+  offset: '7',
+  key: 'k',
+  value: 'v',
+  headers: {},
+});
 const log = pino({ enabled: false });
 
 describe('retry back-off', () => {
   it('waits 200 ms after the first failure, doubling each time, never more than the cap', () => {
     const backoff = { firstDelayMs: 200, maxDelayMs: 5_000 };
-    expect([1, 2, 3, 4, 5, 6, 7, 20].map((attempt) => retryDelayMs(attempt, backoff))).toEqual([200, 400, 800, 1_600, 3_200, 5_000, 5_000, 5_000]);
+    expect([1, 2, 3, 4, 5, 6, 7, 20].map((attempt) => retryDelayMs(attempt, backoff))).toEqual([
+      200, 400, 800, 1_600, 3_200, 5_000, 5_000, 5_000,
+    ]);
   });
 });
 
@@ -61,6 +70,11 @@ describe('deliverWithRetry', () => {
     expect(progress.status().retryingSince).toEqual(since);
     stopping.abort();
     expect(await Promise.all([first, second])).toEqual([false, false]);
-    expect(progress.status()).toEqual({ handled: 0, lastHandledAt: null, deadLettered: 0, retryingSince: null });
+    expect(progress.status()).toEqual({
+      handled: 0,
+      lastHandledAt: null,
+      deadLettered: 0,
+      retryingSince: null,
+    });
   });
 });

@@ -1,5 +1,11 @@
 import type { Logger } from 'pino';
-import { deadLetterTopic, EnvelopeValidationError, parseEnvelope, TraceparentSchema, type Envelope } from '@fangyi/contracts';
+import {
+  deadLetterTopic,
+  EnvelopeValidationError,
+  parseEnvelope,
+  TraceparentSchema,
+  type Envelope,
+} from '@fangyi/contracts';
 import type { Consumer, IncomingMessage, MessageBus, RetryBackoff } from './port.ts';
 
 /** Headers a dead-lettered message carries, beside the original message's own headers. */
@@ -68,7 +74,8 @@ export async function consumeEnvelopes(options: ConsumeEnvelopesOptions): Promis
   const clock = options.clock ?? (() => new Date());
   const log = options.logger;
   const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
-  if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw new RangeError(`maxAttempts must be a whole number ≥ 1, got ${maxAttempts}`);
+  if (!Number.isInteger(maxAttempts) || maxAttempts < 1)
+    throw new RangeError(`maxAttempts must be a whole number ≥ 1, got ${maxAttempts}`);
   let deadLettered = 0;
 
   const deadLetter = async (message: IncomingMessage, poison: Poison): Promise<void> => {
@@ -85,14 +92,26 @@ export async function consumeEnvelopes(options: ConsumeEnvelopesOptions): Promis
           [DLQ_HEADERS.sourceOffset]: message.offset,
           [DLQ_HEADERS.failedAt]: clock().toISOString(),
           [DLQ_HEADERS.group]: groupId,
-          ...(poison.attempts === undefined ? {} : { [DLQ_HEADERS.attempts]: String(poison.attempts) }),
+          ...(poison.attempts === undefined
+            ? {}
+            : { [DLQ_HEADERS.attempts]: String(poison.attempts) }),
         },
       },
     ]);
     deadLettered++;
     // The reason text may quote the payload (JSON.parse does), so the log gets the kind and field paths only.
-    const where = { topic: message.topic, partition: message.partition, offset: message.offset, dlq, kind: poison.kind };
-    if (poison.kind === 'handler-failed') log.error({ ...where, attempts: poison.attempts, err: poison.reason }, 'handler kept failing: message dead-lettered');
+    const where = {
+      topic: message.topic,
+      partition: message.partition,
+      offset: message.offset,
+      dlq,
+      kind: poison.kind,
+    };
+    if (poison.kind === 'handler-failed')
+      log.error(
+        { ...where, attempts: poison.attempts, err: poison.reason },
+        'handler kept failing: message dead-lettered',
+      );
     else log.warn({ ...where, paths: poison.paths }, 'poison message dead-lettered');
   };
 
@@ -101,7 +120,11 @@ export async function consumeEnvelopes(options: ConsumeEnvelopesOptions): Promis
     try {
       raw = JSON.parse(message.value);
     } catch (error) {
-      return deadLetter(message, { kind: 'invalid-json', reason: `invalid JSON: ${errorMessage(error)}`, paths: [] });
+      return deadLetter(message, {
+        kind: 'invalid-json',
+        reason: `invalid JSON: ${errorMessage(error)}`,
+        paths: [],
+      });
     }
     // Types this consumer does not read are acknowledged unvalidated: a newer producer's event
     // types, unknown to this build, must not flood the dead-letter topic of every consumer.
@@ -113,15 +136,27 @@ export async function consumeEnvelopes(options: ConsumeEnvelopesOptions): Promis
     } catch (error) {
       // Validation is pure: whatever it throws (an upcaster too) will throw again on redelivery.
       const paths = error instanceof EnvelopeValidationError ? error.issues.map((i) => i.path) : [];
-      const detail = error instanceof EnvelopeValidationError ? error.issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ') : '';
-      return deadLetter(message, { kind: 'invalid-envelope', reason: detail ? `${errorMessage(error)}: ${detail}` : errorMessage(error), paths });
+      const detail =
+        error instanceof EnvelopeValidationError
+          ? error.issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ')
+          : '';
+      return deadLetter(message, {
+        kind: 'invalid-envelope',
+        reason: detail ? `${errorMessage(error)}: ${detail}` : errorMessage(error),
+        paths,
+      });
     }
     try {
       await options.onEnvelope(envelope, message);
     } catch (error) {
       if (delivery.attempt < maxAttempts) throw error;
       // A dead-letter publish that fails throws too: the bus retries, and the handler gets another go.
-      return deadLetter(message, { kind: 'handler-failed', reason: `handler failed: ${errorMessage(error)}`, paths: [], attempts: delivery.attempt });
+      return deadLetter(message, {
+        kind: 'handler-failed',
+        reason: `handler failed: ${errorMessage(error)}`,
+        paths: [],
+        attempts: delivery.attempt,
+      });
     }
   };
 
@@ -172,7 +207,9 @@ export async function consumeEnvelopes(options: ConsumeEnvelopesOptions): Promis
  */
 function withTrace(envelope: Envelope, message: IncomingMessage): Envelope {
   const header = message.headers.traceparent;
-  return header && TraceparentSchema.safeParse(header).success ? { ...envelope, traceparent: header } : envelope;
+  return header && TraceparentSchema.safeParse(header).success
+    ? { ...envelope, traceparent: header }
+    : envelope;
 }
 
 function typeOf(raw: unknown): string | undefined {

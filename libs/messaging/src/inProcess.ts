@@ -1,8 +1,19 @@
 import type { Logger } from 'pino';
 import { deadLetterTopic, isDeadLetterTopic } from '@fangyi/contracts';
-import { ConsumerProgress, deliverWithRetry, DEFAULT_FIRST_RETRY_MS, DEFAULT_MAX_RETRY_MS } from './delivery.ts';
+import {
+  ConsumerProgress,
+  deliverWithRetry,
+  DEFAULT_FIRST_RETRY_MS,
+  DEFAULT_MAX_RETRY_MS,
+} from './delivery.ts';
 import type { DeadLetterAccess } from './deadLetters.ts';
-import type { ConsumeOptions, Consumer, IncomingMessage, MessageBus, OutgoingMessage } from './port.ts';
+import type {
+  ConsumeOptions,
+  Consumer,
+  IncomingMessage,
+  MessageBus,
+  OutgoingMessage,
+} from './port.ts';
 
 export interface InProcessMessageBusOptions {
   readonly logger: Logger;
@@ -103,7 +114,8 @@ export class InProcessMessageBus implements MessageBus, DeadLetterAccess {
       }
       let position = member.positions.get(topic);
       if (position === undefined) {
-        position = group.committed.get(topic) ?? (member.fromBeginning ? 0 : this.logOf(topic).length);
+        position =
+          group.committed.get(topic) ?? (member.fromBeginning ? 0 : this.logOf(topic).length);
         member.positions.set(topic, position);
       }
       const message = this.logOf(topic)[position];
@@ -154,7 +166,14 @@ export class InProcessMessageBus implements MessageBus, DeadLetterAccess {
           });
           continue;
         }
-        const done = await deliverWithRetry({ message, handle: member.handle, backoff: member.backoff, signal: member.stopping.signal, log, progress: member.progress });
+        const done = await deliverWithRetry({
+          message,
+          handle: member.handle,
+          backoff: member.backoff,
+          signal: member.stopping.signal,
+          log,
+          progress: member.progress,
+        });
         if (!done) break;
         const nextOffset = Number(message.offset) + 1;
         g.committed.set(message.topic, nextOffset);
@@ -200,7 +219,8 @@ export class InProcessMessageBus implements MessageBus, DeadLetterAccess {
       group = { committed: new Map(), members: [] };
       this.groups.set(groupId, group);
     }
-    if (group.members.length > 0) throw new Error(`group ${groupId} has members: commit through them`);
+    if (group.members.length > 0)
+      throw new Error(`group ${groupId} has members: commit through them`);
     group.committed.set(topic, Number(offset));
   }
 

@@ -14,8 +14,19 @@ import {
 } from '@platformatic/kafka';
 import type { Logger } from 'pino';
 import type { DeadLetterAccess } from './deadLetters.ts';
-import { ConsumerProgress, deliverWithRetry, DEFAULT_FIRST_RETRY_MS, DEFAULT_MAX_RETRY_MS } from './delivery.ts';
-import type { ConsumeOptions, Consumer, IncomingMessage, MessageBus, OutgoingMessage } from './port.ts';
+import {
+  ConsumerProgress,
+  deliverWithRetry,
+  DEFAULT_FIRST_RETRY_MS,
+  DEFAULT_MAX_RETRY_MS,
+} from './delivery.ts';
+import type {
+  ConsumeOptions,
+  Consumer,
+  IncomingMessage,
+  MessageBus,
+  OutgoingMessage,
+} from './port.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Source topics: longer than any quarantine period (14 days by default, at most 60), so a consumer group started mid-quarantine still finds its start. */
@@ -80,9 +91,10 @@ export interface KafkaMessageBusOptions {
   };
 }
 
-
 /** A doubling wait between a client's tries of one request. */
-function retryDelay(options: RetryOptions): (client: unknown, operationId: string, attempt: number) => number {
+function retryDelay(
+  options: RetryOptions,
+): (client: unknown, operationId: string, attempt: number) => number {
   const first = options.initialRetryTime ?? 300;
   const max = options.maxRetryTime ?? 10_000;
   return (_client, _operationId, attempt) => Math.min(first * 2 ** Math.max(0, attempt - 1), max);
@@ -90,7 +102,8 @@ function retryDelay(options: RetryOptions): (client: unknown, operationId: strin
 
 function toIncoming(message: Message): IncomingMessage {
   const headers: Record<string, string> = {};
-  for (const [name, value] of message.headers) headers[name.toString()] = value === undefined || value === null ? '' : value.toString();
+  for (const [name, value] of message.headers)
+    headers[name.toString()] = value === undefined || value === null ? '' : value.toString();
   return {
     topic: message.topic,
     partition: message.partition,
@@ -109,7 +122,11 @@ function isBrokerAnswer(error: unknown, apiId: string): boolean {
     const e = queue.shift();
     if (typeof e !== 'object' || e === null || seen.has(e)) continue;
     seen.add(e);
-    const { apiId: id, cause, errors } = e as { apiId?: unknown; cause?: unknown; errors?: unknown };
+    const {
+      apiId: id,
+      cause,
+      errors,
+    } = e as { apiId?: unknown; cause?: unknown; errors?: unknown };
     if (id === apiId) return true;
     queue.push(cause, ...(Array.isArray(errors) ? errors : []));
   }
@@ -161,7 +178,11 @@ export class KafkaMessageBus implements MessageBus, DeadLetterAccess {
   }
 
   private base(suffix = '') {
-    return { clientId: `${this.options.clientId}${suffix}`, bootstrapBrokers: [...this.options.brokers], autocreateTopics: false };
+    return {
+      clientId: `${this.options.clientId}${suffix}`,
+      bootstrapBrokers: [...this.options.brokers],
+      autocreateTopics: false,
+    };
   }
 
   private getProducer(): Producer<string, string, string, string> {
@@ -184,7 +205,11 @@ export class KafkaMessageBus implements MessageBus, DeadLetterAccess {
   }
 
   private getAdmin(): Admin {
-    this.admin ??= new Admin({ ...this.base('-admin'), retries: 8, retryDelay: retryDelay({ initialRetryTime: 200, maxRetryTime: 2_000 }) });
+    this.admin ??= new Admin({
+      ...this.base('-admin'),
+      retries: 8,
+      retryDelay: retryDelay({ initialRetryTime: 200, maxRetryTime: 2_000 }),
+    });
     return this.admin;
   }
 
@@ -197,7 +222,14 @@ export class KafkaMessageBus implements MessageBus, DeadLetterAccess {
   async publish(topic: string, messages: readonly OutgoingMessage[]): Promise<void> {
     if (this.closed) throw new Error('message bus is closed');
     if (messages.length === 0) return;
-    await this.getProducer().send({ messages: messages.map((m) => ({ topic, key: m.key, value: m.value, headers: m.headers ? { ...m.headers } : {} })) });
+    await this.getProducer().send({
+      messages: messages.map((m) => ({
+        topic,
+        key: m.key,
+        value: m.value,
+        headers: m.headers ? { ...m.headers } : {},
+      })),
+    });
   }
 
   /**
@@ -208,7 +240,9 @@ export class KafkaMessageBus implements MessageBus, DeadLetterAccess {
    * them alone, and they keep one order.
    */
   async ensureTopics(topics: readonly string[]): Promise<void> {
-    const wanted = [...new Set(topics.flatMap((t) => (isDeadLetterTopic(t) ? [t] : [t, deadLetterTopic(t)])))];
+    const wanted = [
+      ...new Set(topics.flatMap((t) => (isDeadLetterTopic(t) ? [t] : [t, deadLetterTopic(t)]))),
+    ];
     if (wanted.length === 0) return;
     const admin = this.getAdmin();
     const existing = new Set(await admin.listTopics());
@@ -216,14 +250,27 @@ export class KafkaMessageBus implements MessageBus, DeadLetterAccess {
     const create = async (names: string[], partitions: number, retentionMs: number) => {
       for (const name of names) {
         try {
-          await admin.createTopics({ topics: [name], partitions, replicas: this.options.replicationFactor ?? 1, configs: [{ name: 'retention.ms', value: String(retentionMs) }] });
+          await admin.createTopics({
+            topics: [name],
+            partitions,
+            replicas: this.options.replicationFactor ?? 1,
+            configs: [{ name: 'retention.ms', value: String(retentionMs) }],
+          });
         } catch (error) {
           if (!isBrokerAnswer(error, 'TOPIC_ALREADY_EXISTS')) throw error;
         }
       }
     };
-    await create(missing.filter((t) => !isDeadLetterTopic(t)), this.options.numPartitions ?? 3, this.options.topicRetentionMs ?? DEFAULT_TOPIC_RETENTION_MS);
-    await create(missing.filter(isDeadLetterTopic), 1, this.options.deadLetterRetentionMs ?? DEFAULT_DEAD_LETTER_RETENTION_MS);
+    await create(
+      missing.filter((t) => !isDeadLetterTopic(t)),
+      this.options.numPartitions ?? 3,
+      this.options.topicRetentionMs ?? DEFAULT_TOPIC_RETENTION_MS,
+    );
+    await create(
+      missing.filter(isDeadLetterTopic),
+      1,
+      this.options.deadLetterRetentionMs ?? DEFAULT_DEAD_LETTER_RETENTION_MS,
+    );
     if (missing.length > 0) await this.untilListed(admin, wanted);
     const older = wanted.filter((t) => existing.has(t));
     if (older.length > 0) await this.warnOfShortRetention(admin, older);
@@ -238,13 +285,24 @@ export class KafkaMessageBus implements MessageBus, DeadLetterAccess {
   private async untilListed(admin: Admin, topics: readonly string[]): Promise<void> {
     const deadline = Date.now() + 30_000;
     for (let waitMs = 20; ; waitMs = Math.min(waitMs * 2, 500)) {
-      const metadata = await admin.metadata({ topics: [...topics], forceUpdate: true, retries: 0 }).catch(() => null);
-      const ready = metadata !== null && topics.every((t) => {
-        const topic = metadata.topics.get(t);
-        return topic !== undefined && topic.partitionsCount > 0 && topic.partitions.every((p) => p.leader >= 0);
-      });
+      const metadata = await admin
+        .metadata({ topics: [...topics], forceUpdate: true, retries: 0 })
+        .catch(() => null);
+      const ready =
+        metadata !== null &&
+        topics.every((t) => {
+          const topic = metadata.topics.get(t);
+          return (
+            topic !== undefined &&
+            topic.partitionsCount > 0 &&
+            topic.partitions.every((p) => p.leader >= 0)
+          );
+        });
       if (ready) return;
-      if (Date.now() + waitMs > deadline) throw new Error(`topics ${topics.join(', ')} not listed by the broker within 30 s of their creation`);
+      if (Date.now() + waitMs > deadline)
+        throw new Error(
+          `topics ${topics.join(', ')} not listed by the broker within 30 s of their creation`,
+        );
       await sleep(waitMs);
     }
   }
@@ -263,7 +321,11 @@ export class KafkaMessageBus implements MessageBus, DeadLetterAccess {
     try {
       const resources = await admin.describeConfigs({
         includeSynonyms: false,
-        resources: topics.map((name) => ({ resourceType: ConfigResourceTypes.TOPIC, resourceName: name, configurationKeys: ['retention.ms'] })),
+        resources: topics.map((name) => ({
+          resourceType: ConfigResourceTypes.TOPIC,
+          resourceName: name,
+          configurationKeys: ['retention.ms'],
+        })),
       });
       for (const r of resources) {
         const value = r.configs.find((e) => e.name === 'retention.ms')?.value;
@@ -295,7 +357,8 @@ export class KafkaMessageBus implements MessageBus, DeadLetterAccess {
     const stopping = new AbortController();
     const progress = new ConsumerProgress();
     const backoff = {
-      firstDelayMs: options.retry?.firstDelayMs ?? settings.handlerRetryMs ?? DEFAULT_FIRST_RETRY_MS,
+      firstDelayMs:
+        options.retry?.firstDelayMs ?? settings.handlerRetryMs ?? DEFAULT_FIRST_RETRY_MS,
       maxDelayMs: options.retry?.maxDelayMs ?? DEFAULT_MAX_RETRY_MS,
     };
     const maxBuffered = settings.maxBufferedMessages ?? 2_000;
@@ -330,7 +393,21 @@ export class KafkaMessageBus implements MessageBus, DeadLetterAccess {
     const part = (topic: string, partition: number): PartitionState => {
       const key = `${topic}|${partition}`;
       let p = parts.get(key);
-      if (!p) parts.set(key, (p = { topic, partition, queue: [], enqueuedNext: 0n, handledNext: 0n, inHand: null, pendingCommit: null, owned: true, work: null }));
+      if (!p)
+        parts.set(
+          key,
+          (p = {
+            topic,
+            partition,
+            queue: [],
+            enqueuedNext: 0n,
+            handledNext: 0n,
+            inHand: null,
+            pendingCommit: null,
+            owned: true,
+            work: null,
+          }),
+        );
       return p;
     };
     /** Forgets what waits on a partition: it went elsewhere, or the session that fetched it ended. */
@@ -354,7 +431,11 @@ export class KafkaMessageBus implements MessageBus, DeadLetterAccess {
         sinceCommit = 0;
         const current = session;
         if (!current || current.ended || !current.client.isActive()) return; // kept for the next flush
-        const offsets = [...parts.values()].flatMap((p) => (p.pendingCommit && p.owned ? [{ topic: p.topic, partition: p.partition, ...p.pendingCommit }] : []));
+        const offsets = [...parts.values()].flatMap((p) =>
+          p.pendingCommit && p.owned
+            ? [{ topic: p.topic, partition: p.partition, ...p.pendingCommit }]
+            : [],
+        );
         if (offsets.length === 0) return;
         for (const p of parts.values()) p.pendingCommit = null;
         try {
@@ -364,9 +445,13 @@ export class KafkaMessageBus implements MessageBus, DeadLetterAccess {
           // owner redelivers what was not committed, and handlers are idempotent.
           for (const o of offsets) {
             const p = part(o.topic, o.partition);
-            if (p.owned && (p.pendingCommit === null || p.pendingCommit.offset < o.offset)) p.pendingCommit = { offset: o.offset, leaderEpoch: o.leaderEpoch };
+            if (p.owned && (p.pendingCommit === null || p.pendingCommit.offset < o.offset))
+              p.pendingCommit = { offset: o.offset, leaderEpoch: o.leaderEpoch };
           }
-          log.warn({ err: error, offsets: offsets.map((o) => ({ ...o, offset: String(o.offset) })) }, 'committing handled offsets failed');
+          log.warn(
+            { err: error, offsets: offsets.map((o) => ({ ...o, offset: String(o.offset) })) },
+            'committing handled offsets failed',
+          );
         }
       });
       return committing;
@@ -394,7 +479,10 @@ export class KafkaMessageBus implements MessageBus, DeadLetterAccess {
                 await handleBatch(batch.map(toIncoming));
                 handled = true;
               } catch (error) {
-                log.warn({ err: error, topic: p.topic, partition: p.partition, messages: batch.length }, 'batch handler failed; handling its messages one by one');
+                log.warn(
+                  { err: error, topic: p.topic, partition: p.partition, messages: batch.length },
+                  'batch handler failed; handling its messages one by one',
+                );
               } finally {
                 release();
                 p.inHand = null;
@@ -407,7 +495,8 @@ export class KafkaMessageBus implements MessageBus, DeadLetterAccess {
               }
               for (let i = 0; i < batch.length; i++) progress.markHandled();
               if (p.handledNext < last.offset + 1n) p.handledNext = last.offset + 1n;
-              if (p.owned) p.pendingCommit = { offset: last.offset + 1n, leaderEpoch: last.leaderEpoch };
+              if (p.owned)
+                p.pendingCommit = { offset: last.offset + 1n, leaderEpoch: last.leaderEpoch };
               sinceCommit += batch.length;
               if (sinceCommit >= (settings.commitEveryMessages ?? 100)) await commitHandled();
               continue;
@@ -440,14 +529,20 @@ export class KafkaMessageBus implements MessageBus, DeadLetterAccess {
             // Stopping or revoked: the message stays uncommitted for whoever reads the partition next.
             if (!done) break;
             if (p.handledNext < message.offset + 1n) p.handledNext = message.offset + 1n;
-            if (p.owned) p.pendingCommit = { offset: message.offset + 1n, leaderEpoch: message.leaderEpoch };
+            if (p.owned)
+              p.pendingCommit = { offset: message.offset + 1n, leaderEpoch: message.leaderEpoch };
             if (++sinceCommit >= (settings.commitEveryMessages ?? 100)) await commitHandled();
           }
         } finally {
           p.work = null;
         }
         if (p.queue.length > 0 && !stopping.signal.aborted) drain(p);
-      })().catch((error: unknown) => log.error({ err: error, topic: p.topic, partition: p.partition }, 'partition worker failed'));
+      })().catch((error: unknown) =>
+        log.error(
+          { err: error, topic: p.topic, partition: p.partition },
+          'partition worker failed',
+        ),
+      );
     };
 
     const onMessage = (s: Session, message: Message) => {
@@ -465,7 +560,9 @@ export class KafkaMessageBus implements MessageBus, DeadLetterAccess {
     };
 
     const onAssignment = (assignments: { topic: string; partitions: number[] }[] | undefined) => {
-      const owned = new Set((assignments ?? []).flatMap((a) => a.partitions.map((n) => `${a.topic}|${n}`)));
+      const owned = new Set(
+        (assignments ?? []).flatMap((a) => a.partitions.map((n) => `${a.topic}|${n}`)),
+      );
       for (const [key, p] of parts) {
         const now = owned.has(key);
         if (!now && p.owned) {
@@ -477,7 +574,10 @@ export class KafkaMessageBus implements MessageBus, DeadLetterAccess {
         p.owned = now;
       }
       for (const key of owned) {
-        const [topic, n] = [key.slice(0, key.lastIndexOf('|')), Number(key.slice(key.lastIndexOf('|') + 1))];
+        const [topic, n] = [
+          key.slice(0, key.lastIndexOf('|')),
+          Number(key.slice(key.lastIndexOf('|') + 1)),
+        ];
         part(topic, n).owned = true;
       }
     };
@@ -513,7 +613,15 @@ export class KafkaMessageBus implements MessageBus, DeadLetterAccess {
         });
         s.stream = stream;
         const positioned = new Promise<void>((resolve, reject) => {
-          timer = setTimeout(() => reject(new Error(`consumer group ${options.groupId} did not join within ${settings.readyTimeoutMs ?? 60_000} ms`)), settings.readyTimeoutMs ?? 60_000);
+          timer = setTimeout(
+            () =>
+              reject(
+                new Error(
+                  `consumer group ${options.groupId} did not join within ${settings.readyTimeoutMs ?? 60_000} ms`,
+                ),
+              ),
+            settings.readyTimeoutMs ?? 60_000,
+          );
           stream.once('offsets', () => resolve());
           stream.once('error', reject);
         });
@@ -576,8 +684,12 @@ export class KafkaMessageBus implements MessageBus, DeadLetterAccess {
           const last = session;
           if (last && !last.ended) {
             last.ended = true;
-            await last.stream?.close().catch((error: unknown) => log.debug({ err: error }, 'closing the stream failed'));
-            await last.client.close().catch((error: unknown) => log.warn({ err: error }, 'leaving the group failed'));
+            await last.stream
+              ?.close()
+              .catch((error: unknown) => log.debug({ err: error }, 'closing the stream failed'));
+            await last.client
+              .close()
+              .catch((error: unknown) => log.warn({ err: error }, 'leaving the group failed'));
           }
           this.consumers.delete(handle);
           log.debug({ topics: options.topics }, 'consumer left');
@@ -597,21 +709,46 @@ export class KafkaMessageBus implements MessageBus, DeadLetterAccess {
   /** Reads partition 0 of a topic from an offset to its end as of the call, without a consumer group. */
   async readTopic(topic: string, fromOffset: bigint): Promise<IncomingMessage[]> {
     const admin = this.getAdmin();
-    const listed = await admin.listOffsets({ topics: [{ name: topic, partitions: [{ partitionIndex: 0, timestamp: -1n }] }] });
+    const listed = await admin.listOffsets({
+      topics: [{ name: topic, partitions: [{ partitionIndex: 0, timestamp: -1n }] }],
+    });
     const end = listed[0]?.partitions.find((p) => p.partitionIndex === 0)?.offset;
     if (end === undefined) return [];
-    const first = await admin.listOffsets({ topics: [{ name: topic, partitions: [{ partitionIndex: 0, timestamp: -2n }] }] });
+    const first = await admin.listOffsets({
+      topics: [{ name: topic, partitions: [{ partitionIndex: 0, timestamp: -2n }] }],
+    });
     const low = first[0]?.partitions.find((p) => p.partitionIndex === 0)?.offset ?? 0n;
     const start = fromOffset > low ? fromOffset : low;
     if (start >= end) return [];
     const groupId = `fangyi.reader.${randomUUID()}`;
-    const client = new KafkaConsumer({ ...this.base('-reader'), groupId, sessionTimeout: 10_000, heartbeatInterval: 500, maxWaitTime: 200, autocommit: false });
+    const client = new KafkaConsumer({
+      ...this.base('-reader'),
+      groupId,
+      sessionTimeout: 10_000,
+      heartbeatInterval: 500,
+      maxWaitTime: 200,
+      autocommit: false,
+    });
     const got: IncomingMessage[] = [];
     let timer: NodeJS.Timeout | undefined;
     try {
-      const stream = await client.consume({ topics: [topic], mode: 'manual', offsets: [{ topic, partition: 0, offset: start }], autocommit: false, maxWaitTime: 200 });
+      const stream = await client.consume({
+        topics: [topic],
+        mode: 'manual',
+        offsets: [{ topic, partition: 0, offset: start }],
+        autocommit: false,
+        maxWaitTime: 200,
+      });
       await new Promise<void>((resolve, reject) => {
-        timer = setTimeout(() => reject(new Error(`reading ${topic} from ${start} to ${end} took longer than ${READ_TOPIC_MS} ms (${got.length} read)`)), READ_TOPIC_MS);
+        timer = setTimeout(
+          () =>
+            reject(
+              new Error(
+                `reading ${topic} from ${start} to ${end} took longer than ${READ_TOPIC_MS} ms (${got.length} read)`,
+              ),
+            ),
+          READ_TOPIC_MS,
+        );
         stream.on('error', reject);
         stream.on('data', (message: Message) => {
           if (message.partition !== 0) return;
@@ -623,26 +760,40 @@ export class KafkaMessageBus implements MessageBus, DeadLetterAccess {
     } finally {
       clearTimeout(timer);
       await client.close(true).catch(() => undefined);
-      await admin.deleteGroups({ groups: [groupId] }).catch((error: unknown) => this.log.debug({ err: error, groupId }, 'could not delete the reader group'));
+      await admin
+        .deleteGroups({ groups: [groupId] })
+        .catch((error: unknown) =>
+          this.log.debug({ err: error, groupId }, 'could not delete the reader group'),
+        );
     }
     return got;
   }
 
   async committedOffset(groupId: string, topic: string): Promise<bigint | null> {
-    const answer = await this.getAdmin().listConsumerGroupOffsets({ groups: [{ groupId, topics: [{ name: topic, partitionIndexes: [0] }] }] });
-    const offset = answer[0]?.topics.find((t) => t.name === topic)?.partitions.find((p) => p.partitionIndex === 0)?.committedOffset;
+    const answer = await this.getAdmin().listConsumerGroupOffsets({
+      groups: [{ groupId, topics: [{ name: topic, partitionIndexes: [0] }] }],
+    });
+    const offset = answer[0]?.topics
+      .find((t) => t.name === topic)
+      ?.partitions.find((p) => p.partitionIndex === 0)?.committedOffset;
     return offset === undefined || offset < 0n ? null : offset;
   }
 
   /** Commits for a group nobody is consuming with (the replayer's), through the admin API. */
   async commitOffset(groupId: string, topic: string, offset: bigint): Promise<void> {
-    await this.getAdmin().alterConsumerGroupOffsets({ groupId, topics: [{ name: topic, partitionOffsets: [{ partition: 0, offset }] }] });
+    await this.getAdmin().alterConsumerGroupOffsets({
+      groupId,
+      topics: [{ name: topic, partitionOffsets: [{ partition: 0, offset }] }],
+    });
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     await Promise.all([...this.consumers].map((c) => c.stop()));
-    await Promise.all([this.producer?.close().catch(() => undefined), this.admin?.close().catch(() => undefined)]);
+    await Promise.all([
+      this.producer?.close().catch(() => undefined),
+      this.admin?.close().catch(() => undefined),
+    ]);
   }
 }

@@ -1,10 +1,30 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { topicOfEvent } from '@fangyi/contracts';
-import { CheckpointConflictError, type EventStore, type Lease, type LogPosition, type RecordedEvent, type Subscription } from '@fangyi/eventstore';
+import {
+  CheckpointConflictError,
+  type EventStore,
+  type Lease,
+  type LogPosition,
+  type RecordedEvent,
+  type Subscription,
+} from '@fangyi/eventstore';
 import type { Logger } from 'pino';
-import { failSpan, isTraced, SpanKind, startSpanFrom, traceparentOf, type Span, type Tracer } from '@fangyi/tracing';
+import {
+  failSpan,
+  isTraced,
+  SpanKind,
+  startSpanFrom,
+  traceparentOf,
+  type Span,
+  type Tracer,
+} from '@fangyi/tracing';
 import type { MessageBus, OutgoingMessage } from './port.ts';
-import { chunkMessages, messageBytes, permanentPublishError, type PermanentPublishError } from './relayBatches.ts';
+import {
+  chunkMessages,
+  messageBytes,
+  permanentPublishError,
+  type PermanentPublishError,
+} from './relayBatches.ts';
 
 export interface RelayOptions {
   readonly store: EventStore;
@@ -99,7 +119,11 @@ export function toMessage(event: RecordedEvent): OutgoingMessage {
   return {
     key: event.streamId,
     value: JSON.stringify(envelope),
-    headers: { [RELAY_HEADERS.type]: event.type, [RELAY_HEADERS.eventId]: event.id, [RELAY_HEADERS.position]: position },
+    headers: {
+      [RELAY_HEADERS.type]: event.type,
+      [RELAY_HEADERS.eventId]: event.id,
+      [RELAY_HEADERS.position]: position,
+    },
   };
 }
 
@@ -110,11 +134,21 @@ const TRACEPARENT_HEADER_BYTES = 'traceparent'.length + 55;
 function tracedMessage(tracer: Tracer, item: Item, spans: Span[]): OutgoingMessage {
   const span = startSpanFrom(tracer, `fangyi.publish ${item.topic}`, item.event.traceparent, {
     kind: SpanKind.PRODUCER,
-    attributes: { 'messaging.system': 'kafka', 'messaging.destination.name': item.topic, 'messaging.message.id': item.event.id, 'fangyi.event_type': item.event.type },
+    attributes: {
+      'messaging.system': 'kafka',
+      'messaging.destination.name': item.topic,
+      'messaging.message.id': item.event.id,
+      'fangyi.event_type': item.event.type,
+    },
   });
   spans.push(span);
   const traceparent = traceparentOf(span);
-  return traceparent ? { ...item.message, headers: { ...item.message.headers, [RELAY_HEADERS.traceparent]: traceparent } } : item.message;
+  return traceparent
+    ? {
+        ...item.message,
+        headers: { ...item.message.headers, [RELAY_HEADERS.traceparent]: traceparent },
+      }
+    : item.message;
 }
 
 /** A relay's readiness line for /ready: parked or stopped fail it, leader and standby pass. */
@@ -126,7 +160,10 @@ export function relayReadiness(relay: Relay): { ok: boolean; check: string } {
       return { ok: true, check: s.state };
     case 'parked': {
       const p = s.parkedOn!;
-      return { ok: false, check: `parked on event ${p.eventId} (stream ${p.streamId}, position ${p.position}): ${p.reason}` };
+      return {
+        ok: false,
+        check: `parked on event ${p.eventId} (stream ${p.streamId}, position ${p.position}): ${p.reason}`,
+      };
     }
     case 'stopped':
       return { ok: false, check: `stopped${s.reason ? `: ${s.reason}` : ''}` };
@@ -177,8 +214,15 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
   const stopping = new AbortController();
   const ensured = new Set<string>();
 
-  let status: RelayStatus = { name, state: 'standby', since: new Date().toISOString(), checkpoint: null };
-  const setStatus = (next: Omit<RelayStatus, 'name' | 'since' | 'checkpoint'> & { checkpoint?: LogPosition | null }) => {
+  let status: RelayStatus = {
+    name,
+    state: 'standby',
+    since: new Date().toISOString(),
+    checkpoint: null,
+  };
+  const setStatus = (
+    next: Omit<RelayStatus, 'name' | 'since' | 'checkpoint'> & { checkpoint?: LogPosition | null },
+  ) => {
     status = { name, since: new Date().toISOString(), checkpoint: status.checkpoint, ...next };
   };
   let caughtUpWaiters: ((p: LogPosition | null) => void)[] = [];
@@ -203,7 +247,11 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
     for (const item of items) {
       let messages = topics.get(item.topic);
       if (!messages) topics.set(item.topic, (messages = []));
-      messages.push(tracer && isTraced(item.event.traceparent) ? tracedMessage(tracer, item, spans) : item.message);
+      messages.push(
+        tracer && isTraced(item.event.traceparent)
+          ? tracedMessage(tracer, item, spans)
+          : item.message,
+      );
     }
     try {
       await publishTopics(topics);
@@ -221,7 +269,9 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
       for (const t of fresh) ensured.add(t);
     }
     // Topics are independent logs, so they go out together; within one, order is the log's order.
-    const results = await Promise.allSettled([...topics].map(([topic, messages]) => bus.publish(topic, messages)));
+    const results = await Promise.allSettled(
+      [...topics].map(([topic, messages]) => bus.publish(topic, messages)),
+    );
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
   };
@@ -230,7 +280,11 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
    * Publishes, retrying transient failures; returns the error when it is permanent. A lost lease
    * ends it before the next attempt; stop() ends its wait between attempts.
    */
-  const publishRetrying = async (items: readonly Item[], lost: AbortSignal, leading: AbortSignal): Promise<PermanentPublishError | null> => {
+  const publishRetrying = async (
+    items: readonly Item[],
+    lost: AbortSignal,
+    leading: AbortSignal,
+  ): Promise<PermanentPublishError | null> => {
     for (let attempt = 1; ; attempt++) {
       if (lost.aborted) throw new Halt('lease lost');
       try {
@@ -241,7 +295,14 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
         if (permanent) return permanent;
         const waitMs = Math.min(firstRetryMs * 2 ** (attempt - 1), 30_000);
         log.warn(
-          { err: error, attempt, waitMs, from: items[0]!.event.position, to: items.at(-1)!.event.position, count: items.length },
+          {
+            err: error,
+            attempt,
+            waitMs,
+            from: items[0]!.event.position,
+            to: items.at(-1)!.event.position,
+            count: items.length,
+          },
           'publish failed; retrying the same batch, checkpoint not advanced',
         );
         await sleep(waitMs, undefined, { signal: leading }).catch(() => {
@@ -259,7 +320,9 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
     const leadership = new AbortController();
     const leading = leadership.signal;
     let end!: (why: 'lost' | 'stopping' | 'parked' | 'stale') => void;
-    const ended = new Promise<'lost' | 'stopping' | 'parked' | 'stale'>((resolve) => (end = resolve));
+    const ended = new Promise<'lost' | 'stopping' | 'parked' | 'stale'>(
+      (resolve) => (end = resolve),
+    );
     const onAbort = () => {
       leadership.abort();
       end(stopping.signal.aborted ? 'stopping' : 'lost');
@@ -294,7 +357,10 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
           // With leases it stands by (it may lead again later, from the checkpoint as it then is);
           // without, nothing would keep two relays apart, so it stops.
           if (store.leases) {
-            log.error({ err: error }, 'relay checkpoint moved by another relay: this one stands by');
+            log.error(
+              { err: error },
+              'relay checkpoint moved by another relay: this one stands by',
+            );
             setStatus({ state: 'standby', reason: 'another relay moved the checkpoint' });
           } else {
             log.error({ err: error }, 'relay checkpoint moved by another relay: stopping this one');
@@ -324,7 +390,10 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
         bytes: item.bytes,
         reason,
       };
-      log.error({ parkedOn }, 'relay parked: this event can never be published; nothing after it is published until the relay is restarted after a fix');
+      log.error(
+        { parkedOn },
+        'relay parked: this event can never be published; nothing after it is published until the relay is restarted after a fix',
+      );
       setStatus({ state: 'parked', parkedOn });
       end('parked');
       throw new Halt('parked');
@@ -337,7 +406,13 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
         const message = toMessage(event);
         // A traced event's message gains its traceparent header at publish: counted here already.
         const traceBytes = tracer && isTraced(event.traceparent) ? TRACEPARENT_HEADER_BYTES : 0;
-        items.push({ event, index, topic: topicOfEvent(event.type, options.topicPrefix), message, bytes: messageBytes(message) + traceBytes });
+        items.push({
+          event,
+          index,
+          topic: topicOfEvent(event.type, options.topicPrefix),
+          message,
+          bytes: messageBytes(message) + traceBytes,
+        });
       });
       const tooLarge = items.findIndex((i) => i.bytes > maxMessageBytes);
       const sendable = tooLarge === -1 ? items : items.slice(0, tooLarge);
@@ -353,7 +428,11 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
       }
       if (tooLarge !== -1) {
         const item = items[tooLarge]!;
-        await park(all, item, `message of ${item.bytes} bytes is above maxMessageBytes (${maxMessageBytes})`);
+        await park(
+          all,
+          item,
+          `message of ${item.bytes} bytes is above maxMessageBytes (${maxMessageBytes})`,
+        );
       }
     };
 
@@ -441,14 +520,16 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
     async stop() {
       stopping.abort();
       await running;
-      if (status.state === 'parked') setStatus({ state: 'stopped', parkedOn: status.parkedOn!, reason: 'stopped while parked' });
+      if (status.state === 'parked')
+        setStatus({ state: 'stopped', parkedOn: status.parkedOn!, reason: 'stopped while parked' });
       else if (status.state !== 'stopped') setStatus({ state: 'stopped' });
       settleWaiters();
       log.info('relay stopped');
     },
     caughtUp() {
       return new Promise((resolve) => {
-        if (status.state === 'parked' || status.state === 'stopped') return resolve(status.checkpoint);
+        if (status.state === 'parked' || status.state === 'stopped')
+          return resolve(status.checkpoint);
         caughtUpWaiters.push(resolve);
         forwardWaiters();
       });

@@ -6,7 +6,14 @@ const item = (bytes: number, n: number) => ({ bytes, n });
 
 describe('relay publish pieces', () => {
   it('cuts by count and by bytes, in order, never leaving a message out', () => {
-    const items = [item(100, 1), item(100, 2), item(100, 3), item(250, 4), item(10, 5), item(10, 6)];
+    const items = [
+      item(100, 1),
+      item(100, 2),
+      item(100, 3),
+      item(250, 4),
+      item(10, 5),
+      item(10, 6),
+    ];
     const chunks = chunkMessages(items, { maxMessages: 2, maxBytes: 300 });
     expect(chunks.map((c) => c.map((i) => i.n))).toEqual([[1, 2], [3], [4, 5], [6]]);
     expect(chunks.flat().map((i) => i.n)).toEqual([1, 2, 3, 4, 5, 6]);
@@ -14,7 +21,12 @@ describe('relay publish pieces', () => {
   });
 
   it('sends a message heavier than the byte limit alone', () => {
-    expect(chunkMessages([item(10, 1), item(900, 2), item(10, 3)], { maxMessages: 10, maxBytes: 500 }).map((c) => c.map((i) => i.n))).toEqual([[1], [2], [3]]);
+    expect(
+      chunkMessages([item(10, 1), item(900, 2), item(10, 3)], {
+        maxMessages: 10,
+        maxBytes: 500,
+      }).map((c) => c.map((i) => i.n)),
+    ).toEqual([[1], [2], [3]]);
   });
 
   it('weighs key, value and headers in UTF-8', () => {
@@ -23,9 +35,14 @@ describe('relay publish pieces', () => {
 
   it('tells a refused message from a broker that is away', () => {
     // As @platformatic/kafka reports them: the broker's answer, wrapped by its retrier.
-    const tooLarge = new MultipleErrors('Producing messages failed.', [new ProtocolError('MESSAGE_TOO_LARGE')]);
+    const tooLarge = new MultipleErrors('Producing messages failed.', [
+      new ProtocolError('MESSAGE_TOO_LARGE'),
+    ]);
     expect(permanentPublishError(tooLarge)?.reason).toMatch(/^MESSAGE_TOO_LARGE/);
-    const gaveUp = new MultipleErrors('produce failed 9 times.', [new NetworkError('Connection closed'), new TimeoutError('Request timed out')]);
+    const gaveUp = new MultipleErrors('produce failed 9 times.', [
+      new NetworkError('Connection closed'),
+      new TimeoutError('Request timed out'),
+    ]);
     expect(permanentPublishError(gaveUp)).toBeNull();
     expect(permanentPublishError(new Error('broker unreachable'))).toBeNull();
     expect(permanentPublishError(new ProtocolError('NOT_LEADER_OR_FOLLOWER'))).toBeNull();

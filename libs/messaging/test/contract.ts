@@ -1,7 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deadLetterTopic, type Envelope } from '@fangyi/contracts';
-import { consumeEnvelopes, DLQ_HEADERS, listDeadLetters, REPLAYED_FROM_HEADER, replayDeadLetters, type Consumer, type DeadLetterAccess, type IncomingMessage, type MessageBus, type OutgoingMessage } from '../src/index.ts';
+import {
+  consumeEnvelopes,
+  DLQ_HEADERS,
+  listDeadLetters,
+  REPLAYED_FROM_HEADER,
+  replayDeadLetters,
+  type Consumer,
+  type DeadLetterAccess,
+  type IncomingMessage,
+  type MessageBus,
+  type OutgoingMessage,
+} from '../src/index.ts';
 import { recordedCase } from './events.ts';
 import { testLogger } from './support.ts';
 
@@ -21,7 +32,10 @@ const POLL = { timeout: 20_000, interval: 25 };
 const settle = (ms = 1_000) => new Promise((r) => setTimeout(r, ms));
 
 /** One suite for every message bus adapter: each must pass all of it. */
-export function messageBusContract(name: string, factory: () => Promise<MessageBusUnderTest>): void {
+export function messageBusContract(
+  name: string,
+  factory: () => Promise<MessageBusUnderTest>,
+): void {
   describe(`message bus contract: ${name}`, () => {
     let sut: MessageBusUnderTest;
     let bus: MessageBus;
@@ -51,13 +65,22 @@ export function messageBusContract(name: string, factory: () => Promise<MessageB
     it('delivers published messages from the beginning with their key, value and headers', async () => {
       const t = await topic('basic');
       const sent: OutgoingMessage[] = [
-        { key: 'case-1', value: JSON.stringify({ temperatureC: 38.1, note: '发热' }), headers: { 'fangyi-type': 'quarantine.a', 'x-n': '1' } },
+        {
+          key: 'case-1',
+          value: JSON.stringify({ temperatureC: 38.1, note: '发热' }),
+          headers: { 'fangyi-type': 'quarantine.a', 'x-n': '1' },
+        },
         { key: 'case-1', value: 'second' },
         { key: 'case-2', value: '', headers: { only: 'header' } },
       ];
       await bus.publish(t, sent);
       const got: IncomingMessage[] = [];
-      await consume({ groupId: group('basic'), topics: [t], fromBeginning: true, handle: async (m) => void got.push(m) });
+      await consume({
+        groupId: group('basic'),
+        topics: [t],
+        fromBeginning: true,
+        handle: async (m) => void got.push(m),
+      });
       await expect.poll(() => got.length, POLL).toBe(3);
       const byValue = new Map(got.map((m) => [m.value, m]));
       for (const s of sent) {
@@ -79,14 +102,24 @@ export function messageBusContract(name: string, factory: () => Promise<MessageB
       const keys = Array.from({ length: 24 }, (_, i) => `stream-${i}`);
       const rounds = 8;
       for (let r = 0; r < rounds; r++) {
-        await bus.publish(t, keys.map((k) => ({ key: k, value: `${k}:${r}` })));
+        await bus.publish(
+          t,
+          keys.map((k) => ({ key: k, value: `${k}:${r}` })),
+        );
       }
       const got: IncomingMessage[] = [];
-      await consume({ groupId: group('order'), topics: [t], fromBeginning: true, handle: async (m) => void got.push(m) });
+      await consume({
+        groupId: group('order'),
+        topics: [t],
+        fromBeginning: true,
+        handle: async (m) => void got.push(m),
+      });
       await expect.poll(() => got.length, POLL).toBe(keys.length * rounds);
       for (const k of keys) {
         const mine = got.filter((m) => m.key === k);
-        expect(mine.map((m) => m.value)).toEqual(Array.from({ length: rounds }, (_, r) => `${k}:${r}`));
+        expect(mine.map((m) => m.value)).toEqual(
+          Array.from({ length: rounds }, (_, r) => `${k}:${r}`),
+        );
         expect(new Set(mine.map((m) => m.partition)).size).toBe(1);
       }
       // With several partitions, 24 keys land on more than one of them.
@@ -98,8 +131,18 @@ export function messageBusContract(name: string, factory: () => Promise<MessageB
       const g = group('split');
       const a: IncomingMessage[] = [];
       const b: IncomingMessage[] = [];
-      await consume({ groupId: g, topics: [t], fromBeginning: true, handle: async (m) => void a.push(m) });
-      await consume({ groupId: g, topics: [t], fromBeginning: true, handle: async (m) => void b.push(m) });
+      await consume({
+        groupId: g,
+        topics: [t],
+        fromBeginning: true,
+        handle: async (m) => void a.push(m),
+      });
+      await consume({
+        groupId: g,
+        topics: [t],
+        fromBeginning: true,
+        handle: async (m) => void b.push(m),
+      });
       const sent = Array.from({ length: 60 }, (_, i) => ({ key: `k-${i % 30}`, value: `m-${i}` }));
       await bus.publish(t, sent);
       await expect.poll(() => a.length + b.length, POLL).toBeGreaterThanOrEqual(sent.length);
@@ -117,18 +160,34 @@ export function messageBusContract(name: string, factory: () => Promise<MessageB
 
     it('starts a new group without fromBeginning at the messages published after it joined', async () => {
       const t = await topic('latest');
-      await bus.publish(t, Array.from({ length: 6 }, (_, i) => ({ key: `k-${i}`, value: `old-${i}` })));
+      await bus.publish(
+        t,
+        Array.from({ length: 6 }, (_, i) => ({ key: `k-${i}`, value: `old-${i}` })),
+      );
       const got: IncomingMessage[] = [];
-      await consume({ groupId: group('latest'), topics: [t], fromBeginning: false, handle: async (m) => void got.push(m) });
-      await bus.publish(t, Array.from({ length: 6 }, (_, i) => ({ key: `k-${i}`, value: `new-${i}` })));
+      await consume({
+        groupId: group('latest'),
+        topics: [t],
+        fromBeginning: false,
+        handle: async (m) => void got.push(m),
+      });
+      await bus.publish(
+        t,
+        Array.from({ length: 6 }, (_, i) => ({ key: `k-${i}`, value: `new-${i}` })),
+      );
       await expect.poll(() => got.length, POLL).toBeGreaterThanOrEqual(6);
       await settle(500);
-      expect(got.map((m) => m.value).sort()).toEqual(Array.from({ length: 6 }, (_, i) => `new-${i}`));
+      expect(got.map((m) => m.value).sort()).toEqual(
+        Array.from({ length: 6 }, (_, i) => `new-${i}`),
+      );
     });
 
     it('redelivers the message whose handler threw, instead of skipping it', async () => {
       const t = await topic('retry');
-      await bus.publish(t, ['m0', 'm1', 'm2'].map((value) => ({ key: 'one-stream', value })));
+      await bus.publish(
+        t,
+        ['m0', 'm1', 'm2'].map((value) => ({ key: 'one-stream', value })),
+      );
       const attempts: string[] = [];
       const handled: string[] = [];
       let failuresLeft = 2;
@@ -138,7 +197,8 @@ export function messageBusContract(name: string, factory: () => Promise<MessageB
         fromBeginning: true,
         handle: async (m) => {
           attempts.push(m.value);
-          if (m.value === 'm1' && failuresLeft-- > 0) throw new Error('projection store unavailable');
+          if (m.value === 'm1' && failuresLeft-- > 0)
+            throw new Error('projection store unavailable');
           handled.push(m.value);
         },
       });
@@ -150,7 +210,10 @@ export function messageBusContract(name: string, factory: () => Promise<MessageB
     it('gives a message that never got handled to the next consumer of the group', async () => {
       const t = await topic('poison');
       const g = group('poison');
-      await bus.publish(t, ['m0', 'm1', 'm2'].map((value) => ({ key: 'one-stream', value })));
+      await bus.publish(
+        t,
+        ['m0', 'm1', 'm2'].map((value) => ({ key: 'one-stream', value })),
+      );
       const firstAttempts: string[] = [];
       const failing = await consume({
         groupId: g,
@@ -161,11 +224,18 @@ export function messageBusContract(name: string, factory: () => Promise<MessageB
           if (m.value === 'm1') throw new Error('always fails');
         },
       });
-      await expect.poll(() => firstAttempts.filter((v) => v === 'm1').length, POLL).toBeGreaterThanOrEqual(2);
+      await expect
+        .poll(() => firstAttempts.filter((v) => v === 'm1').length, POLL)
+        .toBeGreaterThanOrEqual(2);
       await failing.stop();
       expect(firstAttempts).not.toContain('m2');
       const got: string[] = [];
-      await consume({ groupId: g, topics: [t], fromBeginning: true, handle: async (m) => void got.push(m.value) });
+      await consume({
+        groupId: g,
+        topics: [t],
+        fromBeginning: true,
+        handle: async (m) => void got.push(m.value),
+      });
       await expect.poll(() => got.length, POLL).toBe(2);
       expect(got).toEqual(['m1', 'm2']);
     });
@@ -174,7 +244,11 @@ export function messageBusContract(name: string, factory: () => Promise<MessageB
       const t = await topic('resume');
       const g = group('resume');
       const keys = ['a', 'b', 'c', 'd', 'e', 'f'];
-      const batch = (label: string, n: number) => Array.from({ length: n }, (_, i) => ({ key: keys[i % keys.length]!, value: `${label}-${i}` }));
+      const batch = (label: string, n: number) =>
+        Array.from({ length: n }, (_, i) => ({
+          key: keys[i % keys.length]!,
+          value: `${label}-${i}`,
+        }));
       await bus.publish(t, batch('first', 30));
 
       // A slow consumer, stopped part-way through.
@@ -196,25 +270,41 @@ export function messageBusContract(name: string, factory: () => Promise<MessageB
 
       await bus.publish(t, batch('second', 12));
       const secondSeen: string[] = [];
-      await consume({ groupId: g, topics: [t], fromBeginning: true, handle: async (m) => void secondSeen.push(m.value) });
+      await consume({
+        groupId: g,
+        topics: [t],
+        fromBeginning: true,
+        handle: async (m) => void secondSeen.push(m.value),
+      });
       const expected = 30 + 12 - handledBeforeStop.length;
       await expect.poll(() => secondSeen.length, POLL).toBeGreaterThanOrEqual(expected);
       await settle(500);
       expect(secondSeen).toHaveLength(expected);
-      expect([...handledBeforeStop, ...secondSeen].sort()).toEqual([...batch('first', 30), ...batch('second', 12)].map((m) => m.value).sort());
+      expect([...handledBeforeStop, ...secondSeen].sort()).toEqual(
+        [...batch('first', 30), ...batch('second', 12)].map((m) => m.value).sort(),
+      );
     });
 
     describe('dead letters (consumeEnvelopes)', () => {
       const STARTED = 'quarantine.home-quarantine-started';
       const LOGGED = 'quarantine.symptom-check-logged';
       const handles = [STARTED, LOGGED];
-      const asMessage = (e: Envelope): OutgoingMessage => ({ key: e.streamId, value: JSON.stringify(e), headers: { 'fangyi-type': e.type } });
+      const asMessage = (e: Envelope): OutgoingMessage => ({
+        key: e.streamId,
+        value: JSON.stringify(e),
+        headers: { 'fangyi-type': e.type },
+      });
       const fast = { firstDelayMs: 20, maxDelayMs: 100 };
 
       /** Everything on a topic's dead-letter topic, read by a group of its own. */
       async function deadLetters(source: string): Promise<IncomingMessage[]> {
         const got: IncomingMessage[] = [];
-        await consume({ groupId: group('dlq-reader'), topics: [deadLetterTopic(source)], fromBeginning: true, handle: async (m) => void got.push(m) });
+        await consume({
+          groupId: group('dlq-reader'),
+          topics: [deadLetterTopic(source)],
+          fromBeginning: true,
+          handle: async (m) => void got.push(m),
+        });
         return got;
       }
 
@@ -254,10 +344,16 @@ export function messageBusContract(name: string, factory: () => Promise<MessageB
         // Never handed to the handler: no attempts to count.
         expect(json.headers[DLQ_HEADERS.attempts]).toBeUndefined();
         expect(envelope.value).toBe(JSON.stringify(invalid));
-        expect(envelope.headers[DLQ_HEADERS.reason]).toMatch(/invalid envelope: id: must be a UUIDv7/);
+        expect(envelope.headers[DLQ_HEADERS.reason]).toMatch(
+          /invalid envelope: id: must be a UUIDv7/,
+        );
         // Same key, same source partition, one after the other.
-        expect(envelope.headers[DLQ_HEADERS.sourcePartition]).toBe(json.headers[DLQ_HEADERS.sourcePartition]);
-        expect(BigInt(envelope.headers[DLQ_HEADERS.sourceOffset]!)).toBe(BigInt(json.headers[DLQ_HEADERS.sourceOffset]!) + 1n);
+        expect(envelope.headers[DLQ_HEADERS.sourcePartition]).toBe(
+          json.headers[DLQ_HEADERS.sourcePartition],
+        );
+        expect(BigInt(envelope.headers[DLQ_HEADERS.sourceOffset]!)).toBe(
+          BigInt(json.headers[DLQ_HEADERS.sourceOffset]!) + 1n,
+        );
         expect(consumer.status()).toMatchObject({ deadLettered: 2, retryingSince: null });
       });
 
@@ -278,14 +374,21 @@ export function messageBusContract(name: string, factory: () => Promise<MessageB
             retry: fast,
             onEnvelope: async (e) => {
               tries.push(e.id);
-              if (e.id === events[1]!.id && failuresLeft-- > 0) throw new Error('projection store unavailable');
+              if (e.id === events[1]!.id && failuresLeft-- > 0)
+                throw new Error('projection store unavailable');
               handled.push(e.id);
             },
           }),
         );
         await bus.publish(t, events.map(asMessage));
         await expect.poll(() => handled, POLL).toEqual(events.map((e) => e.id));
-        expect(tries).toEqual([events[0]!.id, events[1]!.id, events[1]!.id, events[1]!.id, events[2]!.id]);
+        expect(tries).toEqual([
+          events[0]!.id,
+          events[1]!.id,
+          events[1]!.id,
+          events[1]!.id,
+          events[2]!.id,
+        ]);
         const dlq = await deadLetters(t);
         await settle();
         expect(dlq).toEqual([]);
@@ -315,7 +418,9 @@ export function messageBusContract(name: string, factory: () => Promise<MessageB
         consumers.push(consumer);
         await bus.publish(t, events.map(asMessage));
         // Every event of the stream shares the bad one's partition: the ones behind it still arrive.
-        await expect.poll(() => handled, POLL).toEqual(events.filter((e) => e !== bad).map((e) => e.id));
+        await expect
+          .poll(() => handled, POLL)
+          .toEqual(events.filter((e) => e !== bad).map((e) => e.id));
         expect(tries.filter((id) => id === bad.id)).toHaveLength(4);
         const dlq = await deadLetters(t);
         await expect.poll(() => dlq.length, POLL).toBe(1);
@@ -324,15 +429,23 @@ export function messageBusContract(name: string, factory: () => Promise<MessageB
         expect(letter.value).toBe(JSON.stringify(bad));
         expect(letter.headers).toMatchObject({
           'fangyi-type': bad.type,
-          [DLQ_HEADERS.reason]: expect.stringMatching(/^handler failed: projection bug at offset \d+/),
+          [DLQ_HEADERS.reason]: expect.stringMatching(
+            /^handler failed: projection bug at offset \d+/,
+          ),
           [DLQ_HEADERS.sourceTopic]: t,
           [DLQ_HEADERS.sourcePartition]: expect.stringMatching(/^\d+$/),
           [DLQ_HEADERS.sourceOffset]: expect.stringMatching(/^\d+$/),
           [DLQ_HEADERS.attempts]: '4',
           [DLQ_HEADERS.group]: g,
         });
-        expect(Date.parse(letter.headers[DLQ_HEADERS.failedAt]!)).toBeGreaterThan(Date.now() - 60_000);
-        expect(consumer.status()).toMatchObject({ deadLettered: 1, retryingSince: null, handled: 4 });
+        expect(Date.parse(letter.headers[DLQ_HEADERS.failedAt]!)).toBeGreaterThan(
+          Date.now() - 60_000,
+        );
+        expect(consumer.status()).toMatchObject({
+          deadLettered: 1,
+          retryingSince: null,
+          handled: 4,
+        });
         expect(consumer.status().lastHandledAt).toBeInstanceOf(Date);
       });
 
@@ -352,7 +465,12 @@ export function messageBusContract(name: string, factory: () => Promise<MessageB
           },
         });
         consumers.push(consumer);
-        expect(consumer.status()).toEqual({ handled: 0, lastHandledAt: null, deadLettered: 0, retryingSince: null });
+        expect(consumer.status()).toEqual({
+          handled: 0,
+          lastHandledAt: null,
+          deadLettered: 0,
+          retryingSince: null,
+        });
         const before = Date.now();
         await bus.publish(t, [asMessage(started)]);
         await expect.poll(() => consumer.status().retryingSince, POLL).toBeInstanceOf(Date);
@@ -388,10 +506,24 @@ export function messageBusContract(name: string, factory: () => Promise<MessageB
 
         const listed = await listDeadLetters(sut.deadLetters, { topic: t });
         expect(listed).toHaveLength(1);
-        expect(listed[0]).toMatchObject({ dlqTopic: deadLetterTopic(t), offset: '0', key: bad.streamId, type: bad.type, sourceTopic: t, group: g, attempts: 2, reason: 'handler failed: projection bug', replayed: false });
-        expect(await listDeadLetters(sut.deadLetters, { topic: t, group: 'someone-else' })).toEqual([]);
+        expect(listed[0]).toMatchObject({
+          dlqTopic: deadLetterTopic(t),
+          offset: '0',
+          key: bad.streamId,
+          type: bad.type,
+          sourceTopic: t,
+          group: g,
+          attempts: 2,
+          reason: 'handler failed: projection bug',
+          replayed: false,
+        });
+        expect(await listDeadLetters(sut.deadLetters, { topic: t, group: 'someone-else' })).toEqual(
+          [],
+        );
         // Every dead-letter topic is listed when no topic is named.
-        expect((await listDeadLetters(sut.deadLetters, { group: g })).map((l) => l.message.value)).toEqual([JSON.stringify(bad)]);
+        expect(
+          (await listDeadLetters(sut.deadLetters, { group: g })).map((l) => l.message.value),
+        ).toEqual([JSON.stringify(bad)]);
 
         fixed = true;
         const first = await replayDeadLetters(bus, sut.deadLetters, { topic: t, group: g });
@@ -401,14 +533,27 @@ export function messageBusContract(name: string, factory: () => Promise<MessageB
         expect(again.key).toBe(bad.streamId);
         expect(again.value).toBe(JSON.stringify(bad));
         // The original headers, without the dead-letter ones, and where it was replayed from.
-        expect(again.headers).toEqual({ 'fangyi-type': bad.type, [REPLAYED_FROM_HEADER]: `${deadLetterTopic(t)}@0` });
-        expect(await listDeadLetters(sut.deadLetters, { topic: t })).toMatchObject([{ offset: '0', replayed: true }]);
+        expect(again.headers).toEqual({
+          'fangyi-type': bad.type,
+          [REPLAYED_FROM_HEADER]: `${deadLetterTopic(t)}@0`,
+        });
+        expect(await listDeadLetters(sut.deadLetters, { topic: t })).toMatchObject([
+          { offset: '0', replayed: true },
+        ]);
 
         // A second replay, with or without the group, republishes nothing.
-        expect((await replayDeadLetters(bus, sut.deadLetters, { topic: t, group: g })).replayed).toEqual([]);
-        expect((await replayDeadLetters(bus, sut.deadLetters, { topic: deadLetterTopic(t) })).replayed).toEqual([]);
+        expect(
+          (await replayDeadLetters(bus, sut.deadLetters, { topic: t, group: g })).replayed,
+        ).toEqual([]);
+        expect(
+          (await replayDeadLetters(bus, sut.deadLetters, { topic: deadLetterTopic(t) })).replayed,
+        ).toEqual([]);
         // Asked for by offset, it is replayed again.
-        expect((await replayDeadLetters(bus, sut.deadLetters, { topic: t, offset: 0n })).replayed.map((l) => l.offset)).toEqual(['0']);
+        expect(
+          (await replayDeadLetters(bus, sut.deadLetters, { topic: t, offset: 0n })).replayed.map(
+            (l) => l.offset,
+          ),
+        ).toEqual(['0']);
         await expect.poll(() => handled.length, POLL).toBe(4);
         await settle(500);
         expect(handled).toHaveLength(4);

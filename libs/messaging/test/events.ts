@@ -4,8 +4,22 @@ import type { RecordedEvent } from '@fangyi/eventstore';
 
 const actor = { id: 'caller-7', role: 'caller' } as const;
 
-function newEvent(type: string, data: unknown, causationId: string | null = null, schemaVersion = 1): NewEvent {
-  return { id: uuidv7(), type, schemaVersion, occurredAt: '2026-02-01T08:30:00.000+08:00', actor, correlationId: randomUUID(), causationId, data };
+function newEvent(
+  type: string,
+  data: unknown,
+  causationId: string | null = null,
+  schemaVersion = 1,
+): NewEvent {
+  return {
+    id: uuidv7(),
+    type,
+    schemaVersion,
+    occurredAt: '2026-02-01T08:30:00.000+08:00',
+    actor,
+    correlationId: randomUUID(),
+    causationId,
+    data,
+  };
 }
 
 /** A home-quarantine case's first events, in the shapes of contracts/src/quarantine.ts. */
@@ -51,5 +65,10 @@ export function envelopeOf(event: RecordedEvent): Record<string, unknown> {
 
 /** quarantineCase as the relay publishes it: whole envelopes of stream `quarantine-<caseId>`. */
 export function recordedCase(caseId: string, checks = 2): Envelope[] {
-  return quarantineCase(caseId, checks).map((event, i) => ({ ...event, streamId: `quarantine-${caseId}`, streamRevision: i, recordedAt: '2026-02-01T00:31:00.000Z' }));
+  return quarantineCase(caseId, checks).map((event, i) => ({
+    ...event,
+    streamId: `quarantine-${caseId}`,
+    streamRevision: i,
+    recordedAt: '2026-02-01T00:31:00.000Z',
+  }));
 }

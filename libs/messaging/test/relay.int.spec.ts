@@ -5,7 +5,15 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { topicFor, topicOfEvent } from '@fangyi/contracts';
 import { SqliteEventStore, type EventStore, type RecordedEvent } from '@fangyi/eventstore';
-import { InProcessMessageBus, RELAY_HEADERS, relayReadiness, startRelay, type IncomingMessage, type MessageBus, type OutgoingMessage } from '../src/index.ts';
+import {
+  InProcessMessageBus,
+  RELAY_HEADERS,
+  relayReadiness,
+  startRelay,
+  type IncomingMessage,
+  type MessageBus,
+  type OutgoingMessage,
+} from '../src/index.ts';
 import { envelopeOf, quarantineCase } from './events.ts';
 import { testLogger } from './support.ts';
 
@@ -41,7 +49,12 @@ async function appendCases(store: EventStore, n: number): Promise<string[]> {
 
 async function collect(bus: MessageBus, topic: string): Promise<IncomingMessage[]> {
   const got: IncomingMessage[] = [];
-  const c = await bus.consume({ groupId: `test-${randomUUID()}`, topics: [topic], fromBeginning: true, handle: async (m) => void got.push(m) });
+  const c = await bus.consume({
+    groupId: `test-${randomUUID()}`,
+    topics: [topic],
+    fromBeginning: true,
+    handle: async (m) => void got.push(m),
+  });
   cleanups.push(() => c.stop());
   return got;
 }
@@ -54,7 +67,14 @@ describe('relay: event store → message bus (SQLite + in-process)', () => {
   it('publishes every event, history and new, as its envelope, keyed by stream and in stream order', async () => {
     const { store, bus, logger, prefix, topic } = setup();
     const before = await appendCases(store, 5);
-    const relay = await startRelay({ store, bus, logger, topicPrefix: prefix, batchSize: 7, idleMs: 20 });
+    const relay = await startRelay({
+      store,
+      bus,
+      logger,
+      topicPrefix: prefix,
+      batchSize: 7,
+      idleMs: 20,
+    });
     cleanups.push(() => relay.stop());
     const got = await collect(bus, topic);
     const after = await appendCases(store, 3);
@@ -69,10 +89,16 @@ describe('relay: event store → message bus (SQLite + in-process)', () => {
       const received = got.filter((m) => m.key === s);
       expect(received.map((m) => JSON.parse(m.value) as unknown)).toEqual(recorded.map(envelopeOf));
       expect(received.map((m) => m.headers)).toEqual(
-        recorded.map((e) => ({ [RELAY_HEADERS.type]: e.type, [RELAY_HEADERS.eventId]: e.id, [RELAY_HEADERS.position]: e.position })),
+        recorded.map((e) => ({
+          [RELAY_HEADERS.type]: e.type,
+          [RELAY_HEADERS.eventId]: e.id,
+          [RELAY_HEADERS.position]: e.position,
+        })),
       );
     }
-    expect(new Set(got.map((m) => m.topic))).toEqual(new Set([topicOfEvent('quarantine.symptom-check-logged', prefix)]));
+    expect(new Set(got.map((m) => m.topic))).toEqual(
+      new Set([topicOfEvent('quarantine.symptom-check-logged', prefix)]),
+    );
     expect(await relay.caughtUp()).toBe(events[events.length - 1]!.position);
     expect(await store.checkpoints.load('relay')).toBe(events[events.length - 1]!.position);
   });
@@ -81,14 +107,28 @@ describe('relay: event store → message bus (SQLite + in-process)', () => {
     const { store, bus, logger, prefix, topic } = setup();
     await appendCases(store, 4);
     const got = await collect(bus, topic);
-    const first = await startRelay({ store, bus, logger, name: 'relay-a', topicPrefix: prefix, idleMs: 20 });
+    const first = await startRelay({
+      store,
+      bus,
+      logger,
+      name: 'relay-a',
+      topicPrefix: prefix,
+      idleMs: 20,
+    });
     await first.caughtUp();
     await first.stop();
     await expect.poll(() => got.length, POLL).toBe(16);
     expect(await store.checkpoints.load('relay-a')).toBe((await allEvents(store)).at(-1)!.position);
 
     await appendCases(store, 2);
-    const second = await startRelay({ store, bus, logger, name: 'relay-a', topicPrefix: prefix, idleMs: 20 });
+    const second = await startRelay({
+      store,
+      bus,
+      logger,
+      name: 'relay-a',
+      topicPrefix: prefix,
+      idleMs: 20,
+    });
     cleanups.push(() => second.stop());
     await second.caughtUp();
     await expect.poll(() => got.length, POLL).toBe(24);
@@ -117,11 +157,17 @@ describe('relay: event store → message bus (SQLite + in-process)', () => {
       },
     };
     const got = await collect(bus, topic);
-    let checkpointWhileFailing: string | null | undefined;
-    const relay = await startRelay({ store, bus: flaky, logger, topicPrefix: prefix, idleMs: 20, retryMs: 30 });
+    const relay = await startRelay({
+      store,
+      bus: flaky,
+      logger,
+      topicPrefix: prefix,
+      idleMs: 20,
+      retryMs: 30,
+    });
     cleanups.push(() => relay.stop());
     await expect.poll(() => attempts, POLL).toBeGreaterThanOrEqual(3);
-    checkpointWhileFailing = await store.checkpoints.load('relay');
+    const checkpointWhileFailing = await store.checkpoints.load('relay');
     expect(checkpointWhileFailing).toBeNull();
     expect(got).toHaveLength(0);
 
@@ -131,7 +177,11 @@ describe('relay: event store → message bus (SQLite + in-process)', () => {
     expect(await store.checkpoints.load('relay')).toBe(last);
     await expect.poll(() => got.length, POLL).toBe(events.length);
     expect(got.map((m) => m.headers[RELAY_HEADERS.eventId])).toEqual(events.map((e) => e.id));
-    expect(lines.filter((l) => l.msg === 'publish failed; retrying the same batch, checkpoint not advanced')).toHaveLength(4);
+    expect(
+      lines.filter(
+        (l) => l.msg === 'publish failed; retrying the same batch, checkpoint not advanced',
+      ),
+    ).toHaveLength(4);
   });
 
   it('republishes, never loses, when it dies between the publish and the checkpoint', async () => {
@@ -150,7 +200,13 @@ describe('relay: event store → message bus (SQLite + in-process)', () => {
       },
     }) as EventStore;
     const got = await collect(bus, topic);
-    const relay = await startRelay({ store: crashing, bus, logger, topicPrefix: prefix, idleMs: 20 });
+    const relay = await startRelay({
+      store: crashing,
+      bus,
+      logger,
+      topicPrefix: prefix,
+      idleMs: 20,
+    });
     cleanups.push(() => relay.stop());
     const last = await relay.caughtUp();
     const events = await allEvents(store);
@@ -174,7 +230,14 @@ describe('relay: event store → message bus (SQLite + in-process)', () => {
         throw new Error('broker unreachable');
       },
     };
-    const relay = await startRelay({ store, bus: down, logger, topicPrefix: prefix, idleMs: 20, retryMs: 60_000 });
+    const relay = await startRelay({
+      store,
+      bus: down,
+      logger,
+      topicPrefix: prefix,
+      idleMs: 20,
+      retryMs: 60_000,
+    });
     await expect.poll(() => attempts, POLL).toBe(1);
     const started = Date.now();
     await relay.stop();
@@ -184,7 +247,10 @@ describe('relay: event store → message bus (SQLite + in-process)', () => {
 });
 
 /** A bus that records what each publish carried, then hands it on. */
-function recording(bus: MessageBus): { bus: MessageBus; publishes: { topic: string; count: number; bytes: number }[] } {
+function recording(bus: MessageBus): {
+  bus: MessageBus;
+  publishes: { topic: string; count: number; bytes: number }[];
+} {
   const publishes: { topic: string; count: number; bytes: number }[] = [];
   return {
     publishes,
@@ -193,7 +259,14 @@ function recording(bus: MessageBus): { bus: MessageBus; publishes: { topic: stri
       consume: (o) => bus.consume(o),
       close: () => bus.close(),
       publish: async (topic, messages) => {
-        const bytes = messages.reduce((s, m) => s + m.key.length + Buffer.byteLength(m.value) + Object.entries(m.headers ?? {}).reduce((h, [k, v]) => h + k.length + v.length, 0), 0);
+        const bytes = messages.reduce(
+          (s, m) =>
+            s +
+            m.key.length +
+            Buffer.byteLength(m.value) +
+            Object.entries(m.headers ?? {}).reduce((h, [k, v]) => h + k.length + v.length, 0),
+          0,
+        );
         publishes.push({ topic, count: messages.length, bytes });
         await bus.publish(topic, messages);
       },
@@ -206,12 +279,31 @@ describe('relay: one leader per name, bounded publishes, parking (SQLite + in-pr
     const { store, bus, logger, prefix, topic } = setup();
     await appendCases(store, 3);
     const got = await collect(bus, topic);
-    const a = await startRelay({ store, bus, logger, name: 'relay-q', topicPrefix: prefix, idleMs: 20, standbyPollMs: 50 });
-    const b = await startRelay({ store, bus, logger, name: 'relay-q', topicPrefix: prefix, idleMs: 20, standbyPollMs: 50 });
+    const a = await startRelay({
+      store,
+      bus,
+      logger,
+      name: 'relay-q',
+      topicPrefix: prefix,
+      idleMs: 20,
+      standbyPollMs: 50,
+    });
+    const b = await startRelay({
+      store,
+      bus,
+      logger,
+      name: 'relay-q',
+      topicPrefix: prefix,
+      idleMs: 20,
+      standbyPollMs: 50,
+    });
     cleanups.push(() => b.stop());
     await a.caughtUp();
     expect([a.status().state, b.status().state]).toEqual(['leader', 'standby']);
-    expect([relayReadiness(a), relayReadiness(b)]).toEqual([{ ok: true, check: 'leader' }, { ok: true, check: 'standby' }]);
+    expect([relayReadiness(a), relayReadiness(b)]).toEqual([
+      { ok: true, check: 'leader' },
+      { ok: true, check: 'standby' },
+    ]);
     await expect.poll(() => got.length, POLL).toBe(12);
 
     await a.stop();
@@ -244,14 +336,30 @@ describe('relay: one leader per name, bounded publishes, parking (SQLite + in-pr
     };
     await appendCases(store, 2);
     const got = await collect(inner, topic);
-    const relay = await startRelay({ store, bus, logger, name: 'relay-s', topicPrefix: prefix, idleMs: 20, standbyPollMs: 50 });
+    const relay = await startRelay({
+      store,
+      bus,
+      logger,
+      name: 'relay-s',
+      topicPrefix: prefix,
+      idleMs: 20,
+      standbyPollMs: 50,
+    });
     cleanups.push(() => relay.stop());
     await expect.poll(() => gate !== null, POLL).toBe(true);
     // Meanwhile another writer (a relay that believed it led) published everything and moved the checkpoint.
     const events = await allEvents(store);
     await store.checkpoints.store('relay-s', events.at(-1)!.position, null);
     gate!();
-    await expect.poll(() => lines.some((l) => l.msg === 'relay checkpoint moved by another relay: this one stands by'), POLL).toBe(true);
+    await expect
+      .poll(
+        () =>
+          lines.some(
+            (l) => l.msg === 'relay checkpoint moved by another relay: this one stands by',
+          ),
+        POLL,
+      )
+      .toBe(true);
     await expect.poll(() => relay.status().state, POLL).toBe('leader');
     const later = await appendCases(store, 1);
     await expect.poll(() => got.filter((m) => m.key === later[0]).length, POLL).toBe(4);
@@ -264,7 +372,16 @@ describe('relay: one leader per name, bounded publishes, parking (SQLite + in-pr
     await appendCases(store, 10); // 40 events of a few hundred bytes
     const { bus, publishes } = recording(inner);
     const got = await collect(inner, topic);
-    const relay = await startRelay({ store, bus, logger, topicPrefix: prefix, idleMs: 20, batchSize: 100, maxPublishMessages: 7, maxPublishBytes: 2_000 });
+    const relay = await startRelay({
+      store,
+      bus,
+      logger,
+      topicPrefix: prefix,
+      idleMs: 20,
+      batchSize: 100,
+      maxPublishMessages: 7,
+      maxPublishBytes: 2_000,
+    });
     cleanups.push(() => relay.stop());
     await relay.caughtUp();
     const events = await allEvents(store);
@@ -281,26 +398,51 @@ describe('relay: one leader per name, bounded publishes, parking (SQLite + in-pr
     const [first] = await appendCases(store, 1);
     const big = `quarantine-${randomUUID()}`;
     const [started] = quarantineCase(big, 0);
-    await store.append(big, [{ ...started!, data: { ...(started!.data as object), note: 'x'.repeat(5_000) } }], { expectedRevision: 'no-stream' });
+    await store.append(
+      big,
+      [{ ...started!, data: { ...(started!.data as object), note: 'x'.repeat(5_000) } }],
+      { expectedRevision: 'no-stream' },
+    );
     await appendCases(store, 2);
     const got = await collect(bus, topic);
-    const relay = await startRelay({ store, bus, logger, name: 'relay-p', topicPrefix: prefix, idleMs: 20, maxMessageBytes: 4_000 });
+    const relay = await startRelay({
+      store,
+      bus,
+      logger,
+      name: 'relay-p',
+      topicPrefix: prefix,
+      idleMs: 20,
+      maxMessageBytes: 4_000,
+    });
     cleanups.push(() => relay.stop());
     await expect.poll(() => relay.status().state, POLL).toBe('parked');
     const events = await allEvents(store);
     const bigEvent = events.find((e) => e.streamId === big)!;
     const status = relay.status();
-    expect(status.parkedOn).toMatchObject({ eventId: bigEvent.id, streamId: big, position: bigEvent.position });
+    expect(status.parkedOn).toMatchObject({
+      eventId: bigEvent.id,
+      streamId: big,
+      position: bigEvent.position,
+    });
     await new Promise((r) => setTimeout(r, 300));
     // Published up to it, nothing from it on; the checkpoint is the event before it.
-    expect(got.map((m) => m.key)).toEqual(events.filter((e) => e.streamId === first).map((e) => e.streamId));
-    expect(await store.checkpoints.load('relay-p')).toBe(events[events.indexOf(bigEvent) - 1]!.position);
+    expect(got.map((m) => m.key)).toEqual(
+      events.filter((e) => e.streamId === first).map((e) => e.streamId),
+    );
+    expect(await store.checkpoints.load('relay-p')).toBe(
+      events[events.indexOf(bigEvent) - 1]!.position,
+    );
     const errors = lines.filter((l) => l.level === 50);
     expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatchObject({ parkedOn: { eventId: bigEvent.id, streamId: big, position: bigEvent.position } });
+    expect(errors[0]).toMatchObject({
+      parkedOn: { eventId: bigEvent.id, streamId: big, position: bigEvent.position },
+    });
     expect(JSON.stringify(errors[0])).not.toContain('xxxxxxxx');
     expect(await relay.caughtUp()).toBe(status.checkpoint);
     // What a service's /ready says: not ready, naming the event.
-    expect(relayReadiness(relay)).toEqual({ ok: false, check: expect.stringContaining(`parked on event ${bigEvent.id}`) });
+    expect(relayReadiness(relay)).toEqual({
+      ok: false,
+      check: expect.stringContaining(`parked on event ${bigEvent.id}`),
+    });
   });
 });

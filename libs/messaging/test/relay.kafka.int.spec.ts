@@ -27,23 +27,38 @@ if (brokers) {
       const prefix = `relay-${randomUUID().slice(0, 8)}`;
       const topic = topicFor('quarantine', prefix);
       const streams = Array.from({ length: 12 }, () => `quarantine-${randomUUID()}`);
-      for (const s of streams.slice(0, 8)) await store.append(s, quarantineCase(s, 3), { expectedRevision: 'no-stream' });
+      for (const s of streams.slice(0, 8))
+        await store.append(s, quarantineCase(s, 3), { expectedRevision: 'no-stream' });
 
-      const relay = await startRelay({ store, bus, logger, topicPrefix: prefix, name: `relay-${prefix}`, batchSize: 10, idleMs: 20 });
+      const relay = await startRelay({
+        store,
+        bus,
+        logger,
+        topicPrefix: prefix,
+        name: `relay-${prefix}`,
+        batchSize: 10,
+        idleMs: 20,
+      });
       await relay.caughtUp();
       const got: { message: IncomingMessage; envelope: Envelope }[] = [];
       const consumer = await bus.consume({
         groupId: `projection-${prefix}`,
         topics: [topic],
         fromBeginning: true,
-        handle: async (message) => void got.push({ message, envelope: parseEnvelope(JSON.parse(message.value)) }),
+        handle: async (message) =>
+          void got.push({ message, envelope: parseEnvelope(JSON.parse(message.value)) }),
       });
       // Live tail: appended while the relay and the consumer are running.
-      for (const s of streams.slice(8)) await store.append(s, quarantineCase(s, 3), { expectedRevision: 'no-stream' });
+      for (const s of streams.slice(8))
+        await store.append(s, quarantineCase(s, 3), { expectedRevision: 'no-stream' });
 
-      const events = (await store.readAll({ limit: 10_000 })).filter((e) => streams.includes(e.streamId));
+      const events = (await store.readAll({ limit: 10_000 })).filter((e) =>
+        streams.includes(e.streamId),
+      );
       expect(events).toHaveLength(12 * 4);
-      await expect.poll(() => got.length, { timeout: 20_000, interval: 50 }).toBeGreaterThanOrEqual(events.length);
+      await expect
+        .poll(() => got.length, { timeout: 20_000, interval: 50 })
+        .toBeGreaterThanOrEqual(events.length);
       await new Promise((r) => setTimeout(r, 1_000));
       await consumer.stop();
       await relay.stop();
@@ -54,7 +69,9 @@ if (brokers) {
         const received = got.filter((g) => g.message.key === s);
         expect(received.map((g) => g.envelope)).toEqual(recorded.map(envelopeOf));
         expect(new Set(received.map((g) => g.message.partition)).size).toBe(1);
-        expect(received.map((g) => g.message.headers[RELAY_HEADERS.position])).toEqual(recorded.map((e) => e.position));
+        expect(received.map((g) => g.message.headers[RELAY_HEADERS.position])).toEqual(
+          recorded.map((e) => e.position),
+        );
       }
       expect(await store.checkpoints.load(`relay-${prefix}`)).toBe(events.at(-1)!.position);
     });

@@ -2,10 +2,16 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { topicFor } from '@fangyi/contracts';
-import { type RecordedEvent } from '@fangyi/eventstore';
+import type { RecordedEvent } from '@fangyi/eventstore';
 import { PostgresEventStore } from '@fangyi/eventstore/postgres';
 import { dropSchema, freshSchemaName } from '@fangyi/testkit';
-import { RELAY_HEADERS, startRelay, type IncomingMessage, type MessageBus, type Relay } from '../src/index.ts';
+import {
+  RELAY_HEADERS,
+  startRelay,
+  type IncomingMessage,
+  type MessageBus,
+  type Relay,
+} from '../src/index.ts';
 import { KafkaMessageBus } from '../src/kafka.ts';
 import { quarantineCase } from './events.ts';
 import { kafkaBrokersOrFail, testLogger } from './support.ts';
@@ -17,7 +23,9 @@ const brokers = kafkaBrokersOrFail('relay: PostgreSQL event store → Kafka');
 if (!databaseUrl) {
   describe('relay: PostgreSQL event store → Kafka', () => {
     it('needs a PostgreSQL server (DATABASE_URL)', () => {
-      throw new Error('DATABASE_URL is not set: run with DATABASE_URL=postgres://postgres@127.0.0.1:5432/fangyi_test');
+      throw new Error(
+        'DATABASE_URL is not set: run with DATABASE_URL=postgres://postgres@127.0.0.1:5432/fangyi_test',
+      );
     });
   });
 }
@@ -40,8 +48,16 @@ if (brokers && databaseUrl) {
     /** One replica of a service: its own pool, its own lease connection, its own Kafka client. */
     async function replica(schema: string, label: string) {
       const { logger, lines } = testLogger();
-      const store = await PostgresEventStore.create({ connectionString: databaseUrl!, schema, poolSize: 4 });
-      const bus = new KafkaMessageBus({ brokers: brokers!, clientId: `fangyi-relay-pg-${label}`, logger });
+      const store = await PostgresEventStore.create({
+        connectionString: databaseUrl!,
+        schema,
+        poolSize: 4,
+      });
+      const bus = new KafkaMessageBus({
+        brokers: brokers!,
+        clientId: `fangyi-relay-pg-${label}`,
+        logger,
+      });
       cleanups.push(async () => {
         await bus.close();
         await store.close();
@@ -60,7 +76,9 @@ if (brokers && databaseUrl) {
       const streams: string[] = [];
       for (let i = 0; i < n; i++) {
         const s = `quarantine-${randomUUID()}`;
-        const events = quarantineCase(s, 1).map((e) => (size > 0 ? { ...e, data: { ...(e.data as object), note: 'n'.repeat(size) } } : e));
+        const events = quarantineCase(s, 1).map((e) =>
+          size > 0 ? { ...e, data: { ...(e.data as object), note: 'n'.repeat(size) } } : e,
+        );
         await store.append(s, events, { expectedRevision: 'no-stream' });
         streams.push(s);
       }
@@ -70,7 +88,12 @@ if (brokers && databaseUrl) {
     async function collect(bus: MessageBus, topic: string): Promise<IncomingMessage[]> {
       await bus.ensureTopics([topic]);
       const got: IncomingMessage[] = [];
-      const c = await bus.consume({ groupId: `count-${randomUUID()}`, topics: [topic], fromBeginning: true, handle: async (m) => void got.push(m) });
+      const c = await bus.consume({
+        groupId: `count-${randomUUID()}`,
+        topics: [topic],
+        fromBeginning: true,
+        handle: async (m) => void got.push(m),
+      });
       cleanups.push(() => c.stop());
       return got;
     }
@@ -81,7 +104,8 @@ if (brokers && databaseUrl) {
       for (const id of ids(got)) counts.set(id, (counts.get(id) ?? 0) + 1);
       return counts;
     };
-    const ofSchema = async (store: PostgresEventStore): Promise<RecordedEvent[]> => store.readAll({ limit: 10_000 });
+    const ofSchema = async (store: PostgresEventStore): Promise<RecordedEvent[]> =>
+      store.readAll({ limit: 10_000 });
 
     /** The backend holding the relay's lease: its advisory lock, keyed as PostgresLeases keys it. */
     async function leaseHolder(schema: string, name: string): Promise<number | null> {
@@ -103,7 +127,17 @@ if (brokers && databaseUrl) {
       await appendCases(r1.store, 20);
       const got = await collect(r1.bus, topic);
       const relays: Relay[] = await Promise.all(
-        [r1, r2].map((r) => startRelay({ store: r.store, bus: r.bus, logger: r.logger, name, topicPrefix: prefix, idleMs: 50, batchSize: 7 })),
+        [r1, r2].map((r) =>
+          startRelay({
+            store: r.store,
+            bus: r.bus,
+            logger: r.logger,
+            name,
+            topicPrefix: prefix,
+            idleMs: 50,
+            batchSize: 7,
+          }),
+        ),
       );
       for (const relay of relays) cleanups.push(() => relay.stop());
       await appendCases(r2.store, 10); // live tail, written through the other replica
@@ -124,10 +158,24 @@ if (brokers && databaseUrl) {
       const r2 = await replica(schema, 'b');
       await appendCases(r1.store, 5);
       const got = await collect(r1.bus, topic);
-      const first = await startRelay({ store: r1.store, bus: r1.bus, logger: r1.logger, name, topicPrefix: prefix, idleMs: 50 });
+      const first = await startRelay({
+        store: r1.store,
+        bus: r1.bus,
+        logger: r1.logger,
+        name,
+        topicPrefix: prefix,
+        idleMs: 50,
+      });
       cleanups.push(() => first.stop());
       await first.caughtUp();
-      const second = await startRelay({ store: r2.store, bus: r2.bus, logger: r2.logger, name, topicPrefix: prefix, idleMs: 50 });
+      const second = await startRelay({
+        store: r2.store,
+        bus: r2.bus,
+        logger: r2.logger,
+        name,
+        topicPrefix: prefix,
+        idleMs: 50,
+      });
       cleanups.push(() => second.stop());
       expect([first.status().state, second.status().state]).toEqual(['leader', 'standby']);
 
@@ -136,11 +184,17 @@ if (brokers && databaseUrl) {
       const killedAt = Date.now();
       await admin.query('SELECT pg_terminate_backend($1)', [pid]);
       // The old leader stops publishing at once and stands by; the standby leads within seconds.
-      await expect.poll(() => first.status().state, { timeout: 3_000, interval: 20 }).toBe('standby');
-      await expect.poll(() => second.status().state, { timeout: 5_000, interval: 50 }).toBe('leader');
+      await expect
+        .poll(() => first.status().state, { timeout: 3_000, interval: 20 })
+        .toBe('standby');
+      await expect
+        .poll(() => second.status().state, { timeout: 5_000, interval: 50 })
+        .toBe('leader');
       const tookOverMs = Date.now() - killedAt;
       expect(tookOverMs).toBeLessThan(5_000);
-      console.log(`relay: standby led ${tookOverMs} ms after the leader's lease connection was terminated`);
+      console.log(
+        `relay: standby led ${tookOverMs} ms after the leader's lease connection was terminated`,
+      );
 
       await appendCases(r1.store, 5);
       const events = await ofSchema(r1.store);
@@ -158,18 +212,32 @@ if (brokers && databaseUrl) {
       await appendCases(r.store, 3);
       const got = await collect(r.bus, topic);
       // The relay's own limit raised, so that it is Kafka that refuses the message.
-      const relay = await startRelay({ store: r.store, bus: r.bus, logger: r.logger, name, topicPrefix: prefix, idleMs: 50, maxMessageBytes: 10_000_000 });
+      const relay = await startRelay({
+        store: r.store,
+        bus: r.bus,
+        logger: r.logger,
+        name,
+        topicPrefix: prefix,
+        idleMs: 50,
+        maxMessageBytes: 10_000_000,
+      });
       cleanups.push(() => relay.stop());
       await expect.poll(() => relay.status().state, POLL).toBe('parked');
       const events = await ofSchema(r.store);
       const refused = events.find((e) => e.streamId === big)!;
-      expect(relay.status().parkedOn).toMatchObject({ eventId: refused.id, streamId: big, position: refused.position });
+      expect(relay.status().parkedOn).toMatchObject({
+        eventId: refused.id,
+        streamId: big,
+        position: refused.position,
+      });
       expect(relay.status().parkedOn!.reason).toMatch(/MESSAGE_TOO_LARGE|RECORD_LIST_TOO_LARGE/);
       await appendCases(r.store, 2); // later events wait too
       await new Promise((resolve) => setTimeout(resolve, 1_500));
       const keys = new Set(got.map((m) => m.key));
       expect(keys).toEqual(new Set([before]));
-      expect(await r.store.checkpoints.load(name)).toBe(events[events.indexOf(refused) - 1]!.position);
+      expect(await r.store.checkpoints.load(name)).toBe(
+        events[events.indexOf(refused) - 1]!.position,
+      );
       // kafkajs logs the broker's answer itself; the relay says it once.
       const errors = r.lines.filter((l) => l.level === 50 && l.component === 'relay');
       expect(errors).toHaveLength(1);
@@ -192,7 +260,14 @@ if (brokers && databaseUrl) {
         await admin.query(`DROP DATABASE IF EXISTS ${scratch} WITH (FORCE)`);
       });
       const got = await collect(r.bus, topic);
-      const relay = await startRelay({ store: r.store, bus: r.bus, logger: r.logger, name, topicPrefix: prefix, idleMs: 50 });
+      const relay = await startRelay({
+        store: r.store,
+        bus: r.bus,
+        logger: r.logger,
+        name,
+        topicPrefix: prefix,
+        idleMs: 50,
+      });
       cleanups.push(() => relay.stop());
       await relay.caughtUp();
 
@@ -203,13 +278,17 @@ if (brokers && databaseUrl) {
       while (Date.now() - heldSince < 10_000) {
         const [stream] = await appendCases(r.store, 1);
         const appendedAt = Date.now();
-        await expect.poll(() => got.some((m) => m.key === stream), { timeout: 5_000, interval: 20 }).toBe(true);
+        await expect
+          .poll(() => got.some((m) => m.key === stream), { timeout: 5_000, interval: 20 })
+          .toBe(true);
         latencies.push(Date.now() - appendedAt);
         await new Promise((resolve) => setTimeout(resolve, 1_500));
       }
       expect(Date.now() - heldSince).toBeGreaterThanOrEqual(10_000);
       await elsewhere.query('ROLLBACK');
-      console.log(`relay: append → Kafka while another database held a transaction open: ${latencies.map((l) => `${l} ms`).join(', ')}`);
+      console.log(
+        `relay: append → Kafka while another database held a transaction open: ${latencies.map((l) => `${l} ms`).join(', ')}`,
+      );
       expect(latencies.length).toBeGreaterThanOrEqual(5);
       expect(Math.max(...latencies)).toBeLessThan(3_000);
     });
@@ -229,7 +308,15 @@ if (brokers && databaseUrl) {
         },
       };
       const got = await collect(r.bus, topic);
-      const relay = await startRelay({ store: r.store, bus, logger: r.logger, name, topicPrefix: prefix, idleMs: 50, maxPublishBytes: 16_000 });
+      const relay = await startRelay({
+        store: r.store,
+        bus,
+        logger: r.logger,
+        name,
+        topicPrefix: prefix,
+        idleMs: 50,
+        maxPublishBytes: 16_000,
+      });
       cleanups.push(() => relay.stop());
       await relay.caughtUp();
       const events = await ofSchema(r.store);

@@ -7,7 +7,8 @@ export function testLogger(): { logger: Logger; lines: Record<string, unknown>[]
   const lines: Record<string, unknown>[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {
-      for (const line of chunk.toString().split('\n')) if (line) lines.push(JSON.parse(line) as Record<string, unknown>);
+      for (const line of chunk.toString().split('\n'))
+        if (line) lines.push(JSON.parse(line) as Record<string, unknown>);
       if (process.env.LOG_LEVEL) process.stderr.write(chunk);
       done();
     },
@@ -23,7 +24,11 @@ export const KAFKA_HOWTO =
 /** The brokers from KAFKA_BROKERS, or null after registering a suite that fails saying how to start Kafka. */
 export function kafkaBrokersOrFail(suite: string): string[] | null {
   const raw = process.env.KAFKA_BROKERS?.trim();
-  if (raw) return raw.split(',').map((b) => b.trim()).filter(Boolean);
+  if (raw)
+    return raw
+      .split(',')
+      .map((b) => b.trim())
+      .filter(Boolean);
   describe(suite, () => {
     it('needs a running Kafka broker (KAFKA_BROKERS)', () => {
       throw new Error(KAFKA_HOWTO);

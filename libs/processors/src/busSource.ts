@@ -4,7 +4,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { consumeEnvelopes, type Consumer, type MessageBus } from '@fangyi/messaging';
 import type { Tracer } from '@fangyi/tracing';
 import { tracedProcessor } from './tracing.ts';
-import { StatusTracker, type Processor, type ProcessorSource, type RunningProcessor } from './processor.ts';
+import {
+  StatusTracker,
+  type Processor,
+  type ProcessorSource,
+  type RunningProcessor,
+} from './processor.ts';
 
 export interface BusSourceOptions {
   readonly bus: MessageBus;
@@ -41,7 +46,12 @@ export function busSource(options: BusSourceOptions): ProcessorSource {
       const topics = [...new Set(processor.handles.map((type) => topicOfEvent(type, prefix)))];
       const groupId = options.groupId?.(processor.name) ?? `${prefix}-${processor.name}`;
       const background = options.join === 'background';
-      const status = new StatusTracker(processor.name, 'bus', options.clock, background ? 'starting' : 'running');
+      const status = new StatusTracker(
+        processor.name,
+        'bus',
+        options.clock,
+        background ? 'starting' : 'running',
+      );
       const join = async (): Promise<Consumer> => {
         // consumeEnvelopes creates the topics (and their dead-letter topics) before it subscribes.
         const consumer = await consumeEnvelopes({
@@ -59,7 +69,10 @@ export function busSource(options: BusSourceOptions): ProcessorSource {
                     await processor.handleBatch!(envelopes, log);
                     status.succeeded(envelopes.length);
                   } catch (error) {
-                    log.warn({ err: error, events: envelopes.length }, 'handling a batch failed: handling its events one by one');
+                    log.warn(
+                      { err: error, events: envelopes.length },
+                      'handling a batch failed: handling its events one by one',
+                    );
                     throw error;
                   }
                 },
@@ -71,7 +84,15 @@ export function busSource(options: BusSourceOptions): ProcessorSource {
               status.succeeded();
             } catch (error) {
               status.failed(error);
-              log.error({ err: error, streamId: envelope.streamId, type: envelope.type, offset: message.offset }, 'handling an event failed: leaving it for redelivery');
+              log.error(
+                {
+                  err: error,
+                  streamId: envelope.streamId,
+                  type: envelope.type,
+                  offset: message.offset,
+                },
+                'handling an event failed: leaving it for redelivery',
+              );
               throw error;
             }
           },
@@ -93,7 +114,10 @@ export function busSource(options: BusSourceOptions): ProcessorSource {
               } catch (error) {
                 status.notYet(error);
                 const waitMs = Math.min(1000 * 2 ** (attempt - 1), 30_000);
-                log.warn({ err: error, attempt, waitMs, groupId }, 'consumer group not joined yet; retrying');
+                log.warn(
+                  { err: error, attempt, waitMs, groupId },
+                  'consumer group not joined yet; retrying',
+                );
                 await sleep(waitMs, undefined, { signal: stopping.signal }).catch(() => {});
               }
             }
@@ -103,11 +127,22 @@ export function busSource(options: BusSourceOptions): ProcessorSource {
 
       return {
         name: processor.name,
-        caughtUp: () => Promise.reject(new Error(`${processor.name}: a consumer group cannot tell when it has caught up; read from the event store for that`)),
+        caughtUp: () =>
+          Promise.reject(
+            new Error(
+              `${processor.name}: a consumer group cannot tell when it has caught up; read from the event store for that`,
+            ),
+          ),
         status: () => {
           const own = status.snapshot();
           const consumed = consumer?.status();
-          return consumed ? { ...own, deadLettered: consumed.deadLettered, failingSince: own.failingSince ?? consumed.retryingSince?.toISOString() ?? null } : own;
+          return consumed
+            ? {
+                ...own,
+                deadLettered: consumed.deadLettered,
+                failingSince: own.failingSince ?? consumed.retryingSince?.toISOString() ?? null,
+              }
+            : own;
         },
         async stop() {
           stopping.abort();
@@ -115,7 +150,10 @@ export function busSource(options: BusSourceOptions): ProcessorSource {
           await consumer?.stop();
           status.ended('stopped');
           // The consumer committed what it handled before it left: a restart reads on from there.
-          log.info({ groupId, handled: status.snapshot().handled }, 'processor stopped; handled offsets committed');
+          log.info(
+            { groupId, handled: status.snapshot().handled },
+            'processor stopped; handled offsets committed',
+          );
         },
       };
     },

@@ -12,5 +12,13 @@ export {
 } from './processor.ts';
 export { logSource, type LogSourceOptions } from './logSource.ts';
 export { busSource, type BusSourceOptions } from './busSource.ts';
-export { policyProcessor, readModelProcessor, startLogView, type LogView, type LogViewOptions, type PolicyOptions, type ReadModelOptions } from './kinds.ts';
+export {
+  policyProcessor,
+  readModelProcessor,
+  startLogView,
+  type LogView,
+  type LogViewOptions,
+  type PolicyOptions,
+  type ReadModelOptions,
+} from './kinds.ts';
 export { tracedProcessor } from './tracing.ts';

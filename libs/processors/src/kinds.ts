@@ -1,7 +1,15 @@
 import type { Logger } from 'pino';
 import type { Envelope } from '@fangyi/contracts';
 import type { EventStore } from '@fangyi/eventstore';
-import { applyBatch, applyEvent, ensureIntact, InMemoryProjectionStore, ReadModelLostError, type Projection, type ProjectionStore } from '@fangyi/projections';
+import {
+  applyBatch,
+  applyEvent,
+  ensureIntact,
+  InMemoryProjectionStore,
+  ReadModelLostError,
+  type Projection,
+  type ProjectionStore,
+} from '@fangyi/projections';
 import { logSource } from './logSource.ts';
 import { startProcessor, type Processor, type ProcessorStatus } from './processor.ts';
 
@@ -18,7 +26,11 @@ export interface ReadModelOptions {
  * A read model as a processor: each event applied at most once per stream revision (the store
  * checks it in the same atomic step as the change), its log position kept in the same store.
  */
-export function readModelProcessor(projection: Projection, store: ProjectionStore, options: ReadModelOptions = {}): Processor {
+export function readModelProcessor(
+  projection: Projection,
+  store: ProjectionStore,
+  options: ReadModelOptions = {},
+): Processor {
   const { eventStore } = options;
   let rebuilding: Promise<unknown> | null = null;
   return {
@@ -26,28 +38,43 @@ export function readModelProcessor(projection: Projection, store: ProjectionStor
     handles: projection.handles,
     checkpoints: store.checkpoints,
     async handle(event, log) {
-      const apply = () => applyEvent(projection, store, event, { logger: log, ...(eventStore ? { verifyJumpsIn: eventStore } : {}) });
-      let outcome;
+      const apply = () =>
+        applyEvent(projection, store, event, {
+          logger: log,
+          ...(eventStore ? { verifyJumpsIn: eventStore } : {}),
+        });
+      let outcome: Awaited<ReturnType<typeof apply>>;
       try {
         outcome = await apply();
       } catch (error) {
         if (!(error instanceof ReadModelLostError) || !eventStore) throw error;
         // Partitions handled at once share one rebuild; the event is then applied on the whole model.
-        rebuilding ??= ensureIntact({ projection, store, eventStore, logger: log }).finally(() => (rebuilding = null));
+        rebuilding ??= ensureIntact({ projection, store, eventStore, logger: log }).finally(
+          () => (rebuilding = null),
+        );
         await rebuilding;
         outcome = await apply();
       }
-      log.debug({ streamId: event.streamId, revision: event.streamRevision, outcome }, 'event applied');
+      log.debug(
+        { streamId: event.streamId, revision: event.streamRevision, outcome },
+        'event applied',
+      );
     },
     // A batch in one commit round trip per partition (applyBatch), each event still once per revision.
     async handleBatch(events, log) {
-      const apply = () => applyBatch(projection, store, events, { logger: log, ...(eventStore ? { verifyJumpsIn: eventStore } : {}) });
-      let result;
+      const apply = () =>
+        applyBatch(projection, store, events, {
+          logger: log,
+          ...(eventStore ? { verifyJumpsIn: eventStore } : {}),
+        });
+      let result: Awaited<ReturnType<typeof apply>>;
       try {
         result = await apply();
       } catch (error) {
         if (!(error instanceof ReadModelLostError) || !eventStore) throw error;
-        rebuilding ??= ensureIntact({ projection, store, eventStore, logger: log }).finally(() => (rebuilding = null));
+        rebuilding ??= ensureIntact({ projection, store, eventStore, logger: log }).finally(
+          () => (rebuilding = null),
+        );
         await rebuilding;
         result = await apply();
       }
@@ -106,7 +133,20 @@ export interface LogViewOptions {
  */
 export async function startLogView(options: LogViewOptions): Promise<LogView> {
   const store = options.store ?? new InMemoryProjectionStore();
-  const source = logSource({ eventStore: options.eventStore, idleMs: options.idleMs ?? 500, ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}) });
-  const running = await startProcessor(readModelProcessor(options.projection, store), source, options.logger);
-  return { store, caughtUp: () => running.caughtUp(), status: () => running.status(), stop: () => running.stop() };
+  const source = logSource({
+    eventStore: options.eventStore,
+    idleMs: options.idleMs ?? 500,
+    ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
+  });
+  const running = await startProcessor(
+    readModelProcessor(options.projection, store),
+    source,
+    options.logger,
+  );
+  return {
+    store,
+    caughtUp: () => running.caughtUp(),
+    status: () => running.status(),
+    stop: () => running.stop(),
+  };
 }

@@ -1,9 +1,19 @@
 import type { Logger } from 'pino';
 import { parseEnvelope, type Envelope } from '@fangyi/contracts';
-import { CheckpointConflictError, type EventStore, type LogPosition, type RecordedEvent } from '@fangyi/eventstore';
+import {
+  CheckpointConflictError,
+  type EventStore,
+  type LogPosition,
+  type RecordedEvent,
+} from '@fangyi/eventstore';
 import type { Tracer } from '@fangyi/tracing';
 import { tracedProcessor } from './tracing.ts';
-import { StatusTracker, type Processor, type ProcessorSource, type RunningProcessor } from './processor.ts';
+import {
+  StatusTracker,
+  type Processor,
+  type ProcessorSource,
+  type RunningProcessor,
+} from './processor.ts';
 
 export interface LogSourceOptions {
   readonly eventStore: EventStore;
@@ -41,7 +51,9 @@ export function logSource(options: LogSourceOptions): ProcessorSource {
       const handleBatch = async (batch: readonly RecordedEvent[]): Promise<void> => {
         let handled = 0;
         if (processor.handleBatch) {
-          const envelopes = batch.map((recorded) => readable(processor, recorded, log)).filter((e): e is Envelope => e !== null);
+          const envelopes = batch
+            .map((recorded) => readable(processor, recorded, log))
+            .filter((e): e is Envelope => e !== null);
           if (envelopes.length > 0) await processor.handleBatch(envelopes, log);
           handled = envelopes.length;
         } else {
@@ -58,7 +70,10 @@ export function logSource(options: LogSourceOptions): ProcessorSource {
         } catch (error) {
           if (error instanceof CheckpointConflictError) {
             status.ended('stale');
-            log.error({ err: error }, 'another reader moved this processor\'s checkpoint: stepping aside');
+            log.error(
+              { err: error },
+              "another reader moved this processor's checkpoint: stepping aside",
+            );
             void subscription.stop();
           }
           throw error;
@@ -82,7 +97,8 @@ export function logSource(options: LogSourceOptions): ProcessorSource {
       return {
         name: processor.name,
         async caughtUp() {
-          if (status.current === 'stale' || status.current === 'stopped') throw new Error(`${processor.name}: not running (${status.current})`);
+          if (status.current === 'stale' || status.current === 'stopped')
+            throw new Error(`${processor.name}: not running (${status.current})`);
           await subscription.caughtUp();
         },
         status: () => status.snapshot(),
@@ -102,7 +118,15 @@ function readable(processor: Processor, recorded: RecordedEvent, log: Logger): E
     const { position: _position, ...raw } = recorded;
     return parseEnvelope(raw);
   } catch (error) {
-    log.warn({ position: recorded.position, streamId: recorded.streamId, type: recorded.type, err: error instanceof Error ? error.message : String(error) }, 'event fails validation: passed over');
+    log.warn(
+      {
+        position: recorded.position,
+        streamId: recorded.streamId,
+        type: recorded.type,
+        err: error instanceof Error ? error.message : String(error),
+      },
+      'event fails validation: passed over',
+    );
     return null;
   }
 }

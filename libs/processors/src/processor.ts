@@ -70,7 +70,11 @@ export interface ProcessorSource {
   start(processor: Processor, logger: Logger): Promise<RunningProcessor>;
 }
 
-export function startProcessor(processor: Processor, source: ProcessorSource, logger: Logger): Promise<RunningProcessor> {
+export function startProcessor(
+  processor: Processor,
+  source: ProcessorSource,
+  logger: Logger,
+): Promise<RunningProcessor> {
   return source.start(processor, logger.child({ processor: processor.name }));
 }
 
@@ -85,7 +89,12 @@ export class StatusTracker {
   private readonly source: ProcessorStatus['source'];
   private readonly clock: () => Date;
 
-  constructor(name: string, source: ProcessorStatus['source'], clock: () => Date = () => new Date(), initial: 'starting' | 'running' = 'running') {
+  constructor(
+    name: string,
+    source: ProcessorStatus['source'],
+    clock: () => Date = () => new Date(),
+    initial: 'starting' | 'running' = 'running',
+  ) {
     this.state = initial;
     this.name = name;
     this.source = source;
@@ -147,7 +156,11 @@ export interface ProcessorGroup {
 }
 
 /** Starts each processor on the source; if one fails to start, the ones started are stopped again. */
-export async function startProcessors(processors: readonly Processor[], source: ProcessorSource, logger: Logger): Promise<ProcessorGroup> {
+export async function startProcessors(
+  processors: readonly Processor[],
+  source: ProcessorSource,
+  logger: Logger,
+): Promise<ProcessorGroup> {
   const running: RunningProcessor[] = [];
   try {
     for (const p of processors) running.push(await startProcessor(p, source, logger));
@@ -168,8 +181,13 @@ export async function startProcessors(processors: readonly Processor[], source: 
  * state), and whether every one is running. A command service still answers commands while some
  * are 'starting' (Kafka down); the answer says which.
  */
-export function readinessOf(statuses: readonly ProcessorStatus[]): { allRunning: boolean; checks: Record<string, string> } {
+export function readinessOf(statuses: readonly ProcessorStatus[]): {
+  allRunning: boolean;
+  checks: Record<string, string>;
+} {
   const checks: Record<string, string> = {};
-  for (const s of statuses) checks[`processor:${s.name}`] = s.lastError && s.state !== 'running' ? `${s.state} (${s.lastError.slice(0, 200)})` : s.state;
+  for (const s of statuses)
+    checks[`processor:${s.name}`] =
+      s.lastError && s.state !== 'running' ? `${s.state} (${s.lastError.slice(0, 200)})` : s.state;
   return { allRunning: statuses.every((s) => s.state === 'running'), checks };
 }

@@ -1,5 +1,12 @@
 import type { Envelope } from '@fangyi/contracts';
-import { failSpan, isTraced, SpanKind, startSpanFrom, type Span, type Tracer } from '@fangyi/tracing';
+import {
+  failSpan,
+  isTraced,
+  SpanKind,
+  startSpanFrom,
+  type Span,
+  type Tracer,
+} from '@fangyi/tracing';
 import type { Processor } from './processor.ts';
 
 /**
@@ -14,7 +21,12 @@ export function tracedProcessor(processor: Processor, tracer: Tracer): Processor
       .map((e) =>
         startSpanFrom(tracer, `fangyi.apply ${processor.name}`, e.traceparent, {
           kind: SpanKind.CONSUMER,
-          attributes: { 'fangyi.processor': processor.name, 'fangyi.event_type': e.type, 'fangyi.stream_id': e.streamId, 'messaging.message.id': e.id },
+          attributes: {
+            'fangyi.processor': processor.name,
+            'fangyi.event_type': e.type,
+            'fangyi.stream_id': e.streamId,
+            'messaging.message.id': e.id,
+          },
         }),
       );
   const within = async (events: readonly Envelope[], work: () => Promise<void>): Promise<void> => {
@@ -33,6 +45,11 @@ export function tracedProcessor(processor: Processor, tracer: Tracer): Processor
   return {
     ...processor,
     handle: (event, log) => within([event], () => processor.handle(event, log)),
-    ...(handleBatch ? { handleBatch: (events: readonly Envelope[], log) => within(events, () => handleBatch.call(processor, events, log)) } : {}),
+    ...(handleBatch
+      ? {
+          handleBatch: (events: readonly Envelope[], log) =>
+            within(events, () => handleBatch.call(processor, events, log)),
+        }
+      : {}),
   };
 }

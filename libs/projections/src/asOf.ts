@@ -1,7 +1,15 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { pino, type Logger } from 'pino';
 import { parseEnvelope, type Envelope } from '@fangyi/contracts';
-import { LATE_AFTER_MS, type EventFilter, type EventStore, type LogPosition, type RecordedEvent, type SnapshotMeta, type SnapshotStore } from '@fangyi/eventstore';
+import {
+  LATE_AFTER_MS,
+  type EventFilter,
+  type EventStore,
+  type LogPosition,
+  type RecordedEvent,
+  type SnapshotMeta,
+  type SnapshotStore,
+} from '@fangyi/eventstore';
 import { applyBatch } from './batch.ts';
 import { InMemoryProjectionStore } from './memory.ts';
 import type { Projection } from './port.ts';
@@ -76,7 +84,8 @@ export interface ViewAsOf {
 export async function viewAsOf(options: ViewAsOfOptions): Promise<ViewAsOf> {
   const { projection, cut } = options;
   if (!cut.knownAt && !cut.asOf) throw new TypeError('a cut needs knownAt, asOf or both');
-  for (const at of [cut.knownAt, cut.asOf]) if (at && Number.isNaN(at.getTime())) throw new TypeError('a cut needs valid instants');
+  for (const at of [cut.knownAt, cut.asOf])
+    if (at && Number.isNaN(at.getTime())) throw new TypeError('a cut needs valid instants');
   const log = (options.logger ?? pino({ enabled: false })).child({ projection: projection.name });
   let snapshot: SnapshotMeta | null = null;
   let store: InMemoryProjectionStore | null = null;
@@ -85,12 +94,17 @@ export async function viewAsOf(options: ViewAsOfOptions): Promise<ViewAsOf> {
       ...(cut.knownAt ? { recordedBy: cut.knownAt.toISOString() } : {}),
       ...(cut.asOf ? { occurredBy: cut.asOf.toISOString() } : {}),
     });
-    store = snapshot ? await loadSnapshot(options.snapshots, options.view, snapshot, options.partitions) : null;
+    store = snapshot
+      ? await loadSnapshot(options.snapshots, options.view, snapshot, options.partitions)
+      : null;
     if (!store) snapshot = null;
   }
   store ??= new InMemoryProjectionStore();
   const wanted = options.partitions ? new Set(options.partitions) : null;
-  const partitionOf = options.partitionOfEvent ?? ((e: RecordedEvent) => ((e.data as { community?: unknown } | null)?.community as string | undefined) ?? null);
+  const partitionOf =
+    options.partitionOfEvent ??
+    ((e: RecordedEvent) =>
+      ((e.data as { community?: unknown } | null)?.community as string | undefined) ?? null);
   const known = new Set<string>();
   /** The events of the page that feed the wanted partitions: of a stream they hold, or naming one of them. */
   const relevant = async (page: readonly RecordedEvent[]): Promise<readonly RecordedEvent[]> => {
@@ -116,10 +130,17 @@ export async function viewAsOf(options: ViewAsOfOptions): Promise<ViewAsOf> {
   };
   const reads: EventFilter[] = [base];
   if (cut.asOf) {
-    const split = Math.max(cut.asOf.getTime(), snapshot ? Date.parse(snapshot.recordedUpTo) : 0) + LATE_SPLIT_MS;
+    const split =
+      Math.max(cut.asOf.getTime(), snapshot ? Date.parse(snapshot.recordedUpTo) : 0) +
+      LATE_SPLIT_MS;
     if (!cut.knownAt || cut.knownAt.getTime() >= split) {
       const at = new Date(split).toISOString();
-      reads.splice(0, 1, { ...base, recordedBefore: at }, { ...base, recordedFrom: at, recordedLate: true });
+      reads.splice(
+        0,
+        1,
+        { ...base, recordedBefore: at },
+        { ...base, recordedFrom: at, recordedLate: true },
+      );
     }
   }
   const pageSize = options.pageSize ?? 5000;
@@ -146,7 +167,15 @@ function readable(page: readonly RecordedEvent[], log: Logger): Envelope[] {
       out.push(parseEnvelope(raw));
     } catch (error) {
       // The same as a rebuild: an event this build cannot read is logged and left out.
-      log.warn({ position: recorded.position, streamId: recorded.streamId, type: recorded.type, err: error instanceof Error ? error.message : String(error) }, 'event fails validation: skipped');
+      log.warn(
+        {
+          position: recorded.position,
+          streamId: recorded.streamId,
+          type: recorded.type,
+          err: error instanceof Error ? error.message : String(error),
+        },
+        'event fails validation: skipped',
+      );
     }
   }
   return out;
@@ -157,16 +186,29 @@ function readable(page: readonly RecordedEvent[], log: Logger): Envelope[] {
  * in-memory store's dump of that partition, gzipped (a view's documents are repetitive JSON), and
  * at `<view>` the list of its parts, written last. A question about one community loads one part.
  */
-export const snapshotBytes = (store: InMemoryProjectionStore, partition?: string): Uint8Array => gzipSync(store.dump(partition), { level: 1 });
-export const restoreSnapshot = (parts: Uint8Array | readonly Uint8Array[]): InMemoryProjectionStore =>
-  InMemoryProjectionStore.restore((parts instanceof Uint8Array ? [parts] : parts).map((b) => gunzipSync(b)));
+export const snapshotBytes = (store: InMemoryProjectionStore, partition?: string): Uint8Array =>
+  gzipSync(store.dump(partition), { level: 1 });
+export const restoreSnapshot = (
+  parts: Uint8Array | readonly Uint8Array[],
+): InMemoryProjectionStore =>
+  InMemoryProjectionStore.restore(
+    (parts instanceof Uint8Array ? [parts] : parts).map((b) => gunzipSync(b)),
+  );
 
-async function loadSnapshot(snapshots: SnapshotStore, view: string, meta: SnapshotMeta, partitions?: readonly string[]): Promise<InMemoryProjectionStore | null> {
+async function loadSnapshot(
+  snapshots: SnapshotStore,
+  view: string,
+  meta: SnapshotMeta,
+  partitions?: readonly string[],
+): Promise<InMemoryProjectionStore | null> {
   const manifest = await snapshots.state(view, meta.recordedUpTo);
   if (!manifest) return null;
-  const held = (JSON.parse(Buffer.from(manifest).toString('utf8')) as { partitions: string[] }).partitions;
+  const held = (JSON.parse(Buffer.from(manifest).toString('utf8')) as { partitions: string[] })
+    .partitions;
   const wanted = partitions ? held.filter((p) => partitions.includes(p)) : held;
-  const parts = await Promise.all(wanted.map((p) => snapshots.state(`${view}/${p}`, meta.recordedUpTo)));
+  const parts = await Promise.all(
+    wanted.map((p) => snapshots.state(`${view}/${p}`, meta.recordedUpTo)),
+  );
   if (parts.some((p) => p === null)) return null;
   return restoreSnapshot(parts as Uint8Array[]);
 }
@@ -214,12 +256,17 @@ interface Candidate {
  * A log that is given events recorded in the past after a snapshot (an import into a store that
  * had history) breaks that rule: the import clears the snapshots.
  */
-export async function buildSnapshots(options: BuildSnapshotsOptions): Promise<{ taken: SnapshotMeta[]; events: number; from: SnapshotMeta | null }> {
+export async function buildSnapshots(
+  options: BuildSnapshotsOptions,
+): Promise<{ taken: SnapshotMeta[]; events: number; from: SnapshotMeta | null }> {
   const { projection, snapshots, view } = options;
   const every = options.every ?? 50_000;
   const settle = options.settleMs ?? 60_000;
   const clock = options.clock ?? (() => new Date());
-  const log = (options.logger ?? pino({ enabled: false })).child({ projection: projection.name, view });
+  const log = (options.logger ?? pino({ enabled: false })).child({
+    projection: projection.name,
+    view,
+  });
   const from = await snapshots.latest(view);
   const restored = from ? await loadSnapshot(snapshots, view, from) : null;
   const bytes = restored !== null;
@@ -227,7 +274,8 @@ export async function buildSnapshots(options: BuildSnapshotsOptions): Promise<{ 
   let position: LogPosition | null = bytes ? from!.position : null;
   let events = bytes ? from!.events : 0;
   let maxRecorded = bytes ? Date.parse(from!.recordedUpTo) : Number.NEGATIVE_INFINITY;
-  let maxOccurred = bytes && from!.occurredUpTo ? Date.parse(from!.occurredUpTo) : Number.NEGATIVE_INFINITY;
+  let maxOccurred =
+    bytes && from!.occurredUpTo ? Date.parse(from!.occurredUpTo) : Number.NEGATIVE_INFINITY;
   let sinceLast = 0;
   const pending: Candidate[] = [];
   const taken: SnapshotMeta[] = [];
@@ -237,7 +285,10 @@ export async function buildSnapshots(options: BuildSnapshotsOptions): Promise<{ 
       const whole = restoreSnapshot([...c.parts.values()]);
       await applyBatch(projection, whole, readable(c.stragglers, log), { logger: log });
       c.parts = new Map(whole.partitionsHeld().map((p) => [p, snapshotBytes(whole, p)]));
-      log.info({ recordedUpTo: c.recordedUpTo, stragglers: c.stragglers.length }, 'events committed after the snapshot\'s place, recorded before its instant: applied to it');
+      log.info(
+        { recordedUpTo: c.recordedUpTo, stragglers: c.stragglers.length },
+        "events committed after the snapshot's place, recorded before its instant: applied to it",
+      );
     }
     const { parts, stragglers: _s, ...meta } = c;
     let size = 0;
@@ -246,7 +297,12 @@ export async function buildSnapshots(options: BuildSnapshotsOptions): Promise<{ 
       size += state.byteLength;
     }
     // The list of parts last: a snapshot is found only once all of it is there.
-    await snapshots.save({ view, ...meta, takenAt, state: Buffer.from(JSON.stringify({ partitions: [...parts.keys()] }), 'utf8') });
+    await snapshots.save({
+      view,
+      ...meta,
+      takenAt,
+      state: Buffer.from(JSON.stringify({ partitions: [...parts.keys()] }), 'utf8'),
+    });
     taken.push({ view, ...meta, bytes: size, takenAt });
     log.info({ recordedUpTo: c.recordedUpTo, events: c.events, bytes: size }, 'snapshot taken');
   };
@@ -263,10 +319,15 @@ export async function buildSnapshots(options: BuildSnapshotsOptions): Promise<{ 
     for (const e of handled) {
       const recorded = Date.parse(e.recordedAt);
       // A straggler: recorded at or before a candidate's instant, but after it in the log.
-      for (let k = pending.length - 1; k >= 0 && Date.parse(pending[k]!.recordedUpTo) >= recorded; k--) {
+      for (
+        let k = pending.length - 1;
+        k >= 0 && Date.parse(pending[k]!.recordedUpTo) >= recorded;
+        k--
+      ) {
         const c = pending[k]!;
         c.stragglers.push(e);
-        if (c.occurredUpTo === null || Date.parse(e.occurredAt) > Date.parse(c.occurredUpTo)) c.occurredUpTo = new Date(Date.parse(e.occurredAt)).toISOString();
+        if (c.occurredUpTo === null || Date.parse(e.occurredAt) > Date.parse(c.occurredUpTo))
+          c.occurredUpTo = new Date(Date.parse(e.occurredAt)).toISOString();
       }
       if (recorded > maxRecorded) maxRecorded = recorded;
       const occurred = Date.parse(e.occurredAt);
@@ -275,7 +336,8 @@ export async function buildSnapshots(options: BuildSnapshotsOptions): Promise<{ 
     await applyBatch(projection, store, readable(handled, log), { logger: log });
     events += batch.length;
     sinceLast += batch.length;
-    while (pending.length > 0 && Date.parse(pending[0]!.recordedUpTo) <= maxRecorded - settle) await keep(pending.shift()!);
+    while (pending.length > 0 && Date.parse(pending[0]!.recordedUpTo) <= maxRecorded - settle)
+      await keep(pending.shift()!);
     if (sinceLast >= every && Number.isFinite(maxRecorded)) {
       sinceLast = 0;
       pending.push({
@@ -290,6 +352,7 @@ export async function buildSnapshots(options: BuildSnapshotsOptions): Promise<{ 
     options.onProgress?.({ events, taken: taken.length });
   }
   const now = clock().getTime();
-  while (pending.length > 0 && Date.parse(pending[0]!.recordedUpTo) <= now - settle) await keep(pending.shift()!);
+  while (pending.length > 0 && Date.parse(pending[0]!.recordedUpTo) <= now - settle)
+    await keep(pending.shift()!);
   return { taken, events, from: bytes ? from : null };
 }

@@ -1,7 +1,14 @@
 import type { Logger } from 'pino';
 import type { Envelope } from '@fangyi/contracts';
 import { applyEvent, type ApplyOptions } from './runtime.ts';
-import { DEFAULT_PARTITION, type DocReader, type DocVersion, type Op, type Projection, type ProjectionStore } from './port.ts';
+import {
+  DEFAULT_PARTITION,
+  type DocReader,
+  type DocVersion,
+  type Op,
+  type Projection,
+  type ProjectionStore,
+} from './port.ts';
 
 export interface BatchResult {
   readonly applied: number;
@@ -32,7 +39,12 @@ interface Slot {
  *
  * `project` must not change what it reads: the batch hands it its own view, not a copy.
  */
-export async function applyBatch(projection: Projection, store: ProjectionStore, events: readonly Envelope[], options: ApplyOptions = {}): Promise<BatchResult> {
+export async function applyBatch(
+  projection: Projection,
+  store: ProjectionStore,
+  events: readonly Envelope[],
+  options: ApplyOptions = {},
+): Promise<BatchResult> {
   const handled = events.filter((e) => projection.handles.includes(e.type));
   const ignored = events.length - handled.length;
   if (handled.length === 0) return { applied: 0, duplicates: 0, ignored, oneByOne: 0 };
@@ -50,7 +62,10 @@ export async function applyBatch(projection: Projection, store: ProjectionStore,
 
   const streamIds = [...new Set(handled.map((e) => e.streamId))];
   const states = await target.streamStates(streamIds);
-  const progress = new Map<string, { partition: string | null; before: number | null; after: number | null }>();
+  const progress = new Map<
+    string,
+    { partition: string | null; before: number | null; after: number | null }
+  >();
   for (const id of streamIds) {
     const st = states.get(id)!;
     progress.set(id, { partition: st.partition, before: st.revision, after: st.revision });
@@ -71,10 +86,13 @@ export async function applyBatch(projection: Projection, store: ProjectionStore,
   };
   if (projection.prefetch) {
     const wanted = new Map<string, { collection: string; id: string }>();
-    for (const e of handled) for (const r of projection.prefetch(e)) wanted.set(`${r.collection}\u0001${r.id}`, r);
+    for (const e of handled)
+      for (const r of projection.prefetch(e)) wanted.set(`${r.collection}\u0001${r.id}`, r);
     await Promise.all([...wanted.values()].map((r) => fetch(r.collection, r.id)));
   }
-  const reader: DocReader = { get: async (collection, id) => (await fetch(collection, id)).doc as never };
+  const reader: DocReader = {
+    get: async (collection, id) => (await fetch(collection, id)).doc as never,
+  };
 
   const order: string[] = [];
   let applied = 0;
@@ -88,15 +106,30 @@ export async function applyBatch(projection: Projection, store: ProjectionStore,
     if (e.streamRevision > (st.after === null ? 0 : st.after + 1)) {
       // Nothing is committed yet: a jump anywhere in the batch is checked against the event store one by one.
       if (options.verifyJumpsIn) return oneByOne();
-      const bound = options.logger && 'projection' in options.logger.bindings() ? {} : { projection: projection.name };
-      options.logger?.debug({ ...bound, streamId: e.streamId, type: e.type, appliedRevision: st.after, revision: e.streamRevision }, 'gap in stream revisions (an unhandled type leaves one too): applying');
+      const bound =
+        options.logger && 'projection' in options.logger.bindings()
+          ? {}
+          : { projection: projection.name };
+      options.logger?.debug(
+        {
+          ...bound,
+          streamId: e.streamId,
+          type: e.type,
+          appliedRevision: st.after,
+          revision: e.streamRevision,
+        },
+        'gap in stream revisions (an unhandled type leaves one too): applying',
+      );
     }
     const ops = await projection.project(e, reader);
     let partition = st.partition;
     for (const o of ops) {
       const key = `${o.collection}\u0001${o.id}`;
       const p = o.partition ?? view.get(key)?.partition ?? partition ?? DEFAULT_PARTITION;
-      if (partition !== null && p !== partition) throw new TypeError(`${e.streamId}@${e.streamRevision} touches partitions ${partition} and ${p}: a stream's documents are of one partition`);
+      if (partition !== null && p !== partition)
+        throw new TypeError(
+          `${e.streamId}@${e.streamRevision} touches partitions ${partition} and ${p}: a stream's documents are of one partition`,
+        );
       partition = p;
     }
     partition ??= DEFAULT_PARTITION;
@@ -129,7 +162,14 @@ export async function applyBatch(projection: Projection, store: ProjectionStore,
   if (applied === 0) return { applied, duplicates, ignored, oneByOne: 0 };
 
   const outcome = await target.commitBatch({
-    streams: [...progress].filter(([, st]) => st.after !== st.before).map(([streamId, st]) => ({ streamId, partition: st.partition!, before: st.before, after: st.after! })),
+    streams: [...progress]
+      .filter(([, st]) => st.after !== st.before)
+      .map(([streamId, st]) => ({
+        streamId,
+        partition: st.partition!,
+        before: st.before,
+        after: st.after!,
+      })),
     ops: order.map((key) => view.get(key)!.op!),
     // A document read as absent is checked where the batch creates it, which is where a concurrent creator would have.
     reads: [...reads.values()].map((r) => {
@@ -139,7 +179,10 @@ export async function applyBatch(projection: Projection, store: ProjectionStore,
     events: applied,
   });
   if (outcome === 'applied') return { applied, duplicates, ignored, oneByOne: 0 };
-  logOf(options)?.debug({ projection: projection.name, events: handled.length }, 'batch met a concurrent write: applying it event by event');
+  logOf(options)?.debug(
+    { projection: projection.name, events: handled.length },
+    'batch met a concurrent write: applying it event by event',
+  );
   return oneByOne();
 }
 

@@ -9,7 +9,9 @@ const COLLECTION_PATTERN = /^[A-Za-z0-9_.-]{1,100}$/;
 
 export function assertCollection(collection: string): void {
   if (!COLLECTION_PATTERN.test(collection)) {
-    throw new TypeError(`invalid collection name ${JSON.stringify(collection)}: use letters, digits, '_', '.', '-' (no ':')`);
+    throw new TypeError(
+      `invalid collection name ${JSON.stringify(collection)}: use letters, digits, '_', '.', '-' (no ':')`,
+    );
   }
 }
 
@@ -19,7 +21,10 @@ export function assertCollection(collection: string): void {
  */
 export function encodeDoc(doc: unknown): string {
   const json = JSON.stringify(doc);
-  if (json === undefined) throw new TypeError('a document must be JSON-serialisable (got undefined, a function or a symbol)');
+  if (json === undefined)
+    throw new TypeError(
+      'a document must be JSON-serialisable (got undefined, a function or a symbol)',
+    );
   return json;
 }
 
@@ -35,13 +40,20 @@ export interface EncodedOp {
 export function encodeOps(ops: readonly Op[]): EncodedOp[] {
   return ops.map((o) => {
     assertCollection(o.collection);
-    if (typeof o.id !== 'string' || o.id.length === 0) throw new TypeError('a document id must be a non-empty string');
-    return { op: o.op, collection: o.collection, id: o.id, json: o.op === 'put' ? encodeDoc(o.doc) : '' };
+    if (typeof o.id !== 'string' || o.id.length === 0)
+      throw new TypeError('a document id must be a non-empty string');
+    return {
+      op: o.op,
+      collection: o.collection,
+      id: o.id,
+      json: o.op === 'put' ? encodeDoc(o.doc) : '',
+    };
   });
 }
 
 export function assertRevision(revision: number): void {
-  if (!Number.isSafeInteger(revision) || revision < 0) throw new TypeError(`invalid stream revision ${String(revision)}`);
+  if (!Number.isSafeInteger(revision) || revision < 0)
+    throw new TypeError(`invalid stream revision ${String(revision)}`);
 }
 
 export type { Clock } from '@fangyi/contracts';
@@ -60,17 +72,24 @@ export interface ProjectionStoreMeta {
 const PARTITION_PATTERN = /^[^{}\s]{1,128}$/;
 
 export function assertPartition(partition: string): void {
-  if (!PARTITION_PATTERN.test(partition)) throw new TypeError(`invalid partition ${JSON.stringify(partition)}: 1 to 128 characters, no braces or spaces`);
+  if (!PARTITION_PATTERN.test(partition))
+    throw new TypeError(
+      `invalid partition ${JSON.stringify(partition)}: 1 to 128 characters, no braces or spaces`,
+    );
 }
 
 /** Index names, like collection names, are part of keys and hold no ':'. */
 export function assertIndexName(index: string): void {
-  if (!COLLECTION_PATTERN.test(index)) throw new TypeError(`invalid index name ${JSON.stringify(index)}: use letters, digits, '_', '.', '-' (no ':')`);
+  if (!COLLECTION_PATTERN.test(index))
+    throw new TypeError(
+      `invalid index name ${JSON.stringify(index)}: use letters, digits, '_', '.', '-' (no ':')`,
+    );
 }
 
 /** An index member: the sort key, NUL, the id; so members order by sort key, then id, byte by byte. */
 export function indexMember(sort: string, id: string): string {
-  if (sort.includes('\u0000') || id.includes('\u0000')) throw new TypeError('index sort keys and ids hold no NUL character');
+  if (sort.includes('\u0000') || id.includes('\u0000'))
+    throw new TypeError('index sort keys and ids hold no NUL character');
   return `${sort}\u0000${id}`;
 }
 
@@ -97,11 +116,20 @@ export class InvalidCursorError extends TypeError {
 }
 
 export function assertLimit(limit: number, max: number): void {
-  if (!Number.isInteger(limit) || limit < 1 || limit > max) throw new RangeError(`page limit must be a whole number from 1 to ${max}, got ${String(limit)}`);
+  if (!Number.isInteger(limit) || limit < 1 || limit > max)
+    throw new RangeError(
+      `page limit must be a whole number from 1 to ${max}, got ${String(limit)}`,
+    );
 }
 
 /** The index entries a put carries (its own and the implicit `all`), validated. */
-export function entriesOf(op: { readonly id: string; readonly index?: readonly { index: string; value: string; sort?: string }[] }, allIndex: string): { index: string; value: string; member: string }[] {
+export function entriesOf(
+  op: {
+    readonly id: string;
+    readonly index?: readonly { index: string; value: string; sort?: string }[];
+  },
+  allIndex: string,
+): { index: string; value: string; member: string }[] {
   const out = [{ index: allIndex, value: '', member: indexMember('', op.id) }];
   for (const e of op.index ?? []) {
     assertIndexName(e.index);

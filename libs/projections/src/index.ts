@@ -20,7 +20,11 @@ export { InvalidCursorError } from './docs.ts';
 export { applyBatch, type BatchResult } from './batch.ts';
 export type { Clock, ProjectionStoreMeta } from './docs.ts';
 export { InMemoryProjectionStore } from './memory.ts';
-export { RedisProjectionStore, type RedisClient, type RedisProjectionStoreOptions } from './redis.ts';
+export {
+  RedisProjectionStore,
+  type RedisClient,
+  type RedisProjectionStoreOptions,
+} from './redis.ts';
 export {
   applyEvent,
   applyRecorded,
@@ -35,4 +39,14 @@ export {
   type ReplayResult,
 } from './runtime.ts';
 export { DLQ_HEADERS } from '@fangyi/messaging';
-export { buildSnapshots, inCut, restoreSnapshot, snapshotBytes, viewAsOf, type BuildSnapshotsOptions, type Cut, type ViewAsOf, type ViewAsOfOptions } from './asOf.ts';
+export {
+  buildSnapshots,
+  inCut,
+  restoreSnapshot,
+  snapshotBytes,
+  viewAsOf,
+  type BuildSnapshotsOptions,
+  type Cut,
+  type ViewAsOf,
+  type ViewAsOfOptions,
+} from './asOf.ts';

@@ -1,7 +1,32 @@
 import { deserialize, serialize } from 'node:v8';
-import { assertCollection, assertLimit, assertPartition, assertRevision, decodeCursor, encodeCursor, encodeOps, entriesOf, idOfMember, type Clock, type ProjectionStoreMeta } from './docs.ts';
+import {
+  assertCollection,
+  assertLimit,
+  assertPartition,
+  assertRevision,
+  decodeCursor,
+  encodeCursor,
+  encodeOps,
+  entriesOf,
+  idOfMember,
+  type Clock,
+  type ProjectionStoreMeta,
+} from './docs.ts';
 import { CheckpointConflictError, type CheckpointStore } from '@fangyi/eventstore';
-import { ALL_INDEX, DEFAULT_PARTITION, MAX_PAGE, type BatchCommit, type CommitOutcome, type DocVersion, type Generation, type IndexRange, type Op, type Page, type PageQuery, type ProjectionStore } from './port.ts';
+import {
+  ALL_INDEX,
+  DEFAULT_PARTITION,
+  MAX_PAGE,
+  type BatchCommit,
+  type CommitOutcome,
+  type DocVersion,
+  type Generation,
+  type IndexRange,
+  type Op,
+  type Page,
+  type PageQuery,
+  type ProjectionStore,
+} from './port.ts';
 
 interface DocRecord {
   partition: string;
@@ -24,7 +49,8 @@ class MemoryState {
 
 let generations = 0;
 const docKey = (collection: string, id: string) => `${collection}\u0001${id}`;
-const indexKey = (partition: string, collection: string, index: string, value: string) => `${partition}\u0001${collection}\u0001${index}\u0001${value}`;
+const indexKey = (partition: string, collection: string, index: string, value: string) =>
+  `${partition}\u0001${collection}\u0001${index}\u0001${value}`;
 
 function lowerBound(list: readonly string[], member: string): number {
   let lo = 0;
@@ -48,7 +74,13 @@ export class InMemoryProjectionStore implements ProjectionStore {
   private readonly holder: { state: MemoryState; positions: Map<string, string> };
   private readonly fixed: MemoryState | null;
 
-  constructor(options: { clock?: Clock } = {}, internal?: { holder: { state: MemoryState; positions: Map<string, string> }; fixed: MemoryState }) {
+  constructor(
+    options: { clock?: Clock } = {},
+    internal?: {
+      holder: { state: MemoryState; positions: Map<string, string> };
+      fixed: MemoryState;
+    },
+  ) {
     this.clock = options.clock ?? (() => new Date());
     this.holder = internal?.holder ?? { state: new MemoryState(), positions: new Map() };
     this.fixed = internal?.fixed ?? null;
@@ -58,17 +90,30 @@ export class InMemoryProjectionStore implements ProjectionStore {
     return this.fixed ?? this.holder.state;
   }
 
-  async commit(streamId: string, revision: number, ops: readonly Op[], reads: readonly DocVersion[] = []): Promise<CommitOutcome> {
+  async commit(
+    streamId: string,
+    revision: number,
+    ops: readonly Op[],
+    reads: readonly DocVersion[] = [],
+  ): Promise<CommitOutcome> {
     assertRevision(revision);
     // Everything below runs without an await, so no other commit can interleave: check and apply are one step.
     const s = this.s;
     const encoded = encodeOps(ops);
     const current = s.applied.get(streamId);
     if (current !== undefined && current.revision >= revision) return 'duplicate';
-    const partition = commitPartition(streamId, current?.partition ?? null, ops, (c, id) => s.docs.get(docKey(c, id))?.partition ?? null);
+    const partition = commitPartition(
+      streamId,
+      current?.partition ?? null,
+      ops,
+      (c, id) => s.docs.get(docKey(c, id))?.partition ?? null,
+    );
     const entries = ops.map((o) => (o.op === 'put' ? entriesOf(o, ALL_INDEX) : []));
-    if (reads.some((r) => (s.docs.get(docKey(r.collection, r.id))?.version ?? 0) !== r.version)) return 'conflict';
-    encoded.forEach((o, i) => this.write(s, partition, o.op, o.collection, o.id, o.json, entries[i]!));
+    if (reads.some((r) => (s.docs.get(docKey(r.collection, r.id))?.version ?? 0) !== r.version))
+      return 'conflict';
+    encoded.forEach((o, i) =>
+      this.write(s, partition, o.op, o.collection, o.id, o.json, entries[i]!),
+    );
     s.applied.set(streamId, { revision, partition });
     s.appliedCount++;
     s.lastAppliedAt = this.clock().toISOString();
@@ -83,23 +128,39 @@ export class InMemoryProjectionStore implements ProjectionStore {
       assertRevision(st.after);
       if ((s.applied.get(st.streamId)?.revision ?? null) !== st.before) return 'conflict';
     }
-    if (batch.reads.some((r) => (s.docs.get(docKey(r.collection, r.id))?.version ?? 0) !== r.version)) return 'conflict';
+    if (
+      batch.reads.some((r) => (s.docs.get(docKey(r.collection, r.id))?.version ?? 0) !== r.version)
+    )
+      return 'conflict';
     encoded.forEach((o, i) => {
       const partition = batch.ops[i]!.partition ?? DEFAULT_PARTITION;
       assertPartition(partition);
       this.write(s, partition, o.op, o.collection, o.id, o.json, entries[i]!);
     });
-    for (const st of batch.streams) s.applied.set(st.streamId, { revision: st.after, partition: st.partition });
+    for (const st of batch.streams)
+      s.applied.set(st.streamId, { revision: st.after, partition: st.partition });
     s.appliedCount += batch.events;
     s.lastAppliedAt = this.clock().toISOString();
     return 'applied';
   }
 
-  private write(s: MemoryState, partition: string, kind: Op['op'], collection: string, id: string, json: string, entries: { index: string; value: string; member: string }[]): void {
+  private write(
+    s: MemoryState,
+    partition: string,
+    kind: Op['op'],
+    collection: string,
+    id: string,
+    json: string,
+    entries: { index: string; value: string; member: string }[],
+  ): void {
     const key = docKey(collection, id);
     const rec = s.docs.get(key) ?? { partition, json: null, version: 0, members: [] };
-    if (rec.json !== null && rec.partition !== partition) throw new TypeError(`${collection}/${id} is in partition ${rec.partition}, not ${partition}`);
-    const next: [string, string][] = kind === 'put' ? entries.map((e) => [indexKey(partition, collection, e.index, e.value), e.member]) : [];
+    if (rec.json !== null && rec.partition !== partition)
+      throw new TypeError(`${collection}/${id} is in partition ${rec.partition}, not ${partition}`);
+    const next: [string, string][] =
+      kind === 'put'
+        ? entries.map((e) => [indexKey(partition, collection, e.index, e.value), e.member])
+        : [];
     // Only the entries that change move: a check changes a few of a case's thirty or so, and each
     // move is a search and a splice in a sorted list as long as the community.
     const pair = ([ix, member]: readonly [string, string]) => `${ix}\u0000${member}`;
@@ -132,9 +193,19 @@ export class InMemoryProjectionStore implements ProjectionStore {
     return this.s.applied.get(streamId)?.revision ?? null;
   }
 
-  async streamStates(streamIds: readonly string[]): Promise<Map<string, { revision: number | null; partition: string | null }>> {
+  async streamStates(
+    streamIds: readonly string[],
+  ): Promise<Map<string, { revision: number | null; partition: string | null }>> {
     const s = this.s;
-    return new Map(streamIds.map((id) => [id, { revision: s.applied.get(id)?.revision ?? null, partition: s.applied.get(id)?.partition ?? null }]));
+    return new Map(
+      streamIds.map((id) => [
+        id,
+        {
+          revision: s.applied.get(id)?.revision ?? null,
+          partition: s.applied.get(id)?.partition ?? null,
+        },
+      ]),
+    );
   }
 
   async get<T = unknown>(collection: string, id: string): Promise<T | null> {
@@ -151,30 +222,51 @@ export class InMemoryProjectionStore implements ProjectionStore {
     });
   }
 
-  async getVersioned<T = unknown>(collection: string, id: string): Promise<{ doc: T | null; version: number; partition: string }> {
+  async getVersioned<T = unknown>(
+    collection: string,
+    id: string,
+  ): Promise<{ doc: T | null; version: number; partition: string }> {
     assertCollection(collection);
     const rec = this.s.docs.get(docKey(collection, id));
-    return { doc: rec?.json ? (JSON.parse(rec.json) as T) : null, version: rec?.version ?? 0, partition: rec?.partition ?? DEFAULT_PARTITION };
+    return {
+      doc: rec?.json ? (JSON.parse(rec.json) as T) : null,
+      version: rec?.version ?? 0,
+      partition: rec?.partition ?? DEFAULT_PARTITION,
+    };
   }
 
   private range(range: IndexRange): string[] {
     assertCollection(range.collection);
     assertPartition(range.partition);
-    return this.s.indexes.get(indexKey(range.partition, range.collection, range.index ?? ALL_INDEX, range.value ?? '')) ?? [];
+    return (
+      this.s.indexes.get(
+        indexKey(range.partition, range.collection, range.index ?? ALL_INDEX, range.value ?? ''),
+      ) ?? []
+    );
   }
 
   async page<T = unknown>(query: PageQuery): Promise<Page<T>> {
     assertLimit(query.limit, MAX_PAGE);
     const list = this.range(query);
     const after = query.cursor ? decodeCursor(query.cursor) : null;
-    let at = after !== null ? lowerBound(list, after) : query.from !== undefined ? lowerBound(list, query.from) : 0;
+    let at =
+      after !== null
+        ? lowerBound(list, after)
+        : query.from !== undefined
+          ? lowerBound(list, query.from)
+          : 0;
     if (after !== null && list[at] === after) at++;
     if (after !== null && query.from !== undefined) at = Math.max(at, lowerBound(list, query.from));
     const end = query.to !== undefined ? lowerBound(list, query.to) : list.length;
     const members = list.slice(at, Math.min(end, at + query.limit));
-    const items = members.map((m) => JSON.parse(this.s.docs.get(docKey(query.collection, idOfMember(m)))!.json!) as T);
+    const items = members.map(
+      (m) => JSON.parse(this.s.docs.get(docKey(query.collection, idOfMember(m)))!.json!) as T,
+    );
     const more = at + members.length < end;
-    return { items, next: more && members.length > 0 ? encodeCursor(members[members.length - 1]!) : null };
+    return {
+      items,
+      next: more && members.length > 0 ? encodeCursor(members[members.length - 1]!) : null,
+    };
   }
 
   async count(range: IndexRange): Promise<number> {
@@ -195,8 +287,12 @@ export class InMemoryProjectionStore implements ProjectionStore {
     // Sorted by id so both stores list in the same, stable order.
     const out: [string, string][] = [];
     const prefix = `${collection}\u0001`;
-    for (const [key, rec] of this.s.docs) if (key.startsWith(prefix) && rec.json !== null) out.push([key.slice(prefix.length), rec.json]);
-    return out.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, json]) => JSON.parse(json) as T);
+    for (const [key, rec] of this.s.docs)
+      if (key.startsWith(prefix) && rec.json !== null)
+        out.push([key.slice(prefix.length), rec.json]);
+    return out
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([, json]) => JSON.parse(json) as T);
   }
 
   // Kept beside the generations, not in one: a processor feeding the store from the log keeps its
@@ -226,7 +322,10 @@ export class InMemoryProjectionStore implements ProjectionStore {
     const next = new MemoryState();
     return {
       id: `memory-${++generations}`,
-      store: new InMemoryProjectionStore({ clock: this.clock }, { holder: this.holder, fixed: next }),
+      store: new InMemoryProjectionStore(
+        { clock: this.clock },
+        { holder: this.holder, fixed: next },
+      ),
       activate: async () => {
         this.holder.state = next;
       },
@@ -248,7 +347,15 @@ export class InMemoryProjectionStore implements ProjectionStore {
    */
   dump(partition?: string): Uint8Array {
     const s = this.s;
-    if (partition === undefined) return serialize({ format: DUMP_FORMAT, docs: s.docs, indexes: s.indexes, applied: s.applied, appliedCount: s.appliedCount, lastAppliedAt: s.lastAppliedAt });
+    if (partition === undefined)
+      return serialize({
+        format: DUMP_FORMAT,
+        docs: s.docs,
+        indexes: s.indexes,
+        applied: s.applied,
+        appliedCount: s.appliedCount,
+        lastAppliedAt: s.lastAppliedAt,
+      });
     const prefix = `${partition}\u0001`;
     return serialize({
       format: DUMP_FORMAT,
@@ -269,16 +376,24 @@ export class InMemoryProjectionStore implements ProjectionStore {
   }
 
   /** A store holding what `dump` wrote: one dump, or the dumps of distinct partitions merged. An unknown format is refused. */
-  static restore(dumps: Uint8Array | readonly Uint8Array[], options: { clock?: Clock } = {}): InMemoryProjectionStore {
+  static restore(
+    dumps: Uint8Array | readonly Uint8Array[],
+    options: { clock?: Clock } = {},
+  ): InMemoryProjectionStore {
     const state = new MemoryState();
     for (const bytes of dumps instanceof Uint8Array ? [dumps] : dumps) {
-      const data = deserialize(bytes) as { format?: unknown } & Pick<MemoryState, 'docs' | 'indexes' | 'applied' | 'appliedCount' | 'lastAppliedAt'>;
-      if (data?.format !== DUMP_FORMAT) throw new TypeError(`not an in-memory read model dump of format ${DUMP_FORMAT}`);
+      const data = deserialize(bytes) as { format?: unknown } & Pick<
+        MemoryState,
+        'docs' | 'indexes' | 'applied' | 'appliedCount' | 'lastAppliedAt'
+      >;
+      if (data?.format !== DUMP_FORMAT)
+        throw new TypeError(`not an in-memory read model dump of format ${DUMP_FORMAT}`);
       for (const [k, v] of data.docs) state.docs.set(k, v);
       for (const [k, v] of data.indexes) state.indexes.set(k, v);
       for (const [k, v] of data.applied) state.applied.set(k, v);
       state.appliedCount += data.appliedCount;
-      if (data.lastAppliedAt && (!state.lastAppliedAt || data.lastAppliedAt > state.lastAppliedAt)) state.lastAppliedAt = data.lastAppliedAt;
+      if (data.lastAppliedAt && (!state.lastAppliedAt || data.lastAppliedAt > state.lastAppliedAt))
+        state.lastAppliedAt = data.lastAppliedAt;
     }
     const store = new InMemoryProjectionStore(options);
     store.holder.state = state;
@@ -292,11 +407,20 @@ const DUMP_FORMAT = 'fangyi-memory-1';
  * The partition of one event's commit: the stream's own once it has one, else that of its ops (all
  * alike), else that of the documents they replace, else the default. A stream never moves.
  */
-export function commitPartition(streamId: string, known: string | null, ops: readonly Op[], partitionOfDoc: (collection: string, id: string) => string | null): string {
+export function commitPartition(
+  streamId: string,
+  known: string | null,
+  ops: readonly Op[],
+  partitionOfDoc: (collection: string, id: string) => string | null,
+): string {
   const named = new Set<string>();
-  for (const o of ops) named.add(o.partition ?? partitionOfDoc(o.collection, o.id) ?? known ?? DEFAULT_PARTITION);
+  for (const o of ops)
+    named.add(o.partition ?? partitionOfDoc(o.collection, o.id) ?? known ?? DEFAULT_PARTITION);
   if (known !== null) named.add(known);
-  if (named.size > 1) throw new TypeError(`one commit of ${streamId} touches partitions ${[...named].join(', ')}: a stream's documents are of one partition`);
+  if (named.size > 1)
+    throw new TypeError(
+      `one commit of ${streamId} touches partitions ${[...named].join(', ')}: a stream's documents are of one partition`,
+    );
   const partition = [...named][0] ?? DEFAULT_PARTITION;
   assertPartition(partition);
   return partition;

@@ -26,7 +26,12 @@ export type Op =
       readonly partition?: string;
       readonly index?: readonly IndexEntry[];
     }
-  | { readonly op: 'delete'; readonly collection: string; readonly id: string; readonly partition?: string };
+  | {
+      readonly op: 'delete';
+      readonly collection: string;
+      readonly id: string;
+      readonly partition?: string;
+    };
 
 export type CommitOutcome = 'applied' | 'duplicate' | 'conflict';
 
@@ -53,7 +58,12 @@ export interface BatchCommit {
    * and after it. The commit is refused ('conflict') if any stream's applied revision is no longer
    * `before`: another consumer got there first.
    */
-  readonly streams: readonly { readonly streamId: string; readonly partition: string; readonly before: number | null; readonly after: number }[];
+  readonly streams: readonly {
+    readonly streamId: string;
+    readonly partition: string;
+    readonly before: number | null;
+    readonly after: number;
+  }[];
   /** The final change of each document the batch wrote, in the order first written. */
   readonly ops: readonly Op[];
   /** Documents read from the store (not from earlier events of the batch) and their versions then. */
@@ -102,7 +112,12 @@ export interface ProjectionStore {
    * document it writes, records the revision and returns 'applied'. Every op, read and the stream
    * must be of one partition (a stream stays in the partition of its first commit).
    */
-  commit(streamId: string, revision: number, ops: readonly Op[], reads?: readonly DocVersion[]): Promise<CommitOutcome>;
+  commit(
+    streamId: string,
+    revision: number,
+    ops: readonly Op[],
+    reads?: readonly DocVersion[],
+  ): Promise<CommitOutcome>;
   /**
    * A folded batch of events in one round trip per partition, each partition's part atomic:
    * 'conflict' when a stream's applied revision or a read document moved since it was read (that
@@ -113,12 +128,17 @@ export interface ProjectionStore {
   /** The highest revision of the stream applied so far, or null. */
   appliedRevision(streamId: string): Promise<number | null>;
   /** The applied revision and partition of each stream (null, null for one never applied), in one round trip per partition. */
-  streamStates(streamIds: readonly string[]): Promise<Map<string, { readonly revision: number | null; readonly partition: string | null }>>;
+  streamStates(
+    streamIds: readonly string[],
+  ): Promise<Map<string, { readonly revision: number | null; readonly partition: string | null }>>;
   get<T = unknown>(collection: string, id: string): Promise<T | null>;
   /** Documents of one collection by id, in the order asked (null for each one absent), in two round trips at most. */
   getMany<T = unknown>(collection: string, ids: readonly string[]): Promise<(T | null)[]>;
   /** A document with its version and partition, read together. */
-  getVersioned<T = unknown>(collection: string, id: string): Promise<{ doc: T | null; version: number; partition: string }>;
+  getVersioned<T = unknown>(
+    collection: string,
+    id: string,
+  ): Promise<{ doc: T | null; version: number; partition: string }>;
   /**
    * One page of an index range: reads the page's index entries and documents only, in one round
    * trip. Ordered by sort key, then id.
@@ -208,7 +228,9 @@ export interface Projection {
 export class ReadModelLostError extends Error {
   readonly namespace: string;
   constructor(namespace: string) {
-    super(`read model ${namespace} is not intact (never built, or its keys were lost): rebuild it from the event store`);
+    super(
+      `read model ${namespace} is not intact (never built, or its keys were lost): rebuild it from the event store`,
+    );
     this.name = 'ReadModelLostError';
     this.namespace = namespace;
   }

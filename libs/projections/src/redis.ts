@@ -1,6 +1,18 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
-import { assertCollection, assertLimit, assertPartition, assertRevision, decodeCursor, encodeCursor, encodeOps, entriesOf, idOfMember, type Clock, type ProjectionStoreMeta } from './docs.ts';
+import {
+  assertCollection,
+  assertLimit,
+  assertPartition,
+  assertRevision,
+  decodeCursor,
+  encodeCursor,
+  encodeOps,
+  entriesOf,
+  idOfMember,
+  type Clock,
+  type ProjectionStoreMeta,
+} from './docs.ts';
 import { CheckpointConflictError, type CheckpointStore } from '@fangyi/eventstore';
 import { commitPartition } from './memory.ts';
 import {
@@ -211,7 +223,11 @@ return {1, ARGV[2]}
 `;
 
 const sha = (script: string) => createHash('sha1').update(script).digest('hex');
-const SCRIPTS = { commit: { text: COMMIT_SCRIPT, sha: sha(COMMIT_SCRIPT) }, page: { text: PAGE_SCRIPT, sha: sha(PAGE_SCRIPT) }, load: { text: LOAD_SCRIPT, sha: sha(LOAD_SCRIPT) } };
+const SCRIPTS = {
+  commit: { text: COMMIT_SCRIPT, sha: sha(COMMIT_SCRIPT) },
+  page: { text: PAGE_SCRIPT, sha: sha(PAGE_SCRIPT) },
+  load: { text: LOAD_SCRIPT, sha: sha(LOAD_SCRIPT) },
+};
 
 /** SCAN, UNLINK and list() batch size: large enough to be quick, small enough not to block Redis. */
 const CHUNK = 500;
@@ -292,7 +308,8 @@ export class RedisProjectionStore implements ProjectionStore {
 
   constructor(options: RedisProjectionStoreOptions) {
     if (options.namespace.length === 0) throw new TypeError('a namespace is required');
-    if (/[{}]/.test(options.namespace)) throw new TypeError('a namespace holds no braces (they are the partitions\' hash tags)');
+    if (/[{}]/.test(options.namespace))
+      throw new TypeError("a namespace holds no braces (they are the partitions' hash tags)");
     this.guarded = options.guarded ?? false;
     this.redis = options.redis;
     this.ns = options.namespace;
@@ -331,7 +348,13 @@ export class RedisProjectionStore implements ProjectionStore {
   }
 
   private bound(generation: string, exclusive = false): RedisProjectionStore {
-    return new RedisProjectionStore({ redis: this.redis, namespace: this.ns, clock: this.clock, generation, exclusive });
+    return new RedisProjectionStore({
+      redis: this.redis,
+      namespace: this.ns,
+      clock: this.clock,
+      generation,
+      exclusive,
+    });
   }
 
   /**
@@ -344,7 +367,8 @@ export class RedisProjectionStore implements ProjectionStore {
     const now = performance.now();
     if (this.pinned && now < this.pinned.until) return this.bound(this.pinned.generation);
     const current = await this.currentGeneration();
-    if (current && this.pinCacheMs > 0) this.pinned = { generation: current, until: now + this.pinCacheMs };
+    if (current && this.pinCacheMs > 0)
+      this.pinned = { generation: current, until: now + this.pinCacheMs };
     if (!current) {
       if (this.guarded) throw new ReadModelLostError(this.ns);
       return this;
@@ -363,8 +387,16 @@ export class RedisProjectionStore implements ProjectionStore {
     load: async (name) => this.redis.hget(`${this.ns}:checkpoints`, name),
     store: async (name, position, expected) => {
       const key = `${this.ns}:checkpoints`;
-      const [ok, actual] = (await this.redis.eval(CHECKPOINT_SCRIPT, 1, key, name, position, expected ?? '')) as [number, string];
-      if (ok !== 1) throw new CheckpointConflictError(name, expected, actual === '' ? null : actual);
+      const [ok, actual] = (await this.redis.eval(
+        CHECKPOINT_SCRIPT,
+        1,
+        key,
+        name,
+        position,
+        expected ?? '',
+      )) as [number, string];
+      if (ok !== 1)
+        throw new CheckpointConflictError(name, expected, actual === '' ? null : actual);
     },
   };
 
@@ -392,22 +424,48 @@ export class RedisProjectionStore implements ProjectionStore {
     for (const p of fresh) known.add(p);
   }
 
-  async commit(streamId: string, revision: number, ops: readonly Op[], reads: readonly DocVersion[] = []): Promise<CommitOutcome> {
+  async commit(
+    streamId: string,
+    revision: number,
+    ops: readonly Op[],
+    reads: readonly DocVersion[] = [],
+  ): Promise<CommitOutcome> {
     assertRevision(revision);
     const encoded = encodeOps(ops);
     const entries = ops.map((o) => (o.op === 'put' ? entriesOf(o, ALL_INDEX) : []));
     const g = await this.writeGeneration();
     const unnamed = ops.filter((o) => o.partition === undefined);
-    const [streamPartition, ...docPartitions] = await this.lookup(g, [`s:${streamId}`, ...unnamed.map((o) => `d:${o.collection}:${o.id}`)]);
-    const ofDoc = new Map(unnamed.map((o, i) => [`${o.collection}:${o.id}`, docPartitions[i] ?? null]));
-    const partition = commitPartition(streamId, streamPartition ?? null, ops, (c, id) => ofDoc.get(`${c}:${id}`) ?? null);
+    const [streamPartition, ...docPartitions] = await this.lookup(g, [
+      `s:${streamId}`,
+      ...unnamed.map((o) => `d:${o.collection}:${o.id}`),
+    ]);
+    const ofDoc = new Map(
+      unnamed.map((o, i) => [`${o.collection}:${o.id}`, docPartitions[i] ?? null]),
+    );
+    const partition = commitPartition(
+      streamId,
+      streamPartition ?? null,
+      ops,
+      (c, id) => ofDoc.get(`${c}:${id}`) ?? null,
+    );
     for (const r of reads) {
-      if ((r.partition ?? partition) !== partition) throw new TypeError(`${streamId} read ${r.collection}/${r.id} of partition ${r.partition}, outside its own (${partition})`);
+      if ((r.partition ?? partition) !== partition)
+        throw new TypeError(
+          `${streamId} read ${r.collection}/${r.id} of partition ${r.partition}, outside its own (${partition})`,
+        );
     }
     const record = new Map<string, string>([[`s:${streamId}`, partition]]);
     for (const o of ops) if (o.op === 'put') record.set(`d:${o.collection}:${o.id}`, partition);
     await this.record(g, record);
-    const pending = this.runCommit(g, partition, 'single', [{ streamId, before: '', after: revision }], reads, encoded.map((o, i) => ({ ...o, entries: entries[i]! })), 1);
+    const pending = this.runCommit(
+      g,
+      partition,
+      'single',
+      [{ streamId, before: '', after: revision }],
+      reads,
+      encoded.map((o, i) => ({ ...o, entries: entries[i]! })),
+      1,
+    );
     this.seen.clear();
     const result = await pending;
     if (this.exclusive && result === 1) {
@@ -420,7 +478,15 @@ export class RedisProjectionStore implements ProjectionStore {
   async commitBatch(batch: BatchCommit): Promise<'applied' | 'conflict'> {
     const g = await this.writeGeneration();
     const encoded = encodeOps(batch.ops);
-    const byPartition = new Map<string, { streams: StreamAdvance[]; reads: DocVersion[]; ops: (ReturnType<typeof encodeOps>[number] & { entries: ReturnType<typeof entriesOf> })[]; events: number }>();
+    const byPartition = new Map<
+      string,
+      {
+        streams: StreamAdvance[];
+        reads: DocVersion[];
+        ops: (ReturnType<typeof encodeOps>[number] & { entries: ReturnType<typeof entriesOf> })[];
+        events: number;
+      }
+    >();
     const part = (p: string) => {
       assertPartition(p);
       let entry = byPartition.get(p);
@@ -430,16 +496,23 @@ export class RedisProjectionStore implements ProjectionStore {
     const record = new Map<string, string>();
     for (const s of batch.streams) {
       assertRevision(s.after);
-      part(s.partition).streams.push({ streamId: s.streamId, before: s.before === null ? '' : String(s.before), after: s.after });
+      part(s.partition).streams.push({
+        streamId: s.streamId,
+        before: s.before === null ? '' : String(s.before),
+        after: s.after,
+      });
       if (s.before === null) record.set(`s:${s.streamId}`, s.partition);
     }
     for (const r of batch.reads) part(r.partition ?? DEFAULT_PARTITION).reads.push(r);
     // Documents the batch read as existing are in the directory already (a document never moves).
-    const existing = new Set(batch.reads.filter((r) => r.version > 0).map((r) => `${r.collection}:${r.id}`));
+    const existing = new Set(
+      batch.reads.filter((r) => r.version > 0).map((r) => `${r.collection}:${r.id}`),
+    );
     batch.ops.forEach((o, i) => {
       const p = o.partition ?? DEFAULT_PARTITION;
       part(p).ops.push({ ...encoded[i]!, entries: o.op === 'put' ? entriesOf(o, ALL_INDEX) : [] });
-      if (o.op === 'put' && !existing.has(`${o.collection}:${o.id}`)) record.set(`d:${o.collection}:${o.id}`, p);
+      if (o.op === 'put' && !existing.has(`${o.collection}:${o.id}`))
+        record.set(`d:${o.collection}:${o.id}`, p);
     });
     // Events are counted in the partition of their streams; spread evenly is enough for meta.
     const parts = [...byPartition.values()];
@@ -448,13 +521,19 @@ export class RedisProjectionStore implements ProjectionStore {
     if (this.exclusive) {
       const seen = new Map(this.seen);
       this.seen.clear();
-      await Promise.all([...byPartition].map(([p, c]) => this.writeExclusive(g, p, c.streams, c.reads, c.ops, c.events, seen)));
+      await Promise.all(
+        [...byPartition].map(([p, c]) =>
+          this.writeExclusive(g, p, c.streams, c.reads, c.ops, c.events, seen),
+        ),
+      );
       for (const o of batch.ops) this.wroteDocs.add(`${o.collection}\u0000${o.id}`);
       for (const st of batch.streams) this.wroteStreams.add(st.streamId);
       return 'applied';
     }
     // Each partition's arguments are built before its first await: the documents read go with them.
-    const pending = [...byPartition].map(([p, c]) => this.runCommit(g, p, 'batch', c.streams, c.reads, c.ops, c.events));
+    const pending = [...byPartition].map(([p, c]) =>
+      this.runCommit(g, p, 'batch', c.streams, c.reads, c.ops, c.events),
+    );
     this.seen.clear();
     const results = await Promise.all(pending);
     return results.every((r) => r === 1) ? 'applied' : 'conflict';
@@ -471,7 +550,9 @@ export class RedisProjectionStore implements ProjectionStore {
     partition: string,
     streams: readonly StreamAdvance[],
     reads: readonly DocVersion[],
-    ops: readonly (ReturnType<typeof encodeOps>[number] & { entries: ReturnType<typeof entriesOf> })[],
+    ops: readonly (ReturnType<typeof encodeOps>[number] & {
+      entries: ReturnType<typeof entriesOf>;
+    })[],
     events: number,
     seen: ReadonlyMap<string, { version: number; entries: string }>,
   ): Promise<void> {
@@ -512,7 +593,10 @@ export class RedisProjectionStore implements ProjectionStore {
     };
     const args: string[] = [P, this.clock().toISOString(), String(events), String(ops.length)];
     ops.forEach((o, i) => {
-      const entries = o.op === 'put' ? o.entries.map((e) => `ix:${o.collection}:${e.index}:${e.value}\u0001${e.member}`) : [];
+      const entries =
+        o.op === 'put'
+          ? o.entries.map((e) => `ix:${o.collection}:${e.index}:${e.value}\u0001${e.member}`)
+          : [];
       const before = old.get(keys[i]!);
       if (before === undefined) for (const e of entries) change('a', e);
       else {
@@ -522,13 +606,21 @@ export class RedisProjectionStore implements ProjectionStore {
         for (const e of entries) if (!had.has(e)) change('a', e);
       }
       const version = versions.get(keys[i]!);
-      args.push(keys[i]!, o.op, o.json, entries.join('\u0002'), o.op === 'put' && version !== undefined ? String(version + 1) : '');
+      args.push(
+        keys[i]!,
+        o.op,
+        o.json,
+        entries.join('\u0002'),
+        o.op === 'put' && version !== undefined ? String(version + 1) : '',
+      );
     });
     args.push(String(streams.length));
     for (const st of streams) args.push(st.streamId, String(st.after));
     // Removals first: a member is in one list only (one final op per document), so the order is free.
-    for (const [key, members] of changes) if (key[0] === 'r') args.push('r', key.slice(1), String(members.length), ...members);
-    for (const [key, members] of changes) if (key[0] === 'a') args.push('a', key.slice(1), String(members.length), ...members);
+    for (const [key, members] of changes)
+      if (key[0] === 'r') args.push('r', key.slice(1), String(members.length), ...members);
+    for (const [key, members] of changes)
+      if (key[0] === 'a') args.push('a', key.slice(1), String(members.length), ...members);
     await this.script('load', [`${P}meta`], args);
   }
 
@@ -538,11 +630,19 @@ export class RedisProjectionStore implements ProjectionStore {
     mode: 'single' | 'batch',
     streams: readonly StreamAdvance[],
     reads: readonly DocVersion[],
-    ops: readonly (ReturnType<typeof encodeOps>[number] & { entries: ReturnType<typeof entriesOf> })[],
+    ops: readonly (ReturnType<typeof encodeOps>[number] & {
+      entries: ReturnType<typeof entriesOf>;
+    })[],
     events: number,
   ): Promise<number> {
     const P = this.prefix(generation, partition);
-    const args: string[] = [P, this.clock().toISOString(), String(events), mode, String(streams.length)];
+    const args: string[] = [
+      P,
+      this.clock().toISOString(),
+      String(events),
+      mode,
+      String(streams.length),
+    ];
     for (const s of streams) args.push(s.streamId, s.before, String(s.after));
     args.push(String(reads.length));
     const checked = new Map<string, number>();
@@ -554,20 +654,33 @@ export class RedisProjectionStore implements ProjectionStore {
     for (const o of ops) {
       assertId(o.id);
       const suffix = `doc:${o.collection}:${o.id}`;
-      const list = o.entries.map((e) => `ix:${o.collection}:${e.index}:${e.value}\u0001${e.member}`);
+      const list = o.entries.map(
+        (e) => `ix:${o.collection}:${e.index}:${e.value}\u0001${e.member}`,
+      );
       const entries = list.join('\u0002');
       const read = o.op === 'put' ? this.seen.get(P + suffix) : undefined;
       if (read && checked.get(suffix) === read.version && read.entries !== '') {
         const had = new Set(read.entries.split('\u0002'));
         const keep = new Set(list);
-        args.push('patch', suffix, o.json, entries, [...had].filter((e) => !keep.has(e)).join('\u0002'), list.filter((e) => !had.has(e)).join('\u0002'));
+        args.push(
+          'patch',
+          suffix,
+          o.json,
+          entries,
+          [...had].filter((e) => !keep.has(e)).join('\u0002'),
+          list.filter((e) => !had.has(e)).join('\u0002'),
+        );
       } else args.push(o.op, suffix, o.json, entries, '', '');
     }
     return (await this.script('commit', [`${P}applied`], args)) as number;
   }
 
   /** EVALSHA, loading the script with EVAL once per server (after a restart or SCRIPT FLUSH). */
-  private async script(name: keyof typeof SCRIPTS, keys: string[], args: string[]): Promise<unknown> {
+  private async script(
+    name: keyof typeof SCRIPTS,
+    keys: string[],
+    args: string[],
+  ): Promise<unknown> {
     const { text, sha: digest } = SCRIPTS[name];
     try {
       return await this.redis.evalsha(digest, keys.length, ...keys, ...args);
@@ -578,7 +691,14 @@ export class RedisProjectionStore implements ProjectionStore {
   }
 
   unguarded(): RedisProjectionStore {
-    return this.guarded ? new RedisProjectionStore({ redis: this.redis, namespace: this.ns, clock: this.clock, ...(this.fixed ? { generation: this.fixed } : {}) }) : this;
+    return this.guarded
+      ? new RedisProjectionStore({
+          redis: this.redis,
+          namespace: this.ns,
+          clock: this.clock,
+          ...(this.fixed ? { generation: this.fixed } : {}),
+        })
+      : this;
   }
 
   async intact(): Promise<boolean> {
@@ -603,7 +723,10 @@ export class RedisProjectionStore implements ProjectionStore {
         const previous = (await this.redis.set(this.pointerKey, id, 'GET')) as string | null;
         if (previous && previous !== id) {
           // Queries begun on the previous generation finish on it; then it goes.
-          const drop = setTimeout(() => void this.dropGeneration(previous).catch(() => {}), graceMs);
+          const drop = setTimeout(
+            () => void this.dropGeneration(previous).catch(() => {}),
+            graceMs,
+          );
           drop.unref();
         }
       },
@@ -642,13 +765,29 @@ export class RedisProjectionStore implements ProjectionStore {
     const token = `${process.pid}-${Math.random().toString(36).slice(2)}`;
     const ok = await this.redis.set(key, token, 'PX', ttlMs, 'NX');
     if (ok !== 'OK') return null;
-    const renew = setInterval(() => {
-      this.redis.eval("if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0", 1, key, token, String(ttlMs)).catch(() => {});
-    }, Math.max(1, Math.floor(ttlMs / 3)));
+    const renew = setInterval(
+      () => {
+        this.redis
+          .eval(
+            "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0",
+            1,
+            key,
+            token,
+            String(ttlMs),
+          )
+          .catch(() => {});
+      },
+      Math.max(1, Math.floor(ttlMs / 3)),
+    );
     renew.unref();
     return async () => {
       clearInterval(renew);
-      await this.redis.eval("if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0", 1, key, token);
+      await this.redis.eval(
+        "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0",
+        1,
+        key,
+        token,
+      );
     };
   }
 
@@ -656,7 +795,9 @@ export class RedisProjectionStore implements ProjectionStore {
     return (await this.streamStates([streamId])).get(streamId)!.revision;
   }
 
-  async streamStates(streamIds: readonly string[]): Promise<Map<string, { revision: number | null; partition: string | null }>> {
+  async streamStates(
+    streamIds: readonly string[],
+  ): Promise<Map<string, { revision: number | null; partition: string | null }>> {
     const out = new Map<string, { revision: number | null; partition: string | null }>();
     const g = await this.currentGeneration();
     if (!g) {
@@ -664,11 +805,17 @@ export class RedisProjectionStore implements ProjectionStore {
       return out;
     }
     if (this.exclusive) {
-      for (const id of streamIds) if (!this.wroteStreams.has(id)) out.set(id, { revision: null, partition: null });
+      for (const id of streamIds)
+        if (!this.wroteStreams.has(id)) out.set(id, { revision: null, partition: null });
       streamIds = streamIds.filter((id) => this.wroteStreams.has(id));
       if (streamIds.length === 0) return out;
     }
-    const partitions = (await this.lookup(g, streamIds.map((s) => `s:${s}`))).map((p) => p ?? DEFAULT_PARTITION);
+    const partitions = (
+      await this.lookup(
+        g,
+        streamIds.map((s) => `s:${s}`),
+      )
+    ).map((p) => p ?? DEFAULT_PARTITION);
     const byPartition = new Map<string, string[]>();
     streamIds.forEach((s, i) => {
       const list = byPartition.get(partitions[i]!) ?? [];
@@ -678,7 +825,14 @@ export class RedisProjectionStore implements ProjectionStore {
     await Promise.all(
       [...byPartition].map(async ([p, ids]) => {
         const revisions = await this.redis.hmget(`${this.prefix(g, p)}applied`, ...ids);
-        ids.forEach((id, i) => out.set(id, revisions[i] == null ? { revision: null, partition: null } : { revision: Number(revisions[i]), partition: p }));
+        ids.forEach((id, i) =>
+          out.set(
+            id,
+            revisions[i] == null
+              ? { revision: null, partition: null }
+              : { revision: Number(revisions[i]), partition: p },
+          ),
+        );
       }),
     );
     return out;
@@ -694,7 +848,10 @@ export class RedisProjectionStore implements ProjectionStore {
     if (!g) return ids.map(() => null);
     // Where each one is (one HMGET of the directory), then the documents of each partition in one
     // pipeline (one slot, so one write to one node): under load every write to the socket costs.
-    const partitions = await this.lookup(g, ids.map((id) => `d:${collection}:${id}`));
+    const partitions = await this.lookup(
+      g,
+      ids.map((id) => `d:${collection}:${id}`),
+    );
     const byPartition = new Map<string, number[]>();
     ids.forEach((_, i) => {
       const p = partitions[i] ?? DEFAULT_PARTITION;
@@ -718,17 +875,30 @@ export class RedisProjectionStore implements ProjectionStore {
     return out;
   }
 
-  async getVersioned<T = unknown>(collection: string, id: string): Promise<{ doc: T | null; version: number; partition: string }> {
+  async getVersioned<T = unknown>(
+    collection: string,
+    id: string,
+  ): Promise<{ doc: T | null; version: number; partition: string }> {
     assertCollection(collection);
-    if (this.exclusive && !this.wroteDocs.has(`${collection}\u0000${id}`)) return { doc: null, version: 0, partition: DEFAULT_PARTITION };
+    if (this.exclusive && !this.wroteDocs.has(`${collection}\u0000${id}`))
+      return { doc: null, version: 0, partition: DEFAULT_PARTITION };
     const g = await this.currentGeneration();
     if (!g) return { doc: null, version: 0, partition: DEFAULT_PARTITION };
     // The default partition's document is asked for at once, beside the directory: one round trip for both.
-    const [[found], guess] = await Promise.all([this.lookup(g, [`d:${collection}:${id}`]), this.redis.hmget(`${this.prefix(g, DEFAULT_PARTITION)}doc:${collection}:${id}`, 'd', 'v', 'x')]);
+    const [[found], guess] = await Promise.all([
+      this.lookup(g, [`d:${collection}:${id}`]),
+      this.redis.hmget(
+        `${this.prefix(g, DEFAULT_PARTITION)}doc:${collection}:${id}`,
+        'd',
+        'v',
+        'x',
+      ),
+    ]);
     const partition = found ?? DEFAULT_PARTITION;
     // One HMGET: the document, its version and its index entries as of the same instant.
     const key = `${this.prefix(g, partition)}doc:${collection}:${id}`;
-    const [json, version, entries] = partition === DEFAULT_PARTITION ? guess : await this.redis.hmget(key, 'd', 'v', 'x');
+    const [json, version, entries] =
+      partition === DEFAULT_PARTITION ? guess : await this.redis.hmget(key, 'd', 'v', 'x');
     const v = version ? Number(version) : 0;
     if (this.fixed && v > 0) {
       if (this.seen.size >= 50_000) this.seen.clear();
@@ -737,7 +907,10 @@ export class RedisProjectionStore implements ProjectionStore {
     return { doc: json ? (JSON.parse(json) as T) : null, version: v, partition };
   }
 
-  private bounds(range: IndexRange, cursor: string | null | undefined): { key: string; docs: string; min: string; max: string } {
+  private bounds(
+    range: IndexRange,
+    cursor: string | null | undefined,
+  ): { key: string; docs: string; min: string; max: string } {
     assertCollection(range.collection);
     assertPartition(range.partition);
     return {
@@ -759,7 +932,11 @@ export class RedisProjectionStore implements ProjectionStore {
     const g = await this.currentGeneration();
     if (!g) return { items: [], ids: [], next: null };
     const P = this.prefix(g, query.partition);
-    const reply = (await this.script('page', [`${P}${b.key}`], [`${P}${b.docs}`, b.min, b.max, String(limit)])) as (string | number)[];
+    const reply = (await this.script(
+      'page',
+      [`${P}${b.key}`],
+      [`${P}${b.docs}`, b.min, b.max, String(limit)],
+    )) as (string | number)[];
     const items: T[] = [];
     const ids: string[] = [];
     let last: string | null = null;
@@ -794,7 +971,10 @@ export class RedisProjectionStore implements ProjectionStore {
     for (const partition of await pinned.partitions()) {
       let cursor: string | null = null;
       do {
-        const page: Page<T> & { ids: string[] } = await pinned.pageOf<T>({ collection, partition, cursor, limit: CHUNK }, CHUNK);
+        const page: Page<T> & { ids: string[] } = await pinned.pageOf<T>(
+          { collection, partition, cursor, limit: CHUNK },
+          CHUNK,
+        );
         cursor = page.next;
         page.items.forEach((doc, i) => out.push({ id: page.ids[i]!, doc }));
       } while (cursor);
@@ -827,7 +1007,11 @@ export class RedisProjectionStore implements ProjectionStore {
     let appliedCount = 0;
     let lastAppliedAt: string | null = null;
     for (const p of await this.partitions()) {
-      const [count, at] = await this.redis.hmget(`${this.prefix(g, p)}meta`, 'appliedCount', 'lastAppliedAt');
+      const [count, at] = await this.redis.hmget(
+        `${this.prefix(g, p)}meta`,
+        'appliedCount',
+        'lastAppliedAt',
+      );
       appliedCount += count ? Number(count) : 0;
       if (at && (lastAppliedAt === null || at > lastAppliedAt)) lastAppliedAt = at;
     }
@@ -839,7 +1023,9 @@ export class RedisProjectionStore implements ProjectionStore {
 }
 
 function assertId(id: string): void {
-  if (/[\u0000-\u0002]/.test(id)) throw new TypeError('a document id holds no control characters U+0000 to U+0002');
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the separators of the key layout are these control characters, so an id must not hold them
+  if (/[\u0000-\u0002]/.test(id))
+    throw new TypeError('a document id holds no control characters U+0000 to U+0002');
 }
 
 function escapeGlob(text: string): string {

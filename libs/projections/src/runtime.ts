@@ -26,20 +26,37 @@ export interface ApplyOptions {
  * projection does not read leave one; so does a dead-lettered event) is checked against the event
  * store where one is given, then applied.
  */
-export async function applyEvent(projection: Projection, store: ProjectionStore, envelope: Envelope, options: ApplyOptions | Logger = {}): Promise<ApplyOutcome> {
-  const { logger, verifyJumpsIn } = 'child' in options ? { logger: options, verifyJumpsIn: undefined } : options;
+export async function applyEvent(
+  projection: Projection,
+  store: ProjectionStore,
+  envelope: Envelope,
+  options: ApplyOptions | Logger = {},
+): Promise<ApplyOutcome> {
+  const { logger, verifyJumpsIn } =
+    'child' in options ? { logger: options, verifyJumpsIn: undefined } : options;
   if (!projection.handles.includes(envelope.type)) return 'ignored';
   const applied = await store.appliedRevision(envelope.streamId);
   if (applied !== null && envelope.streamRevision <= applied) return 'duplicate';
   const expected = applied === null ? 0 : applied + 1;
   if (envelope.streamRevision > expected) {
     // The runtime's child loggers already carry these bindings; pino would write them twice.
-    const bound = logger && 'streamId' in logger.bindings() ? {} : { projection: projection.name, streamId: envelope.streamId };
+    const bound =
+      logger && 'streamId' in logger.bindings()
+        ? {}
+        : { projection: projection.name, streamId: envelope.streamId };
     if (verifyJumpsIn) {
-      const [stored] = await verifyJumpsIn.readStream(envelope.streamId, { fromRevision: envelope.streamRevision });
+      const [stored] = await verifyJumpsIn.readStream(envelope.streamId, {
+        fromRevision: envelope.streamRevision,
+      });
       if (stored?.streamRevision !== envelope.streamRevision || stored.id !== envelope.id) {
         logger?.error(
-          { ...bound, eventId: envelope.id, revision: envelope.streamRevision, appliedRevision: applied, storedId: stored?.streamRevision === envelope.streamRevision ? stored.id : null },
+          {
+            ...bound,
+            eventId: envelope.id,
+            revision: envelope.streamRevision,
+            appliedRevision: applied,
+            storedId: stored?.streamRevision === envelope.streamRevision ? stored.id : null,
+          },
           'event not in the event store at its revision: rejected, not applied',
         );
         return 'rejected';
@@ -63,7 +80,10 @@ export async function applyEvent(projection: Projection, store: ProjectionStore,
         await applyEvent(projection, store, missed, logger ? { logger } : {});
       }
     }
-    logger?.debug({ ...bound, appliedRevision: applied, revision: envelope.streamRevision }, 'gap in stream revisions (an unhandled type leaves one too): applying');
+    logger?.debug(
+      { ...bound, appliedRevision: applied, revision: envelope.streamRevision },
+      'gap in stream revisions (an unhandled type leaves one too): applying',
+    );
   }
   // A document may be fed by several streams (a person's cases), whose events other partitions or
   // instances apply at the same time: the commit checks that what project() read is unchanged, and
@@ -80,9 +100,14 @@ export async function applyEvent(projection: Projection, store: ProjectionStore,
       },
     };
     const ops = await projection.project(envelope, reader);
-    const outcome = await store.commit(envelope.streamId, envelope.streamRevision, ops, [...reads.values()]);
+    const outcome = await store.commit(envelope.streamId, envelope.streamRevision, ops, [
+      ...reads.values(),
+    ]);
     if (outcome !== 'conflict') return outcome;
-    if (attempt >= MAX_CONFLICT_ATTEMPTS) throw new Error(`${projection.name}: ${envelope.streamId}@${envelope.streamRevision} kept meeting concurrent writes to the documents it reads`);
+    if (attempt >= MAX_CONFLICT_ATTEMPTS)
+      throw new Error(
+        `${projection.name}: ${envelope.streamId}@${envelope.streamRevision} kept meeting concurrent writes to the documents it reads`,
+      );
   }
 }
 
@@ -105,7 +130,9 @@ export interface EnsureIntactOptions {
  * the others wait for the store to be marked intact, trying the lock again as they wait: a
  * rebuilder that dies mid-rebuild never marks it, and its lock expires, so one of them takes over.
  */
-export async function ensureIntact(options: EnsureIntactOptions): Promise<'intact' | 'rebuilt' | 'waited'> {
+export async function ensureIntact(
+  options: EnsureIntactOptions,
+): Promise<'intact' | 'rebuilt' | 'waited'> {
   const { store } = options;
   const log = options.logger.child({ projection: options.projection.name });
   let waited = false;
@@ -115,7 +142,9 @@ export async function ensureIntact(options: EnsureIntactOptions): Promise<'intac
     if (release) {
       try {
         if (await store.intact()) return waited ? 'waited' : 'intact';
-        log.warn('read model not intact (never built, or its keys were lost): rebuilding from the event store');
+        log.warn(
+          'read model not intact (never built, or its keys were lost): rebuilding from the event store',
+        );
         await rebuildFromEventStore({ ...options, store: store.unguarded?.() ?? store });
         await store.markIntact();
         return 'rebuilt';
@@ -183,16 +212,41 @@ export async function rebuildFromEventStore(options: RebuildOptions): Promise<Re
   if (!options.store.beginGeneration) {
     await options.store.reset();
     const result = await replay(options, options.store, log, null, 'replay', () => true);
-    log.info({ applied: result.applied, ignored: result.ignored, skipped: result.skipped, position: result.position }, 'read model rebuilt');
+    log.info(
+      {
+        applied: result.applied,
+        ignored: result.ignored,
+        skipped: result.skipped,
+        position: result.position,
+      },
+      'read model rebuilt',
+    );
     return result;
   }
   const generation = await options.store.beginGeneration();
   try {
     // Nothing reads or writes the new generation before it is switched in: the replay writes through its exclusive view.
-    const first = await replay(options, generation.exclusive ?? generation.store, log, null, 'replay', () => true);
+    const first = await replay(
+      options,
+      generation.exclusive ?? generation.store,
+      log,
+      null,
+      'replay',
+      () => true,
+    );
     await generation.activate(options.graceMs !== undefined ? { graceMs: options.graceMs } : {});
-    log.info({ generation: generation.id, position: first.position }, 'rebuilt generation switched in: catching up');
-    const rest = await replay(options, generation.store, log, first.position, 'catch-up', () => true);
+    log.info(
+      { generation: generation.id, position: first.position },
+      'rebuilt generation switched in: catching up',
+    );
+    const rest = await replay(
+      options,
+      generation.store,
+      log,
+      first.position,
+      'catch-up',
+      () => true,
+    );
     const result: ReplayResult = {
       applied: first.applied + rest.applied,
       ignored: first.ignored + rest.ignored,
@@ -200,7 +254,17 @@ export async function rebuildFromEventStore(options: RebuildOptions): Promise<Re
       position: rest.position ?? first.position,
     };
     const seconds = (Date.now() - started) / 1000;
-    log.info({ generation: generation.id, ...result, seconds, perSecond: Math.round((result.applied + result.ignored + result.skipped) / Math.max(seconds, 0.001)) }, 'read model rebuilt');
+    log.info(
+      {
+        generation: generation.id,
+        ...result,
+        seconds,
+        perSecond: Math.round(
+          (result.applied + result.ignored + result.skipped) / Math.max(seconds, 0.001),
+        ),
+      },
+      'read model rebuilt',
+    );
     return result;
   } catch (error) {
     await generation.abandon().catch(() => {});
@@ -209,7 +273,10 @@ export async function rebuildFromEventStore(options: RebuildOptions): Promise<Re
 }
 
 /** Progress on a terminal: one line rewritten in place (stderr), for scripts that rebuild by hand. */
-export function terminalProgress(label: string, stream: NodeJS.WriteStream = process.stderr): (p: RebuildProgress) => void {
+export function terminalProgress(
+  label: string,
+  stream: NodeJS.WriteStream = process.stderr,
+): (p: RebuildProgress) => void {
   return (p) => {
     const left = p.secondsLeft === null ? '' : `, ${formatSeconds(p.secondsLeft)} left`;
     const of = p.total === null ? '' : ` of ${p.total.toLocaleString('en')}`;
@@ -241,18 +308,37 @@ export interface ProjectAsOfOptions<S extends ProjectionStore> {
  * is absent from views as of before it was logged. Reads the whole log: recordedAt is taken
  * before commit, so commit order and recordedAt order can differ slightly.
  */
-export async function projectAsOf<S extends ProjectionStore = InMemoryProjectionStore>(options: ProjectAsOfOptions<S>): Promise<S> {
+export async function projectAsOf<S extends ProjectionStore = InMemoryProjectionStore>(
+  options: ProjectAsOfOptions<S>,
+): Promise<S> {
   const store = options.store ?? (new InMemoryProjectionStore() as ProjectionStore as S);
-  const log = (options.logger ?? pino({ enabled: false })).child({ projection: options.projection.name });
+  const log = (options.logger ?? pino({ enabled: false })).child({
+    projection: options.projection.name,
+  });
   const cutoff = options.asOf.getTime();
   if (Number.isNaN(cutoff)) throw new TypeError('asOf must be a valid date');
   await store.reset();
-  await replay({ projection: options.projection, eventStore: options.eventStore, ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}), progressEveryMs: 60_000 }, store, log, null, 'replay', (e) => Date.parse(e.recordedAt) <= cutoff);
+  await replay(
+    {
+      projection: options.projection,
+      eventStore: options.eventStore,
+      ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
+      progressEveryMs: 60_000,
+    },
+    store,
+    log,
+    null,
+    'replay',
+    (e) => Date.parse(e.recordedAt) <= cutoff,
+  );
   return store;
 }
 
 async function replay(
-  options: Pick<RebuildOptions, 'projection' | 'eventStore' | 'batchSize' | 'total' | 'onProgress' | 'progressEveryMs'>,
+  options: Pick<
+    RebuildOptions,
+    'projection' | 'eventStore' | 'batchSize' | 'total' | 'onProgress' | 'progressEveryMs'
+  >,
   store: ProjectionStore,
   log: Logger,
   after: LogPosition | null,
@@ -275,9 +361,24 @@ async function replay(
     reported = now;
     const perSecond = read / Math.max((now - started) / 1000, 0.001);
     const total = options.total ?? null;
-    const progress: RebuildProgress = { phase, events: read, total, perSecond, secondsLeft: total === null || perSecond === 0 ? null : Math.max(0, total - read) / perSecond };
+    const progress: RebuildProgress = {
+      phase,
+      events: read,
+      total,
+      perSecond,
+      secondsLeft: total === null || perSecond === 0 ? null : Math.max(0, total - read) / perSecond,
+    };
     options.onProgress?.(progress);
-    log.info({ phase, events: read, total, perSecond: Math.round(perSecond), secondsLeft: progress.secondsLeft === null ? null : Math.round(progress.secondsLeft) }, 'rebuild progress');
+    log.info(
+      {
+        phase,
+        events: read,
+        total,
+        perSecond: Math.round(perSecond),
+        secondsLeft: progress.secondsLeft === null ? null : Math.round(progress.secondsLeft),
+      },
+      'rebuild progress',
+    );
   };
   // The next batch is read from the log while this one is applied.
   let next = eventStore.readAll({ after: position, limit: batchSize });
@@ -313,7 +414,15 @@ function readableEnvelope(recorded: RecordedEvent, log: Logger): Envelope | null
     const { position: _position, ...raw } = recorded;
     return parseEnvelope(raw);
   } catch (error) {
-    log.warn({ position: recorded.position, streamId: recorded.streamId, type: recorded.type, err: errorMessage(error) }, 'event fails validation: skipped');
+    log.warn(
+      {
+        position: recorded.position,
+        streamId: recorded.streamId,
+        type: recorded.type,
+        err: errorMessage(error),
+      },
+      'event fails validation: skipped',
+    );
     return null;
   }
 }
@@ -323,17 +432,35 @@ function readableEnvelope(recorded: RecordedEvent, log: Logger): Envelope | null
  * (type, validation, then applyEvent), so a replay yields the same documents. An event of a handled
  * type this build cannot read is logged and skipped, not retried for ever.
  */
-export async function applyRecorded(projection: Projection, store: ProjectionStore, recorded: RecordedEvent, log: Logger): Promise<ApplyOutcome | 'skipped'> {
+export async function applyRecorded(
+  projection: Projection,
+  store: ProjectionStore,
+  recorded: RecordedEvent,
+  log: Logger,
+): Promise<ApplyOutcome | 'skipped'> {
   if (!projection.handles.includes(recorded.type)) return 'ignored';
   let envelope: Envelope;
   try {
     const { position: _position, ...raw } = recorded;
     envelope = parseEnvelope(raw);
   } catch (error) {
-    log.warn({ position: recorded.position, streamId: recorded.streamId, type: recorded.type, err: errorMessage(error) }, 'event fails validation: skipped');
+    log.warn(
+      {
+        position: recorded.position,
+        streamId: recorded.streamId,
+        type: recorded.type,
+        err: errorMessage(error),
+      },
+      'event fails validation: skipped',
+    );
     return 'skipped';
   }
-  return applyEvent(projection, store, envelope, log.child({ streamId: envelope.streamId, type: envelope.type }));
+  return applyEvent(
+    projection,
+    store,
+    envelope,
+    log.child({ streamId: envelope.streamId, type: envelope.type }),
+  );
 }
 
 function errorMessage(error: unknown): string {

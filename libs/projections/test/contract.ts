@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CheckpointConflictError } from '@fangyi/eventstore';
-import { applyBatch, applyEvent, InvalidCursorError, type Op, type Projection, type ProjectionStore } from '../src/index.ts';
+import {
+  applyBatch,
+  applyEvent,
+  InvalidCursorError,
+  type Op,
+  type Projection,
+  type ProjectionStore,
+} from '../src/index.ts';
 import type { Envelope } from '@fangyi/contracts';
 
 export interface ProjectionStoreUnderTest {
@@ -13,12 +20,20 @@ export interface ProjectionStoreUnderTest {
   cleanup(): Promise<void>;
 }
 
-const put = (collection: string, id: string, doc: unknown): Op => ({ op: 'put', collection, id, doc });
+const put = (collection: string, id: string, doc: unknown): Op => ({
+  op: 'put',
+  collection,
+  id,
+  doc,
+});
 const del = (collection: string, id: string): Op => ({ op: 'delete', collection, id });
 const fresh = (label: string) => `${label}-${randomUUID()}`;
 
 /** One suite for every projection store adapter: each must pass all of it. */
-export function projectionStoreContract(name: string, factory: () => Promise<ProjectionStoreUnderTest>): void {
+export function projectionStoreContract(
+  name: string,
+  factory: () => Promise<ProjectionStoreUnderTest>,
+): void {
   describe(`projection store contract: ${name}`, () => {
     let sut: ProjectionStoreUnderTest;
     /** A store in a namespace of its own: tests never see each other's data. */
@@ -34,7 +49,10 @@ export function projectionStoreContract(name: string, factory: () => Promise<Pro
       const s = store();
       const stream = fresh('case');
       expect(await s.appliedRevision(stream)).toBeNull();
-      const outcome = await s.commit(stream, 0, [put('cases', 'c1', { name: 'a', n: 1 }), put('counts', stream, { events: 1 })]);
+      const outcome = await s.commit(stream, 0, [
+        put('cases', 'c1', { name: 'a', n: 1 }),
+        put('counts', stream, { events: 1 }),
+      ]);
       expect(outcome).toBe('applied');
       expect(await s.get('cases', 'c1')).toEqual({ name: 'a', n: 1 });
       expect(await s.get('counts', stream)).toEqual({ events: 1 });
@@ -47,7 +65,11 @@ export function projectionStoreContract(name: string, factory: () => Promise<Pro
       const s = store();
       const stream = fresh('case');
       await s.commit(stream, 0, [put('cases', 'c1', { v: 'first' })]);
-      const again = await s.commit(stream, 0, [put('cases', 'c1', { v: 'second' }), put('cases', 'c2', { v: 'new' }), del('cases', 'c1')]);
+      const again = await s.commit(stream, 0, [
+        put('cases', 'c1', { v: 'second' }),
+        put('cases', 'c2', { v: 'new' }),
+        del('cases', 'c1'),
+      ]);
       expect(again).toBe('duplicate');
       expect(await s.list('cases')).toEqual([{ v: 'first' }]);
       expect(await s.appliedRevision(stream)).toBe(0);
@@ -85,7 +107,9 @@ export function projectionStoreContract(name: string, factory: () => Promise<Pro
       const s = store();
       const stream = fresh('case');
       await s.commit(stream, 0, [put('cases', 'c1', { n: 1 }), put('cases', 'c2', { n: 2 })]);
-      expect(await s.commit(stream, 1, [del('cases', 'c1'), del('cases', 'never-existed')])).toBe('applied');
+      expect(await s.commit(stream, 1, [del('cases', 'c1'), del('cases', 'never-existed')])).toBe(
+        'applied',
+      );
       expect(await s.get('cases', 'c1')).toBeNull();
       expect(await s.list('cases')).toEqual([{ n: 2 }]);
     });
@@ -93,7 +117,12 @@ export function projectionStoreContract(name: string, factory: () => Promise<Pro
     it('applies the ops of one commit in order', async () => {
       const s = store();
       const stream = fresh('case');
-      await s.commit(stream, 0, [put('cases', 'gone', { n: 1 }), del('cases', 'gone'), del('cases', 'back'), put('cases', 'back', { n: 2 })]);
+      await s.commit(stream, 0, [
+        put('cases', 'gone', { n: 1 }),
+        del('cases', 'gone'),
+        del('cases', 'back'),
+        put('cases', 'back', { n: 2 }),
+      ]);
       expect(await s.get('cases', 'gone')).toBeNull();
       expect(await s.list('cases')).toEqual([{ n: 2 }]);
     });
@@ -104,7 +133,11 @@ export function projectionStoreContract(name: string, factory: () => Promise<Pro
       const other = store();
       const stream = fresh('case');
       const ids = Array.from({ length: 25 }, (_, i) => `p-${String(i).padStart(2, '0')}`);
-      await s.commit(stream, 0, ids.map((id) => put('people', id, { id })));
+      await s.commit(
+        stream,
+        0,
+        ids.map((id) => put('people', id, { id })),
+      );
       await s.commit(stream, 1, [put('cases', 'c1', { id: 'c1' })]);
       await other.commit(stream, 0, [put('people', 'outsider', { id: 'outsider' })]);
       const listed = await s.list<{ id: string }>('people');
@@ -143,7 +176,9 @@ export function projectionStoreContract(name: string, factory: () => Promise<Pro
       const stale = await s.checkpoints.store('feed', '9', null).catch((e: unknown) => e);
       expect(stale).toBeInstanceOf(CheckpointConflictError);
       expect((stale as CheckpointConflictError).actual).toBe('7');
-      await expect(s.checkpoints.store('feed', '9', '8')).rejects.toBeInstanceOf(CheckpointConflictError);
+      await expect(s.checkpoints.store('feed', '9', '8')).rejects.toBeInstanceOf(
+        CheckpointConflictError,
+      );
       await s.checkpoints.store('feed', '9', '7');
       expect(await s.checkpoints.load('feed')).toBe('9');
       expect(await other.checkpoints.load('feed')).toBeNull();
@@ -156,17 +191,52 @@ export function projectionStoreContract(name: string, factory: () => Promise<Pro
       const s = store();
       const a = fresh('case');
       const b = fresh('case');
-      expect(await s.getVersioned('people', 'p1')).toEqual({ doc: null, version: 0, partition: '_' });
-      expect(await s.commit(a, 0, [put('people', 'p1', { cases: 1 })], [{ collection: 'people', id: 'p1', version: 0 }])).toBe('applied');
-      expect(await s.getVersioned('people', 'p1')).toEqual({ doc: { cases: 1 }, version: 1, partition: '_' });
+      expect(await s.getVersioned('people', 'p1')).toEqual({
+        doc: null,
+        version: 0,
+        partition: '_',
+      });
+      expect(
+        await s.commit(
+          a,
+          0,
+          [put('people', 'p1', { cases: 1 })],
+          [{ collection: 'people', id: 'p1', version: 0 }],
+        ),
+      ).toBe('applied');
+      expect(await s.getVersioned('people', 'p1')).toEqual({
+        doc: { cases: 1 },
+        version: 1,
+        partition: '_',
+      });
       // Stream b read p1 before a's commit: its commit is refused and changes nothing, its revision not recorded.
-      expect(await s.commit(b, 0, [put('people', 'p1', { cases: 1 })], [{ collection: 'people', id: 'p1', version: 0 }])).toBe('conflict');
+      expect(
+        await s.commit(
+          b,
+          0,
+          [put('people', 'p1', { cases: 1 })],
+          [{ collection: 'people', id: 'p1', version: 0 }],
+        ),
+      ).toBe('conflict');
       expect(await s.get('people', 'p1')).toEqual({ cases: 1 });
       expect(await s.appliedRevision(b)).toBeNull();
-      expect(await s.commit(b, 0, [put('people', 'p1', { cases: 2 })], [{ collection: 'people', id: 'p1', version: 1 }])).toBe('applied');
-      expect(await s.getVersioned('people', 'p1')).toEqual({ doc: { cases: 2 }, version: 2, partition: '_' });
+      expect(
+        await s.commit(
+          b,
+          0,
+          [put('people', 'p1', { cases: 2 })],
+          [{ collection: 'people', id: 'p1', version: 1 }],
+        ),
+      ).toBe('applied');
+      expect(await s.getVersioned('people', 'p1')).toEqual({
+        doc: { cases: 2 },
+        version: 2,
+        partition: '_',
+      });
       // A duplicate stays a duplicate, whatever it read.
-      expect(await s.commit(a, 0, [], [{ collection: 'people', id: 'p1', version: 0 }])).toBe('duplicate');
+      expect(await s.commit(a, 0, [], [{ collection: 'people', id: 'p1', version: 0 }])).toBe(
+        'duplicate',
+      );
     });
 
     it('loses no update when events of two streams, applied at once, change the same document', async () => {
@@ -206,7 +276,10 @@ export function projectionStoreContract(name: string, factory: () => Promise<Pro
         data: {},
       });
       const [c1, c2] = [fresh('case'), fresh('case')];
-      const outcomes = await Promise.all([applyEvent(perPerson, s, started(c1)), applyEvent(perPerson, s, started(c2))]);
+      const outcomes = await Promise.all([
+        applyEvent(perPerson, s, started(c1)),
+        applyEvent(perPerson, s, started(c2)),
+      ]);
       expect(outcomes).toEqual(['applied', 'applied']);
       expect(await s.get('people', person)).toEqual({ cases: [c1, c2].sort() });
     });
@@ -214,10 +287,20 @@ export function projectionStoreContract(name: string, factory: () => Promise<Pro
     it('reads many documents at once, in the order asked, from whatever partition each is in', async () => {
       const s = store();
       const [a, b] = [fresh('case'), fresh('case')];
-      await s.commit(a, 0, [{ op: 'put', collection: 'people', id: 'p1', doc: { n: 1 }, partition: 'moujia' }, { op: 'put', collection: 'people', id: 'p2', doc: { n: 2 }, partition: 'moujia' }]);
+      await s.commit(a, 0, [
+        { op: 'put', collection: 'people', id: 'p1', doc: { n: 1 }, partition: 'moujia' },
+        { op: 'put', collection: 'people', id: 'p2', doc: { n: 2 }, partition: 'moujia' },
+      ]);
       await s.commit(b, 0, [put('people', 'p3', { n: 3 }), put('cases', 'p4', { n: 4 })]);
       await s.commit(a, 1, [{ op: 'delete', collection: 'people', id: 'p2', partition: 'moujia' }]);
-      expect(await s.getMany('people', ['p3', 'missing', 'p1', 'p2', 'p4', 'p1'])).toEqual([{ n: 3 }, null, { n: 1 }, null, null, { n: 1 }]);
+      expect(await s.getMany('people', ['p3', 'missing', 'p1', 'p2', 'p4', 'p1'])).toEqual([
+        { n: 3 },
+        null,
+        { n: 1 },
+        null,
+        null,
+        { n: 1 },
+      ]);
       expect(await s.getMany('people', [])).toEqual([]);
     });
 
@@ -244,7 +327,9 @@ export function projectionStoreContract(name: string, factory: () => Promise<Pro
 
     it('stores documents as JSON: a Date comes back as its ISO string, undefined fields vanish', async () => {
       const s = store();
-      await s.commit(fresh('case'), 0, [put('cases', 'c', { at: new Date('2026-02-01T00:00:00.000Z'), gone: undefined, kept: 1 })]);
+      await s.commit(fresh('case'), 0, [
+        put('cases', 'c', { at: new Date('2026-02-01T00:00:00.000Z'), gone: undefined, kept: 1 }),
+      ]);
       expect(await s.get('cases', 'c')).toStrictEqual({ at: '2026-02-01T00:00:00.000Z', kept: 1 });
     });
 
@@ -263,19 +348,32 @@ export function projectionStoreContract(name: string, factory: () => Promise<Pro
     it('refuses a collection name with a key separator and applies nothing of that commit', async () => {
       const s = store();
       const stream = fresh('case');
-      await expect(s.commit(stream, 0, [put('cases', 'ok', { n: 1 }), put('bad:name', 'x', {})])).rejects.toThrow(/collection/);
-      await expect(s.commit(stream, 0, [put('cases', 'ok', { fn: () => 1 }), put('cases', 'x', undefined)])).rejects.toThrow(/JSON/);
+      await expect(
+        s.commit(stream, 0, [put('cases', 'ok', { n: 1 }), put('bad:name', 'x', {})]),
+      ).rejects.toThrow(/collection/);
+      await expect(
+        s.commit(stream, 0, [put('cases', 'ok', { fn: () => 1 }), put('cases', 'x', undefined)]),
+      ).rejects.toThrow(/JSON/);
       expect(await s.get('cases', 'ok')).toBeNull();
       expect(await s.appliedRevision(stream)).toBeNull();
     });
 
-    const indexed = (id: string, partition: string, caller: string, lastDay: string, extra: object = {}): Op => ({
+    const indexed = (
+      id: string,
+      partition: string,
+      caller: string,
+      lastDay: string,
+      extra: object = {},
+    ): Op => ({
       op: 'put',
       collection: 'cases',
       id,
       doc: { id, caller, lastDay, ...extra },
       partition,
-      index: [{ index: 'caller', value: caller, sort: lastDay }, { index: 'day', value: '', sort: lastDay }],
+      index: [
+        { index: 'caller', value: caller, sort: lastDay },
+        { index: 'day', value: '', sort: lastDay },
+      ],
     });
     const ids = (page: { items: unknown[] }) => page.items.map((d) => (d as { id: string }).id);
 
@@ -284,16 +382,32 @@ export function projectionStoreContract(name: string, factory: () => Promise<Pro
       const [a, b] = [fresh('case'), fresh('case')];
       await s.commit(a, 0, [indexed('c1', 'moujia', 'caller-1', '2026-02-14')]);
       await s.commit(b, 0, [indexed('c2', 'moujia', 'caller-2', '2026-02-10')]);
-      const byCaller = (caller: string) => s.page({ collection: 'cases', partition: 'moujia', index: 'caller', value: caller, limit: 10 });
+      const byCaller = (caller: string) =>
+        s.page({
+          collection: 'cases',
+          partition: 'moujia',
+          index: 'caller',
+          value: caller,
+          limit: 10,
+        });
       expect(ids(await byCaller('caller-1'))).toEqual(['c1']);
       // Reassigned: the entry moves with the document, in the same commit.
       await s.commit(a, 1, [indexed('c1', 'moujia', 'caller-2', '2026-02-14')]);
       expect(ids(await byCaller('caller-1'))).toEqual([]);
       expect(ids(await byCaller('caller-2'))).toEqual(['c2', 'c1']);
-      expect(await s.count({ collection: 'cases', partition: 'moujia', index: 'caller', value: 'caller-2' })).toBe(2);
+      expect(
+        await s.count({
+          collection: 'cases',
+          partition: 'moujia',
+          index: 'caller',
+          value: 'caller-2',
+        }),
+      ).toBe(2);
       await s.commit(b, 1, [{ op: 'delete', collection: 'cases', id: 'c2', partition: 'moujia' }]);
       expect(ids(await byCaller('caller-2'))).toEqual(['c1']);
-      expect(ids(await s.page({ collection: 'cases', partition: 'moujia', limit: 10 }))).toEqual(['c1']);
+      expect(ids(await s.page({ collection: 'cases', partition: 'moujia', limit: 10 }))).toEqual([
+        'c1',
+      ]);
       expect(await s.get('cases', 'c2')).toBeNull();
       expect(await s.get('cases', 'c1')).toMatchObject({ caller: 'caller-2' });
     });
@@ -301,14 +415,31 @@ export function projectionStoreContract(name: string, factory: () => Promise<Pro
     it('pages by cursor and limit: each document once, ordered by sort key then id; refuses a limit over 200 and a forged cursor', async () => {
       const s = store();
       const stream = fresh('case');
-      const all = Array.from({ length: 45 }, (_, i) => indexed(`c${String(i).padStart(2, '0')}`, 'moujia', 'caller-1', `2026-02-${String(10 + (i % 5)).padStart(2, '0')}`));
+      const all = Array.from({ length: 45 }, (_, i) =>
+        indexed(
+          `c${String(i).padStart(2, '0')}`,
+          'moujia',
+          'caller-1',
+          `2026-02-${String(10 + (i % 5)).padStart(2, '0')}`,
+        ),
+      );
       await s.commit(stream, 0, all);
-      const expected = all.map((o) => ({ id: o.id, day: (o as { doc: { lastDay: string } }).doc.lastDay })).sort((x, y) => (x.day + x.id < y.day + y.id ? -1 : 1)).map((x) => x.id);
+      const expected = all
+        .map((o) => ({ id: o.id, day: (o as { doc: { lastDay: string } }).doc.lastDay }))
+        .sort((x, y) => (x.day + x.id < y.day + y.id ? -1 : 1))
+        .map((x) => x.id);
       const seen: string[] = [];
       let cursor: string | null = null;
       let pages = 0;
       do {
-        const page: { items: unknown[]; next: string | null } = await s.page({ collection: 'cases', partition: 'moujia', index: 'caller', value: 'caller-1', cursor, limit: 10 });
+        const page: { items: unknown[]; next: string | null } = await s.page({
+          collection: 'cases',
+          partition: 'moujia',
+          index: 'caller',
+          value: 'caller-1',
+          cursor,
+          limit: 10,
+        });
         expect(page.items.length).toBeLessThanOrEqual(10);
         seen.push(...ids(page));
         cursor = page.next;
@@ -316,17 +447,29 @@ export function projectionStoreContract(name: string, factory: () => Promise<Pro
       } while (cursor);
       expect(seen).toEqual(expected);
       expect(pages).toBe(5);
-      await expect(s.page({ collection: 'cases', partition: 'moujia', limit: 201 })).rejects.toBeInstanceOf(RangeError);
-      await expect(s.page({ collection: 'cases', partition: 'moujia', limit: 0 })).rejects.toBeInstanceOf(RangeError);
-      await expect(s.page({ collection: 'cases', partition: 'moujia', limit: 5, cursor: 'not-a-cursor' })).rejects.toBeInstanceOf(InvalidCursorError);
+      await expect(
+        s.page({ collection: 'cases', partition: 'moujia', limit: 201 }),
+      ).rejects.toBeInstanceOf(RangeError);
+      await expect(
+        s.page({ collection: 'cases', partition: 'moujia', limit: 0 }),
+      ).rejects.toBeInstanceOf(RangeError);
+      await expect(
+        s.page({ collection: 'cases', partition: 'moujia', limit: 5, cursor: 'not-a-cursor' }),
+      ).rejects.toBeInstanceOf(InvalidCursorError);
       // A last page says so.
-      expect((await s.page({ collection: 'cases', partition: 'moujia', limit: 45 })).next).toBeNull();
+      expect(
+        (await s.page({ collection: 'cases', partition: 'moujia', limit: 45 })).next,
+      ).toBeNull();
     });
 
     it('ranges by sort key, from inclusive and to exclusive, and counts a range without reading it', async () => {
       const s = store();
       const stream = fresh('case');
-      await s.commit(stream, 0, [indexed('a', 'moujia', 'c', '2026-02-01'), indexed('b', 'moujia', 'c', '2026-02-05'), indexed('c', 'moujia', 'c', '2026-02-09')]);
+      await s.commit(stream, 0, [
+        indexed('a', 'moujia', 'c', '2026-02-01'),
+        indexed('b', 'moujia', 'c', '2026-02-05'),
+        indexed('c', 'moujia', 'c', '2026-02-09'),
+      ]);
       const range = { collection: 'cases', partition: 'moujia', index: 'day', from: '2026-02-05' };
       expect(ids(await s.page({ ...range, limit: 10 }))).toEqual(['b', 'c']);
       expect(ids(await s.page({ ...range, to: '2026-02-09', limit: 10 }))).toEqual(['b']);
@@ -341,15 +484,47 @@ export function projectionStoreContract(name: string, factory: () => Promise<Pro
       const [a, b] = [fresh('case'), fresh('case')];
       await s.commit(a, 0, [indexed('m1', 'moujia', 'caller-1', '2026-02-14')]);
       await s.commit(b, 0, [indexed('z1', 'zhangcun', 'caller-1', '2026-02-14')]);
-      expect(ids(await s.page({ collection: 'cases', partition: 'moujia', index: 'caller', value: 'caller-1', limit: 10 }))).toEqual(['m1']);
-      expect(ids(await s.page({ collection: 'cases', partition: 'zhangcun', index: 'caller', value: 'caller-1', limit: 10 }))).toEqual(['z1']);
+      expect(
+        ids(
+          await s.page({
+            collection: 'cases',
+            partition: 'moujia',
+            index: 'caller',
+            value: 'caller-1',
+            limit: 10,
+          }),
+        ),
+      ).toEqual(['m1']);
+      expect(
+        ids(
+          await s.page({
+            collection: 'cases',
+            partition: 'zhangcun',
+            index: 'caller',
+            value: 'caller-1',
+            limit: 10,
+          }),
+        ),
+      ).toEqual(['z1']);
       expect(await s.partitions()).toEqual(['moujia', 'zhangcun']);
-      expect(await s.getVersioned('cases', 'm1')).toMatchObject({ version: 1, partition: 'moujia' });
+      expect(await s.getVersioned('cases', 'm1')).toMatchObject({
+        version: 1,
+        partition: 'moujia',
+      });
       // An op naming no partition goes where its stream is.
-      expect(await s.commit(a, 1, [{ op: 'put', collection: 'notes', id: 'n1', doc: { n: 1 } }])).toBe('applied');
+      expect(
+        await s.commit(a, 1, [{ op: 'put', collection: 'notes', id: 'n1', doc: { n: 1 } }]),
+      ).toBe('applied');
       expect(await s.getVersioned('notes', 'n1')).toMatchObject({ partition: 'moujia' });
-      await expect(s.commit(a, 2, [indexed('z2', 'zhangcun', 'caller-1', '2026-02-14')])).rejects.toThrow(/partition/);
-      await expect(s.commit(fresh('case'), 0, [indexed('x', 'moujia', 'c', 'd'), indexed('y', 'zhangcun', 'c', 'd')])).rejects.toThrow(/partition/);
+      await expect(
+        s.commit(a, 2, [indexed('z2', 'zhangcun', 'caller-1', '2026-02-14')]),
+      ).rejects.toThrow(/partition/);
+      await expect(
+        s.commit(fresh('case'), 0, [
+          indexed('x', 'moujia', 'c', 'd'),
+          indexed('y', 'zhangcun', 'c', 'd'),
+        ]),
+      ).rejects.toThrow(/partition/);
       expect(await s.appliedRevision(a)).toBe(1);
       expect(await s.get('cases', 'z2')).toBeNull();
     });
@@ -363,21 +538,44 @@ export function projectionStoreContract(name: string, factory: () => Promise<Pro
           { streamId: a, partition: 'moujia', before: null, after: 3 },
           { streamId: b, partition: 'zhangcun', before: null, after: 1 },
         ],
-        ops: [indexed('m1', 'moujia', 'caller-1', '2026-02-14'), indexed('z1', 'zhangcun', 'caller-2', '2026-02-14')],
+        ops: [
+          indexed('m1', 'moujia', 'caller-1', '2026-02-14'),
+          indexed('z1', 'zhangcun', 'caller-2', '2026-02-14'),
+        ],
         reads: [{ collection: 'people', id: 'p', version: 1, partition: '_' }],
         events: 6,
       });
       expect(ok).toBe('applied');
       expect(await s.appliedRevision(a)).toBe(3);
       expect(await s.appliedRevision(b)).toBe(1);
-      expect(ids(await s.page({ collection: 'cases', partition: 'zhangcun', index: 'caller', value: 'caller-2', limit: 5 }))).toEqual(['z1']);
+      expect(
+        ids(
+          await s.page({
+            collection: 'cases',
+            partition: 'zhangcun',
+            index: 'caller',
+            value: 'caller-2',
+            limit: 5,
+          }),
+        ),
+      ).toEqual(['z1']);
       // Another consumer applied a's revision 4 meanwhile: the batch read a at 3 and is refused.
       await s.commit(a, 4, []);
-      const stale = await s.commitBatch({ streams: [{ streamId: a, partition: 'moujia', before: 3, after: 5 }], ops: [indexed('m1', 'moujia', 'caller-9', '2026-02-14')], reads: [], events: 2 });
+      const stale = await s.commitBatch({
+        streams: [{ streamId: a, partition: 'moujia', before: 3, after: 5 }],
+        ops: [indexed('m1', 'moujia', 'caller-9', '2026-02-14')],
+        reads: [],
+        events: 2,
+      });
       expect(stale).toBe('conflict');
       expect(await s.get('cases', 'm1')).toMatchObject({ caller: 'caller-1' });
       expect(await s.appliedRevision(a)).toBe(4);
-      const moved = await s.commitBatch({ streams: [{ streamId: a, partition: 'moujia', before: 4, after: 5 }], ops: [], reads: [{ collection: 'cases', id: 'm1', version: 0, partition: 'moujia' }], events: 1 });
+      const moved = await s.commitBatch({
+        streams: [{ streamId: a, partition: 'moujia', before: 4, after: 5 }],
+        ops: [],
+        reads: [{ collection: 'cases', id: 'm1', version: 0, partition: 'moujia' }],
+        events: 1,
+      });
       expect(moved).toBe('conflict');
       expect(await s.appliedRevision(a)).toBe(4);
     });
@@ -387,17 +585,33 @@ export function projectionStoreContract(name: string, factory: () => Promise<Pro
       handles: ['quarantine.home-quarantine-started', 'quarantine.symptom-check-logged'],
       prefetch: (e) => [{ collection: 'cases', id: e.streamId }],
       async project(event, read) {
-        const doc = await read.get<{ id: string; events: number; community: string }>('cases', event.streamId);
+        const doc = await read.get<{ id: string; events: number; community: string }>(
+          'cases',
+          event.streamId,
+        );
         const community = doc?.community ?? (event.data as { community: string }).community;
         const n = (doc?.events ?? 0) + 1;
         // 'at' moves with each event: a document's old entry must go when it is rewritten.
-        return [{ op: 'put', collection: 'cases', id: event.streamId, partition: community, doc: { id: event.streamId, community, events: n }, index: [{ index: 'events', value: '', sort: String(n).padStart(4, '0') }, { index: 'at', value: String(n) }] }];
+        return [
+          {
+            op: 'put',
+            collection: 'cases',
+            id: event.streamId,
+            partition: community,
+            doc: { id: event.streamId, community, events: n },
+            index: [
+              { index: 'events', value: '', sort: String(n).padStart(4, '0') },
+              { index: 'at', value: String(n) },
+            ],
+          },
+        ];
       },
     };
 
     const ev = (streamId: string, revision: number, community: string): Envelope => ({
       id: randomUUID(),
-      type: revision === 0 ? 'quarantine.home-quarantine-started' : 'quarantine.symptom-check-logged',
+      type:
+        revision === 0 ? 'quarantine.home-quarantine-started' : 'quarantine.symptom-check-logged',
       schemaVersion: 1,
       streamId,
       streamRevision: revision,
@@ -411,16 +625,29 @@ export function projectionStoreContract(name: string, factory: () => Promise<Pro
 
     it('applies a batch of events exactly as event by event would, skipping what is already applied', async () => {
       const streams = Array.from({ length: 6 }, () => fresh('case'));
-      const events = streams.flatMap((id, i) => [0, 1, 2, 3].map((r) => ev(id, r, i % 2 ? 'moujia' : 'zhangcun')));
+      const events = streams.flatMap((id, i) =>
+        [0, 1, 2, 3].map((r) => ev(id, r, i % 2 ? 'moujia' : 'zhangcun')),
+      );
       // Interleaved across streams, as the log has them.
       events.sort((x, y) => x.streamRevision - y.streamRevision);
       const [byBatch, oneByOne] = [store(), store()];
-      await applyEvent(perCase, byBatch, events.find((e) => e.streamId === streams[0] && e.streamRevision === 0)!);
-      const result = await applyBatch(perCase, byBatch, [...events.slice(0, 10), ...events.slice(0, 10), ...events.slice(10)]);
+      await applyEvent(
+        perCase,
+        byBatch,
+        events.find((e) => e.streamId === streams[0] && e.streamRevision === 0)!,
+      );
+      const result = await applyBatch(perCase, byBatch, [
+        ...events.slice(0, 10),
+        ...events.slice(0, 10),
+        ...events.slice(10),
+      ]);
       expect(result).toMatchObject({ applied: 23, duplicates: 11, oneByOne: 0 });
       for (const e of events) await applyEvent(perCase, oneByOne, e);
       for (const id of streams) {
-        expect(await byBatch.getVersioned('cases', id)).toEqual({ ...(await oneByOne.getVersioned('cases', id)), version: expect.any(Number) });
+        expect(await byBatch.getVersioned('cases', id)).toEqual({
+          ...(await oneByOne.getVersioned('cases', id)),
+          version: expect.any(Number),
+        });
         expect(await byBatch.appliedRevision(id)).toBe(3);
       }
       for (const community of ['moujia', 'zhangcun']) {
@@ -428,38 +655,69 @@ export function projectionStoreContract(name: string, factory: () => Promise<Pro
         expect(await byBatch.page(page)).toEqual(await oneByOne.page(page));
       }
       // Again: everything is a duplicate, nothing changes.
-      expect(await applyBatch(perCase, byBatch, events)).toMatchObject({ applied: 0, duplicates: 24 });
+      expect(await applyBatch(perCase, byBatch, events)).toMatchObject({
+        applied: 0,
+        duplicates: 24,
+      });
     });
 
-    it("writes a generation through its exclusive view (before the switch) as the checked commits would", async () => {
+    it('writes a generation through its exclusive view (before the switch) as the checked commits would', async () => {
       const s = store();
       const next = await s.beginGeneration!();
       const target = next.exclusive ?? next.store;
       const streams = Array.from({ length: 6 }, () => fresh('case'));
-      const events = streams.flatMap((id, i) => [0, 1, 2, 3, 4].map((r) => ev(id, r, i % 2 ? 'moujia' : 'zhangcun')));
+      const events = streams.flatMap((id, i) =>
+        [0, 1, 2, 3, 4].map((r) => ev(id, r, i % 2 ? 'moujia' : 'zhangcun')),
+      );
       events.sort((x, y) => x.streamRevision - y.streamRevision);
       const oneByOne = store();
       // In three batches: documents written by one batch are rewritten by the next (their old entries must go).
-      for (const part of [events.slice(0, 8), events.slice(8, 20), events.slice(20, 26)]) expect(await applyBatch(perCase, target, part)).toMatchObject({ oneByOne: 0 });
+      for (const part of [events.slice(0, 8), events.slice(8, 20), events.slice(20, 26)])
+        expect(await applyBatch(perCase, target, part)).toMatchObject({ oneByOne: 0 });
       await next.activate({ graceMs: 0 });
       // After the switch, writers go through the checked commits, on what the exclusive view wrote.
-      expect(await applyBatch(perCase, s, events.slice(26))).toMatchObject({ applied: 4, oneByOne: 0 });
+      expect(await applyBatch(perCase, s, events.slice(26))).toMatchObject({
+        applied: 4,
+        oneByOne: 0,
+      });
       for (const e of events) await applyEvent(perCase, oneByOne, e);
       for (const id of streams) {
-        expect(await s.getVersioned('cases', id)).toEqual({ ...(await oneByOne.getVersioned('cases', id)), version: expect.any(Number) });
+        expect(await s.getVersioned('cases', id)).toEqual({
+          ...(await oneByOne.getVersioned('cases', id)),
+          version: expect.any(Number),
+        });
         expect(await s.appliedRevision(id)).toBe(4);
       }
       for (const community of ['moujia', 'zhangcun']) {
         for (const value of ['', ...[1, 2, 3, 4, 5].map(String)]) {
-          const page = { collection: 'cases', partition: community, index: value === '' ? 'events' : 'at', value, limit: 10 };
+          const page = {
+            collection: 'cases',
+            partition: community,
+            index: value === '' ? 'events' : 'at',
+            value,
+            limit: 10,
+          };
           expect(await s.page(page)).toEqual(await oneByOne.page(page));
         }
       }
       // Each document's old 'at' entries went as it was rewritten: only the last (5 events) is left.
       for (const [k, community] of ['zhangcun', 'moujia'].entries()) {
         const mine = streams.filter((_, i) => i % 2 === k).sort();
-        expect(ids(await s.page({ collection: 'cases', partition: community, index: 'at', value: '5', limit: 10 }))).toEqual(mine);
-        for (const value of ['1', '2', '3', '4']) expect(await s.count({ collection: 'cases', partition: community, index: 'at', value })).toBe(0);
+        expect(
+          ids(
+            await s.page({
+              collection: 'cases',
+              partition: community,
+              index: 'at',
+              value: '5',
+              limit: 10,
+            }),
+          ),
+        ).toEqual(mine);
+        for (const value of ['1', '2', '3', '4'])
+          expect(
+            await s.count({ collection: 'cases', partition: community, index: 'at', value }),
+          ).toBe(0);
       }
       expect(await applyBatch(perCase, s, events)).toMatchObject({ applied: 0, duplicates: 30 });
     });
@@ -472,10 +730,14 @@ export function projectionStoreContract(name: string, factory: () => Promise<Pro
       await s.checkpoints.store('feeder', '5', null);
       const next = await s.beginGeneration();
       await next.store.commit(stream, 0, [indexed('new', 'moujia', 'caller-1', '2026-02-14')]);
-      expect(ids(await s.page({ collection: 'cases', partition: 'moujia', limit: 5 }))).toEqual(['old']);
+      expect(ids(await s.page({ collection: 'cases', partition: 'moujia', limit: 5 }))).toEqual([
+        'old',
+      ]);
       expect(await next.store.get('cases', 'old')).toBeNull();
       await next.activate({ graceMs: 0 });
-      expect(ids(await s.page({ collection: 'cases', partition: 'moujia', limit: 5 }))).toEqual(['new']);
+      expect(ids(await s.page({ collection: 'cases', partition: 'moujia', limit: 5 }))).toEqual([
+        'new',
+      ]);
       expect(await s.get('cases', 'old')).toBeNull();
       expect(await s.appliedRevision(stream)).toBe(0);
       // The feeding processors keep their place across a switch.
@@ -488,7 +750,9 @@ export function projectionStoreContract(name: string, factory: () => Promise<Pro
       const [first, second] = [sut.open(ns), sut.open(ns)];
       const stream = fresh('case');
       const outcomes = await Promise.all(
-        Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? first : second).commit(stream, 0, [put('counts', stream, { by: i })])),
+        Array.from({ length: 10 }, (_, i) =>
+          (i % 2 === 0 ? first : second).commit(stream, 0, [put('counts', stream, { by: i })]),
+        ),
       );
       expect(outcomes.filter((o) => o === 'applied')).toHaveLength(1);
       expect(outcomes.filter((o) => o === 'duplicate')).toHaveLength(9);

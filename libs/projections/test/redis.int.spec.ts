@@ -13,12 +13,19 @@ const MISSING_REDIS =
 async function connect(): Promise<Redis> {
   const url = process.env.REDIS_URL;
   if (!url) throw new Error(MISSING_REDIS);
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 3000, retryStrategy: () => null });
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 1,
+    connectTimeout: 3000,
+    retryStrategy: () => null,
+  });
   try {
     await redis.connect();
   } catch (error) {
     redis.disconnect();
-    throw new Error(`cannot reach Redis at ${url} (${(error as Error).message}); ${MISSING_REDIS.slice(MISSING_REDIS.indexOf('Start'))}`);
+    throw new Error(
+      `cannot reach Redis at ${url} (${(error as Error).message}); ${MISSING_REDIS.slice(MISSING_REDIS.indexOf('Start'))}`,
+    );
   }
   return redis;
 }
@@ -44,7 +51,11 @@ describe('RedisProjectionStore specifics', () => {
   let redis: Redis;
   const namespaces: RedisProjectionStore[] = [];
   const open = (clock?: () => Date) => {
-    const store = new RedisProjectionStore({ redis, namespace: `fangyi-test:${randomUUID()}`, ...(clock ? { clock } : {}) });
+    const store = new RedisProjectionStore({
+      redis,
+      namespace: `fangyi-test:${randomUUID()}`,
+      ...(clock ? { clock } : {}),
+    });
     namespaces.push(store);
     return store;
   };
@@ -71,8 +82,19 @@ describe('RedisProjectionStore specifics', () => {
     const at = new Date('2026-02-01T00:31:00.000Z');
     const store = open(() => at);
     const ns = store.namespace;
-    await store.commit('case-1', 0, [{ op: 'put', collection: 'cases', id: 'c1', doc: { name: '张三' }, partition: 'moujia', index: [{ index: 'caller', value: 'caller-1', sort: '2026-02-14' }] }]);
-    await store.commit('case-1', 1, [{ op: 'put', collection: 'cases', id: 'c2', doc: { name: '李四' } }]);
+    await store.commit('case-1', 0, [
+      {
+        op: 'put',
+        collection: 'cases',
+        id: 'c1',
+        doc: { name: '张三' },
+        partition: 'moujia',
+        index: [{ index: 'caller', value: 'caller-1', sort: '2026-02-14' }],
+      },
+    ]);
+    await store.commit('case-1', 1, [
+      { op: 'put', collection: 'cases', id: 'c2', doc: { name: '李四' } },
+    ]);
     await store.commit('case-1', 1, []);
     await store.commit('other', 0, [{ op: 'put', collection: 'people', id: 'p1', doc: { n: 1 } }]);
     const g = await redis.get(`${ns}:current`);
@@ -80,26 +102,64 @@ describe('RedisProjectionStore specifics', () => {
     const p = `${ns}:${g}:{moujia}:`;
     const d = `${ns}:${g}:{_}:`;
     expect(await keysUnder(ns)).toEqual(
-      [`${ns}:current`, `${ns}:generations`, `${ns}:${g}:dir`, `${ns}:${g}:partitions`, `${p}applied`, `${p}doc:cases:c1`, `${p}doc:cases:c2`, `${p}ix:cases:all:`, `${p}ix:cases:caller:caller-1`, `${p}meta`, `${d}applied`, `${d}doc:people:p1`, `${d}ix:people:all:`, `${d}meta`].sort(),
+      [
+        `${ns}:current`,
+        `${ns}:generations`,
+        `${ns}:${g}:dir`,
+        `${ns}:${g}:partitions`,
+        `${p}applied`,
+        `${p}doc:cases:c1`,
+        `${p}doc:cases:c2`,
+        `${p}ix:cases:all:`,
+        `${p}ix:cases:caller:caller-1`,
+        `${p}meta`,
+        `${d}applied`,
+        `${d}doc:people:p1`,
+        `${d}ix:people:all:`,
+        `${d}meta`,
+      ].sort(),
     );
-    expect(await redis.hgetall(`${p}doc:cases:c1`)).toEqual({ d: JSON.stringify({ name: '张三' }), v: '1', x: `ix:cases:all:\u0001\u0000c1\u0002ix:cases:caller:caller-1\u0001${'2026-02-14'}\u0000c1` });
-    expect(await redis.zrange(`${p}ix:cases:caller:caller-1`, 0, -1)).toEqual(['2026-02-14\u0000c1']);
+    expect(await redis.hgetall(`${p}doc:cases:c1`)).toEqual({
+      d: JSON.stringify({ name: '张三' }),
+      v: '1',
+      x: `ix:cases:all:\u0001\u0000c1\u0002ix:cases:caller:caller-1\u0001${'2026-02-14'}\u0000c1`,
+    });
+    expect(await redis.zrange(`${p}ix:cases:caller:caller-1`, 0, -1)).toEqual([
+      '2026-02-14\u0000c1',
+    ]);
     // The stream's second commit named no partition: it stays in its stream's.
     expect(await redis.hget(`${p}doc:cases:c2`, 'd')).toBe(JSON.stringify({ name: '李四' }));
     expect(await redis.hget(`${p}applied`, 'case-1')).toBe('1');
-    expect(await redis.hgetall(`${ns}:${g}:dir`)).toEqual({ 's:case-1': 'moujia', 'd:cases:c1': 'moujia', 'd:cases:c2': 'moujia' });
+    expect(await redis.hgetall(`${ns}:${g}:dir`)).toEqual({
+      's:case-1': 'moujia',
+      'd:cases:c1': 'moujia',
+      'd:cases:c2': 'moujia',
+    });
     expect(await store.meta()).toEqual({ appliedCount: 3, lastAppliedAt: at.toISOString() });
     expect(await store.partitions()).toEqual(['_', 'moujia']);
   });
 
   it('a reading store with pinCacheMs pins the generation it last read for that long, and the replaced one stays whole meanwhile', async () => {
     const writer = open();
-    const reader = new RedisProjectionStore({ redis, namespace: writer.namespace, pinCacheMs: 300 });
-    await writer.commit('s', 0, [{ op: 'put', collection: 'cases', id: 'old', doc: { n: 1 }, partition: 'moujia' }]);
-    const ids = async () => (await (await reader.pin()).page<{ n: number }>({ collection: 'cases', partition: 'moujia', limit: 5 })).items.map((d) => d.n);
+    const reader = new RedisProjectionStore({
+      redis,
+      namespace: writer.namespace,
+      pinCacheMs: 300,
+    });
+    await writer.commit('s', 0, [
+      { op: 'put', collection: 'cases', id: 'old', doc: { n: 1 }, partition: 'moujia' },
+    ]);
+    const ids = async () =>
+      (
+        await (
+          await reader.pin()
+        ).page<{ n: number }>({ collection: 'cases', partition: 'moujia', limit: 5 })
+      ).items.map((d) => d.n);
     expect(await ids()).toEqual([1]);
     const next = await writer.beginGeneration();
-    await next.store.commit('s', 0, [{ op: 'put', collection: 'cases', id: 'new', doc: { n: 2 }, partition: 'moujia' }]);
+    await next.store.commit('s', 0, [
+      { op: 'put', collection: 'cases', id: 'new', doc: { n: 2 }, partition: 'moujia' },
+    ]);
     await next.activate({ graceMs: 2_000 });
     // Within the cache's time: still the replaced generation, whole.
     expect(await ids()).toEqual([1]);
@@ -126,7 +186,11 @@ describe('RedisProjectionStore specifics', () => {
     expect((await store.meta()).appliedCount).toBe(1);
     // Once repaired, the same event applies in full.
     await redis.del(`${prefix}doc:cases:c1`);
-    expect(await store.commit('case-1', 0, [{ op: 'put', collection: 'cases', id: 'c1', doc: { n: 1 } }])).toBe('applied');
+    expect(
+      await store.commit('case-1', 0, [
+        { op: 'put', collection: 'cases', id: 'c1', doc: { n: 1 } },
+      ]),
+    ).toBe('applied');
   });
 
   it('loads the commit script with EVAL when the server does not have it (after a restart)', async () => {
@@ -134,14 +198,21 @@ describe('RedisProjectionStore specifics', () => {
     let evalshaCalls = 0;
     const forgetful = new Proxy(redis, {
       get(target, prop) {
-        if (prop === 'evalsha' && evalshaCalls++ === 0) return async () => Promise.reject(new Error('NOSCRIPT No matching script. Please use EVAL.'));
+        if (prop === 'evalsha' && evalshaCalls++ === 0)
+          return async () =>
+            Promise.reject(new Error('NOSCRIPT No matching script. Please use EVAL.'));
         const value: unknown = Reflect.get(target, prop, target);
         return typeof value === 'function' ? value.bind(target) : value;
       },
     });
-    const store = new RedisProjectionStore({ redis: forgetful, namespace: `fangyi-test:${randomUUID()}` });
+    const store = new RedisProjectionStore({
+      redis: forgetful,
+      namespace: `fangyi-test:${randomUUID()}`,
+    });
     namespaces.push(store);
-    expect(await store.commit('s', 0, [{ op: 'put', collection: 'cases', id: 'c', doc: { ok: true } }])).toBe('applied');
+    expect(
+      await store.commit('s', 0, [{ op: 'put', collection: 'cases', id: 'c', doc: { ok: true } }]),
+    ).toBe('applied');
     expect(await store.commit('s', 0, [])).toBe('duplicate');
     expect(evalshaCalls).toBe(2);
     expect(await store.get('cases', 'c')).toEqual({ ok: true });
@@ -152,7 +223,13 @@ describe('RedisProjectionStore specifics', () => {
     const other = open();
     const ids = Array.from({ length: 2400 }, (_, i) => `p-${String(i).padStart(5, '0')}`);
     for (let i = 0; i < ids.length; i += 400) {
-      await store.commit('bulk', i / 400, ids.slice(i, i + 400).map((id) => ({ op: 'put' as const, collection: 'people', id, doc: { id } })));
+      await store.commit(
+        'bulk',
+        i / 400,
+        ids
+          .slice(i, i + 400)
+          .map((id) => ({ op: 'put' as const, collection: 'people', id, doc: { id } })),
+      );
     }
     await other.commit('bulk', 0, [{ op: 'put', collection: 'people', id: 'x', doc: { id: 'x' } }]);
     const listed = await store.list<{ id: string }>('people');
@@ -188,10 +265,15 @@ describe('RedisProjectionStore specifics', () => {
     const writer = new RedisProjectionStore({ redis, namespace, guarded: true });
     namespaces.push(reader);
     const pinned = await reader.pin();
-    expect(await pinned.page({ collection: 'cases', partition: 'moujia', limit: 10 })).toEqual({ items: [], next: null });
+    expect(await pinned.page({ collection: 'cases', partition: 'moujia', limit: 10 })).toEqual({
+      items: [],
+      next: null,
+    });
     expect(await reader.get('cases', 'c1')).toBeNull();
     expect(await redis.get(`${namespace}:current`)).toBeNull();
-    await expect(writer.commit('s', 0, [{ op: 'put', collection: 'cases', id: 'c1', doc: {} }])).rejects.toBeInstanceOf(ReadModelLostError);
+    await expect(
+      writer.commit('s', 0, [{ op: 'put', collection: 'cases', id: 'c1', doc: {} }]),
+    ).rejects.toBeInstanceOf(ReadModelLostError);
     await expect(writer.pin()).rejects.toBeInstanceOf(ReadModelLostError);
   });
 

@@ -18,10 +18,24 @@ projectionStoreContract('Redis Cluster (three masters)', async () => {
   // second: give it ten, and have both clients know the slots before the first case starts.
   const options = { slotsRefreshTimeout: 10_000, redisOptions: { maxRetriesPerRequest: 1 } };
   const clients = [new Cluster(nodes, options), new Cluster(nodes, options)];
-  await Promise.all(clients.map((c) => (c.status === 'ready' ? undefined : new Promise<void>((resolve, reject) => {
-    c.once('ready', () => resolve());
-    setTimeout(() => reject(new Error(`the Redis Cluster at ${nodes.map((n) => `${n.host}:${n.port}`).join(',')} did not become ready in 20 s (status ${c.status})`)), 20_000).unref();
-  }))));
+  await Promise.all(
+    clients.map((c) =>
+      c.status === 'ready'
+        ? undefined
+        : new Promise<void>((resolve, reject) => {
+            c.once('ready', () => resolve());
+            setTimeout(
+              () =>
+                reject(
+                  new Error(
+                    `the Redis Cluster at ${nodes.map((n) => `${n.host}:${n.port}`).join(',')} did not become ready in 20 s (status ${c.status})`,
+                  ),
+                ),
+              20_000,
+            ).unref();
+          }),
+    ),
+  );
   const opened: RedisProjectionStore[] = [];
   return {
     open(namespace) {

@@ -20,7 +20,8 @@ export class AggregateCache {
   readonly maxStreams: number;
 
   constructor(maxStreams = 2_000) {
-    if (!Number.isSafeInteger(maxStreams) || maxStreams < 0) throw new RangeError(`maxStreams must be a whole number ≥ 0, got ${maxStreams}`);
+    if (!Number.isSafeInteger(maxStreams) || maxStreams < 0)
+      throw new RangeError(`maxStreams must be a whole number ≥ 0, got ${maxStreams}`);
     this.maxStreams = maxStreams;
   }
 
@@ -44,7 +45,8 @@ export class AggregateCache {
     if (known !== undefined && known.revision > folded.revision) return;
     this.entries.delete(streamId);
     this.entries.set(streamId, folded);
-    while (this.entries.size > this.maxStreams) this.entries.delete(this.entries.keys().next().value!);
+    while (this.entries.size > this.maxStreams)
+      this.entries.delete(this.entries.keys().next().value!);
   }
 
   delete(streamId: string): void {

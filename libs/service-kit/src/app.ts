@@ -1,18 +1,48 @@
 import { randomUUID } from 'node:crypto';
 import fastifyHelmet from '@fastify/helmet';
 import fastifyRateLimit from '@fastify/rate-limit';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
 import { z } from 'zod';
 import type { Actor, Role } from '@fangyi/contracts';
-import { actorOf, assertTokenSecret, requestUser, requireRole, type AuthSecret, type User } from './auth.ts';
+import {
+  actorOf,
+  assertTokenSecret,
+  requestUser,
+  requireRole,
+  type AuthSecret,
+  type User,
+} from './auth.ts';
 import { WrongExpectedRevisionError } from '@fangyi/eventstore';
-import { COMMON_ERRORS, DomainError, inRequest, mergeErrors, type ErrorCode, type ErrorRegistry, type FieldIssue, type FieldPaths } from './errors.ts';
+import {
+  COMMON_ERRORS,
+  DomainError,
+  inRequest,
+  mergeErrors,
+  type ErrorCode,
+  type ErrorRegistry,
+  type FieldIssue,
+  type FieldPaths,
+} from './errors.ts';
 import { drainOnClose } from './drain.ts';
 import { parseJsonBody } from './json.ts';
 import { MASK_ALL, maskAnswer, maskPolicyFor } from './masking.ts';
 import { LOG_SERIALIZERS, pathOf, type Logger } from './logger.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
-import { contextWithSpan, failSpan, runTraced, SpanKind, startSpanFrom, type ActiveTrace, type Span, type Tracing } from '@fangyi/tracing';
+import {
+  contextWithSpan,
+  failSpan,
+  runTraced,
+  SpanKind,
+  startSpanFrom,
+  type ActiveTrace,
+  type Span,
+  type Tracing,
+} from '@fangyi/tracing';
 
 export interface ReadinessReport {
   readonly ok: boolean;
@@ -67,7 +97,11 @@ export interface ServiceAppDeps {
 }
 
 /** The app options of one service from its composition root's part of its deps: one place, so every service takes the same. */
-export function serviceAppOptions(service: string, errors: ErrorRegistry | undefined, deps: ServiceAppDeps & { readonly clock?: () => Date }): ServiceAppOptions {
+export function serviceAppOptions(
+  service: string,
+  errors: ErrorRegistry | undefined,
+  deps: ServiceAppDeps & { readonly clock?: () => Date },
+): ServiceAppOptions {
   return {
     service,
     logger: deps.logger,
@@ -158,7 +192,13 @@ export class OpenApiRegistry {
               status: { type: 'integer' },
               detail: { type: 'string' },
               code: { type: 'string' },
-              errors: { type: 'array', items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' } } } },
+              errors: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  properties: { field: { type: 'string' }, message: { type: 'string' } },
+                },
+              },
               correlationId: { type: 'string' },
             },
           },
@@ -170,7 +210,8 @@ export class OpenApiRegistry {
 
 const ANONYMOUS: User = { id: 'anonymous', name: '', role: 'system', communities: [] };
 
-export const PROBLEM_TYPE = (code: string) => `urn:fangyi:problem:${code.toLowerCase().replaceAll('_', '-')}`;
+export const PROBLEM_TYPE = (code: string) =>
+  `urn:fangyi:problem:${code.toLowerCase().replaceAll('_', '-')}`;
 
 /** Longest path an answer names as its `instance`; a longer one is an attack and is not echoed. */
 const MAX_INSTANCE_LENGTH = 200;
@@ -191,7 +232,13 @@ function sendProblem(
 ) {
   const path = pathOf(request.url);
   // Extensions first, so that no extension can overwrite a member the standard defines.
-  const body: Record<string, unknown> = { ...extensions, type: PROBLEM_TYPE(code), title, status, code };
+  const body: Record<string, unknown> = {
+    ...extensions,
+    type: PROBLEM_TYPE(code),
+    title,
+    status,
+    code,
+  };
   if (path.length <= MAX_INSTANCE_LENGTH) body.instance = path;
   body.correlationId = request.correlationId || String(request.id);
   if (detail) body.detail = detail;
@@ -203,15 +250,41 @@ function sendProblem(
 const MAX_PARAM_LENGTH = 200;
 
 /** The framework's own refusals (its FST_ codes), as ours: no FST_ code, no echoed path or body. */
-const FRAMEWORK_ERRORS: Readonly<Record<string, { code: ErrorCode; field: string; message: string }>> = {
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: 'UNSUPPORTED_MEDIA_TYPE', field: 'headers.content-type', message: 'must be application/json' },
-  FST_ERR_CTP_INVALID_TYPE: { code: 'UNSUPPORTED_MEDIA_TYPE', field: 'headers.content-type', message: 'must be application/json' },
+const FRAMEWORK_ERRORS: Readonly<
+  Record<string, { code: ErrorCode; field: string; message: string }>
+> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: {
+    code: 'UNSUPPORTED_MEDIA_TYPE',
+    field: 'headers.content-type',
+    message: 'must be application/json',
+  },
+  FST_ERR_CTP_INVALID_TYPE: {
+    code: 'UNSUPPORTED_MEDIA_TYPE',
+    field: 'headers.content-type',
+    message: 'must be application/json',
+  },
   FST_ERR_CTP_BODY_TOO_LARGE: { code: 'BODY_TOO_LARGE', field: 'body', message: 'too large' },
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'BAD_REQUEST', field: 'headers.content-length', message: 'does not match the body' },
-  FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'MALFORMED_JSON', field: 'body', message: 'empty; send a JSON document' },
-  FST_ERR_CTP_INVALID_JSON_BODY: { code: 'MALFORMED_JSON', field: 'body', message: 'not valid JSON' },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: {
+    code: 'BAD_REQUEST',
+    field: 'headers.content-length',
+    message: 'does not match the body',
+  },
+  FST_ERR_CTP_EMPTY_JSON_BODY: {
+    code: 'MALFORMED_JSON',
+    field: 'body',
+    message: 'empty; send a JSON document',
+  },
+  FST_ERR_CTP_INVALID_JSON_BODY: {
+    code: 'MALFORMED_JSON',
+    field: 'body',
+    message: 'not valid JSON',
+  },
   FST_ERR_BAD_URL: { code: 'BAD_PATH', field: 'path', message: 'not a valid URL path' },
-  FST_ERR_MAX_PARAM_LENGTH: { code: 'PATH_TOO_LONG', field: 'path', message: `a path segment is longer than ${MAX_PARAM_LENGTH} characters` },
+  FST_ERR_MAX_PARAM_LENGTH: {
+    code: 'PATH_TOO_LONG',
+    field: 'path',
+    message: `a path segment is longer than ${MAX_PARAM_LENGTH} characters`,
+  },
 };
 
 /** A status the kit has no code for becomes the nearest registered one. */
@@ -272,7 +345,8 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
     return503OnClosing: true,
     frameworkErrors: (error, request, reply) => {
       const known = FRAMEWORK_ERRORS[(error as { code?: string }).code ?? ''];
-      const code = known?.code ?? codeForStatus((error as { statusCode?: number }).statusCode ?? 400);
+      const code =
+        known?.code ?? codeForStatus((error as { statusCode?: number }).statusCode ?? 400);
       const d = registry[code]!;
       // The router refused before any hook ran, so helmet's headers are set here by hand.
       reply.header('x-request-id', request.id);
@@ -280,18 +354,34 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
       reply.header('x-content-type-options', 'nosniff');
       reply.header('referrer-policy', 'no-referrer');
       reply.header('cache-control', 'no-store');
-      return sendProblem(reply, request, d.status, code, d.title, undefined, known ? [{ field: known.field, message: known.message }] : []);
+      return sendProblem(
+        reply,
+        request,
+        d.status,
+        code,
+        d.title,
+        undefined,
+        known ? [{ field: known.field, message: known.message }] : [],
+      );
     },
   });
   // SIGTERM: the requests in flight are answered, then their connections end (drain.ts).
   drainOnClose(app);
-  app.decorate('openapi', new OpenApiRegistry(`Fangyi ${options.service}`, options.version ?? '0.1.0'));
+  app.decorate(
+    'openapi',
+    new OpenApiRegistry(`Fangyi ${options.service}`, options.version ?? '0.1.0'),
+  );
   app.decorateRequest('correlationId', '');
-  const metrics = options.metrics ?? createMetrics({ service: options.service, defaultMetrics: false });
+  const metrics =
+    options.metrics ?? createMetrics({ service: options.service, defaultMetrics: false });
   app.decorate('metrics', metrics);
   // Every answer, by the route's pattern (never the path itself, which holds ids) and status.
   app.addHook('onResponse', async (request, reply) => {
-    const labels = { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) };
+    const labels = {
+      method: request.method,
+      route: request.routeOptions.url ?? 'unmatched',
+      status: String(reply.statusCode),
+    };
     metrics.httpRequests.inc(labels);
     metrics.httpDuration.observe(labels, reply.elapsedTime / 1000);
   });
@@ -303,10 +393,15 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
       if (OPEN_PATHS.has(pathOf(request.url))) return done();
       const header = request.headers.traceparent;
       const route = request.routeOptions.url ?? 'unmatched';
-      const span = startSpanFrom(tracer, `${request.method} ${route}`, typeof header === 'string' ? header : undefined, {
-        kind: SpanKind.SERVER,
-        attributes: { 'http.request.method': request.method, 'http.route': route },
-      });
+      const span = startSpanFrom(
+        tracer,
+        `${request.method} ${route}`,
+        typeof header === 'string' ? header : undefined,
+        {
+          kind: SpanKind.SERVER,
+          attributes: { 'http.request.method': request.method, 'http.route': route },
+        },
+      );
       requestTraces.set(request, { span, trace: { tracer, context: contextWithSpan(span) } });
       done();
     });
@@ -324,17 +419,24 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
 
   // JSON only (a text/plain body is 415, not a string handed to the route), parsed strictly.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit }, (_request, body, done) => {
-    try {
-      done(null, parseJsonBody(body as string));
-    } catch (error) {
-      done(error as Error, undefined);
-    }
-  });
+  app.addContentTypeParser(
+    'application/json',
+    { parseAs: 'string', bodyLimit },
+    (_request, body, done) => {
+      try {
+        done(null, parseJsonBody(body as string));
+      } catch (error) {
+        done(error as Error, undefined);
+      }
+    },
+  );
 
   app.addHook('onRequest', async (request, reply) => {
     const header = request.headers['x-correlation-id'];
-    request.correlationId = typeof header === 'string' && header.length > 0 && header.length <= 200 ? header : String(request.id);
+    request.correlationId =
+      typeof header === 'string' && header.length > 0 && header.length <= 200
+        ? header
+        : String(request.id);
     request.log = request.log.child({ correlationId: request.correlationId });
     reply.header('x-request-id', request.id);
     reply.header('x-correlation-id', request.correlationId);
@@ -347,8 +449,13 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
     if (known) return known;
     // A bearer header (scripts) or the session cookie (the console, the pages): never a token in
     // the URL, which browsers keep in history and send on in Referer headers.
-    const { user, via } = requestUser({ authorization: request.headers.authorization, cookie: request.headers.cookie }, options.authSecret, clock());
-    if (via === 'session' && options.sessionCheck && !options.sessionCheck(user)) throw new DomainError('UNAUTHENTICATED', 'this account can no longer sign in');
+    const { user, via } = requestUser(
+      { authorization: request.headers.authorization, cookie: request.headers.cookie },
+      options.authSecret,
+      clock(),
+    );
+    if (via === 'session' && options.sessionCheck && !options.sessionCheck(user))
+      throw new DomainError('UNAUTHENTICATED', 'this account can no longer sign in');
     users.set(request, user);
     return user;
   };
@@ -369,7 +476,8 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
           return `ip:${request.ip}`;
         }
       },
-      errorResponseBuilder: (_request, context) => new TooManyRequestsError(Math.ceil(context.ttl / 1000)),
+      errorResponseBuilder: (_request, context) =>
+        new TooManyRequestsError(Math.ceil(context.ttl / 1000)),
     });
     // The plugin's own per-route hooks would miss the routes added before it loads: one root hook instead.
     let limiter: ReturnType<ServiceApp['rateLimit']> | undefined;
@@ -391,26 +499,59 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
   app.setErrorHandler((error: unknown, request, reply) => {
     if (error instanceof RequestValidationError) {
       const d = registry.VALIDATION_FAILED!;
-      return sendProblem(reply, request, d.status, 'VALIDATION_FAILED', d.title, `invalid: ${error.fields.map((f) => f.field).join(', ')}`, error.fields);
+      return sendProblem(
+        reply,
+        request,
+        d.status,
+        'VALIDATION_FAILED',
+        d.title,
+        `invalid: ${error.fields.map((f) => f.field).join(', ')}`,
+        error.fields,
+      );
     }
     if (error instanceof DomainError) {
       const d = registry[error.code] ?? { status: 422, title: error.code };
-      return sendProblem(reply, request, d.status, error.code, d.title, error.detail, error.fields, error.extensions);
+      return sendProblem(
+        reply,
+        request,
+        d.status,
+        error.code,
+        d.title,
+        error.detail,
+        error.fields,
+        error.extensions,
+      );
     }
     if (error instanceof WrongExpectedRevisionError) {
       const d = registry.CONCURRENCY_CONFLICT!;
-      return sendProblem(reply, request, d.status, 'CONCURRENCY_CONFLICT', d.title, `expected revision ${String(error.expected)}, current ${String(error.actual)}`);
+      return sendProblem(
+        reply,
+        request,
+        d.status,
+        'CONCURRENCY_CONFLICT',
+        d.title,
+        `expected revision ${String(error.expected)}, current ${String(error.actual)}`,
+      );
     }
     if (error instanceof TooManyRequestsError) {
       const d = registry.TOO_MANY_REQUESTS!;
-      return sendProblem(reply, request, d.status, 'TOO_MANY_REQUESTS', d.title, `retry in ${error.retryAfterSeconds} s`);
+      return sendProblem(
+        reply,
+        request,
+        d.status,
+        'TOO_MANY_REQUESTS',
+        d.title,
+        `retry in ${error.retryAfterSeconds} s`,
+      );
     }
     // The framework's own errors: our code, never its FST_ code or its message (which echoes input).
     const e = error as { statusCode?: number; code?: string };
     const known = FRAMEWORK_ERRORS[e.code ?? ''];
     if (known) {
       const d = registry[known.code]!;
-      return sendProblem(reply, request, d.status, known.code, d.title, undefined, [{ field: known.field, message: known.message }]);
+      return sendProblem(reply, request, d.status, known.code, d.title, undefined, [
+        { field: known.field, message: known.message },
+      ]);
     }
     if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
       const code = codeForStatus(e.statusCode);
@@ -421,16 +562,39 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
     return sendProblem(reply, request, 500, 'INTERNAL', registry.INTERNAL!.title);
   });
 
-  app.setNotFoundHandler((request, reply) => sendProblem(reply, request, 404, 'NOT_FOUND', registry.NOT_FOUND!.title, `no route for ${request.method} on this path`));
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(
+      reply,
+      request,
+      404,
+      'NOT_FOUND',
+      registry.NOT_FOUND!.title,
+      `no route for ${request.method} on this path`,
+    ),
+  );
 
   app.get('/health', async () => ({ status: 'ok', service: options.service }));
   app.get('/ready', async (request, reply) => {
-    const report = options.readiness ? await options.readiness().catch((err: unknown) => ({ ok: false, checks: { readiness: String(err) } })) : { ok: true, checks: {} };
-    if (!report.ok) return sendProblem(reply, request, 503, 'NOT_READY', registry.NOT_READY!.title, JSON.stringify(report.checks));
+    const report = options.readiness
+      ? await options
+          .readiness()
+          .catch((err: unknown) => ({ ok: false, checks: { readiness: String(err) } }))
+      : { ok: true, checks: {} };
+    if (!report.ok)
+      return sendProblem(
+        reply,
+        request,
+        503,
+        'NOT_READY',
+        registry.NOT_READY!.title,
+        JSON.stringify(report.checks),
+      );
     return { status: 'ready', service: options.service, checks: report.checks };
   });
   app.get('/openapi.json', async () => app.openapi.document());
-  app.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
+  app.get('/metrics', async (_request, reply) =>
+    reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
+  );
   return app;
 }
 
@@ -482,7 +646,12 @@ function toJsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string,
   return z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<string, unknown>;
 }
 
-function parsePart(schema: z.ZodType | undefined, value: unknown, part: string, issues: FieldIssue[]): unknown {
+function parsePart(
+  schema: z.ZodType | undefined,
+  value: unknown,
+  part: string,
+  issues: FieldIssue[],
+): unknown {
   if (!schema) return undefined;
   const result = schema.safeParse(value ?? (part === 'body' ? undefined : {}));
   if (result.success) return result.data;
@@ -490,7 +659,8 @@ function parsePart(schema: z.ZodType | undefined, value: unknown, part: string, 
     const path = i.path.map(String);
     // Unknown keys are reported by zod on the parent; name each one so the caller sees which.
     if (i.code === 'unrecognized_keys') {
-      for (const key of i.keys) issues.push({ field: [part, ...path, key].join('.'), message: 'unknown field' });
+      for (const key of i.keys)
+        issues.push({ field: [part, ...path, key].join('.'), message: 'unknown field' });
     } else {
       issues.push({ field: [part, ...path].join('.'), message: i.message });
     }
@@ -500,14 +670,17 @@ function parsePart(schema: z.ZodType | undefined, value: unknown, part: string, 
 
 /** `{ key: 'part.key' }` for each key of an object schema. */
 function pathsOf(schema: z.ZodType | undefined, part: string): FieldPaths {
-  return schema instanceof z.ZodObject ? Object.fromEntries(Object.keys(schema.shape).map((k) => [k, `${part}.${k}`])) : {};
+  return schema instanceof z.ZodObject
+    ? Object.fromEntries(Object.keys(schema.shape).map((k) => [k, `${part}.${k}`]))
+    : {};
 }
 
 /** Registers a route whose body, params and query are validated with zod; failures are 400s naming each field. */
-export function route<B extends Schema = undefined, P extends Schema = undefined, Q extends Schema = undefined>(
-  app: ServiceApp,
-  spec: RouteSpec<B, P, Q>,
-): void {
+export function route<
+  B extends Schema = undefined,
+  P extends Schema = undefined,
+  Q extends Schema = undefined,
+>(app: ServiceApp, spec: RouteSpec<B, P, Q>): void {
   const openapiPath = spec.url.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
   const parameters: unknown[] = [];
   for (const [where, schema] of [
@@ -515,9 +688,17 @@ export function route<B extends Schema = undefined, P extends Schema = undefined
     ['query', spec.query],
   ] as const) {
     if (!schema) continue;
-    const json = toJsonSchema(schema, 'input') as { properties?: Record<string, unknown>; required?: string[] };
+    const json = toJsonSchema(schema, 'input') as {
+      properties?: Record<string, unknown>;
+      required?: string[];
+    };
     for (const [name, s] of Object.entries(json.properties ?? {})) {
-      parameters.push({ name, in: where, required: where === 'path' || (json.required ?? []).includes(name), schema: s });
+      parameters.push({
+        name,
+        in: where,
+        required: where === 'path' || (json.required ?? []).includes(name),
+        schema: s,
+      });
     }
   }
   app.openapi.add({
@@ -529,19 +710,37 @@ export function route<B extends Schema = undefined, P extends Schema = undefined
       ...(parameters.length ? { parameters } : {}),
       ...(spec.public ? {} : { security: [{ bearer: [] }] }),
       ...(spec.roles ? { 'x-roles': spec.roles } : {}),
-      ...(spec.body ? { requestBody: { required: true, content: { 'application/json': { schema: toJsonSchema(spec.body, 'input') } } } } : {}),
+      ...(spec.body
+        ? {
+            requestBody: {
+              required: true,
+              content: { 'application/json': { schema: toJsonSchema(spec.body, 'input') } },
+            },
+          }
+        : {}),
       responses: {
         [String(spec.status ?? 200)]: {
           description: 'OK',
-          ...(spec.response ? { content: { 'application/json': { schema: toJsonSchema(spec.response, 'output') } } } : {}),
+          ...(spec.response
+            ? { content: { 'application/json': { schema: toJsonSchema(spec.response, 'output') } } }
+            : {}),
         },
-        '4XX': { description: 'Problem', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } },
+        '4XX': {
+          description: 'Problem',
+          content: {
+            'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } },
+          },
+        },
       },
     },
   });
 
   // The decider names the domain fact at fault; the answer names where it came in the request.
-  const fieldPaths: FieldPaths = { ...pathsOf(spec.query, 'query'), ...pathsOf(spec.params, 'params'), ...spec.fields };
+  const fieldPaths: FieldPaths = {
+    ...pathsOf(spec.query, 'query'),
+    ...pathsOf(spec.params, 'params'),
+    ...spec.fields,
+  };
   const handler = (ctx: RouteContext<B, P, Q>) =>
     spec.handler(ctx).catch((error: unknown) => {
       throw inRequest(error, fieldPaths);
@@ -555,7 +754,12 @@ export function route<B extends Schema = undefined, P extends Schema = undefined
       // A token in a URL is refused before anything else (and never echoed): the URL has leaked
       // it already, so it must not also work.
       if (Object.hasOwn((request.query ?? {}) as object, 'access_token')) {
-        throw new RequestValidationError([{ field: 'query.access_token', message: 'a token is never accepted in a URL: send Authorization: Bearer, or sign in' }]);
+        throw new RequestValidationError([
+          {
+            field: 'query.access_token',
+            message: 'a token is never accepted in a URL: send Authorization: Bearer, or sign in',
+          },
+        ]);
       }
       const user = spec.public ? ANONYMOUS : app.authenticate(request);
       if (spec.roles) requireRole(user, spec.roles);
@@ -567,18 +771,20 @@ export function route<B extends Schema = undefined, P extends Schema = undefined
       let status = spec.status ?? 200;
       const traced = requestTraces.get(request);
       const run = <T>(fn: () => T): T => (traced ? runTraced(traced.trace, fn) : fn());
-      const result = await run(() => handler({
-        body: body as Infer<B>,
-        params: params as Infer<P>,
-        query: query as Infer<Q>,
-        request,
-        reply,
-        user,
-        actor: () => actorOf(user),
-        status: (code) => {
-          status = code;
-        },
-      }));
+      const result = await run(() =>
+        handler({
+          body: body as Infer<B>,
+          params: params as Infer<P>,
+          query: query as Infer<Q>,
+          request,
+          reply,
+          user,
+          actor: () => actorOf(user),
+          status: (code) => {
+            status = code;
+          },
+        }),
+      );
       if (!reply.sent) reply.status(status);
       return result;
     },

@@ -40,14 +40,18 @@ export const CLOCK_TOLERANCE_SECONDS = 30;
  */
 export type AuthSecret = string | readonly string[];
 
-const secretsOf = (secret: AuthSecret): readonly string[] => (typeof secret === 'string' ? [secret] : secret);
+const secretsOf = (secret: AuthSecret): readonly string[] =>
+  typeof secret === 'string' ? [secret] : secret;
 
 /** Refuses (at start) a secret shorter than 32 bytes: such a key can be guessed offline from one token. */
 export function assertTokenSecret(secret: AuthSecret, name = 'the token secret'): void {
   const secrets = secretsOf(secret);
   if (secrets.length === 0) throw new Error(`${name} is missing`);
   for (const s of secrets) {
-    if (Buffer.byteLength(s, 'utf8') < MIN_SECRET_BYTES) throw new Error(`${name} must be at least ${MIN_SECRET_BYTES} bytes (256 bits, RFC 7518); make one with: openssl rand -base64 32`);
+    if (Buffer.byteLength(s, 'utf8') < MIN_SECRET_BYTES)
+      throw new Error(
+        `${name} must be at least ${MIN_SECRET_BYTES} bytes (256 bits, RFC 7518); make one with: openssl rand -base64 32`,
+      );
   }
 }
 
@@ -81,7 +85,9 @@ export function signToken(user: User, secret: AuthSecret, options: SignOptions =
     expiresIn: (options.ttlSeconds ?? 12 * 3600) * 1000,
     notBefore: (options.notBeforeSeconds ?? 0) * 1000,
   });
-  const authTime = options.sessionStartedAt ? { auth_time: Math.floor(options.sessionStartedAt.getTime() / 1000) } : {};
+  const authTime = options.sessionStartedAt
+    ? { auth_time: Math.floor(options.sessionStartedAt.getTime() / 1000) }
+    : {};
   return sign({ name: user.name, role: user.role, communities: user.communities, ...authTime });
 }
 
@@ -92,12 +98,16 @@ const FAILURES: Readonly<Record<string, string>> = {
   [TokenError.codes.inactive]: 'the bearer token is not valid yet (nbf)',
   [TokenError.codes.invalidSignature]: 'the bearer token signature is not valid',
   [TokenError.codes.invalidAlgorithm]: 'the bearer token must be signed with HS256',
-  [TokenError.codes.missingRequiredClaim]: 'the bearer token lacks a required claim (iss, aud, sub, iat, exp, nbf)',
+  [TokenError.codes.missingRequiredClaim]:
+    'the bearer token lacks a required claim (iss, aud, sub, iat, exp, nbf)',
   [TokenError.codes.missingSignature]: 'the bearer token is not signed',
 };
 
 function claimFailure(error: TokenError): string {
-  if (error.code === TokenError.codes.invalidClaimValue || error.code === TokenError.codes.invalidClaimType) {
+  if (
+    error.code === TokenError.codes.invalidClaimValue ||
+    error.code === TokenError.codes.invalidClaimType
+  ) {
     if (/aud/.test(error.message)) return 'the bearer token is not meant for this API (aud)';
     if (/iss/.test(error.message)) return 'the bearer token was not issued by Fangyi (iss)';
     return 'the bearer token claims are not valid';
@@ -149,9 +159,14 @@ export function verifyToken(token: string, secret: AuthSecret, now: Date = new D
   } catch {
     throw new DomainError('UNAUTHENTICATED', 'the bearer token is not a JWT');
   }
-  if (header.alg !== 'HS256') throw new DomainError('UNAUTHENTICATED', 'the bearer token must be signed with HS256');
+  if (header.alg !== 'HS256')
+    throw new DomainError('UNAUTHENTICATED', 'the bearer token must be signed with HS256');
   const key = secretsOf(secret).find((s) => cachedKeyIdOf(s) === header.kid);
-  if (!key) throw new DomainError('UNAUTHENTICATED', 'the bearer token was signed with a key this server does not hold (kid)');
+  if (!key)
+    throw new DomainError(
+      'UNAUTHENTICATED',
+      'the bearer token was signed with a key this server does not hold (kid)',
+    );
   // A caller's device sends the same token with every request: within one second (the verifier's
   // resolution) its answer is the same, so it is kept rather than decoded, checked and parsed again.
   const second = Math.floor(now.getTime() / 1000);
@@ -162,11 +177,20 @@ export function verifyToken(token: string, secret: AuthSecret, now: Date = new D
   try {
     payload = verifierOf(key, now)(token);
   } catch (error) {
-    throw new DomainError('UNAUTHENTICATED', error instanceof TokenError ? claimFailure(error) : 'the bearer token is not valid');
+    throw new DomainError(
+      'UNAUTHENTICATED',
+      error instanceof TokenError ? claimFailure(error) : 'the bearer token is not valid',
+    );
   }
   const claims = ClaimsSchema.safeParse(payload);
-  if (!claims.success) throw new DomainError('UNAUTHENTICATED', 'the bearer token claims are not valid');
-  const user: User = { id: claims.data.sub, name: claims.data.name, role: claims.data.role, communities: claims.data.communities };
+  if (!claims.success)
+    throw new DomainError('UNAUTHENTICATED', 'the bearer token claims are not valid');
+  const user: User = {
+    id: claims.data.sub,
+    name: claims.data.name,
+    role: claims.data.role,
+    communities: claims.data.communities,
+  };
   let slot = verifiedThisSecond.get(key);
   if (!slot || slot.second !== second) {
     if (verifiedThisSecond.size > 16) verifiedThisSecond.clear();
@@ -177,9 +201,11 @@ export function verifyToken(token: string, secret: AuthSecret, now: Date = new D
 }
 
 export function bearerUser(authorization: string | undefined, secret: AuthSecret, now: Date): User {
-  if (!authorization) throw new DomainError('UNAUTHENTICATED', 'send Authorization: Bearer <token>');
+  if (!authorization)
+    throw new DomainError('UNAUTHENTICATED', 'send Authorization: Bearer <token>');
   const m = /^Bearer\s+(\S+)$/i.exec(authorization);
-  if (!m) throw new DomainError('UNAUTHENTICATED', 'the Authorization header must be "Bearer <token>"');
+  if (!m)
+    throw new DomainError('UNAUTHENTICATED', 'the Authorization header must be "Bearer <token>"');
   return verifyToken(m[1]!, secret, now);
 }
 
@@ -195,7 +221,8 @@ export function worksIn(user: User, community: string): boolean {
  * `requireInScope`, so an outsider cannot tell it from one that does not exist.
  */
 export function requireCommunity(user: User, community: string): void {
-  if (!worksIn(user, community)) throw new DomainError('FORBIDDEN', `${user.id} does not work in community ${community}`);
+  if (!worksIn(user, community))
+    throw new DomainError('FORBIDDEN', `${user.id} does not work in community ${community}`);
 }
 
 /**
@@ -209,7 +236,11 @@ export function requireInScope(user: User, community: string, notFound: () => Do
 
 /** 403 unless the user has one of the roles (the admin may do everything). */
 export function requireRole(user: User, roles: readonly Role[]): void {
-  if (user.role !== 'admin' && !roles.includes(user.role)) throw new DomainError('FORBIDDEN', `role ${user.role} may not do this; needs ${roles.join(' or ')}`);
+  if (user.role !== 'admin' && !roles.includes(user.role))
+    throw new DomainError(
+      'FORBIDDEN',
+      `role ${user.role} may not do this; needs ${roles.join(' or ')}`,
+    );
 }
 
 /**
@@ -243,14 +274,20 @@ export function sessionCookie(token: string, maxAgeSeconds: number, secure: bool
  * The caller from a request's headers: the bearer token when one is sent (scripts, the API),
  * else the session cookie (the console). `via` says which, for hooks that treat sessions apart.
  */
-export function requestUser(headers: { authorization?: string | undefined; cookie?: string | undefined }, secret: AuthSecret, now: Date): { user: User; via: 'bearer' | 'session' } {
-  if (headers.authorization) return { user: bearerUser(headers.authorization, secret, now), via: 'bearer' };
+export function requestUser(
+  headers: { authorization?: string | undefined; cookie?: string | undefined },
+  secret: AuthSecret,
+  now: Date,
+): { user: User; via: 'bearer' | 'session' } {
+  if (headers.authorization)
+    return { user: bearerUser(headers.authorization, secret, now), via: 'bearer' };
   const session = cookieValue(headers.cookie, SESSION_COOKIE);
   if (session) {
     try {
       return { user: verifyToken(session, secret, now), via: 'session' };
     } catch (error) {
-      if (error instanceof DomainError) throw new DomainError('UNAUTHENTICATED', 'the session has ended; sign in again');
+      if (error instanceof DomainError)
+        throw new DomainError('UNAUTHENTICATED', 'the session has ended; sign in again');
       throw error;
     }
   }

@@ -1,5 +1,10 @@
 import { currentVersionOf, parseEnvelope, type Actor, type NewEvent } from '@fangyi/contracts';
-import { WrongExpectedRevisionError, type EventStore, type ExpectedRevision, type RecordedEvent } from '@fangyi/eventstore';
+import {
+  WrongExpectedRevisionError,
+  type EventStore,
+  type ExpectedRevision,
+  type RecordedEvent,
+} from '@fangyi/eventstore';
 import { activeTrace, failSpan, SpanKind, traceparentOf } from '@fangyi/tracing';
 import { aggregateCacheOf, type AggregateCache, type Folded } from './aggregateCache.ts';
 import { DomainError } from './errors.ts';
@@ -98,11 +103,23 @@ export async function handleCommand<Command, Event extends DomainEvent, State>(
   // Inside a traced request, the command is a span of its own, and its events carry its traceparent.
   const traced = activeTrace();
   if (!traced) return decideWithRetries(store, streamId, decider, command, meta, undefined);
-  const span = traced.tracer.startSpan('fangyi.append', { kind: SpanKind.INTERNAL, attributes: { 'fangyi.stream_id': streamId } }, traced.context);
+  const span = traced.tracer.startSpan(
+    'fangyi.append',
+    { kind: SpanKind.INTERNAL, attributes: { 'fangyi.stream_id': streamId } },
+    traced.context,
+  );
   try {
-    const result = await decideWithRetries(store, streamId, decider, command, meta, traceparentOf(span));
+    const result = await decideWithRetries(
+      store,
+      streamId,
+      decider,
+      command,
+      meta,
+      traceparentOf(span),
+    );
     span.setAttribute('fangyi.events', result.eventIds.length);
-    if (result.events.length > 0) span.setAttribute('fangyi.event_types', result.events.map((e) => e.type).join(','));
+    if (result.events.length > 0)
+      span.setAttribute('fangyi.event_types', result.events.map((e) => e.type).join(','));
     return result;
   } catch (error) {
     failSpan(span, error);
@@ -124,7 +141,10 @@ async function decideWithRetries<Command, Event extends DomainEvent, State>(
     try {
       return await decideAndAppend(store, streamId, decider, command, meta, traceparent);
     } catch (error) {
-      const retry = error instanceof WrongExpectedRevisionError && meta.expectedRevision === undefined && attempt < ATTEMPTS_ON_CONFLICT;
+      const retry =
+        error instanceof WrongExpectedRevisionError &&
+        meta.expectedRevision === undefined &&
+        attempt < ATTEMPTS_ON_CONFLICT;
       if (!retry) throw error;
     }
   }
@@ -141,7 +161,11 @@ async function decideAndAppend<Command, Event extends DomainEvent, State>(
   const cache = aggregateCacheOf(store, decider);
   const { state, revision } = await loadCached(store, streamId, decider, cache);
   if (meta.expectedRevision !== undefined && meta.expectedRevision !== revision) {
-    throw new DomainError('PRECONDITION_FAILED', `If-Match revision ${meta.expectedRevision}, current ${revision}`, [{ field: 'headers.if-match', message: `not the current revision (${revision})` }]);
+    throw new DomainError(
+      'PRECONDITION_FAILED',
+      `If-Match revision ${meta.expectedRevision}, current ${revision}`,
+      [{ field: 'headers.if-match', message: `not the current revision (${revision})` }],
+    );
   }
   meta.authorize?.(state);
   const events = decider.decide(command, state);
@@ -169,5 +193,10 @@ async function decideAndAppend<Command, Event extends DomainEvent, State>(
   const result = await store.append(streamId, envelopes, { expectedRevision: expected });
   const next = events.reduce((s, e) => decider.evolve(s, e), state);
   cache.set(streamId, { state: next, revision: result.nextExpectedRevision });
-  return { events, eventIds: envelopes.map((e) => e.id), state: next, revision: result.nextExpectedRevision };
+  return {
+    events,
+    eventIds: envelopes.map((e) => e.id),
+    state: next,
+    revision: result.nextExpectedRevision,
+  };
 }

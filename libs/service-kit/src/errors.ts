@@ -18,20 +18,29 @@ export const COMMON_ERRORS = {
   VALIDATION_FAILED: { status: 400, title: 'The request is not valid' },
   BAD_REQUEST: { status: 400, title: 'The request is not well-formed HTTP' },
   MALFORMED_JSON: { status: 400, title: 'The request body is not valid JSON' },
-  FORBIDDEN_KEY: { status: 400, title: 'The request body has a key that is never accepted (__proto__, constructor, prototype)' },
+  FORBIDDEN_KEY: {
+    status: 400,
+    title: 'The request body has a key that is never accepted (__proto__, constructor, prototype)',
+  },
   DUPLICATE_KEY: { status: 400, title: 'The request body names the same key twice' },
   BAD_PATH: { status: 400, title: 'The request path is not valid' },
   UNAUTHENTICATED: { status: 401, title: 'Authentication is required' },
   FORBIDDEN: { status: 403, title: 'Not allowed for this user' },
   NOT_FOUND: { status: 404, title: 'Not found' },
-  CONCURRENCY_CONFLICT: { status: 409, title: 'Changed by someone else meanwhile; reload and try again' },
+  CONCURRENCY_CONFLICT: {
+    status: 409,
+    title: 'Changed by someone else meanwhile; reload and try again',
+  },
   PRECONDITION_FAILED: { status: 412, title: 'The If-Match revision is not the current one' },
   BODY_TOO_LARGE: { status: 413, title: 'The request body is too large' },
   PATH_TOO_LONG: { status: 414, title: 'A part of the request path is too long' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Send application/json' },
   TOO_MANY_REQUESTS: { status: 429, title: 'Too many requests; wait and try again' },
   // One rule of several contexts (a symptom check, a screening, a crossing), so one definition.
-  TEMPERATURE_OUT_OF_RANGE: { status: 409, title: `Temperature must be between ${TEMPERATURE_MIN_C} and ${TEMPERATURE_MAX_C} °C` },
+  TEMPERATURE_OUT_OF_RANGE: {
+    status: 409,
+    title: `Temperature must be between ${TEMPERATURE_MIN_C} and ${TEMPERATURE_MAX_C} °C`,
+  },
   INTERNAL: { status: 500, title: 'Internal error' },
   NOT_READY: { status: 503, title: 'Not ready' },
 } as const satisfies ErrorRegistry;
@@ -58,10 +67,16 @@ export function defineErrors<const T extends ErrorRegistry>(errors: T): T {
   return errors;
 }
 
-type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never;
+type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (
+  x: infer I,
+) => void
+  ? I
+  : never;
 
 /** Registries merged into one; a code defined by two of them stops the process with its name. */
-export function mergeErrors<const T extends readonly ErrorRegistry[]>(...registries: T): UnionToIntersection<T[number]> {
+export function mergeErrors<const T extends readonly ErrorRegistry[]>(
+  ...registries: T
+): UnionToIntersection<T[number]> {
   const merged: Record<string, ErrorDefinition> = {};
   for (const registry of registries) {
     for (const [code, definition] of Object.entries(registry)) {
@@ -119,7 +134,12 @@ export class DomainError extends Error {
    * (`existingCaseId`). Ids only: never personal data, never input echoed back.
    */
   readonly extensions: Readonly<Record<string, string>>;
-  constructor(code: ErrorCode, detail?: string, fields: readonly FieldIssue[] = [], extensions: Readonly<Record<string, string>> = {}) {
+  constructor(
+    code: ErrorCode,
+    detail?: string,
+    fields: readonly FieldIssue[] = [],
+    extensions: Readonly<Record<string, string>> = {},
+  ) {
     super(detail ? `${code}: ${detail}` : code);
     this.name = 'DomainError';
     this.code = code;

@@ -10,7 +10,10 @@ describe('inRequest: the domain fact a decider names, as the request path the an
       { field: 'sources.1', message: 'closed' },
       { field: 'travelHistory.0.to', message: 'in the future' },
     ]);
-    const mapped = inRequest(error, { caseId: 'params.caseId', sources: 'body.sources' }) as DomainError;
+    const mapped = inRequest(error, {
+      caseId: 'params.caseId',
+      sources: 'body.sources',
+    }) as DomainError;
     expect(mapped).toBeInstanceOf(DomainError);
     expect(mapped.code).toBe('BAD_REQUEST');
     expect(mapped.detail).toBe('detail');
@@ -23,7 +26,10 @@ describe('inRequest: the domain fact a decider names, as the request path the an
   });
 
   it('leaves a field that already names a request part, an error without fields, and anything else alone', () => {
-    const named = new DomainError('BAD_REQUEST', undefined, [{ field: 'body.idNumber', message: 'taken' }, { field: 'headers.if-match', message: 'bad' }]);
+    const named = new DomainError('BAD_REQUEST', undefined, [
+      { field: 'body.idNumber', message: 'taken' },
+      { field: 'headers.if-match', message: 'bad' },
+    ]);
     expect(inRequest(named, { idNumber: 'params.id' })).toBe(named);
     const bare = new DomainError('NOT_FOUND');
     expect(inRequest(bare)).toBe(bare);
@@ -32,7 +38,9 @@ describe('inRequest: the domain fact a decider names, as the request path the an
   });
 
   it('fault() is one issue named by its domain fact', () => {
-    expect(fault('slot', 'am window opens 06:00')).toEqual([{ field: 'slot', message: 'am window opens 06:00' }]);
+    expect(fault('slot', 'am window opens 06:00')).toEqual([
+      { field: 'slot', message: 'am window opens 06:00' },
+    ]);
   });
 });
 

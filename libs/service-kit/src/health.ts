@@ -22,17 +22,31 @@ export async function startHealthServer(options: {
   const app = Fastify({ logger: false });
   drainOnClose(app);
   const { metrics } = options;
-  if (metrics) app.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
+  if (metrics)
+    app.get('/metrics', async (_request, reply) =>
+      reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
+    );
   app.get('/health', async () => ({ status: 'ok', service: options.service }));
   app.get('/ready', async (_request, reply) => {
-    const report = await options.readiness().catch((err: unknown) => ({ ok: false, checks: { readiness: String(err) } }));
+    const report = await options
+      .readiness()
+      .catch((err: unknown) => ({ ok: false, checks: { readiness: String(err) } }));
     if (report.ok) return { status: 'ready', service: options.service, checks: report.checks };
     return reply
       .status(503)
       .type('application/problem+json')
-      .send({ type: PROBLEM_TYPE('NOT_READY'), title: COMMON_ERRORS.NOT_READY.title, status: 503, code: 'NOT_READY', detail: JSON.stringify(report.checks) });
+      .send({
+        type: PROBLEM_TYPE('NOT_READY'),
+        title: COMMON_ERRORS.NOT_READY.title,
+        status: 503,
+        code: 'NOT_READY',
+        detail: JSON.stringify(report.checks),
+      });
   });
   await app.listen({ port: options.port, host: options.host });
-  options.logger.info({ port: (app.server.address() as { port: number }).port }, "health endpoints listening");
+  options.logger.info(
+    { port: (app.server.address() as { port: number }).port },
+    'health endpoints listening',
+  );
   return app;
 }

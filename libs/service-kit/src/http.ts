@@ -5,20 +5,35 @@ import type { CommandMetadata } from './commandHandler.ts';
 import { DomainError } from './errors.ts';
 
 /** An id in a path: what services make (UUIDs) and what registrars type (letters, digits, - and _). */
-export const IdParamSchema = z.string().min(1).max(128).regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _ only');
+export const IdParamSchema = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _ only');
 
-const IfMatch = z.object({ 'if-match': z.string().regex(/^"?\d+"?$/, 'must be a revision number').optional() });
+const IfMatch = z.object({
+  'if-match': z
+    .string()
+    .regex(/^"?\d+"?$/, 'must be a revision number')
+    .optional(),
+});
 
 /** The revision the caller last saw (If-Match: "3"), so a write decided on a stale page is refused with 412. */
 export function expectedRevisionOf(headers: unknown): number | undefined {
   const parsed = IfMatch.safeParse(headers);
-  if (!parsed.success) throw new DomainError('VALIDATION_FAILED', 'If-Match must be a revision number', [{ field: 'headers.if-match', message: 'must be a revision number' }]);
+  if (!parsed.success)
+    throw new DomainError('VALIDATION_FAILED', 'If-Match must be a revision number', [
+      { field: 'headers.if-match', message: 'must be a revision number' },
+    ]);
   const v = parsed.data['if-match'];
   return v === undefined ? undefined : Number(v.replaceAll('"', ''));
 }
 
 /** A stream's events as envelopes (without the store's log position), validated and upcast, each passed through `redact`. */
-export function toHistory(events: readonly RecordedEvent[], redact: (e: Envelope) => Envelope = (e) => e): Envelope[] {
+export function toHistory(
+  events: readonly RecordedEvent[],
+  redact: (e: Envelope) => Envelope = (e) => e,
+): Envelope[] {
   return events.map(({ position: _position, ...envelope }) => redact(parseEnvelope(envelope)));
 }
 
@@ -34,9 +49,15 @@ export interface CommandRequestContext {
  */
 export function commandMeta<State>(
   ctx: CommandRequestContext,
-  options: { newId: () => string; occurredAt: Date; authorize?: (state: State) => void; ifMatch?: boolean },
+  options: {
+    newId: () => string;
+    occurredAt: Date;
+    authorize?: (state: State) => void;
+    ifMatch?: boolean;
+  },
 ): CommandMetadata<State> {
-  const expectedRevision = options.ifMatch === false ? undefined : expectedRevisionOf(ctx.request.headers);
+  const expectedRevision =
+    options.ifMatch === false ? undefined : expectedRevisionOf(ctx.request.headers);
   return {
     actor: ctx.actor(),
     correlationId: ctx.request.correlationId,

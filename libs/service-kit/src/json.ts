@@ -3,7 +3,14 @@ import { DomainError } from './errors.ts';
 /** Keys that reach the prototype chain when a parsed body is later merged or spread. */
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
-type Frame = { readonly kind: 'object'; readonly path: string; readonly keys: Set<string>; key: string | null } | { readonly kind: 'array'; readonly path: string; index: number };
+type Frame =
+  | {
+      readonly kind: 'object';
+      readonly path: string;
+      readonly keys: Set<string>;
+      key: string | null;
+    }
+  | { readonly kind: 'array'; readonly path: string; index: number };
 
 const join = (path: string, part: string | number) => `${path}.${String(part)}`;
 
@@ -15,14 +22,20 @@ const join = (path: string, part: string | number) => `${path}.${String(part)}`;
  * never the text around it.
  */
 export function parseJsonBody(text: string): unknown {
-  if (text.trim() === '') throw new DomainError('MALFORMED_JSON', 'the body is empty', [{ field: 'body', message: 'empty; send a JSON document' }]);
+  if (text.trim() === '')
+    throw new DomainError('MALFORMED_JSON', 'the body is empty', [
+      { field: 'body', message: 'empty; send a JSON document' },
+    ]);
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (error) {
     const position = /position (\d+)/.exec(String((error as Error).message))?.[1];
-    const where = position === undefined ? 'not valid JSON' : `not valid JSON at position ${position}`;
-    throw new DomainError('MALFORMED_JSON', `the body is ${where}`, [{ field: 'body', message: where }]);
+    const where =
+      position === undefined ? 'not valid JSON' : `not valid JSON at position ${position}`;
+    throw new DomainError('MALFORMED_JSON', `the body is ${where}`, [
+      { field: 'body', message: where },
+    ]);
   }
   checkKeys(text);
   return value;
@@ -54,8 +67,14 @@ function checkKeys(text: string): void {
       if (top?.kind === 'object' && top.key === null) {
         const key = JSON.parse(text.slice(i, end + 1)) as string;
         const field = join(top.path, key);
-        if (FORBIDDEN_KEYS.has(key)) throw new DomainError('FORBIDDEN_KEY', `${field} is a key that is never accepted`, [{ field, message: 'forbidden key' }]);
-        if (top.keys.has(key)) throw new DomainError('DUPLICATE_KEY', `${field} is given twice`, [{ field, message: 'given more than once' }]);
+        if (FORBIDDEN_KEYS.has(key))
+          throw new DomainError('FORBIDDEN_KEY', `${field} is a key that is never accepted`, [
+            { field, message: 'forbidden key' },
+          ]);
+        if (top.keys.has(key))
+          throw new DomainError('DUPLICATE_KEY', `${field} is given twice`, [
+            { field, message: 'given more than once' },
+          ]);
         top.keys.add(key);
         top.key = key;
       }

@@ -55,7 +55,10 @@ export function requestSerializer(req: RequestLike): Record<string, unknown> {
   const path = pathOf(req.url);
   return {
     method: req.method,
-    url: path.length > MAX_LOGGED_PATH ? `${path.slice(0, MAX_LOGGED_PATH)}…(${path.length} chars)` : path,
+    url:
+      path.length > MAX_LOGGED_PATH
+        ? `${path.slice(0, MAX_LOGGED_PATH)}…(${path.length} chars)`
+        : path,
     host: req.host,
     remoteAddress: req.ip,
   };
@@ -63,7 +66,12 @@ export function requestSerializer(req: RequestLike): Record<string, unknown> {
 
 export const LOG_SERIALIZERS = { req: requestSerializer };
 
-export function createLogger(options: { service: string; level?: string; pretty?: boolean; destination?: NodeJS.WritableStream }): Logger {
+export function createLogger(options: {
+  service: string;
+  level?: string;
+  pretty?: boolean;
+  destination?: NodeJS.WritableStream;
+}): Logger {
   const config: LoggerOptions = {
     level: options.level ?? process.env.LOG_LEVEL ?? 'info',
     base: { service: options.service },
@@ -71,7 +79,9 @@ export function createLogger(options: { service: string; level?: string; pretty?
     serializers: LOG_SERIALIZERS,
     timestamp: pino.stdTimeFunctions.isoTime,
   };
-  return options.destination ? pino(config, options.destination as pino.DestinationStream) : pino(config);
+  return options.destination
+    ? pino(config, options.destination as pino.DestinationStream)
+    : pino(config);
 }
 
 export type { Logger };

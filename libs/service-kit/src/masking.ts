@@ -36,12 +36,16 @@ export const PERSONAL_FIELDS: Readonly<Record<string, PersonalKind>> = {
 
 /** 370202199001011234 → 3702**********1234 */
 export function maskIdNumber(value: string): string {
-  return value.length <= 8 ? '*'.repeat(value.length) : `${value.slice(0, 4)}${'*'.repeat(value.length - 8)}${value.slice(-4)}`;
+  return value.length <= 8
+    ? '*'.repeat(value.length)
+    : `${value.slice(0, 4)}${'*'.repeat(value.length - 8)}${value.slice(-4)}`;
 }
 
 /** 13912345678 → 139****5678 */
 export function maskPhone(value: string): string {
-  return value.length <= 7 ? '*'.repeat(value.length) : `${value.slice(0, 3)}${'*'.repeat(value.length - 7)}${value.slice(-4)}`;
+  return value.length <= 7
+    ? '*'.repeat(value.length)
+    : `${value.slice(0, 3)}${'*'.repeat(value.length - 7)}${value.slice(-4)}`;
 }
 
 /** How one field is masked: its value, made unreadable. Anything that is not a string is not shown at all. */
@@ -66,13 +70,16 @@ export function revealed<T>(value: T): Revealed<T> {
   return { [REVEALED]: value };
 }
 
-const isRevealed = (value: unknown): value is Revealed<unknown> => typeof value === 'object' && value !== null && REVEALED in value;
+const isRevealed = (value: unknown): value is Revealed<unknown> =>
+  typeof value === 'object' && value !== null && REVEALED in value;
 
 export interface MaskPolicy {
   readonly clear: ReadonlySet<PersonalKind>;
 }
 
-export const maskPolicyFor = (role: Role): MaskPolicy => ({ clear: new Set(CLEAR_BY_ROLE[role] ?? []) });
+export const maskPolicyFor = (role: Role): MaskPolicy => ({
+  clear: new Set(CLEAR_BY_ROLE[role] ?? []),
+});
 
 /** Nothing in clear: for an answer whose reader is not known. */
 export const MASK_ALL: MaskPolicy = { clear: new Set() };
@@ -95,7 +102,8 @@ function walk(value: unknown, policy: MaskPolicy): unknown {
   const out: [string, unknown][] = [];
   for (const [key, v] of Object.entries(value)) {
     const kind = Object.hasOwn(PERSONAL_FIELDS, key) ? PERSONAL_FIELDS[key] : undefined;
-    if (kind === undefined || isRevealed(v) || policy.clear.has(kind)) out.push([key, walk(v, policy)]);
+    if (kind === undefined || isRevealed(v) || policy.clear.has(kind))
+      out.push([key, walk(v, policy)]);
     else out.push([key, maskField(key, v)]);
   }
   // fromEntries defines own properties, so a "__proto__" key stays data, never a prototype.

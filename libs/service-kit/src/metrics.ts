@@ -18,14 +18,22 @@ export interface Metrics {
   readonly events: Counter<'type'>;
 }
 
-export function createMetrics(options: { readonly service: string; readonly defaultMetrics?: boolean }): Metrics {
+export function createMetrics(options: {
+  readonly service: string;
+  readonly defaultMetrics?: boolean;
+}): Metrics {
   const registry = new Registry();
   registry.setDefaultLabels({ service: options.service });
   // Process metrics: RSS, heap, event-loop lag, GC; off in tests that build many apps.
   if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
   return {
     registry,
-    httpRequests: new Counter({ name: 'fangyi_http_requests_total', help: 'HTTP requests answered, by route and status', labelNames: ['method', 'route', 'status'], registers: [registry] }),
+    httpRequests: new Counter({
+      name: 'fangyi_http_requests_total',
+      help: 'HTTP requests answered, by route and status',
+      labelNames: ['method', 'route', 'status'],
+      registers: [registry],
+    }),
     httpDuration: new Histogram({
       name: 'fangyi_http_request_duration_seconds',
       help: 'Time to answer an HTTP request, by route and status',
@@ -39,8 +47,18 @@ export function createMetrics(options: { readonly service: string; readonly defa
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
       registers: [registry],
     }),
-    appendBatch: new Histogram({ name: 'fangyi_event_store_append_events', help: 'Events per append', buckets: [1, 2, 3, 5, 10, 50, 100], registers: [registry] }),
-    events: new Counter({ name: 'fangyi_events_recorded_total', help: 'Events this process recorded in the event store, by type', labelNames: ['type'], registers: [registry] }),
+    appendBatch: new Histogram({
+      name: 'fangyi_event_store_append_events',
+      help: 'Events per append',
+      buckets: [1, 2, 3, 5, 10, 50, 100],
+      registers: [registry],
+    }),
+    events: new Counter({
+      name: 'fangyi_events_recorded_total',
+      help: 'Events this process recorded in the event store, by type',
+      labelNames: ['type'],
+      registers: [registry],
+    }),
   };
 }
 
@@ -49,7 +67,11 @@ export function createMetrics(options: { readonly service: string; readonly defa
  * type (the domain counters). Reads pass straight through.
  */
 export function instrumentEventStore<S extends EventStore>(store: S, metrics: Metrics): S {
-  const append = async (streamId: string, events: readonly NewEvent[], options: Parameters<EventStore['append']>[2]): Promise<AppendResult> => {
+  const append = async (
+    streamId: string,
+    events: readonly NewEvent[],
+    options: Parameters<EventStore['append']>[2],
+  ): Promise<AppendResult> => {
     const end = metrics.appendDuration.startTimer();
     const result = await store.append(streamId, events, options);
     end();
@@ -61,7 +83,9 @@ export function instrumentEventStore<S extends EventStore>(store: S, metrics: Me
     get(target, property, receiver) {
       if (property === 'append') return append;
       const value: unknown = Reflect.get(target, property, receiver);
-      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      return typeof value === 'function'
+        ? (value as (...args: unknown[]) => unknown).bind(target)
+        : value;
     },
   });
 }
@@ -80,7 +104,10 @@ const PROCESSOR_STATES = ['starting', 'running', 'failing', 'stale', 'stopped'] 
  * Per processor: events handled (a counter; its rate is events applied per second), dead letters,
  * and its state, read from the statuses when scraped.
  */
-export function registerProcessorMetrics(metrics: Metrics, statuses: () => readonly ProcessorMetricsSource[]): void {
+export function registerProcessorMetrics(
+  metrics: Metrics,
+  statuses: () => readonly ProcessorMetricsSource[],
+): void {
   new Gauge({
     name: 'fangyi_processor_events_handled_total',
     help: 'Events a processor handled since the process started (redeliveries included); rate() gives events per second',
@@ -103,12 +130,14 @@ export function registerProcessorMetrics(metrics: Metrics, statuses: () => reado
   });
   new Gauge({
     name: 'fangyi_processor_state',
-    help: 'A processor\'s state: 1 for the state it is in, 0 for the others',
+    help: "A processor's state: 1 for the state it is in, 0 for the others",
     labelNames: ['processor', 'state'],
     registers: [metrics.registry],
     collect() {
       this.reset();
-      for (const s of statuses()) for (const state of PROCESSOR_STATES) this.set({ processor: s.name, state }, s.state === state ? 1 : 0);
+      for (const s of statuses())
+        for (const state of PROCESSOR_STATES)
+          this.set({ processor: s.name, state }, s.state === state ? 1 : 0);
     },
   });
 }
@@ -122,7 +151,9 @@ export const RELAY_LAG_CAP = 1000;
  */
 export function registerRelayMetrics(
   metrics: Metrics,
-  relay: { status(): { readonly name: string; readonly state: string; readonly checkpoint: string | null } },
+  relay: {
+    status(): { readonly name: string; readonly state: string; readonly checkpoint: string | null };
+  },
   store: Pick<EventStore, 'readAll'>,
 ): void {
   new Gauge({
@@ -132,7 +163,10 @@ export function registerRelayMetrics(
     registers: [metrics.registry],
     async collect() {
       const { name, checkpoint } = relay.status();
-      this.set({ relay: name }, (await store.readAll({ after: checkpoint, limit: RELAY_LAG_CAP })).length);
+      this.set(
+        { relay: name },
+        (await store.readAll({ after: checkpoint, limit: RELAY_LAG_CAP })).length,
+      );
     },
   });
   new Gauge({

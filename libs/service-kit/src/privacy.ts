@@ -27,11 +27,19 @@ export class SealedValueError extends Error {
 /** A 32-byte key from configuration: base64 or base64url of exactly 32 bytes. */
 export function parseKey(text: string, name: string): Buffer {
   const key = Buffer.from(text.trim().replace(/-/g, '+').replace(/_/g, '/'), 'base64');
-  if (key.length !== KEY_BYTES) throw new Error(`${name} must be ${KEY_BYTES} bytes, base64 (openssl rand -base64 32); it has ${key.length}`);
+  if (key.length !== KEY_BYTES)
+    throw new Error(
+      `${name} must be ${KEY_BYTES} bytes, base64 (openssl rand -base64 32); it has ${key.length}`,
+    );
   return key;
 }
 
-function encrypt(key: Buffer, plaintext: Buffer, aad: string, iv: Buffer): { ct: Buffer; tag: Buffer } {
+function encrypt(
+  key: Buffer,
+  plaintext: Buffer,
+  aad: string,
+  iv: Buffer,
+): { ct: Buffer; tag: Buffer } {
   const cipher = createCipheriv(ALGORITHM, key, iv, { authTagLength: TAG_BYTES });
   cipher.setAAD(Buffer.from(aad, 'utf8'));
   const ct = Buffer.concat([cipher.update(plaintext), cipher.final()]);
@@ -45,7 +53,9 @@ function decrypt(key: Buffer, iv: Buffer, ct: Buffer, tag: Buffer, aad: string):
     decipher.setAuthTag(tag);
     return Buffer.concat([decipher.update(ct), decipher.final()]);
   } catch {
-    throw new SealedValueError('the sealed value does not open: changed, moved to another subject, or the wrong key');
+    throw new SealedValueError(
+      'the sealed value does not open: changed, moved to another subject, or the wrong key',
+    );
   }
 }
 
@@ -53,8 +63,16 @@ function decrypt(key: Buffer, iv: Buffer, ct: Buffer, tag: Buffer, aad: string):
  * Seals a value for a subject with its data key: `enc:v1:<subject>:<iv>:<ct>:<tag>`. The subject and
  * version are the associated data, so a value copied into another person's event does not open.
  */
-export function sealWith(dataKey: Buffer, subject: string, plaintext: string, iv: Buffer = randomBytes(IV_BYTES)): string {
-  if (!SUBJECT.test(subject)) throw new Error(`a subject is 1–128 letters, digits, '.', '_' or '-': ${JSON.stringify(subject)}`);
+export function sealWith(
+  dataKey: Buffer,
+  subject: string,
+  plaintext: string,
+  iv: Buffer = randomBytes(IV_BYTES),
+): string {
+  if (!SUBJECT.test(subject))
+    throw new Error(
+      `a subject is 1–128 letters, digits, '.', '_' or '-': ${JSON.stringify(subject)}`,
+    );
   const head = `${SEALED_PREFIX}${subject}`;
   const { ct, tag } = encrypt(dataKey, Buffer.from(plaintext, 'utf8'), head, iv);
   return `${head}:${b64(iv)}:${b64(ct)}:${b64(tag)}`;
@@ -63,8 +81,17 @@ export function sealWith(dataKey: Buffer, subject: string, plaintext: string, iv
 /** Opens a sealed value with its subject's data key; throws {@link SealedValueError} when it does not open. */
 export function openWith(dataKey: Buffer, sealed: string): string {
   if (!SEALED_PATTERN.test(sealed)) throw new SealedValueError('not a sealed value');
-  const [, , subject, iv, ct, tag] = sealed.split(':') as [string, string, string, string, string, string];
-  return decrypt(dataKey, unb64(iv), unb64(ct), unb64(tag), `${SEALED_PREFIX}${subject}`).toString('utf8');
+  const [, , subject, iv, ct, tag] = sealed.split(':') as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
+  return decrypt(dataKey, unb64(iv), unb64(ct), unb64(tag), `${SEALED_PREFIX}${subject}`).toString(
+    'utf8',
+  );
 }
 
 /** A data key as the key table holds it: encrypted with the master key, bound to its subject. */
@@ -100,10 +127,12 @@ export const normalisePhone = (phone: string): string => phone.replace(/\D/g, ''
  * subject's key, and forgetting the person who holds the number deletes it with theirs. Named by
  * the same keyed HMAC as the number's reservation, so the name gives nothing away.
  */
-export const idNumberSubject = (namingKey: Buffer, idNumber: string): string => `idNumber-${reservationDigest(namingKey, normaliseIdNumber(idNumber))}`;
+export const idNumberSubject = (namingKey: Buffer, idNumber: string): string =>
+  `idNumber-${reservationDigest(namingKey, normaliseIdNumber(idNumber))}`;
 
 /** The same for a phone number (a complaint's reporter): forgetting the reporter, or the person with that phone, deletes it. */
-export const phoneSubject = (namingKey: Buffer, phone: string): string => `phone-${reservationDigest(namingKey, normalisePhone(phone))}`;
+export const phoneSubject = (namingKey: Buffer, phone: string): string =>
+  `phone-${reservationDigest(namingKey, normalisePhone(phone))}`;
 
 /** Seals and opens personal values; forgetting a subject deletes its key. */
 export interface PersonalDataVault {
@@ -146,7 +175,10 @@ export function createVault(options: VaultOptions): PersonalDataVault {
   if (masterKey.length !== KEY_BYTES) throw new Error(`the master key must be ${KEY_BYTES} bytes`);
 
   /** Opens values with the wrapped keys found, unwrapping each subject's key once. */
-  const openWithKeys = (values: readonly string[], found: Map<string, string>): (string | null)[] => {
+  const openWithKeys = (
+    values: readonly string[],
+    found: Map<string, string>,
+  ): (string | null)[] => {
     const dataKeys = new Map<string, Buffer>();
     return values.map((value) => {
       const subject = sealedSubject(value);
@@ -161,7 +193,11 @@ export function createVault(options: VaultOptions): PersonalDataVault {
 
   /** The subject's data key, made on first use. */
   const dataKeyOf = async (subject: string): Promise<Buffer> =>
-    unwrapKey(masterKey, subject, await keys.putIfAbsent(subject, wrapKey(masterKey, subject, randomBytes(KEY_BYTES))));
+    unwrapKey(
+      masterKey,
+      subject,
+      await keys.putIfAbsent(subject, wrapKey(masterKey, subject, randomBytes(KEY_BYTES))),
+    );
 
   const sealAll = async (subject: string, plaintexts: readonly string[]): Promise<string[]> => {
     const dataKey = await dataKeyOf(subject);
@@ -173,7 +209,11 @@ export function createVault(options: VaultOptions): PersonalDataVault {
     sealAll,
     async sealStable(subject, plaintext) {
       const dataKey = await dataKeyOf(subject);
-      const iv = createHmac('sha256', dataKey).update('iv\0').update(plaintext, 'utf8').digest().subarray(0, IV_BYTES);
+      const iv = createHmac('sha256', dataKey)
+        .update('iv\0')
+        .update(plaintext, 'utf8')
+        .digest()
+        .subarray(0, IV_BYTES);
       return sealWith(dataKey, subject, plaintext, iv);
     },
     async open(value) {
@@ -210,10 +250,15 @@ export async function openPrivacy(config: {
   readonly FANGYI_MASTER_KEY: string;
   readonly FANGYI_RESERVATION_KEY: string;
 }): Promise<Privacy> {
-  const keys = await openPersonalKeys(config.FANGYI_KEYS_URL ?? config.EVENT_STORE_URL, { schema: config.FANGYI_SCHEMA });
+  const keys = await openPersonalKeys(config.FANGYI_KEYS_URL ?? config.EVENT_STORE_URL, {
+    schema: config.FANGYI_SCHEMA,
+  });
   return {
     keys,
-    vault: createVault({ keys, masterKey: parseKey(config.FANGYI_MASTER_KEY, 'FANGYI_MASTER_KEY') }),
+    vault: createVault({
+      keys,
+      masterKey: parseKey(config.FANGYI_MASTER_KEY, 'FANGYI_MASTER_KEY'),
+    }),
     namingKey: parseKey(config.FANGYI_RESERVATION_KEY, 'FANGYI_RESERVATION_KEY'),
   };
 }

@@ -1,7 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { SEALED_PATTERN, SealedValueSchema, sealedSubject } from '@fangyi/contracts';
-import { SealedValueError, openWith, parseKey, reservationDigest, sealWith, unwrapKey, wrapKey } from './privacy.ts';
+import {
+  SealedValueError,
+  openWith,
+  parseKey,
+  reservationDigest,
+  sealWith,
+  unwrapKey,
+  wrapKey,
+} from './privacy.ts';
 
 const ID = '42010619900315123X';
 
@@ -26,7 +34,14 @@ describe('sealing personal values (AES-256-GCM)', () => {
 
   it('detects tampering: a changed ciphertext, IV or tag does not open', () => {
     const sealed = sealWith(key, 'p-1', ID);
-    const [prefix, v, subject, iv, ct, tag] = sealed.split(':') as [string, string, string, string, string, string];
+    const [prefix, v, subject, iv, ct, tag] = sealed.split(':') as [
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+    ];
     const flip = (part: string) => {
       const bytes = Buffer.from(part, 'base64url');
       bytes[0] = bytes[0]! ^ 0x01;
@@ -43,7 +58,9 @@ describe('sealing personal values (AES-256-GCM)', () => {
 
   it("does not open a value moved into another person's event (the subject is bound in)", () => {
     const sealed = sealWith(key, 'p-1', ID);
-    expect(() => openWith(key, sealed.replace('enc:v1:p-1:', 'enc:v1:p-2:'))).toThrow(SealedValueError);
+    expect(() => openWith(key, sealed.replace('enc:v1:p-1:', 'enc:v1:p-2:'))).toThrow(
+      SealedValueError,
+    );
   });
 
   it('does not open with the wrong key', () => {
@@ -72,7 +89,9 @@ describe('wrapping data keys with the master key', () => {
     const raw = randomBytes(32);
     expect(parseKey(raw.toString('base64'), 'K').equals(raw)).toBe(true);
     expect(parseKey(raw.toString('base64url'), 'K').equals(raw)).toBe(true);
-    expect(() => parseKey(randomBytes(16).toString('base64'), 'FANGYI_MASTER_KEY')).toThrow(/FANGYI_MASTER_KEY must be 32 bytes/);
+    expect(() => parseKey(randomBytes(16).toString('base64'), 'FANGYI_MASTER_KEY')).toThrow(
+      /FANGYI_MASTER_KEY must be 32 bytes/,
+    );
   });
 });
 

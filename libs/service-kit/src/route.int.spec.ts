@@ -11,7 +11,11 @@ import { DomainError, fault } from './errors.ts';
 describe('route(): domain fields named as request paths in problem+json', () => {
   let app: ServiceApp;
   beforeAll(async () => {
-    app = createServiceApp({ service: 'test', logger: pino({ level: 'silent' }), authSecret: TEST_AUTH_SECRET });
+    app = createServiceApp({
+      service: 'test',
+      logger: pino({ level: 'silent' }),
+      authSecret: TEST_AUTH_SECRET,
+    });
     route(app, {
       method: 'POST',
       url: '/things/:thingId/parts/:id',
@@ -20,7 +24,12 @@ describe('route(): domain fields named as request paths in problem+json', () => 
       body: z.strictObject({ date: z.string() }),
       fields: { partId: 'params.id' },
       handler: async () => {
-        throw new DomainError('CONCURRENCY_CONFLICT', 'refused', [...fault('thingId', 'a'), ...fault('partId', 'b'), ...fault('date', 'c'), { field: 'body.other', message: 'd' }]);
+        throw new DomainError('CONCURRENCY_CONFLICT', 'refused', [
+          ...fault('thingId', 'a'),
+          ...fault('partId', 'b'),
+          ...fault('date', 'c'),
+          { field: 'body.other', message: 'd' },
+        ]);
       },
     });
     await app.ready();
@@ -28,7 +37,12 @@ describe('route(): domain fields named as request paths in problem+json', () => 
   afterAll(() => app.close());
 
   it('names params.thingId, params.id (mapped), body.date, and leaves body.other', async () => {
-    const res = await app.inject({ method: 'POST', url: '/things/t1/parts/p1', payload: { date: '2020-01-29' }, headers: authHeader() });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/things/t1/parts/p1',
+      payload: { date: '2020-01-29' },
+      headers: authHeader(),
+    });
     expect(res.statusCode).toBe(409);
     expect(res.headers['content-type']).toContain('application/problem+json');
     expect(res.json()).toMatchObject({

@@ -11,7 +11,11 @@ export interface Closable {
  * store or commit where they are; then the producer and clients), and exit 0, or 1 when a part
  * failed to close. A second signal, or a close that takes longer than the timeout, exits 1 at once.
  */
-export function installGracefulShutdown(parts: readonly Closable[], logger: Logger, timeoutMs = 15_000): () => Promise<void> {
+export function installGracefulShutdown(
+  parts: readonly Closable[],
+  logger: Logger,
+  timeoutMs = 15_000,
+): () => Promise<void> {
   let closing: Promise<void> | undefined;
   const shutdown = () =>
     (closing ??= (async () => {

@@ -48,7 +48,13 @@ export function parseSlotWindows(value: string): SlotWindows {
 }
 
 /** Whether the slot's window on `date` (a business date) has closed as of `now`. */
-export function slotWindowClosed(date: string, slot: Slot, now: Date, timeZone: string, windows: SlotWindows): boolean {
+export function slotWindowClosed(
+  date: string,
+  slot: Slot,
+  now: Date,
+  timeZone: string,
+  windows: SlotWindows,
+): boolean {
   const local = localTime(now, timeZone);
   if (date < local.date) return true;
   if (date > local.date) return false;
@@ -72,7 +78,12 @@ export function instantAt(date: string, minutes: number, timeZone: string): Date
 }
 
 /** When the slot's window on `date` closes, as an instant. */
-export function slotClosesAt(date: string, slot: Slot, timeZone: string, windows: SlotWindows): Date {
+export function slotClosesAt(
+  date: string,
+  slot: Slot,
+  timeZone: string,
+  windows: SlotWindows,
+): Date {
   return instantAt(date, windows[slot].closes, timeZone);
 }
 
@@ -80,7 +91,13 @@ export function slotClosesAt(date: string, slot: Slot, timeZone: string, windows
  * Every (date, slot) of the days `from`..`to` (inclusive) whose window has closed as of `now`,
  * in time order. Used by the scheduler to find slots that may have been missed.
  */
-export function closedSlots(from: string, to: string, now: Date, timeZone: string, windows: SlotWindows): { date: string; slot: Slot }[] {
+export function closedSlots(
+  from: string,
+  to: string,
+  now: Date,
+  timeZone: string,
+  windows: SlotWindows,
+): { date: string; slot: Slot }[] {
   const out: { date: string; slot: Slot }[] = [];
   const today = localTime(now, timeZone).date;
   const last = to < today ? to : today;

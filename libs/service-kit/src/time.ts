@@ -43,8 +43,15 @@ export function localTime(instant: Date, timeZone: string = DEFAULT_TIME_ZONE): 
   const minute = Math.floor(instant.getTime() / 60_000);
   const cached = lastMinute.get(timeZone);
   if (cached && cached.minute === minute) return cached.local;
-  const parts = Object.fromEntries(formatter(timeZone).formatToParts(instant).map((p) => [p.type, p.value]));
-  const local = { date: `${parts.year}-${parts.month}-${parts.day}`, minutes: Number(parts.hour) * 60 + Number(parts.minute) };
+  const parts = Object.fromEntries(
+    formatter(timeZone)
+      .formatToParts(instant)
+      .map((p) => [p.type, p.value]),
+  );
+  const local = {
+    date: `${parts.year}-${parts.month}-${parts.day}`,
+    minutes: Number(parts.hour) * 60 + Number(parts.minute),
+  };
   lastMinute.set(timeZone, { minute, local });
   return local;
 }

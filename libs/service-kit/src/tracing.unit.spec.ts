@@ -14,16 +14,30 @@ const CALLER_TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 const CALLER_SPAN = '00f067aa0ba902b7';
 const TRACEPARENT = `00-${CALLER_TRACE}-${CALLER_SPAN}-01`;
 
-type Missed = { type: 'quarantine.symptom-check-missed'; data: { caseId: string; date: string; slot: 'am' | 'pm' } };
+type Missed = {
+  type: 'quarantine.symptom-check-missed';
+  data: { caseId: string; date: string; slot: 'am' | 'pm' };
+};
 const decider: Decider<{ slot: 'am' | 'pm' }, Missed, number> = {
   initialState: () => 0,
   evolve: (n) => n + 1,
-  decide: (c) => [{ type: 'quarantine.symptom-check-missed', data: { caseId: 'c1', date: '2020-01-29', slot: c.slot } }],
+  decide: (c) => [
+    {
+      type: 'quarantine.symptom-check-missed',
+      data: { caseId: 'c1', date: '2020-01-29', slot: c.slot },
+    },
+  ],
 };
 
 /** A service app whose one route records a missed check with handleCommand, as every command route does. */
 function appWith(eventStore: SqliteEventStore, tracing?: ReturnType<typeof createTracing>) {
-  const app = createServiceApp({ service: 'test', logger, authSecret: TEST_AUTH_SECRET, rateLimit: false, ...(tracing ? { tracing } : {}) });
+  const app = createServiceApp({
+    service: 'test',
+    logger,
+    authSecret: TEST_AUTH_SECRET,
+    rateLimit: false,
+    ...(tracing ? { tracing } : {}),
+  });
   route(app, {
     method: 'POST',
     url: '/cases/:caseId/missed',
@@ -31,19 +45,29 @@ function appWith(eventStore: SqliteEventStore, tracing?: ReturnType<typeof creat
     public: true,
     status: 201,
     handler: async (ctx) => {
-      const result = await handleCommand(eventStore, `homeQuarantine-${(ctx.request.params as { caseId: string }).caseId}`, decider, { slot: 'am' }, {
-        actor: { id: 'scheduler', role: 'system' },
-        correlationId: ctx.request.correlationId,
-        occurredAt: new Date('2020-01-29T04:00:00Z'),
-        newId: () => uuidv7(),
-      });
+      const result = await handleCommand(
+        eventStore,
+        `homeQuarantine-${(ctx.request.params as { caseId: string }).caseId}`,
+        decider,
+        { slot: 'am' },
+        {
+          actor: { id: 'scheduler', role: 'system' },
+          correlationId: ctx.request.correlationId,
+          occurredAt: new Date('2020-01-29T04:00:00Z'),
+          newId: () => uuidv7(),
+        },
+      );
       return { revision: result.revision };
     },
   });
   return app;
 }
 
-const hex = (span: ReadableSpan) => ({ trace: span.spanContext().traceId, span: span.spanContext().spanId, parent: span.parentSpanContext?.spanId });
+const hex = (span: ReadableSpan) => ({
+  trace: span.spanContext().traceId,
+  span: span.spanContext().spanId,
+  parent: span.parentSpanContext?.spanId,
+});
 
 describe('trace context in the event metadata', () => {
   const closing: (() => Promise<void>)[] = [];
@@ -51,25 +75,42 @@ describe('trace context in the event metadata', () => {
     for (const close of closing.splice(0)) await close();
   });
 
-  it('keeps the request\'s trace in the events its command appends: the caller → the request span → the append span → the event', async () => {
+  it("keeps the request's trace in the events its command appends: the caller → the request span → the append span → the event", async () => {
     const exporter = new InMemorySpanExporter();
     const tracing = createTracing({ service: 'test', exporter });
     const eventStore = new SqliteEventStore({ path: ':memory:' });
     const app = appWith(eventStore, tracing);
-    closing.push(() => app.close(), () => eventStore.close(), () => tracing.shutdown());
+    closing.push(
+      () => app.close(),
+      () => eventStore.close(),
+      () => tracing.shutdown(),
+    );
 
-    const res = await app.inject({ method: 'POST', url: '/cases/c1/missed', headers: { traceparent: TRACEPARENT } });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/cases/c1/missed',
+      headers: { traceparent: TRACEPARENT },
+    });
     expect(res.statusCode).toBe(201);
     // Probes are not traced: the platform asks every few seconds.
-    expect((await app.inject({ method: 'GET', url: '/health', headers: { traceparent: TRACEPARENT } })).statusCode).toBe(200);
+    expect(
+      (await app.inject({ method: 'GET', url: '/health', headers: { traceparent: TRACEPARENT } }))
+        .statusCode,
+    ).toBe(200);
 
     const spans = exporter.getFinishedSpans();
-    expect(spans.map((s) => s.name).sort()).toEqual(['POST /cases/:caseId/missed', 'fangyi.append']);
+    expect(spans.map((s) => s.name).sort()).toEqual([
+      'POST /cases/:caseId/missed',
+      'fangyi.append',
+    ]);
     const request = spans.find((s) => s.kind === SpanKind.SERVER)!;
     const append = spans.find((s) => s.name === 'fangyi.append')!;
     expect(request.name).toBe('POST /cases/:caseId/missed');
     expect(hex(request)).toMatchObject({ trace: CALLER_TRACE, parent: CALLER_SPAN });
-    expect(hex(append)).toMatchObject({ trace: CALLER_TRACE, parent: request.spanContext().spanId });
+    expect(hex(append)).toMatchObject({
+      trace: CALLER_TRACE,
+      parent: request.spanContext().spanId,
+    });
     expect(request.attributes['http.response.status_code']).toBe(201);
 
     const [event] = await eventStore.readStream('homeQuarantine-c1');
@@ -81,8 +122,19 @@ describe('trace context in the event metadata', () => {
   it('records no trace context when the process does not trace, even if the caller sent one', async () => {
     const eventStore = new SqliteEventStore({ path: ':memory:' });
     const app = appWith(eventStore);
-    closing.push(() => app.close(), () => eventStore.close());
-    expect((await app.inject({ method: 'POST', url: '/cases/c2/missed', headers: { traceparent: TRACEPARENT } })).statusCode).toBe(201);
+    closing.push(
+      () => app.close(),
+      () => eventStore.close(),
+    );
+    expect(
+      (
+        await app.inject({
+          method: 'POST',
+          url: '/cases/c2/missed',
+          headers: { traceparent: TRACEPARENT },
+        })
+      ).statusCode,
+    ).toBe(201);
     const [event] = await eventStore.readStream('homeQuarantine-c2');
     expect(event).not.toHaveProperty('traceparent');
   });
@@ -110,12 +162,19 @@ describe('trace context in the event metadata', () => {
     expect(bad.error!.issues.map((i) => i.path.join('.'))).toEqual(['traceparent']);
   });
 
-  it('continues an event\'s trace in the processor that applies it, and applies an event without one untraced', async () => {
+  it("continues an event's trace in the processor that applies it, and applies an event without one untraced", async () => {
     const exporter = new InMemorySpanExporter();
     const tracing = createTracing({ service: 'worker', exporter });
     closing.push(() => tracing.shutdown());
     const applied: string[] = [];
-    const processor = tracedProcessor({ name: 'roster', handles: ['quarantine.symptom-check-missed'], handle: async (e) => void applied.push(e.id) }, tracing.tracer);
+    const processor = tracedProcessor(
+      {
+        name: 'roster',
+        handles: ['quarantine.symptom-check-missed'],
+        handle: async (e) => void applied.push(e.id),
+      },
+      tracing.tracer,
+    );
 
     const old = envelope();
     const traced = envelope({ traceparent: TRACEPARENT });

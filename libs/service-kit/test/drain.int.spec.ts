@@ -5,15 +5,23 @@ import { drainOnClose } from '../src/index.ts';
 
 /** One POST on a keep-alive connection; resolves with the answer and its Connection header. */
 function post(url: string, agent: Agent) {
-  return new Promise<{ status: number; connection: string | undefined; body: string }>((resolve, reject) => {
-    const req = request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json' } }, (res) => {
-      let body = '';
-      res.on('data', (c) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, connection: res.headers.connection, body }));
-    });
-    req.on('error', reject);
-    req.end('{}');
-  });
+  return new Promise<{ status: number; connection: string | undefined; body: string }>(
+    (resolve, reject) => {
+      const req = request(
+        url,
+        { method: 'POST', agent, headers: { 'content-type': 'application/json' } },
+        (res) => {
+          let body = '';
+          res.on('data', (c) => (body += c));
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, connection: res.headers.connection, body }),
+          );
+        },
+      );
+      req.on('error', reject);
+      req.end('{}');
+    },
+  );
 }
 
 describe('drainOnClose', () => {

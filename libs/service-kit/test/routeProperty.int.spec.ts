@@ -9,8 +9,16 @@ import { DomainError, createServiceApp, route, type ServiceApp } from '../src/in
 
 describe('the generated-body route property catches what it promises to', () => {
   let appended = 0;
-  const app: ServiceApp = createServiceApp({ service: 'kit-test', logger: pino({ level: 'silent' }), authSecret: TEST_AUTH_SECRET, rateLimit: false });
-  const Body = z.strictObject({ name: z.string().min(1).max(20), note: z.string().max(20).optional() });
+  const app: ServiceApp = createServiceApp({
+    service: 'kit-test',
+    logger: pino({ level: 'silent' }),
+    authSecret: TEST_AUTH_SECRET,
+    rateLimit: false,
+  });
+  const Body = z.strictObject({
+    name: z.string().min(1).max(20),
+    note: z.string().max(20).optional(),
+  });
   route(app, {
     method: 'POST',
     url: '/careless/:id',
@@ -41,17 +49,27 @@ describe('the generated-body route property catches what it promises to', () => 
     expect(error, 'the property should have failed').not.toBeNull();
     return `${error!.message}\n${String((error!.cause as Error | undefined)?.message)}`;
   };
-  const options = { countEvents: async () => appended, users: [testUser('admin')], ids: ['a1'], vocabulary: ['taken', 'x y'], numRuns: 100 };
+  const options = {
+    countEvents: async () => appended,
+    users: [testUser('admin')],
+    ids: ['a1'],
+    vocabulary: ['taken', 'x y'],
+    numRuns: 100,
+  };
 
   it('reports a 5xx with the request and the seed to replay it', async () => {
     const careless = writeRoutesOf(app).find((r) => r.path === '/careless/{id}')!;
     const failure = await failureOf(checkRouteProperty(app, careless, options));
     expect(failure).toMatch(/seed: \d+/);
-    expect(failure).toMatch(/POST \/careless\/\S+ \{.*→ .*"status":500[\s\S]*expected 500 to be less than 500/);
+    expect(failure).toMatch(
+      /POST \/careless\/\S+ \{.*→ .*"status":500[\s\S]*expected 500 to be less than 500/,
+    );
   });
 
   it('reports a refusal that appended', async () => {
     const hasty = writeRoutesOf(app).find((r) => r.path === '/hasty')!;
-    expect(await failureOf(checkRouteProperty(app, hasty, options))).toMatch(/POST \/hasty answered 409 but appended/);
+    expect(await failureOf(checkRouteProperty(app, hasty, options))).toMatch(
+      /POST \/hasty answered 409 but appended/,
+    );
   });
 });

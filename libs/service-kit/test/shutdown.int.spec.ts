@@ -8,7 +8,12 @@ const SHUTDOWN = new URL('../src/shutdown.ts', import.meta.url).href;
  * A process with installGracefulShutdown over parts that take `closeMs` each to close (the second
  * one throws when `fail`); resolves with its exit code and what it logged, once it has exited.
  */
-async function runProcess(options: { closeMs: number; fail?: boolean; signals: number; timeoutMs?: number }) {
+async function runProcess(options: {
+  closeMs: number;
+  fail?: boolean;
+  signals: number;
+  timeoutMs?: number;
+}) {
   const script = `
     import { installGracefulShutdown } from ${JSON.stringify(SHUTDOWN)};
     const lines = [];
@@ -23,10 +28,14 @@ async function runProcess(options: { closeMs: number; fail?: boolean; signals: n
     setInterval(() => {}, 1000);
     process.stdout.write('ready\\n');
   `;
-  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let out = '';
   child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-  await new Promise<void>((resolve) => child.stdout.on('data', () => out.includes('ready') && resolve()));
+  await new Promise<void>((resolve) =>
+    child.stdout.on('data', () => out.includes('ready') && resolve()),
+  );
   const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
   const t0 = Date.now();
   for (let i = 0; i < options.signals; i++) {

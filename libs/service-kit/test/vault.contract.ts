@@ -54,13 +54,21 @@ export function personalDataVaultContract(adapter: string, open: () => Promise<O
 
     it('of concurrent first seals for one subject, all use the one key that won', async () => {
       const s = subject();
-      const sealed = await Promise.all(Array.from({ length: 8 }, (_, i) => vault.seal(s, `${PHONE.slice(0, -1)}${i}`)));
-      expect(await vault.openAll(sealed)).toEqual(Array.from({ length: 8 }, (_, i) => `${PHONE.slice(0, -1)}${i}`));
+      const sealed = await Promise.all(
+        Array.from({ length: 8 }, (_, i) => vault.seal(s, `${PHONE.slice(0, -1)}${i}`)),
+      );
+      expect(await vault.openAll(sealed)).toEqual(
+        Array.from({ length: 8 }, (_, i) => `${PHONE.slice(0, -1)}${i}`),
+      );
     });
 
     it('seals stably on request: the same value of a subject alike, any other value or subject not, and forgotten like any other', async () => {
       const s = subject();
-      const [a, b, c] = [await vault.sealStable(s, ID), await vault.sealStable(s, ID), await vault.sealStable(s, PHONE)];
+      const [a, b, c] = [
+        await vault.sealStable(s, ID),
+        await vault.sealStable(s, ID),
+        await vault.sealStable(s, PHONE),
+      ];
       expect(a).toBe(b);
       expect(c).not.toBe(a);
       expect(await vault.sealStable(subject(), ID)).not.toBe(a);
@@ -74,7 +82,11 @@ export function personalDataVaultContract(adapter: string, open: () => Promise<O
     it('forgets a subject: their values open as null, everyone else is untouched', async () => {
       const gone = subject();
       const kept = subject();
-      const [g1, g2, k1] = [await vault.seal(gone, ID), await vault.seal(gone, PHONE), await vault.seal(kept, ID)];
+      const [g1, g2, k1] = [
+        await vault.seal(gone, ID),
+        await vault.seal(gone, PHONE),
+        await vault.seal(kept, ID),
+      ];
       expect(await vault.forget(gone)).toBe(true);
       expect(await vault.open(g1)).toBeNull();
       expect(await vault.openAll([g1, k1, g2])).toEqual([null, ID, null]);

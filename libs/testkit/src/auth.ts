@@ -2,8 +2,13 @@ import type { Role } from '@fangyi/contracts';
 import { signToken, type User } from '@fangyi/service-kit';
 
 /** The personal-data keys services under test are started with (32 bytes, base64); never used outside tests. */
-export const TEST_MASTER_KEY = Buffer.from('fangyi-test-master-key-not-prod!', 'utf8').toString('base64');
-export const TEST_RESERVATION_KEY = Buffer.from('fangyi-test-reservation-key-0001', 'utf8').toString('base64');
+export const TEST_MASTER_KEY = Buffer.from('fangyi-test-master-key-not-prod!', 'utf8').toString(
+  'base64',
+);
+export const TEST_RESERVATION_KEY = Buffer.from(
+  'fangyi-test-reservation-key-0001',
+  'utf8',
+).toString('base64');
 
 /** The secret that apps under test are built with (at least 32 bytes, like any); never used outside tests. */
 export const TEST_AUTH_SECRET = 'fangyi-test-secret-not-for-production';
@@ -15,16 +20,26 @@ export const TEST_AUTH_SECRET = 'fangyi-test-secret-not-for-production';
 const TEST_TOKEN_FROM = new Date('2000-01-01T00:00:00Z');
 const TEST_TOKEN_TTL_SECONDS = 100 * 365 * 24 * 3600;
 
-export function testUser(role: Role, communities: readonly string[] = ['*'], id = `${role}-test`): User {
+export function testUser(
+  role: Role,
+  communities: readonly string[] = ['*'],
+  id = `${role}-test`,
+): User {
   return { id, name: id, role, communities };
 }
 
 /** A bearer token for a user (default: an admin of every community). */
-export function testToken(user: User = testUser('admin'), secret: string | readonly string[] = TEST_AUTH_SECRET): string {
+export function testToken(
+  user: User = testUser('admin'),
+  secret: string | readonly string[] = TEST_AUTH_SECRET,
+): string {
   return signToken(user, secret, { now: TEST_TOKEN_FROM, ttlSeconds: TEST_TOKEN_TTL_SECONDS });
 }
 
 /** `{ authorization: 'Bearer …' }` for a user (default: an admin of every community). */
-export function authHeader(user: User = testUser('admin'), secret: string | readonly string[] = TEST_AUTH_SECRET): { authorization: string } {
+export function authHeader(
+  user: User = testUser('admin'),
+  secret: string | readonly string[] = TEST_AUTH_SECRET,
+): { authorization: string } {
   return { authorization: `Bearer ${testToken(user, secret)}` };
 }

@@ -15,8 +15,10 @@ export function deciderSpec<C, E, S>(decider: DeciderLike<C, E, S>) {
     given(events: readonly E[]) {
       return {
         when(command: C) {
-          const run = () => decider.decide(command, events.reduce(decider.evolve, decider.initialState()));
+          const run = () =>
+            decider.decide(command, events.reduce(decider.evolve, decider.initialState()));
           return {
+            // biome-ignore lint/suspicious/noThenProperty: given/when/then is the spec's language; the object is never awaited
             then(expected: readonly E[]) {
               expect(run()).toEqual(expected);
             },
@@ -27,7 +29,10 @@ export function deciderSpec<C, E, S>(decider: DeciderLike<C, E, S>) {
              * The decider refuses with `code`; with `fields`, naming exactly those domain facts
              * (`['date']`), and with `message`, a field message containing it.
              */
-            thenThrows(code: string, expected: { fields?: readonly string[]; message?: string } = {}) {
+            thenThrows(
+              code: string,
+              expected: { fields?: readonly string[]; message?: string } = {},
+            ) {
               let thrown: unknown;
               try {
                 run();
@@ -36,9 +41,15 @@ export function deciderSpec<C, E, S>(decider: DeciderLike<C, E, S>) {
               }
               expect(thrown, `expected the decider to refuse with ${code}`).toBeDefined();
               expect((thrown as { code?: string }).code).toBe(code);
-              const fields = (thrown as { fields?: readonly { field: string; message: string }[] }).fields ?? [];
-              if (expected.fields) expect(fields.map((f) => f.field), `the fields ${code} names`).toEqual(expected.fields);
-              if (expected.message !== undefined) expect(fields.map((f) => f.message).join('\n')).toContain(expected.message);
+              const fields =
+                (thrown as { fields?: readonly { field: string; message: string }[] }).fields ?? [];
+              if (expected.fields)
+                expect(
+                  fields.map((f) => f.field),
+                  `the fields ${code} names`,
+                ).toEqual(expected.fields);
+              if (expected.message !== undefined)
+                expect(fields.map((f) => f.message).join('\n')).toContain(expected.message);
             },
           };
         },

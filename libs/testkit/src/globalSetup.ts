@@ -14,7 +14,10 @@ const PARTS = [
 
 function dockerEngineAnswers(): boolean {
   try {
-    execFileSync('docker', ['info', '--format', '{{.ServerVersion}}'], { stdio: 'ignore', timeout: 5000 });
+    execFileSync('docker', ['info', '--format', '{{.ServerVersion}}'], {
+      stdio: 'ignore',
+      timeout: 5000,
+    });
     return true;
   } catch {
     return false;

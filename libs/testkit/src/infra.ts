@@ -28,6 +28,9 @@ const VARIABLES: Record<InfraName, { env: string; how: string }> = {
 export function requireInfra(name: InfraName): string {
   const { env, how } = VARIABLES[name];
   const value = process.env[env];
-  if (!value) throw new Error(`${name} is not available to this test: ${env} is not set. To provide it, ${how}.`);
+  if (!value)
+    throw new Error(
+      `${name} is not available to this test: ${env} is not set. To provide it, ${how}.`,
+    );
   return value;
 }

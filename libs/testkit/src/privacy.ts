@@ -10,7 +10,10 @@ export const TEST_NAMING_KEY = Buffer.from(TEST_RESERVATION_KEY, 'base64');
  * A vault on a real key table (SQLite, in memory) with a fresh master key, for apps under test
  * that seal personal values but whose test is not about where the keys live.
  */
-export function testVault(): { readonly vault: PersonalDataVault; readonly keys: SqlitePersonalKeys } {
+export function testVault(): {
+  readonly vault: PersonalDataVault;
+  readonly keys: SqlitePersonalKeys;
+} {
   const keys = new SqlitePersonalKeys({ path: ':memory:' });
   return { keys, vault: createVault({ keys, masterKey: randomBytes(32) }) };
 }

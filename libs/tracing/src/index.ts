@@ -1,5 +1,14 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span, type Tracer } from '@opentelemetry/api';
+import {
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Attributes,
+  type Context,
+  type Span,
+  type Tracer,
+} from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import type { SpanExporter } from '@opentelemetry/sdk-trace';
 
@@ -35,7 +44,10 @@ export interface TracingOptions {
  * OTEL_EXPORTER_OTLP_ENDPOINT + /v1/traces; neither set (or OTEL_TRACES_EXPORTER=none), no tracing.
  * OTEL_SERVICE_NAME overrides the service name, OTEL_BSP_SCHEDULE_DELAY the export delay (ms).
  */
-export async function tracingFromEnv(service: string, env: Readonly<Record<string, string | undefined>> = process.env): Promise<Tracing | undefined> {
+export async function tracingFromEnv(
+  service: string,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Promise<Tracing | undefined> {
   if (env.OTEL_TRACES_EXPORTER === 'none') return undefined;
   const full = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim();
   const base = env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim();
@@ -48,7 +60,11 @@ export async function tracingFromEnv(service: string, env: Readonly<Record<strin
   }
   const delay = Number(env.OTEL_BSP_SCHEDULE_DELAY);
   const { createTracing } = await import('./sdk.ts');
-  return createTracing({ service: env.OTEL_SERVICE_NAME?.trim() || service, url, ...(Number.isInteger(delay) && delay > 0 ? { scheduledDelayMs: delay } : {}) });
+  return createTracing({
+    service: env.OTEL_SERVICE_NAME?.trim() || service,
+    url,
+    ...(Number.isInteger(delay) && delay > 0 ? { scheduledDelayMs: delay } : {}),
+  });
 }
 
 const propagator = new W3CTraceContextPropagator();
@@ -58,14 +74,24 @@ const getter = {
 };
 
 /** The context a `traceparent` (W3C trace context) names; the root context when absent or malformed. */
-export function contextFromTraceparent(traceparent: string | undefined, tracestate?: string): Context {
+export function contextFromTraceparent(
+  traceparent: string | undefined,
+  tracestate?: string,
+): Context {
   if (!traceparent) return ROOT_CONTEXT;
-  return propagator.extract(ROOT_CONTEXT, { traceparent, ...(tracestate ? { tracestate } : {}) }, getter);
+  return propagator.extract(
+    ROOT_CONTEXT,
+    { traceparent, ...(tracestate ? { tracestate } : {}) },
+    getter,
+  );
 }
 
 /** True when the traceparent names a trace this process can continue. */
 export function isTraced(traceparent: string | undefined): traceparent is string {
-  return traceparent !== undefined && trace.getSpanContext(contextFromTraceparent(traceparent)) !== undefined;
+  return (
+    traceparent !== undefined &&
+    trace.getSpanContext(contextFromTraceparent(traceparent)) !== undefined
+  );
 }
 
 /** A span's `traceparent`, to carry it to the next process (event metadata, a Kafka header, an HTTP header). */
@@ -81,14 +107,22 @@ export function contextWithSpan(span: Span): Context {
 }
 
 /** Starts a span whose parent is the span a traceparent names (a new trace when it names none). */
-export function startSpanFrom(tracer: Tracer, name: string, traceparent: string | undefined, options: { kind?: SpanKind; attributes?: Attributes } = {}): Span {
+export function startSpanFrom(
+  tracer: Tracer,
+  name: string,
+  traceparent: string | undefined,
+  options: { kind?: SpanKind; attributes?: Attributes } = {},
+): Span {
   return tracer.startSpan(name, options, contextFromTraceparent(traceparent));
 }
 
 /** Ends a span as failed, with the error's message. */
 export function failSpan(span: Span, error: unknown): void {
   span.recordException(error instanceof Error ? error : String(error));
-  span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+  span.setStatus({
+    code: SpanStatusCode.ERROR,
+    message: error instanceof Error ? error.message : String(error),
+  });
 }
 
 /** The work in hand: a request's span and the tracer to start its children with. */

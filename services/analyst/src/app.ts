@@ -1,4 +1,9 @@
-import { createServiceApp, serviceAppOptions, type ServiceApp, type ServiceAppDeps } from '@fangyi/service-kit';
+import {
+  createServiceApp,
+  serviceAppOptions,
+  type ServiceApp,
+  type ServiceAppDeps,
+} from '@fangyi/service-kit';
 import { registerAnalyst, type AnalystDeps } from './routes.ts';
 
 /** The analysts' reads of the history as a service of its own (the distributed mode's analyst process). */

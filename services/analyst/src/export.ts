@@ -30,7 +30,11 @@ export function filterOf(c: ExportCriteria): EventFilter {
  * The matching events, in log order, one page of the store at a time: whoever pulls slowly (a
  * client on a slow link, a pipe) holds the read back, so memory stays one page whatever the size.
  */
-export async function* exportEvents(store: EventStore, filter: EventFilter, pageSize = 1000): AsyncGenerator<RecordedEvent> {
+export async function* exportEvents(
+  store: EventStore,
+  filter: EventFilter,
+  pageSize = 1000,
+): AsyncGenerator<RecordedEvent> {
   let after: string | null = null;
   for (;;) {
     const page = await store.readFiltered({ filter, after, limit: pageSize });
@@ -41,7 +45,11 @@ export async function* exportEvents(store: EventStore, filter: EventFilter, page
 }
 
 /** NDJSON lines of the export; `shape` may change each envelope (masking for the reader). */
-export async function* exportLines(store: EventStore, filter: EventFilter, shape?: (e: RecordedEvent) => Envelope): AsyncGenerator<string> {
+export async function* exportLines(
+  store: EventStore,
+  filter: EventFilter,
+  shape?: (e: RecordedEvent) => Envelope,
+): AsyncGenerator<string> {
   // Lines are joined per page so a stream is not written one small chunk per event.
   let chunk = '';
   for await (const e of exportEvents(store, filter)) {

@@ -28,7 +28,11 @@ export class ImportLineError extends Error {
  * expected revision the file implies, so a file with a gap or a doubled event is refused at that line.
  * Events keep their ids, revisions, versions and both instants.
  */
-export async function importNdjson(input: Readable, store: EventStore, clock: { set(iso: string): void }): Promise<{ events: number; streams: number }> {
+export async function importNdjson(
+  input: Readable,
+  store: EventStore,
+  clock: { set(iso: string): void },
+): Promise<{ events: number; streams: number }> {
   let run: Envelope[] = [];
   let runLine = 0;
   let events = 0;
@@ -44,7 +48,10 @@ export async function importNdjson(input: Readable, store: EventStore, clock: { 
         { expectedRevision: first.streamRevision === 0 ? 'no-stream' : first.streamRevision - 1 },
       );
     } catch (error) {
-      throw new ImportLineError(runLine, `${first.streamId} revision ${first.streamRevision}: ${error instanceof Error ? error.message : String(error)}`);
+      throw new ImportLineError(
+        runLine,
+        `${first.streamId} revision ${first.streamRevision}: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
     events += run.length;
     streams.add(first.streamId);
@@ -57,13 +64,22 @@ export async function importNdjson(input: Readable, store: EventStore, clock: { 
     let parsed: Envelope;
     try {
       const result = EnvelopeSchema.safeParse(JSON.parse(line));
-      if (!result.success) throw new Error(result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+      if (!result.success)
+        throw new Error(
+          result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
+        );
       parsed = result.data;
     } catch (error) {
       throw new ImportLineError(lineNo, error instanceof Error ? error.message : String(error));
     }
     const last = run.at(-1);
-    if (!last || last.streamId !== parsed.streamId || last.recordedAt !== parsed.recordedAt || last.streamRevision + 1 !== parsed.streamRevision || run.length >= 100) {
+    if (
+      !last ||
+      last.streamId !== parsed.streamId ||
+      last.recordedAt !== parsed.recordedAt ||
+      last.streamRevision + 1 !== parsed.streamRevision ||
+      run.length >= 100
+    ) {
       await flush();
       runLine = lineNo;
     }

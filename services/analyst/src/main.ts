@@ -29,7 +29,9 @@ const config = readConfig(
   z.object({
     PORT: z.coerce.number().int().min(0).max(65535).default(3008),
     HOST: z.string().default('127.0.0.1'),
-    EVENT_STORE_URL: z.string().min(1, 'EVENT_STORE_URL is required (postgres://… or kurrentdb://…)'),
+    EVENT_STORE_URL: z
+      .string()
+      .min(1, 'EVENT_STORE_URL is required (postgres://… or kurrentdb://…)'),
     FANGYI_SCHEMA: z.string().default('fangyi'),
     // The timeline opens a person's phone to find the complaints they reported.
     ...privacyConfig(),

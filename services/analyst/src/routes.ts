@@ -3,7 +3,20 @@ import { z } from 'zod';
 import type { Envelope } from '@fangyi/contracts';
 import type { EventStore } from '@fangyi/eventstore';
 import { AS_OF_QUERY, cutLabel, cutOf } from '@fangyi/roster';
-import { DomainError, maskAnswer, maskPolicyFor, requireCommunity, requireInScope, route, worksIn, type Clock, type District, type PersonalDataVault, type ServiceApp, type User } from '@fangyi/service-kit';
+import {
+  DomainError,
+  maskAnswer,
+  maskPolicyFor,
+  requireCommunity,
+  requireInScope,
+  route,
+  worksIn,
+  type Clock,
+  type District,
+  type PersonalDataVault,
+  type ServiceApp,
+  type User,
+} from '@fangyi/service-kit';
 import { exportLines, filterOf, type ExportCriteria } from './export.ts';
 import { personTimeline } from './timeline.ts';
 import { registerPolicyPreview } from './preview/routes.ts';
@@ -24,7 +37,12 @@ const ANALYSTS = ['analyst'] as const;
 const list = z
   .string()
   .max(4000)
-  .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
+  .transform((s) =>
+    s
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean),
+  )
   .pipe(z.array(z.string().min(1).max(200)).min(1).max(100));
 const instant = z.iso.datetime({ offset: true });
 
@@ -39,7 +57,10 @@ const ExportQuery = z
     /** recordedAt < to */
     to: instant.optional(),
   })
-  .refine((q) => !q.from || !q.to || Date.parse(q.from) < Date.parse(q.to), { path: ['to'], message: 'must be after from' });
+  .refine((q) => !q.from || !q.to || Date.parse(q.from) < Date.parse(q.to), {
+    path: ['to'],
+    message: 'must be after from',
+  });
 
 /** Who may read what: a user of some communities exports only one of them, named. */
 function scoped(user: User, criteria: ExportCriteria): ExportCriteria {
@@ -48,9 +69,11 @@ function scoped(user: User, criteria: ExportCriteria): ExportCriteria {
     return criteria;
   }
   if (worksIn(user, '*')) return criteria;
-  throw new DomainError('VALIDATION_FAILED', `${user.id} works in ${user.communities.join(', ')}: name one as community`, [
-    { field: 'query.community', message: `required: one of ${user.communities.join(', ')}` },
-  ]);
+  throw new DomainError(
+    'VALIDATION_FAILED',
+    `${user.id} works in ${user.communities.join(', ')}: name one as community`,
+    [{ field: 'query.community', message: `required: one of ${user.communities.join(', ')}` }],
+  );
 }
 
 /** The analysts' reads of the history: the export and one person's timeline. */
@@ -64,7 +87,8 @@ export function registerExport(app: ServiceApp, deps: AnalystDeps): void {
   route(app, {
     method: 'GET',
     url: '/analyst/export',
-    summary: 'The event history as NDJSON, one envelope a line in log order, streamed; filtered by stream, stream prefix, type (comma lists), community and recordedAt range [from, to); personal numbers masked by role',
+    summary:
+      'The event history as NDJSON, one envelope a line in log order, streamed; filtered by stream, stream prefix, type (comma lists), community and recordedAt range [from, to); personal numbers masked by role',
     tags: ['analyst'],
     query: ExportQuery,
     roles: ANALYSTS,
@@ -79,7 +103,11 @@ export function registerExport(app: ServiceApp, deps: AnalystDeps): void {
       });
       const policy = maskPolicyFor(user.role);
       // A stream is not walked by the kit's masking hook: each envelope is masked here, by the same table.
-      const lines = exportLines(deps.eventStore, filterOf(criteria), (e) => maskAnswer(withoutPosition(e), policy) as Envelope);
+      const lines = exportLines(
+        deps.eventStore,
+        filterOf(criteria),
+        (e) => maskAnswer(withoutPosition(e), policy) as Envelope,
+      );
       reply.type('application/x-ndjson; charset=utf-8');
       return Readable.from(lines, { objectMode: false, highWaterMark: 64 * 1024 });
     },
@@ -92,7 +120,8 @@ export function registerTimeline(app: ServiceApp, deps: AnalystDeps): void {
   route(app, {
     method: 'GET',
     url: '/analyst/people/:personId/timeline',
-    summary: "One person's story across residents, quarantine, checkpoints and complaints (about their household, or reported by them), in the order it happened, each event with its actor, occurredAt, recordedAt, a one-line summary (zh-CN) and its cause and effects on the timeline; ?asOf= only what had happened by an instant (however late recorded), ?knownAt= only what was recorded by then",
+    summary:
+      "One person's story across residents, quarantine, checkpoints and complaints (about their household, or reported by them), in the order it happened, each event with its actor, occurredAt, recordedAt, a one-line summary (zh-CN) and its cause and effects on the timeline; ?asOf= only what had happened by an instant (however late recorded), ?knownAt= only what was recorded by then",
     tags: ['analyst'],
     params: z.strictObject({ personId: z.string().min(1).max(128) }),
     query: z.strictObject(AS_OF_QUERY),
@@ -100,7 +129,11 @@ export function registerTimeline(app: ServiceApp, deps: AnalystDeps): void {
     handler: async ({ params, query, user }) => {
       const notFound = () => new DomainError('NOT_FOUND', `no person ${params.personId}`);
       const cut = cutOf(query, deps.clock, deps);
-      const timeline = await personTimeline(deps.eventStore, params.personId, { ...(deps.vault ? { vault: deps.vault } : {}), ...(deps.namingKey ? { namingKey: deps.namingKey } : {}), ...(cut ? { cut } : {}) });
+      const timeline = await personTimeline(deps.eventStore, params.personId, {
+        ...(deps.vault ? { vault: deps.vault } : {}),
+        ...(deps.namingKey ? { namingKey: deps.namingKey } : {}),
+        ...(cut ? { cut } : {}),
+      });
       if (!timeline) throw notFound();
       requireInScope(user, timeline.community, notFound);
       return cut ? { ...timeline, cut: cutLabel(cut) } : timeline;

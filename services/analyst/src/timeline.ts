@@ -1,4 +1,10 @@
-import { isSealed, parseEnvelope, sealedSubject, type Actor, type Envelope } from '@fangyi/contracts';
+import {
+  isSealed,
+  parseEnvelope,
+  sealedSubject,
+  type Actor,
+  type Envelope,
+} from '@fangyi/contracts';
 import type { EventFilter, EventStore, RecordedEvent } from '@fangyi/eventstore';
 import { normalisePhone, phoneSubject, type PersonalDataVault } from '@fangyi/service-kit';
 import { inCut, type Cut } from '@fangyi/projections';
@@ -26,7 +32,13 @@ export interface TimelineEntry {
   /** Entries of this timeline this one caused. */
   readonly causes: readonly string[];
   /** Why the event is on this person's timeline. */
-  readonly relation: 'person' | 'case' | 'arrival-assessment' | 'crossing' | 'complaint-about-household' | 'complaint-reported';
+  readonly relation:
+    | 'person'
+    | 'case'
+    | 'arrival-assessment'
+    | 'crossing'
+    | 'complaint-about-household'
+    | 'complaint-reported';
   readonly data: unknown;
 }
 
@@ -61,7 +73,9 @@ async function phonesOf(own: readonly RecordedEvent[], lookup: ReporterLookup): 
   for (const e of own) {
     const phone = (e.data as { phone?: unknown }).phone;
     if (e.type !== 'residents.person-registered' || typeof phone !== 'string') continue;
-    const clear = isSealed(phone) ? ((await lookup.vault?.open(phone).catch(() => null)) ?? null) : phone;
+    const clear = isSealed(phone)
+      ? ((await lookup.vault?.open(phone).catch(() => null)) ?? null)
+      : phone;
     if (clear) phones.push(clear);
   }
   return phones;
@@ -71,16 +85,23 @@ async function phonesOf(own: readonly RecordedEvent[], lookup: ReporterLookup): 
  * The complaint streams whose reporter gave one of these phones: a sealed phone by its subject
  * (which needs the naming key), one recorded in clear (history not yet migrated) by its digits.
  */
-async function reportedComplaints(store: EventStore, phones: readonly string[], lookup: ReporterLookup): Promise<string[]> {
+async function reportedComplaints(
+  store: EventStore,
+  phones: readonly string[],
+  lookup: ReporterLookup,
+): Promise<string[]> {
   if (phones.length === 0) return [];
   const digits = new Set(phones.map(normalisePhone));
-  const subjects = new Set(lookup.namingKey ? phones.map((p) => phoneSubject(lookup.namingKey!, p)) : []);
+  const subjects = new Set(
+    lookup.namingKey ? phones.map((p) => phoneSubject(lookup.namingKey!, p)) : [],
+  );
   const streams = new Set<string>();
   for (const e of await all(store, { types: ['complaints.complaint-filed'] })) {
     const phone = (e.data as { reporter?: { phone?: unknown } }).reporter?.phone;
     if (typeof phone !== 'string') continue;
     const subject = sealedSubject(phone);
-    if (subject ? subjects.has(subject) : !isSealed(phone) && digits.has(normalisePhone(phone))) streams.add(e.streamId);
+    if (subject ? subjects.has(subject) : !isSealed(phone) && digits.has(normalisePhone(phone)))
+      streams.add(e.streamId);
   }
   return [...streams];
 }
@@ -94,7 +115,11 @@ async function reportedComplaints(store: EventStore, phones: readonly string[], 
  * registered yet within the cut). With a cut: only the events inside it, as of what happened by
  * `asOf` and what was recorded by `knownAt` (a person's history is small: cut here).
  */
-export async function personTimeline(store: EventStore, personId: string, options: ReporterLookup & { readonly cut?: Cut } = {}): Promise<Timeline | null> {
+export async function personTimeline(
+  store: EventStore,
+  personId: string,
+  options: ReporterLookup & { readonly cut?: Cut } = {},
+): Promise<Timeline | null> {
   const { cut, ...lookup } = options;
   const inside = (e: RecordedEvent) => !cut || inCut(cut, e);
   const own = (await store.readStream(`person-${personId}`)).filter(inside);
@@ -111,18 +136,52 @@ export async function personTimeline(store: EventStore, personId: string, option
   const reported = await reportedComplaints(store, await phonesOf(own, lookup), lookup);
   const reportedStreams = new Set(reported);
   const [quarantine, checkpoints, complaints, reportedEvents] = await Promise.all([
-    all(store, { streamPrefixes: ['homeQuarantine-', 'arrivalAssessment-'], streamData: { field: 'personId', value: personId } }),
-    all(store, { types: ['checkpoints.entry-recorded', 'checkpoints.exit-recorded', 'checkpoints.refusal-recorded', 'checkpoints.quarantine-breach-recorded'], data: { field: 'personId', value: personId } }),
+    all(store, {
+      streamPrefixes: ['homeQuarantine-', 'arrivalAssessment-'],
+      streamData: { field: 'personId', value: personId },
+    }),
+    all(store, {
+      types: [
+        'checkpoints.entry-recorded',
+        'checkpoints.exit-recorded',
+        'checkpoints.refusal-recorded',
+        'checkpoints.quarantine-breach-recorded',
+      ],
+      data: { field: 'personId', value: personId },
+    }),
     households.size === 0
       ? Promise.resolve([])
-      : Promise.all([...households].map((h) => all(store, { streamPrefixes: ['complaint-'], streamData: { field: 'subjectHouseholdId', value: h } }))).then((x) => x.flat()),
+      : Promise.all(
+          [...households].map((h) =>
+            all(store, {
+              streamPrefixes: ['complaint-'],
+              streamData: { field: 'subjectHouseholdId', value: h },
+            }),
+          ),
+        ).then((x) => x.flat()),
     reported.length === 0 ? Promise.resolve([]) : all(store, { streamIds: reported }),
   ]);
   const relationOf = (e: RecordedEvent): TimelineEntry['relation'] =>
-    e.streamId.startsWith('person-') ? 'person' : e.streamId.startsWith('homeQuarantine-') ? 'case' : e.streamId.startsWith('arrivalAssessment-') ? 'arrival-assessment' : e.streamId.startsWith('complaint-') ? (reportedStreams.has(e.streamId) ? 'complaint-reported' : 'complaint-about-household') : 'crossing';
+    e.streamId.startsWith('person-')
+      ? 'person'
+      : e.streamId.startsWith('homeQuarantine-')
+        ? 'case'
+        : e.streamId.startsWith('arrivalAssessment-')
+          ? 'arrival-assessment'
+          : e.streamId.startsWith('complaint-')
+            ? reportedStreams.has(e.streamId)
+              ? 'complaint-reported'
+              : 'complaint-about-household'
+            : 'crossing';
   const seen = new Set<string>();
   const events: { e: Envelope; relation: TimelineEntry['relation'] }[] = [];
-  for (const recorded of [...own, ...quarantine, ...checkpoints, ...complaints, ...reportedEvents]) {
+  for (const recorded of [
+    ...own,
+    ...quarantine,
+    ...checkpoints,
+    ...complaints,
+    ...reportedEvents,
+  ]) {
     if (seen.has(recorded.id) || !inside(recorded)) continue;
     seen.add(recorded.id);
     const { position: _p, ...raw } = recorded;
@@ -136,29 +195,40 @@ export async function personTimeline(store: EventStore, personId: string, option
     events.push({ e, relation: relationOf(recorded) });
   }
   // occurredAt carries the writer's offset (+08:00 or Z): order by the instant, text only breaks ties.
-  events.sort((a, b) => Date.parse(a.e.occurredAt) - Date.parse(b.e.occurredAt) || Date.parse(a.e.recordedAt) - Date.parse(b.e.recordedAt) || (a.e.streamId === b.e.streamId ? a.e.streamRevision - b.e.streamRevision : 0));
+  events.sort(
+    (a, b) =>
+      Date.parse(a.e.occurredAt) - Date.parse(b.e.occurredAt) ||
+      Date.parse(a.e.recordedAt) - Date.parse(b.e.recordedAt) ||
+      (a.e.streamId === b.e.streamId ? a.e.streamRevision - b.e.streamRevision : 0),
+  );
   const ids = new Set(events.map((x) => x.e.id));
   const causes = new Map<string, string[]>();
   for (const { e } of events) {
-    if (e.causationId && ids.has(e.causationId)) causes.set(e.causationId, [...(causes.get(e.causationId) ?? []), e.id]);
+    if (e.causationId && ids.has(e.causationId))
+      causes.set(e.causationId, [...(causes.get(e.causationId) ?? []), e.id]);
   }
-  const entries = events.map(({ e, relation }): TimelineEntry => ({
-    eventId: e.id,
-    type: e.type,
-    context: e.type.slice(0, e.type.indexOf('.')),
-    streamId: e.streamId,
-    streamRevision: e.streamRevision,
-    occurredAt: e.occurredAt,
-    recordedAt: e.recordedAt,
-    actor: e.actor,
-    // The filed complaint from the reporter's side: they complained, they were not complained about.
-    summary: relation === 'complaint-reported' && e.type === 'complaints.complaint-filed' ? `提出投诉${summaryOf(e).replace(/^被投诉/, '')}` : summaryOf(e),
-    correlationId: e.correlationId,
-    causationId: e.causationId,
-    causedBy: e.causationId && ids.has(e.causationId) ? e.causationId : null,
-    causes: causes.get(e.id) ?? [],
-    relation,
-    data: e.data,
-  }));
+  const entries = events.map(
+    ({ e, relation }): TimelineEntry => ({
+      eventId: e.id,
+      type: e.type,
+      context: e.type.slice(0, e.type.indexOf('.')),
+      streamId: e.streamId,
+      streamRevision: e.streamRevision,
+      occurredAt: e.occurredAt,
+      recordedAt: e.recordedAt,
+      actor: e.actor,
+      // The filed complaint from the reporter's side: they complained, they were not complained about.
+      summary:
+        relation === 'complaint-reported' && e.type === 'complaints.complaint-filed'
+          ? `提出投诉${summaryOf(e).replace(/^被投诉/, '')}`
+          : summaryOf(e),
+      correlationId: e.correlationId,
+      causationId: e.causationId,
+      causedBy: e.causationId && ids.has(e.causationId) ? e.causationId : null,
+      causes: causes.get(e.id) ?? [],
+      relation,
+      data: e.data,
+    }),
+  );
   return { personId, name, community, entries };
 }

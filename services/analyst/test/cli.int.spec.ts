@@ -13,11 +13,18 @@ import { buildView, dailyReportOf, rosterDocs } from '../src/views.ts';
 import { fangyi } from './cli.ts';
 
 const FIXTURE = join(import.meta.dirname, 'fixtures/history-v1.ndjson.gz');
-const fixtureEvents = () => gunzipSync(readFileSync(FIXTURE)).toString('utf8').trim().split('\n').map((l) => JSON.parse(l) as Envelope);
+const fixtureEvents = () =>
+  gunzipSync(readFileSync(FIXTURE))
+    .toString('utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Envelope);
 const TZ = 'Asia/Shanghai';
 
 // Each case starts the tool as its own process a few times (seconds each on a busy machine).
-describe('the fangyi command line, run as a process, on the embedded data directory', { timeout: 180_000 }, () => {
+describe('the fangyi command line, run as a process, on the embedded data directory', {
+  timeout: 180_000,
+}, () => {
   const dir = mkdtempSync(join(tmpdir(), 'fangyi-cli-'));
   const inDir = (...args: string[]) => fangyi(['--data-dir', dir, ...args]);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -25,8 +32,11 @@ describe('the fangyi command line, run as a process, on the embedded data direct
   it('explains itself: --help names every command, and a mistake exits 2 with the reason', async () => {
     const help = await fangyi(['--help']);
     expect(help.code).toBe(0);
-    for (const command of ['export', 'import', 'timeline', 'as-of', 'rebuild', 'dead-letters']) expect(help.stdout).toContain(command);
-    expect((await fangyi(['export', '--help'])).stdout).toMatch(/--community <id>[\s\S]*--from <instant>/);
+    for (const command of ['export', 'import', 'timeline', 'as-of', 'rebuild', 'dead-letters'])
+      expect(help.stdout).toContain(command);
+    expect((await fangyi(['export', '--help'])).stdout).toMatch(
+      /--community <id>[\s\S]*--from <instant>/,
+    );
     const missing = await inDir('rebuild', 'roster');
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('no event store at');
@@ -53,18 +63,45 @@ describe('the fangyi command line, run as a process, on the embedded data direct
     const lines = async (...args: string[]) => {
       const r = await inDir('export', ...args);
       expect(r.code, r.stderr).toBe(0);
-      return r.stdout.trim() === '' ? [] : r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Envelope);
+      return r.stdout.trim() === ''
+        ? []
+        : r.stdout
+            .trim()
+            .split('\n')
+            .map((l) => JSON.parse(l) as Envelope);
     };
-    expect((await lines('--type', 'quarantine.symptom-check-logged,quarantine.symptom-check-corrected')).map((e) => e.id)).toEqual(
-      all.filter((e) => e.type === 'quarantine.symptom-check-logged' || e.type === 'quarantine.symptom-check-corrected').map((e) => e.id),
+    expect(
+      (
+        await lines('--type', 'quarantine.symptom-check-logged,quarantine.symptom-check-corrected')
+      ).map((e) => e.id),
+    ).toEqual(
+      all
+        .filter(
+          (e) =>
+            e.type === 'quarantine.symptom-check-logged' ||
+            e.type === 'quarantine.symptom-check-corrected',
+        )
+        .map((e) => e.id),
     );
-    const moujiaCases = new Set(all.filter((e) => e.type === 'quarantine.home-quarantine-started' && (e.data as { community: string }).community === 'moujia').map((e) => e.streamId));
+    const moujiaCases = new Set(
+      all
+        .filter(
+          (e) =>
+            e.type === 'quarantine.home-quarantine-started' &&
+            (e.data as { community: string }).community === 'moujia',
+        )
+        .map((e) => e.streamId),
+    );
     const moujia = await lines('--community', 'moujia', '--stream-prefix', 'homeQuarantine-');
     expect(new Set(moujia.map((e) => e.streamId))).toEqual(moujiaCases);
-    expect(moujia.map((e) => e.id)).toEqual(all.filter((e) => moujiaCases.has(e.streamId)).map((e) => e.id));
+    expect(moujia.map((e) => e.id)).toEqual(
+      all.filter((e) => moujiaCases.has(e.streamId)).map((e) => e.id),
+    );
     const middle = all[Math.floor(all.length / 2)]!.recordedAt;
     const last = all.at(-1)!.recordedAt;
-    expect((await lines('--from', middle, '--to', last)).map((e) => e.id)).toEqual(all.filter((e) => e.recordedAt >= middle && e.recordedAt < last).map((e) => e.id));
+    expect((await lines('--from', middle, '--to', last)).map((e) => e.id)).toEqual(
+      all.filter((e) => e.recordedAt >= middle && e.recordedAt < last).map((e) => e.id),
+    );
     const wrong = await inDir('export', '--from', 'yesterday');
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toContain('--from must be an instant');
@@ -77,10 +114,16 @@ describe('the fangyi command line, run as a process, on the embedded data direct
     expect(r.code, r.stderr).toBe(0);
     const store = new SqliteEventStore({ path: join(dir, 'fangyi.db') });
     try {
-      const { store: view } = await buildView(store, 'report', { timeZone: TZ, cut: { asOf: new Date(at) } });
+      const { store: view } = await buildView(store, 'report', {
+        timeZone: TZ,
+        cut: { asOf: new Date(at) },
+      });
       const expected = await dailyReportOf(view, '2026-12-02');
       expect(JSON.parse(r.stdout)).toEqual({ ...JSON.parse(JSON.stringify(expected)), asOf: at });
-      const before = await dailyReportOf((await buildView(store, 'report', { timeZone: TZ })).store, '2026-12-02');
+      const before = await dailyReportOf(
+        (await buildView(store, 'report', { timeZone: TZ })).store,
+        '2026-12-02',
+      );
       expect(before.total.people.registered).toBeGreaterThan(expected.total.people.registered);
     } finally {
       await store.close();
@@ -100,7 +143,12 @@ describe('the fangyi command line, run as a process, on the embedded data direct
     expect(r.stdout).toMatch(/rebuilt roster \(memory\) from 5591 events/);
     expect(r.stdout).toMatch(/cases\s+13/);
     const json = await inDir('rebuild', 'report', '--json');
-    expect(JSON.parse(json.stdout)).toMatchObject({ view: 'report', events: 5591, skipped: 0, documents: { households: 2610, cases: 13 } });
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      view: 'report',
+      events: 5591,
+      skipped: 0,
+      documents: { households: 2610, cases: 13 },
+    });
     expect((await inDir('rebuild', 'worklist')).stderr).toContain('unknown view worklist');
   });
 
@@ -112,13 +160,17 @@ describe('the fangyi command line, run as a process, on the embedded data direct
     expect(r.stdout).toMatch(/#\s+发生于\s+记录于\s+操作人\s+摘要\s+起因/);
     expect(r.stdout).toContain('开始居家隔离');
     expect(r.stdout).toMatch(/policy-arrival-quarantine \(system\)\s+开始居家隔离.*← #\d+/);
-    const json = JSON.parse((await inDir('timeline', personId, '--json')).stdout) as { entries: { type: string }[] };
+    const json = JSON.parse((await inDir('timeline', personId, '--json')).stdout) as {
+      entries: { type: string }[];
+    };
     expect(json.entries.map((e) => e.type)).toContain('quarantine.symptom-check-missed');
     expect((await inDir('timeline', 'nobody')).stderr).toContain('no person nobody');
   });
 });
 
-describe('the fangyi command line on the distributed mode (PostgreSQL, Redis)', { timeout: 180_000 }, () => {
+describe('the fangyi command line on the distributed mode (PostgreSQL, Redis)', {
+  timeout: 180_000,
+}, () => {
   const url = requireInfra('postgres');
   const redisUrl = requireInfra('redis');
   const schema = freshSchemaName('fangyi_cli');
@@ -135,12 +187,22 @@ describe('the fangyi command line on the distributed mode (PostgreSQL, Redis)', 
   it('imports into PostgreSQL and rebuilds the roster in Redis, holding every field the code of its day built', async () => {
     const imported = await fangyi(['import', FIXTURE], env);
     expect(imported.code, imported.stderr).toBe(0);
-    const r = await fangyi(['rebuild', 'roster', '--into-redis', '--namespace', namespace, '--json'], env);
+    const r = await fangyi(
+      ['rebuild', 'roster', '--into-redis', '--namespace', namespace, '--json'],
+      env,
+    );
     expect(r.code, r.stderr).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ view: 'roster', into: 'redis', events: 5591, documents: { cases: 13 } });
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      view: 'roster',
+      into: 'redis',
+      events: 5591,
+      documents: { cases: 13 },
+    });
     const store = new RedisProjectionStore({ redis, namespace, guarded: true });
     expect(await store.intact()).toBe(true);
-    const expected = JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures/history-v1.expected.json'), 'utf8')) as { roster: unknown[] };
+    const expected = JSON.parse(
+      readFileSync(join(import.meta.dirname, 'fixtures/history-v1.expected.json'), 'utf8'),
+    ) as { roster: unknown[] };
     // Today's roster keeps more fields (registeredAt); every one it kept then holds the same value.
     expect(await rosterDocs(store)).toMatchObject(expected.roster);
     expect((await store.list(ROSTER_COLLECTION)).length).toBe(13);

@@ -10,7 +10,8 @@ import { fangyi } from './cli.ts';
 const LOGGED = 'quarantine.symptom-check-logged';
 
 /** `fangyi dead-letters …` as an operator runs it, in its own process. */
-const deadLetters = (brokers: string, ...args: string[]) => fangyi(['dead-letters', ...args], { KAFKA_BROKERS: brokers });
+const deadLetters = (brokers: string, ...args: string[]) =>
+  fangyi(['dead-letters', ...args], { KAFKA_BROKERS: brokers });
 
 function check(caseId: string, i: number): Envelope {
   return {
@@ -24,13 +25,26 @@ function check(caseId: string, i: number): Envelope {
     actor: { id: 'caller-7', role: 'caller' },
     correlationId: randomUUID(),
     causationId: null,
-    data: { caseId, checkId: `check-${caseId}-${i}`, date: '2026-02-01', slot: i % 2 === 0 ? 'am' : 'pm', temperatureC: 36.6, symptoms: [], reachedVia: 'phone', abnormal: false },
+    data: {
+      caseId,
+      checkId: `check-${caseId}-${i}`,
+      date: '2026-02-01',
+      slot: i % 2 === 0 ? 'am' : 'pm',
+      temperatureC: 36.6,
+      symptoms: [],
+      reachedVia: 'phone',
+      abnormal: false,
+    },
   };
 }
 
 describe('fangyi dead-letters (Kafka)', () => {
   const brokers = requireInfra('kafka');
-  const bus = new KafkaMessageBus({ brokers: brokers.split(','), clientId: `dead-letters-e2e-${randomUUID().slice(0, 6)}`, logger: pino({ level: 'silent' }) });
+  const bus = new KafkaMessageBus({
+    brokers: brokers.split(','),
+    clientId: `dead-letters-e2e-${randomUUID().slice(0, 6)}`,
+    logger: pino({ level: 'silent' }),
+  });
   let consumer: Consumer | undefined;
   afterAll(async () => {
     await consumer?.stop();
@@ -58,7 +72,14 @@ describe('fangyi dead-letters (Kafka)', () => {
         handled.push(m);
       },
     });
-    await bus.publish(topic, events.map((e) => ({ key: e.streamId, value: JSON.stringify(e), headers: { 'fangyi-type': e.type, 'fangyi-event-id': e.id } })));
+    await bus.publish(
+      topic,
+      events.map((e) => ({
+        key: e.streamId,
+        value: JSON.stringify(e),
+        headers: { 'fangyi-type': e.type, 'fangyi-event-id': e.id },
+      })),
+    );
     await expect.poll(() => consumer!.status().deadLettered, { timeout: 20_000 }).toBe(1);
     expect(handled.map((m) => JSON.parse(m.value).id)).toEqual([events[0]!.id, events[2]!.id]);
 
@@ -75,9 +96,23 @@ describe('fangyi dead-letters (Kafka)', () => {
 
     const json = await deadLetters(brokers, 'list', '--topic', topic, '--group', group, '--json');
     expect(JSON.parse(json.stdout)).toEqual([
-      expect.objectContaining({ dlqTopic: deadLetterTopic(topic), offset: '0', key: bad.streamId, sourceTopic: topic, group, attempts: 3, replayed: false, value: JSON.stringify(bad) }),
+      expect.objectContaining({
+        dlqTopic: deadLetterTopic(topic),
+        offset: '0',
+        key: bad.streamId,
+        sourceTopic: topic,
+        group,
+        attempts: 3,
+        replayed: false,
+        value: JSON.stringify(bad),
+      }),
     ]);
-    expect(JSON.parse((await deadLetters(brokers, 'list', '--topic', topic, '--group', 'another-group', '--json')).stdout)).toEqual([]);
+    expect(
+      JSON.parse(
+        (await deadLetters(brokers, 'list', '--topic', topic, '--group', 'another-group', '--json'))
+          .stdout,
+      ),
+    ).toEqual([]);
 
     fixed = true;
     const replay = await deadLetters(brokers, 'replay', '--topic', topic, '--group', group);
@@ -92,7 +127,9 @@ describe('fangyi dead-letters (Kafka)', () => {
 
     const second = await deadLetters(brokers, 'replay', '--topic', topic, '--group', group);
     expect(second.stdout).toContain('replayed 0 dead letter(s)');
-    expect(JSON.parse((await deadLetters(brokers, 'list', '--topic', topic, '--json')).stdout)).toMatchObject([{ offset: '0', replayed: true }]);
+    expect(
+      JSON.parse((await deadLetters(brokers, 'list', '--topic', topic, '--json')).stdout),
+    ).toMatchObject([{ offset: '0', replayed: true }]);
     await new Promise((r) => setTimeout(r, 1_000));
     expect(handled).toHaveLength(3);
     expect(consumer.status().deadLettered).toBe(1);

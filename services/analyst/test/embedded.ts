@@ -32,7 +32,15 @@ export class Embedded {
     this.base = `http://127.0.0.1:${port}`;
     const child = spawn(process.execPath, [join(REPO_ROOT, 'services/embedded/src/main.ts')], {
       cwd: REPO_ROOT,
-      env: { ...process.env, FANGYI_DATA_DIR: this.dataDir, PORT: String(port), FANGYI_JWT_SECRET: SECRET, FANGYI_DEMO: 'false', FANGYI_SCHEDULER: 'off', FANGYI_RATE_LIMIT: 'off' },
+      env: {
+        ...process.env,
+        FANGYI_DATA_DIR: this.dataDir,
+        PORT: String(port),
+        FANGYI_JWT_SECRET: SECRET,
+        FANGYI_DEMO: 'false',
+        FANGYI_SCHEDULER: 'off',
+        FANGYI_RATE_LIMIT: 'off',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
@@ -48,10 +56,18 @@ export class Embedded {
     return this;
   }
 
-  async call<T = Record<string, unknown>>(user: User, method: string, path: string, body?: unknown): Promise<{ status: number; json: T; text: string; type: string }> {
+  async call<T = Record<string, unknown>>(
+    user: User,
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<{ status: number; json: T; text: string; type: string }> {
     const res = await fetch(this.base + path, {
       method,
-      headers: { authorization: `Bearer ${signToken(user, SECRET)}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      headers: {
+        authorization: `Bearer ${signToken(user, SECRET)}`,
+        ...(body ? { 'content-type': 'application/json' } : {}),
+      },
       ...(body ? { body: JSON.stringify(body) } : {}),
     });
     const text = await res.text();
@@ -59,10 +75,20 @@ export class Embedded {
     try {
       json = JSON.parse(text);
     } catch {}
-    return { status: res.status, json: json as T, text, type: res.headers.get('content-type') ?? '' };
+    return {
+      status: res.status,
+      json: json as T,
+      text,
+      type: res.headers.get('content-type') ?? '',
+    };
   }
 
-  async ok<T = Record<string, unknown>>(user: User, method: string, path: string, body?: unknown): Promise<T> {
+  async ok<T = Record<string, unknown>>(
+    user: User,
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<T> {
     const res = await this.call<T>(user, method, path, body);
     if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${res.text}`);
     return res.json;
@@ -78,10 +104,19 @@ export class Embedded {
   }
 }
 
-export const user = (id: string, role: User['role'], communities: string[]): User => ({ id, name: id, role, communities });
+export const user = (id: string, role: User['role'], communities: string[]): User => ({
+  id,
+  name: id,
+  role,
+  communities,
+});
 export const REGISTRAR = user('registrar-kutao', 'registrar', ['zhangcun', 'moujia', 'kutao']);
 export const STAFF = user('checkpoint-staff-zhangcun', 'checkpoint-staff', ['zhangcun']);
-export const HANDLER = user('complaint-handler-kutao', 'complaint-handler', ['zhangcun', 'kutao', 'moujia']);
+export const HANDLER = user('complaint-handler-kutao', 'complaint-handler', [
+  'zhangcun',
+  'kutao',
+  'moujia',
+]);
 export const ANALYST = user('analyst-kutao', 'analyst', ['*']);
 export const idNumberOf = (first17: string) => first17 + idNumberCheckChar(first17);
 
@@ -90,23 +125,66 @@ export const idNumberOf = (first17: string) => first17 + idNumberCheckChar(first
  * quarantine, he walks out through the east gate (a breach) and a neighbour reports his household.
  */
 export async function liMingsStory(app: Embedded, today: string, arrivedOn: string) {
-  const { householdId } = await app.ok<{ householdId: string }>(REGISTRAR, 'POST', '/residents/households', { community: 'zhangcun', grid: 'zhangcun-g1', address: '张村 3号楼 101室', kind: 'rental' });
+  const { householdId } = await app.ok<{ householdId: string }>(
+    REGISTRAR,
+    'POST',
+    '/residents/households',
+    { community: 'zhangcun', grid: 'zhangcun-g1', address: '张村 3号楼 101室', kind: 'rental' },
+  );
   const { personId } = await app.ok<{ personId: string }>(REGISTRAR, 'POST', '/residents/people', {
-    householdId, name: '李明', idNumber: idNumberOf('42010619900315123'), phone: '13971234567', registration: 'outside', originProvince: '湖北省', originCity: '武汉市', arrivedOn, travelHistory: [],
+    householdId,
+    name: '李明',
+    idNumber: idNumberOf('42010619900315123'),
+    phone: '13971234567',
+    registration: 'outside',
+    originProvince: '湖北省',
+    originCity: '武汉市',
+    arrivedOn,
+    travelHistory: [],
   });
   let caseId: string | undefined;
   for (let i = 0; i < 100 && !caseId; i++) {
-    const list = await app.ok<{ cases: { caseId: string; personId: string }[] }>(REGISTRAR, 'GET', '/quarantine/cases?community=zhangcun');
+    const list = await app.ok<{ cases: { caseId: string; personId: string }[] }>(
+      REGISTRAR,
+      'GET',
+      '/quarantine/cases?community=zhangcun',
+    );
     caseId = list.cases.find((c) => c.personId === personId)?.caseId;
     if (!caseId) await new Promise((r) => setTimeout(r, 100));
   }
   if (!caseId) throw new Error(`no case was started for ${personId}: ${app.output}`);
-  const { checkpointId } = await app.ok<{ checkpointId: string }>(REGISTRAR, 'POST', '/checkpoints', { name: '张村东卡口', location: '张村东入口', kind: 'road', communities: ['zhangcun'], staffedHours: 24 });
+  const { checkpointId } = await app.ok<{ checkpointId: string }>(
+    REGISTRAR,
+    'POST',
+    '/checkpoints',
+    {
+      name: '张村东卡口',
+      location: '张村东入口',
+      kind: 'road',
+      communities: ['zhangcun'],
+      staffedHours: 24,
+    },
+  );
   const now = () => new Date().toISOString();
-  await app.ok(STAFF, 'POST', `/checkpoints/${checkpointId}/shifts`, { staff: [{ id: 'zc-staff-1', name: '赵强', community: 'zhangcun', role: 'community-staff' }], startedAt: now() });
-  await app.ok(STAFF, 'POST', `/checkpoints/${checkpointId}/exits`, { personId, name: '李明', temperatureC: 36.5, passValid: false, at: now() });
+  await app.ok(STAFF, 'POST', `/checkpoints/${checkpointId}/shifts`, {
+    staff: [{ id: 'zc-staff-1', name: '赵强', community: 'zhangcun', role: 'community-staff' }],
+    startedAt: now(),
+  });
+  await app.ok(STAFF, 'POST', `/checkpoints/${checkpointId}/exits`, {
+    personId,
+    name: '李明',
+    temperatureC: 36.5,
+    passValid: false,
+    at: now(),
+  });
   const { complaintId } = await app.ok<{ complaintId: string }>(HANDLER, 'POST', '/complaints', {
-    channel: 'phone', category: 'illegal-rental', community: 'zhangcun', description: '3号楼101室租给刚从武汉回来的人', reporter: { anonymous: false, name: '王芳', phone: '13805321234' }, receivedAt: now(), subjectHouseholdId: householdId,
+    channel: 'phone',
+    category: 'illegal-rental',
+    community: 'zhangcun',
+    description: '3号楼101室租给刚从武汉回来的人',
+    reporter: { anonymous: false, name: '王芳', phone: '13805321234' },
+    receivedAt: now(),
+    subjectHouseholdId: householdId,
   });
   return { householdId, personId, caseId, checkpointId, complaintId, today };
 }

@@ -19,7 +19,17 @@ export function caseEvents(n: number): { streamId: string; recordedAt: Date; eve
   const events: QuarantineEvent[] = [
     {
       type: 'quarantine.home-quarantine-started',
-      data: { caseId, personId: `p-${caseId}`, personName: `隔离人员${n}`, community, startDate, endDate: addDays(startDate, 13), periodDays: 14, reason: 'arrival-from-risk-area', assignedCaller: actor.id },
+      data: {
+        caseId,
+        personId: `p-${caseId}`,
+        personName: `隔离人员${n}`,
+        community,
+        startDate,
+        endDate: addDays(startDate, 13),
+        periodDays: 14,
+        reason: 'arrival-from-risk-area',
+        assignedCaller: actor.id,
+      },
     },
   ];
   let i = 0;
@@ -35,12 +45,44 @@ export function caseEvents(n: number): { streamId: string; recordedAt: Date; eve
       const checkId = `${caseId}-${i}`;
       events.push({
         type: 'quarantine.symptom-check-logged',
-        data: { caseId, checkId, date, slot, temperatureC: fever ? 38.2 : 36.6, symptoms: [], contactChannel: 'phone', measuredBy: { who: 'self', site: 'unknown' }, abnormal: fever },
+        data: {
+          caseId,
+          checkId,
+          date,
+          slot,
+          temperatureC: fever ? 38.2 : 36.6,
+          symptoms: [],
+          contactChannel: 'phone',
+          measuredBy: { who: 'self', site: 'unknown' },
+          abnormal: fever,
+        },
       });
-      if (fever) events.push({ type: 'quarantine.escalation-raised', data: { caseId, escalationId: `${checkId}-e`, checkId, date, slot, temperatureC: 38.2, symptoms: [], reason: 'fever' } });
+      if (fever)
+        events.push({
+          type: 'quarantine.escalation-raised',
+          data: {
+            caseId,
+            escalationId: `${checkId}-e`,
+            checkId,
+            date,
+            slot,
+            temperatureC: 38.2,
+            symptoms: [],
+            reason: 'fever',
+          },
+        });
     }
   }
-  events.push({ type: 'quarantine.home-quarantine-ended', data: { caseId, personId: `p-${caseId}`, community, outcome: 'completed', endedOn: addDays(startDate, 13) } });
+  events.push({
+    type: 'quarantine.home-quarantine-ended',
+    data: {
+      caseId,
+      personId: `p-${caseId}`,
+      community,
+      outcome: 'completed',
+      endedOn: addDays(startDate, 13),
+    },
+  });
   return {
     streamId: `homeQuarantine-${caseId}`,
     recordedAt: new Date(Date.parse('2020-01-20T00:00:00.000Z') + n * 60_000),
@@ -58,7 +100,12 @@ export function caseEvents(n: number): { streamId: string; recordedAt: Date; eve
 }
 
 /** Appends `cases` generated cases, several appends in flight, each stamped by `setClock` as it is made. */
-export async function appendGenerated(store: EventStore, setClock: (at: Date) => void, cases: number, inFlight = 8): Promise<number> {
+export async function appendGenerated(
+  store: EventStore,
+  setClock: (at: Date) => void,
+  cases: number,
+  inFlight = 8,
+): Promise<number> {
   let next = 0;
   let events = 0;
   await Promise.all(

@@ -43,21 +43,36 @@ function asRecordedToday(): Readable {
   );
 }
 
-async function replaysTheSame(open: () => Promise<{ store: EventStore; clock: ReturnType<typeof importClock> }>) {
+async function replaysTheSame(
+  open: () => Promise<{ store: EventStore; clock: ReturnType<typeof importClock> }>,
+) {
   const old = await open();
   const imported = await importNdjson(fixture(), old.store, old.clock);
   expect(imported.events).toBe(expected.events);
   const roster = await rosterDocs((await buildView(old.store, 'roster', { timeZone: TZ })).store);
   // Every field the code of its day kept holds the same value today (today's roster keeps more).
   expect(roster).toMatchObject(expected.roster);
-  const report = await dailyReportOf((await buildView(old.store, 'report', { timeZone: TZ })).store, expected.recordedOn);
+  const report = await dailyReportOf(
+    (await buildView(old.store, 'report', { timeZone: TZ })).store,
+    expected.recordedOn,
+  );
   // The same history as today's code records it: the same roster and the same report, to the figure.
   const today = await open();
   await importNdjson(asRecordedToday(), today.store, today.clock);
-  const checks = await today.store.readFiltered({ filter: { types: ['quarantine.symptom-check-logged'] }, limit: 1000 });
+  const checks = await today.store.readFiltered({
+    filter: { types: ['quarantine.symptom-check-logged'] },
+    limit: 1000,
+  });
   expect(new Set(checks.map((e) => e.schemaVersion))).toEqual(new Set([2]));
-  expect(await rosterDocs((await buildView(today.store, 'roster', { timeZone: TZ })).store)).toEqual(roster);
-  expect(await dailyReportOf((await buildView(today.store, 'report', { timeZone: TZ })).store, expected.recordedOn)).toEqual(report);
+  expect(
+    await rosterDocs((await buildView(today.store, 'roster', { timeZone: TZ })).store),
+  ).toEqual(roster);
+  expect(
+    await dailyReportOf(
+      (await buildView(today.store, 'report', { timeZone: TZ })).store,
+      expected.recordedOn,
+    ),
+  ).toEqual(report);
   expect(JSON.stringify(report.total)).toMatch(/[1-9]/);
 }
 
@@ -85,11 +100,14 @@ describe('history recorded before symptom checks became version 2', () => {
       const upcast = parseEnvelope(raw);
       expect(upcast.schemaVersion).toBe(2);
       const v1 = raw.data as { reachedVia: string };
-      expect(upcast.data).toMatchObject({ contactChannel: v1.reachedVia, measuredBy: { who: v1.reachedVia === 'visit' ? 'caller' : 'self', site: 'unknown' } });
+      expect(upcast.data).toMatchObject({
+        contactChannel: v1.reachedVia,
+        measuredBy: { who: v1.reachedVia === 'visit' ? 'caller' : 'self', site: 'unknown' },
+      });
     }
   });
 
-  it('replays into today\'s roster and daily report: the roster as the code of its day built it, both as if recorded today (SQLite)', async () => {
+  it("replays into today's roster and daily report: the roster as the code of its day built it, both as if recorded today (SQLite)", async () => {
     await replaysTheSame(async () => {
       const clock = importClock();
       const store = new SqliteEventStore({ path: ':memory:', clock: clock.clock });
@@ -103,7 +121,11 @@ describe('history recorded before symptom checks became version 2', () => {
     await replaysTheSame(async () => {
       const schema = freshSchemaName('fangyi_v1');
       const clock = importClock();
-      const store = await PostgresEventStore.create({ connectionString: url, schema, clock: clock.clock });
+      const store = await PostgresEventStore.create({
+        connectionString: url,
+        schema,
+        clock: clock.clock,
+      });
       closers.push(async () => {
         await store.close();
         await dropSchema(url, schema);

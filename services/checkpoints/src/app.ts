@@ -1,4 +1,11 @@
-import { createServiceApp, mergeErrors, type Registered, type ServiceApp, serviceAppOptions, type ServiceAppDeps } from '@fangyi/service-kit';
+import {
+  createServiceApp,
+  mergeErrors,
+  type Registered,
+  type ServiceApp,
+  serviceAppOptions,
+  type ServiceAppDeps,
+} from '@fangyi/service-kit';
 import { checkpointErrors } from './checkpoint/checkpoint.ts';
 import { checkpointRoutes } from './checkpoint/routes.ts';
 import { checkpointListRoutes } from './checkpointList/routes.ts';

@@ -2,8 +2,25 @@ import { z } from 'zod';
 import { BusinessDateSchema } from '@fangyi/contracts';
 import type { EventStore } from '@fangyi/eventstore';
 import type { ProjectionStore } from '@fangyi/projections';
-import { DomainError, IdParamSchema, fault, loadAggregate, requireCommunity, requireInScope, worksIn, SHIPPED_DISTRICT, type Clock, type District, type PersonalDataVault, type User } from '@fangyi/service-kit';
-import { checkpointDecider, checkpointStreamId, type CheckpointState } from './checkpoint/checkpoint.ts';
+import {
+  DomainError,
+  IdParamSchema,
+  fault,
+  loadAggregate,
+  requireCommunity,
+  requireInScope,
+  worksIn,
+  SHIPPED_DISTRICT,
+  type Clock,
+  type District,
+  type PersonalDataVault,
+  type User,
+} from '@fangyi/service-kit';
+import {
+  checkpointDecider,
+  checkpointStreamId,
+  type CheckpointState,
+} from './checkpoint/checkpoint.ts';
 import type { CheckpointList } from './checkpointList/projection.ts';
 import type { ResidentsDirectory } from './residentsDirectory/projection.ts';
 
@@ -45,27 +62,48 @@ export const utc = (instant: string) => new Date(instant).toISOString();
 
 export type KnownCheckpoint = Exclude<CheckpointState, { status: 'none' }>;
 
-export const checkpointNotFound = (checkpointId: string) => () => new DomainError('CHECKPOINT_NOT_FOUND', `checkpoint ${checkpointId}`, fault('checkpointId', 'no such checkpoint'));
+export const checkpointNotFound = (checkpointId: string) => () =>
+  new DomainError(
+    'CHECKPOINT_NOT_FOUND',
+    `checkpoint ${checkpointId}`,
+    fault('checkpointId', 'no such checkpoint'),
+  );
 
 /**
  * A jointly run checkpoint belongs to each of its communities: working in any one of them gives
  * access; working in none, it answers as an unknown checkpoint (404, the same body).
  */
-export function requireAnyCommunityOf(user: User, state: KnownCheckpoint, notFound = checkpointNotFound(state.checkpointId)): void {
-  if (!state.communities.some((c) => worksIn(user, c.community))) requireInScope(user, state.communities[0]?.community ?? '', notFound);
+export function requireAnyCommunityOf(
+  user: User,
+  state: KnownCheckpoint,
+  notFound = checkpointNotFound(state.checkpointId),
+): void {
+  if (!state.communities.some((c) => worksIn(user, c.community)))
+    requireInScope(user, state.communities[0]?.community ?? '', notFound);
 }
 
 /**
  * Closing or merging a checkpoint changes every community it serves: the registrar must work in
  * all of them (403 for one who sees it but not all its communities; 404 for one who sees none).
  */
-export function requireAllCommunitiesOf(user: User, state: KnownCheckpoint, notFound = checkpointNotFound(state.checkpointId)): void {
+export function requireAllCommunitiesOf(
+  user: User,
+  state: KnownCheckpoint,
+  notFound = checkpointNotFound(state.checkpointId),
+): void {
   requireAnyCommunityOf(user, state, notFound);
   for (const c of state.communities) requireCommunity(user, c.community);
 }
 
-export async function loadCheckpoint(eventStore: EventStore, checkpointId: string): Promise<{ state: KnownCheckpoint; revision: number }> {
-  const { state, revision } = await loadAggregate(eventStore, checkpointStreamId(checkpointId), checkpointDecider);
+export async function loadCheckpoint(
+  eventStore: EventStore,
+  checkpointId: string,
+): Promise<{ state: KnownCheckpoint; revision: number }> {
+  const { state, revision } = await loadAggregate(
+    eventStore,
+    checkpointStreamId(checkpointId),
+    checkpointDecider,
+  );
   if (state.status === 'none') throw checkpointNotFound(checkpointId)();
   return { state, revision };
 }

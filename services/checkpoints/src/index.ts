@@ -1,6 +1,17 @@
-export { buildCheckpointsApp, registerCheckpoints, checkpointsErrors, type CheckpointsAppDeps } from './app.ts';
+export {
+  buildCheckpointsApp,
+  registerCheckpoints,
+  checkpointsErrors,
+  type CheckpointsAppDeps,
+} from './app.ts';
 export type { CheckpointsDeps } from './http.ts';
-export { checkpointDecider, checkpointStreamId, currentShift, type CheckpointState, type ShiftRecord } from './checkpoint/checkpoint.ts';
+export {
+  checkpointDecider,
+  checkpointStreamId,
+  currentShift,
+  type CheckpointState,
+  type ShiftRecord,
+} from './checkpoint/checkpoint.ts';
 export { computeCoverage, type Coverage } from './checkpoint/coverage.ts';
 export {
   CHECKPOINT_LIST_COLLECTION,
@@ -20,4 +31,10 @@ export {
   type CheckpointsProjectionsOptions,
   type UnderQuarantineDoc,
 } from './underQuarantine/projection.ts';
-export { KNOWN_PASSES_COLLECTION, KNOWN_PEOPLE_COLLECTION, residentsDirectoryProjection, startResidentsDirectory, type ResidentsDirectory } from './residentsDirectory/projection.ts';
+export {
+  KNOWN_PASSES_COLLECTION,
+  KNOWN_PEOPLE_COLLECTION,
+  residentsDirectoryProjection,
+  startResidentsDirectory,
+  type ResidentsDirectory,
+} from './residentsDirectory/projection.ts';

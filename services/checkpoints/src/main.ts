@@ -6,7 +6,24 @@ import { relayReadiness, startRelay } from '@fangyi/messaging';
 import { KafkaMessageBus } from '@fangyi/messaging/kafka';
 import { busSource, readinessOf } from '@fangyi/processors';
 import { RedisProjectionStore } from '@fangyi/projections';
-import { createMetrics, tracingFromEnv, instrumentEventStore, registerProcessorMetrics, registerRelayMetrics, openPrivacy, privacyConfig, createLogger, installGracefulShutdown, loadDistrict, commandServiceConfig, rateLimitOf, readConfig, tokenSecretsOf, withEventStoreUrl, systemClock } from '@fangyi/service-kit';
+import {
+  createMetrics,
+  tracingFromEnv,
+  instrumentEventStore,
+  registerProcessorMetrics,
+  registerRelayMetrics,
+  openPrivacy,
+  privacyConfig,
+  createLogger,
+  installGracefulShutdown,
+  loadDistrict,
+  commandServiceConfig,
+  rateLimitOf,
+  readConfig,
+  tokenSecretsOf,
+  withEventStoreUrl,
+  systemClock,
+} from '@fangyi/service-kit';
 import { sessionCheckOf, startStaffDirectory } from '@fangyi/staff';
 import { buildCheckpointsApp } from './app.ts';
 import { startCheckpointList } from './checkpointList/projection.ts';
@@ -27,7 +44,7 @@ const config = readConfig(
     REDIS_URL: z.string().min(1, 'REDIS_URL is required (redis://…)'),
     FANGYI_CHECKPOINTS_NAMESPACE: z.string().default('fangyi:checkpoints'),
   }),
-  withEventStoreUrl(process.env)
+  withEventStoreUrl(process.env),
 );
 
 const logger = createLogger({ service: 'checkpoints', level: config.LOG_LEVEL });
@@ -38,11 +55,23 @@ const metrics = createMetrics({ service: 'checkpoints' });
 // Traces exported over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set; otherwise none.
 const tracing = await tracingFromEnv('checkpoints');
 // Every append measured and counted by event type (the domain counters at /metrics).
-const eventStore = instrumentEventStore(await openEventStore(config.EVENT_STORE_URL, { schema: config.FANGYI_SCHEMA, clock }), metrics);
+const eventStore = instrumentEventStore(
+  await openEventStore(config.EVENT_STORE_URL, { schema: config.FANGYI_SCHEMA, clock }),
+  metrics,
+);
 const privacy = await openPrivacy(config);
-const bus = new KafkaMessageBus({ brokers: config.KAFKA_BROKERS.split(','), clientId: 'fangyi-checkpoints', logger });
+const bus = new KafkaMessageBus({
+  brokers: config.KAFKA_BROKERS.split(','),
+  clientId: 'fangyi-checkpoints',
+  logger,
+});
 const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3 });
-const projectionStore = new RedisProjectionStore({ redis, namespace: config.FANGYI_CHECKPOINTS_NAMESPACE, clock, guarded: true });
+const projectionStore = new RedisProjectionStore({
+  redis,
+  namespace: config.FANGYI_CHECKPOINTS_NAMESPACE,
+  clock,
+  guarded: true,
+});
 const relay =
   config.FANGYI_RELAY === 'on'
     ? await startRelay({
@@ -60,13 +89,23 @@ const relay =
         standbyPollMs: config.FANGYI_RELAY_STANDBY_POLL_MS,
       })
     : null;
-const projections = await startCheckpointsProjections({ source: busSource({ bus, topicPrefix: config.FANGYI_TOPIC_PREFIX, join: 'background' }), store: projectionStore, logger, eventStore });
+const projections = await startCheckpointsProjections({
+  source: busSource({ bus, topicPrefix: config.FANGYI_TOPIC_PREFIX, join: 'background' }),
+  store: projectionStore,
+  logger,
+  eventStore,
+});
 const checkpointList = await startCheckpointList({ eventStore, logger });
 const residents = await startResidentsDirectory({ eventStore, logger });
 // Staff accounts from the log: a console session of an account disabled since it signed in ends here too.
 const staffDirectory = await startStaffDirectory({ eventStore, logger });
 
-registerProcessorMetrics(metrics, () => [projections.status(), checkpointList.status(), residents.status(), staffDirectory.status()]);
+registerProcessorMetrics(metrics, () => [
+  projections.status(),
+  checkpointList.status(),
+  residents.status(),
+  staffDirectory.status(),
+]);
 if (relay) registerRelayMetrics(metrics, relay, eventStore);
 const app = buildCheckpointsApp({
   tracing,
@@ -98,7 +137,12 @@ const app = buildCheckpointsApp({
         relay: relayCheck.check,
         readModelsApplied: String(meta.appliedCount),
         lastAppliedAt: meta.lastAppliedAt ?? 'never',
-        ...readinessOf([projections.status(), checkpointList.status(), residents.status(), staffDirectory.status()]).checks,
+        ...readinessOf([
+          projections.status(),
+          checkpointList.status(),
+          residents.status(),
+          staffDirectory.status(),
+        ]).checks,
       },
     };
   },

@@ -14,7 +14,12 @@ const event = (type: string, data: object) => ({
 });
 
 /** A person as the residents service records their registration, on the shared log the checkpoints service reads. */
-export async function registerPerson(eventStore: EventStore, personId: string, community = 'zhangcun', name = '王芳'): Promise<void> {
+export async function registerPerson(
+  eventStore: EventStore,
+  personId: string,
+  community = 'zhangcun',
+  name = '王芳',
+): Promise<void> {
   await eventStore.append(
     `person-${personId}`,
     [
@@ -36,10 +41,24 @@ export async function registerPerson(eventStore: EventStore, personId: string, c
 }
 
 /** A pass issued to a registered person (the person's stream has only their registration before it). */
-export async function issuePass(eventStore: EventStore, personId: string, passId: string, community = 'zhangcun'): Promise<void> {
+export async function issuePass(
+  eventStore: EventStore,
+  personId: string,
+  passId: string,
+  community = 'zhangcun',
+): Promise<void> {
   await eventStore.append(
     `person-${personId}`,
-    [event('residents.pass-issued', { personId, passId, community, issuedOn: '2020-01-20', validUntil: '2020-02-18', screeningId: uuidv7() })],
+    [
+      event('residents.pass-issued', {
+        personId,
+        passId,
+        community,
+        issuedOn: '2020-01-20',
+        validUntil: '2020-02-18',
+        screeningId: uuidv7(),
+      }),
+    ],
     { expectedRevision: 0 },
   );
 }

@@ -4,8 +4,24 @@ import { uuidv7 } from '@fangyi/contracts';
 import type { EventStore } from '@fangyi/eventstore';
 import { InMemoryProjectionStore } from '@fangyi/projections';
 import type { ServiceApp } from '@fangyi/service-kit';
-import { type TempEventStore, TEST_AUTH_SECRET, TEST_NAMING_KEY, authHeader, checkReadRoutes, checkWriteRoutes, tempEventStore, testUser, testVault } from '@fangyi/testkit';
-import { buildCheckpointsApp, startCheckpointList, startResidentsDirectory, type CheckpointList, type ResidentsDirectory } from '../src/index.ts';
+import {
+  type TempEventStore,
+  TEST_AUTH_SECRET,
+  TEST_NAMING_KEY,
+  authHeader,
+  checkReadRoutes,
+  checkWriteRoutes,
+  tempEventStore,
+  testUser,
+  testVault,
+} from '@fangyi/testkit';
+import {
+  buildCheckpointsApp,
+  startCheckpointList,
+  startResidentsDirectory,
+  type CheckpointList,
+  type ResidentsDirectory,
+} from '../src/index.ts';
 import { issuePass, registerPerson } from './residents.ts';
 
 // Generated bodies against every write route of the checkpoints service, on the SQLite event
@@ -46,7 +62,17 @@ describe('checkpoints routes under generated bodies (SQLite event store)', () =>
     });
     await app.ready();
     for (const name of ['张村东口', '张村西口']) {
-      const opened = await app.inject({ method: 'POST', url: '/checkpoints', headers: authHeader(registrar), payload: { name, location: '张村东路与枯桃路交口', communities: ['zhangcun'], kind: 'road' } });
+      const opened = await app.inject({
+        method: 'POST',
+        url: '/checkpoints',
+        headers: authHeader(registrar),
+        payload: {
+          name,
+          location: '张村东路与枯桃路交口',
+          communities: ['zhangcun'],
+          kind: 'road',
+        },
+      });
       expect(opened.statusCode, opened.body).toBe(201);
       ids.push(opened.json().checkpointId);
     }
@@ -54,7 +80,10 @@ describe('checkpoints routes under generated bodies (SQLite event store)', () =>
       method: 'POST',
       url: `/checkpoints/${ids[0]}/shifts`,
       headers: authHeader(staff),
-      payload: { staff: [{ id: 's1', name: '张伟', community: 'zhangcun', role: 'community-staff' }], startedAt: '2020-01-29T12:00:00+08:00' },
+      payload: {
+        staff: [{ id: 's1', name: '张伟', community: 'zhangcun', role: 'community-staff' }],
+        startedAt: '2020-01-29T12:00:00+08:00',
+      },
     });
     expect(shift.statusCode, shift.body).toBe(201);
   });
@@ -65,18 +94,49 @@ describe('checkpoints routes under generated bodies (SQLite event store)', () =>
     await temp.remove();
   });
 
-  const vocabularyOf = () => [...ids, 'zhangcun', 'moujia', '张村东口', '王芳', 'p-zc-1', 'ZC-0012', '420106199001010044', '2020-01-29', '2020-01-29T11:50:00+08:00', '2020-01-29T12:00:00+08:00', '2020-01-29T11:59:00+08:00', 's1', 'police', 'road'];
+  const vocabularyOf = () => [
+    ...ids,
+    'zhangcun',
+    'moujia',
+    '张村东口',
+    '王芳',
+    'p-zc-1',
+    'ZC-0012',
+    '420106199001010044',
+    '2020-01-29',
+    '2020-01-29T11:50:00+08:00',
+    '2020-01-29T12:00:00+08:00',
+    '2020-01-29T11:59:00+08:00',
+    's1',
+    'police',
+    'road',
+  ];
   const countEvents = () => temp.countEvents();
 
   it('never answers 5xx, and appends nothing on a 4xx, for any body on any write route', async () => {
     const vocabulary = vocabularyOf();
-    const { routes, byStatus: statuses } = await checkWriteRoutes(app, { countEvents, users: [staff, registrar, testUser('admin')], ids, vocabulary, numRuns: 100 });
+    const { routes, byStatus: statuses } = await checkWriteRoutes(app, {
+      countEvents,
+      users: [staff, registrar, testUser('admin')],
+      ids,
+      vocabulary,
+      numRuns: 100,
+    });
     expect(routes).toBeGreaterThanOrEqual(8);
-    expect(Object.keys(statuses).some((s) => Number(s) < 300), JSON.stringify(statuses)).toBe(true);
+    expect(
+      Object.keys(statuses).some((s) => Number(s) < 300),
+      JSON.stringify(statuses),
+    ).toBe(true);
     expect(statuses[400] ?? 0).toBeGreaterThan(0);
   });
   it('never answers 5xx, and appends nothing, for any query string or id on any read route', async () => {
-    const { routes, byStatus: statuses } = await checkReadRoutes(app, { countEvents, users: [staff, registrar, testUser('admin'), testUser('analyst')], ids, vocabulary: vocabularyOf(), numRuns: 60 });
+    const { routes, byStatus: statuses } = await checkReadRoutes(app, {
+      countEvents,
+      users: [staff, registrar, testUser('admin'), testUser('analyst')],
+      ids,
+      vocabulary: vocabularyOf(),
+      numRuns: 60,
+    });
     expect(routes).toBeGreaterThanOrEqual(2);
     expect(statuses[200] ?? 0, JSON.stringify(statuses)).toBeGreaterThan(0);
   });

@@ -1,4 +1,10 @@
-import { createServiceApp, type Registered, type ServiceApp, serviceAppOptions, type ServiceAppDeps } from '@fangyi/service-kit';
+import {
+  createServiceApp,
+  type Registered,
+  type ServiceApp,
+  serviceAppOptions,
+  type ServiceAppDeps,
+} from '@fangyi/service-kit';
 import { complaintErrors } from './complaint/complaint.ts';
 import { reporterRoutes } from './reporters/routes.ts';
 import { complaintRoutes, type ComplaintsDeps } from './complaint/routes.ts';

@@ -6,7 +6,23 @@ import { relayReadiness, startRelay } from '@fangyi/messaging';
 import { KafkaMessageBus } from '@fangyi/messaging/kafka';
 import { busSource, readinessOf } from '@fangyi/processors';
 import { RedisProjectionStore } from '@fangyi/projections';
-import { createMetrics, instrumentEventStore, registerProcessorMetrics, registerRelayMetrics, openPrivacy, privacyConfig, createLogger, installGracefulShutdown, loadDistrict, commandServiceConfig, rateLimitOf, readConfig, tokenSecretsOf, withEventStoreUrl, systemClock } from '@fangyi/service-kit';
+import {
+  createMetrics,
+  instrumentEventStore,
+  registerProcessorMetrics,
+  registerRelayMetrics,
+  openPrivacy,
+  privacyConfig,
+  createLogger,
+  installGracefulShutdown,
+  loadDistrict,
+  commandServiceConfig,
+  rateLimitOf,
+  readConfig,
+  tokenSecretsOf,
+  withEventStoreUrl,
+  systemClock,
+} from '@fangyi/service-kit';
 import { sessionCheckOf, startStaffDirectory } from '@fangyi/staff';
 import { buildComplaintsApp } from './app.ts';
 import { complaintPolicyFromEnv } from './complaint/policy.ts';
@@ -28,7 +44,7 @@ const config = readConfig(
     // from the event store at the first start, the old namespace is left alone.
     FANGYI_COMPLAINTS_NAMESPACE: z.string().default('fangyi:complaints:v2'),
   }),
-  withEventStoreUrl(process.env)
+  withEventStoreUrl(process.env),
 );
 const policy = complaintPolicyFromEnv();
 
@@ -38,9 +54,16 @@ const district = loadDistrict(process.env, (message) => logger.warn(message));
 const clock = systemClock;
 const metrics = createMetrics({ service: 'complaints' });
 // Every append measured and counted by event type (the domain counters at /metrics).
-const eventStore = instrumentEventStore(await openEventStore(config.EVENT_STORE_URL, { schema: config.FANGYI_SCHEMA, clock }), metrics);
+const eventStore = instrumentEventStore(
+  await openEventStore(config.EVENT_STORE_URL, { schema: config.FANGYI_SCHEMA, clock }),
+  metrics,
+);
 const privacy = await openPrivacy(config);
-const bus = new KafkaMessageBus({ brokers: config.KAFKA_BROKERS.split(','), clientId: 'fangyi-complaints', logger });
+const bus = new KafkaMessageBus({
+  brokers: config.KAFKA_BROKERS.split(','),
+  clientId: 'fangyi-complaints',
+  logger,
+});
 const relay =
   config.FANGYI_RELAY === 'on'
     ? await startRelay({
@@ -58,13 +81,27 @@ const relay =
       })
     : null;
 const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3 });
-const listStore = new RedisProjectionStore({ redis, namespace: config.FANGYI_COMPLAINTS_NAMESPACE, clock, guarded: true });
+const listStore = new RedisProjectionStore({
+  redis,
+  namespace: config.FANGYI_COMPLAINTS_NAMESPACE,
+  clock,
+  guarded: true,
+});
 const households = await startHouseholdDirectory({ eventStore, logger });
 // Staff accounts from the log: a console session of an account disabled since it signed in ends here too.
 const staffDirectory = await startStaffDirectory({ eventStore, logger });
-const readModel = await startComplaintsReadModel({ source: busSource({ bus, topicPrefix: config.FANGYI_TOPIC_PREFIX, join: 'background' }), store: listStore, logger, eventStore });
+const readModel = await startComplaintsReadModel({
+  source: busSource({ bus, topicPrefix: config.FANGYI_TOPIC_PREFIX, join: 'background' }),
+  store: listStore,
+  logger,
+  eventStore,
+});
 
-registerProcessorMetrics(metrics, () => [readModel.status(), households.status(), staffDirectory.status()]);
+registerProcessorMetrics(metrics, () => [
+  readModel.status(),
+  households.status(),
+  staffDirectory.status(),
+]);
 if (relay) registerRelayMetrics(metrics, relay, eventStore);
 const app = buildComplaintsApp({
   metrics,
@@ -86,8 +123,15 @@ const app = buildComplaintsApp({
     await eventStore.readAll({ limit: 1 });
     // A parked or stopped relay fails readiness: this context's events no longer reach the others.
     const relayCheck = relay ? relayReadiness(relay) : { ok: true, check: 'off' };
-    const processors = readinessOf([readModel.status(), households.status(), staffDirectory.status()]);
-    return { ok: relayCheck.ok && (await redis.ping()) === 'PONG', checks: { eventStore: 'ok', redis: 'ok', relay: relayCheck.check, ...processors.checks } };
+    const processors = readinessOf([
+      readModel.status(),
+      households.status(),
+      staffDirectory.status(),
+    ]);
+    return {
+      ok: relayCheck.ok && (await redis.ping()) === 'PONG',
+      checks: { eventStore: 'ok', redis: 'ok', relay: relayCheck.check, ...processors.checks },
+    };
   },
 });
 
@@ -107,4 +151,12 @@ installGracefulShutdown(
 );
 
 const address = await app.listen({ port: config.PORT, host: config.HOST });
-logger.info({ address, replyWithinHours: policy.replyWithinHours, rentalBan: policy.rentalBan, areasWithHandlers: [...policy.handlers.keys()] }, 'complaints service listening');
+logger.info(
+  {
+    address,
+    replyWithinHours: policy.replyWithinHours,
+    rentalBan: policy.rentalBan,
+    areasWithHandlers: [...policy.handlers.keys()],
+  },
+  'complaints service listening',
+);

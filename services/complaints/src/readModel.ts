@@ -1,7 +1,12 @@
 import type { Logger } from 'pino';
 import type { EventStore } from '@fangyi/eventstore';
 import { ensureIntact, type ProjectionStore } from '@fangyi/projections';
-import { readModelProcessor, startProcessor, type ProcessorSource, type RunningProcessor } from '@fangyi/processors';
+import {
+  readModelProcessor,
+  startProcessor,
+  type ProcessorSource,
+  type RunningProcessor,
+} from '@fangyi/processors';
 import { complaintsProjection } from './complaint/projection.ts';
 
 export interface ComplaintsReadModelOptions {
@@ -17,8 +22,15 @@ export interface ComplaintsReadModelOptions {
  * Keeps the complaints list (GET /complaints) up to date. The service has no policies (it reacts
  * to no other context's events), so this is all it runs beside HTTP.
  */
-export async function startComplaintsReadModel(options: ComplaintsReadModelOptions): Promise<RunningProcessor> {
+export async function startComplaintsReadModel(
+  options: ComplaintsReadModelOptions,
+): Promise<RunningProcessor> {
   const { store, eventStore, logger } = options;
-  if (eventStore) await ensureIntact({ projection: complaintsProjection, store, eventStore, logger });
-  return startProcessor(readModelProcessor(complaintsProjection, store, eventStore ? { eventStore } : {}), options.source, logger);
+  if (eventStore)
+    await ensureIntact({ projection: complaintsProjection, store, eventStore, logger });
+  return startProcessor(
+    readModelProcessor(complaintsProjection, store, eventStore ? { eventStore } : {}),
+    options.source,
+    logger,
+  );
 }

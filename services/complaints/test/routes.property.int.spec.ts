@@ -3,8 +3,23 @@ import { pino } from 'pino';
 import { uuidv7 } from '@fangyi/contracts';
 import type { EventStore } from '@fangyi/eventstore';
 import type { ServiceApp } from '@fangyi/service-kit';
-import { type TempEventStore, TEST_AUTH_SECRET, TEST_NAMING_KEY, authHeader, checkReadRoutes, checkWriteRoutes, tempEventStore, testUser, testVault } from '@fangyi/testkit';
-import { buildComplaintsApp, complaintPolicyFromEnv, startHouseholdDirectory, type HouseholdDirectory } from '../src/index.ts';
+import {
+  type TempEventStore,
+  TEST_AUTH_SECRET,
+  TEST_NAMING_KEY,
+  authHeader,
+  checkReadRoutes,
+  checkWriteRoutes,
+  tempEventStore,
+  testUser,
+  testVault,
+} from '@fangyi/testkit';
+import {
+  buildComplaintsApp,
+  complaintPolicyFromEnv,
+  startHouseholdDirectory,
+  type HouseholdDirectory,
+} from '../src/index.ts';
 import { registerHousehold } from './residents.ts';
 
 // Generated bodies against every write route of the complaints service, on the SQLite event
@@ -32,7 +47,10 @@ describe('complaints routes under generated bodies (SQLite event store)', () => 
       policy: complaintPolicyFromEnv({ FANGYI_COMPLAINT_HANDLERS: 'kutao=handler-kutao' }),
       households,
       logger: pino({ level: 'silent' }),
-      authSecret: TEST_AUTH_SECRET, vault: testVault().vault, namingKey: TEST_NAMING_KEY, timeZone: 'Asia/Shanghai',
+      authSecret: TEST_AUTH_SECRET,
+      vault: testVault().vault,
+      namingKey: TEST_NAMING_KEY,
+      timeZone: 'Asia/Shanghai',
       rateLimit: false,
     });
     await app.ready();
@@ -40,7 +58,15 @@ describe('complaints routes under generated bodies (SQLite event store)', () => 
       method: 'POST',
       url: '/complaints',
       headers: authHeader(handler),
-      payload: { channel: 'phone', category: 'illegal-rental', community: 'kutao', description: '3号楼102户把房子租给了外地人', reporter: { anonymous: false, name: '张伟', phone: '13912345678' }, subjectHouseholdId: 'h-kutao-3-102', receivedAt: '2020-02-03T09:00:00+08:00' },
+      payload: {
+        channel: 'phone',
+        category: 'illegal-rental',
+        community: 'kutao',
+        description: '3号楼102户把房子租给了外地人',
+        reporter: { anonymous: false, name: '张伟', phone: '13912345678' },
+        subjectHouseholdId: 'h-kutao-3-102',
+        receivedAt: '2020-02-03T09:00:00+08:00',
+      },
     });
     expect(filed.statusCode, filed.body).toBe(201);
     ids.push(filed.json().complaintId);
@@ -51,18 +77,46 @@ describe('complaints routes under generated bodies (SQLite event store)', () => 
     await temp.remove();
   });
 
-  const vocabularyOf = () => [...ids, 'kutao', 'taoyuanju', 'handler-kutao', 'h-kutao-3-102', '张伟', '13912345678', '3号楼102户', '2020-02-03T09:00:00+08:00', '2020-02-03T08:00:00Z', 'substantiated', 'duplicate'];
+  const vocabularyOf = () => [
+    ...ids,
+    'kutao',
+    'taoyuanju',
+    'handler-kutao',
+    'h-kutao-3-102',
+    '张伟',
+    '13912345678',
+    '3号楼102户',
+    '2020-02-03T09:00:00+08:00',
+    '2020-02-03T08:00:00Z',
+    'substantiated',
+    'duplicate',
+  ];
   const countEvents = () => temp.countEvents();
 
   it('never answers 5xx, and appends nothing on a 4xx, for any body on any write route', async () => {
     const vocabulary = vocabularyOf();
-    const { routes, byStatus: statuses } = await checkWriteRoutes(app, { countEvents, users: [handler, testUser('registrar', ['kutao']), testUser('admin')], ids, vocabulary, numRuns: 100 });
+    const { routes, byStatus: statuses } = await checkWriteRoutes(app, {
+      countEvents,
+      users: [handler, testUser('registrar', ['kutao']), testUser('admin')],
+      ids,
+      vocabulary,
+      numRuns: 100,
+    });
     expect(routes).toBeGreaterThanOrEqual(7);
-    expect(Object.keys(statuses).some((s) => Number(s) < 300), JSON.stringify(statuses)).toBe(true);
+    expect(
+      Object.keys(statuses).some((s) => Number(s) < 300),
+      JSON.stringify(statuses),
+    ).toBe(true);
     expect(statuses[400] ?? 0).toBeGreaterThan(0);
   });
   it('never answers 5xx, and appends nothing, for any query string or id on any read route', async () => {
-    const { routes, byStatus: statuses } = await checkReadRoutes(app, { countEvents, users: [handler, testUser('report-officer'), testUser('analyst')], ids, vocabulary: vocabularyOf(), numRuns: 60 });
+    const { routes, byStatus: statuses } = await checkReadRoutes(app, {
+      countEvents,
+      users: [handler, testUser('report-officer'), testUser('analyst')],
+      ids,
+      vocabulary: vocabularyOf(),
+      numRuns: 60,
+    });
     expect(routes).toBeGreaterThanOrEqual(2);
     expect(statuses[200] ?? 0, JSON.stringify(statuses)).toBeGreaterThan(0);
   });

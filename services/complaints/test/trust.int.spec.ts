@@ -6,8 +6,20 @@ import { pino } from 'pino';
 import { uuidv7 } from '@fangyi/contracts';
 import { SqliteEventStore, type EventStore } from '@fangyi/eventstore';
 import type { ServiceApp } from '@fangyi/service-kit';
-import { TEST_AUTH_SECRET, TEST_NAMING_KEY, testVault, authHeader, testUser } from '@fangyi/testkit';
-import { buildComplaintsApp, complaintPolicyFromEnv, startHouseholdDirectory, streamIdOf, type HouseholdDirectory } from '../src/index.ts';
+import {
+  TEST_AUTH_SECRET,
+  TEST_NAMING_KEY,
+  testVault,
+  authHeader,
+  testUser,
+} from '@fangyi/testkit';
+import {
+  buildComplaintsApp,
+  complaintPolicyFromEnv,
+  startHouseholdDirectory,
+  streamIdOf,
+  type HouseholdDirectory,
+} from '../src/index.ts';
 
 // A complaint keeps what the reporter said, emoji included, but no hidden controls; a reporter's
 // name is clean; and every refusal names the field at fault, with nothing appended.
@@ -24,7 +36,18 @@ describe('complaints: clean names and text, refusals that name the field', () =>
     dir = mkdtempSync(join(tmpdir(), 'fangyi-c-trust-'));
     eventStore = new SqliteEventStore({ path: join(dir, 'events.db'), clock: () => now });
     households = await startHouseholdDirectory({ eventStore, logger: pino({ level: 'silent' }) });
-    app = buildComplaintsApp({ eventStore, clock: () => now, newId: () => uuidv7(), policy: complaintPolicyFromEnv({ FANGYI_COMPLAINT_HANDLERS: 'kutao=handler-kutao' }), households, logger: pino({ level: 'silent' }), authSecret: TEST_AUTH_SECRET, vault: testVault().vault, namingKey: TEST_NAMING_KEY, timeZone: 'Asia/Shanghai' });
+    app = buildComplaintsApp({
+      eventStore,
+      clock: () => now,
+      newId: () => uuidv7(),
+      policy: complaintPolicyFromEnv({ FANGYI_COMPLAINT_HANDLERS: 'kutao=handler-kutao' }),
+      households,
+      logger: pino({ level: 'silent' }),
+      authSecret: TEST_AUTH_SECRET,
+      vault: testVault().vault,
+      namingKey: TEST_NAMING_KEY,
+      timeZone: 'Asia/Shanghai',
+    });
     await app.ready();
   });
   afterAll(async () => {
@@ -35,7 +58,8 @@ describe('complaints: clean names and text, refusals that name the field', () =>
   });
 
   const handler = authHeader(testUser('complaint-handler', ['kutao'], 'handler-kutao'));
-  const post = (url: string, payload: object) => app.inject({ method: 'POST', url, payload, headers: handler });
+  const post = (url: string, payload: object) =>
+    app.inject({ method: 'POST', url, payload, headers: handler });
   const allEvents = async () => (await eventStore.readAll({ limit: 100_000 })).length;
   const fileBody = (o: Record<string, unknown> = {}) => ({
     channel: 'phone',
@@ -51,7 +75,11 @@ describe('complaints: clean names and text, refusals that name the field', () =>
     expect(res.statusCode, res.body).toBe(201);
     return res.json<{ complaintId: string }>().complaintId;
   };
-  const eventsOf = async (id: string) => (await eventStore.readStream(streamIdOf(id))).map((e) => ({ type: e.type, data: e.data as Record<string, unknown> }));
+  const eventsOf = async (id: string) =>
+    (await eventStore.readStream(streamIdOf(id))).map((e) => ({
+      type: e.type,
+      data: e.data as Record<string, unknown>,
+    }));
 
   describe('names and text', () => {
     it.each([
@@ -60,16 +88,27 @@ describe('complaints: clean names and text, refusals that name the field', () =>
       ['a bell', '张\u0007伟'],
       ['a lone surrogate', '\uD800张伟'],
       ['an emoji', '张伟😀'],
-    ])('a reporter name with %s is 400 naming body.reporter.name; nothing is appended', async (_what, name) => {
-      const before = await allEvents();
-      const res = await post('/complaints', fileBody({ reporter: { anonymous: false, name, phone: '13912345678' } }));
-      expect(res.statusCode).toBe(400);
-      expect(res.json().errors).toEqual([{ field: 'body.reporter.name', message: expect.any(String) }]);
-      expect(await allEvents()).toBe(before);
-    });
+    ])(
+      'a reporter name with %s is 400 naming body.reporter.name; nothing is appended',
+      async (_what, name) => {
+        const before = await allEvents();
+        const res = await post(
+          '/complaints',
+          fileBody({ reporter: { anonymous: false, name, phone: '13912345678' } }),
+        );
+        expect(res.statusCode).toBe(400);
+        expect(res.json().errors).toEqual([
+          { field: 'body.reporter.name', message: expect.any(String) },
+        ]);
+        expect(await allEvents()).toBe(before);
+      },
+    );
 
     it('keeps emoji and newlines in a description, NFC-normalizes and trims the reporter name', async () => {
-      const id = await file({ description: ' 垃圾三天没人收😡\n楼道里很臭 ', reporter: { anonymous: false, name: ' Jose\u0301 ', phone: '13912345678' } });
+      const id = await file({
+        description: ' 垃圾三天没人收😡\n楼道里很臭 ',
+        reporter: { anonymous: false, name: ' Jose\u0301 ', phone: '13912345678' },
+      });
       const [filed] = await eventsOf(id);
       expect(filed!.data.description).toBe('垃圾三天没人收😡\n楼道里很臭');
       expect((filed!.data.reporter as { name: string }).name).toBe('Jos\u00e9');
@@ -82,7 +121,10 @@ describe('complaints: clean names and text, refusals that name the field', () =>
     ])('a description with %s is 400 naming body.description', async (_what, description) => {
       const before = await allEvents();
       const res = await post('/complaints', fileBody({ description }));
-      expect(res.json()).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ field: 'body.description' }] });
+      expect(res.json()).toMatchObject({
+        code: 'VALIDATION_FAILED',
+        errors: [{ field: 'body.description' }],
+      });
       expect(await allEvents()).toBe(before);
     });
   });
@@ -93,30 +135,63 @@ describe('complaints: clean names and text, refusals that name the field', () =>
       const before = await allEvents();
       const res = await post(`/complaints/${id}/notes`, { note: '去看了' });
       expect(res.statusCode).toBe(409);
-      expect(res.json()).toMatchObject({ code: 'COMPLAINT_NOT_TRIAGED', errors: [{ field: 'params.complaintId' }] });
+      expect(res.json()).toMatchObject({
+        code: 'COMPLAINT_NOT_TRIAGED',
+        errors: [{ field: 'params.complaintId' }],
+      });
       expect(await allEvents()).toBe(before);
     });
 
     it('a public note as the reply to a reachable reporter: body.channel; closing before resolving: params.complaintId', async () => {
       const id = await file();
-      expect((await post(`/complaints/${id}/triage`, { assignee: 'handler-kutao', agency: 'community' })).statusCode).toBe(200);
+      expect(
+        (await post(`/complaints/${id}/triage`, { assignee: 'handler-kutao', agency: 'community' }))
+          .statusCode,
+      ).toBe(200);
       const before = await allEvents();
-      const reply = await post(`/complaints/${id}/reply`, { channel: 'public-note', message: '已处理' });
+      const reply = await post(`/complaints/${id}/reply`, {
+        channel: 'public-note',
+        message: '已处理',
+      });
       expect(reply.statusCode).toBe(409);
-      expect(reply.json()).toMatchObject({ code: 'PUBLIC_NOTE_NOT_A_REPLY', errors: [{ field: 'body.channel' }] });
+      expect(reply.json()).toMatchObject({
+        code: 'PUBLIC_NOTE_NOT_A_REPLY',
+        errors: [{ field: 'body.channel' }],
+      });
       const close = await post(`/complaints/${id}/closure`, {});
-      expect(close.json()).toMatchObject({ code: 'COMPLAINT_NOT_RESOLVED', errors: [{ field: 'params.complaintId' }] });
-      const duplicate = await post(`/complaints/${id}/resolution`, { resolution: 'duplicate', note: '重复' });
-      expect(duplicate.json()).toMatchObject({ code: 'DUPLICATE_OF_REQUIRED', errors: [{ field: 'body.duplicateOf' }] });
-      const future = await post(`/complaints/${id}/notes`, { note: '去看了', at: '2020-02-03T12:00:00+08:00' });
-      expect(future.json()).toMatchObject({ code: 'NOTE_IN_FUTURE', errors: [{ field: 'body.at' }] });
+      expect(close.json()).toMatchObject({
+        code: 'COMPLAINT_NOT_RESOLVED',
+        errors: [{ field: 'params.complaintId' }],
+      });
+      const duplicate = await post(`/complaints/${id}/resolution`, {
+        resolution: 'duplicate',
+        note: '重复',
+      });
+      expect(duplicate.json()).toMatchObject({
+        code: 'DUPLICATE_OF_REQUIRED',
+        errors: [{ field: 'body.duplicateOf' }],
+      });
+      const future = await post(`/complaints/${id}/notes`, {
+        note: '去看了',
+        at: '2020-02-03T12:00:00+08:00',
+      });
+      expect(future.json()).toMatchObject({
+        code: 'NOTE_IN_FUTURE',
+        errors: [{ field: 'body.at' }],
+      });
       expect(await allEvents()).toBe(before);
     });
 
     it('an unknown complaint is 404 naming params.complaintId', async () => {
-      const res = await post(`/complaints/${uuidv7()}/triage`, { assignee: 'handler-kutao', agency: 'community' });
+      const res = await post(`/complaints/${uuidv7()}/triage`, {
+        assignee: 'handler-kutao',
+        agency: 'community',
+      });
       expect(res.statusCode).toBe(404);
-      expect(res.json()).toMatchObject({ code: 'COMPLAINT_NOT_FOUND', errors: [{ field: 'params.complaintId' }] });
+      expect(res.json()).toMatchObject({
+        code: 'COMPLAINT_NOT_FOUND',
+        errors: [{ field: 'params.complaintId' }],
+      });
     });
   });
 });

@@ -30,7 +30,10 @@ export async function api<T = unknown>(method: string, path: string, body?: unkn
     response = await fetch(path, {
       method,
       credentials: 'same-origin',
-      headers: { accept: 'application/json', ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      headers: {
+        accept: 'application/json',
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      },
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
     });
   } catch {
@@ -39,7 +42,9 @@ export async function api<T = unknown>(method: string, path: string, body?: unkn
   if (response.status === 204) return undefined as T;
   const type = response.headers.get('content-type') ?? '';
   if (!response.ok) {
-    const problem: Problem = type.includes('json') ? await response.json() : { status: response.status, code: response.status >= 500 ? 'INTERNAL' : 'BAD_REQUEST' };
+    const problem: Problem = type.includes('json')
+      ? await response.json()
+      : { status: response.status, code: response.status >= 500 ? 'INTERNAL' : 'BAD_REQUEST' };
     if (response.status === 401 && path !== '/staff/session') onSignedOut();
     throw new ApiError({ ...problem, status: response.status });
   }
@@ -55,7 +60,9 @@ export async function apiText(path: string): Promise<string> {
     throw new OfflineError();
   }
   if (!response.ok) {
-    const problem: Problem = (response.headers.get('content-type') ?? '').includes('json') ? await response.json() : { status: response.status, code: 'INTERNAL' };
+    const problem: Problem = (response.headers.get('content-type') ?? '').includes('json')
+      ? await response.json()
+      : { status: response.status, code: 'INTERNAL' };
     if (response.status === 401) onSignedOut();
     throw new ApiError({ ...problem, status: response.status });
   }

@@ -28,8 +28,17 @@ export const SYMPTOM_LABELS: Record<string, string> = {
   'runny-nose': '流涕',
   other: '其他',
 };
-export const ATTEMPT_LABELS: Record<string, string> = { 'no-answer': '无人接听', 'phone-off': '关机', refused: '拒绝配合', other: '其他原因' };
-export const REACHED_LABELS: Record<string, string> = { phone: '电话', wechat: '微信', visit: '上门' };
+export const ATTEMPT_LABELS: Record<string, string> = {
+  'no-answer': '无人接听',
+  'phone-off': '关机',
+  refused: '拒绝配合',
+  other: '其他原因',
+};
+export const REACHED_LABELS: Record<string, string> = {
+  phone: '电话',
+  wechat: '微信',
+  visit: '上门',
+};
 export const SLOT_LABELS: Record<string, string> = { am: '上午', pm: '下午' };
 export const SLOT_STATUS_LABELS: Record<string, string> = {
   'done-normal': '已测·正常',
@@ -40,7 +49,13 @@ export const SLOT_STATUS_LABELS: Record<string, string> = {
   'not-due': '无需测',
   'before-registration': '登记前，无需测',
 };
-export const COMPLAINT_STATUS_LABELS: Record<string, string> = { received: '已受理', triaged: '已分派', investigating: '调查中', resolved: '已办结', closed: '已关闭' };
+export const COMPLAINT_STATUS_LABELS: Record<string, string> = {
+  received: '已受理',
+  triaged: '已分派',
+  investigating: '调查中',
+  resolved: '已办结',
+  closed: '已关闭',
+};
 export const COMPLAINT_CATEGORY_LABELS: Record<string, string> = {
   'illegal-rental': '违规出租',
   'quarantine-breach': '违反隔离',
@@ -49,8 +64,19 @@ export const COMPLAINT_CATEGORY_LABELS: Record<string, string> = {
   supplies: '生活物资',
   other: '其他',
 };
-export const RESOLUTION_LABELS: Record<string, string> = { substantiated: '属实', unsubstantiated: '不属实', duplicate: '重复投诉', 'not-our-responsibility': '非本单位职责' };
-export const REPLY_CHANNEL_LABELS: Record<string, string> = { phone: '电话', wechat: '微信', 'in-person': '当面', letter: '书面', 'public-note': '公开留言' };
+export const RESOLUTION_LABELS: Record<string, string> = {
+  substantiated: '属实',
+  unsubstantiated: '不属实',
+  duplicate: '重复投诉',
+  'not-our-responsibility': '非本单位职责',
+};
+export const REPLY_CHANNEL_LABELS: Record<string, string> = {
+  phone: '电话',
+  wechat: '微信',
+  'in-person': '当面',
+  letter: '书面',
+  'public-note': '公开留言',
+};
 export const AGENCY_LABELS: Record<string, string> = {
   district: '管区',
   community: '社区',
@@ -59,7 +85,13 @@ export const AGENCY_LABELS: Record<string, string> = {
   'street-office': '街道办',
   'property-management': '物业',
 };
-export const REFUSAL_LABELS: Record<string, string> = { 'no-pass': '无通行证', fever: '体温异常', 'outside-person': '外来人员', quarantined: '居家隔离中', other: '其他' };
+export const REFUSAL_LABELS: Record<string, string> = {
+  'no-pass': '无通行证',
+  fever: '体温异常',
+  'outside-person': '外来人员',
+  quarantined: '居家隔离中',
+  other: '其他',
+};
 export const ASSESSMENT_REASON_LABELS: Record<string, string> = {
   'from-risk-area': '来自风险地区，14 天内抵达',
   'not-from-risk-area': '不是来自风险地区',
@@ -67,9 +99,24 @@ export const ASSESSMENT_REASON_LABELS: Record<string, string> = {
   'already-under-quarantine': '此人已在居家隔离中',
 };
 
-export const SUPPLY_LABELS: Record<string, string> = { thermometer: '体温计', disinfectant: '消毒用品', food: '食品', medicine: '药品', other: '其他' };
-export const DISINFECTION_PLACE_LABELS: Record<string, string> = { home: '住所', vehicle: '车辆', street: '街道' };
-export const PASS_STATUS_LABELS: Record<string, string> = { none: '未办理', active: '有效', expired: '已过期', revoked: '已收回' };
+export const SUPPLY_LABELS: Record<string, string> = {
+  thermometer: '体温计',
+  disinfectant: '消毒用品',
+  food: '食品',
+  medicine: '药品',
+  other: '其他',
+};
+export const DISINFECTION_PLACE_LABELS: Record<string, string> = {
+  home: '住所',
+  vehicle: '车辆',
+  street: '街道',
+};
+export const PASS_STATUS_LABELS: Record<string, string> = {
+  none: '未办理',
+  active: '有效',
+  expired: '已过期',
+  revoked: '已收回',
+};
 export const PASS_REVOCATION_LABELS: Record<string, string> = {
   'home-quarantine-started': '开始居家隔离',
   'abnormal-screening': '排查发现异常',
@@ -88,9 +135,22 @@ export const PASS_ELIGIBILITY_LABELS: Record<string, string> = {
   'screened-before-arrival': '最近一次排查早于抵达，请重新排查',
   'moved-out': '已搬离本辖区',
 };
-export const RENTAL_SUSPENSION_LABELS: Record<string, string> = { 'illegal-rental-report': '违规出租举报属实', 'community-rental-ban': '社区暂停对外出租', other: '其他原因' };
-export const HOUSEHOLD_KIND_LABELS: Record<string, string> = { 'owner-occupied': '自住', rental: '出租房屋', 'apartment-hotel': '公寓旅馆' };
-export const STAFF_ROLE_LABELS: Record<string, string> = { 'community-staff': '社区工作人员', police: '民警', volunteer: '志愿者', property: '物业' };
+export const RENTAL_SUSPENSION_LABELS: Record<string, string> = {
+  'illegal-rental-report': '违规出租举报属实',
+  'community-rental-ban': '社区暂停对外出租',
+  other: '其他原因',
+};
+export const HOUSEHOLD_KIND_LABELS: Record<string, string> = {
+  'owner-occupied': '自住',
+  rental: '出租房屋',
+  'apartment-hotel': '公寓旅馆',
+};
+export const STAFF_ROLE_LABELS: Record<string, string> = {
+  'community-staff': '社区工作人员',
+  police: '民警',
+  volunteer: '志愿者',
+  property: '物业',
+};
 export const ACTOR_ROLE_LABELS: Record<string, string> = { system: '系统' };
 
 /** Plain sentences for the services' problem+json codes: what happened, and what to do. */
@@ -114,7 +174,8 @@ const CODE_MESSAGES: Record<string, string> = {
   STAFF_ACCOUNT_ALREADY_DISABLED: '这个账号已经停用。',
   STAFF_ACCOUNT_NOT_DISABLED: '这个账号没有停用，无需启用。',
   STAFF_ACCOUNT_SELF: '不能停用自己正在使用的账号。',
-  SLOT_ALREADY_CHECKED: '这个时段已经有人登记过体温，不能重复登记。请看最近的体温记录，有出入请联系登记的同事。',
+  SLOT_ALREADY_CHECKED:
+    '这个时段已经有人登记过体温，不能重复登记。请看最近的体温记录，有出入请联系登记的同事。',
   SLOT_NOT_OPEN_YET: '这个时段还没开始，暂时不能登记。',
   CHECK_IN_FUTURE: '不能登记未来日期的体温。',
   CHECK_OUTSIDE_PERIOD: '这一天不在隔离期内。',
@@ -226,23 +287,53 @@ export interface Problem {
 }
 
 export const fieldLabel = (field: string) => {
-  const last = field.split('.').filter((p) => !/^\d+$/.test(p)).pop() ?? field;
+  const last =
+    field
+      .split('.')
+      .filter((p) => !/^\d+$/.test(p))
+      .pop() ?? field;
   return FIELD_LABELS[last] ?? last;
 };
 
 /** One sentence for a refusal, naming the fields at fault. */
 export function problemText(p: Problem): string {
-  const base = CODE_MESSAGES[p.code] ?? `操作没有完成（${p.code}）。请检查后重试，仍不行请联系管理员。`;
+  const base =
+    CODE_MESSAGES[p.code] ?? `操作没有完成（${p.code}）。请检查后重试，仍不行请联系管理员。`;
   const fields = [...new Set((p.errors ?? []).map((e) => fieldLabel(e.field)))];
-  return fields.length > 0 && (p.code === 'VALIDATION_FAILED' || p.status === 409 || p.status === 422) ? `${base}（${fields.join('、')}）` : base;
+  return fields.length > 0 &&
+    (p.code === 'VALIDATION_FAILED' || p.status === 409 || p.status === 422)
+    ? `${base}（${fields.join('、')}）`
+    : base;
 }
 
-const dateTimeFormat = new Intl.DateTimeFormat('zh-CN', { timeZone: TIME_ZONE, month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit', hour12: false });
-const timeFormat = new Intl.DateTimeFormat('zh-CN', { timeZone: TIME_ZONE, hour: '2-digit', minute: '2-digit', hour12: false });
-const partsFormat = new Intl.DateTimeFormat('en-CA', { timeZone: TIME_ZONE, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false });
+const dateTimeFormat = new Intl.DateTimeFormat('zh-CN', {
+  timeZone: TIME_ZONE,
+  month: 'numeric',
+  day: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+  hour12: false,
+});
+const timeFormat = new Intl.DateTimeFormat('zh-CN', {
+  timeZone: TIME_ZONE,
+  hour: '2-digit',
+  minute: '2-digit',
+  hour12: false,
+});
+const partsFormat = new Intl.DateTimeFormat('en-CA', {
+  timeZone: TIME_ZONE,
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  hour12: false,
+});
 
-export const formatDateTime = (iso: string | null | undefined) => (iso ? dateTimeFormat.format(new Date(iso)) : '—');
-export const formatTime = (iso: string | null | undefined) => (iso ? timeFormat.format(new Date(iso)) : '—');
+export const formatDateTime = (iso: string | null | undefined) =>
+  iso ? dateTimeFormat.format(new Date(iso)) : '—';
+export const formatTime = (iso: string | null | undefined) =>
+  iso ? timeFormat.format(new Date(iso)) : '—';
 export const formatDate = (date: string) => {
   const [y, m, d] = date.split('-');
   return `${y}年${Number(m)}月${Number(d)}日`;
@@ -252,7 +343,10 @@ export const formatDate = (date: string) => {
 export function localNow(now = new Date()): { date: string; minutes: number } {
   const parts = Object.fromEntries(partsFormat.formatToParts(now).map((p) => [p.type, p.value]));
   const hour = Number(parts.hour) % 24;
-  return { date: `${parts.year}-${parts.month}-${parts.day}`, minutes: hour * 60 + Number(parts.minute) };
+  return {
+    date: `${parts.year}-${parts.month}-${parts.day}`,
+    minutes: hour * 60 + Number(parts.minute),
+  };
 }
 
 export const addDays = (date: string, days: number) => {

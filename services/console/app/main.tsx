@@ -1,4 +1,4 @@
-import { render } from 'preact';
+import { render, type JSX } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, api, whenSignedOut, type SessionUser } from './api.ts';
 import { ROLE_LABELS, place, placesReady } from './i18n.ts';
@@ -51,8 +51,13 @@ const PAGES: Record<string, readonly { path: string; label: string }[]> = {
 };
 
 /** Detail pages and the menu entry they belong under. */
-const SECTION_OF: Record<string, string> = { '/person/': '/find', '/household/': '/find', '/case/': '/worklist' };
-const sectionOf = (path: string) => Object.entries(SECTION_OF).find(([prefix]) => path.startsWith(prefix))?.[1] ?? path;
+const SECTION_OF: Record<string, string> = {
+  '/person/': '/find',
+  '/household/': '/find',
+  '/case/': '/worklist',
+};
+const sectionOf = (path: string) =>
+  Object.entries(SECTION_OF).find(([prefix]) => path.startsWith(prefix))?.[1] ?? path;
 
 const routeOf = () => (location.hash.replace(/^#/, '') || '/').split('?')[0]!;
 
@@ -75,7 +80,10 @@ function App() {
       setEnded(true);
     });
     // Pages render once the session and the district's place names are both in.
-    const session = api<SessionUser & { signedIn: boolean; ended?: boolean }>('GET', '/staff/session');
+    const session = api<SessionUser & { signedIn: boolean; ended?: boolean }>(
+      'GET',
+      '/staff/session',
+    );
     Promise.all([session, placesReady]).then(
       ([s]) => {
         setUser(s.signedIn ? s : null);
@@ -130,7 +138,12 @@ function App() {
     mainRef.current?.querySelector('h1')?.focus();
   }, [route, user?.id]);
 
-  if (user === undefined) return <main class="page" ref={mainRef}><p class="muted">正在加载…</p></main>;
+  if (user === undefined)
+    return (
+      <main class="page" ref={mainRef}>
+        <p class="muted">正在加载…</p>
+      </main>
+    );
   if (user === null) {
     return (
       <main class="page page-narrow" ref={mainRef} id="main">
@@ -140,7 +153,11 @@ function App() {
             setEnded(false);
             setUser(u);
             const first = PAGES[u.role]?.[0]?.path ?? '/worklist';
-            if (!PAGES[u.role]?.some((p) => sectionOf(route).startsWith(p.path)) && !route.startsWith('/case/')) navigate(first);
+            if (
+              !PAGES[u.role]?.some((p) => sectionOf(route).startsWith(p.path)) &&
+              !route.startsWith('/case/')
+            )
+              navigate(first);
           }}
         />
       </main>
@@ -150,14 +167,25 @@ function App() {
   const pages = PAGES[user.role] ?? [];
   const path = route === '/' ? (pages[0]?.path ?? '/worklist') : route;
   const signOut = async () => {
-    if (queued(user.id).some((q) => q.state === 'waiting') && !confirm('还有未发送的体温记录，退出后会保留在本机，下次登录时继续发送。确定退出吗？')) return;
+    if (
+      queued(user.id).some((q) => q.state === 'waiting') &&
+      !confirm('还有未发送的体温记录，退出后会保留在本机，下次登录时继续发送。确定退出吗？')
+    )
+      return;
     await api('DELETE', '/staff/session').catch(() => {});
     setUser(null);
     setEnded(false);
   };
 
-  let page;
-  if (path.startsWith('/case/')) page = <CasePage caseId={decodeURIComponent(path.slice('/case/'.length))} user={user} navigate={navigate} />;
+  let page: JSX.Element;
+  if (path.startsWith('/case/'))
+    page = (
+      <CasePage
+        caseId={decodeURIComponent(path.slice('/case/'.length))}
+        user={user}
+        navigate={navigate}
+      />
+    );
   else if (path === '/worklist') page = <WorklistPage user={user} navigate={navigate} />;
   else if (path === '/checkpoint') page = <CheckpointPage user={user} />;
   else if (path === '/registrar') page = <RegistrarPage user={user} />;
@@ -165,16 +193,40 @@ function App() {
   else if (path === '/report') page = <ReportPage user={user} />;
   else if (path === '/admin') page = <AdminPage user={user} />;
   else if (path === '/find') page = <FindPage user={user} navigate={navigate} />;
-  else if (path.startsWith('/person/')) page = <PersonPage personId={decodeURIComponent(path.slice('/person/'.length))} user={user} navigate={navigate} />;
-  else if (path.startsWith('/household/')) page = <HouseholdPage householdId={decodeURIComponent(path.slice('/household/'.length))} user={user} />;
+  else if (path.startsWith('/person/'))
+    page = (
+      <PersonPage
+        personId={decodeURIComponent(path.slice('/person/'.length))}
+        user={user}
+        navigate={navigate}
+      />
+    );
+  else if (path.startsWith('/household/'))
+    page = (
+      <HouseholdPage
+        householdId={decodeURIComponent(path.slice('/household/'.length))}
+        user={user}
+      />
+    );
   else if (path === '/preview') page = <PolicyPreviewPage user={user} />;
   else if (path === '/timeline') page = <TimelineSearchPage user={user} navigate={navigate} />;
-  else if (path.startsWith('/timeline/')) page = <TimelinePage personId={decodeURIComponent(path.slice('/timeline/'.length))} user={user} />;
+  else if (path.startsWith('/timeline/'))
+    page = (
+      <TimelinePage personId={decodeURIComponent(path.slice('/timeline/'.length))} user={user} />
+    );
   else page = <h1 tabIndex={-1}>没有这个页面</h1>;
 
   return (
     <>
-      <a class="skip" href="#main" onClick={(e) => (e.preventDefault(), mainRef.current?.focus())}>
+      {/* biome-ignore lint/a11y/useValidAnchor: a skip link is a link to #main; the handler only moves focus there without changing the route */}
+      <a
+        class="skip"
+        href="#main"
+        onClick={(e) => {
+          e.preventDefault();
+          mainRef.current?.focus();
+        }}
+      >
         跳到正文
       </a>
       <header class="topbar">
@@ -192,7 +244,12 @@ function App() {
       {pages.length > 1 ? (
         <nav class="tabs" aria-label="功能">
           {pages.map((p) => (
-            <a key={p.path} href={`#${p.path}`} class={`tab${sectionOf(path).startsWith(p.path) ? ' tab-on' : ''}`} aria-current={sectionOf(path).startsWith(p.path) ? 'page' : undefined}>
+            <a
+              key={p.path}
+              href={`#${p.path}`}
+              class={`tab${sectionOf(path).startsWith(p.path) ? ' tab-on' : ''}`}
+              aria-current={sectionOf(path).startsWith(p.path) ? 'page' : undefined}
+            >
               {p.label}
             </a>
           ))}
@@ -204,7 +261,12 @@ function App() {
           {waiting > 0 ? ` 本机待处理记录 ${waiting} 条。` : ''}
         </div>
       ) : null}
-      <main class={`page${path === '/report' || path === '/preview' ? ' page-wide' : ''}`} id="main" ref={mainRef} tabIndex={-1}>
+      <main
+        class={`page${path === '/report' || path === '/preview' ? ' page-wide' : ''}`}
+        id="main"
+        ref={mainRef}
+        tabIndex={-1}
+      >
         {page}
       </main>
     </>

@@ -32,7 +32,9 @@ export function queued(userId: string): QueuedCheck[] {
 function save(userId: string, mine: QueuedCheck[]) {
   let others: QueuedCheck[] = [];
   try {
-    others = (JSON.parse(localStorage.getItem(KEY) ?? '[]') as QueuedCheck[]).filter((q) => q.userId !== userId);
+    others = (JSON.parse(localStorage.getItem(KEY) ?? '[]') as QueuedCheck[]).filter(
+      (q) => q.userId !== userId,
+    );
   } catch {
     others = [];
   }
@@ -52,7 +54,10 @@ export function enqueue(check: Omit<QueuedCheck, 'state' | 'queuedAt'>) {
 }
 
 export function dismiss(userId: string, checkId: string) {
-  save(userId, queued(userId).filter((q) => q.checkId !== checkId));
+  save(
+    userId,
+    queued(userId).filter((q) => q.checkId !== checkId),
+  );
 }
 
 let flushing = false;
@@ -66,13 +71,22 @@ export async function flush(userId: string): Promise<number> {
       try {
         await api('POST', `/quarantine/cases/${encodeURIComponent(q.caseId)}/checks`, q.body);
         sent++;
-        save(userId, queued(userId).filter((c) => c.checkId !== q.checkId));
+        save(
+          userId,
+          queued(userId).filter((c) => c.checkId !== q.checkId),
+        );
       } catch (error) {
         if (error instanceof OfflineError) break;
         if (error instanceof ApiError && error.problem.status === 401) break;
         const message = error instanceof ApiError ? problemText(error.problem) : '发送失败。';
-        const state = error instanceof ApiError && error.problem.code === 'SLOT_ALREADY_CHECKED' ? 'conflict' : 'failed';
-        save(userId, queued(userId).map((c) => (c.checkId === q.checkId ? { ...c, state, message } : c)));
+        const state =
+          error instanceof ApiError && error.problem.code === 'SLOT_ALREADY_CHECKED'
+            ? 'conflict'
+            : 'failed';
+        save(
+          userId,
+          queued(userId).map((c) => (c.checkId === q.checkId ? { ...c, state, message } : c)),
+        );
       }
     }
   } finally {

@@ -25,18 +25,32 @@ interface Loaded {
   readonly labels: ReadonlyMap<string, string>;
 }
 
-const EMPTY: PlacesDocument = { name: '', districts: [], communities: [], estates: [], riskAreasHeading: '风险地区' };
+const EMPTY: PlacesDocument = {
+  name: '',
+  districts: [],
+  communities: [],
+  estates: [],
+  riskAreasHeading: '风险地区',
+};
 
 const loaded = (document: PlacesDocument): Loaded => ({
   document,
-  labels: new Map([['*', '全部社区'], ...[...document.communities, ...document.estates].map((p) => [p.id, p.label] as [string, string])]),
+  labels: new Map([
+    ['*', '全部社区'],
+    ...[...document.communities, ...document.estates].map(
+      (p) => [p.id, p.label] as [string, string],
+    ),
+  ]),
 });
 
 // Set once, when the document arrives (before any page renders); ids stand in for names until then.
 let current: Loaded = loaded(EMPTY);
 
 /** Resolves once the names are in (or could not be fetched: then ids stand in for names until the next load). */
-export const placesReady: Promise<void> = fetch('/console/places.json', { credentials: 'same-origin', cache: 'no-store' })
+export const placesReady: Promise<void> = fetch('/console/places.json', {
+  credentials: 'same-origin',
+  cache: 'no-store',
+})
   .then(async (response) => {
     if (response.ok) current = loaded((await response.json()) as PlacesDocument);
   })

@@ -39,7 +39,10 @@ export interface RosterEntry {
 export interface Roster {
   readonly date: string;
   readonly asOf: string;
-  readonly slotWindows: { am: { opens: string; closes: string }; pm: { opens: string; closes: string } };
+  readonly slotWindows: {
+    am: { opens: string; closes: string };
+    pm: { opens: string; closes: string };
+  };
   readonly totals: Record<string, number>;
   readonly entries: readonly RosterEntry[];
   /** The cursor of the next page, or null after the last. */
@@ -49,7 +52,8 @@ export interface Roster {
 }
 
 /** A local date and time from a datetime-local input as an instant in the district (UTC+8). */
-export const instantOf = (local: string) => (local ? `${local.length === 16 ? `${local}:00` : local}+08:00` : '');
+export const instantOf = (local: string) =>
+  local ? `${local.length === 16 ? `${local}:00` : local}+08:00` : '';
 
 /** Most urgent first: an open escalation, then a missed or overdue slot, then one still to do. */
 export function urgency(e: RosterEntry): number {
@@ -62,4 +66,11 @@ export function urgency(e: RosterEntry): number {
   return 5;
 }
 
-export const URGENCY_LABELS = ['有未确认的预警', '预警处理中', '有超时未测', '有漏测', '待随访', '今日已完成'];
+export const URGENCY_LABELS = [
+  '有未确认的预警',
+  '预警处理中',
+  '有超时未测',
+  '有漏测',
+  '待随访',
+  '今日已完成',
+];

@@ -13,7 +13,10 @@ export function errorText(error: unknown): string {
 }
 
 /** A status line read out by screen readers; never colour alone (it says what it is). */
-export function Notice(props: { kind: 'ok' | 'error' | 'info' | 'warn'; children: ComponentChildren }) {
+export function Notice(props: {
+  kind: 'ok' | 'error' | 'info' | 'warn';
+  children: ComponentChildren;
+}) {
   const icon = { ok: '✓', error: '✕', info: 'ℹ', warn: '⚠' }[props.kind];
   return (
     <p class={`notice notice-${props.kind}`} role={props.kind === 'error' ? 'alert' : 'status'}>
@@ -60,8 +63,21 @@ export function usePoll<T>(load: () => Promise<T>, deps: readonly unknown[], eve
   return { data, error, paused, setPaused, refresh, updatedAt };
 }
 
-export function LiveBar(props: { paused: boolean; setPaused: (p: boolean) => void; updatedAt: Date | null; refresh: () => void }) {
-  const time = props.updatedAt ? new Intl.DateTimeFormat('zh-CN', { timeZone: 'Asia/Shanghai', hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false }).format(props.updatedAt) : '—';
+export function LiveBar(props: {
+  paused: boolean;
+  setPaused: (p: boolean) => void;
+  updatedAt: Date | null;
+  refresh: () => void;
+}) {
+  const time = props.updatedAt
+    ? new Intl.DateTimeFormat('zh-CN', {
+        timeZone: 'Asia/Shanghai',
+        hour: '2-digit',
+        minute: '2-digit',
+        second: '2-digit',
+        hour12: false,
+      }).format(props.updatedAt)
+    : '—';
   return (
     <div class="livebar">
       <span>
@@ -71,7 +87,12 @@ export function LiveBar(props: { paused: boolean; setPaused: (p: boolean) => voi
         <button type="button" class="btn btn-small" onClick={() => props.refresh()}>
           立即刷新
         </button>
-        <button type="button" class="btn btn-small" aria-pressed={props.paused} onClick={() => props.setPaused(!props.paused)}>
+        <button
+          type="button"
+          class="btn btn-small"
+          aria-pressed={props.paused}
+          onClick={() => props.setPaused(!props.paused)}
+        >
           {props.paused ? '恢复更新' : '暂停更新'}
         </button>
       </span>
@@ -82,8 +103,12 @@ export function LiveBar(props: { paused: boolean; setPaused: (p: boolean) => voi
 /** A form's submit state: busy while sending, then a message. */
 export function useAction() {
   const [busy, setBusy] = useState(false);
-  const [message, setMessage] = useState<{ kind: 'ok' | 'error' | 'warn'; text: string } | null>(null);
-  const run = async (action: () => Promise<string | { kind: 'ok' | 'warn'; text: string } | void>) => {
+  const [message, setMessage] = useState<{ kind: 'ok' | 'error' | 'warn'; text: string } | null>(
+    null,
+  );
+  const run = async (
+    action: () => Promise<string | { kind: 'ok' | 'warn'; text: string } | undefined>,
+  ) => {
     setBusy(true);
     setMessage(null);
     try {
@@ -101,11 +126,21 @@ export function useAction() {
   return { busy, message, setMessage, run };
 }
 
-export function ActionMessage(props: { message: { kind: 'ok' | 'error' | 'warn'; text: string } | null }) {
+export function ActionMessage(props: {
+  message: { kind: 'ok' | 'error' | 'warn'; text: string } | null;
+}) {
   return props.message ? <Notice kind={props.message.kind}>{props.message.text}</Notice> : null;
 }
 
-export function Chips<T extends string>(props: { legend: string; options: readonly T[]; labels: Record<string, string>; value: readonly T[]; onChange: (v: T[]) => void; single?: boolean; name: string }) {
+export function Chips<T extends string>(props: {
+  legend: string;
+  options: readonly T[];
+  labels: Record<string, string>;
+  value: readonly T[];
+  onChange: (v: T[]) => void;
+  single?: boolean;
+  name: string;
+}) {
   return (
     <fieldset class="chips">
       <legend>{props.legend}</legend>
@@ -120,7 +155,15 @@ export function Chips<T extends string>(props: { legend: string; options: readon
               aria-pressed={on}
               data-name={props.name}
               data-value={o}
-              onClick={() => props.onChange(props.single ? [o] : on ? props.value.filter((v) => v !== o) : [...props.value, o])}
+              onClick={() =>
+                props.onChange(
+                  props.single
+                    ? [o]
+                    : on
+                      ? props.value.filter((v) => v !== o)
+                      : [...props.value, o],
+                )
+              }
             >
               {on ? <span aria-hidden="true">✓ </span> : null}
               {props.labels[o] ?? o}

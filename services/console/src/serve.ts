@@ -59,7 +59,11 @@ export function registerConsole(app: FastifyInstance, options: ConsoleOptions): 
   const index = join(dist, 'index.html');
   const page = (reply: FastifyReply) => {
     if (!existsSync(index)) {
-      return reply.status(503).header('content-type', 'text/plain; charset=utf-8').header('cache-control', 'no-store').send('控制台尚未构建：请运行 bash scripts/build-console.sh（npm start 会自动构建）。');
+      return reply
+        .status(503)
+        .header('content-type', 'text/plain; charset=utf-8')
+        .header('cache-control', 'no-store')
+        .send('控制台尚未构建：请运行 bash scripts/build-console.sh（npm start 会自动构建）。');
     }
     return send(reply, index, false);
   };
@@ -77,13 +81,23 @@ export function registerConsole(app: FastifyInstance, options: ConsoleOptions): 
   app.get('/console/*', async (request, reply) => {
     const rest = (request.params as { '*': string })['*'];
     const file = normalize(join(dist, rest));
-    if (file.startsWith(dist + sep) && existsSync(file) && statSync(file).isFile()) return send(reply, file, rest.startsWith('assets/'));
-    if (rest.startsWith('assets/')) return reply.status(404).header('content-type', 'text/plain; charset=utf-8').send('not found');
+    if (file.startsWith(dist + sep) && existsSync(file) && statSync(file).isFile())
+      return send(reply, file, rest.startsWith('assets/'));
+    if (rest.startsWith('assets/'))
+      return reply
+        .status(404)
+        .header('content-type', 'text/plain; charset=utf-8')
+        .send('not found');
     return page(reply);
   });
   if (options.redirectRoot) {
     app.addHook('onRequest', async (request, reply) => {
-      if ((request.method !== 'GET' && request.method !== 'HEAD') || request.url !== '/' || request.headers.authorization) return;
+      if (
+        (request.method !== 'GET' && request.method !== 'HEAD') ||
+        request.url !== '/' ||
+        request.headers.authorization
+      )
+        return;
       return reply.redirect(CONSOLE_PATH, 302);
     });
   }

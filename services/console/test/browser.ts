@@ -12,7 +12,17 @@ export const ROOT = resolve(import.meta.dirname, '../../..');
 export const SCREENSHOTS = join(ROOT, '.cache/screenshots');
 export const DEMO_PASSWORD = 'demo-password-for-browser-tests';
 export const CHROMIUM = '/usr/bin/chromium';
-export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--lang=zh-CN'];
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--lang=zh-CN',
+];
 /**
  * The district's users run their phones in zh-CN: the context's locale sets what pages read
  * (navigator.language, Intl), and the process's LANGUAGE what Chromium's own controls show (a date
@@ -35,8 +45,14 @@ export interface Server {
 
 /** Builds the console when its sources changed, then starts the embedded process and waits for its address. */
 export async function startServer(): Promise<Server> {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run bash scripts/browser-setup.sh (apt-get install chromium fonts-noto-cjk); npm test does`);
-  execFileSync('bash', ['scripts/build-console.sh'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  if (!existsSync(CHROMIUM))
+    throw new Error(
+      `${CHROMIUM} is missing: run bash scripts/browser-setup.sh (apt-get install chromium fonts-noto-cjk); npm test does`,
+    );
+  execFileSync('bash', ['scripts/build-console.sh'], {
+    cwd: ROOT,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   const dataDir = mkdtempSync(join(tmpdir(), 'fangyi-console-'));
   let out = '';
   const child: ChildProcess = spawn(process.execPath, ['services/embedded/src/main.ts'], {
@@ -85,15 +101,25 @@ export async function startServer(): Promise<Server> {
   };
 }
 
-export const launch = (): Promise<Browser> => chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true, env: { ...process.env, ...BROWSER_ENV } });
+export const launch = (): Promise<Browser> =>
+  chromium.launch({
+    executablePath: CHROMIUM,
+    args: CHROMIUM_ARGS,
+    headless: true,
+    env: { ...process.env, ...BROWSER_ENV },
+  });
 
 /** The parts of the page's first date field as Chromium shows them, in order (their accessible names: 年, 月, 日 in zh-CN). */
 export async function dateFieldParts(w: Watched): Promise<string[]> {
   const cdp = await w.context.newCDPSession(w.page);
-  const { nodes } = (await cdp.send('Accessibility.getFullAXTree')) as { nodes: { role?: { value?: string }; name?: { value?: string } }[] };
+  const { nodes } = (await cdp.send('Accessibility.getFullAXTree')) as {
+    nodes: { role?: { value?: string }; name?: { value?: string } }[];
+  };
   await cdp.detach();
   // Chromium names each part twice ("年 年"): the part's label is its first word.
-  return nodes.filter((n) => n.role?.value === 'spinbutton').map((n) => (n.name?.value ?? '').split(' ')[0]!);
+  return nodes
+    .filter((n) => n.role?.value === 'spinbutton')
+    .map((n) => (n.name?.value ?? '').split(' ')[0]!);
 }
 
 /** Every URL a page asked for, every console error: the checks run after each test. */
@@ -105,7 +131,12 @@ export interface Watched {
 }
 
 export async function openPhone(browser: Browser, server: Server): Promise<Watched> {
-  const context = await browser.newContext({ viewport: PHONE, ...BROWSER_LOCALE, acceptDownloads: true, deviceScaleFactor: 1 });
+  const context = await browser.newContext({
+    viewport: PHONE,
+    ...BROWSER_LOCALE,
+    acceptDownloads: true,
+    deviceScaleFactor: 1,
+  });
   const page = await context.newPage();
   const urls: string[] = [];
   const errors: string[] = [];
@@ -119,7 +150,11 @@ export async function openPhone(browser: Browser, server: Server): Promise<Watch
   return { page, context, urls, errors };
 }
 
-export async function signIn(w: Watched, loginName: string, password = DEMO_PASSWORD): Promise<void> {
+export async function signIn(
+  w: Watched,
+  loginName: string,
+  password = DEMO_PASSWORD,
+): Promise<void> {
   const { page } = w;
   await page.getByLabel('登录名').fill(loginName);
   await page.getByLabel('密码').fill(password);
@@ -147,8 +182,17 @@ export async function checkPage(page: Page, name: string): Promise<void> {
       .filter((el) => (el.labels ? el.labels.length : 0) === 0 && !el.getAttribute('aria-label'))
       .map((el) => el.name);
     return { scrollWidth: root.scrollWidth, clientWidth: root.clientWidth, small, unlabelled, main: document.querySelectorAll('main').length, lang: root.lang };
-  })()`)) as { scrollWidth: number; clientWidth: number; small: string[]; unlabelled: string[]; main: number; lang: string };
-  expect(layout.scrollWidth, `${name}: no sideways scroll at 360 px`).toBeLessThanOrEqual(layout.clientWidth);
+  })()`)) as {
+    scrollWidth: number;
+    clientWidth: number;
+    small: string[];
+    unlabelled: string[];
+    main: number;
+    lang: string;
+  };
+  expect(layout.scrollWidth, `${name}: no sideways scroll at 360 px`).toBeLessThanOrEqual(
+    layout.clientWidth,
+  );
   expect(layout.small, `${name}: tap targets of at least 44 px`).toEqual([]);
   expect(layout.unlabelled, `${name}: every input labelled`).toEqual([]);
   expect(layout.main, `${name}: one main landmark`).toBe(1);
@@ -167,10 +211,16 @@ export function apiAs(server: Server, user: User) {
   const secret = readFileSync(join(server.dataDir, 'jwt-secret'), 'utf8').trim();
   const token = signToken(user, secret, { ttlSeconds: 600 });
   tokens.add(token);
-  return async <T = unknown>(path: string, init: { method?: string; body?: unknown } = {}): Promise<{ status: number; body: T; text: string }> => {
+  return async <T = unknown>(
+    path: string,
+    init: { method?: string; body?: unknown } = {},
+  ): Promise<{ status: number; body: T; text: string }> => {
     const res = await fetch(`${server.base}${path}`, {
       method: init.method ?? 'GET',
-      headers: { authorization: `Bearer ${token}`, ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}),
+      },
       ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
     });
     const text = await res.text();
@@ -188,7 +238,8 @@ export function apiAs(server: Server, user: User) {
 export const tokens = new Set<string>();
 
 export async function collectSessionTokens(context: BrowserContext): Promise<void> {
-  for (const c of await context.cookies()) if (c.name === 'fangyi_session' && c.value) tokens.add(c.value);
+  for (const c of await context.cookies())
+    if (c.name === 'fangyi_session' && c.value) tokens.add(c.value);
 }
 
 /** A valid GB 11643 ID number for a birth date and sequence (Wuhan, 420102). */

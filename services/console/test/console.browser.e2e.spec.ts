@@ -2,7 +2,21 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import type { User } from '@fangyi/service-kit';
-import { DEMO_PASSWORD, apiAs, checkPage, collectSessionTokens, dateFieldParts, idNumber, launch, openPhone, signIn, startServer, tokens, type Server, type Watched } from './browser.ts';
+import {
+  DEMO_PASSWORD,
+  apiAs,
+  checkPage,
+  collectSessionTokens,
+  dateFieldParts,
+  idNumber,
+  launch,
+  openPhone,
+  signIn,
+  startServer,
+  tokens,
+  type Server,
+  type Watched,
+} from './browser.ts';
 
 /**
  * Each user's main task through the console in a real Chromium at 390×844, the result checked
@@ -21,7 +35,12 @@ afterAll(async () => {
   await server?.stop();
 });
 
-const user = (id: string, role: User['role'], communities: string[]): User => ({ id, name: id, role, communities });
+const user = (id: string, role: User['role'], communities: string[]): User => ({
+  id,
+  name: id,
+  role,
+  communities,
+});
 
 /** Opens the console, runs the task, then: no console error (but those `allow` names), and keeps the URLs. */
 async function session(task: (w: Watched) => Promise<void>, allow: RegExp | null = null) {
@@ -29,7 +48,7 @@ async function session(task: (w: Watched) => Promise<void>, allow: RegExp | null
   try {
     await task(w);
     await collectSessionTokens(w.context);
-    const errors = w.errors.filter((e) => !(allow && allow.test(e)));
+    const errors = w.errors.filter((e) => !allow?.test(e));
     expect(errors, 'no console errors').toEqual([]);
   } finally {
     visited.push(...w.urls);
@@ -41,7 +60,15 @@ const caseIdOf = (url: string) => decodeURIComponent(url.split('#/case/')[1] ?? 
 
 /** The slot the check form picks now (the afternoon from half an hour before it opens at 12:00), as the worklist names it. */
 const currentSlotLabel = () => {
-  const [h, m] = new Intl.DateTimeFormat('en-GB', { timeZone: 'Asia/Shanghai', hour: '2-digit', minute: '2-digit', hour12: false }).format(new Date()).split(':').map(Number);
+  const [h, m] = new Intl.DateTimeFormat('en-GB', {
+    timeZone: 'Asia/Shanghai',
+    hour: '2-digit',
+    minute: '2-digit',
+    hour12: false,
+  })
+    .format(new Date())
+    .split(':')
+    .map(Number);
   return (h! % 24) * 60 + m! >= 11 * 60 + 30 ? '下午' : '上午';
 };
 
@@ -83,10 +110,27 @@ describe('the console in Chromium (390×844)', () => {
     expect(new Set(ids).size).toBe(2);
     const api = apiAs(server, user('caller-moujia-1', 'caller', ['moujia']));
     const today = (await api<{ date: string }>('/roster')).body.date;
-    const [normal, fever] = await Promise.all(ids.map((id) => api<{ checks: { date: string; temperatureC: number; abnormal: boolean }[]; escalations: { status: string; temperatureC: number }[] }>(`/quarantine/cases/${id}`)));
-    expect(normal!.body.checks.filter((c) => c.date === today)).toEqual([expect.objectContaining({ temperatureC: 36.5, abnormal: false })]);
-    expect(fever!.body.checks.filter((c) => c.date === today)).toEqual([expect.objectContaining({ temperatureC: 38.2, abnormal: true })]);
-    expect(fever!.body.escalations).toEqual([expect.objectContaining({ status: 'acknowledged', date: today, reason: 'fever-and-symptoms' })]);
+    const [normal, fever] = await Promise.all(
+      ids.map((id) =>
+        api<{
+          checks: { date: string; temperatureC: number; abnormal: boolean }[];
+          escalations: { status: string; temperatureC: number }[];
+        }>(`/quarantine/cases/${id}`),
+      ),
+    );
+    expect(normal!.body.checks.filter((c) => c.date === today)).toEqual([
+      expect.objectContaining({ temperatureC: 36.5, abnormal: false }),
+    ]);
+    expect(fever!.body.checks.filter((c) => c.date === today)).toEqual([
+      expect.objectContaining({ temperatureC: 38.2, abnormal: true }),
+    ]);
+    expect(fever!.body.escalations).toEqual([
+      expect.objectContaining({
+        status: 'acknowledged',
+        date: today,
+        reason: 'fever-and-symptoms',
+      }),
+    ]);
   }, 90_000);
 
   it('a caller logs a check with no signal; it is kept on the phone and recorded once when the signal is back', async () => {
@@ -107,13 +151,22 @@ describe('the console in Chromium (390×844)', () => {
       await page.getByText('本机待处理记录').waitFor({ state: 'detached', timeout: 15_000 });
     }, /ERR_INTERNET_DISCONNECTED/);
     const api = apiAs(server, user('caller-zhangcun-1', 'caller', ['zhangcun']));
-    type History = { type: string; data: { checkId: string; date: string; slot: string; temperatureC: number } }[];
-    const logged = async () => (await api<History>(`/quarantine/cases/${caseId}/history`)).body.filter((e) => e.type === 'quarantine.symptom-check-logged' && e.data.temperatureC === 36.6);
+    type History = {
+      type: string;
+      data: { checkId: string; date: string; slot: string; temperatureC: number };
+    }[];
+    const logged = async () =>
+      (await api<History>(`/quarantine/cases/${caseId}/history`)).body.filter(
+        (e) => e.type === 'quarantine.symptom-check-logged' && e.data.temperatureC === 36.6,
+      );
     const once = await logged();
     expect(once).toHaveLength(1);
     // The same check sent again (an answer lost on the way back) is recorded once: 200, nothing new.
     const { checkId, date, slot } = once[0]!.data;
-    const again = await api<{ alreadyRecorded?: boolean }>(`/quarantine/cases/${caseId}/checks`, { method: 'POST', body: { checkId, date, slot, temperatureC: 36.6, reachedVia: 'phone' } });
+    const again = await api<{ alreadyRecorded?: boolean }>(`/quarantine/cases/${caseId}/checks`, {
+      method: 'POST',
+      body: { checkId, date, slot, temperatureC: 36.6, reachedVia: 'phone' },
+    });
     expect(again.status).toBe(200);
     expect(again.body.alreadyRecorded).toBe(true);
     expect(await logged()).toHaveLength(1);
@@ -124,7 +177,10 @@ describe('the console in Chromium (390×844)', () => {
     await session(async ({ page, context }) => {
       await signIn({ page } as Watched, 'caller-zhangcun-1');
       // Someone no one has called in this slot yet (the test before took another).
-      const pending = page.locator('a.work-item').filter({ hasText: `${currentSlotLabel()} 待测` }).first();
+      const pending = page
+        .locator('a.work-item')
+        .filter({ hasText: `${currentSlotLabel()} 待测` })
+        .first();
       await pending.click();
       await page.getByRole('heading', { name: '登记体温' }).waitFor();
       const caseId = caseIdOf(page.url());
@@ -133,17 +189,37 @@ describe('the console in Chromium (390×844)', () => {
       await page.getByRole('button', { name: '登记：36.8 °C 正常，无症状' }).click();
       await page.getByText('这条记录已存在本机').waitFor();
       // Meanwhile a colleague logs the same slot from another phone.
-      const slot = (await page.locator('[data-name="slot"][aria-pressed="true"]').getAttribute('data-value'))!;
+      const slot = (await page
+        .locator('[data-name="slot"][aria-pressed="true"]')
+        .getAttribute('data-value'))!;
       const date = (await api<{ date: string }>('/roster')).body.date;
-      expect((await api(`/quarantine/cases/${caseId}/checks`, { method: 'POST', body: { date, slot, temperatureC: 36.3, reachedVia: 'wechat' } })).status).toBe(201);
+      expect(
+        (
+          await api(`/quarantine/cases/${caseId}/checks`, {
+            method: 'POST',
+            body: { date, slot, temperatureC: 36.3, reachedVia: 'wechat' },
+          })
+        ).status,
+      ).toBe(201);
       await context.setOffline(false);
       await page.getByText('这个时段已经有人登记过体温').first().waitFor({ timeout: 15_000 });
       await page.getByText('本机这条记录没有记入').first().waitFor();
       await checkPage(page, 'caller-offline-conflict');
       await page.getByRole('button', { name: '知道了，移除' }).first().click();
       await page.getByText('本机待处理记录').waitFor({ state: 'detached' });
-      const history = await api<{ type: string; data: { date: string; slot: string; temperatureC: number } }[]>(`/quarantine/cases/${caseId}/history`);
-      expect(history.body.filter((e) => e.type === 'quarantine.symptom-check-logged' && e.data.date === date && e.data.slot === slot).map((e) => e.data.temperatureC)).toEqual([36.3]);
+      const history = await api<
+        { type: string; data: { date: string; slot: string; temperatureC: number } }[]
+      >(`/quarantine/cases/${caseId}/history`);
+      expect(
+        history.body
+          .filter(
+            (e) =>
+              e.type === 'quarantine.symptom-check-logged' &&
+              e.data.date === date &&
+              e.data.slot === slot,
+          )
+          .map((e) => e.data.temperatureC),
+      ).toEqual([36.3]);
     }, /ERR_INTERNET_DISCONNECTED|status of 409/);
   }, 90_000);
 
@@ -162,8 +238,13 @@ describe('the console in Chromium (390×844)', () => {
       await page.getByText('已开始 14 天居家隔离').waitFor({ timeout: 15_000 });
       await checkPage(page, 'registrar');
     });
-    const roster = await apiAs(server, user('registrar-kutao', 'registrar', ['moujia']))<{ entries: { personName: string; community: string }[] }>('/roster');
-    expect(roster.body.entries.filter((e) => e.personName === '周归来')).toEqual([expect.objectContaining({ community: 'moujia' })]);
+    const roster = await apiAs(
+      server,
+      user('registrar-kutao', 'registrar', ['moujia']),
+    )<{ entries: { personName: string; community: string }[] }>('/roster');
+    expect(roster.body.entries.filter((e) => e.personName === '周归来')).toEqual([
+      expect.objectContaining({ community: 'moujia' }),
+    ]);
   }, 90_000);
 
   it('checkpoint staff record a refusal (劝返)', async () => {
@@ -180,7 +261,9 @@ describe('the console in Chromium (390×844)', () => {
       await checkPage(page, 'checkpoint');
     });
     const api = apiAs(server, user('checkpoint-staff-zhangcun', 'checkpoint-staff', ['zhangcun']));
-    const list = await api<{ checkpoints: { checkpointId: string; status: string }[] }>('/checkpoints');
+    const list = await api<{ checkpoints: { checkpointId: string; status: string }[] }>(
+      '/checkpoints',
+    );
     const first = list.body.checkpoints.find((c) => c.status === 'open')!;
     const day = await api(`/checkpoints/${first.checkpointId}/crossings`);
     expect(day.text).toContain(note);
@@ -206,8 +289,23 @@ describe('the console in Chromium (390×844)', () => {
       await page.getByRole('button', { name: '关闭投诉' }).click();
       await page.getByText('投诉已关闭').first().waitFor();
     });
-    const list = await apiAs(server, user('complaint-handler-kutao', 'complaint-handler', ['*']))<{ items: { description: string; status: string; firstReplyAt: string | null; assignee: string | null }[] }>('/complaints');
-    const closed = list.body.items.filter((c) => c.description === description && c.status === 'closed' && c.assignee === 'complaint-handler-kutao');
+    const list = await apiAs(
+      server,
+      user('complaint-handler-kutao', 'complaint-handler', ['*']),
+    )<{
+      items: {
+        description: string;
+        status: string;
+        firstReplyAt: string | null;
+        assignee: string | null;
+      }[];
+    }>('/complaints');
+    const closed = list.body.items.filter(
+      (c) =>
+        c.description === description &&
+        c.status === 'closed' &&
+        c.assignee === 'complaint-handler-kutao',
+    );
     expect(closed).toHaveLength(1);
     expect(closed[0]!.firstReplyAt).not.toBeNull();
   }, 90_000);
@@ -219,14 +317,23 @@ describe('the console in Chromium (390×844)', () => {
       await signIn({ page } as Watched, 'report-officer-kutao');
       await page.getByRole('region', { name: /每日报表/ }).waitFor();
       await checkPage(page, 'report');
-      const [csvFile] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: '下载 CSV' }).click()]);
+      const [csvFile] = await Promise.all([
+        page.waitForEvent('download'),
+        page.getByRole('button', { name: '下载 CSV' }).click(),
+      ]);
       csv = readFileSync((await csvFile.path())!, 'utf8');
       expect(csvFile.suggestedFilename()).toMatch(/^每日报表-\d{4}-\d\d-\d\d\.csv$/);
-      const [xlsxFile] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: '下载 Excel' }).click()]);
+      const [xlsxFile] = await Promise.all([
+        page.waitForEvent('download'),
+        page.getByRole('button', { name: '下载 Excel' }).click(),
+      ]);
       xlsx = readFileSync((await xlsxFile.path())!);
       expect(xlsxFile.suggestedFilename()).toMatch(/\.xlsx$/);
     });
-    const fromApi = await apiAs(server, user('report-officer-kutao', 'report-officer', ['*']))('/report/daily?format=csv');
+    const fromApi = await apiAs(
+      server,
+      user('report-officer-kutao', 'report-officer', ['*']),
+    )('/report/daily?format=csv');
     expect(csv.replace(/^\ufeff/, '')).toBe(fromApi.text);
     expect(xlsx.subarray(0, 2).toString()).toBe('PK');
     const text = xlsx.toString('utf8');
@@ -255,8 +362,17 @@ describe('the console in Chromium (390×844)', () => {
       await expect.poll(() => meta.count()).toBeGreaterThan(0);
       for (const text of await meta.allTextContents()) expect(text.startsWith('牟家')).toBe(true);
     });
-    const accounts = await apiAs(server, user('admin-kutao', 'admin', ['*']))<{ accounts: { loginName: string; role: string; communities: string[]; status: string }[] }>('/staff/accounts');
-    expect(accounts.body.accounts.find((a) => a.loginName === 'caller-moujia-9')).toMatchObject({ role: 'caller', communities: ['moujia'], status: 'active' });
+    const accounts = await apiAs(
+      server,
+      user('admin-kutao', 'admin', ['*']),
+    )<{ accounts: { loginName: string; role: string; communities: string[]; status: string }[] }>(
+      '/staff/accounts',
+    );
+    expect(accounts.body.accounts.find((a) => a.loginName === 'caller-moujia-9')).toMatchObject({
+      role: 'caller',
+      communities: ['moujia'],
+      status: 'active',
+    });
   }, 90_000);
 
   it('a registrar finds a person by name, records a door-to-door screening, issues and revokes a pass, records an arrival (no quarantine, and why), and suspends the rental', async () => {
@@ -304,7 +420,10 @@ describe('the console in Chromium (390×844)', () => {
       await page.getByLabel('从哪个省份来').fill('山东省');
       await page.getByLabel('从哪个城市来').fill('青岛市');
       await page.getByRole('button', { name: '登记抵达' }).click();
-      await page.getByText(`${name}：没有开始居家隔离，因为不是来自风险地区。`).first().waitFor({ timeout: 15_000 });
+      await page
+        .getByText(`${name}：没有开始居家隔离，因为不是来自风险地区。`)
+        .first()
+        .waitFor({ timeout: 15_000 });
 
       await page.getByRole('link', { name: '文张村 7 号 1 户' }).click();
       await page.getByRole('heading', { name: '文张村 7 号 1 户' }).waitFor();
@@ -323,26 +442,42 @@ describe('the console in Chromium (390×844)', () => {
       pass: { status: 'revoked', revokedReason: 'lost' },
       lastArrival: { originProvince: '山东省', originCity: '青岛市' },
       underQuarantine: false,
-      quarantineAssessment: { status: 'assessed', outcome: 'no-home-quarantine', reason: 'not-from-risk-area' },
+      quarantineAssessment: {
+        status: 'assessed',
+        outcome: 'no-home-quarantine',
+        reason: 'not-from-risk-area',
+      },
       // Screened the same day as the arrival: the screening still counts.
       passEligibility: 'eligible',
     });
-    const household = await api<{ rental: { status: string; reason: string } }>(`/residents/households/${householdId}`);
-    expect(household.body.rental).toMatchObject({ status: 'suspended', reason: 'community-rental-ban' });
+    const household = await api<{ rental: { status: string; reason: string } }>(
+      `/residents/households/${householdId}`,
+    );
+    expect(household.body.rental).toMatchObject({
+      status: 'suspended',
+      reason: 'community-rental-ban',
+    });
   }, 120_000);
 
   it('a caller corrects a check, and records supplies delivered and a disinfection, from the person page', async () => {
     let caseId = '';
     await session(async ({ page }) => {
       await signIn({ page } as Watched, 'caller-zhangcun-1');
-      await page.locator('a.work-item').filter({ hasText: `${currentSlotLabel()} 待测` }).first().click();
+      await page
+        .locator('a.work-item')
+        .filter({ hasText: `${currentSlotLabel()} 待测` })
+        .first()
+        .click();
       await page.getByRole('heading', { name: '登记体温' }).waitFor();
       caseId = caseIdOf(page.url());
       await page.locator('[data-temperature="37.0"]').click();
       await page.getByRole('button', { name: '登记：37.0 °C 正常，无症状' }).click();
       await page.getByText('已登记：').waitFor();
       // The reading was misheard: corrected, with the reason.
-      await page.locator('select[name="correctCheck"] option', { hasText: '37.0' }).first().waitFor({ state: 'attached' });
+      await page
+        .locator('select[name="correctCheck"] option', { hasText: '37.0' })
+        .first()
+        .waitFor({ state: 'attached' });
       await page.getByLabel('正确的体温（°C）').fill('36.7');
       await page.getByLabel('更正原因').fill('读数听错，复核为 36.7');
       await page.getByRole('button', { name: '更正为 36.7 °C' }).click();
@@ -360,15 +495,30 @@ describe('the console in Chromium (390×844)', () => {
     });
     const api = apiAs(server, user('caller-zhangcun-1', 'caller', ['zhangcun']));
     const today = (await api<{ date: string }>('/roster')).body.date;
-    const quarantineCase = await api<{ checks: { date: string; temperatureC: number }[]; suppliesDelivered: number; disinfections: number }>(`/quarantine/cases/${caseId}`);
-    const todays = quarantineCase.body.checks.filter((c) => c.date === today).map((c) => c.temperatureC);
+    const quarantineCase = await api<{
+      checks: { date: string; temperatureC: number }[];
+      suppliesDelivered: number;
+      disinfections: number;
+    }>(`/quarantine/cases/${caseId}`);
+    const todays = quarantineCase.body.checks
+      .filter((c) => c.date === today)
+      .map((c) => c.temperatureC);
     expect(todays).toContain(36.7);
     expect(todays).not.toContain(37);
     expect(quarantineCase.body).toMatchObject({ suppliesDelivered: 1, disinfections: 1 });
-    const history = await api<{ type: string; data: { correctionReason?: string; items?: string[]; place?: string } }[]>(`/quarantine/cases/${caseId}/history`);
-    expect(history.body.find((e) => e.type === 'quarantine.symptom-check-corrected')?.data.correctionReason).toBe('读数听错，复核为 36.7');
-    expect(history.body.find((e) => e.type === 'quarantine.supplies-delivered')?.data.items).toEqual(['food', 'thermometer']);
-    expect(history.body.find((e) => e.type === 'quarantine.disinfection-recorded')?.data.place).toBe('home');
+    const history = await api<
+      { type: string; data: { correctionReason?: string; items?: string[]; place?: string } }[]
+    >(`/quarantine/cases/${caseId}/history`);
+    expect(
+      history.body.find((e) => e.type === 'quarantine.symptom-check-corrected')?.data
+        .correctionReason,
+    ).toBe('读数听错，复核为 36.7');
+    expect(
+      history.body.find((e) => e.type === 'quarantine.supplies-delivered')?.data.items,
+    ).toEqual(['food', 'thermometer']);
+    expect(
+      history.body.find((e) => e.type === 'quarantine.disinfection-recorded')?.data.place,
+    ).toBe('home');
   }, 90_000);
 
   it('checkpoint staff start a shift from the console (taking over from the shift on duty, if there is one)', async () => {
@@ -376,7 +526,9 @@ describe('the console in Chromium (390×844)', () => {
     await session(async ({ page }) => {
       await signIn({ page } as Watched, 'checkpoint-staff-joint');
       await page.getByRole('heading', { name: '卡口与班次' }).waitFor();
-      checkpointName = ((await page.locator('select[name="checkpoint"] option:checked').textContent()) ?? '').split('（')[0]!;
+      checkpointName = (
+        (await page.locator('select[name="checkpoint"] option:checked').textContent()) ?? ''
+      ).split('（')[0]!;
       const takeOver = page.getByRole('button', { name: '交接班（我来接班）' });
       if (await takeOver.isVisible()) {
         await takeOver.click();
@@ -388,10 +540,22 @@ describe('the console in Chromium (390×844)', () => {
       await page.getByText('已开始值班').waitFor();
       await checkPage(page, 'checkpoint-shift');
     });
-    const api = apiAs(server, user('checkpoint-staff-joint', 'checkpoint-staff', ['kutao', 'wenzhang', 'zhengzhang', 'nanzhang']));
-    const list = await api<{ checkpoints: { checkpointId: string; name: string }[] }>('/checkpoints');
+    const api = apiAs(
+      server,
+      user('checkpoint-staff-joint', 'checkpoint-staff', [
+        'kutao',
+        'wenzhang',
+        'zhengzhang',
+        'nanzhang',
+      ]),
+    );
+    const list = await api<{ checkpoints: { checkpointId: string; name: string }[] }>(
+      '/checkpoints',
+    );
     const chosen = list.body.checkpoints.find((c) => c.name === checkpointName)!;
-    const checkpoint = await api<{ currentShift: { staff: { id: string; name: string; role: string }[] } | null }>(`/checkpoints/${chosen.checkpointId}`);
+    const checkpoint = await api<{
+      currentShift: { staff: { id: string; name: string; role: string }[] } | null;
+    }>(`/checkpoints/${chosen.checkpointId}`);
     expect(checkpoint.body.currentShift?.staff).toEqual([
       expect.objectContaining({ id: 'checkpoint-staff-joint', role: 'police' }),
       expect.objectContaining({ name: '张伟', role: 'volunteer' }),
@@ -401,8 +565,16 @@ describe('the console in Chromium (390×844)', () => {
 
   it('an analyst finds a person by name and reads their timeline: time, actor, summary and causes', async () => {
     const api = apiAs(server, user('analyst-kutao', 'analyst', ['*']));
-    const entry = (await api<{ entries: { personId: string; personName: string }[] }>('/roster')).body.entries[0]!;
-    type Timeline = { entries: { eventId: string; summary: string; causedBy: string | null; actor: { id: string } }[] };
+    const entry = (await api<{ entries: { personId: string; personName: string }[] }>('/roster'))
+      .body.entries[0]!;
+    type Timeline = {
+      entries: {
+        eventId: string;
+        summary: string;
+        causedBy: string | null;
+        actor: { id: string };
+      }[];
+    };
     const timeline = (await api<Timeline>(`/analyst/people/${entry.personId}/timeline`)).body;
     expect(timeline.entries.length).toBeGreaterThan(2);
     await session(async ({ page }) => {
@@ -418,18 +590,27 @@ describe('the console in Chromium (390×844)', () => {
       const shown = await items.allTextContents();
       timeline.entries.forEach((e, i) => expect(shown[i]).toContain(e.summary));
       // A cause link brings its entry into view.
-      const caused = timeline.entries.findIndex((e) => e.causedBy !== null && timeline.entries.some((c) => c.eventId === e.causedBy));
+      const caused = timeline.entries.findIndex(
+        (e) => e.causedBy !== null && timeline.entries.some((c) => c.eventId === e.causedBy),
+      );
       expect(caused).toBeGreaterThanOrEqual(0);
       await items.nth(caused).getByRole('button').first().click();
-      const causeIndex = timeline.entries.findIndex((c) => c.eventId === timeline.entries[caused]!.causedBy);
-      await expect.poll(() => page.evaluate('document.activeElement && document.activeElement.id')).toBe(`entry-${timeline.entries[causeIndex]!.eventId}`);
+      const causeIndex = timeline.entries.findIndex(
+        (c) => c.eventId === timeline.entries[caused]!.causedBy,
+      );
+      await expect
+        .poll(() => page.evaluate('document.activeElement && document.activeElement.id'))
+        .toBe(`entry-${timeline.entries[causeIndex]!.eventId}`);
       await checkPage(page, 'analyst-timeline');
     });
   }, 90_000);
 
   it('the report shows district subtotals and answers as of an instant', async () => {
     const api = apiAs(server, user('report-officer-kutao', 'report-officer', ['*']));
-    type Report = { districts: { district: string; people: { registered: number } }[]; total: { people: { registered: number } } };
+    type Report = {
+      districts: { district: string; people: { registered: number } }[];
+      total: { people: { registered: number } };
+    };
     const live = (await api<Report>('/report/daily')).body;
     expect(live.districts.length).toBeGreaterThan(0);
     await session(async (w) => {
@@ -437,7 +618,11 @@ describe('the console in Chromium (390×844)', () => {
       await signIn({ page } as Watched, 'report-officer-kutao');
       await page.getByRole('region', { name: /每日报表/ }).waitFor();
       // The browser runs as the district's phones do: Chinese, Shanghai time, dates year first.
-      expect(await page.evaluate('[navigator.language, Intl.DateTimeFormat().resolvedOptions().timeZone]')).toEqual(['zh-CN', 'Asia/Shanghai']);
+      expect(
+        await page.evaluate(
+          '[navigator.language, Intl.DateTimeFormat().resolvedOptions().timeZone]',
+        ),
+      ).toEqual(['zh-CN', 'Asia/Shanghai']);
       expect((await dateFieldParts(w)).slice(0, 3)).toEqual(['年', '月', '日']);
       await expect.poll(() => page.locator('tr.subtotal').count()).toBe(live.districts.length);
       await page.locator('tr.subtotal th', { hasText: '枯桃管区小计' }).waitFor();
@@ -445,12 +630,18 @@ describe('the console in Chromium (390×844)', () => {
       await page.getByLabel(/截至时间/).fill('2020-01-01T08:00');
       await page.getByText('截至 2020年1月1日 08:00 已登记的情况').waitFor();
       const totalRow = page.locator('table.report tbody tr').last();
-      await expect.poll(async () => (await totalRow.locator('td').allTextContents()).every((t) => t === '0')).toBe(true);
+      await expect
+        .poll(async () => (await totalRow.locator('td').allTextContents()).every((t) => t === '0'))
+        .toBe(true);
       await checkPage(page, 'report-as-of');
       await page.getByRole('button', { name: '回到现在' }).click();
-      await expect.poll(async () => (await totalRow.locator('td').nth(3).textContent()) ?? '').toBe(String(live.total.people.registered));
+      await expect
+        .poll(async () => (await totalRow.locator('td').nth(3).textContent()) ?? '')
+        .toBe(String(live.total.people.registered));
     });
-    const asOf = (await api<Report>(`/report/daily?knownAt=${encodeURIComponent('2020-01-01T08:00:00+08:00')}`)).body;
+    const asOf = (
+      await api<Report>(`/report/daily?knownAt=${encodeURIComponent('2020-01-01T08:00:00+08:00')}`)
+    ).body;
     expect(asOf.total.people.registered).toBe(0);
   }, 90_000);
 
@@ -494,10 +685,18 @@ describe('the console in Chromium (390×844)', () => {
       const difference = page.locator('table[data-table="total"] tr[data-side="difference"]');
       await difference.waitFor();
       await expect.poll(() => page.getByText('隔离天数应为').count()).toBe(0);
-      shown = await Promise.all(['today', 'preview', 'difference'].map((side) => page.locator(`table[data-table="total"] tr[data-side="${side}"] td`).allTextContents()));
+      shown = await Promise.all(
+        ['today', 'preview', 'difference'].map((side) =>
+          page.locator(`table[data-table="total"] tr[data-side="${side}"] td`).allTextContents(),
+        ),
+      );
       const groups = await page.locator('table[data-table="communities"] tbody').all();
-      communities = await Promise.all(groups.map(async (b) => (await b.getAttribute('data-community')) ?? ''));
-      byCommunity = await Promise.all(groups.map((b) => b.locator('tr[data-side="difference"] td').allTextContents()));
+      communities = await Promise.all(
+        groups.map(async (b) => (await b.getAttribute('data-community')) ?? ''),
+      );
+      byCommunity = await Promise.all(
+        groups.map((b) => b.locator('tr[data-side="difference"] td').allTextContents()),
+      );
       headline = (await page.locator('.preview-headline').textContent()) ?? '';
       await page.getByText(/^每日明细/).click();
       days = await page.locator('table[data-table="daily"] tbody tr').count();
@@ -506,22 +705,54 @@ describe('the console in Chromium (390×844)', () => {
     }, /status of 400/);
     const api = apiAs(server, user('analyst-kutao', 'analyst', ['*']));
     type Side = Record<string, number>;
-    type Preview = { policies: { preview: { periodDays: number; slots: string[] } }; total: { today: Side; preview: Side & { daily: { date: string; callersNeeded: number }[] }; difference: Side }; communities: { community: string; difference: Side }[] };
-    const answer = await api<Preview>('/analyst/policy-preview', { method: 'POST', body: { periodDays: 21, slots: windows.join(','), feverThresholdC: 37.3, earlyMinutes: 30, checksPerCallerPerDay: 40 } });
+    type Preview = {
+      policies: { preview: { periodDays: number; slots: string[] } };
+      total: {
+        today: Side;
+        preview: Side & { daily: { date: string; callersNeeded: number }[] };
+        difference: Side;
+      };
+      communities: { community: string; difference: Side }[];
+    };
+    const answer = await api<Preview>('/analyst/policy-preview', {
+      method: 'POST',
+      body: {
+        periodDays: 21,
+        slots: windows.join(','),
+        feverThresholdC: 37.3,
+        earlyMinutes: 30,
+        checksPerCallerPerDay: 40,
+      },
+    });
     expect(answer.status).toBe(200);
     expect(answer.body.policies.preview).toMatchObject({ periodDays: 21, slots: windows });
-    const keys = ['cases', 'checksDue', 'checksDone', 'checksMissed', 'checksNotFollowed', 'escalations', 'personDays', 'underQuarantinePeak', 'callersNeededPeak'];
+    const keys = [
+      'cases',
+      'checksDue',
+      'checksDone',
+      'checksMissed',
+      'checksNotFollowed',
+      'escalations',
+      'personDays',
+      'underQuarantinePeak',
+      'callersNeededPeak',
+    ];
     const signed = (n: number) => (n > 0 ? `+${n}` : n < 0 ? `−${-n}` : '0');
     expect(shown[0]).toEqual(keys.map((k) => String(answer.body.total.today[k])));
     expect(shown[1]).toEqual(keys.map((k) => String(answer.body.total.preview[k])));
     expect(shown[2]).toEqual(keys.map((k) => signed(answer.body.total.difference[k]!)));
-    for (const k of keys) expect(answer.body.total.difference[k]).toBe(answer.body.total.preview[k]! - answer.body.total.today[k]!);
+    for (const k of keys)
+      expect(answer.body.total.difference[k]).toBe(
+        answer.body.total.preview[k]! - answer.body.total.today[k]!,
+      );
     expect(communities).toEqual(answer.body.communities.map((c) => c.community));
     // The busiest day's callers under the preview, and one row a day.
     const daily = answer.body.total.preview.daily;
     expect(headline).toContain(`需要 ${Math.max(...daily.map((d) => d.callersNeeded))} 名随访员`);
     expect(days).toBe(daily.length);
-    expect(byCommunity).toEqual(answer.body.communities.map((c) => keys.map((k) => signed(c.difference[k]!))));
+    expect(byCommunity).toEqual(
+      answer.body.communities.map((c) => keys.map((k) => signed(c.difference[k]!))),
+    );
   }, 90_000);
 
   it('no token or password in any URL the browser visited or in the server log', () => {
@@ -534,11 +765,16 @@ describe('the console in Chromium (390×844)', () => {
     }
     for (const token of tokens) {
       expect(log.includes(token), 'a token in the server log').toBe(false);
-      expect(visited.some((u) => u.includes(token)), 'a token in a URL').toBe(false);
+      expect(
+        visited.some((u) => u.includes(token)),
+        'a token in a URL',
+      ).toBe(false);
     }
     // The start banner prints the demo password on purpose; no log line (JSON, from pino) holds one.
     const lines = log.split('\n').filter((l) => l.startsWith('{'));
     expect(lines.length).toBeGreaterThan(100);
-    expect(lines.filter((l) => l.includes(DEMO_PASSWORD) || l.includes('moujia-caller-9-pass'))).toEqual([]);
+    expect(
+      lines.filter((l) => l.includes(DEMO_PASSWORD) || l.includes('moujia-caller-9-pass')),
+    ).toEqual([]);
   });
 });

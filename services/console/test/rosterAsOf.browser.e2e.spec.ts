@@ -1,7 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import type { User } from '@fangyi/service-kit';
-import { apiAs, checkPage, launch, openPhone, signIn, startServer, type Server, type Watched } from './browser.ts';
+import {
+  apiAs,
+  checkPage,
+  launch,
+  openPhone,
+  signIn,
+  startServer,
+  type Server,
+  type Watched,
+} from './browser.ts';
 
 /**
  * An analyst looks at the roster as it stood at an earlier instant, through the console in a real
@@ -20,7 +29,12 @@ afterAll(async () => {
   await server?.stop();
 });
 
-const analyst: User = { id: 'analyst-kutao', name: 'analyst-kutao', role: 'analyst', communities: ['*'] };
+const analyst: User = {
+  id: 'analyst-kutao',
+  name: 'analyst-kutao',
+  role: 'analyst',
+  communities: ['*'],
+};
 
 describe('the roster as of an instant in the console (Chromium, 390×844)', () => {
   it('an analyst sets an instant and a question, reads the roster of then, and goes back to now', async () => {
@@ -43,7 +57,11 @@ describe('the roster as of an instant in the console (Chromium, 390×844)', () =
       await page.getByRole('button', { name: '当时系统所知' }).click();
       await page.getByText(/截至该时刻系统所知/).waitFor();
       expect(await items.count()).toBe(0);
-      const then = (await api<Roster>(`/roster?limit=200&knownAt=${encodeURIComponent('2020-01-01T08:00:00+08:00')}`)).body;
+      const then = (
+        await api<Roster>(
+          `/roster?limit=200&knownAt=${encodeURIComponent('2020-01-01T08:00:00+08:00')}`,
+        )
+      ).body;
       expect(then.entries).toEqual([]);
       await checkPage(page, 'analyst-roster-as-of');
 

@@ -8,7 +8,10 @@ import { CONSOLE_CSP, registerConsole } from '../src/serve.ts';
 
 const dist = mkdtempSync(join(tmpdir(), 'fangyi-console-dist-'));
 mkdirSync(join(dist, 'assets'));
-writeFileSync(join(dist, 'index.html'), '<!doctype html><html lang="zh-CN"><title>防疫工作台</title></html>');
+writeFileSync(
+  join(dist, 'index.html'),
+  '<!doctype html><html lang="zh-CN"><title>防疫工作台</title></html>',
+);
 writeFileSync(join(dist, 'assets', 'index-abc.js'), 'console.log(1)');
 writeFileSync(join(dist, '..', 'secret.txt'), 'not served');
 afterAll(() => rmSync(dist, { recursive: true, force: true }));
@@ -23,7 +26,11 @@ describe('the console served as static files (embedded process, gateway)', () =>
     expect(res.statusCode).toBe(200);
     expect(res.headers['cache-control']).toBe('no-store');
     expect(res.json()).toEqual(placesDocument(SHIPPED_DISTRICT));
-    expect(res.json().communities).toContainEqual({ id: 'zhangcun', label: '张村', district: 'kutao' });
+    expect(res.json().communities).toContainEqual({
+      id: 'zhangcun',
+      label: '张村',
+      district: 'kutao',
+    });
   });
 
   it('answers the app, its hashed assets for good, and any page of it with index.html; never a file outside', async () => {
@@ -40,13 +47,17 @@ describe('the console served as static files (embedded process, gateway)', () =>
     expect((await app.inject({ url: '/console/worklist' })).body).toContain('防疫工作台');
     expect((await app.inject({ url: '/console/assets/missing.js' })).statusCode).toBe(404);
     expect((await app.inject({ url: '/console/../secret.txt' })).body).not.toContain('not served');
-    expect((await app.inject({ url: '/console/%2e%2e/secret.txt' })).body).not.toContain('not served');
+    expect((await app.inject({ url: '/console/%2e%2e/secret.txt' })).body).not.toContain(
+      'not served',
+    );
   });
 
   it('sends a browser opening / without credentials to the console, and leaves the API alone', async () => {
     const root = await app.inject({ url: '/' });
     expect(root.statusCode).toBe(302);
     expect(root.headers.location).toBe('/console/');
-    expect((await app.inject({ url: '/', headers: { authorization: 'Bearer x' } })).body).toBe('the roster page');
+    expect((await app.inject({ url: '/', headers: { authorization: 'Bearer x' } })).body).toBe(
+      'the roster page',
+    );
   });
 });

@@ -13,13 +13,21 @@ import { businessDate, signToken, type User } from '@fangyi/service-kit';
 
 const REPO_ROOT = resolve(import.meta.dirname, '../../..');
 const SECRET = 'other-district-test-secret-of-32-bytes!!';
-const kutao = JSON.parse(readFileSync(join(REPO_ROOT, 'config/district.json'), 'utf8')) as Record<string, unknown>;
+const kutao = JSON.parse(readFileSync(join(REPO_ROOT, 'config/district.json'), 'utf8')) as Record<
+  string,
+  unknown
+>;
 const QINGSHAN = {
   ...kutao,
   name: '青山管区',
   districts: [{ id: 'qingshan', label: '青山' }],
   communities: [
-    { id: 'hongqi', label: '红旗', district: 'qingshan', grids: [{ id: 'hongqi-01' }, { id: 'hongqi-02' }] },
+    {
+      id: 'hongqi',
+      label: '红旗',
+      district: 'qingshan',
+      grids: [{ id: 'hongqi-01' }, { id: 'hongqi-02' }],
+    },
     { id: 'dongfeng', label: '东风', district: 'qingshan' },
   ],
   estates: [{ id: 'lakeside', label: '湖畔花园', district: 'qingshan' }],
@@ -30,7 +38,12 @@ const QINGSHAN = {
   feverThresholdC: 37.5,
 };
 
-const user = (id: string, role: User['role'], communities: string[]): User => ({ id, name: id, role, communities });
+const user = (id: string, role: User['role'], communities: string[]): User => ({
+  id,
+  name: id,
+  role,
+  communities,
+});
 const REGISTRAR = user('registrar-qingshan', 'registrar', ['hongqi', 'dongfeng', 'zhangcun']);
 const CALLER = user('caller-hongqi-1', 'caller', ['hongqi']);
 const HANDLER = user('complaint-handler-qingshan', 'complaint-handler', ['*']);
@@ -56,10 +69,14 @@ describe('the embedded process with another district file (FANGYI_CONFIG)', () =
   const call = async (who: User, method: string, path: string, body?: unknown) => {
     const res = await fetch(base + path, {
       method,
-      headers: { authorization: `Bearer ${signToken(who, SECRET)}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      headers: {
+        authorization: `Bearer ${signToken(who, SECRET)}`,
+        ...(body ? { 'content-type': 'application/json' } : {}),
+      },
       ...(body ? { body: JSON.stringify(body) } : {}),
     });
     const text = await res.text();
+    // biome-ignore lint/suspicious/noExplicitAny: the test reads answers of many shapes, each checked by its expectations
     let json: any = null;
     try {
       json = JSON.parse(text);
@@ -113,29 +130,86 @@ describe('the embedded process with another district file (FANGYI_CONFIG)', () =
 
   it("takes its own communities, estates and grids and refuses Kutao's, naming the field", async () => {
     const household = { grid: 'hongqi-01', address: '红旗路 1号', kind: 'rental' };
-    expect((await call(REGISTRAR, 'POST', '/residents/households', { community: 'hongqi', ...household })).status).toBe(201);
-    expect(await refusedFor(REGISTRAR, '/residents/households', { community: 'zhangcun', ...household, grid: 'zhangcun-01' })).toEqual([{ field: 'body.community', message: 'unknown community "zhangcun"' }]);
-    expect(await refusedFor(REGISTRAR, '/residents/households', { community: 'hongqi', ...household, grid: 'hongqi-09' })).toEqual([{ field: 'body.grid', message: 'unknown grid of hongqi "hongqi-09"' }]);
+    expect(
+      (
+        await call(REGISTRAR, 'POST', '/residents/households', {
+          community: 'hongqi',
+          ...household,
+        })
+      ).status,
+    ).toBe(201);
+    expect(
+      await refusedFor(REGISTRAR, '/residents/households', {
+        community: 'zhangcun',
+        ...household,
+        grid: 'zhangcun-01',
+      }),
+    ).toEqual([{ field: 'body.community', message: 'unknown community "zhangcun"' }]);
+    expect(
+      await refusedFor(REGISTRAR, '/residents/households', {
+        community: 'hongqi',
+        ...household,
+        grid: 'hongqi-09',
+      }),
+    ).toEqual([{ field: 'body.grid', message: 'unknown grid of hongqi "hongqi-09"' }]);
 
-    const complaint = { channel: 'phone', category: 'sanitation', description: '垃圾没有清运', reporter: { anonymous: true }, receivedAt: new Date().toISOString() };
+    const complaint = {
+      channel: 'phone',
+      category: 'sanitation',
+      description: '垃圾没有清运',
+      reporter: { anonymous: true },
+      receivedAt: new Date().toISOString(),
+    };
     const filed = await call(HANDLER, 'POST', '/complaints', { ...complaint, estate: 'lakeside' });
     expect(filed.status, filed.text).toBe(201);
-    expect(await refusedFor(HANDLER, '/complaints', { ...complaint, estate: 'taoyuanju' })).toEqual([{ field: 'body.estate', message: 'unknown estate "taoyuanju"' }]);
-    expect((await call(HANDLER, 'GET', '/complaints/queue?estate=taoyuanju')).json.errors).toEqual([{ field: 'query.estate', message: 'unknown estate "taoyuanju"' }]);
+    expect(await refusedFor(HANDLER, '/complaints', { ...complaint, estate: 'taoyuanju' })).toEqual(
+      [{ field: 'body.estate', message: 'unknown estate "taoyuanju"' }],
+    );
+    expect((await call(HANDLER, 'GET', '/complaints/queue?estate=taoyuanju')).json.errors).toEqual([
+      { field: 'query.estate', message: 'unknown estate "taoyuanju"' },
+    ]);
 
-    const checkpoint = { name: '红旗东卡口', location: '红旗东入口', kind: 'road', staffedHours: 24 };
-    const opened = await call(REGISTRAR, 'POST', '/checkpoints', { ...checkpoint, communities: ['hongqi'] });
+    const checkpoint = {
+      name: '红旗东卡口',
+      location: '红旗东入口',
+      kind: 'road',
+      staffedHours: 24,
+    };
+    const opened = await call(REGISTRAR, 'POST', '/checkpoints', {
+      ...checkpoint,
+      communities: ['hongqi'],
+    });
     expect(opened.status, opened.text).toBe(201);
-    expect(await refusedFor(REGISTRAR, '/checkpoints', { ...checkpoint, communities: ['zhangcun'] })).toEqual([{ field: 'body.communities.0', message: 'unknown community zhangcun' }]);
+    expect(
+      await refusedFor(REGISTRAR, '/checkpoints', { ...checkpoint, communities: ['zhangcun'] }),
+    ).toEqual([{ field: 'body.communities.0', message: 'unknown community zhangcun' }]);
   });
 
   it('starts a 7-day home quarantine for an arrival from Wenzhou, none for one from Hubei, and escalates only from 37.5 °C', async () => {
     const today = businessDate(new Date(), 'Asia/Shanghai');
-    const { json: h } = await call(REGISTRAR, 'POST', '/residents/households', { community: 'hongqi', grid: 'hongqi-02', address: '红旗路 2号', kind: 'rental' });
-    const person = async (name: string, first17: string, originProvince: string, originCity: string) =>
+    const { json: h } = await call(REGISTRAR, 'POST', '/residents/households', {
+      community: 'hongqi',
+      grid: 'hongqi-02',
+      address: '红旗路 2号',
+      kind: 'rental',
+    });
+    const person = async (
+      name: string,
+      first17: string,
+      originProvince: string,
+      originCity: string,
+    ) =>
       (
         await call(REGISTRAR, 'POST', '/residents/people', {
-          householdId: h.householdId, name, idNumber: first17 + idNumberCheckChar(first17), phone: '13971234567', registration: 'outside', originProvince, originCity, arrivedOn: today, travelHistory: [],
+          householdId: h.householdId,
+          name,
+          idNumber: first17 + idNumberCheckChar(first17),
+          phone: '13971234567',
+          registration: 'outside',
+          originProvince,
+          originCity,
+          arrivedOn: today,
+          travelHistory: [],
         })
       ).json.personId as string;
     const fromWenzhou = await person('陈静', '33030219900315123', '浙江省', '温州市');
@@ -154,17 +228,27 @@ describe('the embedded process with another district file (FANGYI_CONFIG)', () =
     // The Hubei arrival is assessed too, and is not from this district's risk areas.
     let assessment: { status?: string; reason?: string } | undefined;
     for (let i = 0; i < 100 && assessment?.status !== 'assessed'; i++) {
-      assessment = (await call(REGISTRAR, 'GET', `/residents/people/${fromHubei}`)).json.quarantineAssessment;
+      assessment = (await call(REGISTRAR, 'GET', `/residents/people/${fromHubei}`)).json
+        .quarantineAssessment;
       if (assessment?.status !== 'assessed') await new Promise((r) => setTimeout(r, 100));
     }
     expect(assessment).toMatchObject({ status: 'assessed', reason: 'not-from-risk-area' });
     expect(cases.some((c) => c.personId === fromHubei)).toBe(false);
 
-    const check = (slot: string, temperatureC: number) => call(CALLER, 'POST', `/quarantine/cases/${started!.caseId}/checks`, { date: today, slot, temperatureC, reachedVia: 'phone' });
+    const check = (slot: string, temperatureC: number) =>
+      call(CALLER, 'POST', `/quarantine/cases/${started!.caseId}/checks`, {
+        date: today,
+        slot,
+        temperatureC,
+        reachedVia: 'phone',
+      });
     expect((await check('am', 37.4)).status).toBe(201);
     expect((await check('pm', 37.6)).status).toBe(201);
     const { json: c } = await call(CALLER, 'GET', `/quarantine/cases/${started!.caseId}`);
-    expect(c.checks.map((k: { slot: string; abnormal: boolean }) => [k.slot, k.abnormal])).toEqual([['am', false], ['pm', true]]);
+    expect(c.checks.map((k: { slot: string; abnormal: boolean }) => [k.slot, k.abnormal])).toEqual([
+      ['am', false],
+      ['pm', true],
+    ]);
     expect(c.escalations).toHaveLength(1);
   });
 
@@ -179,8 +263,14 @@ describe('the embedded process with another district file (FANGYI_CONFIG)', () =
     // The Wenzhou arrival counts under this district's risk-area heading; the Hubei one does not.
     expect(report.total.people.outsideFromRiskAreas).toBe(1);
 
-    const places = (await (await fetch(`${base}/console/places.json`)).json()) as any;
-    expect(places).toMatchObject({ name: '青山管区', riskAreasHeading: '温州籍', estates: [{ id: 'lakeside', label: '湖畔花园', district: 'qingshan' }] });
+    const places = (await (await fetch(`${base}/console/places.json`)).json()) as {
+      communities: { label: string }[];
+    };
+    expect(places).toMatchObject({
+      name: '青山管区',
+      riskAreasHeading: '温州籍',
+      estates: [{ id: 'lakeside', label: '湖畔花园', district: 'qingshan' }],
+    });
     expect(places.communities.map((p: { label: string }) => p.label)).toEqual(['红旗', '东风']);
   });
 });

@@ -19,18 +19,39 @@ export interface GatewayTimeouts {
   readonly bodyIdleMs: number;
 }
 
-export const defaultGatewayTimeouts: GatewayTimeouts = { connectMs: 2_000, headersMs: 10_000, bodyIdleMs: 30_000 };
+export const defaultGatewayTimeouts: GatewayTimeouts = {
+  connectMs: 2_000,
+  headersMs: 10_000,
+  bodyIdleMs: 30_000,
+};
 
 // Meaningful for one connection only (RFC 9110 §7.6.1): never passed on in either direction.
-const HOP_BY_HOP = ['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'proxy-authorization', 'proxy-authenticate'];
+const HOP_BY_HOP = [
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'upgrade',
+  'te',
+  'trailer',
+  'proxy-authorization',
+  'proxy-authenticate',
+];
 
 const problem = (reply: FastifyReply, status: number, body: Record<string, unknown>) =>
-  reply.status(status).type('application/problem+json').header('x-content-type-options', 'nosniff').send({ status, ...body });
+  reply
+    .status(status)
+    .type('application/problem+json')
+    .header('x-content-type-options', 'nosniff')
+    .send({ status, ...body });
 
 /** A timeout anywhere on the way to the service, as undici and reply-from report it. */
 function isTimeout(error: { statusCode?: number; code?: string; cause?: unknown }): boolean {
   const cause = error.cause as { code?: string } | undefined;
-  return error.statusCode === 504 || /TIMEOUT/.test(cause?.code ?? '') || /TIMEOUT/.test(error.code ?? '');
+  return (
+    error.statusCode === 504 ||
+    /TIMEOUT/.test(cause?.code ?? '') ||
+    /TIMEOUT/.test(error.code ?? '')
+  );
 }
 
 /**
@@ -41,7 +62,12 @@ function isTimeout(error: { statusCode?: number; code?: string; cause?: unknown 
  * A service that cannot be reached gets a 502, one that does not answer in time a 504; both are
  * problem+json naming the service. Stateless: run as many as needed.
  */
-export function buildGateway(options: { routes: readonly GatewayRoute[]; logger: Logger; timeouts?: Partial<GatewayTimeouts>; metrics?: Metrics }): FastifyInstance {
+export function buildGateway(options: {
+  routes: readonly GatewayRoute[];
+  logger: Logger;
+  timeouts?: Partial<GatewayTimeouts>;
+  metrics?: Metrics;
+}): FastifyInstance {
   const timeouts = { ...defaultGatewayTimeouts, ...options.timeouts };
   const metrics = options.metrics ?? createMetrics({ service: 'gateway', defaultMetrics: false });
   const app = Fastify({
@@ -69,18 +95,27 @@ export function buildGateway(options: { routes: readonly GatewayRoute[]; logger:
     // Its URL cache is keyed by the whole path, and ours carry ids (every check its own case):
     // a cache of 100 would only churn.
     disableCache: true,
-    undici: { connect: { timeout: timeouts.connectMs }, headersTimeout: timeouts.headersMs, bodyTimeout: timeouts.bodyIdleMs, keepAliveTimeout: 10_000 },
+    undici: {
+      connect: { timeout: timeouts.connectMs },
+      headersTimeout: timeouts.headersMs,
+      bodyTimeout: timeouts.bodyIdleMs,
+      keepAliveTimeout: 10_000,
+    },
   });
 
   // Each answer by the prefix it was forwarded under (never the path, which holds ids) and status.
   app.addHook('onResponse', async (request, reply) => {
     const path = request.url.split('?')[0] ?? '/';
-    const route = ['/health', '/ready', '/metrics'].includes(path) ? path : (options.routes.find((r) => path.startsWith(r.prefix))?.prefix ?? 'unmatched');
+    const route = ['/health', '/ready', '/metrics'].includes(path)
+      ? path
+      : (options.routes.find((r) => path.startsWith(r.prefix))?.prefix ?? 'unmatched');
     const labels = { method: request.method, route, status: String(reply.statusCode) };
     metrics.httpRequests.inc(labels);
     metrics.httpDuration.observe(labels, reply.elapsedTime / 1000);
   });
-  app.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
+  app.get('/metrics', async (_request, reply) =>
+    reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
+  );
   app.get('/health', async () => ({ status: 'ok', service: 'gateway' }));
   app.get('/ready', async (_request, reply) => {
     const checks = await Promise.all(
@@ -95,16 +130,28 @@ export function buildGateway(options: { routes: readonly GatewayRoute[]; logger:
       }),
     );
     const ok = checks.every(([, v]) => v === 'ok');
-    return reply.status(ok ? 200 : 503).send({ status: ok ? 'ready' : 'not ready', checks: Object.fromEntries(checks) });
+    return reply
+      .status(ok ? 200 : 503)
+      .send({ status: ok ? 'ready' : 'not ready', checks: Object.fromEntries(checks) });
   });
 
   const routeOf = (path: string) =>
-    options.routes.find((r) => path === r.prefix || path.startsWith(r.prefix === '/' ? '/' : `${r.prefix}/`) || path.startsWith(`${r.prefix}?`));
+    options.routes.find(
+      (r) =>
+        path === r.prefix ||
+        path.startsWith(r.prefix === '/' ? '/' : `${r.prefix}/`) ||
+        path.startsWith(`${r.prefix}?`),
+    );
 
   app.all('/*', (request, reply) => {
     const route = routeOf(request.url);
     if (!route) {
-      return problem(reply, 404, { type: 'urn:fangyi:problem:not-found', title: 'Not found', code: 'NOT_FOUND', detail: 'no service for this path' });
+      return problem(reply, 404, {
+        type: 'urn:fangyi:problem:not-found',
+        title: 'Not found',
+        code: 'NOT_FOUND',
+        detail: 'no service for this path',
+      });
     }
     return reply.from(`${route.target}${request.url}`, {
       rewriteRequestHeaders: (req, headers) => {
@@ -119,8 +166,13 @@ export function buildGateway(options: { routes: readonly GatewayRoute[]; logger:
         return out;
       },
       onError: (reply, { error }) => {
-        const timedOut = isTimeout(error as { statusCode?: number; code?: string; cause?: unknown });
-        reply.request.log.warn({ err: error, service: route.service }, timedOut ? 'service timed out' : 'service unreachable');
+        const timedOut = isTimeout(
+          error as { statusCode?: number; code?: string; cause?: unknown },
+        );
+        reply.request.log.warn(
+          { err: error, service: route.service },
+          timedOut ? 'service timed out' : 'service unreachable',
+        );
         if (timedOut) {
           return problem(reply as FastifyReply, 504, {
             type: 'urn:fangyi:problem:upstream-timeout',

@@ -1,1 +1,6 @@
-export { buildGateway, defaultGatewayTimeouts, type GatewayRoute, type GatewayTimeouts } from './gateway.ts';
+export {
+  buildGateway,
+  defaultGatewayTimeouts,
+  type GatewayRoute,
+  type GatewayTimeouts,
+} from './gateway.ts';

@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { createLogger, createMetrics, installGracefulShutdown, loadDistrict, placesDocument, readConfig } from '@fangyi/service-kit';
+import {
+  createLogger,
+  createMetrics,
+  installGracefulShutdown,
+  loadDistrict,
+  placesDocument,
+  readConfig,
+} from '@fangyi/service-kit';
 import { registerConsole } from '@fangyi/console/serve';
 import { buildGateway } from './gateway.ts';
 
@@ -40,7 +47,9 @@ const app = buildGateway({
 });
 // The console's static files, from this process (every other path is forwarded).
 // The console's place names come from the same district file as the services' (FANGYI_CONFIG).
-registerConsole(app, { places: placesDocument(loadDistrict(process.env, (message) => logger.warn(message))) });
+registerConsole(app, {
+  places: placesDocument(loadDistrict(process.env, (message) => logger.warn(message))),
+});
 installGracefulShutdown([{ name: 'http', close: () => app.close() }], logger);
 const address = await app.listen({ port: config.PORT, host: config.HOST });
 logger.info({ address }, 'gateway listening');

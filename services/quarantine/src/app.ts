@@ -1,4 +1,10 @@
-import { createServiceApp, type Registered, type ServiceApp, serviceAppOptions, type ServiceAppDeps } from '@fangyi/service-kit';
+import {
+  createServiceApp,
+  type Registered,
+  type ServiceApp,
+  serviceAppOptions,
+  type ServiceAppDeps,
+} from '@fangyi/service-kit';
 import { homeQuarantineRoutes, type HomeQuarantineDeps } from './homeQuarantine/routes.ts';
 import { quarantineErrors } from './homeQuarantine/homeQuarantine.ts';
 

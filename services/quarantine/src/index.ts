@@ -1,6 +1,15 @@
 export { buildQuarantineApp, registerQuarantine, type QuarantineAppDeps } from './app.ts';
-export { quarantineErrors, homeQuarantineDecider, nextCaseId, streamIdOf, type CallersByCommunity } from './homeQuarantine/homeQuarantine.ts';
-export { arrivalAssessmentDecider, arrivalAssessmentStreamId } from './arrivalAssessment/assessment.ts';
+export {
+  quarantineErrors,
+  homeQuarantineDecider,
+  nextCaseId,
+  streamIdOf,
+  type CallersByCommunity,
+} from './homeQuarantine/homeQuarantine.ts';
+export {
+  arrivalAssessmentDecider,
+  arrivalAssessmentStreamId,
+} from './arrivalAssessment/assessment.ts';
 export {
   PEOPLE_COLLECTION,
   PERSON_CASES_COLLECTION,
@@ -10,7 +19,14 @@ export {
   type DirectoryPerson,
   type PeopleDirectoryFeed,
 } from './people/directory.ts';
-export { ACTIVE_CASES_COLLECTION, ActiveCases, activeCasesProjection, startActiveCasesFeed, type ActiveCase, type ActiveCasesFeed } from './activeCases/projection.ts';
+export {
+  ACTIVE_CASES_COLLECTION,
+  ActiveCases,
+  activeCasesProjection,
+  startActiveCasesFeed,
+  type ActiveCase,
+  type ActiveCasesFeed,
+} from './activeCases/projection.ts';
 export {
   startQuarantinePolicies,
   parseCallers,
@@ -18,7 +34,14 @@ export {
   UNASSIGNED_CALLER,
   type QuarantinePoliciesOptions,
 } from './policies/index.ts';
-export { recordMissedChecks, startMissedCheckScheduler, SCHEDULER_ACTOR, type MissedCheckRun, type MissedCheckScheduler, type MissedCheckSchedulerOptions } from './scheduler/missedChecks.ts';
+export {
+  recordMissedChecks,
+  startMissedCheckScheduler,
+  SCHEDULER_ACTOR,
+  type MissedCheckRun,
+  type MissedCheckScheduler,
+  type MissedCheckSchedulerOptions,
+} from './scheduler/missedChecks.ts';
 export {
   DEFAULT_ESCALATION_ACK_MINUTES,
   ESCALATION_TIMER_ACTOR,

@@ -5,14 +5,33 @@ import { relayReadiness, startRelay } from '@fangyi/messaging';
 import { KafkaMessageBus } from '@fangyi/messaging/kafka';
 import { busSource, readinessOf } from '@fangyi/processors';
 import { InMemoryProjectionStore } from '@fangyi/projections';
-import { createMetrics, tracingFromEnv, instrumentEventStore, registerProcessorMetrics, registerRelayMetrics, DEFAULT_EARLY_CHECK_MINUTES, createLogger, installGracefulShutdown, loadDistrict, commandServiceConfig, rateLimitOf, readConfig, tokenSecretsOf, withEventStoreUrl, systemClock } from '@fangyi/service-kit';
+import {
+  createMetrics,
+  tracingFromEnv,
+  instrumentEventStore,
+  registerProcessorMetrics,
+  registerRelayMetrics,
+  DEFAULT_EARLY_CHECK_MINUTES,
+  createLogger,
+  installGracefulShutdown,
+  loadDistrict,
+  commandServiceConfig,
+  rateLimitOf,
+  readConfig,
+  tokenSecretsOf,
+  withEventStoreUrl,
+  systemClock,
+} from '@fangyi/service-kit';
 import { startActiveCasesFeed } from './activeCases/projection.ts';
 import { applyCallersFromAccounts, sessionCheckOf, startStaffDirectory } from '@fangyi/staff';
 import { buildQuarantineApp } from './app.ts';
 import { startPeopleDirectoryFeed } from './people/directory.ts';
 import { parseCallers, startQuarantinePolicies } from './policies/index.ts';
 import { startMissedCheckScheduler } from './scheduler/missedChecks.ts';
-import { DEFAULT_ESCALATION_ACK_MINUTES, startEscalationTimer } from './scheduler/overdueEscalations.ts';
+import {
+  DEFAULT_ESCALATION_ACK_MINUTES,
+  startEscalationTimer,
+} from './scheduler/overdueEscalations.ts';
 
 /**
  * The quarantine service in distributed mode: HTTP commands, the PostgreSQL event store, the relay
@@ -27,11 +46,21 @@ const config = readConfig(
     FANGYI_POLICIES: z.enum(['on', 'off']).default('on'),
     FANGYI_SCHEDULER: z.enum(['on', 'off']).default('on'),
     FANGYI_SCHEDULER_INTERVAL_MS: z.coerce.number().int().min(1000).default(60_000),
-    FANGYI_CHECK_EARLY_MINUTES: z.coerce.number().int().min(0).max(720).default(DEFAULT_EARLY_CHECK_MINUTES),
-    FANGYI_ESCALATION_ACK_MINUTES: z.coerce.number().int().min(1).max(7 * 24 * 60).default(DEFAULT_ESCALATION_ACK_MINUTES),
+    FANGYI_CHECK_EARLY_MINUTES: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(720)
+      .default(DEFAULT_EARLY_CHECK_MINUTES),
+    FANGYI_ESCALATION_ACK_MINUTES: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(7 * 24 * 60)
+      .default(DEFAULT_ESCALATION_ACK_MINUTES),
     FANGYI_CALLERS: z.string().default(''),
   }),
-  withEventStoreUrl(process.env)
+  withEventStoreUrl(process.env),
 );
 
 const logger = createLogger({ service: 'quarantine', level: config.LOG_LEVEL });
@@ -49,8 +78,15 @@ const metrics = createMetrics({ service: 'quarantine' });
 // Traces exported over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set; otherwise none.
 const tracing = await tracingFromEnv('quarantine');
 // Every append measured and counted by event type (the domain counters at /metrics).
-const eventStore = instrumentEventStore(await openEventStore(config.EVENT_STORE_URL, { schema: config.FANGYI_SCHEMA, clock }), metrics);
-const bus = new KafkaMessageBus({ brokers: config.KAFKA_BROKERS.split(','), clientId: 'fangyi-quarantine', logger });
+const eventStore = instrumentEventStore(
+  await openEventStore(config.EVENT_STORE_URL, { schema: config.FANGYI_SCHEMA, clock }),
+  metrics,
+);
+const bus = new KafkaMessageBus({
+  brokers: config.KAFKA_BROKERS.split(','),
+  clientId: 'fangyi-quarantine',
+  logger,
+});
 const relay =
   config.FANGYI_RELAY === 'on'
     ? await startRelay({
@@ -70,32 +106,75 @@ const relay =
     : null;
 
 // The active-cases read model is rebuilt from the log at each start (it is small) and kept in memory.
-const activeCasesFeed = await startActiveCasesFeed({ eventStore, store: new InMemoryProjectionStore({ clock }), logger });
+const activeCasesFeed = await startActiveCasesFeed({
+  eventStore,
+  store: new InMemoryProjectionStore({ clock }),
+  logger,
+});
 const { activeCases } = activeCasesFeed;
 await activeCasesFeed.caughtUp();
 // Who is registered and whose case is running: read from the log at each start, and again by each request that starts a case.
-const people = await startPeopleDirectoryFeed({ eventStore, store: new InMemoryProjectionStore({ clock }), logger });
+const people = await startPeopleDirectoryFeed({
+  eventStore,
+  store: new InMemoryProjectionStore({ clock }),
+  logger,
+});
 await people.sync();
 // Staff accounts from the log: the callers per community, and a console session of an account
 // disabled since it signed in ends here too.
 const staffDirectory = await startStaffDirectory({ eventStore, logger });
-staffDirectory.onChange((accounts) => applyCallersFromAccounts(callers, configuredCallers, accounts));
+staffDirectory.onChange((accounts) =>
+  applyCallersFromAccounts(callers, configuredCallers, accounts),
+);
 
 const policies =
   config.FANGYI_POLICIES === 'on'
-    ? await startQuarantinePolicies({ source: busSource({ bus, topicPrefix: config.FANGYI_TOPIC_PREFIX, join: 'background' }), eventStore, logger, activeCases, people, district, callers, clock, timeZone: config.FANGYI_TIME_ZONE, newId })
+    ? await startQuarantinePolicies({
+        source: busSource({ bus, topicPrefix: config.FANGYI_TOPIC_PREFIX, join: 'background' }),
+        eventStore,
+        logger,
+        activeCases,
+        people,
+        district,
+        callers,
+        clock,
+        timeZone: config.FANGYI_TIME_ZONE,
+        newId,
+      })
     : null;
 const scheduler =
   config.FANGYI_SCHEDULER === 'on'
-    ? startMissedCheckScheduler({ eventStore, activeCases, clock, timeZone: config.FANGYI_TIME_ZONE, slotWindows, newId, logger, intervalMs: config.FANGYI_SCHEDULER_INTERVAL_MS })
+    ? startMissedCheckScheduler({
+        eventStore,
+        activeCases,
+        clock,
+        timeZone: config.FANGYI_TIME_ZONE,
+        slotWindows,
+        newId,
+        logger,
+        intervalMs: config.FANGYI_SCHEDULER_INTERVAL_MS,
+      })
     : null;
 // The same switch and interval: both are timers over the active-cases read model, decided on each case's stream.
 const escalationTimer =
   config.FANGYI_SCHEDULER === 'on'
-    ? startEscalationTimer({ eventStore, activeCases, clock, overdueAfterMinutes: config.FANGYI_ESCALATION_ACK_MINUTES, newId, logger, intervalMs: config.FANGYI_SCHEDULER_INTERVAL_MS })
+    ? startEscalationTimer({
+        eventStore,
+        activeCases,
+        clock,
+        overdueAfterMinutes: config.FANGYI_ESCALATION_ACK_MINUTES,
+        newId,
+        logger,
+        intervalMs: config.FANGYI_SCHEDULER_INTERVAL_MS,
+      })
     : null;
 
-registerProcessorMetrics(metrics, () => [activeCasesFeed.status(), people.status(), staffDirectory.status(), ...(policies?.statuses() ?? [])]);
+registerProcessorMetrics(metrics, () => [
+  activeCasesFeed.status(),
+  people.status(),
+  staffDirectory.status(),
+  ...(policies?.statuses() ?? []),
+]);
 if (relay) registerRelayMetrics(metrics, relay, eventStore);
 const app = buildQuarantineApp({
   tracing,
@@ -118,8 +197,22 @@ const app = buildQuarantineApp({
     // A parked or stopped relay fails readiness: this context's events no longer reach the others.
     // Processors that have not joined yet (Kafka down) do not: commands are still answered.
     const relayCheck = relay ? relayReadiness(relay) : { ok: true, check: 'off' };
-    const processors = readinessOf([activeCasesFeed.status(), people.status(), staffDirectory.status(), ...(policies?.statuses() ?? [])]);
-    return { ok: relayCheck.ok, checks: { eventStore: 'ok', relay: relayCheck.check, policies: policies ? 'on' : 'off', scheduler: scheduler ? 'on' : 'off', ...processors.checks } };
+    const processors = readinessOf([
+      activeCasesFeed.status(),
+      people.status(),
+      staffDirectory.status(),
+      ...(policies?.statuses() ?? []),
+    ]);
+    return {
+      ok: relayCheck.ok,
+      checks: {
+        eventStore: 'ok',
+        relay: relayCheck.check,
+        policies: policies ? 'on' : 'off',
+        scheduler: scheduler ? 'on' : 'off',
+        ...processors.checks,
+      },
+    };
   },
 });
 
@@ -141,4 +234,7 @@ installGracefulShutdown(
 );
 
 const address = await app.listen({ port: config.PORT, host: config.HOST });
-logger.info({ address, riskAreas: district.riskAreas, communitiesWithCallers: [...callers.keys()] }, 'quarantine service listening');
+logger.info(
+  { address, riskAreas: district.riskAreas, communitiesWithCallers: [...callers.keys()] },
+  'quarantine service listening',
+);

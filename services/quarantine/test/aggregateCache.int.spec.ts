@@ -22,7 +22,12 @@ describe('deciding on a cached fold of a stream (SQLite event store, the home-qu
   const reads: number[] = [];
   let counted: EventStore;
   const now = new Date('2020-01-29T01:00:00Z'); // 09:00 in Asia/Shanghai
-  const meta = () => ({ actor: { id: 'caller-1', role: 'caller' as const }, correlationId: 'test', occurredAt: now, newId: () => uuidv7() });
+  const meta = () => ({
+    actor: { id: 'caller-1', role: 'caller' as const },
+    correlationId: 'test',
+    occurredAt: now,
+    newId: () => uuidv7(),
+  });
 
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'fangyi-cache-'));
@@ -44,13 +49,44 @@ describe('deciding on a cached fold of a stream (SQLite event store, the home-qu
 
   const start = (caseId: string): Command => ({
     type: 'StartHomeQuarantine',
-    data: { caseId, personId: `p-${caseId}`, personName: '王芳', community: 'moujia', startDate: '2020-01-28', periodDays: 14, reason: 'arrival-from-risk-area', assignedCaller: 'caller-1',
-      facts: { person: { community: 'moujia', status: 'living' }, activeCaseId: null, callers: new Map([['moujia', ['caller-1']]]) } },
+    data: {
+      caseId,
+      personId: `p-${caseId}`,
+      personName: '王芳',
+      community: 'moujia',
+      startDate: '2020-01-28',
+      periodDays: 14,
+      reason: 'arrival-from-risk-area',
+      assignedCaller: 'caller-1',
+      facts: {
+        person: { community: 'moujia', status: 'living' },
+        activeCaseId: null,
+        callers: new Map([['moujia', ['caller-1']]]),
+      },
+    },
   });
-  const check = (caseId: string, date: string, slot: 'am' | 'pm', temperatureC = 36.6): Command => ({
+  const check = (
+    caseId: string,
+    date: string,
+    slot: 'am' | 'pm',
+    temperatureC = 36.6,
+  ): Command => ({
     type: 'LogSymptomCheck',
-    data: { caseId, checkId: uuidv7(), escalationId: uuidv7(), today: '2020-01-29', date, slot, temperatureC, symptoms: [], reachedVia: 'phone', correction: false, feverThresholdC: 37.3,
-      checkedAtLocal: { date: '2020-01-29', minutes: 9 * 60 }, window: { opens: 360, earlyMinutes: 30 } },
+    data: {
+      caseId,
+      checkId: uuidv7(),
+      escalationId: uuidv7(),
+      today: '2020-01-29',
+      date,
+      slot,
+      temperatureC,
+      symptoms: [],
+      reachedVia: 'phone',
+      correction: false,
+      feverThresholdC: 37.3,
+      checkedAtLocal: { date: '2020-01-29', minutes: 9 * 60 },
+      window: { opens: 360, earlyMinutes: 30 },
+    },
   });
 
   it('reads only the events appended since its last decision, and decides on the same state as a fold from scratch', async () => {
@@ -58,8 +94,20 @@ describe('deciding on a cached fold of a stream (SQLite event store, the home-qu
     const stream = streamIdOf(caseId);
     reads.length = 0;
     await handleCommand(counted, stream, homeQuarantineDecider, start(caseId), meta());
-    await handleCommand(counted, stream, homeQuarantineDecider, check(caseId, '2020-01-28', 'am'), meta());
-    const last = await handleCommand(counted, stream, homeQuarantineDecider, check(caseId, '2020-01-28', 'pm'), meta());
+    await handleCommand(
+      counted,
+      stream,
+      homeQuarantineDecider,
+      check(caseId, '2020-01-28', 'am'),
+      meta(),
+    );
+    const last = await handleCommand(
+      counted,
+      stream,
+      homeQuarantineDecider,
+      check(caseId, '2020-01-28', 'pm'),
+      meta(),
+    );
     // The first command folds from revision 0; each later one starts after the revision it left.
     expect(reads).toEqual([0, 1, 2]);
     const fresh = await loadAggregate(store, stream, homeQuarantineDecider);
@@ -74,12 +122,24 @@ describe('deciding on a cached fold of a stream (SQLite event store, the home-qu
     // Another process (its own store object on the same file, so its own cache) logs the morning check.
     const other = new SqliteEventStore({ path, clock: () => now });
     try {
-      await handleCommand(other, stream, homeQuarantineDecider, check(caseId, '2020-01-29', 'am'), meta());
+      await handleCommand(
+        other,
+        stream,
+        homeQuarantineDecider,
+        check(caseId, '2020-01-29', 'am'),
+        meta(),
+      );
     } finally {
       await other.close();
     }
     reads.length = 0;
-    const refused = await handleCommand(counted, stream, homeQuarantineDecider, check(caseId, '2020-01-29', 'am', 38.5), meta()).catch((e: unknown) => e);
+    const refused = await handleCommand(
+      counted,
+      stream,
+      homeQuarantineDecider,
+      check(caseId, '2020-01-29', 'am', 38.5),
+      meta(),
+    ).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(DomainError);
     expect((refused as DomainError).code).toBe('SLOT_ALREADY_CHECKED');
     expect(reads).toEqual([1]);

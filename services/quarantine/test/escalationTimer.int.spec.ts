@@ -7,7 +7,14 @@ import { uuidv7 } from '@fangyi/contracts';
 import { SqliteEventStore, type EventStore } from '@fangyi/eventstore';
 import { InMemoryProjectionStore } from '@fangyi/projections';
 import { handleCommand } from '@fangyi/service-kit';
-import { homeQuarantineDecider, recordOverdueEscalations, startActiveCasesFeed, startEscalationTimer, streamIdOf, type ActiveCasesFeed } from '../src/index.ts';
+import {
+  homeQuarantineDecider,
+  recordOverdueEscalations,
+  startActiveCasesFeed,
+  startEscalationTimer,
+  streamIdOf,
+  type ActiveCasesFeed,
+} from '../src/index.ts';
 
 const shanghai = (local: string) => new Date(`${local}:00+08:00`);
 const minutes = (at: Date, n: number) => new Date(at.getTime() + n * 60_000);
@@ -20,12 +27,22 @@ describe('the escalation timer (fake clock, SQLite event store): an unacknowledg
   let now = shanghai('2020-01-29T09:00');
   const clock = () => now;
   const logger = pino({ level: 'silent' });
-  const meta = () => ({ actor: { id: 'caller-1', role: 'caller' as const }, correlationId: 'test', occurredAt: now, newId: () => uuidv7() });
+  const meta = () => ({
+    actor: { id: 'caller-1', role: 'caller' as const },
+    correlationId: 'test',
+    occurredAt: now,
+    newId: () => uuidv7(),
+  });
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'fangyi-esc-'));
     eventStore = new SqliteEventStore({ path: join(dir, 'events.db'), clock });
-    feed = await startActiveCasesFeed({ eventStore, store: new InMemoryProjectionStore(), logger, idleMs: 10 });
+    feed = await startActiveCasesFeed({
+      eventStore,
+      store: new InMemoryProjectionStore(),
+      logger,
+      idleMs: 10,
+    });
   });
   afterAll(async () => {
     await feed.stop();
@@ -33,8 +50,16 @@ describe('the escalation timer (fake clock, SQLite event store): an unacknowledg
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const options = (store: EventStore = eventStore, activeCases = feed.activeCases) => ({ eventStore: store, activeCases, clock, overdueAfterMinutes: 30, newId: () => uuidv7(), logger });
-  const send = (caseId: string, command: Parameters<typeof homeQuarantineDecider.decide>[0]) => handleCommand(eventStore, streamIdOf(caseId), homeQuarantineDecider, command, meta());
+  const options = (store: EventStore = eventStore, activeCases = feed.activeCases) => ({
+    eventStore: store,
+    activeCases,
+    clock,
+    overdueAfterMinutes: 30,
+    newId: () => uuidv7(),
+    logger,
+  });
+  const send = (caseId: string, command: Parameters<typeof homeQuarantineDecider.decide>[0]) =>
+    handleCommand(eventStore, streamIdOf(caseId), homeQuarantineDecider, command, meta());
 
   /** A case with a fever check logged at `now`: one escalation raised, recorded at `now`. */
   const caseWithFever = async () => {
@@ -42,17 +67,47 @@ describe('the escalation timer (fake clock, SQLite event store): an unacknowledg
     const escalationId = uuidv7();
     await send(caseId, {
       type: 'StartHomeQuarantine',
-      data: { caseId, personId: `p-${caseId}`, personName: '王芳', community: 'moujia', startDate: '2020-01-28', periodDays: 14, reason: 'arrival-from-risk-area', assignedCaller: 'caller-1',
-        facts: { person: { community: 'moujia', status: 'living' }, activeCaseId: null, callers: new Map([['moujia', ['caller-1']]]) } },
+      data: {
+        caseId,
+        personId: `p-${caseId}`,
+        personName: '王芳',
+        community: 'moujia',
+        startDate: '2020-01-28',
+        periodDays: 14,
+        reason: 'arrival-from-risk-area',
+        assignedCaller: 'caller-1',
+        facts: {
+          person: { community: 'moujia', status: 'living' },
+          activeCaseId: null,
+          callers: new Map([['moujia', ['caller-1']]]),
+        },
+      },
     });
     await send(caseId, {
       type: 'LogSymptomCheck',
-      data: { caseId, checkId: uuidv7(), escalationId, today: '2020-01-29', date: '2020-01-29', slot: 'am', temperatureC: 38.2, symptoms: [], reachedVia: 'phone', correction: false, feverThresholdC: 37.3, checkedAtLocal: { date: '2020-01-29', minutes: 9 * 60 }, window: { opens: 360, earlyMinutes: 30 } },
+      data: {
+        caseId,
+        checkId: uuidv7(),
+        escalationId,
+        today: '2020-01-29',
+        date: '2020-01-29',
+        slot: 'am',
+        temperatureC: 38.2,
+        symptoms: [],
+        reachedVia: 'phone',
+        correction: false,
+        feverThresholdC: 37.3,
+        checkedAtLocal: { date: '2020-01-29', minutes: 9 * 60 },
+        window: { opens: 360, earlyMinutes: 30 },
+      },
     });
     await feed.caughtUp();
     return { caseId, escalationId };
   };
-  const overdueOf = async (caseId: string) => (await eventStore.readStream(streamIdOf(caseId))).filter((e) => e.type === 'quarantine.escalation-overdue');
+  const overdueOf = async (caseId: string) =>
+    (await eventStore.readStream(streamIdOf(caseId))).filter(
+      (e) => e.type === 'quarantine.escalation-overdue',
+    );
 
   it('records nothing before the time runs out, then one event dated when it ran out, and nothing on later passes or after a restart', async () => {
     now = shanghai('2020-01-29T09:00');
@@ -67,7 +122,13 @@ describe('the escalation timer (fake clock, SQLite event store): an unacknowledg
     expect(event).toMatchObject({
       occurredAt: minutes(raisedAt, 30).toISOString(),
       actor: { id: 'timer-escalations', role: 'system' },
-      data: { caseId, escalationId, raisedAt: raisedAt.toISOString(), dueAt: minutes(raisedAt, 30).toISOString(), overdueAfterMinutes: 30 },
+      data: {
+        caseId,
+        escalationId,
+        raisedAt: raisedAt.toISOString(),
+        dueAt: minutes(raisedAt, 30).toISOString(),
+        overdueAfterMinutes: 30,
+      },
     });
 
     // Later passes, before and after the read model has caught up.
@@ -77,10 +138,17 @@ describe('the escalation timer (fake clock, SQLite event store): an unacknowledg
     expect((await recordOverdueEscalations(options())).recorded).toBe(0);
 
     // A restart: the active cases rebuilt from the log, the timer run anew.
-    const restarted = await startActiveCasesFeed({ eventStore, store: new InMemoryProjectionStore(), logger, idleMs: 10 });
+    const restarted = await startActiveCasesFeed({
+      eventStore,
+      store: new InMemoryProjectionStore(),
+      logger,
+      idleMs: 10,
+    });
     await restarted.caughtUp();
     try {
-      expect((await recordOverdueEscalations(options(eventStore, restarted.activeCases))).recorded).toBe(0);
+      expect(
+        (await recordOverdueEscalations(options(eventStore, restarted.activeCases))).recorded,
+      ).toBe(0);
     } finally {
       await restarted.stop();
     }
@@ -118,7 +186,10 @@ describe('the escalation timer (fake clock, SQLite event store): an unacknowledg
         return events;
       },
     };
-    const results = await Promise.all([recordOverdueEscalations(options(racing)), recordOverdueEscalations(options(racing))]);
+    const results = await Promise.all([
+      recordOverdueEscalations(options(racing)),
+      recordOverdueEscalations(options(racing)),
+    ]);
     expect(barrier).toBe(false);
     expect(await overdueOf(caseId)).toHaveLength(1);
     // One appended it; the other found it done (its retry after the lost append read it again).
@@ -131,8 +202,24 @@ describe('the escalation timer (fake clock, SQLite event store): an unacknowledg
     const acked = await caseWithFever();
     const ended = await caseWithFever();
     now = minutes(now, 10);
-    await send(acked.caseId, { type: 'AcknowledgeEscalation', data: { caseId: acked.caseId, escalationId: acked.escalationId, by: 'caller-1', at: now.toISOString() } });
-    await send(ended.caseId, { type: 'EndHomeQuarantine', data: { caseId: ended.caseId, outcome: 'sent-to-hospital', endedOn: '2020-01-31', today: '2020-01-31' } });
+    await send(acked.caseId, {
+      type: 'AcknowledgeEscalation',
+      data: {
+        caseId: acked.caseId,
+        escalationId: acked.escalationId,
+        by: 'caller-1',
+        at: now.toISOString(),
+      },
+    });
+    await send(ended.caseId, {
+      type: 'EndHomeQuarantine',
+      data: {
+        caseId: ended.caseId,
+        outcome: 'sent-to-hospital',
+        endedOn: '2020-01-31',
+        today: '2020-01-31',
+      },
+    });
     now = minutes(now, 60);
     // Before the read model has seen either: the decider refuses both, as done.
     const stale = await recordOverdueEscalations(options());
@@ -152,7 +239,8 @@ describe('the escalation timer (fake clock, SQLite event store): an unacknowledg
       expect(await overdueOf(caseId)).toEqual([]);
       now = minutes(now, 30);
       const deadline = Date.now() + 5_000;
-      while ((await overdueOf(caseId)).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      while ((await overdueOf(caseId)).length === 0 && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 20));
       expect(await overdueOf(caseId)).toHaveLength(1);
     } finally {
       await timer.stop();

@@ -29,7 +29,11 @@ import { arrival, breach, eventually, publish } from './policySupport.ts';
  * The quarantine policies against a message bus: each triggering envelope is published twice and
  * must take effect once. Run with the in-process bus and with Kafka.
  */
-export function quarantinePolicySuite(name: string, makeBus: () => MessageBus, timeoutMs = 20_000): void {
+export function quarantinePolicySuite(
+  name: string,
+  makeBus: () => MessageBus,
+  timeoutMs = 20_000,
+): void {
   describe(`quarantine policies (${name})`, { timeout: timeoutMs * 3 }, () => {
     const prefix = `fangyi-t-${randomUUID().slice(0, 8)}`;
     const residents = topicFor('residents', prefix);
@@ -47,7 +51,12 @@ export function quarantinePolicySuite(name: string, makeBus: () => MessageBus, t
       dir = mkdtempSync(join(tmpdir(), 'fangyi-pol-'));
       eventStore = new SqliteEventStore({ path: join(dir, 'events.db'), clock: () => now });
       bus = makeBus();
-      feed = await startActiveCasesFeed({ eventStore, store: new InMemoryProjectionStore(), logger, idleMs: 10 });
+      feed = await startActiveCasesFeed({
+        eventStore,
+        store: new InMemoryProjectionStore(),
+        logger,
+        idleMs: 10,
+      });
       people = await startPeopleDirectoryFeed({ eventStore, logger, idleMs: 10 });
       policies = await startQuarantinePolicies({
         source: busSource({ bus, topicPrefix: prefix }),
@@ -73,21 +82,42 @@ export function quarantinePolicySuite(name: string, makeBus: () => MessageBus, t
 
     /** The case an arrival started: the one whose start names it as its source. */
     const caseIdOf = async (arrivalEvent: Envelope) =>
-      ((await eventStore.readAll({ limit: 100_000 })).find((e) => e.type === 'quarantine.home-quarantine-started' && (e.data as { sourceEventId?: string }).sourceEventId === arrivalEvent.id)?.data as
-        | { caseId: string }
-        | undefined)?.caseId;
+      (
+        (await eventStore.readAll({ limit: 100_000 })).find(
+          (e) =>
+            e.type === 'quarantine.home-quarantine-started' &&
+            (e.data as { sourceEventId?: string }).sourceEventId === arrivalEvent.id,
+        )?.data as { caseId: string } | undefined
+      )?.caseId;
     const caseOf = async (arrivalEvent: Envelope) => {
       const caseId = await caseIdOf(arrivalEvent);
       return caseId ? eventStore.readStream(streamIdOf(caseId)) : [];
     };
-    const waitForCase = (arrivalEvent: Envelope) => eventually('the case of the sentinel arrival', async () => ((await caseOf(arrivalEvent)).length > 0 ? true : undefined), timeoutMs);
-    const assessmentOf = async (arrivalEvent: Envelope) => eventStore.readStream(arrivalAssessmentStreamId(arrivalEvent.id));
+    const waitForCase = (arrivalEvent: Envelope) =>
+      eventually(
+        'the case of the sentinel arrival',
+        async () => ((await caseOf(arrivalEvent)).length > 0 ? true : undefined),
+        timeoutMs,
+      );
+    const assessmentOf = async (arrivalEvent: Envelope) =>
+      eventStore.readStream(arrivalAssessmentStreamId(arrivalEvent.id));
     const waitForAssessment = (arrivalEvent: Envelope) =>
-      eventually('the assessment of the arrival', async () => ((await assessmentOf(arrivalEvent)).length > 0 ? true : undefined), timeoutMs);
-    const startedCases = async () => (await eventStore.readAll({ limit: 100_000 })).filter((e) => e.type === 'quarantine.home-quarantine-started');
+      eventually(
+        'the assessment of the arrival',
+        async () => ((await assessmentOf(arrivalEvent)).length > 0 ? true : undefined),
+        timeoutMs,
+      );
+    const startedCases = async () =>
+      (await eventStore.readAll({ limit: 100_000 })).filter(
+        (e) => e.type === 'quarantine.home-quarantine-started',
+      );
 
     it('an arrival from Hubei delivered twice starts one 14-day case from the arrival day, with the arrival as its source', async () => {
-      const arrived = arrival({ originProvince: '湖北省', originCity: '孝感市', arrivedOn: '2020-01-28' });
+      const arrived = arrival({
+        originProvince: '湖北省',
+        originCity: '孝感市',
+        arrivedOn: '2020-01-28',
+      });
       const sentinel = arrival({ streamId: arrived.streamId });
       await publish(bus, residents, [arrived, arrived, sentinel]);
       await waitForCase(sentinel);
@@ -114,36 +144,72 @@ export function quarantinePolicySuite(name: string, makeBus: () => MessageBus, t
     it('an arrival from elsewhere, or one whose period is already over, starts nothing', async () => {
       const before = (await startedCases()).length;
       const fromShandong = arrival({ originProvince: '山东省', originCity: '青岛市' });
-      const fromHangzhou = arrival({ originProvince: '浙江省', originCity: '杭州市', streamId: fromShandong.streamId });
+      const fromHangzhou = arrival({
+        originProvince: '浙江省',
+        originCity: '杭州市',
+        streamId: fromShandong.streamId,
+      });
       const longAgo = arrival({ arrivedOn: '2020-01-01', streamId: fromShandong.streamId });
-      const sentinel = arrival({ originProvince: '浙江省', originCity: '温州市', streamId: fromShandong.streamId });
+      const sentinel = arrival({
+        originProvince: '浙江省',
+        originCity: '温州市',
+        streamId: fromShandong.streamId,
+      });
       await publish(bus, residents, [fromShandong, fromHangzhou, longAgo, sentinel]);
       await waitForCase(sentinel);
       expect((await startedCases()).length).toBe(before + 1);
     });
 
-    it('spreads new cases over the community\'s callers, and starts a case unassigned where no caller is configured', async () => {
+    it("spreads new cases over the community's callers, and starts a case unassigned where no caller is configured", async () => {
       const first = arrival({ community: 'wenzhang' });
-      const rest = [1, 2, 3].map(() => arrival({ community: 'wenzhang', streamId: first.streamId }));
+      const rest = [1, 2, 3].map(() =>
+        arrival({ community: 'wenzhang', streamId: first.streamId }),
+      );
       const kutao = arrival({ community: 'kutao', streamId: first.streamId });
       await publish(bus, residents, [first, ...rest, kutao]);
       await waitForCase(kutao);
-      const callers = await Promise.all([first, ...rest].map(async (a) => ((await caseOf(a))[0]!.data as { assignedCaller: string }).assignedCaller));
+      const callers = await Promise.all(
+        [first, ...rest].map(
+          async (a) => ((await caseOf(a))[0]!.data as { assignedCaller: string }).assignedCaller,
+        ),
+      );
       expect(callers.filter((c) => c === 'w1')).toHaveLength(2);
       expect(callers.filter((c) => c === 'w2')).toHaveLength(2);
       expect((await caseOf(kutao))[0]!.data).toMatchObject({ assignedCaller: 'unassigned' });
     });
 
-    it('a checkpoint breach delivered twice is recorded once on the person\'s active case', async () => {
+    it("a checkpoint breach delivered twice is recorded once on the person's active case", async () => {
       const personId = `p-${uuidv7()}`;
       const caseId = uuidv7();
-      await handleCommand(eventStore, streamIdOf(caseId), homeQuarantineDecider, {
-        type: 'StartHomeQuarantine',
-        data: {
-          caseId, personId, personName: '刘洋', community: 'zhangcun', startDate: '2020-01-27', periodDays: 14, reason: 'close-contact', assignedCaller: 'unassigned',
-          facts: { person: { community: 'zhangcun', status: 'living' }, activeCaseId: null, callers: new Map() },
+      await handleCommand(
+        eventStore,
+        streamIdOf(caseId),
+        homeQuarantineDecider,
+        {
+          type: 'StartHomeQuarantine',
+          data: {
+            caseId,
+            personId,
+            personName: '刘洋',
+            community: 'zhangcun',
+            startDate: '2020-01-27',
+            periodDays: 14,
+            reason: 'close-contact',
+            assignedCaller: 'unassigned',
+            facts: {
+              person: { community: 'zhangcun', status: 'living' },
+              activeCaseId: null,
+              callers: new Map(),
+            },
+          },
         },
-      }, { actor: { id: 'registrar-1', role: 'registrar' }, correlationId: 'c', occurredAt: now, newId: () => uuidv7() });
+        {
+          actor: { id: 'registrar-1', role: 'registrar' },
+          correlationId: 'c',
+          occurredAt: now,
+          newId: () => uuidv7(),
+        },
+      );
       await feed.caughtUp();
 
       const crossed = breach(personId);
@@ -154,23 +220,49 @@ export function quarantinePolicySuite(name: string, makeBus: () => MessageBus, t
       const notTheirs = breach(`p-${uuidv7()}`, { caseId, streamId: crossed.streamId });
       const sentinel = breach(personId, { caseId, streamId: crossed.streamId });
       await publish(bus, checkpoints, [crossed, crossed, stranger, phantom, notTheirs, sentinel]);
-      const breachesOf = async () => (await eventStore.readStream(streamIdOf(caseId))).filter((e) => e.type === 'quarantine.breach-recorded');
-      await eventually('both breaches on the case', async () => ((await breachesOf()).length >= 2 ? true : undefined), timeoutMs);
+      const breachesOf = async () =>
+        (await eventStore.readStream(streamIdOf(caseId))).filter(
+          (e) => e.type === 'quarantine.breach-recorded',
+        );
+      await eventually(
+        'both breaches on the case',
+        async () => ((await breachesOf()).length >= 2 ? true : undefined),
+        timeoutMs,
+      );
 
       const recorded = await breachesOf();
-      expect(recorded.map((e) => (e.data as { breachId: string }).breachId)).toEqual([(crossed.data as { breachId: string }).breachId, (sentinel.data as { breachId: string }).breachId]);
+      expect(recorded.map((e) => (e.data as { breachId: string }).breachId)).toEqual([
+        (crossed.data as { breachId: string }).breachId,
+        (sentinel.data as { breachId: string }).breachId,
+      ]);
       expect(recorded[0]).toMatchObject({
         actor: { id: 'policy-checkpoint-breach', role: 'system' },
         causationId: crossed.id,
-        data: { caseId, checkpointId: 'zhangcun-east', direction: 'exit', at: '2020-01-29T02:15:00.000Z', sourceEventId: crossed.id },
+        data: {
+          caseId,
+          checkpointId: 'zhangcun-east',
+          direction: 'exit',
+          at: '2020-01-29T02:15:00.000Z',
+          sourceEventId: crossed.id,
+        },
       });
-      const all = (await eventStore.readAll({ limit: 100_000 })).filter((e) => e.type === 'quarantine.breach-recorded');
+      const all = (await eventStore.readAll({ limit: 100_000 })).filter(
+        (e) => e.type === 'quarantine.breach-recorded',
+      );
       expect(all).toHaveLength(2);
     });
 
-    it('records every arrival\'s assessment once, the decisions not to act with why', async () => {
-      const fromHubei = arrival({ originProvince: '湖北省', originCity: '孝感市', arrivedOn: '2020-01-28' });
-      const fromShandong = arrival({ originProvince: '山东省', originCity: '青岛市', streamId: fromHubei.streamId });
+    it("records every arrival's assessment once, the decisions not to act with why", async () => {
+      const fromHubei = arrival({
+        originProvince: '湖北省',
+        originCity: '孝感市',
+        arrivedOn: '2020-01-28',
+      });
+      const fromShandong = arrival({
+        originProvince: '山东省',
+        originCity: '青岛市',
+        streamId: fromHubei.streamId,
+      });
       const over = arrival({ arrivedOn: '2020-01-10', streamId: fromHubei.streamId });
       await publish(bus, residents, [fromHubei, fromShandong, over, over, fromShandong]);
       await waitForAssessment(over);
@@ -181,16 +273,26 @@ export function quarantinePolicySuite(name: string, makeBus: () => MessageBus, t
         type: 'quarantine.arrival-assessed',
         causationId: fromHubei.id,
         actor: { id: 'policy-arrival-quarantine' },
-        data: { arrivalEventId: fromHubei.id, outcome: 'home-quarantine-started', reason: 'from-risk-area', caseId: await caseIdOf(fromHubei), periodEndDate: '2020-02-10' },
+        data: {
+          arrivalEventId: fromHubei.id,
+          outcome: 'home-quarantine-started',
+          reason: 'from-risk-area',
+          caseId: await caseIdOf(fromHubei),
+          periodEndDate: '2020-02-10',
+        },
       });
-      expect((await assessmentOf(fromShandong)).map((e) => e.data)).toEqual([expect.objectContaining({ outcome: 'no-home-quarantine', reason: 'not-from-risk-area' })]);
+      expect((await assessmentOf(fromShandong)).map((e) => e.data)).toEqual([
+        expect.objectContaining({ outcome: 'no-home-quarantine', reason: 'not-from-risk-area' }),
+      ]);
       const overAssessed = await assessmentOf(over);
       expect(overAssessed).toHaveLength(1);
       expect(overAssessed[0]!.data).toMatchObject({
         outcome: 'no-home-quarantine',
         reason: 'period-already-over',
         periodEndDate: '2020-01-23',
-        note: expect.stringMatching(/no home quarantine, the 14 days from 2020-01-10 .* already over/),
+        note: expect.stringMatching(
+          /no home quarantine, the 14 days from 2020-01-10 .* already over/,
+        ),
       });
       expect(await caseOf(over)).toEqual([]);
     });
@@ -200,12 +302,23 @@ export function quarantinePolicySuite(name: string, makeBus: () => MessageBus, t
       const personId = (first.data as { personId: string }).personId;
       await publish(bus, residents, [first]);
       await waitForCase(first);
-      const again = arrival({ personId, arrivedOn: '2020-01-28', originCity: '黄冈市', streamId: first.streamId });
+      const again = arrival({
+        personId,
+        arrivedOn: '2020-01-28',
+        originCity: '黄冈市',
+        streamId: first.streamId,
+      });
       await publish(bus, residents, [again]);
       await waitForAssessment(again);
       expect(await caseOf(again)).toEqual([]);
-      expect((await assessmentOf(again))[0]!.data).toMatchObject({ outcome: 'no-home-quarantine', reason: 'already-under-quarantine', caseId: await caseIdOf(first) });
-      const ofPerson = (await startedCases()).filter((e) => (e.data as { personId: string }).personId === personId);
+      expect((await assessmentOf(again))[0]!.data).toMatchObject({
+        outcome: 'no-home-quarantine',
+        reason: 'already-under-quarantine',
+        caseId: await caseIdOf(first),
+      });
+      const ofPerson = (await startedCases()).filter(
+        (e) => (e.data as { personId: string }).personId === personId,
+      );
       expect(ofPerson).toHaveLength(1);
     });
   });

@@ -7,7 +7,13 @@ import { uuidv7 } from '@fangyi/contracts';
 import { SqliteEventStore, type EventStore } from '@fangyi/eventstore';
 import type { ServiceApp } from '@fangyi/service-kit';
 import { TEST_AUTH_SECRET, authHeader, testUser } from '@fangyi/testkit';
-import { buildQuarantineApp, parseCallers, startPeopleDirectoryFeed, streamIdOf, type PeopleDirectoryFeed } from '../src/index.ts';
+import {
+  buildQuarantineApp,
+  parseCallers,
+  startPeopleDirectoryFeed,
+  streamIdOf,
+  type PeopleDirectoryFeed,
+} from '../src/index.ts';
 import { moveOut, registerPerson } from './residents.ts';
 
 // The district's clock stands at 2020-01-29 09:30 in Shanghai.
@@ -23,7 +29,16 @@ describe('quarantine service over HTTP (SQLite event store)', () => {
     dir = mkdtempSync(join(tmpdir(), 'fangyi-q-'));
     eventStore = new SqliteEventStore({ path: join(dir, 'events.db'), clock: () => now });
     people = await startPeopleDirectoryFeed({ eventStore, logger: pino({ level: 'silent' }) });
-    app = buildQuarantineApp({ eventStore, clock: () => now, newId: () => uuidv7(now.getTime()), timeZone: 'Asia/Shanghai', people, callers, logger: pino({ level: 'silent' }), authSecret: TEST_AUTH_SECRET });
+    app = buildQuarantineApp({
+      eventStore,
+      clock: () => now,
+      newId: () => uuidv7(now.getTime()),
+      timeZone: 'Asia/Shanghai',
+      people,
+      callers,
+      logger: pino({ level: 'silent' }),
+      authSecret: TEST_AUTH_SECRET,
+    });
     await app.ready();
   });
   afterAll(async () => {
@@ -36,8 +51,14 @@ describe('quarantine service over HTTP (SQLite event store)', () => {
   const callers = parseCallers('moujia=caller-1|caller-2;zhangcun=caller-zhangcun');
   const registrar = testUser('registrar', ['moujia'], 'registrar-2');
   const caller = testUser('caller', ['moujia'], 'caller-1');
-  type InjectOptions = { method: 'GET' | 'POST'; url: string; payload?: string | object; headers?: Record<string, string> };
-  const inject = (target: ServiceApp, options: InjectOptions) => target.inject({ ...options, headers: { ...authHeader(caller), ...options.headers } });
+  type InjectOptions = {
+    method: 'GET' | 'POST';
+    url: string;
+    payload?: string | object;
+    headers?: Record<string, string>;
+  };
+  const inject = (target: ServiceApp, options: InjectOptions) =>
+    target.inject({ ...options, headers: { ...authHeader(caller), ...options.headers } });
 
   const startBody = {
     personId: 'p-moujia-1',
@@ -50,7 +71,12 @@ describe('quarantine service over HTTP (SQLite event store)', () => {
   /** A case for someone registered a moment before (each case its own person: one running case per person). */
   const startCase = async () => {
     const person = await registerPerson(eventStore);
-    const res = await inject(app, { method: 'POST', url: '/quarantine/cases', payload: { ...startBody, personId: person.personId }, headers: authHeader(registrar) });
+    const res = await inject(app, {
+      method: 'POST',
+      url: '/quarantine/cases',
+      payload: { ...startBody, personId: person.personId },
+      headers: authHeader(registrar),
+    });
     expect(res.statusCode).toBe(201);
     return res.json<{ caseId: string; revision: number }>().caseId;
   };
@@ -60,22 +86,42 @@ describe('quarantine service over HTTP (SQLite event store)', () => {
     const caseId = await startCase();
     const res = await inject(app, { method: 'GET', url: `/quarantine/cases/${caseId}` });
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toMatchObject({ status: 'active', startDate: '2020-01-28', endDate: '2020-02-10', revision: 0 });
+    expect(res.json()).toMatchObject({
+      status: 'active',
+      startDate: '2020-01-28',
+      endDate: '2020-02-10',
+      revision: 0,
+    });
     const [started] = await eventStore.readStream(streamIdOf(caseId));
-    expect(started).toMatchObject({ type: 'quarantine.home-quarantine-started', actor: { id: 'registrar-2', role: 'registrar' } });
+    expect(started).toMatchObject({
+      type: 'quarantine.home-quarantine-started',
+      actor: { id: 'registrar-2', role: 'registrar' },
+    });
   });
 
   it('logs a normal check, then refuses a second check of the slot with 409 and problem+json', async () => {
     const caseId = await startCase();
     const body = { date: '2020-01-29', slot: 'am', temperatureC: 36.6, reachedVia: 'phone' };
-    const ok = await inject(app, { method: 'POST', url: `/quarantine/cases/${caseId}/checks`, payload: body });
+    const ok = await inject(app, {
+      method: 'POST',
+      url: `/quarantine/cases/${caseId}/checks`,
+      payload: body,
+    });
     expect(ok.statusCode).toBe(201);
     expect(ok.json()).toMatchObject({ abnormal: false, escalationId: null, revision: 1 });
-    const again = await inject(app, { method: 'POST', url: `/quarantine/cases/${caseId}/checks`, payload: body });
+    const again = await inject(app, {
+      method: 'POST',
+      url: `/quarantine/cases/${caseId}/checks`,
+      payload: body,
+    });
     expect(again.statusCode).toBe(409);
     expect(again.headers['content-type']).toContain('application/problem+json');
     expect(again.json()).toMatchObject({ status: 409, code: 'SLOT_ALREADY_CHECKED' });
-    const fix = await inject(app, { method: 'POST', url: `/quarantine/cases/${caseId}/checks`, payload: { ...body, temperatureC: 38.2, correction: true } });
+    const fix = await inject(app, {
+      method: 'POST',
+      url: `/quarantine/cases/${caseId}/checks`,
+      payload: { ...body, temperatureC: 38.2, correction: true },
+    });
     expect(fix.statusCode).toBe(201);
     expect(fix.json().escalationId).toEqual(expect.any(String));
     expect((await eventStore.readStream(streamIdOf(caseId))).map((e) => e.type)).toEqual([
@@ -88,28 +134,72 @@ describe('quarantine service over HTTP (SQLite event store)', () => {
 
   it('answers a fever with an escalation in the same append', async () => {
     const caseId = await startCase();
-    const res = await inject(app, { method: 'POST', url: `/quarantine/cases/${caseId}/checks`, payload: { date: '2020-01-28', slot: 'pm', temperatureC: 38.1, symptoms: ['cough'], reachedVia: 'wechat' } });
+    const res = await inject(app, {
+      method: 'POST',
+      url: `/quarantine/cases/${caseId}/checks`,
+      payload: {
+        date: '2020-01-28',
+        slot: 'pm',
+        temperatureC: 38.1,
+        symptoms: ['cough'],
+        reachedVia: 'wechat',
+      },
+    });
     expect(res.statusCode).toBe(201);
     expect(res.json()).toMatchObject({ abnormal: true, escalationId: expect.any(String) });
-    const history = await inject(app, { method: 'GET', url: `/quarantine/cases/${caseId}/history` });
-    expect(history.json().map((e: { type: string }) => e.type)).toContain('quarantine.escalation-raised');
+    const history = await inject(app, {
+      method: 'GET',
+      url: `/quarantine/cases/${caseId}/history`,
+    });
+    expect(history.json().map((e: { type: string }) => e.type)).toContain(
+      'quarantine.escalation-raised',
+    );
   });
 
   it('keeps the real time of a check entered late, and refuses one timed in the future', async () => {
     const caseId = await startCase();
     const url = `/quarantine/cases/${caseId}/checks`;
-    const late = await inject(app, { method: 'POST', url, payload: { date: '2020-01-28', slot: 'pm', temperatureC: 36.5, reachedVia: 'visit', checkedAt: '2020-01-28T15:10:00+08:00' } });
+    const late = await inject(app, {
+      method: 'POST',
+      url,
+      payload: {
+        date: '2020-01-28',
+        slot: 'pm',
+        temperatureC: 36.5,
+        reachedVia: 'visit',
+        checkedAt: '2020-01-28T15:10:00+08:00',
+      },
+    });
     expect(late.statusCode).toBe(201);
     const [, check] = await eventStore.readStream(streamIdOf(caseId));
     expect(check!.occurredAt).toBe('2020-01-28T07:10:00.000Z');
     expect(check!.recordedAt).toBe(now.toISOString());
-    const future = await inject(app, { method: 'POST', url, payload: { date: '2020-01-29', slot: 'am', temperatureC: 36.5, reachedVia: 'phone', checkedAt: '2020-01-29T18:00:00+08:00' } });
+    const future = await inject(app, {
+      method: 'POST',
+      url,
+      payload: {
+        date: '2020-01-29',
+        slot: 'am',
+        temperatureC: 36.5,
+        reachedVia: 'phone',
+        checkedAt: '2020-01-29T18:00:00+08:00',
+      },
+    });
     expect(future.statusCode).toBe(409);
-    expect(future.json()).toMatchObject({ code: 'CHECK_IN_FUTURE', errors: [{ field: 'body.checkedAt' }] });
+    expect(future.json()).toMatchObject({
+      code: 'CHECK_IN_FUTURE',
+      errors: [{ field: 'body.checkedAt' }],
+    });
   });
 
   describe('who a case is for, and who follows it up: rules across aggregates, from the people directory and the callers', () => {
-    const start = (payload: object) => inject(app, { method: 'POST', url: '/quarantine/cases', payload, headers: authHeader(registrar) });
+    const start = (payload: object) =>
+      inject(app, {
+        method: 'POST',
+        url: '/quarantine/cases',
+        payload,
+        headers: authHeader(registrar),
+      });
     const refused = async (payload: object, status: number, code: string, field: string) => {
       const before = await allEvents();
       const res = await start(payload);
@@ -121,7 +211,8 @@ describe('quarantine service over HTTP (SQLite event store)', () => {
     };
 
     it('refuses a person the residents register does not hold: a random id, whitespace, an injection string', async () => {
-      for (const personId of [uuidv7(), '   ', "x' OR '1'='1"]) await refused({ ...startBody, personId }, 422, 'PERSON_NOT_REGISTERED', 'body.personId');
+      for (const personId of [uuidv7(), '   ', "x' OR '1'='1"])
+        await refused({ ...startBody, personId }, 422, 'PERSON_NOT_REGISTERED', 'body.personId');
     });
 
     it('finds someone registered a moment before (read-your-writes across the log)', async () => {
@@ -133,9 +224,19 @@ describe('quarantine service over HTTP (SQLite event store)', () => {
     it('refuses a person who has moved out of the district, or lives in another community', async () => {
       const gone = await registerPerson(eventStore);
       await moveOut(eventStore, gone);
-      await refused({ ...startBody, personId: gone.personId }, 409, 'PERSON_HAS_MOVED_OUT', 'body.personId');
+      await refused(
+        { ...startBody, personId: gone.personId },
+        409,
+        'PERSON_HAS_MOVED_OUT',
+        'body.personId',
+      );
       const elsewhere = await registerPerson(eventStore, { community: 'zhangcun' });
-      await refused({ ...startBody, personId: elsewhere.personId }, 409, 'PERSON_IN_OTHER_COMMUNITY', 'body.community');
+      await refused(
+        { ...startBody, personId: elsewhere.personId },
+        409,
+        'PERSON_IN_OTHER_COMMUNITY',
+        'body.community',
+      );
     });
 
     it('starts one running case per person: a second start is 409 naming body.personId and the running case; after it ends, a new one may start', async () => {
@@ -143,33 +244,62 @@ describe('quarantine service over HTTP (SQLite event store)', () => {
       const first = await start({ ...startBody, personId: person.personId });
       expect(first.statusCode).toBe(201);
       const { caseId } = first.json<{ caseId: string }>();
-      const problem = await refused({ ...startBody, personId: person.personId, reason: 'close-contact' }, 409, 'PERSON_ALREADY_UNDER_QUARANTINE', 'body.personId');
+      const problem = await refused(
+        { ...startBody, personId: person.personId, reason: 'close-contact' },
+        409,
+        'PERSON_ALREADY_UNDER_QUARANTINE',
+        'body.personId',
+      );
       expect(problem.detail).toContain(caseId);
       expect(problem.errors[0]!.message).toContain(caseId);
       // A member of its own, so a client can open the running case without reading the sentence.
       expect((problem as { existingCaseId?: string }).existingCaseId).toBe(caseId);
-      const ended = await inject(app, { method: 'POST', url: `/quarantine/cases/${caseId}/end`, payload: { outcome: 'sent-to-hospital' } });
+      const ended = await inject(app, {
+        method: 'POST',
+        url: `/quarantine/cases/${caseId}/end`,
+        payload: { outcome: 'sent-to-hospital' },
+      });
       expect(ended.statusCode).toBe(201);
-      expect((await start({ ...startBody, personId: person.personId, reason: 'close-contact' })).statusCode).toBe(201);
+      expect(
+        (await start({ ...startBody, personId: person.personId, reason: 'close-contact' }))
+          .statusCode,
+      ).toBe(201);
     });
 
     it('lets only one of two starts sent at once for one person through (a double tap): the other is 409 naming the case', async () => {
       const person = await registerPerson(eventStore);
       const body = { ...startBody, personId: person.personId };
-      const results = await Promise.all([start(body), start(body), start({ ...body, assignedCaller: 'caller-2' })]);
+      const results = await Promise.all([
+        start(body),
+        start(body),
+        start({ ...body, assignedCaller: 'caller-2' }),
+      ]);
       expect(results.map((r) => r.statusCode).sort()).toEqual([201, 409, 409]);
       const { caseId } = results.find((r) => r.statusCode === 201)!.json<{ caseId: string }>();
       for (const lost of results.filter((r) => r.statusCode === 409)) {
-        expect(lost.json()).toMatchObject({ code: 'PERSON_ALREADY_UNDER_QUARANTINE', existingCaseId: caseId, errors: [{ field: 'body.personId', message: expect.stringContaining(caseId) }] });
+        expect(lost.json()).toMatchObject({
+          code: 'PERSON_ALREADY_UNDER_QUARANTINE',
+          existingCaseId: caseId,
+          errors: [{ field: 'body.personId', message: expect.stringContaining(caseId) }],
+        });
       }
-      const started = (await eventStore.readAll({ limit: 100_000 })).filter((e) => e.type === 'quarantine.home-quarantine-started' && (e.data as { personId: string }).personId === person.personId);
+      const started = (await eventStore.readAll({ limit: 100_000 })).filter(
+        (e) =>
+          e.type === 'quarantine.home-quarantine-started' &&
+          (e.data as { personId: string }).personId === person.personId,
+      );
       expect(started).toHaveLength(1);
     });
 
-    it("assigns a case only to a caller of its community: one of another community, or someone unknown, is refused naming body.assignedCaller", async () => {
+    it('assigns a case only to a caller of its community: one of another community, or someone unknown, is refused naming body.assignedCaller', async () => {
       for (const assignedCaller of ['caller-zhangcun', 'nobody', 'unassigned']) {
         const person = await registerPerson(eventStore);
-        await refused({ ...startBody, personId: person.personId, assignedCaller }, 422, 'CALLER_NOT_OF_COMMUNITY', 'body.assignedCaller');
+        await refused(
+          { ...startBody, personId: person.personId, assignedCaller },
+          422,
+          'CALLER_NOT_OF_COMMUNITY',
+          'body.assignedCaller',
+        );
       }
     });
 
@@ -178,14 +308,27 @@ describe('quarantine service over HTTP (SQLite event store)', () => {
       const url = `/quarantine/cases/${caseId}/reassignment`;
       const before = await allEvents();
       for (const caller of ['caller-zhangcun', 'nobody']) {
-        const res = await inject(app, { method: 'POST', url, payload: { caller, reason: '另有安排' } });
+        const res = await inject(app, {
+          method: 'POST',
+          url,
+          payload: { caller, reason: '另有安排' },
+        });
         expect(res.statusCode).toBe(422);
-        expect(res.json()).toMatchObject({ code: 'CALLER_NOT_OF_COMMUNITY', errors: [{ field: 'body.caller' }] });
+        expect(res.json()).toMatchObject({
+          code: 'CALLER_NOT_OF_COMMUNITY',
+          errors: [{ field: 'body.caller' }],
+        });
       }
       expect(await allEvents()).toBe(before);
-      const ok = await inject(app, { method: 'POST', url, payload: { caller: 'caller-2', reason: '另有安排' } });
+      const ok = await inject(app, {
+        method: 'POST',
+        url,
+        payload: { caller: 'caller-2', reason: '另有安排' },
+      });
       expect(ok.statusCode).toBe(201);
-      expect((await inject(app, { method: 'GET', url: `/quarantine/cases/${caseId}` })).json()).toMatchObject({ assignedCaller: 'caller-2' });
+      expect(
+        (await inject(app, { method: 'GET', url: `/quarantine/cases/${caseId}` })).json(),
+      ).toMatchObject({ assignedCaller: 'caller-2' });
     });
   });
 
@@ -195,10 +338,19 @@ describe('quarantine service over HTTP (SQLite event store)', () => {
     it('refuses a request without a token, or with a forged one, with 401 and appends nothing', async () => {
       const caseId = await startCase();
       const before = await allEvents();
-      const none = await app.inject({ method: 'POST', url: `/quarantine/cases/${caseId}/checks`, payload: check });
+      const none = await app.inject({
+        method: 'POST',
+        url: `/quarantine/cases/${caseId}/checks`,
+        payload: check,
+      });
       expect(none.statusCode).toBe(401);
       expect(none.json().code).toBe('UNAUTHENTICATED');
-      const forged = await app.inject({ method: 'POST', url: `/quarantine/cases/${caseId}/checks`, payload: check, headers: authHeader(caller, 'some-other-secret-of-at-least-32-bytes') });
+      const forged = await app.inject({
+        method: 'POST',
+        url: `/quarantine/cases/${caseId}/checks`,
+        payload: check,
+        headers: authHeader(caller, 'some-other-secret-of-at-least-32-bytes'),
+      });
       expect(forged.statusCode).toBe(401);
       expect(await allEvents()).toBe(before);
     });
@@ -210,20 +362,38 @@ describe('quarantine service over HTTP (SQLite event store)', () => {
       const before = await allEvents();
       // The same body, byte for byte, once the ids (the case's, the request's) are set aside: an
       // outsider learns neither that the case exists nor in which community.
-      const comparable = (body: string, id: string) => body.replaceAll(id, '<id>').replace(/"correlationId":"[^"]+"/, '"correlationId":"<request>"');
+      const comparable = (body: string, id: string) =>
+        body
+          .replaceAll(id, '<id>')
+          .replace(/"correlationId":"[^"]+"/, '"correlationId":"<request>"');
       for (const [method, path, payload] of [
         ['POST', '/checks', check],
         ['GET', '', undefined],
         ['GET', '/history', undefined],
       ] as const) {
-        const outside = await inject(app, { method, url: `/quarantine/cases/${caseId}${path}`, headers: outsider, ...(payload ? { payload } : {}) });
-        const unknown = await inject(app, { method, url: `/quarantine/cases/${unknownId}${path}`, headers: outsider, ...(payload ? { payload } : {}) });
+        const outside = await inject(app, {
+          method,
+          url: `/quarantine/cases/${caseId}${path}`,
+          headers: outsider,
+          ...(payload ? { payload } : {}),
+        });
+        const unknown = await inject(app, {
+          method,
+          url: `/quarantine/cases/${unknownId}${path}`,
+          headers: outsider,
+          ...(payload ? { payload } : {}),
+        });
         expect(outside.statusCode, path).toBe(404);
         expect(outside.json().code, path).toBe('CASE_NOT_FOUND');
         expect(comparable(outside.body, caseId), path).toBe(comparable(unknown.body, unknownId));
         expect(outside.headers['content-type']).toBe(unknown.headers['content-type']);
       }
-      const start = await inject(app, { method: 'POST', url: '/quarantine/cases', payload: startBody, headers: outsider });
+      const start = await inject(app, {
+        method: 'POST',
+        url: '/quarantine/cases',
+        payload: startBody,
+        headers: outsider,
+      });
       expect(start.statusCode).toBe(403);
       expect(await allEvents()).toBe(before);
     });
@@ -231,13 +401,22 @@ describe('quarantine service over HTTP (SQLite event store)', () => {
     it('refuses a role that has no part in follow-up', async () => {
       const caseId = await startCase();
       const staff = authHeader(testUser('checkpoint-staff', ['moujia']));
-      const res = await inject(app, { method: 'POST', url: `/quarantine/cases/${caseId}/checks`, payload: check, headers: staff });
+      const res = await inject(app, {
+        method: 'POST',
+        url: `/quarantine/cases/${caseId}/checks`,
+        payload: check,
+        headers: staff,
+      });
       expect(res.statusCode).toBe(403);
     });
 
     it('records the caller from the token as the actor', async () => {
       const caseId = await startCase();
-      await inject(app, { method: 'POST', url: `/quarantine/cases/${caseId}/checks`, payload: check });
+      await inject(app, {
+        method: 'POST',
+        url: `/quarantine/cases/${caseId}/checks`,
+        payload: check,
+      });
       const [, logged] = await eventStore.readStream(streamIdOf(caseId));
       expect(logged!.actor).toEqual({ id: 'caller-1', role: 'caller' });
     });
@@ -245,30 +424,75 @@ describe('quarantine service over HTTP (SQLite event store)', () => {
 
   describe('bad input: a 4xx naming the field, and nothing appended', () => {
     const cases: [string, unknown, string[], number?][] = [
-      ['a temperature as text', { date: '2020-01-29', slot: 'am', temperatureC: 'hot', reachedVia: 'phone' }, ['body.temperatureC']],
-      ['a temperature out of range', { date: '2020-01-29', slot: 'am', temperatureC: 45, reachedVia: 'phone' }, ['body.temperatureC']],
-      ['an unknown slot', { date: '2020-01-29', slot: 'noon', temperatureC: 36.5, reachedVia: 'phone' }, ['body.slot']],
-      ['a missing date and reachedVia', { slot: 'am', temperatureC: 36.5 }, ['body.date', 'body.reachedVia']],
-      ['an impossible date', { date: '2020-02-30', slot: 'am', temperatureC: 36.5, reachedVia: 'phone' }, ['body.date']],
-      ['an unknown symptom', { date: '2020-01-29', slot: 'am', temperatureC: 36.5, reachedVia: 'phone', symptoms: ['sneezing-loudly'] }, ['body.symptoms.0']],
-      ['an unknown field', { date: '2020-01-29', slot: 'am', temperatureC: 36.5, reachedVia: 'phone', temprature: 1 }, ['body.temprature']],
+      [
+        'a temperature as text',
+        { date: '2020-01-29', slot: 'am', temperatureC: 'hot', reachedVia: 'phone' },
+        ['body.temperatureC'],
+      ],
+      [
+        'a temperature out of range',
+        { date: '2020-01-29', slot: 'am', temperatureC: 45, reachedVia: 'phone' },
+        ['body.temperatureC'],
+      ],
+      [
+        'an unknown slot',
+        { date: '2020-01-29', slot: 'noon', temperatureC: 36.5, reachedVia: 'phone' },
+        ['body.slot'],
+      ],
+      [
+        'a missing date and reachedVia',
+        { slot: 'am', temperatureC: 36.5 },
+        ['body.date', 'body.reachedVia'],
+      ],
+      [
+        'an impossible date',
+        { date: '2020-02-30', slot: 'am', temperatureC: 36.5, reachedVia: 'phone' },
+        ['body.date'],
+      ],
+      [
+        'an unknown symptom',
+        {
+          date: '2020-01-29',
+          slot: 'am',
+          temperatureC: 36.5,
+          reachedVia: 'phone',
+          symptoms: ['sneezing-loudly'],
+        },
+        ['body.symptoms.0'],
+      ],
+      [
+        'an unknown field',
+        { date: '2020-01-29', slot: 'am', temperatureC: 36.5, reachedVia: 'phone', temprature: 1 },
+        ['body.temprature'],
+      ],
     ];
     it.each(cases)('%s', async (_label, payload, fields) => {
       const caseId = await startCase();
       const before = await allEvents();
-      const res = await inject(app, { method: 'POST', url: `/quarantine/cases/${caseId}/checks`, payload: payload as object });
+      const res = await inject(app, {
+        method: 'POST',
+        url: `/quarantine/cases/${caseId}/checks`,
+        payload: payload as object,
+      });
       expect(res.statusCode).toBe(400);
       expect(res.headers['content-type']).toContain('application/problem+json');
       const problem = res.json();
       expect(problem.code).toBe('VALIDATION_FAILED');
-      expect(problem.errors.map((e: { field: string }) => e.field)).toEqual(expect.arrayContaining(fields));
+      expect(problem.errors.map((e: { field: string }) => e.field)).toEqual(
+        expect.arrayContaining(fields),
+      );
       expect(await allEvents()).toBe(before);
     });
 
     it('malformed JSON', async () => {
       const caseId = await startCase();
       const before = await allEvents();
-      const res = await inject(app, { method: 'POST', url: `/quarantine/cases/${caseId}/checks`, payload: '{"date": ', headers: { 'content-type': 'application/json' } });
+      const res = await inject(app, {
+        method: 'POST',
+        url: `/quarantine/cases/${caseId}/checks`,
+        payload: '{"date": ',
+        headers: { 'content-type': 'application/json' },
+      });
       expect(res.statusCode).toBe(400);
       expect(res.json()).toMatchObject({ code: 'MALFORMED_JSON', errors: [{ field: 'body' }] });
       expect(await allEvents()).toBe(before);
@@ -276,14 +500,22 @@ describe('quarantine service over HTTP (SQLite event store)', () => {
 
     it('an oversized body', async () => {
       const before = await allEvents();
-      const res = await inject(app, { method: 'POST', url: '/quarantine/cases', payload: { ...startBody, reasonNote: 'x'.repeat(100_000) } });
+      const res = await inject(app, {
+        method: 'POST',
+        url: '/quarantine/cases',
+        payload: { ...startBody, reasonNote: 'x'.repeat(100_000) },
+      });
       expect(res.statusCode).toBe(413);
       expect(await allEvents()).toBe(before);
     });
 
     it('a check for an unknown case', async () => {
       const before = await allEvents();
-      const res = await inject(app, { method: 'POST', url: `/quarantine/cases/${uuidv7()}/checks`, payload: { date: '2020-01-29', slot: 'am', temperatureC: 36.5, reachedVia: 'phone' } });
+      const res = await inject(app, {
+        method: 'POST',
+        url: `/quarantine/cases/${uuidv7()}/checks`,
+        payload: { date: '2020-01-29', slot: 'am', temperatureC: 36.5, reachedVia: 'phone' },
+      });
       expect(res.statusCode).toBe(404);
       expect(res.json().code).toBe('CASE_NOT_FOUND');
       expect(await allEvents()).toBe(before);
@@ -291,16 +523,29 @@ describe('quarantine service over HTTP (SQLite event store)', () => {
 
     it('a check outside the period names the date', async () => {
       const caseId = await startCase();
-      const res = await inject(app, { method: 'POST', url: `/quarantine/cases/${caseId}/checks`, payload: { date: '2020-01-27', slot: 'am', temperatureC: 36.5, reachedVia: 'phone' } });
+      const res = await inject(app, {
+        method: 'POST',
+        url: `/quarantine/cases/${caseId}/checks`,
+        payload: { date: '2020-01-27', slot: 'am', temperatureC: 36.5, reachedVia: 'phone' },
+      });
       expect(res.statusCode).toBe(409);
-      expect(res.json()).toMatchObject({ code: 'CHECK_OUTSIDE_PERIOD', errors: [{ field: 'body.date' }] });
+      expect(res.json()).toMatchObject({
+        code: 'CHECK_OUTSIDE_PERIOD',
+        errors: [{ field: 'body.date' }],
+      });
     });
 
     it('a start with a missing name and a bad period', async () => {
       const before = await allEvents();
-      const res = await inject(app, { method: 'POST', url: '/quarantine/cases', payload: { ...startBody, personName: undefined, periodDays: 0 } });
+      const res = await inject(app, {
+        method: 'POST',
+        url: '/quarantine/cases',
+        payload: { ...startBody, personName: undefined, periodDays: 0 },
+      });
       expect(res.statusCode).toBe(400);
-      expect(res.json().errors.map((e: { field: string }) => e.field)).toEqual(expect.arrayContaining(['body.personName', 'body.periodDays']));
+      expect(res.json().errors.map((e: { field: string }) => e.field)).toEqual(
+        expect.arrayContaining(['body.personName', 'body.periodDays']),
+      );
       expect(await allEvents()).toBe(before);
     });
   });
@@ -308,9 +553,19 @@ describe('quarantine service over HTTP (SQLite event store)', () => {
   it('refuses a check sent with a stale If-Match revision with 412', async () => {
     const caseId = await startCase();
     const url = `/quarantine/cases/${caseId}/checks`;
-    const first = await inject(app, { method: 'POST', url, payload: { date: '2020-01-29', slot: 'am', temperatureC: 36.5, reachedVia: 'phone' }, headers: { 'if-match': '"0"' } });
+    const first = await inject(app, {
+      method: 'POST',
+      url,
+      payload: { date: '2020-01-29', slot: 'am', temperatureC: 36.5, reachedVia: 'phone' },
+      headers: { 'if-match': '"0"' },
+    });
     expect(first.statusCode).toBe(201);
-    const stale = await inject(app, { method: 'POST', url, payload: { date: '2020-01-29', slot: 'pm', temperatureC: 36.5, reachedVia: 'phone' }, headers: { 'if-match': '"0"' } });
+    const stale = await inject(app, {
+      method: 'POST',
+      url,
+      payload: { date: '2020-01-29', slot: 'pm', temperatureC: 36.5, reachedVia: 'phone' },
+      headers: { 'if-match': '"0"' },
+    });
     expect(stale.statusCode).toBe(412);
     expect(await eventStore.readStream(streamIdOf(caseId))).toHaveLength(2);
   });
@@ -340,19 +595,41 @@ describe('quarantine service over HTTP (SQLite event store)', () => {
         return events;
       },
     };
-    return buildQuarantineApp({ eventStore: racing, clock: () => now, newId: () => uuidv7(now.getTime()), timeZone: 'Asia/Shanghai', people, callers, logger: pino({ level: 'silent' }), authSecret: TEST_AUTH_SECRET });
+    return buildQuarantineApp({
+      eventStore: racing,
+      clock: () => now,
+      newId: () => uuidv7(now.getTime()),
+      timeZone: 'Asia/Shanghai',
+      people,
+      callers,
+      logger: pino({ level: 'silent' }),
+      authSecret: TEST_AUTH_SECRET,
+    });
   };
   // "now" is the morning of the 29th: the pm window of that day is not open yet, the 28th's is long past.
-  const check = (slot: 'am' | 'pm') => ({ date: slot === 'am' ? '2020-01-29' : '2020-01-28', slot, temperatureC: 36.5, reachedVia: 'phone' });
+  const check = (slot: 'am' | 'pm') => ({
+    date: slot === 'am' ? '2020-01-29' : '2020-01-28',
+    slot,
+    temperatureC: 36.5,
+    reachedVia: 'phone',
+  });
 
   it('two checks for the two slots of one case, decided on the same state, both go through (the later one decided again)', async () => {
     const caseId = await startCase();
     const raceApp = racingApp();
     const url = `/quarantine/cases/${caseId}/checks`;
-    const results = await Promise.all([inject(raceApp, { method: 'POST', url, payload: check('am') }), inject(raceApp, { method: 'POST', url, payload: check('pm') })]);
+    const results = await Promise.all([
+      inject(raceApp, { method: 'POST', url, payload: check('am') }),
+      inject(raceApp, { method: 'POST', url, payload: check('pm') }),
+    ]);
     expect(results.map((r) => r.statusCode)).toEqual([201, 201]);
     const events = await eventStore.readStream(streamIdOf(caseId));
-    expect(events.map((e) => (e.data as { slot?: string }).slot ?? e.type).slice(1).sort()).toEqual(['am', 'pm']);
+    expect(
+      events
+        .map((e) => (e.data as { slot?: string }).slot ?? e.type)
+        .slice(1)
+        .sort(),
+    ).toEqual(['am', 'pm']);
     await raceApp.close();
   });
 
@@ -360,7 +637,10 @@ describe('quarantine service over HTTP (SQLite event store)', () => {
     const caseId = await startCase();
     const raceApp = racingApp();
     const url = `/quarantine/cases/${caseId}/checks`;
-    const results = await Promise.all([inject(raceApp, { method: 'POST', url, payload: check('am') }), inject(raceApp, { method: 'POST', url, payload: check('am') })]);
+    const results = await Promise.all([
+      inject(raceApp, { method: 'POST', url, payload: check('am') }),
+      inject(raceApp, { method: 'POST', url, payload: check('am') }),
+    ]);
     expect(results.map((r) => r.statusCode).sort()).toEqual([201, 409]);
     expect(results.find((r) => r.statusCode === 409)!.json().code).toBe('SLOT_ALREADY_CHECKED');
     expect(await eventStore.readStream(streamIdOf(caseId))).toHaveLength(2);
@@ -372,7 +652,10 @@ describe('quarantine service over HTTP (SQLite event store)', () => {
     const raceApp = racingApp();
     const url = `/quarantine/cases/${caseId}/checks`;
     const headers = { 'if-match': '"0"' };
-    const results = await Promise.all([inject(raceApp, { method: 'POST', url, payload: check('am'), headers }), inject(raceApp, { method: 'POST', url, payload: check('pm'), headers })]);
+    const results = await Promise.all([
+      inject(raceApp, { method: 'POST', url, payload: check('am'), headers }),
+      inject(raceApp, { method: 'POST', url, payload: check('pm'), headers }),
+    ]);
     expect(results.map((r) => r.statusCode).sort()).toEqual([201, 409]);
     expect(results.find((r) => r.statusCode === 409)!.json().code).toBe('CONCURRENCY_CONFLICT');
     expect(await eventStore.readStream(streamIdOf(caseId))).toHaveLength(2);
@@ -381,8 +664,13 @@ describe('quarantine service over HTTP (SQLite event store)', () => {
 
   it('serves an OpenAPI document, /health and /ready', async () => {
     const doc = (await inject(app, { method: 'GET', url: '/openapi.json' })).json();
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/quarantine/cases', '/quarantine/cases/{caseId}/checks']));
-    expect(doc.paths['/quarantine/cases/{caseId}/checks'].post.requestBody.content['application/json'].schema.properties.slot.enum).toEqual(['am', 'pm']);
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/quarantine/cases', '/quarantine/cases/{caseId}/checks']),
+    );
+    expect(
+      doc.paths['/quarantine/cases/{caseId}/checks'].post.requestBody.content['application/json']
+        .schema.properties.slot.enum,
+    ).toEqual(['am', 'pm']);
     expect((await inject(app, { method: 'GET', url: '/health' })).statusCode).toBe(200);
     expect((await inject(app, { method: 'GET', url: '/ready' })).statusCode).toBe(200);
   });

@@ -10,7 +10,10 @@ export interface RegisteredPerson {
 const registrar = { id: 'registrar-moujia', role: 'registrar' } as const;
 
 /** A person as the residents service records their registration, on the shared log the quarantine service reads. */
-export async function registerPerson(eventStore: EventStore, o: { personId?: string; name?: string; community?: string } = {}): Promise<RegisteredPerson> {
+export async function registerPerson(
+  eventStore: EventStore,
+  o: { personId?: string; name?: string; community?: string } = {},
+): Promise<RegisteredPerson> {
   const personId = o.personId ?? `p-${uuidv7()}`;
   const name = o.name ?? '李娜';
   const community = o.community ?? 'moujia';
@@ -59,7 +62,12 @@ export async function moveOut(eventStore: EventStore, person: RegisteredPerson):
         actor: registrar,
         correlationId: `corr-${person.personId}`,
         causationId: null,
-        data: { personId: person.personId, householdId: `h-${person.community}-1`, community: person.community, movedOutOn: '2020-01-21' },
+        data: {
+          personId: person.personId,
+          householdId: `h-${person.community}-1`,
+          community: person.community,
+          movedOutOn: '2020-01-21',
+        },
       },
     ],
     { expectedRevision: 0 },

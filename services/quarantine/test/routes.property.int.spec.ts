@@ -3,8 +3,21 @@ import { pino } from 'pino';
 import { uuidv7 } from '@fangyi/contracts';
 import type { EventStore } from '@fangyi/eventstore';
 import type { ServiceApp } from '@fangyi/service-kit';
-import { type TempEventStore, TEST_AUTH_SECRET, authHeader, checkReadRoutes, checkWriteRoutes, tempEventStore, testUser } from '@fangyi/testkit';
-import { buildQuarantineApp, parseCallers, startPeopleDirectoryFeed, type PeopleDirectoryFeed } from '../src/index.ts';
+import {
+  type TempEventStore,
+  TEST_AUTH_SECRET,
+  authHeader,
+  checkReadRoutes,
+  checkWriteRoutes,
+  tempEventStore,
+  testUser,
+} from '@fangyi/testkit';
+import {
+  buildQuarantineApp,
+  parseCallers,
+  startPeopleDirectoryFeed,
+  type PeopleDirectoryFeed,
+} from '../src/index.ts';
 import { registerPerson } from './residents.ts';
 
 // Generated bodies against every write route of the quarantine service, on the SQLite event
@@ -43,7 +56,14 @@ describe('quarantine routes under generated bodies (SQLite event store)', () => 
       method: 'POST',
       url: '/quarantine/cases',
       headers: authHeader(registrar),
-      payload: { personId: 'p-moujia-1', personName: '李娜', community: 'moujia', startDate: '2020-01-28', reason: 'arrival-from-risk-area', assignedCaller: 'caller-1' },
+      payload: {
+        personId: 'p-moujia-1',
+        personName: '李娜',
+        community: 'moujia',
+        startDate: '2020-01-28',
+        reason: 'arrival-from-risk-area',
+        assignedCaller: 'caller-1',
+      },
     });
     expect(started.statusCode, started.body).toBe(201);
     ids.push(started.json().caseId);
@@ -54,18 +74,49 @@ describe('quarantine routes under generated bodies (SQLite event store)', () => 
     await temp.remove();
   });
 
-  const vocabularyOf = () => [...ids, 'p-moujia-2', '李娜', 'moujia', 'caller-1', 'caller-2', '2020-01-28', '2020-01-29', '2020-02-10', '2020-01-29T09:00:00+08:00', '2020-01-29T12:30:00+08:00', 'am', 'pm', 'phone', 'cough'];
+  const vocabularyOf = () => [
+    ...ids,
+    'p-moujia-2',
+    '李娜',
+    'moujia',
+    'caller-1',
+    'caller-2',
+    '2020-01-28',
+    '2020-01-29',
+    '2020-02-10',
+    '2020-01-29T09:00:00+08:00',
+    '2020-01-29T12:30:00+08:00',
+    'am',
+    'pm',
+    'phone',
+    'cough',
+  ];
   const countEvents = () => temp.countEvents();
 
   it('never answers 5xx, and appends nothing on a 4xx, for any body on any write route', async () => {
     const vocabulary = vocabularyOf();
-    const { routes, byStatus: statuses } = await checkWriteRoutes(app, { countEvents, users: [caller, registrar, testUser('admin')], ids, vocabulary, numRuns: 100 });
+    const { routes, byStatus: statuses } = await checkWriteRoutes(app, {
+      countEvents,
+      users: [caller, registrar, testUser('admin')],
+      ids,
+      vocabulary,
+      numRuns: 100,
+    });
     expect(routes).toBeGreaterThanOrEqual(10);
-    expect(Object.keys(statuses).some((s) => Number(s) < 300), JSON.stringify(statuses)).toBe(true);
+    expect(
+      Object.keys(statuses).some((s) => Number(s) < 300),
+      JSON.stringify(statuses),
+    ).toBe(true);
     expect(statuses[400] ?? 0).toBeGreaterThan(0);
   });
   it('never answers 5xx, and appends nothing, for any query string or id on any read route', async () => {
-    const { routes, byStatus: statuses } = await checkReadRoutes(app, { countEvents, users: [caller, registrar, testUser('admin'), testUser('analyst')], ids, vocabulary: vocabularyOf(), numRuns: 60 });
+    const { routes, byStatus: statuses } = await checkReadRoutes(app, {
+      countEvents,
+      users: [caller, registrar, testUser('admin'), testUser('analyst')],
+      ids,
+      vocabulary: vocabularyOf(),
+      numRuns: 60,
+    });
     expect(routes).toBeGreaterThanOrEqual(2);
     expect(statuses[200] ?? 0, JSON.stringify(statuses)).toBeGreaterThan(0);
   });

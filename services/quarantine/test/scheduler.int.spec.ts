@@ -8,7 +8,14 @@ import { uuidv7 } from '@fangyi/contracts';
 import { SqliteEventStore, type EventStore } from '@fangyi/eventstore';
 import { InMemoryProjectionStore } from '@fangyi/projections';
 import { DEFAULT_SLOT_WINDOWS, handleCommand } from '@fangyi/service-kit';
-import { homeQuarantineDecider, recordMissedChecks, startActiveCasesFeed, startMissedCheckScheduler, streamIdOf, type ActiveCasesFeed } from '../src/index.ts';
+import {
+  homeQuarantineDecider,
+  recordMissedChecks,
+  startActiveCasesFeed,
+  startMissedCheckScheduler,
+  streamIdOf,
+  type ActiveCasesFeed,
+} from '../src/index.ts';
 
 /** Shanghai wall-clock time → instant (UTC+8, no DST). */
 const shanghai = (local: string) => new Date(`${local}:00+08:00`);
@@ -27,7 +34,12 @@ describe('the missed-check scheduler (fake clock, SQLite event store)', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'fangyi-sched-'));
     eventStore = new SqliteEventStore({ path: join(dir, 'events.db'), clock: () => storeNow });
-    feed = await startActiveCasesFeed({ eventStore, store: new InMemoryProjectionStore(), logger, idleMs: 10 });
+    feed = await startActiveCasesFeed({
+      eventStore,
+      store: new InMemoryProjectionStore(),
+      logger,
+      idleMs: 10,
+    });
   });
   afterAll(async () => {
     await feed.stop();
@@ -35,27 +47,85 @@ describe('the missed-check scheduler (fake clock, SQLite event store)', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const options = (store: EventStore = eventStore) => ({ eventStore: store, activeCases: feed.activeCases, clock, timeZone: 'Asia/Shanghai', slotWindows: DEFAULT_SLOT_WINDOWS, newId: () => uuidv7(), logger });
-  const meta = { actor: system, correlationId: 'test', occurredAt: new Date(), newId: () => uuidv7() };
+  const options = (store: EventStore = eventStore) => ({
+    eventStore: store,
+    activeCases: feed.activeCases,
+    clock,
+    timeZone: 'Asia/Shanghai',
+    slotWindows: DEFAULT_SLOT_WINDOWS,
+    newId: () => uuidv7(),
+    logger,
+  });
+  const meta = {
+    actor: system,
+    correlationId: 'test',
+    occurredAt: new Date(),
+    newId: () => uuidv7(),
+  };
 
   /** Starts a case registered at `registeredAt` (default: 00:00 of its start date in Shanghai). */
-  const startCase = async (startDate = '2020-01-28', periodDays = 14, registeredAt = shanghai(`${startDate}T00:00`)) => {
+  const startCase = async (
+    startDate = '2020-01-28',
+    periodDays = 14,
+    registeredAt = shanghai(`${startDate}T00:00`),
+  ) => {
     const caseId = uuidv7();
     storeNow = registeredAt;
-    await handleCommand(eventStore, streamIdOf(caseId), homeQuarantineDecider, {
-      type: 'StartHomeQuarantine',
-      data: { caseId, personId: `p-${caseId}`, personName: '王芳', community: 'moujia', startDate, periodDays, reason: 'arrival-from-risk-area', assignedCaller: 'caller-1',
-        facts: { person: { community: 'moujia', status: 'living' }, activeCaseId: null, callers: new Map([['moujia', ['caller-1']]]) } },
-    }, meta);
+    await handleCommand(
+      eventStore,
+      streamIdOf(caseId),
+      homeQuarantineDecider,
+      {
+        type: 'StartHomeQuarantine',
+        data: {
+          caseId,
+          personId: `p-${caseId}`,
+          personName: '王芳',
+          community: 'moujia',
+          startDate,
+          periodDays,
+          reason: 'arrival-from-risk-area',
+          assignedCaller: 'caller-1',
+          facts: {
+            person: { community: 'moujia', status: 'living' },
+            activeCaseId: null,
+            callers: new Map([['moujia', ['caller-1']]]),
+          },
+        },
+      },
+      meta,
+    );
     return caseId;
   };
   const logCheck = (caseId: string, date: string, slot: 'am' | 'pm', today = date) =>
-    handleCommand(eventStore, streamIdOf(caseId), homeQuarantineDecider, {
-      type: 'LogSymptomCheck',
-      data: { caseId, checkId: uuidv7(), escalationId: uuidv7(), today, date, slot, temperatureC: 36.5, symptoms: [], reachedVia: 'phone', correction: false, feverThresholdC: 37.3, checkedAtLocal: { date: today, minutes: 23 * 60 }, window: { opens: 6 * 60, earlyMinutes: 30 } },
-    }, meta);
+    handleCommand(
+      eventStore,
+      streamIdOf(caseId),
+      homeQuarantineDecider,
+      {
+        type: 'LogSymptomCheck',
+        data: {
+          caseId,
+          checkId: uuidv7(),
+          escalationId: uuidv7(),
+          today,
+          date,
+          slot,
+          temperatureC: 36.5,
+          symptoms: [],
+          reachedVia: 'phone',
+          correction: false,
+          feverThresholdC: 37.3,
+          checkedAtLocal: { date: today, minutes: 23 * 60 },
+          window: { opens: 6 * 60, earlyMinutes: 30 },
+        },
+      },
+      meta,
+    );
   const missedOf = async (caseId: string) =>
-    (await eventStore.readStream(streamIdOf(caseId))).filter((e) => e.type === 'quarantine.symptom-check-missed').map((e) => e.data as { date: string; slot: string });
+    (await eventStore.readStream(streamIdOf(caseId)))
+      .filter((e) => e.type === 'quarantine.symptom-check-missed')
+      .map((e) => e.data as { date: string; slot: string });
 
   it('records each closed, unchecked slot once, however often it runs; none for a checked slot; none before the window closes', async () => {
     clockNow = shanghai('2020-01-29T09:30');
@@ -79,7 +149,10 @@ describe('the missed-check scheduler (fake clock, SQLite event store)', () => {
 
     clockNow = shanghai('2020-01-29T12:00');
     await recordMissedChecks(options());
-    expect((await missedOf(caseId)).map((m) => `${m.date}/${m.slot}`)).toEqual(['2020-01-28/pm', '2020-01-29/am']);
+    expect((await missedOf(caseId)).map((m) => `${m.date}/${m.slot}`)).toEqual([
+      '2020-01-28/pm',
+      '2020-01-29/am',
+    ]);
   });
 
   it('dates the missed record at the close of the window, whenever the scheduler got to it', async () => {
@@ -87,8 +160,13 @@ describe('the missed-check scheduler (fake clock, SQLite event store)', () => {
     const caseId = await startCase('2020-01-29');
     await feed.caughtUp();
     await recordMissedChecks(options());
-    const events = (await eventStore.readStream(streamIdOf(caseId))).filter((e) => e.type === 'quarantine.symptom-check-missed');
-    expect(events.map((e) => e.occurredAt)).toEqual([shanghai('2020-01-29T12:00').toISOString(), shanghai('2020-01-29T21:00').toISOString()]);
+    const events = (await eventStore.readStream(streamIdOf(caseId))).filter(
+      (e) => e.type === 'quarantine.symptom-check-missed',
+    );
+    expect(events.map((e) => e.occurredAt)).toEqual([
+      shanghai('2020-01-29T12:00').toISOString(),
+      shanghai('2020-01-29T21:00').toISOString(),
+    ]);
     expect(events[0]!.actor).toEqual({ id: 'scheduler-missed-checks', role: 'system' });
   });
 
@@ -122,10 +200,16 @@ describe('the missed-check scheduler (fake clock, SQLite event store)', () => {
         return events;
       },
     };
-    const allMissed = async () => (await eventStore.readAll({ limit: 100_000 })).filter((e) => e.type === 'quarantine.symptom-check-missed').length;
+    const allMissed = async () =>
+      (await eventStore.readAll({ limit: 100_000 })).filter(
+        (e) => e.type === 'quarantine.symptom-check-missed',
+      ).length;
     const missedBefore = await allMissed();
     const pass = (async () => {
-      const results = await Promise.all([recordMissedChecks(options(racing)), recordMissedChecks(options(racing))]);
+      const results = await Promise.all([
+        recordMissedChecks(options(racing)),
+        recordMissedChecks(options(racing)),
+      ]);
       barrierOn = false;
       return results;
     })();
@@ -141,7 +225,13 @@ describe('the missed-check scheduler (fake clock, SQLite event store)', () => {
 
     const missed = (await missedOf(caseId)).map((m) => `${m.date}/${m.slot}`);
     // 30 am/pm, 31 am, 1 am/pm: five slots, each once; 31 pm was checked.
-    expect(missed.sort()).toEqual(['2020-01-30/am', '2020-01-30/pm', '2020-01-31/am', '2020-02-01/am', '2020-02-01/pm']);
+    expect(missed.sort()).toEqual([
+      '2020-01-30/am',
+      '2020-01-30/pm',
+      '2020-01-31/am',
+      '2020-02-01/am',
+      '2020-02-01/pm',
+    ]);
     // Other tests' cases are in the store too: every slot one instance recorded, the other found done.
     expect(a.recorded + b.recorded).toBe((await allMissed()) - missedBefore);
     // At least the barrier case's five slots were found done by the instance that lost each race.
@@ -169,10 +259,29 @@ describe('the missed-check scheduler (fake clock, SQLite event store)', () => {
     clockNow = shanghai('2020-02-10T10:00');
     const short = await startCase('2020-02-05', 2);
     const ended = await startCase('2020-02-09');
-    await handleCommand(eventStore, streamIdOf(ended), homeQuarantineDecider, { type: 'EndHomeQuarantine', data: { caseId: ended, outcome: 'sent-to-hospital', endedOn: '2020-02-09', today: '2020-02-10' } }, meta);
+    await handleCommand(
+      eventStore,
+      streamIdOf(ended),
+      homeQuarantineDecider,
+      {
+        type: 'EndHomeQuarantine',
+        data: {
+          caseId: ended,
+          outcome: 'sent-to-hospital',
+          endedOn: '2020-02-09',
+          today: '2020-02-10',
+        },
+      },
+      meta,
+    );
     await feed.caughtUp();
     await recordMissedChecks(options());
-    expect((await missedOf(short)).map((m) => `${m.date}/${m.slot}`)).toEqual(['2020-02-05/am', '2020-02-05/pm', '2020-02-06/am', '2020-02-06/pm']);
+    expect((await missedOf(short)).map((m) => `${m.date}/${m.slot}`)).toEqual([
+      '2020-02-05/am',
+      '2020-02-05/pm',
+      '2020-02-06/am',
+      '2020-02-06/pm',
+    ]);
     expect(await missedOf(ended)).toEqual([]);
   });
 
@@ -199,7 +308,8 @@ describe('the missed-check scheduler (fake clock, SQLite event store)', () => {
   });
 
   describe('time edges: missed slots start at registration', () => {
-    const slotsOf = async (caseId: string) => (await missedOf(caseId)).map((m) => `${m.date}/${m.slot}`);
+    const slotsOf = async (caseId: string) =>
+      (await missedOf(caseId)).map((m) => `${m.date}/${m.slot}`);
 
     it('a case registered after its start date: no missed slot for windows that closed before it was registered', async () => {
       // Started on the 5th (the arrival), registered on the 7th at 15:00: the 7th's am had closed, its pm had not.
@@ -267,7 +377,16 @@ describe('the missed-check scheduler (fake clock, SQLite event store)', () => {
       await recordMissedChecks(options());
       // Sent to hospital at 14:00: the pm window (closing 21:00) is no longer anybody's to work.
       clockNow = shanghai('2020-02-18T14:00');
-      await handleCommand(eventStore, streamIdOf(caseId), homeQuarantineDecider, { type: 'EndHomeQuarantine', data: { caseId, outcome: 'sent-to-hospital', endedOn: '2020-02-18', today: '2020-02-18' } }, meta);
+      await handleCommand(
+        eventStore,
+        streamIdOf(caseId),
+        homeQuarantineDecider,
+        {
+          type: 'EndHomeQuarantine',
+          data: { caseId, outcome: 'sent-to-hospital', endedOn: '2020-02-18', today: '2020-02-18' },
+        },
+        meta,
+      );
       await feed.caughtUp();
       clockNow = shanghai('2020-02-18T22:00');
       await recordMissedChecks(options());

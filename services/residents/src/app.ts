@@ -1,4 +1,11 @@
-import { appLogger, businessDate, createServiceApp, mergeErrors, type Registered, type ServiceApp, serviceAppOptions, type ServiceAppDeps } from '@fangyi/service-kit';
+import {
+  createServiceApp,
+  mergeErrors,
+  type Registered,
+  type ServiceApp,
+  serviceAppOptions,
+  type ServiceAppDeps,
+} from '@fangyi/service-kit';
 import type { ResidentsDeps } from './http.ts';
 import { householdErrors } from './household/household.ts';
 import { directoryRoutes } from './directory/routes.ts';

@@ -1,7 +1,14 @@
 import { z } from 'zod';
 import type { Actor } from '@fangyi/contracts';
 import type { EventStore } from '@fangyi/eventstore';
-import { IdParamSchema, SHIPPED_DISTRICT, type Clock, type District, type PersonalDataVault, type User } from '@fangyi/service-kit';
+import {
+  IdParamSchema,
+  SHIPPED_DISTRICT,
+  type Clock,
+  type District,
+  type PersonalDataVault,
+  type User,
+} from '@fangyi/service-kit';
 import type { HouseholdPeopleFeed } from './householdPeople/feed.ts';
 
 /** What every residents route needs; the composition root makes them. */

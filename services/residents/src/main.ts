@@ -4,7 +4,25 @@ import { openEventStore } from '@fangyi/eventstore';
 import { relayReadiness, startRelay } from '@fangyi/messaging';
 import { KafkaMessageBus } from '@fangyi/messaging/kafka';
 import { busSource, readinessOf } from '@fangyi/processors';
-import { createMetrics, tracingFromEnv, instrumentEventStore, registerProcessorMetrics, registerRelayMetrics, businessDate, openPrivacy, privacyConfig, createLogger, installGracefulShutdown, loadDistrict, commandServiceConfig, rateLimitOf, readConfig, tokenSecretsOf, withEventStoreUrl, systemClock } from '@fangyi/service-kit';
+import {
+  createMetrics,
+  tracingFromEnv,
+  instrumentEventStore,
+  registerProcessorMetrics,
+  registerRelayMetrics,
+  businessDate,
+  openPrivacy,
+  privacyConfig,
+  createLogger,
+  installGracefulShutdown,
+  loadDistrict,
+  commandServiceConfig,
+  rateLimitOf,
+  readConfig,
+  tokenSecretsOf,
+  withEventStoreUrl,
+  systemClock,
+} from '@fangyi/service-kit';
 import { sessionCheckOf, startStaffDirectory } from '@fangyi/staff';
 import { buildResidentsApp } from './app.ts';
 import { startHouseholdPeopleFeed } from './householdPeople/feed.ts';
@@ -22,7 +40,7 @@ const config = readConfig(
     FANGYI_POLICIES: z.enum(['on', 'off']).default('on'),
     ...privacyConfig(),
   }),
-  withEventStoreUrl(process.env)
+  withEventStoreUrl(process.env),
 );
 
 const logger = createLogger({ service: 'residents', level: config.LOG_LEVEL });
@@ -34,9 +52,16 @@ const metrics = createMetrics({ service: 'residents' });
 // Traces exported over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set; otherwise none.
 const tracing = await tracingFromEnv('residents');
 // Every append measured and counted by event type (the domain counters at /metrics).
-const eventStore = instrumentEventStore(await openEventStore(config.EVENT_STORE_URL, { schema: config.FANGYI_SCHEMA, clock }), metrics);
+const eventStore = instrumentEventStore(
+  await openEventStore(config.EVENT_STORE_URL, { schema: config.FANGYI_SCHEMA, clock }),
+  metrics,
+);
 const { vault, namingKey: reservationKey, keys: personalKeys } = await openPrivacy(config);
-const bus = new KafkaMessageBus({ brokers: config.KAFKA_BROKERS.split(','), clientId: 'fangyi-residents', logger });
+const bus = new KafkaMessageBus({
+  brokers: config.KAFKA_BROKERS.split(','),
+  clientId: 'fangyi-residents',
+  logger,
+});
 const relay =
   config.FANGYI_RELAY === 'on'
     ? await startRelay({
@@ -56,13 +81,28 @@ const relay =
     : null;
 const policies =
   config.FANGYI_POLICIES === 'on'
-    ? await startResidentsPolicies({ source: busSource({ bus, topicPrefix: config.FANGYI_TOPIC_PREFIX, join: 'background' }), eventStore, logger, clock, newId, timeZone: config.FANGYI_TIME_ZONE })
+    ? await startResidentsPolicies({
+        source: busSource({ bus, topicPrefix: config.FANGYI_TOPIC_PREFIX, join: 'background' }),
+        eventStore,
+        logger,
+        clock,
+        newId,
+        timeZone: config.FANGYI_TIME_ZONE,
+      })
     : null;
-const householdPeople = await startHouseholdPeopleFeed({ eventStore, logger, dateOf: (iso) => businessDate(new Date(iso), config.FANGYI_TIME_ZONE) });
+const householdPeople = await startHouseholdPeopleFeed({
+  eventStore,
+  logger,
+  dateOf: (iso) => businessDate(new Date(iso), config.FANGYI_TIME_ZONE),
+});
 // Staff accounts from the log: a console session of an account disabled since it signed in ends here too.
 const staffDirectory = await startStaffDirectory({ eventStore, logger });
 
-registerProcessorMetrics(metrics, () => [...householdPeople.statuses(), staffDirectory.status(), ...(policies?.statuses() ?? [])]);
+registerProcessorMetrics(metrics, () => [
+  ...householdPeople.statuses(),
+  staffDirectory.status(),
+  ...(policies?.statuses() ?? []),
+]);
 if (relay) registerRelayMetrics(metrics, relay, eventStore);
 const app = buildResidentsApp({
   tracing,
@@ -84,8 +124,20 @@ const app = buildResidentsApp({
     // A parked or stopped relay fails readiness: this context's events no longer reach the others.
     // Processors that have not joined yet (Kafka down) do not: commands are still answered.
     const relayCheck = relay ? relayReadiness(relay) : { ok: true, check: 'off' };
-    const processors = readinessOf([...householdPeople.statuses(), staffDirectory.status(), ...(policies?.statuses() ?? [])]);
-    return { ok: relayCheck.ok, checks: { eventStore: 'ok', relay: relayCheck.check, policies: policies ? 'on' : 'off', ...processors.checks } };
+    const processors = readinessOf([
+      ...householdPeople.statuses(),
+      staffDirectory.status(),
+      ...(policies?.statuses() ?? []),
+    ]);
+    return {
+      ok: relayCheck.ok,
+      checks: {
+        eventStore: 'ok',
+        relay: relayCheck.check,
+        policies: policies ? 'on' : 'off',
+        ...processors.checks,
+      },
+    };
   },
 });
 

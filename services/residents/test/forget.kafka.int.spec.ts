@@ -6,8 +6,20 @@ import { PostgresEventStore, PostgresPersonalKeys } from '@fangyi/eventstore/pos
 import { startRelay, type Consumer, type IncomingMessage, type Relay } from '@fangyi/messaging';
 import { KafkaMessageBus } from '@fangyi/messaging/kafka';
 import { createVault, type PersonalDataVault, type ServiceApp } from '@fangyi/service-kit';
-import { TEST_AUTH_SECRET, authHeader, dropSchema, freshSchemaName, requireInfra, testUser } from '@fangyi/testkit';
-import { buildResidentsApp, personStreamId, startHouseholdPeopleFeed, type HouseholdPeopleFeed } from '../src/index.ts';
+import {
+  TEST_AUTH_SECRET,
+  authHeader,
+  dropSchema,
+  freshSchemaName,
+  requireInfra,
+  testUser,
+} from '@fangyi/testkit';
+import {
+  buildResidentsApp,
+  personStreamId,
+  startHouseholdPeopleFeed,
+  type HouseholdPeopleFeed,
+} from '../src/index.ts';
 
 /**
  * Forgetting a person on the distributed path: the PostgreSQL event store and the relay to Kafka (a
@@ -48,26 +60,62 @@ describe('forgetting a person (PostgreSQL event store, relay to Kafka)', () => {
   };
   /** Waits until every residents event of the store is on the topic. */
   const allOnTopic = async () => {
-    const expected = (await eventStore.readAll({ limit: 100_000 })).filter((e) => contextOf(e.type) === 'residents').length;
+    const expected = (await eventStore.readAll({ limit: 100_000 })).filter(
+      (e) => contextOf(e.type) === 'residents',
+    ).length;
     const deadline = Date.now() + 20_000;
     while (new Set(messages.map((m) => `${m.partition}:${m.offset}`)).size < expected) {
-      if (Date.now() > deadline) throw new Error(`only ${messages.length} of ${expected} events reached ${topic}`);
+      if (Date.now() > deadline)
+        throw new Error(`only ${messages.length} of ${expected} events reached ${topic}`);
       await new Promise((r) => setTimeout(r, 50));
     }
   };
   /** Every row of the event store, every column (stream names, actors, data) as text. */
-  const everyRow = async () => (await eventStore.readAll({ limit: 100_000 })).map((e) => JSON.stringify(e));
+  const everyRow = async () =>
+    (await eventStore.readAll({ limit: 100_000 })).map((e) => JSON.stringify(e));
 
   beforeAll(async () => {
-    eventStore = await PostgresEventStore.create({ connectionString: url, schema, clock: () => now });
+    eventStore = await PostgresEventStore.create({
+      connectionString: url,
+      schema,
+      clock: () => now,
+    });
     keys = await PostgresPersonalKeys.create({ connectionString: url, schema });
     vault = createVault({ keys, masterKey: randomBytes(32) });
     bus = new KafkaMessageBus({ brokers, clientId: 'fangyi-forget-test', logger: silent });
-    relay = await startRelay({ store: eventStore, bus, logger: silent, topicPrefix: prefix, name: 'relay-residents', include: (e) => contextOf(e.type) === 'residents', idleMs: 20 });
+    relay = await startRelay({
+      store: eventStore,
+      bus,
+      logger: silent,
+      topicPrefix: prefix,
+      name: 'relay-residents',
+      include: (e) => contextOf(e.type) === 'residents',
+      idleMs: 20,
+    });
     await bus.ensureTopics([topic]);
-    consumer = await bus.consume({ groupId: `test-${randomUUID()}`, topics: [topic], fromBeginning: true, handle: async (m) => void messages.push(m) });
-    feed = await startHouseholdPeopleFeed({ eventStore, logger: silent, dateOf: (iso) => iso.slice(0, 10) });
-    app = buildResidentsApp({ eventStore, vault, reservationKey: randomBytes(32), clock: () => now, newId: () => uuidv7(), timeZone: 'Asia/Shanghai', householdPeople: feed, logger: silent, authSecret: TEST_AUTH_SECRET, rateLimit: false });
+    consumer = await bus.consume({
+      groupId: `test-${randomUUID()}`,
+      topics: [topic],
+      fromBeginning: true,
+      handle: async (m) => void messages.push(m),
+    });
+    feed = await startHouseholdPeopleFeed({
+      eventStore,
+      logger: silent,
+      dateOf: (iso) => iso.slice(0, 10),
+    });
+    app = buildResidentsApp({
+      eventStore,
+      vault,
+      reservationKey: randomBytes(32),
+      clock: () => now,
+      newId: () => uuidv7(),
+      timeZone: 'Asia/Shanghai',
+      householdPeople: feed,
+      logger: silent,
+      authSecret: TEST_AUTH_SECRET,
+      rateLimit: false,
+    });
     await app.ready();
   });
   afterAll(async () => {
@@ -82,12 +130,31 @@ describe('forgetting a person (PostgreSQL event store, relay to Kafka)', () => {
   });
 
   it('no clear ID or phone number in any row of the store or any message on the topic, before or after; after, nothing of theirs opens', async () => {
-    const { householdId } = await post('/residents/households', { community: 'zhangcun', grid: 'zhangcun-02', address: '张村河路9号', kind: 'owner-occupied' });
-    const { personId } = await post('/residents/people', { householdId, name: '赵磊', idNumber: ID, phone: PHONE, registration: 'local' });
-    const read = await app.inject({ method: 'GET', url: `/residents/people/${personId}`, headers: registrar });
+    const { householdId } = await post('/residents/households', {
+      community: 'zhangcun',
+      grid: 'zhangcun-02',
+      address: '张村河路9号',
+      kind: 'owner-occupied',
+    });
+    const { personId } = await post('/residents/people', {
+      householdId,
+      name: '赵磊',
+      idNumber: ID,
+      phone: PHONE,
+      registration: 'local',
+    });
+    const read = await app.inject({
+      method: 'GET',
+      url: `/residents/people/${personId}`,
+      headers: registrar,
+    });
     expect(read.json()).toMatchObject({ idNumber: ID, phone: PHONE });
 
-    const forget = await post(`/residents/people/${personId}/forget`, { reason: 'retention-expired' }, admin);
+    const forget = await post(
+      `/residents/people/${personId}/forget`,
+      { reason: 'retention-expired' },
+      admin,
+    );
     expect(forget.forgottenOn).toBe('2020-02-05');
     await allOnTopic();
 
@@ -101,13 +168,35 @@ describe('forgetting a person (PostgreSQL event store, relay to Kafka)', () => {
       expect(onTopic.filter((m) => m.includes(clear))).toEqual([]);
     }
     // What Kafka holds opens for nobody now.
-    const registered = messages.map((m) => JSON.parse(m.value) as { type: string; data: { personId?: string; idNumber?: string; phone?: string } }).find((e) => e.type === 'residents.person-registered' && e.data.personId === personId)!;
-    expect(await vault.openAll([registered.data.idNumber!, registered.data.phone!])).toEqual([null, null]);
-    const forgotten = messages.map((m) => JSON.parse(m.value) as { type: string; data: unknown }).find((e) => e.type === 'residents.person-forgotten')!;
-    expect(forgotten.data).toEqual({ personId, community: 'zhangcun', reason: 'retention-expired', forgottenOn: '2020-02-05' });
+    const registered = messages
+      .map(
+        (m) =>
+          JSON.parse(m.value) as {
+            type: string;
+            data: { personId?: string; idNumber?: string; phone?: string };
+          },
+      )
+      .find((e) => e.type === 'residents.person-registered' && e.data.personId === personId)!;
+    expect(await vault.openAll([registered.data.idNumber!, registered.data.phone!])).toEqual([
+      null,
+      null,
+    ]);
+    const forgotten = messages
+      .map((m) => JSON.parse(m.value) as { type: string; data: unknown })
+      .find((e) => e.type === 'residents.person-forgotten')!;
+    expect(forgotten.data).toEqual({
+      personId,
+      community: 'zhangcun',
+      reason: 'retention-expired',
+      forgottenOn: '2020-02-05',
+    });
     // The key row is gone from the table.
     expect(await keys.get([personId])).toEqual(new Map());
-    const page = await app.inject({ method: 'GET', url: `/residents/people/${personId}`, headers: registrar });
+    const page = await app.inject({
+      method: 'GET',
+      url: `/residents/people/${personId}`,
+      headers: registrar,
+    });
     expect(page.json()).toMatchObject({ idNumber: null, phone: null, forgottenOn: '2020-02-05' });
   });
 });

@@ -7,7 +7,11 @@ import { idNumberCheckChar, uuidv7, type Role } from '@fangyi/contracts';
 import { SqliteEventStore, type EventStore } from '@fangyi/eventstore';
 import type { ServiceApp } from '@fangyi/service-kit';
 import { TEST_AUTH_SECRET, authHeader, testUser } from '@fangyi/testkit';
-import { buildResidentsApp, startHouseholdPeopleFeed, type HouseholdPeopleFeed } from '../src/index.ts';
+import {
+  buildResidentsApp,
+  startHouseholdPeopleFeed,
+  type HouseholdPeopleFeed,
+} from '../src/index.ts';
 import type { PersonalKeyStore } from '@fangyi/eventstore';
 import type { PersonalDataVault } from '@fangyi/service-kit';
 import { TEST_RESERVATION_KEY, sqliteVault } from './privacy.ts';
@@ -37,12 +41,41 @@ describe('residents: ID and phone numbers by need, one rule for every answer', (
     dir = mkdtempSync(join(tmpdir(), 'fangyi-r-mask-'));
     eventStore = new SqliteEventStore({ path: join(dir, 'events.db'), clock: () => now });
     ({ vault, keys } = sqliteVault(join(dir, 'events.db')));
-    feed = await startHouseholdPeopleFeed({ eventStore, logger: pino({ level: 'silent' }), dateOf: (iso) => iso.slice(0, 10) });
-    app = buildResidentsApp({ vault, reservationKey: TEST_RESERVATION_KEY, eventStore, clock: () => now, newId: () => uuidv7(), timeZone: 'Asia/Shanghai', householdPeople: feed, logger: pino({ level: 'silent' }), authSecret: TEST_AUTH_SECRET });
+    feed = await startHouseholdPeopleFeed({
+      eventStore,
+      logger: pino({ level: 'silent' }),
+      dateOf: (iso) => iso.slice(0, 10),
+    });
+    app = buildResidentsApp({
+      vault,
+      reservationKey: TEST_RESERVATION_KEY,
+      eventStore,
+      clock: () => now,
+      newId: () => uuidv7(),
+      timeZone: 'Asia/Shanghai',
+      householdPeople: feed,
+      logger: pino({ level: 'silent' }),
+      authSecret: TEST_AUTH_SECRET,
+    });
     await app.ready();
-    const household = await app.inject({ method: 'POST', url: '/residents/households', headers: registrar, payload: { community: 'zhangcun', grid: 'zhangcun-03', address: '张村河路12号', kind: 'rental' } });
+    const household = await app.inject({
+      method: 'POST',
+      url: '/residents/households',
+      headers: registrar,
+      payload: {
+        community: 'zhangcun',
+        grid: 'zhangcun-03',
+        address: '张村河路12号',
+        kind: 'rental',
+      },
+    });
     householdId = household.json().householdId;
-    const person = await app.inject({ method: 'POST', url: '/residents/people', headers: registrar, payload: { householdId, name: '刘伟', idNumber: ID, phone: PHONE, registration: 'local' } });
+    const person = await app.inject({
+      method: 'POST',
+      url: '/residents/people',
+      headers: registrar,
+      payload: { householdId, name: '刘伟', idNumber: ID, phone: PHONE, registration: 'local' },
+    });
     expect(person.statusCode, person.body).toBe(201);
     personId = person.json().personId;
   });
@@ -54,35 +87,39 @@ describe('residents: ID and phone numbers by need, one rule for every answer', (
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const get = (role: Role, url: string) => app.inject({ method: 'GET', url, headers: authHeader(testUser(role, ['zhangcun'])) });
+  const get = (role: Role, url: string) =>
+    app.inject({ method: 'GET', url, headers: authHeader(testUser(role, ['zhangcun'])) });
 
   it.each([
     ['registrar', ID, PHONE, '1990-03-15'],
     ['caller', MASKED_ID, PHONE, null],
     ['report-officer', MASKED_ID, MASKED_PHONE, null],
     ['analyst', MASKED_ID, MASKED_PHONE, null],
-  ] as const)('%s reads ID number %s and phone %s on the person, the history and the household list', async (role, idNumber, phone, birthDate) => {
-    const person = await get(role, `/residents/people/${personId}`);
-    expect(person.statusCode).toBe(200);
-    expect(person.json()).toMatchObject({ personId, idNumber, phone, birthDate });
+  ] as const)(
+    '%s reads ID number %s and phone %s on the person, the history and the household list',
+    async (role, idNumber, phone, birthDate) => {
+      const person = await get(role, `/residents/people/${personId}`);
+      expect(person.statusCode).toBe(200);
+      expect(person.json()).toMatchObject({ personId, idNumber, phone, birthDate });
 
-    const history = await get(role, `/residents/people/${personId}/history`);
-    const registered = history.json()[0];
-    expect(registered.type).toBe('residents.person-registered');
-    expect(registered.data).toMatchObject({ idNumber, phone, birthDate });
+      const history = await get(role, `/residents/people/${personId}/history`);
+      const registered = history.json()[0];
+      expect(registered.type).toBe('residents.person-registered');
+      expect(registered.data).toMatchObject({ idNumber, phone, birthDate });
 
-    const list = await get(role, `/residents/households/${householdId}/people`);
-    expect(list.json().people).toEqual([expect.objectContaining({ personId, idNumber, phone })]);
+      const list = await get(role, `/residents/households/${householdId}/people`);
+      expect(list.json().people).toEqual([expect.objectContaining({ personId, idNumber, phone })]);
 
-    const pass = await get(role, `/residents/people/${personId}/pass`);
-    expect(pass.json().idNumber).toBe(idNumber);
+      const pass = await get(role, `/residents/people/${personId}/pass`);
+      expect(pass.json().idNumber).toBe(idNumber);
 
-    // Nowhere in any of the answers is a number the role may not read.
-    for (const res of [person, history, list, pass]) {
-      if (idNumber !== ID) expect(res.body).not.toContain(ID);
-      if (phone !== PHONE) expect(res.body).not.toContain(PHONE);
-    }
-  });
+      // Nowhere in any of the answers is a number the role may not read.
+      for (const res of [person, history, list, pass]) {
+        if (idNumber !== ID) expect(res.body).not.toContain(ID);
+        if (phone !== PHONE) expect(res.body).not.toContain(PHONE);
+      }
+    },
+  );
 
   it('checkpoint staff read the pass with the ID number masked', async () => {
     const pass = await get('checkpoint-staff', `/residents/people/${personId}/pass`);

@@ -4,5 +4,7 @@ import { InProcessMessageBus } from '@fangyi/messaging';
 import { policyScenario } from './policyScenario.ts';
 
 describe('residents policies over the in-process bus', () => {
-  policyScenario(() => new InProcessMessageBus({ logger: pino({ level: 'silent' }), handlerRetryMs: 20 }));
+  policyScenario(
+    () => new InProcessMessageBus({ logger: pino({ level: 'silent' }), handlerRetryMs: 20 }),
+  );
 });

@@ -8,6 +8,11 @@ import { policyScenario } from './policyScenario.ts';
 describe('residents policies over Kafka', () => {
   policyScenario(() => {
     const brokers = requireInfra('kafka').split(',');
-    return new KafkaMessageBus({ brokers, clientId: 'fangyi-residents-policy-test', logger: pino({ level: 'silent' }), consumer: { handlerRetryMs: 50 } });
+    return new KafkaMessageBus({
+      brokers,
+      clientId: 'fangyi-residents-policy-test',
+      logger: pino({ level: 'silent' }),
+      consumer: { handlerRetryMs: 50 },
+    });
   });
 });

@@ -10,7 +10,14 @@ import { idNumberCheckChar, uuidv7 } from '@fangyi/contracts';
 import { SqliteEventStore, type EventStore } from '@fangyi/eventstore';
 import type { ServiceApp } from '@fangyi/service-kit';
 import { TEST_AUTH_SECRET, authHeader, testUser } from '@fangyi/testkit';
-import { buildResidentsApp, householdStreamId, idNumberStreamId, personStreamId, startHouseholdPeopleFeed, type HouseholdPeopleFeed } from '../src/index.ts';
+import {
+  buildResidentsApp,
+  householdStreamId,
+  idNumberStreamId,
+  personStreamId,
+  startHouseholdPeopleFeed,
+  type HouseholdPeopleFeed,
+} from '../src/index.ts';
 
 // The district's clock stands at 2020-02-05 09:30 in Shanghai.
 const now = new Date('2020-02-05T01:30:00.000Z');
@@ -29,13 +36,27 @@ describe('residents service over HTTP (SQLite event store)', () => {
   let app: ServiceApp;
   let householdPeople: HouseholdPeopleFeed;
   const build = (clock: () => Date, store: EventStore = eventStore) =>
-    buildResidentsApp({ vault, reservationKey: TEST_RESERVATION_KEY, eventStore: store, clock, newId: () => uuidv7(clock().getTime()), timeZone: 'Asia/Shanghai', householdPeople, logger: pino({ level: 'silent' }), authSecret: TEST_AUTH_SECRET });
+    buildResidentsApp({
+      vault,
+      reservationKey: TEST_RESERVATION_KEY,
+      eventStore: store,
+      clock,
+      newId: () => uuidv7(clock().getTime()),
+      timeZone: 'Asia/Shanghai',
+      householdPeople,
+      logger: pino({ level: 'silent' }),
+      authSecret: TEST_AUTH_SECRET,
+    });
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'fangyi-r-'));
     eventStore = new SqliteEventStore({ path: join(dir, 'events.db'), clock: () => now });
     ({ vault, keys } = sqliteVault(join(dir, 'events.db')));
-    householdPeople = await startHouseholdPeopleFeed({ eventStore, logger: pino({ level: 'silent' }), dateOf: (iso) => iso.slice(0, 10) });
+    householdPeople = await startHouseholdPeopleFeed({
+      eventStore,
+      logger: pino({ level: 'silent' }),
+      dateOf: (iso) => iso.slice(0, 10),
+    });
     app = build(() => now);
     await app.ready();
   });
@@ -50,11 +71,22 @@ describe('residents service over HTTP (SQLite event store)', () => {
   const registrar = testUser('registrar', ['zhangcun'], 'registrar-zhangcun');
   const analyst = authHeader(testUser('analyst', ['*'], 'analyst-1'));
   const staff = authHeader(testUser('checkpoint-staff', ['zhangcun'], 'gate-east-1'));
-  type InjectOptions = { method: 'GET' | 'POST' | 'DELETE'; url: string; payload?: string | object; headers?: Record<string, string> };
-  const inject = (options: InjectOptions, target: ServiceApp = app) => target.inject({ ...options, headers: { ...authHeader(registrar), ...options.headers } });
+  type InjectOptions = {
+    method: 'GET' | 'POST' | 'DELETE';
+    url: string;
+    payload?: string | object;
+    headers?: Record<string, string>;
+  };
+  const inject = (options: InjectOptions, target: ServiceApp = app) =>
+    target.inject({ ...options, headers: { ...authHeader(registrar), ...options.headers } });
   const allEvents = async () => (await eventStore.readAll({ limit: 100_000 })).length;
 
-  const householdBody = { community: 'zhangcun', grid: 'zhangcun-03', address: '张村河路12号', kind: 'rental' };
+  const householdBody = {
+    community: 'zhangcun',
+    grid: 'zhangcun-03',
+    address: '张村河路12号',
+    kind: 'rental',
+  };
   const registerHousehold = async (body: object = householdBody) => {
     const res = await inject({ method: 'POST', url: '/residents/households', payload: body });
     expect(res.statusCode).toBe(201);
@@ -72,29 +104,57 @@ describe('residents service over HTTP (SQLite event store)', () => {
     ...o,
   });
   const registerPerson = async (householdId: string, o: object = {}) => {
-    const res = await inject({ method: 'POST', url: '/residents/people', payload: personBody(householdId, o) });
+    const res = await inject({
+      method: 'POST',
+      url: '/residents/people',
+      payload: personBody(householdId, o),
+    });
     expect(res.statusCode, res.body).toBe(201);
     return res.json<{ personId: string }>().personId;
   };
   const screen = (personId: string, temperatureC = 36.5, symptoms: string[] = []) =>
-    inject({ method: 'POST', url: `/residents/people/${personId}/screenings`, payload: { date: TODAY, temperatureC, symptoms } });
+    inject({
+      method: 'POST',
+      url: `/residents/people/${personId}/screenings`,
+      payload: { date: TODAY, temperatureC, symptoms },
+    });
 
   describe('households', () => {
     it('registers a household and reads it back with its renting open, recording who registered it', async () => {
       const householdId = await registerHousehold({ ...householdBody, estate: 'taoyuanju' });
-      const res = await inject({ method: 'GET', url: `/residents/households/${householdId}`, headers: analyst });
+      const res = await inject({
+        method: 'GET',
+        url: `/residents/households/${householdId}`,
+        headers: analyst,
+      });
       expect(res.statusCode).toBe(200);
-      expect(res.json()).toMatchObject({ householdId, community: 'zhangcun', estate: 'taoyuanju', kind: 'rental', rental: { status: 'open' }, revision: 0 });
+      expect(res.json()).toMatchObject({
+        householdId,
+        community: 'zhangcun',
+        estate: 'taoyuanju',
+        kind: 'rental',
+        rental: { status: 'open' },
+        revision: 0,
+      });
       const [registered] = await eventStore.readStream(householdStreamId(householdId));
-      expect(registered).toMatchObject({ type: 'residents.household-registered', actor: { id: 'registrar-zhangcun', role: 'registrar' } });
+      expect(registered).toMatchObject({
+        type: 'residents.household-registered',
+        actor: { id: 'registrar-zhangcun', role: 'registrar' },
+      });
     });
 
     it('suspends renting once (a second try is 409), then lifts it with a note', async () => {
       const householdId = await registerHousehold();
       const url = `/residents/households/${householdId}/rental-suspension`;
-      const first = await inject({ method: 'POST', url, payload: { reason: 'community-rental-ban', note: '社区停止对外出租' } });
+      const first = await inject({
+        method: 'POST',
+        url,
+        payload: { reason: 'community-rental-ban', note: '社区停止对外出租' },
+      });
       expect(first.statusCode).toBe(201);
-      expect(first.json()).toMatchObject({ rental: { status: 'suspended', reason: 'community-rental-ban', since: TODAY } });
+      expect(first.json()).toMatchObject({
+        rental: { status: 'suspended', reason: 'community-rental-ban', since: TODAY },
+      });
       const again = await inject({ method: 'POST', url, payload: { reason: 'other' } });
       expect(again.statusCode).toBe(409);
       expect(again.headers['content-type']).toContain('application/problem+json');
@@ -105,14 +165,25 @@ describe('residents service over HTTP (SQLite event store)', () => {
       const liftAgain = await inject({ method: 'DELETE', url });
       expect(liftAgain.statusCode).toBe(409);
       expect(liftAgain.json().code).toBe('RENTAL_NOT_SUSPENDED');
-      const history = await inject({ method: 'GET', url: `/residents/households/${householdId}/history` });
-      expect(history.json().map((e: { type: string }) => e.type)).toEqual(['residents.household-registered', 'residents.rental-suspended', 'residents.rental-suspension-lifted']);
+      const history = await inject({
+        method: 'GET',
+        url: `/residents/households/${householdId}/history`,
+      });
+      expect(history.json().map((e: { type: string }) => e.type)).toEqual([
+        'residents.household-registered',
+        'residents.rental-suspended',
+        'residents.rental-suspension-lifted',
+      ]);
       expect(history.json()[2].data.note).toBe('整改完毕');
     });
 
     it('refuses to suspend renting of an owner-occupied home', async () => {
       const householdId = await registerHousehold({ ...householdBody, kind: 'owner-occupied' });
-      const res = await inject({ method: 'POST', url: `/residents/households/${householdId}/rental-suspension`, payload: { reason: 'other' } });
+      const res = await inject({
+        method: 'POST',
+        url: `/residents/households/${householdId}/rental-suspension`,
+        payload: { reason: 'other' },
+      });
       expect(res.statusCode).toBe(409);
       expect(res.json().code).toBe('RENTAL_SUSPENSION_NOT_APPLICABLE');
     });
@@ -121,13 +192,19 @@ describe('residents service over HTTP (SQLite event store)', () => {
   describe('people', () => {
     it('registers an outside person with an arrival, and reports the arrival for the quarantine context', async () => {
       const householdId = await registerHousehold();
-      const body = personBody(householdId, { arrivedOn: '2020-01-28', travelHistory: [{ place: '武汉', from: '2020-01-10', to: '2020-01-27' }] });
+      const body = personBody(householdId, {
+        arrivedOn: '2020-01-28',
+        travelHistory: [{ place: '武汉', from: '2020-01-10', to: '2020-01-27' }],
+      });
       const res = await inject({ method: 'POST', url: '/residents/people', payload: body });
       expect(res.statusCode).toBe(201);
       const { personId, arrivalReported } = res.json();
       expect(arrivalReported).toBe(true);
       const events = await eventStore.readStream(personStreamId(personId));
-      expect(events.map((e) => e.type)).toEqual(['residents.person-registered', 'residents.person-arrived']);
+      expect(events.map((e) => e.type)).toEqual([
+        'residents.person-registered',
+        'residents.person-arrived',
+      ]);
       expect(events[1]!.data).toEqual({
         personId,
         personName: '刘伟',
@@ -144,48 +221,111 @@ describe('residents service over HTTP (SQLite event store)', () => {
     it('shows ID and phone numbers in full to the registrar and masked to an analyst, in the history too', async () => {
       const householdId = await registerHousehold();
       const body = personBody(householdId);
-      const personId = (await inject({ method: 'POST', url: '/residents/people', payload: body })).json().personId;
+      const personId = (
+        await inject({ method: 'POST', url: '/residents/people', payload: body })
+      ).json().personId;
       const full = (await inject({ method: 'GET', url: `/residents/people/${personId}` })).json();
-      expect(full).toMatchObject({ idNumber: body.idNumber, phone: '13912345678', birthDate: '1990-03-15', sex: 'male', status: 'registered', pass: { status: 'none' }, passEligibility: 'not-screened' });
-      const masked = (await inject({ method: 'GET', url: `/residents/people/${personId}`, headers: analyst })).json();
+      expect(full).toMatchObject({
+        idNumber: body.idNumber,
+        phone: '13912345678',
+        birthDate: '1990-03-15',
+        sex: 'male',
+        status: 'registered',
+        pass: { status: 'none' },
+        passEligibility: 'not-screened',
+      });
+      const masked = (
+        await inject({ method: 'GET', url: `/residents/people/${personId}`, headers: analyst })
+      ).json();
       expect(masked.idNumber).toBe(`4201${'*'.repeat(10)}${body.idNumber.slice(-4)}`);
       expect(masked.phone).toBe('139****5678');
       expect(masked.birthDate).toBeNull();
-      const history = (await inject({ method: 'GET', url: `/residents/people/${personId}/history`, headers: analyst })).json();
+      const history = (
+        await inject({
+          method: 'GET',
+          url: `/residents/people/${personId}/history`,
+          headers: analyst,
+        })
+      ).json();
       expect(history[0].data.idNumber).toBe(masked.idNumber);
       expect(history[0].data.phone).toBe('139****5678');
       expect(JSON.stringify(history)).not.toContain(body.idNumber);
-      const fullHistory = (await inject({ method: 'GET', url: `/residents/people/${personId}/history` })).json();
+      const fullHistory = (
+        await inject({ method: 'GET', url: `/residents/people/${personId}/history` })
+      ).json();
       expect(fullHistory[0].data.idNumber).toBe(body.idNumber);
     });
 
     it('refuses an outside person in a household whose renting is suspended, and takes a local one', async () => {
       const householdId = await registerHousehold();
-      await inject({ method: 'POST', url: `/residents/households/${householdId}/rental-suspension`, payload: { reason: 'community-rental-ban' } });
+      await inject({
+        method: 'POST',
+        url: `/residents/households/${householdId}/rental-suspension`,
+        payload: { reason: 'community-rental-ban' },
+      });
       const before = await allEvents();
-      const outside = await inject({ method: 'POST', url: '/residents/people', payload: personBody(householdId) });
+      const outside = await inject({
+        method: 'POST',
+        url: '/residents/people',
+        payload: personBody(householdId),
+      });
       expect(outside.statusCode).toBe(409);
-      expect(outside.json()).toMatchObject({ code: 'RENTAL_SUSPENDED', errors: [{ field: 'body.householdId' }] });
+      expect(outside.json()).toMatchObject({
+        code: 'RENTAL_SUSPENDED',
+        errors: [{ field: 'body.householdId' }],
+      });
       expect(await allEvents()).toBe(before);
-      await registerPerson(householdId, { registration: 'local', originProvince: undefined, originCity: undefined });
+      await registerPerson(householdId, {
+        registration: 'local',
+        originProvince: undefined,
+        originCity: undefined,
+      });
     });
 
     it('records an arrival, a move to another household and a move out', async () => {
       const h1 = await registerHousehold();
-      const h2 = await registerHousehold({ ...householdBody, kind: 'owner-occupied', address: '张村河路14号' });
+      const h2 = await registerHousehold({
+        ...householdBody,
+        kind: 'owner-occupied',
+        address: '张村河路14号',
+      });
       const personId = await registerPerson(h1);
-      const arrival = await inject({ method: 'POST', url: `/residents/people/${personId}/arrivals`, payload: { arrivedOn: '2020-02-03', originProvince: '湖北', originCity: '孝感' } });
+      const arrival = await inject({
+        method: 'POST',
+        url: `/residents/people/${personId}/arrivals`,
+        payload: { arrivedOn: '2020-02-03', originProvince: '湖北', originCity: '孝感' },
+      });
       expect(arrival.statusCode).toBe(201);
       // The quarantine context decides on it a moment later; the answer says where that will show.
-      expect(arrival.json().quarantineAssessment).toEqual({ status: 'pending', see: `/residents/people/${personId}` });
-      expect((await inject({ method: 'GET', url: `/residents/people/${personId}` })).json().quarantineAssessment).toMatchObject({ status: 'pending', arrivedOn: '2020-02-03' });
-      const moveIn = await inject({ method: 'POST', url: `/residents/people/${personId}/move-in`, payload: { householdId: h2, movedInOn: '2020-02-04' } });
+      expect(arrival.json().quarantineAssessment).toEqual({
+        status: 'pending',
+        see: `/residents/people/${personId}`,
+      });
+      expect(
+        (await inject({ method: 'GET', url: `/residents/people/${personId}` })).json()
+          .quarantineAssessment,
+      ).toMatchObject({ status: 'pending', arrivedOn: '2020-02-03' });
+      const moveIn = await inject({
+        method: 'POST',
+        url: `/residents/people/${personId}/move-in`,
+        payload: { householdId: h2, movedInOn: '2020-02-04' },
+      });
       expect(moveIn.statusCode).toBe(200);
       const moved = (await inject({ method: 'GET', url: `/residents/people/${personId}` })).json();
-      expect(moved).toMatchObject({ householdId: h2, lastArrival: { arrivedOn: '2020-02-03', originCity: '孝感' }, arrivals: 1 });
-      const out = await inject({ method: 'POST', url: `/residents/people/${personId}/move-out`, payload: { movedOutOn: TODAY, destination: '青岛市市南区' } });
+      expect(moved).toMatchObject({
+        householdId: h2,
+        lastArrival: { arrivedOn: '2020-02-03', originCity: '孝感' },
+        arrivals: 1,
+      });
+      const out = await inject({
+        method: 'POST',
+        url: `/residents/people/${personId}/move-out`,
+        payload: { movedOutOn: TODAY, destination: '青岛市市南区' },
+      });
       expect(out.statusCode).toBe(200);
-      expect((await inject({ method: 'GET', url: `/residents/people/${personId}` })).json()).toMatchObject({ status: 'moved-out', movedOutOn: TODAY, passEligibility: 'moved-out' });
+      expect(
+        (await inject({ method: 'GET', url: `/residents/people/${personId}` })).json(),
+      ).toMatchObject({ status: 'moved-out', movedOutOn: TODAY, passEligibility: 'moved-out' });
       const screening = await screen(personId);
       expect(screening.statusCode).toBe(409);
       expect(screening.json().code).toBe('PERSON_MOVED_OUT');
@@ -201,29 +341,58 @@ describe('residents service over HTTP (SQLite event store)', () => {
       const [, screening] = await eventStore.readStream(personStreamId(personId));
       expect(screening!.data).toMatchObject({ visitedBy: 'registrar-zhangcun', result: 'normal' });
 
-      const issued = await inject({ method: 'POST', url: `/residents/people/${personId}/pass`, payload: { validUntil: '2020-02-19' } });
+      const issued = await inject({
+        method: 'POST',
+        url: `/residents/people/${personId}/pass`,
+        payload: { validUntil: '2020-02-19' },
+      });
       expect(issued.statusCode).toBe(201);
-      const atGate = await inject({ method: 'GET', url: `/residents/people/${personId}/pass`, headers: staff });
+      const atGate = await inject({
+        method: 'GET',
+        url: `/residents/people/${personId}/pass`,
+        headers: staff,
+      });
       expect(atGate.statusCode).toBe(200);
-      expect(atGate.json()).toMatchObject({ name: '刘伟', pass: { status: 'active', validUntil: '2020-02-19', passId: issued.json().passId } });
+      expect(atGate.json()).toMatchObject({
+        name: '刘伟',
+        pass: { status: 'active', validUntil: '2020-02-19', passId: issued.json().passId },
+      });
       expect(atGate.json().idNumber).toMatch(/^4201\*{10}\w{4}$/);
       expect(atGate.json()).not.toHaveProperty('phone');
 
       const fever = await screen(personId, 38.2, ['cough']);
       expect(fever.json()).toMatchObject({ result: 'abnormal', passRevoked: true });
-      expect((await inject({ method: 'GET', url: `/residents/people/${personId}/pass`, headers: staff })).json().pass).toMatchObject({ status: 'revoked', revokedReason: 'abnormal-screening' });
+      expect(
+        (
+          await inject({ method: 'GET', url: `/residents/people/${personId}/pass`, headers: staff })
+        ).json().pass,
+      ).toMatchObject({ status: 'revoked', revokedReason: 'abnormal-screening' });
 
-      const refused = await inject({ method: 'POST', url: `/residents/people/${personId}/pass`, payload: { validUntil: '2020-02-19' } });
+      const refused = await inject({
+        method: 'POST',
+        url: `/residents/people/${personId}/pass`,
+        payload: { validUntil: '2020-02-19' },
+      });
       expect(refused.statusCode).toBe(409);
-      expect(refused.json()).toMatchObject({ code: 'PASS_NOT_ALLOWED', detail: expect.stringMatching(/^latest-screening-abnormal/) });
+      expect(refused.json()).toMatchObject({
+        code: 'PASS_NOT_ALLOWED',
+        detail: expect.stringMatching(/^latest-screening-abnormal/),
+      });
     });
 
     it('shows a pass as expired once its last day has passed', async () => {
       const personId = await registerPerson(await registerHousehold());
       await screen(personId);
-      await inject({ method: 'POST', url: `/residents/people/${personId}/pass`, payload: { validUntil: '2020-02-10' } });
+      await inject({
+        method: 'POST',
+        url: `/residents/people/${personId}/pass`,
+        payload: { validUntil: '2020-02-10' },
+      });
       const later = build(() => new Date('2020-02-11T01:00:00.000Z'));
-      const res = await inject({ method: 'GET', url: `/residents/people/${personId}/pass`, headers: staff }, later);
+      const res = await inject(
+        { method: 'GET', url: `/residents/people/${personId}/pass`, headers: staff },
+        later,
+      );
       expect(res.json().pass).toMatchObject({ status: 'expired', validUntil: '2020-02-10' });
       await later.close();
     });
@@ -231,11 +400,23 @@ describe('residents service over HTTP (SQLite event store)', () => {
     it('revokes a pass by hand, and refuses to revoke one that is no longer valid', async () => {
       const personId = await registerPerson(await registerHousehold());
       await screen(personId);
-      await inject({ method: 'POST', url: `/residents/people/${personId}/pass`, payload: { validUntil: '2020-02-19' } });
+      await inject({
+        method: 'POST',
+        url: `/residents/people/${personId}/pass`,
+        payload: { validUntil: '2020-02-19' },
+      });
       const url = `/residents/people/${personId}/pass/revocation`;
-      const res = await inject({ method: 'POST', url, payload: { reason: 'lost', note: '本人报失' } });
+      const res = await inject({
+        method: 'POST',
+        url,
+        payload: { reason: 'lost', note: '本人报失' },
+      });
       expect(res.statusCode).toBe(200);
-      expect(res.json().pass).toMatchObject({ status: 'revoked', revokedReason: 'lost', revokedOn: TODAY });
+      expect(res.json().pass).toMatchObject({
+        status: 'revoked',
+        revokedReason: 'lost',
+        revokedOn: TODAY,
+      });
       const again = await inject({ method: 'POST', url, payload: { reason: 'lost' } });
       expect(again.statusCode).toBe(409);
       expect(again.json().code).toBe('NO_ACTIVE_PASS');
@@ -244,21 +425,39 @@ describe('residents service over HTTP (SQLite event store)', () => {
     it('refuses a pass valid longer than 30 days, naming the field', async () => {
       const personId = await registerPerson(await registerHousehold());
       await screen(personId);
-      const res = await inject({ method: 'POST', url: `/residents/people/${personId}/pass`, payload: { validUntil: '2020-04-01' } });
+      const res = await inject({
+        method: 'POST',
+        url: `/residents/people/${personId}/pass`,
+        payload: { validUntil: '2020-04-01' },
+      });
       expect(res.statusCode).toBe(409);
-      expect(res.json()).toMatchObject({ code: 'PASS_VALIDITY_INVALID', errors: [{ field: 'body.validUntil' }] });
+      expect(res.json()).toMatchObject({
+        code: 'PASS_VALIDITY_INVALID',
+        errors: [{ field: 'body.validUntil' }],
+      });
     });
   });
 
   describe('who may do what', () => {
     it('refuses a request without a token, or with a forged one, with 401 and appends nothing', async () => {
       const before = await allEvents();
-      const none = await app.inject({ method: 'POST', url: '/residents/households', payload: householdBody });
+      const none = await app.inject({
+        method: 'POST',
+        url: '/residents/households',
+        payload: householdBody,
+      });
       expect(none.statusCode).toBe(401);
       expect(none.json().code).toBe('UNAUTHENTICATED');
-      const forged = await app.inject({ method: 'POST', url: '/residents/households', payload: householdBody, headers: authHeader(registrar, 'another-secret-entirely-of-32-bytes-or-more') });
+      const forged = await app.inject({
+        method: 'POST',
+        url: '/residents/households',
+        payload: householdBody,
+        headers: authHeader(registrar, 'another-secret-entirely-of-32-bytes-or-more'),
+      });
       expect(forged.statusCode).toBe(401);
-      expect((await app.inject({ method: 'GET', url: `/residents/people/${uuidv7()}` })).statusCode).toBe(401);
+      expect(
+        (await app.inject({ method: 'GET', url: `/residents/people/${uuidv7()}` })).statusCode,
+      ).toBe(401);
       expect(await allEvents()).toBe(before);
     });
 
@@ -268,19 +467,36 @@ describe('residents service over HTTP (SQLite event store)', () => {
       const outsider = authHeader(testUser('registrar', ['moujia'], 'registrar-moujia'));
       const before = await allEvents();
       // Opening a household in a community one does not work in names that community: 403.
-      const open = await inject({ method: 'POST', url: '/residents/households', payload: householdBody, headers: outsider });
+      const open = await inject({
+        method: 'POST',
+        url: '/residents/households',
+        payload: householdBody,
+        headers: outsider,
+      });
       expect(open.json()).toMatchObject({ status: 403, code: 'FORBIDDEN' });
       // Everything that exists in another community answers as if it did not exist at all.
       const attempts: InjectOptions[] = [
         { method: 'GET', url: `/residents/households/${householdId}` },
         { method: 'GET', url: `/residents/households/${householdId}/history` },
-        { method: 'POST', url: `/residents/households/${householdId}/rental-suspension`, payload: { reason: 'other' } },
+        {
+          method: 'POST',
+          url: `/residents/households/${householdId}/rental-suspension`,
+          payload: { reason: 'other' },
+        },
         { method: 'POST', url: '/residents/people', payload: personBody(householdId) },
         { method: 'GET', url: `/residents/people/${personId}` },
         { method: 'GET', url: `/residents/people/${personId}/history` },
         { method: 'GET', url: `/residents/people/${personId}/pass` },
-        { method: 'POST', url: `/residents/people/${personId}/screenings`, payload: { date: TODAY, temperatureC: 36.5 } },
-        { method: 'POST', url: `/residents/people/${personId}/move-out`, payload: { movedOutOn: TODAY } },
+        {
+          method: 'POST',
+          url: `/residents/people/${personId}/screenings`,
+          payload: { date: TODAY, temperatureC: 36.5 },
+        },
+        {
+          method: 'POST',
+          url: `/residents/people/${personId}/move-out`,
+          payload: { movedOutOn: TODAY },
+        },
       ];
       for (const attempt of attempts) {
         const res = await inject({ ...attempt, headers: outsider });
@@ -290,10 +506,21 @@ describe('residents service over HTTP (SQLite event store)', () => {
       expect(await allEvents()).toBe(before);
     });
 
-    it("refuses moving someone into a household of a community the registrar does not work in", async () => {
+    it('refuses moving someone into a household of a community the registrar does not work in', async () => {
       const personId = await registerPerson(await registerHousehold());
-      const elsewhere = (await inject({ method: 'POST', url: '/residents/households', payload: { ...householdBody, community: 'moujia' }, headers: authHeader(testUser('registrar', ['moujia'])) })).json().householdId;
-      const res = await inject({ method: 'POST', url: `/residents/people/${personId}/move-in`, payload: { householdId: elsewhere, movedInOn: TODAY } });
+      const elsewhere = (
+        await inject({
+          method: 'POST',
+          url: '/residents/households',
+          payload: { ...householdBody, community: 'moujia' },
+          headers: authHeader(testUser('registrar', ['moujia'])),
+        })
+      ).json().householdId;
+      const res = await inject({
+        method: 'POST',
+        url: `/residents/people/${personId}/move-in`,
+        payload: { householdId: elsewhere, movedInOn: TODAY },
+      });
       // As a household that does not exist: the registrar learns nothing of Moujia's households.
       expect(res.json()).toMatchObject({ status: 404, code: 'HOUSEHOLD_NOT_FOUND' });
     });
@@ -302,10 +529,34 @@ describe('residents service over HTTP (SQLite event store)', () => {
       const householdId = await registerHousehold();
       const personId = await registerPerson(householdId);
       const before = await allEvents();
-      for (const role of ['caller', 'analyst', 'checkpoint-staff', 'report-officer', 'complaint-handler'] as const) {
+      for (const role of [
+        'caller',
+        'analyst',
+        'checkpoint-staff',
+        'report-officer',
+        'complaint-handler',
+      ] as const) {
         const headers = authHeader(testUser(role, ['zhangcun']));
-        expect((await inject({ method: 'POST', url: `/residents/people/${personId}/screenings`, payload: { date: TODAY, temperatureC: 36.5 }, headers })).statusCode).toBe(403);
-        expect((await inject({ method: 'POST', url: `/residents/households/${householdId}/rental-suspension`, payload: { reason: 'other' }, headers })).statusCode).toBe(403);
+        expect(
+          (
+            await inject({
+              method: 'POST',
+              url: `/residents/people/${personId}/screenings`,
+              payload: { date: TODAY, temperatureC: 36.5 },
+              headers,
+            })
+          ).statusCode,
+        ).toBe(403);
+        expect(
+          (
+            await inject({
+              method: 'POST',
+              url: `/residents/households/${householdId}/rental-suspension`,
+              payload: { reason: 'other' },
+              headers,
+            })
+          ).statusCode,
+        ).toBe(403);
       }
       expect(await allEvents()).toBe(before);
     });
@@ -313,22 +564,64 @@ describe('residents service over HTTP (SQLite event store)', () => {
     it('lets callers, report officers and analysts read; checkpoint staff only the pass', async () => {
       const personId = await registerPerson(await registerHousehold());
       for (const role of ['caller', 'report-officer', 'analyst'] as const) {
-        expect((await inject({ method: 'GET', url: `/residents/people/${personId}`, headers: authHeader(testUser(role, ['zhangcun'])) })).statusCode).toBe(200);
+        expect(
+          (
+            await inject({
+              method: 'GET',
+              url: `/residents/people/${personId}`,
+              headers: authHeader(testUser(role, ['zhangcun'])),
+            })
+          ).statusCode,
+        ).toBe(200);
       }
-      expect((await inject({ method: 'GET', url: `/residents/people/${personId}`, headers: staff })).statusCode).toBe(403);
-      expect((await inject({ method: 'GET', url: `/residents/people/${personId}/history`, headers: staff })).statusCode).toBe(403);
-      expect((await inject({ method: 'GET', url: `/residents/people/${personId}/pass`, headers: staff })).statusCode).toBe(200);
-      expect((await inject({ method: 'GET', url: `/residents/people/${personId}`, headers: authHeader(testUser('complaint-handler', ['zhangcun'])) })).statusCode).toBe(403);
+      expect(
+        (await inject({ method: 'GET', url: `/residents/people/${personId}`, headers: staff }))
+          .statusCode,
+      ).toBe(403);
+      expect(
+        (
+          await inject({
+            method: 'GET',
+            url: `/residents/people/${personId}/history`,
+            headers: staff,
+          })
+        ).statusCode,
+      ).toBe(403);
+      expect(
+        (await inject({ method: 'GET', url: `/residents/people/${personId}/pass`, headers: staff }))
+          .statusCode,
+      ).toBe(200);
+      expect(
+        (
+          await inject({
+            method: 'GET',
+            url: `/residents/people/${personId}`,
+            headers: authHeader(testUser('complaint-handler', ['zhangcun'])),
+          })
+        ).statusCode,
+      ).toBe(403);
     });
 
     it('shows a caller the phone number but not the ID number, and report officers both masked', async () => {
       const householdId = await registerHousehold();
       const personId = await registerPerson(householdId);
-      const caller = (await inject({ method: 'GET', url: `/residents/people/${personId}`, headers: authHeader(testUser('caller', ['zhangcun'])) })).json();
+      const caller = (
+        await inject({
+          method: 'GET',
+          url: `/residents/people/${personId}`,
+          headers: authHeader(testUser('caller', ['zhangcun'])),
+        })
+      ).json();
       expect(caller.phone).toBe('13912345678');
       expect(caller.idNumber).toMatch(/^4201\*{10}\w{4}$/);
       expect(caller.birthDate).toBeNull();
-      const officer = (await inject({ method: 'GET', url: `/residents/people/${personId}`, headers: authHeader(testUser('report-officer', ['*'])) })).json();
+      const officer = (
+        await inject({
+          method: 'GET',
+          url: `/residents/people/${personId}`,
+          headers: authHeader(testUser('report-officer', ['*'])),
+        })
+      ).json();
       expect(officer.phone).toBe('139****5678');
     });
   });
@@ -342,45 +635,264 @@ describe('residents service over HTTP (SQLite event store)', () => {
     });
 
     const cases: [string, () => InjectOptions, string[], number?][] = [
-      ['household: unknown kind and missing grid', () => ({ method: 'POST', url: '/residents/households', payload: { community: 'zhangcun', address: 'x', kind: 'villa' } }), ['body.kind', 'body.grid']],
-      ['household: community as a number, unknown field', () => ({ method: 'POST', url: '/residents/households', payload: { ...householdBody, community: 7, owner: '王' } }), ['body.community', 'body.owner']],
-      ['household: address too long', () => ({ method: 'POST', url: '/residents/households', payload: { ...householdBody, address: 'x'.repeat(201) } }), ['body.address']],
-      ['suspension: unknown reason', () => ({ method: 'POST', url: `/residents/households/${householdId}/rental-suspension`, payload: { reason: 'because' } }), ['body.reason']],
-      ['suspension lift: unknown field', () => ({ method: 'DELETE', url: `/residents/households/${householdId}/rental-suspension`, payload: { why: 'x' } }), ['body.why']],
-      ['household id with bad characters', () => ({ method: 'GET', url: '/residents/households/a%20b' }), ['params.householdId']],
-      ['person: bad ID number, phone and registration', () => ({ method: 'POST', url: '/residents/people', payload: { ...personBody(householdId), idNumber: '12345', phone: '1391234', registration: 'tourist' } }), ['body.idNumber', 'body.phone', 'body.registration']],
-      ['person: ID number with a wrong check character', () => ({ method: 'POST', url: '/residents/people', payload: { ...personBody(householdId), idNumber: '420106199003151230'.slice(0, 17) + (idNumberCheckChar('42010619900315123') === '0' ? '1' : '0') } }), ['body.idNumber']],
-      ['person: outside without origin city', () => ({ method: 'POST', url: '/residents/people', payload: personBody(householdId, { originCity: undefined }) }), ['body.originCity']],
-      ['person: birth date that contradicts the ID number', () => ({ method: 'POST', url: '/residents/people', payload: personBody(householdId, { birthDate: '1991-01-01' }) }), ['body.birthDate']],
-      ['person: travel ending before it began', () => ({ method: 'POST', url: '/residents/people', payload: personBody(householdId, { travelHistory: [{ place: '武汉', from: '2020-01-20', to: '2020-01-10' }] }) }), ['body.travelHistory.0.to']],
-      ['person: missing name, unknown field', () => ({ method: 'POST', url: '/residents/people', payload: { ...personBody(householdId), name: undefined, nickname: 'x' } }), ['body.name', 'body.nickname']],
-      ['arrival: impossible date, missing city', () => ({ method: 'POST', url: `/residents/people/${personId}/arrivals`, payload: { arrivedOn: '2020-02-30', originProvince: '湖北' } }), ['body.arrivedOn', 'body.originCity']],
-      ['move-in: household id as a number', () => ({ method: 'POST', url: `/residents/people/${personId}/move-in`, payload: { householdId: 12, movedInOn: TODAY } }), ['body.householdId']],
-      ['move-out: missing date', () => ({ method: 'POST', url: `/residents/people/${personId}/move-out`, payload: { destination: '武汉' } }), ['body.movedOutOn']],
-      ['screening: temperature as text', () => ({ method: 'POST', url: `/residents/people/${personId}/screenings`, payload: { date: TODAY, temperatureC: 'hot' } }), ['body.temperatureC']],
-      ['screening: temperature out of range', () => ({ method: 'POST', url: `/residents/people/${personId}/screenings`, payload: { date: TODAY, temperatureC: 45 } }), ['body.temperatureC']],
-      ['screening: unknown symptom, unknown field', () => ({ method: 'POST', url: `/residents/people/${personId}/screenings`, payload: { date: TODAY, temperatureC: 36.5, symptoms: ['sneezing-loudly'], result: 'normal' } }), ['body.symptoms.0', 'body.result']],
-      ['pass: missing validUntil', () => ({ method: 'POST', url: `/residents/people/${personId}/pass`, payload: {} }), ['body.validUntil']],
-      ['revocation: unknown reason', () => ({ method: 'POST', url: `/residents/people/${personId}/pass/revocation`, payload: { reason: 'bored' } }), ['body.reason']],
+      [
+        'household: unknown kind and missing grid',
+        () => ({
+          method: 'POST',
+          url: '/residents/households',
+          payload: { community: 'zhangcun', address: 'x', kind: 'villa' },
+        }),
+        ['body.kind', 'body.grid'],
+      ],
+      [
+        'household: community as a number, unknown field',
+        () => ({
+          method: 'POST',
+          url: '/residents/households',
+          payload: { ...householdBody, community: 7, owner: '王' },
+        }),
+        ['body.community', 'body.owner'],
+      ],
+      [
+        'household: address too long',
+        () => ({
+          method: 'POST',
+          url: '/residents/households',
+          payload: { ...householdBody, address: 'x'.repeat(201) },
+        }),
+        ['body.address'],
+      ],
+      [
+        'suspension: unknown reason',
+        () => ({
+          method: 'POST',
+          url: `/residents/households/${householdId}/rental-suspension`,
+          payload: { reason: 'because' },
+        }),
+        ['body.reason'],
+      ],
+      [
+        'suspension lift: unknown field',
+        () => ({
+          method: 'DELETE',
+          url: `/residents/households/${householdId}/rental-suspension`,
+          payload: { why: 'x' },
+        }),
+        ['body.why'],
+      ],
+      [
+        'household id with bad characters',
+        () => ({ method: 'GET', url: '/residents/households/a%20b' }),
+        ['params.householdId'],
+      ],
+      [
+        'person: bad ID number, phone and registration',
+        () => ({
+          method: 'POST',
+          url: '/residents/people',
+          payload: {
+            ...personBody(householdId),
+            idNumber: '12345',
+            phone: '1391234',
+            registration: 'tourist',
+          },
+        }),
+        ['body.idNumber', 'body.phone', 'body.registration'],
+      ],
+      [
+        'person: ID number with a wrong check character',
+        () => ({
+          method: 'POST',
+          url: '/residents/people',
+          payload: {
+            ...personBody(householdId),
+            idNumber:
+              '420106199003151230'.slice(0, 17) +
+              (idNumberCheckChar('42010619900315123') === '0' ? '1' : '0'),
+          },
+        }),
+        ['body.idNumber'],
+      ],
+      [
+        'person: outside without origin city',
+        () => ({
+          method: 'POST',
+          url: '/residents/people',
+          payload: personBody(householdId, { originCity: undefined }),
+        }),
+        ['body.originCity'],
+      ],
+      [
+        'person: birth date that contradicts the ID number',
+        () => ({
+          method: 'POST',
+          url: '/residents/people',
+          payload: personBody(householdId, { birthDate: '1991-01-01' }),
+        }),
+        ['body.birthDate'],
+      ],
+      [
+        'person: travel ending before it began',
+        () => ({
+          method: 'POST',
+          url: '/residents/people',
+          payload: personBody(householdId, {
+            travelHistory: [{ place: '武汉', from: '2020-01-20', to: '2020-01-10' }],
+          }),
+        }),
+        ['body.travelHistory.0.to'],
+      ],
+      [
+        'person: missing name, unknown field',
+        () => ({
+          method: 'POST',
+          url: '/residents/people',
+          payload: { ...personBody(householdId), name: undefined, nickname: 'x' },
+        }),
+        ['body.name', 'body.nickname'],
+      ],
+      [
+        'arrival: impossible date, missing city',
+        () => ({
+          method: 'POST',
+          url: `/residents/people/${personId}/arrivals`,
+          payload: { arrivedOn: '2020-02-30', originProvince: '湖北' },
+        }),
+        ['body.arrivedOn', 'body.originCity'],
+      ],
+      [
+        'move-in: household id as a number',
+        () => ({
+          method: 'POST',
+          url: `/residents/people/${personId}/move-in`,
+          payload: { householdId: 12, movedInOn: TODAY },
+        }),
+        ['body.householdId'],
+      ],
+      [
+        'move-out: missing date',
+        () => ({
+          method: 'POST',
+          url: `/residents/people/${personId}/move-out`,
+          payload: { destination: '武汉' },
+        }),
+        ['body.movedOutOn'],
+      ],
+      [
+        'screening: temperature as text',
+        () => ({
+          method: 'POST',
+          url: `/residents/people/${personId}/screenings`,
+          payload: { date: TODAY, temperatureC: 'hot' },
+        }),
+        ['body.temperatureC'],
+      ],
+      [
+        'screening: temperature out of range',
+        () => ({
+          method: 'POST',
+          url: `/residents/people/${personId}/screenings`,
+          payload: { date: TODAY, temperatureC: 45 },
+        }),
+        ['body.temperatureC'],
+      ],
+      [
+        'screening: unknown symptom, unknown field',
+        () => ({
+          method: 'POST',
+          url: `/residents/people/${personId}/screenings`,
+          payload: {
+            date: TODAY,
+            temperatureC: 36.5,
+            symptoms: ['sneezing-loudly'],
+            result: 'normal',
+          },
+        }),
+        ['body.symptoms.0', 'body.result'],
+      ],
+      [
+        'pass: missing validUntil',
+        () => ({ method: 'POST', url: `/residents/people/${personId}/pass`, payload: {} }),
+        ['body.validUntil'],
+      ],
+      [
+        'revocation: unknown reason',
+        () => ({
+          method: 'POST',
+          url: `/residents/people/${personId}/pass/revocation`,
+          payload: { reason: 'bored' },
+        }),
+        ['body.reason'],
+      ],
     ];
     it.each(cases)('%s', async (_label, request, fields, status = 400) => {
       const before = await allEvents();
       const res = await inject(request());
       expect(res.statusCode, res.body).toBe(status);
       expect(res.headers['content-type']).toContain('application/problem+json');
-      expect(res.json().errors.map((e: { field: string }) => e.field)).toEqual(expect.arrayContaining(fields));
+      expect(res.json().errors.map((e: { field: string }) => e.field)).toEqual(
+        expect.arrayContaining(fields),
+      );
       expect(await allEvents()).toBe(before);
     });
 
     const unknown: [string, () => InjectOptions, string][] = [
-      ['GET an unknown household', () => ({ method: 'GET', url: `/residents/households/${uuidv7()}` }), 'HOUSEHOLD_NOT_FOUND'],
-      ['suspend an unknown household', () => ({ method: 'POST', url: `/residents/households/${uuidv7()}/rental-suspension`, payload: { reason: 'other' } }), 'HOUSEHOLD_NOT_FOUND'],
-      ['register a person into an unknown household', () => ({ method: 'POST', url: '/residents/people', payload: personBody(uuidv7()) }), 'HOUSEHOLD_NOT_FOUND'],
-      ['GET an unknown person', () => ({ method: 'GET', url: `/residents/people/${uuidv7()}` }), 'PERSON_NOT_FOUND'],
-      ['GET the history of an unknown person', () => ({ method: 'GET', url: `/residents/people/${uuidv7()}/history` }), 'PERSON_NOT_FOUND'],
-      ['screen an unknown person', () => ({ method: 'POST', url: `/residents/people/${uuidv7()}/screenings`, payload: { date: TODAY, temperatureC: 36.5 } }), 'PERSON_NOT_FOUND'],
-      ['issue a pass to an unknown person', () => ({ method: 'POST', url: `/residents/people/${uuidv7()}/pass`, payload: { validUntil: TODAY } }), 'PERSON_NOT_FOUND'],
-      ['move an unknown person', () => ({ method: 'POST', url: `/residents/people/${uuidv7()}/move-in`, payload: { householdId: uuidv7(), movedInOn: TODAY } }), 'PERSON_NOT_FOUND'],
+      [
+        'GET an unknown household',
+        () => ({ method: 'GET', url: `/residents/households/${uuidv7()}` }),
+        'HOUSEHOLD_NOT_FOUND',
+      ],
+      [
+        'suspend an unknown household',
+        () => ({
+          method: 'POST',
+          url: `/residents/households/${uuidv7()}/rental-suspension`,
+          payload: { reason: 'other' },
+        }),
+        'HOUSEHOLD_NOT_FOUND',
+      ],
+      [
+        'register a person into an unknown household',
+        () => ({ method: 'POST', url: '/residents/people', payload: personBody(uuidv7()) }),
+        'HOUSEHOLD_NOT_FOUND',
+      ],
+      [
+        'GET an unknown person',
+        () => ({ method: 'GET', url: `/residents/people/${uuidv7()}` }),
+        'PERSON_NOT_FOUND',
+      ],
+      [
+        'GET the history of an unknown person',
+        () => ({ method: 'GET', url: `/residents/people/${uuidv7()}/history` }),
+        'PERSON_NOT_FOUND',
+      ],
+      [
+        'screen an unknown person',
+        () => ({
+          method: 'POST',
+          url: `/residents/people/${uuidv7()}/screenings`,
+          payload: { date: TODAY, temperatureC: 36.5 },
+        }),
+        'PERSON_NOT_FOUND',
+      ],
+      [
+        'issue a pass to an unknown person',
+        () => ({
+          method: 'POST',
+          url: `/residents/people/${uuidv7()}/pass`,
+          payload: { validUntil: TODAY },
+        }),
+        'PERSON_NOT_FOUND',
+      ],
+      [
+        'move an unknown person',
+        () => ({
+          method: 'POST',
+          url: `/residents/people/${uuidv7()}/move-in`,
+          payload: { householdId: uuidv7(), movedInOn: TODAY },
+        }),
+        'PERSON_NOT_FOUND',
+      ],
     ];
     it.each(unknown)('%s → 404', async (_label, request, code) => {
       const before = await allEvents();
@@ -392,15 +904,27 @@ describe('residents service over HTTP (SQLite event store)', () => {
 
     it('a screening dated tomorrow names the date', async () => {
       const before = await allEvents();
-      const res = await inject({ method: 'POST', url: `/residents/people/${personId}/screenings`, payload: { date: '2020-02-06', temperatureC: 36.5 } });
+      const res = await inject({
+        method: 'POST',
+        url: `/residents/people/${personId}/screenings`,
+        payload: { date: '2020-02-06', temperatureC: 36.5 },
+      });
       expect(res.statusCode).toBe(409);
-      expect(res.json()).toMatchObject({ code: 'DATE_IN_FUTURE', errors: [{ field: 'body.date' }] });
+      expect(res.json()).toMatchObject({
+        code: 'DATE_IN_FUTURE',
+        errors: [{ field: 'body.date' }],
+      });
       expect(await allEvents()).toBe(before);
     });
 
     it('malformed JSON', async () => {
       const before = await allEvents();
-      const res = await inject({ method: 'POST', url: '/residents/people', payload: '{"name": ', headers: { 'content-type': 'application/json' } });
+      const res = await inject({
+        method: 'POST',
+        url: '/residents/people',
+        payload: '{"name": ',
+        headers: { 'content-type': 'application/json' },
+      });
       expect(res.statusCode).toBe(400);
       expect(res.json()).toMatchObject({ code: 'MALFORMED_JSON', errors: [{ field: 'body' }] });
       expect(await allEvents()).toBe(before);
@@ -408,14 +932,29 @@ describe('residents service over HTTP (SQLite event store)', () => {
 
     it('an oversized body', async () => {
       const before = await allEvents();
-      const res = await inject({ method: 'POST', url: '/residents/people', payload: personBody(householdId, { travelHistory: Array.from({ length: 2000 }, () => ({ place: '武汉'.repeat(20), from: '2020-01-01', to: '2020-01-02' })) }) });
+      const res = await inject({
+        method: 'POST',
+        url: '/residents/people',
+        payload: personBody(householdId, {
+          travelHistory: Array.from({ length: 2000 }, () => ({
+            place: '武汉'.repeat(20),
+            from: '2020-01-01',
+            to: '2020-01-02',
+          })),
+        }),
+      });
       expect(res.statusCode).toBe(413);
       expect(await allEvents()).toBe(before);
     });
 
     it('a stale If-Match revision gets 412 and appends nothing', async () => {
       const before = await allEvents();
-      const res = await inject({ method: 'POST', url: `/residents/people/${personId}/screenings`, payload: { date: TODAY, temperatureC: 36.5 }, headers: { 'if-match': '"7"' } });
+      const res = await inject({
+        method: 'POST',
+        url: `/residents/people/${personId}/screenings`,
+        payload: { date: TODAY, temperatureC: 36.5 },
+        headers: { 'if-match': '"7"' },
+      });
       expect(res.statusCode).toBe(412);
       expect(await allEvents()).toBe(before);
     });
@@ -431,8 +970,12 @@ describe('residents service over HTTP (SQLite event store)', () => {
     };
     /** Registrations of this ID number, opened through the vault: the events hold it sealed. */
     const registrations = async (idNumber: string) => {
-      const registered = (await eventStore.readAll({ limit: 100_000 })).filter((e) => e.type === 'residents.person-registered');
-      const opened = await vault.openAll(registered.map((e) => (e.data as { idNumber: string }).idNumber));
+      const registered = (await eventStore.readAll({ limit: 100_000 })).filter(
+        (e) => e.type === 'residents.person-registered',
+      );
+      const opened = await vault.openAll(
+        registered.map((e) => (e.data as { idNumber: string }).idNumber),
+      );
       return registered.filter((_, i) => opened[i] === idNumber);
     };
 
@@ -443,10 +986,17 @@ describe('residents service over HTTP (SQLite event store)', () => {
       expect(first.statusCode).toBe(201);
       const { personId } = first.json<{ personId: string }>();
       const before = await allEvents();
-      const again = await inject({ method: 'POST', url: '/residents/people', payload: { ...body, name: '刘伟伟', phone: '13900000000' } });
+      const again = await inject({
+        method: 'POST',
+        url: '/residents/people',
+        payload: { ...body, name: '刘伟伟', phone: '13900000000' },
+      });
       expect(again.statusCode).toBe(409);
       expect(again.headers['content-type']).toContain('application/problem+json');
-      expect(again.json()).toMatchObject({ code: 'PERSON_ALREADY_REGISTERED', errors: [{ field: 'body.idNumber' }] });
+      expect(again.json()).toMatchObject({
+        code: 'PERSON_ALREADY_REGISTERED',
+        errors: [{ field: 'body.idNumber' }],
+      });
       expect(again.json().detail).toContain(personId);
       expect(await allEvents()).toBe(before);
       expect(await registrations(body.idNumber)).toHaveLength(1);
@@ -455,14 +1005,29 @@ describe('residents service over HTTP (SQLite event store)', () => {
     it('tells a registrar of another community only that the ID number is registered', async () => {
       const householdId = await registerHousehold();
       const body = personBody(householdId);
-      const personId = (await inject({ method: 'POST', url: '/residents/people', payload: body })).json<{ personId: string }>().personId;
+      const personId = (
+        await inject({ method: 'POST', url: '/residents/people', payload: body })
+      ).json<{ personId: string }>().personId;
       const moujia = authHeader(testUser('registrar', ['moujia'], 'registrar-moujia'));
-      const res = await inject({ method: 'POST', url: '/residents/households', payload: { ...householdBody, community: 'moujia', grid: 'moujia-01' }, headers: moujia });
+      const res = await inject({
+        method: 'POST',
+        url: '/residents/households',
+        payload: { ...householdBody, community: 'moujia', grid: 'moujia-01' },
+        headers: moujia,
+      });
       const elsewhere = res.json<{ householdId: string }>().householdId;
       const before = await allEvents();
-      const again = await inject({ method: 'POST', url: '/residents/people', payload: { ...body, householdId: elsewhere }, headers: moujia });
+      const again = await inject({
+        method: 'POST',
+        url: '/residents/people',
+        payload: { ...body, householdId: elsewhere },
+        headers: moujia,
+      });
       expect(again.statusCode).toBe(409);
-      expect(again.json()).toMatchObject({ code: 'PERSON_ALREADY_REGISTERED', errors: [{ field: 'body.idNumber' }] });
+      expect(again.json()).toMatchObject({
+        code: 'PERSON_ALREADY_REGISTERED',
+        errors: [{ field: 'body.idNumber' }],
+      });
       expect(again.json().detail).not.toContain(personId);
       expect(again.body).not.toContain(personId);
       expect(await allEvents()).toBe(before);
@@ -472,7 +1037,11 @@ describe('residents service over HTTP (SQLite event store)', () => {
       const householdId = await registerHousehold();
       const upper = idNumberEndingInX();
       await registerPerson(householdId, { idNumber: upper.toLowerCase() });
-      const again = await inject({ method: 'POST', url: '/residents/people', payload: personBody(householdId, { idNumber: upper }) });
+      const again = await inject({
+        method: 'POST',
+        url: '/residents/people',
+        payload: personBody(householdId, { idNumber: upper }),
+      });
       expect(again.statusCode).toBe(409);
       expect(again.json().code).toBe('PERSON_ALREADY_REGISTERED');
       expect(await registrations(upper)).toHaveLength(1);
@@ -496,9 +1065,17 @@ describe('residents service over HTTP (SQLite event store)', () => {
       const householdId = await registerHousehold();
       const body = personBody(householdId);
       const before = await allEvents();
-      const res = await inject({ method: 'POST', url: '/residents/people', payload: body, headers: { 'if-match': '"3"' } });
+      const res = await inject({
+        method: 'POST',
+        url: '/residents/people',
+        payload: body,
+        headers: { 'if-match': '"3"' },
+      });
       expect(res.statusCode).toBe(412);
-      expect(res.json()).toMatchObject({ code: 'PRECONDITION_FAILED', errors: [{ field: 'headers.if-match' }] });
+      expect(res.json()).toMatchObject({
+        code: 'PRECONDITION_FAILED',
+        errors: [{ field: 'headers.if-match' }],
+      });
       expect(await allEvents()).toBe(before);
       await registerPerson(householdId, { idNumber: body.idNumber });
     });
@@ -509,15 +1086,30 @@ describe('residents service over HTTP (SQLite event store)', () => {
       const reservedId = uuidv7(now.getTime());
       await eventStore.append(
         idNumberStreamId(TEST_RESERVATION_KEY, body.idNumber),
-        [{ id: uuidv7(now.getTime()), type: 'residents.id-number-reserved', schemaVersion: 1, occurredAt: now.toISOString(), actor: { id: 'registrar-zhangcun', role: 'registrar' }, correlationId: 'crashed', causationId: null, data: { personId: reservedId } }],
+        [
+          {
+            id: uuidv7(now.getTime()),
+            type: 'residents.id-number-reserved',
+            schemaVersion: 1,
+            occurredAt: now.toISOString(),
+            actor: { id: 'registrar-zhangcun', role: 'registrar' },
+            correlationId: 'crashed',
+            causationId: null,
+            data: { personId: reservedId },
+          },
+        ],
         { expectedRevision: 'no-stream' },
       );
       const res = await inject({ method: 'POST', url: '/residents/people', payload: body });
       expect(res.statusCode, res.body).toBe(201);
       expect(res.json().personId).toBe(reservedId);
       expect(res.headers.location).toBe(`/residents/people/${reservedId}`);
-      expect((await eventStore.readStream(personStreamId(reservedId))).map((e) => e.type)).toEqual(['residents.person-registered']);
-      expect(await eventStore.readStream(idNumberStreamId(TEST_RESERVATION_KEY, body.idNumber))).toHaveLength(1);
+      expect((await eventStore.readStream(personStreamId(reservedId))).map((e) => e.type)).toEqual([
+        'residents.person-registered',
+      ]);
+      expect(
+        await eventStore.readStream(idNumberStreamId(TEST_RESERVATION_KEY, body.idNumber)),
+      ).toHaveLength(1);
       // Completed once: the next try is an ordinary duplicate.
       const again = await inject({ method: 'POST', url: '/residents/people', payload: body });
       expect(again.json()).toMatchObject({ code: 'PERSON_ALREADY_REGISTERED' });
@@ -526,11 +1118,18 @@ describe('residents service over HTTP (SQLite event store)', () => {
     it('of concurrent registrations of one ID number, exactly one succeeds', async () => {
       const householdId = await registerHousehold();
       const body = personBody(householdId);
-      const answers = await Promise.all(Array.from({ length: 5 }, () => inject({ method: 'POST', url: '/residents/people', payload: body })));
+      const answers = await Promise.all(
+        Array.from({ length: 5 }, () =>
+          inject({ method: 'POST', url: '/residents/people', payload: body }),
+        ),
+      );
       const statuses = answers.map((a) => a.statusCode).sort();
       expect(statuses).toEqual([201, 409, 409, 409, 409]);
-      for (const a of answers.filter((a) => a.statusCode === 409)) expect(a.json().code).toBe('PERSON_ALREADY_REGISTERED');
-      const winner = answers.find((a) => a.statusCode === 201)!.json<{ personId: string }>().personId;
+      for (const a of answers.filter((a) => a.statusCode === 409))
+        expect(a.json().code).toBe('PERSON_ALREADY_REGISTERED');
+      const winner = answers
+        .find((a) => a.statusCode === 201)!
+        .json<{ personId: string }>().personId;
       const registered = await registrations(body.idNumber);
       expect(registered.map((e) => e.streamId)).toEqual([personStreamId(winner)]);
     });
@@ -565,16 +1164,28 @@ describe('residents service over HTTP (SQLite event store)', () => {
         const body = personBody(householdId);
         const slow = inject({ method: 'POST', url: '/residents/people', payload: body }, slowApp);
         await atGate;
-        const [reservation] = await eventStore.readStream(idNumberStreamId(TEST_RESERVATION_KEY, body.idNumber));
-        const reservedId = (await vault.open((reservation!.data as { personId: string }).personId))!;
-        const next = await inject({ method: 'POST', url: '/residents/people', payload: body }, slowApp);
+        const [reservation] = await eventStore.readStream(
+          idNumberStreamId(TEST_RESERVATION_KEY, body.idNumber),
+        );
+        const reservedId = (await vault.open(
+          (reservation!.data as { personId: string }).personId,
+        ))!;
+        const next = await inject(
+          { method: 'POST', url: '/residents/people', payload: body },
+          slowApp,
+        );
         expect(next.statusCode, next.body).toBe(201);
         expect(next.json().personId).toBe(reservedId);
         release();
         const slowAnswer = await slow;
         expect(slowAnswer.statusCode).toBe(409);
-        expect(slowAnswer.json()).toMatchObject({ code: 'PERSON_ALREADY_REGISTERED', errors: [{ field: 'body.idNumber' }] });
-        expect((await registrations(body.idNumber)).map((e) => e.streamId)).toEqual([personStreamId(reservedId)]);
+        expect(slowAnswer.json()).toMatchObject({
+          code: 'PERSON_ALREADY_REGISTERED',
+          errors: [{ field: 'body.idNumber' }],
+        });
+        expect((await registrations(body.idNumber)).map((e) => e.streamId)).toEqual([
+          personStreamId(reservedId),
+        ]);
       } finally {
         release();
         await slowApp.close();
@@ -585,8 +1196,16 @@ describe('residents service over HTTP (SQLite event store)', () => {
   it('serves an OpenAPI document with the residents paths', async () => {
     const doc = (await inject({ method: 'GET', url: '/openapi.json' })).json();
     expect(Object.keys(doc.paths)).toEqual(
-      expect.arrayContaining(['/residents/households', '/residents/households/{householdId}/rental-suspension', '/residents/people/{personId}/pass', '/residents/people/{personId}/screenings']),
+      expect.arrayContaining([
+        '/residents/households',
+        '/residents/households/{householdId}/rental-suspension',
+        '/residents/people/{personId}/pass',
+        '/residents/people/{personId}/screenings',
+      ]),
     );
-    expect(doc.paths['/residents/households'].post.requestBody.content['application/json'].schema.properties.kind.enum).toEqual(['owner-occupied', 'rental', 'apartment-hotel']);
+    expect(
+      doc.paths['/residents/households'].post.requestBody.content['application/json'].schema
+        .properties.kind.enum,
+    ).toEqual(['owner-occupied', 'rental', 'apartment-hotel']);
   });
 });

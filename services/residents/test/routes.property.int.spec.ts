@@ -3,8 +3,20 @@ import { pino } from 'pino';
 import { idNumberCheckChar, uuidv7 } from '@fangyi/contracts';
 import type { EventStore } from '@fangyi/eventstore';
 import type { ServiceApp } from '@fangyi/service-kit';
-import { type TempEventStore, TEST_AUTH_SECRET, authHeader, checkReadRoutes, checkWriteRoutes, tempEventStore, testUser } from '@fangyi/testkit';
-import { buildResidentsApp, startHouseholdPeopleFeed, type HouseholdPeopleFeed } from '../src/index.ts';
+import {
+  type TempEventStore,
+  TEST_AUTH_SECRET,
+  authHeader,
+  checkReadRoutes,
+  checkWriteRoutes,
+  tempEventStore,
+  testUser,
+} from '@fangyi/testkit';
+import {
+  buildResidentsApp,
+  startHouseholdPeopleFeed,
+  type HouseholdPeopleFeed,
+} from '../src/index.ts';
 import type { PersonalKeyStore } from '@fangyi/eventstore';
 import type { PersonalDataVault } from '@fangyi/service-kit';
 import { TEST_RESERVATION_KEY, sqliteVault } from './privacy.ts';
@@ -33,12 +45,54 @@ describe('residents routes under generated bodies (SQLite event store)', () => {
     temp = tempEventStore('r-prop', () => now);
     eventStore = temp.eventStore;
     ({ vault, keys } = sqliteVault(temp.path));
-    feed = await startHouseholdPeopleFeed({ eventStore, logger: pino({ level: 'silent' }), dateOf: (iso) => iso.slice(0, 10) });
-    app = buildResidentsApp({ vault, reservationKey: TEST_RESERVATION_KEY, eventStore, clock: () => now, newId: () => uuidv7(), timeZone: 'Asia/Shanghai', householdPeople: feed, logger: pino({ level: 'silent' }), authSecret: TEST_AUTH_SECRET, rateLimit: false });
+    feed = await startHouseholdPeopleFeed({
+      eventStore,
+      logger: pino({ level: 'silent' }),
+      dateOf: (iso) => iso.slice(0, 10),
+    });
+    app = buildResidentsApp({
+      vault,
+      reservationKey: TEST_RESERVATION_KEY,
+      eventStore,
+      clock: () => now,
+      newId: () => uuidv7(),
+      timeZone: 'Asia/Shanghai',
+      householdPeople: feed,
+      logger: pino({ level: 'silent' }),
+      authSecret: TEST_AUTH_SECRET,
+      rateLimit: false,
+    });
     await app.ready();
     const headers = authHeader(registrar);
-    const household = (await app.inject({ method: 'POST', url: '/residents/households', headers, payload: { community: 'zhangcun', grid: 'zhangcun-03', address: '张村河路12号', kind: 'rental' } })).json().householdId;
-    const person = (await app.inject({ method: 'POST', url: '/residents/people', headers, payload: { householdId: household, name: '刘伟', idNumber: idNumber(1), phone: '13912345678', registration: 'outside', originProvince: '湖北', originCity: '武汉' } })).json().personId;
+    const household = (
+      await app.inject({
+        method: 'POST',
+        url: '/residents/households',
+        headers,
+        payload: {
+          community: 'zhangcun',
+          grid: 'zhangcun-03',
+          address: '张村河路12号',
+          kind: 'rental',
+        },
+      })
+    ).json().householdId;
+    const person = (
+      await app.inject({
+        method: 'POST',
+        url: '/residents/people',
+        headers,
+        payload: {
+          householdId: household,
+          name: '刘伟',
+          idNumber: idNumber(1),
+          phone: '13912345678',
+          registration: 'outside',
+          originProvince: '湖北',
+          originCity: '武汉',
+        },
+      })
+    ).json().personId;
     ids.push(household, person);
   });
   afterAll(async () => {
@@ -72,14 +126,29 @@ describe('residents routes under generated bodies (SQLite event store)', () => {
   ];
 
   it('never answers 5xx, and appends nothing on a 4xx, for any body on any write route', async () => {
-    const { routes, byStatus: statuses } = await checkWriteRoutes(app, { countEvents, users: [registrar, testUser('admin')], ids, vocabulary: vocabulary(), numRuns: 100 });
+    const { routes, byStatus: statuses } = await checkWriteRoutes(app, {
+      countEvents,
+      users: [registrar, testUser('admin')],
+      ids,
+      vocabulary: vocabulary(),
+      numRuns: 100,
+    });
     expect(routes).toBeGreaterThanOrEqual(8);
     // The generated bodies reached the deciders: some were accepted, most refused as 4xx.
-    expect(Object.keys(statuses).some((s) => Number(s) < 300), JSON.stringify(statuses)).toBe(true);
+    expect(
+      Object.keys(statuses).some((s) => Number(s) < 300),
+      JSON.stringify(statuses),
+    ).toBe(true);
     expect(statuses[400] ?? 0).toBeGreaterThan(0);
   });
   it('never answers 5xx, and appends nothing, for any query string or id on any read route', async () => {
-    const { routes, byStatus: statuses } = await checkReadRoutes(app, { countEvents, users: [registrar, testUser('admin'), testUser('analyst')], ids, vocabulary: vocabulary(), numRuns: 60 });
+    const { routes, byStatus: statuses } = await checkReadRoutes(app, {
+      countEvents,
+      users: [registrar, testUser('admin'), testUser('analyst')],
+      ids,
+      vocabulary: vocabulary(),
+      numRuns: 60,
+    });
     expect(routes).toBeGreaterThanOrEqual(2);
     expect(statuses[200] ?? 0, JSON.stringify(statuses)).toBeGreaterThan(0);
   });

@@ -1,4 +1,10 @@
-import { createServiceApp, serviceAppOptions, type PersonalDataVault, type ServiceApp, type ServiceAppDeps } from '@fangyi/service-kit';
+import {
+  createServiceApp,
+  serviceAppOptions,
+  type PersonalDataVault,
+  type ServiceApp,
+  type ServiceAppDeps,
+} from '@fangyi/service-kit';
 import { alertsRoutes } from './alerts/routes.ts';
 import { reportRoutes, type ReportDeps } from './report/routes.ts';
 import { rosterRoutes, type RosterDeps } from './roster/routes.ts';
@@ -24,10 +30,23 @@ export function buildRosterApp(deps: RosterAppDeps): ServiceApp {
   return app;
 }
 
-export function registerRoster(app: ServiceApp, deps: Omit<RosterAppDeps, keyof ServiceAppDeps>): void {
+export function registerRoster(
+  app: ServiceApp,
+  deps: Omit<RosterAppDeps, keyof ServiceAppDeps>,
+): void {
   rosterRoutes(app, deps);
-  const asOf = { ...(deps.eventStore ? { eventStore: deps.eventStore } : {}), ...(deps.snapshots ? { snapshots: deps.snapshots } : {}) };
-  worklistRoutes(app, { store: deps.store, clock: deps.clock, timeZone: deps.timeZone, slotWindows: deps.slotWindows, ...(deps.vault ? { vault: deps.vault } : {}), ...asOf });
+  const asOf = {
+    ...(deps.eventStore ? { eventStore: deps.eventStore } : {}),
+    ...(deps.snapshots ? { snapshots: deps.snapshots } : {}),
+  };
+  worklistRoutes(app, {
+    store: deps.store,
+    clock: deps.clock,
+    timeZone: deps.timeZone,
+    slotWindows: deps.slotWindows,
+    ...(deps.vault ? { vault: deps.vault } : {}),
+    ...asOf,
+  });
   alertsRoutes(app, { store: deps.alertsStore, clock: deps.clock });
   reportRoutes(app, {
     store: deps.reportStore,

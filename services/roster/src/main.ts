@@ -2,7 +2,20 @@ import { Redis } from 'ioredis';
 import { z } from 'zod';
 import { openEventStore, openSnapshots } from '@fangyi/eventstore';
 import { RedisProjectionStore } from '@fangyi/projections';
-import { createMetrics, DEFAULT_TIME_ZONE, openPrivacy, createLogger, installGracefulShutdown, loadDistrict, rateLimitConfig, rateLimitOf, readConfig, systemClock, tokenSecretConfig, tokenSecretsOf } from '@fangyi/service-kit';
+import {
+  createMetrics,
+  DEFAULT_TIME_ZONE,
+  openPrivacy,
+  createLogger,
+  installGracefulShutdown,
+  loadDistrict,
+  rateLimitConfig,
+  rateLimitOf,
+  readConfig,
+  systemClock,
+  tokenSecretConfig,
+  tokenSecretsOf,
+} from '@fangyi/service-kit';
 import { sessionCheckOf, startStaffDirectory } from '@fangyi/staff';
 import { buildRosterApp } from './app.ts';
 
@@ -39,20 +52,50 @@ const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3 });
 // This process only reads the read models (the worker writes them): a query reuses the current
 // generation's name for a second instead of a GET per query (a replaced one is kept 5 s).
 const PIN_CACHE_MS = 1000;
-const store = new RedisProjectionStore({ redis, namespace: config.FANGYI_ROSTER_NAMESPACE, clock: systemClock, pinCacheMs: PIN_CACHE_MS });
-const reportStore = new RedisProjectionStore({ redis, namespace: config.FANGYI_REPORT_NAMESPACE, clock: systemClock, pinCacheMs: PIN_CACHE_MS });
-const alertsStore = new RedisProjectionStore({ redis, namespace: config.FANGYI_ALERTS_NAMESPACE ?? `${config.FANGYI_ROSTER_NAMESPACE}-alerts`, clock: systemClock, pinCacheMs: PIN_CACHE_MS });
-const eventStore = config.EVENT_STORE_URL ? await openEventStore(config.EVENT_STORE_URL, { schema: config.FANGYI_SCHEMA }) : undefined;
+const store = new RedisProjectionStore({
+  redis,
+  namespace: config.FANGYI_ROSTER_NAMESPACE,
+  clock: systemClock,
+  pinCacheMs: PIN_CACHE_MS,
+});
+const reportStore = new RedisProjectionStore({
+  redis,
+  namespace: config.FANGYI_REPORT_NAMESPACE,
+  clock: systemClock,
+  pinCacheMs: PIN_CACHE_MS,
+});
+const alertsStore = new RedisProjectionStore({
+  redis,
+  namespace: config.FANGYI_ALERTS_NAMESPACE ?? `${config.FANGYI_ROSTER_NAMESPACE}-alerts`,
+  clock: systemClock,
+  pinCacheMs: PIN_CACHE_MS,
+});
+const eventStore = config.EVENT_STORE_URL
+  ? await openEventStore(config.EVENT_STORE_URL, { schema: config.FANGYI_SCHEMA })
+  : undefined;
 // Snapshots of the roster and the report beside the events (`fangyi snapshot` takes them), so an
 // as-of answer replays only from the nearest one; EventStoreDB keeps none (null: a full replay).
-const snapshots = config.EVENT_STORE_URL ? await openSnapshots(config.EVENT_STORE_URL, { schema: config.FANGYI_SCHEMA }) : null;
+const snapshots = config.EVENT_STORE_URL
+  ? await openSnapshots(config.EVENT_STORE_URL, { schema: config.FANGYI_SCHEMA })
+  : null;
 // Staff accounts from the log, when there is one: a console session of an account disabled since it
 // signed in ends here too. Without EVENT_STORE_URL every valid session is accepted until it expires.
 const staffDirectory = eventStore ? await startStaffDirectory({ eventStore, logger }) : undefined;
-if (!staffDirectory) logger.warn('no EVENT_STORE_URL: sessions of disabled staff accounts are accepted until they expire');
+if (!staffDirectory)
+  logger.warn(
+    'no EVENT_STORE_URL: sessions of disabled staff accounts are accepted until they expire',
+  );
 const privacy =
-  config.FANGYI_MASTER_KEY && config.FANGYI_RESERVATION_KEY && (config.FANGYI_KEYS_URL ?? config.EVENT_STORE_URL)
-    ? await openPrivacy({ EVENT_STORE_URL: (config.FANGYI_KEYS_URL ?? config.EVENT_STORE_URL)!, FANGYI_SCHEMA: config.FANGYI_SCHEMA, FANGYI_KEYS_URL: config.FANGYI_KEYS_URL, FANGYI_MASTER_KEY: config.FANGYI_MASTER_KEY, FANGYI_RESERVATION_KEY: config.FANGYI_RESERVATION_KEY })
+  config.FANGYI_MASTER_KEY &&
+  config.FANGYI_RESERVATION_KEY &&
+  (config.FANGYI_KEYS_URL ?? config.EVENT_STORE_URL)
+    ? await openPrivacy({
+        EVENT_STORE_URL: (config.FANGYI_KEYS_URL ?? config.EVENT_STORE_URL)!,
+        FANGYI_SCHEMA: config.FANGYI_SCHEMA,
+        FANGYI_KEYS_URL: config.FANGYI_KEYS_URL,
+        FANGYI_MASTER_KEY: config.FANGYI_MASTER_KEY,
+        FANGYI_RESERVATION_KEY: config.FANGYI_RESERVATION_KEY,
+      })
     : undefined;
 const app = buildRosterApp({
   ...(privacy ? { vault: privacy.vault } : {}),
@@ -72,7 +115,14 @@ const app = buildRosterApp({
   ...(staffDirectory ? { sessionCheck: sessionCheckOf(staffDirectory) } : {}),
   readiness: async () => {
     const meta = await store.meta();
-    return { ok: (await redis.ping()) === 'PONG', checks: { redis: 'ok', applied: String(meta.appliedCount), lastAppliedAt: meta.lastAppliedAt ?? 'never' } };
+    return {
+      ok: (await redis.ping()) === 'PONG',
+      checks: {
+        redis: 'ok',
+        applied: String(meta.appliedCount),
+        lastAppliedAt: meta.lastAppliedAt ?? 'never',
+      },
+    };
   },
 });
 

@@ -5,7 +5,19 @@ import { KafkaMessageBus } from '@fangyi/messaging/kafka';
 import { openEventStore } from '@fangyi/eventstore';
 import { RedisProjectionStore, ensureIntact } from '@fangyi/projections';
 import { busSource, readModelProcessor, readinessOf, startProcessor } from '@fangyi/processors';
-import { createMetrics, tracingFromEnv, registerProcessorMetrics, DEFAULT_TIME_ZONE, businessDate, createLogger, installGracefulShutdown, readConfig, startHealthServer, systemClock, withEventStoreUrl } from '@fangyi/service-kit';
+import {
+  createMetrics,
+  tracingFromEnv,
+  registerProcessorMetrics,
+  DEFAULT_TIME_ZONE,
+  businessDate,
+  createLogger,
+  installGracefulShutdown,
+  readConfig,
+  startHealthServer,
+  systemClock,
+  withEventStoreUrl,
+} from '@fangyi/service-kit';
 import { alertsProjection } from './alerts/projection.ts';
 import { reportProjection } from './report/projection.ts';
 import { rosterProjection } from './roster/projection.ts';
@@ -20,7 +32,9 @@ import { READ_MODEL_CONSUMER } from './consumer.ts';
  */
 const config = readConfig(
   z.object({
-    EVENT_STORE_URL: z.string().min(1, 'EVENT_STORE_URL (or DATABASE_URL) is required: the read models are rebuilt from it'),
+    EVENT_STORE_URL: z
+      .string()
+      .min(1, 'EVENT_STORE_URL (or DATABASE_URL) is required: the read models are rebuilt from it'),
     FANGYI_SCHEMA: z.string().default('fangyi'),
     KAFKA_BROKERS: z.string().min(1, 'KAFKA_BROKERS is required (host:port,…)'),
     REDIS_URL: z.string().min(1, 'REDIS_URL is required (redis://…)'),
@@ -45,13 +59,36 @@ const config = readConfig(
 
 const logger = createLogger({ service: 'roster-worker', level: config.LOG_LEVEL });
 const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3 });
-const eventStore = await openEventStore(config.EVENT_STORE_URL, { schema: config.FANGYI_SCHEMA, clock: systemClock });
-const rosterStore = new RedisProjectionStore({ redis, namespace: config.FANGYI_ROSTER_NAMESPACE, clock: systemClock, guarded: true });
-const reportStore = new RedisProjectionStore({ redis, namespace: config.FANGYI_REPORT_NAMESPACE, clock: systemClock, guarded: true });
-const alertsStore = new RedisProjectionStore({ redis, namespace: config.FANGYI_ALERTS_NAMESPACE ?? `${config.FANGYI_ROSTER_NAMESPACE}-alerts`, clock: systemClock, guarded: true });
+const eventStore = await openEventStore(config.EVENT_STORE_URL, {
+  schema: config.FANGYI_SCHEMA,
+  clock: systemClock,
+});
+const rosterStore = new RedisProjectionStore({
+  redis,
+  namespace: config.FANGYI_ROSTER_NAMESPACE,
+  clock: systemClock,
+  guarded: true,
+});
+const reportStore = new RedisProjectionStore({
+  redis,
+  namespace: config.FANGYI_REPORT_NAMESPACE,
+  clock: systemClock,
+  guarded: true,
+});
+const alertsStore = new RedisProjectionStore({
+  redis,
+  namespace: config.FANGYI_ALERTS_NAMESPACE ?? `${config.FANGYI_ROSTER_NAMESPACE}-alerts`,
+  clock: systemClock,
+  guarded: true,
+});
 const roster = rosterProjection;
 const report = reportProjection((iso) => businessDate(new Date(iso), config.FANGYI_TIME_ZONE));
-const bus = new KafkaMessageBus({ brokers: config.KAFKA_BROKERS.split(','), clientId: 'fangyi-roster-worker', logger, consumer: READ_MODEL_CONSUMER });
+const bus = new KafkaMessageBus({
+  brokers: config.KAFKA_BROKERS.split(','),
+  clientId: 'fangyi-roster-worker',
+  logger,
+  consumer: READ_MODEL_CONSUMER,
+});
 const allTopics = BOUNDED_CONTEXTS.map((c) => topicFor(c, config.FANGYI_TOPIC_PREFIX));
 await bus.ensureTopics(allTopics);
 const groups: Record<string, string> = {
@@ -61,12 +98,34 @@ const groups: Record<string, string> = {
 };
 // Each traced event's projection is a span of the caller's trace (OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set).
 const tracing = await tracingFromEnv('roster-worker');
-const source = busSource({ bus, tracer: tracing?.tracer, topicPrefix: config.FANGYI_TOPIC_PREFIX, groupId: (name) => groups[name] ?? `${config.FANGYI_TOPIC_PREFIX}-${name}` });
+const source = busSource({
+  bus,
+  tracer: tracing?.tracer,
+  topicPrefix: config.FANGYI_TOPIC_PREFIX,
+  groupId: (name) => groups[name] ?? `${config.FANGYI_TOPIC_PREFIX}-${name}`,
+});
 // Before any Kafka message is applied, each read model is whole: built from the event store if it is not.
-for (const [projection, store] of [[roster, rosterStore], [report, reportStore], [alertsProjection, alertsStore]] as const) await ensureIntact({ projection, store, eventStore, logger });
-const rosterProcessor = await startProcessor(readModelProcessor(roster, rosterStore, { eventStore }), source, logger);
-const reportProcessor = await startProcessor(readModelProcessor(report, reportStore, { eventStore }), source, logger);
-const alertsProcessor = await startProcessor(readModelProcessor(alertsProjection, alertsStore, { eventStore }), source, logger);
+for (const [projection, store] of [
+  [roster, rosterStore],
+  [report, reportStore],
+  [alertsProjection, alertsStore],
+] as const)
+  await ensureIntact({ projection, store, eventStore, logger });
+const rosterProcessor = await startProcessor(
+  readModelProcessor(roster, rosterStore, { eventStore }),
+  source,
+  logger,
+);
+const reportProcessor = await startProcessor(
+  readModelProcessor(report, reportStore, { eventStore }),
+  source,
+  logger,
+);
+const alertsProcessor = await startProcessor(
+  readModelProcessor(alertsProjection, alertsStore, { eventStore }),
+  source,
+  logger,
+);
 
 // Ready while Redis answers and every projection runs (not failing, not stale).
 const metrics = createMetrics({ service: 'roster-worker' });
@@ -81,7 +140,10 @@ const health = await startHealthServer({
   readiness: async () => {
     const states = readinessOf(processors.map((p) => p.status()));
     const redisUp = (await redis.ping().catch(() => 'down')) === 'PONG';
-    return { ok: states.allRunning && redisUp, checks: { redis: redisUp ? 'ok' : 'down', ...states.checks } };
+    return {
+      ok: states.allRunning && redisUp,
+      checks: { redis: redisUp ? 'ok' : 'down', ...states.checks },
+    };
   },
 });
 

@@ -4,7 +4,12 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uuidv7, type NewEvent } from '@fangyi/contracts';
 import { PostgresEventStore } from '@fangyi/eventstore/postgres';
-import { RedisProjectionStore, rebuildFromEventStore, type ProjectionStore, type RebuildProgress } from '@fangyi/projections';
+import {
+  RedisProjectionStore,
+  rebuildFromEventStore,
+  type ProjectionStore,
+  type RebuildProgress,
+} from '@fangyi/projections';
 import { dropSchema, freshSchemaName, requireInfra } from '@fangyi/testkit';
 import { ROSTER_COLLECTION, rosterProjection, type RosterCase } from '../src/index.ts';
 
@@ -13,10 +18,26 @@ const CHECKS = 6;
 const COMMUNITIES = ['moujia', 'zhangcun', 'xinzhuang'];
 
 const event = (type: string, data: unknown): NewEvent => ({
-  id: uuidv7(), type, schemaVersion: 1, occurredAt: '2020-02-01T02:00:00.000Z', actor: { id: 'caller-1', role: 'caller' }, correlationId: randomUUID(), causationId: null, data,
+  id: uuidv7(),
+  type,
+  schemaVersion: 1,
+  occurredAt: '2020-02-01T02:00:00.000Z',
+  actor: { id: 'caller-1', role: 'caller' },
+  correlationId: randomUUID(),
+  causationId: null,
+  data,
 });
 const check = (caseId: string, k: number) =>
-  event('quarantine.symptom-check-logged', { caseId, checkId: uuidv7(), date: `2020-02-${String(1 + Math.floor(k / 2)).padStart(2, '0')}`, slot: k % 2 === 0 ? 'am' : 'pm', temperatureC: 36.5, symptoms: [], reachedVia: 'phone', abnormal: false });
+  event('quarantine.symptom-check-logged', {
+    caseId,
+    checkId: uuidv7(),
+    date: `2020-02-${String(1 + Math.floor(k / 2)).padStart(2, '0')}`,
+    slot: k % 2 === 0 ? 'am' : 'pm',
+    temperatureC: 36.5,
+    symptoms: [],
+    reachedVia: 'phone',
+    abnormal: false,
+  });
 
 /** Every document of every community, read from one generation (pinned), page by page. */
 async function wholeView(store: ProjectionStore): Promise<Map<string, string>> {
@@ -25,7 +46,13 @@ async function wholeView(store: ProjectionStore): Promise<Map<string, string>> {
   for (const community of COMMUNITIES) {
     let cursor: string | null = null;
     do {
-      const page: { items: RosterCase[]; next: string | null } = await pinned.page<RosterCase>({ collection: ROSTER_COLLECTION, partition: community, index: 'day', cursor, limit: 40 });
+      const page: { items: RosterCase[]; next: string | null } = await pinned.page<RosterCase>({
+        collection: ROSTER_COLLECTION,
+        partition: community,
+        index: 'day',
+        cursor,
+        limit: 40,
+      });
       for (const doc of page.items) docs.set(doc.caseId, JSON.stringify(doc));
       cursor = page.next;
     } while (cursor);
@@ -33,7 +60,11 @@ async function wholeView(store: ProjectionStore): Promise<Map<string, string>> {
   return docs;
 }
 
-const checksOf = (json: string) => Object.values((JSON.parse(json) as RosterCase).checks).reduce((n, slots) => n + Object.keys(slots).length, 0);
+const checksOf = (json: string) =>
+  Object.values((JSON.parse(json) as RosterCase).checks).reduce(
+    (n, slots) => n + Object.keys(slots).length,
+    0,
+  );
 
 describe('a roster rebuilt without downtime (PostgreSQL event store, Redis)', () => {
   const databaseUrl = requireInfra('postgres');
@@ -57,7 +88,17 @@ describe('a roster rebuilt without downtime (PostgreSQL event store, Redis)', ()
         eventStore.append(
           `homeQuarantine-${caseId}`,
           [
-            event('quarantine.home-quarantine-started', { caseId, personId: `p-${caseId}`, personName: `人${i}`, community: COMMUNITIES[i % 3], startDate: '2020-02-01', endDate: '2020-02-14', periodDays: 14, reason: 'close-contact', assignedCaller: 'caller-1' }),
+            event('quarantine.home-quarantine-started', {
+              caseId,
+              personId: `p-${caseId}`,
+              personName: `人${i}`,
+              community: COMMUNITIES[i % 3],
+              startDate: '2020-02-01',
+              endDate: '2020-02-14',
+              periodDays: 14,
+              reason: 'close-contact',
+              assignedCaller: 'caller-1',
+            }),
             ...Array.from({ length: CHECKS }, (_, k) => check(caseId, k)),
           ],
           { expectedRevision: 'no-stream' },
@@ -74,7 +115,13 @@ describe('a roster rebuilt without downtime (PostgreSQL event store, Redis)', ()
 
   it('answers every query during a rebuild with a whole view, catches up what was appended meanwhile, and ends with the documents of a clean run', async () => {
     const store = open();
-    await rebuildFromEventStore({ projection: rosterProjection, store, eventStore, logger, batchSize: 100 });
+    await rebuildFromEventStore({
+      projection: rosterProjection,
+      store,
+      eventStore,
+      logger,
+      batchSize: 100,
+    });
     const before = await wholeView(store);
     expect(before.size).toBe(CASES);
 
@@ -88,7 +135,8 @@ describe('a roster rebuilt without downtime (PostgreSQL event store, Redis)', ()
           const view = await wholeView(store);
           queries++;
           if (view.size !== CASES) failures.push(`a view of ${view.size} cases`);
-          for (const [id, json] of view) if (checksOf(json) < CHECKS) failures.push(`${id} with ${checksOf(json)} checks`);
+          for (const [id, json] of view)
+            if (checksOf(json) < CHECKS) failures.push(`${id} with ${checksOf(json)} checks`);
         } catch (error) {
           failures.push(String(error));
         }
@@ -97,8 +145,23 @@ describe('a roster rebuilt without downtime (PostgreSQL event store, Redis)', ()
     // Checks appended while the rebuild runs: the replay may or may not read them; the catch-up must.
     const progress: RebuildProgress[] = [];
     const late = caseIds.slice(0, 20);
-    const rebuilding = rebuildFromEventStore({ projection: rosterProjection, store, eventStore, logger, batchSize: 50, total: CASES * (CHECKS + 1), progressEveryMs: 0, onProgress: (p) => progress.push(p) });
-    await Promise.all(late.map((caseId) => eventStore.append(`homeQuarantine-${caseId}`, [check(caseId, CHECKS)], { expectedRevision: CHECKS })));
+    const rebuilding = rebuildFromEventStore({
+      projection: rosterProjection,
+      store,
+      eventStore,
+      logger,
+      batchSize: 50,
+      total: CASES * (CHECKS + 1),
+      progressEveryMs: 0,
+      onProgress: (p) => progress.push(p),
+    });
+    await Promise.all(
+      late.map((caseId) =>
+        eventStore.append(`homeQuarantine-${caseId}`, [check(caseId, CHECKS)], {
+          expectedRevision: CHECKS,
+        }),
+      ),
+    );
     await rebuilding;
     await new Promise((r) => setTimeout(r, 100));
     querying = false;
@@ -109,8 +172,12 @@ describe('a roster rebuilt without downtime (PostgreSQL event store, Redis)', ()
     const after = await wholeView(store);
     for (const id of late) expect(checksOf(after.get(id)!)).toBe(CHECKS + 1);
     // Progress: events done, a rate, the time left against the total given.
-    expect(progress.reduce((n, p) => Math.max(n, p.events), 0)).toBeGreaterThanOrEqual(CASES * (CHECKS + 1));
-    expect(progress.find((p) => p.phase === 'replay' && p.secondsLeft !== null && p.perSecond > 0)).toBeDefined();
+    expect(progress.reduce((n, p) => Math.max(n, p.events), 0)).toBeGreaterThanOrEqual(
+      CASES * (CHECKS + 1),
+    );
+    expect(
+      progress.find((p) => p.phase === 'replay' && p.secondsLeft !== null && p.perSecond > 0),
+    ).toBeDefined();
     // A clean run from the same log gives byte-identical documents.
     const clean = open();
     await rebuildFromEventStore({ projection: rosterProjection, store: clean, eventStore, logger });

@@ -6,7 +6,9 @@ import readXlsxFile from 'read-excel-file/node';
  * (through read-excel-file), and the raw XML of one part of the package, to see what the reader
  * does not report (a frozen header row is a `<pane ySplit="1" state="frozen">` in the sheet).
  */
-export async function readWorkbook(buffer: Buffer): Promise<{ sheets: { sheet: string; data: unknown[][] }[]; part: (name: string) => string }> {
+export async function readWorkbook(
+  buffer: Buffer,
+): Promise<{ sheets: { sheet: string; data: unknown[][] }[]; part: (name: string) => string }> {
   const sheets = (await readXlsxFile(buffer)) as { sheet: string; data: unknown[][] }[];
   return { sheets, part: (name) => zipEntry(buffer, name) };
 }

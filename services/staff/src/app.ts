@@ -1,4 +1,9 @@
-import { createServiceApp, serviceAppOptions, type ServiceApp, type ServiceAppDeps } from '@fangyi/service-kit';
+import {
+  createServiceApp,
+  serviceAppOptions,
+  type ServiceApp,
+  type ServiceAppDeps,
+} from '@fangyi/service-kit';
 import { staffServiceErrors, registerStaff, sessionCheckOf, type StaffDeps } from './index.ts';
 
 export interface StaffAppDeps extends StaffDeps, ServiceAppDeps {}
@@ -9,7 +14,11 @@ export interface StaffAppDeps extends StaffDeps, ServiceAppDeps {}
  * account is disabled; here at once, since each command refreshes the directory it answers from.
  */
 export function buildStaffApp(deps: StaffAppDeps): ServiceApp {
-  const app = createServiceApp({ ...serviceAppOptions('staff', staffServiceErrors, deps), sessionCheck: deps.sessionCheck ?? sessionCheckOf(deps.directory), bodyLimit: 16 * 1024 });
+  const app = createServiceApp({
+    ...serviceAppOptions('staff', staffServiceErrors, deps),
+    sessionCheck: deps.sessionCheck ?? sessionCheckOf(deps.directory),
+    bodyLimit: 16 * 1024,
+  });
   registerStaff(app, deps);
   return app;
 }

@@ -3,8 +3,20 @@ import { staffErrors } from './account/account.ts';
 import type { StaffDirectory } from './account/directory.ts';
 import { staffRoutes, type StaffDeps } from './account/routes.ts';
 
-export { staffDecider, staffErrors, staffStreamId, type StaffAccountState, type StaffCommand } from './account/account.ts';
-export { applyCallersFromAccounts, startStaffDirectory, staffDirectoryProjection, type StaffAccountItem, type StaffDirectory } from './account/directory.ts';
+export {
+  staffDecider,
+  staffErrors,
+  staffStreamId,
+  type StaffAccountState,
+  type StaffCommand,
+} from './account/account.ts';
+export {
+  applyCallersFromAccounts,
+  startStaffDirectory,
+  staffDirectoryProjection,
+  type StaffAccountItem,
+  type StaffDirectory,
+} from './account/directory.ts';
 export { createDemoAccounts } from './account/demo.ts';
 export { hashPassword, verifyPassword, type HashOptions } from './password.ts';
 export type { StaffDeps } from './account/routes.ts';
@@ -26,4 +38,5 @@ export function registerStaff(app: ServiceApp, deps: StaffDeps): void {
  * that has since been disabled ends at its next request. A user with no account (a bearer token
  * of a script) is not a session, and is not asked about.
  */
-export const sessionCheckOf = (directory: StaffDirectory) => (user: User) => directory.snapshot().get(user.id)?.status !== 'disabled';
+export const sessionCheckOf = (directory: StaffDirectory) => (user: User) =>
+  directory.snapshot().get(user.id)?.status !== 'disabled';

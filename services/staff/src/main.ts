@@ -2,7 +2,19 @@ import { z } from 'zod';
 import { uuidv7 } from '@fangyi/contracts';
 import { openEventStore } from '@fangyi/eventstore';
 import { readinessOf } from '@fangyi/processors';
-import { commandServiceConfig, createLogger, createMetrics, installGracefulShutdown, instrumentEventStore, rateLimitOf, readConfig, registerProcessorMetrics, systemClock, tokenSecretsOf, withEventStoreUrl } from '@fangyi/service-kit';
+import {
+  commandServiceConfig,
+  createLogger,
+  createMetrics,
+  installGracefulShutdown,
+  instrumentEventStore,
+  rateLimitOf,
+  readConfig,
+  registerProcessorMetrics,
+  systemClock,
+  tokenSecretsOf,
+  withEventStoreUrl,
+} from '@fangyi/service-kit';
 import { buildStaffApp } from './app.ts';
 import { DEMO_USERS } from './demoUsers.ts';
 import { createDemoAccounts, startStaffDirectory } from './index.ts';
@@ -20,7 +32,12 @@ const config = readConfig(
     KAFKA_BROKERS: z.string().optional(),
     // The demo accounts' password (at least 10 characters): with it, the demo staff's accounts are
     // made at the first start, when no account exists yet (as the embedded start does). Empty: none.
-    FANGYI_DEMO_PASSWORD: z.union([z.literal(''), z.string().min(10, 'FANGYI_DEMO_PASSWORD must be at least 10 characters')]).optional(),
+    FANGYI_DEMO_PASSWORD: z
+      .union([
+        z.literal(''),
+        z.string().min(10, 'FANGYI_DEMO_PASSWORD must be at least 10 characters'),
+      ])
+      .optional(),
   }),
   withEventStoreUrl(process.env),
 );
@@ -31,7 +48,10 @@ const newId = () => uuidv7();
 const authSecret = tokenSecretsOf(config);
 const metrics = createMetrics({ service: 'staff' });
 // Every append measured and counted by event type (the domain counters at /metrics).
-const eventStore = instrumentEventStore(await openEventStore(config.EVENT_STORE_URL, { schema: config.FANGYI_SCHEMA, clock }), metrics);
+const eventStore = instrumentEventStore(
+  await openEventStore(config.EVENT_STORE_URL, { schema: config.FANGYI_SCHEMA, clock }),
+  metrics,
+);
 const directory = await startStaffDirectory({ eventStore, logger });
 
 registerProcessorMetrics(metrics, () => [directory.status()]);
@@ -57,7 +77,12 @@ await app.ready();
 
 if (config.FANGYI_DEMO_PASSWORD) {
   seeding = true;
-  const made = await createDemoAccounts(app, { directory, authSecret, users: DEMO_USERS, password: config.FANGYI_DEMO_PASSWORD });
+  const made = await createDemoAccounts(app, {
+    directory,
+    authSecret,
+    users: DEMO_USERS,
+    password: config.FANGYI_DEMO_PASSWORD,
+  });
   seeding = false;
   if (made > 0) logger.info({ accounts: made }, 'demo staff accounts created');
 }

@@ -11,7 +11,13 @@ const SALT_BYTES = 16;
 
 function derive(password: string, salt: Buffer, options: ScryptOptions): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    scrypt(password.normalize('NFC'), salt, KEY_BYTES, { ...options, maxmem: 128 * (options.N ?? 0) * (options.r ?? 0) * 2 }, (error, key) => (error ? reject(error) : resolve(key)));
+    scrypt(
+      password.normalize('NFC'),
+      salt,
+      KEY_BYTES,
+      { ...options, maxmem: 128 * (options.N ?? 0) * (options.r ?? 0) * 2 },
+      (error, key) => (error ? reject(error) : resolve(key)),
+    );
   });
 }
 
@@ -22,7 +28,10 @@ export interface HashOptions {
 }
 
 /** `scrypt$N$r$p$salt$hash` (base64url), with a fresh random salt. */
-export async function hashPassword(password: string, options: HashOptions = DEFAULTS): Promise<string> {
+export async function hashPassword(
+  password: string,
+  options: HashOptions = DEFAULTS,
+): Promise<string> {
   const salt = randomBytes(SALT_BYTES);
   const key = await derive(password, salt, options);
   return `scrypt$${options.N}$${options.r}$${options.p}$${salt.toString('base64url')}$${key.toString('base64url')}`;
@@ -37,6 +46,10 @@ export async function verifyPassword(password: string, hash: string | undefined)
   const m = /^scrypt\$(\d+)\$(\d+)\$(\d+)\$([A-Za-z0-9_-]+)\$([A-Za-z0-9_-]+)$/.exec(stored);
   if (!m) return false;
   const expected = Buffer.from(m[5]!, 'base64url');
-  const key = await derive(password, Buffer.from(m[4]!, 'base64url'), { N: Number(m[1]), r: Number(m[2]), p: Number(m[3]) });
+  const key = await derive(password, Buffer.from(m[4]!, 'base64url'), {
+    N: Number(m[1]),
+    r: Number(m[2]),
+    p: Number(m[3]),
+  });
   return hash !== undefined && key.length === expected.length && timingSafeEqual(key, expected);
 }

@@ -1,4 +1,9 @@
-import { jsonEvent, type EventData, type JSONType, type RecordedEvent as KurrentRecordedEvent } from '@kurrent/kurrentdb-client';
+import {
+  jsonEvent,
+  type EventData,
+  type JSONType,
+  type RecordedEvent as KurrentRecordedEvent,
+} from '@kurrent/kurrentdb-client';
 import type { Actor, NewEvent } from '@fangyi/contracts';
 import type { RecordedEvent } from '../port.ts';
 import { encodePosition } from './positions.ts';
@@ -25,14 +30,20 @@ export function toEventData(e: NewEvent, recordedAt: string): EventData {
     causationId: e.causationId,
     ...(e.traceparent ? { traceparent: e.traceparent } : {}),
   };
-  return jsonEvent({ id: e.id, type: e.type, data: e.data as JSONType, metadata: metadata as unknown as JSONType });
+  return jsonEvent({
+    id: e.id,
+    type: e.type,
+    data: e.data as JSONType,
+    metadata: metadata as unknown as JSONType,
+  });
 }
 
 /** The envelope back from a recorded event, with its place in `$all`. */
 export function toRecorded(e: KurrentRecordedEvent): RecordedEvent {
   const position = e.position;
   // The server gives each event its $all position (KurrentDB 22.6 and later).
-  if (!e.isJson || !position) throw new Error(`event ${e.id} in ${e.streamId} is not a Fangyi event`);
+  if (!e.isJson || !position)
+    throw new Error(`event ${e.id} in ${e.streamId} is not a Fangyi event`);
   const m = e.metadata as unknown as EnvelopeMetadata;
   return {
     id: e.id,

@@ -38,7 +38,10 @@ interface Waiter {
  * `caughtUp()` asks the server where the log ends now and resolves once the handler has been
  * given everything up to there.
  */
-export function liveSubscription<Raw>(source: LiveSource<Raw>, options: SubscribeOptions): Subscription {
+export function liveSubscription<Raw>(
+  source: LiveSource<Raw>,
+  options: SubscribeOptions,
+): Subscription {
   const batchSize = options.batchSize ?? 500;
   const retryMs = Math.max(options.idleMs ?? 100, 500);
   let position = options.after;
@@ -47,7 +50,8 @@ export function liveSubscription<Raw>(source: LiveSource<Raw>, options: Subscrib
   /** Ends the wait in progress (for events, or between attempts); replaced at each wait. */
   let wake: () => void = () => {};
 
-  const reached = (target: LogPosition | null) => target === null || (position !== null && source.compare(position, target) >= 0);
+  const reached = (target: LogPosition | null) =>
+    target === null || (position !== null && source.compare(position, target) >= 0);
   const settle = () => {
     const ready = waiters.filter((w) => reached(w.target));
     waiters = waiters.filter((w) => !reached(w.target));

@@ -29,7 +29,11 @@ export const CHECKPOINT_STREAM_METADATA: StreamMetadata = { maxCount: 1 };
  * `$$` metadata streams, `$`-typed events such as `$metadata` or links) and not checkpoints.
  */
 export function isFangyiEvent(e: { readonly streamId: string; readonly type: string }): boolean {
-  return !e.streamId.startsWith('$') && !e.type.startsWith('$') && !e.streamId.startsWith(CHECKPOINT_STREAM_PREFIX);
+  return (
+    !e.streamId.startsWith('$') &&
+    !e.type.startsWith('$') &&
+    !e.streamId.startsWith(CHECKPOINT_STREAM_PREFIX)
+  );
 }
 
 /**

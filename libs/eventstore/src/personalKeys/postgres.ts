@@ -41,7 +41,9 @@ export class PostgresPersonalKeys implements PersonalKeyStore {
     const schema = this.table.slice(0, this.table.lastIndexOf('.'));
     await this.pool.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`).catch(ignoreRace);
     await this.pool
-      .query(`CREATE TABLE IF NOT EXISTS ${this.table} (subject text PRIMARY KEY, key text NOT NULL, created_at timestamptz NOT NULL DEFAULT now())`)
+      .query(
+        `CREATE TABLE IF NOT EXISTS ${this.table} (subject text PRIMARY KEY, key text NOT NULL, created_at timestamptz NOT NULL DEFAULT now())`,
+      )
       .catch(ignoreRace);
   }
 
@@ -56,17 +58,25 @@ export class PostgresPersonalKeys implements PersonalKeyStore {
 
   async get(subjects: readonly string[]): Promise<Map<string, string>> {
     if (subjects.length === 0) return new Map();
-    const { rows } = await this.pool.query<{ subject: string; key: string }>({ text: `SELECT subject, key FROM ${this.table} WHERE subject = ANY($1::text[])`, values: [[...new Set(subjects)]] });
+    const { rows } = await this.pool.query<{ subject: string; key: string }>({
+      text: `SELECT subject, key FROM ${this.table} WHERE subject = ANY($1::text[])`,
+      values: [[...new Set(subjects)]],
+    });
     return new Map(rows.map((r) => [r.subject, r.key]));
   }
 
   async delete(subject: string): Promise<boolean> {
-    const { rowCount } = await this.pool.query({ text: `DELETE FROM ${this.table} WHERE subject = $1`, values: [subject] });
+    const { rowCount } = await this.pool.query({
+      text: `DELETE FROM ${this.table} WHERE subject = $1`,
+      values: [subject],
+    });
     return rowCount === 1;
   }
 
   async count(): Promise<number> {
-    const { rows } = await this.pool.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${this.table}`);
+    const { rows } = await this.pool.query<{ n: string }>(
+      `SELECT count(*)::text AS n FROM ${this.table}`,
+    );
     return Number(rows[0]!.n);
   }
 

@@ -20,13 +20,21 @@ export class SqlitePersonalKeys implements PersonalKeyStore {
   constructor(options: { readonly path: string; readonly clock?: () => Date }) {
     this.db = new DatabaseSync(options.path);
     this.clock = options.clock ?? (() => new Date());
-    this.db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; PRAGMA secure_delete = ON;');
+    this.db.exec(
+      'PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; PRAGMA secure_delete = ON;',
+    );
     this.db.exec(SCHEMA);
   }
 
   async putIfAbsent(subject: string, key: string): Promise<string> {
-    this.db.prepare('INSERT INTO personal_keys (subject, key, created_at) VALUES (?, ?, ?) ON CONFLICT (subject) DO NOTHING').run(subject, key, this.clock().toISOString());
-    const row = this.db.prepare('SELECT key FROM personal_keys WHERE subject = ?').get(subject) as { key: string } | undefined;
+    this.db
+      .prepare(
+        'INSERT INTO personal_keys (subject, key, created_at) VALUES (?, ?, ?) ON CONFLICT (subject) DO NOTHING',
+      )
+      .run(subject, key, this.clock().toISOString());
+    const row = this.db.prepare('SELECT key FROM personal_keys WHERE subject = ?').get(subject) as
+      | { key: string }
+      | undefined;
     if (!row) throw new Error(`key for ${subject} vanished while being created`);
     return row.key;
   }
@@ -37,7 +45,11 @@ export class SqlitePersonalKeys implements PersonalKeyStore {
     // SQLite binds at most 32766 parameters; a few hundred at a time keeps each statement small.
     for (let i = 0; i < unique.length; i += 500) {
       const chunk = unique.slice(i, i + 500);
-      const rows = this.db.prepare(`SELECT subject, key FROM personal_keys WHERE subject IN (${chunk.map(() => '?').join(',')})`).all(...chunk) as { subject: string; key: string }[];
+      const rows = this.db
+        .prepare(
+          `SELECT subject, key FROM personal_keys WHERE subject IN (${chunk.map(() => '?').join(',')})`,
+        )
+        .all(...chunk) as { subject: string; key: string }[];
       for (const r of rows) found.set(r.subject, r.key);
     }
     return found;
@@ -51,7 +63,9 @@ export class SqlitePersonalKeys implements PersonalKeyStore {
   }
 
   async count(): Promise<number> {
-    return Number((this.db.prepare('SELECT count(*) AS n FROM personal_keys').get() as { n: number }).n);
+    return Number(
+      (this.db.prepare('SELECT count(*) AS n FROM personal_keys').get() as { n: number }).n,
+    );
   }
 
   async close(): Promise<void> {

@@ -1,7 +1,13 @@
 import type { NewEvent } from '@fangyi/contracts';
 import { WrongExpectedRevisionError, type AppendResult, type ExpectedRevision } from '../port.ts';
 import type { PostgresNotifyMode } from './notifier.ts';
-import { channelOf, encodePosition, isUniqueViolation, quoteSchema, type Queryable } from './sql.ts';
+import {
+  channelOf,
+  encodePosition,
+  isUniqueViolation,
+  quoteSchema,
+  type Queryable,
+} from './sql.ts';
 
 type ExpectedKind = 'no-stream' | 'any' | 'exact';
 
@@ -67,7 +73,11 @@ export async function appendWithin(
   if (kind === 'exact') values.push(expected);
   let row: { revision: string | null; position: string | null; tx: string | null } | undefined;
   try {
-    const result = await db.query<{ revision: string | null; position: string | null; tx: string | null }>({
+    const result = await db.query<{
+      revision: string | null;
+      position: string | null;
+      tx: string | null;
+    }>({
       // Named, so each connection parses and plans it once.
       name: `fangyi-append-${kind}${notifyInTx ? '-notify' : ''}-${schema}`,
       text: appendSql(schema, kind, notifyInTx),
@@ -84,9 +94,16 @@ export async function appendWithin(
       values: [streamId],
     });
     const current = actual.rows[0];
-    throw new WrongExpectedRevisionError(streamId, expected, current ? Number(current.revision) : 'no-stream');
+    throw new WrongExpectedRevisionError(
+      streamId,
+      expected,
+      current ? Number(current.revision) : 'no-stream',
+    );
   }
-  return { nextExpectedRevision: Number(row.revision), position: encodePosition(row.tx, row.position) };
+  return {
+    nextExpectedRevision: Number(row.revision),
+    position: encodePosition(row.tx, row.position),
+  };
 }
 
 /**
@@ -142,9 +159,19 @@ export interface PendingAppend {
 const encodeExpected = (e: ExpectedRevision) => (e === 'no-stream' ? -1 : e === 'any' ? -2 : e);
 
 /** Runs a batch of appends to distinct streams; settles each one. Throws if the statement fails as a whole. */
-export async function appendMany(db: Queryable, schema: string, batch: readonly PendingAppend[], notify: PostgresNotifyMode): Promise<void> {
+export async function appendMany(
+  db: Queryable,
+  schema: string,
+  batch: readonly PendingAppend[],
+  notify: PostgresNotifyMode,
+): Promise<void> {
   const events = batch.flatMap((p) => p.events.map((e, i) => ({ p, e, nth: i + 1 })));
-  const result = await db.query<{ stream_id: string; revision: string; position: string; tx: string }>({
+  const result = await db.query<{
+    stream_id: string;
+    revision: string;
+    position: string;
+    tx: string;
+  }>({
     name: `fangyi-append-many${notify === 'in-transaction' ? '-notify' : ''}-${schema}`,
     text: appendManySql(schema, notify === 'in-transaction'),
     values: [
@@ -178,8 +205,18 @@ export async function appendMany(db: Queryable, schema: string, batch: readonly 
   }
   for (const p of batch) {
     const row = done.get(p.streamId);
-    if (row) p.resolve({ nextExpectedRevision: Number(row.revision), position: encodePosition(row.tx, row.position) });
-    else p.reject(new WrongExpectedRevisionError(p.streamId, p.expectedRevision, actual.get(p.streamId) ?? 'no-stream'));
+    if (row)
+      p.resolve({
+        nextExpectedRevision: Number(row.revision),
+        position: encodePosition(row.tx, row.position),
+      });
+    else
+      p.reject(
+        new WrongExpectedRevisionError(
+          p.streamId,
+          p.expectedRevision,
+          actual.get(p.streamId) ?? 'no-stream',
+        ),
+      );
   }
 }
-

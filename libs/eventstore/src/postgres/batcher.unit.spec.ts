@@ -2,8 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { AppendBatcher } from './batcher.ts';
 import type { PendingAppend } from './append.ts';
 
-const append = (streamId: string) => ({ streamId, events: [], expectedRevision: 'any' as const, recordedAt: '2026-02-01T00:00:00.000Z' });
-const ok = (p: PendingAppend, tx: string) => p.resolve({ nextExpectedRevision: 0, position: `${tx}:1` });
+const append = (streamId: string) => ({
+  streamId,
+  events: [],
+  expectedRevision: 'any' as const,
+  recordedAt: '2026-02-01T00:00:00.000Z',
+});
+const ok = (p: PendingAppend, tx: string) =>
+  p.resolve({ nextExpectedRevision: 0, position: `${tx}:1` });
 
 describe('append write combining', () => {
   it('sends a lone append at once, combines those that wait, one per stream and at most maxBatch', async () => {
@@ -23,7 +29,12 @@ describe('append write combining', () => {
         for (const p of batch) ok(p, String(statements.length));
       },
     );
-    const results = [batcher.submit(append('a')), batcher.submit(append('b')), batcher.submit(append('b')), batcher.submit(append('c'))];
+    const results = [
+      batcher.submit(append('a')),
+      batcher.submit(append('b')),
+      batcher.submit(append('b')),
+      batcher.submit(append('c')),
+    ];
     expect(statements).toEqual([['a']]); // alone, at once; the rest wait for the one statement in flight
     release();
     await Promise.all(results);
@@ -49,7 +60,10 @@ describe('append write combining', () => {
       },
     );
     const first = batcher.submit(append('first'));
-    const outcomes = Promise.allSettled([batcher.submit(append('good')), batcher.submit(append('bad'))]);
+    const outcomes = Promise.allSettled([
+      batcher.submit(append('good')),
+      batcher.submit(append('bad')),
+    ]);
     hold();
     await first;
     const [good, bad] = await outcomes;

@@ -83,7 +83,8 @@ export class PostgresLeases implements Leases {
     const lose = (reason: unknown) => {
       clearInterval(heartbeat);
       this.held.delete(lease);
-      if (!controller.signal.aborted) controller.abort(reason instanceof Error ? reason : new Error(`lease ${name} lost`));
+      if (!controller.signal.aborted)
+        controller.abort(reason instanceof Error ? reason : new Error(`lease ${name} lost`));
       // Ending the session releases the lock if it still stands, so a standby can take over.
       client.end().catch(() => {});
     };
@@ -108,6 +109,9 @@ export class PostgresLeases implements Leases {
     this.closed = true;
     const waiting = [...this.waiting.values()];
     this.waiting.clear();
-    await Promise.all([...[...this.held].map((l) => l.release()), ...waiting.map((c) => c.end().catch(() => {}))]);
+    await Promise.all([
+      ...[...this.held].map((l) => l.release()),
+      ...waiting.map((c) => c.end().catch(() => {})),
+    ]);
   }
 }

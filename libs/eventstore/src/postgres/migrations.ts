@@ -74,4 +74,3 @@ export async function migratePostgres(pool: pg.Pool, schema = 'fangyi'): Promise
     client.release();
   }
 }
-

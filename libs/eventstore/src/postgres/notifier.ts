@@ -52,7 +52,11 @@ export class Notifier {
         do {
           this.pending = false;
           const client = await this.connect();
-          await client.query({ name: 'fangyi-notify', text: 'SELECT pg_notify($1, $2)', values: [this.channel, ''] });
+          await client.query({
+            name: 'fangyi-notify',
+            text: 'SELECT pg_notify($1, $2)',
+            values: [this.channel, ''],
+          });
         } while (this.pending && !this.closed);
       } catch {
         // A lost wake-up: subscribers elsewhere see the events at their next poll.
@@ -114,4 +118,3 @@ export class Notifier {
     await client?.end().catch(() => {});
   }
 }
-

@@ -1,14 +1,25 @@
 import type { ReadFilteredOptions, RecordedEvent } from '../port.ts';
 import { checkFilter, isoInstant } from '../filter.ts';
 import { readHorizon } from './horizon.ts';
-import { EVENT_COLUMNS, decodePosition, quoteSchema, toRecorded, type EventRow, type Queryable } from './sql.ts';
+import {
+  EVENT_COLUMNS,
+  decodePosition,
+  quoteSchema,
+  toRecorded,
+  type EventRow,
+  type Queryable,
+} from './sql.ts';
 
 /**
  * The global log filtered in SQL, in log order and below the same horizon as readAll, so a page
  * is final. Time ranges use recorded_at_ts and instant_of(occurred_at) (both indexed); a community-like cut (`streamData`) probes
  * each candidate's stream through the (stream_id, stream_revision) index.
  */
-export async function readFilteredPostgres(db: Queryable, schema: string, options: ReadFilteredOptions): Promise<RecordedEvent[]> {
+export async function readFilteredPostgres(
+  db: Queryable,
+  schema: string,
+  options: ReadFilteredOptions,
+): Promise<RecordedEvent[]> {
   const { filter } = options;
   checkFilter(filter);
   const s = quoteSchema(schema);
@@ -19,20 +30,38 @@ export async function readFilteredPostgres(db: Queryable, schema: string, option
     values.push(v);
     return `$${values.length}`;
   };
-  const where = ['(e.transaction_id, e.global_position) > ($1::xid8, $2::bigint)', 'e.transaction_id < $3::xid8'];
+  const where = [
+    '(e.transaction_id, e.global_position) > ($1::xid8, $2::bigint)',
+    'e.transaction_id < $3::xid8',
+  ];
   if (filter.streamIds) where.push(`e.stream_id = ANY(${param(filter.streamIds)}::text[])`);
   if (filter.types) where.push(`e.type = ANY(${param(filter.types)}::text[])`);
-  if (filter.streamPrefixes) where.push(`EXISTS (SELECT 1 FROM unnest(${param(filter.streamPrefixes)}::text[]) p WHERE starts_with(e.stream_id, p))`);
-  if (filter.recordedFrom !== undefined) where.push(`e.recorded_at_ts >= ${param(isoInstant(filter.recordedFrom))}::timestamptz`);
-  if (filter.recordedBefore !== undefined) where.push(`e.recorded_at_ts < ${param(isoInstant(filter.recordedBefore))}::timestamptz`);
+  if (filter.streamPrefixes)
+    where.push(
+      `EXISTS (SELECT 1 FROM unnest(${param(filter.streamPrefixes)}::text[]) p WHERE starts_with(e.stream_id, p))`,
+    );
+  if (filter.recordedFrom !== undefined)
+    where.push(`e.recorded_at_ts >= ${param(isoInstant(filter.recordedFrom))}::timestamptz`);
+  if (filter.recordedBefore !== undefined)
+    where.push(`e.recorded_at_ts < ${param(isoInstant(filter.recordedBefore))}::timestamptz`);
   // The same expression as the index on occurredAt (the text keeps the writer's offset).
-  if (filter.occurredFrom !== undefined) where.push(`${s}.instant_of(e.occurred_at) >= ${param(isoInstant(filter.occurredFrom))}::timestamptz`);
-  if (filter.occurredBefore !== undefined) where.push(`${s}.instant_of(e.occurred_at) < ${param(isoInstant(filter.occurredBefore))}::timestamptz`);
+  if (filter.occurredFrom !== undefined)
+    where.push(
+      `${s}.instant_of(e.occurred_at) >= ${param(isoInstant(filter.occurredFrom))}::timestamptz`,
+    );
+  if (filter.occurredBefore !== undefined)
+    where.push(
+      `${s}.instant_of(e.occurred_at) < ${param(isoInstant(filter.occurredBefore))}::timestamptz`,
+    );
   // The partial index's own predicate, word for word, so the planner can use it.
-  if (filter.recordedLate) where.push(`e.recorded_at_ts - ${s}.instant_of(e.occurred_at) > interval '1 hour'`);
-  if (filter.data) where.push(`e.data ->> ${param(filter.data.field)}::text = ${param(filter.data.value)}::text`);
+  if (filter.recordedLate)
+    where.push(`e.recorded_at_ts - ${s}.instant_of(e.occurred_at) > interval '1 hour'`);
+  if (filter.data)
+    where.push(`e.data ->> ${param(filter.data.field)}::text = ${param(filter.data.value)}::text`);
   if (filter.streamData) {
-    where.push(`EXISTS (SELECT 1 FROM ${s}.events c WHERE c.stream_id = e.stream_id AND c.data ->> ${param(filter.streamData.field)}::text = ${param(filter.streamData.value)}::text)`);
+    where.push(
+      `EXISTS (SELECT 1 FROM ${s}.events c WHERE c.stream_id = e.stream_id AND c.data ->> ${param(filter.streamData.field)}::text = ${param(filter.streamData.value)}::text)`,
+    );
   }
   const limit = param(options.limit ?? 1000);
   // Late events are few, but the planner cannot know it from the predicate and would walk the log

@@ -4,13 +4,18 @@ import type { LogPosition, RecordedEvent } from '../port.ts';
 
 /** What the adapter's statements run on: a pool (autocommit) or a client (possibly inside a transaction). */
 export interface Queryable {
-  query<R extends pg.QueryResultRow = pg.QueryResultRow>(config: pg.QueryConfig): Promise<pg.QueryResult<R>>;
+  query<R extends pg.QueryResultRow = pg.QueryResultRow>(
+    config: pg.QueryConfig,
+  ): Promise<pg.QueryResult<R>>;
 }
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,40}$/;
 
 export function quoteSchema(schema: string): string {
-  if (!SCHEMA_NAME.test(schema)) throw new Error(`invalid schema name ${JSON.stringify(schema)}: use lower-case letters, digits and _`);
+  if (!SCHEMA_NAME.test(schema))
+    throw new Error(
+      `invalid schema name ${JSON.stringify(schema)}: use lower-case letters, digits and _`,
+    );
   return `"${schema}"`;
 }
 
@@ -29,7 +34,9 @@ export function comparePositions(a: LogPosition, b: LogPosition): number {
   return ta !== tb ? (ta < tb ? -1 : 1) : pa === pb ? 0 : pa < pb ? -1 : 1;
 }
 
-export function decodePosition(position: LogPosition | null | undefined): [tx: string, globalPosition: string] {
+export function decodePosition(
+  position: LogPosition | null | undefined,
+): [tx: string, globalPosition: string] {
   if (position === null || position === undefined) return ['0', '0'];
   const m = POSITION.exec(position);
   if (!m) throw new Error(`not a PostgreSQL event store position: ${JSON.stringify(position)}`);
@@ -78,4 +85,3 @@ export function isUniqueViolation(error: unknown, constraint: string): boolean {
   const e = error as { code?: unknown; constraint?: unknown } | null;
   return e?.code === '23505' && e.constraint === constraint;
 }
-

@@ -6,10 +6,16 @@ import { SqliteSnapshots } from './sqlite.ts';
  * schema or SQLite file. EventStoreDB keeps no tables: there, as-of answers replay without
  * snapshots (null).
  */
-export async function openSnapshots(url: string, options: { schema?: string } = {}): Promise<SnapshotStore | null> {
+export async function openSnapshots(
+  url: string,
+  options: { schema?: string } = {},
+): Promise<SnapshotStore | null> {
   if (/^postgres(ql)?:\/\//.test(url)) {
     const { PostgresSnapshots } = await import('./postgres.ts');
-    return PostgresSnapshots.create({ connectionString: url, ...(options.schema ? { schema: options.schema } : {}) });
+    return PostgresSnapshots.create({
+      connectionString: url,
+      ...(options.schema ? { schema: options.schema } : {}),
+    });
   }
   if (url.startsWith('sqlite:')) return new SqliteSnapshots({ path: url.slice('sqlite:'.length) });
   return null;

@@ -1,6 +1,12 @@
 import pg from 'pg';
 import { quoteSchema } from '../postgres/sql.ts';
-import { snapshotInstant, type SnapshotBounds, type SnapshotMeta, type SnapshotStore, type ViewSnapshot } from './port.ts';
+import {
+  snapshotInstant,
+  type SnapshotBounds,
+  type SnapshotMeta,
+  type SnapshotStore,
+  type ViewSnapshot,
+} from './port.ts';
 
 export type PostgresSnapshotsOptions = (
   | { readonly pool: pg.Pool; readonly connectionString?: undefined }
@@ -17,8 +23,17 @@ interface Row {
   taken_at: string;
 }
 
-const META = 'view, recorded_up_to, occurred_up_to, position, events::text AS events, octet_length(state)::text AS bytes, taken_at';
-const toMeta = (r: Row): SnapshotMeta => ({ view: r.view, recordedUpTo: r.recorded_up_to, occurredUpTo: r.occurred_up_to, position: r.position, events: Number(r.events), bytes: Number(r.bytes), takenAt: r.taken_at });
+const META =
+  'view, recorded_up_to, occurred_up_to, position, events::text AS events, octet_length(state)::text AS bytes, taken_at';
+const toMeta = (r: Row): SnapshotMeta => ({
+  view: r.view,
+  recordedUpTo: r.recorded_up_to,
+  occurredUpTo: r.occurred_up_to,
+  position: r.position,
+  events: Number(r.events),
+  bytes: Number(r.bytes),
+  takenAt: r.taken_at,
+});
 
 /** Snapshots in the event store's PostgreSQL schema, beside `events`. */
 export class PostgresSnapshots implements SnapshotStore {
@@ -68,7 +83,15 @@ export class PostgresSnapshots implements SnapshotStore {
     await this.pool.query({
       text: `INSERT INTO ${this.table} (view, recorded_up_to, occurred_up_to, position, events, state, taken_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
              ON CONFLICT (view, recorded_up_to) DO UPDATE SET occurred_up_to = EXCLUDED.occurred_up_to, position = EXCLUDED.position, events = EXCLUDED.events, state = EXCLUDED.state, taken_at = EXCLUDED.taken_at`,
-      values: [s.view, snapshotInstant(s.recordedUpTo), s.occurredUpTo === null ? null : snapshotInstant(s.occurredUpTo), s.position, s.events, Buffer.from(s.state.buffer, s.state.byteOffset, s.state.byteLength), s.takenAt],
+      values: [
+        s.view,
+        snapshotInstant(s.recordedUpTo),
+        s.occurredUpTo === null ? null : snapshotInstant(s.occurredUpTo),
+        s.position,
+        s.events,
+        Buffer.from(s.state.buffer, s.state.byteOffset, s.state.byteLength),
+        s.takenAt,
+      ],
     });
   }
 
@@ -83,22 +106,37 @@ export class PostgresSnapshots implements SnapshotStore {
       values.push(snapshotInstant(bounds.occurredBy));
       where.push(`(occurred_up_to IS NULL OR occurred_up_to <= $${values.length})`);
     }
-    const { rows } = await this.pool.query<Row>({ text: `SELECT ${META} FROM ${this.table} WHERE ${where.join(' AND ')} ORDER BY recorded_up_to DESC LIMIT 1`, values });
+    const { rows } = await this.pool.query<Row>({
+      text: `SELECT ${META} FROM ${this.table} WHERE ${where.join(' AND ')} ORDER BY recorded_up_to DESC LIMIT 1`,
+      values,
+    });
     return rows[0] ? toMeta(rows[0]) : null;
   }
 
   async state(view: string, recordedUpTo: string): Promise<Uint8Array | null> {
-    const { rows } = await this.pool.query<{ state: Buffer }>({ text: `SELECT state FROM ${this.table} WHERE view = $1 AND recorded_up_to = $2`, values: [view, snapshotInstant(recordedUpTo)] });
+    const { rows } = await this.pool.query<{ state: Buffer }>({
+      text: `SELECT state FROM ${this.table} WHERE view = $1 AND recorded_up_to = $2`,
+      values: [view, snapshotInstant(recordedUpTo)],
+    });
     return rows[0]?.state ?? null;
   }
 
   async list(view: string): Promise<SnapshotMeta[]> {
-    const { rows } = await this.pool.query<Row>({ text: `SELECT ${META} FROM ${this.table} WHERE view = $1 ORDER BY recorded_up_to`, values: [view] });
+    const { rows } = await this.pool.query<Row>({
+      text: `SELECT ${META} FROM ${this.table} WHERE view = $1 ORDER BY recorded_up_to`,
+      values: [view],
+    });
     return rows.map(toMeta);
   }
 
   async clear(view?: string): Promise<number> {
-    const result = view === undefined ? await this.pool.query(`DELETE FROM ${this.table}`) : await this.pool.query({ text: `DELETE FROM ${this.table} WHERE view = $1 OR starts_with(view, $1 || '/')`, values: [view] });
+    const result =
+      view === undefined
+        ? await this.pool.query(`DELETE FROM ${this.table}`)
+        : await this.pool.query({
+            text: `DELETE FROM ${this.table} WHERE view = $1 OR starts_with(view, $1 || '/')`,
+            values: [view],
+          });
     return result.rowCount ?? 0;
   }
 

@@ -11,7 +11,18 @@ function letterTable(letters: readonly DeadLetter[]): string {
     return flat.length > width ? `${flat.slice(0, width - 1)}…` : flat;
   };
   return table(
-    ['DEAD-LETTER TOPIC', 'OFFSET', 'FAILED AT', 'GROUP', 'TRIES', 'FROM PART/OFFSET', 'TYPE', 'KEY', 'REPLAYED', 'REASON'],
+    [
+      'DEAD-LETTER TOPIC',
+      'OFFSET',
+      'FAILED AT',
+      'GROUP',
+      'TRIES',
+      'FROM PART/OFFSET',
+      'TYPE',
+      'KEY',
+      'REPLAYED',
+      'REASON',
+    ],
     letters.map((l) => [
       l.dlqTopic,
       l.offset,
@@ -45,19 +56,47 @@ export interface DeadLetterOptions {
  * to its source topic with its key and headers (less the dead-letter ones) and is marked replayed by
  * the replayer's consumer-group offset on the dead-letter topic, so a second replay skips it.
  */
-export async function deadLetters(command: 'list' | 'replay', o: DeadLetterOptions, out: (text: string) => void): Promise<void> {
+export async function deadLetters(
+  command: 'list' | 'replay',
+  o: DeadLetterOptions,
+  out: (text: string) => void,
+): Promise<void> {
   const logger = pino({ level: process.env.LOG_LEVEL ?? 'warn' }, pino.destination(2));
-  const bus = new KafkaMessageBus({ brokers: [...o.brokers], clientId: 'fangyi-dead-letters', logger });
+  const bus = new KafkaMessageBus({
+    brokers: [...o.brokers],
+    clientId: 'fangyi-dead-letters',
+    logger,
+  });
   try {
     if (command === 'list') {
-      const letters = await listDeadLetters(bus, { ...(o.topic ? { topic: o.topic } : {}), ...(o.group ? { group: o.group } : {}) });
+      const letters = await listDeadLetters(bus, {
+        ...(o.topic ? { topic: o.topic } : {}),
+        ...(o.group ? { group: o.group } : {}),
+      });
       out(o.json ? JSON.stringify(letters.map(forJson), null, 2) : letterTable(letters));
     } else {
-      const outcome = await replayDeadLetters(bus, bus, { topic: o.topic!, ...(o.group ? { group: o.group } : {}), ...(o.offset !== undefined ? { offset: o.offset } : {}) });
-      if (o.json) out(JSON.stringify({ dlqTopic: outcome.dlqTopic, mark: outcome.mark, replayed: outcome.replayed.map(forJson) }, null, 2));
+      const outcome = await replayDeadLetters(bus, bus, {
+        topic: o.topic!,
+        ...(o.group ? { group: o.group } : {}),
+        ...(o.offset !== undefined ? { offset: o.offset } : {}),
+      });
+      if (o.json)
+        out(
+          JSON.stringify(
+            {
+              dlqTopic: outcome.dlqTopic,
+              mark: outcome.mark,
+              replayed: outcome.replayed.map(forJson),
+            },
+            null,
+            2,
+          ),
+        );
       else {
         if (outcome.replayed.length > 0) out(letterTable(outcome.replayed));
-        out(`replayed ${outcome.replayed.length} dead letter(s) from ${outcome.dlqTopic}; offsets below ${outcome.mark} count as replayed`);
+        out(
+          `replayed ${outcome.replayed.length} dead letter(s) from ${outcome.dlqTopic}; offsets below ${outcome.mark} count as replayed`,
+        );
       }
     }
   } finally {

@@ -1,7 +1,14 @@
 import type { Command } from 'commander';
 import type { EventStore } from '@fangyi/eventstore';
 import { loadDistrict } from '@fangyi/service-kit';
-import { PreviewRequestSchema, runPolicyPreview, todayPolicyOf, type Comparison, type Figures, type PolicyPreview } from '../preview/index.ts';
+import {
+  PreviewRequestSchema,
+  runPolicyPreview,
+  todayPolicyOf,
+  type Comparison,
+  type Figures,
+  type PolicyPreview,
+} from '../preview/index.ts';
 import { table } from './table.ts';
 
 export interface PreviewCommandContext {
@@ -41,7 +48,13 @@ const METRICS: readonly [keyof Omit<Figures, 'daily'>, string][] = [
 const signed = (n: number) => (n > 0 ? `+${n}` : String(n));
 
 function rowsOf(name: string, c: Comparison): string[][] {
-  return METRICS.map(([key, label]) => [name, label, String(c.today[key]), String(c.preview[key]), signed(c.difference[key])]);
+  return METRICS.map(([key, label]) => [
+    name,
+    label,
+    String(c.today[key]),
+    String(c.preview[key]),
+    signed(c.difference[key]),
+  ]);
 }
 
 export function previewTable(r: PolicyPreview): string {
@@ -53,13 +66,25 @@ export function previewTable(r: PolicyPreview): string {
     `预览政策：${policy(r.policies.preview)}`,
     `假设：每名随访员每天 ${r.checksPerCallerPerDay} 次随访`,
     '',
-    table(['社区', '指标', '今日', '预览', '差异'], [...rowsOf('合计', r.total), ...r.communities.flatMap((c) => rowsOf(c.community, c))]),
+    table(
+      ['社区', '指标', '今日', '预览', '差异'],
+      [...rowsOf('合计', r.total), ...r.communities.flatMap((c) => rowsOf(c.community, c))],
+    ),
     '',
     table(
       ['日期', '隔离人数 今日', '预览', '差异', '应查 今日', '预览', '随访员 今日', '预览'],
       r.total.today.daily.map((d, i) => {
         const p = r.total.preview.daily[i]!;
-        return [d.date, String(d.underQuarantine), String(p.underQuarantine), signed(p.underQuarantine - d.underQuarantine), String(d.checksDue), String(p.checksDue), String(d.callersNeeded), String(p.callersNeeded)];
+        return [
+          d.date,
+          String(d.underQuarantine),
+          String(p.underQuarantine),
+          signed(p.underQuarantine - d.underQuarantine),
+          String(d.checksDue),
+          String(p.checksDue),
+          String(d.callersNeeded),
+          String(p.callersNeeded),
+        ];
       }),
     ),
   ];
@@ -70,14 +95,31 @@ export function previewTable(r: PolicyPreview): string {
 export function addPreviewPolicyCommand(program: Command, ctx: PreviewCommandContext): void {
   program
     .command('preview-policy')
-    .description("replay the history under another follow-up policy and compare with today's: checks due and missed, escalations, people under quarantine, callers needed (settings not given are today's)")
+    .description(
+      "replay the history under another follow-up policy and compare with today's: checks due and missed, escalations, people under quarantine, callers needed (settings not given are today's)",
+    )
     .option('--period-days <n>', 'days of a home quarantine (today 14)')
-    .option('--slots <windows>', 'the day\'s check windows, e.g. 07:00-10:00,11:00-14:00,15:00-18:00 (today 06:00-12:00,12:00-21:00)')
+    .option(
+      '--slots <windows>',
+      "the day's check windows, e.g. 07:00-10:00,11:00-14:00,15:00-18:00 (today 06:00-12:00,12:00-21:00)",
+    )
     .option('--fever <celsius>', 'fever from this temperature on (today 37.3)')
-    .option('--risk-areas <areas>', 'arrivals from these start a home quarantine, e.g. 湖北省,广东省/深圳市 (default: the cases as recorded)')
-    .option('--early-minutes <n>', 'a check this long before a window opens counts for it (today 30)')
-    .option('--checks-per-caller <n>', 'checks one caller works in a day, for the callers needed (default 40)')
-    .option('--from <date>', 'first business date, YYYY-MM-DD (default: the first day of the earliest case)')
+    .option(
+      '--risk-areas <areas>',
+      'arrivals from these start a home quarantine, e.g. 湖北省,广东省/深圳市 (default: the cases as recorded)',
+    )
+    .option(
+      '--early-minutes <n>',
+      'a check this long before a window opens counts for it (today 30)',
+    )
+    .option(
+      '--checks-per-caller <n>',
+      'checks one caller works in a day, for the callers needed (default 40)',
+    )
+    .option(
+      '--from <date>',
+      'first business date, YYYY-MM-DD (default: the first day of the earliest case)',
+    )
     .option('--to <date>', 'last business date, inclusive (default: today)')
     .option('--community <id>', 'only this community')
     .action(async (o: Record<string, string | undefined>) => {
@@ -96,9 +138,21 @@ export function addPreviewPolicyCommand(program: Command, ctx: PreviewCommandCon
       );
       const parsed = PreviewRequestSchema.safeParse(input);
       if (!parsed.success) {
-        throw ctx.usageError(parsed.error.issues.map((i) => `${OPTIONS[String(i.path[0])] ?? String(i.path[0])}: ${i.message}`).join('; '));
+        throw ctx.usageError(
+          parsed.error.issues
+            .map((i) => `${OPTIONS[String(i.path[0])] ?? String(i.path[0])}: ${i.message}`)
+            .join('; '),
+        );
       }
-      const result = await ctx.withStore((store) => runPolicyPreview(store, parsed.data, { now: new Date(), timeZone: ctx.timeZone(), today: todayPolicyOf(loadDistrict(process.env, (message) => process.stderr.write(`${message}\n`))) }));
+      const result = await ctx.withStore((store) =>
+        runPolicyPreview(store, parsed.data, {
+          now: new Date(),
+          timeZone: ctx.timeZone(),
+          today: todayPolicyOf(
+            loadDistrict(process.env, (message) => process.stderr.write(`${message}\n`)),
+          ),
+        }),
+      );
       ctx.out(ctx.json() ? JSON.stringify(result, null, 2) : previewTable(result));
     });
 }

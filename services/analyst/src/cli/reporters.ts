@@ -9,7 +9,11 @@ import type { ReporterLookup } from '../timeline.ts';
  * files `npm start` keeps there. Never made here: without them the timeline matches only phones
  * recorded in clear.
  */
-export async function reporterLookupFor(options: { storeUrl: string; schema: string; dataDir: string | null }): Promise<{ lookup: ReporterLookup; close: () => Promise<void> }> {
+export async function reporterLookupFor(options: {
+  storeUrl: string;
+  schema: string;
+  dataDir: string | null;
+}): Promise<{ lookup: ReporterLookup; close: () => Promise<void> }> {
   const secret = (env: string, file: string) => {
     const value = process.env[env];
     if (value) return value;
@@ -26,5 +30,8 @@ export async function reporterLookupFor(options: { storeUrl: string; schema: str
     FANGYI_MASTER_KEY: master,
     FANGYI_RESERVATION_KEY: naming,
   });
-  return { lookup: { vault: privacy.vault, namingKey: privacy.namingKey }, close: () => privacy.keys.close() };
+  return {
+    lookup: { vault: privacy.vault, namingKey: privacy.namingKey },
+    close: () => privacy.keys.close(),
+  };
 }

@@ -26,7 +26,11 @@ export interface RecordedCase {
   readonly registeredAt: string;
   /** The arrival that made the policy start it, if it did. */
   readonly sourceEventId: string | null;
-  readonly ended: { readonly endedOn: string; readonly outcome: string; readonly recordedAt: string } | null;
+  readonly ended: {
+    readonly endedOn: string;
+    readonly outcome: string;
+    readonly recordedAt: string;
+  } | null;
   readonly checks: readonly RecordedCheck[];
 }
 
@@ -46,7 +50,9 @@ export interface PreviewHistory {
   readonly arrivals: readonly RecordedArrival[];
 }
 
-type MutableCase = { -readonly [K in keyof RecordedCase]: RecordedCase[K] } & { checksById: Map<string, RecordedCheck> };
+type MutableCase = { -readonly [K in keyof RecordedCase]: RecordedCase[K] } & {
+  checksById: Map<string, RecordedCheck>;
+};
 
 /**
  * Folds envelopes (any order of streams, each stream in revision order, as the log gives them) into
@@ -73,7 +79,15 @@ export function historyFold(): { add(raw: Envelope): void; result(): PreviewHist
     }
     const d = e.data as Record<string, unknown>;
     if (e.type === 'residents.person-arrived') {
-      arrivals.push({ eventId: e.id, personId: String(d.personId), community: String(d.community), originProvince: String(d.originProvince), originCity: String(d.originCity ?? ''), arrivedOn: String(d.arrivedOn), recordedAt: e.recordedAt });
+      arrivals.push({
+        eventId: e.id,
+        personId: String(d.personId),
+        community: String(d.community),
+        originProvince: String(d.originProvince),
+        originCity: String(d.originCity ?? ''),
+        arrivedOn: String(d.arrivedOn),
+        recordedAt: e.recordedAt,
+      });
       return;
     }
     if (e.type === 'quarantine.home-quarantine-started') {
@@ -98,14 +112,24 @@ export function historyFold(): { add(raw: Envelope): void; result(): PreviewHist
     if (!c) return;
     switch (e.type) {
       case 'quarantine.symptom-check-logged':
-        c.checksById.set(String(d.checkId), { checkId: String(d.checkId), at: e.occurredAt, temperatureC: Number(d.temperatureC), symptoms: (d.symptoms as string[]) ?? [] });
+        c.checksById.set(String(d.checkId), {
+          checkId: String(d.checkId),
+          at: e.occurredAt,
+          temperatureC: Number(d.temperatureC),
+          symptoms: (d.symptoms as string[]) ?? [],
+        });
         break;
       case 'quarantine.symptom-check-corrected': {
         const replaced = c.checksById.get(String(d.correctsCheckId));
         // The correction says what was measured; when the caller reached the person stays the check's.
         if (replaced) {
           c.checksById.delete(replaced.checkId);
-          c.checksById.set(String(d.checkId), { checkId: String(d.checkId), at: replaced.at, temperatureC: Number(d.temperatureC), symptoms: (d.symptoms as string[]) ?? [] });
+          c.checksById.set(String(d.checkId), {
+            checkId: String(d.checkId),
+            at: replaced.at,
+            temperatureC: Number(d.temperatureC),
+            symptoms: (d.symptoms as string[]) ?? [],
+          });
         }
         break;
       }
@@ -113,14 +137,21 @@ export function historyFold(): { add(raw: Envelope): void; result(): PreviewHist
         c.endDate = String(d.newEndDate);
         break;
       case 'quarantine.home-quarantine-ended':
-        c.ended = { endedOn: String(d.endedOn), outcome: String(d.outcome), recordedAt: e.recordedAt };
+        c.ended = {
+          endedOn: String(d.endedOn),
+          outcome: String(d.outcome),
+          recordedAt: e.recordedAt,
+        };
         break;
       default:
         break;
     }
   };
   const result = (): PreviewHistory => ({
-    cases: [...cases.values()].map(({ checksById, ...c }) => ({ ...c, checks: [...checksById.values()] })),
+    cases: [...cases.values()].map(({ checksById, ...c }) => ({
+      ...c,
+      checks: [...checksById.values()],
+    })),
     arrivals: [...arrivals],
   });
   return { add, result };
@@ -141,10 +172,16 @@ export const CASE_EVENT_TYPES = [
  * prefix: nearly every event of a district matches `homeQuarantine-`, and PostgreSQL, which cannot
  * estimate a prefix, then sorts the whole log for each page; a type is in its statistics.
  */
-export async function readPreviewHistory(store: EventStore, options: { community?: string } = {}): Promise<PreviewHistory> {
+export async function readPreviewHistory(
+  store: EventStore,
+  options: { community?: string } = {},
+): Promise<PreviewHistory> {
   const filters: EventFilter[] = options.community
     ? [
-        { types: ['residents.person-arrived'], data: { field: 'community', value: options.community } },
+        {
+          types: ['residents.person-arrived'],
+          data: { field: 'community', value: options.community },
+        },
         { types: CASE_EVENT_TYPES, streamData: { field: 'community', value: options.community } },
       ]
     : [{ types: ['residents.person-arrived', ...CASE_EVENT_TYPES] }];

@@ -78,7 +78,10 @@ export interface PolicyPreview {
   readonly asOf: string;
   readonly timeZone: string;
   readonly checksPerCallerPerDay: number;
-  readonly policies: { readonly today: ReturnType<typeof describePolicy>; readonly preview: ReturnType<typeof describePolicy> };
+  readonly policies: {
+    readonly today: ReturnType<typeof describePolicy>;
+    readonly preview: ReturnType<typeof describePolicy>;
+  };
   readonly total: Comparison;
   readonly communities: readonly ({ readonly community: string } & Comparison)[];
 }
@@ -113,33 +116,65 @@ function underPolicy(c: RecordedCase, policy: FollowUpPolicy, todayPeriodDays: n
       cutoff = c.ended.recordedAt;
     } else if (policyEnd <= c.ended.endedOn) cutoff = c.ended.recordedAt;
   }
-  return { caseId: c.caseId, personId: c.personId, community: c.community, startDate: c.startDate, lastDay, registeredAt: c.registeredAt, cutoff, checks: c.checks, recorded: true };
+  return {
+    caseId: c.caseId,
+    personId: c.personId,
+    community: c.community,
+    startDate: c.startDate,
+    lastDay,
+    registeredAt: c.registeredAt,
+    cutoff,
+    checks: c.checks,
+    recorded: true,
+  };
 }
 
 /** The cases of the history under a policy (see the rules above). */
 /** `todayPeriodDays`: the period cases were started with by default when they were recorded (today's policy). */
-export function casesUnder(history: PreviewHistory, policy: FollowUpPolicy, timeZone: string, todayPeriodDays: number): PolicyCase[] {
+export function casesUnder(
+  history: PreviewHistory,
+  policy: FollowUpPolicy,
+  timeZone: string,
+  todayPeriodDays: number,
+): PolicyCase[] {
   const areas = policy.riskAreas;
   if (areas === null) return history.cases.map((c) => underPolicy(c, policy, todayPeriodDays));
   const arrivals = new Map(history.arrivals.map((a) => [a.eventId, a]));
-  const fromRiskArea = (a: { originProvince: string; originCity: string }) => isFromRiskArea(areas, a.originProvince, a.originCity);
+  const fromRiskArea = (a: { originProvince: string; originCity: string }) =>
+    isFromRiskArea(areas, a.originProvince, a.originCity);
   const kept = history.cases
     .filter((c) => {
       const arrival = c.sourceEventId ? arrivals.get(c.sourceEventId) : undefined;
       return !arrival || fromRiskArea(arrival);
     })
     .map((c) => underPolicy(c, policy, todayPeriodDays));
-  const started = new Set(history.cases.map((c) => c.sourceEventId).filter((id): id is string => id !== null));
+  const started = new Set(
+    history.cases.map((c) => c.sourceEventId).filter((id): id is string => id !== null),
+  );
   const byPerson = new Map<string, PolicyCase[]>();
   for (const c of kept) byPerson.set(c.personId, [...(byPerson.get(c.personId) ?? []), c]);
   const added: PolicyCase[] = [];
-  for (const a of [...history.arrivals].sort((x, y) => Date.parse(x.recordedAt) - Date.parse(y.recordedAt))) {
+  for (const a of [...history.arrivals].sort(
+    (x, y) => Date.parse(x.recordedAt) - Date.parse(y.recordedAt),
+  )) {
     if (started.has(a.eventId) || !fromRiskArea(a)) continue;
     const lastDay = addDays(a.arrivedOn, policy.periodDays - 1);
     if (lastDay < businessDate(new Date(a.recordedAt), timeZone)) continue;
-    const running = (byPerson.get(a.personId) ?? []).some((c) => c.startDate <= a.arrivedOn && a.arrivedOn <= c.lastDay);
+    const running = (byPerson.get(a.personId) ?? []).some(
+      (c) => c.startDate <= a.arrivedOn && a.arrivedOn <= c.lastDay,
+    );
     if (running) continue;
-    const c: PolicyCase = { caseId: `preview-${a.eventId}`, personId: a.personId, community: a.community, startDate: a.arrivedOn, lastDay, registeredAt: a.recordedAt, cutoff: null, checks: [], recorded: false };
+    const c: PolicyCase = {
+      caseId: `preview-${a.eventId}`,
+      personId: a.personId,
+      community: a.community,
+      startDate: a.arrivedOn,
+      lastDay,
+      registeredAt: a.recordedAt,
+      cutoff: null,
+      checks: [],
+      recorded: false,
+    };
     added.push(c);
     byPerson.set(a.personId, [...(byPerson.get(a.personId) ?? []), c]);
   }
@@ -150,7 +185,9 @@ export function casesUnder(history: PreviewHistory, policy: FollowUpPolicy, time
 export function slotOfMinute(policy: FollowUpPolicy, minutes: number): number | null {
   const inside = policy.slots.findIndex((w) => w.opens <= minutes && minutes < w.closes);
   if (inside >= 0) return inside;
-  const early = policy.slots.findIndex((w) => w.opens - policy.earlyMinutes <= minutes && minutes < w.opens);
+  const early = policy.slots.findIndex(
+    (w) => w.opens - policy.earlyMinutes <= minutes && minutes < w.opens,
+  );
   return early >= 0 ? early : null;
 }
 
@@ -166,7 +203,16 @@ interface Tally {
   dueOn: Map<string, number>;
 }
 
-const newTally = (): Tally => ({ cases: new Set(), due: 0, done: 0, missed: 0, notFollowed: 0, escalations: 0, people: new Map(), dueOn: new Map() });
+const newTally = (): Tally => ({
+  cases: new Set(),
+  due: 0,
+  done: 0,
+  missed: 0,
+  notFollowed: 0,
+  escalations: 0,
+  people: new Map(),
+  dueOn: new Map(),
+});
 
 /**
  * The district's clock for many instants at once: the zone's offset found once per UTC hour (zones
@@ -205,7 +251,14 @@ export class DistrictClock {
   }
 }
 
-function tallyCase(t: Tally, c: PolicyCase, policy: FollowUpPolicy, range: { from: string; to: string }, now: number, clock: DistrictClock): void {
+function tallyCase(
+  t: Tally,
+  c: PolicyCase,
+  policy: FollowUpPolicy,
+  range: { from: string; to: string },
+  now: number,
+  clock: DistrictClock,
+): void {
   const first = c.startDate > range.from ? c.startDate : range.from;
   const last = minDate(c.lastDay, range.to);
   if (first > last) return;
@@ -228,7 +281,8 @@ function tallyCase(t: Tally, c: PolicyCase, policy: FollowUpPolicy, range: { fro
       const closes = clock.at(date, w.closes);
       const checks = covering.get(`${date}/${slot}`);
       // Before registration a slot was nobody's to work, unless a check (entered late) shows it was worked.
-      if ((closes <= registered && !checks) || closes > now || clock.at(date, w.opens) >= cutoff) return;
+      if ((closes <= registered && !checks) || closes > now || clock.at(date, w.opens) >= cutoff)
+        return;
       t.due++;
       t.dueOn.set(date, (t.dueOn.get(date) ?? 0) + 1);
       if (!c.recorded) {
@@ -240,7 +294,8 @@ function tallyCase(t: Tally, c: PolicyCase, policy: FollowUpPolicy, range: { fro
         return;
       }
       t.done++;
-      if (checks.some((k) => k.temperatureC >= policy.feverThresholdC || k.symptoms.length > 0)) t.escalations++;
+      if (checks.some((k) => k.temperatureC >= policy.feverThresholdC || k.symptoms.length > 0))
+        t.escalations++;
     });
   }
 }
@@ -251,7 +306,11 @@ function datesOf(from: string, to: string): string[] {
   return out;
 }
 
-function figuresOf(tallies: readonly Tally[], dates: readonly string[], perCaller: number): Figures {
+function figuresOf(
+  tallies: readonly Tally[],
+  dates: readonly string[],
+  perCaller: number,
+): Figures {
   const daily = dates.map((date): DailyFigures => {
     const people = new Set<string>();
     let due = 0;
@@ -293,13 +352,23 @@ export function differenceOf(today: Figures, preview: Figures): Figures {
     callersNeededPeak: preview.callersNeededPeak - today.callersNeededPeak,
     daily: preview.daily.map((d) => {
       const t = byDate.get(d.date);
-      return { date: d.date, underQuarantine: d.underQuarantine - (t?.underQuarantine ?? 0), checksDue: d.checksDue - (t?.checksDue ?? 0), callersNeeded: d.callersNeeded - (t?.callersNeeded ?? 0) };
+      return {
+        date: d.date,
+        underQuarantine: d.underQuarantine - (t?.underQuarantine ?? 0),
+        checksDue: d.checksDue - (t?.checksDue ?? 0),
+        callersNeeded: d.callersNeeded - (t?.callersNeeded ?? 0),
+      };
     }),
   };
 }
 
 /** Each community's tally of the cases under a policy. */
-function talliesOf(cases: readonly PolicyCase[], policy: FollowUpPolicy, range: { from: string; to: string }, options: PreviewOptions): Map<string, Tally> {
+function talliesOf(
+  cases: readonly PolicyCase[],
+  policy: FollowUpPolicy,
+  range: { from: string; to: string },
+  options: PreviewOptions,
+): Map<string, Tally> {
   const tallies = new Map<string, Tally>();
   const now = options.now.getTime();
   const clock = new DistrictClock(options.timeZone);
@@ -313,7 +382,12 @@ function talliesOf(cases: readonly PolicyCase[], policy: FollowUpPolicy, range: 
 }
 
 /** The history under today's policy and under the preview's, side by side, per community and in total. */
-export function previewPolicy(history: PreviewHistory, today: FollowUpPolicy, preview: FollowUpPolicy, options: PreviewOptions): PolicyPreview {
+export function previewPolicy(
+  history: PreviewHistory,
+  today: FollowUpPolicy,
+  preview: FollowUpPolicy,
+  options: PreviewOptions,
+): PolicyPreview {
   const todayCases = casesUnder(history, today, options.timeZone, today.periodDays);
   const previewCases = casesUnder(history, preview, options.timeZone, today.periodDays);
   const inScope = (c: PolicyCase) => !options.community || c.community === options.community;

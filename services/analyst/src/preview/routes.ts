@@ -1,4 +1,12 @@
-import { DomainError, SHIPPED_DISTRICT, requireCommunity, route, worksIn, type ServiceApp, type User } from '@fangyi/service-kit';
+import {
+  DomainError,
+  SHIPPED_DISTRICT,
+  requireCommunity,
+  route,
+  worksIn,
+  type ServiceApp,
+  type User,
+} from '@fangyi/service-kit';
 import type { AnalystDeps } from '../routes.ts';
 import { runPolicyPreview } from './index.ts';
 import { PreviewRequestSchema, todayPolicyOf, type PreviewRequest } from './settings.ts';
@@ -12,9 +20,11 @@ function scoped(user: User, request: PreviewRequest, part: 'query' | 'body'): Pr
     return request;
   }
   if (worksIn(user, '*')) return request;
-  throw new DomainError('VALIDATION_FAILED', `${user.id} works in ${user.communities.join(', ')}: name one as community`, [
-    { field: `${part}.community`, message: `required: one of ${user.communities.join(', ')}` },
-  ]);
+  throw new DomainError(
+    'VALIDATION_FAILED',
+    `${user.id} works in ${user.communities.join(', ')}: name one as community`,
+    [{ field: `${part}.community`, message: `required: one of ${user.communities.join(', ')}` }],
+  );
 }
 
 const summary =
@@ -31,7 +41,12 @@ export function registerPolicyPreview(app: ServiceApp, deps: AnalystDeps): void 
     tags: ['analyst'],
     query: PreviewRequestSchema,
     roles: ANALYSTS,
-    handler: async ({ query, user }) => runPolicyPreview(deps.eventStore, scoped(user, query, 'query'), { now: deps.clock(), timeZone: deps.timeZone, today }),
+    handler: async ({ query, user }) =>
+      runPolicyPreview(deps.eventStore, scoped(user, query, 'query'), {
+        now: deps.clock(),
+        timeZone: deps.timeZone,
+        today,
+      }),
   });
   route(app, {
     method: 'POST',
@@ -41,6 +56,11 @@ export function registerPolicyPreview(app: ServiceApp, deps: AnalystDeps): void 
     body: PreviewRequestSchema,
     roles: ANALYSTS,
     // Reads only: answered 200, nothing is recorded.
-    handler: async ({ body, user }) => runPolicyPreview(deps.eventStore, scoped(user, body, 'body'), { now: deps.clock(), timeZone: deps.timeZone, today }),
+    handler: async ({ body, user }) =>
+      runPolicyPreview(deps.eventStore, scoped(user, body, 'body'), {
+        now: deps.clock(),
+        timeZone: deps.timeZone,
+        today,
+      }),
   });
 }

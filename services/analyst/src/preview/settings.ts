@@ -1,7 +1,15 @@
 import { z } from 'zod';
 import { TEMPERATURE_MAX_C, TEMPERATURE_MIN_C } from '@fangyi/contracts';
 import { parseRiskAreas, type RiskArea } from '@fangyi/quarantine';
-import { DEFAULT_EARLY_CHECK_MINUTES, SHIPPED_DISTRICT, daysBetween, type District, formatClockTime, parseClockTime, type SlotWindow } from '@fangyi/service-kit';
+import {
+  DEFAULT_EARLY_CHECK_MINUTES,
+  SHIPPED_DISTRICT,
+  daysBetween,
+  type District,
+  formatClockTime,
+  parseClockTime,
+  type SlotWindow,
+} from '@fangyi/service-kit';
 
 /**
  * A follow-up policy as the preview replays it: a plain object, validated once, so it can come
@@ -27,7 +35,9 @@ export interface FollowUpPolicy {
 export const DEFAULT_CHECKS_PER_CALLER_PER_DAY = 40;
 
 /** Today's policy: the district's, as the services apply it (config/district.json). */
-export function todayPolicyOf(district: Pick<District, 'quarantinePeriodDays' | 'slotWindows' | 'feverThresholdC'>): FollowUpPolicy {
+export function todayPolicyOf(
+  district: Pick<District, 'quarantinePeriodDays' | 'slotWindows' | 'feverThresholdC'>,
+): FollowUpPolicy {
   return {
     periodDays: district.quarantinePeriodDays,
     slots: [district.slotWindows.am, district.slotWindows.pm],
@@ -50,7 +60,13 @@ export const SlotsSchema = z
     const windows: SlotWindow[] = [];
     for (const part of value.split(',').map((p) => p.trim())) {
       const [opens, closes, extra] = part.split('-');
-      if (extra !== undefined || !opens || !closes || !clockTime.test(opens) || !clockTime.test(closes)) {
+      if (
+        extra !== undefined ||
+        !opens ||
+        !closes ||
+        !clockTime.test(opens) ||
+        !clockTime.test(closes)
+      ) {
         ctx.addIssue({ code: 'custom', message: `"${part}" is not a window like 07:00-10:00` });
         return z.NEVER;
       }
@@ -64,13 +80,21 @@ export const SlotsSchema = z
     windows.sort((a, b) => a.opens - b.opens);
     for (let i = 1; i < windows.length; i++) {
       if (windows[i]!.opens < windows[i - 1]!.closes) {
-        ctx.addIssue({ code: 'custom', message: `windows overlap: ${formatWindow(windows[i - 1]!)} and ${formatWindow(windows[i]!)}` });
+        ctx.addIssue({
+          code: 'custom',
+          message: `windows overlap: ${formatWindow(windows[i - 1]!)} and ${formatWindow(windows[i]!)}`,
+        });
         return z.NEVER;
       }
     }
     return windows;
   })
-  .pipe(z.array(z.object({ opens: z.number(), closes: z.number() })).min(1, 'at least one slot a day').max(6, 'at most six slots a day'));
+  .pipe(
+    z
+      .array(z.object({ opens: z.number(), closes: z.number() }))
+      .min(1, 'at least one slot a day')
+      .max(6, 'at most six slots a day'),
+  );
 
 /** `湖北省,广东省/深圳市`, as FANGYI_RISK_AREAS. */
 export const RiskAreasSchema = z
@@ -86,7 +110,11 @@ export const RiskAreasSchema = z
   });
 
 /** A number, or its text as a query string or a command line gives it. */
-const number = (schema: z.ZodNumber) => z.preprocess((v) => (typeof v === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(v) ? Number(v) : v), schema);
+const number = (schema: z.ZodNumber) =>
+  z.preprocess(
+    (v) => (typeof v === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(v) ? Number(v) : v),
+    schema,
+  );
 const date = z.iso.date();
 export const MAX_RANGE_DAYS = 3660;
 
@@ -109,13 +137,22 @@ export const PreviewRequestSchema = z
     to: date.optional(),
     community: z.string().min(1).max(128).optional(),
   })
-  .refine((q) => !q.from || !q.to || q.from <= q.to, { path: ['to'], message: 'must not be before from' })
+  .refine((q) => !q.from || !q.to || q.from <= q.to, {
+    path: ['to'],
+    message: 'must not be before from',
+  })
   // A day is a row of every community's answer: ten years is more than any epidemic's history.
-  .refine((q) => !q.from || !q.to || daysBetween(q.from, q.to) < MAX_RANGE_DAYS, { path: ['to'], message: `at most ${MAX_RANGE_DAYS} days after from` });
+  .refine((q) => !q.from || !q.to || daysBetween(q.from, q.to) < MAX_RANGE_DAYS, {
+    path: ['to'],
+    message: `at most ${MAX_RANGE_DAYS} days after from`,
+  });
 export type PreviewRequest = z.infer<typeof PreviewRequestSchema>;
 
 /** The preview's policy: today's, with what the request changes. */
-export function previewPolicyOf(request: PreviewRequest, today: FollowUpPolicy = TODAY_POLICY): FollowUpPolicy {
+export function previewPolicyOf(
+  request: PreviewRequest,
+  today: FollowUpPolicy = TODAY_POLICY,
+): FollowUpPolicy {
   return {
     periodDays: request.periodDays ?? today.periodDays,
     slots: request.slots ?? today.slots,
@@ -125,7 +162,8 @@ export function previewPolicyOf(request: PreviewRequest, today: FollowUpPolicy =
   };
 }
 
-export const formatWindow = (w: SlotWindow) => `${formatClockTime(w.opens)}-${formatClockTime(w.closes)}`;
+export const formatWindow = (w: SlotWindow) =>
+  `${formatClockTime(w.opens)}-${formatClockTime(w.closes)}`;
 
 /** The policy as people read it (and as the answer shows it). */
 export function describePolicy(p: FollowUpPolicy) {
@@ -133,7 +171,10 @@ export function describePolicy(p: FollowUpPolicy) {
     periodDays: p.periodDays,
     slots: p.slots.map(formatWindow),
     feverThresholdC: p.feverThresholdC,
-    riskAreas: p.riskAreas === null ? null : p.riskAreas.map((a) => (a.city ? `${a.province}/${a.city}` : a.province)),
+    riskAreas:
+      p.riskAreas === null
+        ? null
+        : p.riskAreas.map((a) => (a.city ? `${a.province}/${a.city}` : a.province)),
     earlyMinutes: p.earlyMinutes,
   };
 }

@@ -40,7 +40,11 @@ export interface Coverage {
    * The part of the day that can be judged: not before the checkpoint opened, not after it closed,
    * not after now. null when none of the day qualifies (the day is to come, or the checkpoint was not open).
    */
-  readonly evaluated: { readonly from: string; readonly to: string; readonly minutes: number } | null;
+  readonly evaluated: {
+    readonly from: string;
+    readonly to: string;
+    readonly minutes: number;
+  } | null;
   readonly covered: readonly CoveredInterval[];
   /** Gaps: evaluated time with no shift on duty. */
   readonly uncovered: readonly CoverageInterval[];
@@ -77,7 +81,11 @@ export function computeCoverage(input: CoverageInput): Coverage {
   const dayEnd = startOfBusinessDay(addDays(input.date, 1), timeZone);
   const nowMs = input.now.getTime();
   const from = Math.max(dayStart, Date.parse(input.openedAt));
-  const to = Math.min(dayEnd, nowMs, input.closedAt ? Date.parse(input.closedAt) : Number.POSITIVE_INFINITY);
+  const to = Math.min(
+    dayEnd,
+    nowMs,
+    input.closedAt ? Date.parse(input.closedAt) : Number.POSITIVE_INFINITY,
+  );
   const interval = (a: number, b: number): CoverageInterval => ({
     from: new Date(a).toISOString(),
     to: new Date(b).toISOString(),
@@ -87,12 +95,25 @@ export function computeCoverage(input: CoverageInput): Coverage {
   });
 
   if (to <= from) {
-    return { date: input.date, staffedHours: input.staffedHours, evaluated: null, covered: [], uncovered: [], coveredMinutes: 0, uncoveredMinutes: 0, meetsStaffedHours: false };
+    return {
+      date: input.date,
+      staffedHours: input.staffedHours,
+      evaluated: null,
+      covered: [],
+      uncovered: [],
+      coveredMinutes: 0,
+      uncoveredMinutes: 0,
+      meetsStaffedHours: false,
+    };
   }
 
   // Clip every shift to the evaluated window, then join those that touch or overlap.
   const pieces = input.shifts
-    .map((s) => ({ a: Math.max(from, Date.parse(s.startedAt)), b: Math.min(to, s.endedAt === null ? nowMs : Date.parse(s.endedAt)), id: s.shiftId }))
+    .map((s) => ({
+      a: Math.max(from, Date.parse(s.startedAt)),
+      b: Math.min(to, s.endedAt === null ? nowMs : Date.parse(s.endedAt)),
+      id: s.shiftId,
+    }))
     .filter((p) => p.b > p.a)
     .sort((x, y) => x.a - y.a);
   const joined: { a: number; b: number; ids: string[] }[] = [];
@@ -106,7 +127,10 @@ export function computeCoverage(input: CoverageInput): Coverage {
     }
   }
 
-  const covered: CoveredInterval[] = joined.map((j) => ({ ...interval(j.a, j.b), shiftIds: j.ids }));
+  const covered: CoveredInterval[] = joined.map((j) => ({
+    ...interval(j.a, j.b),
+    shiftIds: j.ids,
+  }));
   const uncovered: CoverageInterval[] = [];
   let cursor = from;
   for (const j of joined) {
@@ -121,7 +145,11 @@ export function computeCoverage(input: CoverageInput): Coverage {
   return {
     date: input.date,
     staffedHours: input.staffedHours,
-    evaluated: { from: new Date(from).toISOString(), to: new Date(to).toISOString(), minutes: evaluatedMinutes },
+    evaluated: {
+      from: new Date(from).toISOString(),
+      to: new Date(to).toISOString(),
+      minutes: evaluatedMinutes,
+    },
     covered,
     uncovered,
     coveredMinutes,

@@ -23,8 +23,12 @@ const base = {
 
 describe('coverage of a business day', () => {
   it('starts the business day at local midnight', () => {
-    expect(new Date(startOfBusinessDay('2020-01-29', 'Asia/Shanghai')).toISOString()).toBe('2020-01-28T16:00:00.000Z');
-    expect(new Date(startOfBusinessDay('2020-07-01', 'Europe/Berlin')).toISOString()).toBe('2020-06-30T22:00:00.000Z');
+    expect(new Date(startOfBusinessDay('2020-01-29', 'Asia/Shanghai')).toISOString()).toBe(
+      '2020-01-28T16:00:00.000Z',
+    );
+    expect(new Date(startOfBusinessDay('2020-07-01', 'Europe/Berlin')).toISOString()).toBe(
+      '2020-06-30T22:00:00.000Z',
+    );
   });
 
   it('three back-to-back shifts cover all 24 hours: no gap', () => {
@@ -37,7 +41,14 @@ describe('coverage of a business day', () => {
       ],
     });
     expect(c.uncovered).toEqual([]);
-    expect(c.covered).toEqual([expect.objectContaining({ fromLocal: '00:00', toLocal: '24:00', minutes: 1440, shiftIds: ['a', 'b', 'c'] })]);
+    expect(c.covered).toEqual([
+      expect.objectContaining({
+        fromLocal: '00:00',
+        toLocal: '24:00',
+        minutes: 1440,
+        shiftIds: ['a', 'b', 'c'],
+      }),
+    ]);
     expect(c).toMatchObject({ coveredMinutes: 1440, uncoveredMinutes: 0, meetsStaffedHours: true });
   });
 
@@ -49,22 +60,49 @@ describe('coverage of a business day', () => {
         shift('b', '2020-01-29T09:30:00+08:00', '2020-01-30T00:00:00+08:00'),
       ],
     });
-    expect(c.uncovered).toEqual([{ from: '2020-01-29T00:00:00.000Z', to: '2020-01-29T01:30:00.000Z', fromLocal: '08:00', toLocal: '09:30', minutes: 90 }]);
-    expect(c).toMatchObject({ coveredMinutes: 1350, uncoveredMinutes: 90, meetsStaffedHours: false });
+    expect(c.uncovered).toEqual([
+      {
+        from: '2020-01-29T00:00:00.000Z',
+        to: '2020-01-29T01:30:00.000Z',
+        fromLocal: '08:00',
+        toLocal: '09:30',
+        minutes: 90,
+      },
+    ]);
+    expect(c).toMatchObject({
+      coveredMinutes: 1350,
+      uncoveredMinutes: 90,
+      meetsStaffedHours: false,
+    });
   });
 
   it('a night shift across midnight covers the start of the next day, and only that part', () => {
     const night = shift('n', '2020-01-28T20:00:00+08:00', '2020-01-29T08:00:00+08:00');
     const c = computeCoverage({ ...base, shifts: [night] });
-    expect(c.covered).toEqual([expect.objectContaining({ fromLocal: '00:00', toLocal: '08:00', minutes: 480, shiftIds: ['n'] })]);
-    expect(c.uncovered).toEqual([expect.objectContaining({ fromLocal: '08:00', toLocal: '24:00', minutes: 960 })]);
+    expect(c.covered).toEqual([
+      expect.objectContaining({
+        fromLocal: '00:00',
+        toLocal: '08:00',
+        minutes: 480,
+        shiftIds: ['n'],
+      }),
+    ]);
+    expect(c.uncovered).toEqual([
+      expect.objectContaining({ fromLocal: '08:00', toLocal: '24:00', minutes: 960 }),
+    ]);
     // And the evening before, on its own day.
     const before = computeCoverage({ ...base, date: '2020-01-28', shifts: [night] });
-    expect(before.covered).toEqual([expect.objectContaining({ fromLocal: '20:00', toLocal: '24:00', minutes: 240 })]);
+    expect(before.covered).toEqual([
+      expect.objectContaining({ fromLocal: '20:00', toLocal: '24:00', minutes: 240 }),
+    ]);
   });
 
   it('a shift still on duty covers until now; the rest of today is not a gap yet', () => {
-    const c = computeCoverage({ ...base, now: new Date('2020-01-29T10:00:00+08:00'), shifts: [shift('a', '2020-01-29T00:00:00+08:00', null)] });
+    const c = computeCoverage({
+      ...base,
+      now: new Date('2020-01-29T10:00:00+08:00'),
+      shifts: [shift('a', '2020-01-29T00:00:00+08:00', null)],
+    });
     expect(c.evaluated).toMatchObject({ to: '2020-01-29T02:00:00.000Z', minutes: 600 });
     expect(c.uncovered).toEqual([]);
     expect(c.covered).toEqual([expect.objectContaining({ fromLocal: '00:00', toLocal: '10:00' })]);
@@ -78,16 +116,26 @@ describe('coverage of a business day', () => {
       shifts: [shift('a', '2020-01-29T06:00:00+08:00', '2020-01-29T12:00:00+08:00')],
     });
     expect(c.evaluated).toMatchObject({ minutes: 720 });
-    expect(c.uncovered).toEqual([expect.objectContaining({ fromLocal: '12:00', toLocal: '18:00', minutes: 360 })]);
+    expect(c.uncovered).toEqual([
+      expect.objectContaining({ fromLocal: '12:00', toLocal: '18:00', minutes: 360 }),
+    ]);
   });
 
   it('a day to come, or before opening, has nothing to judge', () => {
     expect(computeCoverage({ ...base, date: '2020-02-10', shifts: [] }).evaluated).toBeNull();
-    expect(computeCoverage({ ...base, date: '2020-01-10', shifts: [] })).toMatchObject({ evaluated: null, covered: [], uncovered: [] });
+    expect(computeCoverage({ ...base, date: '2020-01-10', shifts: [] })).toMatchObject({
+      evaluated: null,
+      covered: [],
+      uncovered: [],
+    });
   });
 
   it('a checkpoint staffed 12 hours meets its hours with a 12-hour shift, gaps still listed', () => {
-    const c = computeCoverage({ ...base, staffedHours: 12, shifts: [shift('day', '2020-01-29T07:00:00+08:00', '2020-01-29T19:00:00+08:00')] });
+    const c = computeCoverage({
+      ...base,
+      staffedHours: 12,
+      shifts: [shift('day', '2020-01-29T07:00:00+08:00', '2020-01-29T19:00:00+08:00')],
+    });
     expect(c.meetsStaffedHours).toBe(true);
     expect(c.uncovered.map((u) => [u.fromLocal, u.toLocal])).toEqual([
       ['00:00', '07:00'],

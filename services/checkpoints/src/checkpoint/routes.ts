@@ -8,7 +8,17 @@ import {
   type Actor,
   type CheckpointCommunity,
 } from '@fangyi/contracts';
-import { DomainError, businessDate, handleCommand, loadAggregate, requireCommunity, route, type FieldIssue, type ServiceApp, type User } from '@fangyi/service-kit';
+import {
+  DomainError,
+  businessDate,
+  handleCommand,
+  loadAggregate,
+  requireCommunity,
+  route,
+  type FieldIssue,
+  type ServiceApp,
+  type User,
+} from '@fangyi/service-kit';
 import {
   CHECKPOINT_PATHS,
   CheckpointParams,
@@ -23,7 +33,14 @@ import {
   type CheckpointsDeps,
   type KnownCheckpoint,
 } from '../http.ts';
-import { checkpointDecider, checkpointStreamId, currentShift, refuseReusedMergeId, type CheckpointCommand, type CheckpointState } from './checkpoint.ts';
+import {
+  checkpointDecider,
+  checkpointStreamId,
+  currentShift,
+  refuseReusedMergeId,
+  type CheckpointCommand,
+  type CheckpointState,
+} from './checkpoint.ts';
 import { computeCoverage } from './coverage.ts';
 
 type Ctx = { user: User; actor(): Actor; request: { correlationId: string; headers: unknown } };
@@ -36,7 +53,11 @@ export function checkpointRoutes(app: ServiceApp, deps: CheckpointsDeps): void {
     ctx: Ctx,
     checkpointId: string,
     command: CheckpointCommand,
-    options: { occurredAt?: Date; authorize?: (state: CheckpointState) => void; ifMatch?: boolean } = {},
+    options: {
+      occurredAt?: Date;
+      authorize?: (state: CheckpointState) => void;
+      ifMatch?: boolean;
+    } = {},
   ) =>
     handleCommand(deps.eventStore, checkpointStreamId(checkpointId), checkpointDecider, command, {
       actor: ctx.actor(),
@@ -52,7 +73,8 @@ export function checkpointRoutes(app: ServiceApp, deps: CheckpointsDeps): void {
     const issues: FieldIssue[] = [];
     const result = communities.map((community, i) => {
       const district = districts[community];
-      if (!district) issues.push({ field: `${field}.${i}`, message: `unknown community ${community}` });
+      if (!district)
+        issues.push({ field: `${field}.${i}`, message: `unknown community ${community}` });
       return { community, district: district ?? '' };
     });
     if (issues.length > 0) throw new DomainError('VALIDATION_FAILED', 'unknown community', issues);
@@ -79,8 +101,13 @@ export function checkpointRoutes(app: ServiceApp, deps: CheckpointsDeps): void {
       for (const c of communities) requireCommunity(ctx.user, c.community);
       const checkpointId = deps.newId();
       const { communities: _names, ...details } = ctx.body;
-      const result = await run(ctx, checkpointId, { type: 'OpenCheckpoint', data: { ...details, checkpointId, communities, at: deps.clock().toISOString() } });
-      ctx.reply.header('location', `/checkpoints/${checkpointId}`).header('etag', `"${result.revision}"`);
+      const result = await run(ctx, checkpointId, {
+        type: 'OpenCheckpoint',
+        data: { ...details, checkpointId, communities, at: deps.clock().toISOString() },
+      });
+      ctx.reply
+        .header('location', `/checkpoints/${checkpointId}`)
+        .header('etag', `"${result.revision}"`);
       return { checkpointId, communities, revision: result.revision };
     },
   });
@@ -97,46 +124,82 @@ export function checkpointRoutes(app: ServiceApp, deps: CheckpointsDeps): void {
     status: 201,
     handler: async (ctx) => {
       const { checkpointId, sources, ...details } = ctx.body;
-      if (sources.includes(checkpointId)) throw new DomainError('MERGE_INTO_SELF', `checkpoint ${checkpointId}`, [{ field: 'body.sources', message: 'includes the new checkpoint' }]);
+      if (sources.includes(checkpointId))
+        throw new DomainError('MERGE_INTO_SELF', `checkpoint ${checkpointId}`, [
+          { field: 'body.sources', message: 'includes the new checkpoint' },
+        ]);
       // A retry is recognised first, as a resent crossing is: the same id with other content is
       // refused before the sources are looked at, since by then they may well be closed (into it, or
       // otherwise) and would answer with a misleading source error. The registrar must be allowed
       // to act on that checkpoint before learning how it differs.
-      const { state: target } = await loadAggregate(deps.eventStore, checkpointStreamId(checkpointId), checkpointDecider);
+      const { state: target } = await loadAggregate(
+        deps.eventStore,
+        checkpointStreamId(checkpointId),
+        checkpointDecider,
+      );
       if (target.status !== 'none') {
         // The id is the caller's choice for a new checkpoint: one held elsewhere cannot be had (403), it is not "unknown".
-        requireAllCommunitiesOf(ctx.user, target, () => new DomainError('FORBIDDEN', `${ctx.user.id} may not use checkpoint id ${checkpointId}`));
+        requireAllCommunitiesOf(
+          ctx.user,
+          target,
+          () =>
+            new DomainError(
+              'FORBIDDEN',
+              `${ctx.user.id} may not use checkpoint id ${checkpointId}`,
+            ),
+        );
         refuseReusedMergeId(target, { sources, ...details });
       }
       // Check every source before appending anything, so a merge that cannot be done leaves no trace.
       const loaded: KnownCheckpoint[] = [];
       for (const [i, sourceId] of sources.entries()) {
-        const { state } = await loadAggregate(deps.eventStore, checkpointStreamId(sourceId), checkpointDecider);
-        const sourceNotFound = () => new DomainError('CHECKPOINT_NOT_FOUND', `checkpoint ${sourceId}`, [{ field: `body.sources.${i}`, message: 'no such checkpoint' }]);
+        const { state } = await loadAggregate(
+          deps.eventStore,
+          checkpointStreamId(sourceId),
+          checkpointDecider,
+        );
+        const sourceNotFound = () =>
+          new DomainError('CHECKPOINT_NOT_FOUND', `checkpoint ${sourceId}`, [
+            { field: `body.sources.${i}`, message: 'no such checkpoint' },
+          ]);
         if (state.status === 'none') throw sourceNotFound();
         requireAllCommunitiesOf(ctx.user, state, sourceNotFound);
         if (state.status === 'closed' && state.mergedInto !== checkpointId) {
-          const code = state.mergedInto === null ? 'CHECKPOINT_CLOSED' : 'CHECKPOINT_ALREADY_MERGED';
-          throw new DomainError(code, `checkpoint ${sourceId}`, [{ field: `body.sources.${i}`, message: state.mergedInto === null ? 'closed' : `merged into ${state.mergedInto}` }]);
+          const code =
+            state.mergedInto === null ? 'CHECKPOINT_CLOSED' : 'CHECKPOINT_ALREADY_MERGED';
+          throw new DomainError(code, `checkpoint ${sourceId}`, [
+            {
+              field: `body.sources.${i}`,
+              message: state.mergedInto === null ? 'closed' : `merged into ${state.mergedInto}`,
+            },
+          ]);
         }
         loaded.push(state);
       }
       const communities: CheckpointCommunity[] = [];
-      for (const c of loaded.flatMap((s) => s.communities)) if (!communities.some((x) => x.community === c.community)) communities.push(c);
+      for (const c of loaded.flatMap((s) => s.communities))
+        if (!communities.some((x) => x.community === c.community)) communities.push(c);
 
       // Not atomic: the new checkpoint is opened first, then each source is closed into it, one
       // stream at a time. Each step does nothing when already done, so a retry with the same
       // checkpointId after a failure part-way (a crash, a concurrent write: 409) finishes the merge.
       const at = deps.clock().toISOString();
-      const opened = await run(ctx, checkpointId, { type: 'OpenCheckpoint', data: { ...details, checkpointId, communities, mergedFrom: sources, at } });
+      const opened = await run(ctx, checkpointId, {
+        type: 'OpenCheckpoint',
+        data: { ...details, checkpointId, communities, mergedFrom: sources, at },
+      });
       const closed: string[] = [];
       for (const sourceId of sources) {
-        const r = await run(ctx, sourceId, { type: 'MarkMergedInto', data: { checkpointId: sourceId, mergedInto: checkpointId, at } });
+        const r = await run(ctx, sourceId, {
+          type: 'MarkMergedInto',
+          data: { checkpointId: sourceId, mergedInto: checkpointId, at },
+        });
         if (r.events.length > 0) closed.push(sourceId);
       }
       // Answered from the checkpoint as recorded, so a retry gets what the first call got, whatever order it listed the sources in.
       const merged = opened.state;
-      if (merged.status === 'none') throw new Error(`checkpoint ${checkpointId} neither opened nor found`);
+      if (merged.status === 'none')
+        throw new Error(`checkpoint ${checkpointId} neither opened nor found`);
       const newlyOpened = opened.events.length > 0;
       // 201 when this call appended anything (a first try, or a retry finishing a half-done merge);
       // 200 when it found the whole merge already recorded and appended nothing.
@@ -168,7 +231,15 @@ export function checkpointRoutes(app: ServiceApp, deps: CheckpointsDeps): void {
     roles: ['registrar'],
     handler: async (ctx) => {
       const checkpointId = ctx.params.id;
-      const result = await run(ctx, checkpointId, { type: 'CloseCheckpoint', data: { checkpointId, reason: ctx.body.reason, at: deps.clock().toISOString() } }, { authorize: registrarOfCheckpoint(ctx.user), ifMatch: true });
+      const result = await run(
+        ctx,
+        checkpointId,
+        {
+          type: 'CloseCheckpoint',
+          data: { checkpointId, reason: ctx.body.reason, at: deps.clock().toISOString() },
+        },
+        { authorize: registrarOfCheckpoint(ctx.user), ifMatch: true },
+      );
       ctx.reply.header('etag', `"${result.revision}"`);
       return { checkpointId, status: result.state.status, revision: result.revision };
     },
@@ -177,7 +248,8 @@ export function checkpointRoutes(app: ServiceApp, deps: CheckpointsDeps): void {
   route(app, {
     method: 'POST',
     url: '/checkpoints/:id/shifts',
-    summary: 'Start a shift (one on duty at a time); with handoverNote it takes over from the shift on duty',
+    summary:
+      'Start a shift (one on duty at a time); with handoverNote it takes over from the shift on duty',
     tags: ['shifts'],
     params: CheckpointParams,
     fields: CHECKPOINT_PATHS,
@@ -191,12 +263,21 @@ export function checkpointRoutes(app: ServiceApp, deps: CheckpointsDeps): void {
       const result = await run(
         ctx,
         checkpointId,
-        { type: 'StartShift', data: { ...ctx.body, checkpointId, shiftId, startedAt, now: deps.clock().toISOString() } },
+        {
+          type: 'StartShift',
+          data: { ...ctx.body, checkpointId, shiftId, startedAt, now: deps.clock().toISOString() },
+        },
         { occurredAt: new Date(startedAt), authorize: staffOfCheckpoint(ctx.user), ifMatch: true },
       );
       const handedOver = result.events.find((e) => e.type === 'checkpoints.shift-ended');
       ctx.reply.header('etag', `"${result.revision}"`);
-      return { checkpointId, shiftId, startedAt, handedOverFrom: handedOver ? (handedOver.data as { shiftId: string }).shiftId : null, revision: result.revision };
+      return {
+        checkpointId,
+        shiftId,
+        startedAt,
+        handedOverFrom: handedOver ? (handedOver.data as { shiftId: string }).shiftId : null,
+        revision: result.revision,
+      };
     },
   });
 
@@ -215,18 +296,32 @@ export function checkpointRoutes(app: ServiceApp, deps: CheckpointsDeps): void {
       const result = await run(
         ctx,
         checkpointId,
-        { type: 'EndShift', data: { checkpointId, endedAt, handoverNote: ctx.body.handoverNote, now: deps.clock().toISOString() } },
+        {
+          type: 'EndShift',
+          data: {
+            checkpointId,
+            endedAt,
+            handoverNote: ctx.body.handoverNote,
+            now: deps.clock().toISOString(),
+          },
+        },
         { occurredAt: new Date(endedAt), authorize: staffOfCheckpoint(ctx.user), ifMatch: true },
       );
       ctx.reply.header('etag', `"${result.revision}"`);
-      return { checkpointId, shiftId: (result.events[0]!.data as { shiftId: string }).shiftId, endedAt, revision: result.revision };
+      return {
+        checkpointId,
+        shiftId: (result.events[0]!.data as { shiftId: string }).shiftId,
+        endedAt,
+        revision: result.revision,
+      };
     },
   });
 
   route(app, {
     method: 'GET',
     url: '/checkpoints/:id',
-    summary: 'A checkpoint as its own stream tells it, with the shift on duty; a merged one says whether every source is closed yet',
+    summary:
+      'A checkpoint as its own stream tells it, with the shift on duty; a merged one says whether every source is closed yet',
     tags: ['checkpoints'],
     params: CheckpointParams,
     fields: CHECKPOINT_PATHS,
@@ -237,15 +332,23 @@ export function checkpointRoutes(app: ServiceApp, deps: CheckpointsDeps): void {
       // A merge is two steps over several streams: show which sources are still waiting to be closed into this one.
       const pending: string[] = [];
       for (const sourceId of state.mergedFrom) {
-        const source = await loadAggregate(deps.eventStore, checkpointStreamId(sourceId), checkpointDecider);
-        if (source.state.status !== 'closed' || source.state.mergedInto !== state.checkpointId) pending.push(sourceId);
+        const source = await loadAggregate(
+          deps.eventStore,
+          checkpointStreamId(sourceId),
+          checkpointDecider,
+        );
+        if (source.state.status !== 'closed' || source.state.mergedInto !== state.checkpointId)
+          pending.push(sourceId);
       }
       ctx.reply.header('etag', `"${revision}"`);
       return {
         ...state,
         ...(state.status === 'open' ? { closedAt: null, reason: null, mergedInto: null } : {}),
         currentShift: currentShift(state),
-        merge: state.mergedFrom.length > 0 ? { complete: pending.length === 0, pendingSources: pending } : null,
+        merge:
+          state.mergedFrom.length > 0
+            ? { complete: pending.length === 0, pendingSources: pending }
+            : null,
         revision,
       };
     },
@@ -270,7 +373,8 @@ export function checkpointRoutes(app: ServiceApp, deps: CheckpointsDeps): void {
   route(app, {
     method: 'GET',
     url: '/checkpoints/:id/coverage',
-    summary: 'Covered and uncovered intervals of one business day (default today): a 24-hour checkpoint with a gap shows the gap',
+    summary:
+      'Covered and uncovered intervals of one business day (default today): a 24-hour checkpoint with a gap shows the gap',
     tags: ['shifts'],
     params: CheckpointParams,
     fields: CHECKPOINT_PATHS,

@@ -2,7 +2,12 @@ import type { Logger } from 'pino';
 import type { CheckpointCommunity, CheckpointEvent, CheckpointKind } from '@fangyi/contracts';
 import type { EventStore } from '@fangyi/eventstore';
 import { InMemoryProjectionStore, type Op, type Projection } from '@fangyi/projections';
-import { logSource, readModelProcessor, startProcessor, type ProcessorStatus } from '@fangyi/processors';
+import {
+  logSource,
+  readModelProcessor,
+  startProcessor,
+  type ProcessorStatus,
+} from '@fangyi/processors';
 
 export const CHECKPOINT_LIST_COLLECTION = 'checkpoint-list';
 
@@ -19,7 +24,11 @@ export interface CheckpointListItem {
   readonly communities: readonly CheckpointCommunity[];
   readonly status: ListStatus;
   readonly staffedHours: number;
-  readonly shiftOnDuty: { readonly shiftId: string; readonly since: string; readonly staffCount: number } | null;
+  readonly shiftOnDuty: {
+    readonly shiftId: string;
+    readonly since: string;
+    readonly staffCount: number;
+  } | null;
   /** The joint checkpoint a merged one was closed into. */
   readonly mergedInto: string | null;
   /** The checkpoints a joint one replaced; empty for one opened on its own. */
@@ -33,7 +42,10 @@ export interface CheckpointListItem {
  * evolve (a closing event counts only on an open checkpoint), kept to the few fields a list shows,
  * so that a row stays small however many shifts the checkpoint has had.
  */
-export function evolveListItem(item: CheckpointListItem | null, event: CheckpointEvent): CheckpointListItem | null {
+export function evolveListItem(
+  item: CheckpointListItem | null,
+  event: CheckpointEvent,
+): CheckpointListItem | null {
   switch (event.type) {
     case 'checkpoints.checkpoint-opened': {
       const d = event.data;
@@ -54,13 +66,25 @@ export function evolveListItem(item: CheckpointListItem | null, event: Checkpoin
     }
     case 'checkpoints.checkpoint-merged-into':
       if (item?.status !== 'open') return item;
-      return { ...item, status: 'merged', mergedInto: event.data.mergedInto, closedAt: event.data.closedAt };
+      return {
+        ...item,
+        status: 'merged',
+        mergedInto: event.data.mergedInto,
+        closedAt: event.data.closedAt,
+      };
     case 'checkpoints.checkpoint-closed':
       if (item?.status !== 'open') return item;
       return { ...item, status: 'closed', closedAt: event.data.closedAt };
     case 'checkpoints.shift-started':
       if (!item) return item;
-      return { ...item, shiftOnDuty: { shiftId: event.data.shiftId, since: event.data.startedAt, staffCount: event.data.staff.length } };
+      return {
+        ...item,
+        shiftOnDuty: {
+          shiftId: event.data.shiftId,
+          since: event.data.startedAt,
+          staffCount: event.data.staff.length,
+        },
+      };
     case 'checkpoints.shift-ended':
       if (item?.shiftOnDuty?.shiftId !== event.data.shiftId) return item;
       return { ...item, shiftOnDuty: null };
@@ -84,7 +108,12 @@ const CHECKPOINT_STREAM_EVENTS = [
   'checkpoints.shift-ended',
 ] as const satisfies readonly CheckpointEvent['type'][];
 // Fails to compile when a checkpoint event type is added without being listed above.
-const _everyType: Exclude<CheckpointEvent['type'], (typeof CHECKPOINT_STREAM_EVENTS)[number]> extends never ? true : never = true;
+const _everyType: Exclude<
+  CheckpointEvent['type'],
+  (typeof CHECKPOINT_STREAM_EVENTS)[number]
+> extends never
+  ? true
+  : never = true;
 
 export const checkpointListProjection: Projection = {
   name: 'checkpoints-list',
@@ -94,7 +123,9 @@ export const checkpointListProjection: Projection = {
     const id = event.data.checkpointId;
     const before = await read.get<CheckpointListItem>(CHECKPOINT_LIST_COLLECTION, id);
     const after = evolveListItem(before, event);
-    return after === null || after === before ? [] : [{ op: 'put', collection: CHECKPOINT_LIST_COLLECTION, id, doc: after }];
+    return after === null || after === before
+      ? []
+      : [{ op: 'put', collection: CHECKPOINT_LIST_COLLECTION, id, doc: after }];
   },
 };
 
@@ -110,10 +141,18 @@ export interface CheckpointList {
  * district has a few dozen checkpoints, so a replay at start is cheap). A read first waits until
  * the log's tail is applied, so a registrar sees the merge they just made.
  */
-export async function startCheckpointList(deps: { readonly eventStore: EventStore; readonly logger: Logger; readonly idleMs?: number }): Promise<CheckpointList> {
+export async function startCheckpointList(deps: {
+  readonly eventStore: EventStore;
+  readonly logger: Logger;
+  readonly idleMs?: number;
+}): Promise<CheckpointList> {
   const store = new InMemoryProjectionStore();
   const source = logSource({ eventStore: deps.eventStore, idleMs: deps.idleMs ?? 500 });
-  const running = await startProcessor(readModelProcessor(checkpointListProjection, store), source, deps.logger);
+  const running = await startProcessor(
+    readModelProcessor(checkpointListProjection, store),
+    source,
+    deps.logger,
+  );
   return {
     async all() {
       await running.caughtUp();

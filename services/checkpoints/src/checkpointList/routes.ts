@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { DomainError, requireCommunity, route, worksIn, type ServiceApp } from '@fangyi/service-kit';
+import {
+  DomainError,
+  requireCommunity,
+  route,
+  worksIn,
+  type ServiceApp,
+} from '@fangyi/service-kit';
 import { READERS, communityDistrictsOf, type CheckpointsDeps } from '../http.ts';
 import { LIST_STATUSES } from './projection.ts';
 
@@ -25,16 +31,26 @@ export function checkpointListRoutes(app: ServiceApp, deps: CheckpointsDeps): vo
     handler: async ({ query, user }) => {
       if (query.community !== undefined) {
         // No checkpoint can serve a community the directory does not know (opening one is a 400), so asking for one is a mistake, not an empty answer.
-        if (!districts[query.community]) throw new DomainError('VALIDATION_FAILED', 'unknown community', [{ field: 'query.community', message: `unknown community ${query.community}` }]);
+        if (!districts[query.community])
+          throw new DomainError('VALIDATION_FAILED', 'unknown community', [
+            { field: 'query.community', message: `unknown community ${query.community}` },
+          ]);
         // As GET /quarantine/cases: asking about a community outside one's own is refused, not answered with nothing.
         requireCommunity(user, query.community);
       }
       const all = await readModel.all();
       const checkpoints = all
         .filter((c) => c.communities.some((x) => worksIn(user, x.community)))
-        .filter((c) => query.community === undefined || c.communities.some((x) => x.community === query.community))
+        .filter(
+          (c) =>
+            query.community === undefined ||
+            c.communities.some((x) => x.community === query.community),
+        )
         .filter((c) => query.status === undefined || c.status === query.status)
-        .sort((a, b) => a.openedAt.localeCompare(b.openedAt) || a.checkpointId.localeCompare(b.checkpointId));
+        .sort(
+          (a, b) =>
+            a.openedAt.localeCompare(b.openedAt) || a.checkpointId.localeCompare(b.checkpointId),
+        );
       return { total: checkpoints.length, checkpoints };
     },
   });

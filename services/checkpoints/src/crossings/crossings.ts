@@ -13,19 +13,41 @@ import {
 import { DomainError, defineErrors, fault } from '@fangyi/service-kit/errors';
 
 export const crossingErrors = defineErrors({
-  PERSON_REQUIRED: { status: 409, title: 'A crossing must say who crossed: personId, name or ID number' },
-  CROSSING_IN_FUTURE: { status: 409, title: 'A crossing or refusal cannot be recorded later than now' },
-  CROSSING_NOT_FOUND: { status: 409, title: "The crossing to refuse is not among this checkpoint's crossings of that day" },
+  PERSON_REQUIRED: {
+    status: 409,
+    title: 'A crossing must say who crossed: personId, name or ID number',
+  },
+  CROSSING_IN_FUTURE: {
+    status: 409,
+    title: 'A crossing or refusal cannot be recorded later than now',
+  },
+  CROSSING_NOT_FOUND: {
+    status: 409,
+    title: "The crossing to refuse is not among this checkpoint's crossings of that day",
+  },
   CROSSING_NOT_AN_ENTRY: { status: 409, title: 'Only an entry can be turned back' },
   CROSSING_ALREADY_REFUSED: { status: 409, title: 'This entry has already been turned back' },
-  CROSSING_PERSON_UNKNOWN: { status: 422, title: 'No person with this id is registered: leave personId out to record the crossing as unidentified' },
-  PASS_UNKNOWN: { status: 422, title: 'No pass with this number has been issued: leave passNumber out to record the crossing without one' },
+  CROSSING_PERSON_UNKNOWN: {
+    status: 422,
+    title:
+      'No person with this id is registered: leave personId out to record the crossing as unidentified',
+  },
+  PASS_UNKNOWN: {
+    status: 422,
+    title:
+      'No pass with this number has been issued: leave passNumber out to record the crossing without one',
+  },
   PASS_NOT_OF_PERSON: { status: 409, title: 'This pass was issued to someone else' },
-  CROSSING_ID_REUSED: { status: 409, title: 'This id was already used for a different crossing or refusal at this checkpoint that day' },
+  CROSSING_ID_REUSED: {
+    status: 409,
+    title:
+      'This id was already used for a different crossing or refusal at this checkpoint that day',
+  },
 });
 
 /** One stream per checkpoint and business day keeps the checkpoint's own stream small. */
-export const crossingStreamId = (checkpointId: string, date: string) => `crossings-${checkpointId}-${date}`;
+export const crossingStreamId = (checkpointId: string, date: string) =>
+  `crossings-${checkpointId}-${date}`;
 
 /** What the crossing decider needs to know of the checkpoint, read by the route from its stream. */
 export type CheckpointSnapshot =
@@ -48,10 +70,18 @@ export interface CrossingIdentity {
  */
 export function identify(identity: CrossingIdentity): string | null {
   const { person, pass } = identity;
-  if (person === 'unknown') throw new DomainError('CROSSING_PERSON_UNKNOWN', undefined, [{ field: 'body.personId', message: 'no registered person with this id' }]);
-  if (pass === 'unknown') throw new DomainError('PASS_UNKNOWN', undefined, [{ field: 'body.passNumber', message: 'no pass with this number was issued' }]);
+  if (person === 'unknown')
+    throw new DomainError('CROSSING_PERSON_UNKNOWN', undefined, [
+      { field: 'body.personId', message: 'no registered person with this id' },
+    ]);
+  if (pass === 'unknown')
+    throw new DomainError('PASS_UNKNOWN', undefined, [
+      { field: 'body.passNumber', message: 'no pass with this number was issued' },
+    ]);
   if (person !== 'not-named' && pass !== 'not-named' && pass.personId !== person.personId) {
-    throw new DomainError('PASS_NOT_OF_PERSON', `pass ${pass.passId}`, [{ field: 'body.passNumber', message: 'issued to someone else' }]);
+    throw new DomainError('PASS_NOT_OF_PERSON', `pass ${pass.passId}`, [
+      { field: 'body.passNumber', message: 'issued to someone else' },
+    ]);
   }
   return person !== 'not-named' ? person.personId : pass !== 'not-named' ? pass.personId : null;
 }
@@ -80,7 +110,12 @@ export type RecordEntry = { type: 'RecordEntry'; data: RecordCrossingData };
 export type RecordExit = { type: 'RecordExit'; data: RecordCrossingData };
 export type RecordRefusal = {
   type: 'RecordRefusal';
-  data: Omit<RecordRefusalInput, 'at' | 'refusalId'> & CrossingContext & { readonly refusalId: string; readonly at: string; readonly identity: CrossingIdentity };
+  data: Omit<RecordRefusalInput, 'at' | 'refusalId'> &
+    CrossingContext & {
+      readonly refusalId: string;
+      readonly at: string;
+      readonly identity: CrossingIdentity;
+    };
 };
 export type CrossingCommand = RecordEntry | RecordExit | RecordRefusal;
 
@@ -99,15 +134,22 @@ export interface DayCrossing {
  */
 export type CrossingDayState =
   | { readonly status: 'empty' }
-  | { readonly status: 'recording'; readonly crossings: ReadonlyMap<string, DayCrossing>; readonly refusals: ReadonlyMap<string, RefusalRecorded> };
+  | {
+      readonly status: 'recording';
+      readonly crossings: ReadonlyMap<string, DayCrossing>;
+      readonly refusals: ReadonlyMap<string, RefusalRecorded>;
+    };
 
 export const initialState = (): CrossingDayState => ({ status: 'empty' });
 
-const crossingsOf = (state: CrossingDayState): ReadonlyMap<string, DayCrossing> => (state.status === 'recording' ? state.crossings : new Map());
-const refusalsOf = (state: CrossingDayState): ReadonlyMap<string, RefusalRecorded> => (state.status === 'recording' ? state.refusals : new Map());
+const crossingsOf = (state: CrossingDayState): ReadonlyMap<string, DayCrossing> =>
+  state.status === 'recording' ? state.crossings : new Map();
+const refusalsOf = (state: CrossingDayState): ReadonlyMap<string, RefusalRecorded> =>
+  state.status === 'recording' ? state.refusals : new Map();
 
 /** The crossing recorded under this id on the state's day, if any. */
-export const crossingOf = (state: CrossingDayState, crossingId: string): DayCrossing | undefined => crossingsOf(state).get(crossingId);
+export const crossingOf = (state: CrossingDayState, crossingId: string): DayCrossing | undefined =>
+  crossingsOf(state).get(crossingId);
 
 export { isFever };
 
@@ -127,12 +169,18 @@ export function evolve(state: CrossingDayState, event: CrossingEvent): CrossingD
       return { status: 'recording', crossings, refusals };
     case 'checkpoints.refusal-recorded': {
       const refused = event.data.crossingId ? crossings.get(event.data.crossingId) : undefined;
-      if (refused && event.data.crossingId) crossings.set(event.data.crossingId, { ...refused, refusalId: event.data.refusalId });
-      return { status: 'recording', crossings, refusals: new Map(refusals).set(event.data.refusalId, event.data) };
+      if (refused && event.data.crossingId)
+        crossings.set(event.data.crossingId, { ...refused, refusalId: event.data.refusalId });
+      return {
+        status: 'recording',
+        crossings,
+        refusals: new Map(refusals).set(event.data.refusalId, event.data),
+      };
     }
     case 'checkpoints.quarantine-breach-recorded': {
       const crossed = crossings.get(event.data.crossingId);
-      if (crossed) crossings.set(event.data.crossingId, { ...crossed, breachId: event.data.breachId });
+      if (crossed)
+        crossings.set(event.data.crossingId, { ...crossed, breachId: event.data.breachId });
       return { status: 'recording', crossings, refusals };
     }
     default: {
@@ -147,12 +195,26 @@ function shiftOnDuty(ctx: CrossingContext, at: string): string {
   const cp = ctx.checkpoint;
   switch (cp.status) {
     case 'none':
-      throw new DomainError('CHECKPOINT_NOT_FOUND', `checkpoint ${ctx.checkpointId}`, fault('checkpointId', 'no such checkpoint'));
+      throw new DomainError(
+        'CHECKPOINT_NOT_FOUND',
+        `checkpoint ${ctx.checkpointId}`,
+        fault('checkpointId', 'no such checkpoint'),
+      );
     case 'closed':
-      throw new DomainError('CHECKPOINT_CLOSED', `checkpoint ${ctx.checkpointId}`, fault('checkpointId', 'closed'));
+      throw new DomainError(
+        'CHECKPOINT_CLOSED',
+        `checkpoint ${ctx.checkpointId}`,
+        fault('checkpointId', 'closed'),
+      );
     case 'open':
-      if (cp.openShiftId === null) throw new DomainError('NO_OPEN_SHIFT', `checkpoint ${ctx.checkpointId}: start a shift first`, fault('checkpointId', 'no shift is on duty: start a shift first'));
-      if (Date.parse(at) > Date.parse(ctx.now) + CLOCK_SKEW_MS) throw new DomainError('CROSSING_IN_FUTURE', `at ${at}`, fault('at', 'in the future'));
+      if (cp.openShiftId === null)
+        throw new DomainError(
+          'NO_OPEN_SHIFT',
+          `checkpoint ${ctx.checkpointId}: start a shift first`,
+          fault('checkpointId', 'no shift is on duty: start a shift first'),
+        );
+      if (Date.parse(at) > Date.parse(ctx.now) + CLOCK_SKEW_MS)
+        throw new DomainError('CROSSING_IN_FUTURE', `at ${at}`, fault('at', 'in the future'));
       return cp.openShiftId;
     default: {
       const _exhaustive: never = cp;
@@ -162,33 +224,75 @@ function shiftOnDuty(ctx: CrossingContext, at: string): string {
 }
 
 /** What the client sent, compared field by field with what was recorded under the same id. */
-const CROSSING_CONTENT = ['personId', 'name', 'idNumber', 'temperatureC', 'passNumber', 'passValid', 'at'] as const;
-const REFUSAL_CONTENT = ['personId', 'name', 'idNumber', 'reason', 'note', 'crossingId', 'at'] as const;
+const CROSSING_CONTENT = [
+  'personId',
+  'name',
+  'idNumber',
+  'temperatureC',
+  'passNumber',
+  'passValid',
+  'at',
+] as const;
+const REFUSAL_CONTENT = [
+  'personId',
+  'name',
+  'idNumber',
+  'reason',
+  'note',
+  'crossingId',
+  'at',
+] as const;
 
-const differing = <K extends string>(keys: readonly K[], sent: { readonly [P in K]?: unknown }, recorded: { readonly [P in K]?: unknown }): K[] =>
-  keys.filter((k) => sent[k] !== recorded[k]);
+const differing = <K extends string>(
+  keys: readonly K[],
+  sent: { readonly [P in K]?: unknown },
+  recorded: { readonly [P in K]?: unknown },
+): K[] => keys.filter((k) => sent[k] !== recorded[k]);
 
 const reused = (kind: 'crossing' | 'refusal', id: string, differs: readonly string[]) =>
-  new DomainError('CROSSING_ID_REUSED', `${kind} ${id} was recorded with a different ${differs.join(', ')}`, [
-    { field: kind === 'crossing' ? 'crossingId' : 'refusalId', message: `already used for another ${kind} that day (${differs.join(', ')} differ)` },
-  ]);
+  new DomainError(
+    'CROSSING_ID_REUSED',
+    `${kind} ${id} was recorded with a different ${differs.join(', ')}`,
+    [
+      {
+        field: kind === 'crossing' ? 'crossingId' : 'refusalId',
+        message: `already used for another ${kind} that day (${differs.join(', ')} differ)`,
+      },
+    ],
+  );
 
-function recordCrossing(direction: Direction, d: RecordCrossingData, state: CrossingDayState): CrossingEvent[] {
+function recordCrossing(
+  direction: Direction,
+  d: RecordCrossingData,
+  state: CrossingDayState,
+): CrossingEvent[] {
   // A resend is checked first: the crossing is already recorded, so it is answered even if the shift
   // has ended since, and it records no second breach.
   const earlier = crossingOf(state, d.crossingId);
   // Compared as recorded: a crossing named by its pass was recorded with the holder's id.
-  const sent = { ...d, personId: d.personId ?? (typeof d.identity.pass === 'object' ? d.identity.pass.personId : undefined) };
+  const sent = {
+    ...d,
+    personId:
+      d.personId ?? (typeof d.identity.pass === 'object' ? d.identity.pass.personId : undefined),
+  };
   if (earlier) {
-    const differs = [...(earlier.direction !== direction ? ['direction'] : []), ...differing(CROSSING_CONTENT, sent, earlier.recorded)];
+    const differs = [
+      ...(earlier.direction !== direction ? ['direction'] : []),
+      ...differing(CROSSING_CONTENT, sent, earlier.recorded),
+    ];
     if (differs.length > 0) throw reused('crossing', d.crossingId, differs);
     return [];
   }
   const shiftId = shiftOnDuty(d, d.at);
   if (d.temperatureC < TEMPERATURE_MIN_C || d.temperatureC > TEMPERATURE_MAX_C) {
-    throw new DomainError('TEMPERATURE_OUT_OF_RANGE', `${d.temperatureC} °C`, fault('temperatureC', 'out of range'));
+    throw new DomainError(
+      'TEMPERATURE_OUT_OF_RANGE',
+      `${d.temperatureC} °C`,
+      fault('temperatureC', 'out of range'),
+    );
   }
-  if (d.personId === undefined && d.name === undefined && d.idNumber === undefined) throw new DomainError('PERSON_REQUIRED', undefined, fault('personId', 'who crossed?'));
+  if (d.personId === undefined && d.name === undefined && d.idNumber === undefined)
+    throw new DomainError('PERSON_REQUIRED', undefined, fault('personId', 'who crossed?'));
   const personId = identify(d.identity);
   const data = {
     checkpointId: d.checkpointId,
@@ -205,12 +309,24 @@ function recordCrossing(direction: Direction, d: RecordCrossingData, state: Cros
     passValid: d.passValid,
     at: d.at,
   };
-  const events: CrossingEvent[] = [direction === 'entry' ? { type: 'checkpoints.entry-recorded', data } : { type: 'checkpoints.exit-recorded', data }];
+  const events: CrossingEvent[] = [
+    direction === 'entry'
+      ? { type: 'checkpoints.entry-recorded', data }
+      : { type: 'checkpoints.exit-recorded', data },
+  ];
   // Someone under home quarantine at a checkpoint, in either direction, is a breach: recorded in the same append.
   if (personId !== null && d.underQuarantine) {
     events.push({
       type: 'checkpoints.quarantine-breach-recorded',
-      data: { breachId: d.breachId, checkpointId: d.checkpointId, crossingId: d.crossingId, personId, caseId: d.underQuarantine.caseId, direction, at: d.at },
+      data: {
+        breachId: d.breachId,
+        checkpointId: d.checkpointId,
+        crossingId: d.crossingId,
+        personId,
+        caseId: d.underQuarantine.caseId,
+        direction,
+        at: d.at,
+      },
     });
   }
   return events;
@@ -234,10 +350,26 @@ export function decide(command: CrossingCommand, state: CrossingDayState): Cross
       const shiftId = shiftOnDuty(d, d.at);
       identify(d.identity);
       if (d.crossingId !== undefined) {
-        const crossing = state.status === 'recording' ? state.crossings.get(d.crossingId) : undefined;
-        if (!crossing) throw new DomainError('CROSSING_NOT_FOUND', `crossing ${d.crossingId} on ${d.date}`, fault('crossingId', 'not a crossing of this checkpoint on that day'));
-        if (crossing.direction !== 'entry') throw new DomainError('CROSSING_NOT_AN_ENTRY', `crossing ${d.crossingId}`, fault('crossingId', 'is an exit'));
-        if (crossing.refusalId !== null) throw new DomainError('CROSSING_ALREADY_REFUSED', `by refusal ${crossing.refusalId}`, fault('crossingId', 'already turned back'));
+        const crossing =
+          state.status === 'recording' ? state.crossings.get(d.crossingId) : undefined;
+        if (!crossing)
+          throw new DomainError(
+            'CROSSING_NOT_FOUND',
+            `crossing ${d.crossingId} on ${d.date}`,
+            fault('crossingId', 'not a crossing of this checkpoint on that day'),
+          );
+        if (crossing.direction !== 'entry')
+          throw new DomainError(
+            'CROSSING_NOT_AN_ENTRY',
+            `crossing ${d.crossingId}`,
+            fault('crossingId', 'is an exit'),
+          );
+        if (crossing.refusalId !== null)
+          throw new DomainError(
+            'CROSSING_ALREADY_REFUSED',
+            `by refusal ${crossing.refusalId}`,
+            fault('crossingId', 'already turned back'),
+          );
       }
       return [
         {

@@ -1,12 +1,53 @@
-import { RecordCrossingSchema, RecordRefusalSchema, REFUSAL_REASONS, parseEnvelope, type Actor, type EntryRecorded, type QuarantineBreachRecorded, type RefusalRecorded } from '@fangyi/contracts';
+import {
+  RecordCrossingSchema,
+  RecordRefusalSchema,
+  REFUSAL_REASONS,
+  parseEnvelope,
+  type Actor,
+  type EntryRecorded,
+  type QuarantineBreachRecorded,
+  type RefusalRecorded,
+} from '@fangyi/contracts';
 import type { FastifyReply } from 'fastify';
-import { SHIPPED_DISTRICT, businessDate, handleCommand, idNumberSubject, normaliseIdNumber, route, type ServiceApp, type User } from '@fangyi/service-kit';
+import {
+  SHIPPED_DISTRICT,
+  businessDate,
+  handleCommand,
+  idNumberSubject,
+  normaliseIdNumber,
+  route,
+  type ServiceApp,
+  type User,
+} from '@fangyi/service-kit';
 import { currentShift } from '../checkpoint/checkpoint.ts';
-import { CHECKPOINT_PATHS, CheckpointParams, DateQuery, READERS, loadCheckpoint, requireAnyCommunityOf, utc, type CheckpointsDeps, type KnownCheckpoint } from '../http.ts';
+import {
+  CHECKPOINT_PATHS,
+  CheckpointParams,
+  DateQuery,
+  READERS,
+  loadCheckpoint,
+  requireAnyCommunityOf,
+  utc,
+  type CheckpointsDeps,
+  type KnownCheckpoint,
+} from '../http.ts';
 import { underQuarantineOf } from '../underQuarantine/projection.ts';
-import { crossingDecider, crossingOf, crossingStreamId, type CheckpointSnapshot, type CrossingCommand, type CrossingIdentity } from './crossings.ts';
+import {
+  crossingDecider,
+  crossingOf,
+  crossingStreamId,
+  type CheckpointSnapshot,
+  type CrossingCommand,
+  type CrossingIdentity,
+} from './crossings.ts';
 
-type Ctx = { user: User; actor(): Actor; request: { correlationId: string }; reply: FastifyReply; status(code: number): void };
+type Ctx = {
+  user: User;
+  actor(): Actor;
+  request: { correlationId: string };
+  reply: FastifyReply;
+  status(code: number): void;
+};
 
 /** 201 when this call recorded something; 200 for a resend (same client id, same content) that recorded nothing. */
 const answer = <T>(ctx: Ctx, created: boolean, body: T): T => {
@@ -15,17 +56,28 @@ const answer = <T>(ctx: Ctx, created: boolean, body: T): T => {
 };
 
 const snapshotOf = (state: KnownCheckpoint): CheckpointSnapshot =>
-  state.status === 'open' ? { status: 'open', openShiftId: currentShift(state)?.shiftId ?? null } : { status: 'closed' };
+  state.status === 'open'
+    ? { status: 'open', openShiftId: currentShift(state)?.shiftId ?? null }
+    : { status: 'closed' };
 
 /** HTTP for what happens at the gate: entries, exits, refusals (劝返), and the day's log. */
 export function crossingRoutes(app: ServiceApp, deps: CheckpointsDeps): void {
   const directory = deps.residents;
 
   /** Looks up the person and pass named, after reading the log up to now (someone registered a moment ago is found). */
-  const identityOf = async (named: { personId?: string | undefined; passNumber?: string | undefined }): Promise<CrossingIdentity> => {
+  const identityOf = async (named: {
+    personId?: string | undefined;
+    passNumber?: string | undefined;
+  }): Promise<CrossingIdentity> => {
     await directory.sync();
-    const person = named.personId === undefined ? 'not-named' : ((await directory.person(named.personId)) ?? 'unknown');
-    const pass = named.passNumber === undefined ? 'not-named' : ((await directory.pass(named.passNumber)) ?? 'unknown');
+    const person =
+      named.personId === undefined
+        ? 'not-named'
+        : ((await directory.person(named.personId)) ?? 'unknown');
+    const pass =
+      named.passNumber === undefined
+        ? 'not-named'
+        : ((await directory.pass(named.passNumber)) ?? 'unknown');
     return { person, pass };
   };
 
@@ -34,26 +86,42 @@ export function crossingRoutes(app: ServiceApp, deps: CheckpointsDeps): void {
    * forgotten with it, whoever the crossing names. Sealed alike each time, so a resend compares equal.
    */
   const sealIdNumber = async (idNumber: string | undefined): Promise<string | undefined> =>
-    idNumber === undefined ? undefined : deps.vault.sealStable(idNumberSubject(deps.namingKey, idNumber), normaliseIdNumber(idNumber));
+    idNumber === undefined
+      ? undefined
+      : deps.vault.sealStable(
+          idNumberSubject(deps.namingKey, idNumber),
+          normaliseIdNumber(idNumber),
+        );
   const sealed = async <T extends { idNumber?: string | undefined }>(body: T): Promise<T> => {
     const idNumber = await sealIdNumber(body.idNumber);
     return idNumber === undefined ? body : { ...body, idNumber };
   };
 
   /** Reads the checkpoint (for its communities and the shift on duty), then appends to the day's crossing stream. */
-  const record = async (ctx: Ctx, checkpointId: string, at: string, build: (snapshot: CheckpointSnapshot, date: string) => Promise<CrossingCommand>) => {
+  const record = async (
+    ctx: Ctx,
+    checkpointId: string,
+    at: string,
+    build: (snapshot: CheckpointSnapshot, date: string) => Promise<CrossingCommand>,
+  ) => {
     const { state } = await loadCheckpoint(deps.eventStore, checkpointId);
     requireAnyCommunityOf(ctx.user, state);
     const date = businessDate(new Date(at), deps.timeZone);
     // The shift is checked on what the checkpoint stream said a moment ago: a shift ended between
     // this read and the append below may still see one more crossing, which is harmless.
     const command = await build(snapshotOf(state), date);
-    const result = await handleCommand(deps.eventStore, crossingStreamId(checkpointId, date), crossingDecider, command, {
-      actor: ctx.actor(),
-      correlationId: ctx.request.correlationId,
-      occurredAt: new Date(at),
-      newId: deps.newId,
-    });
+    const result = await handleCommand(
+      deps.eventStore,
+      crossingStreamId(checkpointId, date),
+      crossingDecider,
+      command,
+      {
+        actor: ctx.actor(),
+        correlationId: ctx.request.correlationId,
+        occurredAt: new Date(at),
+        newId: deps.newId,
+      },
+    );
     return { result, date };
   };
 
@@ -80,7 +148,12 @@ export function crossingRoutes(app: ServiceApp, deps: CheckpointsDeps): void {
         const { result, date } = await record(ctx, checkpointId, at, async (checkpoint, date) => {
           const identity = await identityOf(ctx.body);
           // Whoever the crossing names, by id or by pass: the decider refuses a name that matches nobody.
-          const who = typeof identity.person === 'object' ? identity.person.personId : typeof identity.pass === 'object' ? identity.pass.personId : null;
+          const who =
+            typeof identity.person === 'object'
+              ? identity.person.personId
+              : typeof identity.pass === 'object'
+                ? identity.pass.personId
+                : null;
           return {
             type: direction === 'entry' ? 'RecordEntry' : 'RecordExit',
             data: {
@@ -93,7 +166,8 @@ export function crossingRoutes(app: ServiceApp, deps: CheckpointsDeps): void {
               breachId,
               now: deps.clock().toISOString(),
               identity,
-              underQuarantine: who !== null ? await underQuarantineOf(deps.projectionStore, who) : null,
+              underQuarantine:
+                who !== null ? await underQuarantineOf(deps.projectionStore, who) : null,
               feverThresholdC: (deps.district ?? SHIPPED_DISTRICT).feverThresholdC,
             },
           };
@@ -131,16 +205,31 @@ export function crossingRoutes(app: ServiceApp, deps: CheckpointsDeps): void {
       const refusalId = ctx.body.refusalId ?? deps.newId();
       const { result, date } = await record(ctx, checkpointId, at, async (checkpoint, date) => ({
         type: 'RecordRefusal',
-        data: { ...(await sealed(ctx.body)), at, checkpointId, date, checkpoint, refusalId, now: deps.clock().toISOString(), identity: await identityOf({ personId: ctx.body.personId }) },
+        data: {
+          ...(await sealed(ctx.body)),
+          at,
+          checkpointId,
+          date,
+          checkpoint,
+          refusalId,
+          now: deps.clock().toISOString(),
+          identity: await identityOf({ personId: ctx.body.personId }),
+        },
       }));
-      return answer(ctx, result.events.length > 0, { checkpointId, refusalId, date, revision: result.revision });
+      return answer(ctx, result.events.length > 0, {
+        checkpointId,
+        refusalId,
+        date,
+        revision: result.revision,
+      });
     },
   });
 
   route(app, {
     method: 'GET',
     url: '/checkpoints/:id/crossings',
-    summary: "One business day's crossings and refusals at the checkpoint (default today), with counts",
+    summary:
+      "One business day's crossings and refusals at the checkpoint (default today), with counts",
     tags: ['crossings'],
     params: CheckpointParams,
     fields: CHECKPOINT_PATHS,
@@ -150,14 +239,27 @@ export function crossingRoutes(app: ServiceApp, deps: CheckpointsDeps): void {
       const { state } = await loadCheckpoint(deps.eventStore, ctx.params.id);
       requireAnyCommunityOf(ctx.user, state);
       const date = ctx.query.date ?? businessDate(deps.clock(), deps.timeZone);
-      const events = (await deps.eventStore.readStream(crossingStreamId(ctx.params.id, date))).map(({ position: _p, ...e }) => parseEnvelope(e));
-      const crossings: (EntryRecorded & { direction: 'entry' | 'exit'; recordedBy: string; refusalId: string | null; breachId: string | null })[] = [];
+      const events = (await deps.eventStore.readStream(crossingStreamId(ctx.params.id, date))).map(
+        ({ position: _p, ...e }) => parseEnvelope(e),
+      );
+      const crossings: (EntryRecorded & {
+        direction: 'entry' | 'exit';
+        recordedBy: string;
+        refusalId: string | null;
+        breachId: string | null;
+      })[] = [];
       const refusals: (RefusalRecorded & { recordedBy: string })[] = [];
       const breaches: QuarantineBreachRecorded[] = [];
       for (const e of events) {
         if (e.type === 'checkpoints.entry-recorded' || e.type === 'checkpoints.exit-recorded') {
           const direction = e.type === 'checkpoints.entry-recorded' ? 'entry' : 'exit';
-          crossings.push({ ...(e.data as EntryRecorded), direction, recordedBy: e.actor.id, refusalId: null, breachId: null });
+          crossings.push({
+            ...(e.data as EntryRecorded),
+            direction,
+            recordedBy: e.actor.id,
+            refusalId: null,
+            breachId: null,
+          });
         } else if (e.type === 'checkpoints.refusal-recorded') {
           refusals.push({ ...(e.data as RefusalRecorded), recordedBy: e.actor.id });
         } else if (e.type === 'checkpoints.quarantine-breach-recorded') {
@@ -165,15 +267,20 @@ export function crossingRoutes(app: ServiceApp, deps: CheckpointsDeps): void {
         }
       }
       // The ID numbers as typed, opened for this log: null once whoever holds the number is forgotten.
-      const opened = await deps.vault.openAll([...crossings, ...refusals].map((x) => x.idNumber ?? ''));
+      const opened = await deps.vault.openAll(
+        [...crossings, ...refusals].map((x) => x.idNumber ?? ''),
+      );
       [...crossings, ...refusals].forEach((x, i) => {
-        if (x.idNumber !== undefined) (x as { idNumber?: string | null }).idNumber = opened[i] ?? null;
+        if (x.idNumber !== undefined)
+          (x as { idNumber?: string | null }).idNumber = opened[i] ?? null;
       });
       for (const c of crossings) {
         c.refusalId = refusals.find((r) => r.crossingId === c.crossingId)?.refusalId ?? null;
         c.breachId = breaches.find((b) => b.crossingId === c.crossingId)?.breachId ?? null;
       }
-      const byReason = Object.fromEntries(REFUSAL_REASONS.map((r) => [r, refusals.filter((x) => x.reason === r).length]));
+      const byReason = Object.fromEntries(
+        REFUSAL_REASONS.map((r) => [r, refusals.filter((x) => x.reason === r).length]),
+      );
       return {
         checkpointId: state.checkpointId,
         date,
@@ -187,7 +294,9 @@ export function crossingRoutes(app: ServiceApp, deps: CheckpointsDeps): void {
           breaches: breaches.length,
         },
         // Fever entries still waiting for the refusal the staff must send.
-        feverEntriesAwaitingRefusal: crossings.filter((c) => c.direction === 'entry' && c.fever && c.refusalId === null).map((c) => c.crossingId),
+        feverEntriesAwaitingRefusal: crossings
+          .filter((c) => c.direction === 'entry' && c.fever && c.refusalId === null)
+          .map((c) => c.crossingId),
         crossings,
         refusals,
         breaches,

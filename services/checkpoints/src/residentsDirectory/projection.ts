@@ -37,22 +37,55 @@ interface PassRef {
  */
 export const residentsDirectoryProjection: Projection = {
   name: 'checkpoints-residents-directory',
-  handles: ['residents.person-registered', 'residents.person-moved-in', 'residents.pass-issued', 'residents.pass-revoked'],
+  handles: [
+    'residents.person-registered',
+    'residents.person-moved-in',
+    'residents.pass-issued',
+    'residents.pass-revoked',
+  ],
   async project(event, read: DocReader): Promise<Op[]> {
     switch (event.type) {
       case 'residents.person-registered':
       case 'residents.person-moved-in': {
         const d = event.data as PersonRef;
-        return [{ op: 'put', collection: KNOWN_PEOPLE_COLLECTION, id: d.personId, doc: { personId: d.personId, community: d.community } satisfies KnownPerson }];
+        return [
+          {
+            op: 'put',
+            collection: KNOWN_PEOPLE_COLLECTION,
+            id: d.personId,
+            doc: { personId: d.personId, community: d.community } satisfies KnownPerson,
+          },
+        ];
       }
       case 'residents.pass-issued': {
         const d = event.data as PassRef;
-        return [{ op: 'put', collection: KNOWN_PASSES_COLLECTION, id: d.passId, doc: { passId: d.passId, personId: d.personId, validUntil: d.validUntil, revoked: false } satisfies KnownPass }];
+        return [
+          {
+            op: 'put',
+            collection: KNOWN_PASSES_COLLECTION,
+            id: d.passId,
+            doc: {
+              passId: d.passId,
+              personId: d.personId,
+              validUntil: d.validUntil,
+              revoked: false,
+            } satisfies KnownPass,
+          },
+        ];
       }
       case 'residents.pass-revoked': {
         const d = event.data as PassRef;
         const pass = await read.get<KnownPass>(KNOWN_PASSES_COLLECTION, d.passId);
-        return pass ? [{ op: 'put', collection: KNOWN_PASSES_COLLECTION, id: d.passId, doc: { ...pass, revoked: true } satisfies KnownPass }] : [];
+        return pass
+          ? [
+              {
+                op: 'put',
+                collection: KNOWN_PASSES_COLLECTION,
+                id: d.passId,
+                doc: { ...pass, revoked: true } satisfies KnownPass,
+              },
+            ]
+          : [];
       }
       default:
         return [];
@@ -70,7 +103,11 @@ export interface ResidentsDirectory {
 }
 
 /** Kept in memory by each instance from the event store's global log, as the checkpoint list is. */
-export async function startResidentsDirectory(deps: { readonly eventStore: EventStore; readonly logger: Logger; readonly idleMs?: number }): Promise<ResidentsDirectory> {
+export async function startResidentsDirectory(deps: {
+  readonly eventStore: EventStore;
+  readonly logger: Logger;
+  readonly idleMs?: number;
+}): Promise<ResidentsDirectory> {
   const view = await startLogView({ projection: residentsDirectoryProjection, ...deps });
   return {
     sync: view.caughtUp,

@@ -1,8 +1,19 @@
 import type { Logger } from 'pino';
 import type { HomeQuarantineStarted } from '@fangyi/contracts';
 import type { EventStore } from '@fangyi/eventstore';
-import { ensureIntact, type DocReader, type Op, type Projection, type ProjectionStore } from '@fangyi/projections';
-import { readModelProcessor, startProcessor, type ProcessorSource, type RunningProcessor } from '@fangyi/processors';
+import {
+  ensureIntact,
+  type DocReader,
+  type Op,
+  type Projection,
+  type ProjectionStore,
+} from '@fangyi/projections';
+import {
+  readModelProcessor,
+  startProcessor,
+  type ProcessorSource,
+  type RunningProcessor,
+} from '@fangyi/processors';
 
 export const UNDER_QUARANTINE_COLLECTION = 'under-quarantine';
 
@@ -38,8 +49,23 @@ export const underQuarantineProjection: Projection = {
       case 'quarantine.home-quarantine-started': {
         const d = event.data as HomeQuarantineStarted;
         const doc = await read.get<UnderQuarantineDoc>(UNDER_QUARANTINE_COLLECTION, d.personId);
-        const cases = { ...doc?.cases, [d.caseId]: { caseId: d.caseId, community: d.community, startDate: d.startDate, endDate: d.endDate } };
-        return [{ op: 'put', collection: UNDER_QUARANTINE_COLLECTION, id: d.personId, doc: { personId: d.personId, cases } satisfies UnderQuarantineDoc }];
+        const cases = {
+          ...doc?.cases,
+          [d.caseId]: {
+            caseId: d.caseId,
+            community: d.community,
+            startDate: d.startDate,
+            endDate: d.endDate,
+          },
+        };
+        return [
+          {
+            op: 'put',
+            collection: UNDER_QUARANTINE_COLLECTION,
+            id: d.personId,
+            doc: { personId: d.personId, cases } satisfies UnderQuarantineDoc,
+          },
+        ];
       }
       case 'quarantine.home-quarantine-ended': {
         const d = event.data as HomeQuarantineEndedRef;
@@ -48,7 +74,14 @@ export const underQuarantineProjection: Projection = {
         const { [d.caseId]: _ended, ...rest } = doc.cases;
         return Object.keys(rest).length === 0
           ? [{ op: 'delete', collection: UNDER_QUARANTINE_COLLECTION, id: d.personId }]
-          : [{ op: 'put', collection: UNDER_QUARANTINE_COLLECTION, id: d.personId, doc: { personId: d.personId, cases: rest } satisfies UnderQuarantineDoc }];
+          : [
+              {
+                op: 'put',
+                collection: UNDER_QUARANTINE_COLLECTION,
+                id: d.personId,
+                doc: { personId: d.personId, cases: rest } satisfies UnderQuarantineDoc,
+              },
+            ];
       }
       default:
         return [];
@@ -57,9 +90,14 @@ export const underQuarantineProjection: Projection = {
 };
 
 /** The case keeping a person at home, or null; with several, the one that started last. */
-export async function underQuarantineOf(store: Pick<ProjectionStore, 'get'>, personId: string): Promise<{ caseId: string } | null> {
+export async function underQuarantineOf(
+  store: Pick<ProjectionStore, 'get'>,
+  personId: string,
+): Promise<{ caseId: string } | null> {
   const doc = await store.get<UnderQuarantineDoc>(UNDER_QUARANTINE_COLLECTION, personId);
-  const cases = Object.values(doc?.cases ?? {}).sort((a, b) => (a.startDate < b.startDate ? 1 : a.startDate > b.startDate ? -1 : 0));
+  const cases = Object.values(doc?.cases ?? {}).sort((a, b) =>
+    a.startDate < b.startDate ? 1 : a.startDate > b.startDate ? -1 : 0,
+  );
   return cases[0] ? { caseId: cases[0].caseId } : null;
 }
 
@@ -73,8 +111,15 @@ export interface CheckpointsProjectionsOptions {
 }
 
 /** Keeps the checkpoints service's "people under quarantine" read model up to date. */
-export async function startCheckpointsProjections(options: CheckpointsProjectionsOptions): Promise<RunningProcessor> {
+export async function startCheckpointsProjections(
+  options: CheckpointsProjectionsOptions,
+): Promise<RunningProcessor> {
   const { store, eventStore, logger } = options;
-  if (eventStore) await ensureIntact({ projection: underQuarantineProjection, store, eventStore, logger });
-  return startProcessor(readModelProcessor(underQuarantineProjection, store, eventStore ? { eventStore } : {}), options.source, logger);
+  if (eventStore)
+    await ensureIntact({ projection: underQuarantineProjection, store, eventStore, logger });
+  return startProcessor(
+    readModelProcessor(underQuarantineProjection, store, eventStore ? { eventStore } : {}),
+    options.source,
+    logger,
+  );
 }

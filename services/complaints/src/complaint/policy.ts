@@ -1,5 +1,9 @@
 import { z } from 'zod';
-import { COMPLAINT_CATEGORIES, ComplaintCategorySchema, type ComplaintCategory } from '@fangyi/contracts';
+import {
+  COMPLAINT_CATEGORIES,
+  ComplaintCategorySchema,
+  type ComplaintCategory,
+} from '@fangyi/contracts';
 import { ALL_COMMUNITIES } from '@fangyi/service-kit';
 import type { HandlersByArea, RentalBanInForce } from './complaint.ts';
 
@@ -48,31 +52,54 @@ export function rentalBanFor(policy: ComplaintPolicy, area: string): RentalBanIn
 /** `kutao=complaint-handler-kutao|h2;taoyuanju=estate-officer-taoyuanju;*=complaint-handler-kutao`, as FANGYI_CALLERS. */
 export function parseHandlers(value: string): Map<string, string[]> {
   const handlers = new Map<string, string[]>();
-  for (const part of value.split(';').map((p) => p.trim()).filter(Boolean)) {
+  for (const part of value
+    .split(';')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const m = /^([a-z0-9][a-z0-9-]*|\*)=(.+)$/.exec(part);
     if (!m) throw new Error(`complaint handlers "${part}" is not like kutao=handler-1|handler-2`);
-    const ids = m[2]!.split('|').map((id) => id.trim()).filter(Boolean);
-    if (ids.length === 0 || ids.some((id) => !/^[A-Za-z0-9_.-]{1,128}$/.test(id))) throw new Error(`complaint handlers of ${m[1]} are not valid ids: "${m[2]}"`);
-    if (new Set(ids).size !== ids.length) throw new Error(`complaint handlers of ${m[1]} name someone twice`);
+    const ids = m[2]!
+      .split('|')
+      .map((id) => id.trim())
+      .filter(Boolean);
+    if (ids.length === 0 || ids.some((id) => !/^[A-Za-z0-9_.-]{1,128}$/.test(id)))
+      throw new Error(`complaint handlers of ${m[1]} are not valid ids: "${m[2]}"`);
+    if (new Set(ids).size !== ids.length)
+      throw new Error(`complaint handlers of ${m[1]} name someone twice`);
     handlers.set(m[1]!, ids);
   }
   return handlers;
 }
 
-const hours = z.coerce.number().positive().max(24 * 90);
+const hours = z.coerce
+  .number()
+  .positive()
+  .max(24 * 90);
 const yuan = z.coerce.number().int().positive().max(1_000_000);
 
 /** `quarantine-breach=2,illegal-rental=24,default=72`: categories not named take `default` (else the built-in hours). */
 export function parseReplyWithinHours(value: string): Record<ComplaintCategory, number> {
-  const entries = value.split(',').map((s) => s.trim()).filter(Boolean).map((pair) => {
-    const [key, raw] = pair.split('=').map((s) => s.trim());
-    const h = hours.safeParse(raw);
-    if (!key || !h.success) throw new Error(`reply hours: "${pair}" is not category=hours`);
-    if (key !== 'default' && !ComplaintCategorySchema.safeParse(key).success) throw new Error(`reply hours: unknown category "${key}"`);
-    return [key, h.data] as const;
-  });
-  const given = Object.fromEntries(entries) as Partial<Record<ComplaintCategory | 'default', number>>;
-  return Object.fromEntries(COMPLAINT_CATEGORIES.map((c) => [c, given[c] ?? given.default ?? DEFAULT_REPLY_WITHIN_HOURS[c]])) as Record<ComplaintCategory, number>;
+  const entries = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((pair) => {
+      const [key, raw] = pair.split('=').map((s) => s.trim());
+      const h = hours.safeParse(raw);
+      if (!key || !h.success) throw new Error(`reply hours: "${pair}" is not category=hours`);
+      if (key !== 'default' && !ComplaintCategorySchema.safeParse(key).success)
+        throw new Error(`reply hours: unknown category "${key}"`);
+      return [key, h.data] as const;
+    });
+  const given = Object.fromEntries(entries) as Partial<
+    Record<ComplaintCategory | 'default', number>
+  >;
+  return Object.fromEntries(
+    COMPLAINT_CATEGORIES.map((c) => [
+      c,
+      given[c] ?? given.default ?? DEFAULT_REPLY_WITHIN_HOURS[c],
+    ]),
+  ) as Record<ComplaintCategory, number>;
 }
 
 export const ComplaintPolicyEnvSchema = z.object({
@@ -86,19 +113,28 @@ export const ComplaintPolicyEnvSchema = z.object({
 /** The policy from the environment (the variables of ComplaintPolicyEnvSchema); a bad value throws naming it. */
 export function complaintPolicyFromEnv(env: NodeJS.ProcessEnv = process.env): ComplaintPolicy {
   const parsed = ComplaintPolicyEnvSchema.safeParse(env);
-  if (!parsed.success) throw new Error(`invalid complaint policy: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!parsed.success)
+    throw new Error(
+      `invalid complaint policy: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
   const c = parsed.data;
   let handlers: HandlersByArea;
   try {
     handlers = parseHandlers(c.FANGYI_COMPLAINT_HANDLERS);
   } catch (error) {
-    throw new Error(`invalid complaint policy: FANGYI_COMPLAINT_HANDLERS: ${(error as Error).message}`);
+    throw new Error(
+      `invalid complaint policy: FANGYI_COMPLAINT_HANDLERS: ${(error as Error).message}`,
+    );
   }
   return {
     handlers,
-    replyWithinHours: c.FANGYI_COMPLAINT_REPLY_HOURS ? parseReplyWithinHours(c.FANGYI_COMPLAINT_REPLY_HOURS) : DEFAULT_REPLY_WITHIN_HOURS,
+    replyWithinHours: c.FANGYI_COMPLAINT_REPLY_HOURS
+      ? parseReplyWithinHours(c.FANGYI_COMPLAINT_REPLY_HOURS)
+      : DEFAULT_REPLY_WITHIN_HOURS,
     rentalBan: {
-      areas: c.FANGYI_RENTAL_BAN_AREAS.split(',').map((s) => s.trim()).filter(Boolean),
+      areas: c.FANGYI_RENTAL_BAN_AREAS.split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
       fineYuan: c.FANGYI_RENTAL_FINE_YUAN,
       rewardYuan: c.FANGYI_REPORT_REWARD_YUAN,
     },

@@ -27,7 +27,10 @@ export function queueSort(view: ComplaintView): string | null {
 export function complaintIndexEntries(view: ComplaintView): IndexEntry[] {
   const sort = queueSort(view);
   if (sort === null) return [];
-  return [{ index: COMPLAINT_INDEX.queue, value: '', sort }, ...(view.assignee ? [{ index: COMPLAINT_INDEX.handler, value: view.assignee, sort }] : [])];
+  return [
+    { index: COMPLAINT_INDEX.queue, value: '', sort },
+    ...(view.assignee ? [{ index: COMPLAINT_INDEX.handler, value: view.assignee, sort }] : []),
+  ];
 }
 
 /**
@@ -40,8 +43,22 @@ export const complaintsProjection: Projection = {
   handles: Object.keys(complaintsEvents),
   async project(event, read): Promise<Op[]> {
     const complaintId = (event.data as { complaintId: string }).complaintId;
-    const current = event.type === 'complaints.complaint-filed' ? null : await read.get<ComplaintView>(COMPLAINTS_COLLECTION, complaintId);
+    const current =
+      event.type === 'complaints.complaint-filed'
+        ? null
+        : await read.get<ComplaintView>(COMPLAINTS_COLLECTION, complaintId);
     const next = applyToView(current, event);
-    return next ? [{ op: 'put', collection: COMPLAINTS_COLLECTION, id: complaintId, doc: next, partition: next.area, index: complaintIndexEntries(next) }] : [];
+    return next
+      ? [
+          {
+            op: 'put',
+            collection: COMPLAINTS_COLLECTION,
+            id: complaintId,
+            doc: next,
+            partition: next.area,
+            index: complaintIndexEntries(next),
+          },
+        ]
+      : [];
   },
 };

@@ -22,23 +22,60 @@ describe('the complaint queue', () => {
     const revision = revisions.get(streamId) ?? 0;
     revisions.set(streamId, revision + 1);
     const envelope: Envelope = {
-      id: uuidv7(), type, schemaVersion: 1, streamId, streamRevision: revision, occurredAt: now.toISOString(), recordedAt: now.toISOString(),
-      actor: { id: 'handler-kutao', role: 'complaint-handler' }, correlationId: 'x', causationId: null, data: { complaintId, ...data },
+      id: uuidv7(),
+      type,
+      schemaVersion: 1,
+      streamId,
+      streamRevision: revision,
+      occurredAt: now.toISOString(),
+      recordedAt: now.toISOString(),
+      actor: { id: 'handler-kutao', role: 'complaint-handler' },
+      correlationId: 'x',
+      causationId: null,
+      data: { complaintId, ...data },
     };
     // Parsed as a consumer parses it: the test's events are valid ones.
     expect(await applyEvent(complaintsProjection, store, parseEnvelope(envelope))).toBe('applied');
   };
-  const file = (complaintId: string, area: { community: string } | { estate: string; district: string }, dueLocal: string) =>
+  const file = (
+    complaintId: string,
+    area: { community: string } | { estate: string; district: string },
+    dueLocal: string,
+  ) =>
     apply(complaintId, 'complaints.complaint-filed', {
-      channel: 'phone', category: 'illegal-rental', ...area, description: '出租给外来人员', reporter: { anonymous: true },
-      receivedAt: at('2020-02-02T09:00').toISOString(), replyWithinHours: 24, replyDueAt: at(dueLocal).toISOString(), status: 'received', statusNote: '已受理',
+      channel: 'phone',
+      category: 'illegal-rental',
+      ...area,
+      description: '出租给外来人员',
+      reporter: { anonymous: true },
+      receivedAt: at('2020-02-02T09:00').toISOString(),
+      replyWithinHours: 24,
+      replyDueAt: at(dueLocal).toISOString(),
+      status: 'received',
+      statusNote: '已受理',
     });
-  const triage = (complaintId: string, assignee: string) => apply(complaintId, 'complaints.complaint-triaged', { assignee, agency: 'community', priority: 'normal', status: 'triaged', statusNote: '已分派' });
-  const get = (url: string, user: User = testUser('complaint-handler', ['kutao'], 'handler-kutao')) => app.inject({ method: 'GET', url, headers: authHeader(user) });
+  const triage = (complaintId: string, assignee: string) =>
+    apply(complaintId, 'complaints.complaint-triaged', {
+      assignee,
+      agency: 'community',
+      priority: 'normal',
+      status: 'triaged',
+      statusNote: '已分派',
+    });
+  const get = (
+    url: string,
+    user: User = testUser('complaint-handler', ['kutao'], 'handler-kutao'),
+  ) => app.inject({ method: 'GET', url, headers: authHeader(user) });
   const ids = (body: { items: { complaintId: string }[] }) => body.items.map((i) => i.complaintId);
 
   beforeAll(async () => {
-    app = createServiceApp({ service: 'complaints', logger: pino({ level: 'silent' }), authSecret: TEST_AUTH_SECRET, clock: () => now, rateLimit: false });
+    app = createServiceApp({
+      service: 'complaints',
+      logger: pino({ level: 'silent' }),
+      authSecret: TEST_AUTH_SECRET,
+      clock: () => now,
+      rateLimit: false,
+    });
     complaintQueueRoutes(app, { store, clock: () => now, timeZone: TZ, vault });
     await app.ready();
     await file('k1', { community: 'kutao' }, '2020-02-03T10:00');
@@ -48,7 +85,13 @@ describe('the complaint queue', () => {
     await file('k3', { community: 'kutao' }, '2020-02-04T00:00');
     await triage('k3', 'handler-kutao');
     await file('k4', { community: 'kutao' }, '2020-02-03T07:00');
-    await apply('k4', 'complaints.reporter-replied', { replyId: 'r1', channel: 'phone', message: '已回电', public: false, at: at('2020-02-03T06:00').toISOString() });
+    await apply('k4', 'complaints.reporter-replied', {
+      replyId: 'r1',
+      channel: 'phone',
+      message: '已回电',
+      public: false,
+      at: at('2020-02-03T06:00').toISOString(),
+    });
     await file('k5', { community: 'kutao' }, '2020-02-03T07:30');
     await apply('k5', 'complaints.complaint-closed', { status: 'closed', statusNote: '已办结' });
     await file('k6', { estate: 'taoyuanju', district: 'kutao' }, '2020-02-03T12:00');
@@ -64,16 +107,34 @@ describe('the complaint queue', () => {
     expect(res.statusCode, res.body).toBe(200);
     const body = res.json();
     expect(ids(body)).toEqual(['k2', 'k1', 'k3', 'k4']);
-    expect(body.items.map((i: { replyDue: string }) => i.replyDue)).toEqual(['overdue', 'due-soon', 'on-time', 'replied']);
-    expect(body.items[1]).toMatchObject({ replyDueLocal: '2020-02-03 10:00', minutesToReplyDue: 30, assignee: 'handler-kutao', status: 'triaged' });
+    expect(body.items.map((i: { replyDue: string }) => i.replyDue)).toEqual([
+      'overdue',
+      'due-soon',
+      'on-time',
+      'replied',
+    ]);
+    expect(body.items[1]).toMatchObject({
+      replyDueLocal: '2020-02-03 10:00',
+      minutesToReplyDue: 30,
+      assignee: 'handler-kutao',
+      status: 'triaged',
+    });
     // Midnight in Shanghai is 16:00 UTC the day before; the due time reads on the district's clock.
-    expect(body.items[2]).toMatchObject({ replyDueAt: '2020-02-03T16:00:00.000Z', replyDueLocal: '2020-02-04 00:00' });
+    expect(body.items[2]).toMatchObject({
+      replyDueAt: '2020-02-03T16:00:00.000Z',
+      replyDueLocal: '2020-02-04 00:00',
+    });
     expect(body).toMatchObject({ timeZone: TZ, next: null });
   });
 
   it("lists one handler's queue, an estate's, and a handler's own areas by default", async () => {
-    expect(ids((await get('/complaints/queue?handler=handler-kutao')).json())).toEqual(['k1', 'k3']);
-    expect(ids((await get('/complaints/queue?handler=handler-kutao-2&community=kutao')).json())).toEqual(['k2']);
+    expect(ids((await get('/complaints/queue?handler=handler-kutao')).json())).toEqual([
+      'k1',
+      'k3',
+    ]);
+    expect(
+      ids((await get('/complaints/queue?handler=handler-kutao-2&community=kutao')).json()),
+    ).toEqual(['k2']);
     const officer = testUser('complaint-handler', ['taoyuanju'], 'officer-taoyuanju');
     expect(ids((await get('/complaints/queue?estate=taoyuanju', officer)).json())).toEqual(['k6']);
     expect(ids((await get('/complaints/queue')).json())).toEqual(['k2', 'k1', 'k3', 'k4']);
@@ -89,14 +150,30 @@ describe('the complaint queue', () => {
   it('moves from on-time to due-soon to overdue as the clock passes midnight in Shanghai', async () => {
     const k3 = async (local: string) => {
       now = at(local);
-      return (await get('/complaints/queue?community=kutao')).json().items.find((i: { complaintId: string }) => i.complaintId === 'k3');
+      return (await get('/complaints/queue?community=kutao'))
+        .json()
+        .items.find((i: { complaintId: string }) => i.complaintId === 'k3');
     };
     expect(await k3('2020-02-03T21:59')).toMatchObject({ replyDue: 'on-time' });
-    expect(await k3('2020-02-03T22:00')).toMatchObject({ replyDue: 'due-soon', minutesToReplyDue: 120 });
-    expect(await k3('2020-02-04T00:00')).toMatchObject({ replyDue: 'due-soon', minutesToReplyDue: 0 });
+    expect(await k3('2020-02-03T22:00')).toMatchObject({
+      replyDue: 'due-soon',
+      minutesToReplyDue: 120,
+    });
+    expect(await k3('2020-02-04T00:00')).toMatchObject({
+      replyDue: 'due-soon',
+      minutesToReplyDue: 0,
+    });
     expect(await k3('2020-02-04T00:01')).toMatchObject({ replyDue: 'overdue' });
     now = at('2020-02-03T09:30');
-    expect(replyDueState({ replyDueAt: at('2020-02-03T09:00').toISOString(), firstReplyAt: at('2020-02-03T10:00').toISOString() }, now)).toBe('replied');
+    expect(
+      replyDueState(
+        {
+          replyDueAt: at('2020-02-03T09:00').toISOString(),
+          firstReplyAt: at('2020-02-03T10:00').toISOString(),
+        },
+        now,
+      ),
+    ).toBe('replied');
   });
 
   it('pages with limit and cursor across areas: each complaint once, in order; bad input is a 400 naming the field', async () => {
@@ -105,13 +182,20 @@ describe('the complaint queue', () => {
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const page: { items: { complaintId: string }[]; next: string | null } = (await get(`/complaints/queue?limit=2${cursor ? `&cursor=${cursor}` : ''}`, officer)).json();
+      const page: { items: { complaintId: string }[]; next: string | null } = (
+        await get(`/complaints/queue?limit=2${cursor ? `&cursor=${cursor}` : ''}`, officer)
+      ).json();
       expect(page.items.length).toBeLessThanOrEqual(2);
       seen.push(...ids(page));
       cursor = page.next;
     } while (cursor);
     expect(seen).toEqual(all);
-    for (const [query, field] of [['cursor=nonsense', 'cursor'], ['limit=0', 'limit'], ['estate=nowhere', 'estate'], ['estate=taoyuanju&community=kutao', 'estate']] as const) {
+    for (const [query, field] of [
+      ['cursor=nonsense', 'cursor'],
+      ['limit=0', 'limit'],
+      ['estate=nowhere', 'estate'],
+      ['estate=taoyuanju&community=kutao', 'estate'],
+    ] as const) {
       const res = await get(`/complaints/queue?${query}`, officer);
       expect(res.statusCode, query).toBe(400);
       expect(res.body).toContain(field);

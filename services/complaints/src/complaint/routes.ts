@@ -16,15 +16,41 @@ import {
 } from '@fangyi/contracts';
 import type { EventStore } from '@fangyi/eventstore';
 import type { ProjectionStore } from '@fangyi/projections';
-import { DomainError, SHIPPED_DISTRICT, handleCommand, loadAggregate, phoneSubject, requireCommunity, requireInScope, route, unknownPlace, worksIn, type Clock, type District, type PersonalDataVault, type ServiceApp, type User } from '@fangyi/service-kit';
+import {
+  DomainError,
+  SHIPPED_DISTRICT,
+  handleCommand,
+  phoneSubject,
+  requireCommunity,
+  requireInScope,
+  route,
+  unknownPlace,
+  worksIn,
+  type Clock,
+  type District,
+  type PersonalDataVault,
+  type ServiceApp,
+  type User,
+} from '@fangyi/service-kit';
 import { commandMeta } from '@fangyi/service-kit';
-import { expectedRevisionOf } from '@fangyi/service-kit';
-import { complaintDecider, streamIdOf, type ComplaintCommand, type ComplaintState } from './complaint.ts';
+import {
+  complaintDecider,
+  streamIdOf,
+  type ComplaintCommand,
+  type ComplaintState,
+} from './complaint.ts';
 import { DEFAULT_COMPLAINT_POLICY, rentalBanFor, type ComplaintPolicy } from './policy.ts';
 import type { HouseholdDirectory } from '../households/directory.ts';
 import { COMPLAINTS_COLLECTION } from './projection.ts';
 import { complaintQueueRoutes } from './queue.ts';
-import { applyToView, isOverdue, openViews, presentReporter, presentView, type ComplaintView } from './view.ts';
+import {
+  applyToView,
+  isOverdue,
+  openViews,
+  presentReporter,
+  presentView,
+  type ComplaintView,
+} from './view.ts';
 
 export interface ComplaintsDeps {
   readonly eventStore: EventStore;
@@ -50,15 +76,28 @@ export interface ComplaintsDeps {
 const HANDLERS = ['complaint-handler'] as const;
 const READERS = ['complaint-handler', 'report-officer', 'analyst'] as const;
 
-const ComplaintParams = z.strictObject({ complaintId: z.string().min(1).max(128).regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _ only') });
+const ComplaintParams = z.strictObject({
+  complaintId: z
+    .string()
+    .min(1)
+    .max(128)
+    .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _ only'),
+});
 
 /** A complaint of another community or estate answers as an unknown one (404); one that does not exist is left to the decider. */
-const complaintNotFound = (complaintId: string) => () => new DomainError('COMPLAINT_NOT_FOUND', `complaint ${complaintId}`, [{ field: 'params.complaintId', message: 'no such complaint' }]);
+const complaintNotFound = (complaintId: string) => () =>
+  new DomainError('COMPLAINT_NOT_FOUND', `complaint ${complaintId}`, [
+    { field: 'params.complaintId', message: 'no such complaint' },
+  ]);
 const inAreaOf = (user: User) => (state: ComplaintState) => {
-  if (state.status !== 'none') requireInScope(user, state.area, complaintNotFound(state.complaintId));
+  if (state.status !== 'none')
+    requireInScope(user, state.area, complaintNotFound(state.complaintId));
 };
 
-async function readComplaint(store: EventStore, complaintId: string): Promise<{ view: ComplaintView; envelopes: Envelope[] }> {
+async function readComplaint(
+  store: EventStore,
+  complaintId: string,
+): Promise<{ view: ComplaintView; envelopes: Envelope[] }> {
   const recorded = await store.readStream(streamIdOf(complaintId));
   const envelopes = recorded.map(({ position: _position, ...e }) => parseEnvelope(e));
   const view = envelopes.reduce<ComplaintView | null>(applyToView, null);
@@ -81,31 +120,65 @@ export function complaintRoutes(app: ServiceApp, deps: ComplaintsDeps): void {
   const district = deps.district ?? SHIPPED_DISTRICT;
   // Households named by complaints must be real: looked up from the residents' events on the log.
   const households = deps.households;
-  const householdFacts = async (householdId: string | undefined) => (householdId === undefined ? null : households.household(householdId));
+  const householdFacts = async (householdId: string | undefined) =>
+    householdId === undefined ? null : households.household(householdId);
   type Ctx = { user: User; actor(): Actor; request: { correlationId: string; headers: unknown } };
-  const run = (ctx: Ctx, complaintId: string, command: ComplaintCommand, occurredAt: Date = deps.clock()) =>
-    handleCommand(deps.eventStore, streamIdOf(complaintId), complaintDecider, command, commandMeta(ctx, { newId: deps.newId, occurredAt, authorize: inAreaOf(ctx.user) }));
-  const answer = (result: { revision: number; state: ComplaintState; eventIds: readonly string[] }, complaintId: string, reply: { header(k: string, v: string): unknown }) => {
+  const run = (
+    ctx: Ctx,
+    complaintId: string,
+    command: ComplaintCommand,
+    occurredAt: Date = deps.clock(),
+  ) =>
+    handleCommand(
+      deps.eventStore,
+      streamIdOf(complaintId),
+      complaintDecider,
+      command,
+      commandMeta(ctx, { newId: deps.newId, occurredAt, authorize: inAreaOf(ctx.user) }),
+    );
+  const answer = (
+    result: { revision: number; state: ComplaintState; eventIds: readonly string[] },
+    complaintId: string,
+    reply: { header(k: string, v: string): unknown },
+  ) => {
     reply.header('etag', `"${result.revision}"`);
-    return { complaintId, status: result.state.status, revision: result.revision, events: result.eventIds };
+    return {
+      complaintId,
+      status: result.state.status,
+      revision: result.revision,
+      events: result.eventIds,
+    };
   };
 
   /** The reporter's phone, sealed for that phone number's own subject: forgetting the reporter (or the resident with that phone) makes it unreadable. */
-  const sealReporter = async <R extends { readonly phone?: string | undefined }>(reporter: R): Promise<R> =>
-    reporter.phone === undefined ? reporter : { ...reporter, phone: await deps.vault.seal(phoneSubject(deps.namingKey, reporter.phone), reporter.phone) };
+  const sealReporter = async <R extends { readonly phone?: string | undefined }>(
+    reporter: R,
+  ): Promise<R> =>
+    reporter.phone === undefined
+      ? reporter
+      : {
+          ...reporter,
+          phone: await deps.vault.seal(
+            phoneSubject(deps.namingKey, reporter.phone),
+            reporter.phone,
+          ),
+        };
 
   route(app, {
     method: 'POST',
     url: '/complaints',
-    summary: 'File a complaint or report (投诉/举报) for a community or an estate; the reply is due by the category\'s policy',
+    summary:
+      "File a complaint or report (投诉/举报) for a community or an estate; the reply is due by the category's policy",
     tags: ['complaints'],
     body: FileComplaintSchema,
     roles: [...HANDLERS, 'registrar'],
     status: 201,
     handler: async (ctx) => {
       const { community, estate } = ctx.body;
-      if (community !== undefined && !district.isCommunity(community)) throw unknownPlace('body.community', 'community', community);
-      if (estate !== undefined && !district.isEstate(estate)) throw unknownPlace('body.estate', 'estate', estate);
+      if (community !== undefined && !district.isCommunity(community))
+        throw unknownPlace('body.community', 'community', community);
+      if (estate !== undefined && !district.isEstate(estate))
+        throw unknownPlace('body.estate', 'estate', estate);
       const area = (community ?? estate)!;
       requireCommunity(ctx.user, area);
       const complaintId = deps.newId();
@@ -124,7 +197,12 @@ export function complaintRoutes(app: ServiceApp, deps: ComplaintsDeps): void {
       };
       // The complaint happened in the world when it was received; a future receivedAt is refused by the decider.
       const received = new Date(ctx.body.receivedAt);
-      const result = await run(ctx, complaintId, command, received.getTime() > now.getTime() ? now : received);
+      const result = await run(
+        ctx,
+        complaintId,
+        command,
+        received.getTime() > now.getTime() ? now : received,
+      );
       const filed = result.events[0]!.data as ComplaintFiled;
       ctx.reply.header('location', `/complaints/${complaintId}`);
       return { ...answer(result, complaintId, ctx.reply), replyDueAt: filed.replyDueAt };
@@ -134,21 +212,30 @@ export function complaintRoutes(app: ServiceApp, deps: ComplaintsDeps): void {
   route(app, {
     method: 'POST',
     url: '/complaints/:complaintId/triage',
-    summary: "Triage: assign to a handler of the complaint's community or estate (FANGYI_COMPLAINT_HANDLERS) and the responsible unit, with a priority (reassigns an open complaint)",
+    summary:
+      "Triage: assign to a handler of the complaint's community or estate (FANGYI_COMPLAINT_HANDLERS) and the responsible unit, with a priority (reassigns an open complaint)",
     tags: ['complaints'],
     params: ComplaintParams,
     body: TriageComplaintSchema,
     roles: HANDLERS,
     handler: async (ctx) => {
       const { complaintId } = ctx.params;
-      return answer(await run(ctx, complaintId, { type: 'TriageComplaint', data: { ...ctx.body, complaintId, handlers: policy.handlers } }), complaintId, ctx.reply);
+      return answer(
+        await run(ctx, complaintId, {
+          type: 'TriageComplaint',
+          data: { ...ctx.body, complaintId, handlers: policy.handlers },
+        }),
+        complaintId,
+        ctx.reply,
+      );
     },
   });
 
   route(app, {
     method: 'POST',
     url: '/complaints/:complaintId/notes',
-    summary: 'Add an investigation note (internal) while the complaint is open; the first one starts the investigation',
+    summary:
+      'Add an investigation note (internal) while the complaint is open; the first one starts the investigation',
     tags: ['complaints'],
     params: ComplaintParams,
     body: AddInvestigationNoteSchema,
@@ -159,15 +246,32 @@ export function complaintRoutes(app: ServiceApp, deps: ComplaintsDeps): void {
       const now = deps.clock();
       const at = ctx.body.at ? new Date(ctx.body.at) : now;
       const noteId = deps.newId();
-      const command: ComplaintCommand = { type: 'AddInvestigationNote', data: { complaintId, noteId, note: ctx.body.note, at: at.toISOString(), now: now.toISOString() } };
-      return { ...answer(await run(ctx, complaintId, command, at.getTime() > now.getTime() ? now : at), complaintId, ctx.reply), noteId };
+      const command: ComplaintCommand = {
+        type: 'AddInvestigationNote',
+        data: {
+          complaintId,
+          noteId,
+          note: ctx.body.note,
+          at: at.toISOString(),
+          now: now.toISOString(),
+        },
+      };
+      return {
+        ...answer(
+          await run(ctx, complaintId, command, at.getTime() > now.getTime() ? now : at),
+          complaintId,
+          ctx.reply,
+        ),
+        noteId,
+      };
     },
   });
 
   route(app, {
     method: 'POST',
     url: '/complaints/:complaintId/resolution',
-    summary: 'Resolve; a substantiated illegal-rental report in a ban area fines the host household and rewards the reporter in the same append',
+    summary:
+      'Resolve; a substantiated illegal-rental report in a ban area fines the host household and rewards the reporter in the same append',
     tags: ['complaints'],
     params: ComplaintParams,
     body: ResolveComplaintSchema,
@@ -177,13 +281,25 @@ export function complaintRoutes(app: ServiceApp, deps: ComplaintsDeps): void {
       const { view } = await readComplaint(deps.eventStore, complaintId);
       requireInScope(ctx.user, view.area, complaintNotFound(complaintId));
       const { duplicateOf } = ctx.body;
-      if (duplicateOf !== undefined && duplicateOf !== complaintId && ctx.body.resolution === 'duplicate') {
+      if (
+        duplicateOf !== undefined &&
+        duplicateOf !== complaintId &&
+        ctx.body.resolution === 'duplicate'
+      ) {
         const other = await deps.eventStore.readStream(streamIdOf(duplicateOf));
-        if (other.length === 0) throw new DomainError('DUPLICATE_OF_UNKNOWN', `complaint ${duplicateOf}`, [{ field: 'body.duplicateOf', message: 'no such complaint' }]);
+        if (other.length === 0)
+          throw new DomainError('DUPLICATE_OF_UNKNOWN', `complaint ${duplicateOf}`, [
+            { field: 'body.duplicateOf', message: 'no such complaint' },
+          ]);
       }
       const command: ComplaintCommand = {
         type: 'ResolveComplaint',
-        data: { ...ctx.body, complaintId, rentalBan: rentalBanFor(policy, view.area), household: await householdFacts(ctx.body.householdId) },
+        data: {
+          ...ctx.body,
+          complaintId,
+          rentalBan: rentalBanFor(policy, view.area),
+          household: await householdFacts(ctx.body.householdId),
+        },
       };
       const result = await run(ctx, complaintId, command);
       const fine = result.events.find((e) => e.type === 'complaints.fine-imposed');
@@ -200,7 +316,8 @@ export function complaintRoutes(app: ServiceApp, deps: ComplaintsDeps): void {
   route(app, {
     method: 'POST',
     url: '/complaints/:complaintId/reply',
-    summary: 'Record the reply to the reporter; for an anonymous reporter without contact it is posted as a public status note (channel public-note)',
+    summary:
+      'Record the reply to the reporter; for an anonymous reporter without contact it is posted as a public status note (channel public-note)',
     tags: ['complaints'],
     params: ComplaintParams,
     body: ReplyToReporterSchema,
@@ -210,14 +327,30 @@ export function complaintRoutes(app: ServiceApp, deps: ComplaintsDeps): void {
       const { complaintId } = ctx.params;
       const replyId = deps.newId();
       const now = deps.clock();
-      return { ...answer(await run(ctx, complaintId, { type: 'ReplyToReporter', data: { ...ctx.body, complaintId, replyId, at: now.toISOString() } }, now), complaintId, ctx.reply), replyId };
+      return {
+        ...answer(
+          await run(
+            ctx,
+            complaintId,
+            {
+              type: 'ReplyToReporter',
+              data: { ...ctx.body, complaintId, replyId, at: now.toISOString() },
+            },
+            now,
+          ),
+          complaintId,
+          ctx.reply,
+        ),
+        replyId,
+      };
     },
   });
 
   route(app, {
     method: 'POST',
     url: '/complaints/:complaintId/closure',
-    summary: 'Close a resolved complaint; the reporter must have had the outcome (409 REPLY_REQUIRED)',
+    summary:
+      'Close a resolved complaint; the reporter must have had the outcome (409 REPLY_REQUIRED)',
     tags: ['complaints'],
     params: ComplaintParams,
     body: CloseComplaintSchema.optional(),
@@ -225,7 +358,10 @@ export function complaintRoutes(app: ServiceApp, deps: ComplaintsDeps): void {
     handler: async (ctx) => {
       const { complaintId } = ctx.params;
       const now = deps.clock();
-      const command: ComplaintCommand = { type: 'CloseComplaint', data: { ...(ctx.body ?? {}), complaintId, replyId: deps.newId(), at: now.toISOString() } };
+      const command: ComplaintCommand = {
+        type: 'CloseComplaint',
+        data: { ...(ctx.body ?? {}), complaintId, replyId: deps.newId(), at: now.toISOString() },
+      };
       return answer(await run(ctx, complaintId, command, now), complaintId, ctx.reply);
     },
   });
@@ -233,14 +369,22 @@ export function complaintRoutes(app: ServiceApp, deps: ComplaintsDeps): void {
   route(app, {
     method: 'POST',
     url: '/complaints/:complaintId/reopening',
-    summary: 'Reopen a resolved or closed complaint for investigation; the resolution no longer stands, history stays',
+    summary:
+      'Reopen a resolved or closed complaint for investigation; the resolution no longer stands, history stays',
     tags: ['complaints'],
     params: ComplaintParams,
     body: ReopenComplaintSchema,
     roles: HANDLERS,
     handler: async (ctx) => {
       const { complaintId } = ctx.params;
-      return answer(await run(ctx, complaintId, { type: 'ReopenComplaint', data: { ...ctx.body, complaintId } }), complaintId, ctx.reply);
+      return answer(
+        await run(ctx, complaintId, {
+          type: 'ReopenComplaint',
+          data: { ...ctx.body, complaintId },
+        }),
+        complaintId,
+        ctx.reply,
+      );
     },
   });
 
@@ -272,18 +416,33 @@ export function complaintRoutes(app: ServiceApp, deps: ComplaintsDeps): void {
       requireInScope(ctx.user, view.area, complaintNotFound(ctx.params.complaintId));
       const [opened] = await openViews(deps.vault, [view]);
       return envelopes.map((e) =>
-        e.type === 'complaints.complaint-filed' ? { ...e, data: { ...(e.data as ComplaintFiled), reporter: presentReporter(opened!.reporter, opened!, ctx.user) } } : e,
+        e.type === 'complaints.complaint-filed'
+          ? {
+              ...e,
+              data: {
+                ...(e.data as ComplaintFiled),
+                reporter: presentReporter(opened!.reporter, opened!, ctx.user),
+              },
+            }
+          : e,
       );
     },
   });
 
   const { listStore } = deps;
   if (!listStore) return;
-  complaintQueueRoutes(app, { store: listStore, clock: deps.clock, timeZone: deps.timeZone, vault: deps.vault, district });
+  complaintQueueRoutes(app, {
+    store: listStore,
+    clock: deps.clock,
+    timeZone: deps.timeZone,
+    vault: deps.vault,
+    district,
+  });
   route(app, {
     method: 'GET',
     url: '/complaints',
-    summary: 'Complaints of the caller\'s communities and estates, newest first, from the complaints read model',
+    summary:
+      "Complaints of the caller's communities and estates, newest first, from the complaints read model",
     tags: ['complaints'],
     query: ListQuery,
     roles: READERS,
@@ -291,16 +450,36 @@ export function complaintRoutes(app: ServiceApp, deps: ComplaintsDeps): void {
       const now = deps.clock();
       const docs = (await listStore.list<ComplaintView>(COMPLAINTS_COLLECTION))
         .filter((c) => worksIn(user, c.area))
-        .filter((c) => (query.community === undefined || c.community === query.community) && (query.estate === undefined || c.estate === query.estate))
-        .filter((c) => (query.status === undefined || c.status === query.status) && (query.category === undefined || c.category === query.category))
+        .filter(
+          (c) =>
+            (query.community === undefined || c.community === query.community) &&
+            (query.estate === undefined || c.estate === query.estate),
+        )
+        .filter(
+          (c) =>
+            (query.status === undefined || c.status === query.status) &&
+            (query.category === undefined || c.category === query.category),
+        )
         .filter((c) => query.assignee === undefined || c.assignee === query.assignee)
-        .filter((c) => query.overdue === undefined || isOverdue(c, now) === (query.overdue === 'true'))
+        .filter(
+          (c) => query.overdue === undefined || isOverdue(c, now) === (query.overdue === 'true'),
+        )
         .sort((a, b) => b.receivedAt.localeCompare(a.receivedAt));
       const items = (await openViews(deps.vault, docs)).map((c) => {
-        const { statusNotes: _s, investigationNotes: _i, replies: _r, ...summary } = presentView(c, user, now);
+        const {
+          statusNotes: _s,
+          investigationNotes: _i,
+          replies: _r,
+          ...summary
+        } = presentView(c, user, now);
         return summary;
       });
-      return { asOf: now.toISOString(), total: items.length, overdue: items.filter((i) => i.overdue).length, items };
+      return {
+        asOf: now.toISOString(),
+        total: items.length,
+        overdue: items.filter((i) => i.overdue).length,
+        items,
+      };
     },
   });
 }

@@ -26,7 +26,18 @@ export const householdDirectoryProjection: Projection = {
   handles: ['residents.household-registered'],
   async project(event): Promise<Op[]> {
     const d = event.data as HouseholdRef;
-    return [{ op: 'put', collection: KNOWN_HOUSEHOLDS_COLLECTION, id: d.householdId, doc: { householdId: d.householdId, community: d.community, estate: d.estate ?? null } satisfies KnownHousehold }];
+    return [
+      {
+        op: 'put',
+        collection: KNOWN_HOUSEHOLDS_COLLECTION,
+        id: d.householdId,
+        doc: {
+          householdId: d.householdId,
+          community: d.community,
+          estate: d.estate ?? null,
+        } satisfies KnownHousehold,
+      },
+    ];
   },
 };
 
@@ -38,7 +49,11 @@ export interface HouseholdDirectory {
 }
 
 /** Kept in memory by each instance from the event store's global log, as the checkpoints service keeps its checkpoint list. */
-export async function startHouseholdDirectory(deps: { readonly eventStore: EventStore; readonly logger: Logger; readonly idleMs?: number }): Promise<HouseholdDirectory> {
+export async function startHouseholdDirectory(deps: {
+  readonly eventStore: EventStore;
+  readonly logger: Logger;
+  readonly idleMs?: number;
+}): Promise<HouseholdDirectory> {
   const view = await startLogView({ projection: householdDirectoryProjection, ...deps });
   return {
     async household(householdId) {

@@ -6,12 +6,19 @@ import type { ForgetReason, ReporterForgotten } from '@fangyi/contracts';
 
 export type ReporterEvent = { type: 'complaints.reporter-forgotten'; data: ReporterForgotten };
 
-export type ReporterState = { readonly status: 'known' } | { readonly status: 'forgotten'; readonly forgottenOn: string };
+export type ReporterState =
+  | { readonly status: 'known' }
+  | { readonly status: 'forgotten'; readonly forgottenOn: string };
 
 /** The route says whether the subject still has a key: a phone left again after a forget has a new one. */
 export type ForgetReporter = {
   type: 'ForgetReporter';
-  data: { readonly subject: string; readonly reason: ForgetReason; readonly today: string; readonly keyHeld: boolean };
+  data: {
+    readonly subject: string;
+    readonly reason: ForgetReason;
+    readonly today: string;
+    readonly keyHeld: boolean;
+  };
 };
 export type ReporterCommand = ForgetReporter;
 
@@ -35,7 +42,14 @@ function decide(command: ReporterCommand, _state: ReporterState): ReporterEvent[
   switch (command.type) {
     case 'ForgetReporter': {
       const d = command.data;
-      return d.keyHeld ? [{ type: 'complaints.reporter-forgotten', data: { subject: d.subject, reason: d.reason, forgottenOn: d.today } }] : [];
+      return d.keyHeld
+        ? [
+            {
+              type: 'complaints.reporter-forgotten',
+              data: { subject: d.subject, reason: d.reason, forgottenOn: d.today },
+            },
+          ]
+        : [];
     }
     default: {
       const _exhaustive: never = command.type;

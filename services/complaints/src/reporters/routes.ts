@@ -1,5 +1,12 @@
 import { ForgetReporterSchema } from '@fangyi/contracts';
-import { businessDate, commandMeta, handleCommand, phoneSubject, route, type ServiceApp } from '@fangyi/service-kit';
+import {
+  businessDate,
+  commandMeta,
+  handleCommand,
+  phoneSubject,
+  route,
+  type ServiceApp,
+} from '@fangyi/service-kit';
 import type { ComplaintsDeps } from '../complaint/routes.ts';
 import { reporterDecider, reporterStreamId, type ReporterState } from './reporter.ts';
 
@@ -27,7 +34,11 @@ export function reporterRoutes(app: ServiceApp, deps: ComplaintsDeps): void {
       );
       await deps.vault.forget(subject);
       const state = result.state as ReporterState;
-      return { forgotten: keyHeld, forgottenOn: state.status === 'forgotten' ? state.forgottenOn : null, events: result.eventIds };
+      return {
+        forgotten: keyHeld,
+        forgottenOn: state.status === 'forgotten' ? state.forgottenOn : null,
+        events: result.eventIds,
+      };
     },
   });
 }

@@ -31,30 +31,61 @@ function AccountRow(props: { account: Account; me: string; onDone: () => void })
     <li class="card account">
       <div class="account-head">
         <strong>{a.displayName}</strong> <span class="muted">{a.loginName}</span>
-        <span class={a.status === 'active' ? 'badge badge-ok' : 'badge badge-off'}>{a.status === 'active' ? '在用' : '已停用'}</span>
+        <span class={a.status === 'active' ? 'badge badge-ok' : 'badge badge-off'}>
+          {a.status === 'active' ? '在用' : '已停用'}
+        </span>
       </div>
       <p class="muted">
-        {ROLE_LABELS[a.role] ?? a.role} · {a.communities.map(place).join('、')} · 更新于 {formatDateTime(a.changedAt)}
+        {ROLE_LABELS[a.role] ?? a.role} · {a.communities.map(place).join('、')} · 更新于{' '}
+        {formatDateTime(a.changedAt)}
       </p>
       <ActionMessage message={action.message} />
-      <button type="button" class="btn btn-small" aria-expanded={open} onClick={() => setOpen(!open)}>
+      <button
+        type="button"
+        class="btn btn-small"
+        aria-expanded={open}
+        onClick={() => setOpen(!open)}
+      >
         {open ? '收起' : '管理'}
       </button>
       {open ? (
         <div class="stack">
           <label class="field">
             <span>新密码（至少 10 位）</span>
-            <input type="password" name={`password-${a.loginName}`} autoComplete="new-password" value={password} onInput={(e) => setPassword(e.currentTarget.value)} />
+            <input
+              type="password"
+              name={`password-${a.loginName}`}
+              autoComplete="new-password"
+              value={password}
+              onInput={(e) => setPassword(e.currentTarget.value)}
+            />
           </label>
-          <button type="button" class="btn" disabled={action.busy || password.length < 10} onClick={() => step('password', { password }, '密码已重置，请告知本人。')}>
+          <button
+            type="button"
+            class="btn"
+            disabled={action.busy || password.length < 10}
+            onClick={() => step('password', { password }, '密码已重置，请告知本人。')}
+          >
             重置密码
           </button>
           {a.loginName === props.me ? null : a.status === 'active' ? (
-            <button type="button" class="btn btn-danger" disabled={action.busy} onClick={() => step('disabling', { reason: '管理员停用' }, '账号已停用，正在使用的登录也已失效。')}>
+            <button
+              type="button"
+              class="btn btn-danger"
+              disabled={action.busy}
+              onClick={() =>
+                step('disabling', { reason: '管理员停用' }, '账号已停用，正在使用的登录也已失效。')
+              }
+            >
               停用账号
             </button>
           ) : (
-            <button type="button" class="btn" disabled={action.busy} onClick={() => step('enabling', {}, '账号已启用。')}>
+            <button
+              type="button"
+              class="btn"
+              disabled={action.busy}
+              onClick={() => step('enabling', {}, '账号已启用。')}
+            >
               启用账号
             </button>
           )}
@@ -75,7 +106,13 @@ export function AdminPage(props: { user: SessionUser }) {
   const create = (e: Event) => {
     e.preventDefault();
     void action.run(async () => {
-      await api('POST', '/staff/accounts', { loginName: loginName.trim(), displayName: displayName.trim(), role: role[0], communities, password });
+      await api('POST', '/staff/accounts', {
+        loginName: loginName.trim(),
+        displayName: displayName.trim(),
+        role: role[0],
+        communities,
+        password,
+      });
       const done = `已创建账号 ${loginName.trim()}（${ROLE_LABELS[role[0]!]}）。请把登录名和密码告知本人。`;
       setLoginName('');
       setDisplayName('');
@@ -93,17 +130,50 @@ export function AdminPage(props: { user: SessionUser }) {
         <form onSubmit={create} noValidate>
           <label class="field">
             <span>登录名（小写字母、数字、-）</span>
-            <input name="loginName" autoCapitalize="none" spellcheck={false} value={loginName} onInput={(e) => setLoginName(e.currentTarget.value)} />
+            <input
+              name="loginName"
+              autoCapitalize="none"
+              spellcheck={false}
+              value={loginName}
+              onInput={(e) => setLoginName(e.currentTarget.value)}
+            />
           </label>
           <label class="field">
             <span>姓名</span>
-            <input name="displayName" value={displayName} onInput={(e) => setDisplayName(e.currentTarget.value)} />
+            <input
+              name="displayName"
+              value={displayName}
+              onInput={(e) => setDisplayName(e.currentTarget.value)}
+            />
           </label>
-          <Chips legend="角色" name="role" options={ROLES} labels={ROLE_LABELS} value={role} onChange={setRole} single />
-          <Chips legend="负责社区（可多选）" name="community" options={['*', ...communityIds(), ...estateIds()]} labels={Object.fromEntries(['*', ...communityIds(), ...estateIds()].map((c) => [c, place(c)]))} value={communities} onChange={setCommunities} />
+          <Chips
+            legend="角色"
+            name="role"
+            options={ROLES}
+            labels={ROLE_LABELS}
+            value={role}
+            onChange={setRole}
+            single
+          />
+          <Chips
+            legend="负责社区（可多选）"
+            name="community"
+            options={['*', ...communityIds(), ...estateIds()]}
+            labels={Object.fromEntries(
+              ['*', ...communityIds(), ...estateIds()].map((c) => [c, place(c)]),
+            )}
+            value={communities}
+            onChange={setCommunities}
+          />
           <label class="field">
             <span>初始密码（至少 10 位）</span>
-            <input name="password" type="password" autoComplete="new-password" value={password} onInput={(e) => setPassword(e.currentTarget.value)} />
+            <input
+              name="password"
+              type="password"
+              autoComplete="new-password"
+              value={password}
+              onInput={(e) => setPassword(e.currentTarget.value)}
+            />
           </label>
           <ActionMessage message={action.message} />
           <button type="submit" class="btn btn-primary btn-block" disabled={action.busy}>
@@ -116,7 +186,12 @@ export function AdminPage(props: { user: SessionUser }) {
       {poll.error ? <Notice kind="error">{poll.error}</Notice> : null}
       <ul class="plain">
         {(poll.data?.accounts ?? []).map((a) => (
-          <AccountRow key={a.loginName} account={a} me={props.user.id} onDone={() => void poll.refresh()} />
+          <AccountRow
+            key={a.loginName}
+            account={a}
+            me={props.user.id}
+            onDone={() => void poll.refresh()}
+          />
         ))}
       </ul>
     </>

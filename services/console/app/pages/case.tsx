@@ -1,9 +1,29 @@
 import { useEffect, useState } from 'preact/hooks';
 import { OfflineError, api, uuidv7, type SessionUser } from '../api.ts';
-import { ATTEMPT_LABELS, DISINFECTION_PLACE_LABELS, REACHED_LABELS, SLOT_LABELS, SLOT_STATUS_LABELS, SUPPLY_LABELS, SYMPTOM_LABELS, formatDate, formatDateTime, localNow, place } from '../i18n.ts';
+import {
+  ATTEMPT_LABELS,
+  DISINFECTION_PLACE_LABELS,
+  REACHED_LABELS,
+  SLOT_LABELS,
+  SLOT_STATUS_LABELS,
+  SUPPLY_LABELS,
+  SYMPTOM_LABELS,
+  formatDate,
+  formatDateTime,
+  localNow,
+  place,
+} from '../i18n.ts';
 import { enqueue, onQueueChange } from '../offline.ts';
 import type { Escalation, Roster, RosterEntry } from '../roster.ts';
-import { ActionMessage, Chips, LiveBar, Notice, useAction, usePoll, type Navigate } from '../ui.tsx';
+import {
+  ActionMessage,
+  Chips,
+  LiveBar,
+  Notice,
+  useAction,
+  usePoll,
+  type Navigate,
+} from '../ui.tsx';
 import { OfflineQueue } from './worklist.tsx';
 
 interface RosterCheck {
@@ -61,18 +81,31 @@ function Trend(props: { points: readonly { label: string; t: number }[] }) {
   const min = 35.5;
   const max = 39.5;
   const x = (i: number) => 10 + (i * (w - 20)) / (props.points.length - 1);
-  const y = (t: number) => h - 10 - ((Math.min(max, Math.max(min, t)) - min) / (max - min)) * (h - 20);
-  const path = props.points.map((p, i) => `${i === 0 ? 'M' : 'L'}${x(i).toFixed(1)},${y(p.t).toFixed(1)}`).join(' ');
+  const y = (t: number) =>
+    h - 10 - ((Math.min(max, Math.max(min, t)) - min) / (max - min)) * (h - 20);
+  const path = props.points
+    .map((p, i) => `${i === 0 ? 'M' : 'L'}${x(i).toFixed(1)},${y(p.t).toFixed(1)}`)
+    .join(' ');
   return (
     <figure class="trend">
-      <svg viewBox={`0 0 ${w} ${h}`} role="img" aria-label={`体温趋势：${props.points.map((p) => `${p.label} ${p.t.toFixed(1)}°C`).join('，')}`}>
+      <svg
+        viewBox={`0 0 ${w} ${h}`}
+        role="img"
+        aria-label={`体温趋势：${props.points.map((p) => `${p.label} ${p.t.toFixed(1)}°C`).join('，')}`}
+      >
         <line x1="0" x2={w} y1={y(FEVER)} y2={y(FEVER)} class="trend-fever" />
         <text x={w - 4} y={y(FEVER) - 4} text-anchor="end" class="trend-label">
           37.3 °C
         </text>
         <path d={path} class="trend-line" />
         {props.points.map((p, i) => (
-          <circle key={i} cx={x(i)} cy={y(p.t)} r="3.5" class={p.t >= FEVER ? 'trend-dot-fever' : 'trend-dot'} />
+          <circle
+            key={i}
+            cx={x(i)}
+            cy={y(p.t)}
+            r="3.5"
+            class={p.t >= FEVER ? 'trend-dot-fever' : 'trend-dot'}
+          />
         ))}
       </svg>
       <figcaption class="muted">体温趋势（虚线为 37.3 °C 发热线）</figcaption>
@@ -80,7 +113,13 @@ function Trend(props: { points: readonly { label: string; t: number }[] }) {
   );
 }
 
-function CheckForm(props: { user: SessionUser; rc: RosterCase; roster: Roster; entry: RosterEntry | undefined; onDone: () => void }) {
+function CheckForm(props: {
+  user: SessionUser;
+  rc: RosterCase;
+  roster: Roster;
+  entry: RosterEntry | undefined;
+  onDone: () => void;
+}) {
   const [slot, setSlot] = useState<'am' | 'pm'>(currentSlot(props.roster, props.entry));
   const [temperature, setTemperature] = useState('');
   const [symptoms, setSymptoms] = useState<string[]>([]);
@@ -96,10 +135,22 @@ function CheckForm(props: { user: SessionUser; rc: RosterCase; roster: Roster; e
       return;
     }
     const checkId = uuidv7();
-    const body = { checkId, date: props.roster.date, slot, temperatureC: Math.round(t * 10) / 10, symptoms, reachedVia: reachedVia[0] ?? 'phone', checkedAt: new Date().toISOString() };
+    const body = {
+      checkId,
+      date: props.roster.date,
+      slot,
+      temperatureC: Math.round(t * 10) / 10,
+      symptoms,
+      reachedVia: reachedVia[0] ?? 'phone',
+      checkedAt: new Date().toISOString(),
+    };
     void action.run(async () => {
       try {
-        const answer = await api<{ abnormal: boolean; escalationId: string | null; alreadyRecorded?: boolean }>('POST', `/quarantine/cases/${encodeURIComponent(props.rc.caseId)}/checks`, body);
+        const answer = await api<{
+          abnormal: boolean;
+          escalationId: string | null;
+          alreadyRecorded?: boolean;
+        }>('POST', `/quarantine/cases/${encodeURIComponent(props.rc.caseId)}/checks`, body);
         setTemperature('');
         setSymptoms([]);
         props.onDone();
@@ -108,10 +159,19 @@ function CheckForm(props: { user: SessionUser; rc: RosterCase; roster: Roster; e
           : `已登记：${SLOT_LABELS[slot]} ${body.temperatureC.toFixed(1)} °C，正常。`;
       } catch (error) {
         if (!(error instanceof OfflineError)) throw error;
-        enqueue({ checkId, userId: props.user.id, caseId: props.rc.caseId, personName: props.rc.personName, body });
+        enqueue({
+          checkId,
+          userId: props.user.id,
+          caseId: props.rc.caseId,
+          personName: props.rc.personName,
+          body,
+        });
         setTemperature('');
         setSymptoms([]);
-        return { kind: 'warn' as const, text: `没有网络：这条记录已存在本机（${SLOT_LABELS[slot]} ${body.temperatureC.toFixed(1)} °C），恢复网络后会自动发送，只记一次。` };
+        return {
+          kind: 'warn' as const,
+          text: `没有网络：这条记录已存在本机（${SLOT_LABELS[slot]} ${body.temperatureC.toFixed(1)} °C），恢复网络后会自动发送，只记一次。`,
+        };
       }
     });
   };
@@ -119,36 +179,93 @@ function CheckForm(props: { user: SessionUser; rc: RosterCase; roster: Roster; e
     <section class="card" aria-labelledby="check-title">
       <h2 id="check-title">登记体温</h2>
       <form onSubmit={submit} noValidate>
-        <Chips legend="时段" name="slot" options={['am', 'pm'] as const} labels={{ am: `上午（${props.entry ? SLOT_STATUS_LABELS[props.entry.am.status] : ''}）`, pm: `下午（${props.entry ? SLOT_STATUS_LABELS[props.entry.pm.status] : ''}）` }} value={[slot]} onChange={(v) => setSlot(v[0]!)} single />
+        <Chips
+          legend="时段"
+          name="slot"
+          options={['am', 'pm'] as const}
+          labels={{
+            am: `上午（${props.entry ? SLOT_STATUS_LABELS[props.entry.am.status] : ''}）`,
+            pm: `下午（${props.entry ? SLOT_STATUS_LABELS[props.entry.pm.status] : ''}）`,
+          }}
+          value={[slot]}
+          onChange={(v) => setSlot(v[0]!)}
+          single
+        />
         <fieldset class="chips">
           <legend>体温（°C）</legend>
           <div class="chip-row">
             {QUICK_TEMPERATURES.map((q) => (
-              <button type="button" key={q} class={`chip${temperature === q ? ' chip-on' : ''}`} aria-pressed={temperature === q} data-temperature={q} onClick={() => setTemperature(q)}>
+              <button
+                type="button"
+                key={q}
+                class={`chip${temperature === q ? ' chip-on' : ''}`}
+                aria-pressed={temperature === q}
+                data-temperature={q}
+                onClick={() => setTemperature(q)}
+              >
                 {q}
               </button>
             ))}
           </div>
           <label class="field field-inline">
             <span>其他读数</span>
-            <input name="temperatureC" inputMode="decimal" pattern="[0-9]*[.,]?[0-9]*" placeholder="如 37.8" autoComplete="off" value={temperature} onInput={(e) => setTemperature(e.currentTarget.value.trim())} aria-describedby="temp-hint" />
+            <input
+              name="temperatureC"
+              inputMode="decimal"
+              pattern="[0-9]*[.,]?[0-9]*"
+              placeholder="如 37.8"
+              autoComplete="off"
+              value={temperature}
+              onInput={(e) => setTemperature(e.currentTarget.value.trim())}
+              aria-describedby="temp-hint"
+            />
           </label>
           <small id="temp-hint" class="muted">
             37.3 °C 及以上为发热，会生成预警。
           </small>
         </fieldset>
-        <Chips legend="症状（没有就不选）" name="symptom" options={SYMPTOMS} labels={SYMPTOM_LABELS} value={symptoms} onChange={setSymptoms} />
-        <Chips legend="联系方式" name="reachedVia" options={['phone', 'wechat', 'visit']} labels={REACHED_LABELS} value={reachedVia} onChange={setReachedVia} single />
+        <Chips
+          legend="症状（没有就不选）"
+          name="symptom"
+          options={SYMPTOMS}
+          labels={SYMPTOM_LABELS}
+          value={symptoms}
+          onChange={setSymptoms}
+        />
+        <Chips
+          legend="联系方式"
+          name="reachedVia"
+          options={['phone', 'wechat', 'visit']}
+          labels={REACHED_LABELS}
+          value={reachedVia}
+          onChange={setReachedVia}
+          single
+        />
         <ActionMessage message={action.message} />
-        <button type="submit" class={`btn btn-block ${abnormal ? 'btn-danger' : 'btn-primary'}`} disabled={action.busy || !valid}>
-          {action.busy ? '正在登记…' : !valid ? '请先选择或填写体温' : abnormal ? `登记：异常（${t.toFixed(1)} °C${symptoms.length ? '，有症状' : ''}），生成预警` : `登记：${t.toFixed(1)} °C 正常，无症状`}
+        <button
+          type="submit"
+          class={`btn btn-block ${abnormal ? 'btn-danger' : 'btn-primary'}`}
+          disabled={action.busy || !valid}
+        >
+          {action.busy
+            ? '正在登记…'
+            : !valid
+              ? '请先选择或填写体温'
+              : abnormal
+                ? `登记：异常（${t.toFixed(1)} °C${symptoms.length ? '，有症状' : ''}），生成预警`
+                : `登记：${t.toFixed(1)} °C 正常，无症状`}
         </button>
       </form>
     </section>
   );
 }
 
-function AttemptForm(props: { rc: RosterCase; roster: Roster; entry: RosterEntry | undefined; onDone: () => void }) {
+function AttemptForm(props: {
+  rc: RosterCase;
+  roster: Roster;
+  entry: RosterEntry | undefined;
+  onDone: () => void;
+}) {
   const [open, setOpen] = useState(false);
   const [reason, setReason] = useState<string[]>(['no-answer']);
   const [note, setNote] = useState('');
@@ -157,7 +274,12 @@ function AttemptForm(props: { rc: RosterCase; roster: Roster; entry: RosterEntry
   const submit = (e: Event) => {
     e.preventDefault();
     void action.run(async () => {
-      await api('POST', `/quarantine/cases/${encodeURIComponent(props.rc.caseId)}/check-attempts`, { date: props.roster.date, slot, reason: reason[0], ...(note.trim() ? { note: note.trim() } : {}) });
+      await api('POST', `/quarantine/cases/${encodeURIComponent(props.rc.caseId)}/check-attempts`, {
+        date: props.roster.date,
+        slot,
+        reason: reason[0],
+        ...(note.trim() ? { note: note.trim() } : {}),
+      });
       setNote('');
       setOpen(false);
       props.onDone();
@@ -170,7 +292,15 @@ function AttemptForm(props: { rc: RosterCase; roster: Roster; entry: RosterEntry
       <ActionMessage message={action.message} />
       {open ? (
         <form onSubmit={submit}>
-          <Chips legend="原因" name="attemptReason" options={Object.keys(ATTEMPT_LABELS)} labels={ATTEMPT_LABELS} value={reason} onChange={setReason} single />
+          <Chips
+            legend="原因"
+            name="attemptReason"
+            options={Object.keys(ATTEMPT_LABELS)}
+            labels={ATTEMPT_LABELS}
+            value={reason}
+            onChange={setReason}
+            single
+          />
           <label class="field">
             <span>说明（可不填）</span>
             <input name="note" value={note} onInput={(e) => setNote(e.currentTarget.value)} />
@@ -196,7 +326,11 @@ function AttemptForm(props: { rc: RosterCase; roster: Roster; entry: RosterEntry
 type LoggedCheck = { date: string; slot: 'am' | 'pm'; check: RosterCheck };
 
 /** Replaces a check logged wrongly (a misread thermometer, the wrong person): the history keeps both, with the reason. */
-function CorrectionForm(props: { rc: RosterCase; checks: readonly LoggedCheck[]; onDone: () => void }) {
+function CorrectionForm(props: {
+  rc: RosterCase;
+  checks: readonly LoggedCheck[];
+  onDone: () => void;
+}) {
   const recent = props.checks.slice(-6).reverse();
   // Until the caller picks one, the latest check (a check just logged is the likeliest to be wrong).
   const [chosen, setChosen] = useState('');
@@ -207,26 +341,33 @@ function CorrectionForm(props: { rc: RosterCase; checks: readonly LoggedCheck[];
   const target = recent.find((c) => `${c.date}|${c.slot}` === chosen) ?? recent[0];
   if (!target) return null;
   const t = Number(temperature.replace(',', '.'));
-  const valid = temperature !== '' && Number.isFinite(t) && t >= 34 && t <= 43 && reason.trim() !== '';
+  const valid =
+    temperature !== '' && Number.isFinite(t) && t >= 34 && t <= 43 && reason.trim() !== '';
   const submit = (e: Event) => {
     e.preventDefault();
     void action.run(async () => {
       const temperatureC = Math.round(t * 10) / 10;
-      const answer = await api<{ abnormal: boolean; escalationId: string | null }>('POST', `/quarantine/cases/${encodeURIComponent(props.rc.caseId)}/checks`, {
-        checkId: uuidv7(),
-        date: target.date,
-        slot: target.slot,
-        temperatureC,
-        symptoms,
-        reachedVia: target.check.reachedVia,
-        correction: true,
-        correctionReason: reason.trim(),
-      });
+      const answer = await api<{ abnormal: boolean; escalationId: string | null }>(
+        'POST',
+        `/quarantine/cases/${encodeURIComponent(props.rc.caseId)}/checks`,
+        {
+          checkId: uuidv7(),
+          date: target.date,
+          slot: target.slot,
+          temperatureC,
+          symptoms,
+          reachedVia: target.check.reachedVia,
+          correction: true,
+          correctionReason: reason.trim(),
+        },
+      );
       setTemperature('');
       setReason('');
       props.onDone();
       const text = `已更正：${formatDate(target.date)} ${SLOT_LABELS[target.slot]} ${target.check.temperatureC.toFixed(1)} °C → ${temperatureC.toFixed(1)} °C。`;
-      return answer.escalationId ? { kind: 'warn' as const, text: `${text}更正后情况异常，已生成预警。` } : text;
+      return answer.escalationId
+        ? { kind: 'warn' as const, text: `${text}更正后情况异常，已生成预警。` }
+        : text;
     });
   };
   return (
@@ -234,7 +375,11 @@ function CorrectionForm(props: { rc: RosterCase; checks: readonly LoggedCheck[];
       <h3 id="fix-title">更正体温记录</h3>
       <label class="field">
         <span>要更正的记录</span>
-        <select name="correctCheck" value={`${target.date}|${target.slot}`} onChange={(e) => setChosen(e.currentTarget.value)}>
+        <select
+          name="correctCheck"
+          value={`${target.date}|${target.slot}`}
+          onChange={(e) => setChosen(e.currentTarget.value)}
+        >
           {recent.map((c) => (
             <option key={`${c.date}|${c.slot}`} value={`${c.date}|${c.slot}`}>
               {formatDate(c.date)} {SLOT_LABELS[c.slot]} {c.check.temperatureC.toFixed(1)} °C
@@ -244,12 +389,31 @@ function CorrectionForm(props: { rc: RosterCase; checks: readonly LoggedCheck[];
       </label>
       <label class="field">
         <span>正确的体温（°C）</span>
-        <input name="correctTemperature" inputMode="decimal" autoComplete="off" placeholder="如 36.6" value={temperature} onInput={(e) => setTemperature(e.currentTarget.value.trim())} />
+        <input
+          name="correctTemperature"
+          inputMode="decimal"
+          autoComplete="off"
+          placeholder="如 36.6"
+          value={temperature}
+          onInput={(e) => setTemperature(e.currentTarget.value.trim())}
+        />
       </label>
-      <Chips legend="症状（没有就不选）" name="correctSymptom" options={SYMPTOMS} labels={SYMPTOM_LABELS} value={symptoms} onChange={setSymptoms} />
+      <Chips
+        legend="症状（没有就不选）"
+        name="correctSymptom"
+        options={SYMPTOMS}
+        labels={SYMPTOM_LABELS}
+        value={symptoms}
+        onChange={setSymptoms}
+      />
       <label class="field">
         <span>更正原因</span>
-        <input name="correctionReason" value={reason} onInput={(e) => setReason(e.currentTarget.value)} placeholder="如 读数记错，复核为 36.6" />
+        <input
+          name="correctionReason"
+          value={reason}
+          onInput={(e) => setReason(e.currentTarget.value)}
+          placeholder="如 读数记错，复核为 36.6"
+        />
       </label>
       <ActionMessage message={action.message} />
       <button type="submit" class="btn btn-block" disabled={action.busy || !valid}>
@@ -266,7 +430,10 @@ function SuppliesForm(props: { caseId: string; onDone: () => void }) {
   const submit = (e: Event) => {
     e.preventDefault();
     void action.run(async () => {
-      await api('POST', `/quarantine/cases/${encodeURIComponent(props.caseId)}/supplies`, { items, ...(note.trim() ? { note: note.trim() } : {}) });
+      await api('POST', `/quarantine/cases/${encodeURIComponent(props.caseId)}/supplies`, {
+        items,
+        ...(note.trim() ? { note: note.trim() } : {}),
+      });
       const text = `已记录配送物资：${items.map((i) => SUPPLY_LABELS[i] ?? i).join('、')}。`;
       setItems([]);
       setNote('');
@@ -277,10 +444,22 @@ function SuppliesForm(props: { caseId: string; onDone: () => void }) {
   return (
     <form onSubmit={submit} aria-labelledby="supplies-title">
       <h3 id="supplies-title">配送物资</h3>
-      <Chips legend="送了什么" name="supply" options={Object.keys(SUPPLY_LABELS)} labels={SUPPLY_LABELS} value={items} onChange={setItems} />
+      <Chips
+        legend="送了什么"
+        name="supply"
+        options={Object.keys(SUPPLY_LABELS)}
+        labels={SUPPLY_LABELS}
+        value={items}
+        onChange={setItems}
+      />
       <label class="field">
         <span>物资说明（可不填）</span>
-        <input name="suppliesNote" value={note} onInput={(e) => setNote(e.currentTarget.value)} placeholder="如 米面油各一份" />
+        <input
+          name="suppliesNote"
+          value={note}
+          onInput={(e) => setNote(e.currentTarget.value)}
+          placeholder="如 米面油各一份"
+        />
       </label>
       <ActionMessage message={action.message} />
       <button type="submit" class="btn btn-block" disabled={action.busy || items.length === 0}>
@@ -297,7 +476,10 @@ function DisinfectionForm(props: { caseId: string; onDone: () => void }) {
   const submit = (e: Event) => {
     e.preventDefault();
     void action.run(async () => {
-      await api('POST', `/quarantine/cases/${encodeURIComponent(props.caseId)}/disinfections`, { place: where[0], ...(note.trim() ? { note: note.trim() } : {}) });
+      await api('POST', `/quarantine/cases/${encodeURIComponent(props.caseId)}/disinfections`, {
+        place: where[0],
+        ...(note.trim() ? { note: note.trim() } : {}),
+      });
       setNote('');
       props.onDone();
       return `已记录消毒：${DISINFECTION_PLACE_LABELS[where[0]!]}。`;
@@ -306,10 +488,23 @@ function DisinfectionForm(props: { caseId: string; onDone: () => void }) {
   return (
     <form onSubmit={submit} aria-labelledby="disinfect-title">
       <h3 id="disinfect-title">消毒</h3>
-      <Chips legend="消毒地点" name="disinfectionPlace" options={Object.keys(DISINFECTION_PLACE_LABELS)} labels={DISINFECTION_PLACE_LABELS} value={where} onChange={setWhere} single />
+      <Chips
+        legend="消毒地点"
+        name="disinfectionPlace"
+        options={Object.keys(DISINFECTION_PLACE_LABELS)}
+        labels={DISINFECTION_PLACE_LABELS}
+        value={where}
+        onChange={setWhere}
+        single
+      />
       <label class="field">
         <span>消毒说明（可不填）</span>
-        <input name="disinfectionNote" value={note} onInput={(e) => setNote(e.currentTarget.value)} placeholder="如 门把手、楼道已喷洒" />
+        <input
+          name="disinfectionNote"
+          value={note}
+          onInput={(e) => setNote(e.currentTarget.value)}
+          placeholder="如 门把手、楼道已喷洒"
+        />
       </label>
       <ActionMessage message={action.message} />
       <button type="submit" class="btn btn-block" disabled={action.busy}>
@@ -321,7 +516,15 @@ function DisinfectionForm(props: { caseId: string; onDone: () => void }) {
 
 /** What the caller does for the household besides the checks: corrections, supplies, disinfection. */
 function CareCard(props: { rc: RosterCase; checks: readonly LoggedCheck[]; onDone: () => void }) {
-  const counts = usePoll(() => api<{ suppliesDelivered: number; disinfections: number }>('GET', `/quarantine/cases/${encodeURIComponent(props.rc.caseId)}`), [props.rc.caseId], 60_000);
+  const counts = usePoll(
+    () =>
+      api<{ suppliesDelivered: number; disinfections: number }>(
+        'GET',
+        `/quarantine/cases/${encodeURIComponent(props.rc.caseId)}`,
+      ),
+    [props.rc.caseId],
+    60_000,
+  );
   const done = () => {
     props.onDone();
     void counts.refresh();
@@ -329,7 +532,11 @@ function CareCard(props: { rc: RosterCase; checks: readonly LoggedCheck[]; onDon
   return (
     <section class="card" aria-labelledby="care-title">
       <h2 id="care-title">更正与上门服务</h2>
-      <p class="muted">{counts.data ? `已配送物资 ${counts.data.suppliesDelivered} 次 · 已消毒 ${counts.data.disinfections} 次` : counts.error ?? '正在读取…'}</p>
+      <p class="muted">
+        {counts.data
+          ? `已配送物资 ${counts.data.suppliesDelivered} 次 · 已消毒 ${counts.data.disinfections} 次`
+          : (counts.error ?? '正在读取…')}
+      </p>
       <CorrectionForm rc={props.rc} checks={props.checks} onDone={done} />
       <SuppliesForm caseId={props.rc.caseId} onDone={done} />
       <DisinfectionForm caseId={props.rc.caseId} onDone={done} />
@@ -352,30 +559,58 @@ function EscalationCard(props: { caseId: string; escalation: Escalation; onDone:
   return (
     <article class="card card-alert" aria-labelledby={`esc-${e.escalationId}`}>
       <h2 id={`esc-${e.escalationId}`}>
-        <span aria-hidden="true">⚠ </span>预警：{e.reason === 'fever' ? '发热' : e.reason === 'symptoms' ? '有症状' : '发热且有症状'} {e.temperatureC.toFixed(1)} °C
+        <span aria-hidden="true">⚠ </span>预警：
+        {e.reason === 'fever' ? '发热' : e.reason === 'symptoms' ? '有症状' : '发热且有症状'}{' '}
+        {e.temperatureC.toFixed(1)} °C
       </h2>
       <p>
-        {formatDate(e.date)} {SLOT_LABELS[e.slot]} · 产生于 {formatDateTime(e.raisedAt)} · {e.status === 'open' ? '尚未确认' : `已由 ${e.acknowledgedBy ?? ''} 确认`}
+        {formatDate(e.date)} {SLOT_LABELS[e.slot]} · 产生于 {formatDateTime(e.raisedAt)} ·{' '}
+        {e.status === 'open' ? '尚未确认' : `已由 ${e.acknowledgedBy ?? ''} 确认`}
       </p>
       <ActionMessage message={action.message} />
       {e.status === 'open' ? (
-        <button type="button" class="btn btn-primary btn-block" disabled={action.busy} onClick={() => step('acknowledgement', {}, '已确认预警：请跟进，转诊或解除。')}>
+        <button
+          type="button"
+          class="btn btn-primary btn-block"
+          disabled={action.busy}
+          onClick={() => step('acknowledgement', {}, '已确认预警：请跟进，转诊或解除。')}
+        >
           确认预警（我来跟进）
         </button>
       ) : (
         <div class="stack">
           <label class="field">
             <span>转诊医院</span>
-            <input name="hospital" value={hospital} onInput={(ev) => setHospital(ev.currentTarget.value)} placeholder="如 青岛市第八人民医院" />
+            <input
+              name="hospital"
+              value={hospital}
+              onInput={(ev) => setHospital(ev.currentTarget.value)}
+              placeholder="如 青岛市第八人民医院"
+            />
           </label>
-          <button type="button" class="btn btn-block" disabled={action.busy || !hospital.trim()} onClick={() => step('referral', { hospital: hospital.trim() }, '已转诊。')}>
+          <button
+            type="button"
+            class="btn btn-block"
+            disabled={action.busy || !hospital.trim()}
+            onClick={() => step('referral', { hospital: hospital.trim() }, '已转诊。')}
+          >
             转诊
           </button>
           <label class="field">
             <span>解除说明</span>
-            <input name="resolveNote" value={note} onInput={(ev) => setNote(ev.currentTarget.value)} placeholder="如 复测体温正常" />
+            <input
+              name="resolveNote"
+              value={note}
+              onInput={(ev) => setNote(ev.currentTarget.value)}
+              placeholder="如 复测体温正常"
+            />
           </label>
-          <button type="button" class="btn btn-block" disabled={action.busy || !note.trim()} onClick={() => step('resolution', { note: note.trim() }, '已解除预警。')}>
+          <button
+            type="button"
+            class="btn btn-block"
+            disabled={action.busy || !note.trim()}
+            onClick={() => step('resolution', { note: note.trim() }, '已解除预警。')}
+          >
             解除预警
           </button>
         </div>
@@ -386,14 +621,25 @@ function EscalationCard(props: { caseId: string; escalation: Escalation; onDone:
 
 export function CasePage(props: { caseId: string; user: SessionUser; navigate: Navigate }) {
   const poll = usePoll(async () => {
-    const [rc, roster] = await Promise.all([api<RosterCase>('GET', `/roster/cases/${encodeURIComponent(props.caseId)}`), api<Roster>('GET', '/roster')]);
+    const [rc, roster] = await Promise.all([
+      api<RosterCase>('GET', `/roster/cases/${encodeURIComponent(props.caseId)}`),
+      api<Roster>('GET', '/roster'),
+    ]);
     return { rc, roster, entry: roster.entries.find((e) => e.caseId === props.caseId) };
   }, [props.caseId]);
   const contact = usePoll(
     async () => {
       if (!poll.data) return null;
-      const person = await api<Person>('GET', `/residents/people/${encodeURIComponent(poll.data.rc.personId)}`);
-      const household = person.householdId ? await api<Household>('GET', `/residents/households/${encodeURIComponent(person.householdId)}`).catch(() => null) : null;
+      const person = await api<Person>(
+        'GET',
+        `/residents/people/${encodeURIComponent(poll.data.rc.personId)}`,
+      );
+      const household = person.householdId
+        ? await api<Household>(
+            'GET',
+            `/residents/households/${encodeURIComponent(person.householdId)}`,
+          ).catch(() => null)
+        : null;
       return { person, household };
     },
     [poll.data?.rc.personId],
@@ -421,7 +667,11 @@ export function CasePage(props: { caseId: string; user: SessionUser; navigate: N
   }
   const { rc, roster, entry } = data;
   const checks = Object.entries(rc.checks)
-    .flatMap(([date, slots]) => (['am', 'pm'] as const).flatMap((s) => (slots[s] ? [{ date, slot: s, check: slots[s] }] : [])))
+    .flatMap(([date, slots]) =>
+      (['am', 'pm'] as const).flatMap((s) =>
+        slots[s] ? [{ date, slot: s, check: slots[s] }] : [],
+      ),
+    )
     .sort((a, b) => (a.date + a.slot < b.date + b.slot ? -1 : 1)) as LoggedCheck[];
   const escalations = entry?.openEscalations ?? rc.openEscalations ?? [];
   const phone = contact.data?.person.phone;
@@ -436,7 +686,8 @@ export function CasePage(props: { caseId: string; user: SessionUser; navigate: N
         </a>
       ) : null}
       <p class="muted">
-        {place(rc.community)} · 居家隔离第 {entry?.day ?? '—'}/{rc.periodDays} 天 · {formatDate(rc.startDate)} 至 {formatDate(rc.endDate)}
+        {place(rc.community)} · 居家隔离第 {entry?.day ?? '—'}/{rc.periodDays} 天 ·{' '}
+        {formatDate(rc.startDate)} 至 {formatDate(rc.endDate)}
       </p>
       <LiveBar {...poll} />
       {poll.error ? <Notice kind="error">{poll.error}</Notice> : null}
@@ -447,23 +698,64 @@ export function CasePage(props: { caseId: string; user: SessionUser; navigate: N
             拨打电话 {phone}
           </a>
         ) : (
-          <p class="muted">{contact.error ? `联系方式暂时读不到：${contact.error}` : phone === null ? '没有登记手机号。' : '正在读取联系方式…'}</p>
+          <p class="muted">
+            {contact.error
+              ? `联系方式暂时读不到：${contact.error}`
+              : phone === null
+                ? '没有登记手机号。'
+                : '正在读取联系方式…'}
+          </p>
         )}
         {contact.data?.household ? <p>地址：{contact.data.household.address}</p> : null}
       </section>
       {/* One container each, so a list that grows above a form never remounts (and wipes) it. */}
       <div>
         {escalations.map((e) => (
-          <EscalationCard key={e.escalationId} caseId={rc.caseId} escalation={e} onDone={() => void poll.refresh()} />
+          <EscalationCard
+            key={e.escalationId}
+            caseId={rc.caseId}
+            escalation={e}
+            onDone={() => void poll.refresh()}
+          />
         ))}
       </div>
-      <div>{canLog ? <CheckForm key="check" user={props.user} rc={rc} roster={roster} entry={entry} onDone={() => void poll.refresh()} /> : null}</div>
-      <div>{canLog ? <AttemptForm key="attempt" rc={rc} roster={roster} entry={entry} onDone={() => void poll.refresh()} /> : null}</div>
-      <div>{canLog ? <CareCard key="care" rc={rc} checks={checks} onDone={() => void poll.refresh()} /> : null}</div>
+      <div>
+        {canLog ? (
+          <CheckForm
+            key="check"
+            user={props.user}
+            rc={rc}
+            roster={roster}
+            entry={entry}
+            onDone={() => void poll.refresh()}
+          />
+        ) : null}
+      </div>
+      <div>
+        {canLog ? (
+          <AttemptForm
+            key="attempt"
+            rc={rc}
+            roster={roster}
+            entry={entry}
+            onDone={() => void poll.refresh()}
+          />
+        ) : null}
+      </div>
+      <div>
+        {canLog ? (
+          <CareCard key="care" rc={rc} checks={checks} onDone={() => void poll.refresh()} />
+        ) : null}
+      </div>
       <OfflineQueue user={props.user} />
       <section class="card" aria-labelledby="history-title">
         <h2 id="history-title">最近的体温记录</h2>
-        <Trend points={checks.slice(-10).map((c) => ({ label: `${c.date.slice(5)}${SLOT_LABELS[c.slot]}`, t: c.check.temperatureC }))} />
+        <Trend
+          points={checks.slice(-10).map((c) => ({
+            label: `${c.date.slice(5)}${SLOT_LABELS[c.slot]}`,
+            t: c.check.temperatureC,
+          }))}
+        />
         {checks.length === 0 ? <p class="muted">还没有体温记录。</p> : null}
         <ul class="plain checks">
           {checks
@@ -478,7 +770,11 @@ export function CasePage(props: { caseId: string; user: SessionUser; navigate: N
                   {c.check.temperatureC.toFixed(1)} °C {c.check.abnormal ? '（异常）' : '（正常）'}
                 </strong>
                 <span class="muted">
-                  {c.check.symptoms.length ? c.check.symptoms.map((s) => SYMPTOM_LABELS[s] ?? s).join('、') : '无症状'} · {REACHED_LABELS[c.check.reachedVia] ?? c.check.reachedVia} · {formatDateTime(c.check.occurredAt)}
+                  {c.check.symptoms.length
+                    ? c.check.symptoms.map((s) => SYMPTOM_LABELS[s] ?? s).join('、')
+                    : '无症状'}{' '}
+                  · {REACHED_LABELS[c.check.reachedVia] ?? c.check.reachedVia} ·{' '}
+                  {formatDateTime(c.check.occurredAt)}
                 </span>
               </li>
             ))}

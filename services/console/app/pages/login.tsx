@@ -24,14 +24,33 @@ export function LoginPage(props: { ended: boolean; onSignedIn: (user: SessionUse
       <form onSubmit={submit} noValidate>
         <label class="field">
           <span>登录名</span>
-          <input name="loginName" autoComplete="username" autoCapitalize="none" spellcheck={false} required value={loginName} onInput={(e) => setLoginName(e.currentTarget.value)} />
+          <input
+            name="loginName"
+            autoComplete="username"
+            autoCapitalize="none"
+            spellcheck={false}
+            required
+            value={loginName}
+            onInput={(e) => setLoginName(e.currentTarget.value)}
+          />
         </label>
         <label class="field">
           <span>密码</span>
-          <input name="password" type="password" autoComplete="current-password" required value={password} onInput={(e) => setPassword(e.currentTarget.value)} />
+          <input
+            name="password"
+            type="password"
+            autoComplete="current-password"
+            required
+            value={password}
+            onInput={(e) => setPassword(e.currentTarget.value)}
+          />
         </label>
         <ActionMessage message={action.message} />
-        <button type="submit" class="btn btn-primary btn-block" disabled={action.busy || !loginName || !password}>
+        <button
+          type="submit"
+          class="btn btn-primary btn-block"
+          disabled={action.busy || !loginName || !password}
+        >
           {action.busy ? '正在登录…' : '登录'}
         </button>
       </form>

@@ -84,9 +84,19 @@ const slotsOf = (windows: readonly string[]): Slot[] =>
     const [opens = '', closes = ''] = w.split('-');
     return { key: ++slotKey, opens, closes: closes === '24:00' ? MIDNIGHT_SHOWN : closes };
   });
-const windowsOf = (slots: readonly Slot[]) => slots.map((s) => `${s.opens}-${s.closes === MIDNIGHT_SHOWN ? '24:00' : s.closes}`).join(',');
+const windowsOf = (slots: readonly Slot[]) =>
+  slots.map((s) => `${s.opens}-${s.closes === MIDNIGHT_SHOWN ? '24:00' : s.closes}`).join(',');
 
-type FieldName = 'periodDays' | 'slots' | 'feverThresholdC' | 'riskAreas' | 'earlyMinutes' | 'checksPerCallerPerDay' | 'from' | 'to' | 'community';
+type FieldName =
+  | 'periodDays'
+  | 'slots'
+  | 'feverThresholdC'
+  | 'riskAreas'
+  | 'earlyMinutes'
+  | 'checksPerCallerPerDay'
+  | 'from'
+  | 'to'
+  | 'community';
 
 /** What to do about a refused field, in Chinese (the service's own message is for developers). */
 function fieldHelp(field: FieldName, message: string): string {
@@ -118,14 +128,26 @@ function fieldHelp(field: FieldName, message: string): string {
   }
 }
 
-const FIELDS: readonly FieldName[] = ['periodDays', 'slots', 'feverThresholdC', 'riskAreas', 'earlyMinutes', 'checksPerCallerPerDay', 'from', 'to', 'community'];
+const FIELDS: readonly FieldName[] = [
+  'periodDays',
+  'slots',
+  'feverThresholdC',
+  'riskAreas',
+  'earlyMinutes',
+  'checksPerCallerPerDay',
+  'from',
+  'to',
+  'community',
+];
 
 /** The refusal's errors, by the form's field (`body.slots` → slots). */
 function fieldErrorsOf(error: unknown): Partial<Record<FieldName, string>> {
   if (!(error instanceof ApiError)) return {};
   const out: Partial<Record<FieldName, string>> = {};
   for (const e of error.problem.errors ?? []) {
-    const name = e.field.split('.').find((p) => (FIELDS as readonly string[]).includes(p)) as FieldName | undefined;
+    const name = e.field.split('.').find((p) => (FIELDS as readonly string[]).includes(p)) as
+      | FieldName
+      | undefined;
     if (name && !out[name]) out[name] = fieldHelp(name, e.message);
   }
   return out;
@@ -136,7 +158,10 @@ const policyText = (p: Policy) =>
 
 /** The busiest day of a side (the first of equals), or null with no days. */
 function busiest(daily: readonly Daily[]): Daily | null {
-  return daily.reduce<Daily | null>((best, d) => (!best || d.callersNeeded > best.callersNeeded ? d : best), null);
+  return daily.reduce<Daily | null>(
+    (best, d) => (!best || d.callersNeeded > best.callersNeeded ? d : best),
+    null,
+  );
 }
 
 function ComparisonRows(props: { comparison: Comparison; label?: string }) {
@@ -151,7 +176,11 @@ function ComparisonRows(props: { comparison: Comparison; label?: string }) {
           ) : null}
           <th scope="row">{name}</th>
           {COLUMNS.map(([key]) => (
-            <td key={key}>{side === 'difference' ? signed(props.comparison[side][key]) : props.comparison[side][key]}</td>
+            <td key={key}>
+              {side === 'difference'
+                ? signed(props.comparison[side][key])
+                : props.comparison[side][key]}
+            </td>
           ))}
         </tr>
       ))}
@@ -180,9 +209,16 @@ function Result(props: { result: PolicyPreview }) {
         <dd>{policyText(r.policies.preview)}</dd>
       </dl>
       <p class="preview-headline" role="status">
-        预演政策下全辖区应测 {r.total.preview.checksDue} 次，比今日政策{due === 0 ? '持平' : due > 0 ? `多 ${due} 次` : `少 ${-due} 次`}；最忙的一天
-        {peakPreview ? `（${formatDate(peakPreview.date)}）需要 ${peakPreview.callersNeeded} 名随访员` : '没有需要随访的日子'}，今日政策下最忙的一天
-        {peakToday ? `（${formatDate(peakToday.date)}）需要 ${peakToday.callersNeeded} 名` : '没有需要随访的日子'}。
+        预演政策下全辖区应测 {r.total.preview.checksDue} 次，比今日政策
+        {due === 0 ? '持平' : due > 0 ? `多 ${due} 次` : `少 ${-due} 次`}；最忙的一天
+        {peakPreview
+          ? `（${formatDate(peakPreview.date)}）需要 ${peakPreview.callersNeeded} 名随访员`
+          : '没有需要随访的日子'}
+        ，今日政策下最忙的一天
+        {peakToday
+          ? `（${formatDate(peakToday.date)}）需要 ${peakToday.callersNeeded} 名`
+          : '没有需要随访的日子'}
+        。
       </p>
       <h3 id="pv-total">全辖区</h3>
       <div class="table-wrap" tabIndex={0} role="region" aria-labelledby="pv-total">
@@ -263,7 +299,13 @@ function Result(props: { result: PolicyPreview }) {
 }
 
 /** A labelled input with its refusal under it. */
-function Field(props: { name: FieldName; label: string; hint?: string; error?: string; children: preact.ComponentChildren }) {
+function Field(props: {
+  name: FieldName;
+  label: string;
+  hint?: string;
+  error?: string;
+  children: preact.ComponentChildren;
+}) {
   return (
     <div class="field">
       <label for={`pv-${props.name}`}>
@@ -285,7 +327,9 @@ function Field(props: { name: FieldName; label: string; hint?: string; error?: s
   );
 }
 
-const describedBy = (name: string, hint: boolean, error: string | undefined) => [hint ? `pv-${name}-hint` : '', error ? `pv-${name}-error` : ''].filter(Boolean).join(' ') || undefined;
+const describedBy = (name: string, hint: boolean, error: string | undefined) =>
+  [hint ? `pv-${name}-hint` : '', error ? `pv-${name}-error` : ''].filter(Boolean).join(' ') ||
+  undefined;
 
 export function PolicyPreviewPage(props: { user: SessionUser }) {
   const wide = props.user.communities.includes('*');
@@ -320,7 +364,13 @@ export function PolicyPreviewPage(props: { user: SessionUser }) {
     api<PolicyPreview>('GET', `/analyst/policy-preview${scope}`).then(
       (r) => {
         const t = r.policies.today;
-        setForm((f) => ({ ...f, periodDays: String(t.periodDays), feverThresholdC: t.feverThresholdC.toFixed(1), earlyMinutes: String(t.earlyMinutes), riskAreas: t.riskAreas?.join(',') ?? '' }));
+        setForm((f) => ({
+          ...f,
+          periodDays: String(t.periodDays),
+          feverThresholdC: t.feverThresholdC.toFixed(1),
+          earlyMinutes: String(t.earlyMinutes),
+          riskAreas: t.riskAreas?.join(',') ?? '',
+        }));
         setSlotsAs(slotsOf(t.slots));
       },
       () => setSlotsAs(slotsOf(['07:00-10:00'])),
@@ -346,7 +396,11 @@ export function PolicyPreviewPage(props: { user: SessionUser }) {
     });
   };
 
-  const input = (name: Exclude<FieldName, 'slots' | 'community' | 'from' | 'to'>, mode: 'numeric' | 'decimal' | 'text', hint?: string) => (
+  const input = (
+    name: Exclude<FieldName, 'slots' | 'community' | 'from' | 'to'>,
+    mode: 'numeric' | 'decimal' | 'text',
+    hint?: string,
+  ) => (
     <input
       id={`pv-${name}`}
       name={name}
@@ -358,25 +412,48 @@ export function PolicyPreviewPage(props: { user: SessionUser }) {
       aria-describedby={describedBy(name, !!hint, errors[name])}
     />
   );
-  const setSlot = (key: number, part: 'opens' | 'closes', value: string) => setSlots((all) => all.map((s) => (s.key === key ? { ...s, [part]: value } : s)));
+  const setSlot = (key: number, part: 'opens' | 'closes', value: string) =>
+    setSlots((all) => all.map((s) => (s.key === key ? { ...s, [part]: value } : s)));
 
   return (
     <>
       <h1 tabIndex={-1}>政策预演</h1>
-      <p class="muted">把已经登记的隔离和随访记录，按另一套随访政策重新算一遍，和今日政策对比：应测、漏测、异常上报和需要多少随访员。只做计算，不改动任何记录。</p>
+      <p class="muted">
+        把已经登记的隔离和随访记录，按另一套随访政策重新算一遍，和今日政策对比：应测、漏测、异常上报和需要多少随访员。只做计算，不改动任何记录。
+      </p>
       <form class="card preview-form" onSubmit={submit} noValidate>
         <h2>预演政策</h2>
         <div class="preview-grid">
-          <Field name="periodDays" label="隔离天数" hint="按默认天数开始的隔离改为这个天数" error={errors.periodDays}>
+          <Field
+            name="periodDays"
+            label="隔离天数"
+            hint="按默认天数开始的隔离改为这个天数"
+            error={errors.periodDays}
+          >
             {input('periodDays', 'numeric', '按默认天数开始的隔离改为这个天数')}
           </Field>
-          <Field name="feverThresholdC" label="发热标准（°C）" hint="达到或超过即为发热，上报异常" error={errors.feverThresholdC}>
+          <Field
+            name="feverThresholdC"
+            label="发热标准（°C）"
+            hint="达到或超过即为发热，上报异常"
+            error={errors.feverThresholdC}
+          >
             {input('feverThresholdC', 'decimal', '达到或超过即为发热，上报异常')}
           </Field>
-          <Field name="earlyMinutes" label="可提前登记（分钟）" hint="时段开始前多少分钟内的登记算作这个时段" error={errors.earlyMinutes}>
+          <Field
+            name="earlyMinutes"
+            label="可提前登记（分钟）"
+            hint="时段开始前多少分钟内的登记算作这个时段"
+            error={errors.earlyMinutes}
+          >
             {input('earlyMinutes', 'numeric', '时段开始前多少分钟内的登记算作这个时段')}
           </Field>
-          <Field name="checksPerCallerPerDay" label="每名随访员每天随访次数" hint="用来估算需要多少随访员" error={errors.checksPerCallerPerDay}>
+          <Field
+            name="checksPerCallerPerDay"
+            label="每名随访员每天随访次数"
+            hint="用来估算需要多少随访员"
+            error={errors.checksPerCallerPerDay}
+          >
             {input('checksPerCallerPerDay', 'numeric', '用来估算需要多少随访员')}
           </Field>
         </div>
@@ -388,13 +465,33 @@ export function PolicyPreviewPage(props: { user: SessionUser }) {
                 <span class="slot-no">时段 {i + 1}</span>
                 <label class="field">
                   <span>开始</span>
-                  <input type="time" name={`slot-${i + 1}-opens`} aria-label={`时段 ${i + 1} 开始`} value={s.opens} onInput={(e) => setSlot(s.key, 'opens', e.currentTarget.value)} aria-invalid={errors.slots ? true : undefined} />
+                  <input
+                    type="time"
+                    name={`slot-${i + 1}-opens`}
+                    aria-label={`时段 ${i + 1} 开始`}
+                    value={s.opens}
+                    onInput={(e) => setSlot(s.key, 'opens', e.currentTarget.value)}
+                    aria-invalid={errors.slots ? true : undefined}
+                  />
                 </label>
                 <label class="field">
                   <span>结束</span>
-                  <input type="time" name={`slot-${i + 1}-closes`} aria-label={`时段 ${i + 1} 结束`} value={s.closes} onInput={(e) => setSlot(s.key, 'closes', e.currentTarget.value)} aria-invalid={errors.slots ? true : undefined} />
+                  <input
+                    type="time"
+                    name={`slot-${i + 1}-closes`}
+                    aria-label={`时段 ${i + 1} 结束`}
+                    value={s.closes}
+                    onInput={(e) => setSlot(s.key, 'closes', e.currentTarget.value)}
+                    aria-invalid={errors.slots ? true : undefined}
+                  />
                 </label>
-                <button type="button" class="btn btn-small btn-beside-field" aria-label={`删除时段 ${i + 1}`} disabled={slots.length <= 1} onClick={() => setSlots((all) => all.filter((x) => x.key !== s.key))}>
+                <button
+                  type="button"
+                  class="btn btn-small btn-beside-field"
+                  aria-label={`删除时段 ${i + 1}`}
+                  disabled={slots.length <= 1}
+                  onClick={() => setSlots((all) => all.filter((x) => x.key !== s.key))}
+                >
                   删除
                 </button>
               </li>
@@ -403,7 +500,12 @@ export function PolicyPreviewPage(props: { user: SessionUser }) {
           <p class="muted field-hint" id="pv-slots-hint">
             一条体温记录算作它所在的时段；结束填 23:59 表示到午夜。最多六个时段。
           </p>
-          <button type="button" class="btn btn-small" disabled={slots.length >= 6} onClick={() => setSlots((all) => [...all, { key: ++slotKey, opens: '', closes: '' }])}>
+          <button
+            type="button"
+            class="btn btn-small"
+            disabled={slots.length >= 6}
+            onClick={() => setSlots((all) => [...all, { key: ++slotKey, opens: '', closes: '' }])}
+          >
             ＋ 添加时段
           </button>
           {errors.slots ? (
@@ -413,18 +515,49 @@ export function PolicyPreviewPage(props: { user: SessionUser }) {
             </p>
           ) : null}
         </fieldset>
-        <Field name="riskAreas" label="风险地区（不填：按实际登记的隔离）" hint="省份或“省份/城市”，多个用逗号隔开，如：湖北省,广东省/深圳市" error={errors.riskAreas}>
-          {input('riskAreas', 'text', '省份或“省份/城市”，多个用逗号隔开，如：湖北省,广东省/深圳市')}
+        <Field
+          name="riskAreas"
+          label="风险地区（不填：按实际登记的隔离）"
+          hint="省份或“省份/城市”，多个用逗号隔开，如：湖北省,广东省/深圳市"
+          error={errors.riskAreas}
+        >
+          {input(
+            'riskAreas',
+            'text',
+            '省份或“省份/城市”，多个用逗号隔开，如：湖北省,广东省/深圳市',
+          )}
         </Field>
         <div class="preview-grid">
           <Field name="from" label="从（不填：最早的隔离）" error={errors.from}>
-            <input id="pv-from" type="date" name="from" value={form.from} onInput={set('from')} aria-invalid={errors.from ? true : undefined} aria-describedby={describedBy('from', false, errors.from)} />
+            <input
+              id="pv-from"
+              type="date"
+              name="from"
+              value={form.from}
+              onInput={set('from')}
+              aria-invalid={errors.from ? true : undefined}
+              aria-describedby={describedBy('from', false, errors.from)}
+            />
           </Field>
           <Field name="to" label="到（不填：今天）" error={errors.to}>
-            <input id="pv-to" type="date" name="to" value={form.to} onInput={set('to')} aria-invalid={errors.to ? true : undefined} aria-describedby={describedBy('to', false, errors.to)} />
+            <input
+              id="pv-to"
+              type="date"
+              name="to"
+              value={form.to}
+              onInput={set('to')}
+              aria-invalid={errors.to ? true : undefined}
+              aria-describedby={describedBy('to', false, errors.to)}
+            />
           </Field>
           <Field name="community" label="社区" error={errors.community}>
-            <select id="pv-community" name="community" value={form.community} onChange={set('community')} aria-invalid={errors.community ? true : undefined}>
+            <select
+              id="pv-community"
+              name="community"
+              value={form.community}
+              onChange={set('community')}
+              aria-invalid={errors.community ? true : undefined}
+            >
               {wide ? <option value="">全部社区</option> : null}
               {(wide ? communityIds() : props.user.communities).map((c) => (
                 <option key={c} value={c}>
@@ -444,7 +577,8 @@ export function PolicyPreviewPage(props: { user: SessionUser }) {
         <h2 id="pv-rules">怎么算</h2>
         <p>
           两边用的是同一份已登记的记录，只是政策不同。隔离天数：按默认天数开始的隔离改按新的天数，人工调整过的天数照样顺延，提前结束（送医、迁出、失访等）的仍在那天结束。应测：隔离期内每天每个时段，时段结束之后才算应测，登记之前的时段不算（除非补录了那个时段的体温）。已测：一条体温记录算哪个时段，看随访员联系上本人的时间落在哪个时段里；不在任何时段里的，算作之后
-          {form.earlyMinutes || '30'} 分钟内开始的那个时段；原来登记时选的时段不看，所以改了时段，同一条记录可能算到别的时段，时段里没有记录的就是漏测。体温达到发热标准或有任何症状，这个时段上报一次异常。填了风险地区时，只保留来自这些地区的抵达人员的隔离，来自这些地区但当时没有隔离的人从抵达那天开始算，他们没有随访记录，应测的次数记为“无随访记录”，不算漏测。需要的随访员：每个社区每天应测次数除以每人每天随访次数，向上取整，全辖区是各社区之和，表里是最忙的一天。
+          {form.earlyMinutes || '30'}{' '}
+          分钟内开始的那个时段；原来登记时选的时段不看，所以改了时段，同一条记录可能算到别的时段，时段里没有记录的就是漏测。体温达到发热标准或有任何症状，这个时段上报一次异常。填了风险地区时，只保留来自这些地区的抵达人员的隔离，来自这些地区但当时没有隔离的人从抵达那天开始算，他们没有随访记录，应测的次数记为“无随访记录”，不算漏测。需要的随访员：每个社区每天应测次数除以每人每天随访次数，向上取整，全辖区是各社区之和，表里是最忙的一天。
         </p>
       </section>
     </>

@@ -19,22 +19,36 @@ const fullTime = (iso: string) => `${formatDate(localNow(new Date(iso)).date)} $
 const districtName = (d: string) => (d === 'unassigned' ? '未划分管区' : `${place(d)}管区`);
 
 /** Communities under their district, each district closed by its subtotal, then the total. */
-function rowsOf(report: Report): { label: string; figures: Figures; kind: 'community' | 'subtotal' | 'total' }[] {
-  const community = (c: Report['communities'][number]) => ({ label: place(c.community), figures: c as Figures, kind: 'community' as const });
+function rowsOf(
+  report: Report,
+): { label: string; figures: Figures; kind: 'community' | 'subtotal' | 'total' }[] {
+  const community = (c: Report['communities'][number]) => ({
+    label: place(c.community),
+    figures: c as Figures,
+    kind: 'community' as const,
+  });
   const districts = report.districts ?? [];
-  const rows: { label: string; figures: Figures; kind: 'community' | 'subtotal' | 'total' }[] = districts.flatMap((d) => [
-    ...report.communities.filter((c) => c.district === d.district).map(community),
-    { label: `${districtName(d.district)}小计`, figures: d as Figures, kind: 'subtotal' as const },
-  ]);
+  const rows: { label: string; figures: Figures; kind: 'community' | 'subtotal' | 'total' }[] =
+    districts.flatMap((d) => [
+      ...report.communities.filter((c) => c.district === d.district).map(community),
+      {
+        label: `${districtName(d.district)}小计`,
+        figures: d as Figures,
+        kind: 'subtotal' as const,
+      },
+    ]);
   // Communities no district lists (an older answer without districts) still show.
   const listed = new Set(districts.map((d) => d.district));
-  rows.push(...report.communities.filter((c) => !c.district || !listed.has(c.district)).map(community));
+  rows.push(
+    ...report.communities.filter((c) => !c.district || !listed.has(c.district)).map(community),
+  );
   rows.push({ label: '合计', figures: report.total, kind: 'total' as const });
   return rows;
 }
 
 /** A datetime-local value (the district's wall clock) as an instant with the district's offset. */
-const instantOf = (local: string) => (local ? `${local.length === 16 ? `${local}:00` : local}+08:00` : '');
+const instantOf = (local: string) =>
+  local ? `${local.length === 16 ? `${local}:00` : local}+08:00` : '';
 
 /** The report's columns: group, field, zh-CN heading. */
 const COLUMNS: readonly [string, string, string][] = [
@@ -64,12 +78,14 @@ const COLUMNS: readonly [string, string, string][] = [
 
 const value = (f: Figures, group: string, field: string) => f[group]?.[field] ?? 0;
 /** A column's heading; the risk areas' is the district's (湖北籍 in Kutao). */
-const headingOf = ([, field, label]: readonly [string, string, string]) => (field === 'outsideFromRiskAreas' ? riskAreasHeading() : label);
+const headingOf = ([, field, label]: readonly [string, string, string]) =>
+  field === 'outsideFromRiskAreas' ? riskAreasHeading() : label;
 
 export function ReportPage(_props: { user: SessionUser }) {
   const [date, setDate] = useState(localNow().date);
   const [asOf, setAsOf] = useState('');
-  const query = () => `date=${encodeURIComponent(date)}${asOf ? `&knownAt=${encodeURIComponent(instantOf(asOf))}` : ''}`;
+  const query = () =>
+    `date=${encodeURIComponent(date)}${asOf ? `&knownAt=${encodeURIComponent(instantOf(asOf))}` : ''}`;
   const poll = usePoll(() => api<Report>('GET', `/report/daily?${query()}`), [date, asOf], 60_000);
   const action = useAction();
   const report = poll.data;
@@ -83,8 +99,15 @@ export function ReportPage(_props: { user: SessionUser }) {
   const xlsx = () =>
     void action.run(async () => {
       if (!report) return;
-      const table = [['社区', ...COLUMNS.map(headingOf)], ...rows.map((r) => [r.label, ...COLUMNS.map(([g, f]) => value(r.figures, g, f))])];
-      download(`每日报表-${date}.xlsx`, 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', workbook(`每日报表 ${date}`.slice(0, 31), table));
+      const table = [
+        ['社区', ...COLUMNS.map(headingOf)],
+        ...rows.map((r) => [r.label, ...COLUMNS.map(([g, f]) => value(r.figures, g, f))]),
+      ];
+      download(
+        `每日报表-${date}.xlsx`,
+        'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+        workbook(`每日报表 ${date}`.slice(0, 31), table),
+      );
       return '已下载 Excel 工作簿。';
     });
   return (
@@ -93,11 +116,23 @@ export function ReportPage(_props: { user: SessionUser }) {
       <div class="row no-print">
         <label class="field field-inline">
           <span>日期</span>
-          <input type="date" name="date" value={date} max={localNow().date} onInput={(e) => e.currentTarget.value && setDate(e.currentTarget.value)} />
+          <input
+            type="date"
+            name="date"
+            value={date}
+            max={localNow().date}
+            onInput={(e) => e.currentTarget.value && setDate(e.currentTarget.value)}
+          />
         </label>
         <label class="field field-inline">
           <span>截至时间（不填为现在）</span>
-          <input type="datetime-local" name="asOf" value={asOf} onChange={(e) => setAsOf(e.currentTarget.value)} aria-describedby="asof-hint" />
+          <input
+            type="datetime-local"
+            name="asOf"
+            value={asOf}
+            onChange={(e) => setAsOf(e.currentTarget.value)}
+            aria-describedby="asof-hint"
+          />
         </label>
         {asOf ? (
           <button type="button" class="btn btn-beside-field" onClick={() => setAsOf('')}>
@@ -127,7 +162,9 @@ export function ReportPage(_props: { user: SessionUser }) {
       {report ? (
         <>
           <p class="muted">
-            {formatDate(report.date)} · {asOf ? `截至 ${fullTime(report.asOf)} 已登记的情况` : `截至 ${fullTime(report.asOf)}`} · 上报街道指挥部
+            {formatDate(report.date)} ·{' '}
+            {asOf ? `截至 ${fullTime(report.asOf)} 已登记的情况` : `截至 ${fullTime(report.asOf)}`}{' '}
+            · 上报街道指挥部
           </p>
           <div class="table-wrap" tabIndex={0} role="region" aria-label="每日报表（可横向滚动）">
             <table class="report">

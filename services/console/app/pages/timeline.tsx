@@ -24,9 +24,15 @@ interface Timeline {
   readonly entries: readonly Entry[];
 }
 
-const CONTEXT_LABELS: Record<string, string> = { residents: '人员登记', quarantine: '居家隔离', checkpoints: '卡口', complaints: '投诉' };
+const CONTEXT_LABELS: Record<string, string> = {
+  residents: '人员登记',
+  quarantine: '居家隔离',
+  checkpoints: '卡口',
+  complaints: '投诉',
+};
 
-const actorText = (a: Entry['actor']) => (a.role === 'system' ? `系统自动（${a.id}）` : `${ROLE_LABELS[a.role] ?? a.role} ${a.id}`);
+const actorText = (a: Entry['actor']) =>
+  a.role === 'system' ? `系统自动（${a.id}）` : `${ROLE_LABELS[a.role] ?? a.role} ${a.id}`;
 
 /** Brings an entry into view and gives it focus (the hash holds the page, so no #anchor links). */
 const goTo = (eventId: string) => {
@@ -38,7 +44,9 @@ const goTo = (eventId: string) => {
 
 export function TimelineSearchPage(props: { user: SessionUser; navigate: Navigate }) {
   const [q, setQ] = useState('');
-  const [found, setFound] = useState<readonly { personId: string; name: string; community: string; address: string | null }[] | null>(null);
+  const [found, setFound] = useState<
+    readonly { personId: string; name: string; community: string; address: string | null }[] | null
+  >(null);
   const action = useAction();
   const submit = (e: Event) => {
     e.preventDefault();
@@ -50,7 +58,9 @@ export function TimelineSearchPage(props: { user: SessionUser; navigate: Navigat
         return '';
       }
       const by = /^\d{17}[\dxX]$/.test(text) ? 'idNumber' : 'name';
-      const answer = await api<{ items: { personId: string; name: string; community: string; address: string | null }[] }>('GET', `/residents/search?${new URLSearchParams({ by, q: text, limit: '50' })}`);
+      const answer = await api<{
+        items: { personId: string; name: string; community: string; address: string | null }[];
+      }>('GET', `/residents/search?${new URLSearchParams({ by, q: text, limit: '50' })}`);
       setFound(answer.items);
       return '';
     });
@@ -63,10 +73,20 @@ export function TimelineSearchPage(props: { user: SessionUser; navigate: Navigat
         <form role="search" onSubmit={submit}>
           <label class="field">
             <span>姓名、身份证号或人员编号</span>
-            <input name="q" value={q} autoComplete="off" onInput={(e) => setQ(e.currentTarget.value)} placeholder="如 李明" />
+            <input
+              name="q"
+              value={q}
+              autoComplete="off"
+              onInput={(e) => setQ(e.currentTarget.value)}
+              placeholder="如 李明"
+            />
           </label>
           <ActionMessage message={action.message} />
-          <button type="submit" class="btn btn-primary btn-block" disabled={action.busy || !q.trim()}>
+          <button
+            type="submit"
+            class="btn btn-primary btn-block"
+            disabled={action.busy || !q.trim()}
+          >
             查找
           </button>
         </form>
@@ -94,7 +114,11 @@ export function TimelineSearchPage(props: { user: SessionUser; navigate: Navigat
 }
 
 export function TimelinePage(props: { personId: string; user: SessionUser }) {
-  const poll = usePoll(() => api<Timeline>('GET', `/analyst/people/${encodeURIComponent(props.personId)}/timeline`), [props.personId], 60_000);
+  const poll = usePoll(
+    () => api<Timeline>('GET', `/analyst/people/${encodeURIComponent(props.personId)}/timeline`),
+    [props.personId],
+    60_000,
+  );
   const back = (
     <a class="back" href="#/timeline">
       ← 查找其他人
@@ -115,7 +139,12 @@ export function TimelinePage(props: { personId: string; user: SessionUser }) {
   const link = (eventId: string) => {
     const target = byId.get(eventId);
     return (
-      <button type="button" class="btn btn-small btn-link" key={eventId} onClick={() => goTo(eventId)}>
+      <button
+        type="button"
+        class="btn btn-small btn-link"
+        key={eventId}
+        onClick={() => goTo(eventId)}
+      >
         #{number.get(eventId)} {target ? target.summary.slice(0, 24) : ''}
       </button>
     );
@@ -144,8 +173,14 @@ export function TimelinePage(props: { personId: string; user: SessionUser }) {
                 {actorText(e.actor)}
                 {late ? ` · 补录于 ${formatDateTime(e.recordedAt)}` : ''}
               </p>
-              {e.causedBy && byId.has(e.causedBy) ? <div class="timeline-links">起因：{link(e.causedBy)}</div> : null}
-              {e.causes.length > 0 ? <div class="timeline-links">引起：{e.causes.filter((c) => byId.has(c)).map(link)}</div> : null}
+              {e.causedBy && byId.has(e.causedBy) ? (
+                <div class="timeline-links">起因：{link(e.causedBy)}</div>
+              ) : null}
+              {e.causes.length > 0 ? (
+                <div class="timeline-links">
+                  引起：{e.causes.filter((c) => byId.has(c)).map(link)}
+                </div>
+              ) : null}
             </li>
           );
         })}

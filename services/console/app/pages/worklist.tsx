@@ -26,15 +26,24 @@ export function OfflineQueue(props: { user: SessionUser }) {
         {items.map((q) => (
           <li key={q.checkId} class="queue-item">
             <div>
-              <strong>{q.personName}</strong> {String(q.body.date)} {SLOT_LABELS[String(q.body.slot)]} {Number(q.body.temperatureC).toFixed(1)} °C
+              <strong>{q.personName}</strong> {String(q.body.date)}{' '}
+              {SLOT_LABELS[String(q.body.slot)]} {Number(q.body.temperatureC).toFixed(1)} °C
             </div>
-            {q.state === 'waiting' ? <Notice kind="info">等待网络恢复后发送（记录于 {formatDateTime(q.queuedAt)}）。</Notice> : null}
+            {q.state === 'waiting' ? (
+              <Notice kind="info">
+                等待网络恢复后发送（记录于 {formatDateTime(q.queuedAt)}）。
+              </Notice>
+            ) : null}
             {q.state === 'conflict' ? (
               <Notice kind="warn">未发送：{q.message} 本机这条记录没有记入。</Notice>
             ) : null}
             {q.state === 'failed' ? <Notice kind="error">未发送：{q.message}</Notice> : null}
             {q.state !== 'waiting' ? (
-              <button type="button" class="btn btn-small" onClick={() => dismiss(props.user.id, q.checkId)}>
+              <button
+                type="button"
+                class="btn btn-small"
+                onClick={() => dismiss(props.user.id, q.checkId)}
+              >
                 知道了，移除
               </button>
             ) : null}
@@ -61,10 +70,18 @@ export function WorklistPage(props: { user: SessionUser; navigate: Navigate }) {
   const [cutAt, setCutAt] = useState('');
   const cutQuery = cutAt ? `&${cutKind}=${encodeURIComponent(instantOf(cutAt))}` : '';
   // A roster as of an instant does not change: no need to ask again every 15 s.
-  const poll = usePoll(() => api<Roster>('GET', `/roster?limit=${PAGE}${cutQuery}`), [cutQuery], cutAt ? 3_600_000 : 15_000);
+  const poll = usePoll(
+    () => api<Roster>('GET', `/roster?limit=${PAGE}${cutQuery}`),
+    [cutQuery],
+    cutAt ? 3_600_000 : 15_000,
+  );
   const roster = poll.data;
   // Pages after the first, asked for with 显示更多; forgotten when the first page is asked again.
-  const [more, setMore] = useState<{ of: Roster; entries: readonly RosterEntry[]; next: string | null } | null>(null);
+  const [more, setMore] = useState<{
+    of: Roster;
+    entries: readonly RosterEntry[];
+    next: string | null;
+  } | null>(null);
   const [loadingMore, setLoadingMore] = useState(false);
   const extra = more && more.of === roster ? more : null;
   const next = extra ? extra.next : (roster?.next ?? null);
@@ -72,14 +89,23 @@ export function WorklistPage(props: { user: SessionUser; navigate: Navigate }) {
     if (!roster || !next) return;
     setLoadingMore(true);
     try {
-      const page = await api<Roster>('GET', `/roster?limit=${PAGE}${cutQuery}&cursor=${encodeURIComponent(next)}`);
-      setMore({ of: roster, entries: [...(extra?.entries ?? []), ...page.entries], next: page.next });
+      const page = await api<Roster>(
+        'GET',
+        `/roster?limit=${PAGE}${cutQuery}&cursor=${encodeURIComponent(next)}`,
+      );
+      setMore({
+        of: roster,
+        entries: [...(extra?.entries ?? []), ...page.entries],
+        next: page.next,
+      });
     } finally {
       setLoadingMore(false);
     }
   };
   const all = roster ? [...roster.entries, ...(extra?.entries ?? [])] : [];
-  const entries = all.sort((a, b) => urgency(a) - urgency(b) || a.personName.localeCompare(b.personName, 'zh-CN'));
+  const entries = all.sort(
+    (a, b) => urgency(a) - urgency(b) || a.personName.localeCompare(b.personName, 'zh-CN'),
+  );
   return (
     <>
       <h1 tabIndex={-1}>{mine ? '今日随访' : '居家隔离名单'}</h1>
@@ -87,9 +113,24 @@ export function WorklistPage(props: { user: SessionUser; navigate: Navigate }) {
         <form class="as-of-form" aria-label="以往的名单" onSubmit={(e) => e.preventDefault()}>
           <label class="field field-inline">
             <span>查看某一时刻（不填为现在）</span>
-            <input type="datetime-local" name="rosterAt" step={1} value={cutAt} onChange={(e) => setCutAt(e.currentTarget.value)} aria-describedby="roster-at-hint" />
+            <input
+              type="datetime-local"
+              name="rosterAt"
+              step={1}
+              value={cutAt}
+              onChange={(e) => setCutAt(e.currentTarget.value)}
+              aria-describedby="roster-at-hint"
+            />
           </label>
-          <Chips legend="按" name="cut" single options={CUT_KINDS} labels={CUT_LABELS} value={[cutKind]} onChange={(v) => setCutKind(v[0] ?? 'asOf')} />
+          <Chips
+            legend="按"
+            name="cut"
+            single
+            options={CUT_KINDS}
+            labels={CUT_LABELS}
+            value={[cutKind]}
+            onChange={(v) => setCutKind(v[0] ?? 'asOf')}
+          />
           {cutAt ? (
             <button type="button" class="btn btn-beside-field" onClick={() => setCutAt('')}>
               回到现在
@@ -102,8 +143,12 @@ export function WorklistPage(props: { user: SessionUser; navigate: Navigate }) {
       ) : null}
       {roster ? (
         <p class="muted">
-          {formatDate(roster.date)} · 上午 {roster.slotWindows.am.opens}–{roster.slotWindows.am.closes} · 下午 {roster.slotWindows.pm.opens}–{roster.slotWindows.pm.closes}
-          {roster.cut ? ` · ${roster.cut.knownAt ? '截至该时刻系统所知' : '该时刻实况'}：${formatDateTime(roster.asOf)}` : ''}
+          {formatDate(roster.date)} · 上午 {roster.slotWindows.am.opens}–
+          {roster.slotWindows.am.closes} · 下午 {roster.slotWindows.pm.opens}–
+          {roster.slotWindows.pm.closes}
+          {roster.cut
+            ? ` · ${roster.cut.knownAt ? '截至该时刻系统所知' : '该时刻实况'}：${formatDateTime(roster.asOf)}`
+            : ''}
         </p>
       ) : null}
       {cutAt ? null : <LiveBar {...poll} />}
@@ -134,7 +179,11 @@ export function WorklistPage(props: { user: SessionUser; navigate: Navigate }) {
         </dl>
       ) : null}
       {!roster && !poll.error ? <p class="muted">正在加载名单…</p> : null}
-      {roster && entries.length === 0 ? <Notice kind="info">{cutAt ? '那一刻您负责的社区没有居家隔离人员。' : '今天您负责的社区没有居家隔离人员。'}</Notice> : null}
+      {roster && entries.length === 0 ? (
+        <Notice kind="info">
+          {cutAt ? '那一刻您负责的社区没有居家隔离人员。' : '今天您负责的社区没有居家隔离人员。'}
+        </Notice>
+      ) : null}
       <ol class="worklist" aria-label="按紧急程度排序的随访名单">
         {entries.map((e) => {
           const u = urgency(e);

@@ -1,7 +1,18 @@
-import { QUARANTINE_EVENT_TYPES, type Envelope, type QuarantineEvent, type QuarantineOutcome, type Slot } from '@fangyi/contracts';
+import {
+  QUARANTINE_EVENT_TYPES,
+  type Envelope,
+  type QuarantineEvent,
+  type QuarantineOutcome,
+  type Slot,
+} from '@fangyi/contracts';
 import type { EventStore } from '@fangyi/eventstore';
-import { type Op, type Projection, type ProjectionStore } from '@fangyi/projections';
-import { logSource, readModelProcessor, startProcessor, type ProcessorStatus } from '@fangyi/processors';
+import type { Op, Projection, ProjectionStore } from '@fangyi/projections';
+import {
+  logSource,
+  readModelProcessor,
+  startProcessor,
+  type ProcessorStatus,
+} from '@fangyi/processors';
 import type { Logger } from '@fangyi/service-kit';
 
 export const ACTIVE_CASES_COLLECTION = 'active-cases';
@@ -33,12 +44,18 @@ export interface ActiveCase {
   /** `${date}/${slot}` of slots with a check or a missed record. */
   readonly doneSlots: readonly string[];
   /** Escalations nobody has acknowledged yet, with when they were raised (recorded), for the escalation timer. */
-  readonly unacknowledged: readonly { readonly escalationId: string; readonly raisedAt: string; readonly overdue: boolean }[];
+  readonly unacknowledged: readonly {
+    readonly escalationId: string;
+    readonly raisedAt: string;
+    readonly overdue: boolean;
+  }[];
 }
 
 const key = (date: string, slot: Slot) => `${date}/${slot}`;
 const withDone = (doc: ActiveCase, date: string, slot: Slot): ActiveCase =>
-  doc.doneSlots.includes(key(date, slot)) ? doc : { ...doc, doneSlots: [...doc.doneSlots, key(date, slot)].sort() };
+  doc.doneSlots.includes(key(date, slot))
+    ? doc
+    : { ...doc, doneSlots: [...doc.doneSlots, key(date, slot)].sort() };
 
 export const activeCasesProjection: Projection = {
   name: 'quarantine-active-cases',
@@ -47,7 +64,9 @@ export const activeCasesProjection: Projection = {
   handles: QUARANTINE_EVENT_TYPES,
   async project(envelope: Envelope, read): Promise<Op[]> {
     const event = { type: envelope.type, data: envelope.data } as QuarantineEvent;
-    const put = (doc: ActiveCase): Op[] => [{ op: 'put', collection: ACTIVE_CASES_COLLECTION, id: doc.caseId, doc }];
+    const put = (doc: ActiveCase): Op[] => [
+      { op: 'put', collection: ACTIVE_CASES_COLLECTION, id: doc.caseId, doc },
+    ];
     if (event.type === 'quarantine.home-quarantine-started') {
       const d = event.data;
       return put({
@@ -79,15 +98,42 @@ export const activeCasesProjection: Projection = {
         return put({ ...doc, endDate: event.data.newEndDate });
       case 'quarantine.home-quarantine-ended':
         // Kept, marked ended, for the list; the slots are no longer needed.
-        return put({ ...doc, status: 'ended', endedOn: event.data.endedOn, outcome: event.data.outcome, doneSlots: [], unacknowledged: [] });
+        return put({
+          ...doc,
+          status: 'ended',
+          endedOn: event.data.endedOn,
+          outcome: event.data.outcome,
+          doneSlots: [],
+          unacknowledged: [],
+        });
       case 'quarantine.escalation-raised':
-        return put({ ...doc, unacknowledged: [...doc.unacknowledged, { escalationId: event.data.escalationId, raisedAt: envelope.recordedAt, overdue: false }] });
+        return put({
+          ...doc,
+          unacknowledged: [
+            ...doc.unacknowledged,
+            {
+              escalationId: event.data.escalationId,
+              raisedAt: envelope.recordedAt,
+              overdue: false,
+            },
+          ],
+        });
       case 'quarantine.escalation-overdue':
-        return put({ ...doc, unacknowledged: doc.unacknowledged.map((e) => (e.escalationId === event.data.escalationId ? { ...e, overdue: true } : e)) });
+        return put({
+          ...doc,
+          unacknowledged: doc.unacknowledged.map((e) =>
+            e.escalationId === event.data.escalationId ? { ...e, overdue: true } : e,
+          ),
+        });
       case 'quarantine.escalation-acknowledged':
       case 'quarantine.escalation-referred-to-hospital':
       case 'quarantine.escalation-resolved':
-        return put({ ...doc, unacknowledged: doc.unacknowledged.filter((e) => e.escalationId !== event.data.escalationId) });
+        return put({
+          ...doc,
+          unacknowledged: doc.unacknowledged.filter(
+            (e) => e.escalationId !== event.data.escalationId,
+          ),
+        });
       case 'quarantine.check-attempt-failed':
       case 'quarantine.supplies-delivered':
       case 'quarantine.disinfection-recorded':
@@ -124,7 +170,8 @@ export class ActiveCases {
   async loadByCaller(community: string): Promise<Map<string, number>> {
     const load = new Map<string, number>();
     for (const c of await this.active()) {
-      if (c.community === community) load.set(c.assignedCaller, (load.get(c.assignedCaller) ?? 0) + 1);
+      if (c.community === community)
+        load.set(c.assignedCaller, (load.get(c.assignedCaller) ?? 0) + 1);
     }
     return load;
   }
@@ -150,8 +197,25 @@ export interface ActiveCasesFeed {
  * log rather than Kafka: the model is small, local to each instance and needed before any policy
  * or scheduler run, and replaying from the start into a fresh (in-memory) store is cheap.
  */
-export async function startActiveCasesFeed(options: { eventStore: EventStore; store: ProjectionStore; logger: Logger; idleMs?: number }): Promise<ActiveCasesFeed> {
-  const source = logSource({ eventStore: options.eventStore, ...(options.idleMs !== undefined ? { idleMs: options.idleMs } : {}) });
-  const running = await startProcessor(readModelProcessor(activeCasesProjection, options.store), source, options.logger);
-  return { activeCases: new ActiveCases(options.store), caughtUp: () => running.caughtUp(), status: () => running.status(), stop: () => running.stop() };
+export async function startActiveCasesFeed(options: {
+  eventStore: EventStore;
+  store: ProjectionStore;
+  logger: Logger;
+  idleMs?: number;
+}): Promise<ActiveCasesFeed> {
+  const source = logSource({
+    eventStore: options.eventStore,
+    ...(options.idleMs !== undefined ? { idleMs: options.idleMs } : {}),
+  });
+  const running = await startProcessor(
+    readModelProcessor(activeCasesProjection, options.store),
+    source,
+    options.logger,
+  );
+  return {
+    activeCases: new ActiveCases(options.store),
+    caughtUp: () => running.caughtUp(),
+    status: () => running.status(),
+    stop: () => running.stop(),
+  };
 }

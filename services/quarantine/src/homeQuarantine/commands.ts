@@ -26,7 +26,12 @@ export interface StartFacts {
 export type StartHomeQuarantine = {
   type: 'StartHomeQuarantine';
   /** periodDays as the route or policy settled it (the district's period when the request gave none). */
-  data: Omit<StartHomeQuarantineInput, 'periodDays'> & { periodDays: number; caseId: string; sourceEventId?: string; facts: StartFacts };
+  data: Omit<StartHomeQuarantineInput, 'periodDays'> & {
+    periodDays: number;
+    caseId: string;
+    sourceEventId?: string;
+    facts: StartFacts;
+  };
 };
 export type LogSymptomCheck = {
   type: 'LogSymptomCheck';
@@ -72,11 +77,23 @@ export type RecordMissedCheck = {
     closesAtMinutes: number;
   };
 };
-export type ReassignCaller = { type: 'ReassignCaller'; data: { caseId: string; caller: string; reason: string; callers: CallersByCommunity } };
-export type ChangePeriod = { type: 'ChangePeriod'; data: { caseId: string; newEndDate: string; reason: string } };
+export type ReassignCaller = {
+  type: 'ReassignCaller';
+  data: { caseId: string; caller: string; reason: string; callers: CallersByCommunity };
+};
+export type ChangePeriod = {
+  type: 'ChangePeriod';
+  data: { caseId: string; newEndDate: string; reason: string };
+};
 export type EndHomeQuarantine = {
   type: 'EndHomeQuarantine';
-  data: { caseId: string; outcome: QuarantineOutcome; endedOn: string; note?: string | undefined; today: string };
+  data: {
+    caseId: string;
+    outcome: QuarantineOutcome;
+    endedOn: string;
+    note?: string | undefined;
+    today: string;
+  };
 };
 export type AcknowledgeEscalation = {
   type: 'AcknowledgeEscalation';
@@ -89,24 +106,60 @@ export type AcknowledgeEscalation = {
  */
 export type RecordEscalationOverdue = {
   type: 'RecordEscalationOverdue';
-  data: { caseId: string; escalationId: string; raisedAt: string; now: string; overdueAfterMinutes: number };
+  data: {
+    caseId: string;
+    escalationId: string;
+    raisedAt: string;
+    now: string;
+    overdueAfterMinutes: number;
+  };
 };
 export type ReferEscalation = {
   type: 'ReferEscalation';
-  data: { caseId: string; escalationId: string; hospital: string; by: string; at: string; note?: string | undefined };
+  data: {
+    caseId: string;
+    escalationId: string;
+    hospital: string;
+    by: string;
+    at: string;
+    note?: string | undefined;
+  };
 };
-export type ResolveEscalation = { type: 'ResolveEscalation'; data: { caseId: string; escalationId: string; note: string; by: string; at: string } };
+export type ResolveEscalation = {
+  type: 'ResolveEscalation';
+  data: { caseId: string; escalationId: string; note: string; by: string; at: string };
+};
 export type DeliverSupplies = {
   type: 'DeliverSupplies';
-  data: { caseId: string; deliveryId: string; items: readonly SupplyItem[]; note?: string | undefined; deliveredAt: string };
+  data: {
+    caseId: string;
+    deliveryId: string;
+    items: readonly SupplyItem[];
+    note?: string | undefined;
+    deliveredAt: string;
+  };
 };
 export type RecordDisinfection = {
   type: 'RecordDisinfection';
-  data: { caseId: string; disinfectionId: string; place: DisinfectionPlace; note?: string | undefined; at: string };
+  data: {
+    caseId: string;
+    disinfectionId: string;
+    place: DisinfectionPlace;
+    note?: string | undefined;
+    at: string;
+  };
 };
 export type RecordBreach = {
   type: 'RecordBreach';
-  data: { caseId: string; personId: string; breachId: string; checkpointId: string; at: string; direction: 'entry' | 'exit'; sourceEventId: string };
+  data: {
+    caseId: string;
+    personId: string;
+    breachId: string;
+    checkpointId: string;
+    at: string;
+    direction: 'entry' | 'exit';
+    sourceEventId: string;
+  };
 };
 
 export type HomeQuarantineCommand =

@@ -13,11 +13,23 @@ export const streamIdOf = (caseId: string) => `homeQuarantine-${caseId}`;
  * The id of a person's next case, after `casesStarted` (ended or not): every start for one person
  * at one moment, by hand or by the arrival policy, names the same stream, and only one opens it.
  */
-export const nextCaseId = (personId: string, casesStarted: number) => deterministicId('home-quarantine', personId, String(casesStarted));
+export const nextCaseId = (personId: string, casesStarted: number) =>
+  deterministicId('home-quarantine', personId, String(casesStarted));
 
 export const homeQuarantineDecider = { initialState, evolve, decide };
 
 export { quarantineErrors } from './errors.ts';
 export { decide, MAX_PERIOD_DAYS, UNASSIGNED_CALLER } from './decide.ts';
-export { evolve, initialState, isAbnormal, lastCheckDate, slotKey, type CaseFacts, type EscalationState, type EscalationStatus, type HomeQuarantineState, type LoggedCheck } from './state.ts';
+export {
+  evolve,
+  initialState,
+  isAbnormal,
+  lastCheckDate,
+  slotKey,
+  type CaseFacts,
+  type EscalationState,
+  type EscalationStatus,
+  type HomeQuarantineState,
+  type LoggedCheck,
+} from './state.ts';
 export type * from './commands.ts';

@@ -4,7 +4,9 @@ import { DomainError, handleCommand } from '@fangyi/service-kit';
 import type { HomeQuarantineCommand } from './commands.ts';
 import { homeQuarantineDecider, streamIdOf } from './homeQuarantine.ts';
 
-export type InternalOutcome = { readonly done: 'appended'; readonly revision: number } | { readonly done: 'already'; readonly code: string };
+export type InternalOutcome =
+  | { readonly done: 'appended'; readonly revision: number }
+  | { readonly done: 'already'; readonly code: string };
 
 /**
  * A command the service sends itself (from a policy or the scheduler). A writer that lost a race
@@ -14,21 +16,36 @@ export type InternalOutcome = { readonly done: 'appended'; readonly revision: nu
 export async function sendInternalCommand(
   eventStore: EventStore,
   command: HomeQuarantineCommand,
-  meta: { actor: Actor; correlationId: string; causationId: string | null; occurredAt: Date; newId: () => string; alreadyDone: readonly string[]; attempts?: number },
+  meta: {
+    actor: Actor;
+    correlationId: string;
+    causationId: string | null;
+    occurredAt: Date;
+    newId: () => string;
+    alreadyDone: readonly string[];
+    attempts?: number;
+  },
 ): Promise<InternalOutcome> {
   const attempts = meta.attempts ?? 5;
   for (let attempt = 1; ; attempt++) {
     try {
-      const result = await handleCommand(eventStore, streamIdOf(command.data.caseId), homeQuarantineDecider, command, {
-        actor: meta.actor,
-        correlationId: meta.correlationId,
-        causationId: meta.causationId,
-        occurredAt: meta.occurredAt,
-        newId: meta.newId,
-      });
+      const result = await handleCommand(
+        eventStore,
+        streamIdOf(command.data.caseId),
+        homeQuarantineDecider,
+        command,
+        {
+          actor: meta.actor,
+          correlationId: meta.correlationId,
+          causationId: meta.causationId,
+          occurredAt: meta.occurredAt,
+          newId: meta.newId,
+        },
+      );
       return { done: 'appended', revision: result.revision };
     } catch (error) {
-      if (error instanceof DomainError && meta.alreadyDone.includes(error.code)) return { done: 'already', code: error.code };
+      if (error instanceof DomainError && meta.alreadyDone.includes(error.code))
+        return { done: 'already', code: error.code };
       if (error instanceof WrongExpectedRevisionError && attempt < attempts) continue;
       throw error;
     }

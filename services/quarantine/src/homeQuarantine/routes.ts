@@ -17,12 +17,40 @@ import {
   type Role,
 } from '@fangyi/contracts';
 import { WrongExpectedRevisionError, type EventStore } from '@fangyi/eventstore';
-import { DEFAULT_EARLY_CHECK_MINUTES, SHIPPED_DISTRICT, DomainError, fault, businessDate, handleCommand, loadAggregate, localTime, requireCommunity, requireInScope, route, unknownPlace, worksIn, type Clock, type District, type ServiceApp, type SlotWindows, type User } from '@fangyi/service-kit';
+import {
+  DEFAULT_EARLY_CHECK_MINUTES,
+  SHIPPED_DISTRICT,
+  DomainError,
+  fault,
+  businessDate,
+  handleCommand,
+  loadAggregate,
+  localTime,
+  requireCommunity,
+  requireInScope,
+  route,
+  unknownPlace,
+  worksIn,
+  type Clock,
+  type District,
+  type ServiceApp,
+  type SlotWindows,
+  type User,
+} from '@fangyi/service-kit';
 import { commandMeta } from '@fangyi/service-kit';
-import { IdParamSchema, expectedRevisionOf } from '@fangyi/service-kit';
+import { IdParamSchema } from '@fangyi/service-kit';
 import type { ActiveCases } from '../activeCases/projection.ts';
 import type { PeopleDirectoryFeed } from '../people/directory.ts';
-import { homeQuarantineDecider, nextCaseId, slotKey, streamIdOf, type CallersByCommunity, type HomeQuarantineCommand, type HomeQuarantineState, type StartFacts } from './homeQuarantine.ts';
+import {
+  homeQuarantineDecider,
+  nextCaseId,
+  slotKey,
+  streamIdOf,
+  type CallersByCommunity,
+  type HomeQuarantineCommand,
+  type HomeQuarantineState,
+  type StartFacts,
+} from './homeQuarantine.ts';
 
 export interface HomeQuarantineDeps {
   readonly eventStore: EventStore;
@@ -44,7 +72,8 @@ export interface HomeQuarantineDeps {
 }
 
 /** A case of another community answers as an unknown one (404); one that does not exist is left to the decider. */
-const caseNotFound = (caseId: string) => () => new DomainError('CASE_NOT_FOUND', `case ${caseId}`, fault('caseId', 'no such case'));
+const caseNotFound = (caseId: string) => () =>
+  new DomainError('CASE_NOT_FOUND', `case ${caseId}`, fault('caseId', 'no such case'));
 const inCommunityOf = (user: User) => (state: HomeQuarantineState) => {
   if (state.status !== 'none') requireInScope(user, state.community, caseNotFound(state.caseId));
 };
@@ -79,7 +108,10 @@ function caseView(state: Exclude<HomeQuarantineState, { status: 'none' }>, revis
     revision,
     checks: [...state.checks.entries()].map(([key, c]) => ({ ...split(key), ...c })),
     missed: [...state.missed].map(split),
-    failedAttempts: [...state.failedAttempts.entries()].map(([key, count]) => ({ ...split(key), count })),
+    failedAttempts: [...state.failedAttempts.entries()].map(([key, count]) => ({
+      ...split(key),
+      count,
+    })),
     escalations: [...state.escalations.values()],
     breaches: state.breaches.size,
     suppliesDelivered: state.suppliesDelivered,
@@ -94,26 +126,42 @@ export function homeQuarantineRoutes(app: ServiceApp, deps: HomeQuarantineDeps):
   const district = deps.district ?? SHIPPED_DISTRICT;
   const slotWindows = deps.slotWindows ?? district.slotWindows;
   const earlyCheckMinutes = deps.earlyCheckMinutes ?? DEFAULT_EARLY_CHECK_MINUTES;
-  const run = (ctx: Ctx, caseId: string, command: HomeQuarantineCommand, occurredAt: Date = deps.clock()) =>
-    handleCommand(deps.eventStore, streamIdOf(caseId), homeQuarantineDecider, command, commandMeta(ctx, { newId: deps.newId, occurredAt, authorize: inCommunityOf(ctx.user) }));
+  const run = (
+    ctx: Ctx,
+    caseId: string,
+    command: HomeQuarantineCommand,
+    occurredAt: Date = deps.clock(),
+  ) =>
+    handleCommand(
+      deps.eventStore,
+      streamIdOf(caseId),
+      homeQuarantineDecider,
+      command,
+      commandMeta(ctx, { newId: deps.newId, occurredAt, authorize: inCommunityOf(ctx.user) }),
+    );
 
   /** A time the caller gives for something already done: not in the future, beyond a little skew. */
   const pastInstant = (value: string | undefined, field: string, now: Date): Date => {
     const at = value ? new Date(value) : now;
-    if (at.getTime() > now.getTime() + CLOCK_SKEW_MS) throw new DomainError('CHECK_IN_FUTURE', `${field} ${value} is later than now`, [{ field, message: 'in the future' }]);
+    if (at.getTime() > now.getTime() + CLOCK_SKEW_MS)
+      throw new DomainError('CHECK_IN_FUTURE', `${field} ${value} is later than now`, [
+        { field, message: 'in the future' },
+      ]);
     return at;
   };
 
   route(app, {
     method: 'POST',
     url: '/quarantine/cases',
-    summary: 'Start a home quarantine case (居家隔离) for a registered person of the community, assigned to one of its callers; a person with a running case is 409 PERSON_ALREADY_UNDER_QUARANTINE naming that case',
+    summary:
+      'Start a home quarantine case (居家隔离) for a registered person of the community, assigned to one of its callers; a person with a running case is 409 PERSON_ALREADY_UNDER_QUARANTINE naming that case',
     tags: ['home quarantine'],
     body: StartHomeQuarantineSchema,
     roles: CASE_MANAGEMENT,
     status: 201,
     handler: async (ctx) => {
-      if (!district.isCommunity(ctx.body.community)) throw unknownPlace('body.community', 'community', ctx.body.community);
+      if (!district.isCommunity(ctx.body.community))
+        throw unknownPlace('body.community', 'community', ctx.body.community);
       requireCommunity(ctx.user, ctx.body.community);
       const { personId } = ctx.body;
       const periodDays = ctx.body.periodDays ?? district.quarantinePeriodDays;
@@ -128,14 +176,24 @@ export function homeQuarantineRoutes(app: ServiceApp, deps: HomeQuarantineDeps):
       // The person's next case has one id, so two starts at once (a double tap, two registrars)
       // append to one stream: one wins, the other is told the person is under quarantine.
       const caseId = nextCaseId(personId, await deps.people.directory.casesStarted(personId));
-      const result = await run(ctx, caseId, { type: 'StartHomeQuarantine', data: { ...ctx.body, periodDays, caseId, facts } }).catch((error: unknown) => {
-        const lost = error instanceof WrongExpectedRevisionError || (error instanceof DomainError && error.code === 'CASE_ALREADY_EXISTS');
+      const result = await run(ctx, caseId, {
+        type: 'StartHomeQuarantine',
+        data: { ...ctx.body, periodDays, caseId, facts },
+      }).catch((error: unknown) => {
+        const lost =
+          error instanceof WrongExpectedRevisionError ||
+          (error instanceof DomainError && error.code === 'CASE_ALREADY_EXISTS');
         if (!lost) throw error;
-        throw new DomainError('PERSON_ALREADY_UNDER_QUARANTINE', `person ${personId} is under home quarantine in case ${caseId}`, [
-          { field: 'body.personId', message: `already under home quarantine in case ${caseId}` },
-        ], { existingCaseId: caseId });
+        throw new DomainError(
+          'PERSON_ALREADY_UNDER_QUARANTINE',
+          `person ${personId} is under home quarantine in case ${caseId}`,
+          [{ field: 'body.personId', message: `already under home quarantine in case ${caseId}` }],
+          { existingCaseId: caseId },
+        );
       });
-      ctx.reply.header('location', `/quarantine/cases/${caseId}`).header('etag', `"${result.revision}"`);
+      ctx.reply
+        .header('location', `/quarantine/cases/${caseId}`)
+        .header('etag', `"${result.revision}"`);
       return { caseId, revision: result.revision, events: result.eventIds };
     },
   });
@@ -143,7 +201,8 @@ export function homeQuarantineRoutes(app: ServiceApp, deps: HomeQuarantineDeps):
   route(app, {
     method: 'POST',
     url: '/quarantine/cases/:caseId/checks',
-    summary: "Log a symptom check (am or pm slot); a fever (at or above the district's threshold, 37.3 °C in Kutao) or any symptom also raises an escalation",
+    summary:
+      "Log a symptom check (am or pm slot); a fever (at or above the district's threshold, 37.3 °C in Kutao) or any symptom also raises an escalation",
     tags: ['home quarantine'],
     params: CaseParams,
     body: LogSymptomCheckSchema,
@@ -159,25 +218,59 @@ export function homeQuarantineRoutes(app: ServiceApp, deps: HomeQuarantineDeps):
       const occurredAt = pastInstant(checkedAt, 'body.checkedAt', now);
       const window = { opens: slotWindows[input.slot].opens, earlyMinutes: earlyCheckMinutes };
       const checkedAtLocal = localTime(occurredAt, deps.timeZone);
-      const result = await run(ctx, caseId, { type: 'LogSymptomCheck', data: { ...input, caseId, checkId, escalationId, today, feverThresholdC: district.feverThresholdC, checkedAtLocal, window } }, occurredAt);
+      const result = await run(
+        ctx,
+        caseId,
+        {
+          type: 'LogSymptomCheck',
+          data: {
+            ...input,
+            caseId,
+            checkId,
+            escalationId,
+            today,
+            feverThresholdC: district.feverThresholdC,
+            checkedAtLocal,
+            window,
+          },
+        },
+        occurredAt,
+      );
       if (result.events.length === 0) {
         // Sent again: answered with the check already recorded, and nothing appended.
         ctx.status(200);
-        const recorded = result.state.status === 'active' ? result.state.checks.get(slotKey(input.date, input.slot)) : undefined;
+        const recorded =
+          result.state.status === 'active'
+            ? result.state.checks.get(slotKey(input.date, input.slot))
+            : undefined;
         ctx.reply.header('etag', `"${result.revision}"`);
-        return { caseId, checkId, abnormal: recorded?.abnormal ?? false, escalationId: null, revision: result.revision, alreadyRecorded: true };
+        return {
+          caseId,
+          checkId,
+          abnormal: recorded?.abnormal ?? false,
+          escalationId: null,
+          revision: result.revision,
+          alreadyRecorded: true,
+        };
       }
       const escalated = result.events.some((e) => e.type === 'quarantine.escalation-raised');
       const recorded = result.events[0]!.data as { abnormal: boolean };
       ctx.reply.header('etag', `"${result.revision}"`);
-      return { caseId, checkId, abnormal: recorded.abnormal, escalationId: escalated ? escalationId : null, revision: result.revision };
+      return {
+        caseId,
+        checkId,
+        abnormal: recorded.abnormal,
+        escalationId: escalated ? escalationId : null,
+        revision: result.revision,
+      };
     },
   });
 
   route(app, {
     method: 'POST',
     url: '/quarantine/cases/:caseId/check-attempts',
-    summary: 'Record that the person could not be reached for a slot (not a check: the slot stays open)',
+    summary:
+      'Record that the person could not be reached for a slot (not a check: the slot stays open)',
     tags: ['home quarantine'],
     params: CaseParams,
     body: RecordCheckAttemptFailedSchema,
@@ -216,7 +309,11 @@ export function homeQuarantineRoutes(app: ServiceApp, deps: HomeQuarantineDeps):
     summary: string;
     body: B;
     roles: readonly Role[];
-    toCommand: (caseId: string, body: z.output<B>, ctx: { user: User; now: Date }) => HomeQuarantineCommand;
+    toCommand: (
+      caseId: string,
+      body: z.output<B>,
+      ctx: { user: User; now: Date },
+    ) => HomeQuarantineCommand;
   }) =>
     route(app, {
       method: 'POST',
@@ -230,7 +327,12 @@ export function homeQuarantineRoutes(app: ServiceApp, deps: HomeQuarantineDeps):
       handler: async (ctx) => {
         const { caseId } = ctx.params;
         const now = deps.clock();
-        const result = await run(ctx, caseId, spec.toCommand(caseId, ctx.body as z.output<B>, { user: ctx.user, now }), now);
+        const result = await run(
+          ctx,
+          caseId,
+          spec.toCommand(caseId, ctx.body as z.output<B>, { user: ctx.user, now }),
+          now,
+        );
         ctx.reply.header('etag', `"${result.revision}"`);
         return { caseId, revision: result.revision, events: result.events.map((e) => e.type) };
       },
@@ -241,7 +343,10 @@ export function homeQuarantineRoutes(app: ServiceApp, deps: HomeQuarantineDeps):
     summary: "Assign the case to another caller of the case's community, saying why",
     body: ReassignCallerSchema,
     roles: CASE_MANAGEMENT,
-    toCommand: (caseId, b) => ({ type: 'ReassignCaller', data: { caseId, caller: b.caller, reason: b.reason, callers: deps.callers } }),
+    toCommand: (caseId, b) => ({
+      type: 'ReassignCaller',
+      data: { caseId, caller: b.caller, reason: b.reason, callers: deps.callers },
+    }),
   });
 
   simple({
@@ -249,17 +354,24 @@ export function homeQuarantineRoutes(app: ServiceApp, deps: HomeQuarantineDeps):
     summary: 'Extend or shorten the quarantine period (new last day, inclusive), saying why',
     body: ChangePeriodSchema,
     roles: CASE_MANAGEMENT,
-    toCommand: (caseId, b) => ({ type: 'ChangePeriod', data: { caseId, newEndDate: b.newEndDate, reason: b.reason } }),
+    toCommand: (caseId, b) => ({
+      type: 'ChangePeriod',
+      data: { caseId, newEndDate: b.newEndDate, reason: b.reason },
+    }),
   });
 
   simple({
     url: 'end',
-    summary: 'End the case: completed, sent to hospital, moved away or lost to follow-up; afterwards it can only be read',
+    summary:
+      'End the case: completed, sent to hospital, moved away or lost to follow-up; afterwards it can only be read',
     body: EndHomeQuarantineSchema,
     roles: CASE_MANAGEMENT,
     toCommand: (caseId, b, { now }) => {
       const today = businessDate(now, deps.timeZone);
-      return { type: 'EndHomeQuarantine', data: { caseId, outcome: b.outcome, endedOn: b.endedOn ?? today, note: b.note, today } };
+      return {
+        type: 'EndHomeQuarantine',
+        data: { caseId, outcome: b.outcome, endedOn: b.endedOn ?? today, note: b.note, today },
+      };
     },
   });
 
@@ -268,7 +380,16 @@ export function homeQuarantineRoutes(app: ServiceApp, deps: HomeQuarantineDeps):
     summary: 'Record supplies delivered to the home (thermometer, disinfectant, food, medicine)',
     body: DeliverSuppliesSchema,
     roles: FOLLOW_UP,
-    toCommand: (caseId, b, { now }) => ({ type: 'DeliverSupplies', data: { caseId, deliveryId: deps.newId(), items: b.items, note: b.note, deliveredAt: now.toISOString() } }),
+    toCommand: (caseId, b, { now }) => ({
+      type: 'DeliverSupplies',
+      data: {
+        caseId,
+        deliveryId: deps.newId(),
+        items: b.items,
+        note: b.note,
+        deliveredAt: now.toISOString(),
+      },
+    }),
   });
 
   simple({
@@ -276,7 +397,16 @@ export function homeQuarantineRoutes(app: ServiceApp, deps: HomeQuarantineDeps):
     summary: 'Record a disinfection of the home, the vehicle or the street',
     body: RecordDisinfectionSchema,
     roles: FOLLOW_UP,
-    toCommand: (caseId, b, { now }) => ({ type: 'RecordDisinfection', data: { caseId, disinfectionId: deps.newId(), place: b.place, note: b.note, at: now.toISOString() } }),
+    toCommand: (caseId, b, { now }) => ({
+      type: 'RecordDisinfection',
+      data: {
+        caseId,
+        disinfectionId: deps.newId(),
+        place: b.place,
+        note: b.note,
+        at: now.toISOString(),
+      },
+    }),
   });
 
   const escalationStep = <B extends z.ZodType>(spec: {
@@ -284,7 +414,12 @@ export function homeQuarantineRoutes(app: ServiceApp, deps: HomeQuarantineDeps):
     summary: string;
     body: B;
     roles: readonly Role[];
-    toCommand: (ids: { caseId: string; escalationId: string }, body: z.output<B>, by: string, at: string) => HomeQuarantineCommand;
+    toCommand: (
+      ids: { caseId: string; escalationId: string },
+      body: z.output<B>,
+      by: string,
+      at: string,
+    ) => HomeQuarantineCommand;
   }) =>
     route(app, {
       method: 'POST',
@@ -298,9 +433,18 @@ export function homeQuarantineRoutes(app: ServiceApp, deps: HomeQuarantineDeps):
       status: 201,
       handler: async (ctx) => {
         const now = deps.clock();
-        const result = await run(ctx, ctx.params.caseId, spec.toCommand(ctx.params, ctx.body as z.output<B>, ctx.user.id, now.toISOString()), now);
+        const result = await run(
+          ctx,
+          ctx.params.caseId,
+          spec.toCommand(ctx.params, ctx.body as z.output<B>, ctx.user.id, now.toISOString()),
+          now,
+        );
         ctx.reply.header('etag', `"${result.revision}"`);
-        return { caseId: ctx.params.caseId, escalationId: ctx.params.escalationId, revision: result.revision };
+        return {
+          caseId: ctx.params.caseId,
+          escalationId: ctx.params.escalationId,
+          revision: result.revision,
+        };
       },
     });
 
@@ -309,7 +453,10 @@ export function homeQuarantineRoutes(app: ServiceApp, deps: HomeQuarantineDeps):
     summary: 'Acknowledge an escalation (someone has taken it on)',
     body: AcknowledgeEscalationSchema.default({}),
     roles: FOLLOW_UP,
-    toCommand: (ids, b, by, at) => ({ type: 'AcknowledgeEscalation', data: { ...ids, by, at, note: b.note } }),
+    toCommand: (ids, b, by, at) => ({
+      type: 'AcknowledgeEscalation',
+      data: { ...ids, by, at, note: b.note },
+    }),
   });
 
   escalationStep({
@@ -317,7 +464,10 @@ export function homeQuarantineRoutes(app: ServiceApp, deps: HomeQuarantineDeps):
     summary: 'Refer an acknowledged escalation to a hospital',
     body: ReferEscalationSchema,
     roles: CASE_MANAGEMENT,
-    toCommand: (ids, b, by, at) => ({ type: 'ReferEscalation', data: { ...ids, hospital: b.hospital, note: b.note, by, at } }),
+    toCommand: (ids, b, by, at) => ({
+      type: 'ReferEscalation',
+      data: { ...ids, hospital: b.hospital, note: b.note, by, at },
+    }),
   });
 
   escalationStep({
@@ -325,7 +475,10 @@ export function homeQuarantineRoutes(app: ServiceApp, deps: HomeQuarantineDeps):
     summary: 'Resolve an acknowledged escalation without referral, saying how',
     body: ResolveEscalationSchema,
     roles: CASE_MANAGEMENT,
-    toCommand: (ids, b, by, at) => ({ type: 'ResolveEscalation', data: { ...ids, note: b.note, by, at } }),
+    toCommand: (ids, b, by, at) => ({
+      type: 'ResolveEscalation',
+      data: { ...ids, note: b.note, by, at },
+    }),
   });
 
   route(app, {
@@ -336,7 +489,11 @@ export function homeQuarantineRoutes(app: ServiceApp, deps: HomeQuarantineDeps):
     params: CaseParams,
     roles: READERS,
     handler: async (ctx) => {
-      const { state, revision } = await loadAggregate(deps.eventStore, streamIdOf(ctx.params.caseId), homeQuarantineDecider);
+      const { state, revision } = await loadAggregate(
+        deps.eventStore,
+        streamIdOf(ctx.params.caseId),
+        homeQuarantineDecider,
+      );
       if (state.status === 'none') throw caseNotFound(ctx.params.caseId)();
       requireInScope(ctx.user, state.community, caseNotFound(ctx.params.caseId));
       ctx.reply.header('etag', `"${revision}"`);
@@ -353,9 +510,19 @@ export function homeQuarantineRoutes(app: ServiceApp, deps: HomeQuarantineDeps):
     roles: READERS,
     handler: async (ctx) => {
       const events = await deps.eventStore.readStream(streamIdOf(ctx.params.caseId));
-      if (events.length === 0) throw new DomainError('CASE_NOT_FOUND', `case ${ctx.params.caseId}`, fault('caseId', 'no such case'));
-      const { state } = await loadAggregate(deps.eventStore, streamIdOf(ctx.params.caseId), homeQuarantineDecider);
-      if (state.status !== 'none') requireInScope(ctx.user, state.community, caseNotFound(ctx.params.caseId));
+      if (events.length === 0)
+        throw new DomainError(
+          'CASE_NOT_FOUND',
+          `case ${ctx.params.caseId}`,
+          fault('caseId', 'no such case'),
+        );
+      const { state } = await loadAggregate(
+        deps.eventStore,
+        streamIdOf(ctx.params.caseId),
+        homeQuarantineDecider,
+      );
+      if (state.status !== 'none')
+        requireInScope(ctx.user, state.community, caseNotFound(ctx.params.caseId));
       return events.map((e) => {
         const { position: _position, ...envelope } = e;
         return parseEnvelope(envelope);
@@ -368,7 +535,8 @@ export function homeQuarantineRoutes(app: ServiceApp, deps: HomeQuarantineDeps):
     route(app, {
       method: 'GET',
       url: '/quarantine/cases',
-      summary: 'Cases of the communities the user works in (default: active ones), from the active-cases read model',
+      summary:
+        'Cases of the communities the user works in (default: active ones), from the active-cases read model',
       tags: ['home quarantine'],
       query: CaseListQuery,
       roles: READERS,

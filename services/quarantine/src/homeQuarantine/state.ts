@@ -1,4 +1,10 @@
-import { isAbnormal, type EscalationRaised, type QuarantineEvent, type QuarantineOutcome, type Slot } from '@fangyi/contracts';
+import {
+  isAbnormal,
+  type EscalationRaised,
+  type QuarantineEvent,
+  type QuarantineOutcome,
+  type Slot,
+} from '@fangyi/contracts';
 
 export interface LoggedCheck {
   readonly checkId: string;
@@ -43,7 +49,11 @@ export interface CaseFacts {
 export type HomeQuarantineState =
   | { readonly status: 'none' }
   | ({ readonly status: 'active' } & CaseFacts)
-  | ({ readonly status: 'ended'; readonly outcome: QuarantineOutcome; readonly endedOn: string } & CaseFacts);
+  | ({
+      readonly status: 'ended';
+      readonly outcome: QuarantineOutcome;
+      readonly endedOn: string;
+    } & CaseFacts);
 
 export const slotKey = (date: string, slot: Slot) => `${date}/${slot}`;
 
@@ -61,7 +71,11 @@ export function lastCheckDate(state: CaseFacts): string | null {
   return last;
 }
 
-function withEscalation(state: CaseFacts, escalationId: string, status: EscalationStatus): Map<string, EscalationState> {
+function withEscalation(
+  state: CaseFacts,
+  escalationId: string,
+  status: EscalationStatus,
+): Map<string, EscalationState> {
   const escalations = new Map(state.escalations);
   const current = escalations.get(escalationId);
   if (current) escalations.set(escalationId, { ...current, status });
@@ -95,17 +109,32 @@ export function evolve(state: HomeQuarantineState, event: QuarantineEvent): Home
     case 'quarantine.symptom-check-corrected': {
       const d = event.data;
       const checks = new Map(state.checks);
-      checks.set(slotKey(d.date, d.slot), { checkId: d.checkId, abnormal: d.abnormal, temperatureC: d.temperatureC });
+      checks.set(slotKey(d.date, d.slot), {
+        checkId: d.checkId,
+        abnormal: d.abnormal,
+        temperatureC: d.temperatureC,
+      });
       return { ...state, checks };
     }
     case 'quarantine.escalation-raised': {
       const d = event.data;
       const escalations = new Map(state.escalations);
-      escalations.set(d.escalationId, { escalationId: d.escalationId, checkId: d.checkId, date: d.date, slot: d.slot, reason: d.reason, status: 'open', overdue: false });
+      escalations.set(d.escalationId, {
+        escalationId: d.escalationId,
+        checkId: d.checkId,
+        date: d.date,
+        slot: d.slot,
+        reason: d.reason,
+        status: 'open',
+        overdue: false,
+      });
       return { ...state, escalations };
     }
     case 'quarantine.escalation-acknowledged':
-      return { ...state, escalations: withEscalation(state, event.data.escalationId, 'acknowledged') };
+      return {
+        ...state,
+        escalations: withEscalation(state, event.data.escalationId, 'acknowledged'),
+      };
     case 'quarantine.escalation-overdue': {
       const escalations = new Map(state.escalations);
       const current = escalations.get(event.data.escalationId);
@@ -113,7 +142,10 @@ export function evolve(state: HomeQuarantineState, event: QuarantineEvent): Home
       return { ...state, escalations };
     }
     case 'quarantine.escalation-referred-to-hospital':
-      return { ...state, escalations: withEscalation(state, event.data.escalationId, 'referred-to-hospital') };
+      return {
+        ...state,
+        escalations: withEscalation(state, event.data.escalationId, 'referred-to-hospital'),
+      };
     case 'quarantine.escalation-resolved':
       return { ...state, escalations: withEscalation(state, event.data.escalationId, 'resolved') };
     case 'quarantine.caller-reassigned':
@@ -127,7 +159,10 @@ export function evolve(state: HomeQuarantineState, event: QuarantineEvent): Home
       return { ...state, failedAttempts };
     }
     case 'quarantine.symptom-check-missed':
-      return { ...state, missed: new Set(state.missed).add(slotKey(event.data.date, event.data.slot)) };
+      return {
+        ...state,
+        missed: new Set(state.missed).add(slotKey(event.data.date, event.data.slot)),
+      };
     case 'quarantine.supplies-delivered':
       return { ...state, suppliesDelivered: state.suppliesDelivered + 1 };
     case 'quarantine.disinfection-recorded':
@@ -136,7 +171,12 @@ export function evolve(state: HomeQuarantineState, event: QuarantineEvent): Home
       return { ...state, breaches: new Set(state.breaches).add(event.data.breachId) };
     case 'quarantine.home-quarantine-ended': {
       const { status: _status, ...facts } = state;
-      return { ...facts, status: 'ended', outcome: event.data.outcome, endedOn: event.data.endedOn };
+      return {
+        ...facts,
+        status: 'ended',
+        outcome: event.data.outcome,
+        endedOn: event.data.endedOn,
+      };
     }
     default: {
       const _exhaustive: never = event;

@@ -52,19 +52,42 @@ interface CaseRef {
  */
 export const peopleDirectoryProjection: Projection = {
   name: 'quarantine-people-directory',
-  handles: ['residents.person-registered', 'residents.person-moved-in', 'residents.person-moved-out', 'quarantine.home-quarantine-started', 'quarantine.home-quarantine-ended'],
+  handles: [
+    'residents.person-registered',
+    'residents.person-moved-in',
+    'residents.person-moved-out',
+    'quarantine.home-quarantine-started',
+    'quarantine.home-quarantine-ended',
+  ],
   async project(event, read: DocReader): Promise<Op[]> {
-    const putPerson = (doc: DirectoryPerson): Op[] => [{ op: 'put', collection: PEOPLE_COLLECTION, id: doc.personId, doc }];
-    const putCases = (doc: PersonCases): Op[] => [{ op: 'put', collection: PERSON_CASES_COLLECTION, id: doc.personId, doc }];
+    const putPerson = (doc: DirectoryPerson): Op[] => [
+      { op: 'put', collection: PEOPLE_COLLECTION, id: doc.personId, doc },
+    ];
+    const putCases = (doc: PersonCases): Op[] => [
+      { op: 'put', collection: PERSON_CASES_COLLECTION, id: doc.personId, doc },
+    ];
     switch (event.type) {
       case 'residents.person-registered': {
         const d = event.data as Registered;
-        return putPerson({ personId: d.personId, name: d.name, community: d.community, householdId: d.householdId, status: 'living' });
+        return putPerson({
+          personId: d.personId,
+          name: d.name,
+          community: d.community,
+          householdId: d.householdId,
+          status: 'living',
+        });
       }
       case 'residents.person-moved-in': {
         const d = event.data as MovedIn;
         const person = await read.get<DirectoryPerson>(PEOPLE_COLLECTION, d.personId);
-        return person ? putPerson({ ...person, community: d.community, householdId: d.householdId, status: 'living' }) : [];
+        return person
+          ? putPerson({
+              ...person,
+              community: d.community,
+              householdId: d.householdId,
+              status: 'living',
+            })
+          : [];
       }
       case 'residents.person-moved-out': {
         const d = event.data as PersonRef;
@@ -73,14 +96,26 @@ export const peopleDirectoryProjection: Projection = {
       }
       case 'quarantine.home-quarantine-started': {
         const d = event.data as CaseRef;
-        const doc = (await read.get<PersonCases>(PERSON_CASES_COLLECTION, d.personId)) ?? { personId: d.personId, active: [], started: 0 };
+        const doc = (await read.get<PersonCases>(PERSON_CASES_COLLECTION, d.personId)) ?? {
+          personId: d.personId,
+          active: [],
+          started: 0,
+        };
         // Each case stream's start is applied once (its revision is recorded), so counting it is safe.
-        return doc.active.includes(d.caseId) ? [] : putCases({ ...doc, active: [...doc.active, d.caseId], started: (doc.started ?? 0) + 1 });
+        return doc.active.includes(d.caseId)
+          ? []
+          : putCases({
+              ...doc,
+              active: [...doc.active, d.caseId],
+              started: (doc.started ?? 0) + 1,
+            });
       }
       case 'quarantine.home-quarantine-ended': {
         const d = event.data as CaseRef;
         const doc = await read.get<PersonCases>(PERSON_CASES_COLLECTION, d.personId);
-        return doc?.active.includes(d.caseId) ? putCases({ ...doc, active: doc.active.filter((c) => c !== d.caseId) }) : [];
+        return doc?.active.includes(d.caseId)
+          ? putCases({ ...doc, active: doc.active.filter((c) => c !== d.caseId) })
+          : [];
       }
       default:
         return [];
@@ -130,7 +165,14 @@ export interface PeopleDirectoryFeedOptions {
 }
 
 /** Keeps the people directory from the event store's global log, as the residents' household → people view is kept. */
-export async function startPeopleDirectoryFeed(options: PeopleDirectoryFeedOptions): Promise<PeopleDirectoryFeed> {
+export async function startPeopleDirectoryFeed(
+  options: PeopleDirectoryFeedOptions,
+): Promise<PeopleDirectoryFeed> {
   const view = await startLogView({ projection: peopleDirectoryProjection, ...options });
-  return { directory: new PeopleDirectory(view.store), sync: view.caughtUp, status: view.status, stop: view.stop };
+  return {
+    directory: new PeopleDirectory(view.store),
+    sync: view.caughtUp,
+    status: view.status,
+    stop: view.stop,
+  };
 }

@@ -1,10 +1,26 @@
 import { z } from 'zod';
-import { type ArrivalAssessed, type Envelope } from '@fangyi/contracts';
+import type { ArrivalAssessed, Envelope } from '@fangyi/contracts';
 import { WrongExpectedRevisionError, type EventStore } from '@fangyi/eventstore';
-import { DomainError, addDays, businessDate, handleCommand, type Clock, type District, type Logger } from '@fangyi/service-kit';
-import { arrivalAssessmentDecider, arrivalAssessmentStreamId } from '../arrivalAssessment/assessment.ts';
+import {
+  DomainError,
+  addDays,
+  businessDate,
+  handleCommand,
+  type Clock,
+  type District,
+  type Logger,
+} from '@fangyi/service-kit';
+import {
+  arrivalAssessmentDecider,
+  arrivalAssessmentStreamId,
+} from '../arrivalAssessment/assessment.ts';
 import { sendInternalCommand } from '../homeQuarantine/internalCommand.ts';
-import { UNASSIGNED_CALLER, nextCaseId, streamIdOf, type CallersByCommunity } from '../homeQuarantine/homeQuarantine.ts';
+import {
+  UNASSIGNED_CALLER,
+  nextCaseId,
+  streamIdOf,
+  type CallersByCommunity,
+} from '../homeQuarantine/homeQuarantine.ts';
 import type { ActiveCases } from '../activeCases/projection.ts';
 import type { PeopleDirectoryFeed } from '../people/directory.ts';
 import { isFromRiskArea, type CallerPicker } from './config.ts';
@@ -50,7 +66,9 @@ type Decision = Pick<ArrivalAssessed, 'outcome' | 'reason' | 'note'> & { readonl
  * The case id is the person's next (nextCaseId), as for a start by hand: of two starts at once for
  * one person, whichever their source, one opens the case.
  */
-export function arrivalQuarantinePolicy(deps: ArrivalPolicyDeps): (event: Envelope) => Promise<void> {
+export function arrivalQuarantinePolicy(
+  deps: ArrivalPolicyDeps,
+): (event: Envelope) => Promise<void> {
   return async (event) => {
     const d = PersonArrived.parse(event.data);
     const log = deps.logger.child({ eventId: event.id, personId: d.personId });
@@ -67,12 +85,19 @@ export function arrivalQuarantinePolicy(deps: ArrivalPolicyDeps): (event: Envelo
 
     async function decide(): Promise<Decision> {
       if (!isFromRiskArea(deps.district.riskAreas, d.originProvince, d.originCity)) {
-        return { outcome: 'no-home-quarantine', reason: 'not-from-risk-area', note: `arrival assessed: no home quarantine, ${origin} is not a risk area` };
+        return {
+          outcome: 'no-home-quarantine',
+          reason: 'not-from-risk-area',
+          note: `arrival assessed: no home quarantine, ${origin} is not a risk area`,
+        };
       }
       const today = businessDate(deps.clock(), deps.timeZone);
       if (periodEndDate < today) {
         // Registered long after the fact: the period is already over, so there is nothing to follow up.
-        log.info({ arrivedOn: d.arrivedOn, periodEndDate }, 'arrival from a risk area whose quarantine period is already over: no case');
+        log.info(
+          { arrivedOn: d.arrivedOn, periodEndDate },
+          'arrival from a risk area whose quarantine period is already over: no case',
+        );
         return {
           outcome: 'no-home-quarantine',
           reason: 'period-already-over',
@@ -84,7 +109,10 @@ export function arrivalQuarantinePolicy(deps: ArrivalPolicyDeps): (event: Envelo
       if (running) {
         // A redelivery after this arrival's case was started but before its assessment was recorded.
         if ((await sourceOf(running)) === event.id) return startedCase(running);
-        log.info({ caseId: running }, 'arrival from a risk area of someone already under home quarantine: no second case');
+        log.info(
+          { caseId: running },
+          'arrival from a risk area of someone already under home quarantine: no second case',
+        );
         return alreadyUnder(running);
       }
       // The person's next case, numbered as a start by hand numbers it: a start by hand at the same
@@ -92,7 +120,10 @@ export function arrivalQuarantinePolicy(deps: ArrivalPolicyDeps): (event: Envelo
       const caseId = nextCaseId(d.personId, await deps.people.directory.casesStarted(d.personId));
       let caller = deps.callers.pick(d.community, await deps.activeCases.loadByCaller(d.community));
       if (!caller) {
-        log.warn({ community: d.community }, 'no caller configured for the community (FANGYI_CALLERS): case started unassigned');
+        log.warn(
+          { community: d.community },
+          'no caller configured for the community (FANGYI_CALLERS): case started unassigned',
+        );
         caller = UNASSIGNED_CALLER;
       }
       const outcome = await sendInternalCommand(
@@ -111,13 +142,20 @@ export function arrivalQuarantinePolicy(deps: ArrivalPolicyDeps): (event: Envelo
             assignedCaller: caller,
             sourceEventId: event.id,
             // The arrival is the residents' own word that the person is registered and lives there.
-            facts: { person: { community: d.community, status: 'living' }, activeCaseId: null, callers: deps.callersByCommunity },
+            facts: {
+              person: { community: d.community, status: 'living' },
+              activeCaseId: null,
+              callers: deps.callersByCommunity,
+            },
           },
         },
         { ...meta(), alreadyDone: ['CASE_ALREADY_EXISTS'] },
       );
       if (outcome.done === 'appended') {
-        log.info({ caseId, community: d.community, caller }, 'home quarantine started for an arrival from a risk area');
+        log.info(
+          { caseId, community: d.community, caller },
+          'home quarantine started for an arrival from a risk area',
+        );
         return startedCase(caseId);
       }
       // Lost the stream to another start: this arrival's (an earlier try) or someone else's.
@@ -125,11 +163,21 @@ export function arrivalQuarantinePolicy(deps: ArrivalPolicyDeps): (event: Envelo
     }
 
     function startedCase(caseId: string): Decision {
-      return { outcome: 'home-quarantine-started', reason: 'from-risk-area', caseId, note: `arrival assessed: home quarantine from ${d.arrivedOn} to ${periodEndDate} (from ${origin})` };
+      return {
+        outcome: 'home-quarantine-started',
+        reason: 'from-risk-area',
+        caseId,
+        note: `arrival assessed: home quarantine from ${d.arrivedOn} to ${periodEndDate} (from ${origin})`,
+      };
     }
 
     function alreadyUnder(caseId: string): Decision {
-      return { outcome: 'no-home-quarantine', reason: 'already-under-quarantine', caseId, note: `arrival assessed: no new home quarantine, already under home quarantine in case ${caseId}` };
+      return {
+        outcome: 'no-home-quarantine',
+        reason: 'already-under-quarantine',
+        caseId,
+        note: `arrival assessed: no new home quarantine, already under home quarantine in case ${caseId}`,
+      };
     }
 
     /** The event that started a case (absent when started by hand). */
@@ -139,7 +187,13 @@ export function arrivalQuarantinePolicy(deps: ArrivalPolicyDeps): (event: Envelo
     }
 
     function meta() {
-      return { actor: ARRIVAL_POLICY_ACTOR, correlationId: event.correlationId, causationId: event.id, occurredAt: deps.clock(), newId: deps.newId };
+      return {
+        actor: ARRIVAL_POLICY_ACTOR,
+        correlationId: event.correlationId,
+        causationId: event.id,
+        occurredAt: deps.clock(),
+        newId: deps.newId,
+      };
     }
 
     async function record(decision: Decision): Promise<void> {
@@ -154,11 +208,21 @@ export function arrivalQuarantinePolicy(deps: ArrivalPolicyDeps): (event: Envelo
         ...decision,
       };
       try {
-        await handleCommand(deps.eventStore, assessmentStream, arrivalAssessmentDecider, { type: 'RecordArrivalAssessment', data }, meta());
+        await handleCommand(
+          deps.eventStore,
+          assessmentStream,
+          arrivalAssessmentDecider,
+          { type: 'RecordArrivalAssessment', data },
+          meta(),
+        );
         log.debug({ outcome: decision.outcome, reason: decision.reason }, 'arrival assessed');
       } catch (error) {
         // Another instance assessed the same delivery first: its record stands.
-        if (error instanceof WrongExpectedRevisionError || (error instanceof DomainError && error.code === 'ARRIVAL_ALREADY_ASSESSED')) return;
+        if (
+          error instanceof WrongExpectedRevisionError ||
+          (error instanceof DomainError && error.code === 'ARRIVAL_ALREADY_ASSESSED')
+        )
+          return;
         throw error;
       }
     }

@@ -36,12 +36,26 @@ export function checkpointBreachPolicy(deps: BreachPolicyDeps): (event: Envelope
     const log = deps.logger.child({ eventId: event.id, breachId: d.breachId });
     const caseId = d.caseId ?? (await deps.activeCases.activeCaseOfPerson(d.personId))?.caseId;
     if (!caseId) {
-      log.warn({ personId: d.personId }, 'breach for a person with no active home quarantine case: skipped');
+      log.warn(
+        { personId: d.personId },
+        'breach for a person with no active home quarantine case: skipped',
+      );
       return;
     }
     const outcome = await sendInternalCommand(
       deps.eventStore,
-      { type: 'RecordBreach', data: { caseId, personId: d.personId, breachId: d.breachId, checkpointId: d.checkpointId, at: d.at, direction: d.direction, sourceEventId: event.id } },
+      {
+        type: 'RecordBreach',
+        data: {
+          caseId,
+          personId: d.personId,
+          breachId: d.breachId,
+          checkpointId: d.checkpointId,
+          at: d.at,
+          direction: d.direction,
+          sourceEventId: event.id,
+        },
+      },
       {
         actor: BREACH_POLICY_ACTOR,
         correlationId: event.correlationId,
@@ -49,11 +63,21 @@ export function checkpointBreachPolicy(deps: BreachPolicyDeps): (event: Envelope
         occurredAt: new Date(d.at),
         newId: deps.newId,
         // An ended or unknown case, or one of someone else, takes no breach: nothing more to do with this event.
-        alreadyDone: ['BREACH_ALREADY_RECORDED', 'QUARANTINE_NOT_ACTIVE', 'CASE_NOT_FOUND', 'BREACH_NOT_OF_CASE'],
+        alreadyDone: [
+          'BREACH_ALREADY_RECORDED',
+          'QUARANTINE_NOT_ACTIVE',
+          'CASE_NOT_FOUND',
+          'BREACH_NOT_OF_CASE',
+        ],
       },
     );
-    if (outcome.done === 'appended') log.info({ caseId, checkpointId: d.checkpointId, direction: d.direction }, 'quarantine breach recorded on the case');
-    else if (outcome.code === 'BREACH_ALREADY_RECORDED') log.debug({ caseId }, 'breach already recorded');
+    if (outcome.done === 'appended')
+      log.info(
+        { caseId, checkpointId: d.checkpointId, direction: d.direction },
+        'quarantine breach recorded on the case',
+      );
+    else if (outcome.code === 'BREACH_ALREADY_RECORDED')
+      log.debug({ caseId }, 'breach already recorded');
     else log.warn({ caseId, code: outcome.code }, 'breach not recorded: the case is not running');
   };
 }

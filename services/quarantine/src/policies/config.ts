@@ -13,7 +13,10 @@ export { isFromRiskArea, type RiskArea } from '@fangyi/service-kit';
 
 /** The deprecated FANGYI_RISK_AREAS form (the district file lists `riskAreas.areas`). */
 export function parseRiskAreas(value: string): RiskArea[] {
-  const areas = value.split(',').map((part) => part.trim()).filter((part) => part.length > 0);
+  const areas = value
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part.length > 0);
   if (areas.length === 0) throw new Error('FANGYI_RISK_AREAS names no area');
   return riskAreasOf(areas);
 }
@@ -22,11 +25,18 @@ export type CallersByCommunity = ReadonlyMap<string, readonly string[]>;
 
 export function parseCallers(value: string): CallersByCommunity {
   const callers = new Map<string, string[]>();
-  for (const part of value.split(';').map((p) => p.trim()).filter(Boolean)) {
+  for (const part of value
+    .split(';')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const m = /^([A-Za-z0-9_-]+)=(.+)$/.exec(part);
     if (!m) throw new Error(`callers "${part}" is not like moujia=caller-1|caller-2`);
-    const ids = m[2]!.split('|').map((id) => id.trim()).filter(Boolean);
-    if (ids.length === 0 || ids.some((id) => !/^[A-Za-z0-9_.-]{1,128}$/.test(id))) throw new Error(`callers of ${m[1]} are not valid ids: "${m[2]}"`);
+    const ids = m[2]!
+      .split('|')
+      .map((id) => id.trim())
+      .filter(Boolean);
+    if (ids.length === 0 || ids.some((id) => !/^[A-Za-z0-9_.-]{1,128}$/.test(id)))
+      throw new Error(`callers of ${m[1]} are not valid ids: "${m[2]}"`);
     if (new Set(ids).size !== ids.length) throw new Error(`callers of ${m[1]} name someone twice`);
     callers.set(m[1]!, ids);
   }

@@ -23,8 +23,10 @@ describe('FANGYI_RISK_AREAS', () => {
 });
 
 describe('FANGYI_CALLERS', () => {
-  it('reads each community\'s callers in order', () => {
-    const callers = parseCallers('moujia=caller-moujia-1|caller-moujia-2;zhangcun=caller-zhangcun-1');
+  it("reads each community's callers in order", () => {
+    const callers = parseCallers(
+      'moujia=caller-moujia-1|caller-moujia-2;zhangcun=caller-zhangcun-1',
+    );
     expect(callers.get('moujia')).toEqual(['caller-moujia-1', 'caller-moujia-2']);
     expect(callers.get('zhangcun')).toEqual(['caller-zhangcun-1']);
     expect(parseCallers('').size).toBe(0);
@@ -42,7 +44,16 @@ describe('CallerPicker: least loaded, ties in round-robin order', () => {
 
   it('gives a new case to the caller with the fewest active cases', () => {
     const picker = new CallerPicker(callers);
-    expect(picker.pick('moujia', new Map([['c1', 4], ['c2', 1], ['c3', 2]]))).toBe('c2');
+    expect(
+      picker.pick(
+        'moujia',
+        new Map([
+          ['c1', 4],
+          ['c2', 1],
+          ['c3', 2],
+        ]),
+      ),
+    ).toBe('c2');
   });
 
   it('goes round the callers when their loads are equal, even when the loads lag behind', () => {
@@ -53,9 +64,36 @@ describe('CallerPicker: least loaded, ties in round-robin order', () => {
 
   it('breaks a tie with the caller after the last one picked', () => {
     const picker = new CallerPicker(callers);
-    expect(picker.pick('moujia', new Map([['c1', 0], ['c2', 3], ['c3', 0]]))).toBe('c1');
-    expect(picker.pick('moujia', new Map([['c1', 1], ['c2', 3], ['c3', 0]]))).toBe('c3');
-    expect(picker.pick('moujia', new Map([['c1', 1], ['c2', 1], ['c3', 1]]))).toBe('c1');
+    expect(
+      picker.pick(
+        'moujia',
+        new Map([
+          ['c1', 0],
+          ['c2', 3],
+          ['c3', 0],
+        ]),
+      ),
+    ).toBe('c1');
+    expect(
+      picker.pick(
+        'moujia',
+        new Map([
+          ['c1', 1],
+          ['c2', 3],
+          ['c3', 0],
+        ]),
+      ),
+    ).toBe('c3');
+    expect(
+      picker.pick(
+        'moujia',
+        new Map([
+          ['c1', 1],
+          ['c2', 1],
+          ['c3', 1],
+        ]),
+      ),
+    ).toBe('c1');
   });
 
   it('has no one for a community without callers', () => {

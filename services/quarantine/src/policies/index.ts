@@ -1,5 +1,10 @@
 import type { EventStore } from '@fangyi/eventstore';
-import { policyProcessor, startProcessors, type ProcessorGroup, type ProcessorSource } from '@fangyi/processors';
+import {
+  policyProcessor,
+  startProcessors,
+  type ProcessorGroup,
+  type ProcessorSource,
+} from '@fangyi/processors';
 import type { Clock, District, Logger } from '@fangyi/service-kit';
 import type { ActiveCases } from '../activeCases/projection.ts';
 import type { PeopleDirectoryFeed } from '../people/directory.ts';
@@ -24,21 +29,42 @@ export interface QuarantinePoliciesOptions {
 }
 
 /** Starts the quarantine service's policies: arrivals from risk areas start cases; checkpoint breaches land on cases. */
-export async function startQuarantinePolicies(options: QuarantinePoliciesOptions): Promise<ProcessorGroup> {
+export async function startQuarantinePolicies(
+  options: QuarantinePoliciesOptions,
+): Promise<ProcessorGroup> {
   const log = options.logger.child({ component: 'quarantine-policies' });
   const arrivals = policyProcessor({
     name: 'quarantine-arrivals',
     handles: ['residents.person-arrived'],
-    react: arrivalQuarantinePolicy({ ...options, callers: new CallerPicker(options.callers), callersByCommunity: options.callers, logger: log.child({ policy: 'quarantine-arrivals' }) }),
+    react: arrivalQuarantinePolicy({
+      ...options,
+      callers: new CallerPicker(options.callers),
+      callersByCommunity: options.callers,
+      logger: log.child({ policy: 'quarantine-arrivals' }),
+    }),
   });
   const breaches = policyProcessor({
     name: 'quarantine-breaches',
     handles: ['checkpoints.quarantine-breach-recorded'],
-    react: checkpointBreachPolicy({ ...options, logger: log.child({ policy: 'quarantine-breaches' }) }),
+    react: checkpointBreachPolicy({
+      ...options,
+      logger: log.child({ policy: 'quarantine-breaches' }),
+    }),
   });
   return startProcessors([arrivals, breaches], options.source, log);
 }
 
-export { CallerPicker, isFromRiskArea, parseCallers, parseRiskAreas, type CallersByCommunity, type RiskArea } from './config.ts';
-export { arrivalQuarantinePolicy, ARRIVAL_POLICY_ACTOR, UNASSIGNED_CALLER } from './arrivalQuarantine.ts';
+export {
+  CallerPicker,
+  isFromRiskArea,
+  parseCallers,
+  parseRiskAreas,
+  type CallersByCommunity,
+  type RiskArea,
+} from './config.ts';
+export {
+  arrivalQuarantinePolicy,
+  ARRIVAL_POLICY_ACTOR,
+  UNASSIGNED_CALLER,
+} from './arrivalQuarantine.ts';
 export { checkpointBreachPolicy, BREACH_POLICY_ACTOR } from './checkpointBreach.ts';

@@ -1,5 +1,12 @@
 import type { EventStore } from '@fangyi/eventstore';
-import { closedSlots, localTime, slotClosesAt, type Clock, type Logger, type SlotWindows } from '@fangyi/service-kit';
+import {
+  closedSlots,
+  localTime,
+  slotClosesAt,
+  type Clock,
+  type Logger,
+  type SlotWindows,
+} from '@fangyi/service-kit';
 import type { ActiveCases } from '../activeCases/projection.ts';
 import { sendInternalCommand } from '../homeQuarantine/internalCommand.ts';
 import { startPeriodic } from './periodic.ts';
@@ -10,7 +17,13 @@ export const SCHEDULER_ACTOR = { id: 'scheduler-missed-checks', role: 'system' }
  * Refusals that mean "nothing to record": a check or a missed record is there already (perhaps by
  * another instance), the case ended, or its period was shortened since the read model was read.
  */
-const ALREADY_DONE = ['MISSED_ALREADY_RECORDED', 'SLOT_ALREADY_CHECKED', 'QUARANTINE_NOT_ACTIVE', 'CHECK_OUTSIDE_PERIOD', 'SLOT_STILL_OPEN'];
+const ALREADY_DONE = [
+  'MISSED_ALREADY_RECORDED',
+  'SLOT_ALREADY_CHECKED',
+  'QUARANTINE_NOT_ACTIVE',
+  'CHECK_OUTSIDE_PERIOD',
+  'SLOT_STILL_OPEN',
+];
 
 export interface MissedCheckSchedulerOptions {
   readonly eventStore: EventStore;
@@ -39,7 +52,9 @@ export interface MissedCheckRun {
  * decider on the case's stream has the last word, so a stale read model or a second instance
  * running at the same time yields a refusal (counted as already done), never a second event.
  */
-export async function recordMissedChecks(options: MissedCheckSchedulerOptions): Promise<MissedCheckRun> {
+export async function recordMissedChecks(
+  options: MissedCheckSchedulerOptions,
+): Promise<MissedCheckRun> {
   const now = options.clock();
   const asOf = localTime(now, options.timeZone);
   let recorded = 0;
@@ -48,15 +63,31 @@ export async function recordMissedChecks(options: MissedCheckSchedulerOptions): 
   for (const c of await options.activeCases.active()) {
     const done = new Set(c.doneSlots);
     const registeredAt = Date.parse(c.registeredAt);
-    for (const { date, slot } of closedSlots(c.startDate, c.endDate, now, options.timeZone, options.slotWindows)) {
+    for (const { date, slot } of closedSlots(
+      c.startDate,
+      c.endDate,
+      now,
+      options.timeZone,
+      options.slotWindows,
+    )) {
       if (done.has(`${date}/${slot}`)) continue;
       // Missed slots start at registration: a window that had closed before anyone knew of the
       // case was nobody's to work (the roster shows it as "before registration").
-      if (slotClosesAt(date, slot, options.timeZone, options.slotWindows).getTime() <= registeredAt) continue;
+      if (slotClosesAt(date, slot, options.timeZone, options.slotWindows).getTime() <= registeredAt)
+        continue;
       try {
         const outcome = await sendInternalCommand(
           options.eventStore,
-          { type: 'RecordMissedCheck', data: { caseId: c.caseId, date, slot, asOf, closesAtMinutes: options.slotWindows[slot].closes } },
+          {
+            type: 'RecordMissedCheck',
+            data: {
+              caseId: c.caseId,
+              date,
+              slot,
+              asOf,
+              closesAtMinutes: options.slotWindows[slot].closes,
+            },
+          },
           {
             actor: SCHEDULER_ACTOR,
             correlationId: `missed-${c.caseId}-${date}-${slot}`,
@@ -71,11 +102,15 @@ export async function recordMissedChecks(options: MissedCheckSchedulerOptions): 
         else alreadyDone++;
       } catch (err) {
         failed++;
-        options.logger.error({ err, caseId: c.caseId, date, slot }, 'recording a missed check failed; the next run tries again');
+        options.logger.error(
+          { err, caseId: c.caseId, date, slot },
+          'recording a missed check failed; the next run tries again',
+        );
       }
     }
   }
-  if (recorded > 0 || failed > 0) options.logger.info({ recorded, alreadyDone, failed }, 'missed checks recorded');
+  if (recorded > 0 || failed > 0)
+    options.logger.info({ recorded, alreadyDone, failed }, 'missed checks recorded');
   return { recorded, alreadyDone, failed };
 }
 
@@ -89,7 +124,14 @@ export interface MissedCheckScheduler {
  * Runs `recordMissedChecks` at once and then every interval, one pass at a time. Any number of
  * instances may run it: each slot is recorded once whichever gets there first.
  */
-export function startMissedCheckScheduler(options: MissedCheckSchedulerOptions): MissedCheckScheduler {
+export function startMissedCheckScheduler(
+  options: MissedCheckSchedulerOptions,
+): MissedCheckScheduler {
   const log = options.logger.child({ component: 'missed-check-scheduler' });
-  return startPeriodic('missed-check scheduler', () => recordMissedChecks({ ...options, logger: log }), options.intervalMs ?? 60_000, log);
+  return startPeriodic(
+    'missed-check scheduler',
+    () => recordMissedChecks({ ...options, logger: log }),
+    options.intervalMs ?? 60_000,
+    log,
+  );
 }

@@ -13,7 +13,12 @@ export const DEFAULT_ESCALATION_ACK_MINUTES = 30;
  * Refusals that mean "nothing to record": another timer recorded it, someone acknowledged or
  * closed it, or the case ended, since the read model was read.
  */
-const ALREADY_DONE = ['ESCALATION_ALREADY_OVERDUE', 'ESCALATION_ALREADY_ACKNOWLEDGED', 'ESCALATION_CLOSED', 'QUARANTINE_NOT_ACTIVE'];
+const ALREADY_DONE = [
+  'ESCALATION_ALREADY_OVERDUE',
+  'ESCALATION_ALREADY_ACKNOWLEDGED',
+  'ESCALATION_CLOSED',
+  'QUARANTINE_NOT_ACTIVE',
+];
 
 export interface EscalationTimerOptions {
   readonly eventStore: EventStore;
@@ -39,7 +44,9 @@ export interface EscalationTimerRun {
  * the case's stream has the last word: a second timer, a restart or a lagging read model gets a
  * refusal (counted as already done), never a second event.
  */
-export async function recordOverdueEscalations(options: EscalationTimerOptions): Promise<EscalationTimerRun> {
+export async function recordOverdueEscalations(
+  options: EscalationTimerOptions,
+): Promise<EscalationTimerRun> {
   const now = options.clock();
   const minutes = options.overdueAfterMinutes ?? DEFAULT_ESCALATION_ACK_MINUTES;
   let recorded = 0;
@@ -52,7 +59,16 @@ export async function recordOverdueEscalations(options: EscalationTimerOptions):
       try {
         const outcome = await sendInternalCommand(
           options.eventStore,
-          { type: 'RecordEscalationOverdue', data: { caseId: c.caseId, escalationId: e.escalationId, raisedAt: e.raisedAt, now: now.toISOString(), overdueAfterMinutes: minutes } },
+          {
+            type: 'RecordEscalationOverdue',
+            data: {
+              caseId: c.caseId,
+              escalationId: e.escalationId,
+              raisedAt: e.raisedAt,
+              now: now.toISOString(),
+              overdueAfterMinutes: minutes,
+            },
+          },
           {
             actor: ESCALATION_TIMER_ACTOR,
             correlationId: `overdue-${e.escalationId}`,
@@ -67,11 +83,15 @@ export async function recordOverdueEscalations(options: EscalationTimerOptions):
         else alreadyDone++;
       } catch (err) {
         failed++;
-        options.logger.error({ err, caseId: c.caseId, escalationId: e.escalationId }, 'recording an overdue escalation failed; the next pass tries again');
+        options.logger.error(
+          { err, caseId: c.caseId, escalationId: e.escalationId },
+          'recording an overdue escalation failed; the next pass tries again',
+        );
       }
     }
   }
-  if (recorded > 0 || failed > 0) options.logger.info({ recorded, alreadyDone, failed }, 'overdue escalations recorded');
+  if (recorded > 0 || failed > 0)
+    options.logger.info({ recorded, alreadyDone, failed }, 'overdue escalations recorded');
   return { recorded, alreadyDone, failed };
 }
 
@@ -80,5 +100,10 @@ export type EscalationTimer = Periodic<EscalationTimerRun>;
 /** Runs `recordOverdueEscalations` at once and then every interval; any number of instances may run it. */
 export function startEscalationTimer(options: EscalationTimerOptions): EscalationTimer {
   const log = options.logger.child({ component: 'escalation-timer' });
-  return startPeriodic('escalation timer', () => recordOverdueEscalations({ ...options, logger: log }), options.intervalMs ?? 60_000, log);
+  return startPeriodic(
+    'escalation timer',
+    () => recordOverdueEscalations({ ...options, logger: log }),
+    options.intervalMs ?? 60_000,
+    log,
+  );
 }

@@ -12,7 +12,12 @@ export interface Periodic<R> {
  * behind each of the service's timers (missed checks, unacknowledged escalations). A failed pass
  * is logged and the next one tries again.
  */
-export function startPeriodic<R>(name: string, pass: () => Promise<R>, intervalMs: number, log: Logger): Periodic<R> {
+export function startPeriodic<R>(
+  name: string,
+  pass: () => Promise<R>,
+  intervalMs: number,
+  log: Logger,
+): Periodic<R> {
   const stopping = new AbortController();
   let current: Promise<R> | null = null;
   const runOnce = () => (current ??= pass().finally(() => (current = null)));

@@ -28,17 +28,35 @@ export interface DirectoryPerson {
  * What a search compares: NFKC (full-width letters and digits as ASCII), lower case, no spaces, so
  * "牟家村 12号" and "牟家村12 号" are one address.
  */
-export const fold = (text: string): string => text.normalize('NFKC').toLowerCase().replace(/\s+/g, '');
+export const fold = (text: string): string =>
+  text.normalize('NFKC').toLowerCase().replace(/\s+/g, '');
 
-const HANDLED = ['residents.household-registered', 'residents.person-registered', 'residents.person-moved-in', 'residents.person-moved-out'] as const;
+const HANDLED = [
+  'residents.household-registered',
+  'residents.person-registered',
+  'residents.person-moved-in',
+  'residents.person-moved-out',
+] as const;
 
 /** Under the community, and under '*' for readers of every community. */
 const indexed = (index: string, community: string, text: string): IndexEntry[] => [
   { index, value: community, sort: fold(text) },
   { index, value: '*', sort: fold(text) },
 ];
-const putHousehold = (doc: DirectoryHousehold): Op => ({ op: 'put', collection: DIRECTORY_HOUSEHOLDS, id: doc.householdId, doc, index: indexed(DIRECTORY_INDEX.address, doc.community, doc.address) });
-const putPerson = (doc: DirectoryPerson): Op => ({ op: 'put', collection: DIRECTORY_PEOPLE, id: doc.personId, doc, index: indexed(DIRECTORY_INDEX.name, doc.community, doc.name) });
+const putHousehold = (doc: DirectoryHousehold): Op => ({
+  op: 'put',
+  collection: DIRECTORY_HOUSEHOLDS,
+  id: doc.householdId,
+  doc,
+  index: indexed(DIRECTORY_INDEX.address, doc.community, doc.address),
+});
+const putPerson = (doc: DirectoryPerson): Op => ({
+  op: 'put',
+  collection: DIRECTORY_PEOPLE,
+  id: doc.personId,
+  doc,
+  index: indexed(DIRECTORY_INDEX.name, doc.community, doc.name),
+});
 
 /**
  * The residents' directory, for finding a household by address or a person by name within a
@@ -63,7 +81,16 @@ export function residentsDirectoryProjection(): Projection {
         }
         case 'residents.person-moved-in': {
           const person = await read.get<DirectoryPerson>(DIRECTORY_PEOPLE, event.data.personId);
-          return person ? [putPerson({ ...person, householdId: event.data.householdId, community: event.data.community, status: 'living' })] : [];
+          return person
+            ? [
+                putPerson({
+                  ...person,
+                  householdId: event.data.householdId,
+                  community: event.data.community,
+                  status: 'living',
+                }),
+              ]
+            : [];
         }
         case 'residents.person-moved-out': {
           const person = await read.get<DirectoryPerson>(DIRECTORY_PEOPLE, event.data.personId);

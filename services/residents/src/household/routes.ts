@@ -1,18 +1,53 @@
-import { LiftRentalSuspensionSchema, RegisterHouseholdSchema, SuspendRentalSchema } from '@fangyi/contracts';
-import { DomainError, businessDate, handleCommand, loadAggregate, requireCommunity, requireInScope, route, unknownPlace, type ServiceApp, type User } from '@fangyi/service-kit';
+import {
+  LiftRentalSuspensionSchema,
+  RegisterHouseholdSchema,
+  SuspendRentalSchema,
+} from '@fangyi/contracts';
+import {
+  DomainError,
+  businessDate,
+  handleCommand,
+  loadAggregate,
+  requireCommunity,
+  requireInScope,
+  route,
+  unknownPlace,
+  type ServiceApp,
+  type User,
+} from '@fangyi/service-kit';
 import { commandMeta, fault } from '@fangyi/service-kit';
-import { HouseholdParams, districtOfDeps, expectedRevisionOf, toHistory, type CommandContext, type ResidentsDeps } from '../http.ts';
-import { householdDecider, householdStreamId, type HouseholdCommand, type HouseholdState } from './household.ts';
+import {
+  HouseholdParams,
+  districtOfDeps,
+  toHistory,
+  type CommandContext,
+  type ResidentsDeps,
+} from '../http.ts';
+import {
+  householdDecider,
+  householdStreamId,
+  type HouseholdCommand,
+  type HouseholdState,
+} from './household.ts';
 
 const READERS = ['registrar', 'caller', 'report-officer', 'analyst'] as const;
 
 /** A household of another community answers as an unknown one (404); one that does not exist is left to the decider. */
-export const householdNotFound = (householdId: string) => () => new DomainError('HOUSEHOLD_NOT_FOUND', `household ${householdId}`, fault('householdId', 'no such household'));
+export const householdNotFound = (householdId: string) => () =>
+  new DomainError(
+    'HOUSEHOLD_NOT_FOUND',
+    `household ${householdId}`,
+    fault('householdId', 'no such household'),
+  );
 const inCommunityOf = (user: User) => (state: HouseholdState) => {
-  if (state.status !== 'none') requireInScope(user, state.community, householdNotFound(state.householdId));
+  if (state.status !== 'none')
+    requireInScope(user, state.community, householdNotFound(state.householdId));
 };
 
-export function householdView(state: Extract<HouseholdState, { status: 'registered' }>, revision: number) {
+export function householdView(
+  state: Extract<HouseholdState, { status: 'registered' }>,
+  revision: number,
+) {
   return {
     householdId: state.householdId,
     community: state.community,
@@ -28,28 +63,47 @@ export function householdView(state: Extract<HouseholdState, { status: 'register
 /** HTTP for households (户): register one, suspend or restore its renting, read it and its history. */
 export function householdRoutes(app: ServiceApp, deps: ResidentsDeps): void {
   const run = (ctx: CommandContext, householdId: string, command: HouseholdCommand) =>
-    handleCommand(deps.eventStore, householdStreamId(householdId), householdDecider, command, commandMeta(ctx, { newId: deps.newId, occurredAt: deps.clock(), authorize: inCommunityOf(ctx.user) }));
+    handleCommand(
+      deps.eventStore,
+      householdStreamId(householdId),
+      householdDecider,
+      command,
+      commandMeta(ctx, {
+        newId: deps.newId,
+        occurredAt: deps.clock(),
+        authorize: inCommunityOf(ctx.user),
+      }),
+    );
   const today = () => businessDate(deps.clock(), deps.timeZone);
   const district = districtOfDeps(deps);
 
   route(app, {
     method: 'POST',
     url: '/residents/households',
-    summary: 'Register a household (户): owner-occupied, rental (出租房屋) or apartment hotel (公寓旅馆)',
+    summary:
+      'Register a household (户): owner-occupied, rental (出租房屋) or apartment hotel (公寓旅馆)',
     tags: ['households'],
     body: RegisterHouseholdSchema,
     roles: ['registrar'],
     status: 201,
     handler: async (ctx) => {
       const { community, estate, grid } = ctx.body;
-      if (!district.isCommunity(community)) throw unknownPlace('body.community', 'community', community);
-      if (estate !== undefined && !district.isEstate(estate)) throw unknownPlace('body.estate', 'estate', estate);
+      if (!district.isCommunity(community))
+        throw unknownPlace('body.community', 'community', community);
+      if (estate !== undefined && !district.isEstate(estate))
+        throw unknownPlace('body.estate', 'estate', estate);
       const grids = district.gridsOf(community);
-      if (grids && !grids.includes(grid)) throw unknownPlace('body.grid', `grid of ${community}`, grid);
+      if (grids && !grids.includes(grid))
+        throw unknownPlace('body.grid', `grid of ${community}`, grid);
       requireCommunity(ctx.user, community);
       const householdId = deps.newId();
-      const result = await run(ctx, householdId, { type: 'RegisterHousehold', data: { ...ctx.body, householdId } });
-      ctx.reply.header('location', `/residents/households/${householdId}`).header('etag', `"${result.revision}"`);
+      const result = await run(ctx, householdId, {
+        type: 'RegisterHousehold',
+        data: { ...ctx.body, householdId },
+      });
+      ctx.reply
+        .header('location', `/residents/households/${householdId}`)
+        .header('etag', `"${result.revision}"`);
       return { householdId, revision: result.revision, events: result.eventIds };
     },
   });
@@ -62,7 +116,11 @@ export function householdRoutes(app: ServiceApp, deps: ResidentsDeps): void {
     params: HouseholdParams,
     roles: [...READERS],
     handler: async (ctx) => {
-      const { state, revision } = await loadAggregate(deps.eventStore, householdStreamId(ctx.params.householdId), householdDecider);
+      const { state, revision } = await loadAggregate(
+        deps.eventStore,
+        householdStreamId(ctx.params.householdId),
+        householdDecider,
+      );
       if (state.status === 'none') throw householdNotFound(ctx.params.householdId)();
       requireInScope(ctx.user, state.community, householdNotFound(ctx.params.householdId));
       ctx.reply.header('etag', `"${revision}"`);
@@ -78,7 +136,11 @@ export function householdRoutes(app: ServiceApp, deps: ResidentsDeps): void {
     params: HouseholdParams,
     roles: [...READERS],
     handler: async (ctx) => {
-      const { state, events } = await loadAggregate(deps.eventStore, householdStreamId(ctx.params.householdId), householdDecider);
+      const { state, events } = await loadAggregate(
+        deps.eventStore,
+        householdStreamId(ctx.params.householdId),
+        householdDecider,
+      );
       if (state.status === 'none') throw householdNotFound(ctx.params.householdId)();
       requireInScope(ctx.user, state.community, householdNotFound(ctx.params.householdId));
       return toHistory(events);
@@ -96,9 +158,16 @@ export function householdRoutes(app: ServiceApp, deps: ResidentsDeps): void {
     status: 201,
     handler: async (ctx) => {
       const { householdId } = ctx.params;
-      const result = await run(ctx, householdId, { type: 'SuspendRental', data: { ...ctx.body, householdId, today: today() } });
+      const result = await run(ctx, householdId, {
+        type: 'SuspendRental',
+        data: { ...ctx.body, householdId, today: today() },
+      });
       ctx.reply.header('etag', `"${result.revision}"`);
-      return { householdId, rental: result.state.status === 'registered' ? result.state.rental : null, revision: result.revision };
+      return {
+        householdId,
+        rental: result.state.status === 'registered' ? result.state.rental : null,
+        revision: result.revision,
+      };
     },
   });
 
@@ -112,9 +181,16 @@ export function householdRoutes(app: ServiceApp, deps: ResidentsDeps): void {
     roles: ['registrar'],
     handler: async (ctx) => {
       const { householdId } = ctx.params;
-      const result = await run(ctx, householdId, { type: 'LiftRentalSuspension', data: { ...ctx.body, householdId, today: today() } });
+      const result = await run(ctx, householdId, {
+        type: 'LiftRentalSuspension',
+        data: { ...ctx.body, householdId, today: today() },
+      });
       ctx.reply.header('etag', `"${result.revision}"`);
-      return { householdId, rental: result.state.status === 'registered' ? result.state.rental : null, revision: result.revision };
+      return {
+        householdId,
+        rental: result.state.status === 'registered' ? result.state.rental : null,
+        revision: result.revision,
+      };
     },
   });
 }

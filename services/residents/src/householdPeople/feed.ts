@@ -1,6 +1,11 @@
 import type { EventStore } from '@fangyi/eventstore';
 import { InMemoryProjectionStore, type ProjectionStore } from '@fangyi/projections';
-import { logSource, readModelProcessor, startProcessor, type ProcessorStatus } from '@fangyi/processors';
+import {
+  logSource,
+  readModelProcessor,
+  startProcessor,
+  type ProcessorStatus,
+} from '@fangyi/processors';
 import type { Logger } from '@fangyi/service-kit';
 import { ResidentsDirectory, residentsDirectoryProjection } from '../directory/projection.ts';
 import { HouseholdPeople, householdPeopleProjection } from './projection.ts';
@@ -39,21 +44,31 @@ export interface HouseholdPeopleFeedOptions {
  * the log's tail is applied before answering, so a registrar who has just registered someone sees
  * them, in every mode and across instances.
  */
-export async function startHouseholdPeopleFeed(options: HouseholdPeopleFeedOptions): Promise<HouseholdPeopleFeed> {
+export async function startHouseholdPeopleFeed(
+  options: HouseholdPeopleFeedOptions,
+): Promise<HouseholdPeopleFeed> {
   const store = options.store ?? new InMemoryProjectionStore();
   const source = logSource({
     eventStore: options.eventStore,
     idleMs: options.idleMs ?? 500,
     ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
   });
-  const running = await startProcessor(readModelProcessor(householdPeopleProjection(options.dateOf), store), source, options.logger);
+  const running = await startProcessor(
+    readModelProcessor(householdPeopleProjection(options.dateOf), store),
+    source,
+    options.logger,
+  );
   const directoryStore = new InMemoryProjectionStore();
   const directorySource = logSource({
     eventStore: options.eventStore,
     idleMs: options.idleMs ?? 500,
     ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
   });
-  const directory = await startProcessor(readModelProcessor(residentsDirectoryProjection(), directoryStore), directorySource, options.logger);
+  const directory = await startProcessor(
+    readModelProcessor(residentsDirectoryProjection(), directoryStore),
+    directorySource,
+    options.logger,
+  );
   return {
     householdPeople: new HouseholdPeople(store),
     directory: new ResidentsDirectory(directoryStore),

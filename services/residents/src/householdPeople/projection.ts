@@ -1,4 +1,10 @@
-import type { Envelope, PassRevocationReason, PersonEvent, Registration, ScreeningResult } from '@fangyi/contracts';
+import type {
+  Envelope,
+  PassRevocationReason,
+  PersonEvent,
+  Registration,
+  ScreeningResult,
+} from '@fangyi/contracts';
 import type { DocReader, Op, Projection, ProjectionStore } from '@fangyi/projections';
 
 /** Households' members, one document per household that has had anyone. */
@@ -44,10 +50,24 @@ export interface MemberPerson {
   readonly registration: Registration;
   readonly originProvince: string | null;
   readonly originCity: string | null;
-  readonly lastArrival: { readonly arrivedOn: string; readonly originProvince: string; readonly originCity: string } | null;
-  readonly latestScreening: { readonly screeningId: string; readonly date: string; readonly result: ScreeningResult; readonly temperatureC: number } | null;
+  readonly lastArrival: {
+    readonly arrivedOn: string;
+    readonly originProvince: string;
+    readonly originCity: string;
+  } | null;
+  readonly latestScreening: {
+    readonly screeningId: string;
+    readonly date: string;
+    readonly result: ScreeningResult;
+    readonly temperatureC: number;
+  } | null;
   /** The latest pass issued, whatever became of it; its status is computed for the day asked. */
-  readonly pass: { readonly passId: string; readonly issuedOn: string; readonly validUntil: string; readonly revoked: { readonly reason: PassRevocationReason; readonly on: string } | null } | null;
+  readonly pass: {
+    readonly passId: string;
+    readonly issuedOn: string;
+    readonly validUntil: string;
+    readonly revoked: { readonly reason: PassRevocationReason; readonly on: string } | null;
+  } | null;
   readonly quarantineCases: readonly string[];
 }
 
@@ -69,38 +89,71 @@ const PERSON_EVENT_TYPES: Record<PersonEvent['type'], true> = {
 // ---- pure changes to the documents ----
 
 /** Starts (or, for someone moving back, restarts) a stay; the person appears once per household. */
-export function joined(doc: HouseholdMembers | null, householdId: string, stay: Membership): HouseholdMembers {
+export function joined(
+  doc: HouseholdMembers | null,
+  householdId: string,
+  stay: Membership,
+): HouseholdMembers {
   const others = (doc?.members ?? []).filter((m) => m.personId !== stay.personId);
   return { householdId, members: [...others, stay] };
 }
 
 /** Ends the person's stay, if they still live there; an ended stay keeps its first ending. */
-export function left(doc: HouseholdMembers, personId: string, ending: Pick<Membership, 'movedOutOn' | 'leftBy' | 'destination' | 'movedToHouseholdId'>): HouseholdMembers {
-  return { ...doc, members: doc.members.map((m) => (m.personId === personId && m.movedOutOn === null ? { ...m, ...ending } : m)) };
+export function left(
+  doc: HouseholdMembers,
+  personId: string,
+  ending: Pick<Membership, 'movedOutOn' | 'leftBy' | 'destination' | 'movedToHouseholdId'>,
+): HouseholdMembers {
+  return {
+    ...doc,
+    members: doc.members.map((m) =>
+      m.personId === personId && m.movedOutOn === null ? { ...m, ...ending } : m,
+    ),
+  };
 }
 
 /** Only the person's own facts: what happens to households is in {@link householdPeopleProjection}. */
-export function evolveMemberPerson(person: MemberPerson, event: Exclude<PersonEvent, { type: 'residents.person-registered' }>): MemberPerson {
+export function evolveMemberPerson(
+  person: MemberPerson,
+  event: Exclude<PersonEvent, { type: 'residents.person-registered' }>,
+): MemberPerson {
   switch (event.type) {
     case 'residents.person-arrived': {
       const { arrivedOn, originProvince, originCity } = event.data;
       // The same rule as the person's page: the latest date; of two on one day, the one recorded last.
-      return person.lastArrival && arrivedOn < person.lastArrival.arrivedOn ? person : { ...person, lastArrival: { arrivedOn, originProvince, originCity } };
+      return person.lastArrival && arrivedOn < person.lastArrival.arrivedOn
+        ? person
+        : { ...person, lastArrival: { arrivedOn, originProvince, originCity } };
     }
     case 'residents.screening-recorded': {
       const { screeningId, date, result, temperatureC } = event.data;
-      return person.latestScreening && date < person.latestScreening.date ? person : { ...person, latestScreening: { screeningId, date, result, temperatureC } };
+      return person.latestScreening && date < person.latestScreening.date
+        ? person
+        : { ...person, latestScreening: { screeningId, date, result, temperatureC } };
     }
     case 'residents.pass-issued': {
       const { passId, issuedOn, validUntil } = event.data;
       return { ...person, pass: { passId, issuedOn, validUntil, revoked: null } };
     }
     case 'residents.pass-revoked':
-      return person.pass?.passId === event.data.passId ? { ...person, pass: { ...person.pass, revoked: { reason: event.data.reason, on: event.data.revokedOn } } } : person;
+      return person.pass?.passId === event.data.passId
+        ? {
+            ...person,
+            pass: {
+              ...person.pass,
+              revoked: { reason: event.data.reason, on: event.data.revokedOn },
+            },
+          }
+        : person;
     case 'residents.quarantine-marked':
-      return person.quarantineCases.includes(event.data.caseId) ? person : { ...person, quarantineCases: [...person.quarantineCases, event.data.caseId] };
+      return person.quarantineCases.includes(event.data.caseId)
+        ? person
+        : { ...person, quarantineCases: [...person.quarantineCases, event.data.caseId] };
     case 'residents.quarantine-cleared':
-      return { ...person, quarantineCases: person.quarantineCases.filter((c) => c !== event.data.caseId) };
+      return {
+        ...person,
+        quarantineCases: person.quarantineCases.filter((c) => c !== event.data.caseId),
+      };
     case 'residents.person-forgotten':
       // Not even the sealed values stay in the read model: nothing of them is left to open.
       return { ...person, idNumber: null, phone: null, forgottenOn: event.data.forgottenOn };
@@ -123,9 +176,20 @@ export function evolveMemberPerson(person: MemberPerson, event: Exclude<PersonEv
  * a registration, which carries no date of its own).
  */
 export function householdPeopleProjection(dateOf: (isoInstant: string) => string): Projection {
-  const putHousehold = (doc: HouseholdMembers): Op => ({ op: 'put', collection: HOUSEHOLD_MEMBERS_COLLECTION, id: doc.householdId, doc });
-  const putPerson = (doc: MemberPerson): Op => ({ op: 'put', collection: MEMBER_PEOPLE_COLLECTION, id: doc.personId, doc });
-  const household = (read: DocReader, id: string) => read.get<HouseholdMembers>(HOUSEHOLD_MEMBERS_COLLECTION, id);
+  const putHousehold = (doc: HouseholdMembers): Op => ({
+    op: 'put',
+    collection: HOUSEHOLD_MEMBERS_COLLECTION,
+    id: doc.householdId,
+    doc,
+  });
+  const putPerson = (doc: MemberPerson): Op => ({
+    op: 'put',
+    collection: MEMBER_PEOPLE_COLLECTION,
+    id: doc.personId,
+    doc,
+  });
+  const household = (read: DocReader, id: string) =>
+    read.get<HouseholdMembers>(HOUSEHOLD_MEMBERS_COLLECTION, id);
 
   return {
     name: 'residents-household-people',
@@ -147,8 +211,19 @@ export function householdPeopleProjection(dateOf: (isoInstant: string) => string
           pass: null,
           quarantineCases: [],
         };
-        const stay: Membership = { personId: d.personId, movedInOn: dateOf(envelope.occurredAt), joinedBy: 'registered', movedOutOn: null, leftBy: null, destination: null, movedToHouseholdId: null };
-        return [putPerson(person), putHousehold(joined(await household(read, d.householdId), d.householdId, stay))];
+        const stay: Membership = {
+          personId: d.personId,
+          movedInOn: dateOf(envelope.occurredAt),
+          joinedBy: 'registered',
+          movedOutOn: null,
+          leftBy: null,
+          destination: null,
+          movedToHouseholdId: null,
+        };
+        return [
+          putPerson(person),
+          putHousehold(joined(await household(read, d.householdId), d.householdId, stay)),
+        ];
       }
       const person = await read.get<MemberPerson>(MEMBER_PEOPLE_COLLECTION, event.data.personId);
       // A person whose registration this model never saw (it failed validation): nothing to attach to.
@@ -157,17 +232,47 @@ export function householdPeopleProjection(dateOf: (isoInstant: string) => string
         case 'residents.person-moved-in': {
           const d = event.data;
           const ops: Op[] = [];
-          const from = d.fromHouseholdId === d.householdId ? null : await household(read, d.fromHouseholdId);
+          const from =
+            d.fromHouseholdId === d.householdId ? null : await household(read, d.fromHouseholdId);
           // Someone who had moved out of the district left their last household already.
-          if (from) ops.push(putHousehold(left(from, d.personId, { movedOutOn: d.movedInOn, leftBy: 'moved-to-another-household', destination: null, movedToHouseholdId: d.householdId })));
-          const stay: Membership = { personId: d.personId, movedInOn: d.movedInOn, joinedBy: 'moved-in', movedOutOn: null, leftBy: null, destination: null, movedToHouseholdId: null };
+          if (from)
+            ops.push(
+              putHousehold(
+                left(from, d.personId, {
+                  movedOutOn: d.movedInOn,
+                  leftBy: 'moved-to-another-household',
+                  destination: null,
+                  movedToHouseholdId: d.householdId,
+                }),
+              ),
+            );
+          const stay: Membership = {
+            personId: d.personId,
+            movedInOn: d.movedInOn,
+            joinedBy: 'moved-in',
+            movedOutOn: null,
+            leftBy: null,
+            destination: null,
+            movedToHouseholdId: null,
+          };
           ops.push(putHousehold(joined(await household(read, d.householdId), d.householdId, stay)));
           return ops;
         }
         case 'residents.person-moved-out': {
           const d = event.data;
           const doc = await household(read, d.householdId);
-          return doc ? [putHousehold(left(doc, d.personId, { movedOutOn: d.movedOutOn, leftBy: 'moved-out', destination: d.destination ?? null, movedToHouseholdId: null }))] : [];
+          return doc
+            ? [
+                putHousehold(
+                  left(doc, d.personId, {
+                    movedOutOn: d.movedOutOn,
+                    leftBy: 'moved-out',
+                    destination: d.destination ?? null,
+                    movedToHouseholdId: null,
+                  }),
+                ),
+              ]
+            : [];
         }
         default:
           return [putPerson(evolveMemberPerson(person, event))];
@@ -188,8 +293,13 @@ export class HouseholdPeople {
     const doc = await this.store.get<HouseholdMembers>(HOUSEHOLD_MEMBERS_COLLECTION, householdId);
     if (!doc) return [];
     const rows = await Promise.all(
-      doc.members.map(async (membership) => ({ membership, person: await this.store.get<MemberPerson>(MEMBER_PEOPLE_COLLECTION, membership.personId) })),
+      doc.members.map(async (membership) => ({
+        membership,
+        person: await this.store.get<MemberPerson>(MEMBER_PEOPLE_COLLECTION, membership.personId),
+      })),
     );
-    return rows.filter((r): r is { membership: Membership; person: MemberPerson } => r.person !== null);
+    return rows.filter(
+      (r): r is { membership: Membership; person: MemberPerson } => r.person !== null,
+    );
   }
 }

@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { DomainError, businessDate, fault, loadAggregate, requireCommunity, requireInScope, route, type ServiceApp } from '@fangyi/service-kit';
+import {
+  businessDate,
+  loadAggregate,
+  requireInScope,
+  route,
+  type ServiceApp,
+} from '@fangyi/service-kit';
 import { householdDecider, householdStreamId } from '../household/household.ts';
 import { householdNotFound } from '../household/routes.ts';
 import { HouseholdParams, type ResidentsDeps } from '../http.ts';
@@ -32,11 +38,18 @@ function identity(person: MemberPerson, numbers: OpenedNumbers, membership: Memb
 }
 
 /** Someone living here, with what a registrar at the door needs: the latest screening, the pass, quarantine. */
-export function livingView(person: MemberPerson, numbers: OpenedNumbers, membership: Membership, today: string) {
+export function livingView(
+  person: MemberPerson,
+  numbers: OpenedNumbers,
+  membership: Membership,
+  today: string,
+) {
   const latest = person.latestScreening;
   return {
     ...identity(person, numbers, membership),
-    latestScreening: latest ? { date: latest.date, result: latest.result, temperatureC: latest.temperatureC } : null,
+    latestScreening: latest
+      ? { date: latest.date, result: latest.result, temperatureC: latest.temperatureC }
+      : null,
     pass: passView(person, today),
     underQuarantine: person.quarantineCases.length > 0,
   };
@@ -62,11 +75,16 @@ export function formerView(person: MemberPerson, numbers: OpenedNumbers, members
  * (If-Match on its writes), while people come from the person streams through a read model: one
  * answer mixing both would carry an ETag that does not change when its people do.
  */
-export function householdPeopleRoutes(app: ServiceApp, deps: ResidentsDeps, feed: HouseholdPeopleFeed): void {
+export function householdPeopleRoutes(
+  app: ServiceApp,
+  deps: ResidentsDeps,
+  feed: HouseholdPeopleFeed,
+): void {
   route(app, {
     method: 'GET',
     url: '/residents/households/:householdId/people',
-    summary: 'Who lives in a household (moved in and not moved out), for door-to-door work; ?include=former adds those who left',
+    summary:
+      'Who lives in a household (moved in and not moved out), for door-to-door work; ?include=former adds those who left',
     tags: ['households', 'people'],
     params: HouseholdParams,
     query: PeopleQuery,
@@ -74,7 +92,11 @@ export function householdPeopleRoutes(app: ServiceApp, deps: ResidentsDeps, feed
     handler: async (ctx) => {
       const { householdId } = ctx.params;
       // The household's own stream answers existence and community, exactly as GET /households/:id does.
-      const { state } = await loadAggregate(deps.eventStore, householdStreamId(householdId), householdDecider);
+      const { state } = await loadAggregate(
+        deps.eventStore,
+        householdStreamId(householdId),
+        householdDecider,
+      );
       if (state.status === 'none') throw householdNotFound(householdId)();
       requireInScope(ctx.user, state.community, householdNotFound(householdId));
       // Read-your-writes: everything appended before this request is in the read model before it answers.
@@ -82,13 +104,22 @@ export function householdPeopleRoutes(app: ServiceApp, deps: ResidentsDeps, feed
       const today = businessDate(deps.clock(), deps.timeZone);
       const rows = await feed.householdPeople.of(householdId);
       // Every member's numbers opened with one read of the key table; a forgotten member's are null.
-      const recorded = rows.flatMap((r) => (r.person.idNumber !== null && r.person.phone !== null ? [r.person.idNumber, r.person.phone] : []));
+      const recorded = rows.flatMap((r) =>
+        r.person.idNumber !== null && r.person.phone !== null
+          ? [r.person.idNumber, r.person.phone]
+          : [],
+      );
       const opened = await deps.vault.openAll(recorded);
       const numbers = new Map<string, OpenedNumbers>();
       let at = 0;
       for (const r of rows) {
-        if (r.person.idNumber === null || r.person.phone === null) numbers.set(r.person.personId, { idNumber: null, phone: null });
-        else numbers.set(r.person.personId, { idNumber: opened[at++] ?? null, phone: opened[at++] ?? null });
+        if (r.person.idNumber === null || r.person.phone === null)
+          numbers.set(r.person.personId, { idNumber: null, phone: null });
+        else
+          numbers.set(r.person.personId, {
+            idNumber: opened[at++] ?? null,
+            phone: opened[at++] ?? null,
+          });
       }
       const numbersOf = (p: MemberPerson) => numbers.get(p.personId)!;
       // By the day they came, then in the order they joined (the read model keeps it; sort is stable).
@@ -103,7 +134,10 @@ export function householdPeopleRoutes(app: ServiceApp, deps: ResidentsDeps, feed
       if (ctx.query.include !== 'former') return answer;
       const former = rows.filter((r) => r.membership.movedOutOn !== null);
       former.sort((a, b) => b.membership.movedOutOn!.localeCompare(a.membership.movedOutOn!));
-      return { ...answer, former: former.map((r) => formerView(r.person, numbersOf(r.person), r.membership)) };
+      return {
+        ...answer,
+        former: former.map((r) => formerView(r.person, numbersOf(r.person), r.membership)),
+      };
     },
   });
 }

@@ -1,4 +1,9 @@
-import { currentVersionOf, parseEnvelope, type IdNumberReservationEvent, type NewEvent } from '@fangyi/contracts';
+import {
+  currentVersionOf,
+  parseEnvelope,
+  type IdNumberReservationEvent,
+  type NewEvent,
+} from '@fangyi/contracts';
 import { WrongExpectedRevisionError, type EventStore } from '@fangyi/eventstore';
 import { idNumberSubject, type CommandMetadata, type PersonalDataVault } from '@fangyi/service-kit';
 
@@ -7,7 +12,8 @@ import { idNumberSubject, type CommandMetadata, type PersonalDataVault } from '@
  * key: the ID number itself is kept only sealed on the person's stream, and without the key a
  * dictionary of valid ID numbers cannot be matched against stream names (an unkeyed hash could be).
  */
-export const idNumberStreamId = (reservationKey: Buffer, idNumber: string): string => idNumberSubject(reservationKey, idNumber);
+export const idNumberStreamId = (reservationKey: Buffer, idNumber: string): string =>
+  idNumberSubject(reservationKey, idNumber);
 
 export type Reservation =
   /** This person now holds the ID number. */
@@ -34,7 +40,10 @@ export async function reserveIdNumber(
   meta: Pick<CommandMetadata, 'actor' | 'correlationId' | 'occurredAt' | 'newId'>,
 ): Promise<Reservation> {
   const streamId = idNumberStreamId(reservationKey, idNumber);
-  const reserved: IdNumberReservationEvent = { type: 'residents.id-number-reserved', data: { personId: await vault.seal(personId, personId) } };
+  const reserved: IdNumberReservationEvent = {
+    type: 'residents.id-number-reserved',
+    data: { personId: await vault.seal(personId, personId) },
+  };
   const envelope = (): NewEvent => ({
     id: meta.newId(),
     type: reserved.type,
@@ -56,7 +65,9 @@ export async function reserveIdNumber(
     const last = (await store.readStream(streamId)).at(-1);
     // The append said the stream exists; an empty read would be a store bug, not a user's mistake.
     if (!last) throw new Error(`reservation stream ${streamId} exists but reads empty`);
-    const held = await vault.open((parseEnvelope(last).data as IdNumberReservationEvent['data']).personId);
+    const held = await vault.open(
+      (parseEnvelope(last).data as IdNumberReservationEvent['data']).personId,
+    );
     if (held !== null) return { outcome: 'held', personId: held };
     expectedRevision = last.streamRevision;
   }

@@ -30,6 +30,8 @@ describe('idNumberStreamId', () => {
 
   it('gives different ID numbers different streams', () => {
     const other = '11010519491231003';
-    expect(idNumberStreamId(key, other + idNumberCheckChar(other))).not.toBe(idNumberStreamId(key, withX));
+    expect(idNumberStreamId(key, other + idNumberCheckChar(other))).not.toBe(
+      idNumberStreamId(key, withX),
+    );
   });
 });

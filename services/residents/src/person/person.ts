@@ -26,19 +26,45 @@ import { addDays } from '@fangyi/service-kit/time';
 export const personErrors = defineErrors({
   PERSON_NOT_FOUND: { status: 404, title: 'No person with this id' },
   PERSON_ALREADY_EXISTS: { status: 409, title: 'This person has already been registered' },
-  PERSON_ALREADY_REGISTERED: { status: 409, title: 'A person with this ID number has already been registered' },
-  PERSON_MOVED_OUT: { status: 409, title: 'This person has moved out of the district; record a move-in first' },
-  RENTAL_SUSPENDED: { status: 409, title: 'Renting is suspended for this household: it may take no new outside tenants' },
+  PERSON_ALREADY_REGISTERED: {
+    status: 409,
+    title: 'A person with this ID number has already been registered',
+  },
+  PERSON_MOVED_OUT: {
+    status: 409,
+    title: 'This person has moved out of the district; record a move-in first',
+  },
+  RENTAL_SUSPENDED: {
+    status: 409,
+    title: 'Renting is suspended for this household: it may take no new outside tenants',
+  },
   ALREADY_IN_HOUSEHOLD: { status: 409, title: 'This person already lives in this household' },
   DATE_IN_FUTURE: { status: 409, title: 'The date is after today' },
   DATE_BEFORE_BIRTH: { status: 409, title: 'The date is before the person was born' },
   ARRIVAL_ALREADY_RECORDED: { status: 409, title: 'This arrival has already been recorded' },
-  SCREENING_ALREADY_RECORDED: { status: 409, title: 'The same screening has already been recorded for this day' },
-  PASS_NOT_ALLOWED: { status: 409, title: 'A pass needs a normal latest screening, taken after the last arrival, and no home quarantine' },
-  PASS_ALREADY_ACTIVE: { status: 409, title: 'This person already holds a valid pass; revoke it first' },
-  PASS_VALIDITY_INVALID: { status: 409, title: `A pass is valid from today for at most ${PASS_MAX_VALIDITY_DAYS} days` },
+  SCREENING_ALREADY_RECORDED: {
+    status: 409,
+    title: 'The same screening has already been recorded for this day',
+  },
+  PASS_NOT_ALLOWED: {
+    status: 409,
+    title:
+      'A pass needs a normal latest screening, taken after the last arrival, and no home quarantine',
+  },
+  PASS_ALREADY_ACTIVE: {
+    status: 409,
+    title: 'This person already holds a valid pass; revoke it first',
+  },
+  PASS_VALIDITY_INVALID: {
+    status: 409,
+    title: `A pass is valid from today for at most ${PASS_MAX_VALIDITY_DAYS} days`,
+  },
   NO_ACTIVE_PASS: { status: 409, title: 'This person holds no valid pass' },
-  PERSON_FORGOTTEN: { status: 409, title: "This person has been forgotten: their ID and phone numbers can no longer be read, and nothing more is recorded for them" },
+  PERSON_FORGOTTEN: {
+    status: 409,
+    title:
+      'This person has been forgotten: their ID and phone numbers can no longer be read, and nothing more is recorded for them',
+  },
 });
 
 export const personStreamId = (personId: string) => `person-${personId}`;
@@ -51,7 +77,11 @@ export interface HouseholdFacts {
 }
 
 /** Reasons a pass is refused; the first word of the problem's detail. */
-export type PassRefusal = 'under-quarantine' | 'not-screened' | 'latest-screening-abnormal' | 'screened-before-arrival';
+export type PassRefusal =
+  | 'under-quarantine'
+  | 'not-screened'
+  | 'latest-screening-abnormal'
+  | 'screened-before-arrival';
 
 // ---- commands: what the route (or a policy) hands the decider, ids and today included ----
 
@@ -61,23 +91,61 @@ export type PassRefusal = 'under-quarantine' | 'not-screened' | 'latest-screenin
  */
 export type RegisterPerson = {
   type: 'RegisterPerson';
-  data: RegisterPersonInput & { personId: string; today: string; household: HouseholdFacts | null; sealed: { readonly idNumber: string; readonly phone: string } };
+  data: RegisterPersonInput & {
+    personId: string;
+    today: string;
+    household: HouseholdFacts | null;
+    sealed: { readonly idNumber: string; readonly phone: string };
+  };
 };
-export type RecordArrival = { type: 'RecordArrival'; data: RecordArrivalInput & { personId: string; today: string } };
-export type MoveIn = { type: 'MoveIn'; data: MoveInInput & { personId: string; today: string; household: HouseholdFacts | null } };
+export type RecordArrival = {
+  type: 'RecordArrival';
+  data: RecordArrivalInput & { personId: string; today: string };
+};
+export type MoveIn = {
+  type: 'MoveIn';
+  data: MoveInInput & { personId: string; today: string; household: HouseholdFacts | null };
+};
 export type MoveOut = { type: 'MoveOut'; data: MoveOutInput & { personId: string; today: string } };
 /** feverThresholdC: the district's (configuration); a reading at or above it is abnormal. */
-export type RecordScreening = { type: 'RecordScreening'; data: RecordScreeningInput & { personId: string; screeningId: string; today: string; visitedBy: string; feverThresholdC: number } };
-export type IssuePass = { type: 'IssuePass'; data: IssuePassInput & { personId: string; passId: string; today: string } };
-export type RevokePass = { type: 'RevokePass'; data: RevokePassInput & { personId: string; today: string } };
+export type RecordScreening = {
+  type: 'RecordScreening';
+  data: RecordScreeningInput & {
+    personId: string;
+    screeningId: string;
+    today: string;
+    visitedBy: string;
+    feverThresholdC: number;
+  };
+};
+export type IssuePass = {
+  type: 'IssuePass';
+  data: IssuePassInput & { personId: string; passId: string; today: string };
+};
+export type RevokePass = {
+  type: 'RevokePass';
+  data: RevokePassInput & { personId: string; today: string };
+};
 /** Sent by the quarantine policy. */
-export type MarkUnderQuarantine = { type: 'MarkUnderQuarantine'; data: { personId: string; caseId: string; startDate: string; endDate?: string; today: string } };
+export type MarkUnderQuarantine = {
+  type: 'MarkUnderQuarantine';
+  data: { personId: string; caseId: string; startDate: string; endDate?: string; today: string };
+};
 /** Sent by the quarantine policy. */
-export type ClearQuarantine = { type: 'ClearQuarantine'; data: { personId: string; caseId: string; endedOn: string; outcome: string } };
+export type ClearQuarantine = {
+  type: 'ClearQuarantine';
+  data: { personId: string; caseId: string; endedOn: string; outcome: string };
+};
 /** Sent by the quarantine policy: what the quarantine context decided about an arrival. */
-export type RecordQuarantineAssessment = { type: 'RecordQuarantineAssessment'; data: QuarantineAssessed };
+export type RecordQuarantineAssessment = {
+  type: 'RecordQuarantineAssessment';
+  data: QuarantineAssessed;
+};
 /** An admin forgets a person: the route deletes their key once this is recorded. */
-export type ForgetPerson = { type: 'ForgetPerson'; data: ForgetPersonInput & { personId: string; today: string } };
+export type ForgetPerson = {
+  type: 'ForgetPerson';
+  data: ForgetPersonInput & { personId: string; today: string };
+};
 export type PersonCommand =
   | RegisterPerson
   | RecordArrival
@@ -152,7 +220,11 @@ export interface PersonRecord {
 export type PersonState =
   | { readonly status: 'none' }
   | ({ readonly status: 'registered' } & PersonRecord)
-  | ({ readonly status: 'moved-out'; readonly movedOutOn: string; readonly destination: string | null } & PersonRecord);
+  | ({
+      readonly status: 'moved-out';
+      readonly movedOutOn: string;
+      readonly destination: string | null;
+    } & PersonRecord);
 
 export type PassStatus = 'none' | 'active' | 'expired' | 'revoked';
 
@@ -174,7 +246,10 @@ export function lastArrival(person: PersonRecord): Arrival | null {
 }
 
 /** Expiry is computed, not recorded: a pass is valid through its last day, inclusive. */
-export function passStatus(pass: Pick<Pass, 'validUntil' | 'revoked'> | null, today: string): PassStatus {
+export function passStatus(
+  pass: Pick<Pass, 'validUntil' | 'revoked'> | null,
+  today: string,
+): PassStatus {
   if (!pass) return 'none';
   if (pass.revoked) return 'revoked';
   return today <= pass.validUntil ? 'active' : 'expired';
@@ -182,13 +257,18 @@ export function passStatus(pass: Pick<Pass, 'validUntil' | 'revoked'> | null, to
 
 export const underQuarantine = (person: PersonRecord): boolean => person.activeQuarantines.size > 0;
 
-const sameArrival = (a: Arrival, b: Arrival) => a.arrivedOn === b.arrivedOn && a.originProvince === b.originProvince && a.originCity === b.originCity;
+const sameArrival = (a: Arrival, b: Arrival) =>
+  a.arrivedOn === b.arrivedOn &&
+  a.originProvince === b.originProvince &&
+  a.originCity === b.originCity;
 
 /**
  * What became of the last arrival: null without one; `pending` until the quarantine context's
  * decision is recorded here; then that decision (a case started, or none and why).
  */
-export function lastArrivalAssessment(person: PersonRecord): ({ status: 'pending' } & Arrival) | ({ status: 'assessed' } & QuarantineAssessment) | null {
+export function lastArrivalAssessment(
+  person: PersonRecord,
+): ({ status: 'pending' } & Arrival) | ({ status: 'assessed' } & QuarantineAssessment) | null {
   const arrival = lastArrival(person);
   if (!arrival) return null;
   const assessment = person.quarantineAssessments.find((a) => sameArrival(a, arrival));
@@ -244,21 +324,54 @@ export function evolve(state: PersonState, event: PersonEvent): PersonState {
       return { ...record, status: 'registered', householdId, community };
     }
     case 'residents.person-moved-out':
-      return { ...state, status: 'moved-out', movedOutOn: event.data.movedOutOn, destination: event.data.destination ?? null };
+      return {
+        ...state,
+        status: 'moved-out',
+        movedOutOn: event.data.movedOutOn,
+        destination: event.data.destination ?? null,
+      };
     case 'residents.screening-recorded': {
       const d = event.data;
       return {
         ...state,
-        screenings: [...state.screenings, { screeningId: d.screeningId, date: d.date, temperatureC: d.temperatureC, symptoms: d.symptoms, result: d.result, visitedBy: d.visitedBy }],
+        screenings: [
+          ...state.screenings,
+          {
+            screeningId: d.screeningId,
+            date: d.date,
+            temperatureC: d.temperatureC,
+            symptoms: d.symptoms,
+            result: d.result,
+            visitedBy: d.visitedBy,
+          },
+        ],
       };
     }
     case 'residents.pass-issued': {
       const d = event.data;
       const screening = state.screenings.find((s) => s.screeningId === d.screeningId);
-      return { ...state, pass: { passId: d.passId, issuedOn: d.issuedOn, validUntil: d.validUntil, screeningId: d.screeningId, screeningDate: screening?.date ?? d.issuedOn, revoked: null } };
+      return {
+        ...state,
+        pass: {
+          passId: d.passId,
+          issuedOn: d.issuedOn,
+          validUntil: d.validUntil,
+          screeningId: d.screeningId,
+          screeningDate: screening?.date ?? d.issuedOn,
+          revoked: null,
+        },
+      };
     }
     case 'residents.pass-revoked':
-      return state.pass?.passId === event.data.passId ? { ...state, pass: { ...state.pass, revoked: { reason: event.data.reason, on: event.data.revokedOn } } } : state;
+      return state.pass?.passId === event.data.passId
+        ? {
+            ...state,
+            pass: {
+              ...state.pass,
+              revoked: { reason: event.data.reason, on: event.data.revokedOn },
+            },
+          }
+        : state;
     case 'residents.quarantine-marked': {
       const active = new Map(state.activeQuarantines);
       active.set(event.data.caseId, event.data.startDate);
@@ -267,7 +380,11 @@ export function evolve(state: PersonState, event: PersonEvent): PersonState {
     case 'residents.quarantine-cleared': {
       const active = new Map(state.activeQuarantines);
       active.delete(event.data.caseId);
-      return { ...state, activeQuarantines: active, endedQuarantines: new Set([...state.endedQuarantines, event.data.caseId]) };
+      return {
+        ...state,
+        activeQuarantines: active,
+        endedQuarantines: new Set([...state.endedQuarantines, event.data.caseId]),
+      };
     }
     case 'residents.quarantine-assessed': {
       const { personId: _personId, ...assessment } = event.data;
@@ -286,45 +403,111 @@ export function evolve(state: PersonState, event: PersonEvent): PersonState {
 const field = fault;
 
 function notAfter(date: string, today: string, name: string): void {
-  if (date > today) throw new DomainError('DATE_IN_FUTURE', `${name} ${date} is after today (${today})`, field(name, 'in the future'));
+  if (date > today)
+    throw new DomainError(
+      'DATE_IN_FUTURE',
+      `${name} ${date} is after today (${today})`,
+      field(name, 'in the future'),
+    );
 }
 
 function existing(state: PersonState, personId: string): Exclude<PersonState, { status: 'none' }> {
-  if (state.status === 'none') throw new DomainError('PERSON_NOT_FOUND', `person ${personId}`, field('personId', 'no such person'));
+  if (state.status === 'none')
+    throw new DomainError(
+      'PERSON_NOT_FOUND',
+      `person ${personId}`,
+      field('personId', 'no such person'),
+    );
   return state;
 }
 
-function present(state: PersonState, personId: string): Extract<PersonState, { status: 'registered' }> {
+function present(
+  state: PersonState,
+  personId: string,
+): Extract<PersonState, { status: 'registered' }> {
   const person = remembered(state, personId);
-  if (person.status === 'moved-out') throw new DomainError('PERSON_MOVED_OUT', `person ${personId} moved out on ${person.movedOutOn}`, field('personId', `moved out on ${person.movedOutOn}`));
+  if (person.status === 'moved-out')
+    throw new DomainError(
+      'PERSON_MOVED_OUT',
+      `person ${personId} moved out on ${person.movedOutOn}`,
+      field('personId', `moved out on ${person.movedOutOn}`),
+    );
   return person;
 }
 
 /** A forgotten person's history stays as it was: nothing new is recorded for them. */
-function remembered(state: PersonState, personId: string): Exclude<PersonState, { status: 'none' }> {
+function remembered(
+  state: PersonState,
+  personId: string,
+): Exclude<PersonState, { status: 'none' }> {
   const person = existing(state, personId);
-  if (person.forgottenOn !== null) throw new DomainError('PERSON_FORGOTTEN', `person ${personId} was forgotten on ${person.forgottenOn}`, field('personId', 'forgotten'));
+  if (person.forgottenOn !== null)
+    throw new DomainError(
+      'PERSON_FORGOTTEN',
+      `person ${personId} was forgotten on ${person.forgottenOn}`,
+      field('personId', 'forgotten'),
+    );
   return person;
 }
 
 /** Revokes the pass in hand, if it is still valid today. */
-function revokeActivePass(person: PersonRecord, reason: PassRevocationReason, today: string): PersonEvent[] {
+function revokeActivePass(
+  person: PersonRecord,
+  reason: PassRevocationReason,
+  today: string,
+): PersonEvent[] {
   if (passStatus(person.pass, today) !== 'active') return [];
-  return [{ type: 'residents.pass-revoked', data: { personId: person.personId, passId: person.pass!.passId, reason, revokedOn: today } }];
+  return [
+    {
+      type: 'residents.pass-revoked',
+      data: { personId: person.personId, passId: person.pass!.passId, reason, revokedOn: today },
+    },
+  ];
 }
 
-function arrivalEvent(person: { personId: string; name: string; householdId: string; community: string; registration: Registration }, a: Arrival): PersonEvent {
+function arrivalEvent(
+  person: {
+    personId: string;
+    name: string;
+    householdId: string;
+    community: string;
+    registration: Registration;
+  },
+  a: Arrival,
+): PersonEvent {
   return {
     type: 'residents.person-arrived',
-    data: { personId: person.personId, personName: person.name, householdId: person.householdId, community: person.community, originProvince: a.originProvince, originCity: a.originCity, arrivedOn: a.arrivedOn, registration: person.registration },
+    data: {
+      personId: person.personId,
+      personName: person.name,
+      householdId: person.householdId,
+      community: person.community,
+      originProvince: a.originProvince,
+      originCity: a.originCity,
+      arrivedOn: a.arrivedOn,
+      registration: person.registration,
+    },
   };
 }
 
-function moveAllowed(household: HouseholdFacts | null, householdId: string, registration: Registration): HouseholdFacts {
-  if (!household || household.householdId !== householdId) throw new DomainError('HOUSEHOLD_NOT_FOUND', `household ${householdId}`, field('householdId', 'no such household'));
+function moveAllowed(
+  household: HouseholdFacts | null,
+  householdId: string,
+  registration: Registration,
+): HouseholdFacts {
+  if (!household || household.householdId !== householdId)
+    throw new DomainError(
+      'HOUSEHOLD_NOT_FOUND',
+      `household ${householdId}`,
+      field('householdId', 'no such household'),
+    );
   // The rental ban stops new outside tenants; local people may still move in.
   if (registration === 'outside' && household.rentalSuspended) {
-    throw new DomainError('RENTAL_SUSPENDED', `household ${householdId} may take no new outside tenants`, field('householdId', 'renting is suspended'));
+    throw new DomainError(
+      'RENTAL_SUSPENDED',
+      `household ${householdId} may take no new outside tenants`,
+      field('householdId', 'renting is suspended'),
+    );
   }
   return household;
 }
@@ -333,17 +516,33 @@ export function decide(command: PersonCommand, state: PersonState): PersonEvent[
   switch (command.type) {
     case 'RegisterPerson': {
       const d = command.data;
-      if (state.status !== 'none') throw new DomainError('PERSON_ALREADY_EXISTS', `person ${d.personId}`, field('personId', 'already registered'));
+      if (state.status !== 'none')
+        throw new DomainError(
+          'PERSON_ALREADY_EXISTS',
+          `person ${d.personId}`,
+          field('personId', 'already registered'),
+        );
       const household = moveAllowed(d.household, d.householdId, d.registration);
       const facts = idNumberFacts(d.idNumber);
       const birthDate = d.birthDate ?? facts.birthDate;
       notAfter(birthDate, d.today, 'birthDate');
       if (d.arrivedOn !== undefined) {
         notAfter(d.arrivedOn, d.today, 'arrivedOn');
-        if (d.arrivedOn < birthDate) throw new DomainError('DATE_BEFORE_BIRTH', `arrivedOn ${d.arrivedOn}`, field('arrivedOn', 'before the birth date'));
+        if (d.arrivedOn < birthDate)
+          throw new DomainError(
+            'DATE_BEFORE_BIRTH',
+            `arrivedOn ${d.arrivedOn}`,
+            field('arrivedOn', 'before the birth date'),
+          );
       }
       d.travelHistory.forEach((t, i) => notAfter(t.to, d.today, `travelHistory.${i}.to`));
-      const person = { personId: d.personId, name: d.name, householdId: d.householdId, community: household.community, registration: d.registration };
+      const person = {
+        personId: d.personId,
+        name: d.name,
+        householdId: d.householdId,
+        community: household.community,
+        registration: d.registration,
+      };
       const events: PersonEvent[] = [
         {
           type: 'residents.person-registered',
@@ -361,35 +560,89 @@ export function decide(command: PersonCommand, state: PersonState): PersonEvent[
         },
       ];
       // The schema requires an origin with an arrival date, so the quarantine context always learns where from.
-      if (d.arrivedOn && d.originProvince && d.originCity) events.push(arrivalEvent(person, { arrivedOn: d.arrivedOn, originProvince: d.originProvince, originCity: d.originCity }));
+      if (d.arrivedOn && d.originProvince && d.originCity)
+        events.push(
+          arrivalEvent(person, {
+            arrivedOn: d.arrivedOn,
+            originProvince: d.originProvince,
+            originCity: d.originCity,
+          }),
+        );
       return events;
     }
     case 'RecordArrival': {
       const d = command.data;
       const person = present(state, d.personId);
       notAfter(d.arrivedOn, d.today, 'arrivedOn');
-      if (d.arrivedOn < person.birthDate) throw new DomainError('DATE_BEFORE_BIRTH', `arrivedOn ${d.arrivedOn}`, field('arrivedOn', 'before the birth date'));
-      const same = person.arrivals.some((a) => a.arrivedOn === d.arrivedOn && a.originProvince === d.originProvince && a.originCity === d.originCity);
-      if (same) throw new DomainError('ARRIVAL_ALREADY_RECORDED', `${d.arrivedOn} from ${d.originCity}, ${d.originProvince}`, field('arrivedOn', 'this arrival is already recorded'));
-      const arrival = { arrivedOn: d.arrivedOn, originProvince: d.originProvince, originCity: d.originCity };
+      if (d.arrivedOn < person.birthDate)
+        throw new DomainError(
+          'DATE_BEFORE_BIRTH',
+          `arrivedOn ${d.arrivedOn}`,
+          field('arrivedOn', 'before the birth date'),
+        );
+      const same = person.arrivals.some(
+        (a) =>
+          a.arrivedOn === d.arrivedOn &&
+          a.originProvince === d.originProvince &&
+          a.originCity === d.originCity,
+      );
+      if (same)
+        throw new DomainError(
+          'ARRIVAL_ALREADY_RECORDED',
+          `${d.arrivedOn} from ${d.originCity}, ${d.originProvince}`,
+          field('arrivedOn', 'this arrival is already recorded'),
+        );
+      const arrival = {
+        arrivedOn: d.arrivedOn,
+        originProvince: d.originProvince,
+        originCity: d.originCity,
+      };
       // Someone back from elsewhere is screened again before a pass counts: one resting on an earlier screening is revoked.
-      const stale = person.pass && person.pass.screeningDate < d.arrivedOn ? revokeActivePass(person, 'new-arrival', d.today) : [];
+      const stale =
+        person.pass && person.pass.screeningDate < d.arrivedOn
+          ? revokeActivePass(person, 'new-arrival', d.today)
+          : [];
       return [arrivalEvent(person, arrival), ...stale];
     }
     case 'MoveIn': {
       const d = command.data;
       const person = remembered(state, d.personId);
-      if (person.status === 'registered' && person.householdId === d.householdId) throw new DomainError('ALREADY_IN_HOUSEHOLD', `household ${d.householdId}`, field('householdId', 'already lives here'));
+      if (person.status === 'registered' && person.householdId === d.householdId)
+        throw new DomainError(
+          'ALREADY_IN_HOUSEHOLD',
+          `household ${d.householdId}`,
+          field('householdId', 'already lives here'),
+        );
       const household = moveAllowed(d.household, d.householdId, person.registration);
       notAfter(d.movedInOn, d.today, 'movedInOn');
-      return [{ type: 'residents.person-moved-in', data: { personId: d.personId, fromHouseholdId: person.householdId, householdId: d.householdId, community: household.community, movedInOn: d.movedInOn } }];
+      return [
+        {
+          type: 'residents.person-moved-in',
+          data: {
+            personId: d.personId,
+            fromHouseholdId: person.householdId,
+            householdId: d.householdId,
+            community: household.community,
+            movedInOn: d.movedInOn,
+          },
+        },
+      ];
     }
     case 'MoveOut': {
       const d = command.data;
       const person = present(state, d.personId);
       notAfter(d.movedOutOn, d.today, 'movedOutOn');
       return [
-        { type: 'residents.person-moved-out', data: { personId: d.personId, householdId: person.householdId, community: person.community, movedOutOn: d.movedOutOn, ...(d.destination ? { destination: d.destination } : {}) } },
+        {
+          type: 'residents.person-moved-out',
+          data: {
+            personId: d.personId,
+            householdId: person.householdId,
+            community: person.community,
+            movedOutOn: d.movedOutOn,
+            ...(d.destination ? { destination: d.destination } : {}),
+          },
+        },
         ...revokeActivePass(person, 'moved-out', d.today),
       ];
     }
@@ -397,16 +650,31 @@ export function decide(command: PersonCommand, state: PersonState): PersonEvent[
       const d = command.data;
       const person = present(state, d.personId);
       if (d.temperatureC < TEMPERATURE_MIN_C || d.temperatureC > TEMPERATURE_MAX_C) {
-        throw new DomainError('TEMPERATURE_OUT_OF_RANGE', `${d.temperatureC} °C`, field('temperatureC', 'out of range'));
+        throw new DomainError(
+          'TEMPERATURE_OUT_OF_RANGE',
+          `${d.temperatureC} °C`,
+          field('temperatureC', 'out of range'),
+        );
       }
       notAfter(d.date, d.today, 'date');
       const symptoms = [...new Set(d.symptoms)].sort();
       // The same visit sent twice (a double tap, a retried request) is refused rather than counted twice.
       const duplicate = person.screenings.some(
-        (s) => s.date === d.date && s.temperatureC === d.temperatureC && s.visitedBy === d.visitedBy && s.symptoms.join() === symptoms.join(),
+        (s) =>
+          s.date === d.date &&
+          s.temperatureC === d.temperatureC &&
+          s.visitedBy === d.visitedBy &&
+          s.symptoms.join() === symptoms.join(),
       );
-      if (duplicate) throw new DomainError('SCREENING_ALREADY_RECORDED', `${d.date} ${d.temperatureC} °C by ${d.visitedBy}`, field('date', 'the same screening is already recorded for this day'));
-      const result: ScreeningResult = isAbnormal(d.temperatureC, symptoms, d.feverThresholdC) ? 'abnormal' : 'normal';
+      if (duplicate)
+        throw new DomainError(
+          'SCREENING_ALREADY_RECORDED',
+          `${d.date} ${d.temperatureC} °C by ${d.visitedBy}`,
+          field('date', 'the same screening is already recorded for this day'),
+        );
+      const result: ScreeningResult = isAbnormal(d.temperatureC, symptoms, d.feverThresholdC)
+        ? 'abnormal'
+        : 'normal';
       const events: PersonEvent[] = [
         {
           type: 'residents.screening-recorded',
@@ -425,35 +693,87 @@ export function decide(command: PersonCommand, state: PersonState): PersonEvent[
         },
       ];
       // Fever or symptoms at the door end the right to come and go at once.
-      if (result === 'abnormal') events.push(...revokeActivePass(person, 'abnormal-screening', d.today));
+      if (result === 'abnormal')
+        events.push(...revokeActivePass(person, 'abnormal-screening', d.today));
       return events;
     }
     case 'IssuePass': {
       const d = command.data;
       const person = present(state, d.personId);
       const refusal = passRefusal(person);
-      if (refusal) throw new DomainError('PASS_NOT_ALLOWED', `${refusal}: ${refusalText[refusal]}`, field('personId', refusal));
-      if (passStatus(person.pass, d.today) === 'active') throw new DomainError('PASS_ALREADY_ACTIVE', `pass ${person.pass!.passId} is valid until ${person.pass!.validUntil}`, field('personId', `holds a pass valid until ${person.pass!.validUntil}`));
+      if (refusal)
+        throw new DomainError(
+          'PASS_NOT_ALLOWED',
+          `${refusal}: ${refusalText[refusal]}`,
+          field('personId', refusal),
+        );
+      if (passStatus(person.pass, d.today) === 'active')
+        throw new DomainError(
+          'PASS_ALREADY_ACTIVE',
+          `pass ${person.pass!.passId} is valid until ${person.pass!.validUntil}`,
+          field('personId', `holds a pass valid until ${person.pass!.validUntil}`),
+        );
       const latest = addDays(d.today, PASS_MAX_VALIDITY_DAYS - 1);
       if (d.validUntil < d.today || d.validUntil > latest) {
-        throw new DomainError('PASS_VALIDITY_INVALID', `validUntil must be between ${d.today} and ${latest}`, field('validUntil', `must be between ${d.today} and ${latest}`));
+        throw new DomainError(
+          'PASS_VALIDITY_INVALID',
+          `validUntil must be between ${d.today} and ${latest}`,
+          field('validUntil', `must be between ${d.today} and ${latest}`),
+        );
       }
       const screening = latestScreening(person)!;
-      return [{ type: 'residents.pass-issued', data: { personId: d.personId, passId: d.passId, community: person.community, issuedOn: d.today, validUntil: d.validUntil, screeningId: screening.screeningId } }];
+      return [
+        {
+          type: 'residents.pass-issued',
+          data: {
+            personId: d.personId,
+            passId: d.passId,
+            community: person.community,
+            issuedOn: d.today,
+            validUntil: d.validUntil,
+            screeningId: screening.screeningId,
+          },
+        },
+      ];
     }
     case 'RevokePass': {
       const d = command.data;
       const person = existing(state, d.personId);
-      if (passStatus(person.pass, d.today) !== 'active') throw new DomainError('NO_ACTIVE_PASS', `person ${d.personId}`, field('personId', 'holds no valid pass'));
-      return [{ type: 'residents.pass-revoked', data: { personId: d.personId, passId: person.pass!.passId, reason: d.reason, ...(d.note ? { note: d.note } : {}), revokedOn: d.today } }];
+      if (passStatus(person.pass, d.today) !== 'active')
+        throw new DomainError(
+          'NO_ACTIVE_PASS',
+          `person ${d.personId}`,
+          field('personId', 'holds no valid pass'),
+        );
+      return [
+        {
+          type: 'residents.pass-revoked',
+          data: {
+            personId: d.personId,
+            passId: person.pass!.passId,
+            reason: d.reason,
+            ...(d.note ? { note: d.note } : {}),
+            revokedOn: d.today,
+          },
+        },
+      ];
     }
     case 'MarkUnderQuarantine': {
       const d = command.data;
       const person = existing(state, d.personId);
       // Redelivered, or a case that has already ended: nothing to do.
-      if (person.activeQuarantines.has(d.caseId) || person.endedQuarantines.has(d.caseId)) return [];
+      if (person.activeQuarantines.has(d.caseId) || person.endedQuarantines.has(d.caseId))
+        return [];
       return [
-        { type: 'residents.quarantine-marked', data: { personId: d.personId, caseId: d.caseId, startDate: d.startDate, ...(d.endDate ? { endDate: d.endDate } : {}) } },
+        {
+          type: 'residents.quarantine-marked',
+          data: {
+            personId: d.personId,
+            caseId: d.caseId,
+            startDate: d.startDate,
+            ...(d.endDate ? { endDate: d.endDate } : {}),
+          },
+        },
         ...revokeActivePass(person, 'home-quarantine-started', d.today),
       ];
     }
@@ -462,7 +782,12 @@ export function decide(command: PersonCommand, state: PersonState): PersonEvent[
       const person = existing(state, d.personId);
       // Redelivered, or a case this person was never marked for: nothing to clear.
       if (!person.activeQuarantines.has(d.caseId)) return [];
-      return [{ type: 'residents.quarantine-cleared', data: { personId: d.personId, caseId: d.caseId, endedOn: d.endedOn, outcome: d.outcome } }];
+      return [
+        {
+          type: 'residents.quarantine-cleared',
+          data: { personId: d.personId, caseId: d.caseId, endedOn: d.endedOn, outcome: d.outcome },
+        },
+      ];
     }
     case 'RecordQuarantineAssessment': {
       const d = command.data;
@@ -476,7 +801,17 @@ export function decide(command: PersonCommand, state: PersonState): PersonEvent[
       const person = existing(state, d.personId);
       // Forgotten already: nothing more to record (the route deletes the key again all the same).
       if (person.forgottenOn !== null) return [];
-      return [{ type: 'residents.person-forgotten', data: { personId: d.personId, community: person.community, reason: d.reason, forgottenOn: d.today } }];
+      return [
+        {
+          type: 'residents.person-forgotten',
+          data: {
+            personId: d.personId,
+            community: person.community,
+            reason: d.reason,
+            forgottenOn: d.today,
+          },
+        },
+      ];
     }
     default: {
       const _exhaustive: never = command;

@@ -1,7 +1,29 @@
-import { type Actor, type ArrivalAssessed, type ComplaintResolved, type FineWithdrawn, type Envelope, type HomeQuarantineEnded, type HomeQuarantineStarted } from '@fangyi/contracts';
+import type {
+  Actor,
+  ArrivalAssessed,
+  ComplaintResolved,
+  FineWithdrawn,
+  Envelope,
+  HomeQuarantineEnded,
+  HomeQuarantineStarted,
+} from '@fangyi/contracts';
 import type { EventStore } from '@fangyi/eventstore';
-import { policyProcessor, startProcessors, type ProcessorGroup, type ProcessorSource } from '@fangyi/processors';
-import { DEFAULT_TIME_ZONE, DomainError, businessDate, handleCommand, type Clock, type Decider, type DomainEvent, type Logger } from '@fangyi/service-kit';
+import {
+  policyProcessor,
+  startProcessors,
+  type ProcessorGroup,
+  type ProcessorSource,
+} from '@fangyi/processors';
+import {
+  DEFAULT_TIME_ZONE,
+  DomainError,
+  businessDate,
+  handleCommand,
+  type Clock,
+  type Decider,
+  type DomainEvent,
+  type Logger,
+} from '@fangyi/service-kit';
 import { householdDecider, householdStreamId } from '../household/household.ts';
 import { personDecider, personStreamId } from '../person/person.ts';
 
@@ -23,18 +45,26 @@ export const POLICY_ACTOR: Actor = { id: 'policy:residents', role: 'system' };
  * Refusals that mean "nothing to do here", logged and acknowledged: retrying them would fail the
  * same way forever and hold up every later event of the partition.
  */
-const SETTLED: Readonly<Record<string, { readonly level: 'info' | 'warn'; readonly why: string }>> = {
-  PERSON_NOT_FOUND: { level: 'warn', why: 'no such person in the residents register' },
-  HOUSEHOLD_NOT_FOUND: { level: 'warn', why: 'no such household in the residents register' },
-  RENTAL_SUSPENSION_NOT_APPLICABLE: { level: 'warn', why: 'the household does not take tenants' },
-  // A redelivery, or a second substantiated report on a household already suspended: already done.
-  RENTAL_ALREADY_SUSPENDED: { level: 'info', why: 'renting is already suspended' },
-  // A redelivered withdrawal, or one for a ban already lifted by hand: already done.
-  RENTAL_NOT_SUSPENDED: { level: 'info', why: 'renting is not suspended' },
-};
+const SETTLED: Readonly<Record<string, { readonly level: 'info' | 'warn'; readonly why: string }>> =
+  {
+    PERSON_NOT_FOUND: { level: 'warn', why: 'no such person in the residents register' },
+    HOUSEHOLD_NOT_FOUND: { level: 'warn', why: 'no such household in the residents register' },
+    RENTAL_SUSPENSION_NOT_APPLICABLE: { level: 'warn', why: 'the household does not take tenants' },
+    // A redelivery, or a second substantiated report on a household already suspended: already done.
+    RENTAL_ALREADY_SUSPENDED: { level: 'info', why: 'renting is already suspended' },
+    // A redelivered withdrawal, or one for a ban already lifted by hand: already done.
+    RENTAL_NOT_SUSPENDED: { level: 'info', why: 'renting is not suspended' },
+  };
 
-export const QUARANTINE_POLICY_HANDLES = ['quarantine.home-quarantine-started', 'quarantine.home-quarantine-ended', 'quarantine.arrival-assessed'] as const;
-export const COMPLAINTS_POLICY_HANDLES = ['complaints.complaint-resolved', 'complaints.fine-withdrawn'] as const;
+export const QUARANTINE_POLICY_HANDLES = [
+  'quarantine.home-quarantine-started',
+  'quarantine.home-quarantine-ended',
+  'quarantine.arrival-assessed',
+] as const;
+export const COMPLAINTS_POLICY_HANDLES = [
+  'complaints.complaint-resolved',
+  'complaints.fine-withdrawn',
+] as const;
 
 /**
  * The residents service's reactions to other contexts:
@@ -51,7 +81,13 @@ export async function startResidentsPolicies(deps: ResidentsPoliciesDeps): Promi
   const timeZone = deps.timeZone ?? DEFAULT_TIME_ZONE;
   const today = () => businessDate(deps.clock(), timeZone);
 
-  const send = async <C, E extends DomainEvent, S>(event: Envelope, log: Logger, streamId: string, decider: Decider<C, E, S>, command: C): Promise<void> => {
+  const send = async <C, E extends DomainEvent, S>(
+    event: Envelope,
+    log: Logger,
+    streamId: string,
+    decider: Decider<C, E, S>,
+    command: C,
+  ): Promise<void> => {
     try {
       const result = await handleCommand(deps.eventStore, streamId, decider, command, {
         actor: POLICY_ACTOR,
@@ -60,12 +96,20 @@ export async function startResidentsPolicies(deps: ResidentsPoliciesDeps): Promi
         occurredAt: deps.clock(),
         newId: deps.newId,
       });
-      if (result.events.length === 0) log.debug({ eventId: event.id, streamId }, 'already done: nothing to record');
-      else log.info({ eventId: event.id, streamId, recorded: result.events.map((e) => e.type) }, 'recorded');
+      if (result.events.length === 0)
+        log.debug({ eventId: event.id, streamId }, 'already done: nothing to record');
+      else
+        log.info(
+          { eventId: event.id, streamId, recorded: result.events.map((e) => e.type) },
+          'recorded',
+        );
     } catch (error) {
       const settled = error instanceof DomainError ? SETTLED[error.code] : undefined;
       if (settled) {
-        log[settled.level]({ eventId: event.id, type: event.type, streamId, code: (error as DomainError).code }, `skipped: ${settled.why}`);
+        log[settled.level](
+          { eventId: event.id, type: event.type, streamId, code: (error as DomainError).code },
+          `skipped: ${settled.why}`,
+        );
         return;
       }
       throw error;
@@ -81,7 +125,13 @@ export async function startResidentsPolicies(deps: ResidentsPoliciesDeps): Promi
         const d = event.data as HomeQuarantineStarted;
         await send(event, quarantineLog, personStreamId(d.personId), personDecider, {
           type: 'MarkUnderQuarantine',
-          data: { personId: d.personId, caseId: d.caseId, startDate: d.startDate, endDate: d.endDate, today: today() },
+          data: {
+            personId: d.personId,
+            caseId: d.caseId,
+            startDate: d.startDate,
+            endDate: d.endDate,
+            today: today(),
+          },
         });
       } else if (event.type === 'quarantine.arrival-assessed') {
         const d = event.data as ArrivalAssessed;
@@ -118,15 +168,26 @@ export async function startResidentsPolicies(deps: ResidentsPoliciesDeps): Promi
         const w = event.data as FineWithdrawn;
         await send(event, complaintsLog, householdStreamId(w.householdId), householdDecider, {
           type: 'LiftRentalSuspension',
-          data: { householdId: w.householdId, note: `举报复核后撤销（${w.reason}）`, today: today(), onlyForComplaintId: w.complaintId },
+          data: {
+            householdId: w.householdId,
+            note: `举报复核后撤销（${w.reason}）`,
+            today: today(),
+            onlyForComplaintId: w.complaintId,
+          },
         });
         return;
       }
       const d = event.data as ComplaintResolved;
-      if (d.category !== 'illegal-rental' || d.resolution !== 'substantiated' || !d.householdId) return;
+      if (d.category !== 'illegal-rental' || d.resolution !== 'substantiated' || !d.householdId)
+        return;
       await send(event, complaintsLog, householdStreamId(d.householdId), householdDecider, {
         type: 'SuspendRental',
-        data: { householdId: d.householdId, reason: 'illegal-rental-report', sourceComplaintId: d.complaintId, today: today() },
+        data: {
+          householdId: d.householdId,
+          reason: 'illegal-rental-report',
+          sourceComplaintId: d.complaintId,
+          today: today(),
+        },
       });
     },
   });

@@ -61,24 +61,64 @@ export const alertsProjection: Projection = {
   handles: QUARANTINE_EVENT_TYPES,
   async project(envelope, read): Promise<Op[]> {
     const event = { type: envelope.type, data: envelope.data } as QuarantineEvent;
-    const putCase = (c: AlertCase): Op => ({ op: 'put', collection: ALERT_CASES_COLLECTION, id: c.caseId, doc: c });
-    const putAlert = (a: Alert): Op => ({ op: 'put', collection: ALERTS_COLLECTION, id: a.id, doc: a });
+    const putCase = (c: AlertCase): Op => ({
+      op: 'put',
+      collection: ALERT_CASES_COLLECTION,
+      id: c.caseId,
+      doc: c,
+    });
+    const putAlert = (a: Alert): Op => ({
+      op: 'put',
+      collection: ALERTS_COLLECTION,
+      id: a.id,
+      doc: a,
+    });
     const deleteAlert = (id: string): Op => ({ op: 'delete', collection: ALERTS_COLLECTION, id });
     if (event.type === 'quarantine.home-quarantine-started') {
       const d = event.data;
-      return [putCase({ caseId: d.caseId, personId: d.personId, personName: d.personName, community: d.community, assignedCaller: d.assignedCaller, alertIds: [] })];
+      return [
+        putCase({
+          caseId: d.caseId,
+          personId: d.personId,
+          personName: d.personName,
+          community: d.community,
+          assignedCaller: d.assignedCaller,
+          alertIds: [],
+        }),
+      ];
     }
     const c = await read.get<AlertCase>(ALERT_CASES_COLLECTION, event.data.caseId);
     if (!c) return [];
-    const base = (id: string, since: string) => ({ id, caseId: c.caseId, personId: c.personId, personName: c.personName, community: c.community, assignedCaller: c.assignedCaller, since });
-    const closeAlert = (id: string): Op[] => (c.alertIds.includes(id) ? [deleteAlert(id), putCase({ ...c, alertIds: c.alertIds.filter((x) => x !== id) })] : []);
+    const base = (id: string, since: string) => ({
+      id,
+      caseId: c.caseId,
+      personId: c.personId,
+      personName: c.personName,
+      community: c.community,
+      assignedCaller: c.assignedCaller,
+      since,
+    });
+    const closeAlert = (id: string): Op[] =>
+      c.alertIds.includes(id)
+        ? [deleteAlert(id), putCase({ ...c, alertIds: c.alertIds.filter((x) => x !== id) })]
+        : [];
     switch (event.type) {
       case 'quarantine.escalation-raised': {
         const d = event.data;
         const id = `escalation-${d.escalationId}`;
         if (c.alertIds.includes(id)) return [];
         // Its age counts from when the system learned of it: the same instant the escalation timer counts from.
-        const alert: EscalationAlert = { ...base(id, envelope.recordedAt), kind: 'escalation', escalationId: d.escalationId, reason: d.reason, temperatureC: d.temperatureC, date: d.date, slot: d.slot, overdue: false, overdueAt: null };
+        const alert: EscalationAlert = {
+          ...base(id, envelope.recordedAt),
+          kind: 'escalation',
+          escalationId: d.escalationId,
+          reason: d.reason,
+          temperatureC: d.temperatureC,
+          date: d.date,
+          slot: d.slot,
+          overdue: false,
+          overdueAt: null,
+        };
         return [putAlert(alert), putCase({ ...c, alertIds: [...c.alertIds, id] })];
       }
       case 'quarantine.escalation-overdue': {
@@ -95,12 +135,23 @@ export const alertsProjection: Projection = {
         const d = event.data;
         const id = `breach-${d.breachId}`;
         if (c.alertIds.includes(id)) return [];
-        const alert: BreachAlert = { ...base(id, d.at), kind: 'breach', breachId: d.breachId, checkpointId: d.checkpointId, direction: d.direction };
+        const alert: BreachAlert = {
+          ...base(id, d.at),
+          kind: 'breach',
+          breachId: d.breachId,
+          checkpointId: d.checkpointId,
+          direction: d.direction,
+        };
         return [putAlert(alert), putCase({ ...c, alertIds: [...c.alertIds, id] })];
       }
       case 'quarantine.caller-reassigned': {
-        const alerts = (await Promise.all(c.alertIds.map((id) => read.get<Alert>(ALERTS_COLLECTION, id)))).filter((a): a is Alert => a !== null);
-        return [...alerts.map((a) => putAlert({ ...a, assignedCaller: event.data.newCaller })), putCase({ ...c, assignedCaller: event.data.newCaller })];
+        const alerts = (
+          await Promise.all(c.alertIds.map((id) => read.get<Alert>(ALERTS_COLLECTION, id)))
+        ).filter((a): a is Alert => a !== null);
+        return [
+          ...alerts.map((a) => putAlert({ ...a, assignedCaller: event.data.newCaller })),
+          putCase({ ...c, assignedCaller: event.data.newCaller }),
+        ];
       }
       case 'quarantine.home-quarantine-ended':
         // Nothing of an ended case waits for anyone any more.

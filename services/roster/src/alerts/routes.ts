@@ -24,7 +24,10 @@ const ALERT_READERS = ['caller', 'registrar', 'report-officer', 'analyst'] as co
 /** Open alerts with their age as of `now`, oldest first (ties by id, so pages are stable). */
 export function alertsAsOf(alerts: readonly Alert[], now: Date) {
   return alerts
-    .map((a) => ({ ...a, ageMinutes: Math.max(0, Math.floor((now.getTime() - Date.parse(a.since)) / 60_000)) }))
+    .map((a) => ({
+      ...a,
+      ageMinutes: Math.max(0, Math.floor((now.getTime() - Date.parse(a.since)) / 60_000)),
+    }))
     .sort((a, b) => a.since.localeCompare(b.since) || a.id.localeCompare(b.id));
 }
 
@@ -33,18 +36,24 @@ export function alertsRoutes(app: ServiceApp, deps: AlertsDeps): void {
   route(app, {
     method: 'GET',
     url: '/roster/alerts',
-    summary: 'Open escalations (not yet acknowledged) and checkpoint breaches of running cases, with their age, oldest first; escalations not acknowledged in time are marked overdue',
+    summary:
+      'Open escalations (not yet acknowledged) and checkpoint breaches of running cases, with their age, oldest first; escalations not acknowledged in time are marked overdue',
     tags: ['roster'],
     query: AlertsQuery,
     roles: ALERT_READERS,
     handler: async ({ query, user }) => {
       if (query.community) requireCommunity(user, query.community);
       const now = deps.clock();
-      let alerts = (await deps.store.list<Alert>(ALERTS_COLLECTION)).filter((a) => worksIn(user, a.community));
+      let alerts = (await deps.store.list<Alert>(ALERTS_COLLECTION)).filter((a) =>
+        worksIn(user, a.community),
+      );
       if (query.community) alerts = alerts.filter((a) => a.community === query.community);
       if (query.caller) alerts = alerts.filter((a) => a.assignedCaller === query.caller);
       if (query.kind) alerts = alerts.filter((a) => a.kind === query.kind);
-      if (query.overdue) alerts = alerts.filter((a) => (a.kind === 'escalation' && a.overdue) === (query.overdue === 'true'));
+      if (query.overdue)
+        alerts = alerts.filter(
+          (a) => (a.kind === 'escalation' && a.overdue) === (query.overdue === 'true'),
+        );
       const listed = alertsAsOf(alerts, now);
       return {
         asOf: now.toISOString(),

@@ -20,22 +20,28 @@ const ATTEMPT_REASONS: Record<string, string> = {
 
 const ESCALATION_STATUS: Record<string, string> = { open: '待确认', acknowledged: '已确认' };
 
-const escape = (value: unknown) =>
-  String(value).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+const escapeHtml = (value: unknown) =>
+  String(value).replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
 
 function slotCell(slot: RosterEntry['am']): string {
   const t = slot.temperatureC === null ? '' : ` ${slot.temperatureC.toFixed(1)}℃`;
   // Failed attempts are shown beside the status: the slot stays open, but the caller did try.
   const tried =
     slot.attempts > 0
-      ? `<br><small class="attempts">未接通 ×${slot.attempts}${slot.lastAttemptReason ? `（${escape(ATTEMPT_REASONS[slot.lastAttemptReason] ?? slot.lastAttemptReason)}）` : ''}</small>`
+      ? `<br><small class="attempts">未接通 ×${slot.attempts}${slot.lastAttemptReason ? `（${escapeHtml(ATTEMPT_REASONS[slot.lastAttemptReason] ?? slot.lastAttemptReason)}）` : ''}</small>`
       : '';
-  return `<td class="${slot.status}">${LABELS[slot.status]}${escape(t)}${tried}</td>`;
+  return `<td class="${slot.status}">${LABELS[slot.status]}${escapeHtml(t)}${tried}</td>`;
 }
 
 function escalationCell(e: RosterEntry): string {
   if (e.openEscalations.length === 0) return '<td>—</td>';
-  const items = e.openEscalations.map((x) => `${escape(x.date)} ${x.slot === 'am' ? '上午' : '下午'} ${x.temperatureC.toFixed(1)}℃ · ${ESCALATION_STATUS[x.status] ?? x.status}`);
+  const items = e.openEscalations.map(
+    (x) =>
+      `${escapeHtml(x.date)} ${x.slot === 'am' ? '上午' : '下午'} ${x.temperatureC.toFixed(1)}℃ · ${ESCALATION_STATUS[x.status] ?? x.status}`,
+  );
   return `<td class="escalation">${items.join('<br>')}</td>`;
 }
 
@@ -66,10 +72,10 @@ export function renderRosterPage(m: RosterPageModel): string {
   const rows = m.entries
     .map(
       (e) => `<tr>
-  <td>${escape(e.personName)}</td><td>${escape(placeLabel(e.community))}</td><td>第 ${e.day} / ${e.periodDays} 天</td>
+  <td>${escapeHtml(e.personName)}</td><td>${escapeHtml(placeLabel(e.community))}</td><td>第 ${e.day} / ${e.periodDays} 天</td>
   ${slotCell(e.am)}${slotCell(e.pm)}
-  <td>${e.lastTemperatureC === null ? '—' : `${e.lastTemperatureC.toFixed(1)}℃`}</td>${escalationCell(e)}<td>${escape(e.assignedCaller)}</td>
-  <td class="id">${escape(e.caseId)}</td>
+  <td>${e.lastTemperatureC === null ? '—' : `${e.lastTemperatureC.toFixed(1)}℃`}</td>${escalationCell(e)}<td>${escapeHtml(e.assignedCaller)}</td>
+  <td class="id">${escapeHtml(e.caseId)}</td>
 </tr>`,
     )
     .join('\n');
@@ -78,7 +84,7 @@ export function renderRosterPage(m: RosterPageModel): string {
 <head>
 <meta charset="utf-8">
 <meta http-equiv="refresh" content="30">
-<title>防疫 · 居家隔离随访名单 ${escape(m.date)}</title>
+<title>防疫 · 居家隔离随访名单 ${escapeHtml(m.date)}</title>
 <style>
  body { font-family: system-ui, "Noto Sans CJK SC", sans-serif; margin: 1.5rem; color: #1f2328; }
  h1 { font-size: 1.3rem; margin: 0 0 .3rem; }
@@ -95,8 +101,8 @@ export function renderRosterPage(m: RosterPageModel): string {
 </head>
 <body>
 <h1>居家隔离随访名单（每日上午、下午两次）</h1>
-<div class="meta">日期 ${escape(m.date)} · 时区 ${escape(m.timeZone)} · 更新于 ${escape(m.asOfLocal ?? m.asOf)}
- <form style="display:inline" method="get" action="/"> · 查看日期 <input type="date" name="date" value="${escape(m.date)}"> <button>查看</button></form></div>
+<div class="meta">日期 ${escapeHtml(m.date)} · 时区 ${escapeHtml(m.timeZone)} · 更新于 ${escapeHtml(m.asOfLocal ?? m.asOf)}
+ <form style="display:inline" method="get" action="/"> · 查看日期 <input type="date" name="date" value="${escapeHtml(m.date)}"> <button>查看</button></form></div>
 <div class="totals"><span>本页 ${m.totals.people} 人</span><span>正常 ${m.totals.doneNormal}</span><span>异常 ${m.totals.doneAbnormal}</span><span>待随访 ${m.totals.pending}</span><span>已逾期 ${m.totals.overdue}</span><span>已漏报 ${m.totals.missed}</span><span>未处理预警 ${m.totals.openEscalations}</span></div>
 <table>
 <thead><tr><th>姓名</th><th>社区</th><th>隔离天数</th><th>上午</th><th>下午</th><th>最近体温</th><th>未处理预警</th><th>随访人员</th><th>案件编号</th></tr></thead>
@@ -104,7 +110,7 @@ export function renderRosterPage(m: RosterPageModel): string {
 ${rows || '<tr><td colspan="9">当日无居家隔离人员</td></tr>'}
 </tbody>
 </table>
-${m.next ? `<form method="get" action="/"><input type="hidden" name="date" value="${escape(m.date)}"><input type="hidden" name="cursor" value="${escape(m.next)}"><button>下一页</button></form>` : ''}
+${m.next ? `<form method="get" action="/"><input type="hidden" name="date" value="${escapeHtml(m.date)}"><input type="hidden" name="cursor" value="${escapeHtml(m.next)}"><button>下一页</button></form>` : ''}
 </body>
 </html>`;
 }

@@ -1,14 +1,65 @@
 import type { Slot } from '@fangyi/contracts';
-import { SHIPPED_DISTRICT, isFromRiskArea, slotClosesAt, type District, type SlotWindows } from '@fangyi/service-kit';
-import type { CaseDoc, CheckpointDoc, ComplaintDoc, CrossingDayDoc, HouseholdDoc, PersonDoc, Span } from './projection.ts';
+import {
+  SHIPPED_DISTRICT,
+  isFromRiskArea,
+  slotClosesAt,
+  type District,
+  type SlotWindows,
+} from '@fangyi/service-kit';
+import type {
+  CaseDoc,
+  CheckpointDoc,
+  ComplaintDoc,
+  CrossingDayDoc,
+  HouseholdDoc,
+  PersonDoc,
+  Span,
+} from './projection.ts';
 
 /** The figures the report officer sends up to the street office's command post every day. */
 export interface DailyFigures {
-  households: { total: number; ownerOccupied: number; rental: number; apartmentHotel: number; rentalsSuspended: number };
-  people: { registered: number; local: number; outside: number; outsideFromRiskAreas: number; screenedOnDate: number; abnormalScreeningsOnDate: number; activePasses: number };
-  homeQuarantine: { underQuarantine: number; startedOnDate: number; endedOnDate: number; checksDueOnDate: number; checksDoneOnDate: number; missedOnDate: number; escalationsRaisedOnDate: number; escalationsOpen: number };
-  checkpoints: { open: number; entries: number; exits: number; refusals: number; feverOnEntry: number; breaches: number };
-  complaints: { filedOnDate: number; open: number; resolvedOnDate: number; substantiatedRentalReports: number; finesYuan: number; rewardsYuan: number };
+  households: {
+    total: number;
+    ownerOccupied: number;
+    rental: number;
+    apartmentHotel: number;
+    rentalsSuspended: number;
+  };
+  people: {
+    registered: number;
+    local: number;
+    outside: number;
+    outsideFromRiskAreas: number;
+    screenedOnDate: number;
+    abnormalScreeningsOnDate: number;
+    activePasses: number;
+  };
+  homeQuarantine: {
+    underQuarantine: number;
+    startedOnDate: number;
+    endedOnDate: number;
+    checksDueOnDate: number;
+    checksDoneOnDate: number;
+    missedOnDate: number;
+    escalationsRaisedOnDate: number;
+    escalationsOpen: number;
+  };
+  checkpoints: {
+    open: number;
+    entries: number;
+    exits: number;
+    refusals: number;
+    feverOnEntry: number;
+    breaches: number;
+  };
+  complaints: {
+    filedOnDate: number;
+    open: number;
+    resolvedOnDate: number;
+    substantiatedRentalReports: number;
+    finesYuan: number;
+    rewardsYuan: number;
+  };
 }
 
 export interface ReportDocs {
@@ -42,18 +93,46 @@ export interface DailyReport {
 
 const emptyFigures = (): DailyFigures => ({
   households: { total: 0, ownerOccupied: 0, rental: 0, apartmentHotel: 0, rentalsSuspended: 0 },
-  people: { registered: 0, local: 0, outside: 0, outsideFromRiskAreas: 0, screenedOnDate: 0, abnormalScreeningsOnDate: 0, activePasses: 0 },
-  homeQuarantine: { underQuarantine: 0, startedOnDate: 0, endedOnDate: 0, checksDueOnDate: 0, checksDoneOnDate: 0, missedOnDate: 0, escalationsRaisedOnDate: 0, escalationsOpen: 0 },
+  people: {
+    registered: 0,
+    local: 0,
+    outside: 0,
+    outsideFromRiskAreas: 0,
+    screenedOnDate: 0,
+    abnormalScreeningsOnDate: 0,
+    activePasses: 0,
+  },
+  homeQuarantine: {
+    underQuarantine: 0,
+    startedOnDate: 0,
+    endedOnDate: 0,
+    checksDueOnDate: 0,
+    checksDoneOnDate: 0,
+    missedOnDate: 0,
+    escalationsRaisedOnDate: 0,
+    escalationsOpen: 0,
+  },
   checkpoints: { open: 0, entries: 0, exits: 0, refusals: 0, feverOnEntry: 0, breaches: 0 },
-  complaints: { filedOnDate: 0, open: 0, resolvedOnDate: 0, substantiatedRentalReports: 0, finesYuan: 0, rewardsYuan: 0 },
+  complaints: {
+    filedOnDate: 0,
+    open: 0,
+    resolvedOnDate: 0,
+    substantiatedRentalReports: 0,
+    finesYuan: 0,
+    rewardsYuan: 0,
+  },
 });
 
 /** Whether `date` falls in the span (from inclusive, to exclusive). */
-const within = (span: Span, date: string) => span.from <= date && (span.to === null || span.to > date);
+const within = (span: Span, date: string) =>
+  span.from <= date && (span.to === null || span.to > date);
 const SLOTS: readonly Slot[] = ['am', 'pm'];
 
 function addInto(into: DailyFigures, from: DailyFigures): void {
-  for (const [section, values] of Object.entries(from) as [keyof DailyFigures, Record<string, number>][]) {
+  for (const [section, values] of Object.entries(from) as [
+    keyof DailyFigures,
+    Record<string, number>,
+  ][]) {
     const target = into[section] as Record<string, number>;
     for (const [k, v] of Object.entries(values)) target[k] = (target[k] ?? 0) + v;
   }
@@ -65,11 +144,19 @@ function addInto(into: DailyFigures, from: DailyFigures): void {
  * what happened on it. Every figure is computed from facts dated on or before `date`, so later
  * events (a lifted suspension, a resolved escalation, a withdrawn fine) never change it.
  */
-export function dailyReport(docs: ReportDocs, date: string, inScope: (community: string) => boolean, options: DailyReportOptions): DailyReport {
+export function dailyReport(
+  docs: ReportDocs,
+  date: string,
+  inScope: (community: string) => boolean,
+  options: DailyReportOptions,
+): DailyReport {
   const district = options.district ?? SHIPPED_DISTRICT;
-  const districtOf = (community: string) => district.communityDistricts[community] ?? UNKNOWN_DISTRICT;
+  const districtOf = (community: string) =>
+    district.communityDistricts[community] ?? UNKNOWN_DISTRICT;
   // People from the configured risk areas (the arrival policy's), e.g. 湖北籍 in Kutao.
-  const fromRiskArea = (p: PersonDoc) => p.originProvince !== null && isFromRiskArea(district.riskAreas, p.originProvince, p.originCity ?? '');
+  const fromRiskArea = (p: PersonDoc) =>
+    p.originProvince !== null &&
+    isFromRiskArea(district.riskAreas, p.originProvince, p.originCity ?? '');
   const rows = new Map<string, DailyFigures>();
   const row = (community: string) => {
     let r = rows.get(community);
@@ -90,7 +177,8 @@ export function dailyReport(docs: ReportDocs, date: string, inScope: (community:
     if (p.registeredOn > date) continue;
     // Counted where they lived that day; someone who moved away is counted where they lived last for that day's screening.
     const living = p.residence.find((s) => within(s, date));
-    const community = living?.community ?? [...p.residence].reverse().find((s) => s.from <= date)?.community;
+    const community =
+      living?.community ?? [...p.residence].reverse().find((s) => s.from <= date)?.community;
     if (community === undefined || !inScope(community)) continue;
     const r = row(community).people;
     if (living) {
@@ -100,7 +188,15 @@ export function dailyReport(docs: ReportDocs, date: string, inScope: (community:
         r.outside++;
         if (fromRiskArea(p)) r.outsideFromRiskAreas++;
       }
-      if (p.passes.some((x) => x.issuedOn <= date && x.validUntil >= date && (x.revokedOn === null || x.revokedOn > date))) r.activePasses++;
+      if (
+        p.passes.some(
+          (x) =>
+            x.issuedOn <= date &&
+            x.validUntil >= date &&
+            (x.revokedOn === null || x.revokedOn > date),
+        )
+      )
+        r.activePasses++;
     }
     const screening = p.screenings[date];
     if (screening) {
@@ -114,7 +210,8 @@ export function dailyReport(docs: ReportDocs, date: string, inScope: (community:
     if (!inScope(c.community) || c.registeredOn > date) continue;
     const r = row(c.community).homeQuarantine;
     // The period as it stood at the end of `date`: a later change does not reach back.
-    const endDate = c.endDates.filter((e) => e.on <= date).at(-1)?.endDate ?? c.endDates[0]!.endDate;
+    const endDate =
+      c.endDates.filter((e) => e.on <= date).at(-1)?.endDate ?? c.endDates[0]!.endDate;
     const ended = c.endedOn !== null && c.endedOn <= date;
     const active = c.startDate <= date && date <= endDate && !ended;
     const registeredAt = Date.parse(c.registeredAt);
@@ -123,7 +220,9 @@ export function dailyReport(docs: ReportDocs, date: string, inScope: (community:
       const day = c.checks[date] ?? {};
       for (const slot of SLOTS) {
         // Slots that closed before the case was registered were nobody's to check; one checked anyway counts.
-        const due = slotClosesAt(date, slot, options.timeZone, options.slotWindows).getTime() > registeredAt || day[slot] === true;
+        const due =
+          slotClosesAt(date, slot, options.timeZone, options.slotWindows).getTime() >
+            registeredAt || day[slot] === true;
         if (due) r.checksDueOnDate++;
         if (day[slot]) r.checksDoneOnDate++;
       }
@@ -135,7 +234,8 @@ export function dailyReport(docs: ReportDocs, date: string, inScope: (community:
     for (const e of c.escalations) {
       if (e.raisedOn === date) r.escalationsRaisedOnDate++;
       // An escalation of a case that has ended is no longer waiting for anyone.
-      if (e.raisedOn <= date && (e.closedOn === null || e.closedOn > date) && !ended) r.escalationsOpen++;
+      if (e.raisedOn <= date && (e.closedOn === null || e.closedOn > date) && !ended)
+        r.escalationsOpen++;
     }
   }
   const checkpointsById = new Map(docs.checkpoints.map((c) => [c.id, c]));
@@ -143,7 +243,8 @@ export function dailyReport(docs: ReportDocs, date: string, inScope: (community:
   const homeOf = (c: CheckpointDoc | undefined) => c?.communities.find(inScope);
   for (const c of docs.checkpoints) {
     const home = homeOf(c);
-    if (home && c.openedOn <= date && (c.closedOn === null || c.closedOn > date)) row(home).checkpoints.open++;
+    if (home && c.openedOn <= date && (c.closedOn === null || c.closedOn > date))
+      row(home).checkpoints.open++;
   }
   for (const day of docs.crossingDays) {
     if (day.date !== date) continue;
@@ -163,12 +264,15 @@ export function dailyReport(docs: ReportDocs, date: string, inScope: (community:
     if (c.filedOn === date) r.filedOnDate++;
     if (asOfDate.status !== 'closed' && asOfDate.status !== 'resolved') r.open++;
     if (c.history.some((h) => h.on === date && h.status === 'resolved')) r.resolvedOnDate++;
-    if (c.category === 'illegal-rental' && asOfDate.resolution === 'substantiated') r.substantiatedRentalReports++;
+    if (c.category === 'illegal-rental' && asOfDate.resolution === 'substantiated')
+      r.substantiatedRentalReports++;
     r.finesYuan += c.fines.filter((f) => f.on <= date).reduce((sum, f) => sum + f.yuan, 0);
     r.rewardsYuan += c.rewards.filter((f) => f.on <= date).reduce((sum, f) => sum + f.yuan, 0);
   }
 
-  const communities = [...rows.keys()].sort().map((community) => ({ community, district: districtOf(community), ...rows.get(community)! }));
+  const communities = [...rows.keys()]
+    .sort()
+    .map((community) => ({ community, district: districtOf(community), ...rows.get(community)! }));
   const byDistrict = new Map<string, DailyFigures>();
   const total = emptyFigures();
   for (const c of communities) {
@@ -178,6 +282,8 @@ export function dailyReport(docs: ReportDocs, date: string, inScope: (community:
     addInto(d, figures);
     addInto(total, figures);
   }
-  const districts = [...byDistrict.keys()].sort().map((district) => ({ district, ...byDistrict.get(district)! }));
+  const districts = [...byDistrict.keys()]
+    .sort()
+    .map((district) => ({ district, ...byDistrict.get(district)! }));
   return { date, total, districts, communities };
 }

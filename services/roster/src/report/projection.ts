@@ -105,11 +105,19 @@ export type DateOf = (iso: string) => string;
 type Data = Record<string, unknown>;
 
 /** Closes the open span (if any) at `on`. */
-const closeSpan = <T extends Span>(spans: readonly T[], on: string): T[] => spans.map((s) => (s.to === null ? { ...s, to: on } : s));
+const closeSpan = <T extends Span>(spans: readonly T[], on: string): T[] =>
+  spans.map((s) => (s.to === null ? { ...s, to: on } : s));
 
 export function reportProjection(dateOf: DateOf): Projection {
-  const put = <T extends { id: string }>(collection: string, doc: T): Op[] => [{ op: 'put', collection, id: doc.id, doc }];
-  const update = async <T extends { id: string }>(read: DocReader, collection: string, id: string, change: (doc: T) => T): Promise<Op[]> => {
+  const put = <T extends { id: string }>(collection: string, doc: T): Op[] => [
+    { op: 'put', collection, id: doc.id, doc },
+  ];
+  const update = async <T extends { id: string }>(
+    read: DocReader,
+    collection: string,
+    id: string,
+    change: (doc: T) => T,
+  ): Promise<Op[]> => {
     const doc = await read.get<T>(collection, id);
     return doc ? put(collection, change(doc)) : [];
   };
@@ -159,13 +167,24 @@ export function reportProjection(dateOf: DateOf): Projection {
       const on = dateOf(event.occurredAt);
       switch (event.type) {
         case 'residents.household-registered':
-          return put(REPORT.households, { id: s('householdId'), community: s('community'), kind: s('kind'), registeredOn: on, suspensions: [] } satisfies HouseholdDoc);
+          return put(REPORT.households, {
+            id: s('householdId'),
+            community: s('community'),
+            kind: s('kind'),
+            registeredOn: on,
+            suspensions: [],
+          } satisfies HouseholdDoc);
         case 'residents.rental-suspended':
           return update<HouseholdDoc>(read, REPORT.households, s('householdId'), (h) =>
-            h.suspensions.some((x) => x.to === null) ? h : { ...h, suspensions: [...h.suspensions, { from: s('suspendedOn'), to: null }] },
+            h.suspensions.some((x) => x.to === null)
+              ? h
+              : { ...h, suspensions: [...h.suspensions, { from: s('suspendedOn'), to: null }] },
           );
         case 'residents.rental-suspension-lifted':
-          return update<HouseholdDoc>(read, REPORT.households, s('householdId'), (h) => ({ ...h, suspensions: closeSpan(h.suspensions, s('liftedOn')) }));
+          return update<HouseholdDoc>(read, REPORT.households, s('householdId'), (h) => ({
+            ...h,
+            suspensions: closeSpan(h.suspensions, s('liftedOn')),
+          }));
         case 'residents.person-registered':
           return put(REPORT.people, {
             id: s('personId'),
@@ -178,23 +197,44 @@ export function reportProjection(dateOf: DateOf): Projection {
             passes: [],
           } satisfies PersonDoc);
         case 'residents.person-moved-out':
-          return update<PersonDoc>(read, REPORT.people, s('personId'), (p) => ({ ...p, residence: closeSpan(p.residence, s('movedOutOn')) }));
+          return update<PersonDoc>(read, REPORT.people, s('personId'), (p) => ({
+            ...p,
+            residence: closeSpan(p.residence, s('movedOutOn')),
+          }));
         case 'residents.person-moved-in':
           return update<PersonDoc>(read, REPORT.people, s('personId'), (p) => ({
             ...p,
-            residence: [...closeSpan(p.residence, s('movedInOn')), { community: s('community'), from: s('movedInOn'), to: null }],
+            residence: [
+              ...closeSpan(p.residence, s('movedInOn')),
+              { community: s('community'), from: s('movedInOn'), to: null },
+            ],
           }));
         case 'residents.screening-recorded':
-          return update<PersonDoc>(read, REPORT.people, s('personId'), (p) => ({ ...p, screenings: { ...p.screenings, [s('date')]: s('result') } }));
+          return update<PersonDoc>(read, REPORT.people, s('personId'), (p) => ({
+            ...p,
+            screenings: { ...p.screenings, [s('date')]: s('result') },
+          }));
         case 'residents.pass-issued':
           return update<PersonDoc>(read, REPORT.people, s('personId'), (p) => ({
             ...p,
-            passes: [...p.passes.filter((x) => x.passId !== s('passId')), { passId: s('passId'), issuedOn: s('issuedOn'), validUntil: s('validUntil'), revokedOn: null }],
+            passes: [
+              ...p.passes.filter((x) => x.passId !== s('passId')),
+              {
+                passId: s('passId'),
+                issuedOn: s('issuedOn'),
+                validUntil: s('validUntil'),
+                revokedOn: null,
+              },
+            ],
           }));
         case 'residents.pass-revoked':
           return update<PersonDoc>(read, REPORT.people, s('personId'), (p) => ({
             ...p,
-            passes: p.passes.map((x) => (x.passId === s('passId') && x.revokedOn === null ? { ...x, revokedOn: s('revokedOn') } : x)),
+            passes: p.passes.map((x) =>
+              x.passId === s('passId') && x.revokedOn === null
+                ? { ...x, revokedOn: s('revokedOn') }
+                : x,
+            ),
           }));
 
         case 'quarantine.home-quarantine-started':
@@ -213,24 +253,49 @@ export function reportProjection(dateOf: DateOf): Projection {
           } satisfies CaseDoc);
         case 'quarantine.symptom-check-logged':
         case 'quarantine.symptom-check-corrected':
-          return update<CaseDoc>(read, REPORT.cases, s('caseId'), (c) => ({ ...c, checks: { ...c.checks, [s('date')]: { ...c.checks[s('date')], [s('slot')]: true } } }));
+          return update<CaseDoc>(read, REPORT.cases, s('caseId'), (c) => ({
+            ...c,
+            checks: { ...c.checks, [s('date')]: { ...c.checks[s('date')], [s('slot')]: true } },
+          }));
         case 'quarantine.symptom-check-missed':
-          return update<CaseDoc>(read, REPORT.cases, s('caseId'), (c) => ({ ...c, missed: { ...c.missed, [s('date')]: { ...c.missed[s('date')], [s('slot')]: true } } }));
+          return update<CaseDoc>(read, REPORT.cases, s('caseId'), (c) => ({
+            ...c,
+            missed: { ...c.missed, [s('date')]: { ...c.missed[s('date')], [s('slot')]: true } },
+          }));
         case 'quarantine.escalation-raised':
           return update<CaseDoc>(read, REPORT.cases, s('caseId'), (c) =>
-            c.escalations.some((e) => e.id === s('escalationId')) ? c : { ...c, escalations: [...c.escalations, { id: s('escalationId'), raisedOn: on, closedOn: null }] },
+            c.escalations.some((e) => e.id === s('escalationId'))
+              ? c
+              : {
+                  ...c,
+                  escalations: [
+                    ...c.escalations,
+                    { id: s('escalationId'), raisedOn: on, closedOn: null },
+                  ],
+                },
           );
         case 'quarantine.escalation-referred-to-hospital':
         case 'quarantine.escalation-resolved':
           return update<CaseDoc>(read, REPORT.cases, s('caseId'), (c) => ({
             ...c,
-            escalations: c.escalations.map((e) => (e.id === s('escalationId') && e.closedOn === null ? { ...e, closedOn: dateOf(s('at')) } : e)),
+            escalations: c.escalations.map((e) =>
+              e.id === s('escalationId') && e.closedOn === null
+                ? { ...e, closedOn: dateOf(s('at')) }
+                : e,
+            ),
           }));
         case 'quarantine.period-changed':
           // The change holds from the day it was made: the days before it were counted on the period as it stood then.
-          return update<CaseDoc>(read, REPORT.cases, s('caseId'), (c) => ({ ...c, endDates: [...c.endDates, { on, endDate: s('newEndDate') }] }));
+          return update<CaseDoc>(read, REPORT.cases, s('caseId'), (c) => ({
+            ...c,
+            endDates: [...c.endDates, { on, endDate: s('newEndDate') }],
+          }));
         case 'quarantine.home-quarantine-ended':
-          return update<CaseDoc>(read, REPORT.cases, s('caseId'), (c) => ({ ...c, endedOn: s('endedOn'), outcome: s('outcome') }));
+          return update<CaseDoc>(read, REPORT.cases, s('caseId'), (c) => ({
+            ...c,
+            endedOn: s('endedOn'),
+            outcome: s('outcome'),
+          }));
 
         case 'checkpoints.checkpoint-opened':
           return put(REPORT.checkpoints, {
@@ -241,7 +306,10 @@ export function reportProjection(dateOf: DateOf): Projection {
           } satisfies CheckpointDoc);
         case 'checkpoints.checkpoint-merged-into':
         case 'checkpoints.checkpoint-closed':
-          return update<CheckpointDoc>(read, REPORT.checkpoints, s('checkpointId'), (c) => ({ ...c, closedOn: dateOf(s('closedAt')) }));
+          return update<CheckpointDoc>(read, REPORT.checkpoints, s('checkpointId'), (c) => ({
+            ...c,
+            closedOn: dateOf(s('closedAt')),
+          }));
         case 'checkpoints.entry-recorded':
         case 'checkpoints.exit-recorded':
         case 'checkpoints.refusal-recorded':
@@ -275,28 +343,59 @@ export function reportProjection(dateOf: DateOf): Projection {
             scope: (d.community as string | undefined) ?? s('estate'),
             category: s('category'),
             filedOn,
-            history: [{ on: filedOn, status: (d.status as string | undefined) ?? 'received', resolution: null }],
+            history: [
+              {
+                on: filedOn,
+                status: (d.status as string | undefined) ?? 'received',
+                resolution: null,
+              },
+            ],
             fines: [],
             rewards: [],
           } satisfies ComplaintDoc);
         }
         case 'complaints.complaint-resolved':
-          return update<ComplaintDoc>(read, REPORT.complaints, s('complaintId'), (c) => ({ ...c, history: [...c.history, { on, status: 'resolved', resolution: s('resolution') }] }));
+          return update<ComplaintDoc>(read, REPORT.complaints, s('complaintId'), (c) => ({
+            ...c,
+            history: [...c.history, { on, status: 'resolved', resolution: s('resolution') }],
+          }));
         case 'complaints.complaint-reopened':
-          return update<ComplaintDoc>(read, REPORT.complaints, s('complaintId'), (c) => ({ ...c, history: [...c.history, { on, status: s('status'), resolution: null }] }));
+          return update<ComplaintDoc>(read, REPORT.complaints, s('complaintId'), (c) => ({
+            ...c,
+            history: [...c.history, { on, status: s('status'), resolution: null }],
+          }));
         case 'complaints.complaint-closed':
-          return update<ComplaintDoc>(read, REPORT.complaints, s('complaintId'), (c) => ({ ...c, history: [...c.history, { on, status: 'closed', resolution: c.history.at(-1)?.resolution ?? null }] }));
+          return update<ComplaintDoc>(read, REPORT.complaints, s('complaintId'), (c) => ({
+            ...c,
+            history: [
+              ...c.history,
+              { on, status: 'closed', resolution: c.history.at(-1)?.resolution ?? null },
+            ],
+          }));
         case 'complaints.fine-imposed':
         case 'complaints.fine-withdrawn':
           return update<ComplaintDoc>(read, REPORT.complaints, s('complaintId'), (c) => ({
             ...c,
-            fines: [...c.fines, { on, yuan: event.type === 'complaints.fine-imposed' ? n('amountYuan') : -n('amountYuan') }],
+            fines: [
+              ...c.fines,
+              {
+                on,
+                yuan: event.type === 'complaints.fine-imposed' ? n('amountYuan') : -n('amountYuan'),
+              },
+            ],
           }));
         case 'complaints.reward-granted':
         case 'complaints.reward-withdrawn':
           return update<ComplaintDoc>(read, REPORT.complaints, s('complaintId'), (c) => ({
             ...c,
-            rewards: [...c.rewards, { on, yuan: event.type === 'complaints.reward-granted' ? n('amountYuan') : -n('amountYuan') }],
+            rewards: [
+              ...c.rewards,
+              {
+                on,
+                yuan:
+                  event.type === 'complaints.reward-granted' ? n('amountYuan') : -n('amountYuan'),
+              },
+            ],
           }));
         default:
           return [];

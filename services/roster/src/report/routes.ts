@@ -2,12 +2,30 @@ import { z } from 'zod';
 import { BusinessDateSchema } from '@fangyi/contracts';
 import type { EventStore } from '@fangyi/eventstore';
 import type { ProjectionStore } from '@fangyi/projections';
-import { SHIPPED_DISTRICT, businessDate, localTime, route, worksIn, type Clock, type District, type ServiceApp, type SlotWindows } from '@fangyi/service-kit';
+import {
+  SHIPPED_DISTRICT,
+  businessDate,
+  localTime,
+  route,
+  worksIn,
+  type Clock,
+  type District,
+  type ServiceApp,
+  type SlotWindows,
+} from '@fangyi/service-kit';
 import { dailyReport } from './daily.ts';
 import { reportCsv, reportWorkbook } from './export.ts';
 import { renderReportPage, reportLabelsOf } from './page.ts';
 import { AS_OF_QUERY, buildAsOf, cutLabel, cutOf, type AsOfDeps } from '../asOf.ts';
-import { REPORT, type CaseDoc, type CheckpointDoc, type ComplaintDoc, type CrossingDayDoc, type HouseholdDoc, type PersonDoc } from './projection.ts';
+import {
+  REPORT,
+  type CaseDoc,
+  type CheckpointDoc,
+  type ComplaintDoc,
+  type CrossingDayDoc,
+  type HouseholdDoc,
+  type PersonDoc,
+} from './projection.ts';
 
 export interface ReportDeps extends AsOfDeps {
   readonly store: ProjectionStore;
@@ -51,10 +69,12 @@ export function reportRoutes(app: ServiceApp, deps: ReportDeps): void {
     tags: ['report'],
     query: ReportQuery,
     roles: ['report-officer', 'analyst'],
-    handler: async ({ query, user, reply, request }) => {
+    handler: async ({ query, user, reply }) => {
       const cut = cutOf(query, deps.clock, deps);
       const date = query.date ?? businessDate(cut ? cut.now : deps.clock(), deps.timeZone);
-      const store: ProjectionStore = cut ? (await buildAsOf(deps, 'report', deps.timeZone, cut)).store : deps.store;
+      const store: ProjectionStore = cut
+        ? (await buildAsOf(deps, 'report', deps.timeZone, cut)).store
+        : deps.store;
       const report = dailyReport(await load(store), date, (community) => worksIn(user, community), {
         timeZone: deps.timeZone,
         slotWindows: deps.slotWindows,
@@ -62,12 +82,17 @@ export function reportRoutes(app: ServiceApp, deps: ReportDeps): void {
       });
       if (query.format === 'html') {
         const local = localTime(deps.clock(), deps.timeZone);
-        const asOfLocal = query.asOf ?? query.knownAt ?? `${local.date} ${String(Math.floor(local.minutes / 60)).padStart(2, '0')}:${String(local.minutes % 60).padStart(2, '0')}`;
+        const asOfLocal =
+          query.asOf ??
+          query.knownAt ??
+          `${local.date} ${String(Math.floor(local.minutes / 60)).padStart(2, '0')}:${String(local.minutes % 60).padStart(2, '0')}`;
         reply.type('text/html; charset=utf-8');
         return renderReportPage({ ...report, asOfLocal, labels });
       }
       if (query.format === 'csv') {
-        reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="fangyi-daily-${date}.csv"`);
+        reply
+          .type('text/csv; charset=utf-8')
+          .header('content-disposition', `attachment; filename="fangyi-daily-${date}.csv"`);
         return reportCsv(report, labels);
       }
       if (query.format === 'xlsx') {
@@ -76,7 +101,11 @@ export function reportRoutes(app: ServiceApp, deps: ReportDeps): void {
           .header('content-disposition', `attachment; filename="fangyi-daily-${date}.xlsx"`);
         return reportWorkbook(report, labels);
       }
-      return { ...report, asOf: cut ? cut.now.toISOString() : deps.clock().toISOString(), ...(cut ? { cut: cutLabel(cut) } : {}) };
+      return {
+        ...report,
+        asOf: cut ? cut.now.toISOString() : deps.clock().toISOString(),
+        ...(cut ? { cut: cutLabel(cut) } : {}),
+      };
     },
   });
 }

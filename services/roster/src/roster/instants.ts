@@ -18,5 +18,7 @@ export function instantMs(date: string, minutes: number, timeZone: string): numb
   return ms;
 }
 
-export const slotOpensMs = (date: string, slot: Slot, timeZone: string, windows: SlotWindows) => instantMs(date, windows[slot].opens, timeZone);
-export const slotClosesMs = (date: string, slot: Slot, timeZone: string, windows: SlotWindows) => instantMs(date, windows[slot].closes, timeZone);
+export const slotOpensMs = (date: string, slot: Slot, timeZone: string, windows: SlotWindows) =>
+  instantMs(date, windows[slot].opens, timeZone);
+export const slotClosesMs = (date: string, slot: Slot, timeZone: string, windows: SlotWindows) =>
+  instantMs(date, windows[slot].closes, timeZone);

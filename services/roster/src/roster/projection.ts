@@ -70,7 +70,12 @@ export interface RosterCase {
   readonly assignedCaller: string;
   /** checks[date][slot] */
   readonly checks: PerSlot<RosterCheck>;
-  readonly lastCheck: { readonly date: string; readonly slot: Slot; readonly temperatureC: number; readonly occurredAt: string } | null;
+  readonly lastCheck: {
+    readonly date: string;
+    readonly slot: Slot;
+    readonly temperatureC: number;
+    readonly occurredAt: string;
+  } | null;
   /** Escalations raised over the whole case. */
   readonly escalations: number;
   // The fields below came with the follow-up lifecycle; documents written before it lack them
@@ -110,7 +115,11 @@ function setSlot<T>(map: PerSlot<T>, date: string, slot: Slot, value: T): PerSlo
   return { ...map, [date]: { ...map[date], [slot]: value } };
 }
 
-function withCheck(doc: RosterCase, e: Envelope<SymptomCheckLogged | SymptomCheckCorrected>, corrected: boolean): RosterCase {
+function withCheck(
+  doc: RosterCase,
+  e: Envelope<SymptomCheckLogged | SymptomCheckCorrected>,
+  corrected: boolean,
+): RosterCase {
   const d = e.data;
   const check: RosterCheck = {
     checkId: d.checkId,
@@ -124,11 +133,14 @@ function withCheck(doc: RosterCase, e: Envelope<SymptomCheckLogged | SymptomChec
     by: e.actor.id,
     corrected,
   };
-  const isLatest = !doc.lastCheck || `${d.date}/${d.slot}` >= `${doc.lastCheck.date}/${doc.lastCheck.slot}`;
+  const isLatest =
+    !doc.lastCheck || `${d.date}/${d.slot}` >= `${doc.lastCheck.date}/${doc.lastCheck.slot}`;
   return {
     ...doc,
     checks: setSlot(doc.checks, d.date, d.slot, check),
-    lastCheck: isLatest ? { date: d.date, slot: d.slot, temperatureC: d.temperatureC, occurredAt: e.occurredAt } : doc.lastCheck,
+    lastCheck: isLatest
+      ? { date: d.date, slot: d.slot, temperatureC: d.temperatureC, occurredAt: e.occurredAt }
+      : doc.lastCheck,
   };
 }
 
@@ -139,12 +151,17 @@ function withCheck(doc: RosterCase, e: Envelope<SymptomCheckLogged | SymptomChec
  */
 export function onRosterOf(c: RosterCase, date: string): boolean {
   if (date < c.startDate || date > c.endDate) return false;
-  return c.status !== 'ended' || c.outcome === 'completed' || c.endedOn === null || date < c.endedOn;
+  return (
+    c.status !== 'ended' || c.outcome === 'completed' || c.endedOn === null || date < c.endedOn
+  );
 }
 
 /** The last date the case is on the roster (see onRosterOf). */
 export function lastRosterDay(c: RosterCase): string {
-  const ended = c.status === 'ended' && c.outcome !== 'completed' && c.endedOn !== null ? addDays(c.endedOn, -1) : c.endDate;
+  const ended =
+    c.status === 'ended' && c.outcome !== 'completed' && c.endedOn !== null
+      ? addDays(c.endedOn, -1)
+      : c.endDate;
   return ended < c.endDate ? ended : c.endDate;
 }
 
@@ -184,7 +201,12 @@ export interface RosterHousehold {
 }
 
 /** The residents' events the roster keeps contacts from. */
-const CONTACT_EVENT_TYPES = ['residents.person-registered', 'residents.person-moved-in', 'residents.person-forgotten', 'residents.household-registered'] as const;
+const CONTACT_EVENT_TYPES = [
+  'residents.person-registered',
+  'residents.person-moved-in',
+  'residents.person-forgotten',
+  'residents.household-registered',
+] as const;
 
 /**
  * The worklist's order within a date: `0<raisedAt>` with an escalation not closed (oldest first),
@@ -192,7 +214,10 @@ const CONTACT_EVENT_TYPES = ['residents.person-registered', 'residents.person-mo
  * afternoon's), `2` with only the afternoon's left; null when nothing is left to do that day.
  */
 export function worklistSort(c: RosterCase, date: string): string | null {
-  const oldest = c.openEscalations.reduce<string | null>((min, e) => (min === null || e.raisedAt < min ? e.raisedAt : min), null);
+  const oldest = c.openEscalations.reduce<string | null>(
+    (min, e) => (min === null || e.raisedAt < min ? e.raisedAt : min),
+    null,
+  );
   if (oldest !== null) return `0${oldest}`;
   const day = c.checks[date] ?? {};
   if (!day.am) return '1am';
@@ -222,7 +247,10 @@ function worklistEntries(c: RosterCase): IndexEntry[] {
   for (const date of datesFrom(c.startDate, lastRosterDay(c))) {
     const sort = worklistSort(c, date);
     if (sort === null) continue;
-    entries.push({ index: ROSTER_INDEX.worklist, value: date, sort }, { index: ROSTER_INDEX.worklistCaller, value: `${c.assignedCaller}:${date}`, sort });
+    entries.push(
+      { index: ROSTER_INDEX.worklist, value: date, sort },
+      { index: ROSTER_INDEX.worklistCaller, value: `${c.assignedCaller}:${date}`, sort },
+    );
   }
   return entries;
 }
@@ -240,37 +268,70 @@ export function rosterIndexEntries(c: RosterCase): IndexEntry[] {
     { index: ROSTER_INDEX.caller, value: c.assignedCaller, sort: last },
   ];
   const states = new Set<string>();
-  for (const [date, slots] of Object.entries(c.checks)) for (const check of Object.values(slots)) if (check) states.add(slotIndexValue(date, check.abnormal ? 'done-abnormal' : 'done-normal'));
+  for (const [date, slots] of Object.entries(c.checks))
+    for (const check of Object.values(slots))
+      if (check) states.add(slotIndexValue(date, check.abnormal ? 'done-abnormal' : 'done-normal'));
   for (const [date, slots] of Object.entries(c.missed)) {
-    for (const slot of Object.keys(slots) as Slot[]) if (!c.checks[date]?.[slot]) states.add(slotIndexValue(date, 'missed'));
+    for (const slot of Object.keys(slots) as Slot[])
+      if (!c.checks[date]?.[slot]) states.add(slotIndexValue(date, 'missed'));
   }
   for (const value of states) entries.push({ index: ROSTER_INDEX.slot, value });
-  const oldest = c.openEscalations.reduce<string | null>((min, e) => (min === null || e.raisedAt < min ? e.raisedAt : min), null);
-  if (oldest !== null) entries.push({ index: ROSTER_INDEX.escalation, value: 'open', sort: oldest });
+  const oldest = c.openEscalations.reduce<string | null>(
+    (min, e) => (min === null || e.raisedAt < min ? e.raisedAt : min),
+    null,
+  );
+  if (oldest !== null)
+    entries.push({ index: ROSTER_INDEX.escalation, value: 'open', sort: oldest });
   entries.push(...worklistEntries(c));
   return entries;
 }
 
 /** A person's sealed phone and household, a household's address: kept in the community's partition. */
-async function projectContact(envelope: Envelope<(HouseholdEvent | PersonEvent)['data']>, read: DocReader): Promise<Op[]> {
+async function projectContact(
+  envelope: Envelope<(HouseholdEvent | PersonEvent)['data']>,
+  read: DocReader,
+): Promise<Op[]> {
   const event = { type: envelope.type, data: envelope.data } as HouseholdEvent | PersonEvent;
   switch (event.type) {
     case 'residents.person-registered': {
       const d = event.data;
       // Only a sealed value is kept: a clear one (history not yet migrated) never reaches the read model.
-      const doc: RosterContact = { personId: d.personId, phone: isSealed(d.phone) ? d.phone : null, householdId: d.householdId };
-      return [{ op: 'put', collection: CONTACTS_COLLECTION, id: d.personId, doc, partition: d.community }];
+      const doc: RosterContact = {
+        personId: d.personId,
+        phone: isSealed(d.phone) ? d.phone : null,
+        householdId: d.householdId,
+      };
+      return [
+        { op: 'put', collection: CONTACTS_COLLECTION, id: d.personId, doc, partition: d.community },
+      ];
     }
     case 'residents.person-moved-in': {
       const stored = await read.get<RosterContact>(CONTACTS_COLLECTION, event.data.personId);
-      return stored ? [{ op: 'put', collection: CONTACTS_COLLECTION, id: stored.personId, doc: { ...stored, householdId: event.data.householdId } }] : [];
+      return stored
+        ? [
+            {
+              op: 'put',
+              collection: CONTACTS_COLLECTION,
+              id: stored.personId,
+              doc: { ...stored, householdId: event.data.householdId },
+            },
+          ]
+        : [];
     }
     case 'residents.person-forgotten':
       return [{ op: 'delete', collection: CONTACTS_COLLECTION, id: event.data.personId }];
     case 'residents.household-registered': {
       const d = event.data;
       const doc: RosterHousehold = { householdId: d.householdId, address: d.address };
-      return [{ op: 'put', collection: HOUSEHOLDS_COLLECTION, id: d.householdId, doc, partition: d.community }];
+      return [
+        {
+          op: 'put',
+          collection: HOUSEHOLDS_COLLECTION,
+          id: d.householdId,
+          doc,
+          partition: d.community,
+        },
+      ];
     }
     default:
       return [];
@@ -287,11 +348,17 @@ export const rosterProjection: Projection = {
   // Every event of a case reads the case's document: a batch fetches them all at once.
   prefetch: (envelope) => {
     const caseId = (envelope.data as { caseId?: unknown }).caseId;
-    if (envelope.type === 'residents.person-moved-in') return [{ collection: CONTACTS_COLLECTION, id: (envelope.data as { personId: string }).personId }];
-    return typeof caseId === 'string' && envelope.type !== 'quarantine.home-quarantine-started' ? [{ collection: ROSTER_COLLECTION, id: caseId }] : [];
+    if (envelope.type === 'residents.person-moved-in')
+      return [
+        { collection: CONTACTS_COLLECTION, id: (envelope.data as { personId: string }).personId },
+      ];
+    return typeof caseId === 'string' && envelope.type !== 'quarantine.home-quarantine-started'
+      ? [{ collection: ROSTER_COLLECTION, id: caseId }]
+      : [];
   },
   async project(envelope, read): Promise<Op[]> {
-    if ((CONTACT_EVENT_TYPES as readonly string[]).includes(envelope.type)) return projectContact(envelope as Envelope<(HouseholdEvent | PersonEvent)['data']>, read);
+    if ((CONTACT_EVENT_TYPES as readonly string[]).includes(envelope.type))
+      return projectContact(envelope as Envelope<(HouseholdEvent | PersonEvent)['data']>, read);
     // A case's document lives in its community's partition, with its index entries.
     // The entries are computed when the store asks for them: a batch commits only the last put of
     // each document, so the entries of the puts it folds away are never computed.
@@ -338,7 +405,10 @@ export const rosterProjection: Projection = {
     const stored = await read.get<RosterCase>(ROSTER_COLLECTION, event.data.caseId);
     if (!stored) return [];
     const doc = withDefaults(stored);
-    const updateEscalation = (escalationId: string, change: (e: RosterEscalation) => RosterEscalation | null): RosterCase => ({
+    const updateEscalation = (
+      escalationId: string,
+      change: (e: RosterEscalation) => RosterEscalation | null,
+    ): RosterCase => ({
       ...doc,
       openEscalations: doc.openEscalations.flatMap((e) => {
         if (e.escalationId !== escalationId) return [e];
@@ -349,13 +419,29 @@ export const rosterProjection: Projection = {
     switch (event.type) {
       case 'quarantine.symptom-check-logged':
       case 'quarantine.symptom-check-corrected':
-        return put(withCheck(doc, envelope as Envelope<SymptomCheckLogged>, event.type === 'quarantine.symptom-check-corrected'));
+        return put(
+          withCheck(
+            doc,
+            envelope as Envelope<SymptomCheckLogged>,
+            event.type === 'quarantine.symptom-check-corrected',
+          ),
+        );
       case 'quarantine.symptom-check-missed':
-        return put({ ...doc, missed: setSlot(doc.missed, event.data.date, event.data.slot, { recordedAt: envelope.recordedAt }) });
+        return put({
+          ...doc,
+          missed: setSlot(doc.missed, event.data.date, event.data.slot, {
+            recordedAt: envelope.recordedAt,
+          }),
+        });
       case 'quarantine.check-attempt-failed': {
         const d = event.data;
         const previous = doc.attempts[d.date]?.[d.slot];
-        const attempts: RosterAttempts = { count: (previous?.count ?? 0) + 1, lastReason: d.reason, lastAt: d.attemptedAt, lastBy: envelope.actor.id };
+        const attempts: RosterAttempts = {
+          count: (previous?.count ?? 0) + 1,
+          lastReason: d.reason,
+          lastAt: d.attemptedAt,
+          lastBy: envelope.actor.id,
+        };
         return put({ ...doc, attempts: setSlot(doc.attempts, d.date, d.slot, attempts) });
       }
       case 'quarantine.escalation-raised': {
@@ -370,10 +456,20 @@ export const rosterProjection: Projection = {
           raisedAt: envelope.occurredAt,
           acknowledgedBy: null,
         };
-        return put({ ...doc, escalations: doc.escalations + 1, openEscalations: [...doc.openEscalations, open] });
+        return put({
+          ...doc,
+          escalations: doc.escalations + 1,
+          openEscalations: [...doc.openEscalations, open],
+        });
       }
       case 'quarantine.escalation-acknowledged':
-        return put(updateEscalation(event.data.escalationId, (e) => ({ ...e, status: 'acknowledged', acknowledgedBy: event.data.by })));
+        return put(
+          updateEscalation(event.data.escalationId, (e) => ({
+            ...e,
+            status: 'acknowledged',
+            acknowledgedBy: event.data.by,
+          })),
+        );
       case 'quarantine.escalation-overdue':
         return put(updateEscalation(event.data.escalationId, (e) => ({ ...e, overdue: true })));
       case 'quarantine.escalation-referred-to-hospital':
@@ -385,7 +481,12 @@ export const rosterProjection: Projection = {
         return put({ ...doc, endDate: event.data.newEndDate, periodDays: event.data.periodDays });
       case 'quarantine.home-quarantine-ended':
         // The document stays, marked ended: the roster of earlier dates still shows the person.
-        return put({ ...doc, status: 'ended', endedOn: event.data.endedOn, outcome: event.data.outcome });
+        return put({
+          ...doc,
+          status: 'ended',
+          endedOn: event.data.endedOn,
+          outcome: event.data.outcome,
+        });
       case 'quarantine.breach-recorded':
         return put({ ...doc, breaches: doc.breaches + 1 });
       case 'quarantine.supplies-delivered':

@@ -1,11 +1,24 @@
 import type { Slot } from '@fangyi/contracts';
 import { daysBetween, slotWindowClosed, type SlotWindows } from '@fangyi/service-kit';
 import { slotClosesMs } from './instants.ts';
-import { onRosterOf, withDefaults, type RosterAttempts, type RosterCase, type RosterCheck, type RosterEscalation, type RosterMissed } from './projection.ts';
+import {
+  onRosterOf,
+  withDefaults,
+  type RosterAttempts,
+  type RosterCase,
+  type RosterCheck,
+  type RosterEscalation,
+  type RosterMissed,
+} from './projection.ts';
 
 // The slot windows are shared with the quarantine service's missed-check scheduler; re-exported
 // here for the roster's existing importers.
-export { DEFAULT_SLOT_WINDOWS, parseSlotWindows, type SlotWindow, type SlotWindows } from '@fangyi/service-kit';
+export {
+  DEFAULT_SLOT_WINDOWS,
+  parseSlotWindows,
+  type SlotWindow,
+  type SlotWindows,
+} from '@fangyi/service-kit';
 
 /**
  * done-normal / done-abnormal: a check is logged (a late one too, even after a missed record);
@@ -15,8 +28,21 @@ export { DEFAULT_SLOT_WINDOWS, parseSlotWindows, type SlotWindow, type SlotWindo
  * before-registration: the window closed before the case was registered (a case started late):
  * nobody could have checked it, so it is neither overdue nor missed.
  */
-export type SlotStatus = 'done-normal' | 'done-abnormal' | 'missed' | 'pending' | 'overdue' | 'before-registration';
-export const SLOT_STATUSES = ['done-normal', 'done-abnormal', 'missed', 'pending', 'overdue', 'before-registration'] as const satisfies readonly SlotStatus[];
+export type SlotStatus =
+  | 'done-normal'
+  | 'done-abnormal'
+  | 'missed'
+  | 'pending'
+  | 'overdue'
+  | 'before-registration';
+export const SLOT_STATUSES = [
+  'done-normal',
+  'done-abnormal',
+  'missed',
+  'pending',
+  'overdue',
+  'before-registration',
+] as const satisfies readonly SlotStatus[];
 
 export function slotStatus(
   check: RosterCheck | undefined,
@@ -30,7 +56,8 @@ export function slotStatus(
 ): SlotStatus {
   if (check) return check.abnormal ? 'done-abnormal' : 'done-normal';
   if (missed) return 'missed';
-  if (registeredAt && slotClosesMs(date, slot, timeZone, windows) <= Date.parse(registeredAt)) return 'before-registration';
+  if (registeredAt && slotClosesMs(date, slot, timeZone, windows) <= Date.parse(registeredAt))
+    return 'before-registration';
   return slotWindowClosed(date, slot, now, timeZone, windows) ? 'overdue' : 'pending';
 }
 
@@ -66,7 +93,11 @@ export interface RosterEntry {
   readonly pm: RosterSlotView;
 }
 
-function slotView(check: RosterCheck | undefined, attempts: RosterAttempts | undefined, status: SlotStatus): RosterSlotView {
+function slotView(
+  check: RosterCheck | undefined,
+  attempts: RosterAttempts | undefined,
+  status: SlotStatus,
+): RosterSlotView {
   return {
     status,
     temperatureC: check?.temperatureC ?? null,
@@ -79,7 +110,14 @@ function slotView(check: RosterCheck | undefined, attempts: RosterAttempts | und
 }
 
 /** Everyone on the roster of `date` (see onRosterOf), with the status of both slots as of `now`. */
-export function rosterFor(stored: readonly RosterCase[], date: string, now: Date, timeZone: string, windows: SlotWindows, sorted = true): RosterEntry[] {
+export function rosterFor(
+  stored: readonly RosterCase[],
+  date: string,
+  now: Date,
+  timeZone: string,
+  windows: SlotWindows,
+  sorted = true,
+): RosterEntry[] {
   const entries = stored
     .map(withDefaults)
     .filter((c) => onRosterOf(c, date))
@@ -87,7 +125,12 @@ export function rosterFor(stored: readonly RosterCase[], date: string, now: Date
       const day = c.checks[date] ?? {};
       const missed = c.missed[date] ?? {};
       const attempts = c.attempts[date] ?? {};
-      const view = (slot: Slot) => slotView(day[slot], attempts[slot], slotStatus(day[slot], date, slot, now, timeZone, windows, missed[slot], c.registeredAt));
+      const view = (slot: Slot) =>
+        slotView(
+          day[slot],
+          attempts[slot],
+          slotStatus(day[slot], date, slot, now, timeZone, windows, missed[slot], c.registeredAt),
+        );
       return {
         caseId: c.caseId,
         personId: c.personId,
@@ -109,5 +152,12 @@ export function rosterFor(stored: readonly RosterCase[], date: string, now: Date
       };
     });
   // A page keeps its index's order (community, then last day and id); a whole list is sorted by name.
-  return sorted ? entries.sort((a, b) => a.community.localeCompare(b.community) || a.personName.localeCompare(b.personName, 'zh-CN') || a.caseId.localeCompare(b.caseId)) : entries;
+  return sorted
+    ? entries.sort(
+        (a, b) =>
+          a.community.localeCompare(b.community) ||
+          a.personName.localeCompare(b.personName, 'zh-CN') ||
+          a.caseId.localeCompare(b.caseId),
+      )
+    : entries;
 }

@@ -10,7 +10,14 @@ import { slotStatus } from '../roster/status.ts';
  * yet recorded missed), missed (recorded), done-normal / done-abnormal (a check is logged),
  * before-registration (it closed before the case was registered).
  */
-export type WorklistSlotState = 'not-open-yet' | 'due-now' | 'overdue' | 'missed' | 'done-normal' | 'done-abnormal' | 'before-registration';
+export type WorklistSlotState =
+  | 'not-open-yet'
+  | 'due-now'
+  | 'overdue'
+  | 'missed'
+  | 'done-normal'
+  | 'done-abnormal'
+  | 'before-registration';
 
 /** Why the person is on the list, most urgent first. */
 export type WorklistUrgency = 'escalation' | 'overdue' | 'due-now' | 'coming-up';
@@ -55,15 +62,35 @@ export interface WorklistContact {
 
 const SLOTS = ['am', 'pm'] as const;
 
-export function worklistSlotState(c: RosterCase, date: string, slot: Slot, now: Date, timeZone: string, windows: SlotWindows): WorklistSlotState {
-  const status = slotStatus(c.checks[date]?.[slot], date, slot, now, timeZone, windows, c.missed[date]?.[slot], c.registeredAt);
+export function worklistSlotState(
+  c: RosterCase,
+  date: string,
+  slot: Slot,
+  now: Date,
+  timeZone: string,
+  windows: SlotWindows,
+): WorklistSlotState {
+  const status = slotStatus(
+    c.checks[date]?.[slot],
+    date,
+    slot,
+    now,
+    timeZone,
+    windows,
+    c.missed[date]?.[slot],
+    c.registeredAt,
+  );
   if (status !== 'pending') return status;
   return now.getTime() < slotOpensMs(date, slot, timeZone, windows) ? 'not-open-yet' : 'due-now';
 }
 
 function trendOf(c: RosterCase): WorklistEntry['trend'] {
   const checks = Object.entries(c.checks)
-    .flatMap(([date, slots]) => SLOTS.flatMap((slot) => (slots[slot] ? [{ key: `${date}/${slot}`, t: slots[slot]!.temperatureC }] : [])))
+    .flatMap(([date, slots]) =>
+      SLOTS.flatMap((slot) =>
+        slots[slot] ? [{ key: `${date}/${slot}`, t: slots[slot]!.temperatureC }] : [],
+      ),
+    )
     // `<date>/<slot>` keys sort right byte by byte; localeCompare (ICU) cost more than the rest of an entry.
     .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   if (checks.length < 2) return null;
@@ -73,7 +100,14 @@ function trendOf(c: RosterCase): WorklistEntry['trend'] {
 }
 
 /** One person's line on the worklist of `date` as of `now`. */
-export function worklistEntry(stored: RosterCase, date: string, now: Date, timeZone: string, windows: SlotWindows, contact: WorklistContact): WorklistEntry {
+export function worklistEntry(
+  stored: RosterCase,
+  date: string,
+  now: Date,
+  timeZone: string,
+  windows: SlotWindows,
+  contact: WorklistContact,
+): WorklistEntry {
   const c = withDefaults(stored);
   const slot = (s: Slot): WorklistSlot => ({
     state: worklistSlotState(c, date, s, now, timeZone, windows),
@@ -85,8 +119,20 @@ export function worklistEntry(stored: RosterCase, date: string, now: Date, timeZ
   const pm = slot('pm');
   const states = [am.state, pm.state];
   const urgency: WorklistUrgency =
-    c.openEscalations.length > 0 ? 'escalation' : states.some((s) => s === 'overdue' || s === 'missed') ? 'overdue' : states.includes('due-now') ? 'due-now' : 'coming-up';
-  const todo = [am, pm].find((s) => s.state === 'not-open-yet' || s.state === 'due-now' || s.state === 'overdue' || s.state === 'missed');
+    c.openEscalations.length > 0
+      ? 'escalation'
+      : states.some((s) => s === 'overdue' || s === 'missed')
+        ? 'overdue'
+        : states.includes('due-now')
+          ? 'due-now'
+          : 'coming-up';
+  const todo = [am, pm].find(
+    (s) =>
+      s.state === 'not-open-yet' ||
+      s.state === 'due-now' ||
+      s.state === 'overdue' ||
+      s.state === 'missed',
+  );
   return {
     caseId: c.caseId,
     personId: c.personId,
@@ -101,7 +147,10 @@ export function worklistEntry(stored: RosterCase, date: string, now: Date, timeZ
     dueBy: todo?.closesAt ?? null,
     lastTemperatureC: c.lastCheck?.temperatureC ?? null,
     trend: trendOf(c),
-    attemptsSoFar: Object.values(c.attempts).reduce((n, slots) => n + (slots.am?.count ?? 0) + (slots.pm?.count ?? 0), 0),
+    attemptsSoFar: Object.values(c.attempts).reduce(
+      (n, slots) => n + (slots.am?.count ?? 0) + (slots.pm?.count ?? 0),
+      0,
+    ),
     openEscalations: c.openEscalations,
     am,
     pm,

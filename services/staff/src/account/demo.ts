@@ -8,10 +8,18 @@ import type { StaffDirectory } from './directory.ts';
  */
 export async function createDemoAccounts(
   app: Pick<ServiceApp, 'inject'>,
-  deps: { readonly directory: StaffDirectory; readonly authSecret: AuthSecret; readonly users: readonly User[]; readonly password: string; readonly adminId?: string },
+  deps: {
+    readonly directory: StaffDirectory;
+    readonly authSecret: AuthSecret;
+    readonly users: readonly User[];
+    readonly password: string;
+    readonly adminId?: string;
+  },
 ): Promise<number> {
   if ((await deps.directory.list()).length > 0) return 0;
-  const admin = deps.users.find((u) => u.id === (deps.adminId ?? 'admin-kutao')) ?? deps.users.find((u) => u.role === 'admin');
+  const admin =
+    deps.users.find((u) => u.id === (deps.adminId ?? 'admin-kutao')) ??
+    deps.users.find((u) => u.role === 'admin');
   if (!admin) throw new Error('the demo users have no admin to create their accounts');
   const adminToken = signToken(admin, deps.authSecret, { ttlSeconds: 300 });
   let made = 0;
@@ -20,10 +28,19 @@ export async function createDemoAccounts(
       method: 'POST',
       url: '/staff/accounts',
       headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
-      payload: { loginName: u.id, displayName: u.name, role: u.role, communities: u.communities, password: deps.password },
+      payload: {
+        loginName: u.id,
+        displayName: u.name,
+        role: u.role,
+        communities: u.communities,
+        password: deps.password,
+      },
     });
     if (answer.statusCode === 201) made += 1;
-    else if (answer.json<{ code?: string }>().code !== 'STAFF_ACCOUNT_EXISTS') throw new Error(`could not create the demo account ${u.id}: ${answer.statusCode} ${answer.json<{ code?: string }>().code ?? ''}`);
+    else if (answer.json<{ code?: string }>().code !== 'STAFF_ACCOUNT_EXISTS')
+      throw new Error(
+        `could not create the demo account ${u.id}: ${answer.statusCode} ${answer.json<{ code?: string }>().code ?? ''}`,
+      );
   }
   return made;
 }

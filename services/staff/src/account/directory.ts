@@ -18,8 +18,15 @@ export interface StaffAccountItem {
   readonly changedAt: string;
 }
 
-const STAFF_EVENTS = ['staff.account-created', 'staff.account-disabled', 'staff.account-enabled', 'staff.password-reset'] as const satisfies readonly StaffEvent['type'][];
-const _everyType: Exclude<StaffEvent['type'], (typeof STAFF_EVENTS)[number]> extends never ? true : never = true;
+const STAFF_EVENTS = [
+  'staff.account-created',
+  'staff.account-disabled',
+  'staff.account-enabled',
+  'staff.password-reset',
+] as const satisfies readonly StaffEvent['type'][];
+const _everyType: Exclude<StaffEvent['type'], (typeof STAFF_EVENTS)[number]> extends never
+  ? true
+  : never = true;
 
 export const staffDirectoryProjection: Projection = {
   name: 'staff-directory',
@@ -32,7 +39,16 @@ export const staffDirectoryProjection: Projection = {
     switch (event.type) {
       case 'staff.account-created': {
         const d = event.data;
-        after = { loginName: d.loginName, displayName: d.displayName, role: d.role, communities: d.communities, status: 'active', passwordVersion: 1, createdAt: envelope.occurredAt, changedAt: envelope.occurredAt };
+        after = {
+          loginName: d.loginName,
+          displayName: d.displayName,
+          role: d.role,
+          communities: d.communities,
+          status: 'active',
+          passwordVersion: 1,
+          createdAt: envelope.occurredAt,
+          changedAt: envelope.occurredAt,
+        };
         break;
       }
       case 'staff.account-disabled':
@@ -42,13 +58,19 @@ export const staffDirectoryProjection: Projection = {
         after = before && { ...before, status: 'active', changedAt: envelope.occurredAt };
         break;
       case 'staff.password-reset':
-        after = before && { ...before, passwordVersion: before.passwordVersion + 1, changedAt: envelope.occurredAt };
+        after = before && {
+          ...before,
+          passwordVersion: before.passwordVersion + 1,
+          changedAt: envelope.occurredAt,
+        };
         break;
       default: {
         const _exhaustive: never = event;
       }
     }
-    return after === null || after === before ? [] : [{ op: 'put', collection: STAFF_COLLECTION, id, doc: after }];
+    return after === null || after === before
+      ? []
+      : [{ op: 'put', collection: STAFF_COLLECTION, id, doc: after }];
   },
 };
 
@@ -68,8 +90,17 @@ export interface StaffDirectory {
   stop(): Promise<void>;
 }
 
-export async function startStaffDirectory(deps: { readonly eventStore: EventStore; readonly logger: Logger; readonly refreshMs?: number }): Promise<StaffDirectory> {
-  const view = await startLogView({ projection: staffDirectoryProjection, eventStore: deps.eventStore, logger: deps.logger, idleMs: 500 });
+export async function startStaffDirectory(deps: {
+  readonly eventStore: EventStore;
+  readonly logger: Logger;
+  readonly refreshMs?: number;
+}): Promise<StaffDirectory> {
+  const view = await startLogView({
+    projection: staffDirectoryProjection,
+    eventStore: deps.eventStore,
+    logger: deps.logger,
+    idleMs: 500,
+  });
   let current: ReadonlyMap<string, StaffAccountItem> = new Map();
   const listeners: ((accounts: ReadonlyMap<string, StaffAccountItem>) => void)[] = [];
   const refresh = async () => {
@@ -80,7 +111,9 @@ export async function startStaffDirectory(deps: { readonly eventStore: EventStor
   };
   await refresh();
   const timer = setInterval(() => {
-    refresh().catch((error: unknown) => deps.logger.warn({ err: error }, 'staff directory refresh failed'));
+    refresh().catch((error: unknown) =>
+      deps.logger.warn({ err: error }, 'staff directory refresh failed'),
+    );
   }, deps.refreshMs ?? 1000);
   timer.unref();
   return {
@@ -107,7 +140,11 @@ export async function startStaffDirectory(deps: { readonly eventStore: EventStor
  * community has any; else the configured ones (FANGYI_CALLERS), so a district without accounts
  * yet keeps working. Written into `target`, the very map the quarantine service was handed.
  */
-export function applyCallersFromAccounts(target: Map<string, readonly string[]>, configured: ReadonlyMap<string, readonly string[]>, accounts: ReadonlyMap<string, StaffAccountItem>): void {
+export function applyCallersFromAccounts(
+  target: Map<string, readonly string[]>,
+  configured: ReadonlyMap<string, readonly string[]>,
+  accounts: ReadonlyMap<string, StaffAccountItem>,
+): void {
   const fromAccounts = new Map<string, string[]>();
   for (const a of accounts.values()) {
     if (a.role !== 'caller' || a.status !== 'active') continue;

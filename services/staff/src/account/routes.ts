@@ -1,4 +1,11 @@
-import { CreateStaffAccountSchema, DisableStaffAccountSchema, EnableStaffAccountSchema, LoginNameSchema, ResetStaffPasswordSchema, SignInSchema } from '@fangyi/contracts';
+import {
+  CreateStaffAccountSchema,
+  DisableStaffAccountSchema,
+  EnableStaffAccountSchema,
+  LoginNameSchema,
+  ResetStaffPasswordSchema,
+  SignInSchema,
+} from '@fangyi/contracts';
 import type { EventStore } from '@fangyi/eventstore';
 import {
   DomainError,
@@ -22,7 +29,12 @@ import {
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { hashPassword, verifyPassword, type HashOptions } from '../password.ts';
-import { staffDecider, staffStreamId, type StaffAccountState, type StaffCommand } from './account.ts';
+import {
+  staffDecider,
+  staffStreamId,
+  type StaffAccountState,
+  type StaffCommand,
+} from './account.ts';
 import type { StaffDirectory } from './directory.ts';
 
 export interface StaffDeps {
@@ -42,10 +54,16 @@ const Params = z.strictObject({ loginName: LoginNameSchema });
 const MAX_FAILURES = 5;
 const LOCK_MS = 5 * 60_000;
 
-const isHttps = (request: FastifyRequest) => request.protocol === 'https' || request.headers['x-forwarded-proto'] === 'https';
+const isHttps = (request: FastifyRequest) =>
+  request.protocol === 'https' || request.headers['x-forwarded-proto'] === 'https';
 
 function userOf(state: Extract<StaffAccountState, { status: 'active' | 'disabled' }>): User {
-  return { id: state.loginName, name: state.displayName, role: state.role, communities: state.communities };
+  return {
+    id: state.loginName,
+    name: state.displayName,
+    role: state.role,
+    communities: state.communities,
+  };
 }
 
 /**
@@ -59,30 +77,60 @@ export function staffRoutes(app: ServiceApp, deps: StaffDeps): void {
   const failures = new Map<string, { count: number; since: number }>();
   const hash = (password: string) => hashPassword(password, deps.hashOptions);
 
-  const issue = (request: FastifyRequest, reply: { header(name: string, value: string): unknown }, user: User, startedAt: Date) => {
+  const issue = (
+    request: FastifyRequest,
+    reply: { header(name: string, value: string): unknown },
+    user: User,
+    startedAt: Date,
+  ) => {
     const now = deps.clock();
     const remaining = Math.floor((startedAt.getTime() + max * 1000 - now.getTime()) / 1000);
     const ttl = Math.max(0, Math.min(idle, remaining));
-    const token = signToken(user, deps.authSecret, { now, ttlSeconds: ttl, sessionStartedAt: startedAt });
+    const token = signToken(user, deps.authSecret, {
+      now,
+      ttlSeconds: ttl,
+      sessionStartedAt: startedAt,
+    });
     reply.header('set-cookie', sessionCookie(token, ttl, isHttps(request)));
-    return { ...user, loginName: user.id, expiresAt: new Date(now.getTime() + ttl * 1000).toISOString(), sessionEndsAt: new Date(startedAt.getTime() + max * 1000).toISOString() };
+    return {
+      ...user,
+      loginName: user.id,
+      expiresAt: new Date(now.getTime() + ttl * 1000).toISOString(),
+      sessionEndsAt: new Date(startedAt.getTime() + max * 1000).toISOString(),
+    };
   };
 
-  const run = async (ctx: Parameters<typeof commandMeta>[0], loginName: string, command: StaffCommand) => {
-    const result = await handleCommand(deps.eventStore, staffStreamId(loginName), staffDecider, command, commandMeta(ctx, { newId: deps.newId, occurredAt: deps.clock() }));
+  const run = async (
+    ctx: Parameters<typeof commandMeta>[0],
+    loginName: string,
+    command: StaffCommand,
+  ) => {
+    const result = await handleCommand(
+      deps.eventStore,
+      staffStreamId(loginName),
+      staffDecider,
+      command,
+      commandMeta(ctx, { newId: deps.newId, occurredAt: deps.clock() }),
+    );
     await deps.directory.refresh();
     return result;
   };
   const accountView = async (loginName: string) => {
     const item = (await deps.directory.list()).find((a) => a.loginName === loginName);
-    if (!item) throw new DomainError('STAFF_ACCOUNT_NOT_FOUND', loginName, fault('loginName', 'no such account'));
+    if (!item)
+      throw new DomainError(
+        'STAFF_ACCOUNT_NOT_FOUND',
+        loginName,
+        fault('loginName', 'no such account'),
+      );
     return item;
   };
 
   route(app, {
     method: 'POST',
     url: '/staff/session',
-    summary: 'Sign in (登录) with login name and password: sets the session cookie (httpOnly, SameSite=Strict) and answers who signed in',
+    summary:
+      'Sign in (登录) with login name and password: sets the session cookie (httpOnly, SameSite=Strict) and answers who signed in',
     tags: ['staff'],
     public: true,
     body: SignInSchema,
@@ -90,14 +138,27 @@ export function staffRoutes(app: ServiceApp, deps: StaffDeps): void {
       const loginName = ctx.body.loginName.toLowerCase();
       const now = deps.clock().getTime();
       const failed = failures.get(loginName);
-      if (failed && failed.count >= MAX_FAILURES && now - failed.since < LOCK_MS) throw new DomainError('SIGN_IN_LOCKED', `retry after ${new Date(failed.since + LOCK_MS).toISOString()}`);
+      if (failed && failed.count >= MAX_FAILURES && now - failed.since < LOCK_MS)
+        throw new DomainError(
+          'SIGN_IN_LOCKED',
+          `retry after ${new Date(failed.since + LOCK_MS).toISOString()}`,
+        );
       const valid = LoginNameSchema.safeParse(loginName).success;
-      const { state } = valid ? await loadAggregate(deps.eventStore, staffStreamId(loginName), staffDecider) : { state: staffDecider.initialState() };
-      const ok = await verifyPassword(ctx.body.password, state.status === 'none' ? undefined : state.passwordHash);
+      const { state } = valid
+        ? await loadAggregate(deps.eventStore, staffStreamId(loginName), staffDecider)
+        : { state: staffDecider.initialState() };
+      const ok = await verifyPassword(
+        ctx.body.password,
+        state.status === 'none' ? undefined : state.passwordHash,
+      );
       if (!ok || state.status !== 'active') {
         const f = failed && now - failed.since < LOCK_MS ? failed : { count: 0, since: now };
         failures.set(loginName, { count: f.count + 1, since: f.since });
-        throw new DomainError('SIGN_IN_FAILED', undefined, fault('password', 'wrong login name or password'));
+        throw new DomainError(
+          'SIGN_IN_FAILED',
+          undefined,
+          fault('password', 'wrong login name or password'),
+        );
       }
       failures.delete(loginName);
       return { signedIn: true, ...issue(ctx.request, ctx.reply, userOf(state), deps.clock()) };
@@ -107,11 +168,14 @@ export function staffRoutes(app: ServiceApp, deps: StaffDeps): void {
   route(app, {
     method: 'GET',
     url: '/staff/session',
-    summary: 'Who is signed in ({ signedIn: false } when no one is); a console session is renewed (another 30 min, at most 12 h after sign-in)',
+    summary:
+      'Who is signed in ({ signedIn: false } when no one is); a console session is renewed (another 30 min, at most 12 h after sign-in)',
     tags: ['staff'],
     public: true,
     handler: async (ctx) => {
-      const credentials = ctx.request.headers.authorization ?? cookieValue(ctx.request.headers.cookie, SESSION_COOKIE);
+      const credentials =
+        ctx.request.headers.authorization ??
+        cookieValue(ctx.request.headers.cookie, SESSION_COOKIE);
       // A page that opens before anyone signed in asks who is signed in: an answer, not an error.
       if (!credentials) return { signedIn: false };
       ctx.reply.header('cache-control', 'no-store');
@@ -128,9 +192,14 @@ export function staffRoutes(app: ServiceApp, deps: StaffDeps): void {
     },
   });
 
-  const renew = async (ctx: { request: FastifyRequest; reply: { header(name: string, value: string): unknown } }, user: User) => {
+  const renew = async (
+    ctx: { request: FastifyRequest; reply: { header(name: string, value: string): unknown } },
+    user: User,
+  ) => {
     {
-      const token = ctx.request.headers.authorization ? undefined : cookieValue(ctx.request.headers.cookie, SESSION_COOKIE);
+      const token = ctx.request.headers.authorization
+        ? undefined
+        : cookieValue(ctx.request.headers.cookie, SESSION_COOKIE);
       if (!token) return { ...user, loginName: user.id, expiresAt: null, sessionEndsAt: null };
       return issue(ctx.request, ctx.reply, user, sessionStartOf(token) ?? deps.clock());
     }
@@ -144,7 +213,9 @@ export function staffRoutes(app: ServiceApp, deps: StaffDeps): void {
     public: true,
     status: 204,
     handler: async (ctx) => {
-      ctx.reply.header('cache-control', 'no-store').header('set-cookie', sessionCookie('', 0, isHttps(ctx.request)));
+      ctx.reply
+        .header('cache-control', 'no-store')
+        .header('set-cookie', sessionCookie('', 0, isHttps(ctx.request)));
       return null;
     },
   });
@@ -168,7 +239,10 @@ export function staffRoutes(app: ServiceApp, deps: StaffDeps): void {
     status: 201,
     handler: async (ctx) => {
       const { password, ...account } = ctx.body;
-      const result = await run(ctx, account.loginName, { type: 'CreateAccount', data: { ...account, passwordHash: await hash(password) } });
+      const result = await run(ctx, account.loginName, {
+        type: 'CreateAccount',
+        data: { ...account, passwordHash: await hash(password) },
+      });
       ctx.reply.header('location', `/staff/accounts/${account.loginName}`);
       return { account: await accountView(account.loginName), revision: result.revision };
     },
@@ -195,7 +269,10 @@ export function staffRoutes(app: ServiceApp, deps: StaffDeps): void {
     status: 201,
     handler: async (ctx) => {
       const { loginName } = ctx.params;
-      await run(ctx, loginName, { type: 'DisableAccount', data: { loginName, reason: ctx.body.reason, by: ctx.user.id } });
+      await run(ctx, loginName, {
+        type: 'DisableAccount',
+        data: { loginName, reason: ctx.body.reason, by: ctx.user.id },
+      });
       return accountView(loginName);
     },
   });
@@ -227,7 +304,10 @@ export function staffRoutes(app: ServiceApp, deps: StaffDeps): void {
     status: 201,
     handler: async (ctx) => {
       const { loginName } = ctx.params;
-      await run(ctx, loginName, { type: 'ResetPassword', data: { loginName, passwordHash: await hash(ctx.body.password) } });
+      await run(ctx, loginName, {
+        type: 'ResetPassword',
+        data: { loginName, passwordHash: await hash(ctx.body.password) },
+      });
       return accountView(loginName);
     },
   });
