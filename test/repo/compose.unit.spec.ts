@@ -58,9 +58,9 @@ describe('docker-compose.yml', () => {
       if (source.includes('commandServiceConfig('))
         source += readFileSync(join(root, 'libs/service-kit/src/config.ts'), 'utf8');
       // Variables a composition root declares without a default are required.
-      const required = [...source.matchAll(/^\s+([A-Z][A-Z0-9_]+): z\s*\.string\(\)\s*\.min\(\s*1/gm)].map(
-        (m) => m[1]!,
-      );
+      const required = [
+        ...source.matchAll(/^\s+([A-Z][A-Z0-9_]+): z\s*\.string\(\)\s*\.min\(\s*1/gm),
+      ].map((m) => m[1]!);
       // The token secret comes from the kit's tokenSecretConfig() wherever a service verifies tokens.
       if (/^\s+\.\.\.tokenSecretConfig\(\)/m.test(source)) required.push('FANGYI_JWT_SECRET');
       if (source.includes('commandServiceConfig('))
