@@ -136,6 +136,60 @@ describe('the fangyi command line, run as a process, on the embedded data direct
     expect(future.stderr).toContain('is in the future');
   });
 
+  it('answers the roster and the worklist as of an instant, page by page, and refuses the future', async () => {
+    const all = fixtureEvents();
+    const at = all.at(-1)!.recordedAt;
+    type Page = { entries: { caseId: string }[]; next: string | null; cut: { asOf?: string } };
+    const whole = await inDir('as-of', 'roster', at, '--json');
+    expect(whole.code, whole.stderr).toBe(0);
+    const roster = JSON.parse(whole.stdout) as Page;
+    expect(roster.cut).toEqual({ asOf: at });
+    expect(roster.entries.length).toBeGreaterThan(2);
+    // The same people two at a time, following the cursor the answers give.
+    const paged: string[] = [];
+    for (let cursor: string | null = null, i = 0; i === 0 || cursor; i++) {
+      const r = await inDir(
+        'as-of',
+        'roster',
+        at,
+        '--json',
+        '--limit',
+        '2',
+        ...(cursor ? ['--cursor', cursor] : []),
+      );
+      expect(r.code, r.stderr).toBe(0);
+      const page = JSON.parse(r.stdout) as Page;
+      expect(page.entries.length).toBeLessThanOrEqual(2);
+      paged.push(...page.entries.map((e) => e.caseId));
+      cursor = page.next;
+    }
+    expect(paged).toEqual(roster.entries.map((e) => e.caseId));
+    // Known just before the first case was recorded: not that case.
+    const first = all.find((e) => e.type === 'quarantine.home-quarantine-started')!;
+    const before = JSON.parse(
+      (
+        await inDir(
+          'as-of',
+          'roster',
+          new Date(Date.parse(first.recordedAt) - 1).toISOString(),
+          '--known-at',
+          '--json',
+        )
+      ).stdout,
+    ) as Page;
+    expect(
+      before.entries.filter((e) => e.caseId === (first.data as { caseId: string }).caseId),
+    ).toEqual([]);
+    const table = await inDir('as-of', 'roster', at);
+    expect(table.stdout).toMatch(/居家隔离名单 \d{4}-\d\d-\d\d，该时刻实况/);
+    const worklist = await inDir('as-of', 'worklist', at, '--known-at');
+    expect(worklist.code, worklist.stderr).toBe(0);
+    expect(worklist.stdout).toMatch(/随访名单 \d{4}-\d\d-\d\d，截至该时刻所知/);
+    const future = await inDir('as-of', 'worklist', new Date(Date.now() + 3_600_000).toISOString());
+    expect(future.code).toBe(2);
+    expect(future.stderr).toContain('is in the future');
+  });
+
   it('rebuilds a view with progress, in memory, and says how many documents it holds', async () => {
     const r = await inDir('rebuild', 'roster');
     expect(r.code, r.stderr).toBe(0);

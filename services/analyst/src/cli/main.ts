@@ -383,152 +383,127 @@ const dateOption = () =>
     },
   );
 
-asOf
-  .command('roster')
-  .description(
-    'the home quarantine roster as of <instant>: who was under quarantine and where each check stood then',
-  )
-  .argument('<instant>', 'e.g. 2020-02-10T08:00:00+08:00', instant('<instant>'))
-  .addOption(knownAtOption())
-  .addOption(dateOption())
-  .option('--community <id>', 'only this community')
-  .option('--caller <id>', "only this caller's people")
-  .option('--limit <n>', 'people per page (at most 200)', positiveInt('--limit'), 200)
-  .option('--cursor <next>', 'the next page (the `next` a previous answer gave)')
-  .action(
-    async (
-      at: string,
-      o: CutOptions & {
-        date?: string;
-        community?: string;
-        caller?: string;
-        limit: number;
-        cursor?: string;
-      },
-    ) => {
-      const cut = cutFrom(at, o);
-      await withStore(async (store) => {
-        const deps = await rosterDeps(store);
-        try {
-          const page = await rosterPage(
-            deps,
-            {
-              [cutName(o)]: at,
-              limit: Math.min(o.limit, 200),
-              ...(o.date ? { date: o.date } : {}),
-              ...(o.community ? { community: o.community } : {}),
-              ...(o.caller ? { caller: o.caller } : {}),
-              ...(o.cursor ? { cursor: o.cursor } : {}),
-            },
-            ANALYST,
-          );
-          if (globals().json) return void out(JSON.stringify(page, null, 2));
-          out(
-            `居家隔离名单 ${page.date}，${cut.knownAt ? '截至该时刻所知' : '该时刻实况'} ${at}：${page.entries.length} 人\n`,
-          );
-          const slot = (s: { status: string; temperatureC?: number | null }) =>
-            `${s.status}${s.temperatureC ? ` ${s.temperatureC}` : ''}`;
-          out(
-            table(
-              ['社区', '姓名', '随访员', '第几天', '上午', '下午', '最近体温', '未处理预警'],
-              page.entries.map((e) => [
-                e.community,
-                e.personName,
-                e.assignedCaller,
-                `${e.day}/${e.periodDays}`,
-                slot(e.am as never),
-                slot(e.pm as never),
-                e.lastTemperatureC === null ? '' : String(e.lastTemperatureC),
-                String(e.openEscalations.length),
-              ]),
-            ),
-          );
-          if (page.next) out(`\n下一页: --cursor ${page.next}`);
-        } finally {
-          await deps.snapshots?.close();
-        }
-      });
-    },
-  );
+type PageOptions = CutOptions & {
+  date?: string;
+  community?: string;
+  caller?: string;
+  limit: number;
+  cursor?: string;
+};
+type RosterDeps = Awaited<ReturnType<typeof rosterDeps>>;
 
-asOf
-  .command('worklist')
-  .description(
-    "a caller's (or a community's) worklist as of <instant>: who needed calling then, most urgent first",
-  )
-  .argument('<instant>', 'e.g. 2020-02-10T10:00:00+08:00', instant('<instant>'))
-  .addOption(knownAtOption())
-  .addOption(dateOption())
-  .option('--community <id>', 'only this community')
-  .option('--caller <id>', "only this caller's people")
-  .option('--limit <n>', 'people per page (at most 200)', positiveInt('--limit'), 200)
-  .option('--cursor <next>', 'the next page (the `next` a previous answer gave)')
-  .action(
-    async (
-      at: string,
-      o: CutOptions & {
-        date?: string;
-        community?: string;
-        caller?: string;
-        limit: number;
-        cursor?: string;
-      },
-    ) => {
+/**
+ * The roster and the worklist as of an instant: the same options and the same page query (the
+ * route's, through rosterPage or worklistPage), each printed as its own table.
+ */
+function asOfPageCommand<Page extends { next: string | null }>(
+  name: string,
+  description: string,
+  example: string,
+  load: (deps: RosterDeps, query: Record<string, string | number>) => Promise<Page>,
+  print: (page: Page, cut: Cut, at: string) => void,
+): void {
+  asOf
+    .command(name)
+    .description(description)
+    .argument('<instant>', `e.g. ${example}`, instant('<instant>'))
+    .addOption(knownAtOption())
+    .addOption(dateOption())
+    .option('--community <id>', 'only this community')
+    .option('--caller <id>', "only this caller's people")
+    .option('--limit <n>', 'people per page (at most 200)', positiveInt('--limit'), 200)
+    .option('--cursor <next>', 'the next page (the `next` a previous answer gave)')
+    .action(async (at: string, o: PageOptions) => {
       const cut = cutFrom(at, o);
       await withStore(async (store) => {
         const deps = await rosterDeps(store);
         try {
-          const page = await worklistPage(
-            deps,
-            {
-              [cutName(o)]: at,
-              limit: Math.min(o.limit, 200),
-              ...(o.date ? { date: o.date } : {}),
-              ...(o.community ? { community: o.community } : {}),
-              ...(o.caller ? { caller: o.caller } : {}),
-              ...(o.cursor ? { cursor: o.cursor } : {}),
-            },
-            ANALYST,
-          );
+          const page = await load(deps, {
+            [cutName(o)]: at,
+            limit: Math.min(o.limit, 200),
+            ...(o.date ? { date: o.date } : {}),
+            ...(o.community ? { community: o.community } : {}),
+            ...(o.caller ? { caller: o.caller } : {}),
+            ...(o.cursor ? { cursor: o.cursor } : {}),
+          });
           if (globals().json) return void out(JSON.stringify(page, null, 2));
-          out(
-            `随访名单 ${page.date}，${cut.knownAt ? '截至该时刻所知' : '该时刻实况'} ${at}：${page.entries.length} 人\n`,
-          );
-          out(
-            table(
-              [
-                '紧急程度',
-                '社区',
-                '姓名',
-                '随访员',
-                '第几天',
-                '截止',
-                '上午',
-                '下午',
-                '最近体温',
-                '趋势',
-              ],
-              page.entries.map((e) => [
-                e.urgency,
-                e.community,
-                e.personName,
-                e.assignedCaller,
-                `${e.day}/${e.periodDays}`,
-                hhmm(e.dueBy),
-                e.am.state,
-                e.pm.state,
-                e.lastTemperatureC === null ? '' : String(e.lastTemperatureC),
-                e.trend ?? '',
-              ]),
-            ),
-          );
+          print(page, cut, at);
           if (page.next) out(`\n下一页: --cursor ${page.next}`);
         } finally {
           await deps.snapshots?.close();
         }
       });
-    },
-  );
+    });
+}
+
+asOfPageCommand(
+  'roster',
+  'the home quarantine roster as of <instant>: who was under quarantine and where each check stood then',
+  '2020-02-10T08:00:00+08:00',
+  (deps, query) => rosterPage(deps, query, ANALYST),
+  (page, cut, at) => {
+    out(
+      `居家隔离名单 ${page.date}，${cut.knownAt ? '截至该时刻所知' : '该时刻实况'} ${at}：${page.entries.length} 人\n`,
+    );
+    const slot = (s: { status: string; temperatureC?: number | null }) =>
+      `${s.status}${s.temperatureC ? ` ${s.temperatureC}` : ''}`;
+    out(
+      table(
+        ['社区', '姓名', '随访员', '第几天', '上午', '下午', '最近体温', '未处理预警'],
+        page.entries.map((e) => [
+          e.community,
+          e.personName,
+          e.assignedCaller,
+          `${e.day}/${e.periodDays}`,
+          slot(e.am as never),
+          slot(e.pm as never),
+          e.lastTemperatureC === null ? '' : String(e.lastTemperatureC),
+          String(e.openEscalations.length),
+        ]),
+      ),
+    );
+  },
+);
+
+asOfPageCommand(
+  'worklist',
+  "a caller's (or a community's) worklist as of <instant>: who needed calling then, most urgent first",
+  '2020-02-10T10:00:00+08:00',
+  (deps, query) => worklistPage(deps, query, ANALYST),
+  (page, cut, at) => {
+    out(
+      `随访名单 ${page.date}，${cut.knownAt ? '截至该时刻所知' : '该时刻实况'} ${at}：${page.entries.length} 人\n`,
+    );
+    out(
+      table(
+        [
+          '紧急程度',
+          '社区',
+          '姓名',
+          '随访员',
+          '第几天',
+          '截止',
+          '上午',
+          '下午',
+          '最近体温',
+          '趋势',
+        ],
+        page.entries.map((e) => [
+          e.urgency,
+          e.community,
+          e.personName,
+          e.assignedCaller,
+          `${e.day}/${e.periodDays}`,
+          hhmm(e.dueBy),
+          e.am.state,
+          e.pm.state,
+          e.lastTemperatureC === null ? '' : String(e.lastTemperatureC),
+          e.trend ?? '',
+        ]),
+      ),
+    );
+  },
+);
 
 asOf
   .command('report')
