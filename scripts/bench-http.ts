@@ -534,6 +534,7 @@ async function distributedPhase(bare: Ceiling | undefined): Promise<void> {
         CHECKPOINTS_URL: url(ports.roster),
         COMPLAINTS_URL: url(ports.roster),
         STAFF_URL: url(ports.roster),
+        ANALYST_URL: url(ports.roster),
       }),
     );
     await Promise.all(
