@@ -299,6 +299,41 @@ function Result(props: { result: PolicyPreview }) {
 }
 
 /** A labelled input with its refusal under it. */
+type InputName = Exclude<FieldName, 'slots' | 'community' | 'from' | 'to'>;
+
+/** The policy's numbers, each a field with its keypad and what it changes. */
+const NUMBER_FIELDS: readonly {
+  name: InputName;
+  label: string;
+  hint: string;
+  mode: 'numeric' | 'decimal';
+}[] = [
+  {
+    name: 'periodDays',
+    label: '隔离天数',
+    hint: '按默认天数开始的隔离改为这个天数',
+    mode: 'numeric',
+  },
+  {
+    name: 'feverThresholdC',
+    label: '发热标准（°C）',
+    hint: '达到或超过即为发热，上报异常',
+    mode: 'decimal',
+  },
+  {
+    name: 'earlyMinutes',
+    label: '可提前登记（分钟）',
+    hint: '时段开始前多少分钟内的登记算作这个时段',
+    mode: 'numeric',
+  },
+  {
+    name: 'checksPerCallerPerDay',
+    label: '每名随访员每天随访次数',
+    hint: '用来估算需要多少随访员',
+    mode: 'numeric',
+  },
+];
+
 function Field(props: {
   name: FieldName;
   label: string;
@@ -396,11 +431,7 @@ export function PolicyPreviewPage(props: { user: SessionUser }) {
     });
   };
 
-  const input = (
-    name: Exclude<FieldName, 'slots' | 'community' | 'from' | 'to'>,
-    mode: 'numeric' | 'decimal' | 'text',
-    hint?: string,
-  ) => (
+  const input = (name: InputName, mode: 'numeric' | 'decimal' | 'text', hinted = false) => (
     <input
       id={`pv-${name}`}
       name={name}
@@ -409,7 +440,7 @@ export function PolicyPreviewPage(props: { user: SessionUser }) {
       value={form[name]}
       onInput={set(name)}
       aria-invalid={errors[name] ? true : undefined}
-      aria-describedby={describedBy(name, !!hint, errors[name])}
+      aria-describedby={describedBy(name, hinted, errors[name])}
     />
   );
   const setSlot = (key: number, part: 'opens' | 'closes', value: string) =>
@@ -424,38 +455,11 @@ export function PolicyPreviewPage(props: { user: SessionUser }) {
       <form class="card preview-form" onSubmit={submit} noValidate>
         <h2>预演政策</h2>
         <div class="preview-grid">
-          <Field
-            name="periodDays"
-            label="隔离天数"
-            hint="按默认天数开始的隔离改为这个天数"
-            error={errors.periodDays}
-          >
-            {input('periodDays', 'numeric', '按默认天数开始的隔离改为这个天数')}
-          </Field>
-          <Field
-            name="feverThresholdC"
-            label="发热标准（°C）"
-            hint="达到或超过即为发热，上报异常"
-            error={errors.feverThresholdC}
-          >
-            {input('feverThresholdC', 'decimal', '达到或超过即为发热，上报异常')}
-          </Field>
-          <Field
-            name="earlyMinutes"
-            label="可提前登记（分钟）"
-            hint="时段开始前多少分钟内的登记算作这个时段"
-            error={errors.earlyMinutes}
-          >
-            {input('earlyMinutes', 'numeric', '时段开始前多少分钟内的登记算作这个时段')}
-          </Field>
-          <Field
-            name="checksPerCallerPerDay"
-            label="每名随访员每天随访次数"
-            hint="用来估算需要多少随访员"
-            error={errors.checksPerCallerPerDay}
-          >
-            {input('checksPerCallerPerDay', 'numeric', '用来估算需要多少随访员')}
-          </Field>
+          {NUMBER_FIELDS.map((f) => (
+            <Field key={f.name} name={f.name} label={f.label} hint={f.hint} error={errors[f.name]}>
+              {input(f.name, f.mode, true)}
+            </Field>
+          ))}
         </div>
         <fieldset class="slots" aria-describedby={errors.slots ? 'pv-slots-error' : undefined}>
           <legend>每天的随访时段</legend>
@@ -521,11 +525,7 @@ export function PolicyPreviewPage(props: { user: SessionUser }) {
           hint="省份或“省份/城市”，多个用逗号隔开，如：湖北省,广东省/深圳市"
           error={errors.riskAreas}
         >
-          {input(
-            'riskAreas',
-            'text',
-            '省份或“省份/城市”，多个用逗号隔开，如：湖北省,广东省/深圳市',
-          )}
+          {input('riskAreas', 'text', true)}
         </Field>
         <div class="preview-grid">
           <Field name="from" label="从（不填：最早的隔离）" error={errors.from}>
