@@ -33,8 +33,10 @@ const QINGSHAN = {
   estates: [{ id: 'lakeside', label: '湖畔花园', district: 'qingshan' }],
   riskAreas: { areas: ['浙江省/温州市'], heading: '温州籍' },
   quarantinePeriodDays: 7,
-  // Open all day, so the test's checks are taken whenever it runs.
-  slotWindows: { am: '00:00-12:00', pm: '12:00-24:00' },
+  // Both slots take a check whenever the test runs: the afternoon's is open from 00:30 (and taken
+  // 30 minutes early), the morning's is open or closed, and a check for a closed slot is taken late.
+  // (With 00:00-12:00 and 12:00-24:00 the afternoon's was refused before 11:30 in Shanghai.)
+  slotWindows: { am: '00:00-00:30', pm: '00:30-24:00' },
   feverThresholdC: 37.5,
 };
 
