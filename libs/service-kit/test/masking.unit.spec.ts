@@ -83,6 +83,20 @@ describe('maskAnswer', () => {
     expect(doc).toEqual(before);
   });
 
+  it('copies only the parts with something to mask: the rest of the answer is passed through', () => {
+    const plain = { caseId: 'c-1', checks: { '2020-02-10': { am: { temperatureC: 36.5 } } } };
+    const page = { items: [plain, { ...plain, contact: { phone: PHONE } }], next: null };
+    const masked = maskAnswer(page, maskPolicyFor('report-officer')) as typeof page & {
+      items: [typeof plain, { contact: { phone: string } }];
+    };
+    expect(masked).not.toBe(page);
+    expect(masked.items[0]).toBe(plain);
+    expect(masked.items[1].contact.phone).toBe('139****5678');
+    expect(page.items[1]).toEqual({ ...plain, contact: { phone: PHONE } });
+    // Nothing to mask for this reader: the very same answer.
+    expect(maskAnswer(page, maskPolicyFor('registrar'))).toBe(page);
+  });
+
   it('shows a value it cannot mask (not a string) as null, and keeps null and absent values', () => {
     expect(
       maskAnswer(
