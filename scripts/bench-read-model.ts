@@ -14,7 +14,9 @@
  * `--phases` runs only some phases (the queries read the rebuilt roster, so they need the rebuild).
  * For CPU profiles: `node --cpu-prof --cpu-prof-dir=.cache/profiles scripts/bench-read-model.ts …`.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { text } from 'node:stream/consumers';
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
@@ -340,7 +342,8 @@ try {
     );
   }
 
-  // 4. Roster and worklist pages through HTTP (fastify inject: routing, the token, the query, the answer).
+  // 4. Roster and worklist pages over HTTP on 127.0.0.1 (routing, the token, the query, the answer),
+  // asked one at a time by a client in its own process (scripts/bench-read-model-client.ts).
   if (phases.has('query') && phases.has('rebuild')) {
     const ref = reference();
     const meter = await phaseMeter();
@@ -361,49 +364,60 @@ try {
       authSecret: TEST_AUTH_SECRET,
       rateLimit: false,
     });
-    await app.ready();
+    const base = await app.listen({ host: '127.0.0.1', port: 0 });
     const time = async (
       label: string,
       url: (k: number) => string,
-      headers: Record<string, string>,
+      headers: (k: number) => Record<string, string>,
       expectPeople: (n: number) => boolean,
     ) => {
-      const ms: number[] = [];
-      let people = 0;
-      for (let k = 0; k < QUERIES; k++) {
-        const u = url(k);
-        const s = performance.now();
-        const res = await app.inject({ method: 'GET', url: u, headers });
-        ms.push(performance.now() - s);
-        if (res.statusCode !== 200)
-          throw new Error(`${u}: ${res.statusCode} ${res.body.slice(0, 300)}`);
-        people = (res.json() as { entries: unknown[] }).entries.length;
-        if (!expectPeople(people)) throw new Error(`${u}: ${people} people`);
-      }
+      const requests = Array.from({ length: QUERIES }, (_, k) => ({
+        url: url(k),
+        headers: headers(k),
+      }));
+      const client = spawn(
+        process.execPath,
+        [new URL('./bench-read-model-client.ts', import.meta.url).pathname],
+        { stdio: ['pipe', 'pipe', 'inherit'] },
+      );
+      client.stdin.end(JSON.stringify({ base, requests }));
+      const [out, [code]] = await Promise.all([text(client.stdout), once(client, 'exit')]);
+      if (code !== 0) throw new Error(`${label}: the client exited with ${String(code)}`);
+      const { ms, people } = JSON.parse(out) as {
+        ms: number[];
+        people: number[];
+      };
+      people.forEach((n, k) => {
+        if (!expectPeople(n)) throw new Error(`${requests[k]!.url}: ${n} people`);
+      });
       ms.sort((a, b) => a - b);
       say(
-        `query ${label}: p50 ${quantile(ms, 0.5).toFixed(2)} ms, p99 ${quantile(ms, 0.99).toFixed(2)} ms (target < 10) over ${QUERIES} requests (${people} people a page); p50 = ${(quantile(ms, 0.5) / (1000 / ref.plainGet)).toFixed(1)} GET round trips`,
+        `query ${label}: p50 ${quantile(ms, 0.5).toFixed(2)} ms, p99 ${quantile(ms, 0.99).toFixed(2)} ms (target < 10) over ${QUERIES} requests (${people.at(-1)} people a page); p50 = ${(quantile(ms, 0.5) / (1000 / ref.plainGet)).toFixed(1)} GET round trips`,
       );
       return quantile(ms, 0.99);
     };
     const perCaller = PEOPLE / COMMUNITIES / CALLERS_PER_COMMUNITY;
     const caller = (k: number) => `caller-${community(k)}-${k % CALLERS_PER_COMMUNITY}`;
+    // Community pages as the report officer reads them; a caller's own pages as that caller.
+    const officer = authHeader(testUser('report-officer', ['*']));
+    const asOfficer = () => officer;
+    const asCaller = (k: number) => authHeader(testUser('caller', [community(k)], caller(k)));
     await time(
       `one caller's people (${fmt(perCaller)} of ${fmt(PEOPLE)}, limit 200)`,
       (k) => `/roster?date=${QUERY_DATE}&community=${community(k)}&caller=${caller(k)}&limit=200`,
-      authHeader(testUser('report-officer', ['*'])),
+      asCaller,
       (n) => n === perCaller,
     );
     await time(
       `one community, first page (${fmt(PEOPLE / COMMUNITIES)} of ${fmt(PEOPLE)}, limit 50)`,
       (k) => `/roster?date=${QUERY_DATE}&community=${community(k)}&limit=50`,
-      authHeader(testUser('report-officer', ['*'])),
+      asOfficer,
       (n) => n === 50,
     );
     await time(
       `one community, status=done-abnormal (limit 200)`,
       (k) => `/roster?date=${QUERY_DATE}&community=${community(k)}&status=done-abnormal&limit=200`,
-      authHeader(testUser('report-officer', ['*'])),
+      asOfficer,
       (n) => n > 0,
     );
     // The caller's worklist: read through its own indexes (by caller and date, by community and date).
@@ -411,13 +425,13 @@ try {
       `one caller's worklist (of ${fmt(perCaller)} people, limit 200)`,
       (k) =>
         `/roster/worklist?date=${QUERY_DATE}&community=${community(k)}&caller=${caller(k)}&limit=200`,
-      authHeader(testUser('report-officer', ['*'])),
+      asCaller,
       (n) => n > 0 && n <= perCaller,
     );
     await time(
       `one community's worklist, first page (limit 50)`,
       (k) => `/roster/worklist?date=${QUERY_DATE}&community=${community(k)}&limit=50`,
-      authHeader(testUser('report-officer', ['*'])),
+      asOfficer,
       (n) => n === 50,
     );
     await app.close();

@@ -34,6 +34,8 @@ export interface EncodedOp {
   readonly id: string;
   /** The document as JSON for a put; empty for a delete. */
   readonly json: string;
+  /** A put's list form as JSON (what pages read); empty for none. */
+  readonly row: string;
 }
 
 /** Validates and serialises every op before anything is written, so a bad op applies nothing. */
@@ -47,6 +49,7 @@ export function encodeOps(ops: readonly Op[]): EncodedOp[] {
       collection: o.collection,
       id: o.id,
       json: o.op === 'put' ? encodeDoc(o.doc) : '',
+      row: o.op === 'put' && o.row !== undefined ? encodeDoc(o.row) : '',
     };
   });
 }

@@ -7,6 +7,7 @@ import {
   decodeCursor,
   encodeCursor,
   encodeOps,
+  type EncodedOp,
   entriesOf,
   idOfMember,
   type Clock,
@@ -32,6 +33,8 @@ interface DocRecord {
   partition: string;
   /** The document as JSON; null for a deleted one (its version lives on, so a stale read stays stale). */
   json: string | null;
+  /** Its list form as JSON, what a page returns, where the put gave one (absent in older snapshots). */
+  row?: string | null;
   version: number;
   /** Where it is indexed: [index key, member]. */
   members: [string, string][];
@@ -111,9 +114,7 @@ export class InMemoryProjectionStore implements ProjectionStore {
     const entries = ops.map((o) => (o.op === 'put' ? entriesOf(o, ALL_INDEX) : []));
     if (reads.some((r) => (s.docs.get(docKey(r.collection, r.id))?.version ?? 0) !== r.version))
       return 'conflict';
-    encoded.forEach((o, i) =>
-      this.write(s, partition, o.op, o.collection, o.id, o.json, entries[i]!),
-    );
+    encoded.forEach((o, i) => this.write(s, partition, o, entries[i]!));
     s.applied.set(streamId, { revision, partition });
     s.appliedCount++;
     s.lastAppliedAt = this.clock().toISOString();
@@ -135,7 +136,7 @@ export class InMemoryProjectionStore implements ProjectionStore {
     encoded.forEach((o, i) => {
       const partition = batch.ops[i]!.partition ?? DEFAULT_PARTITION;
       assertPartition(partition);
-      this.write(s, partition, o.op, o.collection, o.id, o.json, entries[i]!);
+      this.write(s, partition, o, entries[i]!);
     });
     for (const st of batch.streams)
       s.applied.set(st.streamId, { revision: st.after, partition: st.partition });
@@ -147,10 +148,7 @@ export class InMemoryProjectionStore implements ProjectionStore {
   private write(
     s: MemoryState,
     partition: string,
-    kind: Op['op'],
-    collection: string,
-    id: string,
-    json: string,
+    { op: kind, collection, id, json, row }: EncodedOp,
     entries: { index: string; value: string; member: string }[],
   ): void {
     const key = docKey(collection, id);
@@ -186,6 +184,7 @@ export class InMemoryProjectionStore implements ProjectionStore {
     rec.version++;
     rec.partition = partition;
     rec.json = kind === 'put' ? json : null;
+    rec.row = kind === 'put' && row !== '' ? row : null;
     s.docs.set(key, rec);
   }
 
@@ -259,9 +258,10 @@ export class InMemoryProjectionStore implements ProjectionStore {
     if (after !== null && query.from !== undefined) at = Math.max(at, lowerBound(list, query.from));
     const end = query.to !== undefined ? lowerBound(list, query.to) : list.length;
     const members = list.slice(at, Math.min(end, at + query.limit));
-    const items = members.map(
-      (m) => JSON.parse(this.s.docs.get(docKey(query.collection, idOfMember(m)))!.json!) as T,
-    );
+    const items = members.map((m) => {
+      const rec = this.s.docs.get(docKey(query.collection, idOfMember(m)))!;
+      return JSON.parse(rec.row ?? rec.json!) as T;
+    });
     const more = at + members.length < end;
     return {
       items,
@@ -347,10 +347,14 @@ export class InMemoryProjectionStore implements ProjectionStore {
    */
   dump(partition?: string): Uint8Array {
     const s = this.s;
+    // Without the list forms: a page of a restored store reads the documents, which are list forms
+    // too, and a snapshot stays the size it was.
+    const docs = (entries: Iterable<[string, DocRecord]>) =>
+      new Map([...entries].map(([k, { row: _row, ...rec }]) => [k, rec]));
     if (partition === undefined)
       return serialize({
         format: DUMP_FORMAT,
-        docs: s.docs,
+        docs: docs(s.docs),
         indexes: s.indexes,
         applied: s.applied,
         appliedCount: s.appliedCount,
@@ -359,7 +363,7 @@ export class InMemoryProjectionStore implements ProjectionStore {
     const prefix = `${partition}\u0001`;
     return serialize({
       format: DUMP_FORMAT,
-      docs: new Map([...s.docs].filter(([, rec]) => rec.partition === partition)),
+      docs: docs([...s.docs].filter(([, rec]) => rec.partition === partition)),
       indexes: new Map([...s.indexes].filter(([key]) => key.startsWith(prefix))),
       applied: new Map([...s.applied].filter(([, a]) => a.partition === partition)),
       appliedCount: 0,

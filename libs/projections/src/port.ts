@@ -25,6 +25,12 @@ export type Op =
       readonly doc: unknown;
       readonly partition?: string;
       readonly index?: readonly IndexEntry[];
+      /**
+       * What a page returns for the document (`page()`), where lists need less than the whole of
+       * it: a smaller form, typed so that the whole document is one too (a page of documents put
+       * before it had one reads the documents). Default: the document. `get` reads the document.
+       */
+      readonly row?: unknown;
     }
   | {
       readonly op: 'delete';

@@ -44,9 +44,11 @@ export type RedisClient = Redis | Cluster;
  * then ops, per op: 'put'|'delete'|'patch', document suffix (`doc:<collection>:<id>`), JSON, index
  * entries (`<index key suffix>\1<member>` joined by \2), and for a 'patch' (a put of a document
  * among the reads, whose entries the writer read at that version) the entries that go and those
- * that come, so the script need not compare the old and new lists.
+ * that come, so the script need not compare the old and new lists, and last the put's list form
+ * (JSON, '' for none).
  * A document is a hash: d (JSON; absent once deleted), v (version: commits that wrote it), x (the
- * index entries it is in, to remove them when it changes).
+ * index entries it is in, to remove them when it changes), r (its list form, what a page reads,
+ * when the put gave one).
  * Returns 1 applied, 0 duplicate, -2 conflict. Every key's type is checked before the first write,
  * since Redis does not roll back a script's earlier writes when a later command fails.
  */
@@ -68,6 +70,10 @@ local function expect_type(key, want)
   if t ~= 'none' and t ~= want then
     return redis.error_reply('WRONGTYPE projection key ' .. key .. ' holds a ' .. t .. ', expected ' .. want)
   end
+end
+-- A put's list form (what pages read), or none: a stale one never outlives the document it was of.
+local function put_row(key, row)
+  if row == '' then redis.call('HDEL', key, 'r') else redis.call('HSET', key, 'r', row) end
 end
 local err = expect_type(applied, 'hash') or expect_type(P .. 'meta', 'hash')
 if err then return err end
@@ -93,7 +99,7 @@ local first = i
 for o = 1, no do
   err = expect_type(P .. ARGV[i + 1], 'hash')
   if err then return err end
-  i = i + 6
+  i = i + 7
 end
 i = first
 for o = 1, no do
@@ -103,6 +109,7 @@ for o = 1, no do
     each(ARGV[i + 4], function(ix, member) redis.call('ZREM', P .. ix, member) end)
     each(ARGV[i + 5], function(ix, member) redis.call('ZADD', P .. ix, 0, member) end)
     redis.call('HSET', key, 'd', ARGV[i + 2], 'x', ARGV[i + 3])
+    put_row(key, ARGV[i + 6])
   else
   local old = redis.call('HGET', key, 'x') or ''
   local new = ARGV[i] == 'put' and ARGV[i + 3] or ''
@@ -122,12 +129,13 @@ for o = 1, no do
   end
   if ARGV[i] == 'put' then
     redis.call('HSET', key, 'd', ARGV[i + 2], 'x', new)
+    put_row(key, ARGV[i + 6])
   else
-    redis.call('HDEL', key, 'd', 'x')
+    redis.call('HDEL', key, 'd', 'x', 'r')
   end
   end
   redis.call('HINCRBY', key, 'v', 1)
-  i = i + 6
+  i = i + 7
 end
 i = 6
 for s = 1, ns do
@@ -142,7 +150,8 @@ return 1
 /**
  * One page of an index, read-only, in one round trip. KEYS[1] the index; ARGV: [1] the documents'
  * key prefix (`P .. 'doc:<collection>:'`), [2] min, [3] max (ZRANGE BYLEX bounds), [4] limit.
- * Returns {more (1|0), member, document JSON, member, JSON, …}.
+ * Returns {more (1|0), member, document JSON, member, JSON, …}: each document's list form where
+ * its put gave one, else the document.
  */
 const PAGE_SCRIPT = `
 local limit = tonumber(ARGV[4])
@@ -152,7 +161,8 @@ for j, m in ipairs(members) do
   if j > limit then break end
   local id = string.sub(m, string.find(m, '\\0', 1, true) + 1)
   out[#out + 1] = m
-  out[#out + 1] = redis.call('HGET', ARGV[1] .. id, 'd') or ''
+  local key = ARGV[1] .. id
+  out[#out + 1] = redis.call('HGET', key, 'r') or redis.call('HGET', key, 'd') or ''
 end
 return out
 `;
@@ -161,7 +171,7 @@ return out
  * One partition's part of a batch on a generation nobody else reads or writes yet (Generation.exclusive):
  * what the commit script writes, without its checks. KEYS[1] = P .. 'meta' routes it. ARGV: [1] P,
  * [2] now, [3] events, [4] documents, per document: suffix, 'put'|'delete', JSON, index entries,
- * new version ('' to count up); then streams, per stream: id, revision; then up to the end, per
+ * new version ('' to count up), list form ('' for none); then streams, per stream: id, revision; then up to the end, per
  * index key: 'a' (add) or 'r' (remove), key suffix, count, members.
  */
 const LOAD_SCRIPT = `
@@ -176,11 +186,12 @@ for d = 1, tonumber(ARGV[4]) do
     else
       redis.call('HSET', key, 'd', ARGV[i + 2], 'x', ARGV[i + 3], 'v', ARGV[i + 4])
     end
+    if ARGV[i + 5] == '' then redis.call('HDEL', key, 'r') else redis.call('HSET', key, 'r', ARGV[i + 5]) end
   else
-    redis.call('HDEL', key, 'd', 'x')
+    redis.call('HDEL', key, 'd', 'x', 'r')
     redis.call('HINCRBY', key, 'v', 1)
   end
-  i = i + 5
+  i = i + 6
 end
 local ns = tonumber(ARGV[i]); i = i + 1
 for s = 1, ns do
@@ -612,6 +623,7 @@ export class RedisProjectionStore implements ProjectionStore {
         o.json,
         entries.join('\u0002'),
         o.op === 'put' && version !== undefined ? String(version + 1) : '',
+        o.row,
       );
     });
     args.push(String(streams.length));
@@ -669,8 +681,9 @@ export class RedisProjectionStore implements ProjectionStore {
           entries,
           [...had].filter((e) => !keep.has(e)).join('\u0002'),
           list.filter((e) => !had.has(e)).join('\u0002'),
+          o.row,
         );
-      } else args.push(o.op, suffix, o.json, entries, '', '');
+      } else args.push(o.op, suffix, o.json, entries, '', '', o.row);
     }
     return (await this.script('commit', [`${P}applied`], args)) as number;
   }

@@ -412,6 +412,61 @@ export function projectionStoreContract(
       expect(await s.get('cases', 'c1')).toMatchObject({ caller: 'caller-2' });
     });
 
+    it("pages read a put's list form where it gave one, get the whole document; a later put without one, or a delete, leaves none", async () => {
+      const s = store();
+      const [a, b] = [fresh('case'), fresh('case')];
+      const withRow = (id: string, n: number): Op => ({
+        ...(indexed(id, 'moujia', 'caller-1', '2026-02-14', {
+          n,
+          detail: 'x'.repeat(50),
+        }) as Extract<Op, { op: 'put' }>),
+        row: { id, n },
+      });
+      const page = () => s.page({ collection: 'cases', partition: 'moujia', limit: 10 });
+      // One stream a commit, then a batch, then the exclusive view of a fresh generation.
+      await s.commit(a, 0, [withRow('c1', 1)]);
+      expect((await page()).items).toEqual([{ id: 'c1', n: 1 }]);
+      expect(await s.get('cases', 'c1')).toMatchObject({ n: 1, detail: 'x'.repeat(50) });
+      expect(
+        await s.commitBatch({
+          streams: [{ streamId: b, partition: 'moujia', before: null, after: 0 }],
+          ops: [withRow('c2', 2)],
+          reads: [],
+          events: 1,
+        }),
+      ).toBe('applied');
+      expect((await page()).items).toEqual([
+        { id: 'c1', n: 1 },
+        { id: 'c2', n: 2 },
+      ]);
+      // Put again without a list form: the page reads the document, never the stale form.
+      await s.commit(a, 1, [indexed('c1', 'moujia', 'caller-1', '2026-02-14', { n: 3 })]);
+      expect((await page()).items[0]).toEqual({
+        id: 'c1',
+        caller: 'caller-1',
+        lastDay: '2026-02-14',
+        n: 3,
+      });
+      await s.commit(b, 1, [{ op: 'delete', collection: 'cases', id: 'c2', partition: 'moujia' }]);
+      expect((await page()).items).toHaveLength(1);
+      await s.commit(b, 2, [withRow('c2', 4)]);
+      expect((await page()).items[1]).toEqual({ id: 'c2', n: 4 });
+      if (s.beginGeneration) {
+        const next = await s.beginGeneration();
+        const target = next.exclusive ?? next.store;
+        const c = fresh('case');
+        await target.commitBatch({
+          streams: [{ streamId: c, partition: 'moujia', before: null, after: 0 }],
+          ops: [withRow('c3', 5)],
+          reads: [],
+          events: 1,
+        });
+        await next.activate({ graceMs: 0 });
+        expect((await page()).items).toEqual([{ id: 'c3', n: 5 }]);
+        expect(await s.get('cases', 'c3')).toMatchObject({ n: 5, detail: 'x'.repeat(50) });
+      }
+    });
+
     it('pages by cursor and limit: each document once, ordered by sort key then id; refuses a limit over 200 and a forged cursor', async () => {
       const s = store();
       const stream = fresh('case');

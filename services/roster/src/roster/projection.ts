@@ -96,8 +96,52 @@ export interface RosterCase {
   readonly registeredAt: string | null;
 }
 
-/** A stored document with every field, whatever version of the projection wrote it. */
-export function withDefaults(doc: RosterCase): RosterCase {
+/** A check as roster and worklist pages read it: what a list shows of it. */
+export type RosterRowCheck = Pick<
+  RosterCheck,
+  'temperatureC' | 'abnormal' | 'symptoms' | 'occurredAt' | 'by'
+>;
+
+/**
+ * A case as roster and worklist pages read it (the put's list form, `Op.row`): the document
+ * without what only the case record shows (check and attempt ids, channels, who tried when), so a
+ * page of a hundred people reads about half the bytes. A whole document is one too: a page of
+ * documents written before rows were kept reads the documents.
+ */
+export type RosterRow = Omit<RosterCase, 'checks' | 'attempts'> & {
+  readonly checks: PerSlot<RosterRowCheck>;
+  readonly attempts: PerSlot<Pick<RosterAttempts, 'count' | 'lastReason'>>;
+};
+
+function perSlot<T, U>(map: PerSlot<T>, pick: (value: T) => U): PerSlot<U> {
+  const out: Record<string, Partial<Record<Slot, U>>> = {};
+  for (const date of Object.keys(map)) {
+    const day = map[date]!;
+    const slots: Partial<Record<Slot, U>> = {};
+    if (day.am) slots.am = pick(day.am);
+    if (day.pm) slots.pm = pick(day.pm);
+    out[date] = slots;
+  }
+  return out;
+}
+
+/** A case's list form (see RosterRow). */
+export function rosterRow(doc: RosterCase): RosterRow {
+  return {
+    ...doc,
+    checks: perSlot(doc.checks, (c) => ({
+      temperatureC: c.temperatureC,
+      abnormal: c.abnormal,
+      symptoms: c.symptoms,
+      occurredAt: c.occurredAt,
+      by: c.by,
+    })),
+    attempts: perSlot(doc.attempts, (a) => ({ count: a.count, lastReason: a.lastReason })),
+  };
+}
+
+/** A stored document (or its list form) with every field, whatever version of the projection wrote it. */
+export function withDefaults<T extends RosterRow>(doc: T): T {
   return {
     ...doc,
     status: doc.status ?? 'active',
@@ -149,7 +193,7 @@ function withCheck(
  * early (hospital, moved away, lost), only before the day it ended. A completed case ran its full
  * period, so it keeps every day of it.
  */
-export function onRosterOf(c: RosterCase, date: string): boolean {
+export function onRosterOf(c: RosterRow, date: string): boolean {
   if (date < c.startDate || date > c.endDate) return false;
   return (
     c.status !== 'ended' || c.outcome === 'completed' || c.endedOn === null || date < c.endedOn
@@ -157,7 +201,7 @@ export function onRosterOf(c: RosterCase, date: string): boolean {
 }
 
 /** The last date the case is on the roster (see onRosterOf). */
-export function lastRosterDay(c: RosterCase): string {
+export function lastRosterDay(c: RosterRow): string {
   const ended =
     c.status === 'ended' && c.outcome !== 'completed' && c.endedOn !== null
       ? addDays(c.endedOn, -1)
@@ -213,7 +257,7 @@ const CONTACT_EVENT_TYPES = [
  * `1` with the morning slot not checked (its window closes first: overdue or due before the
  * afternoon's), `2` with only the afternoon's left; null when nothing is left to do that day.
  */
-export function worklistSort(c: RosterCase, date: string): string | null {
+export function worklistSort(c: RosterRow, date: string): string | null {
   const oldest = c.openEscalations.reduce<string | null>(
     (min, e) => (min === null || e.raisedAt < min ? e.raisedAt : min),
     null,
@@ -364,6 +408,7 @@ export const rosterProjection: Projection = {
     // each document, so the entries of the puts it folds away are never computed.
     const put = (doc: RosterCase): Op[] => {
       let index: IndexEntry[] | undefined;
+      let row: RosterRow | undefined;
       return [
         {
           op: 'put',
@@ -373,6 +418,9 @@ export const rosterProjection: Projection = {
           partition: doc.community,
           get index() {
             return (index ??= rosterIndexEntries(doc));
+          },
+          get row() {
+            return (row ??= rosterRow(doc));
           },
         },
       ];

@@ -128,6 +128,41 @@ describe('roster projection: the follow-up lifecycle', () => {
     expect(doc.attempts['2020-01-29']?.am).toMatchObject({ count: 2, lastBy: 'caller-1' });
   });
 
+  it("gives pages the case's list form, which shows the same roster as the whole document", async () => {
+    const attempt: QuarantineEvent = {
+      type: 'quarantine.check-attempt-failed',
+      data: {
+        caseId: 'c1',
+        attemptId: uuidv7(),
+        date: '2020-01-29',
+        slot: 'pm',
+        reason: 'no-answer',
+        attemptedAt: '2020-01-29T07:10:00.000Z',
+      },
+    };
+    const { store, doc, on } = await rosterOf([started, logged('2020-01-29', 'am', 37.8), attempt]);
+    const page = await store.page<RosterCase>({
+      collection: ROSTER_COLLECTION,
+      partition: 'moujia',
+      limit: 10,
+    });
+    const row = page.items[0]!;
+    // What only the case record shows stays out of the page.
+    expect(row.checks['2020-01-29']?.am).toEqual({
+      temperatureC: 37.8,
+      abnormal: true,
+      symptoms: [],
+      occurredAt: '2020-01-29T02:00:00.000Z',
+      by: 'caller-1',
+    });
+    expect(doc.checks['2020-01-29']?.am).toMatchObject({ checkId: 'k-2020-01-29-am' });
+    expect(row.attempts['2020-01-29']?.pm).toEqual({ count: 1, lastReason: 'no-answer' });
+    for (const now of [at('2020-01-29T09:30'), at('2020-01-29T19:00')])
+      expect(rosterFor([row], '2020-01-29', now, TZ, DEFAULT_SLOT_WINDOWS)).toEqual(
+        on('2020-01-29', now),
+      );
+  });
+
   it('drops a case that ended early off the roster from its end date, keeping the document', async () => {
     const { doc, on } = await rosterOf([started, ended('sent-to-hospital', '2020-02-01')]);
     expect(doc).toMatchObject({

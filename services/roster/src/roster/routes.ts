@@ -28,6 +28,7 @@ import {
   withDefaults,
   type RecordedSlotState,
   type RosterCase,
+  type RosterRow,
 } from './projection.ts';
 import {
   SLOT_STATUSES,
@@ -182,7 +183,7 @@ async function buildRoster(deps: RosterDeps, query: z.output<typeof RosterQuery>
           ? { index: ROSTER_INDEX.caller, value: query.caller, from: date }
           : { index: ROSTER_INDEX.day, value: '', from: date };
       const page = await store
-        .page<RosterCase>({
+        .page<RosterRow>({
           collection: ROSTER_COLLECTION,
           partition: community,
           ...range,

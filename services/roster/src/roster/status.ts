@@ -4,9 +4,8 @@ import { slotClosesMs } from './instants.ts';
 import {
   onRosterOf,
   withDefaults,
-  type RosterAttempts,
-  type RosterCase,
-  type RosterCheck,
+  type RosterRow,
+  type RosterRowCheck,
   type RosterEscalation,
   type RosterMissed,
 } from './projection.ts';
@@ -45,7 +44,7 @@ export const SLOT_STATUSES = [
 ] as const satisfies readonly SlotStatus[];
 
 export function slotStatus(
-  check: RosterCheck | undefined,
+  check: RosterRowCheck | undefined,
   date: string,
   slot: Slot,
   now: Date,
@@ -94,8 +93,8 @@ export interface RosterEntry {
 }
 
 function slotView(
-  check: RosterCheck | undefined,
-  attempts: RosterAttempts | undefined,
+  check: RosterRowCheck | undefined,
+  attempts: RosterRow['attempts'][string][Slot] | undefined,
   status: SlotStatus,
 ): RosterSlotView {
   return {
@@ -111,7 +110,7 @@ function slotView(
 
 /** Everyone on the roster of `date` (see onRosterOf), with the status of both slots as of `now`. */
 export function rosterFor(
-  stored: readonly RosterCase[],
+  stored: readonly RosterRow[],
   date: string,
   now: Date,
   timeZone: string,

@@ -25,7 +25,7 @@ import {
   HOUSEHOLDS_COLLECTION,
   ROSTER_COLLECTION,
   ROSTER_INDEX,
-  type RosterCase,
+  type RosterRow,
   type RosterContact,
   type RosterHousehold,
 } from '../roster/projection.ts';
@@ -62,7 +62,7 @@ const badCursor = () => badPartitionCursor('worklist');
 async function contactsOf(
   store: ProjectionStore,
   vault: PersonalDataVault | undefined,
-  cases: readonly RosterCase[],
+  cases: readonly RosterRow[],
 ) {
   const contacts = await store.getMany<RosterContact>(
     CONTACTS_COLLECTION,
@@ -136,12 +136,12 @@ export async function worklistPage(
   let cursor = query.cursor ? decodePartitionCursor(query.cursor, 'worklist') : null;
   const start = cursor ? communities.indexOf(cursor.partition) : 0;
   if (start < 0) throw badCursor();
-  const cases: RosterCase[] = [];
+  const cases: RosterRow[] = [];
   let next: string | null = null;
   for (let i = start; i < communities.length && next === null; i++) {
     const community = communities[i]!;
     const page = await store
-      .page<RosterCase>({
+      .page<RosterRow>({
         collection: ROSTER_COLLECTION,
         partition: community,
         ...range,

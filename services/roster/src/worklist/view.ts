@@ -1,7 +1,7 @@
 import type { Slot } from '@fangyi/contracts';
 import { daysBetween, type SlotWindows } from '@fangyi/service-kit';
 import { slotClosesMs, slotOpensMs } from '../roster/instants.ts';
-import { withDefaults, type RosterCase, type RosterEscalation } from '../roster/projection.ts';
+import { withDefaults, type RosterEscalation, type RosterRow } from '../roster/projection.ts';
 import { slotStatus } from '../roster/status.ts';
 
 /**
@@ -63,7 +63,7 @@ export interface WorklistContact {
 const SLOTS = ['am', 'pm'] as const;
 
 export function worklistSlotState(
-  c: RosterCase,
+  c: RosterRow,
   date: string,
   slot: Slot,
   now: Date,
@@ -84,7 +84,7 @@ export function worklistSlotState(
   return now.getTime() < slotOpensMs(date, slot, timeZone, windows) ? 'not-open-yet' : 'due-now';
 }
 
-function trendOf(c: RosterCase): WorklistEntry['trend'] {
+function trendOf(c: RosterRow): WorklistEntry['trend'] {
   const checks = Object.entries(c.checks)
     .flatMap(([date, slots]) =>
       SLOTS.flatMap((slot) =>
@@ -101,7 +101,7 @@ function trendOf(c: RosterCase): WorklistEntry['trend'] {
 
 /** One person's line on the worklist of `date` as of `now`. */
 export function worklistEntry(
-  stored: RosterCase,
+  stored: RosterRow,
   date: string,
   now: Date,
   timeZone: string,
