@@ -136,6 +136,20 @@ class Proc {
     const mb = (v: number | undefined) => (v ?? 0).toFixed(0);
     this.peakSplit = `anon ${mb(s.RssAnon)} + file ${mb(s.RssFile)} + shmem ${mb(s.RssShmem)}`;
   }
+  /** Seconds of garbage collection so far, by kind (prom-client's nodejs_gc_duration_seconds). */
+  async gcSeconds(): Promise<Record<string, number>> {
+    if (!this.metricsUrl) return {};
+    try {
+      const text = await (await fetch(this.metricsUrl)).text();
+      return Object.fromEntries(
+        [...text.matchAll(/^nodejs_gc_duration_seconds_sum\{[^}]*kind="(\w+)"[^}]*\} (\S+)/gm)].map(
+          (m) => [m[1]!, Number(m[2])],
+        ),
+      );
+    } catch {
+      return {};
+    }
+  }
   /** Heap figures from the process's /metrics (prom-client's defaults), in MB. */
   async heap(): Promise<string> {
     if (!this.metricsUrl) return '';
@@ -497,13 +511,19 @@ async function embeddedPhase(bare: Ceiling | undefined): Promise<void> {
     const cases = await casesFor(base, []);
     const counter = { k: 0 };
     const ceiling = await bare?.measure();
+    const gcBefore = await proc.gcSeconds();
     const stop = sampleRss([proc]);
     const f = await load(base, checkRequests(cases, counter), SECONDS, [proc]);
     stop();
     const memory = await memoryLines([proc]);
+    const gc = Object.entries(await proc.gcSeconds()).map(
+      ([kind, s]) =>
+        `${kind} ${(((s - (gcBefore[kind] ?? 0)) * 1000) / Math.max(1, f.ok + f.other)).toFixed(3)}`,
+    );
     report('symptom checks', f, ceiling);
     console.log(rssLine([proc]));
     console.log(memory);
+    console.log(`  garbage collection, ms per request by kind: ${gc.join(', ')}`);
     console.log(
       `  targets: ≥ 3000 checks/s ${f.rps >= 3000 ? 'met' : 'NOT met'}, p99 < 50 ms ${f.p99 < 50 ? 'met' : 'NOT met'}, RSS < 150 MB ${proc.peakRssMb < 150 ? 'met' : 'NOT met'}`,
     );
