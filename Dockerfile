@@ -34,5 +34,7 @@ EXPOSE 8080
 # Every process answers /ready on PORT (the read-side worker too): 200 when it can do its work.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=60s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + process.env.PORT + '/ready').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-ENTRYPOINT ["/usr/bin/tini", "--"]
+# Every process through scripts/with-node-options.sh: the V8 heap and malloc settings the local
+# scripts use too (see that file).
+ENTRYPOINT ["/usr/bin/tini", "--", "scripts/with-node-options.sh"]
 CMD ["node", "services/embedded/src/main.ts"]

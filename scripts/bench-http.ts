@@ -74,6 +74,10 @@ class Proc {
   readonly child: ChildProcess;
   output = '';
   peakRssMb = 0;
+  /** /proc's split of the resident set when it peaked: anonymous, file-backed, shared memory (MB). */
+  peakSplit = '';
+  /** Where the process serves /metrics, if it does: its heap figures are read there after the load. */
+  metricsUrl: string | undefined;
   private readonly exited: Promise<void>;
   constructor(name: string, script: string, env: Record<string, string>) {
     this.name = name;
@@ -84,9 +88,11 @@ class Proc {
           `--cpu-prof-name=${name.replace(/\W+/g, '-')}-${Date.now()}.cpuprofile`,
         ]
       : [];
+    // Through the same wrapper as the image's entry point, so the heap settings are production's;
+    // it execs node, so the child's pid is node's.
     this.child = spawn(
-      process.execPath,
-      [...profile, '--disable-warning=TimeoutNegativeWarning', script],
+      join(ROOT, 'scripts', 'with-node-options.sh'),
+      [process.execPath, ...profile, '--disable-warning=TimeoutNegativeWarning', script],
       {
         cwd: ROOT,
         env: {
@@ -105,13 +111,58 @@ class Proc {
     this.exited = new Promise((ok) => this.child.once('exit', () => ok()));
   }
   rssMb(): number {
+    return this.status().VmRSS ?? 0;
+  }
+  /** The process's memory lines of /proc/<pid>/status, in MB. */
+  status(): Record<string, number> {
     try {
-      const kb = Number(
-        /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${this.child.pid}/status`, 'utf8'))?.[1] ?? 0,
+      const text = readFileSync(`/proc/${this.child.pid}/status`, 'utf8');
+      return Object.fromEntries(
+        [...text.matchAll(/^(Vm\w+|Rss\w+):\s+(\d+) kB/gm)].map((m) => [
+          m[1]!,
+          Number(m[2]) / 1024,
+        ]),
       );
-      return kb / 1024;
     } catch {
-      return 0;
+      return {};
+    }
+  }
+  /** Sample the resident set; keep the peak and how it splits. */
+  sample(): void {
+    const s = this.status();
+    const rss = s.VmRSS ?? 0;
+    if (rss <= this.peakRssMb) return;
+    this.peakRssMb = rss;
+    const mb = (v: number | undefined) => (v ?? 0).toFixed(0);
+    this.peakSplit = `anon ${mb(s.RssAnon)} + file ${mb(s.RssFile)} + shmem ${mb(s.RssShmem)}`;
+  }
+  /** Seconds of garbage collection so far, by kind (prom-client's nodejs_gc_duration_seconds). */
+  async gcSeconds(): Promise<Record<string, number>> {
+    if (!this.metricsUrl) return {};
+    try {
+      const text = await (await fetch(this.metricsUrl)).text();
+      return Object.fromEntries(
+        [...text.matchAll(/^nodejs_gc_duration_seconds_sum\{[^}]*kind="(\w+)"[^}]*\} (\S+)/gm)].map(
+          (m) => [m[1]!, Number(m[2])],
+        ),
+      );
+    } catch {
+      return {};
+    }
+  }
+  /** Heap figures from the process's /metrics (prom-client's defaults), in MB. */
+  async heap(): Promise<string> {
+    if (!this.metricsUrl) return '';
+    try {
+      const text = await (await fetch(this.metricsUrl)).text();
+      const value = (name: string, label = '') =>
+        Number(new RegExp(`^${name}\\{[^}]*${label}[^}]*\\} (\\S+)`, 'm').exec(text)?.[1] ?? NaN) /
+        2 ** 20;
+      const space = (s: string) =>
+        `${s} ${value('nodejs_heap_space_size_used_bytes', `space="${s}"`).toFixed(0)}/${value('nodejs_heap_space_size_total_bytes', `space="${s}"`).toFixed(0)}`;
+      return `heap used/total ${value('nodejs_heap_size_used_bytes').toFixed(0)}/${value('nodejs_heap_size_total_bytes').toFixed(0)} (${['new', 'old', 'code', 'large_object'].map(space).join(', ')}), external ${value('nodejs_external_memory_bytes').toFixed(0)}`;
+    } catch (error) {
+      return `no /metrics: ${String(error)}`;
     }
   }
   /** CPU seconds the process has used so far (user + system), from /proc. */
@@ -161,7 +212,7 @@ async function waitReady(base: string, procs: readonly Proc[], timeoutMs = 180_0
 /** Samples each process's resident set while the load runs; keeps the peak. */
 function sampleRss(procs: readonly Proc[]): () => void {
   const timer = setInterval(() => {
-    for (const p of procs) p.peakRssMb = Math.max(p.peakRssMb, p.rssMb());
+    for (const p of procs) p.sample();
   }, 250);
   return () => clearInterval(timer);
 }
@@ -378,6 +429,13 @@ function report(label: string, f: Figures, ceiling: Figures | undefined): void {
 }
 const rssLine = (procs: readonly Proc[]) =>
   `  peak RSS under load: ${procs.map((p) => `${p.name} ${p.peakRssMb.toFixed(0)} MB`).join(', ')}`;
+/** Where each process's memory was: the peak's split from /proc, and its heap right after the load. */
+async function memoryLines(procs: readonly Proc[]): Promise<string> {
+  const lines = await Promise.all(
+    procs.map(async (p) => `    ${p.name}: ${p.peakSplit}; ${await p.heap()}`),
+  );
+  return `  memory at the peak (MB):\n${lines.join('\n')}`;
+}
 const pct = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? NaN;
 
@@ -446,17 +504,26 @@ async function embeddedPhase(bare: Ceiling | undefined): Promise<void> {
     FANGYI_CALLERS: `moujia=${caller.id}`,
   });
   const base = `http://127.0.0.1:${port}`;
+  proc.metricsUrl = `${base}/metrics`;
   try {
     await waitReady(base, [proc]);
     console.log('embedded: one process, SQLite event store, in-memory read models');
     const cases = await casesFor(base, []);
     const counter = { k: 0 };
     const ceiling = await bare?.measure();
+    const gcBefore = await proc.gcSeconds();
     const stop = sampleRss([proc]);
     const f = await load(base, checkRequests(cases, counter), SECONDS, [proc]);
     stop();
+    const memory = await memoryLines([proc]);
+    const gc = Object.entries(await proc.gcSeconds()).map(
+      ([kind, s]) =>
+        `${kind} ${(((s - (gcBefore[kind] ?? 0)) * 1000) / Math.max(1, f.ok + f.other)).toFixed(3)}`,
+    );
     report('symptom checks', f, ceiling);
     console.log(rssLine([proc]));
+    console.log(memory);
+    console.log(`  garbage collection, ms per request by kind: ${gc.join(', ')}`);
     console.log(
       `  targets: ≥ 3000 checks/s ${f.rps >= 3000 ? 'met' : 'NOT met'}, p99 < 50 ms ${f.p99 < 50 ? 'met' : 'NOT met'}, RSS < 150 MB ${proc.peakRssMb < 150 ? 'met' : 'NOT met'}`,
     );
@@ -476,6 +543,7 @@ async function distributedPhase(bare: Ceiling | undefined): Promise<void> {
     quarantine: await freePort(),
     residents: await freePort(),
     roster: await freePort(),
+    worker: await freePort(),
     gateway: await freePort(),
   };
   const env = {
@@ -514,6 +582,7 @@ async function distributedPhase(bare: Ceiling | undefined): Promise<void> {
     procs.push(
       new Proc('roster worker', join(ROOT, 'services/roster/src/worker.ts'), {
         ...env,
+        PORT: String(ports.worker),
         EVENT_STORE_URL: databaseUrl,
       }),
     );
@@ -604,6 +673,14 @@ async function distributedPhase(bare: Ceiling | undefined): Promise<void> {
         });
       }
     })();
+    for (const [p, port] of [
+      [procs[0]!, ports.residents],
+      [procs[1]!, ports.quarantine],
+      [procs[2]!, ports.worker],
+      [procs[3]!, ports.roster],
+      [procs[4]!, ports.gateway],
+    ] as const)
+      p.metricsUrl = `${url(port)}/metrics`;
     const stop = sampleRss(procs);
     const cpuBefore = procs.map((p) => p.cpuSeconds());
     const f = await load(gatewayBase, checkRequests(cases, counter), SECONDS, procs);
@@ -612,6 +689,7 @@ async function distributedPhase(bare: Ceiling | undefined): Promise<void> {
         `${p.name} ${(((p.cpuSeconds() - cpuBefore[i]!) * 1000) / Math.max(1, f.ok + f.other)).toFixed(3)}`,
     );
     stop();
+    const memory = await memoryLines(procs);
     probing = false;
     await probes;
     report('symptom checks through the gateway', f, ceiling);
@@ -624,6 +702,7 @@ async function distributedPhase(bare: Ceiling | undefined): Promise<void> {
       `  CPU ms per check by process (the probes' roster reads included): ${cpuUsed.join(', ')}`,
     );
     console.log(rssLine(procs));
+    console.log(memory);
     const heaviest = Math.max(...procs.map((p) => p.peakRssMb));
     console.log(
       `  targets: ≥ 1000 checks/s ${f.rps >= 1000 ? 'met' : 'NOT met'}, 201 → roster p99 < 200 ms ${lagP99 < 200 ? 'met' : 'NOT met'}, every process < 150 MB ${heaviest < 150 ? 'met' : 'NOT met'}`,

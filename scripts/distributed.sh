@@ -33,6 +33,8 @@ export FANGYI_DEMO_PASSWORD="${FANGYI_DEMO_PASSWORD:-$(cat .data/demo-password)}
 # The local stack is for trying and measuring at scale (npm run seed, benchmarks): no rate limits
 # unless asked for; docker-compose.yml keeps the services' defaults.
 export FANGYI_RATE_LIMIT="${FANGYI_RATE_LIMIT:-off}"
+# Every service with the same heap and allocator settings as the image (scripts/node-options.sh).
+source scripts/node-options.sh
 
 pids=()
 run() {

@@ -6,4 +6,5 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/toolchain.sh
 source scripts/install-deps.sh
 bash scripts/build-console.sh
+source scripts/node-options.sh
 exec node services/embedded/src/main.ts "$@"
