@@ -149,7 +149,8 @@ return 1
 
 /**
  * One page of an index, read-only, in one round trip. KEYS[1] the index; ARGV: [1] the documents'
- * key prefix (`P .. 'doc:<collection>:'`), [2] min, [3] max (ZRANGE BYLEX bounds), [4] limit.
+ * key prefix (`P .. 'doc:<collection>:'`), [2] min, [3] max (ZRANGE BYLEX bounds), [4] limit,
+ * [5] 'r' for list forms (a page), 'd' for the documents themselves (list()).
  * Returns {more (1|0), member, document JSON, member, JSON, …}: each document's list form where
  * its put gave one, else the document.
  */
@@ -162,7 +163,8 @@ for j, m in ipairs(members) do
   local id = string.sub(m, string.find(m, '\\0', 1, true) + 1)
   out[#out + 1] = m
   local key = ARGV[1] .. id
-  out[#out + 1] = redis.call('HGET', key, 'r') or redis.call('HGET', key, 'd') or ''
+  local doc = ARGV[5] == 'r' and redis.call('HGET', key, 'r') or redis.call('HGET', key, 'd')
+  out[#out + 1] = doc or ''
 end
 return out
 `;
@@ -936,11 +938,15 @@ export class RedisProjectionStore implements ProjectionStore {
 
   async page<T = unknown>(query: PageQuery): Promise<Page<T>> {
     assertLimit(query.limit, MAX_PAGE);
-    const { items, next } = await this.pageOf<T>(query, query.limit);
+    const { items, next } = await this.pageOf<T>(query, query.limit, 'r');
     return { items, next };
   }
 
-  private async pageOf<T>(query: PageQuery, limit: number): Promise<Page<T> & { ids: string[] }> {
+  private async pageOf<T>(
+    query: PageQuery,
+    limit: number,
+    read: 'r' | 'd',
+  ): Promise<Page<T> & { ids: string[] }> {
     const b = this.bounds(query, query.cursor);
     const g = await this.currentGeneration();
     if (!g) return { items: [], ids: [], next: null };
@@ -948,7 +954,7 @@ export class RedisProjectionStore implements ProjectionStore {
     const reply = (await this.script(
       'page',
       [`${P}${b.key}`],
-      [`${P}${b.docs}`, b.min, b.max, String(limit)],
+      [`${P}${b.docs}`, b.min, b.max, String(limit), read],
     )) as (string | number)[];
     const items: T[] = [];
     const ids: string[] = [];
@@ -987,6 +993,7 @@ export class RedisProjectionStore implements ProjectionStore {
         const page: Page<T> & { ids: string[] } = await pinned.pageOf<T>(
           { collection, partition, cursor, limit: CHUNK },
           CHUNK,
+          'd',
         );
         cursor = page.next;
         page.items.forEach((doc, i) => out.push({ id: page.ids[i]!, doc }));

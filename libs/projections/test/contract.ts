@@ -439,6 +439,11 @@ export function projectionStoreContract(
         { id: 'c1', n: 1 },
         { id: 'c2', n: 2 },
       ]);
+      // list() is every whole document, not its list form.
+      expect(await s.list('cases')).toMatchObject([
+        { id: 'c1', n: 1, detail: 'x'.repeat(50) },
+        { id: 'c2', n: 2, detail: 'x'.repeat(50) },
+      ]);
       // Put again without a list form: the page reads the document, never the stale form.
       await s.commit(a, 1, [indexed('c1', 'moujia', 'caller-1', '2026-02-14', { n: 3 })]);
       expect((await page()).items[0]).toEqual({
