@@ -88,6 +88,11 @@ export interface KafkaMessageBusOptions {
      * once this many messages wait behind it.
      */
     readonly maxBufferedMessages?: number;
+    /**
+     * The most messages of one partition handed to a batch handler at once (default 500): a read
+     * model folds a batch into one commit per partition, so larger batches mean fewer round trips.
+     */
+    readonly maxBatchMessages?: number;
   };
 }
 
@@ -139,9 +144,10 @@ const READ_TOPIC_MS = 60_000;
 /** Thrown into a retrying handler's loop when its partition went to another member. */
 class PartitionRevoked extends Error {}
 
-/** One partition as this member sees it: what waits, what was handled, what is left to commit. */
-/** The most messages of one partition handed to a batch handler at once. */
+/** The most messages of one partition handed to a batch handler at once, by default. */
 const MAX_BATCH_MESSAGES = 500;
+
+/** One partition as this member sees it: what waits, what was handled, what is left to commit. */
 
 interface PartitionState {
   readonly topic: string;
@@ -468,7 +474,7 @@ export class KafkaMessageBus implements MessageBus, DeadLetterAccess {
           while (p.queue.length > 0 && !stopping.signal.aborted) {
             const { handleBatch } = options;
             if (handleBatch && oneByOne === 0 && p.queue.length > 1) {
-              const batch = p.queue.splice(0, MAX_BATCH_MESSAGES);
+              const batch = p.queue.splice(0, settings.maxBatchMessages ?? MAX_BATCH_MESSAGES);
               buffered -= batch.length;
               resumeIfRoom();
               const last = batch.at(-1)!;

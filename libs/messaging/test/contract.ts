@@ -126,6 +126,33 @@ export function messageBusContract(
       if (sut.partitions > 1) expect(new Set(got.map((m) => m.partition)).size).toBeGreaterThan(1);
     });
 
+    it('reads a backlog of several megabytes intact and in order (fetches far larger than a socket read)', async () => {
+      const t = await topic('backlog');
+      const keys = 12;
+      const perKey = 250;
+      // 3,000 messages of about 2 KB, multi-byte characters included: 6 MB waiting at once.
+      const valueOf = (k: number, n: number) =>
+        JSON.stringify({ k, n, note: `居家隔离第${n}次 `.repeat(40 + ((k * 7 + n) % 30)) });
+      for (let n = 0; n < perKey; n += 50) {
+        const chunk: OutgoingMessage[] = [];
+        for (let i = n; i < n + 50; i++)
+          for (let k = 0; k < keys; k++) chunk.push({ key: `backlog-${k}`, value: valueOf(k, i) });
+        await bus.publish(t, chunk);
+      }
+      const got: IncomingMessage[] = [];
+      await consume({
+        groupId: group('backlog'),
+        topics: [t],
+        fromBeginning: true,
+        handle: async (m) => void got.push(m),
+      });
+      await expect.poll(() => got.length, POLL).toBe(keys * perKey);
+      for (let k = 0; k < keys; k++) {
+        const mine = got.filter((m) => m.key === `backlog-${k}`).map((m) => m.value);
+        expect(mine).toEqual(Array.from({ length: perKey }, (_, n) => valueOf(k, n)));
+      }
+    });
+
     it('splits a group between two consumers: every message handled exactly once', async () => {
       const t = await topic('split');
       const g = group('split');

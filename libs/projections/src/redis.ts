@@ -75,6 +75,29 @@ end
 local function put_row(key, row)
   if row == '' then redis.call('HDEL', key, 'r') else redis.call('HSET', key, 'r', row) end
 end
+-- Index changes are gathered per index key and sent at the end, one ZREM and one ZADD per key
+-- (members name their document, so two documents' changes never meet and the order is free).
+local adds, rems, addKeys, remKeys = {}, {}, {}, {}
+local function zadd(ix, member)
+  local list = adds[ix]
+  if not list then list = {}; adds[ix] = list; addKeys[#addKeys + 1] = ix end
+  list[#list + 1] = 0
+  list[#list + 1] = member
+end
+local function zrem(ix, member)
+  local list = rems[ix]
+  if not list then list = {}; rems[ix] = list; remKeys[#remKeys + 1] = ix end
+  list[#list + 1] = member
+end
+local function flush(keys, lists, command, stride)
+  for _, ix in ipairs(keys) do
+    local list = lists[ix]
+    local step = 1000 * stride
+    for from = 1, #list, step do
+      redis.call(command, P .. ix, unpack(list, from, math.min(from + step - 1, #list)))
+    end
+  end
+end
 local err = expect_type(applied, 'hash') or expect_type(P .. 'meta', 'hash')
 if err then return err end
 local i = 6
@@ -106,25 +129,29 @@ for o = 1, no do
   local key = P .. ARGV[i + 1]
   if ARGV[i] == 'patch' then
     -- The writer read the document's entries at the version checked above: only the changes come.
-    each(ARGV[i + 4], function(ix, member) redis.call('ZREM', P .. ix, member) end)
-    each(ARGV[i + 5], function(ix, member) redis.call('ZADD', P .. ix, 0, member) end)
+    each(ARGV[i + 4], zrem)
+    each(ARGV[i + 5], zadd)
     redis.call('HSET', key, 'd', ARGV[i + 2], 'x', ARGV[i + 3])
     put_row(key, ARGV[i + 6])
   else
   local old = redis.call('HGET', key, 'x') or ''
   local new = ARGV[i] == 'put' and ARGV[i + 3] or ''
   -- Only the entries that change are touched: most events leave a document's entries as they were.
-  if old ~= new then
+  if old == '' then
+    each(new, zadd)
+  elseif new == '' then
+    each(old, zrem)
+  elseif old ~= new then
     local keep = {}
     each(new, function(ix, member) keep[ix .. '\\1' .. member] = true end)
     local had = {}
     each(old, function(ix, member)
       local e = ix .. '\\1' .. member
       had[e] = true
-      if not keep[e] then redis.call('ZREM', P .. ix, member) end
+      if not keep[e] then zrem(ix, member) end
     end)
     each(new, function(ix, member)
-      if not had[ix .. '\\1' .. member] then redis.call('ZADD', P .. ix, 0, member) end
+      if not had[ix .. '\\1' .. member] then zadd(ix, member) end
     end)
   end
   if ARGV[i] == 'put' then
@@ -137,6 +164,8 @@ for o = 1, no do
   redis.call('HINCRBY', key, 'v', 1)
   i = i + 7
 end
+flush(remKeys, rems, 'ZREM', 1)
+flush(addKeys, adds, 'ZADD', 2)
 i = 6
 for s = 1, ns do
   redis.call('HSET', applied, ARGV[i], ARGV[i + 2])
