@@ -7,15 +7,19 @@
  * the same run.
  *
  *   npm run bench:read-model -- [--people 100000] [--checks 9] [--communities 20] [--live 300000] [--queries 1000]
- *     [--keep] [--reuse <schema>] [--phases rebuild,live,query]
+ *     [--keep] [--reuse <schema>] [--phases rebuild,live,query] [--api-heap service|v8]
  *
  * `--keep` leaves the history's schema in PostgreSQL and `--reuse` starts from such a schema instead
  * of deciding and appending the history again (the same --people, --checks and --communities);
  * `--phases` runs only some phases (the queries read the rebuilt roster, so they need the rebuild).
+ * The pages are asked of a roster API in a process of its own (scripts/bench-read-model-api.ts),
+ * started with the services' heap settings (scripts/node-options.sh), or with V8's defaults under
+ * `--api-heap v8`; each query's first 200 requests warm it and are not timed.
  * For CPU profiles: `node --cpu-prof --cpu-prof-dir=.cache/profiles scripts/bench-read-model.ts …`.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { text } from 'node:stream/consumers';
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
@@ -27,20 +31,15 @@ import type { RecordedEvent } from '@fangyi/eventstore';
 import { PostgresEventStore } from '@fangyi/eventstore/postgres';
 import { toMessage } from '@fangyi/messaging';
 import { KafkaMessageBus } from '@fangyi/messaging/kafka';
-import {
-  InMemoryProjectionStore,
-  RedisProjectionStore,
-  rebuildFromEventStore,
-  terminalProgress,
-} from '@fangyi/projections';
+import { RedisProjectionStore, rebuildFromEventStore, terminalProgress } from '@fangyi/projections';
 import { busSource, readModelProcessor, startProcessor } from '@fangyi/processors';
 import { homeQuarantineDecider, nextCaseId, streamIdOf } from '@fangyi/quarantine';
 
 type HomeQuarantineCommand = Parameters<typeof homeQuarantineDecider.decide>[0];
 type HomeQuarantineState = Parameters<typeof homeQuarantineDecider.decide>[1];
-import { READ_MODEL_CONSUMER, buildRosterApp, rosterProjection } from '@fangyi/roster';
+import { READ_MODEL_CONSUMER, rosterProjection } from '@fangyi/roster';
 import { DEFAULT_SLOT_WINDOWS, addDays } from '@fangyi/service-kit';
-import { TEST_AUTH_SECRET, authHeader, testUser } from '@fangyi/testkit';
+import { authHeader, testUser } from '@fangyi/testkit';
 
 const { values } = parseArgs({
   options: {
@@ -52,6 +51,7 @@ const { values } = parseArgs({
     keep: { type: 'boolean', default: false },
     reuse: { type: 'string' },
     phases: { type: 'string', default: 'rebuild,live,query' },
+    'api-heap': { type: 'string', default: 'service' },
   },
 });
 const PEOPLE = Number(values.people);
@@ -63,6 +63,8 @@ const QUERIES = Number(values.queries);
 const START = '2020-02-01';
 const QUERY_DATE = addDays(START, Math.floor(CHECKS / 2));
 // 15:00 in Shanghai on the query date: the am window closed, the pm one open.
+/** Requests asked before each query's timed ones, untimed: the roster API's code compiled, as in a running service. */
+const WARMUP = 200;
 const QUERY_NOW = new Date(`${QUERY_DATE}T07:00:00.000Z`);
 
 const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/fangyi_test';
@@ -210,6 +212,19 @@ async function phaseMeter(): Promise<(events: number) => Promise<string>> {
   };
 }
 
+/** A process's user and system CPU so far, in seconds (/proc/<pid>/stat, clock ticks of 10 ms). */
+function procCpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** A process's peak resident set so far (VmHWM), in MB. */
+function procPeakRssMb(pid: number): number {
+  const kb = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+  return Number(kb ?? 0) / 1024;
+}
+
 interface Reference {
   pipelinedSet: number;
   plainSet: number;
@@ -347,24 +362,36 @@ try {
   if (phases.has('query') && phases.has('rebuild')) {
     const ref = reference();
     const meter = await phaseMeter();
-    // As the roster API opens it (services/roster/src/main.ts): a store that only reads.
-    const reader = new RedisProjectionStore({
-      redis,
-      namespace: store.namespace,
-      pinCacheMs: 1000,
-    });
-    const app = buildRosterApp({
-      store: reader,
-      reportStore: new InMemoryProjectionStore(),
-      alertsStore: new InMemoryProjectionStore(),
-      clock: () => QUERY_NOW,
-      timeZone: 'Asia/Shanghai',
-      slotWindows: DEFAULT_SLOT_WINDOWS,
-      logger,
-      authSecret: TEST_AUTH_SECRET,
-      rateLimit: false,
-    });
-    const base = await app.listen({ host: '127.0.0.1', port: 0 });
+    // The roster API in a process of its own, as the distributed mode runs it, with its settings.
+    const api = spawn(
+      'sh',
+      [
+        '-c',
+        values['api-heap'] === 'v8'
+          ? 'exec "$0" "$@"'
+          : '. scripts/node-options.sh && exec "$0" "$@"',
+        process.execPath,
+        new URL('./bench-read-model-api.ts', import.meta.url).pathname,
+        JSON.stringify({
+          redisUrl,
+          namespace: store.namespace,
+          now: QUERY_NOW.toISOString(),
+          timeZone: 'Asia/Shanghai',
+        }),
+      ],
+      { stdio: ['pipe', 'pipe', 'inherit'], cwd: new URL('..', import.meta.url).pathname },
+    );
+    const { base } = JSON.parse(
+      await new Promise<string>((resolve, reject) => {
+        let out = '';
+        api.stdout.on('data', (c: Buffer) => {
+          out += c.toString('utf8');
+          if (out.includes('\n')) resolve(out.slice(0, out.indexOf('\n')));
+        });
+        api.once('exit', (code) => reject(new Error(`the roster API exited with ${String(code)}`)));
+      }),
+    ) as { base: string };
+    const apiCpu0 = procCpuSeconds(api.pid!);
     const time = async (
       label: string,
       url: (k: number) => string,
@@ -380,7 +407,7 @@ try {
         [new URL('./bench-read-model-client.ts', import.meta.url).pathname],
         { stdio: ['pipe', 'pipe', 'inherit'] },
       );
-      client.stdin.end(JSON.stringify({ base, requests }));
+      client.stdin.end(JSON.stringify({ base, requests, warmup: WARMUP }));
       const [out, [code]] = await Promise.all([text(client.stdout), once(client, 'exit')]);
       if (code !== 0) throw new Error(`${label}: the client exited with ${String(code)}`);
       const { ms, people } = JSON.parse(out) as {
@@ -434,8 +461,13 @@ try {
       asOfficer,
       (n) => n === 50,
     );
-    await app.close();
-    say(`queries: ${await meter(5 * QUERIES)} (an "event" here: a request)`);
+    const apiCpu = procCpuSeconds(api.pid!) - apiCpu0;
+    const apiPeak = procPeakRssMb(api.pid!);
+    api.stdin.end();
+    await once(api, 'exit');
+    say(
+      `queries: the roster API's process ${((apiCpu * 1e3) / (5 * QUERIES)).toFixed(2)} ms of CPU a request, peak RSS ${apiPeak.toFixed(0)} MB; this process and Redis: ${await meter(5 * QUERIES)} (an "event" here: a request)`,
+    );
   }
   say(
     `redis used_memory after the read models: ${/used_memory_human:(\S+)/.exec(await redis.info('memory'))?.[1] ?? '?'}; peak RSS of the whole run ${((process.resourceUsage().maxRSS * 1024) / 2 ** 20).toFixed(0)} MB`,
