@@ -4,7 +4,7 @@
 //                                [--append-concurrency 4] [--max-batch 64]   (--max-batch 1: no write combining)
 import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -45,6 +45,71 @@ function newEvent(n: number): NewEvent {
   };
 }
 
+/** A /proc/<pid>/stat's fields after the command name: [11] utime, [12] stime, [13] cutime, [14] cstime (ticks of 10 ms). */
+function statOf(pid: string): string[] | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return null; // gone meanwhile
+  }
+}
+
+/**
+ * CPU seconds PostgreSQL has used so far, every process of the server: each live postgres
+ * process's own, plus what the postmaster's children that ended (backends of closed connections)
+ * used, which the postmaster collected. Null where /proc is not this server's (another machine).
+ */
+function postgresCpuSeconds(): number | null {
+  let ticks = 0;
+  let found = false;
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    let comm: string;
+    try {
+      comm = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+    } catch {
+      continue;
+    }
+    if (comm !== 'postgres') continue;
+    const f = statOf(pid);
+    if (!f) continue;
+    found = true;
+    ticks += Number(f[11]) + Number(f[12]);
+    // The postmaster (its parent is not a postgres process) holds its ended children's CPU.
+    const parent = f[1]!;
+    const parentComm = (() => {
+      try {
+        return readFileSync(`/proc/${parent}/comm`, 'utf8').trim();
+      } catch {
+        return '';
+      }
+    })();
+    if (parentComm !== 'postgres') ticks += Number(f[13]) + Number(f[14]);
+  }
+  return found ? ticks / 100 : null;
+}
+
+/** This process's CPU seconds, its own and its ended children's (pgbench, once it has exited). */
+function selfCpuSeconds(): { own: number; children: number } {
+  const f = statOf('self')!;
+  return {
+    own: (Number(f[11]) + Number(f[12])) / 100,
+    children: (Number(f[13]) + Number(f[14])) / 100,
+  };
+}
+
+function cpuLine(
+  unit: string,
+  count: number,
+  pgSeconds: number | null,
+  clientSeconds: number,
+  client: string,
+): string {
+  const us = (s: number) => ((s * 1e6) / count).toFixed(1);
+  return `         CPU per ${unit}: PostgreSQL ${pgSeconds === null ? '? (not on this machine)' : `${us(pgSeconds)} µs`}, ${client} ${us(clientSeconds)} µs`;
+}
+
 const percentile = (sorted: Float64Array, p: number) =>
   sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 
@@ -71,6 +136,8 @@ async function benchOurs(seconds: number, round: number): Promise<number> {
     // EVENTS_PER_STREAM events), so appends never conflict and every one is single-event.
     const latencies: number[] = [];
     let done = 0;
+    const pg0 = postgresCpuSeconds();
+    const self0 = selfCpuSeconds();
     const started = performance.now();
     const deadline = started + seconds * 1000;
     await Promise.all(
@@ -89,6 +156,8 @@ async function benchOurs(seconds: number, round: number): Promise<number> {
       }),
     );
     const elapsed = (performance.now() - started) / 1000;
+    const pg1 = postgresCpuSeconds();
+    const self1 = selfCpuSeconds();
     const sorted = Float64Array.from(latencies).sort();
     const rate = done / elapsed;
     console.log(
@@ -100,6 +169,15 @@ async function benchOurs(seconds: number, round: number): Promise<number> {
     const check = await pool.query<{ n: string }>(
       `SELECT count(*)::text AS n FROM "${schema}".events WHERE stream_id LIKE $1`,
       [`case-${round}-%`],
+    );
+    console.log(
+      cpuLine(
+        'event',
+        done,
+        pg0 === null || pg1 === null ? null : pg1 - pg0,
+        self1.own - self0.own,
+        "the writers' process",
+      ),
     );
     console.log(`         events stored: ${check.rows[0]!.n} of ${done}`);
     return rate;
@@ -134,6 +212,8 @@ async function benchPgbench(seconds: number): Promise<number> {
       script,
       `INSERT INTO "${schema}".pgbench_scratch (payload) VALUES ('{"slot":"morning","temperature":36.6}');\n`,
     );
+    const pg0 = postgresCpuSeconds();
+    const self0 = selfCpuSeconds();
     const out = await new Promise<string>((resolve, reject) => {
       const child = spawn(findPgbench(), [
         '-n',
@@ -157,12 +237,25 @@ async function benchPgbench(seconds: number): Promise<number> {
         code === 0 ? resolve(text) : reject(new Error(`pgbench exited ${code}:\n${text}`)),
       );
     });
+    const pg1 = postgresCpuSeconds();
+    const self1 = selfCpuSeconds();
     const tps = /tps = ([\d.]+) \(without initial connection time\)/.exec(out);
+    const transactions = /number of transactions actually processed: (\d+)/.exec(out);
     const latency = /latency average = ([\d.]+) ms/.exec(out);
     if (!tps) throw new Error(`could not read pgbench's tps:\n${out}`);
     console.log(
       `pgbench  ${WRITERS} clients, one-row INSERT per transaction, ${seconds} s: ${Number(tps[1]).toFixed(0)} tps (latency avg ${latency?.[1] ?? '?'} ms)`,
     );
+    if (transactions)
+      console.log(
+        cpuLine(
+          'transaction',
+          Number(transactions[1]),
+          pg0 === null || pg1 === null ? null : pg1 - pg0,
+          self1.children - self0.children,
+          'pgbench',
+        ),
+      );
     return Number(tps[1]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
