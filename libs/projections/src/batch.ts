@@ -61,15 +61,9 @@ export async function applyBatch(
   };
 
   const streamIds = [...new Set(handled.map((e) => e.streamId))];
-  const states = await target.streamStates(streamIds);
-  const progress = new Map<
-    string,
-    { partition: string | null; before: number | null; after: number | null }
-  >();
-  for (const id of streamIds) {
-    const st = states.get(id)!;
-    progress.set(id, { partition: st.partition, before: st.revision, after: st.revision });
-  }
+  // The streams' states and the documents the projection names are read at once (neither needs the other).
+  const statesRead = target.streamStates(streamIds);
+  statesRead.catch(() => {});
   const view = new Map<string, Slot>();
   const reads = new Map<string, DocVersion>();
   const fetch = async (collection: string, id: string): Promise<Slot> => {
@@ -89,6 +83,15 @@ export async function applyBatch(
     for (const e of handled)
       for (const r of projection.prefetch(e)) wanted.set(`${r.collection}\u0001${r.id}`, r);
     await Promise.all([...wanted.values()].map((r) => fetch(r.collection, r.id)));
+  }
+  const states = await statesRead;
+  const progress = new Map<
+    string,
+    { partition: string | null; before: number | null; after: number | null }
+  >();
+  for (const id of streamIds) {
+    const st = states.get(id)!;
+    progress.set(id, { partition: st.partition, before: st.revision, after: st.revision });
   }
   const reader: DocReader = {
     get: async (collection, id) => (await fetch(collection, id)).doc as never,
