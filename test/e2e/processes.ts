@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
@@ -12,38 +11,13 @@ import {
   TEST_AUTH_SECRET,
   TEST_MASTER_KEY,
   TEST_RESERVATION_KEY,
+  freePort,
   requireInfra,
 } from '@fangyi/testkit';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-/** Whether `port` can be listened on now (it closes at once): 0 asks the kernel for any. */
-function tryPort(port: number): Promise<number | null> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(null));
-    server.listen(port, '127.0.0.1', () => {
-      const { port: bound } = server.address() as { port: number };
-      server.close(() => resolve(bound));
-    });
-  });
-}
-
-/**
- * A port for a process the test starts, chosen below the kernel's ephemeral range (32768 and up
- * here): a port the kernel hands out for "any" is also what it gives the next outgoing connection
- * (to Kafka, PostgreSQL, Redis), which took one between this check and the service's listen
- * (EADDRINUSE). Random within 20000-32767, so the test files running at once rarely pick the same.
- */
-export async function freePort(): Promise<number> {
-  for (let tries = 0; tries < 50; tries++) {
-    const port = await tryPort(20_000 + Math.floor(Math.random() * 12_768));
-    if (port !== null) return port;
-  }
-  const any = await tryPort(0);
-  if (any === null) throw new Error('no free port on 127.0.0.1');
-  return any;
-}
+export { freePort };
 
 /** A service run as its own process, as in production; its output is kept for failure reports. */
 export class ServiceProcess {

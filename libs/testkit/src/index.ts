@@ -13,3 +13,4 @@ export * from './properties.ts';
 export { TEST_NAMING_KEY, testVault } from './privacy.ts';
 export { ALL_DAY_SLOT_WINDOWS, districtFile } from './district.ts';
 export { type TempEventStore, tempEventStore } from './tempEventStore.ts';
+export { freePort } from './ports.ts';

@@ -1,24 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { idNumberCheckChar } from '@fangyi/contracts';
 import { signToken, type User } from '@fangyi/service-kit';
+import { freePort } from '@fangyi/testkit';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '../../..');
 export const SECRET = 'analyst-test-secret-of-at-least-32-bytes!';
-
-async function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => ok(port));
-    });
-  });
-}
 
 /** The embedded process (`npm start`) on a fresh data directory, with no demo district. */
 export class Embedded {

@@ -1,11 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { idNumberCheckChar } from '@fangyi/contracts';
 import { businessDate, signToken, type User } from '@fangyi/service-kit';
+import { freePort } from '@fangyi/testkit';
 
 // Another street office runs the same code with its own district file: no code change, only
 // FANGYI_CONFIG. Its routes take its places and refuse Kutao's; its policies use its risk areas,
@@ -50,17 +50,6 @@ const REGISTRAR = user('registrar-qingshan', 'registrar', ['hongqi', 'dongfeng',
 const CALLER = user('caller-hongqi-1', 'caller', ['hongqi']);
 const HANDLER = user('complaint-handler-qingshan', 'complaint-handler', ['*']);
 const OFFICER = user('report-officer-qingshan', 'report-officer', ['*']);
-
-async function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => ok(port));
-    });
-  });
-}
 
 describe('the embedded process with another district file (FANGYI_CONFIG)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'fangyi-qingshan-'));
