@@ -131,12 +131,13 @@ export function messageBusContract(
       const keys = 12;
       const perKey = 250;
       // 3,000 messages of about 2 KB, multi-byte characters included: 6 MB waiting at once.
-      const valueOf = (k: number, n: number) =>
+      const messageOf = (k: number, n: number) =>
         JSON.stringify({ k, n, note: `居家隔离第${n}次 `.repeat(40 + ((k * 7 + n) % 30)) });
       for (let n = 0; n < perKey; n += 50) {
         const chunk: OutgoingMessage[] = [];
         for (let i = n; i < n + 50; i++)
-          for (let k = 0; k < keys; k++) chunk.push({ key: `backlog-${k}`, value: valueOf(k, i) });
+          for (let k = 0; k < keys; k++)
+            chunk.push({ key: `backlog-${k}`, value: messageOf(k, i) });
         await bus.publish(t, chunk);
       }
       const got: IncomingMessage[] = [];
@@ -149,7 +150,7 @@ export function messageBusContract(
       await expect.poll(() => got.length, POLL).toBe(keys * perKey);
       for (let k = 0; k < keys; k++) {
         const mine = got.filter((m) => m.key === `backlog-${k}`).map((m) => m.value);
-        expect(mine).toEqual(Array.from({ length: perKey }, (_, n) => valueOf(k, n)));
+        expect(mine).toEqual(Array.from({ length: perKey }, (_, n) => messageOf(k, n)));
       }
     });
 
