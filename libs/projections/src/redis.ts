@@ -75,26 +75,35 @@ end
 local function put_row(key, row)
   if row == '' then redis.call('HDEL', key, 'r') else redis.call('HSET', key, 'r', row) end
 end
--- Index changes are gathered per index key and sent at the end, one ZREM and one ZADD per key
--- (members name their document, so two documents' changes never meet and the order is free).
-local adds, rems, addKeys, remKeys = {}, {}, {}, {}
-local function zadd(ix, member)
-  local list = adds[ix]
-  if not list then list = {}; adds[ix] = list; addKeys[#addKeys + 1] = ix end
-  list[#list + 1] = 0
-  list[#list + 1] = member
+-- Index changes are gathered and sent at the end, one ZREM and one ZADD per index key. A member's
+-- last change wins (two ops of one commit may touch one document: what the first adds, the
+-- second may take away), and members name their document, so no other change meets it.
+local pending, changed = {}, {}
+local function change(kind)
+  return function(ix, member)
+    local k = ix .. '\\1' .. member
+    if pending[k] == nil then changed[#changed + 1] = { ix, member, k } end
+    pending[k] = kind
+  end
 end
-local function zrem(ix, member)
-  local list = rems[ix]
-  if not list then list = {}; rems[ix] = list; remKeys[#remKeys + 1] = ix end
-  list[#list + 1] = member
-end
-local function flush(keys, lists, command, stride)
-  for _, ix in ipairs(keys) do
-    local list = lists[ix]
-    local step = 1000 * stride
-    for from = 1, #list, step do
-      redis.call(command, P .. ix, unpack(list, from, math.min(from + step - 1, #list)))
+local zadd, zrem = change('a'), change('r')
+local function flush()
+  local lists = { a = {}, r = {} }
+  local keys = { a = {}, r = {} }
+  for _, c in ipairs(changed) do
+    local kind = pending[c[3]]
+    local list = lists[kind][c[1]]
+    if not list then list = {}; lists[kind][c[1]] = list; keys[kind][#keys[kind] + 1] = c[1] end
+    if kind == 'a' then list[#list + 1] = 0 end
+    list[#list + 1] = c[2]
+  end
+  for _, kind in ipairs({ 'r', 'a' }) do
+    local step = kind == 'a' and 2000 or 1000
+    for _, ix in ipairs(keys[kind]) do
+      local list = lists[kind][ix]
+      for from = 1, #list, step do
+        redis.call(kind == 'a' and 'ZADD' or 'ZREM', P .. ix, unpack(list, from, math.min(from + step - 1, #list)))
+      end
     end
   end
 end
@@ -164,8 +173,7 @@ for o = 1, no do
   redis.call('HINCRBY', key, 'v', 1)
   i = i + 7
 end
-flush(remKeys, rems, 'ZREM', 1)
-flush(addKeys, adds, 'ZADD', 2)
+flush()
 i = 6
 for s = 1, ns do
   redis.call('HSET', applied, ARGV[i], ARGV[i + 2])

@@ -412,6 +412,42 @@ export function projectionStoreContract(
       expect(await s.get('cases', 'c1')).toMatchObject({ caller: 'caller-2' });
     });
 
+    it("keeps only the last op's entries when one commit writes a document twice, or writes it and deletes it", async () => {
+      const s = store();
+      const [a, b] = [fresh('case'), fresh('case')];
+      const byCaller = async (caller: string) =>
+        ids(
+          await s.page({
+            collection: 'cases',
+            partition: 'moujia',
+            index: 'caller',
+            value: caller,
+            limit: 10,
+          }),
+        );
+      await s.commit(a, 0, [
+        indexed('c1', 'moujia', 'caller-1', '2026-02-14'),
+        indexed('c1', 'moujia', 'caller-2', '2026-02-14'),
+      ]);
+      expect(await byCaller('caller-1')).toEqual([]);
+      expect(await byCaller('caller-2')).toEqual(['c1']);
+      await s.commit(b, 0, [
+        indexed('c2', 'moujia', 'caller-3', '2026-02-10'),
+        { op: 'delete', collection: 'cases', id: 'c2', partition: 'moujia' },
+      ]);
+      expect(await byCaller('caller-3')).toEqual([]);
+      // Moved away and back within one commit: the entry stays.
+      await s.commit(a, 1, [
+        indexed('c1', 'moujia', 'caller-4', '2026-02-14'),
+        indexed('c1', 'moujia', 'caller-2', '2026-02-14'),
+      ]);
+      expect(await byCaller('caller-4')).toEqual([]);
+      expect(await byCaller('caller-2')).toEqual(['c1']);
+      expect(ids(await s.page({ collection: 'cases', partition: 'moujia', limit: 10 }))).toEqual([
+        'c1',
+      ]);
+    });
+
     it("pages read a put's list form where it gave one, get the whole document; a later put without one, or a delete, leaves none", async () => {
       const s = store();
       const [a, b] = [fresh('case'), fresh('case')];
