@@ -14,6 +14,8 @@ RUN npm install --global --no-audit --no-fund "pnpm@${PNPM_VERSION}" && pnpm --v
 FROM pnpm AS deps
 WORKDIR /app
 COPY pnpm-lock.yaml pnpm-workspace.yaml ./
+# The lockfile names the patches pnpm applies to dependencies (patchedDependencies).
+COPY patches ./patches
 RUN pnpm fetch --prod
 
 # The workspace linked against what was fetched, offline: production dependencies only.

@@ -38,7 +38,15 @@ describe('Dockerfile', () => {
     const deps = stages.find((s) => s.some((l) => /pnpm fetch/.test(l)))!;
     expect(deps, 'a stage that runs pnpm fetch').toBeDefined();
     const copies = deps.filter((l) => l.startsWith('COPY'));
-    expect(copies).toEqual(['COPY pnpm-lock.yaml pnpm-workspace.yaml ./']);
+    expect(copies[0]).toBe('COPY pnpm-lock.yaml pnpm-workspace.yaml ./');
+    // The patches the lockfile names (patchedDependencies) are there before the fetch, and nothing else.
+    const workspace = parse(readFileSync(join(root, 'pnpm-workspace.yaml'), 'utf8')) as {
+      patchedDependencies?: Record<string, string>;
+    };
+    const patchDirs = [
+      ...new Set(Object.values(workspace.patchedDependencies ?? {}).map((p) => p.split('/')[0]!)),
+    ];
+    expect(copies.slice(1)).toEqual(patchDirs.map((d) => `COPY ${d} ./${d}`));
     expect(deps.findIndex((l) => l.startsWith('COPY'))).toBeLessThan(
       deps.findIndex((l) => /pnpm fetch/.test(l)),
     );
@@ -74,6 +82,7 @@ describe('Dockerfile', () => {
     const ignored = readFileSync(join(root, '.dockerignore'), 'utf8').split('\n');
     for (const path of ['node_modules', '.data', '.tools', '.git', '.cache'])
       expect(ignored).toContain(path);
+    expect(ignored).not.toContain('patches');
   });
 });
 
