@@ -7,14 +7,15 @@
  * the same run.
  *
  *   npm run bench:read-model -- [--people 100000] [--checks 9] [--communities 20] [--live 300000] [--queries 1000]
- *     [--keep] [--reuse <schema>] [--phases rebuild,live,query] [--api-heap service|v8]
+ *     [--keep] [--reuse <schema>] [--phases rebuild,live,query] [--heap service|v8]
  *
  * `--keep` leaves the history's schema in PostgreSQL and `--reuse` starts from such a schema instead
  * of deciding and appending the history again (the same --people, --checks and --communities);
  * `--phases` runs only some phases (the queries read the rebuilt roster, so they need the rebuild).
- * The pages are asked of a roster API in a process of its own (scripts/bench-read-model-api.ts),
- * started with the services' heap settings (scripts/node-options.sh), or with V8's defaults under
- * `--api-heap v8`; each query's first 200 requests warm it and are not timed.
+ * The live phase's worker (scripts/bench-read-model-worker.ts) and the roster API the pages are
+ * asked of (scripts/bench-read-model-api.ts) run in processes of their own, started with the
+ * services' heap settings (scripts/node-options.sh), or with V8's defaults under `--heap v8`;
+ * each query's first 200 requests warm the API and are not timed.
  * For CPU profiles: `node --cpu-prof --cpu-prof-dir=.cache/profiles scripts/bench-read-model.ts …`.
  */
 import { execFileSync, spawn } from 'node:child_process';
@@ -32,7 +33,6 @@ import { PostgresEventStore } from '@fangyi/eventstore/postgres';
 import { toMessage } from '@fangyi/messaging';
 import { KafkaMessageBus } from '@fangyi/messaging/kafka';
 import { RedisProjectionStore, rebuildFromEventStore, terminalProgress } from '@fangyi/projections';
-import { busSource, readModelProcessor, startProcessor } from '@fangyi/processors';
 import { homeQuarantineDecider, nextCaseId, streamIdOf } from '@fangyi/quarantine';
 
 type HomeQuarantineCommand = Parameters<typeof homeQuarantineDecider.decide>[0];
@@ -51,7 +51,7 @@ const { values } = parseArgs({
     keep: { type: 'boolean', default: false },
     reuse: { type: 'string' },
     phases: { type: 'string', default: 'rebuild,live,query' },
-    'api-heap': { type: 'string', default: 'service' },
+    heap: { type: 'string', default: 'service' },
   },
 });
 const PEOPLE = Number(values.people);
@@ -225,6 +225,44 @@ function procPeakRssMb(pid: number): number {
   return Number(kb ?? 0) / 1024;
 }
 
+/**
+ * A process of the system's, started as the distributed mode starts it (scripts/node-options.sh's
+ * heap settings, or V8's under `--heap v8`) with its job as JSON in its first argument; resolves with
+ * the first line it prints, once it is ready. Its stdin ending stops it.
+ */
+async function startChild(
+  script: string,
+  job: unknown,
+): Promise<{ child: ReturnType<typeof spawn>; ready: string }> {
+  const child = spawn(
+    'sh',
+    [
+      '-c',
+      values.heap === 'v8' ? 'exec "$0" "$@"' : '. scripts/node-options.sh && exec "$0" "$@"',
+      process.execPath,
+      new URL(script, import.meta.url).pathname,
+      JSON.stringify(job),
+    ],
+    { stdio: ['pipe', 'pipe', 'inherit'], cwd: new URL('..', import.meta.url).pathname },
+  );
+  const ready = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (c: Buffer) => {
+      out += c.toString('utf8');
+      if (out.includes('\n')) resolve(out.slice(0, out.indexOf('\n')));
+    });
+    child.once('exit', (code) => reject(new Error(`${script} exited with ${String(code)}`)));
+  });
+  return { child, ready };
+}
+
+/** Stops a child of startChild and waits for it. */
+async function stopChild(child: ReturnType<typeof spawn>): Promise<void> {
+  const exited = once(child, 'exit');
+  child.stdin!.end();
+  await exited;
+}
+
 interface Reference {
   pipelinedSet: number;
   plainSet: number;
@@ -335,12 +373,18 @@ try {
     namespaces.push(live);
     const ref = reference();
     const meter = await phaseMeter();
-    const running = await startProcessor(
-      readModelProcessor(rosterProjection, live),
-      busSource({ bus, topicPrefix: prefix, groupId: () => `bench-rm-${run}` }),
-      logger,
-    );
-    // Timed from the group's join (startProcessor resolves then), less what was applied before it.
+    // The worker in a process of its own, as the distributed mode runs it, with its settings.
+    const worker = (
+      await startChild('./bench-read-model-worker.ts', {
+        brokers,
+        topicPrefix: prefix,
+        groupId: `bench-rm-${run}`,
+        redisUrl,
+        namespace: live.namespace,
+      })
+    ).child;
+    const workerCpu0 = procCpuSeconds(worker.pid!);
+    // Timed from the group's join (the worker says so), less what was applied before it.
     t = performance.now();
     const early = (await live.meta()).appliedCount;
     for (;;) {
@@ -349,11 +393,13 @@ try {
       await new Promise((r) => setTimeout(r, 20));
     }
     const liveSeconds = (performance.now() - t) / 1000;
-    await running.stop();
+    const workerCpu = procCpuSeconds(worker.pid!) - workerCpu0;
+    const workerPeak = procPeakRssMb(worker.pid!);
+    await stopChild(worker);
     await bus.close();
     const liveRate = (published - early) / liveSeconds;
     say(
-      `live: ${fmt(published)} events applied from Kafka to Redis by one worker in ${liveSeconds.toFixed(1)} s = ${fmt(liveRate)} events/s (target 30,000; from the group's join to the last commit, ${fmt(early)} applied before it); ${((100 * liveRate) / ref.pipelinedSet).toFixed(1)} % of pipelined SET/s, ${((100 * liveRate) / ref.plainSet).toFixed(0)} % of unpipelined SET/s; ${await meter(published)}`,
+      `live: ${fmt(published)} events applied from Kafka to Redis by one worker in ${liveSeconds.toFixed(1)} s = ${fmt(liveRate)} events/s (target 30,000; from the group's join to the last commit, ${fmt(early)} applied before it); ${((100 * liveRate) / ref.pipelinedSet).toFixed(1)} % of pipelined SET/s, ${((100 * liveRate) / ref.plainSet).toFixed(0)} % of unpipelined SET/s; the worker's process ${((workerCpu * 1e6) / published).toFixed(1)} µs of CPU per event, peak RSS ${workerPeak.toFixed(0)} MB; this process and Redis: ${await meter(published)}`,
     );
   }
 
@@ -363,34 +409,14 @@ try {
     const ref = reference();
     const meter = await phaseMeter();
     // The roster API in a process of its own, as the distributed mode runs it, with its settings.
-    const api = spawn(
-      'sh',
-      [
-        '-c',
-        values['api-heap'] === 'v8'
-          ? 'exec "$0" "$@"'
-          : '. scripts/node-options.sh && exec "$0" "$@"',
-        process.execPath,
-        new URL('./bench-read-model-api.ts', import.meta.url).pathname,
-        JSON.stringify({
-          redisUrl,
-          namespace: store.namespace,
-          now: QUERY_NOW.toISOString(),
-          timeZone: 'Asia/Shanghai',
-        }),
-      ],
-      { stdio: ['pipe', 'pipe', 'inherit'], cwd: new URL('..', import.meta.url).pathname },
-    );
-    const { base } = JSON.parse(
-      await new Promise<string>((resolve, reject) => {
-        let out = '';
-        api.stdout.on('data', (c: Buffer) => {
-          out += c.toString('utf8');
-          if (out.includes('\n')) resolve(out.slice(0, out.indexOf('\n')));
-        });
-        api.once('exit', (code) => reject(new Error(`the roster API exited with ${String(code)}`)));
-      }),
-    ) as { base: string };
+    const started = await startChild('./bench-read-model-api.ts', {
+      redisUrl,
+      namespace: store.namespace,
+      now: QUERY_NOW.toISOString(),
+      timeZone: 'Asia/Shanghai',
+    });
+    const api = started.child;
+    const { base } = JSON.parse(started.ready) as { base: string };
     const apiCpu0 = procCpuSeconds(api.pid!);
     const time = async (
       label: string,
@@ -463,8 +489,7 @@ try {
     );
     const apiCpu = procCpuSeconds(api.pid!) - apiCpu0;
     const apiPeak = procPeakRssMb(api.pid!);
-    api.stdin.end();
-    await once(api, 'exit');
+    await stopChild(api);
     say(
       `queries: the roster API's process ${((apiCpu * 1e3) / (5 * QUERIES)).toFixed(2)} ms of CPU a request, peak RSS ${apiPeak.toFixed(0)} MB; this process and Redis: ${await meter(5 * QUERIES)} (an "event" here: a request)`,
     );
