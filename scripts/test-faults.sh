@@ -3,8 +3,8 @@
 # killed, paused and doubled, bad messages, lost Redis keys, a long transaction elsewhere, Kafka
 # down, frozen, and one broker of three killed. Starts PostgreSQL and Redis (the machine's own) and
 # a shared Kafka broker unless DATABASE_URL, REDIS_URL and KAFKA_BROKERS are set; the broker faults
-# run on brokers of the suite's own (FANGYI_FAULTS_KAFKA_PORT, default 39092; a three-node cluster on
-# FANGYI_FAULTS_CLUSTER_PORTS, default "39192 39292 39392"), never on the shared one.
+# run on brokers of the suite's own (FANGYI_FAULTS_KAFKA_PORT, default 18092; a three-node cluster on
+# FANGYI_FAULTS_CLUSTER_PORTS, default "18192 18292 18392"), never on the shared one.
 # Prints one line per case: acknowledged, lost, doubled, time to converge. Extra arguments go to vitest.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -14,8 +14,8 @@ source scripts/install-deps.sh
 started_kafka=0
 cleanup() {
   # The cases stop their own brokers; this is for an interrupted run. Each script only signals what it started.
-  KAFKA_PORT="${FANGYI_FAULTS_KAFKA_PORT:-39092}" bash infra/kafka/stop.sh >/dev/null 2>&1 || true
-  KAFKA_CLUSTER_PORTS="${FANGYI_FAULTS_CLUSTER_PORTS:-39192 39292 39392}" bash infra/kafka/cluster.sh stop >/dev/null 2>&1 || true
+  KAFKA_PORT="${FANGYI_FAULTS_KAFKA_PORT:-18092}" bash infra/kafka/stop.sh >/dev/null 2>&1 || true
+  KAFKA_CLUSTER_PORTS="${FANGYI_FAULTS_CLUSTER_PORTS:-18192 18292 18392}" bash infra/kafka/cluster.sh stop >/dev/null 2>&1 || true
   if [ "$started_kafka" = 1 ]; then bash infra/kafka/stop.sh >&2 || true; fi
 }
 trap cleanup EXIT

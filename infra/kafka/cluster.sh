@@ -5,13 +5,13 @@
 # with acks=all loses nothing when one node dies. For the fault suite (test/faults), which kills
 # a node mid-load; never point it at a port another broker uses.
 #
-#   infra/kafka/cluster.sh start        # prints KAFKA_BROKERS=127.0.0.1:39192,127.0.0.1:39292,127.0.0.1:39392
+#   infra/kafka/cluster.sh start        # prints KAFKA_BROKERS=127.0.0.1:18192,127.0.0.1:18292,127.0.0.1:18392
 #   infra/kafka/cluster.sh pid 2        # pid of node 2 (to signal it)
 #   infra/kafka/cluster.sh start-node 2 # start node 2 again on its data (after a kill)
 #   infra/kafka/cluster.sh stop         # SIGTERM to every node at once, SIGKILL after KAFKA_STOP_TIMEOUT s
 #
 # Env:
-#   KAFKA_CLUSTER_PORTS    client ports of nodes 1..3, default "39192 39292 39392"; each node's
+#   KAFKA_CLUSTER_PORTS    client ports of nodes 1..3, default "18192 18292 18392"; each node's
 #                          controller listens on its client port + 1
 #   KAFKA_VERSION          default 4.1.1 (classpath fetched by fetch.sh)
 #   KAFKA_START_TIMEOUT    seconds to wait for the cluster, default 90
@@ -27,7 +27,7 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=infra/kafka/lib.sh
 source "$HERE/lib.sh"
 HOST=127.0.0.1
-read -r -a PORTS <<<"${KAFKA_CLUSTER_PORTS:-39192 39292 39392}"
+read -r -a PORTS <<<"${KAFKA_CLUSTER_PORTS:-18192 18292 18392}"
 [ "${#PORTS[@]}" -eq 3 ] || { echo "kafka/cluster.sh: KAFKA_CLUSTER_PORTS needs three ports" >&2; exit 1; }
 KAFKA_START_TIMEOUT="${KAFKA_START_TIMEOUT:-90}"
 KAFKA_STOP_TIMEOUT="${KAFKA_STOP_TIMEOUT:-10}"

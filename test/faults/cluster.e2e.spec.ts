@@ -4,7 +4,7 @@ import { Load, Stack, converge, createTopics, leaderOf, report, script } from '.
 
 /**
  * A three-node Kafka cluster of the suite's own (infra/kafka/cluster.sh, ports from
- * FANGYI_FAULTS_CLUSTER_PORTS, default 39192 39292 39392): topics with replication factor 3 and
+ * FANGYI_FAULTS_CLUSTER_PORTS, default 18192 18292 18392): topics with replication factor 3 and
  * min.insync.replicas 2, the relay's producer with acks=all. The node leading the quarantine
  * topic's first partition is killed with SIGKILL mid-load and stays dead.
  */
@@ -14,7 +14,7 @@ describe('a three-broker Kafka cluster with one broker killed mid-load: nothing 
   const databaseUrl = requireInfra('postgres');
   const redisUrl = requireInfra('redis');
   const clusterEnv = {
-    KAFKA_CLUSTER_PORTS: process.env.FANGYI_FAULTS_CLUSTER_PORTS ?? '39192 39292 39392',
+    KAFKA_CLUSTER_PORTS: process.env.FANGYI_FAULTS_CLUSTER_PORTS ?? '18192 18292 18392',
   };
   let stack: Stack;
 

@@ -5,7 +5,7 @@ import { Load, Stack, converge, ownBrokerPid, report, script } from './harness.t
 
 /**
  * Faults of the broker itself, on a single-node broker of the suite's own (infra/kafka/start.sh on
- * FANGYI_FAULTS_KAFKA_PORT, default 39092): never the broker the other tests share. First the
+ * FANGYI_FAULTS_KAFKA_PORT, default 18092): never the broker the other tests share. First the
  * command service starts while that broker is not running at all; then, with it up, the broker is
  * frozen with SIGSTOP for 20 s mid-load and resumed.
  */
@@ -14,7 +14,7 @@ describe('faults of the broker: commands are accepted while Kafka is down or fro
 }, () => {
   const databaseUrl = requireInfra('postgres');
   const redisUrl = requireInfra('redis');
-  const port = Number(process.env.FANGYI_FAULTS_KAFKA_PORT ?? 39092);
+  const port = Number(process.env.FANGYI_FAULTS_KAFKA_PORT ?? 18092);
   const brokers = `127.0.0.1:${port}`;
   const brokerEnv = { KAFKA_PORT: String(port) };
   let stack: Stack;
