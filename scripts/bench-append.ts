@@ -4,7 +4,7 @@
 //                                [--append-concurrency 4] [--max-batch 64]   (--max-batch 1: no write combining)
 import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -12,6 +12,7 @@ import pg from 'pg';
 import { uuidv7, type NewEvent } from '@fangyi/contracts';
 import type { ExpectedRevision } from '@fangyi/eventstore';
 import { PostgresEventStore, type PostgresEventStoreOptions } from '@fangyi/eventstore/postgres';
+import { procCpu, procName, procParent } from './proc.ts';
 
 const WRITERS = 16;
 const EVENTS_PER_STREAM = 10;
@@ -45,58 +46,32 @@ function newEvent(n: number): NewEvent {
   };
 }
 
-/** A /proc/<pid>/stat's fields after the command name: [11] utime, [12] stime, [13] cutime, [14] cstime (ticks of 10 ms). */
-function statOf(pid: string): string[] | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  } catch {
-    return null; // gone meanwhile
-  }
-}
-
 /**
  * CPU seconds PostgreSQL has used so far, every process of the server: each live postgres
  * process's own, plus what the postmaster's children that ended (backends of closed connections)
  * used, which the postmaster collected. Null where /proc is not this server's (another machine).
  */
 function postgresCpuSeconds(): number | null {
-  let ticks = 0;
+  let seconds = 0;
   let found = false;
-  for (const pid of readdirSync('/proc')) {
-    if (!/^\d+$/.test(pid)) continue;
-    let comm: string;
-    try {
-      comm = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
-    } catch {
-      continue;
-    }
-    if (comm !== 'postgres') continue;
-    const f = statOf(pid);
-    if (!f) continue;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const pid = Number(entry);
+    if (procName(pid) !== 'postgres') continue;
+    const cpu = procCpu(pid);
+    if (!cpu) continue;
     found = true;
-    ticks += Number(f[11]) + Number(f[12]);
+    seconds += cpu.own;
     // The postmaster (its parent is not a postgres process) holds its ended children's CPU.
-    const parent = f[1]!;
-    const parentComm = (() => {
-      try {
-        return readFileSync(`/proc/${parent}/comm`, 'utf8').trim();
-      } catch {
-        return '';
-      }
-    })();
-    if (parentComm !== 'postgres') ticks += Number(f[13]) + Number(f[14]);
+    const parent = procParent(pid);
+    if (parent === null || procName(parent) !== 'postgres') seconds += cpu.children;
   }
-  return found ? ticks / 100 : null;
+  return found ? seconds : null;
 }
 
 /** This process's CPU seconds, its own and its ended children's (pgbench, once it has exited). */
 function selfCpuSeconds(): { own: number; children: number } {
-  const f = statOf('self')!;
-  return {
-    own: (Number(f[11]) + Number(f[12])) / 100,
-    children: (Number(f[13]) + Number(f[14])) / 100,
-  };
+  return procCpu('self')!;
 }
 
 function cpuLine(

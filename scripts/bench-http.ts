@@ -6,8 +6,7 @@
 //                              [--cpu-prof]   (each process writes a .cpuprofile under .cache/profiles)
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +15,8 @@ import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { addDays, businessDate, signToken, type User } from '@fangyi/service-kit';
+import { freePort } from '@fangyi/testkit';
+import { procCpu, procMemoryMb } from './proc.ts';
 import { SeededRandom, birthDate, chineseName, idNumber, phoneNumber } from './seed/random.ts';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
@@ -57,17 +58,6 @@ const today = businessDate(new Date());
 const startDate = addDays(today, -(PERIOD_DAYS - 1));
 
 // ---------------------------------------------------------------- processes
-
-async function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const s = createServer();
-    s.once('error', fail);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => ok(port));
-    });
-  });
-}
 
 class Proc {
   readonly name: string;
@@ -115,17 +105,7 @@ class Proc {
   }
   /** The process's memory lines of /proc/<pid>/status, in MB. */
   status(): Record<string, number> {
-    try {
-      const text = readFileSync(`/proc/${this.child.pid}/status`, 'utf8');
-      return Object.fromEntries(
-        [...text.matchAll(/^(Vm\w+|Rss\w+):\s+(\d+) kB/gm)].map((m) => [
-          m[1]!,
-          Number(m[2]) / 1024,
-        ]),
-      );
-    } catch {
-      return {};
-    }
+    return this.child.pid === undefined ? {} : procMemoryMb(this.child.pid);
   }
   /** Sample the resident set; keep the peak and how it splits. */
   sample(): void {
@@ -167,14 +147,7 @@ class Proc {
   }
   /** CPU seconds the process has used so far (user + system), from /proc. */
   cpuSeconds(): number {
-    try {
-      const fields = readFileSync(`/proc/${this.child.pid}/stat`, 'utf8')
-        .split(') ')[1]!
-        .split(' ');
-      return (Number(fields[11]) + Number(fields[12])) / 100;
-    } catch {
-      return 0;
-    }
+    return (this.child.pid === undefined ? null : procCpu(this.child.pid))?.own ?? 0;
   }
   get running() {
     return this.child.exitCode === null && this.child.signalCode === null;

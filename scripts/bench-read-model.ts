@@ -20,7 +20,6 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
 import { text } from 'node:stream/consumers';
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
@@ -40,6 +39,7 @@ type HomeQuarantineState = Parameters<typeof homeQuarantineDecider.decide>[1];
 import { READ_MODEL_CONSUMER, rosterProjection } from '@fangyi/roster';
 import { DEFAULT_SLOT_WINDOWS, addDays } from '@fangyi/service-kit';
 import { authHeader, testUser } from '@fangyi/testkit';
+import { procCpu, procMemoryMb } from './proc.ts';
 
 const { values } = parseArgs({
   options: {
@@ -62,9 +62,9 @@ const LIVE = Number(values.live);
 const QUERIES = Number(values.queries);
 const START = '2020-02-01';
 const QUERY_DATE = addDays(START, Math.floor(CHECKS / 2));
-// 15:00 in Shanghai on the query date: the am window closed, the pm one open.
 /** Requests asked before each query's timed ones, untimed: the roster API's code compiled, as in a running service. */
 const WARMUP = 200;
+// 15:00 in Shanghai on the query date: the am window closed, the pm one open.
 const QUERY_NOW = new Date(`${QUERY_DATE}T07:00:00.000Z`);
 
 const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/fangyi_test';
@@ -212,17 +212,14 @@ async function phaseMeter(): Promise<(events: number) => Promise<string>> {
   };
 }
 
-/** A process's user and system CPU so far, in seconds (/proc/<pid>/stat, clock ticks of 10 ms). */
+/** A child's CPU seconds so far (0 once it is gone). */
 function procCpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
+  return procCpu(pid)?.own ?? 0;
 }
 
-/** A process's peak resident set so far (VmHWM), in MB. */
+/** A child's peak resident set so far (VmHWM), in MB. */
 function procPeakRssMb(pid: number): number {
-  const kb = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-  return Number(kb ?? 0) / 1024;
+  return procMemoryMb(pid).VmHWM ?? 0;
 }
 
 /**

@@ -148,7 +148,6 @@ class PartitionRevoked extends Error {}
 const MAX_BATCH_MESSAGES = 500;
 
 /** One partition as this member sees it: what waits, what was handled, what is left to commit. */
-
 interface PartitionState {
   readonly topic: string;
   readonly partition: number;
